@@ -1,0 +1,9 @@
+package dev.vigil.rego.builtins;
+
+/** Builtins of the Aws family. */
+final class AwsBuiltins {
+
+  private AwsBuiltins() {}
+
+  static void register(BuiltinRegistry r) {}
+}

@@ -1,0 +1,26 @@
+package dev.vigil.rego.builtins;
+
+import java.time.InstantSource;
+import java.util.Map;
+
+/** What a builtin may know about the query it runs in. One context per query evaluation. */
+public interface BuiltinContext {
+
+  /** The clock of this query; {@code time.now_ns} reads it once per query. */
+  InstantSource clock();
+
+  /** Nanoseconds since the epoch at the start of the query, the same for every call in it. */
+  long queryTimeNanos();
+
+  /**
+   * A cache that lives as long as the query, so that {@code rand.intn} and {@code uuid.rfc4122}
+   * give the same answer for the same arguments within one query.
+   */
+  Map<Object, Object> queryCache();
+
+  /** True when builtin errors stop evaluation instead of making the call undefined. */
+  boolean strictBuiltinErrors();
+
+  /** True when builtins may reach the network ({@code http.send}, {@code net.lookup_ip_addr}). */
+  boolean networkAllowed();
+}

@@ -1,0 +1,9 @@
+package dev.vigil.rego.builtins;
+
+/** Builtins of the Net family. */
+final class NetBuiltins {
+
+  private NetBuiltins() {}
+
+  static void register(BuiltinRegistry r) {}
+}

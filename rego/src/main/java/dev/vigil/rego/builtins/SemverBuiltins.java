@@ -1,0 +1,9 @@
+package dev.vigil.rego.builtins;
+
+/** Builtins of the Semver family. */
+final class SemverBuiltins {
+
+  private SemverBuiltins() {}
+
+  static void register(BuiltinRegistry r) {}
+}

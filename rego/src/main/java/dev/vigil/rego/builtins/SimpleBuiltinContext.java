@@ -1,0 +1,53 @@
+package dev.vigil.rego.builtins;
+
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A builtin context for one query, with the query time read once from the clock. */
+public final class SimpleBuiltinContext implements BuiltinContext {
+
+  private final InstantSource clock;
+  private final long queryTimeNanos;
+  private final boolean strict;
+  private final boolean network;
+  private final Map<Object, Object> cache = new HashMap<>();
+
+  public SimpleBuiltinContext(InstantSource clock, boolean strict, boolean network) {
+    this.clock = clock;
+    var now = clock.instant();
+    this.queryTimeNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    this.strict = strict;
+    this.network = network;
+  }
+
+  /** Returns a context on the system clock, lenient, without network: for tests and tools. */
+  public static SimpleBuiltinContext system() {
+    return new SimpleBuiltinContext(InstantSource.system(), false, false);
+  }
+
+  @Override
+  public InstantSource clock() {
+    return clock;
+  }
+
+  @Override
+  public long queryTimeNanos() {
+    return queryTimeNanos;
+  }
+
+  @Override
+  public Map<Object, Object> queryCache() {
+    return cache;
+  }
+
+  @Override
+  public boolean strictBuiltinErrors() {
+    return strict;
+  }
+
+  @Override
+  public boolean networkAllowed() {
+    return network;
+  }
+}

@@ -1,0 +1,9 @@
+package dev.vigil.rego.builtins;
+
+/** Builtins of the Uri family. */
+final class UriBuiltins {
+
+  private UriBuiltins() {}
+
+  static void register(BuiltinRegistry r) {}
+}

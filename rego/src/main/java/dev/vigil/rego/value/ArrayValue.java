@@ -1,0 +1,75 @@
+package dev.vigil.rego.value;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/** An ordered array of values. */
+public final class ArrayValue implements Value {
+
+  public static final ArrayValue EMPTY = new ArrayValue(new Value[0]);
+
+  private final Value[] elements;
+  private int hash;
+
+  private ArrayValue(Value[] elements) {
+    this.elements = elements;
+  }
+
+  /** Returns an array of the given elements, copying them. */
+  public static ArrayValue of(List<? extends Value> elements) {
+    return elements.isEmpty() ? EMPTY : new ArrayValue(elements.toArray(new Value[0]));
+  }
+
+  public static ArrayValue of(Value... elements) {
+    return elements.length == 0 ? EMPTY : new ArrayValue(elements.clone());
+  }
+
+  /** Returns an array that takes ownership of the given elements; the caller must not keep it. */
+  public static ArrayValue wrap(Value[] elements) {
+    return elements.length == 0 ? EMPTY : new ArrayValue(elements);
+  }
+
+  public int size() {
+    return elements.length;
+  }
+
+  public Value get(int index) {
+    return elements[index];
+  }
+
+  /** Returns the elements as an unmodifiable list view. */
+  public List<Value> elements() {
+    return Collections.unmodifiableList(Arrays.asList(elements));
+  }
+
+  @Override
+  public String typeName() {
+    return "array";
+  }
+
+  @Override
+  public int kindOrder() {
+    return 6;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ArrayValue a && Arrays.equals(a.elements, elements);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) {
+      h = Arrays.hashCode(elements) * 31 + 6;
+      hash = h;
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return Rego.format(this);
+  }
+}

@@ -1,0 +1,281 @@
+package dev.vigil.rego.value;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts between JSON text and values.
+ *
+ * <p>Numbers keep their exact value. Sets are written as arrays in sorted order and object keys are
+ * written sorted; a key that is not a string is written as its JSON text, as OPA does.
+ */
+public final class Json {
+
+  /** The deepest nesting of arrays and objects that {@link #parse} accepts. */
+  public static final int MAX_DEPTH = 1000;
+
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxNumberLength(10_000)
+                  .maxStringLength(64 * 1024 * 1024)
+                  .build())
+          .build();
+
+  private Json() {}
+
+  /**
+   * Parses one JSON document.
+   *
+   * @throws JsonException naming the line and column where the text is not JSON
+   */
+  public static Value parse(String text) {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      return parseDocument(p);
+    } catch (JsonProcessingException e) {
+      throw JsonException.from(e);
+    } catch (IOException e) {
+      throw new JsonException(e.getMessage(), 0, 0);
+    }
+  }
+
+  /** Parses one JSON document from a stream; see {@link #parse(String)}. */
+  public static Value parse(InputStream in) {
+    try (JsonParser p = FACTORY.createParser(in)) {
+      return parseDocument(p);
+    } catch (JsonProcessingException e) {
+      throw JsonException.from(e);
+    } catch (IOException e) {
+      throw new JsonException(e.getMessage(), 0, 0);
+    }
+  }
+
+  private static Value parseDocument(JsonParser p) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t == null) {
+      throw new JsonException("empty document", 1, 1);
+    }
+    Value v = read(p, t);
+    if (p.nextToken() != null) {
+      throw new JsonException(
+          "unexpected data after the JSON value",
+          p.currentLocation().getLineNr(),
+          p.currentLocation().getColumnNr());
+    }
+    return v;
+  }
+
+  private static Value read(JsonParser p, JsonToken t) throws IOException {
+    switch (t) {
+      case START_OBJECT -> {
+        Map<Value, Value> m = new HashMap<>();
+        JsonToken k;
+        while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
+          StringValue key = StringValue.of(p.currentName());
+          m.put(key, read(p, p.nextToken()));
+        }
+        return ObjectValue.wrap(m);
+      }
+      case START_ARRAY -> {
+        List<Value> l = new ArrayList<>();
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+          l.add(read(p, e));
+        }
+        return ArrayValue.of(l);
+      }
+      case VALUE_STRING -> {
+        return StringValue.of(p.getText());
+      }
+      case VALUE_NUMBER_INT -> {
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? NumberValue.of(p.getBigIntegerValue())
+            : NumberValue.of(p.getLongValue());
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return NumberValue.of(p.getDecimalValue());
+      }
+      case VALUE_TRUE -> {
+        return BooleanValue.TRUE;
+      }
+      case VALUE_FALSE -> {
+        return BooleanValue.FALSE;
+      }
+      case VALUE_NULL -> {
+        return NullValue.NULL;
+      }
+      default ->
+          throw new JsonException(
+              "unexpected token " + t,
+              p.currentLocation().getLineNr(),
+              p.currentLocation().getColumnNr());
+    }
+  }
+
+  /** Converts a Jackson tree (from JSON or YAML) to a value. */
+  public static Value fromNode(JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return NullValue.NULL;
+    }
+    if (node.isObject()) {
+      Map<Value, Value> m = new HashMap<>();
+      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        m.put(StringValue.of(e.getKey()), fromNode(e.getValue()));
+      }
+      return ObjectValue.wrap(m);
+    }
+    if (node.isArray()) {
+      List<Value> l = new ArrayList<>(node.size());
+      for (JsonNode e : node) {
+        l.add(fromNode(e));
+      }
+      return ArrayValue.of(l);
+    }
+    if (node.isBoolean()) {
+      return BooleanValue.of(node.booleanValue());
+    }
+    if (node.isIntegralNumber()) {
+      return NumberValue.of(node.bigIntegerValue());
+    }
+    if (node.isNumber()) {
+      return NumberValue.of(node.decimalValue());
+    }
+    if (node.isBinary()) {
+      return StringValue.of(java.util.Base64.getEncoder().encodeToString(binary(node)));
+    }
+    return StringValue.of(node.asText());
+  }
+
+  private static byte[] binary(JsonNode node) {
+    try {
+      return node.binaryValue();
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /** Writes a value as compact JSON. */
+  public static String write(Value v) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, null, 0);
+    return sb.toString();
+  }
+
+  /** Writes a value as JSON indented by two spaces per level. */
+  public static String writePretty(Value v) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, "  ", 0);
+    return sb.toString();
+  }
+
+  private static void write(Value v, StringBuilder sb, String indent, int level) {
+    switch (v) {
+      case NullValue n -> sb.append("null");
+      case BooleanValue b -> sb.append(b.value());
+      case NumberValue n -> sb.append(n);
+      case StringValue s -> quote(s.value(), sb);
+      case ArrayValue a -> writeList(a.elements(), sb, indent, level);
+      case SetValue s -> writeList(s.elements(), sb, indent, level);
+      case ObjectValue o -> {
+        if (o.size() == 0) {
+          sb.append("{}");
+          return;
+        }
+        List<Map.Entry<String, Value>> entries = new ArrayList<>(o.size());
+        for (Value k : o.keys()) {
+          String name = k instanceof StringValue s ? s.value() : write(k);
+          entries.add(Map.entry(name, o.get(k)));
+        }
+        entries.sort(Map.Entry.comparingByKey());
+        sb.append('{');
+        boolean first = true;
+        for (Map.Entry<String, Value> e : entries) {
+          if (!first) {
+            sb.append(',');
+          }
+          first = false;
+          newline(sb, indent, level + 1);
+          quote(e.getKey(), sb);
+          sb.append(indent == null ? ":" : ": ");
+          write(e.getValue(), sb, indent, level + 1);
+        }
+        newline(sb, indent, level);
+        sb.append('}');
+      }
+    }
+  }
+
+  private static void writeList(List<Value> items, StringBuilder sb, String indent, int level) {
+    if (items.isEmpty()) {
+      sb.append("[]");
+      return;
+    }
+    sb.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      newline(sb, indent, level + 1);
+      write(items.get(i), sb, indent, level + 1);
+    }
+    newline(sb, indent, level);
+    sb.append(']');
+  }
+
+  private static void newline(StringBuilder sb, String indent, int level) {
+    if (indent != null) {
+      sb.append('\n');
+      sb.append(indent.repeat(level));
+    }
+  }
+
+  /** Returns the string as a quoted JSON string. */
+  public static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2);
+    quote(s, sb);
+    return sb.toString();
+  }
+
+  /** Appends the string as a quoted JSON string, escaping as Go's encoder does. */
+  public static void quote(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        case '<' -> sb.append("\\u003c");
+        case '>' -> sb.append("\\u003e");
+        case '&' -> sb.append("\\u0026");
+        case '\u2028' -> sb.append("\\u2028");
+        case '\u2029' -> sb.append("\\u2029");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
+  }
+}

@@ -1,0 +1,38 @@
+package dev.vigil.rego.value;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+/** Thrown when text is not the JSON expected; carries the line and column (1-based, 0 if none). */
+public final class JsonException extends RuntimeException {
+
+  private final int line;
+  private final int column;
+
+  public JsonException(String message, int line, int column) {
+    super(message);
+    this.line = line;
+    this.column = column;
+  }
+
+  static JsonException from(JsonProcessingException e) {
+    JsonLocation loc = e.getLocation();
+    String msg = e.getOriginalMessage();
+    int nl = msg == null ? -1 : msg.indexOf('\n');
+    if (nl > 0) {
+      msg = msg.substring(0, nl);
+    }
+    return new JsonException(
+        msg == null ? "invalid JSON" : msg,
+        loc == null ? 0 : loc.getLineNr(),
+        loc == null ? 0 : loc.getColumnNr());
+  }
+
+  public int line() {
+    return line;
+  }
+
+  public int column() {
+    return column;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.vigil.rego.value;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An object: keys of any kind (strings for JSON objects) mapped to values.
+ *
+ * <p>Lookup is by hash. Iteration through {@link #keys()} is in sorted key order, as OPA iterates,
+ * so that comprehensions and output are deterministic.
+ */
+public final class ObjectValue implements Value {
+
+  public static final ObjectValue EMPTY = new ObjectValue(Map.of());
+
+  private final Map<Value, Value> map;
+  private volatile Value[] sortedKeys;
+  private int hash;
+
+  private ObjectValue(Map<Value, Value> map) {
+    this.map = map;
+  }
+
+  /** Returns an object of the given entries, copying them. */
+  public static ObjectValue of(Map<? extends Value, ? extends Value> entries) {
+    return entries.isEmpty() ? EMPTY : new ObjectValue(new HashMap<>(entries));
+  }
+
+  /** Returns an object that takes ownership of the given map; the caller must not change it. */
+  public static ObjectValue wrap(Map<Value, Value> entries) {
+    return entries.isEmpty() ? EMPTY : new ObjectValue(entries);
+  }
+
+  /** Returns an object of alternating keys and values. */
+  public static ObjectValue of(Value... keysAndValues) {
+    Map<Value, Value> m = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return wrap(m);
+  }
+
+  public int size() {
+    return map.size();
+  }
+
+  /** Returns the value under the key, or null when there is none. */
+  public Value get(Value key) {
+    return map.get(key);
+  }
+
+  /** Returns the value under the string key, or null when there is none. */
+  public Value get(String key) {
+    return map.get(new StringValue(key));
+  }
+
+  public boolean containsKey(Value key) {
+    return map.containsKey(key);
+  }
+
+  /** Returns the keys in sorted order. */
+  public List<Value> keys() {
+    Value[] keys = sortedKeys;
+    if (keys == null) {
+      keys = map.keySet().toArray(new Value[0]);
+      Arrays.sort(keys);
+      sortedKeys = keys;
+    }
+    return Collections.unmodifiableList(Arrays.asList(keys));
+  }
+
+  /** Returns the entries as an unmodifiable map (iteration order unspecified). */
+  public Map<Value, Value> asMap() {
+    return Collections.unmodifiableMap(map);
+  }
+
+  @Override
+  public String typeName() {
+    return "object";
+  }
+
+  @Override
+  public int kindOrder() {
+    return 7;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ObjectValue other && other.map.equals(map);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) {
+      h = map.hashCode() * 31 + 7;
+      hash = h;
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return Rego.format(this);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.vigil.rego.value;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A set of values. Iteration through {@link #elements()} is in sorted order, as OPA's. */
+public final class SetValue implements Value {
+
+  public static final SetValue EMPTY = new SetValue(Set.of());
+
+  private final Set<Value> set;
+  private volatile Value[] sorted;
+  private int hash;
+
+  private SetValue(Set<Value> set) {
+    this.set = set;
+  }
+
+  /** Returns a set of the given elements, copying them. */
+  public static SetValue of(Collection<? extends Value> elements) {
+    return elements.isEmpty() ? EMPTY : new SetValue(new HashSet<>(elements));
+  }
+
+  public static SetValue of(Value... elements) {
+    return of(Arrays.asList(elements));
+  }
+
+  /** Returns a set that takes ownership of the given set; the caller must not change it. */
+  public static SetValue wrap(Set<Value> elements) {
+    return elements.isEmpty() ? EMPTY : new SetValue(elements);
+  }
+
+  public int size() {
+    return set.size();
+  }
+
+  public boolean contains(Value v) {
+    return set.contains(v);
+  }
+
+  /** Returns the elements in sorted order. */
+  public List<Value> elements() {
+    Value[] s = sorted;
+    if (s == null) {
+      s = set.toArray(new Value[0]);
+      Arrays.sort(s);
+      sorted = s;
+    }
+    return Collections.unmodifiableList(Arrays.asList(s));
+  }
+
+  /** Returns the elements as an unmodifiable set (iteration order unspecified). */
+  public Set<Value> asSet() {
+    return Collections.unmodifiableSet(set);
+  }
+
+  @Override
+  public String typeName() {
+    return "set";
+  }
+
+  @Override
+  public int kindOrder() {
+    return 8;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SetValue other && other.set.equals(set);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) {
+      h = set.hashCode() * 31 + 8;
+      hash = h;
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return Rego.format(this);
+  }
+}
