@@ -74,7 +74,11 @@ final class CryptoBuiltins {
   }
 
   static Value hex(byte[] bytes) {
-    return StringValue.of(HexFormat.of().formatHex(bytes));
+    return StringValue.of(hexString(bytes));
+  }
+
+  static String hexString(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
   }
 
   static byte[] utf8(String s) {
