@@ -7,7 +7,6 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -362,13 +361,7 @@ final class X509Certificates {
     if (names != null) {
       for (GeneralName n : names.getNames()) {
         if (n.getTagNo() == GeneralName.iPAddress) {
-          try {
-            out.add(
-                InetAddress.getByAddress(DEROctetString.getInstance(n.getName()).getOctets())
-                    .getHostAddress());
-          } catch (java.net.UnknownHostException e) {
-            out.add("?");
-          }
+          out.add(X509GoJson.ip(DEROctetString.getInstance(n.getName()).getOctets()));
         }
       }
     }
