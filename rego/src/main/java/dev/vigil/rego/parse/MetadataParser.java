@@ -32,7 +32,10 @@ import java.util.Map;
  */
 final class MetadataParser {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** Created on first use: most files have no METADATA, and the YAML mapper is slow to build. */
+  private static final class Yaml {
+    static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+  }
 
   /** One METADATA comment block: its first comment and every comment in it. */
   record Block(Lexer.Comment start, List<Lexer.Comment> comments) {}
@@ -117,7 +120,7 @@ final class MetadataParser {
     }
     JsonNode root;
     try {
-      root = YAML.readTree(yaml.toString());
+      root = Yaml.MAPPER.readTree(yaml.toString());
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
       Lexer.Comment c = b.comments().get(Math.max(0, Math.min(line, b.comments().size() - 1)));

@@ -1317,7 +1317,10 @@ final class RegoParser {
   void illegal(String note) {
     Token t = cur();
     if (t.kind() == Kind.ILLEGAL) {
-      error(t, t.value());
+      RegoError e = new RegoError(PARSE_ERROR, t.value(), loc(t));
+      if (!errors.contains(e)) {
+        errors.add(e);
+      }
       return;
     }
     String what = tokenName(t);
