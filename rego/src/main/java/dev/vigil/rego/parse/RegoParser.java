@@ -35,6 +35,7 @@ final class RegoParser {
 
   static final String PARSE_ERROR = "rego_parse_error";
   static final int MAX_NESTING = 1000;
+  private static final int MAX_FAILED_STATEMENTS = 10;
   private static final int MAX_ENTER = 1_000_000;
 
   private static final Set<String> BASE_KEYWORDS =
@@ -139,6 +140,7 @@ final class RegoParser {
   /** Parses every statement of a file, stopping at the first one that cannot be parsed. */
   List<Stmt> parseStatements() {
     List<Stmt> stmts = new ArrayList<>();
+    int failures = 0;
     while (cur().kind() != Kind.EOF) {
       int mark = pos;
       int errs = errors.size();
@@ -165,11 +167,33 @@ final class RegoParser {
         if (errors.size() == errs) {
           illegal("");
         }
-        break;
+        if (++failures == MAX_FAILED_STATEMENTS || !resync()) {
+          break;
+        }
+        continue;
       }
       stmts.add(stmt);
     }
     return stmts;
+  }
+
+  /**
+   * After a statement fails, skips to the next line that starts in column 1 below the last error,
+   * where the next rule most likely begins, so that one parse reports the problems of several
+   * statements. OPA stops at the first; its first error is always Vigil's first error too.
+   */
+  private boolean resync() {
+    Location last = errors.get(errors.size() - 1).location();
+    int i = pos;
+    while (i < tokens.size() - 1) {
+      Token t = tokens.get(i);
+      if (t.line() > last.line() && t.column() == 1 && t.newlineBefore()) {
+        pos = i;
+        return true;
+      }
+      i++;
+    }
+    return false;
   }
 
   /** Parses a query: expressions separated by semicolons or line breaks, up to the end. */

@@ -344,6 +344,20 @@ class ParserTest {
   }
 
   @Test
+  void parseModule_severalBrokenRules_reportsEachOne() {
+    RegoException e =
+        (RegoException)
+            catchThrowable(() -> v1("package p\n\np if { a b }\nq := ]\nr := 1\ns if {\n"));
+    assertThat(e.errors())
+        .extracting(err -> err.location().line() + ": " + err.message())
+        .containsExactly(
+            "3: unexpected ident token: expected \\n or ; or }",
+            "4: unexpected ] token",
+            "4: unexpected ] token: expected rule value term (e.g., q := <VALUE> { ... })",
+            "7: unexpected eof token");
+  }
+
+  @Test
   void parseModule_emptySource_isEmptyModuleError() {
     assertThat(firstError(() -> v1("# only a comment\n")).message()).isEqualTo("empty module");
   }
