@@ -329,11 +329,7 @@ final class RegoParser {
             ? v.name()
             : ((StringValue) ((Term.Scalar) last).value()).value();
     if (BASE_KEYWORDS.contains(name) || (!opts.v0Syntax() && FUTURE_KEYWORDS.contains(name))) {
-      errorAt(
-          last.location(),
-          "unexpected import path, must not end with a keyword, got: "
-              + name
-              + " (hint: import a different path or use an alias)");
+      errorAt(last.location(), "unexpected import path, must not end with a keyword, got: " + name);
     }
   }
 
@@ -739,9 +735,11 @@ final class RegoParser {
 
   // ---------------------------------------------------------------- terms
 
-  /** Parses a term where a keyword may start a ref, as in {@code package in.x}. */
+  /** Parses a package or import path, whose first word may be a keyword: {@code package in.x}. */
   private Term parseTermAllowingKeyword() {
-    return parseTerm();
+    Token t = cur();
+    next();
+    return parseTermFinish(new Term.Var(t.text(), loc(t)));
   }
 
   Term parseTerm() {
@@ -813,6 +811,10 @@ final class RegoParser {
 
   private Term parseWord(Token t) {
     String w = t.text();
+    if (isReserved(t) && keywordStartsRef()) {
+      next();
+      return new Term.Var(w, loc(t));
+    }
     if (isKeyword(t, "null") || isKeyword(t, "true") || isKeyword(t, "false")) {
       next();
       Location l = loc(t);

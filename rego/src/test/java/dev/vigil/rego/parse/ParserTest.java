@@ -390,6 +390,34 @@ class ParserTest {
     assertThat(m.rules().get(1).head().value()).isInstanceOf(Term.Call.class);
   }
 
+  @Test
+  void parseModule_keywordsAsRefHeads_followOpa() {
+    for (String kw : List.of("null", "true", "not", "some", "every", "if", "in", "contains")) {
+      Module m =
+          v1(
+              "package "
+                  + kw
+                  + ".x\n"
+                  + kw
+                  + ".foo if { true }\ndefault foo."
+                  + kw
+                  + "(_, _) := true\nx := input."
+                  + kw
+                  + "\n");
+      assertThat(render(m.packagePath())).isEqualTo("data." + kw + ".x");
+      assertThat(render(m.rules().get(0).head().ref())).isEqualTo(kw + ".foo");
+      assertThat(render(m.rules().get(1).head().ref())).isEqualTo("foo." + kw);
+      assertThat(render(m.rules().get(2).head().value())).isEqualTo("input." + kw);
+    }
+    RegoError tail = firstError(() -> v1("package p\nimport data.foo.if\n"));
+    assertThat(tail.message())
+        .isEqualTo("unexpected import path, must not end with a keyword, got: if");
+    RegoError alias = firstError(() -> v1("package p\nimport data.foo as in\n"));
+    assertThat(alias.message()).isEqualTo("unexpected in keyword: expected var");
+    RegoError head = firstError(() -> v1("package p\nfoo+bar := 1\n"));
+    assertThat(head.message()).isEqualTo("unexpected + token");
+  }
+
   private static Throwable catchThrowable(Runnable r) {
     try {
       r.run();
