@@ -87,7 +87,7 @@ public final class Compiler {
     Rewriter rw = new Rewriter(qctx, List.of(), Map.of(), Set.of(), false);
     Rewriter.Scope scope = rw.topScope();
     List<Expr> body = rw.body(query, scope);
-    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues);
+    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues, c.targets);
     safety.setArity(name -> arity(policy.root(), policy.registry(), name));
     Set<String> universe = new LinkedHashSet<>();
     for (Expr e : body) {
@@ -115,7 +115,7 @@ public final class Compiler {
     }
     List<String> vars = new ArrayList<>();
     for (String v : universe) {
-      if (!v.startsWith("$") && !v.startsWith("__local")) {
+      if (!v.startsWith("$")) {
         vars.add(v);
       }
     }
@@ -192,6 +192,10 @@ public final class Compiler {
   private void place(List<Module> modules) {
     for (Module m : modules) {
       List<Value> pkg = packageKeys(m);
+      RuleNode pn = root;
+      for (Value k : pkg) {
+        pn = pn.child(k);
+      }
       for (Rule r : m.rules()) {
         Placement p = placement(pkg, r);
         RuleNode n = root;
@@ -226,7 +230,7 @@ public final class Compiler {
         names.add(((Term.Var) r.head().ref().head()).name());
       }
     }
-    Safety safety = new Safety(errors, originalNames, functionValues);
+    Safety safety = new Safety(errors, originalNames, functionValues, targets);
     safety.setArity(name -> arity(root, registry, name));
     for (Module m : modules) {
       List<Value> pkg = packageKeys(m);

@@ -119,7 +119,7 @@ final class Rewriter {
     }
     String name = v.name();
     if (s.parent != null || isShadowing(name)) {
-      name = "__local" + (ctx.counter++) + "__";
+      name = "$" + v.name() + "_" + (ctx.counter++);
       ctx.originalNames.put(name, v.name());
     }
     s.declared.put(v.name(), name);

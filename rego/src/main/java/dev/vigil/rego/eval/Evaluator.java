@@ -508,6 +508,15 @@ public final class Evaluator {
       t = policy.targets().get(c);
     }
     if (t == null) {
+      if (System.getenv("VDEBUG") != null) {
+        System.err.println("MISSING " + System.identityHashCode(c) + " " + c);
+        policy
+            .targets()
+            .forEach(
+                (k, v) ->
+                    System.err.println(
+                        "  " + System.identityHashCode(k) + " " + k.operator() + " -> " + v));
+      }
       throw new RegoException(
           new RegoError(
               "rego_type_error", "undefined function " + dottedName(c.operator()), c.location()));
@@ -660,7 +669,7 @@ public final class Evaluator {
         return k.go(v);
       }
       if (rep instanceof CallTarget ct) {
-        t = ct;
+        return invokeReplacement(t.name(), ct, call, vals, env, k);
       }
     }
     switch (t) {
@@ -691,6 +700,33 @@ public final class Evaluator {
         return r == null || k.go(r);
       }
     }
+  }
+
+  /** Calls the function that replaces another, with that replacement lifted inside it. */
+  private boolean invokeReplacement(
+      String replaced, CallTarget with, Term.Call call, Value[] vals, Env env, VCont k) {
+    Frame parent = frame;
+    Map<String, Object> repl = new HashMap<>(parent.replacements);
+    repl.remove(replaced);
+    Frame inner =
+        new Frame(
+            parent.input, parent.data, parent.masked, parent.patches, repl.isEmpty() ? null : repl);
+    Value[] result = {null};
+    frame = inner;
+    try {
+      invoke(
+          with,
+          call,
+          vals,
+          env,
+          v -> {
+            result[0] = v;
+            return false;
+          });
+    } finally {
+      frame = parent;
+    }
+    return result[0] == null || k.go(result[0]);
   }
 
   /** Raises a builtin's error, or makes the call undefined when errors are lenient. */
@@ -1102,7 +1138,8 @@ public final class Evaluator {
     Value key = quick(p, env);
     RuleNode n = node;
     if (key != null) {
-      return walkData(n.children().get(key), child(base, key), path, i + 1, env, k);
+      Value dk = dataKey(key);
+      return walkData(n.children().get(dk), child(base, dk), path, i + 1, env, k);
     }
     if (isGround(p, env)) {
       return evalTerm(
@@ -1130,6 +1167,11 @@ public final class Evaluator {
     return base instanceof ObjectValue o ? o.get(key) : null;
   }
 
+  /** Returns the key as data documents hold it: JSON objects have string keys only. */
+  private static Value dataKey(Value key) {
+    return key instanceof NumberValue n ? StringValue.of(n.toString()) : key;
+  }
+
   /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
   private Value nodeValue(RuleNode node, Value base) {
     Value v;
@@ -1140,7 +1182,7 @@ public final class Evaluator {
       v = ruleSetValue(node.rules());
       if (!node.children().isEmpty() && v instanceof ObjectValue o) {
         Map<Value, Value> m = new HashMap<>(o.asMap());
-        mergeChildren(node, null, m);
+        mergeChildren(node, null, m, true);
         v = ObjectValue.wrap(m);
       }
     } else {
@@ -1149,7 +1191,7 @@ public final class Evaluator {
       if (base != null && !(base instanceof ObjectValue)) {
         return base;
       }
-      mergeChildren(node, base, m);
+      mergeChildren(node, base, m, false);
       v = ObjectValue.wrap(m);
     }
     if (v != null && frame.patches != null) {
@@ -1163,7 +1205,7 @@ public final class Evaluator {
     return v;
   }
 
-  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m) {
+  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
     for (var e : node.children().entrySet()) {
       RuleNode c = e.getValue();
       Value baseChild = child(base, e.getKey());
@@ -1171,12 +1213,38 @@ public final class Evaluator {
         continue;
       }
       Value cv = nodeValue(c, baseChild);
-      if (cv != null) {
+      if (cv != null && virtual) {
+        Location loc =
+            c.rules() != null && !c.rules().rules().isEmpty()
+                ? c.rules().rules().get(0).location()
+                : Location.NONE;
+        m.put(e.getKey(), merge(m.get(e.getKey()), cv, loc));
+      } else if (cv != null) {
         m.put(e.getKey(), cv);
       } else if (baseChild == null) {
         m.remove(e.getKey());
       }
     }
+  }
+
+  /** Merges two values written by different rules at one path: objects deeply, sets by union. */
+  private Value merge(Value a, Value b, Location loc) {
+    if (a == null || a.equals(b)) {
+      return b;
+    }
+    if (a instanceof ObjectValue x && b instanceof ObjectValue y) {
+      Map<Value, Value> m = new HashMap<>(x.asMap());
+      for (var e : y.asMap().entrySet()) {
+        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), loc));
+      }
+      return ObjectValue.wrap(m);
+    }
+    if (a instanceof SetValue x && b instanceof SetValue y) {
+      Set<Value> s = new HashSet<>(x.asSet());
+      s.addAll(y.asSet());
+      return SetValue.wrap(s);
+    }
+    throw conflict("object keys must be unique", loc);
   }
 
   // ---- terms
