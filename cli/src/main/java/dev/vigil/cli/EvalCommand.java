@@ -1,0 +1,177 @@
+package dev.vigil.cli;
+
+import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.Policy;
+import dev.vigil.rego.PreparedQuery;
+import dev.vigil.rego.QueryResult;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil eval}: evaluates a query against policies and data, as {@code opa eval} does. */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Evaluate a Rego query against policy and data files.")
+final class EvalCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-d", "--data"},
+      paramLabel = "PATH",
+      description = "Rego, JSON or YAML file or directory to load (repeatable).")
+  List<Path> dataPaths = new ArrayList<>();
+
+  @Option(
+      names = {"-i", "--input"},
+      paramLabel = "INPUT",
+      description = "Input document, JSON (or YAML by extension).")
+  Path inputPath;
+
+  @Option(names = "--v0-compatible", description = "Parse policies with Rego v0 syntax.")
+  boolean v0;
+
+  @Option(
+      names = {"-f", "--format"},
+      defaultValue = "json",
+      description = "Output format: json or raw (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(
+      names = "--strict-builtin-errors",
+      description = "Treat builtin errors as fatal instead of undefined.")
+  boolean strict;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "10s",
+      paramLabel = "DURATION",
+      description = "Time budget of the query, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Parameters(index = "0", paramLabel = "QUERY", description = "The query, e.g. data.authz.allow")
+  String query;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    if (!format.equals("json") && !format.equals("raw")) {
+      err.println("vigil eval: --format must be json or raw, not \"" + format + "\"");
+      return Vigil.EXIT_USAGE;
+    }
+    Duration budget;
+    try {
+      budget = Durations.parse(timeout);
+    } catch (IllegalArgumentException e) {
+      err.println("vigil eval: --timeout: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+    try {
+      PolicyFiles files = PolicyFiles.load(dataPaths);
+      Value input = inputPath == null ? null : readDocument(inputPath);
+      Policy policy =
+          Policy.compile(files.modules, files.data(), CompileOptions.defaults().withV0(v0));
+      PreparedQuery prepared = policy.prepare(query);
+      EvalOptions options =
+          EvalOptions.defaults().withStrictBuiltinErrors(strict).withTimeout(budget);
+      QueryResult result = prepared.eval(input, options);
+      if (format.equals("raw")) {
+        printRaw(result, out);
+      } else {
+        out.println(Json.writePretty(toJson(result, prepared.expressionTexts())));
+      }
+      return 0;
+    } catch (RegoException e) {
+      CliErrors.print(e, err);
+      return 1;
+    } catch (IllegalArgumentException e) {
+      err.println("vigil eval: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+  }
+
+  /** Reads a JSON or YAML document, naming the file and place when it is not valid. */
+  static Value readDocument(Path path) {
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+    }
+    String name = path.getFileName().toString();
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      try {
+        return Json.fromNode(Yaml.MAPPER.readTree(text));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(path + ": invalid YAML: " + e.getMessage());
+      }
+    }
+    try {
+      return Json.parse(text);
+    } catch (JsonException e) {
+      throw new IllegalArgumentException(
+          path + ":" + e.line() + ":" + e.column() + ": invalid JSON: " + e.getMessage());
+    }
+  }
+
+  private static void printRaw(QueryResult result, java.io.PrintWriter out) {
+    if (result.rows().isEmpty()) {
+      return;
+    }
+    for (QueryResult.Row row : result.rows()) {
+      List<Value> exprs = row.expressions();
+      if (exprs.size() == 1) {
+        out.println(Json.write(exprs.get(0)));
+      } else {
+        out.println(Json.write(ArrayValue.of(exprs)));
+      }
+    }
+  }
+
+  /** Builds {@code {"result":[{"expressions":[{"value":..,"text":..}],"bindings":{..}}]}}. */
+  static Value toJson(QueryResult result, List<String> texts) {
+    if (result.rows().isEmpty()) {
+      return ObjectValue.EMPTY;
+    }
+    List<Value> rows = new ArrayList<>();
+    for (QueryResult.Row row : result.rows()) {
+      List<Value> exprs = new ArrayList<>();
+      for (int i = 0; i < row.expressions().size(); i++) {
+        String text = i < texts.size() ? texts.get(i) : "";
+        exprs.add(
+            ObjectValue.of(
+                StringValue.of("value"), row.expressions().get(i),
+                StringValue.of("text"), StringValue.of(text)));
+      }
+      Map<Value, Value> r = new HashMap<>();
+      r.put(StringValue.of("expressions"), ArrayValue.of(exprs));
+      if (!row.bindings().isEmpty()) {
+        Map<Value, Value> b = new HashMap<>();
+        row.bindings().forEach((k, v) -> b.put(StringValue.of(k), v));
+        r.put(StringValue.of("bindings"), ObjectValue.wrap(b));
+      }
+      rows.add(ObjectValue.wrap(r));
+    }
+    return ObjectValue.of(StringValue.of("result"), ArrayValue.of(rows));
+  }
+}

@@ -1,0 +1,56 @@
+package dev.vigil.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code vigil} command. Subcommands parse their arguments, call a module and print. */
+@Command(
+    name = "vigil",
+    mixinStandardHelpOptions = true,
+    versionProvider = Vigil.Version.class,
+    description = "Vigil: zero trust access with a Rego decision point.",
+    subcommands = {
+      EvalCommand.class,
+      TestCommand.class,
+      ConformanceCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Vigil implements Runnable {
+
+  /** Exit status for bad usage or bad input. */
+  static final int EXIT_USAGE = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit status; never throws. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Vigil());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("vigil: " + CliErrors.describe(e));
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Reads the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Vigil.class.getPackage().getImplementationVersion();
+      return new String[] {"vigil " + (v == null ? "development build" : v)};
+    }
+  }
+}
