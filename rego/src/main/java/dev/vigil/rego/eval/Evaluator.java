@@ -702,15 +702,14 @@ public final class Evaluator {
     }
   }
 
-  /** Calls the function that replaces another, with that replacement lifted inside it. */
+  /**
+   * Calls the function that replaces another. Inside it, no function is replaced: a mock calls the
+   * original builtins, never another mock.
+   */
   private boolean invokeReplacement(
       String replaced, CallTarget with, Term.Call call, Value[] vals, Env env, VCont k) {
     Frame parent = frame;
-    Map<String, Object> repl = new HashMap<>(parent.replacements);
-    repl.remove(replaced);
-    Frame inner =
-        new Frame(
-            parent.input, parent.data, parent.masked, parent.patches, repl.isEmpty() ? null : repl);
+    Frame inner = new Frame(parent.input, parent.data, parent.masked, parent.patches, null);
     Value[] result = {null};
     frame = inner;
     try {
@@ -1127,8 +1126,8 @@ public final class Evaluator {
     if (node != null && frame.masked != null && frame.masked.contains(node)) {
       node = null;
     }
-    if (node == null) {
-      return base == null || walkValue(base, path, i, env, k);
+    if (node == null || (node.rules() != null && base != null)) {
+      return base == null || walkBase(base, path, i, env, k);
     }
     if (node.rules() != null || i == path.size()) {
       Value v = nodeValue(node, base);
@@ -1138,12 +1137,10 @@ public final class Evaluator {
     Value key = quick(p, env);
     RuleNode n = node;
     if (key != null) {
-      Value dk = dataKey(key);
-      return walkData(n.children().get(dk), child(base, dk), path, i + 1, env, k);
+      return walkDataKey(n, base, key, path, i, env, k);
     }
     if (isGround(p, env)) {
-      return evalTerm(
-          p, env, kv -> walkData(n.children().get(kv), child(base, kv), path, i + 1, env, k));
+      return evalTerm(p, env, kv -> walkDataKey(n, base, kv, path, i, env, k));
     }
     Set<Value> keys = new TreeSet<>(n.children().keySet());
     if (base instanceof ObjectValue o) {
@@ -1163,6 +1160,40 @@ public final class Evaluator {
     return true;
   }
 
+  private boolean walkDataKey(
+      RuleNode n, Value base, Value key, List<Term> path, int i, Env env, VCont k) {
+    RuleNode c = n.children().get(key);
+    Value b = child(base, key);
+    if (c == null && b == null && key instanceof NumberValue) {
+      Value sk = dataKey(key);
+      c = n.children().get(sk);
+      b = child(base, sk);
+    }
+    return walkData(c, b, path, i + 1, env, k);
+  }
+
+  /** Walks base data, where a number in a ref also finds the same key written as a string. */
+  private boolean walkBase(Value start, List<Term> path, int from, Env env, VCont k) {
+    Value v = start;
+    int i = from;
+    while (i < path.size()) {
+      Value key = quick(path.get(i), env);
+      if (key == null) {
+        break;
+      }
+      Value c = lookup(v, key);
+      if (c == null && v instanceof ObjectValue o && key instanceof NumberValue) {
+        c = o.get(dataKey(key));
+      }
+      v = c;
+      if (v == null) {
+        return true;
+      }
+      i++;
+    }
+    return walkValue(v, path, i, env, k);
+  }
+
   private static Value child(Value base, Value key) {
     return base instanceof ObjectValue o ? o.get(key) : null;
   }
@@ -1177,7 +1208,7 @@ public final class Evaluator {
     Value v;
     if (node.rules() != null) {
       if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
-        return null;
+        return node.rules().arity() == 0 ? callFunction(node.rules(), new Value[0]) : null;
       }
       v = ruleSetValue(node.rules());
       if (!node.children().isEmpty() && v instanceof ObjectValue o) {
@@ -1213,6 +1244,9 @@ public final class Evaluator {
         continue;
       }
       Value cv = nodeValue(c, baseChild);
+      if (cv != null && !virtual && baseChild != null) {
+        continue;
+      }
       if (cv != null && virtual) {
         Location loc =
             c.rules() != null && !c.rules().rules().isEmpty()
