@@ -168,4 +168,13 @@ class NumberBuiltinsTest {
     assertThatThrownBy(() -> call("bits.and", "7.2", "42"))
         .hasMessage("operand 1 must be integer number but got floating-point number");
   }
+
+  @Test
+  void arithmetic_hugeExponent_isRefusedNotComputed() {
+    assertThatThrownBy(() -> call("plus", "1e100000000", "1"))
+        .hasMessageContaining("operand 1 has more than 100000 digits");
+    assertThatThrownBy(() -> call("format_int", "1e100000000", "10"))
+        .hasMessageContaining("more than 100000 digits");
+    assertThat(call("plus", "1e400", "1")).isEqualTo(call("minus", "1e400", "-1"));
+  }
 }
