@@ -104,9 +104,14 @@ final class GlobPattern {
       pos++;
     }
     StringBuilder cls = new StringBuilder(not ? "[^" : "[");
-    if (pos + 1 < glob.length() && glob.charAt(pos + 1) == '-' && glob.charAt(pos) != ']') {
-      int lo = glob.codePointAt(pos);
-      pos += Character.charCount(lo) + 1;
+    int first = pos < glob.length() ? glob.codePointAt(pos) : -1;
+    int afterFirst = first < 0 ? pos : pos + Character.charCount(first);
+    if (first >= 0
+        && first != ']'
+        && afterFirst < glob.length()
+        && glob.charAt(afterFirst) == '-') {
+      int lo = first;
+      pos = afterFirst + 1;
       if (pos >= glob.length()) {
         throw error("unexpected end of input in range of glob");
       }
