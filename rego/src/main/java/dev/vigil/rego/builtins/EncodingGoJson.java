@@ -23,7 +23,7 @@ import java.util.TreeMap;
 final class EncodingGoJson {
 
   /** Nesting deeper than this is refused rather than risking the stack. */
-  static final int MAX_DEPTH = 10_000;
+  static final int MAX_DEPTH = 1_000;
 
   private EncodingGoJson() {}
 

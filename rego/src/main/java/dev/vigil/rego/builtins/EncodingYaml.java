@@ -55,12 +55,26 @@ final class EncodingYaml {
     }
   }
 
+  /** YAML 1.1 integers without the base-60 form, which yaml.v2 reads as a string. */
+  private static final Pattern GO_INT =
+      Pattern.compile(
+          "^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$");
+
+  /** YAML 1.1 floats without the base-60 form. */
+  private static final Pattern GO_FLOAT =
+      Pattern.compile(
+          "^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+              + "|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+              + "|\\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+              + "|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+
+  /** Resolves plain scalars as yaml.v2 does: YAML 1.1 booleans, no timestamps, no base 60. */
   private static final class GoResolver extends Resolver {
     @Override
     protected void addImplicitResolvers() {
       addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
-      addImplicitResolver(Tag.INT, INT, "-+0123456789");
-      addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
+      addImplicitResolver(Tag.INT, GO_INT, "-+0123456789");
+      addImplicitResolver(Tag.FLOAT, GO_FLOAT, "-+0123456789.");
       addImplicitResolver(Tag.MERGE, MERGE, "<");
       addImplicitResolver(Tag.NULL, NULL, "~nN\0");
       addImplicitResolver(Tag.NULL, EMPTY, null);
@@ -349,10 +363,12 @@ final class EncodingYaml {
 
   private static final Pattern NON_STRING =
       Pattern.compile(
-          "(?i:y|yes|n|no|true|false|on|off|null|~)|[-+]?(\\.inf|\\.Inf|\\.INF)|\\.(nan|NaN|NAN)"
-              + "|[-+]?(0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0[0-7_]+"
-              + "|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-              + "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|<<");
+          "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+              + "|~|null|Null|NULL|<<|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"
+              + "|[-+](?i:inf|infinity|nan)"
+              + "|[-+]?(0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o?[0-7_]+"
+              + "|[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?\\.[0-9][0-9_]*([eE][-+]?[0-9]+)?"
+              + "|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?");
 
   /** Returns the string as a plain, quoted or literal scalar, as yaml.v2 chooses. */
   static String scalar(String s, int indent) {
