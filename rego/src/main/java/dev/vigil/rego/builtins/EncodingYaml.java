@@ -257,7 +257,8 @@ final class EncodingYaml {
   static String marshal(Value v) {
     StringBuilder sb = new StringBuilder();
     if (isEmptyCollection(v) || isScalar(v)) {
-      sb.append(inline(v, 0)).append('\n');
+      appendInline(v, sb, 2, true);
+      sb.append('\n');
       return sb.toString();
     }
     block(v, sb, 0);
@@ -291,7 +292,8 @@ final class EncodingYaml {
           sb.append(pad);
         }
         first = false;
-        sb.append(scalar(e.getKey(), indent)).append(':');
+        appendScalar(e.getKey(), sb, indent + 2, false);
+        sb.append(':');
         entryValue(e.getValue(), sb, indent, true);
       }
       return;
@@ -309,7 +311,9 @@ final class EncodingYaml {
 
   private static void entryValue(Value v, StringBuilder sb, int indent, boolean underKey) {
     if (isScalar(v) || isEmptyCollection(v)) {
-      sb.append(' ').append(inline(v, indent + 2)).append('\n');
+      sb.append(' ');
+      appendInline(v, sb, indent + 2, true);
+      sb.append('\n');
       return;
     }
     if (v instanceof ObjectValue) {
@@ -338,16 +342,16 @@ final class EncodingYaml {
     return sorted;
   }
 
-  private static String inline(Value v, int indent) {
-    return switch (v) {
-      case NullValue n -> "null";
-      case BooleanValue b -> Boolean.toString(b.value());
-      case NumberValue n -> number(n);
-      case StringValue s -> scalar(s.value(), indent);
-      case ArrayValue a -> "[]";
-      case SetValue s -> "[]";
-      case ObjectValue o -> "{}";
-    };
+  private static void appendInline(Value v, StringBuilder sb, int indent, boolean breaks) {
+    switch (v) {
+      case NullValue n -> sb.append("null");
+      case BooleanValue b -> sb.append(b.value());
+      case NumberValue n -> sb.append(number(n));
+      case StringValue s -> appendScalar(s.value(), sb, indent, breaks);
+      case ArrayValue a -> sb.append("[]");
+      case SetValue s -> sb.append("[]");
+      case ObjectValue o -> sb.append("{}");
+    }
   }
 
   /** Numbers pass through JSON and yaml.v2's int or float64, as in OPA. */
@@ -370,30 +374,68 @@ final class EncodingYaml {
               + "|[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?\\.[0-9][0-9_]*([eE][-+]?[0-9]+)?"
               + "|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?");
 
-  /** Returns the string as a plain, quoted or literal scalar, as yaml.v2 chooses. */
-  static String scalar(String s, int indent) {
+  /**
+   * Appends the string as a plain, quoted or literal scalar, as yaml.v2 chooses, folding long lines
+   * at spaces past column 80 as libyaml does. Continuation lines start at indent.
+   */
+  static void appendScalar(String s, StringBuilder sb, int indent, boolean breaks) {
     if (s.isEmpty() || NON_STRING.matcher(s).matches()) {
-      return doubleQuoted(s);
+      appendDoubleQuoted(s, sb, indent, breaks);
+    } else if (s.indexOf('\n') >= 0 && printable(s)) {
+      sb.append(literal(s, indent));
+    } else if (plainAllowed(s)) {
+      appendFolded(s, sb, indent, breaks, false);
+    } else if (printable(s)) {
+      sb.append('\'');
+      appendFolded(s, sb, indent, breaks, true);
+      sb.append('\'');
+    } else {
+      appendDoubleQuoted(s, sb, indent, breaks);
     }
-    if (s.indexOf('\n') >= 0 && printable(s)) {
-      return literal(s, indent);
+  }
+
+  private static final int WIDTH = 80;
+
+  private static int column(StringBuilder sb) {
+    return sb.length() - sb.lastIndexOf("\n") - 1;
+  }
+
+  private static void breakLine(StringBuilder sb, int indent) {
+    sb.append('\n').append(" ".repeat(indent));
+  }
+
+  /** Writes a plain or single-quoted scalar, breaking at a single space past the width. */
+  private static void appendFolded(
+      String s, StringBuilder sb, int indent, boolean breaks, boolean quoted) {
+    boolean spaces = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == ' ') {
+        boolean inside = !quoted || (i > 0 && i < s.length() - 1);
+        boolean nextSpace = i + 1 < s.length() && s.charAt(i + 1) == ' ';
+        if (breaks && !spaces && inside && column(sb) > WIDTH && !nextSpace) {
+          breakLine(sb, indent);
+        } else {
+          sb.append(c);
+        }
+        spaces = true;
+      } else {
+        if (quoted && c == '\'') {
+          sb.append('\'');
+        }
+        sb.append(c);
+        spaces = false;
+      }
     }
-    if (plainAllowed(s)) {
-      return s;
-    }
-    if (printable(s)) {
-      return "'" + s.replace("'", "''") + "'";
-    }
-    return doubleQuoted(s);
   }
 
   private static String literal(String s, int indent) {
-    String chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
+    String chomp = !s.endsWith("\n") ? "-" : s.equals("\n") || s.endsWith("\n\n") ? "+" : "";
     String body = s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     String pad = " ".repeat(Math.max(indent, 2));
     StringBuilder sb = new StringBuilder("|").append(chomp);
-    if (body.startsWith(" ")) {
-      sb.insert(1, pad.length());
+    if (s.startsWith(" ") || s.startsWith("\n")) {
+      sb.insert(1, '2');
     }
     for (String line : body.split("\n", -1)) {
       sb.append('\n');
@@ -445,10 +487,24 @@ final class EncodingYaml {
     return true;
   }
 
-  private static String doubleQuoted(String s) {
-    StringBuilder sb = new StringBuilder("\"");
+  private static void appendDoubleQuoted(String s, StringBuilder sb, int indent, boolean breaks) {
+    sb.append('"');
+    boolean spaces = false;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
+      if (c == ' ') {
+        if (breaks && !spaces && column(sb) > WIDTH && i > 0 && i < s.length() - 1) {
+          breakLine(sb, indent);
+          if (s.charAt(i + 1) == ' ') {
+            sb.append('\\');
+          }
+        } else {
+          sb.append(c);
+        }
+        spaces = true;
+        continue;
+      }
+      spaces = false;
       switch (c) {
         case '"' -> sb.append("\\\"");
         case '\\' -> sb.append("\\\\");
@@ -476,6 +532,6 @@ final class EncodingYaml {
         }
       }
     }
-    return sb.append('"').toString();
+    sb.append('"');
   }
 }
