@@ -170,4 +170,10 @@ class EncodingBuiltinsTest {
     assertThat(call("yaml.unmarshal", call("yaml.marshal", v))).isEqualTo(v);
     assertThat(call("yaml.unmarshal", str("t: 1:20"))).isEqualTo(json("{\"t\": \"1:20\"}"));
   }
+
+  @Test
+  void jsonUnmarshal_surrogateEscapes_pairOrReplace() {
+    assertThat(call("json.unmarshal", str("\"\\ud83d\\ude00 \\ud800x\"")))
+        .isEqualTo(str("\ud83d\ude00 \ufffdx"));
+  }
 }
