@@ -113,18 +113,23 @@ final class EncodingYaml {
     return toValue(doc, 0);
   }
 
+  /**
+   * Words the error as yaml.v2 does: the problem's line (one more for scanner errors, whose marks
+   * lag a line), else the context's line, and no line when both are on the first.
+   */
   private static String describe(MarkedYAMLException e) {
     boolean scanner = e instanceof ScannerException;
     int line = 0;
     Mark context = e.getContextMark();
     Mark problem = e.getProblemMark();
-    if (context != null && context.getLine() != 0) {
-      line = context.getLine() + (scanner ? 1 : 0);
-    } else if (problem != null) {
-      line = problem.getLine() + (scanner ? 1 : 0);
-      if (!scanner && problem.getColumn() != 0 && atEnd(problem)) {
-        line++;
-      }
+    int problemLine = problem == null ? 0 : problem.getLine();
+    if (problem != null && !scanner && problem.getColumn() != 0 && atEnd(problem)) {
+      problemLine++;
+    }
+    if (problemLine != 0) {
+      line = problemLine + (scanner ? 1 : 0);
+    } else if (context != null && context.getLine() != 0) {
+      line = context.getLine();
     }
     String where = line != 0 ? "line " + line + ": " : "";
     return "yaml: " + where + libyamlProblem(e, e instanceof ParserException);
