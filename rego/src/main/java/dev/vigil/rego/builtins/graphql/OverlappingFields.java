@@ -119,6 +119,7 @@ final class OverlappingFields {
     if (!comparedFragments.add(spread.name())) {
       return;
     }
+    spend(spread.position());
     FragmentDefinition def = fragments.apply(spread.name());
     if (def == null) {
       return;
@@ -137,6 +138,7 @@ final class OverlappingFields {
 
   private void betweenFragments(
       List<Conflict> conflicts, boolean exclusive, FragmentSpread a, FragmentSpread b) {
+    spend(b.position());
     if (a.name().equals(b.name()) || hasPair(a.name(), b.name(), exclusive)) {
       return;
     }
@@ -186,14 +188,19 @@ final class OverlappingFields {
     }
   }
 
-  private Conflict find(boolean parentsExclusive, Field a, Field b) {
+  /** Counts one unit of comparison work, failing once a crafted query would take too long. */
+  private void spend(Position position) {
     if (++comparisons > MAX_COMPARISONS) {
       throw new GraphqlException(
-          "the query has too many overlapping fields to validate (more than "
+          "the query has too many overlapping fields and fragments to validate (more than "
               + MAX_COMPARISONS
               + " comparisons)",
-          b.position());
+          position);
     }
+  }
+
+  private Conflict find(boolean parentsExclusive, Field a, Field b) {
+    spend(b.position());
     FieldDefinition da = fieldDefs.apply(a);
     FieldDefinition db = fieldDefs.apply(b);
     TypeDef pa = fieldParents.apply(a);

@@ -54,6 +54,8 @@ public final class QueryValidator {
   private final Map<Directive, String> directiveLocations = new IdentityHashMap<>();
 
   private final OverlappingFields overlap;
+  private final Map<String, FragmentDefinition> fragmentsByName = new HashMap<>();
+  private Map<String, VariableDefinition> currentVariables = Map.of();
   private OperationDefinition currentOperation;
   private Set<String> walkedSpreads = new HashSet<>();
   private int depth;
@@ -70,6 +72,9 @@ public final class QueryValidator {
     this.schema = schema;
     this.doc = doc;
     this.overlap = new OverlappingFields(schema, this::fragment, fieldDefs::get, fieldParents::get);
+    for (FragmentDefinition f : doc.fragments()) {
+      fragmentsByName.putIfAbsent(f.name(), f);
+    }
   }
 
   /** Returns the problems found, in gqlparser's order; empty when the document is valid. */
@@ -98,6 +103,10 @@ public final class QueryValidator {
 
   private void walkOperation(OperationDefinition op) {
     currentOperation = op;
+    currentVariables = new HashMap<>();
+    for (VariableDefinition v : op.variableDefinitions()) {
+      currentVariables.putIfAbsent(v.variable(), v);
+    }
     for (VariableDefinition v : op.variableDefinitions()) {
       onVariable(v);
       if (v.defaultValue() != null) {
@@ -168,7 +177,7 @@ public final class QueryValidator {
   private void walkValue(Value v) {
     enter(v.position());
     if (v.kind() == Ast.VARIABLE && currentOperation != null) {
-      VariableDefinition def = variable(currentOperation, v.raw());
+      VariableDefinition def = variable(v.raw());
       if (def != null) {
         valueVars.put(v, def);
         usedVars.add(def);
@@ -281,22 +290,13 @@ public final class QueryValidator {
     }
   }
 
+  /** Returns the first fragment of that name, as gqlparser's {@code ForName} does. */
   private FragmentDefinition fragment(String name) {
-    for (FragmentDefinition f : doc.fragments()) {
-      if (f.name().equals(name)) {
-        return f;
-      }
-    }
-    return null;
+    return fragmentsByName.get(name);
   }
 
-  private static VariableDefinition variable(OperationDefinition op, String name) {
-    for (VariableDefinition v : op.variableDefinitions()) {
-      if (v.variable().equals(name)) {
-        return v;
-      }
-    }
-    return null;
+  private VariableDefinition variable(String name) {
+    return currentVariables.get(name);
   }
 
   // ---- events, each running the rules that listen to it in gqlparser's order
