@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs OPA's Rego conformance cases from the shared folder and holds the pass rate at or above
- * the floor the project promises. The full report of each run is written under target/ and the
+ * Runs OPA's Rego conformance cases from the shared folder and holds the pass rate at or above the
+ * floor the project promises. The full report of each run is written under target/ and the
  * remaining failures are listed with their reasons in docs/rego-compatibility.md.
  */
 class ConformanceSuiteTest {
@@ -49,7 +49,9 @@ class ConformanceSuiteTest {
         summary.failed(),
         summary.passRate() * 100,
         target.toAbsolutePath());
-    assertThat(summary.outcomes()).as("conformance cases found under " + dir).hasSizeGreaterThan(1000);
+    assertThat(summary.outcomes())
+        .as("conformance cases found under " + dir)
+        .hasSizeGreaterThan(1000);
     assertThat(summary.passRate())
         .as("share of %s conformance cases passing; see %s", syntax, target.toAbsolutePath())
         .isGreaterThanOrEqualTo(FLOOR);
