@@ -43,6 +43,11 @@ public final class DecisionScenario {
     return isTrue(query.eval(inputs[i], options));
   }
 
+  /** Returns the prepared query. */
+  public PreparedQuery query() {
+    return query;
+  }
+
   /** Returns the answer the policy must give for input {@code i}. */
   public boolean expected(int i) {
     return expected[i];
