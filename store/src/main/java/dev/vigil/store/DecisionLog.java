@@ -1,0 +1,281 @@
+package dev.vigil.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable decision log: decisions are queued by the decide path and written in batches by one
+ * background thread.
+ *
+ * <p>How it works: {@link #append} puts the record on a bounded queue and returns a future at once;
+ * the decide path never waits on the database. The writer thread takes everything queued (up to a
+ * batch size), inserts it in one transaction and completes the futures only after the commit, so a
+ * completed future means the event survives a crash. A failed write is retried with backoff; if it
+ * keeps failing the futures fail, and the caller sees it. When the queue is full the configured
+ * {@link OverflowPolicy} applies: wait for room, or refuse at once so the caller fails closed.
+ * Nothing is dropped silently, and {@link #stats()} shows the lag.
+ *
+ * <p>Thread-safe.
+ */
+public final class DecisionLog implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DecisionLog.class);
+
+  /**
+   * How the log behaves.
+   *
+   * @param capacity events that may wait to be written
+   * @param maxBatch events written in one transaction at most
+   * @param overflow what to do when the queue is full
+   * @param blockTimeout how long {@link OverflowPolicy#BLOCK} waits before failing closed
+   * @param retryFor how long a failing write is retried before its events fail
+   */
+  public record Options(
+      int capacity,
+      int maxBatch,
+      OverflowPolicy overflow,
+      Duration blockTimeout,
+      Duration retryFor) {
+
+    public static Options defaults() {
+      return new Options(
+          65_536, 2_000, OverflowPolicy.BLOCK, Duration.ofSeconds(5), Duration.ofSeconds(10));
+    }
+
+    public Options withCapacity(int c) {
+      return new Options(c, maxBatch, overflow, blockTimeout, retryFor);
+    }
+
+    public Options withOverflow(OverflowPolicy o) {
+      return new Options(capacity, maxBatch, o, blockTimeout, retryFor);
+    }
+  }
+
+  private record Pending(DecisionRecord record, CompletableFuture<Void> done, long enqueuedNanos) {}
+
+  private static final String INSERT =
+      "INSERT INTO decisions (decision_id, ts_us, path, subject, route, allowed, mode, enforced,"
+          + " node, event) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (decision_id) DO NOTHING";
+
+  private final Store store;
+  private final Options options;
+  private final BlockingQueue<Pending> queue;
+  private final Thread writer;
+  private final AtomicLong written = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private volatile long inflightOldestNanos;
+  private volatile int inflight;
+  private volatile boolean closing;
+
+  public DecisionLog(Store store, Options options) {
+    if (options.capacity() < 1 || options.maxBatch() < 1) {
+      throw new IllegalArgumentException("decision log capacity and batch size must be positive");
+    }
+    this.store = store;
+    this.options = options;
+    this.queue = new ArrayBlockingQueue<>(options.capacity());
+    this.writer = Thread.ofPlatform().name("vigil-decision-log").daemon(true).unstarted(this::run);
+    writer.start();
+  }
+
+  /**
+   * Queues a decision for writing. The future completes once the event is durable, or fails with
+   * the reason it could not be written.
+   *
+   * @throws DecisionLogFullException when the queue is full and the policy is to fail closed (or
+   *     the wait of {@link OverflowPolicy#BLOCK} ran out)
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public CompletableFuture<Void> append(DecisionRecord record) {
+    if (closing) {
+      throw new IllegalStateException("decision log is closed");
+    }
+    Pending p = new Pending(record, new CompletableFuture<>(), System.nanoTime());
+    boolean queued;
+    if (options.overflow() == OverflowPolicy.FAIL_CLOSED) {
+      queued = queue.offer(p);
+    } else {
+      try {
+        queued = queue.offer(p, options.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        queued = false;
+      }
+    }
+    if (!queued) {
+      rejected.incrementAndGet();
+      throw new DecisionLogFullException(options.capacity());
+    }
+    return p.done();
+  }
+
+  /** Returns the current counters and lag. */
+  public DecisionLogStats stats() {
+    long now = System.nanoTime();
+    long oldest = 0;
+    if (inflight > 0) {
+      oldest = now - inflightOldestNanos;
+    } else {
+      Pending head = queue.peek();
+      if (head != null) {
+        oldest = now - head.enqueuedNanos();
+      }
+    }
+    return new DecisionLogStats(
+        queue.size() + inflight,
+        written.get(),
+        rejected.get(),
+        failed.get(),
+        oldest,
+        batches.get());
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(options.maxBatch());
+    while (true) {
+      try {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closing && queue.isEmpty()) {
+            return;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, options.maxBatch() - 1);
+        inflightOldestNanos = first.enqueuedNanos();
+        inflight = batch.size();
+        writeWithRetry(batch);
+      } catch (InterruptedException e) {
+        if (closing) {
+          return;
+        }
+      } finally {
+        inflight = 0;
+        batch.clear();
+      }
+    }
+  }
+
+  private void writeWithRetry(List<Pending> batch) throws InterruptedException {
+    long deadline = System.nanoTime() + options.retryFor().toNanos();
+    long backoffMs = 50;
+    while (true) {
+      try {
+        write(batch);
+        written.addAndGet(batch.size());
+        batches.incrementAndGet();
+        for (Pending p : batch) {
+          p.done().complete(null);
+        }
+        return;
+      } catch (SQLException | RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          failed.addAndGet(batch.size());
+          log.error(
+              "decision log write failed after retries; {} events not logged, first id {}: {}",
+              batch.size(),
+              batch.get(0).record().decisionId(),
+              Store.firstLine(e.getMessage()));
+          StoreException failure =
+              new StoreException(
+                  "decision log write failed: " + Store.firstLine(e.getMessage()), e);
+          for (Pending p : batch) {
+            p.done().completeExceptionally(failure);
+          }
+          return;
+        }
+        log.warn(
+            "decision log write failed, retrying in {} ms: {}",
+            backoffMs,
+            Store.firstLine(e.getMessage()));
+        Thread.sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 1_000);
+      }
+    }
+  }
+
+  private void write(List<Pending> batch) throws SQLException {
+    boolean pg = store.dialect() == Dialect.POSTGRESQL;
+    try (Connection c = store.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+        for (Pending p : batch) {
+          DecisionRecord r = p.record();
+          ps.setString(1, r.decisionId());
+          ps.setLong(2, micros(r.timestamp()));
+          ps.setString(3, r.path());
+          ps.setString(4, r.subject());
+          ps.setString(5, r.route());
+          if (pg) {
+            ps.setBoolean(6, r.allowed());
+          } else {
+            ps.setInt(6, r.allowed() ? 1 : 0);
+          }
+          ps.setString(7, r.mode());
+          if (pg) {
+            ps.setBoolean(8, r.enforced());
+          } else {
+            ps.setInt(8, r.enforced() ? 1 : 0);
+          }
+          ps.setString(9, r.node());
+          ps.setString(10, r.eventJson());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // The connection is already broken; the retry takes a new one from the pool.
+        }
+        throw e;
+      }
+    }
+  }
+
+  static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+  }
+
+  /**
+   * Stops taking new events, writes everything already queued, and stops the writer. Waits up to
+   * the given time; events still queued after it fail with an error rather than vanish.
+   */
+  public void close(Duration wait) {
+    closing = true;
+    try {
+      writer.join(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive()) {
+      writer.interrupt();
+    }
+    Pending p;
+    while ((p = queue.poll()) != null) {
+      failed.incrementAndGet();
+      p.done().completeExceptionally(new StoreException("decision log closed before writing"));
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,40 @@
+package dev.vigil.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One decision as stored: the columns the log is searched by, and the full event as JSON.
+ *
+ * @param decisionId unique id of the decision
+ * @param timestamp when the decision was made
+ * @param path the policy path queried, e.g. {@code authz/allow}
+ * @param subject who asked (user or SPIFFE ID), or null when unknown
+ * @param route the gateway route, or null for direct queries
+ * @param allowed true when the policy allowed (whether or not it was enforced)
+ * @param mode {@code observe}, {@code monitor} or {@code enforce}
+ * @param enforced true when the result was applied to the request
+ * @param node the node that decided
+ * @param eventJson the whole decision-log event, as JSON text
+ */
+public record DecisionRecord(
+    String decisionId,
+    Instant timestamp,
+    String path,
+    String subject,
+    String route,
+    boolean allowed,
+    String mode,
+    boolean enforced,
+    String node,
+    String eventJson) {
+
+  public DecisionRecord {
+    Objects.requireNonNull(decisionId, "decisionId");
+    Objects.requireNonNull(timestamp, "timestamp");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(eventJson, "eventJson");
+  }
+}

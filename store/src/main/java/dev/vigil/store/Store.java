@@ -1,0 +1,151 @@
+package dev.vigil.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Vigil's persistence: an embedded SQLite file for one node, or a PostgreSQL database shared by
+ * several. Opening a store brings its schema up to date.
+ *
+ * <p>Thread-safe. SQLite runs in WAL mode with {@code synchronous=FULL}, so a committed write
+ * survives a crash of the process and of the machine.
+ */
+public final class Store implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Store.class);
+
+  private final StoreLocation location;
+  private final HikariDataSource pool;
+
+  private Store(StoreLocation location, HikariDataSource pool) {
+    this.location = location;
+    this.pool = pool;
+  }
+
+  /**
+   * Opens (creating if needed) and migrates the store.
+   *
+   * @throws StoreException naming the location and what is wrong: an unreadable directory, a
+   *     database that cannot be reached, a schema newer than this build
+   */
+  public static Store open(StoreLocation location) {
+    if (location.dialect() == Dialect.SQLITE) {
+      prepareDirectory(location.sqliteFile());
+    }
+    HikariDataSource pool = pool(location);
+    try (Connection c = pool.getConnection()) {
+      Migrations.apply(c, location.dialect(), location.display());
+    } catch (SQLException e) {
+      pool.close();
+      throw new StoreException(
+          "cannot open store " + location.display() + ": " + firstLine(e.getMessage()), e);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    log.info("store opened: {} ({})", location.display(), location.dialect());
+    return new Store(location, pool);
+  }
+
+  private static void prepareDirectory(Path file) {
+    Path dir = file.getParent();
+    try {
+      Files.createDirectories(dir);
+    } catch (AccessDeniedException e) {
+      throw new StoreException("data directory " + dir + " cannot be created: permission denied");
+    } catch (IOException e) {
+      throw new StoreException("data directory " + dir + " cannot be created: " + e.getMessage());
+    }
+    if (!Files.isDirectory(dir) || !Files.isWritable(dir) || !Files.isReadable(dir)) {
+      throw new StoreException("data directory " + dir + " is not a readable, writable directory");
+    }
+    if (Files.exists(file) && (!Files.isReadable(file) || !Files.isWritable(file))) {
+      throw new StoreException("store file " + file + " is not readable and writable");
+    }
+  }
+
+  private static HikariDataSource pool(StoreLocation location) {
+    HikariConfig cfg = new HikariConfig();
+    cfg.setPoolName("vigil-store");
+    cfg.setInitializationFailTimeout(-1);
+    cfg.setConnectionTimeout(10_000);
+    if (location.dialect() == Dialect.SQLITE) {
+      SQLiteConfig sc = new SQLiteConfig();
+      sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
+      sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+      sc.setBusyTimeout(10_000);
+      sc.enforceForeignKeys(true);
+      SQLiteDataSource ds = new SQLiteDataSource(sc);
+      ds.setUrl(location.jdbcUrl());
+      cfg.setDataSource(ds);
+      cfg.setMaximumPoolSize(4);
+    } else {
+      cfg.setJdbcUrl(location.jdbcUrl());
+      cfg.setMaximumPoolSize(8);
+    }
+    return new HikariDataSource(cfg);
+  }
+
+  public StoreLocation location() {
+    return location;
+  }
+
+  public Dialect dialect() {
+    return location.dialect();
+  }
+
+  /** Returns the connection pool; callers close the connections they take. */
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  /**
+   * Checks the database for corruption (SQLite's {@code integrity_check}; PostgreSQL checks
+   * itself). Returns "ok" or the problems found.
+   */
+  public String checkIntegrity() {
+    if (location.dialect() != Dialect.SQLITE) {
+      return "ok";
+    }
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+      StringBuilder sb = new StringBuilder();
+      while (rs.next()) {
+        if (!sb.isEmpty()) {
+          sb.append('\n');
+        }
+        sb.append(rs.getString(1));
+      }
+      return sb.toString();
+    } catch (SQLException e) {
+      throw new StoreException("integrity check of " + location.display() + " failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

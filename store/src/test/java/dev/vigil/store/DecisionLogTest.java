@@ -1,0 +1,150 @@
+package dev.vigil.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class DecisionLogTest {
+
+  @TempDir static Path tmp;
+
+  static Stream<String> dialects() {
+    return Stream.of("sqlite", "postgresql");
+  }
+
+  private static StoreLocation location(String dialect, String name) throws SQLException {
+    return dialect.equals("sqlite")
+        ? TestStores.sqlite(tmp.resolve(name))
+        : TestStores.freshPostgres();
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void append_manyDecisions_allDurableAndListed(String dialect) throws Exception {
+    try (Store store = Store.open(location(dialect, "many"));
+        DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
+      List<CompletableFuture<Void>> acks = new ArrayList<>();
+      for (int i = 0; i < 5_000; i++) {
+        acks.add(log.append(TestStores.record("d-" + i, i % 3 != 0)));
+      }
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+      DecisionReader reader = new DecisionReader(store);
+      assertThat(reader.count()).isEqualTo(5_000);
+      assertThat(log.stats().written()).isEqualTo(5_000);
+      assertThat(log.stats().queued()).isZero();
+      assertThat(reader.get("d-43"))
+          .get()
+          .extracting(DecisionRecord::eventJson)
+          .isEqualTo("{\"decision_id\":\"d-43\",\"result\":true}");
+      List<DecisionRecord> denied =
+          reader.list(new DecisionFilter(null, true, "authz/allow", null, null, 10_000));
+      assertThat(denied).hasSize(1_667).allMatch(r -> !r.allowed());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void append_sameIdTwice_keepsFirst(String dialect) throws Exception {
+    try (Store store = Store.open(location(dialect, "dup"));
+        DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
+      log.append(TestStores.record("same", true)).get(10, TimeUnit.SECONDS);
+      log.append(TestStores.record("same", false)).get(10, TimeUnit.SECONDS);
+
+      assertThat(new DecisionReader(store).get("same"))
+          .get()
+          .extracting(DecisionRecord::allowed)
+          .isEqualTo(true);
+      assertThat(new DecisionReader(store).count()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void list_sinceAndSubject_filter() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("filter")));
+        DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
+      Instant old = Instant.parse("2026-01-01T00:00:00Z");
+      log.append(
+              new DecisionRecord("old", old, "p", "bob", null, false, "monitor", false, "n", "{}"))
+          .get(10, TimeUnit.SECONDS);
+      log.append(TestStores.record("new", false)).get(10, TimeUnit.SECONDS);
+
+      DecisionReader reader = new DecisionReader(store);
+      assertThat(
+              reader.list(
+                  new DecisionFilter(
+                      Instant.parse("2026-06-01T00:00:00Z"), false, null, null, null, 10)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactly("new");
+      assertThat(reader.list(new DecisionFilter(null, false, null, "bob", null, 10)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactly("old");
+      assertThat(reader.get("old")).get().extracting(DecisionRecord::timestamp).isEqualTo(old);
+    }
+  }
+
+  @Test
+  void append_queueFullWhileStoreLocked_failsClosedAndCounts() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("full")))) {
+      DecisionLog.Options opts =
+          DecisionLog.Options.defaults().withCapacity(4).withOverflow(OverflowPolicy.FAIL_CLOSED);
+      try (DecisionLog log = new DecisionLog(store, opts);
+          Connection locker = store.dataSource().getConnection();
+          Statement s = locker.createStatement()) {
+        s.execute("BEGIN IMMEDIATE");
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        // The writer takes the first batch and waits on the lock; the queue then fills up.
+        int accepted = 0;
+        Throwable refused = null;
+        for (int i = 0; i < 50 && refused == null; i++) {
+          try {
+            acks.add(log.append(TestStores.record("f-" + i, true)));
+            accepted++;
+          } catch (DecisionLogFullException e) {
+            refused = e;
+          }
+          Thread.sleep(5);
+        }
+        assertThat(refused).isNotNull().hasMessageContaining("failing closed");
+        assertThat(log.stats().rejected()).isEqualTo(1);
+        assertThat(log.stats().oldestQueuedAgeNanos()).isPositive();
+        s.execute("ROLLBACK");
+
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(new DecisionReader(store).count()).isEqualTo(accepted);
+      }
+    }
+  }
+
+  @Test
+  void close_writesEverythingQueued() throws Exception {
+    List<CompletableFuture<Void>> acks = new ArrayList<>();
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("close")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      for (int i = 0; i < 1_000; i++) {
+        acks.add(log.append(TestStores.record("c-" + i, true)));
+      }
+      log.close(Duration.ofSeconds(30));
+
+      assertThat(acks).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+      assertThat(new DecisionReader(store).count()).isEqualTo(1_000);
+      assertThatThrownBy(() -> log.append(TestStores.record("late", true)))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+}
