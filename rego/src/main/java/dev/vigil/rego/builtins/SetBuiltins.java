@@ -1,9 +1,90 @@
 package dev.vigil.rego.builtins;
 
-/** Builtins of the Set family. */
+import static dev.vigil.rego.builtins.Type.ANY;
+
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.Value;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Builtins of the Set family: intersection, union and the operators {@code &} and {@code |}. */
 final class SetBuiltins {
 
   private SetBuiltins() {}
 
-  static void register(BuiltinRegistry r) {}
+  static void register(BuiltinRegistry r) {
+    Type set = Type.set(ANY);
+    r.register(
+        "and",
+        List.of(set, set),
+        set,
+        "Returns the intersection of two sets.",
+        (c, a) -> {
+          Set<Value> out = new HashSet<>(Operands.set(a, 0).asSet());
+          out.retainAll(Operands.set(a, 1).asSet());
+          return SetValue.wrap(out);
+        });
+    r.register(
+        "or",
+        List.of(set, set),
+        set,
+        "Returns the union of two sets.",
+        (c, a) -> {
+          Set<Value> out = new HashSet<>(Operands.set(a, 0).asSet());
+          out.addAll(Operands.set(a, 1).asSet());
+          return SetValue.wrap(out);
+        });
+    r.register(
+        "set_diff",
+        List.of(set, set),
+        set,
+        "Deprecated: returns the elements of the first set that are not in the second.",
+        (c, a) -> {
+          Set<Value> out = new HashSet<>(Operands.set(a, 0).asSet());
+          out.removeAll(Operands.set(a, 1).asSet());
+          return SetValue.wrap(out);
+        });
+    r.register(
+        "intersection",
+        List.of(Type.set(set)),
+        set,
+        "Returns the intersection of a set of sets.",
+        (c, a) -> {
+          Set<Value> out = null;
+          for (SetValue s : sets(a)) {
+            if (out == null) {
+              out = new HashSet<>(s.asSet());
+            } else {
+              out.retainAll(s.asSet());
+            }
+          }
+          return out == null ? SetValue.EMPTY : SetValue.wrap(out);
+        });
+    r.register(
+        "union",
+        List.of(Type.set(set)),
+        set,
+        "Returns the union of a set of sets.",
+        (c, a) -> {
+          Set<Value> out = new HashSet<>();
+          for (SetValue s : sets(a)) {
+            out.addAll(s.asSet());
+          }
+          return SetValue.wrap(out);
+        });
+  }
+
+  private static List<SetValue> sets(Value[] a) {
+    SetValue outer = Operands.set(a, 0);
+    return outer.elements().stream()
+        .map(
+            e -> {
+              if (e instanceof SetValue s) {
+                return s;
+              }
+              throw NumberOperands.elementError(0, outer, e, "set");
+            })
+        .toList();
+  }
 }

@@ -17,7 +17,7 @@ public final class NumberValue implements Value {
 
   static {
     for (int i = CACHE_LOW; i <= CACHE_HIGH; i++) {
-      CACHE[i - CACHE_LOW] = new NumberValue(BigDecimal.valueOf(i));
+      CACHE[i - CACHE_LOW] = new NumberValue(BigDecimal.valueOf(i).stripTrailingZeros());
     }
   }
 
@@ -48,7 +48,7 @@ public final class NumberValue implements Value {
 
   public static NumberValue of(BigDecimal n) {
     BigDecimal canonical = n.signum() == 0 ? BigDecimal.ZERO : n.stripTrailingZeros();
-    if (canonical.scale() == 0 && canonical.precision() < 5) {
+    if (canonical.scale() <= 0 && canonical.precision() - canonical.scale() < 5) {
       int i = canonical.intValue();
       if (i >= CACHE_LOW && i <= CACHE_HIGH) {
         return CACHE[i - CACHE_LOW];

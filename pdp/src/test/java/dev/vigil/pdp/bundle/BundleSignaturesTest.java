@@ -1,0 +1,122 @@
+package dev.vigil.pdp.bundle;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleSignaturesTest {
+
+  @TempDir Path dir;
+  private String privatePem;
+  private String publicPem;
+
+  @BeforeEach
+  void keys() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair kp = g.generateKeyPair();
+    privatePem = pem("PRIVATE KEY", kp.getPrivate().getEncoded());
+    publicPem = pem("PUBLIC KEY", kp.getPublic().getEncoded());
+    Files.writeString(dir.resolve("policy.rego"), "package authz\nallow := true\n");
+    Files.writeString(dir.resolve("data.json"), "{\"a\": 1}");
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  private Bundle signed() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BundleBuilder.build(dir, new BundleBuilder.Options("r1", null, "ES256", privatePem, "k1"), out);
+    return BundleReader.read(out.toByteArray(), "signed.tar.gz");
+  }
+
+  private BundleSignatures.VerificationKey key() {
+    return new BundleSignatures.VerificationKey("k1", "ES256", publicPem, null);
+  }
+
+  @Test
+  void verify_untouchedBundle_passes() {
+    assertThatCode(() -> BundleSignatures.verify(signed(), key())).doesNotThrowAnyException();
+  }
+
+  @Test
+  void verify_changedFile_refusedNamingIt() {
+    Bundle b = signed();
+    Map<String, byte[]> files = new LinkedHashMap<>(b.files());
+    files.put("policy.rego", "package authz\nallow := false\n".getBytes());
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("policy.rego does not match its signed hash");
+  }
+
+  @Test
+  void verify_addedFile_refused() {
+    Map<String, byte[]> files = new LinkedHashMap<>(signed().files());
+    files.put("extra.rego", "package extra\n".getBytes());
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("extra.rego is not covered by the signature");
+  }
+
+  @Test
+  void verify_removedFile_refused() {
+    Map<String, byte[]> files = new LinkedHashMap<>(signed().files());
+    files.remove("data.json");
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("data.json is missing from the bundle");
+  }
+
+  @Test
+  void verify_unsignedBundle_refusedWhenKeyConfigured() {
+    Map<String, byte[]> files = new LinkedHashMap<>(signed().files());
+    files.remove(BundleReader.SIGNATURES);
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("not signed");
+  }
+
+  @Test
+  void verify_algorithmFromHeaderNotTrusted_hmacWithPublicKeyRefused() {
+    // A signature made with HS256 using the public key text as secret must not pass an ES256 key.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BundleBuilder.build(dir, new BundleBuilder.Options("r1", null, "HS256", publicPem, "k1"), out);
+    Bundle forged = BundleReader.read(out.toByteArray(), "forged.tar.gz");
+
+    assertThatThrownBy(() -> BundleSignatures.verify(forged, key()))
+        .hasMessageContaining("uses algorithm HS256 but the key is configured for ES256");
+  }
+
+  @Test
+  void verify_otherKey_refused() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    String otherPublic = pem("PUBLIC KEY", g.generateKeyPair().getPublic().getEncoded());
+
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.verify(
+                    signed(),
+                    new BundleSignatures.VerificationKey("k1", "ES256", otherPublic, null)))
+        .hasMessageContaining("does not verify");
+  }
+}

@@ -1,0 +1,412 @@
+package dev.vigil.rego.builtins;
+
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.NullValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * JSON text as Go's {@code encoding/json} reads and writes it, which is what OPA's JSON builtins
+ * produce: the writer escapes {@code <}, {@code >} and {@code &}, sorts object keys and supports
+ * {@code MarshalIndent}'s prefix and indent; the reader is strict RFC 8259 and fails with Go's
+ * messages ({@code invalid character 'x' looking for beginning of value}, {@code unexpected EOF}).
+ */
+final class EncodingGoJson {
+
+  /** Nesting deeper than this is refused rather than risking the stack. */
+  static final int MAX_DEPTH = 10_000;
+
+  private EncodingGoJson() {}
+
+  /** Thrown with Go's wording when text is not one JSON value. */
+  static final class SyntaxException extends RuntimeException {
+    SyntaxException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  // ---- writing ----
+
+  /** Writes the value compactly, as {@code json.Marshal} does. */
+  static String marshal(Value v) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, null, null, 0);
+    return sb.toString();
+  }
+
+  /** Writes the value as {@code json.MarshalIndent(v, prefix, indent)} does. */
+  static String marshalIndent(Value v, String prefix, String indent) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, prefix, indent, 0);
+    return sb.toString();
+  }
+
+  private static void write(Value v, StringBuilder sb, String prefix, String indent, int depth) {
+    switch (v) {
+      case NullValue n -> sb.append("null");
+      case BooleanValue b -> sb.append(b.value());
+      case NumberValue n -> sb.append(n);
+      case StringValue s -> quote(s.value(), sb);
+      case ArrayValue a -> writeList(a.elements(), sb, prefix, indent, depth);
+      case SetValue s -> writeList(s.elements(), sb, prefix, indent, depth);
+      case ObjectValue o -> writeObject(o, sb, prefix, indent, depth);
+    }
+  }
+
+  private static void writeList(
+      List<Value> items, StringBuilder sb, String prefix, String indent, int depth) {
+    if (items.isEmpty()) {
+      sb.append("[]");
+      return;
+    }
+    sb.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      newline(sb, prefix, indent, depth + 1);
+      write(items.get(i), sb, prefix, indent, depth + 1);
+    }
+    newline(sb, prefix, indent, depth);
+    sb.append(']');
+  }
+
+  private static void writeObject(
+      ObjectValue o, StringBuilder sb, String prefix, String indent, int depth) {
+    if (o.size() == 0) {
+      sb.append("{}");
+      return;
+    }
+    Map<String, Value> sorted = new TreeMap<>();
+    for (Value k : o.keys()) {
+      sorted.put(keyText(k), o.get(k));
+    }
+    sb.append('{');
+    boolean first = true;
+    for (Map.Entry<String, Value> e : sorted.entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      newline(sb, prefix, indent, depth + 1);
+      quote(e.getKey(), sb);
+      sb.append(indent == null ? ":" : ": ");
+      write(e.getValue(), sb, prefix, indent, depth + 1);
+    }
+    newline(sb, prefix, indent, depth);
+    sb.append('}');
+  }
+
+  /** Returns the text OPA uses for an object key: strings as they are, others as their JSON. */
+  static String keyText(Value k) {
+    return k instanceof StringValue s ? s.value() : marshal(k);
+  }
+
+  private static void newline(StringBuilder sb, String prefix, String indent, int depth) {
+    if (indent != null) {
+      sb.append('\n').append(prefix);
+      sb.append(indent.repeat(depth));
+    }
+  }
+
+  /** Appends the string quoted and escaped as Go's encoder does (HTML-safe). */
+  static void quote(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        case '\b' -> sb.append("\\b");
+        case '\f' -> sb.append("\\f");
+        case '<', '>', '&', '\u2028', '\u2029' -> sb.append(String.format("\\u%04x", (int) c));
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else if (Character.isSurrogate(c)) {
+            boolean paired =
+                Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+              sb.append(c).append(s.charAt(++i));
+            } else {
+              sb.append("\\ufffd");
+            }
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
+  }
+
+  // ---- reading ----
+
+  /** Returns true when the text is exactly one JSON value, as {@code json.Valid}. */
+  static boolean valid(String text) {
+    try {
+      parse(text);
+      return true;
+    } catch (SyntaxException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Parses exactly one JSON value, as OPA's {@code json.unmarshal} does with Go's decoder.
+   *
+   * @throws SyntaxException with Go's message when the text is not one JSON value
+   */
+  static Value parse(String text) {
+    Reader r = new Reader(text);
+    r.skipSpace();
+    if (r.pos >= text.length()) {
+      throw new SyntaxException("EOF");
+    }
+    Value v = r.value(0);
+    r.skipSpace();
+    if (r.pos < text.length()) {
+      throw new SyntaxException(
+          "invalid character " + quoteChar(text.codePointAt(r.pos)) + " after top-level value");
+    }
+    return v;
+  }
+
+  /** Returns a character as Go's JSON errors quote it: {@code 'x'}, {@code '\n'}. */
+  static String quoteChar(int c) {
+    if (c == '\'') {
+      return "'\\''";
+    }
+    if (c == '"') {
+      return "'\"'";
+    }
+    String q = EncodingGoQuote.quote(new String(Character.toChars(c)));
+    return "'" + q.substring(1, q.length() - 1) + "'";
+  }
+
+  private static final class Reader {
+    private final String s;
+    private int pos;
+
+    Reader(String s) {
+      this.s = s;
+    }
+
+    void skipSpace() {
+      while (pos < s.length()) {
+        char c = s.charAt(pos);
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+          return;
+        }
+        pos++;
+      }
+    }
+
+    private SyntaxException invalid(String context) {
+      return new SyntaxException(
+          "invalid character " + quoteChar(s.codePointAt(pos)) + " " + context);
+    }
+
+    private int peek() {
+      if (pos >= s.length()) {
+        throw new SyntaxException("unexpected EOF");
+      }
+      return s.charAt(pos);
+    }
+
+    Value value(int depth) {
+      if (depth > MAX_DEPTH) {
+        throw new SyntaxException("exceeded max depth");
+      }
+      int c = peek();
+      return switch (c) {
+        case '{' -> object(depth);
+        case '[' -> array(depth);
+        case '"' -> StringValue.of(string());
+        case 't' -> literal("true", BooleanValue.TRUE);
+        case 'f' -> literal("false", BooleanValue.FALSE);
+        case 'n' -> literal("null", NullValue.NULL);
+        default -> {
+          if (c == '-' || (c >= '0' && c <= '9')) {
+            yield number();
+          }
+          throw invalid("looking for beginning of value");
+        }
+      };
+    }
+
+    private Value literal(String word, Value v) {
+      for (int i = 0; i < word.length(); i++) {
+        if (pos >= s.length()) {
+          throw new SyntaxException("unexpected EOF");
+        }
+        if (s.charAt(pos) != word.charAt(i)) {
+          throw invalid("in literal " + word + " (expecting '" + word.charAt(i) + "')");
+        }
+        pos++;
+      }
+      return v;
+    }
+
+    private Value object(int depth) {
+      pos++;
+      Map<Value, Value> m = new HashMap<>();
+      skipSpace();
+      if (peek() == '}') {
+        pos++;
+        return ObjectValue.EMPTY;
+      }
+      while (true) {
+        skipSpace();
+        if (peek() != '"') {
+          throw invalid("looking for beginning of object key string");
+        }
+        String key = string();
+        skipSpace();
+        if (peek() != ':') {
+          throw invalid("after object key");
+        }
+        pos++;
+        skipSpace();
+        m.put(StringValue.of(key), value(depth + 1));
+        skipSpace();
+        int c = peek();
+        if (c == ',') {
+          pos++;
+          continue;
+        }
+        if (c == '}') {
+          pos++;
+          return ObjectValue.wrap(m);
+        }
+        throw invalid("after object key:value pair");
+      }
+    }
+
+    private Value array(int depth) {
+      pos++;
+      List<Value> items = new ArrayList<>();
+      skipSpace();
+      if (peek() == ']') {
+        pos++;
+        return ArrayValue.EMPTY;
+      }
+      while (true) {
+        skipSpace();
+        items.add(value(depth + 1));
+        skipSpace();
+        int c = peek();
+        if (c == ',') {
+          pos++;
+          continue;
+        }
+        if (c == ']') {
+          pos++;
+          return ArrayValue.of(items);
+        }
+        throw invalid("after array element");
+      }
+    }
+
+    private String string() {
+      pos++;
+      StringBuilder sb = new StringBuilder();
+      while (true) {
+        int c = peek();
+        if (c == '"') {
+          pos++;
+          return sb.toString();
+        }
+        if (c < 0x20) {
+          throw invalid("in string literal");
+        }
+        if (c != '\\') {
+          sb.append((char) c);
+          pos++;
+          continue;
+        }
+        pos++;
+        int e = peek();
+        switch (e) {
+          case '"', '\\', '/' -> sb.append((char) e);
+          case 'b' -> sb.append('\b');
+          case 'f' -> sb.append('\f');
+          case 'n' -> sb.append('\n');
+          case 'r' -> sb.append('\r');
+          case 't' -> sb.append('\t');
+          case 'u' -> {
+            int code = 0;
+            for (int i = 0; i < 4; i++) {
+              pos++;
+              int h = Character.digit(peek(), 16);
+              if (h < 0) {
+                throw invalid("in \\u hexadecimal character escape");
+              }
+              code = code * 16 + h;
+            }
+            sb.append((char) code);
+          }
+          default -> throw invalid("in string escape code");
+        }
+        pos++;
+      }
+    }
+
+    private Value number() {
+      int start = pos;
+      if (s.charAt(pos) == '-') {
+        pos++;
+        if (!isDigit(peek())) {
+          throw invalid("in numeric literal");
+        }
+      }
+      if (s.charAt(pos) == '0') {
+        pos++;
+      } else {
+        digits();
+      }
+      if (pos < s.length() && s.charAt(pos) == '.') {
+        pos++;
+        if (!isDigit(peek())) {
+          throw invalid("after decimal point in numeric literal");
+        }
+        digits();
+      }
+      if (pos < s.length() && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
+        pos++;
+        if (peek() == '+' || peek() == '-') {
+          pos++;
+        }
+        if (!isDigit(peek())) {
+          throw invalid("in exponent of numeric literal");
+        }
+        digits();
+      }
+      return NumberValue.parse(s.substring(start, pos));
+    }
+
+    private void digits() {
+      while (pos < s.length() && isDigit(s.charAt(pos))) {
+        pos++;
+      }
+    }
+
+    private static boolean isDigit(int c) {
+      return c >= '0' && c <= '9';
+    }
+  }
+}

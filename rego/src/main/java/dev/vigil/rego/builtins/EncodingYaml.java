@@ -1,0 +1,465 @@
+package dev.vigil.rego.builtins;
+
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.NullValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserException;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
+import org.yaml.snakeyaml.scanner.ScannerException;
+
+/**
+ * YAML as OPA reads and writes it (Go's yaml.v2 behind {@code sigs.k8s.io/yaml}).
+ *
+ * <p>Reading uses SnakeYAML with YAML 1.1 scalars (so {@code yes} is true) but without implicit
+ * timestamps, which yaml.v2 keeps as strings, and reports errors in libyaml's words ({@code yaml:
+ * line 1: did not find expected ',' or ']'}). Only the first document of a stream is read, as
+ * yaml.v2 does. Aliases and nesting are bounded so that hostile input fails instead of exhausting
+ * memory.
+ *
+ * <p>Writing is a small emitter in yaml.v2's block style: sorted keys, sequences under a key not
+ * indented, strings quoted only when they would read back as another type or cannot be plain.
+ * Unlike yaml.v2, long strings are not folded at 80 columns.
+ */
+final class EncodingYaml {
+
+  private EncodingYaml() {}
+
+  /** Thrown with the message OPA's YAML builtins give. */
+  static final class YamlException extends RuntimeException {
+    YamlException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static final class GoResolver extends Resolver {
+    @Override
+    protected void addImplicitResolvers() {
+      addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
+      addImplicitResolver(Tag.INT, INT, "-+0123456789");
+      addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
+      addImplicitResolver(Tag.MERGE, MERGE, "<");
+      addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+      addImplicitResolver(Tag.NULL, EMPTY, null);
+    }
+  }
+
+  private static Yaml newYaml() {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(50);
+    options.setNestingDepthLimit(1000);
+    options.setAllowDuplicateKeys(true);
+    options.setCodePointLimit(64 * 1024 * 1024);
+    var dumper = new org.yaml.snakeyaml.DumperOptions();
+    return new Yaml(
+        new SafeConstructor(options), new Representer(dumper), dumper, options, new GoResolver());
+  }
+
+  // ---- reading ----
+
+  /**
+   * Reads the first YAML document of the text as a value.
+   *
+   * @throws YamlException in yaml.v2's words when the text is not YAML or holds a value JSON cannot
+   *     carry
+   */
+  static Value parse(String text) {
+    Object doc;
+    try {
+      Iterator<Object> docs = newYaml().loadAll(text).iterator();
+      doc = docs.hasNext() ? docs.next() : null;
+    } catch (MarkedYAMLException e) {
+      throw new YamlException(describe(e));
+    } catch (YAMLException e) {
+      throw new YamlException("yaml: " + e.getMessage());
+    }
+    return toValue(doc, 0);
+  }
+
+  private static String describe(MarkedYAMLException e) {
+    boolean scanner = e instanceof ScannerException;
+    int line = 0;
+    Mark context = e.getContextMark();
+    Mark problem = e.getProblemMark();
+    if (context != null && context.getLine() != 0) {
+      line = context.getLine() + (scanner ? 1 : 0);
+    } else if (problem != null) {
+      line = problem.getLine() + (scanner ? 1 : 0);
+      if (!scanner && problem.getColumn() != 0 && atEnd(problem)) {
+        line++;
+      }
+    }
+    String where = line != 0 ? "line " + line + ": " : "";
+    return "yaml: " + where + libyamlProblem(e, e instanceof ParserException);
+  }
+
+  private static boolean atEnd(Mark m) {
+    int[] buffer = m.getBuffer();
+    return buffer == null || m.getPointer() >= buffer.length || buffer[m.getPointer()] == 0;
+  }
+
+  /** Rewords SnakeYAML's problem text as libyaml words the same problem. */
+  private static String libyamlProblem(MarkedYAMLException e, boolean parser) {
+    String p = e.getProblem() == null ? "" : e.getProblem();
+    String c = e.getContext() == null ? "" : e.getContext();
+    if (p.startsWith("expected ',' or ']'")) {
+      return "did not find expected ',' or ']'";
+    }
+    if (p.startsWith("expected ',' or '}'")) {
+      return "did not find expected ',' or '}'";
+    }
+    if (p.startsWith("expected <block end>")) {
+      return c.contains("mapping")
+          ? "did not find expected key"
+          : "did not find expected '-'" + " indicator";
+    }
+    if (p.startsWith("mapping values are not allowed")) {
+      return "mapping values are not allowed in this context";
+    }
+    if (p.contains("that cannot start any token")) {
+      return "found character that cannot start any token";
+    }
+    if (p.startsWith("could not find expected ':'")) {
+      return "could not find expected ':'";
+    }
+    if (p.startsWith("found undefined alias")) {
+      return "unknown anchor '" + p.substring(p.lastIndexOf(' ') + 1) + "' referenced";
+    }
+    if (parser && p.startsWith("expected the node content")) {
+      return "did not find expected node content";
+    }
+    if (p.contains("unexpected end of stream") || p.contains("found unexpected end of stream")) {
+      return "found unexpected end of stream";
+    }
+    return p.isEmpty() ? "unknown problem parsing YAML content" : p;
+  }
+
+  private static Value toValue(Object o, int depth) {
+    return switch (o) {
+      case null -> NullValue.NULL;
+      case Boolean b -> BooleanValue.of(b);
+      case Integer i -> NumberValue.of(i.longValue());
+      case Long l -> NumberValue.of(l);
+      case BigInteger b -> NumberValue.of(b);
+      case Double d -> floatValue(d);
+      case Float f -> floatValue(f.doubleValue());
+      case String s -> StringValue.of(s);
+      case byte[] bytes -> StringValue.of(new String(bytes, StandardCharsets.UTF_8));
+      case Map<?, ?> m -> {
+        Map<Value, Value> out = new HashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          out.put(StringValue.of(keyString(e.getKey())), toValue(e.getValue(), depth + 1));
+        }
+        yield ObjectValue.wrap(out);
+      }
+      case List<?> l -> {
+        List<Value> out = new ArrayList<>(l.size());
+        for (Object e : l) {
+          out.add(toValue(e, depth + 1));
+        }
+        yield ArrayValue.of(out);
+      }
+      case Collection<?> set -> {
+        Map<Value, Value> out = new HashMap<>();
+        for (Object e : set) {
+          out.put(StringValue.of(keyString(e)), NullValue.NULL);
+        }
+        yield ObjectValue.wrap(out);
+      }
+      default -> StringValue.of(o.toString());
+    };
+  }
+
+  private static Value floatValue(double d) {
+    if (Double.isNaN(d)) {
+      throw new YamlException("json: unsupported value: NaN");
+    }
+    if (Double.isInfinite(d)) {
+      throw new YamlException("json: unsupported value: " + (d > 0 ? "+Inf" : "-Inf"));
+    }
+    return NumberValue.of(new BigDecimal(Double.toString(d)));
+  }
+
+  private static String keyString(Object k) {
+    return switch (k) {
+      case null -> "null";
+      case String s -> s;
+      case Double d -> formatFloat(d);
+      case Float f -> formatFloat(f.doubleValue());
+      case byte[] bytes -> new String(bytes, StandardCharsets.UTF_8);
+      default -> k.toString();
+    };
+  }
+
+  /** Formats a double as Go's {@code strconv.FormatFloat(f, 'g', -1, 64)}. */
+  static String formatFloat(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "+Inf" : "-Inf";
+    }
+    if (d == 0) {
+      return (1 / d < 0) ? "-0" : "0";
+    }
+    BigDecimal b = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+    String digits = b.unscaledValue().abs().toString();
+    int exp = digits.length() - b.scale() - 1;
+    String sign = b.signum() < 0 ? "-" : "";
+    if (exp < -4 || exp >= 21) {
+      String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+      String e = Integer.toString(Math.abs(exp));
+      return sign + mant + "e" + (exp < 0 ? "-" : "+") + (e.length() < 2 ? "0" + e : e);
+    }
+    return sign + b.abs().toPlainString();
+  }
+
+  // ---- writing ----
+
+  /** Writes the value as yaml.v2 marshals the JSON form of it, ending with a newline. */
+  static String marshal(Value v) {
+    StringBuilder sb = new StringBuilder();
+    if (isEmptyCollection(v) || isScalar(v)) {
+      sb.append(inline(v, 0)).append('\n');
+      return sb.toString();
+    }
+    block(v, sb, 0);
+    return sb.toString();
+  }
+
+  private static boolean isScalar(Value v) {
+    return !(v instanceof ArrayValue || v instanceof SetValue || v instanceof ObjectValue);
+  }
+
+  private static boolean isEmptyCollection(Value v) {
+    return switch (v) {
+      case ArrayValue a -> a.size() == 0;
+      case SetValue s -> s.size() == 0;
+      case ObjectValue o -> o.size() == 0;
+      default -> false;
+    };
+  }
+
+  private static List<Value> items(Value v) {
+    return v instanceof SetValue s ? s.elements() : ((ArrayValue) v).elements();
+  }
+
+  /** Writes a non-empty collection starting at the current line, every line at indent. */
+  private static void block(Value v, StringBuilder sb, int indent) {
+    String pad = " ".repeat(indent);
+    if (v instanceof ObjectValue o) {
+      boolean first = true;
+      for (Map.Entry<String, Value> e : sortedEntries(o).entrySet()) {
+        if (!first) {
+          sb.append(pad);
+        }
+        first = false;
+        sb.append(scalar(e.getKey(), indent)).append(':');
+        entryValue(e.getValue(), sb, indent, true);
+      }
+      return;
+    }
+    boolean first = true;
+    for (Value item : items(v)) {
+      if (!first) {
+        sb.append(pad);
+      }
+      first = false;
+      sb.append('-');
+      entryValue(item, sb, indent, false);
+    }
+  }
+
+  private static void entryValue(Value v, StringBuilder sb, int indent, boolean underKey) {
+    if (isScalar(v) || isEmptyCollection(v)) {
+      sb.append(' ').append(inline(v, indent + 2)).append('\n');
+      return;
+    }
+    if (v instanceof ObjectValue) {
+      if (underKey) {
+        sb.append('\n').append(" ".repeat(indent + 2));
+      } else {
+        sb.append(' ');
+      }
+      block(v, sb, indent + 2);
+      return;
+    }
+    if (underKey) {
+      sb.append('\n').append(" ".repeat(indent));
+      block(v, sb, indent);
+    } else {
+      sb.append(' ');
+      block(v, sb, indent + 2);
+    }
+  }
+
+  private static Map<String, Value> sortedEntries(ObjectValue o) {
+    Map<String, Value> sorted = new TreeMap<>();
+    for (Value k : o.keys()) {
+      sorted.put(EncodingGoJson.keyText(k), o.get(k));
+    }
+    return sorted;
+  }
+
+  private static String inline(Value v, int indent) {
+    return switch (v) {
+      case NullValue n -> "null";
+      case BooleanValue b -> Boolean.toString(b.value());
+      case NumberValue n -> number(n);
+      case StringValue s -> scalar(s.value(), indent);
+      case ArrayValue a -> "[]";
+      case SetValue s -> "[]";
+      case ObjectValue o -> "{}";
+    };
+  }
+
+  /** Numbers pass through JSON and yaml.v2's int or float64, as in OPA. */
+  private static String number(NumberValue n) {
+    if (n.isInteger()) {
+      BigInteger i = n.bigInteger();
+      if (i.bitLength() < 64) {
+        return i.toString();
+      }
+    }
+    return formatFloat(n.doubleValue());
+  }
+
+  private static final Pattern NON_STRING =
+      Pattern.compile(
+          "(?i:y|yes|n|no|true|false|on|off|null|~)|[-+]?(\\.inf|\\.Inf|\\.INF)|\\.(nan|NaN|NAN)"
+              + "|[-+]?(0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0[0-7_]+"
+              + "|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+              + "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|<<");
+
+  /** Returns the string as a plain, quoted or literal scalar, as yaml.v2 chooses. */
+  static String scalar(String s, int indent) {
+    if (s.isEmpty() || NON_STRING.matcher(s).matches()) {
+      return doubleQuoted(s);
+    }
+    if (s.indexOf('\n') >= 0 && printable(s)) {
+      return literal(s, indent);
+    }
+    if (plainAllowed(s)) {
+      return s;
+    }
+    if (printable(s)) {
+      return "'" + s.replace("'", "''") + "'";
+    }
+    return doubleQuoted(s);
+  }
+
+  private static String literal(String s, int indent) {
+    String chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
+    String body = s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    String pad = " ".repeat(Math.max(indent, 2));
+    StringBuilder sb = new StringBuilder("|").append(chomp);
+    if (body.startsWith(" ")) {
+      sb.insert(1, pad.length());
+    }
+    for (String line : body.split("\n", -1)) {
+      sb.append('\n');
+      if (!line.isEmpty()) {
+        sb.append(pad).append(line);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static boolean printable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\n') {
+        continue;
+      }
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0xfeff) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean plainAllowed(String s) {
+    if (!printable(s) || s.indexOf('\n') >= 0) {
+      return false;
+    }
+    char first = s.charAt(0);
+    char last = s.charAt(s.length() - 1);
+    if (first == ' ' || last == ' ' || s.startsWith("---") || s.startsWith("...")) {
+      return false;
+    }
+    if ("#,[]{}&*!|>'\"%@`".indexOf(first) >= 0) {
+      return false;
+    }
+    if ((first == '-' || first == '?' || first == ':') && (s.length() == 1 || s.charAt(1) == ' ')) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean followedBySpace = i + 1 >= s.length() || s.charAt(i + 1) == ' ';
+      if (c == ':' && followedBySpace) {
+        return false;
+      }
+      if (c == '#' && i > 0 && s.charAt(i - 1) == ' ') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String doubleQuoted(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case 0 -> sb.append("\\0");
+        case 0x07 -> sb.append("\\a");
+        case '\b' -> sb.append("\\b");
+        case '\t' -> sb.append("\\t");
+        case '\n' -> sb.append("\\n");
+        case 0x0b -> sb.append("\\v");
+        case '\f' -> sb.append("\\f");
+        case '\r' -> sb.append("\\r");
+        case 0x1b -> sb.append("\\e");
+        case 0x85 -> sb.append("\\N");
+        case 0xa0 -> sb.append("\\_");
+        case 0x2028 -> sb.append("\\L");
+        case 0x2029 -> sb.append("\\P");
+        default -> {
+          if (c < 0x20 || c == 0x7f || (c > 0x7f && c < 0xa0)) {
+            sb.append(String.format("\\x%02X", (int) c));
+          } else if (c == 0xfeff) {
+            sb.append("\\uFEFF");
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

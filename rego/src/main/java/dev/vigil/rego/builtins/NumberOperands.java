@@ -1,0 +1,95 @@
+package dev.vigil.rego.builtins;
+
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Operand readers shared by the core families, worded as OPA words its operand errors. */
+final class NumberOperands {
+
+  private NumberOperands() {}
+
+  /** Reads an integer that fits an int, as OPA's int operands: a fraction is a type error. */
+  static int intOperand(Value[] args, int index) {
+    BigInteger i = bigIntOperand(args, index, "number");
+    if (i.bitLength() > 31) {
+      throw BuiltinException.type(
+          "operand " + (index + 1) + " must be integer number but got a too large integer");
+    }
+    return i.intValue();
+  }
+
+  /** Reads an integer of any size; a fraction is a type error. */
+  static BigInteger bigIntOperand(Value[] args, int index) {
+    return bigIntOperand(args, index, "integer");
+  }
+
+  private static BigInteger bigIntOperand(Value[] args, int index, String kind) {
+    if (!(args[index] instanceof NumberValue n)) {
+      throw BuiltinException.operandType(index + 1, args[index], kind);
+    }
+    if (!n.isInteger()) {
+      throw BuiltinException.type(
+          "operand " + (index + 1) + " must be integer number but got floating-point number");
+    }
+    return n.bigInteger();
+  }
+
+  /**
+   * Reads an array or set of strings, failing as OPA does: {@code operand 1 must be array of
+   * strings but got array containing number}.
+   */
+  static List<String> stringsOperand(Value[] args, int index) {
+    List<Value> elements =
+        switch (args[index]) {
+          case ArrayValue a -> a.elements();
+          case SetValue s -> s.elements();
+          default ->
+              throw BuiltinException.type(
+                  "operand "
+                      + (index + 1)
+                      + " must be one of {array, set} but got "
+                      + args[index].typeName());
+        };
+    List<String> out = new ArrayList<>(elements.size());
+    for (Value e : elements) {
+      if (!(e instanceof StringValue s)) {
+        throw elementError(index, args[index], e, "string");
+      }
+      out.add(s.value());
+    }
+    return out;
+  }
+
+  /** Returns OPA's error for a wrong element: {@code must be array of strings but got ...}. */
+  static BuiltinException elementError(int index, Value composite, Value element, String want) {
+    String kind = composite.typeName();
+    return BuiltinException.type(
+        "operand "
+            + (index + 1)
+            + " must be "
+            + kind
+            + " of "
+            + want
+            + "s but got "
+            + kind
+            + " containing "
+            + element.typeName());
+  }
+
+  /** Returns OPA's error naming several accepted kinds: {@code must be one of {a, b} ...}. */
+  static BuiltinException oneOf(int index, Value got, String... kinds) {
+    return BuiltinException.type(
+        "operand "
+            + (index + 1)
+            + " must be one of {"
+            + String.join(", ", kinds)
+            + "} but got "
+            + got.typeName());
+  }
+}
