@@ -1,7 +1,14 @@
 package dev.vigil.rego;
 
+import dev.vigil.rego.ast.Expr;
 import dev.vigil.rego.ast.Module;
+import dev.vigil.rego.compile.CompiledPolicy;
+import dev.vigil.rego.compile.CompiledQuery;
+import dev.vigil.rego.compile.Compiler;
+import dev.vigil.rego.parse.Parser;
+import dev.vigil.rego.parse.ParserOptions;
 import dev.vigil.rego.value.Value;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,7 +17,13 @@ import java.util.List;
  */
 public final class Policy {
 
-  private Policy() {}
+  private final CompiledPolicy compiled;
+  private final CompileOptions options;
+
+  private Policy(CompiledPolicy compiled, CompileOptions options) {
+    this.compiled = compiled;
+    this.options = options;
+  }
 
   /**
    * Parses and compiles modules.
@@ -20,16 +33,58 @@ public final class Policy {
    * @throws RegoException listing every parse and compile error
    */
   public static Policy compile(List<Source> modules, Value data, CompileOptions options) {
-    throw new UnsupportedOperationException("the evaluator is not built yet");
+    ParserOptions po = new ParserOptions(options.v0Compatible(), options.experimentalKeywords());
+    List<Module> parsed = new ArrayList<>(modules.size());
+    List<RegoError> errors = new ArrayList<>();
+    for (Source s : modules) {
+      try {
+        parsed.add(Parser.parseModule(s.name(), s.text(), po));
+      } catch (RegoException e) {
+        errors.addAll(e.errors());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new RegoException(errors);
+    }
+    return compileModules(parsed, data, options);
+  }
+
+  /**
+   * Compiles modules that are already parsed.
+   *
+   * @throws RegoException listing every compile error
+   */
+  public static Policy compileModules(List<Module> modules, Value data, CompileOptions options) {
+    return new Policy(Compiler.compile(modules, data, options.builtins()), options);
   }
 
   /** Parses and compiles a query against this policy. */
   public PreparedQuery prepare(String query) {
-    throw new UnsupportedOperationException("the evaluator is not built yet");
+    ParserOptions po = new ParserOptions(options.v0Compatible(), options.experimentalKeywords());
+    return prepare(Parser.parseQuery(query, po));
+  }
+
+  /** Compiles a parsed query against this policy. */
+  public PreparedQuery prepare(List<Expr> query) {
+    CompiledQuery q = Compiler.compileQuery(compiled, query);
+    return new PreparedQuery(compiled, q);
   }
 
   /** Returns the parsed modules. */
   public List<Module> modules() {
-    throw new UnsupportedOperationException("the evaluator is not built yet");
+    return compiled.modules();
+  }
+
+  /** Returns this policy with other base data; compiled rules are shared, nothing is copied. */
+  public Policy withData(Value data) {
+    return new Policy(compiled.withData(data), options);
+  }
+
+  /**
+   * Returns this policy with rule indexing turned on or off. Results never depend on it; turning it
+   * off is for comparing results and measuring the index.
+   */
+  public Policy withRuleIndexing(boolean on) {
+    return new Policy(compiled.withIndexing(on), options);
   }
 }

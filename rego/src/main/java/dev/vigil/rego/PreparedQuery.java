@@ -1,12 +1,48 @@
 package dev.vigil.rego;
 
+import dev.vigil.rego.builtins.SimpleBuiltinContext;
+import dev.vigil.rego.compile.CompiledPolicy;
+import dev.vigil.rego.compile.CompiledQuery;
+import dev.vigil.rego.eval.EvalListener;
+import dev.vigil.rego.eval.Evaluator;
 import dev.vigil.rego.value.Value;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
-/** A compiled query, ready to evaluate with different inputs. Thread-safe. */
+/**
+ * A compiled query, ready to evaluate with different inputs. Thread-safe.
+ *
+ * <p>Evaluation runs on the calling thread. A policy nested deeply enough to exhaust that thread's
+ * stack is evaluated again on a thread with a large stack, so that the configured depth limit, not
+ * the JVM's stack size, decides how deep evaluation may go; {@code print} output of the first
+ * attempt is then repeated.
+ */
 public final class PreparedQuery {
 
-  private PreparedQuery() {}
+  private static final long DEEP_STACK_BYTES = 1L << 30;
+  private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final ExecutorService DEEP =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t =
+                new Thread(
+                    null, r, "vigil-rego-deep-" + THREADS.incrementAndGet(), DEEP_STACK_BYTES);
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final CompiledPolicy policy;
+  private final CompiledQuery query;
+
+  PreparedQuery(CompiledPolicy policy, CompiledQuery query) {
+    this.policy = policy;
+    this.query = query;
+  }
 
   /**
    * Evaluates the query.
@@ -15,11 +51,70 @@ public final class PreparedQuery {
    * @throws RegoException for evaluation errors (conflicts, type errors, exceeded limits)
    */
   public QueryResult eval(Value input, EvalOptions options) {
-    throw new UnsupportedOperationException("the evaluator is not built yet");
+    return eval(input, options, null, line -> System.err.println(line));
+  }
+
+  /**
+   * Evaluates the query with an explanation listener and a sink for {@code print} output.
+   *
+   * @param listener receives rule and failure events, or null
+   * @param printSink receives each line {@code print} writes, or null to drop them
+   */
+  public QueryResult eval(
+      Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    try {
+      return newEvaluator(input, options, listener, printSink).run();
+    } catch (StackOverflowError e) {
+      return evalOnDeepStack(input, options, listener, printSink);
+    }
+  }
+
+  private QueryResult evalOnDeepStack(
+      Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    Future<QueryResult> f =
+        DEEP.submit(
+            () -> {
+              try {
+                return newEvaluator(input, options, listener, printSink).run();
+              } catch (StackOverflowError e) {
+                throw new RegoException(
+                    new RegoError(
+                        "eval_cancel_error",
+                        "maximum evaluation depth exceeded",
+                        dev.vigil.rego.ast.Location.NONE));
+              }
+            });
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new RegoException(
+          new RegoError(
+              "eval_cancel_error", "evaluation interrupted", dev.vigil.rego.ast.Location.NONE));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private Evaluator newEvaluator(
+      Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    var ctx =
+        new SimpleBuiltinContext(
+            options.clock(), options.strictBuiltinErrors(), options.networkAllowed());
+    return new Evaluator(policy, query, input, options, ctx, listener, printSink);
   }
 
   /** Returns the source text of each expression of the query. */
   public List<String> expressionTexts() {
-    throw new UnsupportedOperationException("the evaluator is not built yet");
+    return query.texts();
+  }
+
+  /** Returns the names of the variables the query binds, in order of appearance. */
+  public List<String> variables() {
+    return query.vars();
   }
 }
