@@ -75,6 +75,10 @@ final class RegoParser {
   private int pos;
   private int depth;
   private int generated;
+
+  /** Advice for the next error, as OPA gives it: a keyword that an import would enable. */
+  private String hint;
+
   private boolean regoV1Imported;
 
   RegoParser(String file, String src, ParserOptions opts) {
@@ -470,6 +474,14 @@ final class RegoParser {
         return null;
       }
     }
+    if (!futureOn.contains("every")
+        && kind instanceof Expr.TermExpr te
+        && te.term() instanceof Term.Var v
+        && v.name().equals("every")
+        && cur().kind() == Kind.IDENT
+        && !cur().newlineBefore()) {
+      hint = "`import future.keywords.every` for `every x in xs { ... }` expressions";
+    }
     return new Expr(kind, negated, with, loc(start), textFrom(start));
   }
 
@@ -546,22 +558,14 @@ final class RegoParser {
     do {
       next();
       if (cur().kind() != Kind.IDENT || isReserved(cur())) {
-        if (!futureOn.contains("in") && isWord(cur(), "in")) {
-          illegal(
-              "expected var (hint: `import future.keywords.in` for `some x in xs` expressions)");
-        } else {
-          illegal("expected var");
-        }
+        illegal("expected var");
         return null;
       }
       vars.add(new Term.Var(cur().text(), loc(cur())));
       next();
     } while (cur().kind() == Kind.COMMA);
-    if (!futureOn.contains("in") && isWord(cur(), "in") && !cur().newlineBefore()) {
-      illegal(
-          "expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs`"
-              + " expressions)");
-      return null;
+    if (!futureOn.contains("in") && isWord(cur(), "in")) {
+      hint = "`import future.keywords.in` for `some x in xs` expressions";
     }
     return new Expr.SomeDecl(List.copyOf(vars));
   }
@@ -1332,6 +1336,10 @@ final class RegoParser {
   // ---------------------------------------------------------------- errors
 
   void errorAt(Location where, String message) {
+    if (hint != null) {
+      message += " (hint: " + hint + ")";
+      hint = null;
+    }
     errors.add(new RegoError(PARSE_ERROR, message, where));
   }
 
@@ -1350,16 +1358,13 @@ final class RegoParser {
       return;
     }
     String what = tokenName(t);
-    String type =
-        isReserved(t) || FUTURE_KEYWORDS.contains(t.text()) && t.kind() == Kind.IDENT
-            ? "keyword"
-            : "token";
+    String type = isReserved(t) ? "keyword" : "token";
     error(t, "unexpected " + what + " " + type + (note.isEmpty() ? "" : ": " + note));
   }
 
   private String tokenName(Token t) {
     return switch (t.kind()) {
-      case IDENT -> isReserved(t) || FUTURE_KEYWORDS.contains(t.text()) ? t.text() : "ident";
+      case IDENT -> isReserved(t) ? t.text() : "ident";
       case NUMBER -> "number";
       case STRING -> "string";
       case TEMPLATE_PART, TEMPLATE_END -> "template-string";
