@@ -852,6 +852,7 @@ final class RegoParser {
   void restore(int mark, int errorCount) {
     pos = mark;
     errors.subList(errorCount, errors.size()).clear();
+    hint = null;
   }
 
   /** Returns the source text from {@code start} to the end of the last consumed token. */
