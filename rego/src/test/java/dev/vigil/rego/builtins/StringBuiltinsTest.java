@@ -209,4 +209,20 @@ class StringBuiltinsTest {
     assertThatThrownBy(() -> call("strings.render_template", "\"{{ .a \"", "{}"))
         .isInstanceOf(BuiltinException.class);
   }
+
+  @Test
+  void renderTemplate_hostileNestingAndRanges_failCleanly() {
+    String deep = "{{if true}}".repeat(5000) + "x" + "{{end}}".repeat(5000);
+    assertThatThrownBy(
+            () -> call("strings.render_template", StringValue.of(deep), Json.parse("{}")))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessageContaining("nested more than 1000 deep");
+    assertThatThrownBy(
+            () ->
+                call(
+                    "strings.render_template",
+                    StringValue.of("{{range 2000000000}}x{{end}}"),
+                    Json.parse("{}")))
+        .hasMessageContaining("longer than the limit");
+  }
 }
