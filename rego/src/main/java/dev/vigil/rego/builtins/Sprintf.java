@@ -346,7 +346,13 @@ final class Sprintf {
 
   private void formatString(String s, int verb) {
     switch (verb) {
-      case 'v', 's' -> padString(truncate(s));
+      case 'v', 's' -> {
+        if (verb == 'v' && sharp) {
+          pad(StringBuiltins.goQuote(truncate(s), false), ' ');
+        } else {
+          padString(truncate(s));
+        }
+      }
       case 'x', 'X' -> formatHex(s, verb == 'X');
       case 'q' -> {
         String t = truncate(s);

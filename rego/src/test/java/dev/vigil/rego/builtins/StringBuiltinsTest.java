@@ -176,6 +176,7 @@ class StringBuiltinsTest {
         "\"%t\"¦[true]¦%!t(string=true)",
         "\"%o %b %#x\"¦[8, 5, 255]¦10 101 0xff",
         "\"%c\"¦[65]¦A",
+        "\"%#v\"¦[\"a\"]¦\"a\"",
       })
   void sprintf_formats_matchGoFmt(String format, String args, String want) {
     assertThat(call("sprintf", format, args)).isEqualTo(StringValue.of(want));
