@@ -273,7 +273,7 @@ final class NumberBuiltins {
   }
 
   private static String goQuote(String s) {
-    return "\"" + s + "\"";
+    return StringBuiltins.goQuote(s, false);
   }
 
   private static BuiltinFunction bits(BinaryOperator<BigInteger> op) {

@@ -177,6 +177,7 @@ class StringBuiltinsTest {
         "\"%o %b %#x\"¦[8, 5, 255]¦10 101 0xff",
         "\"%c\"¦[65]¦A",
         "\"%#v\"¦[\"a\"]¦\"a\"",
+        "\"%x %X\"¦[1.5, 0.1]¦0x1.8p+00 0X1.999999999999AP-04",
       })
   void sprintf_formats_matchGoFmt(String format, String args, String want) {
     assertThat(call("sprintf", format, args)).isEqualTo(StringValue.of(want));
