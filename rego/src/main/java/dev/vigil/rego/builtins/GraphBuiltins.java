@@ -19,6 +19,12 @@ final class GraphBuiltins {
 
   private GraphBuiltins() {}
 
+  /**
+   * The most path steps {@code graph.reachable_paths} takes. Paths can grow exponentially with the
+   * graph, so a dense graph fails with an error instead of running out of time or memory.
+   */
+  static final int PATH_STEP_LIMIT = 1_000_000;
+
   private static final Type NODES = Type.anyOf(Type.array(Type.ANY), Type.set(Type.ANY));
   private static final Type GRAPH = Type.object(Type.ANY, NODES);
 
@@ -78,8 +84,9 @@ final class GraphBuiltins {
       }
       Set<Value> onPath = new HashSet<>();
       onPath.add(node);
+      int[] steps = {0};
       for (Value neighbour : neighbours) {
-        walk(graph, neighbour, List.of(node), onPath, paths);
+        walk(graph, neighbour, List.of(node), onPath, paths, steps);
       }
     }
     return SetValue.wrap(paths);
@@ -90,7 +97,18 @@ final class GraphBuiltins {
    * without edges, at a node missing from the graph (which is left out), or before a cycle.
    */
   private static void walk(
-      ObjectValue graph, Value node, List<Value> path, Set<Value> onPath, Set<Value> paths) {
+      ObjectValue graph,
+      Value node,
+      List<Value> path,
+      Set<Value> onPath,
+      Set<Value> paths,
+      int[] steps) {
+    if (++steps[0] > PATH_STEP_LIMIT) {
+      throw BuiltinException.error(
+          "the graph has too many paths to list: more than "
+              + PATH_STEP_LIMIT
+              + " steps from one initial node");
+    }
     Value edges = graph.get(node);
     if (edges == null) {
       paths.add(ArrayValue.of(path));
@@ -109,7 +127,7 @@ final class GraphBuiltins {
       if (seen.contains(neighbour)) {
         paths.add(ArrayValue.of(extended));
       } else {
-        walk(graph, neighbour, extended, seen, paths);
+        walk(graph, neighbour, extended, seen, paths, steps);
       }
     }
   }
