@@ -448,7 +448,7 @@ public final class QueryValidator {
     if (!typeNames.isEmpty()) {
       message +=
           " Did you mean to use an inline fragment on " + Suggestions.quotedOrList(typeNames) + "?";
-    } else if (List.of("OBJECT", "INTERFACE", "INPUT_OBJECT").contains(parent.kind)) {
+    } else if (List.of("OBJECT", "INTERFACE").contains(parent.kind)) {
       List<String> names = parent.fields.stream().map(FieldDefinition::name).toList();
       List<String> close = Suggestions.list(f.name(), names);
       if (!close.isEmpty()) {
@@ -477,12 +477,7 @@ public final class QueryValidator {
       }
     }
     List<String> interfaces = new ArrayList<>(interfaceUsage.keySet());
-    interfaces.sort(
-        (a, b) -> {
-          int c = Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a));
-          return c != 0 ? c : a.compareTo(b);
-        });
-    objects.sort(String::compareTo);
+    interfaces.sort((a, b) -> Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a)));
     List<String> out = new ArrayList<>(interfaces);
     out.addAll(objects);
     return out;
