@@ -23,7 +23,7 @@ import java.util.TreeMap;
 final class EncodingGoJson {
 
   /** Nesting deeper than this is refused rather than risking the stack. */
-  static final int MAX_DEPTH = 10_000;
+  static final int MAX_DEPTH = 1_000;
 
   private EncodingGoJson() {}
 
@@ -329,7 +329,7 @@ final class EncodingGoJson {
         int c = peek();
         if (c == '"') {
           pos++;
-          return sb.toString();
+          return paired(sb);
         }
         if (c < 0x20) {
           throw invalid("in string literal");
@@ -364,6 +364,21 @@ final class EncodingGoJson {
         }
         pos++;
       }
+    }
+
+    /** Replaces surrogates left unpaired by {@code \\u} escapes with U+FFFD, as Go does. */
+    private static String paired(StringBuilder sb) {
+      for (int i = 0; i < sb.length(); i++) {
+        char c = sb.charAt(i);
+        if (Character.isHighSurrogate(c)
+            && i + 1 < sb.length()
+            && Character.isLowSurrogate(sb.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          sb.setCharAt(i, '\ufffd');
+        }
+      }
+      return sb.toString();
     }
 
     private Value number() {

@@ -1,9 +1,116 @@
 package dev.vigil.rego.builtins;
 
-/** Builtins of the Graph family. */
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.Value;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builtins of the Graph family. A graph is an object from each node to the array or set of its
+ * neighbours; a node without an entry has no edges and is not reached itself, as in OPA.
+ */
 final class GraphBuiltins {
 
   private GraphBuiltins() {}
 
-  static void register(BuiltinRegistry r) {}
+  private static final Type NODES = Type.anyOf(Type.array(Type.ANY), Type.set(Type.ANY));
+  private static final Type GRAPH = Type.object(Type.ANY, NODES);
+
+  static void register(BuiltinRegistry r) {
+    r.register(
+        "graph.reachable",
+        List.of(GRAPH, NODES),
+        Type.set(Type.ANY),
+        "Computes the set of nodes reachable in the graph from the initial nodes.",
+        (ctx, a) -> reachable(Operands.object(a, 0), a[1]));
+    r.register(
+        "graph.reachable_paths",
+        List.of(GRAPH, NODES),
+        Type.set(Type.array(Type.ANY)),
+        "Computes the set of paths reachable in the graph from the initial nodes.",
+        (ctx, a) -> reachablePaths(Operands.object(a, 0), a[1]));
+  }
+
+  /** Returns the nodes of an array or set; other values have none. */
+  private static List<Value> nodes(Value v) {
+    return switch (v) {
+      case ArrayValue a -> a.elements();
+      case SetValue s -> s.elements();
+      default -> List.of();
+    };
+  }
+
+  private static Value reachable(ObjectValue graph, Value initial) {
+    Deque<Value> queue = new ArrayDeque<>(nodes(initial));
+    Set<Value> reached = new HashSet<>();
+    while (!queue.isEmpty()) {
+      Value node = queue.poll();
+      Value edges = graph.get(node);
+      if (edges == null || !reached.add(node)) {
+        continue;
+      }
+      for (Value neighbour : nodes(edges)) {
+        if (!reached.contains(neighbour)) {
+          queue.add(neighbour);
+        }
+      }
+    }
+    return SetValue.wrap(reached);
+  }
+
+  private static Value reachablePaths(ObjectValue graph, Value initial) {
+    Set<Value> paths = new HashSet<>();
+    for (Value node : nodes(initial)) {
+      Value edges = graph.get(node);
+      if (edges == null) {
+        continue;
+      }
+      List<Value> neighbours = nodes(edges);
+      if (neighbours.isEmpty()) {
+        paths.add(ArrayValue.of(node));
+        continue;
+      }
+      Set<Value> onPath = new HashSet<>();
+      onPath.add(node);
+      for (Value neighbour : neighbours) {
+        walk(graph, neighbour, List.of(node), onPath, paths);
+      }
+    }
+    return SetValue.wrap(paths);
+  }
+
+  /**
+   * Extends the path through the node and records every maximal path: one that ends at a node
+   * without edges, at a node missing from the graph (which is left out), or before a cycle.
+   */
+  private static void walk(
+      ObjectValue graph, Value node, List<Value> path, Set<Value> onPath, Set<Value> paths) {
+    Value edges = graph.get(node);
+    if (edges == null) {
+      paths.add(ArrayValue.of(path));
+      return;
+    }
+    List<Value> extended = new ArrayList<>(path);
+    extended.add(node);
+    List<Value> neighbours = nodes(edges);
+    if (neighbours.isEmpty()) {
+      paths.add(ArrayValue.of(extended));
+      return;
+    }
+    Set<Value> seen = new HashSet<>(onPath);
+    seen.add(node);
+    for (Value neighbour : neighbours) {
+      if (seen.contains(neighbour)) {
+        paths.add(ArrayValue.of(extended));
+      } else {
+        walk(graph, neighbour, extended, seen, paths);
+      }
+    }
+  }
 }

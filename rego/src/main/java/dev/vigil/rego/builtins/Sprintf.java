@@ -407,10 +407,7 @@ final class Sprintf {
     int prec = precisionPresent ? precision : -1;
     char fmt;
     switch (verb) {
-      case 'v' -> {
-        fmt = 'g';
-        prec = -1;
-      }
+      case 'v' -> fmt = 'g';
       case 'g', 'G' -> fmt = (char) verb;
       case 'e', 'E', 'f', 'F' -> {
         fmt = (char) verb;

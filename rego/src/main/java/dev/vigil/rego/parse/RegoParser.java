@@ -35,6 +35,7 @@ final class RegoParser {
 
   static final String PARSE_ERROR = "rego_parse_error";
   static final int MAX_NESTING = 1000;
+  private static final int MAX_FAILED_STATEMENTS = 10;
   private static final int MAX_ENTER = 1_000_000;
 
   private static final Set<String> BASE_KEYWORDS =
@@ -139,6 +140,7 @@ final class RegoParser {
   /** Parses every statement of a file, stopping at the first one that cannot be parsed. */
   List<Stmt> parseStatements() {
     List<Stmt> stmts = new ArrayList<>();
+    int failures = 0;
     while (cur().kind() != Kind.EOF) {
       int mark = pos;
       int errs = errors.size();
@@ -165,11 +167,33 @@ final class RegoParser {
         if (errors.size() == errs) {
           illegal("");
         }
-        break;
+        if (++failures == MAX_FAILED_STATEMENTS || !resync()) {
+          break;
+        }
+        continue;
       }
       stmts.add(stmt);
     }
     return stmts;
+  }
+
+  /**
+   * After a statement fails, skips to the next line that starts in column 1 below the last error,
+   * where the next rule most likely begins, so that one parse reports the problems of several
+   * statements. OPA stops at the first; its first error is always Vigil's first error too.
+   */
+  private boolean resync() {
+    Location last = errors.get(errors.size() - 1).location();
+    int i = pos;
+    while (i < tokens.size() - 1) {
+      Token t = tokens.get(i);
+      if (t.line() > last.line() && t.column() == 1 && t.newlineBefore()) {
+        pos = i;
+        return true;
+      }
+      i++;
+    }
+    return false;
   }
 
   /** Parses a query: expressions separated by semicolons or line breaks, up to the end. */
@@ -305,11 +329,7 @@ final class RegoParser {
             ? v.name()
             : ((StringValue) ((Term.Scalar) last).value()).value();
     if (BASE_KEYWORDS.contains(name) || (!opts.v0Syntax() && FUTURE_KEYWORDS.contains(name))) {
-      errorAt(
-          last.location(),
-          "unexpected import path, must not end with a keyword, got: "
-              + name
-              + " (hint: import a different path or use an alias)");
+      errorAt(last.location(), "unexpected import path, must not end with a keyword, got: " + name);
     }
   }
 
@@ -715,9 +735,11 @@ final class RegoParser {
 
   // ---------------------------------------------------------------- terms
 
-  /** Parses a term where a keyword may start a ref, as in {@code package in.x}. */
+  /** Parses a package or import path, whose first word may be a keyword: {@code package in.x}. */
   private Term parseTermAllowingKeyword() {
-    return parseTerm();
+    Token t = cur();
+    next();
+    return parseTermFinish(new Term.Var(t.text(), loc(t)));
   }
 
   Term parseTerm() {
@@ -789,6 +811,10 @@ final class RegoParser {
 
   private Term parseWord(Token t) {
     String w = t.text();
+    if (isReserved(t) && keywordStartsRef()) {
+      next();
+      return new Term.Var(w, loc(t));
+    }
     if (isKeyword(t, "null") || isKeyword(t, "true") || isKeyword(t, "false")) {
       next();
       Location l = loc(t);
@@ -1317,7 +1343,10 @@ final class RegoParser {
   void illegal(String note) {
     Token t = cur();
     if (t.kind() == Kind.ILLEGAL) {
-      error(t, t.value());
+      RegoError e = new RegoError(PARSE_ERROR, t.value(), loc(t));
+      if (!errors.contains(e)) {
+        errors.add(e);
+      }
       return;
     }
     String what = tokenName(t);
