@@ -253,4 +253,14 @@ class GraphqlBuiltinsTest {
         .startsWith("Cannot query field \"xxx")
         .doesNotContain("Did you mean");
   }
+
+  @Test
+  void parse_deepIntrospection_isRefused() {
+    String q = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+
+    assertThat(error("graphql.parse", s(q), s(SCHEMA)))
+        .isEqualTo("Maximum introspection depth exceeded\n in GraphQL string at location 1:3");
+    assertThat(call("graphql.is_valid", s("{ __schema { types { fields { name } } } }"), s(SCHEMA)))
+        .isEqualTo(BooleanValue.TRUE);
+  }
 }
