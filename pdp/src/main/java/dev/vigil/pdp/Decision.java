@@ -1,5 +1,6 @@
 package dev.vigil.pdp;
 
+import dev.vigil.rego.RegoException;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.Value;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * @param revision the revision of the policy bundle that answered
  * @param latencyNanos time spent deciding
  * @param logged completes when the decision-log event is durable; fails if it cannot be written
+ * @param error the evaluation error behind a denial, or null
  */
 public record Decision(
     String decisionId,
@@ -37,7 +39,8 @@ public record Decision(
     Explanation explanation,
     String revision,
     long latencyNanos,
-    CompletableFuture<Void> logged) {
+    CompletableFuture<Void> logged,
+    RegoException error) {
 
   /** Returns true when the request may go on: allowed, or not enforced. */
   public boolean letThrough() {

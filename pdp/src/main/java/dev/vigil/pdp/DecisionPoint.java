@@ -307,14 +307,21 @@ public final class DecisionPoint implements AutoCloseable {
    * @param context extra fields for the decision log: {@code subject}, {@code route}
    */
   public Decision decide(String path, Value input, Map<String, String> context) {
+    return decide(PolicyPath.parse(path), input, context, evalOptions());
+  }
+
+  /**
+   * Decides with the given evaluation options (as the REST API does with its query parameters). The
+   * decision carries the evaluation error, if any, for the caller to report.
+   */
+  public Decision decide(PolicyPath p, Value input, Map<String, String> context, EvalOptions eval) {
     long start = System.nanoTime();
-    PolicyPath p = PolicyPath.parse(path);
     PolicyState s = state.get();
     Mode mode = modes.get().modeOf(p);
     String id = newDecisionId();
     Value result = null;
     String reason;
-    EvalOptions eval = evalOptions();
+    RegoException error = null;
     if (mode == Mode.OBSERVE) {
       reason = "observe mode: not evaluated";
     } else {
@@ -325,6 +332,7 @@ public final class DecisionPoint implements AutoCloseable {
         }
         reason = result == null ? "undefined" : null;
       } catch (RegoException e) {
+        error = e;
         reason = "error: " + e.getMessage();
       }
     }
@@ -333,11 +341,9 @@ public final class DecisionPoint implements AutoCloseable {
       reason = result == BooleanValue.FALSE || isFalseObject(result) ? "denied" : "non-boolean";
     }
     Explanation explanation = null;
-    if (mode != Mode.OBSERVE) {
+    if (mode != Mode.OBSERVE && error == null) {
       explanation =
-          allowed
-              ? Explainer.forAllow(s, p)
-              : Explainer.forDenial(s, p, input, eval, reason == null ? "denied" : reason);
+          allowed ? Explainer.forAllow(s, p) : Explainer.forDenial(s, p, input, eval, reason);
     }
     boolean enforced = mode == Mode.ENFORCE;
     long latency = System.nanoTime() - start;
@@ -355,26 +361,14 @@ public final class DecisionPoint implements AutoCloseable {
             explanation,
             s.revision(),
             latency,
-            null);
+            null,
+            error);
     return withLog(d, input, context);
   }
 
   /** Decides without extra log context. */
   public Decision decide(String path, Value input) {
     return decide(path, input, Map.of());
-  }
-
-  /**
-   * Evaluates a path for the REST API and returns the raw result (null when undefined), logging the
-   * decision like {@link #decide}. Errors are thrown for the API to report.
-   */
-  public Value query(String path, Value input, EvalOptions eval) {
-    PolicyPath p = PolicyPath.parse(path);
-    PolicyState s = state.get();
-    QueryResult r = s.query(p).eval(input, eval, null, null);
-    return r.rows().size() == 1 && !r.rows().get(0).expressions().isEmpty()
-        ? r.rows().get(0).expressions().get(0)
-        : null;
   }
 
   /** Returns the evaluation options of decisions. */
@@ -420,7 +414,8 @@ public final class DecisionPoint implements AutoCloseable {
               d.explanation(),
               d.revision(),
               d.latencyNanos(),
-              CompletableFuture.failedFuture(e));
+              CompletableFuture.failedFuture(e),
+              d.error());
       return denied;
     }
   }
@@ -439,7 +434,8 @@ public final class DecisionPoint implements AutoCloseable {
         d.explanation(),
         d.revision(),
         d.latencyNanos(),
-        logged);
+        logged,
+        d.error());
   }
 
   private ObjectValue event(

@@ -25,22 +25,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class DecisionPointTest {
 
-  static final String AUTHZ_V0 =
-      """
-      package authz
-      default allow = false
-      allow {
-      input.user.role == "sre"
-      input.resource.environment == "production"
-      input.action == "read"
-      }
-      """;
+  static final String AUTHZ_V0 = TestPolicies.AUTHZ_V0;
 
   @TempDir Path tmp;
 
   static Bundle bundle(String rego) {
-    return BundleReader.fromFiles(
-        "test-bundle", Map.of("authz.rego", rego.getBytes(StandardCharsets.UTF_8)));
+    return TestPolicies.bundle(rego);
   }
 
   static Value input(String role, String env, String action) {

@@ -85,9 +85,10 @@ public final class Compiler {
             c.errors);
     qctx.counter = 1_000_000;
     Rewriter rw = new Rewriter(qctx, List.of(), Map.of(), Set.of(), false);
+    rw.keepTopNames();
     Rewriter.Scope scope = rw.topScope();
     List<Expr> body = rw.body(query, scope);
-    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues);
+    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues, c.targets);
     safety.setArity(name -> arity(policy.root(), policy.registry(), name));
     Set<String> universe = new LinkedHashSet<>();
     for (Expr e : body) {
@@ -115,7 +116,7 @@ public final class Compiler {
     }
     List<String> vars = new ArrayList<>();
     for (String v : universe) {
-      if (!v.startsWith("$") && !v.startsWith("__local")) {
+      if (!v.startsWith("$")) {
         vars.add(v);
       }
     }
@@ -192,6 +193,10 @@ public final class Compiler {
   private void place(List<Module> modules) {
     for (Module m : modules) {
       List<Value> pkg = packageKeys(m);
+      RuleNode pn = root;
+      for (Value k : pkg) {
+        pn = pn.child(k);
+      }
       for (Rule r : m.rules()) {
         Placement p = placement(pkg, r);
         RuleNode n = root;
@@ -226,7 +231,7 @@ public final class Compiler {
         names.add(((Term.Var) r.head().ref().head()).name());
       }
     }
-    Safety safety = new Safety(errors, originalNames, functionValues);
+    Safety safety = new Safety(errors, originalNames, functionValues, targets);
     safety.setArity(name -> arity(root, registry, name));
     for (Module m : modules) {
       List<Value> pkg = packageKeys(m);
@@ -267,7 +272,18 @@ public final class Compiler {
         args.add(rw.declarePattern(a, scope));
       }
     }
-    List<Expr> body = rw.body(r.body(), scope);
+    List<Expr> body = new ArrayList<>(rw.body(r.body(), scope));
+    if (args != null) {
+      for (int i = 0; i < args.size(); i++) {
+        Term a = args.get(i);
+        if (!isPattern(a)) {
+          Term.Var v = rw.fresh(a.location());
+          args.set(i, v);
+          Term.Call eq = rw.eqCall(v, a, a.location());
+          body.add(new Expr(new Expr.CallExpr(eq), false, List.of(), a.location(), "argument"));
+        }
+      }
+    }
     List<Term> refPath = r.head().ref().path();
     List<Term> suffix = new ArrayList<>();
     for (Term t : refPath.subList(refPath.size() - suffixLen, refPath.size())) {
@@ -307,6 +323,18 @@ public final class Compiler {
             ? null
             : rewriteRule(rw, safety, r.elseRule(), suffixLen, rawArgs, order);
     return new CompiledRule(r, args, orderedSuffix, key, value, ordered, elseRule, order);
+  }
+
+  private static boolean isPattern(Term t) {
+    return switch (t) {
+      case Term.Var v -> true;
+      case Term.Scalar s -> true;
+      case Term.ArrayTerm a -> a.elements().stream().allMatch(Compiler::isPattern);
+      case Term.ObjectTerm o ->
+          o.entries().stream()
+              .allMatch(e -> e.key() instanceof Term.Scalar && isPattern(e.value()));
+      default -> false;
+    };
   }
 
   private Map<String, Term.Ref> imports(Module m) {

@@ -31,6 +31,7 @@ final class Rewriter {
   private final Map<String, Term.Ref> imports;
   private final Set<String> ruleNames;
   private final boolean v0;
+  private boolean keepTopNames;
 
   /** What the whole compilation shares: registry, rule tree, results and errors. */
   static final class Context {
@@ -82,6 +83,19 @@ final class Rewriter {
     this.v0 = v0;
   }
 
+  /** Keeps the names of variables declared at the top of a query, so results can bind them. */
+  void keepTopNames() {
+    this.keepTopNames = true;
+  }
+
+  /** Returns a call of {@code eq} registered with its target. */
+  Term.Call eqCall(Term a, Term b, Location loc) {
+    Term.Call c =
+        new Term.Call(new Term.Ref(new Term.Var("eq", loc), List.of(), loc), List.of(a, b), loc);
+    ctx.targets.put(c, new CallTarget.Native("eq"));
+    return c;
+  }
+
   Scope topScope() {
     return new Scope(null);
   }
@@ -118,8 +132,8 @@ final class Rewriter {
       error("rego_compile_error", "var " + v.name() + " assigned above", v.location());
     }
     String name = v.name();
-    if (s.parent != null || isShadowing(name)) {
-      name = "__local" + (ctx.counter++) + "__";
+    if (s.parent != null || !keepTopNames || isShadowing(name)) {
+      name = "$" + v.name() + "_" + (ctx.counter++);
       ctx.originalNames.put(name, v.name());
     }
     s.declared.put(v.name(), name);

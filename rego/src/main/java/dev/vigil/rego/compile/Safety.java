@@ -23,8 +23,14 @@ final class Safety {
   private final List<RegoError> errors;
   private final Map<String, String> originalNames;
   private final Set<Term> functionValues;
+  private final Map<Term.Call, CallTarget> targets;
 
-  Safety(List<RegoError> errors, Map<String, String> originalNames, Set<Term> functionValues) {
+  Safety(
+      List<RegoError> errors,
+      Map<String, String> originalNames,
+      Set<Term> functionValues,
+      Map<Term.Call, CallTarget> targets) {
+    this.targets = targets;
     this.errors = errors;
     this.originalNames = originalNames;
     this.functionValues = functionValues;
@@ -68,7 +74,7 @@ final class Safety {
     Set<String> need = new LinkedHashSet<>();
     for (Term t : terms) {
       if (t != null) {
-        allVars(t, need, universe);
+        needIn(t, need, universe);
       }
     }
     need.removeAll(bound);
@@ -82,15 +88,21 @@ final class Safety {
     return switch (t) {
       case Term.Scalar s -> s;
       case Term.Var v -> v;
-      case Term.Ref r ->
-          new Term.Ref(
-              orderTerm(r.head(), bound, universe),
-              orderTerms(r.path(), bound, universe),
-              r.location());
-      case Term.ArrayTerm a ->
-          new Term.ArrayTerm(orderTerms(a.elements(), bound, universe), a.location());
-      case Term.SetTerm a ->
-          new Term.SetTerm(orderTerms(a.elements(), bound, universe), a.location());
+      case Term.Ref r -> {
+        Term head = orderTerm(r.head(), bound, universe);
+        List<Term> path = orderTerms(r.path(), bound, universe);
+        yield head == r.head() && sameElements(path, r.path())
+            ? r
+            : new Term.Ref(head, path, r.location());
+      }
+      case Term.ArrayTerm a -> {
+        List<Term> es = orderTerms(a.elements(), bound, universe);
+        yield sameElements(es, a.elements()) ? a : new Term.ArrayTerm(es, a.location());
+      }
+      case Term.SetTerm a -> {
+        List<Term> es = orderTerms(a.elements(), bound, universe);
+        yield sameElements(es, a.elements()) ? a : new Term.SetTerm(es, a.location());
+      }
       case Term.ObjectTerm o -> {
         List<Term.Entry> es = new ArrayList<>();
         for (Term.Entry e : o.entries()) {
@@ -123,13 +135,29 @@ final class Safety {
             orderTerm(c.key(), b, u), orderTerm(c.value(), b, u), body, c.location());
       }
       case Term.Call c -> {
-        Term.Call n =
-            new Term.Call(c.operator(), orderTerms(c.args(), bound, universe), c.location());
+        List<Term> args = orderTerms(c.args(), bound, universe);
+        if (sameElements(args, c.args())) {
+          yield c;
+        }
+        Term.Call n = new Term.Call(c.operator(), args, c.location());
+        CallTarget target = targets.get(c);
+        if (target != null) {
+          targets.put(n, target);
+        }
         yield n;
       }
       case Term.TemplateString ts ->
           new Term.TemplateString(orderTerms(ts.parts(), bound, universe), ts.location());
     };
+  }
+
+  private static boolean sameElements(List<Term> a, List<Term> b) {
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<Term> orderTerms(List<Term> ts, Set<String> bound, Set<String> universe) {

@@ -508,6 +508,15 @@ public final class Evaluator {
       t = policy.targets().get(c);
     }
     if (t == null) {
+      if (System.getenv("VDEBUG") != null) {
+        System.err.println("MISSING " + System.identityHashCode(c) + " " + c);
+        policy
+            .targets()
+            .forEach(
+                (k, v) ->
+                    System.err.println(
+                        "  " + System.identityHashCode(k) + " " + k.operator() + " -> " + v));
+      }
       throw new RegoException(
           new RegoError(
               "rego_type_error", "undefined function " + dottedName(c.operator()), c.location()));
@@ -660,7 +669,7 @@ public final class Evaluator {
         return k.go(v);
       }
       if (rep instanceof CallTarget ct) {
-        t = ct;
+        return invokeReplacement(t.name(), ct, call, vals, env, k);
       }
     }
     switch (t) {
@@ -693,9 +702,38 @@ public final class Evaluator {
     }
   }
 
-  /** Raises a builtin's error, or makes the call undefined when errors are lenient. */
+  /**
+   * Calls the function that replaces another. Inside it, no function is replaced: a mock calls the
+   * original builtins, never another mock.
+   */
+  private boolean invokeReplacement(
+      String replaced, CallTarget with, Term.Call call, Value[] vals, Env env, VCont k) {
+    Frame parent = frame;
+    Frame inner = new Frame(parent.input, parent.data, parent.masked, parent.patches, null);
+    Value[] result = {null};
+    frame = inner;
+    try {
+      invoke(
+          with,
+          call,
+          vals,
+          env,
+          v -> {
+            result[0] = v;
+            return false;
+          });
+    } finally {
+      frame = parent;
+    }
+    return result[0] == null || k.go(result[0]);
+  }
+
+  /**
+   * Raises a builtin's error, or makes the call undefined when errors are lenient. As in OPA,
+   * operand type errors found at run time are lenient too: only strict evaluation reports them.
+   */
   boolean builtinError(String code, String name, String message, Term.Call call) {
-    if (code.equals(BuiltinException.TYPE_ERROR) || options.strictBuiltinErrors()) {
+    if (options.strictBuiltinErrors()) {
       throw new RegoException(new RegoError(code, name + ": " + message, call.location()));
     }
     return true;
@@ -1091,8 +1129,8 @@ public final class Evaluator {
     if (node != null && frame.masked != null && frame.masked.contains(node)) {
       node = null;
     }
-    if (node == null) {
-      return base == null || walkValue(base, path, i, env, k);
+    if (node == null || (node.rules() != null && base != null)) {
+      return base == null || walkBase(base, path, i, env, k);
     }
     if (node.rules() != null || i == path.size()) {
       Value v = nodeValue(node, base);
@@ -1102,11 +1140,10 @@ public final class Evaluator {
     Value key = quick(p, env);
     RuleNode n = node;
     if (key != null) {
-      return walkData(n.children().get(key), child(base, key), path, i + 1, env, k);
+      return walkDataKey(n, base, key, path, i, env, k);
     }
     if (isGround(p, env)) {
-      return evalTerm(
-          p, env, kv -> walkData(n.children().get(kv), child(base, kv), path, i + 1, env, k));
+      return evalTerm(p, env, kv -> walkDataKey(n, base, kv, path, i, env, k));
     }
     Set<Value> keys = new TreeSet<>(n.children().keySet());
     if (base instanceof ObjectValue o) {
@@ -1126,8 +1163,47 @@ public final class Evaluator {
     return true;
   }
 
+  private boolean walkDataKey(
+      RuleNode n, Value base, Value key, List<Term> path, int i, Env env, VCont k) {
+    RuleNode c = n.children().get(key);
+    Value b = child(base, key);
+    if (c == null && b == null && key instanceof NumberValue) {
+      Value sk = dataKey(key);
+      c = n.children().get(sk);
+      b = child(base, sk);
+    }
+    return walkData(c, b, path, i + 1, env, k);
+  }
+
+  /** Walks base data, where a number in a ref also finds the same key written as a string. */
+  private boolean walkBase(Value start, List<Term> path, int from, Env env, VCont k) {
+    Value v = start;
+    int i = from;
+    while (i < path.size()) {
+      Value key = quick(path.get(i), env);
+      if (key == null) {
+        break;
+      }
+      Value c = lookup(v, key);
+      if (c == null && v instanceof ObjectValue o && key instanceof NumberValue) {
+        c = o.get(dataKey(key));
+      }
+      v = c;
+      if (v == null) {
+        return true;
+      }
+      i++;
+    }
+    return walkValue(v, path, i, env, k);
+  }
+
   private static Value child(Value base, Value key) {
     return base instanceof ObjectValue o ? o.get(key) : null;
+  }
+
+  /** Returns the key as data documents hold it: JSON objects have string keys only. */
+  private static Value dataKey(Value key) {
+    return key instanceof NumberValue n ? StringValue.of(n.toString()) : key;
   }
 
   /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
@@ -1135,12 +1211,12 @@ public final class Evaluator {
     Value v;
     if (node.rules() != null) {
       if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
-        return null;
+        return node.rules().arity() == 0 ? callFunction(node.rules(), new Value[0]) : null;
       }
       v = ruleSetValue(node.rules());
       if (!node.children().isEmpty() && v instanceof ObjectValue o) {
         Map<Value, Value> m = new HashMap<>(o.asMap());
-        mergeChildren(node, null, m);
+        mergeChildren(node, null, m, true);
         v = ObjectValue.wrap(m);
       }
     } else {
@@ -1149,7 +1225,7 @@ public final class Evaluator {
       if (base != null && !(base instanceof ObjectValue)) {
         return base;
       }
-      mergeChildren(node, base, m);
+      mergeChildren(node, base, m, false);
       v = ObjectValue.wrap(m);
     }
     if (v != null && frame.patches != null) {
@@ -1163,7 +1239,7 @@ public final class Evaluator {
     return v;
   }
 
-  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m) {
+  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
     for (var e : node.children().entrySet()) {
       RuleNode c = e.getValue();
       Value baseChild = child(base, e.getKey());
@@ -1171,12 +1247,41 @@ public final class Evaluator {
         continue;
       }
       Value cv = nodeValue(c, baseChild);
-      if (cv != null) {
+      if (cv != null && !virtual && baseChild != null && c.rules() != null) {
+        continue;
+      }
+      if (cv != null && virtual) {
+        Location loc =
+            c.rules() != null && !c.rules().rules().isEmpty()
+                ? c.rules().rules().get(0).location()
+                : Location.NONE;
+        m.put(e.getKey(), merge(m.get(e.getKey()), cv, loc));
+      } else if (cv != null) {
         m.put(e.getKey(), cv);
       } else if (baseChild == null) {
         m.remove(e.getKey());
       }
     }
+  }
+
+  /** Merges two values written by different rules at one path: objects deeply, sets by union. */
+  private Value merge(Value a, Value b, Location loc) {
+    if (a == null || a.equals(b)) {
+      return b;
+    }
+    if (a instanceof ObjectValue x && b instanceof ObjectValue y) {
+      Map<Value, Value> m = new HashMap<>(x.asMap());
+      for (var e : y.asMap().entrySet()) {
+        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), loc));
+      }
+      return ObjectValue.wrap(m);
+    }
+    if (a instanceof SetValue x && b instanceof SetValue y) {
+      Set<Value> s = new HashSet<>(x.asSet());
+      s.addAll(y.asSet());
+      return SetValue.wrap(s);
+    }
+    throw conflict("object keys must be unique", loc);
   }
 
   // ---- terms
