@@ -370,8 +370,8 @@ final class StringBuiltins {
 
   private static Value substring(BuiltinContext c, Value[] a) {
     String s = Operands.string(a, 0);
-    int start = NumberOperands.intOperand(a, 1);
-    int length = NumberOperands.intOperand(a, 2);
+    long start = clamp(NumberOperands.bigIntOperand(a, 1));
+    long length = clamp(NumberOperands.bigIntOperand(a, 2));
     if (start < 0) {
       throw BuiltinException.error("negative offset");
     }
@@ -379,11 +379,19 @@ final class StringBuiltins {
     if (start >= runes) {
       return StringValue.EMPTY;
     }
-    int from = s.offsetByCodePoints(0, start);
-    if (length < 0 || (long) start + length >= runes) {
+    int from = s.offsetByCodePoints(0, (int) start);
+    if (length < 0 || start + length >= runes) {
       return StringValue.of(s.substring(from));
     }
-    return StringValue.of(s.substring(from, s.offsetByCodePoints(from, length)));
+    return StringValue.of(s.substring(from, s.offsetByCodePoints(from, (int) length)));
+  }
+
+  /** Clamps an integer operand into the long range, where every larger value acts alike. */
+  private static long clamp(BigInteger n) {
+    if (n.bitLength() > 62) {
+      return n.signum() < 0 ? Long.MIN_VALUE / 4 : Long.MAX_VALUE / 4;
+    }
+    return n.longValue();
   }
 
   private static Value trim(Value[] a, boolean left, boolean right) {

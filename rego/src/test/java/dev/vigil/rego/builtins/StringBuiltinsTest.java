@@ -63,6 +63,8 @@ class StringBuiltinsTest {
         "\"abcdefghåäö\"|2|10000|\"cdefghåäö\"",
         "\"åäö\"|3|-1|\"\"",
         "\"aaa\"|4|-1|\"\"",
+        "\"abc\"|1|10000000000|\"bc\"",
+        "\"abc\"|10000000000000000000000|1|\"\"",
       })
   void substring_runes_matchOpa(String s, String start, String len, String want) {
     assertThat(call("substring", s, start, len)).isEqualTo(Json.parse(want));
