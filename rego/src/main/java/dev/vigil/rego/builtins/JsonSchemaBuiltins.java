@@ -77,7 +77,7 @@ final class JsonSchemaBuiltins {
         throw new SchemaException("invalid JSON string");
       }
     }
-    if (v instanceof ObjectValue) {
+    if (v instanceof ObjectValue || v instanceof ArrayValue) {
       return v;
     }
     throw new SchemaException("wrong type, expected string or object");

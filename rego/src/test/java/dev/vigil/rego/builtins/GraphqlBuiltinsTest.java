@@ -228,4 +228,39 @@ class GraphqlBuiltinsTest {
               assertThat(e.getMessage()).isEqualTo("operand 1 must be string but got number");
             });
   }
+
+  @Test
+  void parse_exponentialOverlap_stopsAtTheComparisonBudget() {
+    String selection = "id";
+    for (int i = 0; i < 14; i++) {
+      selection = "friends { " + selection + " } friends { " + selection + " }";
+    }
+    String query = "{ user { " + selection + " } }";
+
+    long start = System.nanoTime();
+    String message = error("graphql.parse", s(query), s(SCHEMA));
+
+    assertThat(message).startsWith("the query has too many overlapping fields and fragments");
+    assertThat(System.nanoTime() - start).isLessThan(15_000_000_000L);
+  }
+
+  @Test
+  void parse_hugeUnknownFieldName_reportsWithoutSuggestion() {
+    String name = "x".repeat(200_000);
+    String schema = "type Query { " + "x".repeat(199_999) + "y: Int }";
+
+    assertThat(error("graphql.parse", s("{ " + name + " }"), s(schema)))
+        .startsWith("Cannot query field \"xxx")
+        .doesNotContain("Did you mean");
+  }
+
+  @Test
+  void parse_deepIntrospection_isRefused() {
+    String q = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+
+    assertThat(error("graphql.parse", s(q), s(SCHEMA)))
+        .isEqualTo("Maximum introspection depth exceeded\n in GraphQL string at location 1:3");
+    assertThat(call("graphql.is_valid", s("{ __schema { types { fields { name } } } }"), s(SCHEMA)))
+        .isEqualTo(BooleanValue.TRUE);
+  }
 }
