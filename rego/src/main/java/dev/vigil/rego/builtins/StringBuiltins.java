@@ -481,8 +481,54 @@ final class StringBuiltins {
         double d = n.doubleValue();
         yield Double.isInfinite(d) ? goNumberText(n.bigDecimal()) : (Object) d;
       }
-      default -> v.toString();
+      default -> regoTerm(v);
     };
+  }
+
+  /**
+   * Writes a value in Rego term syntax as OPA prints terms: strings quoted as Go's strconv.Quote
+   * (so {@code <} stays {@code <}), sets as {@code {1, 2}} or {@code set()}, keys sorted.
+   */
+  static String regoTerm(Value v) {
+    StringBuilder b = new StringBuilder();
+    writeTerm(v, b);
+    return b.toString();
+  }
+
+  private static void writeTerm(Value v, StringBuilder b) {
+    switch (v) {
+      case StringValue s -> b.append(goQuote(s.value(), false));
+      case ArrayValue a -> writeAll(a.elements(), "[", "]", b);
+      case SetValue s -> {
+        if (s.size() == 0) {
+          b.append("set()");
+        } else {
+          writeAll(s.elements(), "{", "}", b);
+        }
+      }
+      case ObjectValue o -> {
+        b.append('{');
+        boolean first = true;
+        for (Value k : o.keys()) {
+          b.append(first ? "" : ", ");
+          first = false;
+          writeTerm(k, b);
+          b.append(": ");
+          writeTerm(o.get(k), b);
+        }
+        b.append('}');
+      }
+      default -> b.append(v);
+    }
+  }
+
+  private static void writeAll(List<Value> xs, String open, String close, StringBuilder b) {
+    b.append(open);
+    for (int i = 0; i < xs.size(); i++) {
+      b.append(i > 0 ? ", " : "");
+      writeTerm(xs.get(i), b);
+    }
+    b.append(close);
   }
 
   /** Writes a number too large for a float64 as its shortest text, such as {@code 2e308}. */
