@@ -211,6 +211,12 @@ class StringBuiltinsTest {
                 "\"{{ .a | len }} {{ index .b 1 }} {{ with .c }}{{ .d }}{{ end }}\"",
                 "{\"a\": \"héllo\", \"b\": [\"x\", \"y\"], \"c\": {\"d\": true}}"))
         .isEqualTo(StringValue.of("6 y true"));
+    assertThat(
+            call(
+                "strings.render_template",
+                "\"{{ printf \\\"%s|%d|%v\\\" .n .n 7 }}\"",
+                "{\"n\": 5}"))
+        .isEqualTo(StringValue.of("5|%!d(json.Number=5)|7"));
     assertThatThrownBy(() -> call("strings.render_template", "\"{{ .a \"", "{}"))
         .isInstanceOf(BuiltinException.class);
   }
