@@ -1,9 +1,9 @@
 package dev.vigil.cli;
 
+import dev.vigil.rego.CapturingQuery;
 import dev.vigil.rego.CompileOptions;
 import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.Policy;
-import dev.vigil.rego.PreparedQuery;
 import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.value.ArrayValue;
@@ -91,10 +91,10 @@ final class EvalCommand implements Callable<Integer> {
       Value input = inputPath == null ? null : readDocument(inputPath);
       Policy policy =
           Policy.compile(files.modules, files.data(), CompileOptions.defaults().withV0(v0));
-      PreparedQuery prepared = policy.prepare(query);
+      CapturingQuery prepared = CapturingQuery.prepare(policy, query, v0);
       EvalOptions options =
           EvalOptions.defaults().withStrictBuiltinErrors(strict).withTimeout(budget);
-      QueryResult result = prepared.eval(input, options);
+      QueryResult result = prepared.eval(input, options, null, err::println);
       if (format.equals("raw")) {
         printRaw(result, out);
       } else {

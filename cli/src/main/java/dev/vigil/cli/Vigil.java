@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       TestCommand.class,
       ConformanceCommand.class,
+      PdpCommand.class,
+      BuildCommand.class,
+      LogsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

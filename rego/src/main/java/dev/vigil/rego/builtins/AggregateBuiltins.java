@@ -114,8 +114,13 @@ final class AggregateBuiltins {
       if (!(x instanceof NumberValue n)) {
         throw NumberOperands.elementError(0, args[0], x, "number");
       }
+      NumberOperands.checkSize(n, 0);
       if (integers && n.isInteger()) {
         exact = sum ? exact.add(n.bigInteger()) : exact.multiply(n.bigInteger());
+        if (exact.bitLength() > 4 * NumberOperands.MAX_DIGITS) {
+          throw BuiltinException.error(
+              "result has more than " + NumberOperands.MAX_DIGITS + " digits");
+        }
       } else {
         integers = false;
       }

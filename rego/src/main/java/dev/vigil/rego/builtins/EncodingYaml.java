@@ -55,12 +55,26 @@ final class EncodingYaml {
     }
   }
 
+  /** YAML 1.1 integers without the base-60 form, which yaml.v2 reads as a string. */
+  private static final Pattern GO_INT =
+      Pattern.compile(
+          "^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$");
+
+  /** YAML 1.1 floats without the base-60 form. */
+  private static final Pattern GO_FLOAT =
+      Pattern.compile(
+          "^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+              + "|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+              + "|\\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+              + "|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+
+  /** Resolves plain scalars as yaml.v2 does: YAML 1.1 booleans, no timestamps, no base 60. */
   private static final class GoResolver extends Resolver {
     @Override
     protected void addImplicitResolvers() {
       addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
-      addImplicitResolver(Tag.INT, INT, "-+0123456789");
-      addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
+      addImplicitResolver(Tag.INT, GO_INT, "-+0123456789");
+      addImplicitResolver(Tag.FLOAT, GO_FLOAT, "-+0123456789.");
       addImplicitResolver(Tag.MERGE, MERGE, "<");
       addImplicitResolver(Tag.NULL, NULL, "~nN\0");
       addImplicitResolver(Tag.NULL, EMPTY, null);
@@ -99,18 +113,23 @@ final class EncodingYaml {
     return toValue(doc, 0);
   }
 
+  /**
+   * Words the error as yaml.v2 does: the problem's line (one more for scanner errors, whose marks
+   * lag a line), else the context's line, and no line when both are on the first.
+   */
   private static String describe(MarkedYAMLException e) {
     boolean scanner = e instanceof ScannerException;
     int line = 0;
     Mark context = e.getContextMark();
     Mark problem = e.getProblemMark();
-    if (context != null && context.getLine() != 0) {
-      line = context.getLine() + (scanner ? 1 : 0);
-    } else if (problem != null) {
-      line = problem.getLine() + (scanner ? 1 : 0);
-      if (!scanner && problem.getColumn() != 0 && atEnd(problem)) {
-        line++;
-      }
+    int problemLine = problem == null ? 0 : problem.getLine();
+    if (problem != null && !scanner && problem.getColumn() != 0 && atEnd(problem)) {
+      problemLine++;
+    }
+    if (problemLine != 0) {
+      line = problemLine + (scanner ? 1 : 0);
+    } else if (context != null && context.getLine() != 0) {
+      line = context.getLine();
     }
     String where = line != 0 ? "line " + line + ": " : "";
     return "yaml: " + where + libyamlProblem(e, e instanceof ParserException);
@@ -243,7 +262,8 @@ final class EncodingYaml {
   static String marshal(Value v) {
     StringBuilder sb = new StringBuilder();
     if (isEmptyCollection(v) || isScalar(v)) {
-      sb.append(inline(v, 0)).append('\n');
+      appendInline(v, sb, 2, true);
+      sb.append('\n');
       return sb.toString();
     }
     block(v, sb, 0);
@@ -277,7 +297,8 @@ final class EncodingYaml {
           sb.append(pad);
         }
         first = false;
-        sb.append(scalar(e.getKey(), indent)).append(':');
+        appendScalar(e.getKey(), sb, indent + 2, false);
+        sb.append(':');
         entryValue(e.getValue(), sb, indent, true);
       }
       return;
@@ -295,7 +316,9 @@ final class EncodingYaml {
 
   private static void entryValue(Value v, StringBuilder sb, int indent, boolean underKey) {
     if (isScalar(v) || isEmptyCollection(v)) {
-      sb.append(' ').append(inline(v, indent + 2)).append('\n');
+      sb.append(' ');
+      appendInline(v, sb, indent + 2, true);
+      sb.append('\n');
       return;
     }
     if (v instanceof ObjectValue) {
@@ -324,16 +347,16 @@ final class EncodingYaml {
     return sorted;
   }
 
-  private static String inline(Value v, int indent) {
-    return switch (v) {
-      case NullValue n -> "null";
-      case BooleanValue b -> Boolean.toString(b.value());
-      case NumberValue n -> number(n);
-      case StringValue s -> scalar(s.value(), indent);
-      case ArrayValue a -> "[]";
-      case SetValue s -> "[]";
-      case ObjectValue o -> "{}";
-    };
+  private static void appendInline(Value v, StringBuilder sb, int indent, boolean breaks) {
+    switch (v) {
+      case NullValue n -> sb.append("null");
+      case BooleanValue b -> sb.append(b.value());
+      case NumberValue n -> sb.append(number(n));
+      case StringValue s -> appendScalar(s.value(), sb, indent, breaks);
+      case ArrayValue a -> sb.append("[]");
+      case SetValue s -> sb.append("[]");
+      case ObjectValue o -> sb.append("{}");
+    }
   }
 
   /** Numbers pass through JSON and yaml.v2's int or float64, as in OPA. */
@@ -349,35 +372,75 @@ final class EncodingYaml {
 
   private static final Pattern NON_STRING =
       Pattern.compile(
-          "(?i:y|yes|n|no|true|false|on|off|null|~)|[-+]?(\\.inf|\\.Inf|\\.INF)|\\.(nan|NaN|NAN)"
-              + "|[-+]?(0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0[0-7_]+"
-              + "|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-              + "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|<<");
+          "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+              + "|~|null|Null|NULL|<<|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"
+              + "|[-+](?i:inf|infinity|nan)"
+              + "|[-+]?(0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o?[0-7_]+"
+              + "|[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?\\.[0-9][0-9_]*([eE][-+]?[0-9]+)?"
+              + "|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?");
 
-  /** Returns the string as a plain, quoted or literal scalar, as yaml.v2 chooses. */
-  static String scalar(String s, int indent) {
+  /**
+   * Appends the string as a plain, quoted or literal scalar, as yaml.v2 chooses, folding long lines
+   * at spaces past column 80 as libyaml does. Continuation lines start at indent.
+   */
+  static void appendScalar(String s, StringBuilder sb, int indent, boolean breaks) {
     if (s.isEmpty() || NON_STRING.matcher(s).matches()) {
-      return doubleQuoted(s);
+      appendDoubleQuoted(s, sb, indent, breaks);
+    } else if (s.indexOf('\n') >= 0 && printable(s)) {
+      sb.append(literal(s, indent));
+    } else if (plainAllowed(s)) {
+      appendFolded(s, sb, indent, breaks, false);
+    } else if (printable(s)) {
+      sb.append('\'');
+      appendFolded(s, sb, indent, breaks, true);
+      sb.append('\'');
+    } else {
+      appendDoubleQuoted(s, sb, indent, breaks);
     }
-    if (s.indexOf('\n') >= 0 && printable(s)) {
-      return literal(s, indent);
+  }
+
+  private static final int WIDTH = 80;
+
+  private static int column(StringBuilder sb) {
+    return sb.length() - sb.lastIndexOf("\n") - 1;
+  }
+
+  private static void breakLine(StringBuilder sb, int indent) {
+    sb.append('\n').append(" ".repeat(indent));
+  }
+
+  /** Writes a plain or single-quoted scalar, breaking at a single space past the width. */
+  private static void appendFolded(
+      String s, StringBuilder sb, int indent, boolean breaks, boolean quoted) {
+    boolean spaces = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == ' ') {
+        boolean inside = !quoted || (i > 0 && i < s.length() - 1);
+        boolean nextSpace = i + 1 < s.length() && s.charAt(i + 1) == ' ';
+        if (breaks && !spaces && inside && column(sb) > WIDTH && !nextSpace) {
+          breakLine(sb, indent);
+        } else {
+          sb.append(c);
+        }
+        spaces = true;
+      } else {
+        if (quoted && c == '\'') {
+          sb.append('\'');
+        }
+        sb.append(c);
+        spaces = false;
+      }
     }
-    if (plainAllowed(s)) {
-      return s;
-    }
-    if (printable(s)) {
-      return "'" + s.replace("'", "''") + "'";
-    }
-    return doubleQuoted(s);
   }
 
   private static String literal(String s, int indent) {
-    String chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
+    String chomp = !s.endsWith("\n") ? "-" : s.equals("\n") || s.endsWith("\n\n") ? "+" : "";
     String body = s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     String pad = " ".repeat(Math.max(indent, 2));
     StringBuilder sb = new StringBuilder("|").append(chomp);
-    if (body.startsWith(" ")) {
-      sb.insert(1, pad.length());
+    if (s.startsWith(" ") || s.startsWith("\n")) {
+      sb.insert(1, '2');
     }
     for (String line : body.split("\n", -1)) {
       sb.append('\n');
@@ -429,10 +492,24 @@ final class EncodingYaml {
     return true;
   }
 
-  private static String doubleQuoted(String s) {
-    StringBuilder sb = new StringBuilder("\"");
+  private static void appendDoubleQuoted(String s, StringBuilder sb, int indent, boolean breaks) {
+    sb.append('"');
+    boolean spaces = false;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
+      if (c == ' ') {
+        if (breaks && !spaces && column(sb) > WIDTH && i > 0 && i < s.length() - 1) {
+          breakLine(sb, indent);
+          if (s.charAt(i + 1) == ' ') {
+            sb.append('\\');
+          }
+        } else {
+          sb.append(c);
+        }
+        spaces = true;
+        continue;
+      }
+      spaces = false;
       switch (c) {
         case '"' -> sb.append("\\\"");
         case '\\' -> sb.append("\\\\");
@@ -460,6 +537,6 @@ final class EncodingYaml {
         }
       }
     }
-    return sb.append('"').toString();
+    sb.append('"');
   }
 }

@@ -1,9 +1,85 @@
 package dev.vigil.rego.builtins;
 
-/** Builtins of the JsonSchema family. */
+import dev.vigil.rego.builtins.jsonschema.JsonSchema;
+import dev.vigil.rego.builtins.jsonschema.SchemaError;
+import dev.vigil.rego.builtins.jsonschema.SchemaException;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.NullValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builtins of the JsonSchema family: {@code json.verify_schema} and {@code json.match_schema}, with
+ * gojsonschema's messages as OPA returns them.
+ */
 final class JsonSchemaBuiltins {
+
+  private static final Type DOC = Type.anyOf(Type.STRING, Type.object(Type.ANY, Type.ANY));
 
   private JsonSchemaBuiltins() {}
 
-  static void register(BuiltinRegistry r) {}
+  static void register(BuiltinRegistry r) {
+    r.register(
+        "json.verify_schema",
+        List.of(DOC),
+        Type.array(Type.ANY),
+        "Checks that a JSON Schema is valid, returning [ok, error or null].",
+        (ctx, args) -> verify(args[0]));
+    r.register(
+        "json.match_schema",
+        List.of(DOC, DOC),
+        Type.array(Type.ANY),
+        "Checks a document against a JSON Schema, returning [ok, errors].",
+        (ctx, args) -> match(args[0], args[1]));
+  }
+
+  private static Value verify(Value schema) {
+    try {
+      JsonSchema.compile(document(schema));
+      return ArrayValue.of(BooleanValue.TRUE, NullValue.NULL);
+    } catch (SchemaException e) {
+      return ArrayValue.of(BooleanValue.FALSE, StringValue.of("jsonschema: " + e.getMessage()));
+    }
+  }
+
+  private static Value match(Value document, Value schema) {
+    List<SchemaError> errors;
+    try {
+      Value doc = document(document);
+      errors = JsonSchema.compile(document(schema)).validate(doc);
+    } catch (SchemaException e) {
+      throw BuiltinException.error(e.getMessage());
+    }
+    List<Value> out = new ArrayList<>();
+    for (SchemaError e : errors) {
+      out.add(
+          ObjectValue.of(
+              StringValue.of("error"), StringValue.of(e.error()),
+              StringValue.of("type"), StringValue.of(e.type()),
+              StringValue.of("field"), StringValue.of(e.field()),
+              StringValue.of("desc"), StringValue.of(e.description())));
+    }
+    return ArrayValue.of(BooleanValue.of(errors.isEmpty()), ArrayValue.of(out));
+  }
+
+  /** Reads a document given as JSON text or as a value, as OPA's loader does. */
+  private static Value document(Value v) {
+    if (v instanceof StringValue s) {
+      try {
+        return Json.parse(s.value());
+      } catch (JsonException e) {
+        throw new SchemaException("invalid JSON string");
+      }
+    }
+    if (v instanceof ObjectValue || v instanceof ArrayValue) {
+      return v;
+    }
+    throw new SchemaException("wrong type, expected string or object");
+  }
 }

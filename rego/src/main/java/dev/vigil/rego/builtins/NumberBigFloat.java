@@ -102,12 +102,30 @@ final class NumberBigFloat {
     return new BigDecimal(shifted.toBigInteger());
   }
 
+  /**
+   * Rounds up as OPA does: truncate toward zero, then add one unless the truncated value is
+   * negative or exact. So, like OPA, {@code ceil(-0.5)} is 1.
+   */
   static BigDecimal ceil(BigDecimal x) {
-    return round(x).setScale(0, RoundingMode.CEILING);
+    BigDecimal f = round(x);
+    BigDecimal t = f.setScale(0, RoundingMode.DOWN);
+    if (t.signum() < 0 || t.compareTo(f) == 0) {
+      return t;
+    }
+    return t.add(BigDecimal.ONE);
   }
 
+  /**
+   * Rounds down as OPA does: truncate toward zero, then subtract one unless the truncated value is
+   * non-negative or exact. So, like OPA, {@code floor(-0.5)} is 0.
+   */
   static BigDecimal floor(BigDecimal x) {
-    return round(x).setScale(0, RoundingMode.FLOOR);
+    BigDecimal f = round(x);
+    BigDecimal t = f.setScale(0, RoundingMode.DOWN);
+    if (t.signum() >= 0 || t.compareTo(f) == 0) {
+      return t;
+    }
+    return t.subtract(BigDecimal.ONE);
   }
 
   /**

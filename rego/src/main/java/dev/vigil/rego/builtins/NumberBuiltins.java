@@ -67,13 +67,13 @@ final class NumberBuiltins {
         twoNumbers,
         NUMBER,
         "Divides the first number by the second.",
-        (c, a) -> divide(Operands.number(a, 0), Operands.number(a, 1)));
+        (c, a) -> divide(NumberOperands.number(a, 0), NumberOperands.number(a, 1)));
     r.register(
         "rem",
         twoNumbers,
         NUMBER,
         "Returns the remainder of dividing the first integer by the second.",
-        (c, a) -> remainder(Operands.number(a, 0), Operands.number(a, 1)));
+        (c, a) -> remainder(NumberOperands.number(a, 0), NumberOperands.number(a, 1)));
     unary(r, "abs", "Returns the absolute value of a number.", BigInteger::abs, BigDecimal::abs);
     unary(
         r,
@@ -135,8 +135,8 @@ final class NumberBuiltins {
   private static BuiltinFunction arith(
       BinaryOperator<BigInteger> exact, BinaryOperator<BigDecimal> onFloat) {
     return (c, a) -> {
-      NumberValue x = Operands.number(a, 0);
-      NumberValue y = Operands.number(a, 1);
+      NumberValue x = NumberOperands.number(a, 0);
+      NumberValue y = NumberOperands.number(a, 1);
       if (x.isInteger() && y.isInteger()) {
         return NumberValue.of(exact.apply(x.bigInteger(), y.bigInteger()));
       }
@@ -146,6 +146,8 @@ final class NumberBuiltins {
 
   private static Value minus(BuiltinContext c, Value[] a) {
     if (a[0] instanceof NumberValue x && a[1] instanceof NumberValue y) {
+      NumberOperands.checkSize(x, 0);
+      NumberOperands.checkSize(y, 1);
       if (x.isInteger() && y.isInteger()) {
         return NumberValue.of(x.bigInteger().subtract(y.bigInteger()));
       }
@@ -197,7 +199,7 @@ final class NumberBuiltins {
         NUMBER,
         description,
         (c, a) -> {
-          NumberValue n = Operands.number(a, 0);
+          NumberValue n = NumberOperands.number(a, 0);
           if (n.isInteger()) {
             return NumberValue.of(onInteger.apply(n.bigInteger()));
           }
@@ -210,7 +212,7 @@ final class NumberBuiltins {
     BigInteger to = NumberOperands.bigIntOperand(a, 1);
     BigInteger step = NumberOperands.bigIntOperand(a, 2);
     if (step.signum() <= 0) {
-      throw BuiltinException.error("step must be a positive integer");
+      throw BuiltinException.error("numbers.range_step: step must be a positive number above zero");
     }
     if (step.bitLength() > 62) {
       return ArrayValue.of(NumberValue.of(from));
@@ -271,7 +273,7 @@ final class NumberBuiltins {
   }
 
   private static String goQuote(String s) {
-    return "\"" + s + "\"";
+    return StringBuiltins.goQuote(s, false);
   }
 
   private static BuiltinFunction bits(BinaryOperator<BigInteger> op) {

@@ -12,7 +12,30 @@ import java.util.List;
 /** Operand readers shared by the core families, worded as OPA words its operand errors. */
 final class NumberOperands {
 
+  /** The most decimal digits (before or after the point) a number may have in arithmetic. */
+  static final int MAX_DIGITS = 100_000;
+
   private NumberOperands() {}
+
+  /** Reads a number operand, refusing one too large to compute with in reasonable time. */
+  static NumberValue number(Value[] args, int index) {
+    NumberValue n = Operands.number(args, index);
+    checkSize(n, index);
+    return n;
+  }
+
+  /** Refuses a number with more than {@link #MAX_DIGITS} digits on either side of the point. */
+  static void checkSize(NumberValue n, int index) {
+    var d = n.bigDecimal();
+    if (d.signum() != 0 && (d.scale() > MAX_DIGITS || d.precision() - d.scale() > MAX_DIGITS)) {
+      throw BuiltinException.error(
+          "operand "
+              + (index + 1)
+              + " has more than "
+              + MAX_DIGITS
+              + " digits, more than Vigil computes with");
+    }
+  }
 
   /** Reads an integer that fits an int, as OPA's int operands: a fraction is a type error. */
   static int intOperand(Value[] args, int index) {
@@ -37,6 +60,7 @@ final class NumberOperands {
       throw BuiltinException.type(
           "operand " + (index + 1) + " must be integer number but got floating-point number");
     }
+    checkSize(n, index);
     return n.bigInteger();
   }
 

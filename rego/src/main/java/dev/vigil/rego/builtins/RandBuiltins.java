@@ -1,9 +1,43 @@
 package dev.vigil.rego.builtins;
 
-/** Builtins of the Rand family. */
+import static dev.vigil.rego.builtins.Type.NUMBER;
+import static dev.vigil.rego.builtins.Type.STRING;
+
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.Value;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Builtins of the Rand family: {@code rand.intn}, stable within one query. */
 final class RandBuiltins {
+
+  private record CacheKey(String key, int n) {}
 
   private RandBuiltins() {}
 
-  static void register(BuiltinRegistry r) {}
+  static void register(BuiltinRegistry r) {
+    r.register(
+        new BuiltinDecl(
+            "rand.intn",
+            List.of(STRING, NUMBER),
+            NUMBER,
+            "Returns a random integer in [0, |n|), the same one for the same operands within a"
+                + " query.",
+            true),
+        RandBuiltins::intn);
+  }
+
+  private static Value intn(BuiltinContext c, Value[] a) {
+    String key = Operands.string(a, 0);
+    int n = NumberOperands.intOperand(a, 1);
+    if (n == 0) {
+      return NumberValue.ZERO;
+    }
+    int bound = Math.abs(n == Integer.MIN_VALUE ? Integer.MAX_VALUE : n);
+    return (Value)
+        c.queryCache()
+            .computeIfAbsent(
+                new CacheKey(key, bound),
+                k -> NumberValue.of(ThreadLocalRandom.current().nextInt(bound)));
+  }
 }

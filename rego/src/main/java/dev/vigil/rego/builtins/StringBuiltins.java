@@ -435,7 +435,7 @@ final class StringBuiltins {
   }
 
   private static Value formatInt(BuiltinContext c, Value[] a) {
-    NumberValue n = Operands.number(a, 0);
+    NumberValue n = NumberOperands.number(a, 0);
     NumberValue base = Operands.number(a, 1);
     Integer b = base.intValueExact();
     if (b == null || (b != 2 && b != 8 && b != 10 && b != 16)) {

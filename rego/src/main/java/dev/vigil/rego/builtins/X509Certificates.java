@@ -7,7 +7,6 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -182,9 +181,14 @@ final class X509Certificates {
   }
 
   private static int signatureAlgorithm(Certificate c) {
-    String oid = c.getSignatureAlgorithm().getAlgorithm().getId();
+    return signatureAlgorithm(c.getSignatureAlgorithm());
+  }
+
+  /** Go's SignatureAlgorithm number for an AlgorithmIdentifier; RSASSA-PSS by its hash. */
+  static int signatureAlgorithm(org.bouncycastle.asn1.x509.AlgorithmIdentifier alg) {
+    String oid = alg.getAlgorithm().getId();
     if (oid.equals("1.2.840.113549.1.1.10")) {
-      String params = String.valueOf(c.getSignatureAlgorithm().getParameters());
+      String params = String.valueOf(alg.getParameters());
       if (params.contains("2.16.840.1.101.3.4.2.2")) {
         return 14;
       }
@@ -209,9 +213,9 @@ final class X509Certificates {
     return out;
   }
 
-  private static void addExtensions(X509GoJson.Fields f, Extensions exts) {
+  /** Extensions as Go's []pkix.Extension encodes: Id, Critical, Value. */
+  static Value extensionList(Extensions exts) {
     List<Value> list = new ArrayList<>();
-    List<Value> unhandled = new ArrayList<>();
     if (exts != null) {
       for (ASN1ObjectIdentifier id : exts.getExtensionOIDs()) {
         Extension e = exts.getExtension(id);
@@ -221,12 +225,21 @@ final class X509Certificates {
                 .put("Critical", e.isCritical())
                 .put("Value", X509GoJson.bytes(e.getExtnValue().getOctets()))
                 .build());
-        if (e.isCritical() && !HANDLED.contains(id.getId())) {
+      }
+    }
+    return X509GoJson.slice(list);
+  }
+
+  private static void addExtensions(X509GoJson.Fields f, Extensions exts) {
+    List<Value> unhandled = new ArrayList<>();
+    if (exts != null) {
+      for (ASN1ObjectIdentifier id : exts.getExtensionOIDs()) {
+        if (exts.getExtension(id).isCritical() && !HANDLED.contains(id.getId())) {
           unhandled.add(X509GoJson.oid(id));
         }
       }
     }
-    f.put("Extensions", X509GoJson.slice(list))
+    f.put("Extensions", extensionList(exts))
         .put("ExtraExtensions", NullValue.NULL)
         .put("UnhandledCriticalExtensions", X509GoJson.slice(unhandled));
 
@@ -348,13 +361,7 @@ final class X509Certificates {
     if (names != null) {
       for (GeneralName n : names.getNames()) {
         if (n.getTagNo() == GeneralName.iPAddress) {
-          try {
-            out.add(
-                InetAddress.getByAddress(DEROctetString.getInstance(n.getName()).getOctets())
-                    .getHostAddress());
-          } catch (java.net.UnknownHostException e) {
-            out.add("?");
-          }
+          out.add(X509GoJson.ip(DEROctetString.getInstance(n.getName()).getOctets()));
         }
       }
     }

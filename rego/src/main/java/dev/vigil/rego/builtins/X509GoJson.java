@@ -146,6 +146,64 @@ final class X509GoJson {
         .build();
   }
 
+  /**
+   * An IP address as Go's {@code net.IP} prints it: dotted IPv4 (also for IPv4-mapped IPv6), and
+   * IPv6 with the longest run of two or more zero groups shortened to {@code ::} (RFC 5952).
+   */
+  static String ip(byte[] b) {
+    boolean mapped = b.length == 16;
+    for (int i = 0; i < 12 && mapped; i++) {
+      mapped = b[i] == (i < 10 ? 0 : (byte) 0xff);
+    }
+    if (b.length == 4 || mapped) {
+      int o = b.length - 4;
+      return (b[o] & 0xff)
+          + "."
+          + (b[o + 1] & 0xff)
+          + "."
+          + (b[o + 2] & 0xff)
+          + "."
+          + (b[o + 3] & 0xff);
+    }
+    if (b.length != 16) {
+      StringBuilder sb = new StringBuilder("?");
+      for (byte x : b) {
+        sb.append(String.format("%02x", x));
+      }
+      return sb.toString();
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(groups[i]));
+    }
+    return sb.toString();
+  }
+
   /** A URL as Go's url.URL struct encodes, for the URIs of a SAN. */
   static Value url(java.net.URI u) {
     String host = u.getRawAuthority() == null ? "" : u.getRawAuthority();

@@ -63,7 +63,7 @@ final class X509Requests {
     }
     f.put("Version", info.getVersion().longValueExact())
         .put("Signature", X509GoJson.bytes(csr.getSignature().getOctets()))
-        .put("SignatureAlgorithm", 0)
+        .put("SignatureAlgorithm", X509Certificates.signatureAlgorithm(csr.getSignatureAlgorithm()))
         .put(
             "PublicKeyAlgorithm",
             PUBLIC_KEY_ALGORITHMS.getOrDefault(
@@ -71,7 +71,7 @@ final class X509Requests {
         .put("PublicKey", publicKey)
         .put("Subject", X509GoJson.name(info.getSubject()))
         .put("Attributes", NullValue.NULL)
-        .put("Extensions", NullValue.NULL)
+        .put("Extensions", X509Certificates.extensionList(exts))
         .put("ExtraExtensions", NullValue.NULL)
         .put("DNSNames", X509GoJson.strings(X509Certificates.sanStrings(exts, GeneralName.dNSName)))
         .put(

@@ -55,6 +55,10 @@ final class Lexer {
   }
 
   private void run() {
+    if (src.startsWith("\uFEFF")) {
+      pos = 1;
+      lineStart = 1;
+    }
     while (true) {
       skipSpaceAndComments();
       if (pos >= src.length()) {
@@ -84,7 +88,8 @@ final class Lexer {
         while (pos < src.length() && src.charAt(pos) != '\n') {
           pos++;
         }
-        comments.add(new Comment(line, start - lineStart + 1, src.substring(start + 1, pos)));
+        int end = pos > start + 1 && src.charAt(pos - 1) == '\r' ? pos - 1 : pos;
+        comments.add(new Comment(line, start - lineStart + 1, src.substring(start + 1, end)));
         space = true;
       } else {
         return;
@@ -146,7 +151,14 @@ final class Lexer {
       if (Character.isHighSurrogate(c) && pos < src.length()) {
         pos++;
       }
-      add(kind, start, "illegal token");
+      String problem =
+          switch (c) {
+            case '!' -> "illegal ! character";
+            case '$' -> "illegal $ character";
+            case '\0' -> "illegal null character";
+            default -> "illegal token";
+          };
+      add(kind, start, problem);
       return;
     }
     if (kind == Kind.LBRACE && !templateDepths.isEmpty()) {
@@ -230,6 +242,9 @@ final class Lexer {
         String problem = unescape(value, false);
         if (problem != null) {
           skipRestOfString('"');
+          if (problem.equals("illegal string literal")) {
+            problem += ": " + src.substring(start, pos);
+          }
           add(Kind.ILLEGAL, start, problem);
           return;
         }
@@ -257,7 +272,7 @@ final class Lexer {
       pos++;
     }
     if (pos >= src.length()) {
-      add(Kind.ILLEGAL, start, "non-terminated raw string");
+      add(Kind.ILLEGAL, start, "non-terminated string");
       return;
     }
     String value = src.substring(from, pos);
@@ -276,7 +291,7 @@ final class Lexer {
     int startLineStart = lineStart;
     while (true) {
       if (pos >= src.length() || (!raw && src.charAt(pos) == '\n')) {
-        addAt(Kind.ILLEGAL, start, "non-terminated template string", startLine, startLineStart);
+        addAt(Kind.ILLEGAL, start, "non-terminated string", startLine, startLineStart);
         return;
       }
       char c = src.charAt(pos);
@@ -334,13 +349,13 @@ final class Lexer {
       case 'u' -> {
         int unit = hex4(pos);
         if (unit < 0) {
-          return "illegal unicode escape in string";
+          return "illegal string literal";
         }
         pos += 4;
         appendUnit(out, unit);
       }
       default -> {
-        return template ? "illegal template-string escape" : "illegal escape sequence in string";
+        return "illegal escape sequence";
       }
     }
     return null;

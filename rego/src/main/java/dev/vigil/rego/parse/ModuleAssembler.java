@@ -43,14 +43,23 @@ final class ModuleAssembler {
     boolean v1 = !parser.options().v0Syntax() || parser.regoV1Imported();
     List<Module.Import> imports = new ArrayList<>();
     List<RuleDraft> drafts = new ArrayList<>();
+    List<MetadataParser.Node> nodes = new ArrayList<>();
+    nodes.add(new MetadataParser.Node(stmts.get(0).location(), stmts.get(0)));
     for (RegoParser.Stmt stmt : stmts.subList(1, stmts.size())) {
       switch (stmt) {
-        case RegoParser.ImportStmt is -> imports.add(is.imp());
-        case RegoParser.RulesStmt rs -> drafts.addAll(rs.rules());
+        case RegoParser.ImportStmt is -> {
+          imports.add(is.imp());
+          nodes.add(new MetadataParser.Node(is.location(), is));
+        }
+        case RegoParser.RulesStmt rs -> {
+          drafts.addAll(rs.rules());
+          rs.rules().forEach(r -> nodes.add(new MetadataParser.Node(r.location, r)));
+        }
         case RegoParser.BodyStmt bs -> {
           RuleDraft rule = BodyRules.fromBody(parser, bs.body());
           if (rule != null) {
             drafts.add(rule);
+            nodes.add(new MetadataParser.Node(rule.location, rule));
           }
         }
         case RegoParser.PackageStmt ps -> parser.errorAt(ps.location(), "unexpected package");
@@ -66,8 +75,7 @@ final class ModuleAssembler {
     if (!errors.isEmpty()) {
       return null;
     }
-    MetadataParser.Attached attached =
-        MetadataParser.attach(parser, metadata, stmts.get(0), drafts);
+    MetadataParser.Attached attached = MetadataParser.attach(parser, metadata, nodes);
     if (!errors.isEmpty()) {
       return null;
     }

@@ -98,7 +98,9 @@ class EncodingBuiltinsTest {
         "{|unexpected EOF",
         "[1 2]|invalid character '2' after array element",
         "{\"a\" 1}|invalid character '1' after object key",
-        "1 2|invalid character '2' after top-level value",
+        "1 2|error: invalid character '2' after top-level value",
+        "{} {}|error: invalid character '{' after top-level value",
+        "1 ]|invalid character ']' looking for beginning of value",
         "tru|unexpected EOF",
         "trux|invalid character 'x' in literal true (expecting 'e')",
       })
@@ -144,5 +146,42 @@ class EncodingBuiltinsTest {
         .isEqualTo(json("{\"a\": [\"1\", \"2\"], \"b\": [\"\"]}"));
     assertThatThrownBy(() -> call("urlquery.encode_object", json("{\"a\": 1}")))
         .hasMessage("operand 1 values must be string, array[string], or set[string]");
+  }
+
+  @Test
+  void yamlMarshal_longString_foldsPastColumn80() {
+    StringBuilder words = new StringBuilder("word1");
+    for (int i = 2; i <= 30; i++) {
+      words.append(" word").append(i);
+    }
+    var v = json("{\"a\": \"" + words + "\", \"b\": [\"" + words + "\"]}");
+    String text = ((dev.vigil.rego.value.StringValue) call("yaml.marshal", v)).value();
+    assertThat(text)
+        .startsWith(
+            "a: word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13"
+                + "\n  word14 ");
+    assertThat(text).contains("\nb:\n- word1 ");
+    assertThat(call("yaml.unmarshal", str(text))).isEqualTo(v);
+  }
+
+  @Test
+  void yamlMarshal_multilineAndQuotes_useLiteralAndQuotedStyles() {
+    var v = json("{\"c\": {\"d\": \"multi\\nline\\n\", \"e\": \"it's: x\"}, \"f\": \"1:20\"}");
+    assertThat(call("yaml.marshal", v))
+        .isEqualTo(str("c:\n  d: |\n    multi\n    line\n  e: 'it''s: x'\nf: \"1:20\"\n"));
+    assertThat(call("yaml.unmarshal", call("yaml.marshal", v))).isEqualTo(v);
+    assertThat(call("yaml.unmarshal", str("t: 1:20"))).isEqualTo(json("{\"t\": \"1:20\"}"));
+  }
+
+  @Test
+  void jsonUnmarshal_surrogateEscapes_pairOrReplace() {
+    assertThat(call("json.unmarshal", str("\"\\ud83d\\ude00 \\ud800x\"")))
+        .isEqualTo(str("\ud83d\ude00 \ufffdx"));
+  }
+
+  @Test
+  void jsonUnmarshal_trailingNull_isIgnoredAsOpa() {
+    assertThat(call("json.unmarshal", str("[1] null"))).isEqualTo(json("[1]"));
+    assertThat(call("json.is_valid", str("[1] null"))).isEqualTo(BooleanValue.FALSE);
   }
 }

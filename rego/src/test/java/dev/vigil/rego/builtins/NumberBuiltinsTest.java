@@ -59,6 +59,9 @@ class NumberBuiltinsTest {
         "ceil|-1.99999|-1",
         "ceil|2222.2222222222|2223",
         "floor|-1.001|-2",
+        "floor|-0.5|0",
+        "ceil|-0.5|1",
+        "ceil|-1.5|-1",
         "floor|99.99999|99",
         "floor|123456789012345678901234567890|123456789012345678901234567890",
       })
@@ -111,7 +114,7 @@ class NumberBuiltinsTest {
         .extracting(e -> ((BuiltinException) e).code())
         .isEqualTo(BuiltinException.TYPE_ERROR);
     assertThatThrownBy(() -> call("numbers.range_step", "1", "4", "0"))
-        .hasMessage("step must be a positive integer");
+        .hasMessage("numbers.range_step: step must be a positive number above zero");
   }
 
   @ParameterizedTest
@@ -167,5 +170,14 @@ class NumberBuiltinsTest {
         .hasMessage("operand 2 must be an unsigned integer number but got a negative integer");
     assertThatThrownBy(() -> call("bits.and", "7.2", "42"))
         .hasMessage("operand 1 must be integer number but got floating-point number");
+  }
+
+  @Test
+  void arithmetic_hugeExponent_isRefusedNotComputed() {
+    assertThatThrownBy(() -> call("plus", "1e100000000", "1"))
+        .hasMessageContaining("operand 1 has more than 100000 digits");
+    assertThatThrownBy(() -> call("format_int", "1e100000000", "10"))
+        .hasMessageContaining("more than 100000 digits");
+    assertThat(call("plus", "1e400", "1")).isEqualTo(call("minus", "1e400", "-1"));
   }
 }

@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NullValue;
+import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Replays the X.509 conformance cases: each case's query reads a few fields of the result. */
@@ -81,5 +86,125 @@ class X509BuiltinsTest {
       out.add(o instanceof ObjectValue ov ? ov.get(inner) : NullValue.NULL);
     }
     return ArrayValue.of(out);
+  }
+
+  /** The base_case chain (root, intermediate, leaf for notarealsite.opa.localhost, 2021-2031). */
+  private static Value baseChain() {
+    return CryptoConformanceCases.load("x509-cases.json")
+        .map(a -> (ObjectValue) a.get()[1])
+        .filter(
+            o ->
+                o.get("note")
+                    .equals(StringValue.of("cryptox509parseandverifycertificates/base_case")))
+        .map(o -> ((ArrayValue) o.get("args")).get(0))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Value verifyWithOptions(String optionsJson) {
+    return BuiltinRegistry.standard()
+        .get("crypto.x509.parse_and_verify_certificates_with_options")
+        .invoke(SimpleBuiltinContext.system(), new Value[] {baseChain(), Json.parse(optionsJson)});
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"DNSName\": \"notarealsite.opa.localhost\"}|true",
+        "{\"DNSName\": \"other.opa.localhost\"}|false",
+        "{\"CurrentTime\": 1700000000000000000}|true",
+        "{\"CurrentTime\": 2200000000000000000}|false",
+        "{\"CurrentTime\": 1500000000000000000}|false",
+        "{\"KeyUsages\": [\"KeyUsageClientAuth\"]}|true",
+        "{\"KeyUsages\": [\"KeyUsageCodeSigning\"]}|false",
+        "{\"KeyUsages\": [\"KeyUsageAny\"]}|true",
+      })
+  void verifyWithOptions_option_decidesValidity(String options, boolean valid) {
+    ArrayValue result = (ArrayValue) verifyWithOptions(options);
+    assertThat(result.get(0)).isEqualTo(BooleanValue.of(valid));
+    assertThat(((ArrayValue) result.get(1)).size()).isEqualTo(valid ? 3 : 0);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"KeyUsages\": [\"Foo\", \"Bar\"]}|invalid entries for 'KeyUsages' found: [Foo Bar]",
+        "{\"DNSName\": 1}|'DNSName' should be a string",
+        "{\"CurrentTime\": \"now\"}|'CurrentTime' should be a number",
+        "{\"Nope\": 1}|invalid key option",
+      })
+  void verifyWithOptions_badOption_failsWithOpaMessage(String options, String message) {
+    assertThatThrownBy(() -> verifyWithOptions(options))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void verifyWithOptions_verifiedChain_hasNoUriStrings() {
+    ArrayValue certs = (ArrayValue) ((ArrayValue) verifyWithOptions("{}")).get(1);
+    ObjectValue leaf = (ObjectValue) certs.get(0);
+    assertThat(leaf.get("URIStrings")).isNull();
+    assertThat(leaf.get("DNSNames"))
+        .isEqualTo(ArrayValue.of(StringValue.of("notarealsite.opa.localhost")));
+  }
+
+  @Test
+  void parseCertificates_leaf_hasGoFieldShapes() {
+    ArrayValue certs =
+        (ArrayValue)
+            BuiltinRegistry.standard()
+                .get("crypto.x509.parse_certificates")
+                .invoke(SimpleBuiltinContext.system(), new Value[] {baseChain()});
+    ObjectValue root = (ObjectValue) certs.get(0);
+    assertThat(root.get("IsCA")).isEqualTo(BooleanValue.TRUE);
+    assertThat(root.get("MaxPathLen")).isEqualTo(NumberValue.of(1));
+    assertThat(root.get("PublicKeyAlgorithm")).isEqualTo(NumberValue.of(3));
+    assertThat(root.get("SignatureAlgorithm")).isEqualTo(NumberValue.of(10));
+    assertThat(root.get("KeyUsage")).isEqualTo(NumberValue.of(96));
+    assertThat(root.get("NotBefore")).isEqualTo(StringValue.of("2021-07-01T17:41:53Z"));
+    assertThat(((ObjectValue) root.get("Subject")).get("Organization"))
+        .isEqualTo(ArrayValue.of(StringValue.of("OPA Test")));
+    ObjectValue leaf = (ObjectValue) certs.get(2);
+    assertThat(leaf.get("ExtKeyUsage"))
+        .isEqualTo(ArrayValue.of(NumberValue.of(1), NumberValue.of(2)));
+    assertThat(leaf.get("IsCA")).isEqualTo(BooleanValue.FALSE);
+    assertThat(leaf.get("BasicConstraintsValid")).isEqualTo(BooleanValue.FALSE);
+  }
+
+  @Test
+  void parsePrivateKeys_generatedEcAndRsa_returnsGoShapedKeys() throws Exception {
+    var ec = java.security.KeyPairGenerator.getInstance("EC");
+    ec.initialize(256);
+    var pair = ec.generateKeyPair();
+    var rsa = java.security.KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    var rsaPair = rsa.generateKeyPair();
+    String pem =
+        CryptoPem.encode("PRIVATE KEY", pair.getPrivate().getEncoded())
+            + CryptoPem.encode("CERTIFICATE", new byte[] {1, 2, 3})
+            + CryptoPem.encode("PRIVATE KEY", rsaPair.getPrivate().getEncoded());
+    ArrayValue keys =
+        (ArrayValue)
+            BuiltinRegistry.standard()
+                .get("crypto.parse_private_keys")
+                .invoke(SimpleBuiltinContext.system(), new Value[] {StringValue.of(pem)});
+    assertThat(keys.size()).isEqualTo(2);
+    var w = ((java.security.interfaces.ECPublicKey) pair.getPublic()).getW();
+    assertThat(((ObjectValue) keys.get(0)).get("X")).isEqualTo(NumberValue.of(w.getAffineX()));
+    assertThat(((ObjectValue) keys.get(0)).get("Y")).isEqualTo(NumberValue.of(w.getAffineY()));
+    var n = ((java.security.interfaces.RSAPublicKey) rsaPair.getPublic()).getModulus();
+    assertThat(((ObjectValue) ((ObjectValue) keys.get(1)).get("PublicKey")).get("N"))
+        .isEqualTo(NumberValue.of(n));
+  }
+
+  @Test
+  void parsePrivateKeys_emptyString_isNull() {
+    assertThat(
+            BuiltinRegistry.standard()
+                .get("crypto.parse_private_keys")
+                .invoke(SimpleBuiltinContext.system(), new Value[] {StringValue.EMPTY}))
+        .isEqualTo(NullValue.NULL);
   }
 }

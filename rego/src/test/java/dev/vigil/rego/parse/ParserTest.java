@@ -344,6 +344,20 @@ class ParserTest {
   }
 
   @Test
+  void parseModule_severalBrokenRules_reportsEachOne() {
+    RegoException e =
+        (RegoException)
+            catchThrowable(() -> v1("package p\n\np if { a b }\nq := ]\nr := 1\ns if {\n"));
+    assertThat(e.errors())
+        .extracting(err -> err.location().line() + ": " + err.message())
+        .containsExactly(
+            "3: unexpected ident token: expected \\n or ; or }",
+            "4: unexpected ] token",
+            "4: unexpected ] token: expected rule value term (e.g., q := <VALUE> { ... })",
+            "7: unexpected eof token");
+  }
+
+  @Test
   void parseModule_emptySource_isEmptyModuleError() {
     assertThat(firstError(() -> v1("# only a comment\n")).message()).isEqualTo("empty module");
   }
@@ -374,6 +388,46 @@ class ParserTest {
     Module m = v1("package p\nx := input.in.if.contains\ny := contains(\"ab\", \"a\")\n");
     assertThat(render(m.rules().get(0).head().value())).isEqualTo("input.in.if.contains");
     assertThat(m.rules().get(1).head().value()).isInstanceOf(Term.Call.class);
+  }
+
+  @Test
+  void parseModule_keywordsAsRefHeads_followOpa() {
+    for (String kw : List.of("null", "true", "not", "some", "every", "if", "in", "contains")) {
+      Module m =
+          v1(
+              "package "
+                  + kw
+                  + ".x\n"
+                  + kw
+                  + ".foo if { true }\ndefault foo."
+                  + kw
+                  + "(_, _) := true\nx := input."
+                  + kw
+                  + "\n");
+      assertThat(render(m.packagePath())).isEqualTo("data." + kw + ".x");
+      assertThat(render(m.rules().get(0).head().ref())).isEqualTo(kw + ".foo");
+      assertThat(render(m.rules().get(1).head().ref())).isEqualTo("foo." + kw);
+      assertThat(render(m.rules().get(2).head().value())).isEqualTo("input." + kw);
+    }
+    RegoError tail = firstError(() -> v1("package p\nimport data.foo.if\n"));
+    assertThat(tail.message())
+        .isEqualTo("unexpected import path, must not end with a keyword, got: if");
+    RegoError alias = firstError(() -> v1("package p\nimport data.foo as in\n"));
+    assertThat(alias.message()).isEqualTo("unexpected in keyword: expected var");
+    RegoError head = firstError(() -> v1("package p\nfoo+bar := 1\n"));
+    assertThat(head.message()).isEqualTo("unexpected + token");
+  }
+
+  @Test
+  void parseModule_v0FutureKeywordUse_hintsTheImport() {
+    RegoError some = firstError(() -> v0("package p\np { some x in [1] }\n"));
+    assertThat(some.message())
+        .isEqualTo(
+            "unexpected ident token: expected \\n or ; or } (hint: `import future.keywords.in`"
+                + " for `some x in xs` expressions)");
+    RegoError every = firstError(() -> v0("package p\np { every x in [1] { x } }\n"));
+    assertThat(every.message())
+        .endsWith("(hint: `import future.keywords.every` for `every x in xs { ... }` expressions)");
   }
 
   private static Throwable catchThrowable(Runnable r) {

@@ -70,14 +70,34 @@ public final class Ast {
       boolean expectedTypeHasDefault,
       Position position) {
 
-    /** Describes the value as gqlparser's validator quotes it in messages. */
+    /**
+     * Writes the value as gqlparser's validator quotes it in messages: {@code $v}, {@code [1,2]}.
+     */
     public String describe() {
       return switch (kind) {
+        case VARIABLE -> "$" + raw;
         case STRING, BLOCK -> GoQuote.quote(raw);
-        case LIST -> "list";
-        case OBJECT -> "object";
+        case LIST -> {
+          StringBuilder b = new StringBuilder("[");
+          for (int i = 0; i < children.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(describe(children.get(i).value()));
+          }
+          yield b.append(']').toString();
+        }
+        case OBJECT -> {
+          StringBuilder b = new StringBuilder("{");
+          for (int i = 0; i < children.size(); i++) {
+            ChildValue c = children.get(i);
+            b.append(i == 0 ? "" : ",").append(c.name()).append(':').append(describe(c.value()));
+          }
+          yield b.append('}').toString();
+        }
         default -> raw;
       };
+    }
+
+    private static String describe(Value v) {
+      return v == null ? "<nil>" : v.describe();
     }
   }
 

@@ -36,7 +36,7 @@ import java.util.function.Function;
  * Reads syntax trees back from policy values, the way OPA does: through Go's JSON decoding into
  * gqlparser's structs. Keys match field names ignoring case, except for operations, fragments and
  * fields, whose decoders want exact names; unknown keys are ignored; a value of the wrong kind is
- * an error. Like gqlparser, every selection decodes as a field.
+ * an error. Like gqlparser, a selection decodes as a field whenever it can.
  */
 public final class AstDecoder {
 
@@ -172,7 +172,10 @@ public final class AstDecoder {
     return new ChildValue(string(f, "Name"), value(f.get("Value")), null);
   }
 
-  /** Decodes a selection set: each item as a field; items that fail to decode are dropped. */
+  /**
+   * Decodes a selection set as gqlparser does: each item as a field, failing that as a fragment
+   * spread, failing that as an inline fragment; an item that fits none is dropped.
+   */
   private List<Selection> selections(Value v) {
     if (v == null || v instanceof NullValue) {
       return List.of();
@@ -181,15 +184,42 @@ public final class AstDecoder {
     List<Selection> out = new ArrayList<>();
     enter();
     for (Value item : items) {
-      try {
-        out.add(field(item));
-      } catch (DecodeException e) {
-        // gqlparser then tries a fragment spread and an inline fragment, which fail as well
-        // for any item a field cannot take, and finally drops the item.
+      Selection s = firstDecoding(item, this::field, this::fragmentSpread, this::inlineFragment);
+      if (s != null) {
+        out.add(s);
       }
     }
     depth--;
     return out;
+  }
+
+  @SafeVarargs
+  private Selection firstDecoding(Value item, Function<Value, Selection>... decoders) {
+    for (Function<Value, Selection> d : decoders) {
+      int saved = depth;
+      try {
+        return d.apply(item);
+      } catch (DecodeException e) {
+        depth = saved;
+      }
+    }
+    return null;
+  }
+
+  private Selection fragmentSpread(Value v) {
+    Map<String, Value> f = fields(v, false, "FragmentSpread", "Name", "Directives");
+    return new Ast.FragmentSpread(
+        string(f, "Name"), list(f.get("Directives"), this::directive), null);
+  }
+
+  private Selection inlineFragment(Value v) {
+    Map<String, Value> f =
+        fields(v, true, "InlineFragment", "TypeCondition", "Directives", "SelectionSet");
+    return new Ast.InlineFragment(
+        string(f, "TypeCondition"),
+        list(f.get("Directives"), this::directive),
+        selections(f.get("SelectionSet")),
+        null);
   }
 
   private Field field(Value v) {

@@ -38,6 +38,7 @@ import java.util.Set;
 public final class QueryValidator {
 
   private static final int MAX_WALK_DEPTH = 400;
+  private static final int MAX_INTROSPECTION_STEPS = 200_000;
 
   private final Schema schema;
   private final QueryDocument doc;
@@ -53,9 +54,13 @@ public final class QueryValidator {
   private final Set<VariableDefinition> usedVars = newIdentitySet();
   private final Map<Directive, String> directiveLocations = new IdentityHashMap<>();
 
+  private final OverlappingFields overlap;
+  private final Map<String, FragmentDefinition> fragmentsByName = new HashMap<>();
+  private Map<String, VariableDefinition> currentVariables = Map.of();
   private OperationDefinition currentOperation;
   private Set<String> walkedSpreads = new HashSet<>();
   private int depth;
+  private int introspectionSteps;
 
   // Rule state.
   private final Set<String> knownDirectivesSeen = new HashSet<>();
@@ -68,6 +73,10 @@ public final class QueryValidator {
   private QueryValidator(Schema schema, QueryDocument doc) {
     this.schema = schema;
     this.doc = doc;
+    this.overlap = new OverlappingFields(schema, this::fragment, fieldDefs::get, fieldParents::get);
+    for (FragmentDefinition f : doc.fragments()) {
+      fragmentsByName.putIfAbsent(f.name(), f);
+    }
   }
 
   /** Returns the problems found, in gqlparser's order; empty when the document is valid. */
@@ -96,6 +105,10 @@ public final class QueryValidator {
 
   private void walkOperation(OperationDefinition op) {
     currentOperation = op;
+    currentVariables = new HashMap<>();
+    for (VariableDefinition v : op.variableDefinitions()) {
+      currentVariables.putIfAbsent(v.variable(), v);
+    }
     for (VariableDefinition v : op.variableDefinitions()) {
       onVariable(v);
       if (v.defaultValue() != null) {
@@ -166,7 +179,7 @@ public final class QueryValidator {
   private void walkValue(Value v) {
     enter(v.position());
     if (v.kind() == Ast.VARIABLE && currentOperation != null) {
-      VariableDefinition def = variable(currentOperation, v.raw());
+      VariableDefinition def = variable(v.raw());
       if (def != null) {
         valueVars.put(v, def);
         usedVars.add(def);
@@ -279,22 +292,13 @@ public final class QueryValidator {
     }
   }
 
+  /** Returns the first fragment of that name, as gqlparser's {@code ForName} does. */
   private FragmentDefinition fragment(String name) {
-    for (FragmentDefinition f : doc.fragments()) {
-      if (f.name().equals(name)) {
-        return f;
-      }
-    }
-    return null;
+    return fragmentsByName.get(name);
   }
 
-  private static VariableDefinition variable(OperationDefinition op, String name) {
-    for (VariableDefinition v : op.variableDefinitions()) {
-      if (v.variable().equals(name)) {
-        return v;
-      }
-    }
-    return null;
+  private VariableDefinition variable(String name) {
+    return currentVariables.get(name);
   }
 
   // ---- events, each running the rules that listen to it in gqlparser's order
@@ -413,7 +417,11 @@ public final class QueryValidator {
         }
       }
     }
-    if (!f.selectionSet().isEmpty()) {
+    if ((f.name().equals("__schema") || f.name().equals("__type"))
+        && introspectionTooDeep(f.selectionSet(), new HashSet<>(), 0, 0)) {
+      report("Maximum introspection depth exceeded", f.position());
+    }
+    if (currentOperation != null) {
       overlapping(f.selectionSet());
     }
     if (def != null) {
@@ -437,6 +445,52 @@ public final class QueryValidator {
     uniqueArguments(f.arguments());
   }
 
+  /**
+   * gqlparser's introspection depth rule: more than two nested list fields of {@code __Type}
+   * ({@code fields}, {@code interfaces}, {@code possibleTypes}, {@code inputFields}) below an
+   * introspection root is refused, since such queries grow exponentially.
+   */
+  private boolean introspectionTooDeep(
+      List<Selection> set, Set<String> visiting, int listDepth, int level) {
+    if (level > MAX_WALK_DEPTH || ++introspectionSteps > MAX_INTROSPECTION_STEPS) {
+      throw new GraphqlException(
+          "the introspection query is too large to check (more than "
+              + MAX_INTROSPECTION_STEPS
+              + " selections through its fragments)",
+          set.isEmpty() ? null : set.get(0).position());
+    }
+    for (Selection s : set) {
+      switch (s) {
+        case Field f -> {
+          int d = listDepth;
+          if (List.of("fields", "interfaces", "possibleTypes", "inputFields").contains(f.name())
+              && ++d >= 3) {
+            return true;
+          }
+          if (introspectionTooDeep(f.selectionSet(), visiting, d, level + 1)) {
+            return true;
+          }
+        }
+        case InlineFragment inf -> {
+          if (introspectionTooDeep(inf.selectionSet(), visiting, listDepth, level + 1)) {
+            return true;
+          }
+        }
+        case FragmentSpread fs -> {
+          FragmentDefinition def = fragment(fs.name());
+          if (def != null && visiting.add(fs.name())) {
+            boolean deep = introspectionTooDeep(def.selectionSet(), visiting, listDepth, level + 1);
+            visiting.remove(fs.name());
+            if (deep) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   private void fieldsOnCorrectType(Field f, FieldDefinition def, TypeDef parent) {
     if (parent == null || def != null) {
       return;
@@ -446,7 +500,7 @@ public final class QueryValidator {
     if (!typeNames.isEmpty()) {
       message +=
           " Did you mean to use an inline fragment on " + Suggestions.quotedOrList(typeNames) + "?";
-    } else if (List.of("OBJECT", "INTERFACE", "INPUT_OBJECT").contains(parent.kind)) {
+    } else if (List.of("OBJECT", "INTERFACE").contains(parent.kind)) {
       List<String> names = parent.fields.stream().map(FieldDefinition::name).toList();
       List<String> close = Suggestions.list(f.name(), names);
       if (!close.isEmpty()) {
@@ -475,12 +529,7 @@ public final class QueryValidator {
       }
     }
     List<String> interfaces = new ArrayList<>(interfaceUsage.keySet());
-    interfaces.sort(
-        (a, b) -> {
-          int c = Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a));
-          return c != 0 ? c : a.compareTo(b);
-        });
-    objects.sort(String::compareTo);
+    interfaces.sort((a, b) -> Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a)));
     List<String> out = new ArrayList<>(interfaces);
     out.addAll(objects);
     return out;
@@ -795,126 +844,10 @@ public final class QueryValidator {
     }
   }
 
-  // ---- overlapping fields, in the simple form: fields sharing a response name in one set
-
   private void overlapping(List<Selection> set) {
-    Map<String, List<Field>> byName = new LinkedHashMap<>();
-    collectFields(set, byName, new HashSet<>());
-    for (Map.Entry<String, List<Field>> e : byName.entrySet()) {
-      List<Field> fields = e.getValue();
-      outer:
-      for (int i = 0; i < fields.size(); i++) {
-        for (int j = i + 1; j < fields.size(); j++) {
-          String reason = conflict(fields.get(i), fields.get(j));
-          if (reason != null) {
-            report(
-                "Fields \""
-                    + e.getKey()
-                    + "\" conflict because "
-                    + reason
-                    + ". Use different aliases on the fields to fetch both if this was"
-                    + " intentional.",
-                fields.get(j).position());
-            break outer;
-          }
-        }
-      }
+    for (OverlappingFields.Conflict c : overlap.withinSelectionSet(set)) {
+      report(c.text(), c.position());
     }
-  }
-
-  private void collectFields(List<Selection> set, Map<String, List<Field>> out, Set<String> seen) {
-    for (Selection s : set) {
-      switch (s) {
-        case Field f -> out.computeIfAbsent(f.alias(), k -> new ArrayList<>()).add(f);
-        case InlineFragment inf -> collectFields(inf.selectionSet(), out, seen);
-        case FragmentSpread fs -> {
-          FragmentDefinition def = fragment(fs.name());
-          if (def != null && seen.add(fs.name())) {
-            collectFields(def.selectionSet(), out, seen);
-          }
-        }
-      }
-    }
-  }
-
-  private String conflict(Field a, Field b) {
-    TypeDef pa = fieldParents.get(a);
-    TypeDef pb = fieldParents.get(b);
-    boolean exclusive =
-        pa != null
-            && pb != null
-            && pa != pb
-            && pa.kind.equals("OBJECT")
-            && pb.kind.equals("OBJECT");
-    if (!exclusive) {
-      if (!a.name().equals(b.name())) {
-        return a.name() + " and " + b.name() + " are different fields";
-      }
-      if (!sameArguments(a.arguments(), b.arguments())) {
-        return "they have differing arguments";
-      }
-    }
-    FieldDefinition da = fieldDefs.get(a);
-    FieldDefinition db = fieldDefs.get(b);
-    if (da != null && db != null && typesConflict(da.type(), db.type())) {
-      return "they return conflicting types " + da.type() + " and " + db.type();
-    }
-    return null;
-  }
-
-  private static boolean sameArguments(List<Argument> a, List<Argument> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (Argument x : a) {
-      Argument y = null;
-      for (Argument c : b) {
-        if (c.name().equals(x.name())) {
-          y = c;
-        }
-      }
-      if (y == null || !sameValue(x.value(), y.value())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean sameValue(Value a, Value b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    if (a.kind() != b.kind()
-        || !a.raw().equals(b.raw())
-        || a.children().size() != b.children().size()) {
-      return false;
-    }
-    for (int i = 0; i < a.children().size(); i++) {
-      ChildValue x = a.children().get(i);
-      ChildValue y = b.children().get(i);
-      if (!x.name().equals(y.name()) || !sameValue(x.value(), y.value())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean typesConflict(Type a, Type b) {
-    if (a.elem() != null || b.elem() != null) {
-      if (a.elem() == null || b.elem() == null) {
-        return true;
-      }
-      return a.nonNull() != b.nonNull() || typesConflict(a.elem(), b.elem());
-    }
-    if (a.nonNull() != b.nonNull()) {
-      return true;
-    }
-    TypeDef ta = schema.types.get(a.namedType());
-    TypeDef tb = schema.types.get(b.namedType());
-    if ((ta != null && ta.isLeaf()) || (tb != null && tb.isLeaf())) {
-      return !a.namedType().equals(b.namedType());
-    }
-    return false;
   }
 
   // ---- access for ValueChecks

@@ -31,35 +31,46 @@ final class Suggestions {
     return out;
   }
 
-  /** Damerau-Levenshtein distance, 1 for a difference of case only, -1 beyond the threshold. */
+  /** Names longer than this product of lengths are not compared, to keep the work bounded. */
+  private static final long MAX_CELLS = 4_000_000;
+
+  /**
+   * Damerau-Levenshtein distance, 1 for a difference of case only, -1 beyond the threshold (or when
+   * the strings are too long to compare cheaply). Keeps three rows of the table.
+   */
   private static int distance(String a, String b, int threshold) {
     if (a.equals(b)) {
       return 1;
     }
-    if (Math.abs(a.length() - b.length()) > threshold) {
+    if (Math.abs(a.length() - b.length()) > threshold
+        || (long) (a.length() + 1) * (b.length() + 1) > MAX_CELLS) {
       return -1;
     }
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
+    int[] prev2 = new int[b.length() + 1];
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
+      prev[j] = j;
     }
     for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        int v = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
         if (i > 1
             && j > 1
             && a.charAt(i - 1) == b.charAt(j - 2)
             && a.charAt(i - 2) == b.charAt(j - 1)) {
-          v = Math.min(v, d[i - 2][j - 2] + 1);
+          v = Math.min(v, prev2[j - 2] + 1);
         }
-        d[i][j] = v;
+        cur[j] = v;
       }
+      int[] t = prev2;
+      prev2 = prev;
+      prev = cur;
+      cur = t;
     }
-    int dist = d[a.length()][b.length()];
+    int dist = prev[b.length()];
     return dist <= threshold ? dist : -1;
   }
 

@@ -32,6 +32,10 @@ final class ValueChecks {
         def.kind.equals("ENUM")
             ? def.enumValues.stream().map(EnumValueDefinition::name).toList()
             : List.of();
+    if ((value.kind() == Ast.INT && !fitsInt64(value.raw()))
+        || (value.kind() == Ast.FLOAT && Double.isInfinite(Double.parseDouble(value.raw())))) {
+      unexpectedType(v, value, expected, def);
+    }
     switch (value.kind()) {
       case Ast.LIST -> {
         if (expected.elem() == null) {
@@ -150,8 +154,17 @@ final class ValueChecks {
     };
   }
 
+  private static boolean fitsInt64(String raw) {
+    try {
+      Long.parseLong(raw);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** Writes the value as gqlparser's {@code Value.String} does. */
   static String describe(Value value) {
-    return value.kind() == Ast.VARIABLE ? "$" + value.raw() : value.describe();
+    return value.describe();
   }
 }

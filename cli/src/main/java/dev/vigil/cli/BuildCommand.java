@@ -1,0 +1,115 @@
+package dev.vigil.cli;
+
+import dev.vigil.pdp.bundle.Bundle;
+import dev.vigil.pdp.bundle.BundleBuilder;
+import dev.vigil.pdp.bundle.BundleException;
+import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.Policy;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.Source;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil build}: packs a directory into an OPA-format bundle, checking it compiles. */
+@Command(
+    name = "build",
+    mixinStandardHelpOptions = true,
+    description = "Build an OPA-format bundle (.tar.gz) from a directory.")
+final class BuildCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "Directory of .rego and data files.")
+  Path dir;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "bundle.tar.gz",
+      description = "Bundle file to write (default: ${DEFAULT-VALUE}).")
+  Path output;
+
+  @Option(
+      names = {"-r", "--revision"},
+      description = "Revision to record in the manifest.")
+  String revision;
+
+  @Option(names = "--v0-compatible", description = "Check the policies with Rego v0 syntax.")
+  boolean v0;
+
+  @Option(
+      names = "--signing-key",
+      paramLabel = "FILE",
+      description = "PEM private key (PKCS#8) or HMAC secret file to sign the bundle with.")
+  Path signingKey;
+
+  @Option(
+      names = "--signing-alg",
+      defaultValue = "RS256",
+      description = "Signature algorithm (default: ${DEFAULT-VALUE}).")
+  String signingAlg;
+
+  @Option(names = "--signing-key-id", description = "Key id to name in the signature.")
+  String keyId;
+
+  @Override
+  public Integer call() {
+    var err = spec.commandLine().getErr();
+    Path tmp = null;
+    try {
+      String key = signingKey == null ? null : Files.readString(signingKey).strip();
+      BundleBuilder.Options opts =
+          new BundleBuilder.Options(revision, null, key == null ? null : signingAlg, key, keyId);
+      Path parent = output.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      tmp = Files.createTempFile(parent, ".vigil-build", ".tmp");
+      Bundle bundle;
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        bundle = BundleBuilder.build(dir, opts, out);
+      }
+      List<Source> sources = new ArrayList<>();
+      bundle.modules().forEach((p, text) -> sources.add(new Source(p, text)));
+      Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0));
+      Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      tmp = null;
+      spec.commandLine()
+          .getOut()
+          .println(
+              "vigil build: wrote "
+                  + output
+                  + " ("
+                  + bundle.modules().size()
+                  + " modules"
+                  + (revision == null ? "" : ", revision " + revision)
+                  + (signingKey == null ? "" : ", signed")
+                  + ")");
+      return 0;
+    } catch (RegoException e) {
+      CliErrors.print(e, err);
+      return 1;
+    } catch (BundleException | IllegalArgumentException e) {
+      err.println("vigil build: " + e.getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("vigil build: " + e.getMessage());
+      return 1;
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // The temporary file is in the output's folder and named as ours; nothing else to do.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.vigil.cli;
+
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil logs}: lists decisions from the decision log, or explains one in full. */
+@Command(
+    name = "logs",
+    mixinStandardHelpOptions = true,
+    description = "List logged decisions, newest first, or show one with --explain ID.")
+final class LogsCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin StoreOptions store;
+
+  @Option(names = "--denied", description = "Only decisions the policy did not allow.")
+  boolean denied;
+
+  @Option(
+      names = "--since",
+      paramLabel = "DURATION",
+      description = "Only the last DURATION, e.g. 1h.")
+  String since;
+
+  @Option(names = "--path", description = "Only this policy path, e.g. authz/allow.")
+  String path;
+
+  @Option(names = "--subject", description = "Only decisions about this subject.")
+  String subject;
+
+  @Option(names = "--route", description = "Only decisions of this gateway route.")
+  String route;
+
+  @Option(names = "--limit", defaultValue = "100", description = "At most N (default: 100).")
+  int limit;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json.")
+  String format;
+
+  @Option(names = "--explain", paramLabel = "ID", description = "Print one decision in full.")
+  String explain;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!format.equals("text") && !format.equals("json")) {
+      err.println("vigil logs: --format must be text or json, not \"" + format + "\"");
+      return Vigil.EXIT_USAGE;
+    }
+    Instant from;
+    try {
+      from = since == null ? null : Instant.now().minus(Durations.parse(since));
+      var loc = store.location();
+      if (loc.sqliteFile() != null && !Files.exists(loc.sqliteFile())) {
+        err.println("vigil logs: no store at " + loc.display() + "; is --data-dir right?");
+        return 1;
+      }
+      try (Store st = Store.open(loc)) {
+        DecisionReader reader = new DecisionReader(st);
+        if (explain != null) {
+          return explainOne(reader, out, err);
+        }
+        List<DecisionRecord> list =
+            reader.list(new DecisionFilter(from, denied, path, subject, route, limit));
+        for (DecisionRecord r : list) {
+          out.println(format.equals("json") ? r.eventJson() : line(r));
+        }
+        if (format.equals("text") && list.isEmpty()) {
+          err.println("vigil logs: no decisions match");
+        }
+        return 0;
+      }
+    } catch (IllegalArgumentException | StoreException e) {
+      err.println("vigil logs: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int explainOne(DecisionReader reader, PrintWriter out, PrintWriter err) {
+    Optional<DecisionRecord> r = reader.get(explain);
+    if (r.isEmpty()) {
+      err.println("vigil logs: no decision with id " + explain);
+      return 1;
+    }
+    Value event;
+    try {
+      event = Json.parse(r.get().eventJson());
+    } catch (JsonException e) {
+      out.println(r.get().eventJson());
+      return 0;
+    }
+    if (format.equals("json")) {
+      out.println(Json.writePretty(event));
+      return 0;
+    }
+    DecisionRecord d = r.get();
+    out.println("decision " + d.decisionId());
+    out.println("  time      " + d.timestamp());
+    out.println("  path      " + d.path());
+    out.println("  subject   " + (d.subject() == null ? "-" : d.subject()));
+    if (d.route() != null) {
+      out.println("  route     " + d.route());
+    }
+    out.println(
+        "  result    "
+            + (d.allowed() ? "allow" : "deny")
+            + " (mode "
+            + d.mode()
+            + (d.enforced() ? ", enforced" : ", not enforced")
+            + ")");
+    if (event instanceof ObjectValue o) {
+      field(o, "reason", "  reason    ", out);
+      if (o.get("explanation") instanceof ObjectValue x) {
+        field(x, "message", "  why       ", out);
+      }
+      out.println("  node      " + d.node());
+      out.println("event:");
+      out.println(Json.writePretty(o));
+    }
+    return 0;
+  }
+
+  private static void field(ObjectValue o, String key, String label, PrintWriter out) {
+    if (o.get(key) instanceof StringValue s) {
+      out.println(label + s.value());
+    }
+  }
+
+  private static String line(DecisionRecord r) {
+    String why = "";
+    try {
+      if (Json.parse(r.eventJson()) instanceof ObjectValue o) {
+        if (!r.allowed()
+            && o.get("explanation") instanceof ObjectValue x
+            && x.get("message") instanceof StringValue m) {
+          why = m.value();
+        } else if (o.get("reason") instanceof StringValue s) {
+          why = s.value();
+        }
+      }
+    } catch (JsonException e) {
+      why = "(event unreadable)";
+    }
+    return String.format(
+        "%s %s %-5s %-7s %-24s %-24s %s",
+        r.timestamp(),
+        r.decisionId(),
+        r.allowed() ? "allow" : "deny",
+        r.mode(),
+        r.path(),
+        r.subject() == null ? "-" : r.subject(),
+        why);
+  }
+}

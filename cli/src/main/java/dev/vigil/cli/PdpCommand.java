@@ -1,0 +1,232 @@
+package dev.vigil.cli;
+
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Masking;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.ModeTable;
+import dev.vigil.pdp.PdpMetrics;
+import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.api.OpaApi;
+import dev.vigil.pdp.bundle.BundleSignatures;
+import dev.vigil.pdp.bundle.BundleWatcher;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.OverflowPolicy;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil pdp}: runs the decision point alone, with OPA's REST API. */
+@Command(
+    name = "pdp",
+    mixinStandardHelpOptions = true,
+    description = "Run the policy decision point: OPA's REST API, bundles, decision log.")
+final class PdpCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--bundle",
+      paramLabel = "PATH|URL",
+      description = "Bundle directory, .tar.gz file or http(s) URL to serve.")
+  String bundle;
+
+  @Option(
+      names = "--addr",
+      defaultValue = "127.0.0.1:8181",
+      description = "Address of the REST API (default: ${DEFAULT-VALUE}).")
+  String addr;
+
+  @Mixin StoreOptions store;
+
+  @Option(names = "--v0-compatible", description = "Parse policies with Rego v0 syntax.")
+  boolean v0;
+
+  @Option(
+      names = "--default-decision",
+      defaultValue = "system/main",
+      description = "Policy path that POST / answers (default: ${DEFAULT-VALUE}).")
+  String defaultDecision;
+
+  @Option(
+      names = "--poll-interval",
+      defaultValue = "5s",
+      description = "How often the bundle source is checked (default: ${DEFAULT-VALUE}).")
+  String pollInterval;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "PATH=MODE",
+      description = "Mode of a policy path: observe, monitor or enforce (repeatable).")
+  List<String> modes = new ArrayList<>();
+
+  @Option(
+      names = "--mask",
+      paramLabel = "PATH",
+      description = "Input field to erase from the decision log, e.g. /input/password.")
+  List<String> masks = new ArrayList<>();
+
+  @Option(
+      names = "--log-overflow",
+      defaultValue = "block",
+      description = "When the decision log falls behind: block or fail-closed (default: block).")
+  String overflow;
+
+  @ArgGroup(exclusive = false)
+  Verification verification;
+
+  static final class Verification {
+    @Option(
+        names = "--verification-key",
+        required = true,
+        paramLabel = "FILE",
+        description = "PEM public key (or HMAC secret file) that bundles must be signed with.")
+    Path key;
+
+    @Option(
+        names = "--verification-alg",
+        defaultValue = "RS256",
+        description = "Signature algorithm of bundles (default: ${DEFAULT-VALUE}).")
+    String alg;
+
+    @Option(names = "--verification-key-id", description = "Key id bundles must name.")
+    String keyId;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    var err = spec.commandLine().getErr();
+    var out = spec.commandLine().getOut();
+    Addresses address;
+    Duration interval;
+    ModeTable modeTable;
+    OverflowPolicy overflowPolicy;
+    BundleSignatures.VerificationKey key = null;
+    try {
+      address = Addresses.parse(addr, "--addr");
+      interval = Durations.parse(pollInterval);
+      modeTable = modeTable(modes);
+      overflowPolicy =
+          switch (overflow) {
+            case "block" -> OverflowPolicy.BLOCK;
+            case "fail-closed" -> OverflowPolicy.FAIL_CLOSED;
+            default ->
+                throw new IllegalArgumentException(
+                    "--log-overflow \"" + overflow + "\" must be block or fail-closed");
+          };
+      if (verification != null) {
+        key =
+            new BundleSignatures.VerificationKey(
+                verification.keyId, verification.alg, readKey(verification.key), null);
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("vigil pdp: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+    Store st;
+    try {
+      st = Store.open(store.location());
+    } catch (StoreException | IllegalArgumentException e) {
+      err.println("vigil pdp: " + e.getMessage());
+      return 1;
+    }
+    DecisionLog log =
+        new DecisionLog(st, DecisionLog.Options.defaults().withOverflow(overflowPolicy));
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withV0(v0)
+                .withModes(modeTable)
+                .withMasking(new Masking(masks, List.of()))
+                .withDecisionLog(log)
+                .withNode(nodeName()));
+    BundleWatcher watcher = null;
+    if (bundle != null) {
+      watcher = new BundleWatcher(bundle, interval, key, pdp::activate);
+      if (!watcher.loadNow()) {
+        err.println("vigil pdp: bundle " + bundle + " refused: " + watcher.lastError());
+        err.println("vigil pdp: serving without policy until a good bundle arrives");
+      }
+      watcher.start();
+    }
+    BundleWatcher w = watcher;
+    PdpServer server;
+    try {
+      server =
+          PdpServer.start(
+              address.host(),
+              address.port(),
+              pdp,
+              new PdpMetrics(log),
+              new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated()));
+    } catch (IllegalStateException e) {
+      err.println("vigil pdp: " + e.getMessage());
+      pdp.close();
+      st.close();
+      return 1;
+    }
+    out.println("vigil pdp: REST API on http://" + address.host() + ":" + server.port());
+    out.println("vigil pdp: store " + st.location().display());
+    out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  if (w != null) {
+                    w.close();
+                  }
+                  pdp.close();
+                  st.close();
+                  stopped.countDown();
+                }));
+    stopped.await();
+    return 0;
+  }
+
+  private static String readKey(Path p) {
+    try {
+      return Files.readString(p).strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--verification-key " + p + ": cannot read it");
+    }
+  }
+
+  static ModeTable modeTable(List<String> modes) {
+    Map<String, Mode> m = new LinkedHashMap<>();
+    for (String spec : modes) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--mode \"" + spec + "\" must be PATH=MODE");
+      }
+      m.put(spec.substring(0, eq), Mode.parse(spec.substring(eq + 1)));
+    }
+    return new ModeTable(m, Mode.ENFORCE);
+  }
+
+  private static String nodeName() {
+    String env = System.getenv("VIGIL_NODE");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "local";
+    }
+  }
+}

@@ -1,0 +1,553 @@
+package dev.vigil.pdp;
+
+import dev.vigil.pdp.bundle.Bundle;
+import dev.vigil.pdp.bundle.BundleException;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.Policy;
+import dev.vigil.rego.QueryResult;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.Source;
+import dev.vigil.rego.ast.Module;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionLogFullException;
+import dev.vigil.store.DecisionRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The policy decision point: answers "may this happen?" from the active policy, explains denials,
+ * and logs every decision.
+ *
+ * <p>How it works: the active policy (bundle modules, uploaded modules and data, compiled) is held
+ * in one immutable {@link PolicyState} that is swapped atomically, so a decision always sees one
+ * consistent policy and a bad change never replaces a good one. {@link #decide} evaluates a
+ * prepared query, reads the answer strictly (only JSON {@code true}, or an object whose {@code
+ * allow} is {@code true}, allows), applies the path's mode, and hands the event to the decision log
+ * without waiting for the database. Every failure denies: no policy, an evaluation error, an odd
+ * answer, or a full log that is configured to fail closed.
+ *
+ * <p>Thread-safe. The decide path does not log and does not block on I/O.
+ */
+public final class DecisionPoint implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DecisionPoint.class);
+
+  /**
+   * How the decision point runs.
+   *
+   * @param node this node's name, recorded with each decision
+   * @param clock the clock of decisions and of {@code time.now_ns}
+   * @param timeout the time budget of one evaluation
+   * @param v0Compatible parse modules without a manifest rego_version in v0 syntax
+   * @param modes the mode of each policy path
+   * @param masking what to remove from inputs before logging
+   * @param decisionLog where decisions go, or null to keep none
+   */
+  public record Options(
+      String node,
+      InstantSource clock,
+      Duration timeout,
+      boolean v0Compatible,
+      ModeTable modes,
+      Masking masking,
+      DecisionLog decisionLog) {
+
+    public static Options defaults() {
+      return new Options(
+          "local",
+          InstantSource.system(),
+          Duration.ofSeconds(2),
+          false,
+          ModeTable.enforceAll(),
+          Masking.none(),
+          null);
+    }
+
+    public Options withDecisionLog(DecisionLog l) {
+      return new Options(node, clock, timeout, v0Compatible, modes, masking, l);
+    }
+
+    public Options withModes(ModeTable m) {
+      return new Options(node, clock, timeout, v0Compatible, m, masking, decisionLog);
+    }
+
+    public Options withV0(boolean v0) {
+      return new Options(node, clock, timeout, v0, modes, masking, decisionLog);
+    }
+
+    public Options withMasking(Masking m) {
+      return new Options(node, clock, timeout, v0Compatible, modes, m, decisionLog);
+    }
+
+    public Options withNode(String n) {
+      return new Options(n, clock, timeout, v0Compatible, modes, masking, decisionLog);
+    }
+  }
+
+  private final Options options;
+  private final AtomicReference<PolicyState> state;
+  private final AtomicReference<ModeTable> modes;
+
+  public DecisionPoint(Options options) {
+    this.options = options;
+    this.modes = new AtomicReference<>(options.modes());
+    this.state =
+        new AtomicReference<>(
+            new PolicyState(
+                compile(Map.of(), null, ObjectValue.EMPTY),
+                v0For(null),
+                null,
+                Map.of(),
+                ObjectValue.EMPTY));
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** Returns the active bundle, or null. */
+  public Bundle activeBundle() {
+    return state.get().bundle();
+  }
+
+  /** Returns the revision of the active bundle, empty when none. */
+  public String revision() {
+    return state.get().revision();
+  }
+
+  /** Returns the uploaded modules, by id. */
+  public Map<String, String> uploadedPolicies() {
+    return state.get().uploaded();
+  }
+
+  /** Returns the parsed modules of the active policy. */
+  public List<Module> modules() {
+    return state.get().policy().modules();
+  }
+
+  public ModeTable modes() {
+    return modes.get();
+  }
+
+  /** Changes the mode of a policy path (and the paths below it). */
+  public void setMode(String path, Mode mode) {
+    ModeTable before;
+    ModeTable after;
+    do {
+      before = modes.get();
+      after = before.with(path, mode);
+    } while (!modes.compareAndSet(before, after));
+    log.info("mode changed: path={} mode={}", PolicyPath.parse(path), mode.label());
+  }
+
+  /**
+   * Activates a bundle: compiles it with the uploaded modules and data, checks that its packages
+   * lie under its roots, then swaps it in. On any error the previous policy keeps serving.
+   *
+   * @throws BundleException naming the bundle and the fault
+   */
+  public void activate(Bundle bundle) {
+    PolicyState before = state.get();
+    checkRoots(bundle);
+    Policy policy;
+    try {
+      policy = compile(before.uploaded(), bundle, before.baseData());
+    } catch (RegoException e) {
+      throw new BundleException(bundle.source() + ": " + e.getMessage(), e);
+    }
+    state.set(new PolicyState(policy, v0For(bundle), bundle, before.uploaded(), before.baseData()));
+    log.info(
+        "bundle activated: source={} revision={} modules={}",
+        bundle.source(),
+        bundle.manifest().revision(),
+        bundle.modules().size());
+  }
+
+  private void checkRoots(Bundle bundle) {
+    List<String> roots = bundle.manifest().roots();
+    if (roots.equals(List.of(""))) {
+      return;
+    }
+    for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
+      String pkg = packageOf(m.getValue());
+      if (pkg == null) {
+        continue;
+      }
+      boolean ok = false;
+      for (String root : roots) {
+        if (BundleReader.under(pkg, root)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        throw new BundleException(
+            bundle.source()
+                + ": "
+                + m.getKey()
+                + ": package "
+                + pkg.replace('/', '.')
+                + " is outside the bundle roots "
+                + roots);
+      }
+    }
+  }
+
+  private static String packageOf(String rego) {
+    for (String line : rego.split("\n")) {
+      String t = line.strip();
+      if (t.startsWith("package ")) {
+        return t.substring(8).strip().replace('.', '/');
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Adds or replaces an uploaded module.
+   *
+   * @throws RegoException listing the module's parse and compile errors; nothing changes then
+   */
+  public void putPolicy(String id, String text) {
+    synchronized (state) {
+      PolicyState before = state.get();
+      Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
+      uploaded.put(id, text);
+      Policy policy = compile(uploaded, before.bundle(), before.baseData());
+      state.set(
+          new PolicyState(
+              policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
+    }
+    log.info("policy uploaded: id={}", id);
+  }
+
+  /** Removes an uploaded module; returns false when there was none. */
+  public boolean deletePolicy(String id) {
+    synchronized (state) {
+      PolicyState before = state.get();
+      if (!before.uploaded().containsKey(id)) {
+        return false;
+      }
+      Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
+      uploaded.remove(id);
+      Policy policy = compile(uploaded, before.bundle(), before.baseData());
+      state.set(
+          new PolicyState(
+              policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
+    }
+    return true;
+  }
+
+  /** Replaces the data set through the API (merged over the bundle's data). */
+  public void putData(ObjectValue data) {
+    synchronized (state) {
+      PolicyState before = state.get();
+      Policy policy = compile(before.uploaded(), before.bundle(), data);
+      state.set(
+          new PolicyState(
+              policy, v0For(before.bundle()), before.bundle(), before.uploaded(), data));
+    }
+  }
+
+  /** Returns the data set through the API. */
+  public ObjectValue apiData() {
+    return state.get().baseData();
+  }
+
+  private boolean v0For(Bundle bundle) {
+    boolean v0 = options.v0Compatible();
+    if (bundle != null && bundle.manifest().regoVersion() != null) {
+      v0 = bundle.manifest().regoVersion() == 0;
+    }
+    return v0;
+  }
+
+  private Policy compile(Map<String, String> uploaded, Bundle bundle, ObjectValue apiData) {
+    boolean v0 = options.v0Compatible();
+    if (bundle != null && bundle.manifest().regoVersion() != null) {
+      v0 = bundle.manifest().regoVersion() == 0;
+    }
+    List<Source> sources = new ArrayList<>();
+    if (bundle != null) {
+      bundle.modules().forEach((path, text) -> sources.add(new Source(path, text)));
+    }
+    uploaded.forEach((id, text) -> sources.add(new Source(id, text)));
+    ObjectValue data = bundle == null ? apiData : Data.merge(bundle.data(), apiData);
+    return Policy.compile(sources, data, CompileOptions.defaults().withV0(v0));
+  }
+
+  /**
+   * Decides one question and logs it. Never throws for a policy problem: every failure is a denial
+   * with its reason.
+   *
+   * @param path the policy path, as {@code authz/allow} or {@code data.authz.allow}
+   * @param input the input document, or null
+   * @param context extra fields for the decision log: {@code subject}, {@code route}
+   */
+  public Decision decide(String path, Value input, Map<String, String> context) {
+    return decide(PolicyPath.parse(path), input, context, evalOptions());
+  }
+
+  /**
+   * Decides with the given evaluation options (as the REST API does with its query parameters). The
+   * decision carries the evaluation error, if any, for the caller to report.
+   */
+  public Decision decide(PolicyPath p, Value input, Map<String, String> context, EvalOptions eval) {
+    long start = System.nanoTime();
+    PolicyState s = state.get();
+    Mode mode = modes.get().modeOf(p);
+    String id = newDecisionId();
+    Value result = null;
+    String reason;
+    RegoException error = null;
+    if (mode == Mode.OBSERVE) {
+      reason = "observe mode: not evaluated";
+    } else {
+      try {
+        QueryResult r = s.query(p).eval(input, eval, null, null);
+        if (r.rows().size() == 1 && !r.rows().get(0).expressions().isEmpty()) {
+          result = r.rows().get(0).expressions().get(0);
+        }
+        reason = result == null ? "undefined" : null;
+      } catch (RegoException e) {
+        error = e;
+        reason = "error: " + e.getMessage();
+      }
+    }
+    boolean allowed = result != null && isAllow(result);
+    if (reason == null && !allowed) {
+      reason = result == BooleanValue.FALSE || isFalseObject(result) ? "denied" : "non-boolean";
+    }
+    Explanation explanation = null;
+    if (mode != Mode.OBSERVE && error == null) {
+      explanation =
+          allowed ? Explainer.forAllow(s, p) : Explainer.forDenial(s, p, input, eval, reason);
+    }
+    boolean enforced = mode == Mode.ENFORCE;
+    long latency = System.nanoTime() - start;
+    Decision d =
+        new Decision(
+            id,
+            p.slashed(),
+            result,
+            allowed,
+            mode,
+            enforced,
+            allowed ? "" : reason,
+            reasonsOf(result),
+            obligationsOf(result),
+            explanation,
+            s.revision(),
+            latency,
+            null,
+            error);
+    return withLog(d, input, context);
+  }
+
+  /** Decides without extra log context. */
+  public Decision decide(String path, Value input) {
+    return decide(path, input, Map.of());
+  }
+
+  /** Returns the evaluation options of decisions. */
+  public EvalOptions evalOptions() {
+    return EvalOptions.defaults().withTimeout(options.timeout()).withClock(options.clock());
+  }
+
+  private Decision withLog(Decision d, Value input, Map<String, String> context) {
+    DecisionLog sink = options.decisionLog();
+    if (sink == null) {
+      return copyWithLogged(d, CompletableFuture.completedFuture(null));
+    }
+    Masking.Result masked = options.masking().apply(input);
+    Instant now = options.clock().instant();
+    String event = Json.write(event(d, masked, now, context));
+    DecisionRecord record =
+        new DecisionRecord(
+            d.decisionId(),
+            now,
+            d.path(),
+            context.get("subject"),
+            context.get("route"),
+            d.allowed(),
+            d.mode().label(),
+            d.enforced(),
+            options.node(),
+            event);
+    try {
+      return copyWithLogged(d, sink.append(record));
+    } catch (DecisionLogFullException | IllegalStateException e) {
+      // Fail closed: a decision that cannot be logged is not allowed.
+      Decision denied =
+          new Decision(
+              d.decisionId(),
+              d.path(),
+              d.result(),
+              false,
+              d.mode(),
+              true,
+              "decision log unavailable: " + e.getMessage(),
+              d.reasons(),
+              d.obligations(),
+              d.explanation(),
+              d.revision(),
+              d.latencyNanos(),
+              CompletableFuture.failedFuture(e),
+              d.error());
+      return denied;
+    }
+  }
+
+  private static Decision copyWithLogged(Decision d, CompletableFuture<Void> logged) {
+    return new Decision(
+        d.decisionId(),
+        d.path(),
+        d.result(),
+        d.allowed(),
+        d.mode(),
+        d.enforced(),
+        d.reason(),
+        d.reasons(),
+        d.obligations(),
+        d.explanation(),
+        d.revision(),
+        d.latencyNanos(),
+        logged,
+        d.error());
+  }
+
+  private ObjectValue event(
+      Decision d, Masking.Result masked, Instant now, Map<String, String> context) {
+    Map<Value, Value> e = new HashMap<>();
+    put(e, "decision_id", StringValue.of(d.decisionId()));
+    put(e, "timestamp", StringValue.of(now.toString()));
+    put(e, "path", StringValue.of(d.path()));
+    if (masked.input() != null) {
+      put(e, "input", masked.input());
+    }
+    if (d.result() != null) {
+      put(e, "result", d.result());
+    }
+    put(e, "allowed", BooleanValue.of(d.allowed()));
+    put(e, "mode", StringValue.of(d.mode().label()));
+    put(e, "enforced", BooleanValue.of(d.enforced()));
+    if (!d.reason().isEmpty()) {
+      put(e, "reason", StringValue.of(d.reason()));
+    }
+    if (d.explanation() != null) {
+      Map<Value, Value> x = new HashMap<>();
+      put(x, "rule", StringValue.of(d.explanation().rule()));
+      put(x, "location", StringValue.of(d.explanation().location()));
+      if (d.explanation().failedExpression() != null) {
+        put(x, "expression", StringValue.of(d.explanation().failedExpression()));
+      }
+      put(x, "message", StringValue.of(d.explanation().message()));
+      put(e, "explanation", ObjectValue.wrap(x));
+    }
+    if (!d.revision().isEmpty()) {
+      put(
+          e,
+          "bundles",
+          ObjectValue.of(
+              StringValue.of("vigil"),
+              ObjectValue.of(StringValue.of("revision"), StringValue.of(d.revision()))));
+    }
+    put(
+        e,
+        "metrics",
+        ObjectValue.of(
+            StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos())));
+    put(e, "latency_ns", NumberValue.of(d.latencyNanos()));
+    put(e, "node", StringValue.of(options.node()));
+    context.forEach((k, v) -> put(e, k, StringValue.of(v)));
+    if (!masked.erased().isEmpty()) {
+      put(e, "erased", strings(masked.erased()));
+    }
+    if (!masked.masked().isEmpty()) {
+      put(e, "masked", strings(masked.masked()));
+    }
+    return ObjectValue.wrap(e);
+  }
+
+  private static ArrayValue strings(List<String> l) {
+    return ArrayValue.of(l.stream().map(s -> (Value) StringValue.of(s)).toList());
+  }
+
+  private static void put(Map<Value, Value> m, String k, Value v) {
+    m.put(StringValue.of(k), Objects.requireNonNull(v, k));
+  }
+
+  /** Only JSON true, or an object whose allow is JSON true, allows (case C16). */
+  static boolean isAllow(Value result) {
+    if (result == BooleanValue.TRUE) {
+      return true;
+    }
+    return result instanceof ObjectValue o && o.get("allow") == BooleanValue.TRUE;
+  }
+
+  private static boolean isFalseObject(Value result) {
+    return result instanceof ObjectValue o && o.get("allow") == BooleanValue.FALSE;
+  }
+
+  private static List<String> reasonsOf(Value result) {
+    if (result instanceof ObjectValue o) {
+      Value r = o.get("reasons");
+      List<Value> items =
+          r instanceof ArrayValue a
+              ? a.elements()
+              : r instanceof dev.vigil.rego.value.SetValue set ? set.elements() : List.of();
+      List<String> out = new ArrayList<>();
+      for (Value v : items) {
+        out.add(v instanceof StringValue s ? s.value() : v.toString());
+      }
+      return out;
+    }
+    return List.of();
+  }
+
+  private static ObjectValue obligationsOf(Value result) {
+    if (result instanceof ObjectValue o && o.get("obligations") instanceof ObjectValue ob) {
+      return ob;
+    }
+    return ObjectValue.EMPTY;
+  }
+
+  /** Returns a time-ordered random id (UUID version 7 layout). */
+  static String newDecisionId() {
+    long ms = System.currentTimeMillis();
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long hi = (ms << 16) | 0x7000L | (r.nextLong() & 0x0FFFL);
+    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
+  }
+
+  @Override
+  public void close() {
+    DecisionLog sink = options.decisionLog();
+    if (sink != null) {
+      sink.close();
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.vigil.pdp;
+
+import dev.vigil.rego.CapturingQuery;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.ast.Expr;
+import dev.vigil.rego.ast.Location;
+import dev.vigil.rego.ast.Module;
+import dev.vigil.rego.ast.Rule;
+import dev.vigil.rego.ast.Term;
+import dev.vigil.rego.eval.EvalListener;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Explains decisions. A denial is explained by evaluating the query a second time with a listener
+ * that keeps, per rule, the furthest expression that failed and the values it compared; the allow
+ * path pays nothing but a lookup of the rule's location.
+ */
+final class Explainer {
+
+  private Explainer() {}
+
+  /** Returns the rule and location that an allow came from. */
+  static Explanation forAllow(PolicyState state, PolicyPath path) {
+    Location loc = firstRule(state, path);
+    String rule = path.query();
+    return new Explanation(
+        rule,
+        loc == null ? "" : loc.shortForm(),
+        null,
+        "allowed by " + rule + (loc == null ? "" : " (" + loc.shortForm() + ")"));
+  }
+
+  /** Re-evaluates a denied query with a listener and says what failed. */
+  static Explanation forDenial(
+      PolicyState state, PolicyPath path, Value input, EvalOptions options, String reason) {
+    String rule = path.query();
+    Map<String, Failure> failures = new LinkedHashMap<>();
+    EvalListener listener =
+        new EvalListener() {
+          @Override
+          public void exprFailed(String r, Expr expr, List<Value> operands) {
+            failures.put(r, new Failure(expr, operands));
+          }
+        };
+    try {
+      CapturingQuery q = state.query(path);
+      q.eval(input, options, listener, null);
+    } catch (RegoException e) {
+      return new Explanation(rule, "", null, "evaluation failed: " + e.getMessage());
+    }
+    Failure f = failures.get(rule);
+    if (f == null && !failures.isEmpty()) {
+      f = failures.values().iterator().next();
+    }
+    if (f == null) {
+      Location loc = firstRule(state, path);
+      if (loc == null) {
+        return new Explanation(rule, "", null, "no rule defines " + rule + " (" + reason + ")");
+      }
+      return new Explanation(rule, loc.shortForm(), null, rule + " is " + reason);
+    }
+    String where = f.expr().location().shortForm();
+    String text = f.expr().text();
+    String values = describeOperands(f);
+    return new Explanation(
+        rule,
+        where,
+        text,
+        where + ": " + text + " failed" + (values.isEmpty() ? "" : ": " + values));
+  }
+
+  private record Failure(Expr expr, List<Value> operands) {}
+
+  private static String describeOperands(Failure f) {
+    List<Term> args = new ArrayList<>();
+    switch (f.expr().kind()) {
+      case Expr.CallExpr c -> args.addAll(c.call().args());
+      case Expr.TermExpr t -> args.add(t.term());
+      default -> {
+        return "";
+      }
+    }
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < args.size() && i < f.operands().size(); i++) {
+      Term t = args.get(i);
+      if (t instanceof Term.Scalar) {
+        continue;
+      }
+      Value v = f.operands().get(i);
+      parts.add(TermText.of(t) + " is " + (v == null ? "undefined" : show(v)));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static String show(Value v) {
+    String s = v instanceof StringValue str ? Json.quote(str.value()) : v.toString();
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  private static Location firstRule(PolicyState state, PolicyPath path) {
+    List<String> segs = path.segments();
+    for (Module m : state.policy().modules()) {
+      List<String> pkg = TermText.segments(m.packagePath());
+      if (pkg == null || segs.size() <= pkg.size() || !segs.subList(0, pkg.size()).equals(pkg)) {
+        continue;
+      }
+      List<String> rest = segs.subList(pkg.size(), segs.size());
+      for (Rule r : m.rules()) {
+        List<String> head = TermText.segments(r.head().ref());
+        if (head != null && head.equals(rest)) {
+          return r.location();
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+package dev.vigil.pdp;
+
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Removes or masks fields of the input before it is written to the decision log, so that secrets
+ * and personal data stay out of it. Paths are written {@code /input/user/password} (JSON pointer
+ * below the event) or {@code input.user.password}.
+ *
+ * @param erase paths removed from the event; listed in its {@code erased} field
+ * @param mask paths whose value is replaced by {@code "**REDACTED**"}; listed in {@code masked}
+ */
+public record Masking(List<String> erase, List<String> mask) {
+
+  public static final String REDACTED = "**REDACTED**";
+
+  public static Masking none() {
+    return new Masking(List.of(), List.of());
+  }
+
+  /** What was done to an input. */
+  public record Result(Value input, List<String> erased, List<String> masked) {}
+
+  /** Returns the input with the configured paths erased or masked. */
+  public Result apply(Value input) {
+    if (input == null || (erase.isEmpty() && mask.isEmpty())) {
+      return new Result(input, List.of(), List.of());
+    }
+    Value v = input;
+    List<String> erased = new ArrayList<>();
+    List<String> masked = new ArrayList<>();
+    for (String p : erase) {
+      Value next = edit(v, steps(p), 0, null);
+      if (next != v) {
+        erased.add(canonical(p));
+        v = next;
+      }
+    }
+    for (String p : mask) {
+      Value next = edit(v, steps(p), 0, StringValue.of(REDACTED));
+      if (next != v) {
+        masked.add(canonical(p));
+        v = next;
+      }
+    }
+    return new Result(v, erased, masked);
+  }
+
+  private static String canonical(String p) {
+    return "/input/" + String.join("/", steps(p));
+  }
+
+  private static List<String> steps(String path) {
+    String p = path.trim();
+    String[] parts;
+    if (p.startsWith("/")) {
+      parts = p.substring(1).split("/");
+    } else {
+      parts = p.split("\\.");
+    }
+    List<String> out = new ArrayList<>(List.of(parts));
+    if (!out.isEmpty() && out.get(0).equals("input")) {
+      out.remove(0);
+    }
+    return out;
+  }
+
+  /** Returns v with the value at steps removed (replacement null) or replaced; v if absent. */
+  private static Value edit(Value v, List<String> steps, int i, Value replacement) {
+    if (!(v instanceof ObjectValue o) || i >= steps.size()) {
+      return v;
+    }
+    StringValue key = StringValue.of(steps.get(i));
+    Value child = o.get(key);
+    if (child == null) {
+      return v;
+    }
+    Map<Value, Value> m = new HashMap<>(o.asMap());
+    if (i == steps.size() - 1) {
+      if (replacement == null) {
+        m.remove(key);
+      } else {
+        m.put(key, replacement);
+      }
+      return ObjectValue.wrap(m);
+    }
+    Value edited = edit(child, steps, i + 1, replacement);
+    if (edited == child) {
+      return v;
+    }
+    m.put(key, edited);
+    return ObjectValue.wrap(m);
+  }
+}

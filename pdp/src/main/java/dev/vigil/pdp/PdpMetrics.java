@@ -1,0 +1,83 @@
+package dev.vigil.pdp;
+
+import dev.vigil.store.DecisionLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The decision point's Prometheus metrics: decisions by result, mode and path, decide latency, and
+ * the decision log's lag, queue, writes and refusals.
+ */
+public final class PdpMetrics {
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer latency;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+  public PdpMetrics(DecisionLog log) {
+    latency =
+        Timer.builder("vigil_decide_latency")
+            .description("time to decide, including evaluation and explanation")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    if (log != null) {
+      Gauge.builder(
+              "vigil_decision_log_lag_seconds", log, l -> l.stats().oldestQueuedAgeNanos() / 1e9)
+          .description("age of the oldest decision not yet durable")
+          .register(registry);
+      Gauge.builder("vigil_decision_log_queued", log, l -> l.stats().queued())
+          .description("decisions accepted but not yet durable")
+          .register(registry);
+      FunctionCounter.builder("vigil_decision_log_written", log, l -> l.stats().written())
+          .description("decisions made durable")
+          .register(registry);
+      FunctionCounter.builder("vigil_decision_log_rejected", log, l -> l.stats().rejected())
+          .description("decisions refused because the log queue was full (fail closed)")
+          .register(registry);
+      FunctionCounter.builder("vigil_decision_log_failed", log, l -> l.stats().failed())
+          .description("decisions whose log write failed after retries")
+          .register(registry);
+    }
+  }
+
+  /** Counts one decision and its latency. */
+  public void record(Decision d) {
+    String key = d.path() + '\0' + d.mode().label() + '\0' + result(d);
+    counters
+        .computeIfAbsent(
+            key,
+            k ->
+                Counter.builder("vigil_decisions")
+                    .description("decisions by result, mode and policy path")
+                    .tag("path", d.path())
+                    .tag("mode", d.mode().label())
+                    .tag("result", result(d))
+                    .register(registry))
+        .increment();
+    latency.record(Duration.ofNanos(d.latencyNanos()));
+  }
+
+  private static String result(Decision d) {
+    if (d.error() != null) {
+      return "error";
+    }
+    return d.allowed() ? "allow" : "deny";
+  }
+
+  /** Returns the metrics in Prometheus's text format. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.vigil.pdp;
+
+import dev.vigil.pdp.api.OpaApi;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.net.BindException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The decision point's HTTP server: OPA's REST API on one address. Start with {@link #start}, stop
+ * with {@link #close}.
+ */
+public final class PdpServer implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final HttpServer server;
+
+  private PdpServer(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  /**
+   * Starts the API on {@code host:port} (port 0 picks a free one).
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static PdpServer start(
+      String host, int port, DecisionPoint pdp, PdpMetrics metrics, OpaApi.Options options) {
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+    Router router = OpaApi.router(vertx, pdp, metrics, options);
+    HttpServerOptions so =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setCompressionSupported(false)
+            .setMaxInitialLineLength(16 * 1024)
+            .setMaxHeaderSize(32 * 1024);
+    Future<HttpServer> f = vertx.createHttpServer(so).requestHandler(router).listen();
+    try {
+      HttpServer server = f.await(30, TimeUnit.SECONDS);
+      return new PdpServer(vertx, server);
+    } catch (Exception e) {
+      vertx.close();
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+      String why =
+          cause instanceof BindException
+                  || String.valueOf(cause.getMessage()).contains("Address already in use")
+              ? "address already in use"
+              : cause.getMessage();
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + why, cause);
+    }
+  }
+
+  /** Returns the port actually bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // Closing is best effort at shutdown; nothing else depends on it.
+    }
+  }
+}

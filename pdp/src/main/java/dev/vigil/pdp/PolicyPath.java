@@ -1,0 +1,79 @@
+package dev.vigil.pdp;
+
+import dev.vigil.rego.value.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A policy path as callers write it: {@code authz/allow} (the REST form), {@code /authz/allow} or
+ * {@code data.authz.allow}. Turned into the Rego query {@code data.authz.allow}.
+ *
+ * @param segments the path's segments below {@code data}
+ */
+public record PolicyPath(List<String> segments) {
+
+  private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern SEGMENT = Pattern.compile("[^/\\x00-\\x1f]+");
+
+  /** Parses a path; throws {@link IllegalArgumentException} naming it when malformed. */
+  public static PolicyPath parse(String text) {
+    String t = text.trim();
+    List<String> segs = new ArrayList<>();
+    if (t.startsWith("data.") || t.equals("data")) {
+      String rest = t.length() > 4 ? t.substring(5) : "";
+      for (String s : rest.isEmpty() ? new String[0] : rest.split("\\.")) {
+        if (!IDENT.matcher(s).matches()) {
+          throw new IllegalArgumentException(
+              "policy path \""
+                  + text
+                  + "\": \""
+                  + s
+                  + "\" is not a Rego name; write the path "
+                  + "with slashes instead, like authz/allow");
+        }
+        segs.add(s);
+      }
+      return new PolicyPath(List.copyOf(segs));
+    }
+    for (String s : t.split("/")) {
+      if (s.isEmpty()) {
+        continue;
+      }
+      if (!SEGMENT.matcher(s).matches()) {
+        throw new IllegalArgumentException("policy path \"" + text + "\" has an invalid segment");
+      }
+      segs.add(s);
+    }
+    return new PolicyPath(List.copyOf(segs));
+  }
+
+  /** Returns the path with slashes, as the decision log and REST API show it. */
+  public String slashed() {
+    return String.join("/", segments);
+  }
+
+  /** Returns the Rego ref, {@code data.a.b} or {@code data.a["b-c"]}. */
+  public String query() {
+    StringBuilder sb = new StringBuilder("data");
+    for (String s : segments) {
+      if (IDENT.matcher(s).matches()) {
+        sb.append('.').append(s);
+      } else {
+        sb.append('[').append(Json.quote(s)).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Returns true when this path is {@code prefix} or lies under it. */
+  public boolean startsWith(PolicyPath prefix) {
+    return segments.size() >= prefix.segments.size()
+        && segments.subList(0, prefix.segments.size()).equals(prefix.segments);
+  }
+
+  @Override
+  public String toString() {
+    return slashed();
+  }
+}

@@ -1,0 +1,503 @@
+package dev.vigil.pdp.api;
+
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.PdpMetrics;
+import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.bundle.Bundle;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * OPA's REST API, wire-compatible: the same paths, status codes and JSON shapes, so that OPA's
+ * clients and proxies work against Vigil unchanged.
+ *
+ * <ul>
+ *   <li>{@code POST|GET /v1/data/{path}}: evaluate; {@code {"result": ...}}, no {@code result} when
+ *       undefined; query parameters {@code pretty}, {@code explain}, {@code metrics}, {@code
+ *       provenance}, {@code strict-builtin-errors}.
+ *   <li>{@code POST /}: the default decision, answered with the bare value.
+ *   <li>{@code PUT|GET|DELETE /v1/policies/{id}}, {@code GET /v1/policies}.
+ *   <li>{@code PUT|PATCH|DELETE /v1/data/{path}}: base documents outside bundle roots.
+ *   <li>{@code GET /health} (with {@code ?bundles}), {@code GET /metrics}.
+ * </ul>
+ *
+ * Handlers run on the event loop: evaluation is CPU work of microseconds with a time budget, and
+ * the decision log is written off this path.
+ */
+public final class OpaApi {
+
+  /**
+   * Settings of the API.
+   *
+   * @param defaultDecision the policy path {@code POST /} answers, e.g. {@code system/main}
+   * @param bodyLimit the largest request body accepted, in bytes
+   * @param bundlesReady tells {@code /health?bundles} whether every configured bundle is active
+   */
+  public record Options(String defaultDecision, long bodyLimit, BooleanSupplier bundlesReady) {
+
+    public static Options defaults() {
+      return new Options("system/main", 8L << 20, () -> true);
+    }
+  }
+
+  private static final String VERSION = "vigil-0.1.0";
+
+  private final DecisionPoint pdp;
+  private final PdpMetrics metrics;
+  private final Options options;
+
+  private OpaApi(DecisionPoint pdp, PdpMetrics metrics, Options options) {
+    this.pdp = pdp;
+    this.metrics = metrics;
+    this.options = options;
+  }
+
+  /** Builds the router of the API. */
+  public static Router router(Vertx vertx, DecisionPoint pdp, PdpMetrics metrics, Options o) {
+    OpaApi api = new OpaApi(pdp, metrics, o);
+    Router r = Router.router(vertx);
+    r.route().handler(BodyHandler.create(false).setBodyLimit(o.bodyLimit()));
+    r.post("/").handler(api::defaultDecision);
+    r.routeWithRegex(HttpMethod.POST, "/v1/data(/.*)?").handler(api::queryData);
+    r.routeWithRegex(HttpMethod.GET, "/v1/data(/.*)?").handler(api::queryData);
+    r.routeWithRegex(HttpMethod.PUT, "/v1/data(/.*)?").handler(api::putData);
+    r.routeWithRegex(HttpMethod.PATCH, "/v1/data(/.*)?").handler(api::patchData);
+    r.routeWithRegex(HttpMethod.DELETE, "/v1/data(/.*)?").handler(api::deleteData);
+    r.get("/v1/policies").handler(api::listPolicies);
+    r.routeWithRegex(HttpMethod.GET, "/v1/policies/(.+)").handler(api::getPolicy);
+    r.routeWithRegex(HttpMethod.PUT, "/v1/policies/(.+)").handler(api::putPolicy);
+    r.routeWithRegex(HttpMethod.DELETE, "/v1/policies/(.+)").handler(api::deletePolicy);
+    r.get("/health").handler(api::health);
+    r.get("/metrics").handler(api::metrics);
+    r.route()
+        .last()
+        .handler(
+            ctx ->
+                ApiErrors.send(
+                    ctx,
+                    404,
+                    ApiErrors.RESOURCE_NOT_FOUND,
+                    "no API endpoint " + ctx.request().method() + " " + ctx.request().path()));
+    r.route().failureHandler(OpaApi::failure);
+    return r;
+  }
+
+  private static void failure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    if (status == 413) {
+      ApiErrors.send(ctx, 413, ApiErrors.INVALID_PARAMETER, "request body is too large");
+    } else if (status == 405) {
+      ApiErrors.send(
+          ctx,
+          405,
+          ApiErrors.INVALID_PARAMETER,
+          "method " + ctx.request().method() + " is not allowed on " + ctx.request().path());
+    } else if (status >= 400 && status < 500) {
+      ApiErrors.send(ctx, status, ApiErrors.INVALID_PARAMETER, "bad request");
+    } else {
+      ApiErrors.send(ctx, 500, ApiErrors.INTERNAL_ERROR, "internal error");
+    }
+  }
+
+  private void queryData(RoutingContext ctx) {
+    long start = System.nanoTime();
+    List<String> path;
+    Value input;
+    try {
+      path = segments(ctx.request().path(), "/v1/data");
+      input = ctx.request().method() == HttpMethod.POST ? inputFromBody(ctx) : inputFromQuery(ctx);
+    } catch (IllegalArgumentException e) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
+      return;
+    }
+    Decision d = decide(ctx, path, input);
+    if (d == null) {
+      return;
+    }
+    Map<Value, Value> body = new HashMap<>();
+    if (d.result() != null) {
+      body.put(StringValue.of("result"), d.result());
+    }
+    body.put(StringValue.of("decision_id"), StringValue.of(d.decisionId()));
+    if (flag(ctx, "metrics")) {
+      body.put(
+          StringValue.of("metrics"),
+          ObjectValue.of(
+              StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos()),
+              StringValue.of("timer_server_handler_ns"),
+                  NumberValue.of(System.nanoTime() - start)));
+    }
+    if (flag(ctx, "provenance")) {
+      body.put(StringValue.of("provenance"), provenance());
+    }
+    String explain = ctx.request().getParam("explain");
+    if (explain != null && !explain.equals("off") && d.explanation() != null) {
+      body.put(
+          StringValue.of("explanation"), ArrayValue.of(StringValue.of(d.explanation().message())));
+    }
+    sendJson(ctx, 200, ObjectValue.wrap(body));
+  }
+
+  /** Decides and records the decision; on an evaluation error, answers and returns null. */
+  private Decision decide(RoutingContext ctx, List<String> path, Value input) {
+    PolicyPath p = new PolicyPath(List.copyOf(path));
+    EvalOptions eval =
+        pdp.evalOptions().withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
+    Decision d = pdp.decide(p, input, Map.of(), eval);
+    metrics.record(d);
+    if (d.error() != null) {
+      ApiErrors.eval(ctx, d.error());
+      return null;
+    }
+    return d;
+  }
+
+  private void defaultDecision(RoutingContext ctx) {
+    Value input;
+    try {
+      String text = ctx.body() == null ? "" : ctx.body().asString();
+      input = text == null || text.isBlank() ? null : Json.parse(text);
+    } catch (JsonException e) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, bodyError(e));
+      return;
+    }
+    PolicyPath path = PolicyPath.parse(options.defaultDecision());
+    Decision d = decide(ctx, path.segments(), input);
+    if (d == null) {
+      return;
+    }
+    if (d.result() == null) {
+      ApiErrors.send(ctx, 404, ApiErrors.UNDEFINED_DOCUMENT, "document missing: " + path.query());
+      return;
+    }
+    sendJson(ctx, 200, d.result());
+  }
+
+  private void listPolicies(RoutingContext ctx) {
+    List<Value> list = new ArrayList<>();
+    pdp.uploadedPolicies().forEach((id, raw) -> list.add(policy(id, raw)));
+    sendJson(ctx, 200, ObjectValue.of(StringValue.of("result"), ArrayValue.of(list)));
+  }
+
+  private void getPolicy(RoutingContext ctx) {
+    String id = policyId(ctx);
+    String raw = pdp.uploadedPolicies().get(id);
+    if (raw == null) {
+      ApiErrors.send(
+          ctx,
+          404,
+          ApiErrors.RESOURCE_NOT_FOUND,
+          "storage_not_found_error: policy id \"" + id + "\"");
+      return;
+    }
+    sendJson(ctx, 200, ObjectValue.of(StringValue.of("result"), policy(id, raw)));
+  }
+
+  private void putPolicy(RoutingContext ctx) {
+    String id = policyId(ctx);
+    String text = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
+    try {
+      pdp.putPolicy(id, text);
+    } catch (RegoException e) {
+      ApiErrors.compile(ctx, e);
+      return;
+    }
+    sendJson(ctx, 200, ObjectValue.EMPTY);
+  }
+
+  private void deletePolicy(RoutingContext ctx) {
+    String id = policyId(ctx);
+    try {
+      if (!pdp.deletePolicy(id)) {
+        ApiErrors.send(
+            ctx,
+            404,
+            ApiErrors.RESOURCE_NOT_FOUND,
+            "storage_not_found_error: policy id \"" + id + "\"");
+        return;
+      }
+    } catch (RegoException e) {
+      ApiErrors.compile(ctx, e);
+      return;
+    }
+    sendJson(ctx, 200, ObjectValue.EMPTY);
+  }
+
+  private static Value policy(String id, String raw) {
+    return ObjectValue.of(
+        StringValue.of("id"), StringValue.of(id), StringValue.of("raw"), StringValue.of(raw));
+  }
+
+  private static String policyId(RoutingContext ctx) {
+    return decode(ctx.request().path().substring("/v1/policies/".length()));
+  }
+
+  private void putData(RoutingContext ctx) {
+    editData(
+        ctx,
+        (path, data) -> {
+          Value value = parseBody(ctx);
+          if (ctx.request().getHeader("If-None-Match") != null
+              && "*".equals(ctx.request().getHeader("If-None-Match").trim())
+              && DataTree.get(data, path) != null) {
+            return null;
+          }
+          return DataTree.put(data, path, value);
+        });
+  }
+
+  private void patchData(RoutingContext ctx) {
+    editData(
+        ctx,
+        (path, data) -> {
+          Value ops = parseBody(ctx);
+          if (!(ops instanceof ArrayValue list)) {
+            throw new IllegalArgumentException("PATCH body must be a JSON array of operations");
+          }
+          ObjectValue out = data;
+          for (Value op : list.elements()) {
+            if (!(op instanceof ObjectValue o)
+                || !(o.get("op") instanceof StringValue kind)
+                || !(o.get("path") instanceof StringValue at)) {
+              throw new IllegalArgumentException("each patch operation needs \"op\" and \"path\"");
+            }
+            List<String> full = new ArrayList<>(path);
+            full.addAll(DataTree.pointer(at.value()));
+            switch (kind.value()) {
+              case "add", "replace" -> {
+                Value v = o.get("value");
+                if (v == null) {
+                  throw new IllegalArgumentException(
+                      "patch operation " + kind.value() + " needs a \"value\"");
+                }
+                if (kind.value().equals("replace") && DataTree.get(out, full) == null) {
+                  throw new NotFound("/" + String.join("/", full));
+                }
+                out = DataTree.put(out, full, v);
+              }
+              case "remove" -> {
+                ObjectValue removed = DataTree.remove(out, full);
+                if (removed == null) {
+                  throw new NotFound("/" + String.join("/", full));
+                }
+                out = removed;
+              }
+              default ->
+                  throw new IllegalArgumentException(
+                      "patch operation \""
+                          + kind.value()
+                          + "\" is not one of add, remove, replace");
+            }
+          }
+          return out;
+        });
+  }
+
+  private void deleteData(RoutingContext ctx) {
+    editData(
+        ctx,
+        (path, data) -> {
+          ObjectValue out = DataTree.remove(data, path);
+          if (out == null) {
+            throw new NotFound("/" + String.join("/", path));
+          }
+          return out;
+        });
+  }
+
+  private interface DataEdit {
+    /** Returns the new tree, or null to change nothing (an If-None-Match hit). */
+    ObjectValue apply(List<String> path, ObjectValue data);
+  }
+
+  private static final class NotFound extends RuntimeException {
+    NotFound(String path) {
+      super("storage_not_found_error: " + path + ": document does not exist", null, false, false);
+    }
+  }
+
+  private void editData(RoutingContext ctx, DataEdit edit) {
+    List<String> path;
+    try {
+      path = segments(ctx.request().path(), "/v1/data");
+      ownedByBundle(path);
+    } catch (IllegalArgumentException e) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
+      return;
+    }
+    synchronized (pdp) {
+      try {
+        ObjectValue next = edit.apply(path, pdp.apiData());
+        if (next == null) {
+          ctx.response().setStatusCode(304).end();
+          return;
+        }
+        pdp.putData(next);
+      } catch (NotFound e) {
+        ApiErrors.send(ctx, 404, ApiErrors.RESOURCE_NOT_FOUND, e.getMessage());
+        return;
+      } catch (IllegalArgumentException e) {
+        ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
+        return;
+      } catch (RegoException e) {
+        ApiErrors.compile(ctx, e);
+        return;
+      }
+    }
+    ctx.response().setStatusCode(204).end();
+  }
+
+  private void ownedByBundle(List<String> path) {
+    Bundle b = pdp.activeBundle();
+    if (b == null) {
+      return;
+    }
+    String p = String.join("/", path);
+    for (String root : b.manifest().roots()) {
+      if (BundleReader.under(p, root) || BundleReader.under(root, p)) {
+        throw new IllegalArgumentException(
+            "path \"/"
+                + p
+                + "\" is owned by bundle "
+                + b.source()
+                + " (root \""
+                + root
+                + "\"); change it through the bundle");
+      }
+    }
+  }
+
+  private void health(RoutingContext ctx) {
+    if (ctx.request().params().contains("bundles") && !options.bundlesReady().getAsBoolean()) {
+      ctx.response()
+          .setStatusCode(500)
+          .putHeader("Content-Type", "application/json")
+          .end("{\"error\":\"not all configured bundles have been activated\"}\n");
+      return;
+    }
+    sendJson(ctx, 200, ObjectValue.EMPTY);
+  }
+
+  private void metrics(RoutingContext ctx) {
+    ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape());
+  }
+
+  private Value provenance() {
+    Map<Value, Value> p = new HashMap<>();
+    p.put(StringValue.of("version"), StringValue.of(VERSION));
+    String revision = pdp.revision();
+    if (!revision.isEmpty()) {
+      p.put(
+          StringValue.of("bundles"),
+          ObjectValue.of(
+              StringValue.of("vigil"),
+              ObjectValue.of(StringValue.of("revision"), StringValue.of(revision))));
+    }
+    return ObjectValue.wrap(p);
+  }
+
+  private static Value inputFromBody(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+      return null;
+    }
+    Value body;
+    try {
+      body = Json.parse(ctx.body().asString());
+    } catch (JsonException e) {
+      throw new IllegalArgumentException(bodyError(e));
+    }
+    if (!(body instanceof ObjectValue o)) {
+      throw new IllegalArgumentException(
+          "request body must be a JSON object like {\"input\": ...}, not " + body.typeName());
+    }
+    return o.get("input");
+  }
+
+  private static Value inputFromQuery(RoutingContext ctx) {
+    String text = ctx.request().getParam("input");
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Json.parse(text);
+    } catch (JsonException e) {
+      throw new IllegalArgumentException("query parameter input is not JSON: " + e.getMessage());
+    }
+  }
+
+  private static Value parseBody(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+      throw new IllegalArgumentException("request body is empty; send a JSON document");
+    }
+    try {
+      return Json.parse(ctx.body().asString());
+    } catch (JsonException e) {
+      throw new IllegalArgumentException(bodyError(e));
+    }
+  }
+
+  private static String bodyError(JsonException e) {
+    return "request body is not valid JSON at line "
+        + e.line()
+        + ", column "
+        + e.column()
+        + ": "
+        + e.getMessage();
+  }
+
+  /** Splits the path after the prefix into percent-decoded segments. */
+  static List<String> segments(String rawPath, String prefix) {
+    String rest = rawPath.length() > prefix.length() ? rawPath.substring(prefix.length()) : "";
+    List<String> out = new ArrayList<>();
+    for (String s : rest.split("/")) {
+      if (!s.isEmpty()) {
+        out.add(decode(s));
+      }
+    }
+    return out;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("path segment \"" + s + "\" has a bad percent-encoding");
+    }
+  }
+
+  private static boolean flag(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    return v != null && !v.equalsIgnoreCase("false");
+  }
+
+  private static void sendJson(RoutingContext ctx, int status, Value body) {
+    boolean pretty = flag(ctx, "pretty");
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(ApiErrors.json(body, pretty) + (pretty ? "\n" : ""));
+  }
+}

@@ -1,0 +1,221 @@
+package dev.vigil.pdp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.pdp.bundle.Bundle;
+import dev.vigil.pdp.bundle.BundleException;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DecisionPointTest {
+
+  static final String AUTHZ_V0 = TestPolicies.AUTHZ_V0;
+
+  @TempDir Path tmp;
+
+  static Bundle bundle(String rego) {
+    return TestPolicies.bundle(rego);
+  }
+
+  static Value input(String role, String env, String action) {
+    return Json.parse(
+        "{\"user\":{\"role\":\"%s\"},\"resource\":{\"environment\":\"%s\"},\"action\":\"%s\"}"
+            .formatted(role, env, action));
+  }
+
+  private static DecisionPoint pdp(String rego, boolean v0) {
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(v0));
+    pdp.activate(bundle(rego));
+    return pdp;
+  }
+
+  @Test
+  void decide_v0AuthzPolicy_allowsSreReadingProduction() {
+    Decision d = pdp(AUTHZ_V0, true).decide("authz/allow", input("sre", "production", "read"));
+
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.letThrough()).isTrue();
+    assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
+  }
+
+  @Test
+  void decide_v0AuthzPolicy_deniesOtherRoleAndExplainsTheFailedCondition() {
+    Decision d = pdp(AUTHZ_V0, true).decide("data.authz.allow", input("dev", "production", "read"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.letThrough()).isFalse();
+    assertThat(d.reason()).isEqualTo("denied");
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:4: input.user.role == \"sre\" failed: input.user.role is \"dev\"");
+  }
+
+  @Test
+  void decide_wrongEnvironment_explainsTheSecondCondition() {
+    Decision d = pdp(AUTHZ_V0, true).decide("authz/allow", input("sre", "staging", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo(
+            "authz.rego:5: input.resource.environment == \"production\" failed: "
+                + "input.resource.environment is \"staging\"");
+  }
+
+  /** Case C16 and its kind: only JSON true (or an object with allow: true) ever allows. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "package authz\\nalow := true | undefined",
+        "package authz\\nallow := \"true\" | non-boolean",
+        "package authz\\nallow := {\"allowed\": true} | non-boolean",
+        "package authz\\nallow := 1 | non-boolean",
+        "package authz\\nallow := [true] | non-boolean",
+        "package authz\\nallow := {true} | non-boolean",
+        "package authz\\nallow := null | non-boolean",
+        "package authz\\nallow := {\"allow\": \"true\"} | non-boolean",
+        "package authz\\nallow := true\\nallow := false if { true } | error",
+      })
+  void decide_anythingButTrue_denies(String rego, String reason) {
+    Decision d = pdp(rego.replace("\\n", "\n"), false).decide("authz/allow", Json.parse("{}"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.letThrough()).isFalse();
+    assertThat(d.reason()).startsWith(reason);
+  }
+
+  @Test
+  void decide_c16Bundle5_allowsTheNamedUser() {
+    DecisionPoint pdp =
+        pdp("package authz\ndefault allow := false\nallow if input.user == \"user-123\"\n", false);
+
+    assertThat(pdp.decide("authz/allow", Json.parse("{\"user\":\"user-123\"}")).allowed()).isTrue();
+    assertThat(pdp.decide("authz/allow", Json.parse("{\"user\":\"user-124\"}")).allowed())
+        .isFalse();
+  }
+
+  @Test
+  void decide_objectAnswer_readsAllowReasonsAndObligations() {
+    DecisionPoint pdp =
+        pdp(
+            """
+            package authz
+            decision := {"allow": false, "reasons": ["mfa required"],
+                         "obligations": {"step_up": "mfa"}}
+            """,
+            false);
+
+    Decision d = pdp.decide("authz/decision", Json.parse("{}"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.reasons()).containsExactly("mfa required");
+    assertThat(d.obligations().toJson()).isEqualTo("{\"step_up\":\"mfa\"}");
+  }
+
+  @Test
+  void decide_monitorMode_letsDenialThroughButMarksIt() {
+    DecisionPoint pdp = pdp(AUTHZ_V0, true);
+    pdp.setMode("authz", Mode.MONITOR);
+
+    Decision d = pdp.decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.enforced()).isFalse();
+    assertThat(d.letThrough()).isTrue();
+    assertThat(d.mode()).isEqualTo(Mode.MONITOR);
+  }
+
+  @Test
+  void decide_observeMode_doesNotEvaluate() {
+    DecisionPoint pdp = pdp(AUTHZ_V0, true);
+    pdp.setMode("authz/allow", Mode.OBSERVE);
+
+    Decision d = pdp.decide("authz/allow", input("sre", "production", "read"));
+
+    assertThat(d.result()).isNull();
+    assertThat(d.enforced()).isFalse();
+    assertThat(d.letThrough()).isTrue();
+  }
+
+  @Test
+  void decide_noPolicy_deniesAsUndefined() {
+    Decision d =
+        new DecisionPoint(DecisionPoint.Options.defaults()).decide("authz/allow", Json.parse("{}"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.reason()).isEqualTo("undefined");
+    assertThat(d.explanation().message()).contains("no rule defines data.authz.allow");
+  }
+
+  @Test
+  void activate_badBundle_keepsThePreviousPolicy() {
+    DecisionPoint pdp = pdp(AUTHZ_V0, true);
+
+    assertThatThrownBy(() -> pdp.activate(bundle("package authz\nallow if {")))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("test-bundle");
+    assertThat(pdp.decide("authz/allow", input("sre", "production", "read")).allowed()).isTrue();
+  }
+
+  @Test
+  void activate_packageOutsideRoots_refused() {
+    Bundle b =
+        BundleReader.fromFiles(
+            "rooted",
+            Map.of(
+                ".manifest", "{\"roots\":[\"billing\"]}".getBytes(StandardCharsets.UTF_8),
+                "authz.rego", "package authz\nallow := true\n".getBytes(StandardCharsets.UTF_8)));
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+
+    assertThatThrownBy(() -> pdp.activate(b)).hasMessageContaining("outside the bundle roots");
+  }
+
+  @Test
+  void decide_withDecisionLog_storesMaskedExplainedEvent() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(
+              DecisionPoint.Options.defaults()
+                  .withV0(true)
+                  .withDecisionLog(log)
+                  .withNode("node-a")
+                  .withMasking(
+                      new Masking(List.of("/input/password"), List.of("input.user.role"))));
+      pdp.activate(bundle(AUTHZ_V0));
+      Value in =
+          Json.parse(
+              "{\"user\":{\"role\":\"dev\"},\"resource\":{\"environment\":\"production\"},"
+                  + "\"action\":\"read\",\"password\":\"hunter2\"}");
+
+      Decision d = pdp.decide("authz/allow", in, Map.of("subject", "bob", "route", "app"));
+      d.logged().get(10, TimeUnit.SECONDS);
+
+      DecisionRecord r = new DecisionReader(store).get(d.decisionId()).orElseThrow();
+      assertThat(r.allowed()).isFalse();
+      assertThat(r.subject()).isEqualTo("bob");
+      assertThat(r.node()).isEqualTo("node-a");
+      assertThat(r.eventJson())
+          .doesNotContain("hunter2")
+          .contains("\"erased\":[\"/input/password\"]")
+          .contains("**REDACTED**")
+          .contains("\"decision_id\":\"" + d.decisionId() + "\"")
+          .contains("input.user.role == \\\"sre\\\" failed");
+      pdp.close();
+    }
+  }
+}

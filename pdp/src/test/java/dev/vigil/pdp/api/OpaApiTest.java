@@ -1,0 +1,252 @@
+package dev.vigil.pdp.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.PdpMetrics;
+import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.TestPolicies;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** OPA's REST API over a real socket, with Java's HTTP client. */
+class OpaApiTest {
+
+  static PdpServer server;
+  static DecisionPoint pdp;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() {
+    pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(true));
+    pdp.activate(TestPolicies.bundle(TestPolicies.AUTHZ_V0));
+    server = PdpServer.start("127.0.0.1", 0, pdp, new PdpMetrics(null), OpaApi.Options.defaults());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static HttpResponse<String> send(String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static ObjectValue json(HttpResponse<String> r) {
+    return (ObjectValue) Json.parse(r.body());
+  }
+
+  private static final String SRE =
+      "{\"input\":{\"user\":{\"role\":\"sre\"},\"resource\":{\"environment\":\"production\"},"
+          + "\"action\":\"read\"}}";
+
+  @Test
+  void postData_allowed_returnsResultTrueAndDecisionId() throws Exception {
+    HttpResponse<String> r = send("POST", "/v1/data/authz/allow", SRE);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("result").toString()).isEqualTo("true");
+    assertThat(json(r).get("decision_id")).isNotNull();
+  }
+
+  @Test
+  void postData_deniedByDefault_returnsFalseNotUndefined() throws Exception {
+    HttpResponse<String> r = send("POST", "/v1/data/authz/allow", "{\"input\":{}}");
+
+    assertThat(json(r).get("result").toString()).isEqualTo("false");
+  }
+
+  @Test
+  void postData_undefinedDocument_hasNoResultKey() throws Exception {
+    HttpResponse<String> r = send("POST", "/v1/data/authz/nothing", "{}");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).containsKey(dev.vigil.rego.value.StringValue.of("result"))).isFalse();
+  }
+
+  @Test
+  void getData_withInputParameter_evaluates() throws Exception {
+    String input =
+        java.net.URLEncoder.encode(
+            "{\"user\":{\"role\":\"sre\"},\"resource\":{\"environment\":\"production\"},"
+                + "\"action\":\"read\"}",
+            java.nio.charset.StandardCharsets.UTF_8);
+
+    HttpResponse<String> r = send("GET", "/v1/data/authz/allow?input=" + input, null);
+
+    assertThat(json(r).get("result").toString()).isEqualTo("true");
+  }
+
+  @Test
+  void postData_queryParameters_addMetricsProvenanceAndExplanation() throws Exception {
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/v1/data/authz/allow?metrics&provenance&explain=fails&pretty=true",
+            "{\"input\":{\"user\":{\"role\":\"dev\"}}}");
+
+    ObjectValue body = json(r);
+    assertThat(body.get("metrics").toJson()).contains("timer_rego_query_eval_ns");
+    assertThat(body.get("provenance").toJson()).contains("vigil-");
+    assertThat(body.get("explanation").toJson()).contains("input.user.role == \\\"sre\\\" failed");
+    assertThat(r.body()).contains("\n  ");
+  }
+
+  @Test
+  void putPolicy_syntaxError_isA400WithLocatedErrors_andNodeKeepsServing() throws Exception {
+    HttpResponse<String> r = send("PUT", "/v1/policies/bad.rego", "package bad\nallow if {\n");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).get("code").toString()).isEqualTo("\"invalid_parameter\"");
+    assertThat(json(r).get("errors").toJson())
+        .contains("rego_parse_error")
+        .contains("\"file\":\"bad.rego\"")
+        .contains("\"row\":");
+    assertThat(json(send("POST", "/v1/data/authz/allow", SRE)).get("result").toString())
+        .isEqualTo("true");
+  }
+
+  @Test
+  void policies_putGetDelete_roundTrip() throws Exception {
+    assertThat(send("PUT", "/v1/policies/extra", "package extra\nanswer := 42\n").statusCode())
+        .isEqualTo(200);
+    assertThat(json(send("GET", "/v1/policies/extra", null)).get("result").toJson())
+        .contains("answer := 42");
+    assertThat(json(send("POST", "/v1/data/extra/answer", "{}")).get("result").toString())
+        .isEqualTo("42");
+    assertThat(send("DELETE", "/v1/policies/extra", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/v1/policies/extra", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void malformedJson_isA400NamingThePlace() throws Exception {
+    HttpResponse<String> r = send("POST", "/v1/data/authz/allow", "{\"input\": {\"a\": [1,,2]}}");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).get("message").toString()).contains("not valid JSON at line 1");
+  }
+
+  @Test
+  void tenMegabyteBody_isRefusedWith413() throws Exception {
+    String big = "{\"input\":\"" + "x".repeat(10 * 1024 * 1024) + "\"}";
+
+    HttpResponse<String> r = send("POST", "/v1/data/authz/allow", big);
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(json(r).get("code").toString()).isEqualTo("\"invalid_parameter\"");
+  }
+
+  @Test
+  void jsonNestedTenThousandDeep_isA400() throws Exception {
+    String deep = "{\"input\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+
+    HttpResponse<String> r = send("POST", "/v1/data/authz/allow", deep);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).get("message").toString()).contains("not valid JSON");
+    assertThat(send("GET", "/health", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void unknownEndpoint_isA404InOpaShape() throws Exception {
+    HttpResponse<String> r = send("GET", "/v2/nothing", null);
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(json(r).get("code").toString()).isEqualTo("\"resource_not_found\"");
+  }
+
+  @Test
+  void defaultDecision_answersBareValueOr404() throws Exception {
+    assertThat(send("POST", "/", "{}").statusCode()).isEqualTo(404);
+    send("PUT", "/v1/policies/main", "package system\nmain := {\"hello\": input.name}\n");
+
+    HttpResponse<String> r = send("POST", "/", "{\"name\": \"vigil\"}");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"hello\":\"vigil\"}");
+    send("DELETE", "/v1/policies/main", null);
+  }
+
+  @Test
+  void dataApi_pathOwnedByBundle_isRefused() throws Exception {
+    HttpResponse<String> r = send("PUT", "/v1/data/limits", "{\"max\": 3}");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).get("message").toString()).contains("is owned by bundle");
+  }
+
+  @Test
+  void dataApi_putPatchDelete_withoutBundle() throws Exception {
+    PdpServer own =
+        PdpServer.start(
+            "127.0.0.1",
+            0,
+            new DecisionPoint(DecisionPoint.Options.defaults()),
+            new PdpMetrics(null),
+            OpaApi.Options.defaults());
+    PdpServer main = server;
+    server = own;
+    try {
+      assertThat(send("PUT", "/v1/data/limits", "{\"max\": 3}").statusCode()).isEqualTo(204);
+      assertThat(json(send("GET", "/v1/data/limits/max", null)).get("result").toString())
+          .isEqualTo("3");
+      assertThat(
+              send(
+                      "PATCH",
+                      "/v1/data/limits",
+                      "[{\"op\":\"replace\",\"path\":\"/max\",\"value\":5}]")
+                  .statusCode())
+          .isEqualTo(204);
+      assertThat(json(send("GET", "/v1/data/limits/max", null)).get("result").toString())
+          .isEqualTo("5");
+      assertThat(send("PUT", "/v1/data/limits", "{}", "If-None-Match", "*").statusCode())
+          .isEqualTo(304);
+      assertThat(send("DELETE", "/v1/data/limits", null).statusCode()).isEqualTo(204);
+      assertThat(send("DELETE", "/v1/data/limits", null).statusCode()).isEqualTo(404);
+    } finally {
+      server = main;
+      own.close();
+    }
+  }
+
+  @Test
+  void health_andMetrics() throws Exception {
+    send("POST", "/v1/data/authz/allow", SRE);
+
+    assertThat(send("GET", "/health?bundles", null).statusCode()).isEqualTo(200);
+    HttpResponse<String> m = send("GET", "/metrics", null);
+    assertThat(m.body()).contains("vigil_decisions_total").contains("result=\"allow\"");
+  }
+
+  @Test
+  void evaluationError_isA500WithTheErrorCode() throws Exception {
+    // This node parses v0 syntax.
+    HttpResponse<String> put =
+        send("PUT", "/v1/policies/conflict", "package conflict\nx := 1\nx := 2 { true }\n");
+    assertThat(put.body()).isEqualTo("{}");
+
+    HttpResponse<String> r = send("POST", "/v1/data/conflict/x", "{}");
+
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(r.body()).contains("eval_conflict_error");
+    send("DELETE", "/v1/policies/conflict", null);
+  }
+}

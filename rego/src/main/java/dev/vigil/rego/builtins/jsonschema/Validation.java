@@ -1,0 +1,397 @@
+package dev.vigil.rego.builtins.jsonschema;
+
+import dev.vigil.rego.builtins.jsonschema.JsonSchema.Node;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.NullValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One validation run, following gojsonschema's order of checks: type, then combinators (anyOf,
+ * oneOf, allOf, not, dependencies, if), then the checks of the value's kind, then const and enum,
+ * then properties. The score counts passed checks, to pick the closest alternative of a failed
+ * anyOf or oneOf, as gojsonschema does.
+ */
+final class Validation {
+
+  private static final int MAX_DEPTH = 400;
+
+  final List<SchemaError> errors = new ArrayList<>();
+  private int score;
+
+  boolean valid() {
+    return errors.isEmpty();
+  }
+
+  private void add(String type, String context, String property, String description) {
+    String field = property != null ? property : stripRoot(context);
+    errors.add(new SchemaError(type, field, description.replace("{{field}}", field)));
+  }
+
+  private static String stripRoot(String context) {
+    return context.startsWith("(root).") ? context.substring("(root).".length()) : context;
+  }
+
+  private Validation sub(Node n, Value v, String context, int depth) {
+    Validation r = new Validation();
+    r.validate(n, v, context, depth);
+    return r;
+  }
+
+  void validate(Node n, Value v, String context, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new SchemaException("document or schema nested deeper than " + MAX_DEPTH + " levels");
+    }
+    if (n.pass != null) {
+      if (!n.pass) {
+        add("false", context, null, "False always fails validation");
+      }
+      return;
+    }
+    if (n.ref != null) {
+      validate(n.ref, v, context, depth + 1);
+      return;
+    }
+    String given = kind(v);
+    boolean typeOk =
+        n.types.isEmpty()
+            || n.types.contains(given)
+            || (given.equals("integer") && n.types.contains("number"));
+    if (!typeOk) {
+      add(
+          "invalid_type",
+          context,
+          null,
+          "Invalid type. Expected: " + typeList(n.types) + ", given: " + given);
+      return;
+    }
+    combinators(n, v, context, depth);
+    switch (v) {
+      case NumberValue num -> number(n, num, context);
+      case StringValue s -> string(n, s.value(), context);
+      case ArrayValue a -> array(n, a.elements(), context, depth);
+      case SetValue s -> array(n, s.elements(), context, depth);
+      case ObjectValue o -> object(n, o, context, depth);
+      default -> {}
+    }
+    common(n, v, context);
+    if (v instanceof ObjectValue o) {
+      for (Map.Entry<String, Node> p : n.properties.entrySet()) {
+        Value child = o.get(p.getKey());
+        if (child != null) {
+          validate(p.getValue(), child, context + "." + p.getKey(), depth + 1);
+        }
+      }
+    }
+    score++;
+  }
+
+  private static String typeList(List<String> types) {
+    return types.size() == 1 ? types.get(0) : "[" + String.join(",", types) + "]";
+  }
+
+  private static String kind(Value v) {
+    return switch (v) {
+      case NullValue n -> "null";
+      case BooleanValue b -> "boolean";
+      case NumberValue n -> n.isInteger() ? "integer" : "number";
+      case StringValue s -> "string";
+      case ArrayValue a -> "array";
+      case SetValue s -> "array";
+      case ObjectValue o -> "object";
+    };
+  }
+
+  private void combinators(Node n, Value v, String context, int depth) {
+    if (!n.anyOf.isEmpty()) {
+      Validation best = null;
+      boolean ok = false;
+      for (Node s : n.anyOf) {
+        Validation r = sub(s, v, context, depth + 1);
+        if (r.valid()) {
+          ok = true;
+          break;
+        }
+        if (best == null || r.score > best.score) {
+          best = r;
+        }
+      }
+      if (!ok) {
+        add("number_any_of", context, null, "Must validate at least one schema (anyOf)");
+        errors.addAll(best.errors);
+      }
+    }
+    if (!n.oneOf.isEmpty()) {
+      int validated = 0;
+      Validation best = null;
+      for (Node s : n.oneOf) {
+        Validation r = sub(s, v, context, depth + 1);
+        if (r.valid()) {
+          validated++;
+        } else if (validated == 0 && (best == null || r.score > best.score)) {
+          best = r;
+        }
+      }
+      if (validated != 1) {
+        add("number_one_of", context, null, "Must validate one and only one schema (oneOf)");
+        if (validated == 0 && best != null) {
+          errors.addAll(best.errors);
+        }
+      }
+    }
+    if (!n.allOf.isEmpty()) {
+      int validated = 0;
+      for (Node s : n.allOf) {
+        Validation r = sub(s, v, context, depth + 1);
+        if (r.valid()) {
+          validated++;
+        }
+        errors.addAll(r.errors);
+      }
+      if (validated != n.allOf.size()) {
+        add("number_all_of", context, null, "Must validate all the schemas (allOf)");
+      }
+    }
+    if (n.not != null && sub(n.not, v, context, depth + 1).valid()) {
+      add("number_not", context, null, "Must not validate the schema (not)");
+    }
+    if (!n.dependencies.isEmpty() && v instanceof ObjectValue o) {
+      for (Value k : o.keys()) {
+        Object dep = n.dependencies.get(((StringValue) k).value());
+        if (dep instanceof List<?> names) {
+          for (Object name : names) {
+            if (o.get((String) name) == null) {
+              add("missing_dependency", context, null, "Has a dependency on " + name);
+            }
+          }
+        } else if (dep instanceof Node s) {
+          validate(s, v, context, depth + 1);
+        }
+      }
+    }
+    if (n.ifNode != null) {
+      boolean ifValid = sub(n.ifNode, v, context, depth + 1).valid();
+      if (ifValid && n.thenNode != null) {
+        Validation r = sub(n.thenNode, v, context, depth + 1);
+        if (!r.valid()) {
+          add("condition_then", context, null, "Must validate \"then\" as \"if\" was valid");
+          errors.addAll(r.errors);
+        }
+      }
+      if (!ifValid && n.elseNode != null) {
+        Validation r = sub(n.elseNode, v, context, depth + 1);
+        if (!r.valid()) {
+          add("condition_else", context, null, "Must validate \"else\" as \"if\" was not valid");
+          errors.addAll(r.errors);
+        }
+      }
+    }
+    score++;
+  }
+
+  private void common(Node n, Value v, String context) {
+    if (n.constValue != null && !n.constValue.equals(v)) {
+      add("const", context, null, "{{field}} does not match: " + JsonSchema.json(n.constValue));
+    }
+    if (n.enumValues != null && !n.enumValues.contains(v)) {
+      List<String> allowed = new ArrayList<>();
+      for (Value e : n.enumValues) {
+        allowed.add(JsonSchema.json(e));
+      }
+      add(
+          "enum",
+          context,
+          null,
+          "{{field}} must be one of the following: " + String.join(", ", allowed));
+    }
+    score++;
+  }
+
+  private void number(Node n, NumberValue num, String context) {
+    BigDecimal x = num.bigDecimal();
+    if (n.multipleOf != null) {
+      BigDecimal r = x.remainder(n.multipleOf);
+      if (r.signum() != 0) {
+        add("multiple_of", context, null, "Must be a multiple of " + show(n.multipleOf));
+      }
+    }
+    if (n.maximum != null) {
+      if (n.exclusiveMaximum && x.compareTo(n.maximum) >= 0) {
+        add("number_lt", context, null, "Must be less than " + show(n.maximum));
+      } else if (!n.exclusiveMaximum && x.compareTo(n.maximum) > 0) {
+        add("number_lte", context, null, "Must be less than or equal to " + show(n.maximum));
+      }
+    }
+    if (n.minimum != null) {
+      if (n.exclusiveMinimum && x.compareTo(n.minimum) <= 0) {
+        add("number_gt", context, null, "Must be greater than " + show(n.minimum));
+      } else if (!n.exclusiveMinimum && x.compareTo(n.minimum) < 0) {
+        add("number_gte", context, null, "Must be greater than or equal to " + show(n.minimum));
+      }
+    }
+    score++;
+  }
+
+  private static String show(BigDecimal d) {
+    BigDecimal s = d.stripTrailingZeros();
+    return s.scale() <= 0 && s.precision() - s.scale() <= 21
+        ? s.toPlainString()
+        : s.toString().replace("E", "e");
+  }
+
+  private void string(Node n, String s, String context) {
+    int length = s.codePointCount(0, s.length());
+    if (n.minLength != null && length < n.minLength) {
+      add(
+          "string_gte",
+          context,
+          null,
+          "String length must be greater than or equal to " + n.minLength);
+    }
+    if (n.maxLength != null && length > n.maxLength) {
+      add(
+          "string_lte",
+          context,
+          null,
+          "String length must be less than or equal to " + n.maxLength);
+    }
+    if (n.pattern != null && !n.pattern.matcher(s).find()) {
+      add("pattern", context, null, "Does not match pattern '" + n.patternText + "'");
+    }
+    if (n.format != null && !Formats.matches(n.format, s)) {
+      add("format", context, null, "Does not match format '" + n.format + "'");
+    }
+    score++;
+  }
+
+  private void array(Node n, List<Value> items, String context, int depth) {
+    if (n.items != null) {
+      for (int i = 0; i < items.size(); i++) {
+        errors.addAll(sub(n.items, items.get(i), context + "." + i, depth + 1).errors);
+      }
+    } else if (n.itemsList != null && !n.itemsList.isEmpty()) {
+      int schemas = n.itemsList.size();
+      for (int i = 0; i < schemas && i < items.size(); i++) {
+        errors.addAll(sub(n.itemsList.get(i), items.get(i), context + "." + i, depth + 1).errors);
+      }
+      if (schemas < items.size()) {
+        if (Boolean.FALSE.equals(n.additionalItems)) {
+          add("array_no_additional_items", context, null, "No additional items allowed on array");
+        } else if (n.additionalItems instanceof Node extra) {
+          for (int i = schemas; i < items.size(); i++) {
+            errors.addAll(sub(extra, items.get(i), context + "." + i, depth + 1).errors);
+          }
+        }
+      }
+    }
+    if (n.minItems != null && items.size() < n.minItems) {
+      add("array_min_items", context, null, "Array must have at least " + n.minItems + " items");
+    }
+    if (n.maxItems != null && items.size() > n.maxItems) {
+      add("array_max_items", context, null, "Array must have at most " + n.maxItems + " items");
+    }
+    if (n.uniqueItems) {
+      for (int j = 0; j < items.size(); j++) {
+        int last = -1;
+        for (int i = 0; i < j; i++) {
+          if (items.get(i).equals(items.get(j))) {
+            last = i;
+          }
+        }
+        if (last >= 0) {
+          add("unique", context, null, "array items[" + last + "," + j + "] must be unique");
+        }
+      }
+    }
+    if (n.contains != null) {
+      boolean found = false;
+      Validation best = null;
+      for (int i = 0; i < items.size(); i++) {
+        Validation r = sub(n.contains, items.get(i), context + "." + i, depth + 1);
+        if (r.valid()) {
+          found = true;
+          break;
+        }
+        if (best == null || r.score > best.score) {
+          best = r;
+        }
+      }
+      if (!found) {
+        add("contains", context, null, "At least one of the items must match");
+        if (best != null) {
+          errors.addAll(best.errors);
+        }
+      }
+    }
+    score++;
+  }
+
+  private void object(Node n, ObjectValue o, String context, int depth) {
+    if (n.minProperties != null && o.size() < n.minProperties) {
+      add(
+          "array_min_properties",
+          context,
+          null,
+          "Must have at least " + n.minProperties + " properties");
+    }
+    if (n.maxProperties != null && o.size() > n.maxProperties) {
+      add(
+          "array_max_properties",
+          context,
+          null,
+          "Must have at most " + n.maxProperties + " properties");
+    }
+    for (String r : n.required) {
+      if (o.get(r) != null) {
+        score++;
+      } else {
+        add("required", context, r, r + " is required");
+      }
+    }
+    for (Value k : o.keys()) {
+      String key = k instanceof StringValue s ? s.value() : k.toString();
+      boolean declared = n.properties.containsKey(key);
+      boolean patterned = false;
+      for (Map.Entry<com.google.re2j.Pattern, Node> p : n.patternProperties.entrySet()) {
+        if (p.getKey().matcher(key).find()) {
+          patterned = true;
+          errors.addAll(sub(p.getValue(), o.get(k), context + "." + key, depth + 1).errors);
+        }
+      }
+      if (!declared && !patterned) {
+        if (Boolean.FALSE.equals(n.additionalProperties)) {
+          add(
+              "additional_property_not_allowed",
+              context,
+              key,
+              "Additional property " + key + " is not allowed");
+        } else if (n.additionalProperties instanceof Node extra) {
+          errors.addAll(sub(extra, o.get(k), context + "." + key, depth + 1).errors);
+        }
+      }
+    }
+    if (n.propertyNames != null) {
+      for (Value k : o.keys()) {
+        Validation r = sub(n.propertyNames, k, context, depth + 1);
+        if (!r.valid()) {
+          String key = k instanceof StringValue s ? s.value() : k.toString();
+          add(
+              "invalid_property_name",
+              context,
+              key,
+              "Property name of \"" + key + "\" does not match");
+          errors.addAll(r.errors);
+        }
+      }
+    }
+    score++;
+  }
+}
