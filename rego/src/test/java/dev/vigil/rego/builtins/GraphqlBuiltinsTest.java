@@ -263,4 +263,20 @@ class GraphqlBuiltinsTest {
     assertThat(call("graphql.is_valid", s("{ __schema { types { fields { name } } } }"), s(SCHEMA)))
         .isEqualTo(BooleanValue.TRUE);
   }
+
+  @Test
+  void isValid_deeplyNestedAstObject_failsWithoutStackOverflow() {
+    String selection = "{\"Name\": \"user\"}";
+    for (int i = 0; i < 300; i++) {
+      selection = "{\"Name\": \"user\", \"SelectionSet\": [" + selection + "]}";
+    }
+    Value query =
+        Json.parse(
+            "{\"Operations\": [{\"Operation\": \"query\", \"SelectionSet\": ["
+                + selection
+                + "]}]}");
+
+    assertThat(error("graphql.parse", query, s(SCHEMA)))
+        .isEqualTo("GraphQL AST nested deeper than 200 levels");
+  }
 }

@@ -45,9 +45,16 @@ public final class AstDecoder {
   private AstDecoder() {}
 
   /** Thrown for a value that Go's decoder would refuse, with a message in its words. */
-  public static final class DecodeException extends RuntimeException {
+  public static class DecodeException extends RuntimeException {
     DecodeException(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /** Thrown for a tree nested beyond {@link Parser#MAX_DEPTH}; never retried another way. */
+  static final class TooDeepException extends DecodeException {
+    TooDeepException(String message) {
+      super(message);
     }
   }
 
@@ -199,6 +206,8 @@ public final class AstDecoder {
       int saved = depth;
       try {
         return d.apply(item);
+      } catch (TooDeepException e) {
+        throw e;
       } catch (DecodeException e) {
         depth = saved;
       }
@@ -364,7 +373,7 @@ public final class AstDecoder {
 
   private void enter() {
     if (++depth > Parser.MAX_DEPTH) {
-      throw new DecodeException("GraphQL AST nested deeper than " + Parser.MAX_DEPTH + " levels");
+      throw new TooDeepException("GraphQL AST nested deeper than " + Parser.MAX_DEPTH + " levels");
     }
   }
 
