@@ -153,4 +153,27 @@ class JsonSchemaBuiltinsTest {
                 "[false, \"jsonschema: Invalid type. Expected: boolean, given:"
                     + " exclusiveMinimum\"]"));
   }
+
+  @Test
+  void matchSchema_exponentialAnyOfThroughRefs_stopsAtTheStepBudget() {
+    StringBuilder defs = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      defs.append("\"d")
+          .append(i)
+          .append("\": {\"anyOf\": [{\"$ref\": \"#/definitions/d")
+          .append(i + 1)
+          .append("\"}, {\"$ref\": \"#/definitions/d")
+          .append(i + 1)
+          .append("\"}]},");
+    }
+    defs.append("\"d40\": false");
+    String schema = "{\"definitions\": {" + defs + "}, \"$ref\": \"#/definitions/d0\"}";
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> match("{}", schema))
+        .isInstanceOfSatisfying(
+            BuiltinException.class,
+            e -> assertThat(e.getMessage()).startsWith("the schema takes too long to check"));
+    assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
+  }
 }

@@ -24,8 +24,20 @@ final class Validation {
 
   private static final int MAX_DEPTH = 400;
 
+  /** The most subschema visits in one validation, so that crafted schemas cannot hang. */
+  static final int MAX_STEPS = 1_000_000;
+
   final List<SchemaError> errors = new ArrayList<>();
   private int score;
+  private final int[] steps;
+
+  Validation() {
+    this(new int[1]);
+  }
+
+  private Validation(int[] steps) {
+    this.steps = steps;
+  }
 
   boolean valid() {
     return errors.isEmpty();
@@ -49,7 +61,7 @@ final class Validation {
   }
 
   private Validation sub(Node n, Value v, String context, int depth) {
-    Validation r = new Validation();
+    Validation r = new Validation(steps);
     r.validate(n, v, context, depth);
     return r;
   }
@@ -57,6 +69,10 @@ final class Validation {
   void validate(Node n, Value v, String context, int depth) {
     if (depth > MAX_DEPTH) {
       throw new SchemaException("document or schema nested deeper than " + MAX_DEPTH + " levels");
+    }
+    if (++steps[0] > MAX_STEPS) {
+      throw new SchemaException(
+          "the schema takes too long to check (more than " + MAX_STEPS + " subschema visits)");
     }
     if (n.pass != null) {
       if (!n.pass) {
