@@ -279,4 +279,16 @@ class GraphqlBuiltinsTest {
     assertThat(error("graphql.parse", query, s(SCHEMA)))
         .isEqualTo("GraphQL AST nested deeper than 200 levels");
   }
+
+  @Test
+  void schemaIsValid_astFieldWithoutType_isFalseNotACrash() {
+    Value schema =
+        Json.parse(
+            "{\"Definitions\": [{\"Kind\": \"OBJECT\", \"Name\": \"Query\","
+                + " \"Fields\": [{\"Name\": \"a\"}]}]}");
+
+    assertThat(call("graphql.schema_is_valid", schema)).isEqualTo(BooleanValue.FALSE);
+    assertThat(error("graphql.parse", s("{ a }"), schema))
+        .isEqualTo("GraphQL AST FieldDefinition \"a\" has no Type");
+  }
 }

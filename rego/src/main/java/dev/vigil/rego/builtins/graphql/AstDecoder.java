@@ -139,10 +139,31 @@ public final class AstDecoder {
     bool(f, "Used");
     return new VariableDefinition(
         string(f, "Variable"),
-        type(f.get("Type")),
+        requiredType(f),
         value(f.get("DefaultValue")),
         list(f.get("Directives"), this::directive),
         null);
+  }
+
+  /**
+   * Decodes the Type of a variable, field or argument. gqlparser would fail on a missing one while
+   * validating (a nil dereference), so it is refused here with a plain message.
+   */
+  private Type requiredType(Map<String, Value> f) {
+    Type t = type(f.get("Type"));
+    if (t == null) {
+      throw new DecodeException(
+          "GraphQL AST "
+              + structOf(f)
+              + " "
+              + GoQuote.quote(string(f, nameKey(f)))
+              + " has no Type");
+    }
+    return t;
+  }
+
+  private static String nameKey(Map<String, Value> f) {
+    return f.containsKey("Variable") ? "Variable" : "Name";
   }
 
   private Type type(Value v) {
@@ -334,7 +355,7 @@ public final class AstDecoder {
         string(f, "Name"),
         list(f.get("Arguments"), this::argumentDefinition),
         value(f.get("DefaultValue")),
-        type(f.get("Type")),
+        requiredType(f),
         list(f.get("Directives"), this::directive),
         null);
   }
@@ -354,7 +375,7 @@ public final class AstDecoder {
         string(f, "Description"),
         string(f, "Name"),
         value(f.get("DefaultValue")),
-        type(f.get("Type")),
+        requiredType(f),
         list(f.get("Directives"), this::directive),
         null);
   }
