@@ -728,9 +728,12 @@ public final class Evaluator {
     return result[0] == null || k.go(result[0]);
   }
 
-  /** Raises a builtin's error, or makes the call undefined when errors are lenient. */
+  /**
+   * Raises a builtin's error, or makes the call undefined when errors are lenient. As in OPA,
+   * operand type errors found at run time are lenient too: only strict evaluation reports them.
+   */
   boolean builtinError(String code, String name, String message, Term.Call call) {
-    if (code.equals(BuiltinException.TYPE_ERROR) || options.strictBuiltinErrors()) {
+    if (options.strictBuiltinErrors()) {
       throw new RegoException(new RegoError(code, name + ": " + message, call.location()));
     }
     return true;
@@ -1244,7 +1247,7 @@ public final class Evaluator {
         continue;
       }
       Value cv = nodeValue(c, baseChild);
-      if (cv != null && !virtual && baseChild != null) {
+      if (cv != null && !virtual && baseChild != null && c.rules() != null) {
         continue;
       }
       if (cv != null && virtual) {

@@ -31,7 +31,7 @@ import java.util.function.Function;
 public final class Parser {
 
   private static final int INLINE_NESTING = 48;
-  private static final long DEEP_STACK_BYTES = 512L * 1024 * 1024;
+  private static final long DEEP_STACK_BYTES = 64L * 1024 * 1024;
 
   private Parser() {}
 

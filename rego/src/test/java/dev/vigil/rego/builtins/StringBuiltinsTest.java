@@ -176,6 +176,8 @@ class StringBuiltinsTest {
         "\"%t\"¦[true]¦%!t(string=true)",
         "\"%o %b %#x\"¦[8, 5, 255]¦10 101 0xff",
         "\"%c\"¦[65]¦A",
+        "\"%#v\"¦[\"a\"]¦\"a\"",
+        "\"%x %X\"¦[1.5, 0.1]¦0x1.8p+00 0X1.999999999999AP-04",
       })
   void sprintf_formats_matchGoFmt(String format, String args, String want) {
     assertThat(call("sprintf", format, args)).isEqualTo(StringValue.of(want));
@@ -208,5 +210,21 @@ class StringBuiltinsTest {
         .isEqualTo(StringValue.of("6 y true"));
     assertThatThrownBy(() -> call("strings.render_template", "\"{{ .a \"", "{}"))
         .isInstanceOf(BuiltinException.class);
+  }
+
+  @Test
+  void renderTemplate_hostileNestingAndRanges_failCleanly() {
+    String deep = "{{if true}}".repeat(5000) + "x" + "{{end}}".repeat(5000);
+    assertThatThrownBy(
+            () -> call("strings.render_template", StringValue.of(deep), Json.parse("{}")))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessageContaining("nested more than 1000 deep");
+    assertThatThrownBy(
+            () ->
+                call(
+                    "strings.render_template",
+                    StringValue.of("{{range 2000000000}}x{{end}}"),
+                    Json.parse("{}")))
+        .hasMessageContaining("longer than the limit");
   }
 }

@@ -62,6 +62,11 @@ class TimeBuiltinsTest {
         "-1.5h|-5400000000000",
         "1µs|1000",
         "0|0",
+        "365d|31536000000000000",
+        "1w|604800000000000",
+        "1y|31536000000000000",
+        "1d2h|93600000000000",
+        "-1.5d|-129600000000000",
       })
   void parseDurationNs_goSyntax_givesNanos(String text, long ns) {
     assertThat(call("time.parse_duration_ns", str(text))).isEqualTo(NumberValue.of(ns));
