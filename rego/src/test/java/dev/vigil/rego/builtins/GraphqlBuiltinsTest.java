@@ -291,4 +291,17 @@ class GraphqlBuiltinsTest {
     assertThat(error("graphql.parse", s("{ a }"), schema))
         .isEqualTo("GraphQL AST FieldDefinition \"a\" has no Type");
   }
+
+  @Test
+  void isValid_sameSchemaTwiceInOneQuery_buildsItOnce() {
+    SimpleBuiltinContext ctx = SimpleBuiltinContext.system();
+    Builtin isValid = BuiltinRegistry.standard().get("graphql.is_valid");
+
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { id } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.TRUE);
+    assertThat(ctx.queryCache()).hasSize(1);
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { nope } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.FALSE);
+    assertThat(ctx.queryCache()).hasSize(1);
+  }
 }
