@@ -42,7 +42,8 @@ public record Route(
       pathPrefix = pathPrefix.substring(0, pathPrefix.length() - 1);
     }
     String scheme = upstream.getScheme();
-    if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
         || upstream.getHost() == null) {
       throw new IllegalArgumentException(
           "route " + name + ": upstream \"" + upstream + "\" must be an http(s) URL with a host");
@@ -52,9 +53,7 @@ public record Route(
 
   /** Returns true when the normalised path lies under this route's prefix (segment-wise). */
   public boolean matchesPath(String path) {
-    return pathPrefix.equals("/")
-        || path.equals(pathPrefix)
-        || path.startsWith(pathPrefix + "/");
+    return pathPrefix.equals("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/");
   }
 
   /** Returns the action a method stands for when the route does not fix one. */
