@@ -65,7 +65,10 @@ class ThirdPartyPoliciesTest {
     tests.add(
         DynamicTest.dynamicTest(
             "engine finds the same test rules as the source text",
-            () -> assertThat(compiled.policy().testNames()).isEqualTo(expected)));
+            () -> {
+              assertThat(expected).as("test rules in " + lib.folder()).isNotEmpty();
+              assertThat(compiled.policy().testNames()).isEqualTo(expected);
+            }));
     for (String name : expected) {
       tests.add(DynamicTest.dynamicTest(name, () -> assertPasses(compiled, name)));
     }
