@@ -30,8 +30,10 @@ import java.util.Set;
  *       /v1/authz/envoy}; the original method, path and headers arrive as the request itself.
  *       Exactly 200 allows, 403 denies.
  *   <li>{@code /v1/authz/nginx}: nginx {@code auth_request}; the original request is read from
- *       {@code X-Original-URI} and {@code X-Original-Method} (or {@code X-Forwarded-*}) sent by a
- *       trusted proxy. 200 allows, 401 denies a request without credentials, 403 denies.
+ *       {@code X-Original-URI} and {@code X-Original-Method} set by a trusted nginx ({@code
+ *       X-Forwarded-Uri} and {@code -Method} are not read: nginx passes a client's copies through
+ *       to the subrequest unless its configuration overwrites them). 200 allows, 401 denies a
+ *       request without credentials, 403 denies.
  *   <li>{@code /v1/authz/traefik}: Traefik ForwardAuth; the original request is read from {@code
  *       X-Forwarded-Method}, {@code -Uri}, {@code -Host}, {@code -Proto}, {@code -For} sent by a
  *       trusted proxy. 200 allows, 403 denies.
@@ -55,7 +57,7 @@ public final class HttpAuthzRoutes {
 
   private static final Set<PolicyInputBuilder.Forwarded> ENVOY = EnumSet.of(FOR, PROTO);
   private static final Set<PolicyInputBuilder.Forwarded> NGINX =
-      EnumSet.of(ORIGINAL_URI, ORIGINAL_METHOD, URI, METHOD, HOST, PROTO, FOR);
+      EnumSet.of(ORIGINAL_URI, ORIGINAL_METHOD, HOST, PROTO, FOR);
   private static final Set<PolicyInputBuilder.Forwarded> TRAEFIK =
       EnumSet.of(URI, METHOD, HOST, PROTO, FOR);
 

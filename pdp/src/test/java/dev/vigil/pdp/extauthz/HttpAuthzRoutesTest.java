@@ -133,6 +133,13 @@ class HttpAuthzRoutesTest {
   }
 
   @Test
+  void nginx_xForwardedUriPassedThroughByNginx_isIgnored() throws Exception {
+    HttpResponse<String> r = send("GET", "/v1/authz/nginx", "X-Forwarded-Uri", "/public/x");
+
+    assertThat(r.statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void nginx_deniedWithoutCredentials_answers401() throws Exception {
     HttpResponse<String> r = send("GET", "/v1/authz/nginx", "X-Original-URI", "/reports");
 
