@@ -4,9 +4,15 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionRecord;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -108,11 +114,51 @@ public final class ExternalAuthorizer {
     try {
       input = enrich.apply(inputs.build(adapter, request, honoured));
     } catch (IllegalArgumentException e) {
-      String id = UUID.randomUUID().toString();
-      log.warn("refused before policy: adapter={} decision_id={} {}", adapter, id, e.getMessage());
-      return new AuthzVerdict(false, null, id, Map.of(), e.getMessage());
+      return refuse(adapter, e.getMessage());
     }
     return decide(adapter, input);
+  }
+
+  /**
+   * Denies a request that cannot be described (no policy is asked) and writes its decision-log
+   * entry, with {@code reason} {@code refused: ...}, so that every request leaves one entry.
+   */
+  private AuthzVerdict refuse(String adapter, String why) {
+    String id = UUID.randomUUID().toString();
+    DecisionLog sink = pdp.options().decisionLog();
+    if (sink != null) {
+      Instant now = pdp.options().clock().instant();
+      Map<Value, Value> e = new HashMap<>();
+      e.put(StringValue.of("decision_id"), StringValue.of(id));
+      e.put(StringValue.of("timestamp"), StringValue.of(now.toString()));
+      e.put(StringValue.of("path"), StringValue.of(path.slashed()));
+      e.put(StringValue.of("allowed"), BooleanValue.FALSE);
+      e.put(StringValue.of("mode"), StringValue.of("enforce"));
+      e.put(StringValue.of("enforced"), BooleanValue.TRUE);
+      e.put(StringValue.of("reason"), StringValue.of("refused: " + why));
+      e.put(StringValue.of("adapter"), StringValue.of(adapter));
+      e.put(StringValue.of("node"), StringValue.of(pdp.options().node()));
+      DecisionRecord r =
+          new DecisionRecord(
+              id,
+              now,
+              path.slashed(),
+              null,
+              null,
+              false,
+              "enforce",
+              true,
+              pdp.options().node(),
+              Json.write(ObjectValue.wrap(e)));
+      try {
+        sink.append(r);
+      } catch (RuntimeException full) {
+        // The request is denied either way; a full log is visible in the log's own metrics.
+        log.warn("refused request not logged: decision_id={} {}", id, full.getMessage());
+      }
+    }
+    log.debug("refused before policy: adapter={} decision_id={} {}", adapter, id, why);
+    return new AuthzVerdict(false, null, id, Map.of(), why);
   }
 
   /** Decides an input an adapter built itself (the gRPC adapter). */

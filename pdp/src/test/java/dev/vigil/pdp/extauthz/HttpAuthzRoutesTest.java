@@ -101,6 +101,9 @@ class HttpAuthzRoutesTest {
 
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.body()).contains("request refused").doesNotContain("%2F");
+    DecisionRecord logged = pdp.logged(id(r));
+    assertThat(logged.allowed()).isFalse();
+    assertThat(logged.eventJson()).contains("\"reason\":\"refused: request path ");
   }
 
   @Test
@@ -237,8 +240,9 @@ class HttpAuthzRoutesTest {
     send("GET", "/v1/authz/envoy/public/1");
     send("GET", "/v1/authz/nginx", "X-Original-URI", "/admin");
     send("GET", "/v1/authz/traefik", "X-Forwarded-Uri", "/odd/conflict");
+    send("GET", "/v1/authz/envoy/a%2Fb");
 
-    assertThat(pdp.loggedCount()).isEqualTo(before + 3);
+    assertThat(pdp.loggedCount()).isEqualTo(before + 4);
   }
 
   static List<String> oddPaths() {
