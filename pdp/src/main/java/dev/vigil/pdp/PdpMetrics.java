@@ -2,6 +2,7 @@ package dev.vigil.pdp;
 
 import dev.vigil.store.DecisionLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -35,13 +36,13 @@ public final class PdpMetrics {
       Gauge.builder("vigil_decision_log_queued", log, l -> l.stats().queued())
           .description("decisions accepted but not yet durable")
           .register(registry);
-      Gauge.builder("vigil_decision_log_written_total", log, l -> l.stats().written())
+      FunctionCounter.builder("vigil_decision_log_written", log, l -> l.stats().written())
           .description("decisions made durable")
           .register(registry);
-      Gauge.builder("vigil_decision_log_rejected_total", log, l -> l.stats().rejected())
+      FunctionCounter.builder("vigil_decision_log_rejected", log, l -> l.stats().rejected())
           .description("decisions refused because the log queue was full (fail closed)")
           .register(registry);
-      Gauge.builder("vigil_decision_log_failed_total", log, l -> l.stats().failed())
+      FunctionCounter.builder("vigil_decision_log_failed", log, l -> l.stats().failed())
           .description("decisions whose log write failed after retries")
           .register(registry);
     }

@@ -88,6 +88,8 @@ public final class Store implements AutoCloseable {
       sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
       sc.setBusyTimeout(10_000);
       sc.enforceForeignKeys(true);
+      sc.setCacheSize(-65_536);
+      sc.setTempStore(SQLiteConfig.TempStore.MEMORY);
       SQLiteDataSource ds = new SQLiteDataSource(sc);
       ds.setUrl(location.jdbcUrl());
       cfg.setDataSource(ds);

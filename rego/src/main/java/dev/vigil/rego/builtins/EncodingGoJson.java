@@ -159,31 +159,40 @@ final class EncodingGoJson {
   /** Returns true when the text is exactly one JSON value, as {@code json.Valid}. */
   static boolean valid(String text) {
     try {
-      parse(text);
-      return true;
+      return first(text).pos >= text.length();
     } catch (SyntaxException e) {
       return false;
     }
   }
 
   /**
-   * Parses exactly one JSON value, as OPA's {@code json.unmarshal} does with Go's decoder.
+   * Parses the first JSON value of the text, as OPA's {@code json.unmarshal} does with Go's
+   * decoder: after the value, only the next token is checked, so trailing text fails with {@code
+   * error: invalid character '2' after top-level value} (naming that token) while a trailing {@code
+   * null} is let through, as in OPA.
    *
-   * @throws SyntaxException with Go's message when the text is not one JSON value
+   * @throws SyntaxException with Go's message when the text does not start with a JSON value
    */
   static Value parse(String text) {
+    Reader r = first(text);
+    if (r.pos < text.length()) {
+      String token = r.nextToken();
+      if (token != null) {
+        throw new SyntaxException("error: invalid character '" + token + "' after top-level value");
+      }
+    }
+    return r.result;
+  }
+
+  private static Reader first(String text) {
     Reader r = new Reader(text);
     r.skipSpace();
     if (r.pos >= text.length()) {
       throw new SyntaxException("EOF");
     }
-    Value v = r.value(0);
+    r.result = r.value(0);
     r.skipSpace();
-    if (r.pos < text.length()) {
-      throw new SyntaxException(
-          "invalid character " + quoteChar(text.codePointAt(r.pos)) + " after top-level value");
-    }
-    return v;
+    return r;
   }
 
   /** Returns a character as Go's JSON errors quote it: {@code 'x'}, {@code '\n'}. */
@@ -201,6 +210,7 @@ final class EncodingGoJson {
   private static final class Reader {
     private final String s;
     private int pos;
+    private Value result;
 
     Reader(String s) {
       this.s = s;
@@ -214,6 +224,38 @@ final class EncodingGoJson {
         }
         pos++;
       }
+    }
+
+    /**
+     * Reads the token after the top-level value as Go's {@code Decoder.Token} does and returns how
+     * OPA prints it, or null for {@code null}, which OPA does not report.
+     */
+    String nextToken() {
+      int c = s.charAt(pos);
+      return switch (c) {
+        case '{', '[' -> String.valueOf((char) c);
+        case '"' -> string();
+        case 't' -> {
+          literal("true", BooleanValue.TRUE);
+          yield "%!s(bool=true)";
+        }
+        case 'f' -> {
+          literal("false", BooleanValue.FALSE);
+          yield "%!s(bool=false)";
+        }
+        case 'n' -> {
+          literal("null", NullValue.NULL);
+          yield null;
+        }
+        default -> {
+          if (c == '-' || (c >= '0' && c <= '9')) {
+            int start = pos;
+            number();
+            yield s.substring(start, pos);
+          }
+          throw invalid("looking for beginning of value");
+        }
+      };
     }
 
     private SyntaxException invalid(String context) {

@@ -22,6 +22,10 @@ final class GlobPattern {
   private final String notDelimiter;
   private final String anyChar;
   private int pos;
+  private int depth;
+
+  /** The deepest nesting of {@code {...}} alternatives accepted, to keep recursion shallow. */
+  static final int MAX_NESTING = 100;
 
   private GlobPattern(String glob, List<Integer> delimiters) {
     this.glob = glob;
@@ -156,6 +160,9 @@ final class GlobPattern {
   }
 
   private void terms(StringBuilder out) {
+    if (++depth > MAX_NESTING) {
+      throw error("alternatives {...} are nested more than " + MAX_NESTING + " deep in glob");
+    }
     out.append("(?:");
     while (true) {
       sequence(out, true);
@@ -169,6 +176,7 @@ final class GlobPattern {
       out.append('|');
     }
     out.append(')');
+    depth--;
   }
 
   /** Escapes the glob meta characters {@code * ? \ [ ] { }}, as gobwas/glob's QuoteMeta. */

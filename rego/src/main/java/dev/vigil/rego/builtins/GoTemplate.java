@@ -47,6 +47,8 @@ final class GoTemplate {
   }
 
   private static final int MAX_OUTPUT = 16 * 1024 * 1024;
+  private static final int MAX_NESTING = 1000;
+  private static final long MAX_RANGE = 1_000_000;
 
   private GoTemplate() {}
 
@@ -103,6 +105,7 @@ final class GoTemplate {
     private final List<String> actionTokens = new ArrayList<>();
     private int tokenPos;
     private boolean trimNext;
+    private int nesting;
 
     Parser(String src) {
       this.src = src;
@@ -221,6 +224,9 @@ final class GoTemplate {
     }
 
     private Node parseControl(String keyword, Pipe pipe) {
+      if (++nesting > MAX_NESTING) {
+        throw error("actions are nested more than " + MAX_NESTING + " deep");
+      }
       List<Node> body = parseList();
       String kw = pendingKeyword;
       Pipe elsePipe = pendingPipe;
@@ -243,6 +249,7 @@ final class GoTemplate {
         }
         pendingKeyword = null;
       }
+      nesting--;
       return switch (keyword) {
         case "if" -> new If(pipe, body, otherwise);
         case "range" -> new Range(pipe, body, otherwise);
@@ -523,6 +530,9 @@ final class GoTemplate {
           }
         }
         case Long n -> {
+          if (n > MAX_RANGE) {
+            throw error("range over " + n + " is longer than the limit of " + MAX_RANGE);
+          }
           for (long i = 0; i < n; i++) {
             items.add(new Object[] {i, i});
           }
@@ -802,6 +812,7 @@ final class GoTemplate {
         case Long l -> l;
         case Double d -> d;
         case StringValue s -> s.value();
+        case NumberValue n -> new Sprintf.NamedString("json.Number", n.toString());
         default -> print(v);
       };
     }

@@ -19,6 +19,12 @@ final class GraphBuiltins {
 
   private GraphBuiltins() {}
 
+  /**
+   * The most path steps {@code graph.reachable_paths} takes. Paths can grow exponentially with the
+   * graph, so a dense graph fails with an error instead of running out of time or memory.
+   */
+  static final int PATH_STEP_LIMIT = 100_000;
+
   private static final Type NODES = Type.anyOf(Type.array(Type.ANY), Type.set(Type.ANY));
   private static final Type GRAPH = Type.object(Type.ANY, NODES);
 
@@ -76,40 +82,61 @@ final class GraphBuiltins {
         paths.add(ArrayValue.of(node));
         continue;
       }
-      Set<Value> onPath = new HashSet<>();
-      onPath.add(node);
+      Walk walk = new Walk(graph, paths);
+      walk.path.add(node);
+      walk.onPath.add(node);
       for (Value neighbour : neighbours) {
-        walk(graph, neighbour, List.of(node), onPath, paths);
+        walk.visit(neighbour);
       }
     }
     return SetValue.wrap(paths);
   }
 
   /**
-   * Extends the path through the node and records every maximal path: one that ends at a node
-   * without edges, at a node missing from the graph (which is left out), or before a cycle.
+   * A depth-first walk that records every maximal path: one that ends at a node without edges, at a
+   * node missing from the graph (which is left out), or before a cycle. The current path and its
+   * nodes are kept on a stack and undone on the way back.
    */
-  private static void walk(
-      ObjectValue graph, Value node, List<Value> path, Set<Value> onPath, Set<Value> paths) {
-    Value edges = graph.get(node);
-    if (edges == null) {
-      paths.add(ArrayValue.of(path));
-      return;
+  private static final class Walk {
+    final ObjectValue graph;
+    final Set<Value> paths;
+    final List<Value> path = new ArrayList<>();
+    final Set<Value> onPath = new HashSet<>();
+    int steps;
+
+    Walk(ObjectValue graph, Set<Value> paths) {
+      this.graph = graph;
+      this.paths = paths;
     }
-    List<Value> extended = new ArrayList<>(path);
-    extended.add(node);
-    List<Value> neighbours = nodes(edges);
-    if (neighbours.isEmpty()) {
-      paths.add(ArrayValue.of(extended));
-      return;
-    }
-    Set<Value> seen = new HashSet<>(onPath);
-    seen.add(node);
-    for (Value neighbour : neighbours) {
-      if (seen.contains(neighbour)) {
-        paths.add(ArrayValue.of(extended));
-      } else {
-        walk(graph, neighbour, extended, seen, paths);
+
+    void visit(Value node) {
+      if (++steps > PATH_STEP_LIMIT) {
+        throw BuiltinException.error(
+            "the graph has too many paths to list: more than "
+                + PATH_STEP_LIMIT
+                + " steps from one initial node");
+      }
+      Value edges = graph.get(node);
+      if (edges == null) {
+        paths.add(ArrayValue.of(path));
+        return;
+      }
+      path.add(node);
+      boolean added = onPath.add(node);
+      List<Value> neighbours = nodes(edges);
+      if (neighbours.isEmpty()) {
+        paths.add(ArrayValue.of(path));
+      }
+      for (Value neighbour : neighbours) {
+        if (onPath.contains(neighbour)) {
+          paths.add(ArrayValue.of(path));
+        } else {
+          visit(neighbour);
+        }
+      }
+      path.remove(path.size() - 1);
+      if (added) {
+        onPath.remove(node);
       }
     }
   }

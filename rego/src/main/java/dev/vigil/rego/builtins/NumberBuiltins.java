@@ -212,7 +212,7 @@ final class NumberBuiltins {
     BigInteger to = NumberOperands.bigIntOperand(a, 1);
     BigInteger step = NumberOperands.bigIntOperand(a, 2);
     if (step.signum() <= 0) {
-      throw BuiltinException.error("numbers.range_step: step must be a positive integer");
+      throw BuiltinException.error("numbers.range_step: step must be a positive number above zero");
     }
     if (step.bitLength() > 62) {
       return ArrayValue.of(NumberValue.of(from));
@@ -273,7 +273,7 @@ final class NumberBuiltins {
   }
 
   private static String goQuote(String s) {
-    return "\"" + s + "\"";
+    return StringBuiltins.goQuote(s, false);
   }
 
   private static BuiltinFunction bits(BinaryOperator<BigInteger> op) {

@@ -84,10 +84,9 @@ final class ObjectBuiltins {
         OBJECT,
         "Merges an array of objects recursively, later objects winning.",
         ObjectBuiltins::unionN);
-    Type subsetArg = Type.anyOf(OBJECT, Type.array(ANY), Type.set(ANY));
     r.register(
         "object.subset",
-        List.of(subsetArg, subsetArg),
+        List.of(ANY, ANY),
         BOOLEAN,
         "Checks that the second operand is contained in the first: recursively for objects.",
         (c, a) -> BooleanValue.of(subset(a[0], a[1])));

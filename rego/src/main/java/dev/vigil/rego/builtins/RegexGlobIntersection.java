@@ -42,6 +42,9 @@ final class RegexGlobIntersection {
   }
 
   private int steps;
+  private int depth;
+
+  private static final int MAX_DEPTH = 2_000;
 
   private RegexGlobIntersection() {}
 
@@ -235,6 +238,17 @@ final class RegexGlobIntersection {
 
   private boolean normal(List<Token> g1, List<Token> g2) {
     step();
+    if (++depth > MAX_DEPTH) {
+      throw BuiltinException.error("patterns are too complex to intersect");
+    }
+    try {
+      return normalLoop(g1, g2);
+    } finally {
+      depth--;
+    }
+  }
+
+  private boolean normalLoop(List<Token> g1, List<Token> g2) {
     int i = 0;
     int j = 0;
     for (; i < g1.size() && j < g2.size(); i++, j++) {

@@ -83,7 +83,7 @@ final class SetBuiltins {
               if (e instanceof SetValue s) {
                 return s;
               }
-              throw NumberOperands.elementError(0, outer, e, "set");
+              throw BuiltinException.operandType(1, e, "set");
             })
         .toList();
   }

@@ -20,6 +20,9 @@ import java.util.List;
  */
 final class Sprintf {
 
+  /** A value of a named Go string type, such as {@code json.Number}: formatted as a string. */
+  record NamedString(String goType, String value) {}
+
   private final String format;
   private final List<Object> args;
   private final StringBuilder out = new StringBuilder();
@@ -214,6 +217,7 @@ final class Sprintf {
       case Long l -> "int";
       case BigInteger b -> "*big.Int";
       case Double d -> "float64";
+      case NamedString n -> n.goType();
       default -> "string";
     };
   }
@@ -227,7 +231,8 @@ final class Sprintf {
       case Long l -> formatInteger(BigInteger.valueOf(l), verb, false);
       case BigInteger b -> formatInteger(b, verb, true);
       case Double d -> formatFloat(d, verb);
-      default -> formatString((String) arg, verb);
+      case NamedString n -> formatString(n.value(), verb, n);
+      default -> formatString((String) arg, verb, arg);
     }
   }
 
@@ -344,9 +349,15 @@ final class Sprintf {
 
   // ---- strings ----
 
-  private void formatString(String s, int verb) {
+  private void formatString(String s, int verb, Object arg) {
     switch (verb) {
-      case 'v', 's' -> padString(truncate(s));
+      case 'v', 's' -> {
+        if (verb == 'v' && sharp) {
+          pad(StringBuiltins.goQuote(truncate(s), false), ' ');
+        } else {
+          padString(truncate(s));
+        }
+      }
       case 'x', 'X' -> formatHex(s, verb == 'X');
       case 'q' -> {
         String t = truncate(s);
@@ -356,7 +367,7 @@ final class Sprintf {
           pad(StringBuiltins.goQuote(t, plus), ' ');
         }
       }
-      default -> badVerb(s, verb);
+      default -> badVerb(arg, verb);
     }
   }
 
@@ -415,12 +426,16 @@ final class Sprintf {
           prec = 6;
         }
       }
+      case 'x', 'X' -> fmt = (char) verb;
       default -> {
         badVerb(v, verb);
         return;
       }
     }
-    String num = formatFloatNumber(Math.abs(v), fmt, prec);
+    String num =
+        fmt == 'x' || fmt == 'X'
+            ? hexFloat(Math.abs(v), fmt == 'X')
+            : formatFloatNumber(Math.abs(v), fmt, prec);
     if (sharp && fmt != 'f' && fmt != 'F' && !num.contains(".")) {
       int e = num.indexOf(fmt == 'E' || fmt == 'G' ? 'E' : 'e');
       num = e < 0 ? num + "." : num.substring(0, e) + "." + num.substring(e);
@@ -497,6 +512,35 @@ final class Sprintf {
       prec = digs.d().length();
     }
     return fmtF(digs, Math.max(prec - digs.dp(), 0));
+  }
+
+  /**
+   * Formats a non-negative float in Go's shortest hexadecimal form, {@code 0x1.8p+00}. Precision is
+   * not applied: Vigil writes every hexadecimal digit the value needs.
+   */
+  static String hexFloat(double v, boolean upper) {
+    String s;
+    if (v == 0) {
+      s = "0x0p+00";
+    } else {
+      int exp = Math.getExponent(v);
+      long mantissa = Double.doubleToRawLongBits(v) & ((1L << 52) - 1);
+      if (exp < Double.MIN_EXPONENT) {
+        int shift = Long.numberOfLeadingZeros(mantissa) - 11;
+        mantissa = (mantissa << shift) & ((1L << 52) - 1);
+        exp = Double.MIN_EXPONENT - shift;
+      }
+      String frac = String.format("%013x", mantissa).replaceAll("0+$", "");
+      String e = Integer.toString(Math.abs(exp));
+      s =
+          "0x1"
+              + (frac.isEmpty() ? "" : "." + frac)
+              + "p"
+              + (exp < 0 ? "-" : "+")
+              + (e.length() < 2 ? "0" : "")
+              + e;
+    }
+    return upper ? s.toUpperCase(java.util.Locale.ROOT) : s;
   }
 
   private static Digits roundSignificant(BigDecimal exact, int digits) {

@@ -1,11 +1,16 @@
 package dev.vigil.rego.builtins;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Go's duration syntax, as {@code time.ParseDuration} reads it: an optional sign, then one or more
  * decimal numbers each with a unit ({@code ns}, {@code us} or {@code µs}, {@code ms}, {@code s},
- * {@code m}, {@code h}), such as {@code 1h2m3.5s}. Errors use Go's words.
+ * {@code m}, {@code h}), such as {@code 1h2m3.5s}. OPA also accepts days, weeks and 365-day years
+ * ({@code d}, {@code w}, {@code y}); errors use Go's words.
  */
 final class TimeDuration {
 
@@ -31,8 +36,63 @@ final class TimeDuration {
     }
   }
 
-  /** Returns the duration in nanoseconds. */
+  /** Days, weeks and years, which OPA accepts beyond Go's units: 24h, 7d and 365d. */
+  private static final Map<String, Long> CALENDAR_UNITS =
+      Map.of(
+          "d", 86_400_000_000_000L,
+          "w", 604_800_000_000_000L,
+          "y", 31_536_000_000_000_000L);
+
+  /**
+   * Returns the duration in nanoseconds: Go's syntax, or else segments that also use {@code d},
+   * {@code w} and {@code y} (such as {@code 1d2h}). A text neither accepts fails with Go's error.
+   */
   static long parse(String orig) {
+    try {
+      return parseGo(orig);
+    } catch (DurationException goError) {
+      Long extended = parseExtended(orig);
+      if (extended == null) {
+        throw goError;
+      }
+      return extended;
+    }
+  }
+
+  private static final Pattern SEGMENT = Pattern.compile("([0-9.]+)(ms|us|\u00b5s|ns|[a-z])");
+
+  /** Reads {@code [-+]? (digits unit)+} with the calendar units; null when it does not fit. */
+  private static Long parseExtended(String s) {
+    boolean neg = false;
+    if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+      neg = s.charAt(0) == '-';
+      s = s.substring(1);
+    }
+    Matcher m = SEGMENT.matcher(s);
+    BigDecimal total = BigDecimal.ZERO;
+    int pos = 0;
+    while (pos < s.length()) {
+      if (!m.find(pos) || m.start() != pos) {
+        return null;
+      }
+      Long unit = CALENDAR_UNITS.getOrDefault(m.group(2), UNITS.get(m.group(2)));
+      if (unit == null || !m.group(1).matches("[0-9]*\\.?[0-9]*") || m.group(1).equals(".")) {
+        return null;
+      }
+      total = total.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
+      pos = m.end();
+    }
+    if (pos == 0) {
+      return null;
+    }
+    BigInteger ns = total.toBigInteger();
+    if (neg) {
+      ns = ns.negate();
+    }
+    return ns.bitLength() < 64 ? ns.longValue() : null;
+  }
+
+  private static long parseGo(String orig) {
     String s = orig;
     boolean neg = false;
     if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {

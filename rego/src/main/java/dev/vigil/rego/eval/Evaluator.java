@@ -220,6 +220,14 @@ public final class Evaluator {
     return evalKind(e, env, k);
   }
 
+  /**
+   * Returns true for a bare term written as a query expression: as in OPA, the query reports its
+   * value, {@code false} included, instead of failing on it.
+   */
+  private boolean capturesValue(Expr e) {
+    return queryValues != null && !e.negated() && query.positions().containsKey(e);
+  }
+
   private void record(Expr e, Value v) {
     if (queryValues != null) {
       Integer pos = query.positions().get(e);
@@ -236,7 +244,7 @@ public final class Evaluator {
               t.term(),
               env,
               v -> {
-                if (BooleanValue.FALSE.equals(v)) {
+                if (BooleanValue.FALSE.equals(v) && !capturesValue(e)) {
                   return true;
                 }
                 record(e, v);
@@ -728,9 +736,12 @@ public final class Evaluator {
     return result[0] == null || k.go(result[0]);
   }
 
-  /** Raises a builtin's error, or makes the call undefined when errors are lenient. */
+  /**
+   * Raises a builtin's error, or makes the call undefined when errors are lenient. As in OPA,
+   * operand type errors found at run time are lenient too: only strict evaluation reports them.
+   */
   boolean builtinError(String code, String name, String message, Term.Call call) {
-    if (code.equals(BuiltinException.TYPE_ERROR) || options.strictBuiltinErrors()) {
+    if (options.strictBuiltinErrors()) {
       throw new RegoException(new RegoError(code, name + ": " + message, call.location()));
     }
     return true;
@@ -1244,7 +1255,7 @@ public final class Evaluator {
         continue;
       }
       Value cv = nodeValue(c, baseChild);
-      if (cv != null && !virtual && baseChild != null) {
+      if (cv != null && !virtual && baseChild != null && c.rules() != null) {
         continue;
       }
       if (cv != null && virtual) {

@@ -49,7 +49,8 @@ final class NativeBuiltins {
       case "rego.metadata.rule" -> k.go(ev.ruleMetadata());
       case "rego.metadata.chain" -> k.go(ev.chainMetadata());
       case "opa.runtime" -> k.go(ObjectValue.EMPTY);
-      case "http.send", "net.lookup_ip_addr" -> network(ev, name, call, k);
+      case "http.send" -> httpSend(ev, call, a[0], k);
+      case "net.lookup_ip_addr" -> lookupIpAddr(ev, call, a[0], k);
       default ->
           ev.builtinError(
               BuiltinException.BUILTIN_ERROR, name, "not supported in this context", call);
@@ -70,6 +71,109 @@ final class NativeBuiltins {
         name,
         "network builtins are not available in this version of Vigil's policy engine",
         call);
+  }
+
+  private static final java.util.Set<String> HTTP_KEYS =
+      java.util.Set.of(
+          "method",
+          "url",
+          "body",
+          "enable_redirect",
+          "force_json_decode",
+          "force_yaml_decode",
+          "headers",
+          "raw_body",
+          "tls_use_system_certs",
+          "tls_ca_cert",
+          "tls_ca_cert_file",
+          "tls_ca_cert_env_variable",
+          "tls_client_cert",
+          "tls_client_cert_file",
+          "tls_client_cert_env_variable",
+          "tls_client_key",
+          "tls_client_key_file",
+          "tls_client_key_env_variable",
+          "tls_insecure_skip_verify",
+          "tls_server_name",
+          "timeout",
+          "cache",
+          "force_cache",
+          "force_cache_duration_seconds",
+          "raise_error",
+          "caching_mode",
+          "max_retry_attempts",
+          "cache_ignored_headers");
+
+  /** Checks the request object as OPA does, then refuses: Vigil sends no HTTP from policies. */
+  private static boolean httpSend(Evaluator ev, Term.Call call, Value req, Evaluator.VCont k) {
+    if (!(req instanceof ObjectValue o)) {
+      return ev.builtinError(
+          BuiltinException.TYPE_ERROR,
+          "http.send",
+          "operand 1 must be object but got " + req.typeName(),
+          call);
+    }
+    java.util.TreeSet<String> invalid = new java.util.TreeSet<>();
+    for (Value key : o.keys()) {
+      if (!(key instanceof StringValue s) || !HTTP_KEYS.contains(s.value())) {
+        invalid.add(key instanceof StringValue s ? s.value() : key.toString());
+      }
+    }
+    if (!invalid.isEmpty()) {
+      return ev.builtinError(
+          BuiltinException.TYPE_ERROR,
+          "http.send",
+          "invalid request parameters(s): " + quotedSet(invalid),
+          call);
+    }
+    java.util.TreeSet<String> missing = new java.util.TreeSet<>();
+    for (String required : List.of("method", "url")) {
+      if (o.get(required) == null) {
+        missing.add(required);
+      }
+    }
+    if (!missing.isEmpty()) {
+      return ev.builtinError(
+          BuiltinException.TYPE_ERROR,
+          "http.send",
+          "missing required request parameters(s): " + quotedSet(missing),
+          call);
+    }
+    return network(ev, "http.send", call, k);
+  }
+
+  private static String quotedSet(java.util.Set<String> names) {
+    StringBuilder sb = new StringBuilder("{");
+    for (String n : names) {
+      if (sb.length() > 1) {
+        sb.append(", ");
+      }
+      sb.append('"').append(n).append('"');
+    }
+    return sb.append('}').toString();
+  }
+
+  /**
+   * Answers for IP literals and {@code localhost} without the network (RFC 6761 reserves that name
+   * for loopback); any other name needs network access, which is off by default.
+   */
+  private static boolean lookupIpAddr(Evaluator ev, Term.Call call, Value name, Evaluator.VCont k) {
+    if (!(name instanceof StringValue s)) {
+      return ev.builtinError(
+          BuiltinException.TYPE_ERROR,
+          "net.lookup_ip_addr",
+          "operand 1 must be string but got " + name.typeName(),
+          call);
+    }
+    String host = s.value();
+    if (host.equalsIgnoreCase("localhost")) {
+      return k.go(SetValue.of(StringValue.of("127.0.0.1")));
+    }
+    String literal = IpLiterals.canonical(host);
+    if (literal != null) {
+      return k.go(SetValue.of(StringValue.of(literal)));
+    }
+    return network(ev, "net.lookup_ip_addr", call, k);
   }
 
   private static boolean member(Value x, Value coll) {

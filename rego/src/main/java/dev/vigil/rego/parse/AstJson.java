@@ -22,8 +22,9 @@ import java.util.Map;
  * as {@code {"type": ..., "value": ...}}, expressions as {@code {"index", "terms"}}, rules as
  * {@code {"head", "body"}}, without locations.
  *
- * <p>Known difference: OPA renames each {@code _} to {@code $0}, {@code $1}, ... while parsing;
- * Vigil keeps {@code _}, so wildcards show as {@code _}.
+ * <p>Heads carry {@code name} for one- and two-part refs and {@code key} for {@code p[k]}, as OPA's
+ * parser fills them in most cases. Known difference: OPA renames each {@code _} to {@code $0},
+ * {@code $1}, ... while parsing; Vigil keeps {@code _}, so wildcards show as {@code _}.
  */
 public final class AstJson {
 
@@ -66,7 +67,8 @@ public final class AstJson {
 
   private static Value head(Rule.Head h) {
     Map<Value, Value> out = new LinkedHashMap<>();
-    if (h.ref().head() instanceof Term.Var v && h.ref().path().isEmpty()) {
+    List<Term> path = h.ref().path();
+    if (h.ref().head() instanceof Term.Var v && path.size() <= 1) {
       put(out, "name", StringValue.of(v.name()));
     }
     put(out, "ref", refPath(h.ref()));
@@ -75,6 +77,8 @@ public final class AstJson {
     }
     if (h.key() != null) {
       put(out, "key", term(h.key()));
+    } else if (path.size() == 1 && h.args() == null && !RuleSyntax.isGround(path.get(0))) {
+      put(out, "key", term(path.get(0)));
     }
     if (h.value() != null) {
       put(out, "value", term(h.value()));

@@ -31,7 +31,7 @@ import java.util.function.Function;
 public final class Parser {
 
   private static final int INLINE_NESTING = 48;
-  private static final long DEEP_STACK_BYTES = 512L * 1024 * 1024;
+  private static final long DEEP_STACK_BYTES = 64L * 1024 * 1024;
 
   private Parser() {}
 
@@ -127,7 +127,12 @@ public final class Parser {
           }
         };
     Thread t = new Thread(null, task, "rego-parser-deep", DEEP_STACK_BYTES);
-    t.start();
+    try {
+      t.start();
+    } catch (OutOfMemoryError e) {
+      // No thread to be had: parse here; the guard turns a stack overflow into a parse error.
+      return guarded(parser, work);
+    }
     try {
       t.join();
     } catch (InterruptedException e) {

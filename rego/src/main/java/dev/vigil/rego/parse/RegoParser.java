@@ -27,6 +27,10 @@ import java.util.Set;
  * the length of the error list. Terms already parsed at a position are remembered, so that repeated
  * attempts on nested brackets stay linear.
  *
+ * <p>Work is shared with helpers that hold a reference to this parser: {@link ClauseSyntax}
+ * (package and imports), {@link RuleSyntax} (rule statements), {@link CollectionSyntax} (arrays,
+ * sets, objects, comprehensions), {@link TemplateSyntax} and {@link LogicSyntax}.
+ *
  * <p>Errors are collected, not thrown; a failed construct returns null after recording why. Whether
  * a word is a keyword is decided here, per file: {@code in every if contains} are reserved in v1,
  * and in v0 only once imported.
@@ -38,7 +42,7 @@ final class RegoParser {
   private static final int MAX_FAILED_STATEMENTS = 10;
   private static final int MAX_ENTER = 1_000_000;
 
-  private static final Set<String> BASE_KEYWORDS =
+  static final Set<String> BASE_KEYWORDS =
       Set.of(
           "package", "import", "as", "default", "else", "not", "some", "with", "null", "true",
           "false");
@@ -75,6 +79,10 @@ final class RegoParser {
   private int pos;
   private int depth;
   private int generated;
+
+  /** Advice for the next error, as OPA gives it: a keyword that an import would enable. */
+  private String hint;
+
   private boolean regoV1Imported;
 
   RegoParser(String file, String src, ParserOptions opts) {
@@ -103,6 +111,17 @@ final class RegoParser {
 
   boolean regoV1Imported() {
     return regoV1Imported;
+  }
+
+  /** Reserves a future keyword from here to the end of the file. */
+  void enableKeyword(String kw) {
+    futureOn.add(kw);
+  }
+
+  /** Applies {@code import rego.v1} in a v0 file: every keyword reserved, v1 rules. */
+  void enableRegoV1() {
+    regoV1Imported = true;
+    futureOn.addAll(FUTURE_KEYWORDS);
   }
 
   /** Returns a fresh number for names the parser makes up, such as {@code $tw0}. */
@@ -144,10 +163,10 @@ final class RegoParser {
     while (cur().kind() != Kind.EOF) {
       int mark = pos;
       int errs = errors.size();
-      Stmt stmt = parsePackage();
+      Stmt stmt = new ClauseSyntax(this).parsePackage();
       if (stmt == null && errors.size() == errs) {
         restore(mark, errs);
-        stmt = parseImport();
+        stmt = new ClauseSyntax(this).parseImport();
       }
       if (stmt == null && errors.size() == errs) {
         restore(mark, errs);
@@ -211,179 +230,6 @@ final class RegoParser {
       all.addAll(body);
     }
     return all;
-  }
-
-  private PackageStmt parsePackage() {
-    if (!isKeyword(cur(), "package")) {
-      return null;
-    }
-    Token start = cur();
-    next();
-    if (adjacentRefContinuation()) {
-      return null;
-    }
-    if (cur().kind() != Kind.IDENT) {
-      illegal("");
-      return null;
-    }
-    Term term = parseTermAllowingKeyword();
-    if (term == null) {
-      return null;
-    }
-    List<Term> path = new ArrayList<>();
-    switch (term) {
-      case Term.Var v -> path.add(new Term.Scalar(StringValue.of(v.name()), v.location()));
-      case Term.Ref r -> {
-        if (!(r.head() instanceof Term.Var first)) {
-          errorAt(
-              r.head().location(), "unexpected " + valueName(r.head()) + " token: expecting var");
-          return null;
-        }
-        path.add(new Term.Scalar(StringValue.of(first.name()), first.location()));
-        for (Term t : r.path()) {
-          if (!(t instanceof Term.Scalar s && s.value() instanceof StringValue)) {
-            errorAt(t.location(), "unexpected " + valueName(t) + " token: expecting string");
-            return null;
-          }
-          path.add(t);
-        }
-      }
-      default -> {
-        illegal("");
-        return null;
-      }
-    }
-    Term.Var data = new Term.Var("data", term.location());
-    return new PackageStmt(new Term.Ref(data, List.copyOf(path), term.location()), loc(start));
-  }
-
-  private ImportStmt parseImport() {
-    if (!isKeyword(cur(), "import")) {
-      return null;
-    }
-    Token start = cur();
-    next();
-    if (adjacentRefContinuation()) {
-      return null;
-    }
-    if (cur().kind() != Kind.IDENT) {
-      illegal("");
-      return null;
-    }
-    Term term = parseTermAllowingKeyword();
-    Term.Ref path = null;
-    if (term instanceof Term.Var v) {
-      path = new Term.Ref(v, List.of(), v.location());
-    } else if (term instanceof Term.Ref r) {
-      for (Term t : r.path()) {
-        if (!(t instanceof Term.Scalar s && s.value() instanceof StringValue)) {
-          errorAt(t.location(), "unexpected " + valueName(t) + " token: expecting string");
-          return null;
-        }
-      }
-      path = r;
-    }
-    if (path == null) {
-      if (term != null) {
-        errorAt(loc(cur()), "expected path");
-      }
-      return null;
-    }
-    String root = path.head() instanceof Term.Var v ? v.name() : "";
-    if (!Set.of("data", "input", "future", "rego").contains(root)) {
-      errorAt(
-          path.location(),
-          "unexpected import path, must begin with one of: {data, future, input, rego}, got: "
-              + Terms.show(path.head())
-              + " (hint: if this is unexpected, try updating OPA)");
-      return null;
-    }
-    String alias = null;
-    if (isKeyword(cur(), "as")) {
-      next();
-      if (cur().kind() != Kind.IDENT || isReserved(cur())) {
-        illegal("expected var");
-        return null;
-      }
-      alias = cur().text();
-      next();
-    } else {
-      checkImportTail(path);
-    }
-    Module.Import imp = new Module.Import(path, alias, loc(start));
-    if (root.equals("rego")) {
-      regoImport(imp);
-    } else if (root.equals("future")) {
-      futureImport(imp);
-    }
-    return new ImportStmt(imp);
-  }
-
-  private void checkImportTail(Term.Ref path) {
-    if (path.head() instanceof Term.Var v && v.name().equals("future")) {
-      return;
-    }
-    Term last = path.path().isEmpty() ? path.head() : path.path().get(path.path().size() - 1);
-    String name =
-        last instanceof Term.Var v
-            ? v.name()
-            : ((StringValue) ((Term.Scalar) last).value()).value();
-    if (BASE_KEYWORDS.contains(name) || (!opts.v0Syntax() && FUTURE_KEYWORDS.contains(name))) {
-      errorAt(last.location(), "unexpected import path, must not end with a keyword, got: " + name);
-    }
-  }
-
-  private void regoImport(Module.Import imp) {
-    List<Term> path = imp.path().path();
-    if (path.size() != 1 || !isString(path.get(0), "v1")) {
-      errorAt(
-          imp.path().location(),
-          "invalid import `" + Terms.show(imp.path()) + "`, must be `rego.v1`");
-      return;
-    }
-    if (!opts.v0Syntax()) {
-      return;
-    }
-    if (imp.alias() != null) {
-      errorAt(imp.path().location(), "`rego` imports cannot be aliased");
-      return;
-    }
-    regoV1Imported = true;
-    futureOn.addAll(FUTURE_KEYWORDS);
-  }
-
-  private void futureImport(Module.Import imp) {
-    List<Term> path = imp.path().path();
-    if (path.isEmpty() || !isString(path.get(0), "keywords")) {
-      errorAt(imp.path().location(), "invalid import, must be `future.keywords`");
-      return;
-    }
-    if (imp.alias() != null) {
-      errorAt(imp.path().location(), "`future` imports cannot be aliased");
-      return;
-    }
-    List<String> allowed = new ArrayList<>(FUTURE_KEYWORDS);
-    if (opts.experimentalKeywords()) {
-      allowed.add("and");
-      allowed.add("not");
-      allowed.add("or");
-      allowed.sort(null);
-    }
-    if (path.size() == 2) {
-      String kw = ((StringValue) ((Term.Scalar) path.get(1)).value()).value();
-      if (!allowed.contains(kw)) {
-        errorAt(
-            imp.path().location(),
-            "unexpected keyword, must be one of [" + String.join(" ", allowed) + "]");
-        return;
-      }
-      futureOn.add(kw);
-      if (kw.equals("every")) {
-        futureOn.add("in");
-      }
-    } else {
-      futureOn.addAll(FUTURE_KEYWORDS);
-    }
   }
 
   // ---------------------------------------------------------------- bodies and expressions
@@ -470,6 +316,14 @@ final class RegoParser {
         return null;
       }
     }
+    if (!futureOn.contains("every")
+        && kind instanceof Expr.TermExpr te
+        && te.term() instanceof Term.Var v
+        && v.name().equals("every")
+        && cur().kind() == Kind.IDENT
+        && !cur().newlineBefore()) {
+      hint = "`import future.keywords.every` for `every x in xs { ... }` expressions";
+    }
     return new Expr(kind, negated, with, loc(start), textFrom(start));
   }
 
@@ -546,22 +400,14 @@ final class RegoParser {
     do {
       next();
       if (cur().kind() != Kind.IDENT || isReserved(cur())) {
-        if (!futureOn.contains("in") && isWord(cur(), "in")) {
-          illegal(
-              "expected var (hint: `import future.keywords.in` for `some x in xs` expressions)");
-        } else {
-          illegal("expected var");
-        }
+        illegal("expected var");
         return null;
       }
       vars.add(new Term.Var(cur().text(), loc(cur())));
       next();
     } while (cur().kind() == Kind.COMMA);
-    if (!futureOn.contains("in") && isWord(cur(), "in") && !cur().newlineBefore()) {
-      illegal(
-          "expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs`"
-              + " expressions)");
-      return null;
+    if (!futureOn.contains("in") && isWord(cur(), "in")) {
+      hint = "`import future.keywords.in` for `some x in xs` expressions";
     }
     return new Expr.SomeDecl(List.copyOf(vars));
   }
@@ -619,7 +465,7 @@ final class RegoParser {
     return parseTermIn(true);
   }
 
-  private Term parseTermInfixCallInList() {
+  Term parseTermInfixCallInList() {
     return parseTermIn(false);
   }
 
@@ -736,7 +582,7 @@ final class RegoParser {
   // ---------------------------------------------------------------- terms
 
   /** Parses a package or import path, whose first word may be a keyword: {@code package in.x}. */
-  private Term parseTermAllowingKeyword() {
+  Term parseTermAllowingKeyword() {
     Token t = cur();
     next();
     return parseTermFinish(new Term.Var(t.text(), loc(t)));
@@ -784,10 +630,10 @@ final class RegoParser {
         return TemplateSyntax.parse(this);
       }
       case LBRACK -> {
-        return parseArray();
+        return new CollectionSyntax(this).parseArray();
       }
       case LBRACE -> {
-        return parseSetOrObject();
+        return new CollectionSyntax(this).parseSetOrObject();
       }
       case LPAREN -> {
         next();
@@ -928,7 +774,7 @@ final class RegoParser {
       }
       return new Term.Call(operator, List.of(), operator.location());
     }
-    List<Term> args = parseTermList(Kind.RPAREN, new ArrayList<>());
+    List<Term> args = new CollectionSyntax(this).parseTermList(Kind.RPAREN, new ArrayList<>());
     if (args == null) {
       return null;
     }
@@ -979,274 +825,6 @@ final class RegoParser {
     return new Term.Scalar(NumberValue.of(d), loc(start));
   }
 
-  private Term parseArray() {
-    Token start = cur();
-    next();
-    if (cur().kind() == Kind.RBRACK) {
-      next();
-      return new Term.ArrayTerm(List.of(), loc(start));
-    }
-    boolean potentialComprehension = true;
-    if (cur().kind() == Kind.COMMA) {
-      potentialComprehension = false;
-      next();
-    }
-    int mark = pos;
-    int errs = errors.size();
-    Term head = parseTerm();
-    if (head == null) {
-      return null;
-    }
-    switch (cur().kind()) {
-      case RBRACK -> {
-        next();
-        return new Term.ArrayTerm(List.of(head), loc(start));
-      }
-      case COMMA -> {
-        next();
-        List<Term> terms = parseTermList(Kind.RBRACK, listOf(head));
-        return terms == null ? null : new Term.ArrayTerm(List.copyOf(terms), loc(start));
-      }
-      case OR -> {
-        if (potentialComprehension) {
-          next();
-          List<Expr> body = parseBody(Kind.RBRACK);
-          if (body != null) {
-            next();
-            return new Term.ArrayComprehension(head, List.copyOf(body), loc(start));
-          }
-          if (cur().kind() != Kind.COMMA) {
-            return null;
-          }
-        }
-      }
-      default -> {}
-    }
-    restore(mark, errs);
-    List<Term> terms = parseTermList(Kind.RBRACK, new ArrayList<>());
-    return terms == null ? null : new Term.ArrayTerm(List.copyOf(terms), loc(start));
-  }
-
-  private Term parseSetOrObject() {
-    Token start = cur();
-    next();
-    if (cur().kind() == Kind.RBRACE) {
-      next();
-      return new Term.ObjectTerm(List.of(), loc(start));
-    }
-    boolean potentialComprehension = true;
-    if (cur().kind() == Kind.COMMA) {
-      potentialComprehension = false;
-      next();
-    }
-    int mark = pos;
-    int errs = errors.size();
-    Term head = parseTerm();
-    if (head == null) {
-      return null;
-    }
-    switch (cur().kind()) {
-      case OR -> {
-        if (potentialComprehension) {
-          return parseSet(start, mark, errs, head, true);
-        }
-      }
-      case RBRACE, COMMA -> {
-        return parseSet(start, mark, errs, head, potentialComprehension);
-      }
-      case COLON -> {
-        return parseObject(start, head, potentialComprehension);
-      }
-      default -> {}
-    }
-    restore(mark, errs);
-    head = parseTermInfixCallInList();
-    if (head == null) {
-      return null;
-    }
-    switch (cur().kind()) {
-      case RBRACE, COMMA -> {
-        return parseSet(start, mark, errs, head, false);
-      }
-      case COLON -> {
-        return parseObject(start, head, potentialComprehension);
-      }
-      default -> {
-        illegal("non-terminated set");
-        return null;
-      }
-    }
-  }
-
-  private Term parseSet(Token start, int mark, int errs, Term head, boolean comprehension) {
-    switch (cur().kind()) {
-      case RBRACE -> {
-        next();
-        return new Term.SetTerm(List.of(head), loc(start));
-      }
-      case COMMA -> {
-        next();
-        List<Term> terms = parseTermList(Kind.RBRACE, listOf(head));
-        return terms == null ? null : new Term.SetTerm(List.copyOf(terms), loc(start));
-      }
-      case OR -> {
-        if (comprehension) {
-          next();
-          List<Expr> body = parseBody(Kind.RBRACE);
-          if (body != null) {
-            next();
-            return new Term.SetComprehension(head, List.copyOf(body), loc(start));
-          }
-          if (cur().kind() != Kind.COMMA) {
-            return null;
-          }
-        }
-        restore(mark, errs);
-        List<Term> terms = parseTermList(Kind.RBRACE, new ArrayList<>());
-        return terms == null ? null : new Term.SetTerm(List.copyOf(terms), loc(start));
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  private Term parseObject(Token start, Term key, boolean comprehension) {
-    next();
-    int mark = pos;
-    int errs = errors.size();
-    Term value = parseTerm();
-    if (value == null) {
-      return null;
-    }
-    boolean potentialRelation = true;
-    if (comprehension) {
-      Kind k = cur().kind();
-      if (k == Kind.RBRACE || k == Kind.COMMA || k == Kind.OR) {
-        potentialRelation = k == Kind.OR;
-        Term term = parseObjectFinish(start, key, value, true);
-        if (term != null) {
-          return term;
-        }
-      }
-    }
-    restore(mark, errs);
-    if (potentialRelation) {
-      value = parseTermInfixCallInList();
-      if (value == null) {
-        return null;
-      }
-      if (cur().kind() == Kind.RBRACE || cur().kind() == Kind.COMMA) {
-        return parseObjectFinish(start, key, value, false);
-      }
-    }
-    illegal("non-terminated object");
-    return null;
-  }
-
-  private Term parseObjectFinish(Token start, Term key, Term value, boolean comprehension) {
-    switch (cur().kind()) {
-      case RBRACE -> {
-        next();
-        return new Term.ObjectTerm(List.of(new Term.Entry(key, value)), loc(start));
-      }
-      case OR -> {
-        if (comprehension) {
-          next();
-          List<Expr> body = parseBody(Kind.RBRACE);
-          if (body != null) {
-            next();
-            return new Term.ObjectComprehension(key, value, List.copyOf(body), loc(start));
-          }
-        } else {
-          illegal("non-terminated object");
-        }
-        return null;
-      }
-      case COMMA -> {
-        next();
-        List<Term.Entry> entries = new ArrayList<>();
-        entries.add(new Term.Entry(key, value));
-        if (!parseTermPairList(entries)) {
-          return null;
-        }
-        return new Term.ObjectTerm(List.copyOf(entries), loc(start));
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  private List<Term> parseTermList(Kind end, List<Term> terms) {
-    if (cur().kind() == end) {
-      next();
-      return terms;
-    }
-    while (true) {
-      Term term = parseTermInfixCallInList();
-      if (term == null) {
-        return null;
-      }
-      terms.add(term);
-      if (cur().kind() == end) {
-        next();
-        return terms;
-      }
-      if (cur().kind() != Kind.COMMA) {
-        illegal("expected \",\" or \"" + end.symbol + "\"");
-        return null;
-      }
-      next();
-      if (cur().kind() == end) {
-        next();
-        return terms;
-      }
-    }
-  }
-
-  private boolean parseTermPairList(List<Term.Entry> entries) {
-    if (cur().kind() == Kind.RBRACE) {
-      next();
-      return true;
-    }
-    while (true) {
-      Term key = parseTermInfixCallInList();
-      if (key == null) {
-        return false;
-      }
-      if (cur().kind() != Kind.COLON) {
-        illegal("expected \":\"");
-        return false;
-      }
-      next();
-      Term value = parseTermInfixCallInList();
-      if (value == null) {
-        return false;
-      }
-      entries.add(new Term.Entry(key, value));
-      if (cur().kind() == Kind.RBRACE) {
-        next();
-        return true;
-      }
-      if (cur().kind() != Kind.COMMA) {
-        illegal("expected \",\" or \"}\"");
-        return false;
-      }
-      next();
-      if (cur().kind() == Kind.RBRACE) {
-        next();
-        return true;
-      }
-    }
-  }
-
-  private static List<Term> listOf(Term head) {
-    List<Term> l = new ArrayList<>();
-    l.add(head);
-    return l;
-  }
-
   // ---------------------------------------------------------------- tokens and state
 
   Token cur() {
@@ -1274,6 +852,7 @@ final class RegoParser {
   void restore(int mark, int errorCount) {
     pos = mark;
     errors.subList(errorCount, errors.size()).clear();
+    hint = null;
   }
 
   /** Returns the source text from {@code start} to the end of the last consumed token. */
@@ -1332,6 +911,10 @@ final class RegoParser {
   // ---------------------------------------------------------------- errors
 
   void errorAt(Location where, String message) {
+    if (hint != null) {
+      message += " (hint: " + hint + ")";
+      hint = null;
+    }
     errors.add(new RegoError(PARSE_ERROR, message, where));
   }
 
@@ -1350,16 +933,13 @@ final class RegoParser {
       return;
     }
     String what = tokenName(t);
-    String type =
-        isReserved(t) || FUTURE_KEYWORDS.contains(t.text()) && t.kind() == Kind.IDENT
-            ? "keyword"
-            : "token";
+    String type = isReserved(t) ? "keyword" : "token";
     error(t, "unexpected " + what + " " + type + (note.isEmpty() ? "" : ": " + note));
   }
 
   private String tokenName(Token t) {
     return switch (t.kind()) {
-      case IDENT -> isReserved(t) || FUTURE_KEYWORDS.contains(t.text()) ? t.text() : "ident";
+      case IDENT -> isReserved(t) ? t.text() : "ident";
       case NUMBER -> "number";
       case STRING -> "string";
       case TEMPLATE_PART, TEMPLATE_END -> "template-string";

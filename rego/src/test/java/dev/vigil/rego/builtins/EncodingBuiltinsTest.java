@@ -98,7 +98,9 @@ class EncodingBuiltinsTest {
         "{|unexpected EOF",
         "[1 2]|invalid character '2' after array element",
         "{\"a\" 1}|invalid character '1' after object key",
-        "1 2|invalid character '2' after top-level value",
+        "1 2|error: invalid character '2' after top-level value",
+        "{} {}|error: invalid character '{' after top-level value",
+        "1 ]|invalid character ']' looking for beginning of value",
         "tru|unexpected EOF",
         "trux|invalid character 'x' in literal true (expecting 'e')",
       })
@@ -175,5 +177,25 @@ class EncodingBuiltinsTest {
   void jsonUnmarshal_surrogateEscapes_pairOrReplace() {
     assertThat(call("json.unmarshal", str("\"\\ud83d\\ude00 \\ud800x\"")))
         .isEqualTo(str("\ud83d\ude00 \ufffdx"));
+  }
+
+  @Test
+  void jsonUnmarshal_trailingNull_isIgnoredAsOpa() {
+    assertThat(call("json.unmarshal", str("[1] null"))).isEqualTo(json("[1]"));
+    assertThat(call("json.is_valid", str("[1] null"))).isEqualTo(BooleanValue.FALSE);
+  }
+
+  @Test
+  void yamlMarshal_timestampLikeString_isQuoted() {
+    assertThat(call("yaml.marshal", json("[\"2001-12-14\", \"2001-12-14T21:59:43.10Z\", \"x\"]")))
+        .isEqualTo(str("- \"2001-12-14\"\n- \"2001-12-14T21:59:43.10Z\"\n- x\n"));
+  }
+
+  @Test
+  void urlqueryDecodeObject_badPairs_failWithGoMessage() {
+    assertThatThrownBy(() -> call("urlquery.decode_object", str("a=1;b=2")))
+        .hasMessage("invalid semicolon separator in query");
+    assertThatThrownBy(() -> call("urlquery.decode_object", str("a=%zz&b=1")))
+        .hasMessage("invalid URL escape \"%zz\"");
   }
 }

@@ -52,4 +52,16 @@ class GlobBuiltinsTest {
     assertThatThrownBy(() -> call("glob.match", "\"a\"", "[\"ab\"]", "\"a\""))
         .hasMessage("operand 2 must be array of runes but got array containing string");
   }
+
+  @Test
+  void match_deeplyNestedAlternatives_failsInsteadOfOverflowing() {
+    String glob = "{a,".repeat(5000) + "b" + "}".repeat(5000);
+    assertThatThrownBy(
+            () -> call("glob.match", StringValue.of(glob), Json.parse("[]"), StringValue.of("b")))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessageContaining("nested more than 100 deep");
+    String shallow = "{a,".repeat(50) + "b" + "}".repeat(50);
+    assertThat(call("glob.match", StringValue.of(shallow), Json.parse("[]"), StringValue.of("b")))
+        .isEqualTo(BooleanValue.TRUE);
+  }
 }

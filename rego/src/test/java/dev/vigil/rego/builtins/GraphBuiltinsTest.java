@@ -54,4 +54,20 @@ class GraphBuiltinsTest {
     assertThat(call("graph.reachable_paths", cycle, json("[\"a\"]")))
         .isEqualTo(setOf("[[\"a\", \"b\", \"c\"]]"));
   }
+
+  @Test
+  void reachablePaths_denseGraph_failsInsteadOfExploding() {
+    StringBuilder g = new StringBuilder("{");
+    for (int i = 0; i < 40; i++) {
+      g.append(i > 0 ? ", " : "").append("\"n").append(i).append("\": [");
+      for (int j = i + 1; j < 40; j++) {
+        g.append(j > i + 1 ? ", " : "").append("\"n").append(j).append('"');
+      }
+      g.append(']');
+    }
+    g.append('}');
+    assertThatThrownBy(() -> call("graph.reachable_paths", json(g.toString()), json("[\"n0\"]")))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessageContaining("too many paths");
+  }
 }

@@ -228,4 +228,80 @@ class GraphqlBuiltinsTest {
               assertThat(e.getMessage()).isEqualTo("operand 1 must be string but got number");
             });
   }
+
+  @Test
+  void parse_exponentialOverlap_stopsAtTheComparisonBudget() {
+    String selection = "id";
+    for (int i = 0; i < 14; i++) {
+      selection = "friends { " + selection + " } friends { " + selection + " }";
+    }
+    String query = "{ user { " + selection + " } }";
+
+    long start = System.nanoTime();
+    String message = error("graphql.parse", s(query), s(SCHEMA));
+
+    assertThat(message).startsWith("the query has too many overlapping fields and fragments");
+    assertThat(System.nanoTime() - start).isLessThan(15_000_000_000L);
+  }
+
+  @Test
+  void parse_hugeUnknownFieldName_reportsWithoutSuggestion() {
+    String name = "x".repeat(200_000);
+    String schema = "type Query { " + "x".repeat(199_999) + "y: Int }";
+
+    assertThat(error("graphql.parse", s("{ " + name + " }"), s(schema)))
+        .startsWith("Cannot query field \"xxx")
+        .doesNotContain("Did you mean");
+  }
+
+  @Test
+  void parse_deepIntrospection_isRefused() {
+    String q = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+
+    assertThat(error("graphql.parse", s(q), s(SCHEMA)))
+        .isEqualTo("Maximum introspection depth exceeded\n in GraphQL string at location 1:3");
+    assertThat(call("graphql.is_valid", s("{ __schema { types { fields { name } } } }"), s(SCHEMA)))
+        .isEqualTo(BooleanValue.TRUE);
+  }
+
+  @Test
+  void isValid_deeplyNestedAstObject_failsWithoutStackOverflow() {
+    String selection = "{\"Name\": \"user\"}";
+    for (int i = 0; i < 300; i++) {
+      selection = "{\"Name\": \"user\", \"SelectionSet\": [" + selection + "]}";
+    }
+    Value query =
+        Json.parse(
+            "{\"Operations\": [{\"Operation\": \"query\", \"SelectionSet\": ["
+                + selection
+                + "]}]}");
+
+    assertThat(error("graphql.parse", query, s(SCHEMA)))
+        .isEqualTo("GraphQL AST nested deeper than 200 levels");
+  }
+
+  @Test
+  void schemaIsValid_astFieldWithoutType_isFalseNotACrash() {
+    Value schema =
+        Json.parse(
+            "{\"Definitions\": [{\"Kind\": \"OBJECT\", \"Name\": \"Query\","
+                + " \"Fields\": [{\"Name\": \"a\"}]}]}");
+
+    assertThat(call("graphql.schema_is_valid", schema)).isEqualTo(BooleanValue.FALSE);
+    assertThat(error("graphql.parse", s("{ a }"), schema))
+        .isEqualTo("GraphQL AST FieldDefinition \"a\" has no Type");
+  }
+
+  @Test
+  void isValid_sameSchemaTwiceInOneQuery_buildsItOnce() {
+    SimpleBuiltinContext ctx = SimpleBuiltinContext.system();
+    Builtin isValid = BuiltinRegistry.standard().get("graphql.is_valid");
+
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { id } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.TRUE);
+    assertThat(ctx.queryCache()).hasSize(1);
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { nope } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.FALSE);
+    assertThat(ctx.queryCache()).hasSize(1);
+  }
 }

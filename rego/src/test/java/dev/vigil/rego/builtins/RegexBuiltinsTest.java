@@ -103,4 +103,22 @@ class RegexBuiltinsTest {
             "input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is"
                 + " invalid");
   }
+
+  @Test
+  void globsMatch_longStarredPatterns_finishWithinBudget() {
+    String x = "a*b*".repeat(3000) + "c";
+    String y = "ab".repeat(3000) + "d";
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(10),
+        () -> {
+          try {
+            assertThat(call("regex.globs_match", StringValue.of(x), StringValue.of(y)))
+                .isEqualTo(Json.parse("false"));
+          } catch (BuiltinException e) {
+            assertThat(e).hasMessage("patterns are too complex to intersect");
+          }
+        });
+    assertThat(call("regex.globs_match", StringValue.of("a*b"), StringValue.of("aaab")))
+        .isEqualTo(Json.parse("true"));
+  }
 }

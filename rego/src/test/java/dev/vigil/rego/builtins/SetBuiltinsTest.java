@@ -33,6 +33,6 @@ class SetBuiltinsTest {
     assertThat(call("intersection", SetValue.of(ints(1, 2, 3), ints(2, 3, 4))))
         .isEqualTo(ints(2, 3));
     assertThatThrownBy(() -> call("union", SetValue.of(ints(1), NumberValue.of(2))))
-        .hasMessage("operand 1 must be set of sets but got set containing number");
+        .hasMessage("operand 1 must be set but got number");
   }
 }

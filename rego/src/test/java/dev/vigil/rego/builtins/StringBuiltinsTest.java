@@ -63,6 +63,8 @@ class StringBuiltinsTest {
         "\"abcdefghåäö\"|2|10000|\"cdefghåäö\"",
         "\"åäö\"|3|-1|\"\"",
         "\"aaa\"|4|-1|\"\"",
+        "\"abc\"|1|10000000000|\"bc\"",
+        "\"abc\"|10000000000000000000000|1|\"\"",
       })
   void substring_runes_matchOpa(String s, String start, String len, String want) {
     assertThat(call("substring", s, start, len)).isEqualTo(Json.parse(want));
@@ -155,6 +157,7 @@ class StringBuiltinsTest {
         "\"%d %d\"¦[1]¦1 %!d(MISSING)",
         "\"%d\"¦[1, \"a\"]¦1%!(EXTRA string=a)",
         "\"%v\"¦[{\"a\": 1}]¦{\"a\": 1}",
+        "\"%v\"¦[[\"<b>&\", \"\\u0001\"]]¦[\"<b>&\", \"\\x01\"]",
         "\"%e\"¦[1234.5678]¦1.234568e+03",
         "\"%g\"¦[0.000012345]¦1.2345e-05",
         "\"%v\"¦[1234567.5]¦1.2345675e+06",
@@ -176,6 +179,8 @@ class StringBuiltinsTest {
         "\"%t\"¦[true]¦%!t(string=true)",
         "\"%o %b %#x\"¦[8, 5, 255]¦10 101 0xff",
         "\"%c\"¦[65]¦A",
+        "\"%#v\"¦[\"a\"]¦\"a\"",
+        "\"%x %X\"¦[1.5, 0.1]¦0x1.8p+00 0X1.999999999999AP-04",
       })
   void sprintf_formats_matchGoFmt(String format, String args, String want) {
     assertThat(call("sprintf", format, args)).isEqualTo(StringValue.of(want));
@@ -206,7 +211,29 @@ class StringBuiltinsTest {
                 "\"{{ .a | len }} {{ index .b 1 }} {{ with .c }}{{ .d }}{{ end }}\"",
                 "{\"a\": \"héllo\", \"b\": [\"x\", \"y\"], \"c\": {\"d\": true}}"))
         .isEqualTo(StringValue.of("6 y true"));
+    assertThat(
+            call(
+                "strings.render_template",
+                "\"{{ printf \\\"%s|%d|%v\\\" .n .n 7 }}\"",
+                "{\"n\": 5}"))
+        .isEqualTo(StringValue.of("5|%!d(json.Number=5)|7"));
     assertThatThrownBy(() -> call("strings.render_template", "\"{{ .a \"", "{}"))
         .isInstanceOf(BuiltinException.class);
+  }
+
+  @Test
+  void renderTemplate_hostileNestingAndRanges_failCleanly() {
+    String deep = "{{if true}}".repeat(5000) + "x" + "{{end}}".repeat(5000);
+    assertThatThrownBy(
+            () -> call("strings.render_template", StringValue.of(deep), Json.parse("{}")))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessageContaining("nested more than 1000 deep");
+    assertThatThrownBy(
+            () ->
+                call(
+                    "strings.render_template",
+                    StringValue.of("{{range 2000000000}}x{{end}}"),
+                    Json.parse("{}")))
+        .hasMessageContaining("longer than the limit");
   }
 }

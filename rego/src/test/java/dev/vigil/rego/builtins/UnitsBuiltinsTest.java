@@ -25,6 +25,14 @@ class UnitsBuiltinsTest {
     "1e3, 1000",
     "2, 2",
     "1.5E, 1500000000000000000",
+    "\"\"\"100TI\"\"\", 109951162777600",
+    ".0, 0",
+    "1.1Ki, 1126.4",
+    "500m, 0.5",
+    "0.0005K, 0.5",
+    "0.0000005M, 0.5",
+    "10e, 10000000000000000000",
+    "10Ei, 11529215046068469760",
   })
   void parse_amounts_matchOpa(String s, String want) {
     assertThat(call("units.parse", StringValue.of(s))).isEqualTo(Json.parse(want));
@@ -50,6 +58,10 @@ class UnitsBuiltinsTest {
         .hasMessage("units.parse: spaces not allowed in resource strings");
     assertThatThrownBy(() -> call("units.parse", StringValue.of("K")))
         .hasMessage("units.parse: no amount provided");
+    assertThatThrownBy(() -> call("units.parse", StringValue.of("foo")))
+        .hasMessage("units.parse: no amount provided");
+    assertThatThrownBy(() -> call("units.parse", StringValue.of(".5.2")))
+        .hasMessage("units.parse: could not parse amount to a number");
     assertThatThrownBy(() -> call("units.parse", StringValue.of("1Q")))
         .hasMessage("units.parse: unit Q not recognized");
     assertThatThrownBy(() -> call("units.parse_bytes", StringValue.of("1.2.3kb")))

@@ -23,14 +23,16 @@ class ConformanceModulesParseTest {
   private static final Path ROOT = Path.of("/work/shared/conformance/rego");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  record Outcome(int modules, int parsed, List<String> unexpected, int expectedFailures) {}
+  record Outcome(
+      int modules, int parsed, List<String> unexpected, int expectedFailures, int queries) {}
 
   @Test
   void parseModule_conformanceV1Modules_parseUnlessCaseExpectsError() throws IOException {
     Outcome o = parseAll(ROOT.resolve("v1"), ParserOptions.v1());
     System.out.printf(
-        "v1: %d modules, %d parsed, %d failed in error cases, %d unexpected failures%n",
-        o.modules, o.parsed, o.expectedFailures, o.unexpected.size());
+        "v1: %d modules, %d parsed, %d failed in error cases, %d unexpected failures;"
+            + " %d queries and input terms parsed%n",
+        o.modules, o.parsed, o.expectedFailures, o.unexpected.size(), o.queries);
     o.unexpected.stream().limit(40).forEach(System.out::println);
     assertThat(o.unexpected).isEmpty();
   }
@@ -39,8 +41,9 @@ class ConformanceModulesParseTest {
   void parseModule_conformanceV0Modules_parseUnlessCaseExpectsError() throws IOException {
     Outcome o = parseAll(ROOT.resolve("v0"), ParserOptions.v0());
     System.out.printf(
-        "v0: %d modules, %d parsed, %d failed in error cases, %d unexpected failures%n",
-        o.modules, o.parsed, o.expectedFailures, o.unexpected.size());
+        "v0: %d modules, %d parsed, %d failed in error cases, %d unexpected failures;"
+            + " %d queries and input terms parsed%n",
+        o.modules, o.parsed, o.expectedFailures, o.unexpected.size(), o.queries);
     o.unexpected.stream().limit(40).forEach(System.out::println);
     assertThat(o.unexpected).isEmpty();
   }
@@ -49,6 +52,7 @@ class ConformanceModulesParseTest {
     int modules = 0;
     int parsed = 0;
     int expectedFailures = 0;
+    int queries = 0;
     List<String> unexpected = new ArrayList<>();
     List<Path> files;
     try (Stream<Path> s = Files.walk(dir)) {
@@ -60,6 +64,20 @@ class ConformanceModulesParseTest {
         boolean wantsError = c.has("want_error") || c.has("want_error_code");
         ParserOptions opts =
             base.withExperimentalKeywords(c.path("experimental_keywords").asBoolean());
+        try {
+          if (c.has("query")) {
+            Parser.parseQuery(c.path("query").asText(), opts);
+            queries++;
+          }
+          if (c.has("input_term")) {
+            Parser.parseTerm(c.path("input_term").asText());
+            queries++;
+          }
+        } catch (RegoException e) {
+          if (!wantsError) {
+            unexpected.add(c.path("note").asText() + " (query): " + e.getMessage());
+          }
+        }
         int i = 0;
         for (JsonNode m : c.path("modules")) {
           String name = "test-" + i++ + ".rego";
@@ -77,6 +95,6 @@ class ConformanceModulesParseTest {
         }
       }
     }
-    return new Outcome(modules, parsed, unexpected, expectedFailures);
+    return new Outcome(modules, parsed, unexpected, expectedFailures, queries);
   }
 }

@@ -418,6 +418,18 @@ class ParserTest {
     assertThat(head.message()).isEqualTo("unexpected + token");
   }
 
+  @Test
+  void parseModule_v0FutureKeywordUse_hintsTheImport() {
+    RegoError some = firstError(() -> v0("package p\np { some x in [1] }\n"));
+    assertThat(some.message())
+        .isEqualTo(
+            "unexpected ident token: expected \\n or ; or } (hint: `import future.keywords.in`"
+                + " for `some x in xs` expressions)");
+    RegoError every = firstError(() -> v0("package p\np { every x in [1] { x } }\n"));
+    assertThat(every.message())
+        .endsWith("(hint: `import future.keywords.every` for `every x in xs { ... }` expressions)");
+  }
+
   private static Throwable catchThrowable(Runnable r) {
     try {
       r.run();

@@ -69,7 +69,7 @@ final class OverlappingFields {
   private long comparisons;
 
   /** The most field pairs compared in one document, so that crafted queries cannot hang. */
-  static final long MAX_COMPARISONS = 2_000_000;
+  static final long MAX_COMPARISONS = 500_000;
 
   OverlappingFields(
       Schema schema,

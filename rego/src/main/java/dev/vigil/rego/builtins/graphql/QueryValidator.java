@@ -38,6 +38,7 @@ import java.util.Set;
 public final class QueryValidator {
 
   private static final int MAX_WALK_DEPTH = 400;
+  private static final int MAX_INTROSPECTION_STEPS = 200_000;
 
   private final Schema schema;
   private final QueryDocument doc;
@@ -59,6 +60,7 @@ public final class QueryValidator {
   private OperationDefinition currentOperation;
   private Set<String> walkedSpreads = new HashSet<>();
   private int depth;
+  private int introspectionSteps;
 
   // Rule state.
   private final Set<String> knownDirectivesSeen = new HashSet<>();
@@ -415,6 +417,10 @@ public final class QueryValidator {
         }
       }
     }
+    if ((f.name().equals("__schema") || f.name().equals("__type"))
+        && introspectionTooDeep(f.selectionSet(), new HashSet<>(), 0, 0)) {
+      report("Maximum introspection depth exceeded", f.position());
+    }
     if (currentOperation != null) {
       overlapping(f.selectionSet());
     }
@@ -439,6 +445,52 @@ public final class QueryValidator {
     uniqueArguments(f.arguments());
   }
 
+  /**
+   * gqlparser's introspection depth rule: more than two nested list fields of {@code __Type}
+   * ({@code fields}, {@code interfaces}, {@code possibleTypes}, {@code inputFields}) below an
+   * introspection root is refused, since such queries grow exponentially.
+   */
+  private boolean introspectionTooDeep(
+      List<Selection> set, Set<String> visiting, int listDepth, int level) {
+    if (level > MAX_WALK_DEPTH || ++introspectionSteps > MAX_INTROSPECTION_STEPS) {
+      throw new GraphqlException(
+          "the introspection query is too large to check (more than "
+              + MAX_INTROSPECTION_STEPS
+              + " selections through its fragments)",
+          set.isEmpty() ? null : set.get(0).position());
+    }
+    for (Selection s : set) {
+      switch (s) {
+        case Field f -> {
+          int d = listDepth;
+          if (List.of("fields", "interfaces", "possibleTypes", "inputFields").contains(f.name())
+              && ++d >= 3) {
+            return true;
+          }
+          if (introspectionTooDeep(f.selectionSet(), visiting, d, level + 1)) {
+            return true;
+          }
+        }
+        case InlineFragment inf -> {
+          if (introspectionTooDeep(inf.selectionSet(), visiting, listDepth, level + 1)) {
+            return true;
+          }
+        }
+        case FragmentSpread fs -> {
+          FragmentDefinition def = fragment(fs.name());
+          if (def != null && visiting.add(fs.name())) {
+            boolean deep = introspectionTooDeep(def.selectionSet(), visiting, listDepth, level + 1);
+            visiting.remove(fs.name());
+            if (deep) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   private void fieldsOnCorrectType(Field f, FieldDefinition def, TypeDef parent) {
     if (parent == null || def != null) {
       return;
@@ -448,7 +500,7 @@ public final class QueryValidator {
     if (!typeNames.isEmpty()) {
       message +=
           " Did you mean to use an inline fragment on " + Suggestions.quotedOrList(typeNames) + "?";
-    } else if (List.of("OBJECT", "INTERFACE", "INPUT_OBJECT").contains(parent.kind)) {
+    } else if (List.of("OBJECT", "INTERFACE").contains(parent.kind)) {
       List<String> names = parent.fields.stream().map(FieldDefinition::name).toList();
       List<String> close = Suggestions.list(f.name(), names);
       if (!close.isEmpty()) {
@@ -477,12 +529,7 @@ public final class QueryValidator {
       }
     }
     List<String> interfaces = new ArrayList<>(interfaceUsage.keySet());
-    interfaces.sort(
-        (a, b) -> {
-          int c = Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a));
-          return c != 0 ? c : a.compareTo(b);
-        });
-    objects.sort(String::compareTo);
+    interfaces.sort((a, b) -> Integer.compare(interfaceUsage.get(b), interfaceUsage.get(a)));
     List<String> out = new ArrayList<>(interfaces);
     out.addAll(objects);
     return out;
