@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -202,7 +201,7 @@ final class PdpCommand implements Callable<Integer> {
     PdpMetrics metrics = new PdpMetrics(log);
     ExternalAuthorizer authorizer =
         new ExternalAuthorizer(
-            pdp, metrics, authz, new PolicyInputBuilder(proxies, InstantSource.system()));
+            pdp, metrics, authz, new PolicyInputBuilder(proxies, pdp.options().clock()));
     PdpServer server;
     GrpcAuthzServer grpc = null;
     try {

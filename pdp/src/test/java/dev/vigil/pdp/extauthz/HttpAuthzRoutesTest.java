@@ -115,6 +115,23 @@ class HttpAuthzRoutesTest {
   }
 
   @Test
+  void envoy_requestsWithBodies_answerAndKeepTheConnectionUsable() throws Exception {
+    // Envoy may send the body (with_request_body); the endpoint answers without reading it.
+    String body = "x".repeat(200_000);
+    for (int i = 0; i < 3; i++) {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create(pdp.base() + "/v1/authz/envoy/public/up"))
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).isEqualTo(200);
+    }
+    assertThat(send("GET", "/v1/authz/envoy/admin").statusCode()).isEqualTo(403);
+  }
+
+  @Test
   void envoy_identityHeadersFromAnswer_areSentAndFiltered() throws Exception {
     HttpResponse<String> r = send("GET", "/v1/authz/envoy/me");
 
