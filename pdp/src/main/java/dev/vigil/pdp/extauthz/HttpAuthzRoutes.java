@@ -92,8 +92,28 @@ public final class HttpAuthzRoutes {
     HttpServerRequest req = ctx.request();
     String path = originalPath.isEmpty() ? "/" : originalPath;
     String target = req.query() == null ? path : path + "?" + req.query();
-    AuthzVerdict v = authorizer.authorize("envoy-http", describe(req, target), ENVOY);
+    HttpRequestDescription d = describe(req, target);
+    AuthzVerdict v = authorizer.authorize("envoy-http", d, ENVOY);
+    List<String> forged = clientIdentityHeaders(d, v);
+    if (v.letThrough() && !forged.isEmpty()) {
+      // Envoy's HTTP service form of OkHttpResponse.headers_to_remove.
+      ctx.response().putHeader("x-envoy-auth-headers-to-remove", String.join(", ", forged));
+    }
     answer(ctx, v, 403);
+  }
+
+  /**
+   * Returns the {@code x-vigil-*} headers a client sent that the verdict does not overwrite: the
+   * proxy must remove them, since only Vigil writes identity headers.
+   */
+  public static List<String> clientIdentityHeaders(HttpRequestDescription d, AuthzVerdict v) {
+    List<String> out = new ArrayList<>();
+    for (String name : d.headers().keySet()) {
+      if (name.startsWith("x-vigil-") && !v.upstreamHeaders().containsKey(name)) {
+        out.add(name);
+      }
+    }
+    return out;
   }
 
   private void nginx(RoutingContext ctx) {

@@ -154,6 +154,18 @@ class EnvoyGrpcCheckTest {
   }
 
   @Test
+  void check_clientSentVigilHeaders_areRemovedUpstream() {
+    Map<String, String> forged =
+        Map.of("x-vigil-subject", "admin", "x-vigil-decision-id", "forged", "accept", "*/*");
+
+    CheckResponse r = check(request("GET", "/public/a", forged));
+
+    assertThat(r.getOkResponse().getHeadersToRemoveList()).containsExactly("x-vigil-subject");
+    assertThat(headers(r.getOkResponse().getHeadersList()).get("x-vigil-decision-id"))
+        .isNotEqualTo("forged");
+  }
+
+  @Test
   void check_encodedSlash_isDeniedBeforePolicy() {
     CheckResponse r = check(request("GET", "/public/..%2fadmin", Map.of()));
 

@@ -132,6 +132,16 @@ class HttpAuthzRoutesTest {
   }
 
   @Test
+  void envoy_clientSentVigilHeaders_areListedForRemoval() throws Exception {
+    HttpResponse<String> r =
+        send("GET", "/v1/authz/envoy/public/a", "X-Vigil-Subject", "admin", "X-Vigil-Role", "x");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    String remove = r.headers().firstValue("x-envoy-auth-headers-to-remove").orElseThrow();
+    assertThat(remove.split(", ")).containsExactlyInAnyOrder("x-vigil-subject", "x-vigil-role");
+  }
+
+  @Test
   void envoy_identityHeadersFromAnswer_areSentAndFiltered() throws Exception {
     HttpResponse<String> r = send("GET", "/v1/authz/envoy/me");
 

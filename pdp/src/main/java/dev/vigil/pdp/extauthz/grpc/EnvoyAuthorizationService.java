@@ -4,6 +4,7 @@ import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.vigil.pdp.extauthz.AuthzVerdict;
 import dev.vigil.pdp.extauthz.ExternalAuthorizer;
+import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
 import dev.vigil.pdp.extauthz.HttpRequestDescription;
 import dev.vigil.pdp.extauthz.envoy.auth.AttributeContext;
 import dev.vigil.pdp.extauthz.envoy.auth.CheckRequest;
@@ -41,8 +42,9 @@ import java.util.Set;
  * principal of the source (Envoy's mTLS peer) becomes {@code input.subject} of type workload.
  *
  * <p>Allowed: status {@code OK} with an {@code ok_response} that adds the decision id and identity
- * headers upstream. Denied, refused or failed: status {@code PERMISSION_DENIED} with a {@code
- * denied_response} of HTTP 403 whose body holds the decision id only.
+ * headers upstream and removes client-sent {@code x-vigil-*} headers. Denied, refused or failed:
+ * status {@code PERMISSION_DENIED} with a {@code denied_response} of HTTP 403 whose body holds the
+ * decision id only.
  *
  * <p>The service binding is written by hand from the method's full name and the generated message
  * types, which is all the generated stub would contain.
@@ -77,7 +79,9 @@ public final class EnvoyAuthorizationService implements BindableService {
   private void check(CheckRequest request, StreamObserver<CheckResponse> response) {
     CheckResponse answer;
     try {
-      answer = answer(authorize(request));
+      HttpRequestDescription d = describe(request);
+      AuthzVerdict v = authorize(request, d);
+      answer = answer(v, HttpAuthzRoutes.clientIdentityHeaders(d, v));
     } catch (RuntimeException e) {
       // Fail closed on anything unexpected, without telling the caller why.
       answer = denied("internal", "request refused");
@@ -87,7 +91,13 @@ public final class EnvoyAuthorizationService implements BindableService {
   }
 
   /** Decides a check request. */
-  AuthzVerdict authorize(CheckRequest request) {
+  private AuthzVerdict authorize(CheckRequest request, HttpRequestDescription d) {
+    String principal = request.getAttributes().getSource().getPrincipal();
+    return authorizer.authorize("envoy-grpc", d, Set.of(), input -> withSubject(input, principal));
+  }
+
+  /** Describes the HTTP request of a check request, as Envoy saw it. */
+  private static HttpRequestDescription describe(CheckRequest request) {
     AttributeContext a = request.getAttributes();
     AttributeContext.HttpRequest http = a.getRequest().getHttp();
     Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -103,16 +113,13 @@ public final class EnvoyAuthorizationService implements BindableService {
     String path = http.getPath().isEmpty() ? header(headers, ":path") : http.getPath();
     String host = http.getHost().isEmpty() ? header(headers, ":authority") : http.getHost();
     String source = a.getSource().getAddress().getSocketAddress().getAddress();
-    HttpRequestDescription d =
-        new HttpRequestDescription(
-            method == null ? "" : method,
-            path == null ? "" : path,
-            host,
-            http.getScheme().isEmpty() ? null : http.getScheme(),
-            headers,
-            source.isEmpty() ? null : source);
-    String principal = a.getSource().getPrincipal();
-    return authorizer.authorize("envoy-grpc", d, Set.of(), input -> withSubject(input, principal));
+    return new HttpRequestDescription(
+        method == null ? "" : method,
+        path == null ? "" : path,
+        host,
+        http.getScheme().isEmpty() ? null : http.getScheme(),
+        headers,
+        source.isEmpty() ? null : source);
   }
 
   private static String header(Map<String, List<String>> headers, String name) {
@@ -141,11 +148,11 @@ public final class EnvoyAuthorizationService implements BindableService {
     return ObjectValue.wrap(out);
   }
 
-  private static CheckResponse answer(AuthzVerdict v) {
+  private static CheckResponse answer(AuthzVerdict v, List<String> forged) {
     if (!v.letThrough()) {
       return denied(v.decisionId(), v.refusal() != null ? "request refused" : "access denied");
     }
-    OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
+    OkHttpResponse.Builder ok = OkHttpResponse.newBuilder().addAllHeadersToRemove(forged);
     v.upstreamHeaders().forEach((k, val) -> ok.addHeaders(overwrite(k, val)));
     if (v.monitored()) {
       ok.addHeaders(overwrite("x-vigil-would-deny", "true"));
