@@ -2,8 +2,12 @@ package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
@@ -45,8 +49,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * authorised with the decision id and a signed identity assertion. The gateway decides nothing
  * itself: a failure anywhere is a refusal.
  *
- * <p>This build authenticates no one yet: every caller is anonymous, so policies that need a user
- * deny and the gateway answers 401. Sign-in (OIDC and local users) is the next step.
+ * <p>People sign in as local users (password and TOTP) at {@code /auth/login}; OIDC is the next
+ * step. A refusal without a session sends browsers to sign in and answers API clients 401; with a
+ * session it is 403, unless the policy asks for a second factor ({@code step_up}).
  */
 public final class EdgeGateway implements AutoCloseable {
 
@@ -83,7 +88,8 @@ public final class EdgeGateway implements AutoCloseable {
       AtomicReference<RouteTable> routes,
       DecisionPoint pdp,
       IdentityAssertion assertion,
-      InstantSource clock) {
+      InstantSource clock,
+      LocalAuthenticator auth) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     HttpClient client =
@@ -94,7 +100,9 @@ public final class EdgeGateway implements AutoCloseable {
                 .setIdleTimeout(60)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
-    Handler handler = new Handler(routes, pdp, assertion, clock, client);
+    AuthEndpoints endpoints =
+        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()));
+    Handler handler = new Handler(routes, pdp, assertion, clock, client, endpoints);
     Future<HttpServer> f =
         vertx
             .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
@@ -128,7 +136,8 @@ public final class EdgeGateway implements AutoCloseable {
       DecisionPoint pdp,
       IdentityAssertion assertion,
       InstantSource clock,
-      HttpClient client) {
+      HttpClient client,
+      AuthEndpoints auth) {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -144,6 +153,10 @@ public final class EdgeGateway implements AutoCloseable {
         refuse(req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
         return;
       }
+      if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
+        return;
+      }
+      Session session = auth == null ? null : auth.session(req);
       String hostHeader = req.headers().get("Host");
       Route route = routes.get().match(hostHeader, path.path());
       if (route == null) {
@@ -165,9 +178,16 @@ public final class EdgeGateway implements AutoCloseable {
               flat,
               sourceIp,
               clock.instant(),
-              route);
+              route,
+              session);
       Map<String, String> context = new HashMap<>();
       context.put("route", route.name());
+      if (session != null) {
+        context.put("subject", session.userId());
+        req.response()
+            .headers()
+            .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
+      }
       Decision d =
           pdp.decide(
               PolicyPath.parse(route.policyPath()),
@@ -176,24 +196,75 @@ public final class EdgeGateway implements AutoCloseable {
               pdp.evalOptions(),
               route.mode());
       if (!d.letThrough()) {
-        // Nobody is signed in yet in this build, so every refusal asks for authentication.
+        boolean stepUp =
+            d.obligations().get("step_up") != null && (session == null || !session.mfa());
+        if (session == null || stepUp) {
+          if (auth != null && wantsHtml(req)) {
+            req.resume();
+            req.response()
+                .setStatusCode(302)
+                .putHeader("Location", AuthEndpoints.loginUrl(path.target()))
+                .putHeader("X-Vigil-Decision-Id", d.decisionId())
+                .end();
+            return;
+          }
+          refuse(
+              req,
+              401,
+              stepUp ? "step_up_required" : "authentication_required",
+              stepUp
+                  ? "a second factor is required for this resource"
+                  : "sign-in is required for this resource",
+              d.decisionId());
+          return;
+        }
+        String ask =
+            d.obligations().get("request_access") instanceof StringValue s ? s.value() : null;
         refuse(
             req,
-            401,
-            "authentication_required",
-            "sign-in is required for this resource",
+            403,
+            "access_denied",
+            ask == null ? "access denied" : "access denied; request access to " + ask,
             d.decisionId());
         return;
       }
-      forward(req, route, path, headers, d);
+      forward(req, route, path, headers, d, session);
     }
 
     private static String host(String hostHeader) {
       return hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
     }
 
+    /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
+    static String withoutGatewayCookies(String header) {
+      StringBuilder sb = new StringBuilder();
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        if (p.isEmpty()
+            || p.startsWith(SessionCodec.COOKIE + "=")
+            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")) {
+          continue;
+        }
+        if (!sb.isEmpty()) {
+          sb.append("; ");
+        }
+        sb.append(p);
+      }
+      return sb.toString();
+    }
+
+    private static boolean wantsHtml(HttpServerRequest req) {
+      String accept = req.headers().get("Accept");
+      return accept != null && accept.contains("text/html");
+    }
+
     private void forward(
-        HttpServerRequest req, Route route, RequestPath path, MultiMap headers, Decision d) {
+        HttpServerRequest req,
+        Route route,
+        RequestPath path,
+        MultiMap headers,
+        Decision d,
+        Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       String basePath =
@@ -208,7 +279,13 @@ public final class EdgeGateway implements AutoCloseable {
               .setSsl(up.getScheme().equals("https"))
               .setURI(basePath + path.target());
       for (Map.Entry<String, String> h : headers) {
-        if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        String name = h.getKey().toLowerCase(Locale.ROOT);
+        if (name.equals("cookie")) {
+          String kept = withoutGatewayCookies(h.getValue());
+          if (!kept.isEmpty()) {
+            ro.addHeader(h.getKey(), kept);
+          }
+        } else if (!HOP_BY_HOP.contains(name)) {
           ro.addHeader(h.getKey(), h.getValue());
         }
       }
@@ -219,9 +296,20 @@ public final class EdgeGateway implements AutoCloseable {
         ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());
       }
       ro.putHeader("X-Vigil-Decision-Id", d.decisionId());
-      ro.putHeader(
-          IdentityAssertion.HEADER,
-          assertion.sign("anonymous", route.name(), Map.of("decision_id", d.decisionId())));
+      Map<String, Object> claims = new HashMap<>();
+      claims.put("decision_id", d.decisionId());
+      String subject = "anonymous";
+      if (session != null) {
+        subject = session.userId();
+        claims.put("email", session.email());
+        claims.put("roles", session.roles());
+        claims.put("groups", session.groups());
+        claims.put("amr", session.amr());
+        ro.putHeader("X-Vigil-User", session.userId());
+        ro.putHeader("X-Vigil-Email", session.email());
+        ro.putHeader("X-Vigil-Groups", String.join(",", session.groups()));
+      }
+      ro.putHeader(IdentityAssertion.HEADER, assertion.sign(subject, route.name(), claims));
       client
           .request(ro)
           .compose(
@@ -229,10 +317,15 @@ public final class EdgeGateway implements AutoCloseable {
                 upstreamReq.headers().remove("Content-Length");
                 if (req.headers().contains("Content-Length")) {
                   upstreamReq.putHeader("Content-Length", req.headers().get("Content-Length"));
-                } else if (req.headers().contains("Transfer-Encoding")) {
-                  upstreamReq.setChunked(true);
+                  return upstreamReq.send(req);
                 }
-                return upstreamReq.send(req);
+                if (req.headers().contains("Transfer-Encoding")) {
+                  upstreamReq.setChunked(true);
+                  return upstreamReq.send(req);
+                }
+                // No body: send none, and let the request end.
+                req.resume();
+                return upstreamReq.send();
               })
           .onSuccess(
               resp -> {

@@ -1,8 +1,10 @@
 package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.Session;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -33,7 +35,8 @@ final class RequestInput {
       Map<String, String> headers,
       String sourceIp,
       Instant time,
-      Route route) {
+      Route route,
+      Session session) {
     Map<Value, Value> request = new HashMap<>();
     put(request, "method", StringValue.of(method));
     put(request, "path", StringValue.of(path));
@@ -64,7 +67,27 @@ final class RequestInput {
     put(input, "action", StringValue.of(route.actionFor(method)));
     put(input, "device", ObjectValue.wrap(device));
     put(input, "grants", ArrayValue.of(List.of()));
+    if (session != null) {
+      Map<Value, Value> subject = new HashMap<>();
+      put(subject, "type", StringValue.of("user"));
+      put(subject, "id", StringValue.of(session.userId()));
+      put(subject, "email", StringValue.of(session.email()));
+      put(subject, "roles", strings(session.roles()));
+      put(subject, "groups", strings(session.groups()));
+      put(subject, "mfa", BooleanValue.of(session.mfa()));
+      put(subject, "amr", strings(session.amr()));
+      put(subject, "auth_time", NumberValue.of(session.authTime()));
+      put(input, "subject", ObjectValue.wrap(subject));
+      Map<Value, Value> user = new HashMap<>(subject);
+      user.remove(StringValue.of("type"));
+      put(user, "role", StringValue.of(session.roles().isEmpty() ? "" : session.roles().get(0)));
+      put(input, "user", ObjectValue.wrap(user));
+    }
     return ObjectValue.wrap(input);
+  }
+
+  private static ArrayValue strings(List<String> l) {
+    return ArrayValue.of(l.stream().map(x -> (Value) StringValue.of(x)).toList());
   }
 
   private static void put(Map<Value, Value> m, String k, Value v) {
