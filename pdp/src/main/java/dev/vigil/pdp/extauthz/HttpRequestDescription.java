@@ -1,6 +1,7 @@
 package dev.vigil.pdp.extauthz;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,8 +14,9 @@ import java.util.Map;
  * @param target the request target: path and optional query, as {@code /a/b?x=1}
  * @param host the {@code Host} (or {@code :authority}) of the request, or null
  * @param scheme {@code http} or {@code https}, or null when unknown
- * @param headers header values by lower-case name, in arrival order
- * @param peerAddress the IP address of the TCP peer that sent it (the proxy, for forward auth)
+ * @param headers header values by name; names are lower-cased and merged on construction
+ * @param peerAddress the IP address of the TCP peer that sent it (the proxy, for forward auth), or
+ *     null when unknown (never trusted)
  */
 public record HttpRequestDescription(
     String method,
@@ -30,7 +32,7 @@ public record HttpRequestDescription(
         (k, v) ->
             lower.computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new ArrayList<>()).addAll(v));
     lower.replaceAll((k, v) -> List.copyOf(v));
-    headers = java.util.Collections.unmodifiableMap(lower);
+    headers = Collections.unmodifiableMap(lower);
   }
 
   /** Returns the first value of a header (any case), or null. */

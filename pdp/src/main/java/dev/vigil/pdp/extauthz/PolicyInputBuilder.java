@@ -113,8 +113,13 @@ public final class PolicyInputBuilder {
       put(r, "scheme", StringValue.of(scheme.trim().toLowerCase(Locale.ROOT)));
     }
     put(r, "headers", headers(request));
-    put(r, "source_ip", StringValue.of(sourceIp(request, use)));
-    put(r, "peer_ip", StringValue.of(String.valueOf(request.peerAddress())));
+    String source = sourceIp(request, use);
+    if (source != null) {
+      put(r, "source_ip", StringValue.of(source));
+    }
+    if (request.peerAddress() != null) {
+      put(r, "peer_ip", StringValue.of(request.peerAddress()));
+    }
     put(r, "forwarded", BooleanValue.of(!use.isEmpty()));
     put(r, "time", StringValue.of(clock.instant().toString()));
 
@@ -164,7 +169,7 @@ public final class PolicyInputBuilder {
   private String sourceIp(HttpRequestDescription request, Set<Forwarded> use) {
     String client = request.peerAddress();
     if (!use.contains(Forwarded.FOR)) {
-      return String.valueOf(client);
+      return client;
     }
     List<String> values = request.headerValues(Forwarded.FOR.header);
     String[] chain = String.join(",", values).split(",");
@@ -178,7 +183,7 @@ public final class PolicyInputBuilder {
         break;
       }
     }
-    return String.valueOf(client);
+    return client;
   }
 
   private static String stripPort(String hop) {

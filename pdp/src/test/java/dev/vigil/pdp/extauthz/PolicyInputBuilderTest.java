@@ -211,6 +211,19 @@ class PolicyInputBuilderTest {
   }
 
   @Test
+  void build_unknownPeer_leavesAddressesOutAndTrustsNothing() {
+    HttpRequestDescription r =
+        new HttpRequestDescription(
+            "GET", "/a", null, null, Map.of("X-Forwarded-Uri", List.of("/public")), null);
+
+    ObjectValue in = build("0.0.0.0/0", r);
+
+    assertThat(req(in).get("source_ip")).isNull();
+    assertThat(req(in).get("peer_ip")).isNull();
+    assertThat(field(in, "path")).isEqualTo("\"/a\"");
+  }
+
+  @Test
   void build_badForwardedMethodFromTrustedPeer_isRefused() {
     HttpRequestDescription r = request("127.0.0.1", "/", "X-Forwarded-Method", "GET /admin");
 
