@@ -8,9 +8,14 @@ import java.util.Locale;
  * Normalises request paths once, so that the policy and the upstream see the same path: unreserved
  * characters are percent-decoded, dot segments removed (RFC 3986 section 5.2.4) and duplicate
  * slashes merged. Encodings whose meaning differs between servers ({@code %2F}, {@code %5C}, {@code
- * %00}, control characters, a backslash, a malformed escape) are refused.
+ * %00}, {@code %23}, {@code %25}, control characters, a backslash, a malformed escape, a fragment,
+ * {@code ..;} path parameters) are refused. The rules are the gateway's ({@code
+ * dev.vigil.gateway.http.PathNormalizer}), plus {@code %25}, refused here against double decoding.
  */
 public final class RequestPaths {
+
+  /** The longest request target accepted, in characters (the gateway's limit too). */
+  public static final int MAX_LENGTH = 8192;
 
   private RequestPaths() {}
 
@@ -20,6 +25,12 @@ public final class RequestPaths {
    * @throws IllegalArgumentException naming the target when it is refused
    */
   public static String normalise(String target) {
+    if (target.length() > MAX_LENGTH) {
+      throw refused(target, "longer than " + MAX_LENGTH + " characters");
+    }
+    if (target.indexOf('#') >= 0) {
+      throw refused(target, "a fragment ('#') in the request target");
+    }
     String path = pathOf(target);
     if (!path.startsWith("/")) {
       throw refused(target, "the path must start with /");
@@ -69,7 +80,7 @@ public final class RequestPaths {
         throw refused(target, "malformed percent-encoding");
       }
       int b = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
-      if (b == '/' || b == '\\' || b < 0x20 || b == 0x7F || b == '%') {
+      if (b == '/' || b == '\\' || b < 0x20 || b == 0x7F || b == '%' || b == '#') {
         throw refused(target, "ambiguous encoding %" + path.substring(i + 1, i + 3));
       }
       if (unreserved(b)) {
@@ -87,6 +98,10 @@ public final class RequestPaths {
     String[] parts = path.split("/", -1);
     for (int i = 1; i < parts.length; i++) {
       String s = parts[i];
+      if (s.startsWith("..;") || s.startsWith(".;")) {
+        // Servlet containers drop path parameters before resolving dot segments; others do not.
+        throw refused(path, "path parameter on a dot segment (\"" + s + "\")");
+      }
       boolean last = i == parts.length - 1;
       if (s.equals("..")) {
         kept.pollLast();

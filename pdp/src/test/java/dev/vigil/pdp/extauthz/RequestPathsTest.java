@@ -3,6 +3,7 @@ package dev.vigil.pdp.extauthz;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,12 +32,34 @@ class RequestPathsTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "/a%2Fb", "/a%2fb", "/a%5Cb", "/a\\b", "/a%00", "/a%0a", "/a%", "/a%zz", "a/b", "/a%252F"
+        "/a%2Fb",
+        "/a%2fb",
+        "/a%5Cb",
+        "/a\\b",
+        "/a%00",
+        "/a%0a",
+        "/a%",
+        "/a%zz",
+        "a/b",
+        "/a%252F",
+        "/a#frag",
+        "/a%23b",
+        "/..;/admin",
+        "/a/.;x/b",
+        "/%2e%2e;/admin"
       })
   void normalise_ambiguousTarget_isRefused(String target) {
     assertThatThrownBy(() -> RequestPaths.normalise(target))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("request path \"");
+  }
+
+  @Test
+  void normalise_overlongTarget_isRefused() {
+    String target = "/" + "a".repeat(RequestPaths.MAX_LENGTH);
+
+    assertThatThrownBy(() -> RequestPaths.normalise(target))
+        .hasMessageEndingWith("refused: longer than 8192 characters");
   }
 
   @ParameterizedTest
