@@ -1,6 +1,7 @@
 package dev.vigil.pdp.extauthz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.Code;
 import dev.vigil.pdp.Mode;
@@ -11,6 +12,7 @@ import dev.vigil.pdp.extauthz.envoy.core.Address;
 import dev.vigil.pdp.extauthz.envoy.core.HeaderValueOption;
 import dev.vigil.pdp.extauthz.envoy.core.SocketAddress;
 import dev.vigil.pdp.extauthz.grpc.EnvoyAuthorizationService;
+import dev.vigil.pdp.extauthz.grpc.GrpcAuthzServer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -171,6 +173,15 @@ class EnvoyGrpcCheckTest {
 
     assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
     assertThat(r.getDeniedResponse().getBody()).contains("request refused");
+  }
+
+  @Test
+  void start_portInUse_namesTheAddress() {
+    int port = pdp.grpc.port();
+
+    assertThatThrownBy(() -> GrpcAuthzServer.start("127.0.0.1", port, pdp.authorizer))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port + " (gRPC): ");
   }
 
   @Test
