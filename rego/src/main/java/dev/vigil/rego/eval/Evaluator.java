@@ -1263,7 +1263,7 @@ public final class Evaluator {
             c.rules() != null && !c.rules().rules().isEmpty()
                 ? c.rules().rules().get(0).location()
                 : Location.NONE;
-        m.put(e.getKey(), merge(m.get(e.getKey()), cv, loc));
+        m.put(e.getKey(), merge(m.get(e.getKey()), cv, 1, leafDepth(node), loc));
       } else if (cv != null) {
         m.put(e.getKey(), cv);
       } else if (baseChild == null) {
@@ -1272,15 +1272,30 @@ public final class Evaluator {
     }
   }
 
-  /** Merges two values written by different rules at one path: objects deeply, sets by union. */
-  private Value merge(Value a, Value b, Location loc) {
+  /**
+   * Returns how deep below a node its object rules write their values: a value found at that depth
+   * belongs to one rule, and another rule may not write inside it.
+   */
+  private static int leafDepth(RuleNode node) {
+    int depth = Integer.MAX_VALUE;
+    for (CompiledRule r : node.rules().rules()) {
+      depth = Math.min(depth, r.suffix().size());
+    }
+    return depth == Integer.MAX_VALUE ? 0 : depth;
+  }
+
+  /**
+   * Merges two values written by different rules at one path: objects deeply down to the depth
+   * where rules write whole values, sets by union; anything else is a conflict.
+   */
+  private Value merge(Value a, Value b, int depth, int leafDepth, Location loc) {
     if (a == null || a.equals(b)) {
       return b;
     }
-    if (a instanceof ObjectValue x && b instanceof ObjectValue y) {
+    if (depth < leafDepth && a instanceof ObjectValue x && b instanceof ObjectValue y) {
       Map<Value, Value> m = new HashMap<>(x.asMap());
       for (var e : y.asMap().entrySet()) {
-        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), loc));
+        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), depth + 1, leafDepth, loc));
       }
       return ObjectValue.wrap(m);
     }
