@@ -23,9 +23,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
-import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -1744,17 +1742,5 @@ public final class Evaluator {
 
   Value chainMetadata() {
     return Metadata.chain(policy, currentSet, currentRule);
-  }
-
-  static boolean truthy(Value v) {
-    return v != BooleanValue.FALSE;
-  }
-
-  static int compare(Value a, Value b) {
-    return Values.compare(a, b);
-  }
-
-  static List<Value> listOf(Value[] vals) {
-    return Arrays.asList(vals);
   }
 }

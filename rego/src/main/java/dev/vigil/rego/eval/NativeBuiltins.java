@@ -198,8 +198,4 @@ final class NativeBuiltins {
           return go;
         });
   }
-
-  static Value string(String s) {
-    return StringValue.of(s);
-  }
 }
