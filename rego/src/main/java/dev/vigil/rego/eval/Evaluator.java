@@ -82,31 +82,6 @@ public final class Evaluator {
   private CompiledRule currentRule;
   private RuleSet currentSet;
 
-  /** The state that {@code with} replaces: input, data and functions, plus the memo cache. */
-  static final class Frame {
-    final Value input;
-    final Value data;
-    final Set<RuleNode> masked;
-    final Map<RuleNode, List<Patch>> patches;
-    final Map<String, Object> replacements;
-    final Map<Object, Object> cache = new HashMap<>();
-
-    Frame(
-        Value input,
-        Value data,
-        Set<RuleNode> masked,
-        Map<RuleNode, List<Patch>> patches,
-        Map<String, Object> replacements) {
-      this.input = input;
-      this.data = data;
-      this.masked = masked;
-      this.patches = patches;
-      this.replacements = replacements;
-    }
-  }
-
-  record Patch(List<Value> path, Value value) {}
-
   private record FnKey(RuleSet rules, List<Value> args) {}
 
   public Evaluator(
@@ -258,7 +233,7 @@ public final class Evaluator {
               si.collection(),
               env,
               coll ->
-                  iterate(
+                  Documents.iterate(
                       coll,
                       (key, val) -> {
                         Cont inner =
@@ -319,7 +294,7 @@ public final class Evaluator {
           }
           enter();
           boolean all =
-              iterate(
+              Documents.iterate(
                   dom,
                   (key, val) -> {
                     int m = env.mark();
@@ -397,7 +372,7 @@ public final class Evaluator {
     Value input = parent.input;
     Value data = parent.data;
     Set<RuleNode> masked = parent.masked == null ? null : new HashSet<>(parent.masked);
-    Map<RuleNode, List<Patch>> patches =
+    Map<RuleNode, List<Frame.Patch>> patches =
         parent.patches == null ? null : new HashMap<>(parent.patches);
     Map<String, Object> repl =
         parent.replacements == null ? null : new HashMap<>(parent.replacements);
@@ -414,10 +389,10 @@ public final class Evaluator {
         }
       }
       if (root.equals("input")) {
-        input = patch(input, keys, vals[i]);
+        input = Documents.patch(input, keys, vals[i]);
         continue;
       }
-      String name = dottedName(ref);
+      String name = Documents.dottedName(ref);
       Object replacement = isFunctionValue(w.value()) ? functionTarget(w.value()) : vals[i];
       if (root.equals("data")) {
         RuleNode n = policy.root();
@@ -429,7 +404,7 @@ public final class Evaluator {
             }
             patches
                 .computeIfAbsent(n, x -> new ArrayList<>())
-                .add(new Patch(keys.subList(j, keys.size()), vals[i]));
+                .add(new Frame.Patch(keys.subList(j, keys.size()), vals[i]));
             done = true;
             break;
           }
@@ -448,7 +423,7 @@ public final class Evaluator {
           }
           masked.add(n);
         }
-        data = patch(data, keys, vals[i]);
+        data = Documents.patch(data, keys, vals[i]);
         continue;
       }
       if (repl == null) {
@@ -461,7 +436,9 @@ public final class Evaluator {
 
   private Object functionTarget(Term t) {
     String name =
-        t instanceof Term.Ref r ? dottedName(r) : t instanceof Term.Var v ? v.name() : null;
+        t instanceof Term.Ref r
+            ? Documents.dottedName(r)
+            : t instanceof Term.Var v ? v.name() : null;
     if (name == null) {
       return null;
     }
@@ -478,32 +455,6 @@ public final class Evaluator {
     }
     var b = policy.registry().get(name);
     return b == null ? null : new CallTarget.Library(name, b);
-  }
-
-  static String dottedName(Term.Ref r) {
-    if (!(r.head() instanceof Term.Var v)) {
-      return null;
-    }
-    StringBuilder sb = new StringBuilder(v.name());
-    for (Term p : r.path()) {
-      if (p instanceof Term.Scalar s && s.value() instanceof StringValue str) {
-        sb.append('.').append(str.value());
-      } else {
-        return null;
-      }
-    }
-    return sb.toString();
-  }
-
-  static Value patch(Value base, List<Value> keys, Value value) {
-    if (keys.isEmpty()) {
-      return value;
-    }
-    Map<Value, Value> m =
-        base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
-    Value key = keys.get(0);
-    m.put(key, patch(m.get(key), keys.subList(1, keys.size()), value));
-    return ObjectValue.wrap(m);
   }
 
   // ---- calls
@@ -525,7 +476,9 @@ public final class Evaluator {
       }
       throw new RegoException(
           new RegoError(
-              "rego_type_error", "undefined function " + dottedName(c.operator()), c.location()));
+              "rego_type_error",
+              "undefined function " + Documents.dottedName(c.operator()),
+              c.location()));
     }
     return t;
   }
@@ -952,7 +905,7 @@ public final class Evaluator {
     }
     Value v = frame.input;
     for (Value key : rs.index().path()) {
-      v = v == null ? null : lookup(v, key);
+      v = v == null ? null : Documents.lookup(v, key);
     }
     int[] picks = rs.index().candidates(v);
     if (picks.length == rs.rules().size()) {
@@ -1077,7 +1030,7 @@ public final class Evaluator {
                 });
           });
     }
-    return freeze(root);
+    return Documents.freeze(root);
   }
 
   @SuppressWarnings("unchecked")
@@ -1113,22 +1066,6 @@ public final class Evaluator {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static Value freeze(Object o) {
-    if (o instanceof Value v) {
-      return v;
-    }
-    if (o instanceof Set<?> s) {
-      return SetValue.wrap((Set<Value>) s);
-    }
-    Map<Value, Object> m = (Map<Value, Object>) o;
-    Map<Value, Value> out = new HashMap<>();
-    for (var e : m.entrySet()) {
-      out.put(e.getKey(), freeze(e.getValue()));
-    }
-    return ObjectValue.wrap(out);
-  }
-
   // ---- data
 
   private boolean walkData(RuleNode node, Value base, List<Term> path, int i, Env env, VCont k) {
@@ -1161,7 +1098,7 @@ public final class Evaluator {
               p,
               kv,
               env,
-              () -> walkData(n.children().get(kv), child(base, kv), path, i + 1, env, k));
+              () -> walkData(n.children().get(kv), Documents.child(base, kv), path, i + 1, env, k));
       if (!go) {
         return false;
       }
@@ -1172,11 +1109,11 @@ public final class Evaluator {
   private boolean walkDataKey(
       RuleNode n, Value base, Value key, List<Term> path, int i, Env env, VCont k) {
     RuleNode c = n.children().get(key);
-    Value b = child(base, key);
+    Value b = Documents.child(base, key);
     if (c == null && b == null && key instanceof NumberValue) {
-      Value sk = dataKey(key);
+      Value sk = Documents.dataKey(key);
       c = n.children().get(sk);
-      b = child(base, sk);
+      b = Documents.child(base, sk);
     }
     return walkData(c, b, path, i + 1, env, k);
   }
@@ -1190,9 +1127,9 @@ public final class Evaluator {
       if (key == null) {
         break;
       }
-      Value c = lookup(v, key);
+      Value c = Documents.lookup(v, key);
       if (c == null && v instanceof ObjectValue o && key instanceof NumberValue) {
-        c = o.get(dataKey(key));
+        c = o.get(Documents.dataKey(key));
       }
       v = c;
       if (v == null) {
@@ -1201,15 +1138,6 @@ public final class Evaluator {
       i++;
     }
     return walkValue(v, path, i, env, k);
-  }
-
-  private static Value child(Value base, Value key) {
-    return base instanceof ObjectValue o ? o.get(key) : null;
-  }
-
-  /** Returns the key as data documents hold it: JSON objects have string keys only. */
-  private static Value dataKey(Value key) {
-    return key instanceof NumberValue n ? StringValue.of(n.toString()) : key;
   }
 
   /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
@@ -1235,10 +1163,10 @@ public final class Evaluator {
       v = ObjectValue.wrap(m);
     }
     if (v != null && frame.patches != null) {
-      List<Patch> ps = frame.patches.get(node);
+      List<Frame.Patch> ps = frame.patches.get(node);
       if (ps != null) {
-        for (Patch p : ps) {
-          v = patch(v, p.path(), p.value());
+        for (Frame.Patch p : ps) {
+          v = Documents.patch(v, p.path(), p.value());
         }
       }
     }
@@ -1248,7 +1176,7 @@ public final class Evaluator {
   private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
     for (var e : node.children().entrySet()) {
       RuleNode c = e.getValue();
-      Value baseChild = child(base, e.getKey());
+      Value baseChild = Documents.child(base, e.getKey());
       if (frame.masked != null && frame.masked.contains(c)) {
         continue;
       }
@@ -1455,7 +1383,7 @@ public final class Evaluator {
       if (key == null) {
         break;
       }
-      v = lookup(v, key);
+      v = Documents.lookup(v, key);
       if (v == null) {
         return true;
       }
@@ -1469,7 +1397,7 @@ public final class Evaluator {
     Value coll = v;
     if (p instanceof Term.Var var) {
       String name = var.name();
-      return iterate(
+      return Documents.iterate(
           coll,
           (key, child) -> {
             int m = env.mark();
@@ -1484,58 +1412,12 @@ public final class Evaluator {
           p,
           env,
           key -> {
-            Value c = lookup(coll, key);
+            Value c = Documents.lookup(coll, key);
             return c == null || walkValue(c, path, next, env, k);
           });
     }
-    return iterate(
+    return Documents.iterate(
         coll, (key, child) -> unifyValue(p, key, env, () -> walkValue(child, path, next, env, k)));
-  }
-
-  static Value lookup(Value coll, Value key) {
-    return switch (coll) {
-      case ObjectValue o -> o.get(key);
-      case ArrayValue a -> {
-        if (key instanceof NumberValue n) {
-          Integer idx = n.intValueExact();
-          if (idx != null && idx >= 0 && idx < a.size()) {
-            yield a.get(idx);
-          }
-        }
-        yield null;
-      }
-      case SetValue s -> s.contains(key) ? key : null;
-      default -> null;
-    };
-  }
-
-  /** Calls k with each key and value of a collection; returns false when k stopped. */
-  static boolean iterate(Value coll, PairCont k) {
-    switch (coll) {
-      case ArrayValue a -> {
-        for (int i = 0; i < a.size(); i++) {
-          if (!k.go(NumberValue.of(i), a.get(i))) {
-            return false;
-          }
-        }
-      }
-      case ObjectValue o -> {
-        for (Value key : o.keys()) {
-          if (!k.go(key, o.get(key))) {
-            return false;
-          }
-        }
-      }
-      case SetValue s -> {
-        for (Value e : s.elements()) {
-          if (!k.go(e, e)) {
-            return false;
-          }
-        }
-      }
-      default -> {}
-    }
-    return true;
   }
 
   /** Returns true when the term can be evaluated now: every variable it reads is bound. */

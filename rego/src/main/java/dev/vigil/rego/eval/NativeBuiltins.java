@@ -41,7 +41,7 @@ final class NativeBuiltins {
       case "gte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) >= 0));
       case "internal.member_2" -> k.go(BooleanValue.of(member(a[0], a[1])));
       case "internal.member_3" -> {
-        Value v = Evaluator.lookup(a[2], a[0]);
+        Value v = Documents.lookup(a[2], a[0]);
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
       }
       case "walk" -> walk(a[0], new ArrayList<>(), k);
@@ -189,7 +189,7 @@ final class NativeBuiltins {
     if (!k.go(ArrayValue.of(ArrayValue.of(path), v))) {
       return false;
     }
-    return Evaluator.iterate(
+    return Documents.iterate(
         v,
         (key, child) -> {
           path.add(key);
