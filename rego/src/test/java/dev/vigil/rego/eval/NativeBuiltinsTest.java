@@ -9,8 +9,11 @@ import dev.vigil.rego.Policy;
 import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.Source;
+import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.SetValue;
+import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -72,11 +75,7 @@ class NativeBuiltinsTest {
   void lookupIpAddr_ipv6Literal_canonicalTextWithoutNetwork() {
     Policy p = policy("package n\n\nr := net.lookup_ip_addr(\"2001:db8:0:0:0:0:0:1\")\n");
     assertThat(x(p.prepare("x := data.n.r").eval(null, EvalOptions.defaults())))
-        .isEqualTo(
-            Json.parse("[\"2001:db8::1\"]").equals(null)
-                ? null
-                : dev.vigil.rego.value.SetValue.of(
-                    dev.vigil.rego.value.StringValue.of("2001:db8::1")));
+        .isEqualTo(SetValue.of(StringValue.of("2001:db8::1")));
   }
 
   @Test
@@ -87,7 +86,7 @@ class NativeBuiltinsTest {
         p.prepare("x := data.n.r")
             .eval(null, EvalOptions.defaults().withClock(InstantSource.fixed(t)));
     NumberValue ns = NumberValue.of(t.getEpochSecond() * 1_000_000_000L + t.getNano());
-    assertThat(x(r)).isEqualTo(dev.vigil.rego.value.ArrayValue.of(ns, ns));
+    assertThat(x(r)).isEqualTo(ArrayValue.of(ns, ns));
   }
 
   @Test
@@ -95,7 +94,7 @@ class NativeBuiltinsTest {
     Policy p = policy("package n\n\nr := {[path, v] | walk({\"a\": [7]}, [path, v])}\n");
     assertThat(x(p.prepare("x := data.n.r").eval(null, EvalOptions.defaults())))
         .isEqualTo(
-            dev.vigil.rego.value.SetValue.of(
+            SetValue.of(
                 Json.parse("[[], {\"a\": [7]}]"),
                 Json.parse("[[\"a\"], [7]]"),
                 Json.parse("[[\"a\", 0], 7]")));
