@@ -64,25 +64,20 @@ public final class Evaluator {
     boolean go(Value[] args);
   }
 
-  private static final Object UNDEFINED = new Object();
   private static final int CLOCK_CHECK_STEPS = 1024;
 
-  private final CompiledPolicy policy;
+  final CompiledPolicy policy;
   private final CompiledQuery query;
   private final EvalOptions options;
   private final BuiltinContext builtinContext;
-  private final EvalListener listener;
+  final EvalListener listener;
   private final Consumer<String> printSink;
   private final long deadlineNanos;
-  private final Map<RuleSet, Boolean> inProgress = new HashMap<>();
-  private Frame frame;
+  Frame frame;
+  private final RuleEvaluation rules = new RuleEvaluation(this);
   private int depth;
   private int steps;
   private Value[] queryValues;
-  private CompiledRule currentRule;
-  private RuleSet currentSet;
-
-  private record FnKey(RuleSet rules, List<Value> args) {}
 
   public Evaluator(
       CompiledPolicy policy,
@@ -143,7 +138,7 @@ public final class Evaluator {
     }
   }
 
-  private void enter() {
+  void enter() {
     if (++depth > options.maxDepth()) {
       depth = 0;
       throw new RegoException(
@@ -151,7 +146,7 @@ public final class Evaluator {
     }
   }
 
-  private void leave() {
+  void leave() {
     depth--;
   }
 
@@ -164,7 +159,7 @@ public final class Evaluator {
     return evalExpr(body.get(i), env, () -> evalBody(body, i + 1, env, k));
   }
 
-  private boolean evalExpr(Expr e, Env env, Cont k) {
+  boolean evalExpr(Expr e, Env env, Cont k) {
     tick();
     if (!e.with().isEmpty()) {
       return evalWith(e, env, k);
@@ -580,7 +575,7 @@ public final class Evaluator {
     return evalArgs(args, args.size(), env, vals -> invoke(t, call, vals, env, k));
   }
 
-  private boolean evalArgs(List<Term> args, int n, Env env, ArgsCont k) {
+  boolean evalArgs(List<Term> args, int n, Env env, ArgsCont k) {
     Value[] acc = new Value[n];
     return evalArgsFrom(args, 0, n, acc, env, k);
   }
@@ -633,7 +628,7 @@ public final class Evaluator {
     }
     switch (t) {
       case CallTarget.Function f -> {
-        Value r = callFunction(f.node().rules(), vals);
+        Value r = rules.callFunction(f.node().rules(), vals);
         return r == null || k.go(r);
       }
       case CallTarget.Native n -> {
@@ -702,368 +697,8 @@ public final class Evaluator {
     return options;
   }
 
-  CompiledRule currentRule() {
-    return currentRule;
-  }
-
   CompiledPolicy policy() {
     return policy;
-  }
-
-  // ---- functions and rules
-
-  private Value callFunction(RuleSet rs, Value[] args) {
-    FnKey key = new FnKey(rs, List.of(args));
-    Frame f = frame;
-    Object cached = f.cache.get(key);
-    if (cached != null) {
-      return cached == UNDEFINED ? null : (Value) cached;
-    }
-    enter();
-    Value[] result = {null};
-    for (CompiledRule r : rs.rules()) {
-      evalChain(
-          rs,
-          r,
-          args,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    if (result[0] == null) {
-                      result[0] = v;
-                    } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "functions must not produce multiple outputs for same inputs",
-                          c.location());
-                    }
-                    return !(c.value() instanceof Term.Scalar);
-                  }));
-    }
-    if (result[0] == null && rs.defaultRule() != null) {
-      evalChain(
-          rs,
-          rs.defaultRule(),
-          args,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    result[0] = v;
-                    return false;
-                  }));
-    }
-    leave();
-    f.cache.put(key, result[0] == null ? UNDEFINED : result[0]);
-    return result[0];
-  }
-
-  interface RuleCont {
-    boolean go(CompiledRule rule, Env env);
-  }
-
-  /** Evaluates a rule and, when its body has no solution, the rules of its else chain. */
-  private void evalChain(RuleSet rs, CompiledRule r, Value[] args, RuleCont k) {
-    for (CompiledRule alt = r; alt != null; alt = alt.elseRule()) {
-      CompiledRule c = alt;
-      Env env = new Env();
-      boolean[] any = {false};
-      CompiledRule saved = currentRule;
-      RuleSet savedSet = currentSet;
-      currentRule = c;
-      currentSet = rs;
-      if (listener != null) {
-        listener.enterRule(rs.name(), c.location());
-      }
-      Cont body =
-          listener == null
-              ? () ->
-                  evalBody(
-                      c.body(),
-                      0,
-                      env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      })
-              : () ->
-                  evalTraced(
-                      rs.name(),
-                      c.body(),
-                      env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      });
-      if (args != null) {
-        bindArgs(c.args(), args, 0, env, body);
-      } else {
-        body.go();
-      }
-      currentRule = saved;
-      currentSet = savedSet;
-      if (listener != null) {
-        listener.exitRule(rs.name(), c.location(), any[0]);
-      }
-      if (any[0]) {
-        return;
-      }
-    }
-  }
-
-  /** Evaluates a rule body and reports its furthest failing expression to the listener. */
-  private boolean evalTraced(String rule, List<Expr> body, Env env, Cont k) {
-    int[] furthest = {-1};
-    Expr[] failed = {null};
-    List<Value>[] operands = new List[] {null};
-    boolean[] any = {false};
-    boolean r =
-        tracedFrom(
-            body,
-            0,
-            env,
-            () -> {
-              any[0] = true;
-              return k.go();
-            },
-            furthest,
-            failed,
-            operands);
-    if (!any[0] && failed[0] != null) {
-      listener.exprFailed(rule, failed[0], operands[0]);
-    }
-    return r;
-  }
-
-  private boolean tracedFrom(
-      List<Expr> body,
-      int i,
-      Env env,
-      Cont k,
-      int[] furthest,
-      Expr[] failed,
-      List<Value>[] operands) {
-    if (i == body.size()) {
-      return k.go();
-    }
-    Expr e = body.get(i);
-    boolean[] passed = {false};
-    boolean r =
-        evalExpr(
-            e,
-            env,
-            () -> {
-              passed[0] = true;
-              return tracedFrom(body, i + 1, env, k, furthest, failed, operands);
-            });
-    if (!passed[0] && i > furthest[0]) {
-      furthest[0] = i;
-      failed[0] = e;
-      operands[0] = operandValues(e, env);
-    }
-    return r;
-  }
-
-  private List<Value> operandValues(Expr e, Env env) {
-    List<Term> terms =
-        switch (e.kind()) {
-          case Expr.CallExpr c -> c.call().args();
-          case Expr.TermExpr t -> List.of(t.term());
-          default -> List.of();
-        };
-    List<Value> out = new ArrayList<>();
-    for (Term t : terms) {
-      Value[] first = {null};
-      evalTerm(
-          t,
-          env,
-          v -> {
-            first[0] = v;
-            return false;
-          });
-      out.add(first[0]);
-    }
-    return out;
-  }
-
-  private boolean bindArgs(List<Term> params, Value[] args, int i, Env env, Cont k) {
-    if (i == params.size()) {
-      return k.go();
-    }
-    return unifyValue(params.get(i), args[i], env, () -> bindArgs(params, args, i + 1, env, k));
-  }
-
-  private RegoException conflict(String message, Location loc) {
-    return new RegoException(new RegoError("eval_conflict_error", message, loc));
-  }
-
-  private List<CompiledRule> candidates(RuleSet rs) {
-    if (rs.index() == null || !policy.indexing()) {
-      return rs.rules();
-    }
-    Value v = frame.input;
-    for (Value key : rs.index().path()) {
-      v = v == null ? null : Documents.lookup(v, key);
-    }
-    int[] picks = rs.index().candidates(v);
-    if (picks.length == rs.rules().size()) {
-      return rs.rules();
-    }
-    List<CompiledRule> out = new ArrayList<>(picks.length);
-    for (int p : picks) {
-      out.add(rs.rules().get(p));
-    }
-    return out;
-  }
-
-  private Value ruleSetValue(RuleSet rs) {
-    Frame f = frame;
-    Object cached = f.cache.get(rs);
-    if (cached != null) {
-      return cached == UNDEFINED ? null : (Value) cached;
-    }
-    if (inProgress.putIfAbsent(rs, Boolean.TRUE) != null) {
-      throw new RegoException(
-          new RegoError(
-              "rego_recursion_error", "rule " + rs.name() + " is recursive", Location.NONE));
-    }
-    enter();
-    Value v;
-    try {
-      v =
-          switch (rs.kind()) {
-            case COMPLETE -> evalComplete(rs);
-            case PARTIAL_SET -> evalPartialSet(rs);
-            case OBJECT -> evalObject(rs);
-            case FUNCTION -> null;
-          };
-    } finally {
-      inProgress.remove(rs);
-    }
-    leave();
-    f.cache.put(rs, v == null ? UNDEFINED : v);
-    return v;
-  }
-
-  private Value evalComplete(RuleSet rs) {
-    Value[] result = {null};
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    if (result[0] == null) {
-                      result[0] = v;
-                    } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "complete rules must not produce multiple outputs", c.location());
-                    }
-                    return !(c.value() instanceof Term.Scalar);
-                  }));
-    }
-    if (result[0] == null && rs.defaultRule() != null) {
-      evalChain(
-          rs,
-          rs.defaultRule(),
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    result[0] = v;
-                    return false;
-                  }));
-    }
-    return result[0];
-  }
-
-  private Value evalPartialSet(RuleSet rs) {
-    Set<Value> out = new HashSet<>();
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.key(),
-                  env,
-                  v -> {
-                    out.add(v);
-                    return true;
-                  }));
-    }
-    return SetValue.wrap(out);
-  }
-
-  private Value evalObject(RuleSet rs) {
-    Map<Value, Object> root = new LinkedHashMap<>();
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) -> {
-            List<Term> suffix = c.suffix();
-            return evalArgs(
-                suffix,
-                suffix.size(),
-                env,
-                keys -> {
-                  Value[] path = keys.clone();
-                  Term leaf = c.key() != null ? c.key() : c.value();
-                  return evalTerm(
-                      leaf,
-                      env,
-                      v -> {
-                        insert(root, path, v, c.key() != null, c);
-                        return true;
-                      });
-                });
-          });
-    }
-    return Documents.freeze(root);
-  }
-
-  @SuppressWarnings("unchecked")
-  private void insert(
-      Map<Value, Object> root, Value[] path, Value v, boolean multi, CompiledRule rule) {
-    Map<Value, Object> m = root;
-    for (int i = 0; i < path.length - 1; i++) {
-      Object next = m.get(path[i]);
-      if (next == null) {
-        next = new LinkedHashMap<Value, Object>();
-        m.put(path[i], next);
-      } else if (!(next instanceof Map)) {
-        throw conflict("object keys must be unique", rule.location());
-      }
-      m = (Map<Value, Object>) next;
-    }
-    Value last = path[path.length - 1];
-    Object existing = m.get(last);
-    if (multi) {
-      if (existing == null) {
-        existing = new HashSet<Value>();
-        m.put(last, existing);
-      } else if (!(existing instanceof Set)) {
-        throw conflict("object keys must be unique", rule.location());
-      }
-      ((Set<Value>) existing).add(v);
-      return;
-    }
-    if (existing == null) {
-      m.put(last, v);
-    } else if (!(existing instanceof Value ev) || !ev.equals(v)) {
-      throw conflict("object keys must be unique", rule.location());
-    }
   }
 
   // ---- data
@@ -1145,9 +780,9 @@ public final class Evaluator {
     Value v;
     if (node.rules() != null) {
       if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
-        return node.rules().arity() == 0 ? callFunction(node.rules(), new Value[0]) : null;
+        return node.rules().arity() == 0 ? rules.callFunction(node.rules(), new Value[0]) : null;
       }
-      v = ruleSetValue(node.rules());
+      v = rules.ruleSetValue(node.rules());
       if (!node.children().isEmpty() && v instanceof ObjectValue o) {
         Map<Value, Value> m = new HashMap<>(o.asMap());
         mergeChildren(node, null, m, true);
@@ -1230,7 +865,7 @@ public final class Evaluator {
       s.addAll(y.asSet());
       return SetValue.wrap(s);
     }
-    throw conflict("object keys must be unique", loc);
+    throw RuleEvaluation.conflict("object keys must be unique", loc);
   }
 
   // ---- terms
@@ -1318,7 +953,8 @@ public final class Evaluator {
                             vv -> {
                               Value prev = out.putIfAbsent(kv, vv);
                               if (prev != null && !prev.equals(vv)) {
-                                throw conflict("object keys must be unique", c.location());
+                                throw RuleEvaluation.conflict(
+                                    "object keys must be unique", c.location());
                               }
                               return true;
                             })));
@@ -1607,7 +1243,7 @@ public final class Evaluator {
   // ---- metadata
 
   Value ruleMetadata() {
-    CompiledRule r = currentRule;
+    CompiledRule r = rules.currentRule;
     if (r == null) {
       return ObjectValue.EMPTY;
     }
@@ -1623,6 +1259,6 @@ public final class Evaluator {
   }
 
   Value chainMetadata() {
-    return Metadata.chain(policy, currentSet, currentRule);
+    return Metadata.chain(policy, rules.currentSet, rules.currentRule);
   }
 }
