@@ -18,7 +18,6 @@ import dev.vigil.rego.compile.RuleNode;
 import dev.vigil.rego.compile.RuleSet;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -74,7 +72,8 @@ public final class Evaluator {
   private final Consumer<String> printSink;
   private final long deadlineNanos;
   Frame frame;
-  private final RuleEvaluation rules = new RuleEvaluation(this);
+  final RuleEvaluation rules = new RuleEvaluation(this);
+  private final DataDocuments documents = new DataDocuments(this);
   private int depth;
   private int steps;
   private Value[] queryValues;
@@ -602,7 +601,7 @@ public final class Evaluator {
   }
 
   /** Returns the value of a constant or bound variable without a continuation, else null. */
-  private Value quick(Term t, Env env) {
+  Value quick(Term t, Env env) {
     if (t instanceof Term.Scalar s) {
       return s.value();
     }
@@ -701,173 +700,6 @@ public final class Evaluator {
     return policy;
   }
 
-  // ---- data
-
-  private boolean walkData(RuleNode node, Value base, List<Term> path, int i, Env env, VCont k) {
-    if (node != null && frame.masked != null && frame.masked.contains(node)) {
-      node = null;
-    }
-    if (node == null || (node.rules() != null && base != null)) {
-      return base == null || walkBase(base, path, i, env, k);
-    }
-    if (node.rules() != null || i == path.size()) {
-      Value v = nodeValue(node, base);
-      return v == null || walkValue(v, path, i, env, k);
-    }
-    Term p = path.get(i);
-    Value key = quick(p, env);
-    RuleNode n = node;
-    if (key != null) {
-      return walkDataKey(n, base, key, path, i, env, k);
-    }
-    if (isGround(p, env)) {
-      return evalTerm(p, env, kv -> walkDataKey(n, base, kv, path, i, env, k));
-    }
-    Set<Value> keys = new TreeSet<>(n.children().keySet());
-    if (base instanceof ObjectValue o) {
-      keys.addAll(o.keys());
-    }
-    for (Value kv : keys) {
-      boolean go =
-          unifyValue(
-              p,
-              kv,
-              env,
-              () -> walkData(n.children().get(kv), Documents.child(base, kv), path, i + 1, env, k));
-      if (!go) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean walkDataKey(
-      RuleNode n, Value base, Value key, List<Term> path, int i, Env env, VCont k) {
-    RuleNode c = n.children().get(key);
-    Value b = Documents.child(base, key);
-    if (c == null && b == null && key instanceof NumberValue) {
-      Value sk = Documents.dataKey(key);
-      c = n.children().get(sk);
-      b = Documents.child(base, sk);
-    }
-    return walkData(c, b, path, i + 1, env, k);
-  }
-
-  /** Walks base data, where a number in a ref also finds the same key written as a string. */
-  private boolean walkBase(Value start, List<Term> path, int from, Env env, VCont k) {
-    Value v = start;
-    int i = from;
-    while (i < path.size()) {
-      Value key = quick(path.get(i), env);
-      if (key == null) {
-        break;
-      }
-      Value c = Documents.lookup(v, key);
-      if (c == null && v instanceof ObjectValue o && key instanceof NumberValue) {
-        c = o.get(Documents.dataKey(key));
-      }
-      v = c;
-      if (v == null) {
-        return true;
-      }
-      i++;
-    }
-    return walkValue(v, path, i, env, k);
-  }
-
-  /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
-  private Value nodeValue(RuleNode node, Value base) {
-    Value v;
-    if (node.rules() != null) {
-      if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
-        return node.rules().arity() == 0 ? rules.callFunction(node.rules(), new Value[0]) : null;
-      }
-      v = rules.ruleSetValue(node.rules());
-      if (!node.children().isEmpty() && v instanceof ObjectValue o) {
-        Map<Value, Value> m = new HashMap<>(o.asMap());
-        mergeChildren(node, null, m, true);
-        v = ObjectValue.wrap(m);
-      }
-    } else {
-      Map<Value, Value> m =
-          base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
-      if (base != null && !(base instanceof ObjectValue)) {
-        return base;
-      }
-      mergeChildren(node, base, m, false);
-      v = ObjectValue.wrap(m);
-    }
-    if (v != null && frame.patches != null) {
-      List<Frame.Patch> ps = frame.patches.get(node);
-      if (ps != null) {
-        for (Frame.Patch p : ps) {
-          v = Documents.patch(v, p.path(), p.value());
-        }
-      }
-    }
-    return v;
-  }
-
-  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
-    for (var e : node.children().entrySet()) {
-      RuleNode c = e.getValue();
-      Value baseChild = Documents.child(base, e.getKey());
-      if (frame.masked != null && frame.masked.contains(c)) {
-        continue;
-      }
-      Value cv = nodeValue(c, baseChild);
-      if (cv != null && !virtual && baseChild != null && c.rules() != null) {
-        continue;
-      }
-      if (cv != null && virtual) {
-        Location loc =
-            c.rules() != null && !c.rules().rules().isEmpty()
-                ? c.rules().rules().get(0).location()
-                : Location.NONE;
-        m.put(e.getKey(), merge(m.get(e.getKey()), cv, 1, leafDepth(node), loc));
-      } else if (cv != null) {
-        m.put(e.getKey(), cv);
-      } else if (baseChild == null) {
-        m.remove(e.getKey());
-      }
-    }
-  }
-
-  /**
-   * Returns how deep below a node its object rules write their values: a value found at that depth
-   * belongs to one rule, and another rule may not write inside it.
-   */
-  private static int leafDepth(RuleNode node) {
-    int depth = Integer.MAX_VALUE;
-    for (CompiledRule r : node.rules().rules()) {
-      depth = Math.min(depth, r.suffix().size());
-    }
-    return depth == Integer.MAX_VALUE ? 0 : depth;
-  }
-
-  /**
-   * Merges two values written by different rules at one path: objects deeply down to the depth
-   * where rules write whole values, sets by union; anything else is a conflict.
-   */
-  private Value merge(Value a, Value b, int depth, int leafDepth, Location loc) {
-    if (a == null || a.equals(b)) {
-      return b;
-    }
-    if (depth < leafDepth && a instanceof ObjectValue x && b instanceof ObjectValue y) {
-      Map<Value, Value> m = new HashMap<>(x.asMap());
-      for (var e : y.asMap().entrySet()) {
-        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), depth + 1, leafDepth, loc));
-      }
-      return ObjectValue.wrap(m);
-    }
-    if (a instanceof SetValue x && b instanceof SetValue y) {
-      Set<Value> s = new HashSet<>(x.asSet());
-      s.addAll(y.asSet());
-      return SetValue.wrap(s);
-    }
-    throw RuleEvaluation.conflict("object keys must be unique", loc);
-  }
-
   // ---- terms
 
   boolean evalTerm(Term t, Env env, VCont k) {
@@ -879,7 +711,7 @@ public final class Evaluator {
           yield frame.input == null || k.go(frame.input);
         }
         if (n.equals("data")) {
-          yield walkData(policy.root(), frame.data, List.of(), 0, env, k);
+          yield documents.walkData(policy.root(), frame.data, List.of(), 0, env, k);
         }
         Value val = env.get(n);
         yield val == null || k.go(val);
@@ -1003,7 +835,7 @@ public final class Evaluator {
         return frame.input == null || walkValue(frame.input, path, 0, env, k);
       }
       if (n.equals("data")) {
-        return walkData(policy.root(), frame.data, path, 0, env, k);
+        return documents.walkData(policy.root(), frame.data, path, 0, env, k);
       }
       Value val = env.get(n);
       return val == null || walkValue(val, path, 0, env, k);
@@ -1011,7 +843,7 @@ public final class Evaluator {
     return evalTerm(head, env, hv -> walkValue(hv, path, 0, env, k));
   }
 
-  private boolean walkValue(Value start, List<Term> path, int from, Env env, VCont k) {
+  boolean walkValue(Value start, List<Term> path, int from, Env env, VCont k) {
     Value v = start;
     int i = from;
     while (i < path.size()) {
@@ -1057,7 +889,7 @@ public final class Evaluator {
   }
 
   /** Returns true when the term can be evaluated now: every variable it reads is bound. */
-  private boolean isGround(Term t, Env env) {
+  boolean isGround(Term t, Env env) {
     return switch (t) {
       case Term.Scalar s -> true;
       case Term.Var v ->
