@@ -14,8 +14,6 @@ import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
 import dev.vigil.rego.compile.CompiledRule;
-import dev.vigil.rego.compile.RuleNode;
-import dev.vigil.rego.compile.RuleSet;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -338,7 +336,7 @@ public final class Evaluator {
         env,
         vals -> {
           Frame parent = frame;
-          Frame child = deriveFrame(parent, with, vals);
+          Frame child = WithOverrides.derive(policy, this::isFunctionValue, parent, with, vals);
           frame = child;
           try {
             return evalPlain(
@@ -360,95 +358,6 @@ public final class Evaluator {
 
   private boolean isFunctionValue(Term t) {
     return policy.functionValues().contains(t) || query.functionValues().contains(t);
-  }
-
-  private Frame deriveFrame(Frame parent, List<Expr.With> with, Value[] vals) {
-    Value input = parent.input;
-    Value data = parent.data;
-    Set<RuleNode> masked = parent.masked == null ? null : new HashSet<>(parent.masked);
-    Map<RuleNode, List<Frame.Patch>> patches =
-        parent.patches == null ? null : new HashMap<>(parent.patches);
-    Map<String, Object> repl =
-        parent.replacements == null ? null : new HashMap<>(parent.replacements);
-    for (int i = 0; i < with.size(); i++) {
-      Expr.With w = with.get(i);
-      Term target = w.target();
-      Term.Ref ref =
-          target instanceof Term.Ref r ? r : new Term.Ref(target, List.of(), target.location());
-      String root = ref.head() instanceof Term.Var v ? v.name() : "";
-      List<Value> keys = new ArrayList<>();
-      for (Term p : ref.path()) {
-        if (p instanceof Term.Scalar s) {
-          keys.add(s.value());
-        }
-      }
-      if (root.equals("input")) {
-        input = Documents.patch(input, keys, vals[i]);
-        continue;
-      }
-      String name = Documents.dottedName(ref);
-      Object replacement = isFunctionValue(w.value()) ? functionTarget(w.value()) : vals[i];
-      if (root.equals("data")) {
-        RuleNode n = policy.root();
-        boolean done = false;
-        for (int j = 0; j < keys.size() && n != null; j++) {
-          if (n.rules() != null) {
-            if (patches == null) {
-              patches = new HashMap<>();
-            }
-            patches
-                .computeIfAbsent(n, x -> new ArrayList<>())
-                .add(new Frame.Patch(keys.subList(j, keys.size()), vals[i]));
-            done = true;
-            break;
-          }
-          n = n.children().get(keys.get(j));
-        }
-        if (!done && n != null) {
-          if (n.rules() != null && n.rules().kind() == RuleSet.Kind.FUNCTION) {
-            if (repl == null) {
-              repl = new HashMap<>();
-            }
-            repl.put(name, replacement);
-            continue;
-          }
-          if (masked == null) {
-            masked = new HashSet<>();
-          }
-          masked.add(n);
-        }
-        data = Documents.patch(data, keys, vals[i]);
-        continue;
-      }
-      if (repl == null) {
-        repl = new HashMap<>();
-      }
-      repl.put(name, replacement);
-    }
-    return new Frame(input, data, masked, patches, repl);
-  }
-
-  private Object functionTarget(Term t) {
-    String name =
-        t instanceof Term.Ref r
-            ? Documents.dottedName(r)
-            : t instanceof Term.Var v ? v.name() : null;
-    if (name == null) {
-      return null;
-    }
-    if (name.startsWith("data.")) {
-      List<Value> keys = new ArrayList<>();
-      for (String part : name.substring(5).split("\\.")) {
-        keys.add(StringValue.of(part));
-      }
-      RuleNode n = policy.node(keys);
-      return n == null ? null : new CallTarget.Function(name, n);
-    }
-    if (dev.vigil.rego.compile.Natives.isNative(name)) {
-      return new CallTarget.Native(name);
-    }
-    var b = policy.registry().get(name);
-    return b == null ? null : new CallTarget.Library(name, b);
   }
 
   // ---- calls
