@@ -102,9 +102,6 @@ final class Rewriter {
 
   /** Declares the variables of a pattern (function parameters, {@code some} targets). */
   Term declarePattern(Term t, Scope s) {
-    if (t instanceof Term.Ref r && r.path().isEmpty() && r.head() instanceof Term.Var v) {
-      return declare(v, s);
-    }
     return switch (t) {
       case Term.Var v -> declare(v, s);
       case Term.Ref r
