@@ -25,6 +25,8 @@ import java.util.TreeSet;
  */
 final class DataDocuments {
 
+  private static final Object NONE = new Object();
+
   private final Evaluator ev;
 
   DataDocuments(Evaluator ev) {
@@ -105,6 +107,31 @@ final class DataDocuments {
 
   /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
   private Value nodeValue(RuleNode node, Value base) {
+    Frame f = ev.frame;
+    NodeKey key = new NodeKey(node, base);
+    Object cached = f.cache.get(key);
+    if (cached != null) {
+      return cached == NONE ? null : (Value) cached;
+    }
+    Value v = computeNodeValue(node, base);
+    f.cache.put(key, v == null ? NONE : v);
+    return v;
+  }
+
+  /** Memo key of a node's value: the node and, by identity, the base data under it. */
+  private record NodeKey(RuleNode node, Value base) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof NodeKey k && k.node == node && k.base == base;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(node) * 31 + System.identityHashCode(base);
+    }
+  }
+
+  private Value computeNodeValue(RuleNode node, Value base) {
     Value v;
     if (node.rules() != null) {
       if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
