@@ -2,6 +2,7 @@ package dev.vigil.rego.eval;
 
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinException;
+import dev.vigil.rego.compile.Natives;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -22,13 +23,7 @@ final class NativeBuiltins {
   private NativeBuiltins() {}
 
   static int arity(String name) {
-    return switch (name) {
-      case "eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2" -> 2;
-      case "internal.member_3" -> 3;
-      case "walk", "trace", "http.send", "net.lookup_ip_addr" -> 1;
-      case "rego.metadata.rule", "rego.metadata.chain", "opa.runtime" -> 0;
-      default -> -1;
-    };
+    return Natives.arity(name);
   }
 
   static boolean call(Evaluator ev, String name, Term.Call call, Value[] a, Evaluator.VCont k) {
