@@ -80,6 +80,19 @@ public final class OpaApi {
   public static Router router(Vertx vertx, DecisionPoint pdp, PdpMetrics metrics, Options o) {
     OpaApi api = new OpaApi(pdp, metrics, o);
     Router r = Router.router(vertx);
+    // OPA reads every body as JSON whatever its Content-Type (curl -d sends a form type); keep
+    // Vert.x from decoding form bodies, which would refuse any over its attribute limit.
+    r.route()
+        .handler(
+            ctx -> {
+              String type = ctx.request().getHeader("Content-Type");
+              if (type != null
+                  && (type.startsWith("application/x-www-form-urlencoded")
+                      || type.startsWith("multipart/"))) {
+                ctx.request().headers().set("Content-Type", "application/octet-stream");
+              }
+              ctx.next();
+            });
     r.route().handler(BodyHandler.create(false).setBodyLimit(o.bodyLimit()));
     r.post("/").blockingHandler(api::defaultDecision, false);
     r.routeWithRegex(HttpMethod.POST, "/v1/data(/.*)?").blockingHandler(api::queryData, false);

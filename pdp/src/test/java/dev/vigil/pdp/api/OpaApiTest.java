@@ -137,6 +137,22 @@ class OpaApiTest {
   }
 
   @Test
+  void formContentTypeBody_overOneKilobyte_isStillReadAsJson() throws Exception {
+    String padded = SRE.replace("\"action\"", "\"pad\":\"" + "x".repeat(4000) + "\",\"action\"");
+
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/v1/data/authz/allow",
+            padded,
+            "Content-Type",
+            "application/x-www-form-urlencoded");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("result").toString()).isEqualTo("true");
+  }
+
+  @Test
   void malformedJson_isA400NamingThePlace() throws Exception {
     HttpResponse<String> r = send("POST", "/v1/data/authz/allow", "{\"input\": {\"a\": [1,,2]}}");
 
