@@ -1,0 +1,195 @@
+package dev.vigil.identity;
+
+import dev.vigil.store.Store;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Vigil's workload identity service over a store: trust domains (one per environment, each with its
+ * own root), SVID issuance, rotation, registration entries and revocation.
+ *
+ * <p>A trust domain is created on first use with the default {@link CaConfig}. Every change to a
+ * trust domain's roots is written to the store before it returns. Revoked serials are read from the
+ * store when the service opens and kept in memory; revocations made through another node reach this
+ * one when it reopens (propagation between nodes is not built yet). Thread-safe.
+ */
+public final class Identities {
+
+  private static final Logger log = LoggerFactory.getLogger(Identities.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final IdentityStore store;
+  private final InstantSource clock;
+  private final CaConfig defaults;
+  private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
+  private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
+
+  /**
+   * Opens the service.
+   *
+   * @param cipher encrypts CA keys at rest; see {@link CaKeyCipher#configured}
+   * @param defaults configuration of trust domains created from now on
+   */
+  public Identities(Store store, CaKeyCipher cipher, InstantSource clock, CaConfig defaults) {
+    this.store = new IdentityStore(store, cipher);
+    this.clock = clock;
+    this.defaults = defaults;
+    if (cipher.insecure()) {
+      log.warn(
+          "INSECURE DEV MODE: CA private keys are stored unencrypted in {}",
+          store.location().display());
+    }
+  }
+
+  /** Returns the CA of {@code td}, creating the trust domain and its first root if needed. */
+  public TrustDomainCa trustDomain(TrustDomain td) {
+    return cas.computeIfAbsent(
+        td,
+        t ->
+            store
+                .load(t, clock)
+                .orElseGet(
+                    () -> {
+                      TrustDomainCa ca = TrustDomainCa.create(t, defaults, clock);
+                      store.save(ca, true);
+                      return ca;
+                    }));
+  }
+
+  /** Returns the CA of {@code td} when the trust domain exists, without creating it. */
+  public Optional<TrustDomainCa> existing(TrustDomain td) {
+    TrustDomainCa cached = cas.get(td);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<TrustDomainCa> loaded = store.load(td, clock);
+    loaded.ifPresent(ca -> cas.putIfAbsent(td, ca));
+    return loaded.map(ca -> cas.get(td));
+  }
+
+  /** Returns the names of every trust domain in the store. */
+  public List<TrustDomain> trustDomains() {
+    return store.trustDomains();
+  }
+
+  /** Issues an X.509-SVID in the ID's trust domain, creating the trust domain on first use. */
+  public X509Svid issueX509(SpiffeId id, List<String> dnsNames, Duration ttl) {
+    return trustDomain(id.trustDomain()).issueX509(id, dnsNames, ttl);
+  }
+
+  /** Issues a JWT-SVID in the ID's trust domain, creating the trust domain on first use. */
+  public JwtSvid issueJwt(SpiffeId id, List<String> audience, Duration ttl) {
+    return trustDomain(id.trustDomain()).issueJwt(id, audience, ttl);
+  }
+
+  /** Returns the bundle of an existing trust domain, or empty. */
+  public Optional<TrustBundle> bundle(TrustDomain td) {
+    return existing(td).map(TrustDomainCa::bundle);
+  }
+
+  /** Returns a bundle source over this service's trust domains (none is created by a lookup). */
+  public BundleSource bundles() {
+    return this::bundle;
+  }
+
+  /** Returns the revoked serials as verifiers see them. */
+  public RevocationList revocations() {
+    return (td, serial) -> revokedIn(td).contains(serial);
+  }
+
+  public X509SvidValidator x509Validator() {
+    return new X509SvidValidator(bundles(), revocations(), clock);
+  }
+
+  public JwtSvidValidator jwtValidator() {
+    return new JwtSvidValidator(bundles(), clock);
+  }
+
+  /** Creates and publishes the next root of {@code td}; see {@link TrustDomainCa#prepare()}. */
+  public CaAuthority prepare(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      CaAuthority a = ca.prepare();
+      store.save(ca, false);
+      return a;
+    }
+  }
+
+  /** Activates the prepared root of {@code td}; see {@link TrustDomainCa#activate()}. */
+  public CaAuthority activate(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      CaAuthority a = ca.activate();
+      store.save(ca, false);
+      return a;
+    }
+  }
+
+  /** Retires previous roots of {@code td} that are due; see {@link TrustDomainCa#retire()}. */
+  public List<CaAuthority> retire(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      List<CaAuthority> retired = ca.retire();
+      if (!retired.isEmpty()) {
+        store.save(ca, false);
+      }
+      return retired;
+    }
+  }
+
+  /**
+   * Revokes a certificate serial of {@code td}, refused from now on by this service's verifiers.
+   */
+  public void revoke(TrustDomain td, BigInteger serial, Instant notAfter) {
+    store.revoke(td, serial, clock.instant(), notAfter);
+    revokedIn(td).add(serial);
+    log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
+  }
+
+  private Set<BigInteger> revokedIn(TrustDomain td) {
+    return revoked.computeIfAbsent(
+        td,
+        t -> {
+          Set<BigInteger> set = ConcurrentHashMap.newKeySet();
+          set.addAll(store.revoked(t));
+          return set;
+        });
+  }
+
+  /** Stores a new registration entry and returns it with its id. */
+  public RegistrationEntry createEntry(
+      SpiffeId spiffeId, List<Selector> selectors, Duration ttl, List<String> dnsNames) {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    RegistrationEntry e =
+        new RegistrationEntry(
+            HexFormat.of().formatHex(b), spiffeId, selectors, ttl, dnsNames, clock.instant());
+    store.insertEntry(e);
+    log.info("entry {} created for {}", e.id(), spiffeId);
+    return e;
+  }
+
+  public List<RegistrationEntry> entries() {
+    return store.entries();
+  }
+
+  /** Deletes an entry; returns false when there was none with that id. */
+  public boolean deleteEntry(String id) {
+    boolean deleted = store.deleteEntry(id);
+    if (deleted) {
+      log.info("entry {} deleted", id);
+    }
+    return deleted;
+  }
+}
