@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       PdpCommand.class,
       BuildCommand.class,
       LogsCommand.class,
+      IdentityCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

@@ -3,6 +3,7 @@ package dev.vigil.identity;
 import dev.vigil.store.Store;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -155,6 +156,27 @@ public final class Identities {
     store.revoke(td, serial, clock.instant(), notAfter);
     revokedIn(td).add(serial);
     log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
+  }
+
+  /**
+   * Revokes the leaf of an X.509-SVID, found by the SPIFFE ID in its URI SAN, and returns that ID.
+   *
+   * @throws IllegalArgumentException when the certificate holds no single valid SPIFFE ID
+   */
+  public SpiffeId revoke(X509Certificate leaf) {
+    List<String> uris;
+    try {
+      uris = X509SvidValidator.uriSans(leaf);
+    } catch (SvidRejectedException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    if (uris.size() != 1) {
+      throw new IllegalArgumentException(
+          "certificate holds " + uris.size() + " URI SANs; an X.509-SVID holds exactly one");
+    }
+    SpiffeId id = SpiffeId.parse(uris.getFirst());
+    revoke(id.trustDomain(), leaf.getSerialNumber(), leaf.getNotAfter().toInstant());
+    return id;
   }
 
   private Set<BigInteger> revokedIn(TrustDomain td) {
