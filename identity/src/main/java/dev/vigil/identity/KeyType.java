@@ -112,16 +112,23 @@ public enum KeyType {
     throw new IllegalArgumentException("key algorithm " + key.getAlgorithm() + " is not supported");
   }
 
+  private static final ECParameterSpec P256 = curve("secp256r1");
+  private static final ECParameterSpec P384 = curve("secp384r1");
+
   private static boolean sameCurve(ECParameterSpec params, String curve) {
+    ECParameterSpec want = curve.equals("secp256r1") ? P256 : P384;
+    return want.getCurve().equals(params.getCurve())
+        && want.getOrder().equals(params.getOrder())
+        && want.getGenerator().equals(params.getGenerator());
+  }
+
+  private static ECParameterSpec curve(String name) {
     try {
       AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-      p.init(new ECGenParameterSpec(curve));
-      ECParameterSpec want = p.getParameterSpec(ECParameterSpec.class);
-      return want.getCurve().equals(params.getCurve())
-          && want.getOrder().equals(params.getOrder())
-          && want.getGenerator().equals(params.getGenerator());
+      p.init(new ECGenParameterSpec(name));
+      return p.getParameterSpec(ECParameterSpec.class);
     } catch (GeneralSecurityException e) {
-      return false;
+      throw new ExceptionInInitializerError(e);
     }
   }
 

@@ -58,17 +58,31 @@ public final class TrustDomainCa {
     }
   }
 
+  /** The validators the CA checks its own output with, built once per bundle version. */
+  private record Checkers(X509SvidValidator x509, JwtSvidValidator jwt) {}
+
   private final TrustDomain trustDomain;
   private final CaConfig config;
   private final InstantSource clock;
   private volatile Snapshot snapshot;
+  private volatile Checkers checkers;
 
   private TrustDomainCa(
       TrustDomain trustDomain, CaConfig config, InstantSource clock, Snapshot snapshot) {
     this.trustDomain = trustDomain;
     this.config = config;
     this.clock = clock;
-    this.snapshot = snapshot;
+    publish(snapshot);
+  }
+
+  /** Installs a new state and the validators that match its bundle. */
+  private void publish(Snapshot next) {
+    snapshot = next;
+    BundleSource own = BundleSource.of(bundle());
+    checkers =
+        new Checkers(
+            new X509SvidValidator(own, RevocationList.NONE, clock),
+            new JwtSvidValidator(own, clock));
   }
 
   /** Creates a trust domain with a fresh, active root. */
@@ -201,8 +215,7 @@ public final class TrustDomainCa {
     }
     String token = jwt.serialize();
     try {
-      return new JwtSvidValidator(BundleSource.of(bundle()), clock)
-          .validate(token, audience.getFirst());
+      return checkers.jwt().validate(token, audience.getFirst());
     } catch (SvidRejectedException e) {
       throw new IllegalStateException(
           "CA of "
@@ -228,7 +241,7 @@ public final class TrustDomainCa {
     CaAuthority next = newAuthority(trustDomain, config, clock.instant());
     List<CaAuthority> list = new ArrayList<>(s.authorities());
     list.add(next);
-    snapshot = new Snapshot(List.copyOf(list), s.sequence() + 1);
+    publish(new Snapshot(List.copyOf(list), s.sequence() + 1));
     log.info("trust domain {}: root {} prepared and published", trustDomain, next.id());
     return next;
   }
@@ -270,7 +283,7 @@ public final class TrustDomainCa {
         list.add(a);
       }
     }
-    snapshot = new Snapshot(List.copyOf(list), s.sequence() + 1);
+    publish(new Snapshot(List.copyOf(list), s.sequence() + 1));
     log.info("trust domain {}: root {} activated", trustDomain, prepared.id());
     return prepared.withState(State.ACTIVE, now);
   }
@@ -303,7 +316,7 @@ public final class TrustDomainCa {
       }
     }
     if (!retired.isEmpty()) {
-      snapshot = new Snapshot(List.copyOf(list), s.sequence() + 1);
+      publish(new Snapshot(List.copyOf(list), s.sequence() + 1));
       log.info(
           "trust domain {}: retired roots {}",
           trustDomain,
@@ -329,8 +342,7 @@ public final class TrustDomainCa {
 
   private void selfCheck(X509Svid svid) {
     try {
-      new X509SvidValidator(BundleSource.of(bundle()), RevocationList.NONE, clock)
-          .validate(svid.chain());
+      checkers.x509().validate(svid.chain());
     } catch (SvidRejectedException e) {
       throw new IllegalStateException(
           "CA of "
