@@ -315,9 +315,18 @@ public final class DecisionPoint implements AutoCloseable {
    * decision carries the evaluation error, if any, for the caller to report.
    */
   public Decision decide(PolicyPath p, Value input, Map<String, String> context, EvalOptions eval) {
+    return decide(p, input, context, eval, null);
+  }
+
+  /**
+   * Decides with a mode fixed by the caller (a gateway route's mode), or the path's configured mode
+   * when {@code override} is null.
+   */
+  public Decision decide(
+      PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
     long start = System.nanoTime();
     PolicyState s = state.get();
-    Mode mode = modes.get().modeOf(p);
+    Mode mode = override != null ? override : modes.get().modeOf(p);
     String id = newDecisionId();
     Value result = null;
     String reason;

@@ -6,8 +6,9 @@ import dev.vigil.rego.value.Value;
  * Thrown by a builtin that cannot produce a value. The evaluator prefixes the builtin's name and
  * the location: {@code test.rego:4: eval_type_error: count: operand 1 must be ...}.
  *
- * <p>Type errors ({@code eval_type_error}) always stop evaluation. Other builtin errors ({@code
- * eval_builtin_error}) stop it only with strict builtin errors; otherwise the call is undefined.
+ * <p>As in OPA, a builtin error of either code ({@code eval_type_error} or {@code
+ * eval_builtin_error}) stops evaluation only with strict builtin errors; otherwise the call is
+ * undefined.
  */
 public final class BuiltinException extends RuntimeException {
 

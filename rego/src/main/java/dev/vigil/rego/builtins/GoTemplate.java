@@ -812,6 +812,7 @@ final class GoTemplate {
         case Long l -> l;
         case Double d -> d;
         case StringValue s -> s.value();
+        case NumberValue n -> new Sprintf.NamedString("json.Number", n.toString());
         default -> print(v);
       };
     }

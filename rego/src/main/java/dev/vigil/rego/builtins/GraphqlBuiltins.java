@@ -21,14 +21,14 @@ final class GraphqlBuiltins {
         List.of(DOC, DOC),
         Type.array(AST),
         "Parses a GraphQL query and schema and validates the query, returning both ASTs.",
-        (ctx, args) -> GraphqlFunctions.parse(args[0], args[1]));
+        (ctx, args) -> GraphqlFunctions.parse(args[0], args[1], ctx.queryCache()));
     r.register(
         "graphql.parse_and_verify",
         List.of(DOC, DOC),
         Type.array(Type.ANY),
         "Parses and validates a GraphQL query and schema, returning [valid, query AST, schema"
             + " AST].",
-        (ctx, args) -> GraphqlFunctions.parseAndVerify(args[0], args[1]));
+        (ctx, args) -> GraphqlFunctions.parseAndVerify(args[0], args[1], ctx.queryCache()));
     r.register(
         "graphql.parse_query",
         List.of(Type.STRING),
@@ -46,12 +46,13 @@ final class GraphqlBuiltins {
         List.of(DOC, DOC),
         Type.BOOLEAN,
         "Reports whether a GraphQL query is valid against a GraphQL schema.",
-        (ctx, args) -> BooleanValue.of(GraphqlFunctions.isValid(args[0], args[1])));
+        (ctx, args) ->
+            BooleanValue.of(GraphqlFunctions.isValid(args[0], args[1], ctx.queryCache())));
     r.register(
         "graphql.schema_is_valid",
         List.of(DOC),
         Type.BOOLEAN,
         "Reports whether a GraphQL schema is valid.",
-        (ctx, args) -> BooleanValue.of(GraphqlFunctions.schemaIsValid(args[0])));
+        (ctx, args) -> BooleanValue.of(GraphqlFunctions.schemaIsValid(args[0], ctx.queryCache())));
   }
 }

@@ -13,6 +13,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builtins of the JsonSchema family: {@code json.verify_schema} and {@code json.match_schema}, with
@@ -36,7 +37,7 @@ final class JsonSchemaBuiltins {
         List.of(DOC, DOC),
         Type.array(Type.ANY),
         "Checks a document against a JSON Schema, returning [ok, errors].",
-        (ctx, args) -> match(args[0], args[1]));
+        (ctx, args) -> match(args[0], args[1], ctx.queryCache()));
   }
 
   private static Value verify(Value schema) {
@@ -48,11 +49,22 @@ final class JsonSchemaBuiltins {
     }
   }
 
-  private static Value match(Value document, Value schema) {
+  /** Caches compiled schemas per query, keyed by the schema operand. */
+  private record CacheKey(Value schema) {}
+
+  private static Value match(Value document, Value schema, Map<Object, Object> cache) {
     List<SchemaError> errors;
     try {
       Value doc = document(document);
-      errors = JsonSchema.compile(document(schema)).validate(doc);
+      CacheKey key = new CacheKey(schema);
+      JsonSchema compiled;
+      if (cache.get(key) instanceof JsonSchema cached) {
+        compiled = cached;
+      } else {
+        compiled = JsonSchema.compile(document(schema));
+        cache.put(key, compiled);
+      }
+      errors = compiled.validate(doc);
     } catch (SchemaException e) {
       throw BuiltinException.error(e.getMessage());
     }

@@ -32,7 +32,7 @@ public final class Operands {
     Long l = n.longValueExact();
     if (l == null) {
       throw BuiltinException.type(
-          "operand " + (index + 1) + " must be integer but got floating-point number");
+          "operand " + (index + 1) + " must be integer number but got floating-point number");
     }
     return l;
   }

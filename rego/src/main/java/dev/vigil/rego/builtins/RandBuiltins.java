@@ -5,13 +5,14 @@ import static dev.vigil.rego.builtins.Type.STRING;
 
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.Value;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Builtins of the Rand family: {@code rand.intn}, stable within one query. */
 final class RandBuiltins {
 
-  private record CacheKey(String key, int n) {}
+  private record CacheKey(String key, long n) {}
 
   private RandBuiltins() {}
 
@@ -29,15 +30,18 @@ final class RandBuiltins {
 
   private static Value intn(BuiltinContext c, Value[] a) {
     String key = Operands.string(a, 0);
-    int n = NumberOperands.intOperand(a, 1);
-    if (n == 0) {
+    BigInteger n = NumberOperands.bigIntOperand(a, 1).abs();
+    if (n.signum() == 0) {
       return NumberValue.ZERO;
     }
-    int bound = Math.abs(n == Integer.MIN_VALUE ? Integer.MAX_VALUE : n);
+    if (n.bitLength() > 63) {
+      throw BuiltinException.type("operand 2 must be an integer that fits 64 bits");
+    }
+    long bound = n.longValue();
     return (Value)
         c.queryCache()
             .computeIfAbsent(
                 new CacheKey(key, bound),
-                k -> NumberValue.of(ThreadLocalRandom.current().nextInt(bound)));
+                k -> NumberValue.of(ThreadLocalRandom.current().nextLong(bound)));
   }
 }

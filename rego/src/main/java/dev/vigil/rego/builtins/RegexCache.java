@@ -10,6 +10,8 @@ import java.util.function.Function;
  */
 final class RegexCache<V> {
 
+  static final int MAX_KEY_LENGTH = 4096;
+
   private final Map<String, V> map;
   private final Function<String, V> compile;
 
@@ -25,6 +27,9 @@ final class RegexCache<V> {
   }
 
   V get(String key) {
+    if (key.length() > MAX_KEY_LENGTH) {
+      return compile.apply(key);
+    }
     synchronized (map) {
       V v = map.get(key);
       if (v != null) {

@@ -20,6 +20,9 @@ import java.util.List;
  */
 final class Sprintf {
 
+  /** A value of a named Go string type, such as {@code json.Number}: formatted as a string. */
+  record NamedString(String goType, String value) {}
+
   private final String format;
   private final List<Object> args;
   private final StringBuilder out = new StringBuilder();
@@ -214,6 +217,7 @@ final class Sprintf {
       case Long l -> "int";
       case BigInteger b -> "*big.Int";
       case Double d -> "float64";
+      case NamedString n -> n.goType();
       default -> "string";
     };
   }
@@ -227,7 +231,8 @@ final class Sprintf {
       case Long l -> formatInteger(BigInteger.valueOf(l), verb, false);
       case BigInteger b -> formatInteger(b, verb, true);
       case Double d -> formatFloat(d, verb);
-      default -> formatString((String) arg, verb);
+      case NamedString n -> formatString(n.value(), verb, n);
+      default -> formatString((String) arg, verb, arg);
     }
   }
 
@@ -344,7 +349,7 @@ final class Sprintf {
 
   // ---- strings ----
 
-  private void formatString(String s, int verb) {
+  private void formatString(String s, int verb, Object arg) {
     switch (verb) {
       case 'v', 's' -> {
         if (verb == 'v' && sharp) {
@@ -362,7 +367,7 @@ final class Sprintf {
           pad(StringBuiltins.goQuote(t, plus), ' ');
         }
       }
-      default -> badVerb(s, verb);
+      default -> badVerb(arg, verb);
     }
   }
 

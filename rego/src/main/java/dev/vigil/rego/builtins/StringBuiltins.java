@@ -370,8 +370,8 @@ final class StringBuiltins {
 
   private static Value substring(BuiltinContext c, Value[] a) {
     String s = Operands.string(a, 0);
-    int start = NumberOperands.intOperand(a, 1);
-    int length = NumberOperands.intOperand(a, 2);
+    long start = clamp(NumberOperands.bigIntOperand(a, 1));
+    long length = clamp(NumberOperands.bigIntOperand(a, 2));
     if (start < 0) {
       throw BuiltinException.error("negative offset");
     }
@@ -379,11 +379,19 @@ final class StringBuiltins {
     if (start >= runes) {
       return StringValue.EMPTY;
     }
-    int from = s.offsetByCodePoints(0, start);
-    if (length < 0 || (long) start + length >= runes) {
+    int from = s.offsetByCodePoints(0, (int) start);
+    if (length < 0 || start + length >= runes) {
       return StringValue.of(s.substring(from));
     }
-    return StringValue.of(s.substring(from, s.offsetByCodePoints(from, length)));
+    return StringValue.of(s.substring(from, s.offsetByCodePoints(from, (int) length)));
+  }
+
+  /** Clamps an integer operand into the long range, where every larger value acts alike. */
+  private static long clamp(BigInteger n) {
+    if (n.bitLength() > 62) {
+      return n.signum() < 0 ? Long.MIN_VALUE / 4 : Long.MAX_VALUE / 4;
+    }
+    return n.longValue();
   }
 
   private static Value trim(Value[] a, boolean left, boolean right) {
@@ -473,8 +481,54 @@ final class StringBuiltins {
         double d = n.doubleValue();
         yield Double.isInfinite(d) ? goNumberText(n.bigDecimal()) : (Object) d;
       }
-      default -> v.toString();
+      default -> regoTerm(v);
     };
+  }
+
+  /**
+   * Writes a value in Rego term syntax as OPA prints terms: strings quoted as Go's strconv.Quote
+   * (so {@code <} stays {@code <}), sets as {@code {1, 2}} or {@code set()}, keys sorted.
+   */
+  static String regoTerm(Value v) {
+    StringBuilder b = new StringBuilder();
+    writeTerm(v, b);
+    return b.toString();
+  }
+
+  private static void writeTerm(Value v, StringBuilder b) {
+    switch (v) {
+      case StringValue s -> b.append(goQuote(s.value(), false));
+      case ArrayValue a -> writeAll(a.elements(), "[", "]", b);
+      case SetValue s -> {
+        if (s.size() == 0) {
+          b.append("set()");
+        } else {
+          writeAll(s.elements(), "{", "}", b);
+        }
+      }
+      case ObjectValue o -> {
+        b.append('{');
+        boolean first = true;
+        for (Value k : o.keys()) {
+          b.append(first ? "" : ", ");
+          first = false;
+          writeTerm(k, b);
+          b.append(": ");
+          writeTerm(o.get(k), b);
+        }
+        b.append('}');
+      }
+      default -> b.append(v);
+    }
+  }
+
+  private static void writeAll(List<Value> xs, String open, String close, StringBuilder b) {
+    b.append(open);
+    for (int i = 0; i < xs.size(); i++) {
+      b.append(i > 0 ? ", " : "");
+      writeTerm(xs.get(i), b);
+    }
+    b.append(close);
   }
 
   /** Writes a number too large for a float64 as its shortest text, such as {@code 2e308}. */

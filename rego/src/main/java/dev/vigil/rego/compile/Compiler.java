@@ -263,6 +263,7 @@ public final class Compiler {
 
   private CompiledRule rewriteRule(
       Rewriter rw, Safety safety, Rule r, int suffixLen, List<Term> parentArgs, int order) {
+    int errorsBefore = errors.size();
     Rewriter.Scope scope = rw.topScope();
     List<Term> rawArgs = r.head().args() != null ? r.head().args() : parentArgs;
     List<Term> args = null;
@@ -310,8 +311,11 @@ public final class Compiler {
         safety.allVars(t, universe, null);
       }
     }
-    List<Expr> ordered = safety.order(body, bound, universe);
-    safety.checkTerms(headTerms, bound, universe, r.head().location());
+    boolean rewritten = errors.size() == errorsBefore;
+    List<Expr> ordered = rewritten ? safety.order(body, bound, universe) : body;
+    if (rewritten) {
+      safety.checkTerms(headTerms, bound, universe, r.head().location());
+    }
     List<Term> orderedSuffix = new ArrayList<>();
     for (Term t : suffix) {
       orderedSuffix.add(safety.orderTerm(t, bound, universe));

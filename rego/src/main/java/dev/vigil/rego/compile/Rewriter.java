@@ -130,6 +130,8 @@ final class Rewriter {
     }
     if (s.declared.containsKey(v.name())) {
       error("rego_compile_error", "var " + v.name() + " assigned above", v.location());
+    } else if (s.used.contains(v.name())) {
+      error("rego_compile_error", "var " + v.name() + " referenced above", v.location());
     }
     String name = v.name();
     if (s.parent != null || !keepTopNames || isShadowing(name)) {

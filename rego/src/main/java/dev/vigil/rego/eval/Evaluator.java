@@ -220,6 +220,14 @@ public final class Evaluator {
     return evalKind(e, env, k);
   }
 
+  /**
+   * Returns true for a bare term written as a query expression: as in OPA, the query reports its
+   * value, {@code false} included, instead of failing on it.
+   */
+  private boolean capturesValue(Expr e) {
+    return queryValues != null && !e.negated() && query.positions().containsKey(e);
+  }
+
   private void record(Expr e, Value v) {
     if (queryValues != null) {
       Integer pos = query.positions().get(e);
@@ -236,7 +244,7 @@ public final class Evaluator {
               t.term(),
               env,
               v -> {
-                if (BooleanValue.FALSE.equals(v)) {
+                if (BooleanValue.FALSE.equals(v) && !capturesValue(e)) {
                   return true;
                 }
                 record(e, v);

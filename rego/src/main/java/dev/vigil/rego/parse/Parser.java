@@ -127,7 +127,12 @@ public final class Parser {
           }
         };
     Thread t = new Thread(null, task, "rego-parser-deep", DEEP_STACK_BYTES);
-    t.start();
+    try {
+      t.start();
+    } catch (OutOfMemoryError e) {
+      // No thread to be had: parse here; the guard turns a stack overflow into a parse error.
+      return guarded(parser, work);
+    }
     try {
       t.join();
     } catch (InterruptedException e) {

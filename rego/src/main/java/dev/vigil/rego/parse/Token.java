@@ -72,9 +72,4 @@ record Token(
       this.symbol = symbol;
     }
   }
-
-  /** True for the first piece of a raw template string, written with backquotes. */
-  boolean startsRawTemplate() {
-    return text.startsWith("$`");
-  }
 }

@@ -184,4 +184,18 @@ class EncodingBuiltinsTest {
     assertThat(call("json.unmarshal", str("[1] null"))).isEqualTo(json("[1]"));
     assertThat(call("json.is_valid", str("[1] null"))).isEqualTo(BooleanValue.FALSE);
   }
+
+  @Test
+  void yamlMarshal_timestampLikeString_isQuoted() {
+    assertThat(call("yaml.marshal", json("[\"2001-12-14\", \"2001-12-14T21:59:43.10Z\", \"x\"]")))
+        .isEqualTo(str("- \"2001-12-14\"\n- \"2001-12-14T21:59:43.10Z\"\n- x\n"));
+  }
+
+  @Test
+  void urlqueryDecodeObject_badPairs_failWithGoMessage() {
+    assertThatThrownBy(() -> call("urlquery.decode_object", str("a=1;b=2")))
+        .hasMessage("invalid semicolon separator in query");
+    assertThatThrownBy(() -> call("urlquery.decode_object", str("a=%zz&b=1")))
+        .hasMessage("invalid URL escape \"%zz\"");
+  }
 }

@@ -263,4 +263,45 @@ class GraphqlBuiltinsTest {
     assertThat(call("graphql.is_valid", s("{ __schema { types { fields { name } } } }"), s(SCHEMA)))
         .isEqualTo(BooleanValue.TRUE);
   }
+
+  @Test
+  void isValid_deeplyNestedAstObject_failsWithoutStackOverflow() {
+    String selection = "{\"Name\": \"user\"}";
+    for (int i = 0; i < 300; i++) {
+      selection = "{\"Name\": \"user\", \"SelectionSet\": [" + selection + "]}";
+    }
+    Value query =
+        Json.parse(
+            "{\"Operations\": [{\"Operation\": \"query\", \"SelectionSet\": ["
+                + selection
+                + "]}]}");
+
+    assertThat(error("graphql.parse", query, s(SCHEMA)))
+        .isEqualTo("GraphQL AST nested deeper than 200 levels");
+  }
+
+  @Test
+  void schemaIsValid_astFieldWithoutType_isFalseNotACrash() {
+    Value schema =
+        Json.parse(
+            "{\"Definitions\": [{\"Kind\": \"OBJECT\", \"Name\": \"Query\","
+                + " \"Fields\": [{\"Name\": \"a\"}]}]}");
+
+    assertThat(call("graphql.schema_is_valid", schema)).isEqualTo(BooleanValue.FALSE);
+    assertThat(error("graphql.parse", s("{ a }"), schema))
+        .isEqualTo("GraphQL AST FieldDefinition \"a\" has no Type");
+  }
+
+  @Test
+  void isValid_sameSchemaTwiceInOneQuery_buildsItOnce() {
+    SimpleBuiltinContext ctx = SimpleBuiltinContext.system();
+    Builtin isValid = BuiltinRegistry.standard().get("graphql.is_valid");
+
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { id } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.TRUE);
+    assertThat(ctx.queryCache()).hasSize(1);
+    assertThat(isValid.invoke(ctx, new Value[] {s("{ user { nope } }"), s(SCHEMA)}))
+        .isEqualTo(BooleanValue.FALSE);
+    assertThat(ctx.queryCache()).hasSize(1);
+  }
 }

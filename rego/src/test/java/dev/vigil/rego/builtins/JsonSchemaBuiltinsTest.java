@@ -19,12 +19,12 @@ class JsonSchemaBuiltinsTest {
   }
 
   @Test
-  void matchSchema_missingRequired_namesTheProperty() {
+  void matchSchema_missingRequired_reportsTheObjectsPath() {
     assertThat(match("{}", "{\"required\": [\"id\"]}"))
         .isEqualTo(
             Json.parse(
-                "[false, [{\"error\": \"id: id is required\", \"type\": \"required\","
-                    + " \"field\": \"id\", \"desc\": \"id is required\"}]]"));
+                "[false, [{\"error\": \"(root): id is required\", \"type\": \"required\","
+                    + " \"field\": \"(root)\", \"desc\": \"id is required\"}]]"));
   }
 
   @Test
@@ -61,8 +61,8 @@ class JsonSchemaBuiltinsTest {
     assertThat(result)
         .isEqualTo(
             Json.parse(
-                "[false, [{\"error\": \"b: Additional property b is not allowed\","
-                    + " \"type\": \"additional_property_not_allowed\", \"field\": \"b\","
+                "[false, [{\"error\": \"(root): Additional property b is not allowed\","
+                    + " \"type\": \"additional_property_not_allowed\", \"field\": \"(root)\","
                     + " \"desc\": \"Additional property b is not allowed\"}]]"));
   }
 
@@ -115,14 +115,13 @@ class JsonSchemaBuiltinsTest {
   @Test
   void verifySchema_badMinimum_explainsTheKeyword() {
     assertThat(call("json.verify_schema", Json.parse("{\"minimum\": \"x\"}")))
-        .isEqualTo(
-            Json.parse("[false, \"jsonschema: Invalid type. Expected: number, given: minimum\"]"));
+        .isEqualTo(Json.parse("[false, \"jsonschema: minimum must be of a number\"]"));
   }
 
   @Test
   void verifySchema_badRegex_isRejected() {
     assertThat(call("json.verify_schema", Json.parse("{\"pattern\": \"(\"}")).toString())
-        .contains("Invalid regex pattern '('");
+        .contains("pattern must be a valid regex");
   }
 
   @Test
@@ -131,5 +130,50 @@ class JsonSchemaBuiltinsTest {
 
     assertThat(call("json.verify_schema", StringValue.of(deep)).toString())
         .contains("nested deeper than");
+  }
+
+  @Test
+  void matchSchema_draft4ExclusiveFlag_turnsMaximumExclusive() {
+    String schema =
+        "{\"$schema\": \"http://json-schema.org/draft-04/schema#\","
+            + " \"properties\": {\"x\": {\"maximum\": 5, \"exclusiveMaximum\": true}}}";
+
+    assertThat(match("{\"x\": 5}", schema).toString()).contains("x: Must be less than 5");
+    assertThat(match("{\"x\": 4}", schema)).isEqualTo(Json.parse("[true, []]"));
+  }
+
+  @Test
+  void verifySchema_draft4WithNumericExclusive_isRejected() {
+    String schema =
+        "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"exclusiveMinimum\": 1}";
+
+    assertThat(call("json.verify_schema", Json.parse(schema)))
+        .isEqualTo(
+            Json.parse(
+                "[false, \"jsonschema: Invalid type. Expected: boolean, given:"
+                    + " exclusiveMinimum\"]"));
+  }
+
+  @Test
+  void matchSchema_exponentialAnyOfThroughRefs_stopsAtTheStepBudget() {
+    StringBuilder defs = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      defs.append("\"d")
+          .append(i)
+          .append("\": {\"anyOf\": [{\"$ref\": \"#/definitions/d")
+          .append(i + 1)
+          .append("\"}, {\"$ref\": \"#/definitions/d")
+          .append(i + 1)
+          .append("\"}]},");
+    }
+    defs.append("\"d40\": false");
+    String schema = "{\"definitions\": {" + defs + "}, \"$ref\": \"#/definitions/d0\"}";
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> match("{}", schema))
+        .isInstanceOfSatisfying(
+            BuiltinException.class,
+            e -> assertThat(e.getMessage()).startsWith("the schema takes too long to check"));
+    assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
   }
 }

@@ -63,6 +63,8 @@ class StringBuiltinsTest {
         "\"abcdefghåäö\"|2|10000|\"cdefghåäö\"",
         "\"åäö\"|3|-1|\"\"",
         "\"aaa\"|4|-1|\"\"",
+        "\"abc\"|1|10000000000|\"bc\"",
+        "\"abc\"|10000000000000000000000|1|\"\"",
       })
   void substring_runes_matchOpa(String s, String start, String len, String want) {
     assertThat(call("substring", s, start, len)).isEqualTo(Json.parse(want));
@@ -155,6 +157,7 @@ class StringBuiltinsTest {
         "\"%d %d\"¦[1]¦1 %!d(MISSING)",
         "\"%d\"¦[1, \"a\"]¦1%!(EXTRA string=a)",
         "\"%v\"¦[{\"a\": 1}]¦{\"a\": 1}",
+        "\"%v\"¦[[\"<b>&\", \"\\u0001\"]]¦[\"<b>&\", \"\\x01\"]",
         "\"%e\"¦[1234.5678]¦1.234568e+03",
         "\"%g\"¦[0.000012345]¦1.2345e-05",
         "\"%v\"¦[1234567.5]¦1.2345675e+06",
@@ -208,6 +211,12 @@ class StringBuiltinsTest {
                 "\"{{ .a | len }} {{ index .b 1 }} {{ with .c }}{{ .d }}{{ end }}\"",
                 "{\"a\": \"héllo\", \"b\": [\"x\", \"y\"], \"c\": {\"d\": true}}"))
         .isEqualTo(StringValue.of("6 y true"));
+    assertThat(
+            call(
+                "strings.render_template",
+                "\"{{ printf \\\"%s|%d|%v\\\" .n .n 7 }}\"",
+                "{\"n\": 5}"))
+        .isEqualTo(StringValue.of("5|%!d(json.Number=5)|7"));
     assertThatThrownBy(() -> call("strings.render_template", "\"{{ .a \"", "{}"))
         .isInstanceOf(BuiltinException.class);
   }

@@ -159,4 +159,27 @@ class TimeBuiltinsTest {
   private static NumberValue n(long v) {
     return NumberValue.of(v);
   }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ANSIC|Tue Nov 10 23:00:00 2009",
+        "3:04PM|11:00PM",
+        "Jan _2 15:04:05.000000|Nov 10 23:00:00.000000",
+        "RFC3339Nano|2009-11-10T23:00:00Z",
+        "__2 002|314 314",
+        "Monday January 2 06 pm|Tuesday November 10 09 pm",
+        "-07:00:00 Z0700 -07|+00:00:00 Z +00",
+      })
+  void format_goLayoutChunks_writeAsGo(String layout, String want) {
+    var t = json("[1257894000000000000, \"UTC\", \"" + layout + "\"]");
+    assertThat(call("time.format", t)).isEqualTo(str(want));
+  }
+
+  @Test
+  void parseNs_formattedBack_roundTrips() {
+    assertThat(call("time.parse_ns", str("ANSIC"), str("Tue Nov 10 23:00:00 2009")))
+        .isEqualTo(n(1257894000000000000L));
+  }
 }

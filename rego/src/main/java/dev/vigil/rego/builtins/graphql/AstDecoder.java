@@ -45,9 +45,16 @@ public final class AstDecoder {
   private AstDecoder() {}
 
   /** Thrown for a value that Go's decoder would refuse, with a message in its words. */
-  public static final class DecodeException extends RuntimeException {
+  public static class DecodeException extends RuntimeException {
     DecodeException(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /** Thrown for a tree nested beyond {@link Parser#MAX_DEPTH}; never retried another way. */
+  static final class TooDeepException extends DecodeException {
+    TooDeepException(String message) {
+      super(message);
     }
   }
 
@@ -132,10 +139,31 @@ public final class AstDecoder {
     bool(f, "Used");
     return new VariableDefinition(
         string(f, "Variable"),
-        type(f.get("Type")),
+        requiredType(f),
         value(f.get("DefaultValue")),
         list(f.get("Directives"), this::directive),
         null);
+  }
+
+  /**
+   * Decodes the Type of a variable, field or argument. gqlparser would fail on a missing one while
+   * validating (a nil dereference), so it is refused here with a plain message.
+   */
+  private Type requiredType(Map<String, Value> f) {
+    Type t = type(f.get("Type"));
+    if (t == null) {
+      throw new DecodeException(
+          "GraphQL AST "
+              + structOf(f)
+              + " "
+              + GoQuote.quote(string(f, nameKey(f)))
+              + " has no Type");
+    }
+    return t;
+  }
+
+  private static String nameKey(Map<String, Value> f) {
+    return f.containsKey("Variable") ? "Variable" : "Name";
   }
 
   private Type type(Value v) {
@@ -199,6 +227,8 @@ public final class AstDecoder {
       int saved = depth;
       try {
         return d.apply(item);
+      } catch (TooDeepException e) {
+        throw e;
       } catch (DecodeException e) {
         depth = saved;
       }
@@ -325,7 +355,7 @@ public final class AstDecoder {
         string(f, "Name"),
         list(f.get("Arguments"), this::argumentDefinition),
         value(f.get("DefaultValue")),
-        type(f.get("Type")),
+        requiredType(f),
         list(f.get("Directives"), this::directive),
         null);
   }
@@ -345,7 +375,7 @@ public final class AstDecoder {
         string(f, "Description"),
         string(f, "Name"),
         value(f.get("DefaultValue")),
-        type(f.get("Type")),
+        requiredType(f),
         list(f.get("Directives"), this::directive),
         null);
   }
@@ -364,7 +394,7 @@ public final class AstDecoder {
 
   private void enter() {
     if (++depth > Parser.MAX_DEPTH) {
-      throw new DecodeException("GraphQL AST nested deeper than " + Parser.MAX_DEPTH + " levels");
+      throw new TooDeepException("GraphQL AST nested deeper than " + Parser.MAX_DEPTH + " levels");
     }
   }
 

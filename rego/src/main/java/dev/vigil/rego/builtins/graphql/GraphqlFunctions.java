@@ -10,6 +10,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code graphql.*} builtins as OPA 1.x implements them: documents given as text or as AST
@@ -30,36 +31,55 @@ public final class GraphqlFunctions {
     return AstEncoder.encode(schemaDocument(StringValue.of(schema)));
   }
 
-  /** {@code graphql.parse}: both ASTs once the query validates against the schema. */
-  public static Value parse(Value query, Value schema) {
+  /**
+   * {@code graphql.parse}: both ASTs once the query validates against the schema.
+   *
+   * @param cache the query's cache, where a schema is kept once built; not shared across threads
+   */
+  public static Value parse(Value query, Value schema, Map<Object, Object> cache) {
     QueryDocument q = query(query);
-    SchemaDocument sd = schemaDocument(schema);
-    Value schemaAst = AstEncoder.encode(sd);
-    Schema built = build(sd);
+    Compiled compiled = compiled(schema, cache);
     Value queryAst = AstEncoder.encode(q);
-    validate(built, q);
-    return ArrayValue.of(queryAst, schemaAst);
+    validate(compiled.schema(), q);
+    return ArrayValue.of(queryAst, compiled.ast());
+  }
+
+  /** A schema's AST and its validated form, cached together per query. */
+  private record Compiled(Value ast, Schema schema) {}
+
+  private record CacheKey(Value schema) {}
+
+  /** Parses, encodes and builds a schema, or takes it from the query's cache. */
+  private static Compiled compiled(Value schema, Map<Object, Object> cache) {
+    CacheKey key = new CacheKey(schema);
+    if (cache.get(key) instanceof Compiled c) {
+      return c;
+    }
+    SchemaDocument sd = schemaDocument(schema);
+    Value ast = AstEncoder.encode(sd);
+    Compiled c = new Compiled(ast, build(sd));
+    cache.put(key, c);
+    return c;
   }
 
   /**
    * {@code graphql.parse_and_verify}: {@code [true, query AST, schema AST]} or {@code [false, {},
    * {}]}.
    */
-  public static Value parseAndVerify(Value query, Value schema) {
+  public static Value parseAndVerify(Value query, Value schema, Map<Object, Object> cache) {
     try {
-      Value parsed = parse(query, schema);
-      return ArrayValue.of(
-          BooleanValue.TRUE, ((ArrayValue) parsed).get(0), ((ArrayValue) parsed).get(1));
+      ArrayValue parsed = (ArrayValue) parse(query, schema, cache);
+      return ArrayValue.of(BooleanValue.TRUE, parsed.get(0), parsed.get(1));
     } catch (BuiltinException e) {
       return ArrayValue.of(BooleanValue.FALSE, ObjectValue.EMPTY, ObjectValue.EMPTY);
     }
   }
 
   /** {@code graphql.is_valid}: whether the query parses and validates against the schema. */
-  public static boolean isValid(Value query, Value schema) {
+  public static boolean isValid(Value query, Value schema, Map<Object, Object> cache) {
     try {
       QueryDocument q = query(query);
-      validate(build(schemaDocument(schema)), q);
+      validate(compiled(schema, cache).schema(), q);
       return true;
     } catch (BuiltinException e) {
       return false;
@@ -67,9 +87,9 @@ public final class GraphqlFunctions {
   }
 
   /** {@code graphql.schema_is_valid}: whether the schema parses and validates. */
-  public static boolean schemaIsValid(Value schema) {
+  public static boolean schemaIsValid(Value schema, Map<Object, Object> cache) {
     try {
-      build(schemaDocument(schema));
+      compiled(schema, cache);
       return true;
     } catch (BuiltinException e) {
       return false;

@@ -7,7 +7,6 @@ import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
-import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.math.BigDecimal;
@@ -57,8 +56,8 @@ public final class JsonSchema {
     BigDecimal multipleOf;
     BigDecimal minimum;
     BigDecimal maximum;
-    boolean exclusiveMinimum;
-    boolean exclusiveMaximum;
+    BigDecimal exclusiveMinimum;
+    BigDecimal exclusiveMaximum;
     List<Value> enumValues;
     Value constValue;
     final List<Node> allOf = new ArrayList<>();
@@ -92,13 +91,34 @@ public final class JsonSchema {
     return v.errors;
   }
 
+  /** Draft numbers as gojsonschema orders them; without {@code $schema} all drafts mix. */
+  private static final int HYBRID = Integer.MAX_VALUE;
+
   private static final class Compiler {
     private final Value rootDoc;
+    private final int draft;
     private final Map<Value, Node> compiled = new IdentityHashMap<>();
     private final List<Node> pendingRefs = new ArrayList<>();
 
     Compiler(Value rootDoc) {
       this.rootDoc = rootDoc;
+      this.draft = draftOf(rootDoc);
+    }
+
+    private static int draftOf(Value doc) {
+      if (doc instanceof ObjectValue o && o.get("$schema") instanceof StringValue s) {
+        String uri = s.value();
+        if (uri.contains("draft-04")) {
+          return 4;
+        }
+        if (uri.contains("draft-06")) {
+          return 6;
+        }
+        if (uri.contains("draft-07")) {
+          return 7;
+        }
+      }
+      return HYBRID;
     }
 
     Node compile(Value doc, int depth) {
@@ -155,176 +175,240 @@ public final class JsonSchema {
       }
       Node n = new Node();
       compiled.put(doc, n);
-      if (doc instanceof BooleanValue b) {
+      if (doc instanceof BooleanValue b && draft >= 6) {
         n.pass = b.value();
         return n;
       }
       if (!(doc instanceof ObjectValue o)) {
         throw new SchemaException("Expected: valid schema, given: Invalid JSON");
       }
-      Value ref = o.get("$ref");
-      if (ref instanceof StringValue s) {
-        n.refText = s.value();
+      if (o.get("definitions") != null) {
+        if (!(o.get("definitions") instanceof ObjectValue defs)) {
+          throw invalidType("array of schemas", "definitions");
+        }
+        for (Value k : defs.keys()) {
+          Value d = defs.get(k);
+          if (!(d instanceof ObjectValue) && !(d instanceof BooleanValue)) {
+            throw invalidType("array of schemas", "definitions");
+          }
+          child(d, depth);
+        }
+      }
+      string(o, "title");
+      string(o, "description");
+      String ref = string(o, "$ref");
+      if (ref != null) {
+        n.refText = ref;
         pendingRefs.add(n);
         return n;
       }
-      if (ref != null) {
-        throw invalidType("string", "$ref");
-      }
       types(n, o.get("type"));
       if (o.get("properties") != null) {
-        ObjectValue props = object(o.get("properties"), "properties");
+        if (!(o.get("properties") instanceof ObjectValue props)) {
+          throw new SchemaException("properties must be of type object");
+        }
         for (Value k : props.keys()) {
           n.properties.put(((StringValue) k).value(), child(props.get(k), depth));
         }
       }
-      if (o.get("patternProperties") != null) {
-        ObjectValue props = object(o.get("patternProperties"), "patternProperties");
-        for (Value k : props.keys()) {
-          n.patternProperties.put(regex(((StringValue) k).value()), child(props.get(k), depth));
-        }
-      }
       n.additionalProperties =
           boolOrSchema(o.get("additionalProperties"), "additionalProperties", depth);
-      if (o.get("propertyNames") != null) {
-        n.propertyNames = child(o.get("propertyNames"), depth);
-      }
-      if (o.get("required") != null) {
-        for (Value v : array(o.get("required"), "required")) {
-          if (!(v instanceof StringValue s)) {
-            throw invalidType("string", "required items");
-          }
-          if (n.required.contains(s.value())) {
-            throw new SchemaException("required items must be unique");
-          }
-          n.required.add(s.value());
+      if (o.get("patternProperties") != null) {
+        if (!(o.get("patternProperties") instanceof ObjectValue props)) {
+          throw invalidType("object", "patternProperties");
+        }
+        for (Value k : props.keys()) {
+          String text = ((StringValue) k).value();
+          n.patternProperties.put(
+              regex(text, "Invalid regex pattern '" + text + "'"), child(props.get(k), depth));
         }
       }
-      n.minProperties = count(o.get("minProperties"), "minProperties");
-      n.maxProperties = count(o.get("maxProperties"), "maxProperties");
+      Value names = o.get("propertyNames");
+      if (names != null && draft >= 6) {
+        if (!(names instanceof ObjectValue) && !(names instanceof BooleanValue)) {
+          throw invalidType("valid schema", "patternProperties");
+        }
+        n.propertyNames = child(names, depth);
+      }
       if (o.get("dependencies") != null) {
-        ObjectValue deps = object(o.get("dependencies"), "dependencies");
-        for (Value k : deps.keys()) {
-          Value d = deps.get(k);
-          if (d instanceof ArrayValue a) {
-            List<String> names = new ArrayList<>();
-            for (Value e : a.elements()) {
-              if (!(e instanceof StringValue s)) {
-                throw invalidType("string", "dependency");
-              }
-              names.add(s.value());
-            }
-            n.dependencies.put(((StringValue) k).value(), names);
-          } else {
-            n.dependencies.put(((StringValue) k).value(), child(d, depth));
-          }
-        }
+        dependencies(n, o.get("dependencies"), depth);
       }
       Value items = o.get("items");
       if (items instanceof ArrayValue a) {
         n.itemsList = new ArrayList<>();
         for (Value e : a.elements()) {
+          if (!(e instanceof ObjectValue) && !(e instanceof BooleanValue)) {
+            throw invalidType("valid schema/array of schemas", "items");
+          }
           n.itemsList.add(child(e, depth));
         }
-      } else if (items != null) {
+      } else if (items instanceof ObjectValue || items instanceof BooleanValue) {
         n.items = child(items, depth);
+      } else if (items != null) {
+        throw invalidType("valid schema/array of schemas", "items");
       }
       n.additionalItems = boolOrSchema(o.get("additionalItems"), "additionalItems", depth);
+      if (o.get("multipleOf") != null) {
+        if (!(o.get("multipleOf") instanceof NumberValue m)) {
+          throw invalidType("number", "multipleOf");
+        }
+        if (m.signum() <= 0) {
+          throw new SchemaException("multipleOf must be strictly greater than 0");
+        }
+        n.multipleOf = m.bigDecimal();
+      }
+      n.minimum = number(o.get("minimum"), "minimum");
+      n.exclusiveMinimum = exclusive(o, "exclusiveMinimum", "minimum", n.minimum);
+      if (n.exclusiveMinimum != null && o.get("exclusiveMinimum") instanceof BooleanValue) {
+        n.minimum = null;
+      }
+      n.maximum = number(o.get("maximum"), "maximum");
+      n.exclusiveMaximum = exclusive(o, "exclusiveMaximum", "maximum", n.maximum);
+      if (n.exclusiveMaximum != null && o.get("exclusiveMaximum") instanceof BooleanValue) {
+        n.maximum = null;
+      }
+      n.minLength = count(o.get("minLength"), "minLength");
+      n.maxLength = count(o.get("maxLength"), "maxLength");
+      if (n.minLength != null && n.maxLength != null && n.minLength > n.maxLength) {
+        throw new SchemaException("minLength cannot be greater than maxLength");
+      }
+      String pattern = string(o, "pattern");
+      if (pattern != null) {
+        n.patternText = pattern;
+        n.pattern = regex(pattern, "pattern must be a valid regex");
+      }
+      n.format = string(o, "format");
+      n.minProperties = count(o.get("minProperties"), "minProperties");
+      n.maxProperties = count(o.get("maxProperties"), "maxProperties");
+      if (n.minProperties != null && n.maxProperties != null && n.minProperties > n.maxProperties) {
+        throw new SchemaException("minProperties cannot be greater than maxProperties");
+      }
+      for (Value v : slice(o, "required")) {
+        if (!(v instanceof StringValue s)) {
+          throw invalidType("string", "required");
+        }
+        if (n.required.contains(s.value())) {
+          throw new SchemaException("required items must be unique");
+        }
+        n.required.add(s.value());
+      }
       n.minItems = count(o.get("minItems"), "minItems");
       n.maxItems = count(o.get("maxItems"), "maxItems");
       if (o.get("uniqueItems") != null) {
         if (!(o.get("uniqueItems") instanceof BooleanValue b)) {
-          throw invalidType("boolean", "uniqueItems");
+          throw new SchemaException("uniqueItems must be of a boolean");
         }
         n.uniqueItems = b.value();
       }
-      if (o.get("contains") != null) {
+      if (o.get("contains") != null && draft >= 6) {
         n.contains = child(o.get("contains"), depth);
       }
-      n.minLength = count(o.get("minLength"), "minLength");
-      n.maxLength = count(o.get("maxLength"), "maxLength");
-      if (o.get("pattern") != null) {
-        if (!(o.get("pattern") instanceof StringValue s)) {
-          throw invalidType("string", "pattern");
-        }
-        n.patternText = s.value();
-        n.pattern = regex(s.value());
+      if (o.containsKey(StringValue.of("const")) && draft >= 6) {
+        n.constValue = o.get("const");
       }
-      if (o.get("format") != null) {
-        if (!(o.get("format") instanceof StringValue s)) {
-          throw invalidType("string", "format");
-        }
-        n.format = s.value();
-      }
-      n.multipleOf = number(o.get("multipleOf"), "multipleOf");
-      if (n.multipleOf != null && n.multipleOf.signum() <= 0) {
-        throw new SchemaException("multipleOf must be strictly greater than 0");
-      }
-      n.minimum = number(o.get("minimum"), "minimum");
-      n.maximum = number(o.get("maximum"), "maximum");
-      Value exMin = o.get("exclusiveMinimum");
-      if (exMin instanceof BooleanValue b) {
-        if (b.value() && n.minimum == null) {
-          throw new SchemaException("exclusiveMinimum cannot be used without minimum");
-        }
-        n.exclusiveMinimum = b.value();
-      } else if (exMin != null) {
-        BigDecimal v = number(exMin, "exclusiveMinimum");
-        if (n.minimum == null || v.compareTo(n.minimum) >= 0) {
-          n.minimum = v;
-          n.exclusiveMinimum = true;
-        }
-      }
-      Value exMax = o.get("exclusiveMaximum");
-      if (exMax instanceof BooleanValue b) {
-        if (b.value() && n.maximum == null) {
-          throw new SchemaException("exclusiveMaximum cannot be used without maximum");
-        }
-        n.exclusiveMaximum = b.value();
-      } else if (exMax != null) {
-        BigDecimal v = number(exMax, "exclusiveMaximum");
-        if (n.maximum == null || v.compareTo(n.maximum) <= 0) {
-          n.maximum = v;
-          n.exclusiveMaximum = true;
-        }
-      }
+      List<Value> enumValues = slice(o, "enum");
       if (o.get("enum") != null) {
-        List<Value> values = array(o.get("enum"), "enum");
-        if (values.isEmpty()) {
-          throw new SchemaException("enum must have at least 1 element");
-        }
-        for (int i = 0; i < values.size(); i++) {
+        for (int i = 0; i < enumValues.size(); i++) {
           for (int j = 0; j < i; j++) {
-            if (values.get(i).equals(values.get(j))) {
+            if (enumValues.get(i).equals(enumValues.get(j))) {
               throw new SchemaException("enum items must be unique");
             }
           }
         }
-        n.enumValues = values;
+        n.enumValues = enumValues;
       }
-      n.constValue = o.get("const");
-      schemas(o.get("allOf"), "allOf", n.allOf, depth);
-      schemas(o.get("anyOf"), "anyOf", n.anyOf, depth);
-      schemas(o.get("oneOf"), "oneOf", n.oneOf, depth);
-      if (o.get("not") != null) {
-        n.not = child(o.get("not"), depth);
+      for (Value v : slice(o, "oneOf")) {
+        n.oneOf.add(child(v, depth));
       }
-      if (o.get("if") != null) {
-        n.ifNode = child(o.get("if"), depth);
-        if (o.get("then") != null) {
-          n.thenNode = child(o.get("then"), depth);
-        }
-        if (o.get("else") != null) {
-          n.elseNode = child(o.get("else"), depth);
-        }
+      for (Value v : slice(o, "anyOf")) {
+        n.anyOf.add(child(v, depth));
       }
-      if (o.get("definitions") != null) {
-        ObjectValue defs = object(o.get("definitions"), "definitions");
-        for (Value k : defs.keys()) {
-          child(defs.get(k), depth);
-        }
+      for (Value v : slice(o, "allOf")) {
+        n.allOf.add(child(v, depth));
+      }
+      n.not = conditional(o, "not", depth);
+      if (draft >= 7) {
+        n.ifNode = conditional(o, "if", depth);
+        n.thenNode = conditional(o, "then", depth);
+        n.elseNode = conditional(o, "else", depth);
       }
       return n;
+    }
+
+    private Node conditional(ObjectValue o, String key, int depth) {
+      Value v = o.get(key);
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof ObjectValue) && !(v instanceof BooleanValue)) {
+        throw new SchemaException(key + " must be of an object");
+      }
+      return child(v, depth);
+    }
+
+    private void dependencies(Node n, Value deps, int depth) {
+      if (!(deps instanceof ObjectValue o)) {
+        throw new SchemaException("dependencies must be of type object");
+      }
+      for (Value k : o.keys()) {
+        Value d = o.get(k);
+        String key = ((StringValue) k).value();
+        if (d instanceof ArrayValue a) {
+          List<String> names = new ArrayList<>();
+          for (Value e : a.elements()) {
+            if (!(e instanceof StringValue s)) {
+              throw new SchemaException("dependency must be of type schema or array of strings");
+            }
+            names.add(s.value());
+          }
+          n.dependencies.put(key, names);
+        } else if (d instanceof ObjectValue || d instanceof BooleanValue) {
+          n.dependencies.put(key, child(d, depth));
+        } else {
+          throw new SchemaException("dependency must be of type schema or array of strings");
+        }
+      }
+    }
+
+    /** Reads exclusiveMinimum or exclusiveMaximum, as a draft 4 flag or a later bound. */
+    private BigDecimal exclusive(ObjectValue o, String key, String boundKey, BigDecimal bound) {
+      Value v = o.get(key);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof BooleanValue b && draft != 6 && draft != 7) {
+        if (bound == null) {
+          throw new SchemaException(key + " cannot be used without " + boundKey);
+        }
+        return b.value() ? bound : null;
+      }
+      if (v instanceof NumberValue num && draft != 4) {
+        return num.bigDecimal();
+      }
+      throw invalidType(
+          draft == 4 ? "boolean" : draft == HYBRID ? "boolean/number" : "number", key);
+    }
+
+    private static String string(ObjectValue o, String key) {
+      Value v = o.get(key);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof StringValue s) {
+        return s.value();
+      }
+      throw invalidType("string", key);
+    }
+
+    private static List<Value> slice(ObjectValue o, String key) {
+      Value v = o.get(key);
+      if (v == null) {
+        return List.of();
+      }
+      if (v instanceof ArrayValue a) {
+        return a.elements();
+      }
+      throw invalidType("array", key);
     }
 
     private Node child(Value v, int depth) {
@@ -340,12 +424,12 @@ public final class JsonSchema {
       } else if (t instanceof ArrayValue a) {
         for (Value e : a.elements()) {
           if (!(e instanceof StringValue s)) {
-            throw invalidType("string/array of strings", "type");
+            throw invalidType("type", "string/array of strings");
           }
           addType(n, s.value());
         }
       } else {
-        throw invalidType("string/array of strings", "type");
+        throw invalidType("type", "string/array of strings");
       }
     }
 
@@ -377,42 +461,12 @@ public final class JsonSchema {
       throw invalidType("boolean/valid schema", key);
     }
 
-    private void schemas(Value v, String key, List<Node> out, int depth) {
-      if (v == null) {
-        return;
-      }
-      List<Value> items = array(v, key);
-      if (items.isEmpty()) {
-        throw new SchemaException(key + " must have at least 1 element");
-      }
-      for (Value e : items) {
-        out.add(child(e, depth));
-      }
-    }
-
-    private static ObjectValue object(Value v, String key) {
-      if (v instanceof ObjectValue o) {
-        return o;
-      }
-      throw invalidType("object", key);
-    }
-
-    private static List<Value> array(Value v, String key) {
-      if (v instanceof ArrayValue a) {
-        return a.elements();
-      }
-      if (v instanceof SetValue s) {
-        return s.elements();
-      }
-      throw invalidType("array", key);
-    }
-
     private static Integer count(Value v, String key) {
       if (v == null) {
         return null;
       }
       if (!(v instanceof NumberValue n) || !n.isInteger()) {
-        throw invalidType("integer", key);
+        throw new SchemaException(key + " must be of an integer");
       }
       if (n.signum() < 0) {
         throw new SchemaException(key + " must be greater than or equal to 0");
@@ -428,14 +482,14 @@ public final class JsonSchema {
       if (v instanceof NumberValue n) {
         return n.bigDecimal();
       }
-      throw invalidType("number", key);
+      throw new SchemaException(key + " must be of a number");
     }
 
-    private static Pattern regex(String text) {
+    private static Pattern regex(String text, String failure) {
       try {
         return Pattern.compile(text);
       } catch (PatternSyntaxException e) {
-        throw new SchemaException("Invalid regex pattern '" + text + "'");
+        throw new SchemaException(failure);
       }
     }
 

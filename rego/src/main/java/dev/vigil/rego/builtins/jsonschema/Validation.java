@@ -24,16 +24,36 @@ final class Validation {
 
   private static final int MAX_DEPTH = 400;
 
+  /** The most subschema visits in one validation, so that crafted schemas cannot hang. */
+  static final int MAX_STEPS = 1_000_000;
+
   final List<SchemaError> errors = new ArrayList<>();
   private int score;
+  private final int[] steps;
+
+  Validation() {
+    this(new int[1]);
+  }
+
+  private Validation(int[] steps) {
+    this.steps = steps;
+  }
 
   boolean valid() {
     return errors.isEmpty();
   }
 
+  /** Records a failure; as in gojsonschema it costs two points of score. */
   private void add(String type, String context, String property, String description) {
-    String field = property != null ? property : stripRoot(context);
+    String field = stripRoot(context);
     errors.add(new SchemaError(type, field, description.replace("{{field}}", field)));
+    score -= 2;
+  }
+
+  /** Takes over a sub-validation's errors and score, as gojsonschema's mergeErrors does. */
+  private void merge(Validation other) {
+    errors.addAll(other.errors);
+    score += other.score;
   }
 
   private static String stripRoot(String context) {
@@ -41,7 +61,7 @@ final class Validation {
   }
 
   private Validation sub(Node n, Value v, String context, int depth) {
-    Validation r = new Validation();
+    Validation r = new Validation(steps);
     r.validate(n, v, context, depth);
     return r;
   }
@@ -49,6 +69,10 @@ final class Validation {
   void validate(Node n, Value v, String context, int depth) {
     if (depth > MAX_DEPTH) {
       throw new SchemaException("document or schema nested deeper than " + MAX_DEPTH + " levels");
+    }
+    if (++steps[0] > MAX_STEPS) {
+      throw new SchemaException(
+          "the schema takes too long to check (more than " + MAX_STEPS + " subschema visits)");
     }
     if (n.pass != null) {
       if (!n.pass) {
@@ -126,7 +150,7 @@ final class Validation {
       }
       if (!ok) {
         add("number_any_of", context, null, "Must validate at least one schema (anyOf)");
-        errors.addAll(best.errors);
+        merge(best);
       }
     }
     if (!n.oneOf.isEmpty()) {
@@ -143,7 +167,7 @@ final class Validation {
       if (validated != 1) {
         add("number_one_of", context, null, "Must validate one and only one schema (oneOf)");
         if (validated == 0 && best != null) {
-          errors.addAll(best.errors);
+          merge(best);
         }
       }
     }
@@ -154,7 +178,7 @@ final class Validation {
         if (r.valid()) {
           validated++;
         }
-        errors.addAll(r.errors);
+        merge(r);
       }
       if (validated != n.allOf.size()) {
         add("number_all_of", context, null, "Must validate all the schemas (allOf)");
@@ -183,14 +207,14 @@ final class Validation {
         Validation r = sub(n.thenNode, v, context, depth + 1);
         if (!r.valid()) {
           add("condition_then", context, null, "Must validate \"then\" as \"if\" was valid");
-          errors.addAll(r.errors);
+          merge(r);
         }
       }
       if (!ifValid && n.elseNode != null) {
         Validation r = sub(n.elseNode, v, context, depth + 1);
         if (!r.valid()) {
           add("condition_else", context, null, "Must validate \"else\" as \"if\" was not valid");
-          errors.addAll(r.errors);
+          merge(r);
         }
       }
     }
@@ -212,6 +236,9 @@ final class Validation {
           null,
           "{{field}} must be one of the following: " + String.join(", ", allowed));
     }
+    if (n.format != null && v instanceof StringValue s && !Formats.matches(n.format, s.value())) {
+      add("format", context, null, "Does not match format '" + n.format + "'");
+    }
     score++;
   }
 
@@ -223,19 +250,17 @@ final class Validation {
         add("multiple_of", context, null, "Must be a multiple of " + show(n.multipleOf));
       }
     }
-    if (n.maximum != null) {
-      if (n.exclusiveMaximum && x.compareTo(n.maximum) >= 0) {
-        add("number_lt", context, null, "Must be less than " + show(n.maximum));
-      } else if (!n.exclusiveMaximum && x.compareTo(n.maximum) > 0) {
-        add("number_lte", context, null, "Must be less than or equal to " + show(n.maximum));
-      }
+    if (n.maximum != null && x.compareTo(n.maximum) > 0) {
+      add("number_lte", context, null, "Must be less than or equal to " + show(n.maximum));
     }
-    if (n.minimum != null) {
-      if (n.exclusiveMinimum && x.compareTo(n.minimum) <= 0) {
-        add("number_gt", context, null, "Must be greater than " + show(n.minimum));
-      } else if (!n.exclusiveMinimum && x.compareTo(n.minimum) < 0) {
-        add("number_gte", context, null, "Must be greater than or equal to " + show(n.minimum));
-      }
+    if (n.exclusiveMaximum != null && x.compareTo(n.exclusiveMaximum) >= 0) {
+      add("number_lt", context, null, "Must be less than " + show(n.exclusiveMaximum));
+    }
+    if (n.minimum != null && x.compareTo(n.minimum) < 0) {
+      add("number_gte", context, null, "Must be greater than or equal to " + show(n.minimum));
+    }
+    if (n.exclusiveMinimum != null && x.compareTo(n.exclusiveMinimum) <= 0) {
+      add("number_gt", context, null, "Must be greater than " + show(n.exclusiveMinimum));
     }
     score++;
   }
@@ -266,28 +291,25 @@ final class Validation {
     if (n.pattern != null && !n.pattern.matcher(s).find()) {
       add("pattern", context, null, "Does not match pattern '" + n.patternText + "'");
     }
-    if (n.format != null && !Formats.matches(n.format, s)) {
-      add("format", context, null, "Does not match format '" + n.format + "'");
-    }
     score++;
   }
 
   private void array(Node n, List<Value> items, String context, int depth) {
     if (n.items != null) {
       for (int i = 0; i < items.size(); i++) {
-        errors.addAll(sub(n.items, items.get(i), context + "." + i, depth + 1).errors);
+        merge(sub(n.items, items.get(i), context + "." + i, depth + 1));
       }
     } else if (n.itemsList != null && !n.itemsList.isEmpty()) {
       int schemas = n.itemsList.size();
       for (int i = 0; i < schemas && i < items.size(); i++) {
-        errors.addAll(sub(n.itemsList.get(i), items.get(i), context + "." + i, depth + 1).errors);
+        merge(sub(n.itemsList.get(i), items.get(i), context + "." + i, depth + 1));
       }
       if (schemas < items.size()) {
         if (Boolean.FALSE.equals(n.additionalItems)) {
           add("array_no_additional_items", context, null, "No additional items allowed on array");
         } else if (n.additionalItems instanceof Node extra) {
           for (int i = schemas; i < items.size(); i++) {
-            errors.addAll(sub(extra, items.get(i), context + "." + i, depth + 1).errors);
+            merge(sub(extra, items.get(i), context + "." + i, depth + 1));
           }
         }
       }
@@ -327,7 +349,7 @@ final class Validation {
       if (!found) {
         add("contains", context, null, "At least one of the items must match");
         if (best != null) {
-          errors.addAll(best.errors);
+          merge(best);
         }
       }
     }
@@ -363,8 +385,11 @@ final class Validation {
       for (Map.Entry<com.google.re2j.Pattern, Node> p : n.patternProperties.entrySet()) {
         if (p.getKey().matcher(key).find()) {
           patterned = true;
-          errors.addAll(sub(p.getValue(), o.get(k), context + "." + key, depth + 1).errors);
+          merge(sub(p.getValue(), o.get(k), context + "." + key, depth + 1));
         }
+      }
+      if (patterned) {
+        score++;
       }
       if (!declared && !patterned) {
         if (Boolean.FALSE.equals(n.additionalProperties)) {
@@ -374,7 +399,7 @@ final class Validation {
               key,
               "Additional property " + key + " is not allowed");
         } else if (n.additionalProperties instanceof Node extra) {
-          errors.addAll(sub(extra, o.get(k), context + "." + key, depth + 1).errors);
+          merge(sub(extra, o.get(k), context + "." + key, depth + 1));
         }
       }
     }
@@ -388,7 +413,7 @@ final class Validation {
               context,
               key,
               "Property name of \"" + key + "\" does not match");
-          errors.addAll(r.errors);
+          merge(r);
         }
       }
     }

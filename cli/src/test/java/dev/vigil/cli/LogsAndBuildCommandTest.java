@@ -1,0 +1,122 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.value.Json;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogsAndBuildCommandTest {
+
+  @TempDir Path tmp;
+
+  private String[] decide(Path data) throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(data))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
+      pdp.activate(BundleReader.read(Path.of("../examples/authz")));
+      Decision allow =
+          pdp.decide(
+              "authz/allow",
+              Json.parse(Files.readString(Path.of("../examples/authz/input.json"))),
+              Map.of("subject", "alice"));
+      Decision deny =
+          pdp.decide(
+              "authz/allow", Json.parse("{\"user\":{\"role\":\"dev\"}}"), Map.of("subject", "bob"));
+      allow.logged().get(10, TimeUnit.SECONDS);
+      deny.logged().get(10, TimeUnit.SECONDS);
+      pdp.close();
+      return new String[] {allow.decisionId(), deny.decisionId()};
+    }
+  }
+
+  @Test
+  void logs_deniedFilter_listsOnlyDenialsWithTheirExplanation() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    CliRun run = CliRun.of("logs", "--data-dir", data.toString(), "--denied");
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out()).contains(ids[1]).doesNotContain(ids[0]);
+    assertThat(run.out()).contains("input.user.role == \"sre\" failed: input.user.role is \"dev\"");
+  }
+
+  @Test
+  void logs_subjectAndJson_printEvents() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    CliRun run =
+        CliRun.of("logs", "--data-dir", data.toString(), "--subject", "alice", "--format", "json");
+
+    assertThat(run.out().strip()).startsWith("{").contains("\"decision_id\":\"" + ids[0] + "\"");
+    assertThat(run.out()).doesNotContain(ids[1]);
+  }
+
+  @Test
+  void logs_explain_printsOneDecisionInFull() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    CliRun run = CliRun.of("logs", "--data-dir", data.toString(), "--explain", ids[1]);
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out())
+        .contains("decision " + ids[1])
+        .contains("result    deny (mode enforce, enforced)")
+        .contains("why       authz.rego:4: input.user.role == \"sre\" failed");
+  }
+
+  @Test
+  void logs_unknownIdOrMissingStore_clearErrors() throws Exception {
+    Path data = tmp.resolve("data");
+    decide(data);
+
+    assertThat(CliRun.of("logs", "--data-dir", data.toString(), "--explain", "nope").err())
+        .contains("no decision with id nope");
+    CliRun missing = CliRun.of("logs", "--data-dir", tmp.resolve("elsewhere").toString());
+    assertThat(missing.status()).isNotZero();
+    assertThat(missing.err()).contains("no store at");
+    assertThat(CliRun.of("logs", "--data-dir", data.toString(), "--since", "yesterday").err())
+        .contains("\"yesterday\" is not a duration");
+  }
+
+  @Test
+  void build_thenServe_bundleRoundTripsWithRevision() throws Exception {
+    Path out = tmp.resolve("bundle.tar.gz");
+
+    CliRun run =
+        CliRun.of(
+            "build", "--v0-compatible", "-r", "v42", "-o", out.toString(), "../examples/authz");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(BundleReader.read(out).manifest().revision()).isEqualTo("v42");
+    assertThat(BundleReader.read(out).modules()).containsKeys("authz.rego", "authz_test.rego");
+  }
+
+  @Test
+  void build_policyThatDoesNotCompile_failsAndWritesNothing() throws Exception {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Files.writeString(src.resolve("p.rego"), "package p\nallow if {\n");
+    Path out = tmp.resolve("never.tar.gz");
+
+    CliRun run = CliRun.of("build", "-o", out.toString(), src.toString());
+
+    assertThat(run.status()).isNotZero();
+    assertThat(run.err()).containsPattern("p\\.rego:\\d+:\\d+: rego_parse_error");
+    assertThat(out).doesNotExist();
+  }
+}

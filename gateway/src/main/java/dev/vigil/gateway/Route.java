@@ -1,0 +1,70 @@
+package dev.vigil.gateway;
+
+import dev.vigil.pdp.Mode;
+import java.net.URI;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One route of the gateway: which requests it takes, where they go, and how they are decided.
+ *
+ * @param name the route's name, recorded with each decision
+ * @param host the Host it serves (without port), or {@code *} for any
+ * @param pathPrefix the path prefix it serves, ending without a slash except for {@code /}
+ * @param upstream where allowed requests go, e.g. {@code http://127.0.0.1:9000}
+ * @param policyPath the policy path that decides, e.g. {@code authz/allow}
+ * @param mode observe, monitor or enforce
+ * @param resource attributes the policy sees as {@code input.resource}: service, environment,
+ *     namespace, classification, criticality
+ * @param action the action the policy sees, or null to derive it from the method
+ */
+public record Route(
+    String name,
+    String host,
+    String pathPrefix,
+    URI upstream,
+    String policyPath,
+    Mode mode,
+    Map<String, String> resource,
+    String action) {
+
+  public Route {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(upstream, "upstream");
+    Objects.requireNonNull(policyPath, "policyPath");
+    Objects.requireNonNull(mode, "mode");
+    if (!pathPrefix.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "route " + name + ": path prefix \"" + pathPrefix + "\" must start with /");
+    }
+    if (pathPrefix.length() > 1 && pathPrefix.endsWith("/")) {
+      pathPrefix = pathPrefix.substring(0, pathPrefix.length() - 1);
+    }
+    String scheme = upstream.getScheme();
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
+        || upstream.getHost() == null) {
+      throw new IllegalArgumentException(
+          "route " + name + ": upstream \"" + upstream + "\" must be an http(s) URL with a host");
+    }
+    resource = Map.copyOf(resource);
+  }
+
+  /** Returns true when the normalised path lies under this route's prefix (segment-wise). */
+  public boolean matchesPath(String path) {
+    return pathPrefix.equals("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/");
+  }
+
+  /** Returns the action a method stands for when the route does not fix one. */
+  public String actionFor(String method) {
+    if (action != null) {
+      return action;
+    }
+    return switch (method) {
+      case "GET", "HEAD", "OPTIONS" -> "read";
+      case "DELETE" -> "delete";
+      default -> "write";
+    };
+  }
+}

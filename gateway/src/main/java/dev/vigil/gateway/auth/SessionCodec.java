@@ -1,0 +1,197 @@
+package dev.vigil.gateway.auth;
+
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Seals sessions into cookies and opens them again: AES-256-GCM, so a cookie is both secret and
+ * tamper-evident, with the cookie's name as associated data. A session expires after an idle time
+ * and after an absolute time whatever its use; signed-out session ids are refused until they would
+ * have expired anyway. Thread-safe.
+ */
+public final class SessionCodec {
+
+  public static final String COOKIE = "vigil_session";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final SecretKey key;
+  private final Duration idle;
+  private final Duration absolute;
+  private final InstantSource clock;
+  private final Map<String, Long> signedOut = new ConcurrentHashMap<>();
+
+  /**
+   * @param key 32 bytes of key material; keep it secret and stable to keep sessions across restarts
+   */
+  public SessionCodec(byte[] key, Duration idle, Duration absolute, InstantSource clock) {
+    if (key.length != 32) {
+      throw new IllegalArgumentException("session key must be 32 bytes, not " + key.length);
+    }
+    this.key = new SecretKeySpec(key.clone(), "AES");
+    this.idle = idle;
+    this.absolute = absolute;
+    this.clock = clock;
+  }
+
+  /** Returns 32 random bytes for a session key. */
+  public static byte[] newKey() {
+    byte[] k = new byte[32];
+    RANDOM.nextBytes(k);
+    return k;
+  }
+
+  /** Starts a session for a user who has just authenticated. */
+  public Session start(LocalUser user, List<String> amr) {
+    long now = clock.instant().getEpochSecond();
+    byte[] id = new byte[18];
+    RANDOM.nextBytes(id);
+    return new Session(
+        Base64.getUrlEncoder().withoutPadding().encodeToString(id),
+        user.username(),
+        user.email(),
+        user.roles(),
+        user.groups(),
+        List.copyOf(amr),
+        now,
+        now,
+        now);
+  }
+
+  /** Seals a session into a cookie value. */
+  public String seal(Session s) {
+    Map<Value, Value> m = new HashMap<>();
+    m.put(StringValue.of("id"), StringValue.of(s.id()));
+    m.put(StringValue.of("sub"), StringValue.of(s.userId()));
+    m.put(StringValue.of("email"), StringValue.of(s.email()));
+    m.put(StringValue.of("roles"), strings(s.roles()));
+    m.put(StringValue.of("groups"), strings(s.groups()));
+    m.put(StringValue.of("amr"), strings(s.amr()));
+    m.put(StringValue.of("auth_time"), NumberValue.of(s.authTime()));
+    m.put(StringValue.of("iat"), NumberValue.of(s.issuedAt()));
+    m.put(StringValue.of("seen"), NumberValue.of(s.lastSeen()));
+    byte[] plain = Json.write(ObjectValue.wrap(m)).getBytes(StandardCharsets.UTF_8);
+    try {
+      byte[] nonce = new byte[12];
+      RANDOM.nextBytes(nonce);
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+      c.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
+      byte[] sealed = c.doFinal(plain);
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(ByteBuffer.allocate(12 + sealed.length).put(nonce).put(sealed).array());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot seal session", e);
+    }
+  }
+
+  /**
+   * Opens a cookie value; returns null when it is forged, altered, expired (idle or absolute) or
+   * signed out. The session returned has its last-seen time moved to now.
+   */
+  public Session open(String cookie) {
+    if (cookie == null || cookie.isEmpty() || cookie.length() > 8192) {
+      return null;
+    }
+    Session s;
+    try {
+      byte[] raw = Base64.getUrlDecoder().decode(cookie);
+      if (raw.length < 12 + 16) {
+        return null;
+      }
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, raw, 0, 12));
+      c.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
+      byte[] plain = c.doFinal(raw, 12, raw.length - 12);
+      s = decode((ObjectValue) Json.parse(new String(plain, StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return null;
+    }
+    long now = clock.instant().getEpochSecond();
+    if (now - s.issuedAt() > absolute.toSeconds() || now - s.lastSeen() > idle.toSeconds()) {
+      return null;
+    }
+    if (signedOut.containsKey(s.id())) {
+      return null;
+    }
+    return s.touched(now);
+  }
+
+  /** Signs a session out: its cookie is refused from now on, even if presented again. */
+  public void signOut(Session s) {
+    long now = clock.instant().getEpochSecond();
+    signedOut.put(s.id(), s.issuedAt() + absolute.toSeconds());
+    signedOut.values().removeIf(until -> until < now);
+  }
+
+  /** Returns the cookie attributes: HttpOnly, SameSite=Lax, Secure on TLS, Path=/. */
+  public static String cookie(String value, boolean secure, boolean expire) {
+    return COOKIE
+        + "="
+        + (expire ? "" : value)
+        + "; Path=/; HttpOnly; SameSite=Lax"
+        + (secure ? "; Secure" : "")
+        + (expire ? "; Max-Age=0" : "");
+  }
+
+  private static ArrayValue strings(List<String> l) {
+    List<Value> out = new ArrayList<>();
+    l.forEach(x -> out.add(StringValue.of(x)));
+    return ArrayValue.of(out);
+  }
+
+  private static Session decode(ObjectValue o) {
+    return new Session(
+        str(o, "id"),
+        str(o, "sub"),
+        str(o, "email"),
+        list(o, "roles"),
+        list(o, "groups"),
+        list(o, "amr"),
+        num(o, "auth_time"),
+        num(o, "iat"),
+        num(o, "seen"));
+  }
+
+  private static String str(ObjectValue o, String k) {
+    return ((StringValue) o.get(k)).value();
+  }
+
+  private static long num(ObjectValue o, String k) {
+    return ((NumberValue) o.get(k)).longValueExact();
+  }
+
+  private static List<String> list(ObjectValue o, String k) {
+    List<String> out = new ArrayList<>();
+    for (Value v : ((ArrayValue) o.get(k)).elements()) {
+      out.add(((StringValue) v).value());
+    }
+    return out;
+  }
+
+  /** Session ids currently signed out (for tests and metrics). */
+  Set<String> signedOutIds() {
+    return signedOut.keySet();
+  }
+}

@@ -1,0 +1,269 @@
+package dev.vigil.gateway.edge;
+
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's own endpoints under {@code /auth/}: the sign-in form and {@code POST /auth/login}
+ * (form or JSON: username, password, totp), and {@code POST /auth/logout}.
+ *
+ * <p>The form is protected against login CSRF: {@code GET /auth/login} sets a random token in a
+ * short-lived HttpOnly cookie and in the form; a form post must carry both, equal. A JSON post
+ * needs {@code Content-Type: application/json}, which a cross-site form cannot send. The post-login
+ * target ({@code rd}) is checked by {@link RedirectTarget}.
+ */
+final class AuthEndpoints {
+
+  private static final Logger log = LoggerFactory.getLogger(AuthEndpoints.class);
+  static final String CSRF_COOKIE = "vigil_login_csrf";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_BODY = 16 * 1024;
+
+  private final LocalAuthenticator auth;
+  private final RedirectTarget redirects;
+
+  AuthEndpoints(LocalAuthenticator auth, RedirectTarget redirects) {
+    this.auth = auth;
+    this.redirects = redirects;
+  }
+
+  /** Returns true when the request was for an auth endpoint and has been answered. */
+  boolean handle(HttpServerRequest req, String path) {
+    switch (path) {
+      case "/auth/login" -> {
+        if (req.method() == HttpMethod.GET) {
+          form(req, redirects.check(req.getParam("rd")), null);
+        } else if (req.method() == HttpMethod.POST) {
+          login(req);
+        } else {
+          req.resume();
+          req.response().setStatusCode(405).end();
+        }
+        return true;
+      }
+      case "/auth/logout" -> {
+        logout(req);
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  private void form(HttpServerRequest req, String rd, String error) {
+    byte[] t = new byte[24];
+    RANDOM.nextBytes(t);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+    req.resume();
+    req.response()
+        .setStatusCode(error == null ? 200 : 401)
+        .putHeader("Content-Type", "text/html; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader(
+            "Set-Cookie",
+            CSRF_COOKIE
+                + "="
+                + token
+                + "; Path=/auth; HttpOnly; "
+                + "SameSite=Strict; Max-Age=600"
+                + (req.isSSL() ? "; Secure" : ""))
+        .end(
+            "<!doctype html><title>Sign in</title><h1>Sign in</h1>"
+                + (error == null ? "" : "<p role=alert>" + error + "</p>")
+                + "<form method=post action=/auth/login>"
+                + "<input type=hidden name=csrf value=\""
+                + token
+                + "\">"
+                + "<input type=hidden name=rd value=\""
+                + html(rd)
+                + "\">"
+                + "<label>Username <input name=username autocomplete=username></label>"
+                + "<label>Password <input name=password type=password "
+                + "autocomplete=current-password></label>"
+                + "<label>One-time code <input name=totp inputmode=numeric "
+                + "autocomplete=one-time-code></label>"
+                + "<button type=submit>Sign in</button></form>\n");
+  }
+
+  private void login(HttpServerRequest req) {
+    String type = req.getHeader("Content-Type");
+    boolean json = type != null && type.toLowerCase().startsWith("application/json");
+    req.resume();
+    req.body()
+        .onFailure(e -> req.response().setStatusCode(400).end())
+        .onSuccess(body -> finishLogin(req, body, json));
+  }
+
+  private void finishLogin(HttpServerRequest req, Buffer body, boolean json) {
+    if (body.length() > MAX_BODY) {
+      reply(req, json, 413, "request body is too large");
+      return;
+    }
+    Map<String, String> f;
+    try {
+      f = json ? jsonFields(body.toString(StandardCharsets.UTF_8)) : formFields(body.toString());
+    } catch (IllegalArgumentException e) {
+      reply(req, json, 400, e.getMessage());
+      return;
+    }
+    String rd = redirects.check(f.get("rd"));
+    if (!json) {
+      String cookie = cookie(req, CSRF_COOKIE);
+      String token = f.get("csrf");
+      if (cookie == null
+          || token == null
+          || !MessageDigest.isEqual(
+              cookie.getBytes(StandardCharsets.US_ASCII),
+              token.getBytes(StandardCharsets.US_ASCII))) {
+        log.warn(
+            "sign-in refused: login form token missing or wrong; source={}", req.remoteAddress());
+        reply(req, false, 403, "the sign-in form expired; reload it and try again");
+        return;
+      }
+    }
+    LocalAuthenticator.Result r =
+        auth.authenticate(f.get("username"), f.get("password"), f.get("totp"));
+    if (r.session() == null) {
+      log.info("sign-in refused: user={} reason={}", f.get("username"), r.refusal());
+      if (json) {
+        reply(req, true, 401, "sign-in failed");
+      } else {
+        form(req, rd, "Sign-in failed.");
+      }
+      return;
+    }
+    Session s = r.session();
+    log.info("signed in: user={} amr={} session={}", s.userId(), s.amr(), s.id().substring(0, 6));
+    String cookie = SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false);
+    var resp =
+        req.response().putHeader("Set-Cookie", cookie).putHeader("Cache-Control", "no-store");
+    resp.headers().add("Set-Cookie", CSRF_COOKIE + "=; Path=/auth; Max-Age=0");
+    if (json) {
+      resp.setStatusCode(200)
+          .putHeader("Content-Type", "application/json")
+          .end("{\"user\":" + Json.quote(s.userId()) + ",\"mfa\":" + s.mfa() + "}");
+    } else {
+      resp.setStatusCode(303).putHeader("Location", rd).end();
+    }
+  }
+
+  private void logout(HttpServerRequest req) {
+    req.resume();
+    Session s = auth.sessions().open(cookie(req, SessionCodec.COOKIE));
+    if (s != null) {
+      auth.sessions().signOut(s);
+      log.info("signed out: user={} session={}", s.userId(), s.id().substring(0, 6));
+    }
+    req.response()
+        .putHeader("Set-Cookie", SessionCodec.cookie("", req.isSSL(), true))
+        .setStatusCode(303)
+        .putHeader("Location", "/auth/login")
+        .end();
+  }
+
+  /** Seals a session again, with its last-seen time renewed. */
+  String sealed(Session s) {
+    return auth.sessions().seal(s);
+  }
+
+  /** Returns the session of the request, or null. */
+  Session session(HttpServerRequest req) {
+    return auth.sessions().open(cookie(req, SessionCodec.COOKIE));
+  }
+
+  static String cookie(HttpServerRequest req, String name) {
+    String header = req.getHeader("Cookie");
+    if (header == null) {
+      return null;
+    }
+    for (String part : header.split(";")) {
+      String p = part.trim();
+      if (p.startsWith(name + "=")) {
+        String v = p.substring(name.length() + 1);
+        // RFC 6265 section 4.1.1 allows the value in double quotes.
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+          v = v.substring(1, v.length() - 1);
+        }
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static void reply(HttpServerRequest req, boolean json, int status, String msg) {
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end("{\"error\":" + Json.quote(msg) + "}");
+  }
+
+  private static Map<String, String> formFields(String body) {
+    Map<String, String> m = new HashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        m.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+      }
+    }
+    return m;
+  }
+
+  private static Map<String, String> jsonFields(String body) {
+    Value v;
+    try {
+      v = Json.parse(body);
+    } catch (JsonException e) {
+      throw new IllegalArgumentException("body is not valid JSON: " + e.getMessage());
+    }
+    if (!(v instanceof ObjectValue o)) {
+      throw new IllegalArgumentException("body must be a JSON object");
+    }
+    Map<String, String> m = new HashMap<>();
+    for (Value k : o.keys()) {
+      if (k instanceof StringValue ks && o.get(k) instanceof StringValue vs) {
+        m.put(ks.value(), vs.value());
+      }
+    }
+    return m;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("form field is not valid URL encoding");
+    }
+  }
+
+  static String html(String s) {
+    return s.replace("&", "&amp;")
+        .replace("\"", "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;");
+  }
+
+  static String loginUrl(String rd) {
+    return "/auth/login?rd=" + URLEncoder.encode(rd, StandardCharsets.UTF_8);
+  }
+}

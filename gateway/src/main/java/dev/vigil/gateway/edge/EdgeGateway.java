@@ -1,0 +1,374 @@
+package dev.vigil.gateway.edge;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.HeaderHygiene;
+import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.PolicyPath;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The identity-aware gateway in edge mode: every request is normalised, cleaned of spoofable
+ * headers, routed, decided by the decision point and then forwarded or refused.
+ *
+ * <p>The order is fixed and is the point of the design: (1) normalise the path once and refuse what
+ * stays ambiguous (400); (2) remove client headers that only the gateway may write; (3) pick the
+ * route on the normalised path; (4) build the input and ask the decision point, with the route's
+ * mode; (5) refuse (401 without identity, 403 with), or forward exactly the path that was
+ * authorised with the decision id and a signed identity assertion. The gateway decides nothing
+ * itself: a failure anywhere is a refusal.
+ *
+ * <p>People sign in as local users (password and TOTP) at {@code /auth/login}; OIDC is the next
+ * step. A refusal without a session sends browsers to sign in and answers API clients 401; with a
+ * session it is 403, unless the policy asks for a second factor ({@code step_up}).
+ */
+public final class EdgeGateway implements AutoCloseable {
+
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length");
+
+  private final Vertx vertx;
+  private final HttpServer server;
+
+  private EdgeGateway(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  /**
+   * Starts the gateway on {@code host:port} (0 picks a free port).
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static EdgeGateway start(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      LocalAuthenticator auth) {
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+    HttpClient client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setConnectTimeout(5_000)
+                .setIdleTimeout(60)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS),
+            new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    AuthEndpoints endpoints =
+        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()));
+    Handler handler = new Handler(routes, pdp, assertion, clock, client, endpoints);
+    Future<HttpServer> f =
+        vertx
+            .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+            .requestHandler(handler::handle)
+            .listen();
+    try {
+      return new EdgeGateway(vertx, f.await(30, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // Best effort at shutdown.
+    }
+  }
+
+  /** Handles one request; runs on the event loop. */
+  private record Handler(
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      HttpClient client,
+      AuthEndpoints auth) {
+
+    private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
+
+    void handle(HttpServerRequest req) {
+      req.pause();
+      if (req.path().equals("/.well-known/vigil/jwks.json")) {
+        req.resume();
+        req.response().putHeader("Content-Type", "application/json").end(assertion.jwks());
+        return;
+      }
+      RequestPath path = PathNormalizer.normalize(req.uri());
+      if (path.isRefused()) {
+        refuse(req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
+        return;
+      }
+      if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
+        return;
+      }
+      Session session = auth == null ? null : auth.session(req);
+      String hostHeader = req.headers().get("Host");
+      Route route = routes.get().match(hostHeader, path.path());
+      if (route == null) {
+        refuse(req, 404, "no_route", "no route serves this host and path", null);
+        return;
+      }
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+      headers.addAll(req.headers());
+      HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
+
+      Map<String, String> flat = new LinkedHashMap<>();
+      headers.forEach(e -> flat.putIfAbsent(e.getKey(), e.getValue()));
+      String sourceIp = req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
+      Value input =
+          RequestInput.build(
+              req.method().name(),
+              path.path(),
+              host(hostHeader),
+              flat,
+              sourceIp,
+              clock.instant(),
+              route,
+              session);
+      Map<String, String> context = new HashMap<>();
+      context.put("route", route.name());
+      if (session != null) {
+        context.put("subject", session.userId());
+        req.response()
+            .headers()
+            .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
+      }
+      Decision d =
+          pdp.decide(
+              PolicyPath.parse(route.policyPath()),
+              input,
+              context,
+              pdp.evalOptions(),
+              route.mode());
+      if (!d.letThrough()) {
+        boolean stepUp =
+            d.obligations().get("step_up") != null && (session == null || !session.mfa());
+        if (session == null || stepUp) {
+          if (auth != null && wantsHtml(req)) {
+            req.resume();
+            req.response()
+                .setStatusCode(302)
+                .putHeader("Location", AuthEndpoints.loginUrl(path.target()))
+                .putHeader("X-Vigil-Decision-Id", d.decisionId())
+                .end();
+            return;
+          }
+          refuse(
+              req,
+              401,
+              stepUp ? "step_up_required" : "authentication_required",
+              stepUp
+                  ? "a second factor is required for this resource"
+                  : "sign-in is required for this resource",
+              d.decisionId());
+          return;
+        }
+        String ask =
+            d.obligations().get("request_access") instanceof StringValue s ? s.value() : null;
+        refuse(
+            req,
+            403,
+            "access_denied",
+            ask == null ? "access denied" : "access denied; request access to " + ask,
+            d.decisionId());
+        return;
+      }
+      forward(req, route, path, headers, d, session);
+    }
+
+    private static String host(String hostHeader) {
+      return hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean wantsHtml(HttpServerRequest req) {
+      String accept = req.headers().get("Accept");
+      return accept != null && accept.contains("text/html");
+    }
+
+    private void forward(
+        HttpServerRequest req,
+        Route route,
+        RequestPath path,
+        MultiMap headers,
+        Decision d,
+        Session session) {
+      URI up = route.upstream();
+      int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
+      String basePath =
+          up.getRawPath() == null || up.getRawPath().equals("/")
+              ? ""
+              : up.getRawPath().replaceAll("/$", "");
+      RequestOptions ro =
+          new RequestOptions()
+              .setMethod(req.method())
+              .setHost(up.getHost())
+              .setPort(port)
+              .setSsl(up.getScheme().equals("https"))
+              .setURI(basePath + path.target());
+      for (Map.Entry<String, String> h : headers) {
+        if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+          ro.addHeader(h.getKey(), h.getValue());
+        }
+      }
+      ro.putHeader(
+          "X-Forwarded-Host", req.headers().get("Host") == null ? "" : req.headers().get("Host"));
+      ro.putHeader("X-Forwarded-Proto", req.isSSL() ? "https" : "http");
+      if (req.remoteAddress() != null) {
+        ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());
+      }
+      ro.putHeader("X-Vigil-Decision-Id", d.decisionId());
+      Map<String, Object> claims = new HashMap<>();
+      claims.put("decision_id", d.decisionId());
+      String subject = "anonymous";
+      if (session != null) {
+        subject = session.userId();
+        claims.put("email", session.email());
+        claims.put("roles", session.roles());
+        claims.put("groups", session.groups());
+        claims.put("amr", session.amr());
+        ro.putHeader("X-Vigil-User", session.userId());
+        ro.putHeader("X-Vigil-Email", session.email());
+        ro.putHeader("X-Vigil-Groups", String.join(",", session.groups()));
+      }
+      ro.putHeader(IdentityAssertion.HEADER, assertion.sign(subject, route.name(), claims));
+      client
+          .request(ro)
+          .compose(
+              upstreamReq -> {
+                upstreamReq.headers().remove("Content-Length");
+                if (req.headers().contains("Content-Length")) {
+                  upstreamReq.putHeader("Content-Length", req.headers().get("Content-Length"));
+                } else if (req.headers().contains("Transfer-Encoding")) {
+                  upstreamReq.setChunked(true);
+                }
+                return upstreamReq.send(req);
+              })
+          .onSuccess(
+              resp -> {
+                var out = req.response().setStatusCode(resp.statusCode());
+                out.setStatusMessage(resp.statusMessage());
+                for (Map.Entry<String, String> h : resp.headers()) {
+                  String n = h.getKey().toLowerCase(Locale.ROOT);
+                  if (!HOP_BY_HOP.contains(n) || n.equals("content-length")) {
+                    out.headers().add(h.getKey(), h.getValue());
+                  }
+                }
+                if (!out.headers().contains("Content-Length")) {
+                  out.setChunked(true);
+                }
+                resp.pipeTo(out);
+              })
+          .onFailure(
+              e ->
+                  refuse(
+                      req,
+                      502,
+                      "upstream_unavailable",
+                      "the upstream of route " + route.name() + " did not answer",
+                      d.decisionId()));
+    }
+
+    private static void refuse(
+        HttpServerRequest req, int status, String code, String message, String decisionId) {
+      if (req.response().ended()) {
+        return;
+      }
+      req.resume();
+      String accept = req.headers().get("Accept");
+      boolean browser = accept != null && accept.contains("text/html");
+      var resp = req.response().setStatusCode(status);
+      if (decisionId != null) {
+        resp.putHeader("X-Vigil-Decision-Id", decisionId);
+      }
+      if (status == 401) {
+        resp.putHeader("WWW-Authenticate", "Bearer realm=\"vigil\"");
+      }
+      if (browser) {
+        String id = decisionId == null ? "" : "<p>Decision id: <code>" + decisionId + "</code></p>";
+        resp.putHeader("Content-Type", "text/html; charset=utf-8")
+            .end(
+                "<!doctype html><title>"
+                    + status
+                    + "</title><h1>"
+                    + (status == 401
+                        ? "Sign-in required"
+                        : status == 403 ? "Access denied" : "Request refused")
+                    + "</h1><p>"
+                    + escape(message)
+                    + "</p>"
+                    + id
+                    + "\n");
+        return;
+      }
+      Map<Value, Value> body = new HashMap<>();
+      body.put(StringValue.of("error"), StringValue.of(code));
+      body.put(StringValue.of("message"), StringValue.of(message));
+      if (decisionId != null) {
+        body.put(StringValue.of("decision_id"), StringValue.of(decisionId));
+      }
+      resp.putHeader("Content-Type", "application/json").end(Json.write(ObjectValue.wrap(body)));
+    }
+
+    private static String escape(String s) {
+      return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+  }
+
+  /** The default lifetime of identity assertions. */
+  public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);
+}

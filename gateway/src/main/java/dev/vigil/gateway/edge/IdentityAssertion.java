@@ -1,0 +1,98 @@
+package dev.vigil.gateway.edge;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Signs the identity assertion the gateway sends upstream: a short-lived ES256 JWT whose audience
+ * is the route, so that an app can verify who is calling without trusting the network. The public
+ * keys are served at {@code /.well-known/vigil/jwks.json}. Thread-safe.
+ */
+public final class IdentityAssertion {
+
+  /** The header that carries the assertion upstream. */
+  public static final String HEADER = "X-Vigil-Assertion";
+
+  private final ECKey key;
+  private final String issuer;
+  private final Duration lifetime;
+  private final InstantSource clock;
+  private final ECDSASigner signer;
+
+  public IdentityAssertion(String issuer, Duration lifetime, InstantSource clock) {
+    try {
+      this.key =
+          new ECKeyGenerator(Curve.P_256)
+              .keyUse(KeyUse.SIGNATURE)
+              .algorithm(JWSAlgorithm.ES256)
+              .keyID(UUID.randomUUID().toString())
+              .generate();
+      this.signer = new ECDSASigner(key);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot create the assertion key: " + e.getMessage(), e);
+    }
+    this.issuer = issuer;
+    this.lifetime = lifetime;
+    this.clock = clock;
+  }
+
+  /**
+   * Signs an assertion.
+   *
+   * @param subject who is calling (user id or SPIFFE ID)
+   * @param audience the route name
+   * @param claims further claims (email, roles, groups, decision_id)
+   */
+  public String sign(String subject, String audience, Map<String, Object> claims) {
+    Instant now = clock.instant();
+    JWTClaimsSet.Builder b =
+        new JWTClaimsSet.Builder()
+            .issuer(issuer)
+            .subject(subject)
+            .audience(List.of(audience))
+            .issueTime(Date.from(now))
+            .notBeforeTime(Date.from(now.minusSeconds(5)))
+            .expirationTime(Date.from(now.plus(lifetime)))
+            .jwtID(UUID.randomUUID().toString());
+    claims.forEach(b::claim);
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.ES256)
+                .keyID(key.getKeyID())
+                .type(JOSEObjectType.JWT)
+                .build(),
+            b.build());
+    try {
+      jwt.sign(signer);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign the identity assertion", e);
+    }
+    return jwt.serialize();
+  }
+
+  /** Returns the public key set, as served at the well-known address. */
+  public String jwks() {
+    return new JWKSet(key.toPublicJWK()).toString();
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+}

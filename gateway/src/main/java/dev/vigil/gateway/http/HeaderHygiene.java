@@ -1,0 +1,107 @@
+package dev.vigil.gateway.http;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Removes, before policy and before the upstream, every client header that could pass for one the
+ * gateway writes (kind (b) of the security cases: C05). A header is the gateway's when its name,
+ * lower-cased with {@code _} read as {@code -}, is in the reserved set or starts with a reserved
+ * prefix; {@code X-Forwarded-*}, {@code Forwarded} and {@code X-Real-IP} are removed unless the TCP
+ * peer is a trusted proxy.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class HeaderHygiene {
+
+  /** Headers the gateway writes for the upstream; clients may never send them. */
+  public static final Set<String> RESERVED =
+      Set.of(
+          "x-vigil-user",
+          "x-vigil-email",
+          "x-vigil-groups",
+          "x-vigil-roles",
+          "x-vigil-subject",
+          "x-vigil-spiffe-id",
+          "x-vigil-decision-id",
+          "x-vigil-assertion",
+          "x-vigil-device",
+          "x-forwarded-user",
+          "x-forwarded-email",
+          "x-forwarded-groups",
+          "x-forwarded-preferred-username",
+          "x-auth-request-user",
+          "x-auth-request-email",
+          "x-auth-request-groups",
+          "x-auth-request-preferred-username",
+          "x-remote-user",
+          "remote-user",
+          "x-client-cert",
+          "x-ssl-client-cert",
+          "x-spiffe-id");
+
+  /** Prefixes reserved to the gateway. */
+  public static final List<String> RESERVED_PREFIXES = List.of("x-vigil-");
+
+  /** Headers that describe the request's route and may come only from a trusted proxy. */
+  public static final Set<String> FORWARDING =
+      Set.of(
+          "forwarded",
+          "x-forwarded-for",
+          "x-forwarded-host",
+          "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-forwarded-uri",
+          "x-forwarded-method",
+          "x-forwarded-server",
+          "x-original-uri",
+          "x-original-url",
+          "x-original-method",
+          "x-rewrite-url",
+          "x-real-ip");
+
+  private final Set<String> extraReserved;
+
+  /** Creates hygiene with extra reserved names (the identity headers configured per route). */
+  public HeaderHygiene(Set<String> extraReserved) {
+    this.extraReserved = Set.copyOf(extraReserved.stream().map(HeaderHygiene::canonical).toList());
+  }
+
+  /** Returns the name as compared: lower case, underscores read as hyphens. */
+  public static String canonical(String name) {
+    return name.toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** Returns true when a client may not send this header. */
+  public boolean isReserved(String name) {
+    String c = canonical(name);
+    if (RESERVED.contains(c) || extraReserved.contains(c)) {
+      return true;
+    }
+    for (String p : RESERVED_PREFIXES) {
+      if (c.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Names the headers to remove from a request.
+   *
+   * @param names the request's header names
+   * @param fromTrustedProxy whether the TCP peer is a configured trusted proxy
+   * @param remove receives each name to remove
+   */
+  public void strip(Iterable<String> names, boolean fromTrustedProxy, Consumer<String> remove) {
+    for (String name : names) {
+      String c = canonical(name);
+      if (isReserved(name) || (!fromTrustedProxy && FORWARDING.contains(c))) {
+        remove.accept(name);
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.vigil.gateway.http;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Checks where to send a user after login (kind (c) of the security cases: C06, C07). Only a
+ * single-slash relative path without backslashes or control characters, or an absolute https URL
+ * whose host is on the allow-list, passes; anything else becomes {@code /}.
+ *
+ * <p>Allow-list entries are hosts ({@code app.example.com}, exact), or domains written with a
+ * leading dot ({@code .example.com}: the domain's sub-domains, compared label by label, and the
+ * apex itself, as oauth2-proxy does). An entry may fix a port ({@code app.example.com:8443});
+ * without one, only the scheme's default port passes. Immutable and thread-safe.
+ */
+public final class RedirectTarget {
+
+  private final List<String> allowList;
+
+  public RedirectTarget(List<String> allowList) {
+    this.allowList = allowList.stream().map(s -> s.toLowerCase(Locale.ROOT).strip()).toList();
+  }
+
+  /** Returns the checked target, or {@code "/"} when it is not safe. */
+  public String check(String rd) {
+    if (rd == null || rd.isEmpty()) {
+      return "/";
+    }
+    for (int i = 0; i < rd.length(); i++) {
+      char c = rd.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '\\' || Character.isWhitespace(c)) {
+        return "/";
+      }
+    }
+    if (rd.startsWith("/")) {
+      return isSafeRelative(rd) ? rd : "/";
+    }
+    return isAllowedAbsolute(rd) ? rd : "/";
+  }
+
+  /** A relative target: one leading slash, then never a second slash before the path. */
+  private static boolean isSafeRelative(String rd) {
+    if (rd.length() > 1 && (rd.charAt(1) == '/')) {
+      return false;
+    }
+    // "/." followed by "/" or "\" after optional dots would be read as "//host" by some clients.
+    int i = 1;
+    while (i < rd.length() && rd.charAt(i) == '.') {
+      i++;
+    }
+    return !(i > 1 && i < rd.length() && rd.charAt(i) == '/');
+  }
+
+  private boolean isAllowedAbsolute(String rd) {
+    URI uri;
+    try {
+      uri = new URI(rd);
+    } catch (URISyntaxException e) {
+      return false;
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))) {
+      return false;
+    }
+    if (uri.getRawUserInfo() != null || uri.getHost() == null) {
+      return false;
+    }
+    String host = uri.getHost().toLowerCase(Locale.ROOT);
+    int port = uri.getPort();
+    for (String entry : allowList) {
+      String entryHost = entry;
+      int entryPort = -1;
+      int colon = entry.lastIndexOf(':');
+      if (colon > 0 && entry.indexOf(']') < colon) {
+        entryHost = entry.substring(0, colon);
+        try {
+          entryPort = Integer.parseInt(entry.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+      }
+      if (port != entryPort && !(port == -1 && entryPort == -1)) {
+        continue;
+      }
+      if (entryHost.startsWith(".")) {
+        String base = entryHost.substring(1);
+        if (host.equals(base) || host.endsWith("." + base)) {
+          return true;
+        }
+      } else if (host.equals(entryHost)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+package dev.vigil.gateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class SessionCodecTest {
+
+  private final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2026-12-04T10:00:00Z"));
+  private final SessionCodec codec =
+      new SessionCodec(
+          SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), () -> now.get());
+  private final LocalUser bob =
+      new LocalUser("bob", "bob@example.com", List.of("dev"), List.of("eng"), "x", null);
+
+  @Test
+  void sealThenOpen_roundTrips_withFreshIdPerSignIn() {
+    Session s = codec.start(bob, List.of("pwd"));
+
+    Session back = codec.open(codec.seal(s));
+
+    assertThat(back.userId()).isEqualTo("bob");
+    assertThat(back.roles()).containsExactly("dev");
+    assertThat(codec.start(bob, List.of("pwd")).id()).isNotEqualTo(s.id());
+  }
+
+  @Test
+  void open_alteredOrForeignCookie_isNull() {
+    String sealed = codec.seal(codec.start(bob, List.of("pwd")));
+    char[] c = sealed.toCharArray();
+    c[20] = c[20] == 'A' ? 'B' : 'A';
+
+    assertThat(codec.open(new String(c))).isNull();
+    SessionCodec other =
+        new SessionCodec(
+            SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), () -> now.get());
+    assertThat(other.open(sealed)).isNull();
+    assertThat(codec.open("not base64 !!")).isNull();
+  }
+
+  @Test
+  void open_afterIdleOrAbsoluteTimeout_isNull() {
+    Session s = codec.start(bob, List.of("pwd"));
+    String sealed = codec.seal(s);
+
+    now.set(now.get().plus(Duration.ofMinutes(29)));
+    Session kept = codec.open(sealed);
+    assertThat(kept).isNotNull();
+    String renewed = codec.seal(kept);
+    now.set(now.get().plus(Duration.ofMinutes(29)));
+    assertThat(codec.open(sealed)).as("idle since sign-in").isNull();
+    assertThat(codec.open(renewed)).as("renewed at the last request").isNotNull();
+
+    now.set(now.get().plus(Duration.ofHours(8)));
+    assertThat(codec.open(renewed)).isNull();
+  }
+
+  @Test
+  void signOut_refusesTheSameSessionAgain() {
+    Session s = codec.start(bob, List.of("pwd"));
+    String sealed = codec.seal(s);
+
+    codec.signOut(s);
+
+    assertThat(codec.open(sealed)).isNull();
+  }
+
+  @Test
+  void passwordHash_verifiesOnlyTheRightPassword() {
+    String h = PasswordHash.hash("s3cret");
+
+    assertThat(h).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
+    assertThat(PasswordHash.verify("s3cret", h)).isTrue();
+    assertThat(PasswordHash.verify("s3cret!", h)).isFalse();
+    assertThat(PasswordHash.verify("s3cret", "$argon2id$v=19$m=1,t=1,p=1$AA$AA")).isFalse();
+    assertThat(PasswordHash.verify("s3cret", "plain")).isFalse();
+  }
+}

@@ -1,0 +1,73 @@
+package dev.vigil.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Kind (b) of the security cases: client-spoofed identity or routing headers (C05). */
+class HeaderHygieneTest {
+
+  private final HeaderHygiene hygiene = new HeaderHygiene(Set.of("X-App-User"));
+
+  private List<String> removed(boolean trusted, String... names) {
+    List<String> out = new ArrayList<>();
+    hygiene.strip(List.of(names), trusted, out::add);
+    return out;
+  }
+
+  @Test
+  void strip_untrustedPeer_dropsForwardingHeaders_c05() {
+    assertThat(
+            removed(
+                false,
+                "Host",
+                "X-Forwarded-Uri",
+                "X-Forwarded-Host",
+                "Forwarded",
+                "X-Real-IP",
+                "X-Original-URI",
+                "X-Forwarded-Method",
+                "Accept"))
+        .containsExactly(
+            "X-Forwarded-Uri",
+            "X-Forwarded-Host",
+            "Forwarded",
+            "X-Real-IP",
+            "X-Original-URI",
+            "X-Forwarded-Method");
+  }
+
+  @Test
+  void strip_trustedPeer_keepsForwardingButNeverIdentity() {
+    assertThat(removed(true, "X-Forwarded-Uri", "X-Forwarded-User", "X-Vigil-Assertion"))
+        .containsExactly("X-Forwarded-User", "X-Vigil-Assertion");
+  }
+
+  @Test
+  void strip_identityHeaderSpellings_allRemoved() {
+    assertThat(
+            removed(
+                true,
+                "x-vigil-user",
+                "X_VIGIL_USER",
+                "X-Vigil-Anything-New",
+                "x_forwarded_email",
+                "X-Auth-Request-User",
+                "Remote-User",
+                "x_app_user",
+                "X-SPIFFE-ID",
+                "Content-Type"))
+        .containsExactly(
+            "x-vigil-user",
+            "X_VIGIL_USER",
+            "X-Vigil-Anything-New",
+            "x_forwarded_email",
+            "X-Auth-Request-User",
+            "Remote-User",
+            "x_app_user",
+            "X-SPIFFE-ID");
+  }
+}

@@ -1,0 +1,86 @@
+package dev.vigil.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Kind (a) of the security cases: path normalisation and per-path bypass (C01, C03). */
+class PathNormalizerTest {
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    // C01: dot segments, plain and percent-encoded, leave the allowed prefix.
+    "/info/../private, /private",
+    "/info/%2e%2e/private, /private",
+    "/info/.%2E/private, /private",
+    "/info/%2E%2e/private, /private",
+    "/info/a/../b, /info/b",
+    "/info/./b, /info/b",
+    "/info/b/., /info/b/",
+    "/info/b/.., /info/",
+    "/../../etc/passwd, /etc/passwd",
+    // Repeated slashes merge; unreserved characters decode; others keep upper-case hex.
+    "//info///b, /info/b",
+    "/%61%62%63, /abc",
+    "/%7euser, /~user",
+    "/a%20b, /a%20b",
+    "/a%3fb, /a%3Fb",
+    "/info/a?x=1, /info/a",
+  })
+  void normalize_dotSegmentsAndEncodings_resolvedBeforePolicy(String raw, String want) {
+    RequestPath p = PathNormalizer.normalize(raw);
+
+    assertThat(p.isRefused()).as(p.refusal() == null ? "" : p.refusal()).isFalse();
+    assertThat(p.path()).isEqualTo(want);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/info/..;/private", // C01 servlet path-parameter form
+        "/info/%2e%2e;/private",
+        "/info/.;/private",
+        "/user/profile#section1", // C03 fragment
+        "/public/secret%23/endpoint", // C03 encoded fragment
+        "/a%2Fb", // encoded slash
+        "/a%2fb",
+        "/a%5Cb", // encoded backslash
+        "/a%5cb",
+        "/a%00b", // encoded NUL
+        "/a%0Ab", // encoded control character
+        "/a\\b", // raw backslash
+        "/a%zz", // malformed
+        "/a%2",
+        "relative/path",
+        "",
+      })
+  void normalize_ambiguousTargets_refused(String raw) {
+    assertThat(PathNormalizer.normalize(raw).isRefused()).isTrue();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"/info/a?next=/../x, next=/../x", "/a?%2F=1, %2F=1"})
+  void normalize_query_keptUntouched(String raw, String query) {
+    assertThat(PathNormalizer.normalize(raw).query()).isEqualTo(query);
+  }
+
+  /** Whatever the input, an accepted path is absolute, has no dot segment and is stable. */
+  @Property(tries = 2000)
+  void normalize_anyInput_acceptedPathsAreCanonicalAndIdempotent(
+      @ForAll @StringLength(max = 60) String tail) {
+    RequestPath p = PathNormalizer.normalize("/" + tail);
+    if (p.isRefused()) {
+      return;
+    }
+    assertThat(p.path()).startsWith("/").doesNotContain("//");
+    assertThat(("/" + p.path() + "/").split("/")).doesNotContain(".", "..");
+    RequestPath again = PathNormalizer.normalize(p.path());
+    assertThat(again.isRefused()).isFalse();
+    assertThat(again.path()).isEqualTo(p.path());
+  }
+}
