@@ -24,7 +24,7 @@ final class IdentityRotateCommand implements Callable<Integer> {
 
   @Mixin IdentityOptions options;
 
-  @Parameters(index = "0", paramLabel = "STEP", description = "prepare, activate, retire, status")
+  @Parameters(index = "0", paramLabel = "STEP", description = "prepare, activate, retire, auto (whatever is due), status")
   String step;
 
   @Parameters(index = "1", paramLabel = "TRUST_DOMAIN")
@@ -51,6 +51,7 @@ final class IdentityRotateCommand implements Callable<Integer> {
         switch (step) {
           case "prepare" -> out.println("prepared " + ids.prepare(td).id());
           case "activate" -> out.println("activated " + ids.activate(td).id());
+          case "auto" -> out.println("steps taken: " + ids.rotateIfDue(td));
           case "retire" -> {
             List<CaAuthority> r = ids.retire(td);
             out.println(
@@ -64,7 +65,7 @@ final class IdentityRotateCommand implements Callable<Integer> {
             }
           }
           default -> {
-            err.println("vigil identity rotate: step must be prepare, activate, retire or status");
+            err.println("vigil identity rotate: step must be prepare, activate, retire, auto or status");
             return Vigil.EXIT_USAGE;
           }
         }

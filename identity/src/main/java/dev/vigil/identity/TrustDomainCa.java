@@ -325,6 +325,51 @@ public final class TrustDomainCa {
     return retired;
   }
 
+  /**
+   * Runs whichever rotation step is due at the clock's time, so that a timer can drive rotation:
+   * prepare once the active root is half way through its life; activate once the active root has
+   * two of the longest SVID lifetimes left (and the prepared root has been published for a refresh
+   * hint); retire once the previous root's SVIDs have expired. With a CA lifetime of at least six
+   * SVID lifetimes, the next root is published for at least one SVID lifetime before it signs.
+   *
+   * @return the steps taken, in order, such as {@code ["prepare"]}; empty when none was due
+   */
+  public synchronized List<String> rotateIfDue() {
+    List<String> steps = new ArrayList<>();
+    Instant now = clock.instant();
+    CaAuthority active = snapshot.active();
+    Duration life = Duration.between(active.notBefore(), active.notAfter());
+    boolean prepared = snapshot.authorities().stream().anyMatch(a -> a.state() == State.PREPARED);
+    if (!prepared && !now.isBefore(active.notBefore().plus(life.dividedBy(2)))) {
+      prepare();
+      steps.add("prepare");
+      prepared = true;
+    }
+    Instant activateAt = active.notAfter().minus(longestSvid().multipliedBy(2));
+    CaAuthority next =
+        snapshot.authorities().stream()
+            .filter(a -> a.state() == State.PREPARED)
+            .findFirst()
+            .orElse(null);
+    if (prepared
+        && next != null
+        && !now.isBefore(activateAt)
+        && !now.isBefore(next.notBefore().plus(config.refreshHint()))) {
+      activate();
+      steps.add("activate");
+    }
+    if (!retire().isEmpty()) {
+      steps.add("retire");
+    }
+    return steps;
+  }
+
+  private Duration longestSvid() {
+    return config.x509SvidTtl().compareTo(config.jwtSvidTtl()) >= 0
+        ? config.x509SvidTtl()
+        : config.jwtSvidTtl();
+  }
+
   private void checkSubject(SpiffeId id) {
     if (!id.memberOf(trustDomain)) {
       throw new IllegalArgumentException(

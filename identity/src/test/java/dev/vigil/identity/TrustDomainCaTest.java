@@ -142,6 +142,34 @@ class TrustDomainCaTest {
   }
 
   @Test
+  void rotateIfDue_steppedClock_preparesActivatesRetiresOnSchedule() throws Exception {
+    CaConfig cfg =
+        CaConfig.defaults()
+            .withLifetimes(Duration.ofHours(6), Duration.ofHours(1), Duration.ofMinutes(5));
+    TrustDomainCa ca = TrustDomainCa.create(prod, cfg, clock);
+    CaAuthority first = ca.active();
+    clock.step(Duration.ofHours(3).minusSeconds(1));
+    assertThat(ca.rotateIfDue()).isEmpty();
+    clock.step(Duration.ofSeconds(1));
+    assertThat(ca.rotateIfDue()).containsExactly("prepare");
+    X509Svid lastOfFirst = ca.issueX509(web, List.of(), null);
+    clock.step(Duration.ofMinutes(59));
+    assertThat(ca.rotateIfDue()).isEmpty();
+    clock.step(Duration.ofMinutes(1));
+    assertThat(ca.rotateIfDue()).containsExactly("activate");
+    assertThat(ca.active().id()).isNotEqualTo(first.id());
+    X509SvidValidator v =
+        new X509SvidValidator(BundleSource.of(ca.bundle()), RevocationList.NONE, clock);
+    assertThat(v.validate(lastOfFirst.chain())).isEqualTo(web);
+    clock.step(Duration.ofHours(1));
+    assertThat(ca.rotateIfDue()).containsExactly("retire");
+    assertThat(ca.bundle().x509Authorities()).containsExactly(ca.active().certificate());
+    assertThat(ca.sequence()).isEqualTo(4);
+    // The new root follows the same schedule from its own start.
+    assertThat(ca.rotateIfDue()).isEmpty();
+  }
+
+  @Test
   void activate_withNothingPrepared_isRefused() {
     TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
     assertThatThrownBy(ca::activate).hasMessageContaining("no prepared root");
