@@ -70,6 +70,28 @@ public record TrustBundle(
     return JSONObjectUtils.toJSONString(doc);
   }
 
+  /** Returns only the JWT signing keys, as a plain JWK set (what the Workload API hands out). */
+  public String jwtKeysJson() {
+    List<Object> keys = new ArrayList<>();
+    for (var e : jwtAuthorities.entrySet()) {
+      keys.add(jwk(e.getValue(), JWT_SVID, e.getKey(), null).toJSONObject());
+    }
+    return JSONObjectUtils.toJSONString(Map.of("keys", keys));
+  }
+
+  /** Returns the root certificates as concatenated DER, as the Workload API carries them. */
+  public byte[] x509AuthoritiesDer() {
+    var out = new java.io.ByteArrayOutputStream();
+    for (X509Certificate c : x509Authorities) {
+      try {
+        out.writeBytes(c.getEncoded());
+      } catch (CertificateEncodingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out.toByteArray();
+  }
+
   /** Returns the root certificates as PEM. */
   public String x509AuthoritiesPem() {
     StringBuilder sb = new StringBuilder();
