@@ -24,7 +24,10 @@ final class IdentityRotateCommand implements Callable<Integer> {
 
   @Mixin IdentityOptions options;
 
-  @Parameters(index = "0", paramLabel = "STEP", description = "prepare, activate, retire, auto (whatever is due), status")
+  @Parameters(
+      index = "0",
+      paramLabel = "STEP",
+      description = "prepare, activate, retire, auto (whatever is due), status")
   String step;
 
   @Parameters(index = "1", paramLabel = "TRUST_DOMAIN")
@@ -65,7 +68,8 @@ final class IdentityRotateCommand implements Callable<Integer> {
             }
           }
           default -> {
-            err.println("vigil identity rotate: step must be prepare, activate, retire, auto or status");
+            err.println(
+                "vigil identity rotate: step must be prepare, activate, retire, auto or status");
             return Vigil.EXIT_USAGE;
           }
         }

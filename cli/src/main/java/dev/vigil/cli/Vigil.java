@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LogsCommand.class,
       IdentityCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

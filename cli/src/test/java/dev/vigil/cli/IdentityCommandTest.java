@@ -191,6 +191,26 @@ class IdentityCommandTest {
   }
 
   @Test
+  void rotate_auto_onFreshDomain_takesNoStep() {
+    identity(
+        "issue", "--spiffe-id", "spiffe://prod.example/web", "--out", dir.resolve("o").toString());
+    CliRun r = identity("rotate", "auto", "prod.example");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("steps taken: []");
+  }
+
+  @Test
+  void agent_badRefresh_isUsageError() {
+    CliRun r = identity("--help");
+    assertThat(r.out()).contains("issue").contains("bundle").contains("entry").contains("rotate");
+    CliRun a =
+        CliRun.of(
+            "agent", "--refresh", "soon", "--data-dir", data, "--ca-key-file", keyFile.toString());
+    assertThat(a.status()).isEqualTo(2);
+    assertThat(a.err()).contains("\"soon\" is not a duration");
+  }
+
+  @Test
   void revoke_svidFile_isRecorded() {
     Path out = dir.resolve("o");
     identity("issue", "--spiffe-id", "spiffe://prod.example/web", "--out", out.toString());

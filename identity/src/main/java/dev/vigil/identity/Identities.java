@@ -149,6 +149,18 @@ public final class Identities {
     }
   }
 
+  /** Runs the rotation step due for {@code td}, if any; see {@link TrustDomainCa#rotateIfDue()}. */
+  public List<String> rotateIfDue(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      List<String> steps = ca.rotateIfDue();
+      if (!steps.isEmpty()) {
+        store.save(ca, false);
+      }
+      return steps;
+    }
+  }
+
   /**
    * Revokes a certificate serial of {@code td}, refused from now on by this service's verifiers.
    */

@@ -181,6 +181,21 @@ class IdentitiesTest {
   }
 
   @Test
+  void rotateIfDue_atHalfLife_preparesAndPersists() {
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      ids.trustDomain(prod);
+      assertThat(ids.rotateIfDue(prod)).isEmpty();
+      clock.step(Duration.ofDays(15));
+      assertThat(ids.rotateIfDue(prod)).containsExactly("prepare");
+    }
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      assertThat(ids.bundle(prod).orElseThrow().x509Authorities()).hasSize(2);
+    }
+  }
+
+  @Test
   void entries_createListDelete_roundTripThroughTheStore() {
     try (Store st = open()) {
       Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
