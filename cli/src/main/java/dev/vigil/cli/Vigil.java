@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
       PdpCommand.class,
       BuildCommand.class,
       LogsCommand.class,
+      UpCommand.class,
+      TotpCommand.class,
+      HashPasswordCommand.class,
       IdentityCommand.class,
       AgentCommand.class,
       CommandLine.HelpCommand.class

@@ -235,6 +235,24 @@ public final class EdgeGateway implements AutoCloseable {
       return hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
     }
 
+    /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
+    static String withoutGatewayCookies(String header) {
+      StringBuilder sb = new StringBuilder();
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        if (p.isEmpty()
+            || p.startsWith(SessionCodec.COOKIE + "=")
+            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")) {
+          continue;
+        }
+        if (!sb.isEmpty()) {
+          sb.append("; ");
+        }
+        sb.append(p);
+      }
+      return sb.toString();
+    }
+
     private static boolean wantsHtml(HttpServerRequest req) {
       String accept = req.headers().get("Accept");
       return accept != null && accept.contains("text/html");
@@ -261,7 +279,13 @@ public final class EdgeGateway implements AutoCloseable {
               .setSsl(up.getScheme().equals("https"))
               .setURI(basePath + path.target());
       for (Map.Entry<String, String> h : headers) {
-        if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        String name = h.getKey().toLowerCase(Locale.ROOT);
+        if (name.equals("cookie")) {
+          String kept = withoutGatewayCookies(h.getValue());
+          if (!kept.isEmpty()) {
+            ro.addHeader(h.getKey(), kept);
+          }
+        } else if (!HOP_BY_HOP.contains(name)) {
           ro.addHeader(h.getKey(), h.getValue());
         }
       }
@@ -293,10 +317,15 @@ public final class EdgeGateway implements AutoCloseable {
                 upstreamReq.headers().remove("Content-Length");
                 if (req.headers().contains("Content-Length")) {
                   upstreamReq.putHeader("Content-Length", req.headers().get("Content-Length"));
-                } else if (req.headers().contains("Transfer-Encoding")) {
-                  upstreamReq.setChunked(true);
+                  return upstreamReq.send(req);
                 }
-                return upstreamReq.send(req);
+                if (req.headers().contains("Transfer-Encoding")) {
+                  upstreamReq.setChunked(true);
+                  return upstreamReq.send(req);
+                }
+                // No body: send none, and let the request end.
+                req.resume();
+                return upstreamReq.send();
               })
           .onSuccess(
               resp -> {

@@ -104,6 +104,20 @@ final class Rewriter {
   Term declarePattern(Term t, Scope s) {
     return switch (t) {
       case Term.Var v -> declare(v, s);
+      case Term.Ref r
+          when r.path().isEmpty()
+              && r.head() instanceof Term.Var v
+              && (v.name().equals("input") || v.name().equals("data")) -> {
+        // `input := {...}` declares a local that shadows the root document. v0 allows it (real
+        // libraries such as gatekeeper's tests rely on it); v1 forbids it, as OPA 1.x does.
+        if (!v0) {
+          error(
+              "rego_compile_error",
+              "variables must not shadow " + v.name() + " (use a different variable name)",
+              v.location());
+        }
+        yield declare(v, s);
+      }
       case Term.ArrayTerm a -> new Term.ArrayTerm(declareAll(a.elements(), s), a.location());
       case Term.ObjectTerm o -> {
         List<Term.Entry> es = new ArrayList<>();

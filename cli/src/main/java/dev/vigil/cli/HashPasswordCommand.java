@@ -1,0 +1,32 @@
+package dev.vigil.cli;
+
+import dev.vigil.gateway.auth.PasswordHash;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil hash-password}: reads a password from standard input, prints its hash. */
+@Command(
+    name = "hash-password",
+    mixinStandardHelpOptions = true,
+    description = "Read a password from standard input and print its Argon2id hash.")
+final class HashPasswordCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    String pw =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    if (pw == null || pw.isEmpty()) {
+      spec.commandLine().getErr().println("vigil hash-password: no password on standard input");
+      return Vigil.EXIT_USAGE;
+    }
+    spec.commandLine().getOut().println(PasswordHash.hash(pw));
+    return 0;
+  }
+}

@@ -1,0 +1,195 @@
+package dev.vigil.gateway.config;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.pdp.Mode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The configuration of {@code vigil up}: one YAML file. Every key and its default is in
+ * docs/configuration.md; an unknown key, a wrong type or a bad value stops start-up with {@code
+ * file:line: key: what is wrong}.
+ *
+ * @param dataDir where the embedded store and generated keys live
+ * @param controlPlane address of the control plane (OPA's REST API, health, metrics)
+ * @param gateway address of the gateway's plain HTTP listener
+ * @param bundle the policy bundle: a directory, a .tar.gz file or an http(s) URL
+ * @param v0Compatible parse policies in Rego v0 syntax
+ * @param mask input fields erased from the decision log
+ * @param sessionIdle sign-in sessions end after this long without a request
+ * @param sessionAbsolute sign-in sessions end after this long whatever their use
+ * @param routes the gateway's routes
+ * @param users local users who sign in with a password (and TOTP)
+ */
+public record VigilConfig(
+    Path dataDir,
+    String controlPlane,
+    String gateway,
+    String bundle,
+    boolean v0Compatible,
+    List<String> mask,
+    Duration sessionIdle,
+    Duration sessionAbsolute,
+    List<Route> routes,
+    List<LocalUser> users) {
+
+  private static final Set<String> TOP =
+      Set.of("data_dir", "control_plane", "gateway", "policy", "decision_log", "routes", "users");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
+
+  /** Returns the defaults: what {@code vigil up} runs with and no file. */
+  public static VigilConfig defaults(Path dataDir) {
+    return new VigilConfig(
+        dataDir,
+        "127.0.0.1:8181",
+        "127.0.0.1:8080",
+        null,
+        false,
+        List.of(),
+        Duration.ofMinutes(30),
+        Duration.ofHours(8),
+        List.of(),
+        List.of());
+  }
+
+  /** Reads and checks a configuration file. */
+  public static VigilConfig read(Path file, Path dataDirOverride) {
+    Path base = file.toAbsolutePath().getParent();
+    Map<String, YamlNode> top = YamlNode.read(file).mapping(TOP);
+    VigilConfig d = defaults(dataDirOverride == null ? Path.of("vigil-data") : dataDirOverride);
+    Path dataDir = d.dataDir();
+    if (dataDirOverride == null && top.containsKey("data_dir")) {
+      dataDir = base.resolve(top.get("data_dir").string());
+    }
+    Map<String, YamlNode> cp = get(top, "control_plane").mapping(Set.of("addr"));
+    Map<String, YamlNode> gw =
+        get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
+    Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
+    Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
+    String bundle = get(policy, "bundle").string(null);
+    if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
+      bundle = base.resolve(bundle).normalize().toString();
+    }
+    return new VigilConfig(
+        dataDir,
+        address(get(cp, "addr"), d.controlPlane()),
+        address(get(gw, "addr"), d.gateway()),
+        bundle,
+        get(policy, "v0_compatible").bool(false),
+        get(logs, "mask").strings(),
+        duration(get(gw, "session_idle"), d.sessionIdle()),
+        duration(get(gw, "session_absolute"), d.sessionAbsolute()),
+        routes(get(top, "routes")),
+        users(get(top, "users")));
+  }
+
+  /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
+  private static YamlNode get(Map<String, YamlNode> m, String k) {
+    YamlNode n = m.get(k);
+    return n == null ? YamlNode.missing() : n;
+  }
+
+  private static String address(YamlNode n, String fallback) {
+    if (n.isMissing()) {
+      return fallback;
+    }
+    String v = n.string();
+    if (!v.matches("(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}")
+        || Integer.parseInt(v.substring(v.lastIndexOf(':') + 1)) > 65535) {
+      throw n.error("\"" + v + "\" is not HOST:PORT");
+    }
+    return v;
+  }
+
+  private static Duration duration(YamlNode n, Duration fallback) {
+    if (n.isMissing()) {
+      return fallback;
+    }
+    Matcher m = DURATION.matcher(n.string());
+    if (!m.matches()) {
+      throw n.error("\"" + n.string() + "\" is not a duration like 30m or 8h");
+    }
+    long v = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(v);
+      case "m" -> Duration.ofMinutes(v);
+      case "h" -> Duration.ofHours(v);
+      default -> Duration.ofDays(v);
+    };
+  }
+
+  private static List<Route> routes(YamlNode n) {
+    List<Route> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (YamlNode r : n.sequence()) {
+      Map<String, YamlNode> m =
+          r.mapping(
+              Set.of("name", "host", "prefix", "upstream", "policy", "mode", "resource", "action"));
+      String name = required(r, m, "name").string();
+      if (!names.add(name)) {
+        throw m.get("name").error("route \"" + name + "\" is defined twice");
+      }
+      Mode mode;
+      YamlNode modeNode = get(m, "mode");
+      try {
+        mode = modeNode.isMissing() ? Mode.ENFORCE : Mode.parse(modeNode.string());
+      } catch (IllegalArgumentException e) {
+        throw modeNode.error(e.getMessage());
+      }
+      try {
+        out.add(
+            new Route(
+                name,
+                get(m, "host").string("*"),
+                get(m, "prefix").string("/"),
+                URI.create(required(r, m, "upstream").string()),
+                required(r, m, "policy").string(),
+                mode,
+                get(m, "resource").stringMap(),
+                get(m, "action").string(null)));
+      } catch (IllegalArgumentException e) {
+        throw r.error(e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static List<LocalUser> users(YamlNode n) {
+    List<LocalUser> out = new ArrayList<>();
+    for (YamlNode u : n.sequence()) {
+      Map<String, YamlNode> m =
+          u.mapping(Set.of("username", "email", "roles", "groups", "password_hash", "totp_secret"));
+      String hash = required(u, m, "password_hash").string();
+      if (!hash.startsWith("$argon2id$")) {
+        throw m.get("password_hash")
+            .error("must be an Argon2id hash ($argon2id$...); make one with `vigil hash-password`");
+      }
+      out.add(
+          new LocalUser(
+              required(u, m, "username").string(),
+              get(m, "email").string(""),
+              get(m, "roles").strings(),
+              get(m, "groups").strings(),
+              hash,
+              get(m, "totp_secret").string(null)));
+    }
+    return out;
+  }
+
+  private static YamlNode required(YamlNode parent, Map<String, YamlNode> m, String k) {
+    YamlNode n = m.get(k);
+    if (n == null || n.isMissing()) {
+      throw parent.error("missing required key \"" + k + "\"");
+    }
+    return n;
+  }
+}

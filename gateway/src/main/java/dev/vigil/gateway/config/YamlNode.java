@@ -1,0 +1,155 @@
+package dev.vigil.gateway.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * A YAML node that remembers where it was written, so that every configuration error can say {@code
+ * file:line: key: what is wrong}. Reading a mapping checks that every key is known.
+ */
+public final class YamlNode {
+
+  private final String file;
+  private final String key;
+  private final Node node;
+
+  private YamlNode(String file, String key, Node node) {
+    this.file = file;
+    this.key = key;
+    this.node = node;
+  }
+
+  /** Returns a node that stands for a missing key. */
+  static YamlNode missing() {
+    return new YamlNode("", "", null);
+  }
+
+  /** Reads a YAML file; an empty file is an empty mapping. */
+  public static YamlNode read(Path path) {
+    LoaderOptions opts = new LoaderOptions();
+    opts.setMaxAliasesForCollections(10);
+    opts.setAllowDuplicateKeys(false);
+    opts.setCodePointLimit(4 * 1024 * 1024);
+    try (Reader r = Files.newBufferedReader(path)) {
+      Node n = new Yaml(opts).compose(r);
+      return new YamlNode(path.toString(), "", n);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new ConfigException(path + ":" + line + ": invalid YAML: " + e.getProblem());
+    } catch (IOException e) {
+      throw new ConfigException(path + ": cannot read: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw new ConfigException(path + ": invalid YAML: " + e.getMessage());
+    }
+  }
+
+  private int line() {
+    return node == null ? 0 : node.getStartMark().getLine() + 1;
+  }
+
+  /** Returns an error naming this node's place and key. */
+  public ConfigException error(String message) {
+    return new ConfigException(
+        file + ":" + line() + ": " + (key.isEmpty() ? "" : key + ": ") + message);
+  }
+
+  public boolean isMissing() {
+    return node == null
+        || (node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null"));
+  }
+
+  /** Returns the entries of a mapping, refusing keys that are not in {@code known}. */
+  public Map<String, YamlNode> mapping(Set<String> known) {
+    if (isMissing()) {
+      return Map.of();
+    }
+    if (!(node instanceof MappingNode m)) {
+      throw error("expected a mapping of keys to values");
+    }
+    Map<String, YamlNode> out = new LinkedHashMap<>();
+    for (NodeTuple t : m.getValue()) {
+      if (!(t.getKeyNode() instanceof ScalarNode k)) {
+        throw error("keys must be plain strings");
+      }
+      String name = k.getValue();
+      String full = key.isEmpty() ? name : key + "." + name;
+      if (known != null && !known.contains(name)) {
+        throw new YamlNode(file, full, t.getKeyNode())
+            .error("unknown key; expected one of " + known.stream().sorted().toList());
+      }
+      out.put(name, new YamlNode(file, full, t.getValueNode()));
+    }
+    return out;
+  }
+
+  /** Returns the items of a sequence. */
+  public List<YamlNode> sequence() {
+    if (isMissing()) {
+      return List.of();
+    }
+    if (!(node instanceof SequenceNode s)) {
+      throw error("expected a list");
+    }
+    List<YamlNode> out = new ArrayList<>();
+    int i = 0;
+    for (Node n : s.getValue()) {
+      out.add(new YamlNode(file, key + "[" + i++ + "]", n));
+    }
+    return out;
+  }
+
+  /** Returns a scalar as text. */
+  public String string() {
+    if (!(node instanceof ScalarNode s)) {
+      throw error("expected a string");
+    }
+    return s.getValue();
+  }
+
+  public String string(String fallback) {
+    return isMissing() ? fallback : string();
+  }
+
+  /** Returns a list of strings. */
+  public List<String> strings() {
+    List<String> out = new ArrayList<>();
+    for (YamlNode n : sequence()) {
+      out.add(n.string());
+    }
+    return out;
+  }
+
+  public boolean bool(boolean fallback) {
+    if (isMissing()) {
+      return fallback;
+    }
+    String v = string();
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw error("expected true or false, not \"" + v + "\"");
+    };
+  }
+
+  /** Returns a mapping of string to string. */
+  public Map<String, String> stringMap() {
+    Map<String, String> out = new LinkedHashMap<>();
+    mapping(null).forEach((k, v) -> out.put(k, v.string()));
+    return out;
+  }
+}
