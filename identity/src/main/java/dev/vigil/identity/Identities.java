@@ -191,6 +191,15 @@ public final class Identities {
     return id;
   }
 
+  /** Rereads revoked serials from the store, picking up revocations made by other processes. */
+  public void reloadRevocations() {
+    for (TrustDomain td : List.copyOf(revoked.keySet())) {
+      Set<BigInteger> fresh = ConcurrentHashMap.newKeySet();
+      fresh.addAll(store.revoked(td));
+      revoked.put(td, fresh);
+    }
+  }
+
   private Set<BigInteger> revokedIn(TrustDomain td) {
     return revoked.computeIfAbsent(
         td,

@@ -26,7 +26,9 @@ public final class SpiffeIdException extends IllegalArgumentException {
     DOT_SEGMENT,
     TRAILING_SLASH,
     BAD_PATH_CHAR,
-    SLASH_IN_SEGMENT
+    SLASH_IN_SEGMENT,
+    /** A trust domain name was expected, and a full SPIFFE ID with a path was given. */
+    HAS_PATH
   }
 
   private final Problem problem;

@@ -29,7 +29,7 @@ public record TrustDomain(String name) {
       SpiffeId id = SpiffeId.parse(text);
       if (!id.path().isEmpty()) {
         throw new SpiffeIdException(
-            Problem.TRAILING_SLASH,
+            Problem.HAS_PATH,
             "trust domain \"" + text + "\" has a path; give the name only, e.g. example.org");
       }
       return id.trustDomain();

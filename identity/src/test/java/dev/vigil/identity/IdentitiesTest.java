@@ -153,6 +153,21 @@ class IdentitiesTest {
   }
 
   @Test
+  void reloadRevocations_seesSerialRevokedByAnotherProcess() throws Exception {
+    try (Store st = open()) {
+      Identities agent = new Identities(st, cipher, clock, CaConfig.defaults());
+      Identities cli = new Identities(st, cipher, clock, CaConfig.defaults());
+      X509Svid svid = agent.issueX509(web, List.of(), null);
+      assertThat(agent.x509Validator().validate(svid.chain())).isEqualTo(web);
+      cli.revoke(svid.leaf());
+      agent.reloadRevocations();
+      assertThatThrownBy(() -> agent.x509Validator().validate(svid.chain()))
+          .isInstanceOfSatisfying(
+              SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REVOKED));
+    }
+  }
+
+  @Test
   void rotation_isPersistedAcrossReopen() {
     String nextId;
     try (Store st = open()) {

@@ -170,7 +170,9 @@ class SpiffeIdTest {
         .isEqualTo(new TrustDomain("prod.example"));
     assertThatThrownBy(() -> TrustDomain.parse("spiffe://prod.example/a"))
         .isInstanceOf(SpiffeIdException.class)
-        .hasMessageContaining("has a path");
+        .hasMessageContaining("has a path")
+        .isInstanceOfSatisfying(
+            SpiffeIdException.class, e -> assertThat(e.problem()).isEqualTo(Problem.HAS_PATH));
   }
 
   @Test

@@ -34,6 +34,7 @@ final class SvidCache {
   }
 
   void refresh() {
+    identities.reloadRevocations();
     List<RegistrationEntry> now = identities.entries();
     entries = now;
     held.keySet().retainAll(now.stream().map(RegistrationEntry::id).toList());
