@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
       IdentityBundleCommand.class,
       IdentityEntryCommand.class,
       IdentityRotateCommand.class,
-      IdentityRevokeCommand.class
+      IdentityRevokeCommand.class,
+      IdentityFederateCommand.class
     })
 final class IdentityCommand implements Runnable {
 

@@ -211,6 +211,80 @@ class IdentityCommandTest {
   }
 
   @Test
+  void federate_fromFileAndUrl_makesPartnerSvidsVerify() throws Exception {
+    // A partner Vigil with its own data directory and trust domain.
+    String partnerData = dir.resolve("partner").toString();
+    Path out = dir.resolve("p");
+    CliRun issued =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://partner.example/api",
+            "--out",
+            out.toString(),
+            "--data-dir",
+            partnerData,
+            "--ca-key-file",
+            keyFile.toString());
+    assertThat(issued.status()).as(issued.err()).isZero();
+    String partnerBundle =
+        CliRun.of(
+                "identity",
+                "bundle",
+                "partner.example",
+                "--data-dir",
+                partnerData,
+                "--ca-key-file",
+                keyFile.toString())
+            .out();
+    Path file = dir.resolve("partner.json");
+    Files.writeString(file, partnerBundle);
+
+    CliRun f = identity("federate", "partner.example", "--bundle", file.toString());
+    assertThat(f.status()).as(f.err()).isZero();
+    assertThat(f.out()).contains("imported bundle of partner.example: 1 roots, 1 JWT keys");
+    CliRun b = identity("bundle", "partner.example");
+    assertThat(TrustBundle.parse(new TrustDomain("partner.example"), b.out()).x509Authorities())
+        .isEqualTo(certs(out.resolve("bundle.pem")));
+
+    com.sun.net.httpserver.HttpServer http =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext(
+        "/bundle",
+        ex -> {
+          byte[] body = partnerBundle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    http.start();
+    try {
+      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/bundle";
+      CliRun u = identity("federate", "partner.example", "--bundle", url);
+      assertThat(u.status()).as(u.err()).isZero();
+      CliRun missing =
+          identity("federate", "partner.example", "--bundle", url.replace("/bundle", "/none"));
+      assertThat(missing.status()).isEqualTo(2);
+      assertThat(missing.err()).contains("answered HTTP 404");
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void federate_ownTrustDomain_isRefused() throws Exception {
+    identity(
+        "issue", "--spiffe-id", "spiffe://prod.example/web", "--out", dir.resolve("o").toString());
+    Path file = dir.resolve("own.json");
+    Files.writeString(file, identity("bundle", "prod.example").out());
+    CliRun r = identity("federate", "prod.example", "--bundle", file.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("is run by this Vigil");
+  }
+
+  @Test
   void revoke_svidFile_isRecorded() {
     Path out = dir.resolve("o");
     identity("issue", "--spiffe-id", "spiffe://prod.example/web", "--out", out.toString());

@@ -35,6 +35,7 @@ public final class Identities {
   private final CaConfig defaults;
   private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
   private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
+  private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
 
   /**
    * Opens the service.
@@ -94,9 +95,43 @@ public final class Identities {
     return trustDomain(id.trustDomain()).issueJwt(id, audience, ttl);
   }
 
-  /** Returns the bundle of an existing trust domain, or empty. */
+  /**
+   * Returns the bundle of {@code td}: this node's own when it runs the trust domain's CA, else an
+   * imported (federated) one, else empty.
+   */
   public Optional<TrustBundle> bundle(TrustDomain td) {
-    return existing(td).map(TrustDomainCa::bundle);
+    Optional<TrustDomainCa> own = existing(td);
+    if (own.isPresent()) {
+      return own.map(TrustDomainCa::bundle);
+    }
+    return Optional.ofNullable(federated.computeIfAbsent(td, t -> store.federated(t).orElse(null)));
+  }
+
+  /**
+   * Imports another trust domain's bundle (SPIFFE bundle format), so that its SVIDs verify here.
+   *
+   * @param source where the bundle came from, recorded with it
+   * @throws IllegalArgumentException when the bundle does not parse, or names a trust domain whose
+   *     CA runs here (its roots are never mixed with imported ones)
+   */
+  public TrustBundle importBundle(TrustDomain td, String json, String source) {
+    if (existing(td).isPresent()) {
+      throw new IllegalArgumentException(
+          "trust domain " + td + " is run by this Vigil; its bundle cannot be imported");
+    }
+    TrustBundle bundle = TrustBundle.parse(td, json);
+    if (bundle.x509Authorities().isEmpty() && bundle.jwtAuthorities().isEmpty()) {
+      throw new IllegalArgumentException("bundle of " + td + " from " + source + " has no keys");
+    }
+    store.saveFederated(bundle, source, clock.instant());
+    federated.put(td, bundle);
+    log.info("bundle of {} imported from {} (sequence {})", td, source, bundle.sequence());
+    return bundle;
+  }
+
+  /** Returns the trust domains whose bundles were imported. */
+  public List<TrustDomain> federatedTrustDomains() {
+    return store.federatedTrustDomains();
   }
 
   /** Returns a bundle source over this service's trust domains (none is created by a lookup). */

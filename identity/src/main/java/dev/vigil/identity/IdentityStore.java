@@ -287,6 +287,66 @@ final class IdentityStore {
     }
   }
 
+  void saveFederated(TrustBundle bundle, String source, Instant at) {
+    try (Connection c = store.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ps =
+            c.prepareStatement("DELETE FROM identity_federated_bundles WHERE trust_domain = ?")) {
+          ps.setString(1, bundle.trustDomain().name());
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO identity_federated_bundles (trust_domain, bundle_json, source,"
+                    + " imported_at) VALUES (?,?,?,?)")) {
+          ps.setString(1, bundle.trustDomain().name());
+          ps.setString(2, bundle.toJson());
+          ps.setString(3, source);
+          ps.setString(4, at.toString());
+          ps.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot store the bundle of " + bundle.trustDomain() + ": " + e.getMessage(), e);
+    }
+  }
+
+  Optional<TrustBundle> federated(TrustDomain td) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT bundle_json FROM identity_federated_bundles WHERE trust_domain = ?")) {
+      ps.setString(1, td.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(TrustBundle.parse(td, rs.getString(1))) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the bundle of " + td + ": " + e.getMessage(), e);
+    }
+  }
+
+  List<TrustDomain> federatedTrustDomains() {
+    List<TrustDomain> out = new ArrayList<>();
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT trust_domain FROM identity_federated_bundles ORDER BY trust_domain");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new TrustDomain(rs.getString(1)));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot list federated bundles: " + e.getMessage(), e);
+    }
+  }
+
   private static List<String> lines(String s) {
     return s == null || s.isEmpty() ? List.of() : Arrays.asList(s.split("\n"));
   }

@@ -168,6 +168,32 @@ class IdentitiesTest {
   }
 
   @Test
+  void importBundle_partnerDomain_verifiesItsSvidsAndSurvivesReopen() throws Exception {
+    TrustDomain partner = new TrustDomain("partner.example");
+    TrustDomainCa theirs = TrustDomainCa.create(partner, CaConfig.defaults(), clock);
+    SpiffeId api = SpiffeId.parse("spiffe://partner.example/api");
+    X509Svid svid = theirs.issueX509(api, List.of(), null);
+    JwtSvid jwt = theirs.issueJwt(api, List.of("web"), null);
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      assertThatThrownBy(() -> ids.x509Validator().validate(svid.chain()))
+          .isInstanceOfSatisfying(
+              SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NO_BUNDLE));
+      ids.importBundle(partner, theirs.bundle().toJson(), "test");
+      assertThat(ids.x509Validator().validate(svid.chain())).isEqualTo(api);
+      assertThat(ids.jwtValidator().validate(jwt.token(), "web").id()).isEqualTo(api);
+      assertThat(ids.trustDomains()).isEmpty();
+    }
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      assertThat(ids.federatedTrustDomains()).containsExactly(partner);
+      assertThat(ids.x509Validator().validate(svid.chain())).isEqualTo(api);
+      assertThatThrownBy(() -> ids.importBundle(partner, "{\"keys\":[]}", "test"))
+          .hasMessageContaining("has no keys");
+    }
+  }
+
+  @Test
   void rotation_isPersistedAcrossReopen() {
     String nextId;
     try (Store st = open()) {

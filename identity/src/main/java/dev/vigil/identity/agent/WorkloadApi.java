@@ -216,6 +216,14 @@ final class WorkloadApi {
 
   private byte[] x509SvidResponse(Caller caller) {
     Wire.Writer resp = new Wire.Writer();
+    for (TrustDomain td : identities.federatedTrustDomains()) {
+      identities
+          .bundle(td)
+          .ifPresent(
+              b ->
+                  resp.message(
+                      3, new Wire.Writer().string(1, td.name()).bytes(2, b.x509AuthoritiesDer())));
+    }
     for (RegistrationEntry e : entriesOf(caller)) {
       X509Svid svid = cache.x509(e);
       TrustBundle bundle = identities.bundle(e.spiffeId().trustDomain()).orElseThrow();
@@ -252,12 +260,14 @@ final class WorkloadApi {
     return resp.toBytes();
   }
 
+  /** Returns the caller's own trust domains, then every federated one. */
   private Set<TrustDomain> trustDomainsOf(Caller caller) {
     Set<TrustDomain> tds = new LinkedHashSet<>();
     for (RegistrationEntry e : entriesOf(caller)) {
       tds.add(e.spiffeId().trustDomain());
       identities.trustDomain(e.spiffeId().trustDomain());
     }
+    tds.addAll(identities.federatedTrustDomains());
     return tds;
   }
 

@@ -111,6 +111,26 @@ class WorkloadAgentTest {
   }
 
   @Test
+  void javaSpiffeX509Source_seesFederatedBundle() throws Exception {
+    var partner = new dev.vigil.identity.TrustDomain("partner.example");
+    var theirs =
+        dev.vigil.identity.TrustDomainCa.create(
+            partner, CaConfig.defaults(), InstantSource.system());
+    ids.importBundle(partner, theirs.bundle().toJson(), "test");
+    try (DefaultX509Source source =
+        DefaultX509Source.newSource(
+            DefaultX509Source.X509SourceOptions.builder()
+                .spiffeSocketPath(address())
+                .initTimeout(Duration.ofSeconds(20))
+                .build())) {
+      var bundle =
+          source.getBundleForTrustDomain(io.spiffe.spiffeid.TrustDomain.parse("partner.example"));
+      assertThat(bundle.getX509Authorities())
+          .containsExactlyElementsOf(theirs.bundle().x509Authorities());
+    }
+  }
+
+  @Test
   void javaSpiffeX509Source_revokedSvidIsReplacedOnTheOpenStream() throws Exception {
     try (DefaultX509Source source =
         DefaultX509Source.newSource(

@@ -41,3 +41,9 @@ CREATE TABLE identity_revoked (
   not_after TEXT NOT NULL,
   PRIMARY KEY (trust_domain, serial)
 );
+CREATE TABLE identity_federated_bundles (
+  trust_domain TEXT PRIMARY KEY,
+  bundle_json TEXT NOT NULL,
+  source TEXT NOT NULL,
+  imported_at TEXT NOT NULL
+);
