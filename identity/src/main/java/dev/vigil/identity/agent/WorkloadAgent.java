@@ -95,6 +95,9 @@ public final class WorkloadAgent implements AutoCloseable {
     ticker.scheduleWithFixedDelay(
         () -> {
           try {
+            for (var td : identities.trustDomains()) {
+              identities.rotateIfDue(td);
+            }
             cache.refresh();
             api.tick();
           } catch (RuntimeException e) {
