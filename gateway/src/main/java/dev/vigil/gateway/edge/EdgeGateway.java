@@ -26,6 +26,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -102,7 +104,8 @@ public final class EdgeGateway implements AutoCloseable {
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     AuthEndpoints endpoints =
         auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()));
-    Handler handler = new Handler(routes, pdp, assertion, clock, client, endpoints);
+    WebSocketClient sockets = vertx.createWebSocketClient();
+    Handler handler = new Handler(routes, pdp, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
         vertx
             .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
@@ -137,6 +140,7 @@ public final class EdgeGateway implements AutoCloseable {
       IdentityAssertion assertion,
       InstantSource clock,
       HttpClient client,
+      WebSocketClient sockets,
       AuthEndpoints auth) {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
@@ -228,11 +232,75 @@ public final class EdgeGateway implements AutoCloseable {
             d.decisionId());
         return;
       }
+      if ("websocket".equalsIgnoreCase(req.headers().get("Upgrade"))) {
+        forwardWebSocket(req, route, path, d, session);
+        return;
+      }
       forward(req, route, path, headers, d, session);
     }
 
     private static String host(String hostHeader) {
       return hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Passes a WebSocket through after the same checks as any request: the upstream connection is
+     * opened first, with the authorised path and the identity headers, and only then is the
+     * client's upgrade accepted; frames are piped both ways until either side closes.
+     */
+    private void forwardWebSocket(
+        HttpServerRequest req, Route route, RequestPath path, Decision d, Session session) {
+      URI up = route.upstream();
+      int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
+      WebSocketConnectOptions wo =
+          new WebSocketConnectOptions()
+              .setHost(up.getHost())
+              .setPort(port)
+              .setSsl(up.getScheme().equals("https"))
+              .setURI(path.target());
+      wo.addHeader("X-Vigil-Decision-Id", d.decisionId());
+      String subject = session == null ? "anonymous" : session.userId();
+      if (session != null) {
+        wo.addHeader("X-Vigil-User", session.userId());
+      }
+      wo.addHeader(
+          IdentityAssertion.HEADER,
+          assertion.sign(subject, route.name(), Map.of("decision_id", d.decisionId())));
+      sockets
+          .connect(wo)
+          .onFailure(
+              e ->
+                  refuse(
+                      req,
+                      502,
+                      "upstream_unavailable",
+                      "the upstream of route " + route.name() + " did not answer",
+                      d.decisionId()))
+          .onSuccess(
+              upstream -> {
+                req.toWebSocket()
+                    .onFailure(
+                        e -> {
+                          upstream.close();
+                          refuse(
+                              req,
+                              400,
+                              "bad_request",
+                              "the WebSocket upgrade failed",
+                              d.decisionId());
+                        })
+                    .onSuccess(
+                        client -> {
+                          // Frames are relayed as they are, so text stays text.
+                          client.frameHandler(upstream::writeFrame);
+                          upstream.frameHandler(client::writeFrame);
+                          client.closeHandler(v -> upstream.close());
+                          upstream.closeHandler(v -> client.close());
+                          client.exceptionHandler(e -> upstream.close());
+                          upstream.exceptionHandler(e -> client.close());
+                          client.resume();
+                        });
+              });
     }
 
     /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
