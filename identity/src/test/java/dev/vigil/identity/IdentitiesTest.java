@@ -194,6 +194,39 @@ class IdentitiesTest {
   }
 
   @Test
+  void postgresql_sameLifecycle_roundTrips() throws Exception {
+    String schema = "vigil_identity_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try (Connection c =
+            java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    StoreLocation pg =
+        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    X509Svid svid;
+    try (Store st = Store.open(pg)) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      svid = ids.issueX509(web, List.of("web.internal"), null);
+      ids.prepare(prod);
+      ids.createEntry(
+          web, List.of(Selector.parse("unix:uid:1000")), Duration.ofMinutes(10), List.of());
+      ids.revoke(svid.leaf());
+    }
+    try (Store st = Store.open(pg)) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      assertThat(ids.bundle(prod).orElseThrow().x509Authorities()).hasSize(2);
+      assertThat(ids.entries())
+          .singleElement()
+          .satisfies(e -> assertThat(e.ttl()).isEqualTo(Duration.ofMinutes(10)));
+      assertThatThrownBy(() -> ids.x509Validator().validate(svid.chain()))
+          .isInstanceOfSatisfying(
+              SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REVOKED));
+      X509Svid again = ids.issueX509(web, List.of(), null);
+      assertThat(ids.x509Validator().validate(again.chain())).isEqualTo(web);
+    }
+  }
+
+  @Test
   void rotation_isPersistedAcrossReopen() {
     String nextId;
     try (Store st = open()) {
