@@ -184,17 +184,17 @@ final class WorkloadApi {
   }
 
   private static Status statusOf(RuntimeException e) {
-    if (e instanceof StatusRuntime s) {
+    if (e instanceof Refusal s) {
       return s.status;
     }
     return Status.INTERNAL.withDescription("workload API failure: " + e.getMessage());
   }
 
   /** A refusal carrying the gRPC status to answer with. */
-  static final class StatusRuntime extends RuntimeException {
+  static final class Refusal extends RuntimeException {
     final Status status;
 
-    StatusRuntime(Status status) {
+    Refusal(Status status) {
       super(status.getDescription(), null, false, false);
       this.status = status;
     }
@@ -209,7 +209,7 @@ final class WorkloadApi {
       }
     }
     if (matched.isEmpty()) {
-      throw new StatusRuntime(Status.PERMISSION_DENIED.withDescription("no identity issued"));
+      throw new Refusal(Status.PERMISSION_DENIED.withDescription("no identity issued"));
     }
     return matched;
   }
@@ -282,8 +282,7 @@ final class WorkloadApi {
       }
     }
     if (audience.isEmpty() || audience.stream().anyMatch(String::isEmpty)) {
-      throw new StatusRuntime(
-          Status.INVALID_ARGUMENT.withDescription("audience must be specified"));
+      throw new Refusal(Status.INVALID_ARGUMENT.withDescription("audience must be specified"));
     }
     Wire.Writer resp = new Wire.Writer();
     boolean any = false;
@@ -296,7 +295,7 @@ final class WorkloadApi {
       any = true;
     }
     if (!any) {
-      throw new StatusRuntime(Status.PERMISSION_DENIED.withDescription("no identity issued"));
+      throw new Refusal(Status.PERMISSION_DENIED.withDescription("no identity issued"));
     }
     return resp.toBytes();
   }
@@ -313,17 +312,16 @@ final class WorkloadApi {
       }
     }
     if (audience == null || audience.isEmpty()) {
-      throw new StatusRuntime(
-          Status.INVALID_ARGUMENT.withDescription("audience must be specified"));
+      throw new Refusal(Status.INVALID_ARGUMENT.withDescription("audience must be specified"));
     }
     if (token == null || token.isEmpty()) {
-      throw new StatusRuntime(Status.INVALID_ARGUMENT.withDescription("svid must be specified"));
+      throw new Refusal(Status.INVALID_ARGUMENT.withDescription("svid must be specified"));
     }
     JwtSvid svid;
     try {
       svid = identities.jwtValidator().validate(token, audience);
     } catch (SvidRejectedException e) {
-      throw new StatusRuntime(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      throw new Refusal(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     }
     Wire.Writer claims = new Wire.Writer();
     claims.message(1, structEntry("sub", new Wire.Writer().string(3, svid.id().toString())));
