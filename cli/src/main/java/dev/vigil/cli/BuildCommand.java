@@ -78,7 +78,8 @@ final class BuildCommand implements Callable<Integer> {
       }
       List<Source> sources = new ArrayList<>();
       bundle.modules().forEach((p, text) -> sources.add(new Source(p, text)));
-      Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0));
+      Policy policy = Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0));
+      dev.vigil.rego.DataRuleConflicts.refuse(policy.modules(), bundle.data());
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;
       spec.commandLine()

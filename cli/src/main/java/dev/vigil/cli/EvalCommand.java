@@ -91,6 +91,7 @@ final class EvalCommand implements Callable<Integer> {
       Value input = inputPath == null ? null : readDocument(inputPath);
       Policy policy =
           Policy.compile(files.modules, files.data(), CompileOptions.defaults().withV0(v0));
+      dev.vigil.rego.DataRuleConflicts.refuse(policy.modules(), files.data());
       CapturingQuery prepared = CapturingQuery.prepare(policy, query, v0);
       EvalOptions options =
           EvalOptions.defaults().withStrictBuiltinErrors(strict).withTimeout(budget);

@@ -6,9 +6,15 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.ModeTable;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleSignatures;
 import dev.vigil.pdp.bundle.BundleWatcher;
+import dev.vigil.pdp.extauthz.ExternalAuthorizer;
+import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
+import dev.vigil.pdp.extauthz.PolicyInputBuilder;
+import dev.vigil.pdp.extauthz.TrustedProxies;
+import dev.vigil.pdp.extauthz.grpc.GrpcAuthzServer;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.OverflowPolicy;
 import dev.vigil.store.Store;
@@ -85,6 +91,27 @@ final class PdpCommand implements Callable<Integer> {
       description = "When the decision log falls behind: block or fail-closed (default: block).")
   String overflow;
 
+  @Option(
+      names = "--grpc-addr",
+      paramLabel = "HOST:PORT",
+      description = "Serve Envoy's ext_authz gRPC Check on this address (off by default).")
+  String grpcAddr;
+
+  @Option(
+      names = "--trusted-proxy",
+      paramLabel = "CIDR",
+      description =
+          "Proxy whose X-Forwarded-*/X-Original-* headers describe the request to the"
+              + " authorization endpoints (repeatable; none by default).")
+  List<String> trustedProxies = new ArrayList<>();
+
+  @Option(
+      names = "--authz-path",
+      defaultValue = "authz/allow",
+      description =
+          "Policy path the external-authorization endpoints ask (default: ${DEFAULT-VALUE}).")
+  String authzPath;
+
   @ArgGroup(exclusive = false)
   Verification verification;
 
@@ -115,8 +142,16 @@ final class PdpCommand implements Callable<Integer> {
     ModeTable modeTable;
     OverflowPolicy overflowPolicy;
     BundleSignatures.VerificationKey key = null;
+    Addresses grpcAddress = null;
+    TrustedProxies proxies;
+    PolicyPath authz;
     try {
       address = Addresses.parse(addr, "--addr");
+      if (grpcAddr != null) {
+        grpcAddress = Addresses.parse(grpcAddr, "--grpc-addr");
+      }
+      proxies = TrustedProxies.parse(trustedProxies);
+      authz = PolicyPath.parse(authzPath);
       interval = Durations.parse(pollInterval);
       modeTable = modeTable(modes);
       overflowPolicy =
@@ -150,7 +185,7 @@ final class PdpCommand implements Callable<Integer> {
             DecisionPoint.Options.defaults()
                 .withV0(v0)
                 .withModes(modeTable)
-                .withMasking(new Masking(masks, List.of()))
+                .withMasking(new Masking(masks, SECRET_HEADERS))
                 .withDecisionLog(log)
                 .withNode(nodeName()));
     BundleWatcher watcher = null;
@@ -163,15 +198,24 @@ final class PdpCommand implements Callable<Integer> {
       watcher.start();
     }
     BundleWatcher w = watcher;
+    PdpMetrics metrics = new PdpMetrics(log);
+    ExternalAuthorizer authorizer =
+        new ExternalAuthorizer(
+            pdp, metrics, authz, new PolicyInputBuilder(proxies, pdp.options().clock()));
     PdpServer server;
+    GrpcAuthzServer grpc = null;
     try {
       server =
           PdpServer.start(
               address.host(),
               address.port(),
               pdp,
-              new PdpMetrics(log),
-              new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated()));
+              metrics,
+              new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated()),
+              router -> HttpAuthzRoutes.install(router, authorizer));
+      if (grpcAddress != null) {
+        grpc = GrpcAuthzServer.start(grpcAddress.host(), grpcAddress.port(), authorizer);
+      }
     } catch (IllegalStateException e) {
       err.println("vigil pdp: " + e.getMessage());
       pdp.close();
@@ -179,6 +223,10 @@ final class PdpCommand implements Callable<Integer> {
       return 1;
     }
     out.println("vigil pdp: REST API on http://" + address.host() + ":" + server.port());
+    if (grpc != null) {
+      out.println("vigil pdp: Envoy ext_authz gRPC on " + grpcAddress.host() + ":" + grpc.port());
+    }
+    GrpcAuthzServer g = grpc;
     out.println("vigil pdp: store " + st.location().display());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -186,6 +234,9 @@ final class PdpCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (g != null) {
+                    g.close();
+                  }
                   server.close();
                   if (w != null) {
                     w.close();
@@ -197,6 +248,13 @@ final class PdpCommand implements Callable<Integer> {
     stopped.await();
     return 0;
   }
+
+  /** Credentials the authorization endpoints put in the input, masked in the decision log. */
+  static final List<String> SECRET_HEADERS =
+      List.of(
+          "/input/request/headers/authorization",
+          "/input/request/headers/cookie",
+          "/input/request/headers/proxy-authorization");
 
   private static String readKey(Path p) {
     try {

@@ -71,6 +71,7 @@ final class TestCommand implements Callable<Integer> {
     try {
       PolicyFiles files = PolicyFiles.load(paths);
       policy = Policy.compile(files.modules, files.data(), CompileOptions.defaults().withV0(v0));
+      dev.vigil.rego.DataRuleConflicts.refuse(policy.modules(), files.data());
     } catch (RegoException e) {
       CliErrors.print(e, err);
       return 1;

@@ -4,6 +4,7 @@ import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.pdp.bundle.BundleException;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.DataRuleConflicts;
 import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.Policy;
 import dev.vigil.rego.QueryResult;
@@ -171,6 +172,20 @@ public final class DecisionPoint implements AutoCloseable {
   public void activate(Bundle bundle) {
     PolicyState before = state.get();
     checkRoots(bundle);
+    before
+        .uploaded()
+        .forEach(
+            (id, text) -> {
+              try {
+                refuseInsideBundleRoots(id, text, bundle);
+              } catch (RegoException e) {
+                throw new BundleException(
+                    bundle.source()
+                        + ": its roots cover uploaded policy "
+                        + id
+                        + "; delete the policy first");
+              }
+            });
     Policy policy;
     try {
       policy = compile(before.uploaded(), bundle, before.baseData());
@@ -215,11 +230,50 @@ public final class DecisionPoint implements AutoCloseable {
     }
   }
 
-  private static String packageOf(String rego) {
-    for (String line : rego.split("\n")) {
-      String t = line.strip();
-      if (t.startsWith("package ")) {
-        return t.substring(8).strip().replace('.', '/');
+  /**
+   * Refuses an uploaded module whose package lies under the active bundle's roots: the bundle owns
+   * those paths, and a client of the API must not add rules to them (as OPA refuses).
+   */
+  private void refuseInsideBundleRoots(String id, String text, Bundle bundle) {
+    if (bundle == null) {
+      return;
+    }
+    String pkg = packageOf(text);
+    if (pkg == null) {
+      return;
+    }
+    for (String root : bundle.manifest().roots()) {
+      if (BundleReader.under(pkg, root) || BundleReader.under(root, pkg)) {
+        throw new RegoException(
+            new dev.vigil.rego.RegoError(
+                "rego_compile_error",
+                "package "
+                    + pkg.replace('/', '.')
+                    + " is owned by bundle "
+                    + bundle.source()
+                    + " (root \""
+                    + root
+                    + "\"); change it through the bundle",
+                new dev.vigil.rego.ast.Location(id, 1, 1)));
+      }
+    }
+  }
+
+  /** Returns a module's package as a slash path (a/b), or null when it does not parse. */
+  private String packageOf(String rego) {
+    for (boolean v0 : new boolean[] {options.v0Compatible(), !options.v0Compatible()}) {
+      try {
+        Module m =
+            dev.vigil.rego.parse.Parser.parseModule(
+                "module",
+                rego,
+                v0
+                    ? dev.vigil.rego.parse.ParserOptions.v0()
+                    : dev.vigil.rego.parse.ParserOptions.v1());
+        List<String> segs = TermText.segments(m.packagePath());
+        return segs == null ? null : String.join("/", segs);
+      } catch (RegoException e) {
+        // Try the other syntax; a module that parses in neither fails to compile anyway.
       }
     }
     return null;
@@ -233,6 +287,7 @@ public final class DecisionPoint implements AutoCloseable {
   public void putPolicy(String id, String text) {
     synchronized (state) {
       PolicyState before = state.get();
+      refuseInsideBundleRoots(id, text, before.bundle());
       Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
       uploaded.put(id, text);
       Policy policy = compile(uploaded, before.bundle(), before.baseData());
@@ -295,7 +350,17 @@ public final class DecisionPoint implements AutoCloseable {
     }
     uploaded.forEach((id, text) -> sources.add(new Source(id, text)));
     ObjectValue data = bundle == null ? apiData : Data.merge(bundle.data(), apiData);
-    return Policy.compile(sources, data, CompileOptions.defaults().withV0(v0));
+    try {
+      Policy policy = Policy.compile(sources, data, CompileOptions.defaults().withV0(v0));
+      DataRuleConflicts.refuse(policy.modules(), data);
+      return policy;
+    } catch (StackOverflowError e) {
+      throw new RegoException(
+          new dev.vigil.rego.RegoError(
+              "rego_compile_error",
+              "policy is nested too deeply to compile",
+              dev.vigil.rego.ast.Location.NONE));
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.net.BindException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The decision point's HTTP server: OPA's REST API on one address. Start with {@link #start}, stop
@@ -31,9 +32,26 @@ public final class PdpServer implements AutoCloseable {
    */
   public static PdpServer start(
       String host, int port, DecisionPoint pdp, PdpMetrics metrics, OpaApi.Options options) {
+    return start(host, port, pdp, metrics, options, router -> {});
+  }
+
+  /**
+   * Starts the API with extra routes, such as the external-authorization endpoints, added to its
+   * router by {@code extraRoutes}.
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static PdpServer start(
+      String host,
+      int port,
+      DecisionPoint pdp,
+      PdpMetrics metrics,
+      OpaApi.Options options,
+      Consumer<Router> extraRoutes) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     Router router = OpaApi.router(vertx, pdp, metrics, options);
+    extraRoutes.accept(router);
     HttpServerOptions so =
         new HttpServerOptions()
             .setHost(host)

@@ -55,7 +55,17 @@ public final class Policy {
    * @throws RegoException listing every compile error
    */
   public static Policy compileModules(List<Module> modules, Value data, CompileOptions options) {
-    return new Policy(Compiler.compile(modules, data, options.builtins()), options);
+    try {
+      return new Policy(Compiler.compile(modules, data, options.builtins()), options);
+    } catch (RegoException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new RegoException(
+          new RegoError(
+              "rego_compile_error",
+              "compiling failed inside Vigil's policy engine: " + e,
+              dev.vigil.rego.ast.Location.NONE));
+    }
   }
 
   /** Parses and compiles a query against this policy. */

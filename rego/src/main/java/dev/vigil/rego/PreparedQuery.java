@@ -62,11 +62,25 @@ public final class PreparedQuery {
    */
   public QueryResult eval(
       Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    EvalOptions opts = options == null ? EvalOptions.defaults() : options;
     try {
-      return newEvaluator(input, options, listener, printSink).run();
+      return newEvaluator(input, opts, listener, printSink).run();
     } catch (StackOverflowError e) {
-      return evalOnDeepStack(input, options, listener, printSink);
+      return evalOnDeepStack(input, opts, listener, printSink);
+    } catch (RegoException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw internalError(e);
     }
+  }
+
+  /** Fails closed on a defect of the engine, with a message a user can report. */
+  private static RegoException internalError(RuntimeException e) {
+    return new RegoException(
+        new RegoError(
+            "eval_internal_error",
+            "evaluation failed inside Vigil's policy engine: " + e,
+            dev.vigil.rego.ast.Location.NONE));
   }
 
   private QueryResult evalOnDeepStack(
@@ -93,8 +107,11 @@ public final class PreparedQuery {
           new RegoError(
               "eval_cancel_error", "evaluation interrupted", dev.vigil.rego.ast.Location.NONE));
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
+      if (e.getCause() instanceof RegoException re) {
         throw re;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw internalError(re);
       }
       throw new IllegalStateException(e.getCause());
     }

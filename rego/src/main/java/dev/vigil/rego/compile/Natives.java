@@ -45,6 +45,11 @@ public final class Natives {
           "cast_object",
           "net.cidr_overlap");
 
+  /** Returns the arity of a builtin the evaluator runs, -1 when it takes any number. */
+  public static int arity(String name) {
+    return ARITY.getOrDefault(name, -1);
+  }
+
   public static boolean isNative(String name) {
     return ARITY.containsKey(name);
   }

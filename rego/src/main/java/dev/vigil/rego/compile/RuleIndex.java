@@ -62,11 +62,15 @@ public final class RuleIndex {
       }
     }
     List<Value> best = null;
-    int bestCount = 1;
+    int bestWorst = rules.size();
     for (var e : counts.entrySet()) {
-      if (e.getValue() > bestCount) {
+      if (e.getValue() < 2) {
+        continue;
+      }
+      int worst = worstCandidates(conds, e.getKey());
+      if (worst < bestWorst) {
         best = e.getKey();
-        bestCount = e.getValue();
+        bestWorst = worst;
       }
     }
     if (best == null) {
@@ -90,6 +94,25 @@ public final class RuleIndex {
     }
     return new RuleIndex(
         List.copyOf(best), byValue, others.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** Returns how many rules the index on a path would still try for its worst input. */
+  private static int worstCandidates(List<Map<List<Value>, Value>> conds, List<Value> path) {
+    Map<Value, Integer> buckets = new HashMap<>();
+    int unconditioned = 0;
+    for (Map<List<Value>, Value> c : conds) {
+      Value v = c.get(path);
+      if (v == null) {
+        unconditioned++;
+      } else {
+        buckets.merge(v, 1, Integer::sum);
+      }
+    }
+    int largest = 0;
+    for (int n : buckets.values()) {
+      largest = Math.max(largest, n);
+    }
+    return unconditioned + largest;
   }
 
   /** Returns the input paths a body requires to equal a constant, with the constant. */

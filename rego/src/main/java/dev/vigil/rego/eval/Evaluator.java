@@ -14,25 +14,19 @@ import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
 import dev.vigil.rego.compile.CompiledRule;
-import dev.vigil.rego.compile.RuleNode;
-import dev.vigil.rego.compile.RuleSet;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
-import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -66,50 +60,21 @@ public final class Evaluator {
     boolean go(Value[] args);
   }
 
-  private static final Object UNDEFINED = new Object();
   private static final int CLOCK_CHECK_STEPS = 1024;
 
-  private final CompiledPolicy policy;
+  final CompiledPolicy policy;
   private final CompiledQuery query;
   private final EvalOptions options;
   private final BuiltinContext builtinContext;
-  private final EvalListener listener;
+  final EvalListener listener;
   private final Consumer<String> printSink;
   private final long deadlineNanos;
-  private final Map<RuleSet, Boolean> inProgress = new HashMap<>();
-  private Frame frame;
+  Frame frame;
+  final RuleEvaluation rules = new RuleEvaluation(this);
+  private final DataDocuments documents = new DataDocuments(this);
   private int depth;
   private int steps;
   private Value[] queryValues;
-  private CompiledRule currentRule;
-  private RuleSet currentSet;
-
-  /** The state that {@code with} replaces: input, data and functions, plus the memo cache. */
-  static final class Frame {
-    final Value input;
-    final Value data;
-    final Set<RuleNode> masked;
-    final Map<RuleNode, List<Patch>> patches;
-    final Map<String, Object> replacements;
-    final Map<Object, Object> cache = new HashMap<>();
-
-    Frame(
-        Value input,
-        Value data,
-        Set<RuleNode> masked,
-        Map<RuleNode, List<Patch>> patches,
-        Map<String, Object> replacements) {
-      this.input = input;
-      this.data = data;
-      this.masked = masked;
-      this.patches = patches;
-      this.replacements = replacements;
-    }
-  }
-
-  record Patch(List<Value> path, Value value) {}
-
-  private record FnKey(RuleSet rules, List<Value> args) {}
 
   public Evaluator(
       CompiledPolicy policy,
@@ -170,7 +135,7 @@ public final class Evaluator {
     }
   }
 
-  private void enter() {
+  void enter() {
     if (++depth > options.maxDepth()) {
       depth = 0;
       throw new RegoException(
@@ -178,7 +143,7 @@ public final class Evaluator {
     }
   }
 
-  private void leave() {
+  void leave() {
     depth--;
   }
 
@@ -191,7 +156,7 @@ public final class Evaluator {
     return evalExpr(body.get(i), env, () -> evalBody(body, i + 1, env, k));
   }
 
-  private boolean evalExpr(Expr e, Env env, Cont k) {
+  boolean evalExpr(Expr e, Env env, Cont k) {
     tick();
     if (!e.with().isEmpty()) {
       return evalWith(e, env, k);
@@ -260,7 +225,7 @@ public final class Evaluator {
               si.collection(),
               env,
               coll ->
-                  iterate(
+                  Documents.iterate(
                       coll,
                       (key, val) -> {
                         Cont inner =
@@ -321,7 +286,7 @@ public final class Evaluator {
           }
           enter();
           boolean all =
-              iterate(
+              Documents.iterate(
                   dom,
                   (key, val) -> {
                     int m = env.mark();
@@ -371,7 +336,7 @@ public final class Evaluator {
         env,
         vals -> {
           Frame parent = frame;
-          Frame child = deriveFrame(parent, with, vals);
+          Frame child = WithOverrides.derive(policy, this::isFunctionValue, parent, with, vals);
           frame = child;
           try {
             return evalPlain(
@@ -395,119 +360,6 @@ public final class Evaluator {
     return policy.functionValues().contains(t) || query.functionValues().contains(t);
   }
 
-  private Frame deriveFrame(Frame parent, List<Expr.With> with, Value[] vals) {
-    Value input = parent.input;
-    Value data = parent.data;
-    Set<RuleNode> masked = parent.masked == null ? null : new HashSet<>(parent.masked);
-    Map<RuleNode, List<Patch>> patches =
-        parent.patches == null ? null : new HashMap<>(parent.patches);
-    Map<String, Object> repl =
-        parent.replacements == null ? null : new HashMap<>(parent.replacements);
-    for (int i = 0; i < with.size(); i++) {
-      Expr.With w = with.get(i);
-      Term target = w.target();
-      Term.Ref ref =
-          target instanceof Term.Ref r ? r : new Term.Ref(target, List.of(), target.location());
-      String root = ref.head() instanceof Term.Var v ? v.name() : "";
-      List<Value> keys = new ArrayList<>();
-      for (Term p : ref.path()) {
-        if (p instanceof Term.Scalar s) {
-          keys.add(s.value());
-        }
-      }
-      if (root.equals("input")) {
-        input = patch(input, keys, vals[i]);
-        continue;
-      }
-      String name = dottedName(ref);
-      Object replacement = isFunctionValue(w.value()) ? functionTarget(w.value()) : vals[i];
-      if (root.equals("data")) {
-        RuleNode n = policy.root();
-        boolean done = false;
-        for (int j = 0; j < keys.size() && n != null; j++) {
-          if (n.rules() != null) {
-            if (patches == null) {
-              patches = new HashMap<>();
-            }
-            patches
-                .computeIfAbsent(n, x -> new ArrayList<>())
-                .add(new Patch(keys.subList(j, keys.size()), vals[i]));
-            done = true;
-            break;
-          }
-          n = n.children().get(keys.get(j));
-        }
-        if (!done && n != null) {
-          if (n.rules() != null && n.rules().kind() == RuleSet.Kind.FUNCTION) {
-            if (repl == null) {
-              repl = new HashMap<>();
-            }
-            repl.put(name, replacement);
-            continue;
-          }
-          if (masked == null) {
-            masked = new HashSet<>();
-          }
-          masked.add(n);
-        }
-        data = patch(data, keys, vals[i]);
-        continue;
-      }
-      if (repl == null) {
-        repl = new HashMap<>();
-      }
-      repl.put(name, replacement);
-    }
-    return new Frame(input, data, masked, patches, repl);
-  }
-
-  private Object functionTarget(Term t) {
-    String name =
-        t instanceof Term.Ref r ? dottedName(r) : t instanceof Term.Var v ? v.name() : null;
-    if (name == null) {
-      return null;
-    }
-    if (name.startsWith("data.")) {
-      List<Value> keys = new ArrayList<>();
-      for (String part : name.substring(5).split("\\.")) {
-        keys.add(StringValue.of(part));
-      }
-      RuleNode n = policy.node(keys);
-      return n == null ? null : new CallTarget.Function(name, n);
-    }
-    if (dev.vigil.rego.compile.Natives.isNative(name)) {
-      return new CallTarget.Native(name);
-    }
-    var b = policy.registry().get(name);
-    return b == null ? null : new CallTarget.Library(name, b);
-  }
-
-  static String dottedName(Term.Ref r) {
-    if (!(r.head() instanceof Term.Var v)) {
-      return null;
-    }
-    StringBuilder sb = new StringBuilder(v.name());
-    for (Term p : r.path()) {
-      if (p instanceof Term.Scalar s && s.value() instanceof StringValue str) {
-        sb.append('.').append(str.value());
-      } else {
-        return null;
-      }
-    }
-    return sb.toString();
-  }
-
-  static Value patch(Value base, List<Value> keys, Value value) {
-    if (keys.isEmpty()) {
-      return value;
-    }
-    Map<Value, Value> m =
-        base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
-    Value key = keys.get(0);
-    m.put(key, patch(m.get(key), keys.subList(1, keys.size()), value));
-    return ObjectValue.wrap(m);
-  }
-
   // ---- calls
 
   private CallTarget target(Term.Call c) {
@@ -527,7 +379,9 @@ public final class Evaluator {
       }
       throw new RegoException(
           new RegoError(
-              "rego_type_error", "undefined function " + dottedName(c.operator()), c.location()));
+              "rego_type_error",
+              "undefined function " + Documents.dottedName(c.operator()),
+              c.location()));
     }
     return t;
   }
@@ -629,7 +483,7 @@ public final class Evaluator {
     return evalArgs(args, args.size(), env, vals -> invoke(t, call, vals, env, k));
   }
 
-  private boolean evalArgs(List<Term> args, int n, Env env, ArgsCont k) {
+  boolean evalArgs(List<Term> args, int n, Env env, ArgsCont k) {
     Value[] acc = new Value[n];
     return evalArgsFrom(args, 0, n, acc, env, k);
   }
@@ -656,7 +510,7 @@ public final class Evaluator {
   }
 
   /** Returns the value of a constant or bound variable without a continuation, else null. */
-  private Value quick(Term t, Env env) {
+  Value quick(Term t, Env env) {
     if (t instanceof Term.Scalar s) {
       return s.value();
     }
@@ -682,7 +536,7 @@ public final class Evaluator {
     }
     switch (t) {
       case CallTarget.Function f -> {
-        Value r = callFunction(f.node().rules(), vals);
+        Value r = rules.callFunction(f.node().rules(), vals);
         return r == null || k.go(r);
       }
       case CallTarget.Native n -> {
@@ -751,545 +605,8 @@ public final class Evaluator {
     return options;
   }
 
-  CompiledRule currentRule() {
-    return currentRule;
-  }
-
   CompiledPolicy policy() {
     return policy;
-  }
-
-  // ---- functions and rules
-
-  private Value callFunction(RuleSet rs, Value[] args) {
-    FnKey key = new FnKey(rs, List.of(args));
-    Frame f = frame;
-    Object cached = f.cache.get(key);
-    if (cached != null) {
-      return cached == UNDEFINED ? null : (Value) cached;
-    }
-    enter();
-    Value[] result = {null};
-    for (CompiledRule r : rs.rules()) {
-      evalChain(
-          rs,
-          r,
-          args,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    if (result[0] == null) {
-                      result[0] = v;
-                    } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "functions must not produce multiple outputs for same inputs",
-                          c.location());
-                    }
-                    return !(c.value() instanceof Term.Scalar);
-                  }));
-    }
-    if (result[0] == null && rs.defaultRule() != null) {
-      evalChain(
-          rs,
-          rs.defaultRule(),
-          args,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    result[0] = v;
-                    return false;
-                  }));
-    }
-    leave();
-    f.cache.put(key, result[0] == null ? UNDEFINED : result[0]);
-    return result[0];
-  }
-
-  interface RuleCont {
-    boolean go(CompiledRule rule, Env env);
-  }
-
-  /** Evaluates a rule and, when its body has no solution, the rules of its else chain. */
-  private void evalChain(RuleSet rs, CompiledRule r, Value[] args, RuleCont k) {
-    for (CompiledRule alt = r; alt != null; alt = alt.elseRule()) {
-      CompiledRule c = alt;
-      Env env = new Env();
-      boolean[] any = {false};
-      CompiledRule saved = currentRule;
-      RuleSet savedSet = currentSet;
-      currentRule = c;
-      currentSet = rs;
-      if (listener != null) {
-        listener.enterRule(rs.name(), c.location());
-      }
-      Cont body =
-          listener == null
-              ? () ->
-                  evalBody(
-                      c.body(),
-                      0,
-                      env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      })
-              : () ->
-                  evalTraced(
-                      rs.name(),
-                      c.body(),
-                      env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      });
-      if (args != null) {
-        bindArgs(c.args(), args, 0, env, body);
-      } else {
-        body.go();
-      }
-      currentRule = saved;
-      currentSet = savedSet;
-      if (listener != null) {
-        listener.exitRule(rs.name(), c.location(), any[0]);
-      }
-      if (any[0]) {
-        return;
-      }
-    }
-  }
-
-  /** Evaluates a rule body and reports its furthest failing expression to the listener. */
-  private boolean evalTraced(String rule, List<Expr> body, Env env, Cont k) {
-    int[] furthest = {-1};
-    Expr[] failed = {null};
-    List<Value>[] operands = new List[] {null};
-    boolean[] any = {false};
-    boolean r =
-        tracedFrom(
-            body,
-            0,
-            env,
-            () -> {
-              any[0] = true;
-              return k.go();
-            },
-            furthest,
-            failed,
-            operands);
-    if (!any[0] && failed[0] != null) {
-      listener.exprFailed(rule, failed[0], operands[0]);
-    }
-    return r;
-  }
-
-  private boolean tracedFrom(
-      List<Expr> body,
-      int i,
-      Env env,
-      Cont k,
-      int[] furthest,
-      Expr[] failed,
-      List<Value>[] operands) {
-    if (i == body.size()) {
-      return k.go();
-    }
-    Expr e = body.get(i);
-    boolean[] passed = {false};
-    boolean r =
-        evalExpr(
-            e,
-            env,
-            () -> {
-              passed[0] = true;
-              return tracedFrom(body, i + 1, env, k, furthest, failed, operands);
-            });
-    if (!passed[0] && i > furthest[0]) {
-      furthest[0] = i;
-      failed[0] = e;
-      operands[0] = operandValues(e, env);
-    }
-    return r;
-  }
-
-  private List<Value> operandValues(Expr e, Env env) {
-    List<Term> terms =
-        switch (e.kind()) {
-          case Expr.CallExpr c -> c.call().args();
-          case Expr.TermExpr t -> List.of(t.term());
-          default -> List.of();
-        };
-    List<Value> out = new ArrayList<>();
-    for (Term t : terms) {
-      Value[] first = {null};
-      evalTerm(
-          t,
-          env,
-          v -> {
-            first[0] = v;
-            return false;
-          });
-      out.add(first[0]);
-    }
-    return out;
-  }
-
-  private boolean bindArgs(List<Term> params, Value[] args, int i, Env env, Cont k) {
-    if (i == params.size()) {
-      return k.go();
-    }
-    return unifyValue(params.get(i), args[i], env, () -> bindArgs(params, args, i + 1, env, k));
-  }
-
-  private RegoException conflict(String message, Location loc) {
-    return new RegoException(new RegoError("eval_conflict_error", message, loc));
-  }
-
-  private List<CompiledRule> candidates(RuleSet rs) {
-    if (rs.index() == null || !policy.indexing()) {
-      return rs.rules();
-    }
-    Value v = frame.input;
-    for (Value key : rs.index().path()) {
-      v = v == null ? null : lookup(v, key);
-    }
-    int[] picks = rs.index().candidates(v);
-    if (picks.length == rs.rules().size()) {
-      return rs.rules();
-    }
-    List<CompiledRule> out = new ArrayList<>(picks.length);
-    for (int p : picks) {
-      out.add(rs.rules().get(p));
-    }
-    return out;
-  }
-
-  private Value ruleSetValue(RuleSet rs) {
-    Frame f = frame;
-    Object cached = f.cache.get(rs);
-    if (cached != null) {
-      return cached == UNDEFINED ? null : (Value) cached;
-    }
-    if (inProgress.putIfAbsent(rs, Boolean.TRUE) != null) {
-      throw new RegoException(
-          new RegoError(
-              "rego_recursion_error", "rule " + rs.name() + " is recursive", Location.NONE));
-    }
-    enter();
-    Value v;
-    try {
-      v =
-          switch (rs.kind()) {
-            case COMPLETE -> evalComplete(rs);
-            case PARTIAL_SET -> evalPartialSet(rs);
-            case OBJECT -> evalObject(rs);
-            case FUNCTION -> null;
-          };
-    } finally {
-      inProgress.remove(rs);
-    }
-    leave();
-    f.cache.put(rs, v == null ? UNDEFINED : v);
-    return v;
-  }
-
-  private Value evalComplete(RuleSet rs) {
-    Value[] result = {null};
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    if (result[0] == null) {
-                      result[0] = v;
-                    } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "complete rules must not produce multiple outputs", c.location());
-                    }
-                    return !(c.value() instanceof Term.Scalar);
-                  }));
-    }
-    if (result[0] == null && rs.defaultRule() != null) {
-      evalChain(
-          rs,
-          rs.defaultRule(),
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    result[0] = v;
-                    return false;
-                  }));
-    }
-    return result[0];
-  }
-
-  private Value evalPartialSet(RuleSet rs) {
-    Set<Value> out = new HashSet<>();
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) ->
-              evalTerm(
-                  c.key(),
-                  env,
-                  v -> {
-                    out.add(v);
-                    return true;
-                  }));
-    }
-    return SetValue.wrap(out);
-  }
-
-  private Value evalObject(RuleSet rs) {
-    Map<Value, Object> root = new LinkedHashMap<>();
-    for (CompiledRule r : candidates(rs)) {
-      evalChain(
-          rs,
-          r,
-          null,
-          (c, env) -> {
-            List<Term> suffix = c.suffix();
-            return evalArgs(
-                suffix,
-                suffix.size(),
-                env,
-                keys -> {
-                  Value[] path = keys.clone();
-                  Term leaf = c.key() != null ? c.key() : c.value();
-                  return evalTerm(
-                      leaf,
-                      env,
-                      v -> {
-                        insert(root, path, v, c.key() != null, c);
-                        return true;
-                      });
-                });
-          });
-    }
-    return freeze(root);
-  }
-
-  @SuppressWarnings("unchecked")
-  private void insert(
-      Map<Value, Object> root, Value[] path, Value v, boolean multi, CompiledRule rule) {
-    Map<Value, Object> m = root;
-    for (int i = 0; i < path.length - 1; i++) {
-      Object next = m.get(path[i]);
-      if (next == null) {
-        next = new LinkedHashMap<Value, Object>();
-        m.put(path[i], next);
-      } else if (!(next instanceof Map)) {
-        throw conflict("object keys must be unique", rule.location());
-      }
-      m = (Map<Value, Object>) next;
-    }
-    Value last = path[path.length - 1];
-    Object existing = m.get(last);
-    if (multi) {
-      if (existing == null) {
-        existing = new HashSet<Value>();
-        m.put(last, existing);
-      } else if (!(existing instanceof Set)) {
-        throw conflict("object keys must be unique", rule.location());
-      }
-      ((Set<Value>) existing).add(v);
-      return;
-    }
-    if (existing == null) {
-      m.put(last, v);
-    } else if (!(existing instanceof Value ev) || !ev.equals(v)) {
-      throw conflict("object keys must be unique", rule.location());
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Value freeze(Object o) {
-    if (o instanceof Value v) {
-      return v;
-    }
-    if (o instanceof Set<?> s) {
-      return SetValue.wrap((Set<Value>) s);
-    }
-    Map<Value, Object> m = (Map<Value, Object>) o;
-    Map<Value, Value> out = new HashMap<>();
-    for (var e : m.entrySet()) {
-      out.put(e.getKey(), freeze(e.getValue()));
-    }
-    return ObjectValue.wrap(out);
-  }
-
-  // ---- data
-
-  private boolean walkData(RuleNode node, Value base, List<Term> path, int i, Env env, VCont k) {
-    if (node != null && frame.masked != null && frame.masked.contains(node)) {
-      node = null;
-    }
-    if (node == null || (node.rules() != null && base != null)) {
-      return base == null || walkBase(base, path, i, env, k);
-    }
-    if (node.rules() != null || i == path.size()) {
-      Value v = nodeValue(node, base);
-      return v == null || walkValue(v, path, i, env, k);
-    }
-    Term p = path.get(i);
-    Value key = quick(p, env);
-    RuleNode n = node;
-    if (key != null) {
-      return walkDataKey(n, base, key, path, i, env, k);
-    }
-    if (isGround(p, env)) {
-      return evalTerm(p, env, kv -> walkDataKey(n, base, kv, path, i, env, k));
-    }
-    Set<Value> keys = new TreeSet<>(n.children().keySet());
-    if (base instanceof ObjectValue o) {
-      keys.addAll(o.keys());
-    }
-    for (Value kv : keys) {
-      boolean go =
-          unifyValue(
-              p,
-              kv,
-              env,
-              () -> walkData(n.children().get(kv), child(base, kv), path, i + 1, env, k));
-      if (!go) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean walkDataKey(
-      RuleNode n, Value base, Value key, List<Term> path, int i, Env env, VCont k) {
-    RuleNode c = n.children().get(key);
-    Value b = child(base, key);
-    if (c == null && b == null && key instanceof NumberValue) {
-      Value sk = dataKey(key);
-      c = n.children().get(sk);
-      b = child(base, sk);
-    }
-    return walkData(c, b, path, i + 1, env, k);
-  }
-
-  /** Walks base data, where a number in a ref also finds the same key written as a string. */
-  private boolean walkBase(Value start, List<Term> path, int from, Env env, VCont k) {
-    Value v = start;
-    int i = from;
-    while (i < path.size()) {
-      Value key = quick(path.get(i), env);
-      if (key == null) {
-        break;
-      }
-      Value c = lookup(v, key);
-      if (c == null && v instanceof ObjectValue o && key instanceof NumberValue) {
-        c = o.get(dataKey(key));
-      }
-      v = c;
-      if (v == null) {
-        return true;
-      }
-      i++;
-    }
-    return walkValue(v, path, i, env, k);
-  }
-
-  private static Value child(Value base, Value key) {
-    return base instanceof ObjectValue o ? o.get(key) : null;
-  }
-
-  /** Returns the key as data documents hold it: JSON objects have string keys only. */
-  private static Value dataKey(Value key) {
-    return key instanceof NumberValue n ? StringValue.of(n.toString()) : key;
-  }
-
-  /** Returns the value of the document at a node: its rules' value, or its subtree as object. */
-  private Value nodeValue(RuleNode node, Value base) {
-    Value v;
-    if (node.rules() != null) {
-      if (node.rules().kind() == RuleSet.Kind.FUNCTION) {
-        return node.rules().arity() == 0 ? callFunction(node.rules(), new Value[0]) : null;
-      }
-      v = ruleSetValue(node.rules());
-      if (!node.children().isEmpty() && v instanceof ObjectValue o) {
-        Map<Value, Value> m = new HashMap<>(o.asMap());
-        mergeChildren(node, null, m, true);
-        v = ObjectValue.wrap(m);
-      }
-    } else {
-      Map<Value, Value> m =
-          base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
-      if (base != null && !(base instanceof ObjectValue)) {
-        return base;
-      }
-      mergeChildren(node, base, m, false);
-      v = ObjectValue.wrap(m);
-    }
-    if (v != null && frame.patches != null) {
-      List<Patch> ps = frame.patches.get(node);
-      if (ps != null) {
-        for (Patch p : ps) {
-          v = patch(v, p.path(), p.value());
-        }
-      }
-    }
-    return v;
-  }
-
-  private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
-    for (var e : node.children().entrySet()) {
-      RuleNode c = e.getValue();
-      Value baseChild = child(base, e.getKey());
-      if (frame.masked != null && frame.masked.contains(c)) {
-        continue;
-      }
-      Value cv = nodeValue(c, baseChild);
-      if (cv != null && !virtual && baseChild != null && c.rules() != null) {
-        continue;
-      }
-      if (cv != null && virtual) {
-        Location loc =
-            c.rules() != null && !c.rules().rules().isEmpty()
-                ? c.rules().rules().get(0).location()
-                : Location.NONE;
-        m.put(e.getKey(), merge(m.get(e.getKey()), cv, loc));
-      } else if (cv != null) {
-        m.put(e.getKey(), cv);
-      } else if (baseChild == null) {
-        m.remove(e.getKey());
-      }
-    }
-  }
-
-  /** Merges two values written by different rules at one path: objects deeply, sets by union. */
-  private Value merge(Value a, Value b, Location loc) {
-    if (a == null || a.equals(b)) {
-      return b;
-    }
-    if (a instanceof ObjectValue x && b instanceof ObjectValue y) {
-      Map<Value, Value> m = new HashMap<>(x.asMap());
-      for (var e : y.asMap().entrySet()) {
-        m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), loc));
-      }
-      return ObjectValue.wrap(m);
-    }
-    if (a instanceof SetValue x && b instanceof SetValue y) {
-      Set<Value> s = new HashSet<>(x.asSet());
-      s.addAll(y.asSet());
-      return SetValue.wrap(s);
-    }
-    throw conflict("object keys must be unique", loc);
   }
 
   // ---- terms
@@ -1303,7 +620,7 @@ public final class Evaluator {
           yield frame.input == null || k.go(frame.input);
         }
         if (n.equals("data")) {
-          yield walkData(policy.root(), frame.data, List.of(), 0, env, k);
+          yield documents.walkData(policy.root(), frame.data, List.of(), 0, env, k);
         }
         Value val = env.get(n);
         yield val == null || k.go(val);
@@ -1377,7 +694,8 @@ public final class Evaluator {
                             vv -> {
                               Value prev = out.putIfAbsent(kv, vv);
                               if (prev != null && !prev.equals(vv)) {
-                                throw conflict("object keys must be unique", c.location());
+                                throw RuleEvaluation.conflict(
+                                    "object keys must be unique", c.location());
                               }
                               return true;
                             })));
@@ -1426,7 +744,7 @@ public final class Evaluator {
         return frame.input == null || walkValue(frame.input, path, 0, env, k);
       }
       if (n.equals("data")) {
-        return walkData(policy.root(), frame.data, path, 0, env, k);
+        return documents.walkData(policy.root(), frame.data, path, 0, env, k);
       }
       Value val = env.get(n);
       return val == null || walkValue(val, path, 0, env, k);
@@ -1434,7 +752,7 @@ public final class Evaluator {
     return evalTerm(head, env, hv -> walkValue(hv, path, 0, env, k));
   }
 
-  private boolean walkValue(Value start, List<Term> path, int from, Env env, VCont k) {
+  boolean walkValue(Value start, List<Term> path, int from, Env env, VCont k) {
     Value v = start;
     int i = from;
     while (i < path.size()) {
@@ -1442,7 +760,7 @@ public final class Evaluator {
       if (key == null) {
         break;
       }
-      v = lookup(v, key);
+      v = Documents.lookup(v, key);
       if (v == null) {
         return true;
       }
@@ -1456,7 +774,7 @@ public final class Evaluator {
     Value coll = v;
     if (p instanceof Term.Var var) {
       String name = var.name();
-      return iterate(
+      return Documents.iterate(
           coll,
           (key, child) -> {
             int m = env.mark();
@@ -1471,62 +789,16 @@ public final class Evaluator {
           p,
           env,
           key -> {
-            Value c = lookup(coll, key);
+            Value c = Documents.lookup(coll, key);
             return c == null || walkValue(c, path, next, env, k);
           });
     }
-    return iterate(
+    return Documents.iterate(
         coll, (key, child) -> unifyValue(p, key, env, () -> walkValue(child, path, next, env, k)));
   }
 
-  static Value lookup(Value coll, Value key) {
-    return switch (coll) {
-      case ObjectValue o -> o.get(key);
-      case ArrayValue a -> {
-        if (key instanceof NumberValue n) {
-          Integer idx = n.intValueExact();
-          if (idx != null && idx >= 0 && idx < a.size()) {
-            yield a.get(idx);
-          }
-        }
-        yield null;
-      }
-      case SetValue s -> s.contains(key) ? key : null;
-      default -> null;
-    };
-  }
-
-  /** Calls k with each key and value of a collection; returns false when k stopped. */
-  static boolean iterate(Value coll, PairCont k) {
-    switch (coll) {
-      case ArrayValue a -> {
-        for (int i = 0; i < a.size(); i++) {
-          if (!k.go(NumberValue.of(i), a.get(i))) {
-            return false;
-          }
-        }
-      }
-      case ObjectValue o -> {
-        for (Value key : o.keys()) {
-          if (!k.go(key, o.get(key))) {
-            return false;
-          }
-        }
-      }
-      case SetValue s -> {
-        for (Value e : s.elements()) {
-          if (!k.go(e, e)) {
-            return false;
-          }
-        }
-      }
-      default -> {}
-    }
-    return true;
-  }
-
   /** Returns true when the term can be evaluated now: every variable it reads is bound. */
-  private boolean isGround(Term t, Env env) {
+  boolean isGround(Term t, Env env) {
     return switch (t) {
       case Term.Scalar s -> true;
       case Term.Var v ->
@@ -1712,7 +984,7 @@ public final class Evaluator {
   // ---- metadata
 
   Value ruleMetadata() {
-    CompiledRule r = currentRule;
+    CompiledRule r = rules.currentRule;
     if (r == null) {
       return ObjectValue.EMPTY;
     }
@@ -1728,18 +1000,6 @@ public final class Evaluator {
   }
 
   Value chainMetadata() {
-    return Metadata.chain(policy, currentSet, currentRule);
-  }
-
-  static boolean truthy(Value v) {
-    return v != BooleanValue.FALSE;
-  }
-
-  static int compare(Value a, Value b) {
-    return Values.compare(a, b);
-  }
-
-  static List<Value> listOf(Value[] vals) {
-    return Arrays.asList(vals);
+    return Metadata.chain(policy, rules.currentSet, rules.currentRule);
   }
 }

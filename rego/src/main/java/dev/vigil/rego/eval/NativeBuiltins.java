@@ -2,6 +2,7 @@ package dev.vigil.rego.eval;
 
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinException;
+import dev.vigil.rego.compile.Natives;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -22,13 +23,7 @@ final class NativeBuiltins {
   private NativeBuiltins() {}
 
   static int arity(String name) {
-    return switch (name) {
-      case "eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2" -> 2;
-      case "internal.member_3" -> 3;
-      case "walk", "trace", "http.send", "net.lookup_ip_addr" -> 1;
-      case "rego.metadata.rule", "rego.metadata.chain", "opa.runtime" -> 0;
-      default -> -1;
-    };
+    return Natives.arity(name);
   }
 
   static boolean call(Evaluator ev, String name, Term.Call call, Value[] a, Evaluator.VCont k) {
@@ -41,7 +36,7 @@ final class NativeBuiltins {
       case "gte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) >= 0));
       case "internal.member_2" -> k.go(BooleanValue.of(member(a[0], a[1])));
       case "internal.member_3" -> {
-        Value v = Evaluator.lookup(a[2], a[0]);
+        Value v = Documents.lookup(a[2], a[0]);
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
       }
       case "walk" -> walk(a[0], new ArrayList<>(), k);
@@ -189,7 +184,7 @@ final class NativeBuiltins {
     if (!k.go(ArrayValue.of(ArrayValue.of(path), v))) {
       return false;
     }
-    return Evaluator.iterate(
+    return Documents.iterate(
         v,
         (key, child) -> {
           path.add(key);
@@ -197,9 +192,5 @@ final class NativeBuiltins {
           path.remove(path.size() - 1);
           return go;
         });
-  }
-
-  static Value string(String s) {
-    return StringValue.of(s);
   }
 }

@@ -1,0 +1,35 @@
+// Asks vigil pdp for decisions through OPA's official TypeScript client, @open-policy-agent/opa,
+// and prints one JSON line per case, for OpaClientCompatibilityTest to check.
+// Usage: node opa-client-check.mjs http://127.0.0.1:PORT
+import { OPAClient } from "@open-policy-agent/opa";
+
+const url = process.argv[2];
+if (!url) {
+  console.error("usage: node opa-client-check.mjs http://127.0.0.1:PORT");
+  process.exit(2);
+}
+const opa = new OPAClient(url);
+
+async function report(name, ask) {
+  try {
+    const result = await ask();
+    const shown = result === undefined ? { undefined: true } : { result };
+    console.log(JSON.stringify({ case: name, ...shown }));
+  } catch (e) {
+    // ServerError carries OPA's error code from the response body.
+    console.log(JSON.stringify({ case: name, error: e?.name ?? "thrown", code: e?.code ?? null }));
+  }
+}
+
+const request = (path, method = "GET") => ({ request: { method, path } });
+
+await report("allowed", () => opa.evaluate("authz/allow", request("/public/a")));
+await report("denied", () => opa.evaluate("authz/allow", request("/odd/false")));
+await report("undefined", () => opa.evaluate("authz/allow", request("/nowhere")));
+await report("object", () => opa.evaluate("authz/allow", request("/me")));
+await report("non-boolean", () => opa.evaluate("authz/allow", request("/odd/string")));
+await report("conflict", () => opa.evaluate("authz/allow", request("/odd/conflict")));
+await report("no-input", () => opa.evaluate("authz/allow"));
+await report("mapped", () =>
+  opa.evaluate("authz/allow", request("/public/b"), { fromResult: (r) => r === true }),
+);
