@@ -1,6 +1,8 @@
 package dev.vigil.identity;
 
 import dev.vigil.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -36,6 +38,7 @@ public final class Identities {
   private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
   private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
   private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
+  private volatile Metrics metrics = new Metrics(null);
 
   /**
    * Opens the service.
@@ -56,6 +59,16 @@ public final class Identities {
 
   /** Returns the CA of {@code td}, creating the trust domain and its first root if needed. */
   public TrustDomainCa trustDomain(TrustDomain td) {
+    TrustDomainCa known = cas.get(td);
+    if (known != null) {
+      return known;
+    }
+    TrustDomainCa ca = load(td);
+    metrics.watch(ca);
+    return ca;
+  }
+
+  private TrustDomainCa load(TrustDomain td) {
     return cas.computeIfAbsent(
         td,
         t ->
@@ -77,7 +90,9 @@ public final class Identities {
     }
     Optional<TrustDomainCa> loaded = store.load(td, clock);
     loaded.ifPresent(ca -> cas.putIfAbsent(td, ca));
-    return loaded.map(ca -> cas.get(td));
+    Optional<TrustDomainCa> held = loaded.map(ca -> cas.get(td));
+    held.ifPresent(metrics::watch);
+    return held;
   }
 
   /** Returns the names of every trust domain in the store. */
@@ -87,12 +102,82 @@ public final class Identities {
 
   /** Issues an X.509-SVID in the ID's trust domain, creating the trust domain on first use. */
   public X509Svid issueX509(SpiffeId id, List<String> dnsNames, Duration ttl) {
-    return trustDomain(id.trustDomain()).issueX509(id, dnsNames, ttl);
+    try {
+      X509Svid svid = trustDomain(id.trustDomain()).issueX509(id, dnsNames, ttl);
+      metrics.issued("x509", id.trustDomain());
+      return svid;
+    } catch (RuntimeException e) {
+      metrics.failed("x509", id.trustDomain());
+      throw e;
+    }
   }
 
   /** Issues a JWT-SVID in the ID's trust domain, creating the trust domain on first use. */
   public JwtSvid issueJwt(SpiffeId id, List<String> audience, Duration ttl) {
-    return trustDomain(id.trustDomain()).issueJwt(id, audience, ttl);
+    try {
+      JwtSvid svid = trustDomain(id.trustDomain()).issueJwt(id, audience, ttl);
+      metrics.issued("jwt", id.trustDomain());
+      return svid;
+    } catch (RuntimeException e) {
+      metrics.failed("jwt", id.trustDomain());
+      throw e;
+    }
+  }
+
+  /**
+   * Publishes this service's metrics to {@code registry}: {@code vigil.identity.credentials.issued}
+   * and {@code vigil.identity.credentials.failures} (tags {@code type} x509 or jwt and {@code
+   * trust_domain}), and {@code vigil.identity.root.earliest.expiry} (seconds until the earliest
+   * expiry among the published roots, per trust domain loaded here).
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    metrics = new Metrics(registry);
+    for (TrustDomainCa ca : cas.values()) {
+      metrics.watch(ca);
+    }
+  }
+
+  /** Counters and gauges; a no-op until {@link #bindMetrics} is called. */
+  private final class Metrics {
+    private final MeterRegistry registry;
+
+    Metrics(MeterRegistry registry) {
+      this.registry = registry;
+    }
+
+    void issued(String type, TrustDomain td) {
+      if (registry != null) {
+        registry
+            .counter("vigil.identity.credentials.issued", "type", type, "trust_domain", td.name())
+            .increment();
+      }
+    }
+
+    void failed(String type, TrustDomain td) {
+      if (registry != null) {
+        registry
+            .counter("vigil.identity.credentials.failures", "type", type, "trust_domain", td.name())
+            .increment();
+      }
+    }
+
+    void watch(TrustDomainCa ca) {
+      if (registry == null) {
+        return;
+      }
+      Gauge.builder(
+              "vigil.identity.root.earliest.expiry",
+              ca,
+              c ->
+                  c.bundle().x509Authorities().stream()
+                          .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond())
+                          .min()
+                          .orElse(0)
+                      - clock.instant().getEpochSecond())
+          .baseUnit("seconds")
+          .tag("trust_domain", ca.trustDomain().name())
+          .register(registry);
+    }
   }
 
   /**

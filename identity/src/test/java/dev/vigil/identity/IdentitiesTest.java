@@ -227,6 +227,49 @@ class IdentitiesTest {
   }
 
   @Test
+  void bindMetrics_countsIssuedAndFailedAndShowsRootExpiry() {
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+      ids.bindMetrics(registry);
+      ids.issueX509(web, List.of(), null);
+      ids.issueX509(web, List.of(), null);
+      ids.issueJwt(web, List.of("db"), null);
+      assertThatThrownBy(() -> ids.issueJwt(web, List.of(), null))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(
+              registry
+                  .get("vigil.identity.credentials.issued")
+                  .tags("type", "x509", "trust_domain", "prod.example")
+                  .counter()
+                  .count())
+          .isEqualTo(2.0);
+      assertThat(
+              registry
+                  .get("vigil.identity.credentials.issued")
+                  .tags("type", "jwt")
+                  .counter()
+                  .count())
+          .isEqualTo(1.0);
+      assertThat(
+              registry
+                  .get("vigil.identity.credentials.failures")
+                  .tags("type", "jwt")
+                  .counter()
+                  .count())
+          .isEqualTo(1.0);
+      var expiry =
+          registry
+              .get("vigil.identity.root.earliest.expiry")
+              .tags("trust_domain", "prod.example")
+              .gauge();
+      assertThat(expiry.value()).isEqualTo(Duration.ofDays(30).toSeconds());
+      clock.step(Duration.ofDays(1));
+      assertThat(expiry.value()).isEqualTo(Duration.ofDays(29).toSeconds());
+    }
+  }
+
+  @Test
   void rotation_isPersistedAcrossReopen() {
     String nextId;
     try (Store st = open()) {
