@@ -417,7 +417,9 @@ public final class DecisionPoint implements AutoCloseable {
     Explanation explanation = null;
     if (mode != Mode.OBSERVE && error == null) {
       explanation =
-          allowed ? Explainer.forAllow(s, p) : Explainer.forDenial(s, p, input, eval, reason);
+          allowed
+              ? Explainer.forAllow(s, p)
+              : Explainer.forDenial(s, p, input, eval, reason, options.masking());
     }
     boolean enforced = mode == Mode.ENFORCE;
     long latency = System.nanoTime() - start;

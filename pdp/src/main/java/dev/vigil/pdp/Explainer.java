@@ -39,7 +39,12 @@ final class Explainer {
 
   /** Re-evaluates a denied query with a listener and says what failed. */
   static Explanation forDenial(
-      PolicyState state, PolicyPath path, Value input, EvalOptions options, String reason) {
+      PolicyState state,
+      PolicyPath path,
+      Value input,
+      EvalOptions options,
+      String reason,
+      Masking masking) {
     String rule = path.query();
     Map<String, Failure> failures = new LinkedHashMap<>();
     EvalListener listener =
@@ -68,7 +73,7 @@ final class Explainer {
     }
     String where = f.expr().location().shortForm();
     String text = f.expr().text();
-    String values = describeOperands(f);
+    String values = describeOperands(f, masking);
     return new Explanation(
         rule,
         where,
@@ -78,7 +83,7 @@ final class Explainer {
 
   private record Failure(Expr expr, List<Value> operands) {}
 
-  private static String describeOperands(Failure f) {
+  private static String describeOperands(Failure f, Masking masking) {
     List<Term> args = new ArrayList<>();
     switch (f.expr().kind()) {
       case Expr.CallExpr c -> args.addAll(c.call().args());
@@ -94,7 +99,12 @@ final class Explainer {
         continue;
       }
       Value v = f.operands().get(i);
-      parts.add(TermText.of(t) + " is " + (v == null ? "undefined" : show(v)));
+      String text = TermText.of(t);
+      if (v != null && masking.hides(text)) {
+        parts.add(text + " is " + Masking.REDACTED);
+      } else {
+        parts.add(text + " is " + (v == null ? "undefined" : show(v)));
+      }
     }
     return String.join(", ", parts);
   }

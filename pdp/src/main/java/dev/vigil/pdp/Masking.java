@@ -24,6 +24,32 @@ public record Masking(List<String> erase, List<String> mask) {
     return new Masking(List.of(), List.of());
   }
 
+  /**
+   * Returns true when a ref written in a policy (such as {@code input.user.password}) reads a
+   * masked or erased field, or something inside one; explanations then hide its value.
+   */
+  public boolean hides(String refText) {
+    for (String p : erase) {
+      if (covers(p, refText)) {
+        return true;
+      }
+    }
+    for (String p : mask) {
+      if (covers(p, refText)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean covers(String path, String refText) {
+    String dotted = "input." + String.join(".", steps(path));
+    return refText.equals(dotted)
+        || refText.startsWith(dotted + ".")
+        || refText.startsWith(dotted + "[")
+        || refText.equals("input");
+  }
+
   /** What was done to an input. */
   public record Result(Value input, List<String> erased, List<String> masked) {}
 

@@ -127,6 +127,26 @@ class DecisionPointTest {
   }
 
   @Test
+  void decide_maskedField_neverShownInTheExplanation() {
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withMasking(new Masking(List.of("/input/password"), List.of("input.user.pin"))));
+    pdp.activate(
+        bundle(
+            "package authz\nimport rego.v1\nallow if input.password == \"s3cret-admin-pw\"\n"
+                + "pin_ok if input.user.pin == 1234\n"));
+
+    Decision d = pdp.decide("authz/allow", Json.parse("{\"password\":\"users-typo-of-real-pw\"}"));
+    Decision pin = pdp.decide("authz/pin_ok", Json.parse("{\"user\":{\"pin\":4321}}"));
+
+    assertThat(d.explanation().message())
+        .contains("input.password is **REDACTED**")
+        .doesNotContain("users-typo-of-real-pw");
+    assertThat(pin.explanation().message()).doesNotContain("4321");
+  }
+
+  @Test
   void decide_monitorMode_letsDenialThroughButMarksIt() {
     DecisionPoint pdp = pdp(AUTHZ_V0, true);
     pdp.setMode("authz", Mode.MONITOR);

@@ -22,6 +22,15 @@ public final class TestPolicies {
 
   private TestPolicies() {}
 
+  /** Returns a bundle holding {@code authz.rego} whose manifest gives it the root {@code authz}. */
+  public static Bundle rootedBundle(String rego) {
+    return BundleReader.fromFiles(
+        "test-bundle",
+        Map.of(
+            "authz.rego", rego.getBytes(StandardCharsets.UTF_8),
+            ".manifest", "{\"roots\": [\"authz\"]}".getBytes(StandardCharsets.UTF_8)));
+  }
+
   /** Returns a bundle holding one file, {@code authz.rego}. */
   public static Bundle bundle(String rego) {
     return BundleReader.fromFiles(

@@ -105,7 +105,7 @@ public final class EdgeGateway implements AutoCloseable {
     AuthEndpoints endpoints =
         auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()));
     WebSocketClient sockets = vertx.createWebSocketClient();
-    Handler handler = new Handler(routes, pdp, assertion, clock, client, sockets, endpoints);
+    Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
         vertx
             .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
@@ -135,6 +135,7 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
+      Vertx vertx,
       AtomicReference<RouteTable> routes,
       DecisionPoint pdp,
       IdentityAssertion assertion,
@@ -192,13 +193,34 @@ public final class EdgeGateway implements AutoCloseable {
             .headers()
             .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
       }
-      Decision d =
-          pdp.decide(
-              PolicyPath.parse(route.policyPath()),
-              input,
-              context,
-              pdp.evalOptions(),
-              route.mode());
+      // Evaluate on the worker pool: a slow policy must not stall the event loop.
+      vertx
+          .executeBlocking(
+              () ->
+                  pdp.decide(
+                      PolicyPath.parse(route.policyPath()),
+                      input,
+                      context,
+                      pdp.evalOptions(),
+                      route.mode()),
+              false)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  refuse(req, 500, "decision_failed", "the request could not be decided", null);
+                  return;
+                }
+                enforce(req, route, path, headers, ar.result(), session);
+              });
+    }
+
+    private void enforce(
+        HttpServerRequest req,
+        Route route,
+        RequestPath path,
+        MultiMap headers,
+        Decision d,
+        Session session) {
       if (!d.letThrough()) {
         boolean stepUp =
             d.obligations().get("step_up") != null && (session == null || !session.mfa());

@@ -42,10 +42,13 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /health} (with {@code ?bundles}), {@code GET /metrics}.
  * </ul>
  *
- * Handlers run on the event loop: evaluation is CPU work of microseconds with a time budget, and
- * the decision log is written off this path.
+ * Decisions and policy changes run on Vert.x's worker pool, not the event loop, so that one slow
+ * evaluation (bounded by the time budget) cannot stall every other request; the decision log is
+ * written off this path.
  */
 public final class OpaApi {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpaApi.class);
 
   /**
    * Settings of the API.
@@ -77,17 +80,31 @@ public final class OpaApi {
   public static Router router(Vertx vertx, DecisionPoint pdp, PdpMetrics metrics, Options o) {
     OpaApi api = new OpaApi(pdp, metrics, o);
     Router r = Router.router(vertx);
+    // OPA reads every body as JSON whatever its Content-Type (curl -d sends a form type); keep
+    // Vert.x from decoding form bodies, which would refuse any over its attribute limit.
+    r.route()
+        .handler(
+            ctx -> {
+              String type = ctx.request().getHeader("Content-Type");
+              if (type != null
+                  && (type.startsWith("application/x-www-form-urlencoded")
+                      || type.startsWith("multipart/"))) {
+                ctx.request().headers().set("Content-Type", "application/octet-stream");
+              }
+              ctx.next();
+            });
     r.route().handler(BodyHandler.create(false).setBodyLimit(o.bodyLimit()));
-    r.post("/").handler(api::defaultDecision);
-    r.routeWithRegex(HttpMethod.POST, "/v1/data(/.*)?").handler(api::queryData);
-    r.routeWithRegex(HttpMethod.GET, "/v1/data(/.*)?").handler(api::queryData);
-    r.routeWithRegex(HttpMethod.PUT, "/v1/data(/.*)?").handler(api::putData);
-    r.routeWithRegex(HttpMethod.PATCH, "/v1/data(/.*)?").handler(api::patchData);
-    r.routeWithRegex(HttpMethod.DELETE, "/v1/data(/.*)?").handler(api::deleteData);
+    r.post("/").blockingHandler(api::defaultDecision, false);
+    r.routeWithRegex(HttpMethod.POST, "/v1/data(/.*)?").blockingHandler(api::queryData, false);
+    r.routeWithRegex(HttpMethod.GET, "/v1/data(/.*)?").blockingHandler(api::queryData, false);
+    r.routeWithRegex(HttpMethod.PUT, "/v1/data(/.*)?").blockingHandler(api::putData, false);
+    r.routeWithRegex(HttpMethod.PATCH, "/v1/data(/.*)?").blockingHandler(api::patchData, false);
+    r.routeWithRegex(HttpMethod.DELETE, "/v1/data(/.*)?").blockingHandler(api::deleteData, false);
     r.get("/v1/policies").handler(api::listPolicies);
     r.routeWithRegex(HttpMethod.GET, "/v1/policies/(.+)").handler(api::getPolicy);
-    r.routeWithRegex(HttpMethod.PUT, "/v1/policies/(.+)").handler(api::putPolicy);
-    r.routeWithRegex(HttpMethod.DELETE, "/v1/policies/(.+)").handler(api::deletePolicy);
+    r.routeWithRegex(HttpMethod.PUT, "/v1/policies/(.+)").blockingHandler(api::putPolicy, false);
+    r.routeWithRegex(HttpMethod.DELETE, "/v1/policies/(.+)")
+        .blockingHandler(api::deletePolicy, false);
     r.get("/health").handler(api::health);
     r.get("/metrics").handler(api::metrics);
     r.route()
@@ -116,6 +133,8 @@ public final class OpaApi {
     } else if (status >= 400 && status < 500) {
       ApiErrors.send(ctx, status, ApiErrors.INVALID_PARAMETER, "bad request");
     } else {
+      log.error(
+          "request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
       ApiErrors.send(ctx, 500, ApiErrors.INTERNAL_ERROR, "internal error");
     }
   }

@@ -78,14 +78,26 @@ public final class HttpAuthzRoutes {
     if (raw == null) {
       ctx.next();
     } else if (raw.equals(ENVOY_PREFIX) || raw.startsWith(ENVOY_PREFIX + "/")) {
-      envoy(ctx, raw.substring(ENVOY_PREFIX.length()));
+      offLoop(ctx, () -> envoy(ctx, raw.substring(ENVOY_PREFIX.length())));
     } else if (raw.equals(NGINX_PATH)) {
-      nginx(ctx);
+      offLoop(ctx, () -> nginx(ctx));
     } else if (raw.equals(TRAEFIK_PATH)) {
-      traefik(ctx);
+      offLoop(ctx, () -> traefik(ctx));
     } else {
       ctx.next();
     }
+  }
+
+  /** Decides on the worker pool, so that a slow policy cannot stall the event loop. */
+  private static void offLoop(RoutingContext ctx, Runnable work) {
+    ctx.vertx()
+        .executeBlocking(
+            () -> {
+              work.run();
+              return null;
+            },
+            false)
+        .onFailure(ctx::fail);
   }
 
   private void envoy(RoutingContext ctx, String originalPath) {

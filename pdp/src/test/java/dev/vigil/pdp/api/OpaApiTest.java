@@ -26,7 +26,7 @@ class OpaApiTest {
   @BeforeAll
   static void start() {
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(true));
-    pdp.activate(TestPolicies.bundle(TestPolicies.AUTHZ_V0));
+    pdp.activate(TestPolicies.rootedBundle(TestPolicies.AUTHZ_V0));
     server = PdpServer.start("127.0.0.1", 0, pdp, new PdpMetrics(null), OpaApi.Options.defaults());
   }
 
@@ -137,6 +137,22 @@ class OpaApiTest {
   }
 
   @Test
+  void formContentTypeBody_overOneKilobyte_isStillReadAsJson() throws Exception {
+    String padded = SRE.replace("\"action\"", "\"pad\":\"" + "x".repeat(4000) + "\",\"action\"");
+
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/v1/data/authz/allow",
+            padded,
+            "Content-Type",
+            "application/x-www-form-urlencoded");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("result").toString()).isEqualTo("true");
+  }
+
+  @Test
   void malformedJson_isA400NamingThePlace() throws Exception {
     HttpResponse<String> r = send("POST", "/v1/data/authz/allow", "{\"input\": {\"a\": [1,,2]}}");
 
@@ -186,8 +202,19 @@ class OpaApiTest {
   }
 
   @Test
+  void policyInsideBundleRoots_isRefusedAndDecisionsUnchanged() throws Exception {
+    HttpResponse<String> r = send("PUT", "/v1/policies/x", "package authz\nallow := true\n");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("is owned by bundle");
+    assertThat(
+            json(send("POST", "/v1/data/authz/allow", "{\"input\":{}}")).get("result").toString())
+        .isEqualTo("false");
+  }
+
+  @Test
   void dataApi_pathOwnedByBundle_isRefused() throws Exception {
-    HttpResponse<String> r = send("PUT", "/v1/data/limits", "{\"max\": 3}");
+    HttpResponse<String> r = send("PUT", "/v1/data/authz/extra", "{\"max\": 3}");
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(json(r).get("message").toString()).contains("is owned by bundle");
