@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       TotpCommand.class,
       HashPasswordCommand.class,
+      IdentityCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {
