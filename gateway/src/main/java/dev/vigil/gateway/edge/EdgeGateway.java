@@ -108,7 +108,12 @@ public final class EdgeGateway implements AutoCloseable {
     Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
         vertx
-            .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+            .createHttpServer(
+                new HttpServerOptions()
+                    .setHost(host)
+                    .setPort(port)
+                    .setIdleTimeout(60)
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS))
             .requestHandler(handler::handle)
             .listen();
     try {
