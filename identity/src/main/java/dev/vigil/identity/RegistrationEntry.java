@@ -21,7 +21,8 @@ public record RegistrationEntry(
 
   private static final Pattern DNS_NAME =
       Pattern.compile(
-          "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+          "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
+              + "(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
   /**
    * Checks the entry.
