@@ -68,7 +68,8 @@ final class BuildCommand implements Callable<Integer> {
     try {
       String key = signingKey == null ? null : Files.readString(signingKey).strip();
       BundleBuilder.Options opts =
-          new BundleBuilder.Options(revision, null, key == null ? null : signingAlg, key, keyId);
+          new BundleBuilder.Options(
+              revision, null, key == null ? null : signingAlg, key, keyId, v0 ? 0 : null);
       Path parent = output.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       tmp = Files.createTempFile(parent, ".vigil-build", ".tmp");
@@ -78,7 +79,10 @@ final class BuildCommand implements Callable<Integer> {
       }
       List<Source> sources = new ArrayList<>();
       bundle.modules().forEach((p, text) -> sources.add(new Source(p, text)));
-      Policy policy = Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0));
+      Integer declared = bundle.manifest().regoVersion();
+      boolean v0Syntax = declared != null ? declared == 0 : v0;
+      Policy policy =
+          Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0Syntax));
       dev.vigil.rego.DataRuleConflicts.refuse(policy.modules(), bundle.data());
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;

@@ -27,6 +27,11 @@ final class CliErrors {
     return error.location() + ": " + error.code() + ": " + error.message();
   }
 
+  /** Returns {@code file:line:col}, or just the file when the place is unknown. */
+  static String place(java.nio.file.Path file, JsonException e) {
+    return e.line() > 0 ? file + ":" + e.line() + ":" + e.column() : file.toString();
+  }
+
   /** Describes an unexpected failure in one line. */
   static String describe(Throwable e) {
     if (e instanceof UncheckedIOException u) {

@@ -122,30 +122,30 @@ final class EvalCommand implements Callable<Integer> {
     String name = path.getFileName().toString();
     if (name.endsWith(".yaml") || name.endsWith(".yml")) {
       try {
-        return Json.fromNode(Yaml.MAPPER.readTree(text));
-      } catch (IOException e) {
-        throw new IllegalArgumentException(path + ": invalid YAML: " + e.getMessage());
+        return dev.vigil.rego.value.Yaml.parse(text);
+      } catch (JsonException e) {
+        throw new IllegalArgumentException(CliErrors.place(path, e) + ": " + e.getMessage());
       }
     }
     try {
       return Json.parse(text);
     } catch (JsonException e) {
       throw new IllegalArgumentException(
-          path + ":" + e.line() + ":" + e.column() + ": invalid JSON: " + e.getMessage());
+          CliErrors.place(path, e) + ": invalid JSON: " + e.getMessage());
     }
   }
 
+  /**
+   * Prints values as {@code opa eval --format raw} does: one line per result, the expressions'
+   * values separated by spaces, strings without quotes, other values as JSON.
+   */
   private static void printRaw(QueryResult result, java.io.PrintWriter out) {
-    if (result.rows().isEmpty()) {
-      return;
-    }
     for (QueryResult.Row row : result.rows()) {
-      List<Value> exprs = row.expressions();
-      if (exprs.size() == 1) {
-        out.println(Json.write(exprs.get(0)));
-      } else {
-        out.println(Json.write(ArrayValue.of(exprs)));
+      List<String> parts = new ArrayList<>();
+      for (Value v : row.expressions()) {
+        parts.add(v instanceof StringValue s ? s.value() : Json.write(v));
       }
+      out.println(String.join(" ", parts));
     }
   }
 

@@ -67,6 +67,10 @@ final class LogsCommand implements Callable<Integer> {
       err.println("vigil logs: --format must be text or json, not \"" + format + "\"");
       return Vigil.EXIT_USAGE;
     }
+    if (limit < 1) {
+      err.println("vigil logs: --limit must be 1 or more, not " + limit);
+      return Vigil.EXIT_USAGE;
+    }
     Instant from;
     try {
       from = since == null ? null : Instant.now().minus(Durations.parse(since));
@@ -90,6 +94,9 @@ final class LogsCommand implements Callable<Integer> {
         }
         return 0;
       }
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      err.println("vigil logs: --since " + since + " reaches too far back");
+      return Vigil.EXIT_USAGE;
     } catch (IllegalArgumentException | StoreException e) {
       err.println("vigil logs: " + e.getMessage());
       return 1;

@@ -72,11 +72,11 @@ final class PolicyFiles {
           || name.equals("data.yml")
           || isDirect(prefix, name, ".yaml")
           || isDirect(prefix, name, ".yml")) {
-        merge(prefix, Json.fromNode(Yaml.MAPPER.readTree(file.toFile())), file);
+        merge(prefix, dev.vigil.rego.value.Yaml.parse(Files.readString(file)), file);
       }
     } catch (JsonException e) {
-      throw new IllegalArgumentException(
-          file + ":" + e.line() + ":" + e.column() + ": invalid JSON: " + e.getMessage());
+      String what = e.getMessage().startsWith("invalid YAML") ? "" : "invalid JSON: ";
+      throw new IllegalArgumentException(CliErrors.place(file, e) + ": " + what + e.getMessage());
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read: " + firstLine(e.getMessage()));
     }

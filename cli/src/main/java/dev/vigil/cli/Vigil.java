@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       TotpCommand.class,
       HashPasswordCommand.class,
+      IdentityCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {
@@ -29,8 +31,21 @@ public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  public static void main(String[] args) throws InterruptedException {
+    // A large stack, so that deeply nested policies and inputs meet the engine's own limits
+    // (which answer with an error) long before the JVM's.
+    int[] status = {1};
+    Thread t =
+        new Thread(
+            null,
+            () ->
+                status[0] =
+                    run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)),
+            "vigil-main",
+            512L << 20);
+    t.start();
+    t.join();
+    System.exit(status[0]);
   }
 
   /** Runs the command line and returns the exit status; never throws. */
@@ -43,7 +58,12 @@ public final class Vigil implements Runnable {
           commandLine.getErr().println("vigil: " + CliErrors.describe(e));
           return 1;
         });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (StackOverflowError e) {
+      err.println("vigil: the policy or input is nested too deeply to process");
+      return 1;
+    }
   }
 
   @Override

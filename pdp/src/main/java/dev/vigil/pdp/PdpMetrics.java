@@ -48,16 +48,29 @@ public final class PdpMetrics {
     }
   }
 
+  /** Distinct policy paths labelled in the metrics; further paths are counted as "other". */
+  static final int MAX_PATHS = 200;
+
+  private final java.util.Set<String> paths = ConcurrentHashMap.newKeySet();
+
   /** Counts one decision and its latency. */
   public void record(Decision d) {
-    String key = d.path() + '\0' + d.mode().label() + '\0' + result(d);
+    String path = d.path();
+    if (!paths.contains(path)) {
+      boolean printable = path.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+      if (!printable || paths.size() >= MAX_PATHS || !paths.add(path)) {
+        path = paths.contains(path) ? path : "other";
+      }
+    }
+    String label = path;
+    String key = label + '\0' + d.mode().label() + '\0' + result(d);
     counters
         .computeIfAbsent(
             key,
             k ->
                 Counter.builder("vigil_decisions")
                     .description("decisions by result, mode and policy path")
-                    .tag("path", d.path())
+                    .tag("path", label)
                     .tag("mode", d.mode().label())
                     .tag("result", result(d))
                     .register(registry))

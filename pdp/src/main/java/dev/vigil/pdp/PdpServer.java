@@ -58,7 +58,10 @@ public final class PdpServer implements AutoCloseable {
             .setPort(port)
             .setCompressionSupported(false)
             .setMaxInitialLineLength(16 * 1024)
-            .setMaxHeaderSize(32 * 1024);
+            .setMaxHeaderSize(32 * 1024)
+            // Connections that send nothing for a minute (half-sent requests included) close.
+            .setIdleTimeout(60)
+            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     Future<HttpServer> f = vertx.createHttpServer(so).requestHandler(router).listen();
     try {
       HttpServer server = f.await(30, TimeUnit.SECONDS);

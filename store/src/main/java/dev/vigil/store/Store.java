@@ -56,7 +56,7 @@ public final class Store implements AutoCloseable {
       pool.close();
       throw e;
     }
-    log.info("store opened: {} ({})", location.display(), location.dialect());
+    log.debug("store opened: {} ({})", location.display(), location.dialect());
     return new Store(location, pool);
   }
 

@@ -108,7 +108,12 @@ public final class EdgeGateway implements AutoCloseable {
     Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
         vertx
-            .createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+            .createHttpServer(
+                new HttpServerOptions()
+                    .setHost(host)
+                    .setPort(port)
+                    .setIdleTimeout(60)
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS))
             .requestHandler(handler::handle)
             .listen();
     try {
@@ -285,9 +290,7 @@ public final class EdgeGateway implements AutoCloseable {
       if (session != null) {
         wo.addHeader("X-Vigil-User", session.userId());
       }
-      wo.addHeader(
-          IdentityAssertion.HEADER,
-          assertion.sign(subject, route.name(), Map.of("decision_id", d.decisionId())));
+      wo.addHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
       sockets
           .connect(wo)
           .onFailure(
@@ -386,8 +389,7 @@ public final class EdgeGateway implements AutoCloseable {
         ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());
       }
       ro.putHeader("X-Vigil-Decision-Id", d.decisionId());
-      Map<String, Object> claims = new HashMap<>();
-      claims.put("decision_id", d.decisionId());
+      Map<String, Object> claims = new java.util.TreeMap<>();
       String subject = "anonymous";
       if (session != null) {
         subject = session.userId();
@@ -399,7 +401,7 @@ public final class EdgeGateway implements AutoCloseable {
         ro.putHeader("X-Vigil-Email", session.email());
         ro.putHeader("X-Vigil-Groups", String.join(",", session.groups()));
       }
-      ro.putHeader(IdentityAssertion.HEADER, assertion.sign(subject, route.name(), claims));
+      ro.putHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), claims));
       client
           .request(ro)
           .compose(

@@ -31,16 +31,22 @@ public final class BundleBuilder {
    * @param signingAlgorithm JWS algorithm to sign with, or null for no signature
    * @param signingKey PEM private key or HMAC secret
    * @param keyId key id to name in the signature, or null
+   * @param regoVersion 0 or 1 to record as the manifest's {@code rego_version}, or null
    */
   public record Options(
       String revision,
       List<String> roots,
       String signingAlgorithm,
       String signingKey,
-      String keyId) {
+      String keyId,
+      Integer regoVersion) {
+
+    public Options(String revision, List<String> roots, String alg, String key, String keyId) {
+      this(revision, roots, alg, key, keyId, null);
+    }
 
     public static Options plain() {
-      return new Options(null, null, null, null, null);
+      return new Options(null, null, null, null, null, null);
     }
   }
 
@@ -63,7 +69,7 @@ public final class BundleBuilder {
         files.put(name, e.getValue());
       }
     }
-    if (options.revision() != null || options.roots() != null) {
+    if (options.revision() != null || options.roots() != null || options.regoVersion() != null) {
       files.put(BundleReader.MANIFEST, manifest(files.get(BundleReader.MANIFEST), options));
     }
     files.remove(BundleReader.SIGNATURES);
@@ -93,6 +99,11 @@ public final class BundleBuilder {
     Map<Value, Value> m = new java.util.HashMap<>(base.asMap());
     if (options.revision() != null) {
       m.put(StringValue.of("revision"), StringValue.of(options.revision()));
+    }
+    if (options.regoVersion() != null) {
+      m.put(
+          StringValue.of("rego_version"),
+          dev.vigil.rego.value.NumberValue.of(options.regoVersion()));
     }
     if (options.roots() != null) {
       List<Value> roots = new ArrayList<>();

@@ -1,8 +1,5 @@
 package dev.vigil.pdp.bundle;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -32,11 +29,6 @@ import java.util.stream.Stream;
  * are ignored. Errors name the bundle, the file and the fault.
  */
 public final class BundleReader {
-
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory())
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
 
   public static final String MANIFEST = ".manifest";
   public static final String SIGNATURES = ".signatures.json";
@@ -310,9 +302,9 @@ public final class BundleReader {
 
   private static Value parseYaml(String source, String file, byte[] bytes) {
     try {
-      return Json.fromNode(YAML.readTree(utf8(source, file, bytes)));
-    } catch (IOException e) {
-      throw new BundleException(source + ": " + file + ": invalid YAML: " + firstLine(e));
+      return dev.vigil.rego.value.Yaml.parse(utf8(source, file, bytes));
+    } catch (JsonException e) {
+      throw new BundleException(source + ": " + file + ":" + e.line() + ": " + e.getMessage());
     }
   }
 

@@ -228,6 +228,7 @@ public final class Evaluator {
                   Documents.iterate(
                       coll,
                       (key, val) -> {
+                        tick();
                         Cont inner =
                             () ->
                                 unifyValue(
@@ -289,6 +290,7 @@ public final class Evaluator {
               Documents.iterate(
                   dom,
                   (key, val) -> {
+                    tick();
                     int m = env.mark();
                     boolean[] ok = {false};
                     Cont body =
@@ -777,6 +779,7 @@ public final class Evaluator {
       return Documents.iterate(
           coll,
           (key, child) -> {
+            tick();
             int m = env.mark();
             env.bind(name, key);
             boolean go = walkValue(child, path, next, env, k);
@@ -794,7 +797,11 @@ public final class Evaluator {
           });
     }
     return Documents.iterate(
-        coll, (key, child) -> unifyValue(p, key, env, () -> walkValue(child, path, next, env, k)));
+        coll,
+        (key, child) -> {
+          tick();
+          return unifyValue(p, key, env, () -> walkValue(child, path, next, env, k));
+        });
   }
 
   /** Returns true when the term can be evaluated now: every variable it reads is bound. */

@@ -57,8 +57,8 @@ final class NativeBuiltins {
       return ev.builtinError(
           BuiltinException.BUILTIN_ERROR,
           name,
-          "network access is off in Vigil's policy engine; enable it with"
-              + " EvalOptions.networkAllowed (--allow-network)",
+          "network access is off for policies in Vigil; an application embedding the engine"
+              + " may enable it with EvalOptions.networkAllowed",
           call);
     }
     return ev.builtinError(

@@ -22,6 +22,17 @@ public final class JsonException extends RuntimeException {
     if (nl > 0) {
       msg = msg.substring(0, nl);
     }
+    if (msg != null) {
+      // Jackson names its own settings in hints ("(from `StreamReadConstraints...`)",
+      // "enable `JsonReadFeature...`"), which mean nothing to a user of Vigil.
+      msg =
+          msg.replaceAll(", from `[^`]*`", "")
+              .replaceAll("\\s*\\(from `[^`]*`\\)", "")
+              .replaceAll(";?\\s*(use|enable|disable) `[^`]*`[^.]*\\.?", "")
+              .replace("Document nesting depth", "JSON nesting depth")
+              .replaceAll("[:;,]\\s*$", "")
+              .strip();
+    }
     return new JsonException(
         msg == null ? "invalid JSON" : msg,
         loc == null ? 0 : loc.getLineNr(),

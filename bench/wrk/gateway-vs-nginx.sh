@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Compares, in one run against the same small upstream (nginx answering "ok"): requests/s and
+# latency directly, through nginx as a plain reverse proxy, and through Vigil's gateway with a
+# policy decision per request. Needs nginx and wrk (Debian packages).
+# Usage: bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+duration="${1:-15s}"
+connections="${2:-16}"
+for tool in nginx wrk; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 3; }
+done
+work="$(mktemp -d)"
+base=$((20000 + RANDOM % 20000))
+up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3))
+cleanup() {
+  [ -n "${vigil_pid:-}" ] && kill "$vigil_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  sleep 1; rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/logs" "$work/policy"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream app { server 127.0.0.1:$up; keepalive 64; }
+  server { listen 127.0.0.1:$up; location / { return 200 "ok\n"; } }
+  server {
+    listen 127.0.0.1:$proxy;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -p "$work" -c "$work/nginx.conf"
+cat >"$work/policy/gw.rego" <<'REGO'
+package gw
+
+import rego.v1
+
+default allow := false
+
+allow if input.request.method == "GET"
+REGO
+cat >"$work/vigil.yaml" <<YAML
+control_plane:
+  addr: 127.0.0.1:$cp
+gateway:
+  addr: 127.0.0.1:$gw
+policy:
+  bundle: policy
+routes:
+  - name: app
+    upstream: http://127.0.0.1:$up
+    policy: gw/allow
+YAML
+VIGIL_JAVA_OPTS="-XX:+UseParallelGC -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled" \
+  "$root/vigil" up --config "$work/vigil.yaml" --data-dir "$work/data" \
+  >"$work/vigil.out" 2>"$work/vigil.err" &
+vigil_pid=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$gw/x" >/dev/null 2>&1 && break; sleep 0.5; done
+run() {
+  wrk -t1 -c"$connections" -d5s "$2" >/dev/null
+  echo "== $1"
+  wrk -t1 -c"$connections" -d"$duration" --latency "$2" \
+    | grep -E 'Requests/sec|^ +(50|99)%'
+}
+run "direct to the upstream" "http://127.0.0.1:$up/x"
+run "through nginx (reverse proxy)" "http://127.0.0.1:$proxy/x"
+run "through Vigil's gateway (decision per request, logged)" "http://127.0.0.1:$gw/x"
+echo "reproduce: bench/wrk/gateway-vs-nginx.sh $duration $connections"

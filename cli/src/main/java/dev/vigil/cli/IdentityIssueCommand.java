@@ -1,0 +1,104 @@
+package dev.vigil.cli;
+
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.JwtSvid;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.X509Svid;
+import dev.vigil.store.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil identity issue}: issues an X.509-SVID into a directory (svid.pem, svid.key,
+ * bundle.pem), or with {@code --jwt-audience} prints a JWT-SVID.
+ */
+@Command(
+    name = "issue",
+    mixinStandardHelpOptions = true,
+    description =
+        "Issue an X.509-SVID: writes svid.pem (leaf first), svid.key and bundle.pem to --out;"
+            + " creates the trust domain's CA on first use.")
+final class IdentityIssueCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin IdentityOptions options;
+
+  @Option(names = "--spiffe-id", required = true, paramLabel = "ID", description = "SPIFFE ID.")
+  String spiffeId;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Directory for the X.509-SVID files.")
+  Path out;
+
+  @Option(names = "--dns", paramLabel = "NAME", description = "DNS name to add (repeatable).")
+  List<String> dns = List.of();
+
+  @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime, e.g. 30m.")
+  String ttl;
+
+  @Option(
+      names = "--jwt-audience",
+      paramLabel = "AUD",
+      description = "Print a JWT-SVID for this audience instead (repeatable).")
+  List<String> jwtAudience;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    SpiffeId id;
+    Duration lifetime;
+    try {
+      id = SpiffeId.parse(spiffeId);
+      lifetime = ttl == null ? null : Durations.parse(ttl);
+    } catch (IllegalArgumentException e) {
+      err.println("vigil identity issue: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+    if ((out == null) == (jwtAudience == null)) {
+      err.println("vigil identity issue: give --out DIR for an X.509-SVID or --jwt-audience AUD");
+      return Vigil.EXIT_USAGE;
+    }
+    try (Store st = options.openStore()) {
+      Identities ids = options.identities(st, err);
+      if (jwtAudience != null) {
+        JwtSvid jwt = ids.issueJwt(id, jwtAudience, lifetime);
+        spec.commandLine().getOut().println(jwt.token());
+        return 0;
+      }
+      X509Svid svid = ids.issueX509(id, dns, lifetime);
+      write(svid, ids.bundle(id.trustDomain()).orElseThrow().x509AuthoritiesPem());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "issued %s serial %s expires %s into %s%n",
+              id, svid.serial().toString(16), svid.expiry(), out);
+      return 0;
+    }
+  }
+
+  private void write(X509Svid svid, String bundlePem) throws IOException {
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("svid.pem"), svid.chainPem());
+    Path key = out.resolve("svid.key");
+    Files.deleteIfExists(key);
+    try {
+      Files.createFile(
+          key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(key);
+    }
+    Files.writeString(key, svid.privateKeyPem(), StandardOpenOption.TRUNCATE_EXISTING);
+    Files.writeString(out.resolve("bundle.pem"), bundlePem);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.vigil.cli;
+
+import dev.vigil.identity.CaConfig;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.KeyType;
+import dev.vigil.store.Store;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Options shared by the identity commands: where the store is and how CA keys are sealed. */
+final class IdentityOptions {
+
+  @Mixin StoreOptions store;
+
+  @Option(
+      names = "--ca-key-file",
+      paramLabel = "FILE",
+      description =
+          "File holding the 32-byte key that encrypts CA private keys (64 hex digits or base64);"
+              + " default: the VIGIL_CA_KEY environment variable.")
+  Path caKeyFile;
+
+  @Option(
+      names = "--insecure-dev",
+      description =
+          "INSECURE, development only: store CA private keys unencrypted when no key is set.")
+  boolean insecureDev;
+
+  @Option(
+      names = "--key-type",
+      paramLabel = "TYPE",
+      description = "Key type of trust domains created now: ec-p256 (default), ec-p384, rsa-2048.")
+  String keyType;
+
+  /** Opens the store; the caller closes it. */
+  Store openStore() {
+    return Store.open(store.location());
+  }
+
+  /** Returns the identity service over {@code st}, refusing to run without a CA key. */
+  Identities identities(Store st, PrintWriter err) {
+    CaKeyCipher cipher;
+    if (caKeyFile == null && isBlank(System.getenv(CaKeyCipher.ENV)) && insecureDev) {
+      err.println(
+          "vigil: WARNING: --insecure-dev: CA private keys are stored UNENCRYPTED;"
+              + " never use this mode in production");
+      cipher = CaKeyCipher.insecurePlaintext();
+    } else {
+      cipher = CaKeyCipher.configured(System.getenv(), caKeyFile);
+    }
+    CaConfig config = CaConfig.defaults();
+    if (keyType != null) {
+      config = config.withKeyType(KeyType.parse(keyType));
+    }
+    return new Identities(st, cipher, InstantSource.system(), config);
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+}

@@ -1,0 +1,295 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.identity.BundleSource;
+import dev.vigil.identity.RevocationList;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.TrustBundle;
+import dev.vigil.identity.TrustDomain;
+import dev.vigil.identity.X509SvidValidator;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdentityCommandTest {
+
+  @TempDir Path dir;
+  private Path keyFile;
+  private String data;
+
+  @BeforeEach
+  void key() throws Exception {
+    keyFile = dir.resolve("ca.key");
+    Files.writeString(keyFile, "ab".repeat(32));
+    data = dir.resolve("data").toString();
+  }
+
+  private CliRun identity(String... args) {
+    String[] all = new String[args.length + 5];
+    all[0] = "identity";
+    System.arraycopy(args, 0, all, 1, args.length);
+    all[args.length + 1] = "--data-dir";
+    all[args.length + 2] = data;
+    all[args.length + 3] = "--ca-key-file";
+    all[args.length + 4] = keyFile.toString();
+    return CliRun.of(all);
+  }
+
+  private static List<X509Certificate> certs(Path pem) throws Exception {
+    return CertificateFactory.getInstance("X.509")
+        .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)))
+        .stream()
+        .map(c -> (X509Certificate) c)
+        .toList();
+  }
+
+  @Test
+  void issue_firstUse_writesSvidKeyAndBundleThatVerify() throws Exception {
+    Path out = dir.resolve("svid");
+    CliRun r =
+        identity("issue", "--spiffe-id", "spiffe://prod.example/web", "--out", out.toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("issued spiffe://prod.example/web");
+
+    List<X509Certificate> chain = certs(out.resolve("svid.pem"));
+    List<X509Certificate> roots = certs(out.resolve("bundle.pem"));
+    assertThat(Files.readString(out.resolve("svid.key"))).startsWith("-----BEGIN PRIVATE KEY-----");
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("svid.key"))))
+        .isEqualTo("rw-------");
+    TrustDomain prod = new TrustDomain("prod.example");
+    TrustBundle bundle =
+        new TrustBundle(prod, roots, java.util.Map.of(), 1, java.time.Duration.ofMinutes(5));
+    X509SvidValidator v =
+        new X509SvidValidator(BundleSource.of(bundle), RevocationList.NONE, InstantSource.system());
+    assertThat(v.validate(chain)).isEqualTo(SpiffeId.parse("spiffe://prod.example/web"));
+
+    CliRun b = identity("bundle", "prod.example");
+    assertThat(b.status()).as(b.err()).isZero();
+    TrustBundle printed = TrustBundle.parse(prod, b.out());
+    assertThat(printed.x509Authorities()).isEqualTo(roots);
+    assertThat(printed.jwtAuthorities()).hasSize(1);
+  }
+
+  @Test
+  void issue_withoutCaKey_refusesAndSaysHow() {
+    CliRun r =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://prod.example/web",
+            "--out",
+            dir.resolve("o").toString(),
+            "--data-dir",
+            data);
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("VIGIL_CA_KEY").contains("--insecure-dev");
+    assertThat(dir.resolve("o")).doesNotExist();
+  }
+
+  @Test
+  void issue_insecureDev_warnsLoudly() {
+    CliRun r =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://dev.example/web",
+            "--out",
+            dir.resolve("o").toString(),
+            "--data-dir",
+            data,
+            "--insecure-dev");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.err()).contains("UNENCRYPTED");
+  }
+
+  @Test
+  void issue_malformedId_isUsageErrorQuotingTheInput() {
+    CliRun r = identity("issue", "--spiffe-id", "spiffe://example.org/a/../b", "--out", "x");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("spiffe://example.org/a/../b").contains("\"..\"");
+    CliRun upper = identity("issue", "--spiffe-id", "spiffe://PROD.example/a", "--out", "x");
+    assertThat(upper.err()).contains("must be lower case");
+  }
+
+  @Test
+  void issue_jwtAudience_printsToken() {
+    CliRun r =
+        identity("issue", "--spiffe-id", "spiffe://prod.example/web", "--jwt-audience", "db");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out().strip().split("\\.")).hasSize(3);
+  }
+
+  @Test
+  void bundle_unknownTrustDomain_failsWithoutCreatingIt() {
+    CliRun r = identity("bundle", "nowhere.example");
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("\"nowhere.example\" does not exist");
+  }
+
+  @Test
+  void entry_createListDelete() {
+    CliRun c =
+        identity(
+            "entry",
+            "create",
+            "--spiffe-id",
+            "spiffe://prod.example/web",
+            "--selector",
+            "unix:uid:1000",
+            "--selector",
+            "unix:path:/usr/bin/web",
+            "--ttl",
+            "30m",
+            "--dns",
+            "web.internal");
+    assertThat(c.status()).as(c.err()).isZero();
+    String id = c.out().strip();
+    CliRun l = identity("entry", "list");
+    assertThat(l.out())
+        .contains(id)
+        .contains("spiffe://prod.example/web")
+        .contains("unix:path:/usr/bin/web,unix:uid:1000")
+        .contains("PT30M")
+        .contains("web.internal");
+    assertThat(identity("entry", "delete", id).status()).isZero();
+    assertThat(identity("entry", "list").out()).doesNotContain(id);
+    assertThat(identity("entry", "delete", id).status()).isEqualTo(1);
+  }
+
+  @Test
+  void entry_badSelector_isUsageError() {
+    CliRun c =
+        identity(
+            "entry", "create", "--spiffe-id", "spiffe://prod.example/web", "--selector", "uid");
+    assertThat(c.status()).isEqualTo(2);
+    assertThat(c.err()).contains("\"uid\"");
+  }
+
+  @Test
+  void rotate_prepareThenStatus_showsBothRoots() {
+    identity(
+        "issue", "--spiffe-id", "spiffe://prod.example/web", "--out", dir.resolve("o").toString());
+    CliRun p = identity("rotate", "prepare", "prod.example");
+    assertThat(p.status()).as(p.err()).isZero();
+    CliRun s = identity("rotate", "status", "prod.example");
+    assertThat(s.out()).contains("ACTIVE").contains("PREPARED");
+    CliRun a = identity("rotate", "activate", "prod.example");
+    assertThat(a.status()).isEqualTo(1);
+    assertThat(a.err()).contains("less than one bundle refresh hint");
+  }
+
+  @Test
+  void rotate_auto_onFreshDomain_takesNoStep() {
+    identity(
+        "issue", "--spiffe-id", "spiffe://prod.example/web", "--out", dir.resolve("o").toString());
+    CliRun r = identity("rotate", "auto", "prod.example");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("steps taken: []");
+  }
+
+  @Test
+  void agent_badRefresh_isUsageError() {
+    CliRun r = identity("--help");
+    assertThat(r.out()).contains("issue").contains("bundle").contains("entry").contains("rotate");
+    CliRun a =
+        CliRun.of(
+            "agent", "--refresh", "soon", "--data-dir", data, "--ca-key-file", keyFile.toString());
+    assertThat(a.status()).isEqualTo(2);
+    assertThat(a.err()).contains("\"soon\" is not a duration");
+  }
+
+  @Test
+  void federate_fromFileAndUrl_makesPartnerSvidsVerify() throws Exception {
+    // A partner Vigil with its own data directory and trust domain.
+    String partnerData = dir.resolve("partner").toString();
+    Path out = dir.resolve("p");
+    CliRun issued =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://partner.example/api",
+            "--out",
+            out.toString(),
+            "--data-dir",
+            partnerData,
+            "--ca-key-file",
+            keyFile.toString());
+    assertThat(issued.status()).as(issued.err()).isZero();
+    String partnerBundle =
+        CliRun.of(
+                "identity",
+                "bundle",
+                "partner.example",
+                "--data-dir",
+                partnerData,
+                "--ca-key-file",
+                keyFile.toString())
+            .out();
+    Path file = dir.resolve("partner.json");
+    Files.writeString(file, partnerBundle);
+
+    CliRun f = identity("federate", "partner.example", "--bundle", file.toString());
+    assertThat(f.status()).as(f.err()).isZero();
+    assertThat(f.out()).contains("imported bundle of partner.example: 1 roots, 1 JWT keys");
+    CliRun b = identity("bundle", "partner.example");
+    assertThat(TrustBundle.parse(new TrustDomain("partner.example"), b.out()).x509Authorities())
+        .isEqualTo(certs(out.resolve("bundle.pem")));
+
+    com.sun.net.httpserver.HttpServer http =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext(
+        "/bundle",
+        ex -> {
+          byte[] body = partnerBundle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    http.start();
+    try {
+      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/bundle";
+      CliRun u = identity("federate", "partner.example", "--bundle", url);
+      assertThat(u.status()).as(u.err()).isZero();
+      CliRun missing =
+          identity("federate", "partner.example", "--bundle", url.replace("/bundle", "/none"));
+      assertThat(missing.status()).isEqualTo(2);
+      assertThat(missing.err()).contains("answered HTTP 404");
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void federate_ownTrustDomain_isRefused() throws Exception {
+    identity(
+        "issue", "--spiffe-id", "spiffe://prod.example/web", "--out", dir.resolve("o").toString());
+    Path file = dir.resolve("own.json");
+    Files.writeString(file, identity("bundle", "prod.example").out());
+    CliRun r = identity("federate", "prod.example", "--bundle", file.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("is run by this Vigil");
+  }
+
+  @Test
+  void revoke_svidFile_isRecorded() {
+    Path out = dir.resolve("o");
+    identity("issue", "--spiffe-id", "spiffe://prod.example/web", "--out", out.toString());
+    CliRun r = identity("revoke", out.resolve("svid.pem").toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("revoked spiffe://prod.example/web serial");
+  }
+}

@@ -1,0 +1,163 @@
+package dev.vigil.identity;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Encrypts CA private keys at rest with AES-256-GCM.
+ *
+ * <p>The 32-byte key comes from the environment variable {@value #ENV} or from a key file, as 64
+ * hex digits or base64. Each sealed key is {@code v1:} followed by base64 of a random 12-byte nonce
+ * and the ciphertext with its tag; the CA's id is bound in as associated data, so a sealed key
+ * copied onto another CA's row does not open. Without a key Vigil refuses to start, unless the
+ * caller asks for {@link #insecurePlaintext()}, which stores keys unencrypted and is meant for
+ * development only (sealed values then start with {@code INSECURE-PLAINTEXT:}). Thread-safe.
+ */
+public final class CaKeyCipher {
+
+  /** The environment variable holding the CA key encryption key. */
+  public static final String ENV = "VIGIL_CA_KEY";
+
+  private static final String V1 = "v1:";
+  private static final String PLAIN = "INSECURE-PLAINTEXT:";
+  private static final int NONCE_BYTES = 12;
+
+  private final SecretKeySpec key;
+  private final SecureRandom random = new SecureRandom();
+
+  private CaKeyCipher(SecretKeySpec key) {
+    this.key = key;
+  }
+
+  /** Returns a cipher for a 32-byte key. */
+  public static CaKeyCipher ofKey(byte[] key32) {
+    if (key32.length != 32) {
+      throw new IllegalArgumentException(
+          "CA key encryption key must be 32 bytes (AES-256), got " + key32.length);
+    }
+    return new CaKeyCipher(new SecretKeySpec(key32.clone(), "AES"));
+  }
+
+  /**
+   * Returns the cipher configured by {@code keyFile} when given, else by {@value #ENV} in {@code
+   * env}.
+   *
+   * @throws IllegalStateException when neither is set, saying how to set one
+   * @throws IllegalArgumentException when the key is malformed
+   */
+  public static CaKeyCipher configured(Map<String, String> env, Path keyFile) {
+    if (keyFile != null) {
+      try {
+        return ofKey(decodeKey(Files.readString(keyFile, StandardCharsets.US_ASCII), keyFile));
+      } catch (NoSuchFileException e) {
+        throw new IllegalArgumentException("CA key file " + keyFile + " does not exist");
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read CA key file " + keyFile + ": " + e);
+      }
+    }
+    String fromEnv = env.get(ENV);
+    if (fromEnv == null || fromEnv.isBlank()) {
+      throw new IllegalStateException(
+          "no key to encrypt CA private keys: set "
+              + ENV
+              + " to 32 random bytes (64 hex digits or base64, e.g. `openssl rand -hex 32`) or give"
+              + " a key file; --insecure-dev stores CA keys unencrypted, for development only");
+    }
+    return ofKey(decodeKey(fromEnv, ENV));
+  }
+
+  /** Returns a cipher that stores keys unencrypted: for development only, never production. */
+  public static CaKeyCipher insecurePlaintext() {
+    return new CaKeyCipher(null);
+  }
+
+  /** Returns true when keys are stored unencrypted. */
+  public boolean insecure() {
+    return key == null;
+  }
+
+  /** Encrypts a PKCS#8 private key, binding it to {@code caId}. */
+  public String seal(byte[] pkcs8, String caId) {
+    if (key == null) {
+      return PLAIN + Base64.getEncoder().encodeToString(pkcs8);
+    }
+    try {
+      byte[] nonce = new byte[NONCE_BYTES];
+      random.nextBytes(nonce);
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+      c.updateAAD(caId.getBytes(StandardCharsets.UTF_8));
+      byte[] ct = c.doFinal(pkcs8);
+      byte[] out = Arrays.copyOf(nonce, NONCE_BYTES + ct.length);
+      System.arraycopy(ct, 0, out, NONCE_BYTES, ct.length);
+      return V1 + Base64.getEncoder().encodeToString(out);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot encrypt the key of CA " + caId, e);
+    }
+  }
+
+  /**
+   * Decrypts a sealed key of CA {@code caId}.
+   *
+   * @throws IllegalStateException when the key does not open: a wrong encryption key, a value that
+   *     was tampered with, or a plaintext key met by a cipher with a key (and vice versa)
+   */
+  public byte[] open(String sealed, String caId) {
+    if (sealed.startsWith(PLAIN)) {
+      if (key != null) {
+        throw new IllegalStateException(
+            "the key of CA "
+                + caId
+                + " is stored unencrypted (made in --insecure-dev mode);"
+                + " refusing to use it with an encryption key configured");
+      }
+      return Base64.getDecoder().decode(sealed.substring(PLAIN.length()));
+    }
+    if (!sealed.startsWith(V1)) {
+      throw new IllegalStateException("the key of CA " + caId + " is in an unknown format");
+    }
+    if (key == null) {
+      throw new IllegalStateException(
+          "the key of CA " + caId + " is encrypted; set " + ENV + " or give the key file");
+    }
+    try {
+      byte[] in = Base64.getDecoder().decode(sealed.substring(V1.length()));
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, Arrays.copyOf(in, NONCE_BYTES)));
+      c.updateAAD(caId.getBytes(StandardCharsets.UTF_8));
+      return c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "cannot decrypt the key of CA " + caId + ": wrong " + ENV + " or a tampered store");
+    }
+  }
+
+  private static byte[] decodeKey(String text, Object source) {
+    String t = text.strip();
+    try {
+      if (t.matches("[0-9a-fA-F]{64}")) {
+        return HexFormat.of().parseHex(t);
+      }
+      byte[] b = Base64.getDecoder().decode(t);
+      if (b.length == 32) {
+        return b;
+      }
+    } catch (IllegalArgumentException e) {
+      // not base64 either: reported below
+    }
+    throw new IllegalArgumentException(
+        "CA key encryption key from " + source + " must be 32 bytes as 64 hex digits or base64");
+  }
+}

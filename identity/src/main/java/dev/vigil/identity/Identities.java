@@ -1,0 +1,358 @@
+package dev.vigil.identity;
+
+import dev.vigil.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Vigil's workload identity service over a store: trust domains (one per environment, each with its
+ * own root), SVID issuance, rotation, registration entries and revocation.
+ *
+ * <p>A trust domain is created on first use with the default {@link CaConfig}. Every change to a
+ * trust domain's roots is written to the store before it returns. Revoked serials are read from the
+ * store when the service opens and kept in memory; revocations made through another node reach this
+ * one when it reopens (propagation between nodes is not built yet). Thread-safe.
+ */
+public final class Identities {
+
+  private static final Logger log = LoggerFactory.getLogger(Identities.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final IdentityStore store;
+  private final InstantSource clock;
+  private final CaConfig defaults;
+  private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
+  private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
+  private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
+  private volatile Metrics metrics = new Metrics(null);
+
+  /**
+   * Opens the service.
+   *
+   * @param cipher encrypts CA keys at rest; see {@link CaKeyCipher#configured}
+   * @param defaults configuration of trust domains created from now on
+   */
+  public Identities(Store store, CaKeyCipher cipher, InstantSource clock, CaConfig defaults) {
+    this.store = new IdentityStore(store, cipher);
+    this.clock = clock;
+    this.defaults = defaults;
+    if (cipher.insecure()) {
+      log.warn(
+          "INSECURE DEV MODE: CA private keys are stored unencrypted in {}",
+          store.location().display());
+    }
+  }
+
+  /** Returns the CA of {@code td}, creating the trust domain and its first root if needed. */
+  public TrustDomainCa trustDomain(TrustDomain td) {
+    TrustDomainCa known = cas.get(td);
+    if (known != null) {
+      return known;
+    }
+    TrustDomainCa ca = load(td);
+    metrics.watch(ca);
+    return ca;
+  }
+
+  private TrustDomainCa load(TrustDomain td) {
+    return cas.computeIfAbsent(
+        td,
+        t ->
+            store
+                .load(t, clock)
+                .orElseGet(
+                    () -> {
+                      TrustDomainCa ca = TrustDomainCa.create(t, defaults, clock);
+                      store.save(ca, true);
+                      return ca;
+                    }));
+  }
+
+  /** Returns the CA of {@code td} when the trust domain exists, without creating it. */
+  public Optional<TrustDomainCa> existing(TrustDomain td) {
+    TrustDomainCa cached = cas.get(td);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<TrustDomainCa> loaded = store.load(td, clock);
+    loaded.ifPresent(ca -> cas.putIfAbsent(td, ca));
+    Optional<TrustDomainCa> held = loaded.map(ca -> cas.get(td));
+    held.ifPresent(metrics::watch);
+    return held;
+  }
+
+  /** Returns the names of every trust domain in the store. */
+  public List<TrustDomain> trustDomains() {
+    return store.trustDomains();
+  }
+
+  /** Issues an X.509-SVID in the ID's trust domain, creating the trust domain on first use. */
+  public X509Svid issueX509(SpiffeId id, List<String> dnsNames, Duration ttl) {
+    try {
+      X509Svid svid = trustDomain(id.trustDomain()).issueX509(id, dnsNames, ttl);
+      metrics.issued("x509", id.trustDomain());
+      return svid;
+    } catch (RuntimeException e) {
+      metrics.failed("x509", id.trustDomain());
+      throw e;
+    }
+  }
+
+  /** Issues a JWT-SVID in the ID's trust domain, creating the trust domain on first use. */
+  public JwtSvid issueJwt(SpiffeId id, List<String> audience, Duration ttl) {
+    try {
+      JwtSvid svid = trustDomain(id.trustDomain()).issueJwt(id, audience, ttl);
+      metrics.issued("jwt", id.trustDomain());
+      return svid;
+    } catch (RuntimeException e) {
+      metrics.failed("jwt", id.trustDomain());
+      throw e;
+    }
+  }
+
+  /**
+   * Publishes this service's metrics to {@code registry}: {@code vigil.identity.credentials.issued}
+   * and {@code vigil.identity.credentials.failures} (tags {@code type} x509 or jwt and {@code
+   * trust_domain}), and {@code vigil.identity.root.earliest.expiry} (seconds until the earliest
+   * expiry among the published roots, per trust domain loaded here).
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    metrics = new Metrics(registry);
+    for (TrustDomainCa ca : cas.values()) {
+      metrics.watch(ca);
+    }
+  }
+
+  /** Counters and gauges; a no-op until {@link #bindMetrics} is called. */
+  private final class Metrics {
+    private final MeterRegistry registry;
+
+    Metrics(MeterRegistry registry) {
+      this.registry = registry;
+    }
+
+    void issued(String type, TrustDomain td) {
+      if (registry != null) {
+        registry
+            .counter("vigil.identity.credentials.issued", "type", type, "trust_domain", td.name())
+            .increment();
+      }
+    }
+
+    void failed(String type, TrustDomain td) {
+      if (registry != null) {
+        registry
+            .counter("vigil.identity.credentials.failures", "type", type, "trust_domain", td.name())
+            .increment();
+      }
+    }
+
+    void watch(TrustDomainCa ca) {
+      if (registry == null) {
+        return;
+      }
+      Gauge.builder(
+              "vigil.identity.root.earliest.expiry",
+              ca,
+              c ->
+                  c.bundle().x509Authorities().stream()
+                          .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond())
+                          .min()
+                          .orElse(0)
+                      - clock.instant().getEpochSecond())
+          .baseUnit("seconds")
+          .tag("trust_domain", ca.trustDomain().name())
+          .register(registry);
+    }
+  }
+
+  /**
+   * Returns the bundle of {@code td}: this node's own when it runs the trust domain's CA, else an
+   * imported (federated) one, else empty.
+   */
+  public Optional<TrustBundle> bundle(TrustDomain td) {
+    Optional<TrustDomainCa> own = existing(td);
+    if (own.isPresent()) {
+      return own.map(TrustDomainCa::bundle);
+    }
+    return Optional.ofNullable(federated.computeIfAbsent(td, t -> store.federated(t).orElse(null)));
+  }
+
+  /**
+   * Imports another trust domain's bundle (SPIFFE bundle format), so that its SVIDs verify here.
+   *
+   * @param source where the bundle came from, recorded with it
+   * @throws IllegalArgumentException when the bundle does not parse, or names a trust domain whose
+   *     CA runs here (its roots are never mixed with imported ones)
+   */
+  public TrustBundle importBundle(TrustDomain td, String json, String source) {
+    if (existing(td).isPresent()) {
+      throw new IllegalArgumentException(
+          "trust domain " + td + " is run by this Vigil; its bundle cannot be imported");
+    }
+    TrustBundle bundle = TrustBundle.parse(td, json);
+    if (bundle.x509Authorities().isEmpty() && bundle.jwtAuthorities().isEmpty()) {
+      throw new IllegalArgumentException("bundle of " + td + " from " + source + " has no keys");
+    }
+    store.saveFederated(bundle, source, clock.instant());
+    federated.put(td, bundle);
+    log.info("bundle of {} imported from {} (sequence {})", td, source, bundle.sequence());
+    return bundle;
+  }
+
+  /** Returns the trust domains whose bundles were imported. */
+  public List<TrustDomain> federatedTrustDomains() {
+    return store.federatedTrustDomains();
+  }
+
+  /** Returns a bundle source over this service's trust domains (none is created by a lookup). */
+  public BundleSource bundles() {
+    return this::bundle;
+  }
+
+  /** Returns the revoked serials as verifiers see them. */
+  public RevocationList revocations() {
+    return (td, serial) -> revokedIn(td).contains(serial);
+  }
+
+  public X509SvidValidator x509Validator() {
+    return new X509SvidValidator(bundles(), revocations(), clock);
+  }
+
+  public JwtSvidValidator jwtValidator() {
+    return new JwtSvidValidator(bundles(), clock);
+  }
+
+  /** Creates and publishes the next root of {@code td}; see {@link TrustDomainCa#prepare()}. */
+  public CaAuthority prepare(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      CaAuthority a = ca.prepare();
+      store.save(ca, false);
+      return a;
+    }
+  }
+
+  /** Activates the prepared root of {@code td}; see {@link TrustDomainCa#activate()}. */
+  public CaAuthority activate(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      CaAuthority a = ca.activate();
+      store.save(ca, false);
+      return a;
+    }
+  }
+
+  /** Retires previous roots of {@code td} that are due; see {@link TrustDomainCa#retire()}. */
+  public List<CaAuthority> retire(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      List<CaAuthority> retired = ca.retire();
+      if (!retired.isEmpty()) {
+        store.save(ca, false);
+      }
+      return retired;
+    }
+  }
+
+  /** Runs the rotation step due for {@code td}, if any; see {@link TrustDomainCa#rotateIfDue()}. */
+  public List<String> rotateIfDue(TrustDomain td) {
+    TrustDomainCa ca = trustDomain(td);
+    synchronized (ca) {
+      List<String> steps = ca.rotateIfDue();
+      if (!steps.isEmpty()) {
+        store.save(ca, false);
+      }
+      return steps;
+    }
+  }
+
+  /**
+   * Revokes a certificate serial of {@code td}, refused from now on by this service's verifiers.
+   */
+  public void revoke(TrustDomain td, BigInteger serial, Instant notAfter) {
+    store.revoke(td, serial, clock.instant(), notAfter);
+    revokedIn(td).add(serial);
+    log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
+  }
+
+  /**
+   * Revokes the leaf of an X.509-SVID, found by the SPIFFE ID in its URI SAN, and returns that ID.
+   *
+   * @throws IllegalArgumentException when the certificate holds no single valid SPIFFE ID
+   */
+  public SpiffeId revoke(X509Certificate leaf) {
+    List<String> uris;
+    try {
+      uris = X509SvidValidator.uriSans(leaf);
+    } catch (SvidRejectedException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    if (uris.size() != 1) {
+      throw new IllegalArgumentException(
+          "certificate holds " + uris.size() + " URI SANs; an X.509-SVID holds exactly one");
+    }
+    SpiffeId id = SpiffeId.parse(uris.getFirst());
+    revoke(id.trustDomain(), leaf.getSerialNumber(), leaf.getNotAfter().toInstant());
+    return id;
+  }
+
+  /** Rereads revoked serials from the store, picking up revocations made by other processes. */
+  public void reloadRevocations() {
+    for (TrustDomain td : List.copyOf(revoked.keySet())) {
+      Set<BigInteger> fresh = ConcurrentHashMap.newKeySet();
+      fresh.addAll(store.revoked(td));
+      revoked.put(td, fresh);
+    }
+  }
+
+  private Set<BigInteger> revokedIn(TrustDomain td) {
+    return revoked.computeIfAbsent(
+        td,
+        t -> {
+          Set<BigInteger> set = ConcurrentHashMap.newKeySet();
+          set.addAll(store.revoked(t));
+          return set;
+        });
+  }
+
+  /** Stores a new registration entry and returns it with its id. */
+  public RegistrationEntry createEntry(
+      SpiffeId spiffeId, List<Selector> selectors, Duration ttl, List<String> dnsNames) {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    RegistrationEntry e =
+        new RegistrationEntry(
+            HexFormat.of().formatHex(b), spiffeId, selectors, ttl, dnsNames, clock.instant());
+    store.insertEntry(e);
+    log.info("entry {} created for {}", e.id(), spiffeId);
+    return e;
+  }
+
+  public List<RegistrationEntry> entries() {
+    return store.entries();
+  }
+
+  /** Deletes an entry; returns false when there was none with that id. */
+  public boolean deleteEntry(String id) {
+    boolean deleted = store.deleteEntry(id);
+    if (deleted) {
+      log.info("entry {} deleted", id);
+    }
+    return deleted;
+  }
+}

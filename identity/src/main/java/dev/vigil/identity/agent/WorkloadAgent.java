@@ -1,0 +1,139 @@
+package dev.vigil.identity.agent;
+
+import dev.vigil.identity.Identities;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code vigil agent}: serves the SPIFFE Workload API on a Unix domain socket with grpc-java,
+ * attesting each caller by the socket's peer credentials. Every {@code tick} the agent reloads
+ * registration entries and pushes changed answers (rotated, revoked or deleted SVIDs, new roots) on
+ * the open streams. Linux only (epoll). Thread-safe; {@link #close()} stops it.
+ */
+public final class WorkloadAgent implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkloadAgent.class);
+
+  private final Server server;
+  private final EventLoopGroup group;
+  private final ScheduledExecutorService ticker;
+  private final WorkloadApi api;
+  private final Path socket;
+
+  private WorkloadAgent(
+      Server server,
+      EventLoopGroup group,
+      ScheduledExecutorService ticker,
+      WorkloadApi api,
+      Path socket) {
+    this.server = server;
+    this.group = group;
+    this.ticker = ticker;
+    this.api = api;
+    this.socket = socket;
+  }
+
+  /**
+   * Starts the agent on {@code socket}, replacing a stale socket file.
+   *
+   * @throws IOException when the socket cannot be bound
+   * @throws IllegalStateException on a platform without epoll
+   */
+  public static WorkloadAgent start(
+      Path socket, Identities identities, Attestor attestor, InstantSource clock, Duration tick)
+      throws IOException {
+    if (!Epoll.isAvailable()) {
+      throw new IllegalStateException(
+          "vigil agent needs Linux epoll for Unix sockets and peer credentials: "
+              + Epoll.unavailabilityCause());
+    }
+    Path abs = socket.toAbsolutePath();
+    Files.createDirectories(abs.getParent());
+    Files.deleteIfExists(abs);
+    SvidCache cache = new SvidCache(identities, clock);
+    WorkloadApi api = new WorkloadApi(identities, attestor, cache);
+    @SuppressWarnings("deprecation") // The epoll group is what the grpc-netty-shaded 1.x API takes.
+    EventLoopGroup group = new EpollEventLoopGroup(1);
+    Server server =
+        NettyServerBuilder.forAddress(
+                new DomainSocketAddress(abs.toString()),
+                InternalNettyServerCredentials.create(new PeerCredentialsNegotiator()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(group)
+            .workerEventLoopGroup(group)
+            .addService(ServerInterceptors.intercept(api.definition(), api.guard()))
+            .build()
+            .start();
+    // Any local process may connect; what it receives is decided by attestation.
+    Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rwxrwxrwx"));
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-agent-tick");
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = tick.toMillis();
+    ticker.scheduleWithFixedDelay(
+        () -> {
+          try {
+            for (var td : identities.trustDomains()) {
+              identities.rotateIfDue(td);
+            }
+            cache.refresh();
+            api.tick();
+          } catch (RuntimeException e) {
+            log.error("workload API refresh failed: {}", e.toString());
+          }
+        },
+        ms,
+        ms,
+        TimeUnit.MILLISECONDS);
+    log.info("workload API listening on {}", abs);
+    return new WorkloadAgent(server, group, ticker, api, abs);
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  /** Returns the number of open streams, for metrics and tests. */
+  public int openStreams() {
+    return api.openStreams();
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      log.warn("cannot remove socket {}: {}", socket, e.toString());
+    }
+  }
+}
