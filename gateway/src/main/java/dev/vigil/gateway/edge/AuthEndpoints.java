@@ -1,6 +1,7 @@
 package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
@@ -9,6 +10,7 @@ import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,10 +43,18 @@ final class AuthEndpoints {
 
   private final LocalAuthenticator auth;
   private final RedirectTarget redirects;
+  private final OidcLogin oidc;
 
-  AuthEndpoints(LocalAuthenticator auth, RedirectTarget redirects) {
+  AuthEndpoints(LocalAuthenticator auth, RedirectTarget redirects, OidcLogin oidc) {
     this.auth = auth;
     this.redirects = redirects;
+    this.oidc = oidc;
+  }
+
+  /** Returns where a browser without a session is sent to sign in. */
+  String signInUrl(String rd) {
+    String q = "?rd=" + URLEncoder.encode(rd, StandardCharsets.UTF_8);
+    return (oidc != null ? "/auth/start" : "/auth/login") + q;
   }
 
   /** Returns true when the request was for an auth endpoint and has been answered. */
@@ -63,6 +73,20 @@ final class AuthEndpoints {
       }
       case "/auth/logout" -> {
         logout(req);
+        return true;
+      }
+      case "/auth/start" -> {
+        if (oidc == null) {
+          return false;
+        }
+        oidcStart(req);
+        return true;
+      }
+      case "/auth/callback" -> {
+        if (oidc == null) {
+          return false;
+        }
+        oidcCallback(req);
         return true;
       }
       default -> {
@@ -166,6 +190,71 @@ final class AuthEndpoints {
     } else {
       resp.setStatusCode(303).putHeader("Location", rd).end();
     }
+  }
+
+  private void oidcStart(HttpServerRequest req) {
+    String rd = redirects.check(req.getParam("rd"));
+    req.resume();
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(() -> oidc.start(rd), false)
+        .onFailure(
+            e -> {
+              log.warn("OIDC sign-in could not start: {}", e.getMessage());
+              reply(req, false, 502, "the identity provider cannot be reached");
+            })
+        .onSuccess(
+            st ->
+                req.response()
+                    .putHeader(
+                        "Set-Cookie",
+                        OidcLogin.COOKIE
+                            + "="
+                            + st.cookieValue()
+                            + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
+                            + (req.isSSL() ? "; Secure" : ""))
+                    .putHeader("Cache-Control", "no-store")
+                    .setStatusCode(302)
+                    .putHeader("Location", st.authorizationUrl().toString())
+                    .end());
+  }
+
+  private void oidcCallback(HttpServerRequest req) {
+    String code = req.getParam("code");
+    String state = req.getParam("state");
+    String cookie = cookie(req, OidcLogin.COOKIE);
+    req.resume();
+    String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(() -> oidc.callback(code, state, cookie), false)
+        .onFailure(
+            e -> {
+              log.warn("OIDC sign-in failed: {}", e.getMessage());
+              req.response().putHeader("Set-Cookie", expire);
+              reply(req, false, 502, "the identity provider cannot be reached");
+            })
+        .onSuccess(
+            r -> {
+              req.response().putHeader("Set-Cookie", expire);
+              if (r.session() == null) {
+                log.warn("OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
+                reply(req, false, 403, "sign-in refused; start again");
+                return;
+              }
+              Session s = r.session();
+              log.info("signed in: user={} via OIDC amr={}", s.userId(), s.amr());
+              req.response()
+                  .headers()
+                  .add(
+                      "Set-Cookie",
+                      SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false));
+              req.response()
+                  .putHeader("Cache-Control", "no-store")
+                  .setStatusCode(302)
+                  .putHeader("Location", redirects.check(r.rd()))
+                  .end();
+            });
   }
 
   private void logout(HttpServerRequest req) {

@@ -3,6 +3,7 @@ package dev.vigil.gateway.edge;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
@@ -92,6 +93,19 @@ public final class EdgeGateway implements AutoCloseable {
       IdentityAssertion assertion,
       InstantSource clock,
       LocalAuthenticator auth) {
+    return start(host, port, routes, pdp, assertion, clock, auth, null);
+  }
+
+  /** Starts the gateway with an OpenID Connect provider for sign-in as well. */
+  public static EdgeGateway start(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      LocalAuthenticator auth,
+      OidcLogin oidc) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     HttpClient client =
@@ -103,7 +117,7 @@ public final class EdgeGateway implements AutoCloseable {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     AuthEndpoints endpoints =
-        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()));
+        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()), oidc);
     WebSocketClient sockets = vertx.createWebSocketClient();
     Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
@@ -234,7 +248,7 @@ public final class EdgeGateway implements AutoCloseable {
             req.resume();
             req.response()
                 .setStatusCode(302)
-                .putHeader("Location", AuthEndpoints.loginUrl(path.target()))
+                .putHeader("Location", auth.signInUrl(path.target()))
                 .putHeader("X-Vigil-Decision-Id", d.decisionId())
                 .end();
             return;
