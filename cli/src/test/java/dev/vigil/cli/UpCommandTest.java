@@ -84,6 +84,20 @@ class UpCommandTest {
   }
 
   @Test
+  void oidcWithoutItsSecret_namesTheVariable() throws Exception {
+    CliRun r =
+        up(
+            "oidc:\n  issuer: https://idp.example\n  client_id: gw\n"
+                + "  client_secret_env: VIGIL_TEST_NO_SUCH_SECRET\n"
+                + "  redirect_uri: http://127.0.0.1:8080/auth/callback\n");
+
+    assertThat(r.err())
+        .contains(
+            "vigil.yaml:4: oidc.client_secret_env: environment variable "
+                + "VIGIL_TEST_NO_SUCH_SECRET holds no client secret");
+  }
+
+  @Test
   void invalidYaml_namesTheLine() throws Exception {
     assertThat(up("gateway:\n  addr: [unclosed\n").err())
         .contains("vigil.yaml:")

@@ -2,6 +2,7 @@ package dev.vigil.gateway.config;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.pdp.Mode;
 import java.net.URI;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
  * @param sessionAbsolute sign-in sessions end after this long whatever their use
  * @param routes the gateway's routes
  * @param users local users who sign in with a password (and TOTP)
+ * @param oidc the OpenID Connect provider people sign in with, or null
  */
 public record VigilConfig(
     Path dataDir,
@@ -40,10 +42,19 @@ public record VigilConfig(
     Duration sessionIdle,
     Duration sessionAbsolute,
     List<Route> routes,
-    List<LocalUser> users) {
+    List<LocalUser> users,
+    OidcLogin.Config oidc) {
 
   private static final Set<String> TOP =
-      Set.of("data_dir", "control_plane", "gateway", "policy", "decision_log", "routes", "users");
+      Set.of(
+          "data_dir",
+          "control_plane",
+          "gateway",
+          "policy",
+          "decision_log",
+          "routes",
+          "users",
+          "oidc");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
 
   /** Returns the defaults: what {@code vigil up} runs with and no file. */
@@ -58,7 +69,8 @@ public record VigilConfig(
         Duration.ofMinutes(30),
         Duration.ofHours(8),
         List.of(),
-        List.of());
+        List.of(),
+        null);
   }
 
   /** Reads and checks a configuration file. */
@@ -89,7 +101,8 @@ public record VigilConfig(
         duration(get(gw, "session_idle"), d.sessionIdle()),
         duration(get(gw, "session_absolute"), d.sessionAbsolute()),
         routes(get(top, "routes")),
-        users(get(top, "users")));
+        users(get(top, "users")),
+        oidc(get(top, "oidc")));
   }
 
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
@@ -183,6 +196,35 @@ public record VigilConfig(
               get(m, "totp_secret").string(null)));
     }
     return out;
+  }
+
+  private static OidcLogin.Config oidc(YamlNode n) {
+    if (n.isMissing()) {
+      return null;
+    }
+    Map<String, YamlNode> m =
+        n.mapping(Set.of("issuer", "client_id", "client_secret_env", "redirect_uri", "algorithms"));
+    YamlNode envNode = required(n, m, "client_secret_env");
+    String secret = System.getenv(envNode.string());
+    if (secret == null || secret.isEmpty()) {
+      throw envNode.error("environment variable " + envNode.string() + " holds no client secret");
+    }
+    List<String> algs = get(m, "algorithms").strings();
+    for (String a : algs) {
+      if (!a.matches("(RS|PS|ES)(256|384|512)|EdDSA")) {
+        throw m.get("algorithms").error("\"" + a + "\" is not an asymmetric JWS algorithm");
+      }
+    }
+    try {
+      return new OidcLogin.Config(
+          URI.create(required(n, m, "issuer").string()),
+          required(n, m, "client_id").string(),
+          secret,
+          URI.create(required(n, m, "redirect_uri").string()),
+          algs.isEmpty() ? List.of("RS256") : algs);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> m, String k) {
