@@ -194,7 +194,7 @@ final class UpCommand implements Callable<Integer> {
             + cp.host()
             + ":"
             + server.port()
-            + "  (OPA REST API, /health, /metrics)");
+            + "  (OPA REST API, /health, /metrics, /v1/authz/{envoy,nginx,traefik})");
     out.println(
         "vigil up: gateway         http://"
             + gw.host()

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * @param routes the gateway's routes
  * @param users local users who sign in with a password (and TOTP)
  * @param oidc the OpenID Connect provider people sign in with, or null
+ * @param authzPolicy the policy path the control plane's external-authorization endpoints ask
+ * @param trustedProxies CIDRs whose X-Forwarded-* headers those endpoints believe
  */
 public record VigilConfig(
     Path dataDir,
@@ -43,7 +45,9 @@ public record VigilConfig(
     Duration sessionAbsolute,
     List<Route> routes,
     List<LocalUser> users,
-    OidcLogin.Config oidc) {
+    OidcLogin.Config oidc,
+    String authzPolicy,
+    List<String> trustedProxies) {
 
   private static final Set<String> TOP =
       Set.of(
@@ -70,7 +74,9 @@ public record VigilConfig(
         Duration.ofHours(8),
         List.of(),
         List.of(),
-        null);
+        null,
+        "authz/allow",
+        List.of());
   }
 
   /** Reads and checks a configuration file. */
@@ -82,7 +88,8 @@ public record VigilConfig(
     if (dataDirOverride == null && top.containsKey("data_dir")) {
       dataDir = base.resolve(top.get("data_dir").string());
     }
-    Map<String, YamlNode> cp = get(top, "control_plane").mapping(Set.of("addr"));
+    Map<String, YamlNode> cp =
+        get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
     Map<String, YamlNode> gw =
         get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
@@ -102,7 +109,9 @@ public record VigilConfig(
         duration(get(gw, "session_absolute"), d.sessionAbsolute()),
         routes(get(top, "routes")),
         users(get(top, "users")),
-        oidc(get(top, "oidc")));
+        oidc(get(top, "oidc")),
+        get(cp, "authz_policy").string(d.authzPolicy()),
+        get(cp, "trusted_proxies").strings());
   }
 
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
