@@ -14,8 +14,13 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleWatcher;
+import dev.vigil.pdp.extauthz.ExternalAuthorizer;
+import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
+import dev.vigil.pdp.extauthz.PolicyInputBuilder;
+import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
@@ -157,13 +162,27 @@ final class UpCommand implements Callable<Integer> {
       running.add(0, watcher);
     }
     BundleWatcher w = watcher;
+    PdpMetrics metrics = new PdpMetrics(log);
+    ExternalAuthorizer authorizer;
+    try {
+      authorizer =
+          new ExternalAuthorizer(
+              pdp,
+              metrics,
+              PolicyPath.parse(cfg.authzPolicy()),
+              new PolicyInputBuilder(
+                  TrustedProxies.parse(cfg.trustedProxies()), InstantSource.system()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("control_plane: " + e.getMessage());
+    }
     PdpServer server =
         PdpServer.start(
             cp.host(),
             cp.port(),
             pdp,
-            new PdpMetrics(log),
-            new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()));
+            metrics,
+            new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()),
+            router -> HttpAuthzRoutes.install(router, authorizer));
     running.add(0, server);
 
     List<LocalUser> users = new ArrayList<>(cfg.users());
