@@ -33,36 +33,7 @@ final class AwsBuiltins {
       List.of("aws_access_key", "aws_region", "aws_secret_access_key", "aws_service");
 
   /** The request keys {@code http.send} accepts; sign_req refuses any other. */
-  private static final Set<String> REQUEST_KEYS =
-      Set.of(
-          "method",
-          "url",
-          "body",
-          "enable_redirect",
-          "force_json_decode",
-          "force_yaml_decode",
-          "headers",
-          "raw_body",
-          "tls_use_system_certs",
-          "tls_ca_cert",
-          "tls_ca_cert_file",
-          "tls_ca_cert_env_variable",
-          "tls_client_cert",
-          "tls_client_cert_file",
-          "tls_client_cert_env_variable",
-          "tls_client_key",
-          "tls_client_key_file",
-          "tls_client_key_env_variable",
-          "tls_insecure_skip_verify",
-          "tls_server_name",
-          "timeout",
-          "cache",
-          "force_cache",
-          "force_cache_duration_seconds",
-          "raise_error",
-          "caching_mode",
-          "max_retry_attempts",
-          "cache_ignored_headers");
+  private static final Set<String> REQUEST_KEYS = HttpRequestKeys.ALLOWED;
 
   /** Headers a proxy may change, so they are left out of the signature. */
   private static final Set<String> UNSIGNED_HEADERS =

@@ -69,35 +69,7 @@ final class NativeBuiltins {
   }
 
   private static final java.util.Set<String> HTTP_KEYS =
-      java.util.Set.of(
-          "method",
-          "url",
-          "body",
-          "enable_redirect",
-          "force_json_decode",
-          "force_yaml_decode",
-          "headers",
-          "raw_body",
-          "tls_use_system_certs",
-          "tls_ca_cert",
-          "tls_ca_cert_file",
-          "tls_ca_cert_env_variable",
-          "tls_client_cert",
-          "tls_client_cert_file",
-          "tls_client_cert_env_variable",
-          "tls_client_key",
-          "tls_client_key_file",
-          "tls_client_key_env_variable",
-          "tls_insecure_skip_verify",
-          "tls_server_name",
-          "timeout",
-          "cache",
-          "force_cache",
-          "force_cache_duration_seconds",
-          "raise_error",
-          "caching_mode",
-          "max_retry_attempts",
-          "cache_ignored_headers");
+      dev.vigil.rego.builtins.HttpRequestKeys.ALLOWED;
 
   /** Checks the request object as OPA does, then refuses: Vigil sends no HTTP from policies. */
   private static boolean httpSend(Evaluator ev, Term.Call call, Value req, Evaluator.VCont k) {
