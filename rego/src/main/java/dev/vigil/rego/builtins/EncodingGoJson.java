@@ -120,38 +120,7 @@ final class EncodingGoJson {
 
   /** Appends the string quoted and escaped as Go's encoder does (HTML-safe). */
   static void quote(String s, StringBuilder sb) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        case '<', '>', '&', '\u2028', '\u2029' -> sb.append(String.format("\\u%04x", (int) c));
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else if (Character.isSurrogate(c)) {
-            boolean paired =
-                Character.isHighSurrogate(c)
-                    && i + 1 < s.length()
-                    && Character.isLowSurrogate(s.charAt(i + 1));
-            if (paired) {
-              sb.append(c).append(s.charAt(++i));
-            } else {
-              sb.append("\\ufffd");
-            }
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+    dev.vigil.rego.value.Json.quote(s, sb);
   }
 
   // ---- reading ----

@@ -251,7 +251,10 @@ public final class Json {
     return sb.toString();
   }
 
-  /** Appends the string as a quoted JSON string, escaping as Go's encoder does. */
+  /**
+   * Appends the string as a quoted JSON string, escaped as Go's encoder does: HTML-safe, short
+   * escapes for \\b and \\f, a lone surrogate as U+FFFD.
+   */
   public static void quote(String s, StringBuilder sb) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
@@ -262,14 +265,22 @@ public final class Json {
         case '\n' -> sb.append("\\n");
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
-        case '<' -> sb.append("\\u003c");
-        case '>' -> sb.append("\\u003e");
-        case '&' -> sb.append("\\u0026");
-        case '\u2028' -> sb.append("\\u2028");
-        case '\u2029' -> sb.append("\\u2029");
+        case '\b' -> sb.append("\\b");
+        case '\f' -> sb.append("\\f");
+        case '<', '>', '&', '\u2028', '\u2029' -> sb.append(String.format("\\u%04x", (int) c));
         default -> {
           if (c < 0x20) {
             sb.append(String.format("\\u%04x", (int) c));
+          } else if (Character.isSurrogate(c)) {
+            boolean paired =
+                Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+              sb.append(c).append(s.charAt(++i));
+            } else {
+              sb.append("\\ufffd");
+            }
           } else {
             sb.append(c);
           }
