@@ -3,6 +3,11 @@ package dev.vigil.cli;
 /** Parses {@code host:port} listen addresses. */
 record Addresses(String host, int port) {
 
+  /** Returns the host as written in a URL: IPv6 literals in brackets. */
+  static String hostForUrl(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
   /** Parses {@code 127.0.0.1:8181}, {@code [::1]:8181} or {@code :8181} (loopback). */
   static Addresses parse(String text, String option) {
     String t = text.trim();

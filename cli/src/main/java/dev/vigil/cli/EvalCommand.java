@@ -75,6 +75,10 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
+    if (query.isBlank()) {
+      err.println("vigil eval: the query is empty; give one, like data.authz.allow");
+      return Vigil.EXIT_USAGE;
+    }
     if (!format.equals("json") && !format.equals("raw")) {
       err.println("vigil eval: --format must be json or raw, not \"" + format + "\"");
       return Vigil.EXIT_USAGE;

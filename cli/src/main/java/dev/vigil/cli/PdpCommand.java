@@ -222,7 +222,11 @@ final class PdpCommand implements Callable<Integer> {
       st.close();
       return 1;
     }
-    out.println("vigil pdp: REST API on http://" + address.host() + ":" + server.port());
+    out.println(
+        "vigil pdp: REST API on http://"
+            + Addresses.hostForUrl(address.host())
+            + ":"
+            + server.port());
     if (grpc != null) {
       out.println("vigil pdp: Envoy ext_authz gRPC on " + grpcAddress.host() + ":" + grpc.port());
     }

@@ -210,13 +210,13 @@ final class UpCommand implements Callable<Integer> {
 
     out.println(
         "vigil up: control plane   http://"
-            + cp.host()
+            + Addresses.hostForUrl(cp.host())
             + ":"
             + server.port()
             + "  (OPA REST API, /health, /metrics, /v1/authz/{envoy,nginx,traefik})");
     out.println(
         "vigil up: gateway         http://"
-            + gw.host()
+            + Addresses.hostForUrl(gw.host())
             + ":"
             + gateway.port()
             + "  ("

@@ -69,11 +69,11 @@ public final class PdpServer implements AutoCloseable {
     } catch (Exception e) {
       vertx.close();
       Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+      String message = String.valueOf(cause.getMessage());
       String why =
-          cause instanceof BindException
-                  || String.valueOf(cause.getMessage()).contains("Address already in use")
+          message.contains("Address already in use")
               ? "address already in use"
-              : cause.getMessage();
+              : cause instanceof BindException ? message.toLowerCase() : message;
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + why, cause);
     }
   }

@@ -77,7 +77,28 @@ public final class ConformanceRunner {
         try {
           cases = CaseReader.read(file, v0);
         } catch (IllegalArgumentException e) {
+          // A file that cannot be read counts as one failed case, so it cannot go unnoticed.
           out.println("ERROR " + e.getMessage());
+          Path parent = file.getParent();
+          ConformanceCase unreadable =
+              new ConformanceCase(
+                  file,
+                  parent == null ? "" : parent.getFileName().toString(),
+                  file.getFileName().toString(),
+                  List.of(),
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  false,
+                  false,
+                  false,
+                  false,
+                  v0);
+          outcomes.add(new Outcome(unreadable, false, e.getMessage()));
           continue;
         }
         for (ConformanceCase c : cases) {
