@@ -26,7 +26,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -145,6 +144,23 @@ public final class Evaluator {
 
   void leave() {
     depth--;
+  }
+
+  /** Adds the term's value for every solution of the body to {@code out}, and returns it. */
+  private <C extends java.util.Collection<Value>> C collectTerms(
+      List<Expr> body, Term term, Env env, C out) {
+    collect(
+        body,
+        env,
+        () ->
+            evalTerm(
+                term,
+                env,
+                v -> {
+                  out.add(v);
+                  return true;
+                }));
+    return out;
   }
 
   // ---- bodies and expressions
@@ -650,36 +666,10 @@ public final class Evaluator {
               return k.go(ObjectValue.wrap(m));
             });
       }
-      case Term.ArrayComprehension c -> {
-        List<Value> out = new ArrayList<>();
-        collect(
-            c.body(),
-            env,
-            () ->
-                evalTerm(
-                    c.term(),
-                    env,
-                    v -> {
-                      out.add(v);
-                      return true;
-                    }));
-        yield k.go(ArrayValue.of(out));
-      }
-      case Term.SetComprehension c -> {
-        Set<Value> out = new HashSet<>();
-        collect(
-            c.body(),
-            env,
-            () ->
-                evalTerm(
-                    c.term(),
-                    env,
-                    v -> {
-                      out.add(v);
-                      return true;
-                    }));
-        yield k.go(SetValue.wrap(out));
-      }
+      case Term.ArrayComprehension c ->
+          k.go(ArrayValue.of(collectTerms(c.body(), c.term(), env, new ArrayList<>())));
+      case Term.SetComprehension c ->
+          k.go(SetValue.wrap(collectTerms(c.body(), c.term(), env, new HashSet<>())));
       case Term.ObjectComprehension c -> {
         Map<Value, Value> out = new HashMap<>();
         collect(
