@@ -242,20 +242,19 @@ public final class DecisionPoint implements AutoCloseable {
     if (pkg == null) {
       return;
     }
-    for (String root : bundle.manifest().roots()) {
-      if (BundleReader.under(pkg, root) || BundleReader.under(root, pkg)) {
-        throw new RegoException(
-            new dev.vigil.rego.RegoError(
-                "rego_compile_error",
-                "package "
-                    + pkg.replace('/', '.')
-                    + " is owned by bundle "
-                    + bundle.source()
-                    + " (root \""
-                    + root
-                    + "\"); change it through the bundle",
-                new dev.vigil.rego.ast.Location(id, 1, 1)));
-      }
+    String root = bundle.manifest().overlappingRoot(pkg);
+    if (root != null) {
+      throw new RegoException(
+          new dev.vigil.rego.RegoError(
+              "rego_compile_error",
+              "package "
+                  + pkg.replace('/', '.')
+                  + " is owned by bundle "
+                  + bundle.source()
+                  + " (root \""
+                  + root
+                  + "\"); change it through the bundle",
+              new dev.vigil.rego.ast.Location(id, 1, 1)));
     }
   }
 

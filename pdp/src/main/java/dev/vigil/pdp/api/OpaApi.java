@@ -5,7 +5,6 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.Bundle;
-import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.value.ArrayValue;
@@ -393,17 +392,16 @@ public final class OpaApi {
       return;
     }
     String p = String.join("/", path);
-    for (String root : b.manifest().roots()) {
-      if (BundleReader.under(p, root) || BundleReader.under(root, p)) {
-        throw new IllegalArgumentException(
-            "path \"/"
-                + p
-                + "\" is owned by bundle "
-                + b.source()
-                + " (root \""
-                + root
-                + "\"); change it through the bundle");
-      }
+    String root = b.manifest().overlappingRoot(p);
+    if (root != null) {
+      throw new IllegalArgumentException(
+          "path \"/"
+              + p
+              + "\" is owned by bundle "
+              + b.source()
+              + " (root \""
+              + root
+              + "\"); change it through the bundle");
     }
   }
 

@@ -34,5 +34,18 @@ public record Bundle(
     public static Manifest defaults() {
       return new Manifest("", List.of(""), ObjectValue.EMPTY, null);
     }
+
+    /**
+     * Returns the root that overlaps a slash path (the path lies under it, or it lies under the
+     * path), or null when the bundle does not own any part of the path.
+     */
+    public String overlappingRoot(String path) {
+      for (String root : roots) {
+        if (BundleReader.under(path, root) || BundleReader.under(root, path)) {
+          return root;
+        }
+      }
+      return null;
+    }
   }
 }

@@ -203,14 +203,7 @@ public final class BundleReader {
     }
     for (Value key : obj.keys()) {
       String keyPath = String.join("/", prefix) + (prefix.isEmpty() ? "" : "/") + keyText(key);
-      boolean inRoot = false;
-      for (String root : manifest.roots()) {
-        if (under(keyPath, root) || under(root, keyPath)) {
-          inRoot = true;
-          break;
-        }
-      }
-      if (!inRoot) {
+      if (manifest.overlappingRoot(keyPath) == null) {
         throw new BundleException(
             source
                 + ": "
