@@ -1,10 +1,19 @@
 package dev.vigil.cli;
 
+import dev.vigil.console.AdminAccounts;
+import dev.vigil.console.ConfigReload;
+import dev.vigil.console.Console;
+import dev.vigil.console.ConsoleSignIn;
+import dev.vigil.console.HealthReport;
+import dev.vigil.console.KeyFiles;
+import dev.vigil.console.NodeIdentity;
+import dev.vigil.console.RouteMetrics;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.ConfigWatcher;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
@@ -22,6 +31,7 @@ import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
 import dev.vigil.pdp.extauthz.PolicyInputBuilder;
 import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
@@ -30,12 +40,12 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -69,6 +79,7 @@ final class UpCommand implements Callable<Integer> {
   boolean demo;
 
   private final List<AutoCloseable> running = new ArrayList<>();
+  private Path configFile;
 
   @Override
   public Integer call() throws Exception {
@@ -110,6 +121,7 @@ final class UpCommand implements Callable<Integer> {
     if (file == null && demo) {
       file = home().resolve("examples/demo/vigil.yaml");
     }
+    configFile = file;
     if (file == null) {
       return VigilConfig.defaults(dataDir == null ? Path.of("vigil-data") : dataDir);
     }
@@ -140,8 +152,12 @@ final class UpCommand implements Callable<Integer> {
   private void start(VigilConfig cfg, PrintWriter out) throws IOException {
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
+    InstantSource clock = InstantSource.system();
     Store store = Store.open(StoreLocation.embedded(cfg.dataDir()));
     running.add(store);
+    byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
+    byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
+    AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
     DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp =
         new DecisionPoint(
@@ -163,18 +179,37 @@ final class UpCommand implements Callable<Integer> {
     }
     BundleWatcher w = watcher;
     PdpMetrics metrics = new PdpMetrics(log);
-    ExternalAuthorizer authorizer;
-    try {
-      authorizer =
-          new ExternalAuthorizer(
-              pdp,
-              metrics,
-              PolicyPath.parse(cfg.authzPolicy()),
-              new PolicyInputBuilder(
-                  TrustedProxies.parse(cfg.trustedProxies()), InstantSource.system()));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("control_plane: " + e.getMessage());
+    pdp.onDecision(new RouteMetrics(metrics));
+    ExternalAuthorizer authorizer = authorizer(cfg, pdp, metrics);
+
+    NodeIdentity identity = NodeIdentity.start(cfg, store, clock, metrics.registry());
+    running.add(0, identity);
+
+    List<LocalUser> demoUsers = new ArrayList<>();
+    if (demo) {
+      startEchoUpstreams(cfg);
+      demoUsers.addAll(DemoUsers.loadOrCreate(cfg.dataDir()));
     }
+    List<LocalUser> users = new ArrayList<>(cfg.users());
+    users.addAll(demoUsers);
+    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(cfg.routes()));
+    ConsoleSignIn signIn =
+        new ConsoleSignIn(
+            admins,
+            new SessionCodec(consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
+            clock,
+            cfg.adminRole(),
+            users);
+    HealthReport health =
+        new HealthReport(pdp, w, log, new DecisionReader(store), routes, identity, clock);
+    Console.Sources sources =
+        new Console.Sources(
+            new DecisionReader(store),
+            routes,
+            identity.identities(),
+            identity.svids(),
+            health::pairs,
+            clock);
     PdpServer server =
         PdpServer.start(
             cp.host(),
@@ -182,49 +217,102 @@ final class UpCommand implements Callable<Integer> {
             pdp,
             metrics,
             new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()),
-            router -> HttpAuthzRoutes.install(router, authorizer));
+            router -> {
+              HttpAuthzRoutes.install(router, authorizer);
+              Console.install(router, signIn, sources);
+            });
     running.add(0, server);
 
-    List<LocalUser> users = new ArrayList<>(cfg.users());
-    if (demo) {
-      startEchoUpstreams(cfg);
-      users.addAll(DemoUsers.loadOrCreate(cfg.dataDir()));
-    }
     SessionCodec sessions =
-        new SessionCodec(
-            sessionKey(cfg.dataDir()),
-            cfg.sessionIdle(),
-            cfg.sessionAbsolute(),
-            InstantSource.system());
-    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, InstantSource.system());
+        new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
+    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock);
     EdgeGateway gateway =
         EdgeGateway.start(
             gw.host(),
             gw.port(),
-            new AtomicReference<>(new RouteTable(cfg.routes())),
+            routes,
             pdp,
-            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
-            InstantSource.system(),
+            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
+            clock,
             auth);
     running.add(0, gateway);
 
+    ConfigWatcher reload = null;
+    if (configFile != null) {
+      ConfigReload apply = new ConfigReload(cfg, routes, auth, signIn, demoUsers);
+      reload = new ConfigWatcher(configFile, dataDir, apply::apply);
+      reload.start(Duration.ofSeconds(1));
+      running.add(0, reload);
+      health.watch(reload);
+    }
+
+    Optional<String> firstPassword = signIn.createFirstAdmin();
+    banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
+  }
+
+  private static ExternalAuthorizer authorizer(
+      VigilConfig cfg, DecisionPoint pdp, PdpMetrics metrics) {
+    try {
+      return new ExternalAuthorizer(
+          pdp,
+          metrics,
+          PolicyPath.parse(cfg.authzPolicy()),
+          new PolicyInputBuilder(
+              TrustedProxies.parse(cfg.trustedProxies()), InstantSource.system()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("control_plane: " + e.getMessage());
+    }
+  }
+
+  private void banner(
+      PrintWriter out,
+      VigilConfig cfg,
+      int cpPort,
+      Addresses cp,
+      int gwPort,
+      Addresses gw,
+      NodeIdentity identity,
+      Optional<String> firstPassword) {
+    String control = "http://" + Addresses.hostForUrl(cp.host()) + ":" + cpPort;
     out.println(
-        "vigil up: control plane   http://"
-            + Addresses.hostForUrl(cp.host())
-            + ":"
-            + server.port()
+        "vigil up: control plane   "
+            + control
             + "  (OPA REST API, /health, /metrics, /v1/authz/{envoy,nginx,traefik})");
+    out.println("vigil up: console         " + control + "/console/");
+    firstPassword.ifPresent(
+        pw ->
+            out.println(
+                "vigil up: first admin     "
+                    + AdminAccounts.FIRST_ADMIN
+                    + " / "
+                    + pw
+                    + "  (one-time password: the console asks for a new one;"
+                    + " it is shown only now)"));
     out.println(
         "vigil up: gateway         http://"
             + Addresses.hostForUrl(gw.host())
             + ":"
-            + gateway.port()
+            + gwPort
             + "  ("
             + cfg.routes().size()
             + " routes, sign in at /auth/login)");
+    out.println(
+        "vigil up: workload API    unix:"
+            + identity.socket()
+            + "  (trust domains: "
+            + (cfg.identity().trustDomains().isEmpty()
+                ? "none"
+                : String.join(", ", cfg.identity().trustDomains()))
+            + ")");
     out.println("vigil up: data directory  " + cfg.dataDir().toAbsolutePath().normalize());
     if (cfg.bundle() != null) {
       out.println("vigil up: policy bundle   " + cfg.bundle() + " (reloads on change)");
+    }
+    if (configFile != null) {
+      out.println(
+          "vigil up: configuration   "
+              + configFile.toAbsolutePath().normalize()
+              + " (routes and users reload on change)");
     }
     if (demo) {
       out.println(
@@ -250,29 +338,6 @@ final class UpCommand implements Callable<Integer> {
         }
       }
     }
-  }
-
-  /** Returns the session key, created on first start and kept in the data directory. */
-  private static byte[] sessionKey(Path dataDir) throws IOException {
-    Path f = dataDir.resolve("session.key");
-    if (Files.exists(f)) {
-      byte[] k = Files.readAllBytes(f);
-      if (k.length == 32) {
-        return k;
-      }
-      throw new IllegalStateException(
-          f
-              + " is damaged (expected 32 bytes); remove it to sign "
-              + "everyone out and start over");
-    }
-    byte[] k = SessionCodec.newKey();
-    Files.write(f, k);
-    try {
-      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // Not a POSIX file system; the key keeps the default permissions.
-    }
-    return k;
   }
 
   private void stopAll() {

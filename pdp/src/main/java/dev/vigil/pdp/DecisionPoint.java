@@ -110,6 +110,23 @@ public final class DecisionPoint implements AutoCloseable {
   private final Options options;
   private final AtomicReference<PolicyState> state;
   private final AtomicReference<ModeTable> modes;
+  private final List<DecisionListener> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Hears every decision after it is made and handed to the log, with the caller's context (the
+   * gateway's decisions carry {@code route} and {@code subject}; external authorization's also
+   * {@code adapter}). Runs on the deciding thread: it must be quick and must not throw.
+   */
+  @FunctionalInterface
+  public interface DecisionListener {
+    void decided(Decision d, Map<String, String> context);
+  }
+
+  /** Adds a listener, such as metrics by route. */
+  public void onDecision(DecisionListener l) {
+    listeners.add(Objects.requireNonNull(l, "listener"));
+  }
 
   public DecisionPoint(Options options) {
     this.options = options;
@@ -438,7 +455,15 @@ public final class DecisionPoint implements AutoCloseable {
             latency,
             null,
             error);
-    return withLog(d, input, context);
+    Decision logged = withLog(d, input, context);
+    for (DecisionListener l : listeners) {
+      try {
+        l.decided(logged, context);
+      } catch (RuntimeException e) {
+        // A listener's fault must not change or fail the decision it heard about.
+      }
+    }
+    return logged;
   }
 
   /** Decides without extra log context. */

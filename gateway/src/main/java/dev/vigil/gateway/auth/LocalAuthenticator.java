@@ -18,21 +18,35 @@ public final class LocalAuthenticator {
 
   private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
-  private final Map<String, LocalUser> users;
+  private volatile Map<String, LocalUser> users;
   private final SessionCodec sessions;
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
 
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
+    this.users = byName(users);
+    this.sessions = sessions;
+    this.clock = clock;
+  }
+
+  /**
+   * Replaces the users (a reloaded configuration); sessions already started stay valid until they
+   * expire or sign out.
+   *
+   * @throws IllegalArgumentException when a username appears twice; the old users stay
+   */
+  public void replaceUsers(List<LocalUser> replacement) {
+    this.users = byName(replacement);
+  }
+
+  private static Map<String, LocalUser> byName(List<LocalUser> users) {
     Map<String, LocalUser> m = new java.util.HashMap<>();
     for (LocalUser u : users) {
       if (m.put(u.username(), u) != null) {
         throw new IllegalArgumentException("local user \"" + u.username() + "\" is defined twice");
       }
     }
-    this.users = Map.copyOf(m);
-    this.sessions = sessions;
-    this.clock = clock;
+    return Map.copyOf(m);
   }
 
   public SessionCodec sessions() {

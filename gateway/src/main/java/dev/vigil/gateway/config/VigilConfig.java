@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param oidc the OpenID Connect provider people sign in with, or null
  * @param authzPolicy the policy path the control plane's external-authorization endpoints ask
  * @param trustedProxies CIDRs whose X-Forwarded-* headers those endpoints believe
+ * @param identity the trust domains whose CAs this node runs, and the Workload API agent
+ * @param adminRole the role that lets a local user sign in to the console
  */
 public record VigilConfig(
     Path dataDir,
@@ -47,7 +49,23 @@ public record VigilConfig(
     List<LocalUser> users,
     OidcLogin.Config oidc,
     String authzPolicy,
-    List<String> trustedProxies) {
+    List<String> trustedProxies,
+    Identity identity,
+    String adminRole) {
+
+  /**
+   * The {@code identity} section.
+   *
+   * @param trustDomains trust domains whose CA is created at start (one per environment)
+   * @param agentSocket the Workload API's Unix socket
+   * @param caKeyFile the file holding the key that encrypts CA keys at rest, or null for {@code
+   *     VIGIL_CA_KEY}, else {@code ca.key} in the data directory
+   */
+  public record Identity(List<String> trustDomains, Path agentSocket, Path caKeyFile) {
+    public Identity {
+      trustDomains = List.copyOf(trustDomains);
+    }
+  }
 
   private static final Set<String> TOP =
       Set.of(
@@ -58,7 +76,9 @@ public record VigilConfig(
           "decision_log",
           "routes",
           "users",
-          "oidc");
+          "oidc",
+          "identity",
+          "console");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
 
   /** Returns the defaults: what {@code vigil up} runs with and no file. */
@@ -76,7 +96,9 @@ public record VigilConfig(
         List.of(),
         null,
         "authz/allow",
-        List.of());
+        List.of(),
+        new Identity(List.of(), dataDir.resolve("agent.sock"), null),
+        "admin");
   }
 
   /** Reads and checks a configuration file. */
@@ -94,6 +116,9 @@ public record VigilConfig(
         get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
+    Map<String, YamlNode> id =
+        get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
+    Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
     String bundle = get(policy, "bundle").string(null);
     if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
       bundle = base.resolve(bundle).normalize().toString();
@@ -111,7 +136,31 @@ public record VigilConfig(
         users(get(top, "users")),
         oidc(get(top, "oidc")),
         get(cp, "authz_policy").string(d.authzPolicy()),
-        get(cp, "trusted_proxies").strings());
+        get(cp, "trusted_proxies").strings(),
+        identity(id, base, dataDir),
+        get(console, "admin_role").string(d.adminRole()));
+  }
+
+  private static Identity identity(Map<String, YamlNode> m, Path base, Path dataDir) {
+    List<String> domains = new ArrayList<>();
+    YamlNode list = get(m, "trust_domains");
+    for (YamlNode n : list.sequence()) {
+      String td = n.string();
+      if (!td.matches("[a-z0-9._-]{1,255}")) {
+        throw n.error(
+            "\"" + td + "\" is not a trust domain name (lowercase letters, digits, . _ -)");
+      }
+      if (domains.contains(td)) {
+        throw n.error("trust domain \"" + td + "\" is listed twice");
+      }
+      domains.add(td);
+    }
+    String socket = get(m, "agent_socket").string(null);
+    String keyFile = get(m, "ca_key_file").string(null);
+    return new Identity(
+        domains,
+        socket == null ? dataDir.resolve("agent.sock") : base.resolve(socket),
+        keyFile == null ? null : base.resolve(keyFile));
   }
 
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */

@@ -342,6 +342,12 @@ public final class EdgeGateway implements AutoCloseable {
               });
     }
 
+    /**
+     * The console's cookies: the browser sends them to every port of the host (cookies ignore
+     * ports), and an upstream must never see an administrator's console session.
+     */
+    private static final String CONSOLE_COOKIE_PREFIX = "vigil_console";
+
     /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
     static String withoutGatewayCookies(String header) {
       StringBuilder sb = new StringBuilder();
@@ -349,7 +355,8 @@ public final class EdgeGateway implements AutoCloseable {
         String p = part.trim();
         if (p.isEmpty()
             || p.startsWith(SessionCodec.COOKIE + "=")
-            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")) {
+            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")
+            || p.startsWith(CONSOLE_COOKIE_PREFIX)) {
           continue;
         }
         if (!sb.isEmpty()) {

@@ -1,0 +1,92 @@
+package dev.vigil.console;
+
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.config.VigilConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a changed configuration file to a running {@code vigil up}: routes (the whole table is
+ * swapped, so a request sees the old table or the new one, never a mix) and users (of the gateway
+ * and of the console). Keys that only take effect at start are compared and, when changed, named in
+ * a warning.
+ */
+public final class ConfigReload {
+
+  private static final Logger log = LoggerFactory.getLogger(ConfigReload.class);
+
+  private final AtomicReference<RouteTable> routes;
+  private final LocalAuthenticator gatewayUsers;
+  private final ConsoleSignIn console;
+  private final List<LocalUser> extraUsers;
+  private volatile VigilConfig current;
+
+  /**
+   * @param extraUsers users that are not in the file (the demo's), kept across reloads
+   */
+  public ConfigReload(
+      VigilConfig current,
+      AtomicReference<RouteTable> routes,
+      LocalAuthenticator gatewayUsers,
+      ConsoleSignIn console,
+      List<LocalUser> extraUsers) {
+    this.current = current;
+    this.routes = routes;
+    this.gatewayUsers = gatewayUsers;
+    this.console = console;
+    this.extraUsers = List.copyOf(extraUsers);
+  }
+
+  /**
+   * Applies {@code next}.
+   *
+   * @throws IllegalArgumentException when it cannot be applied (a user defined twice); nothing of
+   *     it is applied then
+   */
+  public void apply(VigilConfig next) {
+    List<LocalUser> users = new ArrayList<>(next.users());
+    users.addAll(extraUsers);
+    RouteTable table = new RouteTable(next.routes());
+    gatewayUsers.replaceUsers(users);
+    console.replaceConfigUsers(users);
+    routes.set(table);
+    List<String> restart = restartOnly(current, next);
+    if (!restart.isEmpty()) {
+      log.warn("configuration: {} changed; they take effect at the next start", restart);
+    }
+    log.info(
+        "configuration applied: routes={} users={}", next.routes().size(), next.users().size());
+    current = next;
+  }
+
+  /** Returns the keys whose change needs a restart. */
+  static List<String> restartOnly(VigilConfig a, VigilConfig b) {
+    List<String> out = new ArrayList<>();
+    check(out, "data_dir", a.dataDir(), b.dataDir());
+    check(out, "control_plane.addr", a.controlPlane(), b.controlPlane());
+    check(out, "control_plane.authz_policy", a.authzPolicy(), b.authzPolicy());
+    check(out, "control_plane.trusted_proxies", a.trustedProxies(), b.trustedProxies());
+    check(out, "gateway.addr", a.gateway(), b.gateway());
+    check(out, "gateway.session_idle", a.sessionIdle(), b.sessionIdle());
+    check(out, "gateway.session_absolute", a.sessionAbsolute(), b.sessionAbsolute());
+    check(out, "policy.bundle", a.bundle(), b.bundle());
+    check(out, "policy.v0_compatible", a.v0Compatible(), b.v0Compatible());
+    check(out, "decision_log.mask", a.mask(), b.mask());
+    check(out, "oidc", a.oidc(), b.oidc());
+    check(out, "identity", a.identity(), b.identity());
+    check(out, "console.admin_role", a.adminRole(), b.adminRole());
+    return out;
+  }
+
+  private static void check(List<String> out, String key, Object a, Object b) {
+    if (!Objects.equals(a, b)) {
+      out.add(key);
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package dev.vigil.console;
+
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may use the console, and their sessions: the gateway's local sign-in (Argon2id password, TOTP
+ * when the user has a secret) over the users holding the admin role, with sessions sealed by the
+ * gateway's {@link SessionCodec} under the console's own key.
+ *
+ * <p>The session cookie is {@value #COOKIE}, {@code Path=/console}, HttpOnly and SameSite=Strict;
+ * it has its own name because browsers send a host's cookies to all its ports, so the gateway's
+ * {@code vigil_session} would otherwise overwrite it. Every form carries a CSRF token: before
+ * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Thread-safe.
+ */
+public final class ConsoleSignIn {
+
+  private static final Logger log = LoggerFactory.getLogger(ConsoleSignIn.class);
+  static final String COOKIE = "vigil_console";
+  static final String LOGIN_COOKIE = "vigil_console_login";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final AdminAccounts accounts;
+  private final SessionCodec codec;
+  private final String adminRole;
+  private final LocalAuthenticator auth;
+  private final byte[] csrfKey = new byte[32];
+  private volatile List<LocalUser> configAdmins = List.of();
+  private volatile Set<String> admins = Set.of();
+
+  /**
+   * @param accounts administrators kept in the data directory
+   * @param codec seals console sessions; give it a key of its own, not the gateway's
+   * @param configUsers the configuration file's users; those holding {@code adminRole} may sign in
+   */
+  public ConsoleSignIn(
+      AdminAccounts accounts,
+      SessionCodec codec,
+      InstantSource clock,
+      String adminRole,
+      List<LocalUser> configUsers) {
+    this.accounts = accounts;
+    this.codec = codec;
+    this.adminRole = adminRole;
+    this.auth = new LocalAuthenticator(List.of(), codec, clock);
+    RANDOM.nextBytes(csrfKey);
+    replaceConfigUsers(configUsers);
+  }
+
+  /**
+   * Takes the configuration file's users again (a reload); an administrator who lost the role or
+   * was removed is signed out at their next request. A configured user named like an administrator
+   * of the data directory wins over it.
+   */
+  public void replaceConfigUsers(List<LocalUser> configUsers) {
+    configAdmins = configUsers.stream().filter(u -> u.roles().contains(adminRole)).toList();
+    refresh();
+  }
+
+  /**
+   * Creates the first administrator on the first start of a data directory and returns its one-time
+   * password; empty on later starts. Call it once everything else has started, so that a start that
+   * fails never uses up the password unseen.
+   */
+  public java.util.Optional<String> createFirstAdmin() throws IOException {
+    java.util.Optional<String> pw = accounts.createFirstAdmin();
+    refresh();
+    return pw;
+  }
+
+  /** Rereads the administrators of the data directory (after a password change). */
+  void refresh() {
+    Map<String, LocalUser> all = new LinkedHashMap<>();
+    accounts.users().forEach(u -> all.put(u.username(), u));
+    configAdmins.forEach(u -> all.put(u.username(), u));
+    auth.replaceUsers(new ArrayList<>(all.values()));
+    admins = Set.copyOf(all.keySet());
+  }
+
+  /** Returns true when the user's password is kept in the data directory, not in the file. */
+  boolean passwordHeldHere(String user) {
+    return accounts.holds(user) && !configAdminNames().contains(user);
+  }
+
+  /** Returns true when the user still holds a one-time password kept in the data directory. */
+  boolean mustChange(String user) {
+    return passwordHeldHere(user) && accounts.mustChange(user);
+  }
+
+  private Set<String> configAdminNames() {
+    return configAdmins.stream().map(LocalUser::username).collect(Collectors.toSet());
+  }
+
+  /** Returns the administrator's session of this request, or null. */
+  Session session(RoutingContext ctx) {
+    Session s = codec.open(cookie(ctx.request(), COOKIE));
+    return s != null && admins.contains(s.userId()) ? s : null;
+  }
+
+  /** Checks credentials; returns the new session or null. Slow (Argon2id): not on an event loop. */
+  Session authenticate(String user, String password, String totp) {
+    LocalAuthenticator.Result r = auth.authenticate(user, password, totp);
+    if (r.session() == null) {
+      log.info("console sign-in refused: user={} reason={}", user, r.refusal());
+      return null;
+    }
+    log.info("console sign-in: user={} amr={}", user, r.session().amr());
+    return r.session();
+  }
+
+  void signOut(Session s) {
+    codec.signOut(s);
+    log.info("console sign-out: user={}", s.userId());
+  }
+
+  /** Sets the session cookie on the response (renewing its last-seen time). */
+  void setCookie(RoutingContext ctx, Session s) {
+    ctx.response()
+        .headers()
+        .add("Set-Cookie", cookieHeader(COOKIE, codec.seal(s), ctx.request().isSSL(), -1));
+  }
+
+  void clearCookie(RoutingContext ctx) {
+    ctx.response().headers().add("Set-Cookie", cookieHeader(COOKIE, "", false, 0));
+  }
+
+  /** Returns the CSRF token of a signed-in session's forms. */
+  String csrf(Session s) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(csrfKey, "HmacSHA256"));
+      byte[] t = mac.doFinal(s.id().getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK has no HMAC-SHA256", e);
+    }
+  }
+
+  /** Returns a fresh token for the sign-in form, set in its cookie too. */
+  String loginToken(RoutingContext ctx) {
+    byte[] t = new byte[24];
+    RANDOM.nextBytes(t);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+    ctx.response()
+        .headers()
+        .add("Set-Cookie", cookieHeader(LOGIN_COOKIE, token, ctx.request().isSSL(), 600));
+    return token;
+  }
+
+  /** Returns true when the sign-in form's token matches its cookie. */
+  boolean loginTokenMatches(RoutingContext ctx, String token) {
+    return same(cookie(ctx.request(), LOGIN_COOKIE), token);
+  }
+
+  void clearLoginToken(RoutingContext ctx) {
+    ctx.response().headers().add("Set-Cookie", cookieHeader(LOGIN_COOKIE, "", false, 0));
+  }
+
+  /** Changes an administrator's password; throws IllegalArgumentException saying what is wrong. */
+  void changePassword(String user, String current, String next) throws IOException {
+    accounts.changePassword(user, current, next);
+    refresh();
+    log.info("console: password changed: user={}", user);
+  }
+
+  static boolean same(String a, String b) {
+    return a != null
+        && b != null
+        && MessageDigest.isEqual(
+            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String cookieHeader(String name, String value, boolean secure, int maxAge) {
+    return name
+        + "="
+        + value
+        + "; Path=/console; HttpOnly; SameSite=Strict"
+        + (secure ? "; Secure" : "")
+        + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
+  }
+
+  /** Returns the value of the cookie {@code name} exactly, or null. */
+  static String cookie(HttpServerRequest req, String name) {
+    String header = req.getHeader("Cookie");
+    if (header == null) {
+      return null;
+    }
+    for (String part : header.split(";")) {
+      String p = part.trim();
+      if (p.startsWith(name + "=")) {
+        return p.substring(name.length() + 1);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,215 @@
+package dev.vigil.console;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.identity.CaAuthority;
+import dev.vigil.identity.RegistrationEntry;
+import dev.vigil.identity.TrustDomain;
+import dev.vigil.identity.TrustDomainCa;
+import dev.vigil.identity.X509Svid;
+import dev.vigil.pdp.Mode;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The routes, trust domains and health pages. */
+final class OperationsPages {
+
+  private static final Logger log = LoggerFactory.getLogger(OperationsPages.class);
+
+  private final Console.Sources sources;
+
+  OperationsPages(Console.Sources sources) {
+    this.sources = sources;
+  }
+
+  void routes(RoutingContext ctx) {
+    routesPage(ctx, 200, null, null);
+  }
+
+  private void routesPage(RoutingContext ctx, int status, String notice, String error) {
+    Session s = ctx.get(Console.SESSION);
+    String csrf = ctx.get(Console.CSRF);
+    List<List<String>> rows = new ArrayList<>();
+    for (Route r : sources.routes().get().routes()) {
+      rows.add(
+          List.of(
+              Html.text(r.name()),
+              Html.text(r.host()),
+              Html.text(r.pathPrefix()),
+              Html.text(r.upstream().toString()),
+              Html.text(r.policyPath()),
+              "<b>" + Html.text(r.mode().label()) + "</b>",
+              modeForm(r, csrf)));
+    }
+    String body =
+        (notice == null ? "" : "<p role=status>" + Html.text(notice) + "</p>")
+            + Html.alert(error)
+            + "<p>A mode set here applies at once and lasts until the next restart or reload of"
+            + " the configuration file; set <code>mode</code> in the file to keep it.</p>"
+            + Html.table(
+                List.of("route", "host", "prefix", "upstream", "policy", "mode", "change"), rows);
+    Console.send(ctx, status, Html.page("Routes", s.userId(), csrf, body));
+  }
+
+  private static String modeForm(Route r, String csrf) {
+    StringBuilder options = new StringBuilder();
+    for (Mode m : Mode.values()) {
+      options
+          .append("<option")
+          .append(m == r.mode() ? " selected" : "")
+          .append(" value=")
+          .append(m.label())
+          .append(">")
+          .append(m.label())
+          .append("</option>");
+    }
+    return "<form method=post action=\"/console/routes/"
+        + Html.text(java.net.URLEncoder.encode(r.name(), java.nio.charset.StandardCharsets.UTF_8))
+        + "/mode\">"
+        + Html.hidden("csrf", csrf)
+        + "<select name=mode aria-label=\"mode of "
+        + Html.text(r.name())
+        + "\">"
+        + options
+        + "</select> <button type=submit>Set</button></form>";
+  }
+
+  void changeMode(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    Map<String, String> form = ctx.get(Console.FORM);
+    String name = ctx.pathParam("name");
+    Mode mode;
+    try {
+      mode = Mode.parse(String.valueOf(form.get("mode")));
+    } catch (IllegalArgumentException e) {
+      routesPage(ctx, 400, null, e.getMessage());
+      return;
+    }
+    Mode[] before = new Mode[1];
+    sources.routes().updateAndGet(t -> withMode(t, name, mode, before));
+    if (before[0] == null) {
+      routesPage(ctx, 404, null, "No route named " + name + ".");
+      return;
+    }
+    log.info(
+        "route mode changed: route={} from={} to={} by={}",
+        name,
+        before[0].label(),
+        mode.label(),
+        s.userId());
+    routesPage(ctx, 200, "Route " + name + " is now in " + mode.label() + " mode.", null);
+  }
+
+  /** Returns the table with the route's mode replaced; records the old mode in {@code before}. */
+  private static RouteTable withMode(RouteTable t, String name, Mode mode, Mode[] before) {
+    before[0] = null;
+    List<Route> next = new ArrayList<>();
+    for (Route r : t.routes()) {
+      if (r.name().equals(name)) {
+        before[0] = r.mode();
+        r =
+            new Route(
+                r.name(),
+                r.host(),
+                r.pathPrefix(),
+                r.upstream(),
+                r.policyPath(),
+                mode,
+                r.resource(),
+                r.action());
+      }
+      next.add(r);
+    }
+    return before[0] == null ? t : new RouteTable(next);
+  }
+
+  void identity(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    StringBuilder body = new StringBuilder();
+    if (sources.identities() == null) {
+      body.append("<p>This node runs no certificate authority.</p>");
+    } else {
+      List<TrustDomain> domains = sources.identities().trustDomains();
+      if (domains.isEmpty()) {
+        body.append("<p>No trust domain yet; list them under identity.trust_domains.</p>");
+      }
+      List<RegistrationEntry> entries = sources.identities().entries();
+      for (TrustDomain td : domains) {
+        body.append(trustDomain(td, entries));
+      }
+    }
+    Console.send(
+        ctx, 200, Html.page("Trust domains", s.userId(), ctx.get(Console.CSRF), body.toString()));
+  }
+
+  private String trustDomain(TrustDomain td, List<RegistrationEntry> entries) {
+    Instant now = sources.clock().instant();
+    StringBuilder sb = new StringBuilder("<h2>").append(Html.text(td.name())).append("</h2>");
+    Optional<TrustDomainCa> ca = sources.identities().existing(td);
+    List<List<String>> roots = new ArrayList<>();
+    for (CaAuthority a : ca.map(TrustDomainCa::authorities).orElse(List.of())) {
+      roots.add(
+          List.of(
+              Html.text(a.id()),
+              Html.text(a.state().name().toLowerCase()),
+              Html.text(a.keyType().toString()),
+              Html.text(a.notAfter().toString()),
+              Html.text(left(now, a.notAfter()))));
+    }
+    sb.append("<h3>CA roots</h3>")
+        .append(Html.table(List.of("root", "state", "key", "expires", "left"), roots));
+    List<List<String>> svids = new ArrayList<>();
+    X509Svid held = sources.svids() == null ? null : sources.svids().held().get(td);
+    if (held != null) {
+      svids.add(
+          List.of(
+              Html.text(held.id().toString()),
+              "gateway (this node)",
+              Html.text(held.serial().toString(16)),
+              Html.text(held.expiry().toString()),
+              Html.text(left(now, held.expiry()))));
+    }
+    for (RegistrationEntry e : entries) {
+      if (e.spiffeId().trustDomain().equals(td)) {
+        svids.add(
+            List.of(
+                Html.text(e.spiffeId().toString()),
+                Html.text("entry " + e.id() + ": " + e.selectors()),
+                "-",
+                "issued by the agent on request",
+                Html.text(e.ttl() == null ? "default lifetime" : "lifetime " + e.ttl())));
+      }
+    }
+    sb.append("<h3>SVIDs</h3>")
+        .append(Html.table(List.of("SPIFFE ID", "holder", "serial", "expires", "left"), svids));
+    return sb.toString();
+  }
+
+  private static String left(Instant now, Instant until) {
+    Duration d = Duration.between(now, until);
+    if (d.isNegative()) {
+      return "expired";
+    }
+    return d.toDays() > 0
+        ? d.toDays() + "d " + d.toHoursPart() + "h"
+        : d.toHours() + "h " + d.toMinutesPart() + "m";
+  }
+
+  void health(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    List<String[]> pairs = new ArrayList<>();
+    for (String[] p : sources.health().get()) {
+      pairs.add(new String[] {p[0], Html.text(p[1])});
+    }
+    Console.send(
+        ctx, 200, Html.page("Health", s.userId(), ctx.get(Console.CSRF), Html.fields(pairs)));
+  }
+}

@@ -1,0 +1,120 @@
+package dev.vigil.console;
+
+import dev.vigil.gateway.auth.Session;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.Map;
+
+/** The console's sign-in, sign-out and password pages. */
+final class SignInPages {
+
+  private final ConsoleSignIn signIn;
+
+  SignInPages(ConsoleSignIn signIn) {
+    this.signIn = signIn;
+  }
+
+  void form(RoutingContext ctx) {
+    if (signIn.session(ctx) != null) {
+      Console.redirect(ctx, "/console/decisions");
+      return;
+    }
+    loginPage(ctx, 200, null);
+  }
+
+  private void loginPage(RoutingContext ctx, int status, String error) {
+    String token = signIn.loginToken(ctx);
+    String body =
+        Html.alert(error)
+            + "<form method=post action=/console/login>"
+            + Html.hidden("csrf", token)
+            + "<p><label>Username <input name=username autocomplete=username required></label>"
+            + "<p><label>Password <input name=password type=password required "
+            + "autocomplete=current-password></label>"
+            + "<p><label>One-time code (if you have one) <input name=totp inputmode=numeric "
+            + "autocomplete=one-time-code></label>"
+            + "<p><button type=submit>Sign in</button></form>";
+    Console.send(ctx, status, Html.page("Sign in to the Vigil console", null, null, body));
+  }
+
+  void login(RoutingContext ctx) {
+    Map<String, String> f;
+    try {
+      f = Forms.parse(ctx.body().asString());
+    } catch (IllegalArgumentException e) {
+      loginPage(ctx, 400, e.getMessage());
+      return;
+    }
+    if (!signIn.loginTokenMatches(ctx, f.get("csrf"))) {
+      loginPage(ctx, 403, "The sign-in form expired; try again.");
+      return;
+    }
+    Session s = signIn.authenticate(f.get("username"), f.get("password"), f.get("totp"));
+    if (s == null) {
+      loginPage(ctx, 401, "Sign-in failed.");
+      return;
+    }
+    signIn.clearLoginToken(ctx);
+    signIn.setCookie(ctx, s);
+    boolean oneTime = signIn.mustChange(s.userId());
+    Console.redirect(ctx, oneTime ? "/console/password" : "/console/decisions");
+  }
+
+  void logout(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    signIn.signOut(s);
+    ctx.response().headers().remove("Set-Cookie");
+    signIn.clearCookie(ctx);
+    Console.redirect(ctx, "/console/login");
+  }
+
+  void passwordForm(RoutingContext ctx) {
+    passwordPage(ctx, 200, null);
+  }
+
+  private void passwordPage(RoutingContext ctx, int status, String error) {
+    Session s = ctx.get(Console.SESSION);
+    String body;
+    if (!signIn.passwordHeldHere(s.userId())) {
+      body = "<p>Your password is set in the configuration file (users[].password_hash).";
+    } else {
+      body =
+          (signIn.mustChange(s.userId())
+                  ? "<p>You signed in with a one-time password. Choose your own to go on.</p>"
+                  : "")
+              + Html.alert(error)
+              + "<form method=post action=/console/password>"
+              + Html.hidden("csrf", signIn.csrf(s))
+              + "<p><label>Current password <input name=current type=password required "
+              + "autocomplete=current-password></label>"
+              + "<p><label>New password (at least "
+              + AdminAccounts.MIN_PASSWORD
+              + " characters) <input name=password type=password required "
+              + "autocomplete=new-password></label>"
+              + "<p><label>New password again <input name=confirm type=password required "
+              + "autocomplete=new-password></label>"
+              + "<p><button type=submit>Change password</button></form>";
+    }
+    Console.send(ctx, status, Html.page("Change your password", s.userId(), signIn.csrf(s), body));
+  }
+
+  void changePassword(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    Map<String, String> f = ctx.get(Console.FORM);
+    String next = f.get("password");
+    if (next == null || !next.equals(f.get("confirm"))) {
+      passwordPage(ctx, 400, "The two new passwords differ.");
+      return;
+    }
+    try {
+      signIn.changePassword(s.userId(), f.get("current"), next);
+    } catch (IllegalArgumentException e) {
+      passwordPage(ctx, 400, e.getMessage() + ".");
+      return;
+    } catch (IOException e) {
+      passwordPage(ctx, 500, "The password could not be saved: " + e.getMessage());
+      return;
+    }
+    Console.redirect(ctx, "/console/decisions");
+  }
+}

@@ -1,0 +1,111 @@
+package dev.vigil.gateway.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches {@code vigil up}'s configuration file and hands each good new version to a listener.
+ *
+ * <p>The file is read again when its bytes change (compared by digest, so an editor that rewrites
+ * the file with the same content, or a touch, reloads nothing). A version that does not read is
+ * refused with its {@code file:line} message and the listener is not called: the configuration in
+ * service stays. The same bad bytes are reported once, not at every poll. Thread-safe.
+ */
+public final class ConfigWatcher implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+
+  /** What one check found. */
+  public enum Outcome {
+    UNCHANGED,
+    APPLIED,
+    REFUSED
+  }
+
+  private final Path file;
+  private final Path dataDirOverride;
+  private final Consumer<VigilConfig> listener;
+  private ScheduledExecutorService poller;
+  private byte[] seen;
+  private volatile String lastError;
+
+  /**
+   * @param file the configuration file, as read at start
+   * @param dataDirOverride the {@code --data-dir} given at start, or null
+   * @param listener receives each new configuration that reads without error; it may throw {@link
+   *     ConfigException} or {@link IllegalArgumentException} to refuse it
+   */
+  public ConfigWatcher(Path file, Path dataDirOverride, Consumer<VigilConfig> listener) {
+    this.file = file;
+    this.dataDirOverride = dataDirOverride;
+    this.listener = listener;
+    this.seen = digest(file);
+  }
+
+  /** Polls the file every {@code interval} on a daemon thread. */
+  public synchronized void start(Duration interval) {
+    poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-config-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = interval.toMillis();
+    poller.scheduleWithFixedDelay(this::checkNow, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Reads the file if it changed and applies it; returns what happened. */
+  public synchronized Outcome checkNow() {
+    byte[] now = digest(file);
+    if (now == null || Arrays.equals(now, seen)) {
+      return Outcome.UNCHANGED;
+    }
+    seen = now;
+    try {
+      VigilConfig next = VigilConfig.read(file, dataDirOverride);
+      listener.accept(next);
+      lastError = null;
+      log.info("configuration reloaded: file={}", file);
+      return Outcome.APPLIED;
+    } catch (ConfigException | IllegalArgumentException e) {
+      lastError = e.getMessage();
+      log.error("configuration change refused, the previous one keeps serving: {}", lastError);
+      return Outcome.REFUSED;
+    }
+  }
+
+  /** Returns why the last change was refused, or null when the last change was applied. */
+  public String lastError() {
+    return lastError;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+  }
+
+  /** Returns the file's SHA-256, or null while it cannot be read (mid-save, say). */
+  private static byte[] digest(Path file) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+    } catch (IOException e) {
+      return null;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+}
