@@ -1,0 +1,106 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.pdp.Mode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A reloaded configuration reaches the routes and both sign-ins at once. */
+class ConfigReloadTest {
+
+  @TempDir Path tmp;
+
+  private VigilConfig config(String yaml) throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, yaml);
+    return VigilConfig.read(f, tmp.resolve("data"));
+  }
+
+  @Test
+  void apply_newRouteAndUser_takeEffect_andDemoUsersStay() throws Exception {
+    String hash = PasswordHash.hash("pw");
+    VigilConfig before =
+        config("routes:\n  - name: a\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n");
+    VigilConfig after =
+        config(
+            "routes:\n  - name: b\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
+                + "    mode: observe\n"
+                + "users:\n  - username: dana\n    roles: [admin]\n    password_hash: '"
+                + hash
+                + "'\n");
+    SessionCodec codec =
+        new SessionCodec(
+            SessionCodec.newKey(),
+            Duration.ofMinutes(5),
+            Duration.ofHours(1),
+            InstantSource.system());
+    LocalUser demo = new LocalUser("alice", "", List.of("sre"), List.of(), hash, null);
+    LocalAuthenticator gateway =
+        new LocalAuthenticator(List.of(demo), codec, InstantSource.system());
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec, InstantSource.system(), "admin", List.of());
+    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(before.routes()));
+
+    new ConfigReload(before, routes, gateway, console, List.of(demo)).apply(after);
+
+    assertThat(routes.get().match("h", "/").name()).isEqualTo("b");
+    assertThat(routes.get().match("h", "/").mode()).isEqualTo(Mode.OBSERVE);
+    assertThat(gateway.authenticate("dana", "pw", null).session()).isNotNull();
+    assertThat(gateway.authenticate("alice", "pw", null).session()).isNotNull();
+    assertThat(console.authenticate("dana", "pw", null)).isNotNull();
+    assertThat(console.authenticate("alice", "pw", null)).isNull();
+  }
+
+  @Test
+  void apply_userTwice_isRefusedAndNothingChanges() throws Exception {
+    String hash = PasswordHash.hash("pw");
+    VigilConfig before =
+        config("routes:\n  - name: a\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n");
+    String user = "  - username: dana\n    password_hash: '" + hash + "'\n";
+    VigilConfig after =
+        config(
+            "routes:\n  - name: b\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
+                + "users:\n"
+                + user
+                + user);
+    SessionCodec codec =
+        new SessionCodec(
+            SessionCodec.newKey(),
+            Duration.ofMinutes(5),
+            Duration.ofHours(1),
+            InstantSource.system());
+    LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec, InstantSource.system());
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec, InstantSource.system(), "admin", List.of());
+    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(before.routes()));
+
+    assertThatThrownBy(
+            () -> new ConfigReload(before, routes, gateway, console, List.of()).apply(after))
+        .hasMessageContaining("defined twice");
+    assertThat(routes.get().match("h", "/").name()).isEqualTo("a");
+  }
+
+  @Test
+  void restartOnly_changedAddress_isNamed() throws Exception {
+    VigilConfig a = config("gateway:\n  addr: 127.0.0.1:1\n");
+    VigilConfig b = config("gateway:\n  addr: 127.0.0.1:2\n");
+
+    assertThat(ConfigReload.restartOnly(a, b)).containsExactly("gateway.addr");
+  }
+}

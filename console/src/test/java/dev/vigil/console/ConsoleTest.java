@@ -1,0 +1,259 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.Mode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console over real sockets: who gets in, what the pages show, and the mode form. */
+class ConsoleTest {
+
+  @TempDir Path tmp;
+  private ConsoleFixture f;
+
+  @BeforeEach
+  void start() throws Exception {
+    f = new ConsoleFixture(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    f.close();
+  }
+
+  private ConsoleFixture.Browser carol() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    assertThat(b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD).statusCode()).isEqualTo(303);
+    return b;
+  }
+
+  @Test
+  void pages_withoutSession_sendToSignIn() throws Exception {
+    HttpResponse<String> r = f.browser().get("/console/decisions");
+
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.headers().firstValue("Location")).hasValue("/console/login");
+  }
+
+  @Test
+  void signIn_userWithoutAdminRole_isRefused() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+
+    assertThat(b.signIn("bob", ConsoleFixture.ADMIN_PASSWORD).statusCode()).isEqualTo(401);
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void signIn_withoutFormToken_isRefused() throws Exception {
+    HttpResponse<String> r =
+        f.browser()
+            .post("/console/login", "username", "carol", "password", ConsoleFixture.ADMIN_PASSWORD);
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith(ConsoleSignIn.COOKIE + "="));
+  }
+
+  @Test
+  void signIn_setsStrictHttpOnlyCookieUnderConsole() throws Exception {
+    HttpResponse<String> r = f.browser().signIn("carol", ConsoleFixture.ADMIN_PASSWORD);
+
+    assertThat(r.headers().allValues("Set-Cookie"))
+        .anySatisfy(
+            c ->
+                assertThat(c)
+                    .startsWith("vigil_console=")
+                    .contains("Path=/console", "HttpOnly", "SameSite=Strict"));
+    assertThat(r.headers().firstValue("Location")).hasValue("/console/decisions");
+  }
+
+  @Test
+  void firstAdmin_oneTimePassword_reachesOnlyThePasswordPageUntilChanged() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    HttpResponse<String> in = b.signIn("admin", f.firstPassword);
+    assertThat(in.headers().firstValue("Location")).hasValue("/console/password");
+    assertThat(b.get("/console/routes").headers().firstValue("Location"))
+        .hasValue("/console/password");
+
+    b.get("/console/password");
+    HttpResponse<String> changed =
+        b.post(
+            "/console/password",
+            "csrf",
+            b.lastCsrf,
+            "current",
+            f.firstPassword,
+            "password",
+            "my own password 42",
+            "confirm",
+            "my own password 42");
+
+    assertThat(changed.statusCode()).isEqualTo(303);
+    assertThat(b.get("/console/routes").statusCode()).isEqualTo(200);
+    assertThat(f.browser().signIn("admin", f.firstPassword).statusCode()).isEqualTo(401);
+    assertThat(f.browser().signIn("admin", "my own password 42").headers().firstValue("Location"))
+        .hasValue("/console/decisions");
+    assertThat(Files.readString(tmp.resolve(AdminAccounts.FILE)))
+        .doesNotContain(f.firstPassword)
+        .doesNotContain("my own password 42")
+        .contains("\"must_change\": false");
+  }
+
+  @Test
+  void passwordChange_tooShort_isRefusedAndOneTimePasswordStays() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    b.signIn("admin", f.firstPassword);
+    b.get("/console/password");
+
+    HttpResponse<String> r =
+        b.post(
+            "/console/password",
+            "csrf",
+            b.lastCsrf,
+            "current",
+            f.firstPassword,
+            "password",
+            "short",
+            "confirm",
+            "short");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("at least 12 characters");
+    assertThat(f.accounts.mustChange("admin")).isTrue();
+  }
+
+  @Test
+  void decisions_filteredByDeniedRouteAndSubject_showOnlyThose() throws Exception {
+    Decision bob = f.decide("echo", "bob", "dev");
+    Decision alice = f.decide("echo", "alice", "sre");
+    Decision staging = f.decide("staging", "bob", "dev");
+    ConsoleFixture.Browser b = carol();
+
+    String denied = b.get("/console/decisions?denied=1&route=echo").body();
+    String bobs = b.get("/console/decisions?subject=bob&since=1h").body();
+
+    assertThat(denied)
+        .contains(bob.decisionId())
+        .doesNotContain(alice.decisionId())
+        .doesNotContain(staging.decisionId());
+    assertThat(bobs)
+        .contains(bob.decisionId(), staging.decisionId())
+        .doesNotContain(alice.decisionId());
+  }
+
+  @Test
+  void decision_one_showsItsExplanation() throws Exception {
+    Decision d = f.decide("echo", "bob", "dev");
+
+    String page = carol().get("/console/decisions/" + d.decisionId()).body();
+
+    assertThat(page)
+        .contains(d.decisionId())
+        .contains("input.user.role == &quot;sre&quot; failed: input.user.role is &quot;dev&quot;")
+        .contains("authz.rego:5");
+  }
+
+  @Test
+  void decisions_valuesFromRequests_areEscaped() throws Exception {
+    Decision d = f.decide("echo", "<script>alert(1)</script>", "<img src=x>");
+    ConsoleFixture.Browser b = carol();
+
+    String list = b.get("/console/decisions").body();
+    String one = b.get("/console/decisions/" + d.decisionId()).body();
+
+    assertThat(list).doesNotContain("<script>alert").contains("&lt;script&gt;alert(1)");
+    assertThat(one).doesNotContain("<script>alert").doesNotContain("<img src=x>");
+  }
+
+  @Test
+  void pages_carryStrictSecurityHeaders() throws Exception {
+    HttpResponse<String> r = carol().get("/console/health");
+
+    assertThat(r.headers().firstValue("Content-Security-Policy").orElse(""))
+        .contains("default-src 'none'", "frame-ancestors 'none'");
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(r.body()).contains("&lt;ok&gt;");
+  }
+
+  @Test
+  void routeMode_changedByForm_takesEffectInTheTable() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.get("/console/routes");
+
+    HttpResponse<String> r =
+        b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("Route echo is now in monitor mode.");
+    Route echo = f.routes.get().match("any.host", "/x");
+    assertThat(echo.name()).isEqualTo("echo");
+    assertThat(echo.mode()).isEqualTo(Mode.MONITOR);
+  }
+
+  @Test
+  void routeMode_withoutCsrfToken_isRefusedAndUnchanged() throws Exception {
+    ConsoleFixture.Browser b = carol();
+
+    HttpResponse<String> r =
+        b.post("/console/routes/echo/mode", "csrf", "forged", "mode", "observe");
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(f.routes.get().match("any.host", "/x").mode()).isEqualTo(Mode.ENFORCE);
+  }
+
+  @Test
+  void routeMode_unknownRouteOrMode_isRefused() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.get("/console/routes");
+
+    assertThat(
+            b.post("/console/routes/nope/mode", "csrf", b.lastCsrf, "mode", "observe").statusCode())
+        .isEqualTo(404);
+    assertThat(b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "fast").statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void identity_showsTrustDomainRootsAndTheGatewaySvid() throws Exception {
+    String page = carol().get("/console/identity").body();
+
+    assertThat(page)
+        .contains("<h2>prod</h2>")
+        .contains("spiffe://prod/vigil/gateway")
+        .contains(f.svids.held().values().iterator().next().serial().toString(16))
+        .contains("active");
+  }
+
+  @Test
+  void signOut_endsTheSession() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.get("/console/decisions");
+
+    assertThat(b.post("/console/logout", "csrf", b.lastCsrf).statusCode()).isEqualTo(303);
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void metrics_countGatewayDecisionsByRoute_andSvidExpiry() throws Exception {
+    f.decide("echo", "bob", "dev");
+    f.decide("echo", "alice", "sre");
+
+    String scrape = f.metrics.scrape();
+
+    assertThat(scrape)
+        .contains(
+            "vigil_gateway_decisions_total{mode=\"enforce\",result=\"deny\",route=\"echo\"} 1.0")
+        .contains(
+            "vigil_gateway_decisions_total{mode=\"enforce\",result=\"allow\",route=\"echo\"} 1.0")
+        .contains("vigil_decide_latency_seconds_count 2")
+        .containsPattern("vigil_svid_earliest_expiry_seconds\\{trust_domain=\"prod\"} [1-9]");
+  }
+}

@@ -1,0 +1,57 @@
+package dev.vigil.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reload of the configuration file: good changes applied, bad ones refused with file:line. */
+class ConfigWatcherTest {
+
+  @TempDir Path tmp;
+
+  private static final String ROUTE =
+      "routes:\n  - name: %s\n    upstream: http://127.0.0.1:9\n    policy: authz/allow\n";
+
+  @Test
+  void checkNow_goodThenBadThenSame_appliesOnlyTheGoodOne() throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    List<VigilConfig> applied = new ArrayList<>();
+    ConfigWatcher w = new ConfigWatcher(file, tmp.resolve("data"), applied::add);
+
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
+    Files.writeString(file, ROUTE.formatted("b"));
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.APPLIED);
+    Files.writeString(file, ROUTE.formatted("c") + "    mode: fast\n");
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+    assertThat(w.lastError())
+        .isEqualTo(
+            file + ":5: routes[0].mode: mode \"fast\" is not one of observe, monitor, enforce");
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
+
+    assertThat(applied).hasSize(1);
+    assertThat(applied.getFirst().routes().getFirst().name()).isEqualTo("b");
+  }
+
+  @Test
+  void checkNow_listenerRefuses_reportsItAndKeepsTheOld() throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    ConfigWatcher w =
+        new ConfigWatcher(
+            file,
+            null,
+            c -> {
+              throw new IllegalArgumentException("local user \"x\" is defined twice");
+            });
+    Files.writeString(file, ROUTE.formatted("b"));
+
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+    assertThat(w.lastError()).isEqualTo("local user \"x\" is defined twice");
+  }
+}
