@@ -1,0 +1,156 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Start-ups that must stop with a clear message and leave a data directory that has served before
+ * exactly as it was: every regular file keeps its bytes.
+ */
+class UpBadStartTest {
+
+  @TempDir static Path tmp;
+  private static UpProcess up;
+  private static String demoConfig;
+
+  /** Runs the demo once, so that the data directory holds a store, keys, CAs and users. */
+  @BeforeAll
+  static void serveOnce() throws Exception {
+    up = new UpProcess(tmp);
+    up.start();
+    assertThat(up.stop()).isTrue();
+    demoConfig = Files.readString(up.config);
+  }
+
+  /** Returns the SHA-256 of every regular file under {@code dir} (SQLite's WAL files aside). */
+  private static Map<String, String> snapshot(Path dir) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String name = dir.relativize(f).toString();
+        if (!name.endsWith("-wal") && !name.endsWith("-shm")) {
+          byte[] sha = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
+          out.put(name, HexFormat.of().formatHex(sha));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static CliRun run(String yaml, Path dataDir) throws Exception {
+    Path cfg = tmp.resolve("bad.yaml");
+    Files.writeString(cfg, yaml);
+    return CliRun.of("up", "--config", cfg.toString(), "--data-dir", dataDir.toString());
+  }
+
+  private static void assertRefusedAndUntouched(String yaml, int status, String message)
+      throws Exception {
+    Map<String, String> before = snapshot(up.dataDir);
+    assertThat(before).containsKeys("vigil.db", "admins.json", "ca.key", "session.key");
+
+    CliRun r = run(yaml, up.dataDir);
+
+    assertThat(r.status()).as(r.err()).isEqualTo(status);
+    assertThat(r.err()).contains(message).doesNotContain("\tat ");
+    assertThat(r.out()).doesNotContain("first admin");
+    assertThat(snapshot(up.dataDir)).isEqualTo(before);
+  }
+
+  @Test
+  void unknownKey_stopsStartUp_dataUntouched() throws Exception {
+    long line = demoConfig.lines().takeWhile(l -> !l.contains("session_idle")).count() + 1;
+
+    assertRefusedAndUntouched(
+        demoConfig.replace("  session_idle: 30m", "  session_idel: 30m"),
+        Vigil.EXIT_USAGE,
+        "bad.yaml:" + line + ": gateway.session_idel: unknown key");
+  }
+
+  @Test
+  void wrongType_stopsStartUp_dataUntouched() throws Exception {
+    assertRefusedAndUntouched(
+        demoConfig.replace("trust_domains: [prod, staging]", "trust_domains: prod"),
+        Vigil.EXIT_USAGE,
+        "identity.trust_domains: expected a list");
+  }
+
+  @Test
+  void controlPlanePortInUse_stopsStartUp_dataUntouched() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertRefusedAndUntouched(
+          demoConfig.replace("127.0.0.1:" + up.controlPlane, "127.0.0.1:" + taken.getLocalPort()),
+          1,
+          "cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+    }
+  }
+
+  @Test
+  void gatewayPortInUse_stopsStartUp_dataUntouched() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertRefusedAndUntouched(
+          demoConfig.replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + taken.getLocalPort()),
+          1,
+          "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void unreadableStore_stopsStartUp_fileUntouched() throws Exception {
+    Path data = Files.createDirectory(tmp.resolve("garbage-store"));
+    Files.writeString(data.resolve("vigil.db"), "this is not a SQLite database\n");
+    Map<String, String> before = snapshot(data);
+
+    CliRun r = run(demoConfig, data);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("vigil.db").doesNotContain("\tat ");
+    assertThat(snapshot(data)).isEqualTo(before);
+  }
+
+  @Test
+  void damagedKeyFile_stopsStartUp_fileUntouched() throws Exception {
+    Path data = Files.createDirectory(tmp.resolve("short-key"));
+    Files.write(data.resolve("session.key"), new byte[] {1, 2, 3});
+
+    CliRun r = run(demoConfig, data);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("session.key is damaged (expected 32 bytes, found 3)");
+    assertThat(Files.readAllBytes(data.resolve("session.key"))).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void damagedAdministrators_stopsStartUp_fileUntouched() throws Exception {
+    Path data = Files.createDirectory(tmp.resolve("bad-admins"));
+    Files.writeString(data.resolve("admins.json"), "{not json");
+
+    CliRun r = run(demoConfig, data);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("admins.json is damaged");
+    assertThat(Files.readString(data.resolve("admins.json"))).isEqualTo("{not json");
+  }
+
+  @Test
+  void dataDirectoryUnderAFile_namesIt() throws Exception {
+    Path file = Files.writeString(tmp.resolve("plain-file"), "x");
+
+    CliRun r = run(demoConfig, file.resolve("data"));
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("data directory " + file.resolve("data") + " cannot be created");
+    assertThat(Files.readString(file)).isEqualTo("x");
+  }
+}
