@@ -31,6 +31,54 @@ class UpProcessTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private void routeAddedToTheFile_servesWithoutRestart_andABadEditIsRefused(UpProcess up)
+      throws Exception {
+    String original = Files.readString(up.config);
+    // The demo's echo route takes every host: anonymous, refused there.
+    assertThat(hostStatus(up, "extra.localhost")).isEqualTo(401);
+    Files.writeString(
+        up.config,
+        original
+            + "  - name: extra\n    host: extra.localhost\n    upstream: http://127.0.0.1:9\n"
+            + "    policy: authz/allow\n    mode: observe\n");
+    // Observed, so let through, to an upstream that is not there.
+    assertThat(waitForStatus(up, "extra.localhost", 502)).isTrue();
+
+    Files.writeString(up.config, original + "unknown_key: true\n");
+    Thread.sleep(2_500);
+
+    assertThat(hostStatus(up, "extra.localhost")).isEqualTo(502);
+    Files.writeString(up.config, original);
+  }
+
+  private int hostStatus(UpProcess up, String host) throws Exception {
+    // java.net.http refuses to set Host, so the request is written by hand.
+    java.net.Socket s = new java.net.Socket("127.0.0.1", up.gateway);
+    try (s) {
+      s.getOutputStream()
+          .write(
+              ("GET /x HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String status =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+              .readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
+  }
+
+  private boolean waitForStatus(UpProcess up, String host, int status) throws Exception {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (hostStatus(up, host) == status) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
   @Test
   void demo_answersAsTheReadmeSays_andRestartsOnItsData() throws Exception {
     UpProcess up = new UpProcess(tmp);
@@ -55,6 +103,7 @@ class UpProcessTest {
       assertThat(Files.readString(up.dataDir.resolve("demo-users.txt")))
           .contains("alice")
           .contains("totp_secret");
+      routeAddedToTheFile_servesWithoutRestart_andABadEditIsRefused(up);
       assertThat(up.stop()).isTrue();
     }
     assertThat(password).matches("[A-Za-z0-9]{20}");
