@@ -4,6 +4,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.Cookies;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -202,16 +203,6 @@ public final class ConsoleSignIn {
 
   /** Returns the value of the cookie {@code name} exactly, or null. */
   static String cookie(HttpServerRequest req, String name) {
-    String header = req.getHeader("Cookie");
-    if (header == null) {
-      return null;
-    }
-    for (String part : header.split(";")) {
-      String p = part.trim();
-      if (p.startsWith(name + "=")) {
-        return p.substring(name.length() + 1);
-      }
-    }
-    return null;
+    return Cookies.value(req.getHeader("Cookie"), name);
   }
 }

@@ -30,6 +30,11 @@ class ConfigReloadTest {
     return VigilConfig.read(f, tmp.resolve("data"));
   }
 
+  private static SessionCodec codec() {
+    return new SessionCodec(
+        SessionCodec.newKey(), Duration.ofMinutes(5), Duration.ofHours(1), InstantSource.system());
+  }
+
   @Test
   void apply_newRouteAndUser_takeEffect_andDemoUsersStay() throws Exception {
     String hash = PasswordHash.hash("pw");
@@ -42,12 +47,7 @@ class ConfigReloadTest {
                 + "users:\n  - username: dana\n    roles: [admin]\n    password_hash: '"
                 + hash
                 + "'\n");
-    SessionCodec codec =
-        new SessionCodec(
-            SessionCodec.newKey(),
-            Duration.ofMinutes(5),
-            Duration.ofHours(1),
-            InstantSource.system());
+    SessionCodec codec = codec();
     LocalUser demo = new LocalUser("alice", "", List.of("sre"), List.of(), hash, null);
     LocalAuthenticator gateway =
         new LocalAuthenticator(List.of(demo), codec, InstantSource.system());
@@ -78,12 +78,7 @@ class ConfigReloadTest {
                 + "users:\n"
                 + user
                 + user);
-    SessionCodec codec =
-        new SessionCodec(
-            SessionCodec.newKey(),
-            Duration.ofMinutes(5),
-            Duration.ofHours(1),
-            InstantSource.system());
+    SessionCodec codec = codec();
     LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec, InstantSource.system());
     ConsoleSignIn console =
         new ConsoleSignIn(

@@ -35,6 +35,21 @@ class ConsoleTest {
     return b;
   }
 
+  private static HttpResponse<String> changePassword(
+      ConsoleFixture.Browser b, String current, String next) throws Exception {
+    b.get("/console/password");
+    return b.post(
+        "/console/password",
+        "csrf",
+        b.lastCsrf,
+        "current",
+        current,
+        "password",
+        next,
+        "confirm",
+        next);
+  }
+
   @Test
   void pages_withoutSession_sendToSignIn() throws Exception {
     HttpResponse<String> r = f.browser().get("/console/decisions");
@@ -84,17 +99,7 @@ class ConsoleTest {
         .hasValue("/console/password");
 
     b.get("/console/password");
-    HttpResponse<String> changed =
-        b.post(
-            "/console/password",
-            "csrf",
-            b.lastCsrf,
-            "current",
-            f.firstPassword,
-            "password",
-            "my own password 42",
-            "confirm",
-            "my own password 42");
+    HttpResponse<String> changed = changePassword(b, f.firstPassword, "my own password 42");
 
     assertThat(changed.statusCode()).isEqualTo(303);
     assertThat(b.get("/console/routes").statusCode()).isEqualTo(200);
@@ -113,17 +118,7 @@ class ConsoleTest {
     b.signIn("admin", f.firstPassword);
     b.get("/console/password");
 
-    HttpResponse<String> r =
-        b.post(
-            "/console/password",
-            "csrf",
-            b.lastCsrf,
-            "current",
-            f.firstPassword,
-            "password",
-            "short",
-            "confirm",
-            "short");
+    HttpResponse<String> r = changePassword(b, f.firstPassword, "short");
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("at least 12 characters");

@@ -4,6 +4,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -282,22 +283,7 @@ final class AuthEndpoints {
   }
 
   static String cookie(HttpServerRequest req, String name) {
-    String header = req.getHeader("Cookie");
-    if (header == null) {
-      return null;
-    }
-    for (String part : header.split(";")) {
-      String p = part.trim();
-      if (p.startsWith(name + "=")) {
-        String v = p.substring(name.length() + 1);
-        // RFC 6265 section 4.1.1 allows the value in double quotes.
-        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-          v = v.substring(1, v.length() - 1);
-        }
-        return v;
-      }
-    }
-    return null;
+    return Cookies.value(req.getHeader("Cookie"), name);
   }
 
   private static void reply(HttpServerRequest req, boolean json, int status, String msg) {
