@@ -112,6 +112,21 @@ class UpProcessTest {
         .anySatisfy(l -> assertThat(l).contains("/console/"));
     assertThat(Files.readString(up.dataDir.resolve("admins.json"))).doesNotContain(password);
     String users = Files.readString(up.dataDir.resolve("demo-users.txt"));
+    CliRun issued =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--data-dir",
+            up.dataDir.toString(),
+            "--ca-key-file",
+            up.dataDir.resolve("ca.key").toString(),
+            "--spiffe-id",
+            "spiffe://staging/billing",
+            "--out",
+            tmp.resolve("svid").toString());
+    assertThat(issued.status())
+        .as("the identity commands read vigil up's CA key: %s", issued.err())
+        .isZero();
 
     try (up) {
       List<String> again = up.start();

@@ -1,5 +1,7 @@
 package dev.vigil.console;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.identity.CaConfig;
@@ -11,10 +13,13 @@ import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -109,7 +114,19 @@ public final class NodeIdentity implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("identity.ca_key_file: " + e.getMessage());
     }
-    return CaKeyCipher.ofKey(KeyFiles.loadOrCreate(cfg.dataDir().resolve("ca.key"), 32));
+    // Hex text, as every identity command reads with --ca-key-file.
+    Path local = cfg.dataDir().resolve("ca.key");
+    if (!Files.exists(local)) {
+      byte[] k = new byte[32];
+      new SecureRandom().nextBytes(k);
+      KeyFiles.writePrivate(local, (HexFormat.of().formatHex(k) + "\n").getBytes(US_ASCII));
+    }
+    try {
+      return CaKeyCipher.configured(Map.of(), local);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(
+          local + " is damaged (" + e.getMessage() + "); restore it from a backup", e);
+    }
   }
 
   public Identities identities() {
