@@ -802,58 +802,28 @@ final class TimeLayout {
 
   /** Reads a numeric zone offset: returns {offset seconds, rest, range error or null}. */
   private static Object[] zoneOffset(String value, int std) {
-    String sign;
-    String hh;
-    String mm = "00";
-    String ss = "00";
-    switch (std) {
-      case ISO_COLON_TZ, NUM_COLON_TZ -> {
-        if (value.length() < 6 || value.charAt(3) != ':') {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(4, 6);
-        value = value.substring(6);
-      }
-      case ISO_SHORT_TZ, NUM_SHORT_TZ -> {
-        if (value.length() < 3) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        value = value.substring(3);
-      }
-      case ISO_COLON_SECONDS_TZ, NUM_COLON_SECONDS_TZ -> {
-        if (value.length() < 9 || value.charAt(3) != ':' || value.charAt(6) != ':') {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(4, 6);
-        ss = value.substring(7, 9);
-        value = value.substring(9);
-      }
-      case ISO_SECONDS_TZ, NUM_SECONDS_TZ -> {
-        if (value.length() < 7) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(3, 5);
-        ss = value.substring(5, 7);
-        value = value.substring(7);
-      }
-      default -> {
-        if (value.length() < 5) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(3, 5);
-        value = value.substring(5);
+    // +: the sign; h, m, s: two digits of hours, minutes, seconds; ':' itself.
+    String shape =
+        switch (std) {
+          case ISO_COLON_TZ, NUM_COLON_TZ -> "+hh:mm";
+          case ISO_SHORT_TZ, NUM_SHORT_TZ -> "+hh";
+          case ISO_COLON_SECONDS_TZ, NUM_COLON_SECONDS_TZ -> "+hh:mm:ss";
+          case ISO_SECONDS_TZ, NUM_SECONDS_TZ -> "+hhmmss";
+          default -> "+hhmm";
+        };
+    if (value.length() < shape.length()) {
+      return null;
+    }
+    for (int i = 0; i < shape.length(); i++) {
+      if (shape.charAt(i) == ':' && value.charAt(i) != ':') {
+        return null;
       }
     }
+    String sign = value.substring(0, 1);
+    String hh = zoneField(value, shape, 'h');
+    String mm = zoneField(value, shape, 'm');
+    String ss = zoneField(value, shape, 's');
+    value = value.substring(shape.length());
     int[] h = getnum(hh, true);
     int[] m = getnum(mm, true);
     int[] s = getnum(ss, true);
@@ -877,6 +847,12 @@ final class TimeLayout {
       return null;
     }
     return new Object[] {offset, value, range};
+  }
+
+  /** Returns the two digits a shape marks with letter, or "00" when it has none. */
+  private static String zoneField(String value, String shape, char letter) {
+    int i = shape.indexOf(letter);
+    return i < 0 ? "00" : value.substring(i, i + 2);
   }
 
   /** Returns the length of a zone abbreviation at the start of value, or 0. */
