@@ -7,6 +7,7 @@ import dev.vigil.pdp.ModeTable;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleSignatures;
 import dev.vigil.pdp.bundle.BundleWatcher;
@@ -115,6 +116,31 @@ final class PdpCommand implements Callable<Integer> {
   @ArgGroup(exclusive = false)
   Verification verification;
 
+  @ArgGroup(exclusive = false)
+  Tls tls;
+
+  static final class Tls {
+    @Option(
+        names = "--tls-cert",
+        required = true,
+        paramLabel = "FILE",
+        description = "PEM certificate chain: serve the REST API and gRPC over TLS.")
+    Path cert;
+
+    @Option(
+        names = "--tls-key",
+        required = true,
+        paramLabel = "FILE",
+        description = "PEM PKCS#8 private key of --tls-cert.")
+    Path key;
+
+    @Option(
+        names = "--tls-client-ca",
+        paramLabel = "FILE",
+        description = "PEM CA certificates: require client certificates issued by them (mTLS).")
+    Path clientCa;
+  }
+
   static final class Verification {
     @Option(
         names = "--verification-key",
@@ -145,7 +171,11 @@ final class PdpCommand implements Callable<Integer> {
     Addresses grpcAddress = null;
     TrustedProxies proxies;
     PolicyPath authz;
+    ServerTls serverTls = null;
     try {
+      if (tls != null) {
+        serverTls = ServerTls.read(tls.cert, tls.key, tls.clientCa);
+      }
       address = Addresses.parse(addr, "--addr");
       if (grpcAddr != null) {
         grpcAddress = Addresses.parse(grpcAddr, "--grpc-addr");
@@ -212,9 +242,10 @@ final class PdpCommand implements Callable<Integer> {
               pdp,
               metrics,
               new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated()),
-              router -> HttpAuthzRoutes.install(router, authorizer));
+              router -> HttpAuthzRoutes.install(router, authorizer),
+              serverTls);
       if (grpcAddress != null) {
-        grpc = GrpcAuthzServer.start(grpcAddress.host(), grpcAddress.port(), authorizer);
+        grpc = GrpcAuthzServer.start(grpcAddress.host(), grpcAddress.port(), authorizer, serverTls);
       }
     } catch (IllegalStateException e) {
       err.println("vigil pdp: " + e.getMessage());
@@ -223,12 +254,19 @@ final class PdpCommand implements Callable<Integer> {
       return 1;
     }
     out.println(
-        "vigil pdp: REST API on http://"
+        "vigil pdp: REST API on "
+            + (serverTls == null ? "http" : "https")
+            + "://"
             + Addresses.hostForUrl(address.host())
             + ":"
             + server.port());
     if (grpc != null) {
-      out.println("vigil pdp: Envoy ext_authz gRPC on " + grpcAddress.host() + ":" + grpc.port());
+      out.println(
+          "vigil pdp: Envoy ext_authz gRPC on "
+              + grpcAddress.host()
+              + ":"
+              + grpc.port()
+              + (serverTls == null ? " (plaintext)" : " (TLS)"));
     }
     GrpcAuthzServer g = grpc;
     out.println("vigil pdp: store " + st.location().display());

@@ -4,8 +4,11 @@ import dev.vigil.pdp.api.OpaApi;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
 import java.net.BindException;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,24 @@ public final class PdpServer implements AutoCloseable {
       PdpMetrics metrics,
       OpaApi.Options options,
       Consumer<Router> extraRoutes) {
+    return start(host, port, pdp, metrics, options, extraRoutes, null);
+  }
+
+  /**
+   * Starts the API as {@link #start(String, int, DecisionPoint, PdpMetrics, OpaApi.Options,
+   * Consumer)} does, over TLS when {@code tls} is not null (and with client certificates required
+   * when it names client CAs).
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static PdpServer start(
+      String host,
+      int port,
+      DecisionPoint pdp,
+      PdpMetrics metrics,
+      OpaApi.Options options,
+      Consumer<Router> extraRoutes,
+      ServerTls tls) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     Router router = OpaApi.router(vertx, pdp, metrics, options);
@@ -62,6 +83,13 @@ public final class PdpServer implements AutoCloseable {
             // Connections that send nothing for a minute (half-sent requests included) close.
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
+    if (tls != null) {
+      so.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(tls.keyManagers()));
+      if (tls.mutual()) {
+        so.setTrustOptions(TrustOptions.wrap(tls.trustManagers()))
+            .setClientAuth(ClientAuth.REQUIRED);
+      }
+    }
     Future<HttpServer> f = vertx.createHttpServer(so).requestHandler(router).listen();
     try {
       HttpServer server = f.await(30, TimeUnit.SECONDS);

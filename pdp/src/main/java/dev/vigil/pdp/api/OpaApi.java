@@ -106,17 +106,26 @@ public final class OpaApi {
         .blockingHandler(api::deletePolicy, false);
     r.get("/health").handler(api::health);
     r.get("/metrics").handler(api::metrics);
-    r.route()
-        .last()
-        .handler(
-            ctx ->
-                ApiErrors.send(
-                    ctx,
-                    404,
-                    ApiErrors.RESOURCE_NOT_FOUND,
-                    "no API endpoint " + ctx.request().method() + " " + ctx.request().path()));
+    r.route().last().handler(OpaApi::noEndpoint);
     r.route().failureHandler(OpaApi::failure);
     return r;
+  }
+
+  private static void noEndpoint(RoutingContext ctx) {
+    String path = ctx.request().path();
+    String method = ctx.request().method().name();
+    var allow = ApiEndpoints.allowed(path);
+    if (allow.isPresent()) {
+      ctx.response().putHeader("Allow", allow.get());
+      ApiErrors.send(
+          ctx,
+          405,
+          ApiErrors.INVALID_PARAMETER,
+          "method " + method + " is not allowed on " + path + "; allowed: " + allow.get());
+    } else {
+      ApiErrors.send(
+          ctx, 404, ApiErrors.RESOURCE_NOT_FOUND, "no API endpoint " + method + " " + path);
+    }
   }
 
   private static void failure(RoutingContext ctx) {

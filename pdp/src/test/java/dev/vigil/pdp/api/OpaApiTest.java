@@ -190,6 +190,22 @@ class OpaApiTest {
   }
 
   @Test
+  void knownPath_withAnotherMethod_isA405ListingTheAllowedOnes() throws Exception {
+    for (String method : new String[] {"OPTIONS", "TRACE", "POST", "DELETE"}) {
+      HttpResponse<String> r = send(method, "/health", null);
+
+      assertThat(r.statusCode()).as(method).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).as(method).hasValue("GET");
+      assertThat(json(r).get("message").toString()).contains(method + " is not allowed");
+    }
+    HttpResponse<String> policies = send("POST", "/v1/policies/x", "{}");
+    assertThat(policies.statusCode()).isEqualTo(405);
+    assertThat(policies.headers().firstValue("Allow")).hasValue("GET, PUT, DELETE");
+    assertThat(send("OPTIONS", "/v1/data/a/b", null).headers().firstValue("Allow"))
+        .hasValue("GET, POST, PUT, PATCH, DELETE");
+  }
+
+  @Test
   void defaultDecision_answersBareValueOr404() throws Exception {
     assertThat(send("POST", "/", "{}").statusCode()).isEqualTo(404);
     send("PUT", "/v1/policies/main", "package system\nmain := {\"hello\": input.name}\n");

@@ -432,198 +432,95 @@ final class TimeLayout {
 
   // ---- parsing ----
 
-  private static final String ERR_BAD = "bad";
-
   /**
    * Parses the value in the layout, as Go's {@code time.Parse} with UTC as the default zone.
    *
    * @throws ParseException with the text of Go's {@code time.ParseError}
    */
   static Parsed parse(String layout, String value) {
-    String alayout = layout;
-    String avalue = value;
-    String rangeErr = null;
-    boolean amSet = false;
-    boolean pmSet = false;
-    int year = 0;
-    int month = -1;
-    int day = -1;
-    int yday = -1;
-    int hour = 0;
-    int min = 0;
-    int sec = 0;
-    int nsec = 0;
-    boolean utc = false;
-    int zoneOffset = Integer.MIN_VALUE;
+    return new Reading(layout, value).run();
+  }
 
-    while (true) {
-      Chunk c = next(layout);
-      String afterPrefix = skip(value, c.prefix());
-      if (afterPrefix == null) {
-        throw error(alayout, avalue, c.prefix(), skipRemainder(value, c.prefix()), "");
+  /**
+   * One run of {@link #parse}: the rest of the layout and of the value, and the fields read so far.
+   * Each chunk's reader consumes its text from {@code value} and answers false when the text does
+   * not fit the chunk; a field out of range is noted in {@code rangeErr} instead.
+   */
+  private static final class Reading {
+    private final String alayout;
+    private final String avalue;
+    private String layout;
+    private String value;
+    private String rangeErr;
+    private boolean amSet;
+    private boolean pmSet;
+    private int year;
+    private int month = -1;
+    private int day = -1;
+    private int yday = -1;
+    private int hour;
+    private int min;
+    private int sec;
+    private int nsec;
+    private boolean utc;
+    private int zoneOffset = Integer.MIN_VALUE;
+
+    Reading(String layout, String value) {
+      this.alayout = layout;
+      this.avalue = value;
+      this.layout = layout;
+      this.value = value;
+    }
+
+    Parsed run() {
+      while (true) {
+        Chunk c = next(layout);
+        String afterPrefix = skip(value, c.prefix());
+        if (afterPrefix == null) {
+          throw error(alayout, avalue, c.prefix(), skipRemainder(value, c.prefix()), "");
+        }
+        value = afterPrefix;
+        if (c.std() == NONE) {
+          if (!value.isEmpty()) {
+            throw error(alayout, avalue, "", value, ": extra text: " + quote(value));
+          }
+          return instant();
+        }
+        layout = c.suffix();
+        String hold = value;
+        boolean ok = read(c);
+        if (rangeErr != null) {
+          throw error(alayout, avalue, c.text(), value, ": " + rangeErr + " out of range");
+        }
+        if (!ok) {
+          throw error(alayout, avalue, c.text(), hold, "");
+        }
       }
-      value = afterPrefix;
-      if (c.std() == NONE) {
-        if (!value.isEmpty()) {
-          throw error(alayout, avalue, "", value, ": extra text: " + quote(value));
-        }
-        break;
-      }
-      layout = c.suffix();
-      String hold = value;
-      String err = null;
-      int[] num;
-      switch (c.std()) {
-        case YEAR -> {
-          if (value.length() < 2 || !allDigits(value.substring(0, 2))) {
-            err = ERR_BAD;
-            break;
-          }
-          year = Integer.parseInt(value.substring(0, 2));
-          year += year >= 69 ? 1900 : 2000;
-          value = value.substring(2);
-        }
-        case LONG_YEAR -> {
-          if (value.length() < 4 || !allDigits(value.substring(0, 4))) {
-            err = ERR_BAD;
-            break;
-          }
-          year = Integer.parseInt(value.substring(0, 4));
-          value = value.substring(4);
-        }
-        case MONTH, LONG_MONTH -> {
-          int m = lookup(value, c.std() == MONTH ? 3 : 0, LONG_MONTHS);
-          if (m < 0) {
-            err = ERR_BAD;
-            break;
-          }
-          month = m + 1;
-          value = value.substring(c.std() == MONTH ? 3 : LONG_MONTHS[m].length());
-        }
-        case NUM_MONTH, ZERO_MONTH -> {
-          num = getnum(value, c.std() == ZERO_MONTH);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          month = num[0];
-          value = value.substring(num[1]);
-          if (month <= 0 || month > 12) {
-            rangeErr = "month";
-          }
-        }
-        case WEEKDAY, LONG_WEEKDAY -> {
-          int d = lookup(value, c.std() == WEEKDAY ? 3 : 0, LONG_DAYS);
-          if (d < 0) {
-            err = ERR_BAD;
-            break;
-          }
-          value = value.substring(c.std() == WEEKDAY ? 3 : LONG_DAYS[d].length());
-        }
+    }
+
+    private boolean read(Chunk c) {
+      int std = c.std();
+      return switch (std) {
+        case YEAR -> year(2);
+        case LONG_YEAR -> year(4);
+        case MONTH, LONG_MONTH -> (month = name(std == MONTH, LONG_MONTHS) + 1) > 0;
+        case NUM_MONTH, ZERO_MONTH ->
+            (month = number(std == ZERO_MONTH)) >= 0 && note(month >= 1 && month <= 12, "month");
+        case WEEKDAY, LONG_WEEKDAY -> name(std == WEEKDAY, LONG_DAYS) >= 0;
         case DAY, UNDER_DAY, ZERO_DAY -> {
-          if (c.std() == UNDER_DAY && value.startsWith(" ")) {
+          if (std == UNDER_DAY && value.startsWith(" ")) {
             value = value.substring(1);
           }
-          num = getnum(value, c.std() == ZERO_DAY);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          day = num[0];
-          value = value.substring(num[1]);
+          yield (day = number(std == ZERO_DAY)) >= 0;
         }
-        case UNDER_YEAR_DAY, ZERO_YEAR_DAY -> {
-          for (int i = 0; i < 2; i++) {
-            if (c.std() == UNDER_YEAR_DAY && value.startsWith(" ")) {
-              value = value.substring(1);
-            }
-          }
-          num = getnum3(value, c.std() == ZERO_YEAR_DAY);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          yday = num[0];
-          value = value.substring(num[1]);
-        }
-        case HOUR -> {
-          num = getnum(value, false);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          hour = num[0];
-          value = value.substring(num[1]);
-          if (hour >= 24) {
-            rangeErr = "hour";
-          }
-        }
-        case HOUR12, ZERO_HOUR12 -> {
-          num = getnum(value, c.std() == ZERO_HOUR12);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          hour = num[0];
-          value = value.substring(num[1]);
-          if (hour > 12) {
-            rangeErr = "hour";
-          }
-        }
-        case MINUTE, ZERO_MINUTE -> {
-          num = getnum(value, c.std() == ZERO_MINUTE);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          min = num[0];
-          value = value.substring(num[1]);
-          if (min >= 60) {
-            rangeErr = "minute";
-          }
-        }
-        case SECOND, ZERO_SECOND -> {
-          num = getnum(value, c.std() == ZERO_SECOND);
-          if (num == null) {
-            err = ERR_BAD;
-            break;
-          }
-          sec = num[0];
-          value = value.substring(num[1]);
-          if (sec >= 60) {
-            rangeErr = "second";
-            break;
-          }
-          if (value.length() >= 2 && isSeparator(value.charAt(0)) && isDigit(value, 1)) {
-            int nextStd = next(layout).std();
-            if (nextStd == FRAC0 || nextStd == FRAC9) {
-              break;
-            }
-            int n = 2;
-            while (n < value.length() && isDigit(value, n)) {
-              n++;
-            }
-            nsec = nanoseconds(value, n);
-            value = value.substring(n);
-          }
-        }
-        case PM, PM_LOWER -> {
-          if (value.length() < 2) {
-            err = ERR_BAD;
-            break;
-          }
-          String p = value.substring(0, 2);
-          value = value.substring(2);
-          String pm = c.std() == PM ? "PM" : "pm";
-          String am = c.std() == PM ? "AM" : "am";
-          if (p.equals(pm)) {
-            pmSet = true;
-          } else if (p.equals(am)) {
-            amSet = true;
-          } else {
-            err = ERR_BAD;
-          }
-        }
+        case UNDER_YEAR_DAY, ZERO_YEAR_DAY -> yearDay(std == ZERO_YEAR_DAY);
+        case HOUR -> (hour = number(false)) >= 0 && note(hour < 24, "hour");
+        case HOUR12, ZERO_HOUR12 ->
+            (hour = number(std == ZERO_HOUR12)) >= 0 && note(hour <= 12, "hour");
+        case MINUTE, ZERO_MINUTE ->
+            (min = number(std == ZERO_MINUTE)) >= 0 && note(min < 60, "minute");
+        case SECOND, ZERO_SECOND -> second(std == ZERO_SECOND);
+        case PM, PM_LOWER -> meridiem(std == PM);
         case ISO_TZ,
             ISO_SHORT_TZ,
             ISO_COLON_TZ,
@@ -633,103 +530,197 @@ final class TimeLayout {
             NUM_SHORT_TZ,
             NUM_COLON_TZ,
             NUM_SECONDS_TZ,
-            NUM_COLON_SECONDS_TZ -> {
-          boolean iso = c.std() <= ISO_COLON_SECONDS_TZ;
-          if (iso && value.startsWith("Z")) {
-            value = value.substring(1);
-            utc = true;
-            break;
-          }
-          Object[] z = zoneOffset(value, c.std());
-          if (z == null) {
-            err = ERR_BAD;
-            break;
-          }
-          zoneOffset = (Integer) z[0];
-          value = (String) z[1];
-          if (z[2] != null) {
-            rangeErr = (String) z[2];
-          }
+            NUM_COLON_SECONDS_TZ ->
+            numericZone(std);
+        case TZ -> zoneName();
+        case FRAC0 -> fixedFraction(c.digits());
+        case FRAC9 -> optionalFraction();
+        default -> false;
+      };
+    }
+
+    /** Notes a field out of range (Go reports it after the chunk is read) and goes on. */
+    private boolean note(boolean inRange, String field) {
+      if (!inRange) {
+        rangeErr = field;
+      }
+      return true;
+    }
+
+    /** Reads one or two digits (exactly two when fixed); returns -1, reading nothing, if none. */
+    private int number(boolean fixed) {
+      int[] n = getnum(value, fixed);
+      if (n == null) {
+        return -1;
+      }
+      value = value.substring(n[1]);
+      return n[0];
+    }
+
+    /** Reads a month or weekday name, or its first three letters; returns its index or -1. */
+    private int name(boolean abbreviated, String[] names) {
+      int i = lookup(value, abbreviated ? 3 : 0, names);
+      if (i >= 0) {
+        value = value.substring(abbreviated ? 3 : names[i].length());
+      }
+      return i;
+    }
+
+    private boolean year(int digits) {
+      if (value.length() < digits || !allDigits(value.substring(0, digits))) {
+        return false;
+      }
+      year = Integer.parseInt(value.substring(0, digits));
+      if (digits == 2) {
+        year += year >= 69 ? 1900 : 2000;
+      }
+      value = value.substring(digits);
+      return true;
+    }
+
+    private boolean yearDay(boolean fixed) {
+      for (int i = 0; i < 2 && !fixed && value.startsWith(" "); i++) {
+        value = value.substring(1);
+      }
+      int[] num = getnum3(value, fixed);
+      if (num == null) {
+        return false;
+      }
+      yday = num[0];
+      value = value.substring(num[1]);
+      return true;
+    }
+
+    /** Reads seconds, and a fraction after them when the layout does not read it itself. */
+    private boolean second(boolean fixed) {
+      if ((sec = number(fixed)) < 0) {
+        return false;
+      }
+      if (sec >= 60) {
+        return note(false, "second");
+      }
+      if (value.length() >= 2 && isSeparator(value.charAt(0)) && isDigit(value, 1)) {
+        int nextStd = next(layout).std();
+        if (nextStd == FRAC0 || nextStd == FRAC9) {
+          return true;
         }
-        case TZ -> {
-          if (value.startsWith("UTC")) {
-            value = value.substring(3);
-            utc = true;
-            break;
-          }
-          int n = timeZoneLength(value);
-          if (n <= 0) {
-            err = ERR_BAD;
-            break;
-          }
-          value = value.substring(n);
+        int n = 2;
+        while (n < value.length() && isDigit(value, n)) {
+          n++;
         }
-        case FRAC0 -> {
-          int ndigit = 1 + c.digits();
-          if (value.length() < ndigit) {
-            err = ERR_BAD;
-            break;
-          }
-          if (!isSeparator(value.charAt(0))) {
-            err = ERR_BAD;
-            break;
-          }
-          Integer ns = nanosecondsOrNull(value, ndigit);
-          if (ns == null) {
-            err = ERR_BAD;
-            break;
-          }
-          nsec = ns;
-          value = value.substring(ndigit);
+        nsec = nanoseconds(value, n);
+        value = value.substring(n);
+      }
+      return true;
+    }
+
+    private boolean meridiem(boolean upper) {
+      if (value.length() < 2) {
+        return false;
+      }
+      String p = value.substring(0, 2);
+      value = value.substring(2);
+      if (p.equals(upper ? "PM" : "pm")) {
+        pmSet = true;
+      } else if (p.equals(upper ? "AM" : "am")) {
+        amSet = true;
+      } else {
+        return false;
+      }
+      return true;
+    }
+
+    private boolean numericZone(int std) {
+      boolean iso = std <= ISO_COLON_SECONDS_TZ;
+      if (iso && value.startsWith("Z")) {
+        value = value.substring(1);
+        utc = true;
+        return true;
+      }
+      Object[] z = zoneOffset(value, std);
+      if (z == null) {
+        return false;
+      }
+      zoneOffset = (Integer) z[0];
+      value = (String) z[1];
+      if (z[2] != null) {
+        rangeErr = (String) z[2];
+      }
+      return true;
+    }
+
+    private boolean zoneName() {
+      if (value.startsWith("UTC")) {
+        value = value.substring(3);
+        utc = true;
+        return true;
+      }
+      int n = timeZoneLength(value);
+      if (n <= 0) {
+        return false;
+      }
+      value = value.substring(n);
+      return true;
+    }
+
+    private boolean fixedFraction(int digits) {
+      int ndigit = 1 + digits;
+      if (value.length() < ndigit || !isSeparator(value.charAt(0))) {
+        return false;
+      }
+      Integer ns = nanosecondsOrNull(value, ndigit);
+      if (ns == null) {
+        return false;
+      }
+      nsec = ns;
+      value = value.substring(ndigit);
+      return true;
+    }
+
+    private boolean optionalFraction() {
+      if (value.length() < 2 || !isSeparator(value.charAt(0)) || !isDigit(value, 1)) {
+        return true;
+      }
+      int i = 0;
+      while (i + 1 < value.length() && isDigit(value, i + 1)) {
+        i++;
+      }
+      nsec = nanoseconds(value, 1 + i);
+      value = value.substring(1 + i);
+      return true;
+    }
+
+    /** Puts the fields read together into an instant, as the end of Go's {@code parse} does. */
+    private Parsed instant() {
+      if (pmSet && hour < 12) {
+        hour += 12;
+      } else if (amSet && hour == 12) {
+        hour = 0;
+      }
+      if (yday >= 0) {
+        int[] md = fromYearDay(year, yday, alayout, avalue, value);
+        if (month >= 0 && month != md[0]) {
+          throw error(alayout, avalue, "", value, ": day-of-year does not match month");
         }
-        case FRAC9 -> {
-          if (value.length() < 2 || !isSeparator(value.charAt(0)) || !isDigit(value, 1)) {
-            break;
-          }
-          int i = 0;
-          while (i + 1 < value.length() && isDigit(value, i + 1)) {
-            i++;
-          }
-          nsec = nanoseconds(value, 1 + i);
-          value = value.substring(1 + i);
+        if (day >= 0 && day != md[1]) {
+          throw error(alayout, avalue, "", value, ": day-of-year does not match day");
         }
-        default -> err = ERR_BAD;
+        month = md[0];
+        day = md[1];
+      } else {
+        month = month < 0 ? 1 : month;
+        day = day < 0 ? 1 : day;
       }
-      if (rangeErr != null) {
-        throw error(alayout, avalue, c.text(), value, ": " + rangeErr + " out of range");
+      if (day < 1 || day > LocalDate.of(year, month, 1).lengthOfMonth()) {
+        throw error(alayout, avalue, "", value, ": day out of range");
       }
-      if (err != null) {
-        throw error(alayout, avalue, c.text(), hold, "");
+      long epochDay = LocalDate.of(year, month, day).toEpochDay();
+      long seconds = epochDay * 86_400L + hour * 3600L + min * 60L + sec;
+      if (!utc && zoneOffset != Integer.MIN_VALUE) {
+        seconds -= zoneOffset;
       }
+      return new Parsed(seconds, nsec);
     }
-    if (pmSet && hour < 12) {
-      hour += 12;
-    } else if (amSet && hour == 12) {
-      hour = 0;
-    }
-    if (yday >= 0) {
-      int[] md = fromYearDay(year, yday, alayout, avalue, value);
-      if (month >= 0 && month != md[0]) {
-        throw error(alayout, avalue, "", value, ": day-of-year does not match month");
-      }
-      if (day >= 0 && day != md[1]) {
-        throw error(alayout, avalue, "", value, ": day-of-year does not match day");
-      }
-      month = md[0];
-      day = md[1];
-    } else {
-      month = month < 0 ? 1 : month;
-      day = day < 0 ? 1 : day;
-    }
-    if (day < 1 || day > LocalDate.of(year, month, 1).lengthOfMonth()) {
-      throw error(alayout, avalue, "", value, ": day out of range");
-    }
-    long epochDay = LocalDate.of(year, month, day).toEpochDay();
-    long seconds = epochDay * 86_400L + hour * 3600L + min * 60L + sec;
-    if (!utc && zoneOffset != Integer.MIN_VALUE) {
-      seconds -= zoneOffset;
-    }
-    return new Parsed(seconds, nsec);
   }
 
   private static int[] fromYearDay(int year, int yday, String layout, String value, String rest) {
@@ -811,58 +802,28 @@ final class TimeLayout {
 
   /** Reads a numeric zone offset: returns {offset seconds, rest, range error or null}. */
   private static Object[] zoneOffset(String value, int std) {
-    String sign;
-    String hh;
-    String mm = "00";
-    String ss = "00";
-    switch (std) {
-      case ISO_COLON_TZ, NUM_COLON_TZ -> {
-        if (value.length() < 6 || value.charAt(3) != ':') {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(4, 6);
-        value = value.substring(6);
-      }
-      case ISO_SHORT_TZ, NUM_SHORT_TZ -> {
-        if (value.length() < 3) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        value = value.substring(3);
-      }
-      case ISO_COLON_SECONDS_TZ, NUM_COLON_SECONDS_TZ -> {
-        if (value.length() < 9 || value.charAt(3) != ':' || value.charAt(6) != ':') {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(4, 6);
-        ss = value.substring(7, 9);
-        value = value.substring(9);
-      }
-      case ISO_SECONDS_TZ, NUM_SECONDS_TZ -> {
-        if (value.length() < 7) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(3, 5);
-        ss = value.substring(5, 7);
-        value = value.substring(7);
-      }
-      default -> {
-        if (value.length() < 5) {
-          return null;
-        }
-        sign = value.substring(0, 1);
-        hh = value.substring(1, 3);
-        mm = value.substring(3, 5);
-        value = value.substring(5);
+    // +: the sign; h, m, s: two digits of hours, minutes, seconds; ':' itself.
+    String shape =
+        switch (std) {
+          case ISO_COLON_TZ, NUM_COLON_TZ -> "+hh:mm";
+          case ISO_SHORT_TZ, NUM_SHORT_TZ -> "+hh";
+          case ISO_COLON_SECONDS_TZ, NUM_COLON_SECONDS_TZ -> "+hh:mm:ss";
+          case ISO_SECONDS_TZ, NUM_SECONDS_TZ -> "+hhmmss";
+          default -> "+hhmm";
+        };
+    if (value.length() < shape.length()) {
+      return null;
+    }
+    for (int i = 0; i < shape.length(); i++) {
+      if (shape.charAt(i) == ':' && value.charAt(i) != ':') {
+        return null;
       }
     }
+    String sign = value.substring(0, 1);
+    String hh = zoneField(value, shape, 'h');
+    String mm = zoneField(value, shape, 'm');
+    String ss = zoneField(value, shape, 's');
+    value = value.substring(shape.length());
     int[] h = getnum(hh, true);
     int[] m = getnum(mm, true);
     int[] s = getnum(ss, true);
@@ -886,6 +847,12 @@ final class TimeLayout {
       return null;
     }
     return new Object[] {offset, value, range};
+  }
+
+  /** Returns the two digits a shape marks with letter, or "00" when it has none. */
+  private static String zoneField(String value, String shape, char letter) {
+    int i = shape.indexOf(letter);
+    return i < 0 ? "00" : value.substring(i, i + 2);
   }
 
   /** Returns the length of a zone abbreviation at the start of value, or 0. */

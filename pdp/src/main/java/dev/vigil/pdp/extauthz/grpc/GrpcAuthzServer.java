@@ -1,15 +1,22 @@
 package dev.vigil.pdp.extauthz.grpc;
 
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.extauthz.ExternalAuthorizer;
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * The gRPC server of Envoy's ext_authz on its own address (off unless {@code vigil pdp --grpc-addr}
- * asks for it). Plaintext: bind it to loopback or a private interface.
+ * asks for it). Plaintext unless TLS material is given: then bind it to loopback or a private
+ * interface, or give it a certificate and client CAs so that only Envoy can call it.
  */
 public final class GrpcAuthzServer implements AutoCloseable {
 
@@ -25,11 +32,25 @@ public final class GrpcAuthzServer implements AutoCloseable {
    * @throws IllegalStateException naming the address when it cannot be bound
    */
   public static GrpcAuthzServer start(String host, int port, ExternalAuthorizer authorizer) {
-    Server server =
+    return start(host, port, authorizer, null);
+  }
+
+  /**
+   * Starts the server over TLS when {@code tls} is not null, with client certificates required when
+   * it names client CAs.
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static GrpcAuthzServer start(
+      String host, int port, ExternalAuthorizer authorizer, ServerTls tls) {
+    NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .addService(new EnvoyAuthorizationService(authorizer))
-            .maxInboundMessageSize(4 << 20)
-            .build();
+            .maxInboundMessageSize(4 << 20);
+    if (tls != null) {
+      b.sslContext(sslContext(tls));
+    }
+    Server server = b.build();
     try {
       server.start();
     } catch (IOException e) {
@@ -37,6 +58,19 @@ public final class GrpcAuthzServer implements AutoCloseable {
           "cannot listen on " + host + ":" + port + " (gRPC): " + e.getMessage(), e);
     }
     return new GrpcAuthzServer(server);
+  }
+
+  private static SslContext sslContext(ServerTls tls) {
+    try {
+      SslContextBuilder b =
+          GrpcSslContexts.configure(SslContextBuilder.forServer(tls.keyManagers()));
+      if (tls.mutual()) {
+        b.trustManager(tls.trustManagers()).clientAuth(ClientAuth.REQUIRE);
+      }
+      return b.build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS for gRPC: " + e.getMessage(), e);
+    }
   }
 
   /** Returns the port actually bound. */

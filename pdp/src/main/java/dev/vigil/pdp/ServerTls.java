@@ -1,0 +1,188 @@
+package dev.vigil.pdp;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * TLS material of a server of the decision point (the REST API and the gRPC ext_authz server): a
+ * certificate chain, its PKCS#8 private key and, for mutual TLS, the certificates of the CAs whose
+ * clients are accepted. Read once, checked at load (the key must match the certificate), so that a
+ * wrong file stops start-up with a message naming it instead of failing at the first handshake.
+ *
+ * @param chain the server's certificate first, then its intermediates
+ * @param key the private key of {@code chain[0]}
+ * @param clientCas the CAs a client certificate must chain to; empty means no client certificate is
+ *     asked for
+ */
+public record ServerTls(
+    List<X509Certificate> chain, PrivateKey key, List<X509Certificate> clientCas) {
+
+  private static final Pattern PEM =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
+
+  public ServerTls {
+    chain = List.copyOf(chain);
+    clientCas = List.copyOf(clientCas);
+  }
+
+  /**
+   * Reads the material from PEM files.
+   *
+   * @param certFile the certificate chain, server certificate first
+   * @param keyFile the private key, PKCS#8 ({@code BEGIN PRIVATE KEY}), EC or RSA
+   * @param clientCaFile CA certificates for client authentication, or null for none
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public static ServerTls read(Path certFile, Path keyFile, Path clientCaFile) {
+    List<X509Certificate> chain = certificates(certFile, "--tls-cert");
+    PrivateKey key = privateKey(keyFile);
+    if (!matches(key, chain.get(0))) {
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + keyFile
+              + ": the key does not belong to the first certificate of "
+              + certFile);
+    }
+    List<X509Certificate> cas =
+        clientCaFile == null ? List.of() : certificates(clientCaFile, "--tls-client-ca");
+    return new ServerTls(chain, key, cas);
+  }
+
+  /** Tells whether clients must present a certificate from one of {@link #clientCas}. */
+  public boolean mutual() {
+    return !clientCas.isEmpty();
+  }
+
+  /** Returns a key manager factory over the chain and key. */
+  public KeyManagerFactory keyManagers() {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("server", key, new char[0], chain.toArray(X509Certificate[]::new));
+      KeyManagerFactory f = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      f.init(ks, new char[0]);
+      return f;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build the TLS key manager: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns a trust manager factory over the client CAs; only meaningful when mutual. */
+  public TrustManagerFactory trustManagers() {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      for (int i = 0; i < clientCas.size(); i++) {
+        ks.setCertificateEntry("ca-" + i, clientCas.get(i));
+      }
+      TrustManagerFactory f =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      f.init(ks);
+      return f;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build the TLS trust manager: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<X509Certificate> certificates(Path file, String option) {
+    List<X509Certificate> out = new ArrayList<>();
+    try {
+      CertificateFactory cf = CertificateFactory.getInstance("X.509");
+      for (byte[] der : blocks(file, option, "CERTIFICATE")) {
+        out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
+      }
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException(
+          option + " " + file + ": not a valid X.509 certificate: " + e.getMessage());
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(option + " " + file + ": no CERTIFICATE block in it");
+    }
+    return out;
+  }
+
+  private static PrivateKey privateKey(Path file) {
+    List<byte[]> keys = blocks(file, "--tls-key", "PRIVATE KEY");
+    if (keys.size() != 1) {
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + file
+              + ": expected one PKCS#8 'BEGIN PRIVATE KEY' block, found "
+              + keys.size()
+              + " (convert with: openssl pkcs8 -topk8 -nocrypt -in KEY)");
+    }
+    for (String alg : List.of("EC", "RSA", "Ed25519")) {
+      try {
+        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(keys.get(0)));
+      } catch (GeneralSecurityException e) {
+        // Not this algorithm; try the next.
+      }
+    }
+    throw new IllegalArgumentException(
+        "--tls-key " + file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
+  }
+
+  private static List<byte[]> blocks(Path file, String option, String type) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(option + " " + file + ": cannot read it");
+    }
+    List<byte[]> out = new ArrayList<>();
+    Matcher m = PEM.matcher(text);
+    while (m.find()) {
+      if (!m.group(1).equals(type)) {
+        continue;
+      }
+      try {
+        out.add(Base64.getMimeDecoder().decode(m.group(2).strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            option + " " + file + ": a " + type + " block is not valid base64");
+      }
+    }
+    return out;
+  }
+
+  private static boolean matches(PrivateKey key, X509Certificate cert) {
+    String alg =
+        switch (key.getAlgorithm()) {
+          case "EC" -> "SHA256withECDSA";
+          case "RSA" -> "SHA256withRSA";
+          default -> key.getAlgorithm();
+        };
+    try {
+      byte[] probe = "vigil-key-check".getBytes(StandardCharsets.US_ASCII);
+      Signature s = Signature.getInstance(alg);
+      s.initSign(key);
+      s.update(probe);
+      byte[] sig = s.sign();
+      Signature v = Signature.getInstance(alg);
+      v.initVerify(cert.getPublicKey());
+      v.update(probe);
+      return v.verify(sig);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+}

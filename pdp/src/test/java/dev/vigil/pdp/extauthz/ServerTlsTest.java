@@ -1,0 +1,248 @@
+package dev.vigil.pdp.extauthz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.rpc.Code;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PdpMetrics;
+import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.ServerTls;
+import dev.vigil.pdp.api.OpaApi;
+import dev.vigil.pdp.extauthz.envoy.auth.CheckResponse;
+import dev.vigil.pdp.extauthz.grpc.EnvoyAuthorizationService;
+import dev.vigil.pdp.extauthz.grpc.GrpcAuthzServer;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The REST API and the gRPC ext_authz server over TLS and mutual TLS, with certificates made by the
+ * openssl command line: only clients with a certificate of the configured CA get through.
+ */
+class ServerTlsTest {
+
+  @TempDir static Path tmp;
+  static ExtAuthzFixture pdp;
+  static ServerTls tls;
+  static PdpServer https;
+  static GrpcAuthzServer grpcs;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca("ca");
+    ca("other-ca");
+    leaf("server", "ca", "subjectAltName=IP:127.0.0.1");
+    leaf("client", "ca", "extendedKeyUsage=clientAuth");
+    leaf("intruder", "other-ca", "extendedKeyUsage=clientAuth");
+    pdp = new ExtAuthzFixture(tmp, List.of(), Mode.ENFORCE);
+    tls =
+        ServerTls.read(tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem"));
+    https =
+        PdpServer.start(
+            "127.0.0.1",
+            0,
+            pdp.pdp,
+            new PdpMetrics(pdp.log),
+            OpaApi.Options.defaults(),
+            router -> HttpAuthzRoutes.install(router, pdp.authorizer),
+            tls);
+    grpcs = GrpcAuthzServer.start("127.0.0.1", 0, pdp.authorizer, tls);
+  }
+
+  @AfterAll
+  static void stop() {
+    grpcs.close();
+    https.close();
+    pdp.close();
+  }
+
+  @Test
+  void restApi_clientWithCertificateOfTheCa_isServed() throws Exception {
+    HttpResponse<String> r = get(client("client"), "/health");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{}");
+  }
+
+  @Test
+  void restApi_clientWithoutCertificate_isRefusedAtTheHandshake() throws Exception {
+    HttpClient anonymous = client(null);
+
+    assertThatThrownBy(() -> get(anonymous, "/health")).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void restApi_clientOfAnotherCa_isRefusedAtTheHandshake() throws Exception {
+    HttpClient intruder = client("intruder");
+
+    assertThatThrownBy(() -> get(intruder, "/health")).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void grpcCheck_overMutualTls_decidesAndRefusesOtherClients() throws Exception {
+    ManagedChannel good = channel("client");
+    ManagedChannel bad = channel("intruder");
+    try {
+      CheckResponse allowed = check(good, "/public/a");
+      CheckResponse denied = check(good, "/admin");
+
+      assertThat(allowed.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+      assertThat(denied.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+      assertThatThrownBy(() -> check(bad, "/public/a"))
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("UNAVAILABLE");
+    } finally {
+      good.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      bad.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void read_keyOfAnotherCertificate_namesBothFiles() {
+    assertThatThrownBy(
+            () -> ServerTls.read(tmp.resolve("server.pem"), tmp.resolve("client.key"), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("client.key")
+        .hasMessageContaining("does not belong to the first certificate of")
+        .hasMessageContaining("server.pem");
+  }
+
+  @Test
+  void read_sec1KeyOrGarbage_namesTheFileAndTheFix() throws Exception {
+    Path sec1 = tmp.resolve("sec1.key");
+    openssl("ec", "-in", tmp.resolve("server.key").toString(), "-out", sec1.toString());
+    Path garbage = Files.writeString(tmp.resolve("garbage.pem"), "not a certificate\n");
+
+    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("server.pem"), sec1, null))
+        .hasMessageContaining("--tls-key " + sec1)
+        .hasMessageContaining("openssl pkcs8 -topk8");
+    assertThatThrownBy(() -> ServerTls.read(garbage, tmp.resolve("server.key"), null))
+        .hasMessageContaining("--tls-cert " + garbage + ": no CERTIFICATE block");
+    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("missing.pem"), sec1, null))
+        .hasMessageContaining("missing.pem: cannot read it");
+  }
+
+  private static HttpResponse<String> get(HttpClient c, String path) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + https.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpClient client(String name) throws Exception {
+    ServerTls trust =
+        ServerTls.read(
+            tmp.resolve(name == null ? "server.pem" : name + ".pem"),
+            tmp.resolve(name == null ? "server.key" : name + ".key"),
+            tmp.resolve("ca.pem"));
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(
+        name == null ? null : trust.keyManagers().getKeyManagers(),
+        trust.trustManagers().getTrustManagers(),
+        null);
+    return HttpClient.newBuilder().sslContext(ctx).build();
+  }
+
+  private static ManagedChannel channel(String name) throws Exception {
+    ServerTls own =
+        ServerTls.read(
+            tmp.resolve(name + ".pem"), tmp.resolve(name + ".key"), tmp.resolve("ca.pem"));
+    return NettyChannelBuilder.forAddress("127.0.0.1", grpcs.port())
+        .sslContext(
+            GrpcSslContexts.forClient()
+                .keyManager(own.keyManagers())
+                .trustManager(own.trustManagers())
+                .build())
+        .build();
+  }
+
+  private static CheckResponse check(ManagedChannel channel, String path) {
+    return ClientCalls.blockingUnaryCall(
+        channel,
+        EnvoyAuthorizationService.CHECK,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        EnvoyGrpcCheckTest.request("GET", path, Map.of()));
+  }
+
+  private static void ca(String name) throws Exception {
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        tmp.resolve(name + ".key").toString(),
+        "-out",
+        tmp.resolve(name + ".pem").toString(),
+        "-subj",
+        "/CN=" + name,
+        "-days",
+        "2");
+  }
+
+  private static void leaf(String name, String ca, String extension) throws Exception {
+    String key = tmp.resolve(name + ".key").toString();
+    String csr = tmp.resolve(name + ".csr").toString();
+    openssl(
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        csr,
+        "-subj",
+        "/CN=" + name);
+    Path ext = Files.writeString(tmp.resolve(name + ".ext"), extension + "\n");
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        tmp.resolve(ca + ".pem").toString(),
+        "-CAkey",
+        tmp.resolve(ca + ".key").toString(),
+        "-CAcreateserial",
+        "-out",
+        tmp.resolve(name + ".pem").toString(),
+        "-days",
+        "1",
+        "-extfile",
+        ext.toString());
+  }
+
+  private static void openssl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as("openssl %s: %s", cmd, output).isZero();
+  }
+}
