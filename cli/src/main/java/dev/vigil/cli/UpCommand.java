@@ -149,15 +149,75 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
+  /** The decision point and what it stands on. */
+  private record Core(
+      Store store, DecisionLog log, DecisionPoint pdp, BundleWatcher bundle, PdpMetrics metrics) {}
+
   private void start(VigilConfig cfg, PrintWriter out) throws IOException {
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
-    Store store = Store.open(StoreLocation.embedded(cfg.dataDir()));
-    running.add(store);
+    Core core = startCore(cfg);
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
+    NodeIdentity identity = NodeIdentity.start(cfg, core.store(), clock, core.metrics().registry());
+    running.add(0, identity);
+
+    List<LocalUser> demoUsers = new ArrayList<>();
+    if (demo) {
+      startEchoUpstreams(cfg);
+      demoUsers.addAll(DemoUsers.loadOrCreate(cfg.dataDir()));
+    }
+    List<LocalUser> users = new ArrayList<>(cfg.users());
+    users.addAll(demoUsers);
+    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(cfg.routes()));
+    ConsoleSignIn signIn =
+        new ConsoleSignIn(
+            admins,
+            new SessionCodec(consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
+            clock,
+            cfg.adminRole(),
+            users);
+    HealthReport health =
+        new HealthReport(
+            core.pdp(),
+            core.bundle(),
+            core.log(),
+            new DecisionReader(core.store()),
+            routes,
+            identity,
+            clock);
+    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identity, health);
+
+    LocalAuthenticator auth =
+        new LocalAuthenticator(
+            users,
+            new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
+            clock);
+    EdgeGateway gateway =
+        EdgeGateway.start(
+            gw.host(),
+            gw.port(),
+            routes,
+            core.pdp(),
+            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
+            clock,
+            auth);
+    running.add(0, gateway);
+    if (configFile != null) {
+      watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
+    }
+
+    // Last, once everything listens: a start that fails never uses up the password unseen.
+    Optional<String> firstPassword = signIn.createFirstAdmin();
+    banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
+  }
+
+  /** Opens the store and starts the decision point with its bundle, log and metrics. */
+  private Core startCore(VigilConfig cfg) {
+    Store store = Store.open(StoreLocation.embedded(cfg.dataDir()));
+    running.add(store);
     DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp =
         new DecisionPoint(
@@ -177,77 +237,50 @@ final class UpCommand implements Callable<Integer> {
       watcher.start();
       running.add(0, watcher);
     }
-    BundleWatcher w = watcher;
     PdpMetrics metrics = new PdpMetrics(log);
     pdp.onDecision(new RouteMetrics(metrics));
-    ExternalAuthorizer authorizer = authorizer(cfg, pdp, metrics);
+    return new Core(store, log, pdp, watcher, metrics);
+  }
 
-    NodeIdentity identity = NodeIdentity.start(cfg, store, clock, metrics.registry());
-    running.add(0, identity);
-
-    List<LocalUser> demoUsers = new ArrayList<>();
-    if (demo) {
-      startEchoUpstreams(cfg);
-      demoUsers.addAll(DemoUsers.loadOrCreate(cfg.dataDir()));
-    }
-    List<LocalUser> users = new ArrayList<>(cfg.users());
-    users.addAll(demoUsers);
-    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(cfg.routes()));
-    ConsoleSignIn signIn =
-        new ConsoleSignIn(
-            admins,
-            new SessionCodec(consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
-            clock,
-            cfg.adminRole(),
-            users);
-    HealthReport health =
-        new HealthReport(pdp, w, log, new DecisionReader(store), routes, identity, clock);
+  /** Starts the control plane: OPA's API, external authorization and the console. */
+  private PdpServer startControlPlane(
+      VigilConfig cfg,
+      Addresses cp,
+      Core core,
+      ConsoleSignIn signIn,
+      AtomicReference<RouteTable> routes,
+      NodeIdentity identity,
+      HealthReport health) {
+    ExternalAuthorizer authorizer = authorizer(cfg, core.pdp(), core.metrics());
     Console.Sources sources =
         new Console.Sources(
-            new DecisionReader(store),
+            new DecisionReader(core.store()),
             routes,
             identity.identities(),
             identity.svids(),
             health::pairs,
-            clock);
+            InstantSource.system());
+    BundleWatcher w = core.bundle();
     PdpServer server =
         PdpServer.start(
             cp.host(),
             cp.port(),
-            pdp,
-            metrics,
+            core.pdp(),
+            core.metrics(),
             new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()),
             router -> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
             });
     running.add(0, server);
+    return server;
+  }
 
-    SessionCodec sessions =
-        new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
-    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock);
-    EdgeGateway gateway =
-        EdgeGateway.start(
-            gw.host(),
-            gw.port(),
-            routes,
-            pdp,
-            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
-            clock,
-            auth);
-    running.add(0, gateway);
-
-    ConfigWatcher reload = null;
-    if (configFile != null) {
-      ConfigReload apply = new ConfigReload(cfg, routes, auth, signIn, demoUsers);
-      reload = new ConfigWatcher(configFile, dataDir, apply::apply);
-      reload.start(Duration.ofSeconds(1));
-      running.add(0, reload);
-      health.watch(reload);
-    }
-
-    Optional<String> firstPassword = signIn.createFirstAdmin();
-    banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
+  private void watchConfig(ConfigReload apply, HealthReport health) {
+    ConfigWatcher reload = new ConfigWatcher(configFile, dataDir, apply::apply);
+    reload.start(Duration.ofSeconds(1));
+    running.add(0, reload);
+    health.watch(reload);
   }
 
   private static ExternalAuthorizer authorizer(

@@ -11,11 +11,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's Chromium, driven through {@code vigil up --demo} as a person would use it: bob signs in
@@ -51,6 +54,23 @@ class ConsoleBrowserTest {
     return driver;
   }
 
+  /** Submits a form and waits for the page it leads to (a click does not wait for it). */
+  private static void submitAndWaitFor(WebDriver d, String buttonCss, String urlPart) {
+    d.findElement(By.cssSelector(buttonCss)).click();
+    try {
+      new WebDriverWait(d, Duration.ofSeconds(60)).until(ExpectedConditions.urlContains(urlPart));
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "expected "
+              + urlPart
+              + " but stayed on "
+              + d.getCurrentUrl()
+              + ": "
+              + d.findElement(By.tagName("body")).getText(),
+          e);
+    }
+  }
+
   private static void fill(WebDriver d, String name, String value) {
     WebElement e = d.findElement(By.name(name));
     e.clear();
@@ -78,10 +98,9 @@ class ConsoleBrowserTest {
     assertThat(d.getCurrentUrl()).contains("/auth/login");
     fill(d, "username", "bob");
     fill(d, "password", up.demoPassword("bob"));
-    d.findElement(By.cssSelector("button[type=submit]")).click();
+    submitAndWaitFor(d, "button[type=submit]", "/hello");
 
     String page = d.findElement(By.tagName("body")).getText();
-    assertThat(d.getCurrentUrl()).endsWith("/hello");
     assertThat(page).contains("Access denied");
     Matcher m = DECISION_ID.matcher(page);
     assertThat(m.find()).as("decision id on the page: %s", page).isTrue();
@@ -102,20 +121,18 @@ class ConsoleBrowserTest {
     assertThat(d.getCurrentUrl()).endsWith("/console/login");
     fill(d, "username", "admin");
     fill(d, "password", oneTimePassword);
-    d.findElement(By.cssSelector("button[type=submit]")).click();
+    submitAndWaitFor(d, "button[type=submit]", "/console/password");
 
-    assertThat(d.getCurrentUrl()).endsWith("/console/password");
     fill(d, "current", oneTimePassword);
     fill(d, "password", "chromium chose this one");
     fill(d, "confirm", "chromium chose this one");
-    d.findElement(By.cssSelector("main button[type=submit]")).click();
+    submitAndWaitFor(d, "main button[type=submit]", "/console/decisions");
 
-    assertThat(d.getCurrentUrl()).endsWith("/console/decisions");
     d.findElement(By.name("denied")).click();
     fill(d, "subject", "bob");
-    d.findElement(By.cssSelector("main button[type=submit]")).click();
+    submitAndWaitFor(d, "main button[type=submit]", "subject=bob");
 
-    assertThat(d.getCurrentUrl()).contains("denied=1").contains("subject=bob");
+    assertThat(d.getCurrentUrl()).contains("denied=1");
     WebElement row = d.findElement(By.xpath("//tr[td/a[text()='" + decisionId + "']]"));
     assertThat(row.getText())
         .contains("deny")
@@ -124,6 +141,8 @@ class ConsoleBrowserTest {
         .contains("input.user.role is \"dev\"");
 
     row.findElement(By.linkText(decisionId)).click();
+    new WebDriverWait(d, Duration.ofSeconds(60))
+        .until(ExpectedConditions.urlContains("/console/decisions/" + decisionId));
     String detail = d.findElement(By.tagName("main")).getText();
     assertThat(detail)
         .contains("Decision " + decisionId)
