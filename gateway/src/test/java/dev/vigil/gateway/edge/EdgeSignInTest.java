@@ -332,4 +332,21 @@ class EdgeSignInTest {
 
     assertThat(get(c, "/reports", "application/json").statusCode()).isEqualTo(401);
   }
+
+  @Test
+  void consoleCookies_neverReachTheUpstream() throws Exception {
+    HttpClient c = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    loginJson(c, "alice", "correct horse", Totp.code(ALICE_TOTP, clock));
+
+    HttpResponse<String> r =
+        c.send(
+            HttpRequest.newBuilder(URI.create(url("/reports")))
+                .header("Accept", "application/json")
+                .header("Cookie", "vigil_console=admin-session; app=1; vigil_console_login=t")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(String.join(";", seen.get(0).get("Cookie"))).isEqualTo("app=1");
+  }
 }
