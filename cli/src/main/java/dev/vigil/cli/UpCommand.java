@@ -37,6 +37,7 @@ import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +49,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -161,8 +165,9 @@ final class UpCommand implements Callable<Integer> {
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
-    NodeIdentity identity = NodeIdentity.start(cfg, core.store(), clock, core.metrics().registry());
-    running.add(0, identity);
+    // The CAs and the agent start beside the rest, so that /health does not wait for them.
+    CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock);
+    Supplier<NodeIdentity> identityNow = () -> startedOrNull(identityStart);
 
     List<LocalUser> demoUsers = new ArrayList<>();
     if (demo) {
@@ -186,9 +191,9 @@ final class UpCommand implements Callable<Integer> {
             core.log(),
             new DecisionReader(core.store()),
             routes,
-            identity,
+            identityNow,
             clock);
-    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identity, health);
+    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identityNow, health);
 
     LocalAuthenticator auth =
         new LocalAuthenticator(
@@ -209,6 +214,7 @@ final class UpCommand implements Callable<Integer> {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
     }
 
+    NodeIdentity identity = await(identityStart);
     // Last, once everything listens: a start that fails never uses up the password unseen.
     Optional<String> firstPassword = signIn.createFirstAdmin();
     banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
@@ -249,15 +255,15 @@ final class UpCommand implements Callable<Integer> {
       Core core,
       ConsoleSignIn signIn,
       AtomicReference<RouteTable> routes,
-      NodeIdentity identity,
+      Supplier<NodeIdentity> identity,
       HealthReport health) {
     ExternalAuthorizer authorizer = authorizer(cfg, core.pdp(), core.metrics());
     Console.Sources sources =
         new Console.Sources(
             new DecisionReader(core.store()),
             routes,
-            identity.identities(),
-            identity.svids(),
+            () -> identity.get() == null ? null : identity.get().identities(),
+            () -> identity.get() == null ? null : identity.get().svids(),
             health::pairs,
             InstantSource.system());
     BundleWatcher w = core.bundle();
@@ -274,6 +280,49 @@ final class UpCommand implements Callable<Integer> {
             });
     running.add(0, server);
     return server;
+  }
+
+  private CompletableFuture<NodeIdentity> startIdentity(
+      VigilConfig cfg, Core core, InstantSource clock) {
+    CompletableFuture<NodeIdentity> f =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return NodeIdentity.start(cfg, core.store(), clock, core.metrics().registry());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    // On a failed start or at stop: wait for it to be up, then close it.
+    running.add(
+        0,
+        () -> {
+          try {
+            f.join().close();
+          } catch (CompletionException e) {
+            // It did not start: nothing to close.
+          }
+        });
+    return f;
+  }
+
+  private static NodeIdentity startedOrNull(CompletableFuture<NodeIdentity> f) {
+    return f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
+  /** Waits for the identity services; rethrows what stopped them, as it was thrown. */
+  private static NodeIdentity await(CompletableFuture<NodeIdentity> f) throws IOException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
+    }
   }
 
   private void watchConfig(ConfigReload apply, HealthReport health) {

@@ -31,16 +31,17 @@ public final class Console {
    *
    * @param decisions the decision log
    * @param routes the gateway's routes, swapped whole when a mode changes
-   * @param identities the identity service, or null when this node runs no CA
-   * @param svids the SVIDs this node holds, or null
+   * @param identities the identity service; it gives null while it starts, or when this node runs
+   *     no CA
+   * @param svids the SVIDs this node holds; it gives null while they are issued
    * @param health name and value pairs for the health page
    * @param clock the clock of time filters
    */
   public record Sources(
       DecisionReader decisions,
       AtomicReference<RouteTable> routes,
-      Identities identities,
-      GatewaySvids svids,
+      Supplier<Identities> identities,
+      Supplier<GatewaySvids> svids,
       Supplier<List<String[]>> health,
       InstantSource clock) {}
 

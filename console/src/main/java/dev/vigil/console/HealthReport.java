@@ -23,13 +23,14 @@ public final class HealthReport {
   private final DecisionLog log;
   private final DecisionReader reader;
   private final AtomicReference<RouteTable> routes;
-  private final NodeIdentity identity;
+  private final java.util.function.Supplier<NodeIdentity> identity;
   private final InstantSource clock;
   private final Instant started;
   private volatile ConfigWatcher config;
 
   /**
    * @param bundle the policy bundle's watcher, or null when no bundle is configured
+   * @param identity the node's identity services; null while they start
    */
   public HealthReport(
       DecisionPoint pdp,
@@ -37,7 +38,7 @@ public final class HealthReport {
       DecisionLog log,
       DecisionReader reader,
       AtomicReference<RouteTable> routes,
-      NodeIdentity identity,
+      java.util.function.Supplier<NodeIdentity> identity,
       InstantSource clock) {
     this.pdp = pdp;
     this.bundle = bundle;
@@ -78,10 +79,14 @@ public final class HealthReport {
                 + st.rejected()
                 + " refused"));
     out.add(pair("decisions stored", stored()));
-    out.add(pair("workload API", "unix:" + identity.socket()));
-    identity
-        .svidSecondsLeft(clock)
-        .forEach((td, left) -> out.add(pair("gateway SVID in " + td, left + " s left")));
+    NodeIdentity id = identity.get();
+    if (id == null) {
+      out.add(pair("workload API", "starting"));
+    } else {
+      out.add(pair("workload API", "unix:" + id.socket()));
+      id.svidSecondsLeft(clock)
+          .forEach((td, left) -> out.add(pair("gateway SVID in " + td, left + " s left")));
+    }
     ConfigWatcher c = config;
     if (c != null) {
       out.add(

@@ -4,6 +4,7 @@ import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.CaAuthority;
+import dev.vigil.identity.Identities;
 import dev.vigil.identity.RegistrationEntry;
 import dev.vigil.identity.TrustDomain;
 import dev.vigil.identity.TrustDomainCa;
@@ -134,26 +135,27 @@ final class OperationsPages {
   void identity(RoutingContext ctx) {
     Session s = ctx.get(Console.SESSION);
     StringBuilder body = new StringBuilder();
-    if (sources.identities() == null) {
-      body.append("<p>This node runs no certificate authority.</p>");
+    Identities ids = sources.identities().get();
+    if (ids == null) {
+      body.append("<p>The certificate authorities are starting; reload in a moment.</p>");
     } else {
-      List<TrustDomain> domains = sources.identities().trustDomains();
+      List<TrustDomain> domains = ids.trustDomains();
       if (domains.isEmpty()) {
         body.append("<p>No trust domain yet; list them under identity.trust_domains.</p>");
       }
-      List<RegistrationEntry> entries = sources.identities().entries();
+      List<RegistrationEntry> entries = ids.entries();
       for (TrustDomain td : domains) {
-        body.append(trustDomain(td, entries));
+        body.append(trustDomain(ids, td, entries));
       }
     }
     Console.send(
         ctx, 200, Html.page("Trust domains", s.userId(), ctx.get(Console.CSRF), body.toString()));
   }
 
-  private String trustDomain(TrustDomain td, List<RegistrationEntry> entries) {
+  private String trustDomain(Identities ids, TrustDomain td, List<RegistrationEntry> entries) {
     Instant now = sources.clock().instant();
     StringBuilder sb = new StringBuilder("<h2>").append(Html.text(td.name())).append("</h2>");
-    Optional<TrustDomainCa> ca = sources.identities().existing(td);
+    Optional<TrustDomainCa> ca = ids.existing(td);
     List<List<String>> roots = new ArrayList<>();
     for (CaAuthority a : ca.map(TrustDomainCa::authorities).orElse(List.of())) {
       roots.add(
@@ -167,7 +169,8 @@ final class OperationsPages {
     sb.append("<h3>CA roots</h3>")
         .append(Html.table(List.of("root", "state", "key", "expires", "left"), roots));
     List<List<String>> svids = new ArrayList<>();
-    X509Svid held = sources.svids() == null ? null : sources.svids().held().get(td);
+    GatewaySvids gateway = sources.svids().get();
+    X509Svid held = gateway == null ? null : gateway.held().get(td);
     if (held != null) {
       svids.add(
           List.of(

@@ -106,8 +106,8 @@ final class ConsoleFixture implements AutoCloseable {
         new Console.Sources(
             new DecisionReader(store),
             routes,
-            identities,
-            svids,
+            () -> identities,
+            () -> svids,
             () -> List.<String[]>of(new String[] {"store", "<ok>"}),
             clock);
     server =
