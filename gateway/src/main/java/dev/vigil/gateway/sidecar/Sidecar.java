@@ -76,8 +76,10 @@ public final class Sidecar implements AutoCloseable {
       }
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
-        HttpClient mtls = vertx.createHttpClient(clientTls(keys, verifier));
-        var listener = new OutboundListener(out, mtls);
+        HttpClientOptions tls = clientTls(keys, verifier);
+        var listener =
+            new OutboundListener(
+                out, () -> credentials.svid().serial(), () -> vertx.createHttpClient(tls));
         ports.put(
             out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
       }
