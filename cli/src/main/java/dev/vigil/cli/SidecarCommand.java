@@ -68,6 +68,12 @@ final class SidecarCommand implements Callable<Integer> {
       description = "How often the bundle and revocations are reread (default: ${DEFAULT-VALUE}).")
   String pollInterval;
 
+  @Option(
+      names = "--svid-wait",
+      defaultValue = "30s",
+      description = "How long to wait for the first SVID at startup (default: ${DEFAULT-VALUE}).")
+  String svidWait;
+
   @Option(names = "--v0-compatible", description = "Parse policies with Rego v0 syntax.")
   boolean v0;
 
@@ -79,7 +85,9 @@ final class SidecarCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     SidecarConfig cfg;
     Duration interval;
+    Duration wait;
     try {
+      wait = Durations.parse(svidWait);
       cfg = SidecarConfig.read(config);
       interval = Durations.parse(pollInterval);
     } catch (ConfigException | IllegalArgumentException e) {
@@ -96,7 +104,7 @@ final class SidecarCommand implements Callable<Integer> {
     String address = address(cfg);
     WorkloadCredentials creds;
     try {
-      creds = WorkloadCredentials.connect(address, Duration.ofSeconds(30));
+      creds = WorkloadCredentials.connect(address, wait);
     } catch (IllegalStateException e) {
       err.println("vigil sidecar: " + e.getMessage());
       st.close();

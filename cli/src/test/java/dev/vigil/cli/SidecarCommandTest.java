@@ -40,6 +40,8 @@ class SidecarCommandTest {
             cfg.toString(),
             "--data-dir",
             tmp.resolve("data").toString(),
+            "--svid-wait",
+            "1s",
             "--workload-api",
             "unix:" + socket);
 
