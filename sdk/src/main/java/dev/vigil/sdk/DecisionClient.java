@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  */
 public final class DecisionClient {
 
-  private static final Pattern PATH = Pattern.compile("[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]+)*");
+  private static final Pattern PATH =
+      Pattern.compile("[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*");
 
   private final URI base;
   private final Duration ttl;
@@ -80,7 +81,10 @@ public final class DecisionClient {
   public Decision decide(String path, Map<String, ?> input) {
     if (path == null || !PATH.matcher(path).matches()) {
       throw new IllegalArgumentException(
-          "policy path \"" + path + "\" must look like authz/allow (letters, digits, _ . ~ -)");
+          "policy path \""
+              + path
+              + "\" must look like authz/allow (segments of letters, digits, _ . ~ -, not starting"
+              + " with .)");
     }
     String body = JSONObjectUtils.toJSONString(Map.of("input", sorted(input)));
     String key = path + '\n' + body;

@@ -34,9 +34,16 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * chain verifies up to the bundle of its own trust domain (SPIFFE X509-SVID specification section
  * 5) and {@code acceptPeer} accepts its SPIFFE ID; hostnames play no part.
  *
+ * <p>A resumed TLS session skips the certificate exchange, so it would keep a rotated or revoked
+ * SVID in use. Sessions therefore live {@link #SESSION_LIFETIME_SECONDS} seconds at most: in
+ * practice every new connection presents the current SVID and checks the peer's.
+ *
  * <p>Thread-safe. {@link #close()} closes the Workload API stream when this object opened it.
  */
 public final class SvidSslContext implements AutoCloseable {
+
+  /** How long a TLS session may be resumed. */
+  public static final int SESSION_LIFETIME_SECONDS = 1;
 
   private final X509Source source;
   private final boolean owned;
@@ -51,6 +58,8 @@ public final class SvidSslContext implements AutoCloseable {
           new KeyManager[] {new Keys(source)},
           new TrustManager[] {new Peers(source, acceptPeer)},
           null);
+      context.getClientSessionContext().setSessionTimeout(SESSION_LIFETIME_SECONDS);
+      context.getServerSessionContext().setSessionTimeout(SESSION_LIFETIME_SECONDS);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("TLS 1.3 is not available: " + e.getMessage(), e);
     }
