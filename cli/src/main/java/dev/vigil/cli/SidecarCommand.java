@@ -121,8 +121,8 @@ final class SidecarCommand implements Callable<Integer> {
         err.println("vigil sidecar: denying every request until a good bundle arrives");
       }
       watcher.start();
-    } else {
-      err.println("vigil sidecar: no --bundle: every request is denied (no policy)");
+    } else if (!cfg.inbound().isEmpty()) {
+      err.println("vigil sidecar: no --bundle: every inbound request is denied (no policy)");
     }
     // Only revoked serials are read from the store; the sidecar never holds a CA key, so the
     // cipher is a random key that opens nothing.

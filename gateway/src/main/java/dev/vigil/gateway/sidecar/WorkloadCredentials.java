@@ -33,8 +33,8 @@ public final class WorkloadCredentials implements AutoCloseable {
   }
 
   /**
-   * Connects to the Workload API at {@code address} ({@code unix:/path}) and waits for the first
-   * SVID.
+   * Connects to the Workload API at {@code address} ({@code unix:/path}; a relative path is taken
+   * from the working directory) and waits for the first SVID.
    *
    * @throws IllegalStateException naming the address when no SVID arrives within {@code timeout}
    */
@@ -43,7 +43,7 @@ public final class WorkloadCredentials implements AutoCloseable {
       return new WorkloadCredentials(
           DefaultX509Source.newSource(
               DefaultX509Source.X509SourceOptions.builder()
-                  .spiffeSocketPath(address)
+                  .spiffeSocketPath(absolute(address))
                   .initTimeout(timeout)
                   .build()),
           true);
@@ -52,6 +52,13 @@ public final class WorkloadCredentials implements AutoCloseable {
           "cannot get an X.509-SVID from the Workload API at " + address + ": " + e.getMessage(),
           e);
     }
+  }
+
+  /** Returns {@code unix:/absolute/path}: java-spiffe takes only absolute socket URIs. */
+  static String absolute(String address) {
+    String path = address.startsWith("unix://") ? address.substring(7) : address;
+    path = path.startsWith("unix:") ? path.substring(5) : path;
+    return "unix:" + java.nio.file.Path.of(path).toAbsolutePath().normalize();
   }
 
   /** Wraps a source the caller owns and closes. */
