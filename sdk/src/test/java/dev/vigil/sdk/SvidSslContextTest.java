@@ -145,6 +145,49 @@ class SvidSslContextTest {
   }
 
   @Test
+  void javaHttpClient_overHttpsWithBothContexts_noHostnameNeeded() throws Exception {
+    var https =
+        com.sun.net.httpserver.HttpsServer.create(
+            new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(
+        new com.sun.net.httpserver.HttpsConfigurator(serverTls.sslContext()) {
+          @Override
+          public void configure(com.sun.net.httpserver.HttpsParameters p) {
+            p.setNeedClientAuth(true);
+          }
+        });
+    https.createContext(
+        "/",
+        ex -> {
+          var peer =
+              (X509Certificate)
+                  ((com.sun.net.httpserver.HttpsExchange) ex)
+                      .getSSLSession()
+                      .getPeerCertificates()[0];
+          byte[] body = ("orders saw " + peer.getSerialNumber()).getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    https.start();
+    try {
+      var http = java.net.http.HttpClient.newBuilder().sslContext(clientTls.sslContext()).build();
+      var resp =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "https://127.0.0.1:" + https.getAddress().getPort() + "/orders/7"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+
+      assertThat(resp.statusCode()).isEqualTo(200);
+      assertThat(resp.body()).startsWith("orders saw ");
+    } finally {
+      https.stop(0);
+    }
+  }
+
+  @Test
   void handshake_serverIsNotTheExpectedWorkload_refusedByTheClient() throws Exception {
     try (SvidSslContext wrong =
         SvidSslContext.connect(
