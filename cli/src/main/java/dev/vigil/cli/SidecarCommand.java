@@ -153,7 +153,11 @@ final class SidecarCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       err.println("vigil sidecar: " + e.getMessage());
       reload.shutdownNow();
+      if (watcher != null) {
+        watcher.close();
+      }
       creds.close();
+      pdp.close();
       st.close();
       return 1;
     }

@@ -10,6 +10,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The public port of a PERMISSIVE inbound listener, which takes mutual TLS and plaintext on one
@@ -37,7 +38,14 @@ final class PermissiveFront {
       Vertx vertx, String host, int port, int tlsPort, int plainPort) {
     NetClient client = vertx.createNetClient();
     Map<Integer, String> origins = new ConcurrentHashMap<>();
-    NetServer server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port));
+    // A connection that sends nothing for a minute is closed, as on the inner servers.
+    NetServer server =
+        vertx.createNetServer(
+            new NetServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setIdleTimeout(60)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS));
     server.connectHandler(
         socket -> {
           socket.pause();
