@@ -79,7 +79,9 @@ public final class Sidecar implements AutoCloseable {
         HttpClientOptions tls = clientTls(keys, verifier);
         var listener =
             new OutboundListener(
-                out, () -> credentials.svid().serial(), () -> vertx.createHttpClient(tls));
+                out,
+                () -> credentials.svid().serial(),
+                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)));
         ports.put(
             out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
       }
