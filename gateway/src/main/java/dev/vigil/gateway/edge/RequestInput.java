@@ -20,7 +20,7 @@ import java.util.Set;
  * {@code subject}, {@code user}, {@code device}, {@code request}, {@code resource}, {@code action},
  * {@code grants}.
  */
-final class RequestInput {
+public final class RequestInput {
 
   /** Request headers passed to policy; others (cookies, authorization) never are. */
   static final Set<String> POLICY_HEADERS =
@@ -28,7 +28,8 @@ final class RequestInput {
 
   private RequestInput() {}
 
-  static Value build(
+  /** Builds the input of one request; {@code session} is null for a caller without one. */
+  public static Value build(
       String method,
       String path,
       String host,
