@@ -16,6 +16,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * The device side: the device's key and certificate in a directory, enrolment with the control
@@ -102,7 +103,9 @@ public final class DeviceAgent {
     } catch (UnsupportedOperationException ex) {
       // Not a POSIX file system: the key keeps the directory's default permissions.
     }
-    Files.writeString(keyFile, DeviceCertificates.pem(key.getPrivate()));
+    Files.writeString(
+        keyFile,
+        DeviceCertificates.pem(new PemObject("PRIVATE KEY", key.getPrivate().getEncoded())));
     Files.writeString(dir.resolve(CERT), e.certificatePem());
     Files.writeString(dir.resolve(CA), e.caCertificatePem());
     return load(dir);

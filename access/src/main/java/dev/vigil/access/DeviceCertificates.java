@@ -219,7 +219,7 @@ public final class DeviceCertificates {
     try {
       JcaPEMKeyConverter c = new JcaPEMKeyConverter();
       if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp) {
-        return c.getKeyPair(kp).getPrivate();
+        return c.getPrivateKey(kp.getPrivateKeyInfo());
       }
       if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
         return c.getPrivateKey(info);

@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The control plane's device endpoints. They expect the router to read request bodies (a {@code
@@ -28,6 +30,8 @@ public final class DeviceRoutes {
 
   /** The path prefix of the device endpoints. */
   public static final String PREFIX = "/v1/devices";
+
+  private static final Logger log = LoggerFactory.getLogger(DeviceRoutes.class);
 
   private final Devices devices;
 
@@ -106,6 +110,7 @@ public final class DeviceRoutes {
               } else if (ar.cause() instanceof DeviceException e) {
                 fail(ctx, e);
               } else {
+                log.warn("device request {} failed: {}", ctx.request().path(), ar.cause().toString());
                 fail(ctx, new DeviceException("internal", "the request could not be completed"));
               }
             });
