@@ -110,7 +110,8 @@ public final class DeviceRoutes {
               } else if (ar.cause() instanceof DeviceException e) {
                 fail(ctx, e);
               } else {
-                log.warn("device request {} failed: {}", ctx.request().path(), ar.cause().toString());
+                log.warn(
+                    "device request {} failed: {}", ctx.request().path(), ar.cause().toString());
                 fail(ctx, new DeviceException("internal", "the request could not be completed"));
               }
             });

@@ -37,6 +37,20 @@ final class RequestInput {
       Instant time,
       Route route,
       Session session) {
+    return build(method, path, host, headers, sourceIp, time, route, session, null);
+  }
+
+  /** Builds the input with {@code device} as {@code input.device} (null: an unknown device). */
+  static Value build(
+      String method,
+      String path,
+      String host,
+      Map<String, String> headers,
+      String sourceIp,
+      Instant time,
+      Route route,
+      Session session,
+      Value device) {
     Map<Value, Value> request = new HashMap<>();
     put(request, "method", StringValue.of(method));
     put(request, "path", StringValue.of(path));
@@ -57,15 +71,11 @@ final class RequestInput {
     route.resource().forEach((k, v) -> put(resource, k, StringValue.of(v)));
     put(resource, "route", StringValue.of(route.name()));
 
-    Map<Value, Value> device = new HashMap<>();
-    put(device, "managed", BooleanValue.FALSE);
-    put(device, "known", BooleanValue.FALSE);
-
     Map<Value, Value> input = new HashMap<>();
     put(input, "request", ObjectValue.wrap(request));
     put(input, "resource", ObjectValue.wrap(resource));
     put(input, "action", StringValue.of(route.actionFor(method)));
-    put(input, "device", ObjectValue.wrap(device));
+    put(input, "device", device == null ? DeviceInput.UNKNOWN : device);
     put(input, "grants", ArrayValue.of(List.of()));
     if (session != null) {
       Map<Value, Value> subject = new HashMap<>();
