@@ -175,6 +175,8 @@ final class UpCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("control_plane: " + e.getMessage());
     }
+    UpDevices devices = UpDevices.open(store, cfg);
+    running.add(0, devices);
     PdpServer server =
         PdpServer.start(
             cp.host(),
@@ -182,7 +184,10 @@ final class UpCommand implements Callable<Integer> {
             pdp,
             metrics,
             new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()),
-            router -> HttpAuthzRoutes.install(router, authorizer));
+            router -> {
+              HttpAuthzRoutes.install(router, authorizer);
+              devices.install(router);
+            });
     running.add(0, server);
 
     List<LocalUser> users = new ArrayList<>(cfg.users());
@@ -197,6 +202,7 @@ final class UpCommand implements Callable<Integer> {
             cfg.sessionAbsolute(),
             InstantSource.system());
     LocalAuthenticator auth = new LocalAuthenticator(users, sessions, InstantSource.system());
+    var tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(
             gw.host(),
@@ -205,7 +211,9 @@ final class UpCommand implements Callable<Integer> {
             pdp,
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
             InstantSource.system(),
-            auth);
+            auth,
+            null,
+            tls);
     running.add(0, gateway);
 
     out.println(
@@ -222,6 +230,9 @@ final class UpCommand implements Callable<Integer> {
             + "  ("
             + cfg.routes().size()
             + " routes, sign in at /auth/login)");
+    if (tls != null) {
+      out.println(UpDevices.banner(tls, gateway.tlsPort()));
+    }
     out.println("vigil up: data directory  " + cfg.dataDir().toAbsolutePath().normalize());
     if (cfg.bundle() != null) {
       out.println("vigil up: policy bundle   " + cfg.bundle() + " (reloads on change)");

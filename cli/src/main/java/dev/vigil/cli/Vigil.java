@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       HashPasswordCommand.class,
       IdentityCommand.class,
       AgentCommand.class,
+      DeviceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  * @param oidc the OpenID Connect provider people sign in with, or null
  * @param authzPolicy the policy path the control plane's external-authorization endpoints ask
  * @param trustedProxies CIDRs whose X-Forwarded-* headers those endpoints believe
+ * @param tls the gateway's TLS listener and device settings
  */
 public record VigilConfig(
     Path dataDir,
@@ -47,7 +48,8 @@ public record VigilConfig(
     List<LocalUser> users,
     OidcLogin.Config oidc,
     String authzPolicy,
-    List<String> trustedProxies) {
+    List<String> trustedProxies,
+    TlsSettings tls) {
 
   private static final Set<String> TOP =
       Set.of(
@@ -76,7 +78,8 @@ public record VigilConfig(
         List.of(),
         null,
         "authz/allow",
-        List.of());
+        List.of(),
+        TlsSettings.defaults());
   }
 
   /** Reads and checks a configuration file. */
@@ -90,8 +93,7 @@ public record VigilConfig(
     }
     Map<String, YamlNode> cp =
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
-    Map<String, YamlNode> gw =
-        get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
+    Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
     String bundle = get(policy, "bundle").string(null);
@@ -111,7 +113,14 @@ public record VigilConfig(
         users(get(top, "users")),
         oidc(get(top, "oidc")),
         get(cp, "authz_policy").string(d.authzPolicy()),
-        get(cp, "trusted_proxies").strings());
+        get(cp, "trusted_proxies").strings(),
+        TlsSettings.read(gw, base));
+  }
+
+  private static Set<String> gatewayKeys() {
+    Set<String> keys = new HashSet<>(Set.of("addr", "session_idle", "session_absolute"));
+    keys.addAll(TlsSettings.KEYS);
+    return keys;
   }
 
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
@@ -120,7 +129,7 @@ public record VigilConfig(
     return n == null ? YamlNode.missing() : n;
   }
 
-  private static String address(YamlNode n, String fallback) {
+  static String address(YamlNode n, String fallback) {
     if (n.isMissing()) {
       return fallback;
     }
@@ -132,7 +141,7 @@ public record VigilConfig(
     return v;
   }
 
-  private static Duration duration(YamlNode n, Duration fallback) {
+  static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }
