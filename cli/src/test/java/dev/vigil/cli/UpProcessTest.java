@@ -82,6 +82,7 @@ class UpProcessTest {
         Files.readString(Path.of("../examples/demo/vigil.yaml"))
             .replace("127.0.0.1:8181", "127.0.0.1:" + cp)
             .replace("127.0.0.1:8080", "127.0.0.1:" + gw)
+            .replace("127.0.0.1:8443", "127.0.0.1:" + freePort())
             .replace("127.0.0.1:9001", "127.0.0.1:" + echo)
             .replace(
                 "bundle: policies",
