@@ -363,7 +363,10 @@ final class DeviceCommand implements Runnable {
 
   /** Says which server could not be reached, instead of the JDK's bare exception. */
   static IllegalStateException unreachable(URI server, IOException e) {
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String why =
+        e instanceof java.net.ConnectException
+            ? "connection refused"
+            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new IllegalStateException("control plane " + server + " cannot be reached: " + why, e);
   }
 }
