@@ -309,4 +309,34 @@ class DevicesTest {
               assertThat(s.reportAgeSeconds()).isEqualTo(42L);
             });
   }
+
+  @Test
+  void postgresql_enrolReportReplayAndRefresh_sameAsSqlite() throws Exception {
+    String schema = "vigil_devices_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        var s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    StoreLocation pg =
+        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    try (Store st = Store.open(pg);
+        Devices a = Devices.open(st, cipher, clock, Devices.Options.defaults());
+        Devices b = Devices.open(st, cipher, clock, Devices.Options.defaults())) {
+      assertThat(b.caCertificate()).isEqualTo(a.caCertificate());
+      KeyPair key = DeviceCertificates.newKeyPair();
+      var e = a.enroll(a.createToken("pg", Duration.ofHours(1)), DeviceCertificates.csr(key), "pg");
+      X509Certificate cert = DeviceCertificates.certificates(e.certificatePem()).get(0);
+      String r = PostureReport.of(e.deviceId(), now.get(), GOOD).sign(key.getPrivate());
+
+      b.refresh();
+      b.acceptReport(r);
+
+      assertThatThrownBy(() -> a.acceptReport(r))
+          .extracting(x -> ((DeviceException) x).code())
+          .isEqualTo("replay");
+      assertThat(b.identify(List.of(cert)).managed()).isTrue();
+      a.refresh();
+      assertThat(a.identify(List.of(cert)).posture()).containsEntry("patch_age_days", 2);
+    }
+  }
 }
