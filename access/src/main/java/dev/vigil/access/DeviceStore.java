@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,27 +76,50 @@ final class DeviceStore {
    * @throws DeviceException {@code bad_token} when the token is unknown, spent or expired
    */
   void enroll(String tokenHash, DeviceRow d, long nowMs) {
+    try {
+      inTransaction(
+          c -> {
+            if (tokenHash != null) {
+              spendToken(c, tokenHash, d.id(), nowMs);
+            }
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO devices (id, name, certificate_pem, serial, enrolled_at_ms,"
+                        + " not_after_ms) VALUES (?,?,?,?,?,?)")) {
+              bind(
+                  ps,
+                  d.id(),
+                  d.name(),
+                  d.certificatePem(),
+                  d.serial(),
+                  d.enrolledAtMs(),
+                  d.notAfterMs());
+              ps.executeUpdate();
+            }
+          });
+    } catch (SQLException e) {
+      throw failed("enrol device " + d.id(), e);
+    }
+  }
+
+  /** What runs inside one transaction. */
+  private interface Work {
+    void run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+   */
+  private void inTransaction(Work work) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        if (tokenHash != null) {
-          spendToken(c, tokenHash, d.id(), nowMs);
-        }
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO devices (id, name, certificate_pem, serial, enrolled_at_ms,"
-                    + " not_after_ms) VALUES (?,?,?,?,?,?)")) {
-          bind(ps, d.id(), d.name(), d.certificatePem(), d.serial(), d.enrolledAtMs());
-          ps.setLong(6, d.notAfterMs());
-          ps.executeUpdate();
-        }
+        work.run(c);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
       }
-    } catch (SQLException e) {
-      throw failed("enrol device " + d.id(), e);
     }
   }
 
@@ -190,22 +212,25 @@ final class DeviceStore {
    *     device is already stored
    */
   void insertReport(PostureReport r, String postureJson, String jws, long nowMs) {
-    try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        refuseReplay(c, r);
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO device_reports (device_id, nonce, issued_at_ms, received_at_ms,"
-                    + " posture_json, jws) VALUES (?,?,?,?,?,?)")) {
-          bind(ps, r.deviceId(), r.nonce(), r.issuedAt().toEpochMilli(), nowMs, postureJson, jws);
-          ps.executeUpdate();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+    try {
+      inTransaction(
+          c -> {
+            refuseReplay(c, r);
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO device_reports (device_id, nonce, issued_at_ms, received_at_ms,"
+                        + " posture_json, jws) VALUES (?,?,?,?,?,?)")) {
+              bind(
+                  ps,
+                  r.deviceId(),
+                  r.nonce(),
+                  r.issuedAt().toEpochMilli(),
+                  nowMs,
+                  postureJson,
+                  jws);
+              ps.executeUpdate();
+            }
+          });
     } catch (SQLException e) {
       // Two nodes racing with the same report: the primary key refuses the second.
       if (device(r.deviceId()).isPresent() && nonceSeen(r)) {
@@ -281,7 +306,6 @@ final class DeviceStore {
   private static void bind(PreparedStatement ps, Object... args) throws SQLException {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case null -> ps.setNull(i + 1, Types.VARCHAR);
         case Long l -> ps.setLong(i + 1, l);
         case String s -> ps.setString(i + 1, s);
         default -> throw new IllegalArgumentException("cannot bind " + args[i].getClass());

@@ -36,19 +36,6 @@ final class RequestInput {
       String sourceIp,
       Instant time,
       Route route,
-      Session session) {
-    return build(method, path, host, headers, sourceIp, time, route, session, null);
-  }
-
-  /** Builds the input with {@code device} as {@code input.device} (null: an unknown device). */
-  static Value build(
-      String method,
-      String path,
-      String host,
-      Map<String, String> headers,
-      String sourceIp,
-      Instant time,
-      Route route,
       Session session,
       Value device) {
     Map<Value, Value> request = new HashMap<>();

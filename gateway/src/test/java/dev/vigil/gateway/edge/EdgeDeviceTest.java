@@ -199,17 +199,19 @@ class EdgeDeviceTest {
     return URI.create("https://127.0.0.1:" + gateway.tlsPort() + path);
   }
 
+  static HttpResponse<String> signIn(HttpClient c) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(tls("/auth/login"))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"username\":\"bob\",\"password\":\"battery staple\"}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   static HttpResponse<String> signInAndGet(HttpClient c) throws Exception {
-    HttpResponse<String> login =
-        c.send(
-            HttpRequest.newBuilder(tls("/auth/login"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"username\":\"bob\",\"password\":\"battery staple\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(login.statusCode()).isEqualTo(200);
+    assertThat(signIn(c).statusCode()).isEqualTo(200);
     return c.send(
         HttpRequest.newBuilder(tls("/reports")).header("Accept", "application/json").build(),
         HttpResponse.BodyHandlers.ofString());
@@ -317,16 +319,7 @@ class EdgeDeviceTest {
 
   @Test
   void signInOverTls_sessionCookieIsSecure() throws Exception {
-    HttpResponse<String> login =
-        client(null)
-            .send(
-                HttpRequest.newBuilder(tls("/auth/login"))
-                    .header("Content-Type", "application/json")
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            "{\"username\":\"bob\",\"password\":\"battery staple\"}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> login = signIn(client(null));
 
     assertThat(login.headers().allValues("Set-Cookie"))
         .anySatisfy(c -> assertThat(c).startsWith(SessionCodec.COOKIE + "=").contains("; Secure"));
