@@ -344,7 +344,17 @@ public final class Devices implements AutoCloseable {
               r == null ? null : Instant.ofEpochMilli(r.issuedAtMs())));
     }
     known.keySet().retainAll(fresh.keySet());
-    known.putAll(fresh);
+    // A report this instance accepted while the store was being read must not be undone.
+    fresh.forEach((id, f) -> known.merge(id, f, Devices::keepNewerReport));
+  }
+
+  private static Known keepNewerReport(Known held, Known read) {
+    boolean heldNewer =
+        held.latestAt() != null
+            && (read.latestAt() == null || held.latestAt().isAfter(read.latestAt()));
+    return heldNewer
+        ? new Known(read.serial(), read.notAfter(), read.revoked(), held.latest(), held.latestAt())
+        : read;
   }
 
   /** Runs {@link #refresh} every {@code period} on a background thread until closed. */

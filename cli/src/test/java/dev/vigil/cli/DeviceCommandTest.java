@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,11 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeviceCommandTest {
 
-  @TempDir Path tmp;
-  HttpServer upstream;
-  Process up;
-  int cp;
-  int tlsPort;
+  @TempDir static Path tmp;
+  static HttpServer upstream;
+  static Process up;
+  static int cp;
+  static int tlsPort;
 
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -50,8 +50,8 @@ class DeviceCommandTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void start() throws Exception {
     upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     upstream.createContext(
         "/",
@@ -115,8 +115,8 @@ class DeviceCommandTest {
     throw new AssertionError("vigil up did not start: " + Files.readString(tmp.resolve("up.err")));
   }
 
-  @AfterEach
-  void stop() throws Exception {
+  @AfterAll
+  static void stop() throws Exception {
     up.destroy();
     up.waitFor(30, TimeUnit.SECONDS);
     upstream.stop(0);

@@ -76,11 +76,12 @@ public final class EdgeGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
-  private HttpServer tlsServer;
+  private final HttpServer tlsServer;
 
-  private EdgeGateway(Vertx vertx, HttpServer server) {
+  private EdgeGateway(Vertx vertx, HttpServer server, HttpServer tlsServer) {
     this.vertx = vertx;
     this.server = server;
+    this.tlsServer = tlsServer;
   }
 
   /**
@@ -149,18 +150,16 @@ public final class EdgeGateway implements AutoCloseable {
                     .setIdleTimeoutUnit(TimeUnit.SECONDS))
             .requestHandler(handler::handle)
             .listen();
-    EdgeGateway gateway;
+    HttpServer plain;
     try {
-      gateway = new EdgeGateway(vertx, f.await(30, TimeUnit.SECONDS));
+      plain = f.await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
-    if (tls != null) {
-      gateway.tlsServer = tls.listen(vertx, handler::handle);
-    }
-    return gateway;
+    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle);
+    return new EdgeGateway(vertx, plain, secure);
   }
 
   public int port() {
