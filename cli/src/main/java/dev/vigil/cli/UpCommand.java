@@ -19,6 +19,7 @@ import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
 import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
@@ -188,13 +189,16 @@ final class UpCommand implements Callable<Integer> {
             routes,
             identity,
             clock);
-    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identity, health);
+    UpDevices devices = UpDevices.open(core.store(), cfg);
+    running.add(0, devices);
+    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identity, health, devices);
 
     LocalAuthenticator auth =
         new LocalAuthenticator(
             users,
             new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
             clock);
+    TlsListener tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(
             gw.host(),
@@ -203,7 +207,9 @@ final class UpCommand implements Callable<Integer> {
             core.pdp(),
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
             clock,
-            auth);
+            auth,
+            null,
+            tls);
     running.add(0, gateway);
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
@@ -211,7 +217,7 @@ final class UpCommand implements Callable<Integer> {
 
     // Last, once everything listens: a start that fails never uses up the password unseen.
     Optional<String> firstPassword = signIn.createFirstAdmin();
-    banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
+    banner(out, cfg, server.port(), cp, gateway, gw, tls, identity, firstPassword);
   }
 
   /** Opens the store and starts the decision point with its bundle, log and metrics. */
@@ -250,7 +256,8 @@ final class UpCommand implements Callable<Integer> {
       ConsoleSignIn signIn,
       AtomicReference<RouteTable> routes,
       NodeIdentity identity,
-      HealthReport health) {
+      HealthReport health,
+      UpDevices devices) {
     ExternalAuthorizer authorizer = authorizer(cfg, core.pdp(), core.metrics());
     Console.Sources sources =
         new Console.Sources(
@@ -271,6 +278,7 @@ final class UpCommand implements Callable<Integer> {
             router -> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
+              devices.install(router);
             });
     running.add(0, server);
     return server;
@@ -302,8 +310,9 @@ final class UpCommand implements Callable<Integer> {
       VigilConfig cfg,
       int cpPort,
       Addresses cp,
-      int gwPort,
+      EdgeGateway gateway,
       Addresses gw,
+      TlsListener tls,
       NodeIdentity identity,
       Optional<String> firstPassword) {
     String control = "http://" + Addresses.hostForUrl(cp.host()) + ":" + cpPort;
@@ -325,10 +334,13 @@ final class UpCommand implements Callable<Integer> {
         "vigil up: gateway         http://"
             + Addresses.hostForUrl(gw.host())
             + ":"
-            + gwPort
+            + gateway.port()
             + "  ("
             + cfg.routes().size()
             + " routes, sign in at /auth/login)");
+    if (tls != null) {
+      out.println(UpDevices.banner(tls, gateway.tlsPort()));
+    }
     out.println(
         "vigil up: workload API    unix:"
             + identity.socket()

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       IdentityCommand.class,
       AgentCommand.class,
       SidecarCommand.class,
+      DeviceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

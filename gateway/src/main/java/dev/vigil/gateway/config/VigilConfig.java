@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
  * @param trustedProxies CIDRs whose X-Forwarded-* headers those endpoints believe
  * @param identity the trust domains whose CAs this node runs, and the Workload API agent
  * @param adminRole the role that lets a local user sign in to the console
+ * @param tls the gateway's TLS listener and device settings
  */
 public record VigilConfig(
     Path dataDir,
@@ -51,7 +52,8 @@ public record VigilConfig(
     String authzPolicy,
     List<String> trustedProxies,
     Identity identity,
-    String adminRole) {
+    String adminRole,
+    TlsSettings tls) {
 
   /**
    * The {@code identity} section.
@@ -98,7 +100,8 @@ public record VigilConfig(
         "authz/allow",
         List.of(),
         new Identity(List.of(), dataDir.resolve("agent.sock"), null),
-        "admin");
+        "admin",
+        TlsSettings.defaults());
   }
 
   /** Reads and checks a configuration file. */
@@ -112,8 +115,7 @@ public record VigilConfig(
     }
     Map<String, YamlNode> cp =
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
-    Map<String, YamlNode> gw =
-        get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
+    Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
     Map<String, YamlNode> id =
@@ -138,7 +140,8 @@ public record VigilConfig(
         get(cp, "authz_policy").string(d.authzPolicy()),
         get(cp, "trusted_proxies").strings(),
         identity(id, base, dataDir),
-        get(console, "admin_role").string(d.adminRole()));
+        get(console, "admin_role").string(d.adminRole()),
+        TlsSettings.read(gw, base));
   }
 
   private static Identity identity(Map<String, YamlNode> m, Path base, Path dataDir) {
@@ -163,13 +166,19 @@ public record VigilConfig(
         keyFile == null ? null : base.resolve(keyFile));
   }
 
+  private static Set<String> gatewayKeys() {
+    Set<String> keys = new HashSet<>(Set.of("addr", "session_idle", "session_absolute"));
+    keys.addAll(TlsSettings.KEYS);
+    return keys;
+  }
+
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
   private static YamlNode get(Map<String, YamlNode> m, String k) {
     YamlNode n = m.get(k);
     return n == null ? YamlNode.missing() : n;
   }
 
-  private static String address(YamlNode n, String fallback) {
+  static String address(YamlNode n, String fallback) {
     if (n.isMissing()) {
       return fallback;
     }
@@ -181,7 +190,7 @@ public record VigilConfig(
     return v;
   }
 
-  private static Duration duration(YamlNode n, Duration fallback) {
+  static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }

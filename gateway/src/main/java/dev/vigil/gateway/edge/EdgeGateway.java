@@ -1,5 +1,6 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.access.Devices;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -10,6 +11,7 @@ import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PolicyPath;
@@ -74,10 +76,12 @@ public final class EdgeGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
+  private final HttpServer tlsServer;
 
-  private EdgeGateway(Vertx vertx, HttpServer server) {
+  private EdgeGateway(Vertx vertx, HttpServer server, HttpServer tlsServer) {
     this.vertx = vertx;
     this.server = server;
+    this.tlsServer = tlsServer;
   }
 
   /**
@@ -106,6 +110,20 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       LocalAuthenticator auth,
       OidcLogin oidc) {
+    return start(host, port, routes, pdp, assertion, clock, auth, oidc, null);
+  }
+
+  /** Starts the gateway with a TLS listener as well (see {@link TlsListener}), when not null. */
+  public static EdgeGateway start(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      LocalAuthenticator auth,
+      OidcLogin oidc,
+      TlsListener tls) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     HttpClient client =
@@ -119,7 +137,9 @@ public final class EdgeGateway implements AutoCloseable {
     AuthEndpoints endpoints =
         auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()), oidc);
     WebSocketClient sockets = vertx.createWebSocketClient();
-    Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
+    Devices devices = tls == null ? null : tls.devices();
+    Handler handler =
+        new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints, devices);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -130,17 +150,25 @@ public final class EdgeGateway implements AutoCloseable {
                     .setIdleTimeoutUnit(TimeUnit.SECONDS))
             .requestHandler(handler::handle)
             .listen();
+    HttpServer plain;
     try {
-      return new EdgeGateway(vertx, f.await(30, TimeUnit.SECONDS));
+      plain = f.await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
+    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle);
+    return new EdgeGateway(vertx, plain, secure);
   }
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** Returns the port of the TLS listener, or -1 when there is none. */
+  public int tlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   @Override
@@ -161,7 +189,8 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       HttpClient client,
       WebSocketClient sockets,
-      AuthEndpoints auth) {
+      AuthEndpoints auth,
+      Devices devices) {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -181,7 +210,7 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       Session session = auth == null ? null : auth.session(req);
-      String hostHeader = req.headers().get("Host");
+      String hostHeader = hostOf(req);
       Route route = routes.get().match(hostHeader, path.path());
       if (route == null) {
         refuse(req, 404, "no_route", "no route serves this host and path", null);
@@ -203,7 +232,8 @@ public final class EdgeGateway implements AutoCloseable {
               sourceIp,
               clock.instant(),
               route,
-              session);
+              session,
+              DeviceInput.describe(req, devices));
       Map<String, String> context = new HashMap<>();
       context.put("route", route.name());
       if (session != null) {
@@ -278,6 +308,12 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       forward(req, route, path, headers, d, session);
+    }
+
+    /** Returns the Host header, or under HTTP/2 (which has none) the :authority. */
+    private static String hostOf(HttpServerRequest req) {
+      String h = req.headers().get("Host");
+      return h == null && req.authority() != null ? req.authority().toString() : h;
     }
 
     private static String host(String hostHeader) {
@@ -403,8 +439,7 @@ public final class EdgeGateway implements AutoCloseable {
           ro.addHeader(h.getKey(), h.getValue());
         }
       }
-      ro.putHeader(
-          "X-Forwarded-Host", req.headers().get("Host") == null ? "" : req.headers().get("Host"));
+      ro.putHeader("X-Forwarded-Host", hostOf(req) == null ? "" : hostOf(req));
       ro.putHeader("X-Forwarded-Proto", req.isSSL() ? "https" : "http");
       if (req.remoteAddress() != null) {
         ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());

@@ -37,7 +37,8 @@ public final class RequestInput {
       String sourceIp,
       Instant time,
       Route route,
-      Session session) {
+      Session session,
+      Value device) {
     Map<Value, Value> request = new HashMap<>();
     put(request, "method", StringValue.of(method));
     put(request, "path", StringValue.of(path));
@@ -58,15 +59,11 @@ public final class RequestInput {
     route.resource().forEach((k, v) -> put(resource, k, StringValue.of(v)));
     put(resource, "route", StringValue.of(route.name()));
 
-    Map<Value, Value> device = new HashMap<>();
-    put(device, "managed", BooleanValue.FALSE);
-    put(device, "known", BooleanValue.FALSE);
-
     Map<Value, Value> input = new HashMap<>();
     put(input, "request", ObjectValue.wrap(request));
     put(input, "resource", ObjectValue.wrap(resource));
     put(input, "action", StringValue.of(route.actionFor(method)));
-    put(input, "device", ObjectValue.wrap(device));
+    put(input, "device", device == null ? DeviceInput.UNKNOWN : device);
     put(input, "grants", ArrayValue.of(List.of()));
     if (session != null) {
       Map<Value, Value> subject = new HashMap<>();

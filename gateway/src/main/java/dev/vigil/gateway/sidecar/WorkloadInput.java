@@ -32,7 +32,8 @@ final class WorkloadInput {
       Route route,
       SpiffeId caller) {
     ObjectValue base =
-        (ObjectValue) RequestInput.build(method, path, host, headers, sourceIp, time, route, null);
+        (ObjectValue)
+            RequestInput.build(method, path, host, headers, sourceIp, time, route, null, null);
     Map<Value, Value> input = new HashMap<>(base.asMap());
     Map<Value, Value> request = new HashMap<>(((ObjectValue) base.get("request")).asMap());
     request.put(StringValue.of("mtls"), BooleanValue.of(caller != null));
