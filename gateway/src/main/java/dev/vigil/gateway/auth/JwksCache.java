@@ -36,7 +36,8 @@ public final class JwksCache implements JWKSource<SecurityContext> {
   private final Duration maxAge;
   private final InstantSource clock;
   private volatile JWKSet keys = new JWKSet();
-  private volatile long fetchedAt = Long.MIN_VALUE;
+  private volatile long fetchedAt;
+  private volatile boolean fetched;
   private volatile int fetches;
 
   /**
@@ -55,7 +56,7 @@ public final class JwksCache implements JWKSource<SecurityContext> {
   @Override
   public List<JWK> get(JWKSelector selector, SecurityContext context) {
     long now = clock.millis();
-    if (now - fetchedAt >= maxAge.toMillis()) {
+    if (!fetched || now - fetchedAt >= maxAge.toMillis()) {
       fetch(now);
     }
     List<JWK> found = selector.select(keys);
@@ -72,9 +73,10 @@ public final class JwksCache implements JWKSource<SecurityContext> {
   }
 
   private synchronized void fetch(long now) {
-    if (fetchedAt != Long.MIN_VALUE && now - fetchedAt < minInterval.toMillis()) {
+    if (fetched && now - fetchedAt < minInterval.toMillis()) {
       return;
     }
+    fetched = true;
     fetchedAt = now;
     fetches++;
     try {

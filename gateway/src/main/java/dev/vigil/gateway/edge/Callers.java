@@ -71,13 +71,18 @@ final class Callers {
   private Future<Caller> bearer(Route route, String token) {
     OidcLogin p = providers.forRoute(route.identityProvider());
     if (p == null) {
-      return Future.succeededFuture(Caller.refused("route " + route.name() + " takes no bearer"));
+      return Future.succeededFuture(refused(route, "the route takes no bearer tokens"));
     }
     return Vertx.currentContext()
         .owner()
         .executeBlocking(() -> p.bearer(token), false)
-        .map(r -> r.session() == null ? Caller.refused(r.refusal()) : Caller.bearer(r.session()))
-        .otherwise(e -> Caller.refused("token check failed: " + e.getMessage()));
+        .map(r -> r.session() == null ? refused(route, r.refusal()) : Caller.bearer(r.session()))
+        .otherwise(e -> refused(route, "token check failed: " + e.getMessage()));
+  }
+
+  private static Caller refused(Route route, String why) {
+    log.info("bearer token refused: route={} reason={}", route.name(), why);
+    return Caller.refused(why);
   }
 
   private Caller keep(HttpServerRequest req, Session s) {

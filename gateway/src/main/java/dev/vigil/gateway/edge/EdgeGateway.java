@@ -113,11 +113,14 @@ public final class EdgeGateway implements AutoCloseable {
             ? null
             : new EdgeSignIn(
                 auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of());
-    return start(host, port, routes, pdp, assertion, clock, signIn);
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn);
   }
 
-  /** Starts the gateway with its sign-in: local users, OpenID Connect providers, bearer tokens. */
-  public static EdgeGateway start(
+  /**
+   * Starts the gateway with its sign-in: local users, OpenID Connect providers, bearer tokens; null
+   * for none (every caller anonymous).
+   */
+  public static EdgeGateway startWithSignIn(
       String host,
       int port,
       AtomicReference<RouteTable> routes,
@@ -271,7 +274,12 @@ public final class EdgeGateway implements AutoCloseable {
                 if (caller.refusal() != null) {
                   // RFC 6750 section 3.1; why the token was refused stays in the log.
                   req.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-                  refuse(req, 401, "invalid_token", "the bearer token was refused", null);
+                  refuse(
+                      req,
+                      401,
+                      "invalid_token",
+                      "the bearer token was refused",
+                      ar.result().decisionId());
                   return;
                 }
                 enforce(req, route, path, headers, ar.result(), caller);
