@@ -22,8 +22,19 @@ public final class LocalAuthenticator {
   private final SessionCodec sessions;
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
+  private final boolean totpOnDemand;
 
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
+    this(users, sessions, clock, false);
+  }
+
+  /**
+   * @param totpOnDemand when true, a user with a TOTP secret may sign in with the password alone (a
+   *     session without {@code mfa}) and gives the code only where a policy asks for it, at the
+   *     step-up prompt; a code that is given must still be right
+   */
+  public LocalAuthenticator(
+      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
     Map<String, LocalUser> m = new java.util.HashMap<>();
     for (LocalUser u : users) {
       if (m.put(u.username(), u) != null) {
@@ -33,6 +44,7 @@ public final class LocalAuthenticator {
     this.users = Map.copyOf(m);
     this.sessions = sessions;
     this.clock = clock;
+    this.totpOnDemand = totpOnDemand;
   }
 
   public SessionCodec sessions() {
@@ -48,7 +60,8 @@ public final class LocalAuthenticator {
       return new Result(null, "unknown user or wrong password");
     }
     List<String> amr = new ArrayList<>(List.of("pwd"));
-    if (u.totpSecret() != null) {
+    boolean noCode = totp == null || totp.isEmpty();
+    if (u.totpSecret() != null && !(totpOnDemand && noCode)) {
       String refusal = checkCode(u, totp);
       if (refusal != null) {
         return new Result(null, refusal);
