@@ -1,14 +1,17 @@
 package dev.vigil.cli;
 
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
 import dev.vigil.gateway.edge.EdgeGateway;
+import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
@@ -196,16 +199,19 @@ final class UpCommand implements Callable<Integer> {
             cfg.sessionIdle(),
             cfg.sessionAbsolute(),
             InstantSource.system());
-    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, InstantSource.system());
+    LocalAuthenticator auth =
+        new LocalAuthenticator(users, sessions, InstantSource.system(), cfg.totpOnDemand());
+    var providers = new ArrayList<OidcLogin>();
+    cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, InstantSource.system())));
     EdgeGateway gateway =
-        EdgeGateway.start(
+        EdgeGateway.startWithSignIn(
             gw.host(),
             gw.port(),
             new AtomicReference<>(new RouteTable(cfg.routes())),
             pdp,
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
             InstantSource.system(),
-            auth);
+            new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()));
     running.add(0, gateway);
 
     out.println(
