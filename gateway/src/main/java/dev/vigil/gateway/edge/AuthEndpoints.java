@@ -251,7 +251,7 @@ final class AuthEndpoints {
           .putHeader("Content-Type", "application/json")
           .end("{\"user\":" + Json.quote(s.userId()) + ",\"mfa\":" + s.mfa() + "}");
     } else {
-      resp.setStatusCode(303).putHeader("Location", rd).end();
+      resp.setStatusCode(303).putHeader("Location", location(rd)).end();
     }
   }
 
@@ -331,7 +331,7 @@ final class AuthEndpoints {
               req.response()
                   .putHeader("Cache-Control", "no-store")
                   .setStatusCode(302)
-                  .putHeader("Location", redirects.check(r.rd()))
+                  .putHeader("Location", location(redirects.check(r.rd())))
                   .end();
             });
   }
@@ -412,6 +412,22 @@ final class AuthEndpoints {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("form field is not valid URL encoding");
     }
+  }
+
+  /**
+   * Percent-encodes (as UTF-8) what is not printable ASCII in a checked target, since a header
+   * carries only ASCII (RFC 9110 section 5.5) and a server would otherwise mangle it.
+   */
+  static String location(String target) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : target.getBytes(StandardCharsets.UTF_8)) {
+      if (b > 0x20 && b < 0x7F) {
+        sb.append((char) b);
+      } else {
+        sb.append('%').append(String.format("%02X", b & 0xFF));
+      }
+    }
+    return sb.toString();
   }
 
   static String html(String s) {

@@ -113,7 +113,7 @@ final class TotpStepUp {
           .putHeader("Content-Type", "application/json")
           .end("{\"user\":" + Json.quote(next.userId()) + ",\"mfa\":true}");
     } else {
-      resp.setStatusCode(303).putHeader("Location", rd).end();
+      resp.setStatusCode(303).putHeader("Location", AuthEndpoints.location(rd)).end();
     }
   }
 }
