@@ -81,8 +81,11 @@ final class Callers {
   }
 
   private static Caller refused(Route route, String why) {
-    log.info("bearer token refused: route={} reason={}", route.name(), why);
-    return Caller.refused(why);
+    // The reason may quote the token's own text: no control characters into the log.
+    String safe = why == null ? "" : why.replaceAll("\\p{Cntrl}", "?");
+    String shortened = safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
+    log.info("bearer token refused: route={} reason={}", route.name(), shortened);
+    return Caller.refused(shortened);
   }
 
   private Caller keep(HttpServerRequest req, Session s) {

@@ -23,9 +23,7 @@ import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,31 +106,18 @@ class EdgeBearerTest {
     issuer = idp.issuerUrl("default").toString();
     idpKey = Tokens.providerKey(idp.jwksUrl("default").url());
     attackerKey = new RSAKeyGenerator(2048).keyID("attacker").generate();
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext(
-        "/",
-        ex -> {
-          seen.add(ex.getRequestURI().getRawPath());
-          byte[] body = "upstream".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-          }
-        });
-    upstream.start();
-    attacker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    attacker.createContext(
-        "/",
-        ex -> {
-          attackerHits.incrementAndGet();
-          byte[] body =
-              new JWKSet(attackerKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-          }
-        });
-    attacker.start();
+    upstream =
+        Fixtures.answering(
+            ex -> {
+              seen.add(ex.getRequestURI().getRawPath());
+              return "upstream";
+            });
+    attacker =
+        Fixtures.answering(
+            ex -> {
+              attackerHits.incrementAndGet();
+              return new JWKSet(attackerKey.toPublicJWK()).toString();
+            });
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
     log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
@@ -287,15 +272,7 @@ class EdgeBearerTest {
   }
 
   static DecisionRecord awaitRecord(String id) throws InterruptedException {
-    DecisionReader reader = new DecisionReader(store);
-    for (int i = 0; i < 200; i++) {
-      var rec = reader.get(id);
-      if (rec.isPresent()) {
-        return rec.get();
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("no decision-log entry " + id);
+    return Fixtures.awaitRecord(store, id);
   }
 
   @Test

@@ -17,14 +17,11 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.ModeTable;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
-import java.io.OutputStream;
 import java.net.CookieManager;
 import java.net.HttpCookie;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -121,20 +118,14 @@ class EdgeSecurityCasesTest {
   static void start() throws Exception {
     idp = new MockOAuth2Server();
     idp.start(InetAddress.getLoopbackAddress(), 0);
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext(
-        "/",
-        ex -> {
-          Map<String, List<String>> h = new HashMap<>(ex.getRequestHeaders());
-          h.put(":path", List.of(ex.getRequestURI().getRawPath()));
-          seen.add(h);
-          byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-          }
-        });
-    upstream.start();
+    upstream =
+        Fixtures.answering(
+            ex -> {
+              Map<String, List<String>> h = new HashMap<>(ex.getRequestHeaders());
+              h.put(":path", List.of(ex.getRequestURI().getRawPath()));
+              seen.add(h);
+              return "ok";
+            });
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
     log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp =
@@ -150,10 +141,7 @@ class EdgeSecurityCasesTest {
     Map<String, byte[]> files = new HashMap<>();
     POLICIES.forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
     pdp.activate(BundleReader.fromFiles("gw", files));
-    int port;
-    try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = Fixtures.freePort();
     sessions =
         new SessionCodec(
             SessionCodec.newKey(),
@@ -243,15 +231,7 @@ class EdgeSecurityCasesTest {
   }
 
   static String awaitEvent(String id) throws InterruptedException {
-    DecisionReader reader = new DecisionReader(store);
-    for (int i = 0; i < 200; i++) {
-      var rec = reader.get(id);
-      if (rec.isPresent()) {
-        return rec.get().eventJson();
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("no decision-log entry " + id);
+    return Fixtures.awaitRecord(store, id).eventJson();
   }
 
   static String decisionId(String[] response) {

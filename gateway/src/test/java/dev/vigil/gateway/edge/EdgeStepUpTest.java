@@ -16,13 +16,10 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
-import java.io.OutputStream;
 import java.net.CookieManager;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -109,21 +106,12 @@ class EdgeStepUpTest {
     corp.start(InetAddress.getLoopbackAddress(), 0);
     partner = new MockOAuth2Server();
     partner.start(InetAddress.getLoopbackAddress(), 0);
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext(
-        "/",
-        ex -> {
-          byte[] body =
-              (ex.getRequestHeaders().getFirst("X-Vigil-User")
-                      + " "
-                      + ex.getRequestHeaders().getFirst("X-Vigil-Decision-Id"))
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-          }
-        });
-    upstream.start();
+    upstream =
+        Fixtures.answering(
+            ex ->
+                ex.getRequestHeaders().getFirst("X-Vigil-User")
+                    + " "
+                    + ex.getRequestHeaders().getFirst("X-Vigil-Decision-Id"));
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
     log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
@@ -134,10 +122,7 @@ class EdgeStepUpTest {
   }
 
   static EdgeGateway startGateway(DecisionPoint pdp) throws Exception {
-    int port;
-    try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = Fixtures.freePort();
     SessionCodec sessions =
         new SessionCodec(SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
     URI callback = URI.create("http://127.0.0.1:" + port + "/auth/callback");
@@ -381,15 +366,7 @@ class EdgeStepUpTest {
   }
 
   static String awaitEvent(String id) throws InterruptedException {
-    DecisionReader reader = new DecisionReader(store);
-    for (int i = 0; i < 200; i++) {
-      var rec = reader.get(id);
-      if (rec.isPresent()) {
-        return rec.get().eventJson();
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("no decision-log entry " + id);
+    return Fixtures.awaitRecord(store, id).eventJson();
   }
 
   @Test
@@ -570,10 +547,7 @@ class EdgeStepUpTest {
     pdp.activate(
         BundleReader.fromFiles(
             "portal", Map.of("portal.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
-    int port;
-    try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = Fixtures.freePort();
     URI up = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort());
     try (EdgeGateway gw =
         EdgeGateway.startWithSignIn(
