@@ -408,23 +408,7 @@ public final class OidcLogin {
   }
 
   private Session sessionFrom(JWTClaimsSet c, String refresh, long expiry) {
-    List<String> amr = strings(c, "amr");
-    if (amr.isEmpty()) {
-      amr = List.of("oidc");
-    }
-    String acr = orElse(str(c, "acr"), "");
-    boolean mfa = amr.stream().anyMatch(config.mfaAmr()::contains) || config.mfaAcr().contains(acr);
-    Object at = c.getClaim("auth_time");
-    long authTime = at instanceof Number n ? n.longValue() : clock.instant().getEpochSecond();
-    LocalUser u =
-        new LocalUser(
-            c.getSubject(),
-            orElse(str(c, "email"), ""),
-            strings(c, "roles"),
-            strings(c, "groups"),
-            "",
-            null);
-    return sessions.start(u, amr, acr, mfa, authTime, config.name(), refresh, expiry);
+    return ProviderClaims.session(c, config, sessions, clock, refresh, expiry);
   }
 
   private static String orElse(String v, String fallback) {
@@ -432,15 +416,10 @@ public final class OidcLogin {
   }
 
   private static String str(JWTClaimsSet c, String name) {
-    Object v = c.getClaim(name);
-    return v instanceof String s ? s : null;
+    return ProviderClaims.str(c, name);
   }
 
   private static List<String> strings(JWTClaimsSet c, String name) {
-    Object v = c.getClaim(name);
-    if (v instanceof List<?> l) {
-      return l.stream().map(String::valueOf).toList();
-    }
-    return v instanceof String s ? List.of(s) : List.of();
+    return ProviderClaims.strings(c, name);
   }
 }

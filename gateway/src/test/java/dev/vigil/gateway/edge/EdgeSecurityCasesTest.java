@@ -449,6 +449,8 @@ class EdgeSecurityCasesTest {
             .orElseThrow()
             .getValue();
 
+    Fixtures.tokenRequests(idp);
+
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
@@ -461,6 +463,7 @@ class EdgeSecurityCasesTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.headers().allValues("Set-Cookie"))
         .noneMatch(c -> c.startsWith(SessionCodec.COOKIE + "=") && !c.contains("Max-Age=0"));
+    assertThat(Fixtures.tokenRequests(idp)).as("the code is never redeemed").isEmpty();
   }
 
   @Test

@@ -33,11 +33,9 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
-import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -505,23 +503,8 @@ class EdgeStepUpTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Drains what the provider received so far and returns the token-endpoint form bodies. */
   static List<String> tokenRequests(MockOAuth2Server idp) {
-    List<String> out = new java.util.ArrayList<>();
-    while (true) {
-      RecordedRequest r;
-      try {
-        r = idp.takeRequest(50, TimeUnit.MILLISECONDS);
-      } catch (RuntimeException e) {
-        return out;
-      }
-      if (r == null) {
-        return out;
-      }
-      if (r.getPath() != null && r.getPath().endsWith("/token")) {
-        out.add(r.getBody().readUtf8());
-      }
-    }
+    return Fixtures.tokenRequests(idp);
   }
 
   @Test

@@ -11,7 +11,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import okhttp3.mockwebserver.RecordedRequest;
 
 /** Real peers and waits shared by the gateway's end-to-end tests. */
 final class Fixtures {
@@ -52,5 +57,25 @@ final class Fixtures {
       Thread.sleep(25);
     }
     throw new AssertionError("no decision-log entry " + id);
+  }
+
+  /** Drains what a provider has received so far; returns the token endpoint's form bodies. */
+  static List<String> tokenRequests(MockOAuth2Server idp) {
+    List<String> out = new ArrayList<>();
+    while (true) {
+      RecordedRequest r;
+      try {
+        r = idp.takeRequest(50, TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        // mock-oauth2-server signals an empty queue so.
+        return out;
+      }
+      if (r == null) {
+        return out;
+      }
+      if (r.getPath() != null && r.getPath().endsWith("/token")) {
+        out.add(r.getBody().readUtf8());
+      }
+    }
   }
 }
