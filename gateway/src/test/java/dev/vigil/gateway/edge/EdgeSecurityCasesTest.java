@@ -526,4 +526,38 @@ class EdgeSecurityCasesTest {
         .isEqualTo("403");
     assertThat(seen).hasSize(1);
   }
+
+  @Test
+  void decisionPointStopped_neverForwards_c16() throws Exception {
+    try (Store own = Store.open(StoreLocation.embedded(tmp.resolve("stopped")))) {
+      DecisionLog ownLog = new DecisionLog(own, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(ownLog));
+      pdp.activate(
+          BundleReader.fromFiles(
+              "open", Map.of("open.rego", "package open\nallow := true\n".getBytes())));
+      URI up = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort());
+      try (EdgeGateway gw =
+          EdgeGateway.startWithSignIn(
+              "127.0.0.1",
+              0,
+              new AtomicReference<>(
+                  new RouteTable(
+                      List.of(
+                          new Route(
+                              "o", "*", "/", up, "open/allow", Mode.ENFORCE, Map.of(), null)))),
+              pdp,
+              new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+              InstantSource.system(),
+              null)) {
+        assertThat(EdgeGatewayTest.raw(gw.port(), "/x", "o.example")[0]).isEqualTo("200");
+
+        pdp.close();
+        String[] r = EdgeGatewayTest.raw(gw.port(), "/x", "o.example");
+
+        assertThat(r[0]).isIn("401", "403", "503");
+        assertThat(seen).hasSize(1);
+      }
+    }
+  }
 }
