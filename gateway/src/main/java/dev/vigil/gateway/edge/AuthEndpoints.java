@@ -13,7 +13,6 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -52,6 +51,7 @@ final class AuthEndpoints {
   private final IdentityProviders providers;
   private final Callers callers;
   private final TotpStepUp stepUp;
+  private final OidcEndpoints oidc;
 
   AuthEndpoints(EdgeSignIn signIn, InstantSource clock) {
     this.auth = signIn.local();
@@ -59,6 +59,7 @@ final class AuthEndpoints {
     this.providers = signIn.providers();
     this.callers = new Callers(auth.sessions(), providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects);
+    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
   }
 
   /** Finds who sent the request (see {@link Callers}). */
@@ -125,14 +126,14 @@ final class AuthEndpoints {
         if (providers.isEmpty()) {
           return false;
         }
-        oidcStart(req);
+        oidc.start(req);
         return true;
       }
       case "/auth/callback" -> {
         if (providers.isEmpty()) {
           return false;
         }
-        oidcCallback(req);
+        oidc.callback(req);
         return true;
       }
       default -> {
@@ -253,87 +254,6 @@ final class AuthEndpoints {
     } else {
       resp.setStatusCode(303).putHeader("Location", location(rd)).end();
     }
-  }
-
-  private void oidcStart(HttpServerRequest req) {
-    String rd = redirects.check(req.getParam("rd"));
-    String idp = req.getParam("idp");
-    OidcLogin p = idp == null ? providers.forRoute(null) : providers.get(idp);
-    boolean mfa = "mfa".equals(req.getParam("step_up"));
-    req.resume();
-    if (p == null) {
-      reply(req, false, 400, "unknown identity provider");
-      return;
-    }
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> p.start(rd, mfa), false)
-        .onFailure(
-            e -> {
-              log.warn("OIDC sign-in could not start: {}", e.getMessage());
-              reply(req, false, 502, "the identity provider cannot be reached");
-            })
-        .onSuccess(
-            st ->
-                req.response()
-                    .putHeader(
-                        "Set-Cookie",
-                        OidcLogin.COOKIE
-                            + "="
-                            + st.cookieValue()
-                            + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
-                            + (req.isSSL() ? "; Secure" : ""))
-                    .putHeader("Cache-Control", "no-store")
-                    .setStatusCode(302)
-                    .putHeader("Location", st.authorizationUrl().toString())
-                    .end());
-  }
-
-  private void oidcCallback(HttpServerRequest req) {
-    String code = req.getParam("code");
-    String state = req.getParam("state");
-    String iss = req.getParam("iss");
-    String cookie = cookie(req, OidcLogin.COOKIE);
-    req.resume();
-    String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
-    OidcLogin p = providers.get(OidcLogin.providerOf(auth.sessions(), cookie));
-    // Without a readable cookie the default provider refuses it, before any code is redeemed.
-    OidcLogin oidc = p == null ? providers.forRoute(null) : p;
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> oidc.callback(code, state, iss, cookie), false)
-        .onFailure(
-            e -> {
-              log.warn("OIDC sign-in failed: {}", e.getMessage());
-              req.response().putHeader("Set-Cookie", expire);
-              reply(req, false, 502, "the identity provider cannot be reached");
-            })
-        .onSuccess(
-            r -> {
-              req.response().putHeader("Set-Cookie", expire);
-              if (r.session() == null) {
-                log.warn("OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
-                reply(req, false, 403, "sign-in refused; start again");
-                return;
-              }
-              Session s = r.session();
-              log.info(
-                  "signed in: user={} idp={} amr={} acr={}",
-                  s.userId(),
-                  s.provider(),
-                  s.amr(),
-                  s.acr());
-              req.response()
-                  .headers()
-                  .add(
-                      "Set-Cookie",
-                      SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false));
-              req.response()
-                  .putHeader("Cache-Control", "no-store")
-                  .setStatusCode(302)
-                  .putHeader("Location", location(redirects.check(r.rd())))
-                  .end();
-            });
   }
 
   private void logout(HttpServerRequest req) {
