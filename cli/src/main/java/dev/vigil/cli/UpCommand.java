@@ -9,8 +9,10 @@ import dev.vigil.console.KeyFiles;
 import dev.vigil.console.NodeIdentity;
 import dev.vigil.console.RouteMetrics;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.ConfigWatcher;
@@ -18,6 +20,7 @@ import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
 import dev.vigil.gateway.edge.EdgeGateway;
+import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.DecisionPoint;
@@ -193,22 +196,21 @@ final class UpCommand implements Callable<Integer> {
     running.add(0, devices);
     PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identity, health, devices);
 
-    LocalAuthenticator auth =
-        new LocalAuthenticator(
-            users,
-            new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
-            clock);
+    SessionCodec sessions =
+        new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
+    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand());
+    List<OidcLogin> providers = new ArrayList<>();
+    cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
-        EdgeGateway.start(
+        EdgeGateway.startWithSignIn(
             gw.host(),
             gw.port(),
             routes,
             core.pdp(),
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
             clock,
-            auth,
-            null,
+            new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()),
             tls);
     running.add(0, gateway);
     if (configFile != null) {

@@ -466,6 +466,32 @@ public final class DecisionPoint implements AutoCloseable {
     return logged;
   }
 
+  /**
+   * Records a request the enforcement point refused before any policy could be asked (a forged or
+   * expired credential, say): a denial, enforced whatever the mode, with {@code reason}, logged
+   * like any other decision so that every refusal has exactly one log entry.
+   */
+  public Decision refuse(
+      PolicyPath p, Value input, Map<String, String> context, Mode mode, String reason) {
+    Decision d =
+        new Decision(
+            newDecisionId(),
+            p.slashed(),
+            null,
+            false,
+            mode,
+            true,
+            reason,
+            List.of(),
+            ObjectValue.EMPTY,
+            null,
+            state.get().revision(),
+            0,
+            null,
+            null);
+    return withLog(d, input, context);
+  }
+
   /** Decides without extra log context. */
   public Decision decide(String path, Value input) {
     return decide(path, input, Map.of());

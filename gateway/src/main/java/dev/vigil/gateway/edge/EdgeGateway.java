@@ -3,13 +3,13 @@ package dev.vigil.gateway.edge;
 import dev.vigil.access.Devices;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
-import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.Decision;
@@ -54,9 +54,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * authorised with the decision id and a signed identity assertion. The gateway decides nothing
  * itself: a failure anywhere is a refusal.
  *
- * <p>People sign in as local users (password and TOTP) at {@code /auth/login}; OIDC is the next
- * step. A refusal without a session sends browsers to sign in and answers API clients 401; with a
- * session it is 403, unless the policy asks for a second factor ({@code step_up}).
+ * <p>People sign in as local users (password and TOTP) at {@code /auth/login} or through an OpenID
+ * Connect provider; API clients send a provider's bearer token ({@link Callers}). A refusal without
+ * a session sends browsers to sign in and answers API clients 401; with a session it is 403, unless
+ * the policy asks for a second factor ({@code step_up}): then the browser is sent to add one. A
+ * refused bearer token is 401 {@code invalid_token} whatever the mode.
  */
 public final class EdgeGateway implements AutoCloseable {
 
@@ -124,6 +126,39 @@ public final class EdgeGateway implements AutoCloseable {
       LocalAuthenticator auth,
       OidcLogin oidc,
       TlsListener tls) {
+    EdgeSignIn signIn =
+        auth == null
+            ? null
+            : new EdgeSignIn(
+                auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of());
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, tls);
+  }
+
+  /**
+   * Starts the gateway with its sign-in: local users, OpenID Connect providers, bearer tokens; null
+   * for none (every caller anonymous).
+   */
+  public static EdgeGateway startWithSignIn(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      EdgeSignIn signIn) {
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, null);
+  }
+
+  /** Starts the gateway with its sign-in and, when not null, a TLS listener. */
+  public static EdgeGateway startWithSignIn(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      EdgeSignIn signIn,
+      TlsListener tls) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     HttpClient client =
@@ -134,8 +169,7 @@ public final class EdgeGateway implements AutoCloseable {
                 .setIdleTimeout(60)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
-    AuthEndpoints endpoints =
-        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()), oidc);
+    AuthEndpoints endpoints = signIn == null ? null : new AuthEndpoints(signIn, clock);
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
     Handler handler =
@@ -209,13 +243,30 @@ public final class EdgeGateway implements AutoCloseable {
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }
-      Session session = auth == null ? null : auth.session(req);
       String hostHeader = hostOf(req);
       Route route = routes.get().match(hostHeader, path.path());
       if (route == null) {
         refuse(req, 404, "no_route", "no route serves this host and path", null);
         return;
       }
+      if (auth == null) {
+        decide(req, path, hostHeader, route, Caller.ANONYMOUS);
+        return;
+      }
+      auth.identify(req, route)
+          .onComplete(
+              ar ->
+                  decide(
+                      req,
+                      path,
+                      hostHeader,
+                      route,
+                      ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage())));
+    }
+
+    private void decide(
+        HttpServerRequest req, RequestPath path, String hostHeader, Route route, Caller caller) {
+      Session session = caller.session();
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       headers.addAll(req.headers());
       HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
@@ -238,20 +289,24 @@ public final class EdgeGateway implements AutoCloseable {
       context.put("route", route.name());
       if (session != null) {
         context.put("subject", session.userId());
-        req.response()
-            .headers()
-            .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
       }
       // Evaluate on the worker pool: a slow policy must not stall the event loop.
       vertx
           .executeBlocking(
               () ->
-                  pdp.decide(
-                      PolicyPath.parse(route.policyPath()),
-                      input,
-                      context,
-                      pdp.evalOptions(),
-                      route.mode()),
+                  caller.refusal() != null
+                      ? pdp.refuse(
+                          PolicyPath.parse(route.policyPath()),
+                          input,
+                          context,
+                          route.mode(),
+                          "invalid_token: " + caller.refusal())
+                      : pdp.decide(
+                          PolicyPath.parse(route.policyPath()),
+                          input,
+                          context,
+                          pdp.evalOptions(),
+                          route.mode()),
               false)
           .onComplete(
               ar -> {
@@ -259,7 +314,18 @@ public final class EdgeGateway implements AutoCloseable {
                   refuse(req, 500, "decision_failed", "the request could not be decided", null);
                   return;
                 }
-                enforce(req, route, path, headers, ar.result(), session);
+                if (caller.refusal() != null) {
+                  // RFC 6750 section 3.1; why the token was refused stays in the log.
+                  req.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                  refuse(
+                      req,
+                      401,
+                      "invalid_token",
+                      "the bearer token was refused",
+                      ar.result().decisionId());
+                  return;
+                }
+                enforce(req, route, path, headers, ar.result(), caller);
               });
     }
 
@@ -269,19 +335,23 @@ public final class EdgeGateway implements AutoCloseable {
         RequestPath path,
         MultiMap headers,
         Decision d,
-        Session session) {
+        Caller caller) {
+      Session session = caller.session();
       if (!d.letThrough()) {
         boolean stepUp =
             d.obligations().get("step_up") != null && (session == null || !session.mfa());
         if (session == null || stepUp) {
-          if (auth != null && wantsHtml(req)) {
+          if (auth != null && wantsHtml(req) && !caller.bearer()) {
             req.resume();
             req.response()
                 .setStatusCode(302)
-                .putHeader("Location", auth.signInUrl(path.target()))
+                .putHeader("Location", auth.challengeUrl(route, session, stepUp, path.target()))
                 .putHeader("X-Vigil-Decision-Id", d.decisionId())
                 .end();
             return;
+          }
+          if (stepUp && auth != null && caller.bearer()) {
+            req.response().putHeader("WWW-Authenticate", auth.stepUpChallenge(route));
           }
           refuse(
               req,
@@ -512,7 +582,7 @@ public final class EdgeGateway implements AutoCloseable {
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }
-      if (status == 401) {
+      if (status == 401 && !resp.headers().contains("WWW-Authenticate")) {
         resp.putHeader("WWW-Authenticate", "Bearer realm=\"vigil\"");
       }
       if (browser) {

@@ -75,6 +75,8 @@ public final class RequestInput {
       put(subject, "mfa", BooleanValue.of(session.mfa()));
       put(subject, "amr", strings(session.amr()));
       put(subject, "auth_time", NumberValue.of(session.authTime()));
+      put(subject, "acr", StringValue.of(session.acr()));
+      put(subject, "idp", StringValue.of(session.provider()));
       put(input, "subject", ObjectValue.wrap(subject));
       Map<Value, Value> user = new HashMap<>(subject);
       user.remove(StringValue.of("type"));
