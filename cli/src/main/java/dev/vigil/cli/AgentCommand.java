@@ -1,10 +1,13 @@
 package dev.vigil.cli;
 
+import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
+import dev.vigil.identity.JoinTokenException;
 import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -41,6 +44,14 @@ final class AgentCommand implements Callable<Integer> {
       description = "How often entries are reloaded and streams refreshed (default: 1s).")
   String refresh;
 
+  @Option(
+      names = "--join-token",
+      paramLabel = "TOKEN",
+      description =
+          "Join with this one-time token (vigil identity join-token create) and hold the agent's"
+              + " own SVID in DATA_DIR/agent; a restarted agent resumes with the stored SVID.")
+  String joinToken;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -57,7 +68,15 @@ final class AgentCommand implements Callable<Integer> {
     WorkloadAgent agent;
     try {
       Identities ids = options.identities(st, err);
-      agent = WorkloadAgent.start(path, ids, Attestor.unix(), InstantSource.system(), tick);
+      AgentSvid own = ownSvid(ids);
+      if (own != null) {
+        out.println("vigil agent: holding " + own.id() + " until " + own.current().expiry());
+      }
+      agent = WorkloadAgent.start(path, ids, Attestor.unix(), InstantSource.system(), tick, own);
+    } catch (JoinTokenException | IllegalStateException e) {
+      st.close();
+      err.println("vigil agent: " + e.getMessage());
+      return 1;
     } catch (RuntimeException e) {
       st.close();
       throw e;
@@ -77,12 +96,27 @@ final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Joins with the token, or resumes with a stored SVID; null when the agent never joined. */
+  private AgentSvid ownSvid(Identities ids) {
+    Path dir = dataDir().resolve("agent");
+    if (joinToken != null) {
+      return AgentSvid.join(ids.joinTokens(), joinToken, dir, InstantSource.system());
+    }
+    if (Files.exists(dir.resolve("svid.pem"))) {
+      return AgentSvid.resume(ids.joinTokens(), dir, InstantSource.system());
+    }
+    return null;
+  }
+
+  private Path dataDir() {
+    return options.store.dataDir == null ? Path.of("vigil-data") : options.store.dataDir;
+  }
+
   private Path defaultSocket() {
     String env = System.getenv("SPIFFE_ENDPOINT_SOCKET");
     if (env != null && !env.isBlank()) {
       return Path.of(env.startsWith("unix://") ? env.substring(7) : env.replaceFirst("^unix:", ""));
     }
-    Path dataDir = options.store.dataDir == null ? Path.of("vigil-data") : options.store.dataDir;
-    return dataDir.resolve("agent.sock");
+    return dataDir().resolve("agent.sock");
   }
 }

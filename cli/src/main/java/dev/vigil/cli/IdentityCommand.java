@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
       IdentityEntryCommand.class,
       IdentityRotateCommand.class,
       IdentityRevokeCommand.class,
-      IdentityFederateCommand.class
+      IdentityFederateCommand.class,
+      IdentityJoinTokenCommand.class
     })
 final class IdentityCommand implements Runnable {
 

@@ -211,6 +211,53 @@ class IdentityCommandTest {
   }
 
   @Test
+  void agent_joinTokenUsedOrUnknown_isRefusedWithTheReason() throws Exception {
+    CliRun created = identity("join-token", "create", "--trust-domain", "prod.example");
+    assertThat(created.status()).as(created.err()).isZero();
+    String token = created.out().strip();
+    assertThat(created.err()).contains("spiffe://prod.example/vigil/agent/");
+    try (var st =
+        dev.vigil.store.Store.open(dev.vigil.store.StoreLocation.embedded(Path.of(data)))) {
+      var ids =
+          new dev.vigil.identity.Identities(
+              st,
+              dev.vigil.identity.CaKeyCipher.configured(java.util.Map.of(), keyFile),
+              InstantSource.system(),
+              dev.vigil.identity.CaConfig.defaults());
+      ids.joinTokens().redeem(token);
+    }
+
+    CliRun reused = agent("--join-token", token);
+    assertThat(reused.status()).isEqualTo(1);
+    assertThat(reused.err()).contains("was already used").doesNotContain(token);
+
+    CliRun unknown = agent("--join-token", "made-up");
+    assertThat(unknown.status()).isEqualTo(1);
+    assertThat(unknown.err()).contains("join token not recognised");
+  }
+
+  private CliRun agent(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of("agent"));
+    all.addAll(List.of(args));
+    all.addAll(
+        List.of(
+            "--data-dir",
+            data,
+            "--ca-key-file",
+            keyFile.toString(),
+            "--socket",
+            dir.resolve("agent.sock").toString()));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  @Test
+  void join_tokenCreate_badTtl_isUsageError() {
+    CliRun r = identity("join-token", "create", "--trust-domain", "prod.example", "--ttl", "x");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("\"x\" is not a duration");
+  }
+
+  @Test
   void federate_fromFileAndUrl_makesPartnerSvidsVerify() throws Exception {
     // A partner Vigil with its own data directory and trust domain.
     String partnerData = dir.resolve("partner").toString();

@@ -38,6 +38,7 @@ public final class Identities {
   private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
   private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
   private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
+  private final JoinTokens joinTokens;
   private volatile Metrics metrics = new Metrics(null);
 
   /**
@@ -50,11 +51,17 @@ public final class Identities {
     this.store = new IdentityStore(store, cipher);
     this.clock = clock;
     this.defaults = defaults;
+    this.joinTokens = new JoinTokens(store, this, clock);
     if (cipher.insecure()) {
       log.warn(
           "INSECURE DEV MODE: CA private keys are stored unencrypted in {}",
           store.location().display());
     }
+  }
+
+  /** Returns the one-time join tokens by which agents get their own SVIDs. */
+  public JoinTokens joinTokens() {
+    return joinTokens;
   }
 
   /** Returns the CA of {@code td}, creating the trust domain and its first root if needed. */

@@ -1,6 +1,8 @@
 package dev.vigil.identity.agent;
 
+import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
+import dev.vigil.identity.SvidRejectedException;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
@@ -60,6 +62,23 @@ public final class WorkloadAgent implements AutoCloseable {
   public static WorkloadAgent start(
       Path socket, Identities identities, Attestor attestor, InstantSource clock, Duration tick)
       throws IOException {
+    return start(socket, identities, attestor, clock, tick, null);
+  }
+
+  /**
+   * Starts the agent as above, holding its own SVID: every tick renews it once half its lifetime
+   * has passed.
+   *
+   * @param own the agent's SVID from a join token, or null for an agent without one
+   */
+  public static WorkloadAgent start(
+      Path socket,
+      Identities identities,
+      Attestor attestor,
+      InstantSource clock,
+      Duration tick,
+      AgentSvid own)
+      throws IOException {
     if (!Epoll.isAvailable()) {
       throw new IllegalStateException(
           "vigil agent needs Linux epoll for Unix sockets and peer credentials: "
@@ -100,6 +119,7 @@ public final class WorkloadAgent implements AutoCloseable {
             }
             cache.refresh();
             api.tick();
+            renewOwn(own);
           } catch (RuntimeException e) {
             log.error("workload API refresh failed: {}", e.toString());
           }
@@ -109,6 +129,19 @@ public final class WorkloadAgent implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     log.info("workload API listening on {}", abs);
     return new WorkloadAgent(server, group, ticker, api, abs);
+  }
+
+  private static void renewOwn(AgentSvid own) {
+    if (own == null) {
+      return;
+    }
+    try {
+      if (own.renewIfDue()) {
+        log.info("agent SVID {} renewed, now expires {}", own.id(), own.current().expiry());
+      }
+    } catch (SvidRejectedException e) {
+      log.error("agent SVID {} cannot be renewed: {}", own.id(), e.getMessage());
+    }
   }
 
   public Path socket() {
