@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
       IdentityRotateCommand.class,
       IdentityRevokeCommand.class,
       IdentityFederateCommand.class,
-      IdentityJoinTokenCommand.class
+      IdentityJoinTokenCommand.class,
+      IdentityBundleEndpointCommand.class
     })
 final class IdentityCommand implements Runnable {
 

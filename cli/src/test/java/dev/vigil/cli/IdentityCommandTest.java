@@ -295,28 +295,46 @@ class IdentityCommandTest {
     assertThat(TrustBundle.parse(new TrustDomain("partner.example"), b.out()).x509Authorities())
         .isEqualTo(certs(out.resolve("bundle.pem")));
 
-    com.sun.net.httpserver.HttpServer http =
-        com.sun.net.httpserver.HttpServer.create(
-            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext(
-        "/bundle",
-        ex -> {
-          byte[] body = partnerBundle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    http.start();
-    try {
-      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/bundle";
-      CliRun u = identity("federate", "partner.example", "--bundle", url);
+    CliRun plain = identity("federate", "partner.example", "--bundle", "http://127.0.0.1:1/b");
+    assertThat(plain.status()).isEqualTo(2);
+    assertThat(plain.err()).contains("is plain http");
+
+    // The partner serves its bundle with the https_spiffe profile; the file import above is the
+    // bootstrap bundle that its endpoint SVID is checked against.
+    try (var st =
+            dev.vigil.store.Store.open(
+                dev.vigil.store.StoreLocation.embedded(Path.of(partnerData)));
+        var endpoint =
+            dev.vigil.identity.BundleEndpoint.httpsSpiffe(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                new dev.vigil.identity.Identities(
+                    st,
+                    dev.vigil.identity.CaKeyCipher.configured(java.util.Map.of(), keyFile),
+                    InstantSource.system(),
+                    dev.vigil.identity.CaConfig.defaults()),
+                new TrustDomain("partner.example"),
+                InstantSource.system())) {
+      String url = endpoint.uri().toString();
+      CliRun u =
+          identity(
+              "federate",
+              "partner.example",
+              "--bundle",
+              url,
+              "--endpoint-spiffe-id",
+              "spiffe://partner.example/vigil/bundle-endpoint");
       assertThat(u.status()).as(u.err()).isZero();
-      CliRun missing =
-          identity("federate", "partner.example", "--bundle", url.replace("/bundle", "/none"));
-      assertThat(missing.status()).isEqualTo(2);
-      assertThat(missing.err()).contains("answered HTTP 404");
-    } finally {
-      http.stop(0);
+      assertThat(u.out()).contains("imported bundle of partner.example");
+      CliRun wrongId =
+          identity(
+              "federate",
+              "partner.example",
+              "--bundle",
+              url,
+              "--endpoint-spiffe-id",
+              "spiffe://partner.example/someone-else");
+      assertThat(wrongId.status()).isEqualTo(2);
+      assertThat(wrongId.err()).contains("cannot fetch the bundle from " + url);
     }
   }
 

@@ -8,13 +8,20 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -75,6 +82,66 @@ public final class BundleEndpoint implements AutoCloseable {
           X509Svid s = svid.get();
           return new ServingKeyManager.Credential(s.privateKey(), s.chain());
         });
+  }
+
+  /**
+   * Serves with the https_web profile from PEM files: the certificate chain, leaf first, and an
+   * unencrypted PKCS#8 private key.
+   *
+   * @throws IllegalArgumentException naming the file that does not parse
+   * @throws IOException when a file cannot be read or the address cannot be bound
+   */
+  public static BundleEndpoint httpsWeb(
+      InetSocketAddress address, TrustDomain td, BundleSource bundles, Path certPem, Path keyPem)
+      throws IOException {
+    List<X509Certificate> chain;
+    try {
+      chain = Certificates.readPem(Files.readString(certPem));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("certificate file " + certPem + ": " + e.getMessage());
+    }
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("certificate file " + certPem + " holds no certificate");
+    }
+    String pem = Files.readString(keyPem);
+    if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
+      throw new IllegalArgumentException(
+          "key file " + keyPem + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY)");
+    }
+    byte[] der =
+        Base64.getMimeDecoder().decode(pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", ""));
+    PrivateKey key;
+    try {
+      key = Certificates.privateKey(der, chain.getFirst().getPublicKey().getAlgorithm());
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("key file " + keyPem + ": " + e.getMessage());
+    }
+    return httpsWeb(address, td, bundles, key, chain);
+  }
+
+  /**
+   * Serves the bundle of a trust domain run here with the https_spiffe profile, presenting an SVID
+   * for {@code spiffe://TD/vigil/bundle-endpoint} issued by its own CA and reissued at half life.
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static BundleEndpoint httpsSpiffe(
+      InetSocketAddress address, Identities identities, TrustDomain td, InstantSource clock)
+      throws IOException {
+    SpiffeId id = SpiffeId.of(td, "vigil", "bundle-endpoint");
+    AtomicReference<X509Svid> held =
+        new AtomicReference<>(identities.issueX509(id, List.of(), null));
+    Supplier<X509Svid> current =
+        () ->
+            held.updateAndGet(
+                s -> {
+                  Instant born = s.leaf().getNotBefore().toInstant();
+                  Instant half = born.plus(Duration.between(born, s.expiry()).dividedBy(2));
+                  return clock.instant().isBefore(half)
+                      ? s
+                      : identities.issueX509(id, List.of(), null);
+                });
+    return httpsSpiffe(address, td, identities.bundles(), current);
   }
 
   private static BundleEndpoint start(
