@@ -24,14 +24,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A trust domain is created on first use with the default {@link CaConfig}. Every change to a
  * trust domain's roots is written to the store before it returns. Revoked serials are read from the
- * store when the service opens and kept in memory; revocations made through another node reach this
- * one when it reopens (propagation between nodes is not built yet). Thread-safe.
+ * store when the service opens and kept in memory; revocations made through another node sharing
+ * PostgreSQL arrive by push once {@link #followChanges} runs, else at {@link #reloadRevocations()}.
+ * Thread-safe.
  */
 public final class Identities {
 
   private static final Logger log = LoggerFactory.getLogger(Identities.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private final Store raw;
   private final IdentityStore store;
   private final InstantSource clock;
   private final CaConfig defaults;
@@ -48,6 +50,7 @@ public final class Identities {
    * @param defaults configuration of trust domains created from now on
    */
   public Identities(Store store, CaKeyCipher cipher, InstantSource clock, CaConfig defaults) {
+    this.raw = store;
     this.store = new IdentityStore(store, cipher);
     this.clock = clock;
     this.defaults = defaults;
@@ -294,6 +297,7 @@ public final class Identities {
   public void revoke(TrustDomain td, BigInteger serial, Instant notAfter) {
     store.revoke(td, serial, clock.instant(), notAfter);
     revokedIn(td).add(serial);
+    ChangeFeed.publish(raw, "revoked", td.name(), serial.toString(16));
     log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
   }
 
@@ -316,6 +320,39 @@ public final class Identities {
     SpiffeId id = SpiffeId.parse(uris.getFirst());
     revoke(id.trustDomain(), leaf.getSerialNumber(), leaf.getNotAfter().toInstant());
     return id;
+  }
+
+  /**
+   * Follows revocations and entry changes made by other nodes sharing this PostgreSQL store (see
+   * {@link ChangeFeed}): a revoked serial is refused by this service's verifiers as soon as the
+   * notification arrives, and {@code onChange} runs after every change (on the feed's thread; keep
+   * it short). With SQLite there are no other nodes and nothing is followed.
+   *
+   * @return closes the feed
+   */
+  public AutoCloseable followChanges(Runnable onChange) {
+    ChangeFeed feed =
+        ChangeFeed.follow(
+            raw,
+            event -> {
+              apply(event);
+              onChange.run();
+            });
+    return feed::close;
+  }
+
+  private void apply(List<String> event) {
+    switch (event.getFirst()) {
+      case "revoked" -> {
+        if (event.size() == 3) {
+          revokedIn(TrustDomain.parse(event.get(1))).add(new BigInteger(event.get(2), 16));
+        }
+      }
+      case "resync" -> reloadRevocations();
+      default -> {
+        // Entry changes need no state here; onChange makes the agent reread its entries.
+      }
+    }
   }
 
   /** Rereads revoked serials from the store, picking up revocations made by other processes. */
@@ -346,6 +383,7 @@ public final class Identities {
         new RegistrationEntry(
             HexFormat.of().formatHex(b), spiffeId, selectors, ttl, dnsNames, clock.instant());
     store.insertEntry(e);
+    ChangeFeed.publish(raw, "entry-created", e.id());
     log.info("entry {} created for {}", e.id(), spiffeId);
     return e;
   }
@@ -358,6 +396,7 @@ public final class Identities {
   public boolean deleteEntry(String id) {
     boolean deleted = store.deleteEntry(id);
     if (deleted) {
+      ChangeFeed.publish(raw, "entry-deleted", id);
       log.info("entry {} deleted", id);
     }
     return deleted;

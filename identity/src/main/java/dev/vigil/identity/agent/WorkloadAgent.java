@@ -39,18 +39,21 @@ public final class WorkloadAgent implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final WorkloadApi api;
   private final Path socket;
+  private final AutoCloseable feed;
 
   private WorkloadAgent(
       Server server,
       EventLoopGroup group,
       ScheduledExecutorService ticker,
       WorkloadApi api,
-      Path socket) {
+      Path socket,
+      AutoCloseable feed) {
     this.server = server;
     this.group = group;
     this.ticker = ticker;
     this.api = api;
     this.socket = socket;
+    this.feed = feed;
   }
 
   /**
@@ -110,8 +113,7 @@ public final class WorkloadAgent implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long ms = tick.toMillis();
-    ticker.scheduleWithFixedDelay(
+    Runnable refresh =
         () -> {
           try {
             for (var td : identities.trustDomains()) {
@@ -123,12 +125,13 @@ public final class WorkloadAgent implements AutoCloseable {
           } catch (RuntimeException e) {
             log.error("workload API refresh failed: {}", e.toString());
           }
-        },
-        ms,
-        ms,
-        TimeUnit.MILLISECONDS);
+        };
+    long ms = tick.toMillis();
+    ticker.scheduleWithFixedDelay(refresh, ms, ms, TimeUnit.MILLISECONDS);
+    // Changes made on other nodes (PostgreSQL) are pushed: refresh at once, not at the next tick.
+    AutoCloseable feed = identities.followChanges(() -> ticker.execute(refresh));
     log.info("workload API listening on {}", abs);
-    return new WorkloadAgent(server, group, ticker, api, abs);
+    return new WorkloadAgent(server, group, ticker, api, abs, feed);
   }
 
   private static void renewOwn(AgentSvid own) {
@@ -155,6 +158,11 @@ public final class WorkloadAgent implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      feed.close();
+    } catch (Exception e) {
+      log.warn("cannot stop the identity change feed: {}", e.toString());
+    }
     ticker.shutdownNow();
     server.shutdownNow();
     try {
