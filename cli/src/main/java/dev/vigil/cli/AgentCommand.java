@@ -4,9 +4,11 @@ import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
 import dev.vigil.identity.JoinTokenException;
 import dev.vigil.identity.agent.Attestor;
+import dev.vigil.identity.agent.MetricsEndpoint;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +54,12 @@ final class AgentCommand implements Callable<Integer> {
               + " own SVID in DATA_DIR/agent; a restarted agent resumes with the stored SVID.")
   String joinToken;
 
+  @Option(
+      names = "--metrics-addr",
+      paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: off).")
+  String metricsAddr;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -63,9 +71,20 @@ final class AgentCommand implements Callable<Integer> {
       err.println("vigil agent: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
+    InetSocketAddress metricsAt = null;
+    try {
+      if (metricsAddr != null) {
+        Addresses a = Addresses.parse(metricsAddr, "--metrics-addr");
+        metricsAt = new InetSocketAddress(a.host(), a.port());
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("vigil agent: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
     Path path = socket == null ? defaultSocket() : socket;
     Store st = options.openStore();
     WorkloadAgent agent;
+    MetricsEndpoint metrics = null;
     try {
       Identities ids = options.identities(st, err);
       AgentSvid own = ownSvid(ids);
@@ -73,6 +92,17 @@ final class AgentCommand implements Callable<Integer> {
         out.println("vigil agent: holding " + own.id() + " until " + own.current().expiry());
       }
       agent = WorkloadAgent.start(path, ids, Attestor.unix(), InstantSource.system(), tick, own);
+      if (metricsAt != null) {
+        try {
+          metrics = MetricsEndpoint.start(metricsAt, ids.meterBinder());
+        } catch (java.io.IOException e) {
+          agent.close();
+          st.close();
+          err.println("vigil agent: --metrics-addr " + metricsAddr + ": " + e.getMessage());
+          return 1;
+        }
+        out.println("vigil agent: metrics on " + metrics.uri());
+      }
     } catch (JoinTokenException | IllegalStateException e) {
       st.close();
       err.println("vigil agent: " + e.getMessage());
@@ -84,10 +114,14 @@ final class AgentCommand implements Callable<Integer> {
     out.println("vigil agent: Workload API on unix:" + agent.socket());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
+    MetricsEndpoint served = metrics;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (served != null) {
+                    served.close();
+                  }
                   agent.close();
                   st.close();
                   stopped.countDown();

@@ -251,6 +251,13 @@ class IdentityCommandTest {
   }
 
   @Test
+  void agent_badMetricsAddr_isUsageError() {
+    CliRun r = agent("--metrics-addr", "nowhere");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("--metrics-addr \"nowhere\" must be HOST:PORT");
+  }
+
+  @Test
   void join_tokenCreate_badTtl_isUsageError() {
     CliRun r = identity("join-token", "create", "--trust-domain", "prod.example", "--ttl", "x");
     assertThat(r.status()).isEqualTo(2);

@@ -3,6 +3,7 @@ package dev.vigil.identity;
 import dev.vigil.store.Store;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,7 @@ public final class Identities {
   private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
   private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
   private final JoinTokens joinTokens;
-  private volatile Metrics metrics = new Metrics(null);
+  private final Metrics metrics = new Metrics();
 
   /**
    * Opens the service.
@@ -138,55 +140,66 @@ public final class Identities {
    * Publishes this service's metrics to {@code registry}: {@code vigil.identity.credentials.issued}
    * and {@code vigil.identity.credentials.failures} (tags {@code type} x509 or jwt and {@code
    * trust_domain}), and {@code vigil.identity.root.earliest.expiry} (seconds until the earliest
-   * expiry among the published roots, per trust domain loaded here).
+   * expiry among the published roots, per trust domain in the store or created later). Several
+   * registries may be bound; each sees every meter.
    */
   public void bindMetrics(MeterRegistry registry) {
-    metrics = new Metrics(registry);
+    metrics.add(registry);
+    for (TrustDomain td : store.trustDomains()) {
+      existing(td);
+    }
     for (TrustDomainCa ca : cas.values()) {
       metrics.watch(ca);
     }
   }
 
-  /** Counters and gauges; a no-op until {@link #bindMetrics} is called. */
-  private final class Metrics {
-    private final MeterRegistry registry;
+  /**
+   * Returns these metrics as a Micrometer binder, for a process that composes several components
+   * into one registry (such as {@code vigil up}); see {@link #bindMetrics}.
+   */
+  public MeterBinder meterBinder() {
+    return this::bindMetrics;
+  }
 
-    Metrics(MeterRegistry registry) {
-      this.registry = registry;
+  /** Counters and gauges in every bound registry; a no-op until {@link #bindMetrics} is called. */
+  private final class Metrics {
+    private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
+    void add(MeterRegistry registry) {
+      registries.add(registry);
     }
 
     void issued(String type, TrustDomain td) {
-      if (registry != null) {
-        registry
-            .counter("vigil.identity.credentials.issued", "type", type, "trust_domain", td.name())
-            .increment();
-      }
+      count("vigil.identity.credentials.issued", type, td);
     }
 
     void failed(String type, TrustDomain td) {
-      if (registry != null) {
-        registry
-            .counter("vigil.identity.credentials.failures", "type", type, "trust_domain", td.name())
-            .increment();
+      count("vigil.identity.credentials.failures", type, td);
+    }
+
+    private void count(String name, String type, TrustDomain td) {
+      for (MeterRegistry r : registries) {
+        r.counter(name, "type", type, "trust_domain", td.name()).increment();
       }
     }
 
+    /** Registers the expiry gauge of {@code ca}; registering it again is a no-op. */
     void watch(TrustDomainCa ca) {
-      if (registry == null) {
-        return;
+      for (MeterRegistry r : registries) {
+        Gauge.builder("vigil.identity.root.earliest.expiry", ca, this::secondsToEarliestExpiry)
+            .baseUnit("seconds")
+            .tag("trust_domain", ca.trustDomain().name())
+            .register(r);
       }
-      Gauge.builder(
-              "vigil.identity.root.earliest.expiry",
-              ca,
-              c ->
-                  c.bundle().x509Authorities().stream()
-                          .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond())
-                          .min()
-                          .orElse(0)
-                      - clock.instant().getEpochSecond())
-          .baseUnit("seconds")
-          .tag("trust_domain", ca.trustDomain().name())
-          .register(registry);
+    }
+
+    private double secondsToEarliestExpiry(TrustDomainCa c) {
+      long earliest =
+          c.bundle().x509Authorities().stream()
+              .mapToLong(root -> root.getNotAfter().toInstant().getEpochSecond())
+              .min()
+              .orElse(0);
+      return earliest - clock.instant().getEpochSecond();
     }
   }
 
