@@ -125,12 +125,12 @@ public final class JoinTokens {
     SpiffeId id = identities.x509Validator().validate(current.chain());
     if (!isAgentId(id)) {
       throw new SvidRejectedException(
-          SvidRejectedException.Reason.LEAF_ID_MALFORMED,
+          SvidRejectedException.Reason.NOT_AN_AGENT,
           "X.509-SVID " + id + " is not an agent's (spiffe://TD/vigil/agent/ID)");
     }
     if (!holdsKey(current)) {
       throw new SvidRejectedException(
-          SvidRejectedException.Reason.CHAIN_UNTRUSTED,
+          SvidRejectedException.Reason.KEY_MISMATCH,
           "X.509-SVID " + id + ": the private key does not match the certificate");
     }
     return identities.issueX509(id, List.of(), null);

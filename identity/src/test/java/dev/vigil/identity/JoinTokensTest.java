@@ -124,8 +124,24 @@ class JoinTokensTest {
         ids.issueX509(SpiffeId.parse("spiffe://prod.example/web"), java.util.List.of(), null);
 
     assertThatThrownBy(() -> ids.joinTokens().renew(workload))
-        .isInstanceOf(SvidRejectedException.class)
+        .isInstanceOfSatisfying(
+            SvidRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(SvidRejectedException.Reason.NOT_AN_AGENT))
         .hasMessageContaining("is not an agent's");
+  }
+
+  @Test
+  void renew_agentSvidWithAnotherKey_isRefusedAsKeyMismatch() {
+    X509Svid svid =
+        ids.joinTokens().redeem(ids.joinTokens().create(prod, Duration.ofMinutes(1)).token());
+    X509Svid other =
+        ids.issueX509(SpiffeId.parse("spiffe://prod.example/web"), java.util.List.of(), null);
+    X509Svid stolen = new X509Svid(svid.id(), svid.chain(), other.privateKey());
+
+    assertThatThrownBy(() -> ids.joinTokens().renew(stolen))
+        .isInstanceOfSatisfying(
+            SvidRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(SvidRejectedException.Reason.KEY_MISMATCH));
   }
 
   @Test
