@@ -34,13 +34,13 @@ import org.bouncycastle.crypto.signers.ECDSASigner;
  * signature in about a quarter of the time.
  *
  * <p>The shortcut only ever answers "verified" for a chain that the JDK's PKIX validator (RFC 5280,
- * section 6.1) would accept too: the leaf's issuer is the root's subject, its authority key
- * identifier (when present) is the root's subject key identifier, its only critical extensions are
- * ones PKIX itself processes for an end entity (basic constraints, key usage, extended key usage,
- * subject alternative names), and its signature algorithm is ECDSA with SHA-256/384/512 under the
- * root's EC key. Anything else, including a signature that does not verify, returns false and the
- * caller runs full PKIX, which gives the reason. Validity and revocation are the caller's checks.
- * Thread-safe.
+ * section 6.1) would accept too: the root has no name or policy constraints, the leaf's issuer is
+ * the root's subject, its authority key identifier (when present) is the root's subject key
+ * identifier, its only critical extensions are ones PKIX itself processes for an end entity (basic
+ * constraints, key usage, extended key usage, subject alternative names), and its signature
+ * algorithm is ECDSA with SHA-256/384/512 under the root's EC key. Anything else, including a
+ * signature that does not verify, returns false and the caller runs full PKIX, which gives the
+ * reason. Validity and revocation are the caller's checks. Thread-safe.
  */
 final class RootSignatures {
 
@@ -53,6 +53,8 @@ final class RootSignatures {
           "1.2.840.10045.4.3.4", "SHA-512");
   private static final String AKI_OID = "2.5.29.35";
   private static final String SKI_OID = "2.5.29.14";
+  private static final String NAME_CONSTRAINTS_OID = "2.5.29.30";
+  private static final String POLICY_CONSTRAINTS_OID = "2.5.29.36";
   private static final int MAX_CACHED_ROOTS = 1024;
 
   /** A root's key with Bouncy Castle's precomputation attached, or null when it is not EC. */
@@ -155,7 +157,11 @@ final class RootSignatures {
   }
 
   private static RootKey load(X509Certificate root) {
-    if (!(root.getPublicKey() instanceof ECPublicKey ec)) {
+    // A root with name or policy constraints is left to PKIX, which knows how to apply them.
+    boolean constrained =
+        root.getExtensionValue(NAME_CONSTRAINTS_OID) != null
+            || root.getExtensionValue(POLICY_CONSTRAINTS_OID) != null;
+    if (constrained || !(root.getPublicKey() instanceof ECPublicKey ec)) {
       return new RootKey(null, null);
     }
     KeyType type;
