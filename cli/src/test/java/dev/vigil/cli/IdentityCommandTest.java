@@ -258,6 +258,21 @@ class IdentityCommandTest {
   }
 
   @Test
+  void bundleEndpoint_profileNotChosenOrUnknownDomain_isRefused() {
+    CliRun none = identity("bundle-endpoint", "prod.example", "--listen", "127.0.0.1:0");
+    assertThat(none.status()).isEqualTo(2);
+    assertThat(none.err()).contains("give either --cert and --key, or --spiffe");
+    CliRun both =
+        identity(
+            "bundle-endpoint", "prod.example", "--spiffe", "--cert", "a.pem", "--key", "a.key");
+    assertThat(both.status()).isEqualTo(2);
+    CliRun unknown =
+        identity("bundle-endpoint", "nowhere.example", "--listen", "127.0.0.1:0", "--spiffe");
+    assertThat(unknown.status()).isEqualTo(1);
+    assertThat(unknown.err()).contains("trust domain \"nowhere.example\" does not exist here");
+  }
+
+  @Test
   void join_tokenCreate_badTtl_isUsageError() {
     CliRun r = identity("join-token", "create", "--trust-domain", "prod.example", "--ttl", "x");
     assertThat(r.status()).isEqualTo(2);
