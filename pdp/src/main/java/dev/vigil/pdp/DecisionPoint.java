@@ -55,6 +55,9 @@ public final class DecisionPoint implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DecisionPoint.class);
 
+  /** The error code of an evaluation that ran out of its time budget. */
+  private static final String TIMEOUT = "eval_cancel_error";
+
   /**
    * How the decision point runs.
    *
@@ -388,6 +391,27 @@ public final class DecisionPoint implements AutoCloseable {
    */
   public Decision decide(
       PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
+    return decide(p, input, context, eval, override, true);
+  }
+
+  /**
+   * Decides without waiting, for a caller on an event loop: as {@link #decide(PolicyPath, Value,
+   * Map, EvalOptions, Mode)}, but answers null, having logged nothing, when the evaluation ran out
+   * of {@code eval}'s time budget or the decision log has no room at this moment. The caller then
+   * decides again with {@code decide}, on a thread that may wait, with the full budget.
+   */
+  public Decision tryDecide(
+      PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
+    return decide(p, input, context, eval, override, false);
+  }
+
+  private Decision decide(
+      PolicyPath p,
+      Value input,
+      Map<String, String> context,
+      EvalOptions eval,
+      Mode override,
+      boolean mayWait) {
     long start = System.nanoTime();
     PolicyState s = state.get();
     Mode mode = override != null ? override : modes.get().modeOf(p);
@@ -405,6 +429,9 @@ public final class DecisionPoint implements AutoCloseable {
         }
         reason = result == null ? "undefined" : null;
       } catch (RegoException e) {
+        if (!mayWait && e.code().equals(TIMEOUT)) {
+          return null;
+        }
         error = e;
         reason = "error: " + e.getMessage();
       }
@@ -438,7 +465,7 @@ public final class DecisionPoint implements AutoCloseable {
             latency,
             null,
             error);
-    return withLog(d, input, context);
+    return withLog(d, input, context, mayWait);
   }
 
   /** Decides without extra log context. */
@@ -451,7 +478,7 @@ public final class DecisionPoint implements AutoCloseable {
     return EvalOptions.defaults().withTimeout(options.timeout()).withClock(options.clock());
   }
 
-  private Decision withLog(Decision d, Value input, Map<String, String> context) {
+  private Decision withLog(Decision d, Value input, Map<String, String> context, boolean mayWait) {
     DecisionLog sink = options.decisionLog();
     if (sink == null) {
       return copyWithLogged(d, CompletableFuture.completedFuture(null));
@@ -472,7 +499,8 @@ public final class DecisionPoint implements AutoCloseable {
             options.node(),
             event);
     try {
-      return copyWithLogged(d, sink.append(record));
+      CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
+      return logged == null ? null : copyWithLogged(d, logged);
     } catch (DecisionLogFullException | IllegalStateException e) {
       // Fail closed: a decision that cannot be logged is not allowed.
       Decision denied =

@@ -12,7 +12,6 @@ import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -119,7 +118,8 @@ public final class EdgeGateway implements AutoCloseable {
     AuthEndpoints endpoints =
         auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()), oidc);
     WebSocketClient sockets = vertx.createWebSocketClient();
-    Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
+    DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
+    Handler handler = new Handler(decisions, routes, assertion, clock, client, sockets, endpoints);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -154,9 +154,8 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
-      Vertx vertx,
+      DecisionDispatch decisions,
       AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
       IdentityAssertion assertion,
       InstantSource clock,
       HttpClient client,
@@ -212,17 +211,9 @@ public final class EdgeGateway implements AutoCloseable {
             .headers()
             .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
       }
-      // Evaluate on the worker pool: a slow policy must not stall the event loop.
-      vertx
-          .executeBlocking(
-              () ->
-                  pdp.decide(
-                      PolicyPath.parse(route.policyPath()),
-                      input,
-                      context,
-                      pdp.evalOptions(),
-                      route.mode()),
-              false)
+      // Quick policies answer on the event loop; slow ones move to the worker pool.
+      decisions
+          .decide(route.policyPath(), input, context, route.mode())
           .onComplete(
               ar -> {
                 if (ar.failed()) {
