@@ -28,6 +28,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.transport.Transport;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -106,7 +107,10 @@ public final class EdgeGateway implements AutoCloseable {
       LocalAuthenticator auth,
       OidcLogin oidc) {
     Vertx vertx =
-        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+        Vertx.builder()
+            .with(new VertxOptions().setEventLoopPoolSize(2))
+            .withTransport(transport())
+            .build();
     HttpClient client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -137,6 +141,21 @@ public final class EdgeGateway implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Picks the socket transport: io_uring where the kernel allows it, else epoll, else the JDK's
+   * NIO. The system property {@code vigil.transport} ({@code io_uring}, {@code epoll}, {@code nio})
+   * overrides the choice, for a kernel where io_uring misbehaves.
+   */
+  static Transport transport() {
+    String wanted = System.getProperty("vigil.transport", "");
+    for (Transport t : List.of(Transport.IO_URING, Transport.EPOLL)) {
+      if ((wanted.isEmpty() || wanted.equalsIgnoreCase(t.name())) && t.available()) {
+        return t;
+      }
+    }
+    return Transport.NIO;
   }
 
   public int port() {
