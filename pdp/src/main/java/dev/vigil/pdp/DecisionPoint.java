@@ -13,8 +13,6 @@ import dev.vigil.rego.Source;
 import dev.vigil.rego.ast.Module;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.Json;
-import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -25,11 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -485,7 +481,7 @@ public final class DecisionPoint implements AutoCloseable {
     }
     Masking.Result masked = options.masking().apply(input);
     Instant now = options.clock().instant();
-    String event = Json.write(event(d, masked, now, context));
+    String event = EventJson.write(d, masked, now, context, options.node());
     DecisionRecord record =
         new DecisionRecord(
             d.decisionId(),
@@ -539,67 +535,6 @@ public final class DecisionPoint implements AutoCloseable {
         d.latencyNanos(),
         logged,
         d.error());
-  }
-
-  private ObjectValue event(
-      Decision d, Masking.Result masked, Instant now, Map<String, String> context) {
-    Map<Value, Value> e = new HashMap<>();
-    put(e, "decision_id", StringValue.of(d.decisionId()));
-    put(e, "timestamp", StringValue.of(now.toString()));
-    put(e, "path", StringValue.of(d.path()));
-    if (masked.input() != null) {
-      put(e, "input", masked.input());
-    }
-    if (d.result() != null) {
-      put(e, "result", d.result());
-    }
-    put(e, "allowed", BooleanValue.of(d.allowed()));
-    put(e, "mode", StringValue.of(d.mode().label()));
-    put(e, "enforced", BooleanValue.of(d.enforced()));
-    if (!d.reason().isEmpty()) {
-      put(e, "reason", StringValue.of(d.reason()));
-    }
-    if (d.explanation() != null) {
-      Map<Value, Value> x = new HashMap<>();
-      put(x, "rule", StringValue.of(d.explanation().rule()));
-      put(x, "location", StringValue.of(d.explanation().location()));
-      if (d.explanation().failedExpression() != null) {
-        put(x, "expression", StringValue.of(d.explanation().failedExpression()));
-      }
-      put(x, "message", StringValue.of(d.explanation().message()));
-      put(e, "explanation", ObjectValue.wrap(x));
-    }
-    if (!d.revision().isEmpty()) {
-      put(
-          e,
-          "bundles",
-          ObjectValue.of(
-              StringValue.of("vigil"),
-              ObjectValue.of(StringValue.of("revision"), StringValue.of(d.revision()))));
-    }
-    put(
-        e,
-        "metrics",
-        ObjectValue.of(
-            StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos())));
-    put(e, "latency_ns", NumberValue.of(d.latencyNanos()));
-    put(e, "node", StringValue.of(options.node()));
-    context.forEach((k, v) -> put(e, k, StringValue.of(v)));
-    if (!masked.erased().isEmpty()) {
-      put(e, "erased", strings(masked.erased()));
-    }
-    if (!masked.masked().isEmpty()) {
-      put(e, "masked", strings(masked.masked()));
-    }
-    return ObjectValue.wrap(e);
-  }
-
-  private static ArrayValue strings(List<String> l) {
-    return ArrayValue.of(l.stream().map(s -> (Value) StringValue.of(s)).toList());
-  }
-
-  private static void put(Map<Value, Value> m, String k, Value v) {
-    m.put(StringValue.of(k), Objects.requireNonNull(v, k));
   }
 
   /** Only JSON true, or an object whose allow is JSON true, allows (case C16). */
