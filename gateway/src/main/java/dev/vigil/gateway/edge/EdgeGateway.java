@@ -384,10 +384,10 @@ public final class EdgeGateway implements AutoCloseable {
         Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
-      String basePath =
-          up.getRawPath() == null || up.getRawPath().equals("/")
-              ? ""
-              : up.getRawPath().replaceAll("/$", "");
+      String basePath = up.getRawPath() == null ? "" : up.getRawPath();
+      if (basePath.endsWith("/")) {
+        basePath = basePath.substring(0, basePath.length() - 1);
+      }
       RequestOptions ro =
           new RequestOptions()
               .setMethod(req.method())
