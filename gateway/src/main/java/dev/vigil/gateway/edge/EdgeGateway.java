@@ -14,7 +14,6 @@ import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -31,6 +30,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.transport.Transport;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -160,7 +160,10 @@ public final class EdgeGateway implements AutoCloseable {
       EdgeSignIn signIn,
       TlsListener tls) {
     Vertx vertx =
-        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+        Vertx.builder()
+            .with(new VertxOptions().setEventLoopPoolSize(2))
+            .withTransport(transport())
+            .build();
     HttpClient client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -172,8 +175,9 @@ public final class EdgeGateway implements AutoCloseable {
     AuthEndpoints endpoints = signIn == null ? null : new AuthEndpoints(signIn, clock);
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
+    DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
     Handler handler =
-        new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints, devices);
+        new Handler(decisions, routes, assertion, clock, client, sockets, endpoints, devices);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -196,6 +200,21 @@ public final class EdgeGateway implements AutoCloseable {
     return new EdgeGateway(vertx, plain, secure);
   }
 
+  /**
+   * Picks the socket transport: io_uring where the kernel allows it, else epoll, else the JDK's
+   * NIO. The system property {@code vigil.transport} ({@code io_uring}, {@code epoll}, {@code nio})
+   * overrides the choice, for a kernel where io_uring misbehaves.
+   */
+  static Transport transport() {
+    String wanted = System.getProperty("vigil.transport", "");
+    for (Transport t : List.of(Transport.IO_URING, Transport.EPOLL)) {
+      if ((wanted.isEmpty() || wanted.equalsIgnoreCase(t.name())) && t.available()) {
+        return t;
+      }
+    }
+    return Transport.NIO;
+  }
+
   public int port() {
     return server.actualPort();
   }
@@ -216,9 +235,8 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
-      Vertx vertx,
+      DecisionDispatch decisions,
       AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
       IdentityAssertion assertion,
       InstantSource clock,
       HttpClient client,
@@ -290,24 +308,10 @@ public final class EdgeGateway implements AutoCloseable {
       if (session != null) {
         context.put("subject", session.userId());
       }
-      // Evaluate on the worker pool: a slow policy must not stall the event loop.
-      vertx
-          .executeBlocking(
-              () ->
-                  caller.refusal() != null
-                      ? pdp.refuse(
-                          PolicyPath.parse(route.policyPath()),
-                          input,
-                          context,
-                          route.mode(),
-                          "invalid_token: " + caller.refusal())
-                      : pdp.decide(
-                          PolicyPath.parse(route.policyPath()),
-                          input,
-                          context,
-                          pdp.evalOptions(),
-                          route.mode()),
-              false)
+      // Quick policies answer on the event loop; slow ones move to the worker pool.
+      (caller.refusal() != null
+              ? decisions.refuse(route.policyPath(), input, context, route.mode(), caller.refusal())
+              : decisions.decide(route.policyPath(), input, context, route.mode()))
           .onComplete(
               ar -> {
                 if (ar.failed()) {
@@ -487,10 +491,10 @@ public final class EdgeGateway implements AutoCloseable {
         Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
-      String basePath =
-          up.getRawPath() == null || up.getRawPath().equals("/")
-              ? ""
-              : up.getRawPath().replaceAll("/$", "");
+      String basePath = up.getRawPath() == null ? "" : up.getRawPath();
+      if (basePath.endsWith("/")) {
+        basePath = basePath.substring(0, basePath.length() - 1);
+      }
       RequestOptions ro =
           new RequestOptions()
               .setMethod(req.method())
