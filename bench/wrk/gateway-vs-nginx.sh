@@ -57,7 +57,8 @@ routes:
     upstream: http://127.0.0.1:$up
     policy: gw/allow
 YAML
-VIGIL_JAVA_OPTS="-XX:+UseParallelGC -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled" \
+opts="-XX:+UseParallelGC -Xss4m -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled"
+VIGIL_JAVA_OPTS="$opts --enable-native-access=ALL-UNNAMED" \
   "$root/vigil" up --config "$work/vigil.yaml" --data-dir "$work/data" \
   >"$work/vigil.out" 2>"$work/vigil.err" &
 vigil_pid=$!

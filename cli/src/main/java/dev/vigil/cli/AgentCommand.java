@@ -1,10 +1,15 @@
 package dev.vigil.cli;
 
+import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
+import dev.vigil.identity.JoinTokenException;
 import dev.vigil.identity.agent.Attestor;
+import dev.vigil.identity.agent.MetricsEndpoint;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -41,6 +46,20 @@ final class AgentCommand implements Callable<Integer> {
       description = "How often entries are reloaded and streams refreshed (default: 1s).")
   String refresh;
 
+  @Option(
+      names = "--join-token",
+      paramLabel = "TOKEN",
+      description =
+          "Join with this one-time token (vigil identity join-token create) and hold the agent's"
+              + " own SVID in DATA_DIR/agent; a restarted agent resumes with the stored SVID.")
+  String joinToken;
+
+  @Option(
+      names = "--metrics-addr",
+      paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: off).")
+  String metricsAddr;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -52,12 +71,42 @@ final class AgentCommand implements Callable<Integer> {
       err.println("vigil agent: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
+    InetSocketAddress metricsAt = null;
+    try {
+      if (metricsAddr != null) {
+        Addresses a = Addresses.parse(metricsAddr, "--metrics-addr");
+        metricsAt = new InetSocketAddress(a.host(), a.port());
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("vigil agent: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
     Path path = socket == null ? defaultSocket() : socket;
     Store st = options.openStore();
     WorkloadAgent agent;
+    MetricsEndpoint metrics = null;
     try {
       Identities ids = options.identities(st, err);
-      agent = WorkloadAgent.start(path, ids, Attestor.unix(), InstantSource.system(), tick);
+      AgentSvid own = ownSvid(ids);
+      if (own != null) {
+        out.println("vigil agent: holding " + own.id() + " until " + own.current().expiry());
+      }
+      agent = WorkloadAgent.start(path, ids, Attestor.unix(), InstantSource.system(), tick, own);
+      if (metricsAt != null) {
+        try {
+          metrics = MetricsEndpoint.start(metricsAt, ids.meterBinder());
+        } catch (java.io.IOException e) {
+          agent.close();
+          st.close();
+          err.println("vigil agent: --metrics-addr " + metricsAddr + ": " + e.getMessage());
+          return 1;
+        }
+        out.println("vigil agent: metrics on " + metrics.uri());
+      }
+    } catch (JoinTokenException | IllegalStateException e) {
+      st.close();
+      err.println("vigil agent: " + e.getMessage());
+      return 1;
     } catch (RuntimeException e) {
       st.close();
       throw e;
@@ -65,10 +114,14 @@ final class AgentCommand implements Callable<Integer> {
     out.println("vigil agent: Workload API on unix:" + agent.socket());
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
+    MetricsEndpoint served = metrics;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (served != null) {
+                    served.close();
+                  }
                   agent.close();
                   st.close();
                   stopped.countDown();
@@ -77,12 +130,27 @@ final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Joins with the token, or resumes with a stored SVID; null when the agent never joined. */
+  private AgentSvid ownSvid(Identities ids) {
+    Path dir = dataDir().resolve("agent");
+    if (joinToken != null) {
+      return AgentSvid.join(ids.joinTokens(), joinToken, dir, InstantSource.system());
+    }
+    if (Files.exists(dir.resolve("svid.pem"))) {
+      return AgentSvid.resume(ids.joinTokens(), dir, InstantSource.system());
+    }
+    return null;
+  }
+
+  private Path dataDir() {
+    return options.store.dataDir == null ? Path.of("vigil-data") : options.store.dataDir;
+  }
+
   private Path defaultSocket() {
     String env = System.getenv("SPIFFE_ENDPOINT_SOCKET");
     if (env != null && !env.isBlank()) {
       return Path.of(env.startsWith("unix://") ? env.substring(7) : env.replaceFirst("^unix:", ""));
     }
-    Path dataDir = options.store.dataDir == null ? Path.of("vigil-data") : options.store.dataDir;
-    return dataDir.resolve("agent.sock");
+    return dataDir().resolve("agent.sock");
   }
 }

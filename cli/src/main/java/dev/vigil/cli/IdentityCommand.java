@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
       IdentityEntryCommand.class,
       IdentityRotateCommand.class,
       IdentityRevokeCommand.class,
-      IdentityFederateCommand.class
+      IdentityFederateCommand.class,
+      IdentityJoinTokenCommand.class,
+      IdentityBundleEndpointCommand.class
     })
 final class IdentityCommand implements Runnable {
 

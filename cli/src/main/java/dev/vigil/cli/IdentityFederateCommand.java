@@ -1,16 +1,20 @@
 package dev.vigil.cli;
 
+import dev.vigil.identity.BundleFetcher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.TrustBundle;
 import dev.vigil.identity.TrustDomain;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.InstantSource;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +27,9 @@ import picocli.CommandLine.Spec;
     name = "federate",
     mixinStandardHelpOptions = true,
     description =
-        "Import another trust domain's bundle (SPIFFE bundle JSON) from a file or an http(s) URL,"
-            + " so that its SVIDs verify here.")
+        "Import another trust domain's bundle (SPIFFE bundle JSON) from a file or a bundle endpoint"
+            + " (https_web, or https_spiffe with --endpoint-spiffe-id), so that its SVIDs verify"
+            + " here.")
 final class IdentityFederateCommand implements Callable<Integer> {
 
   private static final int MAX_BUNDLE_BYTES = 1 << 20;
@@ -36,8 +41,26 @@ final class IdentityFederateCommand implements Callable<Integer> {
   @Parameters(paramLabel = "TRUST_DOMAIN")
   String trustDomain;
 
-  @Option(names = "--bundle", required = true, paramLabel = "FILE|URL")
+  @Option(
+      names = "--bundle",
+      required = true,
+      paramLabel = "FILE|URL",
+      description = "A SPIFFE bundle JSON file, or the https URL of a bundle endpoint.")
   String bundle;
+
+  @Option(
+      names = "--ca-file",
+      paramLabel = "PEM",
+      description = "https_web: trust these roots for the endpoint instead of the JDK's.")
+  Path caFile;
+
+  @Option(
+      names = "--endpoint-spiffe-id",
+      paramLabel = "ID",
+      description =
+          "https_spiffe: the endpoint must present this SPIFFE ID, verified under the bundle of"
+              + " its trust domain already imported here (first import one from a file).")
+  String endpointId;
 
   @Override
   public Integer call() throws Exception {
@@ -46,15 +69,21 @@ final class IdentityFederateCommand implements Callable<Integer> {
     String json;
     try {
       td = TrustDomain.parse(trustDomain);
-      json = read(bundle);
-    } catch (IllegalArgumentException | IOException e) {
+    } catch (IllegalArgumentException e) {
       err.println("vigil identity federate: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
     try (Store st = options.openStore()) {
+      Identities ids = options.identities(st, err);
+      try {
+        json = read(ids);
+      } catch (IllegalArgumentException | IOException e) {
+        err.println("vigil identity federate: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
       TrustBundle b;
       try {
-        b = options.identities(st, err).importBundle(td, json, bundle);
+        b = ids.importBundle(td, json, bundle);
       } catch (IllegalArgumentException e) {
         err.println("vigil identity federate: " + e.getMessage());
         return 1;
@@ -68,29 +97,47 @@ final class IdentityFederateCommand implements Callable<Integer> {
     }
   }
 
-  private static String read(String where) throws IOException, InterruptedException {
-    if (where.startsWith("http://") || where.startsWith("https://")) {
-      HttpClient client =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(10))
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .build();
-      HttpResponse<byte[]> resp =
-          client.send(
-              HttpRequest.newBuilder(URI.create(where)).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-      if (resp.statusCode() != 200) {
-        throw new IOException("bundle URL " + where + " answered HTTP " + resp.statusCode());
-      }
-      if (resp.body().length > MAX_BUNDLE_BYTES) {
-        throw new IOException("bundle from " + where + " is larger than 1 MiB");
-      }
-      return new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8);
+  private String read(Identities ids) throws IOException {
+    if (bundle.startsWith("http://")) {
+      throw new IllegalArgumentException(
+          "bundle URL "
+              + bundle
+              + " is plain http; a bundle endpoint is https (https_web or"
+              + " https_spiffe)");
     }
-    Path p = Path.of(where);
+    if (bundle.startsWith("https://")) {
+      URI url = URI.create(bundle);
+      if (endpointId == null) {
+        List<X509Certificate> roots = caFile == null ? List.of() : roots(caFile);
+        return BundleFetcher.httpsWeb(url, roots);
+      }
+      SpiffeId id = SpiffeId.parse(endpointId);
+      TrustBundle trusted =
+          ids.bundle(id.trustDomain())
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "no bundle of "
+                              + id.trustDomain()
+                              + " to check the endpoint's SVID with; import one from a file"
+                              + " first"));
+      return BundleFetcher.httpsSpiffe(url, id, trusted, InstantSource.system());
+    }
+    Path p = Path.of(bundle);
     if (Files.size(p) > MAX_BUNDLE_BYTES) {
-      throw new IOException("bundle file " + where + " is larger than 1 MiB");
+      throw new IOException("bundle file " + bundle + " is larger than 1 MiB");
     }
     return Files.readString(p);
+  }
+
+  private static List<X509Certificate> roots(Path pem) throws IOException {
+    try (var in = Files.newInputStream(pem)) {
+      return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+          .map(c -> (X509Certificate) c)
+          .toList();
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException(
+          "--ca-file " + pem + " holds no readable PEM certificate: " + e.getMessage());
+    }
   }
 }

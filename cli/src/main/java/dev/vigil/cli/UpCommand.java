@@ -9,8 +9,10 @@ import dev.vigil.console.KeyFiles;
 import dev.vigil.console.NodeIdentity;
 import dev.vigil.console.RouteMetrics;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.ConfigWatcher;
@@ -18,7 +20,9 @@ import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
 import dev.vigil.gateway.edge.EdgeGateway;
+import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
@@ -193,22 +197,27 @@ final class UpCommand implements Callable<Integer> {
             routes,
             identityNow,
             clock);
-    PdpServer server = startControlPlane(cfg, cp, core, signIn, routes, identityNow, health);
+    UpDevices devices = UpDevices.open(core.store(), cfg);
+    running.add(0, devices);
+    PdpServer server =
+        startControlPlane(cfg, cp, core, signIn, routes, identityNow, health, devices);
 
-    LocalAuthenticator auth =
-        new LocalAuthenticator(
-            users,
-            new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
-            clock);
+    SessionCodec sessions =
+        new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
+    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand());
+    List<OidcLogin> providers = new ArrayList<>();
+    cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
+    TlsListener tls = devices.listener();
     EdgeGateway gateway =
-        EdgeGateway.start(
+        EdgeGateway.startWithSignIn(
             gw.host(),
             gw.port(),
             routes,
             core.pdp(),
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
             clock,
-            auth);
+            new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()),
+            tls);
     running.add(0, gateway);
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
@@ -217,7 +226,7 @@ final class UpCommand implements Callable<Integer> {
     NodeIdentity identity = await(identityStart);
     // Last, once everything listens: a start that fails never uses up the password unseen.
     Optional<String> firstPassword = signIn.createFirstAdmin();
-    banner(out, cfg, server.port(), cp, gateway.port(), gw, identity, firstPassword);
+    banner(out, cfg, server.port(), cp, gateway, gw, tls, identity, firstPassword);
   }
 
   /** Opens the store and starts the decision point with its bundle, log and metrics. */
@@ -256,7 +265,8 @@ final class UpCommand implements Callable<Integer> {
       ConsoleSignIn signIn,
       AtomicReference<RouteTable> routes,
       Supplier<NodeIdentity> identity,
-      HealthReport health) {
+      HealthReport health,
+      UpDevices devices) {
     ExternalAuthorizer authorizer = authorizer(cfg, core.pdp(), core.metrics());
     Console.Sources sources =
         new Console.Sources(
@@ -277,6 +287,7 @@ final class UpCommand implements Callable<Integer> {
             router -> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
+              devices.install(router);
             });
     running.add(0, server);
     return server;
@@ -351,8 +362,9 @@ final class UpCommand implements Callable<Integer> {
       VigilConfig cfg,
       int cpPort,
       Addresses cp,
-      int gwPort,
+      EdgeGateway gateway,
       Addresses gw,
+      TlsListener tls,
       NodeIdentity identity,
       Optional<String> firstPassword) {
     String control = "http://" + Addresses.hostForUrl(cp.host()) + ":" + cpPort;
@@ -374,10 +386,13 @@ final class UpCommand implements Callable<Integer> {
         "vigil up: gateway         http://"
             + Addresses.hostForUrl(gw.host())
             + ":"
-            + gwPort
+            + gateway.port()
             + "  ("
             + cfg.routes().size()
             + " routes, sign in at /auth/login)");
+    if (tls != null) {
+      out.println(UpDevices.banner(tls, gateway.tlsPort()));
+    }
     out.println(
         "vigil up: workload API    unix:"
             + identity.socket()

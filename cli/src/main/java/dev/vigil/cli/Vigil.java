@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       HashPasswordCommand.class,
       IdentityCommand.class,
       AgentCommand.class,
+      SidecarCommand.class,
+      DeviceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

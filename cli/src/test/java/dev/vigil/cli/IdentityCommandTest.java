@@ -211,6 +211,75 @@ class IdentityCommandTest {
   }
 
   @Test
+  void agent_joinTokenUsedOrUnknown_isRefusedWithTheReason() throws Exception {
+    CliRun created = identity("join-token", "create", "--trust-domain", "prod.example");
+    assertThat(created.status()).as(created.err()).isZero();
+    String token = created.out().strip();
+    assertThat(created.err()).contains("spiffe://prod.example/vigil/agent/");
+    try (var st =
+        dev.vigil.store.Store.open(dev.vigil.store.StoreLocation.embedded(Path.of(data)))) {
+      var ids =
+          new dev.vigil.identity.Identities(
+              st,
+              dev.vigil.identity.CaKeyCipher.configured(java.util.Map.of(), keyFile),
+              InstantSource.system(),
+              dev.vigil.identity.CaConfig.defaults());
+      ids.joinTokens().redeem(token);
+    }
+
+    CliRun reused = agent("--join-token", token);
+    assertThat(reused.status()).isEqualTo(1);
+    assertThat(reused.err()).contains("was already used").doesNotContain(token);
+
+    CliRun unknown = agent("--join-token", "made-up");
+    assertThat(unknown.status()).isEqualTo(1);
+    assertThat(unknown.err()).contains("join token not recognised");
+  }
+
+  private CliRun agent(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of("agent"));
+    all.addAll(List.of(args));
+    all.addAll(
+        List.of(
+            "--data-dir",
+            data,
+            "--ca-key-file",
+            keyFile.toString(),
+            "--socket",
+            dir.resolve("agent.sock").toString()));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  @Test
+  void agent_badMetricsAddr_isUsageError() {
+    CliRun r = agent("--metrics-addr", "nowhere");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("--metrics-addr \"nowhere\" must be HOST:PORT");
+  }
+
+  @Test
+  void bundleEndpoint_profileNotChosenOrUnknownDomain_isRefused() {
+    CliRun none = identity("bundle-endpoint", "prod.example", "--listen", "127.0.0.1:0");
+    assertThat(none.status()).isEqualTo(2);
+    assertThat(none.err()).contains("give either --cert and --key, or --spiffe");
+    CliRun both =
+        identity(
+            "bundle-endpoint", "prod.example", "--spiffe", "--cert", "a.pem", "--key", "a.key");
+    assertThat(both.status()).isEqualTo(2);
+    CliRun unknown =
+        identity("bundle-endpoint", "nowhere.example", "--listen", "127.0.0.1:0", "--spiffe");
+    assertThat(unknown.status()).isEqualTo(1);
+    assertThat(unknown.err()).contains("trust domain \"nowhere.example\" does not exist here");
+  }
+
+  @Test
+  void join_tokenCreate_badTtl_isUsageError() {
+    CliRun r = identity("join-token", "create", "--trust-domain", "prod.example", "--ttl", "x");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("\"x\" is not a duration");
+  }
+
+  @Test
   void federate_fromFileAndUrl_makesPartnerSvidsVerify() throws Exception {
     // A partner Vigil with its own data directory and trust domain.
     String partnerData = dir.resolve("partner").toString();
@@ -248,28 +317,46 @@ class IdentityCommandTest {
     assertThat(TrustBundle.parse(new TrustDomain("partner.example"), b.out()).x509Authorities())
         .isEqualTo(certs(out.resolve("bundle.pem")));
 
-    com.sun.net.httpserver.HttpServer http =
-        com.sun.net.httpserver.HttpServer.create(
-            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext(
-        "/bundle",
-        ex -> {
-          byte[] body = partnerBundle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    http.start();
-    try {
-      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/bundle";
-      CliRun u = identity("federate", "partner.example", "--bundle", url);
+    CliRun plain = identity("federate", "partner.example", "--bundle", "http://127.0.0.1:1/b");
+    assertThat(plain.status()).isEqualTo(2);
+    assertThat(plain.err()).contains("is plain http");
+
+    // The partner serves its bundle with the https_spiffe profile; the file import above is the
+    // bootstrap bundle that its endpoint SVID is checked against.
+    try (var st =
+            dev.vigil.store.Store.open(
+                dev.vigil.store.StoreLocation.embedded(Path.of(partnerData)));
+        var endpoint =
+            dev.vigil.identity.BundleEndpoint.httpsSpiffe(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                new dev.vigil.identity.Identities(
+                    st,
+                    dev.vigil.identity.CaKeyCipher.configured(java.util.Map.of(), keyFile),
+                    InstantSource.system(),
+                    dev.vigil.identity.CaConfig.defaults()),
+                new TrustDomain("partner.example"),
+                InstantSource.system())) {
+      String url = endpoint.uri().toString();
+      CliRun u =
+          identity(
+              "federate",
+              "partner.example",
+              "--bundle",
+              url,
+              "--endpoint-spiffe-id",
+              "spiffe://partner.example/vigil/bundle-endpoint");
       assertThat(u.status()).as(u.err()).isZero();
-      CliRun missing =
-          identity("federate", "partner.example", "--bundle", url.replace("/bundle", "/none"));
-      assertThat(missing.status()).isEqualTo(2);
-      assertThat(missing.err()).contains("answered HTTP 404");
-    } finally {
-      http.stop(0);
+      assertThat(u.out()).contains("imported bundle of partner.example");
+      CliRun wrongId =
+          identity(
+              "federate",
+              "partner.example",
+              "--bundle",
+              url,
+              "--endpoint-spiffe-id",
+              "spiffe://partner.example/someone-else");
+      assertThat(wrongId.status()).isEqualTo(2);
+      assertThat(wrongId.err()).contains("cannot fetch the bundle from " + url);
     }
   }
 

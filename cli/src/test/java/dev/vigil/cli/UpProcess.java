@@ -34,6 +34,7 @@ final class UpProcess implements AutoCloseable {
         Files.readString(Path.of("../examples/demo/vigil.yaml"))
             .replace("127.0.0.1:8181", "127.0.0.1:" + controlPlane)
             .replace("127.0.0.1:8080", "127.0.0.1:" + gateway)
+            .replace("127.0.0.1:8443", "127.0.0.1:" + freePort())
             .replace("127.0.0.1:9001", "127.0.0.1:" + echo)
             .replace(
                 "bundle: policies",

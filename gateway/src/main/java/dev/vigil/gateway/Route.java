@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param resource attributes the policy sees as {@code input.resource}: service, environment,
  *     namespace, classification, criticality
  * @param action the action the policy sees, or null to derive it from the method
+ * @param identityProvider the identity provider whose sessions and bearer tokens this route takes
+ *     ({@code local} for local users only), or null for the default provider and local users
  */
 public record Route(
     String name,
@@ -26,7 +28,21 @@ public record Route(
     String policyPath,
     Mode mode,
     Map<String, String> resource,
-    String action) {
+    String action,
+    String identityProvider) {
+
+  /** A route of the default identity provider. */
+  public Route(
+      String name,
+      String host,
+      String pathPrefix,
+      URI upstream,
+      String policyPath,
+      Mode mode,
+      Map<String, String> resource,
+      String action) {
+    this(name, host, pathPrefix, upstream, policyPath, mode, resource, action, null);
+  }
 
   public Route {
     Objects.requireNonNull(name, "name");

@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -21,11 +20,9 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
@@ -43,13 +40,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 final class Certificates {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private Certificates() {}
 
   /** Returns a random positive serial of at most 16 bytes (RFC 5280, section 4.1.2.2). */
   static BigInteger newSerial() {
-    return new BigInteger(127, RANDOM).setBit(126);
+    return new BigInteger(127, Randomness.current()).setBit(126);
   }
 
   static X509Certificate root(
@@ -84,52 +79,6 @@ final class Certificates {
       return sign(b, privateKey, type);
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot build the root certificate of " + td, e);
-    }
-  }
-
-  static X509Certificate leaf(
-      SpiffeId id,
-      List<String> dnsNames,
-      PublicKey publicKey,
-      X509Certificate caCert,
-      PrivateKey caKey,
-      KeyType caType,
-      BigInteger serial,
-      Instant notBefore,
-      Instant notAfter) {
-    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Vigil").build();
-    try {
-      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              caCert, serial, Date.from(notBefore), Date.from(notAfter), subject, publicKey);
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      int usage = KeyUsage.digitalSignature;
-      if (publicKey.getAlgorithm().equals("RSA")) {
-        usage |= KeyUsage.keyEncipherment;
-      }
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-      b.addExtension(
-          Extension.extendedKeyUsage,
-          false,
-          new ExtendedKeyUsage(
-              new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      List<GeneralName> names = new ArrayList<>();
-      names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString()));
-      for (String dns : dnsNames) {
-        names.add(new GeneralName(GeneralName.dNSName, dns));
-      }
-      b.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(names.toArray(GeneralName[]::new)));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey));
-      b.addExtension(
-          Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(caCert));
-      return sign(b, caKey, caType);
-    } catch (CertIOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot build the certificate of " + id, e);
     }
   }
 

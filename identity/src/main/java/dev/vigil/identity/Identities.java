@@ -3,6 +3,7 @@ package dev.vigil.identity;
 import dev.vigil.store.Store;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,21 +26,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A trust domain is created on first use with the default {@link CaConfig}. Every change to a
  * trust domain's roots is written to the store before it returns. Revoked serials are read from the
- * store when the service opens and kept in memory; revocations made through another node reach this
- * one when it reopens (propagation between nodes is not built yet). Thread-safe.
+ * store when the service opens and kept in memory; revocations made through another node sharing
+ * PostgreSQL arrive by push once {@link #followChanges} runs, else at {@link #reloadRevocations()}.
+ * Thread-safe.
  */
 public final class Identities {
 
   private static final Logger log = LoggerFactory.getLogger(Identities.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private final Store raw;
   private final IdentityStore store;
   private final InstantSource clock;
   private final CaConfig defaults;
   private final Map<TrustDomain, TrustDomainCa> cas = new ConcurrentHashMap<>();
   private final Map<TrustDomain, Set<BigInteger>> revoked = new ConcurrentHashMap<>();
   private final Map<TrustDomain, TrustBundle> federated = new ConcurrentHashMap<>();
-  private volatile Metrics metrics = new Metrics(null);
+  private final JoinTokens joinTokens;
+  private final Metrics metrics = new Metrics();
 
   /**
    * Opens the service.
@@ -47,14 +52,21 @@ public final class Identities {
    * @param defaults configuration of trust domains created from now on
    */
   public Identities(Store store, CaKeyCipher cipher, InstantSource clock, CaConfig defaults) {
+    this.raw = store;
     this.store = new IdentityStore(store, cipher);
     this.clock = clock;
     this.defaults = defaults;
+    this.joinTokens = new JoinTokens(store, this, clock);
     if (cipher.insecure()) {
       log.warn(
           "INSECURE DEV MODE: CA private keys are stored unencrypted in {}",
           store.location().display());
     }
+  }
+
+  /** Returns the one-time join tokens by which agents get their own SVIDs. */
+  public JoinTokens joinTokens() {
+    return joinTokens;
   }
 
   /** Returns the CA of {@code td}, creating the trust domain and its first root if needed. */
@@ -128,55 +140,66 @@ public final class Identities {
    * Publishes this service's metrics to {@code registry}: {@code vigil.identity.credentials.issued}
    * and {@code vigil.identity.credentials.failures} (tags {@code type} x509 or jwt and {@code
    * trust_domain}), and {@code vigil.identity.root.earliest.expiry} (seconds until the earliest
-   * expiry among the published roots, per trust domain loaded here).
+   * expiry among the published roots, per trust domain in the store or created later). Several
+   * registries may be bound; each sees every meter.
    */
   public void bindMetrics(MeterRegistry registry) {
-    metrics = new Metrics(registry);
+    metrics.add(registry);
+    for (TrustDomain td : store.trustDomains()) {
+      existing(td);
+    }
     for (TrustDomainCa ca : cas.values()) {
       metrics.watch(ca);
     }
   }
 
-  /** Counters and gauges; a no-op until {@link #bindMetrics} is called. */
-  private final class Metrics {
-    private final MeterRegistry registry;
+  /**
+   * Returns these metrics as a Micrometer binder, for a process that composes several components
+   * into one registry (such as {@code vigil up}); see {@link #bindMetrics}.
+   */
+  public MeterBinder meterBinder() {
+    return this::bindMetrics;
+  }
 
-    Metrics(MeterRegistry registry) {
-      this.registry = registry;
+  /** Counters and gauges in every bound registry; a no-op until {@link #bindMetrics} is called. */
+  private final class Metrics {
+    private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
+    void add(MeterRegistry registry) {
+      registries.add(registry);
     }
 
     void issued(String type, TrustDomain td) {
-      if (registry != null) {
-        registry
-            .counter("vigil.identity.credentials.issued", "type", type, "trust_domain", td.name())
-            .increment();
-      }
+      count("vigil.identity.credentials.issued", type, td);
     }
 
     void failed(String type, TrustDomain td) {
-      if (registry != null) {
-        registry
-            .counter("vigil.identity.credentials.failures", "type", type, "trust_domain", td.name())
-            .increment();
+      count("vigil.identity.credentials.failures", type, td);
+    }
+
+    private void count(String name, String type, TrustDomain td) {
+      for (MeterRegistry r : registries) {
+        r.counter(name, "type", type, "trust_domain", td.name()).increment();
       }
     }
 
+    /** Registers the expiry gauge of {@code ca}; registering it again is a no-op. */
     void watch(TrustDomainCa ca) {
-      if (registry == null) {
-        return;
+      for (MeterRegistry r : registries) {
+        Gauge.builder("vigil.identity.root.earliest.expiry", ca, this::secondsToEarliestExpiry)
+            .baseUnit("seconds")
+            .tag("trust_domain", ca.trustDomain().name())
+            .register(r);
       }
-      Gauge.builder(
-              "vigil.identity.root.earliest.expiry",
-              ca,
-              c ->
-                  c.bundle().x509Authorities().stream()
-                          .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond())
-                          .min()
-                          .orElse(0)
-                      - clock.instant().getEpochSecond())
-          .baseUnit("seconds")
-          .tag("trust_domain", ca.trustDomain().name())
-          .register(registry);
+    }
+
+    private double secondsToEarliestExpiry(TrustDomainCa c) {
+      long earliest =
+          c.bundle().x509Authorities().stream()
+              .mapToLong(root -> root.getNotAfter().toInstant().getEpochSecond())
+              .min()
+              .orElse(0);
+      return earliest - clock.instant().getEpochSecond();
     }
   }
 
@@ -287,6 +310,7 @@ public final class Identities {
   public void revoke(TrustDomain td, BigInteger serial, Instant notAfter) {
     store.revoke(td, serial, clock.instant(), notAfter);
     revokedIn(td).add(serial);
+    ChangeFeed.publish(raw, "revoked", td.name(), serial.toString(16));
     log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
   }
 
@@ -309,6 +333,39 @@ public final class Identities {
     SpiffeId id = SpiffeId.parse(uris.getFirst());
     revoke(id.trustDomain(), leaf.getSerialNumber(), leaf.getNotAfter().toInstant());
     return id;
+  }
+
+  /**
+   * Follows revocations and entry changes made by other nodes sharing this PostgreSQL store (see
+   * {@link ChangeFeed}): a revoked serial is refused by this service's verifiers as soon as the
+   * notification arrives, and {@code onChange} runs after every change (on the feed's thread; keep
+   * it short). With SQLite there are no other nodes and nothing is followed.
+   *
+   * @return closes the feed
+   */
+  public AutoCloseable followChanges(Runnable onChange) {
+    ChangeFeed feed =
+        ChangeFeed.follow(
+            raw,
+            event -> {
+              apply(event);
+              onChange.run();
+            });
+    return feed::close;
+  }
+
+  private void apply(List<String> event) {
+    switch (event.getFirst()) {
+      case "revoked" -> {
+        if (event.size() == 3) {
+          revokedIn(TrustDomain.parse(event.get(1))).add(new BigInteger(event.get(2), 16));
+        }
+      }
+      case "resync" -> reloadRevocations();
+      default -> {
+        // Entry changes need no state here; onChange makes the agent reread its entries.
+      }
+    }
   }
 
   /** Rereads revoked serials from the store, picking up revocations made by other processes. */
@@ -339,6 +396,7 @@ public final class Identities {
         new RegistrationEntry(
             HexFormat.of().formatHex(b), spiffeId, selectors, ttl, dnsNames, clock.instant());
     store.insertEntry(e);
+    ChangeFeed.publish(raw, "entry-created", e.id());
     log.info("entry {} created for {}", e.id(), spiffeId);
     return e;
   }
@@ -351,6 +409,7 @@ public final class Identities {
   public boolean deleteEntry(String id) {
     boolean deleted = store.deleteEntry(id);
     if (deleted) {
+      ChangeFeed.publish(raw, "entry-deleted", id);
       log.info("entry {} deleted", id);
     }
     return deleted;

@@ -41,7 +41,12 @@ public final class SvidRejectedException extends Exception {
     JWT_SUBJECT,
     JWT_AUDIENCE,
     JWT_EXPIRY_MISSING,
-    JWT_EXPIRED
+    JWT_EXPIRED,
+    // Agent SVID renewal (JoinTokens.renew).
+    /** A valid SVID that names a workload, not an agent ({@code /vigil/agent/ID}). */
+    NOT_AN_AGENT,
+    /** The private key presented with the SVID is not the certificate's. */
+    KEY_MISMATCH
   }
 
   private final Reason reason;

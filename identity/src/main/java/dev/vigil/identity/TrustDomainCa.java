@@ -10,7 +10,6 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.vigil.identity.CaAuthority.State;
-import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -47,7 +46,20 @@ public final class TrustDomainCa {
   private static final Logger log = LoggerFactory.getLogger(TrustDomainCa.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private record Snapshot(List<CaAuthority> authorities, long sequence) {
+  private record Snapshot(List<CaAuthority> authorities, long sequence, LeafSigner signer) {
+    Snapshot(List<CaAuthority> authorities, long sequence) {
+      this(authorities, sequence, signerOf(authorities));
+    }
+
+    private static LeafSigner signerOf(List<CaAuthority> authorities) {
+      for (CaAuthority a : authorities) {
+        if (a.state() == State.ACTIVE) {
+          return new LeafSigner(a.certificate(), a.privateKey(), a.keyType());
+        }
+      }
+      return null;
+    }
+
     CaAuthority active() {
       for (CaAuthority a : authorities) {
         if (a.state() == State.ACTIVE) {
@@ -161,22 +173,13 @@ public final class TrustDomainCa {
    */
   public X509Svid issueX509(SpiffeId id, List<String> dnsNames, Duration ttl) {
     checkSubject(id);
-    CaAuthority ca = snapshot.active();
-    KeyPair leafKey = config.keyType().generate(RANDOM);
+    Snapshot s = snapshot;
+    CaAuthority ca = s.active();
+    KeyPair leafKey = config.keyType().generate(Randomness.current());
     Instant now = clock.instant();
     Instant notAfter = min(now.plus(ttl == null ? config.x509SvidTtl() : ttl), ca.notAfter());
-    BigInteger serial = Certificates.newSerial();
     X509Certificate leaf =
-        Certificates.leaf(
-            id,
-            dnsNames,
-            leafKey.getPublic(),
-            ca.certificate(),
-            ca.privateKey(),
-            ca.keyType(),
-            serial,
-            now,
-            notAfter);
+        s.signer().sign(id, dnsNames, leafKey.getPublic(), Certificates.newSerial(), now, notAfter);
     X509Svid svid = new X509Svid(id, List.of(leaf), leafKey.getPrivate());
     selfCheck(svid);
     return svid;

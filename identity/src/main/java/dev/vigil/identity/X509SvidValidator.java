@@ -44,6 +44,20 @@ public final class X509SvidValidator {
   private static final String BASIC_CONSTRAINTS_OID = "2.5.29.19";
   private static final int URI_NAME = 6;
 
+  /** PKIX engines are costly to look up and not documented as thread-safe: one per thread. */
+  private record Pkix(CertificateFactory factory, CertPathValidator validator) {}
+
+  private static final ThreadLocal<Pkix> PKIX =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return new Pkix(
+                  CertificateFactory.getInstance("X.509"), CertPathValidator.getInstance("PKIX"));
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("the JDK has no X.509 PKIX validator", e);
+            }
+          });
+
   private final BundleSource bundles;
   private final RevocationList revocations;
   private final InstantSource clock;
@@ -215,12 +229,17 @@ public final class X509SvidValidator {
     while (path.size() > 1 && bundle.x509Authorities().contains(path.getLast())) {
       path.removeLast();
     }
+    if (path.size() == 1
+        && RootSignatures.signedByRoot(path.getFirst(), bundle.x509Authorities())) {
+      return;
+    }
     try {
-      CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
+      Pkix pkix = PKIX.get();
+      CertPath certPath = pkix.factory().generateCertPath(path);
       PKIXParameters params = new PKIXParameters(anchors);
       params.setRevocationEnabled(false);
       params.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(certPath, params);
+      pkix.validator().validate(certPath, params);
     } catch (CertPathValidatorException e) {
       throw new SvidRejectedException(
           Reason.CHAIN_UNTRUSTED,

@@ -37,6 +37,7 @@ final class LeafBuilder {
   PrivateKey issuerKey;
   KeyType issuerType = KeyType.EC_P256;
   KeyPair key = KeyType.EC_P256.generate(new SecureRandom());
+  String extraCriticalOid; // null: none; else a critical extension no verifier knows
 
   LeafBuilder(CaAuthority ca, Instant now) {
     this.issuer = ca.certificate();
@@ -73,6 +74,12 @@ final class LeafBuilder {
               .map(u -> new GeneralName(GeneralName.uniformResourceIdentifier, u))
               .toArray(GeneralName[]::new);
       b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+    }
+    if (extraCriticalOid != null) {
+      b.addExtension(
+          new org.bouncycastle.asn1.ASN1ObjectIdentifier(extraCriticalOid),
+          true,
+          org.bouncycastle.asn1.DERNull.INSTANCE);
     }
     return Certificates.sign(b, issuerKey, issuerType);
   }

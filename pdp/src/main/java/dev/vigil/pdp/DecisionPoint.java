@@ -13,8 +13,6 @@ import dev.vigil.rego.Source;
 import dev.vigil.rego.ast.Module;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.Json;
-import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class DecisionPoint implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DecisionPoint.class);
+
+  /** The error code of an evaluation that ran out of its time budget. */
+  private static final String TIMEOUT = "eval_cancel_error";
 
   /**
    * How the decision point runs.
@@ -405,6 +405,27 @@ public final class DecisionPoint implements AutoCloseable {
    */
   public Decision decide(
       PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
+    return decide(p, input, context, eval, override, true);
+  }
+
+  /**
+   * Decides without waiting, for a caller on an event loop: as {@link #decide(PolicyPath, Value,
+   * Map, EvalOptions, Mode)}, but answers null, having logged nothing, when the evaluation ran out
+   * of {@code eval}'s time budget or the decision log has no room at this moment. The caller then
+   * decides again with {@code decide}, on a thread that may wait, with the full budget.
+   */
+  public Decision tryDecide(
+      PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
+    return decide(p, input, context, eval, override, false);
+  }
+
+  private Decision decide(
+      PolicyPath p,
+      Value input,
+      Map<String, String> context,
+      EvalOptions eval,
+      Mode override,
+      boolean mayWait) {
     long start = System.nanoTime();
     PolicyState s = state.get();
     Mode mode = override != null ? override : modes.get().modeOf(p);
@@ -422,6 +443,9 @@ public final class DecisionPoint implements AutoCloseable {
         }
         reason = result == null ? "undefined" : null;
       } catch (RegoException e) {
+        if (!mayWait && e.code().equals(TIMEOUT)) {
+          return null;
+        }
         error = e;
         reason = "error: " + e.getMessage();
       }
@@ -455,7 +479,10 @@ public final class DecisionPoint implements AutoCloseable {
             latency,
             null,
             error);
-    Decision logged = withLog(d, input, context);
+    Decision logged = withLog(d, input, context, mayWait);
+    if (logged == null) {
+      return null;
+    }
     for (DecisionListener l : listeners) {
       try {
         l.decided(logged, context);
@@ -464,6 +491,32 @@ public final class DecisionPoint implements AutoCloseable {
       }
     }
     return logged;
+  }
+
+  /**
+   * Records a request the enforcement point refused before any policy could be asked (a forged or
+   * expired credential, say): a denial, enforced whatever the mode, with {@code reason}, logged
+   * like any other decision so that every refusal has exactly one log entry.
+   */
+  public Decision refuse(
+      PolicyPath p, Value input, Map<String, String> context, Mode mode, String reason) {
+    Decision d =
+        new Decision(
+            newDecisionId(),
+            p.slashed(),
+            null,
+            false,
+            mode,
+            true,
+            reason,
+            List.of(),
+            ObjectValue.EMPTY,
+            null,
+            state.get().revision(),
+            0,
+            null,
+            null);
+    return withLog(d, input, context, true);
   }
 
   /** Decides without extra log context. */
@@ -476,14 +529,14 @@ public final class DecisionPoint implements AutoCloseable {
     return EvalOptions.defaults().withTimeout(options.timeout()).withClock(options.clock());
   }
 
-  private Decision withLog(Decision d, Value input, Map<String, String> context) {
+  private Decision withLog(Decision d, Value input, Map<String, String> context, boolean mayWait) {
     DecisionLog sink = options.decisionLog();
     if (sink == null) {
       return copyWithLogged(d, CompletableFuture.completedFuture(null));
     }
     Masking.Result masked = options.masking().apply(input);
     Instant now = options.clock().instant();
-    String event = Json.write(event(d, masked, now, context));
+    String event = EventJson.write(d, masked, now, context, options.node());
     DecisionRecord record =
         new DecisionRecord(
             d.decisionId(),
@@ -497,7 +550,8 @@ public final class DecisionPoint implements AutoCloseable {
             options.node(),
             event);
     try {
-      return copyWithLogged(d, sink.append(record));
+      CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
+      return logged == null ? null : copyWithLogged(d, logged);
     } catch (DecisionLogFullException | IllegalStateException e) {
       // Fail closed: a decision that cannot be logged is not allowed.
       Decision denied =
@@ -536,67 +590,6 @@ public final class DecisionPoint implements AutoCloseable {
         d.latencyNanos(),
         logged,
         d.error());
-  }
-
-  private ObjectValue event(
-      Decision d, Masking.Result masked, Instant now, Map<String, String> context) {
-    Map<Value, Value> e = new HashMap<>();
-    put(e, "decision_id", StringValue.of(d.decisionId()));
-    put(e, "timestamp", StringValue.of(now.toString()));
-    put(e, "path", StringValue.of(d.path()));
-    if (masked.input() != null) {
-      put(e, "input", masked.input());
-    }
-    if (d.result() != null) {
-      put(e, "result", d.result());
-    }
-    put(e, "allowed", BooleanValue.of(d.allowed()));
-    put(e, "mode", StringValue.of(d.mode().label()));
-    put(e, "enforced", BooleanValue.of(d.enforced()));
-    if (!d.reason().isEmpty()) {
-      put(e, "reason", StringValue.of(d.reason()));
-    }
-    if (d.explanation() != null) {
-      Map<Value, Value> x = new HashMap<>();
-      put(x, "rule", StringValue.of(d.explanation().rule()));
-      put(x, "location", StringValue.of(d.explanation().location()));
-      if (d.explanation().failedExpression() != null) {
-        put(x, "expression", StringValue.of(d.explanation().failedExpression()));
-      }
-      put(x, "message", StringValue.of(d.explanation().message()));
-      put(e, "explanation", ObjectValue.wrap(x));
-    }
-    if (!d.revision().isEmpty()) {
-      put(
-          e,
-          "bundles",
-          ObjectValue.of(
-              StringValue.of("vigil"),
-              ObjectValue.of(StringValue.of("revision"), StringValue.of(d.revision()))));
-    }
-    put(
-        e,
-        "metrics",
-        ObjectValue.of(
-            StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos())));
-    put(e, "latency_ns", NumberValue.of(d.latencyNanos()));
-    put(e, "node", StringValue.of(options.node()));
-    context.forEach((k, v) -> put(e, k, StringValue.of(v)));
-    if (!masked.erased().isEmpty()) {
-      put(e, "erased", strings(masked.erased()));
-    }
-    if (!masked.masked().isEmpty()) {
-      put(e, "masked", strings(masked.masked()));
-    }
-    return ObjectValue.wrap(e);
-  }
-
-  private static ArrayValue strings(List<String> l) {
-    return ArrayValue.of(l.stream().map(s -> (Value) StringValue.of(s)).toList());
-  }
-
-  private static void put(Map<Value, Value> m, String k, Value v) {
-    m.put(StringValue.of(k), Objects.requireNonNull(v, k));
   }
 
   /** Only JSON true, or an object whose allow is JSON true, allows (case C16). */

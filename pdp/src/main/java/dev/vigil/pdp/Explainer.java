@@ -26,8 +26,12 @@ final class Explainer {
 
   private Explainer() {}
 
-  /** Returns the rule and location that an allow came from. */
+  /** Returns the rule and location that an allow came from; computed once per policy state. */
   static Explanation forAllow(PolicyState state, PolicyPath path) {
+    return state.allows().computeIfAbsent(path, p -> allowOf(state, p));
+  }
+
+  private static Explanation allowOf(PolicyState state, PolicyPath path) {
     Location loc = firstRule(state, path);
     String rule = path.query();
     return new Explanation(

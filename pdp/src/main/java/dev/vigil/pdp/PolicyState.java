@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param uploaded modules uploaded through {@code PUT /v1/policies}, by id
  * @param baseData data set through the data API, merged over the bundle's
  * @param queries prepared queries by policy path
+ * @param allows the explanation of an allow, by policy path: the same for every allow
  */
 record PolicyState(
     Policy policy,
@@ -24,11 +25,19 @@ record PolicyState(
     Bundle bundle,
     Map<String, String> uploaded,
     ObjectValue baseData,
-    Map<String, CapturingQuery> queries) {
+    Map<PolicyPath, CapturingQuery> queries,
+    Map<PolicyPath, Explanation> allows) {
 
   PolicyState(
       Policy policy, boolean v0, Bundle bundle, Map<String, String> uploaded, ObjectValue data) {
-    this(policy, v0, bundle, Map.copyOf(uploaded), data, new ConcurrentHashMap<>());
+    this(
+        policy,
+        v0,
+        bundle,
+        Map.copyOf(uploaded),
+        data,
+        new ConcurrentHashMap<>(),
+        new ConcurrentHashMap<>());
   }
 
   String revision() {
@@ -37,6 +46,6 @@ record PolicyState(
 
   /** Returns the prepared query of a path, preparing it on first use. */
   CapturingQuery query(PolicyPath path) {
-    return queries.computeIfAbsent(path.query(), q -> CapturingQuery.prepare(policy, q, false));
+    return queries.computeIfAbsent(path, p -> CapturingQuery.prepare(policy, p.query(), false));
   }
 }

@@ -15,6 +15,7 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -235,6 +236,59 @@ class DecisionPointTest {
           .contains("**REDACTED**")
           .contains("\"decision_id\":\"" + d.decisionId() + "\"")
           .contains("input.user.role == \\\"sre\\\" failed");
+      pdp.close();
+    }
+  }
+
+  /** Thousands of evaluation steps: past any budget of a nanosecond, well within the default. */
+  static final String SLOW_ALLOW =
+      "package slow\nimport rego.v1\n"
+          + "allow if count([x | some x in numbers.range(1, 50000)]) == 50000\n";
+
+  @Test
+  void tryDecide_policyPastTheBudget_answersNullAndLogsNothing() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+      pdp.activate(bundle(SLOW_ALLOW));
+      PolicyPath path = PolicyPath.parse("slow/allow");
+      Value in = Json.parse("{}");
+
+      Decision tried =
+          pdp.tryDecide(
+              path, in, Map.of(), pdp.evalOptions().withTimeout(Duration.ofNanos(1)), null);
+      Decision d = pdp.decide(path, in, Map.of(), pdp.evalOptions(), null);
+      d.logged().get(10, TimeUnit.SECONDS);
+
+      assertThat(tried).isNull();
+      assertThat(d.allowed()).isTrue();
+      assertThat(new DecisionReader(store).count()).isEqualTo(1);
+      pdp.close();
+    }
+  }
+
+  @Test
+  void tryDecide_withinBudget_decidesAndLogsLikeDecide() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
+      pdp.activate(bundle(AUTHZ_V0));
+
+      Decision d =
+          pdp.tryDecide(
+              PolicyPath.parse("authz/allow"),
+              input("dev", "production", "read"),
+              Map.of("route", "app"),
+              pdp.evalOptions(),
+              null);
+      d.logged().get(10, TimeUnit.SECONDS);
+
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.explanation().message()).contains("input.user.role == \"sre\" failed");
+      DecisionRecord r = new DecisionReader(store).get(d.decisionId()).orElseThrow();
+      assertThat(r.route()).isEqualTo("app");
+      assertThat(r.allowed()).isFalse();
       pdp.close();
     }
   }

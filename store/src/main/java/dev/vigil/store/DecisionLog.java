@@ -123,6 +123,22 @@ public final class DecisionLog implements AutoCloseable {
     return p.done();
   }
 
+  /**
+   * Queues a decision only if there is room now, without waiting and without counting a refusal:
+   * for callers on an event loop, which must not block and can retry with {@link #append} on a
+   * thread that may wait.
+   *
+   * @return the future of {@link #append}, or null when the queue is full
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public CompletableFuture<Void> tryAppend(DecisionRecord record) {
+    if (closing) {
+      throw new IllegalStateException("decision log is closed");
+    }
+    Pending p = new Pending(record, new CompletableFuture<>(), System.nanoTime());
+    return queue.offer(p) ? p.done() : null;
+  }
+
   /** Returns the current counters and lag. */
   public DecisionLogStats stats() {
     long now = System.nanoTime();

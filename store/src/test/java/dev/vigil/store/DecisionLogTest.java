@@ -132,6 +132,36 @@ class DecisionLogTest {
   }
 
   @Test
+  void tryAppend_queueFullUnderBlockPolicy_answersNullAtOnceWithoutRejecting() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("try")))) {
+      DecisionLog.Options opts = DecisionLog.Options.defaults().withCapacity(4);
+      try (DecisionLog log = new DecisionLog(store, opts);
+          Connection locker = store.dataSource().getConnection();
+          Statement s = locker.createStatement()) {
+        s.execute("BEGIN IMMEDIATE");
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        // The writer takes the first batch and waits on the lock; the queue then fills up.
+        CompletableFuture<Void> ack = null;
+        for (int i = 0; i < 50; i++) {
+          ack = log.tryAppend(TestStores.record("t-" + i, true));
+          if (ack == null) {
+            break;
+          }
+          acks.add(ack);
+          Thread.sleep(5);
+        }
+        assertThat(ack).isNull();
+        assertThat(log.stats().rejected()).isZero();
+        s.execute("ROLLBACK");
+
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(new DecisionReader(store).count()).isEqualTo(acks.size());
+        assertThat(log.tryAppend(TestStores.record("after", true))).isNotNull();
+      }
+    }
+  }
+
+  @Test
   void close_writesEverythingQueued() throws Exception {
     List<CompletableFuture<Void>> acks = new ArrayList<>();
     try (Store store = Store.open(TestStores.sqlite(tmp.resolve("close")))) {
@@ -144,6 +174,8 @@ class DecisionLogTest {
       assertThat(acks).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
       assertThat(new DecisionReader(store).count()).isEqualTo(1_000);
       assertThatThrownBy(() -> log.append(TestStores.record("late", true)))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> log.tryAppend(TestStores.record("late", true)))
           .isInstanceOf(IllegalStateException.class);
     }
   }

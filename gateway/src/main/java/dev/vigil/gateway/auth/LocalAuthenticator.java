@@ -22,11 +22,23 @@ public final class LocalAuthenticator {
   private final SessionCodec sessions;
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
+  private final boolean totpOnDemand;
 
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
+    this(users, sessions, clock, false);
+  }
+
+  /**
+   * @param totpOnDemand when true, a user with a TOTP secret may sign in with the password alone (a
+   *     session without {@code mfa}) and gives the code only where a policy asks for it, at the
+   *     step-up prompt; a code that is given must still be right
+   */
+  public LocalAuthenticator(
+      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
     this.users = byName(users);
     this.sessions = sessions;
     this.clock = clock;
+    this.totpOnDemand = totpOnDemand;
   }
 
   /**
@@ -62,19 +74,58 @@ public final class LocalAuthenticator {
       return new Result(null, "unknown user or wrong password");
     }
     List<String> amr = new ArrayList<>(List.of("pwd"));
-    if (u.totpSecret() != null) {
-      long step = Totp.matchStep(u.totpSecret(), totp, clock);
-      if (step < 0) {
-        return new Result(null, "missing or wrong one-time code");
-      }
-      Long before = lastStep.put(u.username(), step);
-      if (before != null && before >= step) {
-        lastStep.put(u.username(), before);
-        return new Result(null, "one-time code already used");
+    boolean noCode = totp == null || totp.isEmpty();
+    if (u.totpSecret() != null && !(totpOnDemand && noCode)) {
+      String refusal = checkCode(u, totp);
+      if (refusal != null) {
+        return new Result(null, refusal);
       }
       amr.add("otp");
       amr.add("mfa");
     }
     return new Result(sessions.start(u, amr), null);
+  }
+
+  /** Returns true when the session is a local user's who has a TOTP secret to step up with. */
+  public boolean canStepUp(Session s) {
+    LocalUser u = users.get(s.userId());
+    return Session.LOCAL.equals(s.provider()) && u != null && u.totpSecret() != null;
+  }
+
+  /**
+   * Adds a second factor to a local user's session: the TOTP code is checked (once per step, as at
+   * sign-in) and the session gets a new id, {@code otp} and {@code mfa} in its {@code amr}, and a
+   * new {@code auth_time}; the old session is signed out so its cookie no longer works.
+   */
+  public Result stepUp(Session s, String totp) {
+    if (s == null || !canStepUp(s)) {
+      return new Result(null, "no local session with a second factor to step up");
+    }
+    String refusal = checkCode(users.get(s.userId()), totp);
+    if (refusal != null) {
+      return new Result(null, refusal);
+    }
+    List<String> amr = new ArrayList<>(s.amr());
+    for (String m : List.of("otp", "mfa")) {
+      if (!amr.contains(m)) {
+        amr.add(m);
+      }
+    }
+    Session next = sessions.renewed(s, amr, true);
+    sessions.signOut(s);
+    return new Result(next, null);
+  }
+
+  private String checkCode(LocalUser u, String totp) {
+    long step = Totp.matchStep(u.totpSecret(), totp, clock);
+    if (step < 0) {
+      return "missing or wrong one-time code";
+    }
+    Long before = lastStep.put(u.username(), step);
+    if (before != null && before >= step) {
+      lastStep.put(u.username(), before);
+      return "one-time code already used";
+    }
+    return null;
   }
 }

@@ -1,13 +1,13 @@
 package dev.vigil.gateway.auth;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.oauth2.sdk.AccessTokenResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.TokenRequest;
@@ -15,111 +15,187 @@ import com.nimbusds.oauth2.sdk.TokenResponse;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import com.nimbusds.openid.connect.sdk.Prompt;
+import com.nimbusds.openid.connect.sdk.claims.ACR;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URL;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Sign-in through any standards-compliant OpenID Connect provider: the authorization code flow with
- * PKCE (S256), {@code state} and {@code nonce} bound to a short-lived sealed cookie, provider
- * discovery, and ID-token validation with keys from the provider's JWKS (rotation followed) and
- * only the algorithms configured here, never the token's own choice.
+ * One OpenID Connect provider: sign-in with the authorization code flow and PKCE (S256), {@code
+ * state} and {@code nonce} bound to a short-lived sealed cookie; step-up sign-in for a second
+ * factor; token refresh; and bearer tokens of API clients. Keys and endpoints come from discovery
+ * ({@link OidcDiscovery}); every token is checked with the configured algorithms only ({@link
+ * TokenCheck}), never the token's own choice.
  *
  * <p>The callback refuses, before redeeming the code, a request whose {@code state} is missing,
- * differs from the cookie's, or was used already (the cookie is deleted on first use): case C10.
- * Thread-safe; its HTTP calls block, so callers run them off the event loop.
+ * differs from the cookie's, or was used already (the cookie is deleted on first use): case C10. A
+ * step-up sign-in asks the provider for a fresh login ({@code prompt=login}, {@code max_age=0})
+ * and, when configured, a multi-factor {@code acr}; its callback then requires an {@code auth_time}
+ * after the step-up began and a second factor in {@code amr} or {@code acr}. Thread-safe; its HTTP
+ * calls block, so callers run them off the event loop.
  */
 public final class OidcLogin {
 
   /** The cookie that carries state, nonce, PKCE verifier and target between start and callback. */
   public static final String COOKIE = "vigil_oidc";
 
+  private static final Duration SIGN_IN_TIME = Duration.ofMinutes(10);
+  private static final long SKEW_S = 60;
+
   /**
    * Settings of one provider.
    *
+   * @param name the provider's name in configuration, routes and sessions
    * @param issuer the provider's issuer URL (discovery at /.well-known/openid-configuration)
    * @param clientId the client id registered with the provider
    * @param clientSecret the client secret
    * @param redirectUri the gateway's callback, e.g. https://gw.example.com/auth/callback
-   * @param algorithms the ID-token signature algorithms accepted
+   * @param algorithms the token signature algorithms accepted (asymmetric only)
+   * @param scopes the scopes asked at sign-in
+   * @param audiences the audiences a bearer token must name one of
+   * @param mfaAcr {@code acr} values that mean a second factor; the first is asked at step-up
+   * @param mfaAmr {@code amr} values that mean a second factor
+   * @param jwksMinInterval the least time between two reads of the JWKS
    */
   public record Config(
-      URI issuer, String clientId, String clientSecret, URI redirectUri, List<String> algorithms) {}
+      String name,
+      URI issuer,
+      String clientId,
+      String clientSecret,
+      URI redirectUri,
+      List<String> algorithms,
+      List<String> scopes,
+      List<String> audiences,
+      List<String> mfaAcr,
+      List<String> mfaAmr,
+      Duration jwksMinInterval) {
+
+    public Config {
+      if (algorithms.isEmpty()) {
+        throw new IllegalArgumentException("provider " + name + ": no token algorithm configured");
+      }
+      for (String a : algorithms) {
+        // HMAC would make the provider's public key a shared secret (case C08).
+        if (!a.matches("(RS|PS|ES)(256|384|512)|EdDSA")) {
+          throw new IllegalArgumentException(
+              "provider " + name + ": \"" + a + "\" is not an asymmetric JWS algorithm");
+        }
+      }
+      algorithms = List.copyOf(algorithms);
+      scopes = List.copyOf(scopes);
+      audiences = List.copyOf(audiences.isEmpty() ? List.of(clientId) : audiences);
+      mfaAcr = List.copyOf(mfaAcr);
+      mfaAmr = List.copyOf(mfaAmr);
+    }
+
+    /** A provider named {@code default} with the usual scopes and second-factor markers. */
+    public Config(
+        URI issuer,
+        String clientId,
+        String clientSecret,
+        URI redirectUri,
+        List<String> algorithms) {
+      this(
+          "default",
+          issuer,
+          clientId,
+          clientSecret,
+          redirectUri,
+          algorithms,
+          List.of("openid", "email", "profile"),
+          List.of(),
+          List.of(),
+          List.copyOf(Session.MFA_AMR),
+          Duration.ofSeconds(30));
+    }
+  }
 
   /** A sign-in under way: where to send the browser, and the cookie to set. */
   public record Start(URI authorizationUrl, String cookieValue) {}
 
+  /** The outcome of a callback or refresh: a session and where to go, or the refusal. */
+  public record Result(Session session, String rd, String refusal) {
+    static Result refused(String why) {
+      return new Result(null, null, why);
+    }
+  }
+
   private final Config config;
   private final SessionCodec sessions;
   private final InstantSource clock;
-  private volatile OIDCProviderMetadata metadata;
+  private final OidcDiscovery discovery;
+  private final TokenCheck check;
 
   /** States already used, until their sign-in would have expired: a replay is refused. */
-  private final java.util.Map<String, Long> usedStates =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Long> usedStates = new ConcurrentHashMap<>();
 
-  private volatile List<IDTokenValidator> validators;
+  /** Refreshes just made, by session id, so parallel requests do not spend one token twice. */
+  private final Map<String, Session> refreshed = new ConcurrentHashMap<>();
 
   public OidcLogin(Config config, SessionCodec sessions, InstantSource clock) {
     this.config = config;
     this.sessions = sessions;
     this.clock = clock;
+    this.discovery = new OidcDiscovery(config, clock);
+    this.check = new TokenCheck(discovery, clock);
   }
 
-  private OIDCProviderMetadata metadata() throws IOException {
-    OIDCProviderMetadata m = metadata;
-    if (m == null) {
-      try {
-        m = OIDCProviderMetadata.resolve(new Issuer(config.issuer().toString()));
-      } catch (com.nimbusds.oauth2.sdk.GeneralException e) {
-        throw new IOException(
-            "OIDC discovery at " + config.issuer() + " failed: " + e.getMessage(), e);
-      }
-      URL jwks = m.getJWKSetURI().toURL();
-      List<IDTokenValidator> vs = new ArrayList<>();
-      for (String alg : config.algorithms()) {
-        vs.add(
-            new IDTokenValidator(
-                m.getIssuer(), new ClientID(config.clientId()), JWSAlgorithm.parse(alg), jwks));
-      }
-      validators = vs;
-      metadata = m;
-    }
-    return m;
+  public Config config() {
+    return config;
+  }
+
+  /** Returns the provider's signing keys (for tests and metrics). */
+  public JwksCache keys() {
+    return discovery.keys();
   }
 
   /** Begins a sign-in that returns to {@code rd} (already checked by the caller). */
   public Start start(String rd) throws IOException {
-    OIDCProviderMetadata m = metadata();
+    return start(rd, false);
+  }
+
+  /**
+   * Begins a sign-in; with {@code stepUp}, one that must show a fresh second factor.
+   *
+   * @param rd where to go afterwards, already checked by the caller
+   */
+  public Start start(String rd, boolean stepUp) throws IOException {
     State state = new State(32);
     Nonce nonce = new Nonce(32);
     CodeVerifier verifier = new CodeVerifier();
-    AuthenticationRequest req =
+    AuthenticationRequest.Builder req =
         new AuthenticationRequest.Builder(
                 new ResponseType("code"),
-                new Scope("openid", "email", "profile"),
+                new Scope(config.scopes().toArray(String[]::new)),
                 new ClientID(config.clientId()),
                 config.redirectUri())
-            .endpointURI(m.getAuthorizationEndpointURI())
+            .endpointURI(discovery.metadata().getAuthorizationEndpointURI())
             .state(state)
             .nonce(nonce)
-            .codeChallenge(verifier, CodeChallengeMethod.S256)
-            .build();
+            .codeChallenge(verifier, CodeChallengeMethod.S256);
+    if (stepUp) {
+      // OpenID Connect Core 3.1.2.1: force a new authentication, and ask for MFA by acr.
+      req.prompt(new Prompt(Prompt.Type.LOGIN)).maxAge(0);
+      if (!config.mfaAcr().isEmpty()) {
+        req.acrValues(List.of(new ACR(config.mfaAcr().get(0))));
+      }
+    }
+    long now = clock.instant().getEpochSecond();
     String cookie =
         sessions.sealText(
             COOKIE,
@@ -128,119 +204,222 @@ public final class OidcLogin {
                 state.getValue(),
                 nonce.getValue(),
                 verifier.getValue(),
-                Long.toString(clock.instant().plus(Duration.ofMinutes(10)).getEpochSecond()),
+                Long.toString(now + SIGN_IN_TIME.toSeconds()),
+                stepUp ? Long.toString(now) : "0",
+                config.name(),
                 rd));
-    return new Start(req.toURI(), cookie);
+    return new Start(req.build().toURI(), cookie);
   }
 
-  /** The outcome of a callback: a session and where to go, or the refusal. */
-  public record Result(Session session, String rd, String refusal) {}
+  /** Returns the provider name a sign-in cookie belongs to, or null when it cannot be read. */
+  public static String providerOf(SessionCodec sessions, String cookie) {
+    String opened = cookie == null ? null : sessions.openText(COOKIE, cookie);
+    String[] parts = opened == null ? new String[0] : opened.split("\n", 7);
+    return parts.length == 7 ? parts[5] : null;
+  }
+
+  /** Completes a sign-in (without the RFC 9207 {@code iss} parameter). */
+  public Result callback(String code, String state, String cookie) throws IOException {
+    return callback(code, state, null, cookie);
+  }
 
   /**
    * Completes a sign-in: checks {@code state} against the cookie, redeems the code with the PKCE
-   * verifier, and validates the ID token (signature, issuer, audience, expiry, nonce).
+   * verifier, and checks the ID token (signature, issuer, audience, expiry, nonce) and, for a
+   * step-up, the fresh second factor.
+   *
+   * @param iss the callback's {@code iss} parameter (RFC 9207), or null when the provider sends
+   *     none
    */
-  public Result callback(String code, String state, String cookie) throws IOException {
+  public Result callback(String code, String state, String iss, String cookie) throws IOException {
     String opened = cookie == null ? null : sessions.openText(COOKIE, cookie);
     if (opened == null) {
-      return new Result(null, null, "no sign-in under way for this browser");
+      return Result.refused("no sign-in under way for this browser");
     }
-    String[] parts = opened.split("\n", 5);
-    if (parts.length != 5
+    String[] parts = opened.split("\n", 7);
+    if (parts.length != 7
         || state == null
         || !MessageDigest.isEqual(parts[0].getBytes(), state.getBytes())) {
-      return new Result(null, null, "state does not match this browser's sign-in");
+      return Result.refused("state does not match this browser's sign-in");
     }
     long now = clock.instant().getEpochSecond();
-    if (now > Long.parseLong(parts[3])) {
-      return new Result(null, null, "the sign-in took too long");
+    long until = Long.parseLong(parts[3]);
+    if (now > until) {
+      return Result.refused("the sign-in took too long");
     }
-    usedStates.values().removeIf(until -> until < now);
-    if (usedStates.putIfAbsent(parts[0], Long.parseLong(parts[3])) != null) {
-      return new Result(null, null, "state already used");
+    usedStates.values().removeIf(t -> t < now);
+    if (usedStates.putIfAbsent(parts[0], until) != null) {
+      return Result.refused("state already used");
+    }
+    if (iss != null && !iss.equals(config.issuer().toString())) {
+      return Result.refused("the response comes from issuer " + iss);
     }
     if (code == null || code.isBlank()) {
-      return new Result(null, null, "no authorization code");
+      return Result.refused("no authorization code");
     }
-    OIDCProviderMetadata m = metadata();
+    AuthorizationGrant grant =
+        new AuthorizationCodeGrant(
+            new AuthorizationCode(code), config.redirectUri(), new CodeVerifier(parts[2]));
+    return signIn(grant, parts[1], Long.parseLong(parts[4]), parts[6]);
+  }
+
+  private Result signIn(AuthorizationGrant grant, String nonce, long stepUpAt, String rd)
+      throws IOException {
+    Object answer = redeem(grant);
+    if (answer instanceof String refusal) {
+      return Result.refused(refusal);
+    }
+    if (!(answer instanceof OIDCTokenResponse oidc)) {
+      return Result.refused("the token response carries no ID token");
+    }
+    JWTClaimsSet c;
+    try {
+      c = idToken(oidc.getOIDCTokens().getIDToken());
+    } catch (TokenCheck.Refused e) {
+      return Result.refused("ID token refused: " + e.getMessage());
+    }
+    if (!nonce.equals(str(c, "nonce"))) {
+      return Result.refused("ID token refused: nonce does not match this sign-in");
+    }
+    Tokens t = oidc.getTokens();
+    Session s = sessionFrom(c, refreshOf(t, null), expiry(c, t));
+    if (stepUpAt > 0 && !(s.mfa() && c.getClaim("auth_time") != null)) {
+      return Result.refused("the provider did not confirm a second factor");
+    }
+    if (stepUpAt > 0 && s.authTime() < stepUpAt - SKEW_S) {
+      return Result.refused("the provider did not authenticate afresh (auth_time too old)");
+    }
+    return new Result(s, rd, null);
+  }
+
+  /**
+   * Refreshes the provider's tokens of a session (OpenID Connect Core section 12). A new ID token
+   * must name the same subject; its e-mail, roles and groups replace the old ones, while {@code
+   * amr}, {@code acr} and {@code auth_time} stay those of the sign-in.
+   */
+  public Result refresh(Session s) throws IOException {
+    long now = clock.instant().getEpochSecond();
+    refreshed.values().removeIf(r -> r.tokenExpiry() <= now);
+    Session done = refreshed.get(s.id());
+    if (done != null) {
+      return new Result(done, null, null);
+    }
+    if (s.refreshToken() == null) {
+      return Result.refused("no refresh token");
+    }
+    Object answer = redeem(new RefreshTokenGrant(new RefreshToken(s.refreshToken())));
+    if (answer instanceof String refusal) {
+      return Result.refused(refusal);
+    }
+    AccessTokenResponse ok = (AccessTokenResponse) answer;
+    Session next;
+    if (ok instanceof OIDCTokenResponse oidc && oidc.getOIDCTokens().getIDToken() != null) {
+      JWTClaimsSet c;
+      try {
+        c = idToken(oidc.getOIDCTokens().getIDToken());
+      } catch (TokenCheck.Refused e) {
+        return Result.refused("refreshed ID token refused: " + e.getMessage());
+      }
+      if (!s.userId().equals(c.getSubject())) {
+        return Result.refused("refreshed ID token names another subject");
+      }
+      next =
+          s.refreshed(
+              orElse(str(c, "email"), s.email()),
+              strings(c, "roles"),
+              strings(c, "groups"),
+              refreshOf(ok.getTokens(), s.refreshToken()),
+              expiry(c, ok.getTokens()));
+    } else {
+      next =
+          s.refreshed(
+              s.email(),
+              s.roles(),
+              s.groups(),
+              refreshOf(ok.getTokens(), s.refreshToken()),
+              expiry(null, ok.getTokens()));
+    }
+    refreshed.put(s.id(), next);
+    return new Result(next, null, null);
+  }
+
+  /**
+   * Checks a bearer token of an API client and returns the caller it names, or the refusal. Nothing
+   * is fetched but the provider's own JWKS.
+   */
+  public Result bearer(String token) {
+    try {
+      String issuer = discovery.metadata().getIssuer().getValue();
+      JWTClaimsSet c = check.check(token, issuer, config.audiences());
+      long exp = c.getExpirationTime().toInstant().getEpochSecond();
+      return new Result(sessionFrom(c, null, exp), null, null);
+    } catch (TokenCheck.Refused e) {
+      return Result.refused(e.getMessage());
+    } catch (IOException e) {
+      return Result.refused("the provider's keys cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** Returns the token response, or a String saying why there is none. */
+  private Object redeem(AuthorizationGrant grant) throws IOException {
     TokenRequest tr =
         new TokenRequest(
-            m.getTokenEndpointURI(),
+            discovery.metadata().getTokenEndpointURI(),
             new ClientSecretBasic(
                 new ClientID(config.clientId()), new Secret(config.clientSecret())),
-            new AuthorizationCodeGrant(
-                new AuthorizationCode(code), config.redirectUri(), new CodeVerifier(parts[2])));
+            grant);
     TokenResponse resp;
     try {
       resp = OIDCTokenResponseParser.parse(tr.toHTTPRequest().send());
     } catch (ParseException e) {
-      return new Result(null, null, "token response unreadable: " + e.getMessage());
+      return "token response unreadable: " + e.getMessage();
     }
     if (!resp.indicatesSuccess()) {
-      return new Result(
-          null,
-          null,
-          "the provider refused the code: " + resp.toErrorResponse().getErrorObject().getCode());
+      return "the provider refused: " + resp.toErrorResponse().getErrorObject().getCode();
     }
-    JWT idToken = ((OIDCTokenResponse) resp).getOIDCTokens().getIDToken();
-    JWTClaimsSet claims = null;
-    String last = "no algorithm configured";
-    for (IDTokenValidator v : validators) {
-      try {
-        claims = v.validate(idToken, new Nonce(parts[1])).toJWTClaimsSet();
-        break;
-      } catch (BadJOSEException | JOSEException | com.nimbusds.oauth2.sdk.ParseException e) {
-        last = e.getMessage();
-      }
-    }
-    if (claims == null) {
-      return new Result(null, null, "ID token refused: " + last);
-    }
-    return new Result(sessionFrom(claims), parts[4], null);
+    return resp.toSuccessResponse();
   }
 
-  private Session sessionFrom(JWTClaimsSet c) {
-    List<String> amr = strings(c, "amr");
-    if (amr.isEmpty()) {
-      amr = List.of("oidc");
+  private JWTClaimsSet idToken(JWT token) throws TokenCheck.Refused, IOException {
+    if (token == null) {
+      throw new TokenCheck.Refused("no ID token");
     }
-    String email = str(c, "email");
-    LocalUser u =
-        new LocalUser(
-            c.getSubject(),
-            email == null ? "" : email,
-            strings(c, "roles"),
-            strings(c, "groups"),
-            "",
-            null);
-    Session s = sessions.start(u, amr);
-    Object authTime = c.getClaim("auth_time");
-    long at = authTime instanceof Number n ? n.longValue() : s.authTime();
-    return new Session(
-        s.id(),
-        s.userId(),
-        s.email(),
-        s.roles(),
-        s.groups(),
-        s.amr(),
-        at,
-        s.issuedAt(),
-        s.lastSeen());
+    String issuer = discovery.metadata().getIssuer().getValue();
+    JWTClaimsSet c = check.check(token.serialize(), issuer, List.of(config.clientId()));
+    // OpenID Connect Core 3.1.3.7: with several audiences, azp must be this client.
+    String azp = str(c, "azp");
+    if (c.getAudience().size() > 1 && !config.clientId().equals(azp)) {
+      throw new TokenCheck.Refused("ID token for several audiences, azp \"" + azp + "\"");
+    }
+    return c;
+  }
+
+  private long expiry(JWTClaimsSet c, Tokens t) {
+    long exp = c == null ? Long.MAX_VALUE : c.getExpirationTime().toInstant().getEpochSecond();
+    long life = t.getAccessToken().getLifetime();
+    if (life > 0) {
+      exp = Math.min(exp, clock.instant().getEpochSecond() + life);
+    }
+    return exp == Long.MAX_VALUE ? 0 : exp;
+  }
+
+  private static String refreshOf(Tokens t, String old) {
+    return t.getRefreshToken() == null ? old : t.getRefreshToken().getValue();
+  }
+
+  private Session sessionFrom(JWTClaimsSet c, String refresh, long expiry) {
+    return ProviderClaims.session(c, config, sessions, clock, refresh, expiry);
+  }
+
+  private static String orElse(String v, String fallback) {
+    return v == null ? fallback : v;
   }
 
   private static String str(JWTClaimsSet c, String name) {
-    Object v = c.getClaim(name);
-    return v instanceof String s ? s : null;
+    return ProviderClaims.str(c, name);
   }
 
   private static List<String> strings(JWTClaimsSet c, String name) {
-    Object v = c.getClaim(name);
-    List<String> out = new ArrayList<>();
-    if (v instanceof List<?> l) {
-      l.forEach(x -> out.add(String.valueOf(x)));
-    } else if (v instanceof String s) {
-      out.add(s);
-    }
-    return out;
+    return ProviderClaims.strings(c, name);
   }
 }

@@ -1,19 +1,26 @@
 package dev.vigil.gateway.auth;
 
 import java.util.List;
+import java.util.Set;
 
 /**
- * A signed-in person, as held in the encrypted session cookie.
+ * A signed-in person, as held in the encrypted session cookie (or, for one request, as read from a
+ * verified bearer token).
  *
- * @param id random session id, new at every sign-in
+ * @param id random session id, new at every sign-in and step-up
  * @param userId who
  * @param email their e-mail address
  * @param roles their roles
  * @param groups their groups
  * @param amr how they authenticated (RFC 8176: {@code pwd}, {@code otp}, ...)
+ * @param acr the authentication context class the provider reported, or "" when none
+ * @param mfa true when a second factor was shown (from {@code amr}, or a configured {@code acr})
  * @param authTime when they authenticated, epoch seconds
+ * @param provider the identity provider that signed them in: {@code local} or a provider's name
  * @param issuedAt when the session began, epoch seconds (absolute timeout)
  * @param lastSeen the last request, epoch seconds (idle timeout)
+ * @param refreshToken the provider's refresh token, or null; it never leaves the sealed cookie
+ * @param tokenExpiry when the provider's tokens expire, epoch seconds; 0 when they do not apply
  */
 public record Session(
     String id,
@@ -22,16 +29,56 @@ public record Session(
     List<String> roles,
     List<String> groups,
     List<String> amr,
+    String acr,
+    boolean mfa,
     long authTime,
+    String provider,
     long issuedAt,
-    long lastSeen) {
+    long lastSeen,
+    String refreshToken,
+    long tokenExpiry) {
 
-  /** Returns true when a second factor was used. */
-  public boolean mfa() {
-    return amr.contains("otp") || amr.contains("mfa") || amr.contains("hwk");
+  /** The provider name of local users. */
+  public static final String LOCAL = "local";
+
+  /** {@code amr} values (RFC 8176) that show a second factor unless a provider says otherwise. */
+  public static final Set<String> MFA_AMR = Set.of("mfa", "otp", "hwk", "sms", "swk");
+
+  public Session {
+    roles = List.copyOf(roles);
+    groups = List.copyOf(groups);
+    amr = List.copyOf(amr);
+    acr = acr == null ? "" : acr;
   }
 
   Session touched(long now) {
-    return new Session(id, userId, email, roles, groups, amr, authTime, issuedAt, now);
+    return new Session(
+        id,
+        userId,
+        email,
+        roles,
+        groups,
+        amr,
+        acr,
+        mfa,
+        authTime,
+        provider,
+        issuedAt,
+        now,
+        refreshToken,
+        tokenExpiry);
+  }
+
+  /** Returns this session with the provider's new tokens and, from a new ID token, its claims. */
+  public Session refreshed(
+      String email, List<String> roles, List<String> groups, String refresh, long expiry) {
+    return new Session(
+        id, userId, email, roles, groups, amr, acr, mfa, authTime, provider, issuedAt, lastSeen,
+        refresh, expiry);
+  }
+
+  /** Returns this session without its refresh token (which did not fit in the cookie). */
+  Session withoutRefreshToken() {
+    return refreshed(email, roles, groups, null, tokenExpiry);
   }
 }

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.auth;
 
 import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -34,6 +35,9 @@ public final class SessionCodec {
 
   public static final String COOKIE = "vigil_session";
 
+  /** Browsers keep cookies up to 4096 bytes, name and attributes included. */
+  private static final int MAX_COOKIE = 3800;
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private final SecretKey key;
   private final Duration idle;
@@ -61,21 +65,73 @@ public final class SessionCodec {
     return k;
   }
 
-  /** Starts a session for a user who has just authenticated. */
+  /** Starts a session for a local user who has just authenticated. */
   public Session start(LocalUser user, List<String> amr) {
+    boolean mfa = amr.stream().anyMatch(Session.MFA_AMR::contains);
     long now = clock.instant().getEpochSecond();
-    byte[] id = new byte[18];
-    RANDOM.nextBytes(id);
+    return start(user, amr, "", mfa, now, Session.LOCAL, null, 0);
+  }
+
+  /**
+   * Starts a session with a fresh random id.
+   *
+   * @param refreshToken the provider's refresh token, or null
+   * @param tokenExpiry when the provider's tokens expire (epoch seconds), or 0
+   */
+  public Session start(
+      LocalUser user,
+      List<String> amr,
+      String acr,
+      boolean mfa,
+      long authTime,
+      String provider,
+      String refreshToken,
+      long tokenExpiry) {
+    long now = clock.instant().getEpochSecond();
     return new Session(
-        Base64.getUrlEncoder().withoutPadding().encodeToString(id),
+        newId(),
         user.username(),
         user.email(),
         user.roles(),
         user.groups(),
-        List.copyOf(amr),
+        amr,
+        acr,
+        mfa,
+        authTime,
+        provider,
         now,
         now,
-        now);
+        refreshToken,
+        tokenExpiry);
+  }
+
+  /**
+   * Returns a session after a new authentication step (step-up): a new id, the new {@code amr},
+   * {@code auth_time} now, and the original start kept for the absolute timeout.
+   */
+  public Session renewed(Session s, List<String> amr, boolean mfa) {
+    long now = clock.instant().getEpochSecond();
+    return new Session(
+        newId(),
+        s.userId(),
+        s.email(),
+        s.roles(),
+        s.groups(),
+        amr,
+        s.acr(),
+        mfa,
+        now,
+        s.provider(),
+        s.issuedAt(),
+        now,
+        s.refreshToken(),
+        s.tokenExpiry());
+  }
+
+  private static String newId() {
+    byte[] id = new byte[18];
+    RANDOM.nextBytes(id);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
   }
 
   /** Seals any text for a cookie of the given name (AES-256-GCM, the name as associated data). */
@@ -123,8 +179,20 @@ public final class SessionCodec {
     }
   }
 
-  /** Seals a session into a cookie value. */
+  /**
+   * Seals a session into a cookie value. A session whose cookie would pass the 4096 bytes browsers
+   * keep loses its refresh token rather than the whole sign-in; it then ends when its tokens
+   * expire.
+   */
   public String seal(Session s) {
+    String sealed = seal(json(s).getBytes(StandardCharsets.UTF_8), COOKIE);
+    if (sealed.length() > MAX_COOKIE && s.refreshToken() != null) {
+      return seal(s.withoutRefreshToken());
+    }
+    return sealed;
+  }
+
+  private static String json(Session s) {
     Map<Value, Value> m = new HashMap<>();
     m.put(StringValue.of("id"), StringValue.of(s.id()));
     m.put(StringValue.of("sub"), StringValue.of(s.userId()));
@@ -132,23 +200,17 @@ public final class SessionCodec {
     m.put(StringValue.of("roles"), strings(s.roles()));
     m.put(StringValue.of("groups"), strings(s.groups()));
     m.put(StringValue.of("amr"), strings(s.amr()));
+    m.put(StringValue.of("acr"), StringValue.of(s.acr()));
+    m.put(StringValue.of("mfa"), BooleanValue.of(s.mfa()));
     m.put(StringValue.of("auth_time"), NumberValue.of(s.authTime()));
+    m.put(StringValue.of("idp"), StringValue.of(s.provider()));
     m.put(StringValue.of("iat"), NumberValue.of(s.issuedAt()));
     m.put(StringValue.of("seen"), NumberValue.of(s.lastSeen()));
-    byte[] plain = Json.write(ObjectValue.wrap(m)).getBytes(StandardCharsets.UTF_8);
-    try {
-      byte[] nonce = new byte[12];
-      RANDOM.nextBytes(nonce);
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-      c.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
-      byte[] sealed = c.doFinal(plain);
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(ByteBuffer.allocate(12 + sealed.length).put(nonce).put(sealed).array());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot seal session", e);
+    if (s.refreshToken() != null) {
+      m.put(StringValue.of("rt"), StringValue.of(s.refreshToken()));
     }
+    m.put(StringValue.of("exp"), NumberValue.of(s.tokenExpiry()));
+    return Json.write(ObjectValue.wrap(m));
   }
 
   /**
@@ -161,16 +223,13 @@ public final class SessionCodec {
     }
     Session s;
     try {
-      byte[] raw = Base64.getUrlDecoder().decode(cookie);
-      if (raw.length < 12 + 16) {
+      byte[] plain = open(cookie, COOKIE);
+      if (plain == null) {
         return null;
       }
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, raw, 0, 12));
-      c.updateAAD(COOKIE.getBytes(StandardCharsets.US_ASCII));
-      byte[] plain = c.doFinal(raw, 12, raw.length - 12);
       s = decode((ObjectValue) Json.parse(new String(plain, StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException | RuntimeException e) {
+    } catch (RuntimeException e) {
+      // A cookie sealed by an older version, or not a session: no one is signed in.
       return null;
     }
     long now = clock.instant().getEpochSecond();
@@ -207,6 +266,7 @@ public final class SessionCodec {
   }
 
   private static Session decode(ObjectValue o) {
+    Value rt = o.get("rt");
     return new Session(
         str(o, "id"),
         str(o, "sub"),
@@ -214,9 +274,14 @@ public final class SessionCodec {
         list(o, "roles"),
         list(o, "groups"),
         list(o, "amr"),
+        str(o, "acr"),
+        o.get("mfa") == BooleanValue.TRUE,
         num(o, "auth_time"),
+        str(o, "idp"),
         num(o, "iat"),
-        num(o, "seen"));
+        num(o, "seen"),
+        rt == null ? null : ((StringValue) rt).value(),
+        num(o, "exp"));
   }
 
   private static String str(ObjectValue o, String k) {

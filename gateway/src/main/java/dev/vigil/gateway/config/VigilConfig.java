@@ -3,6 +3,7 @@ package dev.vigil.gateway.config;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.Session;
 import dev.vigil.pdp.Mode;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,11 +31,15 @@ import java.util.regex.Pattern;
  * @param sessionAbsolute sign-in sessions end after this long whatever their use
  * @param routes the gateway's routes
  * @param users local users who sign in with a password (and TOTP)
- * @param oidc the OpenID Connect provider people sign in with, or null
+ * @param oidc the OpenID Connect providers people and API clients come from; the first is the
+ *     default of routes that name none
  * @param authzPolicy the policy path the control plane's external-authorization endpoints ask
  * @param trustedProxies CIDRs whose X-Forwarded-* headers those endpoints believe
  * @param identity the trust domains whose CAs this node runs, and the Workload API agent
  * @param adminRole the role that lets a local user sign in to the console
+ * @param tls the gateway's TLS listener and device settings
+ * @param totpOnDemand local users with TOTP give the code only when a policy asks for it
+ * @param redirectHosts absolute post-login targets allowed (RedirectTarget's allow-list)
  */
 public record VigilConfig(
     Path dataDir,
@@ -47,11 +52,14 @@ public record VigilConfig(
     Duration sessionAbsolute,
     List<Route> routes,
     List<LocalUser> users,
-    OidcLogin.Config oidc,
+    List<OidcLogin.Config> oidc,
     String authzPolicy,
     List<String> trustedProxies,
     Identity identity,
-    String adminRole) {
+    String adminRole,
+    TlsSettings tls,
+    boolean totpOnDemand,
+    List<String> redirectHosts) {
 
   /**
    * The {@code identity} section.
@@ -94,11 +102,14 @@ public record VigilConfig(
         Duration.ofHours(8),
         List.of(),
         List.of(),
-        null,
+        List.of(),
         "authz/allow",
         List.of(),
         new Identity(List.of(), dataDir.resolve("agent.sock"), null),
-        "admin");
+        "admin",
+        TlsSettings.defaults(),
+        false,
+        List.of());
   }
 
   /** Reads and checks a configuration file. */
@@ -112,8 +123,7 @@ public record VigilConfig(
     }
     Map<String, YamlNode> cp =
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
-    Map<String, YamlNode> gw =
-        get(top, "gateway").mapping(Set.of("addr", "session_idle", "session_absolute"));
+    Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
     Map<String, YamlNode> id =
@@ -123,6 +133,9 @@ public record VigilConfig(
     if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
       bundle = base.resolve(bundle).normalize().toString();
     }
+    List<OidcLogin.Config> oidc =
+        OidcSection.read(get(top, "oidc"), n -> duration(n, Duration.ZERO));
+    List<Route> routes = routes(get(top, "routes"), oidc);
     return new VigilConfig(
         dataDir,
         address(get(cp, "addr"), d.controlPlane()),
@@ -132,13 +145,16 @@ public record VigilConfig(
         get(logs, "mask").strings(),
         duration(get(gw, "session_idle"), d.sessionIdle()),
         duration(get(gw, "session_absolute"), d.sessionAbsolute()),
-        routes(get(top, "routes")),
+        routes,
         users(get(top, "users")),
-        oidc(get(top, "oidc")),
+        oidc,
         get(cp, "authz_policy").string(d.authzPolicy()),
         get(cp, "trusted_proxies").strings(),
         identity(id, base, dataDir),
-        get(console, "admin_role").string(d.adminRole()));
+        get(console, "admin_role").string(d.adminRole()),
+        TlsSettings.read(gw, base),
+        get(gw, "totp_on_demand").bool(false),
+        get(gw, "redirect_hosts").strings());
   }
 
   private static Identity identity(Map<String, YamlNode> m, Path base, Path dataDir) {
@@ -163,13 +179,21 @@ public record VigilConfig(
         keyFile == null ? null : base.resolve(keyFile));
   }
 
+  private static Set<String> gatewayKeys() {
+    Set<String> keys =
+        new HashSet<>(
+            Set.of("addr", "session_idle", "session_absolute", "totp_on_demand", "redirect_hosts"));
+    keys.addAll(TlsSettings.KEYS);
+    return keys;
+  }
+
   /** Returns the value of a key; a missing key reads as YAML null, so defaults apply. */
   private static YamlNode get(Map<String, YamlNode> m, String k) {
     YamlNode n = m.get(k);
     return n == null ? YamlNode.missing() : n;
   }
 
-  private static String address(YamlNode n, String fallback) {
+  static String address(YamlNode n, String fallback) {
     if (n.isMissing()) {
       return fallback;
     }
@@ -181,7 +205,7 @@ public record VigilConfig(
     return v;
   }
 
-  private static Duration duration(YamlNode n, Duration fallback) {
+  static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }
@@ -198,13 +222,22 @@ public record VigilConfig(
     };
   }
 
-  private static List<Route> routes(YamlNode n) {
+  private static List<Route> routes(YamlNode n, List<OidcLogin.Config> providers) {
     List<Route> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (YamlNode r : n.sequence()) {
       Map<String, YamlNode> m =
           r.mapping(
-              Set.of("name", "host", "prefix", "upstream", "policy", "mode", "resource", "action"));
+              Set.of(
+                  "name",
+                  "host",
+                  "prefix",
+                  "upstream",
+                  "policy",
+                  "mode",
+                  "resource",
+                  "action",
+                  "identity_provider"));
       String name = required(r, m, "name").string();
       if (!names.add(name)) {
         throw m.get("name").error("route \"" + name + "\" is defined twice");
@@ -226,7 +259,8 @@ public record VigilConfig(
                 required(r, m, "policy").string(),
                 mode,
                 get(m, "resource").stringMap(),
-                get(m, "action").string(null)));
+                get(m, "action").string(null),
+                identityProvider(get(m, "identity_provider"), providers)));
       } catch (IllegalArgumentException e) {
         throw r.error(e.getMessage());
       }
@@ -256,33 +290,14 @@ public record VigilConfig(
     return out;
   }
 
-  private static OidcLogin.Config oidc(YamlNode n) {
-    if (n.isMissing()) {
-      return null;
+  private static String identityProvider(YamlNode n, List<OidcLogin.Config> providers) {
+    String name = n.string(null);
+    if (name == null
+        || name.equals(Session.LOCAL)
+        || providers.stream().anyMatch(p -> p.name().equals(name))) {
+      return name;
     }
-    Map<String, YamlNode> m =
-        n.mapping(Set.of("issuer", "client_id", "client_secret_env", "redirect_uri", "algorithms"));
-    YamlNode envNode = required(n, m, "client_secret_env");
-    String secret = System.getenv(envNode.string());
-    if (secret == null || secret.isEmpty()) {
-      throw envNode.error("environment variable " + envNode.string() + " holds no client secret");
-    }
-    List<String> algs = get(m, "algorithms").strings();
-    for (String a : algs) {
-      if (!a.matches("(RS|PS|ES)(256|384|512)|EdDSA")) {
-        throw m.get("algorithms").error("\"" + a + "\" is not an asymmetric JWS algorithm");
-      }
-    }
-    try {
-      return new OidcLogin.Config(
-          URI.create(required(n, m, "issuer").string()),
-          required(n, m, "client_id").string(),
-          secret,
-          URI.create(required(n, m, "redirect_uri").string()),
-          algs.isEmpty() ? List.of("RS256") : algs);
-    } catch (IllegalArgumentException e) {
-      throw n.error(e.getMessage());
-    }
+    throw n.error("no identity provider \"" + name + "\" in the oidc section (nor \"local\")");
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> m, String k) {

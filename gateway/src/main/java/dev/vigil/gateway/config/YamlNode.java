@@ -97,6 +97,11 @@ public final class YamlNode {
     return out;
   }
 
+  /** Returns true when the node is a list. */
+  public boolean isSequence() {
+    return node instanceof SequenceNode;
+  }
+
   /** Returns the items of a sequence. */
   public List<YamlNode> sequence() {
     if (isMissing()) {

@@ -1,5 +1,7 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
@@ -11,7 +13,7 @@ import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
-import io.vertx.core.Vertx;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,6 +22,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's own endpoints under {@code /auth/}: the sign-in form and {@code POST /auth/login}
- * (form or JSON: username, password, totp), and {@code POST /auth/logout}.
+ * (form or JSON: username, password, totp), {@code /auth/step-up} (a second factor for a local
+ * session), {@code POST /auth/logout}, and with OpenID Connect providers {@code /auth/start}
+ * ({@code rd}, {@code idp}, {@code step_up}) and {@code /auth/callback}.
  *
  * <p>The form is protected against login CSRF: {@code GET /auth/login} sets a random token in a
  * short-lived HttpOnly cookie and in the form; a form post must carry both, equal. A JSON post
@@ -44,18 +49,56 @@ final class AuthEndpoints {
 
   private final LocalAuthenticator auth;
   private final RedirectTarget redirects;
-  private final OidcLogin oidc;
+  private final IdentityProviders providers;
+  private final Callers callers;
+  private final TotpStepUp stepUp;
+  private final OidcEndpoints oidc;
 
-  AuthEndpoints(LocalAuthenticator auth, RedirectTarget redirects, OidcLogin oidc) {
-    this.auth = auth;
-    this.redirects = redirects;
-    this.oidc = oidc;
+  AuthEndpoints(EdgeSignIn signIn, InstantSource clock) {
+    this.auth = signIn.local();
+    this.redirects = new RedirectTarget(signIn.redirectHosts());
+    this.providers = signIn.providers();
+    this.callers = new Callers(auth.sessions(), providers, clock);
+    this.stepUp = new TotpStepUp(auth, redirects);
+    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
   }
 
-  /** Returns where a browser without a session is sent to sign in. */
-  String signInUrl(String rd) {
+  /** Finds who sent the request (see {@link Callers}). */
+  Future<Caller> identify(HttpServerRequest req, Route route) {
+    return callers.identify(req, route);
+  }
+
+  /**
+   * Returns where a browser is sent to sign in for a route, or with {@code stepUp} to add a second
+   * factor to its session: the TOTP prompt for a local session, else its provider asked for a fresh
+   * multi-factor login.
+   */
+  String challengeUrl(Route route, Session session, boolean stepUp, String rd) {
     String q = "?rd=" + URLEncoder.encode(rd, StandardCharsets.UTF_8);
-    return (oidc != null ? "/auth/start" : "/auth/login") + q;
+    if (stepUp && session != null && Session.LOCAL.equals(session.provider())) {
+      return "/auth/step-up" + q;
+    }
+    OidcLogin p =
+        stepUp && session != null
+            ? providers.get(session.provider())
+            : providers.forRoute(route.identityProvider());
+    if (p == null) {
+      return "/auth/login" + q;
+    }
+    return "/auth/start"
+        + q
+        + "&idp="
+        + URLEncoder.encode(p.config().name(), StandardCharsets.UTF_8)
+        + (stepUp ? "&step_up=mfa" : "");
+  }
+
+  /** Returns the RFC 9470 challenge for an API client whose token lacks a second factor. */
+  String stepUpChallenge(Route route) {
+    OidcLogin p = providers.forRoute(route.identityProvider());
+    String acr = p == null || p.config().mfaAcr().isEmpty() ? "" : p.config().mfaAcr().get(0);
+    return "Bearer error=\"insufficient_user_authentication\", "
+        + "error_description=\"a second factor is required\""
+        + (acr.isEmpty() ? "" : ", acr_values=\"" + acr + "\"");
   }
 
   /** Returns true when the request was for an auth endpoint and has been answered. */
@@ -76,18 +119,22 @@ final class AuthEndpoints {
         logout(req);
         return true;
       }
+      case "/auth/step-up" -> {
+        stepUp.handle(req);
+        return true;
+      }
       case "/auth/start" -> {
-        if (oidc == null) {
+        if (providers.isEmpty()) {
           return false;
         }
-        oidcStart(req);
+        oidc.start(req);
         return true;
       }
       case "/auth/callback" -> {
-        if (oidc == null) {
+        if (providers.isEmpty()) {
           return false;
         }
-        oidcCallback(req);
+        oidc.callback(req);
         return true;
       }
       default -> {
@@ -96,13 +143,12 @@ final class AuthEndpoints {
     }
   }
 
-  private void form(HttpServerRequest req, String rd, String error) {
+  /** Sets a fresh login-CSRF cookie on the response and returns its token for the form. */
+  static String csrfToken(HttpServerRequest req) {
     byte[] t = new byte[24];
     RANDOM.nextBytes(t);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
-    req.resume();
     req.response()
-        .setStatusCode(error == null ? 200 : 401)
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
         .putHeader(
@@ -112,7 +158,24 @@ final class AuthEndpoints {
                 + token
                 + "; Path=/auth; HttpOnly; "
                 + "SameSite=Strict; Max-Age=600"
-                + (req.isSSL() ? "; Secure" : ""))
+                + (req.isSSL() ? "; Secure" : ""));
+    return token;
+  }
+
+  /** Returns true when a form post carries the token of its login-CSRF cookie. */
+  static boolean csrfMatches(HttpServerRequest req, String token) {
+    String cookie = cookie(req, CSRF_COOKIE);
+    return cookie != null
+        && token != null
+        && MessageDigest.isEqual(
+            cookie.getBytes(StandardCharsets.US_ASCII), token.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private void form(HttpServerRequest req, String rd, String error) {
+    req.resume();
+    String token = csrfToken(req);
+    req.response()
+        .setStatusCode(error == null ? 200 : 401)
         .end(
             "<!doctype html><title>Sign in</title><h1>Sign in</h1>"
                 + (error == null ? "" : "<p role=alert>" + error + "</p>")
@@ -140,27 +203,28 @@ final class AuthEndpoints {
         .onSuccess(body -> finishLogin(req, body, json));
   }
 
-  private void finishLogin(HttpServerRequest req, Buffer body, boolean json) {
+  /** Returns the fields of a form or JSON body, or null after answering 413 or 400. */
+  static Map<String, String> fields(HttpServerRequest req, Buffer body, boolean json) {
     if (body.length() > MAX_BODY) {
       reply(req, json, 413, "request body is too large");
-      return;
+      return null;
     }
-    Map<String, String> f;
     try {
-      f = json ? jsonFields(body.toString(StandardCharsets.UTF_8)) : formFields(body.toString());
+      return json ? jsonFields(body.toString(StandardCharsets.UTF_8)) : formFields(body.toString());
     } catch (IllegalArgumentException e) {
       reply(req, json, 400, e.getMessage());
+      return null;
+    }
+  }
+
+  private void finishLogin(HttpServerRequest req, Buffer body, boolean json) {
+    Map<String, String> f = fields(req, body, json);
+    if (f == null) {
       return;
     }
     String rd = redirects.check(f.get("rd"));
     if (!json) {
-      String cookie = cookie(req, CSRF_COOKIE);
-      String token = f.get("csrf");
-      if (cookie == null
-          || token == null
-          || !MessageDigest.isEqual(
-              cookie.getBytes(StandardCharsets.US_ASCII),
-              token.getBytes(StandardCharsets.US_ASCII))) {
+      if (!csrfMatches(req, f.get("csrf"))) {
         log.warn(
             "sign-in refused: login form token missing or wrong; source={}", req.remoteAddress());
         reply(req, false, 403, "the sign-in form expired; reload it and try again");
@@ -189,73 +253,8 @@ final class AuthEndpoints {
           .putHeader("Content-Type", "application/json")
           .end("{\"user\":" + Json.quote(s.userId()) + ",\"mfa\":" + s.mfa() + "}");
     } else {
-      resp.setStatusCode(303).putHeader("Location", rd).end();
+      resp.setStatusCode(303).putHeader("Location", location(rd)).end();
     }
-  }
-
-  private void oidcStart(HttpServerRequest req) {
-    String rd = redirects.check(req.getParam("rd"));
-    req.resume();
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> oidc.start(rd), false)
-        .onFailure(
-            e -> {
-              log.warn("OIDC sign-in could not start: {}", e.getMessage());
-              reply(req, false, 502, "the identity provider cannot be reached");
-            })
-        .onSuccess(
-            st ->
-                req.response()
-                    .putHeader(
-                        "Set-Cookie",
-                        OidcLogin.COOKIE
-                            + "="
-                            + st.cookieValue()
-                            + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
-                            + (req.isSSL() ? "; Secure" : ""))
-                    .putHeader("Cache-Control", "no-store")
-                    .setStatusCode(302)
-                    .putHeader("Location", st.authorizationUrl().toString())
-                    .end());
-  }
-
-  private void oidcCallback(HttpServerRequest req) {
-    String code = req.getParam("code");
-    String state = req.getParam("state");
-    String cookie = cookie(req, OidcLogin.COOKIE);
-    req.resume();
-    String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> oidc.callback(code, state, cookie), false)
-        .onFailure(
-            e -> {
-              log.warn("OIDC sign-in failed: {}", e.getMessage());
-              req.response().putHeader("Set-Cookie", expire);
-              reply(req, false, 502, "the identity provider cannot be reached");
-            })
-        .onSuccess(
-            r -> {
-              req.response().putHeader("Set-Cookie", expire);
-              if (r.session() == null) {
-                log.warn("OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
-                reply(req, false, 403, "sign-in refused; start again");
-                return;
-              }
-              Session s = r.session();
-              log.info("signed in: user={} via OIDC amr={}", s.userId(), s.amr());
-              req.response()
-                  .headers()
-                  .add(
-                      "Set-Cookie",
-                      SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false));
-              req.response()
-                  .putHeader("Cache-Control", "no-store")
-                  .setStatusCode(302)
-                  .putHeader("Location", redirects.check(r.rd()))
-                  .end();
-            });
   }
 
   private void logout(HttpServerRequest req) {
@@ -272,21 +271,11 @@ final class AuthEndpoints {
         .end();
   }
 
-  /** Seals a session again, with its last-seen time renewed. */
-  String sealed(Session s) {
-    return auth.sessions().seal(s);
-  }
-
-  /** Returns the session of the request, or null. */
-  Session session(HttpServerRequest req) {
-    return auth.sessions().open(cookie(req, SessionCodec.COOKIE));
-  }
-
   static String cookie(HttpServerRequest req, String name) {
     return Cookies.value(req.getHeader("Cookie"), name);
   }
 
-  private static void reply(HttpServerRequest req, boolean json, int status, String msg) {
+  static void reply(HttpServerRequest req, boolean json, int status, String msg) {
     req.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
@@ -331,14 +320,26 @@ final class AuthEndpoints {
     }
   }
 
+  /**
+   * Percent-encodes (as UTF-8) what is not printable ASCII in a checked target, since a header
+   * carries only ASCII (RFC 9110 section 5.5) and a server would otherwise mangle it.
+   */
+  static String location(String target) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : target.getBytes(StandardCharsets.UTF_8)) {
+      if (b > 0x20 && b < 0x7F) {
+        sb.append((char) b);
+      } else {
+        sb.append('%').append(String.format("%02X", b & 0xFF));
+      }
+    }
+    return sb.toString();
+  }
+
   static String html(String s) {
     return s.replace("&", "&amp;")
         .replace("\"", "&quot;")
         .replace("<", "&lt;")
         .replace(">", "&gt;");
-  }
-
-  static String loginUrl(String rd) {
-    return "/auth/login?rd=" + URLEncoder.encode(rd, StandardCharsets.UTF_8);
   }
 }

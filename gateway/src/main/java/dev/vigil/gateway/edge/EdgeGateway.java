@@ -1,18 +1,19 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.access.Devices;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
-import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -29,6 +30,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.transport.Transport;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -52,9 +54,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * authorised with the decision id and a signed identity assertion. The gateway decides nothing
  * itself: a failure anywhere is a refusal.
  *
- * <p>People sign in as local users (password and TOTP) at {@code /auth/login}; OIDC is the next
- * step. A refusal without a session sends browsers to sign in and answers API clients 401; with a
- * session it is 403, unless the policy asks for a second factor ({@code step_up}).
+ * <p>People sign in as local users (password and TOTP) at {@code /auth/login} or through an OpenID
+ * Connect provider; API clients send a provider's bearer token ({@link Callers}). A refusal without
+ * a session sends browsers to sign in and answers API clients 401; with a session it is 403, unless
+ * the policy asks for a second factor ({@code step_up}): then the browser is sent to add one. A
+ * refused bearer token is 401 {@code invalid_token} whatever the mode.
  */
 public final class EdgeGateway implements AutoCloseable {
 
@@ -74,10 +78,12 @@ public final class EdgeGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
+  private final HttpServer tlsServer;
 
-  private EdgeGateway(Vertx vertx, HttpServer server) {
+  private EdgeGateway(Vertx vertx, HttpServer server, HttpServer tlsServer) {
     this.vertx = vertx;
     this.server = server;
+    this.tlsServer = tlsServer;
   }
 
   /**
@@ -106,8 +112,58 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       LocalAuthenticator auth,
       OidcLogin oidc) {
+    return start(host, port, routes, pdp, assertion, clock, auth, oidc, null);
+  }
+
+  /** Starts the gateway with a TLS listener as well (see {@link TlsListener}), when not null. */
+  public static EdgeGateway start(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      LocalAuthenticator auth,
+      OidcLogin oidc,
+      TlsListener tls) {
+    EdgeSignIn signIn =
+        auth == null
+            ? null
+            : new EdgeSignIn(
+                auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of());
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, tls);
+  }
+
+  /**
+   * Starts the gateway with its sign-in: local users, OpenID Connect providers, bearer tokens; null
+   * for none (every caller anonymous).
+   */
+  public static EdgeGateway startWithSignIn(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      EdgeSignIn signIn) {
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, null);
+  }
+
+  /** Starts the gateway with its sign-in and, when not null, a TLS listener. */
+  public static EdgeGateway startWithSignIn(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      EdgeSignIn signIn,
+      TlsListener tls) {
     Vertx vertx =
-        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+        Vertx.builder()
+            .with(new VertxOptions().setEventLoopPoolSize(2))
+            .withTransport(transport())
+            .build();
     HttpClient client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -116,10 +172,12 @@ public final class EdgeGateway implements AutoCloseable {
                 .setIdleTimeout(60)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
-    AuthEndpoints endpoints =
-        auth == null ? null : new AuthEndpoints(auth, new RedirectTarget(List.of()), oidc);
+    AuthEndpoints endpoints = signIn == null ? null : new AuthEndpoints(signIn, clock);
     WebSocketClient sockets = vertx.createWebSocketClient();
-    Handler handler = new Handler(vertx, routes, pdp, assertion, clock, client, sockets, endpoints);
+    Devices devices = tls == null ? null : tls.devices();
+    DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
+    Handler handler =
+        new Handler(decisions, routes, assertion, clock, client, sockets, endpoints, devices);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -130,17 +188,40 @@ public final class EdgeGateway implements AutoCloseable {
                     .setIdleTimeoutUnit(TimeUnit.SECONDS))
             .requestHandler(handler::handle)
             .listen();
+    HttpServer plain;
     try {
-      return new EdgeGateway(vertx, f.await(30, TimeUnit.SECONDS));
+      plain = f.await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
+    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle);
+    return new EdgeGateway(vertx, plain, secure);
+  }
+
+  /**
+   * Picks the socket transport: io_uring where the kernel allows it, else epoll, else the JDK's
+   * NIO. The system property {@code vigil.transport} ({@code io_uring}, {@code epoll}, {@code nio})
+   * overrides the choice, for a kernel where io_uring misbehaves.
+   */
+  static Transport transport() {
+    String wanted = System.getProperty("vigil.transport", "");
+    for (Transport t : List.of(Transport.IO_URING, Transport.EPOLL)) {
+      if ((wanted.isEmpty() || wanted.equalsIgnoreCase(t.name())) && t.available()) {
+        return t;
+      }
+    }
+    return Transport.NIO;
   }
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** Returns the port of the TLS listener, or -1 when there is none. */
+  public int tlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   @Override
@@ -154,14 +235,14 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
-      Vertx vertx,
+      DecisionDispatch decisions,
       AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
       IdentityAssertion assertion,
       InstantSource clock,
       HttpClient client,
       WebSocketClient sockets,
-      AuthEndpoints auth) {
+      AuthEndpoints auth,
+      Devices devices) {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -180,13 +261,30 @@ public final class EdgeGateway implements AutoCloseable {
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }
-      Session session = auth == null ? null : auth.session(req);
-      String hostHeader = req.headers().get("Host");
+      String hostHeader = hostOf(req);
       Route route = routes.get().match(hostHeader, path.path());
       if (route == null) {
         refuse(req, 404, "no_route", "no route serves this host and path", null);
         return;
       }
+      if (auth == null) {
+        decide(req, path, hostHeader, route, Caller.ANONYMOUS);
+        return;
+      }
+      auth.identify(req, route)
+          .onComplete(
+              ar ->
+                  decide(
+                      req,
+                      path,
+                      hostHeader,
+                      route,
+                      ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage())));
+    }
+
+    private void decide(
+        HttpServerRequest req, RequestPath path, String hostHeader, Route route, Caller caller) {
+      Session session = caller.session();
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       headers.addAll(req.headers());
       HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
@@ -203,33 +301,35 @@ public final class EdgeGateway implements AutoCloseable {
               sourceIp,
               clock.instant(),
               route,
-              session);
+              session,
+              DeviceInput.describe(req, devices));
       Map<String, String> context = new HashMap<>();
       context.put("route", route.name());
       if (session != null) {
         context.put("subject", session.userId());
-        req.response()
-            .headers()
-            .add("Set-Cookie", SessionCodec.cookie(auth.sealed(session), req.isSSL(), false));
       }
-      // Evaluate on the worker pool: a slow policy must not stall the event loop.
-      vertx
-          .executeBlocking(
-              () ->
-                  pdp.decide(
-                      PolicyPath.parse(route.policyPath()),
-                      input,
-                      context,
-                      pdp.evalOptions(),
-                      route.mode()),
-              false)
+      // Quick policies answer on the event loop; slow ones move to the worker pool.
+      (caller.refusal() != null
+              ? decisions.refuse(route.policyPath(), input, context, route.mode(), caller.refusal())
+              : decisions.decide(route.policyPath(), input, context, route.mode()))
           .onComplete(
               ar -> {
                 if (ar.failed()) {
                   refuse(req, 500, "decision_failed", "the request could not be decided", null);
                   return;
                 }
-                enforce(req, route, path, headers, ar.result(), session);
+                if (caller.refusal() != null) {
+                  // RFC 6750 section 3.1; why the token was refused stays in the log.
+                  req.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                  refuse(
+                      req,
+                      401,
+                      "invalid_token",
+                      "the bearer token was refused",
+                      ar.result().decisionId());
+                  return;
+                }
+                enforce(req, route, path, headers, ar.result(), caller);
               });
     }
 
@@ -239,19 +339,23 @@ public final class EdgeGateway implements AutoCloseable {
         RequestPath path,
         MultiMap headers,
         Decision d,
-        Session session) {
+        Caller caller) {
+      Session session = caller.session();
       if (!d.letThrough()) {
         boolean stepUp =
             d.obligations().get("step_up") != null && (session == null || !session.mfa());
         if (session == null || stepUp) {
-          if (auth != null && wantsHtml(req)) {
+          if (auth != null && wantsHtml(req) && !caller.bearer()) {
             req.resume();
             req.response()
                 .setStatusCode(302)
-                .putHeader("Location", auth.signInUrl(path.target()))
+                .putHeader("Location", auth.challengeUrl(route, session, stepUp, path.target()))
                 .putHeader("X-Vigil-Decision-Id", d.decisionId())
                 .end();
             return;
+          }
+          if (stepUp && auth != null && caller.bearer()) {
+            req.response().putHeader("WWW-Authenticate", auth.stepUpChallenge(route));
           }
           refuse(
               req,
@@ -278,6 +382,12 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       forward(req, route, path, headers, d, session);
+    }
+
+    /** Returns the Host header, or under HTTP/2 (which has none) the :authority. */
+    private static String hostOf(HttpServerRequest req) {
+      String h = req.headers().get("Host");
+      return h == null && req.authority() != null ? req.authority().toString() : h;
     }
 
     private static String host(String hostHeader) {
@@ -381,10 +491,10 @@ public final class EdgeGateway implements AutoCloseable {
         Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
-      String basePath =
-          up.getRawPath() == null || up.getRawPath().equals("/")
-              ? ""
-              : up.getRawPath().replaceAll("/$", "");
+      String basePath = up.getRawPath() == null ? "" : up.getRawPath();
+      if (basePath.endsWith("/")) {
+        basePath = basePath.substring(0, basePath.length() - 1);
+      }
       RequestOptions ro =
           new RequestOptions()
               .setMethod(req.method())
@@ -403,8 +513,7 @@ public final class EdgeGateway implements AutoCloseable {
           ro.addHeader(h.getKey(), h.getValue());
         }
       }
-      ro.putHeader(
-          "X-Forwarded-Host", req.headers().get("Host") == null ? "" : req.headers().get("Host"));
+      ro.putHeader("X-Forwarded-Host", hostOf(req) == null ? "" : hostOf(req));
       ro.putHeader("X-Forwarded-Proto", req.isSSL() ? "https" : "http");
       if (req.remoteAddress() != null) {
         ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());
@@ -477,7 +586,7 @@ public final class EdgeGateway implements AutoCloseable {
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }
-      if (status == 401) {
+      if (status == 401 && !resp.headers().contains("WWW-Authenticate")) {
         resp.putHeader("WWW-Authenticate", "Bearer realm=\"vigil\"");
       }
       if (browser) {

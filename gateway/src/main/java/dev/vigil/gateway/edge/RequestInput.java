@@ -20,7 +20,7 @@ import java.util.Set;
  * {@code subject}, {@code user}, {@code device}, {@code request}, {@code resource}, {@code action},
  * {@code grants}.
  */
-final class RequestInput {
+public final class RequestInput {
 
   /** Request headers passed to policy; others (cookies, authorization) never are. */
   static final Set<String> POLICY_HEADERS =
@@ -28,7 +28,8 @@ final class RequestInput {
 
   private RequestInput() {}
 
-  static Value build(
+  /** Builds the input of one request; {@code session} is null for a caller without one. */
+  public static Value build(
       String method,
       String path,
       String host,
@@ -36,7 +37,8 @@ final class RequestInput {
       String sourceIp,
       Instant time,
       Route route,
-      Session session) {
+      Session session,
+      Value device) {
     Map<Value, Value> request = new HashMap<>();
     put(request, "method", StringValue.of(method));
     put(request, "path", StringValue.of(path));
@@ -57,15 +59,11 @@ final class RequestInput {
     route.resource().forEach((k, v) -> put(resource, k, StringValue.of(v)));
     put(resource, "route", StringValue.of(route.name()));
 
-    Map<Value, Value> device = new HashMap<>();
-    put(device, "managed", BooleanValue.FALSE);
-    put(device, "known", BooleanValue.FALSE);
-
     Map<Value, Value> input = new HashMap<>();
     put(input, "request", ObjectValue.wrap(request));
     put(input, "resource", ObjectValue.wrap(resource));
     put(input, "action", StringValue.of(route.actionFor(method)));
-    put(input, "device", ObjectValue.wrap(device));
+    put(input, "device", device == null ? DeviceInput.UNKNOWN : device);
     put(input, "grants", ArrayValue.of(List.of()));
     if (session != null) {
       Map<Value, Value> subject = new HashMap<>();
@@ -77,6 +75,8 @@ final class RequestInput {
       put(subject, "mfa", BooleanValue.of(session.mfa()));
       put(subject, "amr", strings(session.amr()));
       put(subject, "auth_time", NumberValue.of(session.authTime()));
+      put(subject, "acr", StringValue.of(session.acr()));
+      put(subject, "idp", StringValue.of(session.provider()));
       put(input, "subject", ObjectValue.wrap(subject));
       Map<Value, Value> user = new HashMap<>(subject);
       user.remove(StringValue.of("type"));

@@ -72,7 +72,10 @@ public final class PathNormalizer {
         decoded.append('%').append(String.format(Locale.ROOT, "%02X", b));
       }
     }
-    String merged = decoded.toString().replaceAll("/{2,}", "/");
+    String merged = decoded.toString();
+    if (merged.contains("//")) {
+      merged = merged.replaceAll("/{2,}", "/");
+    }
     for (String seg : merged.split("/", -1)) {
       if (seg.startsWith(".;") || seg.startsWith("..;")) {
         return RequestPath.refused("path holds a parameter on a dot segment (\"" + seg + "\")");

@@ -80,4 +80,41 @@ class SessionCodecTest {
     assertThat(PasswordHash.verify("s3cret", "$argon2id$v=19$m=1,t=1,p=1$AA$AA")).isFalse();
     assertThat(PasswordHash.verify("s3cret", "plain")).isFalse();
   }
+
+  @Test
+  void seal_providerSession_roundTripsItsTokensAndFactors() {
+    var clock = java.time.InstantSource.fixed(java.time.Instant.parse("2026-12-04T12:00:00Z"));
+    SessionCodec c =
+        new SessionCodec(SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
+    LocalUser u = new LocalUser("alice", "a@example.com", List.of("sre"), List.of(), "", null);
+    Session s =
+        c.start(u, List.of("pwd", "otp"), "urn:mfa", true, 1_700_000_000L, "corp", "rt", 99);
+
+    Session back = c.open(c.seal(s));
+
+    assertThat(back.acr()).isEqualTo("urn:mfa");
+    assertThat(back.mfa()).isTrue();
+    assertThat(back.provider()).isEqualTo("corp");
+    assertThat(back.refreshToken()).isEqualTo("rt");
+    assertThat(back.tokenExpiry()).isEqualTo(99);
+    assertThat(back.authTime()).isEqualTo(1_700_000_000L);
+  }
+
+  @Test
+  void seal_refreshTokenTooLargeForACookie_isDroppedNotTheSession() {
+    SessionCodec c =
+        new SessionCodec(
+            SessionCodec.newKey(),
+            Duration.ofMinutes(30),
+            Duration.ofHours(8),
+            java.time.InstantSource.system());
+    LocalUser u = new LocalUser("alice", "", List.of(), List.of(), "", null);
+    Session s = c.start(u, List.of("pwd"), "", false, 0, "corp", "x".repeat(5000), 99);
+
+    String sealed = c.seal(s);
+
+    assertThat(sealed.length()).isLessThan(4000);
+    assertThat(c.open(sealed).refreshToken()).isNull();
+    assertThat(c.open(sealed).userId()).isEqualTo("alice");
+  }
 }

@@ -151,7 +151,12 @@ class EdgeGatewayTest {
 
   /** Sends a raw request line, so that nothing on the client side rewrites the target. */
   static String[] raw(String target, String host, String... headers) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+    return raw(gateway.port(), target, host, headers);
+  }
+
+  /** Sends a raw request to a gateway; returns the status and the rest of the response. */
+  static String[] raw(int port, String target, String host, String... headers) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
       StringBuilder req =
           new StringBuilder(
               "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");

@@ -1,6 +1,8 @@
 package dev.vigil.identity.agent;
 
+import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
+import dev.vigil.identity.SvidRejectedException;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
@@ -37,18 +39,21 @@ public final class WorkloadAgent implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final WorkloadApi api;
   private final Path socket;
+  private final AutoCloseable feed;
 
   private WorkloadAgent(
       Server server,
       EventLoopGroup group,
       ScheduledExecutorService ticker,
       WorkloadApi api,
-      Path socket) {
+      Path socket,
+      AutoCloseable feed) {
     this.server = server;
     this.group = group;
     this.ticker = ticker;
     this.api = api;
     this.socket = socket;
+    this.feed = feed;
   }
 
   /**
@@ -59,6 +64,23 @@ public final class WorkloadAgent implements AutoCloseable {
    */
   public static WorkloadAgent start(
       Path socket, Identities identities, Attestor attestor, InstantSource clock, Duration tick)
+      throws IOException {
+    return start(socket, identities, attestor, clock, tick, null);
+  }
+
+  /**
+   * Starts the agent as above, holding its own SVID: every tick renews it once half its lifetime
+   * has passed.
+   *
+   * @param own the agent's SVID from a join token, or null for an agent without one
+   */
+  public static WorkloadAgent start(
+      Path socket,
+      Identities identities,
+      Attestor attestor,
+      InstantSource clock,
+      Duration tick,
+      AgentSvid own)
       throws IOException {
     if (!Epoll.isAvailable()) {
       throw new IllegalStateException(
@@ -91,8 +113,7 @@ public final class WorkloadAgent implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long ms = tick.toMillis();
-    ticker.scheduleWithFixedDelay(
+    Runnable refresh =
         () -> {
           try {
             for (var td : identities.trustDomains()) {
@@ -100,15 +121,30 @@ public final class WorkloadAgent implements AutoCloseable {
             }
             cache.refresh();
             api.tick();
+            renewOwn(own);
           } catch (RuntimeException e) {
             log.error("workload API refresh failed: {}", e.toString());
           }
-        },
-        ms,
-        ms,
-        TimeUnit.MILLISECONDS);
+        };
+    long ms = tick.toMillis();
+    ticker.scheduleWithFixedDelay(refresh, ms, ms, TimeUnit.MILLISECONDS);
+    // Changes made on other nodes (PostgreSQL) are pushed: refresh at once, not at the next tick.
+    AutoCloseable feed = identities.followChanges(() -> ticker.execute(refresh));
     log.info("workload API listening on {}", abs);
-    return new WorkloadAgent(server, group, ticker, api, abs);
+    return new WorkloadAgent(server, group, ticker, api, abs, feed);
+  }
+
+  private static void renewOwn(AgentSvid own) {
+    if (own == null) {
+      return;
+    }
+    try {
+      if (own.renewIfDue()) {
+        log.info("agent SVID {} renewed, now expires {}", own.id(), own.current().expiry());
+      }
+    } catch (SvidRejectedException e) {
+      log.error("agent SVID {} cannot be renewed: {}", own.id(), e.getMessage());
+    }
   }
 
   public Path socket() {
@@ -122,6 +158,11 @@ public final class WorkloadAgent implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      feed.close();
+    } catch (Exception e) {
+      log.warn("cannot stop the identity change feed: {}", e.toString());
+    }
     ticker.shutdownNow();
     server.shutdownNow();
     try {

@@ -107,6 +107,11 @@ class RotationUnderLoadTest {
             }
             Thread.sleep(20);
           }
+          // A summary for docs/benchmarks.md; the assertions below are the test.
+          System.out.printf(
+              "rotation under load: %d s, %d requests ok, %d failed, %d client and %d server"
+                  + " SVIDs%n",
+              seconds, ok, failed, clientSerials.size(), serverSerials.size());
           assertThat(failed).as("failed requests, first: %s", firstFailure).isZero();
           assertThat(ok).isGreaterThan(100);
           // 30-second SVIDs renewed at about half their life: at least one rotation on each side.

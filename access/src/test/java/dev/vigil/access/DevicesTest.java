@@ -1,0 +1,342 @@
+package dev.vigil.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.access.DeviceState.Status;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Enrolment, signed reports and identification, on a real store with a clock the tests step. */
+class DevicesTest {
+
+  static final Posture GOOD = new Posture("linux", "Debian 13", 2, true, true, true);
+
+  @TempDir Path tmp;
+  final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-04T10:00:00Z"));
+  final InstantSource clock = () -> now.get();
+  final CaKeyCipher cipher = CaKeyCipher.ofKey(new byte[32]);
+  Store store;
+  Devices devices;
+
+  @BeforeEach
+  void open() {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    devices = Devices.open(store, cipher, clock, Devices.Options.defaults());
+  }
+
+  @AfterEach
+  void close() {
+    devices.close();
+    store.close();
+  }
+
+  record Enrolled(KeyPair key, X509Certificate cert, String id) {}
+
+  Enrolled enroll() {
+    KeyPair key = DeviceCertificates.newKeyPair();
+    String token = devices.createToken("laptop", Duration.ofHours(1));
+    Devices.Enrolment e = devices.enroll(token, DeviceCertificates.csr(key), "alice-laptop");
+    return new Enrolled(
+        key, DeviceCertificates.certificates(e.certificatePem()).get(0), e.deviceId());
+  }
+
+  String report(Enrolled d, Posture p) {
+    return PostureReport.of(d.id(), now.get(), p).sign(d.key().getPrivate());
+  }
+
+  void step(Duration d) {
+    now.set(now.get().plus(d));
+  }
+
+  @Test
+  void enroll_validToken_certificateCarriesDeviceIdAndChainsToCa() throws Exception {
+    Enrolled d = enroll();
+
+    assertThat(DeviceCertificates.deviceId(d.cert())).isEqualTo(d.id());
+    d.cert().verify(devices.caCertificate().getPublicKey());
+    assertThat(d.cert().getPublicKey()).isEqualTo(d.key().getPublic());
+    assertThat(d.cert().getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+  }
+
+  @Test
+  void enroll_tokenUsedTwice_secondRefused() {
+    String token = devices.createToken("x", Duration.ofHours(1));
+    devices.enroll(token, DeviceCertificates.csr(DeviceCertificates.newKeyPair()), "a");
+
+    assertThatThrownBy(
+            () ->
+                devices.enroll(token, DeviceCertificates.csr(DeviceCertificates.newKeyPair()), "b"))
+        .isInstanceOf(DeviceException.class)
+        .hasMessageContaining("already used")
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_token");
+  }
+
+  @Test
+  void enroll_expiredToken_refused() {
+    String token = devices.createToken("x", Duration.ofMinutes(10));
+    step(Duration.ofMinutes(11));
+
+    assertThatThrownBy(
+            () ->
+                devices.enroll(token, DeviceCertificates.csr(DeviceCertificates.newKeyPair()), "a"))
+        .hasMessageContaining("expired");
+  }
+
+  @Test
+  void enroll_unknownToken_refused() {
+    assertThatThrownBy(
+            () ->
+                devices.enroll(
+                    "vdt_guess", DeviceCertificates.csr(DeviceCertificates.newKeyPair()), "a"))
+        .hasMessageContaining("not known");
+  }
+
+  @Test
+  void enroll_garbageCsr_refusedNamingCsr() {
+    String token = devices.createToken("x", Duration.ofHours(1));
+
+    assertThatThrownBy(() -> devices.enroll(token, "-----BEGIN NOTHING-----", "a"))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_csr");
+  }
+
+  @Test
+  void caKey_isSealedAtRest_andOpensOnlyWithItsKey() {
+    var row = new DeviceStore(store).ca().orElseThrow();
+    assertThat(row.sealedKey()).startsWith("v1:");
+
+    CaKeyCipher other =
+        CaKeyCipher.ofKey(
+            new byte[] {
+              1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+              25, 26, 27, 28, 29, 30, 31, 32
+            });
+    assertThatThrownBy(() -> Devices.open(store, other, clock, Devices.Options.defaults()))
+        .hasMessageContaining("cannot decrypt");
+  }
+
+  @Test
+  void identify_freshReport_managedWithPostureAndAge() {
+    Enrolled d = enroll();
+    devices.acceptReport(report(d, GOOD));
+    step(Duration.ofSeconds(90));
+
+    DeviceState s = devices.identify(List.of(d.cert()));
+
+    assertThat(s.status()).isEqualTo(Status.MANAGED);
+    assertThat(s.deviceId()).isEqualTo(d.id());
+    assertThat(s.postureAgeSeconds()).isEqualTo(90);
+    assertThat(s.posture()).containsEntry("disk_encrypted", true).containsEntry("os", "linux");
+  }
+
+  @Test
+  void identify_reportOlderThanMaxAge_staleAndUnknown() {
+    Enrolled d = enroll();
+    devices.acceptReport(report(d, GOOD));
+    step(Duration.ofHours(1));
+    assertThat(devices.identify(List.of(d.cert())).managed()).isTrue();
+
+    step(Duration.ofSeconds(1));
+    DeviceState s = devices.identify(List.of(d.cert()));
+
+    assertThat(s.status()).isEqualTo(Status.STALE_REPORT);
+    assertThat(s.deviceId()).isNull();
+    assertThat(s.posture()).isEmpty();
+  }
+
+  @Test
+  void identify_enrolledWithoutReport_noReport() {
+    Enrolled d = enroll();
+
+    assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.NO_REPORT);
+  }
+
+  @Test
+  void identify_noCertificate_unknown() {
+    assertThat(devices.identify(List.of()).status()).isEqualTo(Status.NO_CERTIFICATE);
+    assertThat(devices.identify(null).status()).isEqualTo(Status.NO_CERTIFICATE);
+  }
+
+  @Test
+  void identify_certificateFromAnotherCaWithTheSameName_untrusted() {
+    Enrolled d = enroll();
+    devices.acceptReport(report(d, GOOD));
+    Store otherStore = Store.open(StoreLocation.embedded(tmp.resolve("other")));
+    try (Devices other = Devices.open(otherStore, cipher, clock, Devices.Options.defaults())) {
+      // The same key and the same issuer name, signed by another CA: only the signature differs.
+      String token = other.createToken("x", Duration.ofHours(1));
+      var e = other.enroll(token, DeviceCertificates.csr(d.key()), "forged");
+      X509Certificate forged = DeviceCertificates.certificates(e.certificatePem()).get(0);
+      assertThat(forged.getIssuerX500Principal()).isEqualTo(d.cert().getIssuerX500Principal());
+
+      assertThat(devices.identify(List.of(forged)).status())
+          .isEqualTo(Status.UNTRUSTED_CERTIFICATE);
+    } finally {
+      otherStore.close();
+    }
+  }
+
+  @Test
+  void identify_expiredCertificate_untrusted() {
+    Enrolled d = enroll();
+    step(Duration.ofDays(91));
+
+    assertThat(devices.identify(List.of(d.cert())).status())
+        .isEqualTo(Status.UNTRUSTED_CERTIFICATE);
+  }
+
+  @Test
+  void identify_revokedDevice_revoked() {
+    Enrolled d = enroll();
+    devices.acceptReport(report(d, GOOD));
+
+    assertThat(devices.revoke(d.id())).isTrue();
+
+    assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.REVOKED);
+    assertThatThrownBy(() -> devices.acceptReport(report(d, GOOD))).hasMessageContaining("revoked");
+  }
+
+  @Test
+  void acceptReport_signedByAnotherKey_badSignature() {
+    Enrolled d = enroll();
+    KeyPair stranger = DeviceCertificates.newKeyPair();
+    String forged = PostureReport.of(d.id(), now.get(), GOOD).sign(stranger.getPrivate());
+
+    assertThatThrownBy(() -> devices.acceptReport(forged))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_signature");
+    assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.NO_REPORT);
+  }
+
+  @Test
+  void acceptReport_payloadAlteredAfterSigning_badSignature() {
+    Enrolled d = enroll();
+    String[] parts = report(d, new Posture("linux", "x", 2, false, true, true)).split("\\.");
+    String payload =
+        new String(java.util.Base64.getUrlDecoder().decode(parts[1]))
+            .replace("\"disk_encrypted\":false", "\"disk_encrypted\":true");
+    String tampered =
+        parts[0]
+            + "."
+            + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes())
+            + "."
+            + parts[2];
+
+    assertThatThrownBy(() -> devices.acceptReport(tampered))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_signature");
+  }
+
+  @Test
+  void acceptReport_sameReportTwice_replayRefused() {
+    Enrolled d = enroll();
+    String r = report(d, GOOD);
+    devices.acceptReport(r);
+
+    assertThatThrownBy(() -> devices.acceptReport(r))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("replay");
+  }
+
+  @Test
+  void acceptReport_olderThanLatest_replayRefused() {
+    Enrolled d = enroll();
+    String older = report(d, GOOD);
+    step(Duration.ofSeconds(30));
+    devices.acceptReport(report(d, GOOD));
+
+    assertThatThrownBy(() -> devices.acceptReport(older)).hasMessageContaining("older than");
+  }
+
+  @Test
+  void acceptReport_signedLongAgo_badTime() {
+    Enrolled d = enroll();
+    String r = report(d, GOOD);
+    step(Duration.ofMinutes(6));
+
+    assertThatThrownBy(() -> devices.acceptReport(r))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_time");
+  }
+
+  @Test
+  void acceptReport_notAJws_badReport() {
+    assertThatThrownBy(() -> devices.acceptReport("hello"))
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_report");
+  }
+
+  @Test
+  void refresh_reportAcceptedByAnotherInstance_seenAfterRefresh() {
+    Enrolled d = enroll();
+    try (Devices node2 = Devices.open(store, cipher, clock, Devices.Options.defaults())) {
+      node2.acceptReport(report(d, GOOD));
+      assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.NO_REPORT);
+
+      devices.refresh();
+
+      assertThat(devices.identify(List.of(d.cert())).managed()).isTrue();
+    }
+  }
+
+  @Test
+  void list_showsDevicesWithReportAge() {
+    Enrolled d = enroll();
+    devices.acceptReport(report(d, GOOD));
+    step(Duration.ofSeconds(42));
+
+    assertThat(devices.list())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.id()).isEqualTo(d.id());
+              assertThat(s.name()).isEqualTo("alice-laptop");
+              assertThat(s.reportAgeSeconds()).isEqualTo(42L);
+            });
+  }
+
+  @Test
+  void postgresql_enrolReportReplayAndRefresh_sameAsSqlite() throws Exception {
+    String schema = "vigil_devices_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        var s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    StoreLocation pg =
+        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    try (Store st = Store.open(pg);
+        Devices a = Devices.open(st, cipher, clock, Devices.Options.defaults());
+        Devices b = Devices.open(st, cipher, clock, Devices.Options.defaults())) {
+      assertThat(b.caCertificate()).isEqualTo(a.caCertificate());
+      KeyPair key = DeviceCertificates.newKeyPair();
+      var e = a.enroll(a.createToken("pg", Duration.ofHours(1)), DeviceCertificates.csr(key), "pg");
+      X509Certificate cert = DeviceCertificates.certificates(e.certificatePem()).get(0);
+      String r = PostureReport.of(e.deviceId(), now.get(), GOOD).sign(key.getPrivate());
+
+      b.refresh();
+      b.acceptReport(r);
+
+      assertThatThrownBy(() -> a.acceptReport(r))
+          .extracting(x -> ((DeviceException) x).code())
+          .isEqualTo("replay");
+      assertThat(b.identify(List.of(cert)).managed()).isTrue();
+      a.refresh();
+      assertThat(a.identify(List.of(cert)).posture()).containsEntry("patch_age_days", 2);
+    }
+  }
+}

@@ -1,0 +1,372 @@
+package dev.vigil.cli;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.vigil.access.DeviceAgent;
+import dev.vigil.access.Devices;
+import dev.vigil.access.LinuxPosture;
+import dev.vigil.access.Posture;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil device}: enrol this machine as a device and send its signed posture; for
+ * administrators, make enrolment tokens, list and revoke devices. See docs/devices.md.
+ */
+@Command(
+    name = "device",
+    mixinStandardHelpOptions = true,
+    description = "Devices: enrolment tokens, enrolment, signed posture reports.",
+    subcommands = {
+      DeviceCommand.Token.class,
+      DeviceCommand.Enroll.class,
+      DeviceCommand.Report.class,
+      DeviceCommand.ListDevices.class,
+      DeviceCommand.Revoke.class
+    })
+final class DeviceCommand implements Runnable {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Where the store is and which key seals the device CA key. */
+  static final class StoreAccess {
+    @Mixin StoreOptions store;
+
+    @Option(
+        names = "--ca-key-file",
+        paramLabel = "FILE",
+        description =
+            "Key that seals the device CA key (default: VIGIL_CA_KEY, else the data directory's"
+                + " ca-key-encryption.key).")
+    Path caKeyFile;
+
+    /** Opens the store and device management; the caller closes both. */
+    Devices open(Store st) throws IOException {
+      StoreLocation loc = st.location();
+      Path dataDir = store.store == null ? loc.sqliteFile().getParent() : null;
+      return Devices.open(
+          st,
+          CaKeys.cipher(System.getenv(), dataDir, caKeyFile),
+          InstantSource.system(),
+          Devices.Options.defaults());
+    }
+  }
+
+  /** Where this device keeps its key and certificate. */
+  static final class DeviceDir {
+    @Option(
+        names = "--device-dir",
+        paramLabel = "DIR",
+        description = "This device's key and certificate (default: ~/.config/vigil/device).")
+    Path dir;
+
+    Path get() {
+      return dir != null
+          ? dir
+          : Path.of(System.getProperty("user.home"), ".config", "vigil", "device");
+    }
+  }
+
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      description = "Make a one-time enrolment token (administrators, on the store).")
+  static final class Token implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin StoreAccess access;
+
+    @Option(
+        names = "--ttl",
+        paramLabel = "DURATION",
+        defaultValue = "24h",
+        description = "How long the token can be used (default: 24h).")
+    String ttl;
+
+    @Option(
+        names = "--label",
+        paramLabel = "TEXT",
+        defaultValue = "",
+        description = "Who or what the token is for, kept with it.")
+    String label;
+
+    @Override
+    public Integer call() throws Exception {
+      Duration d;
+      try {
+        d = Durations.parse(ttl);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("vigil device token: --ttl " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+      try (Store st = Store.open(access.store.location());
+          Devices devices = access.open(st)) {
+        spec.commandLine().getOut().println(devices.createToken(label, d));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "enroll",
+      mixinStandardHelpOptions = true,
+      description =
+          "Enrol this machine: make a key, send a CSR with a one-time token to --server (or"
+              + " sign it on the store with --data-dir), keep the certificate in --device-dir.")
+  static final class Enroll implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin Where where;
+
+    @Mixin DeviceDir deviceDir;
+
+    @Option(
+        names = "--token",
+        paramLabel = "TOKEN",
+        description = "The one-time token from `vigil device token` (with --server).")
+    String token;
+
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "A name for the device (default: the host name).")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      String problem = where.problem(true);
+      if (problem != null) {
+        spec.commandLine().getErr().println("vigil device enroll: " + problem);
+        return Vigil.EXIT_USAGE;
+      }
+      String label = name != null ? name : InetAddress.getLocalHost().getHostName();
+      KeyPair key = DeviceAgent.newKey();
+      Devices.Enrolment e;
+      if (where.server != null) {
+        if (token == null) {
+          spec.commandLine().getErr().println("vigil device enroll: --server needs --token");
+          return Vigil.EXIT_USAGE;
+        }
+        try {
+          e = DeviceAgent.enrollRemote(HttpClient.newHttpClient(), where.server, token, label, key);
+        } catch (IOException io) {
+          throw unreachable(where.server, io);
+        }
+      } else {
+        try (Store st = Store.open(where.local.store.location());
+            Devices devices = where.local.open(st)) {
+          e = devices.enrollWithoutToken(DeviceAgent.csr(key), label);
+        }
+      }
+      DeviceAgent agent = DeviceAgent.save(deviceDir.get(), key, e);
+      out.println("enrolled device " + agent.deviceId() + " (" + label + ")");
+      out.println("certificate " + agent.directory().resolve(DeviceAgent.CERT));
+      out.println("key         " + agent.directory().resolve(DeviceAgent.KEY));
+      return 0;
+    }
+  }
+
+  /** {@code --server URL}, or {@code --data-dir DIR | --store URL} to work on the store. */
+  static final class Where {
+    @Option(
+        names = "--server",
+        paramLabel = "URL",
+        description = "The control plane, e.g. http://127.0.0.1:8181")
+    URI server;
+
+    @Mixin StoreAccess local;
+
+    boolean onStore() {
+      return local.store.dataDir != null || local.store.store != null;
+    }
+
+    /** Returns a usage problem, or null when exactly one of server and store is given. */
+    String problem(boolean required) {
+      if (server != null && onStore()) {
+        return "give --server or --data-dir/--store, not both";
+      }
+      return required && server == null && !onStore() ? "give --server URL or --data-dir" : null;
+    }
+  }
+
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      description =
+          "Collect this machine's posture, sign it with the device key and send it. Flags"
+              + " override what was collected.")
+  static final class Report implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin Where where;
+
+    @Mixin DeviceDir deviceDir;
+
+    @Option(names = "--os")
+    String os;
+
+    @Option(names = "--os-version")
+    String osVersion;
+
+    @Option(names = "--patch-age-days", paramLabel = "DAYS")
+    Integer patchAgeDays;
+
+    @Option(names = "--disk-encrypted", arity = "1", paramLabel = "BOOL")
+    Boolean diskEncrypted;
+
+    @Option(names = "--edr-running", arity = "1", paramLabel = "BOOL")
+    Boolean edrRunning;
+
+    @Option(names = "--screen-lock", arity = "1", paramLabel = "BOOL")
+    Boolean screenLock;
+
+    @Option(
+        names = "--edr-process",
+        paramLabel = "NAME",
+        description =
+            "A process name that counts as an EDR agent (repeatable; adds to the"
+                + " built-in list).")
+    List<String> edrProcesses = List.of();
+
+    @Option(
+        names = "--print",
+        description = "Print the posture and the signed report instead of sending it.")
+    boolean print;
+
+    @Override
+    public Integer call() throws Exception {
+      String problem = where.problem(!print);
+      if (problem != null) {
+        spec.commandLine().getErr().println("vigil device report: " + problem);
+        return Vigil.EXIT_USAGE;
+      }
+      DeviceAgent agent = DeviceAgent.load(deviceDir.get());
+      Posture p = collect();
+      String jws = agent.signReport(p, Instant.now());
+      PrintWriter out = spec.commandLine().getOut();
+      if (print) {
+        out.println(JSONObjectUtils.toJSONString(p.toMap()));
+        out.println(jws);
+        return 0;
+      }
+      long maxAge;
+      if (where.server != null) {
+        try {
+          maxAge = DeviceAgent.sendReport(HttpClient.newHttpClient(), where.server, jws);
+        } catch (IOException io) {
+          throw unreachable(where.server, io);
+        }
+      } else {
+        try (Store st = Store.open(where.local.store.location());
+            Devices devices = where.local.open(st)) {
+          devices.acceptReport(jws);
+          maxAge = devices.options().maxReportAge().toSeconds();
+        }
+      }
+      out.println(
+          "reported device " + agent.deviceId() + ": " + JSONObjectUtils.toJSONString(p.toMap()));
+      out.println("send the next report within " + maxAge + "s to stay managed");
+      return 0;
+    }
+
+    private Posture collect() {
+      Set<String> edr = new HashSet<>(LinuxPosture.EDR_PROCESSES);
+      edr.addAll(edrProcesses);
+      Posture c = new LinuxPosture(Path.of("/")).collect(Instant.now(), edr);
+      return new Posture(
+          os != null ? os : c.os(),
+          osVersion != null ? osVersion : c.osVersion(),
+          patchAgeDays != null ? patchAgeDays : c.patchAgeDays(),
+          diskEncrypted != null ? diskEncrypted : c.diskEncrypted(),
+          edrRunning != null ? edrRunning : c.edrRunning(),
+          screenLock != null ? screenLock : c.screenLock());
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List enrolled devices with the age of their latest report.")
+  static final class ListDevices implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin StoreAccess access;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Store st = Store.open(access.store.location());
+          Devices devices = access.open(st)) {
+        out.printf("%-24s %-20s %-8s %s%n", "DEVICE", "NAME", "STATE", "LAST REPORT");
+        for (Devices.Summary s : devices.list()) {
+          long max = devices.options().maxReportAge().toSeconds();
+          String state =
+              s.revoked()
+                  ? "revoked"
+                  : s.reportAgeSeconds() == null
+                      ? "no-report"
+                      : s.reportAgeSeconds() > max ? "stale" : "fresh";
+          String age = s.reportAgeSeconds() == null ? "-" : s.reportAgeSeconds() + "s ago";
+          out.printf("%-24s %-20s %-8s %s%n", s.id(), s.name(), state, age);
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke a device: its certificate no longer identifies it.")
+  static final class Revoke implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin StoreAccess access;
+
+    @Parameters(paramLabel = "DEVICE_ID")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      try (Store st = Store.open(access.store.location());
+          Devices devices = access.open(st)) {
+        if (!devices.revoke(id)) {
+          spec.commandLine().getErr().println("vigil device revoke: no device " + id);
+          return 1;
+        }
+      }
+      spec.commandLine().getOut().println("revoked device " + id);
+      return 0;
+    }
+  }
+
+  /** Says which server could not be reached, instead of the JDK's bare exception. */
+  static IllegalStateException unreachable(URI server, IOException e) {
+    String why =
+        e instanceof java.net.ConnectException
+            ? "connection refused"
+            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new IllegalStateException("control plane " + server + " cannot be reached: " + why, e);
+  }
+}

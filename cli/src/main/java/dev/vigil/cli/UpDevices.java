@@ -1,0 +1,74 @@
+package dev.vigil.cli;
+
+import dev.vigil.access.Devices;
+import dev.vigil.access.http.DeviceRoutes;
+import dev.vigil.gateway.config.TlsSettings;
+import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.gateway.tls.ServerCertificate;
+import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.store.Store;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
+
+/**
+ * The device part of {@code vigil up}: device enrolment and posture on the embedded store, their
+ * endpoints on the control plane, and the gateway's TLS listener that requests device certificates.
+ */
+final class UpDevices implements AutoCloseable {
+
+  private final Devices devices;
+  private final TlsSettings settings;
+  private final VigilConfig cfg;
+
+  private UpDevices(Devices devices, VigilConfig cfg) {
+    this.devices = devices;
+    this.settings = cfg.tls();
+    this.cfg = cfg;
+  }
+
+  static UpDevices open(Store store, VigilConfig cfg) throws IOException {
+    Devices d =
+        Devices.open(
+            store,
+            CaKeys.cipher(System.getenv(), cfg.dataDir(), null),
+            InstantSource.system(),
+            Devices.Options.defaults().withMaxReportAge(cfg.tls().deviceReportMaxAge()));
+    // Reports accepted by other nodes of a shared store arrive within this period.
+    d.refreshEvery(Duration.ofSeconds(10));
+    return new UpDevices(d, cfg);
+  }
+
+  /** Adds the device endpoints to the control plane's router. */
+  void install(Router router) {
+    DeviceRoutes.install(router, devices);
+  }
+
+  /** Returns the gateway's TLS listener, or null when {@code gateway.tls_addr} is off. */
+  TlsListener listener() throws IOException {
+    if (settings.addr() == null) {
+      return null;
+    }
+    Addresses a = Addresses.parse(settings.addr(), "gateway.tls_addr");
+    ServerCertificate cert =
+        settings.certFile() == null
+            ? ServerCertificate.selfSigned(cfg.dataDir(), InstantSource.system().instant())
+            : ServerCertificate.read(settings.certFile(), settings.keyFile());
+    return new TlsListener(a.host(), a.port(), cert, devices);
+  }
+
+  /** Returns the banner line of the TLS listener. */
+  static String banner(TlsListener tls, int port) {
+    return "vigil up: gateway (TLS)   https://"
+        + Addresses.hostForUrl(tls.host())
+        + ":"
+        + port
+        + "  (HTTP/2, device certificates requested; enrol with `vigil device enroll`)";
+  }
+
+  @Override
+  public void close() {
+    devices.close();
+  }
+}

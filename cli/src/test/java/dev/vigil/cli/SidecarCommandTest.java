@@ -1,0 +1,52 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vigil sidecar}'s answers to bad input: one line naming the input, no stack trace. */
+class SidecarCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void sidecar_configWithUnknownKey_usageErrorNamingFileLineAndKey() throws Exception {
+    Path cfg = tmp.resolve("sidecar.yaml");
+    Files.writeString(cfg, "outbound:\n  - name: out\n    lisen: 127.0.0.1:1\n");
+
+    CliRun r = CliRun.of("sidecar", "--config", cfg.toString(), "--data-dir", tmp.toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("sidecar.yaml:3: outbound[0].lisen: unknown key");
+    assertThat(r.err()).doesNotContain("Exception");
+  }
+
+  @Test
+  void sidecar_noWorkloadApiListening_failsNamingTheSocket() throws Exception {
+    Path cfg = tmp.resolve("sidecar.yaml");
+    Path socket = tmp.resolve("absent.sock");
+    Files.writeString(
+        cfg,
+        "outbound:\n  - name: out\n    listen: 127.0.0.1:0\n    target: 127.0.0.1:1\n"
+            + "    expect: spiffe://prod.example/b\n");
+
+    CliRun r =
+        CliRun.of(
+            "sidecar",
+            "--config",
+            cfg.toString(),
+            "--data-dir",
+            tmp.resolve("data").toString(),
+            "--svid-wait",
+            "1s",
+            "--workload-api",
+            "unix:" + socket);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("cannot get an X.509-SVID from the Workload API at unix:" + socket);
+  }
+}

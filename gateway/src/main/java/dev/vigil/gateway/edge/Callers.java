@@ -1,0 +1,104 @@
+package dev.vigil.gateway.edge;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.IdentityProviders;
+import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.InstantSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the caller of a request before its decision: a bearer token ({@code Authorization: Bearer})
+ * checked against the route's provider, or else the session cookie. A session counts only on routes
+ * of the provider that made it. A provider session whose tokens are about to expire is refreshed
+ * first (off the event loop); when that fails, or there is nothing to refresh with, the session is
+ * signed out and the request goes on anonymous. A session that counts gets its cookie sealed again,
+ * so the idle timeout restarts.
+ */
+final class Callers {
+
+  private static final Logger log = LoggerFactory.getLogger(Callers.class);
+
+  /** Refresh this long before the provider's tokens expire. */
+  static final long REFRESH_BEFORE_S = 60;
+
+  private final SessionCodec sessions;
+  private final IdentityProviders providers;
+  private final InstantSource clock;
+
+  Callers(SessionCodec sessions, IdentityProviders providers, InstantSource clock) {
+    this.sessions = sessions;
+    this.providers = providers;
+    this.clock = clock;
+  }
+
+  Future<Caller> identify(HttpServerRequest req, Route route) {
+    String authz = req.getHeader("Authorization");
+    if (authz != null && authz.regionMatches(true, 0, "Bearer ", 0, 7) && !providers.isEmpty()) {
+      return bearer(route, authz.substring(7).trim());
+    }
+    Session s = sessions.open(AuthEndpoints.cookie(req, SessionCodec.COOKIE));
+    if (s == null) {
+      return Future.succeededFuture(Caller.ANONYMOUS);
+    }
+    String wanted = route.identityProvider();
+    if (wanted != null && !wanted.equals(s.provider())) {
+      return Future.succeededFuture(Caller.ANONYMOUS);
+    }
+    OidcLogin p = providers.get(s.provider());
+    if (p == null && !Session.LOCAL.equals(s.provider())) {
+      return Future.succeededFuture(Caller.ANONYMOUS);
+    }
+    long now = clock.instant().getEpochSecond();
+    if (p == null || s.tokenExpiry() == 0 || now < s.tokenExpiry() - REFRESH_BEFORE_S) {
+      return Future.succeededFuture(keep(req, s));
+    }
+    if (s.refreshToken() == null) {
+      return Future.succeededFuture(end(req, s, "the provider's tokens expired"));
+    }
+    return Vertx.currentContext()
+        .owner()
+        .executeBlocking(() -> p.refresh(s), false)
+        .map(r -> r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session()))
+        .otherwise(e -> end(req, s, e.getMessage()));
+  }
+
+  private Future<Caller> bearer(Route route, String token) {
+    OidcLogin p = providers.forRoute(route.identityProvider());
+    if (p == null) {
+      return Future.succeededFuture(refused(route, "the route takes no bearer tokens"));
+    }
+    return Vertx.currentContext()
+        .owner()
+        .executeBlocking(() -> p.bearer(token), false)
+        .map(r -> r.session() == null ? refused(route, r.refusal()) : Caller.bearer(r.session()))
+        .otherwise(e -> refused(route, "token check failed: " + e.getMessage()));
+  }
+
+  private static Caller refused(Route route, String why) {
+    // The reason may quote the token's own text: no control characters into the log.
+    String safe = why == null ? "" : why.replaceAll("\\p{Cntrl}", "?");
+    String shortened = safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
+    log.info("bearer token refused: route={} reason={}", route.name(), shortened);
+    return Caller.refused(shortened);
+  }
+
+  private Caller keep(HttpServerRequest req, Session s) {
+    req.response()
+        .headers()
+        .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
+    return Caller.of(s);
+  }
+
+  private Caller end(HttpServerRequest req, Session s, String why) {
+    sessions.signOut(s);
+    log.info("signed out: user={} idp={} reason={}", s.userId(), s.provider(), why);
+    req.response().headers().add("Set-Cookie", SessionCodec.cookie("", req.isSSL(), true));
+    return Caller.ANONYMOUS;
+  }
+}

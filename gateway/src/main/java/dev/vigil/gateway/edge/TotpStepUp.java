@@ -1,0 +1,119 @@
+package dev.vigil.gateway.edge;
+
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.rego.value.Json;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /auth/step-up}: the TOTP prompt that adds a second factor to a local user's session when a
+ * policy asks for it ({@code step_up} obligation). {@code GET} shows the form (with a login-CSRF
+ * token, as the sign-in form); {@code POST} takes {@code totp} (and {@code rd}) as a form or as
+ * JSON, and needs the session cookie. Success gives the session a new id.
+ */
+final class TotpStepUp {
+
+  private static final Logger log = LoggerFactory.getLogger(TotpStepUp.class);
+
+  private final LocalAuthenticator auth;
+  private final RedirectTarget redirects;
+
+  TotpStepUp(LocalAuthenticator auth, RedirectTarget redirects) {
+    this.auth = auth;
+    this.redirects = redirects;
+  }
+
+  void handle(HttpServerRequest req) {
+    Session s = auth.sessions().open(AuthEndpoints.cookie(req, SessionCodec.COOKIE));
+    if (req.method() == HttpMethod.GET) {
+      prompt(req, s, redirects.check(req.getParam("rd")), null);
+    } else if (req.method() == HttpMethod.POST) {
+      String type = req.getHeader("Content-Type");
+      boolean json = type != null && type.toLowerCase().startsWith("application/json");
+      req.resume();
+      req.body()
+          .onFailure(e -> req.response().setStatusCode(400).end())
+          .onSuccess(body -> submit(req, s, body, json));
+    } else {
+      req.resume();
+      req.response().setStatusCode(405).end();
+    }
+  }
+
+  private void prompt(HttpServerRequest req, Session s, String rd, String error) {
+    req.resume();
+    if (s == null) {
+      req.response().setStatusCode(303).putHeader("Location", "/auth/login?rd=%2F").end();
+      return;
+    }
+    if (!auth.canStepUp(s)) {
+      req.response()
+          .setStatusCode(403)
+          .putHeader("Content-Type", "text/html; charset=utf-8")
+          .end(
+              "<!doctype html><title>Second factor</title><h1>Second factor needed</h1>"
+                  + "<p>This page needs a second factor, and none is set up for your account. "
+                  + "Ask an administrator to enrol one.</p>\n");
+      return;
+    }
+    String token = AuthEndpoints.csrfToken(req);
+    req.response()
+        .setStatusCode(error == null ? 200 : 401)
+        .end(
+            "<!doctype html><title>Second factor</title><h1>Confirm it is you</h1>"
+                + (error == null ? "" : "<p role=alert>" + error + "</p>")
+                + "<p>Signed in as "
+                + AuthEndpoints.html(s.userId())
+                + ".</p><form method=post action=/auth/step-up>"
+                + "<input type=hidden name=csrf value=\""
+                + token
+                + "\"><input type=hidden name=rd value=\""
+                + AuthEndpoints.html(rd)
+                + "\"><label>One-time code <input name=totp inputmode=numeric "
+                + "autocomplete=one-time-code autofocus></label>"
+                + "<button type=submit>Continue</button></form>\n");
+  }
+
+  private void submit(HttpServerRequest req, Session s, Buffer body, boolean json) {
+    Map<String, String> f = AuthEndpoints.fields(req, body, json);
+    if (f == null) {
+      return;
+    }
+    String rd = redirects.check(f.get("rd"));
+    if (!json && !AuthEndpoints.csrfMatches(req, f.get("csrf"))) {
+      AuthEndpoints.reply(req, false, 403, "the form expired; reload it and try again");
+      return;
+    }
+    LocalAuthenticator.Result r = auth.stepUp(s, f.get("totp"));
+    if (r.session() == null) {
+      log.info("step-up refused: user={} reason={}", s == null ? "" : s.userId(), r.refusal());
+      if (json || s == null) {
+        AuthEndpoints.reply(req, true, 401, "step-up failed");
+      } else {
+        prompt(req, s, rd, "Wrong or used code.");
+      }
+      return;
+    }
+    Session next = r.session();
+    log.info("stepped up: user={} session={}", next.userId(), next.id().substring(0, 6));
+    var resp =
+        req.response()
+            .putHeader(
+                "Set-Cookie", SessionCodec.cookie(auth.sessions().seal(next), req.isSSL(), false))
+            .putHeader("Cache-Control", "no-store");
+    if (json) {
+      resp.setStatusCode(200)
+          .putHeader("Content-Type", "application/json")
+          .end("{\"user\":" + Json.quote(next.userId()) + ",\"mfa\":true}");
+    } else {
+      resp.setStatusCode(303).putHeader("Location", AuthEndpoints.location(rd)).end();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.vigil.gateway.sidecar;
+
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionLogFullException;
+import dev.vigil.store.DecisionRecord;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records the sidecar's refusals that happen before any policy runs: a peer certificate that is not
+ * a valid X.509-SVID of a trusted domain, a server with another SPIFFE ID than expected, a caller
+ * without a certificate on a STRICT port. Each becomes an event in the decision point's decision
+ * log, under the path {@value #PATH}, so that one search shows every refusal with its reason, and a
+ * warning in the service log. Thread-safe.
+ */
+final class RefusalLog {
+
+  /** The path refusals are logged under; no policy is asked. */
+  static final String PATH = "vigil/sidecar/peer";
+
+  private static final Logger log = LoggerFactory.getLogger(RefusalLog.class);
+
+  private final DecisionPoint pdp;
+  private final InstantSource clock;
+
+  RefusalLog(DecisionPoint pdp, InstantSource clock) {
+    this.pdp = pdp;
+    this.clock = clock;
+  }
+
+  /**
+   * Logs one refusal and returns its decision id.
+   *
+   * @param listener the sidecar listener that refused
+   * @param peer the peer's address, or {@code unknown}
+   * @param code a stable code, such as an {@code SvidRejectedException} reason
+   * @param reason the reason in words
+   */
+  String refuse(String listener, String peer, String code, String reason) {
+    String id = UUID.randomUUID().toString();
+    Instant now = clock.instant();
+    log.warn(
+        "sidecar refused peer: listener={} peer={} code={} decision_id={} reason={}",
+        listener,
+        peer,
+        code,
+        id,
+        reason);
+    DecisionLog sink = pdp.options().decisionLog();
+    if (sink == null) {
+      return id;
+    }
+    Map<Value, Value> e = new LinkedHashMap<>();
+    put(e, "decision_id", StringValue.of(id));
+    put(e, "timestamp", StringValue.of(now.toString()));
+    put(e, "path", StringValue.of(PATH));
+    put(e, "allowed", BooleanValue.FALSE);
+    put(e, "mode", StringValue.of("enforce"));
+    put(e, "enforced", BooleanValue.TRUE);
+    put(e, "reason", StringValue.of(reason));
+    put(e, "refusal", StringValue.of(code));
+    put(e, "listener", StringValue.of(listener));
+    put(e, "peer", StringValue.of(peer));
+    put(e, "node", StringValue.of(pdp.options().node()));
+    String node = pdp.options().node();
+    DecisionRecord record =
+        new DecisionRecord(
+            id,
+            now,
+            PATH,
+            null,
+            listener,
+            false,
+            "enforce",
+            true,
+            node,
+            Json.write(ObjectValue.wrap(e)));
+    try {
+      sink.append(record);
+    } catch (DecisionLogFullException | IllegalStateException ex) {
+      // The connection is refused either way; the service log above still holds the refusal.
+      log.error("decision log refused the sidecar refusal {}: {}", id, ex.getMessage());
+    }
+    return id;
+  }
+
+  private static void put(Map<Value, Value> m, String k, Value v) {
+    m.put(StringValue.of(k), v);
+  }
+}

@@ -1,0 +1,189 @@
+package dev.vigil.gateway.sidecar;
+
+import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.identity.RevocationList;
+import dev.vigil.identity.X509SvidValidator;
+import dev.vigil.pdp.DecisionPoint;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway in sidecar mode: the enforcement point next to one workload. Inbound listeners take
+ * mutual TLS from other workloads, verify the peer as an X.509-SVID of a trusted domain before any
+ * policy, ask the decision point and forward to the app on loopback; outbound listeners let the app
+ * call other workloads over mutual TLS with plain HTTP.
+ *
+ * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
+ * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
+ * with {@link #close}. Thread-safe.
+ */
+public final class Sidecar implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final Map<String, Integer> ports;
+
+  private Sidecar(Vertx vertx, Map<String, Integer> ports) {
+    this.vertx = vertx;
+    this.ports = ports;
+  }
+
+  /**
+   * Starts every listener of {@code config}.
+   *
+   * @param revocations serials refused even when their chain verifies
+   * @param assertion signs identity assertions for the app, or null to send none
+   * @throws IllegalStateException naming the listener and address that could not be bound
+   */
+  public static Sidecar start(
+      SidecarConfig config,
+      WorkloadCredentials credentials,
+      DecisionPoint pdp,
+      RevocationList revocations,
+      InstantSource clock,
+      IdentityAssertion assertion) {
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
+    X509SvidValidator validator = new X509SvidValidator(credentials.bundles(), revocations, clock);
+    SvidKeyManager keys = new SvidKeyManager(credentials::svid);
+    RefusalLog refusals = new RefusalLog(pdp, clock);
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    try {
+      HttpClient app =
+          vertx.createHttpClient(
+              new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
+              new PoolOptions().setHttp1MaxSize(32));
+      for (Inbound in : config.inbound()) {
+        var listener =
+            new InboundListener(vertx, in, validator, pdp, refusals, clock, app, assertion);
+        var verifier = new PeerVerifier(in.name(), validator, null, refusals);
+        ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier));
+      }
+      for (Outbound out : config.outbound()) {
+        var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
+        HttpClientOptions tls = clientTls(keys, verifier);
+        var listener =
+            new OutboundListener(
+                out,
+                () -> credentials.svid().serial(),
+                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)));
+        ports.put(
+            out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
+      }
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    return new Sidecar(vertx, ports);
+  }
+
+  private static int startInbound(
+      Vertx vertx,
+      Inbound in,
+      InboundListener listener,
+      SvidKeyManager keys,
+      PeerVerifier verifier) {
+    boolean strict = in.peerMode() == PeerMode.STRICT;
+    HttpServerOptions tls =
+        (strict ? plain(in.host(), in.port()) : plain("127.0.0.1", 0))
+            .setSsl(true)
+            .setKeyCertOptions(KeyCertOptions.wrap(keys))
+            .setTrustOptions(TrustOptions.wrap(verifier))
+            // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
+            // refuses it on a STRICT port with a logged reason instead of a bare handshake alert.
+            .setClientAuth(ClientAuth.REQUEST);
+    int tlsPort = listen(vertx, tls, listener::handle, in.name());
+    if (strict) {
+      return tlsPort;
+    }
+    int plainPort = listen(vertx, plain("127.0.0.1", 0), listener::handle, in.name());
+    PermissiveFront front =
+        await(
+            PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
+            in.name(),
+            in.host(),
+            in.port());
+    listener.front(front);
+    return front.port();
+  }
+
+  private static HttpClientOptions clientTls(SvidKeyManager keys, PeerVerifier verifier) {
+    return new HttpClientOptions()
+        .setSsl(true)
+        .setKeyCertOptions(KeyCertOptions.wrap(keys))
+        .setTrustOptions(TrustOptions.wrap(verifier))
+        // An SVID names a workload, not a host: the verifier checks the SPIFFE ID instead.
+        .setVerifyHost(false)
+        .setKeepAlive(true)
+        .setIdleTimeout(30)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setConnectTimeout(5_000);
+  }
+
+  private static HttpServerOptions plain(String host, int port) {
+    return new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setIdleTimeout(60)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+  }
+
+  private static int listen(
+      Vertx vertx,
+      HttpServerOptions options,
+      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
+      String name) {
+    Future<HttpServer> f = vertx.createHttpServer(options).requestHandler(handler).listen();
+    return await(f, name, options.getHost(), options.getPort()).actualPort();
+  }
+
+  private static <T> T await(Future<T> f, String name, String host, int port) {
+    try {
+      return f.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "sidecar listener "
+              + name
+              + ": cannot listen on "
+              + host
+              + ":"
+              + port
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Returns the port a listener is bound to, by name. */
+  public int port(String listener) {
+    Integer p = ports.get(listener);
+    if (p == null) {
+      throw new IllegalArgumentException("no sidecar listener named \"" + listener + "\"");
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // Best effort at shutdown.
+    }
+  }
+}

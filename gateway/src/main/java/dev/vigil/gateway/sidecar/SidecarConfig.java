@@ -1,0 +1,226 @@
+package dev.vigil.gateway.sidecar;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.YamlNode;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.SpiffeIdException;
+import dev.vigil.pdp.Mode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What one sidecar serves: inbound listeners, which take mTLS from other workloads and forward
+ * decided requests to the app on loopback, and outbound listeners, which take plain HTTP from the
+ * app and originate mTLS to another workload's sidecar. Immutable.
+ *
+ * @param workloadApi the Workload API address ({@code unix:/path}), or null when given elsewhere
+ * @param inbound the inbound listeners
+ * @param outbound the outbound listeners
+ */
+public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outbound> outbound) {
+
+  /** Whether an inbound port also takes callers without a client certificate. */
+  public enum PeerMode {
+    /** Only mutual TLS with a valid X.509-SVID. */
+    STRICT,
+    /** Mutual TLS, and also plaintext (or TLS without a certificate), marked as such. */
+    PERMISSIVE;
+
+    static PeerMode parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "peer mode \"" + text + "\" is not one of STRICT, PERMISSIVE");
+      }
+    }
+  }
+
+  /**
+   * An inbound listener.
+   *
+   * @param host the address to listen on
+   * @param port the port (0 picks a free one)
+   * @param peerMode STRICT or PERMISSIVE
+   * @param route the app on loopback (as upstream), the policy path, decision mode and resource
+   */
+  public record Inbound(String host, int port, PeerMode peerMode, Route route) {
+    public Inbound {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(peerMode, "peerMode");
+      Objects.requireNonNull(route, "route");
+    }
+
+    public String name() {
+      return route.name();
+    }
+  }
+
+  /**
+   * An outbound listener: plain HTTP on loopback for the app, mTLS to the target.
+   *
+   * @param name recorded with refusals
+   * @param host the address to listen on (loopback)
+   * @param port the port (0 picks a free one)
+   * @param targetHost the other workload's sidecar
+   * @param targetPort its inbound port
+   * @param expected the only SPIFFE ID the target may present
+   */
+  public record Outbound(
+      String name, String host, int port, String targetHost, int targetPort, SpiffeId expected) {
+    public Outbound {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(expected, "expected");
+    }
+  }
+
+  public SidecarConfig {
+    inbound = List.copyOf(inbound);
+    outbound = List.copyOf(outbound);
+  }
+
+  /**
+   * Reads a sidecar configuration file (docs/sidecar.md).
+   *
+   * @throws ConfigException naming the file, line and key of the first problem
+   */
+  public static SidecarConfig read(Path file) {
+    YamlNode top = YamlNode.read(file);
+    Map<String, YamlNode> m = top.mapping(Set.of("workload_api", "inbound", "outbound"));
+    Set<String> names = new HashSet<>();
+    List<Inbound> in = new ArrayList<>();
+    for (YamlNode n : items(m, "inbound")) {
+      Inbound i = inbound(n);
+      unique(names, i.name(), n);
+      in.add(i);
+    }
+    List<Outbound> out = new ArrayList<>();
+    for (YamlNode n : items(m, "outbound")) {
+      Outbound o = outbound(n);
+      unique(names, o.name(), n);
+      out.add(o);
+    }
+    if (in.isEmpty() && out.isEmpty()) {
+      throw top.error("a sidecar needs at least one inbound or outbound listener");
+    }
+    return new SidecarConfig(text(m, "workload_api", null), in, out);
+  }
+
+  private static void unique(Set<String> names, String name, YamlNode n) {
+    if (!names.add(name)) {
+      throw n.error("listener \"" + name + "\" is defined twice");
+    }
+  }
+
+  private static Inbound inbound(YamlNode n) {
+    Map<String, YamlNode> m =
+        n.mapping(
+            Set.of("name", "listen", "peer_mode", "app", "policy", "mode", "resource", "action"));
+    String[] listen = hostPort(required(n, m, "listen"));
+    String peerMode = text(m, "peer_mode", "STRICT");
+    String mode = text(m, "mode", "enforce");
+    Map<String, String> resource =
+        m.containsKey("resource") ? m.get("resource").stringMap() : Map.of();
+    try {
+      Route route =
+          new Route(
+              required(n, m, "name").string(),
+              "*",
+              "/",
+              loopbackApp(required(n, m, "app")),
+              required(n, m, "policy").string(),
+              Mode.parse(mode),
+              resource,
+              text(m, "action", null));
+      return new Inbound(listen[0], Integer.parseInt(listen[1]), PeerMode.parse(peerMode), route);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
+  }
+
+  private static Outbound outbound(YamlNode n) {
+    Map<String, YamlNode> m = n.mapping(Set.of("name", "listen", "target", "expect"));
+    String[] listen = hostPort(required(n, m, "listen"));
+    String[] target = hostPort(required(n, m, "target"));
+    YamlNode expect = required(n, m, "expect");
+    SpiffeId expected;
+    try {
+      expected = SpiffeId.parse(expect.string());
+    } catch (SpiffeIdException e) {
+      throw expect.error(e.getMessage());
+    }
+    return new Outbound(
+        required(n, m, "name").string(),
+        listen[0],
+        Integer.parseInt(listen[1]),
+        target[0],
+        Integer.parseInt(target[1]),
+        expected);
+  }
+
+  /** The app behind an inbound listener must be on loopback: the sidecar is its only way in. */
+  private static URI loopbackApp(YamlNode n) {
+    URI app;
+    try {
+      app = URI.create(n.string());
+    } catch (IllegalArgumentException e) {
+      throw n.error("\"" + n.string() + "\" is not a URL");
+    }
+    String host = app.getHost();
+    if (host == null
+        || !(host.equals("127.0.0.1") || host.equals("[::1]") || host.equals("localhost"))) {
+      throw n.error(
+          "the app must be on loopback (127.0.0.1, [::1] or localhost), not \"" + host + "\"");
+    }
+    return app;
+  }
+
+  /** Parses {@code host:port} or {@code [v6]:port}. */
+  static String[] hostPort(YamlNode n) {
+    String text = n.string().trim();
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) {
+      throw n.error("expected host:port, not \"" + text + "\"");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    String port = text.substring(colon + 1);
+    try {
+      int p = Integer.parseInt(port);
+      if (p < 0 || p > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw n.error("port \"" + port + "\" is not a number from 0 to 65535");
+    }
+    return new String[] {host, port};
+  }
+
+  private static List<YamlNode> items(Map<String, YamlNode> m, String key) {
+    YamlNode n = m.get(key);
+    return n == null ? List.of() : n.sequence();
+  }
+
+  private static String text(Map<String, YamlNode> m, String key, String fallback) {
+    YamlNode n = m.get(key);
+    return n == null ? fallback : n.string(fallback);
+  }
+
+  private static YamlNode required(YamlNode parent, Map<String, YamlNode> m, String key) {
+    YamlNode n = m.get(key);
+    if (n == null || n.isMissing()) {
+      throw parent.error("\"" + key + "\" is required");
+    }
+    return n;
+  }
+}

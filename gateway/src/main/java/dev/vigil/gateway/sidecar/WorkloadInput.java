@@ -1,0 +1,58 @@
+package dev.vigil.gateway.sidecar;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.edge.RequestInput;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.rego.value.BooleanValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds the policy input of one request through a sidecar: the gateway's request, resource and
+ * action parts (docs/policy-input.md), {@code subject} for the verified workload ({@code type}
+ * {@code workload}, {@code id} and {@code spiffe_id} both the SPIFFE ID, {@code trust_domain}), and
+ * {@code request.mtls}, false when the request came in plaintext on a PERMISSIVE port (then there
+ * is no subject).
+ */
+final class WorkloadInput {
+
+  private WorkloadInput() {}
+
+  static Value build(
+      String method,
+      String path,
+      String host,
+      Map<String, String> headers,
+      String sourceIp,
+      Instant time,
+      Route route,
+      SpiffeId caller) {
+    ObjectValue base =
+        (ObjectValue)
+            RequestInput.build(method, path, host, headers, sourceIp, time, route, null, null);
+    Map<Value, Value> input = new HashMap<>(base.asMap());
+    Map<Value, Value> request = new HashMap<>(((ObjectValue) base.get("request")).asMap());
+    request.put(StringValue.of("mtls"), BooleanValue.of(caller != null));
+    input.put(StringValue.of("request"), ObjectValue.wrap(request));
+    if (caller != null) {
+      input.put(StringValue.of("subject"), subject(caller));
+    }
+    return ObjectValue.wrap(input);
+  }
+
+  static ObjectValue subject(SpiffeId id) {
+    return ObjectValue.of(
+        StringValue.of("type"),
+        StringValue.of("workload"),
+        StringValue.of("id"),
+        StringValue.of(id.toString()),
+        StringValue.of("spiffe_id"),
+        StringValue.of(id.toString()),
+        StringValue.of("trust_domain"),
+        StringValue.of(id.trustDomain().name()));
+  }
+}

@@ -1,0 +1,148 @@
+package dev.vigil.gateway.tls;
+
+import dev.vigil.access.DeviceCertificates;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+
+/**
+ * The certificate and key the gateway's TLS listener presents: read from PEM files, or made
+ * self-signed on first start and kept in the data directory ({@value #CERT_FILE}, {@value
+ * #KEY_FILE}) for local trials. The key is held as PKCS#8 PEM.
+ *
+ * @param certificatePem the certificate chain, leaf first
+ * @param privateKeyPem the private key, PKCS#8 PEM
+ */
+public record ServerCertificate(String certificatePem, String privateKeyPem) {
+
+  public static final String CERT_FILE = "gateway-tls.crt";
+  public static final String KEY_FILE = "gateway-tls.key";
+
+  private static final Duration SELF_SIGNED_LIFETIME = Duration.ofDays(365);
+
+  /**
+   * Reads a certificate chain and its key from PEM files.
+   *
+   * @throws IllegalArgumentException naming the file that is missing or does not parse
+   */
+  public static ServerCertificate read(Path certFile, Path keyFile) {
+    String cert = readFile(certFile, "certificate");
+    String key = readFile(keyFile, "key");
+    try {
+      DeviceCertificates.certificates(cert);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("TLS certificate " + certFile + ": " + e.getMessage());
+    }
+    PrivateKey k;
+    try {
+      k = DeviceCertificates.privateKey(key);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("TLS key " + keyFile + ": " + e.getMessage());
+    }
+    return new ServerCertificate(cert, pkcs8(k));
+  }
+
+  /**
+   * Returns the self-signed certificate of {@code dataDir}, made now when there is none or when it
+   * has expired. It names localhost, 127.0.0.1 and ::1.
+   */
+  public static ServerCertificate selfSigned(Path dataDir, Instant now) throws IOException {
+    Path cert = dataDir.resolve(CERT_FILE);
+    Path key = dataDir.resolve(KEY_FILE);
+    if (Files.exists(cert) && Files.exists(key)) {
+      ServerCertificate existing = read(cert, key);
+      X509Certificate c = DeviceCertificates.certificates(existing.certificatePem()).get(0);
+      if (now.isBefore(c.getNotAfter().toInstant().minus(Duration.ofDays(1)))) {
+        return existing;
+      }
+    }
+    KeyPair kp = DeviceCertificates.newKeyPair();
+    X509Certificate c = build(kp, now);
+    ServerCertificate made =
+        new ServerCertificate(DeviceCertificates.pem(c), pkcs8(kp.getPrivate()));
+    Files.deleteIfExists(key);
+    Files.createFile(key);
+    try {
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the key keeps the directory's default permissions.
+    }
+    Files.writeString(key, made.privateKeyPem());
+    Files.writeString(cert, made.certificatePem());
+    return made;
+  }
+
+  private static X509Certificate build(KeyPair kp, Instant now) {
+    X500Name name = new X500Name("O=Vigil,CN=Vigil gateway (self-signed)");
+    try {
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              name,
+              new BigInteger(127, new SecureRandom()).setBit(126),
+              Date.from(now.minusSeconds(60)),
+              Date.from(now.plus(SELF_SIGNED_LIFETIME)),
+              name,
+              kp.getPublic());
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      b.addExtension(
+          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      List<GeneralName> names =
+          List.of(
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+              new GeneralName(
+                  GeneralName.iPAddress, InetAddress.getByName("::1").getHostAddress()));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(names.toArray(GeneralName[]::new)));
+      return new JcaX509CertificateConverter()
+          .getCertificate(
+              b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+      throw new IllegalStateException("cannot make the gateway's self-signed certificate", e);
+    }
+  }
+
+  private static String pkcs8(PrivateKey k) {
+    return DeviceCertificates.pem(new PemObject("PRIVATE KEY", k.getEncoded()));
+  }
+
+  private static String readFile(Path p, String what) {
+    try {
+      return Files.readString(p);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("TLS " + what + " file " + p + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read TLS " + what + " file " + p + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.vigil.gateway.tls;
+
+import dev.vigil.access.Devices;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The settings of the gateway's TLS listener: where it listens, the certificate it presents, and
+ * the device CA whose client certificates identify devices. HTTP/2 and HTTP/1.1 are offered by ALPN
+ * (RFC 7301). When {@code devices} is set, a client certificate is requested, never required: a
+ * client without one is an unknown device, and the policy decides.
+ *
+ * @param host the address to listen on
+ * @param port the port (0 picks a free one)
+ * @param certificate the server certificate and key
+ * @param devices device enrolment and posture, or null to request no client certificate
+ */
+public record TlsListener(String host, int port, ServerCertificate certificate, Devices devices) {
+
+  /** Returns the Vert.x options of this listener. */
+  public HttpServerOptions serverOptions() {
+    HttpServerOptions o =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setSsl(true)
+            .setUseAlpn(true)
+            .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+            .setIdleTimeout(60)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setKeyCertOptions(
+                new PemKeyCertOptions()
+                    .setCertValue(Buffer.buffer(certificate.certificatePem()))
+                    .setKeyValue(Buffer.buffer(certificate.privateKeyPem())));
+    if (devices != null) {
+      o.setClientAuth(ClientAuth.REQUEST)
+          .setTrustOptions(TrustOptions.wrap(new DeviceClientTrust(devices.caCertificate())));
+    }
+    return o;
+  }
+
+  /**
+   * Listens with TLS on {@code vertx} with {@code handler}; on failure closes {@code vertx}, and
+   * with it the gateway's other listener.
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public HttpServer listen(Vertx vertx, Handler<HttpServerRequest> handler) {
+    try {
+      return vertx
+          .createHttpServer(serverOptions())
+          .requestHandler(handler)
+          .listen()
+          .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException(
+          "cannot listen with TLS on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.vigil.gateway.edge;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import okhttp3.mockwebserver.RecordedRequest;
+
+/** Real peers and waits shared by the gateway's end-to-end tests. */
+final class Fixtures {
+
+  private Fixtures() {}
+
+  /** Starts a server on loopback that answers every request 200 with {@code answer}'s text. */
+  static HttpServer answering(Function<HttpExchange, String> answer) throws IOException {
+    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.createContext(
+        "/",
+        ex -> {
+          byte[] body = answer.apply(ex).getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    s.start();
+    return s;
+  }
+
+  /** Returns a loopback port free a moment ago (for a callback URL known before the start). */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Waits for the decision log to make a decision durable, and returns it. */
+  static DecisionRecord awaitRecord(Store store, String id) throws InterruptedException {
+    DecisionReader reader = new DecisionReader(store);
+    for (int i = 0; i < 200; i++) {
+      var rec = reader.get(id);
+      if (rec.isPresent()) {
+        return rec.get();
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("no decision-log entry " + id);
+  }
+
+  /** Drains what a provider has received so far; returns the token endpoint's form bodies. */
+  static List<String> tokenRequests(MockOAuth2Server idp) {
+    List<String> out = new ArrayList<>();
+    while (true) {
+      RecordedRequest r;
+      try {
+        r = idp.takeRequest(50, TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        // mock-oauth2-server signals an empty queue so.
+        return out;
+      }
+      if (r == null) {
+        return out;
+      }
+      if (r.getPath() != null && r.getPath().endsWith("/token")) {
+        out.add(r.getBody().readUtf8());
+      }
+    }
+  }
+}

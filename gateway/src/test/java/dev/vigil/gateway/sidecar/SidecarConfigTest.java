@@ -1,0 +1,129 @@
+package dev.vigil.gateway.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.pdp.Mode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SidecarConfigTest {
+
+  @TempDir Path dir;
+
+  private SidecarConfig read(String yaml) throws Exception {
+    Path f = dir.resolve("sidecar.yaml");
+    Files.writeString(f, yaml);
+    return SidecarConfig.read(f);
+  }
+
+  @Test
+  void read_fullExample_buildsListeners() throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            workload_api: unix:/run/vigil/agent.sock
+            inbound:
+              - name: orders-in
+                listen: 127.0.0.1:15443
+                peer_mode: permissive
+                app: http://127.0.0.1:9000
+                policy: sidecar/allow
+                mode: monitor
+                resource: {service: orders, environment: production}
+            outbound:
+              - name: to-billing
+                listen: "[::1]:15001"
+                target: 127.0.0.1:16443
+                expect: spiffe://prod.example/billing
+            """);
+
+    assertThat(c.workloadApi()).isEqualTo("unix:/run/vigil/agent.sock");
+    var in = c.inbound().getFirst();
+    assertThat(in.peerMode()).isEqualTo(PeerMode.PERMISSIVE);
+    assertThat(in.port()).isEqualTo(15443);
+    assertThat(in.route().mode()).isEqualTo(Mode.MONITOR);
+    assertThat(in.route().resource()).containsEntry("service", "orders");
+    var out = c.outbound().getFirst();
+    assertThat(out.host()).isEqualTo("::1");
+    assertThat(out.expected()).isEqualTo(SpiffeId.parse("spiffe://prod.example/billing"));
+  }
+
+  @Test
+  void read_appNotOnLoopback_refusedNamingLineAndKey() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 0.0.0.0:15443
+                        app: http://10.0.0.5:9000
+                        policy: sidecar/allow
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:4: inbound[0].app")
+        .hasMessageContaining("loopback");
+  }
+
+  @Test
+  void read_badPeerMode_refusedNamingTheValue() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 127.0.0.1:1
+                        peer_mode: lenient
+                        app: http://127.0.0.1:9000
+                        policy: sidecar/allow
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("\"lenient\" is not one of STRICT, PERMISSIVE");
+  }
+
+  @Test
+  void read_expectIsNotASpiffeId_refused() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    outbound:
+                      - name: out
+                        listen: 127.0.0.1:1
+                        target: 127.0.0.1:2
+                        expect: https://billing
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("outbound[0].expect");
+  }
+
+  @Test
+  void read_noListeners_refused() {
+    assertThatThrownBy(() -> read("workload_api: unix:/x\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("at least one inbound or outbound listener");
+  }
+
+  @Test
+  void read_badPort_refusedNamingIt() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    outbound:
+                      - name: out
+                        listen: 127.0.0.1:99999
+                        target: 127.0.0.1:2
+                        expect: spiffe://prod.example/x
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("port \"99999\"");
+  }
+}

@@ -1,0 +1,420 @@
+package dev.vigil.gateway.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.identity.CaConfig;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.Selector;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.TrustDomain;
+import dev.vigil.identity.X509Svid;
+import dev.vigil.identity.agent.Attestor;
+import dev.vigil.identity.agent.WorkloadAgent;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two sidecars over real sockets, each with its own X.509-SVID from a real Workload API agent (one
+ * CA, one agent socket per workload): app A speaks plain HTTP to A's outbound listener, which
+ * originates mutual TLS to B's inbound listener, which asks the decision point and forwards to app
+ * B on loopback. Callers from another trust domain, with a revoked SVID or without a certificate
+ * are refused before any policy, and each refusal is in the decision log with its reason.
+ */
+class SidecarTest {
+
+  private static final String HEX =
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  private static final TrustDomain PROD = new TrustDomain("prod.example");
+  private static final SpiffeId A = SpiffeId.parse("spiffe://prod.example/a");
+  private static final SpiffeId B = SpiffeId.parse("spiffe://prod.example/b");
+
+  static final String POLICY =
+      """
+      package sidecar
+      import rego.v1
+
+      default allow := false
+
+      allow if {
+        input.subject.type == "workload"
+        input.subject.spiffe_id == "spiffe://prod.example/a"
+        input.subject.trust_domain == "prod.example"
+        input.request.path != "/forbidden"
+      }
+
+      allow if {
+        input.request.mtls == false
+        input.request.path == "/public"
+      }
+      """;
+
+  @TempDir static Path tmp;
+  static Store store;
+  static DecisionLog log;
+  static Identities ids;
+  static WorkloadAgent agentA;
+  static WorkloadAgent agentB;
+  static WorkloadCredentials credsA;
+  static WorkloadCredentials credsB;
+  static HttpServer appB;
+  static final List<Map<String, String>> seenByB = new CopyOnWriteArrayList<>();
+  static Sidecar sidecarA;
+  static Sidecar sidecarB;
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    log = new DecisionLog(store, DecisionLog.Options.defaults());
+    ids =
+        new Identities(
+            store,
+            CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
+            InstantSource.system(),
+            CaConfig.defaults());
+    ids.createEntry(A, List.of(Selector.parse("label:app-a")), null, List.of());
+    ids.createEntry(B, List.of(Selector.parse("label:app-b")), null, List.of());
+    agentA = agent("a.sock", "app-a");
+    agentB = agent("b.sock", "app-b");
+    credsA = WorkloadCredentials.connect("unix:" + agentA.socket(), Duration.ofSeconds(20));
+    credsB = WorkloadCredentials.connect("unix:" + agentB.socket(), Duration.ofSeconds(20));
+    appB = app();
+
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles(
+            "sc", Map.of("sidecar.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    URI app = URI.create("http://127.0.0.1:" + appB.getAddress().getPort());
+    sidecarB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound("127.0.0.1", 0, PeerMode.STRICT, route("b-strict", app)),
+                    new Inbound("127.0.0.1", 0, PeerMode.PERMISSIVE, route("b-open", app))),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+    int strict = sidecarB.port("b-strict");
+    sidecarA =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(),
+                List.of(
+                    new Outbound("to-b", "127.0.0.1", 0, "127.0.0.1", strict, B),
+                    new Outbound(
+                        "to-b-as-c",
+                        "127.0.0.1",
+                        0,
+                        "127.0.0.1",
+                        strict,
+                        SpiffeId.parse("spiffe://prod.example/c")))),
+            credsA,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+  }
+
+  private static WorkloadAgent agent(String socket, String label) throws Exception {
+    Set<Selector> shown = Set.of(Selector.parse("label:" + label));
+    Attestor attestor = (pid, uid, gid) -> shown;
+    return WorkloadAgent.start(
+        tmp.resolve(socket), ids, attestor, InstantSource.system(), Duration.ofMillis(200));
+  }
+
+  private static Route route(String name, URI app) {
+    return new Route(
+        name, "*", "/", app, "sidecar/allow", Mode.ENFORCE, Map.of("service", "b"), null);
+  }
+
+  /** App B: a plain HTTP server on loopback that answers with the caller identity it was given. */
+  private static HttpServer app() throws Exception {
+    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.createContext(
+        "/",
+        ex -> {
+          String caller = ex.getRequestHeaders().getFirst("X-Vigil-Spiffe-Id");
+          seenByB.add(
+              Map.of(
+                  "path", ex.getRequestURI().getRawPath(), "caller", caller == null ? "" : caller));
+          byte[] body = ("b saw " + caller).getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    s.start();
+    return s;
+  }
+
+  @AfterAll
+  static void stop() {
+    sidecarA.close();
+    sidecarB.close();
+    appB.stop(0);
+    credsA.close();
+    credsB.close();
+    agentA.close();
+    agentB.close();
+    log.close();
+    store.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    seenByB.clear();
+  }
+
+  /** Sends one plain HTTP/1.1 GET and returns the status line's code and the rest. */
+  static String[] get(Socket s, String path, String... headers) throws Exception {
+    try (s) {
+      StringBuilder req =
+          new StringBuilder(
+              "GET " + path + " HTTP/1.1\r\nHost: b.internal\r\nConnection: close\r\n");
+      for (String h : headers) {
+        req.append(h).append("\r\n");
+      }
+      s.getOutputStream().write(req.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String status = in.readLine();
+      StringBuilder rest = new StringBuilder();
+      for (String line; (line = in.readLine()) != null; ) {
+        rest.append(line).append('\n');
+      }
+      return new String[] {status.split(" ")[1], rest.toString()};
+    }
+  }
+
+  static Socket plain(int port) throws Exception {
+    return new Socket("127.0.0.1", port);
+  }
+
+  /** A TLS client that presents {@code svid} (none when null) and does not check the server. */
+  static Socket tls(int port, X509Svid svid) throws Exception {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    TrustManager anyServer =
+        new X509TrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+          @Override
+          public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
+    var keys = svid == null ? null : new SvidKeyManager(() -> svid);
+    ctx.init(
+        keys == null ? null : new javax.net.ssl.KeyManager[] {keys},
+        new TrustManager[] {anyServer},
+        null);
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+    s.startHandshake();
+    return s;
+  }
+
+  /** Waits for the decision log to hold a record matching {@code filter}'s path and route. */
+  static DecisionRecord logged(String path, String route, String needle) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    for (int i = 0; i < 200; i++) {
+      for (DecisionRecord r :
+          reader.list(new DecisionFilter(null, false, path, null, route, 500))) {
+        if (r.eventJson().contains(needle)) {
+          return r;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
+  }
+
+  @Test
+  void workloadCall_throughTwoSidecars_appBSeesCallerSpiffeId() throws Exception {
+    String[] r = get(plain(sidecarA.port("to-b")), "/orders/7");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(r[1]).contains("b saw spiffe://prod.example/a");
+    assertThat(seenByB).containsExactly(Map.of("path", "/orders/7", "caller", A.toString()));
+    DecisionRecord d = logged("sidecar/allow", "b-strict", "/orders/7");
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.subject()).isEqualTo(A.toString());
+    assertThat(d.eventJson()).contains("\"transport\":\"mtls\"").contains("\"mtls\":true");
+  }
+
+  @Test
+  void workloadCall_spoofedIdentityHeader_appBSeesOnlyTheCertificateIdentity() throws Exception {
+    String[] r =
+        get(
+            plain(sidecarA.port("to-b")),
+            "/orders/8",
+            "X-Vigil-Spiffe-Id: spiffe://prod.example/b");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seenByB).containsExactly(Map.of("path", "/orders/8", "caller", A.toString()));
+  }
+
+  @Test
+  void workloadCall_policyDeniesPath_refused403WithExplanationInLog() throws Exception {
+    String[] r = get(plain(sidecarA.port("to-b")), "/forbidden");
+
+    assertThat(r[0]).isEqualTo("403");
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged("sidecar/allow", "b-strict", "/forbidden");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.subject()).isEqualTo(A.toString());
+    assertThat(d.eventJson()).contains("\"explanation\"").contains("\"type\":\"workload\"");
+  }
+
+  @Test
+  void outbound_serverHasAnotherSpiffeId_refused502AndLogged() throws Exception {
+    String[] r = get(plain(sidecarA.port("to-b-as-c")), "/orders/9");
+
+    assertThat(r[0]).isEqualTo("502");
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged(RefusalLog.PATH, "to-b-as-c", "UNEXPECTED_ID");
+    assertThat(d.eventJson()).contains("peer is spiffe://prod.example/b");
+  }
+
+  @Test
+  void inbound_callerFromAnotherTrustDomain_handshakeRefusedAndLogged() throws Exception {
+    X509Svid staging = ids.issueX509(SpiffeId.parse("spiffe://staging.example/a"), List.of(), null);
+
+    assertThatThrownBy(() -> get(tls(sidecarB.port("b-strict"), staging), "/orders/1"))
+        .isInstanceOf(java.io.IOException.class);
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", "staging.example");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
+  }
+
+  @Test
+  void inbound_revokedSvid_handshakeRefusedAndLogged() throws Exception {
+    X509Svid revoked = ids.issueX509(A, List.of(), null);
+    ids.revoke(revoked.leaf());
+
+    assertThatThrownBy(() -> get(tls(sidecarB.port("b-strict"), revoked), "/orders/2"))
+        .isInstanceOf(java.io.IOException.class);
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", revoked.serial().toString(16));
+    assertThat(d.eventJson()).contains("\"refusal\":\"REVOKED\"");
+  }
+
+  @Test
+  void strict_tlsWithoutClientCertificate_refused401AndLogged() throws Exception {
+    String[] r = get(tls(sidecarB.port("b-strict"), null), "/orders/3");
+
+    assertThat(r[0]).isEqualTo("401");
+    assertThat(r[1]).contains("client_certificate_required");
+    assertThat(seenByB).isEmpty();
+    String id = r[1].replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", id);
+    assertThat(d.eventJson()).contains("NO_CLIENT_CERTIFICATE");
+  }
+
+  @Test
+  void strict_plaintext_neverReachesTheApp() throws Exception {
+    try (Socket s = plain(sidecarB.port("b-strict"))) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write("GET /orders/4 HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+      byte[] answer = s.getInputStream().readNBytes(64);
+      assertThat(new String(answer, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 200");
+    }
+    assertThat(seenByB).isEmpty();
+  }
+
+  @Test
+  void permissive_plaintext_acceptedAndMarkedInInputAndLog() throws Exception {
+    String[] r = get(plain(sidecarB.port("b-open")), "/public");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seenByB).containsExactly(Map.of("path", "/public", "caller", ""));
+    DecisionRecord d = logged("sidecar/allow", "b-open", "/public");
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.subject()).isNull();
+    assertThat(d.eventJson()).contains("\"transport\":\"plaintext\"").contains("\"mtls\":false");
+  }
+
+  @Test
+  void permissive_plaintextOnAPathThatNeedsAWorkload_denied() throws Exception {
+    String[] r = get(plain(sidecarB.port("b-open")), "/orders/5");
+
+    assertThat(r[0]).isEqualTo("403");
+    assertThat(seenByB).isEmpty();
+  }
+
+  @Test
+  void permissive_mutualTlsOnTheSamePort_callerIdentified() throws Exception {
+    String[] r = get(tls(sidecarB.port("b-open"), credsA.svid()), "/orders/6");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seenByB).containsExactly(Map.of("path", "/orders/6", "caller", A.toString()));
+    DecisionRecord d = logged("sidecar/allow", "b-open", "/orders/6");
+    assertThat(d.eventJson()).contains("\"transport\":\"mtls\"");
+  }
+
+  @Test
+  void outbound_svidReplacedAfterRevocation_nextCallUsesTheNewSvidWithoutRestart()
+      throws Exception {
+    assertThat(get(plain(sidecarA.port("to-b")), "/orders/10")[0]).isEqualTo("200");
+    X509Svid before = credsA.svid();
+
+    ids.revoke(before.leaf());
+    for (int i = 0; i < 200 && credsA.svid().serial().equals(before.serial()); i++) {
+      Thread.sleep(50);
+    }
+    String[] r = get(plain(sidecarA.port("to-b")), "/orders/11");
+
+    assertThat(credsA.svid().serial()).isNotEqualTo(before.serial());
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seenByB)
+        .containsExactly(
+            Map.of("path", "/orders/10", "caller", A.toString()),
+            Map.of("path", "/orders/11", "caller", A.toString()));
+  }
+}

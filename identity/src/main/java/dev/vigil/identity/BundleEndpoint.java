@@ -1,0 +1,212 @@
+package dev.vigil.identity;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A SPIFFE bundle endpoint (SPIFFE Trust Domain and Bundle specification, section 5): an HTTPS
+ * server that answers {@code GET} with the current bundle of one trust domain in the SPIFFE bundle
+ * format. Two profiles: {@code https_web}, served with a configured Web PKI certificate, and {@code
+ * https_spiffe}, served with an X.509-SVID that clients authenticate against the bundle they
+ * already hold. The bundle is read at every request, so rotation steps show at once. Thread-safe;
+ * {@link #close()} stops it.
+ */
+public final class BundleEndpoint implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BundleEndpoint.class);
+
+  private final HttpsServer server;
+  private final ExecutorService executor;
+
+  private BundleEndpoint(HttpsServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Serves the bundle of {@code td} with the https_web profile.
+   *
+   * @param chain the server certificate first, then any intermediates
+   * @throws IOException when the address cannot be bound
+   */
+  public static BundleEndpoint httpsWeb(
+      InetSocketAddress address,
+      TrustDomain td,
+      BundleSource bundles,
+      PrivateKey key,
+      List<X509Certificate> chain)
+      throws IOException {
+    ServingKeyManager.Credential fixed = new ServingKeyManager.Credential(key, List.copyOf(chain));
+    return start(address, td, bundles, () -> fixed);
+  }
+
+  /**
+   * Serves the bundle of {@code td} with the https_spiffe profile, presenting whatever SVID {@code
+   * svid} returns at each handshake (so a renewed SVID is used at once).
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static BundleEndpoint httpsSpiffe(
+      InetSocketAddress address, TrustDomain td, BundleSource bundles, Supplier<X509Svid> svid)
+      throws IOException {
+    return start(
+        address,
+        td,
+        bundles,
+        () -> {
+          X509Svid s = svid.get();
+          return new ServingKeyManager.Credential(s.privateKey(), s.chain());
+        });
+  }
+
+  /**
+   * Serves with the https_web profile from PEM files: the certificate chain, leaf first, and an
+   * unencrypted PKCS#8 private key.
+   *
+   * @throws IllegalArgumentException naming the file that does not parse
+   * @throws IOException when a file cannot be read or the address cannot be bound
+   */
+  public static BundleEndpoint httpsWeb(
+      InetSocketAddress address, TrustDomain td, BundleSource bundles, Path certPem, Path keyPem)
+      throws IOException {
+    List<X509Certificate> chain;
+    try {
+      chain = Certificates.readPem(Files.readString(certPem));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("certificate file " + certPem + ": " + e.getMessage());
+    }
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("certificate file " + certPem + " holds no certificate");
+    }
+    String pem = Files.readString(keyPem);
+    if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
+      throw new IllegalArgumentException(
+          "key file " + keyPem + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY)");
+    }
+    byte[] der =
+        Base64.getMimeDecoder().decode(pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", ""));
+    PrivateKey key;
+    try {
+      key = Certificates.privateKey(der, chain.getFirst().getPublicKey().getAlgorithm());
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("key file " + keyPem + ": " + e.getMessage());
+    }
+    return httpsWeb(address, td, bundles, key, chain);
+  }
+
+  /**
+   * Serves the bundle of a trust domain run here with the https_spiffe profile, presenting an SVID
+   * for {@code spiffe://TD/vigil/bundle-endpoint} issued by its own CA and reissued at half life.
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static BundleEndpoint httpsSpiffe(
+      InetSocketAddress address, Identities identities, TrustDomain td, InstantSource clock)
+      throws IOException {
+    SpiffeId id = SpiffeId.of(td, "vigil", "bundle-endpoint");
+    AtomicReference<X509Svid> held =
+        new AtomicReference<>(identities.issueX509(id, List.of(), null));
+    Supplier<X509Svid> current =
+        () ->
+            held.updateAndGet(
+                s -> {
+                  Instant born = s.leaf().getNotBefore().toInstant();
+                  Instant half = born.plus(Duration.between(born, s.expiry()).dividedBy(2));
+                  return clock.instant().isBefore(half)
+                      ? s
+                      : identities.issueX509(id, List.of(), null);
+                });
+    return httpsSpiffe(address, td, identities.bundles(), current);
+  }
+
+  private static BundleEndpoint start(
+      InetSocketAddress address,
+      TrustDomain td,
+      BundleSource bundles,
+      Supplier<ServingKeyManager.Credential> credential)
+      throws IOException {
+    SSLContext tls;
+    try {
+      tls = SSLContext.getInstance("TLSv1.3");
+      tls.init(new KeyManager[] {new ServingKeyManager(credential)}, null, null);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS for the bundle endpoint", e);
+    }
+    HttpsServer server = HttpsServer.create(address, 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls));
+    server.createContext("/", exchange -> answer(exchange, td, bundles));
+    ExecutorService executor = Executors.newFixedThreadPool(2);
+    server.setExecutor(executor);
+    server.start();
+    log.info("bundle endpoint of {} listening on https://{}", td, server.getAddress());
+    return new BundleEndpoint(server, executor);
+  }
+
+  private static void answer(HttpExchange exchange, TrustDomain td, BundleSource bundles)
+      throws IOException {
+    try (exchange) {
+      if (!exchange.getRequestMethod().equals("GET")) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        send(exchange, 405, "only GET is served here\n", "text/plain");
+        return;
+      }
+      Optional<TrustBundle> bundle = bundles.bundle(td);
+      if (bundle.isEmpty()) {
+        send(exchange, 404, "no bundle for trust domain " + td + "\n", "text/plain");
+        return;
+      }
+      send(exchange, 200, bundle.get().toJson(), "application/json");
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String body, String type)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** Returns the URL clients fetch the bundle from, such as {@code https://127.0.0.1:8443/}. */
+  public URI uri() {
+    InetSocketAddress a = server.getAddress();
+    String host = a.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("https://" + host + ":" + a.getPort() + "/");
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

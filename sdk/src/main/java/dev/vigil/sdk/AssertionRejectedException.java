@@ -1,0 +1,41 @@
+package dev.vigil.sdk;
+
+/**
+ * An identity assertion that {@link AssertionVerifier} refused. {@link #reason()} is a stable code
+ * to branch or count on; the message says the same in words.
+ */
+public final class AssertionRejectedException extends Exception {
+
+  /** Why an assertion was refused. */
+  public enum Reason {
+    /** Missing, or not a compact JWS. */
+    MALFORMED,
+    /** Signed with another algorithm than ES256. */
+    ALGORITHM,
+    /** No key id, or a key id the JWKS does not hold. */
+    KEY_UNKNOWN,
+    /** The signature does not verify. */
+    SIGNATURE,
+    /** Another issuer than the gateway's. */
+    ISSUER,
+    /** Not addressed to this route. */
+    AUDIENCE,
+    /** Expiry, issue time or not-before missing, passed, in the future, or too far apart. */
+    TIME,
+    /** No subject. */
+    SUBJECT,
+    /** The keys could not be fetched. */
+    KEYS_UNAVAILABLE
+  }
+
+  private final Reason reason;
+
+  public AssertionRejectedException(Reason reason, String message) {
+    super(message);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}
