@@ -121,6 +121,10 @@ public final class NodeIdentity implements AutoCloseable {
       new SecureRandom().nextBytes(k);
       KeyFiles.writePrivate(local, (HexFormat.of().formatHex(k) + "\n").getBytes(US_ASCII));
     }
+    if (Files.size(local) == 32) {
+      // Raw bytes, as the first builds of vigil up wrote it: still the same key.
+      return CaKeyCipher.ofKey(Files.readAllBytes(local));
+    }
     try {
       return CaKeyCipher.configured(Map.of(), local);
     } catch (IllegalArgumentException e) {
