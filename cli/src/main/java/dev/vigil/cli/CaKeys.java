@@ -12,12 +12,13 @@ import java.util.Map;
 /**
  * Chooses the key that seals the device CA's private key: a key file when one is given, else
  * {@value CaKeyCipher#ENV}, else for an embedded store the file {@value #FILE} in the data
- * directory, made on first use so that {@code vigil up} works with no setup. That last one keeps
- * the CA key encrypted in the database but beside its key; production sets the variable.
+ * directory (the same file {@code vigil up} seals its CAs with), made on first use so that it works
+ * with no setup. That last one keeps the CA key encrypted in the database but beside its key;
+ * production sets the variable.
  */
 final class CaKeys {
 
-  static final String FILE = "ca-key-encryption.key";
+  static final String FILE = "ca.key";
 
   private CaKeys() {}
 

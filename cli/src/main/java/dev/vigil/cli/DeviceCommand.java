@@ -60,7 +60,7 @@ final class DeviceCommand implements Runnable {
         paramLabel = "FILE",
         description =
             "Key that seals the device CA key (default: VIGIL_CA_KEY, else the data directory's"
-                + " ca-key-encryption.key).")
+                + " ca.key).")
     Path caKeyFile;
 
     /** Opens the store and device management; the caller closes both. */

@@ -23,6 +23,7 @@ import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
@@ -170,7 +171,8 @@ final class UpCommand implements Callable<Integer> {
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
     // The CAs and the agent start beside the rest, so that /health does not wait for them.
-    CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock);
+    CaKeyCipher caKey = NodeIdentity.caKeyCipher(cfg);
+    CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock, caKey);
     Supplier<NodeIdentity> identityNow = () -> startedOrNull(identityStart);
 
     List<LocalUser> demoUsers = new ArrayList<>();
@@ -197,7 +199,7 @@ final class UpCommand implements Callable<Integer> {
             routes,
             identityNow,
             clock);
-    UpDevices devices = UpDevices.open(core.store(), cfg);
+    UpDevices devices = UpDevices.open(core.store(), cfg, caKey);
     running.add(0, devices);
     PdpServer server =
         startControlPlane(cfg, cp, core, signIn, routes, identityNow, health, devices);
@@ -294,12 +296,13 @@ final class UpCommand implements Callable<Integer> {
   }
 
   private CompletableFuture<NodeIdentity> startIdentity(
-      VigilConfig cfg, Core core, InstantSource clock) {
+      VigilConfig cfg, Core core, InstantSource clock, CaKeyCipher caKey) {
     CompletableFuture<NodeIdentity> f =
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return NodeIdentity.start(cfg, core.store(), clock, core.metrics().registry());
+                return NodeIdentity.start(
+                    cfg, core.store(), clock, core.metrics().registry(), caKey);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }

@@ -6,6 +6,7 @@ import dev.vigil.gateway.config.TlsSettings;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.store.Store;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
@@ -28,11 +29,12 @@ final class UpDevices implements AutoCloseable {
     this.cfg = cfg;
   }
 
-  static UpDevices open(Store store, VigilConfig cfg) throws IOException {
+  /** Opens the device store, its CA key sealed with the same key as the trust domains' CAs. */
+  static UpDevices open(Store store, VigilConfig cfg, CaKeyCipher cipher) {
     Devices d =
         Devices.open(
             store,
-            CaKeys.cipher(System.getenv(), cfg.dataDir(), null),
+            cipher,
             InstantSource.system(),
             Devices.Options.defaults().withMaxReportAge(cfg.tls().deviceReportMaxAge()));
     // Reports accepted by other nodes of a shared store arrive within this period.

@@ -67,7 +67,16 @@ public final class NodeIdentity implements AutoCloseable {
   public static NodeIdentity start(
       VigilConfig cfg, Store store, InstantSource clock, MeterRegistry registry)
       throws IOException {
-    Identities ids = new Identities(store, cipher(cfg), clock, CaConfig.defaults());
+    return start(cfg, store, clock, registry, caKeyCipher(cfg));
+  }
+
+  /**
+   * Starts as {@link #start(VigilConfig, Store, InstantSource, MeterRegistry)} with a given key.
+   */
+  public static NodeIdentity start(
+      VigilConfig cfg, Store store, InstantSource clock, MeterRegistry registry, CaKeyCipher cipher)
+      throws IOException {
+    Identities ids = new Identities(store, cipher, clock, CaConfig.defaults());
     ids.bindMetrics(registry);
     List<TrustDomain> domains = new ArrayList<>();
     for (String td : cfg.identity().trustDomains()) {
@@ -104,7 +113,11 @@ public final class NodeIdentity implements AutoCloseable {
     return new NodeIdentity(ids, svids, agent, renewer);
   }
 
-  private static CaKeyCipher cipher(VigilConfig cfg) throws IOException {
+  /**
+   * Returns the key that seals the node's CA keys (see the class comment), creating {@code ca.key}
+   * on first use. Call it once per start: two callers could each create a different key.
+   */
+  public static CaKeyCipher caKeyCipher(VigilConfig cfg) throws IOException {
     Path keyFile = cfg.identity().caKeyFile();
     String env = System.getenv(CaKeyCipher.ENV);
     try {
