@@ -2,11 +2,14 @@
 # Compares, in one run against the same small upstream (nginx answering "ok"): requests/s and
 # latency directly, through nginx as a plain reverse proxy, and through Vigil's gateway with a
 # policy decision per request. Needs nginx and wrk (Debian packages).
-# Usage: bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS]
+# Each target is warmed up before it is measured: 5 s for the upstream and nginx, WARMUP (30 s by
+# default) for the gateway, whose JIT compiler needs that long on a busy 2-core machine.
+# Usage: bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS] [WARMUP]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 duration="${1:-15s}"
 connections="${2:-16}"
+warmup="${3:-30s}"
 for tool in nginx wrk; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 3; }
 done
@@ -64,12 +67,16 @@ VIGIL_JAVA_OPTS="$opts --enable-native-access=ALL-UNNAMED" \
 vigil_pid=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$gw/x" >/dev/null 2>&1 && break; sleep 0.5; done
 run() {
-  wrk -t1 -c"$connections" -d5s "$2" >/dev/null
+  wrk -t1 -c"$connections" -d"${3:-5s}" "$2" >/dev/null
   echo "== $1"
   wrk -t1 -c"$connections" -d"$duration" --latency "$2" \
-    | grep -E 'Requests/sec|^ +(50|99)%'
+    | grep -E 'Requests/sec|^ +(50|99)%' | tee "$work/last"
+  awk '/Requests\/sec/ {print $2}' "$work/last" >"$work/rps-$4"
 }
-run "direct to the upstream" "http://127.0.0.1:$up/x"
-run "through nginx (reverse proxy)" "http://127.0.0.1:$proxy/x"
-run "through Vigil's gateway (decision per request, logged)" "http://127.0.0.1:$gw/x"
-echo "reproduce: bench/wrk/gateway-vs-nginx.sh $duration $connections"
+run "direct to the upstream" "http://127.0.0.1:$up/x" 5s direct
+run "through nginx (reverse proxy)" "http://127.0.0.1:$proxy/x" 5s nginx
+run "through Vigil's gateway (decision per request, logged)" "http://127.0.0.1:$gw/x" "$warmup" gw
+awk -v g="$(cat "$work/rps-gw")" -v n="$(cat "$work/rps-nginx")" \
+  'BEGIN {printf "gateway/nginx throughput: %.2f\n", g / n}'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reproduce: bench/wrk/gateway-vs-nginx.sh $duration $connections $warmup"

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -534,21 +536,23 @@ public final class DecisionPoint implements AutoCloseable {
     if (sink == null) {
       return copyWithLogged(d, CompletableFuture.completedFuture(null));
     }
-    Masking.Result masked = options.masking().apply(input);
     Instant now = options.clock().instant();
-    String event = EventJson.write(d, masked, now, context, options.node());
-    DecisionRecord record =
-        new DecisionRecord(
-            d.decisionId(),
-            now,
-            d.path(),
-            context.get("subject"),
-            context.get("route"),
-            d.allowed(),
-            d.mode().label(),
-            d.enforced(),
-            options.node(),
-            event);
+    Map<String, String> ctx = context.isEmpty() ? Map.of() : new HashMap<>(context);
+    // The event text is made on the log's writer thread: masking and JSON stay off the caller's
+    // thread, which on the gateway is the event loop that serves every request.
+    Supplier<DecisionRecord> record =
+        () ->
+            new DecisionRecord(
+                d.decisionId(),
+                now,
+                d.path(),
+                ctx.get("subject"),
+                ctx.get("route"),
+                d.allowed(),
+                d.mode().label(),
+                d.enforced(),
+                options.node(),
+                EventJson.write(d, options.masking().apply(input), now, ctx, options.node()));
     try {
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);

@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,12 @@ public final class DecisionLog implements AutoCloseable {
     }
   }
 
-  private record Pending(DecisionRecord record, CompletableFuture<Void> done, long enqueuedNanos) {}
+  /**
+   * One queued event. The record is made by the writer thread, so that a caller on a busy thread
+   * can hand over the rendering of the event text with it.
+   */
+  private record Pending(
+      Supplier<DecisionRecord> record, CompletableFuture<Void> done, long enqueuedNanos) {}
 
   private static final String INSERT =
       "INSERT INTO decisions (decision_id, ts_us, path, subject, route, allowed, mode, enforced,"
@@ -101,6 +107,14 @@ public final class DecisionLog implements AutoCloseable {
    * @throws IllegalStateException after {@link #close()}
    */
   public CompletableFuture<Void> append(DecisionRecord record) {
+    return append(() -> record);
+  }
+
+  /**
+   * Queues a decision whose record is made on the writer thread, as {@link #append(DecisionRecord)}
+   * does otherwise. The supplier must be cheap to keep and safe to call from another thread.
+   */
+  public CompletableFuture<Void> append(Supplier<DecisionRecord> record) {
     if (closing) {
       throw new IllegalStateException("decision log is closed");
     }
@@ -128,10 +142,11 @@ public final class DecisionLog implements AutoCloseable {
    * for callers on an event loop, which must not block and can retry with {@link #append} on a
    * thread that may wait.
    *
+   * @param record makes the record, on the writer thread
    * @return the future of {@link #append}, or null when the queue is full
    * @throws IllegalStateException after {@link #close()}
    */
-  public CompletableFuture<Void> tryAppend(DecisionRecord record) {
+  public CompletableFuture<Void> tryAppend(Supplier<DecisionRecord> record) {
     if (closing) {
       throw new IllegalStateException("decision log is closed");
     }
@@ -187,7 +202,11 @@ public final class DecisionLog implements AutoCloseable {
     }
   }
 
-  private void writeWithRetry(List<Pending> batch) throws InterruptedException {
+  private void writeWithRetry(List<Pending> pending) throws InterruptedException {
+    List<DecisionRecord> batch = records(pending);
+    if (batch.isEmpty()) {
+      return;
+    }
     long deadline = System.nanoTime() + options.retryFor().toNanos();
     long backoffMs = 50;
     while (true) {
@@ -197,7 +216,7 @@ public final class DecisionLog implements AutoCloseable {
         batches.incrementAndGet();
         // Counted as durable before anyone is told, so stats() never lags an acknowledgement.
         inflight = 0;
-        for (Pending p : batch) {
+        for (Pending p : pending) {
           p.done().complete(null);
         }
         return;
@@ -207,12 +226,12 @@ public final class DecisionLog implements AutoCloseable {
           log.error(
               "decision log write failed after retries; {} events not logged, first id {}: {}",
               batch.size(),
-              batch.get(0).record().decisionId(),
+              batch.get(0).decisionId(),
               Store.firstLine(e.getMessage()));
           StoreException failure =
               new StoreException(
                   "decision log write failed: " + Store.firstLine(e.getMessage()), e);
-          for (Pending p : batch) {
+          for (Pending p : pending) {
             p.done().completeExceptionally(failure);
           }
           return;
@@ -227,13 +246,29 @@ public final class DecisionLog implements AutoCloseable {
     }
   }
 
-  private void write(List<Pending> batch) throws SQLException {
+  /** Makes the batch's records; an event that cannot be made fails alone, not its batch. */
+  private List<DecisionRecord> records(List<Pending> pending) {
+    List<DecisionRecord> records = new ArrayList<>(pending.size());
+    for (var it = pending.iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      try {
+        records.add(p.record().get());
+      } catch (RuntimeException e) {
+        it.remove();
+        failed.incrementAndGet();
+        log.error("decision log event could not be made: {}", e.toString());
+        p.done().completeExceptionally(new StoreException("decision log event: " + e, e));
+      }
+    }
+    return records;
+  }
+
+  private void write(List<DecisionRecord> batch) throws SQLException {
     boolean pg = store.dialect() == Dialect.POSTGRESQL;
     try (Connection c = store.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-        for (Pending p : batch) {
-          DecisionRecord r = p.record();
+        for (DecisionRecord r : batch) {
           ps.setString(1, r.decisionId());
           ps.setLong(2, micros(r.timestamp()));
           ps.setString(3, r.path());

@@ -143,7 +143,8 @@ class DecisionLogTest {
         // The writer takes the first batch and waits on the lock; the queue then fills up.
         CompletableFuture<Void> ack = null;
         for (int i = 0; i < 50; i++) {
-          ack = log.tryAppend(TestStores.record("t-" + i, true));
+          DecisionRecord r = TestStores.record("t-" + i, true);
+          ack = log.tryAppend(() -> r);
           if (ack == null) {
             break;
           }
@@ -156,8 +157,36 @@ class DecisionLogTest {
 
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertThat(new DecisionReader(store).count()).isEqualTo(acks.size());
-        assertThat(log.tryAppend(TestStores.record("after", true))).isNotNull();
+        assertThat(log.tryAppend(() -> TestStores.record("after", true))).isNotNull();
       }
+    }
+  }
+
+  @Test
+  void append_recordThatCannotBeMade_failsAloneAndTheOthersAreWritten() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("made")));
+        DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
+      List<CompletableFuture<Void>> good = new ArrayList<>();
+      CompletableFuture<Void> bad = null;
+      for (int i = 0; i < 100; i++) {
+        DecisionRecord r = TestStores.record("m-" + i, true);
+        if (i == 50) {
+          bad =
+              log.append(
+                  () -> {
+                    throw new IllegalArgumentException("no JSON form");
+                  });
+        }
+        good.add(log.append(() -> r));
+      }
+
+      CompletableFuture.allOf(good.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      CompletableFuture<Void> failed = bad;
+      assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(StoreException.class)
+          .hasMessageContaining("no JSON form");
+      assertThat(new DecisionReader(store).count()).isEqualTo(100);
+      assertThat(log.stats().failed()).isEqualTo(1);
     }
   }
 
@@ -175,7 +204,7 @@ class DecisionLogTest {
       assertThat(new DecisionReader(store).count()).isEqualTo(1_000);
       assertThatThrownBy(() -> log.append(TestStores.record("late", true)))
           .isInstanceOf(IllegalStateException.class);
-      assertThatThrownBy(() -> log.tryAppend(TestStores.record("late", true)))
+      assertThatThrownBy(() -> log.tryAppend(() -> TestStores.record("late", true)))
           .isInstanceOf(IllegalStateException.class);
     }
   }
