@@ -199,7 +199,14 @@ public final class UpstreamClients {
         return "the upstream did not answer in TLS";
       }
     }
-    return "no mutual TLS connection: " + error.getMessage();
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    // The outer message is often generic ("Failed to create SSL connection"); the root says why.
+    return "no mutual TLS connection: "
+        + error.getMessage()
+        + (root == error ? "" : " (" + root.getMessage() + ")");
   }
 
   /** The gateway has no SVID to present in the upstream's trust domain. */
