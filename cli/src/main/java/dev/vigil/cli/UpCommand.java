@@ -23,6 +23,7 @@ import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
@@ -211,7 +212,12 @@ final class UpCommand implements Callable<Integer> {
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
             clock,
             new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()),
-            tls);
+            tls,
+            // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
+            UpstreamIdentity.of(
+                td -> Optional.ofNullable(identity.svids().held().get(td)),
+                identity.identities().bundles(),
+                identity.identities().revocations()));
     running.add(0, gateway);
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);

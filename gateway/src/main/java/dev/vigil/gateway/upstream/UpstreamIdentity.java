@@ -5,6 +5,7 @@ import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.TrustDomain;
 import dev.vigil.identity.X509Svid;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What the gateway proves and checks towards upstreams that are Vigil workloads: its own current
@@ -24,4 +25,27 @@ public interface UpstreamIdentity {
 
   /** Returns the serials refused even when their chain verifies. */
   RevocationList revocations();
+
+  /** Returns an identity that reads each part from the given sources at every call. */
+  static UpstreamIdentity of(
+      Function<TrustDomain, Optional<X509Svid>> svids,
+      BundleSource bundles,
+      RevocationList revocations) {
+    return new UpstreamIdentity() {
+      @Override
+      public Optional<X509Svid> svid(TrustDomain trustDomain) {
+        return svids.apply(trustDomain);
+      }
+
+      @Override
+      public BundleSource bundles() {
+        return bundles;
+      }
+
+      @Override
+      public RevocationList revocations() {
+        return revocations;
+      }
+    };
+  }
 }

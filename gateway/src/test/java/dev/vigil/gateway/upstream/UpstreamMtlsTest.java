@@ -14,11 +14,9 @@ import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.gateway.sidecar.SvidKeyManager;
 import dev.vigil.gateway.sidecar.WorkloadCredentials;
-import dev.vigil.identity.BundleSource;
 import dev.vigil.identity.CaConfig;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.identity.Identities;
-import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.Selector;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.TrustDomain;
@@ -173,22 +171,8 @@ class UpstreamMtlsTest {
             InstantSource.system(),
             null,
             null,
-            new UpstreamIdentity() {
-              @Override
-              public Optional<X509Svid> svid(TrustDomain td) {
-                return Optional.ofNullable(gatewaySvids.get(td));
-              }
-
-              @Override
-              public BundleSource bundles() {
-                return ids.bundles();
-              }
-
-              @Override
-              public RevocationList revocations() {
-                return ids.revocations();
-              }
-            });
+            UpstreamIdentity.of(
+                td -> Optional.ofNullable(gatewaySvids.get(td)), ids.bundles(), ids.revocations()));
   }
 
   private static void renew(TrustDomain td) {
