@@ -299,7 +299,7 @@ public record VigilConfig(
     try {
       return text == null ? null : SpiffeId.parse(text);
     } catch (SpiffeIdException e) {
-      throw n.error("upstream_spiffe_id \"" + text + "\" is not a SPIFFE ID: " + e.getMessage());
+      throw n.error("\"" + text + "\" is not a SPIFFE ID: " + e.getMessage());
     }
   }
 

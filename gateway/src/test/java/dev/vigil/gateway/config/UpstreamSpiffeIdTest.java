@@ -42,6 +42,7 @@ class UpstreamSpiffeIdTest {
     assertThatThrownBy(() -> read("    upstream_spiffe_id: https://prod.example/orders\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("vigil.yaml:5")
-        .hasMessageContaining("upstream_spiffe_id \"https://prod.example/orders\"");
+        .hasMessageContaining(
+            "upstream_spiffe_id: \"https://prod.example/orders\" is not a SPIFFE");
   }
 }
