@@ -95,6 +95,21 @@ public record Route(
     resource = Map.copyOf(resource);
   }
 
+  /** Returns this route with another mode, everything else kept. */
+  public Route withMode(Mode newMode) {
+    return new Route(
+        name,
+        host,
+        pathPrefix,
+        upstream,
+        policyPath,
+        newMode,
+        resource,
+        action,
+        identityProvider,
+        upstreamSpiffeId);
+  }
+
   /** Returns true when the normalised path lies under this route's prefix (segment-wise). */
   public boolean matchesPath(String path) {
     return pathPrefix.equals("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/");
