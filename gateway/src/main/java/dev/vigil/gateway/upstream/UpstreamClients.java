@@ -59,7 +59,7 @@ public final class UpstreamClients {
   private record Pool(BigInteger serial, HttpClient client) {}
 
   /** Why an upstream of a mutual TLS route failed: a stable code and the reason in words. */
-  public record Failure(String code, String reason, String logId) {
+  public record Failure(String code, String reason) {
 
     /** Returns true when the upstream answered but could not prove its identity. */
     public boolean unverified() {
@@ -112,14 +112,13 @@ public final class UpstreamClients {
     String code = code(error);
     String reason = reason(error);
     String peer = route.upstream().getHost() + ":" + port(route);
-    String logId =
-        refusals.refuse(
-            route.name(),
-            peer,
-            code,
-            reason,
-            Map.of("expected_spiffe_id", expected.toString(), "request_decision_id", decisionId));
-    return new Failure(code, reason, logId);
+    refusals.refuse(
+        route.name(),
+        peer,
+        code,
+        reason,
+        Map.of("expected_spiffe_id", expected.toString(), "request_decision_id", decisionId));
+    return new Failure(code, reason);
   }
 
   /** Returns the pool for {@code expected} made with the SVID {@code serial}. */
