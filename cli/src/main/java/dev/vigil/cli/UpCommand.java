@@ -23,6 +23,7 @@ import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
@@ -219,7 +220,9 @@ final class UpCommand implements Callable<Integer> {
             new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
             clock,
             new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()),
-            tls);
+            tls,
+            // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
+            upstreamIdentity(identityNow));
     running.add(0, gateway);
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
@@ -229,6 +232,23 @@ final class UpCommand implements Callable<Integer> {
     // Last, once everything listens: a start that fails never uses up the password unseen.
     Optional<String> firstPassword = signIn.createFirstAdmin();
     banner(out, cfg, server.port(), cp, gateway, gw, tls, identity, firstPassword);
+  }
+
+  /**
+   * The gateway's SVIDs, bundles and revocations towards upstreams that are Vigil workloads, read
+   * from the node's identity once it has started; until then there is no SVID to present, and every
+   * serial counts as revoked (fail closed).
+   */
+  private static UpstreamIdentity upstreamIdentity(Supplier<NodeIdentity> identityNow) {
+    return UpstreamIdentity.of(
+        td -> Optional.ofNullable(identityNow.get()).map(n -> n.svids().held().get(td)),
+        td ->
+            Optional.ofNullable(identityNow.get())
+                .flatMap(n -> n.identities().bundles().bundle(td)),
+        (td, serial) -> {
+          NodeIdentity n = identityNow.get();
+          return n == null || n.identities().revocations().revoked(td, serial);
+        });
   }
 
   /** Opens the store and starts the decision point with its bundle, log and metrics. */

@@ -50,6 +50,19 @@ class UpCommandTest {
   }
 
   @Test
+  void badUpstreamSpiffeId_namesLineAndValue() throws Exception {
+    CliRun r =
+        up(
+            "routes:\n  - name: a\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
+                + "    upstream_spiffe_id: spiffe://Prod/orders\n");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("vigil.yaml:5: routes[0].upstream_spiffe_id: \"spiffe://Prod/orders\"")
+        .doesNotContain("Exception");
+  }
+
+  @Test
   void badAddress_named() throws Exception {
     assertThat(up("gateway:\n  addr: localhost\n").err())
         .contains("vigil.yaml:2: gateway.addr: \"localhost\" is not HOST:PORT");

@@ -116,16 +116,8 @@ final class OperationsPages {
     for (Route r : t.routes()) {
       if (r.name().equals(name)) {
         before[0] = r.mode();
-        r =
-            new Route(
-                r.name(),
-                r.host(),
-                r.pathPrefix(),
-                r.upstream(),
-                r.policyPath(),
-                mode,
-                r.resource(),
-                r.action());
+        // withMode keeps the identity provider and the upstream's SPIFFE ID as well.
+        r = r.withMode(mode);
       }
       next.add(r);
     }

@@ -1,5 +1,6 @@
 package dev.vigil.gateway;
 
+import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
 import java.net.URI;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.Objects;
  * @param action the action the policy sees, or null to derive it from the method
  * @param identityProvider the identity provider whose sessions and bearer tokens this route takes
  *     ({@code local} for local users only), or null for the default provider and local users
+ * @param upstreamSpiffeId the SPIFFE ID the upstream must prove over mutual TLS, or null for a
+ *     plain (or ordinary https) upstream
  */
 public record Route(
     String name,
@@ -29,7 +32,32 @@ public record Route(
     Mode mode,
     Map<String, String> resource,
     String action,
-    String identityProvider) {
+    String identityProvider,
+    SpiffeId upstreamSpiffeId) {
+
+  /** A route whose upstream is not a Vigil workload. */
+  public Route(
+      String name,
+      String host,
+      String pathPrefix,
+      URI upstream,
+      String policyPath,
+      Mode mode,
+      Map<String, String> resource,
+      String action,
+      String identityProvider) {
+    this(
+        name,
+        host,
+        pathPrefix,
+        upstream,
+        policyPath,
+        mode,
+        resource,
+        action,
+        identityProvider,
+        null);
+  }
 
   /** A route of the default identity provider. */
   public Route(
@@ -65,6 +93,21 @@ public record Route(
           "route " + name + ": upstream \"" + upstream + "\" must be an http(s) URL with a host");
     }
     resource = Map.copyOf(resource);
+  }
+
+  /** Returns this route with another mode, everything else kept. */
+  public Route withMode(Mode newMode) {
+    return new Route(
+        name,
+        host,
+        pathPrefix,
+        upstream,
+        policyPath,
+        newMode,
+        resource,
+        action,
+        identityProvider,
+        upstreamSpiffeId);
   }
 
   /** Returns true when the normalised path lies under this route's prefix (segment-wise). */

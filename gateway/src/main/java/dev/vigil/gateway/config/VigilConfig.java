@@ -4,6 +4,8 @@ import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
 import java.net.URI;
 import java.nio.file.Path;
@@ -237,7 +239,8 @@ public record VigilConfig(
                   "mode",
                   "resource",
                   "action",
-                  "identity_provider"));
+                  "identity_provider",
+                  "upstream_spiffe_id"));
       String name = required(r, m, "name").string();
       if (!names.add(name)) {
         throw m.get("name").error("route \"" + name + "\" is defined twice");
@@ -260,7 +263,8 @@ public record VigilConfig(
                 mode,
                 get(m, "resource").stringMap(),
                 get(m, "action").string(null),
-                identityProvider(get(m, "identity_provider"), providers)));
+                identityProvider(get(m, "identity_provider"), providers),
+                spiffeId(get(m, "upstream_spiffe_id"))));
       } catch (IllegalArgumentException e) {
         throw r.error(e.getMessage());
       }
@@ -288,6 +292,15 @@ public record VigilConfig(
               get(m, "totp_secret").string(null)));
     }
     return out;
+  }
+
+  private static SpiffeId spiffeId(YamlNode n) {
+    String text = n.string(null);
+    try {
+      return text == null ? null : SpiffeId.parse(text);
+    } catch (SpiffeIdException e) {
+      throw n.error("\"" + text + "\" is not a SPIFFE ID: " + e.getMessage());
+    }
   }
 
   private static String identityProvider(YamlNode n, List<OidcLogin.Config> providers) {

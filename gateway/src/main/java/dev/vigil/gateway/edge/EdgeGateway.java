@@ -12,6 +12,8 @@ import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.gateway.upstream.UpstreamClients;
+import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.rego.value.Json;
@@ -159,6 +161,24 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       EdgeSignIn signIn,
       TlsListener tls) {
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, tls, null);
+  }
+
+  /**
+   * Starts the gateway with its sign-in, a TLS listener when not null, and the SVIDs it presents to
+   * upstreams that are Vigil workloads ({@link Route#upstreamSpiffeId()}); with null for {@code
+   * upstreamIdentity}, routes to such upstreams answer 502.
+   */
+  public static EdgeGateway startWithSignIn(
+      String host,
+      int port,
+      AtomicReference<RouteTable> routes,
+      DecisionPoint pdp,
+      IdentityAssertion assertion,
+      InstantSource clock,
+      EdgeSignIn signIn,
+      TlsListener tls,
+      UpstreamIdentity upstreamIdentity) {
     Vertx vertx =
         Vertx.builder()
             .with(new VertxOptions().setEventLoopPoolSize(2))
@@ -176,8 +196,9 @@ public final class EdgeGateway implements AutoCloseable {
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
     DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
+    UpstreamClients upstreams = new UpstreamClients(vertx, client, upstreamIdentity, pdp, clock);
     Handler handler =
-        new Handler(decisions, routes, assertion, clock, client, sockets, endpoints, devices);
+        new Handler(decisions, routes, assertion, clock, upstreams, sockets, endpoints, devices);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -239,7 +260,7 @@ public final class EdgeGateway implements AutoCloseable {
       AtomicReference<RouteTable> routes,
       IdentityAssertion assertion,
       InstantSource clock,
-      HttpClient client,
+      UpstreamClients upstreams,
       WebSocketClient sockets,
       AuthEndpoints auth,
       Devices devices) {
@@ -378,6 +399,11 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       if ("websocket".equalsIgnoreCase(req.headers().get("Upgrade"))) {
+        if (route.upstreamSpiffeId() != null) {
+          // Fail closed: the WebSocket client does not present the gateway's SVID yet.
+          refuse(req, 502, "upstream_unavailable", "no WebSocket to this upstream", d.decisionId());
+          return;
+        }
         forwardWebSocket(req, route, path, d, session);
         return;
       }
@@ -500,7 +526,6 @@ public final class EdgeGateway implements AutoCloseable {
               .setMethod(req.method())
               .setHost(up.getHost())
               .setPort(port)
-              .setSsl(up.getScheme().equals("https"))
               .setURI(basePath + path.target());
       for (Map.Entry<String, String> h : headers) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
@@ -532,8 +557,8 @@ public final class EdgeGateway implements AutoCloseable {
         ro.putHeader("X-Vigil-Groups", String.join(",", session.groups()));
       }
       ro.putHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), claims));
-      client
-          .request(ro)
+      upstreams
+          .request(route, ro)
           .compose(
               upstreamReq -> {
                 upstreamReq.headers().remove("Content-Length");
@@ -564,14 +589,21 @@ public final class EdgeGateway implements AutoCloseable {
                 }
                 resp.pipeTo(out);
               })
-          .onFailure(
-              e ->
-                  refuse(
-                      req,
-                      502,
-                      "upstream_unavailable",
-                      "the upstream of route " + route.name() + " did not answer",
-                      d.decisionId()));
+          .onFailure(e -> upstreamFailed(req, route, d, e));
+    }
+
+    /** Answers 502; on a mutual TLS route the reason goes to the decision log first. */
+    private void upstreamFailed(HttpServerRequest req, Route route, Decision d, Throwable e) {
+      UpstreamClients.Failure f = upstreams.failed(route, d.decisionId(), e);
+      boolean unverified = f != null && f.unverified();
+      refuse(
+          req,
+          502,
+          unverified ? "upstream_unverified" : "upstream_unavailable",
+          unverified
+              ? "the upstream of route " + route.name() + " did not prove its identity"
+              : "the upstream of route " + route.name() + " did not answer",
+          d.decisionId());
     }
 
     private static void refuse(

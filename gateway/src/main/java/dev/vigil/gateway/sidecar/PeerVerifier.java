@@ -17,9 +17,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * refused peer fails the handshake and is logged with its reason. The bundles are read at each
  * handshake, so new roots apply at once.
  *
- * <p>Thread-safe.
+ * <p>The edge gateway uses it towards upstreams that are Vigil workloads, without a refusal log: it
+ * logs the refusal itself, with the request it belongs to, from the {@link Refused} it reads off
+ * the failed connection. Thread-safe.
  */
-final class PeerVerifier extends X509ExtendedTrustManager {
+public final class PeerVerifier extends X509ExtendedTrustManager {
 
   private final String listener;
   private final X509SvidValidator validator;
@@ -29,8 +31,9 @@ final class PeerVerifier extends X509ExtendedTrustManager {
   /**
    * @param expected the only SPIFFE ID the peer may have, or null to accept any valid SVID (an
    *     inbound listener, where policy decides about the caller)
+   * @param refusals where refusals are logged, or null to leave that to the caller
    */
-  PeerVerifier(
+  public PeerVerifier(
       String listener, X509SvidValidator validator, SpiffeId expected, RefusalLog refusals) {
     this.listener = listener;
     this.validator = validator;
@@ -43,13 +46,33 @@ final class PeerVerifier extends X509ExtendedTrustManager {
     try {
       id = validator.validate(chain == null ? List.of() : List.of(chain));
     } catch (SvidRejectedException e) {
-      refusals.refuse(listener, peer, e.reason().name(), e.getMessage());
-      throw new CertificateException(e.getMessage());
+      throw refused(peer, e.reason().name(), e.getMessage());
     }
     if (expected != null && !expected.equals(id)) {
-      String why = "peer is " + id + ", expected " + expected;
-      refusals.refuse(listener, peer, "UNEXPECTED_ID", why);
-      throw new CertificateException(why);
+      throw refused(peer, "UNEXPECTED_ID", "peer is " + id + ", expected " + expected);
+    }
+  }
+
+  private Refused refused(String peer, String code, String why) {
+    if (refusals != null) {
+      refusals.refuse(listener, peer, code, why);
+    }
+    return new Refused(code, why);
+  }
+
+  /** The handshake failure of a refused peer, with a stable code for logs and callers. */
+  public static final class Refused extends CertificateException {
+
+    private final String code;
+
+    Refused(String code, String message) {
+      super(message);
+      this.code = code;
+    }
+
+    /** Returns an {@code SvidRejectedException} reason name, or {@code UNEXPECTED_ID}. */
+    public String code() {
+      return code;
     }
   }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * log, under the path {@value #PATH}, so that one search shows every refusal with its reason, and a
  * warning in the service log. Thread-safe.
  */
-final class RefusalLog {
+public final class RefusalLog {
 
   /** The path refusals are logged under; no policy is asked. */
   static final String PATH = "vigil/sidecar/peer";
@@ -33,10 +33,17 @@ final class RefusalLog {
 
   private final DecisionPoint pdp;
   private final InstantSource clock;
+  private final String path;
 
   RefusalLog(DecisionPoint pdp, InstantSource clock) {
+    this(pdp, clock, PATH);
+  }
+
+  /** Logs refusals under {@code path}, for another component than the sidecar. */
+  public RefusalLog(DecisionPoint pdp, InstantSource clock, String path) {
     this.pdp = pdp;
     this.clock = clock;
+    this.path = path;
   }
 
   /**
@@ -48,10 +55,17 @@ final class RefusalLog {
    * @param reason the reason in words
    */
   String refuse(String listener, String peer, String code, String reason) {
+    return refuse(listener, peer, code, reason, Map.of());
+  }
+
+  /** Logs one refusal with more fields in its event, and returns its decision id. */
+  public String refuse(
+      String listener, String peer, String code, String reason, Map<String, String> extra) {
     String id = UUID.randomUUID().toString();
     Instant now = clock.instant();
     log.warn(
-        "sidecar refused peer: listener={} peer={} code={} decision_id={} reason={}",
+        "refused peer: path={} listener={} peer={} code={} decision_id={} reason={}",
+        path,
         listener,
         peer,
         code,
@@ -64,7 +78,7 @@ final class RefusalLog {
     Map<Value, Value> e = new LinkedHashMap<>();
     put(e, "decision_id", StringValue.of(id));
     put(e, "timestamp", StringValue.of(now.toString()));
-    put(e, "path", StringValue.of(PATH));
+    put(e, "path", StringValue.of(path));
     put(e, "allowed", BooleanValue.FALSE);
     put(e, "mode", StringValue.of("enforce"));
     put(e, "enforced", BooleanValue.TRUE);
@@ -73,12 +87,13 @@ final class RefusalLog {
     put(e, "listener", StringValue.of(listener));
     put(e, "peer", StringValue.of(peer));
     put(e, "node", StringValue.of(pdp.options().node()));
+    extra.forEach((k, v) -> put(e, k, StringValue.of(v)));
     String node = pdp.options().node();
     DecisionRecord record =
         new DecisionRecord(
             id,
             now,
-            PATH,
+            path,
             null,
             listener,
             false,

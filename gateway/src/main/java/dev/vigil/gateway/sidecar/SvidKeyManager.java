@@ -18,16 +18,17 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * rotate in between. The alias therefore names the SVID's serial, and the few most recent SVIDs are
  * kept by serial so that one handshake always gets a chain and key that belong together.
  *
- * <p>Thread-safe.
+ * <p>Also used by the edge gateway towards upstreams that are Vigil workloads. Thread-safe.
  */
-final class SvidKeyManager extends X509ExtendedKeyManager {
+public final class SvidKeyManager extends X509ExtendedKeyManager {
 
   private static final int KEPT = 4;
 
   private final Supplier<X509Svid> current;
   private final Map<String, X509Svid> recent = new ConcurrentHashMap<>();
 
-  SvidKeyManager(Supplier<X509Svid> current) {
+  /** Presents whatever {@code current} returns at the time of each handshake. */
+  public SvidKeyManager(Supplier<X509Svid> current) {
     this.current = current;
   }
 

@@ -1,0 +1,353 @@
+package dev.vigil.gateway.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.edge.EdgeGateway;
+import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.sidecar.PeerVerifier;
+import dev.vigil.gateway.sidecar.Sidecar;
+import dev.vigil.gateway.sidecar.SidecarConfig;
+import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.gateway.sidecar.SvidKeyManager;
+import dev.vigil.gateway.sidecar.WorkloadCredentials;
+import dev.vigil.identity.CaConfig;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.Selector;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.TrustDomain;
+import dev.vigil.identity.X509Svid;
+import dev.vigil.identity.agent.WorkloadAgent;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The edge gateway towards upstreams that are Vigil workloads, over real sockets: gateway → a real
+ * sidecar's STRICT inbound (SVID from a real Workload API agent) → app. The gateway presents its
+ * own SVID ({@code spiffe://prod.example/vigil/gateway}) and accepts only the SPIFFE ID the route
+ * names; a wrong ID, another trust domain or a plain upstream gets 502 with the reason in the
+ * decision log, and nothing reaches the app. A Vert.x mutual TLS server that answers with the
+ * serial of the client certificate shows that a renewed SVID is presented at once.
+ */
+class UpstreamMtlsTest {
+
+  private static final String HEX =
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  private static final TrustDomain PROD = new TrustDomain("prod.example");
+  private static final TrustDomain OTHER = new TrustDomain("other.example");
+  private static final SpiffeId B = SpiffeId.parse("spiffe://prod.example/b");
+  private static final SpiffeId GATEWAY = SpiffeId.parse("spiffe://prod.example/vigil/gateway");
+
+  private static final String POLICY =
+      """
+      package up
+      import rego.v1
+
+      edge := true
+
+      default sidecar := false
+
+      sidecar if input.subject.spiffe_id == "spiffe://prod.example/vigil/gateway"
+      """;
+
+  @TempDir static Path tmp;
+  static Store store;
+  static Identities ids;
+  static WorkloadAgent agentB;
+  static WorkloadCredentials credsB;
+  static Sidecar sidecarB;
+  static HttpServer appB;
+  static int plainPort;
+  static final List<String> seenByB = new CopyOnWriteArrayList<>();
+  static final List<String> seenByPlain = new CopyOnWriteArrayList<>();
+  static final Map<TrustDomain, X509Svid> gatewaySvids = new ConcurrentHashMap<>();
+  static Vertx serialServer;
+  static int serialPort;
+  static EdgeGateway gateway;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+    ids =
+        new Identities(
+            store,
+            CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
+            InstantSource.system(),
+            CaConfig.defaults());
+    ids.trustDomain(PROD);
+    ids.trustDomain(OTHER);
+    ids.createEntry(B, List.of(Selector.parse("label:app-b")), null, List.of());
+    agentB =
+        WorkloadAgent.start(
+            tmp.resolve("b.sock"),
+            ids,
+            (pid, uid, gid) -> Set.of(Selector.parse("label:app-b")),
+            InstantSource.system(),
+            Duration.ofMillis(200));
+    credsB = WorkloadCredentials.connect("unix:" + agentB.socket(), Duration.ofSeconds(20));
+    appB = app(seenByB);
+    renew(PROD);
+    renew(OTHER);
+
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles("up", Map.of("up.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    URI app = URI.create("http://127.0.0.1:" + appB.getAddress().getPort());
+    sidecarB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.STRICT,
+                        new Route(
+                            "b-in", "*", "/", app, "up/sidecar", Mode.ENFORCE, Map.of(), null))),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+    serialPort = startSerialServer();
+    plainPort = startPlainServer();
+    String sidecar = "http://127.0.0.1:" + sidecarB.port("b-in");
+    RouteTable routes =
+        new RouteTable(
+            List.of(
+                route("good", "/good", sidecar, B),
+                route("wrong-id", "/wrong-id", sidecar, SpiffeId.parse("spiffe://prod.example/c")),
+                route("other-td", "/other-td", sidecar, SpiffeId.parse("spiffe://other.example/b")),
+                route("no-tls", "/no-tls", "http://127.0.0.1:" + plainPort, B),
+                route("serial", "/serial", "https://127.0.0.1:" + serialPort, B)));
+    gateway =
+        EdgeGateway.startWithSignIn(
+            "127.0.0.1",
+            0,
+            new java.util.concurrent.atomic.AtomicReference<>(routes),
+            pdp,
+            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
+            InstantSource.system(),
+            null,
+            null,
+            UpstreamIdentity.of(
+                td -> Optional.ofNullable(gatewaySvids.get(td)), ids.bundles(), ids.revocations()));
+  }
+
+  private static void renew(TrustDomain td) {
+    gatewaySvids.put(td, ids.issueX509(SpiffeId.of(td, "vigil", "gateway"), List.of(), null));
+  }
+
+  private static Route route(String name, String prefix, String upstream, SpiffeId expected) {
+    return new Route(
+        name,
+        "*",
+        prefix,
+        URI.create(upstream),
+        "up/edge",
+        Mode.ENFORCE,
+        Map.of(),
+        null,
+        null,
+        expected);
+  }
+
+  /** A plain HTTP app on loopback that records the caller identity the sidecar gave it. */
+  private static HttpServer app(List<String> seen) throws Exception {
+    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.createContext(
+        "/",
+        ex -> {
+          String caller = ex.getRequestHeaders().getFirst("X-Vigil-Spiffe-Id");
+          seen.add(caller == null ? "" : caller);
+          byte[] body = ("caller " + caller).getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    s.start();
+    return s;
+  }
+
+  /** Starts a mutual TLS server as B that answers with the serial of the client's certificate. */
+  private static int startSerialServer() throws Exception {
+    serialServer = Vertx.vertx();
+    X509Svid svidB = ids.issueX509(B, List.of(), null);
+    return serialServer
+        .createHttpServer(
+            new HttpServerOptions()
+                .setHost("127.0.0.1")
+                .setPort(0)
+                .setSsl(true)
+                .setKeyCertOptions(KeyCertOptions.wrap(new SvidKeyManager(() -> svidB)))
+                .setTrustOptions(
+                    TrustOptions.wrap(
+                        new PeerVerifier("serial", ids.x509Validator(), GATEWAY, null)))
+                .setClientAuth(ClientAuth.REQUIRED))
+        .requestHandler(
+            req -> {
+              try {
+                var leaf = (X509Certificate) req.connection().peerCertificates().get(0);
+                req.response().end(leaf.getSerialNumber().toString(16));
+              } catch (Exception e) {
+                req.response().setStatusCode(500).end();
+              }
+            })
+        .listen()
+        .await(30, TimeUnit.SECONDS)
+        .actualPort();
+  }
+
+  /** Starts a plain HTTP server that records every request it is sent. */
+  private static int startPlainServer() throws Exception {
+    return serialServer
+        .createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+        .requestHandler(
+            req -> {
+              seenByPlain.add(req.path());
+              req.response().end("plain");
+            })
+        .listen()
+        .await(30, TimeUnit.SECONDS)
+        .actualPort();
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Waits for an upstream refusal of {@code route} whose event contains {@code needle}. */
+  private static DecisionRecord refusal(String route, String needle) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    for (int i = 0; i < 200; i++) {
+      for (DecisionRecord r :
+          reader.list(
+              new DecisionFilter(null, false, UpstreamClients.LOG_PATH, null, route, 100))) {
+        if (r.eventJson().contains(needle)) {
+          return r;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no upstream refusal for " + route + " containing " + needle);
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    sidecarB.close();
+    serialServer.close();
+    appB.stop(0);
+    credsB.close();
+    agentB.close();
+    store.close();
+  }
+
+  @Test
+  void forward_expectedUpstreamId_appSeesGatewayAsCaller() throws Exception {
+    HttpResponse<String> r = get("/good/orders");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("caller " + GATEWAY);
+    assertThat(seenByB).contains(GATEWAY.toString());
+  }
+
+  @Test
+  void forward_wrongUpstreamId_badGatewayWithLoggedReason() throws Exception {
+    int before = seenByB.size();
+
+    HttpResponse<String> r = get("/wrong-id/orders");
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("upstream_unverified");
+    String decision = r.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    DecisionRecord logged = refusal("wrong-id", decision);
+    assertThat(logged.allowed()).isFalse();
+    assertThat(logged.eventJson())
+        .contains("\"refusal\":\"UNEXPECTED_ID\"")
+        .contains("peer is spiffe://prod.example/b, expected spiffe://prod.example/c");
+    assertThat(seenByB).hasSize(before);
+  }
+
+  @Test
+  void forward_upstreamOfAnotherTrustDomain_badGatewayWithLoggedReason() throws Exception {
+    int before = seenByB.size();
+
+    HttpResponse<String> r = get("/other-td/orders");
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    String decision = r.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("other-td", decision).eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
+    assertThat(seenByB).hasSize(before);
+  }
+
+  @Test
+  void forward_upstreamWithoutTls_badGatewayAndNothingSent() throws Exception {
+    HttpResponse<String> r = get("/no-tls/orders");
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    String decision = r.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    DecisionRecord logged = refusal("no-tls", decision);
+    assertThat(logged.eventJson()).contains("\"expected_spiffe_id\":\"" + B + "\"");
+    assertThat(logged.eventJson()).contains("\"refusal\":\"NO_TLS\"");
+    assertThat(seenByPlain).isEmpty();
+  }
+
+  @Test
+  void forward_afterSvidRenewed_newConnectionPresentsNewSvid() throws Exception {
+    String first = get("/serial/x").body();
+    assertThat(first).isEqualTo(gatewaySvids.get(PROD).serial().toString(16));
+
+    renew(PROD);
+    String second = get("/serial/x").body();
+
+    assertThat(second).isEqualTo(gatewaySvids.get(PROD).serial().toString(16));
+    assertThat(second).isNotEqualTo(first);
+  }
+}
