@@ -6,7 +6,13 @@ import dev.vigil.rego.value.JsonException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 
 /** Turns failures into the one-line messages users see; never a stack trace. */
 final class CliErrors {
@@ -40,8 +46,11 @@ final class CliErrors {
     if (e instanceof NoSuchFileException n) {
       return "no such file: " + n.getFile();
     }
+    if (e instanceof FileSystemException f && f.getFile() != null) {
+      return fileProblem(f);
+    }
     if (e instanceof IOException) {
-      return "cannot read: " + e.getMessage();
+      return "input/output error: " + e.getMessage();
     }
     if (e instanceof JsonException j) {
       return "invalid JSON at " + j.line() + ":" + j.column() + ": " + j.getMessage();
@@ -51,5 +60,22 @@ final class CliErrors {
     }
     String m = e.getMessage();
     return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Names the file and what is wrong with it: writes fail here as often as reads. */
+  private static String fileProblem(FileSystemException f) {
+    String file = f.getFile();
+    if (f instanceof FileAlreadyExistsException) {
+      return Files.isDirectory(Path.of(file))
+          ? file + ": already exists"
+          : file + ": already exists as a file";
+    }
+    if (f instanceof AccessDeniedException) {
+      return file + ": permission denied";
+    }
+    if (f instanceof NotDirectoryException) {
+      return file + ": a part of the path is not a directory";
+    }
+    return file + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
   }
 }

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -88,6 +89,19 @@ final class DeviceCommand implements Runnable {
           ? dir
           : Path.of(System.getProperty("user.home"), ".config", "vigil", "device");
     }
+
+    /** Creates the directory; returns why it cannot hold the key, or null when it can. */
+    String prepare() {
+      Path d = get();
+      try {
+        Files.createDirectories(d);
+      } catch (IOException | UnsupportedOperationException e) {
+        // Reported below: the path exists as something else, or cannot be made.
+      }
+      return Files.isDirectory(d) && Files.isWritable(d)
+          ? null
+          : "--device-dir " + d + " is not a writable directory";
+    }
   }
 
   @Command(
@@ -119,6 +133,10 @@ final class DeviceCommand implements Runnable {
         d = Durations.parse(ttl);
       } catch (IllegalArgumentException e) {
         spec.commandLine().getErr().println("vigil device token: --ttl " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+      if (d.isZero()) {
+        spec.commandLine().getErr().println("vigil device token: --ttl must be longer than 0s");
         return Vigil.EXIT_USAGE;
       }
       try (Store st = Store.open(access.store.location());
@@ -158,6 +176,8 @@ final class DeviceCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       String problem = where.problem(true);
+      // Checked before the token is spent: a key that cannot be kept would waste the enrolment.
+      problem = problem != null ? problem : deviceDir.prepare();
       if (problem != null) {
         spec.commandLine().getErr().println("vigil device enroll: " + problem);
         return Vigil.EXIT_USAGE;
@@ -208,7 +228,17 @@ final class DeviceCommand implements Runnable {
       if (server != null && onStore()) {
         return "give --server or --data-dir/--store, not both";
       }
+      if (server != null && !isHttpUrl(server)) {
+        return "--server \""
+            + server
+            + "\" is not an http or https URL, like http://127.0.0.1:8181";
+      }
       return required && server == null && !onStore() ? "give --server URL or --data-dir" : null;
+    }
+
+    private static boolean isHttpUrl(URI u) {
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null;
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 /** Parses durations written as on the command line: {@code 500ms}, {@code 10s}, {@code 1h}. */
 final class Durations {
 
+  private static final Duration MAX = Duration.ofDays(36500);
   private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   private Durations() {}
@@ -17,13 +18,21 @@ final class Durations {
       throw new IllegalArgumentException(
           "\"" + text + "\" is not a duration; write a number and ms, s, m, h or d, like 10s");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    // Larger values would overflow a long, or the clock's range once added to the time of day.
+    String digits = m.group(1);
+    long n = digits.length() > 15 ? Long.MAX_VALUE : Long.parseLong(digits);
+    long unitMillis =
+        switch (m.group(2)) {
+          case "ms" -> 1;
+          case "s" -> 1_000;
+          case "m" -> 60_000;
+          case "h" -> 3_600_000;
+          default -> 86_400_000;
+        };
+    if (n > MAX.toMillis() / unitMillis) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\" is too long: at most " + MAX.toDays() + "d");
+    }
+    return Duration.ofMillis(n * unitMillis);
   }
 }

@@ -71,9 +71,16 @@ final class LogsCommand implements Callable<Integer> {
       err.println("vigil logs: --limit must be 1 or more, not " + limit);
       return Vigil.EXIT_USAGE;
     }
+    java.time.Duration back;
+    try {
+      back = since == null ? null : Durations.parse(since);
+    } catch (IllegalArgumentException e) {
+      err.println("vigil logs: --since " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
     Instant from;
     try {
-      from = since == null ? null : Instant.now().minus(Durations.parse(since));
+      from = back == null ? null : Instant.now().minus(back);
       var loc = store.location();
       if (loc.sqliteFile() != null && !Files.exists(loc.sqliteFile())) {
         err.println("vigil logs: no store at " + loc.display() + "; is --data-dir right?");

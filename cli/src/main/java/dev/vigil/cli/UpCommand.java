@@ -90,6 +90,7 @@ final class UpCommand implements Callable<Integer> {
 
   private final List<AutoCloseable> running = new ArrayList<>();
   private Path configFile;
+  private DataDirLock lock;
 
   @Override
   public Integer call() throws Exception {
@@ -147,6 +148,10 @@ final class UpCommand implements Callable<Integer> {
   }
 
   private static void prepareDataDir(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          "data directory " + dir.toAbsolutePath() + " is a file, not a directory");
+    }
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -164,6 +169,7 @@ final class UpCommand implements Callable<Integer> {
       Store store, DecisionLog log, DecisionPoint pdp, BundleWatcher bundle, PdpMetrics metrics) {}
 
   private void start(VigilConfig cfg, PrintWriter out) throws IOException {
+    lock = DataDirLock.acquire(cfg.dataDir());
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
@@ -469,5 +475,12 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     running.clear();
+    if (lock != null) {
+      try {
+        lock.close();
+      } catch (IOException e) {
+        // The process ends next, and the system releases the lock with it.
+      }
+    }
   }
 }

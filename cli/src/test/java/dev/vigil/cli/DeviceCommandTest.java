@@ -246,4 +246,60 @@ class DeviceCommandTest {
     assertThat(r.status()).isNotZero();
     assertThat(r.err()).contains("device.key does not exist").contains("vigil device enroll");
   }
+
+  @Test
+  void enroll_deviceDirIsAFile_refusedBeforeTheTokenIsSpent() throws Exception {
+    String data = tmp.resolve("data").toString();
+    String server = "http://127.0.0.1:" + cp;
+    String token = cli("device", "token", "--data-dir", data).out().strip();
+    Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+
+    CliRun bad =
+        CliRun.of(
+            "device", "enroll", "--server", server, "--token", token, "--device-dir", file + "");
+    CliRun good =
+        CliRun.of(
+            "device",
+            "enroll",
+            "--server",
+            server,
+            "--token",
+            token,
+            "--device-dir",
+            tmp.resolve("d-after-file").toString());
+
+    assertThat(bad.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(bad.err())
+        .contains("--device-dir " + file + " is not a writable directory")
+        .doesNotContain("at dev.");
+    assertThat(Files.readString(file)).isEqualTo("x");
+    assertThat(good.status()).as(good.err()).isZero();
+  }
+
+  @Test
+  void token_zeroTtl_refused() {
+    CliRun r =
+        CliRun.of("device", "token", "--ttl", "0s", "--data-dir", tmp.resolve("data").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("--ttl must be longer than 0s");
+    assertThat(r.out()).doesNotContain("vdt_");
+  }
+
+  @Test
+  void enroll_serverNotAUrl_namesTheOption() {
+    CliRun r =
+        CliRun.of(
+            "device",
+            "enroll",
+            "--server",
+            "notaurl",
+            "--token",
+            "vdt_x",
+            "--device-dir",
+            tmp.resolve("d-nourl").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("--server \"notaurl\" is not an http or https URL");
+  }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -34,13 +35,16 @@ class UpBadStartTest {
     demoConfig = Files.readString(up.config);
   }
 
-  /** Returns the SHA-256 of every regular file under {@code dir} (SQLite's WAL files aside). */
+  /**
+   * Returns the SHA-256 of every regular file under {@code dir}, SQLite's WAL files and the empty
+   * lock file aside: they belong to a run, not to the data.
+   */
   private static Map<String, String> snapshot(Path dir) throws Exception {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         String name = dir.relativize(f).toString();
-        if (!name.endsWith("-wal") && !name.endsWith("-shm")) {
+        if (!name.endsWith("-wal") && !name.endsWith("-shm") && !name.equals("vigil.lock")) {
           byte[] sha = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
           out.put(name, HexFormat.of().formatHex(sha));
         }
@@ -152,5 +156,42 @@ class UpBadStartTest {
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(r.err()).contains("data directory " + file.resolve("data") + " cannot be created");
     assertThat(Files.readString(file)).isEqualTo("x");
+  }
+
+  @Test
+  void dataDirectoryIsAFile_refusedSayingSo_fileUntouched() throws Exception {
+    Path file = Files.writeString(tmp.resolve("data-as-file"), "x");
+
+    CliRun r = run(demoConfig, file);
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("data directory " + file + " is a file, not a directory");
+    assertThat(Files.readString(file)).isEqualTo("x");
+  }
+
+  @Test
+  void secondStartOnARunningDataDirectory_refused_keysUntouched() throws Exception {
+    up.start();
+    try {
+      Map<String, String> before = snapshot(up.dataDir);
+      String otherPorts =
+          demoConfig
+              .replace("127.0.0.1:" + up.controlPlane, "127.0.0.1:" + UpProcess.freePort())
+              .replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + UpProcess.freePort())
+              .replaceFirst("tls_addr: \\S+", "tls_addr: 127.0.0.1:" + UpProcess.freePort());
+
+      CliRun r = run(otherPorts, up.dataDir);
+
+      assertThat(r.status()).as(r.err()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("data directory " + up.dataDir.toAbsolutePath() + " is in use")
+          .doesNotContain("\tat ");
+      Map<String, String> after = snapshot(up.dataDir);
+      for (String key : List.of("admins.json", "ca.key", "session.key", "console.key")) {
+        assertThat(after.get(key)).as(key).isEqualTo(before.get(key));
+      }
+    } finally {
+      assertThat(up.stop()).isTrue();
+    }
   }
 }

@@ -90,6 +90,7 @@ public record VigilConfig(
           "identity",
           "console");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
+  private static final Duration MAX_DURATION = Duration.ofDays(36500);
 
   /** Returns the defaults: what {@code vigil up} runs with and no file. */
   public static VigilConfig defaults(Path dataDir) {
@@ -215,13 +216,20 @@ public record VigilConfig(
     if (!m.matches()) {
       throw n.error("\"" + n.string() + "\" is not a duration like 30m or 8h");
     }
-    long v = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "s" -> Duration.ofSeconds(v);
-      case "m" -> Duration.ofMinutes(v);
-      case "h" -> Duration.ofHours(v);
-      default -> Duration.ofDays(v);
-    };
+    // Larger values would overflow a long, or the clock's range once added to the time of day.
+    String digits = m.group(1);
+    long v = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
+    long unit =
+        switch (m.group(2)) {
+          case "s" -> 1;
+          case "m" -> 60;
+          case "h" -> 3600;
+          default -> 86400;
+        };
+    if (v > MAX_DURATION.toSeconds() / unit) {
+      throw n.error("\"" + n.string() + "\" is too long: at most " + MAX_DURATION.toDays() + "d");
+    }
+    return Duration.ofSeconds(v * unit);
   }
 
   private static List<Route> routes(YamlNode n, List<OidcLogin.Config> providers) {

@@ -82,6 +82,8 @@ public final class YamlNode {
       throw error("expected a mapping of keys to values");
     }
     Map<String, YamlNode> out = new LinkedHashMap<>();
+    // compose() keeps every entry, so a repeated key would silently win over the first one.
+    Map<String, Integer> firstLine = new LinkedHashMap<>();
     for (NodeTuple t : m.getValue()) {
       if (!(t.getKeyNode() instanceof ScalarNode k)) {
         throw error("keys must be plain strings");
@@ -91,6 +93,11 @@ public final class YamlNode {
       if (known != null && !known.contains(name)) {
         throw new YamlNode(file, full, t.getKeyNode())
             .error("unknown key; expected one of " + known.stream().sorted().toList());
+      }
+      YamlNode keyNode = new YamlNode(file, full, k);
+      Integer first = firstLine.putIfAbsent(name, keyNode.line());
+      if (first != null) {
+        throw keyNode.error("given twice (first on line " + first + ")");
       }
       out.put(name, new YamlNode(file, full, t.getValueNode()));
     }

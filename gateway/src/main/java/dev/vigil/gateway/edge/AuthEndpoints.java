@@ -116,7 +116,13 @@ final class AuthEndpoints {
         return true;
       }
       case "/auth/logout" -> {
-        logout(req);
+        if (req.method() == HttpMethod.POST) {
+          logout(req);
+        } else {
+          // A GET could be sent by any page the user visits: signing out changes state.
+          req.resume();
+          req.response().setStatusCode(405).putHeader("Allow", "POST").end();
+        }
         return true;
       }
       case "/auth/step-up" -> {

@@ -279,6 +279,10 @@ public final class EdgeGateway implements AutoCloseable {
         refuse(req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
         return;
       }
+      if (req.headers().getAll("Host").size() > 1) {
+        refuse(req, 400, "bad_request", "the request has more than one Host header", null);
+        return;
+      }
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }

@@ -310,4 +310,14 @@ class EdgeGatewayTest {
     assertThat(r[0]).isEqualTo("200");
     assertThat(r[1]).contains("\"kty\":\"EC\"").doesNotContain("\"d\":");
   }
+
+  @Test
+  void twoHostHeaders_refusedAndUpstreamNeverCalled() throws Exception {
+    // RFC 9112 section 3.2: a proxy in front may route on the other Host than the gateway does.
+    String[] r = raw("/x", "trial.example", "Host: app.example");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).contains("more than one Host header");
+    assertThat(seen).isEmpty();
+  }
 }

@@ -311,6 +311,23 @@ class EdgeSignInTest {
   }
 
   @Test
+  void signOut_byGet_refusedAndSessionKept() throws Exception {
+    // A link or a top-level navigation from another site carries a SameSite=Lax cookie on GET.
+    loginJson(browser, "bob", "battery staple", null);
+
+    HttpResponse<String> get =
+        browser.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/logout"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> after = get(browser, "/reports", "application/json");
+
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(get.headers().firstValue("Allow")).contains("POST");
+    // Still bob: refused by policy (403), not asked to sign in (401).
+    assertThat(after.statusCode()).isEqualTo(403);
+  }
+
+  @Test
   void tamperedOrForeignCookie_isAnonymous() throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()

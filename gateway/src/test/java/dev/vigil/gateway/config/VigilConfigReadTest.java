@@ -1,0 +1,73 @@
+package dev.vigil.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration files a new user gets wrong: each is refused with its file:line and key. */
+class VigilConfigReadTest {
+
+  @TempDir Path tmp;
+
+  private VigilConfig read(String yaml) throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, yaml);
+    return VigilConfig.read(f, tmp.resolve("data"));
+  }
+
+  @Test
+  void read_topLevelKeyTwice_refusedNamingBothLines() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "control_plane:\n  addr: 127.0.0.1:1\ngateway:\n  addr: 127.0.0.1:2\n"
+                        + "control_plane:\n  addr: 127.0.0.1:3\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:5: control_plane: given twice (first on line 1)");
+  }
+
+  @Test
+  void read_nestedKeyTwice_refused() {
+    assertThatThrownBy(() -> read("gateway:\n  addr: 127.0.0.1:1\n  addr: 127.0.0.1:2\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:3: gateway.addr: given twice (first on line 2)");
+  }
+
+  @Test
+  void read_keyTwiceInARoute_refused() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "routes:\n  - name: a\n    upstream: http://127.0.0.1:1\n"
+                        + "    policy: p/allow\n    mode: enforce\n    mode: observe\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:6: routes[0].mode: given twice (first on line 5)");
+  }
+
+  @Test
+  void read_durationTooLargeForALong_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("gateway:\n  session_idle: 99999999999999999999h\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.session_idle: \"99999999999999999999h\"")
+        .hasMessageContaining("at most");
+  }
+
+  @Test
+  void read_durationOverflowingOnConversion_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("gateway:\n  session_absolute: 9999999999999999h\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.session_absolute: \"9999999999999999h\"")
+        .hasMessageContaining("at most");
+  }
+
+  @Test
+  void read_durationBeyondInstantRange_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("gateway:\n  device_report_max_age: 9999999999d\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.device_report_max_age")
+        .hasMessageContaining("at most");
+  }
+}
