@@ -9,6 +9,7 @@ import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
+import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
@@ -287,6 +288,10 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       String hostHeader = hostOf(req);
+      if (hostHeader != null && !HostHeader.valid(hostHeader)) {
+        refuse(req, 400, "bad_request", "the Host header is not a host name", null);
+        return;
+      }
       Route route = routes.get().match(hostHeader, path.path());
       if (route == null) {
         refuse(req, 404, "no_route", "no route serves this host and path", null);

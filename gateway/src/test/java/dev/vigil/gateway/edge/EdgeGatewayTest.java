@@ -311,6 +311,22 @@ class EdgeGatewayTest {
     assertThat(r[1]).contains("\"kty\":\"EC\"").doesNotContain("\"d\":");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"<b>evil", "app.example/x", "a b", "app.example:99999x", "a@b"})
+  void hostHeaderThatIsNoHost_refusedAndUpstreamNeverCalled(String host) throws Exception {
+    String[] r = raw("/x", host);
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).contains("the Host header is not a host name").doesNotContain("<b>");
+    assertThat(seen).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"app.example", "app.example:8080", "127.0.0.1:80", "[::1]:8080"})
+  void hostHeaderWithPortOrAddress_isRouted(String host) throws Exception {
+    assertThat(raw("/x", host)[0]).isNotEqualTo("400");
+  }
+
   @Test
   void twoHostHeaders_refusedAndUpstreamNeverCalled() throws Exception {
     // RFC 9112 section 3.2: a proxy in front may route on the other Host than the gateway does.
