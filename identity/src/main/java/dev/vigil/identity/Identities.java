@@ -164,6 +164,7 @@ public final class Identities {
   /** Counters and gauges in every bound registry; a no-op until {@link #bindMetrics} is called. */
   private final class Metrics {
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    private final Map<MeterRegistry, Set<TrustDomain>> watched = new ConcurrentHashMap<>();
 
     void add(MeterRegistry registry) {
       registries.add(registry);
@@ -183,9 +184,15 @@ public final class Identities {
       }
     }
 
-    /** Registers the expiry gauge of {@code ca}; registering it again is a no-op. */
+    /**
+     * Registers the expiry gauge of {@code ca} once per registry (Micrometer warns on a second
+     * registration of the same gauge, as a restart on existing data used to cause).
+     */
     void watch(TrustDomainCa ca) {
       for (MeterRegistry r : registries) {
+        if (!watched.computeIfAbsent(r, k -> ConcurrentHashMap.newKeySet()).add(ca.trustDomain())) {
+          continue;
+        }
         Gauge.builder("vigil.identity.root.earliest.expiry", ca, this::secondsToEarliestExpiry)
             .baseUnit("seconds")
             .tag("trust_domain", ca.trustDomain().name())
