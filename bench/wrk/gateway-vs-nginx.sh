@@ -60,7 +60,7 @@ routes:
     upstream: http://127.0.0.1:$up
     policy: gw/allow
 YAML
-opts="-XX:+UseParallelGC -Xss4m -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled"
+opts="-XX:+UseParallelGC -Xss4m -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled ${BENCH_JAVA_OPTS:-}"
 VIGIL_JAVA_OPTS="$opts --enable-native-access=ALL-UNNAMED" \
   "$root/vigil" up --config "$work/vigil.yaml" --data-dir "$work/data" \
   >"$work/vigil.out" 2>"$work/vigil.err" &
