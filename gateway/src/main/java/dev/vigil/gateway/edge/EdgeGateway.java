@@ -11,6 +11,7 @@ import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.UpstreamClients;
@@ -64,20 +65,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * refused bearer token is 401 {@code invalid_token} whatever the mode.
  */
 public final class EdgeGateway implements AutoCloseable {
-
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "proxy-connection",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length");
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -543,7 +530,7 @@ public final class EdgeGateway implements AutoCloseable {
           if (!kept.isEmpty()) {
             ro.addHeader(h.getKey(), kept);
           }
-        } else if (!HOP_BY_HOP.contains(name)) {
+        } else if (!ProxyExchange.HOP_BY_HOP.contains(name)) {
           ro.addHeader(h.getKey(), h.getValue());
         }
       }
@@ -568,36 +555,8 @@ public final class EdgeGateway implements AutoCloseable {
       ro.putHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), claims));
       upstreams
           .request(route, ro)
-          .compose(
-              upstreamReq -> {
-                upstreamReq.headers().remove("Content-Length");
-                if (req.headers().contains("Content-Length")) {
-                  upstreamReq.putHeader("Content-Length", req.headers().get("Content-Length"));
-                  return upstreamReq.send(req);
-                }
-                if (req.headers().contains("Transfer-Encoding")) {
-                  upstreamReq.setChunked(true);
-                  return upstreamReq.send(req);
-                }
-                // No body: send none, and let the request end.
-                req.resume();
-                return upstreamReq.send();
-              })
-          .onSuccess(
-              resp -> {
-                var out = req.response().setStatusCode(resp.statusCode());
-                out.setStatusMessage(resp.statusMessage());
-                for (Map.Entry<String, String> h : resp.headers()) {
-                  String n = h.getKey().toLowerCase(Locale.ROOT);
-                  if (!HOP_BY_HOP.contains(n) || n.equals("content-length")) {
-                    out.headers().add(h.getKey(), h.getValue());
-                  }
-                }
-                if (!out.headers().contains("Content-Length")) {
-                  out.setChunked(true);
-                }
-                resp.pipeTo(out);
-              })
+          .compose(upstreamReq -> ProxyExchange.sendBody(req, upstreamReq))
+          .onSuccess(resp -> ProxyExchange.relayAnswer(req, resp))
           .onFailure(e -> upstreamFailed(req, route, d, e));
     }
 

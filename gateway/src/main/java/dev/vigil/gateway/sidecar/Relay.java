@@ -1,12 +1,11 @@
 package dev.vigil.gateway.sidecar;
 
+import dev.vigil.gateway.http.ProxyExchange;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -15,20 +14,6 @@ import java.util.function.Consumer;
  * on their own hop (RFC 9110 section 7.6.1).
  */
 final class Relay {
-
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "proxy-connection",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length");
 
   private Relay() {}
 
@@ -47,7 +32,7 @@ final class Relay {
     RequestOptions ro =
         new RequestOptions().setMethod(req.method()).setHost(host).setPort(port).setURI(uri);
     for (Map.Entry<String, String> h : headers) {
-      if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+      if (ProxyExchange.relayed(h.getKey())) {
         ro.addHeader(h.getKey(), h.getValue());
       }
     }
@@ -56,34 +41,8 @@ final class Relay {
     }
     client
         .request(ro)
-        .compose(
-            out -> {
-              if (req.headers().contains("Content-Length")) {
-                out.putHeader("Content-Length", req.headers().get("Content-Length"));
-                return out.send(req);
-              }
-              if (req.headers().contains("Transfer-Encoding")) {
-                out.setChunked(true);
-                return out.send(req);
-              }
-              req.resume();
-              return out.send();
-            })
-        .onSuccess(
-            resp -> {
-              var answer = req.response().setStatusCode(resp.statusCode());
-              answer.setStatusMessage(resp.statusMessage());
-              for (Map.Entry<String, String> h : resp.headers()) {
-                String n = h.getKey().toLowerCase(Locale.ROOT);
-                if (!HOP_BY_HOP.contains(n) || n.equals("content-length")) {
-                  answer.headers().add(h.getKey(), h.getValue());
-                }
-              }
-              if (!answer.headers().contains("Content-Length")) {
-                answer.setChunked(true);
-              }
-              resp.pipeTo(answer);
-            })
+        .compose(out -> ProxyExchange.sendBody(req, out))
+        .onSuccess(resp -> ProxyExchange.relayAnswer(req, resp))
         .onFailure(failed::accept);
   }
 }
