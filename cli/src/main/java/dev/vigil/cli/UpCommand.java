@@ -424,7 +424,7 @@ final class UpCommand implements Callable<Integer> {
     }
     out.println(
         "vigil up: workload API    unix:"
-            + identity.socket()
+            + identity.socket().toAbsolutePath().normalize()
             + "  (trust domains: "
             + (cfg.identity().trustDomains().isEmpty()
                 ? "none"
