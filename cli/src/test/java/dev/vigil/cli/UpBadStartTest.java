@@ -106,7 +106,7 @@ class UpBadStartTest {
       assertRefusedAndUntouched(
           demoConfig.replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + taken.getLocalPort()),
           1,
-          "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+          "cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
     }
   }
 

@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
-import java.net.BindException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -96,13 +95,8 @@ public final class PdpServer implements AutoCloseable {
       return new PdpServer(vertx, server);
     } catch (Exception e) {
       vertx.close();
-      Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-      String message = String.valueOf(cause.getMessage());
-      String why =
-          message.contains("Address already in use")
-              ? "address already in use"
-              : cause instanceof BindException ? message.toLowerCase() : message;
-      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + why, cause);
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
   }
 

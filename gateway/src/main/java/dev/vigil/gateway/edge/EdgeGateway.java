@@ -16,6 +16,7 @@ import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.UpstreamClients;
 import dev.vigil.gateway.upstream.UpstreamIdentity;
+import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.rego.value.Json;
@@ -203,7 +204,7 @@ public final class EdgeGateway implements AutoCloseable {
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
-          "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
     HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle);
     return new EdgeGateway(vertx, plain, secure);

@@ -6,6 +6,7 @@ import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.X509SvidValidator;
+import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.DecisionPoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -164,7 +165,7 @@ public final class Sidecar implements AutoCloseable {
               + ":"
               + port
               + ": "
-              + e.getMessage(),
+              + BindFailure.reason(e),
           e);
     }
   }

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.tls;
 
 import dev.vigil.access.Devices;
+import dev.vigil.pdp.BindFailure;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -65,7 +66,7 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
-          "cannot listen with TLS on " + host + ":" + port + ": " + e.getMessage(), e);
+          "cannot listen with TLS on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
   }
 }
