@@ -103,26 +103,12 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       LocalAuthenticator auth,
       OidcLogin oidc) {
-    return start(host, port, routes, pdp, assertion, clock, auth, oidc, null);
-  }
-
-  /** Starts the gateway with a TLS listener as well (see {@link TlsListener}), when not null. */
-  public static EdgeGateway start(
-      String host,
-      int port,
-      AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
-      IdentityAssertion assertion,
-      InstantSource clock,
-      LocalAuthenticator auth,
-      OidcLogin oidc,
-      TlsListener tls) {
     EdgeSignIn signIn =
         auth == null
             ? null
             : new EdgeSignIn(
                 auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of());
-    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, tls);
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn);
   }
 
   /**
@@ -137,20 +123,7 @@ public final class EdgeGateway implements AutoCloseable {
       IdentityAssertion assertion,
       InstantSource clock,
       EdgeSignIn signIn) {
-    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, null);
-  }
-
-  /** Starts the gateway with its sign-in and, when not null, a TLS listener. */
-  public static EdgeGateway startWithSignIn(
-      String host,
-      int port,
-      AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
-      IdentityAssertion assertion,
-      InstantSource clock,
-      EdgeSignIn signIn,
-      TlsListener tls) {
-    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, tls, null);
+    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, null, null);
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.Posture;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
@@ -127,16 +128,16 @@ class EdgeDeviceTest {
             clock);
     serverCert = ServerCertificate.selfSigned(tmp, now.get());
     gateway =
-        EdgeGateway.start(
+        EdgeGateway.startWithSignIn(
             "127.0.0.1",
             0,
             new AtomicReference<>(new RouteTable(List.of(route))),
             pdp,
             new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
             clock,
-            auth,
-            null,
-            new TlsListener("127.0.0.1", 0, serverCert, devices));
+            new EdgeSignIn(auth, new IdentityProviders(List.of()), List.of()),
+            new TlsListener("127.0.0.1", 0, serverCert, devices),
+            null);
   }
 
   @AfterAll
