@@ -30,6 +30,7 @@ vigil_select_jdk() {
     exit 3
   fi
   export JAVA_HOME="$best"
+  export VIGIL_JAVA_MAJOR="$best_major"
   export PATH="$JAVA_HOME/bin:$PATH"
 }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RouteMetrics implements DecisionPoint.DecisionListener {
 
   private final PdpMetrics metrics;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<PdpMetrics.CounterKey, Counter> counters = new ConcurrentHashMap<>();
 
   public RouteMetrics(PdpMetrics metrics) {
     this.metrics = metrics;
@@ -33,7 +33,7 @@ public final class RouteMetrics implements DecisionPoint.DecisionListener {
     String mode = d.mode().label();
     counters
         .computeIfAbsent(
-            route + '\0' + mode + '\0' + result,
+            new PdpMetrics.CounterKey(route, mode, result),
             k ->
                 Counter.builder("vigil_gateway_decisions")
                     .description("the gateway's decisions by route, mode and result")

@@ -115,6 +115,12 @@ public record Route(
     return pathPrefix.equals("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/");
   }
 
+  /** Returns the upstream URL's path without a final slash, put before every forwarded path. */
+  public String upstreamBasePath() {
+    String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+  }
+
   /** Returns the action a method stands for when the route does not fix one. */
   public String actionFor(String method) {
     if (action != null) {

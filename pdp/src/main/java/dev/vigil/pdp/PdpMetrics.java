@@ -20,7 +20,13 @@ public final class PdpMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer latency;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+
+  /**
+   * The labels of a decision counter (path or route, mode, result); a record, so no key text is
+   * built per decision.
+   */
+  public record CounterKey(String first, String mode, String result) {}
 
   public PdpMetrics(DecisionLog log) {
     latency =
@@ -63,7 +69,7 @@ public final class PdpMetrics {
       }
     }
     String label = path;
-    String key = label + '\0' + d.mode().label() + '\0' + result(d);
+    CounterKey key = new CounterKey(label, d.mode().label(), result(d));
     counters
         .computeIfAbsent(
             key,

@@ -23,6 +23,15 @@ public final class DecisionReader {
 
   /** Lists decisions, newest first. */
   public List<DecisionRecord> list(DecisionFilter f) {
+    Query q = listQuery(f);
+    return query(q.sql(), q.params());
+  }
+
+  /** A statement and its parameters. */
+  record Query(String sql, List<Object> params) {}
+
+  /** Returns the statement {@link #list} runs for the filter. */
+  Query listQuery(DecisionFilter f) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM decisions WHERE 1=1");
     List<Object> params = new ArrayList<>();
     if (f.since() != null) {
@@ -46,7 +55,7 @@ public final class DecisionReader {
     }
     sql.append(" ORDER BY seq DESC LIMIT ?");
     params.add(Math.max(1, f.limit()));
-    return query(sql.toString(), params);
+    return new Query(sql.toString(), params);
   }
 
   /** Returns one decision by id. */

@@ -14,6 +14,7 @@ import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.gateway.upstream.UpstreamClients;
 import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.pdp.BindFailure;
@@ -23,6 +24,10 @@ import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -160,7 +165,16 @@ public final class EdgeGateway implements AutoCloseable {
     DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
     UpstreamClients upstreams = new UpstreamClients(vertx, client, upstreamIdentity, pdp, clock);
     Handler handler =
-        new Handler(decisions, routes, assertion, clock, upstreams, sockets, endpoints, devices);
+        new Handler(
+            decisions,
+            routes,
+            assertion,
+            clock,
+            upstreams,
+            new DirectUpstream(vertx),
+            sockets,
+            endpoints,
+            devices);
     Future<HttpServer> f =
         vertx
             .createHttpServer(
@@ -223,6 +237,7 @@ public final class EdgeGateway implements AutoCloseable {
       IdentityAssertion assertion,
       InstantSource clock,
       UpstreamClients upstreams,
+      DirectUpstream direct,
       WebSocketClient sockets,
       AuthEndpoints auth,
       Devices devices) {
@@ -276,12 +291,13 @@ public final class EdgeGateway implements AutoCloseable {
     private void decide(
         HttpServerRequest req, RequestPath path, String hostHeader, Route route, Caller caller) {
       Session session = caller.session();
-      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-      headers.addAll(req.headers());
-      HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
-
+      Set<String> dropped = dropped(req.headers());
       Map<String, String> flat = new LinkedHashMap<>();
-      headers.forEach(e -> flat.putIfAbsent(e.getKey(), e.getValue()));
+      for (Map.Entry<String, String> e : req.headers()) {
+        if (dropped.isEmpty() || !dropped.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+          flat.putIfAbsent(e.getKey(), e.getValue());
+        }
+      }
       String sourceIp = req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
       Value input =
           RequestInput.build(
@@ -320,7 +336,7 @@ public final class EdgeGateway implements AutoCloseable {
                       ar.result().decisionId());
                   return;
                 }
-                enforce(req, route, path, headers, ar.result(), caller);
+                enforce(req, route, path, dropped, ar.result(), caller);
               });
     }
 
@@ -328,7 +344,7 @@ public final class EdgeGateway implements AutoCloseable {
         HttpServerRequest req,
         Route route,
         RequestPath path,
-        MultiMap headers,
+        Set<String> dropped,
         Decision d,
         Caller caller) {
       Session session = caller.session();
@@ -377,7 +393,7 @@ public final class EdgeGateway implements AutoCloseable {
         forwardWebSocket(req, route, path, d, session);
         return;
       }
-      forward(req, route, path, headers, d, session);
+      forward(req, route, path, dropped, d, session);
     }
 
     /** Returns the Host header, or under HTTP/2 (which has none) the :authority. */
@@ -478,42 +494,56 @@ public final class EdgeGateway implements AutoCloseable {
       return accept != null && accept.contains("text/html");
     }
 
+    /**
+     * Returns the lower-case names of the client headers that only the gateway may write (usually
+     * none); they reach neither the policy nor the upstream.
+     */
+    private static Set<String> dropped(MultiMap headers) {
+      Set<String> dropped = null;
+      for (String name : headers.names()) {
+        if (HYGIENE.isReserved(name)
+            || HeaderHygiene.FORWARDING.contains(HeaderHygiene.canonical(name))) {
+          if (dropped == null) {
+            dropped = new java.util.HashSet<>();
+          }
+          dropped.add(name.toLowerCase(Locale.ROOT));
+        }
+      }
+      return dropped == null ? Set.of() : dropped;
+    }
+
     private void forward(
         HttpServerRequest req,
         Route route,
         RequestPath path,
-        MultiMap headers,
+        Set<String> dropped,
         Decision d,
         Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
-      String basePath = up.getRawPath() == null ? "" : up.getRawPath();
-      if (basePath.endsWith("/")) {
-        basePath = basePath.substring(0, basePath.length() - 1);
-      }
-      RequestOptions ro =
-          new RequestOptions()
-              .setMethod(req.method())
-              .setHost(up.getHost())
-              .setPort(port)
-              .setURI(basePath + path.target());
-      for (Map.Entry<String, String> h : headers) {
+      String basePath = route.upstreamBasePath();
+      HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
+      for (Map.Entry<String, String> h : req.headers()) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
+        if (ProxyExchange.HOP_BY_HOP.contains(name) || dropped.contains(name)) {
+          continue;
+        }
         if (name.equals("cookie")) {
           String kept = withoutGatewayCookies(h.getValue());
           if (!kept.isEmpty()) {
-            ro.addHeader(h.getKey(), kept);
+            out.add(h.getKey(), kept);
           }
-        } else if (!ProxyExchange.HOP_BY_HOP.contains(name)) {
-          ro.addHeader(h.getKey(), h.getValue());
+        } else {
+          out.add(h.getKey(), h.getValue());
         }
       }
-      ro.putHeader("X-Forwarded-Host", hostOf(req) == null ? "" : hostOf(req));
-      ro.putHeader("X-Forwarded-Proto", req.isSSL() ? "https" : "http");
+      String forwardedHost = hostOf(req);
+      out.set(X_FORWARDED_HOST, forwardedHost == null ? "" : forwardedHost);
+      out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
       if (req.remoteAddress() != null) {
-        ro.putHeader("X-Forwarded-For", req.remoteAddress().hostAddress());
+        out.set(X_FORWARDED_FOR, req.remoteAddress().hostAddress());
       }
-      ro.putHeader("X-Vigil-Decision-Id", d.decisionId());
+      out.set(X_VIGIL_DECISION_ID, d.decisionId());
       Map<String, Object> claims = new java.util.TreeMap<>();
       String subject = "anonymous";
       if (session != null) {
@@ -522,17 +552,50 @@ public final class EdgeGateway implements AutoCloseable {
         claims.put("roles", session.roles());
         claims.put("groups", session.groups());
         claims.put("amr", session.amr());
-        ro.putHeader("X-Vigil-User", session.userId());
-        ro.putHeader("X-Vigil-Email", session.email());
-        ro.putHeader("X-Vigil-Groups", String.join(",", session.groups()));
+        out.set(X_VIGIL_USER, session.userId());
+        out.set(X_VIGIL_EMAIL, session.email());
+        out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
       }
-      ro.putHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), claims));
+      out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
+      String uri = basePath + path.target();
+      if (route.upstreamSpiffeId() == null && up.getScheme().equals("http")) {
+        direct
+            .relay(req, up.getHost(), port, uri, out)
+            .onFailure(e -> upstreamFailed(req, route, d, e));
+        return;
+      }
+      RequestOptions ro =
+          new RequestOptions()
+              .setMethod(req.method())
+              .setHost(up.getHost())
+              .setPort(port)
+              .setURI(uri);
+      for (Map.Entry<String, String> h : out) {
+        ro.addHeader(h.getKey(), h.getValue());
+      }
       upstreams
           .request(route, ro)
           .compose(upstreamReq -> ProxyExchange.sendBody(req, upstreamReq))
           .onSuccess(resp -> ProxyExchange.relayAnswer(req, resp))
           .onFailure(e -> upstreamFailed(req, route, d, e));
     }
+
+    /** Header values are the client's (already checked by the decoder) or the gateway's own. */
+    private static final HttpHeadersFactory UPSTREAM_HEADERS =
+        DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_VIGIL_DECISION_ID =
+        AsciiString.cached("X-Vigil-Decision-Id");
+    private static final AsciiString X_VIGIL_USER = AsciiString.cached("X-Vigil-User");
+    private static final AsciiString X_VIGIL_EMAIL = AsciiString.cached("X-Vigil-Email");
+    private static final AsciiString X_VIGIL_GROUPS = AsciiString.cached("X-Vigil-Groups");
+    private static final AsciiString X_VIGIL_ASSERTION =
+        AsciiString.cached(IdentityAssertion.HEADER);
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
 
     /** Answers 502; on a mutual TLS route the reason goes to the decision log first. */
     private void upstreamFailed(HttpServerRequest req, Route route, Decision d, Throwable e) {

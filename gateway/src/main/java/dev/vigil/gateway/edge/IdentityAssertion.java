@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.netty.util.AsciiString;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -41,7 +42,8 @@ public final class IdentityAssertion {
   /** The most assertions kept for reuse; the cache is emptied when it grows past this. */
   private static final int CACHE_LIMIT = 10_000;
 
-  private record Cached(String token, Instant reuseUntil) {}
+  /** A signed token, kept as ASCII bytes so each request writes it as one copy. */
+  private record Cached(AsciiString token, Instant reuseUntil) {}
 
   public IdentityAssertion(String issuer, Duration lifetime, InstantSource clock) {
     try {
@@ -66,14 +68,14 @@ public final class IdentityAssertion {
    * step per request; reuse keeps every assertion short-lived while sparing most signatures. The
    * decision id travels in its own header, so it is not part of the reused claims.
    */
-  public String assertion(String subject, String audience, Map<String, Object> claims) {
+  public CharSequence assertion(String subject, String audience, Map<String, Object> claims) {
     String key = subject + '\u0000' + audience + '\u0000' + claims;
     Instant now = clock.instant();
     Cached c = cache.get(key);
     if (c != null && now.isBefore(c.reuseUntil())) {
       return c.token();
     }
-    String token = sign(subject, audience, claims);
+    AsciiString token = new AsciiString(sign(subject, audience, claims));
     if (cache.size() >= CACHE_LIMIT) {
       cache.clear();
     }

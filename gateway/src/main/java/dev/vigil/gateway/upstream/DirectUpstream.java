@@ -1,0 +1,504 @@
+package dev.vigil.gateway.upstream;
+
+import dev.vigil.gateway.http.ProxyExchange;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.spi.transport.Transport;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Relays requests to plain HTTP/1.1 upstreams over keep-alive connections that live on the event
+ * loop of the request being relayed.
+ *
+ * <p>Why not Vert.x's {@code HttpClient}: on the gateway's path each request went through the
+ * client's connection pool, its stream set-up and its header validation, which together were about
+ * half of the event loop's time under load. Here a request takes an idle connection of its own loop
+ * (no locks, no hop between threads), its head is written once with headers the gateway already
+ * cleaned, and the answer is piped back as it arrives.
+ *
+ * <p>Semantics kept from the pooled client: connections are reused while both sides keep them
+ * alive, at most {@value #IDLE_PER_ADDRESS} idle ones are kept per upstream and loop, a connection
+ * idle for {@value #IDLE_SECONDS} s (waiting for an answer included) is closed, connecting gives up
+ * after {@value #CONNECT_MILLIS} ms. A request without a body that meets a kept-alive connection
+ * the upstream had just closed is sent once more on a new connection, as nothing of it was
+ * processed. Flow control both ways: the client is paused while the upstream connection cannot take
+ * more, and the upstream is no longer read while the client's connection is full.
+ *
+ * <p>Only for plain {@code http://} upstreams; TLS and mutual TLS go through {@link
+ * UpstreamClients}. Thread-safe; each connection is used by one exchange at a time, on its loop.
+ */
+public final class DirectUpstream {
+
+  static final int IDLE_PER_ADDRESS = 64;
+  static final int IDLE_SECONDS = 60;
+  static final int CONNECT_MILLIS = 5_000;
+
+  private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("vigil.exchange");
+
+  private final Transport transport;
+  private final Map<EventLoop, LoopConnections> loops = new ConcurrentHashMap<>();
+
+  public DirectUpstream(Vertx vertx) {
+    this.transport = ((VertxInternal) vertx).transport();
+  }
+
+  /**
+   * Sends the request to {@code host:port} with the given head, the client's body following as it
+   * arrives, and answers the client with the upstream's status, end-to-end headers and body. Must
+   * be called on the request's event loop, with the request paused.
+   *
+   * @param headers the end-to-end headers to send; the {@code Host} header and the framing of the
+   *     body are set here
+   * @return a future that succeeds once the answer's head is on its way to the client, or fails,
+   *     with nothing sent to the client, when the upstream could not be reached or failed before
+   *     its answer began
+   */
+  public Future<Void> relay(
+      HttpServerRequest req, String host, int port, String uri, HttpHeaders headers) {
+    ContextInternal ctx = ContextInternal.current();
+    EventLoop loop = ctx.nettyEventLoop();
+    LoopConnections conns = loops.computeIfAbsent(loop, l -> new LoopConnections(l, transport));
+    String authority = port == 80 ? host : host + ":" + port;
+    headers.set(HttpHeaderNames.HOST, authority);
+    boolean hasBody = framing(req, headers);
+    HttpMethod method = HttpMethod.valueOf(req.method().name());
+    Exchange ex =
+        new Exchange(
+            req, conns, host, port, authority, method, uri, headers, hasBody, ctx.promise());
+    ex.start(true);
+    return ex.answered.future();
+  }
+
+  /** Sets the body's framing as the client sent it; returns true when there is a body. */
+  private static boolean framing(HttpServerRequest req, HttpHeaders headers) {
+    headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    String length = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    if (length != null) {
+      headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
+      return !length.equals("0");
+    }
+    if (req.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+        || (req.version() == io.vertx.core.http.HttpVersion.HTTP_2 && mayHaveBody(req))) {
+      // HTTP/2 frames a body without a length; upstream it goes in chunks.
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether an HTTP/2 request without a length may still carry a body (RFC 9110 section 9.3). */
+  private static boolean mayHaveBody(HttpServerRequest req) {
+    return switch (req.method().name()) {
+      case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> false;
+      default -> true;
+    };
+  }
+
+  /** Headers of one connection (RFC 9110 section 7.6.1), never relayed; the length is kept. */
+  private static final AsciiString[] HOP_BY_HOP =
+      ProxyExchange.HOP_BY_HOP.stream()
+          .filter(n -> !n.equals("content-length"))
+          .map(AsciiString::cached)
+          .toArray(AsciiString[]::new);
+
+  private static boolean hopByHop(CharSequence name) {
+    for (AsciiString h : HOP_BY_HOP) {
+      if (h.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Closes the idle connections of every loop; connections in use close when their exchange ends.
+   */
+  public void close() {
+    loops.values().forEach(l -> l.loop.execute(l::closeIdle));
+  }
+
+  /** The idle connections of one event loop, by upstream address; used on that loop only. */
+  private static final class LoopConnections {
+    final EventLoop loop;
+    final Bootstrap bootstrap;
+    final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+
+    LoopConnections(EventLoop loop, Transport transport) {
+      this.loop = loop;
+      this.bootstrap =
+          new Bootstrap()
+              .group(loop)
+              .channelFactory(transport.channelFactory(false))
+              .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_MILLIS)
+              .option(ChannelOption.TCP_NODELAY, true)
+              .handler(
+                  new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                      ch.pipeline()
+                          .addLast(new HttpClientCodec())
+                          .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                          .addLast(new AnswerHandler());
+                    }
+                  });
+    }
+
+    Channel takeIdle(String address) {
+      ArrayDeque<Channel> q = idle.get(address);
+      Channel ch;
+      while (q != null && (ch = q.pollLast()) != null) {
+        if (ch.isActive()) {
+          return ch;
+        }
+      }
+      return null;
+    }
+
+    void giveBack(String address, Channel ch) {
+      ArrayDeque<Channel> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
+      if (q.size() >= IDLE_PER_ADDRESS) {
+        ch.close();
+        return;
+      }
+      q.addLast(ch);
+    }
+
+    void closeIdle() {
+      idle.values().forEach(q -> q.forEach(Channel::close));
+      idle.clear();
+    }
+  }
+
+  /** One request on its way up and its answer on its way back. */
+  private static final class Exchange {
+    final HttpServerRequest req;
+    final HttpServerResponse answer;
+    final LoopConnections conns;
+    final String host;
+    final int port;
+    final String address;
+    final HttpMethod method;
+    final String uri;
+    final HttpHeaders headers;
+    final boolean hasBody;
+    final Promise<Void> answered;
+    Channel ch;
+    HttpResponse lastHead;
+    boolean reused;
+    boolean headRelayed;
+    boolean done;
+
+    Exchange(
+        HttpServerRequest req,
+        LoopConnections conns,
+        String host,
+        int port,
+        String address,
+        HttpMethod method,
+        String uri,
+        HttpHeaders headers,
+        boolean hasBody,
+        Promise<Void> answered) {
+      this.req = req;
+      this.answer = req.response();
+      this.conns = conns;
+      this.host = host;
+      this.port = port;
+      this.address = address;
+      this.method = method;
+      this.uri = uri;
+      this.headers = headers;
+      this.hasBody = hasBody;
+      this.answered = answered;
+    }
+
+    /** Sends the request on an idle connection, or a new one when there is none (or no reuse). */
+    void start(boolean mayReuse) {
+      Channel idle = mayReuse ? conns.takeIdle(address) : null;
+      if (idle != null) {
+        reused = true;
+        send(idle);
+        return;
+      }
+      reused = false;
+      ChannelFuture cf = conns.bootstrap.connect(host, port);
+      cf.addListener(
+          f -> {
+            if (f.isSuccess()) {
+              send(cf.channel());
+            } else {
+              fail(f.cause());
+            }
+          });
+    }
+
+    private void send(Channel channel) {
+      ch = channel;
+      ch.attr(EXCHANGE).set(this);
+      answer.closeHandler(v -> abort());
+      if (!hasBody) {
+        HttpRequest head =
+            new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                method,
+                uri,
+                Unpooled.EMPTY_BUFFER,
+                headers,
+                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        ch.writeAndFlush(head);
+        // The request ends with its head; let Vert.x see its end.
+        req.resume();
+        return;
+      }
+      ch.writeAndFlush(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, headers));
+      req.handler(
+          chunk -> {
+            if (done) {
+              return;
+            }
+            ch.writeAndFlush(
+                new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.getBytes())), ch.voidPromise());
+            if (!ch.isWritable()) {
+              req.pause();
+            }
+          });
+      req.endHandler(
+          v -> {
+            if (!done) {
+              ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            }
+          });
+      req.exceptionHandler(e -> abort());
+      req.resume();
+    }
+
+    private static boolean idempotent(HttpMethod m) {
+      return m == HttpMethod.GET
+          || m == HttpMethod.HEAD
+          || m == HttpMethod.OPTIONS
+          || m == HttpMethod.PUT
+          || m == HttpMethod.DELETE;
+    }
+
+    /** The upstream connection can take more of the client's body. */
+    void writable() {
+      if (!done && hasBody && ch.isWritable()) {
+        req.resume();
+      }
+    }
+
+    void head(HttpResponse r) {
+      int status = r.status().code();
+      if (status == 101) {
+        // Upgrades go through the WebSocket relay; one here was not asked for.
+        fail(new IOException("the upstream switched protocols unasked"));
+        return;
+      }
+      if (status < 200) {
+        return; // an interim answer; the final one follows
+      }
+      lastHead = r;
+      headRelayed = true;
+      answer.setStatusCode(status);
+      answer.setStatusMessage(r.status().reasonPhrase());
+      boolean length = false;
+      for (var it = r.headers().iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        CharSequence n = h.getKey();
+        if (AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)) {
+          length = true;
+          answer.headers().add(n, h.getValue());
+        } else if (!hopByHop(n)) {
+          answer.headers().add(n, h.getValue());
+        }
+      }
+      if (!length) {
+        answer.setChunked(true);
+      }
+      answer.drainHandler(v -> ch.config().setAutoRead(true));
+      answered.complete();
+    }
+
+    void content(HttpContent c) {
+      if (!headRelayed) {
+        c.release();
+        return;
+      }
+      boolean last = c instanceof LastHttpContent;
+      if (c.content().isReadable()) {
+        answer.write(BufferInternal.safeBuffer(c.content()));
+      } else {
+        c.release();
+      }
+      if (last) {
+        finish(HttpUtil.isKeepAlive(lastHead));
+        return;
+      }
+      if (answer.writeQueueFull()) {
+        ch.config().setAutoRead(false);
+      }
+    }
+
+    private void finish(boolean keepAlive) {
+      done = true;
+      Channel c = ch;
+      c.attr(EXCHANGE).set(null);
+      c.config().setAutoRead(true);
+      answer.end();
+      if (keepAlive && req.isEnded()) {
+        conns.giveBack(address, c);
+      } else {
+        c.close();
+      }
+    }
+
+    /** The upstream connection closed or failed. */
+    void broken(Throwable cause) {
+      if (done) {
+        return;
+      }
+      if (!headRelayed && reused && !hasBody && idempotent(method)) {
+        // A kept-alive connection the upstream had closed as the request went out: send it once
+        // more on a new connection, which RFC 9110 section 9.2.2 allows for idempotent methods.
+        ch.attr(EXCHANGE).set(null);
+        start(false);
+        return;
+      }
+      fail(cause);
+    }
+
+    private void fail(Throwable cause) {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (ch != null) {
+        ch.attr(EXCHANGE).set(null);
+        ch.close();
+      }
+      if (headRelayed) {
+        // The answer has begun: the client sees its connection cut, not a made-up ending.
+        answer.reset();
+      } else {
+        answered.tryFail(cause);
+      }
+    }
+
+    /** The client went away or its request failed: drop the upstream connection. */
+    void abort() {
+      if (!done) {
+        fail(new IOException("the client connection closed"));
+      }
+    }
+  }
+
+  /** Hands the upstream's answer to the exchange of its connection. */
+  private static final class AnswerHandler extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      Exchange ex = ctx.channel().attr(EXCHANGE).get();
+      if (ex == null) {
+        // An answer nobody asked for on an idle connection: the connection is not trusted further.
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      if (msg instanceof HttpResponse r) {
+        if (r.decoderResult().isFailure()) {
+          ReferenceCountUtil.release(msg);
+          ex.broken(new IOException("the upstream sent a malformed answer"));
+          return;
+        }
+        ex.head(r);
+      }
+      if (msg instanceof HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+          c.release();
+          ex.broken(new IOException("the upstream sent a malformed body"));
+          return;
+        }
+        ex.content(c);
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      Exchange ex = ctx.channel().attr(EXCHANGE).get();
+      if (ex != null) {
+        ex.writable();
+      }
+      ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      Exchange ex = ctx.channel().attr(EXCHANGE).get();
+      if (ex != null) {
+        ex.broken(new IOException("the upstream closed the connection"));
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        Exchange ex = ctx.channel().attr(EXCHANGE).get();
+        if (ex != null) {
+          ex.fail(new IOException("the upstream did not answer within " + IDLE_SECONDS + " s"));
+        } else {
+          ctx.close();
+        }
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Exchange ex = ctx.channel().attr(EXCHANGE).get();
+      if (ex != null) {
+        ex.broken(cause);
+      } else {
+        ctx.close();
+      }
+    }
+  }
+}
