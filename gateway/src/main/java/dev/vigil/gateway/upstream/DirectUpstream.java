@@ -32,6 +32,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
@@ -364,27 +365,35 @@ public final class DirectUpstream {
         c.release();
         return;
       }
-      boolean last = c instanceof LastHttpContent;
+      Buffer chunk = null;
       if (c.content().isReadable()) {
-        answer.write(BufferInternal.safeBuffer(c.content()));
+        chunk = BufferInternal.safeBuffer(c.content());
       } else {
         c.release();
       }
-      if (last) {
-        finish(HttpUtil.isKeepAlive(lastHead));
+      if (c instanceof LastHttpContent) {
+        // The last piece goes out with the end: one write to the client, not two.
+        finish(HttpUtil.isKeepAlive(lastHead), chunk);
         return;
+      }
+      if (chunk != null) {
+        answer.write(chunk);
       }
       if (answer.writeQueueFull()) {
         ch.config().setAutoRead(false);
       }
     }
 
-    private void finish(boolean keepAlive) {
+    private void finish(boolean keepAlive, Buffer lastChunk) {
       done = true;
       Channel c = ch;
       c.attr(EXCHANGE).set(null);
       c.config().setAutoRead(true);
-      answer.end();
+      if (lastChunk == null) {
+        answer.end();
+      } else {
+        answer.end(lastChunk);
+      }
       if (keepAlive && req.isEnded()) {
         conns.giveBack(address, c);
       } else {

@@ -1,0 +1,76 @@
+package dev.vigil.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The Host header's shape check, written out by hand for speed, against its grammar. */
+class HostHeaderTest {
+
+  /** The grammar as a regular expression: the reference the scanner must agree with. */
+  private static final Pattern GRAMMAR =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?");
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "example.com",
+        "example.com:8443",
+        "127.0.0.1",
+        "127.0.0.1:80",
+        "[::1]",
+        "[::1]:8080",
+        "[2001:db8::1]",
+        "a_b~c-d.e"
+      })
+  void hosts_pass(String host) {
+    assertThat(HostHeader.valid(host)).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        ":80",
+        "example.com:",
+        "example.com:123456",
+        "example.com:8a",
+        "[]",
+        "[::1",
+        "::1]",
+        "[::1]x",
+        "[::g]",
+        "exa mple.com",
+        "<script>",
+        "a@b",
+        "a/b",
+        "a:80:80"
+      })
+  void nonHosts_areRefused(String value) {
+    assertThat(HostHeader.valid(value)).isFalse();
+  }
+
+  @org.junit.jupiter.api.Test
+  void nullAndOverlong_areRefused() {
+    assertThat(HostHeader.valid(null)).isFalse();
+    assertThat(HostHeader.valid("a".repeat(256))).isFalse();
+    assertThat(HostHeader.valid("a".repeat(255))).isTrue();
+  }
+
+  @Property(tries = 5_000)
+  void agreesWithTheGrammar(@ForAll("hostish") String value) {
+    assertThat(HostHeader.valid(value)).as("%s", value).isEqualTo(GRAMMAR.matcher(value).matches());
+  }
+
+  @Provide
+  Arbitrary<String> hostish() {
+    return Arbitraries.strings().withChars("aZ09._~-[]:%@/ <>f").ofMinLength(0).ofMaxLength(14);
+  }
+}
