@@ -9,12 +9,29 @@ import java.util.regex.Pattern;
  * A policy path as callers write it: {@code authz/allow} (the REST form), {@code /authz/allow} or
  * {@code data.authz.allow}. Turned into the Rego query {@code data.authz.allow}.
  *
- * @param segments the path's segments below {@code data}
+ * <p>Immutable; equal when the segments are.
  */
-public record PolicyPath(List<String> segments) {
+public final class PolicyPath {
 
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern SEGMENT = Pattern.compile("[^/\\x00-\\x1f]+");
+
+  private final List<String> segments;
+  private final String slashed;
+
+  /**
+   * @param segments the path's segments below {@code data}
+   */
+  public PolicyPath(List<String> segments) {
+    this.segments = List.copyOf(segments);
+    // Made once: every decision carries it and the log and metrics key on it.
+    this.slashed = String.join("/", this.segments);
+  }
+
+  /** Returns the path's segments below {@code data}. */
+  public List<String> segments() {
+    return segments;
+  }
 
   /** Parses a path; throws {@link IllegalArgumentException} naming it when malformed. */
   public static PolicyPath parse(String text) {
@@ -50,7 +67,7 @@ public record PolicyPath(List<String> segments) {
 
   /** Returns the path with slashes, as the decision log and REST API show it. */
   public String slashed() {
-    return String.join("/", segments);
+    return slashed;
   }
 
   /** Returns the Rego ref, {@code data.a.b} or {@code data.a["b-c"]}. */
@@ -73,7 +90,17 @@ public record PolicyPath(List<String> segments) {
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof PolicyPath other && segments.equals(other.segments);
+  }
+
+  @Override
+  public int hashCode() {
+    return segments.hashCode();
+  }
+
+  @Override
   public String toString() {
-    return slashed();
+    return slashed;
   }
 }
