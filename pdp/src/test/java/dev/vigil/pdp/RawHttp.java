@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An HTTP/1.1 client on a plain socket, for tests that need control over every byte: it sends
@@ -70,7 +71,7 @@ final class RawHttp implements AutoCloseable {
   /**
    * Sends {@code text} one byte every {@code gapMillis} until the server closes the connection, and
    * returns what the server sent before closing; null if all of {@code text} went out and the
-   * connection was still open.
+   * connection stayed open for 10 s more.
    */
   String trickleUntilClosed(String text, long gapMillis) throws Exception {
     CompletableFuture<String> answer = CompletableFuture.supplyAsync(this::readToEnd);
@@ -84,10 +85,11 @@ final class RawHttp implements AutoCloseable {
       }
       Thread.sleep(gapMillis);
     }
-    if (!answer.isDone()) {
+    try {
+      return answer.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
       return null;
     }
-    return answer.get(10, TimeUnit.SECONDS);
   }
 
   /** Returns whether the server closes the connection within {@code millis}, sending nothing. */
