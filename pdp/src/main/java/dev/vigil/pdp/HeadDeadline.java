@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -102,8 +103,8 @@ public final class HeadDeadline {
    * free for the caller.
    *
    * @throws IllegalArgumentException if {@code deadline} is not positive, or if {@code options} set
-   *     no idle timeout (the deadline relies on it for idle keep-alive connections, and on the
-   *     place Vert.x gives its idle handler in the pipeline)
+   *     no idle timeout: the deadline leaves idle keep-alive connections to it, and relies on
+   *     Vert.x's idle handler to keep its own handlers in place (see the note on {@code install})
    */
   public static HttpServer createHttpServer(
       Vertx vertx, HttpServerOptions options, Duration deadline) {
@@ -119,6 +120,12 @@ public final class HeadDeadline {
     return VertxChannelHook.createHttpServer(vertx, options, pipeline -> install(pipeline, nanos));
   }
 
+  /**
+   * Puts the two handlers of a new connection in place, unless it speaks HTTP/2 already. {@code
+   * vigilHeadMessages} goes just before the last handler, Vert.x's own. On a port that also takes
+   * h2c, Vert.x adds the HTTP/1.x codec only after the first bytes, in front of its idle handler,
+   * which stands before this one: the codec lands ahead of it as it must.
+   */
   private static void install(ChannelPipeline pipeline, long nanos) {
     if (pipeline.get(Http2ConnectionHandler.class) != null || pipeline.lastContext() == null) {
       return;
@@ -241,7 +248,7 @@ public final class HeadDeadline {
       }
       stopped = true;
       cancel();
-      for (var handler : new io.netty.channel.ChannelHandler[] {bytes, messages}) {
+      for (ChannelHandler handler : new ChannelHandler[] {bytes, messages}) {
         try {
           pipeline.remove(handler);
         } catch (NoSuchElementException e) {
