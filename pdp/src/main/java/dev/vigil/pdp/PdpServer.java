@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -68,6 +69,7 @@ public final class PdpServer implements AutoCloseable {
       OpaApi.Options options,
       Consumer<Router> extraRoutes,
       ServerTls tls) {
+    Duration headDeadline = HeadDeadline.configured();
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     Router router = OpaApi.router(vertx, pdp, metrics, options);
@@ -79,7 +81,8 @@ public final class PdpServer implements AutoCloseable {
             .setCompressionSupported(false)
             .setMaxInitialLineLength(16 * 1024)
             .setMaxHeaderSize(32 * 1024)
-            // Connections that send nothing for a minute (half-sent requests included) close.
+            // Connections that send nothing for a minute close; a request head must be complete
+            // within the head deadline (HeadDeadline) however steadily its bytes come.
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     if (tls != null) {
@@ -89,7 +92,8 @@ public final class PdpServer implements AutoCloseable {
             .setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    Future<HttpServer> f = vertx.createHttpServer(so).requestHandler(router).listen();
+    Future<HttpServer> f =
+        HeadDeadline.createHttpServer(vertx, so, headDeadline).requestHandler(router).listen();
     try {
       HttpServer server = f.await(30, TimeUnit.SECONDS);
       return new PdpServer(vertx, server);

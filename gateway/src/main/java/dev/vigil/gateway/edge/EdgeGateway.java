@@ -20,6 +20,7 @@ import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.HeadDeadline;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -146,6 +147,7 @@ public final class EdgeGateway implements AutoCloseable {
       EdgeSignIn signIn,
       TlsListener tls,
       UpstreamIdentity upstreamIdentity) {
+    Duration headDeadline = HeadDeadline.configured();
     Vertx vertx =
         Vertx.builder()
             .with(new VertxOptions().setEventLoopPoolSize(2))
@@ -176,13 +178,14 @@ public final class EdgeGateway implements AutoCloseable {
             endpoints,
             devices);
     Future<HttpServer> f =
-        vertx
-            .createHttpServer(
+        HeadDeadline.createHttpServer(
+                vertx,
                 new HttpServerOptions()
                     .setHost(host)
                     .setPort(port)
                     .setIdleTimeout(60)
-                    .setIdleTimeoutUnit(TimeUnit.SECONDS))
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS),
+                headDeadline)
             .requestHandler(handler::handle)
             .listen();
     HttpServer plain;

@@ -8,6 +8,7 @@ import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.HeadDeadline;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -149,7 +150,8 @@ public final class Sidecar implements AutoCloseable {
       HttpServerOptions options,
       io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
       String name) {
-    Future<HttpServer> f = vertx.createHttpServer(options).requestHandler(handler).listen();
+    Future<HttpServer> f =
+        HeadDeadline.createHttpServer(vertx, options).requestHandler(handler).listen();
     return await(f, name, options.getHost(), options.getPort()).actualPort();
   }
 

@@ -2,6 +2,7 @@ package dev.vigil.gateway.tls;
 
 import dev.vigil.access.Devices;
 import dev.vigil.pdp.BindFailure;
+import dev.vigil.pdp.HeadDeadline;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -58,8 +59,7 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
    */
   public HttpServer listen(Vertx vertx, Handler<HttpServerRequest> handler) {
     try {
-      return vertx
-          .createHttpServer(serverOptions())
+      return HeadDeadline.createHttpServer(vertx, serverOptions())
           .requestHandler(handler)
           .listen()
           .await(30, TimeUnit.SECONDS);
