@@ -149,7 +149,14 @@ public final class HeadDeadline {
     private final Messages messages = new Messages();
 
     private ChannelHandlerContext bytesContext;
+    private ChannelHandlerContext decoderContext;
     private ScheduledFuture<?> timer;
+
+    /**
+     * When the head being waited for started ({@link System#nanoTime}), or -1 when no head is being
+     * waited for. The timer reads it when it fires; it is not moved per request.
+     */
+    private long waitingSince = -1;
 
     /** Request heads read whose response has not ended yet. */
     private int open;
@@ -163,7 +170,6 @@ public final class HeadDeadline {
     /** Whether the response being written is an interim (1xx) one. */
     private boolean interim;
 
-    private boolean decoderSeen;
     private boolean stopped;
 
     Watch(ChannelPipeline pipeline, long nanos) {
@@ -201,21 +207,53 @@ public final class HeadDeadline {
       }
     }
 
+    /**
+     * Starts waiting for a head, unless already waiting (more bytes of the same head do not move
+     * its deadline). The timer is set only when none is pending: a request whose head comes in one
+     * read, the usual case, costs a clock read and a few field writes, and no timer of its own.
+     */
     void arm() {
-      if (timer == null && !stopped && bytesContext != null) {
-        timer = bytesContext.executor().schedule(this::expire, nanos, TimeUnit.NANOSECONDS);
+      if (stopped || bytesContext == null) {
+        return;
+      }
+      if (waitingSince < 0) {
+        waitingSince = System.nanoTime();
+      }
+      if (timer == null) {
+        schedule(nanos);
       }
     }
 
     void cancel() {
+      waitingSince = -1;
+    }
+
+    private void dropTimer() {
       if (timer != null) {
         timer.cancel(false);
         timer = null;
       }
     }
 
-    void expire() {
+    private void schedule(long delay) {
+      timer = bytesContext.executor().schedule(this::fired, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** Closes the connection if the head waited for is late, else sets the timer for it, if any. */
+    private void fired() {
       timer = null;
+      if (stopped || waitingSince < 0) {
+        return;
+      }
+      long left = waitingSince + nanos - System.nanoTime();
+      if (left > 0) {
+        schedule(left);
+        return;
+      }
+      expire();
+    }
+
+    void expire() {
       if (stopped || !bytesContext.channel().isActive()) {
         return;
       }
@@ -232,14 +270,15 @@ public final class HeadDeadline {
 
     /** Returns whether the connection still speaks HTTP/1.x, or may yet (h2c not decided). */
     boolean http1() {
+      if (decoderContext != null) {
+        // Once found, the decoder leaves the pipeline only when the connection turns to h2c.
+        return !decoderContext.isRemoved();
+      }
       if (pipeline.get(Http2ConnectionHandler.class) != null) {
         return false;
       }
-      if (pipeline.get(HttpRequestDecoder.class) != null) {
-        decoderSeen = true;
-        return true;
-      }
-      return !decoderSeen;
+      decoderContext = pipeline.context(HttpRequestDecoder.class);
+      return true;
     }
 
     void stop() {
@@ -248,6 +287,7 @@ public final class HeadDeadline {
       }
       stopped = true;
       cancel();
+      dropTimer();
       for (ChannelHandler handler : new ChannelHandler[] {bytes, messages}) {
         try {
           pipeline.remove(handler);
@@ -279,13 +319,13 @@ public final class HeadDeadline {
 
       @Override
       public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
+        dropTimer();
         ctx.fireChannelInactive();
       }
 
       @Override
       public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancel();
+        dropTimer();
       }
     }
 
