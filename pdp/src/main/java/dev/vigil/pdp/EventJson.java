@@ -40,7 +40,7 @@ final class EventJson {
       Decision d, Masking.Result masked, Instant now, Map<String, String> context, String node) {
     List<Member> members = new ArrayList<>(16 + context.size());
     members.add(new Member("decision_id", d.decisionId()));
-    members.add(new Member("timestamp", now.toString()));
+    members.add(new Member("timestamp", Timestamps.iso(now)));
     members.add(new Member("path", d.path()));
     if (masked.input() != null) {
       members.add(new Member("input", masked.input()));

@@ -2,6 +2,7 @@ package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.pdp.Timestamps;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.NumberValue;
@@ -53,7 +54,7 @@ public final class RequestInput {
         });
     put(request, "headers", ObjectValue.wrap(selected));
     put(request, "source_ip", StringValue.of(sourceIp == null ? "" : sourceIp));
-    put(request, "time", StringValue.of(time.toString()));
+    put(request, "time", StringValue.of(Timestamps.iso(time)));
 
     Map<Value, Value> resource = new HashMap<>();
     route.resource().forEach((k, v) -> put(resource, k, StringValue.of(v)));
