@@ -456,7 +456,8 @@ public final class DirectUpstream {
       if (msg instanceof HttpResponse r) {
         if (r.decoderResult().isFailure()) {
           ReferenceCountUtil.release(msg);
-          ex.broken(new IOException("the upstream sent a malformed answer"));
+          // A connection that spoke nonsense is not tried again.
+          ex.fail(new IOException("the upstream sent a malformed answer"));
           return;
         }
         ex.head(r);
@@ -464,7 +465,7 @@ public final class DirectUpstream {
       if (msg instanceof HttpContent c) {
         if (c.decoderResult().isFailure()) {
           c.release();
-          ex.broken(new IOException("the upstream sent a malformed body"));
+          ex.fail(new IOException("the upstream sent a malformed body"));
           return;
         }
         ex.content(c);

@@ -336,6 +336,28 @@ class DirectUpstreamTest {
   }
 
   @Test
+  void malformedAnswerOnAKeptConnection_is502AndNotSentAgain() throws Exception {
+    AtomicInteger accepted =
+        rawUpstream(
+            (n, s) -> {
+              InputStream in = s.getInputStream();
+              OutputStream out = s.getOutputStream();
+              if (readHead(in) != null) {
+                out.write(ok("one"));
+                out.flush();
+              }
+              if (readHead(in) != null) {
+                out.write("HTTP/1.1 abc nonsense\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              }
+            });
+    assertThat(get("/one").body()).isEqualTo("one");
+    HttpResponse<String> second = get("/two");
+    assertThat(second.statusCode()).isEqualTo(502);
+    assertThat(accepted.get()).isEqualTo(1);
+  }
+
+  @Test
   void unreachableUpstream_is502() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       upstreamPort = ss.getLocalPort();
