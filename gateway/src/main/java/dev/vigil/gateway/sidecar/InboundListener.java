@@ -7,6 +7,7 @@ import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
@@ -16,7 +17,6 @@ import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import java.net.URI;
 import java.security.cert.Certificate;
@@ -49,7 +49,7 @@ final class InboundListener {
   private final DecisionPoint pdp;
   private final RefusalLog refusals;
   private final InstantSource clock;
-  private final HttpClient app;
+  private final DirectUpstream app;
   private final IdentityAssertion assertion;
   private volatile PermissiveFront front;
 
@@ -60,7 +60,7 @@ final class InboundListener {
       DecisionPoint pdp,
       RefusalLog refusals,
       InstantSource clock,
-      HttpClient app,
+      DirectUpstream app,
       IdentityAssertion assertion) {
     this.vertx = vertx;
     this.config = config;
@@ -178,7 +178,7 @@ final class InboundListener {
       headers.set(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
     }
     int port = up.getPort() > 0 ? up.getPort() : 80;
-    Relay.send(
+    Relay.toApp(
         req,
         app,
         up.getHost(),

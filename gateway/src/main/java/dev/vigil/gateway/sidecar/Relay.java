@@ -1,6 +1,10 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.upstream.DirectUpstream;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
@@ -11,15 +15,46 @@ import java.util.function.Consumer;
 /**
  * Relays one HTTP/1.1 request and its answer between a sidecar listener and the next hop (the app
  * on loopback, or another workload's sidecar), streaming bodies both ways. Hop-by-hop headers stay
- * on their own hop (RFC 9110 section 7.6.1).
+ * on their own hop (RFC 9110 section 7.6.1), and the client's {@code Host} goes on to the next hop.
  */
 final class Relay {
+
+  /** Header values are the client's (already checked by the decoder) or the sidecar's own. */
+  private static final HttpHeadersFactory APP_HEADERS =
+      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   private Relay() {}
 
   /**
-   * Sends {@code req} (paused by the caller) with {@code headers} to {@code host:port} and pipes
-   * the answer back; calls {@code failed} when the next hop cannot be reached or answered.
+   * Sends {@code req} (paused by the caller, on its event loop) with {@code headers} to the app at
+   * plain {@code http://host:port} over {@code app}'s keep-alive connections and pipes the answer
+   * back; calls {@code failed} when the app cannot be reached or failed before its answer began.
+   */
+  static void toApp(
+      HttpServerRequest req,
+      DirectUpstream app,
+      String host,
+      int port,
+      String uri,
+      MultiMap headers,
+      Consumer<Throwable> failed) {
+    HttpHeaders out = APP_HEADERS.newHeaders();
+    for (Map.Entry<String, String> h : headers) {
+      if (ProxyExchange.relayed(h.getKey())) {
+        out.add(h.getKey(), h.getValue());
+      }
+    }
+    String clientHost = req.headers().get("Host");
+    if (clientHost != null) {
+      out.set("Host", clientHost);
+    }
+    app.relay(req, host, port, uri, out).onFailure(failed::accept);
+  }
+
+  /**
+   * Sends {@code req} (paused by the caller) with {@code headers} through {@code client} (the
+   * outbound listener's mutual TLS pool) to {@code host:port} and pipes the answer back; calls
+   * {@code failed} when the next hop cannot be reached or answered.
    */
   static void send(
       HttpServerRequest req,

@@ -4,6 +4,7 @@ import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
@@ -13,7 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -66,10 +66,8 @@ public final class Sidecar implements AutoCloseable {
     RefusalLog refusals = new RefusalLog(pdp, clock);
     Map<String, Integer> ports = new LinkedHashMap<>();
     try {
-      HttpClient app =
-          vertx.createHttpClient(
-              new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
-              new PoolOptions().setHttp1MaxSize(32));
+      // The app is plain HTTP on loopback: relayed on the request's own event loop.
+      DirectUpstream app = new DirectUpstream(vertx);
       for (Inbound in : config.inbound()) {
         var listener =
             new InboundListener(vertx, in, validator, pdp, refusals, clock, app, assertion);

@@ -87,8 +87,9 @@ public final class DirectUpstream {
    * arrives, and answers the client with the upstream's status, end-to-end headers and body. Must
    * be called on the request's event loop, with the request paused.
    *
-   * @param headers the end-to-end headers to send; the {@code Host} header and the framing of the
-   *     body are set here
+   * @param headers the end-to-end headers to send; the framing of the body is set here, and so is
+   *     the {@code Host} header ({@code host:port}) unless {@code headers} already carry one, which
+   *     is then sent as given (a sidecar keeps its client's {@code Host} for the app)
    * @return a future that succeeds once the answer's head is on its way to the client, or fails,
    *     with nothing sent to the client, when the upstream could not be reached or failed before
    *     its answer began
@@ -99,7 +100,9 @@ public final class DirectUpstream {
     EventLoop loop = ctx.nettyEventLoop();
     LoopConnections conns = loops.computeIfAbsent(loop, l -> new LoopConnections(l, transport));
     String authority = port == 80 ? host : host + ":" + port;
-    headers.set(HttpHeaderNames.HOST, authority);
+    if (!headers.contains(HttpHeaderNames.HOST)) {
+      headers.set(HttpHeaderNames.HOST, authority);
+    }
     boolean hasBody = framing(req, headers);
     HttpMethod method = HttpMethod.valueOf(req.method().name());
     Exchange ex =

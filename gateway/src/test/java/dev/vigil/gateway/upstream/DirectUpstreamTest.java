@@ -45,6 +45,10 @@ class DirectUpstreamTest {
   private HttpServer front;
   private DirectUpstream direct;
   private volatile int upstreamPort;
+
+  /** When set, the front passes the client's {@code Host} on, as the sidecar does. */
+  private volatile boolean keepClientHost;
+
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -84,6 +88,9 @@ class DirectUpstreamTest {
                 headers.add(h.getKey(), h.getValue());
               }
             });
+    if (keepClientHost && req.headers().get("Host") != null) {
+      headers.set("Host", req.headers().get("Host"));
+    }
     direct
         .relay(req, "127.0.0.1", upstreamPort, req.uri(), headers)
         .onFailure(
@@ -428,6 +435,27 @@ class DirectUpstreamTest {
     assertThat(seen.get("host")).containsExactly("127.0.0.1:" + upstreamPort);
     assertThat(seen.get("content-length")).containsExactly("3");
     assertThat(seen).doesNotContainKey("transfer-encoding");
+  }
+
+  @Test
+  void hostGivenByTheCaller_isSentAsGiven_once() throws Exception {
+    keepClientHost = true;
+    Map<String, List<String>> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    vertxUpstream(
+        req -> {
+          req.headers().names().forEach(n -> seen.put(n.toLowerCase(), req.headers().getAll(n)));
+          req.response().end("ok");
+        });
+    try (Socket c = new Socket("127.0.0.1", front.actualPort())) {
+      c.getOutputStream()
+          .write(
+              "GET /kept HTTP/1.1\r\nHost: orders.internal:8443\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      c.getOutputStream().flush();
+      String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answer).startsWith("HTTP/1.1 200").endsWith("ok");
+    }
+    assertThat(seen.get("host")).containsExactly("orders.internal:8443");
   }
 
   private static byte[] ok(String body) {

@@ -1,0 +1,206 @@
+package dev.vigil.gateway.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.identity.CaConfig;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.Selector;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.agent.Attestor;
+import dev.vigil.identity.agent.WorkloadAgent;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The inbound listener's hop to the app on loopback, over real sockets: what the app is sent (the
+ * client's Host, no hop-by-hop headers), keep-alive to the app, and the 502 when the app is down.
+ * Callers come in plaintext on a PERMISSIVE port, which the policy lets through.
+ */
+class SidecarAppRelayTest {
+
+  private static final String HEX =
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  private static final SpiffeId B = SpiffeId.parse("spiffe://prod.example/b");
+
+  private static final String POLICY =
+      """
+      package sidecar
+      import rego.v1
+
+      default allow := true
+      """;
+
+  @TempDir static Path tmp;
+  static Store store;
+  static Identities ids;
+  static WorkloadAgent agent;
+  static WorkloadCredentials creds;
+  static HttpServer app;
+  static final Set<Integer> appClientPorts = ConcurrentHashMap.newKeySet();
+  static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
+  static Sidecar sidecar;
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    ids =
+        new Identities(
+            store,
+            CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
+            InstantSource.system(),
+            CaConfig.defaults());
+    ids.createEntry(B, List.of(Selector.parse("label:app-b")), null, List.of());
+    Set<Selector> shown = Set.of(Selector.parse("label:app-b"));
+    Attestor attestor = (pid, uid, gid) -> shown;
+    agent =
+        WorkloadAgent.start(
+            tmp.resolve("b.sock"), ids, attestor, InstantSource.system(), Duration.ofMillis(200));
+    creds = WorkloadCredentials.connect("unix:" + agent.socket(), Duration.ofSeconds(20));
+    app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    app.createContext(
+        "/",
+        ex -> {
+          ex.getRequestHeaders().forEach((n, v) -> seen.put(n.toLowerCase(), List.copyOf(v)));
+          appClientPorts.add(ex.getRemoteAddress().getPort());
+          byte[] body = "app".getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("X-App", "kept");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    app.start();
+    int deadPort;
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      deadPort = ss.getLocalPort();
+    }
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    pdp.activate(
+        BundleReader.fromFiles(
+            "sc", Map.of("sidecar.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    sidecar =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route(
+                            "to-app",
+                            URI.create("http://127.0.0.1:" + app.getAddress().getPort()))),
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route("to-nothing", URI.create("http://127.0.0.1:" + deadPort)))),
+                List.of()),
+            creds,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+  }
+
+  private static Route route(String name, URI upstream) {
+    return new Route(
+        name, "*", "/", upstream, "sidecar/allow", Mode.ENFORCE, Map.of("service", "b"), null);
+  }
+
+  @AfterAll
+  static void stop() {
+    sidecar.close();
+    app.stop(0);
+    creds.close();
+    agent.close();
+    store.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    seen.clear();
+    appClientPorts.clear();
+  }
+
+  /** Sends {@code head} (request line and headers, blank line included) and reads to the end. */
+  private static String exchange(int port, String head) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void appIsSentTheClientsHost_andNoHopByHopHeaders() throws Exception {
+    String answer =
+        exchange(
+            sidecar.port("to-app"),
+            "GET /orders/1 HTTP/1.1\r\nHost: orders.internal:8443\r\nConnection: close\r\n"
+                + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic eA==\r\n"
+                + "X-Kept: yes\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200").endsWith("app");
+    assertThat(answer.toLowerCase()).contains("x-app: kept");
+    assertThat(seen.get("host")).containsExactly("orders.internal:8443");
+    assertThat(seen.get("x-kept")).containsExactly("yes");
+    assertThat(seen.get("x-vigil-decision-id")).hasSize(1);
+    assertThat(seen).doesNotContainKeys("connection", "keep-alive", "te", "proxy-authorization");
+  }
+
+  @Test
+  void requestsInTurn_shareOneConnectionToTheApp() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      String answer =
+          exchange(
+              sidecar.port("to-app"),
+              "GET /k" + i + " HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");
+      assertThat(answer).startsWith("HTTP/1.1 200");
+    }
+    assertThat(appClientPorts).hasSize(1);
+  }
+
+  @Test
+  void appDown_is502WithTheSameBodyAsBefore() throws Exception {
+    String answer =
+        exchange(
+            sidecar.port("to-nothing"), "GET /x HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 502");
+    String id = answer.replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+    assertThat(answer)
+        .contains("X-Vigil-Decision-Id: " + id)
+        .endsWith(
+            "{\"decision_id\":\""
+                + id
+                + "\",\"error\":\"upstream_unavailable\",\"message\":\"the app behind"
+                + " to-nothing did not answer\"}");
+  }
+}
