@@ -139,7 +139,7 @@ final class DeviceCommand implements Runnable {
         spec.commandLine().getErr().println("vigil device token: --ttl must be longer than 0s");
         return Vigil.EXIT_USAGE;
       }
-      try (Store st = Store.open(access.store.location());
+      try (Store st = access.store.openExisting();
           Devices devices = access.open(st)) {
         spec.commandLine().getOut().println(devices.createToken(label, d));
       }
@@ -176,6 +176,10 @@ final class DeviceCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       String problem = where.problem(true);
+      if (problem == null && where.server == null) {
+        // Before the device directory is made: a mistyped --data-dir must leave nothing behind.
+        where.local.store.requireExisting();
+      }
       // Checked before the token is spent: a key that cannot be kept would waste the enrolment.
       problem = problem != null ? problem : deviceDir.prepare();
       if (problem != null) {
@@ -196,7 +200,7 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = Store.open(where.local.store.location());
+        try (Store st = where.local.store.openExisting();
             Devices devices = where.local.open(st)) {
           e = devices.enrollWithoutToken(DeviceAgent.csr(key), label);
         }
@@ -310,7 +314,7 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = Store.open(where.local.store.location());
+        try (Store st = where.local.store.openExisting();
             Devices devices = where.local.open(st)) {
           devices.acceptReport(jws);
           maxAge = devices.options().maxReportAge().toSeconds();
@@ -347,7 +351,7 @@ final class DeviceCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (Store st = Store.open(access.store.location());
+      try (Store st = access.store.openExisting();
           Devices devices = access.open(st)) {
         out.printf("%-24s %-20s %-8s %s%n", "DEVICE", "NAME", "STATE", "LAST REPORT");
         for (Devices.Summary s : devices.list()) {
@@ -379,7 +383,7 @@ final class DeviceCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (Store st = Store.open(access.store.location());
+      try (Store st = access.store.openExisting();
           Devices devices = access.open(st)) {
         if (!devices.revoke(id)) {
           spec.commandLine().getErr().println("vigil device revoke: no device " + id);
