@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -81,13 +82,33 @@ final class DeviceCommand implements Runnable {
     @Option(
         names = "--device-dir",
         paramLabel = "DIR",
-        description = "This device's key and certificate (default: ~/.config/vigil/device).")
+        description =
+            "This device's key and certificate (default: $XDG_CONFIG_HOME/vigil/device, else"
+                + " $HOME/.config/vigil/device).")
     Path dir;
 
     Path get() {
-      return dir != null
-          ? dir
-          : Path.of(System.getProperty("user.home"), ".config", "vigil", "device");
+      return dir != null ? dir : standard(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * Returns the default directory under the XDG base directory specification's config home:
+     * {@code $XDG_CONFIG_HOME}, else {@code $HOME/.config}. The JVM's {@code user.home} comes from
+     * the password database and ignores a changed {@code $HOME}, so it is only the last resort. The
+     * specification ignores a relative {@code $XDG_CONFIG_HOME}, and so does this.
+     */
+    static Path standard(Map<String, String> env, String userHome) {
+      String xdg = env.get("XDG_CONFIG_HOME");
+      String home = env.get("HOME");
+      Path config;
+      if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+        config = Path.of(xdg);
+      } else if (home != null && !home.isBlank()) {
+        config = Path.of(home, ".config");
+      } else {
+        config = Path.of(userHome, ".config");
+      }
+      return config.resolve("vigil").resolve("device");
     }
 
     /** Creates the directory; returns why it cannot hold the key, or null when it can. */
