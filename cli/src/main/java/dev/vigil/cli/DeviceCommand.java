@@ -6,7 +6,6 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.LinuxPosture;
 import dev.vigil.access.Posture;
 import dev.vigil.store.Store;
-import dev.vigil.store.StoreLocation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -65,15 +64,39 @@ final class DeviceCommand implements Runnable {
                 + " ca.key).")
     Path caKeyFile;
 
-    /** Opens the store and device management; the caller closes both. */
-    Devices open(Store st) throws IOException {
-      StoreLocation loc = st.location();
-      Path dataDir = store.store == null ? loc.sqliteFile().getParent() : null;
-      return Devices.open(
-          st,
-          CaKeys.cipher(System.getenv(), dataDir, caKeyFile),
-          InstantSource.system(),
-          Devices.Options.defaults());
+    /**
+     * Opens the node's existing store and device management over it, with the device CA key sealed
+     * as {@code --ca-key-file} says; the caller closes the result.
+     *
+     * @throws dev.vigil.store.StoreException when there is no store; nothing is created then
+     */
+    private DevicesOnStore open() throws IOException {
+      Store st = store.openExisting();
+      try {
+        Path dataDir = store.store == null ? st.location().sqliteFile().getParent() : null;
+        Devices devices =
+            Devices.open(
+                st,
+                CaKeys.cipher(System.getenv(), dataDir, caKeyFile),
+                InstantSource.system(),
+                Devices.Options.defaults());
+        return new DevicesOnStore(st, devices);
+      } catch (IOException | RuntimeException e) {
+        st.close();
+        throw e;
+      }
+    }
+  }
+
+  /** Device management over the store it was opened on; closing it closes both. */
+  private record DevicesOnStore(Store store, Devices devices) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        devices.close();
+      } finally {
+        store.close();
+      }
     }
   }
 
@@ -160,9 +183,8 @@ final class DeviceCommand implements Runnable {
         spec.commandLine().getErr().println("vigil device token: --ttl must be longer than 0s");
         return Vigil.EXIT_USAGE;
       }
-      try (Store st = access.store.openExisting();
-          Devices devices = access.open(st)) {
-        spec.commandLine().getOut().println(devices.createToken(label, d));
+      try (DevicesOnStore on = access.open()) {
+        spec.commandLine().getOut().println(on.devices().createToken(label, d));
       }
       return 0;
     }
@@ -221,9 +243,8 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = where.local.store.openExisting();
-            Devices devices = where.local.open(st)) {
-          e = devices.enrollWithoutToken(DeviceAgent.csr(key), label);
+        try (DevicesOnStore on = where.local.open()) {
+          e = on.devices().enrollWithoutToken(DeviceAgent.csr(key), label);
         }
       }
       DeviceAgent agent = DeviceAgent.save(deviceDir.get(), key, e);
@@ -335,10 +356,9 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = where.local.store.openExisting();
-            Devices devices = where.local.open(st)) {
-          devices.acceptReport(jws);
-          maxAge = devices.options().maxReportAge().toSeconds();
+        try (DevicesOnStore on = where.local.open()) {
+          on.devices().acceptReport(jws);
+          maxAge = on.devices().options().maxReportAge().toSeconds();
         }
       }
       out.println(
@@ -372,8 +392,8 @@ final class DeviceCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (Store st = access.store.openExisting();
-          Devices devices = access.open(st)) {
+      try (DevicesOnStore on = access.open()) {
+        Devices devices = on.devices();
         out.printf("%-24s %-20s %-8s %s%n", "DEVICE", "NAME", "STATE", "LAST REPORT");
         for (Devices.Summary s : devices.list()) {
           long max = devices.options().maxReportAge().toSeconds();
@@ -404,9 +424,8 @@ final class DeviceCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (Store st = access.store.openExisting();
-          Devices devices = access.open(st)) {
-        if (!devices.revoke(id)) {
+      try (DevicesOnStore on = access.open()) {
+        if (!on.devices().revoke(id)) {
           spec.commandLine().getErr().println("vigil device revoke: no device " + id);
           return 1;
         }
