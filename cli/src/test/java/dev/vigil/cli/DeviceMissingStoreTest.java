@@ -1,13 +1,16 @@
 package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +105,15 @@ class DeviceMissingStoreTest {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("no Vigil store at " + typo).contains("check --store");
     assertThat(typo.getParent()).doesNotExist();
+  }
+
+  @Test
+  void caKeys_dataDirMissing_createsNoDirectory() {
+    Path typo = tmp.resolve("vigil-dta");
+
+    assertThatThrownBy(() -> CaKeys.cipher(Map.of(), typo, null))
+        .isInstanceOf(NoSuchFileException.class);
+    assertThat(typo).doesNotExist();
   }
 
   @Test
