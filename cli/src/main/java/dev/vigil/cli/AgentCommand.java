@@ -82,7 +82,7 @@ final class AgentCommand implements Callable<Integer> {
       return Vigil.EXIT_USAGE;
     }
     Path path = socket == null ? defaultSocket() : socket;
-    Store st = options.openStore();
+    Store st = options.openOrCreateStore();
     WorkloadAgent agent;
     MetricsEndpoint metrics = null;
     try {

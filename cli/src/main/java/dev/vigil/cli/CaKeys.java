@@ -39,7 +39,7 @@ final class CaKeys {
     if (!Files.exists(file)) {
       byte[] key = new byte[32];
       new SecureRandom().nextBytes(key);
-      Files.createDirectories(dataDir);
+      // Only into a data directory that is there: a missing one is a mistyped --data-dir.
       Files.createFile(file);
       try {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

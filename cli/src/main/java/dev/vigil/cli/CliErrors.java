@@ -53,7 +53,9 @@ final class CliErrors {
       return "input/output error: " + e.getMessage();
     }
     if (e instanceof JsonException j) {
-      return "invalid JSON at " + j.line() + ":" + j.column() + ": " + j.getMessage();
+      return j.line() > 0
+          ? "invalid JSON at " + j.line() + ":" + j.column() + ": " + j.getMessage()
+          : "invalid JSON: " + j.getMessage();
     }
     if (e instanceof StackOverflowError) {
       return "input nested too deeply";

@@ -6,7 +6,6 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.LinuxPosture;
 import dev.vigil.access.Posture;
 import dev.vigil.store.Store;
-import dev.vigil.store.StoreLocation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -20,6 +19,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -64,15 +64,39 @@ final class DeviceCommand implements Runnable {
                 + " ca.key).")
     Path caKeyFile;
 
-    /** Opens the store and device management; the caller closes both. */
-    Devices open(Store st) throws IOException {
-      StoreLocation loc = st.location();
-      Path dataDir = store.store == null ? loc.sqliteFile().getParent() : null;
-      return Devices.open(
-          st,
-          CaKeys.cipher(System.getenv(), dataDir, caKeyFile),
-          InstantSource.system(),
-          Devices.Options.defaults());
+    /**
+     * Opens the node's existing store and device management over it, with the device CA key sealed
+     * as {@code --ca-key-file} says; the caller closes the result.
+     *
+     * @throws dev.vigil.store.StoreException when there is no store; nothing is created then
+     */
+    private DevicesOnStore open() throws IOException {
+      Store st = store.openExisting();
+      try {
+        Path dataDir = store.store == null ? st.location().sqliteFile().getParent() : null;
+        Devices devices =
+            Devices.open(
+                st,
+                CaKeys.cipher(System.getenv(), dataDir, caKeyFile),
+                InstantSource.system(),
+                Devices.Options.defaults());
+        return new DevicesOnStore(st, devices);
+      } catch (IOException | RuntimeException e) {
+        st.close();
+        throw e;
+      }
+    }
+  }
+
+  /** Device management over the store it was opened on; closing it closes both. */
+  private record DevicesOnStore(Store store, Devices devices) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        devices.close();
+      } finally {
+        store.close();
+      }
     }
   }
 
@@ -81,13 +105,33 @@ final class DeviceCommand implements Runnable {
     @Option(
         names = "--device-dir",
         paramLabel = "DIR",
-        description = "This device's key and certificate (default: ~/.config/vigil/device).")
+        description =
+            "This device's key and certificate (default: $XDG_CONFIG_HOME/vigil/device, else"
+                + " $HOME/.config/vigil/device).")
     Path dir;
 
     Path get() {
-      return dir != null
-          ? dir
-          : Path.of(System.getProperty("user.home"), ".config", "vigil", "device");
+      return dir != null ? dir : standard(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * Returns the default directory under the XDG base directory specification's config home:
+     * {@code $XDG_CONFIG_HOME}, else {@code $HOME/.config}. The JVM's {@code user.home} comes from
+     * the password database and ignores a changed {@code $HOME}, so it is only the last resort. The
+     * specification ignores a relative {@code $XDG_CONFIG_HOME}, and so does this.
+     */
+    static Path standard(Map<String, String> env, String userHome) {
+      String xdg = env.get("XDG_CONFIG_HOME");
+      String home = env.get("HOME");
+      Path config;
+      if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+        config = Path.of(xdg);
+      } else if (home != null && !home.isBlank()) {
+        config = Path.of(home, ".config");
+      } else {
+        config = Path.of(userHome, ".config");
+      }
+      return config.resolve("vigil").resolve("device");
     }
 
     /** Creates the directory; returns why it cannot hold the key, or null when it can. */
@@ -139,9 +183,8 @@ final class DeviceCommand implements Runnable {
         spec.commandLine().getErr().println("vigil device token: --ttl must be longer than 0s");
         return Vigil.EXIT_USAGE;
       }
-      try (Store st = Store.open(access.store.location());
-          Devices devices = access.open(st)) {
-        spec.commandLine().getOut().println(devices.createToken(label, d));
+      try (DevicesOnStore on = access.open()) {
+        spec.commandLine().getOut().println(on.devices().createToken(label, d));
       }
       return 0;
     }
@@ -176,6 +219,10 @@ final class DeviceCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       String problem = where.problem(true);
+      if (problem == null && where.server == null) {
+        // Before the device directory is made: a mistyped --data-dir must leave nothing behind.
+        where.local.store.requireExisting();
+      }
       // Checked before the token is spent: a key that cannot be kept would waste the enrolment.
       problem = problem != null ? problem : deviceDir.prepare();
       if (problem != null) {
@@ -196,9 +243,8 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = Store.open(where.local.store.location());
-            Devices devices = where.local.open(st)) {
-          e = devices.enrollWithoutToken(DeviceAgent.csr(key), label);
+        try (DevicesOnStore on = where.local.open()) {
+          e = on.devices().enrollWithoutToken(DeviceAgent.csr(key), label);
         }
       }
       DeviceAgent agent = DeviceAgent.save(deviceDir.get(), key, e);
@@ -310,10 +356,9 @@ final class DeviceCommand implements Runnable {
           throw unreachable(where.server, io);
         }
       } else {
-        try (Store st = Store.open(where.local.store.location());
-            Devices devices = where.local.open(st)) {
-          devices.acceptReport(jws);
-          maxAge = devices.options().maxReportAge().toSeconds();
+        try (DevicesOnStore on = where.local.open()) {
+          on.devices().acceptReport(jws);
+          maxAge = on.devices().options().maxReportAge().toSeconds();
         }
       }
       out.println(
@@ -347,8 +392,8 @@ final class DeviceCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (Store st = Store.open(access.store.location());
-          Devices devices = access.open(st)) {
+      try (DevicesOnStore on = access.open()) {
+        Devices devices = on.devices();
         out.printf("%-24s %-20s %-8s %s%n", "DEVICE", "NAME", "STATE", "LAST REPORT");
         for (Devices.Summary s : devices.list()) {
           long max = devices.options().maxReportAge().toSeconds();
@@ -379,9 +424,8 @@ final class DeviceCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (Store st = Store.open(access.store.location());
-          Devices devices = access.open(st)) {
-        if (!devices.revoke(id)) {
+      try (DevicesOnStore on = access.open()) {
+        if (!on.devices().revoke(id)) {
           spec.commandLine().getErr().println("vigil device revoke: no device " + id);
           return 1;
         }

@@ -37,7 +37,7 @@ final class IdentityBundleCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("vigil identity bundle: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       Optional<TrustBundle> bundle = options.identities(st, spec.commandLine().getErr()).bundle(td);
       if (bundle.isEmpty()) {
         spec.commandLine()

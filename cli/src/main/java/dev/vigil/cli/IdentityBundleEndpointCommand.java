@@ -60,7 +60,7 @@ final class IdentityBundleEndpointCommand implements Callable<Integer> {
       err.println("vigil identity bundle-endpoint: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    Store st = options.openStore();
+    Store st = options.openExistingStore();
     BundleEndpoint endpoint;
     try {
       Identities ids = options.identities(st, err);

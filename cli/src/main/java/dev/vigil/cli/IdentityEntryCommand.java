@@ -47,7 +47,7 @@ final class IdentityEntryCommand {
       err.println("vigil identity entry create: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       Identities ids = options.identities(st, err);
       RegistrationEntry e;
       try {
@@ -64,7 +64,7 @@ final class IdentityEntryCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List entries.")
   int list(@Mixin IdentityOptions options) {
     PrintWriter out = spec.commandLine().getOut();
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       for (RegistrationEntry e : options.identities(st, spec.commandLine().getErr()).entries()) {
         out.printf(
             "%s  %s  %s  ttl=%s  dns=%s%n",
@@ -80,7 +80,7 @@ final class IdentityEntryCommand {
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an entry.")
   int delete(@Mixin IdentityOptions options, @Parameters(paramLabel = "ENTRY_ID") String id) {
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       if (!options.identities(st, spec.commandLine().getErr()).deleteEntry(id)) {
         spec.commandLine().getErr().println("vigil identity entry delete: no entry \"" + id + "\"");
         return 1;

@@ -73,7 +73,7 @@ final class IdentityFederateCommand implements Callable<Integer> {
       err.println("vigil identity federate: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       Identities ids = options.identities(st, err);
       try {
         json = read(ids);

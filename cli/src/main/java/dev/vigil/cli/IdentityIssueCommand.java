@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Issue an X.509-SVID: writes svid.pem (leaf first), svid.key and bundle.pem to --out;"
-            + " creates the trust domain's CA on first use.")
+            + " creates the trust domain's CA on first use, and the store if there is none.")
 final class IdentityIssueCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -69,7 +69,7 @@ final class IdentityIssueCommand implements Callable<Integer> {
       err.println("vigil identity issue: give --out DIR for an X.509-SVID or --jwt-audience AUD");
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openOrCreateStore()) {
       Identities ids = options.identities(st, err);
       if (jwtAudience != null) {
         JwtSvid jwt = ids.issueJwt(id, jwtAudience, lifetime);

@@ -44,7 +44,7 @@ final class IdentityJoinTokenCommand {
       err.println("vigil identity join-token create: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       JoinTokens.Issued t;
       try {
         t = options.identities(st, err).joinTokens().create(td, lifetime);

@@ -36,9 +36,14 @@ final class IdentityOptions {
       description = "Key type of trust domains created now: ec-p256 (default), ec-p384, rsa-2048.")
   String keyType;
 
-  /** Opens the store; the caller closes it. */
-  Store openStore() {
-    return Store.open(store.location());
+  /** Opens the store of an existing node, refusing a data directory without one. */
+  Store openExistingStore() {
+    return store.openExisting();
+  }
+
+  /** Opens the store, creating it when missing; only for commands that set up a node. */
+  Store openOrCreateStore() {
+    return store.openOrCreate();
   }
 
   /** Returns the identity service over {@code st}, refusing to run without a CA key. */

@@ -42,7 +42,7 @@ final class IdentityRevokeCommand implements Callable<Integer> {
           .println("vigil identity revoke: " + svidPem + " holds no certificate");
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       SpiffeId id = options.identities(st, spec.commandLine().getErr()).revoke(leaf);
       spec.commandLine()
           .getOut()

@@ -44,7 +44,7 @@ final class IdentityRotateCommand implements Callable<Integer> {
       err.println("vigil identity rotate: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openStore()) {
+    try (Store st = options.openExistingStore()) {
       Identities ids = options.identities(st, err);
       if (ids.existing(td).isEmpty()) {
         err.println("vigil identity rotate: trust domain \"" + td + "\" does not exist here");

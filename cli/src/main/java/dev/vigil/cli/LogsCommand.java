@@ -11,7 +11,6 @@ import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -81,12 +80,7 @@ final class LogsCommand implements Callable<Integer> {
     Instant from;
     try {
       from = back == null ? null : Instant.now().minus(back);
-      var loc = store.location();
-      if (loc.sqliteFile() != null && !Files.exists(loc.sqliteFile())) {
-        err.println("vigil logs: no store at " + loc.display() + "; is --data-dir right?");
-        return 1;
-      }
-      try (Store st = Store.open(loc)) {
+      try (Store st = store.openExisting()) {
         DecisionReader reader = new DecisionReader(st);
         if (explain != null) {
           return explainOne(reader, out, err);

@@ -203,7 +203,7 @@ final class PdpCommand implements Callable<Integer> {
     }
     Store st;
     try {
-      st = Store.open(store.location());
+      st = store.openOrCreate();
     } catch (StoreException | IllegalArgumentException e) {
       err.println("vigil pdp: " + e.getMessage());
       return 1;

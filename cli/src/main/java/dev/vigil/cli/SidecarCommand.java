@@ -96,7 +96,7 @@ final class SidecarCommand implements Callable<Integer> {
     }
     Store st;
     try {
-      st = Store.open(store.location());
+      st = store.openOrCreate();
     } catch (StoreException | IllegalArgumentException e) {
       err.println("vigil sidecar: " + e.getMessage());
       return 1;

@@ -1,11 +1,23 @@
 package dev.vigil.cli;
 
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The {@code --data-dir} and {@code --store} options shared by commands that use the store. */
+/**
+ * The {@code --data-dir} and {@code --store} options shared by commands that use the store.
+ *
+ * <p>Opening an embedded store creates it when it is missing, which only a command that sets up a
+ * node may do ({@code vigil up}, the servers, {@code vigil identity issue}). Every command that
+ * works on an existing node's data opens it with {@link #openExisting}, so that a mistyped {@code
+ * --data-dir} is refused instead of silently starting a second, empty store.
+ */
 final class StoreOptions {
+
+  static final Path DEFAULT_DATA_DIR = Path.of("vigil-data");
 
   @Option(
       names = "--data-dir",
@@ -27,6 +39,48 @@ final class StoreOptions {
     if (store != null) {
       return StoreLocation.parse(store);
     }
-    return StoreLocation.embedded(dataDir == null ? Path.of("vigil-data") : dataDir);
+    return StoreLocation.embedded(dataDir == null ? DEFAULT_DATA_DIR : dataDir);
+  }
+
+  /** Opens the store, creating it when it is missing; for commands that set up a node. */
+  Store openOrCreate() {
+    return Store.open(location());
+  }
+
+  /**
+   * Opens the store of an existing node; the caller closes it.
+   *
+   * @throws StoreException when an SQLite store is not there; nothing is created then
+   * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
+   */
+  Store openExisting() {
+    requireExisting();
+    return Store.open(location());
+  }
+
+  /**
+   * Checks that the store is there, creating nothing. A PostgreSQL store is taken as there: its
+   * schema is made or brought up to date when it is opened.
+   *
+   * @throws StoreException naming the data directory and how to create a store in it
+   * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
+   */
+  void requireExisting() {
+    Path file = location().sqliteFile();
+    if (file == null || Files.isRegularFile(file)) {
+      return;
+    }
+    if (store != null) {
+      throw new StoreException(
+          "no Vigil store at " + file + "; check --store (vigil up --data-dir DIR creates one)");
+    }
+    Path dir = file.getParent();
+    throw new StoreException(
+        "no Vigil store in data directory "
+            + dir
+            + " (no "
+            + file.getFileName()
+            + "); check --data-dir, or create one with: vigil up --data-dir "
+            + dir);
   }
 }

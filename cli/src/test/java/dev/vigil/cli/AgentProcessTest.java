@@ -105,6 +105,20 @@ class AgentProcessTest {
 
   @Test
   void agent_joinsHoldsItsSvidResumesAndRefusesTheTokenTwice() throws Exception {
+    // A join token goes into an existing node's store; the first issue creates this one.
+    CliRun node =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://prod.example/setup",
+            "--out",
+            tmp.resolve("setup").toString(),
+            "--data-dir",
+            data(),
+            "--ca-key-file",
+            keyFile().toString());
+    assertThat(node.status()).as(node.err()).isZero();
     CliRun created =
         CliRun.of(
             "identity",

@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.rego.value.JsonException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,6 +34,14 @@ class CliErrorsTest {
   void describe_otherIoFailure_isNotCalledARead() {
     assertThat(CliErrors.describe(new IOException("disk full")))
         .isEqualTo("input/output error: disk full");
+  }
+
+  @Test
+  void describe_jsonErrorWithoutPlace_givesNoBogusPosition() {
+    assertThat(CliErrors.describe(new JsonException("stream ended", 0, 0)))
+        .isEqualTo("invalid JSON: stream ended");
+    assertThat(CliErrors.describe(new JsonException("bad token", 3, 7)))
+        .isEqualTo("invalid JSON at 3:7: bad token");
   }
 
   @Test

@@ -44,6 +44,18 @@ class IdentityCommandTest {
     return CliRun.of(all);
   }
 
+  /** Makes the node's store the way a person would: the first issue creates it and its CA. */
+  private void node() {
+    CliRun r =
+        identity(
+            "issue",
+            "--spiffe-id",
+            "spiffe://prod.example/setup",
+            "--out",
+            dir.resolve("setup").toString());
+    assertThat(r.status()).as(r.err()).isZero();
+  }
+
   private static List<X509Certificate> certs(Path pem) throws Exception {
     return CertificateFactory.getInstance("X.509")
         .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)))
@@ -133,6 +145,7 @@ class IdentityCommandTest {
 
   @Test
   void bundle_unknownTrustDomain_failsWithoutCreatingIt() {
+    node();
     CliRun r = identity("bundle", "nowhere.example");
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("\"nowhere.example\" does not exist");
@@ -140,6 +153,7 @@ class IdentityCommandTest {
 
   @Test
   void entry_createListDelete() {
+    node();
     CliRun c =
         identity(
             "entry",
@@ -166,6 +180,66 @@ class IdentityCommandTest {
     assertThat(identity("entry", "delete", id).status()).isZero();
     assertThat(identity("entry", "list").out()).doesNotContain(id);
     assertThat(identity("entry", "delete", id).status()).isEqualTo(1);
+  }
+
+  /**
+   * Regression: each of these made a new empty store in a mistyped --data-dir, so an entry, a token
+   * or an imported bundle went where no agent would ever read it.
+   */
+  @Test
+  void nodeCommands_dataDirWithoutStore_refusedCreatingNothing() throws Exception {
+    Path file = Files.writeString(dir.resolve("any.pem"), "not read");
+    List<List<String>> commands =
+        List.of(
+            List.of("bundle", "prod.example"),
+            List.of("entry", "list"),
+            List.of("entry", "delete", "e-1"),
+            List.of(
+                "entry",
+                "create",
+                "--spiffe-id",
+                "spiffe://prod.example/w",
+                "--selector",
+                "unix:uid:1"),
+            List.of("rotate", "status", "prod.example"),
+            List.of("federate", "partner.example", "--bundle", file.toString()),
+            List.of("join-token", "create", "--trust-domain", "prod.example"),
+            List.of("bundle-endpoint", "prod.example", "--spiffe", "--listen", "127.0.0.1:0"));
+
+    for (List<String> command : commands) {
+      CliRun r = identity(command.toArray(String[]::new));
+
+      assertThat(r.status()).as(command + ": " + r.err()).isEqualTo(1);
+      assertThat(r.err())
+          .as(command.toString())
+          .contains("no Vigil store in data directory " + data)
+          .contains("vigil up --data-dir " + data);
+      assertThat(Path.of(data)).as(command.toString()).doesNotExist();
+    }
+  }
+
+  @Test
+  void revoke_dataDirWithoutStore_refusedCreatingNothing() throws Exception {
+    Path out = dir.resolve("o");
+    CliRun other =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--spiffe-id",
+            "spiffe://prod.example/web",
+            "--out",
+            out.toString(),
+            "--data-dir",
+            dir.resolve("other").toString(),
+            "--ca-key-file",
+            keyFile.toString());
+    assertThat(other.status()).as(other.err()).isZero();
+
+    CliRun r = identity("revoke", out.resolve("svid.pem").toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("no Vigil store in data directory " + data);
+    assertThat(Path.of(data)).doesNotExist();
   }
 
   @Test
@@ -212,6 +286,7 @@ class IdentityCommandTest {
 
   @Test
   void agent_joinTokenUsedOrUnknown_isRefusedWithTheReason() throws Exception {
+    node();
     CliRun created = identity("join-token", "create", "--trust-domain", "prod.example");
     assertThat(created.status()).as(created.err()).isZero();
     String token = created.out().strip();
@@ -259,6 +334,7 @@ class IdentityCommandTest {
 
   @Test
   void bundleEndpoint_profileNotChosenOrUnknownDomain_isRefused() {
+    node();
     CliRun none = identity("bundle-endpoint", "prod.example", "--listen", "127.0.0.1:0");
     assertThat(none.status()).isEqualTo(2);
     assertThat(none.err()).contains("give either --cert and --key, or --spiffe");
@@ -310,6 +386,7 @@ class IdentityCommandTest {
     Path file = dir.resolve("partner.json");
     Files.writeString(file, partnerBundle);
 
+    node();
     CliRun f = identity("federate", "partner.example", "--bundle", file.toString());
     assertThat(f.status()).as(f.err()).isZero();
     assertThat(f.out()).contains("imported bundle of partner.example: 1 roots, 1 JWT keys");

@@ -86,9 +86,16 @@ class LogsAndBuildCommandTest {
 
     assertThat(CliRun.of("logs", "--data-dir", data.toString(), "--explain", "nope").err())
         .contains("no decision with id nope");
-    CliRun missing = CliRun.of("logs", "--data-dir", tmp.resolve("elsewhere").toString());
-    assertThat(missing.status()).isNotZero();
-    assertThat(missing.err()).contains("no store at");
+    Path elsewhere = tmp.resolve("elsewhere");
+    CliRun missing = CliRun.of("logs", "--data-dir", elsewhere.toString());
+    assertThat(missing.status()).isEqualTo(1);
+    assertThat(missing.err().strip())
+        .isEqualTo(
+            "vigil logs: no Vigil store in data directory "
+                + elsewhere
+                + " (no vigil.db); check --data-dir, or create one with: vigil up --data-dir "
+                + elsewhere);
+    assertThat(elsewhere).doesNotExist();
     assertThat(CliRun.of("logs", "--data-dir", data.toString(), "--since", "yesterday").err())
         .contains("\"yesterday\" is not a duration");
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,6 +65,15 @@ public final class Json {
   }
 
   private static Value parseDocument(JsonParser p) throws IOException {
+    try {
+      return readDocument(p);
+    } catch (StreamConstraintsException e) {
+      // Jackson raises a broken limit without a location; the parser still knows where it is.
+      throw JsonException.limit(e, p.currentTokenLocation());
+    }
+  }
+
+  private static Value readDocument(JsonParser p) throws IOException {
     JsonToken t = p.nextToken();
     if (t == null) {
       throw new JsonException("empty document", 1, 1);

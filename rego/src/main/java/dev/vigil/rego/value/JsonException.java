@@ -16,7 +16,15 @@ public final class JsonException extends RuntimeException {
   }
 
   static JsonException from(JsonProcessingException e) {
-    JsonLocation loc = e.getLocation();
+    return at(e, e.getLocation());
+  }
+
+  /** For a broken parser limit, which Jackson reports without a location: {@code where} is it. */
+  static JsonException limit(JsonProcessingException e, JsonLocation where) {
+    return at(e, e.getLocation() != null ? e.getLocation() : where);
+  }
+
+  private static JsonException at(JsonProcessingException e, JsonLocation loc) {
     String msg = e.getOriginalMessage();
     int nl = msg == null ? -1 : msg.indexOf('\n');
     if (nl > 0) {
