@@ -439,6 +439,8 @@ public final class EdgeGateway implements AutoCloseable {
                       d.decisionId()))
           .onSuccess(
               upstream -> {
+                // Hold what the upstream sends first until the client's side is there to take it.
+                upstream.pause();
                 req.toWebSocket()
                     .onFailure(
                         e -> {
@@ -460,6 +462,7 @@ public final class EdgeGateway implements AutoCloseable {
                           client.exceptionHandler(e -> upstream.close());
                           upstream.exceptionHandler(e -> client.close());
                           client.resume();
+                          upstream.resume();
                         });
               });
     }
