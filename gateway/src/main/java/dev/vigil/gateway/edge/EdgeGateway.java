@@ -413,7 +413,10 @@ public final class EdgeGateway implements AutoCloseable {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       WebSocketConnectOptions wo =
-          new WebSocketConnectOptions().setHost(up.getHost()).setPort(port).setURI(path.target());
+          new WebSocketConnectOptions()
+              .setHost(up.getHost())
+              .setPort(port)
+              .setURI(route.upstreamBasePath() + path.target());
       wo.addHeader("X-Vigil-Decision-Id", d.decisionId());
       String subject = session == null ? "anonymous" : session.userId();
       if (session != null) {

@@ -85,11 +85,21 @@ class EdgeWebSocketTest {
             Mode.ENFORCE,
             Map.of(),
             null);
+    Route based =
+        new Route(
+            "based",
+            "*",
+            "/live/based",
+            URI.create("http://127.0.0.1:" + upstream.actualPort() + "/chat/"),
+            "ws/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
     gateway =
         EdgeGateway.start(
             "127.0.0.1",
             0,
-            new AtomicReference<>(new RouteTable(List.of(greeting, route))),
+            new AtomicReference<>(new RouteTable(List.of(greeting, based, route))),
             pdp,
             new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
             InstantSource.system(),
@@ -150,6 +160,31 @@ class EdgeWebSocketTest {
             .get(10, TimeUnit.SECONDS);
 
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("welcome to /live/greeting/room");
+    ws.abort();
+  }
+
+  /** Regression: the path of the upstream URL was put before HTTP requests but not WebSockets. */
+  @Test
+  void upstreamUrlWithPath_upgradeGoesUnderThatPath() throws Exception {
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/based/feed?x=1"),
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                    reply.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
+
+    ws.sendText("hi", true).get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hi");
+    assertThat(upgrades).anySatisfy(u -> assertThat(u).startsWith("/chat/live/based/feed "));
     ws.abort();
   }
 
