@@ -165,7 +165,8 @@ public final class EdgeGateway implements AutoCloseable {
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
     DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
-    UpstreamClients upstreams = new UpstreamClients(vertx, client, upstreamIdentity, pdp, clock);
+    UpstreamClients upstreams =
+        new UpstreamClients(vertx, client, sockets, upstreamIdentity, pdp, clock);
     Handler handler =
         new Handler(
             decisions,
@@ -388,11 +389,6 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       if ("websocket".equalsIgnoreCase(req.headers().get("Upgrade"))) {
-        if (route.upstreamSpiffeId() != null) {
-          // Fail closed: the WebSocket client does not present the gateway's SVID yet.
-          refuse(req, 502, "upstream_unavailable", "no WebSocket to this upstream", d.decisionId());
-          return;
-        }
         forwardWebSocket(req, route, path, d, session);
         return;
       }
@@ -411,8 +407,9 @@ public final class EdgeGateway implements AutoCloseable {
 
     /**
      * Passes a WebSocket through after the same checks as any request: the upstream connection is
-     * opened first, with the authorised path and the identity headers, and only then is the
-     * client's upgrade accepted; frames are piped both ways until either side closes.
+     * opened first (over mutual TLS when the route names an upstream SPIFFE ID), with the
+     * authorised path and the identity headers, and only then is the client's upgrade accepted;
+     * frames are piped both ways until either side closes.
      */
     private void forwardWebSocket(
         HttpServerRequest req, Route route, RequestPath path, Decision d, Session session) {
@@ -422,26 +419,20 @@ public final class EdgeGateway implements AutoCloseable {
           new WebSocketConnectOptions()
               .setHost(up.getHost())
               .setPort(port)
-              .setSsl(up.getScheme().equals("https"))
-              .setURI(path.target());
+              .setURI(route.upstreamBasePath() + path.target());
       wo.addHeader("X-Vigil-Decision-Id", d.decisionId());
       String subject = session == null ? "anonymous" : session.userId();
       if (session != null) {
         wo.addHeader("X-Vigil-User", session.userId());
       }
       wo.addHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
-      sockets
-          .connect(wo)
-          .onFailure(
-              e ->
-                  refuse(
-                      req,
-                      502,
-                      "upstream_unavailable",
-                      "the upstream of route " + route.name() + " did not answer",
-                      d.decisionId()))
+      upstreams
+          .webSocket(route, wo)
+          .onFailure(e -> upstreamFailed(req, route, d, e))
           .onSuccess(
               upstream -> {
+                // Hold what the upstream sends first until the client's side is there to take it.
+                upstream.pause();
                 req.toWebSocket()
                     .onFailure(
                         e -> {
@@ -463,6 +454,7 @@ public final class EdgeGateway implements AutoCloseable {
                           client.exceptionHandler(e -> upstream.close());
                           upstream.exceptionHandler(e -> client.close());
                           client.resume();
+                          upstream.resume();
                         });
               });
     }

@@ -32,6 +32,7 @@ class EdgeWebSocketTest {
 
   static Vertx vertx;
   static HttpServer upstream;
+  static HttpServer greeter;
   static EdgeGateway gateway;
   static final List<String> upgrades = new CopyOnWriteArrayList<>();
 
@@ -46,6 +47,13 @@ class EdgeWebSocketTest {
                   upgrades.add(ws.path() + " decision=" + ws.headers().get("X-Vigil-Decision-Id"));
                   ws.textMessageHandler(m -> ws.writeTextMessage("echo: " + m));
                 })
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    // Speaks first, as soon as the upgrade is done, like many push protocols.
+    greeter =
+        vertx
+            .createHttpServer()
+            .webSocketHandler(ws -> ws.writeTextMessage("welcome to " + ws.path()))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
@@ -67,11 +75,31 @@ class EdgeWebSocketTest {
             Mode.ENFORCE,
             Map.of(),
             null);
+    Route greeting =
+        new Route(
+            "greeting",
+            "*",
+            "/live/greeting",
+            URI.create("http://127.0.0.1:" + greeter.actualPort()),
+            "ws/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
+    Route based =
+        new Route(
+            "based",
+            "*",
+            "/live/based",
+            URI.create("http://127.0.0.1:" + upstream.actualPort() + "/chat/"),
+            "ws/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
     gateway =
         EdgeGateway.start(
             "127.0.0.1",
             0,
-            new AtomicReference<>(new RouteTable(List.of(route))),
+            new AtomicReference<>(new RouteTable(List.of(greeting, based, route))),
             pdp,
             new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
             InstantSource.system(),
@@ -106,6 +134,57 @@ class EdgeWebSocketTest {
     assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello");
     assertThat(upgrades)
         .anySatisfy(u -> assertThat(u).startsWith("/live/feed decision=").doesNotEndWith("=null"));
+    ws.abort();
+  }
+
+  /**
+   * Regression: a message the upstream sent right after its upgrade, before the client's side was
+   * upgraded, could be dropped (it was, about one run in four, over mutual TLS in
+   * UpstreamMtlsTest).
+   */
+  @Test
+  void upstreamSpeaksFirst_firstMessageReachesTheClient() throws Exception {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/greeting/room"),
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                    first.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
+
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("welcome to /live/greeting/room");
+    ws.abort();
+  }
+
+  /** Regression: the path of the upstream URL was put before HTTP requests but not WebSockets. */
+  @Test
+  void upstreamUrlWithPath_upgradeGoesUnderThatPath() throws Exception {
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/based/feed?x=1"),
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                    reply.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
+
+    ws.sendText("hi", true).get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hi");
+    assertThat(upgrades).anySatisfy(u -> assertThat(u).startsWith("/chat/live/based/feed "));
     ws.abort();
   }
 

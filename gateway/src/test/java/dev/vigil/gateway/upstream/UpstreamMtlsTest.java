@@ -42,6 +42,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -51,8 +53,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +72,9 @@ import org.junit.jupiter.api.io.TempDir;
  * names; a wrong ID, another trust domain or a plain upstream gets 502 with the reason in the
  * decision log, and nothing reaches the app. A Vert.x mutual TLS server that answers with the
  * serial of the client certificate shows that a renewed SVID is presented at once.
+ *
+ * <p>The same server is a WebSocket echo upstream: WebSockets relayed over mutual TLS, and refused
+ * with 502 before the upgrade reaches a server that is not the workload the route names.
  */
 class UpstreamMtlsTest {
 
@@ -98,9 +107,12 @@ class UpstreamMtlsTest {
   static int plainPort;
   static final List<String> seenByB = new CopyOnWriteArrayList<>();
   static final List<String> seenByPlain = new CopyOnWriteArrayList<>();
+  static final List<String> upgradesBySerial = new CopyOnWriteArrayList<>();
+  static final List<String> upgradesByRevoked = new CopyOnWriteArrayList<>();
   static final Map<TrustDomain, X509Svid> gatewaySvids = new ConcurrentHashMap<>();
   static Vertx serialServer;
   static int serialPort;
+  static int revokedPort;
   static EdgeGateway gateway;
   static final HttpClient http = HttpClient.newHttpClient();
 
@@ -150,9 +162,14 @@ class UpstreamMtlsTest {
             ids.revocations(),
             InstantSource.system(),
             null);
-    serialPort = startSerialServer();
+    serialServer = Vertx.vertx();
+    serialPort = startSerialServer(ids.issueX509(B, List.of(), null), upgradesBySerial);
+    X509Svid revoked = ids.issueX509(B, List.of(), null);
+    revokedPort = startSerialServer(revoked, upgradesByRevoked);
+    ids.revoke(revoked.leaf());
     plainPort = startPlainServer();
     String sidecar = "http://127.0.0.1:" + sidecarB.port("b-in");
+    String serial = "https://127.0.0.1:" + serialPort;
     RouteTable routes =
         new RouteTable(
             List.of(
@@ -160,7 +177,23 @@ class UpstreamMtlsTest {
                 route("wrong-id", "/wrong-id", sidecar, SpiffeId.parse("spiffe://prod.example/c")),
                 route("other-td", "/other-td", sidecar, SpiffeId.parse("spiffe://other.example/b")),
                 route("no-tls", "/no-tls", "http://127.0.0.1:" + plainPort, B),
-                route("serial", "/serial", "https://127.0.0.1:" + serialPort, B)));
+                route("serial", "/serial", serial, B),
+                route(
+                    "ws-wrong-id",
+                    "/ws-wrong-id",
+                    serial,
+                    SpiffeId.parse("spiffe://prod.example/c")),
+                route(
+                    "ws-other-td",
+                    "/ws-other-td",
+                    serial,
+                    SpiffeId.parse("spiffe://other.example/b")),
+                route("ws-revoked", "/ws-revoked", "https://127.0.0.1:" + revokedPort, B),
+                route(
+                    "ws-no-svid",
+                    "/ws-no-svid",
+                    serial,
+                    SpiffeId.parse("spiffe://unknown.example/b"))));
     gateway =
         EdgeGateway.startWithSignIn(
             "127.0.0.1",
@@ -211,10 +244,13 @@ class UpstreamMtlsTest {
     return s;
   }
 
-  /** Starts a mutual TLS server as B that answers with the serial of the client's certificate. */
-  private static int startSerialServer() throws Exception {
-    serialServer = Vertx.vertx();
-    X509Svid svidB = ids.issueX509(B, List.of(), null);
+  /**
+   * Starts a mutual TLS server presenting {@code svidB} that answers with the serial of the
+   * client's certificate. It also takes WebSockets, recording their paths in {@code upgrades}: it
+   * sends that serial first, then echoes text with a prefix and binary as it is; it declines an
+   * upgrade to a path ending in {@code /declined} with 403.
+   */
+  private static int startSerialServer(X509Svid svidB, List<String> upgrades) throws Exception {
     return serialServer
         .createHttpServer(
             new HttpServerOptions()
@@ -235,6 +271,27 @@ class UpstreamMtlsTest {
                 req.response().setStatusCode(500).end();
               }
             })
+        .webSocketHandshakeHandler(
+            h -> {
+              upgrades.add(h.path());
+              if (h.path().endsWith("/declined")) {
+                h.reject(403);
+              } else {
+                h.accept();
+              }
+            })
+        .webSocketHandler(
+            ws -> {
+              try {
+                var leaf = (X509Certificate) ws.peerCertificates().get(0);
+                ws.writeTextMessage("serial " + leaf.getSerialNumber().toString(16));
+              } catch (Exception e) {
+                ws.close();
+                return;
+              }
+              ws.textMessageHandler(m -> ws.writeTextMessage("echo: " + m));
+              ws.binaryMessageHandler(ws::writeBinaryMessage);
+            })
         .listen()
         .await(30, TimeUnit.SECONDS)
         .actualPort();
@@ -249,6 +306,7 @@ class UpstreamMtlsTest {
               seenByPlain.add(req.path());
               req.response().end("plain");
             })
+        .webSocketHandler(ws -> seenByPlain.add("websocket " + ws.path()))
         .listen()
         .await(30, TimeUnit.SECONDS)
         .actualPort();
@@ -260,6 +318,55 @@ class UpstreamMtlsTest {
             .timeout(Duration.ofSeconds(20))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A WebSocket through the gateway and the messages it received, text or binary as text. */
+  private record Socket(WebSocket ws, LinkedBlockingQueue<String> received) {
+
+    String next() throws InterruptedException {
+      String m = received.poll(10, TimeUnit.SECONDS);
+      assertThat(m).as("a message within 10 s").isNotNull();
+      return m;
+    }
+  }
+
+  private static Socket webSocket(String path) throws Exception {
+    LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    WebSocket ws =
+        http.newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + path),
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                    received.add(data.toString());
+                    w.request(1);
+                    return null;
+                  }
+
+                  @Override
+                  public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+                    received.add("binary " + StandardCharsets.UTF_8.decode(data));
+                    w.request(1);
+                    return null;
+                  }
+                })
+            .get(20, TimeUnit.SECONDS);
+    return new Socket(ws, received);
+  }
+
+  /** Returns the gateway's answer to a WebSocket upgrade it refused. */
+  private static java.net.http.WebSocketHandshakeException refusedUpgrade(String path)
+      throws Exception {
+    try {
+      webSocket(path).ws().abort();
+    } catch (ExecutionException | CompletionException e) {
+      if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
+        return h;
+      }
+      throw e;
+    }
+    throw new AssertionError("the upgrade to " + path + " was accepted");
   }
 
   /** Waits for an upstream refusal of {@code route} whose event contains {@code needle}. */
@@ -349,5 +456,121 @@ class UpstreamMtlsTest {
 
     assertThat(second).isEqualTo(gatewaySvids.get(PROD).serial().toString(16));
     assertThat(second).isNotEqualTo(first);
+  }
+
+  @Test
+  void webSocket_expectedUpstreamId_framesRelayedBothWaysWithGatewaySvid() throws Exception {
+    Socket s = webSocket("/serial/feed");
+
+    assertThat(s.next()).isEqualTo("serial " + gatewaySvids.get(PROD).serial().toString(16));
+    s.ws().sendText("hello", true).get(5, TimeUnit.SECONDS);
+    assertThat(s.next()).isEqualTo("echo: hello");
+    s.ws()
+        .sendBinary(ByteBuffer.wrap("bytes".getBytes(StandardCharsets.UTF_8)), true)
+        .get(5, TimeUnit.SECONDS);
+    assertThat(s.next()).isEqualTo("binary bytes");
+    assertThat(upgradesBySerial).contains("/serial/feed");
+    s.ws().abort();
+  }
+
+  @Test
+  void webSocket_wrongUpstreamId_badGatewayLoggedAndNoUpgradeSent() throws Exception {
+    int before = upgradesBySerial.size();
+
+    var refused = refusedUpgrade("/ws-wrong-id/feed");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    DecisionRecord logged = refusal("ws-wrong-id", decision);
+    assertThat(logged.allowed()).isFalse();
+    assertThat(logged.eventJson())
+        .contains("\"refusal\":\"UNEXPECTED_ID\"")
+        .contains("peer is spiffe://prod.example/b, expected spiffe://prod.example/c");
+    assertThat(upgradesBySerial).hasSize(before);
+  }
+
+  @Test
+  void webSocket_upstreamOfAnotherTrustDomain_badGatewayLoggedAndNoUpgradeSent() throws Exception {
+    int before = upgradesBySerial.size();
+
+    var refused = refusedUpgrade("/ws-other-td/feed");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("ws-other-td", decision).eventJson())
+        .contains("\"refusal\":\"NO_BUNDLE\"")
+        .contains("\"expected_spiffe_id\":\"spiffe://other.example/b\"");
+    assertThat(upgradesBySerial).hasSize(before);
+  }
+
+  @Test
+  void webSocket_revokedUpstreamSvid_badGatewayLoggedAndNoUpgradeSent() throws Exception {
+    var refused = refusedUpgrade("/ws-revoked/feed");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("ws-revoked", decision).eventJson()).contains("\"refusal\":\"REVOKED\"");
+    assertThat(upgradesByRevoked).isEmpty();
+  }
+
+  @Test
+  void webSocket_upstreamWithoutTls_badGatewayLoggedAndNothingSent() throws Exception {
+    var refused = refusedUpgrade("/no-tls/feed");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("no-tls", decision).eventJson()).contains("\"refusal\":\"NO_TLS\"");
+    assertThat(seenByPlain).isEmpty();
+  }
+
+  @Test
+  void webSocket_noGatewaySvidInTrustDomain_badGatewayLoggedAndNoUpgradeSent() throws Exception {
+    int before = upgradesBySerial.size();
+
+    var refused = refusedUpgrade("/ws-no-svid/feed");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("ws-no-svid", decision).eventJson())
+        .contains("\"refusal\":\"NO_SVID\"")
+        .contains("no SVID in trust domain unknown.example");
+    assertThat(upgradesBySerial).hasSize(before);
+  }
+
+  @Test
+  void webSocket_verifiedUpstreamDeclinesUpgrade_badGatewayLoggedAsUnavailable() throws Exception {
+    var refused = refusedUpgrade("/serial/declined");
+
+    assertThat(refused.getResponse().statusCode()).isEqualTo(502);
+    String decision =
+        refused.getResponse().headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(refusal("serial", decision).eventJson())
+        .contains("\"refusal\":\"UPGRADE_REFUSED\"")
+        .contains("answered the WebSocket upgrade with status 403");
+    assertThat(upgradesBySerial).contains("/serial/declined");
+  }
+
+  @Test
+  void webSocket_afterSvidRenewed_newSocketPresentsNewSvidAndOldOneStillRelays() throws Exception {
+    Socket first = webSocket("/serial/first");
+    String firstSerial = first.next();
+    assertThat(firstSerial).isEqualTo("serial " + gatewaySvids.get(PROD).serial().toString(16));
+
+    renew(PROD);
+    Socket second = webSocket("/serial/second");
+
+    assertThat(second.next())
+        .isEqualTo("serial " + gatewaySvids.get(PROD).serial().toString(16))
+        .isNotEqualTo(firstSerial);
+    // The replaced client keeps its WebSockets for a grace period.
+    first.ws().sendText("still there", true).get(5, TimeUnit.SECONDS);
+    assertThat(first.next()).isEqualTo("echo: still there");
+    first.ws().abort();
+    second.ws().abort();
   }
 }
