@@ -175,7 +175,6 @@ public final class EdgeGateway implements AutoCloseable {
             clock,
             upstreams,
             new DirectUpstream(vertx),
-            sockets,
             endpoints,
             devices);
     Future<HttpServer> f =
@@ -242,7 +241,6 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       UpstreamClients upstreams,
       DirectUpstream direct,
-      WebSocketClient sockets,
       AuthEndpoints auth,
       Devices devices) {
 
