@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -108,6 +109,15 @@ public final class DecisionLog implements AutoCloseable {
   private final AtomicLong batches = new AtomicLong();
   private volatile long inflightOldestNanos;
   private volatile int inflight;
+
+  /**
+   * Events accepted whose outcome (durable or failed) is not known yet: queued, gathered into a
+   * batch, or being written. Counted up before an event is queued and down before its future
+   * completes, so {@link #stats()} never shows an acknowledged event as pending, nor a pending one
+   * as gone.
+   */
+  private final AtomicInteger unwritten = new AtomicInteger();
+
   private volatile boolean closing;
 
   public DecisionLog(Store store, Options options) {
@@ -146,6 +156,7 @@ public final class DecisionLog implements AutoCloseable {
     }
     Pending p = new Pending(record, new CompletableFuture<>(), System.nanoTime());
     boolean queued;
+    unwritten.incrementAndGet();
     if (options.overflow() == OverflowPolicy.FAIL_CLOSED) {
       queued = queue.offer(p);
     } else {
@@ -157,6 +168,7 @@ public final class DecisionLog implements AutoCloseable {
       }
     }
     if (!queued) {
+      unwritten.decrementAndGet();
       rejected.incrementAndGet();
       throw new DecisionLogFullException(options.capacity());
     }
@@ -177,7 +189,12 @@ public final class DecisionLog implements AutoCloseable {
       throw new IllegalStateException("decision log is closed");
     }
     Pending p = new Pending(record, new CompletableFuture<>(), System.nanoTime());
-    return queue.offer(p) ? p.done() : null;
+    unwritten.incrementAndGet();
+    if (queue.offer(p)) {
+      return p.done();
+    }
+    unwritten.decrementAndGet();
+    return null;
   }
 
   /** Returns the current counters and lag. */
@@ -193,12 +210,7 @@ public final class DecisionLog implements AutoCloseable {
       }
     }
     return new DecisionLogStats(
-        queue.size() + inflight,
-        written.get(),
-        rejected.get(),
-        failed.get(),
-        oldest,
-        batches.get());
+        unwritten.get(), written.get(), rejected.get(), failed.get(), oldest, batches.get());
   }
 
   private void run() {
@@ -212,19 +224,32 @@ public final class DecisionLog implements AutoCloseable {
           }
           continue;
         }
+        inflightOldestNanos = first.enqueuedNanos();
+        inflight = 1;
         batch.add(first);
         queue.drainTo(batch, options.maxBatch() - 1);
         linger(first, batch);
-        inflightOldestNanos = first.enqueuedNanos();
         inflight = batch.size();
         writeWithRetry(batch);
       } catch (InterruptedException e) {
         if (closing) {
+          abandon(batch);
           return;
         }
       } finally {
         inflight = 0;
         batch.clear();
+      }
+    }
+  }
+
+  /** Fails the events of a batch the writer gives up on as the log closes. */
+  private void abandon(List<Pending> batch) {
+    for (Pending p : batch) {
+      if (!p.done().isDone()) {
+        failed.incrementAndGet();
+        unwritten.decrementAndGet();
+        p.done().completeExceptionally(new StoreException("decision log closed before writing"));
       }
     }
   }
@@ -256,6 +281,7 @@ public final class DecisionLog implements AutoCloseable {
         batches.incrementAndGet();
         // Counted as durable before anyone is told, so stats() never lags an acknowledgement.
         inflight = 0;
+        unwritten.addAndGet(-pending.size());
         for (Pending p : pending) {
           p.done().complete(null);
         }
@@ -271,6 +297,7 @@ public final class DecisionLog implements AutoCloseable {
           StoreException failure =
               new StoreException(
                   "decision log write failed: " + Store.firstLine(e.getMessage()), e);
+          unwritten.addAndGet(-pending.size());
           for (Pending p : pending) {
             p.done().completeExceptionally(failure);
           }
@@ -296,6 +323,7 @@ public final class DecisionLog implements AutoCloseable {
       } catch (RuntimeException e) {
         it.remove();
         failed.incrementAndGet();
+        unwritten.decrementAndGet();
         log.error("decision log event could not be made: {}", e.toString());
         p.done().completeExceptionally(new StoreException("decision log event: " + e, e));
       }
@@ -363,6 +391,7 @@ public final class DecisionLog implements AutoCloseable {
     Pending p;
     while ((p = queue.poll()) != null) {
       failed.incrementAndGet();
+      unwritten.decrementAndGet();
       p.done().completeExceptionally(new StoreException("decision log closed before writing"));
     }
   }

@@ -208,4 +208,34 @@ class DecisionLogTest {
           .isInstanceOf(IllegalStateException.class);
     }
   }
+
+  @Test
+  void eventsGatheredForABatch_stillCountAsQueuedUntilDurable() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("linger")));
+        DecisionLog log =
+            new DecisionLog(
+                store, DecisionLog.Options.defaults().withLinger(Duration.ofMillis(400)))) {
+      CompletableFuture<Void> ack = log.append(TestStores.record("gathered", true));
+      // The writer takes the event at once and waits for more before it commits.
+      Thread.sleep(150);
+      assertThat(ack).isNotDone();
+      assertThat(log.stats().queued()).isEqualTo(1);
+      assertThat(log.stats().oldestQueuedAgeNanos()).isPositive();
+      ack.get(10, TimeUnit.SECONDS);
+      assertThat(log.stats().queued()).isZero();
+      assertThat(new DecisionReader(store).get("gathered")).isPresent();
+    }
+  }
+
+  @Test
+  void negativeLinger_isRefused() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("negative")))) {
+      assertThatThrownBy(
+              () ->
+                  new DecisionLog(
+                      store, DecisionLog.Options.defaults().withLinger(Duration.ofMillis(-1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("linger");
+    }
+  }
 }
