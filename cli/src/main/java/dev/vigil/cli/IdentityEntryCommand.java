@@ -47,7 +47,7 @@ final class IdentityEntryCommand {
       err.println("vigil identity entry create: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = options.openExistingStore()) {
+    try (Store st = options.openOrCreateStoreSaying(err, "vigil identity entry create")) {
       Identities ids = options.identities(st, err);
       RegistrationEntry e;
       try {

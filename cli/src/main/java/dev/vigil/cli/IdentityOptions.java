@@ -46,6 +46,19 @@ final class IdentityOptions {
     return store.openOrCreate();
   }
 
+  /**
+   * Opens the store for a command that sets up a node (registering its first workloads), creating
+   * it when missing and saying so on {@code err}: a new node's first step works, and a mistyped
+   * {@code --data-dir} shows at once instead of leaving entries where no agent reads them.
+   */
+  Store openOrCreateStoreSaying(PrintWriter err, String command) {
+    Path file = store.location().sqliteFile();
+    if (file != null && !java.nio.file.Files.exists(file)) {
+      err.println(command + ": no store in " + file.getParent() + " yet; created a new one");
+    }
+    return store.openOrCreate();
+  }
+
   /** Returns the identity service over {@code st}, refusing to run without a CA key. */
   Identities identities(Store st, PrintWriter err) {
     CaKeyCipher cipher;

@@ -194,13 +194,6 @@ class IdentityCommandTest {
             List.of("bundle", "prod.example"),
             List.of("entry", "list"),
             List.of("entry", "delete", "e-1"),
-            List.of(
-                "entry",
-                "create",
-                "--spiffe-id",
-                "spiffe://prod.example/w",
-                "--selector",
-                "unix:uid:1"),
             List.of("rotate", "status", "prod.example"),
             List.of("federate", "partner.example", "--bundle", file.toString()),
             List.of("join-token", "create", "--trust-domain", "prod.example"),
@@ -216,6 +209,25 @@ class IdentityCommandTest {
           .contains("vigil up --data-dir " + data);
       assertThat(Path.of(data)).as(command.toString()).doesNotExist();
     }
+  }
+
+  /** A new node's first step (docs/sidecar.md): the store is created, and the output says so. */
+  @Test
+  void entryCreate_newDataDir_createsTheStoreAndSaysSo() throws Exception {
+    CliRun r =
+        identity(
+            "entry",
+            "create",
+            "--spiffe-id",
+            "spiffe://prod.example/w",
+            "--selector",
+            "unix:uid:1");
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.err()).contains("no store in " + data + " yet; created a new one");
+    assertThat(Path.of(data).resolve("vigil.db")).exists();
+    CliRun list = identity("entry", "list");
+    assertThat(list.out()).contains("spiffe://prod.example/w");
   }
 
   @Test
