@@ -26,12 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * inline again. Either way the decision, its log entry and its failure modes are the decision
  * point's, unchanged.
  *
- * <p>Thread-safe.
+ * <p>Used by the edge gateway and by the sidecar's inbound listeners. Thread-safe.
  */
-final class DecisionDispatch {
+public final class DecisionDispatch {
 
   /** The longest an inline evaluation may hold the event loop. */
-  static final Duration INLINE_BUDGET = Duration.ofMillis(1);
+  public static final Duration INLINE_BUDGET = Duration.ofMillis(1);
 
   /** Decisions of a path sent to the worker pool after it ran past the inline budget. */
   static final int WORKER_STREAK = 1_000;
@@ -42,14 +42,15 @@ final class DecisionDispatch {
   private final Map<String, PolicyPath> paths = new ConcurrentHashMap<>();
   private final Map<PolicyPath, AtomicInteger> offloaded = new ConcurrentHashMap<>();
 
-  DecisionDispatch(Vertx vertx, DecisionPoint pdp, Duration inlineBudget) {
+  public DecisionDispatch(Vertx vertx, DecisionPoint pdp, Duration inlineBudget) {
     this.vertx = vertx;
     this.pdp = pdp;
     this.inlineBudget = inlineBudget;
   }
 
   /** Decides on the calling event loop if the path is quick, else on the worker pool. */
-  Future<Decision> decide(String policyPath, Value input, Map<String, String> context, Mode mode) {
+  public Future<Decision> decide(
+      String policyPath, Value input, Map<String, String> context, Mode mode) {
     PolicyPath path = paths.computeIfAbsent(policyPath, PolicyPath::parse);
     AtomicInteger left = offloaded.get(path);
     if (left == null || left.decrementAndGet() < 0) {

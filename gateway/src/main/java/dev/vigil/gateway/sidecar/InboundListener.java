@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.edge.DecisionDispatch;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
@@ -13,7 +14,6 @@ import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -51,6 +51,7 @@ final class InboundListener {
   private final InstantSource clock;
   private final DirectUpstream app;
   private final IdentityAssertion assertion;
+  private final DecisionDispatch decisions;
   private volatile PermissiveFront front;
 
   InboundListener(
@@ -70,6 +71,7 @@ final class InboundListener {
     this.clock = clock;
     this.app = app;
     this.assertion = assertion;
+    this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
 
   void front(PermissiveFront f) {
@@ -137,16 +139,9 @@ final class InboundListener {
     if (caller != null) {
       context.put("subject", caller.toString());
     }
-    vertx
-        .executeBlocking(
-            () ->
-                pdp.decide(
-                    PolicyPath.parse(route.policyPath()),
-                    input,
-                    context,
-                    pdp.evalOptions(),
-                    route.mode()),
-            false)
+    // Quick policies answer on the event loop, slow ones on the worker pool, as at the edge.
+    decisions
+        .decide(route.policyPath(), input, context, route.mode())
         .onComplete(
             ar -> {
               if (ar.failed()) {
