@@ -218,17 +218,19 @@ final class UpCommand implements Callable<Integer> {
     cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
-        EdgeGateway.startWithSignIn(
-            gw.host(),
-            gw.port(),
-            routes,
-            core.pdp(),
-            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
-            clock,
-            new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()),
-            tls,
-            // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
-            upstreamIdentity(identityNow));
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    gw.host(),
+                    gw.port(),
+                    routes,
+                    core.pdp(),
+                    new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
+                    clock)
+                .withSignIn(
+                    new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()))
+                .withTls(tls)
+                // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
+                .withUpstreamIdentity(upstreamIdentity(identityNow)));
     running.add(0, gateway);
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);

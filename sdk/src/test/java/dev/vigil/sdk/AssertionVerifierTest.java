@@ -77,13 +77,13 @@ class AssertionVerifierTest {
     signer = new IdentityAssertion(ISSUER, EdgeGateway.ASSERTION_LIFETIME, clock);
     gateway =
         EdgeGateway.start(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(new RouteTable(List.of(route))),
-            pdp,
-            signer,
-            clock,
-            null);
+            EdgeGateway.Settings.of(
+                "127.0.0.1",
+                0,
+                new AtomicReference<>(new RouteTable(List.of(route))),
+                pdp,
+                signer,
+                clock));
   }
 
   @AfterAll

@@ -84,60 +84,21 @@ public final class EdgeGateway implements AutoCloseable {
   }
 
   /**
-   * Starts the gateway on {@code host:port} (0 picks a free port).
+   * What the gateway is started with.
    *
-   * @throws IllegalStateException naming the address when it cannot be bound
+   * @param host the address to listen on
+   * @param port the port (0 picks a free one)
+   * @param routes the route table, swapped whole on reload
+   * @param pdp the decision point that decides every request
+   * @param assertion signs the identity assertion sent upstream
+   * @param clock the time of policy inputs and sessions
+   * @param signIn local users, OpenID Connect providers and bearer tokens; null for none (every
+   *     caller anonymous)
+   * @param tls a TLS listener (HTTP/2, device certificates), or null
+   * @param upstreamIdentity the SVIDs presented to upstreams that are Vigil workloads ({@link
+   *     Route#upstreamSpiffeId()}); null makes routes to such upstreams answer 502
    */
-  public static EdgeGateway start(
-      String host,
-      int port,
-      AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
-      IdentityAssertion assertion,
-      InstantSource clock,
-      LocalAuthenticator auth) {
-    return start(host, port, routes, pdp, assertion, clock, auth, null);
-  }
-
-  /** Starts the gateway with an OpenID Connect provider for sign-in as well. */
-  public static EdgeGateway start(
-      String host,
-      int port,
-      AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
-      IdentityAssertion assertion,
-      InstantSource clock,
-      LocalAuthenticator auth,
-      OidcLogin oidc) {
-    EdgeSignIn signIn =
-        auth == null
-            ? null
-            : new EdgeSignIn(
-                auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of());
-    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn);
-  }
-
-  /**
-   * Starts the gateway with its sign-in: local users, OpenID Connect providers, bearer tokens; null
-   * for none (every caller anonymous).
-   */
-  public static EdgeGateway startWithSignIn(
-      String host,
-      int port,
-      AtomicReference<RouteTable> routes,
-      DecisionPoint pdp,
-      IdentityAssertion assertion,
-      InstantSource clock,
-      EdgeSignIn signIn) {
-    return startWithSignIn(host, port, routes, pdp, assertion, clock, signIn, null, null);
-  }
-
-  /**
-   * Starts the gateway with its sign-in, a TLS listener when not null, and the SVIDs it presents to
-   * upstreams that are Vigil workloads ({@link Route#upstreamSpiffeId()}); with null for {@code
-   * upstreamIdentity}, routes to such upstreams answer 502.
-   */
-  public static EdgeGateway startWithSignIn(
+  public record Settings(
       String host,
       int port,
       AtomicReference<RouteTable> routes,
@@ -147,6 +108,53 @@ public final class EdgeGateway implements AutoCloseable {
       EdgeSignIn signIn,
       TlsListener tls,
       UpstreamIdentity upstreamIdentity) {
+
+    /** The settings of a gateway without sign-in, TLS listener or upstream SVIDs. */
+    public static Settings of(
+        String host,
+        int port,
+        AtomicReference<RouteTable> routes,
+        DecisionPoint pdp,
+        IdentityAssertion assertion,
+        InstantSource clock) {
+      return new Settings(host, port, routes, pdp, assertion, clock, null, null, null);
+    }
+
+    public Settings withSignIn(EdgeSignIn s) {
+      return new Settings(host, port, routes, pdp, assertion, clock, s, tls, upstreamIdentity);
+    }
+
+    /** Signs in local users, and through {@code oidc} as well when it is not null. */
+    public Settings withLocalUsers(LocalAuthenticator auth, OidcLogin oidc) {
+      return withSignIn(
+          new EdgeSignIn(
+              auth, new IdentityProviders(oidc == null ? List.of() : List.of(oidc)), List.of()));
+    }
+
+    public Settings withTls(TlsListener t) {
+      return new Settings(host, port, routes, pdp, assertion, clock, signIn, t, upstreamIdentity);
+    }
+
+    public Settings withUpstreamIdentity(UpstreamIdentity u) {
+      return new Settings(host, port, routes, pdp, assertion, clock, signIn, tls, u);
+    }
+  }
+
+  /**
+   * Starts the gateway.
+   *
+   * @throws IllegalStateException naming the address when it cannot be bound
+   */
+  public static EdgeGateway start(Settings settings) {
+    String host = settings.host();
+    int port = settings.port();
+    AtomicReference<RouteTable> routes = settings.routes();
+    DecisionPoint pdp = settings.pdp();
+    IdentityAssertion assertion = settings.assertion();
+    InstantSource clock = settings.clock();
+    EdgeSignIn signIn = settings.signIn();
+    TlsListener tls = settings.tls();
+    UpstreamIdentity upstreamIdentity = settings.upstreamIdentity();
     Duration headDeadline = HeadDeadline.configured();
     Vertx vertx =
         Vertx.builder()

@@ -159,17 +159,19 @@ class EdgeBearerTest {
             sessions,
             clock);
     gateway =
-        EdgeGateway.startWithSignIn(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(routes),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-            clock,
-            new EdgeSignIn(
-                new LocalAuthenticator(List.of(), sessions, clock),
-                new IdentityProviders(List.of(provider)),
-                List.of()));
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new AtomicReference<>(routes),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
+                    clock)
+                .withSignIn(
+                    new EdgeSignIn(
+                        new LocalAuthenticator(List.of(), sessions, clock),
+                        new IdentityProviders(List.of(provider)),
+                        List.of())));
   }
 
   @AfterAll

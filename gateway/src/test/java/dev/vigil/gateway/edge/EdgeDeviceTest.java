@@ -128,16 +128,16 @@ class EdgeDeviceTest {
             clock);
     serverCert = ServerCertificate.selfSigned(tmp, now.get());
     gateway =
-        EdgeGateway.startWithSignIn(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(new RouteTable(List.of(route))),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-            clock,
-            new EdgeSignIn(auth, new IdentityProviders(List.of()), List.of()),
-            new TlsListener("127.0.0.1", 0, serverCert, devices),
-            null);
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
+                    clock)
+                .withSignIn(new EdgeSignIn(auth, new IdentityProviders(List.of()), List.of()))
+                .withTls(new TlsListener("127.0.0.1", 0, serverCert, devices)));
   }
 
   @AfterAll

@@ -126,13 +126,13 @@ class EdgeGatewayTest {
             "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system());
     gateway =
         EdgeGateway.start(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(routes),
-            pdp,
-            assertion,
-            InstantSource.system(),
-            null);
+            EdgeGateway.Settings.of(
+                "127.0.0.1",
+                0,
+                new AtomicReference<>(routes),
+                pdp,
+                assertion,
+                InstantSource.system()));
   }
 
   @AfterAll

@@ -83,16 +83,16 @@ class EdgeHeadDeadlineTest {
     System.setProperty(HeadDeadline.PROPERTY, "300");
     try {
       gateway =
-          EdgeGateway.startWithSignIn(
-              "127.0.0.1",
-              0,
-              new AtomicReference<>(new RouteTable(List.of(route))),
-              pdp,
-              new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-              InstantSource.system(),
-              null,
-              new TlsListener("127.0.0.1", 0, serverCert, null),
-              null);
+          EdgeGateway.start(
+              EdgeGateway.Settings.of(
+                      "127.0.0.1",
+                      0,
+                      new AtomicReference<>(new RouteTable(List.of(route))),
+                      pdp,
+                      new IdentityAssertion(
+                          "vigil", Duration.ofSeconds(60), InstantSource.system()),
+                      InstantSource.system())
+                  .withTls(new TlsListener("127.0.0.1", 0, serverCert, null)));
     } finally {
       System.clearProperty(HeadDeadline.PROPERTY);
     }

@@ -99,14 +99,15 @@ class EdgeOidcTest {
             null);
     gateway =
         EdgeGateway.start(
-            "127.0.0.1",
-            port,
-            new AtomicReference<>(new RouteTable(List.of(route))),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-            InstantSource.system(),
-            new LocalAuthenticator(List.of(), sessions, InstantSource.system()),
-            oidc);
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    port,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                    InstantSource.system())
+                .withLocalUsers(
+                    new LocalAuthenticator(List.of(), sessions, InstantSource.system()), oidc));
   }
 
   @AfterAll

@@ -182,14 +182,17 @@ class EdgeSecurityCasesTest {
             sessions,
             InstantSource.system());
     gateway =
-        EdgeGateway.startWithSignIn(
-            "127.0.0.1",
-            port,
-            new AtomicReference<>(new RouteTable(routes)),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-            InstantSource.system(),
-            new EdgeSignIn(local, new IdentityProviders(List.of(oidc)), List.of(".example.com")));
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    port,
+                    new AtomicReference<>(new RouteTable(routes)),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                    InstantSource.system())
+                .withSignIn(
+                    new EdgeSignIn(
+                        local, new IdentityProviders(List.of(oidc)), List.of(".example.com"))));
   }
 
   @AfterAll
@@ -538,18 +541,18 @@ class EdgeSecurityCasesTest {
               "open", Map.of("open.rego", "package open\nallow := true\n".getBytes())));
       URI up = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort());
       try (EdgeGateway gw =
-          EdgeGateway.startWithSignIn(
-              "127.0.0.1",
-              0,
-              new AtomicReference<>(
-                  new RouteTable(
-                      List.of(
-                          new Route(
-                              "o", "*", "/", up, "open/allow", Mode.ENFORCE, Map.of(), null)))),
-              pdp,
-              new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-              InstantSource.system(),
-              null)) {
+          EdgeGateway.start(
+              EdgeGateway.Settings.of(
+                  "127.0.0.1",
+                  0,
+                  new AtomicReference<>(
+                      new RouteTable(
+                          List.of(
+                              new Route(
+                                  "o", "*", "/", up, "open/allow", Mode.ENFORCE, Map.of(), null)))),
+                  pdp,
+                  new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                  InstantSource.system()))) {
         assertThat(EdgeGatewayTest.raw(gw.port(), "/x", "o.example")[0]).isEqualTo("200");
 
         pdp.close();

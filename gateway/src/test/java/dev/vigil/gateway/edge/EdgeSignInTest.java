@@ -114,13 +114,14 @@ class EdgeSignInTest {
             clock);
     gateway =
         EdgeGateway.start(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(new RouteTable(List.of(route))),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-            clock,
-            auth);
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
+                    clock)
+                .withLocalUsers(auth, null));
   }
 
   @AfterAll

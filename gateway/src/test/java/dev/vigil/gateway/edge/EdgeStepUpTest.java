@@ -149,20 +149,22 @@ class EdgeStepUpTest {
             sessions,
             clock,
             true);
-    return EdgeGateway.startWithSignIn(
-        "127.0.0.1",
-        port,
-        new AtomicReference<>(routes),
-        pdp,
-        new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-        clock,
-        new EdgeSignIn(
-            local,
-            new IdentityProviders(
-                List.of(
-                    provider("corp", corp, callback, sessions),
-                    provider("partner", partner, callback, sessions))),
-            List.of()));
+    return EdgeGateway.start(
+        EdgeGateway.Settings.of(
+                "127.0.0.1",
+                port,
+                new AtomicReference<>(routes),
+                pdp,
+                new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
+                clock)
+            .withSignIn(
+                new EdgeSignIn(
+                    local,
+                    new IdentityProviders(
+                        List.of(
+                            provider("corp", corp, callback, sessions),
+                            provider("partner", partner, callback, sessions))),
+                    List.of())));
   }
 
   static OidcLogin provider(String name, MockOAuth2Server s, URI callback, SessionCodec sessions) {
@@ -533,27 +535,36 @@ class EdgeStepUpTest {
     int port = Fixtures.freePort();
     URI up = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort());
     try (EdgeGateway gw =
-        EdgeGateway.startWithSignIn(
-            "127.0.0.1",
-            port,
-            new AtomicReference<>(
-                new RouteTable(
-                    List.of(
-                        new Route(
-                            "p", "*", "/", up, "portal/decision", Mode.ENFORCE, Map.of(), null)))),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-            clock,
-            new EdgeSignIn(
-                new LocalAuthenticator(List.of(), sessions, clock),
-                new IdentityProviders(
-                    List.of(
-                        provider(
-                            "gone",
-                            gone,
-                            URI.create("http://127.0.0.1:" + port + "/auth/callback"),
-                            sessions))),
-                List.of()))) {
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    port,
+                    new AtomicReference<>(
+                        new RouteTable(
+                            List.of(
+                                new Route(
+                                    "p",
+                                    "*",
+                                    "/",
+                                    up,
+                                    "portal/decision",
+                                    Mode.ENFORCE,
+                                    Map.of(),
+                                    null)))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
+                    clock)
+                .withSignIn(
+                    new EdgeSignIn(
+                        new LocalAuthenticator(List.of(), sessions, clock),
+                        new IdentityProviders(
+                            List.of(
+                                provider(
+                                    "gone",
+                                    gone,
+                                    URI.create("http://127.0.0.1:" + port + "/auth/callback"),
+                                    sessions))),
+                        List.of())))) {
       HttpClient b = browser();
       String base = "http://127.0.0.1:" + port;
       signIn(

@@ -97,13 +97,13 @@ class EdgeWebSocketTest {
             null);
     gateway =
         EdgeGateway.start(
-            "127.0.0.1",
-            0,
-            new AtomicReference<>(new RouteTable(List.of(greeting, based, route))),
-            pdp,
-            new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-            InstantSource.system(),
-            null);
+            EdgeGateway.Settings.of(
+                "127.0.0.1",
+                0,
+                new AtomicReference<>(new RouteTable(List.of(greeting, based, route))),
+                pdp,
+                new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                InstantSource.system()));
   }
 
   @AfterAll

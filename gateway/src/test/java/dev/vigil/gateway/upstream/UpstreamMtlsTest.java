@@ -195,17 +195,20 @@ class UpstreamMtlsTest {
                     serial,
                     SpiffeId.parse("spiffe://unknown.example/b"))));
     gateway =
-        EdgeGateway.startWithSignIn(
-            "127.0.0.1",
-            0,
-            new java.util.concurrent.atomic.AtomicReference<>(routes),
-            pdp,
-            new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
-            InstantSource.system(),
-            null,
-            null,
-            UpstreamIdentity.of(
-                td -> Optional.ofNullable(gatewaySvids.get(td)), ids.bundles(), ids.revocations()));
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new java.util.concurrent.atomic.AtomicReference<>(routes),
+                    pdp,
+                    new IdentityAssertion(
+                        "vigil", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
+                    InstantSource.system())
+                .withUpstreamIdentity(
+                    UpstreamIdentity.of(
+                        td -> Optional.ofNullable(gatewaySvids.get(td)),
+                        ids.bundles(),
+                        ids.revocations())));
   }
 
   private static void renew(TrustDomain td) {
