@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -301,7 +300,8 @@ public final class EdgeGateway implements AutoCloseable {
     private void decide(
         HttpServerRequest req, RequestPath path, String hostHeader, Route route, Caller caller) {
       Session session = caller.session();
-      Set<String> dropped = dropped(req.headers());
+      // Headers only the gateway may write reach neither the policy nor the upstream.
+      Set<String> dropped = HYGIENE.removedNames(req.headers().names(), false);
       Map<String, String> flat = new LinkedHashMap<>();
       for (Map.Entry<String, String> e : req.headers()) {
         if (dropped.isEmpty() || !dropped.contains(e.getKey().toLowerCase(Locale.ROOT))) {
@@ -493,24 +493,6 @@ public final class EdgeGateway implements AutoCloseable {
     private static boolean wantsHtml(HttpServerRequest req) {
       String accept = req.headers().get("Accept");
       return accept != null && accept.contains("text/html");
-    }
-
-    /**
-     * Returns the lower-case names of the client headers that only the gateway may write (usually
-     * none); they reach neither the policy nor the upstream.
-     */
-    private static Set<String> dropped(MultiMap headers) {
-      Set<String> dropped = null;
-      for (String name : headers.names()) {
-        if (HYGIENE.isReserved(name)
-            || HeaderHygiene.FORWARDING.contains(HeaderHygiene.canonical(name))) {
-          if (dropped == null) {
-            dropped = new java.util.HashSet<>();
-          }
-          dropped.add(name.toLowerCase(Locale.ROOT));
-        }
-      }
-      return dropped == null ? Set.of() : dropped;
     }
 
     private void forward(

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.http;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -98,10 +99,30 @@ public final class HeaderHygiene {
    */
   public void strip(Iterable<String> names, boolean fromTrustedProxy, Consumer<String> remove) {
     for (String name : names) {
-      String c = canonical(name);
-      if (isReserved(name) || (!fromTrustedProxy && FORWARDING.contains(c))) {
+      if (removed(name, fromTrustedProxy)) {
         remove.accept(name);
       }
     }
+  }
+
+  /**
+   * Returns the lower-case names of the headers to remove from a request, as {@link #strip} names
+   * them; an empty set, and nothing allocated, in the usual case of none.
+   */
+  public Set<String> removedNames(Iterable<String> names, boolean fromTrustedProxy) {
+    Set<String> removed = null;
+    for (String name : names) {
+      if (removed(name, fromTrustedProxy)) {
+        if (removed == null) {
+          removed = new HashSet<>();
+        }
+        removed.add(name.toLowerCase(Locale.ROOT));
+      }
+    }
+    return removed == null ? Set.of() : removed;
+  }
+
+  private boolean removed(String name, boolean fromTrustedProxy) {
+    return isReserved(name) || (!fromTrustedProxy && FORWARDING.contains(canonical(name)));
   }
 }

@@ -159,10 +159,7 @@ final class InboundListener {
       HttpServerRequest req, RequestPath path, MultiMap headers, Decision d, SpiffeId caller) {
     Route route = config.route();
     URI up = route.upstream();
-    String base =
-        up.getRawPath() == null || up.getRawPath().equals("/")
-            ? ""
-            : up.getRawPath().replaceAll("/$", "");
+    String base = route.upstreamBasePath();
     headers.set("X-Vigil-Decision-Id", d.decisionId());
     headers.set("X-Forwarded-Proto", caller == null ? "http" : "https");
     if (caller != null) {

@@ -70,4 +70,19 @@ class HeaderHygieneTest {
             "x_app_user",
             "X-SPIFFE-ID");
   }
+
+  @Test
+  void removedNames_areWhatStripRemoves_lowerCased() {
+    HeaderHygiene h = new HeaderHygiene(Set.of());
+    List<String> names = List.of("Host", "X-Vigil-User", "x_forwarded_for", "Accept", "X-Real-IP");
+    List<String> stripped = new ArrayList<>();
+    h.strip(names, false, stripped::add);
+
+    assertThat(h.removedNames(names, false))
+        .containsExactlyInAnyOrderElementsOf(
+            stripped.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList())
+        .containsExactlyInAnyOrder("x-vigil-user", "x_forwarded_for", "x-real-ip");
+    assertThat(h.removedNames(names, true)).containsExactly("x-vigil-user");
+    assertThat(h.removedNames(List.of("Host", "Accept"), false)).isEmpty();
+  }
 }
