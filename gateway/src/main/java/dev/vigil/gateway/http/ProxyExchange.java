@@ -1,10 +1,12 @@
 package dev.vigil.gateway.http;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -33,9 +35,18 @@ public final class ProxyExchange {
 
   private ProxyExchange() {}
 
+  private static final AsciiString[] HOP_BY_HOP_NAMES =
+      HOP_BY_HOP.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+
   /** Tells whether a request or response header of that name is relayed. */
-  public static boolean relayed(String headerName) {
-    return !HOP_BY_HOP.contains(headerName.toLowerCase(Locale.ROOT));
+  public static boolean relayed(CharSequence headerName) {
+    // Compared in place, case-insensitively: no lower-cased copy per header.
+    for (AsciiString h : HOP_BY_HOP_NAMES) {
+      if (h.contentEqualsIgnoreCase(headerName)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -43,17 +54,54 @@ public final class ProxyExchange {
    */
   public static Future<HttpClientResponse> sendBody(HttpServerRequest req, HttpClientRequest out) {
     out.headers().remove("Content-Length");
+    switch (framing(req)) {
+      case LENGTH -> {
+        out.putHeader("Content-Length", req.headers().get("Content-Length"));
+        return out.send(req);
+      }
+      case CHUNKED -> {
+        out.setChunked(true);
+        return out.send(req);
+      }
+      default -> {
+        // No body: send none, and let the request end.
+        req.resume();
+        return out.send();
+      }
+    }
+  }
+
+  /** How the body of a relayed request is framed on its way upstream. */
+  public enum Framing {
+    /** No body. */
+    NONE,
+    /** The client's {@code Content-Length}. */
+    LENGTH,
+    /** HTTP/1.1 chunks. */
+    CHUNKED
+  }
+
+  /**
+   * Returns how to frame the client's body upstream: with its length when it gave one, in chunks
+   * when it sent chunks or, over HTTP/2 (which frames a body without a length), when its method may
+   * carry a body (RFC 9110 section 9.3), else with none.
+   */
+  public static Framing framing(HttpServerRequest req) {
     if (req.headers().contains("Content-Length")) {
-      out.putHeader("Content-Length", req.headers().get("Content-Length"));
-      return out.send(req);
+      return Framing.LENGTH;
     }
-    if (req.headers().contains("Transfer-Encoding")) {
-      out.setChunked(true);
-      return out.send(req);
+    if (req.headers().contains("Transfer-Encoding")
+        || (req.version() == HttpVersion.HTTP_2 && mayHaveBody(req.method().name()))) {
+      return Framing.CHUNKED;
     }
-    // No body: send none, and let the request end.
-    req.resume();
-    return out.send();
+    return Framing.NONE;
+  }
+
+  private static boolean mayHaveBody(String method) {
+    return switch (method) {
+      case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> false;
+      default -> true;
+    };
   }
 
   /** Answers the client with the upstream's status, end-to-end headers and body. */

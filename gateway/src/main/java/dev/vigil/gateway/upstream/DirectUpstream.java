@@ -116,42 +116,18 @@ public final class DirectUpstream {
   private static boolean framing(HttpServerRequest req, HttpHeaders headers) {
     headers.remove(HttpHeaderNames.CONTENT_LENGTH);
     headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    String length = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-    if (length != null) {
-      headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
-      return !length.equals("0");
-    }
-    if (req.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
-        || (req.version() == io.vertx.core.http.HttpVersion.HTTP_2 && mayHaveBody(req))) {
-      // HTTP/2 frames a body without a length; upstream it goes in chunks.
-      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      return true;
-    }
-    return false;
-  }
-
-  /** Whether an HTTP/2 request without a length may still carry a body (RFC 9110 section 9.3). */
-  private static boolean mayHaveBody(HttpServerRequest req) {
-    return switch (req.method().name()) {
-      case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> false;
-      default -> true;
-    };
-  }
-
-  /** Headers of one connection (RFC 9110 section 7.6.1), never relayed; the length is kept. */
-  private static final AsciiString[] HOP_BY_HOP =
-      ProxyExchange.HOP_BY_HOP.stream()
-          .filter(n -> !n.equals("content-length"))
-          .map(AsciiString::cached)
-          .toArray(AsciiString[]::new);
-
-  private static boolean hopByHop(CharSequence name) {
-    for (AsciiString h : HOP_BY_HOP) {
-      if (h.contentEqualsIgnoreCase(name)) {
-        return true;
+    return switch (ProxyExchange.framing(req)) {
+      case LENGTH -> {
+        String length = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        yield !length.equals("0");
       }
-    }
-    return false;
+      case CHUNKED -> {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        yield true;
+      }
+      case NONE -> false;
+    };
   }
 
   /**
@@ -352,7 +328,7 @@ public final class DirectUpstream {
         if (AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)) {
           length = true;
           answer.headers().add(n, h.getValue());
-        } else if (!hopByHop(n)) {
+        } else if (ProxyExchange.relayed(n)) {
           answer.headers().add(n, h.getValue());
         }
       }
