@@ -14,7 +14,8 @@ for tool in nginx wrk; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 3; }
 done
 work="$(mktemp -d)"
-base=$((20000 + RANDOM % 20000))
+# Ports below Linux's ephemeral range (32768 and up), so no outgoing connection holds one.
+base=$((20000 + RANDOM % 12000))
 up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3))
 cleanup() {
   [ -n "${vigil_pid:-}" ] && kill "$vigil_pid" 2>/dev/null || true
@@ -65,7 +66,17 @@ VIGIL_JAVA_OPTS="$opts --enable-native-access=ALL-UNNAMED" \
   "$root/vigil" up --config "$work/vigil.yaml" --data-dir "$work/data" \
   >"$work/vigil.out" 2>"$work/vigil.err" &
 vigil_pid=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$gw/x" >/dev/null 2>&1 && break; sleep 0.5; done
+ready=""
+for _ in $(seq 1 120); do
+  if curl -sf "http://127.0.0.1:$gw/x" >/dev/null 2>&1; then ready=1; break; fi
+  kill -0 "$vigil_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "the gateway did not answer; its log:" >&2
+  tail -5 "$work/vigil.err" >&2
+  exit 1
+fi
 run() {
   wrk -t1 -c"$connections" -d"${3:-5s}" "$2" >/dev/null
   echo "== $1"

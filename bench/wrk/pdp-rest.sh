@@ -11,15 +11,23 @@ work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/bundle"
 cp "$root/examples/authz/authz.rego" "$work/bundle/"
-port=$((20000 + RANDOM % 20000))
+# A port below Linux's ephemeral range (32768 and up), so no outgoing connection holds it.
+port=$((20000 + RANDOM % 12000))
 VIGIL_JAVA_OPTS="-XX:+UseParallelGC -Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled" \
   "$root/vigil" pdp --v0-compatible --bundle "$work/bundle" --addr "127.0.0.1:$port" \
   --data-dir "$work/data" >"$work/pdp.out" 2>"$work/pdp.err" &
 pid=$!
+ready=""
 for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then ready=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
   sleep 0.5
 done
+if [ -z "$ready" ]; then
+  echo "the decision point did not answer; its log:" >&2
+  tail -5 "$work/pdp.err" >&2
+  exit 1
+fi
 url="http://127.0.0.1:$port/v1/data/authz/allow"
 # Warm-up, then the measured run.
 wrk -t1 -c"$connections" -d10s -s "$root/bench/wrk/pdp-rest.lua" "$url" >/dev/null

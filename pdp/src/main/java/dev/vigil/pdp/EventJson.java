@@ -27,6 +27,18 @@ import java.util.Map;
  */
 final class EventJson {
 
+  /**
+   * The ASCII characters a JSON string holds as they are: printable, and not the quote, backslash,
+   * {@code <}, {@code >} or {@code &}.
+   */
+  private static final boolean[] PLAIN = new boolean[0x7f];
+
+  static {
+    for (char c = 0x20; c < 0x7f; c++) {
+      PLAIN[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+    }
+  }
+
   private EventJson() {}
 
   /** One top-level member: a key and its value (a {@link Value}, String, Boolean or Long). */
@@ -160,6 +172,54 @@ final class EventJson {
   }
 
   private static void object(ObjectValue o, StringBuilder sb) {
+    if (!stringKeyed(o, sb)) {
+      mixedKeyed(o, sb);
+    }
+  }
+
+  /**
+   * Writes an object whose keys are all strings, the usual case, in one pass over its entries:
+   * names sorted as strings (distinct keys, so no ties), without sorting the key values first.
+   * Returns false, having written nothing, when a key is not a string.
+   */
+  private static boolean stringKeyed(ObjectValue o, StringBuilder sb) {
+    int n = o.size();
+    String[] names = new String[n];
+    Value[] values = new Value[n];
+    int i = 0;
+    for (Map.Entry<Value, Value> e : o.asMap().entrySet()) {
+      if (!(e.getKey() instanceof StringValue key)) {
+        return false;
+      }
+      // Insertion sort: event objects hold a handful of keys.
+      String name = key.value();
+      int at = i++;
+      while (at > 0 && names[at - 1].compareTo(name) > 0) {
+        names[at] = names[at - 1];
+        values[at] = values[at - 1];
+        at--;
+      }
+      names[at] = name;
+      values[at] = e.getValue();
+    }
+    members(names, values, sb);
+    return true;
+  }
+
+  private static void members(String[] names, Value[] values, StringBuilder sb) {
+    sb.append('{');
+    for (int i = 0; i < names.length; i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      quote(names[i], sb);
+      sb.append(':');
+      value(values[i], sb);
+    }
+    sb.append('}');
+  }
+
+  private static void mixedKeyed(ObjectValue o, StringBuilder sb) {
     List<Value> keys = o.keys();
     String[] names = new String[keys.size()];
     boolean sorted = true;
@@ -185,23 +245,14 @@ final class EventJson {
       }
       System.arraycopy(byName, 0, names, 0, names.length);
     }
-    sb.append('{');
-    for (int i = 0; i < names.length; i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      quote(names[i], sb);
-      sb.append(':');
-      value(values[i], sb);
-    }
-    sb.append('}');
+    members(names, values, sb);
   }
 
   /** Appends a quoted string; plain ASCII is copied whole, anything else escaped by Json. */
   static void quote(String s, StringBuilder sb) {
-    for (int i = 0; i < s.length(); i++) {
+    for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') {
+      if (c >= PLAIN.length || !PLAIN[c]) {
         Json.quote(s, sb);
         return;
       }

@@ -69,6 +69,23 @@ class EventJsonTest {
     }
   }
 
+  @Test
+  void value_objectsOfManyStringKeys_keysSortedAsJsonWriteSortsThem() {
+    Random r = new Random(7);
+    for (int size = 0; size <= 40; size++) {
+      Map<Value, Value> m = new HashMap<>();
+      while (m.size() < size) {
+        m.put(StringValue.of(randomString(r) + r.nextInt(100)), NumberValue.of(m.size()));
+      }
+      ObjectValue o = ObjectValue.wrap(m);
+      StringBuilder sb = new StringBuilder();
+
+      EventJson.value(o, sb);
+
+      assertThat(sb.toString()).as("object of %d keys", size).isEqualTo(Json.write(o));
+    }
+  }
+
   private static Decision decision(
       Value result, String reason, Explanation explanation, String revision) {
     return new Decision(

@@ -2,8 +2,11 @@ package dev.vigil.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,5 +85,47 @@ class PathNormalizerTest {
     RequestPath again = PathNormalizer.normalize(p.path());
     assertThat(again.isRefused()).isFalse();
     assertThat(again.path()).isEqualTo(p.path());
+  }
+
+  /** Pieces that reach every step: dots, slashes, parameters, encodings and refused characters. */
+  @Provide
+  Arbitrary<String> targets() {
+    return Arbitraries.of(
+            "/",
+            "//",
+            ".",
+            "..",
+            ";",
+            "..;",
+            ".;",
+            "a",
+            "b.c",
+            ".d",
+            "%2e",
+            "%2E",
+            "%2e%2e",
+            "%41",
+            "%7e",
+            "%2F",
+            "%20",
+            "%zz",
+            "%",
+            "\\",
+            "?",
+            "?x=/../y",
+            "#",
+            "~",
+            "-_")
+        .list()
+        .ofMaxSize(12)
+        .map(parts -> "/" + String.join("", parts));
+  }
+
+  /** The shortcut for paths without a dot segment answers exactly as the full steps do. */
+  @Property(tries = 5000)
+  void normalize_shortcut_agreesWithTheFullSteps(@ForAll("targets") String target) {
+    assertThat(PathNormalizer.normalize(target, true))
+        .as(target)
+        .isEqualTo(PathNormalizer.normalize(target, false));
   }
 }
