@@ -20,7 +20,7 @@ up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3))
 cleanup() {
   [ -n "${vigil_pid:-}" ] && kill "$vigil_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 1; rm -rf "$work"
+  sleep 1; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$work/logs" "$work/policy"
@@ -54,6 +54,7 @@ control_plane:
   addr: 127.0.0.1:$cp
 gateway:
   addr: 127.0.0.1:$gw
+  tls_addr: "off"
 policy:
   bundle: policy
 routes:
