@@ -7,12 +7,20 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
-/** Reads decisions back from the store: lists with filters, and one decision by id. */
+/**
+ * Reads decisions back from the store: lists with filters, and one decision by id.
+ *
+ * <p>Decisions are stored by batch (see {@link DecisionBatch}): a search picks the batches that can
+ * hold a match (by key, by the denied count, by time), newest first, decodes them and keeps the
+ * decisions that match the filter exactly. Decisions stored one per row before batches existed (the
+ * {@code decisions} table) are older than every batch and are read after them.
+ */
 public final class DecisionReader {
 
-  private static final String COLUMNS =
+  private static final String LEGACY_COLUMNS =
       "decision_id, ts_us, path, subject, route, allowed, mode, enforced, node, event";
 
   private final Store store;
@@ -21,18 +29,106 @@ public final class DecisionReader {
     this.store = store;
   }
 
+  /** Batches read per statement while a list fills. */
+  static final int PAGE = 16;
+
   /** Lists decisions, newest first. */
   public List<DecisionRecord> list(DecisionFilter f) {
-    Query q = listQuery(f);
-    return query(q.sql(), q.params());
+    int limit = Math.max(1, f.limit());
+    List<DecisionRecord> out = new ArrayList<>(Math.min(limit, 1_000));
+    long before = Long.MAX_VALUE;
+    try (Connection c = store.dataSource().getConnection()) {
+      // A page of batches at a time, newest first, until the list is full or none are left.
+      boolean more = true;
+      while (more && out.size() < limit) {
+        int rows = 0;
+        try (PreparedStatement ps = prepare(c, listQuery(f, before));
+            ResultSet rs = ps.executeQuery()) {
+          while (out.size() < limit && rs.next()) {
+            rows++;
+            before = rs.getLong(1);
+            List<DecisionRecord> batch = DecisionBatch.decode(before, rs.getBytes(2));
+            for (int i = batch.size() - 1; i >= 0 && out.size() < limit; i--) {
+              if (matches(f, batch.get(i))) {
+                out.add(batch.get(i));
+              }
+            }
+          }
+        }
+        more = rows == PAGE;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
+    }
+    if (out.size() < limit) {
+      Query legacy = legacyListQuery(f, limit - out.size());
+      out.addAll(legacy(legacy.sql(), legacy.params()));
+    }
+    return out;
   }
 
   /** A statement and its parameters. */
   record Query(String sql, List<Object> params) {}
 
-  /** Returns the statement {@link #list} runs for the filter. */
-  Query listQuery(DecisionFilter f) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM decisions WHERE 1=1");
+  /**
+   * Returns the statement {@link #list} runs over batches for the filter: batch number and record
+   * of at most {@link #PAGE} batches numbered below {@code before}, newest first. A key filter
+   * drives the search from the key index; without one, the small batch rows are scanned newest
+   * first (through the partial index when only denied ones are wanted).
+   */
+  Query listQuery(DecisionFilter f, long before) {
+    List<String> keys = new ArrayList<>();
+    if (f.path() != null) {
+      keys.add(DecisionBatch.pathKey(f.path()));
+    }
+    if (f.subject() != null) {
+      keys.add(DecisionBatch.subjectKey(f.subject()));
+    }
+    if (f.route() != null) {
+      keys.add(DecisionBatch.routeKey(f.route()));
+    }
+    List<Object> params = new ArrayList<>();
+    StringBuilder sql = new StringBuilder("SELECT b.seq, e.events FROM ");
+    String order;
+    if (keys.isEmpty()) {
+      sql.append("decision_batches b JOIN decision_events e ON e.batch = b.seq WHERE b.seq < ?");
+      params.add(before);
+      order = "b.seq";
+    } else {
+      sql.append(
+          "decision_keys k JOIN decision_batches b ON b.seq = k.batch"
+              + " JOIN decision_events e ON e.batch = b.seq WHERE k.key = ? AND k.batch < ?");
+      params.add(keys.get(0));
+      params.add(before);
+      for (String other : keys.subList(1, keys.size())) {
+        sql.append(
+            " AND EXISTS (SELECT 1 FROM decision_keys o WHERE o.key = ? AND o.batch = k.batch)");
+        params.add(other);
+      }
+      order = "k.batch";
+    }
+    if (f.deniedOnly()) {
+      sql.append(" AND b.denied > 0");
+    }
+    if (f.since() != null) {
+      sql.append(" AND b.max_ts_us >= ?");
+      params.add(DecisionLog.micros(f.since()));
+    }
+    sql.append(" ORDER BY ").append(order).append(" DESC LIMIT ").append(PAGE);
+    return new Query(sql.toString(), params);
+  }
+
+  private static boolean matches(DecisionFilter f, DecisionRecord r) {
+    return (f.since() == null || !r.timestamp().isBefore(f.since()))
+        && (!f.deniedOnly() || !r.allowed())
+        && (f.path() == null || f.path().equals(r.path()))
+        && (f.subject() == null || f.subject().equals(r.subject()))
+        && (f.route() == null || f.route().equals(r.route()));
+  }
+
+  /** The statement over the rows written before batches, for the rest of the list. */
+  private Query legacyListQuery(DecisionFilter f, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT " + LEGACY_COLUMNS + " FROM decisions WHERE 1=1");
     List<Object> params = new ArrayList<>();
     if (f.since() != null) {
       sql.append(" AND ts_us >= ?");
@@ -54,21 +150,48 @@ public final class DecisionReader {
       params.add(f.route());
     }
     sql.append(" ORDER BY seq DESC LIMIT ?");
-    params.add(Math.max(1, f.limit()));
+    params.add(limit);
     return new Query(sql.toString(), params);
   }
 
-  /** Returns one decision by id. */
+  /**
+   * Returns one decision by id. Should an id have been logged twice, the first one logged is
+   * returned.
+   */
   public Optional<DecisionRecord> get(String decisionId) {
-    List<DecisionRecord> r =
-        query("SELECT " + COLUMNS + " FROM decisions WHERE decision_id = ?", List.of(decisionId));
-    return r.stream().findFirst();
+    Objects.requireNonNull(decisionId, "decisionId");
+    Query q =
+        new Query(
+            "SELECT e.batch, e.events FROM decision_keys k"
+                + " JOIN decision_events e ON e.batch = k.batch WHERE k.key = ? ORDER BY k.batch",
+            List.of(DecisionBatch.idKey(decisionId)));
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps = prepare(c, q);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        for (DecisionRecord r : DecisionBatch.decode(rs.getLong(1), rs.getBytes(2))) {
+          if (r.decisionId().equals(decisionId)) {
+            return Optional.of(r);
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
+    }
+    return legacy(
+            "SELECT " + LEGACY_COLUMNS + " FROM decisions WHERE decision_id = ?",
+            List.of(decisionId))
+        .stream()
+        .findFirst();
   }
 
   /** Returns how many decisions are stored. */
   public long count() {
     try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM decisions");
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT (SELECT COALESCE(SUM(size), 0) FROM decision_batches)"
+                    + " + (SELECT COUNT(*) FROM decisions)");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getLong(1);
@@ -77,12 +200,22 @@ public final class DecisionReader {
     }
   }
 
-  private List<DecisionRecord> query(String sql, List<Object> params) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < params.size(); i++) {
-        ps.setObject(i + 1, params.get(i));
+  private static PreparedStatement prepare(Connection c, Query q) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(q.sql());
+    try {
+      for (int i = 0; i < q.params().size(); i++) {
+        ps.setObject(i + 1, q.params().get(i));
       }
+      return ps;
+    } catch (SQLException e) {
+      ps.close();
+      throw e;
+    }
+  }
+
+  private List<DecisionRecord> legacy(String sql, List<Object> params) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps = prepare(c, new Query(sql, params))) {
       List<DecisionRecord> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The decision table's filter indexes (migration 0005): each console filter is answered newest
- * first from its own index, and the partial indexes leave out the rows they are not for.
+ * How decisions are found again (migration 0006): each console filter is answered newest first from
+ * an index, batches carry few keys, and rows written before batches stay readable.
  */
 class DecisionIndexesTest {
 
@@ -97,40 +97,96 @@ class DecisionIndexesTest {
     try (Store store = Store.open(TestStores.sqlite(tmp.resolve("plans")))) {
       fill(store);
       DecisionReader reader = new DecisionReader(store);
-      assertThat(plan(store, reader.listQuery(new DecisionFilter(null, true, null, null, null, 5))))
-          .contains("decisions_denied")
+      assertThat(plan(store, reader.listQuery(filter(true, null, null), Long.MAX_VALUE)))
+          .contains("decision_batches_denied")
           .doesNotContain("TEMP B-TREE");
-      assertThat(plan(store, reader.listQuery(new DecisionFilter(null, false, null, "u", null, 5))))
-          .contains("decisions_subject")
+      assertThat(plan(store, reader.listQuery(filter(false, null, "u"), Long.MAX_VALUE)))
+          .contains("SEARCH k USING PRIMARY KEY (key=? AND batch<?)")
           .doesNotContain("TEMP B-TREE");
-      assertThat(
-              plan(
-                  store,
-                  reader.listQuery(new DecisionFilter(null, false, "gw/allow", null, null, 5))))
-          .contains("decisions_path")
+      assertThat(plan(store, reader.listQuery(filter(false, "gw/allow", "u"), Long.MAX_VALUE)))
+          .contains("SEARCH k USING PRIMARY KEY (key=? AND batch<?)")
+          .contains("USING PRIMARY KEY (key=? AND batch=?)")
+          .doesNotContain("TEMP B-TREE");
+      assertThat(plan(store, reader.listQuery(filter(false, null, null), Long.MAX_VALUE)))
+          .contains("SEARCH b USING INTEGER PRIMARY KEY (rowid<?)")
           .doesNotContain("TEMP B-TREE");
     }
   }
 
+  private static DecisionFilter filter(boolean denied, String path, String subject) {
+    return new DecisionFilter(null, denied, path, subject, null, 5);
+  }
+
   @Test
-  void sqlite_partialIndexesHoldOnlyTheirRows() throws Exception {
+  void sqlite_batchesHoldFewKeysAndThePartialIndexOnlyDeniedBatches() throws Exception {
     try (Store store = Store.open(TestStores.sqlite(tmp.resolve("partial")))) {
       fill(store);
-      // 1,000 denied rows; 600 anonymous rows have no subject entry.
+      long batches = count(store, "SELECT COUNT(*) FROM decision_batches");
+      long denied = count(store, "SELECT COUNT(*) FROM decision_batches WHERE denied > 0");
       assertThat(
               count(
                   store,
-                  "SELECT COUNT(*) FROM decisions INDEXED BY decisions_denied WHERE allowed = 0"))
-          .isEqualTo(1_000);
-      assertThat(
-              count(
-                  store,
-                  "SELECT COUNT(*) FROM decisions INDEXED BY decisions_subject"
-                      + " WHERE subject IS NOT NULL"))
-          .isEqualTo(2_400);
-      assertThat(
-              count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'decisions_%_ts'"))
-          .isEqualTo(0);
+                  "SELECT COUNT(*) FROM decision_batches INDEXED BY decision_batches_denied"
+                      + " WHERE denied > 0"))
+          .isEqualTo(denied);
+      assertThat(count(store, "SELECT SUM(size) FROM decision_batches")).isEqualTo(3_000);
+      assertThat(count(store, "SELECT SUM(denied) FROM decision_batches")).isEqualTo(1_000);
+      // Per batch: one key per distinct path, subject, route and id; the test's ids are not
+      // UUIDs, so each has its own key. Nothing else.
+      assertThat(count(store, "SELECT COUNT(*) FROM decision_keys"))
+          .isLessThanOrEqualTo(3_000 + batches * (2 + 7 + 1));
+      assertThat(count(store, "SELECT COUNT(*) FROM decision_keys WHERE key LIKE 'i:%'"))
+          .isEqualTo(3_000);
+    }
+  }
+
+  /** Rows of the table used before batches stay readable, after every batch, and counted. */
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void legacyRows_listedAfterBatchesFoundAndCounted(String dialect) throws Exception {
+    try (Store store = Store.open(location(dialect, "legacy"))) {
+      boolean pg = store.dialect() == Dialect.POSTGRESQL;
+      try (Connection c = store.dataSource().getConnection();
+          PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO decisions (decision_id, ts_us, path, subject, route, allowed,"
+                      + " mode, enforced, node, event) VALUES (?,?,?,?,?,"
+                      + (pg ? "?::boolean" : "?")
+                      + ",?,"
+                      + (pg ? "?::boolean" : "?")
+                      + ",?,?)")) {
+        for (int i = 0; i < 3; i++) {
+          ps.setString(1, "old-" + i);
+          ps.setLong(2, 1_700_000_000_000_000L + i);
+          ps.setString(3, "authz/allow");
+          ps.setString(4, "bob");
+          ps.setString(5, "app");
+          ps.setObject(6, pg ? "false" : 0);
+          ps.setString(7, "enforce");
+          ps.setObject(8, pg ? "true" : 1);
+          ps.setString(9, "n0");
+          ps.setString(10, "{\"decision_id\":\"old-" + i + "\"}");
+          ps.executeUpdate();
+        }
+      }
+      try (DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
+        log.append(TestStores.record("new-0", false)).get(10, TimeUnit.SECONDS);
+      }
+      DecisionReader reader = new DecisionReader(store);
+
+      assertThat(reader.list(new DecisionFilter(null, true, null, null, null, 10)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactly("new-0", "old-2", "old-1", "old-0");
+      assertThat(reader.list(new DecisionFilter(null, false, null, "bob", null, 2)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactly("old-2", "old-1");
+      assertThat(reader.get("old-1"))
+          .get()
+          .satisfies(r -> assertThat(r.subject()).isEqualTo("bob"))
+          .satisfies(r -> assertThat(r.allowed()).isFalse());
+      assertThat(reader.get("new-0")).get().extracting(DecisionRecord::node).isEqualTo("node-1");
+      assertThat(reader.get("missing")).isEmpty();
+      assertThat(reader.count()).isEqualTo(4);
     }
   }
 

@@ -1,0 +1,159 @@
+package dev.vigil.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The batch record: what goes in comes out, damage is reported by batch and byte, keys are few. */
+class DecisionBatchTest {
+
+  /** Whole characters: ASCII, escapes, two- and three-byte UTF-8, and a surrogate pair. */
+  private static final String[] ALPHABET = {
+    "a",
+    "Z",
+    "0",
+    "9",
+    " ",
+    "_",
+    "-",
+    "/",
+    ".",
+    ":",
+    "\"",
+    "\\",
+    "{",
+    "}",
+    "\n",
+    "\u00e9",
+    "\u2028",
+    "\ud83d\ude00"
+  };
+
+  private static String text(Random r, int max) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = r.nextInt(max + 1); i > 0; i--) {
+      sb.append(ALPHABET[r.nextInt(ALPHABET.length)]);
+    }
+    return sb.toString();
+  }
+
+  private static DecisionRecord random(Random r) {
+    long us = r.nextLong(-1_000_000_000_000L, 4_000_000_000_000_000L);
+    return new DecisionRecord(
+        r.nextBoolean() ? UUID.randomUUID().toString() : text(r, 40),
+        Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000), Math.floorMod(us, 1_000_000) * 1_000),
+        text(r, 30),
+        r.nextInt(4) == 0 ? null : text(r, 30),
+        r.nextInt(4) == 0 ? null : text(r, 10),
+        r.nextBoolean(),
+        text(r, 8),
+        r.nextBoolean(),
+        text(r, 8),
+        text(r, 2_000));
+  }
+
+  @Test
+  void encode_randomBatches_decodeToTheSameDecisions() {
+    Random r = new Random(20261205);
+    for (int round = 0; round < 300; round++) {
+      List<DecisionRecord> batch = new ArrayList<>();
+      for (int i = r.nextInt(80); i > 0; i--) {
+        batch.add(random(r));
+      }
+
+      List<DecisionRecord> back = DecisionBatch.decode(round, DecisionBatch.encode(batch));
+
+      assertThat(back).as("round %d", round).isEqualTo(batch);
+    }
+  }
+
+  @Test
+  void decode_everyTruncation_failsNamingTheBatchAndByte() {
+    Random r = new Random(5);
+    byte[] whole = DecisionBatch.encode(List.of(random(r), random(r), random(r)));
+    for (int cut = 0; cut < whole.length; cut++) {
+      byte[] part = Arrays.copyOf(whole, cut);
+      assertThatThrownBy(() -> DecisionBatch.decode(42, part))
+          .as("cut at %d", cut)
+          .isInstanceOf(StoreException.class)
+          .hasMessageStartingWith("decision batch 42 is damaged at byte ");
+    }
+  }
+
+  @Test
+  void decode_unknownFormatFlagsOrTrailingBytes_refused() {
+    byte[] good = DecisionBatch.encode(List.of(TestStores.record("a", true)));
+
+    byte[] format = good.clone();
+    format[0] = 9;
+    assertThatThrownBy(() -> DecisionBatch.decode(7, format))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("decision batch 7 is damaged at byte 1: unknown format 9");
+
+    byte[] trailing = Arrays.copyOf(good, good.length + 2);
+    assertThatThrownBy(() -> DecisionBatch.decode(7, trailing))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith("2 bytes after the last decision");
+
+    byte[] random = new byte[64];
+    new Random(1).nextBytes(random);
+    random[0] = DecisionBatch.FORMAT;
+    assertThatThrownBy(() -> DecisionBatch.decode(8, random))
+        .isInstanceOf(StoreException.class)
+        .hasMessageStartingWith("decision batch 8 is damaged at byte ");
+  }
+
+  @Test
+  void idKey_uuidV7SharesItsMillisecond_otherIdsKeyedWhole() {
+    String a = "0192f3a4-5b6c-7d8e-9f01-23456789abcd";
+    String b = "0192f3a4-5b6c-7aaa-8bbb-cccccccccccc";
+    String nextMs = "0192f3a4-5b6d-7aaa-8bbb-cccccccccccc";
+
+    assertThat(DecisionBatch.idKey(a))
+        .isEqualTo("i:0192f3a4-5b6c")
+        .isEqualTo(DecisionBatch.idKey(b));
+    assertThat(DecisionBatch.idKey(nextMs)).isNotEqualTo(DecisionBatch.idKey(a));
+    // Version 4, and strings that only look like UUIDs, are keyed by the whole id.
+    String v4 = "0192f3a4-5b6c-4d8e-9f01-23456789abcd";
+    assertThat(DecisionBatch.idKey(v4)).isEqualTo("i:" + v4);
+    assertThat(DecisionBatch.idKey("0192f3a4-5b6c-7d8e-9f01-23456789abcZ"))
+        .isEqualTo("i:0192f3a4-5b6c-7d8e-9f01-23456789abcZ");
+    assertThat(DecisionBatch.idKey("d-1")).isEqualTo("i:d-1");
+  }
+
+  @Test
+  void keys_distinctPerBatch_longValuesHashed() {
+    String longSubject = "x".repeat(DecisionBatch.LONGEST_KEY_VALUE + 1);
+    List<DecisionRecord> batch = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      batch.add(
+          new DecisionRecord(
+              "0192f3a4-5b6c-7d8e-9f01-" + String.format("%012x", i),
+              Instant.EPOCH,
+              "gw/allow",
+              i % 2 == 0 ? "alice" : longSubject,
+              i % 5 == 0 ? null : "app",
+              true,
+              "enforce",
+              true,
+              "n1",
+              "{}"));
+    }
+
+    assertThat(DecisionBatch.keys(batch))
+        .containsExactlyInAnyOrder(
+            "i:0192f3a4-5b6c",
+            "p:gw/allow",
+            "s:alice",
+            DecisionBatch.subjectKey(longSubject),
+            "r:app");
+    assertThat(DecisionBatch.subjectKey(longSubject)).startsWith("s:#").hasSize(3 + 64);
+  }
+}
