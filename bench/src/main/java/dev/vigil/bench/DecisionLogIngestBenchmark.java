@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -72,6 +73,13 @@ public class DecisionLogIngestBenchmark {
     }
   }
 
+  /** A decision id shaped as the decision point makes them: UUIDv7, the millisecond first. */
+  private static String id(long n) {
+    long hi = (System.currentTimeMillis() << 16) | 0x7000L | (n >>> 48 & 0x0fffL);
+    long lo = 0x8000_0000_0000_0000L | (n & 0x3fff_ffff_ffff_ffffL);
+    return new UUID(hi, lo).toString();
+  }
+
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public void appendUntilDurable() throws Exception {
@@ -81,7 +89,7 @@ public class DecisionLogIngestBenchmark {
       last =
           log.append(
               new DecisionRecord(
-                  "d-" + n,
+                  id(n),
                   Instant.now(),
                   "authz/allow",
                   "alice",
