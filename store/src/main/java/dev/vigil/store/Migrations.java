@@ -79,10 +79,8 @@ final class Migrations {
       for (int v = applied.size() + 1; v <= scripts.size(); v++) {
         Script s = scripts.get(v - 1);
         try (Statement st = c.createStatement()) {
-          for (String part : s.sql().split(";\\s*\\n")) {
-            if (!part.isBlank()) {
-              st.execute(part);
-            }
+          for (String statement : statements(s.sql())) {
+            st.execute(statement);
           }
         }
         try (PreparedStatement ps =
@@ -103,6 +101,27 @@ final class Migrations {
     } finally {
       c.setAutoCommit(auto);
     }
+  }
+
+  /**
+   * Splits a script into its statements: each ends with a semicolon at the end of a line. Comments
+   * ({@code --} to the end of the line; the scripts hold no string literal with two dashes) are
+   * left out first, so a comment that ends with a semicolon is not taken for the end of a
+   * statement.
+   */
+  static List<String> statements(String sql) {
+    StringBuilder code = new StringBuilder(sql.length());
+    for (String line : sql.split("\n", -1)) {
+      int comment = line.indexOf("--");
+      code.append(comment < 0 ? line : line.substring(0, comment)).append('\n');
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : code.toString().split(";\\s*\\n")) {
+      if (!part.isBlank()) {
+        out.add(part.strip());
+      }
+    }
+    return out;
   }
 
   private static List<Script> load(Dialect dialect) {
