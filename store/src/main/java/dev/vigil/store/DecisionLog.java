@@ -243,6 +243,10 @@ public final class DecisionLog implements AutoCloseable {
           abandon(batch);
           return;
         }
+      } catch (RuntimeException e) {
+        // Whatever went wrong with this batch, the writer lives on for the next one.
+        log.error("decision log batch could not be written: {}", e.toString());
+        fail(batch, new StoreException("decision log write failed: " + e, e));
       } finally {
         inflight = 0;
         batch.clear();
@@ -252,11 +256,16 @@ public final class DecisionLog implements AutoCloseable {
 
   /** Fails the events of a batch the writer gives up on as the log closes. */
   private void abandon(List<Pending> batch) {
+    fail(batch, new StoreException("decision log closed before writing"));
+  }
+
+  /** Fails the events of a batch that are not settled yet. */
+  private void fail(List<Pending> batch, StoreException why) {
     for (Pending p : batch) {
       if (!p.done().isDone()) {
         failed.incrementAndGet();
         unwritten.decrementAndGet();
-        p.done().completeExceptionally(new StoreException("decision log closed before writing"));
+        p.done().completeExceptionally(why);
       }
     }
   }
@@ -327,7 +336,9 @@ public final class DecisionLog implements AutoCloseable {
     for (var it = pending.iterator(); it.hasNext(); ) {
       Pending p = it.next();
       try {
-        records.add(p.record().get());
+        DecisionRecord r = p.record().get();
+        micros(r.timestamp()); // a time the log cannot store fails its event here, not the batch
+        records.add(r);
       } catch (RuntimeException e) {
         it.remove();
         failed.incrementAndGet();
