@@ -288,7 +288,7 @@ public final class DecisionLog implements AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
-    Encoded encoded = encode(batch);
+    List<Encoded> encoded = encode(batch);
     long deadline = System.nanoTime() + options.retryFor().toNanos();
     long backoffMs = 50;
     while (true) {
@@ -355,7 +355,7 @@ public final class DecisionLog implements AutoCloseable {
    *
    * @param attempt the batch's own id, the same on every retry of it
    */
-  private record Encoded(
+  record Encoded(
       String attempt,
       int size,
       int denied,
@@ -364,7 +364,47 @@ public final class DecisionLog implements AutoCloseable {
       byte[] events,
       Set<String> keys) {}
 
-  private static Encoded encode(List<DecisionRecord> batch) {
+  /**
+   * The most a batch's record may hold, counting 3 bytes per character. The databases refuse a
+   * value of about 1 GB (SQLite's SQLITE_TOOBIG, PostgreSQL's 1 GB field limit), and a batch of
+   * 2,000 decisions whose inputs are up to the API's 8 MiB each could pass that: the whole batch,
+   * other callers' decisions with it, then failed after retrying for {@link Options#retryFor}. A
+   * batch larger than this is stored as several records, in the same transaction.
+   */
+  static final long MAX_RECORD_BYTES = 16L << 20;
+
+  /** Encodes the decisions of one commit: one record, or several when they are large. */
+  static List<Encoded> encode(List<DecisionRecord> batch) {
+    List<Encoded> out = new ArrayList<>(1);
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      long b = bound(batch.get(i));
+      if (i > from && bytes + b > MAX_RECORD_BYTES) {
+        out.add(encodeOne(batch.subList(from, i)));
+        from = i;
+        bytes = 0;
+      }
+      bytes += b;
+    }
+    out.add(encodeOne(batch.subList(from, batch.size())));
+    return out;
+  }
+
+  /** The most bytes a decision can take in a record. */
+  private static long bound(DecisionRecord r) {
+    long chars =
+        (long) r.decisionId().length()
+            + r.path().length()
+            + (r.subject() == null ? 0 : r.subject().length())
+            + (r.route() == null ? 0 : r.route().length())
+            + r.mode().length()
+            + r.node().length()
+            + r.eventJson().length();
+    return 3 * chars + 40;
+  }
+
+  private static Encoded encodeOne(List<DecisionRecord> batch) {
     int denied = 0;
     long min = Long.MAX_VALUE;
     long max = Long.MIN_VALUE;
@@ -385,40 +425,19 @@ public final class DecisionLog implements AutoCloseable {
   }
 
   /**
-   * Writes one batch in one transaction: its summary row, its record and its keys. A batch whose
-   * attempt id is already stored went through on an earlier try and is not written again.
+   * Writes one commit's batches in one transaction: for each, its summary row, its record and its
+   * keys. When the first batch's attempt id is already stored, the transaction went through on an
+   * earlier try and nothing is written again.
    */
-  private void write(Encoded b) throws SQLException {
+  private void write(List<Encoded> batches) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        long seq;
-        try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
-          ps.setString(1, b.attempt());
-          ps.setInt(2, b.size());
-          ps.setInt(3, b.denied());
-          ps.setLong(4, b.minUs());
-          ps.setLong(5, b.maxUs());
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              c.rollback();
-              return;
-            }
-            seq = rs.getLong(1);
+        for (Encoded b : batches) {
+          if (!write(c, b)) {
+            c.rollback();
+            return;
           }
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
-          ps.setLong(1, seq);
-          ps.setBytes(2, b.events());
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_KEY)) {
-          for (String key : b.keys()) {
-            ps.setString(1, key);
-            ps.setLong(2, seq);
-            ps.addBatch();
-          }
-          ps.executeBatch();
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -430,6 +449,38 @@ public final class DecisionLog implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /** Writes one batch; false when its attempt id is already stored. */
+  private static boolean write(Connection c, Encoded b) throws SQLException {
+    long seq;
+    try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
+      ps.setString(1, b.attempt());
+      ps.setInt(2, b.size());
+      ps.setInt(3, b.denied());
+      ps.setLong(4, b.minUs());
+      ps.setLong(5, b.maxUs());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        seq = rs.getLong(1);
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
+      ps.setLong(1, seq);
+      ps.setBytes(2, b.events());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_KEY)) {
+      for (String key : b.keys()) {
+        ps.setString(1, key);
+        ps.setLong(2, seq);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    return true;
   }
 
   static long micros(Instant t) {

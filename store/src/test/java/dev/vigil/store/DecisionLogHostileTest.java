@@ -107,4 +107,59 @@ class DecisionLogHostileTest {
       }
     }
   }
+
+  /**
+   * Large decisions in one commit are stored as several bounded records: a single record for a
+   * commit of many large inputs outgrew what the database takes (120 events of 8.4 MB failed with
+   * SQLITE_TOOBIG, taking the small decisions of the same commit with them).
+   */
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void largeDecisions_storedInBoundedRecordsInOrder(String dialect) throws Exception {
+    String big = "{\"input\":\"" + "x".repeat(1_500_000) + "\"}";
+    List<String> ids = new ArrayList<>();
+    try (Store store = Store.open(location(dialect, "large"))) {
+      List<CompletableFuture<Void>> acks = new ArrayList<>();
+      try (DecisionLog log = new DecisionLog(store, oneBatch())) {
+        for (int i = 0; i < 14; i++) {
+          String id = "large-" + i;
+          ids.add(0, id);
+          acks.add(
+              log.append(
+                  new DecisionRecord(
+                      id,
+                      Instant.now(),
+                      "authz/allow",
+                      "mallory",
+                      null,
+                      i % 2 == 0,
+                      "enforce",
+                      true,
+                      "n1",
+                      i % 3 == 0 ? "{}" : big)));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(log.stats().batches()).as("one commit").isEqualTo(1);
+      }
+      try (var c = store.dataSource().getConnection();
+          var ps = c.prepareStatement("SELECT events FROM decision_events");
+          var rs = ps.executeQuery()) {
+        int records = 0;
+        while (rs.next()) {
+          records++;
+          assertThat((long) rs.getBytes(1).length)
+              .isLessThanOrEqualTo(DecisionLog.MAX_RECORD_BYTES);
+        }
+        assertThat(records).isGreaterThan(1);
+      }
+      DecisionReader reader = new DecisionReader(store);
+      assertThat(reader.count()).isEqualTo(14);
+      assertThat(reader.list(DecisionFilter.latest(100)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactlyElementsOf(ids);
+      assertThat(reader.list(new DecisionFilter(null, true, null, "mallory", null, 3)))
+          .extracting(DecisionRecord::decisionId)
+          .containsExactly("large-13", "large-11", "large-9");
+    }
+  }
 }
