@@ -3,6 +3,8 @@ package dev.vigil.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -145,7 +147,16 @@ class DecisionReaderModelTest {
             ? TestStores.sqlite(tmp.resolve("model-" + seed))
             : TestStores.freshPostgres();
     List<DecisionRecord> appended = randomRecords(rnd, 1_500);
+    // Rows logged before batches (the decisions table, unique ids): listed after every batch.
+    List<DecisionRecord> legacy = new ArrayList<>();
+    for (DecisionRecord r : randomRecords(rnd, 300)) {
+      if (legacy.stream().noneMatch(l -> l.decisionId().equals(r.decisionId()))
+          && appended.stream().noneMatch(l -> l.decisionId().equals(r.decisionId()))) {
+        legacy.add(r);
+      }
+    }
     try (Store store = Store.open(location)) {
+      insertLegacy(store, legacy);
       // Small batches of varying size: many batches, so lists cross the page of batches.
       DecisionLog.Options options =
           new DecisionLog.Options(
@@ -167,7 +178,7 @@ class DecisionReaderModelTest {
         }
       }
       DecisionReader reader = new DecisionReader(store);
-      assertThat(reader.count()).isEqualTo(appended.size());
+      assertThat(reader.count()).isEqualTo(appended.size() + legacy.size());
 
       for (int q = 0; q < 300; q++) {
         Instant since =
@@ -187,17 +198,53 @@ class DecisionReaderModelTest {
                 rnd.nextInt(2) == 0 ? null : SUBJECTS[1 + rnd.nextInt(SUBJECTS.length - 1)],
                 rnd.nextInt(2) == 0 ? null : ROUTES[1 + rnd.nextInt(ROUTES.length - 1)],
                 limit);
-        assertThat(reader.list(f)).as("%s", f).containsExactlyElementsOf(model(appended, f));
+        List<DecisionRecord> expected = model(appended, f);
+        if (expected.size() < Math.max(1, limit)) {
+          expected.addAll(model(legacy, f).stream().limit(limit - expected.size()).toList());
+        }
+        assertThat(reader.list(f)).as("%s", f).containsExactlyElementsOf(expected);
       }
 
       for (int q = 0; q < 300; q++) {
         String id =
-            rnd.nextInt(10) == 0
-                ? uuidV7(rnd, 1_764_000_000_000L)
-                : appended.get(rnd.nextInt(appended.size())).decisionId();
+            switch (rnd.nextInt(10)) {
+              case 0 -> uuidV7(rnd, 1_764_000_000_000L);
+              case 1, 2 -> legacy.get(rnd.nextInt(legacy.size())).decisionId();
+              default -> appended.get(rnd.nextInt(appended.size())).decisionId();
+            };
         Optional<DecisionRecord> first =
-            appended.stream().filter(r -> r.decisionId().equals(id)).findFirst();
+            Stream.concat(appended.stream(), legacy.stream())
+                .filter(r -> r.decisionId().equals(id))
+                .findFirst();
         assertThat(reader.get(id)).as(id).isEqualTo(first);
+      }
+    }
+  }
+
+  private static void insertLegacy(Store store, List<DecisionRecord> rows) throws Exception {
+    boolean pg = store.dialect() == Dialect.POSTGRESQL;
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO decisions (decision_id, ts_us, path, subject, route, allowed,"
+                    + " mode, enforced, node, event) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+      for (DecisionRecord r : rows) {
+        ps.setString(1, r.decisionId());
+        ps.setLong(2, DecisionLog.micros(r.timestamp()));
+        ps.setString(3, r.path());
+        ps.setString(4, r.subject());
+        ps.setString(5, r.route());
+        if (pg) {
+          ps.setBoolean(6, r.allowed());
+          ps.setBoolean(8, r.enforced());
+        } else {
+          ps.setInt(6, r.allowed() ? 1 : 0);
+          ps.setInt(8, r.enforced() ? 1 : 0);
+        }
+        ps.setString(7, r.mode());
+        ps.setString(9, r.node());
+        ps.setString(10, r.eventJson());
+        ps.executeUpdate();
       }
     }
   }
