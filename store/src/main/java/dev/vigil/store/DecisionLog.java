@@ -104,7 +104,13 @@ public final class DecisionLog implements AutoCloseable {
           + " VALUES (?,?,?,?,?) ON CONFLICT (attempt) DO NOTHING RETURNING seq";
   private static final String INSERT_EVENTS =
       "INSERT INTO decision_events (batch, events) VALUES (?,?)";
-  private static final String INSERT_KEY = "INSERT INTO decision_keys (key, batch) VALUES (?,?)";
+
+  /**
+   * A key the database holds already for the batch is a key, not a failure: keys are distinct in
+   * Java, but should two of them ever be stored alike, the batch must not be lost over it.
+   */
+  private static final String INSERT_KEY =
+      "INSERT INTO decision_keys (key, batch) VALUES (?,?) ON CONFLICT (key, batch) DO NOTHING";
 
   private final Store store;
   private final Options options;
