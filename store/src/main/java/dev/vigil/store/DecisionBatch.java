@@ -29,8 +29,8 @@ import java.util.Set;
  *
  * <p>The keys: {@code p:} path, {@code s:} subject, {@code r:} route, and {@code i:} the id's
  * bucket (see {@link #idKey}). A value longer than {@value #LONGEST_KEY_VALUE} characters is keyed
- * by its SHA-256, so every key fits an index entry; a key only narrows the search, the filter
- * itself is applied to the decoded decisions.
+ * by its SHA-256, so every key fits an index entry, and so is a value holding NUL; a key only
+ * narrows the search, the filter itself is applied to the decoded decisions.
  */
 final class DecisionBatch {
 
@@ -167,8 +167,26 @@ final class DecisionBatch {
     return true;
   }
 
+  /**
+   * A key as the database stores it. A lone surrogate is stored as "?" (both drivers encode text as
+   * UTF-8 the way {@link String#getBytes} does, and so does the record), so the key is made of the
+   * value as stored: two values that are stored alike must give one key, not two rows that collide
+   * on the key's primary key and fail the batch. A value with NUL, which PostgreSQL refuses in
+   * text, is keyed by its hash like a long one.
+   */
   private static String key(String kind, String value) {
-    if (value.length() <= LONGEST_KEY_VALUE) {
+    boolean nul = false;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == 0) {
+        nul = true;
+      } else if (Character.isSurrogate(c)) {
+        value = new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        nul = value.indexOf(0) >= 0;
+        break;
+      }
+    }
+    if (value.length() <= LONGEST_KEY_VALUE && !nul) {
       return kind + value;
     }
     try {

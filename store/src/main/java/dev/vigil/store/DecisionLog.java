@@ -104,7 +104,13 @@ public final class DecisionLog implements AutoCloseable {
           + " VALUES (?,?,?,?,?) ON CONFLICT (attempt) DO NOTHING RETURNING seq";
   private static final String INSERT_EVENTS =
       "INSERT INTO decision_events (batch, events) VALUES (?,?)";
-  private static final String INSERT_KEY = "INSERT INTO decision_keys (key, batch) VALUES (?,?)";
+
+  /**
+   * A key the database holds already for the batch is a key, not a failure: keys are distinct in
+   * Java, but should two of them ever be stored alike, the batch must not be lost over it.
+   */
+  private static final String INSERT_KEY =
+      "INSERT INTO decision_keys (key, batch) VALUES (?,?) ON CONFLICT (key, batch) DO NOTHING";
 
   private final Store store;
   private final Options options;
@@ -243,6 +249,10 @@ public final class DecisionLog implements AutoCloseable {
           abandon(batch);
           return;
         }
+      } catch (RuntimeException e) {
+        // Whatever went wrong with this batch, the writer lives on for the next one.
+        log.error("decision log batch could not be written: {}", e.toString());
+        fail(batch, new StoreException("decision log write failed: " + e, e));
       } finally {
         inflight = 0;
         batch.clear();
@@ -252,11 +262,16 @@ public final class DecisionLog implements AutoCloseable {
 
   /** Fails the events of a batch the writer gives up on as the log closes. */
   private void abandon(List<Pending> batch) {
+    fail(batch, new StoreException("decision log closed before writing"));
+  }
+
+  /** Fails the events of a batch that are not settled yet. */
+  private void fail(List<Pending> batch, StoreException why) {
     for (Pending p : batch) {
       if (!p.done().isDone()) {
         failed.incrementAndGet();
         unwritten.decrementAndGet();
-        p.done().completeExceptionally(new StoreException("decision log closed before writing"));
+        p.done().completeExceptionally(why);
       }
     }
   }
@@ -279,7 +294,7 @@ public final class DecisionLog implements AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
-    Encoded encoded = encode(batch);
+    List<Encoded> encoded = encode(batch);
     long deadline = System.nanoTime() + options.retryFor().toNanos();
     long backoffMs = 50;
     while (true) {
@@ -327,7 +342,9 @@ public final class DecisionLog implements AutoCloseable {
     for (var it = pending.iterator(); it.hasNext(); ) {
       Pending p = it.next();
       try {
-        records.add(p.record().get());
+        DecisionRecord r = p.record().get();
+        micros(r.timestamp()); // a time the log cannot store fails its event here, not the batch
+        records.add(r);
       } catch (RuntimeException e) {
         it.remove();
         failed.incrementAndGet();
@@ -344,7 +361,7 @@ public final class DecisionLog implements AutoCloseable {
    *
    * @param attempt the batch's own id, the same on every retry of it
    */
-  private record Encoded(
+  record Encoded(
       String attempt,
       int size,
       int denied,
@@ -353,7 +370,47 @@ public final class DecisionLog implements AutoCloseable {
       byte[] events,
       Set<String> keys) {}
 
-  private static Encoded encode(List<DecisionRecord> batch) {
+  /**
+   * The most a batch's record may hold, counting 3 bytes per character. The databases refuse a
+   * value of about 1 GB (SQLite's SQLITE_TOOBIG, PostgreSQL's 1 GB field limit), and a batch of
+   * 2,000 decisions whose inputs are up to the API's 8 MiB each could pass that: the whole batch,
+   * other callers' decisions with it, then failed after retrying for {@link Options#retryFor}. A
+   * batch larger than this is stored as several records, in the same transaction.
+   */
+  static final long MAX_RECORD_BYTES = 16L << 20;
+
+  /** Encodes the decisions of one commit: one record, or several when they are large. */
+  static List<Encoded> encode(List<DecisionRecord> batch) {
+    List<Encoded> out = new ArrayList<>(1);
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      long b = bound(batch.get(i));
+      if (i > from && bytes + b > MAX_RECORD_BYTES) {
+        out.add(encodeOne(batch.subList(from, i)));
+        from = i;
+        bytes = 0;
+      }
+      bytes += b;
+    }
+    out.add(encodeOne(batch.subList(from, batch.size())));
+    return out;
+  }
+
+  /** The most bytes a decision can take in a record. */
+  private static long bound(DecisionRecord r) {
+    long chars =
+        (long) r.decisionId().length()
+            + r.path().length()
+            + (r.subject() == null ? 0 : r.subject().length())
+            + (r.route() == null ? 0 : r.route().length())
+            + r.mode().length()
+            + r.node().length()
+            + r.eventJson().length();
+    return 3 * chars + 40;
+  }
+
+  private static Encoded encodeOne(List<DecisionRecord> batch) {
     int denied = 0;
     long min = Long.MAX_VALUE;
     long max = Long.MIN_VALUE;
@@ -374,40 +431,19 @@ public final class DecisionLog implements AutoCloseable {
   }
 
   /**
-   * Writes one batch in one transaction: its summary row, its record and its keys. A batch whose
-   * attempt id is already stored went through on an earlier try and is not written again.
+   * Writes one commit's batches in one transaction: for each, its summary row, its record and its
+   * keys. When the first batch's attempt id is already stored, the transaction went through on an
+   * earlier try and nothing is written again.
    */
-  private void write(Encoded b) throws SQLException {
+  private void write(List<Encoded> batches) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        long seq;
-        try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
-          ps.setString(1, b.attempt());
-          ps.setInt(2, b.size());
-          ps.setInt(3, b.denied());
-          ps.setLong(4, b.minUs());
-          ps.setLong(5, b.maxUs());
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              c.rollback();
-              return;
-            }
-            seq = rs.getLong(1);
+        for (Encoded b : batches) {
+          if (!write(c, b)) {
+            c.rollback();
+            return;
           }
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
-          ps.setLong(1, seq);
-          ps.setBytes(2, b.events());
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_KEY)) {
-          for (String key : b.keys()) {
-            ps.setString(1, key);
-            ps.setLong(2, seq);
-            ps.addBatch();
-          }
-          ps.executeBatch();
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -419,6 +455,38 @@ public final class DecisionLog implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /** Writes one batch; false when its attempt id is already stored. */
+  private static boolean write(Connection c, Encoded b) throws SQLException {
+    long seq;
+    try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
+      ps.setString(1, b.attempt());
+      ps.setInt(2, b.size());
+      ps.setInt(3, b.denied());
+      ps.setLong(4, b.minUs());
+      ps.setLong(5, b.maxUs());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        seq = rs.getLong(1);
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS)) {
+      ps.setLong(1, seq);
+      ps.setBytes(2, b.events());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_KEY)) {
+      for (String key : b.keys()) {
+        ps.setString(1, key);
+        ps.setLong(2, seq);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    return true;
   }
 
   static long micros(Instant t) {

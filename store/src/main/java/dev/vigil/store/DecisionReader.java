@@ -60,7 +60,7 @@ public final class DecisionReader {
     } catch (SQLException e) {
       throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
     }
-    if (out.size() < limit) {
+    if (out.size() < limit && legacyCanHold(f.path(), f.subject(), f.route())) {
       Query legacy = legacyListQuery(f, limit - out.size());
       out.addAll(legacy(legacy.sql(), legacy.params()));
     }
@@ -126,6 +126,22 @@ public final class DecisionReader {
         && (f.route() == null || f.route().equals(r.route()));
   }
 
+  /**
+   * Whether rows written before batches can hold these values: PostgreSQL text holds no NUL (and
+   * refuses a parameter with one), so no such row was ever written there.
+   */
+  private boolean legacyCanHold(String... values) {
+    if (store.dialect() != Dialect.POSTGRESQL) {
+      return true;
+    }
+    for (String v : values) {
+      if (v != null && v.indexOf(0) >= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The statement over the rows written before batches, for the rest of the list. */
   private Query legacyListQuery(DecisionFilter f, int limit) {
     StringBuilder sql = new StringBuilder("SELECT " + LEGACY_COLUMNS + " FROM decisions WHERE 1=1");
@@ -177,6 +193,9 @@ public final class DecisionReader {
       }
     } catch (SQLException e) {
       throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
+    }
+    if (!legacyCanHold(decisionId)) {
+      return Optional.empty();
     }
     return legacy(
             "SELECT " + LEGACY_COLUMNS + " FROM decisions WHERE decision_id = ?",
