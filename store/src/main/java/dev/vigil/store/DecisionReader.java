@@ -171,8 +171,8 @@ public final class DecisionReader {
   }
 
   /**
-   * Returns one decision by id. Should an id have been logged twice, the first one logged is
-   * returned.
+   * Returns one decision by id. Should an id have been logged twice, the one in the earliest batch
+   * is returned; rows written before batches are looked at only when no batch holds the id.
    */
   public Optional<DecisionRecord> get(String decisionId) {
     Objects.requireNonNull(decisionId, "decisionId");
