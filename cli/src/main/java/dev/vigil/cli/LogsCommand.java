@@ -6,6 +6,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionPruner;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
@@ -58,6 +59,14 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--explain", paramLabel = "ID", description = "Print one decision in full.")
   String explain;
 
+  @Option(
+      names = "--prune-before",
+      paramLabel = "DURATION",
+      description =
+          "Delete the decisions older than DURATION, e.g. 30d, instead of listing: whole batches"
+              + " whose every decision is older.")
+  String pruneBefore;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -69,6 +78,9 @@ final class LogsCommand implements Callable<Integer> {
     if (limit < 1) {
       err.println("vigil logs: --limit must be 1 or more, not " + limit);
       return Vigil.EXIT_USAGE;
+    }
+    if (pruneBefore != null) {
+      return prune(out, err);
     }
     java.time.Duration back;
     try {
@@ -98,6 +110,39 @@ final class LogsCommand implements Callable<Integer> {
     } catch (ArithmeticException | java.time.DateTimeException e) {
       err.println("vigil logs: --since " + since + " reaches too far back");
       return Vigil.EXIT_USAGE;
+    } catch (IllegalArgumentException | StoreException e) {
+      err.println("vigil logs: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** Removes old decisions; listing options do not apply to it. */
+  private int prune(PrintWriter out, PrintWriter err) {
+    if (explain != null
+        || denied
+        || since != null
+        || path != null
+        || subject != null
+        || route != null) {
+      err.println(
+          "vigil logs: --prune-before removes by age only; it takes no --explain, --denied,"
+              + " --since, --path, --subject or --route");
+      return Vigil.EXIT_USAGE;
+    }
+    Instant cutoff;
+    try {
+      cutoff = Instant.now().minus(Durations.parse(pruneBefore));
+    } catch (IllegalArgumentException e) {
+      err.println("vigil logs: --prune-before " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      err.println("vigil logs: --prune-before " + pruneBefore + " reaches too far back");
+      return Vigil.EXIT_USAGE;
+    }
+    try (Store st = store.openExisting()) {
+      long removed = DecisionPruner.prune(st, cutoff);
+      out.println("vigil logs: removed " + removed + " decisions logged before " + cutoff);
+      return 0;
     } catch (IllegalArgumentException | StoreException e) {
       err.println("vigil logs: " + e.getMessage());
       return 1;

@@ -80,6 +80,41 @@ class LogsAndBuildCommandTest {
   }
 
   @Test
+  void logs_pruneBefore_removesOnlyOlderDecisions() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    CliRun keep = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "1h");
+    assertThat(keep.status()).as(keep.err()).isZero();
+    assertThat(keep.out()).startsWith("vigil logs: removed 0 decisions logged before ");
+    assertThat(CliRun.of("logs", "--data-dir", data.toString()).out())
+        .contains(ids[0])
+        .contains(ids[1]);
+
+    Thread.sleep(5);
+    CliRun all = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "1ms");
+    assertThat(all.status()).as(all.err()).isZero();
+    assertThat(all.out()).startsWith("vigil logs: removed 2 decisions logged before ");
+    assertThat(CliRun.of("logs", "--data-dir", data.toString()).err())
+        .contains("no decisions match");
+  }
+
+  @Test
+  void logs_pruneBefore_refusesFiltersAndBadDurations() throws Exception {
+    Path data = tmp.resolve("data");
+    decide(data);
+
+    CliRun filtered =
+        CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "1d", "--denied");
+    assertThat(filtered.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(filtered.err()).contains("--prune-before removes by age only");
+    CliRun bad = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "soon");
+    assertThat(bad.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(bad.err()).contains("--prune-before \"soon\" is not a duration");
+    assertThat(CliRun.of("logs", "--data-dir", data.toString()).out()).isNotBlank();
+  }
+
+  @Test
   void logs_unknownIdOrMissingStore_clearErrors() throws Exception {
     Path data = tmp.resolve("data");
     decide(data);
