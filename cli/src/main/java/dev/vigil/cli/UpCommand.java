@@ -38,6 +38,7 @@ import dev.vigil.pdp.extauthz.PolicyInputBuilder;
 import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
@@ -259,7 +260,13 @@ final class UpCommand implements Callable<Integer> {
         });
   }
 
-  /** Opens the store and starts the decision point with its bundle, log and metrics. */
+  /** How often the decision log is pruned when {@code decision_log.retain} is set. */
+  private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
+
+  /**
+   * Opens the store and starts the decision point with its bundle, log, metrics and, when set, the
+   * decision log's retention.
+   */
   private Core startCore(VigilConfig cfg) {
     Store store = Store.open(StoreLocation.embedded(cfg.dataDir()));
     running.add(store);
@@ -281,6 +288,12 @@ final class UpCommand implements Callable<Integer> {
       }
       watcher.start();
       running.add(0, watcher);
+    }
+    if (cfg.decisionRetention() != null) {
+      running.add(
+          0,
+          DecisionRetention.start(
+              store, cfg.decisionRetention(), RETENTION_INTERVAL, InstantSource.system()));
     }
     PdpMetrics metrics = new PdpMetrics(log);
     pdp.onDecision(new RouteMetrics(metrics));

@@ -78,6 +78,7 @@ public final class ConfigReload {
     check(out, "policy.bundle", a.bundle(), b.bundle());
     check(out, "policy.v0_compatible", a.v0Compatible(), b.v0Compatible());
     check(out, "decision_log.mask", a.mask(), b.mask());
+    check(out, "decision_log.retain", a.decisionRetention(), b.decisionRetention());
     check(out, "oidc", a.oidc(), b.oidc());
     check(out, "identity", a.identity(), b.identity());
     check(out, "console.admin_role", a.adminRole(), b.adminRole());

@@ -98,4 +98,12 @@ class ConfigReloadTest {
 
     assertThat(ConfigReload.restartOnly(a, b)).containsExactly("gateway.addr");
   }
+
+  @Test
+  void restartOnly_changedRetention_isNamed() throws Exception {
+    VigilConfig a = config("decision_log:\n  retain: 30d\n");
+    VigilConfig b = config("decision_log:\n  retain: 7d\n");
+
+    assertThat(ConfigReload.restartOnly(a, b)).containsExactly("decision_log.retain");
+  }
 }

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * @param tls the gateway's TLS listener and device settings
  * @param totpOnDemand local users with TOTP give the code only when a policy asks for it
  * @param redirectHosts absolute post-login targets allowed (RedirectTarget's allow-list)
+ * @param decisionRetention how long decisions are kept before they are pruned, or null to keep them
+ *     all
  */
 public record VigilConfig(
     Path dataDir,
@@ -61,7 +63,8 @@ public record VigilConfig(
     String adminRole,
     TlsSettings tls,
     boolean totpOnDemand,
-    List<String> redirectHosts) {
+    List<String> redirectHosts,
+    Duration decisionRetention) {
 
   /**
    * The {@code identity} section.
@@ -112,7 +115,8 @@ public record VigilConfig(
         "admin",
         TlsSettings.defaults(),
         false,
-        List.of());
+        List.of(),
+        null);
   }
 
   /** Reads and checks a configuration file. */
@@ -128,7 +132,7 @@ public record VigilConfig(
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
     Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
-    Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask"));
+    Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask", "retain"));
     Map<String, YamlNode> id =
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
@@ -157,7 +161,17 @@ public record VigilConfig(
         get(console, "admin_role").string(d.adminRole()),
         TlsSettings.read(gw, base),
         get(gw, "totp_on_demand").bool(false),
-        get(gw, "redirect_hosts").strings());
+        get(gw, "redirect_hosts").strings(),
+        retention(get(logs, "retain")));
+  }
+
+  /** The decision log's retention: at least an hour, or missing to keep everything. */
+  private static Duration retention(YamlNode n) {
+    Duration d = duration(n, null);
+    if (d != null && d.compareTo(Duration.ofHours(1)) < 0) {
+      throw n.error("\"" + n.string() + "\" is too short to keep decisions: at least 1h");
+    }
+    return d;
   }
 
   private static Identity identity(Map<String, YamlNode> m, Path base, Path dataDir) {

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.config;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
@@ -69,5 +70,23 @@ class VigilConfigReadTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("vigil.yaml:2: gateway.device_report_max_age")
         .hasMessageContaining("at most");
+  }
+
+  @Test
+  void read_decisionLogRetain_readOrMissing() throws Exception {
+    assertThat(read("decision_log:\n  retain: 30d\n").decisionRetention())
+        .isEqualTo(java.time.Duration.ofDays(30));
+    assertThat(read("decision_log:\n  mask: []\n").decisionRetention()).isNull();
+  }
+
+  @Test
+  void read_decisionLogRetainTooShortOrNotADuration_refusedNamingTheLine() {
+    assertThatThrownBy(() -> read("decision_log:\n  retain: 10m\n"))
+        .hasMessageContaining("vigil.yaml:2")
+        .hasMessageContaining("decision_log.retain")
+        .hasMessageContaining("at least 1h");
+    assertThatThrownBy(() -> read("decision_log:\n  retain: forever\n"))
+        .hasMessageContaining("vigil.yaml:2")
+        .hasMessageContaining("is not a duration");
   }
 }
