@@ -17,6 +17,7 @@ import dev.vigil.pdp.extauthz.PolicyInputBuilder;
 import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.pdp.extauthz.grpc.GrpcAuthzServer;
 import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.OverflowPolicy;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +93,14 @@ final class PdpCommand implements Callable<Integer> {
       defaultValue = "block",
       description = "When the decision log falls behind: block or fail-closed (default: block).")
   String overflow;
+
+  @Option(
+      names = "--log-retain",
+      paramLabel = "DURATION",
+      description =
+          "Keep decisions this long, e.g. 30d (at least 1h): older batches are pruned every 10"
+              + " minutes. Default: keep everything.")
+  String logRetain;
 
   @Option(
       names = "--grpc-addr",
@@ -167,6 +177,7 @@ final class PdpCommand implements Callable<Integer> {
     Duration interval;
     ModeTable modeTable;
     OverflowPolicy overflowPolicy;
+    Duration retain;
     BundleSignatures.VerificationKey key = null;
     Addresses grpcAddress = null;
     TrustedProxies proxies;
@@ -192,6 +203,7 @@ final class PdpCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                     "--log-overflow \"" + overflow + "\" must be block or fail-closed");
           };
+      retain = retention(logRetain);
       if (verification != null) {
         key =
             new BundleSignatures.VerificationKey(
@@ -210,6 +222,10 @@ final class PdpCommand implements Callable<Integer> {
     }
     DecisionLog log =
         new DecisionLog(st, DecisionLog.Options.defaults().withOverflow(overflowPolicy));
+    DecisionRetention retention =
+        retain == null
+            ? null
+            : DecisionRetention.start(st, retain, RETENTION_INTERVAL, InstantSource.system());
     DecisionPoint pdp =
         new DecisionPoint(
             DecisionPoint.Options.defaults()
@@ -249,6 +265,9 @@ final class PdpCommand implements Callable<Integer> {
       }
     } catch (IllegalStateException e) {
       err.println("vigil pdp: " + e.getMessage());
+      if (retention != null) {
+        retention.close();
+      }
       pdp.close();
       st.close();
       return 1;
@@ -283,12 +302,36 @@ final class PdpCommand implements Callable<Integer> {
                   if (w != null) {
                     w.close();
                   }
+                  if (retention != null) {
+                    retention.close();
+                  }
                   pdp.close();
                   st.close();
                   stopped.countDown();
                 }));
     stopped.await();
     return 0;
+  }
+
+  /** How often the decision log is pruned when {@code --log-retain} is given. */
+  private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
+
+  /** Reads {@code --log-retain}: null to keep everything, else at least an hour. */
+  private static Duration retention(String text) {
+    if (text == null) {
+      return null;
+    }
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--log-retain " + e.getMessage(), e);
+    }
+    if (d.compareTo(Duration.ofHours(1)) < 0) {
+      throw new IllegalArgumentException(
+          "--log-retain \"" + text + "\" is too short to keep decisions: at least 1h");
+    }
+    return d;
   }
 
   /** Credentials the authorization endpoints put in the input, masked in the decision log. */

@@ -1,0 +1,40 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The decision-log options of {@code vigil pdp}: bad values stop it before it touches a store. */
+class PdpLogOptionsTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void pdp_logRetainTooShort_exitsWithUsageNamingIt() {
+    Path data = tmp.resolve("data");
+    CliRun r = CliRun.of("pdp", "--data-dir", data.toString(), "--log-retain", "30m");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("vigil pdp: --log-retain \"30m\" is too short to keep decisions: at least 1h");
+    assertThat(Files.exists(data)).isFalse();
+  }
+
+  @Test
+  void pdp_logRetainNotADuration_exitsWithUsageNamingIt() {
+    CliRun r = CliRun.of("pdp", "--data-dir", tmp.toString(), "--log-retain", "a month");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("vigil pdp: --log-retain \"a month\" is not a duration");
+  }
+
+  @Test
+  void pdp_help_listsTheLogOptions() {
+    assertThat(CliRun.of("pdp", "--help").out())
+        .contains("--log-retain")
+        .contains("--log-overflow");
+  }
+}
