@@ -223,9 +223,7 @@ final class PdpCommand implements Callable<Integer> {
     DecisionLog log =
         new DecisionLog(st, DecisionLog.Options.defaults().withOverflow(overflowPolicy));
     DecisionRetention retention =
-        retain == null
-            ? null
-            : DecisionRetention.start(st, retain, RETENTION_INTERVAL, InstantSource.system());
+        retain == null ? null : DecisionRetention.start(st, retain, InstantSource.system());
     DecisionPoint pdp =
         new DecisionPoint(
             DecisionPoint.Options.defaults()
@@ -313,9 +311,6 @@ final class PdpCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** How often the decision log is pruned when {@code --log-retain} is given. */
-  private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
-
   /** Reads {@code --log-retain}: null to keep everything, else at least an hour. */
   private static Duration retention(String text) {
     if (text == null) {
@@ -327,7 +322,7 @@ final class PdpCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--log-retain " + e.getMessage(), e);
     }
-    if (d.compareTo(Duration.ofHours(1)) < 0) {
+    if (d.compareTo(DecisionRetention.MINIMUM) < 0) {
       throw new IllegalArgumentException(
           "--log-retain \"" + text + "\" is too short to keep decisions: at least 1h");
     }

@@ -260,9 +260,6 @@ final class UpCommand implements Callable<Integer> {
         });
   }
 
-  /** How often the decision log is pruned when {@code decision_log.retain} is set. */
-  private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
-
   /**
    * Opens the store and starts the decision point with its bundle, log, metrics and, when set, the
    * decision log's retention.
@@ -291,9 +288,7 @@ final class UpCommand implements Callable<Integer> {
     }
     if (cfg.decisionRetention() != null) {
       running.add(
-          0,
-          DecisionRetention.start(
-              store, cfg.decisionRetention(), RETENTION_INTERVAL, InstantSource.system()));
+          0, DecisionRetention.start(store, cfg.decisionRetention(), InstantSource.system()));
     }
     PdpMetrics metrics = new PdpMetrics(log);
     pdp.onDecision(new RouteMetrics(metrics));

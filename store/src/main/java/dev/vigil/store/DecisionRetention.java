@@ -34,11 +34,28 @@ public final class DecisionRetention implements AutoCloseable {
   }
 
   /**
-   * Starts pruning: first after {@code every}, then every {@code every}.
-   *
-   * @param retain how long decisions are kept; must be positive
+   * The shortest retention a node takes (1h): a shorter one would prune decisions while they are
+   * still being looked into. Configuration readers refuse a shorter one with their own message.
    */
-  public static DecisionRetention start(
+  public static final Duration MINIMUM = Duration.ofHours(1);
+
+  /** How often a node prunes. */
+  public static final Duration INTERVAL = Duration.ofMinutes(10);
+
+  /**
+   * Starts pruning every {@link #INTERVAL}.
+   *
+   * @param retain how long decisions are kept; at least {@link #MINIMUM}
+   */
+  public static DecisionRetention start(Store store, Duration retain, InstantSource clock) {
+    if (retain.compareTo(MINIMUM) < 0) {
+      throw new IllegalArgumentException("decision retention " + retain + " is shorter than 1h");
+    }
+    return start(store, retain, INTERVAL, clock);
+  }
+
+  /** Starts pruning: first after {@code every}, then every {@code every}; for tests. */
+  static DecisionRetention start(
       Store store, Duration retain, Duration every, InstantSource clock) {
     if (retain.isNegative() || retain.isZero() || every.isNegative() || every.isZero()) {
       throw new IllegalArgumentException("decision retention and its interval must be positive");

@@ -56,6 +56,18 @@ class DecisionRetentionTest {
   }
 
   @Test
+  void start_retentionUnderTheMinimum_refused() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp.resolve("short")))) {
+      assertThatThrownBy(
+              () ->
+                  DecisionRetention.start(
+                      store, DecisionRetention.MINIMUM.minusSeconds(1), InstantSource.system()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("shorter than 1h");
+    }
+  }
+
+  @Test
   void start_zeroRetention_refused() throws Exception {
     try (Store store = Store.open(TestStores.sqlite(tmp.resolve("zero")))) {
       assertThatThrownBy(

@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
+import dev.vigil.store.DecisionRetention;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,7 +169,7 @@ public record VigilConfig(
   /** The decision log's retention: at least an hour, or missing to keep everything. */
   private static Duration retention(YamlNode n) {
     Duration d = duration(n, null);
-    if (d != null && d.compareTo(Duration.ofHours(1)) < 0) {
+    if (d != null && d.compareTo(DecisionRetention.MINIMUM) < 0) {
       throw n.error("\"" + n.string() + "\" is too short to keep decisions: at least 1h");
     }
     return d;
