@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,16 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DecisionIndexesTest {
 
   @TempDir static Path tmp;
-
-  static Stream<String> dialects() {
-    return Stream.of("sqlite", "postgresql");
-  }
-
-  private static StoreLocation location(String dialect, String name) throws SQLException {
-    return dialect.equals("sqlite")
-        ? TestStores.sqlite(tmp.resolve(name))
-        : TestStores.freshPostgres();
-  }
 
   /** 3,000 decisions: every third denied, every fifth anonymous, two policy paths. */
   private static void fill(Store store) throws Exception {
@@ -61,9 +50,9 @@ class DecisionIndexesTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void filters_returnTheNewestMatchingRowsFirst(String dialect) throws Exception {
-    try (Store store = Store.open(location(dialect, "filters"))) {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("filters")))) {
       fill(store);
       DecisionReader reader = new DecisionReader(store);
 
@@ -121,30 +110,33 @@ class DecisionIndexesTest {
   void sqlite_batchesHoldFewKeysAndThePartialIndexOnlyDeniedBatches() throws Exception {
     try (Store store = Store.open(TestStores.sqlite(tmp.resolve("partial")))) {
       fill(store);
-      long batches = count(store, "SELECT COUNT(*) FROM decision_batches");
-      long denied = count(store, "SELECT COUNT(*) FROM decision_batches WHERE denied > 0");
+      long batches = TestStores.count(store, "SELECT COUNT(*) FROM decision_batches");
+      long denied =
+          TestStores.count(store, "SELECT COUNT(*) FROM decision_batches WHERE denied > 0");
       assertThat(
-              count(
+              TestStores.count(
                   store,
                   "SELECT COUNT(*) FROM decision_batches INDEXED BY decision_batches_denied"
                       + " WHERE denied > 0"))
           .isEqualTo(denied);
-      assertThat(count(store, "SELECT SUM(size) FROM decision_batches")).isEqualTo(3_000);
-      assertThat(count(store, "SELECT SUM(denied) FROM decision_batches")).isEqualTo(1_000);
+      assertThat(TestStores.count(store, "SELECT SUM(size) FROM decision_batches"))
+          .isEqualTo(3_000);
+      assertThat(TestStores.count(store, "SELECT SUM(denied) FROM decision_batches"))
+          .isEqualTo(1_000);
       // Per batch: one key per distinct path, subject, route and id; the test's ids are not
       // UUIDs, so each has its own key. Nothing else.
-      assertThat(count(store, "SELECT COUNT(*) FROM decision_keys"))
+      assertThat(TestStores.count(store, "SELECT COUNT(*) FROM decision_keys"))
           .isLessThanOrEqualTo(3_000 + batches * (2 + 7 + 1));
-      assertThat(count(store, "SELECT COUNT(*) FROM decision_keys WHERE key LIKE 'i:%'"))
+      assertThat(TestStores.count(store, "SELECT COUNT(*) FROM decision_keys WHERE key LIKE 'i:%'"))
           .isEqualTo(3_000);
     }
   }
 
   /** Rows of the table used before batches stay readable, after every batch, and counted. */
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void legacyRows_listedAfterBatchesFoundAndCounted(String dialect) throws Exception {
-    try (Store store = Store.open(location(dialect, "legacy"))) {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("legacy")))) {
       boolean pg = store.dialect() == Dialect.POSTGRESQL;
       try (Connection c = store.dataSource().getConnection();
           PreparedStatement ps =
@@ -203,15 +195,6 @@ class DecisionIndexesTest {
         }
       }
       return sb.toString();
-    }
-  }
-
-  private static long count(Store store, String sql) throws SQLException {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql);
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
     }
   }
 }

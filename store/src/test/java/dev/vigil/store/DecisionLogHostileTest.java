@@ -3,7 +3,6 @@ package dev.vigil.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,16 +18,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DecisionLogHostileTest {
 
   @TempDir static Path tmp;
-
-  static Stream<String> dialects() {
-    return Stream.of("sqlite", "postgresql");
-  }
-
-  private static StoreLocation location(String dialect, String name) throws SQLException {
-    return dialect.equals("sqlite")
-        ? TestStores.sqlite(tmp.resolve(name))
-        : TestStores.freshPostgres();
-  }
 
   /** Gathers for a while so the appends below land in one batch; retries briefly. */
   private static DecisionLog.Options oneBatch() {
@@ -52,9 +40,9 @@ class DecisionLogHostileTest {
    * writer goes on with the next batch.
    */
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void timeOutOfRange_failsItsBatchAndTheWriterGoesOn(String dialect) throws Exception {
-    try (Store store = Store.open(location(dialect, "far"));
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("far")));
         DecisionLog log = new DecisionLog(store, oneBatch())) {
       CompletableFuture<Void> far =
           log.append(record("far", Instant.parse("+300000-01-01T00:00:00Z"), "a", "alice"));
@@ -72,11 +60,11 @@ class DecisionLogHostileTest {
    * decision of the batch is written and found again by its values.
    */
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void oddCharactersInKeys_doNotCostTheBatch(String dialect) throws Exception {
     String[] subjects = {"innocent", "\uD800", "\uDC00", "?", "nul\u0000byte", "x".repeat(300)};
     String[] paths = {"authz/allow", "p\uDBFF", "p?", "p\u0000", "authz/allow", "authz/allow"};
-    try (Store store = Store.open(location(dialect, "odd"))) {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("odd")))) {
       List<CompletableFuture<Void>> acks = new ArrayList<>();
       try (DecisionLog log = new DecisionLog(store, oneBatch())) {
         Instant t = Instant.parse("2026-12-01T00:00:00Z");
@@ -114,11 +102,11 @@ class DecisionLogHostileTest {
    * SQLITE_TOOBIG, taking the small decisions of the same commit with them).
    */
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void largeDecisions_storedInBoundedRecordsInOrder(String dialect) throws Exception {
     String big = "{\"input\":\"" + "x".repeat(1_500_000) + "\"}";
     List<String> ids = new ArrayList<>();
-    try (Store store = Store.open(location(dialect, "large"))) {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("large")))) {
       List<CompletableFuture<Void>> acks = new ArrayList<>();
       try (DecisionLog log = new DecisionLog(store, oneBatch())) {
         for (int i = 0; i < 14; i++) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,20 +21,10 @@ class DecisionLogTest {
 
   @TempDir static Path tmp;
 
-  static Stream<String> dialects() {
-    return Stream.of("sqlite", "postgresql");
-  }
-
-  private static StoreLocation location(String dialect, String name) throws SQLException {
-    return dialect.equals("sqlite")
-        ? TestStores.sqlite(tmp.resolve(name))
-        : TestStores.freshPostgres();
-  }
-
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void append_manyDecisions_allDurableAndListed(String dialect) throws Exception {
-    try (Store store = Store.open(location(dialect, "many"));
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("many")));
         DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
       List<CompletableFuture<Void>> acks = new ArrayList<>();
       for (int i = 0; i < 5_000; i++) {
@@ -59,9 +47,9 @@ class DecisionLogTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void append_sameIdTwice_getAnswersTheFirst(String dialect) throws Exception {
-    try (Store store = Store.open(location(dialect, "dup"));
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp.resolve("dup")));
         DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
       log.append(TestStores.record("same", true)).get(10, TimeUnit.SECONDS);
       log.append(TestStores.record("same", false)).get(10, TimeUnit.SECONDS);

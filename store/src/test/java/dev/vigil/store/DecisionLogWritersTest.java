@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,17 +22,10 @@ class DecisionLogWritersTest {
 
   @TempDir static Path tmp;
 
-  static Stream<String> dialects() {
-    return Stream.of("sqlite", "postgresql");
-  }
-
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void twoWriters_nothingLostNothingTwiceListsWhole(String dialect) throws Exception {
-    StoreLocation location =
-        dialect.equals("sqlite")
-            ? TestStores.sqlite(tmp.resolve("two"))
-            : TestStores.freshPostgres();
+    StoreLocation location = TestStores.fresh(dialect, tmp.resolve("two"));
     int perThread = 1_500;
     int threadsPerNode = 3;
     try (Store a = Store.open(location);

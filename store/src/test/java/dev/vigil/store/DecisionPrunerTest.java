@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,10 +18,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DecisionPrunerTest {
 
   @TempDir static Path tmp;
-
-  static Stream<String> dialects() {
-    return Stream.of("sqlite", "postgresql");
-  }
 
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
 
@@ -50,12 +43,9 @@ class DecisionPrunerTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void prune_removesOnlyWhatIsOlder_withRecordsKeysAndOldRows(String dialect) throws Exception {
-    StoreLocation where =
-        dialect.equals("sqlite")
-            ? TestStores.sqlite(tmp.resolve("prune"))
-            : TestStores.freshPostgres();
+    StoreLocation where = TestStores.fresh(dialect, tmp.resolve("prune"));
     try (Store store = Store.open(where)) {
       try (Connection c = store.dataSource().getConnection();
           PreparedStatement ps =
@@ -90,13 +80,13 @@ class DecisionPrunerTest {
       assertThat(reader.get("d2-5")).isPresent();
       // No key or record is left without its batch.
       assertThat(
-              count(
+              TestStores.count(
                   store,
                   "SELECT COUNT(*) FROM decision_keys k WHERE NOT EXISTS"
                       + " (SELECT 1 FROM decision_batches b WHERE b.seq = k.batch)"))
           .isZero();
       assertThat(
-              count(
+              TestStores.count(
                   store,
                   "SELECT COUNT(*) FROM decision_events e WHERE NOT EXISTS"
                       + " (SELECT 1 FROM decision_batches b WHERE b.seq = e.batch)"))
@@ -108,33 +98,21 @@ class DecisionPrunerTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dialects")
+  @MethodSource("dev.vigil.store.TestStores#dialects")
   void prune_batchAcrossTheCutOff_keptWhole(String dialect) throws Exception {
-    StoreLocation where =
-        dialect.equals("sqlite")
-            ? TestStores.sqlite(tmp.resolve("across"))
-            : TestStores.freshPostgres();
+    StoreLocation where = TestStores.fresh(dialect, tmp.resolve("across"));
     try (Store store = Store.open(where);
         DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
       // One commit: its batch holds a decision before the cut-off and one after.
       CompletableFuture<Void> a = log.tryAppend(() -> at("before", T0, "u"));
       CompletableFuture<Void> b = log.tryAppend(() -> at("after", T0.plusSeconds(10), "u"));
       CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
-      long batches = count(store, "SELECT COUNT(*) FROM decision_batches");
+      long batches = TestStores.count(store, "SELECT COUNT(*) FROM decision_batches");
 
       long removed = DecisionPruner.prune(store, T0.plusSeconds(5));
 
       assertThat(removed).isEqualTo(batches == 1 ? 0 : 1);
       assertThat(new DecisionReader(store).get("after")).isPresent();
-    }
-  }
-
-  private static long count(Store store, String sql) throws SQLException {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql);
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
     }
   }
 }

@@ -142,10 +142,7 @@ class DecisionReaderModelTest {
   @MethodSource("cases")
   void listGetAndCount_equalABruteForceFilter(String dialect, long seed) throws Exception {
     Random rnd = new Random(seed);
-    StoreLocation location =
-        dialect.equals("sqlite")
-            ? TestStores.sqlite(tmp.resolve("model-" + seed))
-            : TestStores.freshPostgres();
+    StoreLocation location = TestStores.fresh(dialect, tmp.resolve("model-" + seed));
     List<DecisionRecord> appended = randomRecords(rnd, 1_500);
     // Rows logged before batches (the decisions table, unique ids): listed after every batch.
     List<DecisionRecord> legacy = new ArrayList<>();

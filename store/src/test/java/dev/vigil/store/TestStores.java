@@ -3,10 +3,13 @@ package dev.vigil.store;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /** Opens stores for tests: SQLite in a temporary folder, PostgreSQL in a fresh schema. */
 final class TestStores {
@@ -18,6 +21,29 @@ final class TestStores {
 
   static StoreLocation sqlite(Path dir) {
     return StoreLocation.embedded(dir);
+  }
+
+  /**
+   * The dialects the decision-log tests run on; for
+   * {@code @MethodSource("dev.vigil.store.TestStores#dialects")}.
+   */
+  static Stream<String> dialects() {
+    return Stream.of("sqlite", "postgresql");
+  }
+
+  /** A new, empty store of the dialect: SQLite in {@code dir}, PostgreSQL in a fresh schema. */
+  static StoreLocation fresh(String dialect, Path dir) throws SQLException {
+    return dialect.equals("sqlite") ? sqlite(dir) : freshPostgres();
+  }
+
+  /** Runs a query that answers one number. */
+  static long count(Store store, String sql) throws SQLException {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   /** Creates an empty schema and returns a location whose tables land in it. */
