@@ -9,6 +9,8 @@
 # Usage: bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS] [WARMUP]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=ready.sh
+. "$root/bench/wrk/ready.sh"
 duration="${1:-15s}"
 connections="${2:-16}"
 warmup="${3:-30s}"
@@ -69,17 +71,7 @@ VIGIL_JAVA_OPTS="$opts --enable-native-access=ALL-UNNAMED" \
   "$root/vigil" up --config "$work/vigil.yaml" --data-dir "$work/data" \
   >"$work/vigil.out" 2>"$work/vigil.err" &
 vigil_pid=$!
-ready=""
-for _ in $(seq 1 120); do
-  if curl -sf "http://127.0.0.1:$gw/x" >/dev/null 2>&1; then ready=1; break; fi
-  kill -0 "$vigil_pid" 2>/dev/null || break
-  sleep 0.5
-done
-if [ -z "$ready" ]; then
-  echo "the gateway did not answer; its log:" >&2
-  tail -5 "$work/vigil.err" >&2
-  exit 1
-fi
+wait_ready "http://127.0.0.1:$gw/x" "$vigil_pid" "the gateway" "$work/vigil.err"
 # The gateway's CPU time by thread name (user and system, in clock ticks), and the bytes it has
 # had written to disk: read before and after its measured run.
 snapshot() {

@@ -4,6 +4,8 @@
 # Usage: bench/wrk/pdp-rest.sh [DURATION] [CONNECTIONS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=ready.sh
+. "$root/bench/wrk/ready.sh"
 duration="${1:-20s}"
 connections="${2:-16}"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 3; }
@@ -17,17 +19,7 @@ VIGIL_JAVA_OPTS="-XX:+UseParallelGC -Xms512m -Xmx512m -Dio.netty.leakDetection.l
   "$root/vigil" pdp --v0-compatible --bundle "$work/bundle" --addr "127.0.0.1:$port" \
   --data-dir "$work/data" >"$work/pdp.out" 2>"$work/pdp.err" &
 pid=$!
-ready=""
-for _ in $(seq 1 120); do
-  if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then ready=1; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.5
-done
-if [ -z "$ready" ]; then
-  echo "the decision point did not answer; its log:" >&2
-  tail -5 "$work/pdp.err" >&2
-  exit 1
-fi
+wait_ready "http://127.0.0.1:$port/health" "$pid" "the decision point" "$work/pdp.err"
 url="http://127.0.0.1:$port/v1/data/authz/allow"
 # Warm-up, then the measured run.
 wrk -t1 -c"$connections" -d10s -s "$root/bench/wrk/pdp-rest.lua" "$url" >/dev/null
