@@ -552,7 +552,7 @@ public final class DecisionPoint implements AutoCloseable {
                 d.mode().label(),
                 d.enforced(),
                 options.node(),
-                EventJson.write(d, options.masking().apply(input), now, ctx, options.node()));
+                EventEncoder.write(d, options.masking().apply(input), now, ctx, options.node()));
     try {
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);

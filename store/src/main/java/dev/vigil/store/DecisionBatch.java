@@ -23,9 +23,12 @@ import java.util.Set;
  *
  * <p>The record: a format byte ({@value #FORMAT}), the number of decisions as a varint, then per
  * decision: id, time in microseconds since the epoch (8 bytes, big-endian), policy path, subject
- * (nullable), route (nullable), a flags byte (1 = allowed, 2 = enforced), mode, node and the event
- * JSON. Strings are UTF-8 after their byte length as a varint; a nullable string stores its length
- * plus one, and 0 for null.
+ * (nullable), route (nullable), a flags byte (1 = allowed, 2 = enforced), mode, node and the event:
+ * a kind byte, then for kind 0 the event's JSON text as a string, for kind 1 the event in the
+ * compact form of {@link DecisionEvent}, after its byte length as a varint. Strings are UTF-8 after
+ * their byte length as a varint; a nullable string stores its length plus one, and 0 for null.
+ * Format 1, written before the compact form, held the event's JSON text as a string, without the
+ * kind byte; it is still read.
  *
  * <p>The keys: {@code p:} path, {@code s:} subject, {@code r:} route, and {@code i:} the id's
  * bucket (see {@link #idKey}). A value longer than {@value #LONGEST_KEY_VALUE} characters is keyed
@@ -35,7 +38,13 @@ import java.util.Set;
 final class DecisionBatch {
 
   /** The format byte of the record. */
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+
+  /** The format of records written before events had a compact form. */
+  static final int FORMAT_TEXT_EVENTS = 1;
+
+  private static final int EVENT_TEXT = 0;
+  private static final int EVENT_COMPACT = 1;
 
   /** Longest value kept as it is in a key; longer ones are keyed by their hash. */
   static final int LONGEST_KEY_VALUE = 256;
@@ -59,7 +68,15 @@ final class DecisionBatch {
       w.write((r.allowed() ? ALLOWED : 0) | (r.enforced() ? ENFORCED : 0));
       w.string(r.mode());
       w.string(r.node());
-      w.string(r.eventJson());
+      DecisionEvent event = r.event();
+      byte[] compact = event.compact();
+      if (compact != null) {
+        w.write(EVENT_COMPACT);
+        w.bytes(compact);
+      } else {
+        w.write(EVENT_TEXT);
+        w.string(event.text());
+      }
     }
     return w.bytes();
   }
@@ -73,7 +90,7 @@ final class DecisionBatch {
   static List<DecisionRecord> decode(long batch, byte[] data) {
     Reader r = new Reader(batch, data);
     int format = r.read();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_TEXT_EVENTS) {
       throw r.damaged("unknown format " + format);
     }
     int n = r.varint();
@@ -93,7 +110,7 @@ final class DecisionBatch {
       }
       String mode = r.string();
       String node = r.string();
-      String event = r.string();
+      DecisionEvent event = format == FORMAT ? r.event() : DecisionEvent.ofJson(r.string());
       out.add(
           new DecisionRecord(
               id,
@@ -235,6 +252,13 @@ final class DecisionBatch {
       pos += b.length;
     }
 
+    void bytes(byte[] b) {
+      varint(b.length);
+      room(b.length);
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
+    }
+
     void nullable(String s) {
       if (s == null) {
         varint(0);
@@ -272,6 +296,11 @@ final class DecisionBatch {
     StoreException damaged(String what) {
       return new StoreException(
           "decision batch " + batch + " is damaged at byte " + pos + ": " + what);
+    }
+
+    private DecisionEvent fail(int at, String what) {
+      pos = at;
+      throw damaged(what);
     }
 
     int read() {
@@ -316,6 +345,30 @@ final class DecisionBatch {
 
     String string() {
       return text(varint());
+    }
+
+    DecisionEvent event() {
+      int kind = read();
+      if (kind == EVENT_TEXT) {
+        return DecisionEvent.ofJson(string());
+      }
+      if (kind != EVENT_COMPACT) {
+        pos--;
+        throw damaged("unknown event kind " + kind);
+      }
+      int n = varint();
+      if (n < 0 || n > data.length - pos) {
+        throw damaged("an event of " + n + " bytes runs past the end");
+      }
+      byte[] compact = Arrays.copyOfRange(data, pos, pos + n);
+      try {
+        DecisionEvent event = DecisionEvent.ofCompact(compact);
+        pos += n;
+        return event;
+      } catch (DecisionEvent.Damage d) {
+        int at = pos + d.offset();
+        return fail(at, d.what() + " (byte " + d.offset() + " of a decision's event)");
+      }
     }
 
     String nullable() {

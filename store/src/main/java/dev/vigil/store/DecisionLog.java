@@ -405,9 +405,8 @@ public final class DecisionLog implements AutoCloseable {
             + (r.subject() == null ? 0 : r.subject().length())
             + (r.route() == null ? 0 : r.route().length())
             + r.mode().length()
-            + r.node().length()
-            + r.eventJson().length();
-    return 3 * chars + 40;
+            + r.node().length();
+    return 3 * chars + 40 + r.event().storedBound();
   }
 
   private static Encoded encodeOne(List<DecisionRecord> batch) {

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One decision as stored: the columns the log is searched by, and the full event as JSON.
+ * One decision as stored: the columns the log is searched by, and the full event.
  *
  * @param decisionId unique id of the decision
  * @param timestamp when the decision was made
@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param mode {@code observe}, {@code monitor} or {@code enforce}
  * @param enforced true when the result was applied to the request
  * @param node the node that decided
- * @param eventJson the whole decision-log event, as JSON text
+ * @param event the whole decision-log event
  */
 public record DecisionRecord(
     String decisionId,
@@ -27,7 +27,7 @@ public record DecisionRecord(
     String mode,
     boolean enforced,
     String node,
-    String eventJson) {
+    DecisionEvent event) {
 
   public DecisionRecord {
     Objects.requireNonNull(decisionId, "decisionId");
@@ -35,6 +35,36 @@ public record DecisionRecord(
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(node, "node");
-    Objects.requireNonNull(eventJson, "eventJson");
+    Objects.requireNonNull(event, "event");
+  }
+
+  /** A decision whose event is given as JSON text. */
+  public DecisionRecord(
+      String decisionId,
+      Instant timestamp,
+      String path,
+      String subject,
+      String route,
+      boolean allowed,
+      String mode,
+      boolean enforced,
+      String node,
+      String eventJson) {
+    this(
+        decisionId,
+        timestamp,
+        path,
+        subject,
+        route,
+        allowed,
+        mode,
+        enforced,
+        node,
+        DecisionEvent.ofJson(eventJson));
+  }
+
+  /** The whole event as JSON text. */
+  public String eventJson() {
+    return event.json();
   }
 }

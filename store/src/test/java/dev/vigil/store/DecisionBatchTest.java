@@ -56,7 +56,21 @@ class DecisionBatchTest {
         text(r, 8),
         r.nextBoolean(),
         text(r, 8),
-        text(r, 2_000));
+        r.nextBoolean() ? DecisionEvent.ofJson(text(r, 2_000)) : compact(r));
+  }
+
+  /** An event in the compact form: an object of a few strings, numbers and times. */
+  private static DecisionEvent compact(Random r) {
+    DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
+    for (int i = r.nextInt(6); i > 0; i--) {
+      e.key(text(r, 10) + i);
+      switch (r.nextInt(3)) {
+        case 0 -> e.string(text(r, 200));
+        case 1 -> e.integer(r.nextLong());
+        default -> e.time(Instant.ofEpochSecond(r.nextInt(), r.nextInt(1_000_000_000)));
+      }
+    }
+    return e.end().done();
   }
 
   @Test
@@ -108,6 +122,84 @@ class DecisionBatchTest {
     assertThatThrownBy(() -> DecisionBatch.decode(8, random))
         .isInstanceOf(StoreException.class)
         .hasMessageStartingWith("decision batch 8 is damaged at byte ");
+  }
+
+  @Test
+  void decode_formatOneRecord_readsItsEventText() {
+    // A record as the writer of format 1 wrote it: no kind byte before the event text.
+    byte[] old = {
+      1,
+      1, // format, one decision
+      1,
+      'x', // id
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      5, // 5 µs after the epoch
+      1,
+      'p', // path
+      0, // no subject
+      2,
+      'r', // route "r"
+      1, // allowed
+      7,
+      'e',
+      'n',
+      'f',
+      'o',
+      'r',
+      'c',
+      'e', // mode
+      1,
+      'n', // node
+      8,
+      '{',
+      '"',
+      'a',
+      '"',
+      ':',
+      '1',
+      '}',
+      ' ' // event text
+    };
+
+    List<DecisionRecord> back = DecisionBatch.decode(3, old);
+
+    assertThat(back)
+        .containsExactly(
+            new DecisionRecord(
+                "x",
+                Instant.ofEpochSecond(0, 5_000),
+                "p",
+                null,
+                "r",
+                true,
+                "enforce",
+                false,
+                "n",
+                "{\"a\":1} "));
+  }
+
+  @Test
+  void decode_damagedCompactEvent_namesTheBatchAndTheByteInBoth() {
+    DecisionEvent event = DecisionEvent.encoder().startArray().integer(7).end().done();
+    DecisionRecord record =
+        new DecisionRecord("x", Instant.EPOCH, "p", null, null, true, "enforce", true, "n", event);
+    byte[] data = DecisionBatch.encode(List.of(record));
+    // The event is last: its tags are the last 4 bytes (array, integer, 14, end).
+    int start = data.length - 4;
+    data[start + 1] = 99;
+
+    assertThatThrownBy(() -> DecisionBatch.decode(12, data))
+        .isInstanceOf(StoreException.class)
+        .hasMessage(
+            "decision batch 12 is damaged at byte "
+                + (start + 1)
+                + ": unknown tag 99 (byte 1 of a decision's event)");
   }
 
   @Test

@@ -1,0 +1,211 @@
+package dev.vigil.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.rego.value.Json;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compact event: read back, it is the JSON text Json.write gives for the same document (keys
+ * sorted at every level, Go's escaping), and damage is named by byte.
+ */
+class DecisionEventTest {
+
+  private static final String ALPHABET =
+      "aZ09 _-/.:\"\\<>&\n\r\t\b\f\u0001\u001f\u007f\u00e9\u2028\u2029\ud83d\ude00";
+
+  private static String text(Random r) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = r.nextInt(8); i > 0; i--) {
+      sb.append(ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+    }
+    // Surrogates come in pairs here; the lone ones have their own test.
+    String s = sb.toString();
+    return s.replaceAll(
+        "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]", "x");
+  }
+
+  /** Writes a random document to the encoder and, as JSON text in member order, to sb. */
+  private static void random(Random r, int depth, DecisionEvent.Encoder e, StringBuilder sb) {
+    switch (r.nextInt(depth > 3 ? 6 : 8)) {
+      case 0 -> {
+        String s = text(r);
+        e.string(s);
+        Json.quote(s, sb);
+      }
+      case 1 -> {
+        long v = r.nextLong() >> r.nextInt(64);
+        e.integer(v);
+        sb.append(v);
+      }
+      case 2 -> {
+        String n = Double.toString(r.nextDouble() * 1e6);
+        e.number(n);
+        sb.append(n);
+      }
+      case 3 -> {
+        boolean b = r.nextBoolean();
+        e.bool(b);
+        sb.append(b);
+      }
+      case 4 -> {
+        e.nul();
+        sb.append("null");
+      }
+      case 5 -> {
+        Instant t =
+            Instant.ofEpochSecond(
+                r.nextLong(-10_000_000_000L, 300_000_000_000L), r.nextInt(1_000_000_000));
+        e.time(t);
+        Json.quote(t.toString(), sb);
+      }
+      case 6 -> {
+        e.startArray();
+        sb.append('[');
+        for (int i = r.nextInt(4); i > 0; i--) {
+          random(r, depth + 1, e, sb);
+          sb.append(i > 1 ? "," : "");
+        }
+        e.end();
+        sb.append(']');
+      }
+      default -> {
+        e.startObject();
+        sb.append('{');
+        int n = r.nextInt(5);
+        for (int i = 0; i < n; i++) {
+          String k = text(r) + i; // distinct keys, as a JSON object has
+          e.key(k);
+          Json.quote(k, sb);
+          sb.append(':');
+          random(r, depth + 1, e, sb);
+          sb.append(i < n - 1 ? "," : "");
+        }
+        e.end();
+        sb.append('}');
+      }
+    }
+  }
+
+  @Test
+  void json_randomDocuments_areJsonWriteOfTheSameDocument() {
+    Random r = new Random(20261205);
+    for (int i = 0; i < 5_000; i++) {
+      DecisionEvent.Encoder e = DecisionEvent.encoder();
+      StringBuilder unsorted = new StringBuilder();
+      random(r, 0, e, unsorted);
+
+      String json = e.done().json();
+
+      assertThat(json)
+          .as("document %s", unsorted)
+          .isEqualTo(Json.write(Json.parse(unsorted.toString())));
+    }
+  }
+
+  @Test
+  void json_objectKeys_sortedAtEveryLevelWhateverTheWritingOrder() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
+    e.key("z").startObject().key("b").integer(2).key("a").integer(1).end();
+    e.key("m").startArray().string("<&>").nul().end();
+    e.key("a").time(Instant.parse("2026-12-05T03:00:00.120Z"));
+    e.key("\u00e9").bool(false);
+
+    String json = e.end().done().json();
+
+    assertThat(json)
+        .isEqualTo(
+            "{\"a\":\"2026-12-05T03:00:00.120Z\",\"m\":[\"\\u003c\\u0026\\u003e\",null],"
+                + "\"z\":{\"a\":1,\"b\":2},\"\u00e9\":false}");
+  }
+
+  @Test
+  void json_loneSurrogates_readAsReplacementCharacter() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
+    e.key("k\ud800").string("a\udc00b\ud83d\ude00c\ud83d").end();
+
+    String json = e.done().json();
+
+    assertThat(json).isEqualTo("{\"k\ufffd\":\"a\ufffdb\ud83d\ude00c\ufffd\"}");
+    // Json.write escapes a lone surrogate as \ufffd: the same document.
+    String written =
+        "{" + Json.quote("k\ud800") + ":" + Json.quote("a\udc00b\ud83d\ude00c\ud83d") + "}";
+    assertThat(Json.parse(json)).isEqualTo(Json.parse(written));
+  }
+
+  @Test
+  void equals_sameJsonWhetherTextOrCompact() {
+    DecisionEvent compact =
+        DecisionEvent.encoder().startObject().key("b").integer(1).key("a").nul().end().done();
+
+    assertThat(compact).isEqualTo(DecisionEvent.ofJson("{\"a\":null,\"b\":1}"));
+    assertThat(compact).hasSameHashCodeAs(DecisionEvent.ofJson("{\"a\":null,\"b\":1}"));
+    assertThat(compact).isNotEqualTo(DecisionEvent.ofJson("{\"a\":null,\"b\":2}"));
+  }
+
+  @Test
+  void encoder_unbalanced_refused() {
+    assertThatThrownBy(() -> DecisionEvent.encoder().end())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("nothing to end");
+    assertThatThrownBy(() -> DecisionEvent.encoder().startObject().startArray().done())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("2 objects or arrays are not ended");
+  }
+
+  @Test
+  void encoder_deeperThanTheLimit_refused() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder();
+    for (int i = 0; i < DecisionEvent.MAX_DEPTH; i++) {
+      e.startArray();
+    }
+
+    assertThatThrownBy(e::startArray)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("decision event nests deeper than " + DecisionEvent.MAX_DEPTH);
+  }
+
+  private static byte[] sample() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
+    e.key("id").string("\u00e9t\u00e9").key("n").integer(-300).key("x").number("1.5");
+    e.key("t").time(Instant.parse("2026-12-05T03:00:00Z")).key("a").startArray().bool(true).end();
+    return e.end().done().compact();
+  }
+
+  @Test
+  void ofCompact_everyTruncation_namesTheByte() {
+    byte[] whole = sample();
+    for (int cut = 0; cut < whole.length; cut++) {
+      byte[] part = Arrays.copyOf(whole, cut);
+      assertThatThrownBy(() -> DecisionEvent.ofCompact(part))
+          .as("cut at %d", cut)
+          .isInstanceOf(DecisionEvent.Damage.class)
+          .hasMessageStartingWith("event byte ");
+    }
+  }
+
+  @Test
+  void ofCompact_unknownTagTrailingBytesOrTooDeep_refused() {
+    byte[] tag = sample();
+    tag[0] = 42;
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(tag))
+        .hasMessage("event byte 0: unknown tag 42");
+
+    byte[] trailing = Arrays.copyOf(sample(), sample().length + 3);
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(trailing))
+        .hasMessageEndingWith("3 bytes after the event");
+
+    byte[] deep = new byte[DecisionEvent.MAX_DEPTH + 10];
+    Arrays.fill(deep, (byte) DecisionEvent.ARRAY);
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(deep))
+        .hasMessageContaining("nested deeper than " + DecisionEvent.MAX_DEPTH);
+
+    byte[] nanos = {DecisionEvent.TIME, 0, (byte) 0x80, (byte) 0x94, (byte) 0xeb, (byte) 0xdc, 3};
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(nanos))
+        .hasMessageContaining("nanoseconds 1000000000 out of range");
+  }
+}
