@@ -82,37 +82,43 @@ final class LogsCommand implements Callable<Integer> {
     if (pruneBefore != null) {
       return prune(out, err);
     }
-    java.time.Duration back;
-    try {
-      back = since == null ? null : Durations.parse(since);
-    } catch (IllegalArgumentException e) {
-      err.println("vigil logs: --since " + e.getMessage());
-      return Vigil.EXIT_USAGE;
-    }
-    Instant from;
-    try {
-      from = back == null ? null : Instant.now().minus(back);
-      try (Store st = store.openExisting()) {
-        DecisionReader reader = new DecisionReader(st);
-        if (explain != null) {
-          return explainOne(reader, out, err);
-        }
-        List<DecisionRecord> list =
-            reader.list(new DecisionFilter(from, denied, path, subject, route, limit));
-        for (DecisionRecord r : list) {
-          out.println(format.equals("json") ? r.eventJson() : line(r));
-        }
-        if (format.equals("text") && list.isEmpty()) {
-          err.println("vigil logs: no decisions match");
-        }
-        return 0;
+    Instant from = null;
+    if (since != null) {
+      from = ago("--since", since, err);
+      if (from == null) {
+        return Vigil.EXIT_USAGE;
       }
-    } catch (ArithmeticException | java.time.DateTimeException e) {
-      err.println("vigil logs: --since " + since + " reaches too far back");
-      return Vigil.EXIT_USAGE;
+    }
+    try (Store st = store.openExisting()) {
+      DecisionReader reader = new DecisionReader(st);
+      if (explain != null) {
+        return explainOne(reader, out, err);
+      }
+      List<DecisionRecord> list =
+          reader.list(new DecisionFilter(from, denied, path, subject, route, limit));
+      for (DecisionRecord r : list) {
+        out.println(format.equals("json") ? r.eventJson() : line(r));
+      }
+      if (format.equals("text") && list.isEmpty()) {
+        err.println("vigil logs: no decisions match");
+      }
+      return 0;
     } catch (IllegalArgumentException | StoreException e) {
       err.println("vigil logs: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /**
+   * The instant a duration option's value reaches back to from now, or null once the reason it is
+   * refused has been printed. Durations stop at 100 years, so the instant is always in range.
+   */
+  private static Instant ago(String option, String value, PrintWriter err) {
+    try {
+      return Instant.now().minus(Durations.parse(value));
+    } catch (IllegalArgumentException e) {
+      err.println("vigil logs: " + option + " " + e.getMessage());
+      return null;
     }
   }
 
@@ -129,14 +135,8 @@ final class LogsCommand implements Callable<Integer> {
               + " --since, --path, --subject or --route");
       return Vigil.EXIT_USAGE;
     }
-    Instant cutoff;
-    try {
-      cutoff = Instant.now().minus(Durations.parse(pruneBefore));
-    } catch (IllegalArgumentException e) {
-      err.println("vigil logs: --prune-before " + e.getMessage());
-      return Vigil.EXIT_USAGE;
-    } catch (ArithmeticException | java.time.DateTimeException e) {
-      err.println("vigil logs: --prune-before " + pruneBefore + " reaches too far back");
+    Instant cutoff = ago("--prune-before", pruneBefore, err);
+    if (cutoff == null) {
       return Vigil.EXIT_USAGE;
     }
     try (Store st = store.openExisting()) {

@@ -94,13 +94,7 @@ final class PdpCommand implements Callable<Integer> {
       description = "When the decision log falls behind: block or fail-closed (default: block).")
   String overflow;
 
-  @Option(
-      names = "--log-retain",
-      paramLabel = "DURATION",
-      description =
-          "Keep decisions this long, e.g. 30d (at least 1h): older batches are pruned every 10"
-              + " minutes. Default: keep everything.")
-  String logRetain;
+  @Mixin LogRetainOption logRetain;
 
   @Option(
       names = "--grpc-addr",
@@ -203,7 +197,7 @@ final class PdpCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                     "--log-overflow \"" + overflow + "\" must be block or fail-closed");
           };
-      retain = retention(logRetain);
+      retain = logRetain.retain();
       if (verification != null) {
         key =
             new BundleSignatures.VerificationKey(
@@ -309,24 +303,6 @@ final class PdpCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
-  }
-
-  /** Reads {@code --log-retain}: null to keep everything, else at least an hour. */
-  private static Duration retention(String text) {
-    if (text == null) {
-      return null;
-    }
-    Duration d;
-    try {
-      d = Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--log-retain " + e.getMessage(), e);
-    }
-    if (d.compareTo(DecisionRetention.MINIMUM) < 0) {
-      throw new IllegalArgumentException(
-          "--log-retain \"" + text + "\" is too short to keep decisions: at least 1h");
-    }
-    return d;
   }
 
   /** Credentials the authorization endpoints put in the input, masked in the decision log. */

@@ -12,6 +12,7 @@ import dev.vigil.identity.Identities;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.bundle.BundleWatcher;
 import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
@@ -79,6 +80,8 @@ final class SidecarCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
+  @Mixin LogRetainOption logRetain;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -86,7 +89,9 @@ final class SidecarCommand implements Callable<Integer> {
     SidecarConfig cfg;
     Duration interval;
     Duration wait;
+    Duration retain;
     try {
+      retain = logRetain.retain();
       wait = Durations.parse(svidWait);
       cfg = SidecarConfig.read(config);
       interval = Durations.parse(pollInterval);
@@ -111,6 +116,8 @@ final class SidecarCommand implements Callable<Integer> {
       return 1;
     }
     DecisionLog log = new DecisionLog(st, DecisionLog.Options.defaults());
+    DecisionRetention retention =
+        retain == null ? null : DecisionRetention.start(st, retain, InstantSource.system());
     DecisionPoint pdp =
         new DecisionPoint(DecisionPoint.Options.defaults().withV0(v0).withDecisionLog(log));
     BundleWatcher watcher = null;
@@ -157,6 +164,9 @@ final class SidecarCommand implements Callable<Integer> {
         watcher.close();
       }
       creds.close();
+      if (retention != null) {
+        retention.close();
+      }
       pdp.close();
       st.close();
       return 1;
@@ -203,6 +213,9 @@ final class SidecarCommand implements Callable<Integer> {
                     w.close();
                   }
                   creds.close();
+                  if (retention != null) {
+                    retention.close();
+                  }
                   pdp.close();
                   st.close();
                   stopped.countDown();

@@ -111,6 +111,9 @@ class LogsAndBuildCommandTest {
     CliRun bad = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "soon");
     assertThat(bad.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(bad.err()).contains("--prune-before \"soon\" is not a duration");
+    CliRun far = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "40000d");
+    assertThat(far.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(far.err()).contains("--prune-before \"40000d\" is too long: at most 36500d");
     assertThat(CliRun.of("logs", "--data-dir", data.toString()).out()).isNotBlank();
   }
 
@@ -133,6 +136,9 @@ class LogsAndBuildCommandTest {
     assertThat(elsewhere).doesNotExist();
     assertThat(CliRun.of("logs", "--data-dir", data.toString(), "--since", "yesterday").err())
         .contains("\"yesterday\" is not a duration");
+    CliRun far = CliRun.of("logs", "--data-dir", data.toString(), "--since", "40000d");
+    assertThat(far.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(far.err()).contains("--since \"40000d\" is too long: at most 36500d");
   }
 
   @Test

@@ -49,4 +49,39 @@ class SidecarCommandTest {
     assertThat(r.err())
         .contains("cannot get an X.509-SVID from the Workload API at unix:" + socket);
   }
+
+  @Test
+  void sidecar_logRetainTooShortOrNotADuration_usageErrorBeforeAnyStore() throws Exception {
+    Path cfg = tmp.resolve("sidecar.yaml");
+    Files.writeString(cfg, "outbound: []\n");
+    Path data = tmp.resolve("data");
+
+    CliRun shortRun =
+        CliRun.of(
+            "sidecar",
+            "--config",
+            cfg.toString(),
+            "--data-dir",
+            data.toString(),
+            "--log-retain",
+            "59m");
+    CliRun wordRun =
+        CliRun.of(
+            "sidecar",
+            "--config",
+            cfg.toString(),
+            "--data-dir",
+            data.toString(),
+            "--log-retain",
+            "forever");
+
+    assertThat(shortRun.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(shortRun.err())
+        .contains(
+            "vigil sidecar: --log-retain \"59m\" is too short to keep decisions: at least 1h");
+    assertThat(wordRun.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(wordRun.err()).contains("vigil sidecar: --log-retain \"forever\" is not a duration");
+    assertThat(data).doesNotExist();
+    assertThat(CliRun.of("sidecar", "--help").out()).contains("--log-retain");
+  }
 }
