@@ -373,7 +373,7 @@ public final class DecisionEvent {
     private Instant time() {
       long seconds = unzigzag(varlong());
       long nanos = varlong();
-      if (nanos >= 1_000_000_000L) {
+      if (nanos < 0 || nanos >= 1_000_000_000L) {
         throw damaged("nanoseconds " + nanos + " out of range");
       }
       try {

@@ -208,4 +208,24 @@ class DecisionEventTest {
     assertThatThrownBy(() -> DecisionEvent.ofCompact(nanos))
         .hasMessageContaining("nanoseconds 1000000000 out of range");
   }
+
+  @Test
+  void ofCompact_negativeNanoseconds_refusedNotReadAsAnotherTime() {
+    // Seconds 0 and nanoseconds -1 read as a second earlier; at the least second, as an overflow.
+    byte[] minusOne = {-1, -1, -1, -1, -1, -1, -1, -1, -1, 1};
+    byte[] shifted = new byte[12];
+    shifted[0] = DecisionEvent.TIME;
+    System.arraycopy(minusOne, 0, shifted, 2, 10);
+    byte[] overflow = new byte[21];
+    overflow[0] = DecisionEvent.TIME;
+    System.arraycopy(minusOne, 0, overflow, 1, 10);
+    System.arraycopy(minusOne, 0, overflow, 11, 10);
+
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(shifted))
+        .isInstanceOf(DecisionEvent.Damage.class)
+        .hasMessageContaining("nanoseconds -1 out of range");
+    assertThatThrownBy(() -> DecisionEvent.ofCompact(overflow))
+        .isInstanceOf(DecisionEvent.Damage.class)
+        .hasMessageContaining("nanoseconds -1 out of range");
+  }
 }
