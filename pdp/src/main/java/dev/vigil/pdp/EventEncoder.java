@@ -111,6 +111,12 @@ final class EventEncoder {
 
   /** Writes a value; its JSON text is the one {@link Json#write} gives. */
   static void value(Value v, DecisionEvent.Encoder e) {
+    if (!e.mayNest()
+        && (v instanceof ArrayValue || v instanceof SetValue || v instanceof ObjectValue)) {
+      // Deeper than the compact form nests (inputs may nest 1,000 levels): kept as JSON text.
+      e.json(Json.write(v));
+      return;
+    }
     switch (v) {
       case StringValue s -> e.string(s.value());
       case BooleanValue b -> e.bool(b.value());
@@ -118,16 +124,35 @@ final class EventEncoder {
       case NumberValue n -> e.number(n.toString());
       case ArrayValue a -> list(a.elements(), e);
       case SetValue s -> list(s.elements(), e);
-      case ObjectValue o -> {
-        e.startObject();
-        for (Map.Entry<Value, Value> m : o.asMap().entrySet()) {
-          // A key that is not a string is named by its JSON text, as Json.write names it.
-          e.key(m.getKey() instanceof StringValue k ? k.value() : Json.write(m.getKey()));
-          value(m.getValue(), e);
-        }
-        e.end();
+      case ObjectValue o -> object(o, e);
+    }
+  }
+
+  private static void object(ObjectValue o, DecisionEvent.Encoder e) {
+    e.startObject();
+    if (stringKeyed(o)) {
+      for (Map.Entry<Value, Value> m : o.asMap().entrySet()) {
+        e.key(((StringValue) m.getKey()).value());
+        value(m.getValue(), e);
+      }
+    } else {
+      // A key that is not a string is named by its JSON text, as Json.write names it. Keys named
+      // alike (1 and "1") are read back in the order written: Json.write's, the keys' own order.
+      for (Value k : o.keys()) {
+        e.key(k instanceof StringValue s ? s.value() : Json.write(k));
+        value(o.get(k), e);
       }
     }
+    e.end();
+  }
+
+  private static boolean stringKeyed(ObjectValue o) {
+    for (Value k : o.asMap().keySet()) {
+      if (!(k instanceof StringValue)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void list(List<Value> items, DecisionEvent.Encoder e) {

@@ -240,6 +240,24 @@ class DecisionPointTest {
     }
   }
 
+  @Test
+  void decide_inputNestedDeeperThanTheCompactEvent_stillLogged() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+      pdp.activate(bundle("package deep\nimport rego.v1\nallow := true\n"));
+      // Json.parse takes 1,000 levels; the compact event, 512.
+      Value in = Json.parse("{\"a\":" + "[".repeat(900) + "]".repeat(900) + "}");
+
+      Decision d = pdp.decide("deep/allow", in);
+      d.logged().get(10, TimeUnit.SECONDS);
+
+      DecisionRecord r = new DecisionReader(store).get(d.decisionId()).orElseThrow();
+      assertThat(r.eventJson()).contains("\"input\":" + Json.write(in));
+      pdp.close();
+    }
+  }
+
   /** Thousands of evaluation steps: past any budget of a nanosecond, well within the default. */
   static final String SLOW_ALLOW =
       "package slow\nimport rego.v1\n"

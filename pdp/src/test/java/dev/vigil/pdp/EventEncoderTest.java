@@ -132,6 +132,32 @@ class EventEncoderTest {
     }
   }
 
+  @Test
+  void value_keysThatReadAlike_orderedAsJsonWriteOrdersThem() {
+    // Key 1 and key "1" are both named "1"; Json.write keeps them in key order, the number first,
+    // and a reader that keeps the last of two equal names must see the same member either way.
+    for (int i = 0; i < 40; i++) {
+      Map<Value, Value> m = new HashMap<>();
+      m.put(NumberValue.of(i), StringValue.of("number"));
+      m.put(StringValue.of(Integer.toString(i)), StringValue.of("string"));
+      m.put(BooleanValue.TRUE, StringValue.of("boolean"));
+      m.put(StringValue.of("true"), StringValue.of("string"));
+      m.put(NullValue.NULL, StringValue.of("null"));
+      m.put(StringValue.of("null"), StringValue.of("string"));
+      ObjectValue o = ObjectValue.wrap(m);
+
+      assertThat(json(o)).as("keys %d and \"%d\"", i, i).isEqualTo(Json.write(o));
+    }
+  }
+
+  @Test
+  void value_nestedDeeperThanTheCompactForm_writtenAsJsonWriteDoes() {
+    Value deep =
+        Json.parse("{\"a\":" + "[".repeat(900) + "{\"z\":1,\"y\":2}" + "]".repeat(900) + "}");
+
+    assertThat(json(deep)).isEqualTo(Json.write(deep));
+  }
+
   private static Decision decision(
       Value result, String reason, Explanation explanation, String revision) {
     return new Decision(

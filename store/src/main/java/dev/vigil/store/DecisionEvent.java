@@ -34,7 +34,10 @@ import java.util.Objects;
  *       read as the string {@link Instant#toString()} gives;
  *   <li>{@code 8} object: members, each its key's byte length plus one as a varint, the key's bytes
  *       and the value; then a 0;
- *   <li>{@code 9} array: values, then a 0.
+ *   <li>{@code 9} array: values, then a 0;
+ *   <li>{@code 10} JSON: a value's JSON text, as a string is written, read as it is: an object or
+ *       array nested deeper than {@value #MAX_DEPTH} levels is kept so, as {@link Json#write} gives
+ *       it.
  * </ul>
  *
  * <p>Immutable and thread-safe; equal when their JSON text is equal.
@@ -51,6 +54,7 @@ public final class DecisionEvent {
   static final int TIME = 7;
   static final int OBJECT = 8;
   static final int ARRAY = 9;
+  static final int JSON = 10;
 
   /** Deepest nesting a compact event may have; the decision point's inputs are far shallower. */
   static final int MAX_DEPTH = 512;
@@ -184,6 +188,21 @@ public final class DecisionEvent {
       put(INTEGER);
       varlong((v << 1) ^ (v >> 63));
       return this;
+    }
+
+    /**
+     * A value as its JSON text, read back as it is: for an object or array that would nest deeper
+     * than {@link #mayNest} allows.
+     */
+    public Encoder json(String jsonText) {
+      put(JSON);
+      text(jsonText, 0);
+      return this;
+    }
+
+    /** Whether an object or array may start here: the compact form nests at most so deep. */
+    public boolean mayNest() {
+      return depth < MAX_DEPTH;
     }
 
     public Encoder bool(boolean b) {
@@ -391,7 +410,7 @@ public final class DecisionEvent {
       int tag = read();
       switch (tag) {
         case NULL, FALSE, TRUE -> {}
-        case STRING, NUMBER -> {
+        case STRING, NUMBER, JSON -> {
           int n = length(varlong());
           pos += n;
         }
@@ -439,7 +458,7 @@ public final class DecisionEvent {
         case FALSE -> sb.append("false");
         case TRUE -> sb.append("true");
         case STRING -> Json.quote(string(length(varlong())), sb);
-        case NUMBER -> sb.append(string(length(varlong())));
+        case NUMBER, JSON -> sb.append(string(length(varlong())));
         case INTEGER -> sb.append(unzigzag(varlong()));
         case TIME -> Json.quote(time().toString(), sb);
         case OBJECT -> object(sb, depth);

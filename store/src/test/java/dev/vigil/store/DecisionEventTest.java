@@ -138,6 +138,25 @@ class DecisionEventTest {
   }
 
   @Test
+  void json_valueGivenAsJsonText_readAsItIsWhereTheEncoderMayNestNoDeeper() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder();
+    for (int i = 0; i < DecisionEvent.MAX_DEPTH; i++) {
+      e.startArray();
+    }
+    assertThat(e.mayNest()).isFalse();
+    e.json("[{\"b\":1,\"a\":2}]");
+    for (int i = 0; i < DecisionEvent.MAX_DEPTH; i++) {
+      e.end();
+    }
+
+    DecisionEvent event = DecisionEvent.ofCompact(e.done().compact());
+
+    String brackets = "[".repeat(DecisionEvent.MAX_DEPTH);
+    assertThat(event.json())
+        .isEqualTo(brackets + "[{\"b\":1,\"a\":2}]" + "]".repeat(DecisionEvent.MAX_DEPTH));
+  }
+
+  @Test
   void equals_sameJsonWhetherTextOrCompact() {
     DecisionEvent compact =
         DecisionEvent.encoder().startObject().key("b").integer(1).key("a").nul().end().done();
@@ -173,6 +192,7 @@ class DecisionEventTest {
     DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
     e.key("id").string("\u00e9t\u00e9").key("n").integer(-300).key("x").number("1.5");
     e.key("t").time(Instant.parse("2026-12-05T03:00:00Z")).key("a").startArray().bool(true).end();
+    e.key("j").json("[[{\"a\":1}]]");
     return e.end().done().compact();
   }
 
