@@ -26,8 +26,9 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code 1} null, {@code 2} false, {@code 3} true;
- *   <li>{@code 4} string: its UTF-8 byte length as a varint, then the bytes (a lone surrogate is
- *       written as U+FFFD, as JSON encoders write it);
+ *   <li>{@code 4} string: its UTF-8 byte length as a varint, then the bytes; a lone surrogate is
+ *       written as the three bytes of its code unit, as WTF-8 writes it, and read back as itself,
+ *       so that the text escapes it and sorts it as {@link Json#write} does;
  *   <li>{@code 5} number: its JSON text, as a string is written;
  *   <li>{@code 6} integer: a zigzag varint;
  *   <li>{@code 7} time: seconds since the epoch as a zigzag varint, then nanoseconds as a varint;
@@ -281,29 +282,39 @@ public final class DecisionEvent {
       }
     }
 
-    /** UTF-8, with a lone surrogate as U+FFFD rather than the '?' of {@link String#getBytes}. */
+    /** UTF-8, with a lone surrogate kept as WTF-8 keeps it rather than as the '?' of getBytes. */
     private static byte[] utf8(String s) {
       for (int i = 0; i < s.length(); i++) {
         if (Character.isSurrogate(s.charAt(i))) {
-          return withoutLoneSurrogates(s).getBytes(StandardCharsets.UTF_8);
+          return wtf8(s);
         }
       }
       return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String withoutLoneSurrogates(String s) {
-      StringBuilder sb = new StringBuilder(s.length());
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)
-            && i + 1 < s.length()
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          sb.append(c).append(s.charAt(++i));
+    private static byte[] wtf8(String s) {
+      byte[] b = new byte[3 * s.length()];
+      int n = 0;
+      for (int i = 0; i < s.length(); ) {
+        int c = s.codePointAt(i); // a lone surrogate comes as itself
+        i += Character.charCount(c);
+        if (c < 0x80) {
+          b[n++] = (byte) c;
+        } else if (c < 0x800) {
+          b[n++] = (byte) (0xc0 | c >> 6);
+          b[n++] = (byte) (0x80 | c & 0x3f);
+        } else if (c < 0x10000) {
+          b[n++] = (byte) (0xe0 | c >> 12);
+          b[n++] = (byte) (0x80 | c >> 6 & 0x3f);
+          b[n++] = (byte) (0x80 | c & 0x3f);
         } else {
-          sb.append(Character.isSurrogate(c) ? '\ufffd' : c);
+          b[n++] = (byte) (0xf0 | c >> 18);
+          b[n++] = (byte) (0x80 | c >> 12 & 0x3f);
+          b[n++] = (byte) (0x80 | c >> 6 & 0x3f);
+          b[n++] = (byte) (0x80 | c & 0x3f);
         }
       }
-      return sb.toString();
+      return Arrays.copyOf(b, n);
     }
   }
 
@@ -444,10 +455,28 @@ public final class DecisionEvent {
       return data[pos] & 0xff;
     }
 
+    /** Reads UTF-8; the three bytes of a surrogate (a lone one, as the encoder writes it) as it. */
     private String string(int n) {
-      String s = new String(data, pos, n, StandardCharsets.UTF_8);
-      pos += n;
-      return s;
+      int from = pos;
+      int to = pos + n;
+      pos = to;
+      String s = new String(data, from, n, StandardCharsets.UTF_8);
+      if (s.indexOf('\ufffd') < 0) {
+        return s;
+      }
+      StringBuilder sb = new StringBuilder(n);
+      for (int i = from; i + 2 < to; i++) {
+        // ED A0..BF 80..BF is U+D800..U+DFFF, which UTF-8 never holds; ED is never a continuation.
+        if (data[i] == (byte) 0xed
+            && (data[i + 1] & 0xe0) == 0xa0
+            && (data[i + 2] & 0xc0) == 0x80) {
+          sb.append(new String(data, from, i - from, StandardCharsets.UTF_8));
+          sb.append((char) (0xd000 | (data[i + 1] & 0x3f) << 6 | data[i + 2] & 0x3f));
+          i += 2;
+          from = i + 1;
+        }
+      }
+      return sb.append(new String(data, from, to - from, StandardCharsets.UTF_8)).toString();
     }
 
     /** Writes one value as JSON, as {@link Json#write} writes it. */
