@@ -96,6 +96,7 @@ public final class DecisionEvent {
     if (s == null) {
       StringBuilder sb = new StringBuilder(compact.length + compact.length / 2);
       Cursor c = new Cursor(compact, 0, compact.length);
+      c.rememberEnds();
       c.render(sb, 0);
       s = sb.toString();
       rendered = s;
@@ -351,11 +352,22 @@ public final class DecisionEvent {
     private final int limit;
     private int pos;
 
+    /**
+     * Where each object or array skipped so far ends, by where it starts (0 while unknown), when
+     * rendering: an object skips its members' values to sort them, and its inner objects would skip
+     * the same bytes again, a time of size times depth.
+     */
+    private int[] ends;
+
     Cursor(byte[] data, int from, int to) {
       this.data = data;
       this.start = from;
       this.limit = to;
       this.pos = from;
+    }
+
+    void rememberEnds() {
+      ends = new int[limit - start];
     }
 
     /** Checks that the bytes hold exactly one well-formed value. */
@@ -418,6 +430,11 @@ public final class DecisionEvent {
       if (depth > MAX_DEPTH) {
         throw damaged("nested deeper than " + MAX_DEPTH);
       }
+      int at = pos;
+      if (ends != null && at < limit && ends[at - start] != 0) {
+        pos = ends[at - start];
+        return;
+      }
       int tag = read();
       switch (tag) {
         case NULL, FALSE, TRUE -> {}
@@ -434,17 +451,25 @@ public final class DecisionEvent {
             pos += n;
             skip(depth + 1);
           }
+          remember(at);
         }
         case ARRAY -> {
           while (peek() != END) {
             skip(depth + 1);
           }
           pos++;
+          remember(at);
         }
         default -> {
           pos--;
           throw damaged("unknown tag " + tag);
         }
+      }
+    }
+
+    private void remember(int at) {
+      if (ends != null) {
+        ends[at - start] = pos;
       }
     }
 
