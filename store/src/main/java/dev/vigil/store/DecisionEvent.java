@@ -359,6 +359,9 @@ public final class DecisionEvent {
      */
     private int[] ends;
 
+    /** Values stepped over or written so far: the work of a read, which tests bound. */
+    private long steps;
+
     Cursor(byte[] data, int from, int to) {
       this.data = data;
       this.start = from;
@@ -368,6 +371,10 @@ public final class DecisionEvent {
 
     void rememberEnds() {
       ends = new int[limit - start];
+    }
+
+    long steps() {
+      return steps;
     }
 
     /** Checks that the bytes hold exactly one well-formed value. */
@@ -427,6 +434,7 @@ public final class DecisionEvent {
 
     /** Moves past one value, checking it. */
     private void skip(int depth) {
+      steps++;
       if (depth > MAX_DEPTH) {
         throw damaged("nested deeper than " + MAX_DEPTH);
       }
@@ -506,6 +514,7 @@ public final class DecisionEvent {
 
     /** Writes one value as JSON, as {@link Json#write} writes it. */
     void render(StringBuilder sb, int depth) {
+      steps++;
       int tag = read();
       switch (tag) {
         case NULL -> sb.append("null");
