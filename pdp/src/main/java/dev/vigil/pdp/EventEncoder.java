@@ -13,6 +13,8 @@ import dev.vigil.store.DecisionEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Writes the decision-log event of one decision in the log's compact form ({@link DecisionEvent}),
@@ -30,49 +32,58 @@ final class EventEncoder {
   static DecisionEvent write(
       Decision d, Masking.Result masked, Instant now, Map<String, String> context, String node) {
     DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
-    // Context fields replace event fields of the same name, as they always have.
-    if (free("decision_id", context)) {
+    Walk walk = new Walk(e);
+    // Context fields replace event fields of the same name, as they always have; the usual context
+    // (route, subject) names none.
+    boolean replaces = false;
+    for (String k : context.keySet()) {
+      replaces |= EVENT_FIELDS.contains(k);
+    }
+    Map<String, String> replacing = replaces ? context : Map.of();
+    if (free("decision_id", replacing)) {
       e.key("decision_id").string(d.decisionId());
     }
-    if (free("timestamp", context)) {
+    if (free("timestamp", replacing)) {
       e.key("timestamp").time(now);
     }
-    if (free("path", context)) {
+    if (free("path", replacing)) {
       e.key("path").string(d.path());
     }
-    if (masked.input() != null && free("input", context)) {
-      value(masked.input(), e.key("input"));
+    if (masked.input() != null && free("input", replacing)) {
+      e.key("input");
+      walk.value(masked.input());
     }
-    if (d.result() != null && free("result", context)) {
-      value(d.result(), e.key("result"));
+    if (d.result() != null && free("result", replacing)) {
+      e.key("result");
+      walk.value(d.result());
     }
-    if (free("allowed", context)) {
+    if (free("allowed", replacing)) {
       e.key("allowed").bool(d.allowed());
     }
-    if (free("mode", context)) {
+    if (free("mode", replacing)) {
       e.key("mode").string(d.mode().label());
     }
-    if (free("enforced", context)) {
+    if (free("enforced", replacing)) {
       e.key("enforced").bool(d.enforced());
     }
-    if (!d.reason().isEmpty() && free("reason", context)) {
+    if (!d.reason().isEmpty() && free("reason", replacing)) {
       e.key("reason").string(d.reason());
     }
-    if (d.explanation() != null && free("explanation", context)) {
+    if (d.explanation() != null && free("explanation", replacing)) {
       explanation(d.explanation(), e.key("explanation"));
     }
-    if (!d.revision().isEmpty() && free("bundles", context)) {
+    if (!d.revision().isEmpty() && free("bundles", replacing)) {
       e.key("bundles").startObject().key("vigil").startObject();
       e.key("revision").string(d.revision()).end().end();
     }
-    if (free("metrics", context)) {
+    if (free("metrics", replacing)) {
       e.key("metrics").startObject();
       e.key("timer_rego_query_eval_ns").integer(d.latencyNanos()).end();
     }
-    if (free("latency_ns", context)) {
+    if (free("latency_ns", replacing)) {
       e.key("latency_ns").integer(d.latencyNanos());
     }
-    if (free("node", context)) {
+    if (free("node", replacing)) {
       e.key("node").string(node);
     }
     context.forEach((k, v) -> e.key(k).string(v));
@@ -86,8 +97,26 @@ final class EventEncoder {
     return e.end().done();
   }
 
-  private static boolean free(String key, Map<String, String> context) {
-    return context.isEmpty() || !context.containsKey(key);
+  /** The event's own fields, which a context field of the same name replaces. */
+  private static final Set<String> EVENT_FIELDS =
+      Set.of(
+          "decision_id",
+          "timestamp",
+          "path",
+          "input",
+          "result",
+          "allowed",
+          "mode",
+          "enforced",
+          "reason",
+          "explanation",
+          "bundles",
+          "metrics",
+          "latency_ns",
+          "node");
+
+  private static boolean free(String key, Map<String, String> replacing) {
+    return replacing.isEmpty() || !replacing.containsKey(key);
   }
 
   private static void explanation(Explanation x, DecisionEvent.Encoder e) {
@@ -111,55 +140,83 @@ final class EventEncoder {
 
   /** Writes a value; its JSON text is the one {@link Json#write} gives. */
   static void value(Value v, DecisionEvent.Encoder e) {
-    if (!e.mayNest()
-        && (v instanceof ArrayValue || v instanceof SetValue || v instanceof ObjectValue)) {
-      // Deeper than the compact form nests (inputs may nest 1,000 levels): kept as JSON text.
-      e.json(Json.write(v));
-      return;
-    }
-    switch (v) {
-      case StringValue s -> e.string(s.value());
-      case BooleanValue b -> e.bool(b.value());
-      case NullValue n -> e.nul();
-      case NumberValue n -> e.number(n.toString());
-      case ArrayValue a -> list(a.elements(), e);
-      case SetValue s -> list(s.elements(), e);
-      case ObjectValue o -> object(o, e);
-    }
+    new Walk(e).value(v);
   }
 
-  private static void object(ObjectValue o, DecisionEvent.Encoder e) {
-    e.startObject();
-    if (stringKeyed(o)) {
-      for (Map.Entry<Value, Value> m : o.asMap().entrySet()) {
-        e.key(((StringValue) m.getKey()).value());
-        value(m.getValue(), e);
-      }
-    } else {
-      // A key that is not a string is named by its JSON text, as Json.write names it. Keys named
-      // alike (1 and "1") are read back in the order written: Json.write's, the keys' own order.
-      for (Value k : o.keys()) {
-        e.key(k instanceof StringValue s ? s.value() : Json.write(k));
-        value(o.get(k), e);
-      }
-    }
-    e.end();
-  }
+  /**
+   * Writes values into one event. An object's members are written in one pass over its map, the
+   * cheapest way through it, as long as its keys are strings; an object with a key that is not is
+   * written again, in its keys' own order (see {@link #object}).
+   */
+  private static final class Walk implements BiConsumer<Value, Value> {
+    private final DecisionEvent.Encoder e;
 
-  private static boolean stringKeyed(ObjectValue o) {
-    for (Value k : o.asMap().keySet()) {
-      if (!(k instanceof StringValue)) {
-        return false;
+    /** Whether the object being written has a key that is not a string. */
+    private boolean mixed;
+
+    Walk(DecisionEvent.Encoder e) {
+      this.e = e;
+    }
+
+    void value(Value v) {
+      if (!e.mayNest()
+          && (v instanceof ArrayValue || v instanceof SetValue || v instanceof ObjectValue)) {
+        // Deeper than the compact form nests (inputs may nest 1,000 levels): kept as JSON text.
+        e.json(Json.write(v));
+        return;
+      }
+      switch (v) {
+        case StringValue s -> e.string(s.value());
+        case BooleanValue b -> e.bool(b.value());
+        case NullValue n -> e.nul();
+        case NumberValue n -> e.number(n.toString());
+        case ArrayValue a -> list(a.elements());
+        case SetValue s -> list(s.elements());
+        case ObjectValue o -> object(o);
       }
     }
-    return true;
-  }
 
-  private static void list(List<Value> items, DecisionEvent.Encoder e) {
-    e.startArray();
-    for (Value item : items) {
-      value(item, e);
+    /** One member of the object being written, while its keys are strings. */
+    @Override
+    public void accept(Value key, Value value) {
+      if (mixed) {
+        return;
+      }
+      if (key instanceof StringValue k) {
+        e.key(k.value());
+        value(value);
+      } else {
+        mixed = true;
+      }
     }
-    e.end();
+
+    private void object(ObjectValue o) {
+      long mark = e.mark();
+      boolean outer = mixed;
+      mixed = false;
+      e.startObject();
+      o.forEach(this);
+      if (mixed) {
+        // A key that is not a string is named by its JSON text, as Json.write names it. Keys
+        // named alike (1 and "1") are read back in the order written: Json.write's, the keys'
+        // own order.
+        e.rewind(mark);
+        e.startObject();
+        for (Value k : o.keys()) {
+          e.key(k instanceof StringValue s ? s.value() : Json.write(k));
+          value(o.get(k));
+        }
+      }
+      mixed = outer;
+      e.end();
+    }
+
+    private void list(List<Value> items) {
+      e.startArray();
+      for (Value item : items) {
+        value(item);
+      }
+      e.end();
+    }
   }
 }

@@ -202,6 +202,17 @@ public final class DecisionEvent {
       return this;
     }
 
+    /** A point to come back to with {@link #rewind}. */
+    public long mark() {
+      return (long) depth << 32 | pos;
+    }
+
+    /** Drops what was written since the mark, with the objects and arrays opened since. */
+    public void rewind(long mark) {
+      depth = (int) (mark >>> 32);
+      pos = (int) mark;
+    }
+
     /** Whether an object or array may start here: the compact form nests at most so deep. */
     public boolean mayNest() {
       return depth < MAX_DEPTH;
@@ -249,32 +260,40 @@ public final class DecisionEvent {
     }
 
     private void varlong(long v) {
+      room(10);
       while ((v & ~0x7fL) != 0) {
-        put((int) ((v & 0x7f) | 0x80));
+        buf[pos++] = (byte) ((v & 0x7f) | 0x80);
         v >>>= 7;
       }
-      put((int) v);
+      buf[pos++] = (byte) v;
     }
 
-    /** Writes a string's UTF-8 length plus {@code extra}, then its bytes. */
+    /**
+     * Writes a string's UTF-8 length plus {@code extra}, then its bytes. Most strings are ASCII:
+     * they are copied as they are checked, in one pass, and only a string that turns out not to be
+     * is written again as UTF-8.
+     */
     private void text(String s, int extra) {
       int n = s.length();
-      int ascii = 0;
-      while (ascii < n && s.charAt(ascii) < 0x80) {
-        ascii++;
+      int start = pos;
+      varlong((long) n + extra);
+      room(n);
+      byte[] b = buf;
+      int at = pos;
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          pos = start;
+          byte[] utf8 = utf8(s);
+          varlong((long) utf8.length + extra);
+          room(utf8.length);
+          System.arraycopy(utf8, 0, buf, pos, utf8.length);
+          pos += utf8.length;
+          return;
+        }
+        b[at + i] = (byte) c;
       }
-      if (ascii == n) {
-        varlong((long) n + extra);
-        room(n);
-        s.getBytes(0, n, buf, pos);
-        pos += n;
-        return;
-      }
-      byte[] b = utf8(s);
-      varlong((long) b.length + extra);
-      room(b.length);
-      System.arraycopy(b, 0, buf, pos, b.length);
-      pos += b.length;
+      pos = at + n;
     }
 
     private void room(int n) {

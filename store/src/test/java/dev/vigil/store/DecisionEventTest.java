@@ -207,6 +207,18 @@ class DecisionEventTest {
   }
 
   @Test
+  void rewind_dropsWhatCameAfterTheMarkWithTheObjectsOpenedSince() {
+    DecisionEvent.Encoder e = DecisionEvent.encoder().startObject().key("kept").integer(1);
+    long mark = e.mark();
+    e.key("dropped").startObject().key("inner").startArray().string("x");
+
+    e.rewind(mark);
+    e.key("after").string("\u00e9t\u00e9");
+
+    assertThat(e.end().done().json()).isEqualTo("{\"after\":\"\u00e9t\u00e9\",\"kept\":1}");
+  }
+
+  @Test
   void encoder_unbalanced_refused() {
     assertThatThrownBy(() -> DecisionEvent.encoder().end())
         .isInstanceOf(IllegalStateException.class)
