@@ -56,24 +56,10 @@ class SidecarCommandTest {
     Files.writeString(cfg, "outbound: []\n");
     Path data = tmp.resolve("data");
 
-    CliRun shortRun =
-        CliRun.of(
-            "sidecar",
-            "--config",
-            cfg.toString(),
-            "--data-dir",
-            data.toString(),
-            "--log-retain",
-            "59m");
-    CliRun wordRun =
-        CliRun.of(
-            "sidecar",
-            "--config",
-            cfg.toString(),
-            "--data-dir",
-            data.toString(),
-            "--log-retain",
-            "forever");
+    String[] base = {"sidecar", "--config", cfg.toString(), "--data-dir", data.toString()};
+
+    CliRun shortRun = CliRun.of(withRetain(base, "59m"));
+    CliRun wordRun = CliRun.of(withRetain(base, "forever"));
 
     assertThat(shortRun.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(shortRun.err())
@@ -83,5 +69,12 @@ class SidecarCommandTest {
     assertThat(wordRun.err()).contains("vigil sidecar: --log-retain \"forever\" is not a duration");
     assertThat(data).doesNotExist();
     assertThat(CliRun.of("sidecar", "--help").out()).contains("--log-retain");
+  }
+
+  private static String[] withRetain(String[] args, String retain) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+    all[args.length] = "--log-retain";
+    all[args.length + 1] = retain;
+    return all;
   }
 }
