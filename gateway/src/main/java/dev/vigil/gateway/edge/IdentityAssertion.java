@@ -36,7 +36,7 @@ public final class IdentityAssertion {
   private final Duration lifetime;
   private final InstantSource clock;
   private final ECDSASigner signer;
-  private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache =
+  private final java.util.concurrent.ConcurrentHashMap<Key, Cached> cache =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The most assertions kept for reuse; the cache is emptied when it grows past this. */
@@ -44,6 +44,12 @@ public final class IdentityAssertion {
 
   /** A signed token, kept as ASCII bytes so each request writes it as one copy. */
   private record Cached(AsciiString token, Instant reuseUntil) {}
+
+  /**
+   * What makes two assertions the same. A record rather than the three joined as text: looking it
+   * up builds no string, once per request on the event loop.
+   */
+  private record Key(String subject, String audience, Map<String, Object> claims) {}
 
   public IdentityAssertion(String issuer, Duration lifetime, InstantSource clock) {
     try {
@@ -69,9 +75,9 @@ public final class IdentityAssertion {
    * decision id travels in its own header, so it is not part of the reused claims.
    */
   public CharSequence assertion(String subject, String audience, Map<String, Object> claims) {
-    String key = subject + '\u0000' + audience + '\u0000' + claims;
+    Key wanted = new Key(subject, audience, claims);
     Instant now = clock.instant();
-    Cached c = cache.get(key);
+    Cached c = cache.get(wanted);
     if (c != null && now.isBefore(c.reuseUntil())) {
       return c.token();
     }
@@ -79,7 +85,9 @@ public final class IdentityAssertion {
     if (cache.size() >= CACHE_LIMIT) {
       cache.clear();
     }
-    cache.put(key, new Cached(token, now.plus(lifetime.dividedBy(2))));
+    // The caller's map may change after this call: the cache keeps a copy of it.
+    Key kept = new Key(subject, audience, new java.util.TreeMap<>(claims));
+    cache.put(kept, new Cached(token, now.plus(lifetime.dividedBy(2))));
     return token;
   }
 
