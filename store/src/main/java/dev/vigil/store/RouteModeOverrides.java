@@ -1,0 +1,93 @@
+package dev.vigil.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads and writes the route modes set in the console (table {@code route_mode_overrides},
+ * migration 0008), one per route name. The same SQL runs on SQLite and PostgreSQL.
+ *
+ * <p>Thread-safe; every call is one statement in its own transaction.
+ */
+public final class RouteModeOverrides {
+
+  private final Store store;
+
+  public RouteModeOverrides(Store store) {
+    this.store = store;
+  }
+
+  /**
+   * Returns every override, by route name.
+   *
+   * @throws StoreException when the store cannot be read
+   */
+  public List<RouteModeOverride> all() {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT route, mode, changed_by, changed_at_ms FROM route_mode_overrides"
+                    + " ORDER BY route");
+        ResultSet rs = ps.executeQuery()) {
+      List<RouteModeOverride> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(
+            new RouteModeOverride(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                Instant.ofEpochMilli(rs.getLong(4))));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the route mode overrides: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stores {@code o}, replacing the route's previous override.
+   *
+   * @throws StoreException when the store cannot be written; nothing is stored then
+   */
+  public void put(RouteModeOverride o) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO route_mode_overrides (route, mode, changed_by, changed_at_ms) VALUES"
+                    + " (?,?,?,?) ON CONFLICT (route) DO UPDATE SET mode = excluded.mode,"
+                    + " changed_by = excluded.changed_by, changed_at_ms ="
+                    + " excluded.changed_at_ms")) {
+      ps.setString(1, o.route());
+      ps.setString(2, o.mode());
+      ps.setString(3, o.changedBy());
+      ps.setLong(4, o.changedAt().toEpochMilli());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot store the mode of route " + o.route() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Removes the route's override.
+   *
+   * @return whether there was one
+   * @throws StoreException when the store cannot be written
+   */
+  public boolean delete(String route) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("DELETE FROM route_mode_overrides WHERE route = ?")) {
+      ps.setString(1, route);
+      return ps.executeUpdate() > 0;
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot remove the mode override of route " + route + ": " + e.getMessage(), e);
+    }
+  }
+}
