@@ -8,6 +8,7 @@ import dev.vigil.console.HealthReport;
 import dev.vigil.console.KeyFiles;
 import dev.vigil.console.NodeIdentity;
 import dev.vigil.console.RouteMetrics;
+import dev.vigil.console.RouteModes;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -39,6 +40,7 @@ import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRetention;
+import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
@@ -190,7 +192,10 @@ final class UpCommand implements Callable<Integer> {
     }
     List<LocalUser> users = new ArrayList<>(cfg.users());
     users.addAll(demoUsers);
-    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(cfg.routes()));
+    // The configured routes, with the modes set in the console (kept in the store) on top.
+    RouteModes routeModes =
+        RouteModes.start(cfg.routes(), new RouteModeOverrides(core.store()), clock);
+    AtomicReference<RouteTable> routes = routeModes.table();
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
@@ -210,7 +215,7 @@ final class UpCommand implements Callable<Integer> {
     UpDevices devices = UpDevices.open(core.store(), cfg, caKey);
     running.add(0, devices);
     PdpServer server =
-        startControlPlane(cfg, cp, core, signIn, routes, identityNow, health, devices);
+        startControlPlane(cfg, cp, core, signIn, routeModes, identityNow, health, devices);
 
     SessionCodec sessions =
         new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
@@ -234,7 +239,7 @@ final class UpCommand implements Callable<Integer> {
                 .withUpstreamIdentity(upstreamIdentity(identityNow)));
     running.add(0, gateway);
     if (configFile != null) {
-      watchConfig(new ConfigReload(cfg, routes, auth, signIn, demoUsers), health);
+      watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health);
     }
 
     NodeIdentity identity = await(identityStart);
@@ -301,7 +306,7 @@ final class UpCommand implements Callable<Integer> {
       Addresses cp,
       Core core,
       ConsoleSignIn signIn,
-      AtomicReference<RouteTable> routes,
+      RouteModes routes,
       Supplier<NodeIdentity> identity,
       HealthReport health,
       UpDevices devices) {

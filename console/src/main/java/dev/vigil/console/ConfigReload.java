@@ -1,27 +1,25 @@
 package dev.vigil.console;
 
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.config.VigilConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Applies a changed configuration file to a running {@code vigil up}: routes (the whole table is
- * swapped, so a request sees the old table or the new one, never a mix) and users (of the gateway
- * and of the console). Keys that only take effect at start are compared and, when changed, named in
- * a warning.
+ * swapped, so a request sees the old table or the new one, never a mix; modes set in the console
+ * are kept) and users (of the gateway and of the console). Keys that only take effect at start are
+ * compared and, when changed, named in a warning.
  */
 public final class ConfigReload {
 
   private static final Logger log = LoggerFactory.getLogger(ConfigReload.class);
 
-  private final AtomicReference<RouteTable> routes;
+  private final RouteModes routes;
   private final LocalAuthenticator gatewayUsers;
   private final ConsoleSignIn console;
   private final List<LocalUser> extraUsers;
@@ -32,7 +30,7 @@ public final class ConfigReload {
    */
   public ConfigReload(
       VigilConfig current,
-      AtomicReference<RouteTable> routes,
+      RouteModes routes,
       LocalAuthenticator gatewayUsers,
       ConsoleSignIn console,
       List<LocalUser> extraUsers) {
@@ -52,10 +50,10 @@ public final class ConfigReload {
   public void apply(VigilConfig next) {
     List<LocalUser> users = new ArrayList<>(next.users());
     users.addAll(extraUsers);
-    RouteTable table = new RouteTable(next.routes());
     gatewayUsers.replaceUsers(users);
     console.replaceConfigUsers(users);
-    routes.set(table);
+    // The modes set in the console stay on top of the file's.
+    routes.configure(next.routes());
     List<String> restart = restartOnly(current, next);
     if (!restart.isEmpty()) {
       log.warn("configuration: {} changed; they take effect at the next start", restart);

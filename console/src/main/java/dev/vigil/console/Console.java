@@ -1,6 +1,5 @@
 package dev.vigil.console;
 
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.Identities;
 import dev.vigil.store.DecisionReader;
@@ -10,14 +9,14 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * The web console of the control plane, under {@code /console/}: plain server-rendered pages for
  * signed-in administrators. Decisions (filtered, and one in full with its explanation), routes and
- * their modes (with a form that changes a mode in the running gateway), trust domains with their CA
- * roots and SVIDs, and health.
+ * their modes (with a form that changes a mode in the running gateway and keeps it in the store,
+ * and one that resets it to the configured mode), trust domains with their CA roots and SVIDs, and
+ * health.
  *
  * <p>Every page but the sign-in form needs an administrator's session; a session still holding the
  * first administrator's one-time password reaches only the password page. Every form post needs the
@@ -30,7 +29,7 @@ public final class Console {
    * What the console shows.
    *
    * @param decisions the decision log
-   * @param routes the gateway's routes, swapped whole when a mode changes
+   * @param routes the gateway's routes with the modes set in the console
    * @param identities the identity service; it gives null while it starts, or when this node runs
    *     no CA
    * @param svids the SVIDs this node holds; it gives null while they are issued
@@ -39,7 +38,7 @@ public final class Console {
    */
   public record Sources(
       DecisionReader decisions,
-      AtomicReference<RouteTable> routes,
+      RouteModes routes,
       Supplier<Identities> identities,
       Supplier<GatewaySvids> svids,
       Supplier<List<String[]>> health,
@@ -68,8 +67,9 @@ public final class Console {
     router.route("/console/*").handler(ctx -> oneTimePasswordGate(ctx, signIn));
     router.get("/console/decisions").blockingHandler(decisions::list, false);
     router.get("/console/decisions/:id").blockingHandler(decisions::one, false);
-    router.get("/console/routes").handler(ops::routes);
-    router.post("/console/routes/:name/mode").handler(ops::changeMode);
+    router.get("/console/routes").blockingHandler(ops::routes, false);
+    router.post("/console/routes/:name/mode").blockingHandler(ops::changeMode, false);
+    router.post("/console/routes/:name/reset").blockingHandler(ops::resetMode, false);
     router.get("/console/identity").blockingHandler(ops::identity, false);
     router.get("/console/health").blockingHandler(ops::health, false);
   }

@@ -87,7 +87,7 @@ final class DecisionPages {
 
   private String filterForm(boolean denied, String route, String subject, String since) {
     StringBuilder routes = new StringBuilder("<option value=\"\">any</option>");
-    for (Route r : sources.routes().get().routes()) {
+    for (Route r : sources.routes().table().get().routes()) {
       routes
           .append("<option")
           .append(r.name().equals(route) ? " selected" : "")

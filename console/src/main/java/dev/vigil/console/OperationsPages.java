@@ -1,7 +1,6 @@
 package dev.vigil.console;
 
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.CaAuthority;
 import dev.vigil.identity.Identities;
@@ -10,7 +9,11 @@ import dev.vigil.identity.TrustDomain;
 import dev.vigil.identity.TrustDomainCa;
 import dev.vigil.identity.X509Svid;
 import dev.vigil.pdp.Mode;
+import dev.vigil.store.RouteModeOverride;
+import dev.vigil.store.StoreException;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,8 +41,10 @@ final class OperationsPages {
   private void routesPage(RoutingContext ctx, int status, String notice, String error) {
     Session s = ctx.get(Console.SESSION);
     String csrf = ctx.get(Console.CSRF);
+    RouteModes modes = sources.routes();
     List<List<String>> rows = new ArrayList<>();
-    for (Route r : sources.routes().get().routes()) {
+    for (Route r : modes.table().get().routes()) {
+      Optional<RouteModeOverride> set = modes.override(r.name());
       rows.add(
           List.of(
               Html.text(r.name()),
@@ -47,17 +52,57 @@ final class OperationsPages {
               Html.text(r.pathPrefix()),
               Html.text(r.upstream().toString()),
               Html.text(r.policyPath()),
-              "<b>" + Html.text(r.mode().label()) + "</b>",
-              modeForm(r, csrf)));
+              "<b>"
+                  + Html.text(r.mode().label())
+                  + "</b>"
+                  + set.map(o -> setBy(o, modes)).orElse(""),
+              modeForm(r, csrf) + set.map(o -> resetForm(o.route(), csrf, "Reset")).orElse("")));
     }
     String body =
         (notice == null ? "" : "<p role=status>" + Html.text(notice) + "</p>")
             + Html.alert(error)
-            + "<p>A mode set here applies at once and lasts until the next restart or reload of"
-            + " the configuration file; set <code>mode</code> in the file to keep it.</p>"
+            + "<p>A mode set here applies at once and is kept in the store: it outlasts restarts"
+            + " and reloads of the configuration file until it is reset here, which returns the"
+            + " route to the <code>mode</code> of the file.</p>"
             + Html.table(
-                List.of("route", "host", "prefix", "upstream", "policy", "mode", "change"), rows);
+                List.of("route", "host", "prefix", "upstream", "policy", "mode", "change"), rows)
+            + unused(modes.unused(), csrf);
     Console.send(ctx, status, Html.page("Routes", s.userId(), csrf, body));
+  }
+
+  private static String setBy(RouteModeOverride o, RouteModes modes) {
+    Mode configured = modes.configuredMode(o.route());
+    return " (set in the console by "
+        + Html.text(o.changedBy())
+        + " at "
+        + Html.text(o.changedAt().toString())
+        + "; configured: "
+        + Html.text(configured == null ? "-" : configured.label())
+        + ")";
+  }
+
+  /** Lists the modes set for routes that are no longer configured, so they can be removed. */
+  private static String unused(List<RouteModeOverride> unused, String csrf) {
+    if (unused.isEmpty()) {
+      return "";
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (RouteModeOverride o : unused) {
+      rows.add(
+          List.of(
+              Html.text(o.route()),
+              Html.text(o.mode()),
+              Html.text(o.changedBy()),
+              Html.text(o.changedAt().toString()),
+              resetForm(o.route(), csrf, "Remove")));
+    }
+    return "<h2>Modes set for routes not configured</h2><p>They have no effect; a route of that"
+        + " name added to the file again would take the mode set here.</p>"
+        + Html.table(List.of("route", "mode", "set by", "at", "remove"), rows);
+  }
+
+  private static String action(String route, String what) {
+    return "/console/routes/" + Html.text(URLEncoder.encode(route, StandardCharsets.UTF_8)) + what;
   }
 
   private static String modeForm(Route r, String csrf) {
@@ -72,15 +117,27 @@ final class OperationsPages {
           .append(m.label())
           .append("</option>");
     }
-    return "<form method=post action=\"/console/routes/"
-        + Html.text(java.net.URLEncoder.encode(r.name(), java.nio.charset.StandardCharsets.UTF_8))
-        + "/mode\">"
+    return "<form method=post action=\""
+        + action(r.name(), "/mode")
+        + "\">"
         + Html.hidden("csrf", csrf)
         + "<select name=mode aria-label=\"mode of "
         + Html.text(r.name())
         + "\">"
         + options
         + "</select> <button type=submit>Set</button></form>";
+  }
+
+  private static String resetForm(String route, String csrf, String label) {
+    return "<form method=post action=\""
+        + action(route, "/reset")
+        + "\">"
+        + Html.hidden("csrf", csrf)
+        + "<button type=submit aria-label=\""
+        + Html.text(label + " the mode set for " + route)
+        + "\">"
+        + label
+        + "</button></form>";
   }
 
   void changeMode(RoutingContext ctx) {
@@ -94,34 +151,66 @@ final class OperationsPages {
       routesPage(ctx, 400, null, e.getMessage());
       return;
     }
-    Mode[] before = new Mode[1];
-    sources.routes().updateAndGet(t -> withMode(t, name, mode, before));
-    if (before[0] == null) {
+    Mode before;
+    try {
+      before = sources.routes().change(name, mode, s.userId());
+    } catch (StoreException e) {
+      log.error(
+          "route mode not changed: route={} to={} by={}: {}",
+          name,
+          mode.label(),
+          s.userId(),
+          e.getMessage());
+      routesPage(ctx, 500, null, "The mode could not be stored and was not changed.");
+      return;
+    }
+    if (before == null) {
       routesPage(ctx, 404, null, "No route named " + name + ".");
       return;
     }
     log.info(
         "route mode changed: route={} from={} to={} by={}",
         name,
-        before[0].label(),
+        before.label(),
         mode.label(),
         s.userId());
-    routesPage(ctx, 200, "Route " + name + " is now in " + mode.label() + " mode.", null);
+    routesPage(
+        ctx,
+        200,
+        "Route " + name + " is now in " + mode.label() + " mode. It stays so until reset here.",
+        null);
   }
 
-  /** Returns the table with the route's mode replaced; records the old mode in {@code before}. */
-  private static RouteTable withMode(RouteTable t, String name, Mode mode, Mode[] before) {
-    before[0] = null;
-    List<Route> next = new ArrayList<>();
-    for (Route r : t.routes()) {
-      if (r.name().equals(name)) {
-        before[0] = r.mode();
-        // withMode keeps the identity provider and the upstream's SPIFFE ID as well.
-        r = r.withMode(mode);
-      }
-      next.add(r);
+  void resetMode(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    String name = ctx.pathParam("name");
+    RouteModeOverride removed;
+    try {
+      removed = sources.routes().reset(name);
+    } catch (StoreException e) {
+      log.error("route mode not reset: route={} by={}: {}", name, s.userId(), e.getMessage());
+      routesPage(ctx, 500, null, "The mode could not be removed from the store; nothing changed.");
+      return;
     }
-    return before[0] == null ? t : new RouteTable(next);
+    if (removed == null) {
+      routesPage(ctx, 404, null, "Route " + name + " has no mode set in the console.");
+      return;
+    }
+    Mode configured = sources.routes().configuredMode(name);
+    String to = configured == null ? "none (route not configured)" : configured.label();
+    log.info(
+        "route mode reset to the configuration: route={} from={} to={} by={}",
+        name,
+        removed.mode(),
+        to,
+        s.userId());
+    routesPage(
+        ctx,
+        200,
+        configured == null
+            ? "The mode set for " + name + " was removed."
+            : "Route " + name + " is back in its configured mode, " + to + ".",
+        null);
   }
 
   void identity(RoutingContext ctx) {

@@ -10,12 +10,16 @@ import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.pdp.Mode;
+import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigReloadTest {
 
   @TempDir Path tmp;
+  private Store store;
+
+  @AfterEach
+  void closeStore() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  /** The route table as {@code vigil up} builds it at start, over a store of its own. */
+  private RouteModes modes(VigilConfig c) {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("store")));
+    return RouteModes.start(c.routes(), new RouteModeOverrides(store), InstantSource.system());
+  }
 
   private VigilConfig config(String yaml) throws Exception {
     Path f = tmp.resolve("vigil.yaml");
@@ -54,9 +72,10 @@ class ConfigReloadTest {
     ConsoleSignIn console =
         new ConsoleSignIn(
             AdminAccounts.open(tmp, "admin"), codec, InstantSource.system(), "admin", List.of());
-    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(before.routes()));
+    RouteModes modes = modes(before);
+    AtomicReference<RouteTable> routes = modes.table();
 
-    new ConfigReload(before, routes, gateway, console, List.of(demo)).apply(after);
+    new ConfigReload(before, modes, gateway, console, List.of(demo)).apply(after);
 
     assertThat(routes.get().match("h", "/").name()).isEqualTo("b");
     assertThat(routes.get().match("h", "/").mode()).isEqualTo(Mode.OBSERVE);
@@ -83,10 +102,11 @@ class ConfigReloadTest {
     ConsoleSignIn console =
         new ConsoleSignIn(
             AdminAccounts.open(tmp, "admin"), codec, InstantSource.system(), "admin", List.of());
-    AtomicReference<RouteTable> routes = new AtomicReference<>(new RouteTable(before.routes()));
+    RouteModes modes = modes(before);
+    AtomicReference<RouteTable> routes = modes.table();
 
     assertThatThrownBy(
-            () -> new ConfigReload(before, routes, gateway, console, List.of()).apply(after))
+            () -> new ConfigReload(before, modes, gateway, console, List.of()).apply(after))
         .hasMessageContaining("defined twice");
     assertThat(routes.get().match("h", "/").name()).isEqualTo("a");
   }

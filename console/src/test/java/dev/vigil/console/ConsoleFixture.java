@@ -19,6 +19,7 @@ import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.rego.value.Json;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
+import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.net.URI;
@@ -45,12 +46,28 @@ final class ConsoleFixture implements AutoCloseable {
   static final String POLICY =
       "package authz\n\ndefault allow := false\n\nallow if input.user.role == \"sre\"\n";
   static final String ADMIN_PASSWORD = "a long admin password";
+
+  /** The routes as a configuration file would give them: echo enforced, staging monitored. */
+  static final List<Route> CONFIGURED =
+      List.of(
+          route("echo", Mode.ENFORCE),
+          new Route(
+              "staging",
+              "staging.localhost",
+              "/",
+              URI.create("http://127.0.0.1:9"),
+              "authz/allow",
+              Mode.MONITOR,
+              Map.of(),
+              null));
+
   private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
 
   final Store store;
   final DecisionLog log;
   final DecisionPoint pdp;
   final PdpMetrics metrics;
+  final RouteModes modes;
   final AtomicReference<RouteTable> routes;
   final AdminAccounts accounts;
   final ConsoleSignIn signIn;
@@ -66,21 +83,9 @@ final class ConsoleFixture implements AutoCloseable {
     pdp.putPolicy("authz.rego", POLICY);
     metrics = new PdpMetrics(log);
     pdp.onDecision(new RouteMetrics(metrics));
-    routes =
-        new AtomicReference<>(
-            new RouteTable(
-                List.of(
-                    route("echo", Mode.ENFORCE),
-                    new Route(
-                        "staging",
-                        "staging.localhost",
-                        "/",
-                        URI.create("http://127.0.0.1:9"),
-                        "authz/allow",
-                        Mode.MONITOR,
-                        Map.of(),
-                        null))));
     InstantSource clock = InstantSource.system();
+    modes = RouteModes.start(CONFIGURED, new RouteModeOverrides(store), clock);
+    routes = modes.table();
     byte[] caKey = new byte[32];
     caKey[0] = 7;
     identities = new Identities(store, CaKeyCipher.ofKey(caKey), clock, CaConfig.defaults());
@@ -105,7 +110,7 @@ final class ConsoleFixture implements AutoCloseable {
     Console.Sources sources =
         new Console.Sources(
             new DecisionReader(store),
-            routes,
+            modes,
             () -> identities,
             () -> svids,
             () -> List.<String[]>of(new String[] {"store", "<ok>"}),

@@ -1,0 +1,226 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.pdp.Mode;
+import dev.vigil.store.RouteModeOverride;
+import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A mode set in the console is stored, outlasts a restart and a configuration reload, and is reset
+ * to the configured mode from the routes page.
+ */
+class RouteModesTest {
+
+  private static final String ECHO =
+      "  - name: echo\n    upstream: http://127.0.0.1:9\n    policy: authz/allow\n";
+  private static final String STAGING =
+      "  - name: staging\n    host: staging.localhost\n    upstream: http://127.0.0.1:9\n"
+          + "    policy: authz/allow\n";
+
+  @TempDir Path tmp;
+  private ConsoleFixture f;
+
+  @BeforeEach
+  void start() throws Exception {
+    f = new ConsoleFixture(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    f.close();
+  }
+
+  private ConsoleFixture.Browser carol() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    assertThat(b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD).statusCode()).isEqualTo(303);
+    b.get("/console/routes");
+    return b;
+  }
+
+  private static Mode modeOf(RouteTable t, String route) {
+    return t.routes().stream().filter(r -> r.name().equals(route)).findFirst().orElseThrow().mode();
+  }
+
+  private List<RouteModeOverride> stored() {
+    return new RouteModeOverrides(f.store).all();
+  }
+
+  /** Builds the route table as {@code vigil up} does at start, over the store reopened. */
+  private RouteTable restarted(List<Route> configured) {
+    try (Store again = Store.open(StoreLocation.embedded(tmp))) {
+      return RouteModes.start(configured, new RouteModeOverrides(again), InstantSource.system())
+          .table()
+          .get();
+    }
+  }
+
+  /** Reloads a configuration file with {@code routes} into the fixture's running table. */
+  private void reload(String routes) throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, "routes:\n" + routes);
+    VigilConfig next = VigilConfig.read(file, tmp.resolve("data"));
+    SessionCodec codec =
+        new SessionCodec(
+            SessionCodec.newKey(),
+            Duration.ofMinutes(5),
+            Duration.ofHours(1),
+            InstantSource.system());
+    new ConfigReload(
+            next,
+            f.modes,
+            new LocalAuthenticator(List.of(), codec, InstantSource.system()),
+            new ConsoleSignIn(
+                AdminAccounts.open(tmp.resolve("reload"), "admin"),
+                codec,
+                InstantSource.system(),
+                "admin",
+                List.of()),
+            List.of())
+        .apply(next);
+  }
+
+  @Test
+  void changeMode_isStored_andOutlastsRestartAndReload() throws Exception {
+    ConsoleFixture.Browser b = carol();
+
+    HttpResponse<String> r =
+        b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(stored())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.route()).isEqualTo("echo");
+              assertThat(o.mode()).isEqualTo("monitor");
+              assertThat(o.changedBy()).isEqualTo("carol");
+            });
+    assertThat(modeOf(restarted(ConsoleFixture.CONFIGURED), "echo")).isEqualTo(Mode.MONITOR);
+    assertThat(modeOf(restarted(ConsoleFixture.CONFIGURED), "staging")).isEqualTo(Mode.MONITOR);
+
+    reload(ECHO + "    mode: enforce\n" + STAGING + "    mode: observe\n");
+
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.MONITOR);
+    assertThat(modeOf(f.routes.get(), "staging")).isEqualTo(Mode.OBSERVE);
+  }
+
+  @Test
+  void routesPage_overriddenRoute_showsWhoAndTheConfiguredMode() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "observe");
+
+    String page = b.get("/console/routes").body();
+
+    assertThat(page)
+        .contains("<b>observe</b> (set in the console by carol at ")
+        .contains("; configured: enforce)")
+        .contains("action=\"/console/routes/echo/reset\"")
+        .doesNotContain("action=\"/console/routes/staging/reset\"");
+  }
+
+  @Test
+  void resetMode_returnsToTheConfiguredMode_andRemovesTheOverride() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+
+    HttpResponse<String> r = b.post("/console/routes/echo/reset", "csrf", b.lastCsrf);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("Route echo is back in its configured mode, enforce.");
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.ENFORCE);
+    assertThat(stored()).isEmpty();
+    assertThat(modeOf(restarted(ConsoleFixture.CONFIGURED), "echo")).isEqualTo(Mode.ENFORCE);
+  }
+
+  @Test
+  void resetMode_routeWithoutOverride_is404() throws Exception {
+    ConsoleFixture.Browser b = carol();
+
+    assertThat(b.post("/console/routes/echo/reset", "csrf", b.lastCsrf).statusCode())
+        .isEqualTo(404);
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.ENFORCE);
+  }
+
+  @Test
+  void resetMode_withoutCsrfToken_isRefusedAndKept() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+
+    HttpResponse<String> r = b.post("/console/routes/echo/reset", "csrf", "forged");
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.MONITOR);
+    assertThat(stored()).hasSize(1);
+  }
+
+  @Test
+  void changeMode_unknownRoute_is404AndStoresNothing() throws Exception {
+    ConsoleFixture.Browser b = carol();
+
+    HttpResponse<String> r =
+        b.post("/console/routes/nope/mode", "csrf", b.lastCsrf, "mode", "observe");
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(stored()).isEmpty();
+  }
+
+  @Test
+  void changeMode_badMode_is400AndStoresNothing() throws Exception {
+    ConsoleFixture.Browser b = carol();
+
+    HttpResponse<String> r = b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "x");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(stored()).isEmpty();
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.ENFORCE);
+  }
+
+  @Test
+  void reload_withoutTheRoute_keepsItsOverride_forWhenItReturns() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+
+    reload(STAGING);
+
+    assertThat(f.routes.get().routes()).extracting(Route::name).containsExactly("staging");
+    assertThat(stored()).extracting(RouteModeOverride::route).containsExactly("echo");
+    assertThat(b.get("/console/routes").body())
+        .contains("Modes set for routes not configured")
+        .contains("action=\"/console/routes/echo/reset\"");
+
+    reload(ECHO + STAGING);
+
+    assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.MONITOR);
+  }
+
+  @Test
+  void resetMode_routeNoLongerConfigured_removesTheOverride() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "monitor");
+    reload(STAGING);
+
+    HttpResponse<String> r = b.post("/console/routes/echo/reset", "csrf", b.lastCsrf);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(stored()).isEmpty();
+    assertThat(r.body()).doesNotContain("Modes set for routes not configured");
+  }
+}
