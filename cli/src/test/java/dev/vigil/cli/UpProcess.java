@@ -21,6 +21,10 @@ final class UpProcess implements AutoCloseable {
   final int gateway;
   final Path config;
   final Path dataDir;
+
+  /** What the process logs (its standard error). */
+  final Path log;
+
   private Process process;
   private List<String> banner = List.of();
 
@@ -30,6 +34,7 @@ final class UpProcess implements AutoCloseable {
     gateway = freePort();
     int echo = freePort();
     dataDir = dir.resolve("data");
+    log = dir.resolve("up.log");
     String demo =
         Files.readString(Path.of("../examples/demo/vigil.yaml"))
             .replace("127.0.0.1:8181", "127.0.0.1:" + controlPlane)
@@ -64,7 +69,7 @@ final class UpProcess implements AutoCloseable {
             config.toString(),
             "--data-dir",
             dataDir.toString());
-    process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    process = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     List<String> lines = new ArrayList<>();
@@ -78,7 +83,11 @@ final class UpProcess implements AutoCloseable {
       }
     }
     process.destroyForcibly();
-    throw new AssertionError("vigil up did not finish starting; it printed " + lines);
+    throw new AssertionError(
+        "vigil up did not finish starting; it printed "
+            + lines
+            + " and logged:\n"
+            + Files.readString(log));
   }
 
   /** Returns the first administrator's one-time password from the banner, or null. */

@@ -2,12 +2,17 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.store.RouteModeOverride;
+import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,5 +141,29 @@ class UpProcessTest {
           .noneMatch(l -> l.contains("first admin"))
           .noneMatch(l -> l.contains(password));
     }
+  }
+
+  @Test
+  void modeSetInTheConsole_isAppliedAtStart_andNamedInTheLog() throws Exception {
+    UpProcess up = new UpProcess(tmp);
+    Instant at = Instant.parse("2026-12-05T03:50:00Z");
+    try (Store store = Store.open(StoreLocation.embedded(up.dataDir))) {
+      RouteModeOverrides overrides = new RouteModeOverrides(store);
+      overrides.put(new RouteModeOverride("echo", "observe", "alice", at));
+      overrides.put(new RouteModeOverride("gone", "enforce", "bob", at));
+    }
+
+    try (up) {
+      up.start();
+      // Enforced in the file, anonymous requests get 401; observed, they reach the echo app.
+      assertThat(get(up.gatewayUrl("/hello")).statusCode()).isEqualTo(200);
+      assertThat(up.stop()).isTrue();
+    }
+
+    assertThat(Files.readString(up.log))
+        .contains(
+            "route modes set in the console: [echo=observe (by alice at 2026-12-05T03:50:00Z;"
+                + " configured: enforce)]")
+        .contains("route modes set in the console for routes not configured, ignored: [gone=");
   }
 }
