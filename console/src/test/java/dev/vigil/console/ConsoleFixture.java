@@ -147,6 +147,16 @@ final class ConsoleFixture implements AutoCloseable {
     return "http://127.0.0.1:" + server.port() + path;
   }
 
+  /** A browser signed in as carol, the fixture's admin. */
+  Browser carol() throws Exception {
+    Browser b = browser();
+    int status = b.signIn("carol", ADMIN_PASSWORD).statusCode();
+    if (status != 303) {
+      throw new AssertionError("carol's sign-in answered " + status + ", not 303");
+    }
+    return b;
+  }
+
   Browser browser() {
     return new Browser();
   }

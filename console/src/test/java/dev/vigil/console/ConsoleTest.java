@@ -29,12 +29,6 @@ class ConsoleTest {
     f.close();
   }
 
-  private ConsoleFixture.Browser carol() throws Exception {
-    ConsoleFixture.Browser b = f.browser();
-    assertThat(b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD).statusCode()).isEqualTo(303);
-    return b;
-  }
-
   private static HttpResponse<String> changePassword(
       ConsoleFixture.Browser b, String current, String next) throws Exception {
     b.get("/console/password");
@@ -130,7 +124,7 @@ class ConsoleTest {
     Decision bob = f.decide("echo", "bob", "dev");
     Decision alice = f.decide("echo", "alice", "sre");
     Decision staging = f.decide("staging", "bob", "dev");
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
 
     String denied = b.get("/console/decisions?denied=1&route=echo").body();
     String bobs = b.get("/console/decisions?subject=bob&since=1h").body();
@@ -148,7 +142,7 @@ class ConsoleTest {
   void decision_one_showsItsExplanation() throws Exception {
     Decision d = f.decide("echo", "bob", "dev");
 
-    String page = carol().get("/console/decisions/" + d.decisionId()).body();
+    String page = f.carol().get("/console/decisions/" + d.decisionId()).body();
 
     assertThat(page)
         .contains(d.decisionId())
@@ -159,7 +153,7 @@ class ConsoleTest {
   @Test
   void decisions_valuesFromRequests_areEscaped() throws Exception {
     Decision d = f.decide("echo", "<script>alert(1)</script>", "<img src=x>");
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
 
     String list = b.get("/console/decisions").body();
     String one = b.get("/console/decisions/" + d.decisionId()).body();
@@ -170,7 +164,7 @@ class ConsoleTest {
 
   @Test
   void pages_carryStrictSecurityHeaders() throws Exception {
-    HttpResponse<String> r = carol().get("/console/health");
+    HttpResponse<String> r = f.carol().get("/console/health");
 
     assertThat(r.headers().firstValue("Content-Security-Policy").orElse(""))
         .contains("default-src 'none'", "frame-ancestors 'none'");
@@ -180,7 +174,7 @@ class ConsoleTest {
 
   @Test
   void routeMode_changedByForm_takesEffectInTheTable() throws Exception {
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
     b.get("/console/routes");
 
     HttpResponse<String> r =
@@ -195,7 +189,7 @@ class ConsoleTest {
 
   @Test
   void routeMode_withoutCsrfToken_isRefusedAndUnchanged() throws Exception {
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
 
     HttpResponse<String> r =
         b.post("/console/routes/echo/mode", "csrf", "forged", "mode", "observe");
@@ -206,7 +200,7 @@ class ConsoleTest {
 
   @Test
   void routeMode_unknownRouteOrMode_isRefused() throws Exception {
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
     b.get("/console/routes");
 
     assertThat(
@@ -218,7 +212,7 @@ class ConsoleTest {
 
   @Test
   void identity_showsTrustDomainRootsAndTheGatewaySvid() throws Exception {
-    String page = carol().get("/console/identity").body();
+    String page = f.carol().get("/console/identity").body();
 
     assertThat(page)
         .contains("<h2>prod</h2>")
@@ -229,7 +223,7 @@ class ConsoleTest {
 
   @Test
   void signOut_endsTheSession() throws Exception {
-    ConsoleFixture.Browser b = carol();
+    ConsoleFixture.Browser b = f.carol();
     b.get("/console/decisions");
 
     assertThat(b.post("/console/logout", "csrf", b.lastCsrf).statusCode()).isEqualTo(303);

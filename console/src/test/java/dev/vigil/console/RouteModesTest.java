@@ -49,8 +49,7 @@ class RouteModesTest {
   }
 
   private ConsoleFixture.Browser carol() throws Exception {
-    ConsoleFixture.Browser b = f.browser();
-    assertThat(b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD).statusCode()).isEqualTo(303);
+    ConsoleFixture.Browser b = f.carol();
     b.get("/console/routes");
     return b;
   }
