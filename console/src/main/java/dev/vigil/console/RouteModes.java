@@ -75,8 +75,9 @@ public final class RouteModes {
     List<String> ignored = new ArrayList<>();
     for (RouteModeOverride o : overrides.values()) {
       String line = o.route() + "=" + o.mode() + " (by " + o.changedBy() + " at " + o.changedAt();
-      if (configuredMode(o.route()) != null) {
-        applied.add(line + "; configured: " + configuredMode(o.route()).label() + ")");
+      Mode configuredMode = configuredMode(o.route());
+      if (configuredMode != null) {
+        applied.add(line + "; configured: " + configuredMode.label() + ")");
       } else {
         ignored.add(line + ")");
       }

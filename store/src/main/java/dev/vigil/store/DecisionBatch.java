@@ -298,11 +298,6 @@ final class DecisionBatch {
           "decision batch " + batch + " is damaged at byte " + pos + ": " + what);
     }
 
-    private DecisionEvent fail(int at, String what) {
-      pos = at;
-      throw damaged(what);
-    }
-
     int read() {
       if (pos >= data.length) {
         throw damaged("the record ends early");
@@ -366,8 +361,8 @@ final class DecisionBatch {
         pos += n;
         return event;
       } catch (DecisionEvent.Damage d) {
-        int at = pos + d.offset();
-        return fail(at, d.what() + " (byte " + d.offset() + " of a decision's event)");
+        pos += d.offset();
+        throw damaged(d.what() + " (byte " + d.offset() + " of a decision's event)");
       }
     }
 

@@ -284,7 +284,7 @@ public final class DecisionEvent {
         char c = s.charAt(i);
         if (c >= 0x80) {
           pos = start;
-          byte[] utf8 = utf8(s);
+          byte[] utf8 = wtf8(s);
           varlong((long) utf8.length + extra);
           room(utf8.length);
           System.arraycopy(utf8, 0, buf, pos, utf8.length);
@@ -302,16 +302,10 @@ public final class DecisionEvent {
       }
     }
 
-    /** UTF-8, with a lone surrogate kept as WTF-8 keeps it rather than as the '?' of getBytes. */
-    private static byte[] utf8(String s) {
-      for (int i = 0; i < s.length(); i++) {
-        if (Character.isSurrogate(s.charAt(i))) {
-          return wtf8(s);
-        }
-      }
-      return s.getBytes(StandardCharsets.UTF_8);
-    }
-
+    /**
+     * The string's UTF-8, with a lone surrogate kept as the three bytes WTF-8 gives it rather than
+     * the '?' of {@link String#getBytes}.
+     */
     private static byte[] wtf8(String s) {
       byte[] b = new byte[3 * s.length()];
       int n = 0;
