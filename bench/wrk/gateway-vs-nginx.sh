@@ -3,10 +3,14 @@
 # latency directly, through nginx as a plain reverse proxy, and through Vigil's gateway with a
 # policy decision per request. Needs nginx and wrk (Debian packages).
 # Each target is warmed up before it is measured: 5 s for the upstream and nginx, WARMUP (30 s by
-# default) for the gateway, whose JIT compiler needs that long on a busy 2-core machine.
+# default, in runs of 5 s with new connections each) for the gateway, whose JIT compiler needs that
+# long on a busy 2-core machine.
+# Then nginx and the gateway are measured in turn, ROUNDS times (3 by default), so that a host
+# whose speed drifts from minute to minute weighs on both alike; each round's ratio is printed,
+# and the median of the rounds.
 # For the gateway it also prints the CPU time per request of its busiest threads (from /proc) and
-# the bytes it had written to disk per request (its decision log).
-# Usage: bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS] [WARMUP]
+# the bytes it had written to disk per request (its decision log), over all its rounds.
+# Usage: [ROUNDS=N] bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS] [WARMUP]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=ready.sh
@@ -14,6 +18,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 duration="${1:-15s}"
 connections="${2:-16}"
 warmup="${3:-30s}"
+rounds="${ROUNDS:-3}"
+# seconds_of 15s|2m|15: a wrk duration in seconds.
+seconds_of() {
+  case "$1" in
+    *m) echo $((${1%m} * 60)) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "$1" ;;
+  esac
+}
 for tool in nginx wrk; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 3; }
 done
@@ -80,32 +93,64 @@ snapshot() {
   done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort >"$work/cpu-$1"
   awk '/^write_bytes/ {print $2}' /proc/"$vigil_pid"/io >"$work/io-$1"
 }
-run() {
-  wrk -t1 -c"$connections" -d"${3:-5s}" "$2" >/dev/null
-  echo "== $1"
-  [ "$4" = gw ] && snapshot before
-  wrk -t1 -c"$connections" -d"$duration" --latency "$2" \
-    | grep -E 'Requests/sec|^ +(50|99)%' | tee "$work/last"
-  [ "$4" = gw ] && snapshot after
-  awk '/Requests\/sec/ {print $2}' "$work/last" >"$work/rps-$4"
+# measure NAME URL: one measured wrk run; prints its figures and appends "req/s p50 p99" (µs) to
+# $work/NAME.
+measure() {
+  wrk -t1 -c"$connections" -d"$duration" --latency "$2" >"$work/last"
+  grep -E 'Requests/sec|^ +(50|99)%' "$work/last"
+  awk '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; return v * 1e6 }
+    /^ +50%/ {p50 = us($2)} /^ +99%/ {p99 = us($2)} /Requests\/sec/ {r = $2}
+    END {print r, p50, p99}' "$work/last" >>"$work/$1"
 }
-run "direct to the upstream" "http://127.0.0.1:$up/x" 5s direct
-run "through nginx (reverse proxy)" "http://127.0.0.1:$proxy/x" 5s nginx
-run "through Vigil's gateway (decision per request, logged)" "http://127.0.0.1:$gw/x" "$warmup" gw
-awk -v g="$(cat "$work/rps-gw")" -v n="$(cat "$work/rps-nginx")" \
-  'BEGIN {printf "gateway/nginx throughput: %.2f\n", g / n}'
-# Per proxied request: CPU of the gateway's busiest threads and of the whole JVM, and disk writes.
-case "$duration" in
-  *m) seconds=$((${duration%m} * 60)) ;;
-  *s) seconds="${duration%s}" ;;
-  *) seconds="$duration" ;;
-esac
-requests="$(awk -v r="$(cat "$work/rps-gw")" -v d="$seconds" 'BEGIN {print r * d}')"
+wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$up/x" >/dev/null
+echo "== direct to the upstream"
+measure direct "http://127.0.0.1:$up/x"
+wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$proxy/x" >/dev/null
+# The gateway's warm-up comes as several runs of at most 5 s, each with new connections: a JIT that
+# has only seen connections already open compiles the accept and connect paths out of its hottest
+# methods, and then throws that code away (and compiles it again) when the measured run connects.
+warm_s="$(seconds_of "$warmup")"
+while [ "$warm_s" -gt 0 ]; do
+  chunk=$((warm_s < 5 ? warm_s : 5))
+  wrk -t1 -c"$connections" -d"${chunk}s" "http://127.0.0.1:$gw/x" >/dev/null
+  warm_s=$((warm_s - chunk))
+done
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round: through nginx (reverse proxy)"
+  measure nginx "http://127.0.0.1:$proxy/x"
+  echo "== round $round: through Vigil's gateway (decision per request, logged)"
+  snapshot before
+  measure gw "http://127.0.0.1:$gw/x"
+  snapshot after
+  # CPU and disk counters add up over the rounds.
+  join "$work/cpu-before" "$work/cpu-after" | awk '{print $1, $3 - $2}' >"$work/cpu-round"
+  if [ -f "$work/cpu-sum" ]; then
+    join -a1 -a2 -e0 -o0,1.2,2.2 "$work/cpu-sum" "$work/cpu-round" | awk '{print $1, $2 + $3}' >"$work/cpu-next"
+    mv "$work/cpu-next" "$work/cpu-sum"
+  else
+    mv "$work/cpu-round" "$work/cpu-sum"
+  fi
+  echo $(($(cat "$work/io-after") - $(cat "$work/io-before"))) >>"$work/io-rounds"
+  paste -d' ' <(tail -1 "$work/nginx") <(tail -1 "$work/gw") | awk -v r="$round" '
+    {printf "round %d: gateway/nginx throughput %.2f, added p99 %.2f ms\n", r, $4 / $1, ($6 - $3) / 1000}'
+done
+echo "== summary of $rounds rounds"
+paste -d' ' "$work/nginx" "$work/gw" | awk '{print $4 / $1, ($6 - $3) / 1000}' >"$work/ratios"
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+printf 'gateway/nginx throughput: median %.2f (rounds: %s)\n' \
+  "$(cut -d' ' -f1 "$work/ratios" | median)" "$(cut -d' ' -f1 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
+printf 'gateway added p99: median %.2f ms (rounds: %s ms)\n' \
+  "$(cut -d' ' -f2 "$work/ratios" | median)" "$(cut -d' ' -f2 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
+# Per proxied request, over the gateway's rounds: CPU of its busiest threads and of the whole JVM,
+# and disk writes.
+seconds="$(seconds_of "$duration")"
+requests="$(awk -v d="$seconds" '{n += $1 * d} END {print n}' "$work/gw")"
 hz="$(getconf CLK_TCK)"
-join "$work/cpu-before" "$work/cpu-after" | awk -v n="$requests" -v hz="$hz" '
-  { d = ($3 - $2) * 1e6 / hz / n; total += d; if (d >= 0.5) printf "gateway CPU per request, %s: %.1f µs\n", $1, d }
-  END { printf "gateway CPU per request, whole JVM: %.1f µs\n", total }'
-awk -v a="$(cat "$work/io-before")" -v b="$(cat "$work/io-after")" -v n="$requests" -v d="$seconds" \
-  'BEGIN {printf "gateway disk writes: %.0f MB/s, %.0f bytes per request\n", (b - a) / d / 1e6, (b - a) / n}'
+awk -v n="$requests" -v hz="$hz" '
+  { d = $2 * 1e6 / hz / n; total += d; if (d >= 0.5) printf "gateway CPU per request, %s: %.1f µs\n", $1, d }
+  END { printf "gateway CPU per request, whole JVM: %.1f µs\n", total }' "$work/cpu-sum"
+awk -v n="$requests" -v d="$seconds" -v r="$rounds" '{b += $1}
+  END {printf "gateway disk writes: %.0f MB/s, %.0f bytes per request\n", b / d / r / 1e6, b / n}' "$work/io-rounds"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "reproduce: bench/wrk/gateway-vs-nginx.sh $duration $connections $warmup"
+echo "reproduce: ROUNDS=$rounds bench/wrk/gateway-vs-nginx.sh $duration $connections $warmup"
