@@ -192,9 +192,11 @@ final class UpCommand implements Callable<Integer> {
     }
     List<LocalUser> users = new ArrayList<>(cfg.users());
     users.addAll(demoUsers);
-    // The configured routes, with the modes set in the console (kept in the store) on top.
+    // The configured routes, with the modes set in the console (kept in the store) on top,
+    // following the changes of the nodes that share a PostgreSQL store.
     RouteModes routeModes =
         RouteModes.start(cfg.routes(), new RouteModeOverrides(core.store()), clock);
+    running.add(0, routeModes.followChanges());
     AtomicReference<RouteTable> routes = routeModes.table();
     ConsoleSignIn signIn =
         new ConsoleSignIn(

@@ -168,12 +168,6 @@ final class OperationsPages {
       routesPage(ctx, 404, null, "No route named " + name + ".");
       return;
     }
-    log.info(
-        "route mode changed: route={} from={} to={} by={}",
-        name,
-        before.label(),
-        mode.label(),
-        s.userId());
     routesPage(
         ctx,
         200,
@@ -186,7 +180,7 @@ final class OperationsPages {
     String name = ctx.pathParam("name");
     RouteModeOverride removed;
     try {
-      removed = sources.routes().reset(name);
+      removed = sources.routes().reset(name, s.userId());
     } catch (StoreException e) {
       log.error("route mode not reset: route={} by={}: {}", name, s.userId(), e.getMessage());
       routesPage(ctx, 500, null, "The mode could not be removed from the store; nothing changed.");
@@ -198,12 +192,6 @@ final class OperationsPages {
     }
     Mode configured = sources.routes().configuredMode(name);
     String to = configured == null ? "none (route not configured)" : configured.label();
-    log.info(
-        "route mode reset to the configuration: route={} from={} to={} by={}",
-        name,
-        removed.mode(),
-        to,
-        s.userId());
     routesPage(
         ctx,
         200,

@@ -23,11 +23,16 @@ import org.slf4j.LoggerFactory;
  * The table is rebuilt whole from the configured routes and the overrides on every change, and
  * swapped in one step, so a request sees the old table or the new one.
  *
- * <p>The overrides are read from the store once, when this is created; afterwards this node's copy
- * is kept in step with its own changes. Overrides made by another node sharing a PostgreSQL store
- * reach this one at its next start.
+ * <p>The overrides are read from the store when this is created, and this node's copy is kept in
+ * step with its own changes. Every change is announced to the nodes sharing a PostgreSQL store;
+ * once {@link #followChanges} runs, this node rereads the whole override table on each
+ * announcement, its own included, and after every reconnect of the feed (when announcements may
+ * have been lost), and applies what differs as it applies a change made here, with the same log
+ * lines. The reread happens under the same lock as a change made here, so a read taken before such
+ * a change can never be applied after it: a stale table cannot replace a newer one.
  *
- * <p>Thread-safe: changes, resets and reloads are serialised; the table is read without a lock.
+ * <p>Thread-safe: changes, resets, rereads and reloads are serialised; the table is read without a
+ * lock.
  */
 public final class RouteModes {
 
@@ -62,6 +67,16 @@ public final class RouteModes {
     return modes;
   }
 
+  /**
+   * Follows the changes stored by the nodes sharing this store (see the class comment); with SQLite
+   * there are none and nothing is followed. A failed reread is logged and retried after a second.
+   *
+   * @return stops following when closed
+   */
+  public AutoCloseable followChanges() {
+    return store.follow(this::reread);
+  }
+
   /** Returns the current table; the gateway reads it for every request. */
   public AtomicReference<RouteTable> table() {
     return table;
@@ -91,7 +106,7 @@ public final class RouteModes {
   }
 
   /**
-   * Sets the route's mode, stores it and applies it.
+   * Sets the route's mode, stores it, applies it and logs it.
    *
    * @return the route's mode before, or null when no route has that name (nothing is stored then)
    * @throws dev.vigil.store.StoreException when it cannot be stored; nothing changes then
@@ -105,16 +120,18 @@ public final class RouteModes {
     store.put(o);
     overrides.put(route, o);
     table.set(build());
+    logChanged(route, current.mode(), o, Origin.LOCAL);
     return current.mode();
   }
 
   /**
-   * Removes the route's override, so that it runs in its configured mode again.
+   * Removes the route's override, so that it runs in its configured mode again; {@code by} is who
+   * removed it, for the log.
    *
    * @return the override removed, or null when the route had none (nothing changes then)
    * @throws dev.vigil.store.StoreException when it cannot be removed; nothing changes then
    */
-  synchronized RouteModeOverride reset(String route) {
+  synchronized RouteModeOverride reset(String route, String by) {
     RouteModeOverride o = overrides.get(route);
     if (o == null) {
       return null;
@@ -122,7 +139,86 @@ public final class RouteModes {
     store.delete(route);
     overrides.remove(route);
     table.set(build());
+    logReset(o, by, Origin.LOCAL);
     return o;
+  }
+
+  /**
+   * Rereads every override from the store and applies those that differ from this node's copy,
+   * logging each as a change made here would be.
+   *
+   * @throws dev.vigil.store.StoreException when the overrides cannot be read; nothing changes then
+   */
+  synchronized void reread() {
+    Map<String, RouteModeOverride> stored = new TreeMap<>();
+    for (RouteModeOverride o : store.all()) {
+      stored.put(o.route(), o);
+    }
+    if (stored.equals(overrides)) {
+      return;
+    }
+    Map<String, Mode> before = new TreeMap<>();
+    for (Route r : table.get().routes()) {
+      before.put(r.name(), r.mode());
+    }
+    Map<String, RouteModeOverride> removed = new TreeMap<>(overrides);
+    removed.keySet().removeAll(stored.keySet());
+    List<RouteModeOverride> changed =
+        stored.values().stream().filter(o -> !o.equals(overrides.get(o.route()))).toList();
+    overrides.clear();
+    overrides.putAll(stored);
+    table.set(build());
+    for (RouteModeOverride o : changed) {
+      logChanged(o.route(), before.get(o.route()), o, Origin.STORE);
+    }
+    for (RouteModeOverride o : removed.values()) {
+      // The store keeps no trace of who removed an override.
+      logReset(o, "unknown", Origin.STORE);
+    }
+  }
+
+  /** Where a change logged by this node was made: here, or on a node sharing the store. */
+  private enum Origin {
+    LOCAL("this-node"),
+    STORE("another-node");
+
+    final String label;
+
+    Origin(String label) {
+      this.label = label;
+    }
+  }
+
+  /** Logs a mode set in the console; {@code from} is null when the route is not configured. */
+  private void logChanged(String route, Mode from, RouteModeOverride o, Origin origin) {
+    if (from == null) {
+      log.warn(
+          "route mode set in the console for a route not configured, ignored: route={} to={}"
+              + " by={} on={}",
+          route,
+          o.mode(),
+          o.changedBy(),
+          origin.label);
+      return;
+    }
+    log.info(
+        "route mode changed: route={} from={} to={} by={} on={}",
+        route,
+        from.label(),
+        o.mode(),
+        o.changedBy(),
+        origin.label);
+  }
+
+  private void logReset(RouteModeOverride removed, String by, Origin origin) {
+    Mode configured = configuredMode(removed.route());
+    log.info(
+        "route mode reset to the configuration: route={} from={} to={} by={} on={}",
+        removed.route(),
+        removed.mode(),
+        configured == null ? "none (route not configured)" : configured.label(),
+        by,
+        origin.label);
   }
 
   /** Returns the route's override, if it has one (configured or not). */

@@ -1,5 +1,6 @@
 package dev.vigil.identity;
 
+import dev.vigil.store.ChangeFeed;
 import dev.vigil.store.Store;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,6 +35,12 @@ public final class Identities {
 
   private static final Logger log = LoggerFactory.getLogger(Identities.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /**
+   * The change feed's channel for identity changes: {@code revoked TD SERIAL}, {@code entry-created
+   * ID}, {@code entry-deleted ID}.
+   */
+  static final String CHANNEL = "vigil_identity";
 
   private final Store raw;
   private final IdentityStore store;
@@ -317,7 +324,7 @@ public final class Identities {
   public void revoke(TrustDomain td, BigInteger serial, Instant notAfter) {
     store.revoke(td, serial, clock.instant(), notAfter);
     revokedIn(td).add(serial);
-    ChangeFeed.publish(raw, "revoked", td.name(), serial.toString(16));
+    ChangeFeed.publish(raw, CHANNEL, "revoked", td.name(), serial.toString(16));
     log.info("trust domain {}: serial {} revoked", td, serial.toString(16));
   }
 
@@ -354,6 +361,7 @@ public final class Identities {
     ChangeFeed feed =
         ChangeFeed.follow(
             raw,
+            CHANNEL,
             event -> {
               apply(event);
               onChange.run();
@@ -368,7 +376,7 @@ public final class Identities {
           revokedIn(TrustDomain.parse(event.get(1))).add(new BigInteger(event.get(2), 16));
         }
       }
-      case "resync" -> reloadRevocations();
+      case ChangeFeed.RESYNC -> reloadRevocations();
       default -> {
         // Entry changes need no state here; onChange makes the agent reread its entries.
       }
@@ -403,7 +411,7 @@ public final class Identities {
         new RegistrationEntry(
             HexFormat.of().formatHex(b), spiffeId, selectors, ttl, dnsNames, clock.instant());
     store.insertEntry(e);
-    ChangeFeed.publish(raw, "entry-created", e.id());
+    ChangeFeed.publish(raw, CHANNEL, "entry-created", e.id());
     log.info("entry {} created for {}", e.id(), spiffeId);
     return e;
   }
@@ -416,7 +424,7 @@ public final class Identities {
   public boolean deleteEntry(String id) {
     boolean deleted = store.deleteEntry(id);
     if (deleted) {
-      ChangeFeed.publish(raw, "entry-deleted", id);
+      ChangeFeed.publish(raw, CHANNEL, "entry-deleted", id);
       log.info("entry {} deleted", id);
     }
     return deleted;

@@ -1,6 +1,7 @@
 package dev.vigil.store;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,8 @@ import java.util.Objects;
  * @param mode {@code observe}, {@code monitor} or {@code enforce}; the store keeps the label and
  *     does not check it
  * @param changedBy the administrator who set it
- * @param changedAt when, to the millisecond
+ * @param changedAt when, to the millisecond (finer parts are dropped, as the store keeps
+ *     milliseconds, so that an override equals itself read back)
  */
 public record RouteModeOverride(String route, String mode, String changedBy, Instant changedAt) {
 
@@ -19,5 +21,6 @@ public record RouteModeOverride(String route, String mode, String changedBy, Ins
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(changedBy, "changedBy");
     Objects.requireNonNull(changedAt, "changedAt");
+    changedAt = changedAt.truncatedTo(ChronoUnit.MILLIS);
   }
 }

@@ -12,9 +12,17 @@ import java.util.List;
  * Reads and writes the route modes set in the console (table {@code route_mode_overrides},
  * migration 0008), one per route name. The same SQL runs on SQLite and PostgreSQL.
  *
- * <p>Thread-safe; every call is one statement in its own transaction.
+ * <p>On PostgreSQL, every stored change is then announced on the change feed's channel {@value
+ * #CHANNEL} ({@code changed ROUTE} or {@code removed ROUTE}), so that the nodes sharing the store
+ * can {@link #follow} it and reread the overrides; see {@link ChangeFeed} for what a lost
+ * notification means.
+ *
+ * <p>Thread-safe; every write is one statement in its own transaction.
  */
 public final class RouteModeOverrides {
+
+  /** The change feed's channel on which route mode changes are announced. */
+  public static final String CHANNEL = "vigil_route_modes";
 
   private final Store store;
 
@@ -71,6 +79,7 @@ public final class RouteModeOverrides {
       throw new StoreException(
           "cannot store the mode of route " + o.route() + ": " + e.getMessage(), e);
     }
+    ChangeFeed.publish(store, CHANNEL, "changed", o.route());
   }
 
   /**
@@ -80,14 +89,30 @@ public final class RouteModeOverrides {
    * @throws StoreException when the store cannot be written
    */
   public boolean delete(String route) {
+    boolean removed;
     try (Connection c = store.dataSource().getConnection();
         PreparedStatement ps =
             c.prepareStatement("DELETE FROM route_mode_overrides WHERE route = ?")) {
       ps.setString(1, route);
-      return ps.executeUpdate() > 0;
+      removed = ps.executeUpdate() > 0;
     } catch (SQLException e) {
       throw new StoreException(
           "cannot remove the mode override of route " + route + ": " + e.getMessage(), e);
     }
+    if (removed) {
+      ChangeFeed.publish(store, CHANNEL, "removed", route);
+    }
+    return removed;
+  }
+
+  /**
+   * Follows the changes stored by any node sharing this PostgreSQL store, this one included: {@code
+   * onChange} runs on the feed's thread after each, and after every (re)connect of the feed, when
+   * changes may have been missed; it should reread {@link #all}. With SQLite nothing is followed.
+   *
+   * @return the running feed; closing it stops following
+   */
+  public ChangeFeed follow(Runnable onChange) {
+    return ChangeFeed.follow(store, CHANNEL, event -> onChange.run());
   }
 }

@@ -1,0 +1,161 @@
+package dev.vigil.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Changes pushed between nodes that share one PostgreSQL database, through LISTEN/NOTIFY
+ * (DESIGN.md, "Storage and scale"), on a channel per kind of state (identity changes, route modes).
+ *
+ * <p>A node that makes a change stores it, then sends {@code pg_notify} on the channel with the
+ * schema and the words of the change; every node following the channel holds one dedicated
+ * connection that listens, and ignores notifications of other schemas (channels are database-wide,
+ * schemas are not). A notification can be lost while a listener reconnects, so every (re)connect is
+ * reported as a {@code resync} event, on which the caller rereads the state from the store. Events
+ * are delivered one at a time, in the order received, on the follower's own thread, named after the
+ * channel ({@code vigil_identity} follows on {@code vigil-identity-feed}). With SQLite, a
+ * single-node store, nothing is sent or followed. Thread-safe.
+ */
+public final class ChangeFeed implements AutoCloseable {
+
+  /** The event every follower receives after each (re)connect: reread the state. */
+  public static final String RESYNC = "resync";
+
+  private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
+  private static final Pattern CHANNEL = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final int POLL_MILLIS = 250;
+
+  private final Store store;
+  private final String channel;
+  private final Consumer<List<String>> onEvent;
+  private final Thread thread;
+  private volatile boolean closed;
+
+  private ChangeFeed(Store store, String channel, Consumer<List<String>> onEvent) {
+    this.store = store;
+    this.channel = channel;
+    this.onEvent = onEvent;
+    this.thread = new Thread(this::run, channel.replace('_', '-') + "-feed");
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Sends one change, such as {@code [revoked, prod.example, 1f3a]}, to the nodes following {@code
+   * channel}; does nothing on SQLite. Call it once the change is stored. A failure is logged, not
+   * thrown: the change is stored, and nodes that miss the push see it at their next resync.
+   *
+   * @throws IllegalArgumentException when {@code channel} is not a lowercase SQL identifier or
+   *     {@code event} is empty
+   */
+  public static void publish(Store store, String channel, String... event) {
+    checkChannel(channel);
+    if (event.length == 0) {
+      throw new IllegalArgumentException("change on channel " + channel + " has no words");
+    }
+    if (store.dialect() != Dialect.POSTGRESQL) {
+      return;
+    }
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT pg_notify(?, current_schema() || ' ' || ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, String.join(" ", event));
+      ps.execute();
+    } catch (SQLException e) {
+      log.warn("cannot notify other nodes of {} on {}: {}", event[0], channel, e.getMessage());
+    }
+  }
+
+  /**
+   * Follows changes made by any node on {@code channel}, this one included, calling {@code onEvent}
+   * with the words of each, or {@code [resync]} after every (re)connect. When {@code onEvent}
+   * throws, the feed logs it, reconnects after a second and sends {@code resync} again, so a failed
+   * reread is retried. On SQLite nothing is followed and {@code onEvent} is never called.
+   *
+   * @return the running feed; closing it stops following
+   * @throws IllegalArgumentException when {@code channel} is not a lowercase SQL identifier
+   */
+  public static ChangeFeed follow(Store store, String channel, Consumer<List<String>> onEvent) {
+    checkChannel(channel);
+    ChangeFeed feed = new ChangeFeed(store, channel, onEvent);
+    if (store.dialect() == Dialect.POSTGRESQL) {
+      feed.thread.start();
+    }
+    return feed;
+  }
+
+  /** The channel goes into LISTEN unquoted, so it must be a plain identifier. */
+  private static void checkChannel(String channel) {
+    if (channel == null || !CHANNEL.matcher(channel).matches()) {
+      throw new IllegalArgumentException(
+          "change feed channel \""
+              + channel
+              + "\" is not a lowercase SQL identifier of at most 63 characters");
+    }
+  }
+
+  private void run() {
+    while (!closed) {
+      try (Connection c = DriverManager.getConnection(store.location().jdbcUrl())) {
+        String schema = listen(c);
+        onEvent.accept(List.of(RESYNC));
+        PGConnection pg = c.unwrap(PGConnection.class);
+        while (!closed) {
+          PGNotification[] got = pg.getNotifications(POLL_MILLIS);
+          for (PGNotification n : got == null ? new PGNotification[0] : got) {
+            deliver(schema, n.getParameter());
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!closed) {
+          log.warn("change feed {} failed, reconnecting: {}", channel, e.getMessage());
+          pause();
+        }
+      }
+    }
+  }
+
+  private String listen(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("LISTEN " + channel);
+      try (ResultSet rs = s.executeQuery("SELECT current_schema()")) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private void deliver(String schema, String payload) {
+    List<String> words = List.of(payload.split(" "));
+    if (words.size() < 2 || !words.getFirst().equals(schema)) {
+      return;
+    }
+    onEvent.accept(words.subList(1, words.size()));
+  }
+
+  private void pause() {
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closed = true;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+  }
+}
