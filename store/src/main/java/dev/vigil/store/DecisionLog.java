@@ -228,6 +228,7 @@ public final class DecisionLog implements AutoCloseable {
   }
 
   private void run() {
+    BackgroundScheduling.batchCurrentThread();
     List<Pending> batch = new ArrayList<>(options.maxBatch());
     while (true) {
       try {
