@@ -172,4 +172,25 @@ class UpSharedStoreTest {
         .contains(url);
     assertThat(tmp.resolve("d")).doesNotExist();
   }
+
+  @Test
+  void storeFlag_winsOverTheFile() throws Exception {
+    Path cfg = tmp.resolve("vigil.yaml");
+    Files.writeString(cfg, "store: postgresql://127.0.0.1:5432/from_the_file\n");
+
+    // --demo refuses a shared store naming it: the one in force is the flag's.
+    CliRun r =
+        CliRun.of(
+            "up",
+            "--demo",
+            "--config",
+            cfg.toString(),
+            "--store",
+            url,
+            "--data-dir",
+            tmp.resolve("d").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains(url).doesNotContain("from_the_file");
+  }
 }
