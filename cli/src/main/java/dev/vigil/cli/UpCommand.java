@@ -294,7 +294,8 @@ final class UpCommand implements Callable<Integer> {
     try {
       return UpDevices.open(store, cfg, caKey);
     } catch (IllegalStateException e) {
-      if (cfg.store() == null) {
+      // CaKeyCipher's refusals all name "the key of CA ..."; anything else is not about the key.
+      if (cfg.store() == null || e.getMessage() == null || !e.getMessage().contains("key of CA")) {
         throw e;
       }
       throw new IllegalStateException(

@@ -35,11 +35,12 @@ class UpSharedStoreTest {
 
   @TempDir Path tmp;
   private final HttpClient http = HttpClient.newHttpClient();
+  private String schema;
   private String url;
 
   @BeforeEach
   void freshSchema() throws Exception {
-    String schema = "vigil_up_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    schema = "vigil_up_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
         Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
@@ -91,7 +92,12 @@ class UpSharedStoreTest {
         UpProcess two = UpProcess.shared(tmp.resolve("two"), url)) {
       one.start();
 
-      // Node two with a CA key of its own: refused before it seals a CA with it.
+      // Node two with a CA key of its own, and a trust domain the store does not hold yet:
+      // refused before it seals a CA with that key.
+      String file = Files.readString(two.config);
+      Files.writeString(
+          two.config,
+          file.replace("trust_domains: [prod, staging]", "trust_domains: [prod, staging, extra]"));
       CliRun other =
           CliRun.of(
               "up",
@@ -106,6 +112,8 @@ class UpSharedStoreTest {
           .contains("cannot decrypt the key of CA device-ca-")
           .contains("copy ca.key")
           .doesNotContain("\tat ");
+      assertThat(casOf("extra")).as("CAs sealed with the refused key").isZero();
+      Files.writeString(two.config, file);
 
       Files.copy(
           one.dataDir.resolve("ca.key"),
@@ -127,6 +135,21 @@ class UpSharedStoreTest {
           .as("node two follows the mode set in the shared store")
           .isTrue();
       assertThat(eventually(() -> status(one.gatewayUrl("/hello")) == 502)).isTrue();
+    }
+  }
+
+  private long casOf(String trustDomain) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        Statement s = c.createStatement();
+        var rs =
+            s.executeQuery(
+                "SELECT count(*) FROM "
+                    + schema
+                    + ".identity_cas WHERE trust_domain = '"
+                    + trustDomain
+                    + "'")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
