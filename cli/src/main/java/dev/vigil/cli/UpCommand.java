@@ -69,7 +69,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil up}: the decision point, the control plane and the gateway in one process, with the
- * embedded store. With {@code --demo}, also the demo estate of {@code examples/demo}.
+ * embedded store, or with a PostgreSQL store that several nodes share ({@code --store} or {@code
+ * store:}). With {@code --demo}, also the demo estate of {@code examples/demo}, on the embedded
+ * store only.
+ *
+ * <p>Whatever the store, the keys, the administrators, the Workload API socket and the TLS
+ * certificate stay in the node's data directory; docs/configuration.md says which of them must be
+ * the same on every node of a shared store.
  */
 @Command(
     name = "up",
@@ -88,7 +94,17 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (YAML).")
   Path config;
 
-  @Option(names = "--demo", description = "Also start the demo estate (examples/demo).")
+  @Option(
+      names = "--store",
+      paramLabel = "URL",
+      description =
+          "A store shared by several nodes instead of the data directory's SQLite file:"
+              + " postgresql://HOST:PORT/DB?user=U (default: store of the configuration).")
+  String store;
+
+  @Option(
+      names = "--demo",
+      description = "Also start the demo estate (examples/demo); embedded store only.")
   boolean demo;
 
   private final List<AutoCloseable> running = new ArrayList<>();
@@ -99,9 +115,26 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    StoreLocation storeFlag;
+    try {
+      storeFlag = store == null ? null : StoreLocation.parse(store);
+    } catch (IllegalArgumentException e) {
+      // As vigil pdp and vigil logs answer a bad --store.
+      err.println("vigil up: " + e.getMessage());
+      return 1;
+    }
     VigilConfig cfg;
     try {
       cfg = configuration();
+      if (storeFlag != null) {
+        cfg = cfg.withStore(storeFlag);
+      }
+      if (demo && cfg.store() != null) {
+        throw new IllegalArgumentException(
+            "--demo runs on the embedded store of one node, not on a shared store ("
+                + cfg.store().display()
+                + "); leave out --demo, or --store and store:");
+      }
       prepareDataDir(cfg.dataDir());
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("vigil up: " + e.getMessage());
@@ -182,6 +215,11 @@ final class UpCommand implements Callable<Integer> {
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
     // The CAs and the agent start beside the rest, so that /health does not wait for them.
     CaKeyCipher caKey = NodeIdentity.caKeyCipher(cfg);
+    // Before the CAs start: opening the device CA proves the key is the one that sealed the CA
+    // keys already in the store, so a node with another key makes no CA there that the others
+    // could not open.
+    UpDevices devices = openDevices(cfg, core.store(), caKey);
+    running.add(0, devices);
     CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock, caKey);
     Supplier<NodeIdentity> identityNow = () -> startedOrNull(identityStart);
 
@@ -214,8 +252,6 @@ final class UpCommand implements Callable<Integer> {
             routes,
             identityNow,
             clock);
-    UpDevices devices = UpDevices.open(core.store(), cfg, caKey);
-    running.add(0, devices);
     PdpServer server =
         startControlPlane(cfg, cp, core, signIn, routeModes, identityNow, health, devices);
 
@@ -251,6 +287,29 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
+   * Opens the device store; on a shared store, a CA key that does not open the CA keys in it is
+   * refused with what every node must share.
+   */
+  private static UpDevices openDevices(VigilConfig cfg, Store store, CaKeyCipher caKey) {
+    try {
+      return UpDevices.open(store, cfg, caKey);
+    } catch (IllegalStateException e) {
+      // CaKeyCipher's refusals all name "the key of CA ..."; anything else is not about the key.
+      if (cfg.store() == null || e.getMessage() == null || !e.getMessage().contains("key of CA")) {
+        throw e;
+      }
+      throw new IllegalStateException(
+          e.getMessage()
+              + "; the nodes sharing store "
+              + cfg.store().display()
+              + " must all seal CA keys with the same key: copy ca.key from the data directory of"
+              + " the node that started first, or set identity.ca_key_file or VIGIL_CA_KEY alike"
+              + " on every node",
+          e);
+    }
+  }
+
+  /**
    * The gateway's SVIDs, bundles and revocations towards upstreams that are Vigil workloads, read
    * from the node's identity once it has started; until then there is no SVID to present, and every
    * serial counts as revoked (fail closed).
@@ -272,7 +331,7 @@ final class UpCommand implements Callable<Integer> {
    * decision log's retention.
    */
   private Core startCore(VigilConfig cfg) {
-    Store store = Store.open(StoreLocation.embedded(cfg.dataDir()));
+    Store store = Store.open(cfg.storeLocation());
     running.add(store);
     DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp =
@@ -383,7 +442,11 @@ final class UpCommand implements Callable<Integer> {
   }
 
   private void watchConfig(ConfigReload apply, HealthReport health) {
-    ConfigWatcher reload = new ConfigWatcher(configFile, dataDir, apply::apply);
+    // --store wins over the file at every reread too, so that it reads as unchanged.
+    StoreLocation flag = store == null ? null : StoreLocation.parse(store);
+    ConfigWatcher reload =
+        new ConfigWatcher(
+            configFile, dataDir, next -> apply.apply(flag == null ? next : next.withStore(flag)));
     reload.start(Duration.ofSeconds(1));
     running.add(0, reload);
     health.watch(reload);
@@ -448,6 +511,9 @@ final class UpCommand implements Callable<Integer> {
                 : String.join(", ", cfg.identity().trustDomains()))
             + ")");
     out.println("vigil up: data directory  " + cfg.dataDir().toAbsolutePath().normalize());
+    if (cfg.store() != null) {
+      out.println("vigil up: store           " + cfg.store().display() + " (shared)");
+    }
     if (cfg.bundle() != null) {
       out.println("vigil up: policy bundle   " + cfg.bundle() + " (reloads on change)");
     }

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code vigil up --demo} as its own process, on free loopback ports and a data directory of the
- * test's: the demo's configuration with its addresses replaced. Stops it on close.
+ * test's: the demo's configuration with its addresses replaced. Stops it on close. {@link #shared}
+ * runs the same configuration without {@code --demo} on a shared store instead.
  */
 final class UpProcess implements AutoCloseable {
 
@@ -25,11 +26,27 @@ final class UpProcess implements AutoCloseable {
   /** What the process logs (its standard error). */
   final Path log;
 
+  /** The {@code --store} URL, or null for {@code --demo} on the embedded store. */
+  private final String store;
+
   private Process process;
   private List<String> banner = List.of();
 
   /** Writes the configuration; {@link #start} runs it. */
   UpProcess(Path dir) throws Exception {
+    this(dir, null);
+  }
+
+  /**
+   * A node of {@code store} (a {@code --store} URL), without {@code --demo}: the demo's routes,
+   * policies and trust domains, but no echo app behind the routes and no demo users.
+   */
+  static UpProcess shared(Path dir, String store) throws Exception {
+    return new UpProcess(Files.createDirectories(dir), store);
+  }
+
+  private UpProcess(Path dir, String store) throws Exception {
+    this.store = store;
     controlPlane = freePort();
     gateway = freePort();
     int echo = freePort();
@@ -57,18 +74,21 @@ final class UpProcess implements AutoCloseable {
   /** Starts the process and waits for the end of its banner; returns the banner's lines. */
   List<String> start() throws Exception {
     List<String> cmd =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Dvigil.home=" + Path.of("..").toAbsolutePath().normalize(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            Vigil.class.getName(),
-            "up",
-            "--demo",
-            "--config",
-            config.toString(),
-            "--data-dir",
-            dataDir.toString());
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dvigil.home=" + Path.of("..").toAbsolutePath().normalize(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Vigil.class.getName(),
+                "up",
+                "--config",
+                config.toString(),
+                "--data-dir",
+                dataDir.toString()));
+    cmd.addAll(store == null ? List.of("--demo") : List.of("--store", store));
+    // The last line of the banner: demo users with --demo, else the configuration file.
+    String last = store == null ? "vigil up: demo users" : "vigil up: configuration";
     process = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -77,7 +97,7 @@ final class UpProcess implements AutoCloseable {
     String line;
     while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
       lines.add(line);
-      if (line.startsWith("vigil up: demo users")) {
+      if (line.startsWith(last)) {
         banner = List.copyOf(lines);
         return banner;
       }

@@ -67,6 +67,7 @@ public final class ConfigReload {
   static List<String> restartOnly(VigilConfig a, VigilConfig b) {
     List<String> out = new ArrayList<>();
     check(out, "data_dir", a.dataDir(), b.dataDir());
+    check(out, "store", a.store(), b.store());
     check(out, "control_plane.addr", a.controlPlane(), b.controlPlane());
     check(out, "control_plane.authz_policy", a.authzPolicy(), b.authzPolicy());
     check(out, "control_plane.trusted_proxies", a.trustedProxies(), b.trustedProxies());

@@ -126,4 +126,14 @@ class ConfigReloadTest {
 
     assertThat(ConfigReload.restartOnly(a, b)).containsExactly("decision_log.retain");
   }
+
+  @Test
+  void restartOnly_changedStore_isNamed_sameStoreIsNot() throws Exception {
+    VigilConfig a = config("store: postgresql://127.0.0.1:5432/one\n");
+    VigilConfig b = config("store: postgresql://127.0.0.1:5432/two\n");
+    VigilConfig again = config("store: postgresql://127.0.0.1:5432/one\n");
+
+    assertThat(ConfigReload.restartOnly(a, b)).containsExactly("store");
+    assertThat(ConfigReload.restartOnly(a, again)).isEmpty();
+  }
 }

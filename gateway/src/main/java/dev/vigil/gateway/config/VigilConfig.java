@@ -8,6 +8,7 @@ import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionRetention;
+import dev.vigil.store.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,8 @@ import java.util.regex.Pattern;
  * @param redirectHosts absolute post-login targets allowed (RedirectTarget's allow-list)
  * @param decisionRetention how long decisions are kept before they are pruned, or null to keep them
  *     all
+ * @param store a store shared by several nodes ({@code store:}, or {@code vigil up --store}), or
+ *     null for the embedded SQLite store in the data directory
  */
 public record VigilConfig(
     Path dataDir,
@@ -65,7 +68,8 @@ public record VigilConfig(
     TlsSettings tls,
     boolean totpOnDemand,
     List<String> redirectHosts,
-    Duration decisionRetention) {
+    Duration decisionRetention,
+    StoreLocation store) {
 
   /**
    * The {@code identity} section.
@@ -84,6 +88,7 @@ public record VigilConfig(
   private static final Set<String> TOP =
       Set.of(
           "data_dir",
+          "store",
           "control_plane",
           "gateway",
           "policy",
@@ -117,7 +122,38 @@ public record VigilConfig(
         TlsSettings.defaults(),
         false,
         List.of(),
+        null,
         null);
+  }
+
+  /** Returns this configuration with another store; null for the embedded one. */
+  public VigilConfig withStore(StoreLocation location) {
+    return new VigilConfig(
+        dataDir,
+        controlPlane,
+        gateway,
+        bundle,
+        v0Compatible,
+        mask,
+        sessionIdle,
+        sessionAbsolute,
+        routes,
+        users,
+        oidc,
+        authzPolicy,
+        trustedProxies,
+        identity,
+        adminRole,
+        tls,
+        totpOnDemand,
+        redirectHosts,
+        decisionRetention,
+        location);
+  }
+
+  /** Returns where the store is: the shared one when set, else SQLite in the data directory. */
+  public StoreLocation storeLocation() {
+    return store == null ? StoreLocation.embedded(dataDir) : store;
   }
 
   /** Reads and checks a configuration file. */
@@ -163,7 +199,27 @@ public record VigilConfig(
         TlsSettings.read(gw, base),
         get(gw, "totp_on_demand").bool(false),
         get(gw, "redirect_hosts").strings(),
-        retention(get(logs, "retain")));
+        retention(get(logs, "retain")),
+        store(get(top, "store"), base));
+  }
+
+  /**
+   * The {@code store} key, parsed as {@code --store} is; an {@code sqlite:} path is taken from the
+   * file's folder, as every path of the file is.
+   */
+  private static StoreLocation store(YamlNode n, Path base) {
+    String url = n.string(null);
+    if (url == null) {
+      return null;
+    }
+    if (url.startsWith("sqlite:") && url.length() > "sqlite:".length()) {
+      url = "sqlite:" + base.resolve(url.substring("sqlite:".length()));
+    }
+    try {
+      return StoreLocation.parse(url);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
   }
 
   /** The decision log's retention: at least an hour, or missing to keep everything. */

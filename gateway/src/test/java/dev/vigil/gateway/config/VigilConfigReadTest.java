@@ -89,4 +89,18 @@ class VigilConfigReadTest {
         .hasMessageContaining("vigil.yaml:2")
         .hasMessageContaining("is not a duration");
   }
+
+  @Test
+  void read_store_parsedAsTheFlagIs_sqlitePathFromTheFilesFolder() throws Exception {
+    VigilConfig pg = read("store: postgresql://u:secret@127.0.0.1:5432/vigil\n");
+    VigilConfig lite = read("store: sqlite:shared/vigil.db\n");
+    VigilConfig none = read("gateway:\n  addr: 127.0.0.1:1\n");
+
+    assertThat(pg.storeLocation().jdbcUrl())
+        .isEqualTo("jdbc:postgresql://127.0.0.1:5432/vigil?user=u&password=secret");
+    assertThat(pg.storeLocation().display()).doesNotContain("secret");
+    assertThat(lite.storeLocation().sqliteFile()).isEqualTo(tmp.resolve("shared/vigil.db"));
+    assertThat(none.store()).isNull();
+    assertThat(none.storeLocation().sqliteFile()).isEqualTo(tmp.resolve("data/vigil.db"));
+  }
 }

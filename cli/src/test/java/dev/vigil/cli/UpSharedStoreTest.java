@@ -1,0 +1,225 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.store.RouteModeOverride;
+import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vigil up --store} on the real PostgreSQL at 127.0.0.1:5432 (a fresh schema per test): a
+ * node keeps its decisions there and nothing in an SQLite file, two nodes with the same CA key
+ * share route modes, a node with another CA key is refused before it writes a CA, and bad values
+ * are refused with a message naming them.
+ */
+class UpSharedStoreTest {
+
+  private static final long BOUND_NANOS = 30_000_000_000L;
+
+  @TempDir Path tmp;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private String schema;
+  private String url;
+
+  @BeforeEach
+  void freshSchema() throws Exception {
+    schema = "vigil_up_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA " + schema);
+    }
+    url = "postgresql://127.0.0.1:5432/test?currentSchema=" + schema;
+  }
+
+  private int status(String u) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(u)).build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  /** Polls until {@code condition} holds, for a bounded time; returns whether it did. */
+  private static boolean eventually(Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + BOUND_NANOS;
+    while (System.nanoTime() < deadline) {
+      if (condition.call()) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
+  @Test
+  void up_withStore_decisionIsInPostgres_andNoSqliteFile() throws Exception {
+    try (UpProcess up = UpProcess.shared(tmp.resolve("node"), url)) {
+      List<String> banner = up.start();
+
+      assertThat(banner).anySatisfy(l -> assertThat(l).contains("store").contains(url));
+      assertThat(status(up.gatewayUrl("/hello"))).isEqualTo(401);
+      boolean logged =
+          eventually(
+              () -> {
+                CliRun logs = CliRun.of("logs", "--store", url, "--format", "json");
+                return logs.status() == 0 && logs.out().contains("\"echo\"");
+              });
+      assertThat(logged).as("the gateway's decision read back from PostgreSQL").isTrue();
+      assertThat(up.dataDir.resolve("vigil.db")).doesNotExist();
+      assertThat(up.dataDir.resolve("ca.key")).exists();
+      assertThat(up.stop()).isTrue();
+    }
+  }
+
+  @Test
+  void twoNodes_sameCaKey_modeSetInTheStoreReachesBoth_otherCaKeyRefused() throws Exception {
+    try (UpProcess one = UpProcess.shared(tmp.resolve("one"), url);
+        UpProcess two = UpProcess.shared(tmp.resolve("two"), url)) {
+      // Node one runs no trust domain: the store holds the device CA only, so the CA key of
+      // node two is checked by that CA before any trust domain's CA is made.
+      Files.writeString(
+          one.config,
+          Files.readString(one.config)
+              .replace("trust_domains: [prod, staging]", "trust_domains: []"));
+      one.start();
+
+      // Node two with a CA key of its own, and a trust domain the store does not hold yet:
+      // refused before it seals a CA with that key.
+      String file = Files.readString(two.config);
+      Files.writeString(
+          two.config,
+          file.replace("trust_domains: [prod, staging]", "trust_domains: [extra, prod, staging]"));
+      CliRun other =
+          CliRun.of(
+              "up",
+              "--config",
+              two.config.toString(),
+              "--data-dir",
+              two.dataDir.toString(),
+              "--store",
+              url);
+      assertThat(other.status()).as(other.err()).isEqualTo(1);
+      assertThat(other.err())
+          .contains("cannot decrypt the key of CA device-ca-")
+          .contains("copy ca.key")
+          .doesNotContain("\tat ");
+      assertThat(casOf("extra")).as("CAs sealed with the refused key").isZero();
+      Files.writeString(two.config, file);
+
+      Files.copy(
+          one.dataDir.resolve("ca.key"),
+          two.dataDir.resolve("ca.key"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      two.start();
+      // Enforced in the file: anonymous requests are refused on both nodes.
+      assertThat(status(one.gatewayUrl("/hello"))).isEqualTo(401);
+      assertThat(status(two.gatewayUrl("/hello"))).isEqualTo(401);
+
+      // As the console of a node stores it; node two reads it only when the feed says so.
+      try (Store store = Store.open(StoreLocation.parse(url))) {
+        new RouteModeOverrides(store)
+            .put(new RouteModeOverride("echo", "observe", "alice", Instant.now()));
+      }
+
+      // Observed, let through to the echo upstream, which does not run here.
+      assertThat(eventually(() -> status(two.gatewayUrl("/hello")) == 502))
+          .as("node two follows the mode set in the shared store")
+          .isTrue();
+      assertThat(eventually(() -> status(one.gatewayUrl("/hello")) == 502)).isTrue();
+    }
+  }
+
+  private long casOf(String trustDomain) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+        Statement s = c.createStatement();
+        var rs =
+            s.executeQuery(
+                "SELECT count(*) FROM "
+                    + schema
+                    + ".identity_cas WHERE trust_domain = '"
+                    + trustDomain
+                    + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void badStoreFlag_refusedNamingIt_nothingCreated() {
+    Path data = tmp.resolve("data");
+
+    CliRun r = CliRun.of("up", "--store", "mysql://127.0.0.1/vigil", "--data-dir", data.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("vigil up: store URL \"mysql://127.0.0.1/vigil\" is not supported")
+        .doesNotContain("\tat ");
+    assertThat(data).doesNotExist();
+  }
+
+  @Test
+  void badStoreKey_refusedWithFileAndLine() throws Exception {
+    Path cfg = tmp.resolve("vigil.yaml");
+    Files.writeString(cfg, "gateway:\n  addr: 127.0.0.1:0\nstore: postgresql://:5432\n");
+
+    CliRun r =
+        CliRun.of("up", "--config", cfg.toString(), "--data-dir", tmp.resolve("d").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("vigil.yaml:3: store: store URL \"postgresql://:5432\" must name a host")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void demo_withStore_refused() throws Exception {
+    Path cfg = tmp.resolve("vigil.yaml");
+    Files.writeString(cfg, "store: " + url + "\n");
+
+    CliRun flag =
+        CliRun.of(
+            "up", "--demo", "--config", cfg.toString(), "--data-dir", tmp.resolve("d").toString());
+
+    assertThat(flag.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(flag.err())
+        .contains("--demo runs on the embedded store of one node, not on a shared store")
+        .contains(url);
+    assertThat(tmp.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void storeFlag_winsOverTheFile() throws Exception {
+    Path cfg = tmp.resolve("vigil.yaml");
+    Files.writeString(cfg, "store: postgresql://127.0.0.1:5432/from_the_file\n");
+
+    // --demo refuses a shared store naming it: the one in force is the flag's.
+    CliRun r =
+        CliRun.of(
+            "up",
+            "--demo",
+            "--config",
+            cfg.toString(),
+            "--store",
+            url,
+            "--data-dir",
+            tmp.resolve("d").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains(url).doesNotContain("from_the_file");
+  }
+}
