@@ -225,7 +225,7 @@ final class PdpCommand implements Callable<Integer> {
                 .withModes(modeTable)
                 .withMasking(new Masking(masks, SECRET_HEADERS))
                 .withDecisionLog(log)
-                .withNode(nodeName()));
+                .withNode(NodeName.current()));
     BundleWatcher watcher = null;
     if (bundle != null) {
       watcher = new BundleWatcher(bundle, interval, key, pdp::activate);
@@ -330,17 +330,5 @@ final class PdpCommand implements Callable<Integer> {
       m.put(spec.substring(0, eq), Mode.parse(spec.substring(eq + 1)));
     }
     return new ModeTable(m, Mode.ENFORCE);
-  }
-
-  private static String nodeName() {
-    String env = System.getenv("VIGIL_NODE");
-    if (env != null && !env.isBlank()) {
-      return env;
-    }
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "local";
-    }
   }
 }

@@ -340,7 +340,7 @@ final class UpCommand implements Callable<Integer> {
                 .withV0(cfg.v0Compatible())
                 .withMasking(new Masking(cfg.mask(), List.of()))
                 .withDecisionLog(log)
-                .withNode("vigil-up"));
+                .withNode(NodeName.current()));
     running.add(0, pdp);
     BundleWatcher watcher = null;
     if (cfg.bundle() != null) {

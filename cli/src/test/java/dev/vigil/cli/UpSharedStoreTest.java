@@ -80,6 +80,9 @@ class UpSharedStoreTest {
                 return logs.status() == 0 && logs.out().contains("\"echo\"");
               });
       assertThat(logged).as("the gateway's decision read back from PostgreSQL").isTrue();
+      // Named after its host (VIGIL_NODE is not set here), so nodes of one store differ.
+      assertThat(CliRun.of("logs", "--store", url, "--format", "json").out())
+          .contains("\"node\":\"" + NodeName.of(java.util.Map.of()) + "\"");
       assertThat(up.dataDir.resolve("vigil.db")).doesNotExist();
       assertThat(up.dataDir.resolve("ca.key")).exists();
       assertThat(up.stop()).isTrue();
