@@ -107,6 +107,9 @@ final class UpCommand implements Callable<Integer> {
       description = "Also start the demo estate (examples/demo); embedded store only.")
   boolean demo;
 
+  /** {@link #store} parsed, or null without it; set once the command starts. */
+  private StoreLocation storeFlag;
+
   private final List<AutoCloseable> running = new ArrayList<>();
   private Path configFile;
   private DataDirLock lock;
@@ -115,7 +118,6 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    StoreLocation storeFlag;
     try {
       storeFlag = store == null ? null : StoreLocation.parse(store);
     } catch (IllegalArgumentException e) {
@@ -293,9 +295,8 @@ final class UpCommand implements Callable<Integer> {
   private static UpDevices openDevices(VigilConfig cfg, Store store, CaKeyCipher caKey) {
     try {
       return UpDevices.open(store, cfg, caKey);
-    } catch (IllegalStateException e) {
-      // CaKeyCipher's refusals all name "the key of CA ..."; anything else is not about the key.
-      if (cfg.store() == null || e.getMessage() == null || !e.getMessage().contains("key of CA")) {
+    } catch (CaKeyCipher.KeyRefused e) {
+      if (cfg.store() == null) {
         throw e;
       }
       throw new IllegalStateException(
@@ -443,7 +444,7 @@ final class UpCommand implements Callable<Integer> {
 
   private void watchConfig(ConfigReload apply, HealthReport health) {
     // --store wins over the file at every reread too, so that it reads as unchanged.
-    StoreLocation flag = store == null ? null : StoreLocation.parse(store);
+    StoreLocation flag = storeFlag;
     ConfigWatcher reload =
         new ConfigWatcher(
             configFile, dataDir, next -> apply.apply(flag == null ? next : next.withStore(flag)));

@@ -191,13 +191,12 @@ final class OperationsPages {
       return;
     }
     Mode configured = sources.routes().configuredMode(name);
-    String to = configured == null ? "none (route not configured)" : configured.label();
     routesPage(
         ctx,
         200,
         configured == null
             ? "The mode set for " + name + " was removed."
-            : "Route " + name + " is back in its configured mode, " + to + ".",
+            : "Route " + name + " is back in its configured mode, " + configured.label() + ".",
         null);
   }
 

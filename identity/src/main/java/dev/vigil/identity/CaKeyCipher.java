@@ -111,13 +111,13 @@ public final class CaKeyCipher {
   /**
    * Decrypts a sealed key of CA {@code caId}.
    *
-   * @throws IllegalStateException when the key does not open: a wrong encryption key, a value that
-   *     was tampered with, or a plaintext key met by a cipher with a key (and vice versa)
+   * @throws KeyRefused when the key does not open: a wrong encryption key, a value that was
+   *     tampered with, or a plaintext key met by a cipher with a key (and vice versa)
    */
   public byte[] open(String sealed, String caId) {
     if (sealed.startsWith(PLAIN)) {
       if (key != null) {
-        throw new IllegalStateException(
+        throw new KeyRefused(
             "the key of CA "
                 + caId
                 + " is stored unencrypted (made in --insecure-dev mode);"
@@ -126,10 +126,10 @@ public final class CaKeyCipher {
       return Base64.getDecoder().decode(sealed.substring(PLAIN.length()));
     }
     if (!sealed.startsWith(V1)) {
-      throw new IllegalStateException("the key of CA " + caId + " is in an unknown format");
+      throw new KeyRefused("the key of CA " + caId + " is in an unknown format");
     }
     if (key == null) {
-      throw new IllegalStateException(
+      throw new KeyRefused(
           "the key of CA " + caId + " is encrypted; set " + ENV + " or give the key file");
     }
     try {
@@ -139,8 +139,19 @@ public final class CaKeyCipher {
       c.updateAAD(caId.getBytes(StandardCharsets.UTF_8));
       return c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalStateException(
+      throw new KeyRefused(
           "cannot decrypt the key of CA " + caId + ": wrong " + ENV + " or a tampered store");
+    }
+  }
+
+  /**
+   * A CA key that this cipher cannot open: sealed with another key, tampered with, or stored in a
+   * form this cipher refuses. The message names the CA.
+   */
+  public static final class KeyRefused extends IllegalStateException {
+
+    KeyRefused(String message) {
+      super(message);
     }
   }
 
