@@ -89,21 +89,120 @@ class DecisionBatchTest {
   }
 
   @Test
-  void decode_everyTruncation_failsNamingTheBatchAndByte() {
-    Random r = new Random(5);
-    byte[] whole = DecisionBatch.encode(List.of(random(r), random(r), random(r)));
-    for (int cut = 0; cut < whole.length; cut++) {
-      byte[] part = Arrays.copyOf(whole, cut);
-      assertThatThrownBy(() -> DecisionBatch.decode(42, part))
-          .as("cut at %d", cut)
-          .isInstanceOf(StoreException.class)
-          .hasMessageStartingWith("decision batch 42 is damaged at byte ");
+  void encodePlain_randomBatches_decodeToTheSameDecisions() {
+    // Format 2, as stores written before compression hold it, is still read.
+    Random r = new Random(20261206);
+    for (int round = 0; round < 100; round++) {
+      List<DecisionRecord> batch = new ArrayList<>();
+      for (int i = r.nextInt(40); i > 0; i--) {
+        batch.add(random(r));
+      }
+
+      byte[] plain = DecisionBatch.encodePlain(batch);
+
+      assertThat(plain[0]).isEqualTo((byte) DecisionBatch.FORMAT_PLAIN);
+      assertThat(DecisionBatch.decode(round, plain)).as("round %d", round).isEqualTo(batch);
     }
   }
 
   @Test
-  void decode_unknownFormatFlagsOrTrailingBytes_refused() {
+  void encode_batchOfSimilarDecisions_isStoredCompressed() {
+    List<DecisionRecord> batch = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      String id = UUID.randomUUID().toString();
+      boolean allowed = i % 7 != 0;
+      batch.add(
+          new DecisionRecord(
+              id,
+              Instant.ofEpochSecond(1_780_000_000L, i * 37_000L),
+              "authz/allow",
+              "alice@example.com",
+              "app",
+              allowed,
+              "enforce",
+              true,
+              "node-1",
+              "{\"decision_id\":\"" + id + "\",\"result\":" + allowed + "}"));
+    }
+
+    byte[] stored = DecisionBatch.encode(batch);
+    byte[] plain = DecisionBatch.encodePlain(batch);
+
+    assertThat(stored[0]).isEqualTo((byte) DecisionBatch.FORMAT);
+    assertThat(stored.length).isLessThan(plain.length / 3);
+    assertThat(DecisionBatch.decode(1, stored)).isEqualTo(batch);
+  }
+
+  @Test
+  void decode_everyTruncation_failsNamingTheBatchAndByte() {
+    Random r = new Random(5);
+    List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
+    for (byte[] whole : List.of(DecisionBatch.encode(batch), DecisionBatch.encodePlain(batch))) {
+      for (int cut = 0; cut < whole.length; cut++) {
+        byte[] part = Arrays.copyOf(whole, cut);
+        assertThatThrownBy(() -> DecisionBatch.decode(42, part))
+            .as("format %d cut at %d", whole[0], cut)
+            .isInstanceOf(StoreException.class)
+            .hasMessageStartingWith("decision batch 42 is damaged at byte ");
+      }
+    }
+  }
+
+  @Test
+  void decode_compressedRecordDamaged_failsNamingTheBatchOrReadsTheSame() {
+    Random r = new Random(6);
+    List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
+    byte[] good = DecisionBatch.encode(batch);
+    // Every byte after the format byte and the size, flipped in turn: the zlib stream's own checks
+    // (its header, its codes, its Adler-32) or the plain record's decoding refuse it. Only the
+    // padding bits after the stream's last code can change unseen, and they carry nothing.
+    int start = 1;
+    while ((good[start] & 0x80) != 0) {
+      start++;
+    }
+    int unseen = 0;
+    for (int at = start + 1; at < good.length; at++) {
+      byte[] damaged = good.clone();
+      damaged[at] ^= 0x5a;
+      try {
+        assertThat(DecisionBatch.decode(43, damaged)).as("byte %d flipped", at).isEqualTo(batch);
+        unseen++;
+      } catch (StoreException e) {
+        assertThat(e).hasMessageStartingWith("decision batch 43 is damaged at byte ");
+      }
+    }
+    assertThat(unseen).as("flips read as the same batch").isLessThanOrEqualTo(1);
+
+    byte[] trailing = Arrays.copyOf(good, good.length + 3);
+    assertThatThrownBy(() -> DecisionBatch.decode(44, trailing))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith("3 bytes after the compressed content");
+  }
+
+  @Test
+  void decode_compressedSizeNotTheContents_refused() {
     byte[] good = DecisionBatch.encode(List.of(TestStores.record("a", true)));
+    int size = good[1];
+    assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
+
+    byte[] smaller = good.clone();
+    smaller[1] = (byte) (size - 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(45, smaller))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(
+            "the compressed content holds more than its " + (size - 1) + " bytes");
+
+    byte[] larger = good.clone();
+    larger[1] = (byte) (size + 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(46, larger))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(
+            "the compressed content ends after " + size + " of its " + (size + 1) + " bytes");
+  }
+
+  @Test
+  void decode_unknownFormatFlagsOrTrailingBytes_refused() {
+    byte[] good = DecisionBatch.encodePlain(List.of(TestStores.record("a", true)));
 
     byte[] format = good.clone();
     format[0] = 9;
@@ -116,12 +215,15 @@ class DecisionBatchTest {
         .isInstanceOf(StoreException.class)
         .hasMessageEndingWith("2 bytes after the last decision");
 
-    byte[] random = new byte[64];
-    new Random(1).nextBytes(random);
-    random[0] = DecisionBatch.FORMAT;
-    assertThatThrownBy(() -> DecisionBatch.decode(8, random))
-        .isInstanceOf(StoreException.class)
-        .hasMessageStartingWith("decision batch 8 is damaged at byte ");
+    for (int kind : new int[] {DecisionBatch.FORMAT, DecisionBatch.FORMAT_PLAIN}) {
+      byte[] random = new byte[64];
+      new Random(kind).nextBytes(random);
+      random[0] = (byte) kind;
+      assertThatThrownBy(() -> DecisionBatch.decode(8, random))
+          .as("format %d", kind)
+          .isInstanceOf(StoreException.class)
+          .hasMessageStartingWith("decision batch 8 is damaged at byte ");
+    }
   }
 
   @Test
@@ -189,7 +291,7 @@ class DecisionBatchTest {
     DecisionEvent event = DecisionEvent.encoder().startArray().integer(7).end().done();
     DecisionRecord record =
         new DecisionRecord("x", Instant.EPOCH, "p", null, null, true, "enforce", true, "n", event);
-    byte[] data = DecisionBatch.encode(List.of(record));
+    byte[] data = DecisionBatch.encodePlain(List.of(record));
     // The event is last: its tags are the last 4 bytes (array, integer, 14, end).
     int start = data.length - 4;
     data[start + 1] = 99;
