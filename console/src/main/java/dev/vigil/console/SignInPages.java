@@ -62,8 +62,8 @@ final class SignInPages {
 
   /**
    * Signs out and answers once the sign-out is stored, so that the answer means every node refuses
-   * the cookie; when it cannot be stored the answer is the same (see {@link ConsoleSignIn#signOut}).
-   * Waits on the store: not on an event loop.
+   * the cookie; when it cannot be stored the answer is the same (see {@link
+   * ConsoleSignIn#signOut}). Waits on the store: not on an event loop.
    */
   void logout(RoutingContext ctx) {
     Session s = ctx.get(Console.SESSION);

@@ -29,12 +29,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it works. The request path never reads the database: {@link #refuses} looks in a set held
  * in memory, read from the store when this is opened and kept up to date from then on. {@link
- * #signOut} adds the session to that set at once, then stores it on this object's own thread, then
+ * #signOut} adds the session to that set at once, then, on this object's own thread, stores it and
  * announces it on the change feed's channel {@value #CHANNEL} ({@code signed-out REALM HASH ISSUED
- * UNTIL}). Every node following the feed adds an announced sign-out to its own set as it stands (a
- * sign-out only ever adds a refusal, so there is nothing to reconcile and no reason to reread the
- * table at each one), and after every (re)connect of the feed, when announcements may have been
- * lost, rereads the realm's rows. With SQLite there is one node and nothing to follow.
+ * UNTIL}) in one transaction, so that no sign-out is stored unannounced. Every node following the
+ * feed adds an announced sign-out to its own set as it stands (a sign-out only ever adds a refusal,
+ * so there is nothing to reconcile and no reason to reread the table at each one), and after every
+ * (re)connect of the feed, when announcements may have been lost, rereads the realm's rows; it also
+ * rereads them every {@link #REREAD_EVERY}, which bounds how long a feed whose connection died
+ * unnoticed can leave a node behind. With SQLite there is one node and nothing to follow.
  *
  * <p>Fail closed. Opening fails when the store cannot be read, rather than start with sign-outs
  * forgotten. A sign-out that cannot be stored is refused by this node all the same, logged, and
@@ -59,6 +61,12 @@ public final class SessionSignOuts implements AutoCloseable {
   /** How often sign-outs that could not be stored are tried again. */
   static final Duration RETRY_EVERY = Duration.ofSeconds(30);
 
+  /**
+   * How often the nodes of a PostgreSQL store reread every sign-out, in case the feed's connection
+   * died without an error (a peer gone without closing it), when announcements are lost unseen.
+   */
+  static final Duration REREAD_EVERY = Duration.ofMinutes(5);
+
   /** How often expired sign-outs are removed, from the store and from memory. */
   static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
@@ -73,10 +81,13 @@ public final class SessionSignOuts implements AutoCloseable {
   private final String realm;
   private final long lifetime;
   private final InstantSource clock;
+
   /** SHA-256 of the id to the last second at which the session is refused. */
   private final Map<String, Long> refused = new ConcurrentHashMap<>();
+
   /** Sign-outs refused here that the store does not have yet; touched only by the writer. */
   private final Map<String, SignOut> unsaved = new ConcurrentHashMap<>();
+
   private final ScheduledThreadPoolExecutor writer;
   private volatile ChangeFeed feed;
 
@@ -126,6 +137,10 @@ public final class SessionSignOuts implements AutoCloseable {
     long prune = PRUNE_EVERY.toSeconds();
     s.writer.scheduleWithFixedDelay(s::retryUnsaved, retry, retry, TimeUnit.SECONDS);
     s.writer.scheduleWithFixedDelay(s::pruneLogged, prune, prune, TimeUnit.SECONDS);
+    if (store.dialect() == Dialect.POSTGRESQL) {
+      long reread = REREAD_EVERY.toSeconds();
+      s.writer.scheduleWithFixedDelay(s::rereadLogged, reread, reread, TimeUnit.SECONDS);
+    }
     s.feed = ChangeFeed.follow(store, CHANNEL, s::onEvent);
     return s;
   }
@@ -189,28 +204,42 @@ public final class SessionSignOuts implements AutoCloseable {
       return false;
     }
     unsaved.remove(s.hash());
-    ChangeFeed.publish(
-        store,
-        CHANNEL,
-        "signed-out",
-        realm,
-        s.hash(),
-        Long.toString(s.issued()),
-        Long.toString(s.until()));
     return true;
   }
 
+  /**
+   * Stores a sign-out and, on PostgreSQL, announces it in the same transaction: a sign-out stored
+   * is always announced, and one announced is always stored.
+   */
   private void insert(SignOut s) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO session_sign_outs (realm, id_sha256, issued_s, until_s) VALUES"
-                    + " (?,?,?,?) ON CONFLICT (realm, id_sha256) DO NOTHING")) {
-      ps.setString(1, realm);
-      ps.setString(2, s.hash());
-      ps.setLong(3, s.issued());
-      ps.setLong(4, s.until());
-      ps.executeUpdate();
+    try (Connection c = store.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO session_sign_outs (realm, id_sha256, issued_s, until_s) VALUES"
+                  + " (?,?,?,?) ON CONFLICT (realm, id_sha256) DO NOTHING")) {
+        ps.setString(1, realm);
+        ps.setString(2, s.hash());
+        ps.setLong(3, s.issued());
+        ps.setLong(4, s.until());
+        ps.executeUpdate();
+        if (store.dialect() == Dialect.POSTGRESQL) {
+          ChangeFeed.publish(
+              c,
+              CHANNEL,
+              "signed-out",
+              realm,
+              s.hash(),
+              Long.toString(s.issued()),
+              Long.toString(s.until()));
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
     } catch (SQLException e) {
       throw new StoreException(
           "cannot store a session sign-out: " + Store.firstLine(e.getMessage()), e);
@@ -268,10 +297,7 @@ public final class SessionSignOuts implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw new StoreException(
-          "cannot read the session sign-outs of "
-              + realm
-              + ": "
-              + Store.firstLine(e.getMessage()),
+          "cannot read the session sign-outs of " + realm + ": " + Store.firstLine(e.getMessage()),
           e);
     }
     for (SignOut s : stored) {
@@ -301,6 +327,14 @@ public final class SessionSignOuts implements AutoCloseable {
           "cannot remove expired session sign-outs: " + Store.firstLine(e.getMessage()), e);
     }
     refused.values().removeIf(u -> u < now);
+  }
+
+  private void rereadLogged() {
+    try {
+      reread();
+    } catch (StoreException e) {
+      log.warn("{}, trying again in {}", e.getMessage(), REREAD_EVERY);
+    }
   }
 
   private void pruneLogged() {

@@ -87,12 +87,28 @@ class SessionSignOutBetweenNodesTest {
       SessionCodec node2 = codec(signOuts2);
       Session s = node1.start(bob, List.of("pwd"));
       String cookie = node1.seal(s);
-      assertThat(node2.open(cookie)).as("one session key: node 2 opens node 1's cookie").isNotNull();
+      assertThat(node2.open(cookie))
+          .as("one session key: node 2 opens node 1's cookie")
+          .isNotNull();
 
       node1.signOut(s).get(10, TimeUnit.SECONDS);
 
       assertThat(eventually(() -> node2.open(cookie) == null)).as("refused on node 2").isTrue();
       assertThat(node1.open(cookie)).isNull();
+    }
+  }
+
+  @Test
+  void signOut_storeUnwritable_refusedHereAllTheSame() throws Exception {
+    Store store = Store.open(StoreLocation.embedded(tmp));
+    try (SessionSignOuts signOuts = signOuts(store)) {
+      SessionCodec codec = codec(signOuts);
+      Session s = codec.start(bob, List.of("pwd"));
+      String cookie = codec.seal(s);
+      store.close();
+
+      assertThat(codec.signOut(s).get(30, TimeUnit.SECONDS)).as("stored").isFalse();
+      assertThat(codec.open(cookie)).isNull();
     }
   }
 
