@@ -192,7 +192,9 @@ public final class SessionSignOuts implements AutoCloseable {
   private boolean save(SignOut s) {
     try {
       insert(s);
-    } catch (StoreException e) {
+    } catch (RuntimeException e) {
+      // Any failure, not only the store's: the caller waits for an answer, and a periodic retry
+      // that threw would never run again.
       unsaved.put(s.hash(), s);
       log.error(
           "session sign-out not stored, refused by this node only until stored: realm={}"
@@ -332,7 +334,7 @@ public final class SessionSignOuts implements AutoCloseable {
   private void rereadLogged() {
     try {
       reread();
-    } catch (StoreException e) {
+    } catch (RuntimeException e) {
       log.warn("{}, trying again in {}", e.getMessage(), REREAD_EVERY);
     }
   }
@@ -340,7 +342,7 @@ public final class SessionSignOuts implements AutoCloseable {
   private void pruneLogged() {
     try {
       prune();
-    } catch (StoreException e) {
+    } catch (RuntimeException e) {
       log.warn("{} (realm {}), trying again in {}", e.getMessage(), realm, PRUNE_EVERY);
     }
   }
