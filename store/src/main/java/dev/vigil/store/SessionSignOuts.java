@@ -248,7 +248,8 @@ public final class SessionSignOuts implements AutoCloseable {
     }
   }
 
-  private void retryUnsaved() {
+  /** Stores again the sign-outs that could not be; runs on the writer (and in tests). */
+  void retryUnsaved() {
     long now = clock.instant().getEpochSecond();
     for (SignOut s : List.copyOf(unsaved.values())) {
       if (keptUntil(s) < now) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -165,6 +166,31 @@ class SessionSignOutsTest {
 
       assertThat(stored).isFalse();
       assertThat(signOuts.refuses("s")).isTrue();
+    }
+  }
+
+  @Test
+  void signOut_storeFailsThenRecovers_isStoredByTheRetry() throws Exception {
+    StoreLocation where = TestStores.sqlite(tmp);
+    try (Store store = Store.open(where);
+        SessionSignOuts signOuts = SessionSignOuts.open(store, "gateway", LIFETIME, clock)) {
+      execute(store, "ALTER TABLE session_sign_outs RENAME TO session_sign_outs_away");
+      assertThat(signOuts.signOut("s", nowS(), nowS() + 3600).get(30, TimeUnit.SECONDS)).isFalse();
+      execute(store, "ALTER TABLE session_sign_outs_away RENAME TO session_sign_outs");
+
+      signOuts.retryUnsaved();
+    }
+
+    try (Store store = Store.open(where);
+        SessionSignOuts signOuts = SessionSignOuts.open(store, "gateway", LIFETIME, clock)) {
+      assertThat(signOuts.refuses("s")).as("stored by the retry").isTrue();
+    }
+  }
+
+  private static void execute(Store store, String sql) throws Exception {
+    try (Connection c = store.dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
     }
   }
 
