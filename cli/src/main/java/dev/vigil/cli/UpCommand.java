@@ -41,6 +41,7 @@ import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
@@ -238,10 +239,16 @@ final class UpCommand implements Callable<Integer> {
         RouteModes.start(cfg.routes(), new RouteModeOverrides(core.store()), clock);
     running.add(0, routeModes.followChanges());
     AtomicReference<RouteTable> routes = routeModes.table();
+    // Sign-outs are kept in the store, so that a cookie signed out stays refused after a restart
+    // and on every node sharing the store; gateway and console sessions apart, as their keys are.
+    SessionSignOuts consoleSignOuts =
+        SessionSignOuts.open(core.store(), "console", cfg.sessionAbsolute(), clock);
+    running.add(0, consoleSignOuts);
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
-            new SessionCodec(consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock),
+            new SessionCodec(
+                consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, consoleSignOuts),
             clock,
             cfg.adminRole(),
             users);
@@ -257,8 +264,12 @@ final class UpCommand implements Callable<Integer> {
     PdpServer server =
         startControlPlane(cfg, cp, core, signIn, routeModes, identityNow, health, devices);
 
+    SessionSignOuts gatewaySignOuts =
+        SessionSignOuts.open(core.store(), "gateway", cfg.sessionAbsolute(), clock);
+    running.add(0, gatewaySignOuts);
     SessionCodec sessions =
-        new SessionCodec(sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock);
+        new SessionCodec(
+            sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, gatewaySignOuts);
     LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand());
     List<OidcLogin> providers = new ArrayList<>();
     cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));

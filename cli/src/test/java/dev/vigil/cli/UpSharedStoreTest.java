@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
@@ -145,6 +146,81 @@ class UpSharedStoreTest {
           .isTrue();
       assertThat(eventually(() -> status(one.gatewayUrl("/hello")) == 502)).isTrue();
     }
+  }
+
+  /**
+   * Regression: a sign-out was remembered only by the node that handled it, in memory, so the same
+   * cookie still opened on the other nodes sharing the session key, and on that node after a
+   * restart.
+   */
+  @Test
+  void twoNodes_sameSessionKey_signOutOnOne_cookieRefusedOnBoth_andAfterARestart()
+      throws Exception {
+    try (UpProcess one = UpProcess.shared(tmp.resolve("one"), url);
+        UpProcess two = UpProcess.shared(tmp.resolve("two"), url)) {
+      String user =
+          "\nusers:\n  - username: carol\n    roles: [sre]\n    password_hash: \""
+              + PasswordHash.hash("carol's password")
+              + "\"\n";
+      Files.writeString(one.config, Files.readString(one.config) + user);
+      Files.writeString(two.config, Files.readString(two.config) + user);
+      one.start();
+      Files.createDirectories(two.dataDir);
+      for (String key : List.of("ca.key", "session.key")) {
+        Files.copy(one.dataDir.resolve(key), two.dataDir.resolve(key));
+      }
+      two.start();
+      String cookie = signIn(one, "carol", "carol's password");
+      assertThat(status(two.gatewayUrl("/hello"), cookie))
+          .as("signed in on node one, known on node two")
+          .isNotEqualTo(401);
+
+      HttpResponse<Void> out =
+          http.send(
+              HttpRequest.newBuilder(URI.create(one.gatewayUrl("/auth/logout")))
+                  .header("Cookie", cookie)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      assertThat(out.statusCode()).isEqualTo(303);
+
+      assertThat(status(one.gatewayUrl("/hello"), cookie)).isEqualTo(401);
+      assertThat(eventually(() -> status(two.gatewayUrl("/hello"), cookie) == 401))
+          .as("the sign-out on node one reaches node two")
+          .isTrue();
+      assertThat(one.stop()).isTrue();
+      one.start();
+      assertThat(status(one.gatewayUrl("/hello"), cookie)).as("after a restart").isEqualTo(401);
+      // A new sign-in still works on the restarted node.
+      assertThat(status(one.gatewayUrl("/hello"), signIn(one, "carol", "carol's password")))
+          .isNotEqualTo(401);
+    }
+  }
+
+  /** Signs in at the node's gateway; returns the session cookie, {@code vigil_session=...}. */
+  private String signIn(UpProcess node, String user, String password) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(node.gatewayUrl("/auth/login")))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.headers().allValues("Set-Cookie").stream()
+        .filter(c -> c.startsWith("vigil_session="))
+        .map(c -> c.substring(0, c.indexOf(';')))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private int status(String u, String cookie) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(u)).header("Cookie", cookie).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private long casOf(String trustDomain) throws Exception {

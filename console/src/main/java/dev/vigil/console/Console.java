@@ -61,7 +61,7 @@ public final class Console {
     router.get("/console/login").handler(auth::form);
     router.post("/console/login").blockingHandler(auth::login, false);
     router.route("/console/*").handler(ctx -> guard(ctx, signIn));
-    router.post("/console/logout").handler(auth::logout);
+    router.post("/console/logout").blockingHandler(auth::logout, false);
     router.get("/console/password").handler(auth::passwordForm);
     router.post("/console/password").blockingHandler(auth::changePassword, false);
     router.route("/console/*").handler(ctx -> oneTimePasswordGate(ctx, signIn));

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -130,9 +131,15 @@ public final class ConsoleSignIn {
     return r.session();
   }
 
-  void signOut(Session s) {
-    codec.signOut(s);
+  /**
+   * Signs the session out: refused by this node at once, and by every node once stored.
+   *
+   * @return completes, never exceptionally, once stored ({@code true}) or not ({@code false}: the
+   *     failure is logged, this node refuses the session and the store is tried again)
+   */
+  CompletableFuture<Boolean> signOut(Session s) {
     log.info("console sign-out: user={}", s.userId());
+    return codec.signOut(s);
   }
 
   /** Sets the session cookie on the response (renewing its last-seen time). */

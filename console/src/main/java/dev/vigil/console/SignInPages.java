@@ -60,9 +60,14 @@ final class SignInPages {
     Console.redirect(ctx, oneTime ? "/console/password" : "/console/decisions");
   }
 
+  /**
+   * Signs out and answers once the sign-out is stored, so that the answer means every node refuses
+   * the cookie; when it cannot be stored the answer is the same (see {@link
+   * ConsoleSignIn#signOut}). Waits on the store: not on an event loop.
+   */
   void logout(RoutingContext ctx) {
     Session s = ctx.get(Console.SESSION);
-    signIn.signOut(s);
+    signIn.signOut(s).join();
     ctx.response().headers().remove("Set-Cookie");
     signIn.clearCookie(ctx);
     Console.redirect(ctx, "/console/login");

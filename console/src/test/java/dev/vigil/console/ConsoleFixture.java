@@ -20,6 +20,7 @@ import dev.vigil.rego.value.Json;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.net.URI;
@@ -76,6 +77,11 @@ final class ConsoleFixture implements AutoCloseable {
   final PdpServer server;
   final String firstPassword;
 
+  /** The console's session key, and its sign-outs kept in the store. */
+  final byte[] sessionKey = SessionCodec.newKey();
+
+  final SessionSignOuts signOuts;
+
   ConsoleFixture(Path dir) throws Exception {
     store = Store.open(StoreLocation.embedded(dir));
     log = new DecisionLog(store, DecisionLog.Options.defaults());
@@ -98,11 +104,12 @@ final class ConsoleFixture implements AutoCloseable {
                 "carol", "", List.of("admin"), List.of(), PasswordHash.hash(ADMIN_PASSWORD), null),
             new LocalUser(
                 "bob", "", List.of("dev"), List.of(), PasswordHash.hash(ADMIN_PASSWORD), null));
+    signOuts = SessionSignOuts.open(store, "console", Duration.ofHours(8), clock);
     signIn =
         new ConsoleSignIn(
             accounts,
             new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
+                sessionKey, Duration.ofMinutes(30), Duration.ofHours(8), clock, signOuts),
             clock,
             "admin",
             users);
@@ -164,6 +171,7 @@ final class ConsoleFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    signOuts.close();
     pdp.close();
     log.close();
     store.close();
@@ -175,6 +183,11 @@ final class ConsoleFixture implements AutoCloseable {
         HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private final Map<String, String> cookies = new java.util.LinkedHashMap<>();
     String lastCsrf;
+
+    /** Returns the value of the cookie this browser holds under {@code name}, or null. */
+    String cookie(String name) {
+      return cookies.get(name);
+    }
 
     HttpResponse<String> get(String path) throws Exception {
       return send(HttpRequest.newBuilder(URI.create(url(path))));

@@ -3,11 +3,15 @@ package dev.vigil.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.Mode;
+import dev.vigil.store.SessionSignOuts;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -228,6 +232,30 @@ class ConsoleTest {
 
     assertThat(b.post("/console/logout", "csrf", b.lastCsrf).statusCode()).isEqualTo(303);
     assertThat(b.get("/console/decisions").statusCode()).isEqualTo(303);
+  }
+
+  /** Regression: the console's sign-out was held in memory and forgotten at a restart. */
+  @Test
+  void signOut_cookieStaysRefusedByACodecOpenedAfterwardsOnTheStore() throws Exception {
+    ConsoleFixture.Browser b = f.carol();
+    b.get("/console/decisions");
+    String cookie = b.cookie(ConsoleSignIn.COOKIE);
+
+    assertThat(b.post("/console/logout", "csrf", b.lastCsrf).statusCode()).isEqualTo(303);
+
+    // As the console of the next start, or of another node of the store, would open it.
+    try (SessionSignOuts next =
+        SessionSignOuts.open(f.store, "console", Duration.ofHours(8), InstantSource.system())) {
+      SessionCodec codec =
+          new SessionCodec(
+              f.sessionKey,
+              Duration.ofMinutes(30),
+              Duration.ofHours(8),
+              InstantSource.system(),
+              next);
+      assertThat(cookie).isNotNull();
+      assertThat(codec.open(cookie)).isNull();
+    }
   }
 
   @Test

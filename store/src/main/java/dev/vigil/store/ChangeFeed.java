@@ -66,14 +66,26 @@ public final class ChangeFeed implements AutoCloseable {
     if (store.dialect() != Dialect.POSTGRESQL) {
       return;
     }
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("SELECT pg_notify(?, current_schema() || ' ' || ?)")) {
+    try (Connection c = store.dataSource().getConnection()) {
+      publish(c, channel, event);
+    } catch (SQLException e) {
+      log.warn("cannot notify other nodes of {} on {}: {}", event[0], channel, e.getMessage());
+    }
+  }
+
+  /**
+   * Sends one change on {@code c}, a PostgreSQL connection: inside a transaction, PostgreSQL sends
+   * it only if and when the transaction commits, so a change and its announcement go together.
+   *
+   * @throws SQLException when it cannot be sent
+   */
+  static void publish(Connection c, String channel, String... event) throws SQLException {
+    checkChannel(channel);
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT pg_notify(?, current_schema() || ' ' || ?)")) {
       ps.setString(1, channel);
       ps.setString(2, String.join(" ", event));
       ps.execute();
-    } catch (SQLException e) {
-      log.warn("cannot notify other nodes of {} on {}: {}", event[0], channel, e.getMessage());
     }
   }
 

@@ -7,6 +7,7 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.SessionSignOuts;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -18,8 +19,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -29,7 +29,8 @@ import javax.crypto.spec.SecretKeySpec;
  * Seals sessions into cookies and opens them again: AES-256-GCM, so a cookie is both secret and
  * tamper-evident, with the cookie's name as associated data. A session expires after an idle time
  * and after an absolute time whatever its use; signed-out session ids are refused until they would
- * have expired anyway. Thread-safe.
+ * have expired anyway, by every codec that shares the {@link SessionSignOuts} (on every node of a
+ * store, and after restarts). Thread-safe.
  */
 public final class SessionCodec {
 
@@ -43,12 +44,29 @@ public final class SessionCodec {
   private final Duration idle;
   private final Duration absolute;
   private final InstantSource clock;
-  private final Map<String, Long> signedOut = new ConcurrentHashMap<>();
+  private final SessionSignOuts signedOut;
 
   /**
+   * Builds a codec whose sign-outs are kept by this process only, forgotten when it ends: for tests
+   * and tools without a store. A server passes the store's {@link SessionSignOuts} instead.
+   *
    * @param key 32 bytes of key material; keep it secret and stable to keep sessions across restarts
    */
   public SessionCodec(byte[] key, Duration idle, Duration absolute, InstantSource clock) {
+    this(key, idle, absolute, clock, SessionSignOuts.inMemory(clock));
+  }
+
+  /**
+   * @param key 32 bytes of key material; keep it secret and stable to keep sessions across restarts
+   * @param signedOut the sessions signed out, shared with the other nodes of the store; opened with
+   *     the same {@code absolute} lifetime
+   */
+  public SessionCodec(
+      byte[] key,
+      Duration idle,
+      Duration absolute,
+      InstantSource clock,
+      SessionSignOuts signedOut) {
     if (key.length != 32) {
       throw new IllegalArgumentException("session key must be 32 bytes, not " + key.length);
     }
@@ -56,6 +74,7 @@ public final class SessionCodec {
     this.idle = idle;
     this.absolute = absolute;
     this.clock = clock;
+    this.signedOut = signedOut;
   }
 
   /** Returns 32 random bytes for a session key. */
@@ -236,17 +255,22 @@ public final class SessionCodec {
     if (now - s.issuedAt() > absolute.toSeconds() || now - s.lastSeen() > idle.toSeconds()) {
       return null;
     }
-    if (signedOut.containsKey(s.id())) {
+    if (signedOut.refuses(s.id())) {
       return null;
     }
     return s.touched(now);
   }
 
-  /** Signs a session out: its cookie is refused from now on, even if presented again. */
-  public void signOut(Session s) {
-    long now = clock.instant().getEpochSecond();
-    signedOut.put(s.id(), s.issuedAt() + absolute.toSeconds());
-    signedOut.values().removeIf(until -> until < now);
+  /**
+   * Signs a session out: its cookie is refused from now on by this codec, even if presented again,
+   * and once stored by every codec sharing the sign-outs, after restarts too.
+   *
+   * @return completes, never exceptionally, once the sign-out is stored ({@code true}) or could not
+   *     be ({@code false}: logged, refused here all the same and stored later); an answer that
+   *     confirms the sign-out should wait for it
+   */
+  public CompletableFuture<Boolean> signOut(Session s) {
+    return signedOut.signOut(s.id(), s.issuedAt(), s.issuedAt() + absolute.toSeconds());
   }
 
   /** Returns the cookie attributes: HttpOnly, SameSite=Lax, Secure on TLS, Path=/. */
@@ -298,10 +322,5 @@ public final class SessionCodec {
       out.add(((StringValue) v).value());
     }
     return out;
-  }
-
-  /** Session ids currently signed out (for tests and metrics). */
-  Set<String> signedOutIds() {
-    return signedOut.keySet();
   }
 }

@@ -14,6 +14,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -263,13 +264,24 @@ final class AuthEndpoints {
     }
   }
 
+  /**
+   * Signs the session out and answers once the sign-out is stored, so that an answer means every
+   * node refuses the cookie. When it cannot be stored the answer is the same: the cookie is cleared
+   * and this node refuses it (the failure is logged, and the store is tried again).
+   */
   private void logout(HttpServerRequest req) {
     req.resume();
     Session s = auth.sessions().open(cookie(req, SessionCodec.COOKIE));
-    if (s != null) {
-      auth.sessions().signOut(s);
-      log.info("signed out: user={} session={}", s.userId(), s.id().substring(0, 6));
+    if (s == null) {
+      loggedOut(req);
+      return;
     }
+    log.info("signed out: user={} session={}", s.userId(), s.id().substring(0, 6));
+    Future.fromCompletionStage(auth.sessions().signOut(s), Vertx.currentContext())
+        .onComplete(stored -> loggedOut(req));
+  }
+
+  private static void loggedOut(HttpServerRequest req) {
     req.response()
         .putHeader("Set-Cookie", SessionCodec.cookie("", req.isSSL(), true))
         .setStatusCode(303)
