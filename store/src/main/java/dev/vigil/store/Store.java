@@ -4,9 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -46,6 +49,7 @@ public final class Store implements AutoCloseable {
       prepareDirectory(location.sqliteFile());
       createWithPageSize(location);
     }
+    probe(location);
     HikariDataSource pool = pool(location);
     try (Connection c = pool.getConnection()) {
       Migrations.apply(c, location.dialect(), location.display());
@@ -90,6 +94,7 @@ public final class Store implements AutoCloseable {
     if (Files.exists(location.sqliteFile())) {
       return;
     }
+    createPrivate(location);
     SQLiteDataSource ds = new SQLiteDataSource();
     ds.setUrl(location.jdbcUrl());
     try (Connection c = ds.getConnection();
@@ -99,6 +104,27 @@ public final class Store implements AutoCloseable {
     } catch (SQLException e) {
       throw new StoreException(
           "cannot create store " + location.display() + ": " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * Creates the empty file of a new SQLite store readable and writable by its owner only: it holds
+   * the decision log (who asked for what, from where), the sealed CA keys and the devices. SQLite
+   * gives its write-ahead log and shared-memory files the mode of the store's file. An existing
+   * file keeps the mode it has.
+   */
+  private static void createPrivate(StoreLocation location) {
+    Path file = location.sqliteFile();
+    try {
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: SQLite creates the file with what the system gives.
+    } catch (FileAlreadyExistsException e) {
+      // Another process made it in between: it is that process's file, opened as it is.
+    } catch (IOException e) {
+      throw new StoreException(
+          "cannot create store " + location.display() + ": " + e.getMessage(), e);
     }
   }
 
@@ -119,22 +145,47 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens one connection outside the pool and reads the schema through it, so that a store that
+   * cannot be opened (a file that is not a database, an unknown database user, a refused
+   * connection) is reported at once with its own reason. Through the pool the same fault took the
+   * pool's whole timeout and came out as "Connection is not available, request timed out".
+   */
+  private static void probe(StoreLocation location) {
+    try (Connection c =
+            location.dialect() == Dialect.SQLITE
+                ? sqlite(location).getConnection()
+                : DriverManager.getConnection(location.jdbcUrl());
+        Statement s = c.createStatement()) {
+      s.execute(
+          location.dialect() == Dialect.SQLITE ? "SELECT count(*) FROM sqlite_master" : "SELECT 1");
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot open store " + location.display() + ": " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  /** The SQLite data source every connection of the store comes from. */
+  private static SQLiteDataSource sqlite(StoreLocation location) {
+    SQLiteConfig sc = new SQLiteConfig();
+    sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sc.setBusyTimeout(10_000);
+    sc.enforceForeignKeys(true);
+    sc.setCacheSize(-65_536);
+    sc.setTempStore(SQLiteConfig.TempStore.MEMORY);
+    SQLiteDataSource ds = new SQLiteDataSource(sc);
+    ds.setUrl(location.jdbcUrl());
+    return ds;
+  }
+
   private static HikariDataSource pool(StoreLocation location) {
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("vigil-store");
     cfg.setInitializationFailTimeout(-1);
     cfg.setConnectionTimeout(10_000);
     if (location.dialect() == Dialect.SQLITE) {
-      SQLiteConfig sc = new SQLiteConfig();
-      sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
-      sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-      sc.setBusyTimeout(10_000);
-      sc.enforceForeignKeys(true);
-      sc.setCacheSize(-65_536);
-      sc.setTempStore(SQLiteConfig.TempStore.MEMORY);
-      SQLiteDataSource ds = new SQLiteDataSource(sc);
-      ds.setUrl(location.jdbcUrl());
-      cfg.setDataSource(ds);
+      cfg.setDataSource(sqlite(location));
       cfg.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + CHECKPOINT_PAGES);
       cfg.setMaximumPoolSize(4);
     } else {
