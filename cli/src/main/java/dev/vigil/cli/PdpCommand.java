@@ -198,6 +198,13 @@ final class PdpCommand implements Callable<Integer> {
                     "--log-overflow \"" + overflow + "\" must be block or fail-closed");
           };
       retain = logRetain.retain();
+      for (String m : masks) {
+        try {
+          Masking.check(m);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--mask: " + e.getMessage(), e);
+        }
+      }
       if (verification != null) {
         key =
             new BundleSignatures.VerificationKey(

@@ -82,6 +82,21 @@ public record Route(
       throw new IllegalArgumentException(
           "route " + name + ": path prefix \"" + pathPrefix + "\" must start with /");
     }
+    for (String segment : pathPrefix.substring(1).split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..") || pathPrefix.contains("//")) {
+        throw new IllegalArgumentException(
+            "route "
+                + name
+                + ": path prefix \""
+                + pathPrefix
+                + "\" is not a normalised path (no . or .. segments, no //):"
+                + " requests are matched after normalisation, so it would never match");
+      }
+    }
+    if (policyPath.isBlank()) {
+      throw new IllegalArgumentException(
+          "route " + name + ": policy is empty; name the rule that decides, as package/rule");
+    }
     if (pathPrefix.length() > 1 && pathPrefix.endsWith("/")) {
       pathPrefix = pathPrefix.substring(0, pathPrefix.length() - 1);
     }

@@ -20,6 +20,46 @@ public record Masking(List<String> erase, List<String> mask) {
 
   public static final String REDACTED = "**REDACTED**";
 
+  public Masking {
+    erase.forEach(Masking::check);
+    mask.forEach(Masking::check);
+    erase = List.copyOf(erase);
+    mask = List.copyOf(mask);
+  }
+
+  /**
+   * Checks a path as a mask or erasure names it: a JSON pointer ({@code /input/user/password}, or
+   * relative to the input: {@code /user/password}) or a dotted path ({@code input.user.password}).
+   * A path with a slash but none in front, or with an empty step, would mask nothing, and so
+   * silently log what was meant to be hidden.
+   *
+   * @throws IllegalArgumentException naming the path and what is wrong with it
+   */
+  public static void check(String path) {
+    String p = path.trim();
+    if (p.isEmpty()) {
+      throw new IllegalArgumentException("mask path is empty");
+    }
+    if (!p.startsWith("/") && p.contains("/")) {
+      throw new IllegalArgumentException(
+          "mask path \""
+              + path
+              + "\" has a / but does not start with one: write a JSON pointer as /"
+              + p
+              + " or a dotted path as "
+              + p.replace('/', '.'));
+    }
+    List<String> steps = steps(p);
+    if (steps.isEmpty()) {
+      throw new IllegalArgumentException(
+          "mask path \"" + path + "\" names the whole input: name a field inside it");
+    }
+    if (steps.contains("")) {
+      throw new IllegalArgumentException(
+          "mask path \"" + path + "\" has an empty step: it would mask nothing");
+    }
+  }
+
   public static Masking none() {
     return new Masking(List.of(), List.of());
   }

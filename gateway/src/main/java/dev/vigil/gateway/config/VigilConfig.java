@@ -4,8 +4,10 @@ import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
+import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.StoreLocation;
@@ -180,15 +182,29 @@ public record VigilConfig(
     List<OidcLogin.Config> oidc =
         OidcSection.read(get(top, "oidc"), n -> duration(n, Duration.ZERO));
     List<Route> routes = routes(get(top, "routes"), oidc);
+    Duration idle = positive(get(gw, "session_idle"), d.sessionIdle());
+    Duration absolute = positive(get(gw, "session_absolute"), d.sessionAbsolute());
+    if (get(gw, "session_idle").isMissing() && idle.compareTo(absolute) > 0) {
+      idle = absolute; // the default idle time never outlasts an absolute time set shorter
+    }
+    if (idle.compareTo(absolute) > 0) {
+      throw get(gw, "session_idle")
+          .error(
+              "\""
+                  + get(gw, "session_idle").string()
+                  + "\" is longer than session_absolute ("
+                  + absolute.toSeconds()
+                  + "s): a session ends at session_absolute whatever its use");
+    }
     return new VigilConfig(
         dataDir,
         address(get(cp, "addr"), d.controlPlane()),
         address(get(gw, "addr"), d.gateway()),
         bundle,
         get(policy, "v0_compatible").bool(false),
-        get(logs, "mask").strings(),
-        duration(get(gw, "session_idle"), d.sessionIdle()),
-        duration(get(gw, "session_absolute"), d.sessionAbsolute()),
+        masks(get(logs, "mask")),
+        idle,
+        absolute,
         routes,
         users(get(top, "users")),
         oidc,
@@ -198,7 +214,7 @@ public record VigilConfig(
         get(console, "admin_role").string(d.adminRole()),
         TlsSettings.read(gw, base),
         get(gw, "totp_on_demand").bool(false),
-        get(gw, "redirect_hosts").strings(),
+        redirectHosts(get(gw, "redirect_hosts")),
         retention(get(logs, "retain")),
         store(get(top, "store"), base));
   }
@@ -220,6 +236,39 @@ public record VigilConfig(
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }
+  }
+
+  /** A session timeout: a duration of at least a minute, or the default when missing. */
+  private static Duration positive(YamlNode n, Duration dflt) {
+    Duration d = duration(n, dflt);
+    if (d.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw n.error("\"" + n.string() + "\" is too short for a session: at least 1m");
+    }
+    return d;
+  }
+
+  /** The decision log's masks, each checked as {@link Masking} reads it. */
+  private static List<String> masks(YamlNode n) {
+    for (YamlNode item : n.sequence()) {
+      try {
+        Masking.check(item.string());
+      } catch (IllegalArgumentException e) {
+        throw item.error(e.getMessage());
+      }
+    }
+    return n.strings();
+  }
+
+  /** Post-login hosts, each checked as {@link RedirectTarget} reads it. */
+  private static List<String> redirectHosts(YamlNode n) {
+    for (YamlNode item : n.sequence()) {
+      try {
+        RedirectTarget.checkEntry(item.string());
+      } catch (IllegalArgumentException e) {
+        throw item.error(e.getMessage());
+      }
+    }
+    return n.strings();
   }
 
   /** The decision log's retention: at least an hour, or missing to keep everything. */

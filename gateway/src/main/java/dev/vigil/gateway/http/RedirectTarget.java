@@ -23,6 +23,38 @@ public final class RedirectTarget {
     this.allowList = allowList.stream().map(s -> s.toLowerCase(Locale.ROOT).strip()).toList();
   }
 
+  /**
+   * Checks one allow-list entry as the configuration gives it: a host name, or a domain with a
+   * leading dot, either with an optional {@code :port}. Wildcards, schemes, paths and empty labels
+   * are refused: they never matched anything, and a list that looks wider than it is misleads.
+   *
+   * @throws IllegalArgumentException naming the entry and what is wrong with it
+   */
+  public static void checkEntry(String entry) {
+    String e = entry.strip().toLowerCase(Locale.ROOT);
+    String host = e;
+    int colon = e.lastIndexOf(':');
+    if (colon >= 0 && !e.endsWith("]")) {
+      host = e.substring(0, colon);
+      String port = e.substring(colon + 1);
+      if (!port.matches("[0-9]{1,5}")
+          || Integer.parseInt(port) < 1
+          || Integer.parseInt(port) > 65535) {
+        throw new IllegalArgumentException(
+            "redirect host \"" + entry + "\": the port must be a number from 1 to 65535");
+      }
+    }
+    String name = host.startsWith(".") ? host.substring(1) : host;
+    boolean ipv6 = name.startsWith("[") && name.endsWith("]") && name.length() > 2;
+    if (!ipv6 && !name.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)*")) {
+      throw new IllegalArgumentException(
+          "redirect host \""
+              + entry
+              + "\" is not a host name (app.example.com), a domain with a leading dot"
+              + " (.example.com) or either with :port; wildcards and empty labels never match");
+    }
+  }
+
   /** Returns the checked target, or {@code "/"} when it is not safe. */
   public String check(String rd) {
     if (rd == null || rd.isEmpty()) {

@@ -103,4 +103,63 @@ class VigilConfigReadTest {
     assertThat(none.store()).isNull();
     assertThat(none.storeLocation().sqliteFile()).isEqualTo(tmp.resolve("data/vigil.db"));
   }
+
+  /** What a value accepted without effect led the tester to believe: each is refused instead. */
+  @Test
+  void read_sessionTimesThatCannotWork_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("gateway:\n  session_idle: 0s\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.session_idle: \"0s\" is too short");
+    assertThatThrownBy(() -> read("gateway:\n  session_idle: 10h\n  session_absolute: 1h\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.session_idle: \"10h\" is longer than");
+  }
+
+  @Test
+  void read_shortAbsoluteTimeAlone_capsTheDefaultIdleTime() throws Exception {
+    VigilConfig c = read("gateway:\n  session_absolute: 10m\n");
+
+    assertThat(c.sessionIdle()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(c.sessionAbsolute()).isEqualTo(java.time.Duration.ofMinutes(10));
+  }
+
+  @Test
+  void read_redirectHostsThatNeverMatch_refusedNamingTheItem() throws Exception {
+    for (String bad : new String[] {"\"*\"", "\".\"", "\"evil.example:*\"", "a..b", "https://x"}) {
+      assertThatThrownBy(() -> read("gateway:\n  redirect_hosts: [app.example.com, " + bad + "]\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:2: gateway.redirect_hosts[1]: redirect host");
+    }
+    VigilConfig ok =
+        read("gateway:\n  redirect_hosts: [app.example.com, .example.org, \"h.example:8443\"]\n");
+    assertThat(ok.redirectHosts())
+        .containsExactly("app.example.com", ".example.org", "h.example:8443");
+  }
+
+  @Test
+  void read_routePolicyEmptyOrPrefixNotNormalised_refusedNamingTheRoute() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n";
+    assertThatThrownBy(() -> read(route + "    policy: \"\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("route r: policy is empty");
+    for (String prefix : new String[] {"/a/../b", "/a/./b", "/a//b", "/.."}) {
+      assertThatThrownBy(() -> read(route + "    policy: a/allow\n    prefix: " + prefix + "\n"))
+          .as(prefix)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("route r: path prefix \"" + prefix + "\" is not a normalised path");
+    }
+  }
+
+  @Test
+  void read_maskWithoutItsLeadingSlash_refusedNamingTheItem() {
+    assertThatThrownBy(
+            () -> read("decision_log:\n  mask: [/input/x, input/request/headers/authorization]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: decision_log.mask[1]: mask path")
+        .hasMessageContaining("/input/request/headers/authorization");
+    assertThatThrownBy(() -> read("decision_log:\n  mask: [\"/input//x\"]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("has an empty step");
+  }
 }
