@@ -13,6 +13,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +121,8 @@ final class EvalCommand implements Callable<Integer> {
     String text;
     try {
       text = Files.readString(path);
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(path + ": is not UTF-8 text");
     } catch (IOException e) {
       throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
     }

@@ -8,6 +8,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +78,8 @@ final class PolicyFiles {
     } catch (JsonException e) {
       String what = e.getMessage().startsWith("invalid YAML") ? "" : "invalid JSON: ";
       throw new IllegalArgumentException(CliErrors.place(file, e) + ": " + what + e.getMessage());
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(file + ": is not UTF-8 text");
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read: " + firstLine(e.getMessage()));
     }

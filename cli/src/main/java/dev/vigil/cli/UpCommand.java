@@ -175,6 +175,9 @@ final class UpCommand implements Callable<Integer> {
     if (file == null) {
       return VigilConfig.defaults(dataDir == null ? Path.of("vigil-data") : dataDir);
     }
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(file + ": is a directory; give the configuration file in it");
+    }
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such configuration file");
     }

@@ -146,7 +146,11 @@ final class OperationsPages {
     String name = ctx.pathParam("name");
     Mode mode;
     try {
-      mode = Mode.parse(String.valueOf(form.get("mode")));
+      String given = form.get("mode");
+      if (given == null) {
+        throw new IllegalArgumentException("choose a mode: observe, monitor or enforce");
+      }
+      mode = Mode.parse(given);
     } catch (IllegalArgumentException e) {
       routesPage(ctx, 400, null, e.getMessage());
       return;

@@ -98,8 +98,11 @@ final class TokenCheck {
     if (c.getSubject() == null || c.getSubject().isEmpty()) {
       throw new Refused("no subject");
     }
-    if (c.getExpirationTime() == null || c.getExpirationTime().getTime() + skew <= now.getTime()) {
-      throw new Refused("expired at " + c.getExpirationTime());
+    if (c.getExpirationTime() == null) {
+      throw new Refused("no expiry time (exp)");
+    }
+    if (c.getExpirationTime().getTime() + skew <= now.getTime()) {
+      throw new Refused("expired at " + c.getExpirationTime().toInstant());
     }
     if (c.getNotBeforeTime() != null && c.getNotBeforeTime().getTime() - skew > now.getTime()) {
       throw new Refused("not valid before " + c.getNotBeforeTime());

@@ -2,6 +2,7 @@ package dev.vigil.gateway.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,9 +52,14 @@ public final class YamlNode {
     } catch (MarkedYAMLException e) {
       int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
       throw new ConfigException(path + ":" + line + ": invalid YAML: " + e.getProblem());
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(path + ": is not UTF-8 text");
     } catch (IOException e) {
       throw new ConfigException(path + ": cannot read: " + e.getMessage());
     } catch (RuntimeException e) {
+      if (e.getCause() instanceof CharacterCodingException) {
+        throw new ConfigException(path + ": is not UTF-8 text");
+      }
       throw new ConfigException(path + ": invalid YAML: " + e.getMessage());
     }
   }

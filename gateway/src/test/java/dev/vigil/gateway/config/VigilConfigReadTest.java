@@ -162,4 +162,14 @@ class VigilConfigReadTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("has an empty step");
   }
+
+  @Test
+  void read_fileNotUtf8_saysSoWithoutTheDecodersWords() throws Exception {
+    Path f = tmp.resolve("binary.yaml");
+    Files.write(f, new byte[] {'a', ':', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
+
+    assertThatThrownBy(() -> VigilConfig.read(f, tmp.resolve("data")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(f + ": is not UTF-8 text");
+  }
 }

@@ -411,6 +411,18 @@ class EdgeBearerTest {
   }
 
   @Test
+  void tokenWithoutExpiry_loggedReasonSaysSo() throws Exception {
+    String header = "{\"alg\":\"RS256\",\"kid\":\"" + kid() + "\",\"typ\":\"JWT\"}";
+    String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"user-123\",\"aud\":\"" + CLIENT + "\"}";
+
+    Reply r = send(null, "/data/no-exp", "Bearer " + Tokens.rs256(header, claims, idpKey));
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    DecisionRecord rec = awaitRecord(r.headers().firstValue("X-Vigil-Decision-Id").orElseThrow());
+    assertThat(rec.eventJson()).contains("no expiry time (exp)").doesNotContain("null");
+  }
+
+  @Test
   void expiredByTheGatewaysClock_is401_c08() throws Exception {
     String header = "{\"alg\":\"RS256\",\"kid\":\"" + kid() + "\"}";
     String token = Tokens.rs256(header, good(), idpKey);

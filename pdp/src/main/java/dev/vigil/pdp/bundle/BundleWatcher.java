@@ -90,7 +90,11 @@ public final class BundleWatcher implements AutoCloseable {
       return true;
     } catch (BundleException e) {
       if (!e.getMessage().equals(lastError)) {
-        log.warn("bundle refused, previous policy keeps serving: {}", e.getMessage());
+        log.warn(
+            activated
+                ? "bundle refused, previous policy keeps serving: {}"
+                : "bundle refused, no policy is loaded yet: {}",
+            e.getMessage());
       }
       lastError = e.getMessage();
       fingerprint = "";
@@ -155,7 +159,7 @@ public final class BundleWatcher implements AutoCloseable {
     try {
       resp = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new BundleException(source + ": download failed: " + e.getMessage(), e);
+      throw new BundleException(source + ": download failed: " + reason(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BundleException(source + ": download interrupted");
@@ -175,7 +179,7 @@ public final class BundleWatcher implements AutoCloseable {
       etag = resp.headers().firstValue("ETag").orElse(null);
       return b;
     } catch (IOException e) {
-      throw new BundleException(source + ": download failed: " + e.getMessage(), e);
+      throw new BundleException(source + ": download failed: " + reason(e), e);
     }
   }
 
@@ -196,5 +200,18 @@ public final class BundleWatcher implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+  }
+
+  /**
+   * What went wrong with a download: the JDK's client gives some failures (a refused connection)
+   * with no message, only their type.
+   */
+  private static String reason(IOException e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      Throwable c = e.getCause();
+      m = c != null && c.getMessage() != null ? c.getMessage() : e.getClass().getSimpleName();
+    }
+    return m;
   }
 }
