@@ -41,10 +41,22 @@ final class DecisionPages {
 
   void list(RoutingContext ctx) {
     Session s = ctx.get(Console.SESSION);
-    boolean denied = "1".equals(ctx.request().getParam("denied"));
+    String deniedParam = ctx.request().getParam("denied", "");
+    boolean denied = "1".equals(deniedParam);
     String route = blankToNull(ctx.request().getParam("route"));
     String subject = blankToNull(ctx.request().getParam("subject"));
     String since = ctx.request().getParam("since", "");
+    String wrong = null;
+    if (!since.isEmpty() && !SINCE.containsKey(since)) {
+      wrong = "since \"" + since + "\" is not one of 15m, 1h, 24h, 7d (or empty for any time)";
+    } else if (!deniedParam.isEmpty() && !deniedParam.equals("0") && !denied) {
+      wrong = "denied \"" + deniedParam + "\" is not 1 (denied only) or empty (all)";
+    }
+    if (wrong != null) {
+      // A filter that is not understood would otherwise show every decision as if it applied.
+      Console.send(ctx, 400, Html.page("Decisions", s.userId(), csrf(ctx), Html.alert(wrong)));
+      return;
+    }
     Instant from =
         SINCE.containsKey(since) ? sources.clock().instant().minus(SINCE.get(since)) : null;
     List<DecisionRecord> found;

@@ -34,7 +34,12 @@ final class Html {
         case '>' -> sb.append("&gt;");
         case '"' -> sb.append("&quot;");
         case '\'' -> sb.append("&#39;");
-        default -> sb.append(c);
+        default -> {
+          // A control character (NUL above all) has no place in a page: shown as the
+          // replacement character, so an odd input stays visible without reaching the browser.
+          boolean control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+          sb.append(control ? '\uFFFD' : c);
+        }
       }
     }
     return sb.toString();

@@ -212,6 +212,28 @@ class ConsoleTest {
         .isEqualTo(404);
     assertThat(b.post("/console/routes/echo/mode", "csrf", b.lastCsrf, "mode", "fast").statusCode())
         .isEqualTo(400);
+    HttpResponse<String> none = b.post("/console/routes/echo/mode", "csrf", b.lastCsrf);
+    assertThat(none.statusCode()).isEqualTo(400);
+    assertThat(none.body()).contains("choose a mode").doesNotContain("null");
+    b.get("/console/routes");
+    HttpResponse<String> nul =
+        b.post("/console/routes/echo%00/mode", "csrf", b.lastCsrf, "mode", "observe");
+    assertThat(nul.statusCode()).isEqualTo(404);
+    assertThat(nul.body()).doesNotContain("\u0000").contains("echo\uFFFD");
+  }
+
+  @Test
+  void decisions_filterNotUnderstood_isRefusedNotIgnored() throws Exception {
+    Decision bob = f.decide("echo", "bob", "dev");
+    ConsoleFixture.Browser b = f.carol();
+
+    for (String query : new String[] {"since=5y", "since=-1h", "denied=maybe"}) {
+      HttpResponse<String> r = b.get("/console/decisions?" + query);
+
+      assertThat(r.statusCode()).as(query).isEqualTo(400);
+      assertThat(r.body()).as(query).contains("is not").doesNotContain(bob.decisionId());
+    }
+    assertThat(b.get("/console/decisions?denied=0&since=").body()).contains(bob.decisionId());
   }
 
   @Test
