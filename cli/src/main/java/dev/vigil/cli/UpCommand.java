@@ -37,6 +37,7 @@ import dev.vigil.pdp.extauthz.ExternalAuthorizer;
 import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
 import dev.vigil.pdp.extauthz.PolicyInputBuilder;
 import dev.vigil.pdp.extauthz.TrustedProxies;
+import dev.vigil.store.AssertionKeys;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRetention;
@@ -212,6 +213,16 @@ final class UpCommand implements Callable<Integer> {
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
+    // Published before the gateway serves, so that the other nodes' JWKS has the key by the time
+    // the first assertion signed with it reaches an app.
+    IdentityAssertion assertion =
+        IdentityAssertion.published(
+            "vigil",
+            EdgeGateway.ASSERTION_LIFETIME,
+            clock,
+            new AssertionKeys(core.store()),
+            NodeName.current());
+    running.add(0, assertion);
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
@@ -265,13 +276,7 @@ final class UpCommand implements Callable<Integer> {
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    gw.host(),
-                    gw.port(),
-                    routes,
-                    core.pdp(),
-                    new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
-                    clock)
+            EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
                     new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()))
                 .withTls(tls)
