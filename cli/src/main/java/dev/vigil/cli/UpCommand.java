@@ -213,16 +213,6 @@ final class UpCommand implements Callable<Integer> {
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
-    // Published before the gateway serves, so that the other nodes' JWKS has the key by the time
-    // the first assertion signed with it reaches an app.
-    IdentityAssertion assertion =
-        IdentityAssertion.published(
-            "vigil",
-            EdgeGateway.ASSERTION_LIFETIME,
-            clock,
-            new AssertionKeys(core.store()),
-            NodeName.current());
-    running.add(0, assertion);
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
@@ -233,6 +223,16 @@ final class UpCommand implements Callable<Integer> {
     // could not open.
     UpDevices devices = openDevices(cfg, core.store(), caKey);
     running.add(0, devices);
+    // Published once the CA key is proven and before the gateway serves: the key is in the store
+    // before anything is signed with it, and in the other nodes' JWKS within their short cache.
+    IdentityAssertion assertion =
+        IdentityAssertion.published(
+            "vigil",
+            EdgeGateway.ASSERTION_LIFETIME,
+            clock,
+            new AssertionKeys(core.store()),
+            NodeName.current());
+    running.add(0, assertion);
     CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock, caKey);
     Supplier<NodeIdentity> identityNow = () -> startedOrNull(identityStart);
 

@@ -186,14 +186,11 @@ public final class IdentityAssertion implements AutoCloseable {
 
   /**
    * Pushes the published key's bound forward and deletes the keys, of any node, past theirs. Runs
-   * every {@link #RENEW_EVERY} on its own thread; does nothing for a key that is not published.
+   * every {@link #RENEW_EVERY} on its own thread.
    *
    * @throws dev.vigil.store.StoreException when the store cannot be written
    */
-  void renew() {
-    if (publication == null) {
-      return;
-    }
+  private void renew() {
     Instant now = clock.instant();
     publication.keys().publish(publication.row().until(bound(now)));
     int pruned = publication.keys().prune(now);
