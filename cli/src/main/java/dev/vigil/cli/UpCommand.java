@@ -223,10 +223,9 @@ final class UpCommand implements Callable<Integer> {
     // could not open.
     UpDevices devices = openDevices(cfg, core.store(), caKey);
     running.add(0, devices);
-    // Published once the CA key is proven and before the gateway serves: the key is in the store
-    // before anything is signed with it, and in the other nodes' JWKS within their short cache.
+    // Serves the keys the other nodes published; its own joins them once everything listens.
     IdentityAssertion assertion =
-        IdentityAssertion.published(
+        IdentityAssertion.shared(
             "vigil",
             EdgeGateway.ASSERTION_LIFETIME,
             clock,
@@ -283,6 +282,9 @@ final class UpCommand implements Callable<Integer> {
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
                 .withUpstreamIdentity(upstreamIdentity(identityNow)));
     running.add(0, gateway);
+    // Only now, so that a start refused before (a port in use, a bad key) writes nothing to the
+    // store; the other nodes' JWKS serve the key within their short cache.
+    assertion.publish();
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health);
     }

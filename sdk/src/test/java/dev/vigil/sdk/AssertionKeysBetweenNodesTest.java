@@ -77,8 +77,10 @@ class AssertionKeysBetweenNodesTest {
   /** One node: its own pool on the shared store and its own key. */
   private IdentityAssertion node(StoreLocation where, String name) {
     Store store = keep(Store.open(where));
-    return keep(
-        IdentityAssertion.published(ISSUER, LIFETIME, clock, new AssertionKeys(store), name));
+    IdentityAssertion node =
+        keep(IdentityAssertion.shared(ISSUER, LIFETIME, clock, new AssertionKeys(store), name));
+    node.publish();
+    return node;
   }
 
   private <T extends AutoCloseable> T keep(T c) {
@@ -233,8 +235,8 @@ class AssertionKeysBetweenNodesTest {
     String firstKid;
     try (Store store = Store.open(sqlite);
         IdentityAssertion run1 =
-            IdentityAssertion.published(
-                ISSUER, LIFETIME, clock, new AssertionKeys(store), "node-1")) {
+            IdentityAssertion.shared(ISSUER, LIFETIME, clock, new AssertionKeys(store), "node-1")) {
+      run1.publish();
       last = run1.sign("ana", "reports", Map.of());
       firstKid = run1.keyId();
     }

@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * keys are served at {@code /.well-known/vigil/jwks.json}.
  *
  * <p>Each instance makes its own key pair, whose private half never leaves memory. Made with {@link
- * #published}, it also publishes the public half in the store ({@link AssertionKeys}) and serves,
- * besides its own, every unexpired key of its issuer found there: the keys of the other nodes
- * sharing the store, and of this node's previous run. So an app may fetch the JWKS from any node
- * behind a load balancer, and still verifies an assertion signed just before a restart.
+ * #shared}, it serves, besides its own, every unexpired key of its issuer in the store ({@link
+ * AssertionKeys}): the keys of the other nodes sharing the store, and of this node's previous run;
+ * and once the node has started, {@link #publish} puts the public half of its own there. So an app
+ * may fetch the JWKS from any node behind a load balancer, and still verifies an assertion signed
+ * just before a restart.
  *
  * <p>A published key carries a bound ({@code notAfter}) past which no assertion it signed can be
  * valid: two renewal periods, the assertion lifetime and the verifier's clock skew after the last
@@ -82,8 +83,14 @@ public final class IdentityAssertion implements AutoCloseable {
   private final java.util.concurrent.ConcurrentHashMap<Key, Cached> cache =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Where the key is published, or null when it is only served by this node. */
-  private final Publication publication;
+  /** The store's keys, or null when this instance serves its own key only. */
+  private final AssertionKeys keys;
+
+  /** The name of this node, recorded beside its key in the store; null without a store. */
+  private final String node;
+
+  /** The published key and the thread that renews it; null until {@link #publish}. */
+  private volatile Publication publication;
 
   /** The last read of the published keys; null before the first. */
   private volatile KeysRead keysRead;
@@ -108,8 +115,7 @@ public final class IdentityAssertion implements AutoCloseable {
 
   private record Stored(JWK jwk, Instant notAfter) {}
 
-  private record Publication(
-      AssertionKeys keys, AssertionKey row, ScheduledExecutorService renewer) {}
+  private record Publication(AssertionKey row, ScheduledExecutorService renewer) {}
 
   /** Makes a key served by this instance only, as the sidecar's, which serves no JWKS. */
   public IdentityAssertion(String issuer, Duration lifetime, InstantSource clock) {
@@ -132,9 +138,38 @@ public final class IdentityAssertion implements AutoCloseable {
     this.issuer = issuer;
     this.lifetime = lifetime;
     this.clock = clock;
-    if (keys == null) {
-      this.publication = null;
-      return;
+    this.keys = keys;
+    this.node = node;
+  }
+
+  /**
+   * Makes a key whose JWKS also serves the unexpired keys of {@code issuer} in {@code keys}; its
+   * own key joins them with {@link #publish}.
+   *
+   * @param node the name of this node, recorded beside the key
+   */
+  public static IdentityAssertion shared(
+      String issuer, Duration lifetime, InstantSource clock, AssertionKeys keys, String node) {
+    return new IdentityAssertion(
+        issuer,
+        lifetime,
+        clock,
+        java.util.Objects.requireNonNull(keys, "keys"),
+        java.util.Objects.requireNonNull(node, "node"));
+  }
+
+  /**
+   * Publishes the public key in the store and renews its bound every {@link #RENEW_EVERY} until
+   * {@link #close}. Call it once the node listens: a start that fails before leaves the store as it
+   * was.
+   *
+   * @throws IllegalStateException when this instance was not made {@link #shared}, or is published
+   * @throws dev.vigil.store.StoreException when the key cannot be published; nothing runs then
+   */
+  public synchronized void publish() {
+    if (keys == null || publication != null) {
+      throw new IllegalStateException(
+          keys == null ? "no store to publish the assertion key in" : "published already");
     }
     Instant now = clock.instant();
     AssertionKey row =
@@ -148,7 +183,7 @@ public final class IdentityAssertion implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.publication = new Publication(keys, row, renewer);
+    publication = new Publication(row, renewer);
     renewer.scheduleWithFixedDelay(
         this::renewQuietly, RENEW_EVERY.toMillis(), RENEW_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     log.info(
@@ -157,23 +192,6 @@ public final class IdentityAssertion implements AutoCloseable {
         issuer,
         node,
         row.notAfter());
-  }
-
-  /**
-   * Makes a key and publishes its public half in {@code keys}, renewing its bound until {@link
-   * #close}; the JWKS then serves every unexpired key of {@code issuer} in the store.
-   *
-   * @param node the name of this node, recorded beside the key
-   * @throws dev.vigil.store.StoreException when the key cannot be published; nothing runs then
-   */
-  public static IdentityAssertion published(
-      String issuer, Duration lifetime, InstantSource clock, AssertionKeys keys, String node) {
-    return new IdentityAssertion(
-        issuer,
-        lifetime,
-        clock,
-        java.util.Objects.requireNonNull(keys, "keys"),
-        java.util.Objects.requireNonNull(node, "node"));
   }
 
   /**
@@ -191,9 +209,13 @@ public final class IdentityAssertion implements AutoCloseable {
    * @throws dev.vigil.store.StoreException when the store cannot be written
    */
   private void renew() {
+    Publication p = publication;
+    if (p == null) {
+      return; // closed meanwhile
+    }
     Instant now = clock.instant();
-    publication.keys().publish(publication.row().until(bound(now)));
-    int pruned = publication.keys().prune(now);
+    keys.publish(p.row().until(bound(now)));
+    int pruned = keys.prune(now);
     if (pruned > 0) {
       log.info("expired assertion keys removed from the store: {}", pruned);
     }
@@ -276,7 +298,7 @@ public final class IdentityAssertion implements AutoCloseable {
     Instant now = clock.instant();
     List<JWK> out = new ArrayList<>();
     out.add(key.toPublicJWK());
-    if (publication != null) {
+    if (keys != null) {
       for (Stored s : storedKeys(now)) {
         if (now.isBefore(s.notAfter()) && !key.getKeyID().equals(s.jwk().getKeyID())) {
           out.add(s.jwk());
@@ -297,14 +319,14 @@ public final class IdentityAssertion implements AutoCloseable {
         return last.keys();
       }
       try {
-        List<Stored> keys = new ArrayList<>();
-        for (AssertionKey k : publication.keys().current(issuer, now)) {
+        List<Stored> read = new ArrayList<>();
+        for (AssertionKey k : keys.current(issuer, now)) {
           JWK jwk = publicKey(k);
           if (jwk != null) {
-            keys.add(new Stored(jwk, k.notAfter()));
+            read.add(new Stored(jwk, k.notAfter()));
           }
         }
-        keysRead = new KeysRead(List.copyOf(keys), now);
+        keysRead = new KeysRead(List.copyOf(read), now);
         return keysRead.keys();
       } catch (RuntimeException e) {
         log.warn("cannot read the published assertion keys: {}", e.getMessage());
@@ -348,23 +370,25 @@ public final class IdentityAssertion implements AutoCloseable {
   /**
    * Stops renewing a published key and brings its bound down to the end of the last assertions it
    * can have signed, so that the next run's JWKS still serves it until then and no longer. A key
-   * that is not published has nothing to do.
+   * that is not published has nothing to do; nor has a second call.
    */
   @Override
-  public void close() {
-    if (publication == null) {
+  public synchronized void close() {
+    Publication p = publication;
+    if (p == null) {
       return;
     }
-    publication.renewer().shutdownNow();
+    publication = null;
+    p.renewer().shutdownNow();
     try {
       // A renewal under way would otherwise push the bound out again after it is shortened.
-      publication.renewer().awaitTermination(5, TimeUnit.SECONDS);
+      p.renewer().awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     Instant end = clock.instant().plus(lifetime).plus(VERIFIER_SKEW);
     try {
-      publication.keys().publish(publication.row().until(end));
+      keys.publish(p.row().until(end));
     } catch (RuntimeException e) {
       log.warn(
           "cannot shorten assertion key {} in the store; it stays until its last bound: {}",
