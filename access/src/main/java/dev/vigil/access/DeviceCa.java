@@ -10,7 +10,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -34,20 +33,34 @@ final class DeviceCa {
     this.cipher = cipher;
   }
 
+  /**
+   * The id under which a device CA is created: one id for every node, so that the table's primary
+   * key lets only one of the nodes starting at once on an empty store insert its CA. A store made
+   * before keeps its CA under the id it has ({@code device-ca-} and the serial in hexadecimal).
+   */
+  static final String ID = "device-ca";
+
   /** Loads the device CA from the store, creating it on first use. */
   static DeviceCa loadOrCreate(DeviceStore store, CaKeyCipher cipher, Instant now) {
+    return loadOrCreate(store, cipher, now, () -> {});
+  }
+
+  /**
+   * As {@link #loadOrCreate(DeviceStore, CaKeyCipher, Instant)}; {@code beforeInsert} runs when the
+   * store had no CA, just before this one is inserted, so that a test can hold two nodes there and
+   * make them race.
+   */
+  static DeviceCa loadOrCreate(
+      DeviceStore store, CaKeyCipher cipher, Instant now, Runnable beforeInsert) {
     var row = store.ca();
     if (row.isEmpty()) {
       KeyPair key = DeviceCertificates.newKeyPair();
       X509Certificate cert = DeviceCertificates.caCertificate(key, now, now.plus(LIFETIME));
-      String id = "device-ca-" + HexFormat.of().formatHex(cert.getSerialNumber().toByteArray());
-      String sealed = cipher.seal(key.getPrivate().getEncoded(), id);
-      try {
-        store.insertCa(
-            new DeviceStore.CaRow(id, DeviceCertificates.pem(cert), sealed), now.toEpochMilli());
-      } catch (RuntimeException e) {
-        // Another node created it first; use theirs.
-      }
+      String sealed = cipher.seal(key.getPrivate().getEncoded(), ID);
+      beforeInsert.run();
+      // A node that lost the race inserts nothing and reads the winner's CA below.
+      store.insertCaIfAbsent(
+          new DeviceStore.CaRow(ID, DeviceCertificates.pem(cert), sealed), now.toEpochMilli());
       row = store.ca();
     }
     var r = row.orElseThrow(() -> new IllegalStateException("the device CA cannot be created"));

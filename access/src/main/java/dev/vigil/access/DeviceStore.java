@@ -39,7 +39,7 @@ final class DeviceStore {
         PreparedStatement ps =
             c.prepareStatement(
                 "SELECT id, certificate_pem, private_key_sealed FROM device_cas"
-                    + " ORDER BY created_at_ms LIMIT 1");
+                    + " ORDER BY created_at_ms, id LIMIT 1");
         ResultSet rs = ps.executeQuery()) {
       return rs.next()
           ? Optional.of(new CaRow(rs.getString(1), rs.getString(2), rs.getString(3)))
@@ -49,15 +49,21 @@ final class DeviceStore {
     }
   }
 
-  void insertCa(CaRow ca, long nowMs) {
-    update(
-        "store the device CA",
-        "INSERT INTO device_cas (id, certificate_pem, private_key_sealed, created_at_ms)"
-            + " VALUES (?,?,?,?)",
-        ca.id(),
-        ca.certificatePem(),
-        ca.sealedKey(),
-        nowMs);
+  /**
+   * Inserts {@code ca} unless a CA with its id is there already.
+   *
+   * @return whether it was inserted
+   */
+  boolean insertCaIfAbsent(CaRow ca, long nowMs) {
+    return update(
+            "store the device CA",
+            "INSERT INTO device_cas (id, certificate_pem, private_key_sealed, created_at_ms)"
+                + " VALUES (?,?,?,?) ON CONFLICT (id) DO NOTHING",
+            ca.id(),
+            ca.certificatePem(),
+            ca.sealedKey(),
+            nowMs)
+        > 0;
   }
 
   void insertToken(String tokenHash, String label, long expiresAtMs) {
@@ -293,11 +299,11 @@ final class DeviceStore {
     }
   }
 
-  private void update(String what, String sql, Object... args) {
+  private int update(String what, String sql, Object... args) {
     try (Connection c = store.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       bind(ps, args);
-      ps.executeUpdate();
+      return ps.executeUpdate();
     } catch (SQLException e) {
       throw failed(what, e);
     }

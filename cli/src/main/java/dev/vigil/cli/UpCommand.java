@@ -37,6 +37,7 @@ import dev.vigil.pdp.extauthz.ExternalAuthorizer;
 import dev.vigil.pdp.extauthz.HttpAuthzRoutes;
 import dev.vigil.pdp.extauthz.PolicyInputBuilder;
 import dev.vigil.pdp.extauthz.TrustedProxies;
+import dev.vigil.store.AssertionKeys;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRetention;
@@ -226,6 +227,15 @@ final class UpCommand implements Callable<Integer> {
     // could not open.
     UpDevices devices = openDevices(cfg, core.store(), caKey);
     running.add(0, devices);
+    // Serves the keys the other nodes published; its own joins them once everything listens.
+    IdentityAssertion assertion =
+        IdentityAssertion.shared(
+            "vigil",
+            EdgeGateway.ASSERTION_LIFETIME,
+            clock,
+            new AssertionKeys(core.store()),
+            NodeName.current());
+    running.add(0, assertion);
     CompletableFuture<NodeIdentity> identityStart = startIdentity(cfg, core, clock, caKey);
     Supplier<NodeIdentity> identityNow = () -> startedOrNull(identityStart);
 
@@ -279,19 +289,16 @@ final class UpCommand implements Callable<Integer> {
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    gw.host(),
-                    gw.port(),
-                    routes,
-                    core.pdp(),
-                    new IdentityAssertion("vigil", EdgeGateway.ASSERTION_LIFETIME, clock),
-                    clock)
+            EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
                     new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()))
                 .withTls(tls)
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
                 .withUpstreamIdentity(upstreamIdentity(identityNow)));
     running.add(0, gateway);
+    // Only now, so that a start refused before (a port in use, a bad key) writes nothing to the
+    // store; the other nodes' JWKS serve the key within their short cache.
+    assertion.publish();
     if (configFile != null) {
       watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health);
     }

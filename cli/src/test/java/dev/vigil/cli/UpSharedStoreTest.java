@@ -2,7 +2,9 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
@@ -27,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code vigil up --store} on the real PostgreSQL at 127.0.0.1:5432 (a fresh schema per test): a
  * node keeps its decisions there and nothing in an SQLite file, two nodes with the same CA key
- * share route modes, a node with another CA key is refused before it writes a CA, and bad values
- * are refused with a message naming them.
+ * share route modes and serve each other's assertion keys, a node with another CA key is refused
+ * before it writes a CA, and bad values are refused with a message naming them.
  */
 class UpSharedStoreTest {
 
@@ -53,6 +55,15 @@ class UpSharedStoreTest {
     return http.send(
             HttpRequest.newBuilder(URI.create(u)).build(), HttpResponse.BodyHandlers.discarding())
         .statusCode();
+  }
+
+  /** The key ids of the JWKS at {@code u}, sorted. */
+  private List<String> kids(String u) throws Exception {
+    String body =
+        http.send(
+                HttpRequest.newBuilder(URI.create(u)).build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+    return JWKSet.parse(body).getKeys().stream().map(k -> k.getKeyID()).sorted().toList();
   }
 
   /** Polls until {@code condition} holds, for a bounded time; returns whether it did. */
@@ -119,7 +130,7 @@ class UpSharedStoreTest {
               url);
       assertThat(other.status()).as(other.err()).isEqualTo(1);
       assertThat(other.err())
-          .contains("cannot decrypt the key of CA device-ca-")
+          .contains("cannot decrypt the key of CA device-ca")
           .contains("copy ca.key")
           .doesNotContain("\tat ");
       assertThat(casOf("extra")).as("CAs sealed with the refused key").isZero();
@@ -130,6 +141,16 @@ class UpSharedStoreTest {
           two.dataDir.resolve("ca.key"),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       two.start();
+      // Each node's JWKS serves the assertion keys of both: an app may fetch it from either.
+      assertThat(
+              eventually(
+                  () -> {
+                    List<String> fromOne = kids(one.gatewayUrl(IdentityAssertion.JWKS_PATH));
+                    return fromOne.size() == 2
+                        && fromOne.equals(kids(two.gatewayUrl(IdentityAssertion.JWKS_PATH)));
+                  }))
+          .as("both nodes serve both assertion keys")
+          .isTrue();
       // Enforced in the file: anonymous requests are refused on both nodes.
       assertThat(status(one.gatewayUrl("/hello"))).isEqualTo(401);
       assertThat(status(two.gatewayUrl("/hello"))).isEqualTo(401);

@@ -2,6 +2,7 @@ package dev.vigil.identity;
 
 import dev.vigil.store.ChangeFeed;
 import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -88,17 +89,31 @@ public final class Identities {
   }
 
   private TrustDomainCa load(TrustDomain td) {
+    return loadOrCreate(td, () -> {});
+  }
+
+  /**
+   * Loads {@code td}, creating it when the store has none; {@code beforeCreate} runs just before
+   * the new trust domain is stored, so that a test can hold two nodes there and make them race.
+   */
+  TrustDomainCa loadOrCreate(TrustDomain td, Runnable beforeCreate) {
     return cas.computeIfAbsent(
-        td,
-        t ->
-            store
-                .load(t, clock)
-                .orElseGet(
-                    () -> {
-                      TrustDomainCa ca = TrustDomainCa.create(t, defaults, clock);
-                      store.save(ca, true);
-                      return ca;
-                    }));
+        td, t -> store.load(t, clock).orElseGet(() -> create(t, beforeCreate)));
+  }
+
+  private TrustDomainCa create(TrustDomain td, Runnable beforeCreate) {
+    TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
+    beforeCreate.run();
+    if (store.save(ca, true)) {
+      return ca;
+    }
+    // Another node sharing the store created it since it was looked up: use its roots.
+    return store
+        .load(td, clock)
+        .orElseThrow(
+            () ->
+                new StoreException(
+                    "trust domain " + td + " was created by another node but cannot be read"));
   }
 
   /** Returns the CA of {@code td} when the trust domain exists, without creating it. */

@@ -96,14 +96,23 @@ final class IdentityStore {
         activated == null ? null : Instant.parse(activated));
   }
 
-  /** Writes a trust domain and all its roots, replacing what was stored. */
-  void save(TrustDomainCa ca, boolean create) {
+  /**
+   * Writes a trust domain and all its roots, replacing what was stored; with {@code create}, only
+   * when the trust domain is not stored yet.
+   *
+   * @return false when {@code create} found the trust domain stored already (another node created
+   *     it since it was looked up); nothing is written then
+   */
+  boolean save(TrustDomainCa ca, boolean create) {
     TrustDomain td = ca.trustDomain();
     try (Connection c = store.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
         if (create) {
-          insertTrustDomain(c, ca);
+          if (!insertTrustDomain(c, ca)) {
+            c.rollback();
+            return false;
+          }
         } else {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -123,6 +132,7 @@ final class IdentityStore {
           insertAuthority(c, td, a, position++);
         }
         c.commit();
+        return true;
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
@@ -132,12 +142,18 @@ final class IdentityStore {
     }
   }
 
-  private static void insertTrustDomain(Connection c, TrustDomainCa ca) throws SQLException {
+  /**
+   * Inserts the trust domain's row unless one of that name is there. On PostgreSQL, a node that
+   * inserts it while another's insert is not yet committed waits for that one and then inserts
+   * nothing, so the loser never writes roots beside the winner's.
+   */
+  private static boolean insertTrustDomain(Connection c, TrustDomainCa ca) throws SQLException {
     CaConfig cfg = ca.config();
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO identity_trust_domains (name, key_type, ca_ttl_s, x509_ttl_s, jwt_ttl_s,"
-                + " refresh_hint_s, bundle_sequence, created_at) VALUES (?,?,?,?,?,?,?,?)")) {
+                + " refresh_hint_s, bundle_sequence, created_at) VALUES (?,?,?,?,?,?,?,?)"
+                + " ON CONFLICT (name) DO NOTHING")) {
       ps.setString(1, ca.trustDomain().name());
       ps.setString(2, cfg.keyType().label());
       ps.setLong(3, cfg.caTtl().toSeconds());
@@ -146,7 +162,7 @@ final class IdentityStore {
       ps.setLong(6, cfg.refreshHint().toSeconds());
       ps.setLong(7, ca.sequence());
       ps.setString(8, Instant.now().toString());
-      ps.executeUpdate();
+      return ps.executeUpdate() > 0;
     }
   }
 

@@ -255,9 +255,19 @@ public final class EdgeGateway implements AutoCloseable {
 
     void handle(HttpServerRequest req) {
       req.pause();
-      if (req.path().equals("/.well-known/vigil/jwks.json")) {
+      if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
         req.resume();
-        req.response().putHeader("Content-Type", "application/json").end(assertion.jwks());
+        // The keys of the other nodes may have to be read from the store: off the event loop.
+        Vertx.currentContext()
+            .executeBlocking(assertion::jwks, false)
+            .onComplete(
+                keys -> {
+                  if (keys.succeeded()) {
+                    req.response().putHeader("Content-Type", "application/json").end(keys.result());
+                  } else {
+                    refuse(req, 503, "keys_unavailable", "the assertion keys cannot be read", null);
+                  }
+                });
         return;
       }
       RequestPath path = PathNormalizer.normalize(req.uri());
