@@ -136,7 +136,7 @@ public final class NodeIdentity implements AutoCloseable {
     }
     if (Files.size(local) == 32) {
       // Raw bytes, as the first builds of vigil up wrote it: still the same key.
-      return CaKeyCipher.ofKey(Files.readAllBytes(local));
+      return CaKeyCipher.ofKey(Files.readAllBytes(local), "key file " + local);
     }
     try {
       return CaKeyCipher.configured(Map.of(), local);

@@ -37,17 +37,30 @@ public final class CaKeyCipher {
   private final SecretKeySpec key;
   private final SecureRandom random = new SecureRandom();
 
-  private CaKeyCipher(SecretKeySpec key) {
+  /** Where the key came from, for the message when it does not open a CA's key. */
+  private final String source;
+
+  private CaKeyCipher(SecretKeySpec key, String source) {
     this.key = key;
+    this.source = source;
   }
 
   /** Returns a cipher for a 32-byte key. */
   public static CaKeyCipher ofKey(byte[] key32) {
+    return ofKey(key32, "the given key");
+  }
+
+  /**
+   * Returns a cipher for a 32-byte key.
+   *
+   * @param source where the key came from, as a refusal names it: {@code "key file /x/ca.key"}
+   */
+  public static CaKeyCipher ofKey(byte[] key32, String source) {
     if (key32.length != 32) {
       throw new IllegalArgumentException(
           "CA key encryption key must be 32 bytes (AES-256), got " + key32.length);
     }
-    return new CaKeyCipher(new SecretKeySpec(key32.clone(), "AES"));
+    return new CaKeyCipher(new SecretKeySpec(key32.clone(), "AES"), source);
   }
 
   /**
@@ -60,7 +73,9 @@ public final class CaKeyCipher {
   public static CaKeyCipher configured(Map<String, String> env, Path keyFile) {
     if (keyFile != null) {
       try {
-        return ofKey(decodeKey(Files.readString(keyFile, StandardCharsets.US_ASCII), keyFile));
+        return ofKey(
+            decodeKey(Files.readString(keyFile, StandardCharsets.US_ASCII), keyFile),
+            "key file " + keyFile);
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException("CA key file " + keyFile + " does not exist");
       } catch (IOException e) {
@@ -75,12 +90,12 @@ public final class CaKeyCipher {
               + " to 32 random bytes (64 hex digits or base64, e.g. `openssl rand -hex 32`) or give"
               + " a key file; --insecure-dev stores CA keys unencrypted, for development only");
     }
-    return ofKey(decodeKey(fromEnv, ENV));
+    return ofKey(decodeKey(fromEnv, ENV), ENV);
   }
 
   /** Returns a cipher that stores keys unencrypted: for development only, never production. */
   public static CaKeyCipher insecurePlaintext() {
-    return new CaKeyCipher(null);
+    return new CaKeyCipher(null, "no key");
   }
 
   /** Returns true when keys are stored unencrypted. */
@@ -140,7 +155,11 @@ public final class CaKeyCipher {
       return c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new KeyRefused(
-          "cannot decrypt the key of CA " + caId + ": wrong " + ENV + " or a tampered store");
+          "cannot decrypt the key of CA "
+              + caId
+              + " with "
+              + source
+              + ": another key sealed it, or the store was tampered with");
     }
   }
 

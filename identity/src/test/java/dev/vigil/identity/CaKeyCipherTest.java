@@ -58,11 +58,19 @@ class CaKeyCipherTest {
   }
 
   @Test
-  void open_wrongKey_isRefused() {
-    String sealed =
-        CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null).seal(new byte[] {9}, "a");
-    CaKeyCipher other = CaKeyCipher.ofKey(new byte[32]);
-    assertThatThrownBy(() -> other.open(sealed, "a")).hasMessageContaining("wrong VIGIL_CA_KEY");
+  void open_wrongKey_isRefusedNamingWhereTheKeyCameFrom(@TempDir Path dir) throws Exception {
+    String sealed = CaKeyCipher.ofKey(new byte[32]).seal(new byte[] {9}, "a");
+    CaKeyCipher fromEnv = CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null);
+    Path file = dir.resolve("ca.key");
+    Files.writeString(file, HEX);
+    CaKeyCipher fromFile = CaKeyCipher.configured(Map.of(), file);
+
+    assertThatThrownBy(() -> fromEnv.open(sealed, "a"))
+        .hasMessage(
+            "cannot decrypt the key of CA a with VIGIL_CA_KEY: another key sealed it, or the store"
+                + " was tampered with");
+    assertThatThrownBy(() -> fromFile.open(sealed, "a"))
+        .hasMessageContaining("with key file " + file + ": another key sealed it");
   }
 
   @Test

@@ -91,6 +91,9 @@ public final class Totp {
   /** Decodes base32, ignoring case, spaces and padding; throws on other characters. */
   static byte[] base32Decode(String s) {
     String clean = s.replace(" ", "").replace("=", "").toUpperCase(Locale.ROOT);
+    if (clean.isEmpty()) {
+      throw new IllegalArgumentException("TOTP secret is empty");
+    }
     ByteBuffer out = ByteBuffer.allocate(clean.length() * 5 / 8);
     int buffer = 0;
     int bits = 0;

@@ -46,6 +46,15 @@ class TotpTest {
   }
 
   @Test
+  void code_emptySecret_refusedSayingSo() {
+    for (String empty : new String[] {"", "  ", "===="}) {
+      assertThatThrownBy(() -> Totp.code(empty, InstantSource.system()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("TOTP secret is empty");
+    }
+  }
+
+  @Test
   void base32_roundTripsAndRefusesOtherCharacters() {
     byte[] b = "any bytes at all".getBytes(StandardCharsets.UTF_8);
 
