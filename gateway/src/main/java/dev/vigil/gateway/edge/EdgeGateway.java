@@ -7,7 +7,7 @@ import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
-import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
@@ -37,6 +37,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -269,12 +270,20 @@ public final class EdgeGateway implements AutoCloseable {
         refuse(req, 400, "bad_request", "the request has more than one Host header", null);
         return;
       }
-      if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
+      String rawHost = hostOf(req);
+      if (rawHost == null && req.version() != HttpVersion.HTTP_1_0) {
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (HTTP/2 has :authority).
+        refuse(req, 400, "bad_request", "the request has no Host header", null);
         return;
       }
-      String hostHeader = hostOf(req);
-      if (hostHeader != null && !HostHeader.valid(hostHeader)) {
+      // One spelling of the host for routing, policy and the upstream: lower case, no final dot.
+      String hostHeader = HostHeader.normalize(rawHost);
+      if (rawHost != null && hostHeader == null) {
+        // The value is not echoed: it may be markup.
         refuse(req, 400, "bad_request", "the Host header is not a host name", null);
+        return;
+      }
+      if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }
       Route route = routes.get().match(hostHeader, path.path());
@@ -465,31 +474,6 @@ public final class EdgeGateway implements AutoCloseable {
               });
     }
 
-    /**
-     * The console's cookies: the browser sends them to every port of the host (cookies ignore
-     * ports), and an upstream must never see an administrator's console session.
-     */
-    private static final String CONSOLE_COOKIE_PREFIX = "vigil_console";
-
-    /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
-    static String withoutGatewayCookies(String header) {
-      StringBuilder sb = new StringBuilder();
-      for (String part : header.split(";")) {
-        String p = part.trim();
-        if (p.isEmpty()
-            || p.startsWith(SessionCodec.COOKIE + "=")
-            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")
-            || p.startsWith(CONSOLE_COOKIE_PREFIX)) {
-          continue;
-        }
-        if (!sb.isEmpty()) {
-          sb.append("; ");
-        }
-        sb.append(p);
-      }
-      return sb.toString();
-    }
-
     private static boolean wantsHtml(HttpServerRequest req) {
       String accept = req.headers().get("Accept");
       return accept != null && accept.contains("text/html");
@@ -512,7 +496,7 @@ public final class EdgeGateway implements AutoCloseable {
           continue;
         }
         if (name.equals("cookie")) {
-          String kept = withoutGatewayCookies(h.getValue());
+          String kept = GatewayCookies.withoutGatewayCookies(h.getValue());
           if (!kept.isEmpty()) {
             out.add(h.getKey(), kept);
           }
@@ -520,7 +504,7 @@ public final class EdgeGateway implements AutoCloseable {
           out.add(h.getKey(), h.getValue());
         }
       }
-      String forwardedHost = hostOf(req);
+      String forwardedHost = HostHeader.normalize(hostOf(req));
       out.set(X_FORWARDED_HOST, forwardedHost == null ? "" : forwardedHost);
       out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
       if (req.remoteAddress() != null) {
