@@ -13,6 +13,7 @@ import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.gateway.upstream.UpstreamClients;
@@ -177,6 +178,8 @@ public final class EdgeGateway implements AutoCloseable {
         new UpstreamClients(vertx, client, sockets, upstreamIdentity, pdp, clock);
     Handler handler =
         new Handler(
+            vertx,
+            new RefusalLog(pdp, clock, REQUEST_LOG_PATH),
             decisions,
             routes,
             assertion,
@@ -243,6 +246,8 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
+      Vertx vertx,
+      RefusalLog refusals,
       DecisionDispatch decisions,
       AtomicReference<RouteTable> routes,
       IdentityAssertion assertion,
@@ -263,24 +268,24 @@ public final class EdgeGateway implements AutoCloseable {
       }
       RequestPath path = PathNormalizer.normalize(req.uri());
       if (path.isRefused()) {
-        refuse(req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
+        refuseBeforePolicy(req, "BAD_PATH", "the request path is ambiguous: " + path.refusal());
         return;
       }
       if (req.headers().getAll("Host").size() > 1) {
-        refuse(req, 400, "bad_request", "the request has more than one Host header", null);
+        refuseBeforePolicy(req, "BAD_HOST", "the request has more than one Host header");
         return;
       }
       String rawHost = hostOf(req);
       if (rawHost == null && req.version() != HttpVersion.HTTP_1_0) {
         // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (HTTP/2 has :authority).
-        refuse(req, 400, "bad_request", "the request has no Host header", null);
+        refuseBeforePolicy(req, "NO_HOST", "the request has no Host header");
         return;
       }
       // One spelling of the host for routing, policy and the upstream: lower case, no final dot.
       String hostHeader = HostHeader.normalize(rawHost);
       if (rawHost != null && hostHeader == null) {
         // The value is not echoed: it may be markup.
-        refuse(req, 400, "bad_request", "the Host header is not a host name", null);
+        refuseBeforePolicy(req, "BAD_HOST", "the Host header is not a host name");
         return;
       }
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
@@ -304,6 +309,23 @@ public final class EdgeGateway implements AutoCloseable {
                       hostHeader,
                       route,
                       ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage())));
+    }
+
+    /**
+     * Answers 400 to a request refused before routing and policy (its path or host cannot be read
+     * one way only), after logging it as a denied decision under {@value #REQUEST_LOG_PATH} with
+     * its reason, so that it has a decision id as any other refusal. The entry is written on the
+     * worker pool: it may wait for room in the log, which the event loop must not.
+     */
+    private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
+      String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+      String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
+      Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
+      vertx
+          .executeBlocking(
+              () -> refusals.refuse("edge", peer, code, "refused: " + message, extra), false)
+          .onComplete(
+              ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
     }
 
     private void decide(
@@ -623,6 +645,9 @@ public final class EdgeGateway implements AutoCloseable {
       return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
   }
+
+  /** The policy path under which requests refused before routing are logged. */
+  public static final String REQUEST_LOG_PATH = "vigil/gateway/request";
 
   /** The default lifetime of identity assertions. */
   public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);

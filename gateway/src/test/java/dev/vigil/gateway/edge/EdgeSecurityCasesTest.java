@@ -387,6 +387,33 @@ class EdgeSecurityCasesTest {
     assertThat(seen).isEmpty();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/a%2Fb", "/a%C0%AFb", "/info/..;/private"})
+  void pathRefusal_isADeniedDecisionWithAnIdAndItsReason(String target) throws Exception {
+    String[] r = raw(target, "app.example");
+
+    assertThat(r[0]).isEqualTo("400");
+    String id = decisionId(r);
+    assertThat(r[1]).contains("X-Vigil-Decision-Id: " + id);
+    String event = awaitEvent(id);
+    assertThat(event)
+        .contains("\"allowed\":false")
+        .contains("\"path\":\"" + EdgeGateway.REQUEST_LOG_PATH + "\"")
+        .contains("\"refusal\":\"BAD_PATH\"")
+        .contains("refused: the request path is ambiguous");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void hostRefusal_isADeniedDecisionWithAnId() throws Exception {
+    String[] r = raw("/info", "a..b");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(awaitEvent(decisionId(r)))
+        .contains("\"refusal\":\"BAD_HOST\"")
+        .contains("refused: the Host header is not a host name");
+  }
+
   // Kind (c): the post-login target, checked at /auth/start and again at the callback.
 
   static String loginThroughProvider(String rd) throws Exception {
