@@ -41,8 +41,9 @@ import java.util.List;
  * 400 and which leaves the decoder discarding all later bytes. On a port that also takes h2c the
  * decoder appears only with the first bytes, so a one-shot handler swaps it then. A second handler
  * next to Vert.x's own sees malformed chunks, which Vert.x would answer by closing the connection
- * without a word. HTTP/2 framing is Netty's HTTP/2 codec's business and is left alone. Installed by
- * {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
+ * without a word. HTTP/2 framing is Netty's HTTP/2 codec's business, but a Vigil server that relays
+ * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}.
+ * Installed by {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
  */
 public final class RequestFraming {
 
@@ -86,6 +87,31 @@ public final class RequestFraming {
     for (String length : lengths) {
       if (!decimal(length.strip())) {
         return "Content-Length " + quote(length) + " is not a decimal number";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Returns why an HTTP/2 request is malformed by a connection-specific field (RFC 9113 §8.2.2), or
+   * null: {@code Transfer-Encoding}, {@code Connection}, {@code Keep-Alive}, {@code
+   * Proxy-Connection}, {@code Upgrade}, or a {@code TE} other than {@code trailers}. Such a request
+   * is refused rather than relayed to an HTTP/1.1 upstream, where the field would mean something.
+   */
+  public static String http2Refusal(
+      Iterable<String> names, java.util.function.Function<String, String> value) {
+    for (String name : names) {
+      String n = name.toLowerCase(java.util.Locale.ROOT);
+      switch (n) {
+        case "transfer-encoding", "connection", "keep-alive", "proxy-connection", "upgrade" -> {
+          return "HTTP/2 request with the connection-specific field " + n;
+        }
+        case "te" -> {
+          if (!"trailers".equalsIgnoreCase(value.apply(name).strip())) {
+            return "HTTP/2 request with a TE other than trailers";
+          }
+        }
+        default -> {}
       }
     }
     return null;

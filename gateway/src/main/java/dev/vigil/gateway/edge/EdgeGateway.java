@@ -22,6 +22,7 @@ import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
+import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -270,6 +271,13 @@ public final class EdgeGateway implements AutoCloseable {
       if (path.isRefused()) {
         refuseBeforePolicy(req, "BAD_PATH", "the request path is ambiguous: " + path.refusal());
         return;
+      }
+      if (req.version() == HttpVersion.HTTP_2) {
+        String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+        if (malformed != null) {
+          refuseBeforePolicy(req, "BAD_FRAMING", malformed);
+          return;
+        }
       }
       if (req.headers().getAll("Host").size() > 1) {
         refuseBeforePolicy(req, "BAD_HOST", "the request has more than one Host header");
