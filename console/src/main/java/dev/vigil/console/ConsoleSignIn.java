@@ -5,6 +5,7 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.Cookies;
+import dev.vigil.gateway.http.GatewayCookies;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -39,8 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class ConsoleSignIn {
 
   private static final Logger log = LoggerFactory.getLogger(ConsoleSignIn.class);
-  static final String COOKIE = "vigil_console";
-  static final String LOGIN_COOKIE = "vigil_console_login";
+  static final String COOKIE = GatewayCookies.CONSOLE;
+  static final String LOGIN_COOKIE = GatewayCookies.CONSOLE_LOGIN;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AdminAccounts accounts;

@@ -99,8 +99,9 @@ public final class HeadDeadline {
 
   /**
    * Returns a new HTTP server on {@code vertx} with {@code options} whose HTTP/1.x connections get
-   * {@code deadline} for each request head. The server's {@link HttpServer#connectionHandler} stays
-   * free for the caller.
+   * {@code deadline} for each request head, and that refuse requests whose framing is ambiguous
+   * ({@link RequestFraming}). The server's {@link HttpServer#connectionHandler} stays free for the
+   * caller.
    *
    * @throws IllegalArgumentException if {@code deadline} is not positive, or if {@code options} set
    *     no idle timeout: the deadline leaves idle keep-alive connections to it, and relies on
@@ -117,7 +118,13 @@ public final class HeadDeadline {
               + options.getIdleTimeout());
     }
     long nanos = deadline.toNanos();
-    return VertxChannelHook.createHttpServer(vertx, options, pipeline -> install(pipeline, nanos));
+    return VertxChannelHook.createHttpServer(
+        vertx,
+        options,
+        pipeline -> {
+          install(pipeline, nanos);
+          RequestFraming.install(pipeline, options);
+        });
   }
 
   /**

@@ -52,7 +52,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OidcLogin {
 
   /** The cookie that carries state, nonce, PKCE verifier and target between start and callback. */
-  public static final String COOKIE = "vigil_oidc";
+  public static final String COOKIE = dev.vigil.gateway.http.GatewayCookies.OIDC;
 
   private static final Duration SIGN_IN_TIME = Duration.ofMinutes(10);
   private static final long SKEW_S = 60;

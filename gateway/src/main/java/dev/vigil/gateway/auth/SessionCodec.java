@@ -34,7 +34,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class SessionCodec {
 
-  public static final String COOKIE = "vigil_session";
+  public static final String COOKIE = dev.vigil.gateway.http.GatewayCookies.SESSION;
 
   /** Browsers keep cookies up to 4096 bytes, name and attributes included. */
   private static final int MAX_COOKIE = 3800;

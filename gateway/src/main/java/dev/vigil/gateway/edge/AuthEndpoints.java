@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.Cookies;
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
 final class AuthEndpoints {
 
   private static final Logger log = LoggerFactory.getLogger(AuthEndpoints.class);
-  static final String CSRF_COOKIE = "vigil_login_csrf";
+  static final String CSRF_COOKIE = GatewayCookies.LOGIN_CSRF;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_BODY = 16 * 1024;
 

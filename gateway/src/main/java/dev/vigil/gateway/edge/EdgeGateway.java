@@ -7,12 +7,13 @@ import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
-import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.gateway.upstream.UpstreamClients;
@@ -21,6 +22,7 @@ import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
+import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -37,6 +39,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -176,6 +179,8 @@ public final class EdgeGateway implements AutoCloseable {
         new UpstreamClients(vertx, client, sockets, upstreamIdentity, pdp, clock);
     Handler handler =
         new Handler(
+            vertx,
+            new RefusalLog(pdp, clock, REQUEST_LOG_PATH),
             decisions,
             routes,
             assertion,
@@ -242,6 +247,8 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** Handles one request; runs on the event loop. */
   private record Handler(
+      Vertx vertx,
+      RefusalLog refusals,
       DecisionDispatch decisions,
       AtomicReference<RouteTable> routes,
       IdentityAssertion assertion,
@@ -272,19 +279,34 @@ public final class EdgeGateway implements AutoCloseable {
       }
       RequestPath path = PathNormalizer.normalize(req.uri());
       if (path.isRefused()) {
-        refuse(req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
+        refuseBeforePolicy(req, "BAD_PATH", "the request path is ambiguous: " + path.refusal());
         return;
       }
+      if (req.version() == HttpVersion.HTTP_2) {
+        String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+        if (malformed != null) {
+          refuseBeforePolicy(req, "BAD_FRAMING", malformed);
+          return;
+        }
+      }
       if (req.headers().getAll("Host").size() > 1) {
-        refuse(req, 400, "bad_request", "the request has more than one Host header", null);
+        refuseBeforePolicy(req, "BAD_HOST", "the request has more than one Host header");
+        return;
+      }
+      String rawHost = hostOf(req);
+      if (rawHost == null && req.version() != HttpVersion.HTTP_1_0) {
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (HTTP/2 has :authority).
+        refuseBeforePolicy(req, "NO_HOST", "the request has no Host header");
+        return;
+      }
+      // One spelling of the host for routing, policy and the upstream: lower case, no final dot.
+      String hostHeader = HostHeader.normalize(rawHost);
+      if (rawHost != null && hostHeader == null) {
+        // The value is not echoed: it may be markup.
+        refuseBeforePolicy(req, "BAD_HOST", "the Host header is not a host name");
         return;
       }
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
-        return;
-      }
-      String hostHeader = hostOf(req);
-      if (hostHeader != null && !HostHeader.valid(hostHeader)) {
-        refuse(req, 400, "bad_request", "the Host header is not a host name", null);
         return;
       }
       Route route = routes.get().match(hostHeader, path.path());
@@ -305,6 +327,23 @@ public final class EdgeGateway implements AutoCloseable {
                       hostHeader,
                       route,
                       ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage())));
+    }
+
+    /**
+     * Answers 400 to a request refused before routing and policy (its path or host cannot be read
+     * one way only), after logging it as a denied decision under {@value #REQUEST_LOG_PATH} with
+     * its reason, so that it has a decision id as any other refusal. The entry is written on the
+     * worker pool: it may wait for room in the log, which the event loop must not.
+     */
+    private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
+      String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+      String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
+      Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
+      vertx
+          .executeBlocking(
+              () -> refusals.refuse("edge", peer, code, "refused: " + message, extra), false)
+          .onComplete(
+              ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
     }
 
     private void decide(
@@ -475,31 +514,6 @@ public final class EdgeGateway implements AutoCloseable {
               });
     }
 
-    /**
-     * The console's cookies: the browser sends them to every port of the host (cookies ignore
-     * ports), and an upstream must never see an administrator's console session.
-     */
-    private static final String CONSOLE_COOKIE_PREFIX = "vigil_console";
-
-    /** Returns a Cookie header without the gateway's own cookies, which stay with the gateway. */
-    static String withoutGatewayCookies(String header) {
-      StringBuilder sb = new StringBuilder();
-      for (String part : header.split(";")) {
-        String p = part.trim();
-        if (p.isEmpty()
-            || p.startsWith(SessionCodec.COOKIE + "=")
-            || p.startsWith(AuthEndpoints.CSRF_COOKIE + "=")
-            || p.startsWith(CONSOLE_COOKIE_PREFIX)) {
-          continue;
-        }
-        if (!sb.isEmpty()) {
-          sb.append("; ");
-        }
-        sb.append(p);
-      }
-      return sb.toString();
-    }
-
     private static boolean wantsHtml(HttpServerRequest req) {
       String accept = req.headers().get("Accept");
       return accept != null && accept.contains("text/html");
@@ -522,7 +536,7 @@ public final class EdgeGateway implements AutoCloseable {
           continue;
         }
         if (name.equals("cookie")) {
-          String kept = withoutGatewayCookies(h.getValue());
+          String kept = GatewayCookies.withoutGatewayCookies(h.getValue());
           if (!kept.isEmpty()) {
             out.add(h.getKey(), kept);
           }
@@ -530,7 +544,7 @@ public final class EdgeGateway implements AutoCloseable {
           out.add(h.getKey(), h.getValue());
         }
       }
-      String forwardedHost = hostOf(req);
+      String forwardedHost = HostHeader.normalize(hostOf(req));
       out.set(X_FORWARDED_HOST, forwardedHost == null ? "" : forwardedHost);
       out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
       if (req.remoteAddress() != null) {
@@ -649,6 +663,9 @@ public final class EdgeGateway implements AutoCloseable {
       return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
   }
+
+  /** The policy path under which requests refused before routing are logged. */
+  public static final String REQUEST_LOG_PATH = "vigil/gateway/request";
 
   /** The default lifetime of identity assertions. */
   public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);

@@ -10,8 +10,11 @@ import java.util.function.Consumer;
  * Removes, before policy and before the upstream, every client header that could pass for one the
  * gateway writes (kind (b) of the security cases: C05). A header is the gateway's when its name,
  * lower-cased with {@code _} read as {@code -}, is in the reserved set or starts with a reserved
- * prefix; {@code X-Forwarded-*}, {@code Forwarded} and {@code X-Real-IP} are removed unless the TCP
- * peer is a trusted proxy.
+ * prefix, which covers the identity headers other proxies write ({@code X-Amzn-Oidc-*}, {@code
+ * X-Goog-Authenticated-*}, {@code X-Ms-Client-Principal*}, {@code X-Forwarded-Client-Cert} ...) and
+ * method overrides; every {@code X-Forwarded-*}, {@code Forwarded} and the client-address headers
+ * ({@code X-Real-IP}, {@code True-Client-IP}, {@code CF-Connecting-IP} ...) are removed unless the
+ * TCP peer is a trusted proxy.
  *
  * <p>Immutable and thread-safe.
  */
@@ -41,28 +44,55 @@ public final class HeaderHygiene {
           "remote-user",
           "x-client-cert",
           "x-ssl-client-cert",
-          "x-spiffe-id");
+          "x-spiffe-id",
+          // Identities other proxies assert (Envoy, AWS ALB, Google IAP, Azure App Service,
+          // nginx): an app behind the gateway may read one of them as the caller.
+          "x-forwarded-client-cert",
+          "x-user",
+          "ssl-client-verify",
+          "ssl-client-cert",
+          // Method overrides: the policy decided on the request's method (GET is read), so a
+          // framework must not run another one (DELETE). Removed, not refused, so that clients
+          // that add them by habit still work with the method they sent.
+          "x-http-method-override",
+          "x-http-method",
+          "x-method-override");
 
-  /** Prefixes reserved to the gateway. */
-  public static final List<String> RESERVED_PREFIXES = List.of("x-vigil-");
+  /** Prefixes reserved to the gateway, or to the identity headers of other proxies. */
+  public static final List<String> RESERVED_PREFIXES =
+      List.of(
+          "x-vigil-",
+          "x-amzn-oidc-",
+          "x-goog-authenticated-",
+          "x-goog-iap-",
+          "x-ms-client-principal",
+          "x-ms-token-");
 
-  /** Headers that describe the request's route and may come only from a trusted proxy. */
+  /**
+   * Headers that describe the request's route or client and may come only from a trusted proxy (the
+   * gateway then writes its own {@code X-Forwarded-For}, {@code -Host} and {@code -Proto}).
+   */
   public static final Set<String> FORWARDING =
       Set.of(
           "forwarded",
-          "x-forwarded-for",
-          "x-forwarded-host",
-          "x-forwarded-proto",
-          "x-forwarded-port",
-          "x-forwarded-prefix",
-          "x-forwarded-uri",
-          "x-forwarded-method",
-          "x-forwarded-server",
           "x-original-uri",
           "x-original-url",
           "x-original-method",
+          "x-original-host",
           "x-rewrite-url",
-          "x-real-ip");
+          "x-real-ip",
+          "true-client-ip",
+          "cf-connecting-ip",
+          "x-client-ip",
+          "x-cluster-client-ip",
+          "x-envoy-external-address",
+          "x-envoy-original-path",
+          "x-proxyuser-ip",
+          "fastly-client-ip",
+          "x-host");
+
+  /** Prefixes of forwarding headers: every {@code X-Forwarded-*}, whoever invented it. */
+  public static final List<String> FORWARDING_PREFIXES = List.of("x-forwarded-");
 
   private final Set<String> extraReserved;
 
@@ -123,6 +153,18 @@ public final class HeaderHygiene {
   }
 
   private boolean removed(String name, boolean fromTrustedProxy) {
-    return isReserved(name) || (!fromTrustedProxy && FORWARDING.contains(canonical(name)));
+    return isReserved(name) || (!fromTrustedProxy && isForwarding(canonical(name)));
+  }
+
+  private static boolean isForwarding(String canonical) {
+    if (FORWARDING.contains(canonical)) {
+      return true;
+    }
+    for (String p : FORWARDING_PREFIXES) {
+      if (canonical.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

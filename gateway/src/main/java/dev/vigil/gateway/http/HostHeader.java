@@ -1,10 +1,17 @@
 package dev.vigil.gateway.http;
 
+import java.util.Locale;
+
 /**
- * The shape of a Host header (or HTTP/2 {@code :authority}) the gateway routes on: a registered
- * name, an IPv4 address or a bracketed IPv6 literal, and an optional port (RFC 9110 §7.2, with the
- * host of RFC 3986 §3.2.2). Anything else, such as markup or spaces, is refused with 400 before
- * routing, so that a route's host match and the log only ever see a host.
+ * The shape of a Host header (or HTTP/2 {@code :authority}) the gateway routes on, and its one
+ * spelling: a registered name, an IPv4 address or a bracketed IPv6 literal, and an optional port
+ * (RFC 9110 §7.2, with the host of RFC 3986 §3.2.2). Anything else, such as markup, spaces, an
+ * empty label ({@code a..b}, {@code .a}) or a character other than a letter, digit, {@code -} or
+ * {@code _} in a name, is refused with 400 before routing, so that a route's host match and the log
+ * only ever see a host.
+ *
+ * <p>A name is compared in lower case and without its one trailing dot: {@code Secure.Example.} is
+ * the same host as {@code secure.example} in DNS, and must not fall through to a catch-all route.
  */
 public final class HostHeader {
 
@@ -12,32 +19,63 @@ public final class HostHeader {
 
   /** Tells whether {@code value} is a host with an optional port; null or empty is not. */
   public static boolean valid(String value) {
+    return normalize(value) != null;
+  }
+
+  /**
+   * Returns the host with its port as the gateway routes on it and tells the upstream: lower case,
+   * one trailing dot of a name removed; null when {@code value} is null or not a host.
+   */
+  public static String normalize(String value) {
     if (value == null || value.isEmpty() || value.length() > 255) {
-      return false;
+      return null;
     }
     int end;
     if (value.charAt(0) == '[') {
       end = value.indexOf(']');
       if (end < 2) {
-        return false;
+        return null;
       }
       for (int i = 1; i < end; i++) {
         char c = value.charAt(i);
         if (!(hexDigit(c) || c == ':' || c == '.')) {
-          return false;
+          return null;
         }
       }
       end++;
     } else {
       end = 0;
-      while (end < value.length() && nameChar(value.charAt(end))) {
+      while (end < value.length() && (nameChar(value.charAt(end)) || value.charAt(end) == '.')) {
         end++;
       }
-      if (end == 0) {
+      if (!labels(value, end)) {
+        return null;
+      }
+    }
+    if (end != value.length() && !port(value, end)) {
+      return null;
+    }
+    String host = value.substring(0, end);
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    return host.toLowerCase(Locale.ROOT) + value.substring(end);
+  }
+
+  /**
+   * Tells whether {@code value[0, end)} is dot-separated non-empty labels, with one optional final
+   * dot.
+   */
+  private static boolean labels(String value, int end) {
+    if (end == 0 || value.charAt(0) == '.') {
+      return false;
+    }
+    for (int i = 1; i < end; i++) {
+      if (value.charAt(i) == '.' && value.charAt(i - 1) == '.') {
         return false;
       }
     }
-    return end == value.length() || port(value, end);
+    return true;
   }
 
   /** A colon and one to five digits, to the end. */
@@ -55,14 +93,15 @@ public final class HostHeader {
     return true;
   }
 
-  /** The characters of a registered name or IPv4 address: unreserved ones (RFC 3986). */
+  /**
+   * The characters of a label of a host name or IPv4 address: letters, digits and hyphens (RFC 1123
+   * §2.1), and the underscore that service names use.
+   */
   private static boolean nameChar(char c) {
     return (c >= 'a' && c <= 'z')
         || (c >= 'A' && c <= 'Z')
         || (c >= '0' && c <= '9')
-        || c == '.'
         || c == '_'
-        || c == '~'
         || c == '-';
   }
 

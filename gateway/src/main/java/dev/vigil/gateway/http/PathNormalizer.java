@@ -1,8 +1,13 @@
 package dev.vigil.gateway.http;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Normalises request paths once, before any routing or policy step, so that the policy and the
@@ -13,7 +18,9 @@ import java.util.Locale;
  * any encoded control character); decode percent-encoded unreserved characters (RFC 3986 section
  * 2.3) and upper-case the hex of the others; merge repeated slashes; refuse servlet path parameters
  * on dot segments ({@code ..;}, {@code .;}); remove dot segments (RFC 3986 section 5.2.4). A path
- * that is not absolute is refused.
+ * that is not absolute is refused, and so are percent-encoded bytes that are not well-formed UTF-8
+ * (overlong forms, surrogates, broken sequences), which a lenient decoder upstream could read as
+ * {@code /} or {@code .}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -21,6 +28,9 @@ public final class PathNormalizer {
 
   /** Longest request target accepted, in characters. */
   public static final int MAX_LENGTH = 8192;
+
+  /** A scheme and "://" at the start: the absolute form of a request target. */
+  private static final Pattern ABSOLUTE_FORM = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
   private PathNormalizer() {}
 
@@ -51,6 +61,14 @@ public final class PathNormalizer {
       raw = target.substring(0, q);
       query = target.substring(q + 1);
     }
+    if (ABSOLUTE_FORM.matcher(raw).lookingAt()) {
+      // RFC 9112 §3.2.2: meant for proxies. The gateway is no forward proxy, and a second
+      // authority beside Host is one more way for two parsers to disagree on the host: refused.
+      return RequestPath.refused(
+          "request target \""
+              + shorten(target)
+              + "\" is in absolute form; send the path alone, with the host in the Host header");
+    }
     if (!raw.startsWith("/")) {
       return RequestPath.refused("path \"" + shorten(raw) + "\" is not absolute");
     }
@@ -75,7 +93,18 @@ public final class PathNormalizer {
       if (b == '/' || b == '\\' || b == 0 || b == '#' || b < 0x20 || b == 0x7f) {
         return RequestPath.refused(String.format("path holds an ambiguous encoding %%%02X", b));
       }
-      if (isUnreserved(b)) {
+      if (b >= 0x80) {
+        int end = utf8End(raw, i - 2);
+        if (end < 0) {
+          return RequestPath.refused(
+              "path holds percent-encoded bytes that are not valid UTF-8 (overlong, surrogate or"
+                  + " broken sequence)");
+        }
+        for (int j = i - 2; j < end; j += 3) {
+          decoded.append('%').append(raw.substring(j + 1, j + 3).toUpperCase(Locale.ROOT));
+        }
+        i = end - 1;
+      } else if (isUnreserved(b)) {
         decoded.append((char) b);
       } else {
         decoded.append('%').append(String.format(Locale.ROOT, "%02X", b));
@@ -132,6 +161,36 @@ public final class PathNormalizer {
       sb.append('/');
     }
     return sb.toString();
+  }
+
+  /**
+   * Checks the run of percent-encoded bytes of 0x80 and above that starts at {@code start} (a
+   * {@code %}), and returns the index just past it, or -1 when its bytes are not well-formed UTF-8
+   * (RFC 3629 §3: no overlong form such as {@code %C0%AF} for {@code /}, no surrogate, no stray or
+   * missing continuation byte). Such bytes would decode differently in the upstream.
+   */
+  private static int utf8End(String raw, int start) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    int i = start;
+    while (i + 2 < raw.length() && raw.charAt(i) == '%') {
+      int hi = hex(raw.charAt(i + 1));
+      int lo = hex(raw.charAt(i + 2));
+      if (hi < 0 || lo < 0 || hi * 16 + lo < 0x80) {
+        break;
+      }
+      bytes.write(hi * 16 + lo);
+      i += 3;
+    }
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes.toByteArray()));
+      return i;
+    } catch (CharacterCodingException e) {
+      return -1;
+    }
   }
 
   private static boolean isUnreserved(int b) {

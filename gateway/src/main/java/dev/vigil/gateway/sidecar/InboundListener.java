@@ -113,8 +113,10 @@ final class InboundListener {
   private void decide(HttpServerRequest req, String source, SpiffeId caller) {
     RequestPath path = PathNormalizer.normalize(req.uri());
     if (path.isRefused()) {
-      Replies.error(
-          req, 400, "bad_request", "the request path is ambiguous: " + path.refusal(), null);
+      // Logged like the edge's refusals before policy, so that it has a decision id.
+      String why = "the request path is ambiguous: " + path.refusal();
+      String id = refusals.refuse(config.name(), source, "BAD_PATH", "refused: " + why);
+      Replies.error(req, 400, "bad_request", why, id);
       return;
     }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());

@@ -293,7 +293,23 @@ class EdgeSecurityCasesTest {
         "Remote-User",
         "X-Remote-User",
         "X-Spiffe-Id",
-        "X-Client-Cert"
+        "X-Client-Cert",
+        "X-Forwarded-Client-Cert",
+        "True-Client-IP",
+        "CF-Connecting-IP",
+        "X-Client-IP",
+        "X-Cluster-Client-IP",
+        "X-Envoy-External-Address",
+        "X-ProxyUser-Ip",
+        "X-Amzn-Oidc-Identity",
+        "X-Amzn-Oidc-Data",
+        "X-Goog-Authenticated-User-Email",
+        "X-Ms-Client-Principal-Name",
+        "X-User",
+        "Ssl-Client-Verify",
+        "X-HTTP-Method-Override",
+        "X-HTTP-Method",
+        "X-Method-Override"
       })
   void spoofedIdentityHeader_neverReachesTheUpstreamOrMakesOneSignedIn(String name)
       throws Exception {
@@ -305,6 +321,97 @@ class EdgeSecurityCasesTest {
     assertThat(signedIn[0]).isEqualTo("200");
     Map<String, List<String>> h = seen.get(0);
     h.forEach((k, v) -> assertThat(v).as(k).noneMatch(x -> x.equals("user-123")));
+  }
+
+  @Test
+  void gatewayCookies_neverReachTheUpstream_othersDo() throws Exception {
+    String[] r =
+        raw(
+            "/info",
+            "app.example",
+            "Cookie: app=1; "
+                + sessionCookie("mallory")
+                + "; vigil_oidc=sealed; vigil_login_csrf=t; vigil_console=c; Vigil_Other=o; b=2");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seen.get(0).get("Cookie")).containsExactly("app=1; b=2");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"c16undefined.example.", "C16UNDEFINED.Example.", "c16undefined.example.:8080"})
+  void hostWithTrailingDotOrCase_stillMatchesItsOwnRoute(String host) throws Exception {
+    // The catch-all route allows /public/; the host's own route (undefined policy) denies.
+    String[] r = raw("/public/x", host);
+
+    assertThat(r[0]).isEqualTo("401");
+    assertThat(seen).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"c16undefined.example..", ".c16undefined.example", "a..b", "a~b", "a b"})
+  void hostWithEmptyLabelOrForeignCharacter_refused400(String host) throws Exception {
+    assertThat(raw("/public/x", host)[0]).isEqualTo("400");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void upstream_getsTheNormalisedHostInXForwardedHost() throws Exception {
+    assertThat(raw("/public/x", "App.Example.:8080")[0]).isEqualTo("200");
+    assertThat(seen.get(0).get("X-forwarded-host")).containsExactly("app.example:8080");
+  }
+
+  @Test
+  void http11RequestWithoutHost_refused400_http10Allowed() throws Exception {
+    for (String version : List.of("HTTP/1.1", "HTTP/1.0")) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+        s.getOutputStream()
+            .write(
+                ("GET /public/x " + version + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(answer)
+            .as(version)
+            .startsWith(version.equals("HTTP/1.1") ? "HTTP/1.1 400" : "HTTP/1.0 200");
+      }
+    }
+    assertThat(seen).hasSize(1);
+  }
+
+  @Test
+  void absoluteFormTarget_refused400_withAClearMessage() throws Exception {
+    String[] r = raw("http://evil.example/public/x", "app.example");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).contains("absolute form");
+    assertThat(seen).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/a%2Fb", "/a%C0%AFb", "/info/..;/private"})
+  void pathRefusal_isADeniedDecisionWithAnIdAndItsReason(String target) throws Exception {
+    String[] r = raw(target, "app.example");
+
+    assertThat(r[0]).isEqualTo("400");
+    String id = decisionId(r);
+    assertThat(r[1]).contains("X-Vigil-Decision-Id: " + id);
+    String event = awaitEvent(id);
+    assertThat(event)
+        .contains("\"allowed\":false")
+        .contains("\"path\":\"" + EdgeGateway.REQUEST_LOG_PATH + "\"")
+        .contains("\"refusal\":\"BAD_PATH\"")
+        .contains("refused: the request path is ambiguous");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void hostRefusal_isADeniedDecisionWithAnId() throws Exception {
+    String[] r = raw("/info", "a..b");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(awaitEvent(decisionId(r)))
+        .contains("\"refusal\":\"BAD_HOST\"")
+        .contains("refused: the Host header is not a host name");
   }
 
   // Kind (c): the post-login target, checked at /auth/start and again at the callback.

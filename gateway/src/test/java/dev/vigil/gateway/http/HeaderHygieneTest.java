@@ -72,6 +72,37 @@ class HeaderHygieneTest {
   }
 
   @Test
+  void strip_otherProxiesIdentityAndClientAddressHeaders_allRemoved() {
+    List<String> spoofed =
+        List.of(
+            "X-Forwarded-Client-Cert",
+            "X-Forwarded-Anything-New",
+            "x_forwarded_ssl",
+            "True-Client-IP",
+            "CF-Connecting-IP",
+            "X-Client-IP",
+            "X-Cluster-Client-IP",
+            "X-Envoy-External-Address",
+            "X-ProxyUser-Ip",
+            "X-Amzn-Oidc-Identity",
+            "X-Amzn-Oidc-Data",
+            "x_amzn_oidc_accesstoken",
+            "X-Goog-Authenticated-User-Email",
+            "X-Goog-Authenticated-User-Id",
+            "X-Ms-Client-Principal-Name",
+            "X-MS-CLIENT-PRINCIPAL",
+            "X-User",
+            "Ssl-Client-Verify",
+            "X-HTTP-Method-Override",
+            "X-HTTP-Method",
+            "X_Method_Override");
+    List<String> names = new ArrayList<>(spoofed);
+    names.addAll(List.of("Accept", "X-Request-Id", "User-Agent"));
+
+    assertThat(removed(false, names.toArray(String[]::new))).containsExactlyElementsOf(spoofed);
+  }
+
+  @Test
   void removedNames_areWhatStripRemoves_lowerCased() {
     HeaderHygiene h = new HeaderHygiene(Set.of());
     List<String> names = List.of("Host", "X-Vigil-User", "x_forwarded_for", "Accept", "X-Real-IP");

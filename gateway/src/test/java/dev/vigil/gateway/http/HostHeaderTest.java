@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Host header's shape check, written out by hand for speed, against its grammar. */
@@ -16,7 +17,8 @@ class HostHeaderTest {
 
   /** The grammar as a regular expression: the reference the scanner must agree with. */
   private static final Pattern GRAMMAR =
-      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?");
+      Pattern.compile(
+          "(\\[[0-9A-Fa-f:.]+\\]|([A-Za-z0-9_-]+\\.)*[A-Za-z0-9_-]+\\.?)(:[0-9]{1,5})?");
 
   @ParameterizedTest
   @ValueSource(
@@ -28,7 +30,9 @@ class HostHeaderTest {
         "[::1]",
         "[::1]:8080",
         "[2001:db8::1]",
-        "a_b~c-d.e"
+        "a_b-c-d.e",
+        "secure.localhost.",
+        "secure.localhost.:40080"
       })
   void hosts_pass(String host) {
     assertThat(HostHeader.valid(host)).isTrue();
@@ -51,7 +55,13 @@ class HostHeaderTest {
         "<script>",
         "a@b",
         "a/b",
-        "a:80:80"
+        "a:80:80",
+        "a~b",
+        "secure.localhost..",
+        ".secure.localhost",
+        "a..b",
+        ".",
+        "..:80"
       })
   void nonHosts_areRefused(String value) {
     assertThat(HostHeader.valid(value)).isFalse();
@@ -62,6 +72,19 @@ class HostHeaderTest {
     assertThat(HostHeader.valid(null)).isFalse();
     assertThat(HostHeader.valid("a".repeat(256))).isFalse();
     assertThat(HostHeader.valid("a".repeat(255))).isTrue();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "secure.localhost., secure.localhost",
+    "Secure.LocalHost., secure.localhost",
+    "secure.localhost.:40080, secure.localhost:40080",
+    "SECURE.localhost:40080, secure.localhost:40080",
+    "[::1]:8080, [::1]:8080",
+    "127.0.0.1., 127.0.0.1"
+  })
+  void normalize_lowerCaseWithoutTheTrailingDot(String value, String want) {
+    assertThat(HostHeader.normalize(value)).isEqualTo(want);
   }
 
   @Property(tries = 5_000)

@@ -34,6 +34,9 @@ class PathNormalizerTest {
     "/a%20b, /a%20b",
     "/a%3fb, /a%3Fb",
     "/info/a?x=1, /info/a",
+    // Well-formed UTF-8 stays encoded, with upper-case hex.
+    "/caf%c3%a9, /caf%C3%A9",
+    "/%E2%82%AC/%F0%9F%98%80, /%E2%82%AC/%F0%9F%98%80",
   })
   void normalize_dotSegmentsAndEncodings_resolvedBeforePolicy(String raw, String want) {
     RequestPath p = PathNormalizer.normalize(raw);
@@ -58,6 +61,18 @@ class PathNormalizerTest {
         "/a%0Ab", // encoded control character
         "/a\\b", // raw backslash
         "/a%zz", // malformed
+        "/a%C0%AFb", // overlong "/"
+        "/a%c0%ae%c0%ae/b", // overlong ".."
+        "/a%E0%80%AFb", // three-byte overlong "/"
+        "/a%c3%28", // bad continuation
+        "/a%c3", // sequence cut short
+        "/a%c3/b",
+        "/a%80b", // stray continuation
+        "/a%ED%A0%80b", // surrogate
+        "/a%F4%90%80%80b", // above U+10FFFF
+        "/a%FFb",
+        "http://evil.example/hello", // absolute form
+        "HTTPS://evil.example/",
         "/a%2",
         "relative/path",
         "",

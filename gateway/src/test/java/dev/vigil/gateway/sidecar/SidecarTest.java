@@ -389,6 +389,18 @@ class SidecarTest {
   }
 
   @Test
+  void inbound_ambiguousPath_refused400WithADecisionIdInTheLog() throws Exception {
+    String[] r = get(plain(sidecarB.port("b-open")), "/orders/a%2Fb");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged(RefusalLog.PATH, "b-open", "BAD_PATH");
+    assertThat(d.allowed()).isFalse();
+    assertThat(r[1]).contains(d.decisionId());
+    assertThat(d.eventJson()).contains("refused: the request path is ambiguous");
+  }
+
+  @Test
   void permissive_mutualTlsOnTheSamePort_callerIdentified() throws Exception {
     String[] r = get(tls(sidecarB.port("b-open"), credsA.svid()), "/orders/6");
 

@@ -1,0 +1,246 @@
+package dev.vigil.gateway.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Request smuggling (RFC 9112 §6): a request whose body two parsers could delimit differently is
+ * refused with 400 and its connection closed before anything pipelined after it is read, so the
+ * upstream never sees a request the gateway did not decide on. Raw sockets, a real upstream.
+ */
+class EdgeRequestFramingTest {
+
+  static Vertx upstreamVertx;
+  static HttpServer upstream;
+  static final List<String> seen = new CopyOnWriteArrayList<>();
+  static EdgeGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    upstreamVertx = Vertx.vertx();
+    upstream =
+        upstreamVertx
+            .createHttpServer()
+            .requestHandler(
+                req ->
+                    req.body()
+                        .onSuccess(
+                            b -> {
+                              String body = b.toString(StandardCharsets.UTF_8);
+                              String te = req.getHeader("Transfer-Encoding");
+                              seen.add(req.method() + " " + req.path() + " " + body);
+                              req.response().end("te=" + te + " body=" + body);
+                            }))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    pdp.activate(
+        BundleReader.fromFiles(
+            "gw",
+            Map.of("gw.rego", "package gw\nallow := true\n".getBytes(StandardCharsets.UTF_8))));
+    URI up = URI.create("http://127.0.0.1:" + upstream.actualPort());
+    gateway =
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                "127.0.0.1",
+                0,
+                new AtomicReference<>(
+                    new RouteTable(
+                        List.of(
+                            new Route(
+                                "app", "*", "/", up, "gw/allow", Mode.ENFORCE, Map.of(), null)))),
+                pdp,
+                new IdentityAssertion(
+                    "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
+                InstantSource.system()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    upstreamVertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void clear() {
+    seen.clear();
+  }
+
+  /** Writes the bytes on one connection and reads until the gateway closes it. */
+  static String exchange(String raw) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      // A guard against a hang, not a timing assertion: a kept-open connection fails the test.
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[4096];
+      try {
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          got.write(buf, 0, n);
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("the connection stayed open; read so far: " + got, e);
+      } catch (java.net.SocketException e) {
+        // A reset after the answer still ends the connection.
+      }
+      return got.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  /** The status codes of the responses read; the upstream's bodies end without a line break. */
+  static List<String> statuses(String responses) {
+    Matcher m = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ").matcher(responses);
+    List<String> out = new java.util.ArrayList<>();
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+  static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: app.example\r\n\r\n";
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Transfer-Encoding: xchunked",
+        "Transfer-Encoding: gzip, chunked",
+        "Transfer-Encoding: chunked, identity",
+        "Transfer-Encoding: identity",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5",
+        "Content-Length: 5\r\nTransfer-Encoding: chunked",
+        "Content-Length: +5",
+        "Content-Length: -1",
+        "Content-Length: 0x5"
+      })
+  void ambiguousFraming_refused400_closed_andNothingAfterItReachesTheUpstream(String framing)
+      throws Exception {
+    String r =
+        exchange(
+            "POST /x HTTP/1.1\r\nHost: app.example\r\n"
+                + framing
+                + "\r\n\r\n0\r\n\r\n"
+                + SMUGGLED
+                + SMUGGLED);
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void transferEncodingInHttp10_refused() throws Exception {
+    String r =
+        exchange(
+            "POST /x HTTP/1.0\r\nHost: app.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\n"
+                + SMUGGLED);
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(seen).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"zz", "-1", "5\r\nhello\r\nzz", "5\r\nhelloXX"})
+  void malformedChunk_answered400_andClosed(String chunks) throws Exception {
+    String r =
+        exchange(
+            "POST /x HTTP/1.1\r\nHost: app.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunks
+                + "\r\n\r\n"
+                + SMUGGLED);
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("chunked framing is malformed");
+    // Whatever the upstream got of it, it never got a whole request, nor the one after.
+    assertThat(seen).noneMatch(s -> s.startsWith("POST /x hello") || s.contains("smuggled"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"chunked", "Chunked", "CHUNKED", " chunked "})
+  void plainChunkedBody_stillForwardedWithItsBody(String coding) throws Exception {
+    String r =
+        exchange(
+            "POST /x HTTP/1.1\r\nHost: app.example\r\nTransfer-Encoding:"
+                + coding
+                + "\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("200");
+    assertThat(r).contains("te=chunked body=hello");
+    assertThat(seen).containsExactly("POST /x hello");
+  }
+
+  @Test
+  void pipelinedRequestsWithPlainFraming_allAnsweredInOrder() throws Exception {
+    String r =
+        exchange(
+            "POST /one HTTP/1.1\r\nHost: app.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\none\r\n0\r\n\r\n"
+                + "POST /two HTTP/1.1\r\nHost: app.example\r\nContent-Length: 3\r\n\r\ntwo"
+                + "GET /three HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("200", "200", "200");
+    assertThat(seen).containsExactly("POST /one one", "POST /two two", "GET /three ");
+  }
+
+  @Test
+  void http2Body_unaffected() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      var client =
+          vertx.createHttpClient(
+              new HttpClientOptions()
+                  .setProtocolVersion(HttpVersion.HTTP_2)
+                  .setHttp2ClearTextUpgrade(false));
+      String body =
+          client
+              .request(
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost("127.0.0.1")
+                      .setPort(gateway.port())
+                      .setURI("/h2"))
+              .compose(req -> req.send("hello").compose(resp -> resp.body()))
+              .await(10, TimeUnit.SECONDS)
+              .toString();
+
+      assertThat(body).endsWith(" body=hello");
+      assertThat(seen).containsExactly("POST /h2 hello");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package dev.vigil.pdp;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Refuses HTTP/1.x requests whose body could be delimited two ways, so that no proxy behind a Vigil
+ * listener reads a request the listener did not see (request smuggling, RFC 9112 §6 and §11.2).
+ *
+ * <p>A request head is refused with 400, and nothing after it on the connection is read, when it
+ * has a {@code Transfer-Encoding} other than exactly one {@code chunked} coding (any case), a
+ * {@code Transfer-Encoding} under HTTP/1.0 (§6.1), both {@code Transfer-Encoding} and {@code
+ * Content-Length} (§6.3), or a {@code Content-Length} that is not a plain decimal number. Netty
+ * alone would read {@code xchunked} as no body and the rest as a new request, read {@code gzip,
+ * chunked} as chunks and drop the coding, and drop the length of a request that has both. A body
+ * whose chunks are malformed (a bad size, a missing CRLF) is answered 400 too, when no answer to
+ * that request has begun, and the connection is closed either way.
+ *
+ * <p>How: the Vert.x request decoder of each connection is replaced by a subclass that checks every
+ * head once its fields are read; a refused head becomes an invalid request, which Vert.x answers
+ * 400 and which leaves the decoder discarding all later bytes. On a port that also takes h2c the
+ * decoder appears only with the first bytes, so a one-shot handler swaps it then. A second handler
+ * next to Vert.x's own sees malformed chunks, which Vert.x would answer by closing the connection
+ * without a word. HTTP/2 framing is Netty's HTTP/2 codec's business, but a Vigil server that relays
+ * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}.
+ * Installed by {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
+ */
+public final class RequestFraming {
+
+  private static final byte[] BAD_CHUNK_RESPONSE =
+      badRequest("the request body's chunked framing is malformed");
+
+  private static byte[] badRequest(String message) {
+    String body = "{\"error\":\"bad_request\",\"message\":\"" + message + "\"}";
+    return ("HTTP/1.1 400 Bad Request\r\n"
+            + "Content-Type: application/json\r\n"
+            + "Content-Length: "
+            + body.length()
+            + "\r\nConnection: close\r\n\r\n"
+            + body)
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private RequestFraming() {}
+
+  /**
+   * Returns why the framing of a request head is refused, or null when it is unambiguous.
+   *
+   * @param version the request's HTTP version
+   * @param headers the request's header fields as received
+   */
+  public static String refusal(HttpVersion version, HttpHeaders headers) {
+    List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+    if (!codings.isEmpty()) {
+      String te = quote(String.join(", ", codings));
+      if (version.equals(HttpVersion.HTTP_1_0)) {
+        return "Transfer-Encoding " + te + " in an HTTP/1.0 request";
+      }
+      if (codings.size() != 1 || !codings.get(0).strip().equalsIgnoreCase("chunked")) {
+        return "Transfer-Encoding " + te + " is not supported: only \"chunked\" is";
+      }
+      if (!lengths.isEmpty()) {
+        return "the request has both Content-Length and Transfer-Encoding";
+      }
+    }
+    for (String length : lengths) {
+      if (!decimal(length.strip())) {
+        return "Content-Length " + quote(length) + " is not a decimal number";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Returns why an HTTP/2 request is malformed by a connection-specific field (RFC 9113 §8.2.2), or
+   * null: {@code Transfer-Encoding}, {@code Connection}, {@code Keep-Alive}, {@code
+   * Proxy-Connection}, {@code Upgrade}, or a {@code TE} other than {@code trailers}. Such a request
+   * is refused rather than relayed to an HTTP/1.1 upstream, where the field would mean something.
+   */
+  public static String http2Refusal(
+      Iterable<String> names, java.util.function.Function<String, String> value) {
+    for (String name : names) {
+      String n = name.toLowerCase(java.util.Locale.ROOT);
+      switch (n) {
+        case "transfer-encoding", "connection", "keep-alive", "proxy-connection", "upgrade" -> {
+          return "HTTP/2 request with the connection-specific field " + n;
+        }
+        case "te" -> {
+          if (!"trailers".equalsIgnoreCase(value.apply(name).strip())) {
+            return "HTTP/2 request with a TE other than trailers";
+          }
+        }
+        default -> {}
+      }
+    }
+    return null;
+  }
+
+  private static boolean decimal(String s) {
+    if (s.isEmpty() || s.length() > 18) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String quote(String s) {
+    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "..." : s) + "\"";
+  }
+
+  /**
+   * Puts the checks in place on a new connection's pipeline, unless it speaks HTTP/2 already. Must
+   * run where {@link VertxChannelHook} calls back: on the event loop, before the first read.
+   */
+  static void install(ChannelPipeline pipeline, HttpServerOptions options) {
+    if (pipeline.get(Http2ConnectionHandler.class) != null || pipeline.lastContext() == null) {
+      return;
+    }
+    pipeline.addBefore(pipeline.lastContext().name(), "vigilFramingChunks", new Chunks());
+    if (!swapDecoder(pipeline, options)) {
+      // h2c port: Vert.x adds the decoder in front of the first of these once the first bytes show
+      // HTTP/1.x, so a handler there sees those bytes after the decoder exists, before it reads.
+      for (String name : new String[] {"chunkedWriter", "idle", "handler"}) {
+        if (pipeline.get(name) != null) {
+          pipeline.addBefore(name, "vigilFramingSwap", new Swap(options));
+          return;
+        }
+      }
+    }
+  }
+
+  /** Replaces Vert.x's request decoder by the strict one; false when there is none yet. */
+  private static boolean swapDecoder(ChannelPipeline pipeline, HttpServerOptions options) {
+    ChannelHandlerContext decoder = pipeline.context(HttpRequestDecoder.class);
+    if (decoder == null) {
+      return false;
+    }
+    if (!(decoder.handler() instanceof StrictDecoder)) {
+      pipeline.replace(decoder.name(), decoder.name(), new StrictDecoder(options));
+    }
+    return true;
+  }
+
+  /** Vert.x's decoder, refusing a head whose framing is ambiguous. */
+  private static final class StrictDecoder extends VertxHttpRequestDecoder {
+
+    StrictDecoder(HttpServerOptions options) {
+      super(options);
+    }
+
+    /**
+     * Netty calls this once a head's fields are read and before it decides how the body is
+     * delimited; an exception here makes the head an invalid request and ends decoding.
+     */
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+      String refusal = refusal(msg.protocolVersion(), msg.headers());
+      if (refusal != null) {
+        throw new IllegalArgumentException(refusal);
+      }
+      return super.isContentAlwaysEmpty(msg);
+    }
+  }
+
+  /** Swaps the decoder in at the first bytes of a connection on an h2c port, then leaves. */
+  private static final class Swap extends ChannelInboundHandlerAdapter {
+
+    private final HttpServerOptions options;
+
+    Swap(HttpServerOptions options) {
+      this.options = options;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
+      if (swapDecoder(pipeline, options) || pipeline.get(Http2ConnectionHandler.class) != null) {
+        pipeline.remove(this);
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /**
+   * Answers a request whose chunks are malformed with 400, if no answer to it has begun and the
+   * answers to the requests before it have ended, and closes the connection; Vert.x never sees the
+   * failed chunk or anything after it. Used on the connection's event loop only.
+   */
+  private static final class Chunks extends ChannelDuplexHandler {
+
+    /** Request heads passed on, and answers ended. */
+    private long heads;
+
+    private long answered;
+
+    /** Whether an answer (not an interim 1xx) to the latest request has begun. */
+    private boolean answering;
+
+    private boolean refused;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (refused) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpRequest) {
+        heads++;
+      }
+      if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+        refused = true;
+        ReferenceCountUtil.release(msg);
+        ChannelHandlerContext decoder = ctx.pipeline().context(HttpRequestDecoder.class);
+        if (!answering && answered == heads - 1 && decoder != null) {
+          // Written from the decoder's place, so it bypasses the response encoder (which holds
+          // Vert.x's state) but still goes through TLS.
+          decoder
+              .writeAndFlush(Unpooled.wrappedBuffer(BAD_CHUNK_RESPONSE))
+              .addListener(ChannelFutureListener.CLOSE);
+        } else {
+          ctx.close();
+        }
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+        answering = true;
+      }
+      if (msg instanceof LastHttpContent && answering) {
+        answering = false;
+        answered++;
+      }
+      ctx.write(msg, promise);
+    }
+  }
+}
