@@ -114,10 +114,21 @@ public final class ConsoleSignIn {
     return configAdmins.stream().map(LocalUser::username).collect(Collectors.toSet());
   }
 
-  /** Returns the administrator's session of this request, or null. */
+  /**
+   * Returns the administrator's session of this request, or null: also when the administrator was
+   * removed, lost the role, or has another password or TOTP secret than at sign-in.
+   */
   Session session(RoutingContext ctx) {
     Session s = codec.open(cookie(ctx.request(), COOKIE));
-    return s != null && admins.contains(s.userId()) ? s : null;
+    if (s == null) {
+      return null;
+    }
+    LocalAuthenticator.Result r = auth.current(s);
+    if (r.session() == null || !admins.contains(s.userId())) {
+      log.info("console session ended: user={} reason={}", s.userId(), r.refusal());
+      return null;
+    }
+    return r.session();
   }
 
   /** Checks credentials; returns the new session or null. Slow (Argon2id): not on an event loop. */
@@ -185,11 +196,23 @@ public final class ConsoleSignIn {
     ctx.response().headers().add("Set-Cookie", cookieHeader(LOGIN_COOKIE, "", false, 0));
   }
 
-  /** Changes an administrator's password; throws IllegalArgumentException saying what is wrong. */
-  void changePassword(String user, String current, String next) throws IOException {
-    accounts.changePassword(user, current, next);
+  /**
+   * Changes an administrator's password and returns the session that goes on with it: the old
+   * session carries the old password's fingerprint, so it is signed out and a new one started (as
+   * the current password was just shown). Throws IllegalArgumentException saying what is wrong.
+   */
+  Session changePassword(Session s, String current, String next) throws IOException {
+    if (!passwordHeldHere(s.userId())) {
+      // A configured user of the same name wins at sign-in: its password is the file's.
+      throw new IllegalArgumentException(
+          "the password of " + s.userId() + " is set in the configuration file, not here");
+    }
+    accounts.changePassword(s.userId(), current, next);
     refresh();
-    log.info("console: password changed: user={}", user);
+    log.info("console: password changed: user={}", s.userId());
+    Session fresh = auth.restart(s);
+    codec.signOut(s);
+    return fresh;
   }
 
   static boolean same(String a, String b) {

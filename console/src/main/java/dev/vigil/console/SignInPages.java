@@ -111,8 +111,9 @@ final class SignInPages {
       passwordPage(ctx, 400, "The two new passwords differ.");
       return;
     }
+    Session fresh;
     try {
-      signIn.changePassword(s.userId(), f.get("current"), next);
+      fresh = signIn.changePassword(s, f.get("current"), next);
     } catch (IllegalArgumentException e) {
       passwordPage(ctx, 400, e.getMessage() + ".");
       return;
@@ -120,6 +121,9 @@ final class SignInPages {
       passwordPage(ctx, 500, "The password could not be saved: " + e.getMessage());
       return;
     }
+    // The cookie set on the way in holds the session the change ended.
+    ctx.response().headers().remove("Set-Cookie");
+    signIn.setCookie(ctx, fresh);
     Console.redirect(ctx, "/console/decisions");
   }
 }

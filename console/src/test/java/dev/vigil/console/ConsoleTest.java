@@ -3,6 +3,8 @@ package dev.vigil.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.Mode;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -223,6 +226,24 @@ class ConsoleTest {
         .contains("spiffe://prod/vigil/gateway")
         .contains(f.svids.held().values().iterator().next().serial().toString(16))
         .contains("active");
+  }
+
+  /**
+   * Regression: an administrator whose password was changed in the configuration file kept the
+   * console session started with the old one.
+   */
+  @Test
+  void configuredPasswordChanged_oldSessionIsOver() throws Exception {
+    ConsoleFixture.Browser b = f.carol();
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(200);
+
+    f.signIn.replaceConfigUsers(
+        List.of(
+            new LocalUser(
+                "carol", "", List.of("admin"), List.of(), PasswordHash.hash("another one"), null)));
+
+    assertThat(b.get("/console/decisions").headers().firstValue("Location"))
+        .hasValue("/console/login");
   }
 
   @Test

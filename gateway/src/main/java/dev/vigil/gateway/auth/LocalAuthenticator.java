@@ -1,5 +1,7 @@
 package dev.vigil.gateway.auth;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +44,9 @@ public final class LocalAuthenticator {
   }
 
   /**
-   * Replaces the users (a reloaded configuration); sessions already started stay valid until they
-   * expire or sign out.
+   * Replaces the users (a reloaded configuration). Sessions already started count for the new users
+   * only (see {@link #current}): a session of a user removed, or whose password or TOTP secret
+   * changed, is over at its next request, and the others take the roles and groups given now.
    *
    * @throws IllegalArgumentException when a username appears twice; the old users stay
    */
@@ -84,6 +87,44 @@ public final class LocalAuthenticator {
       amr.add("mfa");
     }
     return new Result(sessions.start(u, amr), null);
+  }
+
+  /**
+   * Resolves a session against the users of now, wherever a session is about to count: a local
+   * user's session gets the user's e-mail address, roles and groups of now, and is refused (a
+   * result without session, saying why) when the user is gone or their password or TOTP secret
+   * changed since the sign-in. A provider's session is returned as it is (its claims come from the
+   * provider); so is null.
+   */
+  public Result current(Session s) {
+    if (s == null || !Session.LOCAL.equals(s.provider())) {
+      return new Result(s, null);
+    }
+    LocalUser u = users.get(s.userId());
+    if (u == null) {
+      return new Result(null, "the user is no longer configured");
+    }
+    if (!MessageDigest.isEqual(
+        u.credentials().getBytes(StandardCharsets.US_ASCII),
+        s.credentials().getBytes(StandardCharsets.US_ASCII))) {
+      return new Result(null, "the user's password or one-time secret changed");
+    }
+    return new Result(
+        s.refreshed(u.email(), u.roles(), u.groups(), s.refreshToken(), s.tokenExpiry()), null);
+  }
+
+  /**
+   * Starts a new session, with the same {@code amr}, for the user of a local session who has just
+   * shown their password again (a password change ends the sessions of the old one).
+   *
+   * @throws IllegalArgumentException when the user is no longer there
+   */
+  public Session restart(Session s) {
+    LocalUser u = users.get(s.userId());
+    if (u == null) {
+      throw new IllegalArgumentException("no local user \"" + s.userId() + "\"");
+    }
+    return sessions.start(u, s.amr());
   }
 
   /** Returns true when the session is a local user's who has a TOTP secret to step up with. */

@@ -59,7 +59,7 @@ final class AuthEndpoints {
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
-    this.callers = new Callers(auth.sessions(), providers, clock);
+    this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects);
     this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
   }

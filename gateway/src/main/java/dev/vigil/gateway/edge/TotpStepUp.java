@@ -31,7 +31,10 @@ final class TotpStepUp {
   }
 
   void handle(HttpServerRequest req) {
-    Session s = auth.sessions().open(AuthEndpoints.cookie(req, SessionCodec.COOKIE));
+    // As where a session becomes a caller: a removed user, or old credentials, step up nothing.
+    Session s =
+        auth.current(auth.sessions().open(AuthEndpoints.cookie(req, SessionCodec.COOKIE)))
+            .session();
     if (req.method() == HttpMethod.GET) {
       prompt(req, s, redirects.check(req.getParam("rd")), null);
     } else if (req.method() == HttpMethod.POST) {
