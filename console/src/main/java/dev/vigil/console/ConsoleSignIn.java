@@ -4,6 +4,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.http.Cookies;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * <p>The session cookie is {@value #COOKIE}, {@code Path=/console}, HttpOnly and SameSite=Strict;
  * it has its own name because browsers send a host's cookies to all its ports, so the gateway's
  * {@code vigil_session} would otherwise overwrite it. Every form carries a CSRF token: before
- * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Thread-safe.
+ * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Failed
+ * sign-ins are counted by a {@link SignInThrottle}, which refuses further attempts for a while
+ * after too many. Thread-safe.
  */
 public final class ConsoleSignIn {
 
@@ -62,10 +65,24 @@ public final class ConsoleSignIn {
       InstantSource clock,
       String adminRole,
       List<LocalUser> configUsers) {
+    this(accounts, codec, clock, adminRole, configUsers, SignInThrottle.withDefaults(clock));
+  }
+
+  /**
+   * @param throttle counts failed sign-ins; give it the gateway's, so that guesses at one count at
+   *     the other (the configured administrators sign in at both with the same password)
+   */
+  public ConsoleSignIn(
+      AdminAccounts accounts,
+      SessionCodec codec,
+      InstantSource clock,
+      String adminRole,
+      List<LocalUser> configUsers,
+      SignInThrottle throttle) {
     this.accounts = accounts;
     this.codec = codec;
     this.adminRole = adminRole;
-    this.auth = new LocalAuthenticator(List.of(), codec, clock);
+    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle);
     RANDOM.nextBytes(csrfKey);
     replaceConfigUsers(configUsers);
   }
@@ -131,15 +148,20 @@ public final class ConsoleSignIn {
     return r.session();
   }
 
-  /** Checks credentials; returns the new session or null. Slow (Argon2id): not on an event loop. */
-  Session authenticate(String user, String password, String totp) {
-    LocalAuthenticator.Result r = auth.authenticate(user, password, totp);
+  /**
+   * Checks credentials; returns the new session, or the refusal (which may be the throttle's: then
+   * nothing was checked). Slow (Argon2id): not on an event loop.
+   *
+   * @param source the client's address, or null when unknown
+   */
+  LocalAuthenticator.Result authenticate(String user, String password, String totp, String source) {
+    LocalAuthenticator.Result r = auth.authenticate(user, password, totp, source);
     if (r.session() == null) {
-      log.info("console sign-in refused: user={} reason={}", user, r.refusal());
-      return null;
+      log.info("console sign-in refused: user={} source={} reason={}", user, source, r.refusal());
+      return r;
     }
     log.info("console sign-in: user={} amr={}", user, r.session().amr());
-    return r.session();
+    return r;
   }
 
   /**

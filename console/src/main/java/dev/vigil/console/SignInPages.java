@@ -1,5 +1,6 @@
 package dev.vigil.console;
 
+import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.Session;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -49,7 +50,22 @@ final class SignInPages {
       loginPage(ctx, 403, "The sign-in form expired; try again.");
       return;
     }
-    Session s = signIn.authenticate(f.get("username"), f.get("password"), f.get("totp"));
+    var address = ctx.request().remoteAddress();
+    LocalAuthenticator.Result r =
+        signIn.authenticate(
+            f.get("username"),
+            f.get("password"),
+            f.get("totp"),
+            address == null ? null : address.hostAddress());
+    if (r.throttled()) {
+      ctx.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
+      loginPage(
+          ctx,
+          429,
+          "Too many failed sign-ins; try again in " + r.retryAfterSeconds() + " seconds.");
+      return;
+    }
+    Session s = r.session();
     if (s == null) {
       loginPage(ctx, 401, "Sign-in failed.");
       return;

@@ -84,10 +84,10 @@ class ConfigReloadTest {
 
     assertThat(routes.get().match("h", "/").name()).isEqualTo("b");
     assertThat(routes.get().match("h", "/").mode()).isEqualTo(Mode.OBSERVE);
-    assertThat(gateway.authenticate("dana", "pw", null).session()).isNotNull();
-    assertThat(gateway.authenticate("alice", "pw", null).session()).isNotNull();
-    assertThat(console.authenticate("dana", "pw", null)).isNotNull();
-    assertThat(console.authenticate("alice", "pw", null)).isNull();
+    assertThat(gateway.authenticate("dana", "pw", null, null).session()).isNotNull();
+    assertThat(gateway.authenticate("alice", "pw", null, null).session()).isNotNull();
+    assertThat(console.authenticate("dana", "pw", null, null).session()).isNotNull();
+    assertThat(console.authenticate("alice", "pw", null, null).session()).isNull();
   }
 
   /**

@@ -228,6 +228,24 @@ class ConsoleTest {
         .contains("active");
   }
 
+  /** Regression: the console's sign-in took any number of wrong passwords. */
+  @Test
+  void signIn_afterFiveWrongPasswords_theRightOneIs429WithRetryAfter() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.signIn("carol", "wrong " + i).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> r = b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD);
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("Retry-After"))
+        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+    assertThat(r.body()).contains("Too many failed sign-ins");
+    assertThat(r.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith(ConsoleSignIn.COOKIE + "="));
+  }
+
   /**
    * Regression: an administrator whose password was changed in the configuration file kept the
    * console session started with the old one.

@@ -2,21 +2,48 @@ package dev.vigil.gateway.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Signs local users in: Argon2id password, then TOTP for users who have a secret. A code is
  * accepted once: a step already used by that user is refused, so a code seen over a shoulder cannot
- * be replayed. Unknown users cost the same hash as known ones. Thread-safe.
+ * be replayed. Unknown users cost the same hash as known ones. Failed attempts are counted by a
+ * {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe.
  */
 public final class LocalAuthenticator {
 
-  /** The result of a sign-in: a session, or the reason it was refused (said to no one but logs). */
-  public record Result(Session session, String refusal) {}
+  /**
+   * The result of a sign-in: a session, or the reason it was refused (said to no one but logs).
+   *
+   * @param retryAfter for an attempt refused unheard by the {@link SignInThrottle}, how long to
+   *     wait; {@link Duration#ZERO} otherwise
+   */
+  public record Result(Session session, String refusal, Duration retryAfter) {
+
+    public Result(Session session, String refusal) {
+      this(session, refusal, Duration.ZERO);
+    }
+
+    /** Returns true when the attempt was refused unheard: too many failures before it. */
+    public boolean throttled() {
+      return !retryAfter.isZero();
+    }
+
+    /** Returns {@link #retryAfter} in whole seconds, rounded up, for {@code Retry-After}. */
+    public long retryAfterSeconds() {
+      return (retryAfter.toMillis() + 999) / 1000;
+    }
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(LocalAuthenticator.class);
 
   private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
@@ -25,22 +52,37 @@ public final class LocalAuthenticator {
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
   private final boolean totpOnDemand;
+  private final SignInThrottle throttle;
 
+  /** An authenticator with a throttle of its own ({@link SignInThrottle.Limits#DEFAULT}). */
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
-    this(users, sessions, clock, false);
+    this(users, sessions, clock, false, SignInThrottle.withDefaults(clock));
+  }
+
+  /** An authenticator with a throttle of its own; see the next constructor for totpOnDemand. */
+  public LocalAuthenticator(
+      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
+    this(users, sessions, clock, totpOnDemand, SignInThrottle.withDefaults(clock));
   }
 
   /**
    * @param totpOnDemand when true, a user with a TOTP secret may sign in with the password alone (a
    *     session without {@code mfa}) and gives the code only where a policy asks for it, at the
    *     step-up prompt; a code that is given must still be right
+   * @param throttle counts failed sign-ins and step-ups; share one between the sign-ins of a node
+   *     (gateway and console) so that each counts the other's failures
    */
   public LocalAuthenticator(
-      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
+      List<LocalUser> users,
+      SessionCodec sessions,
+      InstantSource clock,
+      boolean totpOnDemand,
+      SignInThrottle throttle) {
     this.users = byName(users);
     this.sessions = sessions;
     this.clock = clock;
     this.totpOnDemand = totpOnDemand;
+    this.throttle = throttle;
   }
 
   /**
@@ -68,8 +110,50 @@ public final class LocalAuthenticator {
     return sessions;
   }
 
-  /** Checks the credentials and starts a session. */
-  public Result authenticate(String username, String password, String totp) {
+  /**
+   * Checks the credentials and starts a session, unless the {@link SignInThrottle} refuses the
+   * attempt unheard (then the password is not even checked, so the answer tells nothing of it).
+   *
+   * @param source the client's address, or null when unknown
+   */
+  public Result authenticate(String username, String password, String totp, String source) {
+    Duration wait = throttle.begin(username, source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    return counted(username, source, () -> check(username, password, totp));
+  }
+
+  private static Result throttled(Duration wait) {
+    return new Result(
+        null,
+        "too many failed attempts; refused unheard for " + (wait.toMillis() + 999) / 1000 + " s",
+        wait);
+  }
+
+  /** Runs an attempt begun with the throttle and tells the throttle how it ended. */
+  private Result counted(String account, String source, Supplier<Result> attempt) {
+    Result r = null;
+    try {
+      r = attempt.get();
+    } finally {
+      if (r != null && r.session() != null) {
+        throttle.succeeded(account, source);
+      } else {
+        Duration lock = throttle.failed(account, source);
+        if (!lock.isZero()) {
+          log.warn(
+              "sign-in locked after repeated failures: user={} source={} lock_s={}",
+              account,
+              source,
+              lock.toSeconds());
+        }
+      }
+    }
+    return r;
+  }
+
+  private Result check(String username, String password, String totp) {
     LocalUser u = username == null ? null : users.get(username);
     String hash = u == null ? DUMMY_HASH : u.passwordHash();
     boolean passwordOk = password != null && PasswordHash.verify(password, hash);
@@ -136,12 +220,24 @@ public final class LocalAuthenticator {
   /**
    * Adds a second factor to a local user's session: the TOTP code is checked (once per step, as at
    * sign-in) and the session gets a new id, {@code otp} and {@code mfa} in its {@code amr}, and a
-   * new {@code auth_time}; the old session is signed out so its cookie no longer works.
+   * new {@code auth_time}; the old session is signed out so its cookie no longer works. Wrong codes
+   * count in the {@link SignInThrottle} as failed sign-ins of the user.
+   *
+   * @param source the client's address, or null when unknown
    */
-  public Result stepUp(Session s, String totp) {
+  public Result stepUp(Session s, String totp, String source) {
     if (s == null || !canStepUp(s)) {
       return new Result(null, "no local session with a second factor to step up");
     }
+    // Codes are guessed here as at sign-in, by whoever holds the password: the same count.
+    Duration wait = throttle.begin(s.userId(), source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    return counted(s.userId(), source, () -> checkStepUp(s, totp));
+  }
+
+  private Result checkStepUp(Session s, String totp) {
     String refusal = checkCode(users.get(s.userId()), totp);
     if (refusal != null) {
       return new Result(null, refusal);
