@@ -1,6 +1,7 @@
 package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.PasswordRules;
 import dev.vigil.gateway.auth.Session;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -110,7 +111,9 @@ final class SignInPages {
               + "autocomplete=current-password></label>"
               + "<p><label>New password (at least "
               + AdminAccounts.MIN_PASSWORD
-              + " characters) <input name=password type=password required "
+              + " characters, "
+              + PasswordRules.MIN_DISTINCT
+              + " of them different) <input name=password type=password required "
               + "autocomplete=new-password></label>"
               + "<p><label>New password again <input name=confirm type=password required "
               + "autocomplete=new-password></label>"

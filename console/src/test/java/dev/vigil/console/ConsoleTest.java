@@ -127,6 +127,18 @@ class ConsoleTest {
   }
 
   @Test
+  void passwordChange_twelveSpaces_isRefusedNamingTheField() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    b.signIn("admin", f.firstPassword);
+
+    HttpResponse<String> r = changePassword(b, f.firstPassword, " ".repeat(12));
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("the new password must not be blank or only spaces");
+    assertThat(f.accounts.mustChange("admin")).isTrue();
+  }
+
+  @Test
   void decisions_filteredByDeniedRouteAndSubject_showOnlyThose() throws Exception {
     Decision bob = f.decide("echo", "bob", "dev");
     Decision alice = f.decide("echo", "alice", "sre");
