@@ -133,7 +133,8 @@ public final class ConsoleSignIn {
 
   /**
    * Returns the administrator's session of this request, or null: also when the administrator was
-   * removed, lost the role, or has another password or TOTP secret than at sign-in.
+   * removed, lost the role, or has another password or TOTP secret than at sign-in (then the
+   * session is signed out). Does not wait for the store.
    */
   Session session(RoutingContext ctx) {
     Session s = codec.open(cookie(ctx.request(), COOKIE));
@@ -142,7 +143,12 @@ public final class ConsoleSignIn {
     }
     LocalAuthenticator.Result r = auth.current(s);
     if (r.session() == null || !admins.contains(s.userId())) {
-      log.info("console session ended: user={} reason={}", s.userId(), r.refusal());
+      // Signed out, not only refused: put back as they were, they still sign in again.
+      codec.signOut(s);
+      log.info(
+          "console sign-out: user={} reason={}",
+          s.userId(),
+          r.refusal() == null ? "no longer an administrator" : r.refusal());
       return null;
     }
     return r.session();

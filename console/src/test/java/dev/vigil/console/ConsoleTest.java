@@ -277,6 +277,32 @@ class ConsoleTest {
   }
 
   @Test
+  void adminRemovedAndPutBack_oldSessionStaysOver() throws Exception {
+    LocalUser carol =
+        new LocalUser(
+            "carol",
+            "",
+            List.of("admin"),
+            List.of(),
+            PasswordHash.hash(ConsoleFixture.ADMIN_PASSWORD),
+            null);
+    f.signIn.replaceConfigUsers(List.of(carol));
+    ConsoleFixture.Browser b = f.carol();
+    String cookie = b.cookie(ConsoleSignIn.COOKIE);
+
+    f.signIn.replaceConfigUsers(List.of());
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(303);
+    f.signIn.replaceConfigUsers(List.of(carol));
+
+    // Put back as she was, with the same password hash: the old cookie was signed out.
+    ConsoleFixture.Browser replay = f.browser();
+    replay.setCookie(ConsoleSignIn.COOKIE, cookie);
+    assertThat(replay.get("/console/decisions").headers().firstValue("Location"))
+        .hasValue("/console/login");
+    assertThat(f.carol().get("/console/decisions").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void signOut_endsTheSession() throws Exception {
     ConsoleFixture.Browser b = f.carol();
     b.get("/console/decisions");
