@@ -28,6 +28,10 @@ public final class LocalAuthenticator {
    */
   public record Result(Session session, String refusal, Duration retryAfter) {
 
+    public Result {
+      retryAfter = retryAfter == null ? Duration.ZERO : retryAfter;
+    }
+
     public Result(Session session, String refusal) {
       this(session, refusal, Duration.ZERO);
     }
