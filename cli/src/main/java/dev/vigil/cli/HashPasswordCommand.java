@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.auth.PasswordRules;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,7 +10,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
-/** {@code vigil hash-password}: reads a password from standard input, prints its hash. */
+/**
+ * {@code vigil hash-password}: reads a password from standard input, prints its hash; a blank one,
+ * or one of too few different characters ({@link PasswordRules}), is refused.
+ */
 @Command(
     name = "hash-password",
     mixinStandardHelpOptions = true,
@@ -24,6 +28,13 @@ final class HashPasswordCommand implements Callable<Integer> {
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
     if (pw == null || pw.isEmpty()) {
       spec.commandLine().getErr().println("vigil hash-password: no password on standard input");
+      return Vigil.EXIT_USAGE;
+    }
+    String problem = PasswordRules.problem(pw);
+    if (problem != null) {
+      spec.commandLine()
+          .getErr()
+          .println("vigil hash-password: the password on standard input " + problem);
       return Vigil.EXIT_USAGE;
     }
     spec.commandLine().getOut().println(PasswordHash.hash(pw));

@@ -15,6 +15,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.ConfigWatcher;
 import dev.vigil.gateway.config.VigilConfig;
@@ -257,6 +258,9 @@ final class UpCommand implements Callable<Integer> {
     SessionSignOuts consoleSignOuts =
         SessionSignOuts.open(core.store(), "console", cfg.sessionAbsolute(), clock);
     running.add(0, consoleSignOuts);
+    // One count of failed sign-ins for the gateway and the console: a configured administrator
+    // signs in at both with the same password.
+    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
@@ -264,7 +268,8 @@ final class UpCommand implements Callable<Integer> {
                 consoleKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, consoleSignOuts),
             clock,
             cfg.adminRole(),
-            users);
+            users,
+            throttle);
     HealthReport health =
         new HealthReport(
             core.pdp(),
@@ -283,7 +288,8 @@ final class UpCommand implements Callable<Integer> {
     SessionCodec sessions =
         new SessionCodec(
             sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, gatewaySignOuts);
-    LocalAuthenticator auth = new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand());
+    LocalAuthenticator auth =
+        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle);
     List<OidcLogin> providers = new ArrayList<>();
     cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
     TlsListener tls = devices.listener();

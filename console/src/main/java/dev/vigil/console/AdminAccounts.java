@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.auth.PasswordRules;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
@@ -35,7 +36,7 @@ public final class AdminAccounts {
   public static final String FILE = "admins.json";
   public static final String FIRST_ADMIN = "admin";
 
-  /** Shortest password an administrator may choose. */
+  /** Shortest password an administrator may choose (besides {@link PasswordRules}). */
   public static final int MIN_PASSWORD = 12;
 
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -120,7 +121,9 @@ public final class AdminAccounts {
   /**
    * Sets a new password for an administrator kept here, ending a one-time password.
    *
-   * @throws IllegalArgumentException naming what is wrong with the password
+   * @throws IllegalArgumentException naming what is wrong with the password: the current one wrong;
+   *     the new one shorter than {@value #MIN_PASSWORD} characters, blank, with fewer than {@value
+   *     PasswordRules#MIN_DISTINCT} different characters, or the same as the current one
    */
   public synchronized void changePassword(String username, String current, String next)
       throws IOException {
@@ -132,9 +135,13 @@ public final class AdminAccounts {
     if (current == null || !PasswordHash.verify(current, a.passwordHash())) {
       throw new IllegalArgumentException("the current password is wrong");
     }
-    if (next == null || next.length() < MIN_PASSWORD) {
+    if (next == null || next.codePointCount(0, next.length()) < MIN_PASSWORD) {
       throw new IllegalArgumentException(
           "the new password must have at least " + MIN_PASSWORD + " characters");
+    }
+    String problem = PasswordRules.problem(next);
+    if (problem != null) {
+      throw new IllegalArgumentException("the new password " + problem);
     }
     if (next.equals(current)) {
       throw new IllegalArgumentException("the new password must differ from the current one");

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies a changed configuration file to a running {@code vigil up}: routes (the whole table is
  * swapped, so a request sees the old table or the new one, never a mix; modes set in the console
- * are kept) and users (of the gateway and of the console). Keys that only take effect at start are
- * compared and, when changed, named in a warning.
+ * are kept) and users (of the gateway and of the console: a session of a user removed, or whose
+ * password or TOTP secret changed, is over at its next request, and the others take the roles of
+ * now). Keys that only take effect at start are compared and, when changed, named in a warning.
  */
 public final class ConfigReload {
 
@@ -58,8 +59,14 @@ public final class ConfigReload {
     if (!restart.isEmpty()) {
       log.warn("configuration: {} changed; they take effect at the next start", restart);
     }
+    // The demo's users are kept in the data directory, not in the file: say both, so that a file
+    // with no users does not read as a gateway without any.
     log.info(
-        "configuration applied: routes={} users={}", next.routes().size(), next.users().size());
+        "configuration applied: routes={} users={} (file_users={} demo_users={})",
+        next.routes().size(),
+        users.size(),
+        next.users().size(),
+        extraUsers.size());
     current = next;
   }
 

@@ -4,6 +4,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>The session cookie is {@value #COOKIE}, {@code Path=/console}, HttpOnly and SameSite=Strict;
  * it has its own name because browsers send a host's cookies to all its ports, so the gateway's
  * {@code vigil_session} would otherwise overwrite it. Every form carries a CSRF token: before
- * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Thread-safe.
+ * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Failed
+ * sign-ins are counted by a {@link SignInThrottle}, which refuses further attempts for a while
+ * after too many. Thread-safe.
  */
 public final class ConsoleSignIn {
 
@@ -63,10 +66,24 @@ public final class ConsoleSignIn {
       InstantSource clock,
       String adminRole,
       List<LocalUser> configUsers) {
+    this(accounts, codec, clock, adminRole, configUsers, SignInThrottle.withDefaults(clock));
+  }
+
+  /**
+   * @param throttle counts failed sign-ins; give it the gateway's, so that guesses at one count at
+   *     the other (the configured administrators sign in at both with the same password)
+   */
+  public ConsoleSignIn(
+      AdminAccounts accounts,
+      SessionCodec codec,
+      InstantSource clock,
+      String adminRole,
+      List<LocalUser> configUsers,
+      SignInThrottle throttle) {
     this.accounts = accounts;
     this.codec = codec;
     this.adminRole = adminRole;
-    this.auth = new LocalAuthenticator(List.of(), codec, clock);
+    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle);
     RANDOM.nextBytes(csrfKey);
     replaceConfigUsers(configUsers);
   }
@@ -115,21 +132,43 @@ public final class ConsoleSignIn {
     return configAdmins.stream().map(LocalUser::username).collect(Collectors.toSet());
   }
 
-  /** Returns the administrator's session of this request, or null. */
+  /**
+   * Returns the administrator's session of this request, or null: also when the administrator was
+   * removed, lost the role, or has another password or TOTP secret than at sign-in (then the
+   * session is signed out). Does not wait for the store.
+   */
   Session session(RoutingContext ctx) {
     Session s = codec.open(cookie(ctx.request(), COOKIE));
-    return s != null && admins.contains(s.userId()) ? s : null;
-  }
-
-  /** Checks credentials; returns the new session or null. Slow (Argon2id): not on an event loop. */
-  Session authenticate(String user, String password, String totp) {
-    LocalAuthenticator.Result r = auth.authenticate(user, password, totp);
-    if (r.session() == null) {
-      log.info("console sign-in refused: user={} reason={}", user, r.refusal());
+    if (s == null) {
       return null;
     }
-    log.info("console sign-in: user={} amr={}", user, r.session().amr());
+    LocalAuthenticator.Result r = auth.current(s);
+    if (r.session() == null || !admins.contains(s.userId())) {
+      // Signed out, not only refused: put back as they were, they still sign in again.
+      codec.signOut(s);
+      log.info(
+          "console sign-out: user={} reason={}",
+          s.userId(),
+          r.refusal() == null ? "no longer an administrator" : r.refusal());
+      return null;
+    }
     return r.session();
+  }
+
+  /**
+   * Checks credentials; returns the new session, or the refusal (which may be the throttle's: then
+   * nothing was checked). Slow (Argon2id): not on an event loop.
+   *
+   * @param source the client's address, or null when unknown
+   */
+  LocalAuthenticator.Result authenticate(String user, String password, String totp, String source) {
+    LocalAuthenticator.Result r = auth.authenticate(user, password, totp, source);
+    if (r.session() == null) {
+      log.info("console sign-in refused: user={} source={} reason={}", user, source, r.refusal());
+      return r;
+    }
+    log.info("console sign-in: user={} amr={}", user, r.session().amr());
+    return r;
   }
 
   /**
@@ -186,11 +225,23 @@ public final class ConsoleSignIn {
     ctx.response().headers().add("Set-Cookie", cookieHeader(LOGIN_COOKIE, "", false, 0));
   }
 
-  /** Changes an administrator's password; throws IllegalArgumentException saying what is wrong. */
-  void changePassword(String user, String current, String next) throws IOException {
-    accounts.changePassword(user, current, next);
+  /**
+   * Changes an administrator's password and returns the session that goes on with it: the old
+   * session carries the old password's fingerprint, so it is signed out and a new one started (as
+   * the current password was just shown). Throws IllegalArgumentException saying what is wrong.
+   */
+  Session changePassword(Session s, String current, String next) throws IOException {
+    if (!passwordHeldHere(s.userId())) {
+      // A configured user of the same name wins at sign-in: its password is the file's.
+      throw new IllegalArgumentException(
+          "the password of " + s.userId() + " is set in the configuration file, not here");
+    }
+    accounts.changePassword(s.userId(), current, next);
     refresh();
-    log.info("console: password changed: user={}", user);
+    log.info("console: password changed: user={}", s.userId());
+    Session fresh = auth.restart(s);
+    codec.signOut(s);
+    return fresh;
   }
 
   static boolean same(String a, String b) {

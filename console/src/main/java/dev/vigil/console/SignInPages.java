@@ -1,5 +1,7 @@
 package dev.vigil.console;
 
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.PasswordRules;
 import dev.vigil.gateway.auth.Session;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -49,7 +51,22 @@ final class SignInPages {
       loginPage(ctx, 403, "The sign-in form expired; try again.");
       return;
     }
-    Session s = signIn.authenticate(f.get("username"), f.get("password"), f.get("totp"));
+    var address = ctx.request().remoteAddress();
+    LocalAuthenticator.Result r =
+        signIn.authenticate(
+            f.get("username"),
+            f.get("password"),
+            f.get("totp"),
+            address == null ? null : address.hostAddress());
+    if (r.throttled()) {
+      ctx.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
+      loginPage(
+          ctx,
+          429,
+          "Too many failed sign-ins; try again in " + r.retryAfterSeconds() + " seconds.");
+      return;
+    }
+    Session s = r.session();
     if (s == null) {
       loginPage(ctx, 401, "Sign-in failed.");
       return;
@@ -94,7 +111,9 @@ final class SignInPages {
               + "autocomplete=current-password></label>"
               + "<p><label>New password (at least "
               + AdminAccounts.MIN_PASSWORD
-              + " characters) <input name=password type=password required "
+              + " characters, "
+              + PasswordRules.MIN_DISTINCT
+              + " of them different) <input name=password type=password required "
               + "autocomplete=new-password></label>"
               + "<p><label>New password again <input name=confirm type=password required "
               + "autocomplete=new-password></label>"
@@ -111,8 +130,9 @@ final class SignInPages {
       passwordPage(ctx, 400, "The two new passwords differ.");
       return;
     }
+    Session fresh;
     try {
-      signIn.changePassword(s.userId(), f.get("current"), next);
+      fresh = signIn.changePassword(s, f.get("current"), next);
     } catch (IllegalArgumentException e) {
       passwordPage(ctx, 400, e.getMessage() + ".");
       return;
@@ -120,6 +140,9 @@ final class SignInPages {
       passwordPage(ctx, 500, "The password could not be saved: " + e.getMessage());
       return;
     }
+    // The cookie set on the way in holds the session the change ended.
+    ctx.response().headers().remove("Set-Cookie");
+    signIn.setCookie(ctx, fresh);
     Console.redirect(ctx, "/console/decisions");
   }
 }

@@ -59,4 +59,23 @@ class AdminAccountsTest {
         .hasMessage("the current password is wrong");
     assertThat(a.mustChange("admin")).isTrue();
   }
+
+  /** Regression: twelve spaces were taken as a new password; only the length was checked. */
+  @Test
+  void changePassword_blankOrFewDifferentCharacters_isRefusedNamingTheNewPassword()
+      throws Exception {
+    AdminAccounts a = AdminAccounts.open(tmp, "admin");
+    String first = a.createFirstAdmin().orElseThrow();
+
+    assertThatThrownBy(() -> a.changePassword("admin", first, " ".repeat(12)))
+        .hasMessage("the new password must not be blank or only spaces");
+    assertThatThrownBy(() -> a.changePassword("admin", first, "\t \u00a0\u200b".repeat(4)))
+        .hasMessage("the new password must not be blank or only spaces");
+    assertThatThrownBy(() -> a.changePassword("admin", first, "abcabcabcabcabc"))
+        .hasMessage("the new password must have at least 6 different characters, not 3");
+    assertThat(a.mustChange("admin")).isTrue();
+
+    a.changePassword("admin", first, "abcdefabcdef");
+    assertThat(a.mustChange("admin")).isFalse();
+  }
 }

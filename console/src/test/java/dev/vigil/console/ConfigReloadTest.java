@@ -3,6 +3,10 @@ package dev.vigil.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
@@ -22,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** A reloaded configuration reaches the routes and both sign-ins at once. */
 class ConfigReloadTest {
@@ -79,10 +84,43 @@ class ConfigReloadTest {
 
     assertThat(routes.get().match("h", "/").name()).isEqualTo("b");
     assertThat(routes.get().match("h", "/").mode()).isEqualTo(Mode.OBSERVE);
-    assertThat(gateway.authenticate("dana", "pw", null).session()).isNotNull();
-    assertThat(gateway.authenticate("alice", "pw", null).session()).isNotNull();
-    assertThat(console.authenticate("dana", "pw", null)).isNotNull();
-    assertThat(console.authenticate("alice", "pw", null)).isNull();
+    assertThat(gateway.authenticate("dana", "pw", null, null).session()).isNotNull();
+    assertThat(gateway.authenticate("alice", "pw", null, null).session()).isNotNull();
+    assertThat(console.authenticate("dana", "pw", null, null).session()).isNotNull();
+    assertThat(console.authenticate("alice", "pw", null, null).session()).isNull();
+  }
+
+  /**
+   * Regression: with the demo's users (kept in the data directory) the log said {@code users=0}
+   * after a reload of a file without users, while those users still signed in.
+   */
+  @Test
+  void apply_logCountsTheDemoUsersApart() throws Exception {
+    String hash = PasswordHash.hash("pw");
+    VigilConfig before =
+        config("routes:\n  - name: a\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n");
+    LocalUser demo = new LocalUser("alice", "", List.of("sre"), List.of(), hash, null);
+    LocalAuthenticator gateway =
+        new LocalAuthenticator(List.of(demo), codec(), InstantSource.system());
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), InstantSource.system(), "admin", List.of());
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger reload = (Logger) LoggerFactory.getLogger(ConfigReload.class);
+    Level levelBefore = reload.getLevel();
+    reload.setLevel(Level.INFO);
+    reload.addAppender(logged);
+    try {
+      new ConfigReload(before, modes(before), gateway, console, List.of(demo)).apply(before);
+    } finally {
+      reload.detachAppender(logged);
+      reload.setLevel(levelBefore);
+    }
+
+    assertThat(logged.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .contains("configuration applied: routes=1 users=1 (file_users=0 demo_users=1)");
   }
 
   @Test

@@ -189,6 +189,11 @@ final class ConsoleFixture implements AutoCloseable {
       return cookies.get(name);
     }
 
+    /** Holds {@code value} as the cookie {@code name}, as a replayed cookie would be. */
+    void setCookie(String name, String value) {
+      cookies.put(name, value);
+    }
+
     HttpResponse<String> get(String path) throws Exception {
       return send(HttpRequest.newBuilder(URI.create(url(path))));
     }

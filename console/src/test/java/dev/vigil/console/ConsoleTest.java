@@ -3,6 +3,8 @@ package dev.vigil.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.Mode;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,6 +123,18 @@ class ConsoleTest {
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("at least 12 characters");
+    assertThat(f.accounts.mustChange("admin")).isTrue();
+  }
+
+  @Test
+  void passwordChange_twelveSpaces_isRefusedNamingTheField() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    b.signIn("admin", f.firstPassword);
+
+    HttpResponse<String> r = changePassword(b, f.firstPassword, " ".repeat(12));
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("the new password must not be blank or only spaces");
     assertThat(f.accounts.mustChange("admin")).isTrue();
   }
 
@@ -245,6 +260,68 @@ class ConsoleTest {
         .contains("spiffe://prod/vigil/gateway")
         .contains(f.svids.held().values().iterator().next().serial().toString(16))
         .contains("active");
+  }
+
+  /** Regression: the console's sign-in took any number of wrong passwords. */
+  @Test
+  void signIn_afterFiveWrongPasswords_theRightOneIs429WithRetryAfter() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.signIn("carol", "wrong " + i).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> r = b.signIn("carol", ConsoleFixture.ADMIN_PASSWORD);
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("Retry-After"))
+        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+    assertThat(r.body()).contains("Too many failed sign-ins");
+    assertThat(r.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith(ConsoleSignIn.COOKIE + "="));
+  }
+
+  /**
+   * Regression: an administrator whose password was changed in the configuration file kept the
+   * console session started with the old one.
+   */
+  @Test
+  void configuredPasswordChanged_oldSessionIsOver() throws Exception {
+    ConsoleFixture.Browser b = f.carol();
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(200);
+
+    f.signIn.replaceConfigUsers(
+        List.of(
+            new LocalUser(
+                "carol", "", List.of("admin"), List.of(), PasswordHash.hash("another one"), null)));
+
+    assertThat(b.get("/console/decisions").headers().firstValue("Location"))
+        .hasValue("/console/login");
+  }
+
+  @Test
+  void adminRemovedAndPutBack_oldSessionStaysOver() throws Exception {
+    LocalUser carol =
+        new LocalUser(
+            "carol",
+            "",
+            List.of("admin"),
+            List.of(),
+            PasswordHash.hash(ConsoleFixture.ADMIN_PASSWORD),
+            null);
+    f.signIn.replaceConfigUsers(List.of(carol));
+    ConsoleFixture.Browser b = f.carol();
+    String cookie = b.cookie(ConsoleSignIn.COOKIE);
+
+    f.signIn.replaceConfigUsers(List.of());
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(303);
+    f.signIn.replaceConfigUsers(List.of(carol));
+
+    // Put back as she was, with the same password hash: the old cookie was signed out.
+    ConsoleFixture.Browser replay = f.browser();
+    replay.setCookie(ConsoleSignIn.COOKIE, cookie);
+    assertThat(replay.get("/console/decisions").headers().firstValue("Location"))
+        .hasValue("/console/login");
+    assertThat(f.carol().get("/console/decisions").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -1,20 +1,53 @@
 package dev.vigil.gateway.auth;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Signs local users in: Argon2id password, then TOTP for users who have a secret. A code is
  * accepted once: a step already used by that user is refused, so a code seen over a shoulder cannot
- * be replayed. Unknown users cost the same hash as known ones. Thread-safe.
+ * be replayed. Unknown users cost the same hash as known ones. Failed attempts are counted by a
+ * {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe.
  */
 public final class LocalAuthenticator {
 
-  /** The result of a sign-in: a session, or the reason it was refused (said to no one but logs). */
-  public record Result(Session session, String refusal) {}
+  /**
+   * The result of a sign-in: a session, or the reason it was refused (said to no one but logs).
+   *
+   * @param retryAfter for an attempt refused unheard by the {@link SignInThrottle}, how long to
+   *     wait; {@link Duration#ZERO} otherwise
+   */
+  public record Result(Session session, String refusal, Duration retryAfter) {
+
+    public Result {
+      retryAfter = retryAfter == null ? Duration.ZERO : retryAfter;
+    }
+
+    public Result(Session session, String refusal) {
+      this(session, refusal, Duration.ZERO);
+    }
+
+    /** Returns true when the attempt was refused unheard: too many failures before it. */
+    public boolean throttled() {
+      return !retryAfter.isZero();
+    }
+
+    /** Returns {@link #retryAfter} in whole seconds, rounded up, for {@code Retry-After}. */
+    public long retryAfterSeconds() {
+      return (retryAfter.toMillis() + 999) / 1000;
+    }
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(LocalAuthenticator.class);
 
   private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
@@ -23,27 +56,43 @@ public final class LocalAuthenticator {
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
   private final boolean totpOnDemand;
+  private final SignInThrottle throttle;
 
+  /** An authenticator with a throttle of its own ({@link SignInThrottle.Limits#DEFAULT}). */
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
-    this(users, sessions, clock, false);
+    this(users, sessions, clock, false, SignInThrottle.withDefaults(clock));
+  }
+
+  /** An authenticator with a throttle of its own; see the next constructor for totpOnDemand. */
+  public LocalAuthenticator(
+      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
+    this(users, sessions, clock, totpOnDemand, SignInThrottle.withDefaults(clock));
   }
 
   /**
    * @param totpOnDemand when true, a user with a TOTP secret may sign in with the password alone (a
    *     session without {@code mfa}) and gives the code only where a policy asks for it, at the
    *     step-up prompt; a code that is given must still be right
+   * @param throttle counts failed sign-ins and step-ups; share one between the sign-ins of a node
+   *     (gateway and console) so that each counts the other's failures
    */
   public LocalAuthenticator(
-      List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
+      List<LocalUser> users,
+      SessionCodec sessions,
+      InstantSource clock,
+      boolean totpOnDemand,
+      SignInThrottle throttle) {
     this.users = byName(users);
     this.sessions = sessions;
     this.clock = clock;
     this.totpOnDemand = totpOnDemand;
+    this.throttle = throttle;
   }
 
   /**
-   * Replaces the users (a reloaded configuration); sessions already started stay valid until they
-   * expire or sign out.
+   * Replaces the users (a reloaded configuration). Sessions already started count for the new users
+   * only (see {@link #current}): a session of a user removed, or whose password or TOTP secret
+   * changed, is over at its next request, and the others take the roles and groups given now.
    *
    * @throws IllegalArgumentException when a username appears twice; the old users stay
    */
@@ -65,8 +114,50 @@ public final class LocalAuthenticator {
     return sessions;
   }
 
-  /** Checks the credentials and starts a session. */
-  public Result authenticate(String username, String password, String totp) {
+  /**
+   * Checks the credentials and starts a session, unless the {@link SignInThrottle} refuses the
+   * attempt unheard (then the password is not even checked, so the answer tells nothing of it).
+   *
+   * @param source the client's address, or null when unknown
+   */
+  public Result authenticate(String username, String password, String totp, String source) {
+    Duration wait = throttle.begin(username, source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    return counted(username, source, () -> check(username, password, totp));
+  }
+
+  private static Result throttled(Duration wait) {
+    return new Result(
+        null,
+        "too many failed attempts; refused unheard for " + (wait.toMillis() + 999) / 1000 + " s",
+        wait);
+  }
+
+  /** Runs an attempt begun with the throttle and tells the throttle how it ended. */
+  private Result counted(String account, String source, Supplier<Result> attempt) {
+    Result r = null;
+    try {
+      r = attempt.get();
+    } finally {
+      if (r != null && r.session() != null) {
+        throttle.succeeded(account, source);
+      } else {
+        Duration lock = throttle.failed(account, source);
+        if (!lock.isZero()) {
+          log.warn(
+              "sign-in locked after repeated failures: user={} source={} lock_s={}",
+              account,
+              source,
+              lock.toSeconds());
+        }
+      }
+    }
+    return r;
+  }
+
+  private Result check(String username, String password, String totp) {
     LocalUser u = username == null ? null : users.get(username);
     String hash = u == null ? DUMMY_HASH : u.passwordHash();
     boolean passwordOk = password != null && PasswordHash.verify(password, hash);
@@ -86,6 +177,44 @@ public final class LocalAuthenticator {
     return new Result(sessions.start(u, amr), null);
   }
 
+  /**
+   * Resolves a session against the users of now, wherever a session is about to count: a local
+   * user's session gets the user's e-mail address, roles and groups of now, and is refused (a
+   * result without session, saying why) when the user is gone or their password or TOTP secret
+   * changed since the sign-in. A provider's session is returned as it is (its claims come from the
+   * provider); so is null.
+   */
+  public Result current(Session s) {
+    if (s == null || !Session.LOCAL.equals(s.provider())) {
+      return new Result(s, null);
+    }
+    LocalUser u = users.get(s.userId());
+    if (u == null) {
+      return new Result(null, "the user is no longer configured");
+    }
+    if (!MessageDigest.isEqual(
+        u.credentials().getBytes(StandardCharsets.US_ASCII),
+        s.credentials().getBytes(StandardCharsets.US_ASCII))) {
+      return new Result(null, "the user's password or one-time secret changed");
+    }
+    return new Result(
+        s.refreshed(u.email(), u.roles(), u.groups(), s.refreshToken(), s.tokenExpiry()), null);
+  }
+
+  /**
+   * Starts a new session, with the same {@code amr}, for the user of a local session who has just
+   * shown their password again (a password change ends the sessions of the old one).
+   *
+   * @throws IllegalArgumentException when the user is no longer there
+   */
+  public Session restart(Session s) {
+    LocalUser u = users.get(s.userId());
+    if (u == null) {
+      throw new IllegalArgumentException("no local user \"" + s.userId() + "\"");
+    }
+    return sessions.start(u, s.amr());
+  }
+
   /** Returns true when the session is a local user's who has a TOTP secret to step up with. */
   public boolean canStepUp(Session s) {
     LocalUser u = users.get(s.userId());
@@ -95,12 +224,24 @@ public final class LocalAuthenticator {
   /**
    * Adds a second factor to a local user's session: the TOTP code is checked (once per step, as at
    * sign-in) and the session gets a new id, {@code otp} and {@code mfa} in its {@code amr}, and a
-   * new {@code auth_time}; the old session is signed out so its cookie no longer works.
+   * new {@code auth_time}; the old session is signed out so its cookie no longer works. Wrong codes
+   * count in the {@link SignInThrottle} as failed sign-ins of the user.
+   *
+   * @param source the client's address, or null when unknown
    */
-  public Result stepUp(Session s, String totp) {
+  public Result stepUp(Session s, String totp, String source) {
     if (s == null || !canStepUp(s)) {
       return new Result(null, "no local session with a second factor to step up");
     }
+    // Codes are guessed here as at sign-in, by whoever holds the password: the same count.
+    Duration wait = throttle.begin(s.userId(), source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    return counted(s.userId(), source, () -> checkStepUp(s, totp));
+  }
+
+  private Result checkStepUp(Session s, String totp) {
     String refusal = checkCode(users.get(s.userId()), totp);
     if (refusal != null) {
       return new Result(null, refusal);

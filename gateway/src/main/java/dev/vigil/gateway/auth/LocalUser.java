@@ -1,5 +1,10 @@
 package dev.vigil.gateway.auth;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -23,5 +28,27 @@ public record LocalUser(
   public LocalUser {
     roles = List.copyOf(roles);
     groups = List.copyOf(groups);
+  }
+
+  /**
+   * Returns a short fingerprint of the password hash and the TOTP secret, kept in a session at
+   * sign-in so that a session ends once either changes; "" for a person whose password is not kept
+   * here (a provider's). It cannot give either back: 12 bytes of a SHA-256 over an Argon2id hash
+   * with its own salt and a random secret.
+   */
+  public String credentials() {
+    if (passwordHash == null || passwordHash.isEmpty()) {
+      return "";
+    }
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest(
+                  (passwordHash + "\n" + (totpSecret == null ? "" : totpSecret))
+                      .getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(d, 12));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
   }
 }

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param lastSeen the last request, epoch seconds (idle timeout)
  * @param refreshToken the provider's refresh token, or null; it never leaves the sealed cookie
  * @param tokenExpiry when the provider's tokens expire, epoch seconds; 0 when they do not apply
+ * @param credentials for a local user, the {@link LocalUser#credentials} fingerprint at sign-in (a
+ *     session whose user has other credentials now is over); "" for a provider's session
  */
 public record Session(
     String id,
@@ -36,7 +38,8 @@ public record Session(
     long issuedAt,
     long lastSeen,
     String refreshToken,
-    long tokenExpiry) {
+    long tokenExpiry,
+    String credentials) {
 
   /** The provider name of local users. */
   public static final String LOCAL = "local";
@@ -49,6 +52,7 @@ public record Session(
     groups = List.copyOf(groups);
     amr = List.copyOf(amr);
     acr = acr == null ? "" : acr;
+    credentials = credentials == null ? "" : credentials;
   }
 
   Session touched(long now) {
@@ -66,15 +70,29 @@ public record Session(
         issuedAt,
         now,
         refreshToken,
-        tokenExpiry);
+        tokenExpiry,
+        credentials);
   }
 
   /** Returns this session with the provider's new tokens and, from a new ID token, its claims. */
   public Session refreshed(
       String email, List<String> roles, List<String> groups, String refresh, long expiry) {
     return new Session(
-        id, userId, email, roles, groups, amr, acr, mfa, authTime, provider, issuedAt, lastSeen,
-        refresh, expiry);
+        id,
+        userId,
+        email,
+        roles,
+        groups,
+        amr,
+        acr,
+        mfa,
+        authTime,
+        provider,
+        issuedAt,
+        lastSeen,
+        refresh,
+        expiry,
+        credentials);
   }
 
   /** Returns this session without its refresh token (which did not fit in the cookie). */

@@ -121,7 +121,8 @@ public final class SessionCodec {
         now,
         now,
         refreshToken,
-        tokenExpiry);
+        tokenExpiry,
+        user.credentials());
   }
 
   /**
@@ -144,7 +145,8 @@ public final class SessionCodec {
         s.issuedAt(),
         now,
         s.refreshToken(),
-        s.tokenExpiry());
+        s.tokenExpiry(),
+        s.credentials());
   }
 
   private static String newId() {
@@ -229,6 +231,7 @@ public final class SessionCodec {
       m.put(StringValue.of("rt"), StringValue.of(s.refreshToken()));
     }
     m.put(StringValue.of("exp"), NumberValue.of(s.tokenExpiry()));
+    m.put(StringValue.of("cred"), StringValue.of(s.credentials()));
     return Json.write(ObjectValue.wrap(m));
   }
 
@@ -305,7 +308,9 @@ public final class SessionCodec {
         num(o, "iat"),
         num(o, "seen"),
         rt == null ? null : ((StringValue) rt).value(),
-        num(o, "exp"));
+        num(o, "exp"),
+        // Absent from cookies sealed before it was kept: a local one then no longer counts.
+        o.get("cred") instanceof StringValue c ? c.value() : "");
   }
 
   private static String str(ObjectValue o, String k) {

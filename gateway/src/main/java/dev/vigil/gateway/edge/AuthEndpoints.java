@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>The form is protected against login CSRF: {@code GET /auth/login} sets a random token in a
  * short-lived HttpOnly cookie and in the form; a form post must carry both, equal. A JSON post
  * needs {@code Content-Type: application/json}, which a cross-site form cannot send. The post-login
- * target ({@code rd}) is checked by {@link RedirectTarget}.
+ * target ({@code rd}) is checked by {@link RedirectTarget}. After too many failed attempts for an
+ * account or from an address, attempts are refused unheard with 429 and {@code Retry-After} (see
+ * {@link dev.vigil.gateway.auth.SignInThrottle}).
  */
 final class AuthEndpoints {
 
@@ -60,7 +62,7 @@ final class AuthEndpoints {
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
-    this.callers = new Callers(auth.sessions(), providers, clock);
+    this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects);
     this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
   }
@@ -180,10 +182,14 @@ final class AuthEndpoints {
   }
 
   private void form(HttpServerRequest req, String rd, String error) {
+    form(req, rd, error, error == null ? 200 : 401);
+  }
+
+  private void form(HttpServerRequest req, String rd, String error, int status) {
     req.resume();
     String token = csrfToken(req);
     req.response()
-        .setStatusCode(error == null ? 200 : 401)
+        .setStatusCode(status)
         .end(
             "<!doctype html><title>Sign in</title><h1>Sign in</h1>"
                 + (error == null ? "" : "<p role=alert>" + error + "</p>")
@@ -239,11 +245,15 @@ final class AuthEndpoints {
         return;
       }
     }
+    String source = source(req);
     LocalAuthenticator.Result r =
-        auth.authenticate(f.get("username"), f.get("password"), f.get("totp"));
+        auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source);
     if (r.session() == null) {
-      log.info("sign-in refused: user={} reason={}", f.get("username"), r.refusal());
-      if (json) {
+      log.info(
+          "sign-in refused: user={} source={} reason={}", f.get("username"), source, r.refusal());
+      if (r.throttled()) {
+        tooManyAttempts(req, json, r, () -> form(req, rd, tooMany(r), 429));
+      } else if (json) {
         reply(req, true, 401, "sign-in failed");
       } else {
         form(req, rd, "Sign-in failed.");
@@ -288,6 +298,26 @@ final class AuthEndpoints {
         .setStatusCode(303)
         .putHeader("Location", "/auth/login")
         .end();
+  }
+
+  /** Returns the client's address, as policies see it in {@code input.request.source_ip}. */
+  static String source(HttpServerRequest req) {
+    return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+  }
+
+  /** Answers 429 with {@code Retry-After}: JSON, or else the page {@code html} sends. */
+  static void tooManyAttempts(
+      HttpServerRequest req, boolean json, LocalAuthenticator.Result r, Runnable html) {
+    req.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
+    if (json) {
+      reply(req, true, 429, tooMany(r));
+    } else {
+      html.run();
+    }
+  }
+
+  static String tooMany(LocalAuthenticator.Result r) {
+    return "too many failed attempts; try again in " + r.retryAfterSeconds() + " s";
   }
 
   static String cookie(HttpServerRequest req, String name) {

@@ -2,6 +2,7 @@ package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.IdentityProviders;
+import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
@@ -15,10 +16,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the caller of a request before its decision: a bearer token ({@code Authorization: Bearer})
  * checked against the route's provider, or else the session cookie. A session counts only on routes
- * of the provider that made it. A provider session whose tokens are about to expire is refreshed
- * first (off the event loop); when that fails, or there is nothing to refresh with, the session is
- * signed out and the request goes on anonymous. A session that counts gets its cookie sealed again,
- * so the idle timeout restarts.
+ * of the provider that made it. A local user's session counts as the users of now see it (see
+ * {@link LocalAuthenticator#current}): the roles and groups of now, and none at all once the user
+ * is removed or their password or TOTP secret changed; such a session is signed out. A provider
+ * session whose tokens are about to expire is refreshed first (off the event loop); when that
+ * fails, or there is nothing to refresh with, the session is signed out and the request goes on
+ * anonymous. A session that counts gets its cookie sealed again, so the idle timeout restarts.
  */
 final class Callers {
 
@@ -27,12 +30,14 @@ final class Callers {
   /** Refresh this long before the provider's tokens expire. */
   static final long REFRESH_BEFORE_S = 60;
 
+  private final LocalAuthenticator local;
   private final SessionCodec sessions;
   private final IdentityProviders providers;
   private final InstantSource clock;
 
-  Callers(SessionCodec sessions, IdentityProviders providers, InstantSource clock) {
-    this.sessions = sessions;
+  Callers(LocalAuthenticator local, IdentityProviders providers, InstantSource clock) {
+    this.local = local;
+    this.sessions = local.sessions();
     this.providers = providers;
     this.clock = clock;
   }
@@ -50,12 +55,17 @@ final class Callers {
     if (wanted != null && !wanted.equals(s.provider())) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
+    if (Session.LOCAL.equals(s.provider())) {
+      LocalAuthenticator.Result r = local.current(s);
+      return Future.succeededFuture(
+          r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session()));
+    }
     OidcLogin p = providers.get(s.provider());
-    if (p == null && !Session.LOCAL.equals(s.provider())) {
+    if (p == null) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
     long now = clock.instant().getEpochSecond();
-    if (p == null || s.tokenExpiry() == 0 || now < s.tokenExpiry() - REFRESH_BEFORE_S) {
+    if (s.tokenExpiry() == 0 || now < s.tokenExpiry() - REFRESH_BEFORE_S) {
       return Future.succeededFuture(keep(req, s));
     }
     if (s.refreshToken() == null) {

@@ -31,7 +31,10 @@ final class TotpStepUp {
   }
 
   void handle(HttpServerRequest req) {
-    Session s = auth.sessions().open(AuthEndpoints.cookie(req, SessionCodec.COOKIE));
+    // As where a session becomes a caller: a removed user, or old credentials, step up nothing.
+    Session s =
+        auth.current(auth.sessions().open(AuthEndpoints.cookie(req, SessionCodec.COOKIE)))
+            .session();
     if (req.method() == HttpMethod.GET) {
       prompt(req, s, redirects.check(req.getParam("rd")), null);
     } else if (req.method() == HttpMethod.POST) {
@@ -48,6 +51,10 @@ final class TotpStepUp {
   }
 
   private void prompt(HttpServerRequest req, Session s, String rd, String error) {
+    prompt(req, s, rd, error, error == null ? 200 : 401);
+  }
+
+  private void prompt(HttpServerRequest req, Session s, String rd, String error, int status) {
     req.resume();
     if (s == null) {
       req.response().setStatusCode(303).putHeader("Location", "/auth/login?rd=%2F").end();
@@ -65,7 +72,7 @@ final class TotpStepUp {
     }
     String token = AuthEndpoints.csrfToken(req);
     req.response()
-        .setStatusCode(error == null ? 200 : 401)
+        .setStatusCode(status)
         .end(
             "<!doctype html><title>Second factor</title><h1>Confirm it is you</h1>"
                 + (error == null ? "" : "<p role=alert>" + error + "</p>")
@@ -91,10 +98,18 @@ final class TotpStepUp {
       AuthEndpoints.reply(req, false, 403, "the form expired; reload it and try again");
       return;
     }
-    LocalAuthenticator.Result r = auth.stepUp(s, f.get("totp"));
+    String source = AuthEndpoints.source(req);
+    LocalAuthenticator.Result r = auth.stepUp(s, f.get("totp"), source);
     if (r.session() == null) {
-      log.info("step-up refused: user={} reason={}", s == null ? "" : s.userId(), r.refusal());
-      if (json || s == null) {
+      log.info(
+          "step-up refused: user={} source={} reason={}",
+          s == null ? "" : s.userId(),
+          source,
+          r.refusal());
+      if (r.throttled()) {
+        AuthEndpoints.tooManyAttempts(
+            req, json, r, () -> prompt(req, s, rd, AuthEndpoints.tooMany(r), 429));
+      } else if (json || s == null) {
         AuthEndpoints.reply(req, true, 401, "step-up failed");
       } else {
         prompt(req, s, rd, "Wrong or used code.");

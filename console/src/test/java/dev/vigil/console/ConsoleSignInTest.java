@@ -1,0 +1,54 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.SignInThrottle;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console's sign-in beside the gateway's, as {@code vigil up} composes them. */
+class ConsoleSignInTest {
+
+  @TempDir Path tmp;
+
+  private final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+  private final InstantSource clock = () -> now.get();
+
+  private SessionCodec codec() {
+    return new SessionCodec(
+        SessionCodec.newKey(), Duration.ofMinutes(5), Duration.ofHours(1), clock);
+  }
+
+  @Test
+  void authenticate_guessesAtTheGateway_countAtTheConsole_untilTheLockEnds() {
+    List<LocalUser> users =
+        List.of(
+            new LocalUser("dana", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null));
+    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
+    LocalAuthenticator gateway = new LocalAuthenticator(users, codec(), clock, false, throttle);
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle);
+    for (int i = 0; i < 5; i++) {
+      assertThat(gateway.authenticate("dana", "wrong", null, "10.0.0.1").session()).isNull();
+    }
+
+    LocalAuthenticator.Result locked = console.authenticate("dana", "pw", null, "10.0.0.2");
+
+    assertThat(locked.session()).isNull();
+    assertThat(locked.retryAfterSeconds()).isEqualTo(60);
+    now.set(now.get().plusSeconds(60));
+    assertThat(console.authenticate("dana", "pw", null, "10.0.0.2").session()).isNotNull();
+  }
+}

@@ -1,0 +1,221 @@
+package dev.vigil.gateway.auth;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Slows down the guessing of passwords and one-time codes: failed sign-ins are counted per account
+ * and per client address, and once either has failed too often the next attempts for it are refused
+ * unheard for a while.
+ *
+ * <p>How it counts: each key (an account, by its name in lower case, or an address) keeps the
+ * number of failures in a row and when the last one was. Reaching the limit ({@code 5} for an
+ * account, {@code 20} for an address, which several people may share) locks the key for one minute;
+ * each further failure after a lock locks it again for twice as long, up to 15 minutes, so a lock
+ * is always bounded in time and its owner gets in once it is over. The count is forgotten 15
+ * minutes after the last failure, or after its lock if that ends later; a successful sign-in
+ * forgets the account's count (never the address's: one account of one's own must not reset the
+ * count of guesses at others).
+ *
+ * <p>A locked key is refused before the password is checked, so the answer is the same whether the
+ * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node
+ * (several nodes each count their own), at most {@value #MAX_KEYS}; past that the key unused the
+ * longest is forgotten, which an attacker can only force with failures from addresses that are not
+ * locked themselves. Thread-safe.
+ */
+public final class SignInThrottle {
+
+  /** Keys remembered at most. */
+  static final int MAX_KEYS = 50_000;
+
+  /**
+   * The limits.
+   *
+   * @param accountFailures failures in a row that lock an account
+   * @param addressFailures failures in a row that lock a client address
+   * @param firstLock the first lock; each next one is twice as long
+   * @param maxLock the longest lock
+   * @param forget a count without a failure this long after the last (or after its lock) starts
+   *     over
+   */
+  public record Limits(
+      int accountFailures,
+      int addressFailures,
+      Duration firstLock,
+      Duration maxLock,
+      Duration forget) {
+
+    /** Five failures per account, twenty per address; locks of 1 to 15 minutes; 15 to forget. */
+    public static final Limits DEFAULT =
+        new Limits(5, 20, Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofMinutes(15));
+
+    public Limits {
+      if (accountFailures < 1 || addressFailures < 1) {
+        throw new IllegalArgumentException(
+            "failure limits must be at least 1, not "
+                + accountFailures
+                + " and "
+                + addressFailures);
+      }
+      if (firstLock.isNegative() || firstLock.isZero() || maxLock.compareTo(firstLock) < 0) {
+        throw new IllegalArgumentException(
+            "locks must be positive with the first at most the longest, not "
+                + firstLock
+                + " and "
+                + maxLock);
+      }
+    }
+  }
+
+  /**
+   * One key's failures in a row, when the last was and until when it is locked (epoch ms), and the
+   * attempts being checked now.
+   */
+  private static final class Count {
+    int failures;
+    int pending;
+    long last;
+    long lockedUntil;
+  }
+
+  private final Limits limits;
+  private final InstantSource clock;
+
+  private final Map<String, Count> counts =
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Count> eldest) {
+          return size() > MAX_KEYS;
+        }
+      };
+
+  public SignInThrottle(Limits limits, InstantSource clock) {
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** A throttle with the {@link Limits#DEFAULT} limits. */
+  public static SignInThrottle withDefaults(InstantSource clock) {
+    return new SignInThrottle(Limits.DEFAULT, clock);
+  }
+
+  /**
+   * Asks to check an attempt for this account from this address. Returns {@link Duration#ZERO} when
+   * it may be checked now; then exactly one of {@link #failed} or {@link #succeeded} must follow.
+   * Otherwise returns how long to wait: the lock of the account or address, or one second while
+   * attempts already being checked could reach the limit (so that attempts sent all at once are not
+   * all heard before the first failure counts).
+   *
+   * @param account the name given at sign-in, or null
+   * @param address the client's address, or null when unknown
+   */
+  public synchronized Duration begin(String account, String address) {
+    long now = clock.millis();
+    long wait = Math.max(waitFor(accountKey(account), limits.accountFailures(), now), 0);
+    if (address != null) {
+      wait = Math.max(wait, waitFor(addressKey(address), limits.addressFailures(), now));
+    }
+    if (wait > 0) {
+      return Duration.ofMillis(wait);
+    }
+    count(accountKey(account), now).pending++;
+    if (address != null) {
+      count(addressKey(address), now).pending++;
+    }
+    return Duration.ZERO;
+  }
+
+  /**
+   * Counts a failed attempt (begun with {@link #begin}) for the account and the address.
+   *
+   * @return the lock it starts (the longer of the account's and the address's), or {@link
+   *     Duration#ZERO} when it starts none
+   */
+  public synchronized Duration failed(String account, String address) {
+    long now = clock.millis();
+    Duration a = fail(accountKey(account), limits.accountFailures(), now);
+    Duration b =
+        address == null ? Duration.ZERO : fail(addressKey(address), limits.addressFailures(), now);
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** Ends an attempt (begun with {@link #begin}) that signed in: the account's failures go. */
+  public synchronized void succeeded(String account, String address) {
+    Count c = counts.remove(accountKey(account));
+    if (c != null && c.pending > 1) {
+      // Other attempts for the account are still being checked: they end on a fresh count.
+      Count rest = count(accountKey(account), clock.millis());
+      rest.pending = c.pending - 1;
+    }
+    if (address != null) {
+      Count a = counts.get(addressKey(address));
+      if (a != null && a.pending > 0) {
+        a.pending--;
+      }
+    }
+  }
+
+  /** Returns how many milliseconds the key must wait, 0 when none. */
+  private long waitFor(String key, int limit, long now) {
+    Count c = current(key, now);
+    if (c == null) {
+      return 0;
+    }
+    if (c.lockedUntil > now) {
+      return c.lockedUntil - now;
+    }
+    // Past the limit, or about to reach it, one attempt is heard at a time.
+    return c.pending > 0 && c.failures + c.pending >= limit ? 1000 : 0;
+  }
+
+  /** Returns the key's count, or null when it has none or it is forgotten by now. */
+  private Count current(String key, long now) {
+    Count c = counts.get(key);
+    if (c != null
+        && c.pending == 0
+        && now - Math.max(c.last, c.lockedUntil) >= limits.forget().toMillis()) {
+      counts.remove(key);
+      return null;
+    }
+    return c;
+  }
+
+  private Count count(String key, long now) {
+    Count c = current(key, now);
+    if (c == null) {
+      c = new Count();
+      c.last = now;
+      counts.put(key, c);
+    }
+    return c;
+  }
+
+  private Duration fail(String key, int limit, long now) {
+    Count c = count(key, now);
+    c.pending = Math.max(0, c.pending - 1);
+    c.failures++;
+    c.last = now;
+    if (c.failures < limit) {
+      return Duration.ZERO;
+    }
+    // The limit locks for firstLock, each failure past it for twice the one before, up to maxLock.
+    long lock = limits.firstLock().toMillis();
+    for (int i = limit; i < c.failures && lock < limits.maxLock().toMillis(); i++) {
+      lock *= 2;
+    }
+    lock = Math.min(lock, limits.maxLock().toMillis());
+    c.lockedUntil = now + lock;
+    return Duration.ofMillis(lock);
+  }
+
+  private static String accountKey(String account) {
+    return "account:" + (account == null ? "" : account.toLowerCase(Locale.ROOT));
+  }
+
+  private static String addressKey(String address) {
+    return address == null ? null : "address:" + address;
+  }
+}
