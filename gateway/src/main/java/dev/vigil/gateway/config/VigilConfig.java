@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -202,7 +203,7 @@ public record VigilConfig(
         address(get(gw, "addr"), d.gateway()),
         bundle,
         get(policy, "v0_compatible").bool(false),
-        masks(get(logs, "mask")),
+        checked(get(logs, "mask"), Masking::check),
         idle,
         absolute,
         routes,
@@ -214,7 +215,7 @@ public record VigilConfig(
         get(console, "admin_role").string(d.adminRole()),
         TlsSettings.read(gw, base),
         get(gw, "totp_on_demand").bool(false),
-        redirectHosts(get(gw, "redirect_hosts")),
+        checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
         retention(get(logs, "retain")),
         store(get(top, "store"), base));
   }
@@ -247,23 +248,14 @@ public record VigilConfig(
     return d;
   }
 
-  /** The decision log's masks, each checked as {@link Masking} reads it. */
-  private static List<String> masks(YamlNode n) {
+  /**
+   * A list of strings, each checked: the first one {@code check} refuses is named by its place in
+   * the file.
+   */
+  private static List<String> checked(YamlNode n, Consumer<String> check) {
     for (YamlNode item : n.sequence()) {
       try {
-        Masking.check(item.string());
-      } catch (IllegalArgumentException e) {
-        throw item.error(e.getMessage());
-      }
-    }
-    return n.strings();
-  }
-
-  /** Post-login hosts, each checked as {@link RedirectTarget} reads it. */
-  private static List<String> redirectHosts(YamlNode n) {
-    for (YamlNode item : n.sequence()) {
-      try {
-        RedirectTarget.checkEntry(item.string());
+        check.accept(item.string());
       } catch (IllegalArgumentException e) {
         throw item.error(e.getMessage());
       }
