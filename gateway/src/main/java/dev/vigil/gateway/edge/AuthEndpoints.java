@@ -9,6 +9,7 @@ import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -114,7 +115,7 @@ final class AuthEndpoints {
         } else if (req.method() == HttpMethod.POST) {
           login(req);
         } else {
-          req.resume();
+          RequestBodies.resume(req);
           req.response().setStatusCode(405).end();
         }
         return true;
@@ -124,7 +125,7 @@ final class AuthEndpoints {
           logout(req);
         } else {
           // A GET could be sent by any page the user visits: signing out changes state.
-          req.resume();
+          RequestBodies.resume(req);
           req.response().setStatusCode(405).putHeader("Allow", "POST").end();
         }
         return true;
@@ -186,7 +187,7 @@ final class AuthEndpoints {
   }
 
   private void form(HttpServerRequest req, String rd, String error, int status) {
-    req.resume();
+    RequestBodies.resume(req);
     String token = csrfToken(req);
     req.response()
         .setStatusCode(status)
@@ -211,7 +212,7 @@ final class AuthEndpoints {
   private void login(HttpServerRequest req) {
     String type = req.getHeader("Content-Type");
     boolean json = type != null && type.toLowerCase().startsWith("application/json");
-    req.resume();
+    RequestBodies.resume(req);
     req.body()
         .onFailure(e -> req.response().setStatusCode(400).end())
         .onSuccess(body -> finishLogin(req, body, json));
@@ -281,7 +282,7 @@ final class AuthEndpoints {
    * and this node refuses it (the failure is logged, and the store is tried again).
    */
   private void logout(HttpServerRequest req) {
-    req.resume();
+    RequestBodies.resume(req);
     Session s = auth.sessions().open(cookie(req, SessionCodec.COOKIE));
     if (s == null) {
       loggedOut(req);

@@ -12,6 +12,7 @@ import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
@@ -263,7 +264,7 @@ public final class EdgeGateway implements AutoCloseable {
     void handle(HttpServerRequest req) {
       req.pause();
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
-        req.resume();
+        RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
         Vertx.currentContext()
             .executeBlocking(assertion::jwks, false)
@@ -412,7 +413,7 @@ public final class EdgeGateway implements AutoCloseable {
             d.obligations().get("step_up") != null && (session == null || !session.mfa());
         if (session == null || stepUp) {
           if (auth != null && wantsHtml(req) && !caller.bearer()) {
-            req.resume();
+            RequestBodies.resume(req);
             req.response()
                 .setStatusCode(302)
                 .putHeader("Location", auth.challengeUrl(route, session, stepUp, path.target()))
@@ -623,7 +624,7 @@ public final class EdgeGateway implements AutoCloseable {
       if (req.response().ended()) {
         return;
       }
-      req.resume();
+      RequestBodies.resume(req);
       String accept = req.headers().get("Accept");
       boolean browser = accept != null && accept.contains("text/html");
       var resp = req.response().setStatusCode(status);

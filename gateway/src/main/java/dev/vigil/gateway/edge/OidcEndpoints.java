@@ -5,6 +5,7 @@ import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.gateway.http.RequestBodies;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ final class OidcEndpoints {
     String idp = req.getParam("idp");
     OidcLogin p = idp == null ? providers.forRoute(null) : providers.get(idp);
     boolean mfa = "mfa".equals(req.getParam("step_up"));
-    req.resume();
+    RequestBodies.resume(req);
     if (p == null) {
       AuthEndpoints.reply(req, false, 400, "unknown identity provider");
       return;
@@ -69,7 +70,7 @@ final class OidcEndpoints {
     String state = req.getParam("state");
     String iss = req.getParam("iss");
     String cookie = AuthEndpoints.cookie(req, OidcLogin.COOKIE);
-    req.resume();
+    RequestBodies.resume(req);
     String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
     OidcLogin p = providers.get(OidcLogin.providerOf(sessions, cookie));
     // Without a readable cookie the default provider refuses it, before any code is redeemed.

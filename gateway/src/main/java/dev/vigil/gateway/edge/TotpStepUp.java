@@ -4,6 +4,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.rego.value.Json;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -40,12 +41,12 @@ final class TotpStepUp {
     } else if (req.method() == HttpMethod.POST) {
       String type = req.getHeader("Content-Type");
       boolean json = type != null && type.toLowerCase().startsWith("application/json");
-      req.resume();
+      RequestBodies.resume(req);
       req.body()
           .onFailure(e -> req.response().setStatusCode(400).end())
           .onSuccess(body -> submit(req, s, body, json));
     } else {
-      req.resume();
+      RequestBodies.resume(req);
       req.response().setStatusCode(405).end();
     }
   }
@@ -55,7 +56,7 @@ final class TotpStepUp {
   }
 
   private void prompt(HttpServerRequest req, Session s, String rd, String error, int status) {
-    req.resume();
+    RequestBodies.resume(req);
     if (s == null) {
       req.response().setStatusCode(303).putHeader("Location", "/auth/login?rd=%2F").end();
       return;

@@ -65,7 +65,7 @@ public final class ProxyExchange {
       }
       default -> {
         // No body: send none, and let the request end.
-        req.resume();
+        RequestBodies.resume(req);
         return out.send();
       }
     }

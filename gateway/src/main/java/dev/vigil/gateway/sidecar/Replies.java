@@ -1,5 +1,6 @@
 package dev.vigil.gateway.sidecar;
 
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -18,7 +19,7 @@ final class Replies {
     if (req.response().ended()) {
       return;
     }
-    req.resume();
+    RequestBodies.resume(req);
     Map<Value, Value> body = new LinkedHashMap<>();
     body.put(StringValue.of("error"), StringValue.of(code));
     body.put(StringValue.of("message"), StringValue.of(message));

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.upstream;
 
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.http.RequestBodies;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -267,7 +268,7 @@ public final class DirectUpstream {
                 io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
         ch.writeAndFlush(head);
         // The request ends with its head; let Vert.x see its end.
-        req.resume();
+        RequestBodies.resume(req);
         return;
       }
       ch.writeAndFlush(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, headers));
@@ -289,7 +290,7 @@ public final class DirectUpstream {
             }
           });
       req.exceptionHandler(e -> abort());
-      req.resume();
+      RequestBodies.resume(req);
     }
 
     private static boolean idempotent(HttpMethod m) {
@@ -303,7 +304,7 @@ public final class DirectUpstream {
     /** The upstream connection can take more of the client's body. */
     void writable() {
       if (!done && hasBody && ch.isWritable()) {
-        req.resume();
+        RequestBodies.resume(req);
       }
     }
 
