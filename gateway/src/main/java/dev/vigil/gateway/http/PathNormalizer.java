@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  * and percent-encodings that stay ambiguous ({@code %2F}, {@code %5C}, {@code %00}, {@code %23},
  * any encoded control character); decode percent-encoded unreserved characters (RFC 3986 section
  * 2.3) and upper-case the hex of the others; merge repeated slashes; refuse servlet path parameters
- * on dot segments ({@code ..;}, {@code .;}); remove dot segments (RFC 3986 section 5.2.4). A path
- * that is not absolute is refused, and so are percent-encoded bytes that are not well-formed UTF-8
- * (overlong forms, surrogates, broken sequences), which a lenient decoder upstream could read as
- * {@code /} or {@code .}.
+ * ({@code ;} in any segment: {@code /admin;x/users}, {@code ..;}); remove dot segments (RFC 3986
+ * section 5.2.4). A path that is not absolute is refused, and so are percent-encoded bytes that are
+ * not well-formed UTF-8 (overlong forms, surrogates, broken sequences), which a lenient decoder
+ * upstream could read as {@code /} or {@code .}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -113,6 +113,18 @@ public final class PathNormalizer {
     String merged = decoded.toString();
     if (merged.contains("//")) {
       merged = merged.replaceAll("/{2,}", "/");
+    }
+    int semicolon = merged.indexOf(';');
+    if (semicolon >= 0) {
+      // Servlet containers (Tomcat, Jetty, Spring) drop a ";..." parameter from each segment, so
+      // "/admin;x/users" would be routed and decided as itself but served as "/admin/users".
+      // Refused on every segment, not only dot segments; an encoded %3B is data and passes.
+      int end = merged.indexOf('/', semicolon);
+      int start = merged.lastIndexOf('/', semicolon) + 1;
+      return RequestPath.refused(
+          "path holds a ; parameter (\""
+              + merged.substring(start, end < 0 ? merged.length() : end)
+              + "\"), which servlet upstreams drop, so they would serve another path");
     }
     if (shortcut && merged.indexOf("/.") < 0) {
       // No segment starts with a dot: there is no parameter on a dot segment to refuse, and with

@@ -33,6 +33,7 @@ class PathNormalizerTest {
     "/%7euser, /~user",
     "/a%20b, /a%20b",
     "/a%3fb, /a%3Fb",
+    "/admin%3bx/users, /admin%3Bx/users", // an encoded ; is data, not a parameter
     "/info/a?x=1, /info/a",
     // Well-formed UTF-8 stays encoded, with upper-case hex.
     "/caf%c3%a9, /caf%C3%A9",
@@ -51,6 +52,10 @@ class PathNormalizerTest {
         "/info/..;/private", // C01 servlet path-parameter form
         "/info/%2e%2e;/private",
         "/info/.;/private",
+        "/admin;/users", // a parameter on any segment: servlet upstreams serve /admin/users
+        "/admin;jsessionid=1/users",
+        "/admin/users;x",
+        "/a/b;",
         "/user/profile#section1", // C03 fragment
         "/public/secret%23/endpoint", // C03 encoded fragment
         "/a%2Fb", // encoded slash
