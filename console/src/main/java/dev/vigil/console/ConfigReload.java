@@ -81,6 +81,16 @@ public final class ConfigReload {
     check(out, "gateway.addr", a.gateway(), b.gateway());
     check(out, "gateway.session_idle", a.sessionIdle(), b.sessionIdle());
     check(out, "gateway.session_absolute", a.sessionAbsolute(), b.sessionAbsolute());
+    check(out, "gateway.totp_on_demand", a.totpOnDemand(), b.totpOnDemand());
+    check(out, "gateway.redirect_hosts", a.redirectHosts(), b.redirectHosts());
+    check(out, "gateway.tls_addr", a.tls().addr(), b.tls().addr());
+    check(out, "gateway.tls_cert", a.tls().certFile(), b.tls().certFile());
+    check(out, "gateway.tls_key", a.tls().keyFile(), b.tls().keyFile());
+    check(
+        out,
+        "gateway.device_report_max_age",
+        a.tls().deviceReportMaxAge(),
+        b.tls().deviceReportMaxAge());
     check(out, "policy.bundle", a.bundle(), b.bundle());
     check(out, "policy.v0_compatible", a.v0Compatible(), b.v0Compatible());
     check(out, "decision_log.mask", a.mask(), b.mask());

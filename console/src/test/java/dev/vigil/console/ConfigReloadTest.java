@@ -158,6 +158,22 @@ class ConfigReloadTest {
   }
 
   @Test
+  void restartOnly_changedSignInAndTlsSettings_areNamed() throws Exception {
+    VigilConfig a = config("gateway:\n  totp_on_demand: true\n");
+    VigilConfig b =
+        config(
+            "gateway:\n  totp_on_demand: false\n  redirect_hosts: [.example.com]\n"
+                + "  tls_addr: 127.0.0.1:9443\n  device_report_max_age: 2h\n");
+
+    assertThat(ConfigReload.restartOnly(a, b))
+        .containsExactly(
+            "gateway.totp_on_demand",
+            "gateway.redirect_hosts",
+            "gateway.tls_addr",
+            "gateway.device_report_max_age");
+  }
+
+  @Test
   void restartOnly_changedRetention_isNamed() throws Exception {
     VigilConfig a = config("decision_log:\n  retain: 30d\n");
     VigilConfig b = config("decision_log:\n  retain: 7d\n");
