@@ -49,6 +49,10 @@ public final class HeaderHygiene {
           // nginx): an app behind the gateway may read one of them as the caller.
           "x-forwarded-client-cert",
           "x-user",
+          "x-webauth-user", // Grafana's auth proxy
+          "x-webauth-email",
+          "x-authenticated-user",
+          "x-authenticated-userid",
           "ssl-client-verify",
           "ssl-client-cert",
           // Method overrides: the policy decided on the request's method (GET is read), so a
@@ -89,6 +93,8 @@ public final class HeaderHygiene {
           "x-envoy-original-path",
           "x-proxyuser-ip",
           "fastly-client-ip",
+          "client-ip",
+          "x-originating-ip",
           "x-host");
 
   /** Prefixes of forwarding headers: every {@code X-Forwarded-*}, whoever invented it. */

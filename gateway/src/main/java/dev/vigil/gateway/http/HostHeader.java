@@ -78,19 +78,21 @@ public final class HostHeader {
     return true;
   }
 
-  /** A colon and one to five digits, to the end. */
+  /** A colon and a port number (1 to 5 digits, at most 65535), to the end. */
   private static boolean port(String value, int colon) {
     int digits = value.length() - colon - 1;
     if (value.charAt(colon) != ':' || digits < 1 || digits > 5) {
       return false;
     }
+    int port = 0;
     for (int i = colon + 1; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < '0' || c > '9') {
         return false;
       }
+      port = port * 10 + (c - '0');
     }
-    return true;
+    return port <= 65_535;
   }
 
   /**

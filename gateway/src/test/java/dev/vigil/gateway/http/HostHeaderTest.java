@@ -29,6 +29,7 @@ class HostHeaderTest {
         "127.0.0.1:80",
         "[::1]",
         "[::1]:8080",
+        "a.example:65535",
         "[2001:db8::1]",
         "a_b-c-d.e",
         "secure.localhost.",
@@ -45,6 +46,8 @@ class HostHeaderTest {
         ":80",
         "example.com:",
         "example.com:123456",
+        "a.example:99999", // five digits, but no port
+        "a.example:65536",
         "example.com:8a",
         "[]",
         "[::1",
