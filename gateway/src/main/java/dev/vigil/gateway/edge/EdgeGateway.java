@@ -28,6 +28,7 @@ import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
@@ -200,6 +201,7 @@ public final class EdgeGateway implements AutoCloseable {
                     .setIdleTimeoutUnit(TimeUnit.SECONDS),
                 headDeadline)
             .requestHandler(handler::handle)
+            .invalidRequestHandler(handler::invalid)
             .listen();
     HttpServer plain;
     try {
@@ -209,7 +211,7 @@ public final class EdgeGateway implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
-    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle);
+    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle, handler::invalid);
     return new EdgeGateway(vertx, plain, secure);
   }
 
@@ -345,6 +347,36 @@ public final class EdgeGateway implements AutoCloseable {
               () -> refusals.refuse("edge", peer, code, "refused: " + message, extra), false)
           .onComplete(
               ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
+    }
+
+    /**
+     * A request whose head could not be read as one request only (a Transfer-Encoding other than
+     * one chunked coding, Transfer-Encoding with Content-Length, a head or line too long; see
+     * {@code RequestFraming}): logged as a denied decision under {@value #REQUEST_LOG_PATH} as the
+     * other refusals before policy are, then answered as Vert.x answers it (400, 414 or 431, the
+     * connection closed), with the decision id. Without this, the refusals most telling of an
+     * attack were the only ones missing from the log.
+     */
+    void invalid(HttpServerRequest req) {
+      Throwable cause = req.decoderResult().cause();
+      String reason =
+          cause == null || cause.getMessage() == null
+              ? "the request head cannot be read"
+              : cause.getMessage();
+      String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
+      String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+      String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
+      Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
+      vertx
+          .executeBlocking(
+              () -> refusals.refuse("edge", peer, code, "refused: " + reason, extra), false)
+          .onComplete(
+              ar -> {
+                if (ar.succeeded()) {
+                  req.response().putHeader("X-Vigil-Decision-Id", ar.result());
+                }
+                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+              });
     }
 
     private void decide(

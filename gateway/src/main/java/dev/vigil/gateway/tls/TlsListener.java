@@ -58,9 +58,19 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
    * @throws IllegalStateException naming the address when it cannot be bound
    */
   public HttpServer listen(Vertx vertx, Handler<HttpServerRequest> handler) {
+    return listen(vertx, handler, HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER);
+  }
+
+  /**
+   * As {@link #listen(Vertx, Handler)}, with a handler for requests whose head cannot be read (bad
+   * framing, a line or head too long), which must answer them.
+   */
+  public HttpServer listen(
+      Vertx vertx, Handler<HttpServerRequest> handler, Handler<HttpServerRequest> invalid) {
     try {
       return HeadDeadline.createHttpServer(vertx, serverOptions())
           .requestHandler(handler)
+          .invalidRequestHandler(invalid)
           .listen()
           .await(30, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -159,6 +159,9 @@ class EdgeRequestFramingTest {
 
     assertThat(statuses(r)).containsExactly("400");
     assertThat(seen).isEmpty();
+    // Logged as a refusal before policy, like a bad path: the answer names its decision.
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
   }
 
   @Test
