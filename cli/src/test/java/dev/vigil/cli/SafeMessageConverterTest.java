@@ -42,6 +42,9 @@ class SafeMessageConverterTest {
     LoggerContext fresh = new LoggerContext();
     configurator.setContext(fresh);
     configurator.doConfigure(getClass().getResource("/logback.xml"));
+    // A warning would make logback print its whole status to standard output, before the banner.
+    assertThat(fresh.getStatusManager().getCopyOfStatusList())
+        .noneMatch(st -> st.getEffectiveLevel() >= ch.qos.logback.core.status.Status.WARN);
     var appender =
         (ch.qos.logback.core.ConsoleAppender<ILoggingEvent>)
             fresh.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
