@@ -339,14 +339,21 @@ public final class EdgeGateway implements AutoCloseable {
      * worker pool: it may wait for room in the log, which the event loop must not.
      */
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
+      logRefusal(req, code, message)
+          .onComplete(
+              ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
+    }
+
+    /**
+     * Logs a request refused before policy as a denied decision with its code, reason, method,
+     * target and peer, on the worker pool; the future gives its decision id.
+     */
+    private Future<String> logRefusal(HttpServerRequest req, String code, String reason) {
       String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
       String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
       Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
-      vertx
-          .executeBlocking(
-              () -> refusals.refuse("edge", peer, code, "refused: " + message, extra), false)
-          .onComplete(
-              ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
+      return vertx.executeBlocking(
+          () -> refusals.refuse("edge", peer, code, "refused: " + reason, extra), false);
     }
 
     /**
@@ -364,12 +371,7 @@ public final class EdgeGateway implements AutoCloseable {
               ? "the request head cannot be read"
               : cause.getMessage();
       String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
-      String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-      String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
-      Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
-      vertx
-          .executeBlocking(
-              () -> refusals.refuse("edge", peer, code, "refused: " + reason, extra), false)
+      logRefusal(req, code, reason)
           .onComplete(
               ar -> {
                 if (ar.succeeded()) {
