@@ -51,7 +51,7 @@ public final class LocalAuthenticator {
 
   private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
-  private volatile Map<String, LocalUser> users;
+  private volatile Users users;
   private final SessionCodec sessions;
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
@@ -100,14 +100,26 @@ public final class LocalAuthenticator {
     this.users = byName(replacement);
   }
 
-  private static Map<String, LocalUser> byName(List<LocalUser> users) {
+  /**
+   * The users by name, with the fingerprint of each one's credentials made once: it is compared at
+   * every request of a local session (see {@link #current}), and replaced with the users as one.
+   */
+  private record Users(Map<String, LocalUser> byName, Map<String, String> credentials) {
+    LocalUser get(String name) {
+      return byName.get(name);
+    }
+  }
+
+  private static Users byName(List<LocalUser> users) {
     Map<String, LocalUser> m = new java.util.HashMap<>();
+    Map<String, String> credentials = new java.util.HashMap<>();
     for (LocalUser u : users) {
       if (m.put(u.username(), u) != null) {
         throw new IllegalArgumentException("local user \"" + u.username() + "\" is defined twice");
       }
+      credentials.put(u.username(), u.credentials());
     }
-    return Map.copyOf(m);
+    return new Users(Map.copyOf(m), Map.copyOf(credentials));
   }
 
   public SessionCodec sessions() {
@@ -188,12 +200,13 @@ public final class LocalAuthenticator {
     if (s == null || !Session.LOCAL.equals(s.provider())) {
       return new Result(s, null);
     }
-    LocalUser u = users.get(s.userId());
+    Users now = users;
+    LocalUser u = now.get(s.userId());
     if (u == null) {
       return new Result(null, "the user is no longer configured");
     }
     if (!MessageDigest.isEqual(
-        u.credentials().getBytes(StandardCharsets.US_ASCII),
+        now.credentials().get(u.username()).getBytes(StandardCharsets.US_ASCII),
         s.credentials().getBytes(StandardCharsets.US_ASCII))) {
       return new Result(null, "the user's password or one-time secret changed");
     }
