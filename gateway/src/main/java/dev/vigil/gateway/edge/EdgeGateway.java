@@ -430,7 +430,7 @@ public final class EdgeGateway implements AutoCloseable {
                       ar.result().decisionId());
                   return;
                 }
-                enforce(req, route, path, dropped, ar.result(), caller);
+                enforce(req, route, path, hostHeader, dropped, ar.result(), caller);
               });
     }
 
@@ -438,6 +438,7 @@ public final class EdgeGateway implements AutoCloseable {
         HttpServerRequest req,
         Route route,
         RequestPath path,
+        String hostHeader,
         Set<String> dropped,
         Decision d,
         Caller caller) {
@@ -482,7 +483,7 @@ public final class EdgeGateway implements AutoCloseable {
         forwardWebSocket(req, route, path, d, session);
         return;
       }
-      forward(req, route, path, dropped, d, session);
+      forward(req, route, path, hostHeader, dropped, d, session);
     }
 
     /** Returns the Host header, or under HTTP/2 (which has none) the :authority. */
@@ -491,8 +492,9 @@ public final class EdgeGateway implements AutoCloseable {
       return h == null && req.authority() != null ? req.authority().toString() : h;
     }
 
+    /** The host as policy sees it: the normalised one (already lower case), or "" for none. */
     private static String host(String hostHeader) {
-      return hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
+      return hostHeader == null ? "" : hostHeader;
     }
 
     /**
@@ -554,10 +556,15 @@ public final class EdgeGateway implements AutoCloseable {
       return accept != null && accept.contains("text/html");
     }
 
+    /**
+     * @param host the request's host as routing normalised it ({@link HostHeader#normalize}), or
+     *     null when the request named none
+     */
     private void forward(
         HttpServerRequest req,
         Route route,
         RequestPath path,
+        String host,
         Set<String> dropped,
         Decision d,
         Session session) {
@@ -579,8 +586,7 @@ public final class EdgeGateway implements AutoCloseable {
           out.add(h.getKey(), h.getValue());
         }
       }
-      String forwardedHost = HostHeader.normalize(hostOf(req));
-      out.set(X_FORWARDED_HOST, forwardedHost == null ? "" : forwardedHost);
+      out.set(X_FORWARDED_HOST, host == null ? "" : host);
       out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
       if (req.remoteAddress() != null) {
         out.set(X_FORWARDED_FOR, req.remoteAddress().hostAddress());
