@@ -10,6 +10,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
+import dev.vigil.gateway.http.LoopListeners;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
@@ -38,7 +39,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -78,13 +78,13 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class EdgeGateway implements AutoCloseable {
 
   private final Vertx vertx;
-  private final HttpServer server;
-  private final HttpServer tlsServer;
+  private final int port;
+  private final int tlsPort;
 
-  private EdgeGateway(Vertx vertx, HttpServer server, HttpServer tlsServer) {
+  private EdgeGateway(Vertx vertx, int port, int tlsPort) {
     this.vertx = vertx;
-    this.server = server;
-    this.tlsServer = tlsServer;
+    this.port = port;
+    this.tlsPort = tlsPort;
   }
 
   /**
@@ -162,7 +162,7 @@ public final class EdgeGateway implements AutoCloseable {
     Duration headDeadline = HeadDeadline.configured();
     Vertx vertx =
         Vertx.builder()
-            .with(new VertxOptions().setEventLoopPoolSize(2))
+            .with(new VertxOptions().setEventLoopPoolSize(LoopListeners.configured()))
             .withTransport(transport())
             .build();
     HttpClient client =
@@ -191,27 +191,29 @@ public final class EdgeGateway implements AutoCloseable {
             new DirectUpstream(vertx),
             endpoints,
             devices);
-    Future<HttpServer> f =
-        HeadDeadline.createHttpServer(
-                vertx,
-                new HttpServerOptions()
-                    .setHost(host)
-                    .setPort(port)
-                    .setIdleTimeout(60)
-                    .setIdleTimeoutUnit(TimeUnit.SECONDS),
-                headDeadline)
-            .requestHandler(handler::handle)
-            .invalidRequestHandler(handler::invalid)
-            .listen();
-    HttpServer plain;
+    int plain;
     try {
-      plain = f.await(30, TimeUnit.SECONDS);
+      plain =
+          LoopListeners.listen(
+              vertx,
+              port,
+              listenOn ->
+                  HeadDeadline.createHttpServer(
+                          vertx,
+                          new HttpServerOptions()
+                              .setHost(host)
+                              .setPort(listenOn)
+                              .setIdleTimeout(60)
+                              .setIdleTimeoutUnit(TimeUnit.SECONDS),
+                          headDeadline)
+                      .requestHandler(handler::handle)
+                      .invalidRequestHandler(handler::invalid));
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
-    HttpServer secure = tls == null ? null : tls.listen(vertx, handler::handle, handler::invalid);
+    int secure = tls == null ? -1 : tls.listen(vertx, handler::handle, handler::invalid);
     return new EdgeGateway(vertx, plain, secure);
   }
 
@@ -231,12 +233,12 @@ public final class EdgeGateway implements AutoCloseable {
   }
 
   public int port() {
-    return server.actualPort();
+    return port;
   }
 
   /** Returns the port of the TLS listener, or -1 when there is none. */
   public int tlsPort() {
-    return tlsServer == null ? -1 : tlsServer.actualPort();
+    return tlsPort;
   }
 
   @Override

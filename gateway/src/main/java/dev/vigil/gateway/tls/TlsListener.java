@@ -1,13 +1,13 @@
 package dev.vigil.gateway.tls;
 
 import dev.vigil.access.Devices;
+import dev.vigil.gateway.http.LoopListeners;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.HeadDeadline;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -52,12 +52,13 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
   }
 
   /**
-   * Listens with TLS on {@code vertx} with {@code handler}; on failure closes {@code vertx}, and
-   * with it the gateway's other listener.
+   * Listens with TLS on {@code vertx} with {@code handler}, from every event loop ({@link
+   * LoopListeners}); on failure closes {@code vertx}, and with it the gateway's other listener.
    *
+   * @return the port it listens on
    * @throws IllegalStateException naming the address when it cannot be bound
    */
-  public HttpServer listen(Vertx vertx, Handler<HttpServerRequest> handler) {
+  public int listen(Vertx vertx, Handler<HttpServerRequest> handler) {
     return listen(vertx, handler, HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER);
   }
 
@@ -65,14 +66,16 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
    * As {@link #listen(Vertx, Handler)}, with a handler for requests whose head cannot be read (bad
    * framing, a line or head too long), which must answer them.
    */
-  public HttpServer listen(
+  public int listen(
       Vertx vertx, Handler<HttpServerRequest> handler, Handler<HttpServerRequest> invalid) {
     try {
-      return HeadDeadline.createHttpServer(vertx, serverOptions())
-          .requestHandler(handler)
-          .invalidRequestHandler(invalid)
-          .listen()
-          .await(30, TimeUnit.SECONDS);
+      return LoopListeners.listen(
+          vertx,
+          port,
+          listenOn ->
+              HeadDeadline.createHttpServer(vertx, serverOptions().setPort(listenOn))
+                  .requestHandler(handler)
+                  .invalidRequestHandler(invalid));
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
