@@ -2,12 +2,18 @@
 # Compares, in one run against the same small upstream (nginx answering "ok"): requests/s and
 # latency directly, through nginx as a plain reverse proxy, and through Vigil's gateway with a
 # policy decision per request. Needs nginx and wrk (Debian packages).
+# nginx is measured as a proxy two ways, each with one worker:
+# - "nginx, shared worker": the proxy is a second server of the upstream's own nginx, so one
+#   worker process both proxies and answers. It needs no wake-up between proxy and upstream, but
+#   has one core for both. (The only nginx figure before session 8.)
+# - "nginx, own process": the proxy is a separate nginx, in front of the same upstream process,
+#   as the gateway is. On 2 cores it is the faster of the two, and the fair one to compare with.
 # Each target is warmed up before it is measured: 5 s for the upstream and nginx, WARMUP (30 s by
 # default, in runs of 5 s with new connections each) for the gateway, whose JIT compiler needs that
 # long on a busy 2-core machine.
-# Then nginx and the gateway are measured in turn, ROUNDS times (3 by default), so that a host
-# whose speed drifts from minute to minute weighs on both alike; each round's ratio is printed,
-# and the median of the rounds.
+# Then both nginx proxies and the gateway are measured in turn, ROUNDS times (3 by default), so
+# that a host whose speed drifts from minute to minute weighs on all alike; each round's ratios
+# are printed, and the medians of the rounds.
 # For the gateway it also prints the CPU time per request of its busiest threads (from /proc) and
 # the bytes it had written to disk per request (its decision log), over all its rounds.
 # Usage: [ROUNDS=N] bench/wrk/gateway-vs-nginx.sh [DURATION] [CONNECTIONS] [WARMUP]
@@ -33,10 +39,12 @@ done
 work="$(mktemp -d)"
 # Ports below Linux's ephemeral range (32768 and up), so no outgoing connection holds one.
 base=$((20000 + RANDOM % 12000))
-up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3))
+up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3)); own=$((base + 4))
 cleanup() {
   [ -n "${vigil_pid:-}" ] && kill "$vigil_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  for pidfile in "$work/nginx.pid" "$work/own/nginx.pid"; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   sleep 1; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,6 +65,22 @@ http {
 }
 CONF
 nginx -p "$work" -c "$work/nginx.conf"
+mkdir -p "$work/own/logs"
+cat >"$work/own/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/own/nginx.pid;
+error_log $work/own/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream app { server 127.0.0.1:$up; keepalive 64; }
+  server {
+    listen 127.0.0.1:$own;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -p "$work/own" -c "$work/own/nginx.conf"
 cat >"$work/policy/gw.rego" <<'REGO'
 package gw
 
@@ -93,6 +117,13 @@ snapshot() {
   done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort >"$work/cpu-$1"
   awk '/^write_bytes/ {print $2}' /proc/"$vigil_pid"/io >"$work/io-$1"
 }
+# label NAME: how the summary names an nginx measure.
+label() {
+  case "$1" in
+    nginx) echo "shared worker" ;;
+    own) echo "own process" ;;
+  esac
+}
 # measure NAME URL: one measured wrk run; prints its figures and appends "req/s p50 p99" (µs) to
 # $work/NAME.
 measure() {
@@ -107,6 +138,7 @@ wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$up/x" >/dev/null
 echo "== direct to the upstream"
 measure direct "http://127.0.0.1:$up/x"
 wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$proxy/x" >/dev/null
+wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$own/x" >/dev/null
 # The gateway's warm-up comes as several runs of at most 5 s, each with new connections: a JIT that
 # has only seen connections already open compiles the accept and connect paths out of its hottest
 # methods, and then throws that code away (and compiles it again) when the measured run connects.
@@ -117,8 +149,10 @@ while [ "$warm_s" -gt 0 ]; do
   warm_s=$((warm_s - chunk))
 done
 for round in $(seq 1 "$rounds"); do
-  echo "== round $round: through nginx (reverse proxy)"
+  echo "== round $round: through nginx (reverse proxy, shared worker)"
   measure nginx "http://127.0.0.1:$proxy/x"
+  echo "== round $round: through nginx (reverse proxy, own process)"
+  measure own "http://127.0.0.1:$own/x"
   echo "== round $round: through Vigil's gateway (decision per request, logged)"
   snapshot before
   measure gw "http://127.0.0.1:$gw/x"
@@ -132,16 +166,20 @@ for round in $(seq 1 "$rounds"); do
     mv "$work/cpu-round" "$work/cpu-sum"
   fi
   echo $(($(cat "$work/io-after") - $(cat "$work/io-before"))) >>"$work/io-rounds"
-  paste -d' ' <(tail -1 "$work/nginx") <(tail -1 "$work/gw") | awk -v r="$round" '
-    {printf "round %d: gateway/nginx throughput %.2f, added p99 %.2f ms\n", r, $4 / $1, ($6 - $3) / 1000}'
+  for base_name in nginx own; do
+    paste -d' ' <(tail -1 "$work/$base_name") <(tail -1 "$work/gw") | awk -v r="$round" -v b="$(label "$base_name")" '
+      {printf "round %d: gateway/nginx (%s) throughput %.2f, added p99 %.2f ms\n", r, b, $4 / $1, ($6 - $3) / 1000}'
+  done
 done
 echo "== summary of $rounds rounds"
-paste -d' ' "$work/nginx" "$work/gw" | awk '{print $4 / $1, ($6 - $3) / 1000}' >"$work/ratios"
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-printf 'gateway/nginx throughput: median %.2f (rounds: %s)\n' \
-  "$(cut -d' ' -f1 "$work/ratios" | median)" "$(cut -d' ' -f1 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
-printf 'gateway added p99: median %.2f ms (rounds: %s ms)\n' \
-  "$(cut -d' ' -f2 "$work/ratios" | median)" "$(cut -d' ' -f2 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
+for base_name in nginx own; do
+  paste -d' ' "$work/$base_name" "$work/gw" | awk '{print $4 / $1, ($6 - $3) / 1000}' >"$work/ratios"
+  printf 'gateway/nginx (%s) throughput: median %.2f (rounds: %s)\n' "$(label "$base_name")" \
+    "$(cut -d' ' -f1 "$work/ratios" | median)" "$(cut -d' ' -f1 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
+  printf 'gateway added p99 over nginx (%s): median %.2f ms (rounds: %s ms)\n' "$(label "$base_name")" \
+    "$(cut -d' ' -f2 "$work/ratios" | median)" "$(cut -d' ' -f2 "$work/ratios" | xargs printf '%.2f ' | sed 's/ $//')"
+done
 # Per proxied request, over the gateway's rounds: CPU of its busiest threads and of the whole JVM,
 # and disk writes.
 seconds="$(seconds_of "$duration")"
