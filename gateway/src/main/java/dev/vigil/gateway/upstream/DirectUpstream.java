@@ -32,6 +32,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -134,7 +135,13 @@ public final class DirectUpstream {
             ctx.promise(),
             route,
             decisionId);
-    ex.start(true);
+    try {
+      ex.start(true);
+    } catch (RuntimeException e) {
+      // Sent on a kept connection at once, the request's first step runs here: its fault is the
+      // exchange's too, so that the connection it took is dropped rather than left attached.
+      ex.faulted(e);
+    }
     return ex.answered.future();
   }
 
@@ -269,7 +276,7 @@ public final class DirectUpstream {
     }
 
     /** Returns {@code step} run as a continuation of the client's request (see RequestGuard). */
-    <T> io.vertx.core.Handler<T> guarded(io.vertx.core.Handler<T> step) {
+    <T> Handler<T> guarded(Handler<T> step) {
       return RequestGuard.guard(req, route, decisionId, 502, release, step);
     }
 
@@ -298,7 +305,7 @@ public final class DirectUpstream {
       }
       reused = false;
       ChannelFuture cf = conns.bootstrap.connect(host, port);
-      io.vertx.core.Handler<ChannelFuture> connected =
+      Handler<ChannelFuture> connected =
           guarded(
               f -> {
                 if (f.isSuccess()) {

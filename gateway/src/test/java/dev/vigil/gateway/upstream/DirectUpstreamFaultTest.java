@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * setting its body handler, which the relay does once connected and the head sent, throws while the
  * test says so. Before the guard the upstream then waited for a body that never came, and the
  * client for an answer. The upstream closes each connection after its answer, so every request
- * connects anew.
+ * connects anew, unless a test keeps them: then the relay sends on a kept connection at once.
  */
 class DirectUpstreamFaultTest {
 
@@ -44,6 +44,7 @@ class DirectUpstreamFaultTest {
   static final Duration NO_ANSWER = Duration.ofSeconds(20);
 
   private final AtomicBoolean faultOnBody = new AtomicBoolean();
+  private volatile boolean keepConnections;
   private final ListAppender<ILoggingEvent> faults = new ListAppender<>();
   private final Logger guardLog = (Logger) LoggerFactory.getLogger(RequestGuard.class);
   private Vertx vertx;
@@ -66,7 +67,8 @@ class DirectUpstreamFaultTest {
                         .onSuccess(
                             b ->
                                 req.response()
-                                    .putHeader("Connection", "close")
+                                    .putHeader(
+                                        "Connection", keepConnections ? "keep-alive" : "close")
                                     .end("ok " + req.path() + " " + b)))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS)
@@ -141,6 +143,20 @@ class DirectUpstreamFaultTest {
     HttpResponse<String> after = post(http11, "/after");
 
     assertThat(faulted.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    assertFaultAnswer(faulted);
+    assertThat(after.body()).isEqualTo("ok /after body");
+  }
+
+  @Test
+  void faultAsTheRequestGoesOnAKeptConnection_answered502_thenNextRequestServed() throws Exception {
+    keepConnections = true;
+    HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> before = post(http11, "/before");
+    faultOnBody.set(true);
+    HttpResponse<String> faulted = post(http11, "/faulted");
+    HttpResponse<String> after = post(http11, "/after");
+
+    assertThat(before.body()).isEqualTo("ok /before body");
     assertFaultAnswer(faulted);
     assertThat(after.body()).isEqualTo("ok /after body");
   }
