@@ -64,7 +64,12 @@ public final class RequestGuard {
         step.handle(value);
       } catch (RuntimeException e) {
         if (release != null) {
-          release.run();
+          try {
+            release.run();
+          } catch (RuntimeException r) {
+            // Logged with the fault; the request is answered all the same.
+            e.addSuppressed(r);
+          }
         }
         failed(req, route, decisionOf(value, decisionId), status, e);
       }
