@@ -10,6 +10,7 @@ import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -214,8 +215,8 @@ final class AuthEndpoints {
     boolean json = type != null && type.toLowerCase().startsWith("application/json");
     RequestBodies.resume(req);
     req.body()
-        .onFailure(e -> req.response().setStatusCode(400).end())
-        .onSuccess(body -> finishLogin(req, body, json));
+        .onFailure(RequestGuard.guard(req, null, null, 500, e -> badBody(req)))
+        .onSuccess(RequestGuard.guard(req, null, null, 500, body -> finishLogin(req, body, json)));
   }
 
   /** Returns the fields of a form or JSON body, or null after answering 413 or 400. */
@@ -290,7 +291,7 @@ final class AuthEndpoints {
     }
     log.info("signed out: user={} session={}", s.userId(), s.id().substring(0, 6));
     Future.fromCompletionStage(auth.sessions().signOut(s), Vertx.currentContext())
-        .onComplete(stored -> loggedOut(req));
+        .onComplete(RequestGuard.guard(req, null, null, 500, stored -> loggedOut(req)));
   }
 
   private static void loggedOut(HttpServerRequest req) {
@@ -299,6 +300,11 @@ final class AuthEndpoints {
         .setStatusCode(303)
         .putHeader("Location", "/auth/login")
         .end();
+  }
+
+  /** Answers 400 to a request whose body could not be read. */
+  static void badBody(HttpServerRequest req) {
+    req.response().setStatusCode(400).end();
   }
 
   /** Returns the client's address, as policies see it in {@code input.request.source_ip}. */

@@ -14,6 +14,7 @@ import dev.vigil.gateway.http.LoopListeners;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
@@ -43,6 +44,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.transport.Transport;
@@ -74,6 +77,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * a session sends browsers to sign in and answers API clients 401; with a session it is 403, unless
  * the policy asks for a second factor ({@code step_up}): then the browser is sent to add one. A
  * refused bearer token is 401 {@code invalid_token} whatever the mode.
+ *
+ * <p>Every step after the first runs as a continuation (of the decision, the body, the upstream's
+ * connection), guarded by {@link RequestGuard}: a step that throws fails its request closed with
+ * 500, or 502 on the upstream's side, instead of leaving the client waiting for an answer.
  */
 public final class EdgeGateway implements AutoCloseable {
 
@@ -265,7 +272,16 @@ public final class EdgeGateway implements AutoCloseable {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
+    /** The request handler: a fault in a step run before any continuation fails closed too. */
     void handle(HttpServerRequest req) {
+      try {
+        route(req);
+      } catch (RuntimeException e) {
+        RequestGuard.failed(req, null, null, 500, e);
+      }
+    }
+
+    private void route(HttpServerRequest req) {
       req.pause();
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
         RequestBodies.resume(req);
@@ -273,13 +289,25 @@ public final class EdgeGateway implements AutoCloseable {
         Vertx.currentContext()
             .executeBlocking(assertion::jwks, false)
             .onComplete(
-                keys -> {
-                  if (keys.succeeded()) {
-                    req.response().putHeader("Content-Type", "application/json").end(keys.result());
-                  } else {
-                    refuse(req, 503, "keys_unavailable", "the assertion keys cannot be read", null);
-                  }
-                });
+                RequestGuard.guard(
+                    req,
+                    null,
+                    null,
+                    500,
+                    keys -> {
+                      if (keys.succeeded()) {
+                        req.response()
+                            .putHeader("Content-Type", "application/json")
+                            .end(keys.result());
+                      } else {
+                        refuse(
+                            req,
+                            503,
+                            "keys_unavailable",
+                            "the assertion keys cannot be read",
+                            null);
+                      }
+                    }));
         return;
       }
       RequestPath path = PathNormalizer.normalize(req.uri());
@@ -325,13 +353,18 @@ public final class EdgeGateway implements AutoCloseable {
       }
       auth.identify(req, route)
           .onComplete(
-              ar ->
-                  decide(
-                      req,
-                      path,
-                      hostHeader,
-                      route,
-                      ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage())));
+              RequestGuard.guard(
+                  req,
+                  route.name(),
+                  null,
+                  500,
+                  ar ->
+                      decide(
+                          req,
+                          path,
+                          hostHeader,
+                          route,
+                          ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage()))));
     }
 
     /**
@@ -343,7 +376,14 @@ public final class EdgeGateway implements AutoCloseable {
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
       logRefusal(req, code, message)
           .onComplete(
-              ar -> refuse(req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null));
+              RequestGuard.guard(
+                  req,
+                  null,
+                  null,
+                  500,
+                  ar ->
+                      refuse(
+                          req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null)));
     }
 
     /**
@@ -367,6 +407,14 @@ public final class EdgeGateway implements AutoCloseable {
      * attack were the only ones missing from the log.
      */
     void invalid(HttpServerRequest req) {
+      try {
+        logInvalid(req);
+      } catch (RuntimeException e) {
+        RequestGuard.failed(req, null, null, 500, e);
+      }
+    }
+
+    private void logInvalid(HttpServerRequest req) {
       Throwable cause = req.decoderResult().cause();
       String reason =
           cause == null || cause.getMessage() == null
@@ -375,12 +423,17 @@ public final class EdgeGateway implements AutoCloseable {
       String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
       logRefusal(req, code, reason)
           .onComplete(
-              ar -> {
-                if (ar.succeeded()) {
-                  req.response().putHeader("X-Vigil-Decision-Id", ar.result());
-                }
-                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
-              });
+              RequestGuard.guard(
+                  req,
+                  null,
+                  null,
+                  500,
+                  ar -> {
+                    if (ar.succeeded()) {
+                      req.response().putHeader("X-Vigil-Decision-Id", ar.result());
+                    }
+                    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+                  }));
     }
 
     private void decide(
@@ -416,24 +469,31 @@ public final class EdgeGateway implements AutoCloseable {
               ? decisions.refuse(route.policyPath(), input, context, route.mode(), caller.refusal())
               : decisions.decide(route.policyPath(), input, context, route.mode()))
           .onComplete(
-              ar -> {
-                if (ar.failed()) {
-                  refuse(req, 500, "decision_failed", "the request could not be decided", null);
-                  return;
-                }
-                if (caller.refusal() != null) {
-                  // RFC 6750 section 3.1; why the token was refused stays in the log.
-                  req.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-                  refuse(
-                      req,
-                      401,
-                      "invalid_token",
-                      "the bearer token was refused",
-                      ar.result().decisionId());
-                  return;
-                }
-                enforce(req, route, path, hostHeader, dropped, ar.result(), caller);
-              });
+              // A fault after the decision is refused with its decision id (see RequestGuard).
+              RequestGuard.guard(
+                  req,
+                  route.name(),
+                  null,
+                  500,
+                  ar -> {
+                    if (ar.failed()) {
+                      refuse(req, 500, "decision_failed", "the request could not be decided", null);
+                      return;
+                    }
+                    if (caller.refusal() != null) {
+                      // RFC 6750 section 3.1; why the token was refused stays in the log.
+                      req.response()
+                          .putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                      refuse(
+                          req,
+                          401,
+                          "invalid_token",
+                          "the bearer token was refused",
+                          ar.result().decisionId());
+                      return;
+                    }
+                    enforce(req, route, path, hostHeader, dropped, ar.result(), caller);
+                  }));
     }
 
     private void enforce(
@@ -520,37 +580,74 @@ public final class EdgeGateway implements AutoCloseable {
         wo.addHeader("X-Vigil-User", session.userId());
       }
       wo.addHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
+      String id = d.decisionId();
       upstreams
           .webSocket(route, wo)
-          .onFailure(e -> upstreamFailed(req, route, d, e))
+          .onFailure(
+              RequestGuard.guard(req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)))
           .onSuccess(
-              upstream -> {
-                // Hold what the upstream sends first until the client's side is there to take it.
-                upstream.pause();
-                req.toWebSocket()
-                    .onFailure(
-                        e -> {
-                          upstream.close();
-                          refuse(
-                              req,
-                              400,
-                              "bad_request",
-                              "the WebSocket upgrade failed",
-                              d.decisionId());
-                        })
-                    .onSuccess(
-                        client -> {
-                          // Frames are relayed as they are, so text stays text.
-                          client.frameHandler(upstream::writeFrame);
-                          upstream.frameHandler(client::writeFrame);
-                          client.closeHandler(v -> upstream.close());
-                          upstream.closeHandler(v -> client.close());
-                          client.exceptionHandler(e -> upstream.close());
-                          upstream.exceptionHandler(e -> client.close());
-                          client.resume();
-                          upstream.resume();
-                        });
-              });
+              RequestGuard.guard(
+                  req,
+                  route.name(),
+                  id,
+                  502,
+                  upstream -> {
+                    // Hold what the upstream sends first until the client's side is there to take
+                    // it.
+                    upstream.pause();
+                    req.toWebSocket()
+                        .onFailure(
+                            RequestGuard.guard(
+                                req,
+                                route.name(),
+                                id,
+                                502,
+                                e -> {
+                                  upstream.close();
+                                  refuse(
+                                      req,
+                                      400,
+                                      "bad_request",
+                                      "the WebSocket upgrade failed",
+                                      d.decisionId());
+                                }))
+                        .onSuccess(
+                            RequestGuard.guard(
+                                req,
+                                route.name(),
+                                id,
+                                502,
+                                client -> relayFrames(req, route.name(), id, client, upstream)));
+                  }));
+    }
+
+    /**
+     * Relays WebSocket frames both ways as they are, so text stays text, until either side closes.
+     * A fault in the relay closes both sides.
+     */
+    private static void relayFrames(
+        HttpServerRequest req,
+        String route,
+        String id,
+        ServerWebSocket client,
+        WebSocket upstream) {
+      Runnable closeBoth =
+          () -> {
+            client.close();
+            upstream.close();
+          };
+      client.frameHandler(RequestGuard.guard(req, route, id, 502, closeBoth, upstream::writeFrame));
+      upstream.frameHandler(RequestGuard.guard(req, route, id, 502, closeBoth, client::writeFrame));
+      client.closeHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, v -> upstream.close()));
+      upstream.closeHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, v -> client.close()));
+      client.exceptionHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, e -> upstream.close()));
+      upstream.exceptionHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, e -> client.close()));
+      client.resume();
+      upstream.resume();
     }
 
     private static boolean wantsHtml(HttpServerRequest req) {
@@ -610,8 +707,10 @@ public final class EdgeGateway implements AutoCloseable {
       String uri = basePath + path.target();
       if (route.upstreamSpiffeId() == null && up.getScheme().equals("http")) {
         direct
-            .relay(req, up.getHost(), port, uri, out)
-            .onFailure(e -> upstreamFailed(req, route, d, e));
+            .relay(req, up.getHost(), port, uri, out, route.name(), d.decisionId())
+            .onFailure(
+                RequestGuard.guard(
+                    req, route.name(), d.decisionId(), 502, e -> upstreamFailed(req, route, d, e)));
         return;
       }
       RequestOptions ro =
@@ -623,11 +722,16 @@ public final class EdgeGateway implements AutoCloseable {
       for (Map.Entry<String, String> h : out) {
         ro.addHeader(h.getKey(), h.getValue());
       }
+      String id = d.decisionId();
       upstreams
           .request(route, ro)
           .compose(upstreamReq -> ProxyExchange.sendBody(req, upstreamReq))
-          .onSuccess(resp -> ProxyExchange.relayAnswer(req, resp))
-          .onFailure(e -> upstreamFailed(req, route, d, e));
+          .onSuccess(
+              RequestGuard.guard(
+                  req, route.name(), id, 502, resp -> ProxyExchange.relayAnswer(req, resp)))
+          .onFailure(
+              RequestGuard.guard(
+                  req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));
     }
 
     /** Header values are the client's (already checked by the decoder) or the gateway's own. */

@@ -6,6 +6,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
+import dev.vigil.gateway.http.RequestGuard;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
@@ -45,24 +46,34 @@ final class OidcEndpoints {
         .owner()
         .executeBlocking(() -> p.start(rd, mfa), false)
         .onFailure(
-            e -> {
-              log.warn("OIDC sign-in could not start: {}", e.getMessage());
-              AuthEndpoints.reply(req, false, 502, "the identity provider cannot be reached");
-            })
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                e -> {
+                  log.warn("OIDC sign-in could not start: {}", e.getMessage());
+                  AuthEndpoints.reply(req, false, 502, "the identity provider cannot be reached");
+                }))
         .onSuccess(
-            st ->
-                req.response()
-                    .putHeader(
-                        "Set-Cookie",
-                        OidcLogin.COOKIE
-                            + "="
-                            + st.cookieValue()
-                            + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
-                            + (req.isSSL() ? "; Secure" : ""))
-                    .putHeader("Cache-Control", "no-store")
-                    .setStatusCode(302)
-                    .putHeader("Location", st.authorizationUrl().toString())
-                    .end());
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                st ->
+                    req.response()
+                        .putHeader(
+                            "Set-Cookie",
+                            OidcLogin.COOKIE
+                                + "="
+                                + st.cookieValue()
+                                + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
+                                + (req.isSSL() ? "; Secure" : ""))
+                        .putHeader("Cache-Control", "no-store")
+                        .setStatusCode(302)
+                        .putHeader("Location", st.authorizationUrl().toString())
+                        .end()));
   }
 
   void callback(HttpServerRequest req) {
@@ -79,34 +90,45 @@ final class OidcEndpoints {
         .owner()
         .executeBlocking(() -> oidc.callback(code, state, iss, cookie), false)
         .onFailure(
-            e -> {
-              log.warn("OIDC sign-in failed: {}", e.getMessage());
-              req.response().putHeader("Set-Cookie", expire);
-              AuthEndpoints.reply(req, false, 502, "the identity provider cannot be reached");
-            })
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                e -> {
+                  log.warn("OIDC sign-in failed: {}", e.getMessage());
+                  req.response().putHeader("Set-Cookie", expire);
+                  AuthEndpoints.reply(req, false, 502, "the identity provider cannot be reached");
+                }))
         .onSuccess(
-            r -> {
-              req.response().putHeader("Set-Cookie", expire);
-              if (r.session() == null) {
-                log.warn("OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
-                AuthEndpoints.reply(req, false, 403, "sign-in refused; start again");
-                return;
-              }
-              Session s = r.session();
-              log.info(
-                  "signed in: user={} idp={} amr={} acr={}",
-                  s.userId(),
-                  s.provider(),
-                  s.amr(),
-                  s.acr());
-              req.response()
-                  .headers()
-                  .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
-              req.response()
-                  .putHeader("Cache-Control", "no-store")
-                  .setStatusCode(302)
-                  .putHeader("Location", AuthEndpoints.location(redirects.check(r.rd())))
-                  .end();
-            });
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                r -> {
+                  req.response().putHeader("Set-Cookie", expire);
+                  if (r.session() == null) {
+                    log.warn(
+                        "OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
+                    AuthEndpoints.reply(req, false, 403, "sign-in refused; start again");
+                    return;
+                  }
+                  Session s = r.session();
+                  log.info(
+                      "signed in: user={} idp={} amr={} acr={}",
+                      s.userId(),
+                      s.provider(),
+                      s.amr(),
+                      s.acr());
+                  req.response()
+                      .headers()
+                      .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
+                  req.response()
+                      .putHeader("Cache-Control", "no-store")
+                      .setStatusCode(302)
+                      .putHeader("Location", AuthEndpoints.location(redirects.check(r.rd())))
+                      .end();
+                }));
   }
 }

@@ -5,6 +5,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.rego.value.Json;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -43,8 +44,8 @@ final class TotpStepUp {
       boolean json = type != null && type.toLowerCase().startsWith("application/json");
       RequestBodies.resume(req);
       req.body()
-          .onFailure(e -> req.response().setStatusCode(400).end())
-          .onSuccess(body -> submit(req, s, body, json));
+          .onFailure(RequestGuard.guard(req, null, null, 500, e -> AuthEndpoints.badBody(req)))
+          .onSuccess(RequestGuard.guard(req, null, null, 500, body -> submit(req, s, body, json)));
     } else {
       RequestBodies.resume(req);
       req.response().setStatusCode(405).end();

@@ -5,6 +5,7 @@ import dev.vigil.gateway.edge.DecisionDispatch;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
@@ -78,7 +79,16 @@ final class InboundListener {
     this.front = f;
   }
 
+  /** The request handler: a fault in any step fails the request closed (see RequestGuard). */
   void handle(HttpServerRequest req) {
+    try {
+      check(req);
+    } catch (RuntimeException e) {
+      RequestGuard.failed(req, config.name(), null, 500, e);
+    }
+  }
+
+  private void check(HttpServerRequest req) {
     req.pause();
     String source =
         front == null
@@ -145,16 +155,22 @@ final class InboundListener {
     decisions
         .decide(route.policyPath(), input, context, route.mode())
         .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                Replies.error(
-                    req, 500, "decision_failed", "the request could not be decided", null);
-              } else if (!ar.result().letThrough()) {
-                Replies.error(req, 403, "access_denied", "access denied", ar.result().decisionId());
-              } else {
-                forward(req, path, headers, ar.result(), caller);
-              }
-            });
+            RequestGuard.guard(
+                req,
+                config.name(),
+                null,
+                500,
+                ar -> {
+                  if (ar.failed()) {
+                    Replies.error(
+                        req, 500, "decision_failed", "the request could not be decided", null);
+                  } else if (!ar.result().letThrough()) {
+                    Replies.error(
+                        req, 403, "access_denied", "access denied", ar.result().decisionId());
+                  } else {
+                    forward(req, path, headers, ar.result(), caller);
+                  }
+                }));
   }
 
   private void forward(
@@ -179,6 +195,8 @@ final class InboundListener {
         port,
         base + path.target(),
         headers,
+        config.name(),
+        d.decisionId(),
         e ->
             Replies.error(
                 req,

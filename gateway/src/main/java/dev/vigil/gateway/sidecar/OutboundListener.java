@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.http.HeaderHygiene;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
@@ -50,7 +51,16 @@ final class OutboundListener {
     return pool.client();
   }
 
+  /** The request handler: a fault in any step fails the request closed (see RequestGuard). */
   void handle(HttpServerRequest req) {
+    try {
+      relay(req);
+    } catch (RuntimeException e) {
+      RequestGuard.failed(req, config.name(), null, 502, e);
+    }
+  }
+
+  private void relay(HttpServerRequest req) {
     req.pause();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
@@ -61,6 +71,7 @@ final class OutboundListener {
         config.targetPort(),
         req.uri(),
         headers,
+        config.name(),
         e ->
             Replies.error(
                 req,

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.upstream.DirectUpstream;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -28,7 +29,9 @@ final class Relay {
   /**
    * Sends {@code req} (paused by the caller, on its event loop) with {@code headers} to the app at
    * plain {@code http://host:port} over {@code app}'s keep-alive connections and pipes the answer
-   * back; calls {@code failed} when the app cannot be reached or failed before its answer began.
+   * back; calls {@code failed} when the app cannot be reached or failed before its answer began. A
+   * fault of the relay itself is answered 502 there, logged with {@code listener} and carrying
+   * {@code decisionId}.
    */
   static void toApp(
       HttpServerRequest req,
@@ -37,6 +40,8 @@ final class Relay {
       int port,
       String uri,
       MultiMap headers,
+      String listener,
+      String decisionId,
       Consumer<Throwable> failed) {
     HttpHeaders out = APP_HEADERS.newHeaders();
     for (Map.Entry<String, String> h : headers) {
@@ -48,13 +53,15 @@ final class Relay {
     if (clientHost != null) {
       out.set("Host", clientHost);
     }
-    app.relay(req, host, port, uri, out).onFailure(failed::accept);
+    app.relay(req, host, port, uri, out, listener, decisionId)
+        .onFailure(RequestGuard.guard(req, listener, decisionId, 502, failed::accept));
   }
 
   /**
    * Sends {@code req} (paused by the caller) with {@code headers} through {@code client} (the
    * outbound listener's mutual TLS pool) to {@code host:port} and pipes the answer back; calls
-   * {@code failed} when the next hop cannot be reached or answered.
+   * {@code failed} when the next hop cannot be reached or answered. A fault of a step of the relay
+   * is answered 502 there, and logged with {@code listener}.
    */
   static void send(
       HttpServerRequest req,
@@ -63,6 +70,7 @@ final class Relay {
       int port,
       String uri,
       MultiMap headers,
+      String listener,
       Consumer<Throwable> failed) {
     RequestOptions ro =
         new RequestOptions().setMethod(req.method()).setHost(host).setPort(port).setURI(uri);
@@ -77,7 +85,9 @@ final class Relay {
     client
         .request(ro)
         .compose(out -> ProxyExchange.sendBody(req, out))
-        .onSuccess(resp -> ProxyExchange.relayAnswer(req, resp))
-        .onFailure(failed::accept);
+        .onSuccess(
+            RequestGuard.guard(
+                req, listener, null, 502, resp -> ProxyExchange.relayAnswer(req, resp)))
+        .onFailure(RequestGuard.guard(req, listener, null, 502, failed::accept));
   }
 }

@@ -2,6 +2,7 @@ package dev.vigil.gateway.upstream;
 
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
+import dev.vigil.gateway.http.RequestGuard;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +32,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -65,6 +67,11 @@ import java.util.concurrent.TimeUnit;
  * processed. Flow control both ways: the client is paused while the upstream connection cannot take
  * more, and the upstream is no longer read while the client's connection is full.
  *
+ * <p>Every event of an exchange (the connection made, a piece of the client's body, the upstream's
+ * answer, either side closing) is a continuation of the client's request, guarded by {@link
+ * RequestGuard}: a fault in one drops the upstream connection and answers the client 502, or cuts
+ * an answer already begun.
+ *
  * <p>Only for plain {@code http://} upstreams; TLS and mutual TLS go through {@link
  * UpstreamClients}. Thread-safe; each connection is used by one exchange at a time, on its loop.
  */
@@ -91,12 +98,20 @@ public final class DirectUpstream {
    * @param headers the end-to-end headers to send; the framing of the body is set here, and so is
    *     the {@code Host} header ({@code host:port}) unless {@code headers} already carry one, which
    *     is then sent as given (a sidecar keeps its client's {@code Host} for the app)
+   * @param route the route or listener relaying, for the log of a fault
+   * @param decisionId the request's decision id, sent back with the 502 of a fault
    * @return a future that succeeds once the answer's head is on its way to the client, or fails,
    *     with nothing sent to the client, when the upstream could not be reached or failed before
-   *     its answer began
+   *     its answer began; after a fault of the relay itself (answered here) it does not complete
    */
   public Future<Void> relay(
-      HttpServerRequest req, String host, int port, String uri, HttpHeaders headers) {
+      HttpServerRequest req,
+      String host,
+      int port,
+      String uri,
+      HttpHeaders headers,
+      String route,
+      String decisionId) {
     ContextInternal ctx = ContextInternal.current();
     EventLoop loop = ctx.nettyEventLoop();
     LoopConnections conns = loops.computeIfAbsent(loop, l -> new LoopConnections(l, transport));
@@ -108,8 +123,25 @@ public final class DirectUpstream {
     HttpMethod method = HttpMethod.valueOf(req.method().name());
     Exchange ex =
         new Exchange(
-            req, conns, host, port, authority, method, uri, headers, hasBody, ctx.promise());
-    ex.start(true);
+            req,
+            conns,
+            host,
+            port,
+            authority,
+            method,
+            uri,
+            headers,
+            hasBody,
+            ctx.promise(),
+            route,
+            decisionId);
+    try {
+      ex.start(true);
+    } catch (RuntimeException e) {
+      // Sent on a kept connection at once, the request's first step runs here: its fault is the
+      // exchange's too, so that the connection it took is dropped rather than left attached.
+      ex.faulted(e);
+    }
     return ex.answered.future();
   }
 
@@ -203,6 +235,12 @@ public final class DirectUpstream {
     final HttpHeaders headers;
     final boolean hasBody;
     final Promise<Void> answered;
+    final String route;
+    final String decisionId;
+
+    /** Lets go of the upstream connection after a fault; made once per exchange. */
+    final Runnable release = this::drop;
+
     Channel ch;
     HttpResponse lastHead;
     boolean reused;
@@ -219,7 +257,9 @@ public final class DirectUpstream {
         String uri,
         HttpHeaders headers,
         boolean hasBody,
-        Promise<Void> answered) {
+        Promise<Void> answered,
+        String route,
+        String decisionId) {
       this.req = req;
       this.answer = req.response();
       this.conns = conns;
@@ -231,6 +271,28 @@ public final class DirectUpstream {
       this.headers = headers;
       this.hasBody = hasBody;
       this.answered = answered;
+      this.route = route;
+      this.decisionId = decisionId;
+    }
+
+    /** Returns {@code step} run as a continuation of the client's request (see RequestGuard). */
+    <T> Handler<T> guarded(Handler<T> step) {
+      return RequestGuard.guard(req, route, decisionId, 502, release, step);
+    }
+
+    /** A step of this exchange threw: the upstream connection goes, and the client is answered. */
+    void faulted(RuntimeException fault) {
+      drop();
+      RequestGuard.failed(req, route, decisionId, 502, fault);
+    }
+
+    /** Ends the exchange without a word to either side: the upstream connection is closed. */
+    private void drop() {
+      done = true;
+      if (ch != null && ch.attr(EXCHANGE).get() == this) {
+        ch.attr(EXCHANGE).set(null);
+        ch.close();
+      }
     }
 
     /** Sends the request on an idle connection, or a new one when there is none (or no reuse). */
@@ -243,20 +305,22 @@ public final class DirectUpstream {
       }
       reused = false;
       ChannelFuture cf = conns.bootstrap.connect(host, port);
-      cf.addListener(
-          f -> {
-            if (f.isSuccess()) {
-              send(cf.channel());
-            } else {
-              fail(f.cause());
-            }
-          });
+      Handler<ChannelFuture> connected =
+          guarded(
+              f -> {
+                if (f.isSuccess()) {
+                  send(f.channel());
+                } else {
+                  fail(f.cause());
+                }
+              });
+      cf.addListener((ChannelFuture f) -> connected.handle(f));
     }
 
     private void send(Channel channel) {
       ch = channel;
       ch.attr(EXCHANGE).set(this);
-      answer.closeHandler(v -> abort());
+      answer.closeHandler(guarded(v -> abort()));
       if (!hasBody) {
         HttpRequest head =
             new DefaultFullHttpRequest(
@@ -273,23 +337,26 @@ public final class DirectUpstream {
       }
       ch.writeAndFlush(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, headers));
       req.handler(
-          chunk -> {
-            if (done) {
-              return;
-            }
-            ch.writeAndFlush(
-                new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.getBytes())), ch.voidPromise());
-            if (!ch.isWritable()) {
-              req.pause();
-            }
-          });
+          guarded(
+              chunk -> {
+                if (done) {
+                  return;
+                }
+                ch.writeAndFlush(
+                    new DefaultHttpContent(Unpooled.wrappedBuffer(chunk.getBytes())),
+                    ch.voidPromise());
+                if (!ch.isWritable()) {
+                  req.pause();
+                }
+              }));
       req.endHandler(
-          v -> {
-            if (!done) {
-              ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
-            }
-          });
-      req.exceptionHandler(e -> abort());
+          guarded(
+              v -> {
+                if (!done) {
+                  ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+                }
+              }));
+      req.exceptionHandler(guarded(e -> abort()));
       RequestBodies.resume(req);
     }
 
@@ -336,7 +403,7 @@ public final class DirectUpstream {
       if (!length) {
         answer.setChunked(true);
       }
-      answer.drainHandler(v -> ch.config().setAutoRead(true));
+      answer.drainHandler(guarded(v -> ch.config().setAutoRead(true)));
       answered.complete();
     }
 
@@ -421,7 +488,11 @@ public final class DirectUpstream {
     }
   }
 
-  /** Hands the upstream's answer to the exchange of its connection. */
+  /**
+   * Hands the upstream's answer to the exchange of its connection. Its events are continuations of
+   * the client's request: a fault in one is the exchange's (see {@link Exchange#faulted}), not the
+   * connection's, which Netty would otherwise hand to {@code exceptionCaught} as a broken upstream.
+   */
   private static final class AnswerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
@@ -433,6 +504,14 @@ public final class DirectUpstream {
         ctx.close();
         return;
       }
+      try {
+        read(ex, msg);
+      } catch (RuntimeException e) {
+        ex.faulted(e);
+      }
+    }
+
+    private static void read(Exchange ex, Object msg) {
       if (msg instanceof HttpResponse r) {
         if (r.decoderResult().isFailure()) {
           ReferenceCountUtil.release(msg);
@@ -456,7 +535,11 @@ public final class DirectUpstream {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
       Exchange ex = ctx.channel().attr(EXCHANGE).get();
       if (ex != null) {
-        ex.writable();
+        try {
+          ex.writable();
+        } catch (RuntimeException e) {
+          ex.faulted(e);
+        }
       }
       ctx.fireChannelWritabilityChanged();
     }

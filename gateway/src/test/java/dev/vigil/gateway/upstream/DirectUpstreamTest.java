@@ -92,7 +92,7 @@ class DirectUpstreamTest {
       headers.set("Host", req.headers().get("Host"));
     }
     direct
-        .relay(req, "127.0.0.1", upstreamPort, req.uri(), headers)
+        .relay(req, "127.0.0.1", upstreamPort, req.uri(), headers, "test", null)
         .onFailure(
             e -> {
               req.resume();
