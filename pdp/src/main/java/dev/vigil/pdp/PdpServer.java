@@ -1,11 +1,9 @@
 package dev.vigil.pdp;
 
 import dev.vigil.pdp.api.OpaApi;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
@@ -21,11 +19,11 @@ import java.util.function.Consumer;
 public final class PdpServer implements AutoCloseable {
 
   private final Vertx vertx;
-  private final HttpServer server;
+  private final int port;
 
-  private PdpServer(Vertx vertx, HttpServer server) {
+  private PdpServer(Vertx vertx, int port) {
     this.vertx = vertx;
-    this.server = server;
+    this.port = port;
   }
 
   /**
@@ -71,7 +69,10 @@ public final class PdpServer implements AutoCloseable {
       ServerTls tls) {
     Duration headDeadline = HeadDeadline.configured();
     Vertx vertx =
-        Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+        Vertx.vertx(
+            new VertxOptions()
+                .setPreferNativeTransport(true)
+                .setEventLoopPoolSize(LoopListeners.configured()));
     Router router = OpaApi.router(vertx, pdp, metrics, options);
     extraRoutes.accept(router);
     HttpServerOptions so =
@@ -92,11 +93,16 @@ public final class PdpServer implements AutoCloseable {
             .setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    Future<HttpServer> f =
-        HeadDeadline.createHttpServer(vertx, so, headDeadline).requestHandler(router).listen();
     try {
-      HttpServer server = f.await(30, TimeUnit.SECONDS);
-      return new PdpServer(vertx, server);
+      int bound =
+          LoopListeners.listen(
+              vertx,
+              port,
+              listenOn ->
+                  HeadDeadline.createHttpServer(
+                          vertx, new HttpServerOptions(so).setPort(listenOn), headDeadline)
+                      .requestHandler(router));
+      return new PdpServer(vertx, bound);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
@@ -106,7 +112,7 @@ public final class PdpServer implements AutoCloseable {
 
   /** Returns the port actually bound. */
   public int port() {
-    return server.actualPort();
+    return port;
   }
 
   @Override

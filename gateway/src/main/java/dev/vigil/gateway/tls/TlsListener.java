@@ -1,9 +1,9 @@
 package dev.vigil.gateway.tls;
 
 import dev.vigil.access.Devices;
-import dev.vigil.gateway.http.LoopListeners;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.HeadDeadline;
+import dev.vigil.pdp.LoopListeners;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.pdp;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
@@ -16,20 +16,21 @@ import java.util.function.IntFunction;
  * Serves one listening address from every event loop of a Vert.x instance.
  *
  * <p>Why: an HTTP server made outside a verticle is bound to one event loop, whatever the size of
- * the pool, so one core did all the gateway's socket work, parsing and inline decisions while the
+ * the pool, so one core did all of a listener's socket work, parsing and inline decisions while the
  * others waited. Vert.x shares one bound socket between the servers of an instance that listen on
  * the same address and hands each new connection to the next of them in turn, so one server per
  * event loop spreads the connections over all of them. A connection stays on its loop for its whole
- * life, and so does the upstream connection that answers it ({@code DirectUpstream} keeps its
- * connections per loop).
+ * life (and at the gateway, so do the upstream connections that relay its requests). The gateway's
+ * listeners and the control plane's API are served so.
  */
 public final class LoopListeners {
 
   /**
-   * The system property that sets how many event loops the gateway and its listeners use, for a
-   * machine shared with other busy processes; by default one per processor.
+   * The system property that sets how many event loops each of Vigil's HTTP servers (the gateway,
+   * the control plane) runs, for a machine shared with other busy processes; by default one per
+   * processor.
    */
-  public static final String PROPERTY = "vigil.gateway.event_loops";
+  public static final String PROPERTY = "vigil.event_loops";
 
   /**
    * The groups of servers listening on one free port, numbered for Vert.x (see {@link #listen}).

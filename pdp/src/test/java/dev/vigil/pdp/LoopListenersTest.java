@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.pdp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -114,7 +114,7 @@ class LoopListenersTest {
         assertThatThrownBy(LoopListeners::configured)
             .as(bad)
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("-Dvigil.gateway.event_loops=" + bad)
+            .hasMessageContaining("-Dvigil.event_loops=" + bad)
             .hasMessageContaining("from 1 to 256");
       }
     } finally {
