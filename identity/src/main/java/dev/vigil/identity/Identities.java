@@ -346,9 +346,22 @@ public final class Identities {
   /**
    * Revokes the leaf of an X.509-SVID, found by the SPIFFE ID in its URI SAN, and returns that ID.
    *
-   * @throws IllegalArgumentException when the certificate holds no single valid SPIFFE ID
+   * <p>A CA certificate is refused: verifiers check the serials of the chain a peer presents, and
+   * a root is never part of it, so its revocation would be reported and yet have no effect.
+   *
+   * @throws IllegalArgumentException when the certificate is a CA or holds no single valid SPIFFE
+   *     ID
    */
   public SpiffeId revoke(X509Certificate leaf) {
+    if (leaf.getBasicConstraints() >= 0) {
+      throw new IllegalArgumentException(
+          "certificate serial "
+              + leaf.getSerialNumber().toString(16)
+              + " ("
+              + leaf.getSubjectX500Principal().getName()
+              + ") is a CA certificate, not an X.509-SVID; revoke takes an SVID's leaf"
+              + " (svid.pem), and a root is replaced with `vigil identity rotate`");
+    }
     List<String> uris;
     try {
       uris = X509SvidValidator.uriSans(leaf);
