@@ -102,6 +102,7 @@ public final class Identities {
   }
 
   private TrustDomainCa create(TrustDomain td, Runnable beforeCreate) {
+    refuseFederated(td);
     TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
     beforeCreate.run();
     if (store.save(ca, true)) {
@@ -114,6 +115,19 @@ public final class Identities {
             () ->
                 new StoreException(
                     "trust domain " + td + " was created by another node but cannot be read"));
+  }
+
+  /**
+   * Refuses to run a CA for a trust domain whose bundle was imported: its own roots would replace
+   * the partner's in every verifier here, as {@link #importBundle} refuses the converse.
+   */
+  private void refuseFederated(TrustDomain td) {
+    if (store.federated(td).isPresent()) {
+      throw new IllegalArgumentException(
+          "trust domain "
+              + td
+              + " is federated (its bundle was imported); this Vigil cannot run a CA for it");
+    }
   }
 
   /** Returns the CA of {@code td} when the trust domain exists, without creating it. */
@@ -430,9 +444,16 @@ public final class Identities {
         });
   }
 
-  /** Stores a new registration entry and returns it with its id. */
+  /**
+   * Stores a new registration entry and returns it with its id.
+   *
+   * @throws IllegalArgumentException when the entry is malformed or its trust domain is federated
+   */
   public RegistrationEntry createEntry(
       SpiffeId spiffeId, List<Selector> selectors, Duration ttl, List<String> dnsNames) {
+    if (existing(spiffeId.trustDomain()).isEmpty()) {
+      refuseFederated(spiffeId.trustDomain());
+    }
     byte[] b = new byte[8];
     RANDOM.nextBytes(b);
     RegistrationEntry e =
