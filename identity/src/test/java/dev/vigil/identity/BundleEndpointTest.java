@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -106,6 +109,47 @@ class BundleEndpointTest {
     X509SvidValidator here =
         new X509SvidValidator(BundleSource.of(fetched), RevocationList.NONE, clock);
     assertThat(here.validate(svid.chain())).isEqualTo(svid.id());
+  }
+
+  @Test
+  void httpsWeb_keyOfAnotherCertificate_isRefusedBeforeServing(@TempDir Path dir)
+      throws Exception {
+    // Regression: the endpoint started and said where it served, but every handshake failed.
+    WebPki pki = webPki();
+    WebPki other = webPki();
+    Path cert = dir.resolve("web.pem");
+    Path key = dir.resolve("other.key");
+    Files.writeString(cert, Certificates.pem(pki.server()));
+    Files.writeString(key, Certificates.pem("PRIVATE KEY", other.serverKey().getPrivate().getEncoded()));
+
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback, partner, BundleSource.of(partnerCa.bundle()), cert, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("key file " + key)
+        .hasMessageContaining("does not match the certificate in " + cert);
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback,
+                    partner,
+                    BundleSource.of(partnerCa.bundle()),
+                    other.serverKey().getPrivate(),
+                    List.of(pki.server())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not match");
+  }
+
+  @Test
+  void httpsWeb_missingFile_isRefusedSayingSo(@TempDir Path dir) {
+    Path absent = dir.resolve("absent.pem");
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback, partner, BundleSource.of(partnerCa.bundle()), absent, absent))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("certificate file " + absent + " does not exist");
   }
 
   @Test
