@@ -153,6 +153,21 @@ class BundleEndpointTest {
   }
 
   @Test
+  void httpsWeb_nothingListening_saysTheConnectionWasRefused() throws Exception {
+    // Regression: the message ended in "ClosedChannelException", the innermost cause's name.
+    int port;
+    try (var probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    java.net.URI url = java.net.URI.create("https://127.0.0.1:" + port + "/");
+    assertThatThrownBy(() -> BundleFetcher.httpsWeb(url, List.of(webPki().root())))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot fetch the bundle from " + url)
+        .hasMessageContaining("cannot connect: connection refused")
+        .hasMessageNotContaining("ClosedChannelException");
+  }
+
+  @Test
   void httpsWeb_serverNotUnderTrustedRoots_isRefused() throws Exception {
     serveWeb(webPki());
     WebPki other = webPki();
