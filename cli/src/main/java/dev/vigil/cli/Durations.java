@@ -13,8 +13,8 @@ final class Durations {
   private Durations() {}
 
   /**
-   * Parses the value of {@code option}, which must be longer than zero: a lifetime, an interval
-   * or a wait of zero would only fail later with a message about something else.
+   * Parses the value of {@code option}, which must be longer than zero: a lifetime, an interval or
+   * a wait of zero would only fail later with a message about something else.
    *
    * @throws IllegalArgumentException naming the option and the value
    */

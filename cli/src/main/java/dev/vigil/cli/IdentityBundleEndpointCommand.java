@@ -77,7 +77,8 @@ final class IdentityBundleEndpointCommand implements Callable<Integer> {
       return 1;
     } catch (java.io.IOException e) {
       st.close();
-      err.println("vigil identity bundle-endpoint: cannot listen on " + listen + ": " + e.getMessage());
+      err.println(
+          "vigil identity bundle-endpoint: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
     spec.commandLine()

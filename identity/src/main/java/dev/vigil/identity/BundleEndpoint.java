@@ -4,17 +4,17 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.security.Signature;
-import java.security.PublicKey;
-import java.nio.file.NoSuchFileException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,8 +101,8 @@ public final class BundleEndpoint implements AutoCloseable {
    * Serves with the https_web profile from PEM files: the certificate chain, leaf first, and an
    * unencrypted PKCS#8 private key.
    *
-   * @throws IllegalArgumentException naming the file that cannot be read or does not parse, or
-   *     the key file that does not match the certificate
+   * @throws IllegalArgumentException naming the file that cannot be read or does not parse, or the
+   *     key file that does not match the certificate
    * @throws IOException when the address cannot be bound
    */
   public static BundleEndpoint httpsWeb(

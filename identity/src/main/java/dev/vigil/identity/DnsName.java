@@ -3,8 +3,8 @@ package dev.vigil.identity;
 import java.util.regex.Pattern;
 
 /**
- * The rule for a DNS name an X.509-SVID may carry beside its SPIFFE ID: a lower-case host name
- * of letters, digits and inner hyphens (RFC 1123, section 2.1), at most 253 characters. The
+ * The rule for a DNS name an X.509-SVID may carry beside its SPIFFE ID: a lower-case host name of
+ * letters, digits and inner hyphens (RFC 1123, section 2.1), at most 253 characters. The
  * certificate stores it as an IA5String (RFC 5280, section 4.2.1.6), so anything else would be
  * written wrongly or refused by the peers that read it.
  */

@@ -360,8 +360,8 @@ public final class Identities {
   /**
    * Revokes the leaf of an X.509-SVID, found by the SPIFFE ID in its URI SAN, and returns that ID.
    *
-   * <p>A CA certificate is refused: verifiers check the serials of the chain a peer presents, and
-   * a root is never part of it, so its revocation would be reported and yet have no effect.
+   * <p>A CA certificate is refused: verifiers check the serials of the chain a peer presents, and a
+   * root is never part of it, so its revocation would be reported and yet have no effect.
    *
    * @throws IllegalArgumentException when the certificate is a CA or holds no single valid SPIFFE
    *     ID

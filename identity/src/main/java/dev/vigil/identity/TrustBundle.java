@@ -163,8 +163,8 @@ public record TrustBundle(
 
   /**
    * Refuses a root whose URI SAN names another trust domain (a signing certificate may carry only
-   * its own trust domain's ID, X509-SVID specification section 4.1): such a bundle was exported
-   * by that other domain, and importing it under this name would let its CA speak for this one.
+   * its own trust domain's ID, X509-SVID specification section 4.1): such a bundle was exported by
+   * that other domain, and importing it under this name would let its CA speak for this one.
    */
   private static void checkRootNames(TrustDomain td, X509Certificate root) {
     List<String> uris;

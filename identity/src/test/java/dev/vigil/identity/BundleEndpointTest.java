@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import java.nio.file.Files;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -27,6 +26,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A partner's bundle endpoint over real TLS on loopback, fetched with both profiles of the SPIFFE
@@ -112,15 +112,15 @@ class BundleEndpointTest {
   }
 
   @Test
-  void httpsWeb_keyOfAnotherCertificate_isRefusedBeforeServing(@TempDir Path dir)
-      throws Exception {
+  void httpsWeb_keyOfAnotherCertificate_isRefusedBeforeServing(@TempDir Path dir) throws Exception {
     // Regression: the endpoint started and said where it served, but every handshake failed.
     WebPki pki = webPki();
     WebPki other = webPki();
     Path cert = dir.resolve("web.pem");
     Path key = dir.resolve("other.key");
     Files.writeString(cert, Certificates.pem(pki.server()));
-    Files.writeString(key, Certificates.pem("PRIVATE KEY", other.serverKey().getPrivate().getEncoded()));
+    Files.writeString(
+        key, Certificates.pem("PRIVATE KEY", other.serverKey().getPrivate().getEncoded()));
 
     assertThatThrownBy(
             () ->

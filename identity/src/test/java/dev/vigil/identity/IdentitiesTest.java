@@ -181,7 +181,8 @@ class IdentitiesTest {
     try (Store st = open()) {
       Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
       ids.importBundle(partner, theirs.bundle().toJson(), "test");
-      assertThatThrownBy(() -> ids.issueX509(SpiffeId.parse("spiffe://partner.example/evil"), List.of(), null))
+      assertThatThrownBy(
+              () -> ids.issueX509(SpiffeId.parse("spiffe://partner.example/evil"), List.of(), null))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("trust domain partner.example is federated")
           .hasMessageContaining("cannot run a CA for it");

@@ -139,7 +139,9 @@ class SidecarConfigTest {
                   expect: spiffe://prod.example/x
               """
                   .formatted(host));
-      assertThat(c.outbound()).singleElement().satisfies(o -> assertThat(o.port()).isEqualTo(15001));
+      assertThat(c.outbound())
+          .singleElement()
+          .satisfies(o -> assertThat(o.port()).isEqualTo(15001));
     }
   }
 

@@ -3,7 +3,6 @@ package dev.vigil.gateway.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import dev.vigil.identity.CaConfig;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.identity.Identities;
@@ -12,6 +11,7 @@ import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
@@ -54,7 +54,8 @@ class WorkloadCredentialsTest {
 
   @Test
   void connect_addressOtherThanUnix_refusedNamingIt() {
-    assertThatThrownBy(() -> WorkloadCredentials.connect("tcp://127.0.0.1:8081", Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> WorkloadCredentials.connect("tcp://127.0.0.1:8081", Duration.ofSeconds(1)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("\"tcp://127.0.0.1:8081\"")
         .hasMessageContaining("unix:/path");

@@ -146,7 +146,8 @@ class WorkloadAgentTest {
   @Test
   void start_onStaleSocketFile_replacesIt() throws Exception {
     Path stale = dir.resolve("stale.sock");
-    try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+    try (var ch =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
       ch.bind(java.net.UnixDomainSocketAddress.of(stale));
     }
     assertThat(stale).exists();
