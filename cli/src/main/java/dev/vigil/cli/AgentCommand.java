@@ -66,7 +66,7 @@ final class AgentCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Duration tick;
     try {
-      tick = Durations.parse(refresh);
+      tick = Durations.positive("--refresh", refresh);
     } catch (IllegalArgumentException e) {
       err.println("vigil agent: " + e.getMessage());
       return Vigil.EXIT_USAGE;

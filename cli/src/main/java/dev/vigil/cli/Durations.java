@@ -12,6 +12,25 @@ final class Durations {
 
   private Durations() {}
 
+  /**
+   * Parses the value of {@code option}, which must be longer than zero: a lifetime, an interval or
+   * a wait of zero would only fail later with a message about something else.
+   *
+   * @throws IllegalArgumentException naming the option and the value
+   */
+  static Duration positive(String option, String text) {
+    Duration d;
+    try {
+      d = parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + " " + e.getMessage(), e);
+    }
+    if (d.isZero()) {
+      throw new IllegalArgumentException(option + " \"" + text + "\" must be longer than 0");
+    }
+    return d;
+  }
+
   static Duration parse(String text) {
     Matcher m = FORM.matcher(text.trim());
     if (!m.matches()) {

@@ -71,9 +71,14 @@ final class IdentityBundleEndpointCommand implements Callable<Integer> {
           spiffe
               ? BundleEndpoint.httpsSpiffe(address, ids, td, InstantSource.system())
               : BundleEndpoint.httpsWeb(address, td, ids.bundles(), cert, key);
-    } catch (IllegalArgumentException | java.io.IOException e) {
+    } catch (IllegalArgumentException e) {
       st.close();
       err.println("vigil identity bundle-endpoint: " + e.getMessage());
+      return 1;
+    } catch (java.io.IOException e) {
+      st.close();
+      err.println(
+          "vigil identity bundle-endpoint: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
     spec.commandLine()

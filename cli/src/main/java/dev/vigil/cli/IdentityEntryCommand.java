@@ -42,7 +42,7 @@ final class IdentityEntryCommand {
     try {
       id = SpiffeId.parse(spiffeId);
       sels = selectors.stream().map(Selector::parse).toList();
-      lifetime = ttl == null ? null : Durations.parse(ttl);
+      lifetime = ttl == null ? null : Durations.positive("--ttl", ttl);
     } catch (IllegalArgumentException e) {
       err.println("vigil identity entry create: " + e.getMessage());
       return Vigil.EXIT_USAGE;

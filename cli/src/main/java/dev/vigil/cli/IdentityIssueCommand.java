@@ -60,7 +60,7 @@ final class IdentityIssueCommand implements Callable<Integer> {
     Duration lifetime;
     try {
       id = SpiffeId.parse(spiffeId);
-      lifetime = ttl == null ? null : Durations.parse(ttl);
+      lifetime = ttl == null ? null : Durations.positive("--ttl", ttl);
     } catch (IllegalArgumentException e) {
       err.println("vigil identity issue: " + e.getMessage());
       return Vigil.EXIT_USAGE;

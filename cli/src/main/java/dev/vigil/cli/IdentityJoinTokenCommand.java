@@ -39,7 +39,7 @@ final class IdentityJoinTokenCommand {
     Duration lifetime;
     try {
       td = TrustDomain.parse(trustDomain);
-      lifetime = Durations.parse(ttl);
+      lifetime = Durations.positive("--ttl", ttl);
     } catch (IllegalArgumentException e) {
       err.println("vigil identity join-token create: " + e.getMessage());
       return Vigil.EXIT_USAGE;

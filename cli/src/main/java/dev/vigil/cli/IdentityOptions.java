@@ -33,7 +33,9 @@ final class IdentityOptions {
   @Option(
       names = "--key-type",
       paramLabel = "TYPE",
-      description = "Key type of trust domains created now: ec-p256 (default), ec-p384, rsa-2048.")
+      description =
+          "Key type of trust domains created now: ec-p256 (default), ec-p384, rsa-2048 or"
+              + " rsa-3072; an existing trust domain keeps its own.")
   String keyType;
 
   /** Opens the store of an existing node, refusing a data directory without one. */

@@ -187,7 +187,7 @@ final class PdpCommand implements Callable<Integer> {
       }
       proxies = TrustedProxies.parse(trustedProxies);
       authz = PolicyPath.parse(authzPath);
-      interval = Durations.parse(pollInterval);
+      interval = Durations.positive("--poll-interval", pollInterval);
       modeTable = modeTable(modes);
       overflowPolicy =
           switch (overflow) {

@@ -92,9 +92,9 @@ final class SidecarCommand implements Callable<Integer> {
     Duration retain;
     try {
       retain = logRetain.retain();
-      wait = Durations.parse(svidWait);
+      wait = Durations.positive("--svid-wait", svidWait);
       cfg = SidecarConfig.read(config);
-      interval = Durations.parse(pollInterval);
+      interval = Durations.positive("--poll-interval", pollInterval);
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("vigil sidecar: " + e.getMessage());
       return Vigil.EXIT_USAGE;

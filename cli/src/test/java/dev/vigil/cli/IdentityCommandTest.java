@@ -297,6 +297,33 @@ class IdentityCommandTest {
   }
 
   @Test
+  void agent_zeroRefresh_isUsageErrorNamingTheOption() {
+    // Regression: `--refresh 0s` ended with "vigil: IllegalArgumentException" from the scheduler.
+    CliRun a =
+        CliRun.of(
+            "agent", "--refresh", "0s", "--data-dir", data, "--ca-key-file", keyFile.toString());
+    assertThat(a.status()).isEqualTo(2);
+    assertThat(a.err()).contains("vigil agent: --refresh \"0s\" must be longer than 0");
+  }
+
+  @Test
+  void issue_zeroTtl_isUsageErrorNamingTheOption() {
+    // Regression: the CA said it had "produced an X.509-SVID its own validator refuses".
+    node();
+    for (String[] jwt : new String[][] {{}, {"--jwt-audience", "db"}}) {
+      List<String> args = new java.util.ArrayList<>(List.of("issue", "--spiffe-id"));
+      args.addAll(List.of("spiffe://prod.example/x", "--out", dir.resolve("x").toString()));
+      args.addAll(List.of("--ttl", "0s"));
+      args.addAll(List.of(jwt));
+      CliRun r = identity(args.toArray(String[]::new));
+      assertThat(r.status()).isEqualTo(2);
+      assertThat(r.err())
+          .contains("vigil identity issue: --ttl \"0s\" must be longer than 0")
+          .doesNotContain("validator");
+    }
+  }
+
+  @Test
   void agent_joinTokenUsedOrUnknown_isRefusedWithTheReason() throws Exception {
     node();
     CliRun created = identity("join-token", "create", "--trust-domain", "prod.example");

@@ -51,6 +51,30 @@ class SidecarCommandTest {
   }
 
   @Test
+  void sidecar_zeroIntervals_usageErrorNamingTheOption() throws Exception {
+    Path cfg = tmp.resolve("sidecar.yaml");
+    Files.writeString(
+        cfg,
+        "outbound:\n  - name: out\n    listen: 127.0.0.1:0\n    target: 127.0.0.1:1\n"
+            + "    expect: spiffe://prod.example/b\n");
+    for (String option : new String[] {"--poll-interval", "--svid-wait"}) {
+      CliRun r =
+          CliRun.of(
+              "sidecar",
+              "--config",
+              cfg.toString(),
+              "--data-dir",
+              tmp.resolve("data").toString(),
+              option,
+              "0s");
+
+      assertThat(r.status()).as(option).isEqualTo(Vigil.EXIT_USAGE);
+      assertThat(r.err()).contains("vigil sidecar: " + option + " \"0s\" must be longer than 0");
+      assertThat(tmp.resolve("data")).doesNotExist();
+    }
+  }
+
+  @Test
   void sidecar_logRetainTooShortOrNotADuration_usageErrorBeforeAnyStore() throws Exception {
     Path cfg = tmp.resolve("sidecar.yaml");
     Files.writeString(cfg, "outbound: []\n");

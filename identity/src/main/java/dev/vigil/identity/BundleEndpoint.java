@@ -9,9 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +55,8 @@ public final class BundleEndpoint implements AutoCloseable {
    * Serves the bundle of {@code td} with the https_web profile.
    *
    * @param chain the server certificate first, then any intermediates
+   * @throws IllegalArgumentException when the chain is empty or the key is not the server
+   *     certificate's
    * @throws IOException when the address cannot be bound
    */
   public static BundleEndpoint httpsWeb(
@@ -61,6 +66,14 @@ public final class BundleEndpoint implements AutoCloseable {
       PrivateKey key,
       List<X509Certificate> chain)
       throws IOException {
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("the bundle endpoint needs a server certificate");
+    }
+    if (!keyOf(key, chain.getFirst())) {
+      throw new IllegalArgumentException(
+          "the private key does not match the certificate of "
+              + chain.getFirst().getSubjectX500Principal().getName());
+    }
     ServingKeyManager.Credential fixed = new ServingKeyManager.Credential(key, List.copyOf(chain));
     return start(address, td, bundles, () -> fixed);
   }
@@ -88,22 +101,24 @@ public final class BundleEndpoint implements AutoCloseable {
    * Serves with the https_web profile from PEM files: the certificate chain, leaf first, and an
    * unencrypted PKCS#8 private key.
    *
-   * @throws IllegalArgumentException naming the file that does not parse
-   * @throws IOException when a file cannot be read or the address cannot be bound
+   * @throws IllegalArgumentException naming the file that cannot be read or does not parse, or the
+   *     key file that does not match the certificate
+   * @throws IOException when the address cannot be bound
    */
   public static BundleEndpoint httpsWeb(
       InetSocketAddress address, TrustDomain td, BundleSource bundles, Path certPem, Path keyPem)
       throws IOException {
+    String certText = read(certPem, "certificate file");
     List<X509Certificate> chain;
     try {
-      chain = Certificates.readPem(Files.readString(certPem));
+      chain = Certificates.readPem(certText);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("certificate file " + certPem + ": " + e.getMessage());
     }
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("certificate file " + certPem + " holds no certificate");
     }
-    String pem = Files.readString(keyPem);
+    String pem = read(keyPem, "key file");
     if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
       throw new IllegalArgumentException(
           "key file " + keyPem + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY)");
@@ -116,7 +131,43 @@ public final class BundleEndpoint implements AutoCloseable {
     } catch (IllegalStateException e) {
       throw new IllegalArgumentException("key file " + keyPem + ": " + e.getMessage());
     }
+    if (!keyOf(key, chain.getFirst())) {
+      throw new IllegalArgumentException(
+          "key file " + keyPem + " does not match the certificate in " + certPem);
+    }
     return httpsWeb(address, td, bundles, key, chain);
+  }
+
+  private static String read(Path file, String what) {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(what + " " + file + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(what + " " + file + " cannot be read: " + e);
+    }
+  }
+
+  /** Returns true when {@code key} signs what the certificate's public key verifies. */
+  private static boolean keyOf(PrivateKey key, X509Certificate cert) {
+    PublicKey pub = cert.getPublicKey();
+    if (!pub.getAlgorithm().equals(key.getAlgorithm())) {
+      return false;
+    }
+    String algorithm = pub.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    byte[] probe = "vigil bundle endpoint key check".getBytes(StandardCharsets.UTF_8);
+    try {
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(pub);
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.vigil.identity;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -122,13 +124,24 @@ public final class BundleFetcher {
     return new String(resp.body(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Says why a fetch failed in words: the JDK's client throws a {@link ConnectException} without a
+   * message over a cause named only by its class, so a refused connection is recognised by type.
+   */
   private static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    String deepest = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof HttpConnectTimeoutException) {
+        return "timed out connecting after " + TIMEOUT.toSeconds() + " s";
+      }
+      if (t instanceof ConnectException) {
+        return "cannot connect: connection refused (nothing listening there?) or host unreachable";
+      }
+      if (t.getMessage() != null) {
+        deepest = t.getMessage();
+      }
     }
-    String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return msg;
+    return deepest != null ? deepest : e.getClass().getSimpleName();
   }
 
   private static void requireHttps(URI url) throws IOException {

@@ -102,6 +102,7 @@ public final class Identities {
   }
 
   private TrustDomainCa create(TrustDomain td, Runnable beforeCreate) {
+    refuseFederated(td);
     TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
     beforeCreate.run();
     if (store.save(ca, true)) {
@@ -114,6 +115,19 @@ public final class Identities {
             () ->
                 new StoreException(
                     "trust domain " + td + " was created by another node but cannot be read"));
+  }
+
+  /**
+   * Refuses to run a CA for a trust domain whose bundle was imported: its own roots would replace
+   * the partner's in every verifier here, as {@link #importBundle} refuses the converse.
+   */
+  private void refuseFederated(TrustDomain td) {
+    if (store.federated(td).isPresent()) {
+      throw new IllegalArgumentException(
+          "trust domain "
+              + td
+              + " is federated (its bundle was imported); this Vigil cannot run a CA for it");
+    }
   }
 
   /** Returns the CA of {@code td} when the trust domain exists, without creating it. */
@@ -346,9 +360,22 @@ public final class Identities {
   /**
    * Revokes the leaf of an X.509-SVID, found by the SPIFFE ID in its URI SAN, and returns that ID.
    *
-   * @throws IllegalArgumentException when the certificate holds no single valid SPIFFE ID
+   * <p>A CA certificate is refused: verifiers check the serials of the chain a peer presents, and a
+   * root is never part of it, so its revocation would be reported and yet have no effect.
+   *
+   * @throws IllegalArgumentException when the certificate is a CA or holds no single valid SPIFFE
+   *     ID
    */
   public SpiffeId revoke(X509Certificate leaf) {
+    if (leaf.getBasicConstraints() >= 0) {
+      throw new IllegalArgumentException(
+          "certificate serial "
+              + leaf.getSerialNumber().toString(16)
+              + " ("
+              + leaf.getSubjectX500Principal().getName()
+              + ") is a CA certificate, not an X.509-SVID; revoke takes an SVID's leaf"
+              + " (svid.pem), and a root is replaced with `vigil identity rotate`");
+    }
     List<String> uris;
     try {
       uris = X509SvidValidator.uriSans(leaf);
@@ -417,9 +444,16 @@ public final class Identities {
         });
   }
 
-  /** Stores a new registration entry and returns it with its id. */
+  /**
+   * Stores a new registration entry and returns it with its id.
+   *
+   * @throws IllegalArgumentException when the entry is malformed or its trust domain is federated
+   */
   public RegistrationEntry createEntry(
       SpiffeId spiffeId, List<Selector> selectors, Duration ttl, List<String> dnsNames) {
+    if (existing(spiffeId.trustDomain()).isEmpty()) {
+      refuseFederated(spiffeId.trustDomain());
+    }
     byte[] b = new byte[8];
     RANDOM.nextBytes(b);
     RegistrationEntry e =

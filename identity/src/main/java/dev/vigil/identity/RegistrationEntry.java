@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A registration entry: a workload that shows every one of {@code selectors} receives {@code
@@ -18,11 +17,6 @@ public record RegistrationEntry(
     Duration ttl,
     List<String> dnsNames,
     Instant createdAt) {
-
-  private static final Pattern DNS_NAME =
-      Pattern.compile(
-          "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
-              + "(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
   /**
    * Checks the entry.
@@ -42,12 +36,7 @@ public record RegistrationEntry(
     if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
       throw new IllegalArgumentException("entry TTL must be positive, got " + ttl);
     }
-    for (String dns : dnsNames) {
-      if (!DNS_NAME.matcher(dns).matches()) {
-        throw new IllegalArgumentException(
-            "DNS name \"" + dns + "\" is not a lower-case host name");
-      }
-    }
+    DnsName.check(dnsNames);
     dnsNames = List.copyOf(dnsNames);
   }
 

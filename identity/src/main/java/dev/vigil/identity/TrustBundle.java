@@ -148,6 +148,7 @@ public record TrustBundle(
         throw new IllegalArgumentException(
             "bundle of " + td + ": an x509-svid key does not match its certificate");
       }
+      checkRootNames(td, cert);
       roots.add(cert);
     } else if ("jwt-svid".equals(use)) {
       if (jwk.getKeyID() == null || jwk.getKeyID().isEmpty()) {
@@ -157,6 +158,35 @@ public record TrustBundle(
     } else {
       throw new IllegalArgumentException(
           "bundle of " + td + ": key use \"" + use + "\" is neither x509-svid nor jwt-svid");
+    }
+  }
+
+  /**
+   * Refuses a root whose URI SAN names another trust domain (a signing certificate may carry only
+   * its own trust domain's ID, X509-SVID specification section 4.1): such a bundle was exported by
+   * that other domain, and importing it under this name would let its CA speak for this one.
+   */
+  private static void checkRootNames(TrustDomain td, X509Certificate root) {
+    List<String> uris;
+    try {
+      uris = X509SvidValidator.uriSans(root);
+    } catch (SvidRejectedException e) {
+      throw new IllegalArgumentException("bundle of " + td + ": " + e.getMessage(), e);
+    }
+    String own = td.id().toString();
+    for (String uri : uris) {
+      if (uri.regionMatches(true, 0, "spiffe:", 0, 7) && !uri.equals(own)) {
+        throw new IllegalArgumentException(
+            "bundle of "
+                + td
+                + ": root certificate serial "
+                + root.getSerialNumber().toString(16)
+                + " names "
+                + uri
+                + ", not "
+                + own
+                + "; is this the bundle of another trust domain?");
+      }
     }
   }
 

@@ -169,10 +169,13 @@ public final class TrustDomainCa {
    * Issues an X.509-SVID with a fresh key pair.
    *
    * @param ttl lifetime, or null for the configured default; cut short at the root's expiry
-   * @throws IllegalArgumentException when the ID is not of this trust domain or names no workload
+   * @throws IllegalArgumentException when the ID is not of this trust domain or names no workload,
+   *     a DNS name is not a lower-case host name, or the lifetime is not positive
    */
   public X509Svid issueX509(SpiffeId id, List<String> dnsNames, Duration ttl) {
     checkSubject(id);
+    DnsName.check(dnsNames);
+    checkLifetime(ttl);
     Snapshot s = snapshot;
     CaAuthority ca = s.active();
     KeyPair leafKey = config.keyType().generate(Randomness.current());
@@ -188,10 +191,12 @@ public final class TrustDomainCa {
   /**
    * Issues a JWT-SVID for {@code audience}, signed with the active root's JWT key.
    *
-   * @throws IllegalArgumentException when the audience is empty or the ID is not of this domain
+   * @throws IllegalArgumentException when the audience is empty, the ID is not of this domain or
+   *     the lifetime is not positive
    */
   public JwtSvid issueJwt(SpiffeId id, List<String> audience, Duration ttl) {
     checkSubject(id);
+    checkLifetime(ttl);
     if (audience == null || audience.isEmpty() || audience.stream().anyMatch(String::isEmpty)) {
       throw new IllegalArgumentException("a JWT-SVID needs at least one non-empty audience");
     }
@@ -385,6 +390,13 @@ public final class TrustDomainCa {
     if (id.isTrustDomainId()) {
       throw new IllegalArgumentException(
           "SPIFFE ID " + id + " has no path; an SVID must name a workload");
+    }
+  }
+
+  /** Refuses a lifetime that would give an SVID already expired when it is handed out. */
+  private static void checkLifetime(Duration ttl) {
+    if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
+      throw new IllegalArgumentException("SVID lifetime must be positive, got " + ttl);
     }
   }
 

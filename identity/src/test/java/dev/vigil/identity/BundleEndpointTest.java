@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -24,6 +26,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A partner's bundle endpoint over real TLS on loopback, fetched with both profiles of the SPIFFE
@@ -106,6 +109,62 @@ class BundleEndpointTest {
     X509SvidValidator here =
         new X509SvidValidator(BundleSource.of(fetched), RevocationList.NONE, clock);
     assertThat(here.validate(svid.chain())).isEqualTo(svid.id());
+  }
+
+  @Test
+  void httpsWeb_keyOfAnotherCertificate_isRefusedBeforeServing(@TempDir Path dir) throws Exception {
+    // Regression: the endpoint started and said where it served, but every handshake failed.
+    WebPki pki = webPki();
+    WebPki other = webPki();
+    Path cert = dir.resolve("web.pem");
+    Path key = dir.resolve("other.key");
+    Files.writeString(cert, Certificates.pem(pki.server()));
+    Files.writeString(
+        key, Certificates.pem("PRIVATE KEY", other.serverKey().getPrivate().getEncoded()));
+
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback, partner, BundleSource.of(partnerCa.bundle()), cert, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("key file " + key)
+        .hasMessageContaining("does not match the certificate in " + cert);
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback,
+                    partner,
+                    BundleSource.of(partnerCa.bundle()),
+                    other.serverKey().getPrivate(),
+                    List.of(pki.server())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not match");
+  }
+
+  @Test
+  void httpsWeb_missingFile_isRefusedSayingSo(@TempDir Path dir) {
+    Path absent = dir.resolve("absent.pem");
+    assertThatThrownBy(
+            () ->
+                BundleEndpoint.httpsWeb(
+                    loopback, partner, BundleSource.of(partnerCa.bundle()), absent, absent))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("certificate file " + absent + " does not exist");
+  }
+
+  @Test
+  void httpsWeb_nothingListening_saysTheConnectionWasRefused() throws Exception {
+    // Regression: the message ended in "ClosedChannelException", the innermost cause's name.
+    int port;
+    try (var probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    java.net.URI url = java.net.URI.create("https://127.0.0.1:" + port + "/");
+    assertThatThrownBy(() -> BundleFetcher.httpsWeb(url, List.of(webPki().root())))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot fetch the bundle from " + url)
+        .hasMessageContaining("cannot connect: connection refused")
+        .hasMessageNotContaining("ClosedChannelException");
   }
 
   @Test

@@ -153,6 +153,66 @@ class IdentitiesTest {
   }
 
   @Test
+  void revoke_rootCertificate_isRefusedInsteadOfReportedAsRevoked() throws Exception {
+    // Regression: `vigil identity revoke bundle.pem` said "revoked spiffe://prod.example" although
+    // verifiers never see a root's serial in a presented chain, so nothing was refused.
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      X509Svid svid = ids.issueX509(web, List.of(), null);
+      var root = ids.trustDomain(prod).active().certificate();
+      assertThatThrownBy(() -> ids.revoke(root))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("serial " + root.getSerialNumber().toString(16))
+          .hasMessageContaining("is a CA certificate")
+          .hasMessageContaining("vigil identity rotate");
+      assertThat(column(st, "SELECT serial FROM identity_revoked")).isEmpty();
+      assertThat(ids.x509Validator().validate(svid.chain())).isEqualTo(web);
+    }
+  }
+
+  @Test
+  void issue_inFederatedTrustDomain_isRefusedAndTheImportedBundleStays() throws Exception {
+    // Regression: issuing for a federated domain created a local CA for it, whose bundle then
+    // replaced the imported one: the partner's SVIDs were refused and this node minted its IDs.
+    TrustDomain partner = new TrustDomain("partner.example");
+    TrustDomainCa theirs = TrustDomainCa.create(partner, CaConfig.defaults(), clock);
+    SpiffeId api = SpiffeId.parse("spiffe://partner.example/api");
+    X509Svid real = theirs.issueX509(api, List.of(), null);
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      ids.importBundle(partner, theirs.bundle().toJson(), "test");
+      assertThatThrownBy(
+              () -> ids.issueX509(SpiffeId.parse("spiffe://partner.example/evil"), List.of(), null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("trust domain partner.example is federated")
+          .hasMessageContaining("cannot run a CA for it");
+      assertThatThrownBy(() -> ids.issueJwt(api, List.of("db"), null))
+          .hasMessageContaining("trust domain partner.example is federated");
+      assertThatThrownBy(
+              () -> ids.createEntry(api, List.of(Selector.parse("unix:uid:1000")), null, List.of()))
+          .hasMessageContaining("trust domain partner.example is federated");
+      assertThat(ids.trustDomains()).isEmpty();
+      assertThat(ids.entries()).isEmpty();
+      assertThat(ids.x509Validator().validate(real.chain())).isEqualTo(api);
+    }
+  }
+
+  @Test
+  void importBundle_rootsOfAnotherTrustDomain_isRefusedNamingBoth() {
+    TrustDomainCa theirs =
+        TrustDomainCa.create(new TrustDomain("partner.example"), CaConfig.defaults(), clock);
+    try (Store st = open()) {
+      Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());
+      TrustDomain other = new TrustDomain("other.example");
+      assertThatThrownBy(() -> ids.importBundle(other, theirs.bundle().toJson(), "test"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("bundle of other.example")
+          .hasMessageContaining("spiffe://partner.example");
+      assertThat(ids.federatedTrustDomains()).isEmpty();
+    }
+  }
+
+  @Test
   void reloadRevocations_seesSerialRevokedByAnotherProcess() throws Exception {
     try (Store st = open()) {
       Identities agent = new Identities(st, cipher, clock, CaConfig.defaults());

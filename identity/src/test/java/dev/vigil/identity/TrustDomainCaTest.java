@@ -170,6 +170,30 @@ class TrustDomainCaTest {
   }
 
   @Test
+  void issueX509_dnsNameThatIsNoHostName_isRefusedNamingIt() {
+    TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
+    for (String bad : List.of("", "a b", "h\u00e9llo.example", "-web.example", "Web.Example")) {
+      assertThatThrownBy(() -> ca.issueX509(web, List.of("web.example", bad), null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("DNS name \"" + bad + "\"");
+    }
+    assertThat(ca.issueX509(web, List.of("web.internal"), null).chain()).hasSize(1);
+  }
+
+  @Test
+  void issue_lifetimeNotPositive_isRefusedAsInputNotAsCaFault() {
+    TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
+    for (Duration ttl : List.of(Duration.ZERO, Duration.ofSeconds(-5))) {
+      assertThatThrownBy(() -> ca.issueX509(web, List.of(), ttl))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("lifetime must be positive, got " + ttl);
+      assertThatThrownBy(() -> ca.issueJwt(web, List.of("db"), ttl))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("lifetime must be positive, got " + ttl);
+    }
+  }
+
+  @Test
   void activate_withNothingPrepared_isRefused() {
     TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
     assertThatThrownBy(ca::activate).hasMessageContaining("no prepared root");

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What one sidecar serves: inbound listeners, which take mTLS from other workloads and forward
@@ -125,8 +126,8 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
         n.mapping(
             Set.of("name", "listen", "peer_mode", "app", "policy", "mode", "resource", "action"));
     String[] listen = hostPort(required(n, m, "listen"));
-    String peerMode = text(m, "peer_mode", "STRICT");
-    String mode = text(m, "mode", "enforce");
+    PeerMode peerMode = parsed(m, "peer_mode", "STRICT", PeerMode::parse);
+    Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
         m.containsKey("resource") ? m.get("resource").stringMap() : Map.of();
     try {
@@ -137,10 +138,10 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
               "/",
               loopbackApp(required(n, m, "app")),
               required(n, m, "policy").string(),
-              Mode.parse(mode),
+              mode,
               resource,
               text(m, "action", null));
-      return new Inbound(listen[0], Integer.parseInt(listen[1]), PeerMode.parse(peerMode), route);
+      return new Inbound(listen[0], Integer.parseInt(listen[1]), peerMode, route);
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }
@@ -148,7 +149,15 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
 
   private static Outbound outbound(YamlNode n) {
     Map<String, YamlNode> m = n.mapping(Set.of("name", "listen", "target", "expect"));
-    String[] listen = hostPort(required(n, m, "listen"));
+    YamlNode listenNode = required(n, m, "listen");
+    String[] listen = hostPort(listenNode);
+    if (!isLoopback(listen[0])) {
+      // Whoever reaches this port calls other workloads with this workload's SVID.
+      throw listenNode.error(
+          "an outbound listener must be on loopback (127.0.0.1, [::1] or localhost), not \""
+              + listen[0]
+              + "\": whoever reaches it calls out as this workload");
+    }
     String[] target = hostPort(required(n, m, "target"));
     YamlNode expect = required(n, m, "expect");
     SpiffeId expected;
@@ -157,6 +166,15 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     } catch (SpiffeIdException e) {
       throw expect.error(e.getMessage());
     }
+    if (expected.isTrustDomainId()) {
+      throw expect.error(
+          "\""
+              + expected
+              + "\" names no workload (no SVID carries a trust domain's own ID); name the"
+              + " target's SPIFFE ID, e.g. "
+              + expected
+              + "/billing");
+    }
     return new Outbound(
         required(n, m, "name").string(),
         listen[0],
@@ -164,6 +182,27 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
         target[0],
         Integer.parseInt(target[1]),
         expected);
+  }
+
+  /** Returns true for {@code localhost} and the loopback literals, 127.0.0.0/8 and ::1. */
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost")
+        || host.equals("::1")
+        || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  }
+
+  /** Parses an optional enumerated value, naming the value's own line when it is not one. */
+  private static <T> T parsed(
+      Map<String, YamlNode> m, String key, String fallback, Function<String, T> parse) {
+    YamlNode n = m.get(key);
+    if (n == null) {
+      return parse.apply(fallback);
+    }
+    try {
+      return parse.apply(n.string(fallback));
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
   }
 
   /** The app behind an inbound listener must be on loopback: the sidecar is its only way in. */

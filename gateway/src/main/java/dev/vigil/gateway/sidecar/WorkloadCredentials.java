@@ -9,10 +9,16 @@ import io.spiffe.bundle.x509bundle.X509Bundle;
 import io.spiffe.exception.BundleNotFoundException;
 import io.spiffe.workloadapi.DefaultX509Source;
 import io.spiffe.workloadapi.X509Source;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * The workload's own X.509-SVID and the trust bundles it may verify peers with, as the SPIFFE
@@ -23,6 +29,11 @@ import java.util.Optional;
  * <p>Thread-safe. {@link #close()} closes the stream when this object opened it.
  */
 public final class WorkloadCredentials implements AutoCloseable {
+
+  /** Held so that the logger, and the settings made on it, are not collected. */
+  private static final Logger JAVA_SPIFFE = Logger.getLogger("io.spiffe.workloadapi");
+
+  private static final Pattern OTHER_SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:");
 
   private final X509Source source;
   private final boolean owned;
@@ -36,26 +47,75 @@ public final class WorkloadCredentials implements AutoCloseable {
    * Connects to the Workload API at {@code address} ({@code unix:/path}; a relative path is taken
    * from the working directory) and waits for the first SVID.
    *
-   * @throws IllegalStateException naming the address when no SVID arrives within {@code timeout}
+   * @throws IllegalStateException naming the address when it is not a Unix socket, when no socket
+   *     is there, or when no SVID arrives within {@code timeout}
    */
   public static WorkloadCredentials connect(String address, Duration timeout) {
+    String socket = absolute(address);
+    Path path = Path.of(socket.substring("unix:".length()));
+    if (!Files.exists(path)) {
+      // Checked here: java-spiffe would retry until the timeout, logging every failed attempt.
+      throw new IllegalStateException(
+          "cannot get an X.509-SVID from the Workload API at "
+              + address
+              + ": no socket at "
+              + path
+              + " (is vigil agent running there?)");
+    }
+    // While waiting for the first SVID, java-spiffe logs each failed stream with its stack trace
+    // and then throws a message without the reason: keep the last reason instead, for the error.
+    LastFailure last = new LastFailure();
+    JAVA_SPIFFE.addHandler(last);
+    JAVA_SPIFFE.setUseParentHandlers(false);
     try {
       return new WorkloadCredentials(
           DefaultX509Source.newSource(
               DefaultX509Source.X509SourceOptions.builder()
-                  .spiffeSocketPath(absolute(address))
+                  .spiffeSocketPath(socket)
                   .initTimeout(timeout)
                   .build()),
           true);
     } catch (Exception e) {
+      String reason = last.reason != null ? last.reason : e.getMessage();
       throw new IllegalStateException(
-          "cannot get an X.509-SVID from the Workload API at " + address + ": " + e.getMessage(),
-          e);
+          "cannot get an X.509-SVID from the Workload API at " + address + ": " + reason, e);
+    } finally {
+      JAVA_SPIFFE.removeHandler(last);
+      JAVA_SPIFFE.setUseParentHandlers(true);
     }
   }
 
-  /** Returns {@code unix:/absolute/path}: java-spiffe takes only absolute socket URIs. */
+  /** Keeps the message of the last exception java-spiffe logged. */
+  private static final class LastFailure extends Handler {
+
+    volatile String reason;
+
+    @Override
+    public void publish(LogRecord r) {
+      if (r.getThrown() != null && r.getThrown().getMessage() != null) {
+        reason = r.getThrown().getMessage();
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Returns {@code unix:/absolute/path}: java-spiffe takes only absolute socket URIs.
+   *
+   * @throws IllegalStateException for an address with another scheme, such as {@code tcp://}
+   */
   static String absolute(String address) {
+    if (!address.startsWith("unix:") && OTHER_SCHEME.matcher(address).lookingAt()) {
+      throw new IllegalStateException(
+          "Workload API address \""
+              + address
+              + "\" is not supported; the agent serves a Unix socket: unix:/path");
+    }
     String path = address.startsWith("unix://") ? address.substring(7) : address;
     path = path.startsWith("unix:") ? path.substring(5) : path;
     return "unix:" + java.nio.file.Path.of(path).toAbsolutePath().normalize();

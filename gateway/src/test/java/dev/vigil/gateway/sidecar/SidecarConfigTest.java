@@ -105,6 +105,96 @@ class SidecarConfigTest {
   }
 
   @Test
+  void read_outboundListenBeyondLoopback_refusedBecauseItWouldLendTheWorkloadsIdentity() {
+    // Regression: an outbound listener on 0.0.0.0 let any host on the network call other
+    // workloads over mutual TLS with this workload's SVID.
+    for (String host : new String[] {"0.0.0.0", "10.0.0.5", "[::]", "example.internal"}) {
+      assertThatThrownBy(
+              () ->
+                  read(
+                      """
+                      outbound:
+                        - name: out
+                          listen: "%s:15001"
+                          target: 127.0.0.1:2
+                          expect: spiffe://prod.example/x
+                      """
+                          .formatted(host)))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("sidecar.yaml:3: outbound[0].listen")
+          .hasMessageContaining("loopback");
+    }
+  }
+
+  @Test
+  void read_outboundListenOnLoopback_accepted() throws Exception {
+    for (String host : new String[] {"127.0.0.1", "127.0.0.2", "[::1]", "localhost"}) {
+      SidecarConfig c =
+          read(
+              """
+              outbound:
+                - name: out
+                  listen: "%s:15001"
+                  target: 127.0.0.1:2
+                  expect: spiffe://prod.example/x
+              """
+                  .formatted(host));
+      assertThat(c.outbound())
+          .singleElement()
+          .satisfies(o -> assertThat(o.port()).isEqualTo(15001));
+    }
+  }
+
+  @Test
+  void read_expectIsATrustDomainId_refusedBecauseNoSvidCarriesIt() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    outbound:
+                      - name: out
+                        listen: 127.0.0.1:1
+                        target: 127.0.0.1:2
+                        expect: spiffe://prod.example
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:5: outbound[0].expect")
+        .hasMessageContaining("names no workload");
+  }
+
+  @Test
+  void read_badModes_refusedAtTheirOwnLine() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 127.0.0.1:1
+                        app: http://127.0.0.1:9000
+                        policy: sidecar/allow
+                        mode: enforcing
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:6: inbound[0].mode")
+        .hasMessageContaining("\"enforcing\"");
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 127.0.0.1:1
+                        app: http://127.0.0.1:9000
+                        policy: sidecar/allow
+                        peer_mode: mutual
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:6: inbound[0].peer_mode")
+        .hasMessageContaining("\"mutual\"");
+  }
+
+  @Test
   void read_noListeners_refused() {
     assertThatThrownBy(() -> read("workload_api: unix:/x\n"))
         .isInstanceOf(ConfigException.class)

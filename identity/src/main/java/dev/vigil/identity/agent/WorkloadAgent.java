@@ -13,8 +13,12 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -60,7 +64,8 @@ public final class WorkloadAgent implements AutoCloseable {
    * Starts the agent on {@code socket}, replacing a stale socket file.
    *
    * @throws IOException when the socket cannot be bound
-   * @throws IllegalStateException on a platform without epoll
+   * @throws IllegalStateException on a platform without epoll, when another process serves the
+   *     socket, or when the path is something other than a socket
    */
   public static WorkloadAgent start(
       Path socket, Identities identities, Attestor attestor, InstantSource clock, Duration tick)
@@ -89,7 +94,7 @@ public final class WorkloadAgent implements AutoCloseable {
     }
     Path abs = socket.toAbsolutePath();
     Files.createDirectories(abs.getParent());
-    Files.deleteIfExists(abs);
+    removeStale(abs);
     SvidCache cache = new SvidCache(identities, clock);
     WorkloadApi api = new WorkloadApi(identities, attestor, cache);
     @SuppressWarnings("deprecation") // The epoll group is what the grpc-netty-shaded 1.x API takes.
@@ -132,6 +137,31 @@ public final class WorkloadAgent implements AutoCloseable {
     AutoCloseable feed = identities.followChanges(() -> ticker.execute(refresh));
     log.info("workload API listening on {}", abs);
     return new WorkloadAgent(server, group, ticker, api, abs, feed);
+  }
+
+  /**
+   * Removes a socket file left by an agent that is gone. A socket that still accepts connections
+   * belongs to a running agent whose workloads would lose it, and a path that is no socket is
+   * somebody's file: both are refused instead of deleted.
+   */
+  private static void removeStale(Path abs) throws IOException {
+    if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.readAttributes(abs, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+        .isOther()) {
+      throw new IllegalStateException(
+          "socket path " + abs + " is not a socket; it is kept, choose another path");
+    }
+    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(abs))) {
+      throw new IllegalStateException(
+          "socket "
+              + abs
+              + " is in use: another process serves it (a running vigil agent?); stop it or"
+              + " choose another socket");
+    } catch (IOException refused) {
+      Files.deleteIfExists(abs);
+    }
   }
 
   private static void renewOwn(AgentSvid own) {

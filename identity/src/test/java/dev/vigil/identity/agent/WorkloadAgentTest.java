@@ -111,6 +111,57 @@ class WorkloadAgentTest {
   }
 
   @Test
+  void start_onSocketOfARunningAgent_isRefusedAndTheRunningAgentKeepsServing() throws Exception {
+    // Regression: a second agent on the same path deleted the live socket and bound its own; when
+    // it stopped, it removed the socket, and the first agent's workloads lost the Workload API.
+    assertThatThrownBy(
+            () ->
+                WorkloadAgent.start(
+                    agent.socket(),
+                    ids,
+                    Attestor.unix(),
+                    InstantSource.system(),
+                    Duration.ofMillis(200)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(agent.socket().toString())
+        .hasMessageContaining("another process serves it");
+    javaSpiffeX509Source_getsSvidThatVigilAlsoAccepts();
+  }
+
+  @Test
+  void start_onPathThatIsNoSocket_isRefusedAndTheFileKept() throws Exception {
+    // Regression: `--socket` naming a regular file (a typo for the store, say) deleted that file.
+    Path file = dir.resolve("data").resolve("notes.txt");
+    Files.writeString(file, "keep me");
+    assertThatThrownBy(
+            () ->
+                WorkloadAgent.start(
+                    file, ids, Attestor.unix(), InstantSource.system(), Duration.ofMillis(200)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("is not a socket");
+    assertThat(Files.readString(file)).isEqualTo("keep me");
+  }
+
+  @Test
+  void start_onStaleSocketFile_replacesIt() throws Exception {
+    Path stale = dir.resolve("stale.sock");
+    try (var ch =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.bind(java.net.UnixDomainSocketAddress.of(stale));
+    }
+    assertThat(stale).exists();
+    WorkloadAgent second =
+        WorkloadAgent.start(
+            stale, ids, Attestor.unix(), InstantSource.system(), Duration.ofMillis(200));
+    try {
+      assertThat(second.socket()).isEqualTo(stale.toAbsolutePath());
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
   void javaSpiffeX509Source_seesFederatedBundle() throws Exception {
     var partner = new dev.vigil.identity.TrustDomain("partner.example");
     var theirs =
