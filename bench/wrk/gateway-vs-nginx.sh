@@ -42,7 +42,7 @@ base=$((20000 + RANDOM % 12000))
 up=$base; proxy=$((base + 1)); gw=$((base + 2)); cp=$((base + 3)); own=$((base + 4))
 cleanup() {
   [ -n "${vigil_pid:-}" ] && kill "$vigil_pid" 2>/dev/null || true
-  for pidfile in "$work/nginx.pid" "$work/own/nginx.pid"; do
+  for pidfile in "$work/nginx.pid" "$work/own-nginx/nginx.pid"; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   done
   sleep 1; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
@@ -65,11 +65,11 @@ http {
 }
 CONF
 nginx -p "$work" -c "$work/nginx.conf"
-mkdir -p "$work/own/logs"
-cat >"$work/own/nginx.conf" <<CONF
+mkdir -p "$work/own-nginx/logs"
+cat >"$work/own-nginx/nginx.conf" <<CONF
 worker_processes 1;
-pid $work/own/nginx.pid;
-error_log $work/own/logs/error.log warn;
+pid $work/own-nginx/nginx.pid;
+error_log $work/own-nginx/logs/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
@@ -80,7 +80,7 @@ http {
   }
 }
 CONF
-nginx -p "$work/own" -c "$work/own/nginx.conf"
+nginx -p "$work/own-nginx" -c "$work/own-nginx/nginx.conf"
 cat >"$work/policy/gw.rego" <<'REGO'
 package gw
 
