@@ -114,8 +114,8 @@ public final class X509SvidValidator {
                               + ": trust domain \""
                               + id.trustDomain()
                               + "\" is not trusted here (no trust bundle for it)"));
-      checkChain(chain, bundle, id);
-      remember(chain, bundle, id);
+      Instant rootsUntil = checkChain(chain, bundle, id);
+      remember(chain, bundle, id, rootsUntil);
     }
     for (X509Certificate c : chain) {
       if (revocations.revoked(id.trustDomain(), c.getSerialNumber())) {
@@ -147,9 +147,14 @@ public final class X509SvidValidator {
     }
   }
 
-  private void remember(List<X509Certificate> chain, TrustBundle bundle, SpiffeId id) {
+  /**
+   * Remembers a chain found good until its first certificate, or the first root that may have
+   * anchored it ({@code rootsUntil}), expires.
+   */
+  private void remember(
+      List<X509Certificate> chain, TrustBundle bundle, SpiffeId id, Instant rootsUntil) {
     Instant from = Instant.MIN;
-    Instant until = Instant.MAX;
+    Instant until = rootsUntil;
     for (X509Certificate c : chain) {
       Instant notBefore = c.getNotBefore().toInstant();
       Instant notAfter = c.getNotAfter().toInstant();
@@ -265,14 +270,42 @@ public final class X509SvidValidator {
     }
   }
 
-  private void checkChain(List<X509Certificate> chain, TrustBundle bundle, SpiffeId id)
+  /**
+   * Checks that the chain leads to a root of the bundle that is valid now.
+   *
+   * @return when the first of the roots that were valid, and so may have anchored it, expires
+   */
+  private Instant checkChain(List<X509Certificate> chain, TrustBundle bundle, SpiffeId id)
       throws SvidRejectedException {
     if (bundle.x509Authorities().isEmpty()) {
       throw new SvidRejectedException(
           Reason.NO_BUNDLE, "X.509-SVID " + id + ": the bundle of its trust domain has no roots");
     }
-    Set<TrustAnchor> anchors = new HashSet<>();
+    // Only roots valid now anchor a chain, as Go's verifier (go-spiffe, SPIRE) has it; PKIX
+    // checks the certificates of the path, never the anchor's own dates.
+    Instant now = clock.instant();
+    List<X509Certificate> roots = new ArrayList<>();
+    Instant rootsUntil = Instant.MAX;
     for (X509Certificate root : bundle.x509Authorities()) {
+      Instant notAfter = root.getNotAfter().toInstant();
+      if (!now.isBefore(root.getNotBefore().toInstant()) && !now.isAfter(notAfter)) {
+        roots.add(root);
+        rootsUntil = notAfter.isBefore(rootsUntil) ? notAfter : rootsUntil;
+      }
+    }
+    if (roots.isEmpty()) {
+      throw new SvidRejectedException(
+          Reason.CHAIN_UNTRUSTED,
+          "X.509-SVID "
+              + id
+              + ": no root of the trust bundle of "
+              + id.trustDomain()
+              + " is valid at "
+              + now
+              + " (each has expired or is not valid yet)");
+    }
+    Set<TrustAnchor> anchors = new HashSet<>();
+    for (X509Certificate root : roots) {
       anchors.add(new TrustAnchor(root, null));
     }
     List<X509Certificate> path = new ArrayList<>(chain);
@@ -280,17 +313,17 @@ public final class X509SvidValidator {
     while (path.size() > 1 && bundle.x509Authorities().contains(path.getLast())) {
       path.removeLast();
     }
-    if (path.size() == 1
-        && RootSignatures.signedByRoot(path.getFirst(), bundle.x509Authorities())) {
-      return;
+    if (path.size() == 1 && RootSignatures.signedByRoot(path.getFirst(), roots)) {
+      return rootsUntil;
     }
     try {
       Pkix pkix = PKIX.get();
       CertPath certPath = pkix.factory().generateCertPath(path);
       PKIXParameters params = new PKIXParameters(anchors);
       params.setRevocationEnabled(false);
-      params.setDate(Date.from(clock.instant()));
+      params.setDate(Date.from(now));
       pkix.validator().validate(certPath, params);
+      return rootsUntil;
     } catch (CertPathValidatorException e) {
       throw new SvidRejectedException(
           Reason.CHAIN_UNTRUSTED,
@@ -299,7 +332,10 @@ public final class X509SvidValidator {
               + " does not chain to the trust bundle of "
               + id.trustDomain()
               + ": "
-              + e.getMessage());
+              + e.getMessage()
+              + (roots.size() < bundle.x509Authorities().size()
+                  ? " (roots of the bundle not valid at " + now + " anchor nothing)"
+                  : ""));
     } catch (GeneralSecurityException e) {
       throw new SvidRejectedException(
           Reason.CHAIN_UNTRUSTED, "X.509-SVID " + id + ": chain cannot be checked: " + e);

@@ -7,6 +7,7 @@ import dev.vigil.identity.SvidRejectedException.Reason;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -235,6 +236,72 @@ class X509SvidValidatorTest {
   void validate_signingCertOfOtherTrustDomain_isRejected() throws Exception {
     assertRejected(
         chainVia(true, KeyUsage.keyCertSign, "spiffe://staging.example"), Reason.SIGNING_CERT_ID);
+  }
+
+  @Test
+  void validate_rootOfTheBundleExpired_isRejected_forALeafAndThroughAnIntermediate()
+      throws Exception {
+    // Certificates that outlive their root, as a hand-made or older issuer could make them.
+    X509Certificate root = ca.bundle().x509Authorities().getFirst();
+    Instant afterRoot = root.getNotAfter().toInstant().plusSeconds(1);
+    LeafBuilder direct = leaf();
+    direct.notAfter = afterRoot.plus(Duration.ofDays(30));
+    X509Certificate leafOnly = direct.build();
+    LeafBuilder i = leaf();
+    i.ca = true;
+    i.keyUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign;
+    i.eku = null;
+    i.uris.clear();
+    i.uris.add("spiffe://prod.example");
+    i.notAfter = afterRoot.plus(Duration.ofDays(30));
+    X509Certificate inter = i.build();
+    LeafBuilder underInter = leafUnder(inter, i);
+    underInter.notAfter = afterRoot.plus(Duration.ofDays(30));
+    List<X509Certificate> viaIntermediate = List.of(underInter.build(), inter);
+    assertThat(validator.validate(List.of(leafOnly)).toString())
+        .isEqualTo("spiffe://prod.example/web");
+    assertThat(validator.validate(viaIntermediate).toString())
+        .isEqualTo("spiffe://prod.example/web");
+
+    clock.step(Duration.between(clock.instant(), afterRoot));
+
+    for (List<X509Certificate> chain : List.of(List.of(leafOnly), viaIntermediate)) {
+      assertThatThrownBy(() -> validator.validate(chain))
+          .isInstanceOfSatisfying(
+              SvidRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.CHAIN_UNTRUSTED))
+          .hasMessageContaining("no root of the trust bundle of prod.example is valid");
+    }
+  }
+
+  @Test
+  void validate_oldRootExpired_newRootValid_onlyTheNewRootAnchors() throws Exception {
+    X509Certificate oldRoot = ca.bundle().x509Authorities().getFirst();
+    clock.step(Duration.between(clock.instant(), oldRoot.getNotAfter().toInstant()).minusDays(1));
+    TrustDomainCa current = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
+    TrustBundle both =
+        new TrustBundle(
+            prod,
+            List.of(oldRoot, current.bundle().x509Authorities().getFirst()),
+            current.bundle().jwtAuthorities(),
+            current.bundle().sequence(),
+            current.bundle().refreshHint());
+    X509SvidValidator v = new X509SvidValidator(BundleSource.of(both), RevocationList.NONE, clock);
+    LeafBuilder underOld = leaf();
+    underOld.notAfter = clock.instant().plus(Duration.ofDays(10));
+    X509Certificate oldLeaf = underOld.build();
+    assertThat(v.validate(List.of(oldLeaf)).toString()).isEqualTo("spiffe://prod.example/web");
+
+    clock.step(Duration.ofDays(2));
+
+    assertThatThrownBy(() -> v.validate(List.of(oldLeaf)))
+        .isInstanceOfSatisfying(
+            SvidRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.CHAIN_UNTRUSTED))
+        .hasMessageContaining("anchor nothing");
+    X509Svid fresh =
+        current.issueX509(SpiffeId.parse("spiffe://prod.example/web"), List.of(), null);
+    assertThat(v.validate(fresh.chain())).isEqualTo(fresh.id());
   }
 
   @Test
