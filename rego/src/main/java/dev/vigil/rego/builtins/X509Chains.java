@@ -125,6 +125,11 @@ final class X509Chains {
     }
     X509Certificates.Parsed root = certs.get(0);
     X509Certificates.Parsed leaf = certs.get(certs.size() - 1);
+    // Go's verifier checks the root's own dates too; the JDK's PKIX never checks its anchor's.
+    Date at = opts.time() != null ? opts.time() : new Date();
+    if (at.before(root.jca().getNotBefore()) || at.after(root.jca().getNotAfter())) {
+      return null;
+    }
     try {
       X509CertSelector target = new X509CertSelector();
       target.setCertificate(leaf.jca());

@@ -11,9 +11,22 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -139,6 +152,72 @@ class X509BuiltinsTest {
     assertThatThrownBy(() -> verifyWithOptions(options))
         .isInstanceOf(BuiltinException.class)
         .hasMessage(message);
+  }
+
+  /** PEM of a root valid 2020–2025 and a leaf it signed valid 2020–2030, root first. */
+  private static String chainWithRootExpiringFirst() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(256);
+    KeyPair rootKey = g.generateKeyPair();
+    KeyPair leafKey = g.generateKeyPair();
+    X500Name rootName = new X500Name("CN=root");
+    X509CertificateHolder root =
+        new JcaX509v3CertificateBuilder(
+                rootName,
+                BigInteger.ONE,
+                Date.from(Instant.parse("2020-01-01T00:00:00Z")),
+                Date.from(Instant.parse("2025-01-01T00:00:00Z")),
+                rootName,
+                rootKey.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+            .addExtension(
+                Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(rootKey.getPrivate()));
+    X509CertificateHolder leaf =
+        new JcaX509v3CertificateBuilder(
+                rootName,
+                BigInteger.TWO,
+                Date.from(Instant.parse("2020-01-01T00:00:00Z")),
+                Date.from(Instant.parse("2030-01-01T00:00:00Z")),
+                new X500Name("CN=leaf"),
+                leafKey.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(rootKey.getPrivate()));
+    StringBuilder pem = new StringBuilder();
+    for (X509CertificateHolder c : List.of(root, leaf)) {
+      pem.append("-----BEGIN CERTIFICATE-----\n")
+          .append(Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded()))
+          .append("\n-----END CERTIFICATE-----\n");
+    }
+    return pem.toString();
+  }
+
+  @Test
+  void verifyWithOptions_rootExpiredBeforeTheLeaf_invalidOnceTheRootHasExpired_asGoHasIt()
+      throws Exception {
+    String chain = chainWithRootExpiringFirst();
+    var verify =
+        BuiltinRegistry.standard().get("crypto.x509.parse_and_verify_certificates_with_options");
+
+    ArrayValue before =
+        (ArrayValue)
+            verify.invoke(
+                SimpleBuiltinContext.system(),
+                new Value[] {
+                  StringValue.of(chain), Json.parse("{\"CurrentTime\": 1700000000000000000}")
+                });
+    ArrayValue after =
+        (ArrayValue)
+            verify.invoke(
+                SimpleBuiltinContext.system(),
+                new Value[] {
+                  StringValue.of(chain), Json.parse("{\"CurrentTime\": 1767225600000000000}")
+                });
+
+    assertThat(before.get(0)).isEqualTo(BooleanValue.of(true));
+    assertThat(after.get(0)).isEqualTo(BooleanValue.of(false));
+    assertThat(((ArrayValue) after.get(1)).size()).isZero();
   }
 
   @Test
