@@ -26,19 +26,35 @@ final class Explainer {
 
   private Explainer() {}
 
-  /** Returns the rule and location that an allow came from; computed once per policy state. */
+  /**
+   * Returns the rule and the locations that an allow can have come from; computed once per policy
+   * state. Without evaluating again it cannot tell which rule body succeeded, so it names every
+   * rule of the path that is not a default (a default applies only when no other rule does), or
+   * the default when there is nothing else.
+   */
   static Explanation forAllow(PolicyState state, PolicyPath path) {
     return state.allows().computeIfAbsent(path, p -> allowOf(state, p));
   }
 
   private static Explanation allowOf(PolicyState state, PolicyPath path) {
-    Location loc = firstRule(state, path);
+    List<Rule> rules = rulesOf(state, path);
+    List<Rule> candidates = rules.stream().filter(r -> !r.isDefault()).toList();
+    if (candidates.isEmpty()) {
+      candidates = rules;
+    }
+    List<String> where = new ArrayList<>();
+    for (Rule r : candidates) {
+      if (r.location() != null && !where.contains(r.location().shortForm())) {
+        where.add(r.location().shortForm());
+      }
+    }
     String rule = path.query();
+    String locations = String.join(" or ", where);
     return new Explanation(
         rule,
-        loc == null ? "" : loc.shortForm(),
+        locations,
         null,
-        "allowed by " + rule + (loc == null ? "" : " (" + loc.shortForm() + ")"));
+        "allowed by " + rule + (locations.isEmpty() ? "" : " (" + locations + ")"));
   }
 
   /** Re-evaluates a denied query with a listener and says what failed. */
@@ -119,6 +135,13 @@ final class Explainer {
   }
 
   private static Location firstRule(PolicyState state, PolicyPath path) {
+    List<Rule> rules = rulesOf(state, path);
+    return rules.isEmpty() ? null : rules.get(0).location();
+  }
+
+  /** Returns the rules whose head is {@code path}, in module order. */
+  private static List<Rule> rulesOf(PolicyState state, PolicyPath path) {
+    List<Rule> found = new ArrayList<>();
     List<String> segs = path.segments();
     for (Module m : state.policy().modules()) {
       List<String> pkg = TermText.segments(m.packagePath());
@@ -129,10 +152,10 @@ final class Explainer {
       for (Rule r : m.rules()) {
         List<String> head = TermText.segments(r.head().ref());
         if (head != null && head.equals(rest)) {
-          return r.location();
+          found.add(r);
         }
       }
     }
-    return null;
+    return found;
   }
 }

@@ -55,6 +55,32 @@ class DecisionPointTest {
     assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
   }
 
+  /** An allow used to be explained by the first rule of its name: the default that says false. */
+  @Test
+  void decide_allowUnderDefaultFalse_namesTheRuleThatCanAllowNotTheDefault() {
+    Decision d = pdp(AUTHZ_V0, true).decide("authz/allow", input("sre", "production", "read"));
+
+    assertThat(d.explanation().location()).isEqualTo("authz.rego:3");
+    assertThat(d.explanation().message()).isEqualTo("allowed by data.authz.allow (authz.rego:3)");
+  }
+
+  @Test
+  void decide_allowWithSeveralRules_namesEveryRuleThatCanAllow() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if input.user.role == "sre"
+        allow if input.action == "read"
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "staging", "read"));
+
+    assertThat(d.explanation().location()).isEqualTo("authz.rego:3 or authz.rego:4");
+    assertThat(d.explanation().message())
+        .isEqualTo("allowed by data.authz.allow (authz.rego:3 or authz.rego:4)");
+  }
+
   @Test
   void decide_v0AuthzPolicy_deniesOtherRoleAndExplainsTheFailedCondition() {
     Decision d = pdp(AUTHZ_V0, true).decide("data.authz.allow", input("dev", "production", "read"));
