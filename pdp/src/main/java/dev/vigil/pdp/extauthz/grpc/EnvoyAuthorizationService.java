@@ -37,6 +37,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check} over gRPC.
@@ -76,6 +78,8 @@ public final class EnvoyAuthorizationService implements BindableService {
   private static final MethodDescriptor<byte[], CheckResponse> CHECK_BYTES =
       CHECK.toBuilder(new RawMessage(), CHECK.getResponseMarshaller()).build();
 
+  private static final Logger log = LoggerFactory.getLogger(EnvoyAuthorizationService.class);
+
   private final ExternalAuthorizer authorizer;
 
   public EnvoyAuthorizationService(ExternalAuthorizer authorizer) {
@@ -111,7 +115,8 @@ public final class EnvoyAuthorizationService implements BindableService {
       AuthzVerdict v = authorize(request, d);
       answer = answer(v, HttpAuthzRoutes.clientIdentityHeaders(d, v));
     } catch (RuntimeException e) {
-      // Fail closed on anything unexpected, without telling the caller why.
+      // Fail closed on anything unexpected, without telling the caller why; the log says it.
+      log.error("ext_authz gRPC check failed inside Vigil, denied without a decision", e);
       answer = denied("internal", "request refused");
     }
     response.onNext(answer);
@@ -129,7 +134,9 @@ public final class EnvoyAuthorizationService implements BindableService {
     AttributeContext a = request.getAttributes();
     AttributeContext.HttpRequest http = a.getRequest().getHttp();
     Map<String, List<String>> headers = new LinkedHashMap<>();
-    http.getHeadersMap().forEach((k, v) -> headers.put(k, List.of(v)));
+    // Envoy fills one of the two, but a caller may fill both: their values are joined.
+    http.getHeadersMap()
+        .forEach((k, v) -> headers.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
     for (var h : http.getHeaderMap().getHeadersList()) {
       String value =
           h.getRawValue().isEmpty()
