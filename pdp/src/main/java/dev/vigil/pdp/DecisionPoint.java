@@ -77,6 +77,12 @@ public final class DecisionPoint implements AutoCloseable {
       Masking masking,
       DecisionLog decisionLog) {
 
+    public Options {
+      // The external-authorization endpoints put credentials in the input: no caller may forget
+      // to mask them.
+      masking = masking.withCredentialHeaders();
+    }
+
     public static Options defaults() {
       return new Options(
           "local",

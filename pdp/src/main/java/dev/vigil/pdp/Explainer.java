@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Explains decisions. A denial is explained by evaluating the query a second time with a listener
@@ -93,7 +94,7 @@ final class Explainer {
     }
     String where = f.expr().location().shortForm();
     String text = f.expr().text();
-    String values = describeOperands(f, masking);
+    String values = describeOperands(f, masking, masking.hiddenValues(input));
     return new Explanation(
         rule,
         where,
@@ -103,7 +104,7 @@ final class Explainer {
 
   private record Failure(Expr expr, List<Value> operands) {}
 
-  private static String describeOperands(Failure f, Masking masking) {
+  private static String describeOperands(Failure f, Masking masking, Set<Value> hidden) {
     List<Term> args = new ArrayList<>();
     switch (f.expr().kind()) {
       case Expr.CallExpr c -> args.addAll(c.call().args());
@@ -120,7 +121,7 @@ final class Explainer {
       }
       Value v = f.operands().get(i);
       String text = TermText.of(t);
-      if (v != null && masking.hides(text)) {
+      if (v != null && (masking.hides(text) || hidden.contains(v))) {
         parts.add(text + " is " + Masking.REDACTED);
       } else {
         parts.add(text + " is " + (v == null ? "undefined" : show(v)));
