@@ -55,6 +55,24 @@ class DecisionPointTest {
     assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
   }
 
+  /** A local variable used to be named as the compiler renamed it: "$role_0 is ...". */
+  @Test
+  void decide_denialOnALocalVariable_namesItAsThePolicyWroteIt() {
+    String rego =
+        """
+        package authz
+        allow if {
+          role := input.user.role
+          role == "sre"
+        }
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:4: role == \"sre\" failed: role is \"dev\"");
+  }
+
   /** An allow used to be explained by the first rule of its name: the default that says false. */
   @Test
   void decide_allowUnderDefaultFalse_namesTheRuleThatCanAllowNotTheDefault() {
