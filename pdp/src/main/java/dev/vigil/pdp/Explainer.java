@@ -30,8 +30,8 @@ final class Explainer {
   /**
    * Returns the rule and the locations that an allow can have come from; computed once per policy
    * state. Without evaluating again it cannot tell which rule body succeeded, so it names every
-   * rule of the path that is not a default (a default applies only when no other rule does), or
-   * the default when there is nothing else.
+   * rule of the path that is not a default (a default applies only when no other rule does), or the
+   * default when there is nothing else.
    */
   static Explanation forAllow(PolicyState state, PolicyPath path) {
     return state.allows().computeIfAbsent(path, p -> allowOf(state, p));

@@ -115,7 +115,8 @@ public record Masking(List<String> erase, List<String> mask) {
 
   private static boolean covers(String path, String refText) {
     String dotted = "input." + String.join(".", steps(path));
-    refText = STRING_STEP.matcher(refText).replaceAll(m -> "." + Matcher.quoteReplacement(m.group(1)));
+    refText =
+        STRING_STEP.matcher(refText).replaceAll(m -> "." + Matcher.quoteReplacement(m.group(1)));
     return refText.equals(dotted)
         || refText.startsWith(dotted + ".")
         || refText.startsWith(dotted + "[")

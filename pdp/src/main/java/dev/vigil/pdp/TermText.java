@@ -12,7 +12,9 @@ final class TermText {
 
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  /** A local variable as the compiler renames it ({@code $role_0}): the policy wrote {@code role}. */
+  /**
+   * A local variable as the compiler renames it ({@code $role_0}): the policy wrote {@code role}.
+   */
   private static final Pattern RENAMED = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)_[0-9]+");
 
   private TermText() {}

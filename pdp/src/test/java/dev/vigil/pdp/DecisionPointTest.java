@@ -346,8 +346,12 @@ class DecisionPointTest {
                 .withMasking(new Masking(List.of(), List.of("/input/request/headers/x-api-key"))));
     pdp.activate(
         bundle(
-            "package authz\nimport rego.v1\n"
-                + "allow if {\n  k := input.request.headers[\"x-api-key\"]\n  k == \"k-admin\"\n}\n"));
+            "package authz\n"
+                + "import rego.v1\n"
+                + "allow if {\n"
+                + "  k := input.request.headers[\"x-api-key\"]\n"
+                + "  k == \"k-admin\"\n"
+                + "}\n"));
 
     Decision d =
         pdp.decide(

@@ -182,8 +182,8 @@ class EnvoyGrpcWireTest {
   }
 
   /**
-   * A truncated message used to surface as UNKNOWN "Application error processing RPC" with a
-   * stack trace in the server's log for every call; it is the caller's fault and says so.
+   * A truncated message used to surface as UNKNOWN "Application error processing RPC" with a stack
+   * trace in the server's log for every call; it is the caller's fault and says so.
    */
   @Test
   void check_truncatedMessage_answersInvalidArgumentNamingTheMessage() {
