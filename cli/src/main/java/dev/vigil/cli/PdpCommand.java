@@ -230,7 +230,7 @@ final class PdpCommand implements Callable<Integer> {
             DecisionPoint.Options.defaults()
                 .withV0(v0)
                 .withModes(modeTable)
-                .withMasking(new Masking(masks, SECRET_HEADERS))
+                .withMasking(new Masking(masks, List.of()))
                 .withDecisionLog(log)
                 .withNode(NodeName.current()));
     BundleWatcher watcher = null;
@@ -311,13 +311,6 @@ final class PdpCommand implements Callable<Integer> {
     stopped.await();
     return 0;
   }
-
-  /** Credentials the authorization endpoints put in the input, masked in the decision log. */
-  static final List<String> SECRET_HEADERS =
-      List.of(
-          "/input/request/headers/authorization",
-          "/input/request/headers/cookie",
-          "/input/request/headers/proxy-authorization");
 
   private static String readKey(Path p) {
     try {

@@ -77,6 +77,12 @@ public final class DecisionPoint implements AutoCloseable {
       Masking masking,
       DecisionLog decisionLog) {
 
+    public Options {
+      // The external-authorization endpoints put credentials in the input: no caller may forget
+      // to mask them.
+      masking = masking.withCredentialHeaders();
+    }
+
     public static Options defaults() {
       return new Options(
           "local",
@@ -160,6 +166,20 @@ public final class DecisionPoint implements AutoCloseable {
   /** Returns the uploaded modules, by id. */
   public Map<String, String> uploadedPolicies() {
     return state.get().uploaded();
+  }
+
+  /**
+   * Returns every module in force, by id, as {@code GET /v1/policies} lists them: the active
+   * bundle's, by their path in the bundle, then the uploaded ones.
+   */
+  public Map<String, String> policies() {
+    PolicyState s = state.get();
+    Map<String, String> all = new LinkedHashMap<>();
+    if (s.bundle() != null) {
+      all.putAll(s.bundle().modules());
+    }
+    s.uploaded().forEach(all::putIfAbsent);
+    return all;
   }
 
   /** Returns the parsed modules of the active policy. */
@@ -253,6 +273,21 @@ public final class DecisionPoint implements AutoCloseable {
    * Refuses an uploaded module whose package lies under the active bundle's roots: the bundle owns
    * those paths, and a client of the API must not add rules to them (as OPA refuses).
    */
+  /** Refuses to replace or delete, through the API, a module that the active bundle holds. */
+  private static void refuseBundleModule(String id, Bundle bundle) {
+    if (bundle != null && bundle.modules().containsKey(id)) {
+      throw new RegoException(
+          new dev.vigil.rego.RegoError(
+              "rego_compile_error",
+              "policy id \""
+                  + id
+                  + "\" is a module of bundle "
+                  + bundle.source()
+                  + "; change it through the bundle",
+              new dev.vigil.rego.ast.Location(id, 1, 1)));
+    }
+  }
+
   private void refuseInsideBundleRoots(String id, String text, Bundle bundle) {
     if (bundle == null) {
       return;
@@ -305,6 +340,7 @@ public final class DecisionPoint implements AutoCloseable {
   public void putPolicy(String id, String text) {
     synchronized (state) {
       PolicyState before = state.get();
+      refuseBundleModule(id, before.bundle());
       refuseInsideBundleRoots(id, text, before.bundle());
       Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
       uploaded.put(id, text);
@@ -320,6 +356,7 @@ public final class DecisionPoint implements AutoCloseable {
   public boolean deletePolicy(String id) {
     synchronized (state) {
       PolicyState before = state.get();
+      refuseBundleModule(id, before.bundle());
       if (!before.uploaded().containsKey(id)) {
         return false;
       }

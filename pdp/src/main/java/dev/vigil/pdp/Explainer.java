@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Explains decisions. A denial is explained by evaluating the query a second time with a listener
@@ -26,19 +27,35 @@ final class Explainer {
 
   private Explainer() {}
 
-  /** Returns the rule and location that an allow came from; computed once per policy state. */
+  /**
+   * Returns the rule and the locations that an allow can have come from; computed once per policy
+   * state. Without evaluating again it cannot tell which rule body succeeded, so it names every
+   * rule of the path that is not a default (a default applies only when no other rule does), or the
+   * default when there is nothing else.
+   */
   static Explanation forAllow(PolicyState state, PolicyPath path) {
     return state.allows().computeIfAbsent(path, p -> allowOf(state, p));
   }
 
   private static Explanation allowOf(PolicyState state, PolicyPath path) {
-    Location loc = firstRule(state, path);
+    List<Rule> rules = rulesOf(state, path);
+    List<Rule> candidates = rules.stream().filter(r -> !r.isDefault()).toList();
+    if (candidates.isEmpty()) {
+      candidates = rules;
+    }
+    List<String> where = new ArrayList<>();
+    for (Rule r : candidates) {
+      if (r.location() != null && !where.contains(r.location().shortForm())) {
+        where.add(r.location().shortForm());
+      }
+    }
     String rule = path.query();
+    String locations = String.join(" or ", where);
     return new Explanation(
         rule,
-        loc == null ? "" : loc.shortForm(),
+        locations,
         null,
-        "allowed by " + rule + (loc == null ? "" : " (" + loc.shortForm() + ")"));
+        "allowed by " + rule + (locations.isEmpty() ? "" : " (" + locations + ")"));
   }
 
   /** Re-evaluates a denied query with a listener and says what failed. */
@@ -77,7 +94,7 @@ final class Explainer {
     }
     String where = f.expr().location().shortForm();
     String text = f.expr().text();
-    String values = describeOperands(f, masking);
+    String values = describeOperands(f, masking, masking.hiddenValues(input));
     return new Explanation(
         rule,
         where,
@@ -87,7 +104,7 @@ final class Explainer {
 
   private record Failure(Expr expr, List<Value> operands) {}
 
-  private static String describeOperands(Failure f, Masking masking) {
+  private static String describeOperands(Failure f, Masking masking, Set<Value> hidden) {
     List<Term> args = new ArrayList<>();
     switch (f.expr().kind()) {
       case Expr.CallExpr c -> args.addAll(c.call().args());
@@ -104,7 +121,7 @@ final class Explainer {
       }
       Value v = f.operands().get(i);
       String text = TermText.of(t);
-      if (v != null && masking.hides(text)) {
+      if (v != null && (masking.hides(text) || hidden.contains(v))) {
         parts.add(text + " is " + Masking.REDACTED);
       } else {
         parts.add(text + " is " + (v == null ? "undefined" : show(v)));
@@ -119,6 +136,13 @@ final class Explainer {
   }
 
   private static Location firstRule(PolicyState state, PolicyPath path) {
+    List<Rule> rules = rulesOf(state, path);
+    return rules.isEmpty() ? null : rules.get(0).location();
+  }
+
+  /** Returns the rules whose head is {@code path}, in module order. */
+  private static List<Rule> rulesOf(PolicyState state, PolicyPath path) {
+    List<Rule> found = new ArrayList<>();
     List<String> segs = path.segments();
     for (Module m : state.policy().modules()) {
       List<String> pkg = TermText.segments(m.packagePath());
@@ -129,10 +153,10 @@ final class Explainer {
       for (Rule r : m.rules()) {
         List<String> head = TermText.segments(r.head().ref());
         if (head != null && head.equals(rest)) {
-          return r.location();
+          found.add(r);
         }
       }
     }
-    return null;
+    return found;
   }
 }

@@ -5,8 +5,12 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Removes or masks fields of the input before it is written to the decision log, so that secrets
@@ -19,6 +23,19 @@ import java.util.Map;
 public record Masking(List<String> erase, List<String> mask) {
 
   public static final String REDACTED = "**REDACTED**";
+
+  /**
+   * Credentials that the external-authorization endpoints pass to policy in the input; every
+   * decision point masks them (docs/policy-input.md, "Headers").
+   */
+  public static final List<String> CREDENTIAL_HEADERS =
+      List.of(
+          "/input/request/headers/authorization",
+          "/input/request/headers/cookie",
+          "/input/request/headers/proxy-authorization");
+
+  /** A string step of a ref, {@code ["x-api-key"]}, which masks name as {@code .x-api-key}. */
+  private static final Pattern STRING_STEP = Pattern.compile("\\[\"([^\"\\\\\\]]*)\"\\]");
 
   public Masking {
     erase.forEach(Masking::check);
@@ -64,6 +81,20 @@ public record Masking(List<String> erase, List<String> mask) {
     return new Masking(List.of(), List.of());
   }
 
+  /** Returns this masking with {@link #CREDENTIAL_HEADERS} masked too, unless already named. */
+  public Masking withCredentialHeaders() {
+    List<String> named = new ArrayList<>();
+    erase.forEach(p -> named.add(canonical(p)));
+    mask.forEach(p -> named.add(canonical(p)));
+    List<String> more = new ArrayList<>(mask);
+    for (String h : CREDENTIAL_HEADERS) {
+      if (!named.contains(h)) {
+        more.add(h);
+      }
+    }
+    return more.size() == mask.size() ? this : new Masking(erase, more);
+  }
+
   /**
    * Returns true when a ref written in a policy (such as {@code input.user.password}) reads a
    * masked or erased field, or something inside one; explanations then hide its value.
@@ -84,10 +115,32 @@ public record Masking(List<String> erase, List<String> mask) {
 
   private static boolean covers(String path, String refText) {
     String dotted = "input." + String.join(".", steps(path));
+    refText =
+        STRING_STEP.matcher(refText).replaceAll(m -> "." + Matcher.quoteReplacement(m.group(1)));
     return refText.equals(dotted)
         || refText.startsWith(dotted + ".")
         || refText.startsWith(dotted + "[")
         || refText.equals("input");
+  }
+
+  /**
+   * Returns the values of the input at the masked and erased paths, so that an explanation can hide
+   * a copy of one held in a local variable, which {@link #hides} cannot see by name.
+   */
+  public Set<Value> hiddenValues(Value input) {
+    Set<Value> out = new HashSet<>();
+    for (List<String> paths : List.of(erase, mask)) {
+      for (String p : paths) {
+        Value v = input;
+        for (String step : steps(p)) {
+          v = v instanceof ObjectValue o ? o.get(StringValue.of(step)) : null;
+        }
+        if (v != null) {
+          out.add(v);
+        }
+      }
+    }
+    return out;
   }
 
   /** What was done to an input. */

@@ -4,6 +4,7 @@ import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.value.StringValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Writes terms back as Rego text, for explanations. */
@@ -11,12 +12,17 @@ final class TermText {
 
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+  /**
+   * A local variable as the compiler renames it ({@code $role_0}): the policy wrote {@code role}.
+   */
+  private static final Pattern RENAMED = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)_[0-9]+");
+
   private TermText() {}
 
   static String of(Term t) {
     return switch (t) {
       case Term.Scalar s -> s.value().toString();
-      case Term.Var v -> v.name();
+      case Term.Var v -> asWritten(v.name());
       case Term.Ref r -> ref(r);
       case Term.Call c ->
           ref(c.operator())
@@ -31,6 +37,11 @@ final class TermText {
       case Term.ObjectComprehension c -> "{...}";
       case Term.TemplateString s -> "$\"...\"";
     };
+  }
+
+  private static String asWritten(String var) {
+    Matcher m = RENAMED.matcher(var);
+    return m.matches() ? m.group(1) : var;
   }
 
   private static String join(List<Term> terms) {

@@ -55,6 +55,50 @@ class DecisionPointTest {
     assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
   }
 
+  /** A local variable used to be named as the compiler renamed it: "$role_0 is ...". */
+  @Test
+  void decide_denialOnALocalVariable_namesItAsThePolicyWroteIt() {
+    String rego =
+        """
+        package authz
+        allow if {
+          role := input.user.role
+          role == "sre"
+        }
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:4: role == \"sre\" failed: role is \"dev\"");
+  }
+
+  /** An allow used to be explained by the first rule of its name: the default that says false. */
+  @Test
+  void decide_allowUnderDefaultFalse_namesTheRuleThatCanAllowNotTheDefault() {
+    Decision d = pdp(AUTHZ_V0, true).decide("authz/allow", input("sre", "production", "read"));
+
+    assertThat(d.explanation().location()).isEqualTo("authz.rego:3");
+    assertThat(d.explanation().message()).isEqualTo("allowed by data.authz.allow (authz.rego:3)");
+  }
+
+  @Test
+  void decide_allowWithSeveralRules_namesEveryRuleThatCanAllow() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if input.user.role == "sre"
+        allow if input.action == "read"
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "staging", "read"));
+
+    assertThat(d.explanation().location()).isEqualTo("authz.rego:3 or authz.rego:4");
+    assertThat(d.explanation().message())
+        .isEqualTo("allowed by data.authz.allow (authz.rego:3 or authz.rego:4)");
+  }
+
   @Test
   void decide_v0AuthzPolicy_deniesOtherRoleAndExplainsTheFailedCondition() {
     Decision d = pdp(AUTHZ_V0, true).decide("data.authz.allow", input("dev", "production", "read"));
@@ -238,6 +282,82 @@ class DecisionPointTest {
           .contains("input.user.role == \\\"sre\\\" failed");
       pdp.close();
     }
+  }
+
+  /**
+   * `vigil up` gave its decision point the configured masks only, so the bearer tokens and session
+   * cookies that its external-authorization endpoints put in the input were logged in clear.
+   */
+  @Test
+  void decide_configuredMasksOnly_stillMasksCredentialHeaders() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(
+              DecisionPoint.Options.defaults()
+                  .withDecisionLog(log)
+                  .withMasking(new Masking(List.of("/input/password"), List.of())));
+      pdp.activate(bundle("package authz\nimport rego.v1\nallow if input.x == 1\n"));
+      Value in =
+          Json.parse(
+              "{\"request\":{\"headers\":{\"authorization\":\"Bearer tok-123\","
+                  + "\"cookie\":\"s=cookie-456\",\"proxy-authorization\":\"Basic pa-789\"}}}");
+
+      Decision d = pdp.decide("authz/allow", in);
+      d.logged().get(10, TimeUnit.SECONDS);
+
+      String event = new DecisionReader(store).get(d.decisionId()).orElseThrow().eventJson();
+      assertThat(event)
+          .doesNotContain("tok-123")
+          .doesNotContain("cookie-456")
+          .doesNotContain("pa-789")
+          .contains("\"authorization\":\"**REDACTED**\"");
+      pdp.close();
+    }
+  }
+
+  /** A masked header read with brackets, as a name with a dash must be, was shown in the why. */
+  @Test
+  void decide_maskedFieldReadWithBrackets_neverShownInTheExplanation() {
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withMasking(new Masking(List.of(), List.of("/input/request/headers/x-api-key"))));
+    pdp.activate(
+        bundle(
+            "package authz\nimport rego.v1\n"
+                + "allow if input.request.headers[\"x-api-key\"] == \"k-admin\"\n"));
+
+    Decision d =
+        pdp.decide(
+            "authz/allow", Json.parse("{\"request\":{\"headers\":{\"x-api-key\":\"k-user\"}}}"));
+
+    assertThat(d.explanation().message())
+        .contains("input.request.headers[\"x-api-key\"] is **REDACTED**")
+        .doesNotContain("k-user");
+  }
+
+  /** A masked value copied into a local variable was shown in the why under the variable. */
+  @Test
+  void decide_maskedValueCopiedIntoAVariable_neverShownInTheExplanation() {
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withMasking(new Masking(List.of(), List.of("/input/request/headers/x-api-key"))));
+    pdp.activate(
+        bundle(
+            "package authz\n"
+                + "import rego.v1\n"
+                + "allow if {\n"
+                + "  k := input.request.headers[\"x-api-key\"]\n"
+                + "  k == \"k-admin\"\n"
+                + "}\n"));
+
+    Decision d =
+        pdp.decide(
+            "authz/allow", Json.parse("{\"request\":{\"headers\":{\"x-api-key\":\"k-user\"}}}"));
+
+    assertThat(d.explanation().message()).contains("**REDACTED**").doesNotContain("k-user");
   }
 
   @Test

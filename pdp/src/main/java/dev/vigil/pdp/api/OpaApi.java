@@ -223,13 +223,13 @@ public final class OpaApi {
 
   private void listPolicies(RoutingContext ctx) {
     List<Value> list = new ArrayList<>();
-    pdp.uploadedPolicies().forEach((id, raw) -> list.add(policy(id, raw)));
+    pdp.policies().forEach((id, raw) -> list.add(policy(id, raw)));
     sendJson(ctx, 200, ObjectValue.of(StringValue.of("result"), ArrayValue.of(list)));
   }
 
   private void getPolicy(RoutingContext ctx) {
     String id = policyId(ctx);
-    String raw = pdp.uploadedPolicies().get(id);
+    String raw = pdp.policies().get(id);
     if (raw == null) {
       ApiErrors.send(
           ctx,

@@ -124,6 +124,26 @@ class OpaApiTest {
         .isEqualTo("true");
   }
 
+  /** The list used to hold uploaded modules only: the policy in force looked like none at all. */
+  @Test
+  void policies_ofTheActiveBundle_areListedAndReadableButNotReplaceable() throws Exception {
+    assertThat(json(send("GET", "/v1/policies", null)).get("result").toJson())
+        .contains("\"id\":\"authz.rego\"")
+        .contains("package authz");
+    assertThat(json(send("GET", "/v1/policies/authz.rego", null)).get("result").toJson())
+        .contains("default allow = false");
+
+    HttpResponse<String> put = send("PUT", "/v1/policies/authz.rego", "package other\nx := 1\n");
+    HttpResponse<String> delete = send("DELETE", "/v1/policies/authz.rego", null);
+
+    assertThat(put.statusCode()).isEqualTo(400);
+    assertThat(json(put).toJson())
+        .contains("policy id \\\"authz.rego\\\" is a module of bundle test-bundle");
+    assertThat(delete.statusCode()).isEqualTo(400);
+    assertThat(json(send("POST", "/v1/data/authz/allow", SRE)).get("result").toString())
+        .isEqualTo("true");
+  }
+
   @Test
   void policies_putGetDelete_roundTrip() throws Exception {
     assertThat(send("PUT", "/v1/policies/extra", "package extra\nanswer := 42\n").statusCode())

@@ -9,6 +9,8 @@ import dev.vigil.pdp.extauthz.envoy.auth.AttributeContext;
 import dev.vigil.pdp.extauthz.envoy.auth.CheckRequest;
 import dev.vigil.pdp.extauthz.envoy.auth.CheckResponse;
 import dev.vigil.pdp.extauthz.envoy.core.Address;
+import dev.vigil.pdp.extauthz.envoy.core.HeaderMap;
+import dev.vigil.pdp.extauthz.envoy.core.HeaderValue;
 import dev.vigil.pdp.extauthz.envoy.core.HeaderValueOption;
 import dev.vigil.pdp.extauthz.envoy.core.SocketAddress;
 import dev.vigil.pdp.extauthz.grpc.EnvoyAuthorizationService;
@@ -106,6 +108,33 @@ class EnvoyGrpcCheckTest {
         .contains("\"adapter\":\"envoy-grpc\"")
         .contains("\"source_ip\":\"203.0.113.5\"")
         .contains("\"host\":\"app.example.com\"");
+  }
+
+  /**
+   * A header named both in {@code headers} and in {@code header_map} used to fail inside Vigil:
+   * denied with the decision id "internal" and no decision logged.
+   */
+  @Test
+  void check_headerInBothHeadersAndHeaderMap_decidesOnceWithBothValues() throws Exception {
+    CheckRequest base = request("GET", "/public/a", Map.of("x-team", "blue"));
+    AttributeContext.HttpRequest http =
+        base.getAttributes().getRequest().getHttp().toBuilder()
+            .setHeaderMap(
+                HeaderMap.newBuilder()
+                    .addHeaders(HeaderValue.newBuilder().setKey("x-team").setValue("red")))
+            .build();
+    CheckRequest both =
+        base.toBuilder()
+            .setAttributes(
+                base.getAttributes().toBuilder()
+                    .setRequest(base.getAttributes().getRequest().toBuilder().setHttp(http)))
+            .build();
+
+    CheckResponse r = check(both);
+
+    assertThat(r.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    String id = headers(r.getOkResponse().getHeadersList()).get("x-vigil-decision-id");
+    assertThat(pdp.logged(id).eventJson()).contains("\"x-team\":\"blue, red\"");
   }
 
   @Test

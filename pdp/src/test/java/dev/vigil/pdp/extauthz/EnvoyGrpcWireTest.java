@@ -1,6 +1,7 @@
 package dev.vigil.pdp.extauthz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
@@ -9,6 +10,8 @@ import dev.vigil.pdp.Mode;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.ByteArrayInputStream;
@@ -176,5 +179,21 @@ class EnvoyGrpcWireTest {
     assertThat(denied.getField(3).getLengthDelimitedList().get(0).toString(StandardCharsets.UTF_8))
         .contains("\"message\":\"access denied\"");
     assertThat(r.hasField(3)).isFalse();
+  }
+
+  /**
+   * A truncated message used to surface as UNKNOWN "Application error processing RPC" with a stack
+   * trace in the server's log for every call; it is the caller's fault and says so.
+   */
+  @Test
+  void check_truncatedMessage_answersInvalidArgumentNamingTheMessage() {
+    byte[] truncated = {0x0a, 0x03, 0x0a, 0x01, 0x0a}; // attributes > source > 1 byte of 10
+
+    StatusRuntimeException e =
+        catchThrowableOfType(StatusRuntimeException.class, () -> check(truncated));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription())
+        .startsWith("malformed envoy.service.auth.v3.CheckRequest: ");
   }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.pdp.extauthz.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import dev.vigil.pdp.extauthz.AuthzVerdict;
@@ -25,6 +26,10 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +37,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check} over gRPC.
@@ -63,6 +70,16 @@ public final class EnvoyAuthorizationService implements BindableService {
           .setResponseMarshaller(ProtoUtils.marshaller(CheckResponse.getDefaultInstance()))
           .build();
 
+  /**
+   * {@link #CHECK} as the server reads it: the request stays bytes until {@link #check} parses it,
+   * because gRPC answers a message its marshaller cannot parse with UNKNOWN and logs a stack trace
+   * per call, which would let any client fill the log and tell Envoy nothing.
+   */
+  private static final MethodDescriptor<byte[], CheckResponse> CHECK_BYTES =
+      CHECK.toBuilder(new RawMessage(), CHECK.getResponseMarshaller()).build();
+
+  private static final Logger log = LoggerFactory.getLogger(EnvoyAuthorizationService.class);
+
   private final ExternalAuthorizer authorizer;
 
   public EnvoyAuthorizationService(ExternalAuthorizer authorizer) {
@@ -72,8 +89,23 @@ public final class EnvoyAuthorizationService implements BindableService {
   @Override
   public ServerServiceDefinition bindService() {
     return ServerServiceDefinition.builder(SERVICE)
-        .addMethod(CHECK, ServerCalls.asyncUnaryCall(this::check))
+        .addMethod(CHECK_BYTES, ServerCalls.asyncUnaryCall(this::check))
         .build();
+  }
+
+  /** Parses a check request; a malformed one is INVALID_ARGUMENT naming what is wrong with it. */
+  private void check(byte[] message, StreamObserver<CheckResponse> response) {
+    CheckRequest request;
+    try {
+      request = CheckRequest.parseFrom(message);
+    } catch (InvalidProtocolBufferException e) {
+      response.onError(
+          io.grpc.Status.INVALID_ARGUMENT
+              .withDescription("malformed envoy.service.auth.v3.CheckRequest: " + e.getMessage())
+              .asRuntimeException());
+      return;
+    }
+    check(request, response);
   }
 
   private void check(CheckRequest request, StreamObserver<CheckResponse> response) {
@@ -83,7 +115,8 @@ public final class EnvoyAuthorizationService implements BindableService {
       AuthzVerdict v = authorize(request, d);
       answer = answer(v, HttpAuthzRoutes.clientIdentityHeaders(d, v));
     } catch (RuntimeException e) {
-      // Fail closed on anything unexpected, without telling the caller why.
+      // Fail closed on anything unexpected, without telling the caller why; the log says it.
+      log.error("ext_authz gRPC check failed inside Vigil, denied without a decision", e);
       answer = denied("internal", "request refused");
     }
     response.onNext(answer);
@@ -101,7 +134,9 @@ public final class EnvoyAuthorizationService implements BindableService {
     AttributeContext a = request.getAttributes();
     AttributeContext.HttpRequest http = a.getRequest().getHttp();
     Map<String, List<String>> headers = new LinkedHashMap<>();
-    http.getHeadersMap().forEach((k, v) -> headers.put(k, List.of(v)));
+    // Envoy fills one of the two, but a caller may fill both: their values are joined.
+    http.getHeadersMap()
+        .forEach((k, v) -> headers.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
     for (var h : http.getHeaderMap().getHeadersList()) {
       String value =
           h.getRawValue().isEmpty()
@@ -181,6 +216,24 @@ public final class EnvoyAuthorizationService implements BindableService {
         .setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE).setMessage(message))
         .setDeniedResponse(denied)
         .build();
+  }
+
+  /** Reads a message as its bytes. */
+  private static final class RawMessage implements MethodDescriptor.Marshaller<byte[]> {
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   private static HeaderValueOption overwrite(String name, String value) {
