@@ -171,6 +171,11 @@ public final class Store implements AutoCloseable {
     sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
     sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     sc.setBusyTimeout(10_000);
+    // Every transaction of the store writes. Begun deferred, one that reads first holds a snapshot,
+    // and when another connection (the decision log's writer, every few milliseconds) commits
+    // before it writes, SQLite refuses its write at once with SQLITE_BUSY, whatever the busy
+    // timeout. Begun immediate, it takes the write lock first and waits its turn.
+    sc.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     sc.enforceForeignKeys(true);
     sc.setCacheSize(-65_536);
     sc.setTempStore(SQLiteConfig.TempStore.MEMORY);
