@@ -106,15 +106,20 @@ public final class Identities {
     TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
     beforeCreate.run();
     if (store.save(ca, true)) {
+      log.info(
+          "trust domain {} created with root {} ({})", td, ca.active().id(), defaults.keyType());
       return ca;
     }
     // Another node sharing the store created it since it was looked up: use its roots.
-    return store
-        .load(td, clock)
-        .orElseThrow(
-            () ->
-                new StoreException(
-                    "trust domain " + td + " was created by another node but cannot be read"));
+    TrustDomainCa stored =
+        store
+            .load(td, clock)
+            .orElseThrow(
+                () ->
+                    new StoreException(
+                        "trust domain " + td + " was created by another node but cannot be read"));
+    log.info("trust domain {} was created by another node; using its root {}", td, stored.active().id());
+    return stored;
   }
 
   /**
