@@ -103,6 +103,7 @@ public final class Identities {
 
   private TrustDomainCa create(TrustDomain td, Runnable beforeCreate) {
     refuseFederated(td);
+    refuseOtherSealingKey(td);
     TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
     beforeCreate.run();
     if (store.save(ca, true)) {
@@ -120,6 +121,31 @@ public final class Identities {
                         "trust domain " + td + " was created by another node but cannot be read"));
     log.info("trust domain {} was created by another node; using its root {}", td, stored.active().id());
     return stored;
+  }
+
+  /**
+   * Refuses to seal a new trust domain's CA keys with a key that does not open those already in the
+   * store (another key, or none in --insecure-dev mode): every node sharing the store could not
+   * use them, or they would lie unencrypted beside sealed ones. One stored trust domain is enough
+   * to tell, since each was checked so when it was created.
+   */
+  private void refuseOtherSealingKey(TrustDomain td) {
+    for (TrustDomain other : store.trustDomains()) {
+      if (other.equals(td)) {
+        continue;
+      }
+      try {
+        store.load(other, clock);
+      } catch (CaKeyCipher.KeyRefused e) {
+        throw new CaKeyCipher.KeyRefused(
+            "trust domain "
+                + td
+                + " not created: "
+                + e.getMessage()
+                + "; a new CA key must be sealed with the key of those already in the store");
+      }
+      return;
+    }
   }
 
   /**
