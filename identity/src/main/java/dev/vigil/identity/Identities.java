@@ -15,6 +15,7 @@ import java.time.InstantSource;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -376,6 +377,29 @@ public final class Identities {
       }
       return steps;
     }
+  }
+
+  /**
+   * Runs the rotation step due for every trust domain in the store. One that cannot be loaded or
+   * rotated (a CA key this node cannot open, the store out of reach) is logged with its name and
+   * left out, and the others are still rotated.
+   *
+   * @return the steps taken, by trust domain; those with none taken or that failed are left out
+   * @throws dev.vigil.store.StoreException when the trust domains cannot be listed
+   */
+  public Map<TrustDomain, List<String>> rotateDue() {
+    Map<TrustDomain, List<String>> taken = new LinkedHashMap<>();
+    for (TrustDomain td : store.trustDomains()) {
+      try {
+        List<String> steps = rotateIfDue(td);
+        if (!steps.isEmpty()) {
+          taken.put(td, steps);
+        }
+      } catch (RuntimeException e) {
+        log.error("trust domain {}: rotation check failed: {}", td, e.getMessage());
+      }
+    }
+    return taken;
   }
 
   /**
