@@ -262,11 +262,12 @@ public final class Store implements AutoCloseable {
     pool.close();
   }
 
+  /** Returns the first line of a driver's message, with any {@code password=} value masked. */
   static String firstLine(String s) {
     if (s == null) {
       return "unknown error";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return StoreLocation.redactPasswords(nl < 0 ? s : s.substring(0, nl));
   }
 }
