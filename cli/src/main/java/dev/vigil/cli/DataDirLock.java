@@ -9,10 +9,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * An exclusive lock on a data directory, or on an SQLite store, for the life of one {@code vigil
- * up}. Two processes on one
- * directory would each create the keys they find missing and overwrite the other's, leaving CA keys
- * encrypted under a key that no longer exists. The operating system releases the lock when the
- * process ends, even on a crash, so a stale lock file never blocks a start.
+ * up}. Two processes on one directory would each create the keys they find missing and overwrite
+ * the other's, leaving CA keys encrypted under a key that no longer exists. The operating system
+ * releases the lock when the process ends, even on a crash, so a stale lock file never blocks a
+ * start.
  */
 final class DataDirLock implements AutoCloseable {
 

@@ -41,10 +41,10 @@ class UpBadStartTest {
 
   /**
    * Returns the SHA-256 of every regular file under {@code dir}, SQLite's WAL files and the empty
-   * lock files (of the directory and of the store) aside: they belong to a run, not to the data. The store's WAL is first checkpointed
-   * into it, so that what an earlier process left there (a process that ends before its last
-   * connection closes leaves it for the next opener) is counted before, and what the start under
-   * test wrote is counted after.
+   * lock files (of the directory and of the store) aside: they belong to a run, not to the data.
+   * The store's WAL is first checkpointed into it, so that what an earlier process left there (a
+   * process that ends before its last connection closes leaves it for the next opener) is counted
+   * before, and what the start under test wrote is counted after.
    */
   private static Map<String, String> snapshot(Path dir) throws Exception {
     Path db = dir.resolve("vigil.db");

@@ -13,9 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,15 +120,16 @@ public final class Identities {
                 () ->
                     new StoreException(
                         "trust domain " + td + " was created by another node but cannot be read"));
-    log.info("trust domain {} was created by another node; using its root {}", td, stored.active().id());
+    log.info(
+        "trust domain {} was created by another node; using its root {}", td, stored.active().id());
     return stored;
   }
 
   /**
    * Refuses to seal a new trust domain's CA keys with a key that does not open those already in the
-   * store (another key, or none in --insecure-dev mode): every node sharing the store could not
-   * use them, or they would lie unencrypted beside sealed ones. One stored trust domain is enough
-   * to tell, since each was checked so when it was created.
+   * store (another key, or none in --insecure-dev mode): every node sharing the store could not use
+   * them, or they would lie unencrypted beside sealed ones. One stored trust domain is enough to
+   * tell, since each was checked so when it was created.
    */
   private void refuseOtherSealingKey(TrustDomain td) {
     for (TrustDomain other : store.trustDomains()) {

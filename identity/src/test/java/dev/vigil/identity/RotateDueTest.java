@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The workload agent's tick rotates every trust domain of the store. Before, one trust domain that
  * could not be loaded (a CA key stored unencrypted by `--insecure-dev`, or damaged) threw out of
- * the loop at every tick on every node: the trust domains after it were never rotated, and the
- * rest of the tick (entries, revocations, the agent's own SVID) never ran.
+ * the loop at every tick on every node: the trust domains after it were never rotated, and the rest
+ * of the tick (entries, revocations, the agent's own SVID) never ran.
  */
 class RotateDueTest {
 

@@ -48,8 +48,8 @@ class TrustDomainCreationRaceTest {
   }
 
   /**
-   * Both nodes logged "trust domain prod created with root …", each with the id of the root it
-   * had made, though only one was stored: an operator saw two roots for one trust domain.
+   * Both nodes logged "trust domain prod created with root …", each with the id of the root it had
+   * made, though only one was stored: an operator saw two roots for one trust domain.
    */
   @Test
   void loadOrCreate_twoNodesAtOnce_onlyTheWinnerLogsACreatedRoot() throws Exception {
@@ -66,7 +66,8 @@ class TrustDomainCreationRaceTest {
       assertThat(lines.stream().filter(l -> l.contains(" created with root ")))
           .containsExactly("trust domain prod.example created with root " + root + " (ec-p256)");
       assertThat(lines)
-          .contains("trust domain prod.example was created by another node; using its root " + root);
+          .contains(
+              "trust domain prod.example was created by another node; using its root " + root);
     } finally {
       identities.detachAppender(logged);
       cas.detachAppender(logged);

@@ -57,7 +57,11 @@ public record StoreLocation(Dialect dialect, String jdbcUrl, Path sqliteFile, St
       }
       if (uri.getPort() > 65_535) {
         throw new IllegalArgumentException(
-            "store URL \"" + redact(url) + "\" has port " + uri.getPort() + "; a port is 1 to 65535");
+            "store URL \""
+                + redact(url)
+                + "\" has port "
+                + uri.getPort()
+                + "; a port is 1 to 65535");
       }
       StringBuilder jdbc = new StringBuilder("jdbc:postgresql://").append(uri.getHost());
       if (uri.getPort() > 0) {
@@ -96,9 +100,9 @@ public record StoreLocation(Dialect dialect, String jdbcUrl, Path sqliteFile, St
 
   /**
    * Replaces a password in a URL with {@code ***}: a {@code password=} parameter, and the user
-   * info's password up to the last {@code @}, since a password written without percent-encoding
-   * may hold {@code /}, {@code @} or {@code #} itself. An {@code @} inside a query parameter
-   * (such as {@code user=vigil@server}) does not end the user info.
+   * info's password up to the last {@code @}, since a password written without percent-encoding may
+   * hold {@code /}, {@code @} or {@code #} itself. An {@code @} inside a query parameter (such as
+   * {@code user=vigil@server}) does not end the user info.
    */
   static String redact(String url) {
     String masked = redactPasswords(url);
