@@ -42,6 +42,7 @@ import dev.vigil.store.AssertionKeys;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRetention;
+import dev.vigil.store.Dialect;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.Store;
@@ -116,6 +117,7 @@ final class UpCommand implements Callable<Integer> {
   private final List<AutoCloseable> running = new ArrayList<>();
   private Path configFile;
   private DataDirLock lock;
+  private DataDirLock storeLock;
 
   @Override
   public Integer call() throws Exception {
@@ -214,6 +216,10 @@ final class UpCommand implements Callable<Integer> {
 
   private void start(VigilConfig cfg, PrintWriter out) throws IOException {
     lock = DataDirLock.acquire(cfg.dataDir());
+    StoreLocation where = cfg.storeLocation();
+    if (where.dialect() == Dialect.SQLITE) {
+      storeLock = DataDirLock.acquireSqlite(where.sqliteFile());
+    }
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
@@ -540,7 +546,10 @@ final class UpCommand implements Callable<Integer> {
             + ")");
     out.println("vigil up: data directory  " + cfg.dataDir().toAbsolutePath().normalize());
     if (cfg.store() != null) {
-      out.println("vigil up: store           " + cfg.store().display() + " (shared)");
+      out.println(
+          "vigil up: store           "
+              + cfg.store().display()
+              + (cfg.store().dialect() == Dialect.POSTGRESQL ? " (shared)" : ""));
     }
     if (cfg.bundle() != null) {
       out.println("vigil up: policy bundle   " + cfg.bundle() + " (reloads on change)");
@@ -586,9 +595,12 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     running.clear();
-    if (lock != null) {
+    for (DataDirLock held : new DataDirLock[] {storeLock, lock}) {
+      if (held == null) {
+        continue;
+      }
       try {
-        lock.close();
+        held.close();
       } catch (IOException e) {
         // The process ends next, and the system releases the lock with it.
       }

@@ -41,10 +41,10 @@ class UpBadStartTest {
 
   /**
    * Returns the SHA-256 of every regular file under {@code dir}, SQLite's WAL files and the empty
-   * lock file aside: they belong to a run, not to the data. The store's WAL is first checkpointed
-   * into it, so that what an earlier process left there (a process that ends before its last
-   * connection closes leaves it for the next opener) is counted before, and what the start under
-   * test wrote is counted after.
+   * lock files (of the directory and of the store) aside: they belong to a run, not to the data.
+   * The store's WAL is first checkpointed into it, so that what an earlier process left there (a
+   * process that ends before its last connection closes leaves it for the next opener) is counted
+   * before, and what the start under test wrote is counted after.
    */
   private static Map<String, String> snapshot(Path dir) throws Exception {
     Path db = dir.resolve("vigil.db");
@@ -60,7 +60,7 @@ class UpBadStartTest {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         String name = dir.relativize(f).toString();
-        if (!name.endsWith("-wal") && !name.endsWith("-shm") && !name.equals("vigil.lock")) {
+        if (!name.endsWith("-wal") && !name.endsWith("-shm") && !name.endsWith(".lock")) {
           byte[] sha = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
           out.put(name, HexFormat.of().formatHex(sha));
         }
@@ -183,6 +183,45 @@ class UpBadStartTest {
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(r.err()).contains("data directory " + file + " is a file, not a directory");
     assertThat(Files.readString(file)).isEqualTo("x");
+  }
+
+  /**
+   * A second node on the running node's SQLite store, from a data directory of its own, started and
+   * called the store "shared"; but SQLite has no change feed, so a session signed out on one node
+   * stayed accepted on the other.
+   */
+  @Test
+  void secondNodeOnARunningNodesSqliteStore_refusedNamingTheStore() throws Exception {
+    up.start();
+    try {
+      Path db = up.dataDir.resolve("vigil.db").toAbsolutePath();
+      String otherPorts =
+          demoConfig
+              .replace("127.0.0.1:" + up.controlPlane, "127.0.0.1:" + UpProcess.freePort())
+              .replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + UpProcess.freePort())
+              .replaceFirst("tls_addr: \\S+", "tls_addr: 127.0.0.1:" + UpProcess.freePort());
+      Path cfg = tmp.resolve("second-node.yaml");
+      Files.writeString(cfg, otherPorts);
+      Path otherDir = tmp.resolve("second-node");
+
+      CliRun r =
+          CliRun.of(
+              "up",
+              "--config",
+              cfg.toString(),
+              "--data-dir",
+              otherDir.toString(),
+              "--store",
+              "sqlite:" + db);
+
+      assertThat(r.status()).as(r.err()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("store " + db + " is in use by another vigil up")
+          .contains("PostgreSQL")
+          .doesNotContain("\tat ");
+    } finally {
+      assertThat(up.stop()).isTrue();
+    }
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,18 +104,50 @@ public final class Identities {
 
   private TrustDomainCa create(TrustDomain td, Runnable beforeCreate) {
     refuseFederated(td);
+    refuseOtherSealingKey(td);
     TrustDomainCa ca = TrustDomainCa.create(td, defaults, clock);
     beforeCreate.run();
     if (store.save(ca, true)) {
+      log.info(
+          "trust domain {} created with root {} ({})", td, ca.active().id(), defaults.keyType());
       return ca;
     }
     // Another node sharing the store created it since it was looked up: use its roots.
-    return store
-        .load(td, clock)
-        .orElseThrow(
-            () ->
-                new StoreException(
-                    "trust domain " + td + " was created by another node but cannot be read"));
+    TrustDomainCa stored =
+        store
+            .load(td, clock)
+            .orElseThrow(
+                () ->
+                    new StoreException(
+                        "trust domain " + td + " was created by another node but cannot be read"));
+    log.info(
+        "trust domain {} was created by another node; using its root {}", td, stored.active().id());
+    return stored;
+  }
+
+  /**
+   * Refuses to seal a new trust domain's CA keys with a key that does not open those already in the
+   * store (another key, or none in --insecure-dev mode): every node sharing the store could not use
+   * them, or they would lie unencrypted beside sealed ones. One stored trust domain is enough to
+   * tell, since each was checked so when it was created.
+   */
+  private void refuseOtherSealingKey(TrustDomain td) {
+    for (TrustDomain other : store.trustDomains()) {
+      if (other.equals(td)) {
+        continue;
+      }
+      try {
+        store.load(other, clock);
+      } catch (CaKeyCipher.KeyRefused e) {
+        throw new CaKeyCipher.KeyRefused(
+            "trust domain "
+                + td
+                + " not created: "
+                + e.getMessage()
+                + "; a new CA key must be sealed with the key of those already in the store");
+      }
+      return;
+    }
   }
 
   /**
@@ -345,6 +378,29 @@ public final class Identities {
       }
       return steps;
     }
+  }
+
+  /**
+   * Runs the rotation step due for every trust domain in the store. One that cannot be loaded or
+   * rotated (a CA key this node cannot open, the store out of reach) is logged with its name and
+   * left out, and the others are still rotated.
+   *
+   * @return the steps taken, by trust domain; those with none taken or that failed are left out
+   * @throws dev.vigil.store.StoreException when the trust domains cannot be listed
+   */
+  public Map<TrustDomain, List<String>> rotateDue() {
+    Map<TrustDomain, List<String>> taken = new LinkedHashMap<>();
+    for (TrustDomain td : store.trustDomains()) {
+      try {
+        List<String> steps = rotateIfDue(td);
+        if (!steps.isEmpty()) {
+          taken.put(td, steps);
+        }
+      } catch (RuntimeException e) {
+        log.error("trust domain {}: rotation check failed: {}", td, e.getMessage());
+      }
+    }
+    return taken;
   }
 
   /**

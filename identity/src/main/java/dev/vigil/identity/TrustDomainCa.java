@@ -97,11 +97,13 @@ public final class TrustDomainCa {
             new JwtSvidValidator(own, clock));
   }
 
-  /** Creates a trust domain with a fresh, active root. */
+  /**
+   * Makes a trust domain with a fresh, active root, in memory only: the caller logs its creation
+   * once it is stored, since on a shared store another node's may be stored instead.
+   */
   public static TrustDomainCa create(TrustDomain td, CaConfig config, InstantSource clock) {
     CaAuthority first =
         newAuthority(td, config, clock.instant()).withState(State.ACTIVE, clock.instant());
-    log.info("trust domain {} created with root {} ({})", td, first.id(), config.keyType());
     return new TrustDomainCa(td, config, clock, new Snapshot(List.of(first), 1));
   }
 

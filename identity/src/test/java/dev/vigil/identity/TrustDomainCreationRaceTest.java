@@ -2,12 +2,16 @@ package dev.vigil.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -18,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two nodes started at once on an empty PostgreSQL store both find no trust domain and both make
@@ -35,6 +40,42 @@ class TrustDomainCreationRaceTest {
 
   @Test
   void loadOrCreate_twoNodesAtOnceOnAnEmptyStore_oneTrustDomainBothUse() throws Exception {
+    TrustDomainCa[] cas = race();
+    TrustDomainCa ca1 = cas[0];
+    TrustDomainCa ca2 = cas[1];
+
+    assertThat(ca2.active().certificate()).isEqualTo(ca1.active().certificate());
+  }
+
+  /**
+   * Both nodes logged "trust domain prod created with root …", each with the id of the root it had
+   * made, though only one was stored: an operator saw two roots for one trust domain.
+   */
+  @Test
+  void loadOrCreate_twoNodesAtOnce_onlyTheWinnerLogsACreatedRoot() throws Exception {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    Logger identities = (Logger) LoggerFactory.getLogger(Identities.class);
+    Logger cas = (Logger) LoggerFactory.getLogger(TrustDomainCa.class);
+    logged.start();
+    identities.addAppender(logged);
+    cas.addAppender(logged);
+    try {
+      String root = race()[0].active().id();
+
+      List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertThat(lines.stream().filter(l -> l.contains(" created with root ")))
+          .containsExactly("trust domain prod.example created with root " + root + " (ec-p256)");
+      assertThat(lines)
+          .contains(
+              "trust domain prod.example was created by another node; using its root " + root);
+    } finally {
+      identities.detachAppender(logged);
+      cas.detachAppender(logged);
+    }
+  }
+
+  /** Runs two nodes' creation of {@link #prod} at once and returns the CA each one uses. */
+  private TrustDomainCa[] race() throws Exception {
     StoreLocation pg = freshSchema();
     CyclicBarrier bothLookedUp = new CyclicBarrier(2);
     CountDownLatch go = new CountDownLatch(1);
@@ -52,10 +93,10 @@ class TrustDomainCreationRaceTest {
 
       assertThat(count(store1, "SELECT count(*) FROM identity_trust_domains")).isEqualTo(1);
       assertThat(count(store1, "SELECT count(*) FROM identity_cas")).isEqualTo(1);
-      assertThat(ca2.active().certificate()).isEqualTo(ca1.active().certificate());
       TrustDomainCa reread =
           new Identities(store2, cipher, clock, CaConfig.defaults()).existing(prod).orElseThrow();
       assertThat(reread.active().certificate()).isEqualTo(ca1.active().certificate());
+      return new TrustDomainCa[] {ca1, ca2};
     } finally {
       nodes.shutdownNow();
     }

@@ -157,11 +157,36 @@ public final class Store implements AutoCloseable {
                 ? sqlite(location).getConnection()
                 : DriverManager.getConnection(location.jdbcUrl());
         Statement s = c.createStatement()) {
-      s.execute(
-          location.dialect() == Dialect.SQLITE ? "SELECT count(*) FROM sqlite_master" : "SELECT 1");
+      if (location.dialect() == Dialect.SQLITE) {
+        s.execute("SELECT count(*) FROM sqlite_master");
+      } else {
+        requireSchema(location, s);
+      }
     } catch (SQLException e) {
       throw new StoreException(
           "cannot open store " + location.display() + ": " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * Refuses a PostgreSQL connection whose search path names no existing schema (a misspelt or not
+   * yet created {@code currentSchema}): the migrations would stop on PostgreSQL's "no schema has
+   * been selected to create in", which names neither the schema nor where it came from.
+   */
+  private static void requireSchema(StoreLocation location, Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT current_schema(), current_setting('search_path')")) {
+      rs.next();
+      if (rs.getString(1) != null) {
+        return;
+      }
+      String path = rs.getString(2);
+      throw new StoreException(
+          "cannot open store "
+              + location.display()
+              + ": no schema of the search path \""
+              + path
+              + "\" exists (set by currentSchema in the URL, else by the server);"
+              + " create it first (CREATE SCHEMA name) or name an existing one");
     }
   }
 
@@ -242,11 +267,12 @@ public final class Store implements AutoCloseable {
     pool.close();
   }
 
+  /** Returns the first line of a driver's message, with any {@code password=} value masked. */
   static String firstLine(String s) {
     if (s == null) {
       return "unknown error";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return StoreLocation.redactPasswords(nl < 0 ? s : s.substring(0, nl));
   }
 }

@@ -50,7 +50,18 @@ public record StoreLocation(Dialect dialect, String jdbcUrl, Path sqliteFile, St
             "store URL \""
                 + redact(url)
                 + "\" must name a host and a database, "
-                + "like postgresql://127.0.0.1:5432/vigil");
+                + "like postgresql://127.0.0.1:5432/vigil"
+                + (url.indexOf('@') >= 0
+                    ? " (in a user name or password, write / @ # ? as %2F %40 %23 %3F)"
+                    : ""));
+      }
+      if (uri.getPort() > 65_535) {
+        throw new IllegalArgumentException(
+            "store URL \""
+                + redact(url)
+                + "\" has port "
+                + uri.getPort()
+                + "; a port is 1 to 65535");
       }
       StringBuilder jdbc = new StringBuilder("jdbc:postgresql://").append(uri.getHost());
       if (uri.getPort() > 0) {
@@ -87,9 +98,46 @@ public record StoreLocation(Dialect dialect, String jdbcUrl, Path sqliteFile, St
     params.append(p);
   }
 
-  /** Replaces a password in a URL with {@code ***}. */
+  /**
+   * Replaces a password in a URL with {@code ***}: a {@code password=} parameter, and the user
+   * info's password up to the last {@code @}, since a password written without percent-encoding may
+   * hold {@code /}, {@code @} or {@code #} itself. An {@code @} inside a query parameter (such as
+   * {@code user=vigil@server}) does not end the user info.
+   */
   static String redact(String url) {
-    return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@")
-        .replaceAll("(?i)(password=)[^&]*", "$1***");
+    String masked = redactPasswords(url);
+    int from = masked.indexOf("://");
+    if (from < 0) {
+      return masked;
+    }
+    from += 3;
+    int at = userInfoEnd(masked, from);
+    int colon = masked.indexOf(':', from);
+    if (at < 0 || colon < 0 || colon > at) {
+      return masked;
+    }
+    return masked.substring(0, colon + 1) + "***" + masked.substring(at);
+  }
+
+  /** Returns the {@code @} that ends the user info after {@code from}, or -1 when there is none. */
+  private static int userInfoEnd(String url, int from) {
+    int at = url.lastIndexOf('@');
+    if (at < from) {
+      return -1;
+    }
+    int query = url.indexOf('?', from);
+    if (query >= 0 && query < at && url.substring(query, at).contains("=")) {
+      int before = url.lastIndexOf('@', query);
+      return before >= from ? before : -1;
+    }
+    return at;
+  }
+
+  /**
+   * Replaces the value of every {@code password=} parameter with {@code ***}, also in the driver's
+   * messages, which may quote the JDBC URL.
+   */
+  static String redactPasswords(String text) {
+    return text.replaceAll("(?i)(password=)[^&\\s]*", "$1***");
   }
 }

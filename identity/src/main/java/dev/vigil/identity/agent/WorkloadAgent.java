@@ -121,9 +121,7 @@ public final class WorkloadAgent implements AutoCloseable {
     Runnable refresh =
         () -> {
           try {
-            for (var td : identities.trustDomains()) {
-              identities.rotateIfDue(td);
-            }
+            identities.rotateDue();
             cache.refresh();
             api.tick();
             renewOwn(own);
