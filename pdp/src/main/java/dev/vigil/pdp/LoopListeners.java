@@ -28,7 +28,7 @@ public final class LoopListeners {
   /**
    * The system property that sets how many event loops each of Vigil's HTTP servers (the gateway,
    * the control plane) runs, for a machine shared with other busy processes; by default one per
-   * processor.
+   * processor but one.
    */
   public static final String PROPERTY = "vigil.event_loops";
 
@@ -40,7 +40,11 @@ public final class LoopListeners {
   private LoopListeners() {}
 
   /**
-   * The number of event loops to run: {@value #PROPERTY} when set, else the processors available.
+   * The number of event loops to run: {@value #PROPERTY} when set, else one per processor but one,
+   * and at least one. Why one fewer: every request also costs the decision log's writer about a
+   * third of what it costs its event loop, and the collector and compiler run beside them; on two
+   * cores shared with clients and upstreams a second loop made the slowest answers slower (docs/
+   * benchmarks.md, session 8) while a machine with more cores still gets nearly all of them.
    *
    * @throws IllegalArgumentException naming the property when it is not a whole number from 1 to
    *     256
@@ -48,7 +52,7 @@ public final class LoopListeners {
   public static int configured() {
     String v = System.getProperty(PROPERTY);
     if (v == null || v.isBlank()) {
-      return Math.max(1, Runtime.getRuntime().availableProcessors());
+      return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
     }
     int n;
     try {
