@@ -69,11 +69,26 @@ public final class JoinTokens {
   /**
    * Creates a token that lets one agent join {@code td} within {@code ttl}.
    *
-   * @throws IllegalArgumentException when the TTL is not positive
+   * @throws IllegalArgumentException when the TTL is not positive, or when {@code td} has no CA
+   *     here: redeeming the token would create one, so a misspelt trust domain would become a new
+   *     one that nothing trusts
    */
   public Issued create(TrustDomain td, Duration ttl) {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("join token TTL must be positive, got " + ttl);
+    }
+    if (identities.existing(td).isEmpty()) {
+      List<TrustDomain> here = identities.trustDomains();
+      throw new IllegalArgumentException(
+          "trust domain "
+              + td
+              + " has no CA here ("
+              + (here.isEmpty()
+                  ? "none has yet"
+                  : "trust domains here: "
+                      + String.join(", ", here.stream().map(TrustDomain::name).toList()))
+              + "); its CA is made by vigil up for a configured trust domain, or by the first"
+              + " vigil identity issue in it");
     }
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);

@@ -40,6 +40,7 @@ class JoinTokensTest {
             CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
             clock,
             CaConfig.defaults());
+    ids.trustDomain(prod);
   }
 
   @AfterEach
@@ -97,6 +98,17 @@ class JoinTokensTest {
   @Test
   void redeem_unknownToken_isRefused() {
     assertRefused("not-a-token-anyone-made", Problem.UNKNOWN);
+  }
+
+  @Test
+  void create_trustDomainWithoutCaHere_isRefusedNamingThoseThatHaveOne_andCreatesNothing() {
+    TrustDomain typo = new TrustDomain("prdo.example");
+
+    assertThatThrownBy(() -> ids.joinTokens().create(typo, Duration.ofMinutes(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("trust domain prdo.example has no CA here")
+        .hasMessageContaining("trust domains here: prod.example");
+    assertThat(ids.trustDomains()).containsExactly(prod);
   }
 
   @Test
