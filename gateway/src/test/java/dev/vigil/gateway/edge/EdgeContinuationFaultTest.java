@@ -9,11 +9,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
-import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
@@ -32,7 +30,6 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,20 +108,10 @@ class EdgeContinuationFaultTest {
             List.of(
                 new LocalUser(
                     "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null)),
-            new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
+            Fixtures.sessions(clock),
             signInClock,
             true);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    0,
-                    new AtomicReference<>(new RouteTable(List.of(app))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), signerClock),
-                    clock)
-                .withLocalUsers(auth, null));
+    gateway = Fixtures.startWithLocalUsers(List.of(app), pdp, signerClock, clock, auth);
   }
 
   @AfterEach

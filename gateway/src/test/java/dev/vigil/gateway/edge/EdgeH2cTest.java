@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
-import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
@@ -29,7 +27,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,20 +80,10 @@ class EdgeH2cTest {
                     "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null),
                 new LocalUser(
                     "erin", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), SECRET)),
-            new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
+            Fixtures.sessions(clock),
             clock,
             true);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    0,
-                    new AtomicReference<>(new RouteTable(List.of(app, dropped))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-                    clock)
-                .withLocalUsers(auth, null));
+    gateway = Fixtures.startWithLocalUsers(List.of(app, dropped), pdp, clock, clock, auth);
   }
 
   private static Route route(String name, String prefix, int port) {

@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
-import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
@@ -109,19 +107,9 @@ class EdgeSignInTest {
                     List.of("eng"),
                     PasswordHash.hash("battery staple"),
                     null)),
-            new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
+            Fixtures.sessions(clock),
             clock);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    0,
-                    new AtomicReference<>(new RouteTable(List.of(route))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-                    clock)
-                .withLocalUsers(auth, null));
+    gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
   }
 
   @AfterAll

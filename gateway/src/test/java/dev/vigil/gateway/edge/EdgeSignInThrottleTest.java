@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
@@ -19,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -67,20 +65,10 @@ class EdgeSignInThrottleTest {
                     "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null),
                 new LocalUser(
                     "erin", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), SECRET)),
-            new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
+            Fixtures.sessions(clock),
             clock,
             true);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    0,
-                    new AtomicReference<>(new RouteTable(List.of(route))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-                    clock)
-                .withLocalUsers(auth, null));
+    gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
   }
 
   @AfterEach

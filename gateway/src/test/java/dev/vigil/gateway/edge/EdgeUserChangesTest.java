@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
@@ -20,11 +19,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,20 +66,8 @@ class EdgeUserChangesTest {
     InstantSource clock = InstantSource.system();
     auth =
         new LocalAuthenticator(
-            List.of(dave(List.of("admin"), HASH, null)),
-            new SessionCodec(
-                SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock),
-            clock);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    0,
-                    new AtomicReference<>(new RouteTable(List.of(route))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), clock),
-                    clock)
-                .withLocalUsers(auth, null));
+            List.of(dave(List.of("admin"), HASH, null)), Fixtures.sessions(clock), clock);
+    gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
   }
 
   @AfterEach

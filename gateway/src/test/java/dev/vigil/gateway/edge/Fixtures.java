@@ -2,6 +2,11 @@ package dev.vigil.gateway.edge;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
@@ -11,9 +16,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -22,6 +30,33 @@ import okhttp3.mockwebserver.RecordedRequest;
 final class Fixtures {
 
   private Fixtures() {}
+
+  /** Sessions as the gateway makes them by default: 30 minutes idle, 8 hours at most. */
+  static SessionCodec sessions(InstantSource clock) {
+    return new SessionCodec(
+        SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
+  }
+
+  /**
+   * Starts a gateway on a free loopback port (plain HTTP only) with {@code routes} and the local
+   * users of {@code auth}, its identity assertions signed on {@code assertionClock}.
+   */
+  static EdgeGateway startWithLocalUsers(
+      List<Route> routes,
+      DecisionPoint pdp,
+      InstantSource assertionClock,
+      InstantSource clock,
+      LocalAuthenticator auth) {
+    return EdgeGateway.start(
+        EdgeGateway.Settings.of(
+                "127.0.0.1",
+                0,
+                new AtomicReference<>(new RouteTable(routes)),
+                pdp,
+                new IdentityAssertion("vigil", Duration.ofSeconds(60), assertionClock),
+                clock)
+            .withLocalUsers(auth, null));
+  }
 
   /** Starts a server on loopback that answers every request 200 with {@code answer}'s text. */
   static HttpServer answering(Function<HttpExchange, String> answer) throws IOException {
