@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
@@ -14,14 +15,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -30,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  * mutual TLS from other workloads, verify the peer as an X.509-SVID of a trusted domain before any
  * policy, ask the decision point and forward to the app on loopback; outbound listeners let the app
  * call other workloads over mutual TLS with plain HTTP.
+ *
+ * <p>HTTP/1.1 and HTTP/2 both cross: inbound TLS offers {@code h2} and {@code http/1.1} by ALPN and
+ * plaintext takes HTTP/2 with prior knowledge; outbound plaintext takes both, and HTTP/2 goes on
+ * over HTTP/2. With an inbound listener's {@code app_protocol: h2c} the app is reached over HTTP/2
+ * in cleartext, so gRPC works end to end, trailers included.
  *
  * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
  * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
@@ -68,20 +77,31 @@ public final class Sidecar implements AutoCloseable {
     try {
       // The app is plain HTTP on loopback: relayed on the request's own event loop.
       DirectUpstream app = new DirectUpstream(vertx);
+      // Apps that speak HTTP/2 in cleartext (gRPC servers) share one client, made when needed.
+      HttpClient h2cApp =
+          config.inbound().stream().anyMatch(in -> in.appProtocol() == AppProtocol.H2C)
+              ? vertx.createHttpClient(h2cAppOptions(), new PoolOptions().setHttp2MaxSize(4))
+              : null;
       for (Inbound in : config.inbound()) {
         var listener =
-            new InboundListener(vertx, in, validator, pdp, refusals, clock, app, assertion);
+            new InboundListener(vertx, in, validator, pdp, refusals, clock, app, h2cApp, assertion);
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
         ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier));
       }
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
         HttpClientOptions tls = clientTls(keys, verifier);
+        HttpClientOptions h2 =
+            clientTls(keys, verifier)
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setUseAlpn(true)
+                .setAlpnVersions(List.of(HttpVersion.HTTP_2));
         var listener =
             new OutboundListener(
                 out,
                 () -> credentials.svid().serial(),
-                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)));
+                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)),
+                () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)));
         ports.put(
             out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
       }
@@ -102,6 +122,9 @@ public final class Sidecar implements AutoCloseable {
     HttpServerOptions tls =
         (strict ? plain(in.host(), in.port()) : plain("127.0.0.1", 0))
             .setSsl(true)
+            // gRPC needs HTTP/2; clients that offer no ALPN, or only http/1.1, get HTTP/1.1.
+            .setUseAlpn(true)
+            .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setKeyCertOptions(KeyCertOptions.wrap(keys))
             .setTrustOptions(TrustOptions.wrap(verifier))
             // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
@@ -135,10 +158,21 @@ public final class Sidecar implements AutoCloseable {
         .setConnectTimeout(5_000);
   }
 
+  /** HTTP/2 with prior knowledge (RFC 9113 section 3.3) to an app on loopback, over TCP. */
+  private static HttpClientOptions h2cAppOptions() {
+    return new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setKeepAlive(true)
+        .setConnectTimeout(5_000);
+  }
+
   private static HttpServerOptions plain(String host, int port) {
     return new HttpServerOptions()
         .setHost(host)
         .setPort(port)
+        // HTTP/1.1, and HTTP/2 with prior knowledge (h2c): what a plaintext gRPC client sends.
+        .setHttp2ClearTextEnabled(true)
         .setIdleTimeout(60)
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
