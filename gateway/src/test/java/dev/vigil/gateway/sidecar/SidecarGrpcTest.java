@@ -134,6 +134,7 @@ class SidecarGrpcTest {
   static final MethodDescriptor<String, String> COUNT =
       method("Count", MethodType.SERVER_STREAMING);
   static final MethodDescriptor<String, String> SECRET = method("Secret", MethodType.UNARY);
+  static final MethodDescriptor<String, String> WAIT = method("Wait", MethodType.SERVER_STREAMING);
   static final Metadata.Key<String> APP_TRAILER =
       Metadata.Key.of("x-app-trailer", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> CALLER =
@@ -150,6 +151,7 @@ class SidecarGrpcTest {
   static Server appB;
   static final List<String> seenByB = new CopyOnWriteArrayList<>();
   static volatile CountDownLatch firstCountSeen = new CountDownLatch(1);
+  static volatile CountDownLatch waitCancelled = new CountDownLatch(1);
   static Sidecar sidecarA;
   static Sidecar sidecarB;
   static ManagedChannel viaA;
@@ -276,7 +278,16 @@ class SidecarGrpcTest {
               out.onNext("the secret");
               out.onCompleted();
             });
+    ServerCallHandler<String, String> waitForever =
+        ServerCalls.asyncServerStreamingCall(
+            (x, out) -> {
+              var call = (io.grpc.stub.ServerCallStreamObserver<String>) out;
+              CountDownLatch cancelled = waitCancelled;
+              call.setOnCancelHandler(cancelled::countDown);
+              call.onNext("waiting");
+            });
     return ServerServiceDefinition.builder("demo.Greeter")
+        .addMethod(WAIT, waitForever)
         .addMethod(HELLO, hello)
         .addMethod(COUNT, count)
         .addMethod(SECRET, secret)
@@ -310,13 +321,14 @@ class SidecarGrpcTest {
         .build();
   }
 
-  /** A gRPC channel with TLS that presents {@code svid} and accepts any server. */
+  /** A gRPC channel with TLS that presents {@code svid} (none when null) and accepts any server. */
   private static ManagedChannel mtlsChannel(int port, X509Svid svid) {
-    ChannelCredentials tls =
-        TlsChannelCredentials.newBuilder()
-            .keyManager(new SvidKeyManager(() -> svid))
-            .trustManager(new AnyServer())
-            .build();
+    TlsChannelCredentials.Builder b =
+        TlsChannelCredentials.newBuilder().trustManager(new AnyServer());
+    if (svid != null) {
+      b.keyManager(new SvidKeyManager(() -> svid));
+    }
+    ChannelCredentials tls = b.build();
     return Grpc.newChannelBuilderForAddress("127.0.0.1", port, tls)
         .overrideAuthority("greeter.internal")
         .build();
@@ -366,6 +378,7 @@ class SidecarGrpcTest {
   void clear() {
     seenByB.clear();
     firstCountSeen = new CountDownLatch(1);
+    waitCancelled = new CountDownLatch(1);
   }
 
   /** Waits for the decision log to hold a record of {@code path} and route with {@code needle}. */
@@ -508,5 +521,51 @@ class SidecarGrpcTest {
     } finally {
       open.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void strict_tlsWithoutClientCertificate_unauthenticatedNamingTheRefusal() throws Exception {
+    ManagedChannel direct = mtlsChannel(sidecarB.port("greeter"), null);
+    try {
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () -> unary(direct, HELLO, "x", new AtomicReference<>(), new AtomicReference<>()));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(e.getStatus().getDescription()).startsWith("mutual TLS is required");
+      assertThat(seenByB).isEmpty();
+      String id =
+          e.getTrailers()
+              .get(Metadata.Key.of("x-vigil-decision-id", Metadata.ASCII_STRING_MARSHALLER));
+      DecisionRecord d = logged(RefusalLog.PATH, "greeter", id);
+      assertThat(d.eventJson()).contains("NO_CLIENT_CERTIFICATE");
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void serverStreaming_clientCancels_appSeesTheCallCancelled() throws Exception {
+    CountDownLatch firstMessage = new CountDownLatch(1);
+    io.grpc.ClientCall<String, String> call =
+        viaA.newCall(WAIT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(String message) {
+            firstMessage.countDown();
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("x");
+    call.halfClose();
+    assertThat(firstMessage.await(10, TimeUnit.SECONDS)).isTrue();
+
+    call.cancel("the client gave up", null);
+
+    // The reset crosses both sidecars: app B's call ends now, not at its 30 s deadline.
+    assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
   }
 }
