@@ -99,11 +99,12 @@ class SidecarGrpcTest {
 
       default allow := false
 
-      # Workload a may call every method of demo.Greeter but Secret.
+      # Workload a may call every method of demo.Greeter but Secret and Drain (as in
+      # docs/policy-input.md, "gRPC calls").
       allow if {
         input.subject.spiffe_id == "spiffe://prod.example/a"
         startswith(input.request.path, "/demo.Greeter/")
-        input.request.path != "/demo.Greeter/Secret"
+        not input.request.path in {"/demo.Greeter/Secret", "/demo.Greeter/Drain"}
       }
 
       # Without mutual TLS (a PERMISSIVE port), only Hello.
@@ -567,5 +568,35 @@ class SidecarGrpcTest {
 
     // The reset crosses both sidecars: app B's call ends now, not at its 30 s deadline.
     assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void http1Caller_ofAnH2cApp_getsTheAppsTrailersInItsChunkedAnswer() throws Exception {
+    byte[] message = "h1".getBytes(StandardCharsets.UTF_8);
+    try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
+      s.setSoTimeout(10_000);
+      String head =
+          "POST /demo.Greeter/Hello HTTP/1.1\r\nHost: greeter.internal\r\n"
+              + "Content-Type: application/grpc\r\nTE: trailers\r\n"
+              + "Content-Length: "
+              + (5 + message.length)
+              + "\r\nConnection: close\r\n\r\n";
+      var out = s.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      // One gRPC message: not compressed, a 4-byte length, the bytes (PROTOCOL-HTTP2.md).
+      out.write(new byte[] {0, 0, 0, 0, (byte) message.length});
+      out.write(message);
+      out.flush();
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+      assertThat(answer)
+          .startsWith("HTTP/1.1 200")
+          .containsIgnoringCase("transfer-encoding: chunked");
+      int body = answer.indexOf("hello h1");
+      assertThat(body).isPositive();
+      String trailers = answer.substring(body).toLowerCase(java.util.Locale.ROOT);
+      assertThat(trailers).contains("grpc-status: 0").contains("x-app-trailer: from app b");
+    }
+    assertThat(seenByB).containsExactly("demo.Greeter/Hello -");
   }
 }
