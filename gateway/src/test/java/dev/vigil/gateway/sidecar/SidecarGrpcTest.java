@@ -136,6 +136,7 @@ class SidecarGrpcTest {
       method("Count", MethodType.SERVER_STREAMING);
   static final MethodDescriptor<String, String> SECRET = method("Secret", MethodType.UNARY);
   static final MethodDescriptor<String, String> WAIT = method("Wait", MethodType.SERVER_STREAMING);
+  static final MethodDescriptor<String, String> ECHO = method("Echo", MethodType.BIDI_STREAMING);
   static final Metadata.Key<String> APP_TRAILER =
       Metadata.Key.of("x-app-trailer", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> CALLER =
@@ -287,7 +288,25 @@ class SidecarGrpcTest {
               call.setOnCancelHandler(cancelled::countDown);
               call.onNext("waiting");
             });
+    ServerCallHandler<String, String> echo =
+        ServerCalls.asyncBidiStreamingCall(
+            out ->
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(String m) {
+                    out.onNext("echo " + m);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {
+                    out.onCompleted();
+                  }
+                });
     return ServerServiceDefinition.builder("demo.Greeter")
+        .addMethod(ECHO, echo)
         .addMethod(WAIT, waitForever)
         .addMethod(HELLO, hello)
         .addMethod(COUNT, count)
@@ -598,5 +617,62 @@ class SidecarGrpcTest {
       assertThat(trailers).contains("grpc-status: 0").contains("x-app-trailer: from app b");
     }
     assertThat(seenByB).containsExactly("demo.Greeter/Hello -");
+  }
+
+  @Test
+  void bidiStreaming_throughTwoSidecars_eachAnswerArrivesBeforeTheNextMessageIsSent()
+      throws Exception {
+    var answers = new java.util.concurrent.LinkedBlockingQueue<String>();
+    CountDownLatch done = new CountDownLatch(1);
+    io.grpc.stub.StreamObserver<String> requests =
+        io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+            viaA.newCall(ECHO, CallOptions.DEFAULT.withDeadlineAfter(15, TimeUnit.SECONDS)),
+            new io.grpc.stub.StreamObserver<>() {
+              @Override
+              public void onNext(String m) {
+                answers.add(m);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answers.add("error " + Status.fromThrowable(t));
+                done.countDown();
+              }
+
+              @Override
+              public void onCompleted() {
+                done.countDown();
+              }
+            });
+
+    requests.onNext("one");
+    String first = answers.poll(10, TimeUnit.SECONDS);
+    requests.onNext("two");
+    String second = answers.poll(10, TimeUnit.SECONDS);
+    requests.onCompleted();
+
+    assertThat(first).isEqualTo("echo one");
+    assertThat(second).isEqualTo("echo two");
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(answers).isEmpty();
+  }
+
+  @Test
+  void unary_svidReplacedAfterRevocation_nextCallOnTheSameChannelPresentsTheNewSvid()
+      throws Exception {
+    assertThat(unary(viaA, HELLO, "before", new AtomicReference<>(), new AtomicReference<>()))
+        .isEqualTo("hello before");
+    X509Svid before = credsA.svid();
+
+    ids.revoke(before.leaf());
+    for (int i = 0; i < 200 && credsA.svid().serial().equals(before.serial()); i++) {
+      Thread.sleep(50);
+    }
+    String after = unary(viaA, HELLO, "after", new AtomicReference<>(), new AtomicReference<>());
+
+    // The old HTTP/2 connection to B would be refused at its next call: B checks every stream.
+    assertThat(credsA.svid().serial()).isNotEqualTo(before.serial());
+    assertThat(after).isEqualTo("hello after");
+    assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A, "demo.Greeter/Hello " + A);
   }
 }
