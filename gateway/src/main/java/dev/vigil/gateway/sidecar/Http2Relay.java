@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.util.Map;
@@ -48,6 +49,8 @@ final class Http2Relay {
       MultiMap headers,
       String listener,
       String decisionId,
+      CallKeepAlive keepAlive,
+      boolean pingNextHop,
       Consumer<Throwable> failed) {
     RequestOptions ro =
         new RequestOptions().setMethod(req.method()).setHost(host).setPort(port).setURI(uri);
@@ -70,10 +73,13 @@ final class Http2Relay {
               if (authority != null) {
                 out.authority(authority);
               }
+              Runnable release = hold(req, out, keepAlive, pingNextHop);
+              req.response().endHandler(v -> release.run());
               // The caller went away (its stream reset, its connection closed): so does this one.
               req.response()
                   .closeHandler(
                       v -> {
+                        release.run();
                         if (!req.response().ended()) {
                           out.reset();
                         }
@@ -84,6 +90,21 @@ final class Http2Relay {
                           req, listener, decisionId, 502, resp -> answer(req, out, resp)));
             })
         .onFailure(RequestGuard.guard(req, listener, decisionId, 502, failed::accept));
+  }
+
+  /**
+   * Keeps the call's HTTP/2 connections open while it lasts: the caller's, and the next hop's when
+   * {@code pingNextHop} (another sidecar; never the app). Returns what lets them go.
+   */
+  private static Runnable hold(
+      HttpServerRequest req, HttpClientRequest out, CallKeepAlive keepAlive, boolean pingNextHop) {
+    Runnable caller =
+        req.version() == HttpVersion.HTTP_2 ? keepAlive.hold(req.connection()) : () -> {};
+    Runnable hop = pingNextHop ? keepAlive.hold(out.connection()) : () -> {};
+    return () -> {
+      caller.run();
+      hop.run();
+    };
   }
 
   /** Returns the authority the caller named, or null to let the client derive one. */

@@ -62,6 +62,7 @@ final class InboundListener {
   private final InstantSource clock;
   private final DirectUpstream app;
   private final HttpClient h2cApp;
+  private final CallKeepAlive keepAlive;
   private final IdentityAssertion assertion;
   private final DecisionDispatch decisions;
   private volatile PermissiveFront front;
@@ -75,6 +76,7 @@ final class InboundListener {
       InstantSource clock,
       DirectUpstream app,
       HttpClient h2cApp,
+      CallKeepAlive keepAlive,
       IdentityAssertion assertion) {
     this.vertx = vertx;
     this.config = config;
@@ -84,6 +86,7 @@ final class InboundListener {
     this.clock = clock;
     this.app = app;
     this.h2cApp = h2cApp;
+    this.keepAlive = keepAlive;
     if (config.appProtocol() == AppProtocol.H2C && h2cApp == null) {
       throw new IllegalArgumentException(
           "inbound listener " + config.name() + ": app_protocol h2c needs an HTTP/2 client");
@@ -223,6 +226,8 @@ final class InboundListener {
           headers,
           config.name(),
           d.decisionId(),
+          keepAlive,
+          false,
           e -> appUnavailable(req, d));
       return;
     }

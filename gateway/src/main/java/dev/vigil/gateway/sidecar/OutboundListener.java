@@ -36,6 +36,7 @@ final class OutboundListener {
   private final Supplier<BigInteger> serial;
   private final Supplier<HttpClient> newPool;
   private final Supplier<HttpClient> newHttp2Pool;
+  private final CallKeepAlive keepAlive;
   private Pool pool;
 
   /** The HTTP/1.1 and HTTP/2 clients made while the workload's SVID had {@code serial}. */
@@ -49,11 +50,13 @@ final class OutboundListener {
       Outbound config,
       Supplier<BigInteger> serial,
       Supplier<HttpClient> newPool,
-      Supplier<HttpClient> newHttp2Pool) {
+      Supplier<HttpClient> newHttp2Pool,
+      CallKeepAlive keepAlive) {
     this.config = config;
     this.serial = serial;
     this.newPool = newPool;
     this.newHttp2Pool = newHttp2Pool;
+    this.keepAlive = keepAlive;
   }
 
   /** Returns the pools of connections made with the current SVID. */
@@ -92,6 +95,8 @@ final class OutboundListener {
           headers,
           config.name(),
           null,
+          keepAlive,
+          true,
           e -> unavailable(req, e));
       return;
     }

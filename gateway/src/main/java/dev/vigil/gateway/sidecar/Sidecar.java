@@ -48,10 +48,31 @@ public final class Sidecar implements AutoCloseable {
 
   private final Vertx vertx;
   private final Map<String, Integer> ports;
+  private final CallKeepAlive keepAlive;
 
-  private Sidecar(Vertx vertx, Map<String, Integer> ports) {
+  private Sidecar(Vertx vertx, Map<String, Integer> ports, CallKeepAlive keepAlive) {
     this.vertx = vertx;
     this.ports = ports;
+    this.keepAlive = keepAlive;
+  }
+
+  /**
+   * How long a connection may carry no byte before it is closed, and how often the HTTP/2
+   * connections of a call under way are pinged so that a quiet call outlives that ({@link
+   * CallKeepAlive}); the interval must be shorter than both timeouts.
+   *
+   * @param peerIdleSeconds outbound connections to another sidecar
+   * @param listenerIdleSeconds connections to the sidecar's listeners
+   */
+  record Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis) {
+    static final Timeouts DEFAULT = new Timeouts(30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS);
+
+    Timeouts {
+      if (pingMillis >= 1000L * Math.min(peerIdleSeconds, listenerIdleSeconds)) {
+        throw new IllegalArgumentException(
+            "ping interval " + pingMillis + " ms is not shorter than the idle timeouts");
+      }
+    }
   }
 
   /**
@@ -68,11 +89,24 @@ public final class Sidecar implements AutoCloseable {
       RevocationList revocations,
       InstantSource clock,
       IdentityAssertion assertion) {
+    return start(config, credentials, pdp, revocations, clock, assertion, Timeouts.DEFAULT);
+  }
+
+  /** Starts every listener of {@code config} with other timeouts (tests). */
+  static Sidecar start(
+      SidecarConfig config,
+      WorkloadCredentials credentials,
+      DecisionPoint pdp,
+      RevocationList revocations,
+      InstantSource clock,
+      IdentityAssertion assertion,
+      Timeouts timeouts) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
     X509SvidValidator validator = new X509SvidValidator(credentials.bundles(), revocations, clock);
     SvidKeyManager keys = new SvidKeyManager(credentials::svid);
     RefusalLog refusals = new RefusalLog(pdp, clock);
+    CallKeepAlive keepAlive = new CallKeepAlive(vertx, timeouts.pingMillis());
     Map<String, Integer> ports = new LinkedHashMap<>();
     try {
       // The app is plain HTTP on loopback: relayed on the request's own event loop.
@@ -84,15 +118,16 @@ public final class Sidecar implements AutoCloseable {
               : null;
       for (Inbound in : config.inbound()) {
         var listener =
-            new InboundListener(vertx, in, validator, pdp, refusals, clock, app, h2cApp, assertion);
+            new InboundListener(
+                vertx, in, validator, pdp, refusals, clock, app, h2cApp, keepAlive, assertion);
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
-        ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier));
+        ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier, timeouts));
       }
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
-        HttpClientOptions tls = clientTls(keys, verifier);
+        HttpClientOptions tls = clientTls(keys, verifier, timeouts);
         HttpClientOptions h2 =
-            clientTls(keys, verifier)
+            clientTls(keys, verifier, timeouts)
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setUseAlpn(true)
                 .setAlpnVersions(List.of(HttpVersion.HTTP_2));
@@ -101,15 +136,16 @@ public final class Sidecar implements AutoCloseable {
                 out,
                 () -> credentials.svid().serial(),
                 () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)),
-                () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)));
-        ports.put(
-            out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
+                () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)),
+                keepAlive);
+        HttpServerOptions local = plain(out.host(), out.port(), timeouts);
+        ports.put(out.name(), listen(vertx, local, listener::handle, out.name()));
       }
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    return new Sidecar(vertx, ports);
+    return new Sidecar(vertx, ports, keepAlive);
   }
 
   private static int startInbound(
@@ -117,10 +153,11 @@ public final class Sidecar implements AutoCloseable {
       Inbound in,
       InboundListener listener,
       SvidKeyManager keys,
-      PeerVerifier verifier) {
+      PeerVerifier verifier,
+      Timeouts timeouts) {
     boolean strict = in.peerMode() == PeerMode.STRICT;
     HttpServerOptions tls =
-        (strict ? plain(in.host(), in.port()) : plain("127.0.0.1", 0))
+        (strict ? plain(in.host(), in.port(), timeouts) : plain("127.0.0.1", 0, timeouts))
             .setSsl(true)
             // gRPC needs HTTP/2; clients that offer no ALPN, or only http/1.1, get HTTP/1.1.
             .setUseAlpn(true)
@@ -134,7 +171,7 @@ public final class Sidecar implements AutoCloseable {
     if (strict) {
       return tlsPort;
     }
-    int plainPort = listen(vertx, plain("127.0.0.1", 0), listener::handle, in.name());
+    int plainPort = listen(vertx, plain("127.0.0.1", 0, timeouts), listener::handle, in.name());
     PermissiveFront front =
         await(
             PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
@@ -145,7 +182,8 @@ public final class Sidecar implements AutoCloseable {
     return front.port();
   }
 
-  private static HttpClientOptions clientTls(SvidKeyManager keys, PeerVerifier verifier) {
+  private static HttpClientOptions clientTls(
+      SvidKeyManager keys, PeerVerifier verifier, Timeouts timeouts) {
     return new HttpClientOptions()
         .setSsl(true)
         .setKeyCertOptions(KeyCertOptions.wrap(keys))
@@ -153,7 +191,7 @@ public final class Sidecar implements AutoCloseable {
         // An SVID names a workload, not a host: the verifier checks the SPIFFE ID instead.
         .setVerifyHost(false)
         .setKeepAlive(true)
-        .setIdleTimeout(30)
+        .setIdleTimeout(timeouts.peerIdleSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setConnectTimeout(5_000);
   }
@@ -167,13 +205,13 @@ public final class Sidecar implements AutoCloseable {
         .setConnectTimeout(5_000);
   }
 
-  private static HttpServerOptions plain(String host, int port) {
+  private static HttpServerOptions plain(String host, int port, Timeouts timeouts) {
     return new HttpServerOptions()
         .setHost(host)
         .setPort(port)
         // HTTP/1.1, and HTTP/2 with prior knowledge (h2c): what a plaintext gRPC client sends.
         .setHttp2ClearTextEnabled(true)
-        .setIdleTimeout(60)
+        .setIdleTimeout(timeouts.listenerIdleSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
@@ -211,6 +249,11 @@ public final class Sidecar implements AutoCloseable {
       throw new IllegalArgumentException("no sidecar listener named \"" + listener + "\"");
     }
     return p;
+  }
+
+  /** Returns how many connections calls under way keep open now (tests). */
+  int heldConnections() {
+    return keepAlive.held();
   }
 
   @Override

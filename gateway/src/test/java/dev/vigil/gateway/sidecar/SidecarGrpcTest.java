@@ -156,6 +156,11 @@ class SidecarGrpcTest {
   static volatile CountDownLatch waitCancelled = new CountDownLatch(1);
   static Sidecar sidecarA;
   static Sidecar sidecarB;
+
+  /** A pair like A and B whose connections idle out after 3 and 4 s, pinged every second. */
+  static Sidecar quickA;
+
+  static Sidecar quickB;
   static ManagedChannel viaA;
 
   private static MethodDescriptor<String, String> method(String name, MethodType type) {
@@ -228,6 +233,36 @@ class SidecarGrpcTest {
             InstantSource.system(),
             null);
     viaA = plaintextChannel(sidecarA.port("to-greeter"));
+
+    Sidecar.Timeouts quick = new Sidecar.Timeouts(3, 4, 1_000);
+    quickB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1", 0, PeerMode.STRICT, route("quiet", app), AppProtocol.H2C)),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null,
+            quick);
+    quickA =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(),
+                List.of(
+                    new Outbound(
+                        "to-quiet", "127.0.0.1", 0, "127.0.0.1", quickB.port("quiet"), B))),
+            credsA,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null,
+            quick);
   }
 
   private static WorkloadAgent agent(String socket, String label) throws Exception {
@@ -385,6 +420,8 @@ class SidecarGrpcTest {
     viaA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     sidecarA.close();
     sidecarB.close();
+    quickA.close();
+    quickB.close();
     appB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     credsA.close();
     credsB.close();
@@ -416,6 +453,14 @@ class SidecarGrpcTest {
     throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
   }
 
+  /** Returns how many connections {@code s} holds, once that is 0 or after 5 s. */
+  private static int heldEventually(Sidecar s) throws InterruptedException {
+    for (int i = 0; i < 100 && s.heldConnections() > 0; i++) {
+      Thread.sleep(50);
+    }
+    return s.heldConnections();
+  }
+
   private static String unary(
       ManagedChannel channel,
       MethodDescriptor<String, String> method,
@@ -440,6 +485,7 @@ class SidecarGrpcTest {
     assertThat(answer).isEqualTo("hello a");
     assertThat(trailers.get().get(APP_TRAILER)).isEqualTo("from app b");
     assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A);
+    assertThat(heldEventually(sidecarA) + heldEventually(sidecarB)).isZero();
     DecisionRecord d = logged("sidecar/allow", "greeter", "/demo.Greeter/Hello");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
@@ -674,5 +720,44 @@ class SidecarGrpcTest {
     assertThat(credsA.svid().serial()).isNotEqualTo(before.serial());
     assertThat(after).isEqualTo("hello after");
     assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A, "demo.Greeter/Hello " + A);
+  }
+
+  @Test
+  void serverStreaming_quietLongerThanEveryIdleTimeout_callStaysOpen() throws Exception {
+    ManagedChannel quiet = plaintextChannel(quickA.port("to-quiet"));
+    try {
+      CountDownLatch firstMessage = new CountDownLatch(1);
+      AtomicReference<Status> closed = new AtomicReference<>();
+      io.grpc.ClientCall<String, String> call =
+          quiet.newCall(WAIT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+      call.start(
+          new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onMessage(String message) {
+              firstMessage.countDown();
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              closed.set(status);
+            }
+          },
+          new Metadata());
+      call.request(1);
+      call.sendMessage("x");
+      call.halfClose();
+      assertThat(firstMessage.await(10, TimeUnit.SECONDS)).isTrue();
+
+      // Nothing is sent either way for twice the longest idle timeout of this pair (4 s).
+      Thread.sleep(8_000);
+
+      assertThat(closed.get()).isNull();
+      call.cancel("done waiting", null);
+      assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+      // Ended calls hold nothing: their connections may idle out again.
+      assertThat(heldEventually(quickA) + heldEventually(quickB)).isZero();
+    } finally {
+      quiet.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 }
