@@ -183,7 +183,8 @@ final class SidecarCommand implements Callable<Integer> {
               + ":"
               + sidecar.port(in.name())
               + " -> "
-              + in.route().upstream());
+              + in.route().upstream()
+              + (in.appProtocol() == SidecarConfig.AppProtocol.H2C ? " (h2c)" : ""));
     }
     for (var o : cfg.outbound()) {
       out.println(

@@ -7,6 +7,7 @@ import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.gateway.upstream.DirectUpstream;
@@ -15,10 +16,13 @@ import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.net.URI;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -38,7 +42,13 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * without a certificate, and a PERMISSIVE port marks it as plaintext; (2) normalise the path and
  * remove identity headers the caller sent; (3) ask the decision point with the route's mode; (4)
  * forward to the app on loopback with the caller's SPIFFE ID, or refuse. Every refusal is logged
- * with its reason. Thread-safe.
+ * with its reason.
+ *
+ * <p>Over HTTP/2 each stream is a request of its own and goes through every step: the peer's chain
+ * is checked and the policy asked per stream, and so per gRPC call. The app is reached over
+ * HTTP/1.1 ({@link Relay}) or, when the listener's {@code app_protocol} is {@code h2c}, over HTTP/2
+ * with prior knowledge ({@link Http2Relay}), which carries the answer's trailers back. Refusals of
+ * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
 final class InboundListener {
 
@@ -51,6 +61,8 @@ final class InboundListener {
   private final RefusalLog refusals;
   private final InstantSource clock;
   private final DirectUpstream app;
+  private final HttpClient h2cApp;
+  private final CallKeepAlive keepAlive;
   private final IdentityAssertion assertion;
   private final DecisionDispatch decisions;
   private volatile PermissiveFront front;
@@ -63,6 +75,8 @@ final class InboundListener {
       RefusalLog refusals,
       InstantSource clock,
       DirectUpstream app,
+      HttpClient h2cApp,
+      CallKeepAlive keepAlive,
       IdentityAssertion assertion) {
     this.vertx = vertx;
     this.config = config;
@@ -71,6 +85,12 @@ final class InboundListener {
     this.refusals = refusals;
     this.clock = clock;
     this.app = app;
+    this.h2cApp = h2cApp;
+    this.keepAlive = keepAlive;
+    if (config.appProtocol() == AppProtocol.H2C && h2cApp == null) {
+      throw new IllegalArgumentException(
+          "inbound listener " + config.name() + ": app_protocol h2c needs an HTTP/2 client");
+    }
     this.assertion = assertion;
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
@@ -129,12 +149,20 @@ final class InboundListener {
       Replies.error(req, 400, "bad_request", why, id);
       return;
     }
+    if (req.version() == HttpVersion.HTTP_2) {
+      String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+      if (malformed != null) {
+        String id = refusals.refuse(config.name(), source, "BAD_FRAMING", "refused: " + malformed);
+        Replies.error(req, 400, "bad_request", malformed, id);
+        return;
+      }
+    }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
     Map<String, String> flat = new LinkedHashMap<>();
     headers.forEach(e -> flat.putIfAbsent(e.getKey(), e.getValue()));
     Route route = config.route();
-    String host = req.headers().get("Host");
+    String host = hostOf(req);
     Value input =
         WorkloadInput.build(
             req.method().name(),
@@ -188,6 +216,21 @@ final class InboundListener {
       headers.set(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
     }
     int port = up.getPort() > 0 ? up.getPort() : 80;
+    if (config.appProtocol() == AppProtocol.H2C) {
+      Http2Relay.send(
+          req,
+          h2cApp,
+          up.getHost(),
+          port,
+          base + path.target(),
+          headers,
+          config.name(),
+          d.decisionId(),
+          keepAlive,
+          false,
+          e -> appUnavailable(req, d));
+      return;
+    }
     Relay.toApp(
         req,
         app,
@@ -197,13 +240,22 @@ final class InboundListener {
         headers,
         config.name(),
         d.decisionId(),
-        e ->
-            Replies.error(
-                req,
-                502,
-                "upstream_unavailable",
-                "the app behind " + route.name() + " did not answer",
-                d.decisionId()));
+        e -> appUnavailable(req, d));
+  }
+
+  private void appUnavailable(HttpServerRequest req, Decision d) {
+    Replies.error(
+        req,
+        502,
+        "upstream_unavailable",
+        "the app behind " + config.route().name() + " did not answer",
+        d.decisionId());
+  }
+
+  /** Returns the caller's Host, or over HTTP/2 its {@code :authority}; null when it sent none. */
+  private static String hostOf(HttpServerRequest req) {
+    String h = req.headers().get("Host");
+    return h == null && req.authority() != null ? req.authority().toString() : h;
   }
 
   /** Returns the address part of {@code host:port}. */

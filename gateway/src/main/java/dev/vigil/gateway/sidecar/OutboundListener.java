@@ -6,6 +6,7 @@ import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Set;
@@ -18,9 +19,14 @@ import java.util.function.Supplier;
  * workload it meant to, and nothing else. Identity headers the app sent are removed: the receiving
  * sidecar sets them from the certificate.
  *
+ * <p>The app may speak HTTP/1.1 or HTTP/2 with prior knowledge (h2c, what a gRPC client with a
+ * plaintext channel sends). HTTP/1.1 goes on over HTTP/1.1 ({@link Relay}); HTTP/2 goes on over
+ * HTTP/2, negotiated by ALPN {@code h2} in the mutual TLS handshake, with the answer's trailers
+ * ({@link Http2Relay}), so that a gRPC call works end to end.
+ *
  * <p>Pooled connections keep the certificate of their handshake. So that a rotated SVID (or one
- * replaced after revocation) is presented at once, the pool is replaced when the workload's serial
- * changes; the old pool's connections finish their requests and close. Thread-safe.
+ * replaced after revocation) is presented at once, the pools are replaced when the workload's
+ * serial changes; the old pools' connections finish their requests and close. Thread-safe.
  */
 final class OutboundListener {
 
@@ -29,26 +35,41 @@ final class OutboundListener {
   private final Outbound config;
   private final Supplier<BigInteger> serial;
   private final Supplier<HttpClient> newPool;
+  private final Supplier<HttpClient> newHttp2Pool;
+  private final CallKeepAlive keepAlive;
   private Pool pool;
 
-  private record Pool(BigInteger serial, HttpClient client) {}
+  /** The HTTP/1.1 and HTTP/2 clients made while the workload's SVID had {@code serial}. */
+  private record Pool(BigInteger serial, HttpClient http1, HttpClient http2) {}
 
-  OutboundListener(Outbound config, Supplier<BigInteger> serial, Supplier<HttpClient> newPool) {
+  /**
+   * @param newPool makes the HTTP/1.1 mutual TLS client
+   * @param newHttp2Pool makes the HTTP/2 (ALPN {@code h2}) mutual TLS client
+   */
+  OutboundListener(
+      Outbound config,
+      Supplier<BigInteger> serial,
+      Supplier<HttpClient> newPool,
+      Supplier<HttpClient> newHttp2Pool,
+      CallKeepAlive keepAlive) {
     this.config = config;
     this.serial = serial;
     this.newPool = newPool;
+    this.newHttp2Pool = newHttp2Pool;
+    this.keepAlive = keepAlive;
   }
 
-  /** Returns the pool of connections made with the current SVID. */
-  private synchronized HttpClient pool() {
+  /** Returns the pools of connections made with the current SVID. */
+  private synchronized Pool pool() {
     BigInteger now = serial.get();
     if (pool == null || !pool.serial().equals(now)) {
       if (pool != null) {
-        pool.client().shutdown();
+        pool.http1().shutdown();
+        pool.http2().shutdown();
       }
-      pool = new Pool(now, newPool.get());
+      pool = new Pool(now, newPool.get(), newHttp2Pool.get());
     }
-    return pool.client();
+    return pool;
   }
 
   /** The request handler: a fault in any step fails the request closed (see RequestGuard). */
@@ -64,27 +85,45 @@ final class OutboundListener {
     req.pause();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
+    if (req.version() == HttpVersion.HTTP_2) {
+      Http2Relay.send(
+          req,
+          pool().http2(),
+          config.targetHost(),
+          config.targetPort(),
+          req.uri(),
+          headers,
+          config.name(),
+          null,
+          keepAlive,
+          true,
+          e -> unavailable(req, e));
+      return;
+    }
     Relay.send(
         req,
-        pool(),
+        pool().http1(),
         config.targetHost(),
         config.targetPort(),
         req.uri(),
         headers,
         config.name(),
-        e ->
-            Replies.error(
-                req,
-                502,
-                "peer_unavailable",
-                "no mutual TLS connection to "
-                    + config.expected()
-                    + " at "
-                    + config.targetHost()
-                    + ":"
-                    + config.targetPort()
-                    + ": "
-                    + e.getMessage(),
-                null));
+        e -> unavailable(req, e));
+  }
+
+  private void unavailable(HttpServerRequest req, Throwable e) {
+    Replies.error(
+        req,
+        502,
+        "peer_unavailable",
+        "no mutual TLS connection to "
+            + config.expected()
+            + " at "
+            + config.targetHost()
+            + ":"
+            + config.targetPort()
+            + ": "
+            + e.getMessage(),
+        null);
   }
 }

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
@@ -14,14 +15,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * policy, ask the decision point and forward to the app on loopback; outbound listeners let the app
  * call other workloads over mutual TLS with plain HTTP.
  *
+ * <p>HTTP/1.1 and HTTP/2 both cross: inbound TLS offers {@code h2} and {@code http/1.1} by ALPN and
+ * plaintext takes HTTP/2 with prior knowledge; outbound plaintext takes both, and HTTP/2 goes on
+ * over HTTP/2. With an inbound listener's {@code app_protocol: h2c} the app is reached over HTTP/2
+ * in cleartext, so gRPC works end to end, trailers included.
+ *
  * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
  * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
  * with {@link #close}. Thread-safe.
@@ -39,10 +48,31 @@ public final class Sidecar implements AutoCloseable {
 
   private final Vertx vertx;
   private final Map<String, Integer> ports;
+  private final CallKeepAlive keepAlive;
 
-  private Sidecar(Vertx vertx, Map<String, Integer> ports) {
+  private Sidecar(Vertx vertx, Map<String, Integer> ports, CallKeepAlive keepAlive) {
     this.vertx = vertx;
     this.ports = ports;
+    this.keepAlive = keepAlive;
+  }
+
+  /**
+   * How long a connection may carry no byte before it is closed, and how often the HTTP/2
+   * connections of a call under way are pinged so that a quiet call outlives that ({@link
+   * CallKeepAlive}); the interval must be shorter than both timeouts.
+   *
+   * @param peerIdleSeconds outbound connections to another sidecar
+   * @param listenerIdleSeconds connections to the sidecar's listeners
+   */
+  record Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis) {
+    static final Timeouts DEFAULT = new Timeouts(30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS);
+
+    Timeouts {
+      if (pingMillis >= 1000L * Math.min(peerIdleSeconds, listenerIdleSeconds)) {
+        throw new IllegalArgumentException(
+            "ping interval " + pingMillis + " ms is not shorter than the idle timeouts");
+      }
+    }
   }
 
   /**
@@ -59,37 +89,63 @@ public final class Sidecar implements AutoCloseable {
       RevocationList revocations,
       InstantSource clock,
       IdentityAssertion assertion) {
+    return start(config, credentials, pdp, revocations, clock, assertion, Timeouts.DEFAULT);
+  }
+
+  /** Starts every listener of {@code config} with other timeouts (tests). */
+  static Sidecar start(
+      SidecarConfig config,
+      WorkloadCredentials credentials,
+      DecisionPoint pdp,
+      RevocationList revocations,
+      InstantSource clock,
+      IdentityAssertion assertion,
+      Timeouts timeouts) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
     X509SvidValidator validator = new X509SvidValidator(credentials.bundles(), revocations, clock);
     SvidKeyManager keys = new SvidKeyManager(credentials::svid);
     RefusalLog refusals = new RefusalLog(pdp, clock);
+    CallKeepAlive keepAlive = new CallKeepAlive(vertx, timeouts.pingMillis());
     Map<String, Integer> ports = new LinkedHashMap<>();
     try {
       // The app is plain HTTP on loopback: relayed on the request's own event loop.
       DirectUpstream app = new DirectUpstream(vertx);
+      // Apps that speak HTTP/2 in cleartext (gRPC servers) share one client, made when needed.
+      HttpClient h2cApp =
+          config.inbound().stream().anyMatch(in -> in.appProtocol() == AppProtocol.H2C)
+              ? vertx.createHttpClient(h2cAppOptions(), new PoolOptions().setHttp2MaxSize(4))
+              : null;
       for (Inbound in : config.inbound()) {
         var listener =
-            new InboundListener(vertx, in, validator, pdp, refusals, clock, app, assertion);
+            new InboundListener(
+                vertx, in, validator, pdp, refusals, clock, app, h2cApp, keepAlive, assertion);
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
-        ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier));
+        ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier, timeouts));
       }
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
-        HttpClientOptions tls = clientTls(keys, verifier);
+        HttpClientOptions tls = clientTls(keys, verifier, timeouts);
+        HttpClientOptions h2 =
+            clientTls(keys, verifier, timeouts)
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setUseAlpn(true)
+                .setAlpnVersions(List.of(HttpVersion.HTTP_2));
         var listener =
             new OutboundListener(
                 out,
                 () -> credentials.svid().serial(),
-                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)));
-        ports.put(
-            out.name(), listen(vertx, plain(out.host(), out.port()), listener::handle, out.name()));
+                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)),
+                () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)),
+                keepAlive);
+        HttpServerOptions local = plain(out.host(), out.port(), timeouts);
+        ports.put(out.name(), listen(vertx, local, listener::handle, out.name()));
       }
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    return new Sidecar(vertx, ports);
+    return new Sidecar(vertx, ports, keepAlive);
   }
 
   private static int startInbound(
@@ -97,11 +153,15 @@ public final class Sidecar implements AutoCloseable {
       Inbound in,
       InboundListener listener,
       SvidKeyManager keys,
-      PeerVerifier verifier) {
+      PeerVerifier verifier,
+      Timeouts timeouts) {
     boolean strict = in.peerMode() == PeerMode.STRICT;
     HttpServerOptions tls =
-        (strict ? plain(in.host(), in.port()) : plain("127.0.0.1", 0))
+        (strict ? plain(in.host(), in.port(), timeouts) : plain("127.0.0.1", 0, timeouts))
             .setSsl(true)
+            // gRPC needs HTTP/2; clients that offer no ALPN, or only http/1.1, get HTTP/1.1.
+            .setUseAlpn(true)
+            .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setKeyCertOptions(KeyCertOptions.wrap(keys))
             .setTrustOptions(TrustOptions.wrap(verifier))
             // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
@@ -111,7 +171,7 @@ public final class Sidecar implements AutoCloseable {
     if (strict) {
       return tlsPort;
     }
-    int plainPort = listen(vertx, plain("127.0.0.1", 0), listener::handle, in.name());
+    int plainPort = listen(vertx, plain("127.0.0.1", 0, timeouts), listener::handle, in.name());
     PermissiveFront front =
         await(
             PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
@@ -122,7 +182,8 @@ public final class Sidecar implements AutoCloseable {
     return front.port();
   }
 
-  private static HttpClientOptions clientTls(SvidKeyManager keys, PeerVerifier verifier) {
+  private static HttpClientOptions clientTls(
+      SvidKeyManager keys, PeerVerifier verifier, Timeouts timeouts) {
     return new HttpClientOptions()
         .setSsl(true)
         .setKeyCertOptions(KeyCertOptions.wrap(keys))
@@ -130,16 +191,27 @@ public final class Sidecar implements AutoCloseable {
         // An SVID names a workload, not a host: the verifier checks the SPIFFE ID instead.
         .setVerifyHost(false)
         .setKeepAlive(true)
-        .setIdleTimeout(30)
+        .setIdleTimeout(timeouts.peerIdleSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setConnectTimeout(5_000);
   }
 
-  private static HttpServerOptions plain(String host, int port) {
+  /** HTTP/2 with prior knowledge (RFC 9113 section 3.3) to an app on loopback, over TCP. */
+  private static HttpClientOptions h2cAppOptions() {
+    return new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setKeepAlive(true)
+        .setConnectTimeout(5_000);
+  }
+
+  private static HttpServerOptions plain(String host, int port, Timeouts timeouts) {
     return new HttpServerOptions()
         .setHost(host)
         .setPort(port)
-        .setIdleTimeout(60)
+        // HTTP/1.1, and HTTP/2 with prior knowledge (h2c): what a plaintext gRPC client sends.
+        .setHttp2ClearTextEnabled(true)
+        .setIdleTimeout(timeouts.listenerIdleSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
@@ -177,6 +249,11 @@ public final class Sidecar implements AutoCloseable {
       throw new IllegalArgumentException("no sidecar listener named \"" + listener + "\"");
     }
     return p;
+  }
+
+  /** Returns how many connections calls under way keep open now (tests). */
+  int heldConnections() {
+    return keepAlive.held();
   }
 
   @Override

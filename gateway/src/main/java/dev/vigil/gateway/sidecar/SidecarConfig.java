@@ -45,6 +45,26 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     }
   }
 
+  /** The protocol the sidecar speaks to the app behind an inbound listener, on loopback. */
+  public enum AppProtocol {
+    /** HTTP/1.1, whatever the caller spoke (the default). */
+    HTTP1,
+    /**
+     * HTTP/2 in cleartext with prior knowledge (RFC 9113 section 3.3): what a gRPC server takes.
+     */
+    H2C;
+
+    static AppProtocol parse(String text) {
+      return switch (text.trim().toLowerCase(Locale.ROOT)) {
+        case "http1" -> HTTP1;
+        case "h2c" -> H2C;
+        default ->
+            throw new IllegalArgumentException(
+                "app protocol \"" + text + "\" is not one of http1, h2c");
+      };
+    }
+  }
+
   /**
    * An inbound listener.
    *
@@ -52,12 +72,20 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
    * @param port the port (0 picks a free one)
    * @param peerMode STRICT or PERMISSIVE
    * @param route the app on loopback (as upstream), the policy path, decision mode and resource
+   * @param appProtocol how requests are relayed to the app
    */
-  public record Inbound(String host, int port, PeerMode peerMode, Route route) {
+  public record Inbound(
+      String host, int port, PeerMode peerMode, Route route, AppProtocol appProtocol) {
     public Inbound {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(peerMode, "peerMode");
       Objects.requireNonNull(route, "route");
+      Objects.requireNonNull(appProtocol, "appProtocol");
+    }
+
+    /** An inbound listener whose app speaks HTTP/1.1. */
+    public Inbound(String host, int port, PeerMode peerMode, Route route) {
+      this(host, port, peerMode, route, AppProtocol.HTTP1);
     }
 
     public String name() {
@@ -124,9 +152,19 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
   private static Inbound inbound(YamlNode n) {
     Map<String, YamlNode> m =
         n.mapping(
-            Set.of("name", "listen", "peer_mode", "app", "policy", "mode", "resource", "action"));
+            Set.of(
+                "name",
+                "listen",
+                "peer_mode",
+                "app",
+                "app_protocol",
+                "policy",
+                "mode",
+                "resource",
+                "action"));
     String[] listen = hostPort(required(n, m, "listen"));
     PeerMode peerMode = parsed(m, "peer_mode", "STRICT", PeerMode::parse);
+    AppProtocol appProtocol = parsed(m, "app_protocol", "http1", AppProtocol::parse);
     Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
         m.containsKey("resource") ? m.get("resource").stringMap() : Map.of();
@@ -141,7 +179,7 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
               mode,
               resource,
               text(m, "action", null));
-      return new Inbound(listen[0], Integer.parseInt(listen[1]), peerMode, route);
+      return new Inbound(listen[0], Integer.parseInt(listen[1]), peerMode, route, appProtocol);
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }

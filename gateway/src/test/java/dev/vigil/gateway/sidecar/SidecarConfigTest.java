@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
@@ -49,6 +50,7 @@ class SidecarConfigTest {
     assertThat(in.port()).isEqualTo(15443);
     assertThat(in.route().mode()).isEqualTo(Mode.MONITOR);
     assertThat(in.route().resource()).containsEntry("service", "orders");
+    assertThat(in.appProtocol()).isEqualTo(AppProtocol.HTTP1);
     var out = c.outbound().getFirst();
     assertThat(out.host()).isEqualTo("::1");
     assertThat(out.expected()).isEqualTo(SpiffeId.parse("spiffe://prod.example/billing"));
@@ -215,5 +217,39 @@ class SidecarConfigTest {
                     """))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("port \"99999\"");
+  }
+
+  @Test
+  void read_appProtocolH2c_setOnTheListener() throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            inbound:
+              - name: greeter
+                listen: 127.0.0.1:15443
+                app: http://127.0.0.1:9000
+                app_protocol: h2c
+                policy: sidecar/allow
+            """);
+
+    assertThat(c.inbound().getFirst().appProtocol()).isEqualTo(AppProtocol.H2C);
+  }
+
+  @Test
+  void read_unknownAppProtocol_refusedNamingLineAndValue() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 127.0.0.1:1
+                        app: http://127.0.0.1:9000
+                        app_protocol: grpc
+                        policy: sidecar/allow
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:5: inbound[0].app_protocol")
+        .hasMessageContaining("\"grpc\" is not one of http1, h2c");
   }
 }

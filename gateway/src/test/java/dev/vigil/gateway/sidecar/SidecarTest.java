@@ -26,6 +26,10 @@ import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -41,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -284,6 +289,37 @@ class SidecarTest {
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
     assertThat(d.eventJson()).contains("\"transport\":\"mtls\"").contains("\"mtls\":true");
+  }
+
+  @Test
+  void workloadCall_http2PriorKnowledge_crossesOverHttp2AndReachesTheHttp1App() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      var client =
+          vertx.createHttpClient(
+              new HttpClientOptions()
+                  .setProtocolVersion(HttpVersion.HTTP_2)
+                  .setHttp2ClearTextUpgrade(false));
+      String answer =
+          client
+              .request(HttpMethod.GET, sidecarA.port("to-b"), "127.0.0.1", "/orders/12")
+              .compose(
+                  req ->
+                      req.send()
+                          .compose(
+                              resp ->
+                                  resp.body()
+                                      .map(
+                                          b -> resp.version() + " " + resp.statusCode() + " " + b)))
+              .await(10, TimeUnit.SECONDS);
+
+      assertThat(answer).isEqualTo("HTTP_2 200 b saw spiffe://prod.example/a");
+      assertThat(seenByB).containsExactly(Map.of("path", "/orders/12", "caller", A.toString()));
+      DecisionRecord d = logged("sidecar/allow", "b-strict", "/orders/12");
+      assertThat(d.subject()).isEqualTo(A.toString());
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

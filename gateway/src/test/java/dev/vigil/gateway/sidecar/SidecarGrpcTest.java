@@ -1,0 +1,763 @@
+package dev.vigil.gateway.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
+import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.identity.CaConfig;
+import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.identity.Identities;
+import dev.vigil.identity.Selector;
+import dev.vigil.identity.SpiffeId;
+import dev.vigil.identity.X509Svid;
+import dev.vigil.identity.agent.Attestor;
+import dev.vigil.identity.agent.WorkloadAgent;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * gRPC through two sidecars over real sockets: a grpc-java client with a plaintext channel calls
+ * A's outbound listener (h2c), which originates mutual TLS with ALPN {@code h2} to B's STRICT
+ * inbound listener, which verifies A's X.509-SVID (from a real Workload API agent), asks the
+ * decision point per call with the gRPC method as the path, and relays over h2c to a grpc-java
+ * server as app B. Trailers come back, server streams stream, a denied call is PERMISSION_DENIED
+ * with its decision id, and a caller from another trust domain is refused at the handshake.
+ */
+class SidecarGrpcTest {
+
+  private static final String HEX =
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  private static final SpiffeId A = SpiffeId.parse("spiffe://prod.example/a");
+  private static final SpiffeId B = SpiffeId.parse("spiffe://prod.example/b");
+
+  static final String POLICY =
+      """
+      package sidecar
+      import rego.v1
+
+      default allow := false
+
+      # Workload a may call every method of demo.Greeter but Secret and Drain (as in
+      # docs/policy-input.md, "gRPC calls").
+      allow if {
+        input.subject.spiffe_id == "spiffe://prod.example/a"
+        startswith(input.request.path, "/demo.Greeter/")
+        not input.request.path in {"/demo.Greeter/Secret", "/demo.Greeter/Drain"}
+      }
+
+      # Without mutual TLS (a PERMISSIVE port), only Hello.
+      allow if {
+        input.request.mtls == false
+        input.request.path == "/demo.Greeter/Hello"
+      }
+      """;
+
+  static final MethodDescriptor.Marshaller<String> UTF8 =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(String value) {
+          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+          try {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  static final MethodDescriptor<String, String> HELLO = method("Hello", MethodType.UNARY);
+  static final MethodDescriptor<String, String> COUNT =
+      method("Count", MethodType.SERVER_STREAMING);
+  static final MethodDescriptor<String, String> SECRET = method("Secret", MethodType.UNARY);
+  static final MethodDescriptor<String, String> WAIT = method("Wait", MethodType.SERVER_STREAMING);
+  static final MethodDescriptor<String, String> ECHO = method("Echo", MethodType.BIDI_STREAMING);
+  static final Metadata.Key<String> APP_TRAILER =
+      Metadata.Key.of("x-app-trailer", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CALLER =
+      Metadata.Key.of("x-vigil-spiffe-id", Metadata.ASCII_STRING_MARSHALLER);
+
+  @TempDir static Path tmp;
+  static Store store;
+  static DecisionLog log;
+  static Identities ids;
+  static WorkloadAgent agentA;
+  static WorkloadAgent agentB;
+  static WorkloadCredentials credsA;
+  static WorkloadCredentials credsB;
+  static Server appB;
+  static final List<String> seenByB = new CopyOnWriteArrayList<>();
+  static volatile CountDownLatch firstCountSeen = new CountDownLatch(1);
+  static volatile CountDownLatch waitCancelled = new CountDownLatch(1);
+  static Sidecar sidecarA;
+  static Sidecar sidecarB;
+
+  /** A pair like A and B whose connections idle out after 3 and 4 s, pinged every second. */
+  static Sidecar quickA;
+
+  static Sidecar quickB;
+  static ManagedChannel viaA;
+
+  private static MethodDescriptor<String, String> method(String name, MethodType type) {
+    return MethodDescriptor.<String, String>newBuilder()
+        .setType(type)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName("demo.Greeter", name))
+        .setRequestMarshaller(UTF8)
+        .setResponseMarshaller(UTF8)
+        .build();
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    log = new DecisionLog(store, DecisionLog.Options.defaults());
+    ids =
+        new Identities(
+            store,
+            CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
+            InstantSource.system(),
+            CaConfig.defaults());
+    ids.createEntry(A, List.of(Selector.parse("label:app-a")), null, List.of());
+    ids.createEntry(B, List.of(Selector.parse("label:app-b")), null, List.of());
+    agentA = agent("a.sock", "app-a");
+    agentB = agent("b.sock", "app-b");
+    credsA = WorkloadCredentials.connect("unix:" + agentA.socket(), Duration.ofSeconds(20));
+    credsB = WorkloadCredentials.connect("unix:" + agentB.socket(), Duration.ofSeconds(20));
+    appB =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
+            .addService(ServerInterceptors.intercept(greeter(), recordCaller()))
+            .build()
+            .start();
+
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles(
+            "sc", Map.of("sidecar.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    URI app = URI.create("http://127.0.0.1:" + appB.getPort());
+    sidecarB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1", 0, PeerMode.STRICT, route("greeter", app), AppProtocol.H2C),
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route("greeter-open", app),
+                        AppProtocol.H2C)),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+    sidecarA =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(),
+                List.of(
+                    new Outbound(
+                        "to-greeter", "127.0.0.1", 0, "127.0.0.1", sidecarB.port("greeter"), B))),
+            credsA,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null);
+    viaA = plaintextChannel(sidecarA.port("to-greeter"));
+
+    Sidecar.Timeouts quick = new Sidecar.Timeouts(3, 4, 1_000);
+    quickB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1", 0, PeerMode.STRICT, route("quiet", app), AppProtocol.H2C)),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null,
+            quick);
+    quickA =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(),
+                List.of(
+                    new Outbound(
+                        "to-quiet", "127.0.0.1", 0, "127.0.0.1", quickB.port("quiet"), B))),
+            credsA,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null,
+            quick);
+  }
+
+  private static WorkloadAgent agent(String socket, String label) throws Exception {
+    Set<Selector> shown = Set.of(Selector.parse("label:" + label));
+    Attestor attestor = (pid, uid, gid) -> shown;
+    return WorkloadAgent.start(
+        tmp.resolve(socket), ids, attestor, InstantSource.system(), Duration.ofMillis(200));
+  }
+
+  private static Route route(String name, URI app) {
+    return new Route(
+        name, "*", "/", app, "sidecar/allow", Mode.ENFORCE, Map.of("service", "greeter"), null);
+  }
+
+  /**
+   * App B's service. Hello answers with the caller the sidecar named and a trailer of its own;
+   * Count sends its first message, then waits until the client has it before sending the rest, so a
+   * relay that held messages back until the end would make the call time out.
+   */
+  private static ServerServiceDefinition greeter() {
+    ServerCallHandler<String, String> hello =
+        ServerCalls.asyncUnaryCall(
+            (name, out) -> {
+              out.onNext("hello " + name);
+              out.onCompleted();
+            });
+    ServerCallHandler<String, String> count =
+        ServerCalls.asyncServerStreamingCall(
+            (n, out) -> {
+              out.onNext("1");
+              try {
+                if (!firstCountSeen.await(10, TimeUnit.SECONDS)) {
+                  out.onError(
+                      Status.DEADLINE_EXCEEDED.withDescription("1 never arrived").asException());
+                  return;
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.onError(Status.CANCELLED.asException());
+                return;
+              }
+              for (int i = 2; i <= Integer.parseInt(n); i++) {
+                out.onNext(Integer.toString(i));
+              }
+              out.onCompleted();
+            });
+    ServerCallHandler<String, String> secret =
+        ServerCalls.asyncUnaryCall(
+            (x, out) -> {
+              out.onNext("the secret");
+              out.onCompleted();
+            });
+    ServerCallHandler<String, String> waitForever =
+        ServerCalls.asyncServerStreamingCall(
+            (x, out) -> {
+              var call = (io.grpc.stub.ServerCallStreamObserver<String>) out;
+              CountDownLatch cancelled = waitCancelled;
+              call.setOnCancelHandler(cancelled::countDown);
+              call.onNext("waiting");
+            });
+    ServerCallHandler<String, String> echo =
+        ServerCalls.asyncBidiStreamingCall(
+            out ->
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(String m) {
+                    out.onNext("echo " + m);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {
+                    out.onCompleted();
+                  }
+                });
+    return ServerServiceDefinition.builder("demo.Greeter")
+        .addMethod(ECHO, echo)
+        .addMethod(WAIT, waitForever)
+        .addMethod(HELLO, hello)
+        .addMethod(COUNT, count)
+        .addMethod(SECRET, secret)
+        .build();
+  }
+
+  /** Records each call app B receives as {@code method caller} and adds a trailer to its close. */
+  private static ServerInterceptor recordCaller() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String caller = headers.get(CALLER);
+        seenByB.add(
+            call.getMethodDescriptor().getFullMethodName() + " " + (caller == null ? "-" : caller));
+        ServerCall<Q, R> withTrailer =
+            new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+              @Override
+              public void close(Status status, Metadata trailers) {
+                trailers.put(APP_TRAILER, "from app b");
+                super.close(status, trailers);
+              }
+            };
+        return next.startCall(withTrailer, headers);
+      }
+    };
+  }
+
+  private static ManagedChannel plaintextChannel(int port) {
+    return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+        .build();
+  }
+
+  /** A gRPC channel with TLS that presents {@code svid} (none when null) and accepts any server. */
+  private static ManagedChannel mtlsChannel(int port, X509Svid svid) {
+    TlsChannelCredentials.Builder b =
+        TlsChannelCredentials.newBuilder().trustManager(new AnyServer());
+    if (svid != null) {
+      b.keyManager(new SvidKeyManager(() -> svid));
+    }
+    ChannelCredentials tls = b.build();
+    return Grpc.newChannelBuilderForAddress("127.0.0.1", port, tls)
+        .overrideAuthority("greeter.internal")
+        .build();
+  }
+
+  /** Trusts every server: these tests check how the sidecar treats the client. */
+  private static final class AnyServer extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a, Socket s) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a, Socket s) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    viaA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    sidecarA.close();
+    sidecarB.close();
+    quickA.close();
+    quickB.close();
+    appB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    credsA.close();
+    credsB.close();
+    agentA.close();
+    agentB.close();
+    log.close();
+    store.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    seenByB.clear();
+    firstCountSeen = new CountDownLatch(1);
+    waitCancelled = new CountDownLatch(1);
+  }
+
+  /** Waits for the decision log to hold a record of {@code path} and route with {@code needle}. */
+  static DecisionRecord logged(String path, String route, String needle) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    for (int i = 0; i < 200; i++) {
+      for (DecisionRecord r :
+          reader.list(new DecisionFilter(null, false, path, null, route, 500))) {
+        if (r.eventJson().contains(needle)) {
+          return r;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
+  }
+
+  /** Returns how many connections {@code s} holds, once that is 0 or after 5 s. */
+  private static int heldEventually(Sidecar s) throws InterruptedException {
+    for (int i = 0; i < 100 && s.heldConnections() > 0; i++) {
+      Thread.sleep(50);
+    }
+    return s.heldConnections();
+  }
+
+  private static String unary(
+      ManagedChannel channel,
+      MethodDescriptor<String, String> method,
+      String request,
+      AtomicReference<Metadata> headers,
+      AtomicReference<Metadata> trailers) {
+    var capture = MetadataUtils.newCaptureMetadataInterceptor(headers, trailers);
+    return ClientCalls.blockingUnaryCall(
+        ClientInterceptors.intercept(channel, capture),
+        method,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        request);
+  }
+
+  @Test
+  void unary_throughTwoSidecars_answerAndAppTrailersArrive() throws Exception {
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+    String answer = unary(viaA, HELLO, "a", headers, trailers);
+
+    assertThat(answer).isEqualTo("hello a");
+    assertThat(trailers.get().get(APP_TRAILER)).isEqualTo("from app b");
+    assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A);
+    assertThat(heldEventually(sidecarA) + heldEventually(sidecarB)).isZero();
+    DecisionRecord d = logged("sidecar/allow", "greeter", "/demo.Greeter/Hello");
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.subject()).isEqualTo(A.toString());
+    assertThat(d.eventJson()).contains("\"transport\":\"mtls\"");
+  }
+
+  @Test
+  void serverStreaming_throughTwoSidecars_firstMessageArrivesBeforeTheCallEnds() {
+    Iterator<String> answers =
+        ClientCalls.blockingServerStreamingCall(
+            viaA, COUNT, CallOptions.DEFAULT.withDeadlineAfter(15, TimeUnit.SECONDS), "5");
+
+    assertThat(answers.next()).isEqualTo("1");
+    firstCountSeen.countDown();
+    List<String> rest = new ArrayList<>();
+    answers.forEachRemaining(rest::add);
+
+    assertThat(rest).containsExactly("2", "3", "4", "5");
+    assertThat(seenByB).containsExactly("demo.Greeter/Count " + A);
+  }
+
+  @Test
+  void unary_policyDeniesMethod_permissionDeniedNamingTheDecisionInTheLog() throws Exception {
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> unary(viaA, SECRET, "x", new AtomicReference<>(), new AtomicReference<>()));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged("sidecar/allow", "greeter", "/demo.Greeter/Secret");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.subject()).isEqualTo(A.toString());
+    assertThat(d.eventJson()).contains("\"explanation\"");
+    // A gRPC status of the sidecar's own, not one grpc-java made up from an HTTP status.
+    assertThat(e.getStatus().getDescription()).startsWith("access denied").contains(d.decisionId());
+    assertThat(
+            e.getTrailers()
+                .get(Metadata.Key.of("x-vigil-decision-id", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo(d.decisionId());
+  }
+
+  @Test
+  void unary_directMutualTlsWithAnSvidOfTheTrustDomain_allowed() throws Exception {
+    ManagedChannel direct = mtlsChannel(sidecarB.port("greeter"), credsA.svid());
+    try {
+      String answer =
+          unary(direct, HELLO, "direct", new AtomicReference<>(), new AtomicReference<>());
+
+      assertThat(answer).isEqualTo("hello direct");
+      assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A);
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void unary_callerFromAnotherTrustDomain_refusedAtTheHandshakeAndLogged() throws Exception {
+    X509Svid staging = ids.issueX509(SpiffeId.parse("spiffe://staging.example/a"), List.of(), null);
+    ManagedChannel direct = mtlsChannel(sidecarB.port("greeter"), staging);
+    try {
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () -> unary(direct, HELLO, "x", new AtomicReference<>(), new AtomicReference<>()));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(seenByB).isEmpty();
+      DecisionRecord d = logged(RefusalLog.PATH, "greeter", "staging.example");
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void permissive_plaintextH2c_decidedWithoutASubject() throws Exception {
+    ManagedChannel open = plaintextChannel(sidecarB.port("greeter-open"));
+    try {
+      String answer = unary(open, HELLO, "anon", new AtomicReference<>(), new AtomicReference<>());
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () ->
+                  ClientCalls.blockingServerStreamingCall(
+                          open,
+                          COUNT,
+                          CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                          "2")
+                      .next());
+
+      assertThat(answer).isEqualTo("hello anon");
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(seenByB).containsExactly("demo.Greeter/Hello -");
+      DecisionRecord d = logged("sidecar/allow", "greeter-open", "/demo.Greeter/Count");
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.eventJson()).contains("\"transport\":\"plaintext\"");
+    } finally {
+      open.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void strict_tlsWithoutClientCertificate_unauthenticatedNamingTheRefusal() throws Exception {
+    ManagedChannel direct = mtlsChannel(sidecarB.port("greeter"), null);
+    try {
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () -> unary(direct, HELLO, "x", new AtomicReference<>(), new AtomicReference<>()));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(e.getStatus().getDescription()).startsWith("mutual TLS is required");
+      assertThat(seenByB).isEmpty();
+      String id =
+          e.getTrailers()
+              .get(Metadata.Key.of("x-vigil-decision-id", Metadata.ASCII_STRING_MARSHALLER));
+      DecisionRecord d = logged(RefusalLog.PATH, "greeter", id);
+      assertThat(d.eventJson()).contains("NO_CLIENT_CERTIFICATE");
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void serverStreaming_clientCancels_appSeesTheCallCancelled() throws Exception {
+    CountDownLatch firstMessage = new CountDownLatch(1);
+    io.grpc.ClientCall<String, String> call =
+        viaA.newCall(WAIT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(String message) {
+            firstMessage.countDown();
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("x");
+    call.halfClose();
+    assertThat(firstMessage.await(10, TimeUnit.SECONDS)).isTrue();
+
+    call.cancel("the client gave up", null);
+
+    // The reset crosses both sidecars: app B's call ends now, not at its 30 s deadline.
+    assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void http1Caller_ofAnH2cApp_getsTheAppsTrailersInItsChunkedAnswer() throws Exception {
+    byte[] message = "h1".getBytes(StandardCharsets.UTF_8);
+    try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
+      s.setSoTimeout(10_000);
+      String head =
+          "POST /demo.Greeter/Hello HTTP/1.1\r\nHost: greeter.internal\r\n"
+              + "Content-Type: application/grpc\r\nTE: trailers\r\n"
+              + "Content-Length: "
+              + (5 + message.length)
+              + "\r\nConnection: close\r\n\r\n";
+      var out = s.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      // One gRPC message: not compressed, a 4-byte length, the bytes (PROTOCOL-HTTP2.md).
+      out.write(new byte[] {0, 0, 0, 0, (byte) message.length});
+      out.write(message);
+      out.flush();
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+      assertThat(answer)
+          .startsWith("HTTP/1.1 200")
+          .containsIgnoringCase("transfer-encoding: chunked");
+      int body = answer.indexOf("hello h1");
+      assertThat(body).isPositive();
+      String trailers = answer.substring(body).toLowerCase(java.util.Locale.ROOT);
+      assertThat(trailers).contains("grpc-status: 0").contains("x-app-trailer: from app b");
+    }
+    assertThat(seenByB).containsExactly("demo.Greeter/Hello -");
+  }
+
+  @Test
+  void bidiStreaming_throughTwoSidecars_eachAnswerArrivesBeforeTheNextMessageIsSent()
+      throws Exception {
+    var answers = new java.util.concurrent.LinkedBlockingQueue<String>();
+    CountDownLatch done = new CountDownLatch(1);
+    io.grpc.stub.StreamObserver<String> requests =
+        io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+            viaA.newCall(ECHO, CallOptions.DEFAULT.withDeadlineAfter(15, TimeUnit.SECONDS)),
+            new io.grpc.stub.StreamObserver<>() {
+              @Override
+              public void onNext(String m) {
+                answers.add(m);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answers.add("error " + Status.fromThrowable(t));
+                done.countDown();
+              }
+
+              @Override
+              public void onCompleted() {
+                done.countDown();
+              }
+            });
+
+    requests.onNext("one");
+    String first = answers.poll(10, TimeUnit.SECONDS);
+    requests.onNext("two");
+    String second = answers.poll(10, TimeUnit.SECONDS);
+    requests.onCompleted();
+
+    assertThat(first).isEqualTo("echo one");
+    assertThat(second).isEqualTo("echo two");
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(answers).isEmpty();
+  }
+
+  @Test
+  void unary_svidReplacedAfterRevocation_nextCallOnTheSameChannelPresentsTheNewSvid()
+      throws Exception {
+    assertThat(unary(viaA, HELLO, "before", new AtomicReference<>(), new AtomicReference<>()))
+        .isEqualTo("hello before");
+    X509Svid before = credsA.svid();
+
+    ids.revoke(before.leaf());
+    for (int i = 0; i < 200 && credsA.svid().serial().equals(before.serial()); i++) {
+      Thread.sleep(50);
+    }
+    String after = unary(viaA, HELLO, "after", new AtomicReference<>(), new AtomicReference<>());
+
+    // The old HTTP/2 connection to B would be refused at its next call: B checks every stream.
+    assertThat(credsA.svid().serial()).isNotEqualTo(before.serial());
+    assertThat(after).isEqualTo("hello after");
+    assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A, "demo.Greeter/Hello " + A);
+  }
+
+  @Test
+  void serverStreaming_quietLongerThanEveryIdleTimeout_callStaysOpen() throws Exception {
+    ManagedChannel quiet = plaintextChannel(quickA.port("to-quiet"));
+    try {
+      CountDownLatch firstMessage = new CountDownLatch(1);
+      AtomicReference<Status> closed = new AtomicReference<>();
+      io.grpc.ClientCall<String, String> call =
+          quiet.newCall(WAIT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+      call.start(
+          new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onMessage(String message) {
+              firstMessage.countDown();
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              closed.set(status);
+            }
+          },
+          new Metadata());
+      call.request(1);
+      call.sendMessage("x");
+      call.halfClose();
+      assertThat(firstMessage.await(10, TimeUnit.SECONDS)).isTrue();
+
+      // Nothing is sent either way for twice the longest idle timeout of this pair (4 s).
+      Thread.sleep(8_000);
+
+      assertThat(closed.get()).isNull();
+      call.cancel("done waiting", null);
+      assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+      // Ended calls hold nothing: their connections may idle out again.
+      assertThat(heldEventually(quickA) + heldEventually(quickB)).isZero();
+    } finally {
+      quiet.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}
