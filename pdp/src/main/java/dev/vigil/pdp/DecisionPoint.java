@@ -589,7 +589,15 @@ public final class DecisionPoint implements AutoCloseable {
                 d.mode().label(),
                 d.enforced(),
                 options.node(),
-                EventEncoder.write(d, options.masking().apply(input), now, ctx, options.node()));
+                EventEncoder.write(
+                    d,
+                    options.masking().apply(input),
+                    input == null
+                        ? MaskedSecrets.NONE
+                        : MaskedSecrets.of(options.masking().hiddenValues(input)),
+                    now,
+                    ctx,
+                    options.node()));
     try {
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);
