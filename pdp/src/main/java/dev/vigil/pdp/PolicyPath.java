@@ -52,6 +52,10 @@ public final class PolicyPath {
     String t = text.trim();
     List<String> segs = new ArrayList<>();
     if (t.startsWith("data.") || t.equals("data")) {
+      if (t.endsWith(".") || t.contains("..")) {
+        // split() would drop the empty step, and "data." would silently name every path.
+        throw new IllegalArgumentException("policy path \"" + text + "\" has an empty step");
+      }
       String rest = t.length() > 4 ? t.substring(5) : "";
       for (String s : rest.isEmpty() ? new String[0] : rest.split("\\.")) {
         if (!IDENT.matcher(s).matches()) {
