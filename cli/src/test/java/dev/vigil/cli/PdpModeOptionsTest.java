@@ -2,6 +2,8 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,19 +18,25 @@ class PdpModeOptionsTest {
 
   @TempDir Path tmp;
 
-  private CliRun pdp(String... more) {
-    String[] args = new String[more.length + 5];
-    args[0] = "pdp";
-    args[1] = "--data-dir";
-    args[2] = tmp.resolve("data").toString();
-    args[3] = "--addr";
-    args[4] = "127.0.0.1:0";
-    System.arraycopy(more, 0, args, 5, more.length);
-    return CliRun.of(args);
+  /**
+   * Runs {@code vigil pdp} with its address taken by another socket: were a mistake let through,
+   * the run would end at the bind (status 1) instead of serving until killed.
+   */
+  private CliRun pdp(String... more) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String[] args = new String[more.length + 5];
+      args[0] = "pdp";
+      args[1] = "--data-dir";
+      args[2] = tmp.resolve("data").toString();
+      args[3] = "--addr";
+      args[4] = "127.0.0.1:" + taken.getLocalPort();
+      System.arraycopy(more, 0, args, 5, more.length);
+      return CliRun.of(args);
+    }
   }
 
   @Test
-  void pdp_modeNameMisspelt_exitsWithUsageNamingTheOption() {
+  void pdp_modeNameMisspelt_exitsWithUsageNamingTheOption() throws Exception {
     CliRun r = pdp("--mode", "authz=enforced");
 
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
@@ -40,7 +48,7 @@ class PdpModeOptionsTest {
 
   /** The later one won, so "observe" for authz silently replaced "enforce". */
   @Test
-  void pdp_samePathTwice_evenWrittenDifferently_exitsWithUsageNamingBoth() {
+  void pdp_samePathTwice_evenWrittenDifferently_exitsWithUsageNamingBoth() throws Exception {
     CliRun r = pdp("--mode", "authz=enforce", "--mode", "data.authz=observe");
 
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
@@ -52,7 +60,7 @@ class PdpModeOptionsTest {
 
   /** "data." and a blank path both parsed as the root, so the mode applied to every path. */
   @Test
-  void pdp_pathBlankOrWithAnEmptyStep_exitsWithUsage() {
+  void pdp_pathBlankOrWithAnEmptyStep_exitsWithUsage() throws Exception {
     CliRun blank = pdp("--mode", " =observe");
     CliRun dot = pdp("--mode", "data.=observe");
 
