@@ -27,11 +27,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +48,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Run the policy decision point: OPA's REST API, bundles, decision log.")
 final class PdpCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(PdpCommand.class);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -79,7 +85,10 @@ final class PdpCommand implements Callable<Integer> {
   @Option(
       names = "--mode",
       paramLabel = "PATH=MODE",
-      description = "Mode of a policy path: observe, monitor or enforce (repeatable).")
+      description =
+          "Mode of a policy path: observe, monitor or enforce (repeatable); a monitor or"
+              + " enforce path naming nothing in the bundle, or a path given twice, stops"
+              + " start-up.")
   List<String> modes = new ArrayList<>();
 
   @Option(
@@ -234,12 +243,37 @@ final class PdpCommand implements Callable<Integer> {
                 .withDecisionLog(log)
                 .withNode(NodeName.current()));
     BundleWatcher watcher = null;
+    // The bundle loaded at start is checked below, and a typo there stops start-up instead.
+    AtomicBoolean startedUp = new AtomicBoolean();
     if (bundle != null) {
-      watcher = new BundleWatcher(bundle, interval, key, pdp::activate);
+      watcher =
+          new BundleWatcher(
+              bundle,
+              interval,
+              key,
+              b -> {
+                pdp.activate(b);
+                if (startedUp.get()) {
+                  warnOfModesNamingNothing(pdp);
+                }
+              });
       if (!watcher.loadNow()) {
         err.println("vigil pdp: bundle " + bundle + " refused: " + watcher.lastError());
         err.println("vigil pdp: serving without policy until a good bundle arrives");
+      } else {
+        String wrong = modesNamingNothing(pdp, modes, bundle);
+        if (wrong != null) {
+          err.println("vigil pdp: " + wrong);
+          watcher.close();
+          if (retention != null) {
+            retention.close();
+          }
+          pdp.close();
+          st.close();
+          return Vigil.EXIT_USAGE;
+        }
       }
+      startedUp.set(true);
       watcher.start();
     }
     BundleWatcher w = watcher;
@@ -312,6 +346,20 @@ final class PdpCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Warns, on each bundle activated after start-up, of {@code --mode} paths the new bundle has
+   * nothing at; the bundle still activates, as refusing it would also refuse its fixes.
+   */
+  private static void warnOfModesNamingNothing(DecisionPoint pdp) {
+    List<String> nothing = pdp.modesNamingNothing();
+    if (!nothing.isEmpty()) {
+      log.warn(
+          "--mode paths name no rule or data in the bundle just activated: paths={} revision={}",
+          nothing,
+          pdp.revision());
+    }
+  }
+
   private static String readKey(Path p) {
     try {
       return Files.readString(p).strip();
@@ -320,15 +368,74 @@ final class PdpCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Reads the {@code --mode} options. A malformed one, an unknown mode, or a path given twice (also
+   * when written differently: {@code authz}, {@code /authz/}, {@code data.authz}) is refused naming
+   * the option: the last one winning would silently undo the other.
+   */
   static ModeTable modeTable(List<String> modes) {
     Map<String, Mode> m = new LinkedHashMap<>();
+    Map<PolicyPath, String> given = new HashMap<>();
     for (String spec : modes) {
       int eq = spec.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--mode \"" + spec + "\" must be PATH=MODE");
+      if (eq <= 0 || spec.substring(0, eq).isBlank()) {
+        throw new IllegalArgumentException(
+            "--mode \"" + spec + "\" must be PATH=MODE, like authz/allow=monitor");
       }
-      m.put(spec.substring(0, eq), Mode.parse(spec.substring(eq + 1)));
+      PolicyPath path;
+      Mode mode;
+      try {
+        path = PolicyPath.parse(spec.substring(0, eq));
+        mode = Mode.parse(spec.substring(eq + 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--mode \"" + spec + "\": " + e.getMessage(), e);
+      }
+      String before = given.putIfAbsent(path, spec);
+      if (before != null) {
+        throw new IllegalArgumentException(
+            "--mode \""
+                + spec
+                + "\": path "
+                + shown(path.slashed())
+                + " already has a mode, from --mode \""
+                + before
+                + "\"; give each path one --mode");
+      }
+      m.put(path.slashed(), mode);
     }
     return new ModeTable(m, Mode.ENFORCE);
+  }
+
+  /**
+   * Returns the error for {@code --mode} paths that name no rule or document in the bundle just
+   * loaded, or null when each names something: such a mode would apply to no decision, and a path
+   * meant to narrow a wider mode would leave the wider one in force.
+   */
+  static String modesNamingNothing(DecisionPoint pdp, List<String> modes, String bundle) {
+    List<String> nothing = pdp.modesNamingNothing();
+    if (nothing.isEmpty()) {
+      return null;
+    }
+    List<String> wrong = new ArrayList<>();
+    for (String path : nothing) {
+      String spec = path;
+      for (String m : modes) {
+        int eq = m.indexOf('=');
+        if (PolicyPath.parse(m.substring(0, eq)).slashed().equals(path)) {
+          spec = m;
+        }
+      }
+      wrong.add("--mode \"" + spec + "\": path " + shown(path));
+    }
+    return String.join("; ", wrong)
+        + (wrong.size() == 1 ? " names" : " name")
+        + " no rule or data in bundle "
+        + bundle
+        + "; its rules: "
+        + RoutePolicies.listed(pdp.rulePaths());
+  }
+
+  private static String shown(String slashed) {
+    return slashed.isEmpty() ? "/" : slashed;
   }
 }

@@ -126,6 +126,21 @@ final class SidecarCommand implements Callable<Integer> {
       if (!watcher.loadNow()) {
         err.println("vigil sidecar: bundle " + bundle + " refused: " + watcher.lastError());
         err.println("vigil sidecar: denying every request until a good bundle arrives");
+      } else {
+        String wrong =
+            RoutePolicies.namingNothing(
+                cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList(), pdp, bundle);
+        if (wrong != null) {
+          err.println("vigil sidecar: " + wrong);
+          watcher.close();
+          creds.close();
+          if (retention != null) {
+            retention.close();
+          }
+          pdp.close();
+          st.close();
+          return Vigil.EXIT_USAGE;
+        }
       }
       watcher.start();
     } else if (!cfg.inbound().isEmpty()) {

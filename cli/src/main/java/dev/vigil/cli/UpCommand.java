@@ -224,6 +224,7 @@ final class UpCommand implements Callable<Integer> {
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
+    refuseRoutePoliciesNamingNothing(cfg, core.pdp());
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
@@ -312,7 +313,7 @@ final class UpCommand implements Callable<Integer> {
     // store; the other nodes' JWKS serve the key within their short cache.
     assertion.publish();
     if (configFile != null) {
-      watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health);
+      watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health, core.pdp());
     }
 
     NodeIdentity identity = await(identityStart);
@@ -395,6 +396,15 @@ final class UpCommand implements Callable<Integer> {
     return new Core(store, log, pdp, watcher, metrics);
   }
 
+  /** Refuses a configuration whose monitored or enforced routes name a policy that is not there. */
+  private static void refuseRoutePoliciesNamingNothing(VigilConfig cfg, DecisionPoint pdp) {
+    String wrong =
+        cfg.bundle() == null ? null : RoutePolicies.namingNothing(cfg.routes(), pdp, cfg.bundle());
+    if (wrong != null) {
+      throw new IllegalArgumentException(wrong);
+    }
+  }
+
   /** Starts the control plane: OPA's API, external authorization and the console. */
   private PdpServer startControlPlane(
       VigilConfig cfg,
@@ -475,12 +485,18 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void watchConfig(ConfigReload apply, HealthReport health) {
+  private void watchConfig(ConfigReload apply, HealthReport health, DecisionPoint pdp) {
     // --store wins over the file at every reread too, so that it reads as unchanged.
     StoreLocation flag = storeFlag;
     ConfigWatcher reload =
         new ConfigWatcher(
-            configFile, dataDir, next -> apply.apply(flag == null ? next : next.withStore(flag)));
+            configFile,
+            dataDir,
+            next -> {
+              // A route whose policy names nothing is refused like any bad line of the file.
+              refuseRoutePoliciesNamingNothing(next, pdp);
+              apply.apply(flag == null ? next : next.withStore(flag));
+            });
     reload.start(Duration.ofSeconds(1));
     running.add(0, reload);
     health.watch(reload);

@@ -98,6 +98,18 @@ class UpBadStartTest {
         "bad.yaml:" + line + ": gateway.session_idel: unknown key");
   }
 
+  /**
+   * A misspelt route policy started: every request of the route was then decided by a document that
+   * does not exist, whatever the route's mode said.
+   */
+  @Test
+  void routePolicyNamingNoRuleOfTheBundle_stopsStartUp_dataUntouched() throws Exception {
+    assertRefusedAndUntouched(
+        demoConfig.replace("policy: authz/allow", "policy: authz/alow"),
+        1,
+        "vigil up: route \"echo\": policy \"authz/alow\" names no rule or data in bundle ");
+  }
+
   @Test
   void wrongType_stopsStartUp_dataUntouched() throws Exception {
     assertRefusedAndUntouched(

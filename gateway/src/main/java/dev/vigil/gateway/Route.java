@@ -2,6 +2,7 @@ package dev.vigil.gateway;
 
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
 import java.net.URI;
 import java.util.Map;
 import java.util.Objects;
@@ -96,6 +97,11 @@ public record Route(
     if (policyPath.isBlank()) {
       throw new IllegalArgumentException(
           "route " + name + ": policy is empty; name the rule that decides, as package/rule");
+    }
+    try {
+      PolicyPath.parse(policyPath);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("route " + name + ": " + e.getMessage(), e);
     }
     if (pathPrefix.length() > 1 && pathPrefix.endsWith("/")) {
       pathPrefix = pathPrefix.substring(0, pathPrefix.length() - 1);

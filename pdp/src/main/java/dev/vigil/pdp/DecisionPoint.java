@@ -191,6 +191,38 @@ public final class DecisionPoint implements AutoCloseable {
     return modes.get();
   }
 
+  /**
+   * Returns true when the active policy has a rule or a base document at {@code path}, under it or
+   * above it; the root always. A mode or an authorization path that names nothing is a typo.
+   */
+  public boolean defines(PolicyPath path) {
+    return PolicyOutline.defines(state.get(), path);
+  }
+
+  /** Returns the paths of the active policy's rules, slashed, in module order. */
+  public List<String> rulePaths() {
+    return PolicyOutline.rulePaths(state.get()).stream()
+        .map(p -> new PolicyPath(p).slashed())
+        .toList();
+  }
+
+  /**
+   * Returns the configured monitor and enforce mode paths that name nothing in the active policy,
+   * by {@link #defines}: such a mode applies to no decision, and a narrower mode meant to override
+   * a wider one would leave the wider (perhaps weaker) one in force. An observed path is left out:
+   * it is not evaluated, and may name a policy still to be written.
+   */
+  public List<String> modesNamingNothing() {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Mode> e : modes.get().asMap().entrySet()) {
+      String path = e.getKey();
+      if (e.getValue() != Mode.OBSERVE && !defines(PolicyPath.parse(path))) {
+        out.add(path);
+      }
+    }
+    return out;
+  }
+
   /** Changes the mode of a policy path (and the paths below it). */
   public void setMode(String path, Mode mode) {
     ModeTable before;
@@ -589,7 +621,15 @@ public final class DecisionPoint implements AutoCloseable {
                 d.mode().label(),
                 d.enforced(),
                 options.node(),
-                EventEncoder.write(d, options.masking().apply(input), now, ctx, options.node()));
+                EventEncoder.write(
+                    d,
+                    options.masking().apply(input),
+                    input == null
+                        ? MaskedSecrets.NONE
+                        : MaskedSecrets.of(options.masking().hiddenValues(input)),
+                    now,
+                    ctx,
+                    options.node()));
     try {
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);

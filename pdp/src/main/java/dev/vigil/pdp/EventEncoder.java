@@ -31,6 +31,20 @@ final class EventEncoder {
 
   static DecisionEvent write(
       Decision d, Masking.Result masked, Instant now, Map<String, String> context, String node) {
+    return write(d, masked, MaskedSecrets.NONE, now, context, node);
+  }
+
+  /**
+   * Writes the event; a string of the result or the reason that reveals one of {@code secrets} (a
+   * masked field's text, or a value the policy derived from it) is written masked.
+   */
+  static DecisionEvent write(
+      Decision d,
+      Masking.Result masked,
+      MaskedSecrets secrets,
+      Instant now,
+      Map<String, String> context,
+      String node) {
     DecisionEvent.Encoder e = DecisionEvent.encoder().startObject();
     Walk walk = new Walk(e);
     // Context fields replace event fields of the same name, as they always have; the usual context
@@ -55,7 +69,7 @@ final class EventEncoder {
     }
     if (d.result() != null && free("result", replacing)) {
       e.key("result");
-      walk.value(d.result());
+      walk.value(secrets.scrub(d.result()));
     }
     if (free("allowed", replacing)) {
       e.key("allowed").bool(d.allowed());
@@ -67,7 +81,7 @@ final class EventEncoder {
       e.key("enforced").bool(d.enforced());
     }
     if (!d.reason().isEmpty() && free("reason", replacing)) {
-      e.key("reason").string(d.reason());
+      e.key("reason").string(secrets.scrubText(d.reason()));
     }
     if (d.explanation() != null && free("explanation", replacing)) {
       explanation(d.explanation(), e.key("explanation"));

@@ -79,7 +79,11 @@ final class Explainer {
       CapturingQuery q = state.query(path);
       q.eval(input, options, listener, null);
     } catch (RegoException e) {
-      return new Explanation(rule, "", null, "evaluation failed: " + e.getMessage());
+      return new Explanation(
+          rule,
+          "",
+          null,
+          secrets(masking, input).scrubText("evaluation failed: " + e.getMessage()));
     }
     Failure f = failures.get(rule);
     if (f == null && !failures.isEmpty()) {
@@ -88,23 +92,41 @@ final class Explainer {
     if (f == null) {
       Location loc = firstRule(state, path);
       if (loc == null) {
-        return new Explanation(rule, "", null, "no rule defines " + rule + " (" + reason + ")");
+        return new Explanation(
+            rule,
+            "",
+            null,
+            secrets(masking, input).scrubText("no rule defines " + rule + " (" + reason + ")"));
       }
-      return new Explanation(rule, loc.shortForm(), null, rule + " is " + reason);
+      return new Explanation(
+          rule, loc.shortForm(), null, secrets(masking, input).scrubText(rule + " is " + reason));
     }
     String where = f.expr().location().shortForm();
     String text = f.expr().text();
-    String values = describeOperands(f, masking, masking.hiddenValues(input));
+    Set<Value> hidden = masking.hiddenValues(input);
+    MaskedSecrets secrets = MaskedSecrets.of(hidden);
+    String values = describeOperands(f, masking, hidden, secrets);
     return new Explanation(
         rule,
         where,
         text,
-        where + ": " + text + " failed" + (values.isEmpty() ? "" : ": " + values));
+        secrets.scrubText(
+            where + ": " + text + " failed" + (values.isEmpty() ? "" : ": " + values)));
+  }
+
+  private static MaskedSecrets secrets(Masking masking, Value input) {
+    return MaskedSecrets.of(masking.hiddenValues(input));
   }
 
   private record Failure(Expr expr, List<Value> operands) {}
 
-  private static String describeOperands(Failure f, Masking masking, Set<Value> hidden) {
+  /**
+   * Describes the failed expression's operands. An operand is hidden when it reads a masked field
+   * ({@code input.password}), mentions one inside a call or comprehension, holds a copy of one, or
+   * holds a value whose text reveals one (a lower-cased, cut or joined token kept in a variable).
+   */
+  private static String describeOperands(
+      Failure f, Masking masking, Set<Value> hidden, MaskedSecrets secrets) {
     List<Term> args = new ArrayList<>();
     switch (f.expr().kind()) {
       case Expr.CallExpr c -> args.addAll(c.call().args());
@@ -121,7 +143,11 @@ final class Explainer {
       }
       Value v = f.operands().get(i);
       String text = TermText.of(t);
-      if (v != null && (masking.hides(text) || hidden.contains(v))) {
+      if (v != null
+          && (masking.hides(text)
+              || masking.mentions(text)
+              || hidden.contains(v)
+              || secrets.reveals(v))) {
         parts.add(text + " is " + Masking.REDACTED);
       } else {
         parts.add(text + " is " + (v == null ? "undefined" : show(v)));

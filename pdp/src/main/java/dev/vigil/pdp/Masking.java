@@ -114,6 +114,33 @@ public record Masking(List<String> erase, List<String> mask) {
     return false;
   }
 
+  /**
+   * Returns true when an expression's text reads a masked or erased field anywhere inside it: as an
+   * argument of a call ({@code lower(input.request.headers.authorization)}), in a comprehension or
+   * an array; explanations then hide the value computed from it.
+   */
+  public boolean mentions(String termText) {
+    String t =
+        STRING_STEP.matcher(termText).replaceAll(m -> "." + Matcher.quoteReplacement(m.group(1)));
+    for (List<String> paths : List.of(erase, mask)) {
+      for (String p : paths) {
+        String dotted = "input." + String.join(".", steps(p));
+        for (int i = t.indexOf(dotted); i >= 0; i = t.indexOf(dotted, i + 1)) {
+          int end = i + dotted.length();
+          boolean starts = i == 0 || !(refChar(t.charAt(i - 1)) || t.charAt(i - 1) == '.');
+          if (starts && (end == t.length() || !refChar(t.charAt(end)))) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean refChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
+  }
+
   private static boolean covers(String path, String refText) {
     String dotted = "input." + String.join(".", steps(path));
     refText =

@@ -1,6 +1,8 @@
 package dev.vigil.pdp;
 
 import dev.vigil.rego.value.Json;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -9,12 +11,17 @@ import java.util.regex.Pattern;
  * A policy path as callers write it: {@code authz/allow} (the REST form), {@code /authz/allow} or
  * {@code data.authz.allow}. Turned into the Rego query {@code data.authz.allow}.
  *
+ * <p>In the slash form a segment is percent-decoded after the path is split at its slashes, as
+ * OPA's {@code /v1/data/{path}} does: {@code a%2Fb} is the one key {@code "a/b"}, not {@code
+ * data.a.b}. {@link #slashed()} escapes {@code %} and {@code /} again, so that the decision log
+ * tells those two documents apart.
+ *
  * <p>Immutable; equal when the segments are.
  */
 public final class PolicyPath {
 
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern SEGMENT = Pattern.compile("[^/\\x00-\\x1f]+");
+  private static final Pattern SEGMENT = Pattern.compile("[^\\x00-\\x1f]+");
 
   private final List<String> segments;
   private final String slashed;
@@ -25,7 +32,14 @@ public final class PolicyPath {
   public PolicyPath(List<String> segments) {
     this.segments = List.copyOf(segments);
     // Made once: every decision carries it and the log and metrics key on it.
-    this.slashed = String.join("/", this.segments);
+    StringBuilder sb = new StringBuilder();
+    for (String s : this.segments) {
+      if (!sb.isEmpty()) {
+        sb.append('/');
+      }
+      sb.append(s.replace("%", "%25").replace("/", "%2F"));
+    }
+    this.slashed = sb.toString();
   }
 
   /** Returns the path's segments below {@code data}. */
@@ -38,6 +52,10 @@ public final class PolicyPath {
     String t = text.trim();
     List<String> segs = new ArrayList<>();
     if (t.startsWith("data.") || t.equals("data")) {
+      if (t.endsWith(".") || t.contains("..")) {
+        // split() would drop the empty step, and "data." would silently name every path.
+        throw new IllegalArgumentException("policy path \"" + text + "\" has an empty step");
+      }
       String rest = t.length() > 4 ? t.substring(5) : "";
       for (String s : rest.isEmpty() ? new String[0] : rest.split("\\.")) {
         if (!IDENT.matcher(s).matches()) {
@@ -57,15 +75,32 @@ public final class PolicyPath {
       if (s.isEmpty()) {
         continue;
       }
-      if (!SEGMENT.matcher(s).matches()) {
+      String decoded = decode(text, s);
+      if (!SEGMENT.matcher(decoded).matches()) {
         throw new IllegalArgumentException("policy path \"" + text + "\" has an invalid segment");
       }
-      segs.add(s);
+      segs.add(decoded);
     }
     return new PolicyPath(List.copyOf(segs));
   }
 
-  /** Returns the path with slashes, as the decision log and REST API show it. */
+  /** Percent-decodes one segment (RFC 3986 section 2.1); a {@code +} stays a plus. */
+  private static String decode(String text, String segment) {
+    if (segment.indexOf('%') < 0) {
+      return segment;
+    }
+    try {
+      return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "policy path \"" + text + "\": segment \"" + segment + "\" has a bad percent-encoding");
+    }
+  }
+
+  /**
+   * Returns the path with slashes, as the decision log and REST API show it; a {@code %} or {@code
+   * /} inside a segment is written {@code %25} or {@code %2F}.
+   */
   public String slashed() {
     return slashed;
   }

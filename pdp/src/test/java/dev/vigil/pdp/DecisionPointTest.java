@@ -430,4 +430,29 @@ class DecisionPointTest {
       pdp.close();
     }
   }
+
+  @Test
+  void modesNamingNothing_pathsOfRulesDataOrInsideThemOrObserved_areNotListed() {
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withModes(
+                    new ModeTable(
+                        Map.of(
+                            "authz", Mode.OBSERVE,
+                            "authz/allow", Mode.ENFORCE,
+                            "authz/limits/max", Mode.MONITOR,
+                            "authz/alow", Mode.ENFORCE,
+                            "other", Mode.MONITOR,
+                            "still/to/write", Mode.OBSERVE,
+                            "", Mode.ENFORCE),
+                        Mode.ENFORCE)));
+    pdp.activate(
+        TestPolicies.bundle(
+            "package authz\nimport rego.v1\ndefault allow := false\n"
+                + "limits := {\"max\": 3}\n"));
+
+    assertThat(pdp.modesNamingNothing()).containsExactly("authz/alow", "other");
+    assertThat(pdp.rulePaths()).containsExactly("authz/allow", "authz/limits");
+  }
 }

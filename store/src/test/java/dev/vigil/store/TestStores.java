@@ -2,13 +2,10 @@ package dev.vigil.store;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /** Opens stores for tests: SQLite in a temporary folder, PostgreSQL in a fresh schema. */
@@ -46,14 +43,12 @@ final class TestStores {
     }
   }
 
-  /** Creates an empty schema and returns a location whose tables land in it. */
+  /**
+   * Creates an empty schema and returns a location whose tables land in it; the schema is dropped
+   * when the test that asked for it ends ({@link TestSchemas}).
+   */
   static StoreLocation freshPostgres() throws SQLException {
-    String schema = "vigil_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    return StoreLocation.parse(PG_BASE + "?currentSchema=" + schema);
+    return StoreLocation.parse(PG_BASE + "?currentSchema=" + TestSchemas.create());
   }
 
   static DecisionRecord record(String id, boolean allowed) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,8 @@ class SessionSignOutBetweenNodesTest {
   private static final Duration IDLE = Duration.ofMinutes(30);
   private static final Duration ABSOLUTE = Duration.ofHours(8);
   private static final Duration BOUND = Duration.ofSeconds(20);
+
+  private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
 
   @TempDir Path tmp;
 
@@ -112,12 +115,27 @@ class SessionSignOutBetweenNodesTest {
     }
   }
 
-  private static StoreLocation freshPostgres() throws Exception {
-    String schema = "vigil_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
+  /** This test's own schema, by its fresh name; dropped when the test ends. */
+  private String schema;
+
+  private StoreLocation freshPostgres() throws Exception {
+    schema = "vigil_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    try (Connection c = DriverManager.getConnection(PG);
         Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);
     }
     return StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+  }
+
+  /** Tests left their schema behind, one more for every run. */
+  @AfterEach
+  void dropOwnSchema() throws Exception {
+    if (schema == null) {
+      return;
+    }
+    try (Connection c = DriverManager.getConnection(PG);
+        Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
   }
 }

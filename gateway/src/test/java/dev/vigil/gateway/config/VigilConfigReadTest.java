@@ -48,6 +48,19 @@ class VigilConfigReadTest {
         .hasMessageContaining("vigil.yaml:6: routes[0].mode: given twice (first on line 5)");
   }
 
+  /** "data.authz." read as data.authz, and "data." as the root: a typo that named another path. */
+  @Test
+  void read_routePolicyWithAnEmptyStep_refusedNamingTheRoute() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "routes:\n  - name: a\n    upstream: http://127.0.0.1:1\n"
+                        + "    policy: data.authz.\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2:")
+        .hasMessageContaining("route a: policy path \"data.authz.\" has an empty step");
+  }
+
   @Test
   void read_durationTooLargeForALong_refusedNamingTheKey() {
     assertThatThrownBy(() -> read("gateway:\n  session_idle: 99999999999999999999h\n"))

@@ -8,10 +8,13 @@ import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.TestPolicies;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.Value;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -316,5 +319,44 @@ class OpaApiTest {
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(r.body()).contains("eval_conflict_error");
     send("DELETE", "/v1/policies/conflict", null);
+  }
+
+  /**
+   * OPA splits the raw path at "/" and then decodes each segment: "%2F" stays inside its segment,
+   * as a key with a slash in it.
+   */
+  @Test
+  void getData_escapedSegments_decodeAfterSplittingAsOpaDoes() throws Exception {
+    String doc =
+        "{\"a/b\": \"slash\", \"a b\": \"space\", \"a\": {\"b\": \"nested\"},"
+            + " \"7\": \"key seven\"}";
+    assertThat(send("PUT", "/v1/data/escapes", doc).statusCode()).isEqualTo(204);
+    try {
+      assertThat(result("/v1/data/escapes/a%2Fb")).isEqualTo("\"slash\"");
+      assertThat(result("/v1/data/escapes/a%2fb")).isEqualTo("\"slash\"");
+      assertThat(result("/v1/data/escapes/a%20b")).isEqualTo("\"space\"");
+      assertThat(result("/v1/data/escapes/a/b")).isEqualTo("\"nested\"");
+      assertThat(result("/v1/data/escapes/7")).isEqualTo("\"key seven\"");
+    } finally {
+      send("DELETE", "/v1/data/escapes", null);
+    }
+  }
+
+  @Test
+  void postData_escapedSlash_isLoggedWithItsEscapeNotAsANestedPath() throws Exception {
+    List<String> paths = new CopyOnWriteArrayList<>();
+    pdp.onDecision((d, context) -> paths.add(d.path()));
+
+    send("POST", "/v1/data/escapes/a%2Fb", "{}");
+    send("POST", "/v1/data/escapes/a/b", "{}");
+
+    assertThat(paths).containsExactly("escapes/a%2Fb", "escapes/a/b");
+  }
+
+  private static String result(String path) throws Exception {
+    HttpResponse<String> r = send("GET", path, null);
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    Value v = json(r).get("result");
+    return v == null ? null : v.toJson();
   }
 }

@@ -1,0 +1,48 @@
+package dev.vigil.cli;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
+import java.util.List;
+
+/**
+ * Checks the policy paths of routes (of {@code vigil up}, or a sidecar's inbound listeners) against
+ * the bundle loaded: a misspelt path in a monitored or enforced route would be decided by a
+ * document that does not exist, every request of it denied as undefined or let through, whatever
+ * the policy meant for it says.
+ */
+final class RoutePolicies {
+
+  private RoutePolicies() {}
+
+  /**
+   * Returns the error for the first monitored or enforced route whose policy names no rule or data
+   * in the active policy, or null. An observed route is not evaluated, and may name a policy still
+   * to be written.
+   */
+  static String namingNothing(List<Route> routes, DecisionPoint pdp, String bundle) {
+    for (Route r : routes) {
+      if (r.mode() != Mode.OBSERVE && !pdp.defines(PolicyPath.parse(r.policyPath()))) {
+        return "route \""
+            + r.name()
+            + "\": policy \""
+            + r.policyPath()
+            + "\" names no rule or data in bundle "
+            + bundle
+            + " (write it, or observe the route until it exists); its rules: "
+            + listed(pdp.rulePaths());
+      }
+    }
+    return null;
+  }
+
+  /** Lists up to ten rule paths, for an error about a path that names none of them. */
+  static String listed(List<String> rules) {
+    if (rules.isEmpty()) {
+      return "none";
+    }
+    return String.join(", ", rules.subList(0, Math.min(10, rules.size())))
+        + (rules.size() > 10 ? ", ..." : "");
+  }
+}
