@@ -33,3 +33,9 @@ await report("no-input", () => opa.evaluate("authz/allow"));
 await report("mapped", () =>
   opa.evaluate("authz/allow", request("/public/b"), { fromResult: (r) => r === true }),
 );
+// A path segment that is an integer indexes an array: a rule's value or base data.
+await report("array-rule", () => opa.evaluate("authz/roles/1"));
+await report("array-rule-post", () => opa.evaluate("authz/roles/2", {}));
+await report("array-data", () => opa.evaluate("teams/names/0", {}));
+await report("out-of-range", () => opa.evaluate("authz/roles/3", {}));
+await report("negative", () => opa.evaluate("teams/names/-1"));

@@ -16,12 +16,23 @@ import java.util.regex.Pattern;
  * data.a.b}. {@link #slashed()} escapes {@code %} and {@code /} again, so that the decision log
  * tells those two documents apart.
  *
+ * <p>A slash-form segment that is an integer ({@code 0}, {@code 01}, {@code -1}, {@code +2}) is a
+ * number in the query, as in OPA's {@code /v1/data/{path}}: {@code list/0} is {@code data.list[0]},
+ * the first element where {@code data.list} is an array. Over base data the number also finds the
+ * object key written in decimal ({@code "0"}, but {@code "1"} for {@code 01}), as OPA's storage
+ * does; an object a rule built is read with Rego's typed keys, so a string key {@code "0"} there is
+ * undefined. The segments themselves keep the text as asked, so the decision log records {@code
+ * list/01}, not {@code list/1}.
+ *
  * <p>Immutable; equal when the segments are.
  */
 public final class PolicyPath {
 
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern SEGMENT = Pattern.compile("[^\\x00-\\x1f]+");
+
+  /** What Go's strconv.Atoi accepts: an optional sign and ASCII digits (no dot, no exponent). */
+  private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
 
   private final List<String> segments;
   private final String slashed;
@@ -105,17 +116,35 @@ public final class PolicyPath {
     return slashed;
   }
 
-  /** Returns the Rego ref, {@code data.a.b} or {@code data.a["b-c"]}. */
+  /** Returns the Rego ref: {@code data.a.b}, {@code data.a["b-c"]} or {@code data.list[0]}. */
   public String query() {
     StringBuilder sb = new StringBuilder("data");
     for (String s : segments) {
-      if (IDENT.matcher(s).matches()) {
+      Long index = integer(s);
+      if (index != null) {
+        sb.append('[').append(index).append(']');
+      } else if (IDENT.matcher(s).matches()) {
         sb.append('.').append(s);
       } else {
         sb.append('[').append(Json.quote(s)).append(']');
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * Returns the segment as the integer OPA makes of it, or null when it stays a string: one that
+   * does not fit in 64 bits is a string key to OPA too.
+   */
+  static Long integer(String segment) {
+    if (!INTEGER.matcher(segment).matches()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(segment);
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** Returns true when this path is {@code prefix} or lies under it. */

@@ -36,4 +36,24 @@ class PolicyPathTest {
     assertThatThrownBy(() -> PolicyPath.parse("authz/a%00"))
         .hasMessageContaining("policy path \"authz/a%00\" has an invalid segment");
   }
+
+  /** OPA makes a number of every segment strconv.Atoi accepts, and leaves the rest strings. */
+  @Test
+  void query_integerSegment_isANumberAsOpaReadsIt_andTheSegmentKeepsItsText() {
+    assertThat(PolicyPath.parse("list/0").query()).isEqualTo("data.list[0]");
+    assertThat(PolicyPath.parse("list/01/x").query()).isEqualTo("data.list[1].x");
+    assertThat(PolicyPath.parse("list/-1").query()).isEqualTo("data.list[-1]");
+    assertThat(PolicyPath.parse("list/+2").query()).isEqualTo("data.list[2]");
+    assertThat(PolicyPath.parse("list/%30").query()).isEqualTo("data.list[0]");
+    assertThat(PolicyPath.parse("list/01").slashed()).isEqualTo("list/01");
+
+    assertThat(PolicyPath.parse("list/1.0").query()).isEqualTo("data.list[\"1.0\"]");
+    assertThat(PolicyPath.parse("list/1e3").query()).isEqualTo("data.list[\"1e3\"]");
+    assertThat(PolicyPath.parse("list/-").query()).isEqualTo("data.list[\"-\"]");
+    assertThat(PolicyPath.parse("list/%D9%A1").query()).isEqualTo("data.list[\"\u0661\"]");
+    assertThat(PolicyPath.parse("list/99999999999999999999").query())
+        .isEqualTo("data.list[\"99999999999999999999\"]");
+    assertThat(PolicyPath.parse("list/9223372036854775807").query())
+        .isEqualTo("data.list[9223372036854775807]");
+  }
 }

@@ -8,6 +8,7 @@ import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.TestPolicies;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -351,6 +352,91 @@ class OpaApiTest {
     send("POST", "/v1/data/escapes/a/b", "{}");
 
     assertThat(paths).containsExactly("escapes/a%2Fb", "escapes/a/b");
+  }
+
+  /**
+   * OPA reads a path segment that Go's strconv.Atoi accepts as an integer: an array element where
+   * the document is an array, the key written in decimal where it is a base object. Vigil used to
+   * read every segment as a string key and so never reached an array element.
+   */
+  @Test
+  void getData_integerSegment_indexesBaseArrayOrReadsObjectKeyAsOpaDoes() throws Exception {
+    String doc =
+        "{\"list\": [\"a\", \"b\", \"c\"], \"rows\": [{\"x\": [10, 20]}],"
+            + " \"obj\": {\"0\": \"zero\", \"1\": \"one\", \"01\": \"oh-one\","
+            + " \"-1\": \"minus\", \"1.0\": \"one-point-oh\"}}";
+    assertThat(send("PUT", "/v1/data/lists", doc).statusCode()).isEqualTo(204);
+    try {
+      assertThat(result("/v1/data/lists/list/0")).isEqualTo("\"a\"");
+      assertThat(result("/v1/data/lists/list/2")).isEqualTo("\"c\"");
+      assertThat(result("/v1/data/lists/rows/0/x/1")).isEqualTo("20");
+      assertThat(result("/v1/data/lists/list/01")).isEqualTo("\"b\"");
+      assertThat(result("/v1/data/lists/list/+1")).isEqualTo("\"b\"");
+      assertThat(result("/v1/data/lists/list/3")).isNull();
+      assertThat(result("/v1/data/lists/list/-1")).isNull();
+      assertThat(result("/v1/data/lists/list/1.0")).isNull();
+      assertThat(result("/v1/data/lists/list/99999999999999999999")).isNull();
+
+      assertThat(result("/v1/data/lists/obj/0")).isEqualTo("\"zero\"");
+      assertThat(result("/v1/data/lists/obj/-1")).isEqualTo("\"minus\"");
+      assertThat(result("/v1/data/lists/obj/1.0")).isEqualTo("\"one-point-oh\"");
+      // OPA turns "01" into the number 1, and reads a base object by its decimal text: key "1".
+      assertThat(result("/v1/data/lists/obj/01")).isEqualTo("\"one\"");
+
+      HttpResponse<String> post = send("POST", "/v1/data/lists/list/1", "{}");
+      assertThat(json(post).get("result").toJson()).isEqualTo("\"b\"");
+      HttpResponse<String> outOfRange = send("POST", "/v1/data/lists/list/7", "{}");
+      assertThat(outOfRange.statusCode()).isEqualTo(200);
+      assertThat(json(outOfRange).containsKey(StringValue.of("result"))).isFalse();
+      assertThat(json(outOfRange).containsKey(StringValue.of("decision_id"))).isTrue();
+    } finally {
+      send("DELETE", "/v1/data/lists", null);
+    }
+  }
+
+  /**
+   * A rule's value is read with Rego's indexing, as OPA does: an integer segment picks an array
+   * element, and does not match a string key of an object the rule built.
+   */
+  @Test
+  void data_integerSegment_indexesArrayRuleValue() throws Exception {
+    String module =
+        "package arrays\n"
+            + "xs := [\"a\", \"b\", \"c\"]\n"
+            + "table := {\"rows\": [[1, 2], [3, 4]]}\n"
+            + "named := {\"0\": \"zero\"}\n"
+            + "ids[i] = name { name := xs[i] }\n";
+    assertThat(send("PUT", "/v1/policies/arrays", module).statusCode()).isEqualTo(200);
+    try {
+      assertThat(result("/v1/data/arrays/xs/1")).isEqualTo("\"b\"");
+      assertThat(result("/v1/data/arrays/xs/01")).isEqualTo("\"b\"");
+      assertThat(result("/v1/data/arrays/table/rows/1/0")).isEqualTo("3");
+      assertThat(result("/v1/data/arrays/ids/2")).isEqualTo("\"c\"");
+      assertThat(result("/v1/data/arrays/xs/3")).isNull();
+      assertThat(result("/v1/data/arrays/xs/-1")).isNull();
+      assertThat(result("/v1/data/arrays/xs/1.0")).isNull();
+      assertThat(result("/v1/data/arrays/named/0")).isNull();
+
+      HttpResponse<String> post = send("POST", "/v1/data/arrays/xs/2", "{\"input\": {}}");
+      assertThat(post.statusCode()).isEqualTo(200);
+      assertThat(json(post).get("result").toJson()).isEqualTo("\"c\"");
+      HttpResponse<String> negative = send("POST", "/v1/data/arrays/xs/-1", "{}");
+      assertThat(negative.statusCode()).isEqualTo(200);
+      assertThat(json(negative).containsKey(StringValue.of("result"))).isFalse();
+    } finally {
+      send("DELETE", "/v1/policies/arrays", null);
+    }
+  }
+
+  @Test
+  void postData_integerSegment_isLoggedAsAsked() throws Exception {
+    List<String> paths = new CopyOnWriteArrayList<>();
+    pdp.onDecision((d, context) -> paths.add(d.path()));
+
+    send("POST", "/v1/data/numbered/list/01", "{}");
+    send("GET", "/v1/data/numbered/list/+1", null);
+
+    assertThat(paths).containsExactly("numbered/list/01", "numbered/list/+1");
   }
 
   private static String result(String path) throws Exception {

@@ -62,7 +62,12 @@ final class ExtAuthzFixture implements AutoCloseable {
       allow := 1 if input.request.path == "/odd/number"
       allow if input.request.path == "/odd/conflict"
       allow := false if input.request.path == "/odd/conflict"
+
+      roles := ["viewer", "sre", "admin"]
       """;
+
+  /** Base data of the test bundle: {@code data.teams.names} is an array. */
+  static final String TEAMS = "{\"names\": [\"red\", \"blue\"]}";
 
   /** Paths whose answer is anything but an allow, with the case they stand for. */
   static final List<String> ODD_PATHS =
@@ -92,7 +97,12 @@ final class ExtAuthzFixture implements AutoCloseable {
                 .withModes(new ModeTable(Map.of("authz", mode), Mode.ENFORCE)));
     pdp.activate(
         BundleReader.fromFiles(
-            "extauthz-test", Map.of("authz.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+            "extauthz-test",
+            Map.of(
+                "authz.rego",
+                POLICY.getBytes(StandardCharsets.UTF_8),
+                "teams/data.json",
+                TEAMS.getBytes(StandardCharsets.UTF_8))));
     PdpMetrics metrics = new PdpMetrics(log);
     authorizer =
         new ExternalAuthorizer(

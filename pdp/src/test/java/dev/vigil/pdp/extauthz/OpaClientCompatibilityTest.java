@@ -69,6 +69,11 @@ class OpaClientCompatibilityTest {
             "{\"case\":\"non-boolean\",\"result\":\"true\"}",
             "{\"case\":\"conflict\",\"error\":\"ServerError\",\"code\":\"internal_error\"}",
             "{\"case\":\"no-input\",\"undefined\":true}",
-            "{\"case\":\"mapped\",\"result\":true}");
+            "{\"case\":\"mapped\",\"result\":true}",
+            "{\"case\":\"array-rule\",\"result\":\"sre\"}",
+            "{\"case\":\"array-rule-post\",\"result\":\"admin\"}",
+            "{\"case\":\"array-data\",\"result\":\"red\"}",
+            "{\"case\":\"out-of-range\",\"undefined\":true}",
+            "{\"case\":\"negative\",\"undefined\":true}");
   }
 }
