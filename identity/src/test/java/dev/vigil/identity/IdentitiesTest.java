@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The identity service over a real SQLite store: persistence, encryption at rest, revocation. */
@@ -25,6 +26,7 @@ class IdentitiesTest {
       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
   @TempDir Path dir;
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_identity_");
   private final FakeClock clock = new FakeClock();
   private final CaKeyCipher cipher = CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null);
   private final SpiffeId web = SpiffeId.parse("spiffe://prod.example/web");
@@ -255,14 +257,7 @@ class IdentitiesTest {
 
   @Test
   void postgresql_sameLifecycle_roundTrips() throws Exception {
-    String schema = "vigil_identity_" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    try (Connection c =
-            java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    StoreLocation pg =
-        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    StoreLocation pg = schemas.createLocation();
     X509Svid svid;
     try (Store st = Store.open(pg)) {
       Identities ids = new Identities(st, cipher, clock, CaConfig.defaults());

@@ -10,8 +10,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The workload agent's tick rotates every trust domain of the store. Before, one trust domain that
@@ -32,9 +32,11 @@ class RotateDueTest {
   private final TrustDomain broken = new TrustDomain("a-broken.example");
   private final TrustDomain prod = new TrustDomain("b-prod.example");
 
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_rotdue_");
+
   @Test
   void rotateDue_oneTrustDomainUnreadable_theOthersStillRotate() throws Exception {
-    StoreLocation pg = freshSchema();
+    StoreLocation pg = schemas.createLocation();
     try (Store store = Store.open(pg)) {
       Identities first = new Identities(store, cipher, clock, sixHours);
       first.trustDomain(broken);
@@ -55,15 +57,5 @@ class RotateDueTest {
       assertThat(steps.get(prod)).containsExactly("prepare");
       assertThat(node.trustDomain(prod).authorities()).hasSize(2);
     }
-  }
-
-  private static StoreLocation freshSchema() throws Exception {
-    String schema =
-        "vigil_rotdue_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    return StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
   }
 }

@@ -6,12 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A new trust domain's CA keys are sealed with the same key as the CA keys already in the store.
@@ -29,6 +28,8 @@ class SealingKeyMismatchTest {
   private final FakeClock clock = new FakeClock();
   private final TrustDomain prod = new TrustDomain("prod.example");
   private final TrustDomain staging = new TrustDomain("staging.example");
+
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_sealkey_");
 
   @Test
   void trustDomain_newOneWithoutEncryptionBesideSealedOnes_refusedAndNothingStored()
@@ -74,14 +75,8 @@ class SealingKeyMismatchTest {
     return CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", hex), null);
   }
 
-  private static StoreLocation freshSchema() throws Exception {
-    String schema =
-        "vigil_sealkey_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    return StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+  private StoreLocation freshSchema() throws Exception {
+    return schemas.createLocation();
   }
 
   private static long count(Store store, String sql) throws Exception {

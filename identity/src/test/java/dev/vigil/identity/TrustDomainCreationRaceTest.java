@@ -8,12 +8,10 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -22,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -37,6 +36,8 @@ class TrustDomainCreationRaceTest {
   private final FakeClock clock = new FakeClock();
   private final CaKeyCipher cipher = CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null);
   private final TrustDomain prod = new TrustDomain("prod.example");
+
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_tdrace_");
 
   @Test
   void loadOrCreate_twoNodesAtOnceOnAnEmptyStore_oneTrustDomainBothUse() throws Exception {
@@ -76,7 +77,7 @@ class TrustDomainCreationRaceTest {
 
   /** Runs two nodes' creation of {@link #prod} at once and returns the CA each one uses. */
   private TrustDomainCa[] race() throws Exception {
-    StoreLocation pg = freshSchema();
+    StoreLocation pg = schemas.createLocation();
     CyclicBarrier bothLookedUp = new CyclicBarrier(2);
     CountDownLatch go = new CountDownLatch(1);
     ExecutorService nodes = Executors.newFixedThreadPool(2);
@@ -116,16 +117,6 @@ class TrustDomainCreationRaceTest {
             }
           });
     };
-  }
-
-  private static StoreLocation freshSchema() throws Exception {
-    String schema =
-        "vigil_tdrace_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    return StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
   }
 
   private static long count(Store store, String sql) throws Exception {

@@ -10,6 +10,7 @@ import dev.vigil.identity.RegistrationEntry;
 import dev.vigil.identity.Selector;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SvidRejectedException;
+import dev.vigil.identity.TestSchemas;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import io.spiffe.workloadapi.DefaultX509Source;
@@ -24,11 +25,11 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,7 +46,7 @@ class PushBetweenNodesTest {
 
   @TempDir Path dir;
   private final SpiffeId web = SpiffeId.parse("spiffe://prod.example/web");
-  private String schema;
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_push_");
   private Store store1;
   private Store store2;
   private Identities node1;
@@ -63,13 +64,7 @@ class PushBetweenNodesTest {
 
   @BeforeEach
   void start() throws Exception {
-    schema = "vigil_push_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    StoreLocation pg =
-        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    StoreLocation pg = schemas.createLocation();
     store1 = Store.open(pg);
     store2 = Store.open(pg);
     node1 = node(store1);
@@ -90,10 +85,6 @@ class PushBetweenNodesTest {
     agent2.close();
     store1.close();
     store2.close();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA " + schema + " CASCADE");
-    }
   }
 
   private DefaultX509Source source() throws Exception {
