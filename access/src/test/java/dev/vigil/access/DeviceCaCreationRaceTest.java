@@ -6,11 +6,9 @@ import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -19,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two nodes started at once on an empty PostgreSQL store both find no device CA and both make one:
@@ -30,9 +29,11 @@ class DeviceCaCreationRaceTest {
   private final CaKeyCipher cipher = CaKeyCipher.ofKey(new byte[32]);
   private final Instant now = Instant.parse("2026-12-05T09:00:00Z");
 
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_carace_");
+
   @Test
   void loadOrCreate_twoNodesAtOnceOnAnEmptyStore_oneCaBothUse() throws Exception {
-    StoreLocation pg = freshSchema();
+    StoreLocation pg = schemas.createLocation();
     CyclicBarrier bothLookedUp = new CyclicBarrier(2);
     CountDownLatch go = new CountDownLatch(1);
     ExecutorService nodes = Executors.newFixedThreadPool(2);
@@ -71,16 +72,6 @@ class DeviceCaCreationRaceTest {
             }
           });
     };
-  }
-
-  private static StoreLocation freshSchema() throws Exception {
-    String schema =
-        "vigil_carace_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    return StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
   }
 
   private static long count(Store store, String sql) throws Exception {

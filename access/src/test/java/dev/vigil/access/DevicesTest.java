@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Enrolment, signed reports and identification, on a real store with a clock the tests step. */
@@ -26,6 +27,7 @@ class DevicesTest {
   static final Posture GOOD = new Posture("linux", "Debian 13", 2, true, true, true);
 
   @TempDir Path tmp;
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_devices_");
   final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-04T10:00:00Z"));
   final InstantSource clock = () -> now.get();
   final CaKeyCipher cipher = CaKeyCipher.ofKey(new byte[32]);
@@ -312,13 +314,7 @@ class DevicesTest {
 
   @Test
   void postgresql_enrolReportReplayAndRefresh_sameAsSqlite() throws Exception {
-    String schema = "vigil_devices_" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        var s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    StoreLocation pg =
-        StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    StoreLocation pg = schemas.createLocation();
     try (Store st = Store.open(pg);
         Devices a = Devices.open(st, cipher, clock, Devices.Options.defaults());
         Devices b = Devices.open(st, cipher, clock, Devices.Options.defaults())) {

@@ -24,20 +24,17 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,14 +54,11 @@ class AssertionKeysBetweenNodesTest {
   private final List<AutoCloseable> open = new ArrayList<>();
   private StoreLocation pg;
 
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_akeys_");
+
   @BeforeEach
   void schema() throws Exception {
-    String schema = "vigil_akeys_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    pg = StoreLocation.parse("postgresql://127.0.0.1:5432/test?currentSchema=" + schema);
+    pg = schemas.createLocation();
   }
 
   @AfterEach
