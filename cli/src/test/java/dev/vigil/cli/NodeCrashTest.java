@@ -17,19 +17,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +41,7 @@ class NodeCrashTest {
           + "\"action\":\"read\"}}";
 
   @TempDir Path tmp;
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_node_");
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
@@ -59,12 +57,7 @@ class NodeCrashTest {
 
   @Test
   void sigkill_postgresNode_keepsEveryDurableDecision() throws Exception {
-    String schema = "vigil_node_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    String url = "postgresql://127.0.0.1:5432/test?currentSchema=" + schema;
+    String url = schemas.createUrl();
     Set<String> durable = streamAndKill(List.of("--store", url));
 
     try (Store store = Store.open(StoreLocation.parse(url))) {

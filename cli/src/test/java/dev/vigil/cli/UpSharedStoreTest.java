@@ -20,10 +20,10 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,17 +38,14 @@ class UpSharedStoreTest {
 
   @TempDir Path tmp;
   private final HttpClient http = HttpClient.newHttpClient();
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_up_");
   private String schema;
   private String url;
 
   @BeforeEach
   void freshSchema() throws Exception {
-    schema = "vigil_up_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
-    url = "postgresql://127.0.0.1:5432/test?currentSchema=" + schema;
+    schema = schemas.create();
+    url = TestSchemas.url(schema);
   }
 
   private int status(String u) throws Exception {
