@@ -133,8 +133,10 @@ class ConfigReloadTest {
         config(
             "routes:\n  - name: b\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
                 + "users:\n"
-                + user
                 + user);
+    // A file that names a user twice is refused when it is read; one that names a demo user is
+    // refused here.
+    List<LocalUser> demo = List.of(new LocalUser("dana", "", List.of(), List.of(), hash, null));
     SessionCodec codec = codec();
     LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec, InstantSource.system());
     ConsoleSignIn console =
@@ -143,8 +145,7 @@ class ConfigReloadTest {
     RouteModes modes = modes(before);
     AtomicReference<RouteTable> routes = modes.table();
 
-    assertThatThrownBy(
-            () -> new ConfigReload(before, modes, gateway, console, List.of()).apply(after))
+    assertThatThrownBy(() -> new ConfigReload(before, modes, gateway, console, demo).apply(after))
         .hasMessageContaining("defined twice");
     assertThat(routes.get().match("h", "/").name()).isEqualTo("a");
   }
