@@ -176,10 +176,10 @@ final class LogsCommand implements Callable<Integer> {
     }
     out.println(
         "  result    "
-            + (d.allowed() ? "allow" : "deny")
+            + (d.notEvaluated() ? "not evaluated" : d.result())
             + " (mode "
             + d.mode()
-            + (d.enforced() ? ", enforced" : ", not enforced")
+            + (d.notEvaluated() ? ", let through" : d.enforced() ? ", enforced" : ", not enforced")
             + ")");
     if (event instanceof ObjectValue o) {
       field(o, "reason", "  reason    ", out);
@@ -218,7 +218,7 @@ final class LogsCommand implements Callable<Integer> {
         "%s %s %-5s %-7s %-24s %-24s %s",
         r.timestamp(),
         r.decisionId(),
-        r.allowed() ? "allow" : "deny",
+        r.result(),
         r.mode(),
         r.path(),
         r.subject() == null ? "-" : r.subject(),
