@@ -81,8 +81,8 @@ public final class ConfigWatcher implements AutoCloseable {
         // applied, it would remove every route and user and sign out whoever asked meanwhile.
         throw new ConfigException(
             file
-                + ": is empty (no YAML document); the running configuration stays. To serve no"
-                + " routes and no users, say so: routes: [] and users: []");
+                + ": is empty (no YAML document); to serve no routes and no users, say so:"
+                + " routes: [] and users: []");
       }
       VigilConfig next = VigilConfig.read(file, dataDirOverride);
       listener.accept(next);
