@@ -381,6 +381,48 @@ public final class DecisionPoint implements AutoCloseable {
     }
   }
 
+  /**
+   * Tells whether the policy in service could answer {@code path} at all: a rule of a module, or a
+   * document of its data, lies at the path or above it, or a package lies below it. False means
+   * every decision on the path is undefined, and so a denial: a misspelt path, or a policy not
+   * written yet. A rule whose name is computed counts as defining whatever lies under its package.
+   */
+  public boolean defines(PolicyPath path) {
+    PolicyState s = state.get();
+    List<String> segs = path.segments();
+    for (Module m : s.policy().modules()) {
+      List<String> pkg = TermText.segments(m.packagePath());
+      if (pkg == null) {
+        continue;
+      }
+      int common = Math.min(pkg.size(), segs.size());
+      if (!pkg.subList(0, common).equals(segs.subList(0, common))) {
+        continue;
+      }
+      if (segs.size() <= pkg.size()) {
+        return true;
+      }
+      List<String> rest = segs.subList(pkg.size(), segs.size());
+      for (dev.vigil.rego.ast.Rule r : m.rules()) {
+        List<String> head = TermText.segments(r.head().ref());
+        if (head == null) {
+          return true;
+        }
+        int n = Math.min(head.size(), rest.size());
+        if (head.subList(0, n).equals(rest.subList(0, n))) {
+          return true;
+        }
+      }
+    }
+    Value data = s.bundle() == null ? s.baseData() : Data.merge(s.bundle().data(), s.baseData());
+    for (String seg : segs) {
+      if (!(data instanceof ObjectValue o) || (data = o.get(seg)) == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Returns the data set through the API. */
   public ObjectValue apiData() {
     return state.get().baseData();
