@@ -215,7 +215,7 @@ public record VigilConfig(
         routes,
         users(get(top, "users")),
         oidc,
-        get(cp, "authz_policy").string(d.authzPolicy()),
+        authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
         get(cp, "trusted_proxies").strings(),
         identity(id, base, dataDir),
         get(console, "admin_role").string(d.adminRole()),
@@ -454,6 +454,11 @@ public record VigilConfig(
       throw n.error("\"" + text + "\" is not an http(s) URL with a host, like http://host:port");
     }
     return uri;
+  }
+
+  /** The external-authorization endpoints' policy path, checked as a route's is. */
+  private static String authzPolicy(YamlNode n, String fallback) {
+    return n.isMissing() ? fallback : policyPath(n);
   }
 
   /** A route's policy path, which must name a rule: as the decision point reads it. */

@@ -191,6 +191,17 @@ class VigilConfigReadTest {
     }
   }
 
+  /**
+   * Regression: a bad path here stopped start-up only once the Workload API socket and the store
+   * had been made, and without its file:line.
+   */
+  @Test
+  void read_authzPolicyTheDecisionPointCannotRead_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("control_plane:\n  authz_policy: data.a-b.allow\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: control_plane.authz_policy: policy path");
+  }
+
   @Test
   void read_routeUpstreamNotAnHttpUrl_refusedNamingTheKey() {
     String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
