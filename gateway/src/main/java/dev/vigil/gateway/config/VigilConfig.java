@@ -13,6 +13,7 @@ import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.StoreLocation;
 import java.net.URI;
@@ -216,7 +217,7 @@ public record VigilConfig(
         users(get(top, "users")),
         oidc,
         authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
-        get(cp, "trusted_proxies").strings(),
+        checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
         identity(id, base, dataDir),
         get(console, "admin_role").string(d.adminRole()),
         TlsSettings.read(gw, base),

@@ -202,6 +202,15 @@ class VigilConfigReadTest {
         .hasMessageContaining("vigil.yaml:2: control_plane.authz_policy: policy path");
   }
 
+  /** Regression: refused only once the store had been made, and without its file:line. */
+  @Test
+  void read_trustedProxyNotACidrBlock_refusedNamingTheItem() {
+    assertThatThrownBy(() -> read("control_plane:\n  trusted_proxies: [10.0.0.0/8, notacidr]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: control_plane.trusted_proxies[1]:")
+        .hasMessageContaining("notacidr");
+  }
+
   @Test
   void read_routeUpstreamNotAnHttpUrl_refusedNamingTheKey() {
     String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
