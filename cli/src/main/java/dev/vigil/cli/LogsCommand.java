@@ -13,6 +13,7 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -174,6 +175,10 @@ final class LogsCommand implements Callable<Integer> {
     if (d.route() != null) {
       out.println("  route     " + d.route());
     }
+    String request = request(event);
+    if (request != null) {
+      out.println("  request   " + request);
+    }
     out.println(
         "  result    "
             + (d.notEvaluated() ? "not evaluated" : d.result())
@@ -191,6 +196,33 @@ final class LogsCommand implements Callable<Integer> {
       out.println(Json.writePretty(o));
     }
     return 0;
+  }
+
+  /**
+   * Returns what was asked, as {@code GET /path (host h, from ip)}, from the event's {@code
+   * input.request} as the gateway and the sidecar build it; null when it has no method and path.
+   */
+  private static String request(Value event) {
+    if (!(event instanceof ObjectValue o)
+        || !(o.get("input") instanceof ObjectValue input)
+        || !(input.get("request") instanceof ObjectValue r)
+        || !(r.get("method") instanceof StringValue method)
+        || !(r.get("path") instanceof StringValue path)) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(method.value()).append(' ').append(path.value());
+    List<String> where = new ArrayList<>();
+    if (r.get("host") instanceof StringValue host && !host.value().isEmpty()) {
+      where.add("host " + host.value());
+    }
+    if (r.get("source_ip") instanceof StringValue ip && !ip.value().isEmpty()) {
+      where.add("from " + ip.value());
+    }
+    if (!where.isEmpty()) {
+      sb.append(" (").append(String.join(", ", where)).append(')');
+    }
+    // The text comes from the request: no control characters onto the terminal.
+    return sb.toString().replaceAll("\\p{Cntrl}", "?");
   }
 
   private static void field(ObjectValue o, String key, String label, PrintWriter out) {

@@ -71,7 +71,11 @@ class LogsAndBuildCommandTest {
           new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
       pdp.activate(BundleReader.read(Path.of("../examples/authz")));
       PolicyPath path = PolicyPath.parse("authz/allow");
-      Value input = Json.parse("{\"user\":{\"role\":\"sre\"}}");
+      Value input =
+          Json.parse(
+              "{\"user\":{\"role\":\"sre\"},\"request\":{\"method\":\"GET\","
+                  + "\"path\":\"/wiki/Main\",\"host\":\"wiki.localhost\","
+                  + "\"source_ip\":\"127.0.0.1\"}}");
       Decision o =
           pdp.decide(path, input, Map.of("subject", "alice"), pdp.evalOptions(), Mode.OBSERVE);
       Decision r =
@@ -97,7 +101,13 @@ class LogsAndBuildCommandTest {
         .singleElement()
         .asString()
         .contains(refused + " deny  observe");
-    assertThat(explained.out()).contains("result    not evaluated (mode observe, let through)");
+    assertThat(explained.out())
+        .contains("result    not evaluated (mode observe, let through)")
+        // Who, what, which policy and why, before the event itself.
+        .contains("subject   alice")
+        .contains("request   GET /wiki/Main (host wiki.localhost, from 127.0.0.1)")
+        .contains("path      authz/allow")
+        .contains("reason    observe mode: not evaluated");
   }
 
   @Test
