@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -42,7 +43,9 @@ final class LogsCommand implements Callable<Integer> {
       description = "Only the last DURATION, e.g. 1h.")
   String since;
 
-  @Option(names = "--path", description = "Only this policy path, e.g. authz/allow.")
+  @Option(
+      names = "--path",
+      description = "Only this policy path, e.g. authz/allow (or data.authz.allow).")
   String path;
 
   @Option(names = "--subject", description = "Only decisions about this subject.")
@@ -83,6 +86,16 @@ final class LogsCommand implements Callable<Integer> {
     if (pruneBefore != null) {
       return prune(out, err);
     }
+    String slashed = null;
+    if (path != null) {
+      // Decisions are stored under the path with slashes; data.authz.allow names the same one.
+      try {
+        slashed = PolicyPath.parse(path).slashed();
+      } catch (IllegalArgumentException e) {
+        err.println("vigil logs: --path: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+    }
     Instant from = null;
     if (since != null) {
       from = ago("--since", since, err);
@@ -96,7 +109,7 @@ final class LogsCommand implements Callable<Integer> {
         return explainOne(reader, out, err);
       }
       List<DecisionRecord> list =
-          reader.list(new DecisionFilter(from, denied, path, subject, route, limit));
+          reader.list(new DecisionFilter(from, denied, slashed, subject, route, limit));
       for (DecisionRecord r : list) {
         out.println(format.equals("json") ? r.eventJson() : line(r));
       }

@@ -110,6 +110,24 @@ class LogsAndBuildCommandTest {
         .contains("reason    observe mode: not evaluated");
   }
 
+  /**
+   * Regression: --path data.authz.allow, the way a route's policy may be written, matched nothing,
+   * since decisions are stored as authz/allow.
+   */
+  @Test
+  void logs_pathInAnyOfItsSpellings_findsTheSameDecisions() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    for (String spelling : new String[] {"authz/allow", "/authz/allow", "data.authz.allow"}) {
+      CliRun run = CliRun.of("logs", "--data-dir", data.toString(), "--path", spelling);
+      assertThat(run.out()).as(spelling).contains(ids[0]).contains(ids[1]);
+    }
+    CliRun bad = CliRun.of("logs", "--data-dir", data.toString(), "--path", "data.a-b");
+    assertThat(bad.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(bad.err()).contains("vigil logs: --path: policy path \"data.a-b\"");
+  }
+
   @Test
   void logs_subjectAndJson_printEvents() throws Exception {
     Path data = tmp.resolve("data");
