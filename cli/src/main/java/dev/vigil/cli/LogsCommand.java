@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -13,6 +14,7 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -41,7 +43,9 @@ final class LogsCommand implements Callable<Integer> {
       description = "Only the last DURATION, e.g. 1h.")
   String since;
 
-  @Option(names = "--path", description = "Only this policy path, e.g. authz/allow.")
+  @Option(
+      names = "--path",
+      description = "Only this policy path, e.g. authz/allow (or data.authz.allow).")
   String path;
 
   @Option(names = "--subject", description = "Only decisions about this subject.")
@@ -82,6 +86,16 @@ final class LogsCommand implements Callable<Integer> {
     if (pruneBefore != null) {
       return prune(out, err);
     }
+    String slashed = null;
+    if (path != null) {
+      // Decisions are stored under the path with slashes; data.authz.allow names the same one.
+      try {
+        slashed = PolicyPath.parse(path).slashed();
+      } catch (IllegalArgumentException e) {
+        err.println("vigil logs: --path: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+    }
     Instant from = null;
     if (since != null) {
       from = ago("--since", since, err);
@@ -95,7 +109,7 @@ final class LogsCommand implements Callable<Integer> {
         return explainOne(reader, out, err);
       }
       List<DecisionRecord> list =
-          reader.list(new DecisionFilter(from, denied, path, subject, route, limit));
+          reader.list(new DecisionFilter(from, denied, slashed, subject, route, limit));
       for (DecisionRecord r : list) {
         out.println(format.equals("json") ? r.eventJson() : line(r));
       }
@@ -174,12 +188,16 @@ final class LogsCommand implements Callable<Integer> {
     if (d.route() != null) {
       out.println("  route     " + d.route());
     }
+    String request = request(event);
+    if (request != null) {
+      out.println("  request   " + request);
+    }
     out.println(
         "  result    "
-            + (d.allowed() ? "allow" : "deny")
+            + (d.notEvaluated() ? "not evaluated" : d.result())
             + " (mode "
             + d.mode()
-            + (d.enforced() ? ", enforced" : ", not enforced")
+            + (d.notEvaluated() ? ", let through" : d.enforced() ? ", enforced" : ", not enforced")
             + ")");
     if (event instanceof ObjectValue o) {
       field(o, "reason", "  reason    ", out);
@@ -191,6 +209,33 @@ final class LogsCommand implements Callable<Integer> {
       out.println(Json.writePretty(o));
     }
     return 0;
+  }
+
+  /**
+   * Returns what was asked, as {@code GET /path (host h, from ip)}, from the event's {@code
+   * input.request} as the gateway and the sidecar build it; null when it has no method and path.
+   */
+  private static String request(Value event) {
+    if (!(event instanceof ObjectValue o)
+        || !(o.get("input") instanceof ObjectValue input)
+        || !(input.get("request") instanceof ObjectValue r)
+        || !(r.get("method") instanceof StringValue method)
+        || !(r.get("path") instanceof StringValue path)) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(method.value()).append(' ').append(path.value());
+    List<String> where = new ArrayList<>();
+    if (r.get("host") instanceof StringValue host && !host.value().isEmpty()) {
+      where.add("host " + host.value());
+    }
+    if (r.get("source_ip") instanceof StringValue ip && !ip.value().isEmpty()) {
+      where.add("from " + ip.value());
+    }
+    if (!where.isEmpty()) {
+      sb.append(" (").append(String.join(", ", where)).append(')');
+    }
+    // The text comes from the request: no control characters onto the terminal.
+    return sb.toString().replaceAll("\\p{Cntrl}", "?");
   }
 
   private static void field(ObjectValue o, String key, String label, PrintWriter out) {
@@ -218,7 +263,7 @@ final class LogsCommand implements Callable<Integer> {
         "%s %s %-5s %-7s %-24s %-24s %s",
         r.timestamp(),
         r.decisionId(),
-        r.allowed() ? "allow" : "deny",
+        r.result(),
         r.mode(),
         r.path(),
         r.subject() == null ? "-" : r.subject(),

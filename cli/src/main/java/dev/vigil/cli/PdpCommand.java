@@ -196,6 +196,11 @@ final class PdpCommand implements Callable<Integer> {
       }
       proxies = TrustedProxies.parse(trustedProxies);
       authz = PolicyPath.parse(authzPath);
+      try {
+        PolicyPath.parse(defaultDecision);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--default-decision: " + e.getMessage(), e);
+      }
       interval = Durations.positive("--poll-interval", pollInterval);
       modeTable = modeTable(modes);
       overflowPolicy =

@@ -9,6 +9,7 @@ import dev.vigil.console.KeyFiles;
 import dev.vigil.console.NodeIdentity;
 import dev.vigil.console.RouteMetrics;
 import dev.vigil.console.RouteModes;
+import dev.vigil.console.RoutePolicyCheck;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -115,6 +116,8 @@ final class UpCommand implements Callable<Integer> {
   private StoreLocation storeFlag;
 
   private final List<AutoCloseable> running = new ArrayList<>();
+  // Runs after each bundle activation; set once the routes exist (see RoutePolicyCheck).
+  private final AtomicReference<Runnable> afterActivation = new AtomicReference<>(() -> {});
   private Path configFile;
   private DataDirLock lock;
   private DataDirLock storeLock;
@@ -312,8 +315,15 @@ final class UpCommand implements Callable<Integer> {
     // Only now, so that a start refused before (a port in use, a bad key) writes nothing to the
     // store; the other nodes' JWKS serve the key within their short cache.
     assertion.publish();
+    RoutePolicyCheck policyCheck = new RoutePolicyCheck(routes::get, core.pdp());
+    afterActivation.set(policyCheck);
+    policyCheck.run();
     if (configFile != null) {
-      watchConfig(new ConfigReload(cfg, routeModes, auth, signIn, demoUsers), health, core.pdp());
+      watchConfig(
+          new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
+          health,
+          core.pdp(),
+          policyCheck);
     }
 
     NodeIdentity identity = await(identityStart);
@@ -379,7 +389,15 @@ final class UpCommand implements Callable<Integer> {
     running.add(0, pdp);
     BundleWatcher watcher = null;
     if (cfg.bundle() != null) {
-      watcher = new BundleWatcher(cfg.bundle(), Duration.ofSeconds(2), null, pdp::activate);
+      watcher =
+          new BundleWatcher(
+              cfg.bundle(),
+              Duration.ofSeconds(2),
+              null,
+              b -> {
+                pdp.activate(b);
+                afterActivation.get().run();
+              });
       if (!watcher.loadNow()) {
         throw new IllegalStateException(
             "policy bundle " + cfg.bundle() + " refused: " + watcher.lastError());
@@ -485,7 +503,8 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void watchConfig(ConfigReload apply, HealthReport health, DecisionPoint pdp) {
+  private void watchConfig(
+      ConfigReload apply, HealthReport health, DecisionPoint pdp, Runnable afterApply) {
     // --store wins over the file at every reread too, so that it reads as unchanged.
     StoreLocation flag = storeFlag;
     ConfigWatcher reload =
@@ -496,6 +515,7 @@ final class UpCommand implements Callable<Integer> {
               // A route whose policy names nothing is refused like any bad line of the file.
               refuseRoutePoliciesNamingNothing(next, pdp);
               apply.apply(flag == null ? next : next.withStore(flag));
+              afterApply.run();
             });
     reload.start(Duration.ofSeconds(1));
     running.add(0, reload);

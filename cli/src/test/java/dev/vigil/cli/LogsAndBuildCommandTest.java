@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
@@ -51,6 +54,78 @@ class LogsAndBuildCommandTest {
     assertThat(run.status()).isZero();
     assertThat(run.out()).contains(ids[1]).doesNotContain(ids[0]);
     assertThat(run.out()).contains("input.user.role == \"sre\" failed: input.user.role is \"dev\"");
+  }
+
+  /**
+   * Regression: every request an observe-mode route let through unevaluated was listed as "deny"
+   * and under --denied, burying the real denials under requests the policy might have allowed.
+   */
+  @Test
+  void logs_observeModeRequest_isNoDenial_butARefusalOnTheRouteIs() throws Exception {
+    Path data = tmp.resolve("data");
+    String observed;
+    String refused;
+    try (Store store = Store.open(StoreLocation.embedded(data))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp =
+          new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
+      pdp.activate(BundleReader.read(Path.of("../examples/authz")));
+      PolicyPath path = PolicyPath.parse("authz/allow");
+      Value input =
+          Json.parse(
+              "{\"user\":{\"role\":\"sre\"},\"request\":{\"method\":\"GET\","
+                  + "\"path\":\"/wiki/Main\",\"host\":\"wiki.localhost\","
+                  + "\"source_ip\":\"127.0.0.1\"}}");
+      Decision o =
+          pdp.decide(path, input, Map.of("subject", "alice"), pdp.evalOptions(), Mode.OBSERVE);
+      Decision r =
+          pdp.refuse(path, input, Map.of("subject", "mallory"), Mode.OBSERVE, "invalid_token: x");
+      o.logged().get(10, TimeUnit.SECONDS);
+      r.logged().get(10, TimeUnit.SECONDS);
+      pdp.close();
+      observed = o.decisionId();
+      refused = r.decisionId();
+    }
+
+    CliRun denied = CliRun.of("logs", "--data-dir", data.toString(), "--denied");
+    CliRun all = CliRun.of("logs", "--data-dir", data.toString());
+    CliRun explained = CliRun.of("logs", "--data-dir", data.toString(), "--explain", observed);
+
+    assertThat(denied.out()).contains(refused).doesNotContain(observed);
+    assertThat(all.out().lines().filter(l -> l.contains(observed)))
+        .singleElement()
+        .asString()
+        .contains(observed + " -     observe authz/allow")
+        .contains("observe mode: not evaluated");
+    assertThat(all.out().lines().filter(l -> l.contains(refused)))
+        .singleElement()
+        .asString()
+        .contains(refused + " deny  observe");
+    assertThat(explained.out())
+        .contains("result    not evaluated (mode observe, let through)")
+        // Who, what, which policy and why, before the event itself.
+        .contains("subject   alice")
+        .contains("request   GET /wiki/Main (host wiki.localhost, from 127.0.0.1)")
+        .contains("path      authz/allow")
+        .contains("reason    observe mode: not evaluated");
+  }
+
+  /**
+   * Regression: --path data.authz.allow, the way a route's policy may be written, matched nothing,
+   * since decisions are stored as authz/allow.
+   */
+  @Test
+  void logs_pathInAnyOfItsSpellings_findsTheSameDecisions() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    for (String spelling : new String[] {"authz/allow", "/authz/allow", "data.authz.allow"}) {
+      CliRun run = CliRun.of("logs", "--data-dir", data.toString(), "--path", spelling);
+      assertThat(run.out()).as(spelling).contains(ids[0]).contains(ids[1]);
+    }
+    CliRun bad = CliRun.of("logs", "--data-dir", data.toString(), "--path", "data.a-b");
+    assertThat(bad.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(bad.err()).contains("vigil logs: --path: policy path \"data.a-b\"");
   }
 
   @Test

@@ -23,6 +23,20 @@ class PdpLogOptionsTest {
     assertThat(Files.exists(data)).isFalse();
   }
 
+  /**
+   * Regression: a default decision the decision point cannot read was taken, and every {@code POST
+   * /} then failed with 500 and a stack trace.
+   */
+  @Test
+  void pdp_defaultDecisionNotAPolicyPath_exitsWithUsageNamingIt() {
+    Path data = tmp.resolve("data");
+    CliRun r = CliRun.of("pdp", "--data-dir", data.toString(), "--default-decision", "data.a-b.c");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("vigil pdp: --default-decision: policy path \"data.a-b.c\"");
+    assertThat(Files.exists(data)).isFalse();
+  }
+
   @Test
   void pdp_logRetainNotADuration_exitsWithUsageNamingIt() {
     CliRun r = CliRun.of("pdp", "--data-dir", tmp.toString(), "--log-retain", "a month");

@@ -185,6 +185,9 @@ final class DecisionPages {
   }
 
   private static String result(DecisionRecord r) {
+    if (r.notEvaluated()) {
+      return "<span>not evaluated</span>";
+    }
     return r.allowed() ? "<span class=allow>allow</span>" : "<span class=deny>deny</span>";
   }
 

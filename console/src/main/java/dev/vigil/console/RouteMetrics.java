@@ -29,7 +29,7 @@ public final class RouteMetrics implements DecisionPoint.DecisionListener {
       return;
     }
     metrics.record(d);
-    String result = d.error() != null ? "error" : d.allowed() ? "allow" : "deny";
+    String result = PdpMetrics.result(d);
     String mode = d.mode().label();
     counters
         .computeIfAbsent(

@@ -84,8 +84,13 @@ public final class RouteModes {
 
   /** Replaces the configured routes (a configuration reload), keeping the console's overrides. */
   public synchronized void configure(List<Route> next) {
+    boolean reload = configured != null;
+    RouteTable before = table.get();
     configured = List.copyOf(next);
     table.set(build());
+    if (reload) {
+      logReloaded(before, table.get());
+    }
     List<String> applied = new ArrayList<>();
     List<String> ignored = new ArrayList<>();
     for (RouteModeOverride o : overrides.values()) {
@@ -102,6 +107,43 @@ public final class RouteModes {
     }
     if (!ignored.isEmpty()) {
       log.warn("route modes set in the console for routes not configured, ignored: {}", ignored);
+    }
+  }
+
+  /**
+   * Logs each route a reload added, removed, or changed in what decides its requests (mode, policy
+   * path, host, prefix or upstream), as they run now, console modes included: the rollout's trail.
+   */
+  private static void logReloaded(RouteTable before, RouteTable after) {
+    Map<String, Route> old = new TreeMap<>();
+    before.routes().forEach(r -> old.put(r.name(), r));
+    for (Route r : after.routes()) {
+      Route was = old.remove(r.name());
+      if (was == null) {
+        log.info(
+            "route added by the configuration: route={} mode={} policy={}",
+            r.name(),
+            r.mode().label(),
+            r.policyPath());
+        continue;
+      }
+      List<String> changes = new ArrayList<>();
+      changed(changes, "mode", was.mode().label(), r.mode().label());
+      changed(changes, "policy", was.policyPath(), r.policyPath());
+      changed(changes, "host", was.host(), r.host());
+      changed(changes, "prefix", was.pathPrefix(), r.pathPrefix());
+      changed(changes, "upstream", was.upstream().toString(), r.upstream().toString());
+      if (!changes.isEmpty()) {
+        log.info(
+            "route changed by the configuration: route={} {}", r.name(), String.join(" ", changes));
+      }
+    }
+    old.keySet().forEach(n -> log.info("route removed by the configuration: route={}", n));
+  }
+
+  private static void changed(List<String> out, String what, String before, String after) {
+    if (!before.equals(after)) {
+      out.add(what + "=" + before + "->" + after);
     }
   }
 

@@ -133,8 +133,10 @@ class ConfigReloadTest {
         config(
             "routes:\n  - name: b\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
                 + "users:\n"
-                + user
                 + user);
+    // A file that names a user twice is refused when it is read; one that names a demo user is
+    // refused here.
+    List<LocalUser> demo = List.of(new LocalUser("dana", "", List.of(), List.of(), hash, null));
     SessionCodec codec = codec();
     LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec, InstantSource.system());
     ConsoleSignIn console =
@@ -143,8 +145,7 @@ class ConfigReloadTest {
     RouteModes modes = modes(before);
     AtomicReference<RouteTable> routes = modes.table();
 
-    assertThatThrownBy(
-            () -> new ConfigReload(before, modes, gateway, console, List.of()).apply(after))
+    assertThatThrownBy(() -> new ConfigReload(before, modes, gateway, console, demo).apply(after))
         .hasMessageContaining("defined twice");
     assertThat(routes.get().match("h", "/").name()).isEqualTo("a");
   }
@@ -189,5 +190,54 @@ class ConfigReloadTest {
 
     assertThat(ConfigReload.restartOnly(a, b)).containsExactly("store");
     assertThat(ConfigReload.restartOnly(a, again)).isEmpty();
+  }
+
+  /**
+   * A reload that moves a route to another mode or policy says so, route by route: before, the log
+   * said only how many routes there were, so a rollout step left no trace of what it changed.
+   */
+  @Test
+  void apply_routeModeAndPolicyChanged_loggedRouteByRoute() throws Exception {
+    String route = "  - name: %s\n    upstream: http://127.0.0.1:9\n    policy: %s\n    mode: %s\n";
+    VigilConfig before =
+        config(
+            "routes:\n"
+                + route.formatted("wiki", "wiki/allow", "observe")
+                + route
+                    .formatted("old", "p/allow", "enforce")
+                    .replace("\n    upstream", "\n    prefix: /old\n    upstream"));
+    VigilConfig after =
+        config(
+            "routes:\n"
+                + route.formatted("wiki", "wiki2/allow", "enforce")
+                + route
+                    .formatted("new", "p/allow", "monitor")
+                    .replace("\n    upstream", "\n    prefix: /new\n    upstream"));
+    RouteModes modes = modes(before);
+    LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec(), InstantSource.system());
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), InstantSource.system(), "admin", List.of());
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger routeLog = (Logger) LoggerFactory.getLogger(RouteModes.class);
+    Level levelBefore = routeLog.getLevel();
+    routeLog.setLevel(Level.INFO);
+    routeLog.addAppender(logged);
+    try {
+      new ConfigReload(before, modes, gateway, console, List.of()).apply(after);
+    } finally {
+      routeLog.detachAppender(logged);
+      routeLog.setLevel(levelBefore);
+    }
+
+    assertThat(modes.table().get().match("h", "/").mode()).isEqualTo(Mode.ENFORCE);
+    assertThat(logged.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactlyInAnyOrder(
+            "route changed by the configuration: route=wiki mode=observe->enforce"
+                + " policy=wiki/allow->wiki2/allow",
+            "route added by the configuration: route=new mode=monitor policy=p/allow",
+            "route removed by the configuration: route=old");
   }
 }

@@ -94,9 +94,10 @@ public record Route(
                 + " requests are matched after normalisation, so it would never match");
       }
     }
-    if (policyPath.isBlank()) {
-      throw new IllegalArgumentException(
-          "route " + name + ": policy is empty; name the rule that decides, as package/rule");
+    try {
+      checkPolicyPath(policyPath);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("route " + name + ": " + e.getMessage(), e);
     }
     try {
       PolicyPath.parse(policyPath);
@@ -114,6 +115,25 @@ public record Route(
           "route " + name + ": upstream \"" + upstream + "\" must be an http(s) URL with a host");
     }
     resource = Map.copyOf(resource);
+  }
+
+  /**
+   * Checks a route's policy path as the decision point will read it at every request: a path of at
+   * least one segment ({@code package/rule} or {@code data.package.rule}). Throws {@link
+   * IllegalArgumentException} saying what is wrong; without this a bad path failed each request.
+   */
+  public static void checkPolicyPath(String policyPath) {
+    if (policyPath.isBlank()) {
+      throw new IllegalArgumentException(
+          "policy is empty; name the rule that decides, as package/rule");
+    }
+    if (PolicyPath.parse(policyPath).segments().isEmpty()) {
+      throw new IllegalArgumentException(
+          "policy \""
+              + policyPath
+              + "\" names no rule but the whole data document; name the rule that decides,"
+              + " as package/rule");
+    }
   }
 
   /** Returns this route with another mode, everything else kept. */

@@ -36,7 +36,8 @@ public final class RouteTable {
     return routes;
   }
 
-  static String hostOnly(String hostHeader) {
+  /** Returns the host of a Host header without its port, in lower case; "" for null. */
+  public static String hostOnly(String hostHeader) {
     if (hostHeader == null) {
       return "";
     }

@@ -42,6 +42,14 @@ public record Decision(
     CompletableFuture<Void> logged,
     RegoException error) {
 
+  /**
+   * Returns true when no policy was asked: observe mode let the request through unevaluated. Such a
+   * decision is not allowed, yet no denial either; a refusal in observe mode is enforced, and is.
+   */
+  public boolean notEvaluated() {
+    return !allowed && !enforced && mode == Mode.OBSERVE;
+  }
+
   /** Returns true when the request may go on: allowed, or not enforced. */
   public boolean letThrough() {
     return allowed || !enforced;

@@ -84,11 +84,15 @@ public final class PdpMetrics {
     latency.record(Duration.ofNanos(d.latencyNanos()));
   }
 
-  private static String result(Decision d) {
+  /**
+   * Returns the {@code result} label of a decision: {@code allow}, {@code deny}, {@code error}, or
+   * {@code not_evaluated} for a request observe mode let through without asking the policy.
+   */
+  public static String result(Decision d) {
     if (d.error() != null) {
       return "error";
     }
-    return d.allowed() ? "allow" : "deny";
+    return d.allowed() ? "allow" : d.notEvaluated() ? "not_evaluated" : "deny";
   }
 
   /** Returns the metrics in Prometheus's text format. */

@@ -232,7 +232,12 @@ public final class RequestFraming {
       if (msg instanceof HttpRequest) {
         heads++;
       }
-      if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+      // A head that cannot be read (a request line too long or not a request line) comes as one
+      // message that is both a request and its content; it is Vert.x's to answer (414, 400) and
+      // the listener's to log, not a malformed chunk.
+      if (msg instanceof HttpContent content
+          && !(msg instanceof HttpRequest)
+          && content.decoderResult().isFailure()) {
         refused = true;
         ReferenceCountUtil.release(msg);
         ChannelHandlerContext decoder = ctx.pipeline().context(HttpRequestDecoder.class);

@@ -6,7 +6,8 @@ import java.time.Instant;
  * Which decisions to list. Null fields do not filter.
  *
  * @param since only decisions at or after this time
- * @param deniedOnly only decisions the policy did not allow
+ * @param deniedOnly only decisions the policy did not allow (see {@link DecisionRecord#denied}):
+ *     not those of observe mode, which asked no policy
  * @param path only decisions of this policy path
  * @param subject only decisions about this subject
  * @param route only decisions of this route

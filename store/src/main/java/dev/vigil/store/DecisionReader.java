@@ -120,7 +120,7 @@ public final class DecisionReader {
 
   private static boolean matches(DecisionFilter f, DecisionRecord r) {
     return (f.since() == null || !r.timestamp().isBefore(f.since()))
-        && (!f.deniedOnly() || !r.allowed())
+        && (!f.deniedOnly() || r.denied())
         && (f.path() == null || f.path().equals(r.path()))
         && (f.subject() == null || f.subject().equals(r.subject()))
         && (f.route() == null || f.route().equals(r.route()));
@@ -151,7 +151,11 @@ public final class DecisionReader {
       params.add(DecisionLog.micros(f.since()));
     }
     if (f.deniedOnly()) {
-      sql.append(store.dialect() == Dialect.POSTGRESQL ? " AND NOT allowed" : " AND allowed = 0");
+      // As DecisionRecord.denied: an observe-mode record let through unevaluated is no denial.
+      sql.append(
+          store.dialect() == Dialect.POSTGRESQL
+              ? " AND NOT allowed AND (enforced OR mode <> 'observe')"
+              : " AND allowed = 0 AND (enforced = 1 OR mode <> 'observe')");
     }
     if (f.path() != null) {
       sql.append(" AND path = ?");

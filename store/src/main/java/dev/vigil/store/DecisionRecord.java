@@ -63,6 +63,25 @@ public record DecisionRecord(
         DecisionEvent.ofJson(eventJson));
   }
 
+  /**
+   * Whether no policy was asked: a request an observe-mode route or path let through unevaluated.
+   * Such a record is stored as not allowed, but it is no denial: the policy might have allowed it.
+   * A refusal on an observe route (a forged token, a full decision log) is enforced, and a denial.
+   */
+  public boolean notEvaluated() {
+    return !allowed && !enforced && mode.equals("observe");
+  }
+
+  /** Whether a policy (or a refusal before one) did not allow the request, enforced or not. */
+  public boolean denied() {
+    return !allowed && !notEvaluated();
+  }
+
+  /** Returns {@code allow}, {@code deny}, or {@code -} for a record that was not evaluated. */
+  public String result() {
+    return allowed ? "allow" : notEvaluated() ? "-" : "deny";
+  }
+
   /** The whole event as JSON text. */
   public String eventJson() {
     return event.json();

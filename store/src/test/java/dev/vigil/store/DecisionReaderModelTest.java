@@ -54,6 +54,7 @@ class DecisionReaderModelTest {
   };
   private static final String[] PATHS = {"authz/allow", "gw/allow", "p/ünï", "x".repeat(400)};
   private static final String[] ROUTES = {null, "app", "api", "ROUTE-é", ""};
+  private static final String[] MODES = {"enforce", "monitor", "observe"};
 
   private static String uuidV7(Random rnd, long ms) {
     long hi = (ms << 16) | 0x7000L | (rnd.nextInt() & 0x0fff);
@@ -108,7 +109,7 @@ class DecisionReaderModelTest {
               SUBJECTS[rnd.nextInt(SUBJECTS.length)],
               ROUTES[rnd.nextInt(ROUTES.length)],
               rnd.nextInt(4) != 0,
-              "enforce",
+              MODES[rnd.nextInt(MODES.length)],
               rnd.nextBoolean(),
               "n" + rnd.nextInt(3),
               "{\"decision_id\":\"" + i + "\"}"));
@@ -118,7 +119,8 @@ class DecisionReaderModelTest {
 
   private static boolean matches(DecisionFilter f, DecisionRecord r) {
     return (f.since() == null || !r.timestamp().isBefore(f.since()))
-        && (!f.deniedOnly() || !r.allowed())
+        // A request observe mode let through unevaluated is no denial; an enforced refusal is.
+        && (!f.deniedOnly() || (!r.allowed() && !(r.mode().equals("observe") && !r.enforced())))
         && (f.path() == null || f.path().equals(r.path()))
         && (f.subject() == null || f.subject().equals(r.subject()))
         && (f.route() == null || f.route().equals(r.route()));

@@ -42,28 +42,68 @@ public final class PasswordHash {
 
   /** Returns true when the password matches the stored hash; false for a malformed hash. */
   public static boolean verify(String password, String stored) {
-    String[] parts = stored.split("\\$");
-    if (parts.length != 6 || !parts[1].equals("argon2id") || !parts[2].equals("v=19")) {
+    Parsed h = parse(stored);
+    if (h.problem() != null) {
       return false;
+    }
+    byte[] got = derive(password, h.salt(), h.memory(), h.iterations(), h.parallelism());
+    return MessageDigest.isEqual(h.hash(), got);
+  }
+
+  /**
+   * Returns what is wrong with a stored hash, or null when it is an Argon2id hash this class can
+   * check: a hash that cannot be read would refuse every password, so configuration refuses it.
+   */
+  public static String problem(String stored) {
+    return parse(stored).problem();
+  }
+
+  /** A stored hash taken apart, or the reason it cannot be. */
+  private record Parsed(
+      String problem, int memory, int iterations, int parallelism, byte[] salt, byte[] hash) {
+
+    static Parsed refused(String why) {
+      return new Parsed(why, 0, 0, 0, null, null);
+    }
+  }
+
+  private static Parsed parse(String stored) {
+    String[] parts = stored.split("\\$", -1);
+    if (parts.length != 6 || !parts[0].isEmpty() || !parts[1].equals("argon2id")) {
+      return Parsed.refused("is not $argon2id$v=19$m=M,t=T,p=P$SALT$HASH");
+    }
+    if (!parts[2].equals("v=19")) {
+      return Parsed.refused("has version \"" + parts[2] + "\"; only v=19 is read");
+    }
+    String[] params = parts[3].split(",", -1);
+    if (params.length != 3
+        || !params[0].startsWith("m=")
+        || !params[1].startsWith("t=")
+        || !params[2].startsWith("p=")) {
+      return Parsed.refused("has parameters \"" + parts[3] + "\", not m=M,t=T,p=P");
     }
     int m;
     int t;
     int p;
+    byte[] salt;
+    byte[] hash;
     try {
-      String[] params = parts[3].split(",");
       m = Integer.parseInt(params[0].substring(2));
       t = Integer.parseInt(params[1].substring(2));
       p = Integer.parseInt(params[2].substring(2));
-      if (m < 8 || m > 1 << 21 || t < 1 || t > 20 || p < 1 || p > 16) {
-        return false;
-      }
-      byte[] salt = B64D.decode(parts[4]);
-      byte[] want = B64D.decode(parts[5]);
-      byte[] got = derive(password, salt, m, t, p);
-      return MessageDigest.isEqual(want, got);
-    } catch (RuntimeException e) {
-      return false;
+      salt = B64D.decode(parts[4]);
+      hash = B64D.decode(parts[5]);
+    } catch (IllegalArgumentException e) {
+      return Parsed.refused("has a parameter, salt or hash that does not read: " + e.getMessage());
     }
+    if (m < 8 || m > 1 << 21 || t < 1 || t > 20 || p < 1 || p > 16) {
+      return Parsed.refused(
+          "has parameters \"" + parts[3] + "\" out of range (m 8..2097152, t 1..20, p 1..16)");
+    }
+    if (salt.length < 8 || hash.length != 32) {
+      return Parsed.refused("needs a salt of 8 bytes or more and a hash of 32 bytes");
+    }
+    return new Parsed(null, m, t, p, salt, hash);
   }
 
   private static byte[] derive(String password, byte[] salt, int m, int t, int p) {

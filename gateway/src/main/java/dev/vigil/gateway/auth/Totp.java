@@ -88,6 +88,18 @@ public final class Totp {
     return sb.toString();
   }
 
+  /**
+   * Checks a configured secret: base32 of 80 bits or more (16 characters; authenticator apps make
+   * 160). Throws {@link IllegalArgumentException} saying what is wrong, since a secret that does
+   * not decode would fail every sign-in of its user.
+   */
+  public static void checkSecret(String secret) {
+    if (base32Decode(secret).length < 10) {
+      throw new IllegalArgumentException(
+          "TOTP secret is too short: at least 16 base32 characters (80 bits)");
+    }
+  }
+
   /** Decodes base32, ignoring case, spaces and padding; throws on other characters. */
   static byte[] base32Decode(String s) {
     String clean = s.replace(" ", "").replace("=", "").toUpperCase(Locale.ROOT);

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p>The file is read again when its bytes change (compared by digest, so an editor that rewrites
  * the file with the same content, or a touch, reloads nothing). A version that does not read is
  * refused with its {@code file:line} message and the listener is not called: the configuration in
- * service stays. The same bad bytes are reported once, not at every poll. Thread-safe.
+ * service stays. The same bad bytes are reported once, not at every poll. A file with no YAML
+ * document at all (empty, or comments only) is refused likewise: it is what a file being saved
+ * looks like for a moment, not a wish to drop every route and user. Thread-safe.
  */
 public final class ConfigWatcher implements AutoCloseable {
 
@@ -74,6 +76,14 @@ public final class ConfigWatcher implements AutoCloseable {
     }
     seen = now;
     try {
+      if (YamlNode.read(file).isMissing()) {
+        // An editor that truncates the file before writing it shows this state for a moment;
+        // applied, it would remove every route and user and sign out whoever asked meanwhile.
+        throw new ConfigException(
+            file
+                + ": is empty (no YAML document); to serve no routes and no users, say so:"
+                + " routes: [] and users: []");
+      }
       VigilConfig next = VigilConfig.read(file, dataDirOverride);
       listener.accept(next);
       lastError = null;

@@ -1,20 +1,27 @@
 package dev.vigil.gateway.config;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.Totp;
+import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.extauthz.TrustedProxies;
 import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.StoreLocation;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -209,8 +216,8 @@ public record VigilConfig(
         routes,
         users(get(top, "users")),
         oidc,
-        get(cp, "authz_policy").string(d.authzPolicy()),
-        get(cp, "trusted_proxies").strings(),
+        authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
+        checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
         identity(id, base, dataDir),
         get(console, "admin_role").string(d.adminRole()),
         TlsSettings.read(gw, base),
@@ -347,6 +354,7 @@ public record VigilConfig(
   private static List<Route> routes(YamlNode n, List<OidcLogin.Config> providers) {
     List<Route> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    Map<String, String> served = new HashMap<>();
     for (YamlNode r : n.sequence()) {
       Map<String, YamlNode> m =
           r.mapping(
@@ -362,6 +370,9 @@ public record VigilConfig(
                   "identity_provider",
                   "upstream_spiffe_id"));
       String name = required(r, m, "name").string();
+      if (name.isBlank()) {
+        throw m.get("name").error("a route needs a name: decisions and assertions carry it");
+      }
       if (!names.add(name)) {
         throw m.get("name").error("route \"" + name + "\" is defined twice");
       }
@@ -372,44 +383,142 @@ public record VigilConfig(
       } catch (IllegalArgumentException e) {
         throw modeNode.error(e.getMessage());
       }
+      Route route;
       try {
-        out.add(
+        route =
             new Route(
                 name,
-                get(m, "host").string("*"),
+                routeHost(get(m, "host")),
                 get(m, "prefix").string("/"),
-                URI.create(required(r, m, "upstream").string()),
-                required(r, m, "policy").string(),
+                upstream(required(r, m, "upstream")),
+                policyPath(required(r, m, "policy")),
                 mode,
                 get(m, "resource").stringMap(),
                 get(m, "action").string(null),
                 identityProvider(get(m, "identity_provider"), providers),
-                spiffeId(get(m, "upstream_spiffe_id"))));
+                spiffeId(get(m, "upstream_spiffe_id")));
       } catch (IllegalArgumentException e) {
         throw r.error(e.getMessage());
       }
+      String other = served.putIfAbsent(route.host() + " " + route.pathPrefix(), name);
+      if (other != null) {
+        throw r.error(
+            "serves host \""
+                + route.host()
+                + "\" and prefix \""
+                + route.pathPrefix()
+                + "\" as route \""
+                + other
+                + "\" does: only the first would ever get a request");
+      }
+      out.add(route);
     }
     return out;
   }
 
+  /**
+   * A route's host: {@code *}, or a host name or IP address without a port, in the spelling the
+   * gateway routes requests on (lower case, no trailing dot), since any other would never match.
+   */
+  private static String routeHost(YamlNode n) {
+    String host = n.string("*");
+    if (host.equals("*")) {
+      return host;
+    }
+    String normal = HostHeader.normalize(host);
+    if (normal == null) {
+      throw n.error("\"" + host + "\" is not a host name or IP address (nor * for every host)");
+    }
+    if (!normal.equals(RouteTable.hostOnly(normal))) {
+      throw n.error(
+          "\""
+              + host
+              + "\" has a port: a route matches the host whatever the port; write the host alone");
+    }
+    return normal;
+  }
+
+  /** A route's upstream: an http(s) URL with a host. */
+  private static URI upstream(YamlNode n) {
+    String text = n.string();
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      throw n.error(
+          "\"" + text + "\" is not a URL (" + e.getReason() + "); write http://host:port");
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
+        || uri.getHost() == null) {
+      throw n.error("\"" + text + "\" is not an http(s) URL with a host, like http://host:port");
+    }
+    return uri;
+  }
+
+  /** The external-authorization endpoints' policy path, checked as a route's is. */
+  private static String authzPolicy(YamlNode n, String fallback) {
+    return n.isMissing() ? fallback : policyPath(n);
+  }
+
+  /** A route's policy path, which must name a rule: as the decision point reads it. */
+  private static String policyPath(YamlNode n) {
+    String text = n.string();
+    try {
+      Route.checkPolicyPath(text);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
+    return text;
+  }
+
   private static List<LocalUser> users(YamlNode n) {
     List<LocalUser> out = new ArrayList<>();
+    Map<String, Integer> lines = new HashMap<>();
     for (YamlNode u : n.sequence()) {
       Map<String, YamlNode> m =
           u.mapping(Set.of("username", "email", "roles", "groups", "password_hash", "totp_secret"));
-      String hash = required(u, m, "password_hash").string();
+      YamlNode nameNode = required(u, m, "username");
+      String username = nameNode.string();
+      if (username.isBlank()) {
+        throw nameNode.error("a user needs a name to sign in with");
+      }
+      Integer first = lines.putIfAbsent(username, nameNode.line());
+      if (first != null) {
+        throw nameNode.error(
+            "user \"" + username + "\" is defined twice (first on line " + first + ")");
+      }
+      YamlNode hashNode = required(u, m, "password_hash");
+      String hash = hashNode.string();
       if (!hash.startsWith("$argon2id$")) {
-        throw m.get("password_hash")
-            .error("must be an Argon2id hash ($argon2id$...); make one with `vigil hash-password`");
+        throw hashNode.error(
+            "must be an Argon2id hash ($argon2id$...); make one with `vigil hash-password`");
+      }
+      String problem = PasswordHash.problem(hash);
+      if (problem != null) {
+        throw hashNode.error(
+            "the Argon2id hash "
+                + problem
+                + ", so no password would match it; make one with `vigil hash-password`");
+      }
+      YamlNode secretNode = get(m, "totp_secret");
+      String secret = secretNode.string(null);
+      if (secret != null) {
+        try {
+          Totp.checkSecret(secret);
+        } catch (IllegalArgumentException e) {
+          throw secretNode.error(e.getMessage() + ", so no code would match it");
+        }
       }
       out.add(
           new LocalUser(
-              required(u, m, "username").string(),
+              username,
               get(m, "email").string(""),
               get(m, "roles").strings(),
               get(m, "groups").strings(),
               hash,
-              get(m, "totp_secret").string(null)));
+              secret));
     }
     return out;
   }

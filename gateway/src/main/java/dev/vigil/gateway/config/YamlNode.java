@@ -64,7 +64,8 @@ public final class YamlNode {
     }
   }
 
-  private int line() {
+  /** Returns the line this node starts on, 0 when it is missing. */
+  int line() {
     return node == null ? 0 : node.getStartMark().getLine() + 1;
   }
 

@@ -54,4 +54,27 @@ class ConfigWatcherTest {
     assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
     assertThat(w.lastError()).isEqualTo("local user \"x\" is defined twice");
   }
+
+  /**
+   * Regression: an emptied file (as an editor leaves it for a moment while saving) was applied,
+   * removing every route and user, so that anyone signed in who asked meanwhile was signed out.
+   */
+  @Test
+  void checkNow_fileEmptied_refusedAndTheRunningConfigurationStays() throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    List<VigilConfig> applied = new ArrayList<>();
+    ConfigWatcher w = new ConfigWatcher(file, tmp.resolve("data"), applied::add);
+
+    for (String empty : new String[] {"", "\n  \n", "# being saved\n"}) {
+      Files.writeString(file, empty);
+      assertThat(w.checkNow()).as(empty).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+      assertThat(w.lastError()).startsWith(file + ": is empty (no YAML document)");
+    }
+    Files.writeString(file, "routes: []\n");
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.APPLIED);
+
+    assertThat(applied).hasSize(1);
+    assertThat(applied.getFirst().routes()).isEmpty();
+  }
 }

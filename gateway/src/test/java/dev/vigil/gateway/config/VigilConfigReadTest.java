@@ -50,15 +50,15 @@ class VigilConfigReadTest {
 
   /** "data.authz." read as data.authz, and "data." as the root: a typo that named another path. */
   @Test
-  void read_routePolicyWithAnEmptyStep_refusedNamingTheRoute() {
+  void read_routePolicyWithAnEmptyStep_refusedNamingTheKey() {
     assertThatThrownBy(
             () ->
                 read(
                     "routes:\n  - name: a\n    upstream: http://127.0.0.1:1\n"
                         + "    policy: data.authz.\n"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("vigil.yaml:2:")
-        .hasMessageContaining("route a: policy path \"data.authz.\" has an empty step");
+        .hasMessageContaining(
+            "vigil.yaml:4: routes[0].policy: policy path \"data.authz.\" has an empty step");
   }
 
   @Test
@@ -155,7 +155,7 @@ class VigilConfigReadTest {
     String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n";
     assertThatThrownBy(() -> read(route + "    policy: \"\"\n"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("route r: policy is empty");
+        .hasMessageContaining("vigil.yaml:4: routes[0].policy: policy is empty");
     for (String prefix : new String[] {"/a/../b", "/a/./b", "/a//b", "/.."}) {
       assertThatThrownBy(() -> read(route + "    policy: a/allow\n    prefix: " + prefix + "\n"))
           .as(prefix)
@@ -184,5 +184,148 @@ class VigilConfigReadTest {
     assertThatThrownBy(() -> VigilConfig.read(f, tmp.resolve("data")))
         .isInstanceOf(ConfigException.class)
         .hasMessage(f + ": is not UTF-8 text");
+  }
+
+  static final String HASH =
+      "$argon2id$v=19$m=19456,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs";
+
+  /**
+   * Regression: a policy path the decision point cannot read was taken, and every request on the
+   * route then failed with 500 and a stack trace in the service log.
+   */
+  @Test
+  void read_routePolicyTheDecisionPointCannotRead_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: ";
+    for (String bad : new String[] {"data.payroll.al-low", "data.", "\"/\"", "data"}) {
+      assertThatThrownBy(() -> read(route + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith(tmp.resolve("vigil.yaml") + ":4: routes[0].policy: ");
+    }
+  }
+
+  /**
+   * Regression: a bad path here stopped start-up only once the Workload API socket and the store
+   * had been made, and without its file:line.
+   */
+  @Test
+  void read_authzPolicyTheDecisionPointCannotRead_refusedNamingTheKey() {
+    assertThatThrownBy(() -> read("control_plane:\n  authz_policy: data.a-b.allow\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: control_plane.authz_policy: policy path");
+  }
+
+  /** Regression: refused only once the store had been made, and without its file:line. */
+  @Test
+  void read_trustedProxyNotACidrBlock_refusedNamingTheItem() {
+    assertThatThrownBy(() -> read("control_plane:\n  trusted_proxies: [10.0.0.0/8, notacidr]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: control_plane.trusted_proxies[1]:")
+        .hasMessageContaining("notacidr");
+  }
+
+  @Test
+  void read_routeUpstreamNotAnHttpUrl_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
+    for (String bad : new String[] {"127.0.0.1:21002", "localhost:21002", "ftp://h/", "http:/x"}) {
+      assertThatThrownBy(() -> read(route + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: routes[0].upstream: \"" + bad + "\"")
+          .hasMessageContaining("http://host:port");
+    }
+  }
+
+  @Test
+  void read_routeHostThatNeverMatches_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    for (String bad : new String[] {"http://a.example", "a..b", "\"a b\"", "\"\""}) {
+      assertThatThrownBy(() -> read(route + "    host: " + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:5: routes[0].host:")
+          .hasMessageContaining("is not a host name");
+    }
+    assertThatThrownBy(() -> read(route + "    host: wiki.localhost:8080\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:5: routes[0].host: \"wiki.localhost:8080\" has a port");
+  }
+
+  @Test
+  void read_routeHostInAnotherSpelling_readAsRequestsAreRouted() throws Exception {
+    String yaml =
+        "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n"
+            + "    host: Wiki.Localhost.\n";
+
+    assertThat(read(yaml).routes().getFirst().host()).isEqualTo("wiki.localhost");
+  }
+
+  /** Regression: the second of two routes for one host and prefix silently never served. */
+  @Test
+  void read_twoRoutesForOneHostAndPrefix_refusedNamingTheFirst() {
+    String yaml =
+        "routes:\n"
+            + "  - name: wiki\n    host: wiki.localhost\n    prefix: /docs\n"
+            + "    upstream: http://127.0.0.1:1\n    policy: a/b\n    mode: observe\n"
+            + "  - name: wiki-enforced\n    host: WIKI.localhost\n    prefix: /docs/\n"
+            + "    upstream: http://127.0.0.1:2\n    policy: a/b\n";
+
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:8: routes[1]: serves host \"wiki.localhost\"")
+        .hasMessageContaining("as route \"wiki\" does");
+  }
+
+  @Test
+  void read_routeWithoutAName_refused() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "routes:\n  - name: \" \"\n    upstream: http://127.0.0.1:1\n"
+                        + "    policy: a/b\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: routes[0].name: a route needs a name");
+  }
+
+  /**
+   * Regression: a TOTP secret that is not base32 was taken, and its user's every sign-in failed
+   * with 500 and a stack trace.
+   */
+  @Test
+  void read_userTotpSecretThatCannotMakeCodes_refusedNamingTheKey() {
+    String user = "users:\n  - username: carol\n    password_hash: \"" + HASH + "\"\n";
+    for (String bad : new String[] {"\"not base32!\"", "\"\"", "JBSWY3DP", "\"====\""}) {
+      assertThatThrownBy(() -> read(user + "    totp_secret: " + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: users[0].totp_secret: TOTP secret");
+    }
+  }
+
+  @Test
+  void read_userPasswordHashNoPasswordMatches_refusedNamingTheKey() {
+    String user = "users:\n  - username: carol\n    password_hash: ";
+    for (String bad :
+        new String[] {
+          "$argon2id$garbage",
+          "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+          "$argon2id$v=19$m=1,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs",
+          "$argon2id$v=19$m=19456,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$!!"
+        }) {
+      assertThatThrownBy(() -> read(user + "\"" + bad + "\"\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:3: users[0].password_hash: the Argon2id hash");
+    }
+  }
+
+  @Test
+  void read_userTwice_refusedNamingBothLines() {
+    String one = "  - username: carol\n    password_hash: \"" + HASH + "\"\n";
+
+    assertThatThrownBy(() -> read("users:\n" + one + one))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "vigil.yaml:4: users[1].username: user \"carol\" is defined twice (first on line 2)");
   }
 }

@@ -192,6 +192,32 @@ class EdgeRequestFramingTest {
     assertThat(seen).noneMatch(s -> s.startsWith("POST /x hello") || s.contains("smuggled"));
   }
 
+  /**
+   * Regression: a request line too long, or one that is not a request line, was answered "the
+   * request body's chunked framing is malformed", with no decision logged, since the unreadable
+   * head reached the malformed-chunk check. It is answered as the listener answers an unreadable
+   * head: 414 or 400, with the decision id of its logged refusal.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"long", "garbage", "two-words"})
+  void unreadableRequestLine_answeredAsAnUnreadableHead_withItsDecisionId(String kind)
+      throws Exception {
+    String line =
+        switch (kind) {
+          case "long" -> "GET /" + "a".repeat(9000) + " HTTP/1.1";
+          case "garbage" -> "GARBAGE";
+          default -> "GET /x";
+        };
+
+    String r = exchange(line + "\r\nHost: app.example\r\n\r\n" + SMUGGLED);
+
+    assertThat(statuses(r)).containsExactly(kind.equals("long") ? "414" : "400");
+    assertThat(r).doesNotContain("chunked framing");
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(seen).isEmpty();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"chunked", "Chunked", "CHUNKED", " chunked "})
   void plainChunkedBody_stillForwardedWithItsBody(String coding) throws Exception {

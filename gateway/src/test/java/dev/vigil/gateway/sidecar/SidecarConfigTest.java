@@ -252,4 +252,22 @@ class SidecarConfigTest {
         .hasMessageContaining("sidecar.yaml:5: inbound[0].app_protocol")
         .hasMessageContaining("\"grpc\" is not one of http1, h2c");
   }
+
+  /** Regression: a policy path the decision point cannot read failed every request at run time. */
+  @Test
+  void read_inboundPolicyTheDecisionPointCannotRead_refusedNamingTheListener() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: orders-in
+                        listen: 127.0.0.1:15443
+                        app: http://127.0.0.1:9000
+                        policy: data.orders.al-low
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:2: inbound[0]: route orders-in: policy path")
+        .hasMessageContaining("al-low");
+  }
 }

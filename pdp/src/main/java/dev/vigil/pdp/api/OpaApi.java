@@ -58,6 +58,11 @@ public final class OpaApi {
    */
   public record Options(String defaultDecision, long bodyLimit, BooleanSupplier bundlesReady) {
 
+    /** Checks the default decision's path now, not at every {@code POST /}. */
+    public Options {
+      PolicyPath.parse(defaultDecision);
+    }
+
     public static Options defaults() {
       return new Options("system/main", 8L << 20, () -> true);
     }

@@ -1,0 +1,67 @@
+package dev.vigil.console;
+
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.PolicyPath;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Warns of routes whose policy path nothing in the policy in service defines (see {@link
+ * DecisionPoint#defines}): every request on such a route is denied as undefined, or in monitor mode
+ * logged as a denial, which is what a misspelt path in the file or a policy not written yet looks
+ * like. Run at start, after each reload of the configuration and after each bundle activation; it
+ * warns when the set of such routes changes, and says so once they are all defined again.
+ *
+ * <p>Thread-safe: runs are serialised.
+ */
+public final class RoutePolicyCheck implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(RoutePolicyCheck.class);
+
+  private final Supplier<RouteTable> routes;
+  private final DecisionPoint pdp;
+  private final AtomicReference<List<String>> reported = new AtomicReference<>(List.of());
+
+  /**
+   * @param routes the route table in service
+   * @param pdp the decision point the routes ask
+   */
+  public RoutePolicyCheck(Supplier<RouteTable> routes, DecisionPoint pdp) {
+    this.routes = routes;
+    this.pdp = pdp;
+  }
+
+  /** Returns {@code route=policy} for each route whose policy path nothing defines, by name. */
+  public List<String> undefined() {
+    TreeSet<String> out = new TreeSet<>();
+    for (Route r : routes.get().routes()) {
+      if (!pdp.defines(PolicyPath.parse(r.policyPath()))) {
+        out.add(r.name() + "=" + r.policyPath());
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public synchronized void run() {
+    List<String> now = undefined();
+    if (now.equals(reported.getAndSet(now))) {
+      return;
+    }
+    if (now.isEmpty()) {
+      log.info("every route's policy path is defined by the policy in service");
+    } else {
+      log.warn(
+          "routes whose policy path no rule or data of the policy in service defines: {}; every"
+              + " decision on them is undefined, a denial, until a policy defines the path: check"
+              + " the route's policy key against the package and rule names",
+          now);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A route whose policy path is misspelt was served without a word: every request was denied as
+ * undefined, and only the decision log said why, one request at a time.
+ */
+class RoutePolicyCheckTest {
+
+  private static Route route(String name, String policy) {
+    return new Route(
+        name,
+        name + ".example",
+        "/",
+        URI.create("http://127.0.0.1:9"),
+        policy,
+        Mode.ENFORCE,
+        Map.of(),
+        null);
+  }
+
+  private static DecisionPoint pdp(String rego) throws Exception {
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    pdp.activate(
+        BundleReader.fromFiles(
+            "t",
+            Map.of(
+                "wiki.rego", rego.getBytes(StandardCharsets.UTF_8),
+                "flags/data.json", "{\"on\": true}".getBytes(StandardCharsets.UTF_8))));
+    return pdp;
+  }
+
+  @Test
+  void undefined_namesOnlyRoutesNothingDefines() throws Exception {
+    DecisionPoint pdp = pdp("package wiki\n\nallow if input.ok\n\nrules.read := true\n");
+    List<Route> routes =
+        List.of(
+            route("a", "wiki/allow"),
+            route("b", "data.wiki.allow"),
+            route("c", "wiki/alow"),
+            route("d", "wikki/allow"),
+            route("e", "flags/on"),
+            route("f", "flags/off"),
+            route("g", "wiki/rules/read"),
+            route("h", "wiki"));
+
+    RoutePolicyCheck check = new RoutePolicyCheck(() -> new RouteTable(routes), pdp);
+
+    assertThat(check.undefined()).containsExactly("c=wiki/alow", "d=wikki/allow", "f=flags/off");
+  }
+
+  @Test
+  void run_warnsWhenTheUndefinedRoutesChange_onlyThen() throws Exception {
+    DecisionPoint pdp = pdp("package wiki\n\nallow if input.ok\n");
+    AtomicReference<RouteTable> table =
+        new AtomicReference<>(new RouteTable(List.of(route("wiki", "wiki/alow"))));
+    RoutePolicyCheck check = new RoutePolicyCheck(table::get, pdp);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(RoutePolicyCheck.class);
+    Level before = logger.getLevel();
+    logger.setLevel(Level.INFO);
+    logger.addAppender(logged);
+    try {
+      check.run();
+      check.run();
+      table.set(new RouteTable(List.of(route("wiki", "wiki/allow"))));
+      check.run();
+    } finally {
+      logger.detachAppender(logged);
+      logger.setLevel(before);
+    }
+
+    assertThat(logged.list).hasSize(2);
+    assertThat(logged.list.get(0).getLevel()).isEqualTo(Level.WARN);
+    assertThat(logged.list.get(0).getFormattedMessage()).contains("[wiki=wiki/alow]");
+    assertThat(logged.list.get(1).getFormattedMessage())
+        .isEqualTo("every route's policy path is defined by the policy in service");
+  }
+}
