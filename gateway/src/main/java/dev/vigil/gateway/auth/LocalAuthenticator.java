@@ -7,6 +7,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -51,7 +52,7 @@ public final class LocalAuthenticator {
 
   private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
-  private volatile Users users;
+  private volatile LocalUsers users;
   private final SessionCodec sessions;
   private final InstantSource clock;
   private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
@@ -82,7 +83,7 @@ public final class LocalAuthenticator {
       InstantSource clock,
       boolean totpOnDemand,
       SignInThrottle throttle) {
-    this.users = byName(users);
+    this.users = LocalUsers.of(users);
     this.sessions = sessions;
     this.clock = clock;
     this.totpOnDemand = totpOnDemand;
@@ -97,29 +98,17 @@ public final class LocalAuthenticator {
    * @throws IllegalArgumentException when a username appears twice; the old users stay
    */
   public void replaceUsers(List<LocalUser> replacement) {
-    this.users = byName(replacement);
+    this.users = LocalUsers.of(replacement);
   }
 
-  /**
-   * The users by name, with the fingerprint of each one's credentials made once: it is compared at
-   * every request of a local session (see {@link #current}), and replaced with the users as one.
-   */
-  private record Users(Map<String, LocalUser> byName, Map<String, String> credentials) {
-    LocalUser get(String name) {
-      return byName.get(name);
-    }
+  /** Replaces the users with a generation already indexed; see {@link #replaceUsers(List)}. */
+  public void replaceUsers(LocalUsers replacement) {
+    this.users = Objects.requireNonNull(replacement, "replacement");
   }
 
-  private static Users byName(List<LocalUser> users) {
-    Map<String, LocalUser> m = new java.util.HashMap<>();
-    Map<String, String> credentials = new java.util.HashMap<>();
-    for (LocalUser u : users) {
-      if (m.put(u.username(), u) != null) {
-        throw new IllegalArgumentException("local user \"" + u.username() + "\" is defined twice");
-      }
-      credentials.put(u.username(), u.credentials());
-    }
-    return new Users(Map.copyOf(m), Map.copyOf(credentials));
+  /** Returns the users of now: those sign-in and step-up check against. */
+  public LocalUsers users() {
+    return users;
   }
 
   public SessionCodec sessions() {
@@ -197,16 +186,24 @@ public final class LocalAuthenticator {
    * provider); so is null.
    */
   public Result current(Session s) {
+    return current(s, users);
+  }
+
+  /**
+   * Resolves a session as {@link #current(Session)} does, against {@code users}: the generation of
+   * the configuration a request took at its start, so that its route and its user come from the
+   * same one.
+   */
+  public Result current(Session s, LocalUsers users) {
     if (s == null || !Session.LOCAL.equals(s.provider())) {
       return new Result(s, null);
     }
-    Users now = users;
-    LocalUser u = now.get(s.userId());
+    LocalUser u = users.get(s.userId());
     if (u == null) {
       return new Result(null, "the user is no longer configured");
     }
     if (!MessageDigest.isEqual(
-        now.credentials().get(u.username()).getBytes(StandardCharsets.US_ASCII),
+        users.credentials(u.username()).getBytes(StandardCharsets.US_ASCII),
         s.credentials().getBytes(StandardCharsets.US_ASCII))) {
       return new Result(null, "the user's password or one-time secret changed");
     }
@@ -230,8 +227,13 @@ public final class LocalAuthenticator {
 
   /** Returns true when the session is a local user's who has a TOTP secret to step up with. */
   public boolean canStepUp(Session s) {
+    return stepUpUser(s, users) != null;
+  }
+
+  /** Returns the user of a local session who has a TOTP secret to step up with, or null. */
+  private static LocalUser stepUpUser(Session s, LocalUsers users) {
     LocalUser u = users.get(s.userId());
-    return Session.LOCAL.equals(s.provider()) && u != null && u.totpSecret() != null;
+    return Session.LOCAL.equals(s.provider()) && u != null && u.totpSecret() != null ? u : null;
   }
 
   /**
@@ -243,7 +245,9 @@ public final class LocalAuthenticator {
    * @param source the client's address, or null when unknown
    */
   public Result stepUp(Session s, String totp, String source) {
-    if (s == null || !canStepUp(s)) {
+    // One read of the users: a reload between the check and the code cannot leave no user.
+    LocalUser u = s == null ? null : stepUpUser(s, users);
+    if (u == null) {
       return new Result(null, "no local session with a second factor to step up");
     }
     // Codes are guessed here as at sign-in, by whoever holds the password: the same count.
@@ -251,11 +255,11 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(s.userId(), source, () -> checkStepUp(s, totp));
+    return counted(s.userId(), source, () -> checkStepUp(s, u, totp));
   }
 
-  private Result checkStepUp(Session s, String totp) {
-    String refusal = checkCode(users.get(s.userId()), totp);
+  private Result checkStepUp(Session s, LocalUser u, String totp) {
+    String refusal = checkCode(u, totp);
     if (refusal != null) {
       return new Result(null, refusal);
     }
