@@ -14,6 +14,7 @@ import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
@@ -258,9 +259,12 @@ final class UpCommand implements Callable<Integer> {
     List<LocalUser> users = new ArrayList<>(cfg.users());
     users.addAll(demoUsers);
     // The configured routes, with the modes set in the console (kept in the store) on top,
-    // following the changes of the nodes that share a PostgreSQL store.
+    // following the changes of the nodes that share a PostgreSQL store. The table carries the
+    // users too: the gateway takes a request's route and user from one table, one generation of
+    // the configuration.
     RouteModes routeModes =
-        RouteModes.start(cfg.routes(), new RouteModeOverrides(core.store()), clock);
+        RouteModes.start(
+            cfg.routes(), LocalUsers.of(users), new RouteModeOverrides(core.store()), clock);
     running.add(0, routeModes.followChanges());
     AtomicReference<RouteTable> routes = routeModes.table();
     // Sign-outs are kept in the store, so that a cookie signed out stays refused after a restart

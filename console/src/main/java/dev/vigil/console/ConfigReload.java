@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.config.VigilConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +11,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a changed configuration file to a running {@code vigil up}: routes (the whole table is
- * swapped, so a request sees the old table or the new one, never a mix; modes set in the console
- * are kept) and users (of the gateway and of the console: a session of a user removed, or whose
- * password or TOTP secret changed, is over at its next request, and the others take the roles of
- * now). Keys that only take effect at start are compared and, when changed, named in a warning.
+ * Applies a changed configuration file to a running {@code vigil up}: routes (modes set in the
+ * console are kept) and users (of the gateway and of the console: a session of a user removed, or
+ * whose password or TOTP secret changed, is over at its next request, and the others take the roles
+ * of now). Keys that only take effect at start are compared and, when changed, named in a warning.
+ *
+ * <p>The gateway's routes and users are published as one generation, in one step: the route table
+ * carries the users, and a request reads the table once, so it is decided on the routes and users
+ * of the old configuration or of the new one, never on a mix (a mix could let in someone neither
+ * lets in). The authenticator's copy of the users, which sign-in and step-up check against, is
+ * replaced just after; a session it starts counts only as the generation of each request sees it.
  */
 public final class ConfigReload {
 
@@ -51,10 +57,12 @@ public final class ConfigReload {
   public void apply(VigilConfig next) {
     List<LocalUser> users = new ArrayList<>(next.users());
     users.addAll(extraUsers);
-    gatewayUsers.replaceUsers(users);
+    // Refuses a user defined twice before anything changes.
+    LocalUsers generation = LocalUsers.of(users);
+    // Routes and users in one step; the modes set in the console stay on top of the file's.
+    routes.configure(next.routes(), generation);
+    gatewayUsers.replaceUsers(generation);
     console.replaceConfigUsers(users);
-    // The modes set in the console stay on top of the file's.
-    routes.configure(next.routes());
     List<String> restart = restartOnly(current, next);
     if (!restart.isEmpty()) {
       log.warn("configuration: {} changed; they take effect at the next start", restart);

@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A mode set in the console is stored before it takes effect, so it outlasts a restart and every
  * reload of the configuration until it is reset, which returns the route to its configured mode.
- * The table is rebuilt whole from the configured routes and the overrides on every change, and
- * swapped in one step, so a request sees the old table or the new one.
+ * The table is rebuilt whole from the configured routes, the configured local users and the
+ * overrides on every change, and swapped in one step, so a request sees the old table or the new
+ * one: the routes and the users of one configuration, never those of two (see {@link RouteTable}).
  *
  * <p>The overrides are read from the store when this is created, and this node's copy is kept in
  * step with its own changes. Every change is announced to the nodes sharing a PostgreSQL store;
@@ -43,6 +45,8 @@ public final class RouteModes {
   private final InstantSource clock;
   // Guarded by this.
   private List<Route> configured;
+  // Guarded by this; null when the table carries no users (see RouteTable#users).
+  private LocalUsers users;
   private final Map<String, RouteModeOverride> overrides = new TreeMap<>();
 
   private RouteModes(RouteModeOverrides store, InstantSource clock) {
@@ -59,11 +63,20 @@ public final class RouteModes {
    */
   public static RouteModes start(
       List<Route> configured, RouteModeOverrides store, InstantSource clock) {
+    return start(configured, null, store, clock);
+  }
+
+  /**
+   * Builds the table as {@link #start(List, RouteModeOverrides, InstantSource)} does, carrying
+   * {@code users} (null for none), the local users of the same configuration as {@code configured}.
+   */
+  public static RouteModes start(
+      List<Route> configured, LocalUsers users, RouteModeOverrides store, InstantSource clock) {
     RouteModes modes = new RouteModes(store, clock);
     for (RouteModeOverride o : store.all()) {
       modes.overrides.put(o.route(), o);
     }
-    modes.configure(configured);
+    modes.configure(configured, users);
     return modes;
   }
 
@@ -82,11 +95,26 @@ public final class RouteModes {
     return table;
   }
 
-  /** Replaces the configured routes (a configuration reload), keeping the console's overrides. */
+  /**
+   * Replaces the configured routes (a configuration reload), keeping the console's overrides and
+   * the users the table carries.
+   */
   public synchronized void configure(List<Route> next) {
+    configure(next, users);
+  }
+
+  /**
+   * Replaces the configured routes and the users the table carries (a configuration reload), in one
+   * step: no request sees the new routes with the old users or the other way round. The console's
+   * overrides are kept.
+   *
+   * @param nextUsers the local users of the same configuration as {@code next}, or null for none
+   */
+  public synchronized void configure(List<Route> next, LocalUsers nextUsers) {
     boolean reload = configured != null;
     RouteTable before = table.get();
     configured = List.copyOf(next);
+    users = nextUsers;
     table.set(build());
     if (reload) {
       logReloaded(before, table.get());
@@ -307,7 +335,7 @@ public final class RouteModes {
       // withMode keeps the identity provider and the upstream's SPIFFE ID as well.
       routes.add(mode == null || mode == r.mode() ? r : r.withMode(mode));
     }
-    return new RouteTable(routes);
+    return new RouteTable(routes, users);
   }
 
   private static Mode parseStored(RouteModeOverride o) {

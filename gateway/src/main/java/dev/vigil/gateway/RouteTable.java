@@ -1,5 +1,6 @@
 package dev.vigil.gateway;
 
+import dev.vigil.gateway.auth.LocalUsers;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -8,17 +9,46 @@ import java.util.Locale;
 /**
  * The gateway's routes: a request goes to the route with its host (or {@code *}) and the longest
  * path prefix that contains its normalised path. Immutable; a change makes a new table.
+ *
+ * <p>A table may carry the local users its routes were configured with. It is then one generation
+ * of the reloadable configuration, published whole in one step: the gateway reads the table once at
+ * the start of a request and takes both the route and the user of its session from it, so a reload
+ * never decides a request on the routes of one configuration and the users of another.
  */
 public final class RouteTable {
 
   private final List<Route> routes;
+  private final LocalUsers users;
 
+  /** A table without users: requests are decided on the users of the gateway's authenticator. */
   public RouteTable(List<Route> routes) {
+    this(routes, null);
+  }
+
+  /**
+   * @param users the local users of the same configuration as {@code routes}, or null for none
+   *     carried (see {@link #users})
+   */
+  public RouteTable(List<Route> routes, LocalUsers users) {
     List<Route> sorted = new ArrayList<>(routes);
     sorted.sort(
         Comparator.comparing((Route r) -> r.host().equals("*"))
             .thenComparing(r -> -r.pathPrefix().length()));
     this.routes = List.copyOf(sorted);
+    this.users = users;
+  }
+
+  /** Returns this table's routes with {@code next} as its users. */
+  public RouteTable withUsers(LocalUsers next) {
+    return new RouteTable(routes, next);
+  }
+
+  /**
+   * Returns the local users of this table's configuration, or null when it carries none (then the
+   * gateway's authenticator's users of now are used).
+   */
+  public LocalUsers users() {
+    return users;
   }
 
   /** Returns the route for a host (port ignored) and normalised path, or null. */

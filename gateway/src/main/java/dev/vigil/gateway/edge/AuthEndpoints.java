@@ -3,6 +3,7 @@ package dev.vigil.gateway.edge;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
@@ -69,9 +70,13 @@ final class AuthEndpoints {
     this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
   }
 
-  /** Finds who sent the request (see {@link Callers}). */
-  Future<Caller> identify(HttpServerRequest req, Route route) {
-    return callers.identify(req, route);
+  /**
+   * Finds who sent the request (see {@link Callers}), a local session resolved against {@code
+   * users}: those of the route table the request was routed with, or when it carries none (null),
+   * the authenticator's of now.
+   */
+  Future<Caller> identify(HttpServerRequest req, Route route, LocalUsers users) {
+    return callers.identify(req, route, users == null ? auth.users() : users);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.vigil.gateway.edge;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
@@ -16,12 +17,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the caller of a request before its decision: a bearer token ({@code Authorization: Bearer})
  * checked against the route's provider, or else the session cookie. A session counts only on routes
- * of the provider that made it. A local user's session counts as the users of now see it (see
- * {@link LocalAuthenticator#current}): the roles and groups of now, and none at all once the user
- * is removed or their password or TOTP secret changed; such a session is signed out. A provider
- * session whose tokens are about to expire is refreshed first (off the event loop); when that
- * fails, or there is nothing to refresh with, the session is signed out and the request goes on
- * anonymous. A session that counts gets its cookie sealed again, so the idle timeout restarts.
+ * of the provider that made it. A local user's session counts as the users of the request's
+ * configuration generation see it (see {@link LocalAuthenticator#current(Session, LocalUsers)}):
+ * the roles and groups of now, and none at all once the user is removed or their password or TOTP
+ * secret changed; such a session is signed out. A provider session whose tokens are about to expire
+ * is refreshed first (off the event loop); when that fails, or there is nothing to refresh with,
+ * the session is signed out and the request goes on anonymous. A session that counts gets its
+ * cookie sealed again, so the idle timeout restarts.
  */
 final class Callers {
 
@@ -42,7 +44,11 @@ final class Callers {
     this.clock = clock;
   }
 
-  Future<Caller> identify(HttpServerRequest req, Route route) {
+  /**
+   * @param users the users a local session is resolved against: those of the configuration
+   *     generation the request was routed with
+   */
+  Future<Caller> identify(HttpServerRequest req, Route route, LocalUsers users) {
     String authz = req.getHeader("Authorization");
     if (authz != null && authz.regionMatches(true, 0, "Bearer ", 0, 7) && !providers.isEmpty()) {
       return bearer(route, authz.substring(7).trim());
@@ -56,7 +62,7 @@ final class Callers {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
     if (Session.LOCAL.equals(s.provider())) {
-      LocalAuthenticator.Result r = local.current(s);
+      LocalAuthenticator.Result r = local.current(s, users);
       return Future.succeededFuture(
           r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session()));
     }

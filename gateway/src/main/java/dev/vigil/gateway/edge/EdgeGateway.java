@@ -99,7 +99,8 @@ public final class EdgeGateway implements AutoCloseable {
    *
    * @param host the address to listen on
    * @param port the port (0 picks a free one)
-   * @param routes the route table, swapped whole on reload
+   * @param routes the route table, swapped whole on reload; read once per request, which takes its
+   *     route and, when the table carries them, the users of its session from that one table
    * @param pdp the decision point that decides every request
    * @param assertion signs the identity assertion sent upstream
    * @param clock the time of policy inputs and sessions
@@ -342,7 +343,10 @@ public final class EdgeGateway implements AutoCloseable {
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }
-      Route route = routes.get().match(hostHeader, path.path());
+      // The one read of the reloadable configuration: route, mode, policy and users all come
+      // from this generation, whatever a reload publishes while the request runs.
+      RouteTable generation = routes.get();
+      Route route = generation.match(hostHeader, path.path());
       if (route == null) {
         refuse(req, 404, "no_route", "no route serves this host and path", null);
         return;
@@ -351,7 +355,7 @@ public final class EdgeGateway implements AutoCloseable {
         decide(req, path, hostHeader, route, Caller.ANONYMOUS);
         return;
       }
-      auth.identify(req, route)
+      auth.identify(req, route, generation.users())
           .onComplete(
               RequestGuard.guard(
                   req,
