@@ -38,11 +38,6 @@ public final class RouteTable {
     this.users = users;
   }
 
-  /** Returns this table's routes with {@code next} as its users. */
-  public RouteTable withUsers(LocalUsers next) {
-    return new RouteTable(routes, next);
-  }
-
   /**
    * Returns the local users of this table's configuration, or null when it carries none (then the
    * gateway's authenticator's users of now are used).

@@ -47,8 +47,4 @@ public final class LocalUsers {
   String credentials(String name) {
     return credentials.get(name);
   }
-
-  public int size() {
-    return byName.size();
-  }
 }
