@@ -7,6 +7,7 @@ import dev.vigil.access.DeviceState.Status;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;

@@ -8,6 +8,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;

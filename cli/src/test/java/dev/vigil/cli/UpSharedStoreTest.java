@@ -9,6 +9,7 @@ import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

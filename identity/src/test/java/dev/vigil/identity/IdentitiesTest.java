@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vigil.identity.SvidRejectedException.Reason;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

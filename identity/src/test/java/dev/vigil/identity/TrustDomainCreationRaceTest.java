@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

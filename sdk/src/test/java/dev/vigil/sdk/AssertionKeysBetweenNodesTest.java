@@ -22,6 +22,7 @@ import dev.vigil.store.AssertionKey;
 import dev.vigil.store.AssertionKeys;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

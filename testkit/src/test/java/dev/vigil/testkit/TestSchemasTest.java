@@ -1,4 +1,4 @@
-package dev.vigil.access;
+package dev.vigil.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,8 +16,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The access tests left a schema ({@code vigil_carace_}, {@code vigil_devices_}) in PostgreSQL on
- * every run; these check that a test's own schema is dropped when it ends, and nothing else.
+ * The identity, access, SDK and command-line tests left a schema ({@code vigil_tdrace_}, {@code
+ * vigil_devices_}, {@code vigil_node_} …) in PostgreSQL on every run; these check that a test's own
+ * schema is dropped when it ends, and nothing else.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TestSchemasTest {

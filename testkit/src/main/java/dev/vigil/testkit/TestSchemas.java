@@ -1,4 +1,4 @@
-package dev.vigil.cli;
+package dev.vigil.testkit;
 
 import dev.vigil.store.StoreLocation;
 import java.sql.Connection;
@@ -26,8 +26,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * never touched. A drop that fails (a connection still inside a transaction holds a lock) is tried
  * again when the JVM exits.
  *
- * <p>The store module's tests have their own {@code TestSchemas}; a module's tests do not use
- * another module's test classes, hence this copy.
+ * <p>Shared by the tests of every module above the store (identity, access, SDK, command line)
+ * through this module, {@code testkit}, a test-scope dependency of theirs. The store module's own
+ * tests have their own {@code TestSchemas}, registered by JUnit's auto-detection, since the store
+ * cannot depend on this module, which depends on it.
  */
 public final class TestSchemas implements AfterEachCallback {
 
