@@ -3,6 +3,7 @@ package dev.vigil.console;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
 import java.util.List;
 import java.util.TreeSet;
@@ -12,11 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Warns of routes whose policy path nothing in the policy in service defines (see {@link
- * DecisionPoint#defines}): every request on such a route is denied as undefined, or in monitor mode
- * logged as a denial, which is what a misspelt path in the file or a policy not written yet looks
- * like. Run at start, after each reload of the configuration and after each bundle activation; it
- * warns when the set of such routes changes, and says so once they are all defined again.
+ * Warns of monitored and enforced routes whose policy path nothing in the policy in service defines
+ * (see {@link DecisionPoint#defines}): every request on such a route is denied as undefined, or in
+ * monitor mode logged as a denial, which is what a misspelt path in the file or a policy not
+ * written yet looks like. Run at start, after each reload of the configuration and after each
+ * bundle activation; it warns when the set of such routes changes, and says so once they are all
+ * defined again.
  *
  * <p>Thread-safe: runs are serialised.
  */
@@ -41,7 +43,8 @@ public final class RoutePolicyCheck implements Runnable {
   public List<String> undefined() {
     TreeSet<String> out = new TreeSet<>();
     for (Route r : routes.get().routes()) {
-      if (!pdp.defines(PolicyPath.parse(r.policyPath()))) {
+      // An observed route is not evaluated, and may name a policy still to be written.
+      if (r.mode() != Mode.OBSERVE && !pdp.defines(PolicyPath.parse(r.policyPath()))) {
         out.add(r.name() + "=" + r.policyPath());
       }
     }

@@ -26,13 +26,17 @@ import org.slf4j.LoggerFactory;
 class RoutePolicyCheckTest {
 
   private static Route route(String name, String policy) {
+    return route(name, policy, Mode.ENFORCE);
+  }
+
+  private static Route route(String name, String policy, Mode mode) {
     return new Route(
         name,
         name + ".example",
         "/",
         URI.create("http://127.0.0.1:9"),
         policy,
-        Mode.ENFORCE,
+        mode,
         Map.of(),
         null);
   }
@@ -65,6 +69,21 @@ class RoutePolicyCheckTest {
     RoutePolicyCheck check = new RoutePolicyCheck(() -> new RouteTable(routes), pdp);
 
     assertThat(check.undefined()).containsExactly("c=wiki/alow", "d=wikki/allow", "f=flags/off");
+  }
+
+  /** An observed route is not evaluated: it may name a policy still to be written (the demo's). */
+  @Test
+  void undefined_leavesOutObservedRoutes() throws Exception {
+    DecisionPoint pdp = pdp("package wiki\n\nallow if input.ok\n");
+    List<Route> routes =
+        List.of(
+            route("reports", "reports/allow", Mode.OBSERVE),
+            route("billing", "billing/allow", Mode.MONITOR),
+            route("wiki", "wiki/allow", Mode.ENFORCE));
+
+    RoutePolicyCheck check = new RoutePolicyCheck(() -> new RouteTable(routes), pdp);
+
+    assertThat(check.undefined()).containsExactly("billing=billing/allow");
   }
 
   @Test
