@@ -81,7 +81,7 @@ final class Http2Relay {
                       v -> {
                         release.run();
                         if (!req.response().ended()) {
-                          out.reset();
+                          out.reset(ProxyExchange.CANCEL);
                         }
                       });
               return ProxyExchange.sendBody(req, out)
