@@ -18,6 +18,7 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -108,12 +109,37 @@ final class InboundListener {
     }
   }
 
+  /**
+   * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
+   * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
+   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}), then answered as Vert.x
+   * answers it (400, 414 or 431, the connection closed) with the decision id.
+   */
+  void invalid(HttpServerRequest req) {
+    try {
+      Throwable cause = req.decoderResult().cause();
+      String reason =
+          cause == null || cause.getMessage() == null
+              ? "the request head cannot be read"
+              : cause.getMessage();
+      String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
+      String id = refusals.refuse(config.name(), source(req), code, "refused: " + reason);
+      req.response().putHeader("X-Vigil-Decision-Id", id);
+    } finally {
+      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+    }
+  }
+
+  /** Returns the caller's address and port, through the PERMISSIVE front when there is one. */
+  private String source(HttpServerRequest req) {
+    return front == null
+        ? PermissiveFront.address(req.remoteAddress())
+        : front.origin(req.remoteAddress());
+  }
+
   private void check(HttpServerRequest req) {
     req.pause();
-    String source =
-        front == null
-            ? PermissiveFront.address(req.remoteAddress())
-            : front.origin(req.remoteAddress());
+    String source = source(req);
     SpiffeId caller = null;
     if (req.isSSL()) {
       List<X509Certificate> chain = peerChain(req);
