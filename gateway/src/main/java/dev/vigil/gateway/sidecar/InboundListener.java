@@ -32,9 +32,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Handles the requests of one inbound listener, in a fixed order: (1) establish the caller: on TLS,
@@ -52,6 +55,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
 final class InboundListener {
+
+  private static final Logger log = LoggerFactory.getLogger(InboundListener.class);
 
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -254,7 +259,7 @@ final class InboundListener {
           d.decisionId(),
           keepAlive,
           false,
-          e -> appUnavailable(req, d));
+          e -> appUnavailable(req, d, e));
       return;
     }
     Relay.toApp(
@@ -266,10 +271,27 @@ final class InboundListener {
         headers,
         config.name(),
         d.decisionId(),
-        e -> appUnavailable(req, d));
+        e -> appUnavailable(req, d, e));
   }
 
-  private void appUnavailable(HttpServerRequest req, Decision d) {
+  /**
+   * Answers 502 for an app that could not be reached or failed before its answer began, and says
+   * why in the service log under the decision id: the caller's answer names neither the app nor the
+   * cause, and a wrong {@code app_protocol} (h2c to an HTTP/1.1 app, or the reverse) looks like
+   * this.
+   */
+  private void appUnavailable(HttpServerRequest req, Decision d, Throwable cause) {
+    String why =
+        cause == null
+            ? "no answer"
+            : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    log.warn(
+        "app unavailable: listener={} app={} app_protocol={} decision_id={} reason={}",
+        config.name(),
+        config.route().upstream(),
+        config.appProtocol().name().toLowerCase(Locale.ROOT),
+        d.decisionId(),
+        why);
     Replies.error(
         req,
         502,

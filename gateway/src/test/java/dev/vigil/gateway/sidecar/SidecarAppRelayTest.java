@@ -2,6 +2,9 @@ package dev.vigil.gateway.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
@@ -36,6 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inbound listener's hop to the app on loopback, over real sockets: what the app is sent (the
@@ -120,7 +124,16 @@ class SidecarAppRelayTest {
                         "127.0.0.1",
                         0,
                         PeerMode.PERMISSIVE,
-                        route("to-nothing", URI.create("http://127.0.0.1:" + deadPort)))),
+                        route("to-nothing", URI.create("http://127.0.0.1:" + deadPort))),
+                    // A configuration mistake: app_protocol h2c for an app of HTTP/1.1 only.
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route(
+                            "h2c-to-http1",
+                            URI.create("http://127.0.0.1:" + app.getAddress().getPort())),
+                        SidecarConfig.AppProtocol.H2C)),
                 List.of()),
             creds,
             pdp,
@@ -202,5 +215,40 @@ class SidecarAppRelayTest {
                 + id
                 + "\",\"error\":\"upstream_unavailable\",\"message\":\"the app behind"
                 + " to-nothing did not answer\"}");
+  }
+
+  /**
+   * Regression: when the app could not be reached (down, or not speaking the configured {@code
+   * app_protocol}), the caller got 502 "did not answer" and the sidecar's log held nothing that
+   * named the listener, the app, its protocol or the cause, so the decision id led nowhere.
+   */
+  @Test
+  void appSpeaksAnotherProtocolThanConfigured_502AndAWarningNamingAppProtocolAndCause()
+      throws Exception {
+    ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    Logger listenerLog = (Logger) LoggerFactory.getLogger(InboundListener.class);
+    warnings.start();
+    listenerLog.addAppender(warnings);
+    try {
+      String answer =
+          exchange(
+              sidecar.port("h2c-to-http1"),
+              "GET /x HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");
+
+      assertThat(answer).startsWith("HTTP/1.1 502").contains("upstream_unavailable");
+      String id = answer.replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+      assertThat(warnings.list)
+          .map(ILoggingEvent::getFormattedMessage)
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains("listener=h2c-to-http1")
+                      .contains("app=http://127.0.0.1:" + app.getAddress().getPort())
+                      .contains("app_protocol=h2c")
+                      .contains("decision_id=" + id)
+                      .contains("reason="));
+    } finally {
+      listenerLog.detachAppender(warnings);
+    }
   }
 }
