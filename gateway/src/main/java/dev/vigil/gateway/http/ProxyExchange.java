@@ -91,6 +91,9 @@ public final class ProxyExchange {
       return answer;
     }
     AtomicBoolean over = new AtomicBoolean();
+    // The answer's future carries every failure of out (reset here, or by the upstream); without a
+    // handler Vert.x also logs each one, a cancelled call included, as an unhandled ERROR.
+    out.exceptionHandler(e -> over.set(true));
     answer.onFailure(e -> over.set(true));
     req.handler(
         chunk -> {
