@@ -70,6 +70,11 @@ class SidecarAppRelayTest {
   static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
   static Sidecar sidecar;
 
+  /** Runs an h2c app that answers part of its body, then resets the stream. */
+  static io.vertx.core.Vertx vertx;
+
+  static io.vertx.core.http.HttpServer failingH2cApp;
+
   @BeforeAll
   static void start() throws Exception {
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
@@ -104,6 +109,21 @@ class SidecarAppRelayTest {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       deadPort = ss.getLocalPort();
     }
+    vertx = io.vertx.core.Vertx.vertx();
+    failingH2cApp =
+        vertx
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(0)
+                    .setHttp2ClearTextEnabled(true))
+            .requestHandler(
+                r -> {
+                  r.response().setChunked(true).write("part of it");
+                  vertx.setTimer(200, t -> r.response().reset(Http2Relay.INTERNAL_ERROR));
+                })
+            .listen()
+            .await(10, java.util.concurrent.TimeUnit.SECONDS);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.activate(
         BundleReader.fromFiles(
@@ -133,6 +153,14 @@ class SidecarAppRelayTest {
                         route(
                             "h2c-to-http1",
                             URI.create("http://127.0.0.1:" + app.getAddress().getPort())),
+                        SidecarConfig.AppProtocol.H2C),
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route(
+                            "h2c-fails",
+                            URI.create("http://127.0.0.1:" + failingH2cApp.actualPort())),
                         SidecarConfig.AppProtocol.H2C)),
                 List.of()),
             creds,
@@ -151,6 +179,7 @@ class SidecarAppRelayTest {
   static void stop() {
     sidecar.close();
     app.stop(0);
+    vertx.close();
     creds.close();
     agent.close();
     store.close();
@@ -249,6 +278,51 @@ class SidecarAppRelayTest {
                       .contains("reason="));
     } finally {
       listenerLog.detachAppender(warnings);
+    }
+  }
+
+  /**
+   * Regression: an h2c app that failed after its answer began had the caller's stream reset with
+   * NO_ERROR, which tells an HTTP/2 client nothing went wrong (grpc-java read it as a retryable
+   * UNAVAILABLE), and the failure left nothing in the log.
+   */
+  @Test
+  void h2cAppFailsAfterItsAnswerBegan_callersStreamResetWithInternalErrorAndLogged()
+      throws Exception {
+    ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    Logger relayLog = (Logger) LoggerFactory.getLogger(Http2Relay.class);
+    warnings.start();
+    relayLog.addAppender(warnings);
+    io.vertx.core.http.HttpClient client =
+        vertx.createHttpClient(
+            new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+    try {
+      java.util.concurrent.CompletableFuture<Throwable> failure =
+          new java.util.concurrent.CompletableFuture<>();
+      client
+          .request(io.vertx.core.http.HttpMethod.GET, sidecar.port("h2c-fails"), "127.0.0.1", "/x")
+          .compose(io.vertx.core.http.HttpClientRequest::send)
+          .onSuccess(
+              resp -> {
+                resp.exceptionHandler(failure::complete);
+                resp.endHandler(v -> failure.complete(null));
+              })
+          .onFailure(failure::complete);
+
+      Throwable e = failure.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(e).isInstanceOf(io.vertx.core.http.StreamResetException.class);
+      assertThat(((io.vertx.core.http.StreamResetException) e).getCode())
+          .isEqualTo(Http2Relay.INTERNAL_ERROR);
+      assertThat(warnings.list)
+          .map(ILoggingEvent::getFormattedMessage)
+          .anySatisfy(
+              m -> assertThat(m).contains("listener=h2c-fails").contains("next hop failed"));
+    } finally {
+      client.close();
+      relayLog.detachAppender(warnings);
     }
   }
 }
