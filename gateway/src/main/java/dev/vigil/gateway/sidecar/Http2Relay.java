@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,8 +158,13 @@ final class Http2Relay {
             answer.drainHandler(d -> resp.resume());
           }
         });
+    AtomicBoolean failed = new AtomicBoolean();
     resp.exceptionHandler(
         e -> {
+          if (!failed.compareAndSet(false, true)) {
+            // Our own reset of the next hop, once the caller's stream is gone: already told.
+            return;
+          }
           log.warn(
               "next hop failed after its answer began: listener={} decision_id={} reason={}",
               listener,

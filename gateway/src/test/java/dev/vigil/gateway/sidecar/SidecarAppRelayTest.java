@@ -318,8 +318,9 @@ class SidecarAppRelayTest {
           .isEqualTo(Http2Relay.INTERNAL_ERROR);
       assertThat(warnings.list)
           .map(ILoggingEvent::getFormattedMessage)
-          .anySatisfy(
-              m -> assertThat(m).contains("listener=h2c-fails").contains("next hop failed"));
+          .filteredOn(m -> m.contains("listener=h2c-fails"))
+          .singleElement()
+          .satisfies(m -> assertThat(m).contains("next hop failed").contains("Stream reset: 2"));
     } finally {
       client.close();
       relayLog.detachAppender(warnings);
