@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -162,15 +163,25 @@ final class Http2Relay {
     resp.exceptionHandler(
         e -> {
           if (!failed.compareAndSet(false, true)) {
-            // Our own reset of the next hop, once the caller's stream is gone: already told.
             return;
           }
-          log.warn(
-              "next hop failed after its answer began: listener={} decision_id={} reason={}",
-              listener,
-              decisionId,
-              e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-          answer.reset(INTERNAL_ERROR);
+          // Looked at on the next turn of the event loop: when the caller went first (cancelled, or
+          // its connection was lost), its response is marked closed only after the sidecar's own
+          // reset of the next hop has come back here, and that is no fault of the next hop's.
+          Vertx.currentContext()
+              .runOnContext(
+                  v -> {
+                    if (req.response().closed()) {
+                      return;
+                    }
+                    log.warn(
+                        "next hop failed after its answer began: listener={} decision_id={}"
+                            + " reason={}",
+                        listener,
+                        decisionId,
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    answer.reset(INTERNAL_ERROR);
+                  });
         });
     resp.endHandler(
         v -> {

@@ -281,6 +281,11 @@ final class InboundListener {
    * this.
    */
   private void appUnavailable(HttpServerRequest req, Decision d, Throwable cause) {
+    if (req.response().closed()) {
+      // The caller went first, and the sidecar then cancelled the app's request: no fault of the
+      // app's, and nobody left to answer.
+      return;
+    }
     String why =
         cause == null
             ? "no answer"

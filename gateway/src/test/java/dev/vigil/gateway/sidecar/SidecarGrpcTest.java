@@ -675,17 +675,22 @@ class SidecarGrpcTest {
     var vertxLog =
         (ch.qos.logback.classic.Logger)
             org.slf4j.LoggerFactory.getLogger("io.vertx.core.http.impl.HttpClientRequestImpl");
+    var relayLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Http2Relay.class);
     errors.start();
     vertxLog.addAppender(errors);
+    relayLog.addAppender(errors);
     try {
       call.cancel("the client gave up half way", null);
 
       assertThat(echoEnds.poll(10, TimeUnit.SECONDS)).isEqualTo("cancelled");
       assertThat(heldEventually(sidecarA) + heldEventually(sidecarB)).isZero();
-      // A cancelled call is no fault of the sidecar's: nothing is logged as an unhandled error.
+      // A cancelled call is no fault of the sidecar's or the app's: nothing is logged as an
+      // unhandled error, nor the sidecar's own reset of the app as the app failing.
       assertThat(errors.list).isEmpty();
     } finally {
       vertxLog.detachAppender(errors);
+      relayLog.detachAppender(errors);
     }
   }
 
