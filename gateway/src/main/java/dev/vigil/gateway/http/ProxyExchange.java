@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpVersion;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The two halves of relaying one HTTP exchange that the edge gateway and the sidecar share: the
@@ -51,17 +52,19 @@ public final class ProxyExchange {
 
   /**
    * Sends the client's body (paused until now) upstream the way it came, and returns the answer.
+   * When the client's request fails before its end (its HTTP/2 stream reset, its connection lost),
+   * the upstream request is reset, never ended: see {@link #stream}.
    */
   public static Future<HttpClientResponse> sendBody(HttpServerRequest req, HttpClientRequest out) {
     out.headers().remove("Content-Length");
     switch (framing(req)) {
       case LENGTH -> {
         out.putHeader("Content-Length", req.headers().get("Content-Length"));
-        return out.send(req);
+        return stream(req, out);
       }
       case CHUNKED -> {
         out.setChunked(true);
-        return out.send(req);
+        return stream(req, out);
       }
       default -> {
         // No body: send none, and let the request end.
@@ -70,6 +73,57 @@ public final class ProxyExchange {
       }
     }
   }
+
+  /**
+   * Streams the client's body to {@code out} with back-pressure, and returns the answer.
+   *
+   * <p>Why not {@code out.send(req)}: Vert.x pipes the body with a pipe that ends its destination
+   * when the source fails, so a client that cancelled part way reached the upstream as a request
+   * whose body had ended normally: a cancelled gRPC client stream was completed at the app (which
+   * may commit what it got), and a chunked upload was cut short but whole. Here a failed client
+   * request resets {@code out} (HTTP/2 {@code CANCEL}, RFC 9113 section 7; over HTTP/1.1 the
+   * connection is closed), and once {@code out} has failed nothing more is written to it.
+   */
+  private static Future<HttpClientResponse> stream(HttpServerRequest req, HttpClientRequest out) {
+    Future<HttpClientResponse> answer = out.response();
+    if (req.isEnded()) {
+      out.end();
+      return answer;
+    }
+    AtomicBoolean over = new AtomicBoolean();
+    // The answer's future carries every failure of out (reset here, or by the upstream); without a
+    // handler Vert.x also logs each one, a cancelled call included, as an unhandled ERROR.
+    out.exceptionHandler(e -> over.set(true));
+    answer.onFailure(e -> over.set(true));
+    req.handler(
+        chunk -> {
+          if (over.get()) {
+            return;
+          }
+          out.write(chunk);
+          if (out.writeQueueFull()) {
+            req.pause();
+            out.drainHandler(v -> req.resume());
+          }
+        });
+    req.endHandler(
+        v -> {
+          if (over.compareAndSet(false, true)) {
+            out.end();
+          }
+        });
+    req.exceptionHandler(
+        e -> {
+          if (over.compareAndSet(false, true)) {
+            out.reset(CANCEL);
+          }
+        });
+    RequestBodies.resume(req);
+    return answer;
+  }
+
+  /** The HTTP/2 error code CANCEL (RFC 9113 section 7): the stream is no longer needed. */
+  public static final long CANCEL = 0x8;
 
   /** How the body of a relayed request is framed on its way upstream. */
   public enum Framing {

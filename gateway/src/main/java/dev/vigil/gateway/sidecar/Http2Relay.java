@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -12,7 +13,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Relays one request and its answer over HTTP/2 to the next hop (the app over h2c, or another
@@ -30,6 +34,11 @@ import java.util.function.Consumer;
  * trailers are not relayed (gRPC clients send none).
  */
 final class Http2Relay {
+
+  private static final Logger log = LoggerFactory.getLogger(Http2Relay.class);
+
+  /** The HTTP/2 error code INTERNAL_ERROR (RFC 9113 section 7). */
+  static final long INTERNAL_ERROR = 0x2;
 
   private Http2Relay() {}
 
@@ -81,13 +90,17 @@ final class Http2Relay {
                       v -> {
                         release.run();
                         if (!req.response().ended()) {
-                          out.reset();
+                          out.reset(ProxyExchange.CANCEL);
                         }
                       });
               return ProxyExchange.sendBody(req, out)
                   .onSuccess(
                       RequestGuard.guard(
-                          req, listener, decisionId, 502, resp -> answer(req, out, resp)));
+                          req,
+                          listener,
+                          decisionId,
+                          502,
+                          resp -> answer(req, resp, listener, decisionId)));
             })
         .onFailure(RequestGuard.guard(req, listener, decisionId, 502, failed::accept));
   }
@@ -117,9 +130,15 @@ final class Http2Relay {
     return host == null ? null : HostAndPort.parseAuthority(host, -1);
   }
 
-  /** Answers the caller with the next hop's status, headers, body and trailers, as they come. */
+  /**
+   * Answers the caller with the next hop's status, headers, body and trailers, as they come. When
+   * the next hop fails part way, the caller's stream is reset with {@code INTERNAL_ERROR} (RFC 9113
+   * section 7), not {@code NO_ERROR}, which tells an HTTP/2 client that nothing went wrong (a gRPC
+   * client reads {@code INTERNAL}, not a retryable {@code UNAVAILABLE}, for a call that may have
+   * run in part), and the failure is logged with the decision id.
+   */
   private static void answer(
-      HttpServerRequest req, HttpClientRequest out, HttpClientResponse resp) {
+      HttpServerRequest req, HttpClientResponse resp, String listener, String decisionId) {
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
     for (Map.Entry<String, String> h : resp.headers()) {
       String name = h.getKey();
@@ -140,7 +159,30 @@ final class Http2Relay {
             answer.drainHandler(d -> resp.resume());
           }
         });
-    resp.exceptionHandler(e -> answer.reset());
+    AtomicBoolean failed = new AtomicBoolean();
+    resp.exceptionHandler(
+        e -> {
+          if (!failed.compareAndSet(false, true)) {
+            return;
+          }
+          // Looked at on the next turn of the event loop: when the caller went first (cancelled, or
+          // its connection was lost), its response is marked closed only after the sidecar's own
+          // reset of the next hop has come back here, and that is no fault of the next hop's.
+          Vertx.currentContext()
+              .runOnContext(
+                  v -> {
+                    if (req.response().closed()) {
+                      return;
+                    }
+                    log.warn(
+                        "next hop failed after its answer began: listener={} decision_id={}"
+                            + " reason={}",
+                        listener,
+                        decisionId,
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    answer.reset(INTERNAL_ERROR);
+                  });
+        });
     resp.endHandler(
         v -> {
           for (Map.Entry<String, String> t : resp.trailers()) {

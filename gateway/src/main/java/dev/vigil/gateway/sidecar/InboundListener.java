@@ -18,6 +18,7 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -31,9 +32,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Handles the requests of one inbound listener, in a fixed order: (1) establish the caller: on TLS,
@@ -51,6 +55,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
 final class InboundListener {
+
+  private static final Logger log = LoggerFactory.getLogger(InboundListener.class);
 
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -108,12 +114,37 @@ final class InboundListener {
     }
   }
 
+  /**
+   * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
+   * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
+   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}), then answered as Vert.x
+   * answers it (400, 414 or 431, the connection closed) with the decision id.
+   */
+  void invalid(HttpServerRequest req) {
+    try {
+      Throwable cause = req.decoderResult().cause();
+      String reason =
+          cause == null || cause.getMessage() == null
+              ? "the request head cannot be read"
+              : cause.getMessage();
+      String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
+      String id = refusals.refuse(config.name(), source(req), code, "refused: " + reason);
+      req.response().putHeader("X-Vigil-Decision-Id", id);
+    } finally {
+      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+    }
+  }
+
+  /** Returns the caller's address and port, through the PERMISSIVE front when there is one. */
+  private String source(HttpServerRequest req) {
+    return front == null
+        ? PermissiveFront.address(req.remoteAddress())
+        : front.origin(req.remoteAddress());
+  }
+
   private void check(HttpServerRequest req) {
     req.pause();
-    String source =
-        front == null
-            ? PermissiveFront.address(req.remoteAddress())
-            : front.origin(req.remoteAddress());
+    String source = source(req);
     SpiffeId caller = null;
     if (req.isSSL()) {
       List<X509Certificate> chain = peerChain(req);
@@ -228,7 +259,7 @@ final class InboundListener {
           d.decisionId(),
           keepAlive,
           false,
-          e -> appUnavailable(req, d));
+          e -> appUnavailable(req, d, e));
       return;
     }
     Relay.toApp(
@@ -240,10 +271,32 @@ final class InboundListener {
         headers,
         config.name(),
         d.decisionId(),
-        e -> appUnavailable(req, d));
+        e -> appUnavailable(req, d, e));
   }
 
-  private void appUnavailable(HttpServerRequest req, Decision d) {
+  /**
+   * Answers 502 for an app that could not be reached or failed before its answer began, and says
+   * why in the service log under the decision id: the caller's answer names neither the app nor the
+   * cause, and a wrong {@code app_protocol} (h2c to an HTTP/1.1 app, or the reverse) looks like
+   * this.
+   */
+  private void appUnavailable(HttpServerRequest req, Decision d, Throwable cause) {
+    if (req.response().closed()) {
+      // The caller went first, and the sidecar then cancelled the app's request: no fault of the
+      // app's, and nobody left to answer.
+      return;
+    }
+    String why =
+        cause == null
+            ? "no answer"
+            : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    log.warn(
+        "app unavailable: listener={} app={} app_protocol={} decision_id={} reason={}",
+        config.name(),
+        config.route().upstream(),
+        config.appProtocol().name().toLowerCase(Locale.ROOT),
+        d.decisionId(),
+        why);
     Replies.error(
         req,
         502,

@@ -12,6 +12,7 @@ import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
@@ -19,6 +20,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.KeyCertOptions;
@@ -139,7 +141,14 @@ public final class Sidecar implements AutoCloseable {
                 () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)),
                 keepAlive);
         HttpServerOptions local = plain(out.host(), out.port(), timeouts);
-        ports.put(out.name(), listen(vertx, local, listener::handle, out.name()));
+        ports.put(
+            out.name(),
+            listen(
+                vertx,
+                local,
+                listener::handle,
+                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
+                out.name()));
       }
     } catch (RuntimeException e) {
       vertx.close();
@@ -167,11 +176,13 @@ public final class Sidecar implements AutoCloseable {
             // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
             // refuses it on a STRICT port with a logged reason instead of a bare handshake alert.
             .setClientAuth(ClientAuth.REQUEST);
-    int tlsPort = listen(vertx, tls, listener::handle, in.name());
+    int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, in.name());
     if (strict) {
       return tlsPort;
     }
-    int plainPort = listen(vertx, plain("127.0.0.1", 0, timeouts), listener::handle, in.name());
+    int plainPort =
+        listen(
+            vertx, plain("127.0.0.1", 0, timeouts), listener::handle, listener::invalid, in.name());
     PermissiveFront front =
         await(
             PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
@@ -218,10 +229,14 @@ public final class Sidecar implements AutoCloseable {
   private static int listen(
       Vertx vertx,
       HttpServerOptions options,
-      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
+      Handler<HttpServerRequest> handler,
+      Handler<HttpServerRequest> invalid,
       String name) {
     Future<HttpServer> f =
-        HeadDeadline.createHttpServer(vertx, options).requestHandler(handler).listen();
+        HeadDeadline.createHttpServer(vertx, options)
+            .requestHandler(handler)
+            .invalidRequestHandler(invalid)
+            .listen();
     return await(f, name, options.getHost(), options.getPort()).actualPort();
   }
 

@@ -7,6 +7,7 @@ import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -243,13 +244,30 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     }
   }
 
-  /** The app behind an inbound listener must be on loopback: the sidecar is its only way in. */
+  /**
+   * Reads the URL of the app behind an inbound listener: {@code http://} on loopback (the sidecar
+   * is the app's only way in), reached as written. The sidecar speaks plaintext HTTP/1.1 or h2c to
+   * the app, so an {@code https} URL, a port outside 1 to 65535, or a query or fragment (which no
+   * request carries) would each be reached some other way than written, and are refused.
+   */
   private static URI loopbackApp(YamlNode n) {
+    String text = n.string();
+    if (!text.contains("://")) {
+      // "localhost:9000" would parse as the scheme "localhost", "127.0.0.1:9000" not at all.
+      throw n.error("\"" + text + "\" is not a URL: write http://" + text);
+    }
     URI app;
     try {
-      app = URI.create(n.string());
-    } catch (IllegalArgumentException e) {
-      throw n.error("\"" + n.string() + "\" is not a URL");
+      app = new URI(text);
+    } catch (URISyntaxException e) {
+      throw n.error("\"" + text + "\" is not a URL: " + e.getReason());
+    }
+    if (!app.getScheme().equalsIgnoreCase("http")) {
+      throw n.error(
+          "\""
+              + app.getScheme()
+              + "\" is not spoken to the app: the sidecar reaches it in plaintext (HTTP/1.1, or h2c"
+              + " with app_protocol: h2c) on loopback; write http://");
     }
     String host = app.getHost();
     if (host == null
@@ -257,7 +275,27 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
       throw n.error(
           "the app must be on loopback (127.0.0.1, [::1] or localhost), not \"" + host + "\"");
     }
+    if (app.getPort() == 0 || app.getPort() > 65535 || (app.getPort() < 0 && hasPort(app))) {
+      throw n.error("port " + portText(app) + " is not from 1 to 65535 in \"" + text + "\"");
+    }
+    if (app.getRawQuery() != null || app.getRawFragment() != null) {
+      throw n.error(
+          "\""
+              + text
+              + "\" holds a query or fragment, which the sidecar would not send to the app");
+    }
     return app;
+  }
+
+  /** Tells whether the authority of {@code app} names a port, even one URI could not read. */
+  private static boolean hasPort(URI app) {
+    String authority = app.getRawAuthority();
+    return authority != null && authority.lastIndexOf(':') > authority.lastIndexOf(']');
+  }
+
+  private static String portText(URI app) {
+    String authority = app.getRawAuthority();
+    return authority.substring(authority.lastIndexOf(':') + 1);
   }
 
   /** Parses {@code host:port} or {@code [v6]:port}. */

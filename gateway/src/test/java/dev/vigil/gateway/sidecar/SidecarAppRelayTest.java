@@ -2,6 +2,9 @@ package dev.vigil.gateway.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
@@ -36,6 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inbound listener's hop to the app on loopback, over real sockets: what the app is sent (the
@@ -65,6 +69,11 @@ class SidecarAppRelayTest {
   static final Set<Integer> appClientPorts = ConcurrentHashMap.newKeySet();
   static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
   static Sidecar sidecar;
+
+  /** Runs an h2c app that answers part of its body, then resets the stream. */
+  static io.vertx.core.Vertx vertx;
+
+  static io.vertx.core.http.HttpServer failingH2cApp;
 
   @BeforeAll
   static void start() throws Exception {
@@ -100,6 +109,21 @@ class SidecarAppRelayTest {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       deadPort = ss.getLocalPort();
     }
+    vertx = io.vertx.core.Vertx.vertx();
+    failingH2cApp =
+        vertx
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(0)
+                    .setHttp2ClearTextEnabled(true))
+            .requestHandler(
+                r -> {
+                  r.response().setChunked(true).write("part of it");
+                  vertx.setTimer(200, t -> r.response().reset(Http2Relay.INTERNAL_ERROR));
+                })
+            .listen()
+            .await(10, java.util.concurrent.TimeUnit.SECONDS);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.activate(
         BundleReader.fromFiles(
@@ -120,7 +144,24 @@ class SidecarAppRelayTest {
                         "127.0.0.1",
                         0,
                         PeerMode.PERMISSIVE,
-                        route("to-nothing", URI.create("http://127.0.0.1:" + deadPort)))),
+                        route("to-nothing", URI.create("http://127.0.0.1:" + deadPort))),
+                    // A configuration mistake: app_protocol h2c for an app of HTTP/1.1 only.
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route(
+                            "h2c-to-http1",
+                            URI.create("http://127.0.0.1:" + app.getAddress().getPort())),
+                        SidecarConfig.AppProtocol.H2C),
+                    new Inbound(
+                        "127.0.0.1",
+                        0,
+                        PeerMode.PERMISSIVE,
+                        route(
+                            "h2c-fails",
+                            URI.create("http://127.0.0.1:" + failingH2cApp.actualPort())),
+                        SidecarConfig.AppProtocol.H2C)),
                 List.of()),
             creds,
             pdp,
@@ -138,6 +179,7 @@ class SidecarAppRelayTest {
   static void stop() {
     sidecar.close();
     app.stop(0);
+    vertx.close();
     creds.close();
     agent.close();
     store.close();
@@ -202,5 +244,86 @@ class SidecarAppRelayTest {
                 + id
                 + "\",\"error\":\"upstream_unavailable\",\"message\":\"the app behind"
                 + " to-nothing did not answer\"}");
+  }
+
+  /**
+   * Regression: when the app could not be reached (down, or not speaking the configured {@code
+   * app_protocol}), the caller got 502 "did not answer" and the sidecar's log held nothing that
+   * named the listener, the app, its protocol or the cause, so the decision id led nowhere.
+   */
+  @Test
+  void appSpeaksAnotherProtocolThanConfigured_502AndAWarningNamingAppProtocolAndCause()
+      throws Exception {
+    ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    Logger listenerLog = (Logger) LoggerFactory.getLogger(InboundListener.class);
+    warnings.start();
+    listenerLog.addAppender(warnings);
+    try {
+      String answer =
+          exchange(
+              sidecar.port("h2c-to-http1"),
+              "GET /x HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");
+
+      assertThat(answer).startsWith("HTTP/1.1 502").contains("upstream_unavailable");
+      String id = answer.replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+      assertThat(warnings.list)
+          .map(ILoggingEvent::getFormattedMessage)
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains("listener=h2c-to-http1")
+                      .contains("app=http://127.0.0.1:" + app.getAddress().getPort())
+                      .contains("app_protocol=h2c")
+                      .contains("decision_id=" + id)
+                      .contains("reason="));
+    } finally {
+      listenerLog.detachAppender(warnings);
+    }
+  }
+
+  /**
+   * Regression: an h2c app that failed after its answer began had the caller's stream reset with
+   * NO_ERROR, which tells an HTTP/2 client nothing went wrong (grpc-java read it as a retryable
+   * UNAVAILABLE), and the failure left nothing in the log.
+   */
+  @Test
+  void h2cAppFailsAfterItsAnswerBegan_callersStreamResetWithInternalErrorAndLogged()
+      throws Exception {
+    ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    Logger relayLog = (Logger) LoggerFactory.getLogger(Http2Relay.class);
+    warnings.start();
+    relayLog.addAppender(warnings);
+    io.vertx.core.http.HttpClient client =
+        vertx.createHttpClient(
+            new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+    try {
+      java.util.concurrent.CompletableFuture<Throwable> failure =
+          new java.util.concurrent.CompletableFuture<>();
+      client
+          .request(io.vertx.core.http.HttpMethod.GET, sidecar.port("h2c-fails"), "127.0.0.1", "/x")
+          .compose(io.vertx.core.http.HttpClientRequest::send)
+          .onSuccess(
+              resp -> {
+                resp.exceptionHandler(failure::complete);
+                resp.endHandler(v -> failure.complete(null));
+              })
+          .onFailure(failure::complete);
+
+      Throwable e = failure.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(e).isInstanceOf(io.vertx.core.http.StreamResetException.class);
+      assertThat(((io.vertx.core.http.StreamResetException) e).getCode())
+          .isEqualTo(Http2Relay.INTERNAL_ERROR);
+      assertThat(warnings.list)
+          .map(ILoggingEvent::getFormattedMessage)
+          .filteredOn(m -> m.contains("listener=h2c-fails"))
+          .singleElement()
+          .satisfies(m -> assertThat(m).contains("next hop failed").contains("Stream reset: 2"));
+    } finally {
+      client.close();
+      relayLog.detachAppender(warnings);
+    }
   }
 }

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SidecarConfigTest {
 
@@ -269,5 +271,42 @@ class SidecarConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("sidecar.yaml:2: inbound[0]: route orders-in: policy path")
         .hasMessageContaining("al-low");
+  }
+
+  /**
+   * Regression: these app URLs were accepted and then reached some other way than written: https
+   * was spoken to in plaintext (on port 80 when the URL had none), a port beyond 65535 failed every
+   * request at run time, a query was dropped, and {@code localhost:9000} was refused as "not on
+   * loopback, not null".
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "https://127.0.0.1:9443 | \"https\" is not spoken to the app",
+        "http://127.0.0.1:99999 | port 99999 is not from 1 to 65535",
+        "http://127.0.0.1:0 | port 0 is not from 1 to 65535",
+        "http://127.0.0.1:9000?v=1 | a query or fragment",
+        "http://127.0.0.1:9000/#x | a query or fragment",
+        "localhost:9000 | write http://localhost:9000",
+        "127.0.0.1:9000 | write http://127.0.0.1:9000",
+      })
+  void read_appUrlTheSidecarWouldNotReachAsWritten_refusedNamingLineAndValue(
+      String app, String message) {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: in
+                        listen: 127.0.0.1:1
+                        app: "%s"
+                        app_protocol: h2c
+                        policy: sidecar/allow
+                    """
+                        .formatted(app)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:4: inbound[0].app")
+        .hasMessageContaining(message);
   }
 }

@@ -154,6 +154,11 @@ class SidecarGrpcTest {
   static final List<String> seenByB = new CopyOnWriteArrayList<>();
   static volatile CountDownLatch firstCountSeen = new CountDownLatch(1);
   static volatile CountDownLatch waitCancelled = new CountDownLatch(1);
+
+  /** How each Echo call ended at app B: "completed" (the client half-closed) or "cancelled". */
+  static final java.util.concurrent.BlockingQueue<String> echoEnds =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+
   static Sidecar sidecarA;
   static Sidecar sidecarB;
 
@@ -333,10 +338,16 @@ class SidecarGrpcTest {
                   }
 
                   @Override
-                  public void onError(Throwable t) {}
+                  public void onError(Throwable t) {
+                    echoEnds.add(
+                        Status.fromThrowable(t).getCode() == Status.Code.CANCELLED
+                            ? "cancelled"
+                            : "error " + Status.fromThrowable(t));
+                  }
 
                   @Override
                   public void onCompleted() {
+                    echoEnds.add("completed");
                     out.onCompleted();
                   }
                 });
@@ -436,6 +447,7 @@ class SidecarGrpcTest {
     seenByB.clear();
     firstCountSeen = new CountDownLatch(1);
     waitCancelled = new CountDownLatch(1);
+    echoEnds.clear();
   }
 
   /** Waits for the decision log to hold a record of {@code path} and route with {@code needle}. */
@@ -633,6 +645,53 @@ class SidecarGrpcTest {
 
     // The reset crosses both sidecars: app B's call ends now, not at its 30 s deadline.
     assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * Regression: a caller that cancelled a bidirectional call before half-closing it reached the app
+   * as a call whose client had completed normally, since the relays ended the next hop's request
+   * when the caller's failed. An app that commits what a client stream sent on completion would
+   * have committed a cancelled upload.
+   */
+  @Test
+  void bidiStreaming_clientCancelsBeforeHalfClose_appSeesTheCallCancelledNotCompleted()
+      throws Exception {
+    CountDownLatch firstAnswer = new CountDownLatch(1);
+    io.grpc.ClientCall<String, String> call =
+        viaA.newCall(ECHO, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(String message) {
+            firstAnswer.countDown();
+          }
+        },
+        new Metadata());
+    call.request(10);
+    call.sendMessage("part one");
+    assertThat(firstAnswer.await(10, TimeUnit.SECONDS)).isTrue();
+    var errors =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var vertxLog =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger("io.vertx.core.http.impl.HttpClientRequestImpl");
+    var relayLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Http2Relay.class);
+    errors.start();
+    vertxLog.addAppender(errors);
+    relayLog.addAppender(errors);
+    try {
+      call.cancel("the client gave up half way", null);
+
+      assertThat(echoEnds.poll(10, TimeUnit.SECONDS)).isEqualTo("cancelled");
+      assertThat(heldEventually(sidecarA) + heldEventually(sidecarB)).isZero();
+      // A cancelled call is no fault of the sidecar's or the app's: nothing is logged as an
+      // unhandled error, nor the sidecar's own reset of the app as the app failing.
+      assertThat(errors.list).isEmpty();
+    } finally {
+      vertxLog.detachAppender(errors);
+      relayLog.detachAppender(errors);
+    }
   }
 
   @Test

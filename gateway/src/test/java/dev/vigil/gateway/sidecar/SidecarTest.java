@@ -436,6 +436,23 @@ class SidecarTest {
     assertThat(d.eventJson()).contains("refused: the request path is ambiguous");
   }
 
+  /**
+   * Regression: a request head whose body could be read two ways was answered 400 by the HTTP
+   * decoder with nothing in the decision log or the service log, unlike every other refusal before
+   * policy (and unlike the edge gateway, which logs it).
+   */
+  @Test
+  void inbound_ambiguousFraming_refused400WithADecisionIdInTheLog() throws Exception {
+    String[] r = get(plain(sidecarB.port("b-open")), "/orders/7", "Transfer-Encoding: xchunked");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = logged(RefusalLog.PATH, "b-open", "xchunked");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.eventJson()).contains("\"refusal\":\"BAD_FRAMING\"");
+    assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: " + d.decisionId());
+  }
+
   @Test
   void permissive_mutualTlsOnTheSamePort_callerIdentified() throws Exception {
     String[] r = get(tls(sidecarB.port("b-open"), credsA.svid()), "/orders/6");
