@@ -8,23 +8,17 @@ import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
-import dev.vigil.identity.CaConfig;
-import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.identity.Identities;
-import dev.vigil.identity.Selector;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.X509Svid;
-import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
-import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
-import dev.vigil.store.StoreLocation;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
@@ -58,13 +52,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -87,10 +79,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SidecarGrpcTest {
 
-  private static final String HEX =
-      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-  private static final SpiffeId A = SpiffeId.parse("spiffe://prod.example/a");
-  private static final SpiffeId B = SpiffeId.parse("spiffe://prod.example/b");
+  private static final SpiffeId A = TwoWorkloads.A;
+  private static final SpiffeId B = TwoWorkloads.B;
 
   static final String POLICY =
       """
@@ -143,6 +133,7 @@ class SidecarGrpcTest {
       Metadata.Key.of("x-vigil-spiffe-id", Metadata.ASCII_STRING_MARSHALLER);
 
   @TempDir static Path tmp;
+  static TwoWorkloads workloads;
   static Store store;
   static DecisionLog log;
   static Identities ids;
@@ -179,20 +170,14 @@ class SidecarGrpcTest {
 
   @BeforeAll
   static void start() throws Exception {
-    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
-    log = new DecisionLog(store, DecisionLog.Options.defaults());
-    ids =
-        new Identities(
-            store,
-            CaKeyCipher.configured(Map.of("VIGIL_CA_KEY", HEX), null),
-            InstantSource.system(),
-            CaConfig.defaults());
-    ids.createEntry(A, List.of(Selector.parse("label:app-a")), null, List.of());
-    ids.createEntry(B, List.of(Selector.parse("label:app-b")), null, List.of());
-    agentA = agent("a.sock", "app-a");
-    agentB = agent("b.sock", "app-b");
-    credsA = WorkloadCredentials.connect("unix:" + agentA.socket(), Duration.ofSeconds(20));
-    credsB = WorkloadCredentials.connect("unix:" + agentB.socket(), Duration.ofSeconds(20));
+    workloads = TwoWorkloads.start(tmp);
+    store = workloads.store;
+    log = workloads.log;
+    ids = workloads.ids;
+    agentA = workloads.agentA;
+    agentB = workloads.agentB;
+    credsA = workloads.credsA;
+    credsB = workloads.credsB;
     appB =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
@@ -200,10 +185,7 @@ class SidecarGrpcTest {
             .build()
             .start();
 
-    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
-    pdp.activate(
-        BundleReader.fromFiles(
-            "sc", Map.of("sidecar.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    DecisionPoint pdp = workloads.decisionPoint(POLICY);
     URI app = URI.create("http://127.0.0.1:" + appB.getPort());
     sidecarB =
         Sidecar.start(
@@ -268,13 +250,6 @@ class SidecarGrpcTest {
             InstantSource.system(),
             null,
             quick);
-  }
-
-  private static WorkloadAgent agent(String socket, String label) throws Exception {
-    Set<Selector> shown = Set.of(Selector.parse("label:" + label));
-    Attestor attestor = (pid, uid, gid) -> shown;
-    return WorkloadAgent.start(
-        tmp.resolve(socket), ids, attestor, InstantSource.system(), Duration.ofMillis(200));
   }
 
   private static Route route(String name, URI app) {
@@ -434,12 +409,7 @@ class SidecarGrpcTest {
     quickA.close();
     quickB.close();
     appB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    credsA.close();
-    credsB.close();
-    agentA.close();
-    agentB.close();
-    log.close();
-    store.close();
+    workloads.close();
   }
 
   @BeforeEach
