@@ -14,9 +14,7 @@ import dev.vigil.identity.X509Svid;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
-import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import io.grpc.CallOptions;
@@ -420,21 +418,6 @@ class SidecarGrpcTest {
     echoEnds.clear();
   }
 
-  /** Waits for the decision log to hold a record of {@code path} and route with {@code needle}. */
-  static DecisionRecord logged(String path, String route, String needle) throws Exception {
-    DecisionReader reader = new DecisionReader(store);
-    for (int i = 0; i < 200; i++) {
-      for (DecisionRecord r :
-          reader.list(new DecisionFilter(null, false, path, null, route, 500))) {
-        if (r.eventJson().contains(needle)) {
-          return r;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
-  }
-
   /** Returns how many connections {@code s} holds, once that is 0 or after 5 s. */
   private static int heldEventually(Sidecar s) throws InterruptedException {
     for (int i = 0; i < 100 && s.heldConnections() > 0; i++) {
@@ -468,7 +451,7 @@ class SidecarGrpcTest {
     assertThat(trailers.get().get(APP_TRAILER)).isEqualTo("from app b");
     assertThat(seenByB).containsExactly("demo.Greeter/Hello " + A);
     assertThat(heldEventually(sidecarA) + heldEventually(sidecarB)).isZero();
-    DecisionRecord d = logged("sidecar/allow", "greeter", "/demo.Greeter/Hello");
+    DecisionRecord d = workloads.logged("sidecar/allow", "greeter", "/demo.Greeter/Hello");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
     assertThat(d.eventJson()).contains("\"transport\":\"mtls\"");
@@ -498,7 +481,7 @@ class SidecarGrpcTest {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged("sidecar/allow", "greeter", "/demo.Greeter/Secret");
+    DecisionRecord d = workloads.logged("sidecar/allow", "greeter", "/demo.Greeter/Secret");
     assertThat(d.allowed()).isFalse();
     assertThat(d.subject()).isEqualTo(A.toString());
     assertThat(d.eventJson()).contains("\"explanation\"");
@@ -536,7 +519,7 @@ class SidecarGrpcTest {
 
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(seenByB).isEmpty();
-      DecisionRecord d = logged(RefusalLog.PATH, "greeter", "staging.example");
+      DecisionRecord d = workloads.logged(RefusalLog.PATH, "greeter", "staging.example");
       assertThat(d.allowed()).isFalse();
       assertThat(d.eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
     } finally {
@@ -563,7 +546,7 @@ class SidecarGrpcTest {
       assertThat(answer).isEqualTo("hello anon");
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
       assertThat(seenByB).containsExactly("demo.Greeter/Hello -");
-      DecisionRecord d = logged("sidecar/allow", "greeter-open", "/demo.Greeter/Count");
+      DecisionRecord d = workloads.logged("sidecar/allow", "greeter-open", "/demo.Greeter/Count");
       assertThat(d.allowed()).isFalse();
       assertThat(d.eventJson()).contains("\"transport\":\"plaintext\"");
     } finally {
@@ -586,7 +569,7 @@ class SidecarGrpcTest {
       String id =
           e.getTrailers()
               .get(Metadata.Key.of("x-vigil-decision-id", Metadata.ASCII_STRING_MARSHALLER));
-      DecisionRecord d = logged(RefusalLog.PATH, "greeter", id);
+      DecisionRecord d = workloads.logged(RefusalLog.PATH, "greeter", id);
       assertThat(d.eventJson()).contains("NO_CLIENT_CERTIFICATE");
     } finally {
       direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -15,9 +15,7 @@ import dev.vigil.identity.X509Svid;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
-import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import io.vertx.core.Vertx;
@@ -233,21 +231,6 @@ class SidecarTest {
     return s;
   }
 
-  /** Waits for the decision log to hold a record matching {@code filter}'s path and route. */
-  static DecisionRecord logged(String path, String route, String needle) throws Exception {
-    DecisionReader reader = new DecisionReader(store);
-    for (int i = 0; i < 200; i++) {
-      for (DecisionRecord r :
-          reader.list(new DecisionFilter(null, false, path, null, route, 500))) {
-        if (r.eventJson().contains(needle)) {
-          return r;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
-  }
-
   @Test
   void workloadCall_throughTwoSidecars_appBSeesCallerSpiffeId() throws Exception {
     String[] r = get(plain(sidecarA.port("to-b")), "/orders/7");
@@ -255,7 +238,7 @@ class SidecarTest {
     assertThat(r[0]).isEqualTo("200");
     assertThat(r[1]).contains("b saw spiffe://prod.example/a");
     assertThat(seenByB).containsExactly(Map.of("path", "/orders/7", "caller", A.toString()));
-    DecisionRecord d = logged("sidecar/allow", "b-strict", "/orders/7");
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/orders/7");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
     assertThat(d.eventJson()).contains("\"transport\":\"mtls\"").contains("\"mtls\":true");
@@ -285,7 +268,7 @@ class SidecarTest {
 
       assertThat(answer).isEqualTo("HTTP_2 200 b saw spiffe://prod.example/a");
       assertThat(seenByB).containsExactly(Map.of("path", "/orders/12", "caller", A.toString()));
-      DecisionRecord d = logged("sidecar/allow", "b-strict", "/orders/12");
+      DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/orders/12");
       assertThat(d.subject()).isEqualTo(A.toString());
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
@@ -310,7 +293,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("403");
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged("sidecar/allow", "b-strict", "/forbidden");
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/forbidden");
     assertThat(d.allowed()).isFalse();
     assertThat(d.subject()).isEqualTo(A.toString());
     assertThat(d.eventJson()).contains("\"explanation\"").contains("\"type\":\"workload\"");
@@ -322,7 +305,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("502");
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged(RefusalLog.PATH, "to-b-as-c", "UNEXPECTED_ID");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "to-b-as-c", "UNEXPECTED_ID");
     assertThat(d.eventJson()).contains("peer is spiffe://prod.example/b");
   }
 
@@ -333,7 +316,7 @@ class SidecarTest {
     assertThatThrownBy(() -> get(tls(sidecarB.port("b-strict"), staging), "/orders/1"))
         .isInstanceOf(java.io.IOException.class);
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", "staging.example");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-strict", "staging.example");
     assertThat(d.allowed()).isFalse();
     assertThat(d.eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
   }
@@ -346,7 +329,7 @@ class SidecarTest {
     assertThatThrownBy(() -> get(tls(sidecarB.port("b-strict"), revoked), "/orders/2"))
         .isInstanceOf(java.io.IOException.class);
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", revoked.serial().toString(16));
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-strict", revoked.serial().toString(16));
     assertThat(d.eventJson()).contains("\"refusal\":\"REVOKED\"");
   }
 
@@ -358,7 +341,7 @@ class SidecarTest {
     assertThat(r[1]).contains("client_certificate_required");
     assertThat(seenByB).isEmpty();
     String id = r[1].replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
-    DecisionRecord d = logged(RefusalLog.PATH, "b-strict", id);
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-strict", id);
     assertThat(d.eventJson()).contains("NO_CLIENT_CERTIFICATE");
   }
 
@@ -380,7 +363,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("200");
     assertThat(seenByB).containsExactly(Map.of("path", "/public", "caller", ""));
-    DecisionRecord d = logged("sidecar/allow", "b-open", "/public");
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-open", "/public");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isNull();
     assertThat(d.eventJson()).contains("\"transport\":\"plaintext\"").contains("\"mtls\":false");
@@ -400,7 +383,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("400");
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged(RefusalLog.PATH, "b-open", "BAD_PATH");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-open", "BAD_PATH");
     assertThat(d.allowed()).isFalse();
     assertThat(r[1]).contains(d.decisionId());
     assertThat(d.eventJson()).contains("refused: the request path is ambiguous");
@@ -417,7 +400,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("400");
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = logged(RefusalLog.PATH, "b-open", "xchunked");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-open", "xchunked");
     assertThat(d.allowed()).isFalse();
     assertThat(d.eventJson()).contains("\"refusal\":\"BAD_FRAMING\"");
     assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: " + d.decisionId());
@@ -429,7 +412,7 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("200");
     assertThat(seenByB).containsExactly(Map.of("path", "/orders/6", "caller", A.toString()));
-    DecisionRecord d = logged("sidecar/allow", "b-open", "/orders/6");
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-open", "/orders/6");
     assertThat(d.eventJson()).contains("\"transport\":\"mtls\"");
   }
 

@@ -9,7 +9,10 @@ import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +73,24 @@ final class TwoWorkloads implements AutoCloseable {
         BundleReader.fromFiles(
             "sc", Map.of("sidecar.rego", rego.getBytes(StandardCharsets.UTF_8))));
     return pdp;
+  }
+
+  /**
+   * Waits up to 10 s for the decision log to hold a record of {@code path} and {@code route} whose
+   * event contains {@code needle}, and returns it.
+   */
+  DecisionRecord logged(String path, String route, String needle) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    for (int i = 0; i < 200; i++) {
+      for (DecisionRecord r :
+          reader.list(new DecisionFilter(null, false, path, null, route, 500))) {
+        if (r.eventJson().contains(needle)) {
+          return r;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
   }
 
   private WorkloadAgent agent(Path socket, String label) throws Exception {
