@@ -6,6 +6,8 @@ import io.vertx.core.http.HttpConnection;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the HTTP/2 connections of relayed calls open while a call is under way, by sending HTTP/2
@@ -21,6 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * server counts frequent pings as abuse and closes the connection; the sidecar puts no idle limit
  * on it instead).
  *
+ * <p>A ping also tells a live peer from a dead one. A peer that is gone without a word (its host
+ * down, the network between cut) leaves a connection that no idle timer closes while its pings keep
+ * it busy, and the calls on it would wait until TCP gave up, which takes many minutes. So a ping
+ * still unanswered when the next one is due closes the connection: its calls fail at once, and the
+ * callers see the stream reset.
+ *
  * <p>Thread-safe.
  */
 final class CallKeepAlive {
@@ -28,16 +36,19 @@ final class CallKeepAlive {
   /** The interval of the pings: under the shortest idle timeout (30 s), with room to spare. */
   static final long DEFAULT_INTERVAL_MS = 20_000;
 
+  private static final Logger log = LoggerFactory.getLogger(CallKeepAlive.class);
+
   private static final Buffer PING = Buffer.buffer("vigil-ka");
 
   private final Vertx vertx;
   private final long intervalMs;
   private final Map<HttpConnection, Held> held = new IdentityHashMap<>();
 
-  /** The calls that hold one connection, and the timer that pings it. */
+  /** The calls that hold one connection, the timer that pings it, and its unanswered ping. */
   private static final class Held {
     int calls;
     long timer;
+    boolean awaitingAck;
   }
 
   CallKeepAlive(Vertx vertx, long intervalMs) {
@@ -67,9 +78,34 @@ final class CallKeepAlive {
     };
   }
 
-  private static void ping(HttpConnection connection) {
+  private void ping(HttpConnection connection) {
+    Held h;
+    boolean unanswered;
+    synchronized (held) {
+      h = held.get(connection);
+      if (h == null) {
+        return;
+      }
+      unanswered = h.awaitingAck;
+      h.awaitingAck = true;
+    }
+    if (unanswered) {
+      log.warn(
+          "closing an HTTP/2 connection to {}: its peer did not answer a ping within {} ms",
+          connection.remoteAddress(),
+          intervalMs);
+      connection.close();
+      return;
+    }
     try {
-      connection.ping(PING);
+      connection
+          .ping(PING)
+          .onSuccess(
+              ack -> {
+                synchronized (held) {
+                  h.awaitingAck = false;
+                }
+              });
     } catch (RuntimeException e) {
       // The connection is closing: the call fails on its own, and releases its hold then.
     }
