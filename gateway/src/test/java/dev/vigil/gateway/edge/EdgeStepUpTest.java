@@ -400,6 +400,46 @@ class EdgeStepUpTest {
   }
 
   @Test
+  void stepUpLogin_withAnOldAuthTimeAsText_refused() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
+    String challenge = location(get(b, "/admin/x"));
+
+    Flow stale =
+        signIn(
+            b,
+            challenge,
+            corp,
+            login(
+                "alice",
+                List.of("admin"),
+                Map.of("amr", List.of("mfa"), "auth_time", Long.toString(epoch() - 86_400))));
+
+    assertThat(stale.callback().statusCode()).isEqualTo(403);
+    assertThat(location(get(b, "/admin/x"))).endsWith("&step_up=mfa");
+  }
+
+  @Test
+  void stepUpLogin_withAnAuthTimeInTheFuture_refused() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
+    String challenge = location(get(b, "/admin/x"));
+
+    Flow ahead =
+        signIn(
+            b,
+            challenge,
+            corp,
+            login(
+                "alice",
+                List.of("admin"),
+                Map.of("amr", List.of("mfa"), "auth_time", epoch() + 86_400)));
+
+    assertThat(ahead.callback().statusCode()).isEqualTo(403);
+    assertThat(location(get(b, "/admin/x"))).endsWith("&step_up=mfa");
+  }
+
+  @Test
   void stepUpLogin_withAnOldAuthTime_refused() throws Exception {
     HttpClient b = browser();
     signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
