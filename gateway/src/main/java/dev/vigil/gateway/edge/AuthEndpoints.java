@@ -12,6 +12,7 @@ import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -61,13 +62,13 @@ final class AuthEndpoints {
   private final TotpStepUp stepUp;
   private final OidcEndpoints oidc;
 
-  AuthEndpoints(EdgeSignIn signIn, InstantSource clock) {
+  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals) {
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
     this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects);
-    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
+    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers, refusals);
   }
 
   /**
@@ -341,6 +342,15 @@ final class AuthEndpoints {
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end("{\"error\":" + Json.quote(msg) + "}");
+  }
+
+  /** Answers a refusal logged as a denied decision, with its id in the header and the body. */
+  static void reply(HttpServerRequest req, int status, String msg, String decisionId) {
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("X-Vigil-Decision-Id", decisionId)
+        .end("{\"error\":" + Json.quote(msg) + ",\"decision_id\":" + Json.quote(decisionId) + "}");
   }
 
   private static Map<String, String> formFields(String body) {

@@ -400,6 +400,40 @@ class EdgeStepUpTest {
   }
 
   @Test
+  void callbackReplayedWithItsCookie_refusedWithADecisionIdAndTheReasonLogged() throws Exception {
+    HttpClient plain = HttpClient.newHttpClient();
+    HttpResponse<String> start = get(plain, location(get(plain, "/docs/replay")));
+    String cookie =
+        start.headers().allValues("Set-Cookie").stream()
+            .filter(c -> c.startsWith(OidcLogin.COOKIE + "="))
+            .findFirst()
+            .orElseThrow()
+            .split(";")[0];
+    corp.enqueueCallback(login("alice", List.of("dev"), Map.of()).callback());
+    String callback = location(get(plain, location(start)));
+    HttpRequest replay =
+        HttpRequest.newBuilder(URI.create(callback))
+            .header("Accept", "text/html")
+            .header("Cookie", cookie)
+            .build();
+    assertThat(plain.send(replay, HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(302);
+
+    HttpResponse<String> again = plain.send(replay, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(again.statusCode()).isEqualTo(403);
+    String id = again.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(again.body()).contains(id).doesNotContain("Exception");
+    String event = awaitEvent(id);
+    assertThat(event)
+        .contains("\"path\":\"vigil/gateway/sign-in\"")
+        .contains("\"allowed\":false")
+        .contains("\"refusal\":\"SIGN_IN_REFUSED\"")
+        .contains("state already used")
+        .contains("\"idp\":\"corp\"");
+  }
+
+  @Test
   void stepUpLogin_withAnOldAuthTimeAsText_refused() throws Exception {
     HttpClient b = browser();
     signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
