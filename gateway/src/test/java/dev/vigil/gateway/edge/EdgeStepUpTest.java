@@ -670,4 +670,25 @@ class EdgeStepUpTest {
     assertThat(URI.create(there.authorizeUrl()).getPort()).isEqualTo(partner.baseUrl().port());
     assertThat(get(b, "/partner/x").statusCode()).isEqualTo(200);
   }
+
+  @Test
+  void sessionOfASecondProvider_onARouteOfTheDefault_isNoSession() throws Exception {
+    HttpClient b = browser();
+    Flow there =
+        signIn(
+            b,
+            location(get(b, "/partner/x")),
+            partner,
+            login("alice", List.of("admin"), Map.of("amr", List.of("mfa"))));
+    assertThat(location(there.callback())).isEqualTo("/partner/x");
+    assertThat(get(b, "/partner/x").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> docs = get(b, "/docs/x");
+    HttpResponse<String> admin = get(b, "/admin/x");
+
+    assertThat(docs.statusCode()).isEqualTo(302);
+    assertThat(location(docs)).isEqualTo("/auth/start?rd=%2Fdocs%2Fx&idp=corp");
+    assertThat(admin.statusCode()).isEqualTo(302);
+    assertThat(location(admin)).isEqualTo("/auth/start?rd=%2Fadmin%2Fx&idp=corp");
+  }
 }
