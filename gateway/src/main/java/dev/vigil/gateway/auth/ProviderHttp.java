@@ -61,6 +61,8 @@ final class ProviderHttp implements HTTPRequestSender {
     return HttpClient.newBuilder()
         .connectTimeout(deadline)
         .followRedirects(redirect)
+        // As HttpURLConnection before: no h2c upgrade offered to a provider on plain http.
+        .version(HttpClient.Version.HTTP_1_1)
         .proxy(ProxySelector.getDefault())
         .build();
   }
