@@ -137,7 +137,10 @@ final class ProviderHttp implements HTTPRequestSender {
         throw new IOException(
             req.uri() + " answered with a body larger than " + MAX_BYTES + " bytes");
       }
-      throw new IOException(req.uri() + ": " + cause, cause);
+      String what = cause.getClass().getSimpleName();
+      throw new IOException(
+          req.uri() + ": " + (cause.getMessage() == null ? what : what + ": " + cause.getMessage()),
+          cause);
     }
   }
 

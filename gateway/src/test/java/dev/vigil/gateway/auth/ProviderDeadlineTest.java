@@ -155,6 +155,29 @@ class ProviderDeadlineTest {
         .hasMessageContaining("larger than 524288 bytes");
   }
 
+  @Test
+  void metadata_providerDown_refusalSaysTheConnectionFailed() throws IOException {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, null)) {
+      closed = s.getLocalPort();
+    }
+    String down = "http://127.0.0.1:" + closed + "/idp";
+    OidcDiscovery d =
+        new OidcDiscovery(
+            new OidcLogin.Config(
+                URI.create(down),
+                "gw",
+                "s",
+                URI.create("http://gw/auth/callback"),
+                List.of("RS256")),
+            clock,
+            new ProviderHttp(DEADLINE));
+
+    assertThatThrownBy(d::metadata)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(down + "/.well-known/openid-configuration: ConnectException");
+  }
+
   private OidcLogin login() {
     SessionCodec codec =
         new SessionCodec(SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
