@@ -564,6 +564,42 @@ class EdgeStepUpTest {
     assertThat(get(b, "/admin/x").statusCode()).isEqualTo(302);
   }
 
+  @Test
+  void localSignInAndStepUpRefused_eachLoggedWithTheDecisionIdOfTheAnswer() throws Exception {
+    HttpClient b = browser();
+    HttpResponse<String> wrong =
+        b.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"username\":\"dave\",\"password\":\"not-his\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    loginLocal(b, "carol", null);
+    HttpResponse<String> code =
+        b.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/auth/step-up"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"totp\":\"000000\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(awaitEvent(wrong.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"path\":\"vigil/gateway/sign-in\"")
+        .contains("\"refusal\":\"SIGN_IN_REFUSED\"")
+        .contains("\"user\":\"dave\"")
+        .contains("\"endpoint\":\"/auth/login\"")
+        .doesNotContain("not-his");
+    assertThat(code.statusCode()).isEqualTo(401);
+    assertThat(awaitEvent(code.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"refusal\":\"STEP_UP_REFUSED\"")
+        .contains("wrong one-time code")
+        .contains("\"user\":\"carol\"");
+  }
+
   static HttpResponse<String> loginLocal(HttpClient b, String user, String totp) throws Exception {
     return b.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/auth/login"))
