@@ -240,7 +240,8 @@ final class DeviceStore {
     } catch (SQLException e) {
       // Two nodes racing with the same report: the primary key refuses the second.
       if (device(r.deviceId()).isPresent() && nonceSeen(r)) {
-        throw new DeviceException("replay", "report nonce was already used");
+        throw new DeviceException(
+            "replay", "report nonce of device " + r.deviceId() + " was already used");
       }
       throw failed("store the report of device " + r.deviceId(), e);
     }
@@ -257,7 +258,8 @@ final class DeviceStore {
         long latest = rs.getLong(1);
         boolean any = !rs.wasNull();
         if (rs.getLong(2) > 0) {
-          throw new DeviceException("replay", "report nonce was already used");
+          throw new DeviceException(
+              "replay", "report nonce of device " + r.deviceId() + " was already used");
         }
         if (any && r.issuedAt().toEpochMilli() < latest) {
           throw new DeviceException(

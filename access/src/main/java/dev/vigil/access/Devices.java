@@ -215,7 +215,13 @@ public final class Devices implements AutoCloseable {
     if (problem != null) {
       throw new DeviceException("bad_certificate", "certificate of device " + id + ": " + problem);
     }
-    PostureReport r = PostureReport.verify(jws, cert.getPublicKey());
+    PostureReport r;
+    try {
+      r = PostureReport.verify(jws, cert.getPublicKey());
+    } catch (DeviceException e) {
+      // Name the device a refused report claims to come from, for whoever reads the log.
+      throw new DeviceException(e.code(), e.getMessage() + " (device " + id + ")");
+    }
     Duration skew = options.maxClockSkew();
     if (r.issuedAt().isAfter(now.plus(skew)) || r.issuedAt().isBefore(now.minus(skew))) {
       throw new DeviceException(

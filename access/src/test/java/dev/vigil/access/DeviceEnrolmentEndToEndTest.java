@@ -41,6 +41,7 @@ class DeviceEnrolmentEndToEndTest {
   Devices devices;
   Vertx vertx;
   URI server;
+  final List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -50,7 +51,14 @@ class DeviceEnrolmentEndToEndTest {
     vertx = Vertx.vertx();
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
-    DeviceRoutes.install(router, devices);
+    DeviceRoutes.install(
+        router,
+        devices,
+        (endpoint, peer, code, reason) -> {
+          String id = "refusal-" + refused.size();
+          refused.add(String.join(" ", id, endpoint, peer, code, reason));
+          return id;
+        });
     HttpServer s =
         vertx
             .createHttpServer()
@@ -130,6 +138,44 @@ class DeviceEnrolmentEndToEndTest {
 
     assertThat(again.statusCode()).isEqualTo(409);
     assertThat(again.body()).contains("\"error\":\"replay\"");
+  }
+
+  @Test
+  void report_replayedOrForged_refusalRecordedUnderTheDecisionIdOfTheAnswer() throws Exception {
+    String token = devices.createToken("alice", Duration.ofHours(1));
+    KeyPair key = DeviceAgent.newKey();
+    DeviceAgent agent =
+        DeviceAgent.save(
+            tmp.resolve("device"), key, DeviceAgent.enrollRemote(http, server, token, "a", key));
+    String jws = agent.signReport(new Posture("linux", null, null, true, null, null), now.get());
+    DeviceAgent.sendReport(http, server, jws);
+    String[] parts = jws.split("\\.");
+    String forged = parts[0] + "." + parts[1] + "." + "A" + parts[2].substring(1);
+
+    HttpResponse<String> again = postReport(jws);
+    HttpResponse<String> altered = postReport(forged);
+    HttpResponse<String> garbage = postReport("{\"kid\":\"x\"}");
+
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(again.headers().firstValue("X-Vigil-Decision-Id")).hasValue("refusal-0");
+    assertThat(again.body()).contains("\"decision_id\":\"refusal-0\"");
+    assertThat(altered.statusCode()).isEqualTo(401);
+    assertThat(altered.headers().firstValue("X-Vigil-Decision-Id")).hasValue("refusal-1");
+    assertThat(garbage.statusCode()).isEqualTo(400);
+    assertThat(refused).hasSize(3);
+    assertThat(refused.get(0))
+        .startsWith("refusal-0 /v1/devices/report 127.0.0.1 replay ")
+        .contains(agent.deviceId());
+    assertThat(refused.get(1)).startsWith("refusal-1 /v1/devices/report 127.0.0.1 bad_signature ");
+    assertThat(refused.get(2)).startsWith("refusal-2 /v1/devices/report 127.0.0.1 bad_report ");
+  }
+
+  private HttpResponse<String> postReport(String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(server.resolve("/v1/devices/report"))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -457,7 +457,7 @@ final class UpCommand implements Callable<Integer> {
             router -> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
-              devices.install(router);
+              devices.install(router, core.pdp());
             });
     running.add(0, server);
     return server;

@@ -4,14 +4,17 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.http.DeviceRoutes;
 import dev.vigil.gateway.config.TlsSettings;
 import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.identity.CaKeyCipher;
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.store.Store;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Map;
 
 /**
  * The device part of {@code vigil up}: device enrolment and posture on the embedded store, their
@@ -42,9 +45,22 @@ final class UpDevices implements AutoCloseable {
     return new UpDevices(d, cfg);
   }
 
-  /** Adds the device endpoints to the control plane's router. */
-  void install(Router router) {
-    DeviceRoutes.install(router, devices);
+  /** The path under which refused enrolments and posture reports are logged as decisions. */
+  static final String REFUSAL_LOG_PATH = "vigil/devices";
+
+  /**
+   * Adds the device endpoints to the control plane's router; each refusal (a replayed, forged or
+   * malformed report, a spent token) is logged as a denied decision under {@value
+   * #REFUSAL_LOG_PATH}.
+   */
+  void install(Router router, DecisionPoint pdp) {
+    RefusalLog log = new RefusalLog(pdp, InstantSource.system(), REFUSAL_LOG_PATH);
+    DeviceRoutes.install(
+        router,
+        devices,
+        (endpoint, peer, code, reason) ->
+            log.refuse(
+                "control_plane", peer, code, "refused: " + reason, Map.of("endpoint", endpoint)));
   }
 
   /** Returns the gateway's TLS listener, or null when {@code gateway.tls_addr} is off. */

@@ -7,6 +7,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * A refusal is 400 (malformed), 401 (bad token or signature, unknown or revoked device) or 409 (a
- * replayed report), with {@code {"error": code, "message": ...}}; never a stack trace.
+ * replayed report), with {@code {"error": code, "message": ..., "decision_id": ...}}; never a stack
+ * trace. Each is handed to the {@link Refusals} given at install, which logs it with the decision
+ * id the answer carries (also in {@code X-Vigil-Decision-Id}): a forged or replayed report is an
+ * attack on posture, and must be found in the log.
  */
 public final class DeviceRoutes {
 
@@ -33,15 +37,51 @@ public final class DeviceRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(DeviceRoutes.class);
 
-  private final Devices devices;
-
-  private DeviceRoutes(Devices devices) {
-    this.devices = devices;
+  /** Where refused device requests are recorded. */
+  @FunctionalInterface
+  public interface Refusals {
+    /**
+     * Records one refused request and returns its decision id. Called on the worker pool; may
+     * block.
+     *
+     * @param endpoint the path that refused, such as {@code /v1/devices/report}
+     * @param peer the client's address, or {@code unknown}
+     * @param code the stable error code of the answer ({@code replay}, {@code bad_signature}...)
+     * @param reason the refusal in words
+     */
+    String refuse(String endpoint, String peer, String code, String reason);
   }
 
-  /** Adds the device endpoints to {@code router}. */
+  /** Refusals in the service log only, each with a new decision id. */
+  public static final Refusals SERVICE_LOG =
+      (endpoint, peer, code, reason) -> {
+        String id = UUID.randomUUID().toString();
+        log.warn(
+            "device request refused: endpoint={} peer={} code={} decision_id={} reason={}",
+            endpoint,
+            peer,
+            code,
+            id,
+            reason);
+        return id;
+      };
+
+  private final Devices devices;
+  private final Refusals refusals;
+
+  private DeviceRoutes(Devices devices, Refusals refusals) {
+    this.devices = devices;
+    this.refusals = refusals;
+  }
+
+  /** Adds the device endpoints to {@code router}, refusals in the service log. */
   public static void install(Router router, Devices devices) {
-    DeviceRoutes r = new DeviceRoutes(devices);
+    install(router, devices, SERVICE_LOG);
+  }
+
+  /** Adds the device endpoints to {@code router}, each refusal recorded by {@code refusals}. */
+  public static void install(Router router, Devices devices, Refusals refusals) {
+    DeviceRoutes r = new DeviceRoutes(devices, refusals);
     router.post(PREFIX + "/enroll").handler(r::enroll);
     router.post(PREFIX + "/report").handler(r::report);
     router
@@ -61,7 +101,7 @@ public final class DeviceRoutes {
       body = null;
     }
     if (body == null) {
-      fail(ctx, new DeviceException("bad_request", "body must be a JSON object"));
+      refuse(ctx, new DeviceException("bad_request", "body must be a JSON object"));
       return;
     }
     String token = text(body, "token");
@@ -97,7 +137,7 @@ public final class DeviceRoutes {
     return body.getValue(key) instanceof String s ? s : null;
   }
 
-  private static void answer(RoutingContext ctx, int status, Callable<JsonObject> work) {
+  private void answer(RoutingContext ctx, int status, Callable<JsonObject> work) {
     ctx.vertx()
         .executeBlocking(work, false)
         .onComplete(
@@ -108,16 +148,41 @@ public final class DeviceRoutes {
                     .putHeader("Content-Type", "application/json")
                     .end(ar.result().encode());
               } else if (ar.cause() instanceof DeviceException e) {
-                fail(ctx, e);
+                refuse(ctx, e);
               } else {
                 log.warn(
                     "device request {} failed: {}", ctx.request().path(), ar.cause().toString());
-                fail(ctx, new DeviceException("internal", "the request could not be completed"));
+                fail(
+                    ctx,
+                    new DeviceException("internal", "the request could not be completed"),
+                    null);
               }
             });
   }
 
-  private static void fail(RoutingContext ctx, DeviceException e) {
+  /** Records the refusal on the worker pool (the log may wait), then answers with its id. */
+  private void refuse(RoutingContext ctx, DeviceException e) {
+    String endpoint = ctx.request().path();
+    var addr = ctx.request().remoteAddress();
+    String peer = addr == null ? "unknown" : addr.hostAddress();
+    ctx.vertx()
+        .executeBlocking(
+            () -> refusals.refuse(endpoint, peer, e.code(), printable(e.getMessage())), false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.error(
+                    "device refusal not recorded: endpoint={} code={} reason={}: {}",
+                    endpoint,
+                    e.code(),
+                    e.getMessage(),
+                    ar.cause().toString());
+              }
+              fail(ctx, e, ar.succeeded() ? ar.result() : null);
+            });
+  }
+
+  private static void fail(RoutingContext ctx, DeviceException e, String decisionId) {
     int status =
         switch (e.code()) {
           case "bad_token", "bad_signature", "unknown_device", "revoked", "bad_certificate" -> 401;
@@ -125,9 +190,20 @@ public final class DeviceRoutes {
           case "internal" -> 500;
           default -> 400;
         };
+    JsonObject body = new JsonObject().put("error", e.code()).put("message", e.getMessage());
+    if (decisionId != null) {
+      body.put("decision_id", decisionId);
+      ctx.response().putHeader("X-Vigil-Decision-Id", decisionId);
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", e.code()).put("message", e.getMessage()).encode());
+        .end(body.encode());
+  }
+
+  /** A refusal may quote the report's own header: no control characters into a log. */
+  private static String printable(String why) {
+    String safe = why == null ? "" : why.replaceAll("\\p{Cntrl}", "?");
+    return safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
   }
 }

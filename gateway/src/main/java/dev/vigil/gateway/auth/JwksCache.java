@@ -28,9 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class JwksCache implements JWKSource<SecurityContext> {
 
   private static final Logger log = LoggerFactory.getLogger(JwksCache.class);
-  private static final int TIMEOUT_MS = 5_000;
-  private static final int MAX_BYTES = 512 * 1024;
 
+  private final ProviderHttp http;
   private final Supplier<URI> location;
   private final Duration minInterval;
   private final Duration maxAge;
@@ -47,6 +46,17 @@ public final class JwksCache implements JWKSource<SecurityContext> {
    */
   public JwksCache(
       Supplier<URI> location, Duration minInterval, Duration maxAge, InstantSource clock) {
+    this(location, minInterval, maxAge, clock, new ProviderHttp(ProviderHttp.DEADLINE));
+  }
+
+  /** As above, the document read through {@code http} (one deadline for the whole read). */
+  JwksCache(
+      Supplier<URI> location,
+      Duration minInterval,
+      Duration maxAge,
+      InstantSource clock,
+      ProviderHttp http) {
+    this.http = http;
     this.location = location;
     this.minInterval = minInterval;
     this.maxAge = maxAge;
@@ -80,7 +90,7 @@ public final class JwksCache implements JWKSource<SecurityContext> {
     fetchedAt = now;
     fetches++;
     try {
-      JWKSet loaded = JWKSet.load(location.get().toURL(), TIMEOUT_MS, TIMEOUT_MS, MAX_BYTES);
+      JWKSet loaded = JWKSet.parse(http.get(location.get()));
       // Only public keys: a private part published by mistake is never used.
       keys = loaded.toPublicJWKSet();
     } catch (IOException | ParseException | RuntimeException e) {

@@ -4,7 +4,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.oauth2.sdk.GeneralException;
-import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import java.io.IOException;
 import java.net.URI;
@@ -29,17 +28,28 @@ final class OidcDiscovery {
 
   private final OidcLogin.Config config;
   private final InstantSource clock;
+  private final ProviderHttp http;
   private final JwksCache keys;
   private final JWSVerificationKeySelector<SecurityContext> selector;
   private volatile OIDCProviderMetadata metadata;
   private volatile long readAt;
 
   OidcDiscovery(OidcLogin.Config config, InstantSource clock) {
+    this(config, clock, new ProviderHttp(ProviderHttp.DEADLINE));
+  }
+
+  /** A provider whose calls (discovery, keys, tokens) go through {@code http}. */
+  OidcDiscovery(OidcLogin.Config config, InstantSource clock, ProviderHttp http) {
     this.config = config;
     this.clock = clock;
+    this.http = http;
     this.keys =
         new JwksCache(
-            () -> metadata.getJWKSetURI(), config.jwksMinInterval(), Duration.ofHours(1), clock);
+            () -> metadata.getJWKSetURI(),
+            config.jwksMinInterval(),
+            Duration.ofHours(1),
+            clock,
+            http);
     Set<JWSAlgorithm> algs = new LinkedHashSet<>();
     config.algorithms().forEach(a -> algs.add(JWSAlgorithm.parse(a)));
     this.selector = new JWSVerificationKeySelector<>(algs, keys);
@@ -57,7 +67,7 @@ final class OidcDiscovery {
         return metadata;
       }
       try {
-        m = OIDCProviderMetadata.resolve(new Issuer(config.issuer().toString()), 5_000, 5_000);
+        m = OIDCProviderMetadata.parse(http.get(documentUri()));
         check(m);
         metadata = m;
       } catch (GeneralException | IOException | RuntimeException e) {
@@ -71,6 +81,18 @@ final class OidcDiscovery {
       readAt = now;
       return metadata;
     }
+  }
+
+  /** OpenID Connect Discovery 1.0 section 4.1: the issuer, then the well-known path. */
+  private URI documentUri() {
+    String issuer = config.issuer().toString();
+    String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+    return URI.create(base + "/.well-known/openid-configuration");
+  }
+
+  /** Returns the client that makes this provider's calls, under one deadline each. */
+  ProviderHttp http() {
+    return http;
   }
 
   /** OpenID Connect Discovery 1.0 section 4.3: the document must name the configured issuer. */

@@ -148,10 +148,15 @@ public final class OidcLogin {
   private final Map<String, Session> refreshed = new ConcurrentHashMap<>();
 
   public OidcLogin(Config config, SessionCodec sessions, InstantSource clock) {
+    this(config, sessions, clock, ProviderHttp.DEADLINE);
+  }
+
+  /** A provider each of whose HTTP calls, answer included, must end within {@code deadline}. */
+  OidcLogin(Config config, SessionCodec sessions, InstantSource clock, Duration deadline) {
     this.config = config;
     this.sessions = sessions;
     this.clock = clock;
-    this.discovery = new OidcDiscovery(config, clock);
+    this.discovery = new OidcDiscovery(config, clock, new ProviderHttp(deadline));
     this.check = new TokenCheck(discovery, clock);
   }
 
@@ -370,7 +375,7 @@ public final class OidcLogin {
             grant);
     TokenResponse resp;
     try {
-      resp = OIDCTokenResponseParser.parse(tr.toHTTPRequest().send());
+      resp = OIDCTokenResponseParser.parse(tr.toHTTPRequest().send(discovery.http()));
     } catch (ParseException e) {
       return "token response unreadable: " + e.getMessage();
     }

@@ -27,8 +27,7 @@ final class ProviderClaims {
     }
     String acr = str(c, "acr") == null ? "" : str(c, "acr");
     boolean mfa = amr.stream().anyMatch(config.mfaAmr()::contains) || config.mfaAcr().contains(acr);
-    Object at = c.getClaim("auth_time");
-    long authTime = at instanceof Number n ? n.longValue() : clock.instant().getEpochSecond();
+    long authTime = authTime(c, clock);
     String email = str(c, "email");
     LocalUser u =
         new LocalUser(
@@ -39,6 +38,21 @@ final class ProviderClaims {
             "",
             null);
     return sessions.start(u, amr, acr, mfa, authTime, config.name(), refresh, expiry);
+  }
+
+  /**
+   * Returns when the person authenticated: {@code auth_time} ({@link TokenCheck} has made sure it
+   * is a number), else the token's issue time, else now. A token says nothing newer than its issue:
+   * without it, a bearer token would read as a sign-in at every request it is sent with.
+   */
+  static long authTime(JWTClaimsSet c, InstantSource clock) {
+    if (c.getClaim("auth_time") instanceof Number n) {
+      return n.longValue();
+    }
+    if (c.getIssueTime() != null) {
+      return c.getIssueTime().toInstant().getEpochSecond();
+    }
+    return clock.instant().getEpochSecond();
   }
 
   static String str(JWTClaimsSet c, String name) {

@@ -110,5 +110,28 @@ final class TokenCheck {
     if (c.getIssueTime() != null && c.getIssueTime().getTime() - skew > now.getTime()) {
       throw new Refused("issued in the future, at " + c.getIssueTime());
     }
+    authTime(c.getClaim("auth_time"), now.getTime() / 1000, SKEW.toSeconds());
+  }
+
+  /**
+   * OpenID Connect Core 2: {@code auth_time} is a JSON number of seconds. Anything else, or a time
+   * to come, is refused: it would read as a sign-in of now, or as one that stays recent for ever,
+   * and a step-up or a policy asking for a recent sign-in would take it.
+   */
+  private static void authTime(Object at, long nowS, long skewS) throws Refused {
+    if (at == null) {
+      return;
+    }
+    if (!(at instanceof Number n) || Double.isNaN(n.doubleValue())) {
+      throw new Refused("auth_time " + quoted(at) + " is not a number of seconds");
+    }
+    if (n.doubleValue() - skewS > nowS) {
+      throw new Refused("authenticated in the future, auth_time " + n);
+    }
+  }
+
+  private static String quoted(Object v) {
+    String text = v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
+    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
   }
 }

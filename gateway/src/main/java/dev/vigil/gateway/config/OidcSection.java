@@ -3,6 +3,7 @@ package dev.vigil.gateway.config;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -75,10 +76,10 @@ final class OidcSection {
     try {
       return new OidcLogin.Config(
           m.containsKey("name") ? m.get("name").string() : defaultName,
-          URI.create(required(n, m, "issuer").string()),
+          url(required(n, m, "issuer"), true),
           required(n, m, "client_id").string(),
           secret,
-          URI.create(required(n, m, "redirect_uri").string()),
+          url(required(n, m, "redirect_uri"), false),
           algs,
           list(m, "scopes", List.of("openid", "email", "profile")),
           list(m, "audiences", List.of()),
@@ -88,6 +89,34 @@ final class OidcSection {
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }
+  }
+
+  /**
+   * Reads an absolute {@code http(s)} URL without a fragment, or without a query either for the
+   * issuer (OpenID Connect Discovery 1.0 section 4.1, RFC 9207). Anything else was accepted before
+   * and failed at the first sign-in, or at the provider.
+   */
+  private static URI url(YamlNode node, boolean issuer) {
+    String text = node.string();
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      throw node.error("\"" + text + "\" is not a URL: " + e.getReason() + " at " + e.getIndex());
+    }
+    String scheme = uri.getScheme();
+    boolean http = scheme != null && (scheme.equals("https") || scheme.equals("http"));
+    if (!http || uri.getHost() == null || uri.getRawFragment() != null) {
+      throw node.error(
+          "\""
+              + text
+              + "\" is not an absolute http(s) URL with a host and no #fragment,"
+              + " such as https://idp.example.com");
+    }
+    if (issuer && uri.getRawQuery() != null) {
+      throw node.error("\"" + text + "\": an issuer has no query");
+    }
+    return uri;
   }
 
   private static List<String> list(Map<String, YamlNode> m, String k, List<String> fallback) {

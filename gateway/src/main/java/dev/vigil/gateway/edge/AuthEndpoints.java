@@ -12,6 +12,7 @@ import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -60,14 +61,16 @@ final class AuthEndpoints {
   private final Callers callers;
   private final TotpStepUp stepUp;
   private final OidcEndpoints oidc;
+  private final RefusalLog refusals;
 
-  AuthEndpoints(EdgeSignIn signIn, InstantSource clock) {
+  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals) {
+    this.refusals = refusals;
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
     this.callers = new Callers(auth, providers, clock);
-    this.stepUp = new TotpStepUp(auth, redirects);
-    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers);
+    this.stepUp = new TotpStepUp(auth, redirects, this);
+    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers, refusals);
   }
 
   /**
@@ -248,7 +251,12 @@ final class AuthEndpoints {
       if (!csrfMatches(req, f.get("csrf"))) {
         log.warn(
             "sign-in refused: login form token missing or wrong; source={}", req.remoteAddress());
-        reply(req, false, 403, "the sign-in form expired; reload it and try again");
+        refused(
+            req,
+            "LOGIN_CSRF",
+            "the login form token is missing or not this browser's",
+            f.get("username"),
+            () -> reply(req, false, 403, "the sign-in form expired; reload it and try again"));
         return;
       }
     }
@@ -258,13 +266,20 @@ final class AuthEndpoints {
     if (r.session() == null) {
       log.info(
           "sign-in refused: user={} source={} reason={}", f.get("username"), source, r.refusal());
-      if (r.throttled()) {
-        tooManyAttempts(req, json, r, () -> form(req, rd, tooMany(r), 429));
-      } else if (json) {
-        reply(req, true, 401, "sign-in failed");
-      } else {
-        form(req, rd, "Sign-in failed.");
-      }
+      refused(
+          req,
+          r.throttled() ? "THROTTLED" : "SIGN_IN_REFUSED",
+          r.refusal(),
+          f.get("username"),
+          () -> {
+            if (r.throttled()) {
+              tooManyAttempts(req, json, r, () -> form(req, rd, tooMany(r), 429));
+            } else if (json) {
+              reply(req, true, 401, "sign-in failed");
+            } else {
+              form(req, rd, "Sign-in failed.");
+            }
+          });
       return;
     }
     Session s = r.session();
@@ -318,6 +333,40 @@ final class AuthEndpoints {
   }
 
   /** Answers 429 with {@code Retry-After}: JSON, or else the page {@code html} sends. */
+  /**
+   * Logs a refused sign-in or step-up of a local user as a denied decision under {@value
+   * EdgeGateway#SIGN_IN_LOG_PATH} (on the worker pool: the log may wait), then runs {@code answer}
+   * with the decision id in {@code X-Vigil-Decision-Id}.
+   */
+  void refused(HttpServerRequest req, String code, String reason, String user, Runnable answer) {
+    String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+    Map<String, String> extra =
+        Map.of("endpoint", req.path(), "user", printable(user == null ? "" : user));
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(
+            () -> refusals.refuse("edge", peer, code, "refused: " + printable(reason), extra),
+            false)
+        .onComplete(
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                ar -> {
+                  if (ar.succeeded()) {
+                    req.response().putHeader("X-Vigil-Decision-Id", ar.result());
+                  }
+                  answer.run();
+                }));
+  }
+
+  /** Text a client chose (a user name) or quotes: no control characters, at most 300 of them. */
+  static String printable(String text) {
+    String safe = text == null ? "" : text.replaceAll("\\p{Cntrl}", "?");
+    return safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
+  }
+
   static void tooManyAttempts(
       HttpServerRequest req, boolean json, LocalAuthenticator.Result r, Runnable html) {
     req.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
@@ -341,6 +390,15 @@ final class AuthEndpoints {
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end("{\"error\":" + Json.quote(msg) + "}");
+  }
+
+  /** Answers a refusal logged as a denied decision, with its id in the header and the body. */
+  static void reply(HttpServerRequest req, int status, String msg, String decisionId) {
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("X-Vigil-Decision-Id", decisionId)
+        .end("{\"error\":" + Json.quote(msg) + ",\"decision_id\":" + Json.quote(decisionId) + "}");
   }
 
   private static Map<String, String> formFields(String body) {

@@ -57,8 +57,7 @@ final class Callers {
     if (s == null) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
-    String wanted = route.identityProvider();
-    if (wanted != null && !wanted.equals(s.provider())) {
+    if (!takes(route, s.provider())) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
     if (Session.LOCAL.equals(s.provider())) {
@@ -82,6 +81,24 @@ final class Callers {
         .executeBlocking(() -> p.refresh(s), false)
         .map(r -> r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session()))
         .otherwise(e -> end(req, s, e.getMessage()));
+  }
+
+  /**
+   * Returns whether the route takes sessions of this provider: its own {@code identity_provider}
+   * only, or without one the default provider's and local users'. Another provider's session is no
+   * session there: its roles, groups and subject ids are that provider's to say, not the default's,
+   * and a subject {@code alice} of a partner's provider is not the company's.
+   */
+  private boolean takes(Route route, String provider) {
+    String wanted = route.identityProvider();
+    if (wanted != null) {
+      return wanted.equals(provider);
+    }
+    if (Session.LOCAL.equals(provider)) {
+      return true;
+    }
+    OidcLogin first = providers.forRoute(null);
+    return first != null && first.config().name().equals(provider);
   }
 
   private Future<Caller> bearer(Route route, String token) {

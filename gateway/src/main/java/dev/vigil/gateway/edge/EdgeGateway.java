@@ -181,7 +181,10 @@ public final class EdgeGateway implements AutoCloseable {
                 .setIdleTimeout(60)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
-    AuthEndpoints endpoints = signIn == null ? null : new AuthEndpoints(signIn, clock);
+    AuthEndpoints endpoints =
+        signIn == null
+            ? null
+            : new AuthEndpoints(signIn, clock, new RefusalLog(pdp, clock, SIGN_IN_LOG_PATH));
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
     DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
@@ -817,6 +820,9 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** The policy path under which requests refused before routing are logged. */
   public static final String REQUEST_LOG_PATH = "vigil/gateway/request";
+
+  /** The path under which refused OpenID Connect sign-ins are logged as denied decisions. */
+  public static final String SIGN_IN_LOG_PATH = "vigil/gateway/sign-in";
 
   /** The default lifetime of identity assertions. */
   public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);

@@ -7,8 +7,11 @@ import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.sidecar.RefusalLog;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * {@code /auth/start} ({@code rd}, {@code idp}, {@code step_up}) and {@code /auth/callback}: the
  * browser's side of an OpenID Connect sign-in, with the provider's HTTP calls off the event loop.
  * The callback's provider is the one named in the sealed sign-in cookie; without a readable cookie
- * the default provider refuses it before any code is redeemed (case C10).
+ * the default provider refuses it before any code is redeemed (case C10). Every refusal, and a
+ * provider that cannot be reached, is logged as a denied decision under {@value
+ * EdgeGateway#SIGN_IN_LOG_PATH} with its code ({@code SIGN_IN_REFUSED}, {@code
+ * PROVIDER_UNREACHABLE}) and reason, and its decision id is in the answer.
  */
 final class OidcEndpoints {
 
@@ -25,18 +31,31 @@ final class OidcEndpoints {
   private final SessionCodec sessions;
   private final RedirectTarget redirects;
   private final IdentityProviders providers;
+  private final RefusalLog refusals;
 
-  OidcEndpoints(SessionCodec sessions, RedirectTarget redirects, IdentityProviders providers) {
+  OidcEndpoints(
+      SessionCodec sessions,
+      RedirectTarget redirects,
+      IdentityProviders providers,
+      RefusalLog refusals) {
     this.sessions = sessions;
     this.redirects = redirects;
     this.providers = providers;
+    this.refusals = refusals;
   }
+
+  /** A sign-in begun, or the decision id of its refusal (the provider could not be reached). */
+  private record Begun(OidcLogin.Start start, String refusalId) {}
+
+  /** A callback's result, or the decision id of its refusal and the status to answer. */
+  private record Ended(OidcLogin.Result result, String refusalId, int status) {}
 
   void start(HttpServerRequest req) {
     String rd = redirects.check(req.getParam("rd"));
     String idp = req.getParam("idp");
     OidcLogin p = idp == null ? providers.forRoute(null) : providers.get(idp);
     boolean mfa = "mfa".equals(req.getParam("step_up"));
+    String peer = peer(req);
     RequestBodies.resume(req);
     if (p == null) {
       AuthEndpoints.reply(req, false, 400, "unknown identity provider");
@@ -44,7 +63,7 @@ final class OidcEndpoints {
     }
     Vertx.currentContext()
         .owner()
-        .executeBlocking(() -> p.start(rd, mfa), false)
+        .executeBlocking(() -> begin(p, rd, mfa, peer), false)
         .onFailure(
             RequestGuard.guard(
                 req,
@@ -61,19 +80,34 @@ final class OidcEndpoints {
                 null,
                 null,
                 500,
-                st ->
-                    req.response()
-                        .putHeader(
-                            "Set-Cookie",
-                            OidcLogin.COOKIE
-                                + "="
-                                + st.cookieValue()
-                                + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
-                                + (req.isSSL() ? "; Secure" : ""))
-                        .putHeader("Cache-Control", "no-store")
-                        .setStatusCode(302)
-                        .putHeader("Location", st.authorizationUrl().toString())
-                        .end()));
+                b -> {
+                  if (b.refusalId() != null) {
+                    AuthEndpoints.reply(
+                        req, 502, "the identity provider cannot be reached", b.refusalId());
+                    return;
+                  }
+                  req.response()
+                      .putHeader(
+                          "Set-Cookie",
+                          OidcLogin.COOKIE
+                              + "="
+                              + b.start().cookieValue()
+                              + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
+                              + (req.isSSL() ? "; Secure" : ""))
+                      .putHeader("Cache-Control", "no-store")
+                      .setStatusCode(302)
+                      .putHeader("Location", b.start().authorizationUrl().toString())
+                      .end();
+                }));
+  }
+
+  /** Runs off the event loop: reads the provider's discovery, logging a failure as a refusal. */
+  private Begun begin(OidcLogin p, String rd, boolean mfa, String peer) {
+    try {
+      return new Begun(p.start(rd, mfa), null);
+    } catch (IOException e) {
+      return new Begun(null, refuse(p, peer, "/auth/start", "PROVIDER_UNREACHABLE", e));
+    }
   }
 
   void callback(HttpServerRequest req) {
@@ -81,6 +115,7 @@ final class OidcEndpoints {
     String state = req.getParam("state");
     String iss = req.getParam("iss");
     String cookie = AuthEndpoints.cookie(req, OidcLogin.COOKIE);
+    String peer = peer(req);
     RequestBodies.resume(req);
     String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
     OidcLogin p = providers.get(OidcLogin.providerOf(sessions, cookie));
@@ -88,7 +123,7 @@ final class OidcEndpoints {
     OidcLogin oidc = p == null ? providers.forRoute(null) : p;
     Vertx.currentContext()
         .owner()
-        .executeBlocking(() -> oidc.callback(code, state, iss, cookie), false)
+        .executeBlocking(() -> end(oidc, code, state, iss, cookie, peer), false)
         .onFailure(
             RequestGuard.guard(
                 req,
@@ -106,15 +141,19 @@ final class OidcEndpoints {
                 null,
                 null,
                 500,
-                r -> {
+                e -> {
                   req.response().putHeader("Set-Cookie", expire);
-                  if (r.session() == null) {
-                    log.warn(
-                        "OIDC sign-in refused: {}; source={}", r.refusal(), req.remoteAddress());
-                    AuthEndpoints.reply(req, false, 403, "sign-in refused; start again");
+                  if (e.refusalId() != null) {
+                    AuthEndpoints.reply(
+                        req,
+                        e.status(),
+                        e.status() == 502
+                            ? "the identity provider cannot be reached"
+                            : "sign-in refused; start again",
+                        e.refusalId());
                     return;
                   }
-                  Session s = r.session();
+                  Session s = e.result().session();
                   log.info(
                       "signed in: user={} idp={} amr={} acr={}",
                       s.userId(),
@@ -127,8 +166,52 @@ final class OidcEndpoints {
                   req.response()
                       .putHeader("Cache-Control", "no-store")
                       .setStatusCode(302)
-                      .putHeader("Location", AuthEndpoints.location(redirects.check(r.rd())))
+                      .putHeader(
+                          "Location", AuthEndpoints.location(redirects.check(e.result().rd())))
                       .end();
                 }));
+  }
+
+  /**
+   * Runs off the event loop: completes the sign-in, and logs a refusal (state, code, ID token,
+   * second factor) or a provider that cannot be reached as a denied decision with its reason.
+   */
+  private Ended end(
+      OidcLogin oidc, String code, String state, String iss, String cookie, String peer) {
+    try {
+      OidcLogin.Result r = oidc.callback(code, state, iss, cookie);
+      if (r.session() != null) {
+        return new Ended(r, null, 302);
+      }
+      String id =
+          refusals.refuse(
+              "edge",
+              peer,
+              "SIGN_IN_REFUSED",
+              "refused: " + printable(r.refusal()),
+              Map.of("idp", oidc.config().name(), "endpoint", "/auth/callback"));
+      return new Ended(r, id, 403);
+    } catch (IOException e) {
+      return new Ended(null, refuse(oidc, peer, "/auth/callback", "PROVIDER_UNREACHABLE", e), 502);
+    }
+  }
+
+  private String refuse(OidcLogin p, String peer, String endpoint, String code, IOException e) {
+    return refusals.refuse(
+        "edge",
+        peer,
+        code,
+        "refused: the identity provider cannot be reached: " + printable(e.getMessage()),
+        Map.of("idp", p.config().name(), "endpoint", endpoint));
+  }
+
+  /** The reason may quote the callback's own parameters: no control characters into the log. */
+  private static String printable(String why) {
+    String safe = why == null ? "" : why.replaceAll("\\p{Cntrl}", "?");
+    return safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
+  }
+
+  private static String peer(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
   }
 }

@@ -26,10 +26,12 @@ final class TotpStepUp {
 
   private final LocalAuthenticator auth;
   private final RedirectTarget redirects;
+  private final AuthEndpoints endpoints;
 
-  TotpStepUp(LocalAuthenticator auth, RedirectTarget redirects) {
+  TotpStepUp(LocalAuthenticator auth, RedirectTarget redirects, AuthEndpoints endpoints) {
     this.auth = auth;
     this.redirects = redirects;
+    this.endpoints = endpoints;
   }
 
   void handle(HttpServerRequest req) {
@@ -97,7 +99,12 @@ final class TotpStepUp {
     }
     String rd = redirects.check(f.get("rd"));
     if (!json && !AuthEndpoints.csrfMatches(req, f.get("csrf"))) {
-      AuthEndpoints.reply(req, false, 403, "the form expired; reload it and try again");
+      endpoints.refused(
+          req,
+          "LOGIN_CSRF",
+          "the step-up form token is missing or not this browser's",
+          s == null ? "" : s.userId(),
+          () -> AuthEndpoints.reply(req, false, 403, "the form expired; reload it and try again"));
       return;
     }
     String source = AuthEndpoints.source(req);
@@ -108,14 +115,21 @@ final class TotpStepUp {
           s == null ? "" : s.userId(),
           source,
           r.refusal());
-      if (r.throttled()) {
-        AuthEndpoints.tooManyAttempts(
-            req, json, r, () -> prompt(req, s, rd, AuthEndpoints.tooMany(r), 429));
-      } else if (json || s == null) {
-        AuthEndpoints.reply(req, true, 401, "step-up failed");
-      } else {
-        prompt(req, s, rd, "Wrong or used code.");
-      }
+      endpoints.refused(
+          req,
+          r.throttled() ? "THROTTLED" : "STEP_UP_REFUSED",
+          r.refusal(),
+          s == null ? "" : s.userId(),
+          () -> {
+            if (r.throttled()) {
+              AuthEndpoints.tooManyAttempts(
+                  req, json, r, () -> prompt(req, s, rd, AuthEndpoints.tooMany(r), 429));
+            } else if (json || s == null) {
+              AuthEndpoints.reply(req, true, 401, "step-up failed");
+            } else {
+              prompt(req, s, rd, "Wrong or used code.");
+            }
+          });
       return;
     }
     Session next = r.session();

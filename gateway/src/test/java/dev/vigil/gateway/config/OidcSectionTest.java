@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The {@code oidc} section: one provider or a list, and routes that name a provider. */
 class OidcSectionTest {
@@ -87,5 +89,30 @@ class OidcSectionTest {
     assertThatThrownBy(() -> read("oidc:\n" + twice + twice))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("used twice");
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "issuer|idp.example.com|4",
+        "issuer|not a url|4",
+        "issuer|https://idp.example.com/?tenant=a|4",
+        "issuer|ftp://idp.example.com|4",
+        "redirect_uri|/auth/callback|7",
+        "redirect_uri|http://a b/auth/callback|7",
+        "redirect_uri|https://gw.example.com/auth/callback#x|7"
+      })
+  void read_urlThatIsNoAbsoluteHttpUrl_refusedNamingTheKeyAndItsLine(
+      String key, String value, int line) {
+    String yaml =
+        "oidc:\n"
+            + PROVIDER.replaceFirst("(?m)^  " + key + ": .*$", "  " + key + ": \"" + value + "\"");
+
+    assertThatThrownBy(() -> read("gateway:\n  addr: 127.0.0.1:9\n" + yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:" + line)
+        .hasMessageContaining("oidc." + key)
+        .hasMessageContaining("\"" + value + "\"");
   }
 }

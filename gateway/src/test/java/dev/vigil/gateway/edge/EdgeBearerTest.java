@@ -273,6 +273,22 @@ class EdgeBearerTest {
         .hasSize(1);
   }
 
+  /** Returns the logged decision on a path, waiting for the log's writer. */
+  static String awaitEventFor(String path) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      var found =
+          new DecisionReader(store)
+              .list(dev.vigil.store.DecisionFilter.latest(10_000)).stream()
+                  .filter(d -> d.eventJson().contains("\"" + path + "\""))
+                  .findFirst();
+      if (found.isPresent()) {
+        return found.get().eventJson();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no decision logged on " + path);
+  }
+
   static DecisionRecord awaitRecord(String id) throws InterruptedException {
     return Fixtures.awaitRecord(store, id);
   }
@@ -398,6 +414,15 @@ class EdgeBearerTest {
                 + ",\"iat\":"
                 + (t + 900)
                 + "}"),
+        Arguments.of(
+            "auth_time as text, an old sign-in read as one of now",
+            claims("ISSUER", CLIENT, 300, ",\"auth_time\":\"" + (t - 86_400) + "\"")),
+        Arguments.of(
+            "auth_time as an object",
+            claims("ISSUER", CLIENT, 300, ",\"auth_time\":{\"s\":" + t + "}")),
+        Arguments.of(
+            "authenticated in the future, so recent for ever",
+            claims("ISSUER", CLIENT, 300, ",\"auth_time\":" + (t + 86_400))),
         Arguments.of("no expiry", "{\"iss\":\"ISSUER\",\"sub\":\"user-123\"" + aud + "}"),
         Arguments.of("no subject", "{\"iss\":\"ISSUER\"" + aud + ",\"exp\":" + (t + 300) + "}"));
   }
@@ -517,6 +542,19 @@ class EdgeBearerTest {
     String header = "{\"alg\":\"RS256\",\"kid\":\"" + kid() + "\"}";
 
     assertRefused("local.example", Tokens.rs256(header, good(), idpKey));
+  }
+
+  @Test
+  void tokenWithoutAuthTime_authTimeIsWhenItWasIssued_notEachRequest() throws Exception {
+    String header = "{\"alg\":\"RS256\",\"kid\":\"" + kid() + "\"}";
+    long issued = Instant.now().getEpochSecond();
+    String token = Tokens.rs256(header, claims(issuer, CLIENT, 3600, ""), idpKey);
+    now.set(Instant.now().plusSeconds(3000));
+
+    Reply r = send(null, "/data/late", "Bearer " + token);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(awaitEventFor("/data/late")).contains("\"auth_time\":" + issued + ",");
   }
 
   @Test

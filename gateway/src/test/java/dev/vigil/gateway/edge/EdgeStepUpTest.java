@@ -400,6 +400,80 @@ class EdgeStepUpTest {
   }
 
   @Test
+  void callbackReplayedWithItsCookie_refusedWithADecisionIdAndTheReasonLogged() throws Exception {
+    HttpClient plain = HttpClient.newHttpClient();
+    HttpResponse<String> start = get(plain, location(get(plain, "/docs/replay")));
+    String cookie =
+        start.headers().allValues("Set-Cookie").stream()
+            .filter(c -> c.startsWith(OidcLogin.COOKIE + "="))
+            .findFirst()
+            .orElseThrow()
+            .split(";")[0];
+    corp.enqueueCallback(login("alice", List.of("dev"), Map.of()).callback());
+    String callback = location(get(plain, location(start)));
+    HttpRequest replay =
+        HttpRequest.newBuilder(URI.create(callback))
+            .header("Accept", "text/html")
+            .header("Cookie", cookie)
+            .build();
+    assertThat(plain.send(replay, HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(302);
+
+    HttpResponse<String> again = plain.send(replay, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(again.statusCode()).isEqualTo(403);
+    String id = again.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(again.body()).contains(id).doesNotContain("Exception");
+    String event = awaitEvent(id);
+    assertThat(event)
+        .contains("\"path\":\"vigil/gateway/sign-in\"")
+        .contains("\"allowed\":false")
+        .contains("\"refusal\":\"SIGN_IN_REFUSED\"")
+        .contains("state already used")
+        .contains("\"idp\":\"corp\"");
+  }
+
+  @Test
+  void stepUpLogin_withAnOldAuthTimeAsText_refused() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
+    String challenge = location(get(b, "/admin/x"));
+
+    Flow stale =
+        signIn(
+            b,
+            challenge,
+            corp,
+            login(
+                "alice",
+                List.of("admin"),
+                Map.of("amr", List.of("mfa"), "auth_time", Long.toString(epoch() - 86_400))));
+
+    assertThat(stale.callback().statusCode()).isEqualTo(403);
+    assertThat(location(get(b, "/admin/x"))).endsWith("&step_up=mfa");
+  }
+
+  @Test
+  void stepUpLogin_withAnAuthTimeInTheFuture_refused() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
+    String challenge = location(get(b, "/admin/x"));
+
+    Flow ahead =
+        signIn(
+            b,
+            challenge,
+            corp,
+            login(
+                "alice",
+                List.of("admin"),
+                Map.of("amr", List.of("mfa"), "auth_time", epoch() + 86_400)));
+
+    assertThat(ahead.callback().statusCode()).isEqualTo(403);
+    assertThat(location(get(b, "/admin/x"))).endsWith("&step_up=mfa");
+  }
+
+  @Test
   void stepUpLogin_withAnOldAuthTime_refused() throws Exception {
     HttpClient b = browser();
     signIn(b, location(get(b, "/admin/x")), corp, login("alice", List.of("admin"), Map.of()));
@@ -488,6 +562,42 @@ class EdgeStepUpTest {
 
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(get(b, "/admin/x").statusCode()).isEqualTo(302);
+  }
+
+  @Test
+  void localSignInAndStepUpRefused_eachLoggedWithTheDecisionIdOfTheAnswer() throws Exception {
+    HttpClient b = browser();
+    HttpResponse<String> wrong =
+        b.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"username\":\"dave\",\"password\":\"not-his\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    loginLocal(b, "carol", null);
+    HttpResponse<String> code =
+        b.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/auth/step-up"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"totp\":\"000000\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(awaitEvent(wrong.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"path\":\"vigil/gateway/sign-in\"")
+        .contains("\"refusal\":\"SIGN_IN_REFUSED\"")
+        .contains("\"user\":\"dave\"")
+        .contains("\"endpoint\":\"/auth/login\"")
+        .doesNotContain("not-his");
+    assertThat(code.statusCode()).isEqualTo(401);
+    assertThat(awaitEvent(code.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"refusal\":\"STEP_UP_REFUSED\"")
+        .contains("wrong one-time code")
+        .contains("\"user\":\"carol\"");
   }
 
   static HttpResponse<String> loginLocal(HttpClient b, String user, String totp) throws Exception {
@@ -595,5 +705,26 @@ class EdgeStepUpTest {
     Flow there = signIn(b, location(other), partner, login("alice", List.of(), Map.of()));
     assertThat(URI.create(there.authorizeUrl()).getPort()).isEqualTo(partner.baseUrl().port());
     assertThat(get(b, "/partner/x").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void sessionOfASecondProvider_onARouteOfTheDefault_isNoSession() throws Exception {
+    HttpClient b = browser();
+    Flow there =
+        signIn(
+            b,
+            location(get(b, "/partner/x")),
+            partner,
+            login("alice", List.of("admin"), Map.of("amr", List.of("mfa"))));
+    assertThat(location(there.callback())).isEqualTo("/partner/x");
+    assertThat(get(b, "/partner/x").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> docs = get(b, "/docs/x");
+    HttpResponse<String> admin = get(b, "/admin/x");
+
+    assertThat(docs.statusCode()).isEqualTo(302);
+    assertThat(location(docs)).isEqualTo("/auth/start?rd=%2Fdocs%2Fx&idp=corp");
+    assertThat(admin.statusCode()).isEqualTo(302);
+    assertThat(location(admin)).isEqualTo("/auth/start?rd=%2Fadmin%2Fx&idp=corp");
   }
 }

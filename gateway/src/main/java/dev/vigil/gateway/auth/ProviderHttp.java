@@ -1,0 +1,194 @@
+package dev.vigil.gateway.auth;
+
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.http.HTTPRequestSender;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The gateway's HTTP calls to one identity provider: discovery, keys, token exchange and refresh.
+ *
+ * <p>Each call is held to one deadline for the whole exchange, from connecting to the last byte of
+ * the answer, and to {@link #MAX_BYTES} of answer. A timeout per read (what {@code
+ * HttpURLConnection} offers) does not bound a provider that sends its answer a byte at a time, and
+ * the token endpoint had none at all: a stalled provider held the sign-in, the refresh and the
+ * worker running them for ever. Redirects are not followed for the token exchange (it carries the
+ * client secret). Thread-safe.
+ */
+final class ProviderHttp implements HTTPRequestSender {
+
+  /** How long one call may take, answer included. */
+  static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /** The largest answer read from a provider. */
+  static final int MAX_BYTES = 512 * 1024;
+
+  /** Headers the JDK client sets itself and refuses from a caller. */
+  private static final Set<String> OWN_HEADERS =
+      Set.of("connection", "content-length", "expect", "host", "upgrade");
+
+  private final Duration deadline;
+  private final HttpClient reading;
+  private final HttpClient posting;
+
+  ProviderHttp(Duration deadline) {
+    this.deadline = deadline;
+    this.reading = client(deadline, HttpClient.Redirect.NORMAL);
+    this.posting = client(deadline, HttpClient.Redirect.NEVER);
+  }
+
+  private static HttpClient client(Duration deadline, HttpClient.Redirect redirect) {
+    return HttpClient.newBuilder()
+        .connectTimeout(deadline)
+        .followRedirects(redirect)
+        // As HttpURLConnection before: no h2c upgrade offered to a provider on plain http.
+        .version(HttpClient.Version.HTTP_1_1)
+        .proxy(ProxySelector.getDefault())
+        .build();
+  }
+
+  Duration deadline() {
+    return deadline;
+  }
+
+  /**
+   * Returns the body of a {@code GET} answered 200.
+   *
+   * @throws IOException naming the address and what went wrong: no answer within the deadline, an
+   *     answer too large, another status
+   */
+  String get(URI uri) throws IOException {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri).GET().header("Accept", "application/json").build();
+    HttpResponse<byte[]> resp = exchange(reading, req);
+    if (resp.statusCode() != 200) {
+      throw new IOException(uri + " answered " + resp.statusCode());
+    }
+    return new String(resp.body(), StandardCharsets.UTF_8);
+  }
+
+  /** Sends a request of the OAuth SDK (the token endpoint's) under the same deadline. */
+  @Override
+  public HTTPResponse send(ReadOnlyHTTPRequest r) throws IOException {
+    String body = r.getBody();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(r.getURI())
+            .method(
+                r.getMethod().name(),
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    for (Map.Entry<String, List<String>> h : r.getHeaderMap().entrySet()) {
+      if (!OWN_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        h.getValue().forEach(v -> b.header(h.getKey(), v));
+      }
+    }
+    HttpResponse<byte[]> resp = exchange(posting, b.build());
+    HTTPResponse out = new HTTPResponse(resp.statusCode());
+    resp.headers()
+        .map()
+        .forEach((name, values) -> out.setHeader(name, values.toArray(String[]::new)));
+    String type = resp.headers().firstValue("Content-Type").orElse(null);
+    if (type != null) {
+      try {
+        out.setContentType(type);
+      } catch (ParseException e) {
+        throw new IOException(r.getURI() + " answered with Content-Type \"" + type + "\"", e);
+      }
+    }
+    out.setBody(new String(resp.body(), StandardCharsets.UTF_8));
+    return out;
+  }
+
+  private HttpResponse<byte[]> exchange(HttpClient client, HttpRequest req) throws IOException {
+    CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(req, info -> new Capped());
+    try {
+      return pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      throw new IOException(req.uri() + " did not answer within " + deadline.toSeconds() + " s", e);
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IOException(req.uri() + ": interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TooLarge) {
+        throw new IOException(
+            req.uri() + " answered with a body larger than " + MAX_BYTES + " bytes");
+      }
+      String what = cause.getClass().getSimpleName();
+      throw new IOException(
+          req.uri() + ": " + (cause.getMessage() == null ? what : what + ": " + cause.getMessage()),
+          cause);
+    }
+  }
+
+  private static final class TooLarge extends IOException {
+    TooLarge() {
+      super("answer larger than " + MAX_BYTES + " bytes", null);
+    }
+  }
+
+  /** Collects an answer of at most {@link #MAX_BYTES}, and cancels the exchange past that. */
+  private static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private Flow.Subscription subscription;
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer b : buffers) {
+        if (bytes.size() + b.remaining() > MAX_BYTES) {
+          subscription.cancel();
+          result.completeExceptionally(new TooLarge());
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(bytes.toByteArray());
+    }
+  }
+}
