@@ -279,11 +279,18 @@ public final class LocalAuthenticator {
     if (step < 0) {
       return "missing or wrong one-time code";
     }
-    Long before = lastStep.put(u.username(), step);
-    if (before != null && before >= step) {
-      lastStep.put(u.username(), before);
-      return "one-time code already used";
-    }
-    return null;
+    // One atomic step per user: a put and then a restore let a code submitted between them, by a
+    // third sign-in, be taken twice.
+    boolean[] used = new boolean[1];
+    lastStep.compute(
+        u.username(),
+        (name, before) -> {
+          if (before != null && before >= step) {
+            used[0] = true;
+            return before;
+          }
+          return step;
+        });
+    return used[0] ? "one-time code already used" : null;
   }
 }

@@ -261,8 +261,35 @@ final class AuthEndpoints {
       }
     }
     String source = source(req);
-    LocalAuthenticator.Result r =
-        auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source);
+    // The password hash takes tens of milliseconds of one core by design: on the event loop, a
+    // stream of sign-in attempts would hold every other request of the loop behind it.
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(
+            () -> auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source),
+            false)
+        .onComplete(
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                checked -> {
+                  if (checked.failed()) {
+                    throw new IllegalStateException("the sign-in check failed", checked.cause());
+                  }
+                  answerLogin(req, json, rd, f, source, checked.result());
+                }));
+  }
+
+  /** Answers a sign-in with the authenticator's verdict {@code r}: a session, or a refusal. */
+  private void answerLogin(
+      HttpServerRequest req,
+      boolean json,
+      String rd,
+      Map<String, String> f,
+      String source,
+      LocalAuthenticator.Result r) {
     if (r.session() == null) {
       log.info(
           "sign-in refused: user={} source={} reason={}", f.get("username"), source, r.refusal());
