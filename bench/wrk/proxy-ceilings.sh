@@ -15,11 +15,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=ready.sh
 . "$root/bench/wrk/ready.sh"
+# The relays run from source with the jar's classes: the JDK the launcher selects (21 or newer),
+# not whatever java is first on PATH.
+# shellcheck source=../../scripts/jdk.sh
+. "$root/scripts/jdk.sh"
 duration="${1:-10s}"
 connections="${2:-16}"
 warmup="${3:-30s}"
 rounds="${ROUNDS:-3}"
-for tool in nginx wrk java; do
+for tool in nginx wrk; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 3; }
 done
 jar="$root/cli/target/vigil.jar"
