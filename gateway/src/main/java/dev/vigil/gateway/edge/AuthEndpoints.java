@@ -276,7 +276,11 @@ final class AuthEndpoints {
                 500,
                 checked -> {
                   if (checked.failed()) {
-                    throw new IllegalStateException("the sign-in check failed", checked.cause());
+                    // Thrown as it came, for the guard to log and answer 500 once.
+                    if (checked.cause() instanceof RuntimeException e) {
+                      throw e;
+                    }
+                    throw new IllegalStateException(checked.cause());
                   }
                   answerLogin(req, json, rd, f, source, checked.result());
                 }));
