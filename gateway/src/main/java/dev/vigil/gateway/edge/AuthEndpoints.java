@@ -378,18 +378,7 @@ final class AuthEndpoints {
         .executeBlocking(
             () -> refusals.refuse("edge", peer, code, "refused: " + printable(reason), extra),
             false)
-        .onComplete(
-            RequestGuard.guard(
-                req,
-                null,
-                null,
-                500,
-                ar -> {
-                  if (ar.succeeded()) {
-                    req.response().putHeader("X-Vigil-Decision-Id", ar.result());
-                  }
-                  answer.run();
-                }));
+        .onComplete(RequestGuard.afterRefusalLogged(req, answer));
   }
 
   /** Text a client chose (a user name) or quotes: no control characters, at most 300 of them. */

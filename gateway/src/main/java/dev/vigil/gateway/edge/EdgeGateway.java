@@ -430,17 +430,8 @@ public final class EdgeGateway implements AutoCloseable {
       String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
       logRefusal(req, code, reason)
           .onComplete(
-              RequestGuard.guard(
-                  req,
-                  null,
-                  null,
-                  500,
-                  ar -> {
-                    if (ar.succeeded()) {
-                      req.response().putHeader("X-Vigil-Decision-Id", ar.result());
-                    }
-                    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
-                  }));
+              RequestGuard.afterRefusalLogged(
+                  req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));
     }
 
     private void decide(

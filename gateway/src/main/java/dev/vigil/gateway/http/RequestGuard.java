@@ -49,6 +49,26 @@ public final class RequestGuard {
   }
 
   /**
+   * Returns the guarded continuation of a refusal being logged: once the log has it, the answer
+   * names its decision id in {@code X-Vigil-Decision-Id} (when the log could take it) and {@code
+   * answer} runs, whatever the log did.
+   */
+  public static Handler<AsyncResult<String>> afterRefusalLogged(
+      HttpServerRequest req, Runnable answer) {
+    return guard(
+        req,
+        null,
+        null,
+        500,
+        logged -> {
+          if (logged.succeeded()) {
+            req.response().putHeader("X-Vigil-Decision-Id", logged.result());
+          }
+          answer.run();
+        });
+  }
+
+  /**
    * As {@link #guard(HttpServerRequest, String, String, int, Handler)}, with {@code release} run
    * first after a fault, to let go of what the step held (an upstream connection).
    */
