@@ -206,7 +206,7 @@ final class InboundListener {
             caller);
     Map<String, String> context = new HashMap<>();
     context.put("route", route.name());
-    context.put("transport", caller == null ? "plaintext" : "mtls");
+    context.put("transport", caller != null ? "mtls" : req.isSSL() ? "tls" : "plaintext");
     if (caller != null) {
       context.put("subject", caller.toString());
     }
@@ -238,7 +238,8 @@ final class InboundListener {
     URI up = route.upstream();
     String base = route.upstreamBasePath();
     headers.set("X-Vigil-Decision-Id", d.decisionId());
-    headers.set("X-Forwarded-Proto", caller == null ? "http" : "https");
+    // TLS without a client certificate (a PERMISSIVE port) is still https to the app.
+    headers.set("X-Forwarded-Proto", req.isSSL() ? "https" : "http");
     if (caller != null) {
       headers.set("X-Vigil-Spiffe-Id", caller.toString());
     }

@@ -90,6 +90,10 @@ class SidecarTest {
   static WorkloadCredentials credsB;
   static HttpServer appB;
   static final List<Map<String, String>> seenByB = new CopyOnWriteArrayList<>();
+
+  /** The X-Forwarded-Proto of each request app B answered. */
+  static final List<String> protoSeenByB = new CopyOnWriteArrayList<>();
+
   static Sidecar sidecarA;
   static Sidecar sidecarB;
 
@@ -154,6 +158,7 @@ class SidecarTest {
         "/",
         ex -> {
           String caller = ex.getRequestHeaders().getFirst("X-Vigil-Spiffe-Id");
+          protoSeenByB.add(String.valueOf(ex.getRequestHeaders().getFirst("X-Forwarded-Proto")));
           seenByB.add(
               Map.of(
                   "path", ex.getRequestURI().getRawPath(), "caller", caller == null ? "" : caller));
@@ -178,6 +183,7 @@ class SidecarTest {
   @BeforeEach
   void clear() {
     seenByB.clear();
+    protoSeenByB.clear();
   }
 
   /** Sends one plain HTTP/1.1 GET and returns the status line's code and the rest. */
@@ -363,10 +369,27 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("200");
     assertThat(seenByB).containsExactly(Map.of("path", "/public", "caller", ""));
+    assertThat(protoSeenByB).containsExactly("http");
     DecisionRecord d = workloads.logged("sidecar/allow", "b-open", "/public");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isNull();
     assertThat(d.eventJson()).contains("\"transport\":\"plaintext\"").contains("\"mtls\":false");
+  }
+
+  /**
+   * Regression: TLS without a client certificate on a PERMISSIVE port reached the app as {@code
+   * X-Forwarded-Proto: http} and was logged as plaintext.
+   */
+  @Test
+  void permissive_tlsWithoutCertificate_httpsToTheAppAndLoggedAsTls() throws Exception {
+    String[] r = get(tls(sidecarB.port("b-open"), null), "/public");
+
+    assertThat(r[0]).isEqualTo("200");
+    assertThat(seenByB).containsExactly(Map.of("path", "/public", "caller", ""));
+    assertThat(protoSeenByB).containsExactly("https");
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-open", "\"transport\":\"tls\"");
+    assertThat(d.subject()).isNull();
+    assertThat(d.eventJson()).contains("\"transport\":\"tls\"").contains("\"mtls\":false");
   }
 
   @Test
