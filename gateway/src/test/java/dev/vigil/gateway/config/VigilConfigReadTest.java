@@ -187,7 +187,8 @@ class VigilConfigReadTest {
   }
 
   static final String HASH =
-      "$argon2id$v=19$m=19456,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs";
+      "$argon2id$v=19$m=19456,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$"
+          + "JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs";
 
   /**
    * Regression: a policy path the decision point cannot read was taken, and every request on the
@@ -309,7 +310,8 @@ class VigilConfigReadTest {
         new String[] {
           "$argon2id$garbage",
           "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
-          "$argon2id$v=19$m=1,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs",
+          "$argon2id$v=19$m=1,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$"
+              + "JdZQy3HM9DUqXu3gPsVQW2qQvp97UPfBRjMI6QdHTKs",
           "$argon2id$v=19$m=19456,t=2,p=1$E/HPo/RZ/19pi6h0ptDZYQ$!!"
         }) {
       assertThatThrownBy(() -> read(user + "\"" + bad + "\"\n"))
