@@ -1,9 +1,8 @@
 package dev.vigil.cli;
 
+import dev.vigil.console.RoutePolicyCheck;
 import dev.vigil.gateway.Route;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
-import dev.vigil.pdp.PolicyPath;
 import java.util.List;
 
 /**
@@ -23,7 +22,7 @@ final class RoutePolicies {
    */
   static String namingNothing(List<Route> routes, DecisionPoint pdp, String bundle) {
     for (Route r : routes) {
-      if (r.mode() != Mode.OBSERVE && !pdp.defines(PolicyPath.parse(r.policyPath()))) {
+      if (RoutePolicyCheck.namesNothing(r, pdp)) {
         return "route \""
             + r.name()
             + "\": policy \""

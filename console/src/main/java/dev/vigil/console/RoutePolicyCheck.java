@@ -43,12 +43,20 @@ public final class RoutePolicyCheck implements Runnable {
   public List<String> undefined() {
     TreeSet<String> out = new TreeSet<>();
     for (Route r : routes.get().routes()) {
-      // An observed route is not evaluated, and may name a policy still to be written.
-      if (r.mode() != Mode.OBSERVE && !pdp.defines(PolicyPath.parse(r.policyPath()))) {
+      if (namesNothing(r, pdp)) {
         out.add(r.name() + "=" + r.policyPath());
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Returns true when {@code route} is monitored or enforced and its policy path names no rule or
+   * data of {@code pdp}'s policy. An observed route is not evaluated, and may name a policy still
+   * to be written.
+   */
+  public static boolean namesNothing(Route route, DecisionPoint pdp) {
+    return route.mode() != Mode.OBSERVE && !pdp.defines(PolicyPath.parse(route.policyPath()));
   }
 
   @Override
