@@ -47,9 +47,11 @@ import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.Dialect;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.SessionSignOuts;
+import dev.vigil.store.SignInFailures;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.store.TotpSteps;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -273,8 +275,12 @@ final class UpCommand implements Callable<Integer> {
         SessionSignOuts.open(core.store(), "console", cfg.sessionAbsolute(), clock);
     running.add(0, consoleSignOuts);
     // One count of failed sign-ins for the gateway and the console: a configured administrator
-    // signs in at both with the same password.
-    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
+    // signs in at both with the same password. The count is kept in the store too, so that the
+    // nodes sharing it count each other's failures; so are the one-time codes used: a code used at
+    // either, on any node, is refused at every other.
+    SignInThrottle throttle =
+        new SignInThrottle(SignInThrottle.Limits.DEFAULT, clock, SignInFailures.open(core.store()));
+    TotpSteps steps = TotpSteps.open(core.store(), clock);
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
@@ -283,7 +289,8 @@ final class UpCommand implements Callable<Integer> {
             clock,
             cfg.adminRole(),
             users,
-            throttle);
+            throttle,
+            steps);
     HealthReport health =
         new HealthReport(
             core.pdp(),
@@ -303,7 +310,7 @@ final class UpCommand implements Callable<Integer> {
         new SessionCodec(
             sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, gatewaySignOuts);
     LocalAuthenticator auth =
-        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle);
+        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps);
     List<OidcLogin> providers = new ArrayList<>();
     cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
     TlsListener tls = devices.listener();

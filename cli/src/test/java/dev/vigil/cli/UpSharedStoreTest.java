@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.auth.Totp;
 import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
@@ -214,6 +215,57 @@ class UpSharedStoreTest {
       assertThat(status(one.gatewayUrl("/hello"), signIn(one, "carol", "carol's password")))
           .isNotEqualTo(401);
     }
+  }
+
+  @Test
+  void twoNodes_oneTimeCodeUsedOnOne_refusedOnTheOther_andGuessesOnBothCountTogether()
+      throws Exception {
+    try (UpProcess one = UpProcess.shared(tmp.resolve("one"), url);
+        UpProcess two = UpProcess.shared(tmp.resolve("two"), url)) {
+      String secret = Totp.newSecret();
+      String user =
+          "\nusers:\n  - username: erin\n    roles: [sre]\n    password_hash: \""
+              + PasswordHash.hash("erin's password")
+              + "\"\n    totp_secret: "
+              + secret
+              + "\n  - username: carol\n    roles: [sre]\n    password_hash: \""
+              + PasswordHash.hash("carol's password")
+              + "\"\n";
+      Files.writeString(one.config, Files.readString(one.config) + user);
+      Files.writeString(two.config, Files.readString(two.config) + user);
+      one.start();
+      Files.createDirectories(two.dataDir);
+      Files.copy(one.dataDir.resolve("ca.key"), two.dataDir.resolve("ca.key"));
+      two.start();
+      String code = Totp.code(secret, java.time.Clock.systemUTC());
+      String body =
+          "{\"username\":\"erin\",\"password\":\"erin's password\",\"totp\":\"" + code + "\"}";
+      assertThat(login(one, body).statusCode()).as("the code on node one").isEqualTo(200);
+
+      HttpResponse<String> replay = login(two, body);
+
+      assertThat(replay.statusCode()).as("the same code on node two").isEqualTo(401);
+      assertThat(replay.headers().firstValue("Set-Cookie")).isEmpty();
+
+      // Five wrong passwords for one account, spread over the two nodes, lock it on both.
+      String wrong = "{\"username\":\"carol\",\"password\":\"guess\"}";
+      for (UpProcess node : List.of(one, two, one, two, one)) {
+        assertThat(login(node, wrong).statusCode()).isEqualTo(401);
+      }
+      HttpResponse<String> locked =
+          login(two, "{\"username\":\"carol\",\"password\":\"carol's password\"}");
+      assertThat(locked.statusCode()).as("the right password, refused unheard").isEqualTo(429);
+      assertThat(locked.headers().firstValue("Retry-After")).isPresent();
+    }
+  }
+
+  private HttpResponse<String> login(UpProcess node, String json) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(node.gatewayUrl("/auth/login")))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** Signs in at the node's gateway; returns the session cookie, {@code vigil_session=...}. */

@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
+import dev.vigil.store.TotpSteps;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -66,12 +67,21 @@ public final class ConsoleSignIn {
       InstantSource clock,
       String adminRole,
       List<LocalUser> configUsers) {
-    this(accounts, codec, clock, adminRole, configUsers, SignInThrottle.withDefaults(clock));
+    this(
+        accounts,
+        codec,
+        clock,
+        adminRole,
+        configUsers,
+        SignInThrottle.withDefaults(clock),
+        TotpSteps.inMemory());
   }
 
   /**
    * @param throttle counts failed sign-ins; give it the gateway's, so that guesses at one count at
    *     the other (the configured administrators sign in at both with the same password)
+   * @param steps the TOTP steps already used; give it the gateway's, so that a code used at one is
+   *     refused at the other
    */
   public ConsoleSignIn(
       AdminAccounts accounts,
@@ -79,11 +89,12 @@ public final class ConsoleSignIn {
       InstantSource clock,
       String adminRole,
       List<LocalUser> configUsers,
-      SignInThrottle throttle) {
+      SignInThrottle throttle,
+      TotpSteps steps) {
     this.accounts = accounts;
     this.codec = codec;
     this.adminRole = adminRole;
-    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle);
+    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle, steps);
     RANDOM.nextBytes(csrfKey);
     replaceConfigUsers(configUsers);
   }

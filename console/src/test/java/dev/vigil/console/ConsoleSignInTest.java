@@ -7,6 +7,8 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
+import dev.vigil.gateway.auth.Totp;
+import dev.vigil.store.TotpSteps;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,10 +38,12 @@ class ConsoleSignInTest {
         List.of(
             new LocalUser("dana", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null));
     SignInThrottle throttle = SignInThrottle.withDefaults(clock);
-    LocalAuthenticator gateway = new LocalAuthenticator(users, codec(), clock, false, throttle);
+    TotpSteps steps = TotpSteps.inMemory();
+    LocalAuthenticator gateway =
+        new LocalAuthenticator(users, codec(), clock, false, throttle, steps);
     ConsoleSignIn console =
         new ConsoleSignIn(
-            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle);
+            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle, steps);
     for (int i = 0; i < 5; i++) {
       assertThat(gateway.authenticate("dana", "wrong", null, "10.0.0.1").session()).isNull();
     }
@@ -50,5 +54,28 @@ class ConsoleSignInTest {
     assertThat(locked.retryAfterSeconds()).isEqualTo(60);
     now.set(now.get().plusSeconds(60));
     assertThat(console.authenticate("dana", "pw", null, "10.0.0.2").session()).isNotNull();
+  }
+
+  @Test
+  void authenticate_codeUsedAtTheGateway_refusedAtTheConsole() {
+    String secret = Totp.newSecret();
+    List<LocalUser> users =
+        List.of(
+            new LocalUser(
+                "dana", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), secret));
+    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
+    TotpSteps steps = TotpSteps.inMemory();
+    LocalAuthenticator gateway =
+        new LocalAuthenticator(users, codec(), clock, false, throttle, steps);
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle, steps);
+    String code = Totp.code(secret, clock);
+    assertThat(gateway.authenticate("dana", "pw", code, "10.0.0.1").session()).isNotNull();
+
+    LocalAuthenticator.Result replay = console.authenticate("dana", "pw", code, "10.0.0.2");
+
+    assertThat(replay.session()).isNull();
+    assertThat(replay.refusal()).isEqualTo("one-time code already used");
   }
 }

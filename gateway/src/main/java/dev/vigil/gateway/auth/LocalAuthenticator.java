@@ -1,14 +1,14 @@
 package dev.vigil.gateway.auth;
 
+import dev.vigil.store.StoreException;
+import dev.vigil.store.TotpSteps;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Signs local users in: Argon2id password, then TOTP for users who have a secret. A code is
  * accepted once: a step already used by that user is refused, so a code seen over a shoulder cannot
- * be replayed. Unknown users cost the same hash as known ones. Failed attempts are counted by a
- * {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe.
+ * be replayed. The steps used are kept in {@link TotpSteps}: in the store under {@code vigil up},
+ * so that the code is refused on every node and at the console too. Unknown users cost the same
+ * hash as known ones. Failed attempts are counted by a {@link SignInThrottle}, which refuses
+ * further ones for a while after too many. Thread-safe; sign-in and step-up may do I/O (the hash,
+ * the store) and are not for an event loop.
  */
 public final class LocalAuthenticator {
 
@@ -55,19 +58,25 @@ public final class LocalAuthenticator {
   private volatile LocalUsers users;
   private final SessionCodec sessions;
   private final InstantSource clock;
-  private final Map<String, Long> lastStep = new ConcurrentHashMap<>();
   private final boolean totpOnDemand;
   private final SignInThrottle throttle;
+  private final TotpSteps steps;
 
   /** An authenticator with a throttle of its own ({@link SignInThrottle.Limits#DEFAULT}). */
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
-    this(users, sessions, clock, false, SignInThrottle.withDefaults(clock));
+    this(users, sessions, clock, false, SignInThrottle.withDefaults(clock), TotpSteps.inMemory());
   }
 
   /** An authenticator with a throttle of its own; see the next constructor for totpOnDemand. */
   public LocalAuthenticator(
       List<LocalUser> users, SessionCodec sessions, InstantSource clock, boolean totpOnDemand) {
-    this(users, sessions, clock, totpOnDemand, SignInThrottle.withDefaults(clock));
+    this(
+        users,
+        sessions,
+        clock,
+        totpOnDemand,
+        SignInThrottle.withDefaults(clock),
+        TotpSteps.inMemory());
   }
 
   /**
@@ -76,18 +85,23 @@ public final class LocalAuthenticator {
    *     step-up prompt; a code that is given must still be right
    * @param throttle counts failed sign-ins and step-ups; share one between the sign-ins of a node
    *     (gateway and console) so that each counts the other's failures
+   * @param steps the TOTP steps already used; share one between the sign-ins of a node (gateway and
+   *     console), and keep it in the store that the nodes share, so that a code used at one is
+   *     refused at every other
    */
   public LocalAuthenticator(
       List<LocalUser> users,
       SessionCodec sessions,
       InstantSource clock,
       boolean totpOnDemand,
-      SignInThrottle throttle) {
+      SignInThrottle throttle,
+      TotpSteps steps) {
     this.users = LocalUsers.of(users);
     this.sessions = sessions;
     this.clock = clock;
     this.totpOnDemand = totpOnDemand;
     this.throttle = throttle;
+    this.steps = Objects.requireNonNull(steps, "steps");
   }
 
   /**
@@ -279,18 +293,16 @@ public final class LocalAuthenticator {
     if (step < 0) {
       return "missing or wrong one-time code";
     }
-    // One atomic step per user: a put and then a restore let a code submitted between them, by a
-    // third sign-in, be taken twice.
-    boolean[] used = new boolean[1];
-    lastStep.compute(
-        u.username(),
-        (name, before) -> {
-          if (before != null && before >= step) {
-            used[0] = true;
-            return before;
-          }
-          return step;
-        });
-    return used[0] ? "one-time code already used" : null;
+    // One atomic step per user and secret: of two attempts with codes of one step, on this node or
+    // on two, exactly one takes it. When its use cannot be recorded the code is refused.
+    try {
+      return steps.take(u.username(), u.totpSecret(), step) ? null : "one-time code already used";
+    } catch (StoreException e) {
+      log.error(
+          "one-time code refused, its use cannot be recorded: user={}: {}",
+          u.username(),
+          e.getMessage());
+      return "one-time code cannot be checked now";
+    }
   }
 }

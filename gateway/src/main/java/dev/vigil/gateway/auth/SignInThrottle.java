@@ -1,10 +1,16 @@
 package dev.vigil.gateway.auth;
 
+import dev.vigil.store.SignInFailures;
+import dev.vigil.store.StoreException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Slows down the guessing of passwords and one-time codes: failed sign-ins are counted per account
@@ -21,10 +27,16 @@ import java.util.Map;
  * count of guesses at others).
  *
  * <p>A locked key is refused before the password is checked, so the answer is the same whether the
- * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node
- * (several nodes each count their own), at most {@value #MAX_KEYS}; past that the key unused the
- * longest is forgotten, which an attacker can only force with failures from addresses that are not
- * locked themselves. Thread-safe.
+ * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node,
+ * at most {@value #MAX_KEYS}; past that the key unused the longest is forgotten, which an attacker
+ * can only force with failures from addresses that are not locked themselves.
+ *
+ * <p>With {@link SignInFailures} (a store the nodes share), failures are also counted there, and a
+ * lock made from the shared count holds on every node: guesses spread over the nodes behind a load
+ * balancer count together. The node's own count stays as it was, so a store that cannot be reached
+ * leaves each node counting its own (logged as an error) rather than counting nothing. Attempts
+ * being checked are counted per node only. Thread-safe; with a store, every method does I/O and is
+ * not for an event loop.
  */
 public final class SignInThrottle {
 
@@ -81,8 +93,13 @@ public final class SignInThrottle {
     long lockedUntil;
   }
 
+  private static final Logger log = LoggerFactory.getLogger(SignInThrottle.class);
+
   private final Limits limits;
   private final InstantSource clock;
+
+  /** The failures counted by every node, or null. */
+  private final SignInFailures shared;
 
   private final Map<String, Count> counts =
       new LinkedHashMap<>(256, 0.75f, true) {
@@ -93,8 +110,17 @@ public final class SignInThrottle {
       };
 
   public SignInThrottle(Limits limits, InstantSource clock) {
+    this(limits, clock, null);
+  }
+
+  /**
+   * @param shared the failures counted by every node sharing a store, or null to count on this node
+   *     only
+   */
+  public SignInThrottle(Limits limits, InstantSource clock, SignInFailures shared) {
     this.limits = limits;
     this.clock = clock;
+    this.shared = shared;
   }
 
   /** A throttle with the {@link Limits#DEFAULT} limits. */
@@ -112,9 +138,17 @@ public final class SignInThrottle {
    * @param account the name given at sign-in, or null
    * @param address the client's address, or null when unknown
    */
-  public synchronized Duration begin(String account, String address) {
+  public Duration begin(String account, String address) {
+    long locked = sharedLock(account, address);
+    synchronized (this) {
+      return begin(account, address, locked);
+    }
+  }
+
+  private Duration begin(String account, String address, long sharedLockedUntil) {
     long now = clock.millis();
     long wait = Math.max(waitFor(accountKey(account), limits.accountFailures(), now), 0);
+    wait = Math.max(wait, sharedLockedUntil - now);
     if (address != null) {
       wait = Math.max(wait, waitFor(addressKey(address), limits.addressFailures(), now));
     }
@@ -134,16 +168,36 @@ public final class SignInThrottle {
    * @return the lock it starts (the longer of the account's and the address's), or {@link
    *     Duration#ZERO} when it starts none
    */
-  public synchronized Duration failed(String account, String address) {
+  public Duration failed(String account, String address) {
     long now = clock.millis();
-    Duration a = fail(accountKey(account), limits.accountFailures(), now);
-    Duration b =
-        address == null ? Duration.ZERO : fail(addressKey(address), limits.addressFailures(), now);
-    return a.compareTo(b) >= 0 ? a : b;
+    Duration local;
+    synchronized (this) {
+      Duration a = fail(accountKey(account), limits.accountFailures(), now);
+      Duration b =
+          address == null
+              ? Duration.ZERO
+              : fail(addressKey(address), limits.addressFailures(), now);
+      local = a.compareTo(b) >= 0 ? a : b;
+    }
+    Duration everywhere = sharedFail(account, address, now);
+    return local.compareTo(everywhere) >= 0 ? local : everywhere;
   }
 
   /** Ends an attempt (begun with {@link #begin}) that signed in: the account's failures go. */
-  public synchronized void succeeded(String account, String address) {
+  public void succeeded(String account, String address) {
+    synchronized (this) {
+      succeededHere(account, address);
+    }
+    if (shared != null) {
+      try {
+        shared.clear(accountKey(account));
+      } catch (StoreException e) {
+        log.error("failed sign-ins of an account not cleared in the store: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void succeededHere(String account, String address) {
     Count c = counts.remove(accountKey(account));
     if (c != null && c.pending > 1) {
       // Other attempts for the account are still being checked: they end on a fresh count.
@@ -198,17 +252,70 @@ public final class SignInThrottle {
     c.pending = Math.max(0, c.pending - 1);
     c.failures++;
     c.last = now;
-    if (c.failures < limit) {
-      return Duration.ZERO;
+    long lock = lockMillis(c.failures, limit);
+    if (lock > 0) {
+      c.lockedUntil = now + lock;
     }
-    // The limit locks for firstLock, each failure past it for twice the one before, up to maxLock.
+    return Duration.ofMillis(lock);
+  }
+
+  /**
+   * The lock that {@code failures} in a row start, 0 for none: the limit locks for firstLock, each
+   * failure past it for twice the one before, up to maxLock.
+   */
+  private long lockMillis(int failures, int limit) {
+    if (failures < limit) {
+      return 0;
+    }
     long lock = limits.firstLock().toMillis();
-    for (int i = limit; i < c.failures && lock < limits.maxLock().toMillis(); i++) {
+    for (int i = limit; i < failures && lock < limits.maxLock().toMillis(); i++) {
       lock *= 2;
     }
-    lock = Math.min(lock, limits.maxLock().toMillis());
-    c.lockedUntil = now + lock;
-    return Duration.ofMillis(lock);
+    return Math.min(lock, limits.maxLock().toMillis());
+  }
+
+  /** The end of the shared lock of the account or the address (epoch ms), 0 for none. */
+  private long sharedLock(String account, String address) {
+    if (shared == null) {
+      return 0;
+    }
+    List<String> keys = new ArrayList<>(List.of(accountKey(account)));
+    if (address != null) {
+      keys.add(addressKey(address));
+    }
+    try {
+      return shared.lockedUntil(keys);
+    } catch (StoreException e) {
+      log.error(
+          "failed sign-ins not read from the store, this node's count only: {}", e.getMessage());
+      return 0;
+    }
+  }
+
+  /** Counts a failure in the store; returns the lock the shared count starts. */
+  private Duration sharedFail(String account, String address, long now) {
+    if (shared == null) {
+      return Duration.ZERO;
+    }
+    long longest = 0;
+    try {
+      longest = sharedFail(accountKey(account), limits.accountFailures(), now);
+      if (address != null) {
+        longest = Math.max(longest, sharedFail(addressKey(address), limits.addressFailures(), now));
+      }
+    } catch (StoreException e) {
+      log.error(
+          "failed sign-in not counted in the store, this node's count only: {}", e.getMessage());
+    }
+    return Duration.ofMillis(longest);
+  }
+
+  private long sharedFail(String key, int limit, long now) {
+    long lock = lockMillis(shared.fail(key, now, limits.forget().toMillis()), limit);
+    if (lock > 0) {
+      shared.lock(key, now + lock);
+    }
+    return lock;
   }
 
   private static String accountKey(String account) {

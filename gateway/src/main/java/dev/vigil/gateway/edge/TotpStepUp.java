@@ -7,6 +7,7 @@ import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.rego.value.Json;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -108,7 +109,34 @@ final class TotpStepUp {
       return;
     }
     String source = AuthEndpoints.source(req);
-    LocalAuthenticator.Result r = auth.stepUp(s, f.get("totp"), source);
+    String totp = f.get("totp");
+    // The code's use is recorded in the store the nodes share: off the event loop.
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(() -> auth.stepUp(s, totp, source), false)
+        .onComplete(
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                ar -> {
+                  if (ar.failed()) {
+                    AuthEndpoints.reply(req, json, 500, "step-up could not be completed");
+                  } else {
+                    answer(req, s, rd, json, source, ar.result());
+                  }
+                }));
+  }
+
+  /** Answers a step-up attempt that has been checked. */
+  private void answer(
+      HttpServerRequest req,
+      Session s,
+      String rd,
+      boolean json,
+      String source,
+      LocalAuthenticator.Result r) {
     if (r.session() == null) {
       log.info(
           "step-up refused: user={} source={} reason={}",

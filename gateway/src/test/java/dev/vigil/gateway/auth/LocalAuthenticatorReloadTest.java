@@ -2,6 +2,7 @@ package dev.vigil.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.store.TotpSteps;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -30,7 +31,12 @@ class LocalAuthenticatorReloadTest {
         new SessionCodec(SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
     LocalAuthenticator auth =
         new LocalAuthenticator(
-            List.of(ERIN), codec, clock, true, SignInThrottle.withDefaults(throttleClock));
+            List.of(ERIN),
+            codec,
+            clock,
+            true,
+            SignInThrottle.withDefaults(throttleClock),
+            TotpSteps.inMemory());
     Session pwdOnly = auth.authenticate("erin", "pw", null, null).session();
     assertThat(pwdOnly.mfa()).isFalse();
 

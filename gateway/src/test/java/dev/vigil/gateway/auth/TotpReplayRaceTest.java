@@ -2,6 +2,7 @@ package dev.vigil.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.store.TotpSteps;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -35,7 +36,12 @@ class TotpReplayRaceTest {
             "erin", "erin@example.com", List.of("sre"), List.of(), PasswordHash.hash("pw"), SECRET);
     LocalAuthenticator auth =
         new LocalAuthenticator(
-            List.of(erin), codec, clock, true, SignInThrottle.withDefaults(clock));
+            List.of(erin),
+            codec,
+            clock,
+            true,
+            SignInThrottle.withDefaults(clock),
+            TotpSteps.inMemory());
     Session pwdOnly = auth.authenticate("erin", "pw", null, null).session();
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
