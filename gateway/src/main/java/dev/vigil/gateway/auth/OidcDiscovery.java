@@ -43,13 +43,7 @@ final class OidcDiscovery {
     this.config = config;
     this.clock = clock;
     this.http = http;
-    this.keys =
-        new JwksCache(
-            () -> metadata.getJWKSetURI(),
-            config.jwksMinInterval(),
-            Duration.ofHours(1),
-            clock,
-            http);
+    this.keys = new JwksCache(() -> metadata.getJWKSetURI(), config.jwksMinInterval(), clock, http);
     Set<JWSAlgorithm> algs = new LinkedHashSet<>();
     config.algorithms().forEach(a -> algs.add(JWSAlgorithm.parse(a)));
     this.selector = new JWSVerificationKeySelector<>(algs, keys);

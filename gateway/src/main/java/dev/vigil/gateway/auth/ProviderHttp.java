@@ -78,13 +78,21 @@ final class ProviderHttp implements HTTPRequestSender {
    *     answer too large, another status
    */
   String get(URI uri) throws IOException {
+    return read(uri).body();
+  }
+
+  /** The body of a {@code GET} answered 200, and the answer's headers. */
+  record Answer(String body, java.net.http.HttpHeaders headers) {}
+
+  /** As {@link #get}, with the answer's headers (a JWKS's {@code Cache-Control}). */
+  Answer read(URI uri) throws IOException {
     HttpRequest req =
         HttpRequest.newBuilder(uri).GET().header("Accept", "application/json").build();
     HttpResponse<byte[]> resp = exchange(reading, req);
     if (resp.statusCode() != 200) {
       throw new IOException(uri + " answered " + resp.statusCode());
     }
-    return new String(resp.body(), StandardCharsets.UTF_8);
+    return new Answer(new String(resp.body(), StandardCharsets.UTF_8), resp.headers());
   }
 
   /** Sends a request of the OAuth SDK (the token endpoint's) under the same deadline. */

@@ -726,7 +726,7 @@ public final class EdgeGateway implements AutoCloseable {
           .compose(upstreamReq -> ProxyExchange.sendBody(req, upstreamReq))
           .onSuccess(
               RequestGuard.guard(
-                  req, route.name(), id, 502, resp -> ProxyExchange.relayAnswer(req, resp)))
+                  req, route.name(), id, 502, resp -> ProxyExchange.relayAnswer(req, resp, true)))
           .onFailure(
               RequestGuard.guard(
                   req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));

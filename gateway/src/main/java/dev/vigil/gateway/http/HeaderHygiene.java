@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * X-Goog-Authenticated-*}, {@code X-Ms-Client-Principal*}, {@code X-Forwarded-Client-Cert} ...) and
  * method overrides; every {@code X-Forwarded-*}, {@code Forwarded} and the client-address headers
  * ({@code X-Real-IP}, {@code True-Client-IP}, {@code CF-Connecting-IP} ...) are removed unless the
- * TCP peer is a trusted proxy.
+ * TCP peer is a trusted proxy. The answer's side, the headers an upstream may not send back to the
+ * caller, is {@link AnswerHygiene}.
  *
  * <p>Immutable and thread-safe.
  */

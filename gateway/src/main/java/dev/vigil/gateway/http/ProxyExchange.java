@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The two halves of relaying one HTTP exchange that the edge gateway and the sidecar share: the
  * client's body sent upstream as it came (a length, chunks, or none), and the upstream's answer
- * piped back without the headers that belong to one hop (RFC 9110 §7.6.1).
+ * piped back without the headers that belong to one hop (RFC 9110 §7.6.1) and, from an app, without
+ * those Vigil writes itself ({@link AnswerHygiene}).
  */
 public final class ProxyExchange {
 
@@ -158,12 +159,22 @@ public final class ProxyExchange {
     };
   }
 
-  /** Answers the client with the upstream's status, end-to-end headers and body. */
-  public static void relayAnswer(HttpServerRequest req, HttpClientResponse resp) {
+  /**
+   * Answers the client with the upstream's status, end-to-end headers and body.
+   *
+   * @param fromApp true when the answer is an app's (or any upstream's the edge relays): it then
+   *     loses the headers Vigil owns ({@link AnswerHygiene}); false for the answer of another
+   *     workload's sidecar to the outbound listener, whose own {@code X-Vigil-Decision-Id} (on its
+   *     refusals) is meant for the calling app, and whose app's headers it has already removed
+   */
+  public static void relayAnswer(HttpServerRequest req, HttpClientResponse resp, boolean fromApp) {
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
     answer.setStatusMessage(resp.statusMessage());
     for (Map.Entry<String, String> h : resp.headers()) {
       String n = h.getKey().toLowerCase(Locale.ROOT);
+      if (fromApp && AnswerHygiene.owned(n, h.getValue())) {
+        continue;
+      }
       if (!HOP_BY_HOP.contains(n) || n.equals("content-length")) {
         answer.headers().add(h.getKey(), h.getValue());
       }

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.sidecar;
 
+import dev.vigil.gateway.http.AnswerHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import io.vertx.core.MultiMap;
@@ -47,7 +48,8 @@ final class Http2Relay {
    * client} to {@code host:port} and relays the answer, trailers included; calls {@code failed}
    * when the next hop cannot be reached or failed before its answer began. A fault of a step of the
    * relay is answered 502 there, logged with {@code listener} and carrying {@code decisionId} (or
-   * null).
+   * null). With {@code fromApp} (the next hop is the app) the answer's headers and trailers lose
+   * those Vigil writes itself ({@link AnswerHygiene}); another sidecar's answer keeps them.
    */
   static void send(
       HttpServerRequest req,
@@ -60,6 +62,7 @@ final class Http2Relay {
       String decisionId,
       CallKeepAlive keepAlive,
       boolean pingNextHop,
+      boolean fromApp,
       Consumer<Throwable> failed) {
     RequestOptions ro =
         new RequestOptions().setMethod(req.method()).setHost(host).setPort(port).setURI(uri);
@@ -100,7 +103,7 @@ final class Http2Relay {
                           listener,
                           decisionId,
                           502,
-                          resp -> answer(req, resp, listener, decisionId)));
+                          resp -> answer(req, resp, listener, decisionId, fromApp)));
             })
         .onFailure(RequestGuard.guard(req, listener, decisionId, 502, failed::accept));
   }
@@ -138,12 +141,17 @@ final class Http2Relay {
    * run in part), and the failure is logged with the decision id.
    */
   private static void answer(
-      HttpServerRequest req, HttpClientResponse resp, String listener, String decisionId) {
+      HttpServerRequest req,
+      HttpClientResponse resp,
+      String listener,
+      String decisionId,
+      boolean fromApp) {
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
     for (Map.Entry<String, String> h : resp.headers()) {
       String name = h.getKey();
       if (!name.startsWith(":")
-          && (ProxyExchange.relayed(name) || name.equalsIgnoreCase("content-length"))) {
+          && (ProxyExchange.relayed(name) || name.equalsIgnoreCase("content-length"))
+          && !(fromApp && AnswerHygiene.owned(name, h.getValue()))) {
         answer.headers().add(name, h.getValue());
       }
     }
@@ -186,7 +194,9 @@ final class Http2Relay {
     resp.endHandler(
         v -> {
           for (Map.Entry<String, String> t : resp.trailers()) {
-            answer.trailers().add(t.getKey(), t.getValue());
+            if (!(fromApp && AnswerHygiene.owned(t.getKey(), t.getValue()))) {
+              answer.trailers().add(t.getKey(), t.getValue());
+            }
           }
           answer.end();
         });

@@ -260,6 +260,7 @@ final class InboundListener {
           d.decisionId(),
           keepAlive,
           false,
+          true,
           e -> appUnavailable(req, d, e));
       return;
     }

@@ -97,6 +97,7 @@ final class OutboundListener {
           null,
           keepAlive,
           true,
+          false,
           e -> unavailable(req, e));
       return;
     }

@@ -17,6 +17,9 @@ import java.util.function.Consumer;
  * Relays one HTTP/1.1 request and its answer between a sidecar listener and the next hop (the app
  * on loopback, or another workload's sidecar), streaming bodies both ways. Hop-by-hop headers stay
  * on their own hop (RFC 9110 section 7.6.1), and the client's {@code Host} goes on to the next hop.
+ * The app's answer loses the headers Vigil writes itself ({@link
+ * dev.vigil.gateway.http.AnswerHygiene}); another sidecar's answer keeps them (its refusals carry
+ * its decision id, and it has already cleaned its own app's answer).
  */
 final class Relay {
 
@@ -87,7 +90,7 @@ final class Relay {
         .compose(out -> ProxyExchange.sendBody(req, out))
         .onSuccess(
             RequestGuard.guard(
-                req, listener, null, 502, resp -> ProxyExchange.relayAnswer(req, resp)))
+                req, listener, null, 502, resp -> ProxyExchange.relayAnswer(req, resp, false)))
         .onFailure(RequestGuard.guard(req, listener, null, 502, failed::accept));
   }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.upstream;
 
+import dev.vigil.gateway.http.AnswerHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
@@ -92,8 +93,9 @@ public final class DirectUpstream {
 
   /**
    * Sends the request to {@code host:port} with the given head, the client's body following as it
-   * arrives, and answers the client with the upstream's status, end-to-end headers and body. Must
-   * be called on the request's event loop, with the request paused.
+   * arrives, and answers the client with the upstream's status, end-to-end headers (less those
+   * Vigil writes itself, see {@link AnswerHygiene}) and body. Must be called on the request's event
+   * loop, with the request paused.
    *
    * @param headers the end-to-end headers to send; the framing of the body is set here, and so is
    *     the {@code Host} header ({@code host:port}) unless {@code headers} already carry one, which
@@ -396,7 +398,7 @@ public final class DirectUpstream {
         if (AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)) {
           length = true;
           answer.headers().add(n, h.getValue());
-        } else if (ProxyExchange.relayed(n)) {
+        } else if (ProxyExchange.relayed(n) && !AnswerHygiene.owned(n, h.getValue())) {
           answer.headers().add(n, h.getValue());
         }
       }

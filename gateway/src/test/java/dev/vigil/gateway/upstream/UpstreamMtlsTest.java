@@ -269,6 +269,13 @@ class UpstreamMtlsTest {
             req -> {
               try {
                 var leaf = (X509Certificate) req.connection().peerCertificates().get(0);
+                if (req.path().endsWith("/forged")) {
+                  req.response()
+                      .putHeader("X-Vigil-Decision-Id", "forged-by-upstream")
+                      .putHeader("x_vigil_user", "forged-admin")
+                      .putHeader("Set-Cookie", "vigil_session=forged; Path=/")
+                      .putHeader("X-App", "kept");
+                }
                 req.response().end(leaf.getSerialNumber().toString(16));
               } catch (Exception e) {
                 req.response().setStatusCode(500).end();
@@ -406,6 +413,21 @@ class UpstreamMtlsTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("caller " + GATEWAY);
     assertThat(seenByB).contains(GATEWAY.toString());
+  }
+
+  /**
+   * Regression: a mutual TLS upstream's forged {@code X-Vigil-*} headers and Vigil session cookie
+   * reached the caller as if the gateway had written them.
+   */
+  @Test
+  void forward_mutualTlsUpstreamForgesVigilHeaders_callerSeesOnlyTheUpstreamsOwn()
+      throws Exception {
+    HttpResponse<String> r = get("/serial/forged");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("X-App")).contains("kept");
+    assertThat(r.headers().map().keySet()).noneMatch(n -> n.toLowerCase().contains("vigil"));
+    assertThat(r.headers().allValues("Set-Cookie")).isEmpty();
   }
 
   @Test

@@ -1,0 +1,103 @@
+package dev.vigil.gateway.http;
+
+/**
+ * Removes from an upstream's answer (its headers, and its trailers where they are relayed) every
+ * header the enforcement point writes on answers itself, so that a caller never takes an app's
+ * header for Vigil's: the answer counterpart of {@link HeaderHygiene}.
+ *
+ * <p>Vigil writes {@code X-Vigil-Decision-Id} on its refusals and faults (the edge gateway, the
+ * sidecar's inbound listener, {@link RequestGuard}) and sets the cookies of {@link GatewayCookies}
+ * (the edge's session and sign-in cookies). So an answer loses:
+ *
+ * <ul>
+ *   <li>every header whose name, lower-cased with {@code _} read as {@code -} (as {@link
+ *       HeaderHygiene#canonical} reads request headers), starts with {@code x-vigil-}: the whole
+ *       name space is Vigil's ({@link HeaderHygiene#RESERVED_PREFIXES}), so a header added to
+ *       answers later is covered too;
+ *   <li>every {@code Set-Cookie} whose cookie name starts with {@value GatewayCookies#PREFIX} in
+ *       any case: an app that set one could replace the caller's gateway session with another
+ *       (session fixation) or end it.
+ * </ul>
+ *
+ * <p>The headers an app may legitimately send, its own {@code Set-Cookie}, {@code Location}, {@code
+ * WWW-Authenticate}, {@code grpc-status} and the like, are kept, though Vigil writes them on its
+ * own answers too: there they are the app's answer, not Vigil's word about the request.
+ *
+ * <p>Stateless and thread-safe; checks a name without allocating.
+ */
+public final class AnswerHygiene {
+
+  /** The prefix of the headers Vigil owns, canonical form. */
+  static final String OWNED_PREFIX = "x-vigil-";
+
+  private static final String SET_COOKIE = "set-cookie";
+
+  private AnswerHygiene() {}
+
+  /**
+   * Tells whether an answer header (or trailer) of that name and value is Vigil's to write, and so
+   * is removed from an upstream's answer.
+   */
+  public static boolean owned(CharSequence name, CharSequence value) {
+    if (canonicalStartsWith(name, OWNED_PREFIX)) {
+      return true;
+    }
+    return name.length() == SET_COOKIE.length()
+        && canonicalStartsWith(name, SET_COOKIE)
+        && setsGatewayCookie(value);
+  }
+
+  /**
+   * Tells whether a {@code Set-Cookie} value sets one of Vigil's cookies: its name, the text before
+   * the first {@code =} without surrounding blanks (RFC 6265 section 5.2), starts with {@value
+   * GatewayCookies#PREFIX} in any case.
+   */
+  static boolean setsGatewayCookie(CharSequence value) {
+    if (value == null) {
+      return false;
+    }
+    int i = 0;
+    int n = value.length();
+    while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t')) {
+      i++;
+    }
+    String prefix = GatewayCookies.PREFIX;
+    if (n - i < prefix.length()) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length(); k++) {
+      if (asciiLower(value.charAt(i + k)) != prefix.charAt(k)) {
+        return false;
+      }
+    }
+    // A value without "=" is a cookie with an empty name (RFC 6265bis section 5.6): not Vigil's.
+    for (int k = i + prefix.length(); k < n; k++) {
+      char c = value.charAt(k);
+      if (c == '=') {
+        return true;
+      }
+      if (c == ';') {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Compares the start of {@code name}, lower-cased with {@code _} as {@code -}, to a prefix. */
+  private static boolean canonicalStartsWith(CharSequence name, String canonicalPrefix) {
+    if (name.length() < canonicalPrefix.length()) {
+      return false;
+    }
+    for (int i = 0; i < canonicalPrefix.length(); i++) {
+      char c = asciiLower(name.charAt(i));
+      if ((c == '_' ? '-' : c) != canonicalPrefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static char asciiLower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+  }
+}

@@ -1,0 +1,49 @@
+package dev.vigil.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Which headers of an upstream's answer are Vigil's own, and so never relayed to the caller. */
+class AnswerHygieneTest {
+
+  @ParameterizedTest(name = "{0}: {1} -> {2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "X-Vigil-Decision-Id | abc | true",
+        "x-vigil-decision-id | abc | true",
+        "x_vigil_decision_id | abc | true",
+        "X_VIGIL-Spiffe_Id | spiffe://x/y | true",
+        "X-Vigil-Anything-Added-Later | v | true",
+        "x-vigil- | v | true",
+        "X-Vigilant | v | false",
+        "x-vigi | v | false",
+        "X-App-Vigil-Decision-Id | v | false",
+        "Set-Cookie | vigil_session=x; Path=/ | true",
+        "set-cookie | '  VIGIL_OIDC=x' | true",
+        "SET_COOKIE | Vigil_Login_Csrf = x | true",
+        "Set-Cookie | vigil_console=x | true",
+        "Set-Cookie | vigil_future_cookie=x | true",
+        "Set-Cookie | app=vigil_session | false",
+        "Set-Cookie | app_session=x; Path=/vigil_session= | false",
+        "Set-Cookie | vigil_session | false",
+        "Set-Cookie | vigil-session=x | false",
+        "X-Set-Cookie | vigil_session=x | false",
+        "Location | /vigil_session=x | false",
+        "WWW-Authenticate | Bearer realm=\"vigil\" | false",
+        "grpc-status | 0 | false",
+      })
+  void owned_nameAndValue_onlyVigilsOwn(String name, String value, boolean owned) {
+    assertThat(AnswerHygiene.owned(name, value)).isEqualTo(owned);
+  }
+
+  @Test
+  void owned_setCookieOfEveryCookieVigilSets_isOwned() {
+    for (String cookie : GatewayCookies.ALL) {
+      assertThat(AnswerHygiene.owned("Set-Cookie", cookie + "=v; Path=/")).as(cookie).isTrue();
+    }
+  }
+}
