@@ -154,10 +154,11 @@ public final class OpaApi {
 
   private void queryData(RoutingContext ctx) {
     long start = System.nanoTime();
-    List<String> path;
+    PolicyPath path;
     Value input;
     try {
-      path = segments(ctx.request().path(), "/v1/data");
+      String asked = ctx.request().path();
+      path = PolicyPath.ofRequest(asked, segments(asked, "/v1/data"));
       input = ctx.request().method() == HttpMethod.POST ? inputFromBody(ctx) : inputFromQuery(ctx);
     } catch (IllegalArgumentException e) {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
@@ -192,8 +193,7 @@ public final class OpaApi {
   }
 
   /** Decides and records the decision; on an evaluation error, answers and returns null. */
-  private Decision decide(RoutingContext ctx, List<String> path, Value input) {
-    PolicyPath p = new PolicyPath(List.copyOf(path));
+  private Decision decide(RoutingContext ctx, PolicyPath p, Value input) {
     EvalOptions eval =
         pdp.evalOptions().withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
     Decision d = pdp.decide(p, input, Map.of(), eval);
@@ -215,7 +215,7 @@ public final class OpaApi {
       return;
     }
     PolicyPath path = PolicyPath.parse(options.defaultDecision());
-    Decision d = decide(ctx, path.segments(), input);
+    Decision d = decide(ctx, path, input);
     if (d == null) {
       return;
     }
