@@ -29,16 +29,10 @@ final class LogRetainOption {
     if (text == null) {
       return null;
     }
-    Duration d;
     try {
-      d = Durations.parse(text);
+      return DecisionRetention.requireMinimum(Durations.parse(text), text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--log-retain " + e.getMessage(), e);
     }
-    if (d.compareTo(DecisionRetention.MINIMUM) < 0) {
-      throw new IllegalArgumentException(
-          "--log-retain \"" + text + "\" is too short to keep decisions: at least 1h");
-    }
-    return d;
   }
 }

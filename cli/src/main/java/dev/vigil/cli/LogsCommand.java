@@ -10,9 +10,11 @@ import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionPruner;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.DecisionRetention;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,8 +70,16 @@ final class LogsCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       description =
           "Delete the decisions older than DURATION, e.g. 30d, instead of listing: whole batches"
-              + " whose every decision is older.")
+              + " whose every decision is older. At least 1h, unless --allow-recent.")
   String pruneBefore;
+
+  @Option(
+      names = "--allow-recent",
+      description =
+          "Let --prune-before go below 1h, the shortest retention a node takes: it then deletes"
+              + " decisions that may still be looked into, or that a running node has just"
+              + " written (e.g. to purge values that should never have been logged).")
+  boolean allowRecent;
 
   @Override
   public Integer call() {
@@ -85,6 +95,10 @@ final class LogsCommand implements Callable<Integer> {
     }
     if (pruneBefore != null) {
       return prune(out, err);
+    }
+    if (allowRecent) {
+      err.println("vigil logs: --allow-recent only goes with --prune-before");
+      return Vigil.EXIT_USAGE;
     }
     String slashed = null;
     if (path != null) {
@@ -149,10 +163,26 @@ final class LogsCommand implements Callable<Integer> {
               + " --since, --path, --subject or --route");
       return Vigil.EXIT_USAGE;
     }
-    Instant cutoff = ago("--prune-before", pruneBefore, err);
-    if (cutoff == null) {
+    Duration age;
+    try {
+      age = Durations.parse(pruneBefore);
+    } catch (IllegalArgumentException e) {
+      err.println("vigil logs: --prune-before " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
+    if (!allowRecent) {
+      // The floor of a node's retention, so that a slip such as 0s cannot empty a live log.
+      try {
+        DecisionRetention.requireMinimum(age, pruneBefore);
+      } catch (IllegalArgumentException e) {
+        err.println(
+            "vigil logs: --prune-before "
+                + e.getMessage()
+                + ", as a node's retention; --allow-recent deletes newer decisions too");
+        return Vigil.EXIT_USAGE;
+      }
+    }
+    Instant cutoff = Instant.now().minus(age);
     try (Store st = store.openExisting()) {
       long removed = DecisionPruner.prune(st, cutoff);
       out.println("vigil logs: removed " + removed + " decisions logged before " + cutoff);

@@ -167,11 +167,50 @@ class LogsAndBuildCommandTest {
         .contains(ids[1]);
 
     Thread.sleep(5);
-    CliRun all = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "1ms");
+    CliRun all =
+        CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", "1ms", "--allow-recent");
     assertThat(all.status()).as(all.err()).isZero();
     assertThat(all.out()).startsWith("vigil logs: removed 2 decisions logged before ");
     assertThat(CliRun.of("logs", "--data-dir", data.toString()).err())
         .contains("no decisions match");
+  }
+
+  /**
+   * Regression: {@code --prune-before 0s} deleted every decision, those a running node had just
+   * written included, while {@code --log-retain} and {@code decision_log.retain} refuse less than
+   * an hour. The same floor now holds unless {@code --allow-recent} says otherwise.
+   */
+  @Test
+  void logs_pruneBeforeUnderTheRetentionFloor_refusedNamingTheFlagAndTheFloor() throws Exception {
+    Path data = tmp.resolve("data");
+    String[] ids = decide(data);
+
+    for (String age : new String[] {"0s", "1ms", "59m"}) {
+      CliRun r = CliRun.of("logs", "--data-dir", data.toString(), "--prune-before", age);
+
+      assertThat(r.status()).as(age).isEqualTo(Vigil.EXIT_USAGE);
+      assertThat(r.err())
+          .contains(
+              "vigil logs: --prune-before \""
+                  + age
+                  + "\" is too short to keep decisions: at least 1h")
+          .contains("--allow-recent");
+      assertThat(r.out()).isEmpty();
+    }
+    assertThat(CliRun.of("logs", "--data-dir", data.toString()).out())
+        .contains(ids[0])
+        .contains(ids[1]);
+  }
+
+  @Test
+  void logs_allowRecentWithoutPruneBefore_isAUsageError() throws Exception {
+    Path data = tmp.resolve("data");
+    decide(data);
+
+    CliRun r = CliRun.of("logs", "--data-dir", data.toString(), "--allow-recent");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("--allow-recent only goes with --prune-before");
   }
 
   @Test

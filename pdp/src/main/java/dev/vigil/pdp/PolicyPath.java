@@ -90,9 +90,39 @@ public final class PolicyPath {
       if (!SEGMENT.matcher(decoded).matches()) {
         throw new IllegalArgumentException("policy path \"" + text + "\" has an invalid segment");
       }
+      refuseQuote("policy path \"" + text + "\"", decoded);
       segs.add(decoded);
     }
     return new PolicyPath(List.copyOf(segs));
+  }
+
+  /**
+   * Returns the path of a request's segments, already split at the slashes and decoded, as OPA's
+   * {@code /v1/data/{path}} reads them; throws {@link IllegalArgumentException} naming the path
+   * asked when a segment holds a double quote.
+   *
+   * @param asked the path as the request gave it, for the error
+   */
+  public static PolicyPath ofRequest(String asked, List<String> segments) {
+    for (String s : segments) {
+      refuseQuote("invalid path \"" + asked + "\"", s);
+    }
+    return new PolicyPath(segments);
+  }
+
+  /**
+   * Refuses a segment holding {@code "}, as OPA's server does when it turns a URL path into a ref
+   * ({@code stringPathToRef}: "invalid ref term"), so that a path OPA answers with an error is not
+   * read as a key here.
+   */
+  private static void refuseQuote(String what, String segment) {
+    if (segment.indexOf('"') >= 0) {
+      throw new IllegalArgumentException(
+          what
+              + ": invalid ref term '"
+              + segment
+              + "' (a path segment cannot hold a double quote)");
+    }
   }
 
   /** Percent-decodes one segment (RFC 3986 section 2.1); a {@code +} stays a plus. */

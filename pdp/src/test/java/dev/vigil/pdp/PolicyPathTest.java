@@ -37,6 +37,27 @@ class PolicyPathTest {
         .hasMessageContaining("policy path \"authz/a%00\" has an invalid segment");
   }
 
+  /**
+   * OPA refuses a ref term holding a double quote ("invalid ref term"); Vigil used to quote it and
+   * read the key. A route's policy, --default-decision and --authz-path are refused when read.
+   */
+  @Test
+  void parse_segmentWithDoubleQuote_isRefusedNamingThePathAndTheSegment() {
+    assertThatThrownBy(() -> PolicyPath.parse("authz/a%22b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "policy path \"authz/a%22b\": invalid ref term 'a\"b'"
+                + " (a path segment cannot hold a double quote)");
+    assertThatThrownBy(() -> PolicyPath.parse("/\"/allow"))
+        .hasMessageContaining("invalid ref term '\"'");
+    assertThatThrownBy(() -> PolicyPath.ofRequest("/v1/data/x/%22", List.of("x", "\"")))
+        .hasMessage(
+            "invalid path \"/v1/data/x/%22\": invalid ref term '\"'"
+                + " (a path segment cannot hold a double quote)");
+    assertThat(PolicyPath.ofRequest("/v1/data/a/b%27", List.of("a", "b'")).query())
+        .isEqualTo("data.a[\"b'\"]");
+  }
+
   /** OPA makes a number of every segment strconv.Atoi accepts, and leaves the rest strings. */
   @Test
   void query_integerSegment_isANumberAsOpaReadsIt_andTheSegmentKeepsItsText() {

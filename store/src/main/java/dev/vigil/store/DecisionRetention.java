@@ -34,10 +34,31 @@ public final class DecisionRetention implements AutoCloseable {
   }
 
   /**
-   * The shortest retention a node takes (1h): a shorter one would prune decisions while they are
-   * still being looked into. Configuration readers refuse a shorter one with their own message.
+   * The shortest retention a node takes (1h), and the youngest decisions {@code vigil logs
+   * --prune-before} removes unless told otherwise: a shorter period would prune decisions while
+   * they are still being looked into, or while a running node is still writing their neighbours.
+   * {@link #requireMinimum} is the one check of it.
    */
   public static final Duration MINIMUM = Duration.ofHours(1);
+
+  /**
+   * Returns the period when it is at least {@link #MINIMUM}.
+   *
+   * @param written the period as its user wrote it, e.g. {@code 10m}, quoted in the message
+   * @throws IllegalArgumentException {@code "10m" is too short to keep decisions: at least 1h},
+   *     which the caller prefixes with the option or setting it came from
+   */
+  public static Duration requireMinimum(Duration period, String written) {
+    if (period.compareTo(MINIMUM) < 0) {
+      throw new IllegalArgumentException(
+          "\""
+              + written
+              + "\" is too short to keep decisions: at least "
+              + MINIMUM.toHours()
+              + "h");
+    }
+    return period;
+  }
 
   /** How often a node prunes. */
   public static final Duration INTERVAL = Duration.ofMinutes(10);
@@ -48,10 +69,7 @@ public final class DecisionRetention implements AutoCloseable {
    * @param retain how long decisions are kept; at least {@link #MINIMUM}
    */
   public static DecisionRetention start(Store store, Duration retain, InstantSource clock) {
-    if (retain.compareTo(MINIMUM) < 0) {
-      throw new IllegalArgumentException("decision retention " + retain + " is shorter than 1h");
-    }
-    return start(store, retain, INTERVAL, clock);
+    return start(store, requireMinimum(retain, retain.toString()), INTERVAL, clock);
   }
 
   /** Starts pruning: first after {@code every}, then every {@code every}; for tests. */

@@ -63,8 +63,20 @@ class DecisionRetentionTest {
                   DecisionRetention.start(
                       store, DecisionRetention.MINIMUM.minusSeconds(1), InstantSource.system()))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("shorter than 1h");
+          .hasMessageContaining("is too short to keep decisions: at least 1h");
     }
+  }
+
+  /** The one check behind --log-retain, decision_log.retain and vigil logs --prune-before. */
+  @Test
+  void requireMinimum_underAnHour_refusedQuotingTheValueAsWritten() {
+    assertThatThrownBy(() -> DecisionRetention.requireMinimum(Duration.ofMinutes(59), "59m"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("\"59m\" is too short to keep decisions: at least 1h");
+    assertThatThrownBy(() -> DecisionRetention.requireMinimum(Duration.ZERO, "0s"))
+        .hasMessage("\"0s\" is too short to keep decisions: at least 1h");
+    assertThat(DecisionRetention.requireMinimum(Duration.ofHours(1), "1h"))
+        .isEqualTo(Duration.ofHours(1));
   }
 
   @Test

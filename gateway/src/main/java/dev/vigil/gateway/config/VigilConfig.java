@@ -273,10 +273,11 @@ public record VigilConfig(
   /** The decision log's retention: at least an hour, or missing to keep everything. */
   private static Duration retention(YamlNode n) {
     Duration d = duration(n, null);
-    if (d != null && d.compareTo(DecisionRetention.MINIMUM) < 0) {
-      throw n.error("\"" + n.string() + "\" is too short to keep decisions: at least 1h");
+    try {
+      return d == null ? null : DecisionRetention.requireMinimum(d, n.string());
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
     }
-    return d;
   }
 
   private static Identity identity(Map<String, YamlNode> m, Path base, Path dataDir) {

@@ -20,6 +20,7 @@ final class ApiErrors {
   static final String INVALID_PARAMETER = "invalid_parameter";
   static final String INTERNAL_ERROR = "internal_error";
   static final String RESOURCE_NOT_FOUND = "resource_not_found";
+  static final String RESOURCE_CONFLICT = "resource_conflict";
   static final String UNDEFINED_DOCUMENT = "undefined_document";
 
   private ApiErrors() {}

@@ -154,10 +154,11 @@ public final class OpaApi {
 
   private void queryData(RoutingContext ctx) {
     long start = System.nanoTime();
-    List<String> path;
+    PolicyPath path;
     Value input;
     try {
-      path = segments(ctx.request().path(), "/v1/data");
+      String asked = ctx.request().path();
+      path = PolicyPath.ofRequest(asked, segments(asked, "/v1/data"));
       input = ctx.request().method() == HttpMethod.POST ? inputFromBody(ctx) : inputFromQuery(ctx);
     } catch (IllegalArgumentException e) {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
@@ -192,8 +193,7 @@ public final class OpaApi {
   }
 
   /** Decides and records the decision; on an evaluation error, answers and returns null. */
-  private Decision decide(RoutingContext ctx, List<String> path, Value input) {
-    PolicyPath p = new PolicyPath(List.copyOf(path));
+  private Decision decide(RoutingContext ctx, PolicyPath p, Value input) {
     EvalOptions eval =
         pdp.evalOptions().withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
     Decision d = pdp.decide(p, input, Map.of(), eval);
@@ -215,7 +215,7 @@ public final class OpaApi {
       return;
     }
     PolicyPath path = PolicyPath.parse(options.defaultDecision());
-    Decision d = decide(ctx, path.segments(), input);
+    Decision d = decide(ctx, path, input);
     if (d == null) {
       return;
     }
@@ -285,20 +285,30 @@ public final class OpaApi {
     return decode(ctx.request().path().substring("/v1/policies/".length()));
   }
 
+  /**
+   * Creates or overwrites a document as OPA does: where one is, it is written with JSON Patch's
+   * {@code add} (so at an array index the value is inserted); where none is, objects are made on
+   * the way first.
+   */
   private void putData(RoutingContext ctx) {
     editData(
         ctx,
         (path, data) -> {
           Value value = parseBody(ctx);
-          if (ctx.request().getHeader("If-None-Match") != null
-              && "*".equals(ctx.request().getHeader("If-None-Match").trim())
-              && DataTree.get(data, path) != null) {
-            return null;
+          ObjectValue base = data;
+          if (DataTree.get(data, path) != null) {
+            String match = ctx.request().getHeader("If-None-Match");
+            if (match != null && match.trim().equals("*")) {
+              return null;
+            }
+          } else if (!path.isEmpty()) {
+            base = DataTree.makeDir(data, path.subList(0, path.size() - 1));
           }
-          return DataTree.put(data, path, value);
+          return DataTree.write(base, DataTree.Op.ADD, path, value);
         });
   }
 
+  /** Applies a JSON Patch (RFC 6902) below the path; all of it or, on any error, none. */
   private void patchData(RoutingContext ctx) {
     editData(
         ctx,
@@ -316,31 +326,23 @@ public final class OpaApi {
             }
             List<String> full = new ArrayList<>(path);
             full.addAll(DataTree.pointer(at.value()));
-            switch (kind.value()) {
-              case "add", "replace" -> {
-                Value v = o.get("value");
-                if (v == null) {
-                  throw new IllegalArgumentException(
-                      "patch operation " + kind.value() + " needs a \"value\"");
-                }
-                if (kind.value().equals("replace") && DataTree.get(out, full) == null) {
-                  throw new NotFound("/" + String.join("/", full));
-                }
-                out = DataTree.put(out, full, v);
-              }
-              case "remove" -> {
-                ObjectValue removed = DataTree.remove(out, full);
-                if (removed == null) {
-                  throw new NotFound("/" + String.join("/", full));
-                }
-                out = removed;
-              }
-              default ->
-                  throw new IllegalArgumentException(
-                      "patch operation \""
-                          + kind.value()
-                          + "\" is not one of add, remove, replace");
+            DataTree.Op write =
+                switch (kind.value()) {
+                  case "add" -> DataTree.Op.ADD;
+                  case "replace" -> DataTree.Op.REPLACE;
+                  case "remove" -> DataTree.Op.REMOVE;
+                  default ->
+                      throw new IllegalArgumentException(
+                          "patch operation \""
+                              + kind.value()
+                              + "\" is not one of add, remove, replace");
+                };
+            Value v = o.get("value");
+            if (write != DataTree.Op.REMOVE && v == null) {
+              throw new IllegalArgumentException(
+                  "patch operation " + kind.value() + " needs a \"value\"");
             }
+            out = DataTree.write(out, write, full, v);
           }
           return out;
         });
@@ -350,23 +352,14 @@ public final class OpaApi {
     editData(
         ctx,
         (path, data) -> {
-          ObjectValue out = DataTree.remove(data, path);
-          if (out == null) {
-            throw new NotFound("/" + String.join("/", path));
-          }
-          return out;
+          DataTree.read(data, path);
+          return DataTree.write(data, DataTree.Op.REMOVE, path, null);
         });
   }
 
   private interface DataEdit {
     /** Returns the new tree, or null to change nothing (an If-None-Match hit). */
     ObjectValue apply(List<String> path, ObjectValue data);
-  }
-
-  private static final class NotFound extends RuntimeException {
-    NotFound(String path) {
-      super("storage_not_found_error: " + path + ": document does not exist", null, false, false);
-    }
   }
 
   private void editData(RoutingContext ctx, DataEdit edit) {
@@ -386,8 +379,8 @@ public final class OpaApi {
           return;
         }
         pdp.putData(next);
-      } catch (NotFound e) {
-        ApiErrors.send(ctx, 404, ApiErrors.RESOURCE_NOT_FOUND, e.getMessage());
+      } catch (StorageError e) {
+        ApiErrors.send(ctx, e.kind().status, e.kind().apiCode, e.getMessage());
         return;
       } catch (IllegalArgumentException e) {
         ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());

@@ -439,6 +439,43 @@ class OpaApiTest {
     assertThat(paths).containsExactly("numbered/list/01", "numbered/list/+1");
   }
 
+  /**
+   * OPA refuses a segment holding a double quote when it turns the path into a query ("invalid ref
+   * term"); Vigil used to quote it and read the key. No decision is made or logged. Writes take it,
+   * as OPA's do: a policy can still read such a key, the REST API cannot.
+   */
+  @Test
+  void data_segmentWithDoubleQuote_isA400NamingItAndNoDecision() throws Exception {
+    List<String> paths = new CopyOnWriteArrayList<>();
+    pdp.onDecision((d, context) -> paths.add(d.path()));
+    assertThat(send("PUT", "/v1/data/quotes/a%22b", "\"q\"").statusCode()).isEqualTo(204);
+    try {
+      for (String method : new String[] {"GET", "POST"}) {
+        HttpResponse<String> r = send(method, "/v1/data/quotes/a%22b", "{}");
+
+        assertThat(r.statusCode()).as(method).isEqualTo(400);
+        assertThat(json(r).get("code").toString()).isEqualTo("\"invalid_parameter\"");
+        assertThat(json(r).get("message").toString())
+            .contains("/v1/data/quotes/a%22b")
+            .contains("invalid ref term 'a\\\"b'");
+      }
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+        s.getOutputStream()
+            .write(
+                "GET /v1/data/quotes/a\"b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String raw = new String(s.getInputStream().readAllBytes(), "US-ASCII");
+        assertThat(raw).startsWith("HTTP/1.1 400").contains("invalid ref term");
+      }
+      assertThat(paths).isEmpty();
+      send("PUT", "/v1/policies/quotes", "package readquotes\nv := data.quotes[\"a\\\"b\"]\n");
+      assertThat(result("/v1/data/readquotes/v")).isEqualTo("\"q\"");
+    } finally {
+      send("DELETE", "/v1/policies/quotes", null);
+      send("DELETE", "/v1/data/quotes", null);
+    }
+  }
+
   private static String result(String path) throws Exception {
     HttpResponse<String> r = send("GET", path, null);
     assertThat(r.statusCode()).as(path).isEqualTo(200);

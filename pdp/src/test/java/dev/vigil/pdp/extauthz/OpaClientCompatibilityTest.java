@@ -74,6 +74,7 @@ class OpaClientCompatibilityTest {
             "{\"case\":\"array-rule-post\",\"result\":\"admin\"}",
             "{\"case\":\"array-data\",\"result\":\"red\"}",
             "{\"case\":\"out-of-range\",\"undefined\":true}",
-            "{\"case\":\"negative\",\"undefined\":true}");
+            "{\"case\":\"negative\",\"undefined\":true}",
+            "{\"case\":\"quote\",\"error\":\"ClientError\",\"code\":\"invalid_parameter\"}");
   }
 }
