@@ -44,10 +44,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The callback refuses, before redeeming the code, a request whose {@code state} is missing,
  * differs from the cookie's, or was used already (the cookie is deleted on first use): case C10. A
- * step-up sign-in asks the provider for a fresh login ({@code prompt=login}, {@code max_age=0})
- * and, when configured, a multi-factor {@code acr}; its callback then requires an {@code auth_time}
- * after the step-up began and a second factor in {@code amr} or {@code acr}. Thread-safe; its HTTP
- * calls block, so callers run them off the event loop.
+ * step-up sign-in ({@link StepUp}) asks the provider for a fresh login ({@code prompt=login}, and
+ * {@code max_age}: the step-up's, or 0) and, for a second factor, a multi-factor {@code acr} when
+ * configured; its callback then requires an {@code auth_time} claim after the step-up began, no
+ * older than the step-up's {@code max_age} on the gateway's clock, and where asked a second factor
+ * in {@code amr} or {@code acr}. A provider that ignores {@code max_age} is refused there, once,
+ * rather than trusted or sent back in a loop. Thread-safe; its HTTP calls block, so callers run
+ * them off the event loop.
  */
 public final class OidcLogin {
 
@@ -128,10 +131,25 @@ public final class OidcLogin {
   /** A sign-in under way: where to send the browser, and the cookie to set. */
   public record Start(URI authorizationUrl, String cookieValue) {}
 
-  /** The outcome of a callback or refresh: a session and where to go, or the refusal. */
-  public record Result(Session session, String rd, String refusal) {
+  /**
+   * The outcome of a callback or refresh: a session and where to go, or the refusal.
+   *
+   * @param stepUpRefused true when a step-up sign-in was refused because the provider did not show
+   *     what the step-up asked (a second factor, a fresh enough {@code auth_time}); the refusal
+   *     then quotes nothing of the request, and may be shown to the person
+   */
+  public record Result(Session session, String rd, String refusal, boolean stepUpRefused) {
+
+    public Result(Session session, String rd, String refusal) {
+      this(session, rd, refusal, false);
+    }
+
     static Result refused(String why) {
       return new Result(null, null, why);
+    }
+
+    static Result stepUpRefused(String why) {
+      return new Result(null, null, why, true);
     }
   }
 
@@ -180,6 +198,16 @@ public final class OidcLogin {
    * @param rd where to go afterwards, already checked by the caller
    */
   public Start start(String rd, boolean stepUp) throws IOException {
+    return start(rd, stepUp ? StepUp.MFA : null);
+  }
+
+  /**
+   * Begins a sign-in; with a {@code stepUp}, a fresh one that must show what it asks.
+   *
+   * @param rd where to go afterwards, already checked by the caller
+   * @param stepUp what the sign-in must show, or null for a plain sign-in
+   */
+  public Start start(String rd, StepUp stepUp) throws IOException {
     State state = new State(32);
     Nonce nonce = new Nonce(32);
     CodeVerifier verifier = new CodeVerifier();
@@ -193,10 +221,12 @@ public final class OidcLogin {
             .state(state)
             .nonce(nonce)
             .codeChallenge(verifier, CodeChallengeMethod.S256);
-    if (stepUp) {
-      // OpenID Connect Core 3.1.2.1: force a new authentication, and ask for MFA by acr.
-      req.prompt(new Prompt(Prompt.Type.LOGIN)).maxAge(0);
-      if (!config.mfaAcr().isEmpty()) {
+    if (stepUp != null) {
+      // OpenID Connect Core 3.1.2.1: force a new authentication (prompt=login), and say how old
+      // it may be (max_age, which also makes auth_time required); ask for MFA by acr.
+      req.prompt(new Prompt(Prompt.Type.LOGIN))
+          .maxAge(stepUp.limitsAge() ? (int) Math.min(stepUp.maxAge(), Integer.MAX_VALUE) : 0);
+      if (stepUp.mfa() && !config.mfaAcr().isEmpty()) {
         req.acrValues(List.of(new ACR(config.mfaAcr().get(0))));
       }
     }
@@ -210,10 +240,31 @@ public final class OidcLogin {
                 nonce.getValue(),
                 verifier.getValue(),
                 Long.toString(now + SIGN_IN_TIME.toSeconds()),
-                stepUp ? Long.toString(now) : "0",
+                stepUp == null ? "0" : stepUpPart(now, stepUp),
                 config.name(),
                 rd));
     return new Start(req.build().toURI(), cookie);
+  }
+
+  /** The step-up part of the sign-in cookie: when it began, whether MFA is asked, max_age. */
+  private static String stepUpPart(long now, StepUp stepUp) {
+    return now + ":" + (stepUp.mfa() ? "mfa" : "any") + ":" + stepUp.maxAge();
+  }
+
+  /**
+   * Reads {@link #stepUpPart}: null for a plain sign-in. A cookie of a version before max_age holds
+   * the start alone, which asked for a second factor of any age.
+   */
+  private static StepUp stepUpOf(String part) {
+    String[] p = part.split(":", 3);
+    if (p.length == 1) {
+      return Long.parseLong(p[0]) > 0 ? StepUp.MFA : null;
+    }
+    return new StepUp(p[1].equals("mfa"), Long.parseLong(p[2]));
+  }
+
+  private static long stepUpStart(String part) {
+    return Long.parseLong(part.split(":", 2)[0]);
   }
 
   /** Returns the provider name a sign-in cookie belongs to, or null when it cannot be read. */
@@ -265,10 +316,11 @@ public final class OidcLogin {
     AuthorizationGrant grant =
         new AuthorizationCodeGrant(
             new AuthorizationCode(code), config.redirectUri(), new CodeVerifier(parts[2]));
-    return signIn(grant, parts[1], Long.parseLong(parts[4]), parts[6]);
+    return signIn(grant, parts[1], stepUpStart(parts[4]), stepUpOf(parts[4]), parts[6]);
   }
 
-  private Result signIn(AuthorizationGrant grant, String nonce, long stepUpAt, String rd)
+  private Result signIn(
+      AuthorizationGrant grant, String nonce, long stepUpAt, StepUp stepUp, String rd)
       throws IOException {
     Object answer = redeem(grant);
     if (answer instanceof String refusal) {
@@ -288,13 +340,39 @@ public final class OidcLogin {
     }
     Tokens t = oidc.getTokens();
     Session s = sessionFrom(c, refreshOf(t, null), expiry(c, t));
-    if (stepUpAt > 0 && !(s.mfa() && c.getClaim("auth_time") != null)) {
-      return Result.refused("the provider did not confirm a second factor");
-    }
-    if (stepUpAt > 0 && s.authTime() < stepUpAt - SKEW_S) {
-      return Result.refused("the provider did not authenticate afresh (auth_time too old)");
+    String refusal = stepUp == null ? null : stepUpRefusal(stepUp, stepUpAt, s, c);
+    if (refusal != null) {
+      return Result.stepUpRefused(refusal);
     }
     return new Result(s, rd, null);
+  }
+
+  /**
+   * Returns why a step-up sign-in does not show what {@code stepUp} asked, or null when it does.
+   * The age is measured on the gateway's clock, as the policy measures it: a provider that ignored
+   * max_age (or whose clock is behind by more than it) is refused here, instead of giving a session
+   * that the same step-up would ask to renew at once, again and again.
+   */
+  private String stepUpRefusal(StepUp stepUp, long stepUpAt, Session s, JWTClaimsSet c) {
+    if (c.getClaim("auth_time") == null) {
+      // OpenID Connect Core 3.1.2.1: with max_age, auth_time is required.
+      return "the provider did not say when it authenticated you (no auth_time)";
+    }
+    if (stepUp.mfa() && !s.mfa()) {
+      return "the provider did not confirm a second factor";
+    }
+    if (s.authTime() < stepUpAt - SKEW_S) {
+      return "the provider did not authenticate afresh (auth_time too old)";
+    }
+    long age = clock.instant().getEpochSecond() - s.authTime();
+    if (stepUp.limitsAge() && age > stepUp.maxAge()) {
+      return "the provider's authentication is "
+          + age
+          + " s old, older than the "
+          + stepUp.maxAge()
+          + " s asked (max_age)";
+    }
+    return null;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's own endpoints under {@code /auth/}: the sign-in form and {@code POST /auth/login}
  * (form or JSON: username, password, totp), {@code /auth/step-up} (a second factor for a local
  * session), {@code POST /auth/logout}, and with OpenID Connect providers {@code /auth/start}
- * ({@code rd}, {@code idp}, {@code step_up}) and {@code /auth/callback}.
+ * ({@code rd}, {@code idp}, {@code step_up}, {@code max_age}) and {@code /auth/callback}.
  *
  * <p>The form is protected against login CSRF: {@code GET /auth/login} sets a random token in a
  * short-lived HttpOnly cookie and in the form; a form post must carry both, equal. A JSON post
@@ -83,19 +84,19 @@ final class AuthEndpoints {
   }
 
   /**
-   * Returns where a browser is sent to sign in for a route, or with {@code stepUp} to add a second
-   * factor to its session: the TOTP prompt for a local session, else its provider asked for a fresh
-   * multi-factor login.
+   * Returns where a browser is sent to sign in for a route, or with a {@code stepUp} to renew its
+   * session's authentication: for a local session the TOTP prompt, or when the user has no one-time
+   * secret and the step-up asks no second factor, the sign-in form (the password again); else the
+   * session's provider, asked for a fresh login.
    */
-  String challengeUrl(Route route, Session session, boolean stepUp, String rd) {
+  String challengeUrl(Route route, Session session, StepUp stepUp, String rd) {
     String q = "?rd=" + URLEncoder.encode(rd, StandardCharsets.UTF_8);
-    if (stepUp && session != null && Session.LOCAL.equals(session.provider())) {
-      return "/auth/step-up" + q;
+    boolean renew = stepUp != null && session != null;
+    if (renew && Session.LOCAL.equals(session.provider())) {
+      return !stepUp.mfa() && !auth.canStepUp(session) ? "/auth/login" + q : "/auth/step-up" + q;
     }
     OidcLogin p =
-        stepUp && session != null
-            ? providers.get(session.provider())
-            : providers.forRoute(route.identityProvider());
+        renew ? providers.get(session.provider()) : providers.forRoute(route.identityProvider());
     if (p == null) {
       return "/auth/login" + q;
     }
@@ -103,16 +104,24 @@ final class AuthEndpoints {
         + q
         + "&idp="
         + URLEncoder.encode(p.config().name(), StandardCharsets.UTF_8)
-        + (stepUp ? "&step_up=mfa" : "");
+        + (stepUp == null ? "" : "&step_up=" + (stepUp.mfa() ? "mfa" : "login"))
+        + (stepUp == null || !stepUp.limitsAge() ? "" : "&max_age=" + stepUp.maxAge());
   }
 
-  /** Returns the RFC 9470 challenge for an API client whose token lacks a second factor. */
-  String stepUpChallenge(Route route) {
+  /**
+   * Returns the RFC 9470 challenge for an API client whose token does not show what {@code stepUp}
+   * asks: {@code acr_values} for a second factor (when the provider names one), {@code max_age} for
+   * a recent authentication.
+   */
+  String stepUpChallenge(Route route, StepUp stepUp) {
     OidcLogin p = providers.forRoute(route.identityProvider());
     String acr = p == null || p.config().mfaAcr().isEmpty() ? "" : p.config().mfaAcr().get(0);
     return "Bearer error=\"insufficient_user_authentication\", "
-        + "error_description=\"a second factor is required\""
-        + (acr.isEmpty() ? "" : ", acr_values=\"" + acr + "\"");
+        + "error_description=\""
+        + stepUp.describe()
+        + " is required\""
+        + (acr.isEmpty() || !stepUp.mfa() ? "" : ", acr_values=\"" + acr + "\"")
+        + (stepUp.limitsAge() ? ", max_age=\"" + stepUp.maxAge() + "\"" : "");
   }
 
   /** Returns true when the request was for an auth endpoint and has been answered. */

@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
@@ -26,7 +27,9 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
 import dev.vigil.pdp.LoopListeners;
 import dev.vigil.pdp.RequestFraming;
+import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -60,6 +63,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The identity-aware gateway in edge mode: every request is normalised, cleaned of spoofable
@@ -75,14 +80,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>People sign in as local users (password and TOTP) at {@code /auth/login} or through an OpenID
  * Connect provider; API clients send a provider's bearer token ({@link Callers}). A refusal without
  * a session sends browsers to sign in and answers API clients 401; with a session it is 403, unless
- * the policy asks for a second factor ({@code step_up}): then the browser is sent to add one. A
- * refused bearer token is 401 {@code invalid_token} whatever the mode.
+ * the policy asks for a second factor or a recent authentication ({@code step_up}, see {@link
+ * StepUp}) that the session does not show: then the browser is sent to renew it. A refused bearer
+ * token is 401 {@code invalid_token} whatever the mode.
  *
  * <p>Every step after the first runs as a continuation (of the decision, the body, the upstream's
  * connection), guarded by {@link RequestGuard}: a step that throws fails its request closed with
  * 500, or 502 on the upstream's side, instead of leaving the client waiting for an answer.
  */
 public final class EdgeGateway implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EdgeGateway.class);
 
   private final Vertx vertx;
   private final int port;
@@ -504,29 +512,34 @@ public final class EdgeGateway implements AutoCloseable {
         Caller caller) {
       Session session = caller.session();
       if (!d.letThrough()) {
-        boolean stepUp =
-            d.obligations().get("step_up") != null && (session == null || !session.mfa());
-        if (session == null || stepUp) {
-          if (auth != null && wantsHtml(req) && !caller.bearer()) {
-            RequestBodies.resume(req);
-            req.response()
-                .setStatusCode(302)
-                .putHeader("Location", auth.challengeUrl(route, session, stepUp, path.target()))
-                .putHeader("X-Vigil-Decision-Id", d.decisionId())
-                .end();
-            return;
-          }
-          if (stepUp && auth != null && caller.bearer()) {
-            req.response().putHeader("WWW-Authenticate", auth.stepUpChallenge(route));
-          }
+        StepUp want;
+        try {
+          Value obligation = d.obligations().get("step_up");
+          want = obligation == null ? null : StepUp.of(obligation);
+        } catch (IllegalArgumentException e) {
+          // An obligation the gateway cannot read is not met, nor read as a weaker one.
+          log.warn(
+              "step_up obligation not understood: route={} decision_id={} reason={}",
+              route.name(),
+              d.decisionId(),
+              e.getMessage());
           refuse(
               req,
-              401,
-              stepUp ? "step_up_required" : "authentication_required",
-              stepUp
-                  ? "a second factor is required for this resource"
-                  : "sign-in is required for this resource",
+              403,
+              "access_denied",
+              "access denied; the policy's step_up obligation cannot be met: " + e.getMessage(),
               d.decisionId());
+          return;
+        }
+        // A session that already shows what the step-up asks is refused as any other: asking
+        // again would only loop.
+        StepUp stepUp =
+            want != null
+                    && (session == null || !want.metBy(session, clock.instant().getEpochSecond()))
+                ? want
+                : null;
+        if (session == null || stepUp != null) {
+          challenge(req, route, path, d, caller, stepUp);
           return;
         }
         String ask =
@@ -544,6 +557,59 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       forward(req, route, path, hostHeader, dropped, d, session);
+    }
+
+    /**
+     * Answers a caller who must sign in, or renew their authentication as {@code stepUp} asks (null
+     * for a plain sign-in): a browser is sent where to do it; an API client gets 401 saying what is
+     * asked and, with a session, where to do it ({@code location}); a bearer token's client gets
+     * RFC 9470's {@code insufficient_user_authentication} challenge.
+     */
+    private void challenge(
+        HttpServerRequest req,
+        Route route,
+        RequestPath path,
+        Decision d,
+        Caller caller,
+        StepUp stepUp) {
+      Session session = caller.session();
+      String where =
+          auth == null || caller.bearer()
+              ? null
+              : auth.challengeUrl(route, session, stepUp, path.target());
+      if (where != null && wantsHtml(req)) {
+        RequestBodies.resume(req);
+        req.response()
+            .setStatusCode(302)
+            .putHeader("Location", where)
+            .putHeader("X-Vigil-Decision-Id", d.decisionId())
+            .end();
+        return;
+      }
+      if (stepUp != null && auth != null && caller.bearer()) {
+        req.response().putHeader("WWW-Authenticate", auth.stepUpChallenge(route, stepUp));
+      }
+      Map<Value, Value> extra = new HashMap<>();
+      if (stepUp != null) {
+        Map<Value, Value> asked = new HashMap<>();
+        asked.put(StringValue.of("mfa"), BooleanValue.of(stepUp.mfa()));
+        if (stepUp.limitsAge()) {
+          asked.put(StringValue.of("max_age"), NumberValue.of(stepUp.maxAge()));
+        }
+        extra.put(StringValue.of("step_up"), ObjectValue.wrap(asked));
+      }
+      if (where != null) {
+        extra.put(StringValue.of("location"), StringValue.of(where));
+      }
+      refuse(
+          req,
+          401,
+          stepUp != null ? "step_up_required" : "authentication_required",
+          stepUp != null
+              ? stepUp.describe() + " is required for this resource"
+              : "sign-in is required for this resource",
+          d.decisionId(),
+          extra);
     }
 
     /** Returns the Host header, or under HTTP/2 (which has none) the :authority. */
@@ -765,6 +831,17 @@ public final class EdgeGateway implements AutoCloseable {
 
     private static void refuse(
         HttpServerRequest req, int status, String code, String message, String decisionId) {
+      refuse(req, status, code, message, decisionId, Map.of());
+    }
+
+    /** Refuses; {@code extra} adds fields to the JSON answer (a browser's page ignores them). */
+    private static void refuse(
+        HttpServerRequest req,
+        int status,
+        String code,
+        String message,
+        String decisionId,
+        Map<Value, Value> extra) {
       if (req.response().ended()) {
         return;
       }
@@ -795,7 +872,7 @@ public final class EdgeGateway implements AutoCloseable {
                     + "\n");
         return;
       }
-      Map<Value, Value> body = new HashMap<>();
+      Map<Value, Value> body = new HashMap<>(extra);
       body.put(StringValue.of("error"), StringValue.of(code));
       body.put(StringValue.of("message"), StringValue.of(message));
       if (decisionId != null) {

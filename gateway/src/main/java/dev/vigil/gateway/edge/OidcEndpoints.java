@@ -4,10 +4,12 @@ import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.RefusalLog;
+import dev.vigil.rego.value.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
@@ -16,12 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /auth/start} ({@code rd}, {@code idp}, {@code step_up}) and {@code /auth/callback}: the
- * browser's side of an OpenID Connect sign-in, with the provider's HTTP calls off the event loop.
- * The callback's provider is the one named in the sealed sign-in cookie; without a readable cookie
- * the default provider refuses it before any code is redeemed (case C10). Every refusal, and a
- * provider that cannot be reached, is logged as a denied decision under {@value
- * EdgeGateway#SIGN_IN_LOG_PATH} with its code ({@code SIGN_IN_REFUSED}, {@code
+ * {@code /auth/start} ({@code rd}, {@code idp}, {@code step_up}, {@code max_age}) and {@code
+ * /auth/callback}: the browser's side of an OpenID Connect sign-in, with the provider's HTTP calls
+ * off the event loop. The callback's provider is the one named in the sealed sign-in cookie;
+ * without a readable cookie the default provider refuses it before any code is redeemed (case C10).
+ * Every refusal, and a provider that cannot be reached, is logged as a denied decision under
+ * {@value EdgeGateway#SIGN_IN_LOG_PATH} with its code ({@code SIGN_IN_REFUSED}, {@code
  * PROVIDER_UNREACHABLE}) and reason, and its decision id is in the answer.
  */
 final class OidcEndpoints {
@@ -54,16 +56,22 @@ final class OidcEndpoints {
     String rd = redirects.check(req.getParam("rd"));
     String idp = req.getParam("idp");
     OidcLogin p = idp == null ? providers.forRoute(null) : providers.get(idp);
-    boolean mfa = "mfa".equals(req.getParam("step_up"));
     String peer = peer(req);
     RequestBodies.resume(req);
     if (p == null) {
       AuthEndpoints.reply(req, false, 400, "unknown identity provider");
       return;
     }
+    StepUp stepUp;
+    try {
+      stepUp = stepUpOf(req.getParam("step_up"), req.getParam("max_age"));
+    } catch (IllegalArgumentException e) {
+      AuthEndpoints.reply(req, false, 400, e.getMessage());
+      return;
+    }
     Vertx.currentContext()
         .owner()
-        .executeBlocking(() -> begin(p, rd, mfa, peer), false)
+        .executeBlocking(() -> begin(p, rd, stepUp, peer), false)
         .onFailure(
             RequestGuard.guard(
                 req,
@@ -101,10 +109,44 @@ final class OidcEndpoints {
                 }));
   }
 
+  /**
+   * Reads {@code /auth/start}'s {@code step_up} ({@code mfa}: a second factor; {@code login}: a
+   * fresh sign-in of any kind; absent: a plain sign-in) and {@code max_age} (seconds). A step-up
+   * asked here only chooses how the provider is asked: whether the new session is enough is for the
+   * policy to say, at the next request.
+   *
+   * @throws IllegalArgumentException naming the parameter and its value
+   */
+  static StepUp stepUpOf(String stepUp, String maxAge) {
+    long age = StepUp.ANY_AGE;
+    if (maxAge != null) {
+      if (!maxAge.matches("[0-9]{1,9}")) {
+        throw new IllegalArgumentException(
+            "max_age must be a whole number of seconds, not \""
+                + AuthEndpoints.printable(maxAge)
+                + "\"");
+      }
+      age = Long.parseLong(maxAge);
+    }
+    if (stepUp == null) {
+      if (maxAge != null) {
+        throw new IllegalArgumentException("max_age needs step_up (mfa or login)");
+      }
+      return null;
+    }
+    return switch (stepUp) {
+      case "mfa" -> new StepUp(true, age);
+      case "login" -> new StepUp(false, age);
+      default ->
+          throw new IllegalArgumentException(
+              "step_up must be mfa or login, not \"" + AuthEndpoints.printable(stepUp) + "\"");
+    };
+  }
+
   /** Runs off the event loop: reads the provider's discovery, logging a failure as a refusal. */
-  private Begun begin(OidcLogin p, String rd, boolean mfa, String peer) {
+  private Begun begin(OidcLogin p, String rd, StepUp stepUp, String peer) {
     try {
-      return new Begun(p.start(rd, mfa), null);
+      return new Begun(p.start(rd, stepUp), null);
     } catch (IOException e) {
       return new Begun(null, refuse(p, peer, "/auth/start", "PROVIDER_UNREACHABLE", e));
     }
@@ -143,6 +185,10 @@ final class OidcEndpoints {
                 500,
                 e -> {
                   req.response().putHeader("Set-Cookie", expire);
+                  if (e.refusalId() != null && e.result() != null && e.result().stepUpRefused()) {
+                    stepUpRefused(req, e.result().refusal(), e.refusalId());
+                    return;
+                  }
                   if (e.refusalId() != null) {
                     AuthEndpoints.reply(
                         req,
@@ -170,6 +216,41 @@ final class OidcEndpoints {
                           "Location", AuthEndpoints.location(redirects.check(e.result().rd())))
                       .end();
                 }));
+  }
+
+  /**
+   * Answers a step-up sign-in the provider did not complete as asked: 403, a page for a browser and
+   * JSON ({@code step_up_failed}) otherwise, saying why, never a redirect. Sending the browser back
+   * to the provider would only ask it again what it has just not done.
+   */
+  private static void stepUpRefused(HttpServerRequest req, String why, String decisionId) {
+    String accept = req.getHeader("Accept");
+    var resp =
+        req.response()
+            .setStatusCode(403)
+            .putHeader("Cache-Control", "no-store")
+            .putHeader("X-Vigil-Decision-Id", decisionId);
+    if (accept != null && accept.contains("text/html")) {
+      resp.putHeader("Content-Type", "text/html; charset=utf-8")
+          .end(
+              "<!doctype html><title>Re-authentication not confirmed</title>"
+                  + "<h1>Re-authentication not confirmed</h1><p>This page needs you to sign in "
+                  + "again at your identity provider, and its answer did not show it: "
+                  + AuthEndpoints.html(why)
+                  + ".</p><p>Your access has not changed. If this happens again, the provider "
+                  + "may not support re-authentication on demand (max_age, prompt=login): "
+                  + "tell an administrator.</p><p>Decision id: <code>"
+                  + decisionId
+                  + "</code></p>\n");
+      return;
+    }
+    resp.putHeader("Content-Type", "application/json")
+        .end(
+            "{\"error\":\"step_up_failed\",\"message\":"
+                + Json.quote(why)
+                + ",\"decision_id\":"
+                + Json.quote(decisionId)
+                + "}");
   }
 
   /**

@@ -16,10 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /auth/step-up}: the TOTP prompt that adds a second factor to a local user's session when a
- * policy asks for it ({@code step_up} obligation). {@code GET} shows the form (with a login-CSRF
- * token, as the sign-in form); {@code POST} takes {@code totp} (and {@code rd}) as a form or as
- * JSON, and needs the session cookie. Success gives the session a new id.
+ * {@code /auth/step-up}: the TOTP prompt that adds a second factor to a local user's session, or
+ * renews it, when a policy asks for it ({@code step_up} obligation, with or without {@code
+ * max_age}). {@code GET} shows the form (with a login-CSRF token, as the sign-in form); {@code
+ * POST} takes {@code totp} (and {@code rd}) as a form or as JSON, and needs the session cookie.
+ * Success gives the session a new id and an {@code auth_time} of now: for a local user, showing the
+ * one-time code again is what authenticating afresh means (the password the session already proves
+ * is not asked again).
  */
 final class TotpStepUp {
 
@@ -170,7 +173,12 @@ final class TotpStepUp {
     if (json) {
       resp.setStatusCode(200)
           .putHeader("Content-Type", "application/json")
-          .end("{\"user\":" + Json.quote(next.userId()) + ",\"mfa\":true}");
+          .end(
+              "{\"user\":"
+                  + Json.quote(next.userId())
+                  + ",\"mfa\":true,\"auth_time\":"
+                  + next.authTime()
+                  + "}");
     } else {
       resp.setStatusCode(303).putHeader("Location", AuthEndpoints.location(rd)).end();
     }
