@@ -1,9 +1,7 @@
 package dev.vigil.store;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Collections;
 import java.util.List;
 
@@ -18,14 +16,15 @@ import java.util.List;
  * Two nodes failing at once both count. Rows forgotten are removed as failures come.
  *
  * <p>Every method does I/O and throws {@link StoreException} naming the cause when the store cannot
- * be reached. Thread-safe; not for an event loop.
+ * be reached, does not answer within a few seconds, or did not answer shortly before ({@link
+ * BoundedCalls}: a sign-in waits on these calls). Thread-safe; not for an event loop.
  */
 public final class SignInFailures {
 
-  private final Store store;
+  private final BoundedCalls calls;
 
   private SignInFailures(Store store) {
-    this.store = store;
+    this.calls = store.bounded();
   }
 
   /** The failures kept in {@code store}. */
@@ -42,21 +41,22 @@ public final class SignInFailures {
       return 0;
     }
     String marks = String.join(",", Collections.nCopies(keys.size(), "?"));
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT MAX(locked_until_ms) FROM sign_in_failures WHERE key_sha256 IN ("
-                    + marks
-                    + ")")) {
-      for (int i = 0; i < keys.size(); i++) {
-        ps.setString(i + 1, hash(keys.get(i)));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : 0;
-      }
-    } catch (SQLException e) {
-      throw failure("read", e);
-    }
+    return calls.run(
+        "read the failed sign-ins in the store",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT MAX(locked_until_ms) FROM sign_in_failures WHERE key_sha256 IN ("
+                      + marks
+                      + ")")) {
+            for (int i = 0; i < keys.size(); i++) {
+              ps.setString(i + 1, hash(keys.get(i)));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : 0L;
+            }
+          }
+        });
   }
 
   /**
@@ -65,70 +65,64 @@ public final class SignInFailures {
    */
   public int fail(String key, long nowMs, long forgetMs) {
     long forgotten = nowMs - forgetMs;
-    try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(true);
-      try (PreparedStatement prune =
-          c.prepareStatement(
-              "DELETE FROM sign_in_failures WHERE last_ms <= ? AND locked_until_ms <= ?")) {
-        prune.setLong(1, forgotten);
-        prune.setLong(2, forgotten);
-        prune.executeUpdate();
-      }
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO sign_in_failures (key_sha256, failures, last_ms, locked_until_ms)"
-                  + " VALUES (?, 1, ?, 0) ON CONFLICT (key_sha256) DO UPDATE SET failures ="
-                  + " CASE WHEN sign_in_failures.last_ms <= ?"
-                  + " AND sign_in_failures.locked_until_ms <= ? THEN 1"
-                  + " ELSE sign_in_failures.failures + 1 END, last_ms = excluded.last_ms"
-                  + " RETURNING failures")) {
-        ps.setString(1, hash(key));
-        ps.setLong(2, nowMs);
-        ps.setLong(3, forgotten);
-        ps.setLong(4, forgotten);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getInt(1);
-        }
-      }
-    } catch (SQLException e) {
-      throw failure("count", e);
-    }
+    return calls.run(
+        "count the failed sign-ins in the store",
+        c -> {
+          try (PreparedStatement prune =
+              c.prepareStatement(
+                  "DELETE FROM sign_in_failures WHERE last_ms <= ? AND locked_until_ms <= ?")) {
+            prune.setLong(1, forgotten);
+            prune.setLong(2, forgotten);
+            prune.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO sign_in_failures (key_sha256, failures, last_ms, locked_until_ms)"
+                      + " VALUES (?, 1, ?, 0) ON CONFLICT (key_sha256) DO UPDATE SET failures ="
+                      + " CASE WHEN sign_in_failures.last_ms <= ?"
+                      + " AND sign_in_failures.locked_until_ms <= ? THEN 1"
+                      + " ELSE sign_in_failures.failures + 1 END, last_ms = excluded.last_ms"
+                      + " RETURNING failures")) {
+            ps.setString(1, hash(key));
+            ps.setLong(2, nowMs);
+            ps.setLong(3, forgotten);
+            ps.setLong(4, forgotten);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getInt(1);
+            }
+          }
+        });
   }
 
   /** Locks the key until {@code untilMs}, unless it is locked longer already. */
   public void lock(String key, long untilMs) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "UPDATE sign_in_failures SET locked_until_ms = ?"
-                    + " WHERE key_sha256 = ? AND locked_until_ms < ?")) {
-      c.setAutoCommit(true);
-      ps.setLong(1, untilMs);
-      ps.setString(2, hash(key));
-      ps.setLong(3, untilMs);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("lock", e);
-    }
+    calls.run(
+        "lock the failed sign-ins in the store",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE sign_in_failures SET locked_until_ms = ?"
+                      + " WHERE key_sha256 = ? AND locked_until_ms < ?")) {
+            ps.setLong(1, untilMs);
+            ps.setString(2, hash(key));
+            ps.setLong(3, untilMs);
+            return ps.executeUpdate();
+          }
+        });
   }
 
   /** Forgets the key's failures (a successful sign-in of the account). */
   public void clear(String key) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("DELETE FROM sign_in_failures WHERE key_sha256 = ?")) {
-      c.setAutoCommit(true);
-      ps.setString(1, hash(key));
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("clear", e);
-    }
-  }
-
-  private static StoreException failure(String what, SQLException e) {
-    return new StoreException(
-        "cannot " + what + " the failed sign-ins in the store: " + e.getMessage(), e);
+    calls.run(
+        "clear the failed sign-ins in the store",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM sign_in_failures WHERE key_sha256 = ?")) {
+            ps.setString(1, hash(key));
+            return ps.executeUpdate();
+          }
+        });
   }
 
   static String hash(String key) {

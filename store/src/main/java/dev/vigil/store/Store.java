@@ -33,9 +33,13 @@ public final class Store implements AutoCloseable {
   private final StoreLocation location;
   private final HikariDataSource pool;
 
+  /** The calls a person's request waits for, bounded in time (one hold for all of them). */
+  private final BoundedCalls bounded;
+
   private Store(StoreLocation location, HikariDataSource pool) {
     this.location = location;
     this.pool = pool;
+    this.bounded = new BoundedCalls(this);
   }
 
   /**
@@ -231,6 +235,11 @@ public final class Store implements AutoCloseable {
 
   public Dialect dialect() {
     return location.dialect();
+  }
+
+  /** Runs the calls a person's request waits for: sign-in guards (see {@link BoundedCalls}). */
+  BoundedCalls bounded() {
+    return bounded;
   }
 
   /** Returns the connection pool; callers close the connections they take. */

@@ -1,8 +1,6 @@
 package dev.vigil.store;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,11 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TotpSteps {
 
   private final Store store;
+  private final BoundedCalls calls;
   private final InstantSource clock;
   private final Map<String, Long> memory = new ConcurrentHashMap<>();
 
   private TotpSteps(Store store, InstantSource clock) {
     this.store = store;
+    this.calls = store == null ? null : store.bounded();
     this.clock = clock;
   }
 
@@ -46,8 +46,9 @@ public final class TotpSteps {
    * Takes a step of a user's secret: true when it is later than every step taken before for that
    * user and secret, false when the code was already used (this step or a later one was taken).
    *
-   * @throws StoreException naming the cause when the store cannot be asked; the code must then be
-   *     refused, as its use cannot be recorded
+   * @throws StoreException naming the cause when the store cannot be asked, or did not answer
+   *     within a few seconds, or did not answer a call shortly before (see {@link BoundedCalls});
+   *     the code must then be refused, as its use cannot be recorded
    */
   public boolean take(String user, String secret, long step) {
     String key = key(user, secret);
@@ -64,20 +65,20 @@ public final class TotpSteps {
           });
       return taken[0];
     }
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO totp_steps (key_sha256, step, used_at_s) VALUES (?,?,?)"
-                    + " ON CONFLICT (key_sha256) DO UPDATE SET step = excluded.step,"
-                    + " used_at_s = excluded.used_at_s WHERE totp_steps.step < excluded.step")) {
-      c.setAutoCommit(true);
-      ps.setString(1, key);
-      ps.setLong(2, step);
-      ps.setLong(3, clock.instant().getEpochSecond());
-      return ps.executeUpdate() == 1;
-    } catch (SQLException e) {
-      throw new StoreException("cannot record the one-time code's use: " + e.getMessage(), e);
-    }
+    return calls.run(
+        "record the one-time code's use",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO totp_steps (key_sha256, step, used_at_s) VALUES (?,?,?)"
+                      + " ON CONFLICT (key_sha256) DO UPDATE SET step = excluded.step,"
+                      + " used_at_s = excluded.used_at_s WHERE totp_steps.step < excluded.step")) {
+            ps.setString(1, key);
+            ps.setLong(2, step);
+            ps.setLong(3, clock.instant().getEpochSecond());
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   /** The hex SHA-256 of the user and the secret, each after its length. */
