@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fail closed. Opening fails when the store cannot be read, rather than start with sign-outs
  * forgotten. A sign-out that cannot be stored is refused by this node all the same, logged, and
- * stored again every {@link #RETRY_EVERY} until that works or the session has expired. A reread
+ * stored again every {@link #RETRY_EVERY} until that works or the session has expired. Storing is
+ * bounded in time as a sign-in's calls are ({@link BoundedCalls}): a store that stops answering
+ * delays the answer to a sign-out by a few seconds, and never holds the sign-outs after it. A reread
  * only adds to the set; entries leave it only when they expire.
  *
  * <p>Expiry. A sign-out is kept while its session could still be opened: until the absolute expiry
@@ -210,38 +212,40 @@ public final class SessionSignOuts implements AutoCloseable {
    * is always announced, and one announced is always stored.
    */
   private void insert(SignOut s) {
-    try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO session_sign_outs (realm, id_sha256, issued_s, until_s) VALUES"
-                  + " (?,?,?,?) ON CONFLICT (realm, id_sha256) DO NOTHING")) {
-        ps.setString(1, realm);
-        ps.setString(2, s.hash());
-        ps.setLong(3, s.issued());
-        ps.setLong(4, s.until());
-        ps.executeUpdate();
-        if (store.dialect() == Dialect.POSTGRESQL) {
-          ChangeFeed.publish(
-              c,
-              CHANNEL,
-              "signed-out",
-              realm,
-              s.hash(),
-              Long.toString(s.issued()),
-              Long.toString(s.until()));
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new StoreException(
-          "cannot store a session sign-out: " + Store.firstLine(e.getMessage()), e);
-    }
+    store
+        .bounded()
+        .run(
+            "store a session sign-out",
+            c -> {
+              c.setAutoCommit(false);
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "INSERT INTO session_sign_outs (realm, id_sha256, issued_s, until_s) VALUES"
+                          + " (?,?,?,?) ON CONFLICT (realm, id_sha256) DO NOTHING")) {
+                ps.setString(1, realm);
+                ps.setString(2, s.hash());
+                ps.setLong(3, s.issued());
+                ps.setLong(4, s.until());
+                ps.executeUpdate();
+                if (store.dialect() == Dialect.POSTGRESQL) {
+                  ChangeFeed.publish(
+                      c,
+                      CHANNEL,
+                      "signed-out",
+                      realm,
+                      s.hash(),
+                      Long.toString(s.issued()),
+                      Long.toString(s.until()));
+                }
+                c.commit();
+              } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+              } finally {
+                c.setAutoCommit(true);
+              }
+              return null;
+            });
   }
 
   /** Stores again the sign-outs that could not be; runs on the writer (and in tests). */

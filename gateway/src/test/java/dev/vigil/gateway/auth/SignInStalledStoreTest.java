@@ -3,6 +3,7 @@ package dev.vigil.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.SignInFailures;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
@@ -13,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -103,6 +106,47 @@ class SignInStalledStoreTest {
       LocalAuthenticator.Result again =
           node.authenticate("erin", "erin's pw", Totp.code(SECRET, clock), "10.0.0.2");
       assertThat(again.session()).as("the code, once the store answers: " + again).isNotNull();
+    }
+  }
+
+  /**
+   * Regression: a sign-out on a node whose store stopped answering was never answered (the sign-out
+   * is stored before the answer, and the store's reply never came), and every later sign-out and
+   * retry of that node waited behind it on the one thread that stores them.
+   */
+  @Test
+  void signOut_storeStalled_answeredWithinSeconds_refusedHere_storedOnceTheStoreAnswers()
+      throws Exception {
+    String schema = schemas.create();
+    Duration absolute = Duration.ofHours(8);
+    try (StallingRelay relay = StallingRelay.start();
+        Store store = Store.open(StoreLocation.parse(relay.url(schema)));
+        SessionSignOuts signOuts = SessionSignOuts.open(store, "gateway", absolute, clock);
+        Store other = Store.open(StoreLocation.parse(TestSchemas.url(schema)));
+        SessionSignOuts otherNode = SessionSignOuts.open(other, "gateway", absolute, clock)) {
+      SessionCodec codec =
+          new SessionCodec(SessionCodec.newKey(), Duration.ofHours(1), absolute, clock, signOuts);
+      Session first = codec.start(CAROL, List.of("pwd"));
+      Session second = codec.start(CAROL, List.of("pwd"));
+
+      relay.stall();
+
+      CompletableFuture<Boolean> out = codec.signOut(first);
+      assertThat(out.get(FIRST.toSeconds(), TimeUnit.SECONDS)).as("not stored, answered").isFalse();
+      CompletableFuture<Boolean> next = codec.signOut(second);
+      assertThat(next.get(FIRST.toSeconds(), TimeUnit.SECONDS)).isFalse();
+      assertThat(codec.open(codec.seal(first))).as("refused on this node").isNull();
+
+      relay.resume();
+
+      // Stored by the retry (every 30 s): the other node refuses both then.
+      long deadline = System.nanoTime() + Duration.ofSeconds(75).toNanos();
+      while (System.nanoTime() < deadline
+          && !(otherNode.refuses(first.id()) && otherNode.refuses(second.id()))) {
+        Thread.sleep(500);
+      }
+      assertThat(otherNode.refuses(first.id())).as("stored once the store answers").isTrue();
+      assertThat(otherNode.refuses(second.id())).isTrue();
     }
   }
 }
