@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * forgotten. A sign-out that cannot be stored is refused by this node all the same, logged, and
  * stored again every {@link #RETRY_EVERY} until that works or the session has expired. Storing is
  * bounded in time as a sign-in's calls are ({@link BoundedCalls}): a store that stops answering
- * delays the answer to a sign-out by a few seconds, and never holds the sign-outs after it. A reread
- * only adds to the set; entries leave it only when they expire.
+ * delays the answer to a sign-out by a few seconds, and never holds the sign-outs after it. A
+ * reread only adds to the set; entries leave it only when they expire.
  *
  * <p>Expiry. A sign-out is kept while its session could still be opened: until the absolute expiry
  * the signing node computed, and also until the session's start plus this node's session lifetime,
