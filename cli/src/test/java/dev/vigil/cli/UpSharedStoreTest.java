@@ -10,6 +10,7 @@ import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.StallingRelay;
 import dev.vigil.testkit.TestSchemas;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -259,11 +260,64 @@ class UpSharedStoreTest {
     }
   }
 
+  /**
+   * Regression: a node whose store stopped answering without closing its connections held every
+   * sign-in for ever (in the read of the failed sign-ins counted in the store), and a sign-out too.
+   */
+  @Test
+  void storeStalled_signInAndSignOutAnswerWithinSeconds_codesRefused() throws Exception {
+    try (StallingRelay relay = StallingRelay.start();
+        UpProcess node = UpProcess.shared(tmp.resolve("node"), relay.url(schema))) {
+      String secret = Totp.newSecret();
+      Files.writeString(
+          node.config,
+          Files.readString(node.config)
+              + "\nusers:\n  - username: erin\n    roles: [sre]\n    password_hash: \""
+              + PasswordHash.hash("erin's password")
+              + "\"\n    totp_secret: "
+              + secret
+              + "\n  - username: carol\n    roles: [sre]\n    password_hash: \""
+              + PasswordHash.hash("carol's password")
+              + "\"\n");
+      node.start();
+      String cookie = signIn(node, "carol", "carol's password");
+
+      relay.stall();
+
+      long start = System.nanoTime();
+      HttpResponse<String> right =
+          login(node, "{\"username\":\"carol\",\"password\":\"carol's password\"}");
+      HttpResponse<String> code =
+          login(
+              node,
+              "{\"username\":\"erin\",\"password\":\"erin's password\",\"totp\":\""
+                  + Totp.code(secret, java.time.Clock.systemUTC())
+                  + "\"}");
+      HttpResponse<Void> out =
+          http.send(
+              HttpRequest.newBuilder(URI.create(node.gatewayUrl("/auth/logout")))
+                  .header("Cookie", cookie)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .timeout(java.time.Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+      assertThat(right.statusCode()).as(right.body()).isEqualTo(200);
+      assertThat(code.statusCode()).as("a code that cannot be recorded").isEqualTo(401);
+      assertThat(out.statusCode()).isEqualTo(303);
+      assertThat(status(node.gatewayUrl("/hello"), cookie)).as("signed out here").isEqualTo(401);
+      assertThat(seconds).as("two sign-ins and a sign-out on a silent store").isLessThan(15);
+      relay.resume();
+    }
+  }
+
   private HttpResponse<String> login(UpProcess node, String json) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(node.gatewayUrl("/auth/login")))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(java.time.Duration.ofSeconds(30))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
