@@ -13,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -213,6 +214,12 @@ public final class Store implements AutoCloseable {
     return ds;
   }
 
+  /**
+   * How long a statement on PostgreSQL waits for the next bytes of its answer before it fails (the
+   * JDBC driver's {@code socketTimeout}).
+   */
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
+
   private static HikariDataSource pool(StoreLocation location) {
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("vigil-store");
@@ -225,6 +232,10 @@ public final class Store implements AutoCloseable {
     } else {
       cfg.setJdbcUrl(location.jdbcUrl());
       cfg.setMaximumPoolSize(8);
+      // A store that stops answering without closing the connections (a network that drops
+      // packets, a frozen proxy) would otherwise hold a statement, and whoever waits on it, for
+      // ever. A socketTimeout in the store's URL wins over this one.
+      cfg.addDataSourceProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
     }
     return new HikariDataSource(cfg);
   }

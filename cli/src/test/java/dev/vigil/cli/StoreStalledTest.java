@@ -1,0 +1,57 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.RouteModeOverride;
+import dev.vigil.store.RouteModeOverrides;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.StallingRelay;
+import dev.vigil.testkit.TestSchemas;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Regression: with a PostgreSQL store that stopped answering without closing its connections (a
+ * network that drops packets, a frozen proxy), a console page reading the decision log, or setting
+ * a route's mode, waited for ever: no statement had a time limit. Every statement on the store's
+ * connections now gives up once nothing has come back for 30 s, and the page is answered with the
+ * error.
+ */
+class StoreStalledTest {
+
+  /** The 30 s without an answer, and time to spare on a busy machine. */
+  private static final Duration BOUND = Duration.ofSeconds(45);
+
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_stalled_");
+
+  @Test
+  void readAndWrite_storeStalled_failWithinTheBound() throws Exception {
+    String schema = schemas.create();
+    try (StallingRelay relay = StallingRelay.start();
+        Store store = Store.open(StoreLocation.parse(relay.url(schema)))) {
+      DecisionReader decisions = new DecisionReader(store);
+      RouteModeOverrides modes = new RouteModeOverrides(store);
+      decisions.count();
+
+      relay.stall();
+
+      assertTimeoutPreemptively(
+          BOUND,
+          () -> assertThatThrownBy(decisions::count).isInstanceOf(StoreException.class));
+      assertTimeoutPreemptively(
+          BOUND,
+          () ->
+              assertThatThrownBy(
+                      () ->
+                          modes.put(new RouteModeOverride("echo", "observe", "root", Instant.now())))
+                  .isInstanceOf(RuntimeException.class));
+      relay.resume();
+    }
+  }
+}
