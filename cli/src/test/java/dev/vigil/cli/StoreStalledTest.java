@@ -44,13 +44,9 @@ class StoreStalledTest {
       assertTimeoutPreemptively(
           BOUND,
           () -> assertThatThrownBy(decisions::count).isInstanceOf(StoreException.class));
+      RouteModeOverride observe = new RouteModeOverride("echo", "observe", "root", Instant.now());
       assertTimeoutPreemptively(
-          BOUND,
-          () ->
-              assertThatThrownBy(
-                      () ->
-                          modes.put(new RouteModeOverride("echo", "observe", "root", Instant.now())))
-                  .isInstanceOf(RuntimeException.class));
+          BOUND, () -> assertThatThrownBy(() -> modes.put(observe)).isInstanceOf(StoreException.class));
       relay.resume();
     }
   }
