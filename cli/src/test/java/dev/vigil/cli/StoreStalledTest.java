@@ -46,7 +46,8 @@ class StoreStalledTest {
           () -> assertThatThrownBy(decisions::count).isInstanceOf(StoreException.class));
       RouteModeOverride observe = new RouteModeOverride("echo", "observe", "root", Instant.now());
       assertTimeoutPreemptively(
-          BOUND, () -> assertThatThrownBy(() -> modes.put(observe)).isInstanceOf(StoreException.class));
+          BOUND,
+          () -> assertThatThrownBy(() -> modes.put(observe)).isInstanceOf(StoreException.class));
       relay.resume();
     }
   }
