@@ -58,35 +58,38 @@ public final class AssertionKeys {
    * Returns the keys of {@code issuer} still valid at {@code now} (their {@code notAfter} is
    * later), oldest first.
    *
-   * @throws StoreException when the store cannot be read
+   * @throws StoreException when the store cannot be read, or did not answer within a few seconds
+   *     or shortly before (an app's request for the JWKS waits on it: {@link BoundedCalls})
    */
   public List<AssertionKey> current(String issuer, Instant now) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT kid, issuer, node, public_jwk, created_at_ms, not_after_ms FROM"
-                    + " assertion_keys WHERE issuer = ? AND not_after_ms > ?"
-                    + " ORDER BY created_at_ms, kid")) {
-      ps.setString(1, issuer);
-      ps.setLong(2, now.toEpochMilli());
-      try (ResultSet rs = ps.executeQuery()) {
-        List<AssertionKey> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(
-              new AssertionKey(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getString(4),
-                  Instant.ofEpochMilli(rs.getLong(5)),
-                  Instant.ofEpochMilli(rs.getLong(6))));
-        }
-        return out;
-      }
-    } catch (SQLException e) {
-      throw new StoreException(
-          "cannot read the assertion keys of issuer " + issuer + ": " + e.getMessage(), e);
-    }
+    return store
+        .bounded()
+        .run(
+            "read the assertion keys of issuer " + issuer,
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT kid, issuer, node, public_jwk, created_at_ms, not_after_ms FROM"
+                          + " assertion_keys WHERE issuer = ? AND not_after_ms > ?"
+                          + " ORDER BY created_at_ms, kid")) {
+                ps.setString(1, issuer);
+                ps.setLong(2, now.toEpochMilli());
+                try (ResultSet rs = ps.executeQuery()) {
+                  List<AssertionKey> out = new ArrayList<>();
+                  while (rs.next()) {
+                    out.add(
+                        new AssertionKey(
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            Instant.ofEpochMilli(rs.getLong(5)),
+                            Instant.ofEpochMilli(rs.getLong(6))));
+                  }
+                  return out;
+                }
+              }
+            });
   }
 
   /**
