@@ -1,8 +1,14 @@
 package dev.vigil.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.vigil.store.ChangeFeed;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
@@ -13,8 +19,10 @@ import dev.vigil.testkit.StallingRelay;
 import dev.vigil.testkit.TestSchemas;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * Regression: with a PostgreSQL store that stopped answering without closing its connections (a
@@ -49,6 +57,39 @@ class StoreStalledTest {
           BOUND,
           () -> assertThatThrownBy(() -> modes.put(observe)).isInstanceOf(StoreException.class));
       relay.resume();
+    }
+  }
+
+  /**
+   * Regression: while its store was out of reach, each change feed of a node (route modes,
+   * identity, gateway and console sign-outs) logged a warning every second, 240 lines a minute that
+   * buried everything else. Now the first failure is a warning, then one a minute while it lasts.
+   */
+  @Test
+  void changeFeed_storeOutOfReach_warnsOnceThenOnceAMinute() throws Exception {
+    String schema = schemas.create();
+    Logger logger = (Logger) LoggerFactory.getLogger(ChangeFeed.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    StallingRelay relay = StallingRelay.start();
+    try (Store store = Store.open(StoreLocation.parse(relay.url(schema)));
+        ChangeFeed feed = ChangeFeed.follow(store, "vigil_outage_test", e -> {})) {
+      Thread.sleep(1_000);
+
+      relay.close();
+      Thread.sleep(6_000);
+
+      List<String> warnings =
+          logged.list.stream()
+              .filter(e -> e.getLevel() == Level.WARN)
+              .map(ILoggingEvent::getFormattedMessage)
+              .toList();
+      assertThat(warnings).as("about six reconnections in 6 s").hasSize(1);
+      assertThat(warnings.getFirst()).contains("change feed vigil_outage_test failed");
+    } finally {
+      logger.detachAppender(logged);
+      relay.close();
     }
   }
 }

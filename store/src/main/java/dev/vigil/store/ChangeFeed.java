@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -36,11 +37,20 @@ public final class ChangeFeed implements AutoCloseable {
   private static final Pattern CHANNEL = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final int POLL_MILLIS = 250;
 
+  /** How often a feed that keeps failing says so again. */
+  static final Duration WARN_EVERY = Duration.ofMinutes(1);
+
   private final Store store;
   private final String channel;
   private final Consumer<List<String>> onEvent;
   private final Thread thread;
   private volatile boolean closed;
+
+  /** Failures in a row, when the first was and when the last warning was (feed thread only). */
+  private int failures;
+
+  private long failingSince;
+  private long lastWarned;
 
   private ChangeFeed(Store store, String channel, Consumer<List<String>> onEvent) {
     this.store = store;
@@ -122,6 +132,7 @@ public final class ChangeFeed implements AutoCloseable {
       try (Connection c = DriverManager.getConnection(store.location().jdbcUrl())) {
         String schema = listen(c);
         onEvent.accept(List.of(RESYNC));
+        recovered();
         PGConnection pg = c.unwrap(PGConnection.class);
         while (!closed) {
           PGNotification[] got = pg.getNotifications(POLL_MILLIS);
@@ -131,10 +142,45 @@ public final class ChangeFeed implements AutoCloseable {
         }
       } catch (SQLException | RuntimeException e) {
         if (!closed) {
-          log.warn("change feed {} failed, reconnecting: {}", channel, e.getMessage());
+          failed(e);
           pause();
         }
       }
+    }
+  }
+
+  /**
+   * Logs a failure: the first of a run as a warning, then one warning every {@link #WARN_EVERY}
+   * while the feed keeps failing, not one a second as it reconnects.
+   */
+  private void failed(Exception e) {
+    long now = System.nanoTime();
+    failures++;
+    if (failures == 1) {
+      failingSince = now;
+      lastWarned = now;
+      log.warn(
+          "change feed {} failed, reconnecting every second: {}", channel, e.getMessage());
+    } else if (now - lastWarned >= WARN_EVERY.toNanos()) {
+      lastWarned = now;
+      log.warn(
+          "change feed {} still failing after {} s ({} tries), reconnecting every second: {}",
+          channel,
+          (now - failingSince) / 1_000_000_000L,
+          failures,
+          e.getMessage());
+    }
+  }
+
+  /** Ends a run of failures, once connected and caught up. */
+  private void recovered() {
+    if (failures > 0) {
+      log.info(
+          "change feed {} reconnected after {} s ({} tries)",
+          channel,
+          (System.nanoTime() - failingSince) / 1_000_000_000L,
+          failures);
+      failures = 0;
     }
   }
 
