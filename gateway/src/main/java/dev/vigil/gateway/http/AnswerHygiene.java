@@ -48,9 +48,13 @@ public final class AnswerHygiene {
   }
 
   /**
-   * Tells whether a {@code Set-Cookie} value sets one of Vigil's cookies: its name, the text before
-   * the first {@code =} without surrounding blanks (RFC 6265 section 5.2), starts with {@value
-   * GatewayCookies#PREFIX} in any case.
+   * Tells whether a {@code Set-Cookie} value sets a cookie that a browser sends back as one of
+   * Vigil's: the {@code Cookie} text it sends for it starts with {@value GatewayCookies#PREFIX} in
+   * any case. That text is {@code name=value}, or the value alone when the name is empty (RFC
+   * 6265bis sections 5.6 and 5.8.3): {@code =vigil_session=x} is a nameless cookie that comes back
+   * as {@code vigil_session=x}, and {@code vigil_session} (no {@code =}) one that comes back as
+   * {@code vigil_session}. So blanks and {@code =} are skipped before the name is compared, which
+   * covers both forms and a name with blanks around it.
    */
   static boolean setsGatewayCookie(CharSequence value) {
     if (value == null) {
@@ -58,7 +62,7 @@ public final class AnswerHygiene {
     }
     int i = 0;
     int n = value.length();
-    while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t')) {
+    while (i < n && " \t=".indexOf(value.charAt(i)) >= 0) {
       i++;
     }
     String prefix = GatewayCookies.PREFIX;
@@ -70,17 +74,7 @@ public final class AnswerHygiene {
         return false;
       }
     }
-    // A value without "=" is a cookie with an empty name (RFC 6265bis section 5.6): not Vigil's.
-    for (int k = i + prefix.length(); k < n; k++) {
-      char c = value.charAt(k);
-      if (c == '=') {
-        return true;
-      }
-      if (c == ';') {
-        return false;
-      }
-    }
-    return false;
+    return true;
   }
 
   /** Compares the start of {@code name}, lower-cased with {@code _} as {@code -}, to a prefix. */
