@@ -308,6 +308,59 @@ class EdgeStepUpFreshnessTest {
     assertThat(location(get(b, "/fresh/x"))).isEqualTo(challenge);
   }
 
+  /**
+   * Regression: a plain sign-in (no {@code step_up} at {@code /auth/start}, so no {@code
+   * prompt=login}) whose ID token has no {@code auth_time} took its {@code iat} as the time of the
+   * authentication, so a person whose provider session was hours old got a session that every
+   * {@code max_age} took for a fresh sign-in: the step-up's own check of {@code auth_time} was
+   * bypassed by starting the sign-in without it.
+   */
+  @Test
+  void plainSignInWithoutAuthTime_afterAStepUpWasAsked_isNotARecentSignIn() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), login("bob", Map.of("auth_time", epoch() - 3600)));
+    String challenge = location(get(b, "/fresh/x"));
+    assertThat(challenge).endsWith("&step_up=login&max_age=300");
+
+    signIn(b, "/auth/start?rd=%2Ffresh%2Fx&idp=corp", login("bob", Map.of("amr", List.of("pwd"))));
+    HttpResponse<String> after = get(b, "/fresh/x");
+    HttpResponse<String> api = send(b, "/fresh/x", "application/json");
+
+    assertThat(after.statusCode()).isEqualTo(302);
+    assertThat(location(after)).isEqualTo(challenge);
+    assertThat(api.body()).contains("\"error\":\"step_up_required\"");
+    assertThat(awaitEvent(api.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"auth_time\":0,");
+  }
+
+  /**
+   * Regression: a bearer token without {@code auth_time} counted as an authentication at its
+   * {@code iat}, so a client that refreshes its access token met every {@code max_age} without the
+   * person ever authenticating again.
+   */
+  @Test
+  void bearerTokenWithoutAuthTime_freshlyIssued_getsTheRfc9470Challenge() throws Exception {
+    String noAuthTime =
+        corp.issueToken(
+                "default",
+                "vigil-gw",
+                new DefaultOAuth2TokenCallback(
+                    "default",
+                    "alice",
+                    "JWT",
+                    List.of("vigil-gw"),
+                    Map.of("amr", List.of("mfa")),
+                    300))
+            .serialize();
+
+    HttpResponse<String> r = send(HttpClient.newHttpClient(), "/prod/x", "Bearer " + noAuthTime);
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
+        .contains("error=\"insufficient_user_authentication\"")
+        .contains("max_age=\"300\"");
+  }
+
   @Test
   void apiClientWithAStaleSession_gets401NamingTheStepUpAndWhereToGo() throws Exception {
     HttpClient b = browser();
