@@ -109,6 +109,23 @@ class EdgeStepUpFreshnessTest {
 
       obligations["step_up"] := {"max_age": "5m"} if startswith(input.request.path, "/broken")
 
+      allow if {
+        startswith(input.request.path, "/decade")
+        age <= 1000000000
+      }
+
+      obligations["step_up"] := {"mfa": false, "max_age": 1000000000} if {
+        input.user.id
+        startswith(input.request.path, "/decade")
+        not allow
+      }
+
+      obligations["step_up"] := {"max_age": 300} if startswith(input.request.path, "/conflict")
+
+      obligations["step_up"] := {"max_age": 0} if startswith(input.request.path, "/conflict")
+
+      obligations["step_up"] := {"max_age"} if startswith(input.request.path, "/set")
+
       decision := {"allow": allow, "obligations": obligations}
       """;
 
@@ -359,6 +376,48 @@ class EdgeStepUpFreshnessTest {
     assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
         .contains("error=\"insufficient_user_authentication\"")
         .contains("max_age=\"300\"");
+  }
+
+  /**
+   * Regression: the gateway read any whole {@code max_age} from the obligation but {@code
+   * /auth/start} took at most 9 digits, so a step-up of {@code max_age} 1000000000 sent the browser
+   * to a 400 instead of the provider.
+   */
+  @Test
+  void maxAgeOfTenDigits_challengeLeadsToTheProvider_notA400() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), login("bob", Map.of("amr", List.of("pwd"))));
+    String challenge = location(get(b, "/decade/x"));
+    assertThat(challenge).endsWith("&step_up=login&max_age=1000000000");
+
+    HttpResponse<String> started = get(b, challenge);
+
+    assertThat(started.statusCode()).isEqualTo(302);
+    assertThat(query(location(started))).containsEntry("max_age", "1000000000");
+  }
+
+  @Test
+  void startWithAMaxAgeBeyondALong_refused400NamingIt() throws Exception {
+    HttpResponse<String> r =
+        get(
+            HttpClient.newHttpClient(),
+            "/auth/start?rd=%2F&idp=corp&step_up=login&max_age=99999999999999999999");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("max_age must be a whole number of seconds");
+  }
+
+  @Test
+  void conflictingOrSetObligations_refused_neverForwardedNorChallenged() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), mfaLogin("alice", epoch()));
+
+    for (String path : List.of("/conflict/x", "/set/x")) {
+      HttpResponse<String> r = get(b, path);
+      assertThat(r.statusCode()).as(path).isBetween(403, 500);
+      assertThat(r.headers().firstValue("Location")).as(path).isEmpty();
+      assertThat(r.body()).as(path).doesNotStartWith("alice ");
+    }
   }
 
   @Test
