@@ -9,11 +9,17 @@ import dev.vigil.pdp.Mode;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.CookieManager;
+import java.net.HttpCookie;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * names with blanks before the colon, a 103 Early Hints answer and HTTP/1.1 chunked trailers that
  * carry them, and {@code Set-Cookie} lines that a browser would send back as a {@code vigil_*}
  * cookie although their own name is empty (RFC 6265bis section 5.6: {@code =vigil_session=x} is a
- * nameless cookie whose value, sent alone, reads {@code vigil_session=x}).
+ * nameless cookie whose value, sent alone, reads {@code vigil_session=x}), or that a cookie jar
+ * splitting at commas (RFC 2109 style, as the JDK's {@code CookieManager} does) stores as one.
  */
 class EdgeAnswerRawHeadersTest {
 
@@ -44,6 +51,8 @@ class EdgeAnswerRawHeadersTest {
           + "Set-Cookie: = VIGIL_SESSION=forged-nameless-blank; Path=/deep\r\n"
           + "Set-Cookie: vigil_session\r\n"
           + "Set-Cookie: app=kept; Path=/\r\n"
+          + "Set-Cookie: other=1, vigil_session=forged-comma; Path=/\r\n"
+          + "Set-Cookie: other=1; Version=1,VIGIL_OIDC=forged-comma-v1\r\n"
           + "X-App: kept\r\n"
           + "Transfer-Encoding: chunked\r\n"
           + "Trailer: X-Vigil-Decision-Id\r\n"
@@ -128,6 +137,26 @@ class EdgeAnswerRawHeadersTest {
       s.getInputStream().transferTo(got);
       return got.toString(StandardCharsets.ISO_8859_1);
     }
+  }
+
+  @Test
+  void relay_cookieJarThatSplitsAtCommas_storesNoVigilCookie() throws Exception {
+    CookieManager jar = new CookieManager();
+    HttpClient client = HttpClient.newBuilder().cookieHandler(jar).build();
+
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/deep/page"))
+                .timeout(Duration.ofSeconds(20))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(jar.getCookieStore().getCookies())
+        .extracting(HttpCookie::getName)
+        .contains("app")
+        .noneMatch(n -> n.toLowerCase().contains("vigil"));
   }
 
   @Test

@@ -36,6 +36,11 @@ class AnswerHygieneTest {
         "Set-Cookie | vigil_session | true",
         "Set-Cookie | vigil_session; Path=/ | true",
         "Set-Cookie | =app=vigil_session | false",
+        // Cookie jars that split at commas (the JDK's CookieManager) store a second cookie.
+        "Set-Cookie | 'app=1, vigil_session=x' | true",
+        "Set-Cookie | 'app=1; Version=1,VIGIL_OIDC=x' | true",
+        "Set-Cookie | 'app=1; Expires=Wed, 09 Jun 2027 10:18:14 GMT' | false",
+        "Set-Cookie | 'app=1, =vigil_session=x' | true",
         "Set-Cookie | vigil-session=x | false",
         "X-Set-Cookie | vigil_session=x | false",
         "Location | /vigil_session=x | false",
