@@ -420,6 +420,31 @@ class EdgeStepUpFreshnessTest {
     }
   }
 
+  /**
+   * A token refresh renews the tokens, not the authentication: a provider whose refreshed ID token
+   * carries an {@code auth_time} of now (or omits it) leaves the session's as it was at sign-in, so
+   * a session kept alive by refreshes is still asked to authenticate again.
+   */
+  @Test
+  void refreshedTokensWithAFreshAuthTime_keepTheSignInsAuthTime_stillChallenged() throws Exception {
+    HttpClient b = browser();
+    Who alice =
+        new Who("alice", Map.of("amr", List.of("pwd", "otp"), "auth_time", epoch() - 600), 120);
+    signIn(b, location(get(b, "/docs")), alice);
+    Fixtures.tokenRequests(corp);
+
+    now.set(now.get().plusSeconds(70));
+    corp.enqueueCallback(mfaLogin("alice", epoch()).callback());
+    HttpResponse<String> r = get(b, "/tight/x");
+
+    assertThat(Fixtures.tokenRequests(corp))
+        .singleElement()
+        .asString()
+        .contains("grant_type=refresh_token");
+    assertThat(r.statusCode()).isEqualTo(302);
+    assertThat(location(r)).endsWith("&step_up=mfa&max_age=30");
+  }
+
   @Test
   void apiClientWithAStaleSession_gets401NamingTheStepUpAndWhereToGo() throws Exception {
     HttpClient b = browser();
@@ -618,10 +643,14 @@ class EdgeStepUpFreshnessTest {
   }
 
   /** Who signs in at the provider, and the claims it issues for them. */
-  record Who(String sub, Map<String, Object> claims) {
+  record Who(String sub, Map<String, Object> claims, long expirySeconds) {
+    Who(String sub, Map<String, Object> claims) {
+      this(sub, claims, 3600);
+    }
+
     DefaultOAuth2TokenCallback callback() {
       return new DefaultOAuth2TokenCallback(
-          "default", sub, "JWT", List.of("vigil-gw"), claims, 3600);
+          "default", sub, "JWT", List.of("vigil-gw"), claims, expirySeconds);
     }
   }
 
