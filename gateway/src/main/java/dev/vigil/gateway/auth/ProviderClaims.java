@@ -13,11 +13,7 @@ final class ProviderClaims {
   private ProviderClaims() {}
 
   static Session session(
-      JWTClaimsSet c,
-      OidcLogin.Config config,
-      SessionCodec sessions,
-      String refresh,
-      long expiry) {
+      JWTClaimsSet c, OidcLogin.Config config, SessionCodec sessions, String refresh, long expiry) {
     List<String> amr = strings(c, "amr");
     if (amr.isEmpty()) {
       // The provider said nothing of how: the session still says where the person came from.

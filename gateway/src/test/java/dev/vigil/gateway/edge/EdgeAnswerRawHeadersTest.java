@@ -130,7 +130,9 @@ class EdgeAnswerRawHeadersTest {
       s.setSoTimeout(20_000);
       s.getOutputStream()
           .write(
-              ("GET " + path + " HTTP/1.1\r\nHost: app.example\r\nTE: trailers\r\n"
+              ("GET "
+                      + path
+                      + " HTTP/1.1\r\nHost: app.example\r\nTE: trailers\r\n"
                       + "Connection: close\r\n\r\n")
                   .getBytes(StandardCharsets.ISO_8859_1));
       ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -146,8 +148,7 @@ class EdgeAnswerRawHeadersTest {
 
     HttpResponse<String> r =
         client.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + gateway.port() + "/deep/page"))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/deep/page"))
                 .timeout(Duration.ofSeconds(20))
                 .build(),
             HttpResponse.BodyHandlers.ofString());

@@ -351,9 +351,9 @@ class EdgeStepUpFreshnessTest {
   }
 
   /**
-   * Regression: a bearer token without {@code auth_time} counted as an authentication at its
-   * {@code iat}, so a client that refreshes its access token met every {@code max_age} without the
-   * person ever authenticating again.
+   * Regression: a bearer token without {@code auth_time} counted as an authentication at its {@code
+   * iat}, so a client that refreshes its access token met every {@code max_age} without the person
+   * ever authenticating again.
    */
   @Test
   void bearerTokenWithoutAuthTime_freshlyIssued_getsTheRfc9470Challenge() throws Exception {

@@ -60,8 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * listener, mutual TLS with SVIDs from real agents, B's STRICT inbound listener, the app), for an
  * HTTP/1.1 app, an h2c app (headers and trailers) and a grpc-java app, the caller now gets the
  * app's own headers and none of the forged ones; B's own refusal still carries its decision id
- * through A. The forged cookies include a nameless one and one after a comma, which clients read
- * as {@code vigil_session}; the forged headers come in a 103 Early Hints answer too.
+ * through A. The forged cookies include a nameless one and one after a comma, which clients read as
+ * {@code vigil_session}; the forged headers come in a 103 Early Hints answer too.
  */
 class SidecarAnswerHeadersTest {
 
