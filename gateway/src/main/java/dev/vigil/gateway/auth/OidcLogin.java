@@ -515,7 +515,7 @@ public final class OidcLogin {
   }
 
   private Session sessionFrom(JWTClaimsSet c, String refresh, long expiry) {
-    return ProviderClaims.session(c, config, sessions, clock, refresh, expiry);
+    return ProviderClaims.session(c, config, sessions, refresh, expiry);
   }
 
   private static String orElse(String v, String fallback) {
