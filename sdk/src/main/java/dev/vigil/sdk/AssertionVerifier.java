@@ -59,8 +59,8 @@ public final class AssertionVerifier {
 
   /**
    * How long after it was read a set stays in use while the JWKS cannot be read again: the longest
-   * a gateway key stays published without a renewal (two 30 s renewals, the 60 s assertion
-   * lifetime and 30 s of skew). Past that, a key of the set may have been withdrawn unseen.
+   * a gateway key stays published without a renewal (two 30 s renewals, the 60 s assertion lifetime
+   * and 30 s of skew). Past that, a key of the set may have been withdrawn unseen.
    */
   public static final Duration MAX_STALE = Duration.ofSeconds(150);
 

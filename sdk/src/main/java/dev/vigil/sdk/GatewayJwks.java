@@ -130,8 +130,8 @@ final class GatewayJwks {
   }
 
   /**
-   * Reads the set when it is due and the floor allows; waits for a read already under way only
-   * when {@code wait} (the caller has no usable set).
+   * Reads the set when it is due and the floor allows; waits for a read already under way only when
+   * {@code wait} (the caller has no usable set).
    */
   private void readIfDue(Instant now, boolean wait) {
     if (wait) {
@@ -166,8 +166,7 @@ final class GatewayJwks {
       }
       JWKSet keys = JWKSet.parse(resp.body());
       Duration fresh =
-          freshness(
-              resp.headers().allValues("Cache-Control"), resp.headers().firstValue("Age"));
+          freshness(resp.headers().allValues("Cache-Control"), resp.headers().firstValue("Age"));
       last = new Read(keys, now, now.plus(fresh));
       failure = null;
     } catch (IOException | ParseException e) {

@@ -150,13 +150,17 @@ class GatewayJwksTest {
     assertThat(accepts(first)).isFalse();
   }
 
+  /**
+   * A set read again every 30 s (as the gateway's max-age asks) was read less than 30 s before any
+   * new key appears: with a floor of 30 s, as before, a rotated-in key was refused up to 30 s.
+   */
   @Test
-  void verify_rotatedInKey_acceptedOnceTheFloorHasPassedSinceTheLastRead() throws Exception {
+  void verify_rotatedInKey_acceptedTenSecondsAfterTheLastRead() throws Exception {
     cacheControl.set("max-age=30");
     assertThat(accepts(first)).isTrue();
     published.set(List.of(first, second));
 
-    clock.step(AssertionVerifier.REFRESH_FLOOR.minusSeconds(1));
+    clock.step(Duration.ofSeconds(9));
     assertThat(accepts(second)).isFalse();
     clock.step(Duration.ofSeconds(1));
 
@@ -172,7 +176,7 @@ class GatewayJwksTest {
       assertThat(accepts(new IdentityAssertion(ISSUER, Duration.ofSeconds(60), clock))).isFalse();
     }
     assertThat(reads).hasValue(1);
-    clock.step(AssertionVerifier.REFRESH_FLOOR);
+    clock.step(Duration.ofSeconds(10));
     accepts(second);
 
     assertThat(reads).hasValue(2);
