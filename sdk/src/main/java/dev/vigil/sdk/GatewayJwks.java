@@ -9,7 +9,6 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.vigil.sdk.AssertionRejectedException.Reason;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +20,10 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -48,8 +51,12 @@ final class GatewayJwks {
   /** A set read, when, and until when it is used without reading it again. */
   private record Read(JWKSet keys, Instant at, Instant freshUntil) {}
 
+  /** How long one read may take, from the request to the last byte of the answer. */
+  static final Duration READ_DEADLINE = AssertionVerifier.SKEW.dividedBy(3);
+
   private final URI location;
   private final InstantSource clock;
+  private final Duration deadline;
   private final HttpClient http;
   private final ReentrantLock reading = new ReentrantLock();
 
@@ -63,8 +70,14 @@ final class GatewayJwks {
   private volatile String failure;
 
   GatewayJwks(URI location, InstantSource clock) {
+    this(location, clock, READ_DEADLINE);
+  }
+
+  /** As above, each read given {@code deadline} in all (tests shorten it). */
+  GatewayJwks(URI location, InstantSource clock, Duration deadline) {
     this.location = location;
     this.clock = clock;
+    this.deadline = deadline;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(AssertionVerifier.SKEW.dividedBy(6))
@@ -152,14 +165,14 @@ final class GatewayJwks {
   /** Reads the set; called with {@link #reading} held. */
   private void read(Instant now) {
     triedAt = now;
+    // The request's own timeout stops at the answer's head: a body that stalls would hold the
+    // read, and every caller without a usable set, for as long as the connection stays open.
+    CompletableFuture<HttpResponse<String>> pending =
+        http.sendAsync(
+            HttpRequest.newBuilder(location).timeout(deadline).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     try {
-      HttpResponse<String> resp =
-          http.send(
-              HttpRequest.newBuilder(location)
-                  .timeout(AssertionVerifier.SKEW.dividedBy(3))
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> resp = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       if (resp.statusCode() != 200) {
         failure = "the JWKS answered " + resp.statusCode();
         return;
@@ -169,12 +182,22 @@ final class GatewayJwks {
           freshness(resp.headers().allValues("Cache-Control"), resp.headers().firstValue("Age"));
       last = new Read(keys, now, now.plus(fresh));
       failure = null;
-    } catch (IOException | ParseException e) {
-      failure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    } catch (ExecutionException e) {
+      failure = message(e.getCause() == null ? e : e.getCause());
+    } catch (ParseException e) {
+      failure = message(e);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      failure = "no full answer within " + deadline.toMillis() + " ms";
     } catch (InterruptedException e) {
+      pending.cancel(true);
       Thread.currentThread().interrupt();
       failure = "interrupted while reading it";
     }
+  }
+
+  private static String message(Throwable t) {
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private String unusable(Read r) {

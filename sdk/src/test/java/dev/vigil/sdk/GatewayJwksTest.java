@@ -258,6 +258,43 @@ class GatewayJwksTest {
     assertThat(reads).hasValue(1);
   }
 
+  /**
+   * Regression: the request's timeout covered the answer's head only, so a JWKS that sent its head
+   * and then stalled held the read, and every assertion waiting on it, until the connection closed.
+   */
+  @Test
+  void key_bodyStalls_readGivenUpAtTheDeadline() throws Exception {
+    server.createContext(
+        "/stall",
+        ex -> {
+          ex.sendResponseHeaders(200, 1000);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write("{\"keys\":[".getBytes(StandardCharsets.UTF_8));
+            os.flush();
+            Thread.sleep(5_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (java.io.IOException e) {
+            // The verifier gave up and closed the connection.
+          }
+        });
+    GatewayJwks keys =
+        new GatewayJwks(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stall"),
+            clock,
+            Duration.ofMillis(500));
+    long start = System.nanoTime();
+
+    Throwable t = catchThrowable(() -> keys.key("k1"));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(t)
+        .isInstanceOfSatisfying(
+            AssertionRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE))
+        .hasMessageContaining("could not be read: no full answer within 500 ms");
+  }
+
   @ParameterizedTest(name = "Cache-Control: {0}, Age: {1} -> {2} s")
   @CsvSource(
       delimiter = '|',
