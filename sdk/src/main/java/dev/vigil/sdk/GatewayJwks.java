@@ -9,10 +9,14 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.vigil.sdk.AssertionRejectedException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -167,17 +173,17 @@ final class GatewayJwks {
     triedAt = now;
     // The request's own timeout stops at the answer's head: a body that stalls would hold the
     // read, and every caller without a usable set, for as long as the connection stays open.
-    CompletableFuture<HttpResponse<String>> pending =
+    CompletableFuture<HttpResponse<byte[]>> pending =
         http.sendAsync(
             HttpRequest.newBuilder(location).timeout(deadline).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+            info -> new Capped(MAX_BYTES));
     try {
-      HttpResponse<String> resp = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+      HttpResponse<byte[]> resp = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       if (resp.statusCode() != 200) {
         failure = "the JWKS answered " + resp.statusCode();
         return;
       }
-      JWKSet keys = JWKSet.parse(resp.body());
+      JWKSet keys = JWKSet.parse(new String(resp.body(), StandardCharsets.UTF_8));
       Duration fresh =
           freshness(resp.headers().allValues("Cache-Control"), resp.headers().firstValue("Age"));
       last = new Read(keys, now, now.plus(fresh));
@@ -193,6 +199,60 @@ final class GatewayJwks {
       pending.cancel(true);
       Thread.currentThread().interrupt();
       failure = "interrupted while reading it";
+    }
+  }
+
+  /** The largest JWKS read: a gateway's holds a few keys, a few hundred bytes each. */
+  static final int MAX_BYTES = 512 * 1024;
+
+  /**
+   * Collects an answer's body up to {@code limit} bytes; past it, stops reading and fails, so that
+   * an endpoint that answers without end cannot fill the app's memory.
+   */
+  private static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
+    private final int limit;
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    Capped(int limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer b : buffers) {
+        if (bytes.size() + b.remaining() > limit) {
+          subscription.cancel();
+          body.completeExceptionally(
+              new IOException("the JWKS is larger than " + limit / 1024 + " KiB"));
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes.toByteArray());
     }
   }
 
