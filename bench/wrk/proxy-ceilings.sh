@@ -8,7 +8,9 @@
 #   nothing of the gateway's work per request (what Vert.x's server adds);
 # - Vigil's gateway (vigil up, one route, a one-line policy, every decision logged to SQLite).
 # The JVMs get WARMUP (30 s by default, in 5 s runs with new connections), nginx 5 s; then ROUNDS
-# rounds (3 by default) of DURATION each, and the median of each relay's ratio to nginx.
+# rounds (3 by default) of DURATION each, and the median of each relay's ratio to nginx. For each
+# relay it also prints the CPU time its process spent per request (user and system, from /proc,
+# over all rounds): nginx's worker, or the whole JVM (event loop, log writer, collector, compiler).
 # Needs nginx and wrk (Debian packages) and the jar (./vigil builds it).
 # Usage: [ROUNDS=N] bench/wrk/proxy-ceilings.sh [DURATION] [CONNECTIONS] [WARMUP]
 set -euo pipefail
@@ -87,6 +89,14 @@ wait_ready "http://127.0.0.1:$vx/x" "${pids[1]}" "the Vert.x relay" "$work/vertx
 wait_ready "http://127.0.0.1:$gw/x" "${pids[2]}" "the gateway" "$work/vigil.err"
 names=(nginx netty vertx gateway)
 ports=($own $netty $vx $gw)
+# The process whose CPU each relay's requests cost: nginx's worker (the child of its master), and
+# each JVM as a whole (the gateway's java is the launcher's child).
+cpu_pids=("$(pgrep -P "$(cat "$work/own/nginx.pid")" | head -1)" "${pids[0]}" "${pids[1]}"
+  "$(pgrep -P "${pids[2]}" java | head -1 || true)")
+[ -n "${cpu_pids[3]}" ] || cpu_pids[3]="${pids[2]}"
+# ticks PID: the process's user and system time, in clock ticks.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+hz="$(getconf CLK_TCK)"
 wrk -t1 -c"$connections" -d5s "http://127.0.0.1:$own/x" >/dev/null
 warm_s="${warmup%s}"
 while [ "$warm_s" -gt 0 ]; do
@@ -98,10 +108,14 @@ while [ "$warm_s" -gt 0 ]; do
 done
 for round in $(seq 1 "$rounds"); do
   for i in 0 1 2 3; do
-    wrk -t1 -c"$connections" -d"$duration" --latency "http://127.0.0.1:${ports[$i]}/x" | awk -v n="${names[$i]}" -v r="$round" '
+    before="$(ticks "${cpu_pids[$i]}")"
+    wrk -t1 -c"$connections" -d"$duration" --latency "http://127.0.0.1:${ports[$i]}/x" >"$work/last"
+    after="$(ticks "${cpu_pids[$i]}")"
+    awk -v n="${names[$i]}" -v r="$round" -v t="$((after - before))" '
       function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; return v * 1e6 }
-      /^ +99%/ {p99 = us($2)} /Requests\/sec/ {rps = $2}
-      END {printf "round %d %-8s %9.0f req/s  p99 %5.0f us\n", r, n, rps, p99; print rps, p99 >> ("'"$work"'/" n)}'
+      /^ +99%/ {p99 = us($2)} /Requests\/sec/ {rps = $2} /requests in/ {reqs = $1}
+      END {printf "round %d %-8s %9.0f req/s  p99 %5.0f us\n", r, n, rps, p99; print rps, p99 >> ("'"$work"'/" n)
+        print t, reqs >> ("'"$work"'/cpu-" n)}' "$work/last"
   done
 done
 echo "== medians of $rounds rounds, as a share of nginx's throughput in the same round"
@@ -110,5 +124,9 @@ for n in netty vertx gateway; do
   ratio="$(paste -d' ' "$work/nginx" "$work/$n" | awk '{print $3 / $1}' | median)"
   p99="$(cut -d' ' -f2 "$work/$n" | median)"
   printf '%-8s %.2f of nginx, p99 %.0f us (nginx %.0f us)\n' "$n" "$ratio" "$p99" "$(cut -d' ' -f2 "$work/nginx" | median)"
+done
+echo "== CPU time of each relay's process per request, over all rounds"
+for n in nginx netty vertx gateway; do
+  awk -v n="$n" -v hz="$hz" '{t += $1; r += $2} END {printf "%-8s %5.1f us\n", n, t * 1e6 / hz / r}' "$work/cpu-$n"
 done
 echo "reproduce: ROUNDS=$rounds bench/wrk/proxy-ceilings.sh $duration $connections $warmup"

@@ -52,6 +52,7 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
 import dev.vigil.store.TotpSteps;
+import dev.vigil.store.UsedOnce;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -312,7 +313,10 @@ final class UpCommand implements Callable<Integer> {
     LocalAuthenticator auth =
         new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps);
     List<OidcLogin> providers = new ArrayList<>();
-    cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock)));
+    // The states of completed sign-ins are kept in the store: a callback replayed to any node is
+    // refused.
+    UsedOnce usedStates = UsedOnce.open(core.store(), clock);
+    cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock, usedStates)));
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(

@@ -183,14 +183,7 @@ class UpSharedStoreTest {
           "\nusers:\n  - username: carol\n    roles: [sre]\n    password_hash: \""
               + PasswordHash.hash("carol's password")
               + "\"\n";
-      Files.writeString(one.config, Files.readString(one.config) + user);
-      Files.writeString(two.config, Files.readString(two.config) + user);
-      one.start();
-      Files.createDirectories(two.dataDir);
-      for (String key : List.of("ca.key", "session.key")) {
-        Files.copy(one.dataDir.resolve(key), two.dataDir.resolve(key));
-      }
-      two.start();
+      startBoth(one, two, user, "ca.key", "session.key");
       String cookie = signIn(one, "carol", "carol's password");
       assertThat(status(two.gatewayUrl("/hello"), cookie))
           .as("signed in on node one, known on node two")
@@ -232,12 +225,7 @@ class UpSharedStoreTest {
               + "\n  - username: carol\n    roles: [sre]\n    password_hash: \""
               + PasswordHash.hash("carol's password")
               + "\"\n";
-      Files.writeString(one.config, Files.readString(one.config) + user);
-      Files.writeString(two.config, Files.readString(two.config) + user);
-      one.start();
-      Files.createDirectories(two.dataDir);
-      Files.copy(one.dataDir.resolve("ca.key"), two.dataDir.resolve("ca.key"));
-      two.start();
+      startBoth(one, two, user, "ca.key");
       String code = Totp.code(secret, java.time.Clock.systemUTC());
       String body =
           "{\"username\":\"erin\",\"password\":\"erin's password\",\"totp\":\"" + code + "\"}";
@@ -320,6 +308,22 @@ class UpSharedStoreTest {
             .timeout(java.time.Duration.ofSeconds(30))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Adds {@code yaml} to both nodes' configuration, starts node one, gives node two copies of the
+   * keys named (from node one's data directory), and starts node two.
+   */
+  private static void startBoth(UpProcess one, UpProcess two, String yaml, String... keys)
+      throws Exception {
+    Files.writeString(one.config, Files.readString(one.config) + yaml);
+    Files.writeString(two.config, Files.readString(two.config) + yaml);
+    one.start();
+    Files.createDirectories(two.dataDir);
+    for (String key : keys) {
+      Files.copy(one.dataDir.resolve(key), two.dataDir.resolve(key));
+    }
+    two.start();
   }
 
   /** Signs in at the node's gateway; returns the session cookie, {@code vigil_session=...}. */

@@ -273,6 +273,6 @@ public final class ConsoleSignIn {
 
   /** Returns the value of the cookie {@code name} exactly, or null. */
   static String cookie(HttpServerRequest req, String name) {
-    return Cookies.value(req.getHeader("Cookie"), name);
+    return Cookies.value(req.headers().getAll("Cookie"), name);
   }
 }

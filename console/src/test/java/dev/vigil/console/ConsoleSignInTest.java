@@ -32,18 +32,27 @@ class ConsoleSignInTest {
         SessionCodec.newKey(), Duration.ofMinutes(5), Duration.ofHours(1), clock);
   }
 
+  /** The gateway's and the console's sign-ins of one node. */
+  private record Both(LocalAuthenticator gateway, ConsoleSignIn console) {}
+
+  /** Both sign-ins, sharing one throttle and one record of used codes, as {@code vigil up} does. */
+  private Both both(List<LocalUser> users) {
+    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
+    TotpSteps steps = TotpSteps.inMemory();
+    return new Both(
+        new LocalAuthenticator(users, codec(), clock, false, throttle, steps),
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle, steps));
+  }
+
   @Test
   void authenticate_guessesAtTheGateway_countAtTheConsole_untilTheLockEnds() {
     List<LocalUser> users =
         List.of(
             new LocalUser("dana", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null));
-    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
-    TotpSteps steps = TotpSteps.inMemory();
-    LocalAuthenticator gateway =
-        new LocalAuthenticator(users, codec(), clock, false, throttle, steps);
-    ConsoleSignIn console =
-        new ConsoleSignIn(
-            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle, steps);
+    Both both = both(users);
+    LocalAuthenticator gateway = both.gateway();
+    ConsoleSignIn console = both.console();
     for (int i = 0; i < 5; i++) {
       assertThat(gateway.authenticate("dana", "wrong", null, "10.0.0.1").session()).isNull();
     }
@@ -63,13 +72,9 @@ class ConsoleSignInTest {
         List.of(
             new LocalUser(
                 "dana", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), secret));
-    SignInThrottle throttle = SignInThrottle.withDefaults(clock);
-    TotpSteps steps = TotpSteps.inMemory();
-    LocalAuthenticator gateway =
-        new LocalAuthenticator(users, codec(), clock, false, throttle, steps);
-    ConsoleSignIn console =
-        new ConsoleSignIn(
-            AdminAccounts.open(tmp, "admin"), codec(), clock, "admin", users, throttle, steps);
+    Both both = both(users);
+    LocalAuthenticator gateway = both.gateway();
+    ConsoleSignIn console = both.console();
     String code = Totp.code(secret, clock);
     assertThat(gateway.authenticate("dana", "pw", code, "10.0.0.1").session()).isNotNull();
 

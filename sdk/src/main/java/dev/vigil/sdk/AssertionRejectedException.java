@@ -24,7 +24,10 @@ public final class AssertionRejectedException extends Exception {
     TIME,
     /** No subject. */
     SUBJECT,
-    /** The keys could not be fetched. */
+    /**
+     * The gateway's keys could not be read: never yet, or not for {@link
+     * AssertionVerifier#MAX_STALE}. The message says since when and why.
+     */
     KEYS_UNAVAILABLE
   }
 

@@ -6,17 +6,11 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,12 +21,17 @@ import java.util.Objects;
 /**
  * Verifies the identity assertion the Vigil gateway sends to an app ({@code X-Vigil-Assertion}): an
  * ES256 JWT whose audience is the route. The algorithm is fixed here and never taken from the token
- * (RFC 8725 section 3.1); the key is chosen by {@code kid} from the gateway's JWKS, fetched from
- * its URL (again at most every {@link #REFRESH_FLOOR} when an unknown key id appears, so that a
- * rotated key is picked up without a restart) or given as fixed keys. The issuer must be the one
- * configured; {@code exp}, {@code iat} and {@code sub} are required, {@code nbf} is checked when
- * present, and the lifetime may not exceed {@link #MAX_LIFETIME}, all against the injected clock
- * with {@link #SKEW} of tolerance.
+ * (RFC 8725 section 3.1); the key is chosen by {@code kid} from the gateway's JWKS, or from fixed
+ * keys. The issuer must be the one configured; {@code exp}, {@code iat} and {@code sub} are
+ * required, {@code nbf} is checked when present, and the lifetime may not exceed {@link
+ * #MAX_LIFETIME}, all against the injected clock with {@link #SKEW} of tolerance.
+ *
+ * <p>Keys read from the gateway's JWKS address follow its rotation and withdrawals: only the latest
+ * set read is used, and it is read again once its {@code Cache-Control: max-age} has run out (held
+ * between {@link #REFRESH_FLOOR} and {@link #MAX_FRESH}), or when an assertion names a key id it
+ * does not hold, at most once per {@link #REFRESH_FLOOR} in all. When the set cannot be read, the
+ * last one read is used until {@link #MAX_STALE} after that read; then every assertion is refused
+ * with {@link AssertionRejectedException.Reason#KEYS_UNAVAILABLE} until a read succeeds.
  *
  * <p>Thread-safe.
  */
@@ -44,34 +43,57 @@ public final class AssertionVerifier {
   /** The longest lifetime accepted; the gateway signs assertions for one minute. */
   public static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
 
-  /** The shortest time between two fetches of the JWKS. */
-  public static final Duration REFRESH_FLOOR = Duration.ofSeconds(30);
+  /**
+   * The least time between two reads of the JWKS, whatever asks for them (an unknown key id, an
+   * expired set, a retry), and the least time a set is used. A key new to the app (a node that
+   * joined or restarted) may be refused for this long; assertions naming invented key ids cost the
+   * gateway no more than one read per this time.
+   */
+  public static final Duration REFRESH_FLOOR = Duration.ofSeconds(10);
+
+  /**
+   * The most time a set of keys is used before it is read again, whatever its {@code max-age} (the
+   * gateway sends 30 s); also when the answer gives none. One assertion lifetime.
+   */
+  public static final Duration MAX_FRESH = Duration.ofSeconds(60);
+
+  /**
+   * How long after it was read a set stays in use while the JWKS cannot be read again: the longest
+   * a gateway key stays published without a renewal (two 30 s renewals, the 60 s assertion lifetime
+   * and 30 s of skew). Past that, a key of the set may have been withdrawn unseen.
+   */
+  public static final Duration MAX_STALE = Duration.ofSeconds(150);
 
   /** The header the gateway sends the assertion in. */
   public static final String HEADER = "X-Vigil-Assertion";
 
-  private final URI jwksUrl;
+  /** The keys read from the gateway, or null for fixed keys. */
+  private final GatewayJwks gatewayKeys;
+
+  /** The fixed keys, or null for keys read from the gateway. */
+  private final JWKSet fixedKeys;
+
   private final String issuer;
   private final InstantSource clock;
-  private final HttpClient http;
-  private volatile JWKSet keys;
-  private volatile Instant fetchedAt;
 
-  private AssertionVerifier(URI jwksUrl, JWKSet keys, String issuer, InstantSource clock) {
-    this.jwksUrl = jwksUrl;
-    this.keys = keys;
+  private AssertionVerifier(
+      GatewayJwks gatewayKeys, JWKSet fixedKeys, String issuer, InstantSource clock) {
+    this.gatewayKeys = gatewayKeys;
+    this.fixedKeys = fixedKeys;
     this.issuer = Objects.requireNonNull(issuer, "issuer");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.http =
-        jwksUrl == null ? null : HttpClient.newBuilder().connectTimeout(SKEW.dividedBy(6)).build();
   }
 
   /**
    * Verifies against the keys served at {@code jwksUrl}, such as {@code
-   * https://gateway.example/.well-known/vigil/jwks.json}; they are fetched on first use.
+   * https://gateway.example/.well-known/vigil/jwks.json}; they are read on first use, then again as
+   * the class documentation says.
    */
   public static AssertionVerifier fromJwksUrl(URI jwksUrl, String issuer, InstantSource clock) {
-    return new AssertionVerifier(Objects.requireNonNull(jwksUrl, "jwksUrl"), null, issuer, clock);
+    GatewayJwks keys =
+        new GatewayJwks(
+            Objects.requireNonNull(jwksUrl, "jwksUrl"), Objects.requireNonNull(clock, "clock"));
+    return new AssertionVerifier(keys, null, issuer, clock);
   }
 
   /**
@@ -136,54 +158,15 @@ public final class AssertionVerifier {
   }
 
   private ECKey key(String kid) throws AssertionRejectedException {
-    ECKey key = find(keys, kid);
-    if (key == null && jwksUrl != null && mayFetch()) {
-      keys = fetch();
-      key = find(keys, kid);
+    if (gatewayKeys != null) {
+      return gatewayKeys.key(kid);
     }
+    ECKey key = GatewayJwks.find(fixedKeys, kid);
     if (key == null) {
       throw new AssertionRejectedException(
-          Reason.KEY_UNKNOWN, "no P-256 key with kid \"" + kid + "\" in the gateway's JWKS");
+          Reason.KEY_UNKNOWN, "no P-256 key with kid \"" + kid + "\" in the given keys");
     }
     return key;
-  }
-
-  private static ECKey find(JWKSet set, String kid) {
-    JWK jwk = set == null ? null : set.getKeyByKeyId(kid);
-    if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && !ec.isPrivate()) {
-      return ec;
-    }
-    return null;
-  }
-
-  private synchronized boolean mayFetch() {
-    Instant now = clock.instant();
-    if (fetchedAt != null && now.isBefore(fetchedAt.plus(REFRESH_FLOOR)) && keys != null) {
-      return false;
-    }
-    fetchedAt = now;
-    return true;
-  }
-
-  private JWKSet fetch() throws AssertionRejectedException {
-    try {
-      HttpResponse<String> resp =
-          http.send(
-              HttpRequest.newBuilder(jwksUrl).timeout(SKEW.dividedBy(3)).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        throw new AssertionRejectedException(
-            Reason.KEYS_UNAVAILABLE, "JWKS " + jwksUrl + " answered " + resp.statusCode());
-      }
-      return JWKSet.parse(resp.body());
-    } catch (IOException | ParseException e) {
-      throw new AssertionRejectedException(
-          Reason.KEYS_UNAVAILABLE, "cannot read the JWKS at " + jwksUrl + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionRejectedException(
-          Reason.KEYS_UNAVAILABLE, "interrupted while fetching " + jwksUrl);
-    }
   }
 
   private VerifiedCaller checkClaims(JWTClaimsSet c, String route)

@@ -238,6 +238,9 @@ public final class JwksCache implements JWKSource<SecurityContext> {
    * 5.2.2.1; the least one when several are given) less {@code Age} (section 5.1), {@link
    * #MIN_FRESH} for {@code no-store} or {@code no-cache}, {@link #MAX_FRESH} when neither is given
    * or none can be read; always between {@link #MIN_FRESH} and {@link #MAX_FRESH}.
+   *
+   * <p>The SDK's {@code GatewayJwks.freshness} reads the same directives with its own bounds; keep
+   * the two in step (docs/architecture.md says why they are not one).
    */
   static Duration freshness(List<String> cacheControl, Optional<String> age) {
     long maxAge = -1;

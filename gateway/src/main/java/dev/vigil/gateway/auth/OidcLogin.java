@@ -26,6 +26,8 @@ import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.Prompt;
 import com.nimbusds.openid.connect.sdk.claims.ACR;
+import dev.vigil.store.StoreException;
+import dev.vigil.store.UsedOnce;
 import java.io.IOException;
 import java.net.URI;
 import java.security.MessageDigest;
@@ -160,20 +162,39 @@ public final class OidcLogin {
   private final TokenCheck check;
 
   /** States already used, until their sign-in would have expired: a replay is refused. */
-  private final Map<String, Long> usedStates = new ConcurrentHashMap<>();
+  private final UsedOnce usedStates;
 
   /** Refreshes just made, by session id, so parallel requests do not spend one token twice. */
   private final Map<String, Session> refreshed = new ConcurrentHashMap<>();
 
+  /** A provider whose used states this process keeps (one node). */
   public OidcLogin(Config config, SessionCodec sessions, InstantSource clock) {
-    this(config, sessions, clock, ProviderHttp.DEADLINE);
+    this(config, sessions, clock, UsedOnce.inMemory(clock));
+  }
+
+  /**
+   * @param usedStates where the states of completed callbacks are kept: in the store the nodes
+   *     share, so that a callback replayed to another node is refused there too
+   */
+  public OidcLogin(Config config, SessionCodec sessions, InstantSource clock, UsedOnce usedStates) {
+    this(config, sessions, clock, ProviderHttp.DEADLINE, usedStates);
   }
 
   /** A provider each of whose HTTP calls, answer included, must end within {@code deadline}. */
   OidcLogin(Config config, SessionCodec sessions, InstantSource clock, Duration deadline) {
+    this(config, sessions, clock, deadline, UsedOnce.inMemory(clock));
+  }
+
+  private OidcLogin(
+      Config config,
+      SessionCodec sessions,
+      InstantSource clock,
+      Duration deadline,
+      UsedOnce usedStates) {
     this.config = config;
     this.sessions = sessions;
     this.clock = clock;
+    this.usedStates = usedStates;
     this.discovery = new OidcDiscovery(config, clock, new ProviderHttp(deadline));
     this.check = new TokenCheck(discovery, clock);
   }
@@ -303,9 +324,12 @@ public final class OidcLogin {
     if (now > until) {
       return Result.refused("the sign-in took too long");
     }
-    usedStates.values().removeIf(t -> t < now);
-    if (usedStates.putIfAbsent(parts[0], until) != null) {
-      return Result.refused("state already used");
+    try {
+      if (!usedStates.use("oidc-state:" + config.issuer() + ":" + parts[0], until)) {
+        return Result.refused("state already used");
+      }
+    } catch (StoreException e) {
+      return Result.refused("the state's use cannot be recorded: " + e.getMessage());
     }
     if (iss != null && !iss.equals(config.issuer().toString())) {
       return Result.refused("the response comes from issuer " + iss);
@@ -491,7 +515,7 @@ public final class OidcLogin {
   }
 
   private Session sessionFrom(JWTClaimsSet c, String refresh, long expiry) {
-    return ProviderClaims.session(c, config, sessions, clock, refresh, expiry);
+    return ProviderClaims.session(c, config, sessions, refresh, expiry);
   }
 
   private static String orElse(String v, String fallback) {

@@ -1,7 +1,6 @@
 package dev.vigil.gateway.auth;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import java.time.InstantSource;
 import java.util.List;
 
 /**
@@ -14,12 +13,7 @@ final class ProviderClaims {
   private ProviderClaims() {}
 
   static Session session(
-      JWTClaimsSet c,
-      OidcLogin.Config config,
-      SessionCodec sessions,
-      InstantSource clock,
-      String refresh,
-      long expiry) {
+      JWTClaimsSet c, OidcLogin.Config config, SessionCodec sessions, String refresh, long expiry) {
     List<String> amr = strings(c, "amr");
     if (amr.isEmpty()) {
       // The provider said nothing of how: the session still says where the person came from.
@@ -27,7 +21,7 @@ final class ProviderClaims {
     }
     String acr = str(c, "acr") == null ? "" : str(c, "acr");
     boolean mfa = amr.stream().anyMatch(config.mfaAmr()::contains) || config.mfaAcr().contains(acr);
-    long authTime = authTime(c, clock);
+    long authTime = authTime(c);
     String email = str(c, "email");
     LocalUser u =
         new LocalUser(
@@ -40,19 +34,21 @@ final class ProviderClaims {
     return sessions.start(u, amr, acr, mfa, authTime, config.name(), refresh, expiry);
   }
 
+  /** The {@code auth_time} of a person whose provider did not say when they authenticated. */
+  static final long UNKNOWN_AUTH_TIME = 0;
+
   /**
    * Returns when the person authenticated: {@code auth_time} ({@link TokenCheck} has made sure it
-   * is a number), else the token's issue time, else now. A token says nothing newer than its issue:
-   * without it, a bearer token would read as a sign-in at every request it is sent with.
+   * is a number), else {@link #UNKNOWN_AUTH_TIME}, which no {@code max_age} and no policy measuring
+   * an age takes for recent. A token's issue time is no stand-in: a provider issues ID tokens from
+   * a session it authenticated hours before, and access tokens at each refresh, so {@code iat}
+   * would make an old authentication look fresh (OpenID Connect Core 2, RFC 9470 section 3).
    */
-  static long authTime(JWTClaimsSet c, InstantSource clock) {
+  static long authTime(JWTClaimsSet c) {
     if (c.getClaim("auth_time") instanceof Number n) {
       return n.longValue();
     }
-    if (c.getIssueTime() != null) {
-      return c.getIssueTime().toInstant().getEpochSecond();
-    }
-    return clock.instant().getEpochSecond();
+    return UNKNOWN_AUTH_TIME;
   }
 
   static String str(JWTClaimsSet c, String name) {

@@ -411,7 +411,7 @@ final class AuthEndpoints {
   }
 
   static String cookie(HttpServerRequest req, String name) {
-    return Cookies.value(req.getHeader("Cookie"), name);
+    return Cookies.value(req.headers().getAll("Cookie"), name);
   }
 
   static void reply(HttpServerRequest req, boolean json, int status, String msg) {

@@ -310,6 +310,7 @@ public final class EdgeGateway implements AutoCloseable {
                       if (keys.succeeded()) {
                         req.response()
                             .putHeader("Content-Type", "application/json")
+                            .putHeader("Cache-Control", JWKS_CACHE_CONTROL)
                             .end(keys.result());
                       } else {
                         refuse(
@@ -894,4 +895,8 @@ public final class EdgeGateway implements AutoCloseable {
 
   /** The default lifetime of identity assertions. */
   public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);
+
+  /** How apps (and caches between) may keep the assertion keys: RFC 9111 section 5.2.2.1. */
+  private static final String JWKS_CACHE_CONTROL =
+      "max-age=" + IdentityAssertion.JWKS_MAX_AGE.toSeconds();
 }

@@ -60,6 +60,14 @@ public final class IdentityAssertion implements AutoCloseable {
   /** The address at which the gateway serves the public keys. */
   public static final String JWKS_PATH = "/.well-known/vigil/jwks.json";
 
+  /**
+   * How long an app may use the JWKS it read before reading it again ({@code Cache-Control:
+   * max-age}). Half the assertion lifetime: a key withdrawn from the set (a stopped node's, 90 s
+   * after it stopped) is refused by apps at most this much (and {@link #KEYS_CACHE}) later, while
+   * an app reads the set twice a minute.
+   */
+  public static final Duration JWKS_MAX_AGE = Duration.ofSeconds(30);
+
   /** How often a published key's bound is pushed forward while the node runs. */
   public static final Duration RENEW_EVERY = Duration.ofSeconds(30);
 

@@ -118,16 +118,7 @@ final class OidcEndpoints {
    * @throws IllegalArgumentException naming the parameter and its value
    */
   static StepUp stepUpOf(String stepUp, String maxAge) {
-    long age = StepUp.ANY_AGE;
-    if (maxAge != null) {
-      if (!maxAge.matches("[0-9]{1,9}")) {
-        throw new IllegalArgumentException(
-            "max_age must be a whole number of seconds, not \""
-                + AuthEndpoints.printable(maxAge)
-                + "\"");
-      }
-      age = Long.parseLong(maxAge);
-    }
+    long age = maxAge == null ? StepUp.ANY_AGE : seconds(maxAge);
     if (stepUp == null) {
       if (maxAge != null) {
         throw new IllegalArgumentException("max_age needs step_up (mfa or login)");
@@ -141,6 +132,25 @@ final class OidcEndpoints {
           throw new IllegalArgumentException(
               "step_up must be mfa or login, not \"" + AuthEndpoints.printable(stepUp) + "\"");
     };
+  }
+
+  /**
+   * Reads {@code max_age}: any whole number of seconds an obligation may carry ({@link StepUp#of}
+   * takes every one that fits a {@code long}), so that every step-up the gateway asks for can be
+   * started here.
+   */
+  private static long seconds(String maxAge) {
+    try {
+      if (maxAge.matches("[0-9]{1,19}")) {
+        return Long.parseLong(maxAge);
+      }
+    } catch (NumberFormatException e) {
+      // more than a long holds: refused below as any other text
+    }
+    throw new IllegalArgumentException(
+        "max_age must be a whole number of seconds, not \""
+            + AuthEndpoints.printable(maxAge)
+            + "\"");
   }
 
   /** Runs off the event loop: reads the provider's discovery, logging a failure as a refusal. */

@@ -48,17 +48,36 @@ public final class AnswerHygiene {
   }
 
   /**
-   * Tells whether a {@code Set-Cookie} value sets one of Vigil's cookies: its name, the text before
-   * the first {@code =} without surrounding blanks (RFC 6265 section 5.2), starts with {@value
-   * GatewayCookies#PREFIX} in any case.
+   * Tells whether a {@code Set-Cookie} value sets a cookie that a client sends back as one of
+   * Vigil's: the {@code Cookie} text it sends for it starts with {@value GatewayCookies#PREFIX} in
+   * any case. That text is {@code name=value}, or the value alone when the name is empty (RFC
+   * 6265bis sections 5.6 and 5.8.3): {@code =vigil_session=x} is a nameless cookie that comes back
+   * as {@code vigil_session=x}, and {@code vigil_session} (no {@code =}) one that comes back as
+   * {@code vigil_session}. So blanks and {@code =} are skipped before the name is compared, which
+   * covers both forms and a name with blanks around it. Cookie jars that split a value at commas
+   * (RFC 2109's several cookies in one header, as the JDK's {@code CookieManager} does) read {@code
+   * app=1, vigil_session=x} as two cookies, so each piece after a comma is read the same way.
    */
   static boolean setsGatewayCookie(CharSequence value) {
     if (value == null) {
       return false;
     }
-    int i = 0;
+    int start = 0;
+    while (start >= 0) {
+      if (startsWithGatewayCookie(value, start)) {
+        return true;
+      }
+      int comma = indexOf(value, ',', start);
+      start = comma < 0 ? -1 : comma + 1;
+    }
+    return false;
+  }
+
+  /** Tells whether the cookie text at {@code from}, past blanks and {@code =}, is Vigil's. */
+  private static boolean startsWithGatewayCookie(CharSequence value, int from) {
+    int i = from;
     int n = value.length();
-    while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t')) {
+    while (i < n && " \t=".indexOf(value.charAt(i)) >= 0) {
       i++;
     }
     String prefix = GatewayCookies.PREFIX;
@@ -70,17 +89,16 @@ public final class AnswerHygiene {
         return false;
       }
     }
-    // A value without "=" is a cookie with an empty name (RFC 6265bis section 5.6): not Vigil's.
-    for (int k = i + prefix.length(); k < n; k++) {
-      char c = value.charAt(k);
-      if (c == '=') {
-        return true;
-      }
-      if (c == ';') {
-        return false;
+    return true;
+  }
+
+  private static int indexOf(CharSequence s, char c, int from) {
+    for (int i = from; i < s.length(); i++) {
+      if (s.charAt(i) == c) {
+        return i;
       }
     }
-    return false;
+    return -1;
   }
 
   /** Compares the start of {@code name}, lower-cased with {@code _} as {@code -}, to a prefix. */

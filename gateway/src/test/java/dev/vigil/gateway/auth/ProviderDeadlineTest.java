@@ -1,6 +1,5 @@
 package dev.vigil.gateway.auth;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -77,7 +76,6 @@ class ProviderDeadlineTest {
     OidcLogin.Start st = login.start("/");
     String state = param(st.authorizationUrl(), "state");
 
-    long began = System.nanoTime();
     assertTimeoutPreemptively(
         BOUND,
         () ->
@@ -85,7 +83,6 @@ class ProviderDeadlineTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("/idp/token")
                 .hasMessageContaining("did not answer within 2 s"));
-    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(6));
   }
 
   @Test
@@ -131,7 +128,6 @@ class ProviderDeadlineTest {
     OidcDiscovery d = new OidcDiscovery(config(), clock, new ProviderHttp(DEADLINE));
     d.metadata();
 
-    long began = System.nanoTime();
     assertTimeoutPreemptively(
         BOUND,
         () ->
@@ -144,7 +140,6 @@ class ProviderDeadlineTest {
                 .isInstanceOf(KeySourceException.class)
                 .hasMessageContaining("could not be read")
                 .hasMessageContaining("did not answer within 2 s"));
-    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(6));
   }
 
   @Test

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -309,6 +310,15 @@ class EdgeGatewayTest {
 
     assertThat(r[0]).isEqualTo("200");
     assertThat(r[1]).contains("\"kty\":\"EC\"").doesNotContain("\"d\":");
+  }
+
+  @Test
+  void jwks_sendsAShortMaxAge_soThatAppsReadAWithdrawnKeyOutSoon() throws Exception {
+    String[] r = raw(IdentityAssertion.JWKS_PATH, "app.example");
+
+    assertThat(r[1].toLowerCase(Locale.ROOT))
+        .contains("cache-control: max-age=" + IdentityAssertion.JWKS_MAX_AGE.toSeconds() + "\n");
+    assertThat(IdentityAssertion.JWKS_MAX_AGE).isLessThan(EdgeGateway.ASSERTION_LIFETIME);
   }
 
   @ParameterizedTest

@@ -16,9 +16,12 @@ import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.CookieManager;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -270,6 +273,67 @@ class EdgeSignInTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(ok.statusCode()).isEqualTo(303);
     assertThat(ok.headers().firstValue("Location")).hasValue("/");
+  }
+
+  /** Signs in with a client of its own; returns the value of its session cookie. */
+  private String sessionOf(String user, String password, String totp) throws Exception {
+    HttpClient c = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    assertThat(loginJson(c, user, password, totp).statusCode()).isEqualTo(200);
+    return ((CookieManager) c.cookieHandler().orElseThrow())
+        .getCookieStore().getCookies().stream()
+            .filter(k -> k.getName().equals("vigil_session"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+  }
+
+  /**
+   * The status of {@code GET /reports} sent over a socket of its own with each of {@code
+   * cookieHeaders} as a {@code Cookie} header line of its own (an HTTP client may merge them).
+   */
+  private int statusWithCookies(String... cookieHeaders) throws Exception {
+    StringBuilder head = new StringBuilder("GET /reports HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (String h : cookieHeaders) {
+      head.append("Cookie: ").append(h).append("\r\n");
+    }
+    head.append("Connection: close\r\n\r\n");
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+      String status =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
+  }
+
+  @Test
+  void twoSessionCookies_readAsNone_whicheverComesFirst() throws Exception {
+    // A page's script, a sibling domain or a nameless cookie can put a second vigil_session
+    // beside the gateway's own (here bob's session, tossed at alice's browser); the request
+    // cannot tell which one the gateway set.
+    String alice = sessionOf("alice", "correct horse", Totp.code(ALICE_TOTP, clock));
+    String bob = sessionOf("bob", "battery staple", null);
+    assertThat(statusWithCookies("vigil_session=" + alice)).isEqualTo(200);
+
+    assertThat(statusWithCookies("vigil_session=" + bob + "; vigil_session=" + alice))
+        .isEqualTo(401);
+    assertThat(statusWithCookies("vigil_session=" + alice + "; other=1; vigil_session=" + bob))
+        .isEqualTo(401);
+    assertThat(statusWithCookies("vigil_session=" + alice, "vigil_session=" + bob))
+        .as("in two Cookie headers")
+        .isEqualTo(401);
+    assertThat(statusWithCookies("vigil_session=" + alice + "; vigil_session=" + alice))
+        .as("the same cookie twice is still one")
+        .isEqualTo(200);
+  }
+
+  @Test
+  void sessionCookie_inASecondCookieHeader_isRead() throws Exception {
+    // HTTP/2 clients may split cookies over several header fields (RFC 9113 section 8.2.3).
+    String alice = sessionOf("alice", "correct horse", Totp.code(ALICE_TOTP, clock));
+
+    assertThat(statusWithCookies("theme=dark", "vigil_session=" + alice)).isEqualTo(200);
   }
 
   @Test

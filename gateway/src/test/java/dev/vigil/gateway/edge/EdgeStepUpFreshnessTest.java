@@ -109,6 +109,23 @@ class EdgeStepUpFreshnessTest {
 
       obligations["step_up"] := {"max_age": "5m"} if startswith(input.request.path, "/broken")
 
+      allow if {
+        startswith(input.request.path, "/decade")
+        age <= 1000000000
+      }
+
+      obligations["step_up"] := {"mfa": false, "max_age": 1000000000} if {
+        input.user.id
+        startswith(input.request.path, "/decade")
+        not allow
+      }
+
+      obligations["step_up"] := {"max_age": 300} if startswith(input.request.path, "/conflict")
+
+      obligations["step_up"] := {"max_age": 0} if startswith(input.request.path, "/conflict")
+
+      obligations["step_up"] := {"max_age"} if startswith(input.request.path, "/set")
+
       decision := {"allow": allow, "obligations": obligations}
       """;
 
@@ -306,6 +323,126 @@ class EdgeStepUpFreshnessTest {
     assertThat(noTime.callback().statusCode()).isEqualTo(403);
     assertThat(noTime.callback().body()).contains("no auth_time");
     assertThat(location(get(b, "/fresh/x"))).isEqualTo(challenge);
+  }
+
+  /**
+   * Regression: a plain sign-in (no {@code step_up} at {@code /auth/start}, so no {@code
+   * prompt=login}) whose ID token has no {@code auth_time} took its {@code iat} as the time of the
+   * authentication, so a person whose provider session was hours old got a session that every
+   * {@code max_age} took for a fresh sign-in: the step-up's own check of {@code auth_time} was
+   * bypassed by starting the sign-in without it.
+   */
+  @Test
+  void plainSignInWithoutAuthTime_afterAStepUpWasAsked_isNotARecentSignIn() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), login("bob", Map.of("auth_time", epoch() - 3600)));
+    String challenge = location(get(b, "/fresh/x"));
+    assertThat(challenge).endsWith("&step_up=login&max_age=300");
+
+    signIn(b, "/auth/start?rd=%2Ffresh%2Fx&idp=corp", login("bob", Map.of("amr", List.of("pwd"))));
+    HttpResponse<String> after = get(b, "/fresh/x");
+    HttpResponse<String> api = send(b, "/fresh/x", "application/json");
+
+    assertThat(after.statusCode()).isEqualTo(302);
+    assertThat(location(after)).isEqualTo(challenge);
+    assertThat(api.body()).contains("\"error\":\"step_up_required\"");
+    assertThat(awaitEvent(api.headers().firstValue("X-Vigil-Decision-Id").orElseThrow()))
+        .contains("\"auth_time\":0,");
+  }
+
+  /**
+   * Regression: a bearer token without {@code auth_time} counted as an authentication at its {@code
+   * iat}, so a client that refreshes its access token met every {@code max_age} without the person
+   * ever authenticating again.
+   */
+  @Test
+  void bearerTokenWithoutAuthTime_freshlyIssued_getsTheRfc9470Challenge() throws Exception {
+    String noAuthTime =
+        corp.issueToken(
+                "default",
+                "vigil-gw",
+                new DefaultOAuth2TokenCallback(
+                    "default",
+                    "alice",
+                    "JWT",
+                    List.of("vigil-gw"),
+                    Map.of("amr", List.of("mfa")),
+                    300))
+            .serialize();
+
+    HttpResponse<String> r = send(HttpClient.newHttpClient(), "/prod/x", "Bearer " + noAuthTime);
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
+        .contains("error=\"insufficient_user_authentication\"")
+        .contains("max_age=\"300\"");
+  }
+
+  /**
+   * Regression: the gateway read any whole {@code max_age} from the obligation but {@code
+   * /auth/start} took at most 9 digits, so a step-up of {@code max_age} 1000000000 sent the browser
+   * to a 400 instead of the provider.
+   */
+  @Test
+  void maxAgeOfTenDigits_challengeLeadsToTheProvider_notA400() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), login("bob", Map.of("amr", List.of("pwd"))));
+    String challenge = location(get(b, "/decade/x"));
+    assertThat(challenge).endsWith("&step_up=login&max_age=1000000000");
+
+    HttpResponse<String> started = get(b, challenge);
+
+    assertThat(started.statusCode()).isEqualTo(302);
+    assertThat(query(location(started))).containsEntry("max_age", "1000000000");
+  }
+
+  @Test
+  void startWithAMaxAgeBeyondALong_refused400NamingIt() throws Exception {
+    HttpResponse<String> r =
+        get(
+            HttpClient.newHttpClient(),
+            "/auth/start?rd=%2F&idp=corp&step_up=login&max_age=99999999999999999999");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("max_age must be a whole number of seconds");
+  }
+
+  @Test
+  void conflictingOrSetObligations_refused_neverForwardedNorChallenged() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), mfaLogin("alice", epoch()));
+
+    for (String path : List.of("/conflict/x", "/set/x")) {
+      HttpResponse<String> r = get(b, path);
+      assertThat(r.statusCode()).as(path).isBetween(403, 500);
+      assertThat(r.headers().firstValue("Location")).as(path).isEmpty();
+      assertThat(r.body()).as(path).doesNotStartWith("alice ");
+    }
+  }
+
+  /**
+   * A token refresh renews the tokens, not the authentication: a provider whose refreshed ID token
+   * carries an {@code auth_time} of now (or omits it) leaves the session's as it was at sign-in, so
+   * a session kept alive by refreshes is still asked to authenticate again.
+   */
+  @Test
+  void refreshedTokensWithAFreshAuthTime_keepTheSignInsAuthTime_stillChallenged() throws Exception {
+    HttpClient b = browser();
+    Who alice =
+        new Who("alice", Map.of("amr", List.of("pwd", "otp"), "auth_time", epoch() - 600), 120);
+    signIn(b, location(get(b, "/docs")), alice);
+    Fixtures.tokenRequests(corp);
+
+    now.set(now.get().plusSeconds(70));
+    corp.enqueueCallback(mfaLogin("alice", epoch()).callback());
+    HttpResponse<String> r = get(b, "/tight/x");
+
+    assertThat(Fixtures.tokenRequests(corp))
+        .singleElement()
+        .asString()
+        .contains("grant_type=refresh_token");
+    assertThat(r.statusCode()).isEqualTo(302);
+    assertThat(location(r)).endsWith("&step_up=mfa&max_age=30");
   }
 
   @Test
@@ -506,10 +643,14 @@ class EdgeStepUpFreshnessTest {
   }
 
   /** Who signs in at the provider, and the claims it issues for them. */
-  record Who(String sub, Map<String, Object> claims) {
+  record Who(String sub, Map<String, Object> claims, long expirySeconds) {
+    Who(String sub, Map<String, Object> claims) {
+      this(sub, claims, 3600);
+    }
+
     DefaultOAuth2TokenCallback callback() {
       return new DefaultOAuth2TokenCallback(
-          "default", sub, "JWT", List.of("vigil-gw"), claims, 3600);
+          "default", sub, "JWT", List.of("vigil-gw"), claims, expirySeconds);
     }
   }
 

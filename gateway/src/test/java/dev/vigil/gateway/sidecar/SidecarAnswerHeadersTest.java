@@ -60,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * listener, mutual TLS with SVIDs from real agents, B's STRICT inbound listener, the app), for an
  * HTTP/1.1 app, an h2c app (headers and trailers) and a grpc-java app, the caller now gets the
  * app's own headers and none of the forged ones; B's own refusal still carries its decision id
- * through A.
+ * through A. The forged cookies include a nameless one and one after a comma, which clients read as
+ * {@code vigil_session}; the forged headers come in a 103 Early Hints answer too.
  */
 class SidecarAnswerHeadersTest {
 
@@ -81,7 +82,9 @@ class SidecarAnswerHeadersTest {
           Map.entry("x_vigil_decision_id", "forged-underscore"),
           Map.entry("X-VIGIL-SPIFFE-ID", "spiffe://prod.example/forged"),
           Map.entry("Set-Cookie", "vigil_session=forged; Path=/"),
-          Map.entry("Set-Cookie", " VIGIL_Session=forged-case; Path=/"));
+          Map.entry("Set-Cookie", " VIGIL_Session=forged-case; Path=/"),
+          Map.entry("Set-Cookie", "=vigil_session=forged-nameless; Path=/deep"),
+          Map.entry("Set-Cookie", "other=1, vigil_session=forged-comma; Path=/"));
 
   static final List<Map.Entry<String, String>> OWN =
       List.of(Map.entry("X-App", "kept"), Map.entry("Set-Cookie", "app_session=kept; Path=/"));
@@ -163,11 +166,16 @@ class SidecarAnswerHeadersTest {
         .requestHandler(
             req -> {
               var resp = req.response().setChunked(true);
+              resp.writeEarlyHints(
+                  MultiMap.caseInsensitiveMultiMap()
+                      .add("x-vigil-decision-id", "forged-103")
+                      .add("link", "</style.css>; rel=preload"));
               FORGED.forEach(h -> resp.headers().add(h.getKey(), h.getValue()));
               OWN.forEach(h -> resp.headers().add(h.getKey(), h.getValue()));
               resp.trailers()
                   .add("x-vigil-decision-id", "forged-trailer")
                   .add("x_vigil_user", "forged-trailer")
+                  .add("set-cookie", "=vigil_session=forged-trailer")
                   .add("x-app-trailer", "kept");
               resp.end("from the app");
             })

@@ -237,11 +237,9 @@ class GraphqlBuiltinsTest {
     }
     String query = "{ user { " + selection + " } }";
 
-    long start = System.nanoTime();
     String message = error("graphql.parse", s(query), s(SCHEMA));
 
     assertThat(message).startsWith("the query has too many overlapping fields and fragments");
-    assertThat(System.nanoTime() - start).isLessThan(15_000_000_000L);
   }
 
   @Test

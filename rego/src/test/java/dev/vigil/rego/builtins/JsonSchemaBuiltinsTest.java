@@ -169,11 +169,9 @@ class JsonSchemaBuiltinsTest {
     defs.append("\"d40\": false");
     String schema = "{\"definitions\": {" + defs + "}, \"$ref\": \"#/definitions/d0\"}";
 
-    long start = System.nanoTime();
     assertThatThrownBy(() -> match("{}", schema))
         .isInstanceOfSatisfying(
             BuiltinException.class,
             e -> assertThat(e.getMessage()).startsWith("the schema takes too long to check"));
-    assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
   }
 }

@@ -97,7 +97,6 @@ class EvalLimitsTest {
                     "package slow\n\np := [1 | data.xs[_]; data.xs[_]; data.xs[_]]\n")),
             data,
             CompileOptions.defaults());
-    long start = System.nanoTime();
     RegoException e =
         catchThrowableOfType(
             RegoException.class,
@@ -107,6 +106,5 @@ class EvalLimitsTest {
     assertThat(e).isNotNull();
     assertThat(e.code()).isEqualTo("eval_cancel_error");
     assertThat(e.getMessage()).contains("timeout exceeded");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 }
