@@ -1,8 +1,6 @@
 package dev.vigil.store;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,8 +42,9 @@ public final class UsedOnce {
    *
    * @param value the value, named with its kind (e.g. {@code oidc-state:<issuer>:<state>})
    * @param untilS when the value expires anyway (epoch seconds); it is kept until then
-   * @throws StoreException naming the cause when the store cannot be asked; the value must then be
-   *     refused, as its use cannot be recorded
+   * @throws StoreException naming the cause when the store cannot be asked, or did not answer
+   *     within a few seconds or shortly before (a callback waits on it: {@link BoundedCalls}); the
+   *     value must then be refused, as its use cannot be recorded
    */
   public boolean use(String value, long untilS) {
     long now = clock.instant().getEpochSecond();
@@ -54,23 +53,24 @@ public final class UsedOnce {
       memory.values().removeIf(until -> until < now);
       return memory.putIfAbsent(key, untilS) == null;
     }
-    try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(true);
-      try (PreparedStatement prune =
-          c.prepareStatement("DELETE FROM used_once WHERE until_s < ?")) {
-        prune.setLong(1, now);
-        prune.executeUpdate();
-      }
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO used_once (key_sha256, until_s) VALUES (?, ?)"
-                  + " ON CONFLICT (key_sha256) DO NOTHING")) {
-        ps.setString(1, key);
-        ps.setLong(2, untilS);
-        return ps.executeUpdate() == 1;
-      }
-    } catch (SQLException e) {
-      throw new StoreException("cannot record a single-use value's use: " + e.getMessage(), e);
-    }
+    return store
+        .bounded()
+        .run(
+            "record a single-use value's use",
+            c -> {
+              try (PreparedStatement prune =
+                  c.prepareStatement("DELETE FROM used_once WHERE until_s < ?")) {
+                prune.setLong(1, now);
+                prune.executeUpdate();
+              }
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "INSERT INTO used_once (key_sha256, until_s) VALUES (?, ?)"
+                          + " ON CONFLICT (key_sha256) DO NOTHING")) {
+                ps.setString(1, key);
+                ps.setLong(2, untilS);
+                return ps.executeUpdate() == 1;
+              }
+            });
   }
 }

@@ -1,13 +1,16 @@
 package dev.vigil.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.SignInFailures;
 import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
 import dev.vigil.store.TotpSteps;
+import dev.vigil.store.UsedOnce;
 import dev.vigil.testkit.StallingRelay;
 import dev.vigil.testkit.TestSchemas;
 import java.time.Duration;
@@ -147,6 +150,29 @@ class SignInStalledStoreTest {
       }
       assertThat(otherNode.refuses(first.id())).as("stored once the store answers").isTrue();
       assertThat(otherNode.refuses(second.id())).isTrue();
+    }
+  }
+
+  /**
+   * Regression: an OpenID Connect callback on a node whose store stopped answering waited for ever
+   * to record its state as used, as the sign-in guards did.
+   */
+  @Test
+  void usedOnce_storeStalled_refusedWithinSeconds() throws Exception {
+    String schema = schemas.create();
+    try (StallingRelay relay = StallingRelay.start();
+        Store store = Store.open(StoreLocation.parse(relay.url(schema)))) {
+      UsedOnce states = UsedOnce.open(store, clock);
+      assertThat(states.use("oidc-state:corp:first", 1_900_000_000L)).isTrue();
+
+      relay.stall();
+
+      assertTimeoutPreemptively(
+          FIRST,
+          () ->
+              assertThatThrownBy(() -> states.use("oidc-state:corp:second", 1_900_000_000L))
+                  .isInstanceOf(StoreException.class));
+      relay.resume();
     }
   }
 }
