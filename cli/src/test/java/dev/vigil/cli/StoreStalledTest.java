@@ -50,8 +50,7 @@ class StoreStalledTest {
       relay.stall();
 
       assertTimeoutPreemptively(
-          BOUND,
-          () -> assertThatThrownBy(decisions::count).isInstanceOf(StoreException.class));
+          BOUND, () -> assertThatThrownBy(decisions::count).isInstanceOf(StoreException.class));
       RouteModeOverride observe = new RouteModeOverride("echo", "observe", "root", Instant.now());
       assertTimeoutPreemptively(
           BOUND,

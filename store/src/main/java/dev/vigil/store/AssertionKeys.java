@@ -58,8 +58,8 @@ public final class AssertionKeys {
    * Returns the keys of {@code issuer} still valid at {@code now} (their {@code notAfter} is
    * later), oldest first.
    *
-   * @throws StoreException when the store cannot be read, or did not answer within a few seconds
-   *     or shortly before (an app's request for the JWKS waits on it: {@link BoundedCalls})
+   * @throws StoreException when the store cannot be read, or did not answer within a few seconds or
+   *     shortly before (an app's request for the JWKS waits on it: {@link BoundedCalls})
    */
   public List<AssertionKey> current(String issuer, Instant now) {
     return store

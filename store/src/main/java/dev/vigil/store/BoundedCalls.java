@@ -18,10 +18,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>How. A call runs on a thread of its own with a connection whose reads time out after {@link
  * #BOUND}; the caller waits {@link #BOUND} for it, and past that gets a {@link StoreException}
- * while the thread ends on its own (its reads time out, or its wait for a connection does). After
- * a call that failed or timed out, the next calls for {@link #HOLD} fail at once without asking
- * the store, so that a node cut off from it answers at its usual speed; the first call after the
- * hold asks again. On SQLite (one node, a local file) calls run directly, unbounded.
+ * while the thread ends on its own (its reads time out, or its wait for a connection does). After a
+ * call that failed or timed out, the next calls for {@link #HOLD} fail at once without asking the
+ * store, so that a node cut off from it answers at its usual speed; the first call after the hold
+ * asks again. On SQLite (one node, a local file) calls run directly, unbounded.
  *
  * <p>Thread-safe.
  */

@@ -159,8 +159,7 @@ public final class ChangeFeed implements AutoCloseable {
     if (failures == 1) {
       failingSince = now;
       lastWarned = now;
-      log.warn(
-          "change feed {} failed, reconnecting every second: {}", channel, e.getMessage());
+      log.warn("change feed {} failed, reconnecting every second: {}", channel, e.getMessage());
     } else if (now - lastWarned >= WARN_EVERY.toNanos()) {
       lastWarned = now;
       log.warn(

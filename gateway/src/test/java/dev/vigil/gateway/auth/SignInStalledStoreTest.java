@@ -26,8 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Regression: a node whose PostgreSQL store stopped answering without closing its connections (a
  * network that drops packets, a frozen proxy) held every sign-in for ever, in the read of the
- * failed sign-ins counted in the store; with the store refusing connections a sign-in took 20 to
- * 30 s (10 s for each call waiting for a connection). The docs promise that such a node refuses
+ * failed sign-ins counted in the store; with the store refusing connections a sign-in took 20 to 30
+ * s (10 s for each call waiting for a connection). The docs promise that such a node refuses
  * one-time codes and counts failures itself: it now does so within a few seconds for the first
  * sign-in, and at once for the next ones while the store stays silent.
  */
@@ -35,8 +35,7 @@ class SignInStalledStoreTest {
 
   private static final String SECRET = Totp.newSecret();
   private static final LocalUser ERIN =
-      new LocalUser(
-          "erin", "", List.of("sre"), List.of(), PasswordHash.hash("erin's pw"), SECRET);
+      new LocalUser("erin", "", List.of("sre"), List.of(), PasswordHash.hash("erin's pw"), SECRET);
   private static final LocalUser CAROL =
       new LocalUser("carol", "", List.of("sre"), List.of(), PasswordHash.hash("carol's pw"), null);
 
