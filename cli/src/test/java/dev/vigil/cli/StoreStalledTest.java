@@ -9,7 +9,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.vigil.store.ChangeFeed;
+import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.OverflowPolicy;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
@@ -20,6 +23,8 @@ import dev.vigil.testkit.TestSchemas;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
@@ -57,6 +62,50 @@ class StoreStalledTest {
           () -> assertThatThrownBy(() -> modes.put(observe)).isInstanceOf(StoreException.class));
       relay.resume();
     }
+  }
+
+  /**
+   * Regression: the decision log retried a batch for 10 s, then gave its events up, so decisions
+   * made while the store was out of reach longer were not logged. A write that fails because the
+   * store cannot be reached is now retried until it answers again (here with a retry bound of 300
+   * ms, and each read giving up after 1 s, for an outage of several seconds).
+   */
+  @Test
+  void decisionLog_storeOutOfReachLongerThanTheRetryBound_writesOnceItIsBack() throws Exception {
+    String schema = schemas.create();
+    DecisionLog.Options options =
+        new DecisionLog.Options(
+            1_000,
+            100,
+            OverflowPolicy.BLOCK,
+            Duration.ofSeconds(5),
+            Duration.ofMillis(300),
+            Duration.ZERO);
+    try (StallingRelay relay = StallingRelay.start();
+        Store store = Store.open(StoreLocation.parse(relay.url(schema) + "&socketTimeout=1"));
+        DecisionLog log = new DecisionLog(store, options)) {
+      log.append(record("before")).get(30, TimeUnit.SECONDS);
+
+      relay.stall();
+      List<CompletableFuture<Void>> during =
+          List.of(log.append(record("during-1")), log.append(record("during-2")));
+      Thread.sleep(4_000);
+      assertThat(during).allSatisfy(f -> assertThat(f).isNotDone());
+      relay.resume();
+
+      for (CompletableFuture<Void> f : during) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      DecisionReader reader = new DecisionReader(store);
+      assertThat(reader.get("during-1")).isPresent();
+      assertThat(reader.get("during-2")).isPresent();
+      assertThat(log.stats().failed()).isZero();
+    }
+  }
+
+  private static DecisionRecord record(String id) {
+    return new DecisionRecord(
+        id, Instant.now(), "app/allow", "alice", "app", true, "enforce", true, "n1", "{}");
   }
 
   /**

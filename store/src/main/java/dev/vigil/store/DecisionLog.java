@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +50,9 @@ public final class DecisionLog implements AutoCloseable {
    * @param maxBatch events written in one transaction at most
    * @param overflow what to do when the queue is full
    * @param blockTimeout how long {@link OverflowPolicy#BLOCK} waits before failing closed
-   * @param retryFor how long a failing write is retried before its events fail
+   * @param retryFor how long a failing write is retried before its events fail, unless it fails
+   *     because the store is out of reach ({@link #outOfReach}): that write is retried until the
+   *     store answers again or the log closes, the events behind it waiting in the queue
    * @param linger how long after an event is queued the writer may wait for more before it commits;
    *     zero commits whatever is queued at once
    */
@@ -346,8 +351,10 @@ public final class DecisionLog implements AutoCloseable {
       return;
     }
     List<Encoded> encoded = encode(batch);
-    long deadline = System.nanoTime() + options.retryFor().toNanos();
+    long began = System.nanoTime();
+    long deadline = began + options.retryFor().toNanos();
     long backoffMs = 50;
+    long nextWarning = began;
     while (true) {
       try {
         write(encoded);
@@ -361,7 +368,12 @@ public final class DecisionLog implements AutoCloseable {
         }
         return;
       } catch (SQLException | RuntimeException e) {
-        if (System.nanoTime() > deadline) {
+        long now = System.nanoTime();
+        // A store out of reach is waited for, however long: its events stay queued, and once the
+        // queue is full the overflow policy decides (wait, then deny). Any other failure (a batch
+        // the store refuses) gives up after retryFor, so one bad batch cannot stop the log.
+        boolean waitForStore = outOfReach(e) && !closing;
+        if (now > deadline && !waitForStore) {
           failed.addAndGet(batch.size());
           log.error(
               "decision log write failed after retries; {} events not logged, first id {}: {}",
@@ -377,14 +389,43 @@ public final class DecisionLog implements AutoCloseable {
           }
           return;
         }
-        log.warn(
-            "decision log write failed, retrying in {} ms: {}",
-            backoffMs,
-            Store.firstLine(e.getMessage()));
+        if (now >= nextWarning) {
+          log.warn(
+              "decision log write failed {} s ago, {} events waiting, retrying every {} ms: {}",
+              TimeUnit.NANOSECONDS.toSeconds(now - began),
+              unwritten.get(),
+              Math.min(backoffMs * 2, 1_000),
+              Store.firstLine(e.getMessage()));
+          // Once a minute while it lasts, not at every retry.
+          nextWarning = now + TimeUnit.MINUTES.toNanos(1);
+        }
         Thread.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 1_000);
       }
     }
+  }
+
+  /**
+   * Tells whether a write failed because the store could not be reached (a connection refused,
+   * broken or timed out, the server shutting down), rather than because it refused the batch.
+   */
+  static boolean outOfReach(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException
+          || t instanceof SQLNonTransientConnectionException
+          || t instanceof SQLRecoverableException) {
+        return true;
+      }
+      if (t instanceof SQLException s
+          && s.getSQLState() != null
+          && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P0"))) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   /** Makes the batch's records; an event that cannot be made fails alone, not its batch. */
@@ -555,14 +596,24 @@ public final class DecisionLog implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    long before = failed.get();
     if (writer.isAlive()) {
       writer.interrupt();
+      try {
+        writer.join(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     Pending p;
     while ((p = queue.poll()) != null) {
       failed.incrementAndGet();
       unwritten.decrementAndGet();
       p.done().completeExceptionally(new StoreException("decision log closed before writing"));
+    }
+    long lost = failed.get() - before;
+    if (lost > 0) {
+      log.error("decision log closed with {} events not written: they are not logged", lost);
     }
   }
 
