@@ -8,26 +8,22 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import dev.vigil.httpkit.CacheFreshness;
+import dev.vigil.httpkit.CappedBody;
 import dev.vigil.sdk.AssertionRejectedException.Reason;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -176,7 +172,7 @@ final class GatewayJwks {
     CompletableFuture<HttpResponse<byte[]>> pending =
         http.sendAsync(
             HttpRequest.newBuilder(location).timeout(deadline).GET().build(),
-            info -> new Capped(MAX_BYTES));
+            CappedBody.handler(MAX_BYTES));
     try {
       HttpResponse<byte[]> resp = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       if (resp.statusCode() != 200) {
@@ -189,7 +185,10 @@ final class GatewayJwks {
       last = new Read(keys, now, now.plus(fresh));
       failure = null;
     } catch (ExecutionException e) {
-      failure = message(e.getCause() == null ? e : e.getCause());
+      failure =
+          e.getCause() instanceof CappedBody.TooLarge t
+              ? "the JWKS is larger than " + t.limit() / 1024 + " KiB"
+              : message(e.getCause() == null ? e : e.getCause());
     } catch (ParseException e) {
       failure = message(e);
     } catch (TimeoutException e) {
@@ -204,57 +203,6 @@ final class GatewayJwks {
 
   /** The largest JWKS read: a gateway's holds a few keys, a few hundred bytes each. */
   static final int MAX_BYTES = 512 * 1024;
-
-  /**
-   * Collects an answer's body up to {@code limit} bytes; past it, stops reading and fails, so that
-   * an endpoint that answers without end cannot fill the app's memory.
-   */
-  private static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
-    private final int limit;
-    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private Flow.Subscription subscription;
-
-    Capped(int limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      for (ByteBuffer b : buffers) {
-        if (bytes.size() + b.remaining() > limit) {
-          subscription.cancel();
-          body.completeExceptionally(
-              new IOException("the JWKS is larger than " + limit / 1024 + " KiB"));
-          return;
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        bytes.writeBytes(chunk);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      body.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      body.complete(bytes.toByteArray());
-    }
-  }
 
   private static String message(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -281,45 +229,10 @@ final class GatewayJwks {
    * no-cache}; {@code MAX_FRESH} when there is no {@code max-age} that reads as delta-seconds;
    * always between {@code REFRESH_FLOOR} and {@code MAX_FRESH}.
    *
-   * <p>The gateway's {@code JwksCache.freshness} reads the same directives with its own bounds: the
-   * SDK cannot depend on the gateway, and the two modules share no library (docs/architecture.md).
+   * <p>The gateway's {@code JwksCache} reads the same directives ({@link CacheFreshness}) with its
+   * own bounds.
    */
   static Duration freshness(List<String> cacheControl, Optional<String> age) {
-    long maxAge = Long.MAX_VALUE;
-    for (String header : cacheControl) {
-      for (String directive : header.split(",")) {
-        int eq = directive.indexOf('=');
-        String name = (eq < 0 ? directive : directive.substring(0, eq)).strip();
-        switch (name.toLowerCase(Locale.ROOT)) {
-          case "no-store", "no-cache" -> {
-            return REFRESH_FLOOR;
-          }
-          case "max-age" -> {
-            long s = eq < 0 ? -1 : deltaSeconds(directive.substring(eq + 1));
-            maxAge = s < 0 ? maxAge : Math.min(maxAge, s);
-          }
-          default -> {}
-        }
-      }
-    }
-    if (maxAge == Long.MAX_VALUE) {
-      return MAX_FRESH;
-    }
-    long left = maxAge - Math.max(0, age.map(GatewayJwks::deltaSeconds).orElse(0L));
-    long bounded = Math.clamp(left, REFRESH_FLOOR.toSeconds(), MAX_FRESH.toSeconds());
-    return Duration.ofSeconds(bounded);
-  }
-
-  /** Reads delta-seconds (RFC 9111 section 1.2.2), quoted or not; -1 when it is not one. */
-  private static long deltaSeconds(String text) {
-    String t = text.strip();
-    if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
-      t = t.substring(1, t.length() - 1);
-    }
-    if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return -1;
-    }
-    // Past any bound used here: the digits beyond need not be read.
-    return t.length() > 12 ? Integer.MAX_VALUE : Long.parseLong(t);
+    return CacheFreshness.of(cacheControl, age, REFRESH_FLOOR, MAX_FRESH);
   }
 }

@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import dev.vigil.httpkit.CacheFreshness;
 import java.io.IOException;
 import java.net.URI;
 import java.text.ParseException;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -239,48 +239,10 @@ public final class JwksCache implements JWKSource<SecurityContext> {
    * #MIN_FRESH} for {@code no-store} or {@code no-cache}, {@link #MAX_FRESH} when neither is given
    * or none can be read; always between {@link #MIN_FRESH} and {@link #MAX_FRESH}.
    *
-   * <p>The SDK's {@code GatewayJwks.freshness} reads the same directives with its own bounds; keep
-   * the two in step (docs/architecture.md says why they are not one).
+   * <p>The SDK's {@code GatewayJwks} reads the same directives ({@link CacheFreshness}) with its
+   * own bounds.
    */
   static Duration freshness(List<String> cacheControl, Optional<String> age) {
-    long maxAge = -1;
-    for (String header : cacheControl) {
-      for (String directive : header.split(",")) {
-        int eq = directive.indexOf('=');
-        String name = (eq < 0 ? directive : directive.substring(0, eq)).strip();
-        name = name.toLowerCase(Locale.ROOT);
-        if (name.equals("no-store") || name.equals("no-cache")) {
-          return MIN_FRESH;
-        }
-        if (name.equals("max-age") && eq > 0) {
-          long s = seconds(directive.substring(eq + 1));
-          if (s >= 0 && (maxAge < 0 || s < maxAge)) {
-            maxAge = s;
-          }
-        }
-      }
-    }
-    if (maxAge < 0) {
-      return MAX_FRESH;
-    }
-    long aged = Math.max(0, age.map(JwksCache::seconds).orElse(0L));
-    Duration left = Duration.ofSeconds(Math.max(0, maxAge - aged));
-    if (left.compareTo(MIN_FRESH) < 0) {
-      return MIN_FRESH;
-    }
-    return left.compareTo(MAX_FRESH) > 0 ? MAX_FRESH : left;
-  }
-
-  /** Reads delta-seconds (RFC 9111 section 1.2.2), quoted or not; -1 when it is not one. */
-  private static long seconds(String text) {
-    String t = text.strip();
-    if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
-      t = t.substring(1, t.length() - 1);
-    }
-    if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return -1;
-    }
-    // Larger than any freshness used here: no need to read every digit.
-    return t.length() > 12 ? Integer.MAX_VALUE : Long.parseLong(t);
+    return CacheFreshness.of(cacheControl, age, MIN_FRESH, MAX_FRESH);
   }
 }

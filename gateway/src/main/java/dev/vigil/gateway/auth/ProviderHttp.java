@@ -4,14 +4,13 @@ import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.http.HTTPRequestSender;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPRequest;
-import java.io.ByteArrayOutputStream;
+import dev.vigil.httpkit.CappedBody;
 import java.io.IOException;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,9 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -129,7 +126,8 @@ final class ProviderHttp implements HTTPRequestSender {
   }
 
   private HttpResponse<byte[]> exchange(HttpClient client, HttpRequest req) throws IOException {
-    CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(req, info -> new Capped());
+    CompletableFuture<HttpResponse<byte[]>> pending =
+        client.sendAsync(req, CappedBody.handler(MAX_BYTES));
     try {
       return pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -141,7 +139,7 @@ final class ProviderHttp implements HTTPRequestSender {
       throw new IOException(req.uri() + ": interrupted", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof TooLarge) {
+      if (cause instanceof CappedBody.TooLarge) {
         throw new IOException(
             req.uri() + " answered with a body larger than " + MAX_BYTES + " bytes");
       }
@@ -149,54 +147,6 @@ final class ProviderHttp implements HTTPRequestSender {
       throw new IOException(
           req.uri() + ": " + (cause.getMessage() == null ? what : what + ": " + cause.getMessage()),
           cause);
-    }
-  }
-
-  private static final class TooLarge extends IOException {
-    TooLarge() {
-      super("answer larger than " + MAX_BYTES + " bytes", null);
-    }
-  }
-
-  /** Collects an answer of at most {@link #MAX_BYTES}, and cancels the exchange past that. */
-  private static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private Flow.Subscription subscription;
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      for (ByteBuffer b : buffers) {
-        if (bytes.size() + b.remaining() > MAX_BYTES) {
-          subscription.cancel();
-          result.completeExceptionally(new TooLarge());
-          return;
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        bytes.writeBytes(chunk);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(bytes.toByteArray());
     }
   }
 }
