@@ -15,6 +15,7 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.SteppingClock;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,10 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -217,30 +216,5 @@ class ConfigReloadGenerationTest {
     assertThat(removed.headers().allValues("Set-Cookie"))
         .anySatisfy(c -> assertThat(c).startsWith(SessionCodec.COOKIE + "=;"));
     assertThat(auth.authenticate("bob", "bob's password", null, null).session()).isNull();
-  }
-
-  /** A clock that runs an action once, the next time it is read, on the reader's thread. */
-  private static final class SteppingClock implements InstantSource {
-    private final AtomicReference<Runnable> next = new AtomicReference<>();
-    private volatile boolean ran;
-
-    void runOnce(Runnable action) {
-      ran = false;
-      next.set(action);
-    }
-
-    boolean ran() {
-      return ran;
-    }
-
-    @Override
-    public Instant instant() {
-      Runnable action = next.getAndSet(null);
-      if (action != null) {
-        action.run();
-        ran = true;
-      }
-      return Instant.now();
-    }
   }
 }

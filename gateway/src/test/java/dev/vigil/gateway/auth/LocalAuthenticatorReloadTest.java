@@ -3,11 +3,10 @@ package dev.vigil.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.store.TotpSteps;
+import dev.vigil.testkit.SteppingClock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** A reload of the users while a sign-in or step-up runs leaves it on one set of users. */
@@ -72,30 +71,5 @@ class LocalAuthenticatorReloadTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalUsers.of(List.of(ERIN, ERIN)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("local user \"erin\" is defined twice");
-  }
-
-  /** A clock that runs an action once, the next time it is read, on the reader's thread. */
-  private static final class SteppingClock implements InstantSource {
-    private final AtomicReference<Runnable> next = new AtomicReference<>();
-    private volatile boolean ran;
-
-    void runOnce(Runnable action) {
-      ran = false;
-      next.set(action);
-    }
-
-    boolean ran() {
-      return ran;
-    }
-
-    @Override
-    public Instant instant() {
-      Runnable action = next.getAndSet(null);
-      if (action != null) {
-        action.run();
-        ran = true;
-      }
-      return Instant.now();
-    }
   }
 }
