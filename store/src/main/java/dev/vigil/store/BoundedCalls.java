@@ -67,7 +67,7 @@ final class BoundedCalls {
    */
   <T> T run(String what, Call<T> call) {
     if (store.dialect() == Dialect.SQLITE) {
-      return direct(what, call);
+      return onConnection(what, call, false);
     }
     if (held && System.nanoTime() - heldUntil < 0) {
       throw new StoreException(
@@ -79,7 +79,7 @@ final class BoundedCalls {
               + lastFailure
               + ")");
     }
-    Future<T> result = RUNNER.submit(() -> onBoundedConnection(what, call));
+    Future<T> result = RUNNER.submit(() -> onConnection(what, call, true));
     try {
       T value = result.get(BOUND.toMillis(), TimeUnit.MILLISECONDS);
       held = false;
@@ -110,19 +110,13 @@ final class BoundedCalls {
     return e;
   }
 
-  private <T> T onBoundedConnection(String what, Call<T> call) {
+  /** Runs the call on a connection of the pool; {@code bounded}, its reads give up after BOUND. */
+  private <T> T onConnection(String what, Call<T> call, boolean bounded) {
     try (Connection c = store.dataSource().getConnection()) {
-      // Reads on this connection give up after BOUND; the pool puts the usual timeout back.
-      c.setNetworkTimeout(Runnable::run, (int) BOUND.toMillis());
-      c.setAutoCommit(true);
-      return call.run(c);
-    } catch (SQLException e) {
-      throw new StoreException("cannot " + what + ": " + Store.firstLine(e.getMessage()), e);
-    }
-  }
-
-  private <T> T direct(String what, Call<T> call) {
-    try (Connection c = store.dataSource().getConnection()) {
+      if (bounded) {
+        // The pool puts the usual timeout back.
+        c.setNetworkTimeout(Runnable::run, (int) BOUND.toMillis());
+      }
       c.setAutoCommit(true);
       return call.run(c);
     } catch (SQLException e) {

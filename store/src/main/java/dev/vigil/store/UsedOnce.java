@@ -18,12 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class UsedOnce {
 
-  private final Store store;
+  private final BoundedCalls calls;
   private final InstantSource clock;
   private final Map<String, Long> memory = new ConcurrentHashMap<>();
 
   private UsedOnce(Store store, InstantSource clock) {
-    this.store = store;
+    this.calls = store == null ? null : store.bounded();
     this.clock = clock;
   }
 
@@ -49,28 +49,26 @@ public final class UsedOnce {
   public boolean use(String value, long untilS) {
     long now = clock.instant().getEpochSecond();
     String key = Sha256.hex(value);
-    if (store == null) {
+    if (calls == null) {
       memory.values().removeIf(until -> until < now);
       return memory.putIfAbsent(key, untilS) == null;
     }
-    return store
-        .bounded()
-        .run(
-            "record a single-use value's use",
-            c -> {
-              try (PreparedStatement prune =
-                  c.prepareStatement("DELETE FROM used_once WHERE until_s < ?")) {
-                prune.setLong(1, now);
-                prune.executeUpdate();
-              }
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "INSERT INTO used_once (key_sha256, until_s) VALUES (?, ?)"
-                          + " ON CONFLICT (key_sha256) DO NOTHING")) {
-                ps.setString(1, key);
-                ps.setLong(2, untilS);
-                return ps.executeUpdate() == 1;
-              }
-            });
+    return calls.run(
+        "record a single-use value's use",
+        c -> {
+          try (PreparedStatement prune =
+              c.prepareStatement("DELETE FROM used_once WHERE until_s < ?")) {
+            prune.setLong(1, now);
+            prune.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO used_once (key_sha256, until_s) VALUES (?, ?)"
+                      + " ON CONFLICT (key_sha256) DO NOTHING")) {
+            ps.setString(1, key);
+            ps.setLong(2, untilS);
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 }
