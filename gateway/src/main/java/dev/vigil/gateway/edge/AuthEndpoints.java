@@ -272,27 +272,10 @@ final class AuthEndpoints {
     String source = source(req);
     // The password hash takes tens of milliseconds of one core by design: on the event loop, a
     // stream of sign-in attempts would hold every other request of the loop behind it.
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(
-            () -> auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source),
-            false)
-        .onComplete(
-            RequestGuard.guard(
-                req,
-                null,
-                null,
-                500,
-                checked -> {
-                  if (checked.failed()) {
-                    // Thrown as it came, for the guard to log and answer 500 once.
-                    if (checked.cause() instanceof RuntimeException e) {
-                      throw e;
-                    }
-                    throw new IllegalStateException(checked.cause());
-                  }
-                  answerLogin(req, json, rd, f, source, checked.result());
-                }));
+    RequestGuard.offLoop(
+        req,
+        () -> auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source),
+        r -> answerLogin(req, json, rd, f, source, r));
   }
 
   /** Answers a sign-in with the authenticator's verdict {@code r}: a session, or a refusal. */

@@ -7,7 +7,6 @@ import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.rego.value.Json;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -114,22 +113,8 @@ final class TotpStepUp {
     String source = AuthEndpoints.source(req);
     String totp = f.get("totp");
     // The code's use is recorded in the store the nodes share: off the event loop.
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> auth.stepUp(s, totp, source), false)
-        .onComplete(
-            RequestGuard.guard(
-                req,
-                null,
-                null,
-                500,
-                ar -> {
-                  if (ar.failed()) {
-                    AuthEndpoints.reply(req, json, 500, "step-up could not be completed");
-                  } else {
-                    answer(req, s, rd, json, source, ar.result());
-                  }
-                }));
+    RequestGuard.offLoop(
+        req, () -> auth.stepUp(s, totp, source), r -> answer(req, s, rd, json, source, r));
   }
 
   /** Answers a step-up attempt that has been checked. */

@@ -5,8 +5,11 @@ import dev.vigil.rego.value.Json;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +69,33 @@ public final class RequestGuard {
           }
           answer.run();
         });
+  }
+
+  /**
+   * Runs {@code work} on the worker pool (it may block: a password hash, a call to the store), then
+   * {@code answer} with its result on the request's context, guarded: work that throws fails the
+   * request closed with 500 and is logged once, as a step that throws.
+   */
+  public static <T> void offLoop(HttpServerRequest req, Callable<T> work, Consumer<T> answer) {
+    Vertx.currentContext()
+        .owner()
+        .executeBlocking(work, false)
+        .onComplete(
+            guard(
+                req,
+                null,
+                null,
+                500,
+                done -> {
+                  if (done.failed()) {
+                    // Thrown as it came, for the guard to log and answer once.
+                    if (done.cause() instanceof RuntimeException e) {
+                      throw e;
+                    }
+                    throw new IllegalStateException(done.cause());
+                  }
+                  answer.accept(done.result());
+                }));
   }
 
   /**
