@@ -33,7 +33,6 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
@@ -431,13 +430,8 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     private void logInvalid(HttpServerRequest req) {
-      Throwable cause = req.decoderResult().cause();
-      String reason =
-          cause == null || cause.getMessage() == null
-              ? "the request head cannot be read"
-              : cause.getMessage();
-      String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
-      logRefusal(req, code, reason)
+      RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
+      logRefusal(req, head.code(), head.reason())
           .onComplete(
               RequestGuard.afterRefusalLogged(
                   req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));

@@ -18,7 +18,6 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
-import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -122,13 +121,9 @@ final class InboundListener {
    */
   void invalid(HttpServerRequest req) {
     try {
-      Throwable cause = req.decoderResult().cause();
-      String reason =
-          cause == null || cause.getMessage() == null
-              ? "the request head cannot be read"
-              : cause.getMessage();
-      String code = cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING";
-      String id = refusals.refuse(config.name(), source(req), code, "refused: " + reason);
+      RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
+      String id =
+          refusals.refuse(config.name(), source(req), head.code(), "refused: " + head.reason());
       req.response().putHeader("X-Vigil-Decision-Id", id);
     } finally {
       HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);

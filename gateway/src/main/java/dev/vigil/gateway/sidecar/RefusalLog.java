@@ -9,6 +9,8 @@ import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionLogFullException;
 import dev.vigil.store.DecisionRecord;
+import io.netty.handler.codec.TooLongFrameException;
+import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -112,5 +114,21 @@ public final class RefusalLog {
 
   private static void put(Map<Value, Value> m, String k, Value v) {
     m.put(StringValue.of(k), v);
+  }
+
+  /**
+   * The code and reason a request whose head could not be read is refused with: {@code TOO_LONG}
+   * for a head or line over the limits, {@code BAD_FRAMING} otherwise, with the decoder's message.
+   */
+  public record InvalidHead(String code, String reason) {
+
+    public static InvalidHead of(HttpServerRequest req) {
+      Throwable cause = req.decoderResult().cause();
+      return new InvalidHead(
+          cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING",
+          cause == null || cause.getMessage() == null
+              ? "the request head cannot be read"
+              : cause.getMessage());
+    }
   }
 }
