@@ -137,7 +137,11 @@ class DecisionBatchTest {
   void decode_everyTruncation_failsNamingTheBatchAndByte() {
     Random r = new Random(5);
     List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
-    for (byte[] whole : List.of(DecisionBatch.encode(batch), DecisionBatch.encodePlain(batch))) {
+    for (byte[] whole :
+        List.of(
+            DecisionBatch.encode(batch),
+            DecisionBatch.encodeDeflated(batch),
+            DecisionBatch.encodePlain(batch))) {
       for (int cut = 0; cut < whole.length; cut++) {
         byte[] part = Arrays.copyOf(whole, cut);
         assertThatThrownBy(() -> DecisionBatch.decode(42, part))
@@ -148,20 +152,103 @@ class DecisionBatchTest {
     }
   }
 
+  /** Where the compressed content of a record starts: after its format byte and its size. */
+  private static int afterSize(byte[] record) {
+    int at = 1;
+    while ((record[at] & 0x80) != 0) {
+      at++;
+    }
+    return at + 1;
+  }
+
   @Test
-  void decode_compressedRecordDamaged_failsNamingTheBatchOrReadsTheSame() {
+  void decode_lz4RecordDamaged_failsNamingTheBatchOrReadsTheSame() {
     Random r = new Random(6);
     List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
     byte[] good = DecisionBatch.encode(batch);
+    assertThat(good[0]).isEqualTo((byte) DecisionBatch.FORMAT);
+    // Every byte of the CRC and the LZ4 block, flipped in turn: the block's bounds, its size or
+    // the CRC-32C of the content refuse it. A flipped match offset that points at the same bytes
+    // elsewhere gives the same content, which is read as it is.
+    int unseen = 0;
+    int flips = 0;
+    for (int at = afterSize(good); at < good.length; at++, flips++) {
+      byte[] damaged = good.clone();
+      damaged[at] ^= 0x5a;
+      try {
+        assertThat(DecisionBatch.decode(43, damaged)).as("byte %d flipped", at).isEqualTo(batch);
+        unseen++;
+      } catch (StoreException e) {
+        assertThat(e).hasMessageStartingWith("decision batch 43 is damaged at byte ");
+      }
+    }
+    assertThat(unseen).as("flips read as the same batch, of %d", flips).isLessThan(flips / 50);
+
+    byte[] trailing = Arrays.copyOf(good, good.length + 3);
+    assertThatThrownBy(() -> DecisionBatch.decode(44, trailing))
+        .isInstanceOf(StoreException.class)
+        .hasMessageStartingWith("decision batch 44 is damaged at byte ");
+  }
+
+  @Test
+  void decode_lz4SizeNotTheContents_refused() {
+    byte[] good = DecisionBatch.encode(List.of(TestStores.record("a", true)));
+    int size = good[1];
+    assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
+
+    byte[] smaller = good.clone();
+    smaller[1] = (byte) (size - 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(45, smaller))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(
+            "the compressed content holds more than its " + (size - 1) + " bytes");
+
+    byte[] larger = good.clone();
+    larger[1] = (byte) (size + 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(46, larger))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(
+            "the compressed content holds " + size + " of its " + (size + 1) + " bytes");
+
+    byte[] huge = Arrays.copyOf(good, good.length + 4);
+    System.arraycopy(good, 2, huge, 6, good.length - 2);
+    huge[1] = (byte) 0xff;
+    huge[2] = (byte) 0xff;
+    huge[3] = (byte) 0xff;
+    huge[4] = (byte) 0xff;
+    huge[5] = (byte) 0x07;
+    assertThatThrownBy(() -> DecisionBatch.decode(47, huge))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith("impossible plain size " + Integer.MAX_VALUE);
+  }
+
+  @Test
+  void decode_deflatedRecordsOfOlderNodes_readTheSame() {
+    // Format 3, as nodes wrote it before LZ4, is still read.
+    Random r = new Random(20261207);
+    for (int round = 0; round < 50; round++) {
+      List<DecisionRecord> batch = new ArrayList<>();
+      for (int i = r.nextInt(40); i > 0; i--) {
+        batch.add(random(r));
+      }
+
+      byte[] deflated = DecisionBatch.encodeDeflated(batch);
+
+      assertThat(deflated[0]).isEqualTo((byte) DecisionBatch.FORMAT_DEFLATE);
+      assertThat(DecisionBatch.decode(round, deflated)).as("round %d", round).isEqualTo(batch);
+    }
+  }
+
+  @Test
+  void decode_deflatedRecordDamaged_failsNamingTheBatchOrReadsTheSame() {
+    Random r = new Random(6);
+    List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
+    byte[] good = DecisionBatch.encodeDeflated(batch);
     // Every byte after the format byte and the size, flipped in turn: the zlib stream's own checks
     // (its header, its codes, its Adler-32) or the plain record's decoding refuse it. Only the
     // padding bits after the stream's last code can change unseen, and they carry nothing.
-    int start = 1;
-    while ((good[start] & 0x80) != 0) {
-      start++;
-    }
     int unseen = 0;
-    for (int at = start + 1; at < good.length; at++) {
+    for (int at = afterSize(good); at < good.length; at++) {
       byte[] damaged = good.clone();
       damaged[at] ^= 0x5a;
       try {
@@ -180,8 +267,8 @@ class DecisionBatchTest {
   }
 
   @Test
-  void decode_compressedSizeNotTheContents_refused() {
-    byte[] good = DecisionBatch.encode(List.of(TestStores.record("a", true)));
+  void decode_deflatedSizeNotTheContents_refused() {
+    byte[] good = DecisionBatch.encodeDeflated(List.of(TestStores.record("a", true)));
     int size = good[1];
     assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
 
@@ -215,7 +302,10 @@ class DecisionBatchTest {
         .isInstanceOf(StoreException.class)
         .hasMessageEndingWith("2 bytes after the last decision");
 
-    for (int kind : new int[] {DecisionBatch.FORMAT, DecisionBatch.FORMAT_PLAIN}) {
+    for (int kind :
+        new int[] {
+          DecisionBatch.FORMAT, DecisionBatch.FORMAT_DEFLATE, DecisionBatch.FORMAT_PLAIN
+        }) {
       byte[] random = new byte[64];
       new Random(kind).nextBytes(random);
       random[0] = (byte) kind;
