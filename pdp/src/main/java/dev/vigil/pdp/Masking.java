@@ -4,6 +4,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.regex.Pattern;
 public record Masking(List<String> erase, List<String> mask) {
 
   public static final String REDACTED = "**REDACTED**";
+
+  private static final StringValue REDACTED_VALUE = StringValue.of(REDACTED);
 
   /**
    * Credentials that the external-authorization endpoints pass to policy in the input; every
@@ -156,19 +159,22 @@ public record Masking(List<String> erase, List<String> mask) {
    * a copy of one held in a local variable, which {@link #hides} cannot see by name.
    */
   public Set<Value> hiddenValues(Value input) {
-    Set<Value> out = new HashSet<>();
+    Set<Value> out = null;
     for (List<String> paths : List.of(erase, mask)) {
       for (String p : paths) {
         Value v = input;
-        for (String step : steps(p)) {
-          v = v instanceof ObjectValue o ? o.get(StringValue.of(step)) : null;
+        for (StringValue key : keys(p)) {
+          v = v instanceof ObjectValue o ? o.get(key) : null;
         }
         if (v != null) {
+          if (out == null) {
+            out = new HashSet<>();
+          }
           out.add(v);
         }
       }
     }
-    return out;
+    return out == null ? Collections.emptySet() : out;
   }
 
   /** What was done to an input. */
@@ -183,14 +189,14 @@ public record Masking(List<String> erase, List<String> mask) {
     List<String> erased = new ArrayList<>();
     List<String> masked = new ArrayList<>();
     for (String p : erase) {
-      Value next = edit(v, steps(p), 0, null);
+      Value next = edit(v, keys(p), 0, null);
       if (next != v) {
         erased.add(canonical(p));
         v = next;
       }
     }
     for (String p : mask) {
-      Value next = edit(v, steps(p), 0, StringValue.of(REDACTED));
+      Value next = edit(v, keys(p), 0, REDACTED_VALUE);
       if (next != v) {
         masked.add(canonical(p));
         v = next;
@@ -204,11 +210,13 @@ public record Masking(List<String> erase, List<String> mask) {
   }
 
   /**
-   * The steps of each path this process has masked or erased: paths come from configuration, so
-   * there are few, and parsing them again for every logged decision was a tenth of the log writer's
-   * time.
+   * The steps of each path this process has masked or erased, and the same steps as the keys that
+   * look them up: paths come from configuration, so there are few, and parsing them again for every
+   * logged decision was a tenth of the log writer's time.
    */
   private static final Map<String, List<String>> STEPS = new ConcurrentHashMap<>();
+
+  private static final Map<String, List<StringValue>> KEYS = new ConcurrentHashMap<>();
 
   private static List<String> steps(String path) {
     List<String> known = STEPS.get(path);
@@ -220,6 +228,18 @@ public record Masking(List<String> erase, List<String> mask) {
       STEPS.put(path, parsed);
     }
     return parsed;
+  }
+
+  private static List<StringValue> keys(String path) {
+    List<StringValue> known = KEYS.get(path);
+    if (known != null) {
+      return known;
+    }
+    List<StringValue> keys = steps(path).stream().map(StringValue::of).toList();
+    if (KEYS.size() < 1_000) {
+      KEYS.put(path, keys);
+    }
+    return keys;
   }
 
   private static List<String> parse(String path) {
@@ -237,18 +257,18 @@ public record Masking(List<String> erase, List<String> mask) {
     return out;
   }
 
-  /** Returns v with the value at steps removed (replacement null) or replaced; v if absent. */
-  private static Value edit(Value v, List<String> steps, int i, Value replacement) {
-    if (!(v instanceof ObjectValue o) || i >= steps.size()) {
+  /** Returns v with the value at keys removed (replacement null) or replaced; v if absent. */
+  private static Value edit(Value v, List<StringValue> keys, int i, Value replacement) {
+    if (!(v instanceof ObjectValue o) || i >= keys.size()) {
       return v;
     }
-    StringValue key = StringValue.of(steps.get(i));
+    StringValue key = keys.get(i);
     Value child = o.get(key);
     if (child == null) {
       return v;
     }
-    boolean last = i == steps.size() - 1;
-    Value edited = last ? replacement : edit(child, steps, i + 1, replacement);
+    boolean last = i == keys.size() - 1;
+    Value edited = last ? replacement : edit(child, keys, i + 1, replacement);
     if (!last && edited == child) {
       // Nothing below was there to edit: the object is kept, not copied (this runs for every
       // logged decision, and the credential headers are usually absent).
