@@ -11,6 +11,9 @@ public enum Mode {
   /** The policy's answer is applied. */
   ENFORCE;
 
+  /** The labels, made once: every decision, logged or counted, names its mode. */
+  private final String label = name().toLowerCase(Locale.ROOT);
+
   /** Parses {@code observe}, {@code monitor} or {@code enforce}, naming the bad value. */
   public static Mode parse(String text) {
     try {
@@ -23,6 +26,6 @@ public enum Mode {
 
   /** Returns the mode as written in configuration and logs. */
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return label;
   }
 }
