@@ -69,6 +69,7 @@ final class InboundListener {
   private final HttpClient h2cApp;
   private final CallKeepAlive keepAlive;
   private final IdentityAssertion assertion;
+  private final long appIdleMillis;
   private final DecisionDispatch decisions;
   private volatile PermissiveFront front;
 
@@ -82,7 +83,8 @@ final class InboundListener {
       DirectUpstream app,
       HttpClient h2cApp,
       CallKeepAlive keepAlive,
-      IdentityAssertion assertion) {
+      IdentityAssertion assertion,
+      long appIdleMillis) {
     this.vertx = vertx;
     this.config = config;
     this.validator = validator;
@@ -97,6 +99,7 @@ final class InboundListener {
           "inbound listener " + config.name() + ": app_protocol h2c needs an HTTP/2 client");
     }
     this.assertion = assertion;
+    this.appIdleMillis = appIdleMillis;
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
 
@@ -256,6 +259,7 @@ final class InboundListener {
           keepAlive,
           false,
           true,
+          appIdleMillis,
           e -> appUnavailable(req, d, e));
       return;
     }

@@ -65,11 +65,21 @@ public final class Sidecar implements AutoCloseable {
    *
    * @param peerIdleSeconds outbound connections to another sidecar
    * @param listenerIdleSeconds connections to the sidecar's listeners
+   * @param appIdleMillis how long an HTTP/2 stream to an {@code h2c} app may carry nothing either
+   *     way, the wait for its answer included, before it is reset: the HTTP/1.1 relay's idle limit
+   *     on its connections to the app ({@link DirectUpstream#IDLE_SECONDS})
    */
-  record Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis) {
-    static final Timeouts DEFAULT = new Timeouts(30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS);
+  record Timeouts(
+      int peerIdleSeconds, int listenerIdleSeconds, long pingMillis, long appIdleMillis) {
+    static final Timeouts DEFAULT =
+        new Timeouts(
+            30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS, 1000L * DirectUpstream.IDLE_SECONDS);
 
     Timeouts {
+      if (appIdleMillis <= 0) {
+        throw new IllegalArgumentException(
+            "app idle limit must be positive, got " + appIdleMillis + " ms");
+      }
       if (pingMillis >= 1000L * Math.min(peerIdleSeconds, listenerIdleSeconds)) {
         throw new IllegalArgumentException(
             "ping interval " + pingMillis + " ms is not shorter than the idle timeouts");
@@ -121,7 +131,17 @@ public final class Sidecar implements AutoCloseable {
       for (Inbound in : config.inbound()) {
         var listener =
             new InboundListener(
-                vertx, in, validator, pdp, refusals, clock, app, h2cApp, keepAlive, assertion);
+                vertx,
+                in,
+                validator,
+                pdp,
+                refusals,
+                clock,
+                app,
+                h2cApp,
+                keepAlive,
+                assertion,
+                timeouts.appIdleMillis());
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
         ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier, timeouts));
       }
