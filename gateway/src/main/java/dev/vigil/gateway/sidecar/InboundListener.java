@@ -18,6 +18,7 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -119,18 +120,26 @@ final class InboundListener {
   /**
    * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
    * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
-   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}), then answered as Vert.x
-   * answers it (400, 414 or 431, the connection closed) with the decision id.
+   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker pool, as the edge
+   * does (a full decision log can hold the call for seconds, and the event loop serves every other
+   * connection), then answered as Vert.x answers it (400, 414 or 431, the connection closed) with
+   * the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
       RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
-      String id =
-          refusals.refuse(config.name(), source(req), head.code(), "refused: " + head.reason());
-      req.response().putHeader("X-Vigil-Decision-Id", id);
-    } finally {
-      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+      logRefusal(source(req), head.code(), "refused: " + head.reason())
+          .onComplete(
+              RequestGuard.afterRefusalLogged(
+                  req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));
+    } catch (RuntimeException e) {
+      RequestGuard.failed(req, config.name(), null, 500, e);
     }
+  }
+
+  /** Logs a refusal of this listener on the worker pool; the future gives its decision id. */
+  private Future<String> logRefusal(String source, String code, String reason) {
+    return vertx.executeBlocking(() -> refusals.refuse(config.name(), source, code, reason), false);
   }
 
   /** Returns the caller's address and port, through the PERMISSIVE front when there is one. */
