@@ -18,12 +18,17 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -142,11 +147,64 @@ final class InboundListener {
     return vertx.executeBlocking(() -> refusals.refuse(config.name(), source, code, reason), false);
   }
 
+  /**
+   * Logs an HTTP/2 stream the codec reset for a fault of the client's, most often before any
+   * request reached this listener ({@link CodecResets}), as a refusal before policy: who sent it
+   * (its address, and the SPIFFE ID of the certificate it presented, when it verifies), the stream,
+   * the error code and what it means. One event per stream, written on the worker pool: a client
+   * can cause many at little cost, and the event loop must not wait for room in the decision log.
+   */
+  void codecReset(Channel channel, int streamId, Http2Error error) {
+    SocketAddress remote =
+        channel.remoteAddress() instanceof InetSocketAddress a
+            ? SocketAddress.inetSocketAddress(a)
+            : null;
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("stream", Integer.toString(streamId));
+    extra.put("http2_error", error.name());
+    SpiffeId caller = verifiedCaller(channel);
+    if (caller != null) {
+      extra.put("peer_spiffe_id", caller.toString());
+    }
+    String source = source(remote);
+    String reason =
+        "refused: the HTTP/2 codec reset stream "
+            + streamId
+            + " with "
+            + error.name()
+            + ": "
+            + CodecResets.meaning(error);
+    vertx.executeBlocking(
+        () -> refusals.refuse(config.name(), source, "HTTP2_" + error.name(), reason, extra),
+        false);
+  }
+
+  /** Returns the SPIFFE ID of the TLS peer of {@code channel} when its chain verifies, or null. */
+  private SpiffeId verifiedCaller(Channel channel) {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls == null) {
+      return null;
+    }
+    try {
+      List<X509Certificate> chain = new ArrayList<>();
+      for (Certificate c : tls.engine().getSession().getPeerCertificates()) {
+        if (c instanceof X509Certificate x) {
+          chain.add(x);
+        }
+      }
+      return chain.isEmpty() ? null : validator.validate(chain);
+    } catch (SSLPeerUnverifiedException | SvidRejectedException e) {
+      return null;
+    }
+  }
+
   /** Returns the caller's address and port, through the PERMISSIVE front when there is one. */
   private String source(HttpServerRequest req) {
-    return front == null
-        ? PermissiveFront.address(req.remoteAddress())
-        : front.origin(req.remoteAddress());
+    return source(req.remoteAddress());
+  }
+
+  private String source(SocketAddress remote) {
+    return front == null ? PermissiveFront.address(remote) : front.origin(remote);
   }
 
   private void check(HttpServerRequest req) {

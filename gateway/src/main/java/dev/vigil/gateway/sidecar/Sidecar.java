@@ -11,6 +11,7 @@ import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The gateway in sidecar mode: the enforcement point next to one workload. Inbound listeners take
@@ -168,6 +170,7 @@ public final class Sidecar implements AutoCloseable {
                 local,
                 listener::handle,
                 HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
+                pipeline -> {},
                 out.name()));
       }
     } catch (RuntimeException e) {
@@ -196,13 +199,21 @@ public final class Sidecar implements AutoCloseable {
             // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
             // refuses it on a STRICT port with a logged reason instead of a bare handshake alert.
             .setClientAuth(ClientAuth.REQUEST);
-    int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, in.name());
+    // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire.
+    Consumer<ChannelPipeline> resets =
+        pipeline -> CodecResets.install(pipeline, listener::codecReset);
+    int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, resets, in.name());
     if (strict) {
       return tlsPort;
     }
     int plainPort =
         listen(
-            vertx, plain("127.0.0.1", 0, timeouts), listener::handle, listener::invalid, in.name());
+            vertx,
+            plain("127.0.0.1", 0, timeouts),
+            listener::handle,
+            listener::invalid,
+            resets,
+            in.name());
     PermissiveFront front =
         await(
             PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
@@ -251,9 +262,10 @@ public final class Sidecar implements AutoCloseable {
       HttpServerOptions options,
       Handler<HttpServerRequest> handler,
       Handler<HttpServerRequest> invalid,
+      Consumer<ChannelPipeline> onConnection,
       String name) {
     Future<HttpServer> f =
-        HeadDeadline.createHttpServer(vertx, options)
+        HeadDeadline.createHttpServer(vertx, options, onConnection)
             .requestHandler(handler)
             .invalidRequestHandler(invalid)
             .listen();
