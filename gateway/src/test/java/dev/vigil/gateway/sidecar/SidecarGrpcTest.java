@@ -227,6 +227,7 @@ class SidecarGrpcTest {
             null);
     viaA = plaintextChannel(sidecarA.port("to-greeter"));
 
+    // The app's streams keep the default limit (60 s): the quiet call below waits 8 s.
     Sidecar.Timeouts quick = new Sidecar.Timeouts(3, 4, 1_000, 60_000);
     quickB =
         Sidecar.start(
