@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A deadline for each HTTP/1.x request head, against clients that send a head a byte at a time to
@@ -98,6 +99,18 @@ public final class HeadDeadline {
   }
 
   /**
+   * As {@link #createHttpServer(Vertx, HttpServerOptions)}, and {@code onConnection} is handed the
+   * Netty pipeline of each connection the server accepts, on the connection's event loop, once
+   * Vert.x, the deadline and the framing checks have put their handlers in place (after the TLS
+   * handshake, when there is TLS; on a plaintext port before the first read, when it is not yet
+   * known whether the connection speaks HTTP/1.x or h2c).
+   */
+  public static HttpServer createHttpServer(
+      Vertx vertx, HttpServerOptions options, Consumer<ChannelPipeline> onConnection) {
+    return createHttpServer(vertx, options, configured(), onConnection);
+  }
+
+  /**
    * Returns a new HTTP server on {@code vertx} with {@code options} whose HTTP/1.x connections get
    * {@code deadline} for each request head, and that refuse requests whose framing is ambiguous
    * ({@link RequestFraming}). The server's {@link HttpServer#connectionHandler} stays free for the
@@ -109,6 +122,14 @@ public final class HeadDeadline {
    */
   public static HttpServer createHttpServer(
       Vertx vertx, HttpServerOptions options, Duration deadline) {
+    return createHttpServer(vertx, options, deadline, pipeline -> {});
+  }
+
+  private static HttpServer createHttpServer(
+      Vertx vertx,
+      HttpServerOptions options,
+      Duration deadline,
+      Consumer<ChannelPipeline> onConnection) {
     if (deadline.isNegative() || deadline.isZero()) {
       throw new IllegalArgumentException("request head deadline must be positive, got " + deadline);
     }
@@ -124,6 +145,7 @@ public final class HeadDeadline {
         pipeline -> {
           install(pipeline, nanos);
           RequestFraming.install(pipeline, options);
+          onConnection.accept(pipeline);
         });
   }
 

@@ -57,15 +57,24 @@ public final class ProxyExchange {
    * the upstream request is reset, never ended: see {@link #stream}.
    */
   public static Future<HttpClientResponse> sendBody(HttpServerRequest req, HttpClientRequest out) {
+    return sendBody(req, out, () -> {});
+  }
+
+  /**
+   * As {@link #sendBody(HttpServerRequest, HttpClientRequest)}, with {@code sent} run (on the
+   * request's context) each time a piece of the body has been handed to {@code out}.
+   */
+  public static Future<HttpClientResponse> sendBody(
+      HttpServerRequest req, HttpClientRequest out, Runnable sent) {
     out.headers().remove("Content-Length");
     switch (framing(req)) {
       case LENGTH -> {
         out.putHeader("Content-Length", req.headers().get("Content-Length"));
-        return stream(req, out);
+        return stream(req, out, sent);
       }
       case CHUNKED -> {
         out.setChunked(true);
-        return stream(req, out);
+        return stream(req, out, sent);
       }
       default -> {
         // No body: send none, and let the request end.
@@ -85,7 +94,8 @@ public final class ProxyExchange {
    * request resets {@code out} (HTTP/2 {@code CANCEL}, RFC 9113 section 7; over HTTP/1.1 the
    * connection is closed), and once {@code out} has failed nothing more is written to it.
    */
-  private static Future<HttpClientResponse> stream(HttpServerRequest req, HttpClientRequest out) {
+  private static Future<HttpClientResponse> stream(
+      HttpServerRequest req, HttpClientRequest out, Runnable sent) {
     Future<HttpClientResponse> answer = out.response();
     if (req.isEnded()) {
       out.end();
@@ -102,6 +112,7 @@ public final class ProxyExchange {
             return;
           }
           out.write(chunk);
+          sent.run();
           if (out.writeQueueFull()) {
             req.pause();
             out.drainHandler(v -> req.resume());

@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.http.AnswerHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.upstream.DirectUpstream;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -14,6 +15,8 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * when the next hop fails after its answer began, the caller's stream is reset (HTTP/2) or its
  * connection closed (HTTP/1.1), so a failure is never passed off as a complete answer. Request
  * trailers are not relayed (gRPC clients send none).
+ *
+ * <p>A stream to the app is held to an idle limit ({@link StreamIdle}), as the HTTP/1.1 relay holds
+ * its connections to the app: when nothing goes to the app or comes from it for that long, before
+ * its answer or during it, the app's stream is reset ({@code CANCEL}) and the caller answered as
+ * for an app that failed (before the answer: the caller's {@code failed}; after: its stream reset),
+ * the reason logged. A call that keeps moving either way is never cut.
  */
 final class Http2Relay {
 
@@ -49,7 +58,8 @@ final class Http2Relay {
    * when the next hop cannot be reached or failed before its answer began. A fault of a step of the
    * relay is answered 502 there, logged with {@code listener} and carrying {@code decisionId} (or
    * null). With {@code fromApp} (the next hop is the app) the answer's headers and trailers lose
-   * those Vigil writes itself ({@link AnswerHygiene}); another sidecar's answer keeps them.
+   * those Vigil writes itself ({@link AnswerHygiene}); another sidecar's answer keeps them. With
+   * {@code idleMillis} above 0, the stream fails once nothing has crossed it for that long.
    */
   static void send(
       HttpServerRequest req,
@@ -63,7 +73,9 @@ final class Http2Relay {
       CallKeepAlive keepAlive,
       boolean pingNextHop,
       boolean fromApp,
+      long idleMillis,
       Consumer<Throwable> failed) {
+    StreamIdle idle = new StreamIdle(idleMillis);
     RequestOptions ro =
         new RequestOptions().setMethod(req.method()).setHost(host).setPort(port).setURI(uri);
     for (Map.Entry<String, String> h : headers) {
@@ -86,26 +98,42 @@ final class Http2Relay {
                 out.authority(authority);
               }
               Runnable release = hold(req, out, keepAlive, pingNextHop);
-              req.response().endHandler(v -> release.run());
+              idle.start(out);
+              req.response()
+                  .endHandler(
+                      v -> {
+                        idle.stop();
+                        release.run();
+                      });
               // The caller went away (its stream reset, its connection closed): so does this one.
               req.response()
                   .closeHandler(
                       v -> {
+                        idle.stop();
                         release.run();
                         if (!req.response().ended()) {
                           out.reset(ProxyExchange.CANCEL);
                         }
                       });
-              return ProxyExchange.sendBody(req, out)
+              return ProxyExchange.sendBody(req, out, idle::moved)
                   .onSuccess(
                       RequestGuard.guard(
                           req,
                           listener,
                           decisionId,
                           502,
-                          resp -> answer(req, resp, listener, decisionId, fromApp)));
+                          resp -> answer(req, resp, listener, decisionId, fromApp, idle)));
             })
-        .onFailure(RequestGuard.guard(req, listener, decisionId, 502, failed::accept));
+        .onFailure(
+            RequestGuard.guard(
+                req,
+                listener,
+                decisionId,
+                502,
+                e -> {
+                  idle.stop();
+                  failed.accept(idle.why(e));
+                }));
   }
 
   /**
@@ -145,7 +173,9 @@ final class Http2Relay {
       HttpClientResponse resp,
       String listener,
       String decisionId,
-      boolean fromApp) {
+      boolean fromApp,
+      StreamIdle idle) {
+    idle.answering();
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
     for (Map.Entry<String, String> h : resp.headers()) {
       String name = h.getKey();
@@ -161,18 +191,27 @@ final class Http2Relay {
     }
     resp.handler(
         chunk -> {
+          idle.moved();
           answer.write(chunk);
           if (answer.writeQueueFull()) {
+            // Held back by the caller, not by the app: the wait is not the app's idleness.
+            idle.held(true);
             resp.pause();
-            answer.drainHandler(d -> resp.resume());
+            answer.drainHandler(
+                d -> {
+                  idle.held(false);
+                  resp.resume();
+                });
           }
         });
     AtomicBoolean failed = new AtomicBoolean();
     resp.exceptionHandler(
         e -> {
+          idle.stop();
           if (!failed.compareAndSet(false, true)) {
             return;
           }
+          Throwable why = idle.why(e);
           // Looked at on the next turn of the event loop: when the caller went first (cancelled, or
           // its connection was lost), its response is marked closed only after the sidecar's own
           // reset of the next hop has come back here, and that is no fault of the next hop's.
@@ -187,12 +226,15 @@ final class Http2Relay {
                             + " reason={}",
                         listener,
                         decisionId,
-                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                        why.getMessage() == null
+                            ? why.getClass().getSimpleName()
+                            : why.getMessage());
                     answer.reset(INTERNAL_ERROR);
                   });
         });
     resp.endHandler(
         v -> {
+          idle.stop();
           for (Map.Entry<String, String> t : resp.trailers()) {
             if (!(fromApp && AnswerHygiene.owned(t.getKey(), t.getValue()))) {
               answer.trailers().add(t.getKey(), t.getValue());
@@ -200,5 +242,93 @@ final class Http2Relay {
           }
           answer.end();
         });
+  }
+
+  /**
+   * The idle limit of one stream to the app, as the HTTP/1.1 relay's idle timeout on its connection
+   * to the app ({@link DirectUpstream#IDLE_SECONDS}): the stream fails once nothing has gone to the
+   * app (a piece of the caller's body) or come from it (the answer's head, a piece of its body) for
+   * the limit, waiting for the answer's head included. Time the relay itself holds the answer back,
+   * because the caller cannot take more yet, does not count. One timer per stream, set again on
+   * expiry for what is left instead of at every piece, as Netty's idle handler does. With a limit
+   * of 0 it does nothing. Used on the request's event loop only.
+   */
+  static final class StreamIdle {
+
+    private final long millis;
+    private Vertx vertx;
+    private HttpClientRequest out;
+    private long last;
+    private long timer = -1;
+    private boolean answering;
+    private boolean held;
+    private boolean over;
+    private TimeoutException expired;
+
+    StreamIdle(long millis) {
+      this.millis = millis;
+    }
+
+    /** Starts watching {@code out}, just sent. */
+    void start(HttpClientRequest out) {
+      if (millis <= 0 || over) {
+        return;
+      }
+      this.vertx = Vertx.currentContext().owner();
+      this.out = out;
+      this.last = System.nanoTime();
+      this.timer = vertx.setTimer(millis, this::check);
+    }
+
+    /** Something crossed the stream: a piece of the body went, or a piece of the answer came. */
+    void moved() {
+      last = System.nanoTime();
+    }
+
+    /** Notes that the answer has begun, so that an expiry says the answer stalled. */
+    void answering() {
+      answering = true;
+      moved();
+    }
+
+    /** Marks the time the relay holds the answer back for a caller that cannot take more. */
+    void held(boolean h) {
+      held = h;
+      moved();
+    }
+
+    /** Stops watching: the stream ended, or failed for another reason. */
+    void stop() {
+      over = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
+
+    /** Returns the reason the stream failed: the expiry when there was one, else {@code e}. */
+    Throwable why(Throwable e) {
+      return expired != null ? expired : e;
+    }
+
+    private void check(long id) {
+      timer = -1;
+      if (over) {
+        return;
+      }
+      long left = millis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - last);
+      if (held || left > 0) {
+        timer = vertx.setTimer(held ? millis : Math.max(1, left), this::check);
+        return;
+      }
+      over = true;
+      String limit = millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+      expired =
+          new TimeoutException(
+              answering
+                  ? "the app's answer stalled: nothing came or went on its stream for " + limit
+                  : "the app did not answer: nothing came or went on its stream for " + limit);
+      out.reset(ProxyExchange.CANCEL, expired);
+    }
   }
 }

@@ -18,11 +18,17 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -69,6 +75,7 @@ final class InboundListener {
   private final HttpClient h2cApp;
   private final CallKeepAlive keepAlive;
   private final IdentityAssertion assertion;
+  private final long appIdleMillis;
   private final DecisionDispatch decisions;
   private volatile PermissiveFront front;
 
@@ -82,7 +89,8 @@ final class InboundListener {
       DirectUpstream app,
       HttpClient h2cApp,
       CallKeepAlive keepAlive,
-      IdentityAssertion assertion) {
+      IdentityAssertion assertion,
+      long appIdleMillis) {
     this.vertx = vertx;
     this.config = config;
     this.validator = validator;
@@ -97,6 +105,7 @@ final class InboundListener {
           "inbound listener " + config.name() + ": app_protocol h2c needs an HTTP/2 client");
     }
     this.assertion = assertion;
+    this.appIdleMillis = appIdleMillis;
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
 
@@ -116,25 +125,86 @@ final class InboundListener {
   /**
    * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
    * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
-   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}), then answered as Vert.x
-   * answers it (400, 414 or 431, the connection closed) with the decision id.
+   * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker pool, as the edge
+   * does (a full decision log can hold the call for seconds, and the event loop serves every other
+   * connection), then answered as Vert.x answers it (400, 414 or 431, the connection closed) with
+   * the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
       RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
-      String id =
-          refusals.refuse(config.name(), source(req), head.code(), "refused: " + head.reason());
-      req.response().putHeader("X-Vigil-Decision-Id", id);
-    } finally {
-      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+      logRefusal(source(req), head.code(), "refused: " + head.reason())
+          .onComplete(
+              RequestGuard.afterRefusalLogged(
+                  req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));
+    } catch (RuntimeException e) {
+      RequestGuard.failed(req, config.name(), null, 500, e);
+    }
+  }
+
+  /** Logs a refusal of this listener on the worker pool; the future gives its decision id. */
+  private Future<String> logRefusal(String source, String code, String reason) {
+    return vertx.executeBlocking(() -> refusals.refuse(config.name(), source, code, reason), false);
+  }
+
+  /**
+   * Logs an HTTP/2 stream the codec reset for a fault of the client's, most often before any
+   * request reached this listener ({@link CodecResets}), as a refusal before policy: who sent it
+   * (its address, and the SPIFFE ID of the certificate it presented, when it verifies), the stream,
+   * the error code and what it means. One event per stream, written on the worker pool: a client
+   * can cause many at little cost, and the event loop must not wait for room in the decision log.
+   */
+  void codecReset(Channel channel, int streamId, Http2Error error) {
+    SocketAddress remote =
+        channel.remoteAddress() instanceof InetSocketAddress a
+            ? SocketAddress.inetSocketAddress(a)
+            : null;
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("stream", Integer.toString(streamId));
+    extra.put("http2_error", error.name());
+    SpiffeId caller = verifiedCaller(channel);
+    if (caller != null) {
+      extra.put("peer_spiffe_id", caller.toString());
+    }
+    String source = source(remote);
+    String reason =
+        "refused: the HTTP/2 codec reset stream "
+            + streamId
+            + " with "
+            + error.name()
+            + ": "
+            + CodecResets.meaning(error);
+    vertx.executeBlocking(
+        () -> refusals.refuse(config.name(), source, "HTTP2_" + error.name(), reason, extra),
+        false);
+  }
+
+  /** Returns the SPIFFE ID of the TLS peer of {@code channel} when its chain verifies, or null. */
+  private SpiffeId verifiedCaller(Channel channel) {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls == null) {
+      return null;
+    }
+    try {
+      List<X509Certificate> chain = new ArrayList<>();
+      for (Certificate c : tls.engine().getSession().getPeerCertificates()) {
+        if (c instanceof X509Certificate x) {
+          chain.add(x);
+        }
+      }
+      return chain.isEmpty() ? null : validator.validate(chain);
+    } catch (SSLPeerUnverifiedException | SvidRejectedException e) {
+      return null;
     }
   }
 
   /** Returns the caller's address and port, through the PERMISSIVE front when there is one. */
   private String source(HttpServerRequest req) {
-    return front == null
-        ? PermissiveFront.address(req.remoteAddress())
-        : front.origin(req.remoteAddress());
+    return source(req.remoteAddress());
+  }
+
+  private String source(SocketAddress remote) {
+    return front == null ? PermissiveFront.address(remote) : front.origin(remote);
   }
 
   private void check(HttpServerRequest req) {
@@ -256,6 +326,7 @@ final class InboundListener {
           keepAlive,
           false,
           true,
+          appIdleMillis,
           e -> appUnavailable(req, d, e));
       return;
     }

@@ -98,6 +98,8 @@ final class OutboundListener {
           keepAlive,
           true,
           false,
+          // Another sidecar: its connection is pinged and idles out instead (CallKeepAlive).
+          0,
           e -> unavailable(req, e));
       return;
     }

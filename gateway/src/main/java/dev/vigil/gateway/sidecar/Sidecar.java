@@ -11,6 +11,7 @@ import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The gateway in sidecar mode: the enforcement point next to one workload. Inbound listeners take
@@ -65,11 +67,21 @@ public final class Sidecar implements AutoCloseable {
    *
    * @param peerIdleSeconds outbound connections to another sidecar
    * @param listenerIdleSeconds connections to the sidecar's listeners
+   * @param appIdleMillis how long an HTTP/2 stream to an {@code h2c} app may carry nothing either
+   *     way, the wait for its answer included, before it is reset: the HTTP/1.1 relay's idle limit
+   *     on its connections to the app ({@link DirectUpstream#IDLE_SECONDS})
    */
-  record Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis) {
-    static final Timeouts DEFAULT = new Timeouts(30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS);
+  record Timeouts(
+      int peerIdleSeconds, int listenerIdleSeconds, long pingMillis, long appIdleMillis) {
+    static final Timeouts DEFAULT =
+        new Timeouts(
+            30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS, 1000L * DirectUpstream.IDLE_SECONDS);
 
     Timeouts {
+      if (appIdleMillis <= 0) {
+        throw new IllegalArgumentException(
+            "app idle limit must be positive, got " + appIdleMillis + " ms");
+      }
       if (pingMillis >= 1000L * Math.min(peerIdleSeconds, listenerIdleSeconds)) {
         throw new IllegalArgumentException(
             "ping interval " + pingMillis + " ms is not shorter than the idle timeouts");
@@ -121,7 +133,17 @@ public final class Sidecar implements AutoCloseable {
       for (Inbound in : config.inbound()) {
         var listener =
             new InboundListener(
-                vertx, in, validator, pdp, refusals, clock, app, h2cApp, keepAlive, assertion);
+                vertx,
+                in,
+                validator,
+                pdp,
+                refusals,
+                clock,
+                app,
+                h2cApp,
+                keepAlive,
+                assertion,
+                timeouts.appIdleMillis());
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
         ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier, timeouts));
       }
@@ -148,6 +170,7 @@ public final class Sidecar implements AutoCloseable {
                 local,
                 listener::handle,
                 HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
+                pipeline -> {},
                 out.name()));
       }
     } catch (RuntimeException e) {
@@ -176,13 +199,21 @@ public final class Sidecar implements AutoCloseable {
             // REQUEST, not REQUIRED: a caller without a certificate reaches the handler, which
             // refuses it on a STRICT port with a logged reason instead of a bare handshake alert.
             .setClientAuth(ClientAuth.REQUEST);
-    int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, in.name());
+    // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire.
+    Consumer<ChannelPipeline> resets =
+        pipeline -> CodecResets.install(pipeline, listener::codecReset);
+    int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, resets, in.name());
     if (strict) {
       return tlsPort;
     }
     int plainPort =
         listen(
-            vertx, plain("127.0.0.1", 0, timeouts), listener::handle, listener::invalid, in.name());
+            vertx,
+            plain("127.0.0.1", 0, timeouts),
+            listener::handle,
+            listener::invalid,
+            resets,
+            in.name());
     PermissiveFront front =
         await(
             PermissiveFront.start(vertx, in.host(), in.port(), tlsPort, plainPort),
@@ -231,9 +262,10 @@ public final class Sidecar implements AutoCloseable {
       HttpServerOptions options,
       Handler<HttpServerRequest> handler,
       Handler<HttpServerRequest> invalid,
+      Consumer<ChannelPipeline> onConnection,
       String name) {
     Future<HttpServer> f =
-        HeadDeadline.createHttpServer(vertx, options)
+        HeadDeadline.createHttpServer(vertx, options, onConnection)
             .requestHandler(handler)
             .invalidRequestHandler(invalid)
             .listen();

@@ -79,7 +79,13 @@ import java.util.concurrent.TimeUnit;
 public final class DirectUpstream {
 
   static final int IDLE_PER_ADDRESS = 64;
-  static final int IDLE_SECONDS = 60;
+
+  /**
+   * How long an upstream connection may carry nothing either way, the wait for the answer included,
+   * before its exchange fails; the sidecar holds its HTTP/2 streams to the app to it too.
+   */
+  public static final int IDLE_SECONDS = 60;
+
   static final int CONNECT_MILLIS = 5_000;
 
   private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("vigil.exchange");

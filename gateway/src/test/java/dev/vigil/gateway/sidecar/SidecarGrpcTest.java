@@ -125,6 +125,9 @@ class SidecarGrpcTest {
   static final MethodDescriptor<String, String> SECRET = method("Secret", MethodType.UNARY);
   static final MethodDescriptor<String, String> WAIT = method("Wait", MethodType.SERVER_STREAMING);
   static final MethodDescriptor<String, String> ECHO = method("Echo", MethodType.BIDI_STREAMING);
+  static final MethodDescriptor<String, String> STALL = method("Stall", MethodType.UNARY);
+  static final MethodDescriptor<String, String> GATHER =
+      method("Gather", MethodType.CLIENT_STREAMING);
   static final Metadata.Key<String> APP_TRAILER =
       Metadata.Key.of("x-app-trailer", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> CALLER =
@@ -143,6 +146,7 @@ class SidecarGrpcTest {
   static final List<String> seenByB = new CopyOnWriteArrayList<>();
   static volatile CountDownLatch firstCountSeen = new CountDownLatch(1);
   static volatile CountDownLatch waitCancelled = new CountDownLatch(1);
+  static volatile CountDownLatch stallCancelled = new CountDownLatch(1);
 
   /** How each Echo call ended at app B: "completed" (the client half-closed) or "cancelled". */
   static final java.util.concurrent.BlockingQueue<String> echoEnds =
@@ -155,6 +159,10 @@ class SidecarGrpcTest {
   static Sidecar quickA;
 
   static Sidecar quickB;
+
+  /** A B whose streams to the app fail after 2 s with nothing either way. */
+  static Sidecar stallingB;
+
   static ManagedChannel viaA;
 
   private static MethodDescriptor<String, String> method(String name, MethodType type) {
@@ -219,7 +227,8 @@ class SidecarGrpcTest {
             null);
     viaA = plaintextChannel(sidecarA.port("to-greeter"));
 
-    Sidecar.Timeouts quick = new Sidecar.Timeouts(3, 4, 1_000);
+    // The app's streams keep the default limit (60 s): the quiet call below waits 8 s.
+    Sidecar.Timeouts quick = new Sidecar.Timeouts(3, 4, 1_000, 60_000);
     quickB =
         Sidecar.start(
             new SidecarConfig(
@@ -248,6 +257,20 @@ class SidecarGrpcTest {
             InstantSource.system(),
             null,
             quick);
+    stallingB =
+        Sidecar.start(
+            new SidecarConfig(
+                null,
+                List.of(
+                    new Inbound(
+                        "127.0.0.1", 0, PeerMode.STRICT, route("stalling", app), AppProtocol.H2C)),
+                List.of()),
+            credsB,
+            pdp,
+            ids.revocations(),
+            InstantSource.system(),
+            null,
+            new Sidecar.Timeouts(30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS, 2_000));
   }
 
   private static Route route(String name, URI app) {
@@ -324,7 +347,36 @@ class SidecarGrpcTest {
                     out.onCompleted();
                   }
                 });
+    ServerCallHandler<String, String> stall =
+        ServerCalls.asyncUnaryCall(
+            (x, out) -> {
+              var call = (io.grpc.stub.ServerCallStreamObserver<String>) out;
+              CountDownLatch cancelled = stallCancelled;
+              call.setOnCancelHandler(cancelled::countDown);
+            });
+    ServerCallHandler<String, String> gather =
+        ServerCalls.asyncClientStreamingCall(
+            out ->
+                new io.grpc.stub.StreamObserver<>() {
+                  private final StringBuilder all = new StringBuilder();
+
+                  @Override
+                  public void onNext(String m) {
+                    all.append(m);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {
+                    out.onNext(all.toString());
+                    out.onCompleted();
+                  }
+                });
     return ServerServiceDefinition.builder("demo.Greeter")
+        .addMethod(STALL, stall)
+        .addMethod(GATHER, gather)
         .addMethod(ECHO, echo)
         .addMethod(WAIT, waitForever)
         .addMethod(HELLO, hello)
@@ -406,6 +458,7 @@ class SidecarGrpcTest {
     sidecarB.close();
     quickA.close();
     quickB.close();
+    stallingB.close();
     appB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     workloads.close();
   }
@@ -415,6 +468,7 @@ class SidecarGrpcTest {
     seenByB.clear();
     firstCountSeen = new CountDownLatch(1);
     waitCancelled = new CountDownLatch(1);
+    stallCancelled = new CountDownLatch(1);
     echoEnds.clear();
   }
 
@@ -771,5 +825,374 @@ class SidecarGrpcTest {
     } finally {
       quiet.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /** Collects what {@code type}'s logger logs while {@code action} runs. */
+  private static List<ch.qos.logback.classic.spi.ILoggingEvent> logged(
+      Class<?> type, ThrowingRunnable action) throws Exception {
+    var events =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(type);
+    events.start();
+    logger.addAppender(events);
+    try {
+      action.run();
+    } finally {
+      logger.detachAppender(events);
+    }
+    return events.list;
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /**
+   * Regression: over h2c the sidecar waited for ever on an app that took the call and never
+   * answered, where the HTTP/1.1 relay gives up after its idle limit; the caller hung until its own
+   * deadline (none for many clients) and the app's stream stayed open.
+   */
+  @Test
+  void unary_h2cAppTakesTheCallAndNeverAnswers_unavailableAndTheAppSeesTheCallCancelled()
+      throws Exception {
+    ManagedChannel direct = mtlsChannel(stallingB.port("stalling"), credsA.svid());
+    try {
+      AtomicReference<StatusRuntimeException> failure = new AtomicReference<>();
+      List<ch.qos.logback.classic.spi.ILoggingEvent> events =
+          logged(
+              InboundListener.class,
+              () ->
+                  failure.set(
+                      catchThrowableOfType(
+                          StatusRuntimeException.class,
+                          () ->
+                              ClientCalls.blockingUnaryCall(
+                                  direct,
+                                  STALL,
+                                  CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+                                  "x"))));
+
+      Status status = failure.get().getStatus();
+      assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(status.getDescription()).startsWith("the app behind stalling did not answer");
+      assertThat(stallCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(events)
+          .extracting(e -> e.getFormattedMessage())
+          .anyMatch(
+              m ->
+                  m.startsWith("app unavailable: listener=stalling")
+                      && m.contains("reason=the app did not answer: nothing came or went"));
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Regression: an h2c app that sent the head of its answer and a first message, then nothing, held
+   * the caller's call open for ever.
+   */
+  @Test
+  void serverStreaming_h2cAppStallsAfterItsFirstMessage_callResetAndTheAppSeesItCancelled()
+      throws Exception {
+    ManagedChannel direct = mtlsChannel(stallingB.port("stalling"), credsA.svid());
+    try {
+      CountDownLatch firstMessage = new CountDownLatch(1);
+      CountDownLatch closed = new CountDownLatch(1);
+      AtomicReference<Status> status = new AtomicReference<>();
+      List<ch.qos.logback.classic.spi.ILoggingEvent> events =
+          logged(
+              Http2Relay.class,
+              () -> {
+                io.grpc.ClientCall<String, String> call =
+                    direct.newCall(
+                        WAIT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+                call.start(
+                    new io.grpc.ClientCall.Listener<>() {
+                      @Override
+                      public void onMessage(String message) {
+                        firstMessage.countDown();
+                      }
+
+                      @Override
+                      public void onClose(Status s, Metadata trailers) {
+                        status.set(s);
+                        closed.countDown();
+                      }
+                    },
+                    new Metadata());
+                call.request(2);
+                call.sendMessage("x");
+                call.halfClose();
+                assertThat(firstMessage.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(closed.await(20, TimeUnit.SECONDS)).isTrue();
+              });
+
+      // The answer had begun: the caller's stream is reset (INTERNAL_ERROR), not ended as whole.
+      assertThat(status.get().getCode()).isEqualTo(Status.Code.INTERNAL);
+      assertThat(waitCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(events)
+          .extracting(e -> e.getFormattedMessage())
+          .anyMatch(
+              m ->
+                  m.startsWith("next hop failed after its answer began: listener=stalling")
+                      && m.contains("reason=the app's answer stalled: nothing came or went"));
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The idle limit is on a stream that carries nothing: a call that keeps moving is not cut. */
+  @Test
+  void bidiStreaming_answeredMessageByMessageForLongerThanTheIdleLimit_completes()
+      throws Exception {
+    ManagedChannel direct = mtlsChannel(stallingB.port("stalling"), credsA.svid());
+    try {
+      var answers = new java.util.concurrent.LinkedBlockingQueue<String>();
+      CountDownLatch done = new CountDownLatch(1);
+      AtomicReference<Throwable> error = new AtomicReference<>();
+      io.grpc.stub.StreamObserver<String> requests =
+          ClientCalls.asyncBidiStreamingCall(
+              direct.newCall(ECHO, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(String m) {
+                  answers.add(m);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  error.set(t);
+                  done.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                  done.countDown();
+                }
+              });
+
+      // 16 messages 250 ms apart: 4 s in all, twice the idle limit of 2 s.
+      List<String> got = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        requests.onNext("m" + i);
+        got.add(answers.poll(10, TimeUnit.SECONDS));
+        Thread.sleep(250);
+      }
+      requests.onCompleted();
+
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(error.get()).isNull();
+      assertThat(got).hasSize(16).allMatch(a -> a != null && a.startsWith("echo m"));
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A client stream whose app answers only once it has everything: what the caller sends counts as
+   * the stream moving, as bytes written count on the HTTP/1.1 relay's connection.
+   */
+  @Test
+  void clientStreaming_sendingForLongerThanTheIdleLimitBeforeTheAnswer_completes()
+      throws Exception {
+    ManagedChannel direct = mtlsChannel(stallingB.port("stalling"), credsA.svid());
+    try {
+      var answer = new java.util.concurrent.CompletableFuture<String>();
+      io.grpc.stub.StreamObserver<String> requests =
+          ClientCalls.asyncClientStreamingCall(
+              direct.newCall(GATHER, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(String m) {
+                  answer.complete(m);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  answer.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+
+      // 16 messages 250 ms apart, with nothing back until the end: 4 s, twice the idle limit.
+      StringBuilder sent = new StringBuilder();
+      for (int i = 0; i < 16; i++) {
+        requests.onNext(Integer.toString(i % 10));
+        sent.append(i % 10);
+        Thread.sleep(250);
+      }
+      requests.onCompleted();
+
+      assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(sent.toString());
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The client connection preface of HTTP/2 (RFC 9113 section 3.4). */
+  private static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Sends the client preface, an empty SETTINGS frame and one request per entry of {@code requests}
+   * (streams 1, 3, 5 ..., each a single HEADERS frame that ends its stream, its fields as literals
+   * without indexing, RFC 7541 section 6.2.2, so that one refused block leaves the decoder's table
+   * as it was), and returns the error code of each stream the server reset, read until every stream
+   * was reset or answered, or the connection ended.
+   */
+  private static Map<Integer, Long> sendRaw(Socket s, List<List<String>> requests)
+      throws IOException {
+    s.setSoTimeout(10_000);
+    var out = new java.io.DataOutputStream(s.getOutputStream());
+    out.write(PREFACE);
+    frame(out, 0x4, 0, 0, new byte[0]);
+    for (int i = 0; i < requests.size(); i++) {
+      var block = new java.io.ByteArrayOutputStream();
+      List<String> fields = requests.get(i);
+      for (int f = 0; f < fields.size(); f += 2) {
+        block.write(0);
+        for (String part : List.of(fields.get(f), fields.get(f + 1))) {
+          byte[] b = part.getBytes(StandardCharsets.US_ASCII);
+          block.write(b.length);
+          block.write(b);
+        }
+      }
+      // END_STREAM | END_HEADERS
+      frame(out, 0x1, 0x5, 2 * i + 1, block.toByteArray());
+    }
+    out.flush();
+    Map<Integer, Long> resets = new java.util.TreeMap<>();
+    java.util.Set<Integer> answered = new java.util.HashSet<>();
+    var in = new java.io.DataInputStream(s.getInputStream());
+    try {
+      while (resets.size() + answered.size() < requests.size()) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        if (type == 0x3) {
+          resets.put(stream, java.nio.ByteBuffer.wrap(payload).getInt() & 0xffffffffL);
+        } else if (type == 0x1) {
+          answered.add(stream);
+        } else if (type == 0x4 && (flags & 0x1) == 0) {
+          frame(out, 0x4, 0x1, 0, new byte[0]);
+          out.flush();
+        } else if (type == 0x7) {
+          break;
+        }
+      }
+    } catch (java.io.EOFException e) {
+      // The server closed the connection: what was read is the answer.
+    }
+    return resets;
+  }
+
+  private static void frame(
+      java.io.DataOutputStream out, int type, int flags, int stream, byte[] payload)
+      throws IOException {
+    out.writeByte(payload.length >>> 16);
+    out.writeShort(payload.length & 0xffff);
+    out.writeByte(type);
+    out.writeByte(flags);
+    out.writeInt(stream);
+    out.write(payload);
+  }
+
+  private static List<String> request(String... extra) {
+    List<String> fields =
+        new ArrayList<>(
+            List.of(
+                ":method",
+                "POST",
+                ":scheme",
+                "http",
+                ":path",
+                "/demo.Greeter/Hello",
+                ":authority",
+                "greeter.internal",
+                "content-type",
+                "application/grpc"));
+    fields.addAll(List.of(extra));
+    return fields;
+  }
+
+  /**
+   * Regression: HTTP/2 requests the codec resets before the sidecar reads them (a connection-
+   * specific field, an upper-case field name, an unknown pseudo-header) left no event, where an
+   * unreadable HTTP/1.1 head is logged as a refusal.
+   */
+  @Test
+  void permissive_malformedHttp2Requests_eachResetStreamLoggedAsARefusalOffTheEventLoop()
+      throws Exception {
+    List<ch.qos.logback.classic.spi.ILoggingEvent> events = new ArrayList<>();
+    Map<Integer, Long> resets = new java.util.TreeMap<>();
+    AtomicReference<String> peer = new AtomicReference<>();
+    events.addAll(
+        logged(
+            RefusalLog.class,
+            () -> {
+              try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
+                peer.set("127.0.0.1:" + s.getLocalPort());
+                resets.putAll(
+                    sendRaw(
+                        s,
+                        List.of(
+                            request("connection", "keep-alive"),
+                            request("X-Upper", "1"),
+                            request(":bogus", "1"))));
+              }
+              workloads.loggedAll(RefusalLog.PATH, "greeter-open", peer.get(), 3);
+            }));
+
+    assertThat(resets).containsExactly(Map.entry(1, 1L), Map.entry(3, 1L), Map.entry(5, 1L));
+    assertThat(seenByB).isEmpty();
+    List<DecisionRecord> refusals =
+        workloads.loggedAll(RefusalLog.PATH, "greeter-open", peer.get(), 3);
+    assertThat(refusals)
+        .extracting(DecisionRecord::eventJson)
+        .allMatch(e -> e.contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\""))
+        .allMatch(e -> e.contains("refused: the HTTP/2 codec reset stream"))
+        .anyMatch(e -> e.contains("\"stream\":\"1\""))
+        .anyMatch(e -> e.contains("\"stream\":\"3\""))
+        .anyMatch(e -> e.contains("\"stream\":\"5\""));
+    assertThat(refusals).allMatch(r -> !r.allowed());
+    var lines =
+        events.stream()
+            .filter(e -> e.getFormattedMessage().contains("peer=" + peer.get()))
+            .toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
+
+  /** Over mutual TLS the refusal also names the SPIFFE ID of the client's certificate. */
+  @Test
+  void strict_malformedHttp2RequestOverMutualTls_refusalNamesTheCallersSpiffeId() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(
+        new javax.net.ssl.KeyManager[] {new SvidKeyManager(credsA::svid)},
+        new javax.net.ssl.TrustManager[] {new AnyServer()},
+        null);
+    try (var s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket("127.0.0.1", sidecarB.port("greeter"))) {
+      var params = s.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      s.setSSLParameters(params);
+      s.startHandshake();
+      assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+      String peer = "127.0.0.1:" + s.getLocalPort();
+
+      Map<Integer, Long> resets = sendRaw(s, List.of(request("transfer-encoding", "chunked")));
+
+      assertThat(resets).containsExactly(Map.entry(1, 1L));
+      DecisionRecord d = workloads.logged(RefusalLog.PATH, "greeter", peer);
+      assertThat(d.eventJson())
+          .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+          .contains("\"peer_spiffe_id\":\"" + A + "\"");
+    }
+    assertThat(seenByB).isEmpty();
   }
 }

@@ -429,6 +429,37 @@ class SidecarTest {
     assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: " + d.decisionId());
   }
 
+  /**
+   * Regression: the refusal of an unreadable request head was logged on the event loop, where the
+   * decision log's wait for room (up to 5 s when it is full) held every connection of the loop; the
+   * edge logs it on the worker pool.
+   */
+  @Test
+  void inbound_ambiguousFraming_refusalLoggedOffTheEventLoop() throws Exception {
+    var events =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var refusalLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RefusalLog.class);
+    events.start();
+    refusalLog.addAppender(events);
+    String[] r;
+    try {
+      r = get(plain(sidecarB.port("b-open")), "/orders/8", "Transfer-Encoding: ychunked");
+    } finally {
+      refusalLog.detachAppender(events);
+    }
+
+    assertThat(r[0]).isEqualTo("400");
+    var refusal =
+        events.list.stream()
+            .filter(e -> e.getFormattedMessage().contains("ychunked"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(refusal.getFormattedMessage()).contains("code=BAD_FRAMING");
+    assertThat(refusal.getThreadName()).doesNotStartWith("vert.x-eventloop");
+    assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: ");
+  }
+
   @Test
   void permissive_mutualTlsOnTheSamePort_callerIdentified() throws Exception {
     String[] r = get(tls(sidecarB.port("b-open"), credsA.svid()), "/orders/6");

@@ -22,6 +22,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the two-sidecar tests run on: one store with its decision log, one CA for trust domain
@@ -91,6 +92,31 @@ final class TwoWorkloads implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new AssertionError("no decision for " + path + " " + route + " containing " + needle);
+  }
+
+  /**
+   * Waits up to 10 s for the decision log to hold {@code count} records of {@code path} and {@code
+   * route} whose event contains {@code needle}, and returns them.
+   */
+  List<DecisionRecord> loggedAll(String path, String route, String needle, int count)
+      throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    List<DecisionRecord> found = List.of();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (found.size() < count && System.nanoTime() < giveUp) {
+      found =
+          reader.list(new DecisionFilter(null, false, path, null, route, 500)).stream()
+              .filter(r -> r.eventJson().contains(needle))
+              .toList();
+      if (found.size() < count) {
+        Thread.sleep(50);
+      }
+    }
+    if (found.size() < count) {
+      throw new AssertionError(
+          found.size() + " decisions for " + path + " " + route + " containing " + needle);
+    }
+    return found;
   }
 
   private WorkloadAgent agent(Path socket, String label) throws Exception {
