@@ -610,26 +610,26 @@ public final class DecisionPoint implements AutoCloseable {
     // The event text is made on the log's writer thread: masking and JSON stay off the caller's
     // thread, which on the gateway is the event loop that serves every request.
     Supplier<DecisionRecord> record =
-        () ->
-            new DecisionRecord(
-                d.decisionId(),
-                now,
-                d.path(),
-                ctx.get("subject"),
-                ctx.get("route"),
-                d.allowed(),
-                d.mode().label(),
-                d.enforced(),
-                options.node(),
-                EventEncoder.write(
-                    d,
-                    options.masking().apply(input),
-                    input == null
-                        ? MaskedSecrets.NONE
-                        : MaskedSecrets.of(options.masking().hiddenValues(input)),
-                    now,
-                    ctx,
-                    options.node()));
+        () -> {
+          Masking.Result masked = options.masking().apply(input);
+          // An input with none of the masked or erased fields has no values to hide: it is not
+          // walked again for them.
+          MaskedSecrets secrets =
+              input == null || (masked.erased().isEmpty() && masked.masked().isEmpty())
+                  ? MaskedSecrets.NONE
+                  : MaskedSecrets.of(options.masking().hiddenValues(input));
+          return new DecisionRecord(
+              d.decisionId(),
+              now,
+              d.path(),
+              ctx.get("subject"),
+              ctx.get("route"),
+              d.allowed(),
+              d.mode().label(),
+              d.enforced(),
+              options.node(),
+              EventEncoder.write(d, masked, secrets, now, ctx, options.node()));
+        };
     try {
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);
