@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The batch record: what goes in comes out, damage is reported by batch and byte, keys are few. */
@@ -161,18 +162,13 @@ class DecisionBatchTest {
     return at + 1;
   }
 
-  @Test
-  void decode_lz4RecordDamaged_failsNamingTheBatchOrReadsTheSame() {
-    Random r = new Random(6);
-    List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
-    byte[] good = DecisionBatch.encode(batch);
-    assertThat(good[0]).isEqualTo((byte) DecisionBatch.FORMAT);
-    // Every byte of the CRC and the LZ4 block, flipped in turn: the block's bounds, its size or
-    // the CRC-32C of the content refuse it. A flipped match offset that points at the same bytes
-    // elsewhere gives the same content, which is read as it is.
+  /**
+   * Flips every byte of a compressed record after its format byte and size, in turn: each damaged
+   * record must fail naming the batch, or read as the same batch. Returns how many read the same.
+   */
+  private static int flipsReadAsTheSame(byte[] good, List<DecisionRecord> batch) {
     int unseen = 0;
-    int flips = 0;
-    for (int at = afterSize(good); at < good.length; at++, flips++) {
+    for (int at = afterSize(good); at < good.length; at++) {
       byte[] damaged = good.clone();
       damaged[at] ^= 0x5a;
       try {
@@ -182,7 +178,43 @@ class DecisionBatchTest {
         assertThat(e).hasMessageStartingWith("decision batch 43 is damaged at byte ");
       }
     }
-    assertThat(unseen).as("flips read as the same batch, of %d", flips).isLessThan(flips / 50);
+    return unseen;
+  }
+
+  /**
+   * A one-decision record whose stored plain size is made one smaller, then one larger, than its
+   * content: each fails with the message given for it.
+   */
+  private static void sizeOffByOne(
+      byte[] good, Function<Integer, String> smaller, Function<Integer, String> larger) {
+    int size = good[1];
+    assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
+
+    byte[] less = good.clone();
+    less[1] = (byte) (size - 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(45, less))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(smaller.apply(size));
+
+    byte[] more = good.clone();
+    more[1] = (byte) (size + 1);
+    assertThatThrownBy(() -> DecisionBatch.decode(46, more))
+        .isInstanceOf(StoreException.class)
+        .hasMessageEndingWith(larger.apply(size));
+  }
+
+  @Test
+  void decode_lz4RecordDamaged_failsNamingTheBatchOrReadsTheSame() {
+    Random r = new Random(6);
+    List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
+    byte[] good = DecisionBatch.encode(batch);
+    assertThat(good[0]).isEqualTo((byte) DecisionBatch.FORMAT);
+    // The block's bounds, its size or the CRC-32C of the content refuse a flipped byte. A flipped
+    // match offset that points at the same bytes elsewhere gives the same content, read as it is.
+    int flips = good.length - afterSize(good);
+    assertThat(flipsReadAsTheSame(good, batch))
+        .as("flips read as the same batch, of %d", flips)
+        .isLessThan(flips / 50);
 
     byte[] trailing = Arrays.copyOf(good, good.length + 3);
     assertThatThrownBy(() -> DecisionBatch.decode(44, trailing))
@@ -193,22 +225,10 @@ class DecisionBatchTest {
   @Test
   void decode_lz4SizeNotTheContents_refused() {
     byte[] good = DecisionBatch.encode(List.of(TestStores.record("a", true)));
-    int size = good[1];
-    assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
-
-    byte[] smaller = good.clone();
-    smaller[1] = (byte) (size - 1);
-    assertThatThrownBy(() -> DecisionBatch.decode(45, smaller))
-        .isInstanceOf(StoreException.class)
-        .hasMessageEndingWith(
-            "the compressed content holds more than its " + (size - 1) + " bytes");
-
-    byte[] larger = good.clone();
-    larger[1] = (byte) (size + 1);
-    assertThatThrownBy(() -> DecisionBatch.decode(46, larger))
-        .isInstanceOf(StoreException.class)
-        .hasMessageEndingWith(
-            "the compressed content holds " + size + " of its " + (size + 1) + " bytes");
+    sizeOffByOne(
+        good,
+        size -> "the compressed content holds more than its " + (size - 1) + " bytes",
+        size -> "the compressed content holds " + size + " of its " + (size + 1) + " bytes");
 
     byte[] huge = Arrays.copyOf(good, good.length + 4);
     System.arraycopy(good, 2, huge, 6, good.length - 2);
@@ -244,21 +264,12 @@ class DecisionBatchTest {
     Random r = new Random(6);
     List<DecisionRecord> batch = List.of(random(r), random(r), random(r));
     byte[] good = DecisionBatch.encodeDeflated(batch);
-    // Every byte after the format byte and the size, flipped in turn: the zlib stream's own checks
-    // (its header, its codes, its Adler-32) or the plain record's decoding refuse it. Only the
-    // padding bits after the stream's last code can change unseen, and they carry nothing.
-    int unseen = 0;
-    for (int at = afterSize(good); at < good.length; at++) {
-      byte[] damaged = good.clone();
-      damaged[at] ^= 0x5a;
-      try {
-        assertThat(DecisionBatch.decode(43, damaged)).as("byte %d flipped", at).isEqualTo(batch);
-        unseen++;
-      } catch (StoreException e) {
-        assertThat(e).hasMessageStartingWith("decision batch 43 is damaged at byte ");
-      }
-    }
-    assertThat(unseen).as("flips read as the same batch").isLessThanOrEqualTo(1);
+    // The zlib stream's own checks (its header, its codes, its Adler-32) or the plain record's
+    // decoding refuse a flipped byte. Only the padding bits after the stream's last code can change
+    // unseen, and they carry nothing.
+    assertThat(flipsReadAsTheSame(good, batch))
+        .as("flips read as the same batch")
+        .isLessThanOrEqualTo(1);
 
     byte[] trailing = Arrays.copyOf(good, good.length + 3);
     assertThatThrownBy(() -> DecisionBatch.decode(44, trailing))
@@ -268,23 +279,10 @@ class DecisionBatchTest {
 
   @Test
   void decode_deflatedSizeNotTheContents_refused() {
-    byte[] good = DecisionBatch.encodeDeflated(List.of(TestStores.record("a", true)));
-    int size = good[1];
-    assertThat(size).as("a one-byte size in this small record").isBetween(1, 127);
-
-    byte[] smaller = good.clone();
-    smaller[1] = (byte) (size - 1);
-    assertThatThrownBy(() -> DecisionBatch.decode(45, smaller))
-        .isInstanceOf(StoreException.class)
-        .hasMessageEndingWith(
-            "the compressed content holds more than its " + (size - 1) + " bytes");
-
-    byte[] larger = good.clone();
-    larger[1] = (byte) (size + 1);
-    assertThatThrownBy(() -> DecisionBatch.decode(46, larger))
-        .isInstanceOf(StoreException.class)
-        .hasMessageEndingWith(
-            "the compressed content ends after " + size + " of its " + (size + 1) + " bytes");
+    sizeOffByOne(
+        DecisionBatch.encodeDeflated(List.of(TestStores.record("a", true))),
+        size -> "the compressed content holds more than its " + (size - 1) + " bytes",
+        size -> "the compressed content ends after " + size + " of its " + (size + 1) + " bytes");
   }
 
   @Test
