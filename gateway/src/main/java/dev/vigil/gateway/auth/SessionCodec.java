@@ -1,5 +1,6 @@
 package dev.vigil.gateway.auth;
 
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
@@ -27,14 +28,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Seals sessions into cookies and opens them again: AES-256-GCM, so a cookie is both secret and
- * tamper-evident, with the cookie's name as associated data. A session expires after an idle time
- * and after an absolute time whatever its use; signed-out session ids are refused until they would
- * have expired anyway, by every codec that shares the {@link SessionSignOuts} (on every node of a
- * store, and after restarts). Thread-safe.
+ * tamper-evident, with the cookie's logical name (without the {@code __Host-} prefix it has on TLS)
+ * as associated data. A session expires after an idle time and after an absolute time whatever its
+ * use; signed-out session ids are refused until they would have expired anyway, by every codec that
+ * shares the {@link SessionSignOuts} (on every node of a store, and after restarts). Thread-safe.
  */
 public final class SessionCodec {
 
-  public static final String COOKIE = dev.vigil.gateway.http.GatewayCookies.SESSION;
+  public static final String COOKIE = GatewayCookies.SESSION;
 
   /** Browsers keep cookies up to 4096 bytes, name and attributes included. */
   private static final int MAX_COOKIE = 3800;
@@ -276,14 +277,12 @@ public final class SessionCodec {
     return signedOut.signOut(s.id(), s.issuedAt(), s.issuedAt() + absolute.toSeconds());
   }
 
-  /** Returns the cookie attributes: HttpOnly, SameSite=Lax, Secure on TLS, Path=/. */
-  public static String cookie(String value, boolean secure, boolean expire) {
-    return COOKIE
-        + "="
-        + (expire ? "" : value)
-        + "; Path=/; HttpOnly; SameSite=Lax"
-        + (secure ? "; Secure" : "")
-        + (expire ? "; Max-Age=0" : "");
+  /**
+   * Returns the session's {@code Set-Cookie} value: HttpOnly, SameSite=Lax, Path=/, and on TLS
+   * Secure and named {@code __Host-vigil_session} (see {@link GatewayCookies#name}).
+   */
+  public static String cookie(String value, boolean tls, boolean expire) {
+    return GatewayCookies.setCookie(COOKIE, expire ? "" : value, tls, "/", "Lax", expire ? 0 : -1);
   }
 
   private static ArrayValue strings(List<String> l) {
