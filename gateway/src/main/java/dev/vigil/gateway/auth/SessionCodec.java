@@ -85,11 +85,14 @@ public final class SessionCodec {
     return k;
   }
 
-  /** Starts a session for a local user who has just authenticated. */
+  /**
+   * Starts a session for a local user who has just authenticated, here and now: confirmed fresh
+   * (see {@link Session#confirmedAt}).
+   */
   public Session start(LocalUser user, List<String> amr) {
     boolean mfa = amr.stream().anyMatch(Session.MFA_AMR::contains);
     long now = clock.instant().getEpochSecond();
-    return start(user, amr, "", mfa, now, Session.LOCAL, null, 0);
+    return start(user, amr, "", mfa, now, Session.LOCAL, null, 0).confirmed(now, 0);
   }
 
   /**
@@ -128,7 +131,8 @@ public final class SessionCodec {
 
   /**
    * Returns a session after a new authentication step (step-up): a new id, the new {@code amr},
-   * {@code auth_time} now, and the original start kept for the absolute timeout.
+   * {@code auth_time} now and confirmed fresh now, and the original start kept for the absolute
+   * timeout.
    */
   public Session renewed(Session s, List<String> amr, boolean mfa) {
     long now = clock.instant().getEpochSecond();
@@ -147,7 +151,9 @@ public final class SessionCodec {
         now,
         s.refreshToken(),
         s.tokenExpiry(),
-        s.credentials());
+        s.credentials(),
+        now,
+        0);
   }
 
   private static String newId() {
@@ -233,6 +239,8 @@ public final class SessionCodec {
     }
     m.put(StringValue.of("exp"), NumberValue.of(s.tokenExpiry()));
     m.put(StringValue.of("cred"), StringValue.of(s.credentials()));
+    m.put(StringValue.of("cat"), NumberValue.of(s.confirmedAt()));
+    m.put(StringValue.of("cma"), NumberValue.of(s.confirmedMaxAge()));
     return Json.write(ObjectValue.wrap(m));
   }
 
@@ -309,7 +317,10 @@ public final class SessionCodec {
         rt == null ? null : ((StringValue) rt).value(),
         num(o, "exp"),
         // Absent from cookies sealed before it was kept: a local one then no longer counts.
-        o.get("cred") instanceof StringValue c ? c.value() : "");
+        o.get("cred") instanceof StringValue c ? c.value() : "",
+        // Absent from cookies sealed before it was kept: never confirmed, as a plain sign-in.
+        o.get("cat") == null ? 0 : num(o, "cat"),
+        o.get("cma") == null ? StepUp.ANY_AGE : num(o, "cma"));
   }
 
   private static String str(ObjectValue o, String k) {
