@@ -36,10 +36,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The session cookie is {@value #COOKIE}, {@code Path=/console}, HttpOnly and SameSite=Strict;
  * it has its own name because browsers send a host's cookies to all its ports, so the gateway's
- * {@code vigil_session} would otherwise overwrite it. Every form carries a CSRF token: before
- * sign-in a random token in a short-lived cookie, after it an HMAC of the session id. Failed
- * sign-ins are counted by a {@link SignInThrottle}, which refuses further attempts for a while
- * after too many. Thread-safe.
+ * {@code vigil_session} would otherwise overwrite it. Over TLS it is {@code __Host-vigil_console},
+ * Secure and {@code Path=/} (and the sign-in cookie {@code __Host-vigil_console_login}), and only
+ * the prefixed names are read there, as the edge gateway does (see {@link GatewayCookies#name}): a
+ * sibling subdomain or a plain-HTTP page cannot toss in a console session of its choosing. Every
+ * form carries a CSRF token: before sign-in a random token in a short-lived cookie, after it an
+ * HMAC of the session id. Failed sign-ins are counted by a {@link SignInThrottle}, which refuses
+ * further attempts for a while after too many. Thread-safe.
  */
 public final class ConsoleSignIn {
 
@@ -201,7 +204,7 @@ public final class ConsoleSignIn {
   }
 
   void clearCookie(RoutingContext ctx) {
-    ctx.response().headers().add("Set-Cookie", cookieHeader(COOKIE, "", false, 0));
+    ctx.response().headers().add("Set-Cookie", cookieHeader(COOKIE, "", ctx.request().isSSL(), 0));
   }
 
   /** Returns the CSRF token of a signed-in session's forms. */
@@ -233,7 +236,9 @@ public final class ConsoleSignIn {
   }
 
   void clearLoginToken(RoutingContext ctx) {
-    ctx.response().headers().add("Set-Cookie", cookieHeader(LOGIN_COOKIE, "", false, 0));
+    ctx.response()
+        .headers()
+        .add("Set-Cookie", cookieHeader(LOGIN_COOKIE, "", ctx.request().isSSL(), 0));
   }
 
   /**
@@ -262,17 +267,16 @@ public final class ConsoleSignIn {
             a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static String cookieHeader(String name, String value, boolean secure, int maxAge) {
-    return name
-        + "="
-        + value
-        + "; Path=/console; HttpOnly; SameSite=Strict"
-        + (secure ? "; Secure" : "")
-        + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
+  /** A console cookie: {@code Path=/console} on plain HTTP, {@code __Host-} over TLS. */
+  private static String cookieHeader(String name, String value, boolean tls, int maxAge) {
+    return GatewayCookies.setCookie(name, value, tls, "/console", "Strict", maxAge);
   }
 
-  /** Returns the value of the cookie {@code name} exactly, or null. */
+  /**
+   * Returns the value of the console's cookie {@code name}: over TLS only the {@code __Host-} one;
+   * null when absent.
+   */
   static String cookie(HttpServerRequest req, String name) {
-    return Cookies.value(req.headers().getAll("Cookie"), name);
+    return Cookies.value(req.headers().getAll("Cookie"), GatewayCookies.name(name, req.isSSL()));
   }
 }

@@ -1,10 +1,12 @@
 package dev.vigil.console;
 
+import dev.vigil.access.DeviceCertificates;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.identity.CaConfig;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.identity.Identities;
@@ -15,6 +17,7 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.rego.value.Json;
 import dev.vigil.store.DecisionLog;
@@ -30,13 +33,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A control plane with the console on a free loopback port, over a real embedded store, decision
@@ -82,7 +89,27 @@ final class ConsoleFixture implements AutoCloseable {
 
   final SessionSignOuts signOuts;
 
+  /** The TLS context a browser trusts the console's certificate with, or null on plain HTTP. */
+  final SSLContext tls;
+
   ConsoleFixture(Path dir) throws Exception {
+    this(dir, false);
+  }
+
+  /** A console over TLS (a self-signed certificate of {@code dir}) when {@code tls}. */
+  ConsoleFixture(Path dir, boolean tls) throws Exception {
+    ServerTls serverTls = null;
+    if (tls) {
+      ServerCertificate cert = ServerCertificate.selfSigned(dir, Instant.now());
+      serverTls =
+          ServerTls.read(
+              dir.resolve(ServerCertificate.CERT_FILE),
+              dir.resolve(ServerCertificate.KEY_FILE),
+              null);
+      this.tls = trusting(cert);
+    } else {
+      this.tls = null;
+    }
     store = Store.open(StoreLocation.embedded(dir));
     log = new DecisionLog(store, DecisionLog.Options.defaults());
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
@@ -129,7 +156,20 @@ final class ConsoleFixture implements AutoCloseable {
             pdp,
             metrics,
             OpaApi.Options.defaults(),
-            r -> Console.install(r, signIn, sources));
+            r -> Console.install(r, signIn, sources),
+            serverTls);
+  }
+
+  private static SSLContext trusting(ServerCertificate cert) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry(
+        "console", DeviceCertificates.certificates(cert.certificatePem()).get(0));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return ssl;
   }
 
   static Route route(String name, Mode mode) {
@@ -151,7 +191,7 @@ final class ConsoleFixture implements AutoCloseable {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + server.port() + path;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + server.port() + path;
   }
 
   /** A browser signed in as carol, the fixture's admin. */
@@ -180,7 +220,9 @@ final class ConsoleFixture implements AutoCloseable {
   /** A client that keeps cookies like a browser and does not follow redirects. */
   final class Browser {
     private final HttpClient http =
-        HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+        (tls == null ? HttpClient.newBuilder() : HttpClient.newBuilder().sslContext(tls))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
     private final Map<String, String> cookies = new java.util.LinkedHashMap<>();
     String lastCsrf;
 

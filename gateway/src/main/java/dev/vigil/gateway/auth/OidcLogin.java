@@ -49,10 +49,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * step-up sign-in ({@link StepUp}) asks the provider for a fresh login ({@code prompt=login}, and
  * {@code max_age}: the step-up's, or 0) and, for a second factor, a multi-factor {@code acr} when
  * configured; its callback then requires an {@code auth_time} claim after the step-up began, no
- * older than the step-up's {@code max_age} on the gateway's clock, and where asked a second factor
- * in {@code amr} or {@code acr}. A provider that ignores {@code max_age} is refused there, once,
- * rather than trusted or sent back in a loop. Thread-safe; its HTTP calls block, so callers run
- * them off the event loop.
+ * older than the step-up's {@code max_age} at its start on the gateway's clock (with {@link
+ * StepUp#CLOCK_SKEW_S} of skew), and where asked a second factor in {@code amr} or {@code acr}. A
+ * provider that ignores {@code max_age} is refused there, once, rather than trusted or sent back in
+ * a loop. Thread-safe; its HTTP calls block, so callers run them off the event loop.
  */
 public final class OidcLogin {
 
@@ -364,18 +364,27 @@ public final class OidcLogin {
     }
     Tokens t = oidc.getTokens();
     Session s = sessionFrom(c, refreshOf(t, null), expiry(c, t));
-    String refusal = stepUp == null ? null : stepUpRefusal(stepUp, stepUpAt, s, c);
+    if (stepUp == null) {
+      return new Result(s, rd, null);
+    }
+    String refusal = stepUpRefusal(stepUp, stepUpAt, s, c);
     if (refusal != null) {
       return Result.stepUpRefused(refusal);
     }
-    return new Result(s, rd, null);
+    return new Result(s.confirmed(clock.instant().getEpochSecond(), stepUp.maxAge()), rd, null);
   }
 
   /**
    * Returns why a step-up sign-in does not show what {@code stepUp} asked, or null when it does.
-   * The age is measured on the gateway's clock, as the policy measures it: a provider that ignored
-   * max_age (or whose clock is behind by more than it) is refused here, instead of giving a session
-   * that the same step-up would ask to renew at once, again and again.
+   *
+   * <p>The age is measured, as OpenID Connect Core 3.1.2.1 defines {@code max_age}, from when the
+   * gateway asked: the start of the step-up round, on the gateway's clock, with {@link
+   * StepUp#CLOCK_SKEW_S} of skew. So with {@code max_age} 0 an {@code auth_time} at or after that
+   * start (or a few seconds before) counts, though it is older than 0 s by the time the callback
+   * comes. A provider that ignored max_age (or whose clock is behind by more than the skew) is
+   * refused here, once, rather than sent back to in a loop; the session given otherwise is
+   * confirmed for this max_age ({@link Session#confirmed}), so the same step-up does not ask again
+   * when the browser comes back ({@link StepUp#metBy}).
    */
   private String stepUpRefusal(StepUp stepUp, long stepUpAt, Session s, JWTClaimsSet c) {
     if (c.getClaim("auth_time") == null) {
@@ -388,8 +397,9 @@ public final class OidcLogin {
     if (s.authTime() < stepUpAt - SKEW_S) {
       return "the provider did not authenticate afresh (auth_time too old)";
     }
-    long age = clock.instant().getEpochSecond() - s.authTime();
-    if (stepUp.limitsAge() && age > stepUp.maxAge()) {
+    // How old the authentication was when the gateway asked for it.
+    long age = stepUpAt - s.authTime();
+    if (stepUp.limitsAge() && age > stepUp.maxAge() + StepUp.CLOCK_SKEW_S) {
       return "the provider's authentication is "
           + age
           + " s old, older than the "

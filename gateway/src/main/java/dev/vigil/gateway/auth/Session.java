@@ -23,6 +23,12 @@ import java.util.Set;
  * @param tokenExpiry when the provider's tokens expire, epoch seconds; 0 when they do not apply
  * @param credentials for a local user, the {@link LocalUser#credentials} fingerprint at sign-in (a
  *     session whose user has other credentials now is over); "" for a provider's session
+ * @param confirmedAt when the gateway itself confirmed this authentication as fresh, epoch seconds
+ *     on its clock: the callback of a step-up round, a TOTP step-up, a local sign-in; 0 when it
+ *     never did (a plain provider sign-in, a session sealed before this was kept)
+ * @param confirmedMaxAge the {@code max_age} that confirmation asked and found met, seconds: 0 for
+ *     the gateway's own checks, which happen at {@code confirmedAt}; {@link StepUp#ANY_AGE} when
+ *     none was asked or there was no confirmation. See {@link StepUp#metBy}.
  */
 public record Session(
     String id,
@@ -39,7 +45,9 @@ public record Session(
     long lastSeen,
     String refreshToken,
     long tokenExpiry,
-    String credentials) {
+    String credentials,
+    long confirmedAt,
+    long confirmedMaxAge) {
 
   /** The provider name of local users. */
   public static final String LOCAL = "local";
@@ -53,6 +61,68 @@ public record Session(
     amr = List.copyOf(amr);
     acr = acr == null ? "" : acr;
     credentials = credentials == null ? "" : credentials;
+  }
+
+  /** A session the gateway never confirmed as fresh itself. */
+  public Session(
+      String id,
+      String userId,
+      String email,
+      List<String> roles,
+      List<String> groups,
+      List<String> amr,
+      String acr,
+      boolean mfa,
+      long authTime,
+      String provider,
+      long issuedAt,
+      long lastSeen,
+      String refreshToken,
+      long tokenExpiry,
+      String credentials) {
+    this(
+        id,
+        userId,
+        email,
+        roles,
+        groups,
+        amr,
+        acr,
+        mfa,
+        authTime,
+        provider,
+        issuedAt,
+        lastSeen,
+        refreshToken,
+        tokenExpiry,
+        credentials,
+        0,
+        StepUp.ANY_AGE);
+  }
+
+  /**
+   * Returns this session as confirmed fresh by the gateway at {@code at} (epoch seconds), for a
+   * step-up that asked {@code maxAge} ({@link StepUp#ANY_AGE}: none).
+   */
+  public Session confirmed(long at, long maxAge) {
+    return new Session(
+        id,
+        userId,
+        email,
+        roles,
+        groups,
+        amr,
+        acr,
+        mfa,
+        authTime,
+        provider,
+        issuedAt,
+        lastSeen,
+        refreshToken,
+        tokenExpiry,
+        credentials,
+        at,
+        maxAge);
   }
 
   Session touched(long now) {
@@ -71,7 +141,9 @@ public record Session(
         now,
         refreshToken,
         tokenExpiry,
-        credentials);
+        credentials,
+        confirmedAt,
+        confirmedMaxAge);
   }
 
   /** Returns this session with the provider's new tokens and, from a new ID token, its claims. */
@@ -92,7 +164,9 @@ public record Session(
         lastSeen,
         refresh,
         expiry,
-        credentials);
+        credentials,
+        confirmedAt,
+        confirmedMaxAge);
   }
 
   /** Returns this session without its refresh token (which did not fit in the cookie). */

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.auth;
 
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
@@ -27,14 +28,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Seals sessions into cookies and opens them again: AES-256-GCM, so a cookie is both secret and
- * tamper-evident, with the cookie's name as associated data. A session expires after an idle time
- * and after an absolute time whatever its use; signed-out session ids are refused until they would
- * have expired anyway, by every codec that shares the {@link SessionSignOuts} (on every node of a
- * store, and after restarts). Thread-safe.
+ * tamper-evident, with the cookie's logical name (without the {@code __Host-} prefix it has on TLS)
+ * as associated data. A session expires after an idle time and after an absolute time whatever its
+ * use; signed-out session ids are refused until they would have expired anyway, by every codec that
+ * shares the {@link SessionSignOuts} (on every node of a store, and after restarts). Thread-safe.
  */
 public final class SessionCodec {
 
-  public static final String COOKIE = dev.vigil.gateway.http.GatewayCookies.SESSION;
+  public static final String COOKIE = GatewayCookies.SESSION;
 
   /** Browsers keep cookies up to 4096 bytes, name and attributes included. */
   private static final int MAX_COOKIE = 3800;
@@ -84,11 +85,14 @@ public final class SessionCodec {
     return k;
   }
 
-  /** Starts a session for a local user who has just authenticated. */
+  /**
+   * Starts a session for a local user who has just authenticated, here and now: confirmed fresh
+   * (see {@link Session#confirmedAt}).
+   */
   public Session start(LocalUser user, List<String> amr) {
     boolean mfa = amr.stream().anyMatch(Session.MFA_AMR::contains);
     long now = clock.instant().getEpochSecond();
-    return start(user, amr, "", mfa, now, Session.LOCAL, null, 0);
+    return start(user, amr, "", mfa, now, Session.LOCAL, null, 0).confirmed(now, 0);
   }
 
   /**
@@ -127,7 +131,8 @@ public final class SessionCodec {
 
   /**
    * Returns a session after a new authentication step (step-up): a new id, the new {@code amr},
-   * {@code auth_time} now, and the original start kept for the absolute timeout.
+   * {@code auth_time} now and confirmed fresh now, and the original start kept for the absolute
+   * timeout.
    */
   public Session renewed(Session s, List<String> amr, boolean mfa) {
     long now = clock.instant().getEpochSecond();
@@ -146,7 +151,9 @@ public final class SessionCodec {
         now,
         s.refreshToken(),
         s.tokenExpiry(),
-        s.credentials());
+        s.credentials(),
+        now,
+        0);
   }
 
   private static String newId() {
@@ -232,6 +239,8 @@ public final class SessionCodec {
     }
     m.put(StringValue.of("exp"), NumberValue.of(s.tokenExpiry()));
     m.put(StringValue.of("cred"), StringValue.of(s.credentials()));
+    m.put(StringValue.of("cat"), NumberValue.of(s.confirmedAt()));
+    m.put(StringValue.of("cma"), NumberValue.of(s.confirmedMaxAge()));
     return Json.write(ObjectValue.wrap(m));
   }
 
@@ -276,14 +285,12 @@ public final class SessionCodec {
     return signedOut.signOut(s.id(), s.issuedAt(), s.issuedAt() + absolute.toSeconds());
   }
 
-  /** Returns the cookie attributes: HttpOnly, SameSite=Lax, Secure on TLS, Path=/. */
-  public static String cookie(String value, boolean secure, boolean expire) {
-    return COOKIE
-        + "="
-        + (expire ? "" : value)
-        + "; Path=/; HttpOnly; SameSite=Lax"
-        + (secure ? "; Secure" : "")
-        + (expire ? "; Max-Age=0" : "");
+  /**
+   * Returns the session's {@code Set-Cookie} value: HttpOnly, SameSite=Lax, Path=/, and on TLS
+   * Secure and named {@code __Host-vigil_session} (see {@link GatewayCookies#name}).
+   */
+  public static String cookie(String value, boolean tls, boolean expire) {
+    return GatewayCookies.setCookie(COOKIE, expire ? "" : value, tls, "/", "Lax", expire ? 0 : -1);
   }
 
   private static ArrayValue strings(List<String> l) {
@@ -310,7 +317,10 @@ public final class SessionCodec {
         rt == null ? null : ((StringValue) rt).value(),
         num(o, "exp"),
         // Absent from cookies sealed before it was kept: a local one then no longer counts.
-        o.get("cred") instanceof StringValue c ? c.value() : "");
+        o.get("cred") instanceof StringValue c ? c.value() : "",
+        // Absent from cookies sealed before it was kept: never confirmed, as a plain sign-in.
+        o.get("cat") == null ? 0 : num(o, "cat"),
+        o.get("cma") == null ? StepUp.ANY_AGE : num(o, "cma"));
   }
 
   private static String str(ObjectValue o, String k) {

@@ -86,9 +86,42 @@ public record StepUp(boolean mfa, long maxAge) {
     return maxAge != ANY_AGE;
   }
 
-  /** Returns true when {@code s} already meets this at {@code now} (epoch seconds). */
+  /**
+   * The seconds by which a provider's {@code auth_time} may come before the start of the step-up
+   * round that asked for it and still count as within its {@code max_age}: the provider's clock and
+   * the gateway's may differ by this much, and a provider that re-authenticates silently may report
+   * the second it began.
+   */
+  public static final long CLOCK_SKEW_S = 5;
+
+  /**
+   * The seconds after the gateway confirmed a fresh authentication (a step-up round's callback, a
+   * TOTP step-up, a local sign-in) during which it meets a step-up of that {@code max_age} or a
+   * longer one, whatever {@code auth_time} says: the browser's way back to the page that asked.
+   */
+  public static final long RETURN_S = 5;
+
+  /**
+   * Returns true when {@code s} already meets this at {@code now} (epoch seconds): a second factor
+   * where asked, and an authentication no older than {@code max_age}, or one the gateway confirmed
+   * fresh for this {@code max_age} (or a shorter one) at most {@link #RETURN_S} ago.
+   *
+   * <p>The second way is what keeps a step-up round from looping. With {@code max_age} 0 (or one
+   * shorter than a round takes), a session fresh from the provider is already older than asked when
+   * the browser comes back: were it asked again, a provider that re-authenticates silently would
+   * answer at once, and the browser would go round for ever. Met, the request is decided by the
+   * policy alone: it passes, or it is refused once, 403.
+   */
   public boolean metBy(Session s, long now) {
-    return (!mfa || s.mfa()) && (!limitsAge() || now - s.authTime() <= maxAge);
+    return (!mfa || s.mfa())
+        && (!limitsAge() || now - s.authTime() <= maxAge || confirmedFor(s, now));
+  }
+
+  private boolean confirmedFor(Session s, long now) {
+    return s.confirmedAt() > 0
+        && s.confirmedMaxAge() != ANY_AGE
+        && s.confirmedMaxAge() <= maxAge
+        && now - s.confirmedAt() <= RETURN_S;
   }
 
   /** Says what is asked, for the caller: "a second factor within the last 300 s". */

@@ -180,15 +180,13 @@ final class AuthEndpoints {
     req.response()
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
-        .putHeader(
-            "Set-Cookie",
-            CSRF_COOKIE
-                + "="
-                + token
-                + "; Path=/auth; HttpOnly; "
-                + "SameSite=Strict; Max-Age=600"
-                + (req.isSSL() ? "; Secure" : ""));
+        .putHeader("Set-Cookie", csrfCookie(req, token, 600));
     return token;
+  }
+
+  /** The login-CSRF cookie: {@code Path=/auth} on plain HTTP, {@code __Host-} on TLS. */
+  private static String csrfCookie(HttpServerRequest req, String token, long maxAge) {
+    return GatewayCookies.setCookie(CSRF_COOKIE, token, req.isSSL(), "/auth", "Strict", maxAge);
   }
 
   /** Returns true when a form post carries the token of its login-CSRF cookie. */
@@ -310,7 +308,7 @@ final class AuthEndpoints {
     String cookie = SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false);
     var resp =
         req.response().putHeader("Set-Cookie", cookie).putHeader("Cache-Control", "no-store");
-    resp.headers().add("Set-Cookie", CSRF_COOKIE + "=; Path=/auth; Max-Age=0");
+    resp.headers().add("Set-Cookie", csrfCookie(req, "", 0));
     if (json) {
       resp.setStatusCode(200)
           .putHeader("Content-Type", "application/json")
@@ -393,8 +391,13 @@ final class AuthEndpoints {
     return "too many failed attempts; try again in " + r.retryAfterSeconds() + " s";
   }
 
+  /**
+   * Returns the value of the gateway's cookie of logical name {@code name}: on TLS only the {@code
+   * __Host-} one (see {@link GatewayCookies#name}), so that a cookie of the plain name, which a
+   * sibling subdomain or a plain-HTTP page can set, is never read there.
+   */
   static String cookie(HttpServerRequest req, String name) {
-    return Cookies.value(req.headers().getAll("Cookie"), name);
+    return Cookies.value(req.headers().getAll("Cookie"), GatewayCookies.name(name, req.isSSL()));
   }
 
   static void reply(HttpServerRequest req, boolean json, int status, String msg) {

@@ -543,7 +543,13 @@ public final class EdgeGateway implements AutoCloseable {
             req,
             403,
             "access_denied",
-            ask == null ? "access denied" : "access denied; request access to " + ask,
+            ask != null
+                ? "access denied; request access to " + ask
+                : want != null
+                    ? "access denied; your sign-in shows what the policy's step_up asks ("
+                        + want.describe()
+                        + "), and the policy still refuses"
+                    : "access denied",
             d.decisionId());
         return;
       }

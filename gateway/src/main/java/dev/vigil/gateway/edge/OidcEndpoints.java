@@ -5,6 +5,7 @@ import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.StepUp;
+import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
@@ -95,18 +96,20 @@ final class OidcEndpoints {
                     return;
                   }
                   req.response()
-                      .putHeader(
-                          "Set-Cookie",
-                          OidcLogin.COOKIE
-                              + "="
-                              + b.start().cookieValue()
-                              + "; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600"
-                              + (req.isSSL() ? "; Secure" : ""))
+                      .putHeader("Set-Cookie", signInCookie(req, b.start().cookieValue(), 600))
                       .putHeader("Cache-Control", "no-store")
                       .setStatusCode(302)
                       .putHeader("Location", b.start().authorizationUrl().toString())
                       .end();
                 }));
+  }
+
+  /**
+   * The sign-in cookie ({@link OidcLogin#COOKIE}): {@code Path=/auth} on plain HTTP; on TLS {@code
+   * __Host-} and so {@code Path=/} (see {@link GatewayCookies#name}).
+   */
+  private static String signInCookie(HttpServerRequest req, String value, long maxAge) {
+    return GatewayCookies.setCookie(OidcLogin.COOKIE, value, req.isSSL(), "/auth", "Lax", maxAge);
   }
 
   /**
@@ -169,7 +172,7 @@ final class OidcEndpoints {
     String cookie = AuthEndpoints.cookie(req, OidcLogin.COOKIE);
     String peer = peer(req);
     RequestBodies.resume(req);
-    String expire = OidcLogin.COOKIE + "=; Path=/auth; Max-Age=0";
+    String expire = signInCookie(req, "", 0);
     OidcLogin p = providers.get(OidcLogin.providerOf(sessions, cookie));
     // Without a readable cookie the default provider refuses it, before any code is redeemed.
     OidcLogin oidc = p == null ? providers.forRoute(null) : p;

@@ -1,5 +1,7 @@
 package dev.vigil.gateway.http;
 
+import java.util.Locale;
+
 /**
  * Removes from an upstream's answer (its headers, and its trailers where they are relayed) every
  * header the enforcement point writes on answers itself, so that a caller never takes an app's
@@ -15,8 +17,9 @@ package dev.vigil.gateway.http;
  *       name space is Vigil's ({@link HeaderHygiene#RESERVED_PREFIXES}), so a header added to
  *       answers later is covered too;
  *   <li>every {@code Set-Cookie} whose cookie name starts with {@value GatewayCookies#PREFIX} in
- *       any case: an app that set one could replace the caller's gateway session with another
- *       (session fixation) or end it.
+ *       any case, after a {@code __Host-} or {@code __Secure-} prefix if any (the edge's cookies
+ *       are {@code __Host-vigil_*} over TLS): an app that set one could replace the caller's
+ *       gateway session with another (session fixation) or end it.
  * </ul>
  *
  * <p>The headers an app may legitimately send, its own {@code Set-Cookie}, {@code Location}, {@code
@@ -31,6 +34,11 @@ public final class AnswerHygiene {
   static final String OWNED_PREFIX = "x-vigil-";
 
   private static final String SET_COOKIE = "set-cookie";
+
+  /** The cookie-name prefixes of RFC 6265bis section 4.1.3, lower case. */
+  private static final String HOST_PREFIX = GatewayCookies.HOST_PREFIX.toLowerCase(Locale.ROOT);
+
+  private static final String SECURE_PREFIX = "__secure-";
 
   private AnswerHygiene() {}
 
@@ -50,13 +58,14 @@ public final class AnswerHygiene {
   /**
    * Tells whether a {@code Set-Cookie} value sets a cookie that a client sends back as one of
    * Vigil's: the {@code Cookie} text it sends for it starts with {@value GatewayCookies#PREFIX} in
-   * any case. That text is {@code name=value}, or the value alone when the name is empty (RFC
-   * 6265bis sections 5.6 and 5.8.3): {@code =vigil_session=x} is a nameless cookie that comes back
-   * as {@code vigil_session=x}, and {@code vigil_session} (no {@code =}) one that comes back as
-   * {@code vigil_session}. So blanks and {@code =} are skipped before the name is compared, which
-   * covers both forms and a name with blanks around it. Cookie jars that split a value at commas
-   * (RFC 2109's several cookies in one header, as the JDK's {@code CookieManager} does) read {@code
-   * app=1, vigil_session=x} as two cookies, so each piece after a comma is read the same way.
+   * any case, after a {@code __Host-} or {@code __Secure-} prefix if any. That text is {@code
+   * name=value}, or the value alone when the name is empty (RFC 6265bis sections 5.6 and 5.8.3):
+   * {@code =vigil_session=x} is a nameless cookie that comes back as {@code vigil_session=x}, and
+   * {@code vigil_session} (no {@code =}) one that comes back as {@code vigil_session}. So blanks
+   * and {@code =} are skipped before the name is compared, which covers both forms and a name with
+   * blanks around it. Cookie jars that split a value at commas (RFC 2109's several cookies in one
+   * header, as the JDK's {@code CookieManager} does) read {@code app=1, vigil_session=x} as two
+   * cookies, so each piece after a comma is read the same way.
    */
   static boolean setsGatewayCookie(CharSequence value) {
     if (value == null) {
@@ -80,12 +89,21 @@ public final class AnswerHygiene {
     while (i < n && " \t=".indexOf(value.charAt(i)) >= 0) {
       i++;
     }
-    String prefix = GatewayCookies.PREFIX;
-    if (n - i < prefix.length()) {
+    if (startsWithLower(value, i, HOST_PREFIX)) {
+      i += HOST_PREFIX.length();
+    } else if (startsWithLower(value, i, SECURE_PREFIX)) {
+      i += SECURE_PREFIX.length();
+    }
+    return startsWithLower(value, i, GatewayCookies.PREFIX);
+  }
+
+  /** Compares {@code s} from {@code from}, lower-cased, to a lower-case {@code prefix}. */
+  private static boolean startsWithLower(CharSequence s, int from, String prefix) {
+    if (s.length() - from < prefix.length()) {
       return false;
     }
     for (int k = 0; k < prefix.length(); k++) {
-      if (asciiLower(value.charAt(i + k)) != prefix.charAt(k)) {
+      if (asciiLower(s.charAt(from + k)) != prefix.charAt(k)) {
         return false;
       }
     }

@@ -10,11 +10,26 @@ import java.util.List;
  * <p>Every name starts with {@value #PREFIX}, and the gateway strips every cookie with that prefix,
  * so a cookie added later is withheld from upstreams even if this list is forgotten; the list is
  * what the tests check that prefix against.
+ *
+ * <p>Over TLS the edge's cookies carry the {@value #HOST_PREFIX} prefix ({@code
+ * __Host-vigil_session}), and only the prefixed names are read there. A browser keeps such a cookie
+ * only when it is Secure, has {@code Path=/} and no {@code Domain} (RFC 6265bis section 4.1.3.2),
+ * so neither a page of a sibling subdomain nor a script of a plain-HTTP origin of the same host can
+ * set one: a {@code vigil_session} they toss in (cookie tossing, login CSRF) is ignored. On plain
+ * HTTP (local trials) the names stay unprefixed, as a browser refuses a prefixed cookie that is not
+ * Secure; those cookies have no such protection. The name without prefix stays the cookie's logical
+ * name, the one {@link dev.vigil.gateway.auth.SessionCodec} seals its value for.
  */
 public final class GatewayCookies {
 
-  /** What every Vigil cookie name starts with. */
+  /** What every Vigil cookie name starts with, after the {@link #HOST_PREFIX} on TLS. */
   public static final String PREFIX = "vigil_";
+
+  /** The prefix of the edge's cookie names over TLS (RFC 6265bis section 4.1.3.2). */
+  public static final String HOST_PREFIX = "__Host-";
+
+  /** The other cookie-name prefix browsers give a meaning to (RFC 6265bis section 4.1.3.1). */
+  private static final String SECURE_PREFIX = "__Secure-";
 
   /** The gateway's sealed session. */
   public static final String SESSION = "vigil_session";
@@ -39,14 +54,58 @@ public final class GatewayCookies {
 
   private GatewayCookies() {}
 
+  /**
+   * Returns the name a cookie of logical name {@code name} (one of {@link #ALL}) has on a request
+   * or answer: {@value #HOST_PREFIX} and the name over TLS, the name alone on plain HTTP.
+   */
+  public static String name(String name, boolean tls) {
+    return tls ? HOST_PREFIX + name : name;
+  }
+
+  /**
+   * Returns a {@code Set-Cookie} value for the cookie {@code name} (logical, see {@link #name}),
+   * HttpOnly. Over TLS: prefixed, Secure and {@code Path=/}, as its prefix requires; on plain HTTP:
+   * unprefixed, with {@code plainPath}.
+   *
+   * @param value the value; empty to delete the cookie (with {@code maxAge} 0)
+   * @param sameSite {@code Lax} or {@code Strict}
+   * @param maxAge seconds, 0 to delete, or negative for a cookie that ends with the browser session
+   */
+  public static String setCookie(
+      String name, String value, boolean tls, String plainPath, String sameSite, long maxAge) {
+    return name(name, tls)
+        + "="
+        + value
+        + "; Path="
+        + (tls ? "/" : plainPath)
+        + "; HttpOnly; SameSite="
+        + sameSite
+        + (tls ? "; Secure" : "")
+        + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
+  }
+
+  /**
+   * Tells whether a cookie name is Vigil's: it starts with {@value #PREFIX}, after a {@value
+   * #HOST_PREFIX} or {@value #SECURE_PREFIX} prefix if any, in any case. Some servers fold cookie
+   * names, and browsers compare the prefixes without case, so a spelling that slipped through here
+   * would still be read as the gateway's by one of them.
+   */
+  public static boolean isGatewayCookie(String name) {
+    int from = 0;
+    if (name.regionMatches(true, 0, HOST_PREFIX, 0, HOST_PREFIX.length())) {
+      from = HOST_PREFIX.length();
+    } else if (name.regionMatches(true, 0, SECURE_PREFIX, 0, SECURE_PREFIX.length())) {
+      from = SECURE_PREFIX.length();
+    }
+    return name.regionMatches(true, from, PREFIX, 0, PREFIX.length());
+  }
+
   /** Returns a Cookie header without Vigil's own cookies; empty when none is left. */
   public static String withoutGatewayCookies(String header) {
     StringBuilder sb = new StringBuilder();
     for (String part : header.split(";")) {
       String p = part.trim();
-      // Compared without case: some servers fold cookie names, and a spelling that slipped
-      // through here would still be read as the gateway's by one of them.
-      if (p.isEmpty() || p.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+      if (p.isEmpty() || isGatewayCookie(p)) {
         continue;
       }
       if (!sb.isEmpty()) {

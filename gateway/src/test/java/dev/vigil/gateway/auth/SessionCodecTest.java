@@ -101,6 +101,31 @@ class SessionCodecTest {
   }
 
   @Test
+  void localSignInAndStepUp_confirmedFreshNow_andSoKeptWhenSealed() {
+    long at = now.get().getEpochSecond();
+    Session s = codec.start(bob, List.of("pwd"));
+    now.set(now.get().plusSeconds(40));
+
+    Session back = codec.open(codec.seal(s));
+    Session renewed = codec.open(codec.seal(codec.renewed(back, List.of("pwd", "otp"), true)));
+
+    assertThat(back.confirmedAt()).isEqualTo(at);
+    assertThat(back.confirmedMaxAge()).isZero();
+    assertThat(renewed.confirmedAt()).isEqualTo(at + 40);
+    assertThat(renewed.authTime()).isEqualTo(at + 40);
+  }
+
+  @Test
+  void providerSignIn_notConfirmedByTheGateway() {
+    Session s = codec.start(bob, List.of("pwd"), "", false, 1_700_000_000L, "corp", null, 0);
+
+    Session back = codec.open(codec.seal(s));
+
+    assertThat(back.confirmedAt()).isZero();
+    assertThat(back.confirmedMaxAge()).isEqualTo(StepUp.ANY_AGE);
+  }
+
+  @Test
   void seal_refreshTokenTooLargeForACookie_isDroppedNotTheSession() {
     SessionCodec c =
         new SessionCodec(

@@ -66,6 +66,38 @@ class StepUpTest {
     assertThat(StepUp.MFA.metBy(pwdAt1000, 1000)).isFalse();
   }
 
+  /**
+   * Regression: with {@code max_age} 0 a session fresh from a step-up round was older than asked by
+   * the time the browser came back, so the same step-up sent it round again, for ever with a
+   * provider that re-authenticates silently.
+   */
+  @Test
+  void metBy_maxAgeZero_sessionConfirmedForIt_metForTheReturnOnly() {
+    StepUp now = new StepUp(false, 0);
+    Session confirmed = session(false, 998).confirmed(1000, 0);
+
+    assertThat(now.metBy(session(false, 998), 1000)).isFalse();
+    assertThat(now.metBy(confirmed, 1000)).isTrue();
+    assertThat(now.metBy(confirmed, 1000 + StepUp.RETURN_S)).isTrue();
+    assertThat(now.metBy(confirmed, 1001 + StepUp.RETURN_S)).isFalse();
+  }
+
+  @Test
+  void metBy_confirmedForALongerMaxAgeOrNone_doesNotMeetAShorterOne() {
+    Session for300 = session(true, 700).confirmed(1000, 300);
+    Session forNone = session(true, 700).confirmed(1000, StepUp.ANY_AGE);
+
+    assertThat(new StepUp(true, 0).metBy(for300, 1001)).isFalse();
+    assertThat(new StepUp(true, 300).metBy(for300, 1001)).isTrue();
+    assertThat(new StepUp(true, 600).metBy(for300, 1001)).isTrue();
+    assertThat(new StepUp(true, 0).metBy(forNone, 1001)).isFalse();
+  }
+
+  @Test
+  void metBy_confirmedFresh_stillNeedsTheSecondFactorAsked() {
+    assertThat(new StepUp(true, 0).metBy(session(false, 1000).confirmed(1000, 0), 1001)).isFalse();
+  }
+
   private static Session session(boolean mfa, long authTime) {
     return new Session(
         "id",

@@ -319,11 +319,15 @@ class EdgeDeviceTest {
   }
 
   @Test
-  void signInOverTls_sessionCookieIsSecure() throws Exception {
+  void signInOverTls_sessionCookieIsSecureAndHostPrefixed() throws Exception {
     HttpResponse<String> login = signIn(client(null));
 
     assertThat(login.headers().allValues("Set-Cookie"))
-        .anySatisfy(c -> assertThat(c).startsWith(SessionCodec.COOKIE + "=").contains("; Secure"));
+        .anySatisfy(
+            c ->
+                assertThat(c)
+                    .startsWith("__Host-" + SessionCodec.COOKIE + "=")
+                    .contains("; Secure", "; Path=/;"));
   }
 
   @Test

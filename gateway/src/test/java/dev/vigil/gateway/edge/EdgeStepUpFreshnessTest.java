@@ -11,6 +11,7 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
@@ -59,7 +60,9 @@ class EdgeStepUpFreshnessTest {
   /**
    * {@code /prod}: a second factor within 5 minutes. {@code /fresh}: a sign-in of any kind within 5
    * minutes. {@code /tight}: a second factor within 30 s. {@code /locked}: never, though it names a
-   * step-up. {@code /broken}: an obligation the gateway cannot read.
+   * step-up. {@code /broken}: an obligation the gateway cannot read. {@code /zero}: a sign-in of
+   * any kind, {@code max_age} 0, the policy allowing 5 s. {@code /strict}: the same, the policy
+   * allowing none, stricter than any step-up round can show.
    */
   static final String POLICY =
       """
@@ -120,6 +123,28 @@ class EdgeStepUpFreshnessTest {
         not allow
       }
 
+      allow if {
+        startswith(input.request.path, "/zero")
+        age <= 5
+      }
+
+      obligations["step_up"] := {"mfa": false, "max_age": 0} if {
+        input.user.id
+        startswith(input.request.path, "/zero")
+        not allow
+      }
+
+      allow if {
+        startswith(input.request.path, "/strict")
+        age <= 0
+      }
+
+      obligations["step_up"] := {"mfa": false, "max_age": 0} if {
+        input.user.id
+        startswith(input.request.path, "/strict")
+        not allow
+      }
+
       obligations["step_up"] := {"max_age": 300} if startswith(input.request.path, "/conflict")
 
       obligations["step_up"] := {"max_age": 0} if startswith(input.request.path, "/conflict")
@@ -132,6 +157,7 @@ class EdgeStepUpFreshnessTest {
   static final String MFA_ACR = "urn:example:mfa";
   static final String CAROL_TOTP = Totp.newSecret();
   static final String ERIN_TOTP = Totp.newSecret();
+  static final String FRANK_TOTP = Totp.newSecret();
 
   @TempDir static Path tmp;
   static MockOAuth2Server corp;
@@ -172,8 +198,9 @@ class EdgeStepUpFreshnessTest {
                 new LocalUser(
                     "carol", "", List.of(), List.of(), PasswordHash.hash("pw"), CAROL_TOTP),
                 new LocalUser("dave", "", List.of(), List.of(), PasswordHash.hash("pw"), null),
+                new LocalUser("erin", "", List.of(), List.of(), PasswordHash.hash("pw"), ERIN_TOTP),
                 new LocalUser(
-                    "erin", "", List.of(), List.of(), PasswordHash.hash("pw"), ERIN_TOTP)),
+                    "frank", "", List.of(), List.of(), PasswordHash.hash("pw"), FRANK_TOTP)),
             sessions,
             clock);
     OidcLogin provider =
@@ -310,6 +337,76 @@ class EdgeStepUpFreshnessTest {
     assertThat(body.get("error")).hasToString("\"step_up_failed\"");
     assertThat(body.get("message").toString()).contains("max_age");
     assertThat(body.get("decision_id")).isNotNull();
+  }
+
+  /**
+   * Regression: with {@code max_age} 0 the callback measured the provider's {@code auth_time}
+   * against its own arrival, so a provider that re-authenticates silently, answering with the
+   * second the round began or one just before it, was refused every time.
+   */
+  @Test
+  void maxAgeZero_silentReauthenticationJustBeforeTheRound_meetsIt_andPasses() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), pwdLogin("bob", epoch() - 600));
+    HttpResponse<String> challenge = get(b, "/zero/x");
+    assertThat(location(challenge))
+        .isEqualTo("/auth/start?rd=%2Fzero%2Fx&idp=corp&step_up=login&max_age=0");
+
+    Flow silent = signIn(b, location(challenge), pwdLogin("bob", epoch() - 2));
+    assertThat(query(silent.authorizeUrl()))
+        .containsEntry("prompt", "login")
+        .containsEntry("max_age", "0");
+    assertThat(location(silent.callback())).isEqualTo("/zero/x");
+    now.set(now.get().plusSeconds(1));
+
+    HttpResponse<String> page = get(b, "/zero/x");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).startsWith("bob ");
+  }
+
+  /**
+   * Regression: a session fresh from a {@code max_age} 0 round was a second old when the browser
+   * came back, so a policy that still refused it sent the browser to the provider again, which
+   * re-authenticated silently and sent it back, round and round.
+   */
+  @Test
+  void maxAgeZero_policyStillRefusingAfterTheRound_refused403Once_notSentRound() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs")), pwdLogin("bob", epoch() - 600));
+    String challenge = location(get(b, "/strict/x"));
+    Flow silent = signIn(b, challenge, pwdLogin("bob", epoch()));
+    assertThat(location(silent.callback())).isEqualTo("/strict/x");
+    now.set(now.get().plusSeconds(1));
+
+    HttpResponse<String> back = get(b, "/strict/x");
+    HttpResponse<String> api = send(b, "/strict/x", "application/json");
+
+    assertThat(back.statusCode()).isEqualTo(403);
+    assertThat(back.headers().firstValue("Location")).isEmpty();
+    assertThat(api.statusCode()).isEqualTo(403);
+    assertThat(((ObjectValue) Json.parse(api.body())).get("message").toString())
+        .contains("shows what the policy's step_up asks (a sign-in within the last 0 s)")
+        .contains("the policy still refuses");
+
+    now.set(now.get().plusSeconds(StepUp.RETURN_S + 60));
+    assertThat(location(get(b, "/strict/x"))).isEqualTo(challenge);
+  }
+
+  @Test
+  void maxAgeZero_providerAnswersWithAnEarlierAuthentication_refusedOnceAtTheCallback()
+      throws Exception {
+    HttpClient b = browser();
+    long previous = epoch() - 20;
+    signIn(b, location(get(b, "/docs")), pwdLogin("bob", previous));
+    String challenge = location(get(b, "/zero/x"));
+
+    Flow same = signIn(b, challenge, pwdLogin("bob", previous));
+
+    HttpResponse<String> refused = same.callback();
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().firstValue("Location")).isEmpty();
+    assertThat(refused.body()).contains("20 s old, older than the 0 s asked (max_age)");
   }
 
   @Test
@@ -567,6 +664,26 @@ class EdgeStepUpFreshnessTest {
     assertThat(get(b, "/fresh/x").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * Regression: a TOTP step-up gave an {@code auth_time} of now, a second old when the browser came
+   * back, so a {@code max_age} 0 the policy still refused asked for the code again and again.
+   */
+  @Test
+  void localUser_maxAgeZero_afterTheTotpStepUp_refused403_notPromptedAgain() throws Exception {
+    HttpClient b = browser();
+    assertThat(loginLocal(b, "frank", Totp.code(FRANK_TOTP, clock)).statusCode()).isEqualTo(200);
+    now.set(now.get().plusSeconds(600));
+    assertThat(location(get(b, "/strict/x"))).isEqualTo("/auth/step-up?rd=%2Fstrict%2Fx");
+    String code = Totp.code(FRANK_TOTP, clock);
+    assertThat(post(b, "/auth/step-up", "{\"totp\":\"" + code + "\"}").statusCode()).isEqualTo(200);
+    now.set(now.get().plusSeconds(1));
+
+    HttpResponse<String> back = get(b, "/strict/x");
+
+    assertThat(back.statusCode()).isEqualTo(403);
+    assertThat(back.headers().firstValue("Location")).isEmpty();
+  }
+
   // ---- helpers ----
 
   static String code() {
@@ -656,6 +773,11 @@ class EdgeStepUpFreshnessTest {
 
   static Who login(String sub, Map<String, Object> claims) {
     return new Who(sub, claims);
+  }
+
+  /** A login with a password only, authenticated at {@code authTime} (epoch seconds). */
+  static Who pwdLogin(String sub, long authTime) {
+    return login(sub, Map.of("amr", List.of("pwd"), "auth_time", authTime));
   }
 
   /** A login with a second factor, authenticated at {@code authTime} (epoch seconds). */

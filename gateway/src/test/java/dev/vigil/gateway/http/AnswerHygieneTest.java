@@ -38,6 +38,16 @@ class AnswerHygieneTest {
         "Set-Cookie | =app=vigil_session | false",
         // Cookie jars that split at commas (the JDK's CookieManager) store a second cookie.
         "Set-Cookie | 'app=1, vigil_session=x' | true",
+        // Over TLS the edge's cookies carry the __Host- prefix; browsers read prefixes in any case.
+        "Set-Cookie | __Host-vigil_session=x; Path=/; Secure | true",
+        "Set-Cookie | __HOST-VIGIL_OIDC=x | true",
+        "Set-Cookie | __host-Vigil_Login_Csrf=x | true",
+        "Set-Cookie | __Secure-vigil_session=x | true",
+        "Set-Cookie | =__Host-vigil_session=x | true",
+        "Set-Cookie | 'app=1, __Host-vigil_future=x' | true",
+        "Set-Cookie | __Host-app=1; Path=/; Secure | false",
+        "Set-Cookie | __Host-vigil | false",
+        "Set-Cookie | __Host-__Host-vigil_session=x | false",
         "Set-Cookie | 'app=1; Version=1,VIGIL_OIDC=x' | true",
         "Set-Cookie | 'app=1; Expires=Wed, 09 Jun 2027 10:18:14 GMT' | false",
         "Set-Cookie | 'app=1, =vigil_session=x' | true",
@@ -55,6 +65,14 @@ class AnswerHygieneTest {
   void owned_setCookieOfEveryCookieVigilSets_isOwned() {
     for (String cookie : GatewayCookies.ALL) {
       assertThat(AnswerHygiene.owned("Set-Cookie", cookie + "=v; Path=/")).as(cookie).isTrue();
+    }
+  }
+
+  @Test
+  void owned_setCookieOfEveryCookieVigilSetsOverTls_isOwned() {
+    for (String cookie : GatewayCookies.ALL) {
+      String header = GatewayCookies.setCookie(cookie, "v", true, "/auth", "Lax", 60);
+      assertThat(AnswerHygiene.owned("Set-Cookie", header)).as(header).isTrue();
     }
   }
 }
