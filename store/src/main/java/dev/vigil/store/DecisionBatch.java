@@ -342,15 +342,27 @@ final class DecisionBatch {
   /** The distinct search keys of a batch, in a stable order. */
   static Set<String> keys(List<DecisionRecord> records) {
     Set<String> keys = new LinkedHashSet<>();
+    // Neighbouring decisions mostly share their path, subject, route and id bucket: a value equal
+    // to the one before it adds no key, and is not made into one again.
+    DecisionRecord previous = null;
+    String bucket = null; // the previous id's bucket, when it was a UUIDv7
     for (DecisionRecord r : records) {
-      keys.add(idKey(r.decisionId()));
-      keys.add(key("p:", r.path()));
-      if (r.subject() != null) {
+      String id = r.decisionId();
+      boolean v7 = isUuidV7(id);
+      if (!(v7 && bucket != null && id.regionMatches(0, bucket, 0, 13))) {
+        keys.add(idKey(id));
+      }
+      bucket = v7 ? id : null;
+      if (previous == null || !previous.path().equals(r.path())) {
+        keys.add(key("p:", r.path()));
+      }
+      if (r.subject() != null && (previous == null || !r.subject().equals(previous.subject()))) {
         keys.add(key("s:", r.subject()));
       }
-      if (r.route() != null) {
+      if (r.route() != null && (previous == null || !r.route().equals(previous.route()))) {
         keys.add(key("r:", r.route()));
       }
+      previous = r;
     }
     return keys;
   }

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -408,6 +410,58 @@ class DecisionBatchTest {
     assertThat(DecisionBatch.idKey("0192f3a4-5b6c-7d8e-9f01-23456789abcZ"))
         .isEqualTo("i:0192f3a4-5b6c-7d8e-9f01-23456789abcZ");
     assertThat(DecisionBatch.idKey("d-1")).isEqualTo("i:d-1");
+  }
+
+  @Test
+  void keys_randomBatches_areEveryDecisionsKeys() {
+    // Neighbours that repeat a value are skipped while keying: no decision's key may be lost.
+    Random r = new Random(20261208);
+    String[] paths = {"gw/allow", "authz/allow", "x"};
+    String[] names = {"alice", "bob", null};
+    for (int round = 0; round < 200; round++) {
+      List<DecisionRecord> batch = new ArrayList<>();
+      Set<String> expected = new HashSet<>();
+      long ms = 0x0192f3a45b6cL;
+      for (int i = r.nextInt(30); i > 0; i--) {
+        ms += r.nextInt(3) == 0 ? 1 : 0;
+        String id =
+            switch (r.nextInt(3)) {
+              case 0 -> UUID.randomUUID().toString();
+              case 1 -> "d-" + r.nextInt(5);
+              default ->
+                  String.format(
+                      "%08x-%04x-7%03x-8%03x-%012x",
+                      ms >>> 16,
+                      ms & 0xffff,
+                      r.nextInt(4096),
+                      r.nextInt(4096),
+                      r.nextLong() >>> 16);
+            };
+        DecisionRecord d =
+            new DecisionRecord(
+                id,
+                Instant.EPOCH,
+                paths[r.nextInt(paths.length)],
+                names[r.nextInt(names.length)],
+                names[r.nextInt(names.length)],
+                true,
+                "enforce",
+                true,
+                "n1",
+                "{}");
+        batch.add(d);
+        expected.add(DecisionBatch.idKey(d.decisionId()));
+        expected.add(DecisionBatch.pathKey(d.path()));
+        if (d.subject() != null) {
+          expected.add(DecisionBatch.subjectKey(d.subject()));
+        }
+        if (d.route() != null) {
+          expected.add(DecisionBatch.routeKey(d.route()));
+        }
+      }
+
+      assertThat(DecisionBatch.keys(batch)).as("round %d", round).isEqualTo(expected);
+    }
   }
 
   @Test
