@@ -23,6 +23,10 @@ import java.util.Set;
  * @param tokenExpiry when the provider's tokens expire, epoch seconds; 0 when they do not apply
  * @param credentials for a local user, the {@link LocalUser#credentials} fingerprint at sign-in (a
  *     session whose user has other credentials now is over); "" for a provider's session
+ * @param endsAt when the session ends whatever its use, epoch seconds: {@code issuedAt} plus the
+ *     absolute lifetime of the node that started it, fixed then and carried in the cookie, so that
+ *     no node accepts the session after it, whatever its own lifetime (a sign-out is kept until
+ *     then, see {@link SessionCodec#signOut})
  */
 public record Session(
     String id,
@@ -39,7 +43,8 @@ public record Session(
     long lastSeen,
     String refreshToken,
     long tokenExpiry,
-    String credentials) {
+    String credentials,
+    long endsAt) {
 
   /** The provider name of local users. */
   public static final String LOCAL = "local";
@@ -71,7 +76,8 @@ public record Session(
         now,
         refreshToken,
         tokenExpiry,
-        credentials);
+        credentials,
+        endsAt);
   }
 
   /** Returns this session with the provider's new tokens and, from a new ID token, its claims. */
@@ -92,7 +98,8 @@ public record Session(
         lastSeen,
         refresh,
         expiry,
-        credentials);
+        credentials,
+        endsAt);
   }
 
   /** Returns this session without its refresh token (which did not fit in the cookie). */

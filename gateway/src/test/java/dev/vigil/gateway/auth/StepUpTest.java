@@ -82,6 +82,7 @@ class StepUpTest {
         authTime,
         null,
         0,
-        "");
+        "",
+        authTime + 3600);
   }
 }
