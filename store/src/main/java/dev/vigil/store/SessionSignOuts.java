@@ -41,10 +41,16 @@ import org.slf4j.LoggerFactory;
  * delays the answer to a sign-out by a few seconds, and never holds the sign-outs after it. A
  * reread only adds to the set; entries leave it only when they expire.
  *
- * <p>Expiry. A sign-out is kept while its session could still be opened: until the absolute expiry
- * the signing node computed, and also until the session's start plus this node's session lifetime,
- * so that raising the lifetime and restarting does not bring back a session signed out under the
- * shorter one. Expired rows are removed when this is opened and every {@link #PRUNE_EVERY}.
+ * <p>Expiry. A sign-out is kept while its session could still be opened on any node: until the
+ * session's own absolute expiry, given with the sign-out, and also until the session's start plus
+ * this node's session lifetime, so that raising the lifetime and restarting does not bring back a
+ * session signed out under the shorter one. The nodes sharing a store need not share a lifetime,
+ * and any of them removes the rows past both times: so the expiry given must be the last second at
+ * which ANY node may accept the session, which the session itself must carry (the gateway seals it
+ * in the cookie at sign-in, and every node refuses the cookie after it). An expiry computed from
+ * the signing node's own lifetime would let a node with a shorter one remove the row while a node
+ * with a longer one still accepts the session. Expired rows are removed when this is opened and
+ * every {@link #PRUNE_EVERY}.
  *
  * <p>The store and the announcements hold only the SHA-256 of a session id, never the id: the id is
  * part of a bearer credential, and the console derives its forms' CSRF tokens from it.
@@ -160,7 +166,9 @@ public final class SessionSignOuts implements AutoCloseable {
    * Signs a session out: this node refuses it from now on, and once stored every node does.
    *
    * @param issued when the session began (epoch seconds)
-   * @param until its absolute expiry (epoch seconds), after which it is refused anyway
+   * @param until its absolute expiry (epoch seconds), after which every node sharing the store
+   *     refuses it anyway: the session's own, not this node's lifetime from {@code issued} (see the
+   *     class comment)
    * @return completes, never exceptionally, once the sign-out is stored ({@code true}) or could not
    *     be ({@code false}: this node refuses the session all the same, and keeps trying to store
    *     it); in memory, completes at once with {@code true}

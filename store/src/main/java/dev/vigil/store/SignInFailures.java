@@ -2,8 +2,10 @@ package dev.vigil.store;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Failed sign-ins in a row, kept in the store so that every node sharing it counts the others'
@@ -13,7 +15,13 @@ import java.util.List;
  * only. Each failure is one statement that adds one to the key's count, or starts it afresh when
  * the count is forgotten (no failure and no lock for {@code forgetMs}), and returns the count; the
  * caller decides the lock from it and sets it with {@link #lock}, which only ever lengthens a lock.
- * Two nodes failing at once both count. Rows forgotten are removed as failures come.
+ * Two nodes failing at once both count.
+ *
+ * <p>Rows forgotten are removed by a failure too, but at most once every {@link #PRUNE_EVERY} per
+ * node (the first failure that comes after the interval, by the time it is given): a forgotten row
+ * counts for nothing already (the next failure of its key starts afresh, and its lock is over), so
+ * removing it is housekeeping, and doing it at every failure cost a statement per key, two per
+ * failed sign-in. A forgotten row may so stay in the store up to an interval longer.
  *
  * <p>Every method does I/O and throws {@link StoreException} naming the cause when the store cannot
  * be reached, does not answer within a few seconds, or did not answer shortly before ({@link
@@ -21,7 +29,13 @@ import java.util.List;
  */
 public final class SignInFailures {
 
+  /** How often, at most, one node removes the forgotten rows. */
+  static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+
   private final BoundedCalls calls;
+
+  /** The failure time (epoch ms) from which the next one removes the forgotten rows. */
+  private final AtomicLong nextPruneMs = new AtomicLong(0);
 
   private SignInFailures(Store store) {
     this.calls = store.bounded();
@@ -68,12 +82,14 @@ public final class SignInFailures {
     return calls.run(
         "count the failed sign-ins in the store",
         c -> {
-          try (PreparedStatement prune =
-              c.prepareStatement(
-                  "DELETE FROM sign_in_failures WHERE last_ms <= ? AND locked_until_ms <= ?")) {
-            prune.setLong(1, forgotten);
-            prune.setLong(2, forgotten);
-            prune.executeUpdate();
+          if (pruneDue(nowMs)) {
+            try (PreparedStatement prune =
+                c.prepareStatement(
+                    "DELETE FROM sign_in_failures WHERE last_ms <= ? AND locked_until_ms <= ?")) {
+              prune.setLong(1, forgotten);
+              prune.setLong(2, forgotten);
+              prune.executeUpdate();
+            }
           }
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -93,6 +109,20 @@ public final class SignInFailures {
             }
           }
         });
+  }
+
+  /**
+   * Returns true for the one caller that may remove the forgotten rows at {@code nowMs}, and moves
+   * the next removal an interval on. A time more than an interval before the next removal (the
+   * clock was set back) removes at once rather than wait for the old time to come again. A removal
+   * that fails waits for the next interval too: the rows it left count for nothing, and the call
+   * that carried it reports the failure.
+   */
+  private boolean pruneDue(long nowMs) {
+    long every = PRUNE_EVERY.toMillis();
+    long next = nextPruneMs.get();
+    boolean due = nowMs >= next || next - nowMs > every;
+    return due && nextPruneMs.compareAndSet(next, nowMs + every);
   }
 
   /** Locks the key until {@code untilMs}, unless it is locked longer already. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +57,76 @@ class SignInFailuresTest {
       assertThat(failures.fail("account:dana", T0 + FORGET + 1, FORGET)).isEqualTo(3);
       assertThat(failures.fail("account:dana", T0 + FORGET + 1 + FORGET, FORGET)).isEqualTo(1);
     }
+  }
+
+  /**
+   * Regression: every failure removed the forgotten rows, a statement per key and two per failed
+   * sign-in. Now a burst removes them once, and the first failure after the interval again.
+   */
+  @ParameterizedTest
+  @MethodSource("dev.vigil.store.TestStores#dialects")
+  void fail_burst_removesForgottenRowsOncePerInterval(String dialect) throws Exception {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp))) {
+      SignInFailures failures = SignInFailures.open(store);
+      insertForgotten(store, "before", T0);
+
+      failures.fail("account:dana", T0, FORGET);
+      assertThat(rows(store, "before")).as("removed by the first failure").isZero();
+
+      insertForgotten(store, "during", T0);
+      long every = SignInFailures.PRUNE_EVERY.toMillis();
+      for (int i = 1; i <= 20; i++) {
+        failures.fail("account:dana", T0 + i * (every - 1) / 20, FORGET);
+        failures.fail("address:10.0.0.1", T0 + i * (every - 1) / 20, FORGET);
+      }
+      assertThat(rows(store, "during")).as("kept through the burst").isOne();
+      assertThat(failures.fail("account:dana", T0 + every - 1, FORGET))
+          .as("every failure counted")
+          .isEqualTo(22);
+
+      failures.fail("address:10.0.0.1", T0 + every, FORGET);
+
+      assertThat(rows(store, "during")).as("removed once the interval is over").isZero();
+      assertThat(failures.fail("account:dana", T0 + every, FORGET)).isEqualTo(23);
+    }
+  }
+
+  @Test
+  void fail_clockSetBack_removesForgottenRowsAtOnce() throws Exception {
+    try (Store store = Store.open(TestStores.sqlite(tmp))) {
+      SignInFailures failures = SignInFailures.open(store);
+      failures.fail("account:dana", T0, FORGET);
+      long back = T0 - 2 * SignInFailures.PRUNE_EVERY.toMillis();
+      insertForgotten(store, "old", back);
+
+      failures.fail("account:dana", back, FORGET);
+
+      assertThat(rows(store, "old")).isZero();
+    }
+  }
+
+  /**
+   * Stores a row of {@code key} forgotten at {@code nowMs}: its last failure and lock long past.
+   */
+  private static void insertForgotten(Store store, String key, long nowMs) throws Exception {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO sign_in_failures (key_sha256, failures, last_ms, locked_until_ms)"
+                    + " VALUES (?, 3, ?, ?)")) {
+      ps.setString(1, SignInFailures.hash(key));
+      ps.setLong(2, nowMs - FORGET - 1);
+      ps.setLong(3, nowMs - FORGET - 1);
+      ps.executeUpdate();
+    }
+  }
+
+  private static long rows(Store store, String key) throws Exception {
+    return TestStores.count(
+        store,
+        "SELECT COUNT(*) FROM sign_in_failures WHERE key_sha256 = '"
+            + SignInFailures.hash(key)
+            + "'");
   }
 
   @Test

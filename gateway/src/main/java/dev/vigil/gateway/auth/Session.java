@@ -29,6 +29,10 @@ import java.util.Set;
  * @param confirmedMaxAge the {@code max_age} that confirmation asked and found met, seconds: 0 for
  *     the gateway's own checks, which happen at {@code confirmedAt}; {@link StepUp#ANY_AGE} when
  *     none was asked or there was no confirmation. See {@link StepUp#metBy}.
+ * @param endsAt when the session ends whatever its use, epoch seconds: {@code issuedAt} plus the
+ *     absolute lifetime of the node that started it, fixed then and carried in the cookie, so that
+ *     no node accepts the session after it, whatever its own lifetime (a sign-out is kept until
+ *     then, see {@link SessionCodec#signOut})
  */
 public record Session(
     String id,
@@ -47,7 +51,8 @@ public record Session(
     long tokenExpiry,
     String credentials,
     long confirmedAt,
-    long confirmedMaxAge) {
+    long confirmedMaxAge,
+    long endsAt) {
 
   /** The provider name of local users. */
   public static final String LOCAL = "local";
@@ -79,7 +84,8 @@ public record Session(
       long lastSeen,
       String refreshToken,
       long tokenExpiry,
-      String credentials) {
+      String credentials,
+      long endsAt) {
     this(
         id,
         userId,
@@ -97,7 +103,8 @@ public record Session(
         tokenExpiry,
         credentials,
         0,
-        StepUp.ANY_AGE);
+        StepUp.ANY_AGE,
+        endsAt);
   }
 
   /**
@@ -122,7 +129,8 @@ public record Session(
         tokenExpiry,
         credentials,
         at,
-        maxAge);
+        maxAge,
+        endsAt);
   }
 
   Session touched(long now) {
@@ -143,7 +151,8 @@ public record Session(
         tokenExpiry,
         credentials,
         confirmedAt,
-        confirmedMaxAge);
+        confirmedMaxAge,
+        endsAt);
   }
 
   /** Returns this session with the provider's new tokens and, from a new ID token, its claims. */
@@ -166,7 +175,8 @@ public record Session(
         expiry,
         credentials,
         confirmedAt,
-        confirmedMaxAge);
+        confirmedMaxAge,
+        endsAt);
   }
 
   /** Returns this session without its refresh token (which did not fit in the cookie). */

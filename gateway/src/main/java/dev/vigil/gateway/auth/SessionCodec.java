@@ -31,7 +31,17 @@ import javax.crypto.spec.SecretKeySpec;
  * tamper-evident, with the cookie's logical name (without the {@code __Host-} prefix it has on TLS)
  * as associated data. A session expires after an idle time and after an absolute time whatever its
  * use; signed-out session ids are refused until they would have expired anyway, by every codec that
- * shares the {@link SessionSignOuts} (on every node of a store, and after restarts). Thread-safe.
+ * shares the {@link SessionSignOuts} (on every node of a store, and after restarts).
+ *
+ * <p>The absolute end of a session ({@link Session#endsAt}) is fixed when it starts, from the
+ * lifetime of the node that starts it, and sealed in its cookie. A node opens a session only before
+ * that end, and before its start plus its own lifetime, whichever comes first. So nodes that share
+ * a store but not a lifetime agree on the last second any of them can accept a session, and a
+ * sign-out is kept in the store until that second: before, it was kept until the end the
+ * signing-out node computed from its own lifetime, and a node with a longer one accepted the cookie
+ * again once the shorter node had removed the sign-out. A cookie without its end, sealed by an
+ * older version, is refused (its owner signs in again): no node could tell how long to keep its
+ * sign-out. Thread-safe.
  */
 public final class SessionCodec {
 
@@ -96,7 +106,7 @@ public final class SessionCodec {
   }
 
   /**
-   * Starts a session with a fresh random id.
+   * Starts a session with a fresh random id, ending this codec's absolute lifetime from now.
    *
    * @param refreshToken the provider's refresh token, or null
    * @param tokenExpiry when the provider's tokens expire (epoch seconds), or 0
@@ -126,13 +136,14 @@ public final class SessionCodec {
         now,
         refreshToken,
         tokenExpiry,
-        user.credentials());
+        user.credentials(),
+        now + absolute.toSeconds());
   }
 
   /**
    * Returns a session after a new authentication step (step-up): a new id, the new {@code amr},
-   * {@code auth_time} now and confirmed fresh now, and the original start kept for the absolute
-   * timeout.
+   * {@code auth_time} now and confirmed fresh now, and the original start and end kept for the
+   * absolute timeout.
    */
   public Session renewed(Session s, List<String> amr, boolean mfa) {
     long now = clock.instant().getEpochSecond();
@@ -153,7 +164,8 @@ public final class SessionCodec {
         s.tokenExpiry(),
         s.credentials(),
         now,
-        0);
+        0,
+        s.endsAt());
   }
 
   private static String newId() {
@@ -241,12 +253,14 @@ public final class SessionCodec {
     m.put(StringValue.of("cred"), StringValue.of(s.credentials()));
     m.put(StringValue.of("cat"), NumberValue.of(s.confirmedAt()));
     m.put(StringValue.of("cma"), NumberValue.of(s.confirmedMaxAge()));
+    m.put(StringValue.of("end"), NumberValue.of(s.endsAt()));
     return Json.write(ObjectValue.wrap(m));
   }
 
   /**
-   * Opens a cookie value; returns null when it is forged, altered, expired (idle or absolute) or
-   * signed out. The session returned has its last-seen time moved to now.
+   * Opens a cookie value; returns null when it is forged, altered, expired (idle, past its own end,
+   * or older than this codec's absolute lifetime), signed out, or has no end (sealed by an older
+   * version). The session returned has its last-seen time moved to now.
    */
   public Session open(String cookie) {
     if (cookie == null || cookie.isEmpty() || cookie.length() > 8192) {
@@ -264,7 +278,9 @@ public final class SessionCodec {
       return null;
     }
     long now = clock.instant().getEpochSecond();
-    if (now - s.issuedAt() > absolute.toSeconds() || now - s.lastSeen() > idle.toSeconds()) {
+    if (now > s.endsAt()
+        || now - s.issuedAt() > absolute.toSeconds()
+        || now - s.lastSeen() > idle.toSeconds()) {
       return null;
     }
     if (signedOut.refuses(s.id())) {
@@ -275,14 +291,17 @@ public final class SessionCodec {
 
   /**
    * Signs a session out: its cookie is refused from now on by this codec, even if presented again,
-   * and once stored by every codec sharing the sign-outs, after restarts too.
+   * and once stored by every codec sharing the sign-outs, after restarts too. The sign-out is kept
+   * until the session's own end ({@link Session#endsAt}), past which no node accepts it whatever
+   * its lifetime, and not until this codec's lifetime from the start, which a node configured with
+   * a longer one would outlive.
    *
    * @return completes, never exceptionally, once the sign-out is stored ({@code true}) or could not
    *     be ({@code false}: logged, refused here all the same and stored later); an answer that
    *     confirms the sign-out should wait for it
    */
   public CompletableFuture<Boolean> signOut(Session s) {
-    return signedOut.signOut(s.id(), s.issuedAt(), s.issuedAt() + absolute.toSeconds());
+    return signedOut.signOut(s.id(), s.issuedAt(), s.endsAt());
   }
 
   /**
@@ -320,7 +339,9 @@ public final class SessionCodec {
         o.get("cred") instanceof StringValue c ? c.value() : "",
         // Absent from cookies sealed before it was kept: never confirmed, as a plain sign-in.
         o.get("cat") == null ? 0 : num(o, "cat"),
-        o.get("cma") == null ? StepUp.ANY_AGE : num(o, "cma"));
+        o.get("cma") == null ? StepUp.ANY_AGE : num(o, "cma"),
+        // Absent from cookies sealed before it was kept: refused (see the class comment).
+        num(o, "end"));
   }
 
   private static String str(ObjectValue o, String k) {

@@ -18,6 +18,9 @@ class SessionCodecTest {
   private final LocalUser bob =
       new LocalUser("bob", "bob@example.com", List.of("dev"), List.of("eng"), "x", null);
 
+  /** The session key of the nodes made by {@link #node}. */
+  private final byte[] sharedKey = SessionCodec.newKey();
+
   @Test
   void sealThenOpen_roundTrips_withFreshIdPerSignIn() {
     Session s = codec.start(bob, List.of("pwd"));
@@ -58,6 +61,70 @@ class SessionCodecTest {
 
     now.set(now.get().plus(Duration.ofHours(8)));
     assertThat(codec.open(renewed)).isNull();
+  }
+
+  private SessionCodec node(Duration absolute) {
+    return new SessionCodec(sharedKey, Duration.ofMinutes(30), absolute, () -> now.get());
+  }
+
+  @Test
+  void open_onNodeWithLongerLifetime_endsAtTheEndTheStartingNodeSealed() {
+    SessionCodec shortNode = node(Duration.ofHours(8));
+    SessionCodec longNode = node(Duration.ofHours(24));
+    Session fromShort = shortNode.start(bob, List.of("pwd"));
+    Session fromLong = longNode.start(bob, List.of("pwd"));
+    assertThat(fromShort.endsAt()).isEqualTo(fromShort.issuedAt() + 8 * 3600);
+    assertThat(fromLong.endsAt()).isEqualTo(fromLong.issuedAt() + 24 * 3600);
+
+    now.set(now.get().plus(Duration.ofHours(8)).plusSeconds(1));
+
+    assertThat(longNode.open(seenNow(fromShort))).as("past its own end").isNull();
+    assertThat(shortNode.open(seenNow(fromLong))).as("past the short node's lifetime").isNull();
+    assertThat(longNode.open(seenNow(fromLong))).isNotNull();
+  }
+
+  @Test
+  void renewed_stepUp_keepsTheEndOfTheSessionItRenews() {
+    SessionCodec shortNode = node(Duration.ofHours(8));
+    SessionCodec longNode = node(Duration.ofHours(24));
+    Session s = shortNode.start(bob, List.of("pwd"));
+    now.set(now.get().plus(Duration.ofHours(7)));
+
+    Session stepped = longNode.renewed(s, List.of("pwd", "otp"), true);
+
+    assertThat(stepped.endsAt()).isEqualTo(s.endsAt());
+    now.set(now.get().plus(Duration.ofHours(1)).plusSeconds(1));
+    assertThat(longNode.open(seenNow(stepped))).isNull();
+  }
+
+  /**
+   * Regression: a cookie sealed before sessions carried their end was accepted, and its sign-out
+   * kept only for the lifetime of the node that signed it out, which another node could outlive.
+   */
+  @Test
+  void open_cookieWithoutItsEnd_isRefused() {
+    long t = now.get().getEpochSecond();
+    String withoutEnd =
+        "{\"id\":\"old\",\"sub\":\"bob\",\"email\":\"\",\"roles\":[],\"groups\":[],"
+            + "\"amr\":[\"pwd\"],\"acr\":\"\",\"mfa\":false,\"auth_time\":"
+            + t
+            + ",\"idp\":\"local\",\"iat\":"
+            + t
+            + ",\"seen\":"
+            + t
+            + ",\"exp\":0,\"cred\":\"\"";
+
+    assertThat(
+            codec.open(
+                codec.sealText(SessionCodec.COOKIE, withoutEnd + ",\"end\":" + (t + 60) + "}")))
+        .as("the same cookie with its end")
+        .isNotNull();
+    assertThat(codec.open(codec.sealText(SessionCodec.COOKIE, withoutEnd + "}"))).isNull();
+  }
+
+  /** Seals the session as the last request left it: seen now, so the idle time does not count. */
+  private String seenNow(Session s) {
+    return node(Duration.ofHours(1)).seal(s.touched(now.get().getEpochSecond()));
   }
 
   @Test

@@ -8,16 +8,21 @@ import dev.vigil.store.StoreLocation;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Regressions: a signed-out session cookie opened again after the node restarted (the sign-out was
@@ -98,6 +103,67 @@ class SessionSignOutBetweenNodesTest {
 
       assertThat(eventually(() -> node2.open(cookie) == null)).as("refused on node 2").isTrue();
       assertThat(node1.open(cookie)).isNull();
+    }
+  }
+
+  /**
+   * Regression: a sign-out was kept until the end the signing-out node computed from its own {@code
+   * session_absolute}; once that node removed it as expired, a node of the same store with a longer
+   * lifetime accepted the cookie again after its restart (or a node that joined later did).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void signOut_onNodeWithShorterLifetime_refusedByLongerNodeAfterTheShorterPruned(String dialect)
+      throws Exception {
+    StoreLocation where = dialect.equals("sqlite") ? StoreLocation.embedded(tmp) : freshPostgres();
+    AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-05T09:00:00Z"));
+    InstantSource at = now::get;
+    Duration shortLife = Duration.ofHours(8);
+    Duration longLife = Duration.ofHours(24);
+    String cookie;
+    long start = now.get().getEpochSecond();
+    try (Store longStore = Store.open(where);
+        Store shortStore = Store.open(where);
+        SessionSignOuts longOuts = SessionSignOuts.open(longStore, "gateway", longLife, at);
+        SessionSignOuts shortOuts = SessionSignOuts.open(shortStore, "gateway", shortLife, at)) {
+      SessionCodec longNode = new SessionCodec(key, IDLE, longLife, at, longOuts);
+      SessionCodec shortNode = new SessionCodec(key, IDLE, shortLife, at, shortOuts);
+      Session started = longNode.start(bob, List.of("pwd"));
+      now.set(now.get().plus(Duration.ofHours(7)).plus(Duration.ofMinutes(50)));
+      // In use all along: its cookie as the last request, now, left it.
+      cookie = longNode.seal(started.touched(now.get().getEpochSecond()));
+
+      Session seen = shortNode.open(cookie);
+      assertThat(shortNode.signOut(seen).get(10, TimeUnit.SECONDS)).as("stored").isTrue();
+    }
+
+    // Past the short node's lifetime, within the long node's and the idle time: both restart,
+    // the short node first, and it removes the sign-outs it takes for expired.
+    now.set(Instant.ofEpochSecond(start).plus(Duration.ofHours(8)).plus(Duration.ofMinutes(5)));
+    try (Store shortStore = Store.open(where);
+        SessionSignOuts shortOuts = SessionSignOuts.open(shortStore, "gateway", shortLife, at);
+        Store longStore = Store.open(where);
+        SessionSignOuts longOuts = SessionSignOuts.open(longStore, "gateway", longLife, at)) {
+      SessionCodec longNode = new SessionCodec(key, IDLE, longLife, at, longOuts);
+
+      assertThat(longNode.open(cookie)).as("signed out on the shorter node").isNull();
+      assertThat(signOutRows(longStore)).isOne();
+    }
+
+    // Past the session's own end no node accepts it, and the sign-out goes.
+    now.set(Instant.ofEpochSecond(start).plus(longLife).plusSeconds(1));
+    try (Store shortStore = Store.open(where);
+        SessionSignOuts shortOuts = SessionSignOuts.open(shortStore, "gateway", shortLife, at)) {
+      assertThat(signOutRows(shortStore)).isZero();
+    }
+  }
+
+  private static long signOutRows(Store store) throws Exception {
+    try (Connection c = store.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM session_sign_outs")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

@@ -114,6 +114,7 @@ class StepUpTest {
         authTime,
         null,
         0,
-        "");
+        "",
+        authTime + 3600);
   }
 }
