@@ -1127,4 +1127,44 @@ class SidecarGrpcTest {
     }
     assertThat(seenByB).isEmpty();
   }
+
+  /**
+   * Regression: the outbound listener left no event for an h2c stream its codec reset (an app that
+   * sent a malformed request), where the inbound listener logs one; the stream goes nowhere, and
+   * the refusal is written off the event loop with the listener's name and the app's address.
+   */
+  @Test
+  void outbound_malformedH2cRequestFromTheApp_resetAndLoggedOffTheEventLoop() throws Exception {
+    Map<Integer, Long> resets = new java.util.TreeMap<>();
+    AtomicReference<String> peer = new AtomicReference<>();
+    List<ch.qos.logback.classic.spi.ILoggingEvent> events =
+        logged(
+            RefusalLog.class,
+            () -> {
+              try (Socket s = new Socket("127.0.0.1", sidecarA.port("to-greeter"))) {
+                peer.set("127.0.0.1:" + s.getLocalPort());
+                resets.putAll(
+                    RawHttp2.send(
+                        s, List.of(request("proxy-connection", "keep-alive"), request(":x", "1"))));
+              }
+              workloads.loggedAll(RefusalLog.PATH, "to-greeter", peer.get(), 2);
+            });
+
+    assertThat(resets).containsExactly(Map.entry(1, 1L), Map.entry(3, 1L));
+    assertThat(seenByB).isEmpty();
+    List<DecisionRecord> refusals =
+        workloads.loggedAll(RefusalLog.PATH, "to-greeter", peer.get(), 2);
+    assertThat(refusals)
+        .extracting(DecisionRecord::eventJson)
+        .allMatch(e -> e.contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\""))
+        .allMatch(e -> e.contains("\"listener\":\"to-greeter\""))
+        .anyMatch(e -> e.contains("\"stream\":\"1\""))
+        .anyMatch(e -> e.contains("\"stream\":\"3\""));
+    var lines =
+        events.stream()
+            .filter(e -> e.getFormattedMessage().contains("peer=" + peer.get()))
+            .toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
 }
