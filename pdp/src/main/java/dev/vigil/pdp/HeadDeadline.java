@@ -125,7 +125,12 @@ public final class HeadDeadline {
     return createHttpServer(vertx, options, deadline, pipeline -> {});
   }
 
-  private static HttpServer createHttpServer(
+  /**
+   * As {@link #createHttpServer(Vertx, HttpServerOptions, Duration)}, and {@code onConnection} is
+   * handed the Netty pipeline of each connection as {@link #createHttpServer(Vertx,
+   * HttpServerOptions, Consumer)} describes.
+   */
+  public static HttpServer createHttpServer(
       Vertx vertx,
       HttpServerOptions options,
       Duration deadline,

@@ -8,6 +8,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.StepUp;
+import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.HostHeader;
@@ -33,9 +34,12 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -51,6 +55,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.transport.Transport;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -62,6 +67,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,6 +215,10 @@ public final class EdgeGateway implements AutoCloseable {
             new DirectUpstream(vertx),
             endpoints,
             devices);
+    // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire,
+    // on HTTP/2 connections only (and h2c ones until their first HTTP/1.1 request).
+    Consumer<ChannelPipeline> resets =
+        pipeline -> CodecResets.install(pipeline, handler::codecReset);
     int plain;
     try {
       plain =
@@ -223,7 +233,8 @@ public final class EdgeGateway implements AutoCloseable {
                               .setPort(listenOn)
                               .setIdleTimeout(60)
                               .setIdleTimeoutUnit(TimeUnit.SECONDS),
-                          headDeadline)
+                          headDeadline,
+                          resets)
                       .requestHandler(handler::handle)
                       .invalidRequestHandler(handler::invalid));
     } catch (Exception e) {
@@ -231,7 +242,7 @@ public final class EdgeGateway implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
-    int secure = tls == null ? -1 : tls.listen(vertx, handler::handle, handler::invalid);
+    int secure = tls == null ? -1 : tls.listen(vertx, handler::handle, handler::invalid, resets);
     return new EdgeGateway(vertx, plain, secure);
   }
 
@@ -428,6 +439,31 @@ public final class EdgeGateway implements AutoCloseable {
         RequestGuard.failed(req, null, null, 500, e);
       }
     }
+
+    /**
+     * Logs an HTTP/2 stream the codec reset for a fault of the client's (a malformed request, more
+     * streams at once than allowed; see {@link CodecResets}) as a refusal before routing, under
+     * {@value #REQUEST_LOG_PATH}: with the peer's address, the stream and the error code, and a
+     * reason that says the request was never read, so that its method, target and route are not
+     * known. One event per stream, written on the worker pool: a client can cause many at little
+     * cost, and the event loop must not wait for room in the decision log.
+     */
+    void codecReset(Channel channel, int streamId, Http2Error error) {
+      String peer =
+          channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+              ? a.getAddress().getHostAddress()
+              : "unknown";
+      Map<String, String> extra = new LinkedHashMap<>();
+      extra.put("stream", Integer.toString(streamId));
+      extra.put("http2_error", error.name());
+      String reason = CodecResets.reason(streamId, error) + UNREAD;
+      vertx.executeBlocking(
+          () -> refusals.refuse("edge", peer, CodecResets.code(error), reason, extra), false);
+    }
+
+    /** Ends the reason of a codec reset: what the gateway cannot say about the request. */
+    private static final String UNREAD =
+        " (the request was not read: its method, target and route are not known)";
 
     private void logInvalid(HttpServerRequest req) {
       RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);

@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.edge.DecisionDispatch;
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestGuard;
@@ -167,15 +168,9 @@ final class InboundListener {
       extra.put("peer_spiffe_id", caller.toString());
     }
     String source = source(remote);
-    String reason =
-        "refused: the HTTP/2 codec reset stream "
-            + streamId
-            + " with "
-            + error.name()
-            + ": "
-            + CodecResets.meaning(error);
+    String reason = CodecResets.reason(streamId, error);
     vertx.executeBlocking(
-        () -> refusals.refuse(config.name(), source, "HTTP2_" + error.name(), reason, extra),
+        () -> refusals.refuse(config.name(), source, CodecResets.code(error), reason, extra),
         false);
   }
 

@@ -1,14 +1,22 @@
 package dev.vigil.gateway.sidecar;
 
+import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Error;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -26,13 +34,20 @@ import java.util.function.Supplier;
  *
  * <p>Pooled connections keep the certificate of their handshake. So that a rotated SVID (or one
  * replaced after revocation) is presented at once, the pools are replaced when the workload's
- * serial changes; the old pools' connections finish their requests and close. Thread-safe.
+ * serial changes; the old pools' connections finish their requests and close.
+ *
+ * <p>What the app sends that cannot be read as a request is refused before it goes anywhere, and
+ * logged as the inbound listener logs it, under {@value RefusalLog#PATH} with this listener's name:
+ * an HTTP/1.1 head the decoder refuses ({@code BAD_FRAMING}, {@code TOO_LONG}), and an HTTP/2
+ * stream the codec resets ({@code HTTP2_*}, see {@link CodecResets}). Thread-safe.
  */
 final class OutboundListener {
 
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
+  private final Vertx vertx;
   private final Outbound config;
+  private final RefusalLog refusals;
   private final Supplier<BigInteger> serial;
   private final Supplier<HttpClient> newPool;
   private final Supplier<HttpClient> newHttp2Pool;
@@ -43,16 +58,21 @@ final class OutboundListener {
   private record Pool(BigInteger serial, HttpClient http1, HttpClient http2) {}
 
   /**
+   * @param refusals where refusals of unreadable requests are logged
    * @param newPool makes the HTTP/1.1 mutual TLS client
    * @param newHttp2Pool makes the HTTP/2 (ALPN {@code h2}) mutual TLS client
    */
   OutboundListener(
+      Vertx vertx,
       Outbound config,
+      RefusalLog refusals,
       Supplier<BigInteger> serial,
       Supplier<HttpClient> newPool,
       Supplier<HttpClient> newHttp2Pool,
       CallKeepAlive keepAlive) {
+    this.vertx = vertx;
     this.config = config;
+    this.refusals = refusals;
     this.serial = serial;
     this.newPool = newPool;
     this.newHttp2Pool = newHttp2Pool;
@@ -79,6 +99,50 @@ final class OutboundListener {
     } catch (RuntimeException e) {
       RequestGuard.failed(req, config.name(), null, 502, e);
     }
+  }
+
+  /**
+   * Handles a request head the HTTP/1.x decoder could not read as one request (see {@code
+   * RequestFraming}): logged as a refusal ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker
+   * pool, since a full decision log can hold the call for seconds and the event loop serves every
+   * other connection, then answered as Vert.x answers it (400, 414 or 431, the connection closed)
+   * with the decision id.
+   */
+  void invalid(HttpServerRequest req) {
+    try {
+      RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
+      String source = PermissiveFront.address(req.remoteAddress());
+      vertx
+          .executeBlocking(
+              () ->
+                  refusals.refuse(config.name(), source, head.code(), "refused: " + head.reason()),
+              false)
+          .onComplete(
+              RequestGuard.afterRefusalLogged(
+                  req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));
+    } catch (RuntimeException e) {
+      RequestGuard.failed(req, config.name(), null, 500, e);
+    }
+  }
+
+  /**
+   * Logs an HTTP/2 stream the codec reset for a fault of the app's ({@link CodecResets}) as a
+   * refusal, with the app's address, the stream and the error code: one event per stream, written
+   * on the worker pool, as the inbound listener does.
+   */
+  void codecReset(Channel channel, int streamId, Http2Error error) {
+    String source =
+        PermissiveFront.address(
+            channel.remoteAddress() instanceof InetSocketAddress a
+                ? SocketAddress.inetSocketAddress(a)
+                : null);
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("stream", Integer.toString(streamId));
+    extra.put("http2_error", error.name());
+    String reason = CodecResets.reason(streamId, error);
+    vertx.executeBlocking(
+        () -> refusals.refuse(config.name(), source, CodecResets.code(error), reason, extra),
+        false);
   }
 
   private void relay(HttpServerRequest req) {

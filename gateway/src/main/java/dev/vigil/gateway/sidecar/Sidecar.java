@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -157,7 +158,9 @@ public final class Sidecar implements AutoCloseable {
                 .setAlpnVersions(List.of(HttpVersion.HTTP_2));
         var listener =
             new OutboundListener(
+                vertx,
                 out,
+                refusals,
                 () -> credentials.svid().serial(),
                 () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)),
                 () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)),
@@ -169,8 +172,8 @@ public final class Sidecar implements AutoCloseable {
                 vertx,
                 local,
                 listener::handle,
-                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
-                pipeline -> {},
+                listener::invalid,
+                pipeline -> CodecResets.install(pipeline, listener::codecReset),
                 out.name()));
       }
     } catch (RuntimeException e) {

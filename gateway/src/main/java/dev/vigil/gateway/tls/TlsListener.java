@@ -4,6 +4,7 @@ import dev.vigil.access.Devices;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.HeadDeadline;
 import dev.vigil.pdp.LoopListeners;
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +16,7 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The settings of the gateway's TLS listener: where it listens, the certificate it presents, and
@@ -68,12 +70,25 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
    */
   public int listen(
       Vertx vertx, Handler<HttpServerRequest> handler, Handler<HttpServerRequest> invalid) {
+    return listen(vertx, handler, invalid, pipeline -> {});
+  }
+
+  /**
+   * As {@link #listen(Vertx, Handler, Handler)}, and {@code onConnection} is handed the Netty
+   * pipeline of each connection once its TLS handshake is done and its protocol chosen (see {@link
+   * HeadDeadline#createHttpServer(Vertx, HttpServerOptions, Consumer)}).
+   */
+  public int listen(
+      Vertx vertx,
+      Handler<HttpServerRequest> handler,
+      Handler<HttpServerRequest> invalid,
+      Consumer<ChannelPipeline> onConnection) {
     try {
       return LoopListeners.listen(
           vertx,
           port,
           listenOn ->
-              HeadDeadline.createHttpServer(vertx, serverOptions().setPort(listenOn))
+              HeadDeadline.createHttpServer(vertx, serverOptions().setPort(listenOn), onConnection)
                   .requestHandler(handler)
                   .invalidRequestHandler(invalid));
     } catch (Exception e) {

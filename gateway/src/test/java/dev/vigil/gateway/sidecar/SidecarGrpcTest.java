@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.http.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -1031,76 +1032,6 @@ class SidecarGrpcTest {
     }
   }
 
-  /** The client connection preface of HTTP/2 (RFC 9113 section 3.4). */
-  private static final byte[] PREFACE =
-      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
-  /**
-   * Sends the client preface, an empty SETTINGS frame and one request per entry of {@code requests}
-   * (streams 1, 3, 5 ..., each a single HEADERS frame that ends its stream, its fields as literals
-   * without indexing, RFC 7541 section 6.2.2, so that one refused block leaves the decoder's table
-   * as it was), and returns the error code of each stream the server reset, read until every stream
-   * was reset or answered, or the connection ended.
-   */
-  private static Map<Integer, Long> sendRaw(Socket s, List<List<String>> requests)
-      throws IOException {
-    s.setSoTimeout(10_000);
-    var out = new java.io.DataOutputStream(s.getOutputStream());
-    out.write(PREFACE);
-    frame(out, 0x4, 0, 0, new byte[0]);
-    for (int i = 0; i < requests.size(); i++) {
-      var block = new java.io.ByteArrayOutputStream();
-      List<String> fields = requests.get(i);
-      for (int f = 0; f < fields.size(); f += 2) {
-        block.write(0);
-        for (String part : List.of(fields.get(f), fields.get(f + 1))) {
-          byte[] b = part.getBytes(StandardCharsets.US_ASCII);
-          block.write(b.length);
-          block.write(b);
-        }
-      }
-      // END_STREAM | END_HEADERS
-      frame(out, 0x1, 0x5, 2 * i + 1, block.toByteArray());
-    }
-    out.flush();
-    Map<Integer, Long> resets = new java.util.TreeMap<>();
-    java.util.Set<Integer> answered = new java.util.HashSet<>();
-    var in = new java.io.DataInputStream(s.getInputStream());
-    try {
-      while (resets.size() + answered.size() < requests.size()) {
-        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
-        int type = in.readUnsignedByte();
-        int flags = in.readUnsignedByte();
-        int stream = in.readInt() & 0x7fffffff;
-        byte[] payload = in.readNBytes(length);
-        if (type == 0x3) {
-          resets.put(stream, java.nio.ByteBuffer.wrap(payload).getInt() & 0xffffffffL);
-        } else if (type == 0x1) {
-          answered.add(stream);
-        } else if (type == 0x4 && (flags & 0x1) == 0) {
-          frame(out, 0x4, 0x1, 0, new byte[0]);
-          out.flush();
-        } else if (type == 0x7) {
-          break;
-        }
-      }
-    } catch (java.io.EOFException e) {
-      // The server closed the connection: what was read is the answer.
-    }
-    return resets;
-  }
-
-  private static void frame(
-      java.io.DataOutputStream out, int type, int flags, int stream, byte[] payload)
-      throws IOException {
-    out.writeByte(payload.length >>> 16);
-    out.writeShort(payload.length & 0xffff);
-    out.writeByte(type);
-    out.writeByte(flags);
-    out.writeInt(stream);
-    out.write(payload);
-  }
-
   private static List<String> request(String... extra) {
     List<String> fields =
         new ArrayList<>(
@@ -1137,7 +1068,7 @@ class SidecarGrpcTest {
               try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
                 peer.set("127.0.0.1:" + s.getLocalPort());
                 resets.putAll(
-                    sendRaw(
+                    RawHttp2.send(
                         s,
                         List.of(
                             request("connection", "keep-alive"),
@@ -1185,7 +1116,8 @@ class SidecarGrpcTest {
       assertThat(s.getApplicationProtocol()).isEqualTo("h2");
       String peer = "127.0.0.1:" + s.getLocalPort();
 
-      Map<Integer, Long> resets = sendRaw(s, List.of(request("transfer-encoding", "chunked")));
+      Map<Integer, Long> resets =
+          RawHttp2.send(s, List.of(request("transfer-encoding", "chunked")));
 
       assertThat(resets).containsExactly(Map.entry(1, 1L));
       DecisionRecord d = workloads.logged(RefusalLog.PATH, "greeter", peer);
@@ -1194,5 +1126,45 @@ class SidecarGrpcTest {
           .contains("\"peer_spiffe_id\":\"" + A + "\"");
     }
     assertThat(seenByB).isEmpty();
+  }
+
+  /**
+   * Regression: the outbound listener left no event for an h2c stream its codec reset (an app that
+   * sent a malformed request), where the inbound listener logs one; the stream goes nowhere, and
+   * the refusal is written off the event loop with the listener's name and the app's address.
+   */
+  @Test
+  void outbound_malformedH2cRequestFromTheApp_resetAndLoggedOffTheEventLoop() throws Exception {
+    Map<Integer, Long> resets = new java.util.TreeMap<>();
+    AtomicReference<String> peer = new AtomicReference<>();
+    List<ch.qos.logback.classic.spi.ILoggingEvent> events =
+        logged(
+            RefusalLog.class,
+            () -> {
+              try (Socket s = new Socket("127.0.0.1", sidecarA.port("to-greeter"))) {
+                peer.set("127.0.0.1:" + s.getLocalPort());
+                resets.putAll(
+                    RawHttp2.send(
+                        s, List.of(request("proxy-connection", "keep-alive"), request(":x", "1"))));
+              }
+              workloads.loggedAll(RefusalLog.PATH, "to-greeter", peer.get(), 2);
+            });
+
+    assertThat(resets).containsExactly(Map.entry(1, 1L), Map.entry(3, 1L));
+    assertThat(seenByB).isEmpty();
+    List<DecisionRecord> refusals =
+        workloads.loggedAll(RefusalLog.PATH, "to-greeter", peer.get(), 2);
+    assertThat(refusals)
+        .extracting(DecisionRecord::eventJson)
+        .allMatch(e -> e.contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\""))
+        .allMatch(e -> e.contains("\"listener\":\"to-greeter\""))
+        .anyMatch(e -> e.contains("\"stream\":\"1\""))
+        .anyMatch(e -> e.contains("\"stream\":\"3\""));
+    var lines =
+        events.stream()
+            .filter(e -> e.getFormattedMessage().contains("peer=" + peer.get()))
+            .toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
   }
 }

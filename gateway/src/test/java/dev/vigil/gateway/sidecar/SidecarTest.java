@@ -460,6 +460,46 @@ class SidecarTest {
     assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: ");
   }
 
+  /**
+   * Regression: the outbound listener answered a request head it could not read (its body could be
+   * delimited two ways, or a header too long) with no event in the decision log, where the inbound
+   * listener logs one. It is logged off the event loop with the listener's name, and the answer
+   * carries the decision id; nothing reaches the other workload.
+   */
+  @Test
+  void outbound_unreadableHead_refusedAndLoggedOffTheEventLoop() throws Exception {
+    var events =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var refusalLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RefusalLog.class);
+    events.start();
+    refusalLog.addAppender(events);
+    String[] framing;
+    String[] tooLong;
+    try {
+      framing = get(plain(sidecarA.port("to-b")), "/orders/9", "Transfer-Encoding: zchunked");
+      tooLong = get(plain(sidecarA.port("to-b")), "/orders/10", "X-Big: " + "b".repeat(9000));
+    } finally {
+      refusalLog.detachAppender(events);
+    }
+
+    assertThat(framing[0]).isEqualTo("400");
+    assertThat(tooLong[0]).isEqualTo("431");
+    assertThat(seenByB).isEmpty();
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "to-b", "zchunked");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.eventJson()).contains("\"refusal\":\"BAD_FRAMING\"");
+    assertThat(framing[1]).containsIgnoringCase("x-vigil-decision-id: " + d.decisionId());
+    DecisionRecord big = workloads.logged(RefusalLog.PATH, "to-b", "TOO_LONG");
+    assertThat(tooLong[1]).containsIgnoringCase("x-vigil-decision-id: " + big.decisionId());
+    var lines =
+        events.list.stream()
+            .filter(e -> e.getFormattedMessage().contains("listener=to-b "))
+            .toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
+
   @Test
   void permissive_mutualTlsOnTheSamePort_callerIdentified() throws Exception {
     String[] r = get(tls(sidecarB.port("b-open"), credsA.svid()), "/orders/6");

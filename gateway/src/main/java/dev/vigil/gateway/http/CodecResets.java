@@ -1,4 +1,4 @@
-package dev.vigil.gateway.sidecar;
+package dev.vigil.gateway.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import org.slf4j.Logger;
@@ -24,18 +25,27 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 codec's handler and reads the frames the codec writes, passing every byte on as it came.
  * It follows frame boundaries by each frame's length (section 4.1) and looks only at {@code
  * RST_STREAM} frames whose error code the codec sends for a client's fault ({@link #codecFault}):
- * the sidecar's own resets ({@code CANCEL}, {@code INTERNAL_ERROR}, {@code NO_ERROR}) are not
+ * the listener's own resets ({@code CANCEL}, {@code INTERNAL_ERROR}, {@code NO_ERROR}) are not
  * reported, nor {@code STREAM_CLOSED}, which answers frames for a stream that already ended rather
  * than a new request. The codec's message is not reachable from here: the report carries the stream
- * and the error code. On an HTTP/1.x connection the handler leaves at the first request that asks
- * no upgrade. Used on the connection's event loop only.
+ * and the error code.
+ *
+ * <p>Where: only on connections that speak HTTP/2 or may yet. A connection that chose HTTP/2 by
+ * ALPN gets the handler; one that chose HTTP/1.x (by ALPN, without ALPN, or on a port that takes no
+ * h2c) does not, so its requests never pass through it (on an ALPN connection the codec has written
+ * its SETTINGS frame before the handler comes: a whole frame, so the handler starts at a frame's
+ * first byte). On a plaintext port that also takes h2c the protocol is not known when the
+ * connection opens (prior knowledge is told by the first bytes, and the codec may reset streams of
+ * that same first read), so the handler is put in place and leaves at the first request that asks
+ * no upgrade: an HTTP/1.1 connection pays one check, once, and none per request. Used on the
+ * connection's event loop only. The sidecar's listeners and the edge gateway use it.
  */
-final class CodecResets extends ChannelDuplexHandler {
+public final class CodecResets extends ChannelDuplexHandler {
 
   private static final Logger log = LoggerFactory.getLogger(CodecResets.class);
 
   /** What is told of each reset: the connection, the stream and the HTTP/2 error code. */
-  interface Listener {
+  public interface Listener {
     void reset(Channel channel, int streamId, Http2Error error);
   }
 
@@ -58,21 +68,46 @@ final class CodecResets extends ChannelDuplexHandler {
   /** Set when the codec wrote something else than bytes: frames can no longer be followed. */
   private boolean lost;
 
-  private CodecResets(Listener listener) {
+  private CodecResets(Listener listener, boolean http2) {
     this.listener = listener;
+    this.http2 = http2;
   }
 
-  /** Puts a watch on a new connection, just in front of Vert.x's handler (or the HTTP/2 codec). */
-  static void install(ChannelPipeline pipeline, Listener listener) {
+  /**
+   * Puts a watch on a new connection just in front of Vert.x's handler (which the HTTP/2 codec's
+   * handler is, or replaces), unless the connection speaks HTTP/1.x for good: call it once the
+   * server has laid out the connection's pipeline (after the TLS handshake, when there is TLS).
+   */
+  public static void install(ChannelPipeline pipeline, Listener listener) {
     if (pipeline.lastContext() == null) {
       return;
     }
+    boolean http2 = pipeline.get(Http2ConnectionHandler.class) != null;
+    if (!http2 && pipeline.get(HttpRequestDecoder.class) != null) {
+      // HTTP/1.x chosen already (ALPN http/1.1, no ALPN, or a port without h2c).
+      return;
+    }
     pipeline.addBefore(
-        pipeline.lastContext().name(), "vigilCodecResets", new CodecResets(listener));
+        pipeline.lastContext().name(), "vigilCodecResets", new CodecResets(listener, http2));
+  }
+
+  /** The refusal code of a reset with {@code error}: {@code HTTP2_} and the error's name. */
+  public static String code(Http2Error error) {
+    return "HTTP2_" + error.name();
+  }
+
+  /** The reason, in words, of the refusal of a stream the codec reset with {@code error}. */
+  public static String reason(int streamId, Http2Error error) {
+    return "refused: the HTTP/2 codec reset stream "
+        + streamId
+        + " with "
+        + error.name()
+        + ": "
+        + meaning(error);
   }
 
   /** Tells whether the HTTP/2 codec sends {@code error} in a reset for a fault of the client's. */
-  static boolean codecFault(Http2Error error) {
+  public static boolean codecFault(Http2Error error) {
     return switch (error) {
       case PROTOCOL_ERROR,
           FLOW_CONTROL_ERROR,
@@ -86,7 +121,7 @@ final class CodecResets extends ChannelDuplexHandler {
   }
 
   /** Says in words what the client did that the codec answers with {@code error}. */
-  static String meaning(Http2Error error) {
+  public static String meaning(Http2Error error) {
     return switch (error) {
       case PROTOCOL_ERROR ->
           "the request is malformed (RFC 9113 section 8.1.1: a connection-specific or upper-case"
@@ -104,7 +139,8 @@ final class CodecResets extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof HttpRequest r
+    if (!http2
+        && msg instanceof HttpRequest r
         && !r.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true)) {
       // HTTP/1.x for good: nothing for this handler to watch.
       ctx.pipeline().remove(this);

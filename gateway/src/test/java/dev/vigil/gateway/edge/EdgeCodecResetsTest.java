@@ -1,0 +1,282 @@
+package dev.vigil.gateway.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.http.RawHttp2;
+import dev.vigil.gateway.sidecar.RefusalLog;
+import dev.vigil.gateway.tls.ServerCertificate;
+import dev.vigil.gateway.tls.TlsListener;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Regression: HTTP/2 requests that the codec resets before the gateway reads them (a
+ * connection-specific or upper-case field name, an unknown pseudo-header, a TE other than trailers;
+ * RFC 9113 section 8.1.1) left no event in the decision log, where an unreadable HTTP/1.1 head is
+ * logged as a refusal. Each reset stream is now a denied decision under {@value
+ * EdgeGateway#REQUEST_LOG_PATH} with its code, written off the event loop. Raw HTTP/2 frames over
+ * TLS (ALPN h2) and h2c (prior knowledge and upgrade), a real upstream that must see nothing of
+ * them, and the decision log read back through the store as {@code vigil logs} reads it.
+ */
+class EdgeCodecResetsTest {
+
+  @TempDir static Path tmp;
+  static HttpServer upstream;
+  static final List<String> seen = new CopyOnWriteArrayList<>();
+  static Store store;
+  static EdgeGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    upstream =
+        Fixtures.answering(
+            ex -> {
+              seen.add(ex.getRequestURI().getRawPath());
+              return "upstream ok";
+            });
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles(
+            "open", Map.of("open.rego", "package open\nallow := true\n".getBytes())));
+    Route route =
+        new Route(
+            "app",
+            "*",
+            "/",
+            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
+            "open/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
+    gateway =
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion(
+                        "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
+                    InstantSource.system())
+                .withTls(
+                    new TlsListener(
+                        "127.0.0.1", 0, ServerCertificate.selfSigned(tmp, Instant.now()), null)));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    upstream.stop(0);
+    store.close();
+  }
+
+  /** A request's fields, {@code extra} after the four pseudo-headers. */
+  static List<String> request(String scheme, String path, String... extra) {
+    List<String> fields =
+        new ArrayList<>(
+            List.of(":method", "GET", ":scheme", scheme, ":path", path, ":authority", "app.test"));
+    fields.addAll(List.of(extra));
+    return fields;
+  }
+
+  @Test
+  void tlsH2_malformedRequests_eachResetStreamLoggedWithItsCodeOffTheEventLoop() throws Exception {
+    Instant since = Instant.now();
+    seen.clear();
+    Map<Integer, Long> resets;
+    List<ILoggingEvent> events;
+    ListAppender<ILoggingEvent> appender = listen();
+    try (SSLSocket s = tlsH2()) {
+      resets =
+          RawHttp2.send(
+              s,
+              List.of(
+                  request("https", "/one", "connection", "keep-alive"),
+                  request("https", "/two", "X-Upper", "1"),
+                  request("https", "/three", ":bogus", "1"),
+                  request("https", "/four", "te", "gzip"),
+                  request("https", "/fine")));
+      awaitRefusals(since, 4);
+    } finally {
+      events = stopListening(appender);
+    }
+
+    // RST_STREAM PROTOCOL_ERROR (1) for the four malformed ones; the last one is answered.
+    assertThat(resets)
+        .containsExactly(Map.entry(1, 1L), Map.entry(3, 1L), Map.entry(5, 1L), Map.entry(7, 1L));
+    assertThat(seen).containsExactly("/fine");
+    List<DecisionRecord> refusals = awaitRefusals(since, 4);
+    assertThat(refusals).allMatch(DecisionRecord::denied);
+    assertThat(refusals).extracting(DecisionRecord::route).containsOnly("edge");
+    assertThat(refusals)
+        .extracting(DecisionRecord::eventJson)
+        .allMatch(e -> e.contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\""))
+        .allMatch(e -> e.contains("\"http2_error\":\"PROTOCOL_ERROR\""))
+        .allMatch(e -> e.contains("\"peer\":\"127.0.0.1\""))
+        .allMatch(e -> e.contains("its method, target and route are not known"))
+        .anyMatch(e -> e.contains("\"stream\":\"1\""))
+        .anyMatch(e -> e.contains("\"stream\":\"3\""))
+        .anyMatch(e -> e.contains("\"stream\":\"5\""))
+        .anyMatch(e -> e.contains("\"stream\":\"7\""));
+    List<ILoggingEvent> lines =
+        events.stream()
+            .filter(e -> e.getFormattedMessage().contains("code=HTTP2_PROTOCOL_ERROR"))
+            .toList();
+    assertThat(lines).hasSize(4);
+    assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
+
+  @Test
+  void h2cPriorKnowledge_malformedRequest_resetAndLogged() throws Exception {
+    Instant since = Instant.now();
+    seen.clear();
+    Map<Integer, Long> resets;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      resets = RawHttp2.send(s, List.of(request("http", "/h2c", "transfer-encoding", "chunked")));
+    }
+
+    assertThat(resets).containsExactly(Map.entry(1, 1L));
+    assertThat(seen).isEmpty();
+    assertThat(awaitRefusals(since, 1).get(0).eventJson())
+        .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+        .contains("\"stream\":\"1\"");
+  }
+
+  @Test
+  void h2cUpgrade_malformedRequestAfterTheUpgrade_resetAndLogged() throws Exception {
+    Instant since = Instant.now();
+    seen.clear();
+    Map<Integer, Long> resets;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /upgraded HTTP/1.1\r\nHost: app.test\r\n"
+                      + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                      + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      assertThat(head(s.getInputStream())).startsWith("HTTP/1.1 101");
+      resets = RawHttp2.send(s, 3, List.of(request("http", "/after", "keep-alive", "1")));
+    }
+
+    assertThat(resets).containsExactly(Map.entry(3, 1L));
+    assertThat(seen).containsExactly("/upgraded");
+    assertThat(awaitRefusals(since, 1).get(0).eventJson())
+        .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+        .contains("\"stream\":\"3\"");
+  }
+
+  /** Reads an HTTP/1.1 response head, up to its empty line, one byte at a time. */
+  private static String head(InputStream in) throws IOException {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    while (!got.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      got.write(b);
+    }
+    return got.toString(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Waits up to 10 s for {@code count} codec-reset refusals logged since {@code since}, as {@code
+   * vigil logs --path vigil/gateway/request} lists them, and returns them.
+   */
+  private static List<DecisionRecord> awaitRefusals(Instant since, int count) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    List<DecisionRecord> found = List.of();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (found.size() < count && System.nanoTime() < giveUp) {
+      found =
+          reader
+              .list(new DecisionFilter(since, true, EdgeGateway.REQUEST_LOG_PATH, null, null, 100))
+              .stream()
+              .filter(r -> r.eventJson().contains("\"refusal\":\"HTTP2_"))
+              .toList();
+      if (found.size() < count) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(found).as("codec-reset refusals logged since " + since).hasSize(count);
+    return found;
+  }
+
+  private static ListAppender<ILoggingEvent> listen() {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    ((Logger) LoggerFactory.getLogger(RefusalLog.class)).addAppender(appender);
+    return appender;
+  }
+
+  private static List<ILoggingEvent> stopListening(ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(RefusalLog.class)).detachAppender(appender);
+    return List.copyOf(appender.list);
+  }
+
+  /** A TLS connection to the gateway that negotiated ALPN h2; the server is not checked. */
+  private static SSLSocket tlsH2() throws Exception {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    TrustManager anyServer =
+        new X509TrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+          @Override
+          public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
+    ctx.init(null, new TrustManager[] {anyServer}, null);
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", gateway.tlsPort());
+    var params = s.getSSLParameters();
+    params.setApplicationProtocols(new String[] {"h2"});
+    s.setSSLParameters(params);
+    s.startHandshake();
+    assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+    return s;
+  }
+}

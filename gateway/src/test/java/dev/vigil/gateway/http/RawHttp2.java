@@ -1,0 +1,116 @@
+package dev.vigil.gateway.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An HTTP/2 client written frame by frame (RFC 9113), for requests no real client library sends:
+ * malformed header blocks that the server's codec must reset. Over a plain socket it speaks h2c
+ * with prior knowledge; over a TLS socket it must have negotiated ALPN {@code h2} first.
+ */
+public final class RawHttp2 {
+
+  /** The client connection preface (RFC 9113 section 3.4). */
+  private static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private static final int HEADERS = 0x1;
+  private static final int RST_STREAM = 0x3;
+  private static final int SETTINGS = 0x4;
+  private static final int GOAWAY = 0x7;
+
+  private RawHttp2() {}
+
+  /**
+   * Sends the preface, an empty SETTINGS frame and one request per entry of {@code requests} on
+   * streams 1, 3, 5 ..., each a single HEADERS frame that ends its stream. Each entry lists field
+   * names and values in turn, sent as literals without indexing (RFC 7541 section 6.2.2), so that a
+   * refused block leaves the server's decoder table as it was. Reads until every stream was reset
+   * or answered, or the connection ended, and returns the error code of each reset stream.
+   */
+  public static Map<Integer, Long> send(Socket s, List<List<String>> requests) throws IOException {
+    return send(s, 1, requests);
+  }
+
+  /**
+   * As {@link #send(Socket, List)}, with the requests on streams {@code first}, {@code first + 2}
+   * ...: after an upgrade to h2c (RFC 7540 section 3.2) stream 1 is the upgrading request's.
+   */
+  public static Map<Integer, Long> send(Socket s, int first, List<List<String>> requests)
+      throws IOException {
+    s.setSoTimeout(10_000);
+    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+    out.write(PREFACE);
+    frame(out, SETTINGS, 0, 0, new byte[0]);
+    Set<Integer> sent = new HashSet<>();
+    for (int i = 0; i < requests.size(); i++) {
+      sent.add(first + 2 * i);
+      // END_STREAM | END_HEADERS
+      frame(out, HEADERS, 0x5, first + 2 * i, block(requests.get(i)));
+    }
+    out.flush();
+    Map<Integer, Long> resets = new TreeMap<>();
+    Set<Integer> answered = new HashSet<>();
+    DataInputStream in = new DataInputStream(s.getInputStream());
+    try {
+      while (resets.size() + answered.size() < requests.size()) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        if (type == RST_STREAM && sent.contains(stream)) {
+          resets.put(stream, ByteBuffer.wrap(payload).getInt() & 0xffffffffL);
+        } else if (type == HEADERS && sent.contains(stream)) {
+          answered.add(stream);
+        } else if (type == SETTINGS && (flags & 0x1) == 0) {
+          frame(out, SETTINGS, 0x1, 0, new byte[0]);
+          out.flush();
+        } else if (type == GOAWAY) {
+          break;
+        }
+      }
+    } catch (EOFException e) {
+      // The server closed the connection: what was read is the answer.
+    }
+    return resets;
+  }
+
+  /** Encodes name and value pairs as literal fields without indexing, lengths under 128. */
+  private static byte[] block(List<String> fields) {
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    for (int f = 0; f < fields.size(); f += 2) {
+      block.write(0);
+      for (String part : List.of(fields.get(f), fields.get(f + 1))) {
+        byte[] b = part.getBytes(StandardCharsets.US_ASCII);
+        if (b.length > 127) {
+          throw new IllegalArgumentException("field part longer than 127 bytes: " + part);
+        }
+        block.write(b.length);
+        block.writeBytes(b);
+      }
+    }
+    return block.toByteArray();
+  }
+
+  private static void frame(DataOutputStream out, int type, int flags, int stream, byte[] payload)
+      throws IOException {
+    out.writeByte(payload.length >>> 16);
+    out.writeShort(payload.length & 0xffff);
+    out.writeByte(type);
+    out.writeByte(flags);
+    out.writeInt(stream);
+    out.write(payload);
+  }
+}
