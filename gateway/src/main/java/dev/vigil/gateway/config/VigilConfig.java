@@ -394,8 +394,8 @@ public record VigilConfig(
                 upstream(required(r, m, "upstream")),
                 policyPath(required(r, m, "policy")),
                 mode,
-                get(m, "resource").stringMap(),
-                get(m, "action").string(null),
+                get(m, "resource").stringMap(Route.RESOURCE_KEYS),
+                action(get(m, "action")),
                 identityProvider(get(m, "identity_provider"), providers),
                 spiffeId(get(m, "upstream_spiffe_id")));
       } catch (IllegalArgumentException e) {
@@ -455,7 +455,35 @@ public record VigilConfig(
         || uri.getHost() == null) {
       throw n.error("\"" + text + "\" is not an http(s) URL with a host, like http://host:port");
     }
+    // The gateway sends the scheme, host, port and path alone: say so rather than drop the rest.
+    String dropped =
+        uri.getRawUserInfo() != null
+            ? "a user name or password, which the gateway would not send (put credentials in the"
+                + " upstream's own configuration)"
+            : uri.getRawQuery() != null
+                ? "a query, which the gateway would not send (it forwards each request's own)"
+                : uri.getRawFragment() != null ? "a fragment, which is never sent" : null;
+    if (dropped != null) {
+      throw n.error("\"" + text + "\" holds " + dropped + "; write http(s)://host:port[/base]");
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw n.error("\"" + text + "\": port " + uri.getPort() + " is not from 1 to 65535");
+    }
     return uri;
+  }
+
+  /** A route's action: one of those docs/policy-input.md lists, or null to follow the method. */
+  private static String action(YamlNode n) {
+    String action = n.string(null);
+    if (action != null && !Route.ACTIONS.contains(action)) {
+      throw n.error(
+          "\""
+              + action
+              + "\" is not one of "
+              + String.join(", ", Route.ACTIONS)
+              + " (input.action), or leave it out to follow the method");
+    }
+    return action;
   }
 
   /** The external-authorization endpoints' policy path, checked as a route's is. */

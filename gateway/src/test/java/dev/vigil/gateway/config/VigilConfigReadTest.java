@@ -237,6 +237,72 @@ class VigilConfigReadTest {
     }
   }
 
+  /**
+   * The gateway forwards to the upstream's scheme, host, port and path alone: a query, a fragment
+   * or credentials in the URL were dropped without a word (and the credentials shown in the
+   * console's route list), and a port out of range failed only at the first request.
+   */
+  @Test
+  void read_routeUpstreamWithPartsTheGatewayDoesNotSend_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
+    String[][] cases = {
+      {"http://127.0.0.1:9000/app?tenant=a", "query"},
+      {"http://127.0.0.1:9000/app#top", "fragment"},
+      {"http://svc:secret@127.0.0.1:9000", "user name or password"},
+      {"http://127.0.0.1:99999", "port 99999"},
+      {"http://127.0.0.1:0", "port 0"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> read(route + c[0] + "\n"))
+          .as(c[0])
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: routes[0].upstream: \"" + c[0] + "\"")
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void read_routeUpstreamWithBasePathOrDefaultPort_accepted() throws Exception {
+    String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
+    for (String good : new String[] {"http://127.0.0.1:9000/app/", "https://app.internal"}) {
+      assertThat(read(route + good + "\n").routes().get(0).upstream().toString()).isEqualTo(good);
+    }
+  }
+
+  /**
+   * docs/policy-input.md promises input.action is read, write, delete or admin; a route's "action:
+   * raed" reached the policy as it was written.
+   */
+  @Test
+  void read_routeActionNotOneOfTheFour_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThatThrownBy(() -> read(route + "    action: raed\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:5: routes[0].action: \"raed\" is not one of")
+        .hasMessageContaining("read, write, delete, admin");
+  }
+
+  @Test
+  void read_routeActionOneOfTheFour_givenToEveryMethod() throws Exception {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThat(read(route + "    action: admin\n").routes().get(0).actionFor("GET"))
+        .isEqualTo("admin");
+  }
+
+  /** A misspelt resource key (enviroment) reached the policy, which then saw no environment. */
+  @Test
+  void read_routeResourceKeyNotInTheInput_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThatThrownBy(() -> read(route + "    resource:\n      enviroment: production\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:6: routes[0].resource.enviroment: unknown key")
+        .hasMessageContaining("environment");
+    // The gateway sets input.resource.route to the route's name itself.
+    assertThatThrownBy(() -> read(route + "    resource:\n      route: other\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:6: routes[0].resource.route: unknown key");
+  }
+
   @Test
   void read_routeHostThatNeverMatches_refusedNamingTheKey() {
     String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
