@@ -172,8 +172,10 @@ public record VigilConfig(
     Map<String, YamlNode> top = YamlNode.read(file).mapping(TOP);
     VigilConfig d = defaults(dataDirOverride == null ? Path.of("vigil-data") : dataDirOverride);
     Path dataDir = d.dataDir();
-    if (dataDirOverride == null && top.containsKey("data_dir")) {
-      dataDir = base.resolve(top.get("data_dir").string());
+    // Read even when --data-dir overrides it, so that a wrong type is refused as everywhere else.
+    String dataDirKey = get(top, "data_dir").string(null);
+    if (dataDirOverride == null && dataDirKey != null) {
+      dataDir = base.resolve(dataDirKey);
     }
     Map<String, YamlNode> cp =
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
@@ -219,7 +221,7 @@ public record VigilConfig(
         authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
         checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
         identity(id, base, dataDir),
-        get(console, "admin_role").string(d.adminRole()),
+        adminRole(get(console, "admin_role"), d.adminRole()),
         TlsSettings.read(gw, base),
         get(gw, "totp_on_demand").bool(false),
         checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
@@ -544,12 +546,34 @@ public record VigilConfig(
           new LocalUser(
               username,
               get(m, "email").string(""),
-              get(m, "roles").strings(),
-              get(m, "groups").strings(),
+              names(get(m, "roles"), "role"),
+              names(get(m, "groups"), "group"),
               hash,
               secret));
     }
     return out;
+  }
+
+  /**
+   * A user's roles or groups: YAML's null ({@code ~}) read as the text "null" or "~", and a blank
+   * name matched a blank {@code console.admin_role}; both are refused.
+   */
+  private static List<String> names(YamlNode list, String what) {
+    for (YamlNode item : list.sequence()) {
+      if (item.isMissing() || item.string().isBlank()) {
+        throw item.error("a " + what + " needs a name; this one is empty");
+      }
+    }
+    return list.strings();
+  }
+
+  /** The console's admin role: a blank one would name no role, or a blank one by mistake. */
+  private static String adminRole(YamlNode n, String fallback) {
+    String role = n.string(fallback);
+    if (role.isBlank()) {
+      throw n.error("the role that may sign in to the console cannot be blank");
+    }
+    return role;
   }
 
   private static SpiffeId spiffeId(YamlNode n) {

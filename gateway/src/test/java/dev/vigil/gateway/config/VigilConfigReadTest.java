@@ -387,6 +387,38 @@ class VigilConfigReadTest {
     }
   }
 
+  /** roles: [~] gave the user the role "~", and roles: [""] a blank one. */
+  @Test
+  void read_userRoleOrGroupEmpty_refusedNamingTheItem() {
+    String user = "users:\n  - username: carol\n    password_hash: \"" + HASH + "\"\n";
+    for (String bad : new String[] {"~", "null", "\"\"", "\" \""}) {
+      assertThatThrownBy(() -> read(user + "    roles: [sre, " + bad + "]\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: users[0].roles[1]: a role needs a name");
+      assertThatThrownBy(() -> read(user + "    groups:\n      - " + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:5: users[0].groups[0]: a group needs a name");
+    }
+  }
+
+  @Test
+  void read_consoleAdminRoleBlank_refused() {
+    assertThatThrownBy(() -> read("console:\n  admin_role: \"\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: console.admin_role: ")
+        .hasMessageContaining("cannot be blank");
+  }
+
+  /** With --data-dir given, data_dir was not read at all, so a list there passed unnoticed. */
+  @Test
+  void read_dataDirOfTheWrongTypeUnderAnOverride_refused() {
+    assertThatThrownBy(() -> read("data_dir: [a, b]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:1: data_dir: expected a string");
+  }
+
   @Test
   void read_userTwice_refusedNamingBothLines() {
     String one = "  - username: carol\n    password_hash: \"" + HASH + "\"\n";
