@@ -21,9 +21,11 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -206,10 +208,17 @@ public record VigilConfig(
                   + absolute.toSeconds()
                   + "s): a session ends at session_absolute whatever its use");
     }
+    String controlPlane = address(get(cp, "addr"), d.controlPlane());
+    String gateway = address(get(gw, "addr"), d.gateway());
+    TlsSettings tls = TlsSettings.read(gw, base);
+    refuseOneAddressTwice(
+        List.of("control_plane.addr", "gateway.addr", "gateway.tls_addr"),
+        Arrays.asList(controlPlane, gateway, tls.addr()),
+        List.of(get(cp, "addr"), get(gw, "addr"), get(gw, "tls_addr")));
     return new VigilConfig(
         dataDir,
-        address(get(cp, "addr"), d.controlPlane()),
-        address(get(gw, "addr"), d.gateway()),
+        controlPlane,
+        gateway,
         bundle,
         get(policy, "v0_compatible").bool(false),
         checked(get(logs, "mask"), Masking::check),
@@ -222,11 +231,42 @@ public record VigilConfig(
         checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
         identity(id, base, dataDir),
         adminRole(get(console, "admin_role"), d.adminRole()),
-        TlsSettings.read(gw, base),
+        tls,
         get(gw, "totp_on_demand").bool(false),
         checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
         retention(get(logs, "retain")),
         store(get(top, "store"), base));
+  }
+
+  /**
+   * Refuses two listeners on one address: the second failed at start with "address already in use",
+   * which sent the reader looking for another process. A null address is a listener that is off;
+   * port 0 asks for any free port, so it never clashes.
+   */
+  private static void refuseOneAddressTwice(
+      List<String> keys, List<String> addresses, List<YamlNode> nodes) {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      String addr = addresses.get(i);
+      if (addr == null || addr.endsWith(":0")) {
+        continue;
+      }
+      String host = addr.substring(0, addr.lastIndexOf(':'));
+      String listen =
+          (host.isEmpty() ? "127.0.0.1" : host.toLowerCase(Locale.ROOT))
+              + addr.substring(addr.lastIndexOf(':'));
+      Integer first = seen.putIfAbsent(listen, i);
+      if (first != null) {
+        YamlNode at = nodes.get(i).isMissing() ? nodes.get(first) : nodes.get(i);
+        throw at.error(
+            keys.get(first)
+                + " and "
+                + keys.get(i)
+                + " are both "
+                + listen
+                + " (one of them by default): each listener needs an address of its own");
+      }
+    }
   }
 
   /**

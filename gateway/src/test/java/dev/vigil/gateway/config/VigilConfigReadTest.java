@@ -419,6 +419,32 @@ class VigilConfigReadTest {
         .hasMessageContaining("vigil.yaml:1: data_dir: expected a string");
   }
 
+  /** Two listeners on one address failed at start with "address already in use". */
+  @Test
+  void read_twoListenersOnOneAddress_refusedNamingBothKeys() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "control_plane:\n  addr: 127.0.0.1:28611\n"
+                        + "gateway:\n  addr: :28611\n  tls_addr: \"off\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "vigil.yaml:4: gateway.addr: control_plane.addr and gateway.addr are both"
+                + " 127.0.0.1:28611");
+    // The TLS listener's default address, taken by the plain listener.
+    assertThatThrownBy(() -> read("gateway:\n  addr: 127.0.0.1:8443\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.addr: gateway.addr and gateway.tls_addr");
+  }
+
+  @Test
+  void read_listenersOffOrOnAnyFreePort_accepted() throws Exception {
+    assertThat(read("gateway:\n  addr: 127.0.0.1:8443\n  tls_addr: \"off\"\n").gateway())
+        .isEqualTo("127.0.0.1:8443");
+    assertThat(read("control_plane:\n  addr: 127.0.0.1:0\ngateway:\n  addr: 127.0.0.1:0\n"))
+        .isNotNull();
+  }
+
   @Test
   void read_userTwice_refusedNamingBothLines() {
     String one = "  - username: carol\n    password_hash: \"" + HASH + "\"\n";
