@@ -10,6 +10,7 @@ import dev.vigil.rego.Source;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class BuildCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     Path tmp = null;
     try {
-      String key = signingKey == null ? null : Files.readString(signingKey).strip();
+      String key = signingKey == null ? null : readSigningKey(signingKey);
       BundleBuilder.Options opts =
           new BundleBuilder.Options(
               revision, null, key == null ? null : signingAlg, key, keyId, v0 ? 0 : null);
@@ -115,6 +116,20 @@ final class BuildCommand implements Callable<Integer> {
           // The temporary file is in the output's folder and named as ours; nothing else to do.
         }
       }
+    }
+  }
+
+  /** Reads the signing key, naming the option and the file when it cannot. */
+  private static String readSigningKey(Path p) {
+    if (Files.isDirectory(p)) {
+      throw new IllegalArgumentException("--signing-key " + p + ": is a directory, not a key file");
+    }
+    try {
+      return Files.readString(p).strip();
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("--signing-key " + p + ": no such file");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--signing-key " + p + ": " + CliErrors.describe(e));
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.OpaApi;
+import dev.vigil.pdp.bundle.BundleException;
 import dev.vigil.pdp.bundle.BundleSignatures;
 import dev.vigil.pdp.bundle.BundleWatcher;
 import dev.vigil.pdp.extauthz.ExternalAuthorizer;
@@ -223,6 +224,12 @@ final class PdpCommand implements Callable<Integer> {
         key =
             new BundleSignatures.VerificationKey(
                 verification.keyId, verification.alg, readKey(verification.key), null);
+        try {
+          BundleSignatures.checkKey(key);
+        } catch (BundleException e) {
+          throw new IllegalArgumentException(
+              "--verification-key " + verification.key + ": " + e.getMessage(), e);
+        }
       }
     } catch (IllegalArgumentException e) {
       err.println("vigil pdp: " + e.getMessage());

@@ -22,6 +22,8 @@ final class TotpCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
+      // The secrets a user's totp_secret takes, so that a code printed here can be one of theirs.
+      Totp.checkSecret(secret);
       spec.commandLine().getOut().println(Totp.code(secret, InstantSource.system()));
       return 0;
     } catch (IllegalArgumentException e) {

@@ -281,4 +281,29 @@ class LogsAndBuildCommandTest {
     assertThat(run.err()).containsPattern("p\\.rego:\\d+:\\d+: rego_parse_error");
     assertThat(out).doesNotExist();
   }
+
+  /** A missing signing key was reported as the bare path, a folder as "Is a directory". */
+  @Test
+  void build_signingKeyMissingOrAFolder_failsNamingTheOptionAndTheFile() throws Exception {
+    Path out = tmp.resolve("never.tar.gz");
+    Path missing = tmp.resolve("no-such-key.pem");
+
+    CliRun gone =
+        CliRun.of(
+            "build",
+            "-o",
+            out.toString(),
+            "--signing-key",
+            missing.toString(),
+            "../examples/authz");
+    CliRun folder =
+        CliRun.of(
+            "build", "-o", out.toString(), "--signing-key", tmp.toString(), "../examples/authz");
+
+    assertThat(gone.status()).isNotZero();
+    assertThat(gone.err()).contains("vigil build: --signing-key " + missing + ": no such file");
+    assertThat(folder.status()).isNotZero();
+    assertThat(folder.err()).contains("vigil build: --signing-key " + tmp + ": is a directory");
+    assertThat(out).doesNotExist();
+  }
 }

@@ -37,6 +37,28 @@ class PdpLogOptionsTest {
     assertThat(Files.exists(data)).isFalse();
   }
 
+  /** A file that holds no usable key was taken, and every bundle refused as badly signed. */
+  @Test
+  void pdp_verificationKeyThatIsNoKey_exitsWithUsageNamingIt() throws Exception {
+    Path data = tmp.resolve("data");
+    Path notAKey = tmp.resolve("secret.txt");
+    Files.writeString(notAKey, "JBSWY3DPEHPK3PXP\n");
+    CliRun r =
+        CliRun.of(
+            "pdp",
+            "--data-dir",
+            data.toString(),
+            "--verification-key",
+            notAKey.toString(),
+            "--verification-alg",
+            "ES256");
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("vigil pdp: --verification-key " + notAKey + ": key is not PEM text");
+    assertThat(Files.exists(data)).isFalse();
+  }
+
   @Test
   void pdp_logRetainNotADuration_exitsWithUsageNamingIt() {
     CliRun r = CliRun.of("pdp", "--data-dir", tmp.toString(), "--log-retain", "a month");

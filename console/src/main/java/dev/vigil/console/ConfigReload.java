@@ -30,18 +30,22 @@ public final class ConfigReload {
   private final LocalAuthenticator gatewayUsers;
   private final ConsoleSignIn console;
   private final List<LocalUser> extraUsers;
-  private volatile VigilConfig current;
+  // What runs of the keys that take effect only at start: a reload compares with it, not with the
+  // file's previous version, so that a key put back is no longer named and a key still waiting
+  // for a restart is named at every reload.
+  private final VigilConfig started;
 
   /**
+   * @param started the configuration {@code vigil up} started with
    * @param extraUsers users that are not in the file (the demo's), kept across reloads
    */
   public ConfigReload(
-      VigilConfig current,
+      VigilConfig started,
       RouteModes routes,
       LocalAuthenticator gatewayUsers,
       ConsoleSignIn console,
       List<LocalUser> extraUsers) {
-    this.current = current;
+    this.started = started;
     this.routes = routes;
     this.gatewayUsers = gatewayUsers;
     this.console = console;
@@ -63,7 +67,7 @@ public final class ConfigReload {
     routes.configure(next.routes(), generation);
     gatewayUsers.replaceUsers(generation);
     console.replaceConfigUsers(users);
-    List<String> restart = restartOnly(current, next);
+    List<String> restart = restartOnly(started, next);
     if (!restart.isEmpty()) {
       log.warn("configuration: {} changed; they take effect at the next start", restart);
     }
@@ -75,7 +79,6 @@ public final class ConfigReload {
         users.size(),
         next.users().size(),
         extraUsers.size());
-    current = next;
   }
 
   /** Returns the keys whose change needs a restart. */

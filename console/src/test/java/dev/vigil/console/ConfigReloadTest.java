@@ -150,6 +150,50 @@ class ConfigReloadTest {
     assertThat(routes.get().match("h", "/").name()).isEqualTo("a");
   }
 
+  /**
+   * Restart-only keys are compared with what runs, not with the file's previous version: putting a
+   * changed control_plane.addr back was warned about as a change needing a restart, and a later
+   * edit of anything else no longer said that the changed address was still waiting for one.
+   */
+  @Test
+  void apply_restartOnlyKeyChangedThenPutBack_warnsOnlyWhileItDiffersFromWhatRuns()
+      throws Exception {
+    VigilConfig started = config("gateway:\n  addr: 127.0.0.1:1\n");
+    VigilConfig moved = config("gateway:\n  addr: 127.0.0.1:2\n");
+    VigilConfig movedAndMore = config("gateway:\n  addr: 127.0.0.1:2\n  session_idle: 10m\n");
+    LocalAuthenticator gateway = new LocalAuthenticator(List.of(), codec(), InstantSource.system());
+    ConsoleSignIn console =
+        new ConsoleSignIn(
+            AdminAccounts.open(tmp, "admin"), codec(), InstantSource.system(), "admin", List.of());
+    ConfigReload reload = new ConfigReload(started, modes(started), gateway, console, List.of());
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger log = (Logger) LoggerFactory.getLogger(ConfigReload.class);
+    Level levelBefore = log.getLevel();
+    log.setLevel(Level.INFO);
+    log.addAppender(logged);
+    List<String> warnings;
+    try {
+      reload.apply(moved);
+      reload.apply(movedAndMore);
+      reload.apply(started);
+    } finally {
+      log.detachAppender(logged);
+      log.setLevel(levelBefore);
+    }
+    warnings =
+        logged.list.stream()
+            .filter(e -> e.getLevel() == Level.WARN)
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
+
+    assertThat(warnings)
+        .containsExactly(
+            "configuration: [gateway.addr] changed; they take effect at the next start",
+            "configuration: [gateway.addr, gateway.session_idle] changed;"
+                + " they take effect at the next start");
+  }
+
   @Test
   void restartOnly_changedAddress_isNamed() throws Exception {
     VigilConfig a = config("gateway:\n  addr: 127.0.0.1:1\n");

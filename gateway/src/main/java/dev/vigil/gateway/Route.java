@@ -4,8 +4,10 @@ import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One route of the gateway: which requests it takes, where they go, and how they are decided.
@@ -72,6 +74,16 @@ public record Route(
       String action) {
     this(name, host, pathPrefix, upstream, policyPath, mode, resource, action, null);
   }
+
+  /** The actions a policy sees as {@code input.action} (docs/policy-input.md). */
+  public static final List<String> ACTIONS = List.of("read", "write", "delete", "admin");
+
+  /**
+   * The keys of {@code input.resource} a route sets; the gateway adds {@code route} itself
+   * (docs/policy-input.md).
+   */
+  public static final Set<String> RESOURCE_KEYS =
+      Set.of("service", "environment", "namespace", "classification", "criticality");
 
   public Route {
     Objects.requireNonNull(name, "name");

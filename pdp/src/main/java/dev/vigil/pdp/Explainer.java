@@ -71,8 +71,12 @@ final class Explainer {
     EvalListener listener =
         new EvalListener() {
           @Override
-          public void exprFailed(String r, Expr expr, List<Value> operands) {
-            failures.put(r, new Failure(expr, operands));
+          public void exprFailed(String r, Expr expr, List<Value> operands, int held) {
+            // Of a rule's bodies, the one that held the most conditions came closest to allowing.
+            Failure before = failures.get(r);
+            if (before == null || held > before.held()) {
+              failures.put(r, new Failure(expr, operands, held));
+            }
           }
         };
     try {
@@ -118,7 +122,7 @@ final class Explainer {
     return MaskedSecrets.of(masking.hiddenValues(input));
   }
 
-  private record Failure(Expr expr, List<Value> operands) {}
+  private record Failure(Expr expr, List<Value> operands, int held) {}
 
   /**
    * Describes the failed expression's operands. An operand is hidden when it reads a masked field

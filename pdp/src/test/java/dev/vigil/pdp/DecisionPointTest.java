@@ -110,6 +110,65 @@ class DecisionPointTest {
         .isEqualTo("authz.rego:4: input.user.role == \"sre\" failed: input.user.role is \"dev\"");
   }
 
+  /**
+   * A role that no rule names was explained as "data.authz.allow is denied": the rule index left
+   * every body out, so the explaining evaluation saw no condition fail.
+   */
+  @Test
+  void decide_roleNoRuleNames_explainsTheConditionThatFailed() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if input.user.role == "sre"
+        allow if {
+          input.user.role == "dev"
+          input.action == "read"
+        }
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("guest", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:3: input.user.role == \"sre\" failed: input.user.role is \"guest\"");
+  }
+
+  @Test
+  void decide_noUserAtAll_explainsTheConditionThatFailed() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if input.user.role == "sre"
+        allow if input.user.role == "dev"
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", Json.parse("{}"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:3: input.user.role == \"sre\" failed: input.user.role is undefined");
+  }
+
+  /** Of several bodies that fail, the one that held the most conditions explains the denial. */
+  @Test
+  void decide_severalBodiesFail_explainsTheBodyThatCameClosest() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if {
+          input.user.role == "dev"
+          input.action == "read"
+        }
+        allow if input.user.role == "sre"
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "write"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:5: input.action == \"read\" failed: input.action is \"write\"");
+  }
+
   @Test
   void decide_wrongEnvironment_explainsTheSecondCondition() {
     Decision d = pdp(AUTHZ_V0, true).decide("authz/allow", input("sre", "staging", "read"));

@@ -21,9 +21,11 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -172,8 +174,10 @@ public record VigilConfig(
     Map<String, YamlNode> top = YamlNode.read(file).mapping(TOP);
     VigilConfig d = defaults(dataDirOverride == null ? Path.of("vigil-data") : dataDirOverride);
     Path dataDir = d.dataDir();
-    if (dataDirOverride == null && top.containsKey("data_dir")) {
-      dataDir = base.resolve(top.get("data_dir").string());
+    // Read even when --data-dir overrides it, so that a wrong type is refused as everywhere else.
+    String dataDirKey = get(top, "data_dir").string(null);
+    if (dataDirOverride == null && dataDirKey != null) {
+      dataDir = base.resolve(dataDirKey);
     }
     Map<String, YamlNode> cp =
         get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
@@ -204,10 +208,17 @@ public record VigilConfig(
                   + absolute.toSeconds()
                   + "s): a session ends at session_absolute whatever its use");
     }
+    String controlPlane = address(get(cp, "addr"), d.controlPlane());
+    String gateway = address(get(gw, "addr"), d.gateway());
+    TlsSettings tls = TlsSettings.read(gw, base);
+    refuseOneAddressTwice(
+        List.of("control_plane.addr", "gateway.addr", "gateway.tls_addr"),
+        Arrays.asList(controlPlane, gateway, tls.addr()),
+        List.of(get(cp, "addr"), get(gw, "addr"), get(gw, "tls_addr")));
     return new VigilConfig(
         dataDir,
-        address(get(cp, "addr"), d.controlPlane()),
-        address(get(gw, "addr"), d.gateway()),
+        controlPlane,
+        gateway,
         bundle,
         get(policy, "v0_compatible").bool(false),
         checked(get(logs, "mask"), Masking::check),
@@ -219,12 +230,43 @@ public record VigilConfig(
         authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
         checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
         identity(id, base, dataDir),
-        get(console, "admin_role").string(d.adminRole()),
-        TlsSettings.read(gw, base),
+        adminRole(get(console, "admin_role"), d.adminRole()),
+        tls,
         get(gw, "totp_on_demand").bool(false),
         checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
         retention(get(logs, "retain")),
         store(get(top, "store"), base));
+  }
+
+  /**
+   * Refuses two listeners on one address: the second failed at start with "address already in use",
+   * which sent the reader looking for another process. A null address is a listener that is off;
+   * port 0 asks for any free port, so it never clashes.
+   */
+  private static void refuseOneAddressTwice(
+      List<String> keys, List<String> addresses, List<YamlNode> nodes) {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      String addr = addresses.get(i);
+      if (addr == null || addr.endsWith(":0")) {
+        continue;
+      }
+      String host = addr.substring(0, addr.lastIndexOf(':'));
+      String listen =
+          (host.isEmpty() ? "127.0.0.1" : host.toLowerCase(Locale.ROOT))
+              + addr.substring(addr.lastIndexOf(':'));
+      Integer first = seen.putIfAbsent(listen, i);
+      if (first != null) {
+        YamlNode at = nodes.get(i).isMissing() ? nodes.get(first) : nodes.get(i);
+        throw at.error(
+            keys.get(first)
+                + " and "
+                + keys.get(i)
+                + " are both "
+                + listen
+                + " (one of them by default): each listener needs an address of its own");
+      }
+    }
   }
 
   /**
@@ -394,8 +436,8 @@ public record VigilConfig(
                 upstream(required(r, m, "upstream")),
                 policyPath(required(r, m, "policy")),
                 mode,
-                get(m, "resource").stringMap(),
-                get(m, "action").string(null),
+                get(m, "resource").stringMap(Route.RESOURCE_KEYS),
+                action(get(m, "action")),
                 identityProvider(get(m, "identity_provider"), providers),
                 spiffeId(get(m, "upstream_spiffe_id")));
       } catch (IllegalArgumentException e) {
@@ -455,7 +497,35 @@ public record VigilConfig(
         || uri.getHost() == null) {
       throw n.error("\"" + text + "\" is not an http(s) URL with a host, like http://host:port");
     }
+    // The gateway sends the scheme, host, port and path alone: say so rather than drop the rest.
+    String dropped =
+        uri.getRawUserInfo() != null
+            ? "a user name or password, which the gateway would not send (put credentials in the"
+                + " upstream's own configuration)"
+            : uri.getRawQuery() != null
+                ? "a query, which the gateway would not send (it forwards each request's own)"
+                : uri.getRawFragment() != null ? "a fragment, which is never sent" : null;
+    if (dropped != null) {
+      throw n.error("\"" + text + "\" holds " + dropped + "; write http(s)://host:port[/base]");
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw n.error("\"" + text + "\": port " + uri.getPort() + " is not from 1 to 65535");
+    }
     return uri;
+  }
+
+  /** A route's action: one of those docs/policy-input.md lists, or null to follow the method. */
+  private static String action(YamlNode n) {
+    String action = n.string(null);
+    if (action != null && !Route.ACTIONS.contains(action)) {
+      throw n.error(
+          "\""
+              + action
+              + "\" is not one of "
+              + String.join(", ", Route.ACTIONS)
+              + " (input.action), or leave it out to follow the method");
+    }
+    return action;
   }
 
   /** The external-authorization endpoints' policy path, checked as a route's is. */
@@ -516,12 +586,34 @@ public record VigilConfig(
           new LocalUser(
               username,
               get(m, "email").string(""),
-              get(m, "roles").strings(),
-              get(m, "groups").strings(),
+              names(get(m, "roles"), "role"),
+              names(get(m, "groups"), "group"),
               hash,
               secret));
     }
     return out;
+  }
+
+  /**
+   * A user's roles or groups: YAML's null ({@code ~}) read as the text "null" or "~", and a blank
+   * name matched a blank {@code console.admin_role}; both are refused.
+   */
+  private static List<String> names(YamlNode list, String what) {
+    for (YamlNode item : list.sequence()) {
+      if (item.isMissing() || item.string().isBlank()) {
+        throw item.error("a " + what + " needs a name; this one is empty");
+      }
+    }
+    return list.strings();
+  }
+
+  /** The console's admin role: a blank one would name no role, or a blank one by mistake. */
+  private static String adminRole(YamlNode n, String fallback) {
+    String role = n.string(fallback);
+    if (role.isBlank()) {
+      throw n.error("the role that may sign in to the console cannot be blank");
+    }
+    return role;
   }
 
   private static SpiffeId spiffeId(YamlNode n) {

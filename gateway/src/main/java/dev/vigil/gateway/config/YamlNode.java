@@ -167,8 +167,13 @@ public final class YamlNode {
 
   /** Returns a mapping of string to string. */
   public Map<String, String> stringMap() {
+    return stringMap(null);
+  }
+
+  /** Returns a mapping of string to string, refusing keys that are not in {@code known}. */
+  public Map<String, String> stringMap(Set<String> known) {
     Map<String, String> out = new LinkedHashMap<>();
-    mapping(null).forEach((k, v) -> out.put(k, v.string()));
+    mapping(known).forEach((k, v) -> out.put(k, v.string()));
     return out;
   }
 }

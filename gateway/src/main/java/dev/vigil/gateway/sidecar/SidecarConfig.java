@@ -168,7 +168,7 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     AppProtocol appProtocol = parsed(m, "app_protocol", "http1", AppProtocol::parse);
     Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
-        m.containsKey("resource") ? m.get("resource").stringMap() : Map.of();
+        m.containsKey("resource") ? m.get("resource").stringMap(Route.RESOURCE_KEYS) : Map.of();
     try {
       Route route =
           new Route(
@@ -179,7 +179,7 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
               required(n, m, "policy").string(),
               mode,
               resource,
-              text(m, "action", null));
+              action(m));
       return new Inbound(listen[0], Integer.parseInt(listen[1]), peerMode, route, appProtocol);
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
@@ -324,6 +324,21 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
   private static List<YamlNode> items(Map<String, YamlNode> m, String key) {
     YamlNode n = m.get(key);
     return n == null ? List.of() : n.sequence();
+  }
+
+  /** The listener's action: one of those docs/policy-input.md lists, or null for the method's. */
+  private static String action(Map<String, YamlNode> m) {
+    String action = text(m, "action", null);
+    if (action != null && !Route.ACTIONS.contains(action)) {
+      throw m.get("action")
+          .error(
+              "\""
+                  + action
+                  + "\" is not one of "
+                  + String.join(", ", Route.ACTIONS)
+                  + " (input.action), or leave it out to follow the method");
+    }
+    return action;
   }
 
   private static String text(Map<String, YamlNode> m, String key, String fallback) {

@@ -237,6 +237,72 @@ class VigilConfigReadTest {
     }
   }
 
+  /**
+   * The gateway forwards to the upstream's scheme, host, port and path alone: a query, a fragment
+   * or credentials in the URL were dropped without a word (and the credentials shown in the
+   * console's route list), and a port out of range failed only at the first request.
+   */
+  @Test
+  void read_routeUpstreamWithPartsTheGatewayDoesNotSend_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
+    String[][] cases = {
+      {"http://127.0.0.1:9000/app?tenant=a", "query"},
+      {"http://127.0.0.1:9000/app#top", "fragment"},
+      {"http://svc:secret@127.0.0.1:9000", "user name or password"},
+      {"http://127.0.0.1:99999", "port 99999"},
+      {"http://127.0.0.1:0", "port 0"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> read(route + c[0] + "\n"))
+          .as(c[0])
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: routes[0].upstream: \"" + c[0] + "\"")
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void read_routeUpstreamWithBasePathOrDefaultPort_accepted() throws Exception {
+    String route = "routes:\n  - name: r\n    policy: a/allow\n    upstream: ";
+    for (String good : new String[] {"http://127.0.0.1:9000/app/", "https://app.internal"}) {
+      assertThat(read(route + good + "\n").routes().get(0).upstream().toString()).isEqualTo(good);
+    }
+  }
+
+  /**
+   * docs/policy-input.md promises input.action is read, write, delete or admin; a route's "action:
+   * raed" reached the policy as it was written.
+   */
+  @Test
+  void read_routeActionNotOneOfTheFour_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThatThrownBy(() -> read(route + "    action: raed\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:5: routes[0].action: \"raed\" is not one of")
+        .hasMessageContaining("read, write, delete, admin");
+  }
+
+  @Test
+  void read_routeActionOneOfTheFour_givenToEveryMethod() throws Exception {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThat(read(route + "    action: admin\n").routes().get(0).actionFor("GET"))
+        .isEqualTo("admin");
+  }
+
+  /** A misspelt resource key (enviroment) reached the policy, which then saw no environment. */
+  @Test
+  void read_routeResourceKeyNotInTheInput_refusedNamingTheKey() {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    assertThatThrownBy(() -> read(route + "    resource:\n      enviroment: production\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:6: routes[0].resource.enviroment: unknown key")
+        .hasMessageContaining("environment");
+    // The gateway sets input.resource.route to the route's name itself.
+    assertThatThrownBy(() -> read(route + "    resource:\n      route: other\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:6: routes[0].resource.route: unknown key");
+  }
+
   @Test
   void read_routeHostThatNeverMatches_refusedNamingTheKey() {
     String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
@@ -319,6 +385,64 @@ class VigilConfigReadTest {
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("vigil.yaml:3: users[0].password_hash: the Argon2id hash");
     }
+  }
+
+  /** roles: [~] gave the user the role "~", and roles: [""] a blank one. */
+  @Test
+  void read_userRoleOrGroupEmpty_refusedNamingTheItem() {
+    String user = "users:\n  - username: carol\n    password_hash: \"" + HASH + "\"\n";
+    for (String bad : new String[] {"~", "null", "\"\"", "\" \""}) {
+      assertThatThrownBy(() -> read(user + "    roles: [sre, " + bad + "]\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:4: users[0].roles[1]: a role needs a name");
+      assertThatThrownBy(() -> read(user + "    groups:\n      - " + bad + "\n"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:5: users[0].groups[0]: a group needs a name");
+    }
+  }
+
+  @Test
+  void read_consoleAdminRoleBlank_refused() {
+    assertThatThrownBy(() -> read("console:\n  admin_role: \"\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: console.admin_role: ")
+        .hasMessageContaining("cannot be blank");
+  }
+
+  /** With --data-dir given, data_dir was not read at all, so a list there passed unnoticed. */
+  @Test
+  void read_dataDirOfTheWrongTypeUnderAnOverride_refused() {
+    assertThatThrownBy(() -> read("data_dir: [a, b]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:1: data_dir: expected a string");
+  }
+
+  /** Two listeners on one address failed at start with "address already in use". */
+  @Test
+  void read_twoListenersOnOneAddress_refusedNamingBothKeys() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    "control_plane:\n  addr: 127.0.0.1:28611\n"
+                        + "gateway:\n  addr: :28611\n  tls_addr: \"off\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "vigil.yaml:4: gateway.addr: control_plane.addr and gateway.addr are both"
+                + " 127.0.0.1:28611");
+    // The TLS listener's default address, taken by the plain listener.
+    assertThatThrownBy(() -> read("gateway:\n  addr: 127.0.0.1:8443\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.yaml:2: gateway.addr: gateway.addr and gateway.tls_addr");
+  }
+
+  @Test
+  void read_listenersOffOrOnAnyFreePort_accepted() throws Exception {
+    assertThat(read("gateway:\n  addr: 127.0.0.1:8443\n  tls_addr: \"off\"\n").gateway())
+        .isEqualTo("127.0.0.1:8443");
+    assertThat(read("control_plane:\n  addr: 127.0.0.1:0\ngateway:\n  addr: 127.0.0.1:0\n"))
+        .isNotNull();
   }
 
   @Test

@@ -166,6 +166,25 @@ class SidecarConfigTest {
         .hasMessageContaining("names no workload");
   }
 
+  /** As at the edge: input.action is one of four words, input.resource has five keys. */
+  @Test
+  void read_actionOrResourceKeyThePolicyInputHasNot_refusedAtTheirOwnLine() {
+    String listener =
+        """
+        inbound:
+          - name: in
+            listen: 127.0.0.1:1
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        """;
+    assertThatThrownBy(() -> read(listener + "    action: raed\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:6: inbound[0].action: \"raed\" is not one of");
+    assertThatThrownBy(() -> read(listener + "    resource: {enviroment: production}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:6: inbound[0].resource.enviroment: unknown key");
+  }
+
   @Test
   void read_badModes_refusedAtTheirOwnLine() {
     assertThatThrownBy(

@@ -59,6 +59,27 @@ public final class BundleSignatures {
 
   private BundleSignatures() {}
 
+  /**
+   * Checks that {@code key} can verify signatures of its algorithm, so that a key that never could
+   * is refused when it is configured rather than with every bundle.
+   *
+   * @throws BundleException saying what does not fit
+   */
+  public static void checkKey(VerificationKey key) {
+    JWSAlgorithm alg = JWSAlgorithm.parse(key.algorithm());
+    if (!HMAC.contains(alg)
+        && !JWSAlgorithm.Family.RSA.contains(alg)
+        && !JWSAlgorithm.Family.EC.contains(alg)) {
+      throw new BundleException(
+          "algorithm \"" + key.algorithm() + "\" is not one of RS*, PS*, ES* or HS* (e.g. ES256)");
+    }
+    try {
+      verifier(alg, key.key());
+    } catch (JOSEException e) {
+      throw new BundleException("key cannot verify " + alg + ": " + e.getMessage());
+    }
+  }
+
   /** Verifies a bundle's signature; throws {@link BundleException} saying what does not match. */
   public static void verify(Bundle bundle, VerificationKey key) {
     byte[] raw = bundle.files().get(BundleReader.SIGNATURES);

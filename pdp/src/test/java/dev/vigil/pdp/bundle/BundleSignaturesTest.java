@@ -53,6 +53,37 @@ class BundleSignaturesTest {
     return new BundleSignatures.VerificationKey("k1", "ES256", publicPem, null);
   }
 
+  /**
+   * A verification key that could never verify anything (not PEM, the private half, an algorithm of
+   * no family) was taken at start, and every bundle was then refused as badly signed.
+   */
+  @Test
+  void checkKey_keyThatCannotVerify_refusedSayingWhy() {
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new BundleSignatures.VerificationKey(null, "ES256", "JBSWY3DPEHPK3PXP", null)))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("not PEM text");
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new BundleSignatures.VerificationKey(null, "ES256", privatePem, null)))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("does not fit algorithm ES256");
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new BundleSignatures.VerificationKey(null, "XS256", publicPem, null)))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("algorithm \"XS256\"");
+  }
+
+  @Test
+  void checkKey_publicKeyOfItsAlgorithm_passes() {
+    assertThatCode(() -> BundleSignatures.checkKey(key())).doesNotThrowAnyException();
+  }
+
   @Test
   void verify_untouchedBundle_passes() {
     assertThatCode(() -> BundleSignatures.verify(signed(), key())).doesNotThrowAnyException();

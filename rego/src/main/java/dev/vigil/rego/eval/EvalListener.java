@@ -25,4 +25,13 @@ public interface EvalListener {
    *     operand that was undefined
    */
   default void exprFailed(String rule, Expr expr, List<Value> operands) {}
+
+  /**
+   * As {@link #exprFailed(String, Expr, List)}, with how close the body came: {@code held} is the
+   * number of the body's expressions before {@code expr}, all of which held. Calls the method
+   * without it unless overridden.
+   */
+  default void exprFailed(String rule, Expr expr, List<Value> operands, int held) {
+    exprFailed(rule, expr, operands);
+  }
 }

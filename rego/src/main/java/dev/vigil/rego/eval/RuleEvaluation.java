@@ -159,7 +159,7 @@ final class RuleEvaluation {
             failed,
             operands);
     if (!any[0] && failed[0] != null) {
-      ev.listener.exprFailed(rule, failed[0], operands[0]);
+      ev.listener.exprFailed(rule, failed[0], operands[0], furthest[0]);
     }
     return r;
   }
@@ -226,8 +226,12 @@ final class RuleEvaluation {
     return new RegoException(new RegoError("eval_conflict_error", message, loc));
   }
 
+  /**
+   * Returns the rules worth evaluating. With a listener every rule is, since an explanation needs
+   * the condition that failed in each body, and the index leaves out the bodies it knows would.
+   */
   private List<CompiledRule> candidates(RuleSet rs) {
-    if (rs.index() == null || !ev.policy.indexing()) {
+    if (rs.index() == null || !ev.policy.indexing() || ev.listener != null) {
       return rs.rules();
     }
     Value v = ev.frame.input;
