@@ -370,7 +370,17 @@ public final class EdgeGateway implements AutoCloseable {
       RouteTable generation = routes.get();
       Route route = generation.match(hostHeader, path.path());
       if (route == null) {
-        refuse(req, 404, "no_route", "no route serves this host and path", null);
+        // Logged as any refusal before policy is: a request for a host or path nothing serves is
+        // what a scan, a stale link or a client still pointed at a moved service looks like.
+        String why = "no route serves this host and path";
+        logRefusal(req, "NO_ROUTE", why)
+            .onComplete(
+                RequestGuard.guard(
+                    req,
+                    null,
+                    null,
+                    500,
+                    ar -> refuse(req, 404, "no_route", why, ar.succeeded() ? ar.result() : null)));
         return;
       }
       if (auth == null) {
