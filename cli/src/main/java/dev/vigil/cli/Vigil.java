@@ -1,6 +1,8 @@
 package dev.vigil.cli;
 
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -55,6 +57,24 @@ public final class Vigil implements Runnable {
     CommandLine cl = new CommandLine(new Vigil());
     cl.setOut(out);
     cl.setErr(err);
+    // picocli's own conversion names the JDK's exception class; this one says what a URL looks
+    // like.
+    cl.registerConverter(
+        URI.class,
+        text -> {
+          try {
+            return new URI(text);
+          } catch (URISyntaxException e) {
+            throw new CommandLine.TypeConversionException(
+                "\""
+                    + text
+                    + "\" is not a URL ("
+                    + e.getReason().toLowerCase(java.util.Locale.ROOT)
+                    + " at character "
+                    + (e.getIndex() + 1)
+                    + "): write it like http://127.0.0.1:8181");
+          }
+        });
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("vigil: " + CliErrors.describe(e));

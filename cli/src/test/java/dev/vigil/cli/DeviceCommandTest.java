@@ -233,6 +233,19 @@ class DeviceCommandTest {
   }
 
   @Test
+  void enroll_serverWithoutScheme_saysWhatAUrlLooksLike() {
+    CliRun r = CliRun.of("device", "enroll", "--server", "127.0.0.1:" + cp, "--token", "t");
+
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--server")
+        .contains("\"127.0.0.1:" + cp + "\" is not a URL")
+        .contains("write it like http://127.0.0.1:8181")
+        .doesNotContain("URISyntaxException")
+        .doesNotContain("java.net");
+  }
+
+  @Test
   void report_withoutEnrolment_namesTheMissingFile() {
     CliRun r =
         CliRun.of(
