@@ -142,7 +142,8 @@ final class Explainer {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < args.size() && i < f.operands().size(); i++) {
       Term t = args.get(i);
-      if (t instanceof Term.Scalar) {
+      if (constant(t)) {
+        // A literal says what it is where it is written: {"sre"} is {"sre"} tells nothing.
         continue;
       }
       Value v = f.operands().get(i);
@@ -158,6 +159,18 @@ final class Explainer {
       }
     }
     return String.join(", ", parts);
+  }
+
+  /** Whether a term is a literal: a scalar, or an array, set or object of literals only. */
+  private static boolean constant(Term t) {
+    return switch (t) {
+      case Term.Scalar s -> true;
+      case Term.ArrayTerm a -> a.elements().stream().allMatch(Explainer::constant);
+      case Term.SetTerm s -> s.elements().stream().allMatch(Explainer::constant);
+      case Term.ObjectTerm o ->
+          o.entries().stream().allMatch(e -> constant(e.key()) && constant(e.value()));
+      default -> false;
+    };
   }
 
   private static String show(Value v) {

@@ -100,6 +100,24 @@ class DecisionPointTest {
   }
 
   @Test
+  void decide_deniedByAConditionWithALiteralSet_explainsTheInputNotTheLiteral() {
+    String rego =
+        """
+        package authz
+        default allow := false
+        allow if input.user.role in {"sre", "admin"}
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "staging", "read"));
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.explanation().message())
+        .isEqualTo(
+            "authz.rego:3: input.user.role in {\"sre\", \"admin\"} failed: input.user.role is"
+                + " \"dev\"");
+  }
+
+  @Test
   void decide_v0AuthzPolicy_deniesOtherRoleAndExplainsTheFailedCondition() {
     Decision d = pdp(AUTHZ_V0, true).decide("data.authz.allow", input("dev", "production", "read"));
 
