@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.vigil.access.DeviceAgent;
+import dev.vigil.access.DeviceException;
 import dev.vigil.access.Devices;
 import dev.vigil.access.LinuxPosture;
 import dev.vigil.access.Posture;
@@ -341,6 +342,17 @@ final class DeviceCommand implements Runnable {
       }
       DeviceAgent agent = DeviceAgent.load(deviceDir.get());
       Posture p = collect();
+      try {
+        // The check the server makes, made before signing: a report it would refuse is not sent.
+        Posture.fromMap(p.toMap());
+      } catch (DeviceException e) {
+        spec.commandLine()
+            .getErr()
+            .println(
+                "vigil device report: "
+                    + e.getMessage().replace("posture.", "--").replace('_', '-'));
+        return Vigil.EXIT_USAGE;
+      }
       String jws = agent.signReport(p, Instant.now());
       PrintWriter out = spec.commandLine().getOut();
       if (print) {

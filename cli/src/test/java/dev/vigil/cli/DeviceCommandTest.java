@@ -246,6 +246,44 @@ class DeviceCommandTest {
   }
 
   @Test
+  void report_negativePatchAge_refusedBeforeItIsSignedOrSent() throws Exception {
+    String data = tmp.resolve("data").toString();
+    Path deviceDir = tmp.resolve("device-neg");
+    String server = "http://127.0.0.1:" + cp;
+    String token = cli("device", "token", "--data-dir", data).out().strip();
+    String enrolled =
+        cli(
+                "device",
+                "enroll",
+                "--server",
+                server,
+                "--token",
+                token,
+                "--device-dir",
+                deviceDir.toString())
+            .out();
+    String id = enrolled.replaceAll("(?s).*enrolled device (dev-[0-9a-f]+).*", "$1");
+
+    CliRun r =
+        CliRun.of(
+            "device",
+            "report",
+            "--server",
+            server,
+            "--device-dir",
+            deviceDir.toString(),
+            "--patch-age-days",
+            "-3");
+
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("vigil device report: --patch-age-days must be a whole number of days, got -3");
+    assertThat(id).startsWith("dev-");
+    assertThat(cli("device", "list", "--data-dir", data).out())
+        .containsPattern("(?m)^" + id + " .* no-report ");
+  }
+
+  @Test
   void report_withoutEnrolment_namesTheMissingFile() {
     CliRun r =
         CliRun.of(
