@@ -202,20 +202,25 @@ class DeviceCommandTest {
     assertThat(list.out()).contains("ci-box").contains("fresh");
   }
 
+  /** Enrols a device into {@code deviceDir} with a token, through the control plane. */
+  private CliRun enroll(String token, Path deviceDir) throws Exception {
+    return cli(
+        "device",
+        "enroll",
+        "--server",
+        "http://127.0.0.1:" + cp,
+        "--token",
+        token,
+        "--device-dir",
+        deviceDir.toString());
+  }
+
   @Test
   void enroll_tokenSpent_saysSoAndExits1() throws Exception {
     String data = tmp.resolve("data").toString();
     String server = "http://127.0.0.1:" + cp;
     String token = cli("device", "token", "--data-dir", data).out().strip();
-    cli(
-        "device",
-        "enroll",
-        "--server",
-        server,
-        "--token",
-        token,
-        "--device-dir",
-        tmp.resolve("d1").toString());
+    enroll(token, tmp.resolve("d1"));
 
     CliRun again =
         CliRun.of(
@@ -251,18 +256,8 @@ class DeviceCommandTest {
     Path deviceDir = tmp.resolve("device-neg");
     String server = "http://127.0.0.1:" + cp;
     String token = cli("device", "token", "--data-dir", data).out().strip();
-    String enrolled =
-        cli(
-                "device",
-                "enroll",
-                "--server",
-                server,
-                "--token",
-                token,
-                "--device-dir",
-                deviceDir.toString())
-            .out();
-    String id = enrolled.replaceAll("(?s).*enrolled device (dev-[0-9a-f]+).*", "$1");
+    String id =
+        enroll(token, deviceDir).out().replaceAll("(?s).*enrolled device (dev-[0-9a-f]+).*", "$1");
 
     CliRun r =
         CliRun.of(
