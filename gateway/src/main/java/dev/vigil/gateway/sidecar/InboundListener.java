@@ -143,6 +143,31 @@ final class InboundListener {
     }
   }
 
+  /**
+   * Refuses a request before policy: the refusal is logged on the worker pool (a full decision log
+   * can hold the call for seconds, and the event loop serves every other connection), then answered
+   * with {@code status} and the decision id, or without an id when the log could not take it.
+   */
+  private void refuse(
+      HttpServerRequest req,
+      String source,
+      String code,
+      String reason,
+      int status,
+      String error,
+      String message) {
+    logRefusal(source, code, reason)
+        .onComplete(
+            RequestGuard.guard(
+                req,
+                config.name(),
+                null,
+                500,
+                ar ->
+                    Replies.error(
+                        req, status, error, message, ar.succeeded() ? ar.result() : null)));
+  }
+
   /** Logs a refusal of this listener on the worker pool; the future gives its decision id. */
   private Future<String> logRefusal(String source, String code, String reason) {
     return vertx.executeBlocking(() -> refusals.refuse(config.name(), source, code, reason), false);
@@ -212,20 +237,27 @@ final class InboundListener {
         try {
           caller = validator.validate(chain);
         } catch (SvidRejectedException e) {
-          String id = refusals.refuse(config.name(), source, e.reason().name(), e.getMessage());
-          Replies.error(req, 403, "peer_refused", "the client certificate was refused", id);
+          refuse(
+              req,
+              source,
+              e.reason().name(),
+              e.getMessage(),
+              403,
+              "peer_refused",
+              "the client certificate was refused");
           return;
         }
       }
     }
     if (caller == null && config.peerMode() == PeerMode.STRICT) {
-      String id =
-          refusals.refuse(
-              config.name(),
-              source,
-              "NO_CLIENT_CERTIFICATE",
-              "no client certificate on a STRICT port: mutual TLS is required");
-      Replies.error(req, 401, "client_certificate_required", "mutual TLS is required", id);
+      refuse(
+          req,
+          source,
+          "NO_CLIENT_CERTIFICATE",
+          "no client certificate on a STRICT port: mutual TLS is required",
+          401,
+          "client_certificate_required",
+          "mutual TLS is required");
       return;
     }
     decide(req, source, caller);
@@ -236,15 +268,13 @@ final class InboundListener {
     if (path.isRefused()) {
       // Logged like the edge's refusals before policy, so that it has a decision id.
       String why = "the request path is ambiguous: " + path.refusal();
-      String id = refusals.refuse(config.name(), source, "BAD_PATH", "refused: " + why);
-      Replies.error(req, 400, "bad_request", why, id);
+      refuse(req, source, "BAD_PATH", "refused: " + why, 400, "bad_request", why);
       return;
     }
     if (req.version() == HttpVersion.HTTP_2) {
       String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
       if (malformed != null) {
-        String id = refusals.refuse(config.name(), source, "BAD_FRAMING", "refused: " + malformed);
-        Replies.error(req, 400, "bad_request", malformed, id);
+        refuse(req, source, "BAD_FRAMING", "refused: " + malformed, 400, "bad_request", malformed);
         return;
       }
     }

@@ -406,10 +406,12 @@ class SidecarTest {
 
     assertThat(r[0]).isEqualTo("400");
     assertThat(seenByB).isEmpty();
-    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-open", "BAD_PATH");
+    String id = r[1].replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-open", id);
     assertThat(d.allowed()).isFalse();
-    assertThat(r[1]).contains(d.decisionId());
-    assertThat(d.eventJson()).contains("refused: the request path is ambiguous");
+    assertThat(d.eventJson())
+        .contains("\"refusal\":\"BAD_PATH\"")
+        .contains("refused: the request path is ambiguous");
   }
 
   /**
@@ -436,6 +438,51 @@ class SidecarTest {
    */
   @Test
   void inbound_ambiguousFraming_refusalLoggedOffTheEventLoop() throws Exception {
+    String[] r =
+        refusalOffTheEventLoop(
+            "ychunked",
+            "code=BAD_FRAMING",
+            () -> get(plain(sidecarB.port("b-open")), "/orders/8", "Transfer-Encoding: ychunked"));
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: ");
+  }
+
+  /**
+   * Regression: the refusals of a request whose caller or path was refused before policy (no client
+   * certificate on a STRICT port, a certificate that does not verify, an ambiguous path) were
+   * logged on the event loop, as the unreadable head had been.
+   */
+  @Test
+  void strict_tlsWithoutClientCertificate_refusalLoggedOffTheEventLoop() throws Exception {
+    String[] r =
+        refusalOffTheEventLoop(
+            "code=NO_CLIENT_CERTIFICATE",
+            "STRICT port",
+            () -> get(tls(sidecarB.port("b-strict"), null), "/orders/9"));
+
+    assertThat(r[0]).isEqualTo("401");
+    assertThat(r[1]).contains("\"decision_id\":\"");
+  }
+
+  @Test
+  void inbound_ambiguousPath_refusalLoggedOffTheEventLoop() throws Exception {
+    String[] r =
+        refusalOffTheEventLoop(
+            "code=BAD_PATH", "%5C", () -> get(plain(sidecarB.port("b-open")), "/orders/a%5Cb"));
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).contains("\"decision_id\":\"");
+  }
+
+  /**
+   * Sends a request the inbound listener refuses before policy and returns the answer, after
+   * checking that its refusal reached the service log (the line holding both {@code marker} and
+   * {@code also}) from a thread that is not an event loop.
+   */
+  private static String[] refusalOffTheEventLoop(
+      String marker, String also, java.util.concurrent.Callable<String[]> request)
+      throws Exception {
     var events =
         new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
     var refusalLog =
@@ -444,20 +491,18 @@ class SidecarTest {
     refusalLog.addAppender(events);
     String[] r;
     try {
-      r = get(plain(sidecarB.port("b-open")), "/orders/8", "Transfer-Encoding: ychunked");
+      r = request.call();
     } finally {
       refusalLog.detachAppender(events);
     }
-
-    assertThat(r[0]).isEqualTo("400");
     var refusal =
         events.list.stream()
-            .filter(e -> e.getFormattedMessage().contains("ychunked"))
+            .filter(e -> e.getFormattedMessage().contains(marker))
+            .filter(e -> e.getFormattedMessage().contains(also))
             .findFirst()
             .orElseThrow();
-    assertThat(refusal.getFormattedMessage()).contains("code=BAD_FRAMING");
     assertThat(refusal.getThreadName()).doesNotStartWith("vert.x-eventloop");
-    assertThat(r[1]).containsIgnoringCase("x-vigil-decision-id: ");
+    return r;
   }
 
   /**
