@@ -47,6 +47,10 @@ import java.util.function.BooleanSupplier;
  */
 public final class OpaApi {
 
+  /** The values of OPA's {@code explain} query parameter that ask for an explanation. */
+  private static final java.util.Set<String> EXPLAIN_MODES =
+      java.util.Set.of("notes", "fails", "full", "debug");
+
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpaApi.class);
 
   /**
@@ -184,8 +188,10 @@ public final class OpaApi {
     if (flag(ctx, "provenance")) {
       body.put(StringValue.of("provenance"), provenance());
     }
+    // OPA's modes: notes, fails, full and debug each give Vigil's explanation (one message, not
+    // OPA's trace events); any other value, "off" included, gives none, as OPA ignores it.
     String explain = ctx.request().getParam("explain");
-    if (explain != null && !explain.equals("off") && d.explanation() != null) {
+    if (explain != null && EXPLAIN_MODES.contains(explain) && d.explanation() != null) {
       body.put(
           StringValue.of("explanation"), ArrayValue.of(StringValue.of(d.explanation().message())));
     }

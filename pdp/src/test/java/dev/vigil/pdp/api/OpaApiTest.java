@@ -115,6 +115,21 @@ class OpaApiTest {
   }
 
   @Test
+  void postData_explainModes_asOpaReadsThem() throws Exception {
+    String dev = "{\"input\":{\"user\":{\"role\":\"dev\"}}}";
+    for (String mode : new String[] {"notes", "fails", "full", "debug"}) {
+      assertThat(json(send("POST", "/v1/data/authz/allow?explain=" + mode, dev)).get("explanation"))
+          .as("explain=%s", mode)
+          .isNotNull();
+    }
+    for (String mode : new String[] {"off", "yes", ""}) {
+      assertThat(json(send("POST", "/v1/data/authz/allow?explain=" + mode, dev)).get("explanation"))
+          .as("explain=%s", mode)
+          .isNull();
+    }
+  }
+
+  @Test
   void putPolicy_syntaxError_isA400WithLocatedErrors_andNodeKeepsServing() throws Exception {
     HttpResponse<String> r = send("PUT", "/v1/policies/bad.rego", "package bad\nallow if {\n");
 
