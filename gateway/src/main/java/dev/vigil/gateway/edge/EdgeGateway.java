@@ -372,15 +372,7 @@ public final class EdgeGateway implements AutoCloseable {
       if (route == null) {
         // Logged as any refusal before policy is: a request for a host or path nothing serves is
         // what a scan, a stale link or a client still pointed at a moved service looks like.
-        String why = "no route serves this host and path";
-        logRefusal(req, "NO_ROUTE", why)
-            .onComplete(
-                RequestGuard.guard(
-                    req,
-                    null,
-                    null,
-                    500,
-                    ar -> refuse(req, 404, "no_route", why, ar.succeeded() ? ar.result() : null)));
+        refuseBeforePolicy(req, "NO_ROUTE", "no route serves this host and path", 404, "no_route");
         return;
       }
       if (auth == null) {
@@ -410,6 +402,12 @@ public final class EdgeGateway implements AutoCloseable {
      * worker pool: it may wait for room in the log, which the event loop must not.
      */
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
+      refuseBeforePolicy(req, code, message, 400, "bad_request");
+    }
+
+    /** As the 400 above, answered with {@code status} and the {@code error} code given. */
+    private void refuseBeforePolicy(
+        HttpServerRequest req, String code, String message, int status, String error) {
       logRefusal(req, code, message)
           .onComplete(
               RequestGuard.guard(
@@ -417,9 +415,7 @@ public final class EdgeGateway implements AutoCloseable {
                   null,
                   null,
                   500,
-                  ar ->
-                      refuse(
-                          req, 400, "bad_request", message, ar.succeeded() ? ar.result() : null)));
+                  ar -> refuse(req, status, error, message, ar.succeeded() ? ar.result() : null)));
     }
 
     /**
@@ -430,8 +426,7 @@ public final class EdgeGateway implements AutoCloseable {
       String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
       String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
       Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
-      return vertx.executeBlocking(
-          () -> refusals.refuse("edge", peer, code, "refused: " + reason, extra), false);
+      return refusals.refuseOnWorker(vertx, "edge", peer, code, "refused: " + reason, extra);
     }
 
     /**
@@ -463,12 +458,13 @@ public final class EdgeGateway implements AutoCloseable {
           channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
               ? a.getAddress().getHostAddress()
               : "unknown";
-      Map<String, String> extra = new LinkedHashMap<>();
-      extra.put("stream", Integer.toString(streamId));
-      extra.put("http2_error", error.name());
-      String reason = CodecResets.reason(streamId, error) + UNREAD;
-      vertx.executeBlocking(
-          () -> refusals.refuse("edge", peer, CodecResets.code(error), reason, extra), false);
+      refusals.refuseOnWorker(
+          vertx,
+          "edge",
+          peer,
+          CodecResets.code(error),
+          CodecResets.reason(streamId, error) + UNREAD,
+          CodecResets.fields(streamId, error));
     }
 
     /** Ends the reason of a codec reset: what the gateway cannot say about the request. */

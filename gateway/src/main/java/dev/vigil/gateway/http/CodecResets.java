@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +96,17 @@ public final class CodecResets extends ChannelDuplexHandler {
   /** The refusal code of a reset with {@code error}: {@code HTTP2_} and the error's name. */
   public static String code(Http2Error error) {
     return "HTTP2_" + error.name();
+  }
+
+  /**
+   * The fields the event of a reset stream carries besides its code and reason: {@code stream} and
+   * {@code http2_error}; the map may be added to.
+   */
+  public static Map<String, String> fields(int streamId, Http2Error error) {
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("stream", Integer.toString(streamId));
+    extra.put("http2_error", error.name());
+    return extra;
   }
 
   /** The reason, in words, of the refusal of a stream the codec reset with {@code error}. */

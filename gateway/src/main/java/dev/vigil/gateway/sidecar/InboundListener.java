@@ -170,7 +170,7 @@ final class InboundListener {
 
   /** Logs a refusal of this listener on the worker pool; the future gives its decision id. */
   private Future<String> logRefusal(String source, String code, String reason) {
-    return vertx.executeBlocking(() -> refusals.refuse(config.name(), source, code, reason), false);
+    return refusals.refuseOnWorker(vertx, config.name(), source, code, reason, Map.of());
   }
 
   /**
@@ -185,18 +185,19 @@ final class InboundListener {
         channel.remoteAddress() instanceof InetSocketAddress a
             ? SocketAddress.inetSocketAddress(a)
             : null;
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("stream", Integer.toString(streamId));
-    extra.put("http2_error", error.name());
+    Map<String, String> extra = CodecResets.fields(streamId, error);
     SpiffeId caller = verifiedCaller(channel);
     if (caller != null) {
       extra.put("peer_spiffe_id", caller.toString());
     }
     String source = source(remote);
-    String reason = CodecResets.reason(streamId, error);
-    vertx.executeBlocking(
-        () -> refusals.refuse(config.name(), source, CodecResets.code(error), reason, extra),
-        false);
+    refusals.refuseOnWorker(
+        vertx,
+        config.name(),
+        source,
+        CodecResets.code(error),
+        CodecResets.reason(streamId, error),
+        extra);
   }
 
   /** Returns the SPIFFE ID of the TLS peer of {@code channel} when its chain verifies, or null. */

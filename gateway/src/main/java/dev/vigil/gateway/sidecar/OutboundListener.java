@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -112,11 +111,9 @@ final class OutboundListener {
     try {
       RefusalLog.InvalidHead head = RefusalLog.InvalidHead.of(req);
       String source = PermissiveFront.address(req.remoteAddress());
-      vertx
-          .executeBlocking(
-              () ->
-                  refusals.refuse(config.name(), source, head.code(), "refused: " + head.reason()),
-              false)
+      refusals
+          .refuseOnWorker(
+              vertx, config.name(), source, head.code(), "refused: " + head.reason(), Map.of())
           .onComplete(
               RequestGuard.afterRefusalLogged(
                   req, () -> HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req)));
@@ -136,13 +133,13 @@ final class OutboundListener {
             channel.remoteAddress() instanceof InetSocketAddress a
                 ? SocketAddress.inetSocketAddress(a)
                 : null);
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("stream", Integer.toString(streamId));
-    extra.put("http2_error", error.name());
-    String reason = CodecResets.reason(streamId, error);
-    vertx.executeBlocking(
-        () -> refusals.refuse(config.name(), source, CodecResets.code(error), reason, extra),
-        false);
+    refusals.refuseOnWorker(
+        vertx,
+        config.name(),
+        source,
+        CodecResets.code(error),
+        CodecResets.reason(streamId, error),
+        CodecResets.fields(streamId, error));
   }
 
   private void relay(HttpServerRequest req) {

@@ -10,6 +10,8 @@ import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionLogFullException;
 import dev.vigil.store.DecisionRecord;
 import io.netty.handler.codec.TooLongFrameException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -58,6 +60,21 @@ public final class RefusalLog {
    */
   String refuse(String listener, String peer, String code, String reason) {
     return refuse(listener, peer, code, reason, Map.of());
+  }
+
+  /**
+   * Logs one refusal on the worker pool of {@code vertx}, as every listener must: the decision log
+   * may make the call wait for room (up to 5 s when it is full), and an event loop serves every
+   * other connection. The future gives the decision id.
+   */
+  public Future<String> refuseOnWorker(
+      Vertx vertx,
+      String listener,
+      String peer,
+      String code,
+      String reason,
+      Map<String, String> extra) {
+    return vertx.executeBlocking(() -> refuse(listener, peer, code, reason, extra), false);
   }
 
   /** Logs one refusal with more fields in its event, and returns its decision id. */
