@@ -188,22 +188,12 @@ final class DecisionBatch {
 
     static byte[] compress(byte[] plain) {
       int n = plain.length - 1;
-      byte[] out = new byte[16 + COMPRESSOR.maxCompressedLength(n)];
-      int pos = 0;
-      out[pos++] = (byte) FORMAT;
-      for (int v = n; ; v >>>= 7) {
-        if ((v & ~0x7f) == 0) {
-          out[pos++] = (byte) v;
-          break;
-        }
-        out[pos++] = (byte) ((v & 0x7f) | 0x80);
-      }
-      int crc = crc(plain, 1, n);
-      for (int shift = 24; shift >= 0; shift -= 8) {
-        out[pos++] = (byte) (crc >>> shift);
-      }
-      pos += COMPRESSOR.compress(plain, 1, n, out, pos, out.length - pos);
-      return Arrays.copyOf(out, pos);
+      Writer w = new Writer(16 + COMPRESSOR.maxCompressedLength(n));
+      w.write(FORMAT);
+      w.varint(n);
+      w.fixed32(crc(plain, 1, n));
+      w.compressed(COMPRESSOR, plain, 1, n);
+      return w.bytes();
     }
 
     /**
@@ -458,6 +448,13 @@ final class DecisionBatch {
       write(v);
     }
 
+    void fixed32(int v) {
+      room(4);
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        buf[pos++] = (byte) (v >>> shift);
+      }
+    }
+
     void fixed64(long v) {
       room(8);
       for (int shift = 56; shift >= 0; shift -= 8) {
@@ -490,6 +487,12 @@ final class DecisionBatch {
       room(b.length);
       System.arraycopy(b, 0, buf, pos, b.length);
       pos += b.length;
+    }
+
+    /** Appends {@code n} bytes of {@code src} from {@code from} as one LZ4 block. */
+    void compressed(LZ4Compressor c, byte[] src, int from, int n) {
+      room(c.maxCompressedLength(n));
+      pos += c.compress(src, from, n, buf, pos, buf.length - pos);
     }
 
     /** Appends all a deflater gives, growing by at least {@code step} bytes at a time. */
