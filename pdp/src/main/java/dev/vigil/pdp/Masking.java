@@ -210,36 +210,33 @@ public record Masking(List<String> erase, List<String> mask) {
   }
 
   /**
-   * The steps of each path this process has masked or erased, and the same steps as the keys that
-   * look them up: paths come from configuration, so there are few, and parsing them again for every
+   * Each path this process has masked or erased, parsed once into its steps and the keys that look
+   * them up: paths come from configuration, so there are few, and parsing them again for every
    * logged decision was a tenth of the log writer's time.
    */
-  private static final Map<String, List<String>> STEPS = new ConcurrentHashMap<>();
+  private record Parsed(List<String> steps, List<StringValue> keys) {}
 
-  private static final Map<String, List<StringValue>> KEYS = new ConcurrentHashMap<>();
+  private static final Map<String, Parsed> PARSED = new ConcurrentHashMap<>();
 
-  private static List<String> steps(String path) {
-    List<String> known = STEPS.get(path);
+  private static Parsed parsed(String path) {
+    Parsed known = PARSED.get(path);
     if (known != null) {
       return known;
     }
-    List<String> parsed = List.copyOf(parse(path));
-    if (STEPS.size() < 1_000) {
-      STEPS.put(path, parsed);
+    List<String> steps = List.copyOf(parse(path));
+    Parsed p = new Parsed(steps, steps.stream().map(StringValue::of).toList());
+    if (PARSED.size() < 1_000) {
+      PARSED.put(path, p);
     }
-    return parsed;
+    return p;
+  }
+
+  private static List<String> steps(String path) {
+    return parsed(path).steps();
   }
 
   private static List<StringValue> keys(String path) {
-    List<StringValue> known = KEYS.get(path);
-    if (known != null) {
-      return known;
-    }
-    List<StringValue> keys = steps(path).stream().map(StringValue::of).toList();
-    if (KEYS.size() < 1_000) {
-      KEYS.put(path, keys);
-    }
-    return keys;
+    return parsed(path).keys();
   }
 
   private static List<String> parse(String path) {

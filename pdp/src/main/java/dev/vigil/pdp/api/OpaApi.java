@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -48,8 +49,7 @@ import java.util.function.BooleanSupplier;
 public final class OpaApi {
 
   /** The values of OPA's {@code explain} query parameter that ask for an explanation. */
-  private static final java.util.Set<String> EXPLAIN_MODES =
-      java.util.Set.of("notes", "fails", "full", "debug");
+  private static final Set<String> EXPLAIN_MODES = Set.of("notes", "fails", "full", "debug");
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpaApi.class);
 
