@@ -38,7 +38,7 @@ public final class AnswerHygiene {
   /** The cookie-name prefixes of RFC 6265bis section 4.1.3, lower case. */
   private static final String HOST_PREFIX = GatewayCookies.HOST_PREFIX.toLowerCase(Locale.ROOT);
 
-  private static final String SECURE_PREFIX = "__secure-";
+  private static final String SECURE_PREFIX = GatewayCookies.SECURE_PREFIX.toLowerCase(Locale.ROOT);
 
   private AnswerHygiene() {}
 

@@ -29,7 +29,7 @@ public final class GatewayCookies {
   public static final String HOST_PREFIX = "__Host-";
 
   /** The other cookie-name prefix browsers give a meaning to (RFC 6265bis section 4.1.3.1). */
-  private static final String SECURE_PREFIX = "__Secure-";
+  public static final String SECURE_PREFIX = "__Secure-";
 
   /** The gateway's sealed session. */
   public static final String SESSION = "vigil_session";
