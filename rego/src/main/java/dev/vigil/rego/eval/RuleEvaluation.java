@@ -47,44 +47,12 @@ final class RuleEvaluation {
       return cached == UNDEFINED ? null : (Value) cached;
     }
     ev.enter();
-    Value[] result = {null};
-    for (CompiledRule r : rs.rules()) {
-      evalChain(
-          rs,
-          r,
-          args,
-          (c, env) ->
-              ev.evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    if (result[0] == null) {
-                      result[0] = v;
-                    } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "functions must not produce multiple outputs for same inputs",
-                          c.location());
-                    }
-                    return !(c.value() instanceof Term.Scalar);
-                  }));
-    }
-    if (result[0] == null && rs.defaultRule() != null) {
-      evalChain(
-          rs,
-          rs.defaultRule(),
-          args,
-          (c, env) ->
-              ev.evalTerm(
-                  c.value(),
-                  env,
-                  v -> {
-                    result[0] = v;
-                    return false;
-                  }));
-    }
+    Value result =
+        oneValue(
+            rs, rs.rules(), args, "functions must not produce multiple outputs for same inputs");
     ev.leave();
-    f.cache.put(key, result[0] == null ? UNDEFINED : result[0]);
-    return result[0];
+    f.cache.put(key, result == null ? UNDEFINED : result);
+    return result;
   }
 
   interface RuleCont {
@@ -279,12 +247,23 @@ final class RuleEvaluation {
   }
 
   private Value evalComplete(RuleSet rs) {
+    return oneValue(rs, candidates(rs), null, "complete rules must not produce multiple outputs");
+  }
+
+  /**
+   * The one value of a complete rule or a function call (args not null): the value every rule whose
+   * body holds gives, else the default rule's, else undefined (null).
+   *
+   * @throws RegoException with {@code conflictMessage} when two rules give different values
+   */
+  private Value oneValue(
+      RuleSet rs, List<CompiledRule> rules, Value[] args, String conflictMessage) {
     Value[] result = {null};
-    for (CompiledRule r : candidates(rs)) {
+    for (CompiledRule r : rules) {
       evalChain(
           rs,
           r,
-          null,
+          args,
           (c, env) ->
               ev.evalTerm(
                   c.value(),
@@ -293,8 +272,7 @@ final class RuleEvaluation {
                     if (result[0] == null) {
                       result[0] = v;
                     } else if (!result[0].equals(v)) {
-                      throw conflict(
-                          "complete rules must not produce multiple outputs", c.location());
+                      throw conflict(conflictMessage, c.location());
                     }
                     return !(c.value() instanceof Term.Scalar);
                   }));
@@ -303,7 +281,7 @@ final class RuleEvaluation {
       evalChain(
           rs,
           rs.defaultRule(),
-          null,
+          args,
           (c, env) ->
               ev.evalTerm(
                   c.value(),
