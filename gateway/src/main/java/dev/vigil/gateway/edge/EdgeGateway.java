@@ -305,6 +305,12 @@ public final class EdgeGateway implements AutoCloseable {
 
     private void route(HttpServerRequest req) {
       req.pause();
+      if (req.method().equals(io.vertx.core.http.HttpMethod.CONNECT)) {
+        // RFC 9110 §9.3.6: a tunnel to the target's host. The gateway is no forward proxy, and a
+        // CONNECT relayed to an upstream turns that upstream connection into a tunnel.
+        refuseBeforePolicy(req, "BAD_METHOD", CONNECT_REFUSED);
+        return;
+      }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
         RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
@@ -466,6 +472,9 @@ public final class EdgeGateway implements AutoCloseable {
           CodecResets.reason(streamId, error) + UNREAD,
           CodecResets.fields(streamId, error));
     }
+
+    private static final String CONNECT_REFUSED =
+        "CONNECT asks for a tunnel, and the gateway is no forward proxy: send the request itself";
 
     /** Ends the reason of a codec reset: what the gateway cannot say about the request. */
     private static final String UNREAD =

@@ -110,7 +110,8 @@ public final class DirectUpstream {
    * @param decisionId the request's decision id, sent back with the 502 of a fault
    * @return a future that succeeds once the answer's head is on its way to the client, or fails,
    *     with nothing sent to the client, when the upstream could not be reached or failed before
-   *     its answer began; after a fault of the relay itself (answered here) it does not complete
+   *     its answer began, or at once, with nothing sent upstream, for a {@code CONNECT}; after a
+   *     fault of the relay itself (answered here) it does not complete
    */
   public Future<Void> relay(
       HttpServerRequest req,
@@ -120,6 +121,13 @@ public final class DirectUpstream {
       HttpHeaders headers,
       String route,
       String decisionId) {
+    HttpMethod method = HttpMethod.valueOf(req.method().name());
+    if (HttpMethod.CONNECT.equals(method)) {
+      // Once a CONNECT is answered 2xx the codec reads no more HTTP on that connection (RFC 9110
+      // §9.3.6: it is a tunnel), so the next exchange given the connection would never see its
+      // answer. Nothing here relays tunnels: the request is not sent.
+      return Future.failedFuture(new IOException("a CONNECT request is not relayed upstream"));
+    }
     ContextInternal ctx = ContextInternal.current();
     EventLoop loop = ctx.nettyEventLoop();
     LoopConnections conns = loops.computeIfAbsent(loop, l -> new LoopConnections(l, transport));
@@ -128,7 +136,6 @@ public final class DirectUpstream {
       headers.set(HttpHeaderNames.HOST, authority);
     }
     boolean hasBody = framing(req, headers);
-    HttpMethod method = HttpMethod.valueOf(req.method().name());
     Exchange ex =
         new Exchange(
             req,

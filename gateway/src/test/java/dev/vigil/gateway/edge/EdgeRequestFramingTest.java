@@ -245,6 +245,27 @@ class EdgeRequestFramingTest {
     assertThat(seen).containsExactly("POST /one one", "POST /two two", "GET /three ");
   }
 
+  /**
+   * Regression: {@code CONNECT /x} was decided as a write to {@code /x} and relayed to the upstream
+   * as a CONNECT. The gateway's upstream connection stops reading HTTP once a CONNECT is answered
+   * 2xx (it becomes a tunnel), yet it went back to the pool, so the next request of whoever got it
+   * never saw its answer (a stall, then 502). The gateway is no forward proxy: CONNECT, in any
+   * form, is refused before policy and goes nowhere.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/x", "app.example:443", "127.0.0.1:80", "*"})
+  void connect_inAnyForm_refused400BeforePolicy_andNeverRelayed(String target) throws Exception {
+    String r =
+        exchange(
+            "CONNECT " + target + " HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("CONNECT");
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(seen).isEmpty();
+  }
+
   @Test
   void http2Body_unaffected() throws Exception {
     Vertx vertx = Vertx.vertx();

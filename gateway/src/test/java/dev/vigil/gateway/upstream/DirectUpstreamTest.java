@@ -364,6 +364,42 @@ class DirectUpstreamTest {
     assertThat(accepted.get()).isEqualTo(1);
   }
 
+  /**
+   * Regression: a CONNECT was sent upstream, and once its answer was a 2xx the connection's codec
+   * stopped reading HTTP (a tunnel), yet the connection went back to the pool: the next request
+   * given that connection waited for an answer it could never read. A CONNECT is never sent; the
+   * caller gets the failure (502 here), and the upstream connections stay HTTP.
+   */
+  @Test
+  void connect_isNeverSentUpstream_andLaterRequestsAreAnswered() throws Exception {
+    List<String> heads = new CopyOnWriteArrayList<>();
+    rawUpstream(
+        (n, s) -> {
+          InputStream in = s.getInputStream();
+          for (String head; (head = readHead(in)) != null; ) {
+            heads.add(head.substring(0, head.indexOf('\r')));
+            s.getOutputStream().write(ok(""));
+            s.getOutputStream().flush();
+          }
+        });
+
+    String answer;
+    try (Socket s = new Socket("127.0.0.1", front.actualPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              "CONNECT /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    }
+
+    assertThat(answer).startsWith("HTTP/1.1 502 ");
+    assertThat(answer).contains("CONNECT");
+    HttpResponse<String> after = get("/after");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(heads).containsExactly("GET /after HTTP/1.1");
+  }
+
   @Test
   void unreachableUpstream_is502() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
