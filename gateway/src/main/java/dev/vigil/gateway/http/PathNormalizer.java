@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
  * Normalises request paths once, before any routing or policy step, so that the policy and the
  * upstream act on the same path (kind (a) of the security cases: C01, C03).
  *
- * <p>Steps, in order: split off the query; refuse a fragment, raw backslashes, control characters
- * and percent-encodings that stay ambiguous ({@code %2F}, {@code %5C}, {@code %00}, {@code %23},
- * any encoded control character); decode percent-encoded unreserved characters (RFC 3986 section
- * 2.3) and upper-case the hex of the others; merge repeated slashes; refuse servlet path parameters
+ * <p>Steps, in order: split off the query (refused when it holds a raw control character, since it
+ * is relayed as it came); refuse a fragment, raw backslashes, control characters and
+ * percent-encodings that stay ambiguous ({@code %2F}, {@code %5C}, {@code %00}, {@code %23}, any
+ * encoded control character); decode percent-encoded unreserved characters (RFC 3986 section 2.3)
+ * and upper-case the hex of the others; merge repeated slashes; refuse servlet path parameters
  * ({@code ;} in any segment: {@code /admin;x/users}, {@code ..;}); remove dot segments (RFC 3986
  * section 5.2.4). A path that is not absolute is refused, and so are percent-encoded bytes that are
  * not well-formed UTF-8 (overlong forms, surrogates, broken sequences), which a lenient decoder
@@ -60,6 +61,11 @@ public final class PathNormalizer {
     if (q >= 0) {
       raw = target.substring(0, q);
       query = target.substring(q + 1);
+    }
+    if (query != null && hasControl(query)) {
+      // The query goes upstream as it came, in the request line: a NUL or DEL there is left to
+      // each upstream parser to make sense of, so it is refused as in the path.
+      return RequestPath.refused("query holds a control character");
     }
     if (ABSOLUTE_FORM.matcher(raw).lookingAt()) {
       // RFC 9112 §3.2.2: meant for proxies. The gateway is no forward proxy, and a second
@@ -203,6 +209,16 @@ public final class PathNormalizer {
     } catch (CharacterCodingException e) {
       return -1;
     }
+  }
+
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isUnreserved(int b) {

@@ -266,6 +266,23 @@ class EdgeRequestFramingTest {
     assertThat(seen).isEmpty();
   }
 
+  /**
+   * Regression: control characters were refused in the path but relayed raw in the query, so the
+   * upstream got a request line with a NUL or DEL in it (what an upstream parser makes of those is
+   * its own) and policy saw them in {@code input.request.query}. Refused as in the path.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"\u0000", "\u0001", "\u001f", "\u007f"})
+  void controlCharacterInTheQuery_refused400_andNeverRelayed(String control) throws Exception {
+    String r =
+        exchange(
+            "GET /x?a=" + control + "b HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("control character");
+    assertThat(seen).isEmpty();
+  }
+
   @Test
   void http2Body_unaffected() throws Exception {
     Vertx vertx = Vertx.vertx();

@@ -81,6 +81,10 @@ class PathNormalizerTest {
         "/a%2",
         "relative/path",
         "",
+        "/a?x=\u0000", // raw control characters in the query, relayed as they came
+        "/a?x=\u0001y",
+        "/a?\u001f",
+        "/a?x=\u007f",
       })
   void normalize_ambiguousTargets_refused(String raw) {
     assertThat(PathNormalizer.normalize(raw).isRefused()).isTrue();
