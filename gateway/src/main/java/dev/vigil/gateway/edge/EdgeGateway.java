@@ -346,6 +346,9 @@ public final class EdgeGateway implements AutoCloseable {
       }
       if (req.version() == HttpVersion.HTTP_2) {
         String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+        if (malformed == null) {
+          malformed = RequestFraming.http2FieldRefusal(req.headers());
+        }
         if (malformed != null) {
           refuseBeforePolicy(req, "BAD_FRAMING", malformed);
           return;
@@ -850,7 +853,11 @@ public final class EdgeGateway implements AutoCloseable {
                   req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));
     }
 
-    /** Header values are the client's (already checked by the decoder) or the gateway's own. */
+    /**
+     * Header names and values are the client's, checked by the HTTP/1.1 decoder or, over HTTP/2
+     * (whose codec lets a CR or LF through), by {@link RequestFraming#http2FieldRefusal} before
+     * policy; or the gateway's own.
+     */
     private static final HttpHeadersFactory UPSTREAM_HEADERS =
         DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 

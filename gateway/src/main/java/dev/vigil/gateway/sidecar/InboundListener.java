@@ -274,6 +274,9 @@ final class InboundListener {
     }
     if (req.version() == HttpVersion.HTTP_2) {
       String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+      if (malformed == null) {
+        malformed = RequestFraming.http2FieldRefusal(req.headers());
+      }
       if (malformed != null) {
         refuse(req, source, "BAD_FRAMING", "refused: " + malformed, 400, "bad_request", malformed);
         return;
