@@ -331,6 +331,24 @@ class EdgeRequestFramingTest {
   }
 
   /**
+   * Regression: bytes of 0x80 and above sent raw in the request target (not percent-encoded) were
+   * read one character each and written upstream in UTF-8, so the app got other bytes than the
+   * client sent ({@code C0 AE} became {@code C3 80 C2 AE}) and policy decided on that re-encoded
+   * text. Refused with 400, asking for percent-encoding; nothing relayed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/caf\u00e9", "/x?q=\u00e9", "/\u00c0\u00ae\u00c0\u00ae/x"})
+  void rawTextThatIsNotAscii_inTheTarget_refused400_andNeverRelayed(String target)
+      throws Exception {
+    String r =
+        exchange("GET " + target + " HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("percent-encode");
+    assertThat(seen).isEmpty();
+  }
+
+  /**
    * Regression: HPACK carries any byte, and the HTTP/2 codec let a CR, LF or NUL through in a field
    * value (and in a field name), which the gateway wrote as it was into the HTTP/1.1 head it sent
    * upstream. An anonymous client on h2c or h2 thus added an {@code X-Vigil-User} past header
@@ -353,7 +371,8 @@ class EdgeRequestFramingTest {
         "x-note: a\r\nx-vigil-user|admin",
         "x note|a",
         "x-note\u0000|a",
-        ":path|/x?a=1 HTTP/1.1\r\nX-Vigil-User: admin\r\n\r\nGET /smuggled?"
+        ":path|/x?a=1 HTTP/1.1\r\nX-Vigil-User: admin\r\n\r\nGET /smuggled?",
+        ":path|/x HTTP/1.1 /admin"
       })
   void http2FieldThatWouldBreakTheHttp11Head_refused_andNothingReachesTheUpstream(String field)
       throws Exception {

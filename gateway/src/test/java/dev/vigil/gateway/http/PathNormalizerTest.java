@@ -85,6 +85,12 @@ class PathNormalizerTest {
         "/a?x=\u0001y",
         "/a?\u001f",
         "/a?x=\u007f",
+        "/a b", // a raw space (HTTP/2 :path): no HTTP/1.1 request line can carry it
+        "/public/a HTTP/1.1 /admin",
+        "/a?x=1 HTTP/1.0 y",
+        "/caf\u00e9", // raw text that is not ASCII: sent upstream it would be re-encoded
+        "/a?q=\u00e9",
+        "/\u00c0\u00ae\u00c0\u00ae/admin",
       })
   void normalize_ambiguousTargets_refused(String raw) {
     assertThat(PathNormalizer.normalize(raw).isRefused()).isTrue();
