@@ -69,6 +69,12 @@ public final class PathNormalizer {
       // each upstream parser to make sense of, so it is refused as in the path.
       return RequestPath.refused("query holds " + rawFault);
     }
+    // Checked before any refusal below quotes the target, so that a quote (in the answer and the
+    // service log) never carries a control character such as a terminal's ESC.
+    rawFault = rawFault(raw);
+    if (rawFault != null) {
+      return RequestPath.refused("path holds " + rawFault);
+    }
     if (ABSOLUTE_FORM.matcher(raw).lookingAt()) {
       // RFC 9112 §3.2.2: meant for proxies. The gateway is no forward proxy, and a second
       // authority beside Host is one more way for two parsers to disagree on the host: refused.
@@ -76,10 +82,6 @@ public final class PathNormalizer {
           "request target \""
               + shorten(target)
               + "\" is in absolute form; send the path alone, with the host in the Host header");
-    }
-    rawFault = rawFault(raw);
-    if (rawFault != null) {
-      return RequestPath.refused("path holds " + rawFault);
     }
     if (!raw.startsWith("/")) {
       return RequestPath.refused("path \"" + shorten(raw) + "\" is not absolute");

@@ -96,6 +96,19 @@ class PathNormalizerTest {
     assertThat(PathNormalizer.normalize(raw).isRefused()).isTrue();
   }
 
+  /**
+   * Regression: a target refused for its absolute form, or for not starting with {@code /}, was
+   * quoted with its control characters into the answer and the service log (a terminal's ESC).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://x/\u001b[2J", "a\u001b[2J/b", "*\u0007"})
+  void normalize_refusalQuotesNoControlCharacter(String raw) {
+    RequestPath p = PathNormalizer.normalize(raw);
+
+    assertThat(p.isRefused()).isTrue();
+    assertThat(p.refusal()).doesNotContainPattern("[\\x00-\\x1f\\x7f]");
+  }
+
   @ParameterizedTest
   @CsvSource({"/info/a?next=/../x, next=/../x", "/a?%2F=1, %2F=1"})
   void normalize_query_keptUntouched(String raw, String query) {
