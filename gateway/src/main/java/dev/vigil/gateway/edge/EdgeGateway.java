@@ -311,6 +311,20 @@ public final class EdgeGateway implements AutoCloseable {
         refuseBeforePolicy(req, "BAD_METHOD", CONNECT_REFUSED);
         return;
       }
+      String method = req.method().name();
+      String upper = method.toUpperCase(Locale.ROOT);
+      if (!upper.equals(method) && STANDARD_METHODS.contains(upper)) {
+        // RFC 9110 §9.1: methods are case-sensitive, so "delete" is not DELETE to policy (its
+        // action is "write"), yet frameworks that upper-case the method run it as DELETE.
+        refuseBeforePolicy(
+            req,
+            "BAD_METHOD",
+            "the method differs from "
+                + upper
+                + " only in case; methods are case-sensitive, send "
+                + upper);
+        return;
+      }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
         RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
@@ -475,6 +489,10 @@ public final class EdgeGateway implements AutoCloseable {
           CodecResets.reason(streamId, error) + UNREAD,
           CodecResets.fields(streamId, error));
     }
+
+    /** The methods of RFC 9110 §9 and PATCH (RFC 5789), as they are spelt. */
+    private static final Set<String> STANDARD_METHODS =
+        Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private static final String CONNECT_REFUSED =
         "CONNECT asks for a tunnel, and the gateway is no forward proxy: send the request itself";

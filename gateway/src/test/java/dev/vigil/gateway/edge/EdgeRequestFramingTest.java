@@ -314,6 +314,32 @@ class EdgeRequestFramingTest {
   }
 
   /**
+   * Regression: methods are case-sensitive (RFC 9110 §9.1), so {@code delete} was decided as an
+   * unknown method ({@code input.action} "write", {@code input.request.method} "delete") and
+   * relayed as it came, while frameworks that upper-case the method (Django, Werkzeug) ran it as
+   * DELETE: a policy that refused deletes let it through. A method that differs from a standard one
+   * only in case is refused before policy.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"delete", "Delete", "get", "pOST", "put", "patch", "options", "head"})
+  void standardMethodInAnotherCase_refused400BeforePolicy_andNeverRelayed(String method)
+      throws Exception {
+    String r = exchange(method + " /x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains(method.toUpperCase(java.util.Locale.ROOT));
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void customMethod_stillRelayedAsItCame() throws Exception {
+    String r = exchange("PURGE /x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("200");
+    assertThat(seen).containsExactly("PURGE /x ");
+  }
+
+  /**
    * Regression: control characters were refused in the path but relayed raw in the query, so the
    * upstream got a request line with a NUL or DEL in it (what an upstream parser makes of those is
    * its own) and policy saw them in {@code input.request.query}. Refused as in the path.
