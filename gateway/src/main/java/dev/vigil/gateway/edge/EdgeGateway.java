@@ -16,6 +16,7 @@ import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
@@ -305,24 +306,10 @@ public final class EdgeGateway implements AutoCloseable {
 
     private void route(HttpServerRequest req) {
       req.pause();
-      if (req.method().equals(io.vertx.core.http.HttpMethod.CONNECT)) {
-        // RFC 9110 §9.3.6: a tunnel to the target's host. The gateway is no forward proxy, and a
-        // CONNECT relayed to an upstream turns that upstream connection into a tunnel.
-        refuseBeforePolicy(req, "BAD_METHOD", CONNECT_REFUSED);
-        return;
-      }
-      String method = req.method().name();
-      String upper = method.toUpperCase(Locale.ROOT);
-      if (!upper.equals(method) && STANDARD_METHODS.contains(upper)) {
-        // RFC 9110 §9.1: methods are case-sensitive, so "delete" is not DELETE to policy (its
-        // action is "write"), yet frameworks that upper-case the method run it as DELETE.
-        refuseBeforePolicy(
-            req,
-            "BAD_METHOD",
-            "the method differs from "
-                + upper
-                + " only in case; methods are case-sensitive, send "
-                + upper);
+      String badMethod = RequestMethods.refusal(req.method().name());
+      if (badMethod != null) {
+        // The upstream would not run the request policy decided: see RequestMethods.
+        refuseBeforePolicy(req, "BAD_METHOD", badMethod);
         return;
       }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
@@ -489,13 +476,6 @@ public final class EdgeGateway implements AutoCloseable {
           CodecResets.reason(streamId, error) + UNREAD,
           CodecResets.fields(streamId, error));
     }
-
-    /** The methods of RFC 9110 §9 and PATCH (RFC 5789), as they are spelt. */
-    private static final Set<String> STANDARD_METHODS =
-        Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-
-    private static final String CONNECT_REFUSED =
-        "CONNECT asks for a tunnel, and the gateway is no forward proxy: send the request itself";
 
     /** Ends the reason of a codec reset: what the gateway cannot say about the request. */
     private static final String UNREAD =
