@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Refuses HTTP/1.x requests whose body could be delimited two ways, so that no proxy behind a Vigil
@@ -42,8 +43,9 @@ import java.util.List;
  * decoder appears only with the first bytes, so a one-shot handler swaps it then. A second handler
  * next to Vert.x's own sees malformed chunks, which Vert.x would answer by closing the connection
  * without a word. HTTP/2 framing is Netty's HTTP/2 codec's business, but a Vigil server that relays
- * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}.
- * Installed by {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
+ * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}, and
+ * fields that would not survive as HTTP/1.1 lines with {@link #http2FieldRefusal}. Installed by
+ * {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
  */
 public final class RequestFraming {
 
@@ -115,6 +117,56 @@ public final class RequestFraming {
       }
     }
     return null;
+  }
+
+  /**
+   * Returns why an HTTP/2 request is malformed by one of its fields (RFC 9113 §8.2.1), or null: a
+   * name that is empty or not a token of lower-case letters, digits and {@code !#$%&'*+-.^_`|~}
+   * (RFC 9110 §5.6.2), or a value holding a NUL, CR, LF or other control character but HTAB, or
+   * starting or ending with a space or HTAB. HPACK carries any byte and the HTTP/2 codec passes
+   * such fields on; relayed to an HTTP/1.1 upstream a CR LF in a value would end the field and
+   * start another, or another request on the connection. The value is never quoted: it may be
+   * markup or a secret.
+   *
+   * @param fields the request's fields, pseudo-header fields excluded
+   */
+  public static String http2FieldRefusal(Iterable<Map.Entry<String, String>> fields) {
+    for (Map.Entry<String, String> f : fields) {
+      String name = f.getKey();
+      if (!lowerCaseToken(name)) {
+        return "HTTP/2 request with a field whose name is not a lower-case token";
+      }
+      String value = f.getValue();
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          return "HTTP/2 request with a control character in the value of field " + name;
+        }
+      }
+      if (!value.isEmpty() && (blank(value.charAt(0)) || blank(value.charAt(value.length() - 1)))) {
+        return "HTTP/2 request with a blank at the start or end of the value of field " + name;
+      }
+    }
+    return null;
+  }
+
+  private static boolean lowerCaseToken(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean blank(char c) {
+    return c == ' ' || c == '\t';
   }
 
   private static boolean decimal(String s) {

@@ -23,6 +23,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -197,5 +198,44 @@ class RequestFramingTest {
     Map<String, String> h = Map.of("te", te);
     assertThat(RequestFraming.http2Refusal(List.of("te"), h::get) == null)
         .isEqualTo(te.equals("trailers"));
+  }
+
+  /** RFC 9113 §8.2.1: what HPACK can carry but an HTTP/1.1 line cannot. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "x-a|a\r\nx-vigil-user: admin",
+        "x-a|a\nb",
+        "x-a|a\rb",
+        "x-a|a\u0000b",
+        "x-a|a\u0001b",
+        "x-a|\u007f",
+        "x-a| a",
+        "x-a|a\t",
+        "x-a: b\r\nx-b|c",
+        "x a|b",
+        "|b",
+        "x-a\u0000|b",
+        "x(a)|b"
+      })
+  void http2FieldRefusal_malformedField_refused(String field) {
+    int bar = field.indexOf('|');
+    Map<String, String> h =
+        Map.of("accept", "*/*", field.substring(0, bar), field.substring(bar + 1));
+
+    assertThat(RequestFraming.http2FieldRefusal(h.entrySet())).isNotNull().doesNotContain("admin");
+  }
+
+  @Test
+  void http2FieldRefusal_ordinaryFields_pass() {
+    Map<String, String> h =
+        Map.of(
+            "accept", "text/html, */*;q=0.1",
+            "x-tabs", "a\tb",
+            "x-empty", "",
+            "x-latin", "caf\u00e9",
+            "x-token!#$%&'*+-.^_`|~09", "v");
+
+    assertThat(RequestFraming.http2FieldRefusal(h.entrySet())).isNull();
   }
 }

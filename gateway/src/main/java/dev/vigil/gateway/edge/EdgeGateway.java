@@ -16,6 +16,7 @@ import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
@@ -305,6 +306,12 @@ public final class EdgeGateway implements AutoCloseable {
 
     private void route(HttpServerRequest req) {
       req.pause();
+      String badMethod = RequestMethods.refusal(req.method().name());
+      if (badMethod != null) {
+        // The upstream would not run the request policy decided: see RequestMethods.
+        refuseBeforePolicy(req, "BAD_METHOD", badMethod);
+        return;
+      }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
         RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
@@ -340,6 +347,9 @@ public final class EdgeGateway implements AutoCloseable {
       }
       if (req.version() == HttpVersion.HTTP_2) {
         String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+        if (malformed == null) {
+          malformed = RequestFraming.http2FieldRefusal(req.headers());
+        }
         if (malformed != null) {
           refuseBeforePolicy(req, "BAD_FRAMING", malformed);
           return;
@@ -841,7 +851,11 @@ public final class EdgeGateway implements AutoCloseable {
                   req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));
     }
 
-    /** Header values are the client's (already checked by the decoder) or the gateway's own. */
+    /**
+     * Header names and values are the client's, checked by the HTTP/1.1 decoder or, over HTTP/2
+     * (whose codec lets a CR or LF through), by {@link RequestFraming#http2FieldRefusal} before
+     * policy; or the gateway's own.
+     */
     private static final HttpHeadersFactory UPSTREAM_HEADERS =
         DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 

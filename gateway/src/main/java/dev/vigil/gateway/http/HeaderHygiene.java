@@ -37,25 +37,11 @@ public final class HeaderHygiene {
           "x-forwarded-email",
           "x-forwarded-groups",
           "x-forwarded-preferred-username",
-          "x-auth-request-user",
-          "x-auth-request-email",
-          "x-auth-request-groups",
-          "x-auth-request-preferred-username",
-          "x-remote-user",
-          "remote-user",
-          "x-client-cert",
-          "x-ssl-client-cert",
           "x-spiffe-id",
-          // Identities other proxies assert (Envoy, AWS ALB, Google IAP, Azure App Service,
-          // nginx): an app behind the gateway may read one of them as the caller.
+          // Identities other proxies assert (Envoy, nginx): an app behind the gateway may read one
+          // of them as the caller.
           "x-forwarded-client-cert",
           "x-user",
-          "x-webauth-user", // Grafana's auth proxy
-          "x-webauth-email",
-          "x-authenticated-user",
-          "x-authenticated-userid",
-          "ssl-client-verify",
-          "ssl-client-cert",
           // Method overrides: the policy decided on the request's method (GET is read), so a
           // framework must not run another one (DELETE). Removed, not refused, so that clients
           // that add them by habit still work with the method they sent.
@@ -63,15 +49,35 @@ public final class HeaderHygiene {
           "x-http-method",
           "x-method-override");
 
-  /** Prefixes reserved to the gateway, or to the identity headers of other proxies. */
+  /**
+   * Prefixes reserved to the gateway, or to the identity headers of other proxies. A proxy's
+   * headers are removed as a family, since an app set up behind it reads whichever of them it was
+   * told to: one name left out (a role, the groups, a certificate's subject beside its verification
+   * result) is one the client writes.
+   */
   public static final List<String> RESERVED_PREFIXES =
       List.of(
           "x-vigil-",
-          "x-amzn-oidc-",
-          "x-goog-authenticated-",
+          "x-amzn-oidc-", // AWS ALB
+          "x-goog-authenticated-", // Google IAP
           "x-goog-iap-",
-          "x-ms-client-principal",
-          "x-ms-token-");
+          "x-ms-client-principal", // Azure App Service
+          "x-ms-token-",
+          "x-auth-request-", // oauth2-proxy: -user, -email, -groups, -access-token ...
+          "x-webauth-", // Grafana's auth proxy: -user, -email, -name, -role, -groups
+          "remote-", // Authelia: Remote-User, -Groups, -Email, -Name
+          "x-remote-", // Kubernetes' front proxy: X-Remote-User, -Group, -Extra-*
+          "x-authenticated-", // Kong: -userid, -scope, -groups
+          "cf-access-", // Cloudflare Access: -authenticated-user-email, -jwt-assertion
+          "x-pomerium-", // Pomerium: -jwt-assertion, -claim-*
+          "x-authentik-", // authentik: -username, -groups, -email ...
+          "tailscale-", // Tailscale Serve: Tailscale-User-Login, -User-Name ...
+          "x-vouch-", // Vouch Proxy: -user, -idp-claims-*
+          // A client certificate's fields as a TLS terminator passes them on (nginx, HAProxy,
+          // Google's load balancers): the certificate, its subject and its verification result.
+          "ssl-client-",
+          "x-ssl-client-",
+          "x-client-cert");
 
   /**
    * Headers that describe the request's route or client and may come only from a trusted proxy (the

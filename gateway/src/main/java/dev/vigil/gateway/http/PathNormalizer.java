@@ -13,14 +13,16 @@ import java.util.regex.Pattern;
  * Normalises request paths once, before any routing or policy step, so that the policy and the
  * upstream act on the same path (kind (a) of the security cases: C01, C03).
  *
- * <p>Steps, in order: split off the query; refuse a fragment, raw backslashes, control characters
- * and percent-encodings that stay ambiguous ({@code %2F}, {@code %5C}, {@code %00}, {@code %23},
- * any encoded control character); decode percent-encoded unreserved characters (RFC 3986 section
- * 2.3) and upper-case the hex of the others; merge repeated slashes; refuse servlet path parameters
- * ({@code ;} in any segment: {@code /admin;x/users}, {@code ..;}); remove dot segments (RFC 3986
- * section 5.2.4). A path that is not absolute is refused, and so are percent-encoded bytes that are
- * not well-formed UTF-8 (overlong forms, surrogates, broken sequences), which a lenient decoder
- * upstream could read as {@code /} or {@code .}.
+ * <p>Steps, in order: split off the query (refused, as the path is, when it holds a raw control
+ * character, space or character above {@code ~}, since it is relayed as it came); refuse a
+ * fragment, raw backslashes, control characters and percent-encodings that stay ambiguous ({@code
+ * %2F}, {@code %5C}, {@code %00}, {@code %23}, any encoded control character); decode
+ * percent-encoded unreserved characters (RFC 3986 section 2.3) and upper-case the hex of the
+ * others; merge repeated slashes; refuse servlet path parameters ({@code ;} in any segment: {@code
+ * /admin;x/users}, {@code ..;}); remove dot segments (RFC 3986 section 5.2.4). A path that is not
+ * absolute is refused, and so are percent-encoded bytes that are not well-formed UTF-8 (overlong
+ * forms, surrogates, broken sequences), which a lenient decoder upstream could read as {@code /} or
+ * {@code .}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -61,6 +63,18 @@ public final class PathNormalizer {
       raw = target.substring(0, q);
       query = target.substring(q + 1);
     }
+    String rawFault = query == null ? null : rawFault(query);
+    if (rawFault != null) {
+      // The query goes upstream as it came, in the request line: a NUL or DEL there is left to
+      // each upstream parser to make sense of, so it is refused as in the path.
+      return RequestPath.refused("query holds " + rawFault);
+    }
+    // Checked before any refusal below quotes the target, so that a quote (in the answer and the
+    // service log) never carries a control character such as a terminal's ESC.
+    rawFault = rawFault(raw);
+    if (rawFault != null) {
+      return RequestPath.refused("path holds " + rawFault);
+    }
     if (ABSOLUTE_FORM.matcher(raw).lookingAt()) {
       // RFC 9112 §3.2.2: meant for proxies. The gateway is no forward proxy, and a second
       // authority beside Host is one more way for two parsers to disagree on the host: refused.
@@ -75,9 +89,6 @@ public final class PathNormalizer {
     StringBuilder decoded = new StringBuilder(raw.length());
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        return RequestPath.refused("path holds a control character");
-      }
       if (c == '\\') {
         return RequestPath.refused("path holds a backslash");
       }
@@ -203,6 +214,28 @@ public final class PathNormalizer {
     } catch (CharacterCodingException e) {
       return -1;
     }
+  }
+
+  /**
+   * Names the first character of {@code s} that no HTTP/1.1 request line carries as it is (RFC 9112
+   * §3, RFC 3986 §2), or returns null: a control character, a space (which only an HTTP/2 {@code
+   * :path} can hold) or one above {@code ~}. The last would go upstream re-encoded in UTF-8, other
+   * bytes than the client sent, and the app would decode what policy never saw.
+   */
+  private static String rawFault(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return "a control character";
+      }
+      if (c == ' ') {
+        return "a space";
+      }
+      if (c > 0x7e) {
+        return "a character that is not ASCII; percent-encode it (as UTF-8)";
+      }
+    }
+    return null;
   }
 
   private static boolean isUnreserved(int b) {

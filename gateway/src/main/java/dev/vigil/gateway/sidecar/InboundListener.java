@@ -7,6 +7,7 @@ import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.RequestGuard;
+import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
@@ -265,6 +266,11 @@ final class InboundListener {
   }
 
   private void decide(HttpServerRequest req, String source, SpiffeId caller) {
+    String badMethod = RequestMethods.refusal(req.method().name());
+    if (badMethod != null) {
+      refuse(req, source, "BAD_METHOD", "refused: " + badMethod, 400, "bad_request", badMethod);
+      return;
+    }
     RequestPath path = PathNormalizer.normalize(req.uri());
     if (path.isRefused()) {
       // Logged like the edge's refusals before policy, so that it has a decision id.
@@ -274,6 +280,9 @@ final class InboundListener {
     }
     if (req.version() == HttpVersion.HTTP_2) {
       String malformed = RequestFraming.http2Refusal(req.headers().names(), req.headers()::get);
+      if (malformed == null) {
+        malformed = RequestFraming.http2FieldRefusal(req.headers());
+      }
       if (malformed != null) {
         refuse(req, source, "BAD_FRAMING", "refused: " + malformed, 400, "bad_request", malformed);
         return;

@@ -16,14 +16,16 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -110,7 +112,8 @@ public final class DirectUpstream {
    * @param decisionId the request's decision id, sent back with the 502 of a fault
    * @return a future that succeeds once the answer's head is on its way to the client, or fails,
    *     with nothing sent to the client, when the upstream could not be reached or failed before
-   *     its answer began; after a fault of the relay itself (answered here) it does not complete
+   *     its answer began, or at once, with nothing sent upstream, for a {@code CONNECT}; after a
+   *     fault of the relay itself (answered here) it does not complete
    */
   public Future<Void> relay(
       HttpServerRequest req,
@@ -120,6 +123,13 @@ public final class DirectUpstream {
       HttpHeaders headers,
       String route,
       String decisionId) {
+    HttpMethod method = HttpMethod.valueOf(req.method().name());
+    if (HttpMethod.CONNECT.equals(method)) {
+      // Once a CONNECT is answered 2xx the codec reads no more HTTP on that connection (RFC 9110
+      // §9.3.6: it is a tunnel), so the next exchange given the connection would never see its
+      // answer. Nothing here relays tunnels: the request is not sent.
+      return Future.failedFuture(new IOException("a CONNECT request is not relayed upstream"));
+    }
     ContextInternal ctx = ContextInternal.current();
     EventLoop loop = ctx.nettyEventLoop();
     LoopConnections conns = loops.computeIfAbsent(loop, l -> new LoopConnections(l, transport));
@@ -128,7 +138,6 @@ public final class DirectUpstream {
       headers.set(HttpHeaderNames.HOST, authority);
     }
     boolean hasBody = framing(req, headers);
-    HttpMethod method = HttpMethod.valueOf(req.method().name());
     Exchange ex =
         new Exchange(
             req,
@@ -196,8 +205,10 @@ public final class DirectUpstream {
                   new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      AnswerDecoder answers = new AnswerDecoder();
                       ch.pipeline()
-                          .addLast(new HttpClientCodec())
+                          .addLast(answers)
+                          .addLast(new RequestEncoder(answers))
                           .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                           .addLast(new AnswerHandler());
                     }
@@ -449,7 +460,10 @@ public final class DirectUpstream {
       } else {
         answer.end(lastChunk);
       }
-      if (keepAlive && req.isEnded()) {
+      // Bytes already read past this answer belong to no request sent: kept, they would begin
+      // the answer the next exchange on this connection reads (response splitting by the app).
+      AnswerDecoder answers = c.pipeline().get(AnswerDecoder.class);
+      if (keepAlive && req.isEnded() && answers != null && !answers.holdsMore()) {
         conns.giveBack(address, c);
       } else {
         c.close();
@@ -493,6 +507,47 @@ public final class DirectUpstream {
       if (!done) {
         fail(new IOException("the client connection closed"));
       }
+    }
+  }
+
+  /**
+   * Reads the upstream's answers, as Netty's client codec does (an answer to a {@code HEAD} has no
+   * body, an interim answer leaves its request waiting for the final one), and tells whether bytes
+   * past the answer just read are already held: what the pooled client codec could not say.
+   */
+  private static final class AnswerDecoder extends HttpResponseDecoder {
+
+    /** The methods of the requests written whose final answer has not been read, oldest first. */
+    final ArrayDeque<HttpMethod> waiting = new ArrayDeque<>();
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+      if (msg instanceof HttpResponse r && r.status().code() < 200) {
+        return super.isContentAlwaysEmpty(msg);
+      }
+      return HttpMethod.HEAD.equals(waiting.poll()) || super.isContentAlwaysEmpty(msg);
+    }
+
+    /** Whether bytes not yet read as an answer are held, when an answer has just ended. */
+    boolean holdsMore() {
+      return actualReadableBytes() > 0;
+    }
+  }
+
+  /** Writes requests, noting each one's method for {@link AnswerDecoder}. */
+  private static final class RequestEncoder extends HttpRequestEncoder {
+
+    private final AnswerDecoder answers;
+
+    RequestEncoder(AnswerDecoder answers) {
+      this.answers = answers;
+    }
+
+    @Override
+    protected void encodeInitialLine(io.netty.buffer.ByteBuf buf, HttpRequest request)
+        throws Exception {
+      answers.waiting.add(request.method());
+      super.encodeInitialLine(buf, request);
     }
   }
 

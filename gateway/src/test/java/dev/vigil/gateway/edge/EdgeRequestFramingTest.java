@@ -44,6 +44,15 @@ class EdgeRequestFramingTest {
   static Vertx upstreamVertx;
   static HttpServer upstream;
   static final List<String> seen = new CopyOnWriteArrayList<>();
+
+  /**
+   * An upstream that records the bytes it receives as they come and never answers, served for the
+   * host {@code raw.example}: what reaches it is what the gateway wrote, whatever a parser would
+   * make of it.
+   */
+  static java.net.ServerSocket rawUpstream;
+
+  static final StringBuffer rawSeen = new StringBuffer();
   static EdgeGateway gateway;
 
   @BeforeAll
@@ -70,6 +79,9 @@ class EdgeRequestFramingTest {
             "gw",
             Map.of("gw.rego", "package gw\nallow := true\n".getBytes(StandardCharsets.UTF_8))));
     URI up = URI.create("http://127.0.0.1:" + upstream.actualPort());
+    rawUpstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    Thread.ofPlatform().daemon().start(EdgeRequestFramingTest::recordRaw);
+    URI raw = URI.create("http://127.0.0.1:" + rawUpstream.getLocalPort());
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(
@@ -79,15 +91,49 @@ class EdgeRequestFramingTest {
                     new RouteTable(
                         List.of(
                             new Route(
-                                "app", "*", "/", up, "gw/allow", Mode.ENFORCE, Map.of(), null)))),
+                                "app", "*", "/", up, "gw/allow", Mode.ENFORCE, Map.of(), null),
+                            new Route(
+                                "raw",
+                                "raw.example",
+                                "/",
+                                raw,
+                                "gw/allow",
+                                Mode.ENFORCE,
+                                Map.of(),
+                                null)))),
                 pdp,
                 new IdentityAssertion(
                     "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
                 InstantSource.system()));
   }
 
+  /** Accepts connections to the raw upstream and records what each sends, on its own thread. */
+  private static void recordRaw() {
+    while (!rawUpstream.isClosed()) {
+      try {
+        Socket s = rawUpstream.accept();
+        Thread.ofPlatform()
+            .daemon()
+            .start(
+                () -> {
+                  byte[] buf = new byte[4096];
+                  try (s) {
+                    for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                      rawSeen.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                  } catch (IOException e) {
+                    // The gateway closed its side: what came is recorded.
+                  }
+                });
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
   @AfterAll
   static void stop() throws Exception {
+    rawUpstream.close();
     gateway.close();
     upstreamVertx.close().await(10, TimeUnit.SECONDS);
   }
@@ -95,6 +141,7 @@ class EdgeRequestFramingTest {
   @BeforeEach
   void clear() {
     seen.clear();
+    rawSeen.setLength(0);
   }
 
   /** Writes the bytes on one connection and reads until the gateway closes it. */
@@ -243,6 +290,134 @@ class EdgeRequestFramingTest {
 
     assertThat(statuses(r)).containsExactly("200", "200", "200");
     assertThat(seen).containsExactly("POST /one one", "POST /two two", "GET /three ");
+  }
+
+  /**
+   * Regression: {@code CONNECT /x} was decided as a write to {@code /x} and relayed to the upstream
+   * as a CONNECT. The gateway's upstream connection stops reading HTTP once a CONNECT is answered
+   * 2xx (it becomes a tunnel), yet it went back to the pool, so the next request of whoever got it
+   * never saw its answer (a stall, then 502). The gateway is no forward proxy: CONNECT, in any
+   * form, is refused before policy and goes nowhere.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/x", "app.example:443", "127.0.0.1:80", "*"})
+  void connect_inAnyForm_refused400BeforePolicy_andNeverRelayed(String target) throws Exception {
+    String r =
+        exchange(
+            "CONNECT " + target + " HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("CONNECT");
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(seen).isEmpty();
+  }
+
+  /**
+   * Regression: methods are case-sensitive (RFC 9110 §9.1), so {@code delete} was decided as an
+   * unknown method ({@code input.action} "write", {@code input.request.method} "delete") and
+   * relayed as it came, while frameworks that upper-case the method (Django, Werkzeug) ran it as
+   * DELETE: a policy that refused deletes let it through. A method that differs from a standard one
+   * only in case is refused before policy.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"delete", "Delete", "get", "pOST", "put", "patch", "options", "head"})
+  void standardMethodInAnotherCase_refused400BeforePolicy_andNeverRelayed(String method)
+      throws Exception {
+    String r = exchange(method + " /x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains(method.toUpperCase(java.util.Locale.ROOT));
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void customMethod_stillRelayedAsItCame() throws Exception {
+    String r = exchange("PURGE /x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("200");
+    assertThat(seen).containsExactly("PURGE /x ");
+  }
+
+  /**
+   * Regression: control characters were refused in the path but relayed raw in the query, so the
+   * upstream got a request line with a NUL or DEL in it (what an upstream parser makes of those is
+   * its own) and policy saw them in {@code input.request.query}. Refused as in the path.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"\u0000", "\u0001", "\u001f", "\u007f"})
+  void controlCharacterInTheQuery_refused400_andNeverRelayed(String control) throws Exception {
+    String r =
+        exchange(
+            "GET /x?a=" + control + "b HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("control character");
+    assertThat(seen).isEmpty();
+  }
+
+  /**
+   * Regression: bytes of 0x80 and above sent raw in the request target (not percent-encoded) were
+   * read one character each and written upstream in UTF-8, so the app got other bytes than the
+   * client sent ({@code C0 AE} became {@code C3 80 C2 AE}) and policy decided on that re-encoded
+   * text. Refused with 400, asking for percent-encoding; nothing relayed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/caf\u00e9", "/x?q=\u00e9", "/\u00c0\u00ae\u00c0\u00ae/x"})
+  void rawTextThatIsNotAscii_inTheTarget_refused400_andNeverRelayed(String target)
+      throws Exception {
+    String r =
+        exchange("GET " + target + " HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(r).contains("percent-encode");
+    assertThat(seen).isEmpty();
+  }
+
+  /**
+   * Regression: HPACK carries any byte, and the HTTP/2 codec let a CR, LF or NUL through in a field
+   * value (and in a field name), which the gateway wrote as it was into the HTTP/1.1 head it sent
+   * upstream. An anonymous client on h2c or h2 thus added an {@code X-Vigil-User} past header
+   * hygiene, and a whole second request, {@code GET /smuggled}, that no policy decided, on the
+   * gateway's kept connection to the app (whose answer would then have gone to the next caller
+   * given that connection). Such a request is malformed (RFC 9113 §8.2.1): answered 400 before
+   * policy (not reset, so the map of resets is empty), and not one byte of it relayed.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "x-note|a\r\nX-Vigil-User: admin\r\nContent-Length: 0\r\n\r\n"
+            + "GET /smuggled HTTP/1.1\r\nHost: y",
+        "x-note|a\nX-Vigil-User: admin",
+        "x-note|a\rX-Vigil-User: admin",
+        "x-note|a\u0000b",
+        "x-note|\u007f",
+        "x-note| padded",
+        "x-note|padded\t",
+        "x-note: a\r\nx-vigil-user|admin",
+        "x note|a",
+        "x-note\u0000|a",
+        ":path|/x?a=1 HTTP/1.1\r\nX-Vigil-User: admin\r\n\r\nGET /smuggled?",
+        ":path|/x HTTP/1.1 /admin"
+      })
+  void http2FieldThatWouldBreakTheHttp11Head_refused_andNothingReachesTheUpstream(String field)
+      throws Exception {
+    String name = field.substring(0, field.indexOf('|'));
+    String value = field.substring(field.indexOf('|') + 1);
+    List<String> fields = new java.util.ArrayList<>();
+    fields.addAll(List.of(":method", "GET", ":scheme", "http"));
+    if (!name.equals(":path")) {
+      fields.addAll(List.of(":path", "/x"));
+    }
+    fields.addAll(List.of(":authority", "raw.example", name, value));
+
+    // The raw upstream never answers: a request relayed to it would leave the stream unanswered
+    // until the client's read times out.
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      assertThat(dev.vigil.gateway.http.RawHttp2.send(s, List.of(fields))).isEmpty();
+    }
+
+    assertThat(rawSeen).isEmpty();
   }
 
   @Test

@@ -323,6 +323,53 @@ class EdgeSecurityCasesTest {
     h.forEach((k, v) -> assertThat(v).as(k).noneMatch(x -> x.equals("user-123")));
   }
 
+  /**
+   * Regression: of several identity-header families only some names were removed, so their siblings
+   * reached the upstream as the client wrote them: Grafana's auth proxy lost {@code X-Webauth-User}
+   * but kept {@code X-Webauth-Role: Admin}, Authelia's {@code Remote-Groups}, Kubernetes' {@code
+   * X-Remote-Group}, an nginx client-certificate pair {@code X-Ssl-Client-Verify: SUCCESS} with
+   * {@code X-Ssl-Client-S-Dn}, and the identity headers of identity-aware proxies beside those
+   * already removed (Cloudflare Access, Pomerium, authentik, Tailscale, Vouch). Each family is
+   * removed whole.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "X-Webauth-Role",
+        "X-WEBAUTH-GROUPS",
+        "X-Webauth-Name",
+        "X-Auth-Request-Access-Token",
+        "X-Auth-Request-Roles",
+        "Remote-Groups",
+        "Remote-Email",
+        "Remote-Name",
+        "X-Remote-Group",
+        "X-Remote-Extra-Scopes",
+        "X-Authenticated-Scope",
+        "X-Authenticated-Groups",
+        "Ssl-Client-S-Dn",
+        "X-Ssl-Client-Verify",
+        "X-Ssl-Client-S-Dn",
+        "X-Client-Cert-Present",
+        "X-Client-Cert-Chain-Verified",
+        "Cf-Access-Authenticated-User-Email",
+        "Cf-Access-Jwt-Assertion",
+        "X-Pomerium-Claim-Email",
+        "X-Pomerium-Jwt-Assertion",
+        "X-Authentik-Username",
+        "X-authentik-groups",
+        "Tailscale-User-Login",
+        "X-Vouch-User"
+      })
+  void spoofedHeaderOfAnIdentityFamily_neverReachesTheUpstream(String name) throws Exception {
+    String[] r =
+        raw("/info", "app.example", name + ": user-123", "Cookie: " + sessionCookie("mallory"));
+
+    assertThat(r[0]).isEqualTo("200");
+    Map<String, List<String>> h = seen.get(0);
+    h.forEach((k, v) -> assertThat(v).as(k).noneMatch(x -> x.equals("user-123")));
+  }
+
   @Test
   void gatewayCookies_neverReachTheUpstream_othersDo() throws Exception {
     String[] r =

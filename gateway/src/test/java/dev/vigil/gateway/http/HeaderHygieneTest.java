@@ -106,6 +106,33 @@ class HeaderHygieneTest {
     assertThat(removed(false, names.toArray(String[]::new))).containsExactlyElementsOf(spoofed);
   }
 
+  /** A family of identity headers is removed whole, not only the names listed first. */
+  @Test
+  void strip_wholeIdentityFamilies_removedEvenFromATrustedPeer() {
+    List<String> spoofed =
+        List.of(
+            "X-Webauth-Role",
+            "x_webauth_groups",
+            "X-Auth-Request-Access-Token",
+            "Remote-Groups",
+            "Remote-Email",
+            "X-Remote-Group",
+            "X-Remote-Extra-Scopes",
+            "X-Authenticated-Scope",
+            "Ssl-Client-S-Dn",
+            "X-Ssl-Client-Verify",
+            "X-Client-Cert-Present",
+            "Cf-Access-Authenticated-User-Email",
+            "X-Pomerium-Claim-Email",
+            "X-Authentik-Username",
+            "Tailscale-User-Login",
+            "X-Vouch-User");
+    List<String> names = new ArrayList<>(spoofed);
+    names.addAll(List.of("Accept", "X-Remote", "Remotely", "X-Authentication", "X-Client-Id"));
+
+    assertThat(removed(true, names.toArray(String[]::new))).containsExactlyElementsOf(spoofed);
+  }
+
   @Test
   void removedNames_areWhatStripRemoves_lowerCased() {
     HeaderHygiene h = new HeaderHygiene(Set.of());

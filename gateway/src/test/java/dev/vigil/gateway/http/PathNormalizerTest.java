@@ -81,9 +81,32 @@ class PathNormalizerTest {
         "/a%2",
         "relative/path",
         "",
+        "/a?x=\u0000", // raw control characters in the query, relayed as they came
+        "/a?x=\u0001y",
+        "/a?\u001f",
+        "/a?x=\u007f",
+        "/a b", // a raw space (HTTP/2 :path): no HTTP/1.1 request line can carry it
+        "/public/a HTTP/1.1 /admin",
+        "/a?x=1 HTTP/1.0 y",
+        "/caf\u00e9", // raw text that is not ASCII: sent upstream it would be re-encoded
+        "/a?q=\u00e9",
+        "/\u00c0\u00ae\u00c0\u00ae/admin",
       })
   void normalize_ambiguousTargets_refused(String raw) {
     assertThat(PathNormalizer.normalize(raw).isRefused()).isTrue();
+  }
+
+  /**
+   * Regression: a target refused for its absolute form, or for not starting with {@code /}, was
+   * quoted with its control characters into the answer and the service log (a terminal's ESC).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://x/\u001b[2J", "a\u001b[2J/b", "*\u0007"})
+  void normalize_refusalQuotesNoControlCharacter(String raw) {
+    RequestPath p = PathNormalizer.normalize(raw);
+
+    assertThat(p.isRefused()).isTrue();
+    assertThat(p.refusal()).doesNotContainPattern("[\\x00-\\x1f\\x7f]");
   }
 
   @ParameterizedTest

@@ -45,6 +45,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two sidecars over real sockets, each with its own X.509-SVID from a real Workload API agent (one
@@ -412,6 +414,33 @@ class SidecarTest {
     assertThat(d.eventJson())
         .contains("\"refusal\":\"BAD_PATH\"")
         .contains("refused: the request path is ambiguous");
+  }
+
+  /**
+   * Regression: a CONNECT, or a standard method spelt in another case ({@code delete}), was decided
+   * and relayed to the app as it came, as at the edge: the app's connection became a tunnel, or a
+   * framework that upper-cases the method ran DELETE where policy decided on "delete". Refused
+   * before policy, logged as BAD_METHOD.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"CONNECT", "delete", "Get"})
+  void inbound_connectOrMethodInAnotherCase_refused400BeforePolicy(String method) throws Exception {
+    String[] r;
+    try (Socket s = plain(sidecarB.port("b-open"))) {
+      s.getOutputStream()
+          .write(
+              (method + " /public HTTP/1.1\r\nHost: b.internal\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      r = new String[] {all.split(" ")[1], all};
+    }
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(seenByB).isEmpty();
+    String id = r[1].replaceAll("(?s).*\"decision_id\":\"([^\"]+)\".*", "$1");
+    DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-open", id);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.eventJson()).contains("\"refusal\":\"BAD_METHOD\"");
   }
 
   /**

@@ -364,6 +364,78 @@ class DirectUpstreamTest {
     assertThat(accepted.get()).isEqualTo(1);
   }
 
+  /**
+   * Regression: a CONNECT was sent upstream, and once its answer was a 2xx the connection's codec
+   * stopped reading HTTP (a tunnel), yet the connection went back to the pool: the next request
+   * given that connection waited for an answer it could never read. A CONNECT is never sent; the
+   * caller gets the failure (502 here), and the upstream connections stay HTTP.
+   */
+  @Test
+  void connect_isNeverSentUpstream_andLaterRequestsAreAnswered() throws Exception {
+    List<String> heads = new CopyOnWriteArrayList<>();
+    rawUpstream(
+        (n, s) -> {
+          InputStream in = s.getInputStream();
+          for (String head; (head = readHead(in)) != null; ) {
+            heads.add(head.substring(0, head.indexOf('\r')));
+            s.getOutputStream().write(ok(""));
+            s.getOutputStream().flush();
+          }
+        });
+
+    String answer;
+    try (Socket s = new Socket("127.0.0.1", front.actualPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              "CONNECT /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    }
+
+    assertThat(answer).startsWith("HTTP/1.1 502 ");
+    assertThat(answer).contains("CONNECT");
+    HttpResponse<String> after = get("/after");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(heads).containsExactly("GET /after HTTP/1.1");
+  }
+
+  /**
+   * Regression: an upstream that sent more than its answer's length (an app with a response
+   * splitting fault, a wrong Content-Length) left the rest in the connection's decoder, and the
+   * connection went back to the pool; the next request given it, another caller's, got an answer
+   * made of those bytes and its own: here a Set-Cookie chosen by whoever made the upstream send
+   * them. A connection that holds bytes past the end of an answer is closed, not kept, as nginx
+   * does.
+   */
+  @Test
+  void bytesPastTheEndOfAnAnswer_connectionNotKept_nextCallerGetsItsOwnAnswer() throws Exception {
+    AtomicInteger accepted =
+        rawUpstream(
+            (n, s) -> {
+              InputStream in = s.getInputStream();
+              OutputStream out = s.getOutputStream();
+              for (int head = 0; readHead(in) != null; head++) {
+                if (n == 1 && head == 0) {
+                  out.write(
+                      ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                              + "HTTP/1.1 200 OK\r\nSet-Cookie: planted=1\r\nX-Pad: ")
+                          .getBytes(StandardCharsets.US_ASCII));
+                } else {
+                  out.write(ok("own"));
+                }
+                out.flush();
+              }
+            });
+
+    assertThat(get("/first").body()).isEqualTo("ok");
+    HttpResponse<String> next = get("/next");
+
+    assertThat(next.headers().allValues("Set-Cookie")).isEmpty();
+    assertThat(next.body()).isEqualTo("own");
+    assertThat(accepted.get()).isEqualTo(2);
+  }
+
   @Test
   void unreachableUpstream_is502() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
