@@ -334,11 +334,19 @@ final class UpCommand implements Callable<Integer> {
     afterActivation.set(policyCheck);
     policyCheck.run();
     if (configFile != null) {
-      watchConfig(
-          new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
-          health,
-          core.pdp(),
-          policyCheck);
+      ConfigWatcher reload =
+          watchConfig(
+              new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
+              health,
+              core.pdp(),
+              policyCheck);
+      // A change refused because the policy in service did not define a route's path yet is
+      // applied once a bundle that defines it is activated, without another save of the file.
+      afterActivation.set(
+          () -> {
+            reload.recheckRefused();
+            policyCheck.run();
+          });
     }
 
     NodeIdentity identity = await(identityStart);
@@ -518,7 +526,7 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void watchConfig(
+  private ConfigWatcher watchConfig(
       ConfigReload apply, HealthReport health, DecisionPoint pdp, Runnable afterApply) {
     // --store wins over the file at every reread too, so that it reads as unchanged.
     StoreLocation flag = storeFlag;
@@ -535,6 +543,7 @@ final class UpCommand implements Callable<Integer> {
     reload.start(Duration.ofSeconds(1));
     running.add(0, reload);
     health.watch(reload);
+    return reload;
   }
 
   private static ExternalAuthorizer authorizer(
