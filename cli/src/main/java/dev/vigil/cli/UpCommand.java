@@ -269,6 +269,9 @@ final class UpCommand implements Callable<Integer> {
         RouteModes.start(
             cfg.routes(), LocalUsers.of(users), new RouteModeOverrides(core.store()), clock);
     running.add(0, routeModes.followChanges());
+    // The console refuses to monitor or enforce a route whose policy nothing defines, as a reload
+    // of the file does.
+    routeModes.checkPoliciesOf(core.pdp());
     AtomicReference<RouteTable> routes = routeModes.table();
     // Sign-outs are kept in the store, so that a cookie signed out stays refused after a restart
     // and on every node sharing the store; gateway and console sessions apart, as their keys are.
