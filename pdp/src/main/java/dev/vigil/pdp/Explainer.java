@@ -10,6 +10,7 @@ import dev.vigil.rego.ast.Rule;
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.eval.EvalListener;
 import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
@@ -58,11 +59,16 @@ final class Explainer {
         "allowed by " + rule + (locations.isEmpty() ? "" : " (" + locations + ")"));
   }
 
-  /** Re-evaluates a denied query with a listener and says what failed. */
+  /**
+   * Re-evaluates a denied query with a listener and says what failed.
+   *
+   * @param result the denied answer, or null when it was undefined
+   */
   static Explanation forDenial(
       PolicyState state,
       PolicyPath path,
       Value input,
+      Value result,
       EvalOptions options,
       String reason,
       Masking masking) {
@@ -89,9 +95,14 @@ final class Explainer {
           null,
           secrets(masking, input).scrubText("evaluation failed: " + e.getMessage()));
     }
-    Failure f = failures.get(rule);
-    if (f == null && !failures.isEmpty()) {
-      f = failures.values().iterator().next();
+    Failure f;
+    if (result instanceof ObjectValue) {
+      f = belowTheDocument(failures, rule);
+    } else {
+      f = failures.get(rule);
+      if (f == null && !failures.isEmpty()) {
+        f = failures.values().iterator().next();
+      }
     }
     if (f == null) {
       Location loc = firstRule(state, path);
@@ -116,6 +127,27 @@ final class Explainer {
         text,
         secrets.scrubText(
             where + ": " + text + " failed" + (values.isEmpty() ? "" : ": " + values)));
+  }
+
+  /**
+   * Returns the failure that explains a decision document ({@code {"allow": allow, "obligations":
+   * ...}}) that denies. A body of the queried rule held and built it, so the bodies of that rule
+   * that failed are not why it denies (naming one said that a condition the caller met had failed);
+   * the rules it read are: the {@code allow} of its package first, else the first rule that failed.
+   * Null when none did, as for a literal {@code {"allow": false}}.
+   */
+  private static Failure belowTheDocument(Map<String, Failure> failures, String rule) {
+    int dot = rule.lastIndexOf('.');
+    Failure allow = dot < 0 ? null : failures.get(rule.substring(0, dot) + ".allow");
+    if (allow != null && !rule.endsWith(".allow")) {
+      return allow;
+    }
+    for (Map.Entry<String, Failure> e : failures.entrySet()) {
+      if (!e.getKey().equals(rule)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   private static MaskedSecrets secrets(Masking masking, Value input) {
