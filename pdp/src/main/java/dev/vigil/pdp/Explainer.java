@@ -104,6 +104,7 @@ final class Explainer {
         f = failures.values().iterator().next();
       }
     }
+    f = intoHelpers(f, failures);
     if (f == null) {
       Location loc = firstRule(state, path);
       if (loc == null) {
@@ -148,6 +149,30 @@ final class Explainer {
       }
     }
     return null;
+  }
+
+  /**
+   * Follows a failure on a helper rule that was undefined ({@code allow if is_admin}) into the
+   * condition that failed in that rule's own bodies, which says why: "is_admin failed:
+   * data.authz.is_admin is undefined" tells nothing the policy does not. Stops at a rule that did
+   * not fail itself (a function, a rule of another shape), and after as many steps as there are
+   * failures, so that recursion through {@code with} cannot loop.
+   */
+  private static Failure intoHelpers(Failure f, Map<String, Failure> failures) {
+    for (int steps = 0; f != null && steps < failures.size(); steps++) {
+      if (f.expr().negated()
+          || !(f.expr().kind() instanceof Expr.TermExpr t)
+          || f.operands().isEmpty()
+          || f.operands().getFirst() != null) {
+        return f;
+      }
+      Failure inner = failures.get(TermText.of(t.term()));
+      if (inner == null || inner == f) {
+        return f;
+      }
+      f = inner;
+    }
+    return f;
   }
 
   private static MaskedSecrets secrets(Masking masking, Value input) {

@@ -129,6 +129,32 @@ class DecisionPointTest {
     assertThat(d.explanation().message()).isEqualTo("data.authz.decision is denied");
   }
 
+  /**
+   * A helper rule that was undefined ({@code allow if is_admin}) used to be the whole explanation,
+   * "is_admin failed: data.authz.is_admin is undefined"; the condition that failed inside it is
+   * named, through several helpers too.
+   */
+  @Test
+  void decide_deniedThroughUndefinedHelpers_namesTheConditionInsideThem() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        default allow := false
+        allow if is_privileged
+        is_privileged if is_admin
+        is_admin if {
+          input.resource.environment == "production"
+          input.user.role == "admin"
+        }
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:8: input.user.role == \"admin\" failed: input.user.role is \"dev\"");
+  }
+
   /** A wildcard used to be named as the compiler renamed it: "data.readers[$0] is ...". */
   @Test
   void decide_denialOnAWildcard_namesItAsThePolicyWroteIt() {
