@@ -121,9 +121,15 @@ public final class RouteModes {
    * overrides are kept.
    *
    * @param nextUsers the local users of the same configuration as {@code next}, or null for none
+   * @throws IllegalArgumentException when a route of {@code next} would be monitored or enforced,
+   *     by the file or by a mode set in the console, with a policy path that names nothing in the
+   *     policy in service (see {@link #checkPoliciesOf}); nothing changes then
    */
   public synchronized void configure(List<Route> next, LocalUsers nextUsers) {
     boolean reload = configured != null;
+    if (reload) {
+      refuseUndefinedPolicies(next);
+    }
     RouteTable before = table.get();
     configured = List.copyOf(next);
     users = nextUsers;
@@ -330,6 +336,38 @@ public final class RouteModes {
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses a reload whose routes, with the modes set in the console on top, would evaluate a
+   * policy path nothing defines: a file that puts a route in observe mode, or changes its policy
+   * key, does not decide its mode while the console holds it in monitor or enforce.
+   */
+  private void refuseUndefinedPolicies(List<Route> next) {
+    DecisionPoint pdp = policies;
+    if (pdp == null) {
+      return;
+    }
+    for (Route r : next) {
+      RouteModeOverride o = overrides.get(r.name());
+      Mode set = o == null ? null : parseStored(o);
+      Route asRun = set == null ? r : r.withMode(set);
+      if (RoutePolicyCheck.namesNothing(asRun, pdp)) {
+        throw new IllegalArgumentException(
+            "route \""
+                + r.name()
+                + "\": policy \""
+                + r.policyPath()
+                + "\" names no rule or data of the policy in service, and the route would run in "
+                + asRun.mode().label()
+                + " mode"
+                + (set == null
+                    ? ""
+                    : ", set in the console by " + o.changedBy() + " (reset it there first)")
+                + ": every request would be "
+                + (asRun.mode() == Mode.ENFORCE ? "denied" : "logged as a denial"));
+      }
+    }
   }
 
   /**

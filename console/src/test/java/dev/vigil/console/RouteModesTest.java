@@ -1,6 +1,7 @@
 package dev.vigil.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
@@ -239,6 +240,34 @@ class RouteModesTest {
                 .statusCode())
         .isEqualTo(200);
     assertThat(modeOf(f.routes.get(), "reports")).isEqualTo(Mode.OBSERVE);
+  }
+
+  /**
+   * Regression: a reload was checked against the modes of the file only, so a route the console
+   * held in enforce mode took a policy key that named nothing (the file said observe), and every
+   * request on it was denied.
+   */
+  @Test
+  void reload_policyNamingNothingOnARouteTheConsoleEnforces_isRefusedAndNothingChanges()
+      throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/staging/mode", "csrf", b.lastCsrf, "mode", "enforce");
+    RouteTable before = f.routes.get();
+
+    assertThatThrownBy(
+            () ->
+                reload(
+                    ECHO
+                        + "  - name: staging\n    host: staging.localhost\n"
+                        + "    upstream: http://127.0.0.1:9\n    policy: authz/alow\n"
+                        + "    mode: observe\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "route \"staging\": policy \"authz/alow\" names no rule or data of the policy in"
+                + " service, and the route would run in enforce mode, set in the console by carol"
+                + " (reset it there first): every request would be denied");
+    assertThat(f.routes.get()).isSameAs(before);
+    assertThat(modeOf(f.routes.get(), "staging")).isEqualTo(Mode.ENFORCE);
   }
 
   @Test
