@@ -94,9 +94,10 @@ public final class RouteModes {
   }
 
   /**
-   * Checks every change made here against {@code pdp}'s policy in service: a route is not put in
-   * monitor or enforce mode while its policy path names no rule or data of it, as a reload of the
-   * file refuses such a route (see {@link RoutePolicyCheck#namesNothing}).
+   * Checks every change and reset made here, and every reload, against {@code pdp}'s policy in
+   * service: a route is not put in monitor or enforce mode while its policy path names no rule or
+   * data of it, whether the file or the console chose that mode (see {@link
+   * RoutePolicyCheck#namesNothing}).
    */
   public void checkPoliciesOf(DecisionPoint pdp) {
     this.policies = pdp;
