@@ -81,7 +81,7 @@ final class Explainer {
             // Of a rule's bodies, the one that held the most conditions came closest to allowing.
             Failure before = failures.get(r);
             if (before == null || held > before.held()) {
-              failures.put(r, new Failure(expr, operands, held));
+              failures.put(r, new Failure(r, expr, operands, held));
             }
           }
         };
@@ -122,8 +122,9 @@ final class Explainer {
     Set<Value> hidden = masking.hiddenValues(input);
     MaskedSecrets secrets = MaskedSecrets.of(hidden);
     String values = describeOperands(f, masking, hidden, secrets);
+    // The rule whose condition failed: the one queried, or a rule it read (allow, a helper).
     return new Explanation(
-        rule,
+        f.rule(),
         where,
         text,
         secrets.scrubText(
@@ -179,7 +180,8 @@ final class Explainer {
     return MaskedSecrets.of(masking.hiddenValues(input));
   }
 
-  private record Failure(Expr expr, List<Value> operands, int held) {}
+  /** A failed expression and the rule whose body it is in. */
+  private record Failure(String rule, Expr expr, List<Value> operands, int held) {}
 
   /**
    * Describes the failed expression's operands. An operand is hidden when it reads a masked field

@@ -111,6 +111,7 @@ class DecisionPointTest {
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.explanation().message()).isEqualTo(explained);
+    assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
   }
 
   /** A literal answer that denies names the document, not a body of it that failed. */
@@ -153,6 +154,7 @@ class DecisionPointTest {
 
     assertThat(d.explanation().message())
         .isEqualTo("authz.rego:8: input.user.role == \"admin\" failed: input.user.role is \"dev\"");
+    assertThat(d.explanation().rule()).isEqualTo("data.authz.is_admin");
   }
 
   /** A wildcard used to be named as the compiler renamed it: "data.readers[$0] is ...". */
