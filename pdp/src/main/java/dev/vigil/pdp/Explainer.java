@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Explains decisions. A denial is explained by evaluating the query a second time with a listener
@@ -118,7 +119,7 @@ final class Explainer {
           rule, loc.shortForm(), null, secrets(masking, input).scrubText(rule + " is " + reason));
     }
     String where = f.expr().location().shortForm();
-    String text = f.expr().text();
+    String text = oneLine(f.expr().text());
     Set<Value> hidden = masking.hiddenValues(input);
     MaskedSecrets secrets = MaskedSecrets.of(hidden);
     String values = describeOperands(f, masking, hidden, secrets);
@@ -175,6 +176,17 @@ final class Explainer {
     }
     return f;
   }
+
+  /**
+   * Writes an expression that spans lines in the policy ({@code every x in xs { ... }}, a
+   * comprehension or an object written over several lines) on one line: an explanation is one line
+   * of {@code vigil logs} and of a service log, and tabs and line breaks in it broke both.
+   */
+  private static String oneLine(String text) {
+    return LINE_BREAK.matcher(text).replaceAll(" ");
+  }
+
+  private static final Pattern LINE_BREAK = Pattern.compile("[ \\t]*\\R\\s*");
 
   private static MaskedSecrets secrets(Masking masking, Value input) {
     return MaskedSecrets.of(masking.hiddenValues(input));

@@ -157,6 +157,34 @@ class DecisionPointTest {
     assertThat(d.explanation().rule()).isEqualTo("data.authz.is_admin");
   }
 
+  /**
+   * A condition written over several lines (an every, a comprehension) used to be explained with
+   * its line breaks and tabs, which split the one line of vigil logs and of the service log.
+   */
+  @Test
+  void decide_deniedByAConditionOverSeveralLines_explainsItOnOneLine() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        default allow := false
+        allow if {
+        \tevery g in input.user.groups {
+        \t\tstartswith(g, "team-")
+        \t}
+        }
+        """;
+    Value input = Json.parse("{\"user\":{\"groups\":[\"team-a\",\"ops\"]}}");
+
+    Decision d = pdp(rego, false).decide("authz/allow", input);
+
+    assertThat(d.explanation().failedExpression())
+        .isEqualTo("every g in input.user.groups { startswith(g, \"team-\") }");
+    assertThat(d.explanation().message())
+        .isEqualTo(
+            "authz.rego:5: every g in input.user.groups { startswith(g, \"team-\") } failed");
+  }
+
   /** A wildcard used to be named as the compiler renamed it: "data.readers[$0] is ...". */
   @Test
   void decide_denialOnAWildcard_namesItAsThePolicyWroteIt() {
