@@ -89,7 +89,9 @@ final class PdpCommand implements Callable<Integer> {
       description =
           "Mode of a policy path: observe, monitor or enforce (repeatable); a monitor or"
               + " enforce path naming nothing in the bundle, or a path given twice, stops"
-              + " start-up.")
+              + " start-up. The external-authorization endpoints let a would-be denial through;"
+              + " /v1/data answers the policy's result (monitor) or nothing (observe), which"
+              + " its clients enforce.")
   List<String> modes = new ArrayList<>();
 
   @Option(

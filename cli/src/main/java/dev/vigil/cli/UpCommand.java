@@ -269,6 +269,9 @@ final class UpCommand implements Callable<Integer> {
         RouteModes.start(
             cfg.routes(), LocalUsers.of(users), new RouteModeOverrides(core.store()), clock);
     running.add(0, routeModes.followChanges());
+    // The console refuses to monitor or enforce a route whose policy nothing defines, as a reload
+    // of the file does.
+    routeModes.checkPoliciesOf(core.pdp());
     AtomicReference<RouteTable> routes = routeModes.table();
     // Sign-outs are kept in the store, so that a cookie signed out stays refused after a restart
     // and on every node sharing the store; gateway and console sessions apart, as their keys are.
@@ -334,11 +337,19 @@ final class UpCommand implements Callable<Integer> {
     afterActivation.set(policyCheck);
     policyCheck.run();
     if (configFile != null) {
-      watchConfig(
-          new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
-          health,
-          core.pdp(),
-          policyCheck);
+      ConfigWatcher reload =
+          watchConfig(
+              new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
+              health,
+              core.pdp(),
+              policyCheck);
+      // A change refused because the policy in service did not define a route's path yet is
+      // applied once a bundle that defines it is activated, without another save of the file.
+      afterActivation.set(
+          () -> {
+            reload.recheckRefused();
+            policyCheck.run();
+          });
     }
 
     NodeIdentity identity = await(identityStart);
@@ -518,7 +529,7 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void watchConfig(
+  private ConfigWatcher watchConfig(
       ConfigReload apply, HealthReport health, DecisionPoint pdp, Runnable afterApply) {
     // --store wins over the file at every reread too, so that it reads as unchanged.
     StoreLocation flag = storeFlag;
@@ -535,6 +546,7 @@ final class UpCommand implements Callable<Integer> {
     reload.start(Duration.ofSeconds(1));
     running.add(0, reload);
     health.watch(reload);
+    return reload;
   }
 
   private static ExternalAuthorizer authorizer(

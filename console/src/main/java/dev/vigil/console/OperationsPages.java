@@ -158,6 +158,9 @@ final class OperationsPages {
     Mode before;
     try {
       before = sources.routes().change(name, mode, s.userId());
+    } catch (IllegalArgumentException e) {
+      routesPage(ctx, 409, null, e.getMessage());
+      return;
     } catch (StoreException e) {
       log.error(
           "route mode not changed: route={} to={} by={}: {}",
@@ -185,6 +188,9 @@ final class OperationsPages {
     RouteModeOverride removed;
     try {
       removed = sources.routes().reset(name, s.userId());
+    } catch (IllegalArgumentException e) {
+      routesPage(ctx, 409, null, e.getMessage());
+      return;
     } catch (StoreException e) {
       log.error("route mode not reset: route={} by={}: {}", name, s.userId(), e.getMessage());
       routesPage(ctx, 500, null, "The mode could not be removed from the store; nothing changed.");

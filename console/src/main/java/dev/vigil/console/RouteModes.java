@@ -3,6 +3,7 @@ package dev.vigil.console;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUsers;
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
@@ -48,6 +49,8 @@ public final class RouteModes {
   // Guarded by this; null when the table carries no users (see RouteTable#users).
   private LocalUsers users;
   private final Map<String, RouteModeOverride> overrides = new TreeMap<>();
+  // The policy that routes are decided by, or null when changes are not checked against one.
+  private volatile DecisionPoint policies;
 
   private RouteModes(RouteModeOverrides store, InstantSource clock) {
     this.store = store;
@@ -90,6 +93,16 @@ public final class RouteModes {
     return store.follow(this::reread);
   }
 
+  /**
+   * Checks every change and reset made here, and every reload, against {@code pdp}'s policy in
+   * service: a route is not put in monitor or enforce mode while its policy path names no rule or
+   * data of it, whether the file or the console chose that mode (see {@link
+   * RoutePolicyCheck#namesNothing}).
+   */
+  public void checkPoliciesOf(DecisionPoint pdp) {
+    this.policies = pdp;
+  }
+
   /** Returns the current table; the gateway reads it for every request. */
   public AtomicReference<RouteTable> table() {
     return table;
@@ -109,9 +122,15 @@ public final class RouteModes {
    * overrides are kept.
    *
    * @param nextUsers the local users of the same configuration as {@code next}, or null for none
+   * @throws IllegalArgumentException when a route of {@code next} would be monitored or enforced,
+   *     by the file or by a mode set in the console, with a policy path that names nothing in the
+   *     policy in service (see {@link #checkPoliciesOf}); nothing changes then
    */
   public synchronized void configure(List<Route> next, LocalUsers nextUsers) {
     boolean reload = configured != null;
+    if (reload) {
+      refuseUndefinedPolicies(next);
+    }
     RouteTable before = table.get();
     configured = List.copyOf(next);
     users = nextUsers;
@@ -180,12 +199,15 @@ public final class RouteModes {
    *
    * @return the route's mode before, or null when no route has that name (nothing is stored then)
    * @throws dev.vigil.store.StoreException when it cannot be stored; nothing changes then
+   * @throws IllegalArgumentException when the mode would evaluate a policy path that nothing in the
+   *     policy in service defines; nothing changes then
    */
   synchronized Mode change(String route, Mode mode, String by) {
     Route current = current(route);
     if (current == null) {
       return null;
     }
+    refuseUndefinedPolicy(current, mode);
     RouteModeOverride o = new RouteModeOverride(route, mode.label(), by, clock.instant());
     store.put(o);
     overrides.put(route, o);
@@ -200,11 +222,17 @@ public final class RouteModes {
    *
    * @return the override removed, or null when the route had none (nothing changes then)
    * @throws dev.vigil.store.StoreException when it cannot be removed; nothing changes then
+   * @throws IllegalArgumentException as {@link #change} does, for the configured mode
    */
   synchronized RouteModeOverride reset(String route, String by) {
     RouteModeOverride o = overrides.get(route);
     if (o == null) {
       return null;
+    }
+    Route current = current(route);
+    Mode configuredMode = configuredMode(route);
+    if (current != null && configuredMode != null) {
+      refuseUndefinedPolicy(current, configuredMode);
     }
     store.delete(route);
     overrides.remove(route);
@@ -309,6 +337,66 @@ public final class RouteModes {
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses a reload whose routes, with the modes set in the console on top, would evaluate a
+   * policy path nothing defines: a file that puts a route in observe mode, or changes its policy
+   * key, does not decide its mode while the console holds it in monitor or enforce.
+   */
+  private void refuseUndefinedPolicies(List<Route> next) {
+    DecisionPoint pdp = policies;
+    if (pdp == null) {
+      return;
+    }
+    for (Route r : next) {
+      RouteModeOverride o = overrides.get(r.name());
+      Mode set = o == null ? null : parseStored(o);
+      Route asRun = set == null ? r : r.withMode(set);
+      if (RoutePolicyCheck.namesNothing(asRun, pdp)) {
+        throw new IllegalArgumentException(
+            "route \""
+                + r.name()
+                + "\": policy \""
+                + r.policyPath()
+                + "\" names no rule or data of the policy in service, and the route would run in "
+                + asRun.mode().label()
+                + " mode"
+                + (set == null
+                    ? ""
+                    : ", set in the console by " + o.changedBy() + " (reset it there first)")
+                + ": every request would be "
+                + (asRun.mode() == Mode.ENFORCE ? "denied" : "logged as a denial"));
+      }
+    }
+  }
+
+  /**
+   * Refuses to put {@code route} in {@code next} when that evaluates a policy path nothing defines:
+   * every request would be denied as undefined, or in monitor mode logged as a denial. Going from
+   * enforce to monitor or to observe is never refused, as it lets the route's traffic through.
+   */
+  private void refuseUndefinedPolicy(Route route, Mode next) {
+    DecisionPoint pdp = policies;
+    if (pdp == null
+        || next == Mode.OBSERVE
+        || (next == Mode.MONITOR && route.mode() == Mode.ENFORCE)
+        || !RoutePolicyCheck.namesNothing(route.withMode(next), pdp)) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "Route "
+            + route.name()
+            + " stays in "
+            + route.mode().label()
+            + " mode: its policy "
+            + route.policyPath()
+            + " names no rule or data of the policy in service, so in "
+            + next.label()
+            + " mode every request would be "
+            + (next == Mode.ENFORCE ? "denied" : "logged as a denial")
+            + ". Write the policy first, or check the route's policy key against the package and"
+            + " rule names.");
   }
 
   private Route current(String route) {

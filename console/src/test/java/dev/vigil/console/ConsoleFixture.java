@@ -118,6 +118,7 @@ final class ConsoleFixture implements AutoCloseable {
     pdp.onDecision(new RouteMetrics(metrics));
     InstantSource clock = InstantSource.system();
     modes = RouteModes.start(CONFIGURED, new RouteModeOverrides(store), clock);
+    modes.checkPoliciesOf(pdp);
     routes = modes.table();
     byte[] caKey = new byte[32];
     caKey[0] = 7;

@@ -1,6 +1,7 @@
 package dev.vigil.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
@@ -168,6 +169,105 @@ class RouteModesTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(modeOf(f.routes.get(), "echo")).isEqualTo(Mode.MONITOR);
     assertThat(stored()).hasSize(1);
+  }
+
+  /**
+   * Regression: the console put a route in enforce mode though its policy path named nothing in the
+   * policy in service, which a reload of the file refuses: every request was then denied as
+   * undefined.
+   */
+  @Test
+  void changeMode_toMonitorOrEnforceAPolicyNothingDefines_is409AndStoresNothing() throws Exception {
+    reload(
+        ECHO
+            + "  - name: reports\n    upstream: http://127.0.0.1:9\n    policy: reports/allow\n"
+            + "    prefix: /reports\n    mode: observe\n");
+    ConsoleFixture.Browser b = carol();
+
+    for (String mode : new String[] {"monitor", "enforce"}) {
+      HttpResponse<String> r =
+          b.post("/console/routes/reports/mode", "csrf", b.lastCsrf, "mode", mode);
+
+      assertThat(r.statusCode()).as(mode).isEqualTo(409);
+      assertThat(r.body())
+          .contains("Route reports stays in observe mode: its policy reports/allow names no rule");
+      assertThat(stored()).isEmpty();
+      assertThat(modeOf(f.routes.get(), "reports")).isEqualTo(Mode.OBSERVE);
+    }
+
+    f.pdp.putPolicy("reports.rego", "package reports\nimport rego.v1\nallow if true\n");
+    assertThat(
+            b.post("/console/routes/reports/mode", "csrf", b.lastCsrf, "mode", "enforce")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(modeOf(f.routes.get(), "reports")).isEqualTo(Mode.ENFORCE);
+  }
+
+  @Test
+  void resetMode_toAConfiguredModeWhosePolicyIsGone_is409AndKeepsTheOverride() throws Exception {
+    f.pdp.putPolicy("reports.rego", "package reports\nimport rego.v1\nallow if true\n");
+    reload(
+        ECHO
+            + "  - name: reports\n    upstream: http://127.0.0.1:9\n    policy: reports/allow\n"
+            + "    prefix: /reports\n    mode: enforce\n");
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/reports/mode", "csrf", b.lastCsrf, "mode", "observe");
+    f.pdp.deletePolicy("reports.rego");
+
+    HttpResponse<String> r = b.post("/console/routes/reports/reset", "csrf", b.lastCsrf);
+
+    assertThat(r.statusCode()).isEqualTo(409);
+    assertThat(modeOf(f.routes.get(), "reports")).isEqualTo(Mode.OBSERVE);
+    assertThat(stored()).hasSize(1);
+  }
+
+  @Test
+  void changeMode_enforcedRouteWhosePolicyIsGone_mayStillGoToMonitorOrObserve() throws Exception {
+    f.pdp.putPolicy("reports.rego", "package reports\nimport rego.v1\nallow if true\n");
+    reload(
+        ECHO
+            + "  - name: reports\n    upstream: http://127.0.0.1:9\n    policy: reports/allow\n"
+            + "    prefix: /reports\n    mode: enforce\n");
+    f.pdp.deletePolicy("reports.rego");
+    ConsoleFixture.Browser b = carol();
+
+    assertThat(
+            b.post("/console/routes/reports/mode", "csrf", b.lastCsrf, "mode", "monitor")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            b.post("/console/routes/reports/mode", "csrf", b.lastCsrf, "mode", "observe")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(modeOf(f.routes.get(), "reports")).isEqualTo(Mode.OBSERVE);
+  }
+
+  /**
+   * Regression: a reload was checked against the modes of the file only, so a route the console
+   * held in enforce mode took a policy key that named nothing (the file said observe), and every
+   * request on it was denied.
+   */
+  @Test
+  void reload_policyNamingNothingOnARouteTheConsoleEnforces_isRefusedAndNothingChanges()
+      throws Exception {
+    ConsoleFixture.Browser b = carol();
+    b.post("/console/routes/staging/mode", "csrf", b.lastCsrf, "mode", "enforce");
+    RouteTable before = f.routes.get();
+
+    assertThatThrownBy(
+            () ->
+                reload(
+                    ECHO
+                        + "  - name: staging\n    host: staging.localhost\n"
+                        + "    upstream: http://127.0.0.1:9\n    policy: authz/alow\n"
+                        + "    mode: observe\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "route \"staging\": policy \"authz/alow\" names no rule or data of the policy in"
+                + " service, and the route would run in enforce mode, set in the console by carol"
+                + " (reset it there first): every request would be denied");
+    assertThat(f.routes.get()).isSameAs(before);
+    assertThat(modeOf(f.routes.get(), "staging")).isEqualTo(Mode.ENFORCE);
   }
 
   @Test

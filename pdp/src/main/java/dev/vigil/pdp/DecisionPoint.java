@@ -530,7 +530,7 @@ public final class DecisionPoint implements AutoCloseable {
       explanation =
           allowed
               ? Explainer.forAllow(s, p)
-              : Explainer.forDenial(s, p, input, eval, reason, options.masking());
+              : Explainer.forDenial(s, p, input, result, eval, reason, options.masking());
     }
     boolean enforced = mode == Mode.ENFORCE;
     long latency = System.nanoTime() - start;

@@ -10,6 +10,7 @@ import dev.vigil.rego.ast.Rule;
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.eval.EvalListener;
 import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Explains decisions. A denial is explained by evaluating the query a second time with a listener
@@ -58,11 +60,16 @@ final class Explainer {
         "allowed by " + rule + (locations.isEmpty() ? "" : " (" + locations + ")"));
   }
 
-  /** Re-evaluates a denied query with a listener and says what failed. */
+  /**
+   * Re-evaluates a denied query with a listener and says what failed.
+   *
+   * @param result the denied answer, or null when it was undefined
+   */
   static Explanation forDenial(
       PolicyState state,
       PolicyPath path,
       Value input,
+      Value result,
       EvalOptions options,
       String reason,
       Masking masking) {
@@ -75,7 +82,7 @@ final class Explainer {
             // Of a rule's bodies, the one that held the most conditions came closest to allowing.
             Failure before = failures.get(r);
             if (before == null || held > before.held()) {
-              failures.put(r, new Failure(expr, operands, held));
+              failures.put(r, new Failure(r, expr, operands, held));
             }
           }
         };
@@ -89,10 +96,16 @@ final class Explainer {
           null,
           secrets(masking, input).scrubText("evaluation failed: " + e.getMessage()));
     }
-    Failure f = failures.get(rule);
-    if (f == null && !failures.isEmpty()) {
-      f = failures.values().iterator().next();
+    Failure f;
+    if (result instanceof ObjectValue) {
+      f = belowTheDocument(failures, rule);
+    } else {
+      f = failures.get(rule);
+      if (f == null && !failures.isEmpty()) {
+        f = failures.values().iterator().next();
+      }
     }
+    f = intoHelpers(f, failures);
     if (f == null) {
       Location loc = firstRule(state, path);
       if (loc == null) {
@@ -106,23 +119,81 @@ final class Explainer {
           rule, loc.shortForm(), null, secrets(masking, input).scrubText(rule + " is " + reason));
     }
     String where = f.expr().location().shortForm();
-    String text = f.expr().text();
+    String text = oneLine(f.expr().text());
     Set<Value> hidden = masking.hiddenValues(input);
     MaskedSecrets secrets = MaskedSecrets.of(hidden);
     String values = describeOperands(f, masking, hidden, secrets);
+    // The rule whose condition failed: the one queried, or a rule it read (allow, a helper).
     return new Explanation(
-        rule,
+        f.rule(),
         where,
         text,
         secrets.scrubText(
             where + ": " + text + " failed" + (values.isEmpty() ? "" : ": " + values)));
   }
 
+  /**
+   * Returns the failure that explains a decision document ({@code {"allow": allow, "obligations":
+   * ...}}) that denies. A body of the queried rule held and built it, so the bodies of that rule
+   * that failed are not why it denies (naming one said that a condition the caller met had failed);
+   * the rules it read are: the {@code allow} of its package first, else the first rule that failed.
+   * Null when none did, as for a literal {@code {"allow": false}}.
+   */
+  private static Failure belowTheDocument(Map<String, Failure> failures, String rule) {
+    int dot = rule.lastIndexOf('.');
+    Failure allow = dot < 0 ? null : failures.get(rule.substring(0, dot) + ".allow");
+    if (allow != null && !rule.endsWith(".allow")) {
+      return allow;
+    }
+    for (Map.Entry<String, Failure> e : failures.entrySet()) {
+      if (!e.getKey().equals(rule)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Follows a failure on a helper rule that was undefined ({@code allow if is_admin}) into the
+   * condition that failed in that rule's own bodies, which says why: "is_admin failed:
+   * data.authz.is_admin is undefined" tells nothing the policy does not. Stops at a rule that did
+   * not fail itself (a function, a rule of another shape), and after as many steps as there are
+   * failures, so that recursion through {@code with} cannot loop.
+   */
+  private static Failure intoHelpers(Failure f, Map<String, Failure> failures) {
+    for (int steps = 0; f != null && steps < failures.size(); steps++) {
+      if (f.expr().negated()
+          || !(f.expr().kind() instanceof Expr.TermExpr t)
+          || f.operands().isEmpty()
+          || f.operands().getFirst() != null) {
+        return f;
+      }
+      Failure inner = failures.get(TermText.of(t.term()));
+      if (inner == null || inner == f) {
+        return f;
+      }
+      f = inner;
+    }
+    return f;
+  }
+
+  /**
+   * Writes an expression that spans lines in the policy ({@code every x in xs { ... }}, a
+   * comprehension or an object written over several lines) on one line: an explanation is one line
+   * of {@code vigil logs} and of a service log, and tabs and line breaks in it broke both.
+   */
+  private static String oneLine(String text) {
+    return LINE_BREAK.matcher(text).replaceAll(" ");
+  }
+
+  private static final Pattern LINE_BREAK = Pattern.compile("[ \\t]*\\R\\s*");
+
   private static MaskedSecrets secrets(Masking masking, Value input) {
     return MaskedSecrets.of(masking.hiddenValues(input));
   }
 
-  private record Failure(Expr expr, List<Value> operands, int held) {}
+  /** A failed expression and the rule whose body it is in. */
+  private record Failure(String rule, Expr expr, List<Value> operands, int held) {}
 
   /**
    * Describes the failed expression's operands. An operand is hidden when it reads a masked field

@@ -17,6 +17,9 @@ final class TermText {
    */
   private static final Pattern RENAMED = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)_[0-9]+");
 
+  /** A wildcard as the compiler names it ({@code $0}): the policy wrote {@code _}. */
+  private static final Pattern WILDCARD = Pattern.compile("\\$[0-9]+");
+
   private TermText() {}
 
   static String of(Term t) {
@@ -40,6 +43,9 @@ final class TermText {
   }
 
   private static String asWritten(String var) {
+    if (WILDCARD.matcher(var).matches()) {
+      return "_";
+    }
     Matcher m = RENAMED.matcher(var);
     return m.matches() ? m.group(1) : var;
   }

@@ -73,6 +73,137 @@ class DecisionPointTest {
         .isEqualTo("authz.rego:4: role == \"sre\" failed: role is \"dev\"");
   }
 
+  /**
+   * A decision document ({@code {"allow": allow, "obligations": ...}}, as docs/policy-input.md
+   * writes it) that denied used to be explained by a body of the document's rule that had failed,
+   * though another body of it had held and built the answer: "input.user.role == \"sre\" failed"
+   * for an SRE asked for a second factor. The condition that made {@code allow} false is named.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "sre|false|authz.rego:6: input.user.mfa == true failed: input.user.mfa is false",
+        "dev|true|authz.rego:5: input.user.role == \"sre\" failed: input.user.role is \"dev\"",
+        "dev|false|authz.rego:5: input.user.role == \"sre\" failed: input.user.role is \"dev\""
+      })
+  void decide_deniedDecisionDocument_namesTheConditionOfAllowThatFailed(
+      String role, boolean mfa, String explained) {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        default allow := false
+        allow if {
+          input.user.role == "sre"
+          input.user.mfa == true
+        }
+        decision := {"allow": allow, "obligations": {"step_up": "mfa"}} if {
+          input.user.role == "sre"
+          not input.user.mfa
+        }
+        decision := {"allow": allow} if input.user.mfa
+        decision := {"allow": allow} if not input.user.role == "sre"
+        """;
+    Value input = Json.parse("{\"user\":{\"role\":\"%s\",\"mfa\":%s}}".formatted(role, mfa));
+
+    Decision d = pdp(rego, false).decide("authz/decision", input);
+
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.explanation().message()).isEqualTo(explained);
+    assertThat(d.explanation().rule()).isEqualTo("data.authz.allow");
+  }
+
+  /** A literal answer that denies names the document, not a body of it that failed. */
+  @Test
+  void decide_literalDecisionDocumentDenies_namesTheDocument() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        decision := {"allow": false} if input.user.role == "dev"
+        decision := {"allow": true} if input.user.role == "sre"
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/decision", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message()).isEqualTo("data.authz.decision is denied");
+  }
+
+  /**
+   * A helper rule that was undefined ({@code allow if is_admin}) used to be the whole explanation,
+   * "is_admin failed: data.authz.is_admin is undefined"; the condition that failed inside it is
+   * named, through several helpers too.
+   */
+  @Test
+  void decide_deniedThroughUndefinedHelpers_namesTheConditionInsideThem() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        default allow := false
+        allow if is_privileged
+        is_privileged if is_admin
+        is_admin if {
+          input.resource.environment == "production"
+          input.user.role == "admin"
+        }
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo("authz.rego:8: input.user.role == \"admin\" failed: input.user.role is \"dev\"");
+    assertThat(d.explanation().rule()).isEqualTo("data.authz.is_admin");
+  }
+
+  /**
+   * A condition written over several lines (an every, a comprehension) used to be explained with
+   * its line breaks and tabs, which split the one line of vigil logs and of the service log.
+   */
+  @Test
+  void decide_deniedByAConditionOverSeveralLines_explainsItOnOneLine() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        default allow := false
+        allow if {
+        \tevery g in input.user.groups {
+        \t\tstartswith(g, "team-")
+        \t}
+        }
+        """;
+    Value input = Json.parse("{\"user\":{\"groups\":[\"team-a\",\"ops\"]}}");
+
+    Decision d = pdp(rego, false).decide("authz/allow", input);
+
+    assertThat(d.explanation().failedExpression())
+        .isEqualTo("every g in input.user.groups { startswith(g, \"team-\") }");
+    assertThat(d.explanation().message())
+        .isEqualTo(
+            "authz.rego:5: every g in input.user.groups { startswith(g, \"team-\") } failed");
+  }
+
+  /** A wildcard used to be named as the compiler renamed it: "data.readers[$0] is ...". */
+  @Test
+  void decide_denialOnAWildcard_namesItAsThePolicyWroteIt() {
+    String rego =
+        """
+        package authz
+        import rego.v1
+        readers := ["erik"]
+        allow if readers[_] == input.user.role
+        """;
+
+    Decision d = pdp(rego, false).decide("authz/allow", input("dev", "production", "read"));
+
+    assertThat(d.explanation().message())
+        .isEqualTo(
+            "authz.rego:4: readers[_] == input.user.role failed: data.authz.readers[_] is \"erik\","
+                + " input.user.role is \"dev\"");
+  }
+
   /** An allow used to be explained by the first rule of its name: the default that says false. */
   @Test
   void decide_allowUnderDefaultFalse_namesTheRuleThatCanAllowNotTheDefault() {

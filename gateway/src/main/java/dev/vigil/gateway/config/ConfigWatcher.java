@@ -22,7 +22,11 @@ import org.slf4j.LoggerFactory;
  * refused with its {@code file:line} message and the listener is not called: the configuration in
  * service stays. The same bad bytes are reported once, not at every poll. A file with no YAML
  * document at all (empty, or comments only) is refused likewise: it is what a file being saved
- * looks like for a moment, not a wish to drop every route and user. Thread-safe.
+ * looks like for a moment, not a wish to drop every route and user.
+ *
+ * <p>A version that reads but that the listener refuses may be refused for the state of something
+ * else (a route whose policy the bundle in service does not define yet): {@link #recheckRefused}
+ * offers it to the listener again once that changes, without a new save of the file. Thread-safe.
  */
 public final class ConfigWatcher implements AutoCloseable {
 
@@ -41,6 +45,8 @@ public final class ConfigWatcher implements AutoCloseable {
   private ScheduledExecutorService poller;
   private byte[] seen;
   private volatile String lastError;
+  // Guarded by this: the version in `seen` reads, and only the listener refused it.
+  private boolean refusedByListener;
 
   /**
    * @param file the configuration file, as read at start
@@ -75,6 +81,25 @@ public final class ConfigWatcher implements AutoCloseable {
       return Outcome.UNCHANGED;
     }
     seen = now;
+    return apply();
+  }
+
+  /**
+   * Offers the version last refused by the listener to it again, as when something it depends on
+   * has changed (the policy in service); does nothing when the last version was applied, or did not
+   * read.
+   */
+  public synchronized Outcome recheckRefused() {
+    if (!refusedByListener || !Arrays.equals(digest(file), seen)) {
+      // A newer version is on disk: the next poll reads it.
+      return Outcome.UNCHANGED;
+    }
+    return apply();
+  }
+
+  private Outcome apply() {
+    refusedByListener = false;
+    VigilConfig next;
     try {
       if (YamlNode.read(file).isMissing()) {
         // An editor that truncates the file before writing it shows this state for a moment;
@@ -84,16 +109,25 @@ public final class ConfigWatcher implements AutoCloseable {
                 + ": is empty (no YAML document); to serve no routes and no users, say so:"
                 + " routes: [] and users: []");
       }
-      VigilConfig next = VigilConfig.read(file, dataDirOverride);
-      listener.accept(next);
-      lastError = null;
-      log.info("configuration reloaded: file={}", file);
-      return Outcome.APPLIED;
+      next = VigilConfig.read(file, dataDirOverride);
     } catch (ConfigException | IllegalArgumentException e) {
-      lastError = e.getMessage();
-      log.error("configuration change refused, the previous one keeps serving: {}", lastError);
-      return Outcome.REFUSED;
+      return refused(e);
     }
+    try {
+      listener.accept(next);
+    } catch (ConfigException | IllegalArgumentException e) {
+      refusedByListener = true;
+      return refused(e);
+    }
+    lastError = null;
+    log.info("configuration reloaded: file={}", file);
+    return Outcome.APPLIED;
+  }
+
+  private Outcome refused(RuntimeException e) {
+    lastError = e.getMessage();
+    log.error("configuration change refused, the previous one keeps serving: {}", lastError);
+    return Outcome.REFUSED;
   }
 
   /** Returns why the last change was refused, or null when the last change was applied. */

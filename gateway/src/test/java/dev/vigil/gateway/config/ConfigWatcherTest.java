@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,5 +77,54 @@ class ConfigWatcherTest {
 
     assertThat(applied).hasSize(1);
     assertThat(applied.getFirst().routes()).isEmpty();
+  }
+
+  /**
+   * Regression: a change refused because the policy in service did not define a route's path yet
+   * stayed refused once the policy was written, until the file was saved with other bytes: the
+   * route stayed in its old mode while the log said every route's path was defined.
+   */
+  @Test
+  void recheckRefused_listenerRefusedThenItsCauseGone_appliesTheSameBytes() throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    AtomicBoolean policyWritten = new AtomicBoolean(false);
+    List<VigilConfig> applied = new ArrayList<>();
+    ConfigWatcher w =
+        new ConfigWatcher(
+            file,
+            tmp.resolve("data"),
+            c -> {
+              if (!policyWritten.get()) {
+                throw new ConfigException("route \"b\": policy \"authz/allow\" names no rule");
+              }
+              applied.add(c);
+            });
+    Files.writeString(file, ROUTE.formatted("b"));
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+    assertThat(w.recheckRefused()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+
+    policyWritten.set(true);
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
+    assertThat(w.recheckRefused()).isEqualTo(ConfigWatcher.Outcome.APPLIED);
+
+    assertThat(w.lastError()).isNull();
+    assertThat(applied).hasSize(1);
+    assertThat(applied.getFirst().routes().getFirst().name()).isEqualTo("b");
+    assertThat(w.recheckRefused()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
+    assertThat(applied).hasSize(1);
+  }
+
+  @Test
+  void recheckRefused_fileThatDoesNotRead_isNotOfferedAgain() throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    List<VigilConfig> applied = new ArrayList<>();
+    ConfigWatcher w = new ConfigWatcher(file, tmp.resolve("data"), applied::add);
+    Files.writeString(file, ROUTE.formatted("b") + "    mode: fast\n");
+
+    assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.REFUSED);
+    assertThat(w.recheckRefused()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
+    assertThat(applied).isEmpty();
   }
 }

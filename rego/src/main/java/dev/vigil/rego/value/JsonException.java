@@ -33,8 +33,12 @@ public final class JsonException extends RuntimeException {
     if (msg != null) {
       // Jackson names its own settings in hints ("(from `StreamReadConstraints...`)",
       // "enable `JsonReadFeature...`"), which mean nothing to a user of Vigil.
+      // It also describes where an unclosed object or array began by its source, which it hides
+      // ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1]").
       msg =
-          msg.replaceAll(", from `[^`]*`", "")
+          msg.replaceAll(
+                  "\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]", "line $1, column $2")
+              .replaceAll(", from `[^`]*`", "")
               .replaceAll("\\s*\\(from `[^`]*`\\)", "")
               .replaceAll(";?\\s*(use|enable|disable) `[^`]*`[^.]*\\.?", "")
               .replace("Document nesting depth", "JSON nesting depth")
