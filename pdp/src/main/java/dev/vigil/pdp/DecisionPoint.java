@@ -267,7 +267,8 @@ public final class DecisionPoint implements AutoCloseable {
     log.info(
         "bundle activated: source={} revision={} modules={}",
         bundle.source(),
-        bundle.manifest().revision(),
+        // A bundle without a manifest, or whose manifest names no revision, has none.
+        bundle.manifest().revision().isEmpty() ? "(none)" : bundle.manifest().revision(),
         bundle.modules().size());
   }
 
