@@ -217,8 +217,7 @@ public final class EdgeGateway implements AutoCloseable {
             devices);
     // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire,
     // on HTTP/2 connections only (and h2c ones until their first HTTP/1.1 request).
-    Consumer<ChannelPipeline> resets =
-        pipeline -> CodecResets.install(pipeline, handler::codecReset);
+    Consumer<ChannelPipeline> resets = pipeline -> CodecResets.install(pipeline, handler);
     int plain;
     try {
       plain =
@@ -290,7 +289,8 @@ public final class EdgeGateway implements AutoCloseable {
       UpstreamClients upstreams,
       DirectUpstream direct,
       AuthEndpoints auth,
-      Devices devices) {
+      Devices devices)
+      implements CodecResets.Listener {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -453,18 +453,37 @@ public final class EdgeGateway implements AutoCloseable {
      * known. One event per stream, written on the worker pool: a client can cause many at little
      * cost, and the event loop must not wait for room in the decision log.
      */
-    void codecReset(Channel channel, int streamId, Http2Error error) {
+    @Override
+    public void reset(Channel channel, int streamId, Http2Error error) {
+      codecRefusal(
+          channel,
+          CodecResets.code(error),
+          CodecResets.reason(streamId, error) + UNREAD,
+          CodecResets.fields(streamId, error));
+    }
+
+    /**
+     * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
+     * preface, a malformed frame on stream 0, a flood of control frames; see {@link CodecResets})
+     * as one refusal under {@value #REQUEST_LOG_PATH}, with the peer's address, the error code and
+     * the codec's message, on the worker pool as a reset stream is.
+     */
+    @Override
+    public void connectionError(Channel channel, Http2Error error, String message) {
+      codecRefusal(
+          channel,
+          CodecResets.code(error),
+          CodecResets.connectionReason(error),
+          CodecResets.connectionFields(error, message));
+    }
+
+    private void codecRefusal(
+        Channel channel, String code, String reason, Map<String, String> extra) {
       String peer =
           channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
               ? a.getAddress().getHostAddress()
               : "unknown";
-      refusals.refuseOnWorker(
-          vertx,
-          "edge",
-          peer,
-          CodecResets.code(error),
-          CodecResets.reason(streamId, error) + UNREAD,
-          CodecResets.fields(streamId, error));
+      refusals.refuseOnWorker(vertx, "edge", peer, code, reason, extra);
     }
 
     /** Ends the reason of a codec reset: what the gateway cannot say about the request. */

@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * with prior knowledge ({@link Http2Relay}), which carries the answer's trailers back. Refusals of
  * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
-final class InboundListener {
+final class InboundListener implements CodecResets.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(InboundListener.class);
 
@@ -180,24 +180,40 @@ final class InboundListener {
    * the error code and what it means. One event per stream, written on the worker pool: a client
    * can cause many at little cost, and the event loop must not wait for room in the decision log.
    */
-  void codecReset(Channel channel, int streamId, Http2Error error) {
+  @Override
+  public void reset(Channel channel, int streamId, Http2Error error) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.reason(streamId, error),
+        CodecResets.fields(streamId, error));
+  }
+
+  /**
+   * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
+   * preface, a malformed frame on stream 0, a flood; see {@link CodecResets}) as one refusal, as a
+   * reset stream is logged, with the codec's message.
+   */
+  @Override
+  public void connectionError(Channel channel, Http2Error error, String message) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.connectionReason(error),
+        CodecResets.connectionFields(error, message));
+  }
+
+  private void codecRefusal(
+      Channel channel, String code, String reason, Map<String, String> extra) {
     SocketAddress remote =
         channel.remoteAddress() instanceof InetSocketAddress a
             ? SocketAddress.inetSocketAddress(a)
             : null;
-    Map<String, String> extra = CodecResets.fields(streamId, error);
     SpiffeId caller = verifiedCaller(channel);
     if (caller != null) {
       extra.put("peer_spiffe_id", caller.toString());
     }
-    String source = source(remote);
-    refusals.refuseOnWorker(
-        vertx,
-        config.name(),
-        source,
-        CodecResets.code(error),
-        CodecResets.reason(streamId, error),
-        extra);
+    refusals.refuseOnWorker(vertx, config.name(), source(remote), code, reason, extra);
   }
 
   /** Returns the SPIFFE ID of the TLS peer of {@code channel} when its chain verifies, or null. */
