@@ -399,7 +399,8 @@ public final class EdgeGateway implements AutoCloseable {
      * Answers 400 to a request refused before routing and policy (its path or host cannot be read
      * one way only), after logging it as a denied decision under {@value #REQUEST_LOG_PATH} with
      * its reason, so that it has a decision id as any other refusal. The entry is written on the
-     * worker pool: it may wait for room in the log, which the event loop must not.
+     * worker pool (with a warning in the service log, which the event loop must not write); it
+     * never waits for room in the log, and is only counted when there is none (no decision id).
      */
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
       refuseBeforePolicy(req, code, message, 400, "bad_request");
@@ -451,7 +452,7 @@ public final class EdgeGateway implements AutoCloseable {
      * {@value #REQUEST_LOG_PATH}: with the peer's address, the stream and the error code, and a
      * reason that says the request was never read, so that its method, target and route are not
      * known. One event per stream, written on the worker pool: a client can cause many at little
-     * cost, and the event loop must not wait for room in the decision log.
+     * cost, and the event loop must not write the service log.
      */
     @Override
     public void reset(Channel channel, int streamId, Http2Error error) {

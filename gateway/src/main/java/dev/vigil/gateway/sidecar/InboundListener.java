@@ -127,9 +127,8 @@ final class InboundListener implements CodecResets.Listener {
    * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
    * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
    * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker pool, as the edge
-   * does (a full decision log can hold the call for seconds, and the event loop serves every other
-   * connection), then answered as Vert.x answers it (400, 414 or 431, the connection closed) with
-   * the decision id.
+   * does (it writes the service log, and the event loop serves every other connection), then
+   * answered as Vert.x answers it (400, 414 or 431, the connection closed) with the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
@@ -144,9 +143,10 @@ final class InboundListener implements CodecResets.Listener {
   }
 
   /**
-   * Refuses a request before policy: the refusal is logged on the worker pool (a full decision log
-   * can hold the call for seconds, and the event loop serves every other connection), then answered
-   * with {@code status} and the decision id, or without an id when the log could not take it.
+   * Refuses a request before policy: the refusal is logged on the worker pool (it writes the
+   * service log, and the event loop serves every other connection), then answered with {@code
+   * status} and the decision id, or without an id when the log had no room (the refusal is then
+   * counted, see {@link RefusalLog}).
    */
   private void refuse(
       HttpServerRequest req,
@@ -178,7 +178,7 @@ final class InboundListener implements CodecResets.Listener {
    * request reached this listener ({@link CodecResets}), as a refusal before policy: who sent it
    * (its address, and the SPIFFE ID of the certificate it presented, when it verifies), the stream,
    * the error code and what it means. One event per stream, written on the worker pool: a client
-   * can cause many at little cost, and the event loop must not wait for room in the decision log.
+   * can cause many at little cost, and the event loop must not write the service log.
    */
   @Override
   public void reset(Channel channel, int streamId, Http2Error error) {

@@ -103,9 +103,8 @@ final class OutboundListener implements CodecResets.Listener {
   /**
    * Handles a request head the HTTP/1.x decoder could not read as one request (see {@code
    * RequestFraming}): logged as a refusal ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker
-   * pool, since a full decision log can hold the call for seconds and the event loop serves every
-   * other connection, then answered as Vert.x answers it (400, 414 or 431, the connection closed)
-   * with the decision id.
+   * pool, since it writes the service log and the event loop serves every other connection, then
+   * answered as Vert.x answers it (400, 414 or 431, the connection closed) with the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
