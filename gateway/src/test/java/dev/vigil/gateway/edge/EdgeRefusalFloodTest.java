@@ -56,6 +56,17 @@ class EdgeRefusalFloodTest {
     // Waits up to 5 s for room when full, as by default: what a decision that allows must do.
     log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    // Pinned to epoll: under io_uring (Netty 4.2.9) a few of 40 connections opened at once are
+    // closed with no answer at all, with a decision log of any size; not what this test is about.
+    System.setProperty("vigil.transport", "epoll");
+    try {
+      gateway = gatewayOn(pdp);
+    } finally {
+      System.clearProperty("vigil.transport");
+    }
+  }
+
+  private static EdgeGateway gatewayOn(DecisionPoint pdp) {
     Route wiki =
         new Route(
             "wiki",
@@ -66,16 +77,15 @@ class EdgeRefusalFloodTest {
             Mode.ENFORCE,
             Map.of(),
             null);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                "127.0.0.1",
-                0,
-                new AtomicReference<>(new RouteTable(List.of(wiki))),
-                pdp,
-                new IdentityAssertion(
-                    "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
-                InstantSource.system()));
+    return EdgeGateway.start(
+        EdgeGateway.Settings.of(
+            "127.0.0.1",
+            0,
+            new AtomicReference<>(new RouteTable(List.of(wiki))),
+            pdp,
+            new IdentityAssertion(
+                "vigil-gateway", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()),
+            InstantSource.system()));
   }
 
   @AfterAll
