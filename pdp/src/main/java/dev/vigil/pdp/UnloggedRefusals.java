@@ -195,9 +195,17 @@ public final class UnloggedRefusals {
     Map<String, Long> counts = new TreeMap<>(pending);
     Instant from = since;
     String id = UUID.randomUUID().toString();
-    if (sink.tryAppend(() -> record(id, now, from, counts)) == null) {
+    CompletableFuture<Void> queued = sink.tryAppend(() -> record(id, now, from, counts));
+    if (queued == null) {
       return;
     }
+    queued.whenComplete(
+        (done, failed) -> {
+          if (failed != null) {
+            // The counts are in the warning below and in the metric; the event is lost.
+            log.warn("the summary {} of refusals not logged was not written: {}", id, failed);
+          }
+        });
     lastSummary = now;
     pending.clear();
     since = null;
