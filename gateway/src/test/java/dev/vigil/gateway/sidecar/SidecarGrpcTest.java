@@ -1234,6 +1234,45 @@ class SidecarGrpcTest {
     assertThat(seenByB).isEmpty();
   }
 
+  /**
+   * A TLS handshake refused for its certificate is logged once, by the certificate's code; the
+   * HTTP/2 codec is never reached, so no connection refusal doubles it.
+   */
+  @Test
+  void strict_handshakeRefusedForTheCertificate_loggedOnceByItsCodeOnly() throws Exception {
+    X509Svid staging = ids.issueX509(SpiffeId.parse("spiffe://staging.example/h"), List.of(), null);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(
+        new javax.net.ssl.KeyManager[] {new SvidKeyManager(() -> staging)},
+        new javax.net.ssl.TrustManager[] {new AnyServer()},
+        null);
+    String peer;
+    try (var s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket("127.0.0.1", sidecarB.port("greeter"))) {
+      peer = "127.0.0.1:" + s.getLocalPort();
+      var params = s.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      s.setSSLParameters(params);
+      s.setSoTimeout(10_000);
+      try {
+        s.startHandshake();
+        s.getOutputStream().write(RawHttp2.preface());
+        s.getInputStream().read();
+      } catch (java.io.IOException refused) {
+        // The server refuses the certificate: TLS 1.3 may tell it only at the first read.
+      }
+    }
+
+    workloads.loggedAll(RefusalLog.PATH, "greeter", peer, 1);
+    Thread.sleep(500);
+    List<DecisionRecord> refusals = workloads.loggedAll(RefusalLog.PATH, "greeter", peer, 1);
+    assertThat(refusals).hasSize(1);
+    assertThat(refusals.get(0).eventJson())
+        .contains("\"refusal\":\"NO_BUNDLE\"")
+        .doesNotContain("\"scope\":\"connection\"");
+  }
+
   private static byte[] concat(byte[]... parts) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     for (byte[] p : parts) {
