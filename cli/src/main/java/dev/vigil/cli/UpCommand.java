@@ -436,6 +436,7 @@ final class UpCommand implements Callable<Integer> {
           0, DecisionRetention.start(store, cfg.decisionRetention(), InstantSource.system()));
     }
     PdpMetrics metrics = new PdpMetrics(log);
+    metrics.watch(pdp.unloggedRefusals());
     pdp.onDecision(new RouteMetrics(metrics));
     return new Core(store, log, pdp, watcher, metrics);
   }

@@ -116,6 +116,7 @@ public final class DecisionPoint implements AutoCloseable {
   }
 
   private final Options options;
+  private final UnloggedRefusals unlogged;
   private final AtomicReference<PolicyState> state;
   private final AtomicReference<ModeTable> modes;
   private final List<DecisionListener> listeners =
@@ -138,6 +139,10 @@ public final class DecisionPoint implements AutoCloseable {
 
   public DecisionPoint(Options options) {
     this.options = options;
+    this.unlogged =
+        options.decisionLog() == null
+            ? null
+            : new UnloggedRefusals(options.decisionLog(), options.clock(), options.node());
     this.modes = new AtomicReference<>(options.modes());
     this.state =
         new AtomicReference<>(
@@ -147,6 +152,14 @@ public final class DecisionPoint implements AutoCloseable {
                 null,
                 Map.of(),
                 ObjectValue.EMPTY));
+  }
+
+  /**
+   * Returns where refusals before policy are logged without waiting for room in the decision log
+   * ({@link UnloggedRefusals}), or null when there is no decision log.
+   */
+  public UnloggedRefusals unloggedRefusals() {
+    return unlogged;
   }
 
   public Options options() {
@@ -568,7 +581,11 @@ public final class DecisionPoint implements AutoCloseable {
   /**
    * Records a request the enforcement point refused before any policy could be asked (a forged or
    * expired credential, say): a denial, enforced whatever the mode, with {@code reason}, logged
-   * like any other decision so that every refusal has exactly one log entry.
+   * like any other decision so that every refusal has exactly one log entry. The entry never waits
+   * for room in the log (the request is refused either way): when the log is full the refusal is
+   * counted instead ({@link UnloggedRefusals}), under the code that starts {@code reason} (the text
+   * before its first colon, such as {@code invalid_token}), and its {@link Decision#logged()}
+   * fails.
    */
   public Decision refuse(
       PolicyPath p, Value input, Map<String, String> context, Mode mode, String reason) {
@@ -588,7 +605,16 @@ public final class DecisionPoint implements AutoCloseable {
             0,
             null,
             null);
-    return withLog(d, input, context, true);
+    return withLog(d, input, context, true, refusalCode(reason));
+  }
+
+  /** The code a refusal is counted under when the log has no room: the reason up to its colon. */
+  static String refusalCode(String reason) {
+    int colon = reason.indexOf(':');
+    String code = colon > 0 && colon <= 40 ? reason.substring(0, colon) : "refused";
+    return code.chars().allMatch(c -> c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        ? code
+        : "refused";
   }
 
   /** Decides without extra log context. */
@@ -602,6 +628,16 @@ public final class DecisionPoint implements AutoCloseable {
   }
 
   private Decision withLog(Decision d, Value input, Map<String, String> context, boolean mayWait) {
+    return withLog(d, input, context, mayWait, null);
+  }
+
+  /**
+   * Hands {@code d} to the log: waiting for room when {@code mayWait}, or only if there is room now
+   * (null when there is none); a refusal ({@code refusal} is its code) never waits, and is counted
+   * when there is no room.
+   */
+  private Decision withLog(
+      Decision d, Value input, Map<String, String> context, boolean mayWait, String refusal) {
     DecisionLog sink = options.decisionLog();
     if (sink == null) {
       return copyWithLogged(d, CompletableFuture.completedFuture(null));
@@ -632,6 +668,16 @@ public final class DecisionPoint implements AutoCloseable {
               EventEncoder.write(d, masked, secrets, now, ctx, options.node()));
         };
     try {
+      if (refusal != null) {
+        CompletableFuture<Void> logged = unlogged.offer(refusal, record);
+        return copyWithLogged(
+            d,
+            logged != null
+                ? logged
+                : CompletableFuture.failedFuture(
+                    new IllegalStateException(
+                        "decision log full: the refusal is counted, not logged")));
+      }
       CompletableFuture<Void> logged = mayWait ? sink.append(record) : sink.tryAppend(record);
       return logged == null ? null : copyWithLogged(d, logged);
     } catch (DecisionLogFullException | IllegalStateException e) {

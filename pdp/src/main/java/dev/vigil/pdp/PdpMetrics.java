@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The decision point's Prometheus metrics: decisions by result, mode and path, decide latency, and
- * the decision log's lag, queue, writes and refusals.
+ * The decision point's Prometheus metrics: decisions by result, mode and path, decide latency, the
+ * decision log's lag, queue, writes and refusals, and the refusals it had no room for.
  */
 public final class PdpMetrics {
 
@@ -52,6 +52,23 @@ public final class PdpMetrics {
           .description("decisions whose log write failed after retries")
           .register(registry);
     }
+  }
+
+  /**
+   * Publishes the refusals {@code refusals} had no room for in the decision log, by reason, as
+   * {@code vigil_refusals_unlogged_total{reason}}; nothing when it is null (no decision log).
+   */
+  public void watch(UnloggedRefusals refusals) {
+    if (refusals == null) {
+      return;
+    }
+    refusals.onNewReason(
+        reason ->
+            FunctionCounter.builder("vigil_refusals_unlogged", refusals, r -> r.total(reason))
+                .description(
+                    "refusals not logged because the decision log was full (counted instead)")
+                .tag("reason", reason)
+                .register(registry));
   }
 
   /** Distinct policy paths labelled in the metrics; further paths are counted as "other". */

@@ -160,7 +160,10 @@ public final class DeviceRoutes {
             });
   }
 
-  /** Records the refusal on the worker pool (the log may wait), then answers with its id. */
+  /**
+   * Records the refusal on the worker pool, then answers with its id (none when the decision log
+   * had no room for it).
+   */
   private void refuse(RoutingContext ctx, DeviceException e) {
     String endpoint = ctx.request().path();
     var addr = ctx.request().remoteAddress();

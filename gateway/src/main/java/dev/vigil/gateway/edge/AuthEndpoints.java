@@ -356,8 +356,8 @@ final class AuthEndpoints {
   /** Answers 429 with {@code Retry-After}: JSON, or else the page {@code html} sends. */
   /**
    * Logs a refused sign-in or step-up of a local user as a denied decision under {@value
-   * EdgeGateway#SIGN_IN_LOG_PATH} (on the worker pool: the log may wait), then runs {@code answer}
-   * with the decision id in {@code X-Vigil-Decision-Id}.
+   * EdgeGateway#SIGN_IN_LOG_PATH} (on the worker pool: it writes the service log), then runs {@code
+   * answer} with the decision id in {@code X-Vigil-Decision-Id}, when the log had room for it.
    */
   void refused(HttpServerRequest req, String code, String reason, String user, Runnable answer) {
     String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
@@ -407,8 +407,15 @@ final class AuthEndpoints {
         .end("{\"error\":" + Json.quote(msg) + "}");
   }
 
-  /** Answers a refusal logged as a denied decision, with its id in the header and the body. */
+  /**
+   * Answers a refusal logged as a denied decision, with its id in the header and the body; without
+   * them when {@code decisionId} is null (the decision log had no room for the refusal).
+   */
   static void reply(HttpServerRequest req, int status, String msg, String decisionId) {
+    if (decisionId == null) {
+      reply(req, true, status, msg);
+      return;
+    }
     req.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")

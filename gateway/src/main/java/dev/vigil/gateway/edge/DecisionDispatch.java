@@ -73,8 +73,8 @@ public final class DecisionDispatch {
   }
 
   /**
-   * Records a request refused before any policy (a bad credential), on the worker pool: the log
-   * entry may have to wait for room, which the event loop must not.
+   * Records a request refused before any policy (a bad credential), on the worker pool; the log
+   * entry never waits for room (see {@code DecisionPoint.refuse}).
    */
   Future<Decision> refuse(
       String policyPath, Value input, Map<String, String> context, Mode mode, String why) {

@@ -218,8 +218,7 @@ public final class EdgeGateway implements AutoCloseable {
             devices);
     // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire,
     // on HTTP/2 connections only (and h2c ones until their first HTTP/1.1 request).
-    Consumer<ChannelPipeline> resets =
-        pipeline -> CodecResets.install(pipeline, handler::codecReset);
+    Consumer<ChannelPipeline> resets = pipeline -> CodecResets.install(pipeline, handler);
     int plain;
     try {
       plain =
@@ -291,7 +290,8 @@ public final class EdgeGateway implements AutoCloseable {
       UpstreamClients upstreams,
       DirectUpstream direct,
       AuthEndpoints auth,
-      Devices devices) {
+      Devices devices)
+      implements CodecResets.Listener {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -409,7 +409,8 @@ public final class EdgeGateway implements AutoCloseable {
      * Answers 400 to a request refused before routing and policy (its path or host cannot be read
      * one way only), after logging it as a denied decision under {@value #REQUEST_LOG_PATH} with
      * its reason, so that it has a decision id as any other refusal. The entry is written on the
-     * worker pool: it may wait for room in the log, which the event loop must not.
+     * worker pool (with a warning in the service log, which the event loop must not write); it
+     * never waits for room in the log, and is only counted when there is none (no decision id).
      */
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
       refuseBeforePolicy(req, code, message, 400, "bad_request");
@@ -461,20 +462,39 @@ public final class EdgeGateway implements AutoCloseable {
      * {@value #REQUEST_LOG_PATH}: with the peer's address, the stream and the error code, and a
      * reason that says the request was never read, so that its method, target and route are not
      * known. One event per stream, written on the worker pool: a client can cause many at little
-     * cost, and the event loop must not wait for room in the decision log.
+     * cost, and the event loop must not write the service log.
      */
-    void codecReset(Channel channel, int streamId, Http2Error error) {
+    @Override
+    public void reset(Channel channel, int streamId, Http2Error error) {
+      codecRefusal(
+          channel,
+          CodecResets.code(error),
+          CodecResets.reason(streamId, error) + UNREAD,
+          CodecResets.fields(streamId, error));
+    }
+
+    /**
+     * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
+     * preface, a malformed frame on stream 0, a flood of control frames; see {@link CodecResets})
+     * as one refusal under {@value #REQUEST_LOG_PATH}, with the peer's address, the error code and
+     * the codec's message, on the worker pool as a reset stream is.
+     */
+    @Override
+    public void connectionError(Channel channel, Http2Error error, String message) {
+      codecRefusal(
+          channel,
+          CodecResets.code(error),
+          CodecResets.connectionReason(error),
+          CodecResets.connectionFields(error, message));
+    }
+
+    private void codecRefusal(
+        Channel channel, String code, String reason, Map<String, String> extra) {
       String peer =
           channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
               ? a.getAddress().getHostAddress()
               : "unknown";
-      refusals.refuseOnWorker(
-          vertx,
-          "edge",
-          peer,
-          CodecResets.code(error),
-          CodecResets.reason(streamId, error) + UNREAD,
-          CodecResets.fields(streamId, error));
+      refusals.refuseOnWorker(vertx, "edge", peer, code, reason, extra);
     }
 
     /** Ends the reason of a codec reset: what the gateway cannot say about the request. */

@@ -47,11 +47,22 @@ final class OidcEndpoints {
     this.refusals = refusals;
   }
 
-  /** A sign-in begun, or the decision id of its refusal (the provider could not be reached). */
+  /**
+   * A sign-in begun, or refused ({@code start} null: the provider could not be reached) with the
+   * decision id of its refusal, null when the decision log had no room for it.
+   */
   private record Begun(OidcLogin.Start start, String refusalId) {}
 
-  /** A callback's result, or the decision id of its refusal and the status to answer. */
-  private record Ended(OidcLogin.Result result, String refusalId, int status) {}
+  /**
+   * A callback's result and the status to answer: 302 for a sign-in, else a refusal, with its
+   * decision id (null when the decision log had no room for it).
+   */
+  private record Ended(OidcLogin.Result result, String refusalId, int status) {
+
+    boolean refused() {
+      return status != 302;
+    }
+  }
 
   void start(HttpServerRequest req) {
     String rd = redirects.check(req.getParam("rd"));
@@ -90,7 +101,7 @@ final class OidcEndpoints {
                 null,
                 500,
                 b -> {
-                  if (b.refusalId() != null) {
+                  if (b.start() == null) {
                     AuthEndpoints.reply(
                         req, 502, "the identity provider cannot be reached", b.refusalId());
                     return;
@@ -198,11 +209,11 @@ final class OidcEndpoints {
                 500,
                 e -> {
                   req.response().putHeader("Set-Cookie", expire);
-                  if (e.refusalId() != null && e.result() != null && e.result().stepUpRefused()) {
+                  if (e.refused() && e.result() != null && e.result().stepUpRefused()) {
                     stepUpRefused(req, e.result().refusal(), e.refusalId());
                     return;
                   }
-                  if (e.refusalId() != null) {
+                  if (e.refused()) {
                     AuthEndpoints.reply(
                         req,
                         e.status(),
@@ -238,11 +249,10 @@ final class OidcEndpoints {
    */
   private static void stepUpRefused(HttpServerRequest req, String why, String decisionId) {
     String accept = req.getHeader("Accept");
-    var resp =
-        req.response()
-            .setStatusCode(403)
-            .putHeader("Cache-Control", "no-store")
-            .putHeader("X-Vigil-Decision-Id", decisionId);
+    var resp = req.response().setStatusCode(403).putHeader("Cache-Control", "no-store");
+    if (decisionId != null) {
+      resp.putHeader("X-Vigil-Decision-Id", decisionId);
+    }
     if (accept != null && accept.contains("text/html")) {
       resp.putHeader("Content-Type", "text/html; charset=utf-8")
           .end(
@@ -252,17 +262,18 @@ final class OidcEndpoints {
                   + AuthEndpoints.html(why)
                   + ".</p><p>Your access has not changed. If this happens again, the provider "
                   + "may not support re-authentication on demand (max_age, prompt=login): "
-                  + "tell an administrator.</p><p>Decision id: <code>"
-                  + decisionId
-                  + "</code></p>\n");
+                  + "tell an administrator.</p>"
+                  + (decisionId == null
+                      ? ""
+                      : "<p>Decision id: <code>" + decisionId + "</code></p>")
+                  + "\n");
       return;
     }
     resp.putHeader("Content-Type", "application/json")
         .end(
             "{\"error\":\"step_up_failed\",\"message\":"
                 + Json.quote(why)
-                + ",\"decision_id\":"
-                + Json.quote(decisionId)
+                + (decisionId == null ? "" : ",\"decision_id\":" + Json.quote(decisionId))
                 + "}");
   }
 

@@ -32,6 +32,17 @@ import org.slf4j.LoggerFactory;
  * than a new request. The codec's message is not reachable from here: the report carries the stream
  * and the error code.
  *
+ * <p>Connections too: an error that is the whole connection's (a bad client preface, a first frame
+ * other than SETTINGS, a malformed frame on stream 0, a flood of SETTINGS, PING or RST_STREAM
+ * frames) makes the codec send {@code GOAWAY} with its error code and close the connection (section
+ * 5.4.1). The first {@code GOAWAY} of a connection whose code blames the client ({@link
+ * #connectionFault}) is reported once, with the codec's debug data, which Netty fills with its
+ * message (at most {@value #MAX_DEBUG} bytes of it are kept). A {@code GOAWAY} with {@code
+ * NO_ERROR} (the listener closing an idle connection, or shutting down) is not, nor a client that
+ * merely disconnects: the codec writes nothing then. A TLS handshake that fails never gets this far
+ * (the handler comes after it). Following {@code GOAWAY} frames costs a healthy connection nothing
+ * more than the frame type it already reads.
+ *
  * <p>Where: only on connections that speak HTTP/2 or may yet. A connection that chose HTTP/2 by
  * ALPN gets the handler; one that chose HTTP/1.x (by ALPN, without ALPN, or on a port that takes no
  * h2c) does not, so its requests never pass through it (on an ALPN connection the codec has written
@@ -46,23 +57,57 @@ public final class CodecResets extends ChannelDuplexHandler {
 
   private static final Logger log = LoggerFactory.getLogger(CodecResets.class);
 
-  /** What is told of each reset: the connection, the stream and the HTTP/2 error code. */
+  /**
+   * What is told of the codec's refusals: each stream it resets, and the connection it closes for
+   * the client's fault. Called on the connection's event loop: an implementation must not block.
+   */
   public interface Listener {
+
+    /** The codec reset stream {@code streamId} of {@code channel} with {@code error}. */
     void reset(Channel channel, int streamId, Http2Error error);
+
+    /**
+     * The codec sent {@code GOAWAY} with {@code error} on {@code channel}, which it then closes.
+     *
+     * @param message the debug data of the frame as printable ASCII (others as {@code ?}), empty
+     *     when there is none
+     */
+    void connectionError(Channel channel, Http2Error error, String message);
   }
+
+  /** The most bytes of a {@code GOAWAY}'s debug data kept for its report. */
+  static final int MAX_DEBUG = 256;
 
   private static final int FRAME_HEADER = 9;
   private static final int RST_STREAM = 0x3;
+  private static final int GOAWAY = 0x7;
+
+  /** The part of a frame's payload read into {@link #frame}: RST_STREAM's code, GOAWAY's two. */
+  private static final int RST_FIXED = 4;
+
+  private static final int GOAWAY_FIXED = 8;
 
   private final Listener listener;
 
-  /** The frame header (9 bytes) and, for RST_STREAM, its error code (4 more) being read. */
-  private final byte[] frame = new byte[FRAME_HEADER + 4];
+  /** The frame header (9 bytes) and the fixed part of a RST_STREAM or GOAWAY payload being read. */
+  private final byte[] frame = new byte[FRAME_HEADER + GOAWAY_FIXED];
 
   private int read;
 
+  /** How many bytes of {@link #frame} the current frame fills: its header, and its fixed part. */
+  private int fixed = FRAME_HEADER;
+
   /** Payload bytes of the current frame still to pass. */
   private long skip;
+
+  /** Whether a GOAWAY with a fault's code was seen: only the first is reported. */
+  private boolean goneAway;
+
+  /** The error of the GOAWAY whose debug data is being read, or null. */
+  private Http2Error closing;
+
+  /** The debug data of that GOAWAY read so far (its first {@link #MAX_DEBUG} bytes). */
+  private StringBuilder debug;
 
   /** Whether the codec's handler is in place behind this one; false until known. */
   private boolean http2;
@@ -133,6 +178,72 @@ public final class CodecResets extends ChannelDuplexHandler {
     };
   }
 
+  /**
+   * Tells whether the HTTP/2 codec closes a connection with {@code error} for a fault of the
+   * client's (RFC 9113 section 7): not {@code NO_ERROR} (a graceful close), nor {@code
+   * INTERNAL_ERROR} (the listener's own fault, logged where it happens).
+   */
+  public static boolean connectionFault(Http2Error error) {
+    return switch (error) {
+      case PROTOCOL_ERROR,
+          FLOW_CONTROL_ERROR,
+          SETTINGS_TIMEOUT,
+          STREAM_CLOSED,
+          FRAME_SIZE_ERROR,
+          COMPRESSION_ERROR,
+          ENHANCE_YOUR_CALM ->
+          true;
+      default -> false;
+    };
+  }
+
+  /**
+   * The fields the event of a connection closed with {@code error} carries besides its code and
+   * reason: {@code http2_error}, {@code scope} ({@code connection}) and {@code http2_message}, the
+   * codec's message when there is one; the map may be added to.
+   */
+  public static Map<String, String> connectionFields(Http2Error error, String message) {
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("http2_error", error.name());
+    extra.put("scope", "connection");
+    if (!message.isEmpty()) {
+      extra.put("http2_message", message);
+    }
+    return extra;
+  }
+
+  /** The reason, in words, of the refusal of a connection the codec closed with {@code error}. */
+  public static String connectionReason(Http2Error error) {
+    return "refused: the HTTP/2 codec closed the connection with GOAWAY "
+        + error.name()
+        + ": "
+        + connectionMeaning(error);
+  }
+
+  /** Says in words what the client did that the codec closes its connection for. */
+  static String connectionMeaning(Http2Error error) {
+    return switch (error) {
+      case PROTOCOL_ERROR ->
+          "the client broke the protocol on the connection (RFC 9113 section 5.4.1): a bad"
+              + " connection preface, a first frame other than SETTINGS, a frame on a stream it"
+              + " may not be sent on";
+      case FRAME_SIZE_ERROR -> "a frame had a wrong size (RFC 9113 section 4.2)";
+      case FLOW_CONTROL_ERROR ->
+          "the client sent more than the connection's flow-control window (RFC 9113 section 6.9)";
+      case COMPRESSION_ERROR ->
+          "a header block could not be decoded, which breaks the connection's header table"
+              + " (RFC 9113 section 4.3)";
+      case ENHANCE_YOUR_CALM ->
+          "the client sent more frames of a kind than the listener allows (a flood of SETTINGS,"
+              + " PING or RST_STREAM frames, or of frames it cannot keep up with)";
+      case SETTINGS_TIMEOUT ->
+          "the client did not acknowledge the listener's SETTINGS in time (RFC 9113 section"
+              + " 6.5.3)";
+      case STREAM_CLOSED -> "the client sent frames on a closed stream (RFC 9113 section 5.1)";
+      default -> "see RFC 9113 section 7";
+    };
+  }
+
   /** Says in words what the client did that the codec answers with {@code error}. */
   public static String meaning(Http2Error error) {
     return switch (error) {
@@ -173,29 +284,96 @@ public final class CodecResets extends ChannelDuplexHandler {
     ctx.write(msg, promise);
   }
 
-  /** Reads the frames in {@code buf} without consuming it, and reports the resets among them. */
+  /** Reads the frames in {@code buf} without consuming it, and reports the refusals among them. */
   private void follow(Channel channel, ByteBuf buf) {
     int i = buf.readerIndex();
     int end = buf.writerIndex();
     while (i < end) {
       if (skip > 0) {
         int n = (int) Math.min(skip, end - i);
+        if (closing != null) {
+          keepDebug(buf, i, n);
+        }
         i += n;
         skip -= n;
+        if (skip == 0 && closing != null) {
+          goAwayEnded(channel);
+        }
         continue;
       }
       frame[read++] = buf.getByte(i++);
       if (read == FRAME_HEADER) {
-        int length = (frame[0] & 0xff) << 16 | (frame[1] & 0xff) << 8 | (frame[2] & 0xff);
-        if ((frame[3] & 0xff) != RST_STREAM || length != 4) {
+        int length = length();
+        int type = frame[3] & 0xff;
+        if (type == RST_STREAM && length == RST_FIXED) {
+          fixed = FRAME_HEADER + RST_FIXED;
+        } else if (type == GOAWAY && length >= GOAWAY_FIXED && !goneAway) {
+          fixed = FRAME_HEADER + GOAWAY_FIXED;
+        } else {
           skip = length;
           read = 0;
         }
-      } else if (read == frame.length) {
+      } else if (read == fixed) {
         read = 0;
-        reset(channel);
+        fixed = FRAME_HEADER;
+        if ((frame[3] & 0xff) == RST_STREAM) {
+          reset(channel);
+        } else {
+          goAway(channel);
+        }
       }
     }
+  }
+
+  private int length() {
+    return (frame[0] & 0xff) << 16 | (frame[1] & 0xff) << 8 | (frame[2] & 0xff);
+  }
+
+  /** Reads a GOAWAY's error code (RFC 9113 section 6.8); a fault's report waits for its data. */
+  private void goAway(Channel channel) {
+    skip = length() - GOAWAY_FIXED;
+    Http2Error error = Http2Error.valueOf(int32(FRAME_HEADER + 4) & 0xffffffffL);
+    if (error == null || !connectionFault(error)) {
+      return;
+    }
+    goneAway = true;
+    closing = error;
+    debug = new StringBuilder();
+    if (skip == 0) {
+      goAwayEnded(channel);
+    }
+  }
+
+  private void keepDebug(ByteBuf buf, int from, int n) {
+    for (int k = from; k < from + n && debug.length() < MAX_DEBUG; k++) {
+      byte b = buf.getByte(k);
+      debug.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
+    }
+  }
+
+  private void goAwayEnded(Channel channel) {
+    Http2Error error = closing;
+    String message = debug.toString();
+    closing = null;
+    debug = null;
+    try {
+      listener.connectionError(channel, error, message);
+    } catch (RuntimeException e) {
+      // The frame goes out all the same; only its report is lost.
+      log.error("cannot report the GOAWAY of an HTTP/2 connection ({})", error, e);
+    }
+  }
+
+  /**
+   * Reports a GOAWAY whose debug data was still being read when the connection closed (the codec
+   * writes the frame whole; this is a safeguard).
+   */
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (closing != null) {
+      goAwayEnded(ctx.channel());
+    }
+    super.channelInactive(ctx);
   }
 
   private void reset(Channel channel) {

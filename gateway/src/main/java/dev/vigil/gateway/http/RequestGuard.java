@@ -64,7 +64,7 @@ public final class RequestGuard {
         null,
         500,
         logged -> {
-          if (logged.succeeded()) {
+          if (logged.succeeded() && logged.result() != null) {
             req.response().putHeader("X-Vigil-Decision-Id", logged.result());
           }
           answer.run();

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * with prior knowledge ({@link Http2Relay}), which carries the answer's trailers back. Refusals of
  * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
-final class InboundListener {
+final class InboundListener implements CodecResets.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(InboundListener.class);
 
@@ -128,9 +128,8 @@ final class InboundListener {
    * Handles a request head the HTTP/1.x decoder could not read as one request (its body could be
    * delimited two ways, or a line or the head is too long; see {@code RequestFraming}): logged as a
    * refusal before policy ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker pool, as the edge
-   * does (a full decision log can hold the call for seconds, and the event loop serves every other
-   * connection), then answered as Vert.x answers it (400, 414 or 431, the connection closed) with
-   * the decision id.
+   * does (it writes the service log, and the event loop serves every other connection), then
+   * answered as Vert.x answers it (400, 414 or 431, the connection closed) with the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
@@ -145,9 +144,10 @@ final class InboundListener {
   }
 
   /**
-   * Refuses a request before policy: the refusal is logged on the worker pool (a full decision log
-   * can hold the call for seconds, and the event loop serves every other connection), then answered
-   * with {@code status} and the decision id, or without an id when the log could not take it.
+   * Refuses a request before policy: the refusal is logged on the worker pool (it writes the
+   * service log, and the event loop serves every other connection), then answered with {@code
+   * status} and the decision id, or without an id when the log had no room (the refusal is then
+   * counted, see {@link RefusalLog}).
    */
   private void refuse(
       HttpServerRequest req,
@@ -179,26 +179,42 @@ final class InboundListener {
    * request reached this listener ({@link CodecResets}), as a refusal before policy: who sent it
    * (its address, and the SPIFFE ID of the certificate it presented, when it verifies), the stream,
    * the error code and what it means. One event per stream, written on the worker pool: a client
-   * can cause many at little cost, and the event loop must not wait for room in the decision log.
+   * can cause many at little cost, and the event loop must not write the service log.
    */
-  void codecReset(Channel channel, int streamId, Http2Error error) {
+  @Override
+  public void reset(Channel channel, int streamId, Http2Error error) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.reason(streamId, error),
+        CodecResets.fields(streamId, error));
+  }
+
+  /**
+   * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
+   * preface, a malformed frame on stream 0, a flood; see {@link CodecResets}) as one refusal, as a
+   * reset stream is logged, with the codec's message.
+   */
+  @Override
+  public void connectionError(Channel channel, Http2Error error, String message) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.connectionReason(error),
+        CodecResets.connectionFields(error, message));
+  }
+
+  private void codecRefusal(
+      Channel channel, String code, String reason, Map<String, String> extra) {
     SocketAddress remote =
         channel.remoteAddress() instanceof InetSocketAddress a
             ? SocketAddress.inetSocketAddress(a)
             : null;
-    Map<String, String> extra = CodecResets.fields(streamId, error);
     SpiffeId caller = verifiedCaller(channel);
     if (caller != null) {
       extra.put("peer_spiffe_id", caller.toString());
     }
-    String source = source(remote);
-    refusals.refuseOnWorker(
-        vertx,
-        config.name(),
-        source,
-        CodecResets.code(error),
-        CodecResets.reason(streamId, error),
-        extra);
+    refusals.refuseOnWorker(vertx, config.name(), source(remote), code, reason, extra);
   }
 
   /** Returns the SPIFFE ID of the TLS peer of {@code channel} when its chain verifies, or null. */

@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * an HTTP/1.1 head the decoder refuses ({@code BAD_FRAMING}, {@code TOO_LONG}), and an HTTP/2
  * stream the codec resets ({@code HTTP2_*}, see {@link CodecResets}). Thread-safe.
  */
-final class OutboundListener {
+final class OutboundListener implements CodecResets.Listener {
 
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -103,9 +103,8 @@ final class OutboundListener {
   /**
    * Handles a request head the HTTP/1.x decoder could not read as one request (see {@code
    * RequestFraming}): logged as a refusal ({@code BAD_FRAMING} or {@code TOO_LONG}) on the worker
-   * pool, since a full decision log can hold the call for seconds and the event loop serves every
-   * other connection, then answered as Vert.x answers it (400, 414 or 431, the connection closed)
-   * with the decision id.
+   * pool, since it writes the service log and the event loop serves every other connection, then
+   * answered as Vert.x answers it (400, 414 or 431, the connection closed) with the decision id.
    */
   void invalid(HttpServerRequest req) {
     try {
@@ -127,19 +126,36 @@ final class OutboundListener {
    * refusal, with the app's address, the stream and the error code: one event per stream, written
    * on the worker pool, as the inbound listener does.
    */
-  void codecReset(Channel channel, int streamId, Http2Error error) {
+  @Override
+  public void reset(Channel channel, int streamId, Http2Error error) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.reason(streamId, error),
+        CodecResets.fields(streamId, error));
+  }
+
+  /**
+   * Logs a connection the codec closed with {@code GOAWAY} for a fault of the app's ({@link
+   * CodecResets}) as one refusal, with the codec's message, as a reset stream is logged.
+   */
+  @Override
+  public void connectionError(Channel channel, Http2Error error, String message) {
+    codecRefusal(
+        channel,
+        CodecResets.code(error),
+        CodecResets.connectionReason(error),
+        CodecResets.connectionFields(error, message));
+  }
+
+  private void codecRefusal(
+      Channel channel, String code, String reason, Map<String, String> extra) {
     String source =
         PermissiveFront.address(
             channel.remoteAddress() instanceof InetSocketAddress a
                 ? SocketAddress.inetSocketAddress(a)
                 : null);
-    refusals.refuseOnWorker(
-        vertx,
-        config.name(),
-        source,
-        CodecResets.code(error),
-        CodecResets.reason(streamId, error),
-        CodecResets.fields(streamId, error));
+    refusals.refuseOnWorker(vertx, config.name(), source, code, reason, extra);
   }
 
   private void relay(HttpServerRequest req) {

@@ -1,13 +1,12 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.UnloggedRefusals;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
-import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionLogFullException;
 import dev.vigil.store.DecisionRecord;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
@@ -26,7 +25,13 @@ import org.slf4j.LoggerFactory;
  * a valid X.509-SVID of a trusted domain, a server with another SPIFFE ID than expected, a caller
  * without a certificate on a STRICT port. Each becomes an event in the decision point's decision
  * log, under the path {@value #PATH}, so that one search shows every refusal with its reason, and a
- * warning in the service log. Thread-safe.
+ * warning in the service log. The edge gateway and the control plane log theirs through it under
+ * paths of their own.
+ *
+ * <p>A refusal never waits for room in the decision log: the request is refused whatever its entry
+ * does, and waiting would only let a flood of garbage hold the worker threads. When the log is full
+ * the refusal is counted by its code instead, and summed up later in one event and one warning
+ * ({@link UnloggedRefusals}); it then has no decision id and no warning of its own. Thread-safe.
  */
 public final class RefusalLog {
 
@@ -63,9 +68,10 @@ public final class RefusalLog {
   }
 
   /**
-   * Logs one refusal on the worker pool of {@code vertx}, as every listener must: the decision log
-   * may make the call wait for room (up to 5 s when it is full), and an event loop serves every
-   * other connection. The future gives the decision id.
+   * Logs one refusal on the worker pool of {@code vertx}, as every listener must: the call never
+   * waits for room in the decision log, but it writes the service log, which an event loop serving
+   * every other connection must not. The future gives the decision id, or null when the log had no
+   * room and the refusal was counted instead.
    */
   public Future<String> refuseOnWorker(
       Vertx vertx,
@@ -77,11 +83,26 @@ public final class RefusalLog {
     return vertx.executeBlocking(() -> refuse(listener, peer, code, reason, extra), false);
   }
 
-  /** Logs one refusal with more fields in its event, and returns its decision id. */
+  /**
+   * Logs one refusal with more fields in its event, and returns its decision id, or null when the
+   * decision log had no room and the refusal was counted under {@code code} instead. Never waits.
+   */
   public String refuse(
       String listener, String peer, String code, String reason, Map<String, String> extra) {
     String id = UUID.randomUUID().toString();
     Instant now = clock.instant();
+    UnloggedRefusals sink = pdp.unloggedRefusals();
+    if (sink != null) {
+      Map<String, String> fields = new LinkedHashMap<>(extra);
+      try {
+        if (sink.offer(code, () -> record(id, now, listener, peer, code, reason, fields)) == null) {
+          return null;
+        }
+      } catch (IllegalStateException ex) {
+        // A closed log: the connection is refused either way; the service log below holds it.
+        log.error("decision log refused the refusal {}: {}", id, ex.getMessage());
+      }
+    }
     log.warn(
         "refused peer: path={} listener={} peer={} code={} decision_id={} reason={}",
         path,
@@ -90,10 +111,18 @@ public final class RefusalLog {
         code,
         id,
         reason);
-    DecisionLog sink = pdp.options().decisionLog();
-    if (sink == null) {
-      return id;
-    }
+    return id;
+  }
+
+  /** Makes the event of a refusal; on the log's writer thread. */
+  private DecisionRecord record(
+      String id,
+      Instant now,
+      String listener,
+      String peer,
+      String code,
+      String reason,
+      Map<String, String> extra) {
     Map<Value, Value> e = new LinkedHashMap<>();
     put(e, "decision_id", StringValue.of(id));
     put(e, "timestamp", StringValue.of(now.toString()));
@@ -108,25 +137,17 @@ public final class RefusalLog {
     put(e, "node", StringValue.of(pdp.options().node()));
     extra.forEach((k, v) -> put(e, k, StringValue.of(v)));
     String node = pdp.options().node();
-    DecisionRecord record =
-        new DecisionRecord(
-            id,
-            now,
-            path,
-            null,
-            listener,
-            false,
-            "enforce",
-            true,
-            node,
-            Json.write(ObjectValue.wrap(e)));
-    try {
-      sink.append(record);
-    } catch (DecisionLogFullException | IllegalStateException ex) {
-      // The connection is refused either way; the service log above still holds the refusal.
-      log.error("decision log refused the sidecar refusal {}: {}", id, ex.getMessage());
-    }
-    return id;
+    return new DecisionRecord(
+        id,
+        now,
+        path,
+        null,
+        listener,
+        false,
+        "enforce",
+        true,
+        node,
+        Json.write(ObjectValue.wrap(e)));
   }
 
   private static void put(Map<Value, Value> m, String k, Value v) {

@@ -173,7 +173,7 @@ public final class Sidecar implements AutoCloseable {
                 local,
                 listener::handle,
                 listener::invalid,
-                pipeline -> CodecResets.install(pipeline, listener::codecReset),
+                pipeline -> CodecResets.install(pipeline, listener),
                 out.name()));
       }
     } catch (RuntimeException e) {
@@ -203,8 +203,7 @@ public final class Sidecar implements AutoCloseable {
             // refuses it on a STRICT port with a logged reason instead of a bare handshake alert.
             .setClientAuth(ClientAuth.REQUEST);
     // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire.
-    Consumer<ChannelPipeline> resets =
-        pipeline -> CodecResets.install(pipeline, listener::codecReset);
+    Consumer<ChannelPipeline> resets = pipeline -> CodecResets.install(pipeline, listener);
     int tlsPort = listen(vertx, tls, listener::handle, listener::invalid, resets, in.name());
     if (strict) {
       return tlsPort;

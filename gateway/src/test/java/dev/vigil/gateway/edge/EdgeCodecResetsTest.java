@@ -21,6 +21,7 @@ import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import io.netty.handler.codec.http2.Http2Error;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -204,6 +206,169 @@ class EdgeCodecResetsTest {
     assertThat(awaitRefusals(since, 1).get(0).eventJson())
         .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
         .contains("\"stream\":\"3\"");
+  }
+
+  /**
+   * Regression: a connection the codec closed for the client's fault (GOAWAY) left no event. A
+   * first frame other than SETTINGS after the h2c preface is one refusal of the connection, with
+   * the codec's message, off the event loop.
+   */
+  @Test
+  void h2c_firstFrameNotSettings_connectionClosedAndLoggedOnce() throws Exception {
+    Instant since = Instant.now();
+    ListAppender<ILoggingEvent> appender = listen();
+    RawHttp2.Ending ending;
+    List<ILoggingEvent> lines;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      ending = RawHttp2.sendRaw(s, concat(RawHttp2.preface(), RawHttp2.frame(0x6, 0, 0, ping())));
+      awaitConnectionRefusals(since, 1);
+    } finally {
+      lines = stopListening(appender);
+    }
+
+    assertThat(ending.goAwayError()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+    String event = awaitConnectionRefusals(since, 1).get(0).eventJson();
+    assertThat(event)
+        .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+        .contains("\"scope\":\"connection\"")
+        .contains("\"peer\":\"127.0.0.1\"")
+        .contains("\"listener\":\"edge\"")
+        .contains("closed the connection with GOAWAY PROTOCOL_ERROR")
+        .contains("\"http2_message\":\"" + ending.debug().substring(0, 20));
+    assertThat(lines)
+        .filteredOn(e -> e.getFormattedMessage().contains("code=HTTP2_PROTOCOL_ERROR"))
+        .singleElement()
+        .matches(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
+
+  @Test
+  void h2c_settingsFrameOfAWrongSize_loggedWithFrameSizeError() throws Exception {
+    Instant since = Instant.now();
+    RawHttp2.Ending ending;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      ending =
+          RawHttp2.sendRaw(s, concat(RawHttp2.preface(), RawHttp2.frame(0x4, 0, 0, new byte[5])));
+    }
+
+    assertThat(ending.goAwayError()).isEqualTo(Http2Error.FRAME_SIZE_ERROR.code());
+    assertThat(awaitConnectionRefusals(since, 1).get(0).eventJson())
+        .contains("\"refusal\":\"HTTP2_FRAME_SIZE_ERROR\"");
+  }
+
+  @Test
+  void tlsH2_http1RequestInsteadOfThePreface_loggedOnce() throws Exception {
+    Instant since = Instant.now();
+    RawHttp2.Ending ending;
+    try (SSLSocket s = tlsH2()) {
+      ending =
+          RawHttp2.sendRaw(
+              s, "GET / HTTP/1.1\r\nHost: app.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    assertThat(ending.goAwayError()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+    assertThat(awaitConnectionRefusals(since, 1).get(0).eventJson())
+        .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+        .contains("\"scope\":\"connection\"");
+  }
+
+  /**
+   * A client that opens and cancels streams faster than the listener allows (the HTTP/2 rapid reset
+   * attack, CVE-2023-44487) is shut out with ENHANCE_YOUR_CALM: one event for the connection.
+   */
+  @Test
+  void h2c_rapidResetFlood_connectionLoggedOnceWithEnhanceYourCalm() throws Exception {
+    Instant since = Instant.now();
+    ByteArrayOutputStream flood = new ByteArrayOutputStream();
+    flood.writeBytes(RawHttp2.preface());
+    flood.writeBytes(RawHttp2.frame(0x4, 0, 0, new byte[0]));
+    for (int stream = 1; stream < 2 * 1_000; stream += 2) {
+      flood.writeBytes(RawHttp2.request(stream, request("http", "/flood")));
+      flood.writeBytes(RawHttp2.frame(0x3, 0, stream, new byte[] {0, 0, 0, 8}));
+    }
+    RawHttp2.Ending ending;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      ending = RawHttp2.sendRaw(s, flood.toByteArray());
+    }
+
+    assertThat(ending.goAwayError()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+    assertThat(awaitConnectionRefusals(since, 1).get(0).eventJson())
+        .contains("\"refusal\":\"HTTP2_ENHANCE_YOUR_CALM\"");
+    // The streams opened before the cut reach the upstream a little later: not in other tests.
+    for (int before = -1; before != seen.size(); Thread.sleep(300)) {
+      before = seen.size();
+    }
+    seen.removeIf("/flood"::equals);
+  }
+
+  /**
+   * A client that disconnects, after a whole preface or half of one, or that fails the TLS
+   * handshake, did nothing the codec refuses: no GOAWAY, no event. (A TLS handshake that fails
+   * never reaches the HTTP/2 codec; the edge logs no refusal for it.)
+   */
+  @Test
+  void disconnectsAndFailedHandshakes_noConnectionRefusal() throws Exception {
+    Instant since = Instant.now();
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.getOutputStream().write(concat(RawHttp2.preface(), RawHttp2.frame(0x4, 0, 0, new byte[0])));
+      s.getOutputStream().flush();
+      Thread.sleep(100);
+    }
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.getOutputStream().write(Arrays.copyOf(RawHttp2.preface(), 10));
+    }
+    try (Socket s = new Socket("127.0.0.1", gateway.tlsPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(concat(RawHttp2.preface(), RawHttp2.preface()));
+      assertThat(s.getInputStream().readAllBytes()).doesNotContain((byte) 0x07);
+    }
+    try (SSLSocket s = tlsH2()) {
+      s.getOutputStream().write(RawHttp2.preface());
+      s.getOutputStream().flush();
+    }
+    // Then a connection that is refused: once its event is there, the others' would be too.
+    Thread.sleep(300);
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      RawHttp2.sendRaw(s, concat(RawHttp2.preface(), RawHttp2.frame(0x6, 0, 0, ping())));
+    }
+    Thread.sleep(300);
+
+    assertThat(awaitConnectionRefusals(since, 1)).hasSize(1);
+  }
+
+  private static byte[] ping() {
+    return new byte[8];
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Waits up to 10 s for {@code count} refusals of whole connections logged since {@code since},
+   * and returns them.
+   */
+  private static List<DecisionRecord> awaitConnectionRefusals(Instant since, int count)
+      throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    List<DecisionRecord> found = List.of();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (found.size() < count && System.nanoTime() < giveUp) {
+      found =
+          reader
+              .list(new DecisionFilter(since, true, EdgeGateway.REQUEST_LOG_PATH, null, null, 100))
+              .stream()
+              .filter(r -> r.eventJson().contains("\"scope\":\"connection\""))
+              .toList();
+      if (found.size() < count) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(found).as("connection refusals logged since " + since).hasSize(count);
+    return found;
   }
 
   /** Reads an HTTP/1.1 response head, up to its empty line, one byte at a time. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -30,9 +31,22 @@ class CodecResetsTest {
 
   record Reset(int stream, Http2Error error) {}
 
+  record Closed(Http2Error error, String message) {}
+
   private final List<Reset> reported = new ArrayList<>();
+  private final List<Closed> closed = new ArrayList<>();
   private final CodecResets.Listener listener =
-      (channel, stream, error) -> reported.add(new Reset(stream, error));
+      new CodecResets.Listener() {
+        @Override
+        public void reset(Channel channel, int stream, Http2Error error) {
+          reported.add(new Reset(stream, error));
+        }
+
+        @Override
+        public void connectionError(Channel channel, Http2Error error, String message) {
+          closed.add(new Closed(error, message));
+        }
+      };
 
   @Test
   void install_connectionThatChoseHttp1_noWatch() {
@@ -102,6 +116,79 @@ class CodecResetsTest {
         .containsExactly(
             new Reset(3, Http2Error.PROTOCOL_ERROR), new Reset(9, Http2Error.REFUSED_STREAM));
     assertThat(drain(ch)).isEqualTo(all);
+  }
+
+  /**
+   * Regression: a connection the codec closed for the client's fault left no event. The first
+   * GOAWAY with a fault's code is reported once, with its debug data made printable, however the
+   * frame is cut into writes; one with NO_ERROR is not, and every byte passes unchanged.
+   */
+  @Test
+  void write_goAwayWithAFault_reportedOnceWithItsMessage() {
+    EmbeddedChannel ch = watchedHttp2();
+    byte[] graceful = goAway(0, Http2Error.NO_ERROR, "");
+    byte[] fault = goAway(3, Http2Error.PROTOCOL_ERROR, "First frame\001 was not SETTINGS");
+    byte[] again = goAway(3, Http2Error.ENHANCE_YOUR_CALM, "again");
+    byte[] all = concat(graceful, rst(1, Http2Error.CANCEL), fault, again);
+    int cut = graceful.length + 13 + 9 + 8 + 5;
+
+    ch.writeOutbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(all, 0, cut)));
+    assertThat(closed).isEmpty();
+    ch.writeOutbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(all, cut, all.length)));
+
+    assertThat(closed)
+        .containsExactly(new Closed(Http2Error.PROTOCOL_ERROR, "First frame? was not SETTINGS"));
+    assertThat(reported).isEmpty();
+    assertThat(drain(ch)).isEqualTo(all);
+  }
+
+  @Test
+  void write_goAwayWithLongDebugData_keepsItsFirstBytesOnly() {
+    EmbeddedChannel ch = watchedHttp2();
+    byte[] frame = goAway(1, Http2Error.FRAME_SIZE_ERROR, "x".repeat(1000));
+
+    ch.writeOutbound(Unpooled.wrappedBuffer(frame));
+
+    assertThat(closed)
+        .singleElement()
+        .extracting(Closed::message)
+        .isEqualTo("x".repeat(CodecResets.MAX_DEBUG));
+    assertThat(drain(ch)).isEqualTo(frame);
+  }
+
+  @Test
+  void write_goAwayOfTheListenersOwnFault_notReported() {
+    EmbeddedChannel ch = watchedHttp2();
+
+    ch.writeOutbound(Unpooled.wrappedBuffer(goAway(1, Http2Error.INTERNAL_ERROR, "oops")));
+
+    assertThat(closed).isEmpty();
+  }
+
+  /** A server HTTP/2 codec with the watch in front, its own SETTINGS already drained. */
+  private EmbeddedChannel watchedHttp2() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new Http2ConnectionHandlerBuilder()
+                .server(true)
+                .frameListener(new Http2FrameAdapter())
+                .build());
+    CodecResets.install(ch.pipeline(), listener);
+    drain(ch);
+    return ch;
+  }
+
+  private static byte[] goAway(int lastStream, Http2Error error, String debug) {
+    byte[] data = debug.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return frame(
+        0x7,
+        0,
+        0,
+        ByteBuffer.allocate(8 + data.length)
+            .putInt(lastStream)
+            .putInt((int) error.code())
+            .put(data)
+            .array());
   }
 
   private static byte[] drain(EmbeddedChannel ch) {

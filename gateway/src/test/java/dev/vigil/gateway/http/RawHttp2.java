@@ -87,6 +87,72 @@ public final class RawHttp2 {
     return resets;
   }
 
+  /** What the server ended a connection with: its GOAWAY's error code and debug data, if any. */
+  public record Ending(long goAwayError, String debug) {
+
+    /** The connection ended without a GOAWAY. */
+    static final Ending NONE = new Ending(-1, "");
+  }
+
+  /** The client connection preface (RFC 9113 section 3.4), for bytes written by hand. */
+  public static byte[] preface() {
+    return PREFACE.clone();
+  }
+
+  /** One frame: its 9-byte header and {@code payload}. */
+  public static byte[] frame(int type, int flags, int stream, byte[] payload) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try {
+      frame(new DataOutputStream(b), type, flags, stream, payload);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return b.toByteArray();
+  }
+
+  /** A HEADERS frame that ends stream {@code stream}, with {@code fields} as literals. */
+  public static byte[] request(int stream, List<String> fields) {
+    return frame(HEADERS, 0x5, stream, block(fields));
+  }
+
+  /**
+   * Writes {@code bytes} as they are, then reads the server's frames (acknowledging its SETTINGS)
+   * until a GOAWAY comes or the connection ends, and tells which.
+   */
+  public static Ending sendRaw(Socket s, byte[] bytes) throws IOException {
+    s.setSoTimeout(10_000);
+    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+    out.write(bytes);
+    out.flush();
+    DataInputStream in = new DataInputStream(s.getInputStream());
+    try {
+      while (true) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        in.readInt();
+        byte[] payload = in.readNBytes(length);
+        if (type == GOAWAY && payload.length >= 8) {
+          ByteBuffer b = ByteBuffer.wrap(payload);
+          b.getInt();
+          long error = b.getInt() & 0xffffffffL;
+          return new Ending(
+              error, new String(payload, 8, payload.length - 8, StandardCharsets.ISO_8859_1));
+        }
+        if (type == SETTINGS && (flags & 0x1) == 0) {
+          try {
+            frame(out, SETTINGS, 0x1, 0, new byte[0]);
+            out.flush();
+          } catch (IOException e) {
+            // The server may have closed already; its GOAWAY is still to be read.
+          }
+        }
+      }
+    } catch (EOFException | java.net.SocketException e) {
+      return Ending.NONE;
+    }
+  }
+
   /** Encodes name and value pairs as literal fields without indexing, lengths under 128. */
   private static byte[] block(List<String> fields) {
     ByteArrayOutputStream block = new ByteArrayOutputStream();

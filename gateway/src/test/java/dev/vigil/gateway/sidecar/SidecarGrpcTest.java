@@ -1167,4 +1167,117 @@ class SidecarGrpcTest {
     assertThat(lines).hasSize(2);
     assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
   }
+
+  /**
+   * Regression: a connection the codec closed for the client's fault (GOAWAY: here a first frame
+   * other than SETTINGS after the h2c preface) left no event at the sidecar's listeners. Now one
+   * refusal per connection, with the error code and the codec's message, at the inbound and the
+   * outbound listener alike.
+   */
+  @Test
+  void permissiveAndOutbound_firstFrameNotSettings_eachConnectionLoggedOnce() throws Exception {
+    for (var listener :
+        List.of(Map.entry(sidecarB, "greeter-open"), Map.entry(sidecarA, "to-greeter"))) {
+      String peer;
+      RawHttp2.Ending ending;
+      try (Socket s = new Socket("127.0.0.1", listener.getKey().port(listener.getValue()))) {
+        peer = "127.0.0.1:" + s.getLocalPort();
+        ending =
+            RawHttp2.sendRaw(s, concat(RawHttp2.preface(), RawHttp2.frame(0x6, 0, 0, new byte[8])));
+      }
+
+      assertThat(ending.goAwayError()).isEqualTo(1L);
+      List<DecisionRecord> refusals =
+          workloads.loggedAll(RefusalLog.PATH, listener.getValue(), peer, 1);
+      assertThat(refusals).hasSize(1);
+      assertThat(refusals.get(0).eventJson())
+          .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+          .contains("\"scope\":\"connection\"")
+          .contains("\"listener\":\"" + listener.getValue() + "\"")
+          .contains("\"http2_message\":");
+    }
+    assertThat(seenByB).isEmpty();
+  }
+
+  /** Over mutual TLS, the refusal of the connection also names the caller's SPIFFE ID. */
+  @Test
+  void strict_http1RequestInsteadOfThePreface_connectionLoggedWithTheCallersSpiffeId()
+      throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(
+        new javax.net.ssl.KeyManager[] {new SvidKeyManager(credsA::svid)},
+        new javax.net.ssl.TrustManager[] {new AnyServer()},
+        null);
+    try (var s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket("127.0.0.1", sidecarB.port("greeter"))) {
+      var params = s.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      s.setSSLParameters(params);
+      s.startHandshake();
+      assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+      String peer = "127.0.0.1:" + s.getLocalPort();
+
+      RawHttp2.Ending ending =
+          RawHttp2.sendRaw(
+              s,
+              "GET / HTTP/1.1\r\nHost: greeter\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+      assertThat(ending.goAwayError()).isEqualTo(1L);
+      DecisionRecord d = workloads.logged(RefusalLog.PATH, "greeter", peer);
+      assertThat(d.eventJson())
+          .contains("\"refusal\":\"HTTP2_PROTOCOL_ERROR\"")
+          .contains("\"scope\":\"connection\"")
+          .contains("\"peer_spiffe_id\":\"" + A + "\"");
+    }
+    assertThat(seenByB).isEmpty();
+  }
+
+  /**
+   * A TLS handshake refused for its certificate is logged once, by the certificate's code; the
+   * HTTP/2 codec is never reached, so no connection refusal doubles it.
+   */
+  @Test
+  void strict_handshakeRefusedForTheCertificate_loggedOnceByItsCodeOnly() throws Exception {
+    X509Svid staging = ids.issueX509(SpiffeId.parse("spiffe://staging.example/h"), List.of(), null);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(
+        new javax.net.ssl.KeyManager[] {new SvidKeyManager(() -> staging)},
+        new javax.net.ssl.TrustManager[] {new AnyServer()},
+        null);
+    String peer;
+    try (var s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket("127.0.0.1", sidecarB.port("greeter"))) {
+      peer = "127.0.0.1:" + s.getLocalPort();
+      var params = s.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      s.setSSLParameters(params);
+      s.setSoTimeout(10_000);
+      try {
+        s.startHandshake();
+        s.getOutputStream().write(RawHttp2.preface());
+        s.getInputStream().read();
+      } catch (java.io.IOException refused) {
+        // The server refuses the certificate: TLS 1.3 may tell it only at the first read.
+      }
+    }
+
+    workloads.loggedAll(RefusalLog.PATH, "greeter", peer, 1);
+    Thread.sleep(500);
+    List<DecisionRecord> refusals = workloads.loggedAll(RefusalLog.PATH, "greeter", peer, 1);
+    assertThat(refusals).hasSize(1);
+    assertThat(refusals.get(0).eventJson())
+        .contains("\"refusal\":\"NO_BUNDLE\"")
+        .doesNotContain("\"scope\":\"connection\"");
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
 }

@@ -1,0 +1,222 @@
+package dev.vigil.gateway.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.io.OutputStream;
+import java.net.CookieManager;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Regression: a refusal the full decision log has no room for is counted, not logged, and has no
+ * decision id; the OIDC callback told a refusal from a sign-in by its decision id, so such a
+ * refusal fell through to the sign-in path and was answered 500. It is answered 403, at once,
+ * without a session and without a decision id. The callback is a real one from a mock provider,
+ * replayed without the browser's cookie (case C10) while the log's writer is held by a lock.
+ */
+class EdgeOidcFullLogTest {
+
+  @TempDir static Path tmp;
+  static MockOAuth2Server idp;
+  static HttpServer upstream;
+  static EdgeGateway gateway;
+  static int port;
+  static Store store;
+  static DecisionLog log;
+  static DecisionPoint pdp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    idp = new MockOAuth2Server();
+    idp.start(InetAddress.getLoopbackAddress(), 0);
+    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext(
+        "/",
+        ex -> {
+          byte[] body =
+              ("hello " + ex.getRequestHeaders().getFirst("X-Vigil-User"))
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    upstream.start();
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
+    pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles(
+            "authz",
+            Map.of("authz.rego", Files.readAllBytes(Path.of("../examples/authz/authz.rego")))));
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    SessionCodec sessions =
+        new SessionCodec(
+            SessionCodec.newKey(),
+            Duration.ofMinutes(30),
+            Duration.ofHours(8),
+            InstantSource.system());
+    OidcLogin oidc =
+        new OidcLogin(
+            new OidcLogin.Config(
+                URI.create(idp.issuerUrl("default").toString()),
+                "vigil-gw",
+                "secret",
+                URI.create("http://127.0.0.1:" + port + "/auth/callback"),
+                List.of("RS256")),
+            sessions,
+            InstantSource.system());
+    Route route =
+        new Route(
+            "prod-app",
+            "*",
+            "/",
+            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
+            "authz/allow",
+            Mode.ENFORCE,
+            Map.of("environment", "production"),
+            null);
+    gateway =
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    port,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                    InstantSource.system())
+                .withLocalUsers(
+                    new LocalAuthenticator(List.of(), sessions, InstantSource.system()), oidc));
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    upstream.stop(0);
+    idp.shutdown();
+    log.close();
+    store.close();
+  }
+
+  private static HttpResponse<String> get(HttpClient c, String url) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html").build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String location(HttpResponse<String> r) {
+    return r.headers().firstValue("Location").orElseThrow();
+  }
+
+  private static String gw(String path) {
+    return path.startsWith("http") ? path : "http://127.0.0.1:" + port + path;
+  }
+
+  /** Walks the browser from a protected page to the provider and back to the callback URL. */
+  private static String callbackUrl(HttpClient browser, String subject, List<String> roles)
+      throws Exception {
+    HttpResponse<String> first = get(browser, gw("/reports"));
+    assertThat(first.statusCode()).isEqualTo(302);
+    assertThat(location(first)).startsWith("/auth/start?rd=");
+    HttpResponse<String> start = get(browser, gw(location(first)));
+    assertThat(start.statusCode()).isEqualTo(302);
+    assertThat(location(start))
+        .contains("code_challenge_method=S256")
+        .contains("nonce=")
+        .contains("state=");
+    idp.enqueueCallback(
+        new DefaultOAuth2TokenCallback(
+            "default",
+            subject,
+            "JWT",
+            List.of("vigil-gw"),
+            Map.of("roles", roles, "amr", List.of("pwd", "otp")),
+            3600));
+    HttpResponse<String> authorize = get(browser, location(start));
+    assertThat(authorize.statusCode()).isEqualTo(302);
+    return location(authorize);
+  }
+
+  private static HttpClient browser() {
+    return HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+  }
+
+  @Test
+  void callbackWithoutTheBrowsersCookie_logFull_refused403AtOnceWithoutIdOrSession()
+      throws Exception {
+    String callback = callbackUrl(browser(), "alice", List.of("sre"));
+    HttpResponse<String> attacker;
+    long tookMs;
+    try (Connection locker = store.dataSource().getConnection();
+        Statement lock = locker.createStatement()) {
+      lock.execute("BEGIN IMMEDIATE");
+      fill();
+
+      long began = System.nanoTime();
+      attacker = get(HttpClient.newHttpClient(), callback);
+      tookMs = (System.nanoTime() - began) / 1_000_000;
+      lock.execute("ROLLBACK");
+    }
+
+    assertThat(attacker.statusCode()).isEqualTo(403);
+    assertThat(attacker.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith("vigil_session="));
+    assertThat(attacker.headers().firstValue("X-Vigil-Decision-Id")).isEmpty();
+    assertThat(attacker.body()).doesNotContain("decision_id");
+    assertThat(tookMs).isLessThan(3_000);
+    assertThat(pdp.unloggedRefusals().total("SIGN_IN_REFUSED")).isEqualTo(1);
+  }
+
+  /** Queues records until the log, whose writer waits on the lock, has no room left. */
+  private static void fill() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      String id = UUID.randomUUID().toString();
+      DecisionRecord r =
+          new DecisionRecord(
+              id, Instant.now(), "fill", null, null, true, "enforce", true, "local", "{}");
+      if (log.tryAppend(() -> r) == null) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("the decision log never filled up");
+  }
+}
