@@ -118,7 +118,7 @@ final class DeviceStore {
    */
   private void inTransaction(Work work) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
+      Store.begin(c);
       try {
         work.run(c);
         c.commit();

@@ -106,7 +106,7 @@ final class IdentityStore {
   boolean save(TrustDomainCa ca, boolean create) {
     TrustDomain td = ca.trustDomain();
     try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
+      Store.begin(c);
       try {
         if (create) {
           if (!insertTrustDomain(c, ca)) {
@@ -305,7 +305,7 @@ final class IdentityStore {
 
   void saveFederated(TrustBundle bundle, String source, Instant at) {
     try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
+      Store.begin(c);
       try {
         try (PreparedStatement ps =
             c.prepareStatement("DELETE FROM identity_federated_bundles WHERE trust_domain = ?")) {

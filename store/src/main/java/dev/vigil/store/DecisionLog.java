@@ -529,7 +529,7 @@ public final class DecisionLog implements AutoCloseable {
    */
   private void write(List<Encoded> batches) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
+      Store.begin(c);
       try {
         for (Encoded b : batches) {
           if (!write(c, b)) {

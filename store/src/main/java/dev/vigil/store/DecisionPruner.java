@@ -33,7 +33,7 @@ public final class DecisionPruner {
     long cutoff = DecisionLog.micros(before);
     long removed = 0;
     try (Connection c = store.dataSource().getConnection()) {
-      c.setAutoCommit(false);
+      Store.begin(c);
       try {
         long group;
         while ((group = pruneGroup(c, cutoff)) >= 0) {

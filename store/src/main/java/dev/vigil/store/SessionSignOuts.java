@@ -225,7 +225,7 @@ public final class SessionSignOuts implements AutoCloseable {
         .run(
             "store a session sign-out",
             c -> {
-              c.setAutoCommit(false);
+              Store.begin(c);
               try (PreparedStatement ps =
                   c.prepareStatement(
                       "INSERT INTO session_sign_outs (realm, id_sha256, issued_s, until_s) VALUES"

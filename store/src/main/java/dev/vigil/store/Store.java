@@ -287,6 +287,44 @@ public final class Store implements AutoCloseable {
     pool.close();
   }
 
+  /**
+   * Begins a transaction on {@code c}, which comes from {@link #dataSource()}: use it instead of
+   * {@code c.setAutoCommit(false)}.
+   *
+   * <p>sqlite-jdbc records a connection as out of auto-commit before it runs its {@code BEGIN
+   * IMMEDIATE}. When that {@code BEGIN} fails (another process holds the file's lock past the busy
+   * timeout: a {@code sqlite3} shell in a transaction, a backup), the connection goes back to the
+   * pool believing it is in a transaction it does not have, and every later transaction on it runs
+   * its statements one by one and then fails at {@code commit} with "no transaction is active". So
+   * a failed begin puts the flag back, and a connection found in that state is put right first.
+   *
+   * @throws SQLException when the transaction cannot begin; the connection stays usable
+   */
+  public static void begin(Connection c) throws SQLException {
+    if (!c.getAutoCommit()) {
+      // The pool hands out connections in auto-commit: one that is not was left by a failed begin.
+      restoreAutoCommit(c);
+    }
+    try {
+      c.setAutoCommit(false);
+    } catch (SQLException e) {
+      restoreAutoCommit(c);
+      throw e;
+    }
+  }
+
+  /**
+   * Sets the flag back to auto-commit. sqlite-jdbc sets it before running {@code COMMIT}, which
+   * fails here with "no transaction is active": the flag is right either way.
+   */
+  private static void restoreAutoCommit(Connection c) {
+    try {
+      c.setAutoCommit(true);
+    } catch (SQLException ignored) {
+      // See above.
+    }
+  }
+
   /** Returns the first line of a driver's message, with any {@code password=} value masked. */
   static String firstLine(String s) {
     if (s == null) {
