@@ -16,6 +16,7 @@ import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionLogFullException;
 import dev.vigil.store.DecisionRecord;
@@ -28,9 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -514,7 +513,7 @@ public final class DecisionPoint implements AutoCloseable {
     long start = System.nanoTime();
     PolicyState s = state.get();
     Mode mode = override != null ? override : modes.get().modeOf(p);
-    String id = newDecisionId();
+    String id = DecisionIds.next();
     Value result = null;
     String reason;
     RegoException error = null;
@@ -591,7 +590,7 @@ public final class DecisionPoint implements AutoCloseable {
       PolicyPath p, Value input, Map<String, String> context, Mode mode, String reason) {
     Decision d =
         new Decision(
-            newDecisionId(),
+            DecisionIds.next(),
             p.slashed(),
             null,
             false,
@@ -753,15 +752,6 @@ public final class DecisionPoint implements AutoCloseable {
       return ob;
     }
     return ObjectValue.EMPTY;
-  }
-
-  /** Returns a time-ordered random id (UUID version 7 layout). */
-  static String newDecisionId() {
-    long ms = System.currentTimeMillis();
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    long hi = (ms << 16) | 0x7000L | (r.nextLong() & 0x0FFFL);
-    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(hi, lo).toString();
   }
 
   @Override

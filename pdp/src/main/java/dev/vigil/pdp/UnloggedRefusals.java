@@ -6,6 +6,7 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -194,7 +194,7 @@ public final class UnloggedRefusals {
     }
     Map<String, Long> counts = new TreeMap<>(pending);
     Instant from = since;
-    String id = UUID.randomUUID().toString();
+    String id = DecisionIds.next();
     CompletableFuture<Void> queued = sink.tryAppend(() -> record(id, now, from, counts));
     if (queued == null) {
       return;

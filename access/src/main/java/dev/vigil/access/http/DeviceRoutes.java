@@ -3,11 +3,11 @@ package dev.vigil.access.http;
 import dev.vigil.access.DeviceException;
 import dev.vigil.access.Devices;
 import dev.vigil.access.PostureReport;
+import dev.vigil.store.DecisionIds;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +55,7 @@ public final class DeviceRoutes {
   /** Refusals in the service log only, each with a new decision id. */
   public static final Refusals SERVICE_LOG =
       (endpoint, peer, code, reason) -> {
-        String id = UUID.randomUUID().toString();
+        String id = DecisionIds.next();
         log.warn(
             "device request refused: endpoint={} peer={} code={} decision_id={} reason={}",
             endpoint,

@@ -7,6 +7,7 @@ import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionRecord;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
@@ -16,7 +17,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +89,7 @@ public final class RefusalLog {
    */
   public String refuse(
       String listener, String peer, String code, String reason, Map<String, String> extra) {
-    String id = UUID.randomUUID().toString();
+    String id = DecisionIds.next();
     Instant now = clock.instant();
     UnloggedRefusals sink = pdp.unloggedRefusals();
     if (sink != null) {

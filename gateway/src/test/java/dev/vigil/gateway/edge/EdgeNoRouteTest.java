@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +75,8 @@ class EdgeNoRouteTest {
     assertThat(r[1]).contains("\"error\":\"no_route\"");
     String id = EdgeSecurityCasesTest.decisionId(r);
     assertThat(r[1]).contains("X-Vigil-Decision-Id: " + id);
+    // Time-ordered, as the ids of the decisions policies make.
+    assertThat(UUID.fromString(id).version()).isEqualTo(7);
     DecisionRecord rec = Fixtures.awaitRecord(store, id);
     assertThat(rec.allowed()).isFalse();
     assertThat(rec.eventJson())

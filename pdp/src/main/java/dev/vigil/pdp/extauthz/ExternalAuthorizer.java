@@ -9,6 +9,7 @@ import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import java.time.Instant;
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -124,7 +124,7 @@ public final class ExternalAuthorizer {
    * entry, with {@code reason} {@code refused: ...}, so that every request leaves one entry.
    */
   private AuthzVerdict refuse(String adapter, String why) {
-    String id = UUID.randomUUID().toString();
+    String id = DecisionIds.next();
     DecisionLog sink = pdp.options().decisionLog();
     if (sink != null) {
       Instant now = pdp.options().clock().instant();
@@ -171,7 +171,7 @@ public final class ExternalAuthorizer {
       d = pdp.decide(path, input, context, pdp.evalOptions());
     } catch (RuntimeException e) {
       // Fail closed: the decision point should never throw, but if it does the request stops.
-      String id = UUID.randomUUID().toString();
+      String id = DecisionIds.next();
       log.error("decide failed: adapter={} decision_id={}", adapter, id, e);
       return new AuthzVerdict(false, null, id, Map.of(), "internal error");
     }
