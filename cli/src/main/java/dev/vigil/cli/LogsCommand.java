@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -233,6 +234,11 @@ final class LogsCommand implements Callable<Integer> {
       field(o, "reason", "  reason    ", out);
       if (o.get("explanation") instanceof ObjectValue x) {
         field(x, "message", "  why       ", out);
+      }
+      List<String> reasons = DecisionPoint.reasonsOf(o.get("result"));
+      if (!reasons.isEmpty()) {
+        // The policy's text: no control characters onto the terminal.
+        out.println("  reasons   " + String.join("; ", reasons).replaceAll("\\p{Cntrl}", "?"));
       }
       out.println("  node      " + d.node());
       out.println("event:");

@@ -155,6 +155,36 @@ class LogsAndBuildCommandTest {
   }
 
   @Test
+  void logs_explain_printsADecisionDocumentsReasons() throws Exception {
+    Path data = tmp.resolve("data");
+    Path bundle = Files.createDirectories(tmp.resolve("doc"));
+    Files.writeString(
+        bundle.resolve("doc.rego"),
+        """
+        package doc
+
+        import rego.v1
+
+        decision := {"allow": false, "reasons": ["no MFA", "device \u001b[31mstale"]}
+        """);
+    String id;
+    try (Store store = Store.open(StoreLocation.embedded(data))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+      DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+      pdp.activate(BundleReader.read(bundle));
+      Decision d = pdp.decide("doc/decision", Json.parse("{}"), Map.of("subject", "bob"));
+      d.logged().get(10, TimeUnit.SECONDS);
+      pdp.close();
+      id = d.decisionId();
+    }
+
+    CliRun run = CliRun.of("logs", "--data-dir", data.toString(), "--explain", id);
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out()).contains("reasons   no MFA; device ?[31mstale");
+  }
+
+  @Test
   void logs_pruneBefore_removesOnlyOlderDecisions() throws Exception {
     Path data = tmp.resolve("data");
     String[] ids = decide(data);

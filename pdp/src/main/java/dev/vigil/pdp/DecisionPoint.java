@@ -731,7 +731,11 @@ public final class DecisionPoint implements AutoCloseable {
     return result instanceof ObjectValue o && o.get("allow") == BooleanValue.FALSE;
   }
 
-  private static List<String> reasonsOf(Value result) {
+  /**
+   * Returns a decision document's own words for its answer: the {@code reasons} (an array or a set)
+   * of a result such as {@code {"allow": false, "reasons": [...]}}; none for any other result.
+   */
+  public static List<String> reasonsOf(Value result) {
     if (result instanceof ObjectValue o) {
       Value r = o.get("reasons");
       List<Value> items =
