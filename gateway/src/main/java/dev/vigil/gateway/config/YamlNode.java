@@ -65,7 +65,7 @@ public final class YamlNode {
   }
 
   /** Returns the line this node starts on, 0 when it is missing. */
-  int line() {
+  public int line() {
     return node == null ? 0 : node.getStartMark().getLine() + 1;
   }
 
