@@ -443,4 +443,19 @@ class SidecarConfigTest {
         .hasMessageContaining("sidecar.yaml:4: outbound[0].target")
         .hasMessageContaining("port 0");
   }
+
+  @Test
+  void read_fileMissingOrADirectory_refusedSayingWhich() throws Exception {
+    // Regression: a missing file read "sidecar.yaml: cannot read: sidecar.yaml", and a directory
+    // "invalid YAML: java.io.IOException: Is a directory".
+    Path missing = dir.resolve("nope.yaml");
+    Path folder = Files.createDirectory(dir.resolve("conf.d"));
+
+    assertThatThrownBy(() -> SidecarConfig.read(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(missing + ": no such file");
+    assertThatThrownBy(() -> SidecarConfig.read(folder))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(folder + ": is a directory, not a configuration file");
+  }
 }
