@@ -27,8 +27,23 @@ import java.util.function.Function;
  * @param workloadApi the Workload API address ({@code unix:/path}), or null when given elsewhere
  * @param inbound the inbound listeners
  * @param outbound the outbound listeners
+ * @param assertionJwks where the public keys of the identity assertions are served to the apps
+ *     (loopback), or null for nowhere
  */
-public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outbound> outbound) {
+public record SidecarConfig(
+    String workloadApi, List<Inbound> inbound, List<Outbound> outbound, Address assertionJwks) {
+
+  /** A loopback address and port to listen on (port 0 picks a free one). */
+  public record Address(String host, int port) {
+    public Address {
+      Objects.requireNonNull(host, "host");
+    }
+  }
+
+  /** A configuration that serves the assertion keys nowhere. */
+  public SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outbound> outbound) {
+    this(workloadApi, inbound, outbound, null);
+  }
 
   /** Whether an inbound port also takes callers without a client certificate. */
   public enum PeerMode {
@@ -125,7 +140,8 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
    */
   public static SidecarConfig read(Path file) {
     YamlNode top = YamlNode.read(file);
-    Map<String, YamlNode> m = top.mapping(Set.of("workload_api", "inbound", "outbound"));
+    Map<String, YamlNode> m =
+        top.mapping(Set.of("workload_api", "inbound", "outbound", "assertion_jwks"));
     Set<String> names = new HashSet<>();
     List<Bound> bound = new ArrayList<>();
     List<Inbound> in = new ArrayList<>();
@@ -145,7 +161,21 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     if (in.isEmpty() && out.isEmpty()) {
       throw top.error("a sidecar needs at least one inbound or outbound listener");
     }
-    return new SidecarConfig(text(m, "workload_api", null), in, out);
+    Address jwks = null;
+    YamlNode jwksNode = m.get("assertion_jwks");
+    if (jwksNode != null && !jwksNode.isMissing()) {
+      String[] listen = hostPort(jwksNode);
+      if (!isLoopback(listen[0])) {
+        throw jwksNode.error(
+            "the assertion keys are served to the apps on this host: listen on loopback"
+                + " (127.0.0.1, [::1] or localhost), not \""
+                + listen[0]
+                + "\"");
+      }
+      jwks = new Address(listen[0], Integer.parseInt(listen[1]));
+      alone(bound, new Bound("assertion_jwks", jwks.host(), jwks.port(), jwksNode));
+    }
+    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks);
   }
 
   /** A listener's address, with the node it was read from. */

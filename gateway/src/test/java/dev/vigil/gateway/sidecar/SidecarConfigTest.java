@@ -458,4 +458,37 @@ class SidecarConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage(folder + ": is a directory, not a configuration file");
   }
+
+  @Test
+  void read_assertionJwks_onLoopbackAccepted_elsewhereRefusedNamingTheLine() throws Exception {
+    String yaml =
+        """
+        assertion_jwks: "%s"
+        outbound:
+          - name: out
+            listen: 127.0.0.1:15001
+            target: 127.0.0.1:16443
+            expect: spiffe://prod.example/billing
+        """;
+
+    assertThat(read(yaml.formatted("127.0.0.1:15002")).assertionJwks())
+        .isEqualTo(new SidecarConfig.Address("127.0.0.1", 15002));
+    assertThat(read("outbound: []\ninbound:\n" + INBOUND_ONLY).assertionJwks()).isNull();
+    assertThatThrownBy(() -> read(yaml.formatted("0.0.0.0:15002")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:1: assertion_jwks")
+        .hasMessageContaining("loopback");
+    assertThatThrownBy(() -> read(yaml.formatted("127.0.0.1:15001")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:1: assertion_jwks")
+        .hasMessageContaining("listener \"out\" (line 4) listens there too");
+  }
+
+  private static final String INBOUND_ONLY =
+      """
+        - name: in
+          listen: 127.0.0.1:15443
+          app: http://127.0.0.1:9000
+          policy: sidecar/allow
+      """;
 }
