@@ -148,7 +148,8 @@ public final class DecisionClient {
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      return failed("the decision point at " + base + " could not be asked: " + e);
+      return failed(
+          "the decision point at " + base + " could not be asked: " + IoFailures.describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return failed("interrupted while asking the decision point");

@@ -214,7 +214,8 @@ class DecisionClientTest {
     Decision d = down.decide("app/allow", role("sre"));
 
     assertThat(d.allowed()).isFalse();
-    assertThat(d.reason()).contains("could not be asked");
+    // Regression: the reason ended in "java.net.ConnectException", the class of a bare exception.
+    assertThat(d.reason()).contains("could not be asked: connection refused");
     assertThat(down.cached()).isZero();
   }
 
