@@ -71,11 +71,18 @@ public final class DecisionClient {
               + " http://127.0.0.1:8181");
     }
     this.ttl = Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative()) {
+      throw new IllegalArgumentException(
+          "ttl must not be negative (zero turns the cache off): " + ttl);
+    }
     if (maxEntries < 0) {
       throw new IllegalArgumentException("maxEntries must not be negative: " + maxEntries);
     }
     this.maxEntries = maxEntries;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
+    if (!timeout.isPositive()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
     this.clock = Objects.requireNonNull(clock, "clock");
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.cache =

@@ -145,6 +145,23 @@ class DecisionClientTest {
   }
 
   @Test
+  void new_negativeTtlOrTimeoutNotPositive_refusedNamingTheValue() {
+    // Regression: a negative TTL quietly turned the cache off, and a timeout of zero failed with
+    // the HTTP client's "Invalid duration: PT0S".
+    URI base = URI.create("http://127.0.0.1:8181");
+    assertThatThrownBy(
+            () -> new DecisionClient(base, Duration.ofSeconds(-5), 8, Duration.ofSeconds(1), clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ttl")
+        .hasMessageContaining("PT-5S");
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofSeconds(-1))) {
+      assertThatThrownBy(() -> new DecisionClient(base, Duration.ZERO, 8, timeout, clock))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("timeout must be positive: " + timeout);
+    }
+  }
+
+  @Test
   void new_baseThatIsNoHttpAddress_refusedNamingIt() {
     for (String base : List.of("localhost:8181", "ftp://127.0.0.1:8181", "http://h:1/?q=1")) {
       assertThatThrownBy(
