@@ -3,10 +3,12 @@ package dev.vigil.cli;
 import dev.vigil.identity.AgentSvid;
 import dev.vigil.identity.Identities;
 import dev.vigil.identity.JoinTokenException;
+import dev.vigil.identity.TrustDomain;
 import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.MetricsEndpoint;
 import dev.vigil.identity.agent.WorkloadAgent;
 import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -82,11 +84,24 @@ final class AgentCommand implements Callable<Integer> {
       return Vigil.EXIT_USAGE;
     }
     Path path = socket == null ? defaultSocket() : socket;
-    Store st = options.openOrCreateStore();
+    Store st;
+    try {
+      // The agent serves the entries and CAs of a node: a mistyped --data-dir must not start an
+      // empty store that issues nothing to anyone.
+      st = options.store.openExisting();
+    } catch (StoreException | IllegalArgumentException e) {
+      err.println("vigil agent: " + e.getMessage());
+      return 1;
+    }
     WorkloadAgent agent;
     MetricsEndpoint metrics = null;
     try {
       Identities ids = options.identities(st, err);
+      // A key that does not open the stored CA keys would issue nothing and log a failure per
+      // trust domain at every refresh: refuse it now, naming the CA and the key's source.
+      for (TrustDomain td : ids.trustDomains()) {
+        ids.existing(td);
+      }
       AgentSvid own = ownSvid(ids);
       if (own != null) {
         out.println("vigil agent: holding " + own.id() + " until " + own.current().expiry());

@@ -40,6 +40,9 @@ import picocli.CommandLine.Spec;
             + " outbound plain listeners that originate mTLS to other workloads.")
 final class SidecarCommand implements Callable<Integer> {
 
+  /** The issuer of the sidecar's identity assertions. */
+  static final String ISSUER = "vigil-sidecar";
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -171,7 +174,7 @@ final class SidecarCommand implements Callable<Integer> {
               ids.revocations(),
               InstantSource.system(),
               new IdentityAssertion(
-                  "vigil-sidecar", EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()));
+                  ISSUER, EdgeGateway.ASSERTION_LIFETIME, InstantSource.system()));
     } catch (IllegalStateException e) {
       err.println("vigil sidecar: " + e.getMessage());
       reload.shutdownNow();
@@ -215,6 +218,17 @@ final class SidecarCommand implements Callable<Integer> {
               + Addresses.hostForUrl(o.targetHost())
               + ":"
               + o.targetPort());
+    }
+    if (sidecar.assertionJwksPort() >= 0) {
+      out.println(
+          "vigil sidecar: assertion keys on http://"
+              + Addresses.hostForUrl(cfg.assertionJwks().host())
+              + ":"
+              + sidecar.assertionJwksPort()
+              + IdentityAssertion.JWKS_PATH
+              + " (issuer "
+              + ISSUER
+              + ")");
     }
     out.flush();
     BundleWatcher w = watcher;

@@ -365,6 +365,35 @@ class IdentityCommandTest {
   }
 
   @Test
+  void agent_dataDirWithoutStore_refusedNamingItAndCreatesNothing() {
+    // Regression: the agent made an empty store there and served it, issuing nothing to anyone.
+    CliRun r =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(60), () -> agent());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("no Vigil store in data directory " + data);
+    assertThat(Path.of(data, "vigil.db")).doesNotExist();
+  }
+
+  @Test
+  void agent_keyThatDoesNotOpenTheStoredCas_refusedAtStart() throws Exception {
+    // Regression: the agent started, issued nothing, and logged an error per trust domain at
+    // every refresh (every second).
+    node();
+    Files.writeString(keyFile, "cd".repeat(32));
+
+    CliRun r =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(60), () -> agent());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("vigil agent: cannot decrypt the key of CA prod.example/")
+        .contains("another key sealed it");
+  }
+
+  @Test
   void agent_badMetricsAddr_isUsageError() {
     CliRun r = agent("--metrics-addr", "nowhere");
     assertThat(r.status()).isEqualTo(2);

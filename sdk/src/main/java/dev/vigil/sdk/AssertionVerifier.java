@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Date;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -81,6 +82,11 @@ public final class AssertionVerifier {
     this.gatewayKeys = gatewayKeys;
     this.fixedKeys = fixedKeys;
     this.issuer = Objects.requireNonNull(issuer, "issuer");
+    if (issuer.isBlank()) {
+      throw new IllegalArgumentException(
+          "the issuer is blank: name the gateway's (vigil-gateway by default, vigil-sidecar for"
+              + " a sidecar), or every assertion is refused");
+    }
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -90,6 +96,15 @@ public final class AssertionVerifier {
    * the class documentation says.
    */
   public static AssertionVerifier fromJwksUrl(URI jwksUrl, String issuer, InstantSource clock) {
+    Objects.requireNonNull(jwksUrl, "jwksUrl");
+    String scheme = jwksUrl.getScheme() == null ? "" : jwksUrl.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || jwksUrl.getHost() == null) {
+      throw new IllegalArgumentException(
+          "the JWKS address \""
+              + jwksUrl
+              + "\" is not an absolute http:// or https:// URL, such as"
+              + " https://gateway.example/.well-known/vigil/jwks.json");
+    }
     GatewayJwks keys =
         new GatewayJwks(
             Objects.requireNonNull(jwksUrl, "jwksUrl"), Objects.requireNonNull(clock, "clock"));

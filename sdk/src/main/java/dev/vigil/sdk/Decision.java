@@ -7,8 +7,9 @@ package dev.vigil.sdk;
  *     allow} is {@code true}; anything else, an undefined answer and every failure deny
  * @param result the policy's answer (parsed JSON: Map, List, String, Number, Boolean), or null
  * @param decisionId the id in the decision point's log, or null when it gave none
- * @param reason why it was denied when not by the policy's answer (the PDP could not be asked, or
- *     answered with an error); empty otherwise
+ * @param reason why it was denied when not by the policy's answer (the PDP could not be asked,
+ *     answered with an error, or the policy is undefined at the path for this input); empty
+ *     otherwise
  * @param cached true when the answer came from the client's cache
  */
 public record Decision(

@@ -46,6 +46,9 @@ public final class DecisionClient {
 
   private record Cached(Decision decision, Instant until) {}
 
+  /** A decision, and whether the PDP gave it (and it may be kept) or the asking failed. */
+  private record Answer(Decision decision, boolean fromPdp) {}
+
   /**
    * @param base the decision point's address, such as {@code http://127.0.0.1:8181}
    * @param ttl how long an answer is reused; zero disables the cache
@@ -55,12 +58,31 @@ public final class DecisionClient {
   public DecisionClient(
       URI base, Duration ttl, int maxEntries, Duration timeout, InstantSource clock) {
     this.base = Objects.requireNonNull(base, "base");
+    if (base.getScheme() == null
+        || !(base.getScheme().equalsIgnoreCase("http")
+            || base.getScheme().equalsIgnoreCase("https"))
+        || base.getHost() == null
+        || base.getRawQuery() != null
+        || base.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          "decision point address \""
+              + base
+              + "\" must be an http:// or https:// URL with a host and no query, such as"
+              + " http://127.0.0.1:8181");
+    }
     this.ttl = Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative()) {
+      throw new IllegalArgumentException(
+          "ttl must not be negative (zero turns the cache off): " + ttl);
+    }
     if (maxEntries < 0) {
       throw new IllegalArgumentException("maxEntries must not be negative: " + maxEntries);
     }
     this.maxEntries = maxEntries;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
+    if (!timeout.isPositive()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
     this.clock = Objects.requireNonNull(clock, "clock");
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.cache =
@@ -92,11 +114,11 @@ public final class DecisionClient {
     if (hit != null) {
       return hit;
     }
-    Decision d = ask(path, body);
-    if (d.reason().isEmpty()) {
-      store(key, d);
+    Answer a = ask(path, body);
+    if (a.fromPdp()) {
+      store(key, a.decision());
     }
-    return d;
+    return a.decision();
   }
 
   private synchronized Decision lookup(String key) {
@@ -122,9 +144,9 @@ public final class DecisionClient {
     return cache.size();
   }
 
-  private Decision ask(String path, String body) {
+  private Answer ask(String path, String body) {
     HttpRequest req =
-        HttpRequest.newBuilder(base.resolve("/v1/data/" + path))
+        HttpRequest.newBuilder(endpoint(path))
             .timeout(timeout)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -133,27 +155,46 @@ public final class DecisionClient {
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      return denied("the decision point at " + base + " could not be asked: " + e);
+      return failed(
+          "the decision point at " + base + " could not be asked: " + IoFailures.describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return denied("interrupted while asking the decision point");
+      return failed("interrupted while asking the decision point");
     }
     if (resp.statusCode() != 200) {
-      return denied("the decision point answered HTTP " + resp.statusCode() + ": " + resp.body());
+      return failed("the decision point answered HTTP " + resp.statusCode() + ": " + resp.body());
     }
     Map<String, Object> answer;
     try {
       answer = JSONObjectUtils.parse(resp.body());
     } catch (ParseException e) {
-      return denied("the decision point's answer is not a JSON object: " + e.getMessage());
+      return failed("the decision point's answer is not a JSON object: " + e.getMessage());
     }
     Object result = answer.get("result");
     Object id = answer.get("decision_id");
-    return new Decision(isAllow(result), result, id == null ? null : id.toString(), "", false);
+    // OPA leaves "result" out when the document is undefined: no rule, data or default there.
+    String reason =
+        answer.containsKey("result")
+            ? ""
+            : "the policy at "
+                + path
+                + " is undefined for this input (no rule, data or default there): a denial";
+    return new Answer(
+        new Decision(isAllow(result), result, id == null ? null : id.toString(), reason, false),
+        true);
   }
 
-  private static Decision denied(String reason) {
-    return new Decision(false, null, null, reason, false);
+  /** Returns {@code /v1/data/{path}} below the base address's own path, if it has one. */
+  private URI endpoint(String path) {
+    String prefix = base.getRawPath() == null ? "" : base.getRawPath();
+    if (prefix.endsWith("/")) {
+      prefix = prefix.substring(0, prefix.length() - 1);
+    }
+    return base.resolve(prefix + "/v1/data/" + path);
+  }
+
+  private static Answer failed(String reason) {
+    return new Answer(new Decision(false, null, null, reason, false), false);
   }
 
   /** Only JSON true, or an object whose allow is JSON true, allows. */

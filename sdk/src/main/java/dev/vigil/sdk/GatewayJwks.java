@@ -205,7 +205,7 @@ final class GatewayJwks {
   static final int MAX_BYTES = 512 * 1024;
 
   private static String message(Throwable t) {
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return IoFailures.describe(t);
   }
 
   private String unusable(Read r) {

@@ -8,6 +8,8 @@ import io.spiffe.workloadapi.DefaultX509Source;
 import io.spiffe.workloadapi.X509Source;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -19,6 +21,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -41,6 +47,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Thread-safe. {@link #close()} closes the Workload API stream when this object opened it.
  */
 public final class SvidSslContext implements AutoCloseable {
+
+  private static final String ENDPOINT_VARIABLE = "SPIFFE_ENDPOINT_SOCKET";
+
+  private static final Pattern OTHER_SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:");
+
+  /** Held so that the logger, and the settings made on it while connecting, are not collected. */
+  private static final Logger JAVA_SPIFFE = Logger.getLogger("io.spiffe.workloadapi");
 
   /** How long a TLS session may be resumed. */
   public static final int SESSION_LIFETIME_SECONDS = 1;
@@ -66,29 +79,93 @@ public final class SvidSslContext implements AutoCloseable {
   }
 
   /**
-   * Connects to the Workload API at {@code address} ({@code unix:/path}; null reads {@code
-   * SPIFFE_ENDPOINT_SOCKET}) and waits for the first SVID.
+   * Connects to the Workload API at {@code address} ({@code unix:/path}, or a path alone; a
+   * relative path is read from the working directory; null reads {@code SPIFFE_ENDPOINT_SOCKET})
+   * and waits for the first SVID.
    *
    * @param acceptPeer decides, by SPIFFE ID, which peers this workload talks to
-   * @throws IllegalStateException naming the address when no SVID arrives within {@code timeout}
+   * @throws IllegalStateException naming the address and why, when there is no address, no socket
+   *     at its path, or no SVID within {@code timeout} (with what the agent answered)
    */
   public static SvidSslContext connect(
       String address, Duration timeout, Predicate<String> acceptPeer) {
     Objects.requireNonNull(acceptPeer, "acceptPeer");
-    var options = DefaultX509Source.X509SourceOptions.builder().initTimeout(timeout);
-    if (address != null) {
-      options = options.spiffeSocketPath(address);
+    String given = address != null ? address : System.getenv(ENDPOINT_VARIABLE);
+    if (given == null || given.isBlank()) {
+      throw new IllegalStateException(
+          "no Workload API address: pass unix:/path/to/agent.sock, or set " + ENDPOINT_VARIABLE);
     }
+    String named = address != null ? given : given + " (" + ENDPOINT_VARIABLE + ")";
+    String socket = socketUri(given);
+    if (socket.startsWith("unix:") && !Files.exists(Path.of(socket.substring(5)))) {
+      // java-spiffe would retry until the timeout, logging a stack trace per attempt.
+      throw new IllegalStateException(
+          "cannot get an X.509-SVID from the Workload API at "
+              + named
+              + ": no socket at "
+              + socket.substring(5)
+              + " (is vigil agent running there?)");
+    }
+    // While the first SVID is awaited, java-spiffe logs each failed stream with its stack trace and
+    // then throws a message without the reason: keep the last reason for the error instead.
+    LastFailure last = new LastFailure();
+    boolean parents = JAVA_SPIFFE.getUseParentHandlers();
+    JAVA_SPIFFE.addHandler(last);
+    JAVA_SPIFFE.setUseParentHandlers(false);
     try {
+      var options =
+          DefaultX509Source.X509SourceOptions.builder()
+              .initTimeout(timeout)
+              .spiffeSocketPath(socket);
       return new SvidSslContext(DefaultX509Source.newSource(options.build()), true, acceptPeer);
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot get an X.509-SVID from the Workload API at "
-              + (address == null ? "SPIFFE_ENDPOINT_SOCKET" : address)
+              + named
               + ": "
-              + e.getMessage(),
+              + (last.reason != null ? last.reason : e.getMessage()),
           e);
+    } finally {
+      JAVA_SPIFFE.removeHandler(last);
+      JAVA_SPIFFE.setUseParentHandlers(parents);
     }
+  }
+
+  /**
+   * Returns {@code unix:/absolute/path} for a Unix socket address (java-spiffe takes only absolute
+   * ones), and any other address (such as {@code tcp://}) as given.
+   */
+  static String socketUri(String address) {
+    String path;
+    if (address.startsWith("unix://")) {
+      path = address.substring("unix://".length());
+    } else if (address.startsWith("unix:")) {
+      path = address.substring("unix:".length());
+    } else if (OTHER_SCHEME.matcher(address).lookingAt()) {
+      return address;
+    } else {
+      path = address;
+    }
+    return "unix:" + Path.of(path).toAbsolutePath().normalize();
+  }
+
+  /** Keeps the message of the last exception java-spiffe logged. */
+  private static final class LastFailure extends Handler {
+
+    volatile String reason;
+
+    @Override
+    public void publish(LogRecord r) {
+      if (r.getThrown() != null && r.getThrown().getMessage() != null) {
+        reason = r.getThrown().getMessage();
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 
   /** Builds a context over a source the caller owns and closes. */
@@ -96,9 +173,34 @@ public final class SvidSslContext implements AutoCloseable {
     return new SvidSslContext(source, false, Objects.requireNonNull(acceptPeer, "acceptPeer"));
   }
 
-  /** Accepts exactly one SPIFFE ID. */
+  /**
+   * Accepts exactly one SPIFFE ID.
+   *
+   * @throws IllegalArgumentException quoting {@code spiffeId} when it is not a SPIFFE ID in its one
+   *     spelling, or names a trust domain rather than a workload (no SVID carries such an ID)
+   */
   public static Predicate<String> only(String spiffeId) {
-    String expected = SpiffeId.parse(spiffeId).toString();
+    SpiffeId parsed;
+    try {
+      parsed = SpiffeId.parse(spiffeId);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "\"" + spiffeId + "\" is not a SPIFFE ID: " + e.getMessage(), e);
+    }
+    String expected = parsed.toString();
+    if (!expected.equals(spiffeId)) {
+      throw new IllegalArgumentException(
+          "\"" + spiffeId + "\" is not written as SVIDs carry it: " + expected);
+    }
+    if (parsed.getPath().isEmpty()) {
+      throw new IllegalArgumentException(
+          "\""
+              + spiffeId
+              + "\" names no workload (no SVID carries a trust domain's own ID); name the peer's"
+              + " SPIFFE ID, e.g. "
+              + spiffeId
+              + "/orders");
+    }
     return expected::equals;
   }
 

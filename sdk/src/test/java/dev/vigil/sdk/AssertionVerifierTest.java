@@ -250,4 +250,24 @@ class AssertionVerifierTest {
         .isInstanceOfSatisfying(
             AssertionRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
+
+  @Test
+  void fromJwksUrl_addressThatIsNoHttpUrlOrBlankIssuer_refusedNamingIt() {
+    // Regression: a relative or ftp:// address, and a blank issuer, were taken; every assertion
+    // was then refused (KEYS_UNAVAILABLE or ISSUER) without a word about the mistake.
+    for (String url : List.of("/.well-known/vigil/jwks.json", "ftp://gw.example/jwks.json")) {
+      assertThatThrownBy(() -> AssertionVerifier.fromJwksUrl(URI.create(url), ISSUER, clock))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("\"" + url + "\"");
+    }
+    assertThatThrownBy(
+            () ->
+                AssertionVerifier.fromJwksUrl(
+                    URI.create("https://gw.example/.well-known/vigil/jwks.json"), " ", clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("issuer is blank");
+    assertThatThrownBy(() -> AssertionVerifier.fromKeys("{\"keys\":[]}", "", clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("issuer is blank");
+  }
 }

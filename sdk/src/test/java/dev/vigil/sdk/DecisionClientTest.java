@@ -87,11 +87,90 @@ class DecisionClientTest {
   }
 
   @Test
-  void decide_undefinedPath_denied() {
+  void decide_undefinedPath_deniedWithAReasonNamingThePath() {
+    // Regression: an undefined answer (a misspelt path, a rule without a default) was a denial
+    // with an empty reason, as a policy's own denial is; docs/sdk.md promises a reason.
     Decision d = client.decide("app/nothing_here", role("sre"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.result()).isNull();
+    assertThat(d.decisionId()).isNotBlank();
+    assertThat(d.reason()).contains("undefined").contains("app/nothing_here");
+  }
+
+  @Test
+  void decide_undefinedAnswer_keptLikeAnyAnswerOfThePdp() {
+    client.decide("app/nothing_here", role("sre"));
+    activate(ALLOW_SRE + "nothing_here := true\n");
+
+    Decision d = client.decide("app/nothing_here", role("sre"));
+
+    assertThat(d.cached()).isTrue();
+    assertThat(d.allowed()).isFalse();
+  }
+
+  @Test
+  void decide_baseWithAPath_asksBelowThatPath() throws Exception {
+    // Regression: the base's path was dropped (a PDP behind a proxy at /opa/ was asked at /v1/...).
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer proxy =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    proxy.createContext(
+        "/",
+        ex -> {
+          asked.add(ex.getRequestURI().getRawPath());
+          byte[] body = "{\"result\":true}".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    proxy.start();
+    try {
+      for (String base : List.of("/opa", "/opa/")) {
+        DecisionClient behind =
+            new DecisionClient(
+                URI.create("http://127.0.0.1:" + proxy.getAddress().getPort() + base),
+                Duration.ZERO,
+                8,
+                Duration.ofSeconds(5),
+                clock);
+
+        assertThat(behind.decide("app/allow", role("sre")).allowed()).isTrue();
+      }
+      assertThat(asked).containsExactly("/opa/v1/data/app/allow", "/opa/v1/data/app/allow");
+    } finally {
+      proxy.stop(0);
+    }
+  }
+
+  @Test
+  void new_negativeTtlOrTimeoutNotPositive_refusedNamingTheValue() {
+    // Regression: a negative TTL quietly turned the cache off, and a timeout of zero failed with
+    // the HTTP client's "Invalid duration: PT0S".
+    URI base = URI.create("http://127.0.0.1:8181");
+    assertThatThrownBy(
+            () -> new DecisionClient(base, Duration.ofSeconds(-5), 8, Duration.ofSeconds(1), clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ttl")
+        .hasMessageContaining("PT-5S");
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofSeconds(-1))) {
+      assertThatThrownBy(() -> new DecisionClient(base, Duration.ZERO, 8, timeout, clock))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("timeout must be positive: " + timeout);
+    }
+  }
+
+  @Test
+  void new_baseThatIsNoHttpAddress_refusedNamingIt() {
+    for (String base : List.of("localhost:8181", "ftp://127.0.0.1:8181", "http://h:1/?q=1")) {
+      assertThatThrownBy(
+              () ->
+                  new DecisionClient(
+                      URI.create(base), Duration.ZERO, 8, Duration.ofSeconds(1), clock))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("\"" + base + "\"");
+    }
   }
 
   @Test
@@ -152,7 +231,8 @@ class DecisionClientTest {
     Decision d = down.decide("app/allow", role("sre"));
 
     assertThat(d.allowed()).isFalse();
-    assertThat(d.reason()).contains("could not be asked");
+    // Regression: the reason ended in "java.net.ConnectException", the class of a bare exception.
+    assertThat(d.reason()).contains("could not be asked: connection refused");
     assertThat(down.cached()).isZero();
   }
 

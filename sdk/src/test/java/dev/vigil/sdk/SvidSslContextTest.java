@@ -217,4 +217,62 @@ class SvidSslContextTest {
     assertThat(after).isNotEqualTo(before);
     assertThat(call(clientTls)).isEqualTo("hello from " + CLIENT);
   }
+
+  @Test
+  void connect_noSocketAtThePath_refusedAtOnceNamingIt() {
+    // Regression: java-spiffe retried until the timeout, printing a stack trace per attempt, and
+    // the error ended in "Error creating X.509 source".
+    Path absent = tmp.resolve("absent.sock");
+    long start = System.nanoTime();
+
+    assertThatThrownBy(
+            () ->
+                SvidSslContext.connect(
+                    "unix:" + absent, Duration.ofSeconds(20), SvidSslContext.only(SERVER)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Workload API at unix:" + absent)
+        .hasMessageContaining("no socket at " + absent);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void connect_agentIssuesNothingToThisWorkload_saysWhatTheAgentAnswered() throws Exception {
+    WorkloadAgent nobody = agent("nobody.sock", "nobody");
+    try {
+      assertThatThrownBy(
+              () ->
+                  SvidSslContext.connect(
+                      "unix:" + nobody.socket(),
+                      Duration.ofSeconds(2),
+                      SvidSslContext.only(SERVER)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Workload API at unix:" + nobody.socket())
+          .hasMessageContaining("PERMISSION_DENIED");
+    } finally {
+      nobody.close();
+    }
+  }
+
+  @Test
+  void connect_relativeOrSchemelessSocketPath_readFromTheWorkingDirectory() throws Exception {
+    // Regression: "unix:data/agent.sock", which vigil sidecar takes, was refused as "opaque".
+    Path relative = Path.of("").toAbsolutePath().relativize(clientAgent.socket());
+    for (String address : List.of("unix:" + relative, clientAgent.socket().toString())) {
+      try (SvidSslContext tls =
+          SvidSslContext.connect(address, Duration.ofSeconds(20), SvidSslContext.only(SERVER))) {
+        assertThat(tls.spiffeId()).isEqualTo(CLIENT);
+      }
+    }
+  }
+
+  @Test
+  void only_notAWorkloadsSpiffeId_refusedQuotingIt() {
+    for (String id :
+        List.of(
+            "spiffe://prod.example", "spiffe://prod.example/orders/", "https://prod.example/a")) {
+      assertThatThrownBy(() -> SvidSslContext.only(id))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("\"" + id + "\"");
+    }
+  }
 }

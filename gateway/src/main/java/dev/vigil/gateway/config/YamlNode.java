@@ -46,6 +46,9 @@ public final class YamlNode {
     opts.setMaxAliasesForCollections(10);
     opts.setAllowDuplicateKeys(false);
     opts.setCodePointLimit(4 * 1024 * 1024);
+    if (Files.isDirectory(path)) {
+      throw new ConfigException(path + ": is a directory, not a configuration file");
+    }
     try (Reader r = Files.newBufferedReader(path)) {
       Node n = new Yaml(opts).compose(r);
       return new YamlNode(path.toString(), "", n);
@@ -54,6 +57,10 @@ public final class YamlNode {
       throw new ConfigException(path + ":" + line + ": invalid YAML: " + e.getProblem());
     } catch (CharacterCodingException e) {
       throw new ConfigException(path + ": is not UTF-8 text");
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException(path + ": no such file");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ConfigException(path + ": cannot read: permission denied");
     } catch (IOException e) {
       throw new ConfigException(path + ": cannot read: " + e.getMessage());
     } catch (RuntimeException e) {
@@ -65,7 +72,7 @@ public final class YamlNode {
   }
 
   /** Returns the line this node starts on, 0 when it is missing. */
-  int line() {
+  public int line() {
     return node == null ? 0 : node.getStartMark().getLine() + 1;
   }
 

@@ -52,7 +52,12 @@ final class Relay {
         out.add(h.getKey(), h.getValue());
       }
     }
+    // Over HTTP/2 the caller names the host in :authority (RFC 9113 section 8.3.1), which the
+    // HTTP/1.1 relay writes as Host (RFC 9110 section 7.2).
     String clientHost = req.headers().get("Host");
+    if (clientHost == null && req.authority() != null) {
+      clientHost = req.authority().toString();
+    }
     if (clientHost != null) {
       out.set("Host", clientHost);
     }

@@ -20,6 +20,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -55,10 +56,14 @@ public final class Sidecar implements AutoCloseable {
   private final Map<String, Integer> ports;
   private final CallKeepAlive keepAlive;
 
-  private Sidecar(Vertx vertx, Map<String, Integer> ports, CallKeepAlive keepAlive) {
+  /** The port of the assertion keys' listener, or -1 when there is none. */
+  private final int jwksPort;
+
+  private Sidecar(Vertx vertx, Map<String, Integer> ports, CallKeepAlive keepAlive, int jwksPort) {
     this.vertx = vertx;
     this.ports = ports;
     this.keepAlive = keepAlive;
+    this.jwksPort = jwksPort;
   }
 
   /**
@@ -123,6 +128,7 @@ public final class Sidecar implements AutoCloseable {
     RefusalLog refusals = new RefusalLog(pdp, clock);
     CallKeepAlive keepAlive = new CallKeepAlive(vertx, timeouts.pingMillis());
     Map<String, Integer> ports = new LinkedHashMap<>();
+    int jwksPort = -1;
     try {
       // The app is plain HTTP on loopback: relayed on the request's own event loop.
       DirectUpstream app = new DirectUpstream(vertx);
@@ -176,11 +182,22 @@ public final class Sidecar implements AutoCloseable {
                 pipeline -> CodecResets.install(pipeline, listener),
                 out.name()));
       }
+      SidecarConfig.Address jwks = config.assertionJwks();
+      if (jwks != null && assertion != null) {
+        jwksPort =
+            listen(
+                vertx,
+                plain(jwks.host(), jwks.port(), timeouts),
+                req -> serveKeys(req, assertion),
+                req -> req.response().setStatusCode(400).end(),
+                pipeline -> {},
+                "assertion_jwks");
+      }
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    return new Sidecar(vertx, ports, keepAlive);
+    return new Sidecar(vertx, ports, keepAlive, jwksPort);
   }
 
   private static int startInbound(
@@ -289,6 +306,33 @@ public final class Sidecar implements AutoCloseable {
               + BindFailure.reason(e),
           e);
     }
+  }
+
+  /**
+   * Answers the public keys of the identity assertions this sidecar signs, at the gateway's
+   * well-known path, so that an app verifies them with the SDK as it verifies the edge gateway's.
+   * The key is made at each start: an app reading the set by URL meets the new key id and reads the
+   * set again at once.
+   */
+  private static void serveKeys(HttpServerRequest req, IdentityAssertion assertion) {
+    if (!req.path().equals(IdentityAssertion.JWKS_PATH)) {
+      req.response().setStatusCode(404).end();
+    } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+      req.response().setStatusCode(405).putHeader("Allow", "GET, HEAD").end();
+    } else {
+      req.response()
+          .putHeader("Content-Type", "application/json")
+          .putHeader("Cache-Control", "max-age=" + IdentityAssertion.JWKS_MAX_AGE.toSeconds())
+          .end(assertion.jwks());
+    }
+  }
+
+  /**
+   * Returns the port on which the assertion keys are served ({@code assertion_jwks}), or -1 when
+   * they are served nowhere.
+   */
+  public int assertionJwksPort() {
+    return jwksPort;
   }
 
   /** Returns the port a listener is bound to, by name. */

@@ -6,6 +6,7 @@ import dev.vigil.gateway.config.YamlNode;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -26,8 +27,23 @@ import java.util.function.Function;
  * @param workloadApi the Workload API address ({@code unix:/path}), or null when given elsewhere
  * @param inbound the inbound listeners
  * @param outbound the outbound listeners
+ * @param assertionJwks where the public keys of the identity assertions are served to the apps
+ *     (loopback), or null for nowhere
  */
-public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outbound> outbound) {
+public record SidecarConfig(
+    String workloadApi, List<Inbound> inbound, List<Outbound> outbound, Address assertionJwks) {
+
+  /** A loopback address and port to listen on (port 0 picks a free one). */
+  public record Address(String host, int port) {
+    public Address {
+      Objects.requireNonNull(host, "host");
+    }
+  }
+
+  /** A configuration that serves the assertion keys nowhere. */
+  public SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outbound> outbound) {
+    this(workloadApi, inbound, outbound, null);
+  }
 
   /** Whether an inbound port also takes callers without a client certificate. */
   public enum PeerMode {
@@ -124,24 +140,101 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
    */
   public static SidecarConfig read(Path file) {
     YamlNode top = YamlNode.read(file);
-    Map<String, YamlNode> m = top.mapping(Set.of("workload_api", "inbound", "outbound"));
+    Map<String, YamlNode> m =
+        top.mapping(Set.of("workload_api", "inbound", "outbound", "assertion_jwks"));
     Set<String> names = new HashSet<>();
+    List<Bound> bound = new ArrayList<>();
     List<Inbound> in = new ArrayList<>();
     for (YamlNode n : items(m, "inbound")) {
       Inbound i = inbound(n);
       unique(names, i.name(), n);
+      alone(bound, new Bound(i.name(), i.host(), i.port(), n.mapping(INBOUND_KEYS).get("listen")));
       in.add(i);
     }
     List<Outbound> out = new ArrayList<>();
     for (YamlNode n : items(m, "outbound")) {
       Outbound o = outbound(n);
       unique(names, o.name(), n);
+      alone(bound, new Bound(o.name(), o.host(), o.port(), n.mapping(OUTBOUND_KEYS).get("listen")));
       out.add(o);
     }
     if (in.isEmpty() && out.isEmpty()) {
       throw top.error("a sidecar needs at least one inbound or outbound listener");
     }
-    return new SidecarConfig(text(m, "workload_api", null), in, out);
+    Address jwks = null;
+    YamlNode jwksNode = m.get("assertion_jwks");
+    if (jwksNode != null && !jwksNode.isMissing()) {
+      String[] listen = hostPort(jwksNode);
+      if (!isLoopback(listen[0])) {
+        throw jwksNode.error(
+            "the assertion keys are served to the apps on this host: listen on loopback"
+                + " (127.0.0.1, [::1] or localhost), not \""
+                + listen[0]
+                + "\"");
+      }
+      jwks = new Address(listen[0], Integer.parseInt(listen[1]));
+      alone(bound, new Bound("assertion_jwks", jwks.host(), jwks.port(), jwksNode));
+    }
+    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks);
+  }
+
+  /** A listener's address, with the node it was read from. */
+  private record Bound(String name, String host, int port, YamlNode listen) {}
+
+  /**
+   * Refuses a listener whose address another listener of this sidecar already takes. The OS would
+   * not refuse it: Vert.x shares one server socket between the servers of an instance that listen
+   * on the same host and port, and hands each connection to one of them, so a caller of the inbound
+   * port could meet the outbound listener, or one inbound listener's policy another's. Port 0 picks
+   * a free port each time and never clashes.
+   */
+  private static void alone(List<Bound> bound, Bound b) {
+    if (b.port() != 0) {
+      for (Bound other : bound) {
+        if (other.port() == b.port() && overlap(other.host(), b.host())) {
+          throw b.listen()
+              .error(
+                  "\""
+                      + b.listen().string().trim()
+                      + "\": listener \""
+                      + other.name()
+                      + "\" (line "
+                      + other.listen().line()
+                      + ") listens there too; give each listener an address of its own");
+        }
+      }
+    }
+    bound.add(b);
+  }
+
+  /** Tells whether two listen hosts can take the same connections: equal, or one a wildcard. */
+  private static boolean overlap(String a, String b) {
+    InetAddress x = literal(a);
+    InetAddress y = literal(b);
+    if ((x != null && x.isAnyLocalAddress()) || (y != null && y.isAnyLocalAddress())) {
+      return true;
+    }
+    return x != null && y != null ? x.equals(y) : a.equalsIgnoreCase(b);
+  }
+
+  /** Returns the address an IP literal names, or null for a host name (never looked up). */
+  private static InetAddress literal(String host) {
+    boolean v4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    if (v4) {
+      for (String octet : host.split("\\.")) {
+        if (Integer.parseInt(octet) > 255) {
+          return null; // Not a literal; looking it up as a name would ask DNS.
+        }
+      }
+    } else if (!host.contains(":")) {
+      return null;
+    }
+    try {
+      // A literal is parsed, never resolved.
+      return InetAddress.getByName(host);
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
   }
 
   private static void unique(Set<String> names, String name, YamlNode n) {
@@ -150,19 +243,22 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
     }
   }
 
+  private static final Set<String> INBOUND_KEYS =
+      Set.of(
+          "name",
+          "listen",
+          "peer_mode",
+          "app",
+          "app_protocol",
+          "policy",
+          "mode",
+          "resource",
+          "action");
+
+  private static final Set<String> OUTBOUND_KEYS = Set.of("name", "listen", "target", "expect");
+
   private static Inbound inbound(YamlNode n) {
-    Map<String, YamlNode> m =
-        n.mapping(
-            Set.of(
-                "name",
-                "listen",
-                "peer_mode",
-                "app",
-                "app_protocol",
-                "policy",
-                "mode",
-                "resource",
-                "action"));
+    Map<String, YamlNode> m = n.mapping(INBOUND_KEYS);
     String[] listen = hostPort(required(n, m, "listen"));
     PeerMode peerMode = parsed(m, "peer_mode", "STRICT", PeerMode::parse);
     AppProtocol appProtocol = parsed(m, "app_protocol", "http1", AppProtocol::parse);
@@ -187,7 +283,7 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
   }
 
   private static Outbound outbound(YamlNode n) {
-    Map<String, YamlNode> m = n.mapping(Set.of("name", "listen", "target", "expect"));
+    Map<String, YamlNode> m = n.mapping(OUTBOUND_KEYS);
     YamlNode listenNode = required(n, m, "listen");
     String[] listen = hostPort(listenNode);
     if (!isLoopback(listen[0])) {
@@ -197,7 +293,14 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
               + listen[0]
               + "\": whoever reaches it calls out as this workload");
     }
-    String[] target = hostPort(required(n, m, "target"));
+    YamlNode targetNode = required(n, m, "target");
+    String[] target = hostPort(targetNode);
+    if (target[1].equals("0") || Integer.parseInt(target[1]) == 0) {
+      throw targetNode.error(
+          "port 0 in \""
+              + targetNode.string().trim()
+              + "\" is no port to connect to; name the target sidecar's inbound port");
+    }
     YamlNode expect = required(n, m, "expect");
     SpiffeId expected;
     try {
@@ -225,9 +328,8 @@ public record SidecarConfig(String workloadApi, List<Inbound> inbound, List<Outb
 
   /** Returns true for {@code localhost} and the loopback literals, 127.0.0.0/8 and ::1. */
   private static boolean isLoopback(String host) {
-    return host.equals("localhost")
-        || host.equals("::1")
-        || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    InetAddress literal = literal(host);
+    return host.equalsIgnoreCase("localhost") || (literal != null && literal.isLoopbackAddress());
   }
 
   /** Parses an optional enumerated value, naming the value's own line when it is not one. */

@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * The workload's own X.509-SVID and the trust bundles it may verify peers with, as the SPIFFE
@@ -35,12 +37,18 @@ public final class WorkloadCredentials implements AutoCloseable {
 
   private static final Pattern OTHER_SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:");
 
+  private static final org.slf4j.Logger log = LoggerFactory.getLogger(WorkloadCredentials.class);
+
   private final X509Source source;
   private final boolean owned;
 
-  private WorkloadCredentials(X509Source source, boolean owned) {
+  /** Writes this stream's records to the service log; null for a source the caller owns. */
+  private final Handler streamLog;
+
+  private WorkloadCredentials(X509Source source, boolean owned, Handler streamLog) {
     this.source = source;
     this.owned = owned;
+    this.streamLog = streamLog;
   }
 
   /**
@@ -62,39 +70,80 @@ public final class WorkloadCredentials implements AutoCloseable {
               + path
               + " (is vigil agent running there?)");
     }
-    // While waiting for the first SVID, java-spiffe logs each failed stream with its stack trace
-    // and then throws a message without the reason: keep the last reason instead, for the error.
-    LastFailure last = new LastFailure();
-    JAVA_SPIFFE.addHandler(last);
+    // java-spiffe logs to JUL: each failed stream as a SEVERE record with its stack trace, each
+    // update as two INFO lines in JUL's own format. Its records go to this workload's service log
+    // instead, one line each; while waiting for the first SVID the last reason is kept for the
+    // error, since java-spiffe then throws a message without it.
+    StreamLog streamLog = new StreamLog(address);
+    JAVA_SPIFFE.addHandler(streamLog);
     JAVA_SPIFFE.setUseParentHandlers(false);
     try {
-      return new WorkloadCredentials(
-          DefaultX509Source.newSource(
-              DefaultX509Source.X509SourceOptions.builder()
-                  .spiffeSocketPath(socket)
-                  .initTimeout(timeout)
-                  .build()),
-          true);
+      WorkloadCredentials creds =
+          new WorkloadCredentials(
+              DefaultX509Source.newSource(
+                  DefaultX509Source.X509SourceOptions.builder()
+                      .spiffeSocketPath(socket)
+                      .initTimeout(timeout)
+                      .build()),
+              true,
+              streamLog);
+      streamLog.connecting = false;
+      return creds;
     } catch (Exception e) {
-      String reason = last.reason != null ? last.reason : e.getMessage();
+      JAVA_SPIFFE.removeHandler(streamLog);
+      String reason = streamLog.reason != null ? streamLog.reason : e.getMessage();
       throw new IllegalStateException(
           "cannot get an X.509-SVID from the Workload API at " + address + ": " + reason, e);
-    } finally {
-      JAVA_SPIFFE.removeHandler(last);
-      JAVA_SPIFFE.setUseParentHandlers(true);
     }
   }
 
-  /** Keeps the message of the last exception java-spiffe logged. */
-  private static final class LastFailure extends Handler {
+  /**
+   * Writes java-spiffe's records about one stream to the service log, one line each and without
+   * stack traces: a failure of the stream (java-spiffe retries it with a backoff) as a warning, an
+   * update as information. While the first SVID is awaited, failures are only kept for the error.
+   */
+  private static final class StreamLog extends Handler {
 
+    private final String address;
+    volatile boolean connecting = true;
     volatile String reason;
+
+    StreamLog(String address) {
+      this.address = address;
+    }
 
     @Override
     public void publish(LogRecord r) {
-      if (r.getThrown() != null && r.getThrown().getMessage() != null) {
-        reason = r.getThrown().getMessage();
+      Throwable t = r.getThrown();
+      if (connecting) {
+        if (t != null && t.getMessage() != null) {
+          reason = t.getMessage();
+        }
+        return;
       }
+      if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+        log.warn(
+            "Workload API at {}: {}: {}; retrying, the last SVID stays in use until it expires",
+            address,
+            r.getMessage(),
+            t == null ? "no reason given" : causes(t));
+      } else if (r.getLevel().intValue() >= Level.INFO.intValue()) {
+        log.info("Workload API at {}: {}", address, r.getMessage());
+      } else {
+        log.debug("Workload API at {}: {}", address, r.getMessage());
+      }
+    }
+
+    /** Returns the messages of {@code t} and its causes, joined on one line. */
+    private static String causes(Throwable t) {
+      StringBuilder out = new StringBuilder();
+      for (Throwable c = t; c != null && out.length() < 500; c = c.getCause()) {
+        if (!out.isEmpty()) {
+          out.append(": ");
+        }
+        out.append(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
+      }
+      return out.toString().replace('\n', ' ');
     }
 
     @Override
@@ -123,7 +172,7 @@ public final class WorkloadCredentials implements AutoCloseable {
 
   /** Wraps a source the caller owns and closes. */
   public static WorkloadCredentials of(X509Source source) {
-    return new WorkloadCredentials(source, false);
+    return new WorkloadCredentials(source, false, null);
   }
 
   /** Returns the workload's current SVID. */
@@ -155,6 +204,9 @@ public final class WorkloadCredentials implements AutoCloseable {
 
   @Override
   public void close() {
+    if (streamLog != null) {
+      JAVA_SPIFFE.removeHandler(streamLog);
+    }
     if (owned && source instanceof AutoCloseable c) {
       try {
         c.close();

@@ -328,4 +328,167 @@ class SidecarConfigTest {
         .hasMessageContaining("sidecar.yaml:4: inbound[0].app")
         .hasMessageContaining(message);
   }
+
+  /**
+   * Two listeners of one sidecar on one address were both started: Vert.x shares a server address
+   * between the servers of one instance, so a caller of either port reached one listener or the
+   * other (an mTLS caller of the inbound port met the outbound listener's plaintext parser).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "127.0.0.1:15001 | 127.0.0.1:15001",
+        "localhost:15001 | LOCALHOST:15001",
+        "127.0.0.1:15001 | 0.0.0.0:15001",
+        "127.0.0.1:15001 | '[::]:15001'",
+        "'[::1]:15001' | '[0:0:0:0:0:0:0:1]:15001'",
+      })
+  void read_twoListenersOnOneAddress_refusedNamingBoth(String first, String second) {
+    String yaml =
+        """
+        inbound:
+          - name: orders
+            listen: "%s"
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+          - name: orders-too
+            listen: "%s"
+            app: http://127.0.0.1:9001
+            policy: sidecar/allow
+        """;
+    String crossed =
+        """
+        outbound:
+          - name: to-billing
+            listen: "%s"
+            target: 127.0.0.1:16443
+            expect: spiffe://prod.example/billing
+        inbound:
+          - name: orders
+            listen: "%s"
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        """;
+
+    assertThatThrownBy(() -> read(yaml.formatted(first, second)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:7: inbound[1].listen")
+        .hasMessageContaining("listener \"orders\" (line 3) listens there too");
+    assertThatThrownBy(() -> read(crossed.formatted(first, second)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:3: outbound[0].listen")
+        .hasMessageContaining("listener \"orders\" (line 8) listens there too");
+  }
+
+  @Test
+  void read_listenersOnOnePortOfTwoAddressesOrOnPortZero_accepted() throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            inbound:
+              - name: orders
+                listen: 10.0.0.5:15001
+                app: http://127.0.0.1:9000
+                policy: sidecar/allow
+              - name: any
+                listen: 127.0.0.1:0
+                app: http://127.0.0.1:9001
+                policy: sidecar/allow
+            outbound:
+              - name: to-billing
+                listen: 127.0.0.1:15001
+                target: 127.0.0.1:16443
+                expect: spiffe://prod.example/billing
+              - name: to-ledger
+                listen: 127.0.0.1:0
+                target: 127.0.0.1:16444
+                expect: spiffe://prod.example/ledger
+            """);
+
+    assertThat(c.inbound()).hasSize(2);
+    assertThat(c.outbound()).hasSize(2);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"LOCALHOST:15001", "'[0:0:0:0:0:0:0:1]:15001'", "127.1.2.3:15001"})
+  void read_outboundListenOnLoopbackSpelledAnotherWay_accepted(String listen) throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            outbound:
+              - name: out
+                listen: "%s"
+                target: 127.0.0.1:16443
+                expect: spiffe://prod.example/billing
+            """
+                .formatted(listen));
+
+    assertThat(c.outbound().getFirst().port()).isEqualTo(15001);
+  }
+
+  @Test
+  void read_outboundTargetOnPortZero_refusedNamingIt() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    outbound:
+                      - name: out
+                        listen: 127.0.0.1:15001
+                        target: billing.internal:0
+                        expect: spiffe://prod.example/billing
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:4: outbound[0].target")
+        .hasMessageContaining("port 0");
+  }
+
+  @Test
+  void read_fileMissingOrADirectory_refusedSayingWhich() throws Exception {
+    // Regression: a missing file read "sidecar.yaml: cannot read: sidecar.yaml", and a directory
+    // "invalid YAML: java.io.IOException: Is a directory".
+    Path missing = dir.resolve("nope.yaml");
+    Path folder = Files.createDirectory(dir.resolve("conf.d"));
+
+    assertThatThrownBy(() -> SidecarConfig.read(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(missing + ": no such file");
+    assertThatThrownBy(() -> SidecarConfig.read(folder))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(folder + ": is a directory, not a configuration file");
+  }
+
+  @Test
+  void read_assertionJwks_onLoopbackAccepted_elsewhereRefusedNamingTheLine() throws Exception {
+    String yaml =
+        """
+        assertion_jwks: "%s"
+        outbound:
+          - name: out
+            listen: 127.0.0.1:15001
+            target: 127.0.0.1:16443
+            expect: spiffe://prod.example/billing
+        """;
+
+    assertThat(read(yaml.formatted("127.0.0.1:15002")).assertionJwks())
+        .isEqualTo(new SidecarConfig.Address("127.0.0.1", 15002));
+    assertThat(read("outbound: []\ninbound:\n" + INBOUND_ONLY).assertionJwks()).isNull();
+    assertThatThrownBy(() -> read(yaml.formatted("0.0.0.0:15002")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:1: assertion_jwks")
+        .hasMessageContaining("loopback");
+    assertThatThrownBy(() -> read(yaml.formatted("127.0.0.1:15001")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sidecar.yaml:1: assertion_jwks")
+        .hasMessageContaining("listener \"out\" (line 4) listens there too");
+  }
+
+  private static final String INBOUND_ONLY =
+      """
+        - name: in
+          listen: 127.0.0.1:15443
+          app: http://127.0.0.1:9000
+          policy: sidecar/allow
+      """;
 }

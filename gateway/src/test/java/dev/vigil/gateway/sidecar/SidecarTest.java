@@ -96,6 +96,9 @@ class SidecarTest {
   /** The X-Forwarded-Proto of each request app B answered. */
   static final List<String> protoSeenByB = new CopyOnWriteArrayList<>();
 
+  /** The Host of each request app B answered. */
+  static final List<String> hostSeenByB = new CopyOnWriteArrayList<>();
+
   static Sidecar sidecarA;
   static Sidecar sidecarB;
 
@@ -161,6 +164,7 @@ class SidecarTest {
         ex -> {
           String caller = ex.getRequestHeaders().getFirst("X-Vigil-Spiffe-Id");
           protoSeenByB.add(String.valueOf(ex.getRequestHeaders().getFirst("X-Forwarded-Proto")));
+          hostSeenByB.add(String.valueOf(ex.getRequestHeaders().getFirst("Host")));
           seenByB.add(
               Map.of(
                   "path", ex.getRequestURI().getRawPath(), "caller", caller == null ? "" : caller));
@@ -186,6 +190,7 @@ class SidecarTest {
   void clear() {
     seenByB.clear();
     protoSeenByB.clear();
+    hostSeenByB.clear();
   }
 
   /** Sends one plain HTTP/1.1 GET and returns the status line's code and the rest. */
@@ -246,6 +251,7 @@ class SidecarTest {
     assertThat(r[0]).isEqualTo("200");
     assertThat(r[1]).contains("b saw spiffe://prod.example/a");
     assertThat(seenByB).containsExactly(Map.of("path", "/orders/7", "caller", A.toString()));
+    assertThat(hostSeenByB).containsExactly("b.internal");
     DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/orders/7");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
@@ -276,6 +282,8 @@ class SidecarTest {
 
       assertThat(answer).isEqualTo("HTTP_2 200 b saw spiffe://prod.example/a");
       assertThat(seenByB).containsExactly(Map.of("path", "/orders/12", "caller", A.toString()));
+      // The caller's :authority reaches the HTTP/1.1 app as its Host, as a Host of HTTP/1.1 does.
+      assertThat(hostSeenByB).containsExactly("127.0.0.1:" + sidecarA.port("to-b"));
       DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/orders/12");
       assertThat(d.subject()).isEqualTo(A.toString());
     } finally {
