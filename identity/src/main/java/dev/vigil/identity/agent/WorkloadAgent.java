@@ -92,7 +92,7 @@ public final class WorkloadAgent implements AutoCloseable {
           "vigil agent needs Linux epoll for Unix sockets and peer credentials: "
               + Epoll.unavailabilityCause());
     }
-    Path abs = socket.toAbsolutePath();
+    Path abs = socket.toAbsolutePath().normalize();
     Files.createDirectories(abs.getParent());
     removeStale(abs);
     SvidCache cache = new SvidCache(identities, clock);
