@@ -192,6 +192,8 @@ final class OutboundListener implements CodecResets.Listener {
   }
 
   private void unavailable(HttpServerRequest req, Throwable e) {
+    // A server the handshake refused was logged with a decision id: the answer names it.
+    PeerVerifier.Refused refused = PeerVerifier.Refused.in(e);
     Replies.error(
         req,
         502,
@@ -203,7 +205,7 @@ final class OutboundListener implements CodecResets.Listener {
             + ":"
             + config.targetPort()
             + ": "
-            + e.getMessage(),
-        null);
+            + (refused != null ? refused.code() + ": " + refused.getMessage() : e.getMessage()),
+        refused == null ? null : refused.decisionId());
   }
 }

@@ -54,25 +54,40 @@ public final class PeerVerifier extends X509ExtendedTrustManager {
   }
 
   private Refused refused(String peer, String code, String why) {
-    if (refusals != null) {
-      refusals.refuse(listener, peer, code, why);
-    }
-    return new Refused(code, why);
+    String decisionId = refusals == null ? null : refusals.refuse(listener, peer, code, why);
+    return new Refused(code, why, decisionId);
   }
 
   /** The handshake failure of a refused peer, with a stable code for logs and callers. */
   public static final class Refused extends CertificateException {
 
     private final String code;
+    private final String decisionId;
 
-    Refused(String code, String message) {
+    Refused(String code, String message, String decisionId) {
       super(message);
       this.code = code;
+      this.decisionId = decisionId;
     }
 
     /** Returns an {@code SvidRejectedException} reason name, or {@code UNEXPECTED_ID}. */
     public String code() {
       return code;
+    }
+
+    /** Returns the id of the logged refusal, or null when none was logged. */
+    public String decisionId() {
+      return decisionId;
+    }
+
+    /** Returns the refusal among the causes of a failed connection, or null. */
+    public static Refused in(Throwable failure) {
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        if (t instanceof Refused r) {
+          return r;
+        }
+      }
+      return null;
     }
   }
 

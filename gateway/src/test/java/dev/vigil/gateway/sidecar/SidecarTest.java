@@ -323,6 +323,10 @@ class SidecarTest {
     assertThat(seenByB).isEmpty();
     DecisionRecord d = workloads.logged(RefusalLog.PATH, "to-b-as-c", "UNEXPECTED_ID");
     assertThat(d.eventJson()).contains("peer is spiffe://prod.example/b");
+    // The app is told which logged refusal its 502 was, and why.
+    assertThat(r[1])
+        .contains("X-Vigil-Decision-Id: " + d.decisionId())
+        .contains("UNEXPECTED_ID: peer is spiffe://prod.example/b");
   }
 
   @Test
