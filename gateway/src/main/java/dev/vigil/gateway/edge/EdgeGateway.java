@@ -788,9 +788,14 @@ public final class EdgeGateway implements AutoCloseable {
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       String basePath = route.upstreamBasePath();
       HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
+      // The client's own hop: what its Connection names too. The gateway's headers are set after,
+      // so no name here removes one.
+      Set<String> named = ProxyExchange.connectionOptions(req.headers());
       for (Map.Entry<String, String> h : req.headers()) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
-        if (ProxyExchange.HOP_BY_HOP.contains(name) || dropped.contains(name)) {
+        if (ProxyExchange.HOP_BY_HOP.contains(name)
+            || dropped.contains(name)
+            || named.contains(name)) {
           continue;
         }
         if (name.equals("cookie")) {
