@@ -631,6 +631,9 @@ public final class EdgeGateway implements AutoCloseable {
               ? null
               : auth.challengeUrl(route, session, stepUp, path.target());
       if (where != null && wantsHtml(req)) {
+        if (RequestBodies.withheld(req)) {
+          req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+        }
         RequestBodies.resume(req);
         req.response()
             .setStatusCode(302)
@@ -788,14 +791,19 @@ public final class EdgeGateway implements AutoCloseable {
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       String basePath = route.upstreamBasePath();
       HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
-      // The client's own hop: what its Connection names too. The gateway's headers are set after,
-      // so no name here removes one.
+      // The client's own hop: what its Connection names, and its expectation, which the gateway
+      // meets itself below. The gateway's headers are set after, so no name here removes one.
       Set<String> named = ProxyExchange.connectionOptions(req.headers());
+      boolean expectsContinue = false;
       for (Map.Entry<String, String> h : req.headers()) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
         if (ProxyExchange.HOP_BY_HOP.contains(name)
             || dropped.contains(name)
             || named.contains(name)) {
+          continue;
+        }
+        if (name.equals("expect")) {
+          expectsContinue |= h.getValue().strip().equalsIgnoreCase("100-continue");
           continue;
         }
         if (name.equals("cookie")) {
@@ -826,6 +834,9 @@ public final class EdgeGateway implements AutoCloseable {
         out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
       }
       out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
+      if (expectsContinue) {
+        inviteBody(req);
+      }
       String uri = basePath + path.target();
       if (route.upstreamSpiffeId() == null && up.getScheme().equals("http")) {
         direct
@@ -854,6 +865,17 @@ public final class EdgeGateway implements AutoCloseable {
           .onFailure(
               RequestGuard.guard(
                   req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));
+    }
+
+    /**
+     * Answers {@code 100 Continue} to a request that expects it (RFC 9110 §10.1.1), once policy has
+     * let it through: only then is its body wanted. Not to an HTTP/1.0 client, which must not get
+     * one, nor once the body has come anyway.
+     */
+    private static void inviteBody(HttpServerRequest req) {
+      if (req.version() != HttpVersion.HTTP_1_0 && !req.isEnded()) {
+        req.response().writeContinue();
+      }
     }
 
     /**
@@ -907,10 +929,16 @@ public final class EdgeGateway implements AutoCloseable {
       if (req.response().ended()) {
         return;
       }
+      boolean withheld = RequestBodies.withheld(req);
       RequestBodies.resume(req);
       String accept = req.headers().get("Accept");
       boolean browser = accept != null && accept.contains("text/html");
       var resp = req.response().setStatusCode(status);
+      if (withheld) {
+        // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
+        resp.putHeader("Connection", "close");
+        resp.endHandler(v -> req.connection().close());
+      }
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }

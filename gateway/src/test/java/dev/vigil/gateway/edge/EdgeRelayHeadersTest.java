@@ -30,9 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the gateway relays of one hop's headers, each way (RFC 9110 §7.6.1). Raw sockets on both
- * sides: an upstream that records every request head it is sent and answers naming a header of its
- * own in {@code Connection}, and a client that writes bytes as it chooses.
+ * What the gateway relays of one hop's headers, each way (RFC 9110 §7.6.1), and how it answers
+ * {@code Expect: 100-continue} (RFC 9110 §10.1.1). Raw sockets on both sides: an upstream that
+ * records every request head it is sent and answers naming a header of its own in {@code
+ * Connection}, and a client that writes bytes as it chooses.
  */
 class EdgeRelayHeadersTest {
 
@@ -233,5 +234,52 @@ class EdgeRelayHeadersTest {
 
     String head = r.substring(0, r.indexOf("\r\n\r\n") + 4);
     assertThat(names(head)).contains("x-app-kept").doesNotContain("x-app-hop");
+  }
+
+  /**
+   * Regression: {@code Expect: 100-continue} went to the app, and neither the gateway nor the app's
+   * {@code 100} reached the client, which waited (curl: a second) before sending its body anyway.
+   * An allowed request is invited to send it at once, and the app never sees the expectation.
+   */
+  @Test
+  void expectContinue_allowed_gatewayAnswers100_andTheBodyGoesUpWithoutExpect() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream()
+          .write(
+              ("POST /upload HTTP/1.1\r\nHost: app.example\r\nContent-Length: 5\r\n"
+                      + "Expect: 100-continue\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      String interim;
+      try {
+        interim = readHead(s.getInputStream());
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("no 100 Continue within 5 s", e);
+      }
+      assertThat(interim).startsWith("HTTP/1.1 100 ");
+      s.getOutputStream().write("hello".getBytes(StandardCharsets.ISO_8859_1));
+      String rest = readToEnd(s);
+
+      assertThat(rest).startsWith("HTTP/1.1 200 ").endsWith("got hello");
+    }
+    assertThat(bodies).containsExactly("hello");
+    assertThat(names(heads.get(0))).doesNotContain("expect");
+  }
+
+  /**
+   * A denied request is never invited to send its body: it gets its refusal and nothing before it,
+   * and the connection is closed, the body it holds back being unread.
+   */
+  @Test
+  void expectContinue_denied_refusedWithout100_andClosedWithoutReadingTheBody() throws Exception {
+    String r =
+        exchange(
+            "POST /denied/upload HTTP/1.1\r\nHost: app.example\r\nContent-Length: 5\r\n"
+                + "Expect: 100-continue\r\n\r\n");
+
+    assertThat(r).startsWith("HTTP/1.1 401 ").doesNotContain("100 Continue");
+    assertThat(r.toLowerCase(Locale.ROOT)).containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(heads).isEmpty();
   }
 }
