@@ -190,7 +190,8 @@ public final class EdgeGateway implements AutoCloseable {
             .withTransport(transport())
             .build();
     HttpClient client =
-        vertx.createHttpClient(
+        UpstreamClients.pooled(
+            vertx,
             new HttpClientOptions()
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
