@@ -18,6 +18,7 @@ import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
+import dev.vigil.gateway.http.WebSocketHandshake;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.DirectUpstream;
@@ -47,6 +48,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -188,7 +190,8 @@ public final class EdgeGateway implements AutoCloseable {
             .withTransport(transport())
             .build();
     HttpClient client =
-        vertx.createHttpClient(
+        UpstreamClients.pooled(
+            vertx,
             new HttpClientOptions()
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
@@ -232,7 +235,8 @@ public final class EdgeGateway implements AutoCloseable {
                               .setHost(host)
                               .setPort(listenOn)
                               .setIdleTimeout(60)
-                              .setIdleTimeoutUnit(TimeUnit.SECONDS),
+                              .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                              .setWebSocketSubProtocols(WEBSOCKET_SUBPROTOCOLS),
                           headDeadline,
                           resets)
                       .requestHandler(handler::handle)
@@ -310,6 +314,12 @@ public final class EdgeGateway implements AutoCloseable {
       if (badMethod != null) {
         // The upstream would not run the request policy decided: see RequestMethods.
         refuseBeforePolicy(req, "BAD_METHOD", badMethod);
+        return;
+      }
+      if (!HttpMethod.GET.equals(req.method()) && WebSocketHandshake.asked(req)) {
+        // Refused before any upstream work; a GET's handshake is checked after policy.
+        String why = WebSocketHandshake.methodRefusal(req.method().name());
+        refuseBeforePolicy(req, "BAD_UPGRADE", why);
         return;
       }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
@@ -625,7 +635,14 @@ public final class EdgeGateway implements AutoCloseable {
             d.decisionId());
         return;
       }
-      if ("websocket".equalsIgnoreCase(req.headers().get("Upgrade"))) {
+      if (WebSocketHandshake.asked(req)) {
+        String bad = WebSocketHandshake.refusal(req);
+        if (bad != null) {
+          // RFC 6455 §4.2.2: the version the gateway speaks, should the client's be another.
+          req.response().putHeader("Sec-WebSocket-Version", WebSocketHandshake.VERSION);
+          refuse(req, 400, "bad_upgrade", bad, d.decisionId());
+          return;
+        }
         forwardWebSocket(req, route, path, d, session);
         return;
       }
@@ -651,6 +668,9 @@ public final class EdgeGateway implements AutoCloseable {
               ? null
               : auth.challengeUrl(route, session, stepUp, path.target());
       if (where != null && wantsHtml(req)) {
+        if (RequestBodies.withheld(req)) {
+          req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+        }
         RequestBodies.resume(req);
         req.response()
             .setStatusCode(302)
@@ -717,6 +737,17 @@ public final class EdgeGateway implements AutoCloseable {
         wo.addHeader("X-Vigil-User", session.userId());
       }
       wo.addHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
+      // The app judges the page that opened the WebSocket (a defence against cross-site WebSocket
+      // hijacking) by the client's Origin, never one made up from the upstream's address.
+      String origin = req.headers().get("Origin");
+      wo.setAllowOriginHeader(origin != null);
+      if (origin != null) {
+        wo.addHeader("Origin", origin);
+      }
+      List<String> offered = WebSocketHandshake.subprotocols(req);
+      if (!offered.isEmpty()) {
+        wo.setSubProtocols(offered);
+      }
       String id = d.decisionId();
       upstreams
           .webSocket(route, wo)
@@ -732,6 +763,7 @@ public final class EdgeGateway implements AutoCloseable {
                     // Hold what the upstream sends first until the client's side is there to take
                     // it.
                     upstream.pause();
+                    acceptOnly(req, upstream.subProtocol());
                     req.toWebSocket()
                         .onFailure(
                             RequestGuard.guard(
@@ -757,6 +789,21 @@ public final class EdgeGateway implements AutoCloseable {
                                 client -> relayFrames(req, route.name(), id, client, upstream)));
                   }));
     }
+
+    /**
+     * Leaves in the client's handshake the one subprotocol the app chose, or none, for the listener
+     * to accept: it accepts the first offered ({@link #WEBSOCKET_SUBPROTOCOLS}). A client that
+     * offered some and gets none back fails the connection (RFC 6455 §4.1), so the client always
+     * gets the app's choice.
+     */
+    private static void acceptOnly(HttpServerRequest req, String chosen) {
+      req.headers().remove(SEC_WEBSOCKET_PROTOCOL);
+      if (chosen != null) {
+        req.headers().set(SEC_WEBSOCKET_PROTOCOL, chosen);
+      }
+    }
+
+    private static final String SEC_WEBSOCKET_PROTOCOL = "Sec-WebSocket-Protocol";
 
     /**
      * Relays WebSocket frames both ways as they are, so text stays text, until either side closes.
@@ -808,9 +855,19 @@ public final class EdgeGateway implements AutoCloseable {
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       String basePath = route.upstreamBasePath();
       HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
+      // The client's own hop: what its Connection names, and its expectation, which the gateway
+      // meets itself below. The gateway's headers are set after, so no name here removes one.
+      Set<String> named = ProxyExchange.connectionOptions(req.headers());
+      boolean expectsContinue = false;
       for (Map.Entry<String, String> h : req.headers()) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
-        if (ProxyExchange.HOP_BY_HOP.contains(name) || dropped.contains(name)) {
+        if (ProxyExchange.HOP_BY_HOP.contains(name)
+            || dropped.contains(name)
+            || named.contains(name)) {
+          continue;
+        }
+        if (name.equals("expect")) {
+          expectsContinue |= h.getValue().strip().equalsIgnoreCase("100-continue");
           continue;
         }
         if (name.equals("cookie")) {
@@ -841,6 +898,9 @@ public final class EdgeGateway implements AutoCloseable {
         out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
       }
       out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
+      if (expectsContinue) {
+        inviteBody(req);
+      }
       String uri = basePath + path.target();
       if (route.upstreamSpiffeId() == null && up.getScheme().equals("http")) {
         direct
@@ -869,6 +929,17 @@ public final class EdgeGateway implements AutoCloseable {
           .onFailure(
               RequestGuard.guard(
                   req, route.name(), id, 502, e -> upstreamFailed(req, route, d, e)));
+    }
+
+    /**
+     * Answers {@code 100 Continue} to a request that expects it (RFC 9110 §10.1.1), once policy has
+     * let it through: only then is its body wanted. Not to an HTTP/1.0 client, which must not get
+     * one, nor once the body has come anyway.
+     */
+    private static void inviteBody(HttpServerRequest req) {
+      if (req.version() != HttpVersion.HTTP_1_0 && !req.isEnded()) {
+        req.response().writeContinue();
+      }
     }
 
     /**
@@ -922,10 +993,16 @@ public final class EdgeGateway implements AutoCloseable {
       if (req.response().ended()) {
         return;
       }
+      boolean withheld = RequestBodies.withheld(req);
       RequestBodies.resume(req);
       String accept = req.headers().get("Accept");
       boolean browser = accept != null && accept.contains("text/html");
       var resp = req.response().setStatusCode(status);
+      if (withheld) {
+        // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
+        resp.putHeader("Connection", "close");
+        resp.endHandler(v -> req.connection().close());
+      }
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }
@@ -962,6 +1039,13 @@ public final class EdgeGateway implements AutoCloseable {
       return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
   }
+
+  /**
+   * The subprotocols the listeners accept in a WebSocket handshake: whichever the client offers
+   * first ({@code *}), which is the app's choice, since the gateway leaves only that one in the
+   * handshake before accepting it.
+   */
+  public static final List<String> WEBSOCKET_SUBPROTOCOLS = List.of("*");
 
   /** The policy path under which requests refused before routing are logged. */
   public static final String REQUEST_LOG_PATH = "vigil/gateway/request";

@@ -1,12 +1,16 @@
 package dev.vigil.gateway.http;
 
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -15,8 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The two halves of relaying one HTTP exchange that the edge gateway and the sidecar share: the
  * client's body sent upstream as it came (a length, chunks, or none), and the upstream's answer
- * piped back without the headers that belong to one hop (RFC 9110 §7.6.1) and, from an app, without
- * those Vigil writes itself ({@link AnswerHygiene}).
+ * piped back without the headers that belong to one hop (RFC 9110 §7.6.1: those of {@link
+ * #HOP_BY_HOP}, and those its {@code Connection} names) and, from an app, without those Vigil
+ * writes itself ({@link AnswerHygiene}).
  */
 public final class ProxyExchange {
 
@@ -39,6 +44,88 @@ public final class ProxyExchange {
 
   private static final AsciiString[] HOP_BY_HOP_NAMES =
       HOP_BY_HOP.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+
+  private static final String CONNECTION = "Connection";
+
+  /**
+   * Returns the lower-case names that a message's {@code Connection} fields list (RFC 9110 §7.6.1:
+   * options of this one connection, whose fields a proxy must not forward), less {@code close} and
+   * the names never relayed anyway; an empty set, and nothing allocated, when they list no other
+   * (no {@code Connection}, or {@code keep-alive}, {@code close}, {@code upgrade}).
+   */
+  public static Set<String> connectionOptions(MultiMap headers) {
+    return headers.contains(CONNECTION) ? options(headers.getAll(CONNECTION)) : Set.of();
+  }
+
+  /** As {@link #connectionOptions(MultiMap)}, for Netty's headers. */
+  public static Set<String> connectionOptions(HttpHeaders headers) {
+    return headers.contains(CONNECTION) ? options(headers.getAll(CONNECTION)) : Set.of();
+  }
+
+  private static Set<String> options(List<String> fields) {
+    Set<String> named = null;
+    for (String field : fields) {
+      int i = 0;
+      int n = field.length();
+      while (i < n) {
+        int comma = field.indexOf(',', i);
+        int end = comma < 0 ? n : comma;
+        int from = i;
+        int to = end;
+        while (from < to && isBlank(field.charAt(from))) {
+          from++;
+        }
+        while (to > from && isBlank(field.charAt(to - 1))) {
+          to--;
+        }
+        if (to > from && !knownOption(field, from, to - from)) {
+          if (named == null) {
+            named = new HashSet<>();
+          }
+          named.add(field.substring(from, to).toLowerCase(Locale.ROOT));
+        }
+        i = end + 1;
+      }
+    }
+    return named == null ? Set.of() : named;
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  /** Tells whether the option is {@code close} or a name never relayed, compared in place. */
+  private static boolean knownOption(String field, int from, int length) {
+    if (length == 5 && field.regionMatches(true, from, "close", 0, 5)) {
+      return true;
+    }
+    for (AsciiString h : HOP_BY_HOP_NAMES) {
+      if (h.length() == length && field.regionMatches(true, from, h.toString(), 0, length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Removes from {@code headers} those their {@code Connection} names ({@link #connectionOptions});
+   * called before a relay adds headers of its own, which no such name can then remove.
+   */
+  public static void removeConnectionOptions(MultiMap headers) {
+    for (String name : connectionOptions(headers)) {
+      headers.remove(name);
+    }
+  }
+
+  /**
+   * Tells whether a header of that name is relayed, given the options its message's {@code
+   * Connection} listed ({@link #connectionOptions}).
+   */
+  public static boolean relayed(CharSequence headerName, Set<String> connectionOptions) {
+    return relayed(headerName)
+        && (connectionOptions.isEmpty()
+            || !connectionOptions.contains(headerName.toString().toLowerCase(Locale.ROOT)));
+  }
 
   /** Tells whether a request or response header of that name is relayed. */
   public static boolean relayed(CharSequence headerName) {
@@ -181,9 +268,10 @@ public final class ProxyExchange {
   public static void relayAnswer(HttpServerRequest req, HttpClientResponse resp, boolean fromApp) {
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
     answer.setStatusMessage(resp.statusMessage());
+    Set<String> named = connectionOptions(resp.headers());
     for (Map.Entry<String, String> h : resp.headers()) {
       String n = h.getKey().toLowerCase(Locale.ROOT);
-      if (fromApp && AnswerHygiene.owned(n, h.getValue())) {
+      if ((fromApp && AnswerHygiene.owned(n, h.getValue())) || named.contains(n)) {
         continue;
       }
       if (!HOP_BY_HOP.contains(n) || n.equals("content-length")) {

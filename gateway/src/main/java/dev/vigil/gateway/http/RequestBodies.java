@@ -1,6 +1,7 @@
 package dev.vigil.gateway.http;
 
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * Lets a paused request's body flow, whichever HTTP version carries it.
@@ -21,5 +22,17 @@ public final class RequestBodies {
     if (!req.isEnded()) {
       req.resume();
     }
+  }
+
+  /**
+   * Tells whether the client is holding its body back until invited: an HTTP/1.x request with
+   * {@code Expect} whose body has not come. A request refused without the invitation is answered
+   * with its connection closed (RFC 9110 §10.1.1 leaves the server to close or to read on): the
+   * body may never come, and the connection would wait for it.
+   */
+  public static boolean withheld(HttpServerRequest req) {
+    return req.version() != HttpVersion.HTTP_2
+        && !req.isEnded()
+        && req.headers().contains("Expect");
   }
 }

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -177,10 +178,11 @@ final class Http2Relay {
       StreamIdle idle) {
     idle.answering();
     HttpServerResponse answer = req.response().setStatusCode(resp.statusCode());
+    Set<String> named = ProxyExchange.connectionOptions(resp.headers());
     for (Map.Entry<String, String> h : resp.headers()) {
       String name = h.getKey();
       if (!name.startsWith(":")
-          && (ProxyExchange.relayed(name) || name.equalsIgnoreCase("content-length"))
+          && (ProxyExchange.relayed(name, named) || name.equalsIgnoreCase("content-length"))
           && !(fromApp && AnswerHygiene.owned(name, h.getValue()))) {
         answer.headers().add(name, h.getValue());
       }

@@ -6,6 +6,7 @@ import dev.vigil.gateway.edge.IdentityAssertion;
 import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
@@ -353,6 +354,8 @@ final class InboundListener implements CodecResets.Listener {
     Route route = config.route();
     URI up = route.upstream();
     String base = route.upstreamBasePath();
+    // The caller's hop options go first, so that none of them names a header set here.
+    ProxyExchange.removeConnectionOptions(headers);
     headers.set("X-Vigil-Decision-Id", d.decisionId());
     // TLS without a client certificate (a PERMISSIVE port) is still https to the app.
     headers.set("X-Forwarded-Proto", req.isSSL() ? "https" : "http");

@@ -2,6 +2,7 @@ package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
+import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import io.netty.channel.Channel;
@@ -161,6 +162,7 @@ final class OutboundListener implements CodecResets.Listener {
   private void relay(HttpServerRequest req) {
     req.pause();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
+    ProxyExchange.removeConnectionOptions(headers);
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
     if (req.version() == HttpVersion.HTTP_2) {
       Http2Relay.send(

@@ -42,6 +42,8 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            // The edge leaves in a handshake only the subprotocol its app chose: see EdgeGateway.
+            .setWebSocketSubProtocols(List.of("*"))
             .setKeyCertOptions(
                 new PemKeyCertOptions()
                     .setCertValue(Buffer.buffer(certificate.certificatePem()))

@@ -49,6 +49,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -409,13 +410,15 @@ public final class DirectUpstream {
       answer.setStatusCode(status);
       answer.setStatusMessage(r.status().reasonPhrase());
       boolean length = false;
+      // Fields the app's Connection names are options of its connection to the gateway only.
+      Set<String> named = ProxyExchange.connectionOptions(r.headers());
       for (var it = r.headers().iteratorCharSequence(); it.hasNext(); ) {
         Map.Entry<CharSequence, CharSequence> h = it.next();
         CharSequence n = h.getKey();
         if (AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)) {
           length = true;
           answer.headers().add(n, h.getValue());
-        } else if (ProxyExchange.relayed(n) && !AnswerHygiene.owned(n, h.getValue())) {
+        } else if (ProxyExchange.relayed(n, named) && !AnswerHygiene.owned(n, h.getValue())) {
           answer.headers().add(n, h.getValue());
         }
       }

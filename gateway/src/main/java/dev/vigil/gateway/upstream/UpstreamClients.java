@@ -123,7 +123,7 @@ public final class UpstreamClients {
             pools,
             expected,
             serial,
-            id -> vertx.createHttpClient(httpTls(id), poolSize()),
+            id -> pooled(vertx, httpTls(id), poolSize()),
             c -> c.shutdown(GRACE_SECONDS, TimeUnit.SECONDS));
     return client.request(options.setSsl(true).setSslOptions(null));
   }
@@ -151,6 +151,20 @@ public final class UpstreamClients {
             id -> vertx.createWebSocketClient(webSocketTls(id)),
             c -> c.shutdown(GRACE_SECONDS, TimeUnit.SECONDS));
     return client.connect(options.setSsl(true).setSslOptions(null));
+  }
+
+  /**
+   * Creates a pooled HTTP client whose HTTP/1.1 connections are closed, never reused, when an
+   * upstream sends bytes past the end of an answer ({@link AnswerSpillGuard}): the pool would
+   * otherwise read them as the answer to the next caller's request.
+   */
+  public static HttpClient pooled(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
+    return vertx
+        .httpClientBuilder()
+        .with(options)
+        .with(pool)
+        .withConnectHandler(AnswerSpillGuard::install)
+        .build();
   }
 
   /**

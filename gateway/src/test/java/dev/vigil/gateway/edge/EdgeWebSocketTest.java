@@ -10,6 +10,12 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.bundle.BundleReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -22,10 +28,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** WebSockets pass the gateway only after the same checks as any request. */
 class EdgeWebSocketTest {
@@ -35,6 +44,9 @@ class EdgeWebSocketTest {
   static HttpServer greeter;
   static EdgeGateway gateway;
   static final List<String> upgrades = new CopyOnWriteArrayList<>();
+  static HttpServer protocols;
+  static final List<String> handshakes = new CopyOnWriteArrayList<>();
+  static final AtomicInteger connections = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
@@ -45,6 +57,28 @@ class EdgeWebSocketTest {
             .webSocketHandler(
                 ws -> {
                   upgrades.add(ws.path() + " decision=" + ws.headers().get("X-Vigil-Decision-Id"));
+                  ws.textMessageHandler(m -> ws.writeTextMessage("echo: " + m));
+                })
+            .connectionHandler(c -> connections.incrementAndGet())
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    // Speaks one subprotocol of those graphql clients ask for, and records what the handshake
+    // carried.
+    protocols =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions().setWebSocketSubProtocols(List.of("graphql-transport-ws")))
+            .webSocketHandler(
+                ws -> {
+                  handshakes.add(
+                      "origin="
+                          + ws.headers().get("Origin")
+                          + " protocol="
+                          + ws.headers().get("Sec-WebSocket-Protocol")
+                          + " extensions="
+                          + ws.headers().get("Sec-WebSocket-Extensions")
+                          + " chosen="
+                          + ws.subProtocol());
                   ws.textMessageHandler(m -> ws.writeTextMessage("echo: " + m));
                 })
             .listen(0, "127.0.0.1")
@@ -95,12 +129,22 @@ class EdgeWebSocketTest {
             Mode.ENFORCE,
             Map.of(),
             null);
+    Route graphql =
+        new Route(
+            "graphql",
+            "*",
+            "/live/graphql",
+            URI.create("http://127.0.0.1:" + protocols.actualPort()),
+            "ws/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(
                 "127.0.0.1",
                 0,
-                new AtomicReference<>(new RouteTable(List.of(greeting, based, route))),
+                new AtomicReference<>(new RouteTable(List.of(greeting, based, graphql, route))),
                 pdp,
                 new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
                 InstantSource.system()));
@@ -202,5 +246,170 @@ class EdgeWebSocketTest {
                     .get(10, TimeUnit.SECONDS))
         .hasStackTraceContaining("401");
     assertThat(upgrades).hasSize(before);
+  }
+
+  /**
+   * Regression: the upgrade sent upstream carried neither the client's {@code Origin} (an app that
+   * checks it against cross-site WebSocket hijacking saw the upstream's own address, or nothing)
+   * nor its {@code Sec-WebSocket-Protocol}; the client's side was then accepted without a
+   * subprotocol, which clients that asked for one (graphql-ws, STOMP, MQTT) refuse. The app gets
+   * both, and the client the subprotocol the app chose, not merely the first it offered.
+   */
+  @Test
+  void upgrade_originAndSubprotocols_reachTheApp_andItsChoiceReachesTheClient() throws Exception {
+    handshakes.clear();
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .header("Origin", "https://app.example")
+            .subprotocols("graphql-ws", "graphql-transport-ws")
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/graphql"),
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                    reply.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
+
+    ws.sendText("{}", true).get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: {}");
+    assertThat(ws.getSubprotocol()).isEqualTo("graphql-transport-ws");
+    assertThat(handshakes)
+        .singleElement()
+        .asString()
+        .startsWith("origin=https://app.example protocol=graphql-ws,graphql-transport-ws ")
+        .endsWith(" chosen=graphql-transport-ws");
+    ws.abort();
+  }
+
+  /**
+   * A client without {@code Origin} (not a browser) reaches the app without one: the gateway does
+   * not make one up from the upstream's address, which would pass an app's same-origin check.
+   */
+  @Test
+  void upgrade_withoutOrigin_theAppGetsNone() throws Exception {
+    handshakes.clear();
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/graphql"),
+                new WebSocket.Listener() {})
+            .get(10, TimeUnit.SECONDS);
+
+    assertThat(handshakes).singleElement().asString().startsWith("origin=null protocol=null ");
+    assertThat(ws.getSubprotocol()).isEmpty();
+    ws.abort();
+  }
+
+  /**
+   * Compression is the gateway's to agree with its client, frame by frame on its own hop: the
+   * client's {@code Sec-WebSocket-Extensions} is not passed to the app (whose compressed frames the
+   * client would then be sent without having agreed to them), and messages still go through both
+   * ways.
+   */
+  @Test
+  void upgrade_clientAsksForCompression_theGatewayHonoursIt_andTheAppIsNotOffered()
+      throws Exception {
+    handshakes.clear();
+    Vertx client = Vertx.vertx();
+    try {
+      var ws =
+          client
+              .createWebSocketClient(
+                  new WebSocketClientOptions().setTryUsePerMessageCompression(true))
+              .connect(
+                  new WebSocketConnectOptions()
+                      .setHost("127.0.0.1")
+                      .setPort(gateway.port())
+                      .setURI("/live/graphql"))
+              .await(10, TimeUnit.SECONDS);
+      CompletableFuture<String> reply = new CompletableFuture<>();
+      ws.textMessageHandler(reply::complete);
+
+      ws.writeTextMessage("compressed " + "x".repeat(2000)).await(5, TimeUnit.SECONDS);
+
+      assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: compressed " + "x".repeat(2000));
+      assertThat(ws.headers().get("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
+      assertThat(handshakes).singleElement().asString().contains(" extensions=null ");
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Regression: a {@code POST} (or any method but GET) asking for a WebSocket was decided and the
+   * upstream's WebSocket opened, and only then was the client's upgrade found invalid (400). It is
+   * refused before policy and before any upstream work (RFC 6455 §4.1: the upgrade is a GET).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"POST", "PUT", "DELETE", "OPTIONS", "PURGE"})
+  void upgrade_notAGet_refused400_beforeTheUpstreamIsContacted(String method) throws Exception {
+    int before = connections.get();
+
+    String r =
+        raw(
+            method
+                + " /live/feed HTTP/1.1\r\nHost: app.example\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nConnection: close\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n");
+
+    assertThat(r).startsWith("HTTP/1.1 400 ").contains("GET");
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(connections.get()).isEqualTo(before);
+  }
+
+  /**
+   * A GET that asks for a WebSocket without the rest of a handshake (no {@code Connection:
+   * Upgrade}, no key, another version) is refused 400 after policy but before the upstream is
+   * contacted, rather than once the app's WebSocket is open.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"no-connection", "no-key", "version-8"})
+  void upgrade_incompleteHandshake_refused400_beforeTheUpstreamIsContacted(String kind)
+      throws Exception {
+    int before = connections.get();
+    String head =
+        "GET /live/feed HTTP/1.1\r\nHost: app.example\r\nUpgrade: websocket\r\n"
+            + (kind.equals("no-connection") ? "" : "Connection: Upgrade\r\n")
+            + "Connection: close\r\n"
+            + (kind.equals("no-key") ? "" : "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+            + "Sec-WebSocket-Version: "
+            + (kind.equals("version-8") ? "8" : "13")
+            + "\r\n\r\n";
+
+    String r = raw(head);
+
+    assertThat(r).startsWith("HTTP/1.1 400 ").contains("Sec-WebSocket-Version: 13");
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+    assertThat(connections.get()).isEqualTo(before);
+  }
+
+  /** Writes the bytes and reads the answer until the gateway closes the connection. */
+  private static String raw(String bytes) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[4096];
+      try {
+        for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+          got.write(buf, 0, n);
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("the connection stayed open; read so far: " + got, e);
+      } catch (IOException e) {
+        // A reset after the answer still ends the connection.
+      }
+      return got.toString(StandardCharsets.ISO_8859_1);
+    }
   }
 }

@@ -217,6 +217,26 @@ class SidecarAppRelayTest {
     assertThat(seen).doesNotContainKeys("connection", "keep-alive", "te", "proxy-authorization");
   }
 
+  /**
+   * Regression: a header the caller named in {@code Connection} (RFC 9110 §7.6.1: an option of its
+   * connection to the sidecar only) went on to the app, while the sidecar's own identity header
+   * could not be removed that way.
+   */
+  @Test
+  void headersTheCallerNamesInConnection_notSentToTheApp() throws Exception {
+    String answer =
+        exchange(
+            sidecar.port("to-app"),
+            "GET /orders/1 HTTP/1.1\r\nHost: b\r\nConnection: close\r\n"
+                + "Connection: X-Hop-Only, X-Vigil-Decision-Id\r\nX-Hop-Only: 1\r\n"
+                + "X-Kept: yes\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200");
+    assertThat(seen.get("x-kept")).containsExactly("yes");
+    assertThat(seen.get("x-vigil-decision-id")).hasSize(1);
+    assertThat(seen).doesNotContainKeys("x-hop-only");
+  }
+
   @Test
   void requestsInTurn_shareOneConnectionToTheApp() throws Exception {
     for (int i = 0; i < 5; i++) {

@@ -115,6 +115,9 @@ class UpstreamMtlsTest {
   static int revokedPort;
   static EdgeGateway gateway;
   static final HttpClient http = HttpClient.newHttpClient();
+  static javax.net.ssl.SSLServerSocket rawTls;
+  static final java.util.concurrent.atomic.AtomicInteger rawConnections =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
@@ -168,6 +171,7 @@ class UpstreamMtlsTest {
     revokedPort = startSerialServer(revoked, upgradesByRevoked);
     ids.revoke(revoked.leaf());
     plainPort = startPlainServer();
+    rawTls = startRawTlsServer(ids.issueX509(B, List.of(), null));
     String sidecar = "http://127.0.0.1:" + sidecarB.port("b-in");
     String serial = "https://127.0.0.1:" + serialPort;
     RouteTable routes =
@@ -178,6 +182,7 @@ class UpstreamMtlsTest {
                 route("other-td", "/other-td", sidecar, SpiffeId.parse("spiffe://other.example/b")),
                 route("no-tls", "/no-tls", "http://127.0.0.1:" + plainPort, B),
                 route("serial", "/serial", serial, B),
+                route("raw", "/raw", "https://127.0.0.1:" + rawTls.getLocalPort(), B),
                 route(
                     "ws-wrong-id",
                     "/ws-wrong-id",
@@ -307,6 +312,80 @@ class UpstreamMtlsTest {
         .actualPort();
   }
 
+  /**
+   * Starts a mutual TLS server presenting {@code svidB}, written byte by byte: it answers each
+   * request {@code answer to PATH}, and after the answer to a path ending in {@code /spill} it
+   * sends a whole second answer nobody asked for ({@code poisoned}), in the same write or, for a
+   * path ending in {@code /spill-late}, 200 ms later: an app whose answers are longer than they
+   * say.
+   */
+  private static javax.net.ssl.SSLServerSocket startRawTlsServer(X509Svid svidB) throws Exception {
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(
+        new javax.net.ssl.KeyManager[] {new SvidKeyManager(() -> svidB)},
+        new javax.net.ssl.TrustManager[] {
+          new PeerVerifier("raw", ids.x509Validator(), GATEWAY, null)
+        },
+        null);
+    var server =
+        (javax.net.ssl.SSLServerSocket)
+            tls.getServerSocketFactory()
+                .createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    server.setNeedClientAuth(true);
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              while (!server.isClosed()) {
+                try {
+                  java.net.Socket s = server.accept();
+                  rawConnections.incrementAndGet();
+                  Thread.ofPlatform().daemon().start(() -> serveRaw(s));
+                } catch (java.io.IOException e) {
+                  return;
+                }
+              }
+            });
+    return server;
+  }
+
+  private static void serveRaw(java.net.Socket s) {
+    try (s) {
+      var in = s.getInputStream();
+      var out = s.getOutputStream();
+      for (String head; (head = readHead(in)) != null; ) {
+        String path =
+            head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+        String body = "answer to " + path;
+        String answer = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        String spill = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\npoisoned";
+        if (path.endsWith("/spill")) {
+          answer += spill;
+        }
+        out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        if (path.endsWith("/spill-late")) {
+          Thread.sleep(200);
+          out.write(spill.getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+        }
+      }
+    } catch (Exception e) {
+      // The gateway closed the connection.
+    }
+  }
+
+  private static String readHead(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c; (c = in.read()) >= 0; ) {
+      b.append((char) c);
+      if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n")) {
+        return b.toString();
+      }
+    }
+    return null;
+  }
+
   /** Starts a plain HTTP server that records every request it is sent. */
   private static int startPlainServer() throws Exception {
     return serialServer
@@ -396,7 +475,8 @@ class UpstreamMtlsTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
+    rawTls.close();
     gateway.close();
     sidecarB.close();
     serialServer.close();
@@ -428,6 +508,71 @@ class UpstreamMtlsTest {
     assertThat(r.headers().firstValue("X-App")).contains("kept");
     assertThat(r.headers().map().keySet()).noneMatch(n -> n.toLowerCase().contains("vigil"));
     assertThat(r.headers().allValues("Set-Cookie")).isEmpty();
+  }
+
+  /**
+   * An app over mutual TLS whose answer runs past its {@code Content-Length} (a second answer in
+   * the same write, or one sent while the connection waits in the pool) does not answer the next
+   * caller given that pooled connection: each caller reads the answer to its own request.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"spill", "spill-late"})
+  void forward_mutualTlsAppSendsBytesPastItsAnswer_theNextCallerGetsItsOwnAnswer(String kind)
+      throws Exception {
+    HttpResponse<String> first = get("/raw/" + kind);
+    Thread.sleep(400);
+    List<String> next = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      next.add(get("/raw/next-" + i).body());
+    }
+
+    assertThat(first.body()).isEqualTo("answer to /raw/" + kind);
+    assertThat(next)
+        .containsExactly("answer to /raw/next-0", "answer to /raw/next-1", "answer to /raw/next-2");
+  }
+
+  /**
+   * Regression: with more callers at once than the pool has connections (64), a connection whose
+   * answer spilled over was handed to a waiting caller the moment its answer ended, and that caller
+   * read the spilled bytes as its answer ({@code poisoned}), and the next one the answer meant for
+   * another caller. Half the paths here spill. No caller ever gets spilled bytes or another's
+   * answer: it gets its own or, under this load, a 502 or its answer cut (see docs/gateway.md).
+   */
+  @Test
+  void forward_mutualTlsAppSpillsUnderLoad_noCallerGetsAnothersAnswer() throws Exception {
+    HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      calls.add(
+          http11.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path(i)))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+
+    Map<String, Integer> kinds = new java.util.TreeMap<>();
+    for (int i = 0; i < calls.size(); i++) {
+      String kind;
+      try {
+        HttpResponse<String> r = calls.get(i).get(60, TimeUnit.SECONDS);
+        kind =
+            r.body().equals("answer to " + path(i))
+                ? "own"
+                : r.statusCode() == 502 && r.body().contains("upstream_unavailable")
+                    ? "502"
+                    : r.statusCode() + " " + r.body();
+      } catch (ExecutionException e) {
+        kind = "cut";
+      }
+      kinds.merge(kind, 1, Integer::sum);
+    }
+    assertThat(kinds.keySet()).isSubsetOf("own", "cut", "502").contains("own");
+  }
+
+  private static String path(int i) {
+    return "/raw/" + i + (i % 2 == 0 ? "/spill" : "/plain");
   }
 
   @Test
