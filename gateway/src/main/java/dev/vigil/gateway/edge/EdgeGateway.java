@@ -295,7 +295,7 @@ public final class EdgeGateway implements AutoCloseable {
       DirectUpstream direct,
       AuthEndpoints auth,
       Devices devices)
-      implements CodecResets.Listener {
+      implements CodecResets.RefusalListener {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -476,7 +476,7 @@ public final class EdgeGateway implements AutoCloseable {
      */
     @Override
     public void reset(Channel channel, int streamId, Http2Error error) {
-      codecRefusal(
+      refuse(
           channel,
           CodecResets.code(error),
           CodecResets.reason(streamId, error) + UNREAD,
@@ -484,22 +484,13 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     /**
-     * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
-     * preface, a malformed frame on stream 0, a flood of control frames; see {@link CodecResets})
-     * as one refusal under {@value #REQUEST_LOG_PATH}, with the peer's address, the error code and
-     * the codec's message, on the worker pool as a reset stream is.
+     * Logs a refusal of the HTTP/2 codec's: a reset stream (above), or a connection it closed with
+     * {@code GOAWAY} for a fault of the client's (a bad preface, a malformed frame on stream 0, a
+     * flood of control frames), under {@value #REQUEST_LOG_PATH}, with the peer's address, on the
+     * worker pool.
      */
     @Override
-    public void connectionError(Channel channel, Http2Error error, String message) {
-      codecRefusal(
-          channel,
-          CodecResets.code(error),
-          CodecResets.connectionReason(error),
-          CodecResets.connectionFields(error, message));
-    }
-
-    private void codecRefusal(
-        Channel channel, String code, String reason, Map<String, String> extra) {
+    public void refuse(Channel channel, String code, String reason, Map<String, String> extra) {
       String peer =
           channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
               ? a.getAddress().getHostAddress()

@@ -75,6 +75,30 @@ public final class CodecResets extends ChannelDuplexHandler {
     void connectionError(Channel channel, Http2Error error, String message);
   }
 
+  /**
+   * A listener that logs each of the codec's refusals as one refusal before policy: a reset stream
+   * with {@link #reason} and {@link #fields}, a closed connection with {@link #connectionReason}
+   * and {@link #connectionFields}, both under {@link #code}.
+   */
+  public interface RefusalListener extends Listener {
+
+    /**
+     * Logs one refusal of {@code channel}'s peer. Called on the event loop: the log must be written
+     * elsewhere (a client can cause many refusals at little cost).
+     */
+    void refuse(Channel channel, String code, String reason, Map<String, String> fields);
+
+    @Override
+    default void reset(Channel channel, int streamId, Http2Error error) {
+      refuse(channel, code(error), reason(streamId, error), fields(streamId, error));
+    }
+
+    @Override
+    default void connectionError(Channel channel, Http2Error error, String message) {
+      refuse(channel, code(error), connectionReason(error), connectionFields(error, message));
+    }
+  }
+
   /** The most bytes of a {@code GOAWAY}'s debug data kept for its report. */
   static final int MAX_DEBUG = 256;
 

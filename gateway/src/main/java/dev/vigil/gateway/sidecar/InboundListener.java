@@ -22,7 +22,6 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -62,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * with prior knowledge ({@link Http2Relay}), which carries the answer's trailers back. Refusals of
  * a gRPC call are gRPC statuses ({@link Replies}). Thread-safe.
  */
-final class InboundListener implements CodecResets.Listener {
+final class InboundListener implements CodecResets.RefusalListener {
 
   private static final Logger log = LoggerFactory.getLogger(InboundListener.class);
 
@@ -176,37 +175,14 @@ final class InboundListener implements CodecResets.Listener {
   }
 
   /**
-   * Logs an HTTP/2 stream the codec reset for a fault of the client's, most often before any
-   * request reached this listener ({@link CodecResets}), as a refusal before policy: who sent it
-   * (its address, and the SPIFFE ID of the certificate it presented, when it verifies), the stream,
-   * the error code and what it means. One event per stream, written on the worker pool: a client
-   * can cause many at little cost, and the event loop must not write the service log.
+   * Logs an HTTP/2 stream the codec reset, or a connection it closed with {@code GOAWAY}, for a
+   * fault of the client's ({@link CodecResets}), most often before any request reached this
+   * listener, as a refusal before policy: who sent it (its address, and the SPIFFE ID of the
+   * certificate it presented, when it verifies), the error code and what it means, and the stream
+   * or the codec's message. One event each, written on the worker pool.
    */
   @Override
-  public void reset(Channel channel, int streamId, Http2Error error) {
-    codecRefusal(
-        channel,
-        CodecResets.code(error),
-        CodecResets.reason(streamId, error),
-        CodecResets.fields(streamId, error));
-  }
-
-  /**
-   * Logs a connection the codec closed with {@code GOAWAY} for a fault of the client's (a bad
-   * preface, a malformed frame on stream 0, a flood; see {@link CodecResets}) as one refusal, as a
-   * reset stream is logged, with the codec's message.
-   */
-  @Override
-  public void connectionError(Channel channel, Http2Error error, String message) {
-    codecRefusal(
-        channel,
-        CodecResets.code(error),
-        CodecResets.connectionReason(error),
-        CodecResets.connectionFields(error, message));
-  }
-
-  private void codecRefusal(
-      Channel channel, String code, String reason, Map<String, String> extra) {
+  public void refuse(Channel channel, String code, String reason, Map<String, String> extra) {
     SocketAddress remote =
         channel.remoteAddress() instanceof InetSocketAddress a
             ? SocketAddress.inetSocketAddress(a)

@@ -6,7 +6,6 @@ import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2Error;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -41,7 +40,7 @@ import java.util.function.Supplier;
  * an HTTP/1.1 head the decoder refuses ({@code BAD_FRAMING}, {@code TOO_LONG}), and an HTTP/2
  * stream the codec resets ({@code HTTP2_*}, see {@link CodecResets}). Thread-safe.
  */
-final class OutboundListener implements CodecResets.Listener {
+final class OutboundListener implements CodecResets.RefusalListener {
 
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
@@ -123,34 +122,13 @@ final class OutboundListener implements CodecResets.Listener {
   }
 
   /**
-   * Logs an HTTP/2 stream the codec reset for a fault of the app's ({@link CodecResets}) as a
-   * refusal, with the app's address, the stream and the error code: one event per stream, written
-   * on the worker pool, as the inbound listener does.
+   * Logs an HTTP/2 stream the codec reset, or a connection it closed with {@code GOAWAY}, for a
+   * fault of the app's ({@link CodecResets}) as a refusal, with the app's address, the error code,
+   * and the stream or the codec's message: one event each, written on the worker pool, as the
+   * inbound listener does.
    */
   @Override
-  public void reset(Channel channel, int streamId, Http2Error error) {
-    codecRefusal(
-        channel,
-        CodecResets.code(error),
-        CodecResets.reason(streamId, error),
-        CodecResets.fields(streamId, error));
-  }
-
-  /**
-   * Logs a connection the codec closed with {@code GOAWAY} for a fault of the app's ({@link
-   * CodecResets}) as one refusal, with the codec's message, as a reset stream is logged.
-   */
-  @Override
-  public void connectionError(Channel channel, Http2Error error, String message) {
-    codecRefusal(
-        channel,
-        CodecResets.code(error),
-        CodecResets.connectionReason(error),
-        CodecResets.connectionFields(error, message));
-  }
-
-  private void codecRefusal(
-      Channel channel, String code, String reason, Map<String, String> extra) {
+  public void refuse(Channel channel, String code, String reason, Map<String, String> extra) {
     String source =
         PermissiveFront.address(
             channel.remoteAddress() instanceof InetSocketAddress a
