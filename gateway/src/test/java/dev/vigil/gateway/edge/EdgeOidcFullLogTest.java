@@ -2,40 +2,23 @@ package dev.vigil.gateway.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.vigil.gateway.Route;
-import dev.vigil.gateway.RouteTable;
-import dev.vigil.gateway.auth.LocalAuthenticator;
-import dev.vigil.gateway.auth.OidcLogin;
-import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
-import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
-import java.io.OutputStream;
 import java.net.CookieManager;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
@@ -53,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EdgeOidcFullLogTest {
 
   @TempDir static Path tmp;
+  static OidcEdge edge;
   static MockOAuth2Server idp;
-  static HttpServer upstream;
   static EdgeGateway gateway;
   static int port;
   static Store store;
@@ -63,75 +46,18 @@ class EdgeOidcFullLogTest {
 
   @BeforeAll
   static void start() throws Exception {
-    idp = new MockOAuth2Server();
-    idp.start(InetAddress.getLoopbackAddress(), 0);
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext(
-        "/",
-        ex -> {
-          byte[] body =
-              ("hello " + ex.getRequestHeaders().getFirst("X-Vigil-User"))
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-          }
-        });
-    upstream.start();
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
     log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
-    pdp.activate(
-        BundleReader.fromFiles(
-            "authz",
-            Map.of("authz.rego", Files.readAllBytes(Path.of("../examples/authz/authz.rego")))));
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    SessionCodec sessions =
-        new SessionCodec(
-            SessionCodec.newKey(),
-            Duration.ofMinutes(30),
-            Duration.ofHours(8),
-            InstantSource.system());
-    OidcLogin oidc =
-        new OidcLogin(
-            new OidcLogin.Config(
-                URI.create(idp.issuerUrl("default").toString()),
-                "vigil-gw",
-                "secret",
-                URI.create("http://127.0.0.1:" + port + "/auth/callback"),
-                List.of("RS256")),
-            sessions,
-            InstantSource.system());
-    Route route =
-        new Route(
-            "prod-app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of("environment", "production"),
-            null);
-    gateway =
-        EdgeGateway.start(
-            EdgeGateway.Settings.of(
-                    "127.0.0.1",
-                    port,
-                    new AtomicReference<>(new RouteTable(List.of(route))),
-                    pdp,
-                    new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
-                    InstantSource.system())
-                .withLocalUsers(
-                    new LocalAuthenticator(List.of(), sessions, InstantSource.system()), oidc));
+    edge = OidcEdge.start(pdp);
+    idp = edge.idp();
+    gateway = edge.gateway();
+    port = edge.port();
   }
 
   @AfterAll
   static void stop() {
-    gateway.close();
-    upstream.stop(0);
-    idp.shutdown();
+    edge.close();
     log.close();
     store.close();
   }
