@@ -47,13 +47,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Many connections opened at once, each with one request, all get their answer, on the gateway's
- * default transport (io_uring where the kernel allows it). Regression: on Netty 4.2.9 (the version
- * Vert.x 5.0.7 brings) the io_uring transport failed an assertion of its own whenever two
- * connections of one event loop wrote several buffers before the loop submitted its queue
- * (netty/netty#16705), and with assertions on, as in every test run, the failed write shut the
- * connection with no answer: a quarter of 40 plain refusals, nearly all refusals over TLS. Netty is
- * now 4.2.18. The gateways, the upstream and the clients are real, on loopback; the assertions of
- * the test JVM are on, as Surefire sets them.
+ * default transport (io_uring where the kernel allows it). Regression: Netty 4.2.9 (the version
+ * Vert.x 5.0.7 brings) has an assertion in its io_uring transport that fails, wrongly, whenever two
+ * connections of one event loop write several buffers before the loop submits its queue
+ * (netty/netty#16705, fixed in Netty 4.2.13), and the failed write shut the connection with no
+ * answer: a quarter of 40 plain refusals, nearly all refusals over TLS. That only happens with
+ * assertions on, as Surefire sets them for every package (and as {@code -ea} would in production):
+ * the build now turns them off for {@code io.netty.channel.uring}, as the launcher does. The
+ * gateways, the upstream and the clients are real, on loopback.
  */
 class EdgeConnectionBurstTest {
 
