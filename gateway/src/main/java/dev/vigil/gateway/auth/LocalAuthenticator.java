@@ -193,6 +193,30 @@ public final class LocalAuthenticator {
   }
 
   /**
+   * Checks the password of a local session's user again, as one confirms a change to their own
+   * account. The check counts in the {@link SignInThrottle} as a sign-in of the user: a session (a
+   * browser left signed in) does not let its holder guess the password faster than a sign-in does,
+   * and a locked account is refused unheard. Returns the session on success.
+   *
+   * @param source the client's address, or null when unknown
+   */
+  public Result confirmPassword(Session s, String password, String source) {
+    String account = s == null ? null : s.userId();
+    Duration wait = throttle.begin(account, source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    return counted(account, source, () -> checkPassword(s, password));
+  }
+
+  private Result checkPassword(Session s, String password) {
+    LocalUser u = s == null || !Session.LOCAL.equals(s.provider()) ? null : users.get(s.userId());
+    String hash = u == null ? DUMMY_HASH : u.passwordHash();
+    boolean passwordOk = password != null && PasswordHash.verify(password, hash);
+    return u != null && passwordOk ? new Result(s, null) : new Result(null, "wrong password");
+  }
+
+  /**
    * Resolves a session against the users of now, wherever a session is about to count: a local
    * user's session gets the user's e-mail address, roles and groups of now, and is refused (a
    * result without session, saying why) when the user is gone or their password or TOTP secret
