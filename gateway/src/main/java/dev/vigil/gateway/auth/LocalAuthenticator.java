@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +141,7 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(username, source, () -> check(username, password, totp));
+    return counted(username, source, () -> check(username, password, totp), this::showedAll);
   }
 
   private static Result throttled(Duration wait) {
@@ -150,14 +151,35 @@ public final class LocalAuthenticator {
         wait);
   }
 
-  /** Runs an attempt begun with the throttle and tells the throttle how it ended. */
-  private Result counted(String account, String source, Supplier<Result> attempt) {
+  /**
+   * Returns true when a sign-in's session showed every factor its user has: the one-time code too
+   * when the user has a secret (with TOTP on demand, a sign-in may show the password alone).
+   */
+  private boolean showedAll(Session s) {
+    return !hasSecret(s) || s.amr().contains("otp");
+  }
+
+  /** Returns true when the session's user has a one-time secret. */
+  private boolean hasSecret(Session s) {
+    LocalUser u = users.get(s.userId());
+    return u != null && u.totpSecret() != null;
+  }
+
+  /**
+   * Runs an attempt begun with the throttle and tells the throttle how it ended: a session that
+   * {@code showedAll} the factors of its user forgets the account's failures, another forgets none
+   * (they may have been guesses at the factor it did not show).
+   */
+  private Result counted(
+      String account, String source, Supplier<Result> attempt, Predicate<Session> showedAll) {
     Result r = null;
     try {
       r = attempt.get();
     } finally {
-      if (r != null && r.session() != null) {
+      if (r != null && r.session() != null && showedAll.test(r.session())) {
         throttle.succeeded(account, source);
+      } else if (r != null && r.session() != null) {
+        throttle.succeededInPart(account, source);
       } else {
         Duration lock = throttle.failed(account, source);
         if (!lock.isZero()) {
@@ -206,7 +228,8 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(account, source, () -> checkPassword(s, password));
+    // A password without the code of a user who has one: it forgets no failed code.
+    return counted(account, source, () -> checkPassword(s, password), ok -> !hasSecret(ok));
   }
 
   private Result checkPassword(Session s, String password) {
@@ -293,7 +316,8 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(s.userId(), source, () -> checkStepUp(s, u, totp));
+    // The code now, the password at the session's sign-in: every factor.
+    return counted(s.userId(), source, () -> checkStepUp(s, u, totp), next -> true);
   }
 
   private Result checkStepUp(Session s, LocalUser u, String totp) {
