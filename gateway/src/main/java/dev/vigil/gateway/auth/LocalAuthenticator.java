@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * accepted once: a step already used by that user is refused, so a code seen over a shoulder cannot
  * be replayed. The steps used are kept in {@link TotpSteps}: in the store under {@code vigil up},
  * so that the code is refused on every node and at the console too. Unknown users cost the same
- * hash as known ones. Failed attempts are counted by a {@link SignInThrottle}, which refuses
- * further ones for a while after too many. Thread-safe; sign-in and step-up may do I/O (the hash,
- * the store) and are not for an event loop.
+ * hash as known ones (with the parameters most users' hashes have). Failed attempts are counted by
+ * a {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe;
+ * sign-in and step-up may do I/O (the hash, the store) and are not for an event loop.
  */
 public final class LocalAuthenticator {
 
@@ -53,8 +53,6 @@ public final class LocalAuthenticator {
   }
 
   private static final Logger log = LoggerFactory.getLogger(LocalAuthenticator.class);
-
-  private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
   private volatile LocalUsers users;
   private final SessionCodec sessions;
@@ -195,8 +193,9 @@ public final class LocalAuthenticator {
   }
 
   private Result check(String username, String password, String totp) {
-    LocalUser u = username == null ? null : users.get(username);
-    String hash = u == null ? DUMMY_HASH : u.passwordHash();
+    LocalUsers now = users;
+    LocalUser u = username == null ? null : now.get(username);
+    String hash = u == null ? now.unknownUserHash() : u.passwordHash();
     boolean passwordOk = password != null && PasswordHash.verify(password, hash);
     if (u == null || !passwordOk) {
       return new Result(null, "unknown user or wrong password");
@@ -233,8 +232,9 @@ public final class LocalAuthenticator {
   }
 
   private Result checkPassword(Session s, String password) {
-    LocalUser u = s == null || !Session.LOCAL.equals(s.provider()) ? null : users.get(s.userId());
-    String hash = u == null ? DUMMY_HASH : u.passwordHash();
+    LocalUsers now = users;
+    LocalUser u = s == null || !Session.LOCAL.equals(s.provider()) ? null : now.get(s.userId());
+    String hash = u == null ? now.unknownUserHash() : u.passwordHash();
     boolean passwordOk = password != null && PasswordHash.verify(password, hash);
     return u != null && passwordOk ? new Result(s, null) : new Result(null, "wrong password");
   }
