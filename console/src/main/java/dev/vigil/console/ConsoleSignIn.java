@@ -242,6 +242,25 @@ public final class ConsoleSignIn {
   }
 
   /**
+   * Checks the current password of the session's administrator, counted by the {@link
+   * SignInThrottle} as a sign-in: a result with the session, or the refusal (the throttle's, when
+   * the account or address is locked). Slow (Argon2id): not on an event loop.
+   *
+   * @param source the client's address, or null when unknown
+   */
+  LocalAuthenticator.Result confirmPassword(Session s, String current, String source) {
+    LocalAuthenticator.Result r = auth.confirmPassword(s, current, source);
+    if (r.session() == null) {
+      log.info(
+          "console password change refused: user={} source={} reason={}",
+          s.userId(),
+          source,
+          r.refusal());
+    }
+    return r;
+  }
+
+  /**
    * Changes an administrator's password and returns the session that goes on with it: the old
    * session carries the old password's fingerprint, so it is signed out and a new one started (as
    * the current password was just shown). Throws IllegalArgumentException saying what is wrong.

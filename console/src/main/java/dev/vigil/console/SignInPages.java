@@ -130,6 +130,21 @@ final class SignInPages {
       passwordPage(ctx, 400, "The two new passwords differ.");
       return;
     }
+    var address = ctx.request().remoteAddress();
+    LocalAuthenticator.Result confirmed =
+        signIn.confirmPassword(s, f.get("current"), address == null ? null : address.hostAddress());
+    if (confirmed.throttled()) {
+      ctx.response().putHeader("Retry-After", Long.toString(confirmed.retryAfterSeconds()));
+      passwordPage(
+          ctx,
+          429,
+          "Too many wrong passwords; try again in " + confirmed.retryAfterSeconds() + " seconds.");
+      return;
+    }
+    if (confirmed.session() == null) {
+      passwordPage(ctx, 400, "the current password is wrong.");
+      return;
+    }
     Session fresh;
     try {
       fresh = signIn.changePassword(s, f.get("current"), next);

@@ -126,6 +126,46 @@ class ConsoleTest {
     assertThat(f.accounts.mustChange("admin")).isTrue();
   }
 
+  /**
+   * Regression: the password page's current password was checked without the sign-in throttle, so
+   * whoever held a session (a browser left signed in) could guess the password without limit.
+   */
+  @Test
+  void passwordChange_afterFiveWrongCurrentPasswords_theRightOneIs429() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    b.signIn("admin", f.firstPassword);
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> wrong = changePassword(b, "wrong " + i, "my own password 42");
+      assertThat(wrong.statusCode()).isEqualTo(400);
+      assertThat(wrong.body()).contains("the current password is wrong");
+    }
+
+    HttpResponse<String> r = changePassword(b, f.firstPassword, "my own password 42");
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("Retry-After"))
+        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+    assertThat(r.body()).contains("Too many wrong passwords");
+    assertThat(f.accounts.mustChange("admin")).isTrue();
+    // The guesses count as failed sign-ins of the account: its sign-in is locked too.
+    assertThat(f.browser().signIn("admin", f.firstPassword).statusCode()).isEqualTo(429);
+  }
+
+  /** The right current password clears the account's count, as a sign-in does. */
+  @Test
+  void passwordChange_rightCurrentPassword_afterFourWrongOnes_isTaken() throws Exception {
+    ConsoleFixture.Browser b = f.browser();
+    b.signIn("admin", f.firstPassword);
+    for (int i = 0; i < 4; i++) {
+      assertThat(changePassword(b, "wrong " + i, "my own password 42").statusCode()).isEqualTo(400);
+    }
+
+    HttpResponse<String> r = changePassword(b, f.firstPassword, "my own password 42");
+
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(f.accounts.mustChange("admin")).isFalse();
+  }
+
   @Test
   void passwordChange_twelveSpaces_isRefusedNamingTheField() throws Exception {
     ConsoleFixture.Browser b = f.browser();

@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * accepted once: a step already used by that user is refused, so a code seen over a shoulder cannot
  * be replayed. The steps used are kept in {@link TotpSteps}: in the store under {@code vigil up},
  * so that the code is refused on every node and at the console too. Unknown users cost the same
- * hash as known ones. Failed attempts are counted by a {@link SignInThrottle}, which refuses
- * further ones for a while after too many. Thread-safe; sign-in and step-up may do I/O (the hash,
- * the store) and are not for an event loop.
+ * hash as known ones (with the parameters most users' hashes have). Failed attempts are counted by
+ * a {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe;
+ * sign-in and step-up may do I/O (the hash, the store) and are not for an event loop.
  */
 public final class LocalAuthenticator {
 
@@ -52,8 +53,6 @@ public final class LocalAuthenticator {
   }
 
   private static final Logger log = LoggerFactory.getLogger(LocalAuthenticator.class);
-
-  private static final String DUMMY_HASH = PasswordHash.hash("vigil-dummy-password");
 
   private volatile LocalUsers users;
   private final SessionCodec sessions;
@@ -140,7 +139,7 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(username, source, () -> check(username, password, totp));
+    return counted(username, source, () -> check(username, password, totp), this::showedAll);
   }
 
   private static Result throttled(Duration wait) {
@@ -150,14 +149,35 @@ public final class LocalAuthenticator {
         wait);
   }
 
-  /** Runs an attempt begun with the throttle and tells the throttle how it ended. */
-  private Result counted(String account, String source, Supplier<Result> attempt) {
+  /**
+   * Returns true when a sign-in's session showed every factor its user has: the one-time code too
+   * when the user has a secret (with TOTP on demand, a sign-in may show the password alone).
+   */
+  private boolean showedAll(Session s) {
+    return !hasSecret(s) || s.amr().contains("otp");
+  }
+
+  /** Returns true when the session's user has a one-time secret. */
+  private boolean hasSecret(Session s) {
+    LocalUser u = users.get(s.userId());
+    return u != null && u.totpSecret() != null;
+  }
+
+  /**
+   * Runs an attempt begun with the throttle and tells the throttle how it ended: a session that
+   * {@code showedAll} the factors of its user forgets the account's failures, another forgets none
+   * (they may have been guesses at the factor it did not show).
+   */
+  private Result counted(
+      String account, String source, Supplier<Result> attempt, Predicate<Session> showedAll) {
     Result r = null;
     try {
       r = attempt.get();
     } finally {
-      if (r != null && r.session() != null) {
+      if (r != null && r.session() != null && showedAll.test(r.session())) {
         throttle.succeeded(account, source);
+      } else if (r != null && r.session() != null) {
+        throttle.succeededInPart(account, source);
       } else {
         Duration lock = throttle.failed(account, source);
         if (!lock.isZero()) {
@@ -173,8 +193,9 @@ public final class LocalAuthenticator {
   }
 
   private Result check(String username, String password, String totp) {
-    LocalUser u = username == null ? null : users.get(username);
-    String hash = u == null ? DUMMY_HASH : u.passwordHash();
+    LocalUsers now = users;
+    LocalUser u = username == null ? null : now.get(username);
+    String hash = u == null ? now.unknownUserHash() : u.passwordHash();
     boolean passwordOk = password != null && PasswordHash.verify(password, hash);
     if (u == null || !passwordOk) {
       return new Result(null, "unknown user or wrong password");
@@ -190,6 +211,32 @@ public final class LocalAuthenticator {
       amr.add("mfa");
     }
     return new Result(sessions.start(u, amr), null);
+  }
+
+  /**
+   * Checks the password of a local session's user again, as one confirms a change to their own
+   * account. The check counts in the {@link SignInThrottle} as a sign-in of the user: a session (a
+   * browser left signed in) does not let its holder guess the password faster than a sign-in does,
+   * and a locked account is refused unheard. Returns the session on success.
+   *
+   * @param source the client's address, or null when unknown
+   */
+  public Result confirmPassword(Session s, String password, String source) {
+    String account = s == null ? null : s.userId();
+    Duration wait = throttle.begin(account, source);
+    if (!wait.isZero()) {
+      return throttled(wait);
+    }
+    // A password without the code of a user who has one: it forgets no failed code.
+    return counted(account, source, () -> checkPassword(s, password), ok -> !hasSecret(ok));
+  }
+
+  private Result checkPassword(Session s, String password) {
+    LocalUsers now = users;
+    LocalUser u = s == null || !Session.LOCAL.equals(s.provider()) ? null : now.get(s.userId());
+    String hash = u == null ? now.unknownUserHash() : u.passwordHash();
+    boolean passwordOk = password != null && PasswordHash.verify(password, hash);
+    return u != null && passwordOk ? new Result(s, null) : new Result(null, "wrong password");
   }
 
   /**
@@ -269,7 +316,8 @@ public final class LocalAuthenticator {
     if (!wait.isZero()) {
       return throttled(wait);
     }
-    return counted(s.userId(), source, () -> checkStepUp(s, u, totp));
+    // The code now, the password at the session's sign-in: every factor.
+    return counted(s.userId(), source, () -> checkStepUp(s, u, totp), next -> true);
   }
 
   private Result checkStepUp(Session s, LocalUser u, String totp) {

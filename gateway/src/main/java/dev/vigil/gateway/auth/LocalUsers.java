@@ -13,10 +13,13 @@ public final class LocalUsers {
 
   private final Map<String, LocalUser> byName;
   private final Map<String, String> credentials;
+  private final String unknownUserHash;
 
-  private LocalUsers(Map<String, LocalUser> byName, Map<String, String> credentials) {
+  private LocalUsers(
+      Map<String, LocalUser> byName, Map<String, String> credentials, String unknownUserHash) {
     this.byName = byName;
     this.credentials = credentials;
+    this.unknownUserHash = unknownUserHash;
   }
 
   /**
@@ -33,7 +36,47 @@ public final class LocalUsers {
       }
       c.put(u.username(), u.credentials());
     }
-    return new LocalUsers(Map.copyOf(m), Map.copyOf(c));
+    return new LocalUsers(Map.copyOf(m), Map.copyOf(c), unknownUserHash(users));
+  }
+
+  /**
+   * A hash that no password matches, with the Argon2id parameters most of {@code users} have (of as
+   * many, the costliest): a name that is no one's costs what a user's does, so the time of an
+   * answer does not tell which names are users', whatever tool made their hashes.
+   */
+  private static String unknownUserHash(List<LocalUser> users) {
+    Map<String, Integer> counts = new HashMap<>();
+    Map<String, String> example = new HashMap<>();
+    for (LocalUser u : users) {
+      String p = PasswordHash.parameters(u.passwordHash());
+      if (p != null) {
+        counts.merge(p, 1, Integer::sum);
+        example.putIfAbsent(p, u.passwordHash());
+      }
+    }
+    String best = null;
+    for (String p : counts.keySet()) {
+      if (best == null
+          || counts.get(p) > counts.get(best)
+          || (counts.get(p).equals(counts.get(best)) && cost(p) > cost(best))) {
+        best = p;
+      }
+    }
+    return PasswordHash.decoy(best == null ? null : example.get(best));
+  }
+
+  /** The work of {@code m=M,t=T,p=P}: memory times passes. */
+  private static long cost(String parameters) {
+    String[] mtp = parameters.split(",");
+    return Long.parseLong(mtp[0].substring(2)) * Long.parseLong(mtp[1].substring(2));
+  }
+
+  /**
+   * Returns the hash to check a password against for a name that is no user's: it matches none, and
+   * costs what most users' hashes cost.
+   */
+  String unknownUserHash() {
+    return unknownUserHash;
   }
 
   /** Returns the user named {@code name}, or null. */

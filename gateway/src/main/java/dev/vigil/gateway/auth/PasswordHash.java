@@ -20,6 +20,8 @@ public final class PasswordHash {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getDecoder();
+  private static final Parsed DEFAULT =
+      new Parsed(null, MEMORY_KIB, ITERATIONS, PARALLELISM, null, null);
 
   private PasswordHash() {}
 
@@ -48,6 +50,39 @@ public final class PasswordHash {
     }
     byte[] got = derive(password, h.salt(), h.memory(), h.iterations(), h.parallelism());
     return MessageDigest.isEqual(h.hash(), got);
+  }
+
+  /**
+   * Returns a stored hash with the parameters of {@code like} (the default ones when it does not
+   * read), a random salt and a random hash: no password matches it (but with odds of 2^-256), and
+   * checking one against it costs what checking against {@code like} does. For names that are no
+   * one's, so that they cost what a user's does.
+   */
+  public static String decoy(String like) {
+    Parsed h = like == null ? Parsed.refused("none") : parse(like);
+    byte[] salt = new byte[16];
+    byte[] hash = new byte[32];
+    RANDOM.nextBytes(salt);
+    RANDOM.nextBytes(hash);
+    return "$argon2id$v=19$"
+        + parameters(h.problem() == null ? h : DEFAULT)
+        + "$"
+        + B64.encodeToString(salt)
+        + "$"
+        + B64.encodeToString(hash);
+  }
+
+  /** Returns the {@code m=M,t=T,p=P} parameters of a stored hash, or null when it does not read. */
+  public static String parameters(String stored) {
+    if (stored == null) {
+      return null;
+    }
+    Parsed h = parse(stored);
+    return h.problem() == null ? parameters(h) : null;
+  }
+
+  private static String parameters(Parsed h) {
+    return "m=" + h.memory() + ",t=" + h.iterations() + ",p=" + h.parallelism();
   }
 
   /**

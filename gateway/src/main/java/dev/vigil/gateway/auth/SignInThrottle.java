@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * is always bounded in time and its owner gets in once it is over. The count is forgotten 15
  * minutes after the last failure, or after its lock if that ends later; a successful sign-in
  * forgets the account's count (never the address's: one account of one's own must not reset the
- * count of guesses at others).
+ * count of guesses at others), but only one that showed every factor of the account: the password
+ * alone of a user with a one-time secret forgets nothing ({@link #succeededInPart}).
  *
  * <p>A locked key is refused before the password is checked, so the answer is the same whether the
  * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node,
@@ -193,6 +194,25 @@ public final class SignInThrottle {
         shared.clear(accountKey(account));
       } catch (StoreException e) {
         log.error("failed sign-ins of an account not cleared in the store: {}", e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Ends an attempt (begun with {@link #begin}) that signed in without showing every factor of the
+   * account: the password alone of a user who has a one-time secret too. Nothing is forgotten: the
+   * failures before it may have been guesses at the factor it did not show, and forgetting them
+   * would let whoever has the password guess codes without limit.
+   */
+  public synchronized void succeededInPart(String account, String address) {
+    Count c = counts.get(accountKey(account));
+    if (c != null && c.pending > 0) {
+      c.pending--;
+    }
+    if (address != null) {
+      Count a = counts.get(addressKey(address));
+      if (a != null && a.pending > 0) {
+        a.pending--;
       }
     }
   }

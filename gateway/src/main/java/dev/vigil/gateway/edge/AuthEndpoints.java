@@ -126,6 +126,15 @@ final class AuthEndpoints {
 
   /** Returns true when the request was for an auth endpoint and has been answered. */
   boolean handle(HttpServerRequest req, String path) {
+    boolean own =
+        switch (path) {
+          case "/auth/login", "/auth/logout", "/auth/step-up" -> true;
+          case "/auth/start", "/auth/callback" -> !providers.isEmpty();
+          default -> false;
+        };
+    if (own) {
+      ownPageHeaders(req);
+    }
     switch (path) {
       case "/auth/login" -> {
         if (req.method() == HttpMethod.GET) {
@@ -170,6 +179,21 @@ final class AuthEndpoints {
         return false;
       }
     }
+  }
+
+  /**
+   * Sets what every answer of the gateway's own endpoints carries: no page of another site may show
+   * them in a frame (where its visitors would type or click in them unawares), none refers to them
+   * with their {@code rd}, and none is sniffed for another type than it says.
+   */
+  private static void ownPageHeaders(HttpServerRequest req) {
+    req.response()
+        .putHeader("X-Frame-Options", "DENY")
+        .putHeader(
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer");
   }
 
   /** Sets a fresh login-CSRF cookie on the response and returns its token for the form. */

@@ -7,6 +7,7 @@ import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.http.GatewayCookies;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -122,16 +123,25 @@ final class Callers {
   }
 
   private Caller keep(HttpServerRequest req, Session s) {
-    req.response()
-        .headers()
-        .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
+    setSessionCookie(req, SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
     return Caller.of(s);
   }
 
   private Caller end(HttpServerRequest req, Session s, String why) {
     sessions.signOut(s);
     log.info("signed out: user={} idp={} reason={}", s.userId(), s.provider(), why);
-    req.response().headers().add("Set-Cookie", SessionCodec.cookie("", req.isSSL(), true));
+    setSessionCookie(req, SessionCodec.cookie("", req.isSSL(), true));
     return Caller.ANONYMOUS;
+  }
+
+  /**
+   * Sets the session cookie on whatever answer the request gets (the app's, relayed, or the
+   * gateway's own), and keeps that answer out of shared caches once its headers are complete (see
+   * {@link GatewayCookies#keepOutOfSharedCaches}).
+   */
+  private static void setSessionCookie(HttpServerRequest req, String setCookie) {
+    req.response().headers().add("Set-Cookie", setCookie);
+    req.response()
+        .headersEndHandler(v -> GatewayCookies.keepOutOfSharedCaches(req.response().headers()));
   }
 }

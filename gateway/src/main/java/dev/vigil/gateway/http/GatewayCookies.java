@@ -1,6 +1,9 @@
 package dev.vigil.gateway.http;
 
+import io.vertx.core.MultiMap;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The names of the cookies Vigil sets in browsers, in one place: where each is set refers to its
@@ -114,5 +117,36 @@ public final class GatewayCookies {
       sb.append(p);
     }
     return sb.toString();
+  }
+
+  /**
+   * Keeps an answer that sets a session cookie out of shared caches: a cache in front of the
+   * gateway (a CDN) that kept it would hand the cookie, and the page, to whoever asked for the same
+   * URL next. An answer whose {@code Cache-Control} says {@code no-store} or {@code private} is
+   * left as it is; otherwise {@code public}, {@code s-maxage} and {@code proxy-revalidate} (which
+   * speak to shared caches only) are dropped and {@code private} is put first, the app's other
+   * directives ({@code max-age} for the browser's own cache) kept. Without {@code Cache-Control}
+   * the answer gets {@code private}, since a shared cache may otherwise keep it by heuristics.
+   */
+  public static void keepOutOfSharedCaches(MultiMap headers) {
+    List<String> kept = new ArrayList<>();
+    for (String value : headers.getAll("Cache-Control")) {
+      for (String d : value.split(",")) {
+        String directive = d.strip();
+        String name = directive.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (name.equals("no-store") || (name.equals("private") && !directive.contains("="))) {
+          return;
+        }
+        if (!directive.isEmpty()
+            && !name.equals("public")
+            && !name.equals("s-maxage")
+            && !name.equals("proxy-revalidate")
+            && !name.equals("private")) {
+          kept.add(directive);
+        }
+      }
+    }
+    kept.add(0, "private");
+    headers.set("Cache-Control", String.join(", ", kept));
   }
 }

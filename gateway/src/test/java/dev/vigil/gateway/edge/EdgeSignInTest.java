@@ -237,6 +237,28 @@ class EdgeSignInTest {
         .isEqualTo(401);
   }
 
+  /**
+   * Regression: the gateway's own pages (the sign-in form, the TOTP prompt) were sent without
+   * anything against framing: any site could show them in a frame under its own page and have its
+   * visitors type or click in them unawares (clickjacking).
+   */
+  @Test
+  void signInAndStepUpPages_refuseFraming() throws Exception {
+    loginJson(browser, "alice", "correct horse", Totp.code(ALICE_TOTP, clock));
+
+    for (String path : List.of("/auth/login?rd=%2F", "/auth/step-up?rd=%2F")) {
+      HttpResponse<String> r = get(browser, path, "text/html");
+
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      assertThat(r.body()).as(path).contains("<form");
+      assertThat(r.headers().firstValue("X-Frame-Options")).as(path).hasValue("DENY");
+      assertThat(r.headers().firstValue("Content-Security-Policy"))
+          .as(path)
+          .hasValueSatisfying(v -> assertThat(v).contains("frame-ancestors 'none'"));
+      assertThat(r.headers().firstValue("Cache-Control")).as(path).hasValue("no-store");
+    }
+  }
+
   @Test
   void formLogin_needsItsCsrfToken_andRedirectIsChecked() throws Exception {
     HttpResponse<String> form = get(browser, "/auth/login?rd=//evil.example/", "text/html");

@@ -198,4 +198,45 @@ class EdgeSignInThrottleTest {
     assertThat(r.statusCode()).isEqualTo(429);
     assertThat(r.headers().firstValue("Retry-After")).hasValue("60");
   }
+
+  /**
+   * Regression: with TOTP on demand, a sign-in with the password alone forgot the account's
+   * failures, wrong codes at the step-up prompt included; whoever had the password could sign in
+   * again after every four wrong codes and guess codes without limit.
+   */
+  @Test
+  void stepUp_wrongCodes_areNotForgottenByASignInWithThePasswordAlone() throws Exception {
+    String code = Totp.code(SECRET, clock);
+    String wrong = code.equals("000000") ? "111111" : "000000";
+    assertThat(login("erin", "pw", null).statusCode()).isEqualTo(200);
+    for (int i = 0; i < 4; i++) {
+      assertThat(postJson("/auth/step-up", "{\"totp\":\"" + wrong + "\"}").statusCode())
+          .isEqualTo(401);
+    }
+    assertThat(login("erin", "pw", null).statusCode()).isEqualTo(200);
+    assertThat(postJson("/auth/step-up", "{\"totp\":\"" + wrong + "\"}").statusCode())
+        .isEqualTo(401);
+
+    HttpResponse<String> r = postJson("/auth/step-up", "{\"totp\":\"" + code + "\"}");
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("60");
+  }
+
+  /** A sign-in that shows the code too proves both factors: it forgets the failures. */
+  @Test
+  void login_withTheCode_forgetsWrongCodesBeforeIt() throws Exception {
+    String code = Totp.code(SECRET, clock);
+    String wrong = code.equals("000000") ? "111111" : "000000";
+    for (int i = 0; i < 4; i++) {
+      assertThat(login("erin", "pw", wrong).statusCode()).isEqualTo(401);
+    }
+    assertThat(login("erin", "pw", code).statusCode()).isEqualTo(200);
+    for (int i = 0; i < 4; i++) {
+      assertThat(login("erin", "pw", wrong).statusCode()).isEqualTo(401);
+    }
+
+    now.set(now.get().plusSeconds(30));
+    assertThat(login("erin", "pw", Totp.code(SECRET, clock)).statusCode()).isEqualTo(200);
+  }
 }
