@@ -1,5 +1,7 @@
 package dev.vigil.gateway.edge;
 
+import static dev.vigil.gateway.edge.OidcEdge.browser;
+import static dev.vigil.gateway.edge.OidcEdge.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.pdp.DecisionPoint;
@@ -7,20 +9,15 @@ import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
-import java.net.CookieManager;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
-import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,53 +59,10 @@ class EdgeOidcFullLogTest {
     store.close();
   }
 
-  private static HttpResponse<String> get(HttpClient c, String url) throws Exception {
-    return c.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html").build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static String location(HttpResponse<String> r) {
-    return r.headers().firstValue("Location").orElseThrow();
-  }
-
-  private static String gw(String path) {
-    return path.startsWith("http") ? path : "http://127.0.0.1:" + port + path;
-  }
-
-  /** Walks the browser from a protected page to the provider and back to the callback URL. */
-  private static String callbackUrl(HttpClient browser, String subject, List<String> roles)
-      throws Exception {
-    HttpResponse<String> first = get(browser, gw("/reports"));
-    assertThat(first.statusCode()).isEqualTo(302);
-    assertThat(location(first)).startsWith("/auth/start?rd=");
-    HttpResponse<String> start = get(browser, gw(location(first)));
-    assertThat(start.statusCode()).isEqualTo(302);
-    assertThat(location(start))
-        .contains("code_challenge_method=S256")
-        .contains("nonce=")
-        .contains("state=");
-    idp.enqueueCallback(
-        new DefaultOAuth2TokenCallback(
-            "default",
-            subject,
-            "JWT",
-            List.of("vigil-gw"),
-            Map.of("roles", roles, "amr", List.of("pwd", "otp")),
-            3600));
-    HttpResponse<String> authorize = get(browser, location(start));
-    assertThat(authorize.statusCode()).isEqualTo(302);
-    return location(authorize);
-  }
-
-  private static HttpClient browser() {
-    return HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-  }
-
   @Test
   void callbackWithoutTheBrowsersCookie_logFull_refused403AtOnceWithoutIdOrSession()
       throws Exception {
-    String callback = callbackUrl(browser(), "alice", List.of("sre"));
+    String callback = edge.callbackUrl(browser(), "alice", List.of("sre"));
     HttpResponse<String> attacker;
     long tookMs;
     try (Connection locker = store.dataSource().getConnection();

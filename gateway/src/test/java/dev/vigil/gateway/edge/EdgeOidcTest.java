@@ -1,5 +1,8 @@
 package dev.vigil.gateway.edge;
 
+import static dev.vigil.gateway.edge.OidcEdge.browser;
+import static dev.vigil.gateway.edge.OidcEdge.get;
+import static dev.vigil.gateway.edge.OidcEdge.location;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.auth.OidcLogin;
@@ -10,9 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
-import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,59 +43,16 @@ class EdgeOidcTest {
     edge.close();
   }
 
-  private static HttpResponse<String> get(HttpClient c, String url) throws Exception {
-    return c.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html").build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static String location(HttpResponse<String> r) {
-    return r.headers().firstValue("Location").orElseThrow();
-  }
-
-  private static String gw(String path) {
-    return path.startsWith("http") ? path : "http://127.0.0.1:" + port + path;
-  }
-
-  /** Walks the browser from a protected page to the provider and back to the callback URL. */
-  private static String callbackUrl(HttpClient browser, String subject, List<String> roles)
-      throws Exception {
-    HttpResponse<String> first = get(browser, gw("/reports"));
-    assertThat(first.statusCode()).isEqualTo(302);
-    assertThat(location(first)).startsWith("/auth/start?rd=");
-    HttpResponse<String> start = get(browser, gw(location(first)));
-    assertThat(start.statusCode()).isEqualTo(302);
-    assertThat(location(start))
-        .contains("code_challenge_method=S256")
-        .contains("nonce=")
-        .contains("state=");
-    idp.enqueueCallback(
-        new DefaultOAuth2TokenCallback(
-            "default",
-            subject,
-            "JWT",
-            List.of("vigil-gw"),
-            Map.of("roles", roles, "amr", List.of("pwd", "otp")),
-            3600));
-    HttpResponse<String> authorize = get(browser, location(start));
-    assertThat(authorize.statusCode()).isEqualTo(302);
-    return location(authorize);
-  }
-
-  private static HttpClient browser() {
-    return HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-  }
-
   @Test
   void sre_signsInThroughTheProvider_andReadsProduction() throws Exception {
     HttpClient browser = browser();
-    String callback = callbackUrl(browser, "alice", List.of("sre"));
+    String callback = edge.callbackUrl(browser, "alice", List.of("sre"));
 
     HttpResponse<String> back = get(browser, callback);
 
     assertThat(back.statusCode()).isEqualTo(302);
     assertThat(location(back)).isEqualTo("/reports");
-    HttpResponse<String> page = get(browser, gw("/reports"));
+    HttpResponse<String> page = get(browser, edge.gw("/reports"));
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).isEqualTo("hello alice");
   }
@@ -102,14 +60,14 @@ class EdgeOidcTest {
   @Test
   void developer_signsIn_butThePolicyDenies() throws Exception {
     HttpClient browser = browser();
-    get(browser, callbackUrl(browser, "bob", List.of("dev")));
+    get(browser, edge.callbackUrl(browser, "bob", List.of("dev")));
 
-    assertThat(get(browser, gw("/reports")).statusCode()).isEqualTo(403);
+    assertThat(get(browser, edge.gw("/reports")).statusCode()).isEqualTo(403);
   }
 
   @Test
   void callbackWithoutTheBrowsersCookie_refusedWithoutSession_c10() throws Exception {
-    String callback = callbackUrl(browser(), "alice", List.of("sre"));
+    String callback = edge.callbackUrl(browser(), "alice", List.of("sre"));
 
     HttpResponse<String> attacker = get(HttpClient.newHttpClient(), callback);
 
@@ -121,7 +79,7 @@ class EdgeOidcTest {
   @Test
   void callbackWithAnotherState_refused_c10() throws Exception {
     HttpClient browser = browser();
-    String callback = callbackUrl(browser, "alice", List.of("sre"));
+    String callback = edge.callbackUrl(browser, "alice", List.of("sre"));
     String forged = callback.replaceAll("state=[^&]+", "state=forged");
 
     assertThat(get(browser, forged).statusCode()).isEqualTo(403);
@@ -130,7 +88,7 @@ class EdgeOidcTest {
   @Test
   void replayedCallback_refused_c10() throws Exception {
     HttpClient browser = browser();
-    String callback = callbackUrl(browser, "alice", List.of("sre"));
+    String callback = edge.callbackUrl(browser, "alice", List.of("sre"));
     String cookie =
         ((CookieManager) browser.cookieHandler().orElseThrow())
             .getCookieStore().getCookies().stream()

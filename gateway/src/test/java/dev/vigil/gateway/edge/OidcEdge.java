@@ -1,5 +1,7 @@
 package dev.vigil.gateway.edge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
@@ -10,10 +12,14 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.bundle.BundleReader;
 import java.io.OutputStream;
+import java.net.CookieManager;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 
 /**
  * An edge gateway whose users sign in through a real OIDC provider (mock-oauth2-server, client
@@ -95,6 +102,51 @@ record OidcEdge(MockOAuth2Server idp, HttpServer upstream, EdgeGateway gateway, 
                 .withLocalUsers(
                     new LocalAuthenticator(List.of(), sessions, InstantSource.system()), oidc));
     return new OidcEdge(idp, upstream, gateway, port);
+  }
+
+  /** Sends a browser's GET (it accepts HTML). */
+  static HttpResponse<String> get(HttpClient c, String url) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html").build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String location(HttpResponse<String> r) {
+    return r.headers().firstValue("Location").orElseThrow();
+  }
+
+  /** The gateway's URL of {@code path}; an absolute URL stays as it is. */
+  String gw(String path) {
+    return path.startsWith("http") ? path : "http://127.0.0.1:" + port + path;
+  }
+
+  /** Walks the browser from a protected page to the provider and back to the callback URL. */
+  String callbackUrl(HttpClient browser, String subject, List<String> roles) throws Exception {
+    HttpResponse<String> first = get(browser, gw("/reports"));
+    assertThat(first.statusCode()).isEqualTo(302);
+    assertThat(location(first)).startsWith("/auth/start?rd=");
+    HttpResponse<String> start = get(browser, gw(location(first)));
+    assertThat(start.statusCode()).isEqualTo(302);
+    assertThat(location(start))
+        .contains("code_challenge_method=S256")
+        .contains("nonce=")
+        .contains("state=");
+    idp.enqueueCallback(
+        new DefaultOAuth2TokenCallback(
+            "default",
+            subject,
+            "JWT",
+            List.of("vigil-gw"),
+            Map.of("roles", roles, "amr", List.of("pwd", "otp")),
+            3600));
+    HttpResponse<String> authorize = get(browser, location(start));
+    assertThat(authorize.statusCode()).isEqualTo(302);
+    return location(authorize);
+  }
+
+  /** A client that keeps cookies, as a browser does. */
+  static HttpClient browser() {
+    return HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
   }
 
   @Override
