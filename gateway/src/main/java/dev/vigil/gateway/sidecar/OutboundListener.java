@@ -33,7 +33,9 @@ import java.util.function.Supplier;
  *
  * <p>Pooled connections keep the certificate of their handshake. So that a rotated SVID (or one
  * replaced after revocation) is presented at once, the pools are replaced when the workload's
- * serial changes; the old pools' connections finish their requests and close.
+ * serial changes; the old pools' connections finish their requests and close. The pools are made
+ * with {@code UpstreamClients.pooled}, so that an HTTP/1.1 connection on which the peer sent bytes
+ * past an answer is closed, not given to the next request (see {@code AnswerSpillGuard}).
  *
  * <p>What the app sends that cannot be read as a request is refused before it goes anywhere, and
  * logged as the inbound listener logs it, under {@value RefusalLog#PATH} with this listener's name:

@@ -7,6 +7,7 @@ import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.gateway.upstream.DirectUpstream;
+import dev.vigil.gateway.upstream.UpstreamClients;
 import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
@@ -135,7 +136,7 @@ public final class Sidecar implements AutoCloseable {
       // Apps that speak HTTP/2 in cleartext (gRPC servers) share one client, made when needed.
       HttpClient h2cApp =
           config.inbound().stream().anyMatch(in -> in.appProtocol() == AppProtocol.H2C)
-              ? vertx.createHttpClient(h2cAppOptions(), new PoolOptions().setHttp2MaxSize(4))
+              ? UpstreamClients.pooled(vertx, h2cAppOptions(), new PoolOptions().setHttp2MaxSize(4))
               : null;
       for (Inbound in : config.inbound()) {
         var listener =
@@ -168,8 +169,10 @@ public final class Sidecar implements AutoCloseable {
                 out,
                 refusals,
                 () -> credentials.svid().serial(),
-                () -> vertx.createHttpClient(tls, new PoolOptions().setHttp1MaxSize(32)),
-                () -> vertx.createHttpClient(h2, new PoolOptions().setHttp2MaxSize(4)),
+                // HTTP/1.1 connections with bytes past an answer are closed, not reused (a peer
+                // that does not choose h2 by ALPN is spoken to over HTTP/1.1 on the h2 pool too).
+                () -> UpstreamClients.pooled(vertx, tls, new PoolOptions().setHttp1MaxSize(32)),
+                () -> UpstreamClients.pooled(vertx, h2, new PoolOptions().setHttp2MaxSize(4)),
                 keepAlive);
         HttpServerOptions local = plain(out.host(), out.port(), timeouts);
         ports.put(
