@@ -2,6 +2,9 @@ package dev.vigil.gateway.auth;
 
 import dev.vigil.store.SignInFailures;
 import dev.vigil.store.StoreException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -17,15 +20,16 @@ import org.slf4j.LoggerFactory;
  * and per client address, and once either has failed too often the next attempts for it are refused
  * unheard for a while.
  *
- * <p>How it counts: each key (an account, by its name in lower case, or an address) keeps the
- * number of failures in a row and when the last one was. Reaching the limit ({@code 5} for an
- * account, {@code 20} for an address, which several people may share) locks the key for one minute;
- * each further failure after a lock locks it again for twice as long, up to 15 minutes, so a lock
- * is always bounded in time and its owner gets in once it is over. The count is forgotten 15
- * minutes after the last failure, or after its lock if that ends later; a successful sign-in
- * forgets the account's count (never the address's: one account of one's own must not reset the
- * count of guesses at others), but only one that showed every factor of the account: the password
- * alone of a user with a one-time secret forgets nothing ({@link #succeededInPart}).
+ * <p>How it counts: each key (an account, by its name in lower case, or an address, an IPv6 one by
+ * its /64 network: {@link #addressCounted}) keeps the number of failures in a row and when the last
+ * one was. Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several
+ * people may share) locks the key for one minute; each further failure after a lock locks it again
+ * for twice as long, up to 15 minutes, so a lock is always bounded in time and its owner gets in
+ * once it is over. The count is forgotten 15 minutes after the last failure, or after its lock if
+ * that ends later; a successful sign-in forgets the account's count (never the address's: one
+ * account of one's own must not reset the count of guesses at others), but only one that showed
+ * every factor of the account: the password alone of a user with a one-time secret forgets nothing
+ * ({@link #succeededInPart}).
  *
  * <p>A locked key is refused before the password is checked, so the answer is the same whether the
  * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node,
@@ -343,6 +347,45 @@ public final class SignInThrottle {
   }
 
   private static String addressKey(String address) {
-    return address == null ? null : "address:" + address;
+    return address == null ? null : "address:" + addressCounted(address);
+  }
+
+  /**
+   * The part of a client address that is counted: an IPv4 address whole, an IPv6 address by its
+   * first 64 bits (one customer's network: its owner can send from any address in it), written
+   * {@code 2001:db8:0:1::/64}, and an IPv4 address mapped into IPv6 as that IPv4 address. Brackets
+   * and a scope ({@code %eth0}) are left out. Anything that is not an IP address is counted as it
+   * is written.
+   */
+  static String addressCounted(String address) {
+    String literal = address.strip();
+    if (literal.startsWith("[") && literal.endsWith("]")) {
+      literal = literal.substring(1, literal.length() - 1);
+    }
+    int scope = literal.indexOf('%');
+    if (scope >= 0) {
+      literal = literal.substring(0, scope);
+    }
+    // Only IP literals are parsed, so that getByName never looks a name up.
+    boolean v6 = literal.contains(":") && literal.matches("[0-9a-fA-F:.]+");
+    if (!v6 && !literal.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+      return address;
+    }
+    InetAddress ip;
+    try {
+      ip = InetAddress.getByName(literal);
+    } catch (UnknownHostException e) {
+      return address;
+    }
+    if (ip instanceof Inet4Address) {
+      return ip.getHostAddress();
+    }
+    byte[] bytes = ip.getAddress();
+    StringBuilder prefix = new StringBuilder();
+    for (int i = 0; i < 8; i += 2) {
+      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff)));
+      prefix.append(':');
+    }
+    return prefix.append(":/64").toString();
   }
 }

@@ -24,6 +24,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>The form is protected against login CSRF: {@code GET /auth/login} sets a random token in a
  * short-lived HttpOnly cookie and in the form; a form post must carry both, equal. A JSON post
  * needs {@code Content-Type: application/json}, which a cross-site form cannot send. The post-login
- * target ({@code rd}) is checked by {@link RedirectTarget}. After too many failed attempts for an
+ * target ({@code rd}) is checked by {@link RedirectTarget}. A sign-out posted by a browser page of
+ * another origin is refused ({@link #sentByOwnPageOrScript}). After too many failed attempts for an
  * account or from an address, attempts are refused unheard with 429 and {@code Retry-After} (see
  * {@link dev.vigil.gateway.auth.SignInThrottle}).
  */
@@ -349,6 +352,18 @@ final class AuthEndpoints {
    */
   private void logout(HttpServerRequest req) {
     RequestBodies.resume(req);
+    if (!sentByOwnPageOrScript(req)) {
+      log.warn(
+          "sign-out refused: posted by another origin; origin={} sec-fetch-site={} source={}",
+          printable(String.valueOf(req.getHeader("Origin"))),
+          printable(String.valueOf(req.getHeader("Sec-Fetch-Site"))),
+          source(req));
+      req.response()
+          .setStatusCode(403)
+          .putHeader("Content-Type", "text/plain; charset=utf-8")
+          .end("sign-out refused: it was not sent by a page of this gateway\n");
+      return;
+    }
     Session s = auth.sessions().open(cookie(req, SessionCodec.COOKIE));
     if (s == null) {
       loggedOut(req);
@@ -357,6 +372,54 @@ final class AuthEndpoints {
     log.info("signed out: user={} session={}", s.userId(), s.id().substring(0, 6));
     Future.fromCompletionStage(auth.sessions().signOut(s), Vertx.currentContext())
         .onComplete(RequestGuard.guard(req, null, null, 500, stored -> loggedOut(req)));
+  }
+
+  /**
+   * Returns true unless a browser says the post came from another origin. A page of a sibling
+   * sub-domain is the same site, so the SameSite=Lax session cookie goes with its form post: a
+   * browser's {@code Sec-Fetch-Site} must then be {@code same-origin} (or {@code none}, typed by
+   * the user) and its {@code Origin} this gateway's own. A script or tool that sends neither header
+   * (as {@code curl} does) is no browser page and is heard.
+   */
+  static boolean sentByOwnPageOrScript(HttpServerRequest req) {
+    String site = req.getHeader("Sec-Fetch-Site");
+    if (site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none")) {
+      return false;
+    }
+    String origin = req.getHeader("Origin");
+    return origin == null || sameOrigin(origin, req);
+  }
+
+  /** Whether {@code origin} is this gateway's: scheme, host and port as the request reached it. */
+  private static boolean sameOrigin(String origin, HttpServerRequest req) {
+    String host = req.getHeader("Host");
+    if (host == null && req.authority() != null) {
+      host = req.authority().toString();
+    }
+    if (host == null) {
+      return false;
+    }
+    String scheme = req.isSSL() ? "https" : "http";
+    try {
+      URI theirs = new URI(origin.strip());
+      URI ours = new URI(scheme + "://" + host.strip());
+      return scheme.equalsIgnoreCase(theirs.getScheme())
+          && theirs.getRawUserInfo() == null
+          && theirs.getHost() != null
+          && ours.getHost() != null
+          && theirs.getHost().equalsIgnoreCase(ours.getHost())
+          && port(theirs) == port(ours)
+          && (theirs.getRawPath() == null || theirs.getRawPath().isEmpty());
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() != -1) {
+      return u.getPort();
+    }
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
   private static void loggedOut(HttpServerRequest req) {

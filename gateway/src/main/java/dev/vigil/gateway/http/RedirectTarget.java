@@ -7,13 +7,16 @@ import java.util.Locale;
 
 /**
  * Checks where to send a user after login (kind (c) of the security cases: C06, C07). Only a
- * single-slash relative path without backslashes or control characters, or an absolute https URL
- * whose host is on the allow-list, passes; anything else becomes {@code /}.
+ * single-slash relative path without backslashes or control characters, or an absolute http or
+ * https URL without user info whose host is on the allow-list, passes; anything else becomes {@code
+ * /}. Plain http passes because a gateway served without TLS sends its users to http URLs; the
+ * allow-list names hosts and ports, not schemes.
  *
  * <p>Allow-list entries are hosts ({@code app.example.com}, exact), or domains written with a
  * leading dot ({@code .example.com}: the domain's sub-domains, compared label by label, and the
  * apex itself, as oauth2-proxy does). An entry may fix a port ({@code app.example.com:8443});
- * without one, only the scheme's default port passes. Immutable and thread-safe.
+ * without one, only a URL that names no port (the scheme's default) passes. Immutable and
+ * thread-safe.
  */
 public final class RedirectTarget {
 

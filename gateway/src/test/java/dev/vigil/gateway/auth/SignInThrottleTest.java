@@ -89,6 +89,34 @@ class SignInThrottleTest {
   }
 
   @Test
+  void begin_ipv6AddressesOfOneSlash64_countAsOneAddress() {
+    for (int i = 0; i < 19; i++) {
+      fail("user" + i, "2001:db8:a:b:" + Integer.toHexString(i + 1) + "::" + i);
+    }
+    assertThat(fail("erin", "[2001:db8:a:b:ffff:ffff:ffff:ffff]"))
+        .as("twenty failures from twenty addresses of one /64")
+        .isEqualTo(Duration.ofMinutes(1));
+
+    assertThat(throttle.begin("frank", "2001:0db8:000a:000b:0:0:0:1%eth0"))
+        .as("another spelling of an address of the same /64")
+        .isEqualTo(Duration.ofMinutes(1));
+    assertThat(throttle.begin("frank", "2001:db8:a:c::1")).as("the next /64").isZero();
+  }
+
+  @Test
+  void begin_ipv4MappedIpv6Address_countsAsItsIpv4Address() {
+    for (int i = 0; i < 19; i++) {
+      fail("user" + i, "::ffff:10.0.0.1");
+    }
+    assertThat(fail("erin", "10.0.0.1")).isEqualTo(Duration.ofMinutes(1));
+
+    assertThat(throttle.begin("frank", "::ffff:10.0.0.1")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(throttle.begin("frank", "::ffff:10.0.0.2"))
+        .as("IPv4 addresses count one by one, mapped or not")
+        .isZero();
+  }
+
+  @Test
   void begin_accountNamesDifferingInCase_countAsOne() {
     for (String name : new String[] {"dave", "Dave", "DAVE", "dAve", "davE"}) {
       fail(name, null);

@@ -385,6 +385,54 @@ class EdgeSignInTest {
     assertThat(replay.statusCode()).isEqualTo(401);
   }
 
+  /** Posts a sign-out form as a browser would, with the given Origin and Sec-Fetch-Site. */
+  private HttpResponse<String> formSignOut(String origin, String fetchSite) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url("/auth/logout")))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (origin != null) {
+      b.header("Origin", origin);
+    }
+    if (fetchSite != null) {
+      b.header("Sec-Fetch-Site", fetchSite);
+    }
+    return browser.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void signOut_formPostedByAnotherOrigin_refusedAndSessionKept() throws Exception {
+    // A sibling sub-domain is the same site: the SameSite=Lax cookie goes with its form post.
+    loginJson(browser, "bob", "battery staple", null);
+    String[][] posts = {
+      {"http://evil.example", "same-site"},
+      {"http://evil.example", null},
+      {null, "same-site"},
+      {null, "cross-site"},
+      {"null", null},
+      {"https://127.0.0.1:" + gateway.port(), null},
+      {"http://127.0.0.1:" + (gateway.port() + 1), null},
+    };
+    for (String[] p : posts) {
+      HttpResponse<String> out = formSignOut(p[0], p[1]);
+
+      assertThat(out.statusCode()).as("Origin %s, Sec-Fetch-Site %s", p[0], p[1]).isEqualTo(403);
+      assertThat(out.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("vigil_"));
+      // Still bob: refused by policy (403), not asked to sign in (401).
+      assertThat(get(browser, "/reports", "application/json").statusCode()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void signOut_formPostedByTheGatewaysOwnPage_signsOut() throws Exception {
+    loginJson(browser, "bob", "battery staple", null);
+
+    HttpResponse<String> out = formSignOut("http://127.0.0.1:" + gateway.port(), "same-origin");
+
+    assertThat(out.statusCode()).isEqualTo(303);
+    assertThat(get(browser, "/reports", "application/json").statusCode()).isEqualTo(401);
+  }
+
   @Test
   void signOut_byGet_refusedAndSessionKept() throws Exception {
     // A link or a top-level navigation from another site carries a SameSite=Lax cookie on GET.

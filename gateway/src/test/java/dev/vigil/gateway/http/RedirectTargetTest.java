@@ -55,6 +55,15 @@ class RedirectTargetTest {
     "https://tools.corp:8443/x, https://tools.corp:8443/x",
     "https://tools.corp/x, /",
     "ftp://app.example.com/x, /",
+    // The docs name hosts and ports, not a scheme: plain http to a listed host passes too
+    // (a gateway without TLS sends its users to http URLs), under the same host and port rules.
+    "http://app.example.com/x, http://app.example.com/x",
+    "http://tools.corp:8443/x, http://tools.corp:8443/x",
+    "http://tools.corp/x, /",
+    "http://app.example.com:8080/x, /",
+    "http://evil.example/x, /",
+    "http://app.example.com@evil.example/, /",
+    "HTTP://app.example.com/x, HTTP://app.example.com/x",
   })
   void check_absoluteTargets(String rd, String want) {
     assertThat(target.check(rd)).isEqualTo(want);
