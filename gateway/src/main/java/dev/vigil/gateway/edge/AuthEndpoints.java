@@ -383,9 +383,13 @@ final class AuthEndpoints {
    */
   static boolean sentByOwnPageOrScript(HttpServerRequest req) {
     String site = req.getHeader("Sec-Fetch-Site");
-    if (site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none")) {
-      return false;
+    if (site != null) {
+      // The browser's own verdict, which a page cannot set. It also holds behind a proxy that
+      // ends TLS in front of the gateway, where the page's https Origin is not the scheme the
+      // request reached the gateway with.
+      return site.equalsIgnoreCase("same-origin") || site.equalsIgnoreCase("none");
     }
+    // Browsers without Sec-Fetch-Site: the Origin must be this gateway's as it was reached.
     String origin = req.getHeader("Origin");
     return origin == null || sameOrigin(origin, req);
   }

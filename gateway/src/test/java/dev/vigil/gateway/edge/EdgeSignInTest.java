@@ -434,6 +434,18 @@ class EdgeSignInTest {
   }
 
   @Test
+  void signOut_sameOriginBehindAProxyEndingTls_signsOut() throws Exception {
+    // The page was https://gateway, the proxy in front reached the gateway over plain HTTP: the
+    // browser's Sec-Fetch-Site, not the Origin's scheme, says whose page it was.
+    loginJson(browser, "bob", "battery staple", null);
+
+    HttpResponse<String> out = formSignOut("https://127.0.0.1:" + gateway.port(), "same-origin");
+
+    assertThat(out.statusCode()).isEqualTo(303);
+    assertThat(get(browser, "/reports", "application/json").statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void signOut_byGet_refusedAndSessionKept() throws Exception {
     // A link or a top-level navigation from another site carries a SameSite=Lax cookie on GET.
     loginJson(browser, "bob", "battery staple", null);
