@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * <p>A refusal never waits for room in the decision log: the request is refused whatever its entry
  * does, and waiting would only let a flood of garbage hold the worker threads. When the log is full
  * the refusal is counted by its code instead, and summed up later in one event and one warning
- * ({@link UnloggedRefusals}); it then has no decision id and no warning of its own. Thread-safe.
+ * ({@link UnloggedRefusals}); it then has no decision id and no warning of its own.
+ *
+ * <p>The warnings are rate-limited, since a client can cause refusals at little cost: at most
+ * {@value #WARNINGS_PER_MINUTE} a minute for each listener and code, then one line saying that
+ * further ones are not shown, and at the first refusal of a later minute one line with how many
+ * were not shown. The decision log keeps every event. Thread-safe.
  */
 public final class RefusalLog {
 
@@ -39,6 +45,16 @@ public final class RefusalLog {
   static final String PATH = "vigil/sidecar/peer";
 
   private static final Logger log = LoggerFactory.getLogger(RefusalLog.class);
+
+  /** The most warnings a minute for one listener and code, besides the two summary lines. */
+  static final int WARNINGS_PER_MINUTE = 20;
+
+  /** The most listener and code pairs counted apart; the others share one count. */
+  private static final int MAX_KEYS = 256;
+
+  private static final long MINUTE_MS = 60_000;
+
+  private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
   private final DecisionPoint pdp;
   private final InstantSource clock;
@@ -103,15 +119,73 @@ public final class RefusalLog {
         log.error("decision log refused the refusal {}: {}", id, ex.getMessage());
       }
     }
-    log.warn(
-        "refused peer: path={} listener={} peer={} code={} decision_id={} reason={}",
-        path,
-        listener,
-        peer,
-        code,
-        id,
-        reason);
+    String key = listener + ' ' + code;
+    if (windows.size() >= MAX_KEYS && !windows.containsKey(key)) {
+      key = "";
+    }
+    int shown = windows.computeIfAbsent(key, k -> new Window()).admit(now.toEpochMilli());
+    if (shown > 0) {
+      log.warn(
+          "{} more refusals not shown in the last minute: listener={} code={} (see vigil logs"
+              + " --path {})",
+          shown,
+          listener,
+          code,
+          path);
+    }
+    if (shown >= 0) {
+      log.warn(
+          "refused peer: path={} listener={} peer={} code={} decision_id={} reason={}",
+          path,
+          listener,
+          peer,
+          code,
+          id,
+          reason);
+    } else if (shown == Window.FIRST_HIDDEN) {
+      log.warn(
+          "more than {} refusals a minute: listener={} code={}; further ones are not shown this"
+              + " minute (see vigil logs --path {})",
+          WARNINGS_PER_MINUTE,
+          listener,
+          code,
+          path);
+    }
     return id;
+  }
+
+  /** The warnings of one listener and code in the current minute. */
+  private static final class Window {
+
+    /** {@link #admit}: the first refusal of the minute not shown. */
+    static final int FIRST_HIDDEN = -1;
+
+    /** {@link #admit}: a refusal not shown, after the first. */
+    static final int HIDDEN = -2;
+
+    private long start = Long.MIN_VALUE;
+    private int count;
+    private int hidden;
+
+    /**
+     * Counts one refusal at {@code nowMs}: returns how many of the last minute were not shown (0 or
+     * more) when this one is shown, else {@link #FIRST_HIDDEN} or {@link #HIDDEN}.
+     */
+    synchronized int admit(long nowMs) {
+      int before = 0;
+      if (start == Long.MIN_VALUE || nowMs - start >= MINUTE_MS || nowMs < start) {
+        before = hidden;
+        start = nowMs;
+        count = 0;
+        hidden = 0;
+      }
+      if (count < WARNINGS_PER_MINUTE) {
+        count++;
+        return before;
+      }
+      hidden++;
+      return hidden == 1 ? FIRST_HIDDEN : HIDDEN;
+    }
   }
 
   /** Makes the event of a refusal; on the log's writer thread. */
