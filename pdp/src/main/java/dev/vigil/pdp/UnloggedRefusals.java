@@ -1,7 +1,5 @@
 package dev.vigil.pdp;
 
-import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
@@ -244,26 +242,13 @@ public final class UnloggedRefusals {
     Map<Value, Value> byReason = new LinkedHashMap<>();
     counts.forEach((k, v) -> byReason.put(StringValue.of(k), NumberValue.of(v)));
     long n = sum(counts);
-    String reason = n + " refusals not logged: decision log full";
-    Map<Value, Value> e = new LinkedHashMap<>();
-    put(e, "decision_id", StringValue.of(id));
-    put(e, "timestamp", StringValue.of(now.toString()));
-    put(e, "path", StringValue.of(PATH));
-    put(e, "allowed", BooleanValue.FALSE);
-    put(e, "mode", StringValue.of("enforce"));
-    put(e, "enforced", BooleanValue.TRUE);
-    put(e, "reason", StringValue.of(reason));
-    put(e, "refusal", StringValue.of("UNLOGGED"));
-    put(e, "unlogged", NumberValue.of(n));
-    put(e, "unlogged_by_reason", ObjectValue.wrap(byReason));
-    put(e, "from", StringValue.of(from.toString()));
-    put(e, "to", StringValue.of(now.toString()));
-    put(e, "node", StringValue.of(node));
-    return new DecisionRecord(
-        id, now, PATH, null, null, false, "enforce", true, node, Json.write(ObjectValue.wrap(e)));
-  }
-
-  private static void put(Map<Value, Value> m, String k, Value v) {
-    m.put(StringValue.of(k), v);
+    Map<String, Value> fields = new LinkedHashMap<>();
+    fields.put("refusal", StringValue.of("UNLOGGED"));
+    fields.put("unlogged", NumberValue.of(n));
+    fields.put("unlogged_by_reason", ObjectValue.wrap(byReason));
+    fields.put("from", StringValue.of(from.toString()));
+    fields.put("to", StringValue.of(now.toString()));
+    return RefusalEvents.record(
+        id, now, PATH, null, n + " refusals not logged: decision log full", fields, node);
   }
 }

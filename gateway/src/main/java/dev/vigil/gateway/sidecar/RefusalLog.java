@@ -1,10 +1,8 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.RefusalEvents;
 import dev.vigil.pdp.UnloggedRefusals;
-import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.Json;
-import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionIds;
@@ -197,35 +195,12 @@ public final class RefusalLog {
       String code,
       String reason,
       Map<String, String> extra) {
-    Map<Value, Value> e = new LinkedHashMap<>();
-    put(e, "decision_id", StringValue.of(id));
-    put(e, "timestamp", StringValue.of(now.toString()));
-    put(e, "path", StringValue.of(path));
-    put(e, "allowed", BooleanValue.FALSE);
-    put(e, "mode", StringValue.of("enforce"));
-    put(e, "enforced", BooleanValue.TRUE);
-    put(e, "reason", StringValue.of(reason));
-    put(e, "refusal", StringValue.of(code));
-    put(e, "listener", StringValue.of(listener));
-    put(e, "peer", StringValue.of(peer));
-    put(e, "node", StringValue.of(pdp.options().node()));
-    extra.forEach((k, v) -> put(e, k, StringValue.of(v)));
-    String node = pdp.options().node();
-    return new DecisionRecord(
-        id,
-        now,
-        path,
-        null,
-        listener,
-        false,
-        "enforce",
-        true,
-        node,
-        Json.write(ObjectValue.wrap(e)));
-  }
-
-  private static void put(Map<Value, Value> m, String k, Value v) {
-    m.put(StringValue.of(k), v);
+    Map<String, Value> fields = new LinkedHashMap<>();
+    fields.put("refusal", StringValue.of(code));
+    fields.put("listener", StringValue.of(listener));
+    fields.put("peer", StringValue.of(peer));
+    extra.forEach((k, v) -> fields.put(k, StringValue.of(v)));
+    return RefusalEvents.record(id, now, path, listener, reason, fields, pdp.options().node());
   }
 
   /**

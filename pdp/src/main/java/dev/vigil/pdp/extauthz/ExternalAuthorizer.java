@@ -4,8 +4,7 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PolicyPath;
-import dev.vigil.rego.value.BooleanValue;
-import dev.vigil.rego.value.Json;
+import dev.vigil.pdp.RefusalEvents;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -13,7 +12,6 @@ import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -128,28 +126,15 @@ public final class ExternalAuthorizer {
     DecisionLog sink = pdp.options().decisionLog();
     if (sink != null) {
       Instant now = pdp.options().clock().instant();
-      Map<Value, Value> e = new HashMap<>();
-      e.put(StringValue.of("decision_id"), StringValue.of(id));
-      e.put(StringValue.of("timestamp"), StringValue.of(now.toString()));
-      e.put(StringValue.of("path"), StringValue.of(path.slashed()));
-      e.put(StringValue.of("allowed"), BooleanValue.FALSE);
-      e.put(StringValue.of("mode"), StringValue.of("enforce"));
-      e.put(StringValue.of("enforced"), BooleanValue.TRUE);
-      e.put(StringValue.of("reason"), StringValue.of("refused: " + why));
-      e.put(StringValue.of("adapter"), StringValue.of(adapter));
-      e.put(StringValue.of("node"), StringValue.of(pdp.options().node()));
       DecisionRecord r =
-          new DecisionRecord(
+          RefusalEvents.record(
               id,
               now,
               path.slashed(),
               null,
-              null,
-              false,
-              "enforce",
-              true,
-              pdp.options().node(),
-              Json.write(ObjectValue.wrap(e)));
+              "refused: " + why,
+              Map.of("adapter", StringValue.of(adapter)),
+              pdp.options().node());
       try {
         sink.append(r);
       } catch (RuntimeException full) {
