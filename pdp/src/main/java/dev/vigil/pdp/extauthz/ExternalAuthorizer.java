@@ -5,17 +5,17 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.RefusalEvents;
+import dev.vigil.pdp.UnloggedRefusals;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionIds;
-import dev.vigil.store.DecisionLog;
-import dev.vigil.store.DecisionRecord;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -117,29 +117,37 @@ public final class ExternalAuthorizer {
     return decide(adapter, input);
   }
 
+  /** The code refusals of requests that cannot be described are counted under, when unlogged. */
+  static final String REFUSAL_CODE = "BAD_REQUEST";
+
   /**
    * Denies a request that cannot be described (no policy is asked) and writes its decision-log
    * entry, with {@code reason} {@code refused: ...}, so that every request leaves one entry.
    */
   private AuthzVerdict refuse(String adapter, String why) {
     String id = DecisionIds.next();
-    DecisionLog sink = pdp.options().decisionLog();
+    UnloggedRefusals sink = pdp.unloggedRefusals();
     if (sink != null) {
       Instant now = pdp.options().clock().instant();
-      DecisionRecord r =
-          RefusalEvents.record(
-              id,
-              now,
-              path.slashed(),
-              null,
-              "refused: " + why,
-              Map.of("adapter", StringValue.of(adapter)),
-              pdp.options().node());
+      // Never waits for room, as every refusal before policy: the request is denied either way.
       try {
-        sink.append(r);
-      } catch (RuntimeException full) {
-        // The request is denied either way; a full log is visible in the log's own metrics.
-        log.warn("refused request not logged: decision_id={} {}", id, full.getMessage());
+        CompletableFuture<Void> queued =
+            sink.offer(
+                REFUSAL_CODE,
+                () ->
+                    RefusalEvents.record(
+                        id,
+                        now,
+                        path.slashed(),
+                        null,
+                        "refused: " + why,
+                        Map.of("adapter", StringValue.of(adapter)),
+                        pdp.options().node()));
+        if (queued == null) {
+          log.debug("refused request counted, not logged: decision log full, decision_id={}", id);
+        }
+      } catch (IllegalStateException closed) {
+        log.warn("refused request not logged: decision_id={} {}", id, closed.getMessage());
       }
     }
     log.debug("refused before policy: adapter={} decision_id={} {}", adapter, id, why);

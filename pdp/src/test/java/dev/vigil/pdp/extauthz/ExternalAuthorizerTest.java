@@ -9,10 +9,14 @@ import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.value.Json;
 import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Set;
@@ -148,5 +152,40 @@ class ExternalAuthorizerTest {
     assertThat(v.letThrough()).isFalse();
     assertThat(v.decision()).isNull();
     assertThat(v.refusal()).contains("ambiguous encoding %2F");
+  }
+
+  @Test
+  void authorize_refusedPath_logFull_countedInsteadOfWaitingForRoom() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("full")))) {
+      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
+      DecisionPoint pdp = pdp(Mode.ENFORCE, log);
+      // The log's writer held by a lock on the store, until its queue is full.
+      try (Connection locker = store.dataSource().getConnection();
+          Statement lock = locker.createStatement()) {
+        lock.execute("BEGIN IMMEDIATE");
+        int queued = 0;
+        while (log.tryAppend(
+                () ->
+                    new DecisionRecord(
+                        "fill", Instant.now(), "p", null, null, false, "enforce", true, "n", "{}"))
+            != null) {
+          queued++;
+          assertThat(queued).as("the decision log never filled up").isLessThan(100);
+          Thread.sleep(5);
+        }
+
+        for (int i = 0; i < 3; i++) {
+          AuthzVerdict v = authorizer(pdp).authorize("t", get("/a/%2e%2e%2Fadmin"), Set.of());
+          assertThat(v.letThrough()).isFalse();
+        }
+
+        // Counted, as every refusal before policy is when the log has no room; before, each
+        // waited 5 s for room and was then dropped uncounted.
+        assertThat(pdp.unloggedRefusals().total(ExternalAuthorizer.REFUSAL_CODE)).isEqualTo(3);
+        lock.execute("ROLLBACK");
+      } finally {
+        log.close();
+      }
+    }
   }
 }
