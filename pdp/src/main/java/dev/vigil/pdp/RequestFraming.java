@@ -123,10 +123,12 @@ public final class RequestFraming {
    * Returns why an HTTP/2 request is malformed by one of its fields (RFC 9113 §8.2.1), or null: a
    * name that is empty or not a token of lower-case letters, digits and {@code !#$%&'*+-.^_`|~}
    * (RFC 9110 §5.6.2), or a value holding a NUL, CR, LF or other control character but HTAB, or
-   * starting or ending with a space or HTAB. HPACK carries any byte and the HTTP/2 codec passes
-   * such fields on; relayed to an HTTP/1.1 upstream a CR LF in a value would end the field and
-   * start another, or another request on the connection. The value is never quoted: it may be
-   * markup or a secret.
+   * starting or ending with a space or HTAB. HPACK carries any byte; Netty's HTTP/2 codec (4.2.18)
+   * resets a stream whose name is no lower-case token or whose value holds a control character or
+   * starts with a space or HTAB, but passes a value that ends with one, and older codecs passed
+   * them all. Relayed to an HTTP/1.1 upstream a CR LF in a value would end the field and start
+   * another, or another request on the connection, so the check stays whatever the codec does. The
+   * value is never quoted: it may be markup or a secret.
    *
    * @param fields the request's fields, pseudo-header fields excluded
    */

@@ -934,9 +934,9 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     /**
-     * Header names and values are the client's, checked by the HTTP/1.1 decoder or, over HTTP/2
-     * (whose codec lets a CR or LF through), by {@link RequestFraming#http2FieldRefusal} before
-     * policy; or the gateway's own.
+     * Header names and values are the client's, checked by the HTTP/1.1 decoder or, over HTTP/2, by
+     * the codec and then by {@link RequestFraming#http2FieldRefusal} (for what the codec lets
+     * through, such as a value ending in a space) before policy; or the gateway's own.
      */
     private static final HttpHeadersFactory UPSTREAM_HEADERS =
         DefaultHttpHeadersFactory.headersFactory().withValidation(false);

@@ -47,14 +47,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Many connections opened at once, each with one request, all get their answer, on the gateway's
- * default transport (io_uring where the kernel allows it). Regression: Netty 4.2.9 (the version
- * Vert.x 5.0.7 brings) has an assertion in its io_uring transport that fails, wrongly, whenever two
- * connections of one event loop write several buffers before the loop submits its queue
- * (netty/netty#16705, fixed in Netty 4.2.13), and the failed write shut the connection with no
- * answer: a quarter of 40 plain refusals, nearly all refusals over TLS. That only happens with
- * assertions on, as Surefire sets them for every package (and as {@code -ea} would in production):
- * the build now turns them off for {@code io.netty.channel.uring}, as the launcher does. The
- * gateways, the upstream and the clients are real, on loopback.
+ * default transport (io_uring where the kernel allows it), with Java's assertions on, as Surefire
+ * sets them for every package. Regression: Netty 4.2.9 (the version Vert.x 5.0.7 brings) has an
+ * assertion in its io_uring transport that fails, wrongly, whenever two connections of one event
+ * loop write several buffers before the loop submits its queue (netty/netty#16705, fixed in Netty
+ * 4.2.13), and the failed write shut the connection with no answer: a quarter of 40 plain refusals,
+ * nearly all refusals over TLS. The build now takes Netty 4.2.18, and neither the tests nor the
+ * launcher turn those assertions off any more. The gateways, the upstream and the clients are real,
+ * on loopback.
  */
 class EdgeConnectionBurstTest {
 

@@ -7,6 +7,13 @@ import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.store.DecisionFilter;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import io.netty.handler.codec.http2.Http2Error;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -19,6 +26,8 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +40,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -55,6 +66,11 @@ class EdgeRequestFramingTest {
   static final StringBuffer rawSeen = new StringBuffer();
   static EdgeGateway gateway;
 
+  /** Where the decision log keeps the refusals, read back as {@code vigil logs} reads them. */
+  @TempDir static Path tmp;
+
+  static Store store;
+
   @BeforeAll
   static void start() throws Exception {
     upstreamVertx = Vertx.vertx();
@@ -73,7 +89,11 @@ class EdgeRequestFramingTest {
                             }))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
-    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    DecisionPoint pdp =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withDecisionLog(new DecisionLog(store, DecisionLog.Options.defaults())));
     pdp.activate(
         BundleReader.fromFiles(
             "gw",
@@ -136,6 +156,7 @@ class EdgeRequestFramingTest {
     rawUpstream.close();
     gateway.close();
     upstreamVertx.close().await(10, TimeUnit.SECONDS);
+    store.close();
   }
 
   @BeforeEach
@@ -375,13 +396,15 @@ class EdgeRequestFramingTest {
   }
 
   /**
-   * Regression: HPACK carries any byte, and the HTTP/2 codec let a CR, LF or NUL through in a field
-   * value (and in a field name), which the gateway wrote as it was into the HTTP/1.1 head it sent
-   * upstream. An anonymous client on h2c or h2 thus added an {@code X-Vigil-User} past header
-   * hygiene, and a whole second request, {@code GET /smuggled}, that no policy decided, on the
-   * gateway's kept connection to the app (whose answer would then have gone to the next caller
-   * given that connection). Such a request is malformed (RFC 9113 §8.2.1): answered 400 before
-   * policy (not reset, so the map of resets is empty), and not one byte of it relayed.
+   * Regression: HPACK carries any byte, and the HTTP/2 codec of Netty 4.2.9 let a CR, LF or NUL
+   * through in a field value (and in a field name), which the gateway wrote as it was into the
+   * HTTP/1.1 head it sent upstream. An anonymous client on h2c or h2 thus added an {@code
+   * X-Vigil-User} past header hygiene, and a whole second request, {@code GET /smuggled}, that no
+   * policy decided, on the gateway's kept connection to the app (whose answer would then have gone
+   * to the next caller given that connection). Such a request is malformed (RFC 9113 §8.2.1). The
+   * codec of Netty 4.2.18 finds these itself and resets the stream with {@code PROTOCOL_ERROR}
+   * (§8.1.1) before the gateway reads the request: the reset is logged as a refusal before policy
+   * ({@code HTTP2_PROTOCOL_ERROR}, with the stream), and not one byte of the request is relayed.
    */
   @ParameterizedTest
   @ValueSource(
@@ -393,15 +416,51 @@ class EdgeRequestFramingTest {
         "x-note|a\u0000b",
         "x-note|\u007f",
         "x-note| padded",
-        "x-note|padded\t",
         "x-note: a\r\nx-vigil-user|admin",
         "x note|a",
         "x-note\u0000|a",
-        ":path|/x?a=1 HTTP/1.1\r\nX-Vigil-User: admin\r\n\r\nGET /smuggled?",
-        ":path|/x HTTP/1.1 /admin"
+        ":path|/x?a=1 HTTP/1.1\r\nX-Vigil-User: admin\r\n\r\nGET /smuggled?"
       })
-  void http2FieldThatWouldBreakTheHttp11Head_refused_andNothingReachesTheUpstream(String field)
+  void http2FieldThatWouldBreakTheHttp11Head_resetByTheCodec_loggedAndNothingRelayed(String field)
       throws Exception {
+    Instant since = Instant.now();
+
+    Map<Integer, Long> resets = sendHttp2(field);
+
+    assertThat(resets).containsExactly(Map.entry(1, Http2Error.PROTOCOL_ERROR.code()));
+    assertThat(awaitRefusal(since, "HTTP2_PROTOCOL_ERROR"))
+        .contains("\"http2_error\":\"PROTOCOL_ERROR\"")
+        .contains("\"stream\":\"1\"");
+    assertThat(rawSeen).isEmpty();
+  }
+
+  /**
+   * The malformed fields the HTTP/2 codec lets through still never reach the upstream: the gateway
+   * answers 400 before policy (no reset) and logs the refusal, with its code: a value ending in
+   * HTAB, which RFC 9113 §8.2.1 forbids as it forbids a leading one ({@code BAD_FRAMING}), and a
+   * {@code :path} with spaces ({@code BAD_PATH}).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      value = {"'x-note|padded\t'; BAD_FRAMING", "':path|/x HTTP/1.1 /admin'; BAD_PATH"})
+  void http2FieldTheCodecPasses_refused400BeforePolicy_loggedAndNothingRelayed(
+      String field, String code) throws Exception {
+    Instant since = Instant.now();
+
+    Map<Integer, Long> resets = sendHttp2(field);
+
+    assertThat(resets).isEmpty();
+    assertThat(awaitRefusal(since, code)).contains("\"method\":\"GET\"");
+    assertThat(rawSeen).isEmpty();
+  }
+
+  /**
+   * Sends one HTTP/2 request for {@code raw.example} with the field {@code name|value} (a {@code
+   * :path} replaces the default one) and returns the streams reset. The raw upstream never answers:
+   * a request relayed to it would leave the stream unanswered until the client's read times out.
+   */
+  private static Map<Integer, Long> sendHttp2(String field) throws IOException {
     String name = field.substring(0, field.indexOf('|'));
     String value = field.substring(field.indexOf('|') + 1);
     List<String> fields = new java.util.ArrayList<>();
@@ -410,14 +469,34 @@ class EdgeRequestFramingTest {
       fields.addAll(List.of(":path", "/x"));
     }
     fields.addAll(List.of(":authority", "raw.example", name, value));
-
-    // The raw upstream never answers: a request relayed to it would leave the stream unanswered
-    // until the client's read times out.
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-      assertThat(dev.vigil.gateway.http.RawHttp2.send(s, List.of(fields))).isEmpty();
+      return dev.vigil.gateway.http.RawHttp2.send(s, List.of(fields));
     }
+  }
 
-    assertThat(rawSeen).isEmpty();
+  /**
+   * Waits for the one refusal before policy with {@code code} logged since {@code since} and
+   * returns its event; fails when there is none, or more than one.
+   */
+  private static String awaitRefusal(Instant since, String code) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    String marker = "\"refusal\":\"" + code + "\"";
+    List<DecisionRecord> found = List.of();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (found.isEmpty() && System.nanoTime() < giveUp) {
+      found =
+          reader
+              .list(new DecisionFilter(since, true, EdgeGateway.REQUEST_LOG_PATH, null, null, 100))
+              .stream()
+              .filter(r -> r.eventJson().contains(marker))
+              .toList();
+      if (found.isEmpty()) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(found).as(code + " refusals logged since " + since).hasSize(1);
+    assertThat(found.get(0).denied()).isTrue();
+    return found.get(0).eventJson();
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.http.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -35,7 +36,13 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/1.1 app, an h2c app (headers and trailers) and a grpc-java app, the caller now gets the
  * app's own headers and none of the forged ones; B's own refusal still carries its decision id
  * through A. The forged cookies include a nameless one and one after a comma, which clients read as
- * {@code vigil_session}; the forged headers come in a 103 Early Hints answer too.
+ * {@code vigil_session}; the forged headers come in a 103 Early Hints answer too. An h2c app whose
+ * answer carries a field HTTP/2 forbids gets its caller a 502, and nothing of that answer.
  */
 class SidecarAnswerHeadersTest {
 
@@ -82,7 +90,9 @@ class SidecarAnswerHeadersTest {
           Map.entry("x_vigil_decision_id", "forged-underscore"),
           Map.entry("X-VIGIL-SPIFFE-ID", "spiffe://prod.example/forged"),
           Map.entry("Set-Cookie", "vigil_session=forged; Path=/"),
-          Map.entry("Set-Cookie", " VIGIL_Session=forged-case; Path=/"),
+          // A leading space would be stripped as OWS over HTTP/1.1, and HTTP/2 forbids it (RFC 9113
+          // section 8.2.1): the raw h2c app below sends it, as no HTTP/2 library does.
+          Map.entry("Set-Cookie", "VIGIL_Session=forged-case; Path=/"),
           Map.entry("Set-Cookie", "=vigil_session=forged-nameless; Path=/deep"),
           Map.entry("Set-Cookie", "other=1, vigil_session=forged-comma; Path=/"));
 
@@ -99,11 +109,21 @@ class SidecarAnswerHeadersTest {
   static Sidecar sidecarB;
   static ManagedChannel grpcViaA;
 
+  /** An h2c app written frame by frame, whose answer has a field value HTTP/2 forbids. */
+  static ServerSocket rawH2cApp;
+
+  /** What the raw h2c app answers every request with: a 200 whose cookie value starts with SP. */
+  static final List<String> RAW_ANSWER =
+      List.of(
+          ":status", "200", "set-cookie", " vigil_session=forged-space; Path=/", "x-app", "kept");
+
   @BeforeAll
   static void start() throws Exception {
     workloads = TwoWorkloads.start(tmp);
     vertx = Vertx.vertx();
     int app = startForgingApp();
+    rawH2cApp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofPlatform().daemon().start(SidecarAnswerHeadersTest::serveRawH2c);
     grpcApp =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
@@ -120,7 +140,11 @@ class SidecarAnswerHeadersTest {
                 List.of(
                     inbound("h1", appUri, AppProtocol.HTTP1),
                     inbound("h2c", appUri, AppProtocol.H2C),
-                    inbound("grpc", grpcUri, AppProtocol.H2C)),
+                    inbound("grpc", grpcUri, AppProtocol.H2C),
+                    inbound(
+                        "h2c-raw",
+                        URI.create("http://127.0.0.1:" + rawH2cApp.getLocalPort()),
+                        AppProtocol.H2C)),
                 List.of()),
             workloads.credsB,
             pdp,
@@ -135,7 +159,8 @@ class SidecarAnswerHeadersTest {
                 List.of(
                     outbound("to-h1", "h1"),
                     outbound("to-h2c", "h2c"),
-                    outbound("to-grpc", "grpc"))),
+                    outbound("to-grpc", "grpc"),
+                    outbound("to-h2c-raw", "h2c-raw"))),
             workloads.credsA,
             pdp,
             workloads.ids.revocations(),
@@ -182,6 +207,50 @@ class SidecarAnswerHeadersTest {
         .listen()
         .await(30, TimeUnit.SECONDS)
         .actualPort();
+  }
+
+  /**
+   * Serves the raw h2c app: to each connection its SETTINGS, an acknowledgement of the sidecar's,
+   * and to each request {@link #RAW_ANSWER} as one HEADERS frame that ends the stream (fields as
+   * literals without indexing, RFC 7541 section 6.2.2). Frames are read by their length (RFC 9113
+   * section 4.1), the connection preface first.
+   */
+  private static void serveRawH2c() {
+    while (!rawH2cApp.isClosed()) {
+      try {
+        Socket s = rawH2cApp.accept();
+        Thread.ofPlatform().daemon().start(() -> answerRawH2c(s));
+      } catch (IOException e) {
+        // Closed by the test.
+      }
+    }
+  }
+
+  private static void answerRawH2c(Socket s) {
+    try (s) {
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      OutputStream out = s.getOutputStream();
+      in.readNBytes(RawHttp2.preface().length);
+      out.write(RawHttp2.frame(0x4, 0, 0, new byte[0]));
+      out.flush();
+      while (true) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        in.readNBytes(length);
+        if (type == 0x4 && (flags & 0x1) == 0) {
+          out.write(RawHttp2.frame(0x4, 0x1, 0, new byte[0]));
+        } else if (type == 0x1) {
+          // END_STREAM | END_HEADERS, the same literals a request of RawHttp2 has.
+          byte[] block = RawHttp2.request(stream, RAW_ANSWER);
+          out.write(block);
+        }
+        out.flush();
+      }
+    } catch (IOException e) {
+      // The sidecar closed the connection.
+    }
   }
 
   private static ServerServiceDefinition greeter() {
@@ -235,6 +304,7 @@ class SidecarAnswerHeadersTest {
     sidecarA.close();
     sidecarB.close();
     grpcApp.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    rawH2cApp.close();
     vertx.close().await(10, TimeUnit.SECONDS);
     workloads.close();
   }
@@ -326,6 +396,23 @@ class SidecarAnswerHeadersTest {
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * An h2c app whose answer has a field value HTTP/2 forbids (a {@code Set-Cookie} that starts with
+   * a space, which Netty 4.2.9's codec passed on): the sidecar's HTTP/2 codec refuses the answer,
+   * and the caller gets a 502 with the sidecar's decision id, not the app's status or any of its
+   * fields.
+   */
+  @Test
+  void h2cApp_answerWithAFieldHttp2Forbids_callerGets502AndNoneOfIt() throws Exception {
+    HttpResponse<String> r = http1("to-h2c-raw", "/raw");
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("upstream_unavailable");
+    List<String> got = lines(r.headers().map());
+    assertThat(got).noneMatch(l -> l.contains("forged")).noneMatch(l -> l.startsWith("x-app"));
+    assertThat(got).anyMatch(l -> l.startsWith("x-vigil-decision-id: "));
   }
 
   @Test

@@ -23,7 +23,6 @@ import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +69,14 @@ class SidecarAppRelayTest {
   static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
   static Sidecar sidecar;
 
+  /**
+   * Holds the port of the app that is down: bound, never listening, so a connection to it is
+   * refused, and no server started later (the failing h2c app below, another test's) is given it.
+   * Regression: the port was closed before the h2c app was started on port 0, and when that app got
+   * it, the caller of the app that is down had the h2c app's partial 200 instead of a 502.
+   */
+  static java.net.Socket deadPortHolder;
+
   /** Runs an h2c app that answers part of its body, then resets the stream. */
   static io.vertx.core.Vertx vertx;
 
@@ -105,10 +112,10 @@ class SidecarAppRelayTest {
           }
         });
     app.start();
-    int deadPort;
-    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      deadPort = ss.getLocalPort();
-    }
+    deadPortHolder = new java.net.Socket();
+    deadPortHolder.bind(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+    int deadPort = deadPortHolder.getLocalPort();
     vertx = io.vertx.core.Vertx.vertx();
     failingH2cApp =
         vertx
@@ -183,6 +190,11 @@ class SidecarAppRelayTest {
     creds.close();
     agent.close();
     store.close();
+    try {
+      deadPortHolder.close();
+    } catch (java.io.IOException e) {
+      // Only the port's reservation: nothing is left to free.
+    }
   }
 
   @BeforeEach
