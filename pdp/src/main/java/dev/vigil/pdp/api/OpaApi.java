@@ -120,6 +120,8 @@ public final class OpaApi {
               }
               ctx.next();
             });
+    r.routeWithRegex(DATA_PATHS).handler(OpaApi::refuseUnroutedSpelling);
+    r.routeWithRegex(POLICY_PATHS).handler(OpaApi::refuseUnroutedSpelling);
     // Before the body is read: a write without the token costs no buffering.
     for (HttpMethod m : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
       r.routeWithRegex(m, DATA_PATHS).handler(api::requireWriteToken);
@@ -143,6 +145,46 @@ public final class OpaApi {
     r.route().last().handler(OpaApi::noEndpoint);
     r.route().failureHandler(OpaApi::failure);
     return r;
+  }
+
+  /**
+   * Refuses a path that the router resolved to a document or a policy only by normalising it: one
+   * that does not start with {@code /v1/data} or {@code /v1/policies/} as sent (such as {@code
+   * /x/../v1/data/a} or {@code /v1/%64ata/a}), or that holds a {@code .} or {@code ..} segment,
+   * escaped or not. The handlers read the path as sent, so such a request would read or write
+   * another document than the one it was routed as ({@code /v1/data/a/../b} wrote {@code
+   * data.a[".."].b}); OPA's clients never send one.
+   */
+  private static void refuseUnroutedSpelling(RoutingContext ctx) {
+    String wrong = unroutedSpelling(ctx.request().path());
+    if (wrong != null) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, wrong);
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Returns why {@code raw} is refused as a path of a document or a policy, or null. */
+  private static String unroutedSpelling(String raw) {
+    String prefix;
+    if (raw.equals("/v1/data") || raw.startsWith("/v1/data/")) {
+      prefix = "/v1/data";
+    } else if (raw.startsWith("/v1/policies/")) {
+      prefix = "/v1/policies/";
+    } else {
+      return "path \"" + raw + "\" names an API endpoint only once normalised; send it as meant";
+    }
+    for (String segment : raw.substring(prefix.length()).split("/", -1)) {
+      String s = segment.replace("%2e", ".").replace("%2E", ".");
+      if (s.equals(".") || s.equals("..")) {
+        return "path \""
+            + raw
+            + "\" has a dot segment (\""
+            + segment
+            + "\"); send the path without it";
+      }
+    }
+    return null;
   }
 
   /**
@@ -192,7 +234,15 @@ public final class OpaApi {
     String path = ctx.request().path();
     String method = ctx.request().method().name();
     var allow = ApiEndpoints.allowed(path);
-    if (allow.isPresent()) {
+    // A document or policy path that normalises to no endpoint (/v1/policies/%2e%2e/x is /v1/x)
+    // is refused for what it spells, not offered the methods of the endpoint it looks like.
+    String wrong =
+        path.startsWith("/v1/data") || path.startsWith("/v1/policies/")
+            ? unroutedSpelling(path)
+            : null;
+    if (allow.isPresent() && wrong != null) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, wrong);
+    } else if (allow.isPresent()) {
       ctx.response().putHeader("Allow", allow.get());
       ApiErrors.send(
           ctx,

@@ -179,8 +179,8 @@ class ApiWriteTokenTest {
   }
 
   /**
-   * Spellings a client can send on the wire that a router may resolve to a write endpoint: the
-   * guard matches whatever the write handlers match.
+   * Spellings a client can send on the wire that the router resolves to a write endpoint: each is
+   * refused, by the guard or as a path that is not in normal form, and none is written.
    */
   @ParameterizedTest
   @ValueSource(
