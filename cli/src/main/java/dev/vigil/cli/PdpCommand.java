@@ -316,7 +316,7 @@ final class PdpCommand implements Callable<Integer> {
       watcher.start();
     }
     BundleWatcher w = watcher;
-    PdpMetrics metrics = new PdpMetrics(log);
+    PdpMetrics metrics = new PdpMetrics(log, pdp::namesRule);
     ExternalAuthorizer authorizer =
         new ExternalAuthorizer(
             pdp, metrics, authz, new PolicyInputBuilder(proxies, pdp.options().clock()));

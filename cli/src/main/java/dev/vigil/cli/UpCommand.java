@@ -441,7 +441,7 @@ final class UpCommand implements Callable<Integer> {
       running.add(
           0, DecisionRetention.start(store, cfg.decisionRetention(), InstantSource.system()));
     }
-    PdpMetrics metrics = new PdpMetrics(log);
+    PdpMetrics metrics = new PdpMetrics(log, pdp::namesRule);
     metrics.watch(pdp.unloggedRefusals());
     pdp.onDecision(new RouteMetrics(metrics));
     return new Core(store, log, pdp, watcher, metrics);
