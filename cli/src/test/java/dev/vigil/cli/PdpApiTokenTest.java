@@ -71,6 +71,7 @@ class PdpApiTokenTest {
   void pdp_tokenFileNotHoldingAToken_exitsWithUsageNamingIt() throws Exception {
     Path file = tmp.resolve("api.token");
     Files.writeString(file, "x y\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
     CliRun r =
         CliRun.of(
@@ -78,6 +79,20 @@ class PdpApiTokenTest {
 
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(r.err()).contains("--api-token-file").contains(file.toString());
+  }
+
+  @Test
+  void pdp_tokenFileOthersMayRead_exitsWithUsageNamingIt() throws Exception {
+    Path file = tmp.resolve("api.token");
+    Files.writeString(file, "vat_a-token-an-operator-wrote-by-hand-0000\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+    CliRun r =
+        CliRun.of(
+            "pdp", "--data-dir", tmp.resolve("d").toString(), "--api-token-file", file.toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains(file.toString()).contains("chmod 600");
   }
 
   private Process start(String... extra) throws Exception {

@@ -5,11 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -62,19 +65,46 @@ public final class ApiToken {
    * when the file does not exist. Surrounding white space, such as the final newline an editor
    * adds, is not part of the token.
    *
-   * @throws IllegalArgumentException naming the file when what it holds is not a token
+   * @throws IllegalArgumentException naming the file when what it holds is not a token, or when
+   *     users other than its owner may read or write it (the token would then guard nothing)
    * @throws IOException when it cannot be read or written
    */
   public static ApiToken loadOrCreate(Path file) throws IOException {
     if (!Files.exists(file)) {
       create(file);
     }
+    refuseShared(file);
     String text = Files.readString(file, StandardCharsets.UTF_8).strip();
     try {
       return of(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "API token file " + file + " does not hold a token: " + e.getMessage(), e);
+    }
+  }
+
+  private static void refuseShared(Path file) throws IOException {
+    Set<PosixFilePermission> perms;
+    try {
+      perms = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException e) {
+      return; // Not a POSIX file system: access is the system's own business.
+    }
+    Set<PosixFilePermission> shared = EnumSet.copyOf(perms);
+    shared.retainAll(
+        EnumSet.of(
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE));
+    if (!shared.isEmpty()) {
+      throw new IllegalArgumentException(
+          "API token file "
+              + file
+              + " may be read or written by other users ("
+              + PosixFilePermissions.toString(perms)
+              + "); make it its owner's only: chmod 600 "
+              + file);
     }
   }
 

@@ -251,10 +251,25 @@ class ApiWriteTokenTest {
     assertThat(made.toString()).doesNotContain(text);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"rw-r--r--", "rw-rw----", "rw-----w-"})
+  void loadOrCreate_fileOthersMayReadOrWrite_isRefusedNamingIt(String mode) throws Exception {
+    Path file = tmp.resolve("api.token");
+    Files.writeString(file, ApiToken.generate() + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+
+    assertThatThrownBy(() -> ApiToken.loadOrCreate(file))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining(mode)
+        .hasMessageContaining("chmod 600");
+  }
+
   @Test
   void loadOrCreate_fileNotHoldingAToken_isRefusedNamingIt() throws Exception {
     Path file = tmp.resolve("api.token");
     Files.writeString(file, "short\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
     assertThatThrownBy(() -> ApiToken.loadOrCreate(file))
         .isInstanceOf(IllegalArgumentException.class)
