@@ -15,6 +15,7 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -195,7 +196,7 @@ public final class Devices implements AutoCloseable {
   /**
    * Verifies and stores a signed posture report.
    *
-   * @return the accepted report
+   * @return the accepted report, its time the server's when the device signed it ahead
    * @throws DeviceException naming why it was refused: {@code bad_report}, {@code unknown_device},
    *     {@code revoked}, {@code bad_signature}, {@code bad_time}, {@code replay}
    */
@@ -234,8 +235,16 @@ public final class Devices implements AutoCloseable {
               + now
               + ")");
     }
+    // Signed ahead of this clock (within the skew): it counts as signed now. Its own time would
+    // keep the posture fresh for longer than the maximum age, and would refuse the device's next
+    // reports as older than this one once the device's clock is set right.
+    Instant second = now.truncatedTo(ChronoUnit.SECONDS);
+    PostureReport counted =
+        r.issuedAt().isAfter(second)
+            ? new PostureReport(r.deviceId(), second, r.nonce(), r.posture())
+            : r;
     store.insertReport(
-        r, JSONObjectUtils.toJSONString(r.posture().toMap()), jws, now.toEpochMilli());
+        counted, JSONObjectUtils.toJSONString(r.posture().toMap()), jws, now.toEpochMilli());
     known.compute(
         id,
         (k, old) -> {
@@ -243,14 +252,18 @@ public final class Devices implements AutoCloseable {
               old != null
                   ? old
                   : new Known(row.serial(), cert.getNotAfter().toInstant(), false, null, null);
-          if (base.latestAt() != null && base.latestAt().isAfter(r.issuedAt())) {
+          if (base.latestAt() != null && base.latestAt().isAfter(counted.issuedAt())) {
             return base;
           }
           return new Known(
-              base.serial(), base.notAfter(), base.revoked(), r.posture(), r.issuedAt());
+              base.serial(),
+              base.notAfter(),
+              base.revoked(),
+              counted.posture(),
+              counted.issuedAt());
         });
     log.debug("posture report accepted: device_id={} nonce={}", id, r.nonce());
-    return r;
+    return counted;
   }
 
   /**

@@ -277,6 +277,41 @@ class DevicesTest {
         .isEqualTo("bad_time");
   }
 
+  String reportAhead(Enrolled d, Duration ahead) {
+    return PostureReport.of(d.id(), now.get().plus(ahead), GOOD).sign(d.key().getPrivate());
+  }
+
+  /**
+   * A device whose clock ran four minutes ahead had its report dated then, and once its clock was
+   * set right every report it sent for those four minutes was refused as older than the latest.
+   */
+  @Test
+  void acceptReport_afterOneSignedAheadOfTheClock_takesTheDevicesNextReports() {
+    Enrolled d = enroll();
+    Instant received = now.get();
+
+    PostureReport ahead = devices.acceptReport(reportAhead(d, Duration.ofMinutes(4)));
+    step(Duration.ofMinutes(1));
+    PostureReport next = devices.acceptReport(report(d, GOOD));
+
+    assertThat(ahead.issuedAt()).isEqualTo(received);
+    assertThat(next.issuedAt()).isEqualTo(now.get());
+  }
+
+  /** A report dated ahead kept the posture fresh for longer than the maximum age. */
+  @Test
+  void identify_reportSignedAheadOfTheClock_staleOnceMaxAgeAfterItCame() {
+    Enrolled d = enroll();
+    devices.acceptReport(reportAhead(d, Duration.ofMinutes(4)));
+
+    step(Duration.ofHours(1).plusMinutes(1));
+
+    assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.STALE_REPORT);
+    try (Devices node2 = Devices.open(store, cipher, clock, Devices.Options.defaults())) {
+      assertThat(node2.identify(List.of(d.cert())).status()).isEqualTo(Status.STALE_REPORT);
+    }
+  }
+
   @Test
   void acceptReport_notAJws_badReport() {
     assertThatThrownBy(() -> devices.acceptReport("hello"))

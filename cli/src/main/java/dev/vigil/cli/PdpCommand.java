@@ -8,6 +8,7 @@ import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.ServerTls;
+import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleException;
 import dev.vigil.pdp.bundle.BundleSignatures;
@@ -129,6 +130,15 @@ final class PdpCommand implements Callable<Integer> {
           "Policy path the external-authorization endpoints ask (default: ${DEFAULT-VALUE}).")
   String authzPath;
 
+  @Option(
+      names = "--api-token-file",
+      paramLabel = "FILE",
+      description =
+          "Take policy and data writes (PUT, PATCH, DELETE on /v1/policies and /v1/data) from"
+              + " clients that send Authorization: Bearer with the token in FILE, made there"
+              + " (owner-only) when missing. Without it the API takes no writes.")
+  Path apiTokenFile;
+
   @ArgGroup(exclusive = false)
   Verification verification;
 
@@ -175,6 +185,17 @@ final class PdpCommand implements Callable<Integer> {
     String keyId;
   }
 
+  private static ApiToken readApiToken(Path file) {
+    try {
+      return ApiToken.loadOrCreate(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--api-token-file " + file + " cannot be read or made: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--api-token-file: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     var err = spec.commandLine().getErr();
@@ -189,6 +210,7 @@ final class PdpCommand implements Callable<Integer> {
     TrustedProxies proxies;
     PolicyPath authz;
     ServerTls serverTls = null;
+    ApiToken writeToken = null;
     try {
       if (tls != null) {
         serverTls = ServerTls.read(tls.cert, tls.key, tls.clientCa);
@@ -215,6 +237,9 @@ final class PdpCommand implements Callable<Integer> {
                     "--log-overflow \"" + overflow + "\" must be block or fail-closed");
           };
       retain = logRetain.retain();
+      if (apiTokenFile != null) {
+        writeToken = readApiToken(apiTokenFile);
+      }
       for (String m : masks) {
         try {
           Masking.check(m);
@@ -291,7 +316,7 @@ final class PdpCommand implements Callable<Integer> {
       watcher.start();
     }
     BundleWatcher w = watcher;
-    PdpMetrics metrics = new PdpMetrics(log);
+    PdpMetrics metrics = new PdpMetrics(log, pdp::namesRule);
     ExternalAuthorizer authorizer =
         new ExternalAuthorizer(
             pdp, metrics, authz, new PolicyInputBuilder(proxies, pdp.options().clock()));
@@ -304,7 +329,8 @@ final class PdpCommand implements Callable<Integer> {
               address.port(),
               pdp,
               metrics,
-              new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated()),
+              new OpaApi.Options(defaultDecision, 8L << 20, () -> w == null || w.activated(), null)
+                  .withWriteToken(writeToken),
               router -> HttpAuthzRoutes.install(router, authorizer),
               serverTls);
       if (grpcAddress != null) {
@@ -334,6 +360,10 @@ final class PdpCommand implements Callable<Integer> {
               + grpc.port()
               + (serverTls == null ? " (plaintext)" : " (TLS)"));
     }
+    out.println(
+        apiTokenFile == null
+            ? "vigil pdp: API writes off (--api-token-file FILE takes them with its token)"
+            : "vigil pdp: API writes need the bearer token in " + apiTokenFile.toAbsolutePath());
     GrpcAuthzServer g = grpc;
     out.println("vigil pdp: store " + st.location().display());
     out.flush();

@@ -34,6 +34,7 @@ import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleWatcher;
 import dev.vigil.pdp.extauthz.ExternalAuthorizer;
@@ -122,6 +123,9 @@ final class UpCommand implements Callable<Integer> {
   private final List<AutoCloseable> running = new ArrayList<>();
   // Runs after each bundle activation; set once the routes exist (see RoutePolicyCheck).
   private final AtomicReference<Runnable> afterActivation = new AtomicReference<>(() -> {});
+  /** The file in the data directory holding the token that REST API writes must carry. */
+  static final String API_TOKEN_FILE = "api.token";
+
   private Path configFile;
   private DataDirLock lock;
   private DataDirLock storeLock;
@@ -234,6 +238,7 @@ final class UpCommand implements Callable<Integer> {
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
+    ApiToken apiToken = ApiToken.loadOrCreate(cfg.dataDir().resolve(API_TOKEN_FILE));
     AdminAccounts admins = AdminAccounts.open(cfg.dataDir(), cfg.adminRole());
     // The CAs and the agent start beside the rest, so that /health does not wait for them.
     CaKeyCipher caKey = NodeIdentity.caKeyCipher(cfg);
@@ -305,7 +310,8 @@ final class UpCommand implements Callable<Integer> {
             identityNow,
             clock);
     PdpServer server =
-        startControlPlane(cfg, cp, core, signIn, routeModes, identityNow, health, devices);
+        startControlPlane(
+            cfg, cp, core, apiToken, signIn, routeModes, identityNow, health, devices);
 
     SessionSignOuts gatewaySignOuts =
         SessionSignOuts.open(core.store(), "gateway", cfg.sessionAbsolute(), clock);
@@ -435,7 +441,7 @@ final class UpCommand implements Callable<Integer> {
       running.add(
           0, DecisionRetention.start(store, cfg.decisionRetention(), InstantSource.system()));
     }
-    PdpMetrics metrics = new PdpMetrics(log);
+    PdpMetrics metrics = new PdpMetrics(log, pdp::namesRule);
     metrics.watch(pdp.unloggedRefusals());
     pdp.onDecision(new RouteMetrics(metrics));
     return new Core(store, log, pdp, watcher, metrics);
@@ -455,6 +461,7 @@ final class UpCommand implements Callable<Integer> {
       VigilConfig cfg,
       Addresses cp,
       Core core,
+      ApiToken apiToken,
       ConsoleSignIn signIn,
       RouteModes routes,
       Supplier<NodeIdentity> identity,
@@ -476,7 +483,7 @@ final class UpCommand implements Callable<Integer> {
             cp.port(),
             core.pdp(),
             core.metrics(),
-            new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated()),
+            new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated(), apiToken),
             router -> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
@@ -579,6 +586,10 @@ final class UpCommand implements Callable<Integer> {
         "vigil up: control plane   "
             + control
             + "  (OPA REST API, /health, /metrics, /v1/authz/{envoy,nginx,traefik})");
+    out.println(
+        "vigil up: API writes      need the bearer token in "
+            + cfg.dataDir().resolve(API_TOKEN_FILE).toAbsolutePath().normalize()
+            + "  (PUT, PATCH, DELETE on /v1/policies, /v1/data)");
     out.println("vigil up: console         " + control + "/console/");
     firstPassword.ifPresent(
         pw ->

@@ -56,6 +56,36 @@ class UpProcessTest {
     Files.writeString(up.config, original);
   }
 
+  /**
+   * A policy upload without the token of the data directory is refused before the bundle is even
+   * asked about it; with the token it reaches the bundle's check (the demo bundle owns every
+   * package).
+   */
+  private void apiWrites_needTheTokenOfTheDataDirectory(UpProcess up) throws Exception {
+    Path file = up.dataDir.resolve("api.token");
+    String token = Files.readString(file).strip();
+    String policy = "package authz\nallow := true\n";
+
+    HttpResponse<String> anonymous = put(up.controlPlaneUrl("/v1/policies/evil"), policy);
+    HttpResponse<String> withToken =
+        put(up.controlPlaneUrl("/v1/policies/evil"), policy, "Authorization", "Bearer " + token);
+
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(withToken.statusCode()).isEqualTo(400);
+    assertThat(withToken.body()).contains("is owned by bundle");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+  }
+
+  private HttpResponse<String> put(String url, String body, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private int hostStatus(UpProcess up, String host) throws Exception {
     // java.net.http refuses to set Host, so the request is written by hand.
     java.net.Socket s = new java.net.Socket("127.0.0.1", up.gateway);
@@ -108,12 +138,14 @@ class UpProcessTest {
       assertThat(Files.readString(up.dataDir.resolve("demo-users.txt")))
           .contains("alice")
           .contains("totp_secret");
+      apiWrites_needTheTokenOfTheDataDirectory(up);
       routeAddedToTheFile_servesWithoutRestart_andABadEditIsRefused(up);
       assertThat(up.stop()).isTrue();
     }
     assertThat(password).matches("[A-Za-z0-9]{20}");
     assertThat(banner)
         .anySatisfy(l -> assertThat(l).contains("workload API    unix:").contains("agent.sock"))
+        .anySatisfy(l -> assertThat(l).contains("API writes").contains("api.token"))
         .anySatisfy(l -> assertThat(l).contains("/console/"));
     assertThat(Files.readString(up.dataDir.resolve("admins.json"))).doesNotContain(password);
     String users = Files.readString(up.dataDir.resolve("demo-users.txt"));

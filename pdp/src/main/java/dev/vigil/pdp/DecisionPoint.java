@@ -25,10 +25,12 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -209,6 +211,30 @@ public final class DecisionPoint implements AutoCloseable {
    */
   public boolean defines(PolicyPath path) {
     return PolicyOutline.defines(state.get(), path);
+  }
+
+  /** The slashed rule paths of one policy state, made once per state for {@link #namesRule}. */
+  private record RuleIndex(PolicyState state, Set<String> paths) {}
+
+  private volatile RuleIndex ruleIndex;
+
+  /**
+   * Returns true when {@code path} (slashed, as {@link Decision#path()} writes it) is where a rule
+   * of the policy in service has its head, or a path given a mode: the paths an operator names,
+   * as against the endless ones any client may ask ({@code users/alice}, {@code x/y/z}).
+   */
+  public boolean namesRule(String path) {
+    PolicyState now = state.get();
+    RuleIndex index = ruleIndex;
+    if (index == null || index.state() != now) {
+      Set<String> paths = new HashSet<>();
+      for (List<String> rule : PolicyOutline.rulePaths(now)) {
+        paths.add(new PolicyPath(rule).slashed());
+      }
+      index = new RuleIndex(now, Set.copyOf(paths));
+      ruleIndex = index;
+    }
+    return index.paths().contains(path) || modes.get().asMap().containsKey(path);
   }
 
   /** Returns the paths of the active policy's rules, slashed, in module order. */

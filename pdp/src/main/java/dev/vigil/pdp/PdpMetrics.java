@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The decision point's Prometheus metrics: decisions by result, mode and path, decide latency, the
@@ -21,6 +22,7 @@ public final class PdpMetrics {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer latency;
   private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+  private final Predicate<String> named;
 
   /**
    * The labels of a decision counter (path or route, mode, result); a record, so no key text is
@@ -28,7 +30,24 @@ public final class PdpMetrics {
    */
   public record CounterKey(String first, String mode, String result) {}
 
+  /**
+   * Metrics whose {@code path} label is given to any path asked, up to {@value #MAX_PATHS}.
+   *
+   * @param log the decision log whose lag, queue and writes are published; null for none
+   */
   public PdpMetrics(DecisionLog log) {
+    this(log, path -> true);
+  }
+
+  /**
+   * Metrics whose {@code path} label is given only to paths {@code named} accepts (such as {@link
+   * DecisionPoint#namesRule}), up to {@value #MAX_PATHS}; every other path is counted as {@code
+   * other}. Any client may ask any path, and each label is a time series kept for ever: counted by
+   * what they asked, anonymous clients could fill the labels with paths of their own and leave the
+   * policy's real paths under {@code other}, or grow the metrics without end.
+   */
+  public PdpMetrics(DecisionLog log, Predicate<String> named) {
+    this.named = named;
     latency =
         Timer.builder("vigil_decide_latency")
             .description("time to decide, including evaluation and explanation")
@@ -81,7 +100,10 @@ public final class PdpMetrics {
     String path = d.path();
     if (!paths.contains(path)) {
       boolean printable = path.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-      if (!printable || paths.size() >= MAX_PATHS || !paths.add(path)) {
+      if (!printable
+          || paths.size() >= MAX_PATHS
+          || !named.test(path)
+          || !paths.add(path)) {
         path = paths.contains(path) ? path : "other";
       }
     }

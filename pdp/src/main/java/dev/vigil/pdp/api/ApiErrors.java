@@ -22,6 +22,7 @@ final class ApiErrors {
   static final String RESOURCE_NOT_FOUND = "resource_not_found";
   static final String RESOURCE_CONFLICT = "resource_conflict";
   static final String UNDEFINED_DOCUMENT = "undefined_document";
+  static final String UNAUTHORIZED = "unauthorized";
 
   private ApiErrors() {}
 

@@ -16,6 +16,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -59,20 +60,38 @@ public final class OpaApi {
    * @param defaultDecision the policy path {@code POST /} answers, e.g. {@code system/main}
    * @param bodyLimit the largest request body accepted, in bytes
    * @param bundlesReady tells {@code /health?bundles} whether every configured bundle is active
+   * @param writeToken the token a write ({@code PUT}, {@code PATCH}, {@code DELETE} on {@code
+   *     /v1/data} and {@code /v1/policies}) must carry; null refuses every write
    */
-  public record Options(String defaultDecision, long bodyLimit, BooleanSupplier bundlesReady) {
+  public record Options(
+      String defaultDecision, long bodyLimit, BooleanSupplier bundlesReady, ApiToken writeToken) {
 
     /** Checks the default decision's path now, not at every {@code POST /}. */
     public Options {
       PolicyPath.parse(defaultDecision);
     }
 
+    /** The defaults: {@code POST /} asks {@code system/main}, bodies up to 8 MiB, no writes. */
     public static Options defaults() {
-      return new Options("system/main", 8L << 20, () -> true);
+      return new Options("system/main", 8L << 20, () -> true, null);
+    }
+
+    /** Returns these options with writes allowed to clients that show {@code token}. */
+    public Options withWriteToken(ApiToken token) {
+      return new Options(defaultDecision, bodyLimit, bundlesReady, token);
     }
   }
 
   private static final String VERSION = "vigil-0.1.0";
+
+  /**
+   * The paths of documents and of policies. The write guard is routed with the same patterns as
+   * the handlers it guards, so that every spelling the router resolves to a write (dot segments,
+   * escapes) meets the guard first.
+   */
+  private static final String DATA_PATHS = "/v1/data(/.*)?";
+
+  private static final String POLICY_PATHS = "/v1/policies/(.+)";
 
   private final DecisionPoint pdp;
   private final PdpMetrics metrics;
@@ -101,18 +120,26 @@ public final class OpaApi {
               }
               ctx.next();
             });
+    r.routeWithRegex(DATA_PATHS).handler(OpaApi::refuseUnroutedSpelling);
+    r.routeWithRegex(POLICY_PATHS).handler(OpaApi::refuseUnroutedSpelling);
+    // Before the body is read: a write without the token costs no buffering.
+    for (HttpMethod m : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
+      r.routeWithRegex(m, DATA_PATHS).handler(api::requireWriteToken);
+    }
+    for (HttpMethod m : List.of(HttpMethod.PUT, HttpMethod.DELETE)) {
+      r.routeWithRegex(m, POLICY_PATHS).handler(api::requireWriteToken);
+    }
     r.route().handler(BodyHandler.create(false).setBodyLimit(o.bodyLimit()));
     r.post("/").blockingHandler(api::defaultDecision, false);
-    r.routeWithRegex(HttpMethod.POST, "/v1/data(/.*)?").blockingHandler(api::queryData, false);
-    r.routeWithRegex(HttpMethod.GET, "/v1/data(/.*)?").blockingHandler(api::queryData, false);
-    r.routeWithRegex(HttpMethod.PUT, "/v1/data(/.*)?").blockingHandler(api::putData, false);
-    r.routeWithRegex(HttpMethod.PATCH, "/v1/data(/.*)?").blockingHandler(api::patchData, false);
-    r.routeWithRegex(HttpMethod.DELETE, "/v1/data(/.*)?").blockingHandler(api::deleteData, false);
+    r.routeWithRegex(HttpMethod.POST, DATA_PATHS).blockingHandler(api::queryData, false);
+    r.routeWithRegex(HttpMethod.GET, DATA_PATHS).blockingHandler(api::queryData, false);
+    r.routeWithRegex(HttpMethod.PUT, DATA_PATHS).blockingHandler(api::putData, false);
+    r.routeWithRegex(HttpMethod.PATCH, DATA_PATHS).blockingHandler(api::patchData, false);
+    r.routeWithRegex(HttpMethod.DELETE, DATA_PATHS).blockingHandler(api::deleteData, false);
     r.get("/v1/policies").handler(api::listPolicies);
-    r.routeWithRegex(HttpMethod.GET, "/v1/policies/(.+)").handler(api::getPolicy);
-    r.routeWithRegex(HttpMethod.PUT, "/v1/policies/(.+)").blockingHandler(api::putPolicy, false);
-    r.routeWithRegex(HttpMethod.DELETE, "/v1/policies/(.+)")
-        .blockingHandler(api::deletePolicy, false);
+    r.routeWithRegex(HttpMethod.GET, POLICY_PATHS).handler(api::getPolicy);
+    r.routeWithRegex(HttpMethod.PUT, POLICY_PATHS).blockingHandler(api::putPolicy, false);
+    r.routeWithRegex(HttpMethod.DELETE, POLICY_PATHS).blockingHandler(api::deletePolicy, false);
     r.get("/health").handler(api::health);
     r.get("/metrics").handler(api::metrics);
     r.route().last().handler(OpaApi::noEndpoint);
@@ -120,11 +147,102 @@ public final class OpaApi {
     return r;
   }
 
+  /**
+   * Refuses a path that the router resolved to a document or a policy only by normalising it: one
+   * that does not start with {@code /v1/data} or {@code /v1/policies/} as sent (such as {@code
+   * /x/../v1/data/a} or {@code /v1/%64ata/a}), or that holds a {@code .} or {@code ..} segment,
+   * escaped or not. The handlers read the path as sent, so such a request would read or write
+   * another document than the one it was routed as ({@code /v1/data/a/../b} wrote {@code
+   * data.a[".."].b}); OPA's clients never send one.
+   */
+  private static void refuseUnroutedSpelling(RoutingContext ctx) {
+    String wrong = unroutedSpelling(ctx.request().path());
+    if (wrong != null) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, wrong);
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Returns why {@code raw} is refused as a path of a document or a policy, or null. */
+  private static String unroutedSpelling(String raw) {
+    String prefix;
+    if (raw.equals("/v1/data") || raw.startsWith("/v1/data/")) {
+      prefix = "/v1/data";
+    } else if (raw.startsWith("/v1/policies/")) {
+      prefix = "/v1/policies/";
+    } else {
+      return "path \"" + raw + "\" names an API endpoint only once normalised; send it as meant";
+    }
+    for (String segment : raw.substring(prefix.length()).split("/", -1)) {
+      String s = segment.replace("%2e", ".").replace("%2E", ".");
+      if (s.equals(".") || s.equals("..")) {
+        return "path \""
+            + raw
+            + "\" has a dot segment (\""
+            + segment
+            + "\"); send the path without it";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Lets a write through only with the API token; otherwise answers 401 (403 when this server
+   * takes no writes at all) and logs the refusal with the peer, before any body is read.
+   */
+  private void requireWriteToken(RoutingContext ctx) {
+    ApiToken token = options.writeToken();
+    if (token != null && token.admits(ctx.request().getHeader("Authorization"))) {
+      ctx.next();
+      return;
+    }
+    String peer =
+        ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().toString();
+    boolean presented = ctx.request().getHeader("Authorization") != null;
+    log.warn(
+        "API write refused: {} {} from {}: {}",
+        ctx.request().method(),
+        ctx.request().path(),
+        peer,
+        token == null ? "writes are off" : presented ? "wrong token" : "no token");
+    if (ctx.request().version() != HttpVersion.HTTP_2) {
+      // The body stays unread; closing is cheaper than reading it to keep the connection.
+      ctx.response().putHeader("Connection", "close");
+    }
+    if (token == null) {
+      ApiErrors.send(
+          ctx,
+          403,
+          ApiErrors.UNAUTHORIZED,
+          "this decision point takes no writes through its API; change policies and data"
+              + " through the bundle");
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"vigil\"");
+    ApiErrors.send(
+        ctx,
+        401,
+        ApiErrors.UNAUTHORIZED,
+        presented
+            ? "the API token presented is not this decision point's"
+            : "writes need the API token: send Authorization: Bearer TOKEN"
+                + " (docs/decision-point.md)");
+  }
+
   private static void noEndpoint(RoutingContext ctx) {
     String path = ctx.request().path();
     String method = ctx.request().method().name();
     var allow = ApiEndpoints.allowed(path);
-    if (allow.isPresent()) {
+    // A document or policy path that normalises to no endpoint (/v1/policies/%2e%2e/x is /v1/x)
+    // is refused for what it spells, not offered the methods of the endpoint it looks like.
+    String wrong =
+        path.startsWith("/v1/data") || path.startsWith("/v1/policies/")
+            ? unroutedSpelling(path)
+            : null;
+    if (allow.isPresent() && wrong != null) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, wrong);
+    } else if (allow.isPresent()) {
       ctx.response().putHeader("Allow", allow.get());
       ApiErrors.send(
           ctx,

@@ -30,6 +30,7 @@ class DataApiArraysTest {
 
   static PdpServer server;
   static final HttpClient http = HttpClient.newHttpClient();
+  static final String TOKEN = ApiToken.generate();
 
   static final String DOC =
       "{\"list\": [\"a\", \"b\", \"c\"], \"rows\": [{\"x\": 1}, \"scalar\"],"
@@ -38,7 +39,13 @@ class DataApiArraysTest {
   @BeforeAll
   static void start() {
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
-    server = PdpServer.start("127.0.0.1", 0, pdp, new PdpMetrics(null), OpaApi.Options.defaults());
+    server =
+        PdpServer.start(
+            "127.0.0.1",
+            0,
+            pdp,
+            new PdpMetrics(null),
+            OpaApi.Options.defaults().withWriteToken(ApiToken.of(TOKEN)));
   }
 
   @AfterAll
@@ -58,7 +65,8 @@ class DataApiArraysTest {
                 method,
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("Authorization", "Bearer " + TOKEN);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 

@@ -26,12 +26,15 @@ class OpaApiTest {
   static PdpServer server;
   static DecisionPoint pdp;
   static final HttpClient http = HttpClient.newHttpClient();
+  static final String TOKEN = ApiToken.generate();
+  static final OpaApi.Options OPTIONS =
+      OpaApi.Options.defaults().withWriteToken(ApiToken.of(TOKEN));
 
   @BeforeAll
   static void start() {
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withV0(true));
     pdp.activate(TestPolicies.rootedBundle(TestPolicies.AUTHZ_V0));
-    server = PdpServer.start("127.0.0.1", 0, pdp, new PdpMetrics(null), OpaApi.Options.defaults());
+    server = PdpServer.start("127.0.0.1", 0, pdp, new PdpMetrics(null), OPTIONS);
   }
 
   @AfterAll
@@ -47,7 +50,8 @@ class OpaApiTest {
                 method,
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("Authorization", "Bearer " + TOKEN);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -288,7 +292,7 @@ class OpaApiTest {
             0,
             new DecisionPoint(DecisionPoint.Options.defaults()),
             new PdpMetrics(null),
-            OpaApi.Options.defaults());
+            OPTIONS);
     PdpServer main = server;
     server = own;
     try {
