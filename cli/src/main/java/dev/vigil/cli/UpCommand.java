@@ -123,6 +123,7 @@ final class UpCommand implements Callable<Integer> {
   private final List<AutoCloseable> running = new ArrayList<>();
   // Runs after each bundle activation; set once the routes exist (see RoutePolicyCheck).
   private final AtomicReference<Runnable> afterActivation = new AtomicReference<>(() -> {});
+
   /** The file in the data directory holding the token that REST API writes must carry. */
   static final String API_TOKEN_FILE = "api.token";
 

@@ -220,8 +220,8 @@ public final class DecisionPoint implements AutoCloseable {
 
   /**
    * Returns true when {@code path} (slashed, as {@link Decision#path()} writes it) is where a rule
-   * of the policy in service has its head, or a path given a mode: the paths an operator names,
-   * as against the endless ones any client may ask ({@code users/alice}, {@code x/y/z}).
+   * of the policy in service has its head, or a path given a mode: the paths an operator names, as
+   * against the endless ones any client may ask ({@code users/alice}, {@code x/y/z}).
    */
   public boolean namesRule(String path) {
     PolicyState now = state.get();

@@ -100,10 +100,7 @@ public final class PdpMetrics {
     String path = d.path();
     if (!paths.contains(path)) {
       boolean printable = path.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-      if (!printable
-          || paths.size() >= MAX_PATHS
-          || !named.test(path)
-          || !paths.add(path)) {
+      if (!printable || paths.size() >= MAX_PATHS || !named.test(path) || !paths.add(path)) {
         path = paths.contains(path) ? path : "other";
       }
     }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * The {@code path} label of {@code vigil_decisions_total} goes to the paths the policy names. It
  * used to go to the first 200 distinct paths asked, whoever asked them: an anonymous client that
  * sent 200 decisions at paths of its own choosing ({@code /v1/data/junk/1} ...) took every label,
- * and the policy's real paths were counted as {@code other} from then on, so an alert on denials
- * of {@code authz/allow} went quiet.
+ * and the policy's real paths were counted as {@code other} from then on, so an alert on denials of
+ * {@code authz/allow} went quiet.
  */
 class PdpMetricsPathLabelsTest {
 

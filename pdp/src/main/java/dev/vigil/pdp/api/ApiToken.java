@@ -18,12 +18,12 @@ import java.util.regex.Pattern;
 /**
  * The secret a client of the REST API shows to change the decision point: upload or delete a
  * policy, write base data. Reads and decisions need none, so that every OPA client and proxy keeps
- * working; a write without it could otherwise come from any process of the host, or from a web
- * page whose name was rebound to the loopback address.
+ * working; a write without it could otherwise come from any process of the host, or from a web page
+ * whose name was rebound to the loopback address.
  *
  * <p>The token is text ({@code vat_} and 43 base64url characters, 256 random bits), kept in a file
- * readable by its owner only, and shown as {@code Authorization: Bearer TOKEN}. Only its SHA-256
- * is held in memory, and a presented token is compared by digest in constant time.
+ * readable by its owner only, and shown as {@code Authorization: Bearer TOKEN}. Only its SHA-256 is
+ * held in memory, and a presented token is compared by digest in constant time.
  *
  * <p>Immutable and thread-safe.
  */
@@ -61,9 +61,9 @@ public final class ApiToken {
   }
 
   /**
-   * Reads the token kept in {@code file}, first making one there (readable by its owner only)
-   * when the file does not exist. Surrounding white space, such as the final newline an editor
-   * adds, is not part of the token.
+   * Reads the token kept in {@code file}, first making one there (readable by its owner only) when
+   * the file does not exist. Surrounding white space, such as the final newline an editor adds, is
+   * not part of the token.
    *
    * @throws IllegalArgumentException naming the file when what it holds is not a token, or when
    *     users other than its owner may read or write it (the token would then guard nothing)

@@ -85,8 +85,8 @@ public final class OpaApi {
   private static final String VERSION = "vigil-0.1.0";
 
   /**
-   * The paths of documents and of policies. The write guard is routed with the same patterns as
-   * the handlers it guards, so that every spelling the router resolves to a write (dot segments,
+   * The paths of documents and of policies. The write guard is routed with the same patterns as the
+   * handlers it guards, so that every spelling the router resolves to a write (dot segments,
    * escapes) meets the guard first.
    */
   private static final String DATA_PATHS = "/v1/data(/.*)?";
@@ -188,8 +188,8 @@ public final class OpaApi {
   }
 
   /**
-   * Lets a write through only with the API token; otherwise answers 401 (403 when this server
-   * takes no writes at all) and logs the refusal with the peer, before any body is read.
+   * Lets a write through only with the API token; otherwise answers 401 (403 when this server takes
+   * no writes at all) and logs the refusal with the peer, before any body is read.
    */
   private void requireWriteToken(RoutingContext ctx) {
     ApiToken token = options.writeToken();
