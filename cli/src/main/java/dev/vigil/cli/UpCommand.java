@@ -441,12 +441,18 @@ final class UpCommand implements Callable<Integer> {
     return new Core(store, log, pdp, watcher, metrics);
   }
 
-  /** Refuses a configuration whose monitored or enforced routes name a policy that is not there. */
+  /**
+   * Refuses a configuration whose monitored or enforced routes name a policy that is not there,
+   * naming the file and line of the route's policy key.
+   */
   private static void refuseRoutePoliciesNamingNothing(VigilConfig cfg, DecisionPoint pdp) {
     String wrong =
-        cfg.bundle() == null ? null : RoutePolicies.namingNothing(cfg.routes(), pdp, cfg.bundle());
+        cfg.bundle() == null
+            ? null
+            : RoutePolicies.namingNothing(
+                cfg.routes(), r -> cfg.policyPlace(r.name()), pdp, cfg.bundle());
     if (wrong != null) {
-      throw new IllegalArgumentException(wrong);
+      throw new ConfigException(wrong);
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,9 +128,21 @@ public final class RouteModes {
    *     policy in service (see {@link #checkPoliciesOf}); nothing changes then
    */
   public synchronized void configure(List<Route> next, LocalUsers nextUsers) {
+    configure(next, nextUsers, name -> null);
+  }
+
+  /**
+   * Replaces the configured routes and users as {@link #configure(List, LocalUsers)} does; a
+   * refusal starts with where the route's policy key is written.
+   *
+   * @param places where each route's policy key is written ({@code file:line: key}) by route name,
+   *     or null when unknown
+   */
+  public synchronized void configure(
+      List<Route> next, LocalUsers nextUsers, Function<String, String> places) {
     boolean reload = configured != null;
     if (reload) {
-      refuseUndefinedPolicies(next);
+      refuseUndefinedPolicies(next, places);
     }
     RouteTable before = table.get();
     configured = List.copyOf(next);
@@ -344,7 +357,7 @@ public final class RouteModes {
    * policy path nothing defines: a file that puts a route in observe mode, or changes its policy
    * key, does not decide its mode while the console holds it in monitor or enforce.
    */
-  private void refuseUndefinedPolicies(List<Route> next) {
+  private void refuseUndefinedPolicies(List<Route> next, Function<String, String> places) {
     DecisionPoint pdp = policies;
     if (pdp == null) {
       return;
@@ -354,8 +367,10 @@ public final class RouteModes {
       Mode set = o == null ? null : parseStored(o);
       Route asRun = set == null ? r : r.withMode(set);
       if (RoutePolicyCheck.namesNothing(asRun, pdp)) {
+        String place = places.apply(r.name());
         throw new IllegalArgumentException(
-            "route \""
+            (place == null ? "" : place + ": ")
+                + "route \""
                 + r.name()
                 + "\": policy \""
                 + r.policyPath()
