@@ -21,19 +21,19 @@ import org.slf4j.Marker;
  *       has no exception handler of its own, when the exception (or one of its causes) is an HTTP/2
  *       codec error the peer caused (any code but {@code INTERNAL_ERROR} and {@code NO_ERROR}: a
  *       bad preface, a malformed frame, a flood), TLS that is not TLS or does not decrypt ({@link
- *       SSLException}), or an answer an upstream app sent with no request in progress. Vert.x
- *       hands the exception over only while the logger is enabled for debug, which the shipped
+ *       SSLException}), or an answer an upstream app sent with no request in progress. Vert.x hands
+ *       the exception over only while the logger is enabled for debug, which the shipped
  *       configuration sets for that logger alone; without an exception nothing is dropped.
- *   <li>{@code io.netty.channel.AbstractChannelHandlerContext}, Netty's warning that a handler threw
- *       while handling an exception (Vert.x's HTTP/2 handler's "complete already" as it closes a
- *       bad connection), when the exception handled is such an HTTP/2 codec error.
+ *   <li>{@code io.netty.channel.AbstractChannelHandlerContext}, Netty's warning that a handler
+ *       threw while handling an exception (Vert.x's HTTP/2 handler's "complete already" as it
+ *       closes a bad connection), when the exception handled is such an HTTP/2 codec error.
  *   <li>grpc-netty's {@code ServerBootstrap}, its warning that a Workload API connection (a Unix
  *       socket) has no {@code SO_KEEPALIVE} option: once a connection, nothing to act on.
  * </ul>
  *
- * <p>Vigil logs each refusal of a peer itself, once, in the decision log and, rate-limited, in
- * this log (see docs/gateway.md). Any other line of these loggers, and every line of other
- * loggers, is left to the configuration.
+ * <p>Vigil logs each refusal of a peer itself, once, in the decision log and, rate-limited, in this
+ * log (see docs/gateway.md). Any other line of these loggers, and every line of other loggers, is
+ * left to the configuration.
  *
  * <p>Thread-safe: holds no state.
  */
@@ -124,6 +124,8 @@ public final class PeerFaultFilter extends TurboFilter {
       return false;
     }
     return format.startsWith("Unknown channel option 'SO_KEEPALIVE'")
-        || (params != null && params.length > 0 && "SO_KEEPALIVE".equals(String.valueOf(params[0])));
+        || (params != null
+            && params.length > 0
+            && "SO_KEEPALIVE".equals(String.valueOf(params[0])));
   }
 }

@@ -52,8 +52,10 @@ class PeerFaultFilterTest {
         Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR, "First received frame"));
     vertx.error(
         "wrapped",
-        new DecoderException(Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM, "reset")));
-    vertx.error("not TLS", new DecoderException(new NotSslRecordException("not an SSL/TLS record")));
+        new DecoderException(
+            Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM, "reset")));
+    vertx.error(
+        "not TLS", new DecoderException(new NotSslRecordException("not an SSL/TLS record")));
     vertx.error("handshake", new SSLHandshakeException("no cipher suites in common"));
     vertx.error(
         "late bytes",
@@ -110,7 +112,8 @@ class PeerFaultFilterTest {
         "[id: 0x20]",
         "EpollDomainSocketChannel");
     grpc.warn("Unknown channel option 'SO_RCVBUF' for channel '[id: 0x21]'");
-    grpc.warn("Failed to register an accepted channel: {}", "[id: 0x22]", new IllegalStateException());
+    grpc.warn(
+        "Failed to register an accepted channel: {}", "[id: 0x22]", new IllegalStateException());
 
     assertThat(lines())
         .containsExactly(

@@ -159,7 +159,9 @@ class PeerFaultLogTest {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
-    assertThat(line).as("the server's first line; it logged:\n%s", read(log)).startsWith("listening ");
+    assertThat(line)
+        .as("the server's first line; it logged:\n%s", read(log))
+        .startsWith("listening ");
     String[] f = line.split(" ");
     return new int[] {Integer.parseInt(f[1]), Integer.parseInt(f[2])};
   }
@@ -190,8 +192,7 @@ class PeerFaultLogTest {
     ctx.init(null, new TrustManager[] {new AnyCertificate()}, null);
     SSLSocket s =
         (SSLSocket)
-            ctx.getSocketFactory()
-                .createSocket(plainConnection(port), "localhost", port, true);
+            ctx.getSocketFactory().createSocket(plainConnection(port), "localhost", port, true);
     SSLParameters p = s.getSSLParameters();
     p.setApplicationProtocols(new String[] {alpn});
     s.setSSLParameters(p);

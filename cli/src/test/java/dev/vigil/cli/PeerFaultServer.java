@@ -10,12 +10,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Vert.x HTTP server run as its own process by {@link PeerFaultLogTest}, so that logback
- * configures itself as in {@code vigil up}: from the {@code logback.xml} the launcher ships, found on
- * the class path. It listens on loopback in plain text (HTTP/1.1 and HTTP/2 with prior knowledge)
- * and over TLS (HTTP/2 and HTTP/1.1 by ALPN), on one event loop, so that what one connection logs
- * is written before the next connection is served. {@code /own-fault} stands for a fault of
- * Vigil's own on a connection: it throws {@link #OWN_FAULT} into the pipeline of a connection that
- * has no exception handler. Prints {@code listening PLAIN TLS}, then serves until killed.
+ * configures itself as in {@code vigil up}: from the {@code logback.xml} the launcher ships, found
+ * on the class path. It listens on loopback in plain text (HTTP/1.1 and HTTP/2 with prior
+ * knowledge) and over TLS (HTTP/2 and HTTP/1.1 by ALPN), on one event loop, so that what one
+ * connection logs is written before the next connection is served. {@code /own-fault} stands for a
+ * fault of Vigil's own on a connection: it throws {@link #OWN_FAULT} into the pipeline of a
+ * connection that has no exception handler. Prints {@code listening PLAIN TLS}, then serves until
+ * killed.
  */
 public final class PeerFaultServer {
 

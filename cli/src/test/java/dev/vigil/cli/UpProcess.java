@@ -23,6 +23,7 @@ final class UpProcess implements AutoCloseable {
 
   /** The gateway's TLS listener (HTTP/2 and HTTP/1.1 by ALPN). */
   final int gatewayTls;
+
   final Path config;
   final Path dataDir;
 

@@ -41,11 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>The nodes need not run the same policy (a bundle reaches each on its own schedule), so a mode
  * another node set is checked against this node's policy in service before it applies here, as a
  * change made here is: one that would put a route in monitor or enforce mode while its policy path
- * names nothing here (every request denied, or logged as a denial) is withheld. The route keeps
- * the mode it runs in, the refusal is logged as an error once, and the mode is applied once this
- * node's policy defines the path (checked at each announcement and after each bundle activation,
- * see {@link #recheck}). The modes read from the store at start are checked the same way, against
- * the configured modes, once {@link #checkPoliciesOf} gives the policy.
+ * names nothing here (every request denied, or logged as a denial) is withheld. The route keeps the
+ * mode it runs in, the refusal is logged as an error once, and the mode is applied once this node's
+ * policy defines the path (checked at each announcement and after each bundle activation, see
+ * {@link #recheck}). The modes read from the store at start are checked the same way, against the
+ * configured modes, once {@link #checkPoliciesOf} gives the policy.
  *
  * <p>Thread-safe: changes, resets, rereads and reloads are serialised; the table is read without a
  * lock.
@@ -324,8 +324,8 @@ public final class RouteModes {
 
   /**
    * Applies the stored overrides that differ from those applied here, except those that would
-   * evaluate a policy path this node's policy does not define (see the class comment), logging
-   * each as a change made here would be.
+   * evaluate a policy path this node's policy does not define (see the class comment), logging each
+   * as a change made here would be.
    */
   private void reconcile(Origin origin) {
     Map<String, Mode> before = new TreeMap<>();

@@ -238,8 +238,10 @@ class RouteModesBetweenNodesTest {
   @Test
   void enforceOnNode1_pathUndefinedOnNode2_withheldThereLoudly_appliedOncePolicyDefinesIt()
       throws Exception {
-    RouteModes one = RouteModes.start(ROLLOUT, new RouteModeOverrides(store1), InstantSource.system());
-    RouteModes two = RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
+    RouteModes one =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store1), InstantSource.system());
+    RouteModes two =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
     DecisionPoint pdp2 = policy(false);
     one.checkPoliciesOf(policy(true));
     two.checkPoliciesOf(pdp2);
@@ -283,7 +285,8 @@ class RouteModesBetweenNodesTest {
     new RouteModeOverrides(store1)
         .put(new RouteModeOverride("billing", "enforce", "carol", Instant.now()));
 
-    RouteModes two = RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
+    RouteModes two =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
     two.checkPoliciesOf(policy(false));
 
     assertThat(modeOf(two, "billing")).isEqualTo(Mode.OBSERVE);
