@@ -4,6 +4,7 @@ import dev.vigil.console.RoutePolicyCheck;
 import dev.vigil.gateway.Route;
 import dev.vigil.pdp.DecisionPoint;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Checks the policy paths of routes (of {@code vigil up}, or a sidecar's inbound listeners) against
@@ -19,11 +20,17 @@ final class RoutePolicies {
    * Returns the error for the first monitored or enforced route whose policy names no rule or data
    * in the active policy, or null. An observed route is not evaluated, and may name a policy still
    * to be written.
+   *
+   * @param places where each route's policy key is written ({@code file:line: key}), or null when
+   *     unknown; the error starts with it, as every error about a configuration file does
    */
-  static String namingNothing(List<Route> routes, DecisionPoint pdp, String bundle) {
+  static String namingNothing(
+      List<Route> routes, Function<Route, String> places, DecisionPoint pdp, String bundle) {
     for (Route r : routes) {
       if (RoutePolicyCheck.namesNothing(r, pdp)) {
-        return "route \""
+        String place = places.apply(r);
+        return (place == null ? "" : place + ": ")
+            + "route \""
             + r.name()
             + "\": policy \""
             + r.policyPath()

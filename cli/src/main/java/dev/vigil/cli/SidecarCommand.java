@@ -132,7 +132,10 @@ final class SidecarCommand implements Callable<Integer> {
       } else {
         String wrong =
             RoutePolicies.namingNothing(
-                cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList(), pdp, bundle);
+                cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList(),
+                r -> cfg.policyPlace(r.name()),
+                pdp,
+                bundle);
         if (wrong != null) {
           err.println("vigil sidecar: " + wrong);
           watcher.close();

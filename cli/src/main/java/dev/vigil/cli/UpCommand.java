@@ -274,10 +274,11 @@ final class UpCommand implements Callable<Integer> {
     RouteModes routeModes =
         RouteModes.start(
             cfg.routes(), LocalUsers.of(users), new RouteModeOverrides(core.store()), clock);
-    running.add(0, routeModes.followChanges());
     // The console refuses to monitor or enforce a route whose policy nothing defines, as a reload
-    // of the file does.
+    // of the file does, and so does this node for a mode set on another node sharing the store:
+    // checked from the first change followed on.
     routeModes.checkPoliciesOf(core.pdp());
+    running.add(0, routeModes.followChanges());
     AtomicReference<RouteTable> routes = routeModes.table();
     // Sign-outs are kept in the store, so that a cookie signed out stays refused after a restart
     // and on every node sharing the store; gateway and console sessions apart, as their keys are.
@@ -341,7 +342,13 @@ final class UpCommand implements Callable<Integer> {
     // store; the other nodes' JWKS serve the key within their short cache.
     assertion.publish();
     RoutePolicyCheck policyCheck = new RoutePolicyCheck(routes::get, core.pdp());
-    afterActivation.set(policyCheck);
+    // A mode set on another node and withheld here, as this node's policy did not define the
+    // route's path, applies once a bundle that defines it is activated.
+    afterActivation.set(
+        () -> {
+          routeModes.recheck();
+          policyCheck.run();
+        });
     policyCheck.run();
     if (configFile != null) {
       ConfigWatcher reload =
@@ -355,6 +362,7 @@ final class UpCommand implements Callable<Integer> {
       afterActivation.set(
           () -> {
             reload.recheckRefused();
+            routeModes.recheck();
             policyCheck.run();
           });
     }
@@ -448,12 +456,18 @@ final class UpCommand implements Callable<Integer> {
     return new Core(store, log, pdp, watcher, metrics);
   }
 
-  /** Refuses a configuration whose monitored or enforced routes name a policy that is not there. */
+  /**
+   * Refuses a configuration whose monitored or enforced routes name a policy that is not there,
+   * naming the file and line of the route's policy key.
+   */
   private static void refuseRoutePoliciesNamingNothing(VigilConfig cfg, DecisionPoint pdp) {
     String wrong =
-        cfg.bundle() == null ? null : RoutePolicies.namingNothing(cfg.routes(), pdp, cfg.bundle());
+        cfg.bundle() == null
+            ? null
+            : RoutePolicies.namingNothing(
+                cfg.routes(), r -> cfg.policyPlace(r.name()), pdp, cfg.bundle());
     if (wrong != null) {
-      throw new IllegalArgumentException(wrong);
+      throw new ConfigException(wrong);
     }
   }
 

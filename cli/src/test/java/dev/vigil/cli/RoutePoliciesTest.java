@@ -40,6 +40,7 @@ class RoutePoliciesTest {
             List.of(
                 route("app", "authz/allow", Mode.ENFORCE),
                 route("api", "authz/alow", Mode.ENFORCE)),
+            r -> null,
             pdp(),
             "b");
 
@@ -54,15 +55,29 @@ class RoutePoliciesTest {
     DecisionPoint pdp = pdp();
 
     assertThat(
-            RoutePolicies.namingNothing(List.of(route("m", "authz/alow", Mode.MONITOR)), pdp, "b"))
+            RoutePolicies.namingNothing(
+                List.of(route("m", "authz/alow", Mode.MONITOR)), r -> null, pdp, "b"))
         .startsWith("route \"m\"");
     assertThat(
             RoutePolicies.namingNothing(
                 List.of(
                     route("reports", "reports/allow", Mode.OBSERVE),
                     route("max", "authz/limits/max", Mode.ENFORCE)),
+                r -> null,
                 pdp,
                 "b"))
         .isNull();
+  }
+
+  @Test
+  void namingNothing_placeOfThePolicyKeyKnown_errorStartsWithIt() throws Exception {
+    String wrong =
+        RoutePolicies.namingNothing(
+            List.of(route("api", "authz/alow", Mode.ENFORCE)),
+            r -> "vigil.yaml:12: routes[0].policy",
+            pdp(),
+            "b");
+
+    assertThat(wrong).startsWith("vigil.yaml:12: routes[0].policy: route \"api\": policy");
   }
 }

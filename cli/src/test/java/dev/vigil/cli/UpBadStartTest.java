@@ -104,10 +104,18 @@ class UpBadStartTest {
    */
   @Test
   void routePolicyNamingNoRuleOfTheBundle_stopsStartUp_dataUntouched() throws Exception {
+    long line = demoConfig.lines().takeWhile(l -> !l.contains("policy: authz/allow")).count() + 1;
+
+    // Where the route's policy key is, as every other error about the file says.
     assertRefusedAndUntouched(
         demoConfig.replace("policy: authz/allow", "policy: authz/alow"),
         1,
-        "vigil up: route \"echo\": policy \"authz/alow\" names no rule or data in bundle ");
+        "vigil up: "
+            + tmp.resolve("bad.yaml")
+            + ":"
+            + line
+            + ": routes[0].policy: route \"echo\": policy \"authz/alow\" names no rule or data in"
+            + " bundle ");
   }
 
   @Test

@@ -20,6 +20,10 @@ final class UpProcess implements AutoCloseable {
 
   final int controlPlane;
   final int gateway;
+
+  /** The gateway's TLS listener (HTTP/2 and HTTP/1.1 by ALPN). */
+  final int gatewayTls;
+
   final Path config;
   final Path dataDir;
 
@@ -49,6 +53,7 @@ final class UpProcess implements AutoCloseable {
     this.store = store;
     controlPlane = freePort();
     gateway = freePort();
+    gatewayTls = freePort();
     int echo = freePort();
     dataDir = dir.resolve("data");
     log = dir.resolve("up.log");
@@ -56,7 +61,7 @@ final class UpProcess implements AutoCloseable {
         Files.readString(Path.of("../examples/demo/vigil.yaml"))
             .replace("127.0.0.1:8181", "127.0.0.1:" + controlPlane)
             .replace("127.0.0.1:8080", "127.0.0.1:" + gateway)
-            .replace("127.0.0.1:8443", "127.0.0.1:" + freePort())
+            .replace("127.0.0.1:8443", "127.0.0.1:" + gatewayTls)
             .replace("127.0.0.1:9001", "127.0.0.1:" + echo)
             .replace(
                 "bundle: policies",

@@ -53,6 +53,27 @@ class UpProcessTest {
     Thread.sleep(2_500);
 
     assertThat(hostStatus(up, "extra.localhost")).isEqualTo(502);
+
+    // A route whose policy path names nothing is refused saying where it is written, as a bad key
+    // is. Regression: the refusal named the route and the path but not the file and line.
+    long policyLine = original.lines().count() + 4;
+    Files.writeString(
+        up.config,
+        original
+            + "  - name: extra\n    host: extra.localhost\n    upstream: http://127.0.0.1:9\n"
+            + "    policy: authz/alow\n    mode: enforce\n");
+    String refusal =
+        "configuration change refused, the previous one keeps serving: "
+            + up.config
+            + ":"
+            + policyLine
+            + ": routes[3].policy: route \"extra\": policy \"authz/alow\" names no rule or data";
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (!Files.readString(up.log).contains(refusal) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(Files.readString(up.log)).contains(refusal);
+    assertThat(hostStatus(up, "extra.localhost")).isEqualTo(502);
     Files.writeString(up.config, original);
   }
 

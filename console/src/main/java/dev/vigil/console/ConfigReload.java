@@ -64,7 +64,7 @@ public final class ConfigReload {
     // Refuses a user defined twice before anything changes.
     LocalUsers generation = LocalUsers.of(users);
     // Routes and users in one step; the modes set in the console stay on top of the file's.
-    routes.configure(next.routes(), generation);
+    routes.configure(next.routes(), generation, next::policyPlace);
     gatewayUsers.replaceUsers(generation);
     console.replaceConfigUsers(users);
     List<String> restart = restartOnly(started, next);

@@ -11,9 +11,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * lines. The reread happens under the same lock as a change made here, so a read taken before such
  * a change can never be applied after it: a stale table cannot replace a newer one.
  *
+ * <p>The nodes need not run the same policy (a bundle reaches each on its own schedule), so a mode
+ * another node set is checked against this node's policy in service before it applies here, as a
+ * change made here is: one that would put a route in monitor or enforce mode while its policy path
+ * names nothing here (every request denied, or logged as a denial) is withheld. The route keeps the
+ * mode it runs in, the refusal is logged as an error once, and the mode is applied once this node's
+ * policy defines the path (checked at each announcement and after each bundle activation, see
+ * {@link #recheck}). The modes read from the store at start are checked the same way, against the
+ * configured modes, once {@link #checkPoliciesOf} gives the policy.
+ *
  * <p>Thread-safe: changes, resets, rereads and reloads are serialised; the table is read without a
  * lock.
  */
@@ -48,7 +61,13 @@ public final class RouteModes {
   private List<Route> configured;
   // Guarded by this; null when the table carries no users (see RouteTable#users).
   private LocalUsers users;
+  // Guarded by this: the overrides this node applies.
   private final Map<String, RouteModeOverride> overrides = new TreeMap<>();
+  // Guarded by this: the overrides in the store, as last read or written here; they differ from
+  // those applied where one is withheld.
+  private final Map<String, RouteModeOverride> stored = new TreeMap<>();
+  // Guarded by this: what is withheld, by route (the mode or the reset), as last logged.
+  private final Map<String, String> withheld = new TreeMap<>();
   // The policy that routes are decided by, or null when changes are not checked against one.
   private volatile DecisionPoint policies;
 
@@ -78,6 +97,7 @@ public final class RouteModes {
     RouteModes modes = new RouteModes(store, clock);
     for (RouteModeOverride o : store.all()) {
       modes.overrides.put(o.route(), o);
+      modes.stored.put(o.route(), o);
     }
     modes.configure(configured, users);
     return modes;
@@ -99,8 +119,36 @@ public final class RouteModes {
    * data of it, whether the file or the console chose that mode (see {@link
    * RoutePolicyCheck#namesNothing}).
    */
-  public void checkPoliciesOf(DecisionPoint pdp) {
+  public synchronized void checkPoliciesOf(DecisionPoint pdp) {
     this.policies = pdp;
+    // The modes read from the store at start were applied before there was a policy to check them
+    // against: one that names nothing here is withheld, and the route runs in its configured mode.
+    boolean changed = false;
+    for (RouteModeOverride o : List.copyOf(overrides.values())) {
+      Route configuredRoute = configuredRoute(o.route());
+      Mode set = parseStored(o);
+      String why =
+          configuredRoute == null || set == null ? null : undefinedPolicy(configuredRoute, set);
+      if (why != null) {
+        overrides.remove(o.route());
+        withhold(o.route(), describe(o), why, configuredRoute.mode(), Origin.START);
+        changed = true;
+      }
+    }
+    if (changed) {
+      table.set(build());
+    }
+  }
+
+  /**
+   * Applies the modes withheld because this node's policy did not define their routes' paths (see
+   * the class comment) that it defines now; run after each bundle activation. Reads nothing from
+   * the store.
+   */
+  public synchronized void recheck() {
+    if (!withheld.isEmpty()) {
+      reconcile(Origin.STORE);
+    }
   }
 
   /** Returns the current table; the gateway reads it for every request. */
@@ -127,9 +175,21 @@ public final class RouteModes {
    *     policy in service (see {@link #checkPoliciesOf}); nothing changes then
    */
   public synchronized void configure(List<Route> next, LocalUsers nextUsers) {
+    configure(next, nextUsers, name -> null);
+  }
+
+  /**
+   * Replaces the configured routes and users as {@link #configure(List, LocalUsers)} does; a
+   * refusal starts with where the route's policy key is written.
+   *
+   * @param places where each route's policy key is written ({@code file:line: key}) by route name,
+   *     or null when unknown
+   */
+  public synchronized void configure(
+      List<Route> next, LocalUsers nextUsers, Function<String, String> places) {
     boolean reload = configured != null;
     if (reload) {
-      refuseUndefinedPolicies(next);
+      refuseUndefinedPolicies(next, places);
     }
     RouteTable before = table.get();
     configured = List.copyOf(next);
@@ -211,6 +271,8 @@ public final class RouteModes {
     RouteModeOverride o = new RouteModeOverride(route, mode.label(), by, clock.instant());
     store.put(o);
     overrides.put(route, o);
+    stored.put(route, o);
+    withheld.remove(route);
     table.set(build());
     logChanged(route, current.mode(), o, Origin.LOCAL);
     return current.mode();
@@ -225,7 +287,8 @@ public final class RouteModes {
    * @throws IllegalArgumentException as {@link #change} does, for the configured mode
    */
   synchronized RouteModeOverride reset(String route, String by) {
-    RouteModeOverride o = overrides.get(route);
+    // A mode another node set and this node withholds is in the store, and can be reset here.
+    RouteModeOverride o = overrides.getOrDefault(route, stored.get(route));
     if (o == null) {
       return null;
     }
@@ -236,6 +299,8 @@ public final class RouteModes {
     }
     store.delete(route);
     overrides.remove(route);
+    stored.remove(route);
+    withheld.remove(route);
     table.set(build());
     logReset(o, by, Origin.LOCAL);
     return o;
@@ -248,37 +313,97 @@ public final class RouteModes {
    * @throws dev.vigil.store.StoreException when the overrides cannot be read; nothing changes then
    */
   synchronized void reread() {
-    Map<String, RouteModeOverride> stored = new TreeMap<>();
+    Map<String, RouteModeOverride> now = new TreeMap<>();
     for (RouteModeOverride o : store.all()) {
-      stored.put(o.route(), o);
+      now.put(o.route(), o);
     }
-    if (stored.equals(overrides)) {
-      return;
-    }
+    stored.clear();
+    stored.putAll(now);
+    reconcile(Origin.STORE);
+  }
+
+  /**
+   * Applies the stored overrides that differ from those applied here, except those that would
+   * evaluate a policy path this node's policy does not define (see the class comment), logging each
+   * as a change made here would be.
+   */
+  private void reconcile(Origin origin) {
     Map<String, Mode> before = new TreeMap<>();
     for (Route r : table.get().routes()) {
       before.put(r.name(), r.mode());
     }
+    Map<String, RouteModeOverride> next = new TreeMap<>(stored);
+    Map<String, String> withholding = new TreeMap<>();
+    Set<String> names = new TreeSet<>(stored.keySet());
+    names.addAll(overrides.keySet());
+    for (String name : names) {
+      RouteModeOverride want = stored.get(name);
+      RouteModeOverride have = overrides.get(name);
+      Route running = current(name);
+      if (Objects.equals(want, have) || running == null) {
+        continue;
+      }
+      Mode set = want == null ? null : parseStored(want);
+      Mode to = set == null ? configuredMode(name) : set;
+      String why = undefinedPolicy(running, to);
+      if (why == null) {
+        continue;
+      }
+      if (have == null) {
+        next.remove(name);
+      } else {
+        next.put(name, have);
+      }
+      String what = want == null ? "reset to " + to.label() : describe(want);
+      withholding.put(name, what);
+      if (!what.equals(withheld.get(name))) {
+        withhold(name, what, why, running.mode(), origin);
+      }
+    }
+    withheld.clear();
+    withheld.putAll(withholding);
+    if (next.equals(overrides)) {
+      return;
+    }
     Map<String, RouteModeOverride> removed = new TreeMap<>(overrides);
-    removed.keySet().removeAll(stored.keySet());
+    removed.keySet().removeAll(next.keySet());
     List<RouteModeOverride> changed =
-        stored.values().stream().filter(o -> !o.equals(overrides.get(o.route()))).toList();
+        next.values().stream().filter(o -> !o.equals(overrides.get(o.route()))).toList();
     overrides.clear();
-    overrides.putAll(stored);
+    overrides.putAll(next);
     table.set(build());
     for (RouteModeOverride o : changed) {
-      logChanged(o.route(), before.get(o.route()), o, Origin.STORE);
+      logChanged(o.route(), before.get(o.route()), o, origin);
     }
     for (RouteModeOverride o : removed.values()) {
       // The store keeps no trace of who removed an override.
-      logReset(o, "unknown", Origin.STORE);
+      logReset(o, "unknown", origin);
     }
+  }
+
+  private static String describe(RouteModeOverride o) {
+    return o.mode() + " by " + o.changedBy() + " at " + o.changedAt();
+  }
+
+  /** Logs a mode from the store that this node does not apply, and why. */
+  private static void withhold(String route, String what, String why, Mode keeps, Origin origin) {
+    log.error(
+        "route mode set in the console not applied on this node: route={} wanted={} on={}: {};"
+            + " the route stays in {} mode here until this node's policy defines the path (or the"
+            + " mode is set again)",
+        route,
+        what,
+        origin.label,
+        why,
+        keeps.label());
   }
 
   /** Where a change logged by this node was made: here, or on a node sharing the store. */
   private enum Origin {
     LOCAL("this-node"),
-    STORE("another-node");
+    STORE("another-node"),
+    /** Read from the store at start: set on any node, this one included, before it started. */
+    START("store-at-start");
 
     final String label;
 
@@ -331,9 +456,15 @@ public final class RouteModes {
 
   /** Returns the route's mode in the configuration, or null when no route has that name. */
   synchronized Mode configuredMode(String route) {
+    Route r = configuredRoute(route);
+    return r == null ? null : r.mode();
+  }
+
+  /** Returns the configured route of that name, or null. */
+  private Route configuredRoute(String route) {
     for (Route r : configured) {
       if (r.name().equals(route)) {
-        return r.mode();
+        return r;
       }
     }
     return null;
@@ -344,7 +475,7 @@ public final class RouteModes {
    * policy path nothing defines: a file that puts a route in observe mode, or changes its policy
    * key, does not decide its mode while the console holds it in monitor or enforce.
    */
-  private void refuseUndefinedPolicies(List<Route> next) {
+  private void refuseUndefinedPolicies(List<Route> next, Function<String, String> places) {
     DecisionPoint pdp = policies;
     if (pdp == null) {
       return;
@@ -354,8 +485,10 @@ public final class RouteModes {
       Mode set = o == null ? null : parseStored(o);
       Route asRun = set == null ? r : r.withMode(set);
       if (RoutePolicyCheck.namesNothing(asRun, pdp)) {
+        String place = places.apply(r.name());
         throw new IllegalArgumentException(
-            "route \""
+            (place == null ? "" : place + ": ")
+                + "route \""
                 + r.name()
                 + "\": policy \""
                 + r.policyPath()
@@ -377,11 +510,8 @@ public final class RouteModes {
    * enforce to monitor or to observe is never refused, as it lets the route's traffic through.
    */
   private void refuseUndefinedPolicy(Route route, Mode next) {
-    DecisionPoint pdp = policies;
-    if (pdp == null
-        || next == Mode.OBSERVE
-        || (next == Mode.MONITOR && route.mode() == Mode.ENFORCE)
-        || !RoutePolicyCheck.namesNothing(route.withMode(next), pdp)) {
+    String why = undefinedPolicy(route, next);
+    if (why == null) {
       return;
     }
     throw new IllegalArgumentException(
@@ -389,14 +519,32 @@ public final class RouteModes {
             + route.name()
             + " stays in "
             + route.mode().label()
-            + " mode: its policy "
-            + route.policyPath()
-            + " names no rule or data of the policy in service, so in "
-            + next.label()
-            + " mode every request would be "
-            + (next == Mode.ENFORCE ? "denied" : "logged as a denial")
+            + " mode: "
+            + why
             + ". Write the policy first, or check the route's policy key against the package and"
             + " rule names.");
+  }
+
+  /**
+   * Returns why {@code route} may not go to {@code next}, or null when it may: the mode evaluates a
+   * policy path nothing defines, so every request would be denied as undefined, or in monitor mode
+   * logged as a denial. Going from enforce to monitor or to observe is always allowed, as it lets
+   * the route's traffic through.
+   */
+  private String undefinedPolicy(Route route, Mode next) {
+    DecisionPoint pdp = policies;
+    if (pdp == null
+        || next == Mode.OBSERVE
+        || (next == Mode.MONITOR && route.mode() == Mode.ENFORCE)
+        || !RoutePolicyCheck.namesNothing(route.withMode(next), pdp)) {
+      return null;
+    }
+    return "its policy "
+        + route.policyPath()
+        + " names no rule or data of the policy in service, so in "
+        + next.label()
+        + " mode every request would be "
+        + (next == Mode.ENFORCE ? "denied" : "logged as a denial");
   }
 
   private Route current(String route) {

@@ -6,12 +6,15 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.RouteModeOverride;
 import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -193,5 +197,106 @@ class RouteModesBetweenNodesTest {
       feed.close();
       assertThat(lines("vigil-route-modes-feed")).isEmpty();
     }
+  }
+
+  /** Routes of a rollout: echo enforced, billing observed while its policy is written. */
+  private static final List<Route> ROLLOUT =
+      List.of(
+          ConsoleFixture.CONFIGURED.get(0),
+          new Route(
+              "billing",
+              "billing.localhost",
+              "/",
+              URI.create("http://127.0.0.1:9"),
+              "billing/allow",
+              Mode.OBSERVE,
+              Map.of(),
+              null));
+
+  private static DecisionPoint policy(boolean withBilling) {
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    pdp.putPolicy("authz.rego", "package authz\nimport rego.v1\nallow if input.ok\n");
+    if (withBilling) {
+      pdp.putPolicy("billing.rego", "package billing\nimport rego.v1\nallow if input.ok\n");
+    }
+    return pdp;
+  }
+
+  private List<String> errors() {
+    return logged.list.stream()
+        .filter(e -> e.getLevel() == Level.ERROR)
+        .map(ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
+  /**
+   * Regression: a mode set on another node was applied here unchecked. Node 1's policy defines
+   * billing/allow, node 2's (its bundle not yet updated) does not: enforcing billing on node 1 made
+   * node 2 deny every billing request as undefined, silently. Node 2 now keeps the route in the
+   * mode it ran in, says why once, and applies the mode when its policy defines the path.
+   */
+  @Test
+  void enforceOnNode1_pathUndefinedOnNode2_withheldThereLoudly_appliedOncePolicyDefinesIt()
+      throws Exception {
+    RouteModes one =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store1), InstantSource.system());
+    RouteModes two =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
+    DecisionPoint pdp2 = policy(false);
+    one.checkPoliciesOf(policy(true));
+    two.checkPoliciesOf(pdp2);
+    feed2 = two.followChanges();
+
+    one.change("billing", Mode.ENFORCE, "carol");
+    one.change("echo", Mode.MONITOR, "dave");
+
+    // The second change reaching node 2 shows that it has handled the first.
+    assertThat(eventually(() -> modeOf(two, "echo") == Mode.MONITOR)).isTrue();
+    assertThat(modeOf(one, "billing")).isEqualTo(Mode.ENFORCE);
+    assertThat(modeOf(two, "billing")).isEqualTo(Mode.OBSERVE);
+    assertThat(errors()).hasSize(1);
+    assertThat(errors().get(0))
+        .startsWith(
+            "route mode set in the console not applied on this node: route=billing wanted=enforce"
+                + " by carol at ")
+        .contains(
+            "on=another-node: its policy billing/allow names no rule or data of the policy in"
+                + " service, so in enforce mode every request would be denied; the route stays in"
+                + " observe mode here");
+
+    one.change("echo", Mode.OBSERVE, "dave");
+    assertThat(eventually(() -> modeOf(two, "echo") == Mode.OBSERVE)).isTrue();
+    assertThat(modeOf(two, "billing")).isEqualTo(Mode.OBSERVE);
+    assertThat(errors()).as("withheld, and said once").hasSize(1);
+
+    pdp2.putPolicy("billing.rego", "package billing\nimport rego.v1\nallow if input.ok\n");
+    two.recheck();
+
+    assertThat(modeOf(two, "billing")).isEqualTo(Mode.ENFORCE);
+    assertThat(logged.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .contains(
+            "route mode changed: route=billing from=observe to=enforce by=carol on=another-node");
+  }
+
+  /** A node that starts with a stored mode its policy cannot serve runs the configured mode. */
+  @Test
+  void start_storedEnforceOnAPathUndefinedHere_runsTheConfiguredModeAndSaysSo() throws Exception {
+    new RouteModeOverrides(store1)
+        .put(new RouteModeOverride("billing", "enforce", "carol", Instant.now()));
+
+    RouteModes two =
+        RouteModes.start(ROLLOUT, new RouteModeOverrides(store2), InstantSource.system());
+    two.checkPoliciesOf(policy(false));
+
+    assertThat(modeOf(two, "billing")).isEqualTo(Mode.OBSERVE);
+    assertThat(errors())
+        .singleElement()
+        .asString()
+        .contains("route=billing wanted=enforce by carol at ")
+        .contains("on=store-at-start: its policy billing/allow names no rule or data");
+    // The mode stays in the store for the nodes that can serve it, and can be reset here.
+    assertThat(two.reset("billing", "erin")).isNotNull();
+    assertThat(new RouteModeOverrides(store1).all()).isEmpty();
   }
 }

@@ -262,10 +262,14 @@ class RouteModesTest {
                         + "    upstream: http://127.0.0.1:9\n    policy: authz/alow\n"
                         + "    mode: observe\n"))
         .isInstanceOf(IllegalArgumentException.class)
+        // Where the route's policy key is written (line 1 routes:, 2-4 echo, 5-8 staging), as
+        // every error about the file says. Regression: the refusal named no file or line.
         .hasMessage(
-            "route \"staging\": policy \"authz/alow\" names no rule or data of the policy in"
-                + " service, and the route would run in enforce mode, set in the console by carol"
-                + " (reset it there first): every request would be denied");
+            tmp.resolve("vigil.yaml")
+                + ":8: routes[1].policy: route \"staging\": policy \"authz/alow\" names no rule"
+                + " or data of the policy in service, and the route would run in enforce mode, set"
+                + " in the console by carol (reset it there first): every request would be"
+                + " denied");
     assertThat(f.routes.get()).isSameAs(before);
     assertThat(modeOf(f.routes.get(), "staging")).isEqualTo(Mode.ENFORCE);
   }

@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
  * @param obligations obligations the policy set, such as {@code {"step_up": "mfa"}}
  * @param explanation for a denial, what failed and where; may be null
  * @param revision the revision of the policy bundle that answered
- * @param latencyNanos time spent deciding
+ * @param latencyNanos time spent evaluating the policy and explaining its answer, or {@link
+ *     #NOT_TIMED} when no policy was evaluated (observe mode, a refusal made before any policy)
  * @param logged completes when the decision-log event is durable; fails if it cannot be written
  * @param error the evaluation error behind a denial, or null
  */
@@ -41,6 +42,17 @@ public record Decision(
     long latencyNanos,
     CompletableFuture<Void> logged,
     RegoException error) {
+
+  /** The latency of a decision no policy was evaluated for: there is none to report. */
+  public static final long NOT_TIMED = -1;
+
+  /**
+   * Returns true when a policy was evaluated for this decision, so that {@link #latencyNanos} is a
+   * time spent deciding; the decision log, the metrics and OPA's API report no latency otherwise.
+   */
+  public boolean timed() {
+    return latencyNanos >= 0;
+  }
 
   /**
    * Returns true when no policy was asked: observe mode let the request through unevaluated. Such a

@@ -572,7 +572,8 @@ public final class DecisionPoint implements AutoCloseable {
               : Explainer.forDenial(s, p, input, result, eval, reason, options.masking());
     }
     boolean enforced = mode == Mode.ENFORCE;
-    long latency = System.nanoTime() - start;
+    // Observe mode asks no policy: the time spent here is bookkeeping, not a decision's.
+    long latency = mode == Mode.OBSERVE ? Decision.NOT_TIMED : System.nanoTime() - start;
     Decision d =
         new Decision(
             id,
@@ -627,7 +628,7 @@ public final class DecisionPoint implements AutoCloseable {
             ObjectValue.EMPTY,
             null,
             state.get().revision(),
-            0,
+            Decision.NOT_TIMED,
             null,
             null);
     return withLog(d, input, context, true, refusalCode(reason));

@@ -90,11 +90,12 @@ final class EventEncoder {
       e.key("bundles").startObject().key("vigil").startObject();
       e.key("revision").string(d.revision()).end().end();
     }
-    if (free("metrics", replacing)) {
+    // No policy evaluated, no latency: a zero or the time spent logging would read as a decision's.
+    if (d.timed() && free("metrics", replacing)) {
       e.key("metrics").startObject();
       e.key("timer_rego_query_eval_ns").integer(d.latencyNanos()).end();
     }
-    if (free("latency_ns", replacing)) {
+    if (d.timed() && free("latency_ns", replacing)) {
       e.key("latency_ns").integer(d.latencyNanos());
     }
     if (free("node", replacing)) {

@@ -95,7 +95,7 @@ public final class PdpMetrics {
 
   private final java.util.Set<String> paths = ConcurrentHashMap.newKeySet();
 
-  /** Counts one decision and its latency. */
+  /** Counts one decision, and its latency when a policy was evaluated for it. */
   public void record(Decision d) {
     String path = d.path();
     if (!paths.contains(path)) {
@@ -117,7 +117,10 @@ public final class PdpMetrics {
                     .tag("result", result(d))
                     .register(registry))
         .increment();
-    latency.record(Duration.ofNanos(d.latencyNanos()));
+    if (d.timed()) {
+      // A decision no policy was evaluated for would pull the decide latency towards zero.
+      latency.record(Duration.ofNanos(d.latencyNanos()));
+    }
   }
 
   /**

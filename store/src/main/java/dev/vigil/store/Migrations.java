@@ -31,10 +31,19 @@ final class Migrations {
 
   private Migrations() {}
 
+  /**
+   * Applies the scripts {@code c}'s database lacks, all in one transaction.
+   *
+   * @throws SQLException when the transaction cannot begin (another process holds a SQLite file's
+   *     lock past the busy timeout) or a script fails; nothing is applied then, and {@code c} is
+   *     left in auto-commit, usable for a later try
+   */
   static void apply(Connection c, Dialect dialect, String where) throws SQLException {
     List<Script> scripts = load(dialect);
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    // Store.begin, not setAutoCommit(false): a begin that fails on a locked file must not leave the
+    // connection believing it is in a transaction, which would run a later try's scripts one by
+    // one, each committed on its own.
+    Store.begin(c);
     try {
       if (dialect == Dialect.POSTGRESQL) {
         try (Statement s = c.createStatement()) {
@@ -96,10 +105,15 @@ final class Migrations {
       }
       c.commit();
     } catch (SQLException | RuntimeException e) {
-      c.rollback();
+      try {
+        c.rollback();
+      } catch (SQLException r) {
+        e.addSuppressed(r);
+      }
       throw e;
     } finally {
-      c.setAutoCommit(auto);
+      // Back in auto-commit, as the pool hands connections out.
+      Store.restoreAutoCommit(c);
     }
   }
 

@@ -317,7 +317,7 @@ public final class Store implements AutoCloseable {
    * Sets the flag back to auto-commit. sqlite-jdbc sets it before running {@code COMMIT}, which
    * fails here with "no transaction is active": the flag is right either way.
    */
-  private static void restoreAutoCommit(Connection c) {
+  static void restoreAutoCommit(Connection c) {
     try {
       c.setAutoCommit(true);
     } catch (SQLException ignored) {

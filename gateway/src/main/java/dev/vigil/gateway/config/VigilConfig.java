@@ -60,6 +60,8 @@ import java.util.regex.Pattern;
  *     all
  * @param store a store shared by several nodes ({@code store:}, or {@code vigil up --store}), or
  *     null for the embedded SQLite store in the data directory
+ * @param policyPlaces where each route's {@code policy} key is written, by route name, as {@code
+ *     file:line: routes[i].policy}, for errors about the path it names; empty for the defaults
  */
 public record VigilConfig(
     Path dataDir,
@@ -81,7 +83,12 @@ public record VigilConfig(
     boolean totpOnDemand,
     List<String> redirectHosts,
     Duration decisionRetention,
-    StoreLocation store) {
+    StoreLocation store,
+    Map<String, String> policyPlaces) {
+
+  public VigilConfig {
+    policyPlaces = Map.copyOf(policyPlaces);
+  }
 
   /**
    * The {@code identity} section.
@@ -135,7 +142,8 @@ public record VigilConfig(
         false,
         List.of(),
         null,
-        null);
+        null,
+        Map.of());
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -160,7 +168,17 @@ public record VigilConfig(
         totpOnDemand,
         redirectHosts,
         decisionRetention,
-        location);
+        location,
+        policyPlaces);
+  }
+
+  /**
+   * Returns where the {@code policy} key of the route named {@code route} is written, as {@code
+   * file:line: routes[i].policy}, or null when this configuration does not come from a file or has
+   * no such route: the place an error about the path it names starts with.
+   */
+  public String policyPlace(String route) {
+    return policyPlaces.get(route);
   }
 
   /** Returns where the store is: the shared one when set, else SQLite in the data directory. */
@@ -193,7 +211,8 @@ public record VigilConfig(
     }
     List<OidcLogin.Config> oidc =
         OidcSection.read(get(top, "oidc"), n -> duration(n, Duration.ZERO));
-    List<Route> routes = routes(get(top, "routes"), oidc);
+    Map<String, String> policyPlaces = new HashMap<>();
+    List<Route> routes = routes(get(top, "routes"), oidc, policyPlaces);
     Duration idle = positive(get(gw, "session_idle"), d.sessionIdle());
     Duration absolute = positive(get(gw, "session_absolute"), d.sessionAbsolute());
     if (get(gw, "session_idle").isMissing() && idle.compareTo(absolute) > 0) {
@@ -235,7 +254,8 @@ public record VigilConfig(
         get(gw, "totp_on_demand").bool(false),
         checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
         retention(get(logs, "retain")),
-        store(get(top, "store"), base));
+        store(get(top, "store"), base),
+        policyPlaces);
   }
 
   /**
@@ -394,7 +414,9 @@ public record VigilConfig(
     return Duration.ofSeconds(v * unit);
   }
 
-  private static List<Route> routes(YamlNode n, List<OidcLogin.Config> providers) {
+  /** Reads the routes, putting where each one's policy key is written in {@code places}. */
+  private static List<Route> routes(
+      YamlNode n, List<OidcLogin.Config> providers, Map<String, String> places) {
     List<Route> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     Map<String, String> served = new HashMap<>();
@@ -455,6 +477,7 @@ public record VigilConfig(
                 + "\" does: only the first would ever get a request");
       }
       out.add(route);
+      places.put(name, m.get("policy").place());
     }
     return out;
   }

@@ -78,8 +78,15 @@ public final class YamlNode {
 
   /** Returns an error naming this node's place and key. */
   public ConfigException error(String message) {
-    return new ConfigException(
-        file + ":" + line() + ": " + (key.isEmpty() ? "" : key + ": ") + message);
+    return new ConfigException(place() + ": " + message);
+  }
+
+  /**
+   * Returns where this node is written, as an error about it starts: {@code file:line: key}, or
+   * {@code file:line} for the document itself.
+   */
+  public String place() {
+    return file + ":" + line() + (key.isEmpty() ? "" : ": " + key);
   }
 
   public boolean isMissing() {

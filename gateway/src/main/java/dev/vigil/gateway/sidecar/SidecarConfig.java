@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -29,9 +30,29 @@ import java.util.function.Function;
  * @param outbound the outbound listeners
  * @param assertionJwks where the public keys of the identity assertions are served to the apps
  *     (loopback), or null for nowhere
+ * @param policyPlaces where each inbound listener's {@code policy} key is written, by listener
+ *     name, as {@code file:line: inbound[i].policy}, for errors about the path it names
  */
 public record SidecarConfig(
-    String workloadApi, List<Inbound> inbound, List<Outbound> outbound, Address assertionJwks) {
+    String workloadApi,
+    List<Inbound> inbound,
+    List<Outbound> outbound,
+    Address assertionJwks,
+    Map<String, String> policyPlaces) {
+
+  /** A configuration not read from a file: its errors name no place. */
+  public SidecarConfig(
+      String workloadApi, List<Inbound> inbound, List<Outbound> outbound, Address assertionJwks) {
+    this(workloadApi, inbound, outbound, assertionJwks, Map.of());
+  }
+
+  /**
+   * Returns where the {@code policy} key of the inbound listener named {@code name} is written, or
+   * null when this configuration does not come from a file.
+   */
+  public String policyPlace(String name) {
+    return policyPlaces.get(name);
+  }
 
   /** A loopback address and port to listen on (port 0 picks a free one). */
   public record Address(String host, int port) {
@@ -131,6 +152,7 @@ public record SidecarConfig(
   public SidecarConfig {
     inbound = List.copyOf(inbound);
     outbound = List.copyOf(outbound);
+    policyPlaces = Map.copyOf(policyPlaces);
   }
 
   /**
@@ -145,10 +167,13 @@ public record SidecarConfig(
     Set<String> names = new HashSet<>();
     List<Bound> bound = new ArrayList<>();
     List<Inbound> in = new ArrayList<>();
+    Map<String, String> policyPlaces = new HashMap<>();
     for (YamlNode n : items(m, "inbound")) {
       Inbound i = inbound(n);
       unique(names, i.name(), n);
-      alone(bound, new Bound(i.name(), i.host(), i.port(), n.mapping(INBOUND_KEYS).get("listen")));
+      Map<String, YamlNode> keys = n.mapping(INBOUND_KEYS);
+      alone(bound, new Bound(i.name(), i.host(), i.port(), keys.get("listen")));
+      policyPlaces.put(i.name(), keys.get("policy").place());
       in.add(i);
     }
     List<Outbound> out = new ArrayList<>();
@@ -175,7 +200,7 @@ public record SidecarConfig(
       jwks = new Address(listen[0], Integer.parseInt(listen[1]));
       alone(bound, new Bound("assertion_jwks", jwks.host(), jwks.port(), jwksNode));
     }
-    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks);
+    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks, policyPlaces);
   }
 
   /** A listener's address, with the node it was read from. */

@@ -454,4 +454,20 @@ class VigilConfigReadTest {
         .hasMessageContaining(
             "vigil.yaml:4: users[1].username: user \"carol\" is defined twice (first on line 2)");
   }
+
+  /** Where each route's policy key is written, for errors about the path it names. */
+  @Test
+  void read_routes_rememberWhereEachPolicyKeyIsWritten() throws Exception {
+    VigilConfig c =
+        read(
+            "routes:\n"
+                + "  - name: a\n    upstream: http://127.0.0.1:9\n    policy: p/allow\n"
+                + "  - name: b\n    prefix: /b\n    upstream: http://127.0.0.1:9\n"
+                + "    policy: q/allow\n");
+
+    assertThat(c.policyPlace("a")).isEqualTo(tmp.resolve("vigil.yaml") + ":4: routes[0].policy");
+    assertThat(c.policyPlace("b")).isEqualTo(tmp.resolve("vigil.yaml") + ":8: routes[1].policy");
+    assertThat(c.policyPlace("c")).isNull();
+    assertThat(c.withStore(null).policyPlace("b")).isEqualTo(c.policyPlace("b"));
+  }
 }

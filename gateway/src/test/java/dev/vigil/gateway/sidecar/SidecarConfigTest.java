@@ -56,6 +56,10 @@ class SidecarConfigTest {
     var out = c.outbound().getFirst();
     assertThat(out.host()).isEqualTo("::1");
     assertThat(out.expected()).isEqualTo(SpiffeId.parse("spiffe://prod.example/billing"));
+    // For `vigil sidecar`'s error when the bundle defines no such path.
+    assertThat(c.policyPlace("orders-in"))
+        .isEqualTo(dir.resolve("sidecar.yaml") + ":7: inbound[0].policy");
+    assertThat(c.policyPlace("to-billing")).isNull();
   }
 
   @Test

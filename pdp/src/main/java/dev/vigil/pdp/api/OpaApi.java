@@ -296,12 +296,14 @@ public final class OpaApi {
     }
     body.put(StringValue.of("decision_id"), StringValue.of(d.decisionId()));
     if (flag(ctx, "metrics")) {
-      body.put(
-          StringValue.of("metrics"),
-          ObjectValue.of(
-              StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos()),
-              StringValue.of("timer_server_handler_ns"),
-                  NumberValue.of(System.nanoTime() - start)));
+      Map<Value, Value> metrics = new HashMap<>();
+      // A path in observe mode evaluates nothing: the answer has no evaluation time to report.
+      if (d.timed()) {
+        metrics.put(StringValue.of("timer_rego_query_eval_ns"), NumberValue.of(d.latencyNanos()));
+      }
+      metrics.put(
+          StringValue.of("timer_server_handler_ns"), NumberValue.of(System.nanoTime() - start));
+      body.put(StringValue.of("metrics"), ObjectValue.of(metrics));
     }
     if (flag(ctx, "provenance")) {
       body.put(StringValue.of("provenance"), provenance());

@@ -118,6 +118,19 @@ class OpaApiTest {
     assertThat(r.body()).contains("\n  ");
   }
 
+  /** Regression: a path in observe mode, which evaluates nothing, reported an evaluation time. */
+  @Test
+  void postData_observedPathWithMetrics_reportsNoEvaluationTime() throws Exception {
+    pdp.setMode("authz/observed", dev.vigil.pdp.Mode.OBSERVE);
+
+    HttpResponse<String> r = send("POST", "/v1/data/authz/observed?metrics", SRE);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    ObjectValue metrics = (ObjectValue) json(r).get("metrics");
+    assertThat(metrics.containsKey(StringValue.of("timer_server_handler_ns"))).isTrue();
+    assertThat(metrics.containsKey(StringValue.of("timer_rego_query_eval_ns"))).isFalse();
+  }
+
   @Test
   void postData_explainModes_asOpaReadsThem() throws Exception {
     String dev = "{\"input\":{\"user\":{\"role\":\"dev\"}}}";
