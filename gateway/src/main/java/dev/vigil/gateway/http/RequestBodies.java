@@ -25,6 +25,34 @@ public final class RequestBodies {
   }
 
   /**
+   * Tells whether the request expects {@code 100 Continue} before it sends its body (RFC 9110
+   * §10.1.1: {@code Expect: 100-continue}, the one expectation defined, in any case).
+   */
+  public static boolean expectsContinue(HttpServerRequest req) {
+    if (!req.headers().contains("Expect")) {
+      return false;
+    }
+    for (String expect : req.headers().getAll("Expect")) {
+      if (expect.strip().equalsIgnoreCase("100-continue")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Invites the body of a request that expects {@code 100 Continue} ({@link #expectsContinue}) by
+   * answering it, once the request has passed the checks that could refuse it: only then is the
+   * body wanted. Not to an HTTP/1.0 client, which must not get one (RFC 9110 §15.2), nor once the
+   * body has come anyway.
+   */
+  public static void invite(HttpServerRequest req) {
+    if (req.version() != HttpVersion.HTTP_1_0 && !req.isEnded()) {
+      req.response().writeContinue();
+    }
+  }
+
+  /**
    * Tells whether the client is holding its body back until invited: an HTTP/1.x request with
    * {@code Expect} whose body has not come. A request refused without the invitation is answered
    * with its connection closed (RFC 9110 §10.1.1 leaves the server to close or to read on): the
@@ -35,4 +63,5 @@ public final class RequestBodies {
         && !req.isEnded()
         && req.headers().contains("Expect");
   }
+
 }
