@@ -137,6 +137,11 @@ final class AuthEndpoints {
         };
     if (own) {
       ownPageHeaders(req);
+      // Every endpoint here reads the body it is sent (or reads past it): a client that waits for
+      // 100 Continue is invited at once rather than left to wait out its timeout.
+      if (RequestBodies.expectsContinue(req)) {
+        RequestBodies.invite(req);
+      }
     }
     switch (path) {
       case "/auth/login" -> {

@@ -659,9 +659,7 @@ public final class EdgeGateway implements AutoCloseable {
               ? null
               : auth.challengeUrl(route, session, stepUp, path.target());
       if (where != null && wantsHtml(req)) {
-        if (RequestBodies.withheld(req)) {
-          req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
-        }
+        RequestBodies.closeIfWithheld(req);
         RequestBodies.resume(req);
         req.response()
             .setStatusCode(302)
@@ -1000,16 +998,12 @@ public final class EdgeGateway implements AutoCloseable {
       if (req.response().ended()) {
         return;
       }
-      boolean withheld = RequestBodies.withheld(req);
+      // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
+      RequestBodies.closeIfWithheld(req);
       RequestBodies.resume(req);
       String accept = req.headers().get("Accept");
       boolean browser = accept != null && accept.contains("text/html");
       var resp = req.response().setStatusCode(status);
-      if (withheld) {
-        // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
-        resp.putHeader("Connection", "close");
-        resp.endHandler(v -> req.connection().close());
-      }
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }

@@ -64,4 +64,15 @@ public final class RequestBodies {
         && req.headers().contains("Expect");
   }
 
+  /**
+   * Readies the answer to a request refused without inviting its body: when the client holds the
+   * body back ({@link #withheld}), the answer says {@code Connection: close} and the connection
+   * closes once it is sent, so that bytes the client sends later are never read as its next
+   * request. Call before the body is resumed and the answer written.
+   */
+  public static void closeIfWithheld(HttpServerRequest req) {
+    if (withheld(req)) {
+      req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+    }
+  }
 }
