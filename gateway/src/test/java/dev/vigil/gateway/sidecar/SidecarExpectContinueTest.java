@@ -33,10 +33,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * How the sidecar's listeners answer {@code Expect: 100-continue} (RFC 9110 §10.1.1), over raw
- * sockets. Workload B's sidecar has an inbound listener (PERMISSIVE, so a plaintext caller reaches
- * it too) in front of a raw app that records each request head and body; workload A's sidecar has
- * an outbound listener to it.
+ * How the sidecar's listeners answer {@code Expect: 100-continue} (RFC 9110 §10.1.1), and a {@code
+ * Connection} that lists {@code close} among other options, over raw sockets. Workload B's sidecar
+ * has an inbound listener (PERMISSIVE, so a plaintext caller reaches it too) in front of a raw app
+ * that records each request head and body; workload A's sidecar has an outbound listener to it.
  */
 class SidecarExpectContinueTest {
 
@@ -248,5 +248,29 @@ class SidecarExpectContinueTest {
       assertThat(r.toLowerCase(Locale.ROOT)).contains("\r\nconnection: close\r\n");
     }
     assertThat(heads).isEmpty();
+  }
+
+  /**
+   * Regression: a caller whose {@code Connection} listed {@code close} beside another option had
+   * its connection kept open after the answer, and a request it sent after was read and relayed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"to-app", "to-b"})
+  void connectionCloseAmongOtherOptions_closedAfterTheAnswer(String listener) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port(listener))) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /last HTTP/1.1\r\nHost: b.internal\r\nConnection: close, X-Trace\r\n"
+                      + "X-Trace: 1\r\n\r\nGET /after HTTP/1.1\r\nHost: b.internal\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      String r = readToEnd(s);
+
+      assertThat(r).startsWith("HTTP/1.1 200 ").endsWith("got ");
+      assertThat(r.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+    assertThat(heads).hasSize(1);
+    assertThat(heads.get(0)).startsWith("GET /last ").doesNotContainIgnoringCase("x-trace");
   }
 }
