@@ -1,5 +1,8 @@
 package dev.vigil.gateway.http;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 
@@ -62,6 +65,70 @@ public final class RequestBodies {
     return req.version() != HttpVersion.HTTP_2
         && !req.isEnded()
         && req.headers().contains("Expect");
+  }
+
+  /**
+   * Reads the body of a paused request whole, up to {@code max} bytes. Fails with {@link TooLarge}
+   * as soon as the body is known to be longer, by its {@code Content-Length} (before any of it is
+   * read or invited) or by the bytes that came, and reads no more of it: the caller answers 413
+   * and the connection is closed after the answer ({@link TooLarge#refuse}). Unlike Vert.x's
+   * {@code body()}, which holds whatever a client sends, however large, until its end.
+   */
+  public static Future<Buffer> capped(HttpServerRequest req, int max) {
+    if (announcesMoreThan(req, max)) {
+      return Future.failedFuture(new TooLarge(max));
+    }
+    if (req.isEnded()) {
+      return Future.succeededFuture(Buffer.buffer());
+    }
+    Promise<Buffer> read = Promise.promise();
+    Buffer body = Buffer.buffer();
+    req.handler(
+        chunk -> {
+          if (read.future().isComplete()) {
+            return;
+          }
+          if (body.length() + chunk.length() > max) {
+            req.pause();
+            read.tryFail(new TooLarge(max));
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    req.endHandler(v -> read.tryComplete(body));
+    req.exceptionHandler(read::tryFail);
+    resume(req);
+    return read.future();
+  }
+
+  /** Tells whether the request's {@code Content-Length} announces more than {@code max} bytes. */
+  public static boolean announcesMoreThan(HttpServerRequest req, long max) {
+    String length = req.headers().get("Content-Length");
+    if (length == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(length.strip()) > max;
+    } catch (NumberFormatException e) {
+      // Not a length a decoder let through over HTTP/1.x; too long to be one, or not a number.
+      return true;
+    }
+  }
+
+  /** A body longer than its reader takes ({@link #capped}). */
+  public static final class TooLarge extends RuntimeException {
+
+    TooLarge(int max) {
+      super("the request body is larger than " + max + " bytes", null, false, false);
+    }
+
+    /**
+     * Readies the answer to the request whose body was too large: {@code Connection: close}, and
+     * the connection closed once the answer is sent, since the rest of the body is never read.
+     */
+    public static void refuse(HttpServerRequest req) {
+      req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+    }
   }
 
   /**

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression: the gateway's own endpoints under {@code /auth/} never answered {@code Expect:
- * 100-continue}, so a client that waits for it before sending its body (curl does, for a body of
- * any size it posts) waited out its own timeout, a second for curl, on every sign-in.
+ * How the gateway's own endpoints under {@code /auth/} take a body. Regression: they never
+ * answered {@code Expect: 100-continue}, so a client that waits for it before sending its body
+ * (curl does, for a body of any size it posts) waited out its own timeout, a second for curl, on
+ * every sign-in.
  */
 class EdgeAuthExpectContinueTest {
 
@@ -93,6 +94,70 @@ class EdgeAuthExpectContinueTest {
 
       assertThat(answer).startsWith("HTTP/1.1 200 ").contains(SessionCodec.COOKIE + "=");
     }
+  }
+
+  /**
+   * A sign-in that announces a body longer than any sign-in is (16 KiB) is not invited: it gets 413
+   * at once, and the connection closes without the body being read.
+   */
+  @Test
+  void signIn_announcingTooLongABody_refused413Uninvited_andClosed() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("POST /auth/login HTTP/1.1\r\nHost: app.example\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: 100000000\r\n"
+                      + "Expect: 100-continue\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      String answer = readToEnd(s);
+
+      assertThat(answer).startsWith("HTTP/1.1 413 ").doesNotContain("100 Continue");
+    }
+  }
+
+  /**
+   * Regression: a sign-in's body was read whole into memory, whatever its size, before its length
+   * was checked: a client could make the gateway hold as much as it cared to send, with no account.
+   * A chunked body is refused with 413 as soon as it passes 16 KiB, and the rest is not read.
+   */
+  @Test
+  void signIn_chunkedBodyPastTheLimit_refused413BeforeItEnds_andClosed() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      String chunk = "x".repeat(20 * 1024);
+      s.getOutputStream()
+          .write(
+              ("POST /auth/login HTTP/1.1\r\nHost: app.example\r\n"
+                      + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      + Integer.toHexString(chunk.length())
+                      + "\r\n"
+                      + chunk
+                      + "\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      // The body never ends: only a refusal made before its end answers.
+      String answer = readToEnd(s);
+
+      assertThat(answer).startsWith("HTTP/1.1 413 ");
+    }
+  }
+
+  /** Reads until the gateway closes the connection; fails when it stays open. */
+  private static String readToEnd(Socket s) throws IOException {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] buf = new byte[4096];
+    try {
+      for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+        got.write(buf, 0, n);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the connection stayed open; read so far: " + got, e);
+    } catch (java.net.SocketException e) {
+      // A reset after the answer still ends the connection.
+    }
+    return got.toString(StandardCharsets.ISO_8859_1);
   }
 
   private static String readHead(InputStream in) throws IOException {
