@@ -788,9 +788,13 @@ public final class EdgeGateway implements AutoCloseable {
      * Leaves in the client's handshake the one subprotocol the app chose, or none, for the listener
      * to accept: it accepts the first offered ({@link #WEBSOCKET_SUBPROTOCOLS}). A client that
      * offered some and gets none back fails the connection (RFC 6455 §4.1), so the client always
-     * gets the app's choice.
+     * gets the app's choice. Its {@code Connection}, which {@link WebSocketHandshake#refusal} found
+     * to list {@code upgrade} in some field, becomes the one field {@code Upgrade}: the listener
+     * reads only the first field, and refused a handshake whose first field named another option
+     * (its own 400, once the app's WebSocket was open).
      */
     private static void acceptOnly(HttpServerRequest req, String chosen) {
+      req.headers().set(CONNECTION, UPGRADE);
       req.headers().remove(SEC_WEBSOCKET_PROTOCOL);
       if (chosen != null) {
         req.headers().set(SEC_WEBSOCKET_PROTOCOL, chosen);
@@ -798,6 +802,8 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     private static final String SEC_WEBSOCKET_PROTOCOL = "Sec-WebSocket-Protocol";
+    private static final String CONNECTION = "Connection";
+    private static final String UPGRADE = "Upgrade";
 
     /**
      * Relays WebSocket frames both ways as they are, so text stays text, until either side closes.
