@@ -46,6 +46,14 @@ import java.util.Map;
  * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}, and
  * fields that would not survive as HTTP/1.1 lines with {@link #http2FieldRefusal}. Installed by
  * {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
+ *
+ * <p>The same decoder sees that a request whose {@code Connection} lists {@code close} among other
+ * options ({@code Connection: close, X-Trace}) is the last of its connection (RFC 9112 §9.6), which
+ * Vert.x misses: it closes the connection after the answer only for a field whose whole value is
+ * {@code close}, and otherwise kept it open and read the next request. Such a head is given a
+ * field {@code Connection: close} of its own ({@link #markClose}), which Vert.x then honours: the
+ * answer says {@code Connection: close}, the connection closes once it is sent, and a request
+ * pipelined after it is never read.
  */
 public final class RequestFraming {
 
@@ -152,6 +160,30 @@ public final class RequestFraming {
     return null;
   }
 
+  /**
+   * Adds {@code Connection: close} to a request head whose {@code Connection} fields list the
+   * {@code close} option (RFC 9112 §9.6; options are comma-separated, in any case, RFC 9110 §7.6.1)
+   * without one of them being exactly {@code close}, the only form Vert.x recognises; does nothing
+   * otherwise. The other options are left as they are, for a relay to remove what they name.
+   */
+  public static void markClose(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return;
+    }
+    boolean listed = false;
+    for (String field : headers.getAll(HttpHeaderNames.CONNECTION)) {
+      if (field.strip().equalsIgnoreCase("close")) {
+        return;
+      }
+      for (String option : field.split(",")) {
+        listed |= option.strip().equalsIgnoreCase("close");
+      }
+    }
+    if (listed) {
+      headers.add(HttpHeaderNames.CONNECTION, "close");
+    }
+  }
+
   private static boolean lowerCaseToken(String name) {
     if (name.isEmpty()) {
       return false;
@@ -237,6 +269,7 @@ public final class RequestFraming {
       if (refusal != null) {
         throw new IllegalArgumentException(refusal);
       }
+      markClose(msg.headers());
       return super.isContentAlwaysEmpty(msg);
     }
   }

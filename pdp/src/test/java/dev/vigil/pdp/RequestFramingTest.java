@@ -145,6 +145,61 @@ class RequestFramingTest {
     assertThat(handled).containsExactly("/x");
   }
 
+  /**
+   * Regression: a request whose {@code Connection} listed {@code close} beside another option was
+   * answered with the connection kept open, and a request pipelined after it was read and handled.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void server_closeListedWithOtherOptions_connectionClosedAfterTheAnswer(boolean overTls)
+      throws Exception {
+    handled.clear();
+    Socket s = overTls ? tlsSocket(tls.actualPort()) : new Socket("127.0.0.1", plain.actualPort());
+    String answer =
+        exchange(
+            s,
+            "GET /last HTTP/1.1\r\nHost: a\r\nConnection: X-Trace, close\r\nX-Trace: 1\r\n\r\n"
+                + "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("ok 0");
+    assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("\r\nconnection: close\r\n");
+    assertThat(handled).containsExactly("/last");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Connection: close, X-Trace",
+        "Connection: X-Trace ,CLOSE",
+        "Connection: keep-alive|Connection: X-Trace, Close"
+      })
+  void markClose_closeAmongOtherOptions_addsAFieldOfItsOwn(String lines) {
+    HttpHeaders h = headers(lines.split("\\|"));
+    int fields = h.getAll("Connection").size();
+
+    RequestFraming.markClose(h);
+
+    assertThat(h.getAll("Connection")).hasSize(fields + 1).endsWith("close");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Connection: close",
+        "Connection: X-Trace|Connection: close",
+        "Connection: keep-alive, X-Trace",
+        "Connection: X-Close, closed",
+        "X-Other: close"
+      })
+  void markClose_closeAloneOrNotListed_leavesTheHead(String lines) {
+    HttpHeaders h = headers(lines.split("\\|"));
+    List<String> before = h.getAll("Connection");
+
+    RequestFraming.markClose(h);
+
+    assertThat(h.getAll("Connection")).isEqualTo(before);
+  }
+
   static HttpHeaders headers(String... lines) {
     HttpHeaders h = new DefaultHttpHeaders();
     for (String line : lines) {

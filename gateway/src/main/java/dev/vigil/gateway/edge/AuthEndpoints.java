@@ -20,6 +20,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -137,6 +138,15 @@ final class AuthEndpoints {
         };
     if (own) {
       ownPageHeaders(req);
+      // Every endpoint here reads the body it is sent (or reads past it): a client that waits for
+      // 100 Continue is invited at once rather than left to wait out its timeout, unless the body
+      // it announces is longer than any of them takes. Then it is not invited, and a body held
+      // back stays unread: the connection closes after the answer (413 from a sign-in).
+      if (RequestBodies.expectsContinue(req) && !RequestBodies.announcesMoreThan(req, MAX_BODY)) {
+        RequestBodies.invite(req);
+      } else {
+        RequestBodies.closeIfWithheld(req);
+      }
     }
     switch (path) {
       case "/auth/login" -> {
@@ -255,10 +265,31 @@ final class AuthEndpoints {
   private void login(HttpServerRequest req) {
     String type = req.getHeader("Content-Type");
     boolean json = type != null && type.toLowerCase().startsWith("application/json");
-    RequestBodies.resume(req);
-    req.body()
-        .onFailure(RequestGuard.guard(req, null, null, 500, e -> badBody(req)))
-        .onSuccess(RequestGuard.guard(req, null, null, 500, body -> finishLogin(req, body, json)));
+    body(req, json, body -> finishLogin(req, body, json));
+  }
+
+  /**
+   * Reads a form or JSON body of at most {@value #MAX_BODY} bytes and hands it to {@code then};
+   * answers 413 to a longer one as soon as that is known, reading no more of it, and 400 to one
+   * that cannot be read.
+   */
+  static void body(HttpServerRequest req, boolean json, Handler<Buffer> then) {
+    RequestBodies.capped(req, MAX_BODY)
+        .onFailure(
+            RequestGuard.guard(
+                req,
+                null,
+                null,
+                500,
+                e -> {
+                  if (e instanceof RequestBodies.TooLarge) {
+                    RequestBodies.TooLarge.refuse(req);
+                    reply(req, json, 413, "request body is too large");
+                  } else {
+                    badBody(req);
+                  }
+                }))
+        .onSuccess(RequestGuard.guard(req, null, null, 500, then));
   }
 
   /** Returns the fields of a form or JSON body, or null after answering 413 or 400. */

@@ -634,7 +634,7 @@ public final class EdgeGateway implements AutoCloseable {
           refuse(req, 400, "bad_upgrade", bad, d.decisionId());
           return;
         }
-        forwardWebSocket(req, route, path, d, session);
+        forwardWebSocket(req, route, path, hostHeader, dropped, d, session);
         return;
       }
       forward(req, route, path, hostHeader, dropped, d, session);
@@ -659,9 +659,7 @@ public final class EdgeGateway implements AutoCloseable {
               ? null
               : auth.challengeUrl(route, session, stepUp, path.target());
       if (where != null && wantsHtml(req)) {
-        if (RequestBodies.withheld(req)) {
-          req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
-        }
+        RequestBodies.closeIfWithheld(req);
         RequestBodies.resume(req);
         req.response()
             .setStatusCode(302)
@@ -710,11 +708,18 @@ public final class EdgeGateway implements AutoCloseable {
     /**
      * Passes a WebSocket through after the same checks as any request: the upstream connection is
      * opened first (over mutual TLS when the route names an upstream SPIFFE ID), with the
-     * authorised path and the identity headers, and only then is the client's upgrade accepted;
-     * frames are piped both ways until either side closes.
+     * authorised path and the head a plain request would carry ({@link #upstreamHeaders}: the
+     * client's end-to-end headers and the gateway's identity headers), and only then is the
+     * client's upgrade accepted; frames are piped both ways until either side closes.
      */
     private void forwardWebSocket(
-        HttpServerRequest req, Route route, RequestPath path, Decision d, Session session) {
+        HttpServerRequest req,
+        Route route,
+        RequestPath path,
+        String host,
+        Set<String> dropped,
+        Decision d,
+        Session session) {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       WebSocketConnectOptions wo =
@@ -722,19 +727,17 @@ public final class EdgeGateway implements AutoCloseable {
               .setHost(up.getHost())
               .setPort(port)
               .setURI(route.upstreamBasePath() + path.target());
-      wo.addHeader("X-Vigil-Decision-Id", d.decisionId());
-      String subject = session == null ? "anonymous" : session.userId();
-      if (session != null) {
-        wo.addHeader("X-Vigil-User", session.userId());
+      for (Map.Entry<String, String> h : upstreamHeaders(req, route, host, dropped, d, session)) {
+        // The handshake's own fields belong to each hop: the gateway's client writes its key,
+        // version and the subprotocols offered below; compression is agreed per hop.
+        if (!h.getKey().regionMatches(true, 0, SEC_WEBSOCKET, 0, SEC_WEBSOCKET.length())) {
+          wo.addHeader(h.getKey(), h.getValue());
+        }
       }
-      wo.addHeader(IdentityAssertion.HEADER, assertion.assertion(subject, route.name(), Map.of()));
       // The app judges the page that opened the WebSocket (a defence against cross-site WebSocket
-      // hijacking) by the client's Origin, never one made up from the upstream's address.
-      String origin = req.headers().get("Origin");
-      wo.setAllowOriginHeader(origin != null);
-      if (origin != null) {
-        wo.addHeader("Origin", origin);
-      }
+      // hijacking) by the client's Origin, relayed above, never one made up from the upstream's
+      // address: Vert.x sends an Origin only when allowed, and then the one given.
+      wo.setAllowOriginHeader(req.headers().contains("Origin"));
       List<String> offered = WebSocketHandshake.subprotocols(req);
       if (!offered.isEmpty()) {
         wo.setSubProtocols(offered);
@@ -785,9 +788,13 @@ public final class EdgeGateway implements AutoCloseable {
      * Leaves in the client's handshake the one subprotocol the app chose, or none, for the listener
      * to accept: it accepts the first offered ({@link #WEBSOCKET_SUBPROTOCOLS}). A client that
      * offered some and gets none back fails the connection (RFC 6455 §4.1), so the client always
-     * gets the app's choice.
+     * gets the app's choice. Its {@code Connection}, which {@link WebSocketHandshake#refusal} found
+     * to list {@code upgrade} in some field, becomes the one field {@code Upgrade}: the listener
+     * reads only the first field, and refused a handshake whose first field named another option
+     * (its own 400, once the app's WebSocket was open).
      */
     private static void acceptOnly(HttpServerRequest req, String chosen) {
+      req.headers().set(CONNECTION, UPGRADE);
       req.headers().remove(SEC_WEBSOCKET_PROTOCOL);
       if (chosen != null) {
         req.headers().set(SEC_WEBSOCKET_PROTOCOL, chosen);
@@ -795,6 +802,8 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     private static final String SEC_WEBSOCKET_PROTOCOL = "Sec-WebSocket-Protocol";
+    private static final String CONNECTION = "Connection";
+    private static final String UPGRADE = "Upgrade";
 
     /**
      * Relays WebSocket frames both ways as they are, so text stays text, until either side closes.
@@ -845,52 +854,11 @@ public final class EdgeGateway implements AutoCloseable {
       URI up = route.upstream();
       int port = up.getPort() > 0 ? up.getPort() : (up.getScheme().equals("https") ? 443 : 80);
       String basePath = route.upstreamBasePath();
-      HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
-      // The client's own hop: what its Connection names, and its expectation, which the gateway
-      // meets itself below. The gateway's headers are set after, so no name here removes one.
-      Set<String> named = ProxyExchange.connectionOptions(req.headers());
-      boolean expectsContinue = false;
-      for (Map.Entry<String, String> h : req.headers()) {
-        String name = h.getKey().toLowerCase(Locale.ROOT);
-        if (ProxyExchange.HOP_BY_HOP.contains(name)
-            || dropped.contains(name)
-            || named.contains(name)) {
-          continue;
-        }
-        if (name.equals("expect")) {
-          expectsContinue |= h.getValue().strip().equalsIgnoreCase("100-continue");
-          continue;
-        }
-        if (name.equals("cookie")) {
-          String kept = GatewayCookies.withoutGatewayCookies(h.getValue());
-          if (!kept.isEmpty()) {
-            out.add(h.getKey(), kept);
-          }
-        } else {
-          out.add(h.getKey(), h.getValue());
-        }
-      }
-      out.set(X_FORWARDED_HOST, host == null ? "" : host);
-      out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
-      if (req.remoteAddress() != null) {
-        out.set(X_FORWARDED_FOR, req.remoteAddress().hostAddress());
-      }
-      out.set(X_VIGIL_DECISION_ID, d.decisionId());
-      Map<String, Object> claims = new java.util.TreeMap<>();
-      String subject = "anonymous";
-      if (session != null) {
-        subject = session.userId();
-        claims.put("email", session.email());
-        claims.put("roles", session.roles());
-        claims.put("groups", session.groups());
-        claims.put("amr", session.amr());
-        out.set(X_VIGIL_USER, session.userId());
-        out.set(X_VIGIL_EMAIL, session.email());
-        out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
-      }
-      out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
-      if (expectsContinue) {
-        inviteBody(req);
+      HttpHeaders out = upstreamHeaders(req, route, host, dropped, d, session);
+      if (RequestBodies.expectsContinue(req)) {
+        // The expectation is the client's hop's, met by the gateway itself now that policy has let
+        // the request through: only then is its body wanted.
+        RequestBodies.invite(req);
       }
       String uri = basePath + path.target();
       if (route.upstreamSpiffeId() == null && up.getScheme().equals("http")) {
@@ -923,15 +891,67 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     /**
-     * Answers {@code 100 Continue} to a request that expects it (RFC 9110 §10.1.1), once policy has
-     * let it through: only then is its body wanted. Not to an HTTP/1.0 client, which must not get
-     * one, nor once the body has come anyway.
+     * Returns the head sent upstream for a request policy let through, plain or WebSocket alike:
+     * the client's end-to-end headers, less the hop-by-hop ones (RFC 9110 §7.6.1: those of {@link
+     * ProxyExchange#HOP_BY_HOP} and those its {@code Connection} names), its expectation (met by
+     * the gateway), the headers only the gateway may write ({@code dropped}) and the gateway's own
+     * cookies; then the gateway's forwarding and identity headers, the decision id and the signed
+     * identity assertion, set after the client's so that no name the client sent removes or
+     * replaces one.
+     *
+     * @param host the request's host as routing normalised it, or null when it named none
+     * @param dropped the lower-case names removed by header hygiene
      */
-    private static void inviteBody(HttpServerRequest req) {
-      if (req.version() != HttpVersion.HTTP_1_0 && !req.isEnded()) {
-        req.response().writeContinue();
+    private HttpHeaders upstreamHeaders(
+        HttpServerRequest req,
+        Route route,
+        String host,
+        Set<String> dropped,
+        Decision d,
+        Session session) {
+      HttpHeaders out = UPSTREAM_HEADERS.newHeaders();
+      Set<String> named = ProxyExchange.connectionOptions(req.headers());
+      for (Map.Entry<String, String> h : req.headers()) {
+        String name = h.getKey().toLowerCase(Locale.ROOT);
+        if (ProxyExchange.HOP_BY_HOP.contains(name)
+            || dropped.contains(name)
+            || named.contains(name)
+            || name.equals("expect")) {
+          continue;
+        }
+        if (name.equals("cookie")) {
+          String kept = GatewayCookies.withoutGatewayCookies(h.getValue());
+          if (!kept.isEmpty()) {
+            out.add(h.getKey(), kept);
+          }
+        } else {
+          out.add(h.getKey(), h.getValue());
+        }
       }
+      out.set(X_FORWARDED_HOST, host == null ? "" : host);
+      out.set(X_FORWARDED_PROTO, req.isSSL() ? HTTPS : HTTP);
+      if (req.remoteAddress() != null) {
+        out.set(X_FORWARDED_FOR, req.remoteAddress().hostAddress());
+      }
+      out.set(X_VIGIL_DECISION_ID, d.decisionId());
+      Map<String, Object> claims = new java.util.TreeMap<>();
+      String subject = "anonymous";
+      if (session != null) {
+        subject = session.userId();
+        claims.put("email", session.email());
+        claims.put("roles", session.roles());
+        claims.put("groups", session.groups());
+        claims.put("amr", session.amr());
+        out.set(X_VIGIL_USER, session.userId());
+        out.set(X_VIGIL_EMAIL, session.email());
+        out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
+      }
+      out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
+      return out;
     }
+
+    /** The prefix of the WebSocket handshake's own fields (RFC 6455 §11.3). */
+    private static final String SEC_WEBSOCKET = "sec-websocket-";
 
     /**
      * Header names and values are the client's, checked by the HTTP/1.1 decoder or, over HTTP/2, by
@@ -984,16 +1004,12 @@ public final class EdgeGateway implements AutoCloseable {
       if (req.response().ended()) {
         return;
       }
-      boolean withheld = RequestBodies.withheld(req);
+      // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
+      RequestBodies.closeIfWithheld(req);
       RequestBodies.resume(req);
       String accept = req.headers().get("Accept");
       boolean browser = accept != null && accept.contains("text/html");
       var resp = req.response().setStatusCode(status);
-      if (withheld) {
-        // Not invited (no 100 Continue), the body stays unread: see RequestBodies.withheld.
-        resp.putHeader("Connection", "close");
-        resp.endHandler(v -> req.connection().close());
-      }
       if (decisionId != null) {
         resp.putHeader("X-Vigil-Decision-Id", decisionId);
       }

@@ -47,10 +47,7 @@ final class TotpStepUp {
     } else if (req.method() == HttpMethod.POST) {
       String type = req.getHeader("Content-Type");
       boolean json = type != null && type.toLowerCase().startsWith("application/json");
-      RequestBodies.resume(req);
-      req.body()
-          .onFailure(RequestGuard.guard(req, null, null, 500, e -> AuthEndpoints.badBody(req)))
-          .onSuccess(RequestGuard.guard(req, null, null, 500, body -> submit(req, s, body, json)));
+      AuthEndpoints.body(req, json, body -> submit(req, s, body, json));
     } else {
       RequestBodies.resume(req);
       req.response().setStatusCode(405).end();

@@ -7,6 +7,7 @@ import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.http.RequestMethods;
 import dev.vigil.gateway.http.RequestPath;
@@ -332,6 +333,12 @@ final class InboundListener implements CodecResets.RefusalListener {
     String base = route.upstreamBasePath();
     // The caller's hop options go first, so that none of them names a header set here.
     ProxyExchange.removeConnectionOptions(headers);
+    // The caller's expectation is met here, now that policy has let the request through: the app
+    // is not asked for a 100 Continue that the relay would not pass on.
+    headers.remove("Expect");
+    if (RequestBodies.expectsContinue(req)) {
+      RequestBodies.invite(req);
+    }
     headers.set("X-Vigil-Decision-Id", d.decisionId());
     // TLS without a client certificate (a PERMISSIVE port) is still https to the app.
     headers.set("X-Forwarded-Proto", req.isSSL() ? "https" : "http");

@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import io.netty.channel.Channel;
@@ -144,6 +145,12 @@ final class OutboundListener implements CodecResets.RefusalListener {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     ProxyExchange.removeConnectionOptions(headers);
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);
+    // The app's expectation is met here, the request being relayed whatever its body: the next
+    // hop is not asked for a 100 Continue that the relay would not pass on.
+    headers.remove("Expect");
+    if (RequestBodies.expectsContinue(req)) {
+      RequestBodies.invite(req);
+    }
     if (req.version() == HttpVersion.HTTP_2) {
       Http2Relay.send(
           req,

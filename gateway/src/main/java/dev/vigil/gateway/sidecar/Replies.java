@@ -33,6 +33,8 @@ final class Replies {
     if (req.response().ended()) {
       return;
     }
+    // A refusal never invites a body held back for 100 Continue: see RequestBodies.withheld.
+    RequestBodies.closeIfWithheld(req);
     RequestBodies.resume(req);
     if (isGrpc(req)) {
       grpcError(req, status, code, message, decisionId);

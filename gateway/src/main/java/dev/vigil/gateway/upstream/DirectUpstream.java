@@ -5,6 +5,7 @@ import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -515,13 +516,33 @@ public final class DirectUpstream {
 
   /**
    * Reads the upstream's answers, as Netty's client codec does (an answer to a {@code HEAD} has no
-   * body, an interim answer leaves its request waiting for the final one), and tells whether bytes
-   * past the answer just read are already held: what the pooled client codec could not say.
+   * body, an interim answer leaves its request waiting for the final one), and keeps bytes the
+   * upstream sent past an answer from being read as the next one.
+   *
+   * <p>Bytes past the answer in the read that ended it are still held when the answer ends ({@link
+   * #holdsMore}), and the exchange then closes the connection. Bytes that come in a later read,
+   * while the connection waits idle for the next exchange, are refused here, before they are
+   * decoded: even the first few bytes of an answer head, which would not yet make a message for
+   * {@link AnswerHandler} to see, and whose rest, read after the next request went out, would be
+   * its answer. The connection is closed instead, and the next exchange takes another.
    */
   private static final class AnswerDecoder extends HttpResponseDecoder {
 
     /** The methods of the requests written whose final answer has not been read, oldest first. */
     final ArrayDeque<HttpMethod> waiting = new ArrayDeque<>();
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (msg instanceof ByteBuf bytes
+          && bytes.isReadable()
+          && ctx.channel().attr(EXCHANGE).get() == null) {
+        // An idle connection: no request of an exchange is waiting for these bytes.
+        bytes.release();
+        ctx.close();
+        return;
+      }
+      super.channelRead(ctx, msg);
+    }
 
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {

@@ -227,6 +227,27 @@ class EdgeRelayHeadersTest {
             "x-forwarded-proto");
   }
 
+  /**
+   * Regression: a request whose {@code Connection} listed {@code close} beside another option had
+   * its connection kept open after the answer, and a request the client sent after it on the same
+   * connection was read and relayed. The connection is closed after the answer, as with {@code
+   * Connection: close} alone.
+   */
+  @Test
+  void forward_connectionCloseAmongOtherOptions_closedAfterTheAnswer() throws Exception {
+    String r =
+        exchange(
+            "GET /last HTTP/1.1\r\nHost: app.example\r\nConnection: close, X-Trace-Hop\r\n"
+                + "X-Trace-Hop: 1\r\n\r\n"
+                + "GET /after HTTP/1.1\r\nHost: app.example\r\n\r\n");
+
+    assertThat(r).startsWith("HTTP/1.1 200 ").endsWith("got ");
+    assertThat(r.split("HTTP/1.1 ", -1)).hasSize(2);
+    assertThat(heads).hasSize(1);
+    assertThat(heads.get(0)).startsWith("GET /last ");
+    assertThat(names(heads.get(0))).doesNotContain("x-trace-hop");
+  }
+
   /** Regression: a header the app named in its answer's {@code Connection} reached the client. */
   @Test
   void answer_headersTheAppNamesInConnection_notRelayedToTheClient() throws Exception {

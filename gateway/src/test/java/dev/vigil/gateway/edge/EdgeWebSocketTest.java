@@ -393,6 +393,34 @@ class EdgeWebSocketTest {
     assertThat(connections.get()).isEqualTo(before);
   }
 
+  /**
+   * Regression: a handshake whose {@code Connection: Upgrade} came in a second field, after one
+   * naming another option, passed the gateway's check and policy, had the app's WebSocket opened,
+   * and was then refused 400 by the listener, which read the first field only. It is accepted.
+   */
+  @Test
+  void upgrade_upgradeInASecondConnectionField_accepted() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /live/feed HTTP/1.1\r\nHost: app.example\r\nUpgrade: websocket\r\n"
+                      + "Connection: keep-alive\r\nConnection: Upgrade\r\n"
+                      + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      + "Sec-WebSocket-Version: 13\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      for (int c; (c = s.getInputStream().read()) >= 0; ) {
+        head.write(c);
+        if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+          break;
+        }
+      }
+
+      assertThat(head.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 ");
+    }
+  }
+
   /** Writes the bytes and reads the answer until the gateway closes the connection. */
   private static String raw(String bytes) throws IOException {
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {

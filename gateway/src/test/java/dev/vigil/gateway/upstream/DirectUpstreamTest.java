@@ -436,6 +436,61 @@ class DirectUpstreamTest {
     assertThat(accepted.get()).isEqualTo(2);
   }
 
+  /**
+   * Regression: bytes an upstream sent past an answer in a later write, while the connection waited
+   * idle for the next request, were not seen when they did not yet make a whole answer head: the
+   * connection went to the next caller, whose request the rest of that head then answered. The
+   * connection is closed as those bytes come.
+   */
+  @Test
+  void headCutShortPastAnAnswer_whileIdle_connectionClosed_nextCallerGetsItsOwnAnswer()
+      throws Exception {
+    CountDownLatch spill = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    AtomicInteger accepted =
+        rawUpstream(
+            (n, s) -> {
+              InputStream in = s.getInputStream();
+              OutputStream out = s.getOutputStream();
+              if (n != 1) {
+                while (readHead(in) != null) {
+                  out.write(ok("own"));
+                  out.flush();
+                }
+                return;
+              }
+              readHead(in);
+              out.write(ok("ok"));
+              out.flush();
+              try {
+                spill.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                return;
+              }
+              String cutShort = "HTTP/1.1 200 OK\r\nSet-Cookie: planted=1\r\n";
+              out.write(cutShort.getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+              if (readHead(in) != null) {
+                out.write("Content-Length: 6\r\n\r\nforged".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              }
+              while (in.read() >= 0) {
+                // Until the front closes the connection.
+              }
+              closed.countDown();
+            });
+
+    assertThat(get("/first").body()).isEqualTo("ok");
+    spill.countDown();
+    boolean closedAtOnce = closed.await(10, TimeUnit.SECONDS);
+    HttpResponse<String> next = get("/next");
+
+    assertThat(next.headers().allValues("Set-Cookie")).isEmpty();
+    assertThat(next.body()).isEqualTo("own");
+    assertThat(closedAtOnce).isTrue();
+    assertThat(accepted.get()).isEqualTo(2);
+  }
+
   @Test
   void unreachableUpstream_is502() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
