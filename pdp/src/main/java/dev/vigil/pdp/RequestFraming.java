@@ -50,10 +50,10 @@ import java.util.Map;
  * <p>The same decoder sees that a request whose {@code Connection} lists {@code close} among other
  * options ({@code Connection: close, X-Trace}) is the last of its connection (RFC 9112 §9.6), which
  * Vert.x misses: it closes the connection after the answer only for a field whose whole value is
- * {@code close}, and otherwise kept it open and read the next request. Such a head is given a
- * field {@code Connection: close} of its own ({@link #markClose}), which Vert.x then honours: the
- * answer says {@code Connection: close}, the connection closes once it is sent, and a request
- * pipelined after it is never read.
+ * {@code close}, and otherwise kept it open and read the next request. Such a head is given a field
+ * {@code Connection: close} of its own ({@link #markClose}), which Vert.x then honours: the answer
+ * says {@code Connection: close}, the connection closes once it is sent, and a request pipelined
+ * after it is never read.
  */
 public final class RequestFraming {
 

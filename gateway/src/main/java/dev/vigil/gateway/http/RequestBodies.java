@@ -70,9 +70,9 @@ public final class RequestBodies {
   /**
    * Reads the body of a paused request whole, up to {@code max} bytes. Fails with {@link TooLarge}
    * as soon as the body is known to be longer, by its {@code Content-Length} (before any of it is
-   * read or invited) or by the bytes that came, and reads no more of it: the caller answers 413
-   * and the connection is closed after the answer ({@link TooLarge#refuse}). Unlike Vert.x's
-   * {@code body()}, which holds whatever a client sends, however large, until its end.
+   * read or invited) or by the bytes that came, and reads no more of it: the caller answers 413 and
+   * the connection is closed after the answer ({@link TooLarge#refuse}). Unlike Vert.x's {@code
+   * body()}, which holds whatever a client sends, however large, until its end.
    */
   public static Future<Buffer> capped(HttpServerRequest req, int max) {
     if (announcesMoreThan(req, max)) {

@@ -25,10 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * How the gateway's own endpoints under {@code /auth/} take a body. Regression: they never
- * answered {@code Expect: 100-continue}, so a client that waits for it before sending its body
- * (curl does, for a body of any size it posts) waited out its own timeout, a second for curl, on
- * every sign-in.
+ * How the gateway's own endpoints under {@code /auth/} take a body. Regression: they never answered
+ * {@code Expect: 100-continue}, so a client that waits for it before sending its body (curl does,
+ * for a body of any size it posts) waited out its own timeout, a second for curl, on every sign-in.
  */
 class EdgeAuthExpectContinueTest {
 
