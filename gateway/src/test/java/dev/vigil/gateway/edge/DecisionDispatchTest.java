@@ -83,11 +83,11 @@ class DecisionDispatchTest {
   private record Call(Decision decision, boolean answeredInline) {}
 
   /**
-   * Calls the dispatch from an event loop while the only worker thread is held, and lets it go
-   * once the dispatch has returned. An answer there on return was therefore computed inline: a
-   * decision handed to the worker cannot have finished yet. (Without the hold, a worker that
-   * finished before the event loop looked, as a preempted event loop on a busy machine allows,
-   * made a decision on the worker look inline.)
+   * Calls the dispatch from an event loop while the only worker thread is held, and lets it go once
+   * the dispatch has returned. An answer there on return was therefore computed inline: a decision
+   * handed to the worker cannot have finished yet. (Without the hold, a worker that finished before
+   * the event loop looked, as a preempted event loop on a busy machine allows, made a decision on
+   * the worker look inline.)
    */
   private Call decideOnEventLoop(DecisionDispatch dispatch, String path) throws Exception {
     CountDownLatch held = new CountDownLatch(1);
@@ -107,10 +107,7 @@ class DecisionDispatchTest {
           try {
             Future<Decision> f =
                 dispatch.decide(
-                    path,
-                    Json.parse("{\"request\":{\"method\":\"GET\"}}"),
-                    Map.of(),
-                    Mode.ENFORCE);
+                    path, Json.parse("{\"request\":{\"method\":\"GET\"}}"), Map.of(), Mode.ENFORCE);
             inline.complete(f.isComplete());
             f.onComplete(ar -> decided.complete(ar.result()));
           } finally {
