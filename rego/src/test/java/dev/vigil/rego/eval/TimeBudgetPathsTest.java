@@ -30,8 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every evaluation path that does work in proportion to the data charges the time budget, so that
  * none runs long without a look at the clock. Regression: a builtin, {@code walk}, a data
- * document's keys, membership, equality and bodiless rules each did thousands of units of work as
- * one step or none, so a query doing them was never checked and ran past any budget.
+ * document's keys, membership, equality, bodiless rules, graph paths, CIDR expansion and template
+ * ranges each did thousands of units of work as one step or none, so a query doing them was never
+ * checked and ran past any budget.
  *
  * <p>No test here waits: the budget is measured on a fake clock that jumps an hour past the start
  * at its second reading, so a query is cancelled exactly when a path checks the clock.
@@ -53,7 +54,13 @@ class TimeBudgetPathsTest {
         .withNanoClock(jumpsPastTheDeadline());
   }
 
-  /** Base data: big and big2 equal arrays of N numbers, wide an object of N keys. */
+  /** Nodes of the graph: each has edges to every later node, so paths double with each node. */
+  static final int GRAPH_NODES = 14;
+
+  /**
+   * Base data: big and big2 equal arrays of N numbers, wide an object of N keys (also at the root),
+   * graph a graph with 2^(GRAPH_NODES - 1) paths from its first node.
+   */
   private static Value data() {
     List<Value> big = new ArrayList<>();
     List<Value> big2 = new ArrayList<>();
@@ -67,6 +74,15 @@ class TimeBudgetPathsTest {
     root.put(StringValue.of("big"), ArrayValue.of(big));
     root.put(StringValue.of("big2"), ArrayValue.of(big2));
     root.put(StringValue.of("wide"), ObjectValue.wrap(wide));
+    Map<Value, Value> graph = new HashMap<>();
+    for (int i = 0; i < GRAPH_NODES; i++) {
+      List<Value> later = new ArrayList<>();
+      for (int j = i + 1; j < GRAPH_NODES; j++) {
+        later.add(StringValue.of("n" + j));
+      }
+      graph.put(StringValue.of("n" + i), ArrayValue.of(later));
+    }
+    root.put(StringValue.of("graph"), ObjectValue.wrap(graph));
     return ObjectValue.wrap(root);
   }
 
@@ -83,6 +99,12 @@ class TimeBudgetPathsTest {
       some_in := count([x | some x in data.big])
       every_positive if every x in data.big { x >= 0 }
       object_keys := count({k | data.wide[k]})
+      paths := count(graph.reachable_paths(data.graph, {"n0"}))
+      addresses := count(net.cidr_expand("10.0.0.0/20"))
+      rendered := strings.render_template(
+        "{{range .xs}}{{range $.xs}}{{end}}{{end}}",
+        {"xs": numbers.range(1, 100)},
+      )
       """;
 
   private static Policy policy() {
@@ -108,6 +130,9 @@ class TimeBudgetPathsTest {
         "data.t.some_in",
         "data.t.every_positive",
         "data.t.object_keys",
+        "data.t.paths",
+        "data.t.addresses",
+        "data.t.rendered",
         "count([k | data[k]])",
         "count(data.facts.s)"
       })
