@@ -2,40 +2,50 @@ package dev.vigil.rego;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.function.LongSupplier;
 
 /**
  * How one query is evaluated.
  *
  * @param strictBuiltinErrors builtin errors stop evaluation instead of making the call undefined
- * @param timeout the time budget of the query; exceeding it is an {@code eval_cancel_error}
+ * @param timeout the time budget of the query, or null for none; exceeding it is an {@code
+ *     eval_cancel_error}
  * @param maxDepth the deepest nesting of rule, function and comprehension evaluation allowed
- * @param clock the clock read by {@code time.now_ns} and for the time budget
+ * @param clock the clock read by {@code time.now_ns}
  * @param networkAllowed whether {@code http.send} and {@code net.lookup_ip_addr} may run
+ * @param nanoClock the monotonic clock, in nanoseconds, that the time budget is measured on ({@code
+ *     System::nanoTime}); a wall clock would stretch or cut the budget when it is set
  */
 public record EvalOptions(
     boolean strictBuiltinErrors,
     Duration timeout,
     int maxDepth,
     InstantSource clock,
-    boolean networkAllowed) {
+    boolean networkAllowed,
+    LongSupplier nanoClock) {
 
   public static EvalOptions defaults() {
-    return new EvalOptions(false, Duration.ofSeconds(10), 5_000, InstantSource.system(), false);
+    return new EvalOptions(
+        false, Duration.ofSeconds(10), 5_000, InstantSource.system(), false, System::nanoTime);
   }
 
   public EvalOptions withStrictBuiltinErrors(boolean strict) {
-    return new EvalOptions(strict, timeout, maxDepth, clock, networkAllowed);
+    return new EvalOptions(strict, timeout, maxDepth, clock, networkAllowed, nanoClock);
   }
 
   public EvalOptions withTimeout(Duration t) {
-    return new EvalOptions(strictBuiltinErrors, t, maxDepth, clock, networkAllowed);
+    return new EvalOptions(strictBuiltinErrors, t, maxDepth, clock, networkAllowed, nanoClock);
   }
 
   public EvalOptions withMaxDepth(int depth) {
-    return new EvalOptions(strictBuiltinErrors, timeout, depth, clock, networkAllowed);
+    return new EvalOptions(strictBuiltinErrors, timeout, depth, clock, networkAllowed, nanoClock);
   }
 
   public EvalOptions withClock(InstantSource c) {
-    return new EvalOptions(strictBuiltinErrors, timeout, maxDepth, c, networkAllowed);
+    return new EvalOptions(strictBuiltinErrors, timeout, maxDepth, c, networkAllowed, nanoClock);
+  }
+
+  public EvalOptions withNanoClock(LongSupplier c) {
+    return new EvalOptions(strictBuiltinErrors, timeout, maxDepth, clock, networkAllowed, c);
   }
 }

@@ -1,6 +1,7 @@
 package dev.vigil.rego;
 
 import dev.vigil.rego.builtins.SimpleBuiltinContext;
+import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
 import dev.vigil.rego.eval.EvalListener;
@@ -20,7 +21,7 @@ import java.util.function.Consumer;
  * <p>Evaluation runs on the calling thread. A policy nested deeply enough to exhaust that thread's
  * stack is evaluated again on a thread with a large stack, so that the configured depth limit, not
  * the JVM's stack size, decides how deep evaluation may go; {@code print} output of the first
- * attempt is then repeated.
+ * attempt is then repeated. Both attempts spend one time budget, started when the query is.
  */
 public final class PreparedQuery {
 
@@ -63,10 +64,11 @@ public final class PreparedQuery {
   public QueryResult eval(
       Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
+    TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
     try {
-      return newEvaluator(input, opts, listener, printSink).run();
+      return newEvaluator(input, opts, budget, listener, printSink).run();
     } catch (StackOverflowError e) {
-      return evalOnDeepStack(input, opts, listener, printSink);
+      return evalOnDeepStack(input, opts, budget, listener, printSink);
     } catch (RegoException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -84,12 +86,16 @@ public final class PreparedQuery {
   }
 
   private QueryResult evalOnDeepStack(
-      Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+      Value input,
+      EvalOptions options,
+      TimeBudget budget,
+      EvalListener listener,
+      Consumer<String> printSink) {
     Future<QueryResult> f =
         DEEP.submit(
             () -> {
               try {
-                return newEvaluator(input, options, listener, printSink).run();
+                return newEvaluator(input, options, budget, listener, printSink).run();
               } catch (StackOverflowError e) {
                 throw new RegoException(
                     new RegoError(
@@ -118,11 +124,15 @@ public final class PreparedQuery {
   }
 
   private Evaluator newEvaluator(
-      Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+      Value input,
+      EvalOptions options,
+      TimeBudget budget,
+      EvalListener listener,
+      Consumer<String> printSink) {
     var ctx =
         new SimpleBuiltinContext(
-            options.clock(), options.strictBuiltinErrors(), options.networkAllowed());
-    return new Evaluator(policy, query, input, options, ctx, listener, printSink);
+            options.clock(), options.strictBuiltinErrors(), options.networkAllowed(), budget);
+    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink);
   }
 
   /** Returns the source text of each expression of the query. */

@@ -23,4 +23,13 @@ public interface BuiltinContext {
 
   /** True when builtins may reach the network ({@code http.send}, {@code net.lookup_ip_addr}). */
   boolean networkAllowed();
+
+  /**
+   * Counts {@code units} of work toward the query's time budget (see {@link TimeBudget}). A builtin
+   * that generates or traverses more elements than its operands and result hold calls it as it
+   * goes, a unit per element, so that a single call cannot run far past the budget.
+   *
+   * @throws dev.vigil.rego.RegoException {@code eval_cancel_error} when the budget is spent
+   */
+  default void charge(long units) {}
 }

@@ -52,9 +52,10 @@ final class GoTemplate {
 
   private GoTemplate() {}
 
-  static String render(String template, ObjectValue vars) {
+  /** Renders the template, charging {@code ctx} a unit per element each range visits. */
+  static String render(BuiltinContext ctx, String template, ObjectValue vars) {
     List<Node> nodes = new Parser(template).parseAll();
-    Exec exec = new Exec(vars);
+    Exec exec = new Exec(ctx, vars);
     exec.run(nodes);
     return exec.out.toString();
   }
@@ -457,9 +458,11 @@ final class GoTemplate {
   private static final class Exec {
     final StringBuilder out = new StringBuilder();
     final Deque<Object[]> vars = new ArrayDeque<>();
+    final BuiltinContext ctx;
     Object dot;
 
-    Exec(ObjectValue data) {
+    Exec(BuiltinContext ctx, ObjectValue data) {
+      this.ctx = ctx;
       dot = data;
       vars.push(new Object[] {"$", data});
     }
@@ -550,6 +553,8 @@ final class GoTemplate {
       Object saved = dot;
       try {
         for (Object[] item : items) {
+          // Nested ranges multiply: a million by a million writes nothing yet runs for hours.
+          ctx.charge(1);
           int depth = vars.size();
           if (p.vars().size() == 1) {
             vars.push(new Object[] {p.vars().get(0), item[1]});

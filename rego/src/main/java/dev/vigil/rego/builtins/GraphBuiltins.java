@@ -40,7 +40,7 @@ final class GraphBuiltins {
         List.of(GRAPH, NODES),
         Type.set(Type.array(Type.ANY)),
         "Computes the set of paths reachable in the graph from the initial nodes.",
-        (ctx, a) -> reachablePaths(Operands.object(a, 0), a[1]));
+        (ctx, a) -> reachablePaths(ctx, Operands.object(a, 0), a[1]));
   }
 
   /** Returns the nodes of an array or set; other values have none. */
@@ -70,7 +70,7 @@ final class GraphBuiltins {
     return SetValue.wrap(reached);
   }
 
-  private static Value reachablePaths(ObjectValue graph, Value initial) {
+  private static Value reachablePaths(BuiltinContext ctx, ObjectValue graph, Value initial) {
     Set<Value> paths = new HashSet<>();
     for (Value node : nodes(initial)) {
       Value edges = graph.get(node);
@@ -82,7 +82,7 @@ final class GraphBuiltins {
         paths.add(ArrayValue.of(node));
         continue;
       }
-      Walk walk = new Walk(graph, paths);
+      Walk walk = new Walk(ctx, graph, paths);
       walk.path.add(node);
       walk.onPath.add(node);
       for (Value neighbour : neighbours) {
@@ -102,14 +102,17 @@ final class GraphBuiltins {
     final Set<Value> paths;
     final List<Value> path = new ArrayList<>();
     final Set<Value> onPath = new HashSet<>();
+    final BuiltinContext ctx;
     int steps;
 
-    Walk(ObjectValue graph, Set<Value> paths) {
+    Walk(BuiltinContext ctx, ObjectValue graph, Set<Value> paths) {
+      this.ctx = ctx;
       this.graph = graph;
       this.paths = paths;
     }
 
     void visit(Value node) {
+      ctx.charge(1 + path.size());
       if (++steps > PATH_STEP_LIMIT) {
         throw BuiltinException.error(
             "the graph has too many paths to list: more than "

@@ -70,7 +70,7 @@ final class NetBuiltins {
         List.of(STRING),
         Type.set(STRING),
         "Expands a CIDR to the set of IP addresses it contains.",
-        (ctx, a) -> expand(Operands.string(a, 0)));
+        (ctx, a) -> expand(ctx, Operands.string(a, 0)));
     r.register(
         "net.cidr_is_valid",
         List.of(Type.ANY),
@@ -186,7 +186,7 @@ final class NetBuiltins {
     throw BuiltinException.operandType(1, v, "string");
   }
 
-  private static Value expand(String s) {
+  private static Value expand(BuiltinContext ctx, String s) {
     NetCidr net = cidr(s);
     int hostBits = net.bits() - net.prefixLength();
     if (hostBits > 16) {
@@ -203,6 +203,7 @@ final class NetBuiltins {
     int count = 1 << hostBits;
     Set<Value> out = new HashSet<>();
     for (int i = 0; i < count; i++) {
+      ctx.charge(1);
       byte[] raw = first.add(BigInteger.valueOf(i)).toByteArray();
       byte[] ip = new byte[net.ip.length];
       int copy = Math.min(ip.length, raw.length);

@@ -88,7 +88,8 @@ final class NumberBuiltins {
         twoNumbers,
         Type.array(NUMBER),
         "Returns the integers from the first to the second operand, both included.",
-        (c, a) -> range(NumberOperands.bigIntOperand(a, 0), NumberOperands.bigIntOperand(a, 1), 1));
+        (c, a) ->
+            range(c, NumberOperands.bigIntOperand(a, 0), NumberOperands.bigIntOperand(a, 1), 1));
     r.register(
         "numbers.range_step",
         List.of(NUMBER, NUMBER, NUMBER),
@@ -217,10 +218,11 @@ final class NumberBuiltins {
     if (step.bitLength() > 62) {
       return ArrayValue.of(NumberValue.of(from));
     }
-    return range(from, to, step.longValue());
+    return range(c, from, to, step.longValue());
   }
 
-  static Value range(BigInteger from, BigInteger to, long step) {
+  /** Builds the range, charging a unit per number: one call can build ten million of them. */
+  static Value range(BuiltinContext c, BigInteger from, BigInteger to, long step) {
     BigInteger span = to.subtract(from).abs().divide(BigInteger.valueOf(step));
     if (span.compareTo(BigInteger.valueOf(MAX_RANGE)) >= 0) {
       throw BuiltinException.error(
@@ -234,6 +236,7 @@ final class NumberBuiltins {
     BigInteger delta = BigInteger.valueOf(from.compareTo(to) <= 0 ? step : -step);
     BigInteger i = from;
     for (int k = 0; k < n; k++) {
+      c.charge(1);
       out[k] = NumberValue.of(i);
       i = i.add(delta);
     }

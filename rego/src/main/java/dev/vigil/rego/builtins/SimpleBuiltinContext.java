@@ -11,10 +11,19 @@ public final class SimpleBuiltinContext implements BuiltinContext {
   private final long queryTimeNanos;
   private final boolean strict;
   private final boolean network;
+  private final TimeBudget budget;
   private final Map<Object, Object> cache = new HashMap<>();
 
+  /** Returns a context without a time budget. */
   public SimpleBuiltinContext(InstantSource clock, boolean strict, boolean network) {
+    this(clock, strict, network, TimeBudget.unlimited());
+  }
+
+  /** Returns a context whose builtins charge their work to {@code budget}. */
+  public SimpleBuiltinContext(
+      InstantSource clock, boolean strict, boolean network, TimeBudget budget) {
     this.clock = clock;
+    this.budget = budget;
     var now = clock.instant();
     this.queryTimeNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     this.strict = strict;
@@ -49,5 +58,10 @@ public final class SimpleBuiltinContext implements BuiltinContext {
   @Override
   public boolean networkAllowed() {
     return network;
+  }
+
+  @Override
+  public void charge(long units) {
+    budget.charge(units);
   }
 }

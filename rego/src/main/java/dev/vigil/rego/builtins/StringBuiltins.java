@@ -238,7 +238,8 @@ final class StringBuiltins {
         List.of(STRING, Type.object(STRING, ANY)),
         STRING,
         "Renders a Go text/template with the given variables.",
-        (c, a) -> StringValue.of(GoTemplate.render(Operands.string(a, 0), Operands.object(a, 1))));
+        (c, a) ->
+            StringValue.of(GoTemplate.render(c, Operands.string(a, 0), Operands.object(a, 1))));
   }
 
   private static void predicate(

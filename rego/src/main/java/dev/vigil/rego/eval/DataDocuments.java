@@ -58,6 +58,7 @@ final class DataDocuments {
       keys.addAll(o.keys());
     }
     for (Value kv : keys) {
+      ev.tick();
       boolean go =
           ev.unifyValue(
               p,
@@ -139,16 +140,19 @@ final class DataDocuments {
       }
       v = ev.rules.ruleSetValue(node.rules());
       if (!node.children().isEmpty() && v instanceof ObjectValue o) {
+        ev.chargeFor(o);
         Map<Value, Value> m = new HashMap<>(o.asMap());
         mergeChildren(node, null, m, true);
         v = ObjectValue.wrap(m);
       }
     } else {
-      Map<Value, Value> m =
-          base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
       if (base != null && !(base instanceof ObjectValue)) {
         return base;
       }
+      // Copying the base document costs its size; a `with` frame copies it again.
+      ev.chargeFor(base);
+      Map<Value, Value> m =
+          base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
       mergeChildren(node, base, m, false);
       v = ObjectValue.wrap(m);
     }
@@ -165,6 +169,7 @@ final class DataDocuments {
 
   private void mergeChildren(RuleNode node, Value base, Map<Value, Value> m, boolean virtual) {
     for (var e : node.children().entrySet()) {
+      ev.tick();
       RuleNode c = e.getValue();
       Value baseChild = Documents.child(base, e.getKey());
       if (ev.frame.masked != null && ev.frame.masked.contains(c)) {

@@ -10,6 +10,7 @@ import dev.vigil.rego.ast.Location;
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinContext;
 import dev.vigil.rego.builtins.BuiltinException;
+import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
@@ -59,20 +60,17 @@ public final class Evaluator {
     boolean go(Value[] args);
   }
 
-  private static final int CLOCK_CHECK_STEPS = 1024;
-
   final CompiledPolicy policy;
   private final CompiledQuery query;
   private final EvalOptions options;
   private final BuiltinContext builtinContext;
   final EvalListener listener;
   private final Consumer<String> printSink;
-  private final long deadlineNanos;
+  private final TimeBudget budget;
   Frame frame;
   final RuleEvaluation rules = new RuleEvaluation(this);
   private final DataDocuments documents = new DataDocuments(this);
   private int depth;
-  private int steps;
   private Value[] queryValues;
 
   public Evaluator(
@@ -80,6 +78,7 @@ public final class Evaluator {
       CompiledQuery query,
       Value input,
       EvalOptions options,
+      TimeBudget budget,
       BuiltinContext builtinContext,
       EvalListener listener,
       Consumer<String> printSink) {
@@ -90,9 +89,7 @@ public final class Evaluator {
     this.listener = listener;
     this.printSink = printSink;
     this.frame = new Frame(input, policy.data(), null, null, null);
-    long budget = options.timeout() == null ? Long.MAX_VALUE : options.timeout().toNanos();
-    long now = System.nanoTime();
-    this.deadlineNanos = budget > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + budget;
+    this.budget = budget;
   }
 
   /** Evaluates the query and returns one row per solution. */
@@ -124,14 +121,19 @@ public final class Evaluator {
 
   // ---- limits
 
-  private void tick() {
-    if (++steps >= CLOCK_CHECK_STEPS) {
-      steps = 0;
-      if (System.nanoTime() > deadlineNanos) {
-        throw new RegoException(
-            new RegoError("eval_cancel_error", "timeout exceeded", Location.NONE));
-      }
-    }
+  /** Counts one step of evaluation toward the time budget (see {@link TimeBudget}). */
+  void tick() {
+    budget.charge(1);
+  }
+
+  /** Counts {@code units} of work toward the time budget. */
+  void charge(long units) {
+    budget.charge(units);
+  }
+
+  /** Counts the work of one pass over {@code v} toward the time budget. */
+  void chargeFor(Value v) {
+    budget.chargeFor(v);
   }
 
   void enter() {
@@ -561,6 +563,11 @@ public final class Evaluator {
         return NativeBuiltins.call(this, n.name(), call, vals, k);
       }
       case CallTarget.Library l -> {
+        // A builtin's work grows with its operands, which may be large collections: it is charged
+        // their size, and its result's; one that generates more charges as it goes.
+        for (Value v : vals) {
+          budget.chargeFor(v);
+        }
         Value r;
         try {
           r = l.builtin().invoke(builtinContext, vals.clone());
@@ -577,7 +584,11 @@ public final class Evaluator {
           return builtinError(
               BuiltinException.BUILTIN_ERROR, l.name(), String.valueOf(ex.getMessage()), call);
         }
-        return r == null || k.go(r);
+        if (r == null) {
+          return true;
+        }
+        budget.chargeFor(r);
+        return k.go(r);
       }
     }
   }

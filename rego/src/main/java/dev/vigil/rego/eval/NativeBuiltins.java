@@ -27,6 +27,7 @@ final class NativeBuiltins {
   }
 
   static boolean call(Evaluator ev, String name, Term.Call call, Value[] a, Evaluator.VCont k) {
+    chargeOperands(ev, name, a);
     return switch (name) {
       case "equal", "eq" -> k.go(BooleanValue.of(a[0].equals(a[1])));
       case "neq" -> k.go(BooleanValue.of(!a[0].equals(a[1])));
@@ -39,7 +40,7 @@ final class NativeBuiltins {
         Value v = Documents.lookup(a[2], a[0]);
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
       }
-      case "walk" -> walk(a[0], new ArrayList<>(), k);
+      case "walk" -> walk(ev, a[0], new ArrayList<>(), k);
       case "trace" -> k.go(BooleanValue.TRUE);
       case "rego.metadata.rule" -> k.go(ev.ruleMetadata());
       case "rego.metadata.chain" -> k.go(ev.chainMetadata());
@@ -143,6 +144,22 @@ final class NativeBuiltins {
     return network(ev, "net.lookup_ip_addr", call, k);
   }
 
+  /**
+   * Charges the time budget for the natives whose cost grows with their operands: comparisons and
+   * equality walk both values, membership scans the collection. The others charge as they go
+   * ({@code walk}) or do constant work.
+   */
+  private static void chargeOperands(Evaluator ev, String name, Value[] a) {
+    switch (name) {
+      case "equal", "eq", "neq", "lt", "lte", "gt", "gte" -> {
+        ev.chargeFor(a[0]);
+        ev.chargeFor(a[1]);
+      }
+      case "internal.member_2" -> ev.chargeFor(a[1]);
+      default -> {}
+    }
+  }
+
   private static boolean member(Value x, Value coll) {
     return switch (coll) {
       case ArrayValue arr -> arr.elements().contains(x);
@@ -152,7 +169,9 @@ final class NativeBuiltins {
     };
   }
 
-  private static boolean walk(Value v, List<Value> path, Evaluator.VCont k) {
+  /** Visits every node; each visit copies its path, so it costs a unit per step of the path. */
+  private static boolean walk(Evaluator ev, Value v, List<Value> path, Evaluator.VCont k) {
+    ev.charge(1 + path.size());
     if (!k.go(ArrayValue.of(ArrayValue.of(path), v))) {
       return false;
     }
@@ -160,7 +179,7 @@ final class NativeBuiltins {
         v,
         (key, child) -> {
           path.add(key);
-          boolean go = walk(child, path, k);
+          boolean go = walk(ev, child, path, k);
           path.remove(path.size() - 1);
           return go;
         });

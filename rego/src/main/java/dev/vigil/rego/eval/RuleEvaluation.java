@@ -62,6 +62,9 @@ final class RuleEvaluation {
   /** Evaluates a rule and, when its body has no solution, the rules of its else chain. */
   private void evalChain(RuleSet rs, CompiledRule r, Value[] args, RuleCont k) {
     for (CompiledRule alt = r; alt != null; alt = alt.elseRule()) {
+      // A rule without a body (a fact such as `s contains 1`) evaluates no expression: it is
+      // charged here, so that thousands of them still reach a check of the time budget.
+      ev.tick();
       CompiledRule c = alt;
       Env env = new Env();
       boolean[] any = {false};

@@ -10,8 +10,11 @@
  *
  * <p>Errors follow OPA: conflicts ({@code eval_conflict_error}) always stop evaluation; errors of
  * builtins (operand types included) stop it only with strict builtin errors, and otherwise make the
- * call undefined. Limits: the time budget is checked every 1,024 steps and the depth of nested
- * rules, functions and comprehensions is bounded, both ending in {@code eval_cancel_error}.
+ * call undefined. Limits: the time budget ({@link dev.vigil.rego.builtins.TimeBudget}) is charged
+ * by every path whose work grows with the data (expressions, iterated elements, rules, data keys,
+ * builtins' operands and results, generating builtins as they go) and read every 1,024 units; the
+ * depth of nested rules, functions and comprehensions is bounded. Both end in {@code
+ * eval_cancel_error}.
  *
  * <p>Known limitations a user can meet: {@code http.send} and {@code net.lookup_ip_addr} for host
  * names other than {@code localhost} refuse to run (network access is off, and Vigil's policy
