@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
@@ -125,11 +126,13 @@ public final class ConsoleSignIn {
 
   /** Rereads the administrators of the data directory (after a password change). */
   void refresh() {
+    // By the key users are looked up by: a configured user wins over an administrator of the data
+    // directory whose name is another spelling of its own, as over one of the same name.
     Map<String, LocalUser> all = new LinkedHashMap<>();
-    accounts.users().forEach(u -> all.put(u.username(), u));
-    configAdmins.forEach(u -> all.put(u.username(), u));
+    accounts.users().forEach(u -> all.put(UserNames.key(u.username()), u));
+    configAdmins.forEach(u -> all.put(UserNames.key(u.username()), u));
     auth.replaceUsers(new ArrayList<>(all.values()));
-    admins = Set.copyOf(all.keySet());
+    admins = all.values().stream().map(LocalUser::username).collect(Collectors.toUnmodifiableSet());
   }
 
   /** Returns true when the user's password is kept in the data directory, not in the file. */

@@ -10,7 +10,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * and per client address, and once either has failed too often the next attempts for it are refused
  * unheard for a while.
  *
- * <p>How it counts: each key (an account, by its name in lower case, or an address, an IPv6 one by
+ * <p>How it counts: each key (an account, by the key of its name that
+ * users are looked up by ({@link UserNames#key}: NFKC and case folded), or an address, an IPv6 one by
  * its /64 network: {@link #addressCounted}) keeps the number of failures in a row and when the last
  * one was. Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several
  * people may share) locks the key for one minute; each further failure after a lock locks it again
@@ -343,7 +343,7 @@ public final class SignInThrottle {
   }
 
   private static String accountKey(String account) {
-    return "account:" + (account == null ? "" : account.toLowerCase(Locale.ROOT));
+    return "account:" + UserNames.key(account);
   }
 
   private static String addressKey(String address) {
