@@ -199,6 +199,20 @@ public final class ConsoleSignIn {
     return codec.signOut(s);
   }
 
+  /**
+   * Ends every console session the browser presents as it signs in afresh (see {@link
+   * SessionCodec#endPresented}): a copy of an earlier cookie is worth nothing once the new session
+   * begins. Waits until the sign-outs are stored (or could not be: refused here all the same):
+   * not on an event loop.
+   */
+  void endPresented(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    codec
+        .endPresented(
+            Cookies.values(req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())))
+        .join();
+  }
+
   /** Sets the session cookie on the response (renewing its last-seen time). */
   void setCookie(RoutingContext ctx, Session s) {
     ctx.response()
@@ -278,7 +292,8 @@ public final class ConsoleSignIn {
     refresh();
     log.info("console: password changed: user={}", s.userId());
     Session fresh = auth.restart(s);
-    codec.signOut(s);
+    // Stored before the new session is handed out, as at sign-in: no node takes the old cookie.
+    codec.signOut(s).join();
     return fresh;
   }
 
