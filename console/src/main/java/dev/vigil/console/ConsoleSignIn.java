@@ -2,10 +2,10 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
-import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
+import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.store.TotpSteps;
@@ -202,14 +202,15 @@ public final class ConsoleSignIn {
   /**
    * Ends every console session the browser presents as it signs in afresh (see {@link
    * SessionCodec#endPresented}): a copy of an earlier cookie is worth nothing once the new session
-   * begins. Waits until the sign-outs are stored (or could not be: refused here all the same):
-   * not on an event loop.
+   * begins. Waits until the sign-outs are stored (or could not be: refused here all the same): not
+   * on an event loop.
    */
   void endPresented(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     codec
         .endPresented(
-            Cookies.values(req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())))
+            Cookies.values(
+                req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())))
         .join();
   }
 

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A failed sign-in is counted under two keys (its account and its client address), and each
  * method takes all the keys of one sign-in in one call to the store: a connection and a few
- * statements, not a call per key, so that a flood of failures costs the store as little as it
- * can ({@link #calls} counts them).
+ * statements, not a call per key, so that a flood of failures costs the store as little as it can
+ * ({@link #calls} counts them).
  *
  * <p>A key (an account or a client address, as the throttle names it) is stored as its hex SHA-256
  * only. Each failure is one statement that adds one to the key's count, or starts it afresh when

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One generation of the local users, by the key of their name ({@link UserNames#key}), with the fingerprint of each one's credentials made
- * once (it is compared at every request of a local session). Immutable, so a request that holds it
- * sees one set of users from start to end; a reload makes a new one.
+ * One generation of the local users, by the key of their name ({@link UserNames#key}), with the
+ * fingerprint of each one's credentials made once (it is compared at every request of a local
+ * session). Immutable, so a request that holds it sees one set of users from start to end; a reload
+ * makes a new one.
  */
 public final class LocalUsers {
 

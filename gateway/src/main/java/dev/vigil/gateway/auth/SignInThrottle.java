@@ -20,17 +20,17 @@ import org.slf4j.LoggerFactory;
  * and per client address, and once either has failed too often the next attempts for it are refused
  * unheard for a while.
  *
- * <p>How it counts: each key (an account, by the key of its name that
- * users are looked up by ({@link UserNames#key}: NFKC and case folded), or an address, an IPv6 one by
- * its /64 network: {@link #addressCounted}) keeps the number of failures in a row and when the last
- * one was. Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several
- * people may share) locks the key for one minute; each further failure after a lock locks it again
- * for twice as long, up to 15 minutes, so a lock is always bounded in time and its owner gets in
- * once it is over. The count is forgotten 15 minutes after the last failure, or after its lock if
- * that ends later; a successful sign-in forgets the account's count (never the address's: one
- * account of one's own must not reset the count of guesses at others), but only one that showed
- * every factor of the account: the password alone of a user with a one-time secret forgets nothing
- * ({@link #succeededInPart}).
+ * <p>How it counts: each key (an account, by the key of its name that users are looked up by
+ * ({@link UserNames#key}: NFKC and case folded), or an address, an IPv6 one by its /64 network:
+ * {@link #addressCounted}) keeps the number of failures in a row and when the last one was.
+ * Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several people may
+ * share) locks the key for one minute; each further failure after a lock locks it again for twice
+ * as long, up to 15 minutes, so a lock is always bounded in time and its owner gets in once it is
+ * over. The count is forgotten 15 minutes after the last failure, or after its lock if that ends
+ * later; a successful sign-in forgets the account's count (never the address's: one account of
+ * one's own must not reset the count of guesses at others), but only one that showed every factor
+ * of the account: the password alone of a user with a one-time secret forgets nothing ({@link
+ * #succeededInPart}).
  *
  * <p>A locked key is refused before the password is checked, so the answer is the same whether the
  * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node,
@@ -356,7 +356,8 @@ public final class SignInThrottle {
 
   /**
    * Counts a failure of the account and the address in the store, in one call, and locks the keys
-   * whose shared count reached their limit, in one more; returns the ends of those locks (epoch ms).
+   * whose shared count reached their limit, in one more; returns the ends of those locks (epoch
+   * ms).
    */
   private Map<String, Long> sharedFail(String account, String address, long now) {
     if (shared == null) {

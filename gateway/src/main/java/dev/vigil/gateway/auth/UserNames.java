@@ -9,20 +9,20 @@ import java.util.regex.Pattern;
  * and counted by the {@link SignInThrottle}, so that every spelling that reaches an account counts
  * against that account, and no spelling of one account counts against another.
  *
- * <p>The key of a name is, in order: its NFKC normal form (a full-width {@code ａ} becomes {@code a},
- * the Kelvin sign U+212A a {@code K}, the long {@code ſ} an {@code s}); the format
- * characters dropped (zero-width spaces and joiners, the soft hyphen, direction marks, variation
- * selectors, the combining grapheme joiner), which a reader cannot see; then lower case, upper case
- * and lower case again in the root locale, which folds case as Unicode's full case folding does and
- * a little more ({@code ß} and {@code ẞ} become {@code ss}, the dotless {@code ı} becomes {@code i});
- * a dotted capital {@code İ} is folded to a plain {@code i} as well; and NFKC again. It is
- * idempotent. So {@code KATE}, {@code kate} and {@code Kate} spelt with the Kelvin sign are one name, and
- * so are {@code straße} and {@code STRASSE}.
+ * <p>The key of a name is, in order: its NFKC normal form (a full-width {@code ａ} becomes {@code
+ * a}, the Kelvin sign U+212A a {@code K}, the long {@code ſ} an {@code s}); the format characters
+ * dropped (zero-width spaces and joiners, the soft hyphen, direction marks, variation selectors,
+ * the combining grapheme joiner), which a reader cannot see; then lower case, upper case and lower
+ * case again in the root locale, which folds case as Unicode's full case folding does and a little
+ * more ({@code ß} and {@code ẞ} become {@code ss}, the dotless {@code ı} becomes {@code i}); a
+ * dotted capital {@code İ} is folded to a plain {@code i} as well; and NFKC again. It is
+ * idempotent. So {@code KATE}, {@code kate} and {@code Kate} spelt with the Kelvin sign are one
+ * name, and so are {@code straße} and {@code STRASSE}.
  *
  * <p>Two configured users whose names have one key are refused ({@link LocalUsers#of}): the key
  * names one account only. Folding more than Unicode does can only merge names, never split one, so
- * a variant that another normalisation would treat as the same person is never a fresh account
- * here with a count of its own.
+ * a variant that another normalisation would treat as the same person is never a fresh account here
+ * with a count of its own.
  */
 public final class UserNames {
 

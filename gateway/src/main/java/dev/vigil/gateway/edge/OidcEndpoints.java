@@ -237,7 +237,9 @@ final class OidcEndpoints {
                 }));
   }
 
-  /** Answers a callback that started session {@code s}: its cookie, and a redirect to {@code rd}. */
+  /**
+   * Answers a callback that started session {@code s}: its cookie, and a redirect to {@code rd}.
+   */
   private void signedIn(HttpServerRequest req, Session s, String rd) {
     req.response()
         .headers()

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Regression: every attempt asked the store for the shared locks before looking at this node's
  * counts, and a failure made a call per key and per lock, so a flood of sign-ins from a locked
- * address (refused unheard, without the cost of a password hash) made one store call each, as
- * fast as they came, and each heard failure three to five. The store, shared by every node, was
- * then what an attacker could wear out.
+ * address (refused unheard, without the cost of a password hash) made one store call each, as fast
+ * as they came, and each heard failure three to five. The store, shared by every node, was then
+ * what an attacker could wear out.
  */
 class SignInThrottleStoreCallsTest {
 

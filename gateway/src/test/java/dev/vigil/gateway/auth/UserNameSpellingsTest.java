@@ -49,7 +49,8 @@ class UserNameSpellingsTest {
         new SessionCodec(SessionCodec.newKey(), Duration.ofMinutes(30), Duration.ofHours(8), clock);
     SignInThrottle throttle =
         new SignInThrottle(SignInThrottle.Limits.DEFAULT, clock, SignInFailures.open(store));
-    auth = new LocalAuthenticator(cfg.users(), sessions, clock, false, throttle, TotpSteps.inMemory());
+    auth =
+        new LocalAuthenticator(cfg.users(), sessions, clock, false, throttle, TotpSteps.inMemory());
   }
 
   @AfterEach

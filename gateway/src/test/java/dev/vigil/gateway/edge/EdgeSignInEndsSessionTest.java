@@ -180,8 +180,7 @@ class EdgeSignInEndsSessionTest {
 
     HttpResponse<String> wrong =
         client.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + gateway.port() + "/auth/login"))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/auth/login"))
                 .header("Content-Type", "application/json")
                 .header("Cookie", cookie(before))
                 .POST(

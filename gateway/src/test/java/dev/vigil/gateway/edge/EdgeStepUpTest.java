@@ -38,10 +38,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
-import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import no.nav.security.mock.oauth2.http.OAuth2HttpRequest;
 import no.nav.security.mock.oauth2.http.OAuth2HttpResponse;
 import no.nav.security.mock.oauth2.http.OAuth2HttpResponseKt;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -797,13 +797,14 @@ class EdgeStepUpTest {
     CompletableFuture<HttpResponse<String>> during =
         HttpClient.newHttpClient()
             .sendAsync(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + gateway.port() + "/docs/x"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/docs/x"))
                     .header("Accept", "text/html")
                     .header("Cookie", SessionCodec.COOKIE + "=" + cookie)
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
-    assertThat(refreshing.await(10, TimeUnit.SECONDS)).as("the refresh reached the provider").isTrue();
+    assertThat(refreshing.await(10, TimeUnit.SECONDS))
+        .as("the refresh reached the provider")
+        .isTrue();
 
     HttpResponse<String> out =
         b.send(
