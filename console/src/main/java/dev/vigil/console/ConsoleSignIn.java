@@ -5,6 +5,7 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
+import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.http.Cookies;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.store.TotpSteps;
@@ -125,11 +126,13 @@ public final class ConsoleSignIn {
 
   /** Rereads the administrators of the data directory (after a password change). */
   void refresh() {
+    // By the key users are looked up by: a configured user wins over an administrator of the data
+    // directory whose name is another spelling of its own, as over one of the same name.
     Map<String, LocalUser> all = new LinkedHashMap<>();
-    accounts.users().forEach(u -> all.put(u.username(), u));
-    configAdmins.forEach(u -> all.put(u.username(), u));
+    accounts.users().forEach(u -> all.put(UserNames.key(u.username()), u));
+    configAdmins.forEach(u -> all.put(UserNames.key(u.username()), u));
     auth.replaceUsers(new ArrayList<>(all.values()));
-    admins = Set.copyOf(all.keySet());
+    admins = all.values().stream().map(LocalUser::username).collect(Collectors.toUnmodifiableSet());
   }
 
   /** Returns true when the user's password is kept in the data directory, not in the file. */
@@ -194,6 +197,21 @@ public final class ConsoleSignIn {
   CompletableFuture<Boolean> signOut(Session s) {
     log.info("console sign-out: user={}", s.userId());
     return codec.signOut(s);
+  }
+
+  /**
+   * Ends every console session the browser presents as it signs in afresh (see {@link
+   * SessionCodec#endPresented}): a copy of an earlier cookie is worth nothing once the new session
+   * begins. Waits until the sign-outs are stored (or could not be: refused here all the same): not
+   * on an event loop.
+   */
+  void endPresented(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    codec
+        .endPresented(
+            Cookies.values(
+                req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())))
+        .join();
   }
 
   /** Sets the session cookie on the response (renewing its last-seen time). */
@@ -275,7 +293,8 @@ public final class ConsoleSignIn {
     refresh();
     log.info("console: password changed: user={}", s.userId());
     Session fresh = auth.restart(s);
-    codec.signOut(s);
+    // Stored before the new session is handed out, as at sign-in: no node takes the old cookie.
+    codec.signOut(s).join();
     return fresh;
   }
 

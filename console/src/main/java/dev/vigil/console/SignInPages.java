@@ -71,6 +71,7 @@ final class SignInPages {
       loginPage(ctx, 401, "Sign-in failed.");
       return;
     }
+    signIn.endPresented(ctx);
     signIn.clearLoginToken(ctx);
     signIn.setCookie(ctx, s);
     boolean oneTime = signIn.mustChange(s.userId());

@@ -364,6 +364,49 @@ class ConsoleTest {
     assertThat(f.carol().get("/console/decisions").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * Regression: a sign-in over a console session left the old one valid until its timeouts, so a
+   * copy of its cookie taken before kept working after the administrator signed in again.
+   */
+  @Test
+  void signIn_overASession_endsIt_onEveryNodeOfTheStore() throws Exception {
+    String before = f.carol().cookie(ConsoleSignIn.COOKIE);
+    ConsoleFixture.Browser b = f.browser();
+    b.get("/console/login");
+    b.setCookie(ConsoleSignIn.COOKIE, before);
+
+    HttpResponse<String> in =
+        b.post(
+            "/console/login",
+            "csrf",
+            b.lastCsrf,
+            "username",
+            "carol",
+            "password",
+            ConsoleFixture.ADMIN_PASSWORD,
+            "totp",
+            "");
+
+    assertThat(in.statusCode()).isEqualTo(303);
+    assertThat(b.cookie(ConsoleSignIn.COOKIE)).isNotEqualTo(before);
+    assertThat(b.get("/console/decisions").statusCode()).isEqualTo(200);
+    ConsoleFixture.Browser replay = f.browser();
+    replay.setCookie(ConsoleSignIn.COOKIE, before);
+    assertThat(replay.get("/console/decisions").headers().firstValue("Location"))
+        .hasValue("/console/login");
+    try (SessionSignOuts next =
+        SessionSignOuts.open(f.store, "console", Duration.ofHours(8), InstantSource.system())) {
+      SessionCodec codec =
+          new SessionCodec(
+              f.sessionKey,
+              Duration.ofMinutes(30),
+              Duration.ofHours(8),
+              InstantSource.system(),
+              next);
+      assertThat(codec.open(before)).as("stored before the answer").isNull();
+    }
+  }
+
   @Test
   void signOut_endsTheSession() throws Exception {
     ConsoleFixture.Browser b = f.carol();

@@ -4,12 +4,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Failed sign-ins in a row, kept in the store so that every node sharing it counts the others'
  * failures: without it, an account could be tried its limit on each node behind a load balancer.
+ *
+ * <p>A failed sign-in is counted under two keys (its account and its client address), and each
+ * method takes all the keys of one sign-in in one call to the store: a connection and a few
+ * statements, not a call per key, so that a flood of failures costs the store as little as it can
+ * ({@link #calls} counts them).
  *
  * <p>A key (an account or a client address, as the throttle names it) is stored as its hex SHA-256
  * only. Each failure is one statement that adds one to the key's count, or starts it afresh when
@@ -33,6 +40,7 @@ public final class SignInFailures {
   static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
 
   private final BoundedCalls calls;
+  private final AtomicLong made = new AtomicLong();
 
   /** The failure time (epoch ms) from which the next one removes the forgotten rows. */
   private final AtomicLong nextPruneMs = new AtomicLong(0);
@@ -51,24 +59,40 @@ public final class SignInFailures {
    * them has one.
    */
   public long lockedUntil(List<String> keys) {
+    return locks(keys).values().stream().mapToLong(Long::longValue).max().orElse(0);
+  }
+
+  /**
+   * Returns the end of the lock of each of the keys that has one (epoch milliseconds), in one call;
+   * the keys without a lock are left out.
+   */
+  public Map<String, Long> locks(List<String> keys) {
     if (keys.isEmpty()) {
-      return 0;
+      return Map.of();
     }
-    String marks = String.join(",", Collections.nCopies(keys.size(), "?"));
-    return calls.run(
+    Map<String, String> byHash = new HashMap<>();
+    keys.forEach(k -> byHash.put(hash(k), k));
+    String marks = String.join(",", Collections.nCopies(byHash.size(), "?"));
+    return run(
         "read the failed sign-ins in the store",
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT MAX(locked_until_ms) FROM sign_in_failures WHERE key_sha256 IN ("
+                  "SELECT key_sha256, locked_until_ms FROM sign_in_failures WHERE locked_until_ms"
+                      + " > 0 AND key_sha256 IN ("
                       + marks
                       + ")")) {
-            for (int i = 0; i < keys.size(); i++) {
-              ps.setString(i + 1, hash(keys.get(i)));
+            int i = 1;
+            for (String h : byHash.keySet()) {
+              ps.setString(i++, h);
             }
+            Map<String, Long> out = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? rs.getLong(1) : 0L;
+              while (rs.next()) {
+                out.put(byHash.get(rs.getString(1)), rs.getLong(2));
+              }
             }
+            return out;
           }
         });
   }
@@ -78,8 +102,16 @@ public final class SignInFailures {
    * included: 1 when the key had none, or had not failed nor been locked for {@code forgetMs}.
    */
   public int fail(String key, long nowMs, long forgetMs) {
+    return fail(List.of(key), nowMs, forgetMs)[0];
+  }
+
+  /**
+   * Counts one failure of each key at {@code nowMs}, in one call, and returns their failures in a
+   * row in the order of {@code keys}, as {@link #fail(String, long, long)} does for one.
+   */
+  public int[] fail(List<String> keys, long nowMs, long forgetMs) {
     long forgotten = nowMs - forgetMs;
-    return calls.run(
+    return run(
         "count the failed sign-ins in the store",
         c -> {
           if (pruneDue(nowMs)) {
@@ -91,6 +123,7 @@ public final class SignInFailures {
               prune.executeUpdate();
             }
           }
+          int[] counts = new int[keys.size()];
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO sign_in_failures (key_sha256, failures, last_ms, locked_until_ms)"
@@ -99,15 +132,18 @@ public final class SignInFailures {
                       + " AND sign_in_failures.locked_until_ms <= ? THEN 1"
                       + " ELSE sign_in_failures.failures + 1 END, last_ms = excluded.last_ms"
                       + " RETURNING failures")) {
-            ps.setString(1, hash(key));
-            ps.setLong(2, nowMs);
-            ps.setLong(3, forgotten);
-            ps.setLong(4, forgotten);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getInt(1);
+            for (int i = 0; i < counts.length; i++) {
+              ps.setString(1, hash(keys.get(i)));
+              ps.setLong(2, nowMs);
+              ps.setLong(3, forgotten);
+              ps.setLong(4, forgotten);
+              try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                counts[i] = rs.getInt(1);
+              }
             }
           }
+          return counts;
         });
   }
 
@@ -127,24 +163,38 @@ public final class SignInFailures {
 
   /** Locks the key until {@code untilMs}, unless it is locked longer already. */
   public void lock(String key, long untilMs) {
-    calls.run(
+    lock(Map.of(key, untilMs));
+  }
+
+  /**
+   * Locks each key until its time (epoch milliseconds), unless it is locked longer already, in one
+   * call.
+   */
+  public void lock(Map<String, Long> untilMsByKey) {
+    if (untilMsByKey.isEmpty()) {
+      return;
+    }
+    run(
         "lock the failed sign-ins in the store",
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE sign_in_failures SET locked_until_ms = ?"
                       + " WHERE key_sha256 = ? AND locked_until_ms < ?")) {
-            ps.setLong(1, untilMs);
-            ps.setString(2, hash(key));
-            ps.setLong(3, untilMs);
-            return ps.executeUpdate();
+            for (Map.Entry<String, Long> e : untilMsByKey.entrySet()) {
+              ps.setLong(1, e.getValue());
+              ps.setString(2, hash(e.getKey()));
+              ps.setLong(3, e.getValue());
+              ps.executeUpdate();
+            }
+            return null;
           }
         });
   }
 
   /** Forgets the key's failures (a successful sign-in of the account). */
   public void clear(String key) {
-    calls.run(
+    run(
         "clear the failed sign-ins in the store",
         c -> {
           try (PreparedStatement ps =
@@ -153,6 +203,16 @@ public final class SignInFailures {
             return ps.executeUpdate();
           }
         });
+  }
+
+  /** Returns how many calls this has made to the store (for tests and metrics). */
+  public long calls() {
+    return made.get();
+  }
+
+  private <T> T run(String what, BoundedCalls.Call<T> call) {
+    made.incrementAndGet();
+    return calls.run(what, call);
   }
 
   static String hash(String key) {

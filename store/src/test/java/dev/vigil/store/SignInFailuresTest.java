@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +42,28 @@ class SignInFailuresTest {
       assertThat(nodeB.lockedUntil(List.of("account:dana", "address:10.0.0.1")))
           .isEqualTo(T0 + 60_000);
       assertThat(nodeB.lockedUntil(List.of("account:erin"))).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.vigil.store.TestStores#dialects")
+  void failAndLockSeveralKeys_oneCallEach_locksReadPerKey(String dialect) throws Exception {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp))) {
+      SignInFailures failures = SignInFailures.open(store);
+      failures.fail("address:10.0.0.1", T0, FORGET);
+
+      int[] counts = failures.fail(List.of("account:dana", "address:10.0.0.1"), T0 + 1, FORGET);
+      failures.lock(Map.of("account:dana", T0 + 60_000, "address:10.0.0.1", T0 + 120_000));
+
+      assertThat(counts).containsExactly(1, 2);
+      assertThat(failures.calls()).as("one call per method").isEqualTo(3);
+      assertThat(failures.locks(List.of("account:dana", "address:10.0.0.1", "account:erin")))
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of("account:dana", T0 + 60_000, "address:10.0.0.1", T0 + 120_000));
+      failures.lock(Map.of("account:dana", T0 + 30_000));
+      assertThat(failures.locks(List.of("account:dana")))
+          .as("a shorter lock leaves the longer")
+          .containsEntry("account:dana", T0 + 60_000);
     }
   }
 

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One generation of the local users, by name, with the fingerprint of each one's credentials made
- * once (it is compared at every request of a local session). Immutable, so a request that holds it
- * sees one set of users from start to end; a reload makes a new one.
+ * One generation of the local users, by the key of their name ({@link UserNames#key}), with the
+ * fingerprint of each one's credentials made once (it is compared at every request of a local
+ * session). Immutable, so a request that holds it sees one set of users from start to end; a reload
+ * makes a new one.
  */
 public final class LocalUsers {
 
@@ -23,20 +24,36 @@ public final class LocalUsers {
   }
 
   /**
-   * Indexes {@code users} by name.
+   * Indexes {@code users} by the key of their name.
    *
-   * @throws IllegalArgumentException naming the user when a username appears twice
+   * @throws IllegalArgumentException naming the users when two names have one key (the same name
+   *     twice, or two spellings of one, such as {@code Alice} and {@code alice})
    */
   public static LocalUsers of(List<LocalUser> users) {
     Map<String, LocalUser> m = new HashMap<>();
     Map<String, String> c = new HashMap<>();
     for (LocalUser u : users) {
-      if (m.put(u.username(), u) != null) {
-        throw new IllegalArgumentException("local user \"" + u.username() + "\" is defined twice");
+      String key = UserNames.key(u.username());
+      LocalUser before = m.put(key, u);
+      if (before != null) {
+        throw new IllegalArgumentException(twice(before.username(), u.username()));
       }
-      c.put(u.username(), u.credentials());
+      c.put(key, u.credentials());
     }
     return new LocalUsers(Map.copyOf(m), Map.copyOf(c), unknownUserHash(users));
+  }
+
+  /** Says that two user names name one account (see {@link UserNames}). */
+  public static String twice(String first, String second) {
+    if (first.equals(second)) {
+      return "local user \"" + first + "\" is defined twice";
+    }
+    return "local users \""
+        + first
+        + "\" and \""
+        + second
+        + "\" name one account (user names are compared after Unicode NFKC normalisation and"
+        + " case folding): rename one of them";
   }
 
   /**
@@ -79,15 +96,17 @@ public final class LocalUsers {
     return unknownUserHash;
   }
 
-  /** Returns the user named {@code name}, or null. */
+  /**
+   * Returns the user named {@code name} in any of its spellings ({@link UserNames#key}), or null.
+   */
   public LocalUser get(String name) {
-    return byName.get(name);
+    return byName.get(UserNames.key(name));
   }
 
   /**
    * Returns the fingerprint of the named user's credentials, or null when there is no such user.
    */
   String credentials(String name) {
-    return credentials.get(name);
+    return credentials.get(UserNames.key(name));
   }
 }

@@ -50,6 +50,9 @@ public final class SessionCodec {
   /** Browsers keep cookies up to 4096 bytes, name and attributes included. */
   private static final int MAX_COOKIE = 3800;
 
+  /** Session cookies of one request that a new sign-in ends, at most. */
+  static final int MAX_PRESENTED = 8;
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private final SecretKey key;
   private final Duration idle;
@@ -263,18 +266,8 @@ public final class SessionCodec {
    * version). The session returned has its last-seen time moved to now.
    */
   public Session open(String cookie) {
-    if (cookie == null || cookie.isEmpty() || cookie.length() > 8192) {
-      return null;
-    }
-    Session s;
-    try {
-      byte[] plain = open(cookie, COOKIE);
-      if (plain == null) {
-        return null;
-      }
-      s = decode((ObjectValue) Json.parse(new String(plain, StandardCharsets.UTF_8)));
-    } catch (RuntimeException e) {
-      // A cookie sealed by an older version, or not a session: no one is signed in.
+    Session s = unsealed(cookie);
+    if (s == null) {
       return null;
     }
     long now = clock.instant().getEpochSecond();
@@ -287,6 +280,61 @@ public final class SessionCodec {
       return null;
     }
     return s.touched(now);
+  }
+
+  /** Returns the session a cookie value seals, whatever its times; null when it seals none. */
+  private Session unsealed(String cookie) {
+    if (cookie == null || cookie.isEmpty() || cookie.length() > 8192) {
+      return null;
+    }
+    try {
+      byte[] plain = open(cookie, COOKIE);
+      if (plain == null) {
+        return null;
+      }
+      return decode((ObjectValue) Json.parse(new String(plain, StandardCharsets.UTF_8)));
+    } catch (RuntimeException e) {
+      // A cookie sealed by an older version, or not a session: no one is signed in.
+      return null;
+    }
+  }
+
+  /**
+   * Ends the sessions whose cookies a browser presents as it signs in afresh (or steps up), so that
+   * a copy of an earlier cookie, taken before, is worth nothing once the new session begins: each
+   * value that seals a session before its own end ({@link Session#endsAt}) is signed out as {@link
+   * #signOut} does, also when its idle time is over here (a node with a longer idle time would
+   * still take it) or it is signed out already (its sign-out may not be stored yet). Values that
+   * seal no session are ignored; at most {@value #MAX_PRESENTED} are read.
+   *
+   * @param cookies the values of the session cookie the request carries (a browser may send more
+   *     than one, see {@link dev.vigil.gateway.http.Cookies#values})
+   * @return completes, never exceptionally, once every sign-out is stored ({@code true}; also when
+   *     there was none) or one could not be ({@code false}: refused here all the same, and stored
+   *     later); an answer that starts the new session should wait for it
+   */
+  public CompletableFuture<Boolean> endPresented(List<String> cookies) {
+    long now = clock.instant().getEpochSecond();
+    List<CompletableFuture<Boolean>> stored = new ArrayList<>();
+    for (String cookie : cookies.subList(0, Math.min(cookies.size(), MAX_PRESENTED))) {
+      Session s = unsealed(cookie);
+      if (s != null && now <= s.endsAt()) {
+        stored.add(signOut(s));
+      }
+    }
+    CompletableFuture<Boolean> all = CompletableFuture.completedFuture(true);
+    for (CompletableFuture<Boolean> f : stored) {
+      all = all.thenCombine(f, Boolean::logicalAnd);
+    }
+    return all;
+  }
+
+  /**
+   * Returns true when the session has been signed out since it was opened: a request that waited
+   * (for a provider's refresh) checks again before it counts.
+   */
+  public boolean signedOut(Session s) {
+    return signedOut.refuses(s.id());
   }
 
   /**

@@ -8,9 +8,9 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +20,17 @@ import org.slf4j.LoggerFactory;
  * and per client address, and once either has failed too often the next attempts for it are refused
  * unheard for a while.
  *
- * <p>How it counts: each key (an account, by its name in lower case, or an address, an IPv6 one by
- * its /64 network: {@link #addressCounted}) keeps the number of failures in a row and when the last
- * one was. Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several
- * people may share) locks the key for one minute; each further failure after a lock locks it again
- * for twice as long, up to 15 minutes, so a lock is always bounded in time and its owner gets in
- * once it is over. The count is forgotten 15 minutes after the last failure, or after its lock if
- * that ends later; a successful sign-in forgets the account's count (never the address's: one
- * account of one's own must not reset the count of guesses at others), but only one that showed
- * every factor of the account: the password alone of a user with a one-time secret forgets nothing
- * ({@link #succeededInPart}).
+ * <p>How it counts: each key (an account, by the key of its name that users are looked up by
+ * ({@link UserNames#key}: NFKC and case folded), or an address, an IPv6 one by its /64 network:
+ * {@link #addressCounted}) keeps the number of failures in a row and when the last one was.
+ * Reaching the limit ({@code 5} for an account, {@code 20} for an address, which several people may
+ * share) locks the key for one minute; each further failure after a lock locks it again for twice
+ * as long, up to 15 minutes, so a lock is always bounded in time and its owner gets in once it is
+ * over. The count is forgotten 15 minutes after the last failure, or after its lock if that ends
+ * later; a successful sign-in forgets the account's count (never the address's: one account of
+ * one's own must not reset the count of guesses at others), but only one that showed every factor
+ * of the account: the password alone of a user with a one-time secret forgets nothing ({@link
+ * #succeededInPart}).
  *
  * <p>A locked key is refused before the password is checked, so the answer is the same whether the
  * password was right, and a guess costs no Argon2id hash. The keys are held in memory by this node,
@@ -40,8 +41,14 @@ import org.slf4j.LoggerFactory;
  * lock made from the shared count holds on every node: guesses spread over the nodes behind a load
  * balancer count together. The node's own count stays as it was, so a store that cannot be reached
  * leaves each node counting its own (logged as an error) rather than counting nothing. Attempts
- * being checked are counted per node only. Thread-safe; with a store, every method does I/O and is
- * not for an event loop.
+ * being checked are counted per node only.
+ *
+ * <p>The store is asked as little as a flood of failures allows: an attempt this node's counts
+ * refuse is refused without asking it, and a lock read from it, or started by its count, is kept in
+ * this node's counts until it ends, so once an account or address is locked its attempts cost the
+ * store nothing, on every node after the first it learns of. An attempt heard costs one call to
+ * read the locks of its account and address; a failure one more to count both, and a third when it
+ * locks. Thread-safe; with a store, a method may do I/O and is not for an event loop.
  */
 public final class SignInThrottle {
 
@@ -144,27 +151,51 @@ public final class SignInThrottle {
    * @param address the client's address, or null when unknown
    */
   public Duration begin(String account, String address) {
-    long locked = sharedLock(account, address);
     synchronized (this) {
-      return begin(account, address, locked);
+      long wait = waitHere(account, address, clock.millis());
+      if (wait > 0) {
+        // Refused unheard on what this node knows: the store is not asked, so a flood of attempts
+        // at a locked account, or from a locked address, costs it nothing.
+        return Duration.ofMillis(wait);
+      }
+    }
+    Map<String, Long> shared = sharedLocks(account, address);
+    synchronized (this) {
+      long now = clock.millis();
+      holdHere(shared, now);
+      long wait = waitHere(account, address, now);
+      if (wait > 0) {
+        return Duration.ofMillis(wait);
+      }
+      count(accountKey(account), now).pending++;
+      if (address != null) {
+        count(addressKey(address), now).pending++;
+      }
+      return Duration.ZERO;
     }
   }
 
-  private Duration begin(String account, String address, long sharedLockedUntil) {
-    long now = clock.millis();
+  /** Returns how many milliseconds an attempt must wait on this node's counts, 0 when none. */
+  private long waitHere(String account, String address, long now) {
     long wait = Math.max(waitFor(accountKey(account), limits.accountFailures(), now), 0);
-    wait = Math.max(wait, sharedLockedUntil - now);
     if (address != null) {
       wait = Math.max(wait, waitFor(addressKey(address), limits.addressFailures(), now));
     }
-    if (wait > 0) {
-      return Duration.ofMillis(wait);
-    }
-    count(accountKey(account), now).pending++;
-    if (address != null) {
-      count(addressKey(address), now).pending++;
-    }
-    return Duration.ZERO;
+    return wait;
+  }
+
+  /**
+   * Keeps locks read from the store, or started by the shared count, in this node's counts until
+   * they end, so that the attempts after them are refused without asking the store again.
+   */
+  private void holdHere(Map<String, Long> locks, long now) {
+    locks.forEach(
+        (key, until) -> {
+          if (until > now) {
+            Count c = count(key, now);
+            c.lockedUntil = Math.max(c.lockedUntil, until);
+          }
+        });
   }
 
   /**
@@ -184,8 +215,15 @@ public final class SignInThrottle {
               : fail(addressKey(address), limits.addressFailures(), now);
       local = a.compareTo(b) >= 0 ? a : b;
     }
-    Duration everywhere = sharedFail(account, address, now);
-    return local.compareTo(everywhere) >= 0 ? local : everywhere;
+    Map<String, Long> shared = sharedFail(account, address, now);
+    long everywhere = 0;
+    synchronized (this) {
+      holdHere(shared, now);
+      for (long until : shared.values()) {
+        everywhere = Math.max(everywhere, until - now);
+      }
+    }
+    return local.toMillis() >= everywhere ? local : Duration.ofMillis(everywhere);
   }
 
   /** Ends an attempt (begun with {@link #begin}) that signed in: the account's failures go. */
@@ -298,52 +336,58 @@ public final class SignInThrottle {
     return Math.min(lock, limits.maxLock().toMillis());
   }
 
-  /** The end of the shared lock of the account or the address (epoch ms), 0 for none. */
-  private long sharedLock(String account, String address) {
+  /** The ends of the shared locks of the account and the address (epoch ms), in one call. */
+  private Map<String, Long> sharedLocks(String account, String address) {
     if (shared == null) {
-      return 0;
+      return Map.of();
     }
     List<String> keys = new ArrayList<>(List.of(accountKey(account)));
     if (address != null) {
       keys.add(addressKey(address));
     }
     try {
-      return shared.lockedUntil(keys);
+      return shared.locks(keys);
     } catch (StoreException e) {
       log.error(
           "failed sign-ins not read from the store, this node's count only: {}", e.getMessage());
-      return 0;
+      return Map.of();
     }
   }
 
-  /** Counts a failure in the store; returns the lock the shared count starts. */
-  private Duration sharedFail(String account, String address, long now) {
+  /**
+   * Counts a failure of the account and the address in the store, in one call, and locks the keys
+   * whose shared count reached their limit, in one more; returns the ends of those locks (epoch
+   * ms).
+   */
+  private Map<String, Long> sharedFail(String account, String address, long now) {
     if (shared == null) {
-      return Duration.ZERO;
+      return Map.of();
     }
-    long longest = 0;
+    List<String> keys = new ArrayList<>(List.of(accountKey(account)));
+    List<Integer> limitsOf = new ArrayList<>(List.of(limits.accountFailures()));
+    if (address != null) {
+      keys.add(addressKey(address));
+      limitsOf.add(limits.addressFailures());
+    }
+    Map<String, Long> locks = new HashMap<>();
     try {
-      longest = sharedFail(accountKey(account), limits.accountFailures(), now);
-      if (address != null) {
-        longest = Math.max(longest, sharedFail(addressKey(address), limits.addressFailures(), now));
+      int[] counts = shared.fail(keys, now, limits.forget().toMillis());
+      for (int i = 0; i < keys.size(); i++) {
+        long lock = lockMillis(counts[i], limitsOf.get(i));
+        if (lock > 0) {
+          locks.put(keys.get(i), now + lock);
+        }
       }
+      shared.lock(locks);
     } catch (StoreException e) {
       log.error(
           "failed sign-in not counted in the store, this node's count only: {}", e.getMessage());
     }
-    return Duration.ofMillis(longest);
-  }
-
-  private long sharedFail(String key, int limit, long now) {
-    long lock = lockMillis(shared.fail(key, now, limits.forget().toMillis()), limit);
-    if (lock > 0) {
-      shared.lock(key, now + lock);
-    }
-    return lock;
+    return locks;
   }
 
   private static String accountKey(String account) {
-    return "account:" + (account == null ? "" : account.toLowerCase(Locale.ROOT));
+    return "account:" + UserNames.key(account);
   }
 
   private static String addressKey(String address) {

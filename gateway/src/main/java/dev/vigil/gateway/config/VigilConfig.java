@@ -3,10 +3,12 @@ package dev.vigil.gateway.config;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.Totp;
+import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.http.HostHeader;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.identity.SpiffeId;
@@ -569,7 +571,7 @@ public record VigilConfig(
 
   private static List<LocalUser> users(YamlNode n) {
     List<LocalUser> out = new ArrayList<>();
-    Map<String, Integer> lines = new HashMap<>();
+    Map<String, YamlNode> firsts = new HashMap<>();
     for (YamlNode u : n.sequence()) {
       Map<String, YamlNode> m =
           u.mapping(Set.of("username", "email", "roles", "groups", "password_hash", "totp_secret"));
@@ -578,10 +580,17 @@ public record VigilConfig(
       if (username.isBlank()) {
         throw nameNode.error("a user needs a name to sign in with");
       }
-      Integer first = lines.putIfAbsent(username, nameNode.line());
+      if (UserNames.key(username).isEmpty()) {
+        throw nameNode.error("a user needs a name with a visible character to sign in with");
+      }
+      // Names are looked up and throttled by their key: two spellings of one are one account.
+      YamlNode first = firsts.putIfAbsent(UserNames.key(username), nameNode);
       if (first != null) {
-        throw nameNode.error(
-            "user \"" + username + "\" is defined twice (first on line " + first + ")");
+        String twice =
+            first.string().equals(username)
+                ? "user \"" + username + "\" is defined twice"
+                : LocalUsers.twice(first.string(), username);
+        throw nameNode.error(twice + " (first on line " + first.line() + ")");
       }
       YamlNode hashNode = required(u, m, "password_hash");
       String hash = hashNode.string();

@@ -35,6 +35,7 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -363,6 +364,25 @@ final class AuthEndpoints {
     }
     Session s = r.session();
     log.info("signed in: user={} amr={} session={}", s.userId(), s.amr(), s.id().substring(0, 6));
+    endPresented(auth.sessions(), req, ended -> signedIn(req, json, rd, s));
+  }
+
+  /**
+   * Ends the sessions the browser presents ({@link SessionCodec#endPresented}) as it starts a new
+   * one, then runs {@code next} on the request's context once their sign-outs are stored (or could
+   * not be: refused here all the same, and logged): an answer that hands over a new session means
+   * every node refuses the cookie it replaces, and an earlier copy of it is worth nothing.
+   */
+  static void endPresented(SessionCodec sessions, HttpServerRequest req, Handler<Boolean> next) {
+    Future.fromCompletionStage(
+            sessions.endPresented(cookies(req, SessionCodec.COOKIE)), Vertx.currentContext())
+        .onComplete(
+            RequestGuard.guard(
+                req, null, null, 500, ended -> next.handle(ended.succeeded() && ended.result())));
+  }
+
+  /** Answers a sign-in that started session {@code s}. */
+  private void signedIn(HttpServerRequest req, boolean json, String rd, Session s) {
     String cookie = SessionCodec.cookie(auth.sessions().seal(s), req.isSSL(), false);
     var resp =
         req.response().putHeader("Set-Cookie", cookie).putHeader("Cache-Control", "no-store");
@@ -520,6 +540,11 @@ final class AuthEndpoints {
    */
   static String cookie(HttpServerRequest req, String name) {
     return Cookies.value(req.headers().getAll("Cookie"), GatewayCookies.name(name, req.isSSL()));
+  }
+
+  /** Returns every distinct value of the gateway's cookie {@code name}, read as {@link #cookie}. */
+  static List<String> cookies(HttpServerRequest req, String name) {
+    return Cookies.values(req.headers().getAll("Cookie"), GatewayCookies.name(name, req.isSSL()));
   }
 
   static void reply(HttpServerRequest req, boolean json, int status, String msg) {

@@ -80,7 +80,15 @@ final class Callers {
     return Vertx.currentContext()
         .owner()
         .executeBlocking(() -> p.refresh(s), false)
-        .map(r -> r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session()))
+        .map(
+            r -> {
+              if (sessions.signedOut(s)) {
+                // Signed out while the provider answered (a sign-out, or a new sign-in of the
+                // browser, whose new cookie must not be cleared): resealed it would be served.
+                return Caller.ANONYMOUS;
+              }
+              return r.session() == null ? end(req, s, r.refusal()) : keep(req, r.session());
+            })
         .otherwise(e -> end(req, s, e.getMessage()));
   }
 

@@ -230,16 +230,25 @@ final class OidcEndpoints {
                       s.provider(),
                       s.amr(),
                       s.acr());
-                  req.response()
-                      .headers()
-                      .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
-                  req.response()
-                      .putHeader("Cache-Control", "no-store")
-                      .setStatusCode(302)
-                      .putHeader(
-                          "Location", AuthEndpoints.location(redirects.check(e.result().rd())))
-                      .end();
+                  // A sign-in, a step-up included, replaces the browser's session: the old one
+                  // (with its weaker amr) is over before the new one is handed out.
+                  AuthEndpoints.endPresented(
+                      sessions, req, ended -> signedIn(req, s, e.result().rd()));
                 }));
+  }
+
+  /**
+   * Answers a callback that started session {@code s}: its cookie, and a redirect to {@code rd}.
+   */
+  private void signedIn(HttpServerRequest req, Session s, String rd) {
+    req.response()
+        .headers()
+        .add("Set-Cookie", SessionCodec.cookie(sessions.seal(s), req.isSSL(), false));
+    req.response()
+        .putHeader("Cache-Control", "no-store")
+        .setStatusCode(302)
+        .putHeader("Location", AuthEndpoints.location(redirects.check(rd)))
+        .end();
   }
 
   /**

@@ -147,6 +147,12 @@ final class TotpStepUp {
     }
     Session next = r.session();
     log.info("stepped up: user={} session={}", next.userId(), next.id().substring(0, 6));
+    // The session before the step-up is signed out already; the answer waits until that is stored,
+    // so that no node takes its cookie, with the weaker amr, once the new one is handed out.
+    AuthEndpoints.endPresented(auth.sessions(), req, ended -> steppedUp(req, next, rd, json));
+  }
+
+  private void steppedUp(HttpServerRequest req, Session next, String rd, boolean json) {
     var resp =
         req.response()
             .putHeader(

@@ -1,6 +1,8 @@
 package dev.vigil.gateway.http;
 
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Reads cookies from a request's {@code Cookie} headers (RFC 6265 section 4.2). */
 public final class Cookies {
@@ -23,14 +25,9 @@ public final class Cookies {
     String found = null;
     for (String header : cookieHeaders) {
       for (String part : header.split(";")) {
-        String p = part.trim();
-        if (!p.startsWith(name + "=")) {
+        String v = valueOf(part, name);
+        if (v == null) {
           continue;
-        }
-        String v = p.substring(name.length() + 1);
-        // RFC 6265 section 4.1.1 allows the value in double quotes.
-        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-          v = v.substring(1, v.length() - 1);
         }
         if (found != null && !found.equals(v)) {
           return null;
@@ -39,5 +36,37 @@ public final class Cookies {
       }
     }
     return found;
+  }
+
+  /**
+   * Returns every distinct value of the cookie named exactly {@code name}, unquoted, in the order
+   * they come: for what must reach each cookie a browser holds under the name (ending every session
+   * it presents at a new sign-in), where {@link #value} reads none of two.
+   */
+  public static List<String> values(List<String> cookieHeaders, String name) {
+    Set<String> found = new LinkedHashSet<>();
+    for (String header : cookieHeaders) {
+      for (String part : header.split(";")) {
+        String v = valueOf(part, name);
+        if (v != null) {
+          found.add(v);
+        }
+      }
+    }
+    return List.copyOf(found);
+  }
+
+  /** Returns the value of one {@code name=value} pair if it is named {@code name}, else null. */
+  private static String valueOf(String part, String name) {
+    String p = part.trim();
+    if (!p.startsWith(name + "=")) {
+      return null;
+    }
+    String v = p.substring(name.length() + 1);
+    // RFC 6265 section 4.1.1 allows the value in double quotes.
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      v = v.substring(1, v.length() - 1);
+    }
+    return v;
   }
 }

@@ -33,8 +33,14 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.http.OAuth2HttpRequest;
+import no.nav.security.mock.oauth2.http.OAuth2HttpResponse;
+import no.nav.security.mock.oauth2.http.OAuth2HttpResponseKt;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,6 +93,7 @@ class EdgeStepUpTest {
 
   static final String MFA_ACR = "urn:example:mfa";
   static final String LOCAL_TOTP = Totp.newSecret();
+  static final String ERIN_TOTP = Totp.newSecret();
 
   @TempDir static Path tmp;
   static MockOAuth2Server corp;
@@ -98,9 +105,43 @@ class EdgeStepUpTest {
   static final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
   static final InstantSource clock = () -> now.get();
 
+  /**
+   * When set, the provider's next refresh grant says it has arrived (the first latch) and is
+   * answered only once the second is released; null: refreshes are answered by the provider.
+   */
+  static final AtomicReference<CountDownLatch[]> holdRefresh = new AtomicReference<>();
+
+  /** Answers a refresh held by {@link #holdRefresh}: new tokens without an ID token. */
+  static final class HeldRefresh implements no.nav.security.mock.oauth2.http.Route {
+    @Override
+    public boolean match(OAuth2HttpRequest req) {
+      return holdRefresh.get() != null
+          && req.getUrl().encodedPath().endsWith("/token")
+          && req.getBody() != null
+          && req.getBody().contains("grant_type=refresh_token");
+    }
+
+    @Override
+    public OAuth2HttpResponse invoke(OAuth2HttpRequest req) {
+      CountDownLatch[] held = holdRefresh.getAndSet(null);
+      held[0].countDown();
+      try {
+        held[1].await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return OAuth2HttpResponseKt.json(
+          Map.of(
+              "access_token", "a2",
+              "token_type", "Bearer",
+              "expires_in", 3600,
+              "refresh_token", "r2"));
+    }
+  }
+
   @BeforeAll
   static void start() throws Exception {
-    corp = new MockOAuth2Server();
+    corp = new MockOAuth2Server(new HeldRefresh());
     corp.start(InetAddress.getLoopbackAddress(), 0);
     partner = new MockOAuth2Server();
     partner.start(InetAddress.getLoopbackAddress(), 0);
@@ -145,7 +186,9 @@ class EdgeStepUpTest {
                 new LocalUser(
                     "carol", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), LOCAL_TOTP),
                 new LocalUser(
-                    "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null)),
+                    "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null),
+                new LocalUser(
+                    "erin", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), ERIN_TOTP)),
             sessions,
             clock,
             true);
@@ -493,6 +536,110 @@ class EdgeStepUpTest {
     assertThat(get(b, "/admin/x").statusCode()).isEqualTo(302);
   }
 
+  /** Returns the value of the browser's session cookie. */
+  static String sessionCookie(HttpClient b) {
+    CookieManager jar = (CookieManager) b.cookieHandler().orElseThrow();
+    return jar.getCookieStore().getCookies().stream()
+        .filter(c -> c.getName().equals(SessionCodec.COOKIE))
+        .findFirst()
+        .orElseThrow()
+        .getValue();
+  }
+
+  /** A request of a browser that holds only the given session cookie. */
+  static HttpResponse<String> getWith(String sessionCookie, String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Accept", "text/html")
+                .header("Cookie", SessionCodec.COOKIE + "=" + sessionCookie)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Regression: a step-up through the provider started a new session and left the old one as it
+   * was, so a copy of the cookie taken before the step-up kept working, with its weaker amr, until
+   * its timeouts; the same for a plain sign-in again over a session.
+   */
+  @Test
+  void providerSignInAgain_endsTheSessionBefore() throws Exception {
+    HttpClient b = browser();
+    signIn(
+        b,
+        location(get(b, "/docs/a")),
+        corp,
+        login("alice", List.of("admin"), Map.of("amr", List.of("pwd"))));
+    String first = sessionCookie(b);
+    assertThat(getWith(first, "/docs/a").statusCode()).isEqualTo(200);
+
+    signIn(
+        b,
+        "/auth/start?rd=%2Fdocs%2Fa&idp=corp",
+        corp,
+        login("alice", List.of("admin"), Map.of("amr", List.of("pwd"))));
+    String second = sessionCookie(b);
+
+    assertThat(second).isNotEqualTo(first);
+    assertThat(location(getWith(first, "/docs/a")))
+        .as("the session before the second sign-in is over")
+        .startsWith("/auth/start");
+    assertThat(getWith(second, "/docs/a").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void providerStepUp_endsTheSessionBefore() throws Exception {
+    HttpClient b = browser();
+    signIn(
+        b,
+        location(get(b, "/docs/a")),
+        corp,
+        login("alice", List.of("admin"), Map.of("amr", List.of("pwd"))));
+    String second = sessionCookie(b);
+
+    signIn(
+        b,
+        location(get(b, "/admin/users")),
+        corp,
+        login(
+            "alice",
+            List.of("admin"),
+            Map.of("amr", List.of("pwd", "otp"), "acr", MFA_ACR, "auth_time", epoch())));
+    String stepped = sessionCookie(b);
+
+    assertThat(getWith(stepped, "/admin/users").statusCode()).isEqualTo(200);
+    assertThat(location(getWith(second, "/docs/a")))
+        .as("the session before the step-up is over, not only short of mfa")
+        .startsWith("/auth/start");
+  }
+
+  /** Regression: as above for a local user's TOTP step-up, and a sign-in again over a session. */
+  @Test
+  void localSignInAgain_andStepUp_endTheSessionBefore() throws Exception {
+    HttpClient b = browser();
+    assertThat(loginLocal(b, "erin", null).statusCode()).isEqualTo(200);
+    String first = sessionCookie(b);
+    assertThat(loginLocal(b, "erin", null).statusCode()).isEqualTo(200);
+    String second = sessionCookie(b);
+    assertThat(location(getWith(first, "/docs/a"))).startsWith("/auth/");
+    assertThat(getWith(second, "/docs/a").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> done =
+        b.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/auth/step-up"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"totp\":\"" + Totp.code(ERIN_TOTP, clock) + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(done.statusCode()).isEqualTo(200);
+    assertThat(getWith(sessionCookie(b), "/admin/x").statusCode()).isEqualTo(200);
+    assertThat(location(getWith(second, "/docs/a"))).startsWith("/auth/");
+  }
+
   @Test
   void stepUpLogin_acrAloneShowsTheSecondFactor() throws Exception {
     HttpClient b = browser();
@@ -630,6 +777,49 @@ class EdgeStepUpTest {
 
     assertThat(later.statusCode()).isEqualTo(200);
     assertThat(tokenRequests(corp)).singleElement().asString().contains("grant_type=refresh_token");
+  }
+
+  /**
+   * Regression: a request whose session was being refreshed when the browser signed out (or signed
+   * in again) was still served as the signed-out user once the provider answered, and its cookie
+   * sealed again.
+   */
+  @Test
+  void refreshUnderWay_whenTheSessionIsSignedOut_servesNoOne() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs/x")), corp, login("erin", List.of("dev"), Map.of(), 600));
+    String cookie = sessionCookie(b);
+    tokenRequests(corp);
+    now.set(now.get().plusSeconds(560));
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch refreshing = new CountDownLatch(1);
+    holdRefresh.set(new CountDownLatch[] {refreshing, release});
+    CompletableFuture<HttpResponse<String>> during =
+        HttpClient.newHttpClient()
+            .sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/docs/x"))
+                    .header("Accept", "text/html")
+                    .header("Cookie", SessionCodec.COOKIE + "=" + cookie)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(refreshing.await(10, TimeUnit.SECONDS))
+        .as("the refresh reached the provider")
+        .isTrue();
+
+    HttpResponse<String> out =
+        b.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/auth/logout"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    release.countDown();
+
+    assertThat(out.statusCode()).isEqualTo(303);
+    HttpResponse<String> served = during.get(10, TimeUnit.SECONDS);
+    assertThat(served.statusCode()).as(served.body()).isEqualTo(302);
+    assertThat(served.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith(SessionCodec.COOKIE + "=") && !c.contains("Max-Age=0"));
   }
 
   @Test
