@@ -7,7 +7,7 @@ import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.Totp;
-import dev.vigil.gateway.http.HostHeader;
+import dev.vigil.pdp.HostHeader;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;

@@ -3,7 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.edge.DecisionDispatch;
 import dev.vigil.gateway.edge.IdentityAssertion;
-import dev.vigil.gateway.http.CodecResets;
+import dev.vigil.pdp.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;

@@ -1,6 +1,6 @@
 package dev.vigil.gateway.sidecar;
 
-import dev.vigil.gateway.http.CodecResets;
+import dev.vigil.pdp.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;

@@ -1,7 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
-import dev.vigil.gateway.http.CodecResets;
+import dev.vigil.pdp.CodecResets;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;

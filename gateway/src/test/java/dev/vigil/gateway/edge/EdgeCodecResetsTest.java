@@ -8,7 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
-import dev.vigil.gateway.http.RawHttp2;
+import dev.vigil.testkit.RawHttp2;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.gateway.tls.TlsListener;

@@ -3,7 +3,7 @@ package dev.vigil.gateway.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.http.RawHttp2;
+import dev.vigil.testkit.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;

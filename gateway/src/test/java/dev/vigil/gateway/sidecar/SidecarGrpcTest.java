@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.http.RawHttp2;
+import dev.vigil.testkit.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
