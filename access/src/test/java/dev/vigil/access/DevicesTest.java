@@ -259,22 +259,31 @@ class DevicesTest {
             + "."
             + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
     Base64URL sig =
-        new ECDSASigner(
-                (ECPrivateKey) d.key().getPrivate())
+        new ECDSASigner((ECPrivateKey) d.key().getPrivate())
             .sign(
-                JWSHeader.parse(
-                    "{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\"}"),
+                JWSHeader.parse("{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\"}"),
                 input.getBytes(StandardCharsets.US_ASCII));
     return input + "." + sig;
   }
 
   String header(Enrolled d, String extra) {
-    return "{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\",\"kid\":\"" + d.id() + "\"" + extra + "}";
+    return "{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\",\"kid\":\""
+        + d.id()
+        + "\""
+        + extra
+        + "}";
   }
 
   String payload(Enrolled d, String posture) {
-    return "{\"sub\":\"" + d.id() + "\",\"iat\":" + now.get().getEpochSecond()
-        + ",\"jti\":\"n-" + System.nanoTime() + "\",\"posture\":" + posture + "}";
+    return "{\"sub\":\""
+        + d.id()
+        + "\",\"iat\":"
+        + now.get().getEpochSecond()
+        + ",\"jti\":\"n-"
+        + System.nanoTime()
+        + "\",\"posture\":"
+        + posture
+        + "}";
   }
 
   @Test
@@ -307,11 +316,9 @@ class DevicesTest {
   }
 
   @Test
-  void acceptReport_unknownCriticalHeader_refusedAsUnsupportedNotAsBadSignature()
-      throws Exception {
+  void acceptReport_unknownCriticalHeader_refusedAsUnsupportedNotAsBadSignature() throws Exception {
     Enrolled d = enroll();
-    String jws =
-        signRaw(d, header(d, ",\"crit\":[\"vigil-x\"],\"vigil-x\":1"), payload(d, "{}"));
+    String jws = signRaw(d, header(d, ",\"crit\":[\"vigil-x\"],\"vigil-x\":1"), payload(d, "{}"));
 
     assertThatThrownBy(() -> devices.acceptReport(jws))
         .isInstanceOfSatisfying(

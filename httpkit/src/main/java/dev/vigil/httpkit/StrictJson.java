@@ -130,7 +130,11 @@ public final class StrictJson {
       if (!keys.add(key)) {
         String where = path.isEmpty() ? "the top-level object" : "object " + String.join(".", path);
         throw new Refused(
-            document + ": duplicate key \"" + printable(key) + "\" in " + where
+            document
+                + ": duplicate key \""
+                + printable(key)
+                + "\" in "
+                + where
                 + "; a key may appear only once",
             key);
       }

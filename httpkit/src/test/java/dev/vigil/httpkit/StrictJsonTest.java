@@ -71,7 +71,8 @@ class StrictJsonTest {
         "{}",
         "[]",
         " {\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]} ",
-        "{\"s\":\"\\ud83d\\ude00 \\\" \\\\ \\/ \\n\",\"n\":-0.5e+10,\"t\":true,\"f\":false,\"z\":null}",
+        "{\"s\":\"\\ud83d\\ude00 \\\" \\\\ \\/ \\n"
+            + "\",\"n\":-0.5e+10,\"t\":true,\"f\":false,\"z\":null}",
         "\"text\"",
         "12"
       })
@@ -87,7 +88,8 @@ class StrictJsonTest {
 
   @Test
   void check_headerWithCrit_refusedAsCriticalHeader() {
-    String token = b64("{\"alg\":\"ES256\",\"crit\":[\"exp\"],\"exp\":1}") + "." + b64("{}") + ".c2ln";
+    String token =
+        b64("{\"alg\":\"ES256\",\"crit\":[\"exp\"],\"exp\":1}") + "." + b64("{}") + ".c2ln";
 
     assertThatThrownBy(() -> CompactJws.check("posture report", token))
         .isInstanceOf(CompactJws.CriticalHeader.class)
@@ -96,7 +98,8 @@ class StrictJsonTest {
 
   @Test
   void check_payloadWithRepeatedClaim_refusedNamingThePayload() {
-    String token = b64("{\"alg\":\"ES256\"}") + "." + b64("{\"sub\":\"a\",\"sub\":\"b\"}") + ".c2ln";
+    String token =
+        b64("{\"alg\":\"ES256\"}") + "." + b64("{\"sub\":\"a\",\"sub\":\"b\"}") + ".c2ln";
 
     assertThatThrownBy(() -> CompactJws.check("assertion", token))
         .isInstanceOf(StrictJson.Refused.class)

@@ -299,8 +299,12 @@ class JwtSvidValidatorTest {
   }
 
   private String claimsJson(String extra) {
-    return "{\"sub\":\"" + web + "\",\"aud\":\"db\",\"exp\":"
-        + clock.instant().plusSeconds(300).getEpochSecond() + extra + "}";
+    return "{\"sub\":\""
+        + web
+        + "\",\"aud\":\"db\",\"exp\":"
+        + clock.instant().plusSeconds(300).getEpochSecond()
+        + extra
+        + "}";
   }
 
   @Test

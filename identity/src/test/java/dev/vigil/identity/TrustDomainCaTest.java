@@ -237,7 +237,9 @@ class TrustDomainCaTest {
     TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
     // The JWT key read as an X.509 root by a first-wins reader, as a JWT key here.
     String json =
-        ca.bundle().toJson().replace("\"use\":\"jwt-svid\"", "\"use\":\"x509-svid\",\"use\":\"jwt-svid\"");
+        ca.bundle()
+            .toJson()
+            .replace("\"use\":\"jwt-svid\"", "\"use\":\"x509-svid\",\"use\":\"jwt-svid\"");
 
     assertThatThrownBy(() -> TrustBundle.parse(prod, json))
         .isInstanceOf(IllegalArgumentException.class)

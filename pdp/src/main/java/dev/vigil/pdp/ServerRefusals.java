@@ -17,12 +17,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs what the decision point's server refuses before any route sees it, as the gateway logs its
  * refusals before policy: a request whose Host cannot be read one way, and each HTTP/2 stream or
- * connection the codec resets for the client's fault ({@link CodecResets}). Each refusal is a denied
- * decision under {@value #PATH} with {@code refusal} (the code), {@code listener} ({@code pdp}),
- * {@code peer} and what the refusal adds, written on the worker pool (a client can cause many at
- * little cost, and the event loop must not write the service log). When the decision log is full
- * the refusal is counted by code instead ({@link UnloggedRefusals}); without a decision log it is
- * only a warning. Warnings are held to {@value #WARNINGS_PER_MINUTE} a minute. Thread-safe.
+ * connection the codec resets for the client's fault ({@link CodecResets}). Each refusal is a
+ * denied decision under {@value #PATH} with {@code refusal} (the code), {@code listener} ({@code
+ * pdp}), {@code peer} and what the refusal adds, written on the worker pool (a client can cause
+ * many at little cost, and the event loop must not write the service log). When the decision log is
+ * full the refusal is counted by code instead ({@link UnloggedRefusals}); without a decision log it
+ * is only a warning. Warnings are held to {@value #WARNINGS_PER_MINUTE} a minute. Thread-safe.
  */
 final class ServerRefusals implements CodecResets.RefusalListener {
 

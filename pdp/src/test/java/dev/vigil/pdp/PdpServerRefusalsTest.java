@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Regression: the control plane's REST listener took a request with two Host headers, or a Host
  * folded over two lines (obsolete line folding, RFC 9112 §5.2), which the gateway refuses; and the
  * HTTP/2 streams its codec reset (h2c is served) left no trace. Both are now refused or logged as
- * the gateway does: 400 before any route, and a denied decision under {@value
- * ServerRefusals#PATH}. Raw sockets and raw HTTP/2 frames against a real server and decision log.
+ * the gateway does: 400 before any route, and a denied decision under {@value ServerRefusals#PATH}.
+ * Raw sockets and raw HTTP/2 frames against a real server and decision log.
  */
 class PdpServerRefusalsTest {
 
@@ -79,9 +79,7 @@ class PdpServerRefusalsTest {
 
   @Test
   void http11WithoutHost_400() throws Exception {
-    assertThat(send("GET /health HTTP/1.1\r\n\r\n"))
-        .startsWith("400 ")
-        .contains("no Host header");
+    assertThat(send("GET /health HTTP/1.1\r\n\r\n")).startsWith("400 ").contains("no Host header");
   }
 
   @Test
@@ -101,8 +99,16 @@ class PdpServerRefusalsTest {
               s,
               List.of(
                   List.of(
-                      ":method", "GET", ":scheme", "http", ":path", "/health", ":authority",
-                      "127.0.0.1", "transfer-encoding", "chunked")));
+                      ":method",
+                      "GET",
+                      ":scheme",
+                      "http",
+                      ":path",
+                      "/health",
+                      ":authority",
+                      "127.0.0.1",
+                      "transfer-encoding",
+                      "chunked")));
     }
 
     assertThat(resets).containsExactly(Map.entry(1, 1L));
@@ -117,7 +123,9 @@ class PdpServerRefusalsTest {
     long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (found.isEmpty() && System.nanoTime() < giveUp) {
       found =
-          reader.list(new DecisionFilter(since, true, ServerRefusals.PATH, null, null, 100)).stream()
+          reader
+              .list(new DecisionFilter(since, true, ServerRefusals.PATH, null, null, 100))
+              .stream()
               .filter(r -> r.eventJson().contains("\"refusal\":\"" + code + "\""))
               .toList();
       if (found.isEmpty()) {

@@ -293,8 +293,14 @@ class AssertionVerifierTest {
 
   private static String rawClaims(String extra) {
     long now = clock.instant().getEpochSecond();
-    return "{\"iss\":\"" + ISSUER + "\",\"sub\":\"ana\",\"aud\":\"reports\",\"iat\":"
-        + now + ",\"exp\":" + (now + 30) + extra + "}";
+    return "{\"iss\":\""
+        + ISSUER
+        + "\",\"sub\":\"ana\",\"aud\":\"reports\",\"iat\":"
+        + now
+        + ",\"exp\":"
+        + (now + 30)
+        + extra
+        + "}";
   }
 
   @Test
@@ -344,7 +350,8 @@ class AssertionVerifierTest {
   @Test
   void fromKeys_keyRepeatingX_refusedNamingTheKey() throws Exception {
     ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
-    String jwks = new JWKSet(key.toPublicJWK()).toString().replace("\"kid\"", "\"x\":\"AA\",\"kid\"");
+    String jwks =
+        new JWKSet(key.toPublicJWK()).toString().replace("\"kid\"", "\"x\":\"AA\",\"kid\"");
 
     assertThatThrownBy(() -> AssertionVerifier.fromKeys(jwks, ISSUER, clock))
         .isInstanceOf(IllegalArgumentException.class)

@@ -360,7 +360,8 @@ class GatewayJwksTest {
 
   @Test
   void verify_jwksRepeatingAKeysKid_refusedKeysUnavailableNamingTheKey() throws Exception {
-    String kid = com.nimbusds.jwt.SignedJWT.parse(first.sign("a", "r", Map.of())).getHeader().getKeyID();
+    String kid =
+        com.nimbusds.jwt.SignedJWT.parse(first.sign("a", "r", Map.of())).getHeader().getKeyID();
     String doubled = jwks(List.of(first)).replace("\"kid\"", "\"kid\":\"other\",\"kid\"");
     assertThat(doubled).contains("\"kid\":\"other\",\"kid\":\"" + kid + "\"");
     server.createContext(

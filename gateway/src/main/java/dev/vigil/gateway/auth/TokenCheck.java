@@ -18,10 +18,10 @@ import java.util.List;
 
 /**
  * Checks one JWT from a provider: a JWS (never {@code alg: none}, whatever its spelling) whose
- * header and claims name no key twice in one object, no critical header extension, a signature by a key of the provider's JWKS under one of the
- * configured algorithms, then issuer, audience, expiry, not-before and issue time against the
- * injected clock with a small skew. Used for ID tokens at sign-in and for bearer tokens on every
- * request. Thread-safe.
+ * header and claims name no key twice in one object, no critical header extension, a signature by a
+ * key of the provider's JWKS under one of the configured algorithms, then issuer, audience, expiry,
+ * not-before and issue time against the injected clock with a small skew. Used for ID tokens at
+ * sign-in and for bearer tokens on every request. Thread-safe.
  */
 final class TokenCheck {
 

@@ -1,10 +1,10 @@
 package dev.vigil.gateway.sidecar;
 
-import dev.vigil.pdp.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.pdp.CodecResets;
 import io.netty.channel.Channel;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

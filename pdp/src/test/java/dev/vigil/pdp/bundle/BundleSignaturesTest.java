@@ -208,8 +208,7 @@ class BundleSignaturesTest {
 
   @Test
   void verify_payloadRepeatingKeyid_refusedNamingTheKey() throws Exception {
-    String payload =
-        "{\"files\":[" + signedEntries() + "],\"keyid\":\"other\",\"keyid\":\"k1\"}";
+    String payload = "{\"files\":[" + signedEntries() + "],\"keyid\":\"other\",\"keyid\":\"k1\"}";
     Map<String, byte[]> files = resigned("{\"alg\":\"ES256\",\"kid\":\"k1\"}", payload);
 
     assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
