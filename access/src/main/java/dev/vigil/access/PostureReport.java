@@ -8,6 +8,8 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.vigil.httpkit.CompactJws;
+import dev.vigil.httpkit.StrictJson;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -23,7 +25,9 @@ import java.util.Map;
  * One posture report: the facts of a device, when it collected them and a nonce, signed by the
  * device's own key as a compact JWS (RFC 7515) with ES256, {@code typ} {@value #TYPE} and the
  * device id as {@code kid} and {@code sub}. The server verifies it with the public key of the
- * device's enrolled certificate, so only the holder of that key can speak for the device.
+ * device's enrolled certificate, so only the holder of that key can speak for the device. A report
+ * whose header or claims repeat a key, or whose header marks any parameter critical ({@code crit},
+ * RFC 7515 §4.1.11: Vigil knows no JWS extension), is refused before its signature is checked.
  *
  * @param deviceId the device the report is about
  * @param issuedAt when the device signed it (whole seconds, the JWT {@code iat})
@@ -76,7 +80,8 @@ public record PostureReport(String deviceId, Instant issuedAt, String nonce, Pos
    * Returns the device id a report claims to come from, before its signature is checked (to find
    * the key to check it with).
    *
-   * @throws DeviceException {@code bad_report} when it is not a posture report at all
+   * @throws DeviceException {@code bad_report} when it is not a posture report at all, or its JSON
+   *     repeats a key; {@code unsupported_critical_header} when its header has {@code crit}
    */
   static String claimedDevice(String jws) {
     SignedJWT jwt = parse(jws);
@@ -123,6 +128,13 @@ public record PostureReport(String deviceId, Instant issuedAt, String nonce, Pos
     if (jws == null || jws.isBlank() || jws.length() > MAX_LENGTH) {
       throw new DeviceException(
           "bad_report", "report must be a compact JWS of at most " + MAX_LENGTH + " characters");
+    }
+    try {
+      CompactJws.check("posture report", jws);
+    } catch (CompactJws.CriticalHeader e) {
+      throw new DeviceException("unsupported_critical_header", e.getMessage());
+    } catch (StrictJson.Refused e) {
+      throw new DeviceException("bad_report", e.getMessage());
     }
     SignedJWT jwt;
     try {

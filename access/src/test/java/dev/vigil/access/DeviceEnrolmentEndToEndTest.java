@@ -195,6 +195,21 @@ class DeviceEnrolmentEndToEndTest {
   }
 
   @Test
+  void enroll_bodyRepeatingToken_400NamingTheKey() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(server.resolve("/v1/devices/enroll"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"token\":\"a\",\"csr\":\"b\",\"token\":\"c\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("enrolment request: duplicate key \\\"token\\\"");
+  }
+
+  @Test
   void ca_servesTheDeviceCaCertificate() throws Exception {
     HttpResponse<String> r =
         http.send(

@@ -3,17 +3,23 @@ package dev.vigil.access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.util.Base64URL;
 import dev.vigil.access.DeviceState.Status;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import dev.vigil.testkit.TestSchemas;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -243,6 +249,82 @@ class DevicesTest {
     assertThatThrownBy(() -> devices.acceptReport(tampered))
         .extracting(e -> ((DeviceException) e).code())
         .isEqualTo("bad_signature");
+  }
+
+  /** Signs {@code header} and {@code payload} as they are, with the device's own key. */
+  static String signRaw(Enrolled d, String header, String payload) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String input =
+        b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    Base64URL sig =
+        new ECDSASigner((ECPrivateKey) d.key().getPrivate())
+            .sign(
+                JWSHeader.parse("{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\"}"),
+                input.getBytes(StandardCharsets.US_ASCII));
+    return input + "." + sig;
+  }
+
+  String header(Enrolled d, String extra) {
+    return "{\"alg\":\"ES256\",\"typ\":\"vigil-posture+jwt\",\"kid\":\""
+        + d.id()
+        + "\""
+        + extra
+        + "}";
+  }
+
+  String payload(Enrolled d, String posture) {
+    return "{\"sub\":\""
+        + d.id()
+        + "\",\"iat\":"
+        + now.get().getEpochSecond()
+        + ",\"jti\":\"n-"
+        + System.nanoTime()
+        + "\",\"posture\":"
+        + posture
+        + "}";
+  }
+
+  @Test
+  void acceptReport_signedReportRepeatingAFact_refusedNamingTheFact() throws Exception {
+    Enrolled d = enroll();
+    // The regression: disk_encrypted false, then true; the last one used to win.
+    String jws =
+        signRaw(
+            d,
+            header(d, ""),
+            payload(d, "{\"os\":\"linux\",\"disk_encrypted\":false,\"disk_encrypted\":true}"));
+
+    assertThatThrownBy(() -> devices.acceptReport(jws))
+        .isInstanceOfSatisfying(
+            DeviceException.class, e -> assertThat(e.code()).isEqualTo("bad_report"))
+        .hasMessageContaining(
+            "posture report payload: duplicate key \"disk_encrypted\" in object posture");
+    assertThat(devices.identify(List.of(d.cert())).status()).isEqualTo(Status.NO_REPORT);
+  }
+
+  @Test
+  void acceptReport_headerRepeatingKid_refusedNamingTheKey() throws Exception {
+    Enrolled d = enroll();
+    String jws = signRaw(d, header(d, ",\"kid\":\"other\""), payload(d, "{}"));
+
+    assertThatThrownBy(() -> devices.acceptReport(jws))
+        .isInstanceOfSatisfying(
+            DeviceException.class, e -> assertThat(e.code()).isEqualTo("bad_report"))
+        .hasMessageContaining("posture report header: duplicate key \"kid\"");
+  }
+
+  @Test
+  void acceptReport_unknownCriticalHeader_refusedAsUnsupportedNotAsBadSignature() throws Exception {
+    Enrolled d = enroll();
+    String jws = signRaw(d, header(d, ",\"crit\":[\"vigil-x\"],\"vigil-x\":1"), payload(d, "{}"));
+
+    assertThatThrownBy(() -> devices.acceptReport(jws))
+        .isInstanceOfSatisfying(
+            DeviceException.class,
+            e -> assertThat(e.code()).isEqualTo("unsupported_critical_header"))
+        .hasMessageContaining("crit");
   }
 
   @Test

@@ -11,6 +11,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.vigil.httpkit.StrictJson;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -156,7 +157,11 @@ public final class JwtSvidValidator {
   private static Map<String, Object> json(String part, String what) throws SvidRejectedException {
     try {
       String text = new String(new Base64URL(part).decode(), StandardCharsets.UTF_8);
+      // A repeated key would be read last-wins here and first-wins elsewhere.
+      StrictJson.requireUniqueKeys("JWT-SVID " + what, text);
       return JSONObjectUtils.parse(text);
+    } catch (StrictJson.Refused e) {
+      throw new SvidRejectedException(Reason.JWT_MALFORMED, e.getMessage());
     } catch (ParseException e) {
       throw new SvidRejectedException(
           Reason.JWT_MALFORMED, "JWT-SVID " + what + " is not a JSON object");

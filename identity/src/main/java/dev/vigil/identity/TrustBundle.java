@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.vigil.httpkit.StrictJson;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -107,6 +108,8 @@ public record TrustBundle(
    * @throws IllegalArgumentException naming what is wrong with the document
    */
   public static TrustBundle parse(TrustDomain trustDomain, String json) {
+    // A key with two "x" or two "use" would be one key here and another elsewhere.
+    StrictJson.requireUniqueKeys("bundle of " + trustDomain, json);
     try {
       Map<String, Object> doc = JSONObjectUtils.parse(json);
       List<X509Certificate> roots = new ArrayList<>();

@@ -289,4 +289,53 @@ class JwtSvidValidatorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("audience");
   }
+
+  private String signRaw(String headerJson, String payloadJson) throws Exception {
+    String input = b64(headerJson) + "." + b64(payloadJson);
+    Base64URL sig =
+        new ECDSASigner((ECPrivateKey) ca.active().jwtPrivateKey())
+            .sign(JWSHeader.parse(headerJson), input.getBytes(StandardCharsets.US_ASCII));
+    return input + "." + sig;
+  }
+
+  private String claimsJson(String extra) {
+    return "{\"sub\":\""
+        + web
+        + "\",\"aud\":\"db\",\"exp\":"
+        + clock.instant().plusSeconds(300).getEpochSecond()
+        + extra
+        + "}";
+  }
+
+  @Test
+  void validate_signedClaimsWithRepeatedSub_isRejectedNamingTheKey() throws Exception {
+    String header = "{\"alg\":\"ES256\",\"kid\":\"" + ca.active().jwtKeyId() + "\"}";
+    String token = signRaw(header, claimsJson(",\"sub\":\"spiffe://prod.example/admin\""));
+
+    assertThatThrownBy(() -> validator.validate(token, "db"))
+        .isInstanceOfSatisfying(
+            SvidRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.JWT_MALFORMED))
+        .hasMessageContaining("JWT-SVID payload: duplicate key \"sub\"");
+  }
+
+  @Test
+  void validate_signedClaimsWithRepeatedNestedKey_isRejected() throws Exception {
+    String header = "{\"alg\":\"ES256\",\"kid\":\"" + ca.active().jwtKeyId() + "\"}";
+    String token = signRaw(header, claimsJson(",\"ctx\":{\"role\":\"user\",\"role\":\"admin\"}"));
+
+    assertThatThrownBy(() -> validator.validate(token, "db"))
+        .hasMessageContaining("duplicate key \"role\" in object ctx");
+  }
+
+  @Test
+  void validate_headerWithRepeatedKid_isRejectedNamingTheKey() throws Exception {
+    String kid = ca.active().jwtKeyId();
+    String header = "{\"alg\":\"ES256\",\"kid\":\"other\",\"kid\":\"" + kid + "\"}";
+    String token = signRaw("{\"alg\":\"ES256\",\"kid\":\"" + kid + "\"}", claimsJson(""));
+    String forged = b64(header) + token.substring(token.indexOf('.'));
+
+    assertThatThrownBy(() -> validator.validate(forged, "db"))
+        .hasMessageContaining("JWT-SVID header: duplicate key \"kid\"");
+  }
 }

@@ -233,6 +233,20 @@ class TrustDomainCaTest {
   }
 
   @Test
+  void bundle_parse_keyWithRepeatedUse_refusedNamingTheKey() {
+    TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
+    // The JWT key read as an X.509 root by a first-wins reader, as a JWT key here.
+    String json =
+        ca.bundle()
+            .toJson()
+            .replace("\"use\":\"jwt-svid\"", "\"use\":\"x509-svid\",\"use\":\"jwt-svid\"");
+
+    assertThatThrownBy(() -> TrustBundle.parse(prod, json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bundle of prod.example: duplicate key \"use\" in object keys.[");
+  }
+
+  @Test
   void bundle_parse_rejectsJwtKeyWithoutKidAndUnknownUse() {
     TrustDomainCa ca = TrustDomainCa.create(prod, CaConfig.defaults(), clock);
     String json = ca.bundle().toJson();

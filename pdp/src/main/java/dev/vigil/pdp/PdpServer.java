@@ -5,16 +5,21 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The decision point's HTTP server: OPA's REST API on one address. Start with {@link #start}, stop
- * with {@link #close}.
+ * The decision point's HTTP server: OPA's REST API on one address, over HTTP/1.1, h2c and (with
+ * TLS) h2. Start with {@link #start}, stop with {@link #close}. A request whose framing or Host is
+ * ambiguous is refused with 400 before any route sees it, and so is each HTTP/2 stream the codec
+ * resets; both are logged as denied decisions under {@value ServerRefusals#PATH}.
  */
 public final class PdpServer implements AutoCloseable {
 
@@ -93,6 +98,7 @@ public final class PdpServer implements AutoCloseable {
             .setClientAuth(ClientAuth.REQUIRED);
       }
     }
+    ServerRefusals refusals = new ServerRefusals(vertx, pdp);
     try {
       int bound =
           LoopListeners.listen(
@@ -100,14 +106,54 @@ public final class PdpServer implements AutoCloseable {
               port,
               listenOn ->
                   HeadDeadline.createHttpServer(
-                          vertx, new HttpServerOptions(so).setPort(listenOn), headDeadline)
-                      .requestHandler(router));
+                          vertx,
+                          new HttpServerOptions(so).setPort(listenOn),
+                          headDeadline,
+                          // h2c and ALPN h2 are served (OPA's clients may use either); the
+                          // streams the HTTP/2 codec resets never reach a handler, so they are
+                          // read off the wire and logged, as the gateway's are.
+                          pipeline -> CodecResets.install(pipeline, refusals))
+                      .requestHandler(req -> handle(req, router, refusals)));
       return new PdpServer(vertx, bound);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
     }
+  }
+
+  /**
+   * Refuses a request whose Host cannot be read one way, as the gateway does (RFC 9112 §3.2): more
+   * than one Host header, an HTTP/1.1 request without one, or a value that is not a host (an
+   * obsolete line folding, {@code Host: a<CRLF> b}, reads as {@code a b}). A proxy in front may
+   * route or authorise on another Host than the one this server logs.
+   */
+  private static void handle(HttpServerRequest req, Router router, ServerRefusals refusals) {
+    String why = hostRefusal(req);
+    if (why == null) {
+      router.handle(req);
+      return;
+    }
+    refusals.refuse(req, "BAD_HOST", why);
+    String body = "{\"code\":\"invalid_parameter\",\"message\":\"" + why + "\"}";
+    req.response()
+        .setStatusCode(400)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close")
+        .end(body);
+  }
+
+  /** Returns why the request's Host is refused, or null; the value is never quoted. */
+  static String hostRefusal(HttpServerRequest req) {
+    List<String> hosts = req.headers().getAll("Host");
+    if (hosts.size() > 1) {
+      return "the request has more than one Host header";
+    }
+    if (hosts.isEmpty()) {
+      boolean needsHost = req.version() == HttpVersion.HTTP_1_1;
+      return needsHost ? "the request has no Host header" : null;
+    }
+    return HostHeader.valid(hosts.get(0)) ? null : "the Host header is not a host name";
   }
 
   /** Returns the port actually bound. */

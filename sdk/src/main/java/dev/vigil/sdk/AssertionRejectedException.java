@@ -8,8 +8,13 @@ public final class AssertionRejectedException extends Exception {
 
   /** Why an assertion was refused. */
   public enum Reason {
-    /** Missing, or not a compact JWS. */
+    /** Missing, not a compact JWS, or its header or claims name a key twice. */
     MALFORMED,
+    /**
+     * The header marks parameters critical ({@code crit}, RFC 7515 §4.1.11); the verifier knows no
+     * JWS extension, so it cannot process the assertion.
+     */
+    CRITICAL_HEADER,
     /** Signed with another algorithm than ES256. */
     ALGORITHM,
     /** No key id, or a key id the JWKS does not hold. */

@@ -10,6 +10,8 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.vigil.httpkit.CompactJws;
+import dev.vigil.httpkit.StrictJson;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Duration;
@@ -118,6 +120,7 @@ public final class AssertionVerifier {
    */
   public static AssertionVerifier fromKeys(String jwks, String issuer, InstantSource clock) {
     try {
+      StrictJson.requireUniqueKeys("the keys", jwks);
       return new AssertionVerifier(null, JWKSet.parse(jwks), issuer, clock);
     } catch (ParseException e) {
       throw new IllegalArgumentException("the keys are not a JWK set: " + e.getMessage(), e);
@@ -132,6 +135,13 @@ public final class AssertionVerifier {
   public VerifiedCaller verify(String token, String route) throws AssertionRejectedException {
     if (token == null || token.isBlank()) {
       throw new AssertionRejectedException(Reason.MALFORMED, "no identity assertion was sent");
+    }
+    try {
+      CompactJws.check("the identity assertion", token);
+    } catch (CompactJws.CriticalHeader e) {
+      throw new AssertionRejectedException(Reason.CRITICAL_HEADER, e.getMessage());
+    } catch (StrictJson.Refused e) {
+      throw new AssertionRejectedException(Reason.MALFORMED, e.getMessage());
     }
     SignedJWT jwt;
     JWTClaimsSet claims;

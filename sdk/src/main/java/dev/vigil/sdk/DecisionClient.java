@@ -1,6 +1,7 @@
 package dev.vigil.sdk;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.vigil.httpkit.StrictJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -166,7 +167,11 @@ public final class DecisionClient {
     }
     Map<String, Object> answer;
     try {
+      // Two "result" members: which one is the decision depends on the parser.
+      StrictJson.requireUniqueKeys("the decision point's answer", resp.body());
       answer = JSONObjectUtils.parse(resp.body());
+    } catch (StrictJson.Refused e) {
+      return failed(e.getMessage());
     } catch (ParseException e) {
       return failed("the decision point's answer is not a JSON object: " + e.getMessage());
     }

@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.vigil.httpkit.CacheFreshness;
 import dev.vigil.httpkit.CappedBody;
+import dev.vigil.httpkit.StrictJson;
 import dev.vigil.sdk.AssertionRejectedException.Reason;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -179,7 +180,9 @@ final class GatewayJwks {
         failure = "the JWKS answered " + resp.statusCode();
         return;
       }
-      JWKSet keys = JWKSet.parse(new String(resp.body(), StandardCharsets.UTF_8));
+      String text = new String(resp.body(), StandardCharsets.UTF_8);
+      StrictJson.requireUniqueKeys("the JWKS", text);
+      JWKSet keys = JWKSet.parse(text);
       Duration fresh =
           freshness(resp.headers().allValues("Cache-Control"), resp.headers().firstValue("Age"));
       last = new Read(keys, now, now.plus(fresh));
@@ -189,7 +192,7 @@ final class GatewayJwks {
           e.getCause() instanceof CappedBody.TooLarge t
               ? "the JWKS is larger than " + t.limit() / 1024 + " KiB"
               : message(e.getCause() == null ? e : e.getCause());
-    } catch (ParseException e) {
+    } catch (ParseException | StrictJson.Refused e) {
       failure = message(e);
     } catch (TimeoutException e) {
       pending.cancel(true);

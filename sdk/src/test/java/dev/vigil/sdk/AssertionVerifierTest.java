@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
@@ -269,5 +274,87 @@ class AssertionVerifierTest {
     assertThatThrownBy(() -> AssertionVerifier.fromKeys("{\"keys\":[]}", "", clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("issuer is blank");
+  }
+
+  /** Signs a header and claims as written, with a key of its own, and returns the token. */
+  private static String signRaw(ECKey key, String header, String payload) throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String input =
+        b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    return input
+        + "."
+        + new ECDSASigner(key)
+            .sign(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).build(),
+                input.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static String rawClaims(String extra) {
+    long now = clock.instant().getEpochSecond();
+    return "{\"iss\":\""
+        + ISSUER
+        + "\",\"sub\":\"ana\",\"aud\":\"reports\",\"iat\":"
+        + now
+        + ",\"exp\":"
+        + (now + 30)
+        + extra
+        + "}";
+  }
+
+  @Test
+  void verify_signedClaimsRepeatingSub_refusedMalformedNamingTheKey() throws Exception {
+    ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+    AssertionVerifier v =
+        AssertionVerifier.fromKeys(new JWKSet(key.toPublicJWK()).toString(), ISSUER, clock);
+    String token =
+        signRaw(key, "{\"alg\":\"ES256\",\"kid\":\"k1\"}", rawClaims(",\"sub\":\"root\""));
+
+    assertThatThrownBy(() -> v.verify(token, "reports"))
+        .isInstanceOfSatisfying(
+            AssertionRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
+        .hasMessageContaining("the identity assertion payload: duplicate key \"sub\"");
+  }
+
+  @Test
+  void verify_signedClaimsRepeatingANestedKey_refusedMalformed() throws Exception {
+    ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+    AssertionVerifier v =
+        AssertionVerifier.fromKeys(new JWKSet(key.toPublicJWK()).toString(), ISSUER, clock);
+    String token =
+        signRaw(
+            key,
+            "{\"alg\":\"ES256\",\"kid\":\"k1\"}",
+            rawClaims(",\"device\":{\"trusted\":false,\"trusted\":true}"));
+
+    assertThatThrownBy(() -> v.verify(token, "reports"))
+        .hasMessageContaining("duplicate key \"trusted\" in object device");
+  }
+
+  @Test
+  void verify_unknownCriticalHeader_refusedCriticalHeaderNotSignature() throws Exception {
+    ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+    AssertionVerifier v =
+        AssertionVerifier.fromKeys(new JWKSet(key.toPublicJWK()).toString(), ISSUER, clock);
+    String token =
+        signRaw(
+            key,
+            "{\"alg\":\"ES256\",\"kid\":\"k1\",\"crit\":[\"x-ext\"],\"x-ext\":1}",
+            rawClaims(""));
+
+    assertRejected(() -> v.verify(token, "reports"), Reason.CRITICAL_HEADER);
+  }
+
+  @Test
+  void fromKeys_keyRepeatingX_refusedNamingTheKey() throws Exception {
+    ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+    String jwks =
+        new JWKSet(key.toPublicJWK()).toString().replace("\"kid\"", "\"x\":\"AA\",\"kid\"");
+
+    assertThatThrownBy(() -> AssertionVerifier.fromKeys(jwks, ISSUER, clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the keys: duplicate key \"x\"");
   }
 }

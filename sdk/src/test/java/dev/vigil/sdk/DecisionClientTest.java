@@ -145,6 +145,41 @@ class DecisionClientTest {
   }
 
   @Test
+  void decide_answerRepeatingAllow_deniedNamingTheKey() throws Exception {
+    // A proxy or a PDP that reads the first "allow" says no; a last-wins reader said yes.
+    com.sun.net.httpserver.HttpServer pdp =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    pdp.createContext(
+        "/",
+        ex -> {
+          byte[] body =
+              "{\"result\":{\"allow\":false,\"allow\":true}}".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    pdp.start();
+    try {
+      DecisionClient client =
+          new DecisionClient(
+              URI.create("http://127.0.0.1:" + pdp.getAddress().getPort()),
+              Duration.ZERO,
+              8,
+              Duration.ofSeconds(5),
+              clock);
+
+      Decision d = client.decide("app", role("sre"));
+
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.reason())
+          .contains("the decision point's answer: duplicate key \"allow\" in object result");
+    } finally {
+      pdp.stop(0);
+    }
+  }
+
+  @Test
   void new_negativeTtlOrTimeoutNotPositive_refusedNamingTheValue() {
     // Regression: a negative TTL quietly turned the cache off, and a timeout of zero failed with
     // the HTTP client's "Invalid duration: PT0S".

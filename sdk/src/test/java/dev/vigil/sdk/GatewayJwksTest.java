@@ -1,6 +1,7 @@
 package dev.vigil.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.nimbusds.jose.jwk.JWK;
@@ -355,5 +356,33 @@ class GatewayJwksTest {
 
     assertThat(GatewayJwks.freshness(headers, Optional.ofNullable(age)))
         .isEqualTo(Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void verify_jwksRepeatingAKeysKid_refusedKeysUnavailableNamingTheKey() throws Exception {
+    String kid =
+        com.nimbusds.jwt.SignedJWT.parse(first.sign("a", "r", Map.of())).getHeader().getKeyID();
+    String doubled = jwks(List.of(first)).replace("\"kid\"", "\"kid\":\"other\",\"kid\"");
+    assertThat(doubled).contains("\"kid\":\"other\",\"kid\":\"" + kid + "\"");
+    server.createContext(
+        "/doubled",
+        ex -> {
+          byte[] body = doubled.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    AssertionVerifier v =
+        AssertionVerifier.fromJwksUrl(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/doubled"),
+            ISSUER,
+            clock);
+
+    assertThatThrownBy(() -> v.verify(first.sign("ana", "reports", Map.of()), "reports"))
+        .isInstanceOfSatisfying(
+            AssertionRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE))
+        .hasMessageContaining("the JWKS: duplicate key \"kid\"");
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.access.http;
 import dev.vigil.access.DeviceException;
 import dev.vigil.access.Devices;
 import dev.vigil.access.PostureReport;
+import dev.vigil.httpkit.StrictJson;
 import dev.vigil.store.DecisionIds;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -97,6 +98,13 @@ public final class DeviceRoutes {
     JsonObject body;
     try {
       body = ctx.body().asJsonObject();
+      if (body != null) {
+        // A repeated "token" or "csr" would be read last-wins here, first-wins by a proxy.
+        StrictJson.requireUniqueKeys("enrolment request", ctx.body().asString());
+      }
+    } catch (StrictJson.Refused e) {
+      refuse(ctx, new DeviceException("bad_request", e.getMessage()));
+      return;
     } catch (DecodeException | ClassCastException e) {
       body = null;
     }

@@ -5,6 +5,7 @@ import com.nimbusds.oauth2.sdk.http.HTTPRequestSender;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.http.ReadOnlyHTTPRequest;
 import dev.vigil.httpkit.CappedBody;
+import dev.vigil.httpkit.StrictJson;
 import java.io.IOException;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -89,7 +90,9 @@ final class ProviderHttp implements HTTPRequestSender {
     if (resp.statusCode() != 200) {
       throw new IOException(uri + " answered " + resp.statusCode());
     }
-    return new Answer(new String(resp.body(), StandardCharsets.UTF_8), resp.headers());
+    String body = new String(resp.body(), StandardCharsets.UTF_8);
+    strict(uri, body);
+    return new Answer(body, resp.headers());
   }
 
   /** Sends a request of the OAuth SDK (the token endpoint's) under the same deadline. */
@@ -121,8 +124,25 @@ final class ProviderHttp implements HTTPRequestSender {
         throw new IOException(r.getURI() + " answered with Content-Type \"" + type + "\"", e);
       }
     }
-    out.setBody(new String(resp.body(), StandardCharsets.UTF_8));
+    String answer = new String(resp.body(), StandardCharsets.UTF_8);
+    if (type != null && type.toLowerCase(Locale.ROOT).contains("json")) {
+      strict(r.getURI(), answer);
+    }
+    out.setBody(answer);
     return out;
+  }
+
+  /**
+   * Refuses a JSON answer that names a key twice in one object (two {@code jwks_uri}, two {@code
+   * id_token}, a key with two {@code kid}): the OAuth SDK would read the last, another reader the
+   * first.
+   */
+  private static void strict(URI uri, String body) throws IOException {
+    try {
+      StrictJson.requireUniqueKeys("the answer of " + uri, body);
+    } catch (StrictJson.Refused e) {
+      throw new IOException(e.getMessage());
+    }
   }
 
   private HttpResponse<byte[]> exchange(HttpClient client, HttpRequest req) throws IOException {

@@ -9,6 +9,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.vigil.httpkit.CompactJws;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -16,11 +17,11 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * Checks one JWT from a provider: a JWS (never {@code alg: none}, whatever its spelling), no
- * critical header extension, a signature by a key of the provider's JWKS under one of the
- * configured algorithms, then issuer, audience, expiry, not-before and issue time against the
- * injected clock with a small skew. Used for ID tokens at sign-in and for bearer tokens on every
- * request. Thread-safe.
+ * Checks one JWT from a provider: a JWS (never {@code alg: none}, whatever its spelling) whose
+ * header and claims name no key twice in one object, no critical header extension, a signature by a
+ * key of the provider's JWKS under one of the configured algorithms, then issuer, audience, expiry,
+ * not-before and issue time against the injected clock with a small skew. Used for ID tokens at
+ * sign-in and for bearer tokens on every request. Thread-safe.
  */
 final class TokenCheck {
 
@@ -59,6 +60,13 @@ final class TokenCheck {
   JWTClaimsSet check(String token, String issuer, List<String> audiences) throws Refused {
     if (token == null || token.isEmpty() || token.length() > MAX_LENGTH) {
       throw new Refused("token missing or longer than " + MAX_LENGTH + " characters");
+    }
+    try {
+      // Nimbus takes the last of a repeated nested claim and reports a repeated top-level one
+      // only as "Invalid JSON object"; a repeat is refused here, naming it.
+      CompactJws.check("token", token);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(e.getMessage());
     }
     SignedJWT jwt;
     try {

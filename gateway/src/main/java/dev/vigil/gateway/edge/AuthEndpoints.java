@@ -14,6 +14,7 @@ import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.RefusalLog;
+import dev.vigil.httpkit.StrictJson;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
@@ -575,7 +576,12 @@ final class AuthEndpoints {
     for (String pair : body.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        m.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+        String name = decode(pair.substring(0, eq));
+        // As with JSON: which of two "username" counts depends on who reads the form.
+        if (m.put(name, decode(pair.substring(eq + 1))) != null) {
+          throw new IllegalArgumentException(
+              "form field \"" + name + "\" appears twice; a field may appear only once");
+        }
       }
     }
     return m;
@@ -588,6 +594,8 @@ final class AuthEndpoints {
     } catch (JsonException e) {
       throw new IllegalArgumentException("body is not valid JSON: " + e.getMessage());
     }
+    // Rego's parser keeps the last of two "username" members, as OPA's does; a sign-in must not.
+    StrictJson.requireUniqueKeys("sign-in body", body);
     if (!(v instanceof ObjectValue o)) {
       throw new IllegalArgumentException("body must be a JSON object");
     }

@@ -1,11 +1,11 @@
 package dev.vigil.gateway.sidecar;
 
-import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.http.HeaderHygiene;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.pdp.CodecResets;
 import io.netty.channel.Channel;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

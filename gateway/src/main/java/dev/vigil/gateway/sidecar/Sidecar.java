@@ -1,7 +1,6 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
-import dev.vigil.gateway.http.CodecResets;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -11,6 +10,7 @@ import dev.vigil.gateway.upstream.UpstreamClients;
 import dev.vigil.identity.RevocationList;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.BindFailure;
+import dev.vigil.pdp.CodecResets;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
 import io.netty.channel.ChannelPipeline;

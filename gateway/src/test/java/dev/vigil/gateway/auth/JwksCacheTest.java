@@ -36,6 +36,7 @@ class JwksCacheTest {
   HttpServer server;
   final AtomicReference<JWKSet> published = new AtomicReference<>();
   final AtomicReference<String> cacheControl = new AtomicReference<>();
+  final AtomicReference<String> rawBody = new AtomicReference<>();
   final AtomicReference<String> age = new AtomicReference<>();
   final AtomicInteger status = new AtomicInteger(200);
   final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-04T12:00:00Z"));
@@ -52,7 +53,8 @@ class JwksCacheTest {
     server.createContext(
         "/jwks",
         ex -> {
-          byte[] body = published.get().toString().getBytes(StandardCharsets.UTF_8);
+          String text = rawBody.get() != null ? rawBody.get() : published.get().toString();
+          byte[] body = text.getBytes(StandardCharsets.UTF_8);
           if (cacheControl.get() != null) {
             ex.getResponseHeaders().add("Cache-Control", cacheControl.get());
           }
@@ -81,6 +83,16 @@ class JwksCacheTest {
 
   void later(Duration d) {
     now.set(now.get().plus(d));
+  }
+
+  @Test
+  void get_keyRepeatingKid_refusedNamingTheKey() {
+    // A first-wins reader would file this key under k9; Nimbus alone filed it under k1.
+    rawBody.set(published.get().toString().replace("\"kid\"", "\"kid\":\"k9\",\"kid\""));
+
+    assertThatThrownBy(() -> knows("k1"))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessageContaining("duplicate key \"kid\" in object keys.[0]");
   }
 
   @Test

@@ -475,6 +475,20 @@ class EdgeBearerTest {
     assertRefused(null, Tokens.rs256("{\"alg\":\"RS256\"}", good(), attackerKey));
   }
 
+  @Test
+  void signedClaimsRepeatingAKey_is401NamingTheKey() throws Exception {
+    // Nimbus took the last "groups" member: the provider's signature covers both.
+    String header = "{\"alg\":\"RS256\",\"kid\":\"" + kid() + "\"}";
+    String claims =
+        claims(issuer, CLIENT, 300, ",\"x\":{\"groups\":[\"user\"],\"groups\":[\"admin\"]}");
+
+    Reply r = send(null, "/data", "Bearer " + Tokens.rs256(header, claims, idpKey));
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    DecisionRecord rec = awaitRecord(r.headers().firstValue("X-Vigil-Decision-Id").orElseThrow());
+    assertThat(rec.eventJson()).contains("token payload: duplicate key \\\"groups\\\" in object x");
+  }
+
   static Stream<Arguments> critical() {
     return Stream.of(
         Arguments.of(

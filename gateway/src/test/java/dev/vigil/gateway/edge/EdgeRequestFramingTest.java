@@ -470,7 +470,7 @@ class EdgeRequestFramingTest {
     }
     fields.addAll(List.of(":authority", "raw.example", name, value));
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-      return dev.vigil.gateway.http.RawHttp2.send(s, List.of(fields));
+      return dev.vigil.testkit.RawHttp2.send(s, List.of(fields));
     }
   }
 

@@ -161,6 +161,24 @@ class EdgeSignInTest {
   }
 
   @Test
+  void login_jsonBodyRepeatingUsername_400NamingTheKeyAndNoSession() throws Exception {
+    HttpResponse<String> r =
+        browser.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/login")))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"username\":\"bob\",\"password\":\"battery staple\","
+                            + "\"username\":\"alice\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("sign-in body: duplicate key").contains("username");
+    assertThat(r.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("vigil_session="));
+  }
+
+  @Test
   void anonymous_browserSentToSignIn_apiGets401() throws Exception {
     HttpResponse<String> b = get(browser, "/reports?q=1", "text/html");
     assertThat(b.statusCode()).isEqualTo(302);

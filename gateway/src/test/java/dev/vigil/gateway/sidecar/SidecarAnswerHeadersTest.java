@@ -3,7 +3,6 @@ package dev.vigil.gateway.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.http.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -11,6 +10,7 @@ import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionRecord;
+import dev.vigil.testkit.RawHttp2;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.vigil.gateway.Route;
-import dev.vigil.gateway.http.RawHttp2;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -18,6 +17,7 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
+import dev.vigil.testkit.RawHttp2;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;

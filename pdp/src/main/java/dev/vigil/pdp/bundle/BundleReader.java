@@ -1,5 +1,6 @@
 package dev.vigil.pdp.bundle;
 
+import dev.vigil.httpkit.StrictJson;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -114,6 +115,12 @@ public final class BundleReader {
 
   private static Bundle.Manifest manifest(String source, byte[] bytes) {
     Value v = parseJson(source, MANIFEST, bytes);
+    // Two "roots" or "revision": Rego's parser keeps the last, as OPA's does; refused instead.
+    try {
+      StrictJson.requireUniqueKeys(source + ": " + MANIFEST, utf8(source, MANIFEST, bytes));
+    } catch (StrictJson.Refused e) {
+      throw new BundleException(e.getMessage());
+    }
     if (!(v instanceof ObjectValue m)) {
       throw new BundleException(source + ": " + MANIFEST + ": must be a JSON object");
     }

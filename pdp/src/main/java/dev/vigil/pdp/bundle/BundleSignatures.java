@@ -13,6 +13,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import dev.vigil.httpkit.CompactJws;
+import dev.vigil.httpkit.StrictJson;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -134,7 +136,10 @@ public final class BundleSignatures {
     Map<String, ObjectValue> byName = new HashMap<>();
     for (Value v : listed.elements()) {
       if (v instanceof ObjectValue f && f.get("name") instanceof StringValue n) {
-        byName.put(strip(n.value()), f);
+        if (byName.put(strip(n.value()), f) != null) {
+          throw new BundleException(
+              src + ": signature payload lists file " + strip(n.value()) + " twice");
+        }
       } else {
         throw new BundleException(src + ": signature payload lists a file without a name");
       }
@@ -208,8 +213,14 @@ public final class BundleSignatures {
 
   private static JWSObject parseSignature(String src, byte[] raw) {
     Value v;
+    String text = new String(raw, StandardCharsets.UTF_8);
     try {
-      v = Json.parse(new String(raw, StandardCharsets.UTF_8));
+      v = Json.parse(text);
+      // Rego's parser keeps the last of a repeated key, as OPA's does; a signature file must not
+      // be read one way here and another by the tool that made it.
+      StrictJson.requireUniqueKeys(src + ": " + BundleReader.SIGNATURES, text);
+    } catch (StrictJson.Refused e) {
+      throw new BundleException(e.getMessage());
     } catch (JsonException e) {
       throw new BundleException(src + ": " + BundleReader.SIGNATURES + ": invalid JSON");
     }
@@ -219,6 +230,12 @@ public final class BundleSignatures {
         || !(sigs.get(0) instanceof StringValue token)) {
       throw new BundleException(
           src + ": " + BundleReader.SIGNATURES + ": must hold exactly one signature");
+    }
+    try {
+      CompactJws.check(src + ": signature", token.value());
+    } catch (IllegalArgumentException e) {
+      // A repeated key, or crit: Nimbus would report the latter as a signature that fails.
+      throw new BundleException(e.getMessage());
     }
     try {
       return JWSObject.parse(token.value());

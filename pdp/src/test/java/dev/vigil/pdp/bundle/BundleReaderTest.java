@@ -132,4 +132,20 @@ class BundleReaderTest {
 
     assertThat(Json.write(bundle.data())).contains("\"k\":true");
   }
+
+  @Test
+  void fromFiles_manifestRepeatingRoots_refusedNamingTheKey() {
+    // Rego's parser, like OPA's, kept the last "roots": a reviewer reading the first saw others.
+    Map<String, byte[]> files =
+        Map.of(
+            BundleReader.MANIFEST,
+            "{\"roots\":[\"a\"],\"revision\":\"r\",\"roots\":[\"\"]}"
+                .getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> BundleReader.fromFiles("t", files))
+        .isInstanceOf(BundleException.class)
+        .hasMessage(
+            "t: .manifest: duplicate key \"roots\" in the top-level object;"
+                + " a key may appear only once");
+  }
 }

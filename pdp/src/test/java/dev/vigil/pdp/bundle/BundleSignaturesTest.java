@@ -3,11 +3,16 @@ package dev.vigil.pdp.bundle;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -149,5 +154,89 @@ class BundleSignaturesTest {
                     signed(),
                     new BundleSignatures.VerificationKey("k1", "ES256", otherPublic, null)))
         .hasMessageContaining("does not verify");
+  }
+
+  /** The signed bundle's files with {@code .signatures.json} replaced by one JWS made as given. */
+  private Map<String, byte[]> resigned(String header, String payload) throws Exception {
+    Map<String, byte[]> files = new LinkedHashMap<>(signed().files());
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String input =
+        b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    String sig =
+        new ECDSASigner((ECPrivateKey) PemKeys.read(privatePem))
+            .sign(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).build(),
+                input.getBytes(StandardCharsets.US_ASCII))
+            .toString();
+    files.put(
+        BundleReader.SIGNATURES,
+        ("{\"signatures\":[\"" + input + "." + sig + "\"]}").getBytes(StandardCharsets.UTF_8));
+    return files;
+  }
+
+  /** The file entries of the signed bundle's own payload, as JSON text. */
+  private String signedEntries() throws Exception {
+    String sigs = new String(signed().files().get(BundleReader.SIGNATURES), StandardCharsets.UTF_8);
+    String jws = sigs.substring(sigs.indexOf("[\"") + 2, sigs.indexOf("\"]"));
+    String payload =
+        new String(Base64.getUrlDecoder().decode(jws.split("\\.")[1]), StandardCharsets.UTF_8);
+    return payload.substring(payload.indexOf('[') + 1, payload.lastIndexOf(']'));
+  }
+
+  @Test
+  void verify_resignedAsBuilt_passes() throws Exception {
+    // The baseline of the tests below: the helpers make a signature that verifies.
+    String payload = "{\"files\":[" + signedEntries() + "],\"keyid\":\"k1\"}";
+    Map<String, byte[]> files = resigned("{\"alg\":\"ES256\",\"kid\":\"k1\"}", payload);
+
+    assertThatCode(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void verify_unknownCriticalHeader_refusedSayingCritNotDoesNotVerify() throws Exception {
+    String payload = "{\"files\":[" + signedEntries() + "],\"keyid\":\"k1\"}";
+    Map<String, byte[]> files =
+        resigned("{\"alg\":\"ES256\",\"kid\":\"k1\",\"crit\":[\"x\"],\"x\":1}", payload);
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("t: signature: header marks parameters critical (crit)");
+  }
+
+  @Test
+  void verify_payloadRepeatingKeyid_refusedNamingTheKey() throws Exception {
+    String payload = "{\"files\":[" + signedEntries() + "],\"keyid\":\"other\",\"keyid\":\"k1\"}";
+    Map<String, byte[]> files = resigned("{\"alg\":\"ES256\",\"kid\":\"k1\"}", payload);
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("t: signature payload: duplicate key \"keyid\"");
+  }
+
+  @Test
+  void verify_payloadListingAFileTwice_refusedNamingIt() throws Exception {
+    String entries = signedEntries();
+    String wrong = entries.replaceAll("\"hash\":\"[0-9a-f]+\"", "\"hash\":\"00\"");
+    String payload = "{\"files\":[" + wrong + "," + entries + "],\"keyid\":\"k1\"}";
+    Map<String, byte[]> files = resigned("{\"alg\":\"ES256\",\"kid\":\"k1\"}", payload);
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("t: signature payload lists file ")
+        .hasMessageContaining(" twice");
+  }
+
+  @Test
+  void verify_signaturesFileRepeatingSignatures_refusedNamingTheKey() {
+    Map<String, byte[]> files = new LinkedHashMap<>(signed().files());
+    String real = new String(files.get(BundleReader.SIGNATURES), StandardCharsets.UTF_8);
+    files.put(
+        BundleReader.SIGNATURES,
+        real.replace("{\"signatures\":", "{\"signatures\":[\"x.y.z\"],\"signatures\":")
+            .getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> BundleSignatures.verify(BundleReader.fromFiles("t", files), key()))
+        .hasMessageContaining("t: .signatures.json: duplicate key \"signatures\"");
   }
 }

@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.pdp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.pdp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * connection opens (prior knowledge is told by the first bytes, and the codec may reset streams of
  * that same first read), so the handler is put in place and leaves at the first request that asks
  * no upgrade: an HTTP/1.1 connection pays one check, once, and none per request. Used on the
- * connection's event loop only. The sidecar's listeners and the edge gateway use it.
+ * connection's event loop only. The sidecar's listeners, the edge gateway and the decision point's
+ * server ({@link PdpServer}) use it.
  */
 public final class CodecResets extends ChannelDuplexHandler {
 

@@ -1,4 +1,4 @@
-package dev.vigil.gateway.http;
+package dev.vigil.pdp;
 
 import java.util.Locale;
 
