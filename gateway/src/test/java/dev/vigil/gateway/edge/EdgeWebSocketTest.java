@@ -11,6 +11,7 @@ import dev.vigil.pdp.bundle.BundleReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.io.ByteArrayOutputStream;
@@ -319,10 +320,13 @@ class EdgeWebSocketTest {
     handshakes.clear();
     Vertx client = Vertx.vertx();
     try {
+      // Held until the end: Vert.x closes a client nothing references any more when the collector
+      // finds it, which cut this handshake whenever a collection came before its answer.
+      WebSocketClient wsClient =
+          client.createWebSocketClient(
+              new WebSocketClientOptions().setTryUsePerMessageCompression(true));
       var ws =
-          client
-              .createWebSocketClient(
-                  new WebSocketClientOptions().setTryUsePerMessageCompression(true))
+          wsClient
               .connect(
                   new WebSocketConnectOptions()
                       .setHost("127.0.0.1")
@@ -337,6 +341,7 @@ class EdgeWebSocketTest {
       assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: compressed " + "x".repeat(2000));
       assertThat(ws.headers().get("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
       assertThat(handshakes).singleElement().asString().contains(" extensions=null ");
+      wsClient.close().await(10, TimeUnit.SECONDS);
     } finally {
       client.close().await(10, TimeUnit.SECONDS);
     }
