@@ -47,6 +47,29 @@ public final class RefusalEvents {
         id, now, path, null, route, false, "enforce", true, node, Json.write(ObjectValue.wrap(e)));
   }
 
+  /**
+   * Returns the record of a request or connection a listener refused before policy: its fields are
+   * {@code refusal} (the code), {@code listener}, {@code peer}, then {@code extra} in order; the
+   * listener's name is the route column.
+   */
+  public static DecisionRecord listenerRecord(
+      String id,
+      Instant now,
+      String path,
+      String listener,
+      String peer,
+      String code,
+      String reason,
+      Map<String, String> extra,
+      String node) {
+    Map<String, Value> fields = new LinkedHashMap<>();
+    fields.put("refusal", StringValue.of(code));
+    fields.put("listener", StringValue.of(listener));
+    fields.put("peer", StringValue.of(peer));
+    extra.forEach((k, v) -> fields.put(k, StringValue.of(v)));
+    return record(id, now, path, listener, reason, fields, node);
+  }
+
   private static void put(Map<Value, Value> m, String k, Value v) {
     m.put(StringValue.of(k), v);
   }

@@ -1,7 +1,5 @@
 package dev.vigil.pdp;
 
-import dev.vigil.rego.value.StringValue;
-import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionIds;
 import io.netty.channel.Channel;
 import io.vertx.core.Vertx;
@@ -70,7 +68,11 @@ final class ServerRefusals implements CodecResets.RefusalListener {
     UnloggedRefusals sink = pdp.unloggedRefusals();
     if (sink != null) {
       try {
-        sink.offer(code, () -> record(id, now, peer, code, reason, extra));
+        sink.offer(
+            code,
+            () ->
+                RefusalEvents.listenerRecord(
+                    id, now, PATH, "pdp", peer, code, reason, extra, pdp.options().node()));
       } catch (IllegalStateException e) {
         // A closed log at shutdown: the warning below still tells of the refusal.
         log.error("decision log refused the refusal {}: {}", id, e.getMessage());
@@ -85,16 +87,6 @@ final class ServerRefusals implements CodecResets.RefusalListener {
           id);
     }
     return id;
-  }
-
-  private dev.vigil.store.DecisionRecord record(
-      String id, Instant now, String peer, String code, String reason, Map<String, String> extra) {
-    Map<String, Value> fields = new LinkedHashMap<>();
-    fields.put("refusal", StringValue.of(code));
-    fields.put("listener", StringValue.of("pdp"));
-    fields.put("peer", StringValue.of(peer));
-    extra.forEach((k, v) -> fields.put(k, StringValue.of(v)));
-    return RefusalEvents.record(id, now, PATH, "pdp", reason, fields, pdp.options().node());
   }
 
   /** Whether one more warning fits this minute. */

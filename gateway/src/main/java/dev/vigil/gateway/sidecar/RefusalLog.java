@@ -3,10 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RefusalEvents;
 import dev.vigil.pdp.UnloggedRefusals;
-import dev.vigil.rego.value.StringValue;
-import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionIds;
-import dev.vigil.store.DecisionRecord;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -109,7 +106,12 @@ public final class RefusalLog {
     if (sink != null) {
       Map<String, String> fields = new LinkedHashMap<>(extra);
       try {
-        if (sink.offer(code, () -> record(id, now, listener, peer, code, reason, fields)) == null) {
+        if (sink.offer(
+                code,
+                () ->
+                    RefusalEvents.listenerRecord(
+                        id, now, path, listener, peer, code, reason, fields, pdp.options().node()))
+            == null) {
           return null;
         }
       } catch (IllegalStateException ex) {
@@ -184,23 +186,6 @@ public final class RefusalLog {
       hidden++;
       return hidden == 1 ? FIRST_HIDDEN : HIDDEN;
     }
-  }
-
-  /** Makes the event of a refusal; on the log's writer thread. */
-  private DecisionRecord record(
-      String id,
-      Instant now,
-      String listener,
-      String peer,
-      String code,
-      String reason,
-      Map<String, String> extra) {
-    Map<String, Value> fields = new LinkedHashMap<>();
-    fields.put("refusal", StringValue.of(code));
-    fields.put("listener", StringValue.of(listener));
-    fields.put("peer", StringValue.of(peer));
-    extra.forEach((k, v) -> fields.put(k, StringValue.of(v)));
-    return RefusalEvents.record(id, now, path, listener, reason, fields, pdp.options().node());
   }
 
   /**
