@@ -323,6 +323,9 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
+        // No body is wanted here, so none held back for 100 Continue is invited: the connection
+        // closes after the answer, before bytes sent later could be read as a request of their own.
+        RequestBodies.closeIfWithheld(req);
         RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
         Vertx.currentContext()
