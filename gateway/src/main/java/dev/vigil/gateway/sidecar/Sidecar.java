@@ -193,8 +193,8 @@ public final class Sidecar implements AutoCloseable {
                 vertx,
                 plain(jwks.host(), jwks.port(), timeouts),
                 req -> serveKeys(req, assertion),
-                // Vert.x's own answer closes the connection: after a head that cannot be read,
-                // nothing on it can be.
+                // As every Vigil listener answers a head that cannot be read: 400, 414 or 431,
+                // with the connection closed, since nothing after it on the connection can be read.
                 HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
                 pipeline -> {},
                 "assertion_jwks");
