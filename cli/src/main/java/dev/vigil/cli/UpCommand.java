@@ -16,6 +16,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.PasswordChecks;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.config.ConfigException;
@@ -292,6 +293,9 @@ final class UpCommand implements Callable<Integer> {
     SignInThrottle throttle =
         new SignInThrottle(SignInThrottle.Limits.DEFAULT, clock, SignInFailures.open(core.store()));
     TotpSteps steps = TotpSteps.open(core.store(), clock);
+    // One bound on the password hashes of the node, for the gateway's sign-ins and the console's.
+    PasswordChecks checks = PasswordChecks.withDefaults();
+    running.add(0, checks);
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
@@ -301,7 +305,8 @@ final class UpCommand implements Callable<Integer> {
             cfg.adminRole(),
             users,
             throttle,
-            steps);
+            steps,
+            checks);
     HealthReport health =
         new HealthReport(
             core.pdp(),
@@ -322,7 +327,7 @@ final class UpCommand implements Callable<Integer> {
         new SessionCodec(
             sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, gatewaySignOuts);
     LocalAuthenticator auth =
-        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps);
+        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps, checks);
     List<OidcLogin> providers = new ArrayList<>();
     // The states of completed sign-ins are kept in the store: a callback replayed to any node is
     // refused.
