@@ -85,7 +85,7 @@ public final class Console {
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("X-Frame-Options", "DENY");
     try {
-      Forms.requireSingleParameters(ctx.request().params());
+      Forms.requireSingleParameters(ctx.request());
     } catch (IllegalArgumentException e) {
       send(ctx, 400, Html.page("Bad request", null, null, Html.alert(e.getMessage())));
       return;

@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.http.FormFields;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
 
 /** Reads {@code application/x-www-form-urlencoded} bodies (the console's forms). */
@@ -34,12 +35,19 @@ final class Forms {
   }
 
   /**
-   * Checks that the query of a request names no parameter twice (the console's filter forms are
-   * sent as queries).
+   * Checks that the query of a request reads and names no parameter twice (the console's filter
+   * forms are sent as queries).
    *
-   * @throws IllegalArgumentException naming the parameter that appears twice
+   * @throws IllegalArgumentException naming the parameter that appears twice, or saying the query
+   *     is not URL encoding
    */
-  static void requireSingleParameters(MultiMap params) {
+  static void requireSingleParameters(HttpServerRequest req) {
+    MultiMap params;
+    try {
+      params = req.params();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the query is not URL encoding: " + e.getMessage());
+    }
     try {
       FormFields.requireSingle(params);
     } catch (IllegalArgumentException e) {

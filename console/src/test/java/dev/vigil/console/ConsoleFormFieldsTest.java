@@ -154,4 +154,21 @@ class ConsoleFormFieldsTest {
     held.join();
     assertThat(f.accounts.mustChange("admin")).as("the one-time password stays").isTrue();
   }
+
+  /** A query that is not URL encoding is refused with 400 on every page, before a page reads it. */
+  @Test
+  void page_queryNotUrlEncoding_400SayingSo() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", f.server.port())) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream()
+          .write(
+              "GET /console/login?x=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+      String answer =
+          new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+      assertThat(answer).startsWith("HTTP/1.1 400 ").contains("the query is not URL encoding");
+    }
+  }
 }

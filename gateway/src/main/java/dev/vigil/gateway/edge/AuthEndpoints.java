@@ -23,6 +23,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -210,8 +211,14 @@ final class AuthEndpoints {
    * Returns why the query names a parameter twice (or cannot be read), or null when it does not.
    */
   private static String repeatedParameter(HttpServerRequest req) {
+    MultiMap params;
     try {
-      FormFields.requireSingle(req.params());
+      params = req.params();
+    } catch (IllegalArgumentException e) {
+      return "the query is not URL encoding: " + printable(e.getMessage());
+    }
+    try {
+      FormFields.requireSingle(params);
       return null;
     } catch (IllegalArgumentException e) {
       return e.getMessage().replace("form field", "query parameter");

@@ -8,10 +8,12 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +90,25 @@ class EdgeRepeatedParameterTest {
 
     assertThat(query.statusCode()).isEqualTo(400);
     assertThat(query.body()).contains("query parameter \\\"password\\\" appears twice");
+  }
+
+  /** A query that is not URL encoding failed the request with 500 where it was first read. */
+  @Test
+  void get_queryNotUrlEncoding_400SayingSo() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream()
+          .write(
+              "GET /auth/login?rd=%zz HTTP/1.1\r\nHost: app.example\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      String answer = EdgeEarlyAnswerBodyTest.readAnswer(s.getInputStream());
+
+      assertThat(answer)
+          .startsWith("HTTP/1.1 400 ")
+          .contains("the query is not URL encoding")
+          .contains("invalid hex byte 'zz'");
+    }
   }
 
   @Test
