@@ -75,26 +75,25 @@ final class RuleEvaluation {
       if (ev.listener != null) {
         ev.listener.enterRule(rs.name(), c.location());
       }
-      Cont body =
+      Cont solution =
+          () -> {
+            any[0] = true;
+            return k.go(c, env);
+          };
+      Tracing.Body run =
           ev.listener == null
-              ? () ->
-                  ev.evalBody(
-                      c.body(),
-                      0,
-                      env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      })
+              ? kk -> ev.evalBody(c.body(), 0, env, kk)
+              : kk -> evalTraced(rs.name(), c.body(), env, kk);
+      Cont body =
+          ev.tracing == null
+              ? () -> run.run(solution)
               : () ->
-                  evalTraced(
-                      rs.name(),
-                      c.body(),
+                  ev.tracing.child(
+                      new TraceEvent.RuleNode(rs.name(), c.source()),
+                      c.location(),
                       env,
-                      () -> {
-                        any[0] = true;
-                        return k.go(c, env);
-                      });
+                      run,
+                      solution);
       if (args != null) {
         bindArgs(c.args(), args, 0, env, body);
       } else {
@@ -149,8 +148,9 @@ final class RuleEvaluation {
     Expr e = body.get(i);
     boolean[] passed = {false};
     boolean r =
-        ev.evalExpr(
-            e,
+        ev.evalStep(
+            body,
+            i,
             env,
             () -> {
               passed[0] = true;
