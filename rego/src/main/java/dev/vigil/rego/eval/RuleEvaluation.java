@@ -75,25 +75,29 @@ final class RuleEvaluation {
       if (ev.listener != null) {
         ev.listener.enterRule(rs.name(), c.location());
       }
-      Cont solution =
-          () -> {
-            any[0] = true;
-            return k.go(c, env);
-          };
-      Tracing.Body run =
-          ev.listener == null
-              ? kk -> ev.evalBody(c.body(), 0, env, kk)
-              : kk -> evalTraced(rs.name(), c.body(), env, kk);
       Cont body =
-          ev.tracing == null
-              ? () -> run.run(solution)
-              : () ->
-                  ev.tracing.child(
-                      new TraceEvent.RuleNode(rs.name(), c.source()),
-                      c.location(),
+          ev.listener == null
+              ? () ->
+                  ev.evalBody(
+                      c.body(),
+                      0,
                       env,
-                      run,
-                      solution);
+                      () -> {
+                        any[0] = true;
+                        return k.go(c, env);
+                      })
+              : () ->
+                  evalTraced(
+                      rs.name(),
+                      c.body(),
+                      env,
+                      () -> {
+                        any[0] = true;
+                        return k.go(c, env);
+                      });
+      if (ev.tracing != null) {
+        body = tracedRule(rs, c, env, any, k);
+      }
       if (args != null) {
         bindArgs(c.args(), args, 0, env, body);
       } else {
@@ -108,6 +112,24 @@ final class RuleEvaluation {
         return;
       }
     }
+  }
+
+  /** Returns the evaluation of a rule's body as a query of its own in the trace. */
+  private Cont tracedRule(RuleSet rs, CompiledRule c, Env env, boolean[] any, RuleCont k) {
+    Tracing.Body run =
+        ev.listener == null
+            ? kk -> ev.evalBody(c.body(), 0, env, kk)
+            : kk -> evalTraced(rs.name(), c.body(), env, kk);
+    return () ->
+        ev.tracing.child(
+            new TraceEvent.RuleNode(rs.name(), c.source()),
+            c.location(),
+            env,
+            run,
+            () -> {
+              any[0] = true;
+              return k.go(c, env);
+            });
   }
 
   /** Evaluates a rule body and reports its furthest failing expression to the ev.listener. */
