@@ -206,11 +206,14 @@ class EvalCommandTest {
     assertThat(run.status()).as(run.err()).isZero();
     var out = (dev.vigil.rego.value.ObjectValue) dev.vigil.rego.value.Json.parse(run.out());
     var events = (dev.vigil.rego.value.ArrayValue) out.get("explanation");
-    assertThat(events.elements().stream().map(e -> ((dev.vigil.rego.value.ObjectValue) e).get("op").toString()))
+    assertThat(
+            events.elements().stream()
+                .map(e -> ((dev.vigil.rego.value.ObjectValue) e).get("op").toString()))
         .containsExactly("\"enter\"", "\"enter\"", "\"note\"");
     assertThat(events.get(2).toJson())
         .contains("\"message\":\"checking role\"")
-        .contains("\"location\":{\"col\":3,\"file\":\"" + dir.resolve("traced.rego") + "\",\"row\":3}");
+        .contains(
+            "\"location\":{\"col\":3,\"file\":\"" + dir.resolve("traced.rego") + "\",\"row\":3}");
     assertThat(out.get("result").toJson()).contains("\"value\":true");
   }
 
@@ -224,7 +227,8 @@ class EvalCommandTest {
     assertThat(lines.get(0)).matches("query:1 +Enter data\\.authz\\.allow");
     // The rule's condition fails, then the query's expression, which the rule left undefined.
     assertThat(lines.get(lines.size() - 1)).matches("query:1 +\\| Fail data\\.authz\\.allow");
-    assertThat(lines).anyMatch(l -> l.matches(".*traced\\.rego:4 +\\| \\| Fail input\\.user\\.role == \"sre\""));
+    assertThat(lines)
+        .anyMatch(l -> l.matches(".*traced\\.rego:4 +\\| \\| Fail input\\.user\\.role == \"sre\""));
   }
 
   @Test

@@ -52,8 +52,8 @@ import java.util.function.BooleanSupplier;
 public final class OpaApi {
 
   /**
-   * The most trace events one explanation holds: past it the trace is cut, and the answer warns.
-   * A trace grows with the evaluation, and every event holds its node and its query's bindings.
+   * The most trace events one explanation holds: past it the trace is cut, and the answer warns. A
+   * trace grows with the evaluation, and every event holds its node and its query's bindings.
    */
   static final int EXPLANATION_LIMIT = 10_000;
 

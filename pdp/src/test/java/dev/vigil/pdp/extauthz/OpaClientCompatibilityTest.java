@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * OPA's official TypeScript client, {@code @open-policy-agent/opa} (version pinned in
  * src/test/node/package.json), asks the decision point's REST API for allowed, denied, undefined
  * and failing decisions, and for decisions with explanations ({@code explain=notes}, {@code fails},
- * with {@code pretty}) through the package's low-level client. Needs {@code node} and {@code npm} on the PATH; {@code npm ci} runs once
- * when node_modules is missing.
+ * with {@code pretty}) through the package's low-level client. Needs {@code node} and {@code npm}
+ * on the PATH; {@code npm ci} runs once when node_modules is missing.
  */
 class OpaClientCompatibilityTest {
 

@@ -25,16 +25,16 @@ import java.util.Map;
  *
  * <p>The machine form ({@link #events}) is an array of objects with OPA's fields: {@code op} in
  * lower case, {@code query_id}, {@code parent_id}, {@code type} ({@code rule}, {@code body}, {@code
- * expr}, or empty for a note), {@code node} (the AST in OPA's JSON, null for a note), {@code locals}
- * (as {@code [{"key": var term, "value": value term}]}) and, for a note, {@code message}. Beyond
- * OPA's fields each event has {@code location} ({@code {"file", "row", "col"}}, the place OPA keeps
- * in its event but does not write), and a rule's or expression's node has its own {@code location},
- * as OPA writes it when asked to include locations. OPA's clients read events by these keys and
- * ignore others.
+ * expr}, or empty for a note), {@code node} (the AST in OPA's JSON, null for a note), {@code
+ * locals} (as {@code [{"key": var term, "value": value term}]}) and, for a note, {@code message}.
+ * Beyond OPA's fields each event has {@code location} ({@code {"file", "row", "col"}}, the place
+ * OPA keeps in its event but does not write), and a rule's or expression's node has its own {@code
+ * location}, as OPA writes it when asked to include locations. OPA's clients read events by these
+ * keys and ignore others.
  *
- * <p>The text form ({@link #pretty}) is one line per event, as OPA gives it for {@code pretty=true}:
- * the location ({@code file:row}, or {@code query:row} for the query asked), then bars showing how
- * deep the event's query is, the op and what it is about.
+ * <p>The text form ({@link #pretty}) is one line per event, as OPA gives it for {@code
+ * pretty=true}: the location ({@code file:row}, or {@code query:row} for the query asked), then
+ * bars showing how deep the event's query is, the op and what it is about.
  */
 public final class TraceJson {
 
@@ -107,7 +107,8 @@ public final class TraceJson {
         switch (node) {
           case TraceEvent.RuleNode r -> located(AstJson.rule(r.rule()), r.rule().location());
           case TraceEvent.BodyNode b -> body(b.exprs());
-          case TraceEvent.ExprNode x -> located(AstJson.expr(x.expr(), x.index()), x.expr().location());
+          case TraceEvent.ExprNode x ->
+              located(AstJson.expr(x.expr(), x.index()), x.expr().location());
         };
     cache.put(key, v);
     return v;
@@ -170,7 +171,8 @@ public final class TraceJson {
   }
 
   private static Value typed(String type, Value value) {
-    return ObjectValue.of(StringValue.of("type"), StringValue.of(type), StringValue.of("value"), value);
+    return ObjectValue.of(
+        StringValue.of("type"), StringValue.of(type), StringValue.of("value"), value);
   }
 
   private static void put(Map<Value, Value> m, String key, Value value) {
@@ -192,7 +194,8 @@ public final class TraceJson {
     List<String> lines = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       TraceEvent e = events.get(i);
-      int depth = depths.computeIfAbsent(e.queryId(), q -> depths.getOrDefault(e.parentId(), 0) + 1);
+      int depth =
+          depths.computeIfAbsent(e.queryId(), q -> depths.getOrDefault(e.parentId(), 0) + 1);
       if (e.queryId() == e.parentId()) {
         depth = 1;
         depths.put(e.queryId(), 1);

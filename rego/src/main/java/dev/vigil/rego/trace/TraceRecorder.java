@@ -12,8 +12,8 @@ import java.util.Map;
  * Keeps the events of one evaluation that an explanation mode asks for, up to a limit.
  *
  * <p>{@code full} keeps every event. {@code notes} and {@code fails} keep each note (or failed
- * expression) with its context, as OPA's lineage filter does: the latest Enter or Redo of a rule
- * or body of the event's query, of that query's parent, and so on up to the query asked, then the
+ * expression) with its context, as OPA's lineage filter does: the latest Enter or Redo of a rule or
+ * body of the event's query, of that query's parent, and so on up to the query asked, then the
  * event itself. Context already shown is not repeated: after each kept event only the Enter and
  * Redo events that come later count as context. The filter runs as events arrive, so a long
  * evaluation keeps only what it will show.
@@ -34,8 +34,8 @@ public final class TraceRecorder implements Tracer {
     /**
      * Returns the mode of an {@code explain} parameter: {@code notes}, {@code fails}, {@code full}
      * or {@code debug} (the same as full: Vigil records no events that full leaves out); null for
-     * any other value, {@code off} and other spellings such as {@code Notes} included, as OPA
-     * reads the parameter.
+     * any other value, {@code off} and other spellings such as {@code Notes} included, as OPA reads
+     * the parameter.
      */
     public static Mode of(String explain) {
       if (explain == null) {

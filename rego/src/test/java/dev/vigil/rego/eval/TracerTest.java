@@ -65,7 +65,15 @@ class TracerTest {
             case TraceEvent.ExprNode x -> "expr " + x.index() + " " + x.expr().text();
           };
       out.add(
-          e.op().label() + " " + e.queryId() + "/" + e.parentId() + " " + about + " @" + e.location());
+          e.op().label()
+              + " "
+              + e.queryId()
+              + "/"
+              + e.parentId()
+              + " "
+              + about
+              + " @"
+              + e.location());
     }
     return out;
   }
@@ -100,8 +108,7 @@ class TracerTest {
 
   @Test
   void trace_deniedRole_failsTheComparisonThenTheDefaultApplies() {
-    List<String> lines =
-        lines(trace(AUTHZ, "data.authz.allow", "{\"user\": {\"role\": \"dev\"}}"));
+    List<String> lines = lines(trace(AUTHZ, "data.authz.allow", "{\"user\": {\"role\": \"dev\"}}"));
 
     assertThat(lines)
         .containsSubsequence(
@@ -179,7 +186,8 @@ class TracerTest {
 
   private static TraceEvent first(List<TraceEvent> events, TraceEvent.Op op, String rule) {
     return events.stream()
-        .filter(e -> e.op() == op && e.node() instanceof TraceEvent.RuleNode r && r.path().equals(rule))
+        .filter(
+            e -> e.op() == op && e.node() instanceof TraceEvent.RuleNode r && r.path().equals(rule))
         .findFirst()
         .orElseThrow();
   }
@@ -193,7 +201,8 @@ class TracerTest {
             "{\"user\": {\"role\": \"sre\", \"name\": \"mallory\"}}",
             "{\"user\": {\"role\": \"dev\"}}",
             "{}")) {
-      QueryResult plain = p.prepare("data.authz.allow").eval(Json.parse(input), EvalOptions.defaults());
+      QueryResult plain =
+          p.prepare("data.authz.allow").eval(Json.parse(input), EvalOptions.defaults());
       QueryResult traced =
           p.prepare("data.authz.allow")
               .eval(Json.parse(input), EvalOptions.defaults(), null, null, e -> {});

@@ -33,7 +33,12 @@ class TraceJsonTest {
     List<TraceEvent> events = new ArrayList<>();
     Policy.compile(List.of(new Source("authz.rego", POLICY)), null, CompileOptions.defaults())
         .prepare("data.authz.allow")
-        .eval(Json.parse("{\"roles\": [\"dev\", \"sre\"]}"), EvalOptions.defaults(), null, null, events::add);
+        .eval(
+            Json.parse("{\"roles\": [\"dev\", \"sre\"]}"),
+            EvalOptions.defaults(),
+            null,
+            null,
+            events::add);
     return events;
   }
 
@@ -55,7 +60,12 @@ class TraceJsonTest {
     ObjectValue enter = (ObjectValue) json.get(0);
     assertThat(enter.keys().stream().map(Value::toString).toList())
         .containsExactlyInAnyOrder(
-            "\"op\"", "\"query_id\"", "\"parent_id\"", "\"type\"", "\"node\"", "\"locals\"",
+            "\"op\"",
+            "\"query_id\"",
+            "\"parent_id\"",
+            "\"type\"",
+            "\"node\"",
+            "\"locals\"",
             "\"location\"");
     assertThat(enter.get("op").toString()).isEqualTo("\"enter\"");
     assertThat(enter.get("type").toString()).isEqualTo("\"body\"");

@@ -86,7 +86,9 @@ class TraceRecorderTest {
   void fails_keepEachFailedExpressionWithItsRule() {
     TraceRecorder r =
         record(
-            TraceRecorder.Mode.FAILS, 100, "{\"user\": {\"role\": \"auditor\"}, \"method\": \"PUT\"}");
+            TraceRecorder.Mode.FAILS,
+            100,
+            "{\"user\": {\"role\": \"auditor\"}, \"method\": \"PUT\"}");
 
     assertThat(ops(r.events()))
         .containsExactly(
