@@ -6,6 +6,7 @@ import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
 import dev.vigil.rego.eval.EvalListener;
 import dev.vigil.rego.eval.Evaluator;
+import dev.vigil.rego.eval.Tracer;
 import dev.vigil.rego.value.Value;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -63,12 +64,30 @@ public final class PreparedQuery {
    */
   public QueryResult eval(
       Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    return eval(input, options, listener, printSink, null);
+  }
+
+  /**
+   * Evaluates the query and records its trace, as OPA's explanations show it.
+   *
+   * @param tracer receives every step of the evaluation, or null to record none (the cost of
+   *     tracing is then a null check per expression)
+   */
+  public QueryResult eval(
+      Value input,
+      EvalOptions options,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
     TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
     try {
-      return newEvaluator(input, opts, budget, listener, printSink).run();
+      return newEvaluator(input, opts, budget, listener, printSink, tracer).run();
     } catch (StackOverflowError e) {
-      return evalOnDeepStack(input, opts, budget, listener, printSink);
+      if (tracer != null) {
+        tracer.restart();
+      }
+      return evalOnDeepStack(input, opts, budget, listener, printSink, tracer);
     } catch (RegoException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -90,12 +109,13 @@ public final class PreparedQuery {
       EvalOptions options,
       TimeBudget budget,
       EvalListener listener,
-      Consumer<String> printSink) {
+      Consumer<String> printSink,
+      Tracer tracer) {
     Future<QueryResult> f =
         DEEP.submit(
             () -> {
               try {
-                return newEvaluator(input, options, budget, listener, printSink).run();
+                return newEvaluator(input, options, budget, listener, printSink, tracer).run();
               } catch (StackOverflowError e) {
                 throw new RegoException(
                     new RegoError(
@@ -128,11 +148,12 @@ public final class PreparedQuery {
       EvalOptions options,
       TimeBudget budget,
       EvalListener listener,
-      Consumer<String> printSink) {
+      Consumer<String> printSink,
+      Tracer tracer) {
     var ctx =
         new SimpleBuiltinContext(
             options.clock(), options.strictBuiltinErrors(), options.networkAllowed(), budget);
-    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink);
+    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink, tracer);
   }
 
   /** Returns the source text of each expression of the query. */

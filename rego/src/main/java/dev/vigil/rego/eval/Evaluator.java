@@ -65,6 +65,10 @@ public final class Evaluator {
   private final EvalOptions options;
   private final BuiltinContext builtinContext;
   final EvalListener listener;
+
+  /** The trace being recorded, or null: every hook tests it first, so untraced runs pay a check. */
+  final Tracing tracing;
+
   private final Consumer<String> printSink;
   private final TimeBudget budget;
   Frame frame;
@@ -82,6 +86,21 @@ public final class Evaluator {
       BuiltinContext builtinContext,
       EvalListener listener,
       Consumer<String> printSink) {
+    this(policy, query, input, options, budget, builtinContext, listener, printSink, null);
+  }
+
+  /** As the constructor without a tracer, recording the evaluation's trace to {@code tracer}. */
+  public Evaluator(
+      CompiledPolicy policy,
+      CompiledQuery query,
+      Value input,
+      EvalOptions options,
+      TimeBudget budget,
+      BuiltinContext builtinContext,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
+    this.tracing = tracer == null ? null : new Tracing(tracer);
     this.policy = policy;
     this.query = query;
     this.options = options;
@@ -97,10 +116,7 @@ public final class Evaluator {
     List<QueryResult.Row> rows = new ArrayList<>();
     Env env = new Env();
     queryValues = new Value[query.texts().size()];
-    evalBody(
-        query.body(),
-        0,
-        env,
+    Cont row =
         () -> {
           List<Value> exprs = new ArrayList<>(queryValues.length);
           for (Value v : queryValues) {
@@ -115,7 +131,14 @@ public final class Evaluator {
           }
           rows.add(new QueryResult.Row(exprs, bindings));
           return true;
-        });
+        };
+    List<Expr> body = query.body();
+    if (tracing == null) {
+      evalBody(body, 0, env, row);
+    } else {
+      tracing.query(
+          new TraceEvent.BodyNode(body), start(body), env, k -> evalBody(body, 0, env, k), row);
+    }
     return new QueryResult(rows);
   }
 
@@ -171,7 +194,29 @@ public final class Evaluator {
     if (i == body.size()) {
       return k.go();
     }
-    return evalExpr(body.get(i), env, () -> evalBody(body, i + 1, env, k));
+    return evalStep(body, i, env, () -> evalBody(body, i + 1, env, k));
+  }
+
+  /** Evaluates the expression at {@code i} of a body, traced when a trace is recorded. */
+  boolean evalStep(List<Expr> body, int i, Env env, Cont k) {
+    if (tracing != null) {
+      return tracing.step(this, body.get(i), i, env, k);
+    }
+    return evalExpr(body.get(i), env, k);
+  }
+
+  /** Evaluates a body that is a query of its own (comprehension, negation, every, and/or). */
+  private boolean evalSubquery(List<Expr> body, Env env, Cont k) {
+    if (tracing == null) {
+      return evalBody(body, 0, env, k);
+    }
+    return tracing.child(
+        new TraceEvent.BodyNode(body), start(body), env, kk -> evalBody(body, 0, env, kk), k);
+  }
+
+  /** Returns where a body starts: its first expression's location, or none for an empty body. */
+  private static Location start(List<Expr> body) {
+    return body.isEmpty() ? Location.NONE : body.get(0).location();
   }
 
   boolean evalExpr(Expr e, Env env, Cont k) {
@@ -186,13 +231,18 @@ public final class Evaluator {
     if (e.negated()) {
       int m = env.mark();
       boolean[] found = {false};
-      evalKind(
-          e,
-          env,
+      Cont one =
           () -> {
             found[0] = true;
             return false;
-          });
+          };
+      if (tracing == null) {
+        evalKind(e, env, one);
+      } else {
+        // As OPA traces it: the expression without its not (and its with, already applied) is
+        // a query of its own.
+        evalSubquery(List.of(complement(e)), env, one);
+      }
       env.undo(m);
       if (found[0]) {
         return true;
@@ -278,12 +328,17 @@ public final class Evaluator {
     };
   }
 
+  /** Returns a negated expression without its {@code not} and its {@code with} modifiers. */
+  private static Expr complement(Expr e) {
+    String text = e.text() == null ? null : e.text().replaceFirst("^not\\s+", "");
+    return new Expr(e.kind(), false, List.of(), e.location(), text);
+  }
+
   private boolean exists(List<Expr> body, Env env) {
     int m = env.mark();
     boolean[] found = {false};
-    evalBody(
+    evalSubquery(
         body,
-        0,
         env,
         () -> {
           found[0] = true;
@@ -313,9 +368,8 @@ public final class Evaluator {
                     boolean[] ok = {false};
                     Cont body =
                         () ->
-                            evalBody(
+                            evalSubquery(
                                 ev.body(),
-                                0,
                                 env,
                                 () -> {
                                   ok[0] = true;
@@ -630,6 +684,24 @@ public final class Evaluator {
     return true;
   }
 
+  /**
+   * Runs {@code trace(msg)}: a note in the trace when one is recorded, and true; as in OPA, an
+   * operand that is not a string is a type error either way.
+   */
+  boolean note(Term.Call call, Value message, VCont k) {
+    if (!(message instanceof StringValue s)) {
+      return builtinError(
+          BuiltinException.TYPE_ERROR,
+          "trace",
+          "operand 1 must be string but got " + message.typeName(),
+          call);
+    }
+    if (tracing != null) {
+      tracing.note(s.value(), call.location());
+    }
+    return k.go(BooleanValue.TRUE);
+  }
+
   EvalOptions options() {
     return options;
   }
@@ -712,7 +784,7 @@ public final class Evaluator {
   private void collect(List<Expr> body, Env env, Cont k) {
     enter();
     int m = env.mark();
-    evalBody(body, 0, env, k);
+    evalSubquery(body, env, k);
     env.undo(m);
     leave();
   }

@@ -41,7 +41,7 @@ final class NativeBuiltins {
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
       }
       case "walk" -> walk(ev, a[0], new ArrayList<>(), k);
-      case "trace" -> k.go(BooleanValue.TRUE);
+      case "trace" -> ev.note(call, a[0], k);
       case "rego.metadata.rule" -> k.go(ev.ruleMetadata());
       case "rego.metadata.chain" -> k.go(ev.chainMetadata());
       case "opa.runtime" -> k.go(ObjectValue.EMPTY);

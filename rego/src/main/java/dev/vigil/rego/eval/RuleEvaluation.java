@@ -95,6 +95,9 @@ final class RuleEvaluation {
                         any[0] = true;
                         return k.go(c, env);
                       });
+      if (ev.tracing != null) {
+        body = tracedRule(rs, c, env, any, k);
+      }
       if (args != null) {
         bindArgs(c.args(), args, 0, env, body);
       } else {
@@ -109,6 +112,24 @@ final class RuleEvaluation {
         return;
       }
     }
+  }
+
+  /** Returns the evaluation of a rule's body as a query of its own in the trace. */
+  private Cont tracedRule(RuleSet rs, CompiledRule c, Env env, boolean[] any, RuleCont k) {
+    Tracing.Body run =
+        ev.listener == null
+            ? kk -> ev.evalBody(c.body(), 0, env, kk)
+            : kk -> evalTraced(rs.name(), c.body(), env, kk);
+    return () ->
+        ev.tracing.child(
+            new TraceEvent.RuleNode(rs.name(), c.source()),
+            c.location(),
+            env,
+            run,
+            () -> {
+              any[0] = true;
+              return k.go(c, env);
+            });
   }
 
   /** Evaluates a rule body and reports its furthest failing expression to the ev.listener. */
@@ -149,8 +170,9 @@ final class RuleEvaluation {
     Expr e = body.get(i);
     boolean[] passed = {false};
     boolean r =
-        ev.evalExpr(
-            e,
+        ev.evalStep(
+            body,
+            i,
             env,
             () -> {
               passed[0] = true;
