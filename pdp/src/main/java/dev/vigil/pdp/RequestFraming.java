@@ -401,7 +401,8 @@ public final class RequestFraming {
       boolean step(byte b) {
         switch (state) {
           case BEFORE -> {
-            if (!(b == '\r' || b == '\n' || b == ' ' || b == '\t' || (b >= 0 && b < 0x20))) {
+            // What Netty skips before a request line: ASCII control characters and blanks.
+            if (!((b >= 0 && b <= 0x20) || b == 0x7f)) {
               state = REQUEST_LINE;
             }
           }
