@@ -429,8 +429,7 @@ final class PdpCommand implements Callable<Integer> {
               ? "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik, and the"
                   + " gRPC Check)"
               : "POST / (OPA's default decision)";
-      String wrong =
-          RoutePolicies.pathNamingNothing(e.getKey(), e.getValue(), asks, pdp, bundle);
+      String wrong = RoutePolicies.pathNamingNothing(e.getKey(), e.getValue(), asks, pdp, bundle);
       if (wrong != null) {
         return wrong;
       }

@@ -45,10 +45,10 @@ final class RoutePolicies {
   }
 
   /**
-   * Returns the error for a policy path set by a key or option other than a route's (such as
-   * {@code control_plane.authz_policy}) that names no rule or data in the active policy, or null:
-   * every decision asked of it would be undefined, a denial. A path the decision point observes is
-   * not evaluated, and may name a policy still to be written (see {@link
+   * Returns the error for a policy path set by a key or option other than a route's (such as {@code
+   * control_plane.authz_policy}) that names no rule or data in the active policy, or null: every
+   * decision asked of it would be undefined, a denial. A path the decision point observes is not
+   * evaluated, and may name a policy still to be written (see {@link
    * RoutePolicyCheck#namesNothing(String, DecisionPoint)}).
    *
    * @param place where it is written ({@code file:line: key}), or the option's name

@@ -133,8 +133,7 @@ final class SidecarCommand implements Callable<Integer> {
       RoutePolicyCheck policyCheck =
           new RoutePolicyCheck(
               () ->
-                  new RouteTable(
-                      cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList()),
+                  new RouteTable(cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList()),
               pdp);
       AtomicBoolean startedUp = new AtomicBoolean();
       watcher =

@@ -346,8 +346,7 @@ final class UpCommand implements Callable<Integer> {
     // The external-authorization endpoints' path is the one the node started with (a change in
     // the file waits for a restart); it is watched beside the routes'.
     RoutePolicyCheck policyCheck =
-        new RoutePolicyCheck(
-            routes::get, core.pdp(), Map.of(AUTHZ_POLICY_KEY, cfg.authzPolicy()));
+        new RoutePolicyCheck(routes::get, core.pdp(), Map.of(AUTHZ_POLICY_KEY, cfg.authzPolicy()));
     // A mode set on another node and withheld here, as this node's policy did not define the
     // route's path, applies once a bundle that defines it is activated.
     afterActivation.set(

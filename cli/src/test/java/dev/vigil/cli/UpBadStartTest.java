@@ -137,7 +137,9 @@ class UpBadStartTest {
             + " bundle ");
   }
 
-  /** The same key naming a path the bundle defines starts: only a path naming nothing is refused. */
+  /**
+   * The same key naming a path the bundle defines starts: only a path naming nothing is refused.
+   */
   @Test
   void authzPolicyDefinedByTheBundle_starts() throws Exception {
     try (UpProcess other = new UpProcess(Files.createDirectories(tmp.resolve("authz-defined")))) {

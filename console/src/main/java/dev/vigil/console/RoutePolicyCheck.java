@@ -90,9 +90,10 @@ public final class RoutePolicyCheck implements Runnable {
   }
 
   /**
-   * Returns true when {@code path}, asked by something other than a route (an external-authorization
-   * endpoint, OPA's default decision), names no rule or data of {@code pdp}'s policy and is not
-   * observed by its mode table: every decision asked of it is undefined, a denial.
+   * Returns true when {@code path}, asked by something other than a route (an
+   * external-authorization endpoint, OPA's default decision), names no rule or data of {@code
+   * pdp}'s policy and is not observed by its mode table: every decision asked of it is undefined, a
+   * denial.
    *
    * @throws IllegalArgumentException when {@code path} is not a policy path
    */

@@ -329,9 +329,9 @@ class RouteModesTest {
 
   /**
    * Regression: a mode another node set, held back here because this node's policy does not define
-   * the route's path, was said once in the service log and nowhere else: the routes page showed
-   * the route as if nothing were waiting. The page now says what is held back, where it was set,
-   * and why, and offers to reset it.
+   * the route's path, was said once in the service log and nowhere else: the routes page showed the
+   * route as if nothing were waiting. The page now says what is held back, where it was set, and
+   * why, and offers to reset it.
    */
   @Test
   void routesPage_modeHeldBackOnThisNode_isShownWithWhy() throws Exception {

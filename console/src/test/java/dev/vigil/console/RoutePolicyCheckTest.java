@@ -117,8 +117,8 @@ class RoutePolicyCheckTest {
 
   /**
    * Regression: control_plane.authz_policy was never checked against the policy: a path nothing
-   * defines denied every external-authorization request as undefined, without a word. It is
-   * watched beside the routes, by its key; a path the decision point observes is left out.
+   * defines denied every external-authorization request as undefined, without a word. It is watched
+   * beside the routes, by its key; a path the decision point observes is left out.
    */
   @Test
   void undefinedPaths_namesConfiguredPathsNothingDefines_byKey() throws Exception {
@@ -136,7 +136,8 @@ class RoutePolicyCheckTest {
     DecisionPoint observing =
         new DecisionPoint(
             DecisionPoint.Options.defaults()
-                .withModes(new dev.vigil.pdp.ModeTable(Map.of("wiki", Mode.OBSERVE), Mode.ENFORCE)));
+                .withModes(
+                    new dev.vigil.pdp.ModeTable(Map.of("wiki", Mode.OBSERVE), Mode.ENFORCE)));
     observing.putPolicy("wiki.rego", "package wiki\n\nallow if input.ok\n");
     assertThat(
             new RoutePolicyCheck(
@@ -154,7 +155,9 @@ class RoutePolicyCheckTest {
     pdp.putPolicy("wiki.rego", "package wiki\n\nallow if input.ok\n");
     RoutePolicyCheck check =
         new RoutePolicyCheck(
-            () -> new RouteTable(List.of()), pdp, Map.of("control_plane.authz_policy", "authz/allow"));
+            () -> new RouteTable(List.of()),
+            pdp,
+            Map.of("control_plane.authz_policy", "authz/allow"));
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
     logged.start();
     Logger logger = (Logger) LoggerFactory.getLogger(RoutePolicyCheck.class);

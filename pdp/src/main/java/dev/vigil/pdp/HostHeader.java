@@ -29,8 +29,8 @@ public final class HostHeader {
 
   /**
    * Returns why the host of {@code req} cannot be read one way, or null when it can: more than one
-   * Host header, a Host or HTTP/2 {@code :authority} that is not a host, an {@code :authority} and a
-   * Host naming different hosts (RFC 9113 §8.3.1), or no host at all in an HTTP/1.1 or HTTP/2
+   * Host header, a Host or HTTP/2 {@code :authority} that is not a host, an {@code :authority} and
+   * a Host naming different hosts (RFC 9113 §8.3.1), or no host at all in an HTTP/1.1 or HTTP/2
    * request (RFC 9112 §3.2, RFC 9113 §8.3.1: an {@code http} or {@code https} target always has
    * one). An HTTP/1.0 request may come without one. Every Vigil listener asks this, whichever
    * protocol the request came in, so that routing, policy, the log and the next hop see one host.

@@ -310,15 +310,15 @@ public final class RequestFraming {
    * Finds obsolete line folding (RFC 9112 §5.2) in request heads: a field line that starts with a
    * space or a tab, which Netty joins to the field before it with a space, so that the request
    * Vigil decides on and passes on holds a value that a server reading the folded line another way
-   * (as a field of its own, or as the end of the head) does not see. Such a head is refused, as
-   * RFC 9112 allows a server to; so is a line starting with a space or a tab right after the request
+   * (as a field of its own, or as the end of the head) does not see. Such a head is refused, as RFC
+   * 9112 allows a server to; so is a line starting with a space or a tab right after the request
    * line (§2.2), which Netty reads as a field.
    *
    * <p>The bytes of a head are read twice: {@link #look} reads ahead from where the decoder stands,
    * without moving anything, so that the verdict is known when the decoder has read the head's last
    * line; {@link #consumed} moves the scanner over what the decoder took. Netty's head parser takes
-   * whole lines only, and returns after each head and after the end of each body, so a head's
-   * bytes never share a decode call with the body before it. Used on the connection's event loop.
+   * whole lines only, and returns after each head and after the end of each body, so a head's bytes
+   * never share a decode call with the body before it. Used on the connection's event loop.
    */
   private static final class FoldScan {
 

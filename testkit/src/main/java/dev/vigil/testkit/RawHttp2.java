@@ -57,8 +57,8 @@ public final class RawHttp2 {
   }
 
   /**
-   * What the server did with each request: the error code of each stream it reset, and the
-   * {@code :status} of each it answered.
+   * What the server did with each request: the error code of each stream it reset, and the {@code
+   * :status} of each it answered.
    */
   public record Outcome(Map<Integer, Long> resets, Map<Integer, Integer> statuses) {}
 
@@ -116,8 +116,8 @@ public final class RawHttp2 {
   }
 
   /**
-   * Decodes a HEADERS frame's block (padding and priority removed; the block must fit one frame,
-   * as a server's short answers do) and returns its {@code :status}, or null for trailers.
+   * Decodes a HEADERS frame's block (padding and priority removed; the block must fit one frame, as
+   * a server's short answers do) and returns its {@code :status}, or null for trailers.
    */
   private static Integer status(
       DefaultHttp2HeadersDecoder hpack, int stream, int flags, byte[] payload) throws IOException {

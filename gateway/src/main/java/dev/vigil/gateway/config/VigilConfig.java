@@ -64,9 +64,9 @@ import java.util.regex.Pattern;
  *     null for the embedded SQLite store in the data directory
  * @param policyPlaces where each route's {@code policy} key is written, by route name, as {@code
  *     file:line: routes[i].policy}, for errors about the path it names; empty for the defaults
- * @param authzPolicyPlace where {@code control_plane.authz_policy} is written, as {@code
- *     file:line: control_plane.authz_policy}, or null when the file leaves it out (the default
- *     applies) or there is no file
+ * @param authzPolicyPlace where {@code control_plane.authz_policy} is written, as {@code file:line:
+ *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
+ *     there is no file
  */
 public record VigilConfig(
     Path dataDir,

@@ -235,8 +235,8 @@ class EdgeRequestFramingTest {
   /**
    * Regression: a field folded over two lines (obsolete line folding, RFC 9112 §5.2) was joined
    * with a space and relayed; an upstream that reads the folded line as a field of its own (here an
-   * identity header the gateway had removed) acted on a request no policy decided. Now refused
-   * with 400 before policy, logged, the connection closed and nothing relayed, in any field.
+   * identity header the gateway had removed) acted on a request no policy decided. Now refused with
+   * 400 before policy, logged, the connection closed and nothing relayed, in any field.
    */
   @ParameterizedTest
   @ValueSource(
