@@ -64,6 +64,9 @@ import java.util.regex.Pattern;
  *     null for the embedded SQLite store in the data directory
  * @param policyPlaces where each route's {@code policy} key is written, by route name, as {@code
  *     file:line: routes[i].policy}, for errors about the path it names; empty for the defaults
+ * @param authzPolicyPlace where {@code control_plane.authz_policy} is written, as {@code file:line:
+ *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
+ *     there is no file
  */
 public record VigilConfig(
     Path dataDir,
@@ -86,7 +89,8 @@ public record VigilConfig(
     List<String> redirectHosts,
     Duration decisionRetention,
     StoreLocation store,
-    Map<String, String> policyPlaces) {
+    Map<String, String> policyPlaces,
+    String authzPolicyPlace) {
 
   public VigilConfig {
     policyPlaces = Map.copyOf(policyPlaces);
@@ -145,7 +149,8 @@ public record VigilConfig(
         List.of(),
         null,
         null,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -171,7 +176,8 @@ public record VigilConfig(
         redirectHosts,
         decisionRetention,
         location,
-        policyPlaces);
+        policyPlaces,
+        authzPolicyPlace);
   }
 
   /**
@@ -257,7 +263,8 @@ public record VigilConfig(
         checked(get(gw, "redirect_hosts"), RedirectTarget::checkEntry),
         retention(get(logs, "retain")),
         store(get(top, "store"), base),
-        policyPlaces);
+        policyPlaces,
+        get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place());
   }
 
   /**
