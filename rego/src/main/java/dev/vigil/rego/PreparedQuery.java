@@ -66,13 +66,42 @@ public final class PreparedQuery {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
     TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
     try {
-      return newEvaluator(input, opts, budget, listener, printSink).run();
-    } catch (StackOverflowError e) {
-      return evalOnDeepStack(input, opts, budget, listener, printSink);
+      return evalOnThisStack(input, opts, budget, listener, printSink);
+    } catch (OutOfMemoryError e) {
+      // Also when a thread with a larger stack could not be had.
+      throw outOfMemory();
     } catch (RegoException e) {
       throw e;
     } catch (RuntimeException e) {
       throw internalError(e);
+    }
+  }
+
+  /**
+   * Fails closed on a query that ran out of memory. Catching the error is safe here: it was raised
+   * on this thread while evaluation allocated, every object evaluation made is unreachable once the
+   * stack has unwound to this point, and evaluation holds no lock and changes no shared state (its
+   * caches live in the query), so the heap is as it was before the query and the caller may go on
+   * serving. Other errors of the virtual machine are not caught: they may leave it broken.
+   */
+  private static RegoException outOfMemory() {
+    return new RegoException(
+        new RegoError(
+            "eval_cancel_error",
+            "evaluation ran out of memory",
+            dev.vigil.rego.ast.Location.NONE));
+  }
+
+  private QueryResult evalOnThisStack(
+      Value input,
+      EvalOptions opts,
+      TimeBudget budget,
+      EvalListener listener,
+      Consumer<String> printSink) {
+    try {
+      return newEvaluator(input, opts, budget, listener, printSink).run();
+    } catch (StackOverflowError e) {
+      return evalOnDeepStack(input, opts, budget, listener, printSink);
     }
   }
 
@@ -102,6 +131,8 @@ public final class PreparedQuery {
                         "eval_cancel_error",
                         "maximum evaluation depth exceeded",
                         dev.vigil.rego.ast.Location.NONE));
+              } catch (OutOfMemoryError e) {
+                throw outOfMemory();
               }
             });
     try {

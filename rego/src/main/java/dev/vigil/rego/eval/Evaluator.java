@@ -21,6 +21,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,8 +71,16 @@ public final class Evaluator {
   Frame frame;
   final RuleEvaluation rules = new RuleEvaluation(this);
   private final DataDocuments documents = new DataDocuments(this);
+  private final long maxBuiltSize;
   private int depth;
   private Value[] queryValues;
+
+  /**
+   * The unshared size ({@link Values#unsharedSize}) a value built during evaluation may have when
+   * the documents are small. The limit of a query adds four times the size of its input and data,
+   * so that a policy may copy and combine large documents a few times over.
+   */
+  public static final long BUILT_SIZE_FLOOR = 1L << 24;
 
   public Evaluator(
       CompiledPolicy policy,
@@ -90,6 +99,23 @@ public final class Evaluator {
     this.printSink = printSink;
     this.frame = new Frame(input, policy.data(), null, null, null);
     this.budget = budget;
+    long documents = 0;
+    if (input != null) {
+      documents = Values.unsharedSize(input);
+    }
+    if (policy.data() != null) {
+      documents = saturatingAdd(documents, Values.unsharedSize(policy.data()));
+    }
+    this.maxBuiltSize = saturatingAdd(BUILT_SIZE_FLOOR, saturatingMultiply(documents, 4));
+  }
+
+  private static long saturatingAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  private static long saturatingMultiply(long a, int factor) {
+    return a > Long.MAX_VALUE / factor ? Long.MAX_VALUE : a * factor;
   }
 
   /** Evaluates the query and returns one row per solution. */
@@ -134,6 +160,33 @@ public final class Evaluator {
   /** Counts the work of one pass over {@code v} toward the time budget. */
   void chargeFor(Value v) {
     budget.chargeFor(v);
+  }
+
+  /**
+   * Returns {@code v}, a value evaluation has just built, after checking that it can be written out
+   * within this query's limit. Values share their parts, so a value can be far larger than the work
+   * that built it ({@code x1 := [x0, x0]}, forty times over, holds 2^40 values): one too large for
+   * the limit is refused here, where it is made, before any builtin, comparison or caller walks it.
+   *
+   * @param what names the value for the error, as {@code "the array"} or {@code "the result of
+   *     json.patch"}
+   * @throws RegoException {@code eval_cancel_error} when the value is too large
+   */
+  Value built(Value v, String what, Location at) {
+    long size = Values.unsharedSize(v);
+    if (size > maxBuiltSize) {
+      throw new RegoException(
+          new RegoError(
+              "eval_cancel_error",
+              "value too large: "
+                  + what
+                  + " would be "
+                  + (size == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size)
+                  + " values and characters written out, over this query's limit of "
+                  + maxBuiltSize,
+              at));
+    }
+    return v;
   }
 
   void enter() {
@@ -564,9 +617,10 @@ public final class Evaluator {
       }
       case CallTarget.Library l -> {
         // A builtin's work grows with its operands, which may be large collections: it is charged
-        // their size, and its result's; one that generates more charges as it goes.
+        // their size written out in full (they may share parts), and its result's; one that
+        // generates more charges as it goes.
         for (Value v : vals) {
-          budget.chargeFor(v);
+          budget.charge(Values.unsharedSize(v));
         }
         Value r;
         try {
@@ -587,7 +641,8 @@ public final class Evaluator {
         if (r == null) {
           return true;
         }
-        budget.chargeFor(r);
+        built(r, "the result of " + l.name(), call.location());
+        budget.charge(Values.unsharedSize(r));
         return k.go(r);
       }
     }
@@ -656,9 +711,17 @@ public final class Evaluator {
       }
       case Term.Ref r -> evalRef(r, env, k);
       case Term.ArrayTerm a ->
-          evalArgs(a.elements(), a.elements().size(), env, vals -> k.go(ArrayValue.of(vals)));
+          evalArgs(
+              a.elements(),
+              a.elements().size(),
+              env,
+              vals -> k.go(built(ArrayValue.of(vals), "the array", a.location())));
       case Term.SetTerm s ->
-          evalArgs(s.elements(), s.elements().size(), env, vals -> k.go(SetValue.of(vals)));
+          evalArgs(
+              s.elements(),
+              s.elements().size(),
+              env,
+              vals -> k.go(built(SetValue.of(vals), "the set", s.location())));
       case Term.ObjectTerm o -> {
         List<Term> flat = new ArrayList<>(o.entries().size() * 2);
         for (Term.Entry e : o.entries()) {
@@ -674,13 +737,21 @@ public final class Evaluator {
               for (int i = 0; i < vals.length; i += 2) {
                 m.put(vals[i], vals[i + 1]);
               }
-              return k.go(ObjectValue.wrap(m));
+              return k.go(built(ObjectValue.wrap(m), "the object", o.location()));
             });
       }
       case Term.ArrayComprehension c ->
-          k.go(ArrayValue.of(collectTerms(c.body(), c.term(), env, new ArrayList<>())));
+          k.go(
+              built(
+                  ArrayValue.of(collectTerms(c.body(), c.term(), env, new ArrayList<>())),
+                  "the array comprehension",
+                  c.location()));
       case Term.SetComprehension c ->
-          k.go(SetValue.wrap(collectTerms(c.body(), c.term(), env, new HashSet<>())));
+          k.go(
+              built(
+                  SetValue.wrap(collectTerms(c.body(), c.term(), env, new HashSet<>())),
+                  "the set comprehension",
+                  c.location()));
       case Term.ObjectComprehension c -> {
         Map<Value, Value> out = new HashMap<>();
         collect(
@@ -702,10 +773,10 @@ public final class Evaluator {
                               }
                               return true;
                             })));
-        yield k.go(ObjectValue.wrap(out));
+        yield k.go(built(ObjectValue.wrap(out), "the object comprehension", c.location()));
       }
       case Term.Call c -> evalCallTerm(c, env, k);
-      case Term.TemplateString ts -> k.go(template(ts, env));
+      case Term.TemplateString ts -> k.go(built(template(ts, env), "the template string", ts.location()));
     };
   }
 

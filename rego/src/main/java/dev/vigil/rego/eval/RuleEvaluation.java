@@ -313,7 +313,11 @@ final class RuleEvaluation {
                     return true;
                   }));
     }
-    return SetValue.wrap(out);
+    return ev.built(SetValue.wrap(out), "the set of rule " + rs.name(), location(rs));
+  }
+
+  private static Location location(RuleSet rs) {
+    return rs.rules().isEmpty() ? Location.NONE : rs.rules().get(0).location();
   }
 
   private Value evalObject(RuleSet rs) {
@@ -342,7 +346,7 @@ final class RuleEvaluation {
                 });
           });
     }
-    return Documents.freeze(root);
+    return ev.built(Documents.freeze(root), "the object of rule " + rs.name(), location(rs));
   }
 
   @SuppressWarnings("unchecked")

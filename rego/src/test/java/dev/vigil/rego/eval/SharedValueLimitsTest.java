@@ -1,0 +1,119 @@
+package dev.vigil.rego.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.Policy;
+import dev.vigil.rego.QueryResult;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.Source;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.Value;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A value that shares its parts is cheap to build and huge to write out: {@code x1 := [x0, x0]},
+ * forty times over, is forty steps of evaluation and 2^40 values for any builtin that serialises,
+ * copies, walks or compares it. Regression: each query below ran on for hours, or ended in an
+ * OutOfMemoryError, whatever its time budget, because the budget was charged for the forty steps
+ * and not for the 2^40 values. Now such a value is refused where it is built.
+ */
+class SharedValueLimitsTest {
+
+  static final int STEPS = 40;
+
+  /** Rules that double a value STEPS times by sharing: arrays, objects, sets, and by a builtin. */
+  private static Policy doubling() {
+    StringBuilder sb = new StringBuilder("package t\nimport rego.v1\n\n");
+    sb.append("x0 := [1]\ny0 := [1]\no0 := {\"a\": 1}\ns0 := {1}\nc0 := [1]\n");
+    for (int i = 1; i <= STEPS; i++) {
+      int j = i - 1;
+      sb.append("x").append(i).append(" := [x").append(j).append(", x").append(j).append("]\n");
+      sb.append("y").append(i).append(" := [y").append(j).append(", y").append(j).append("]\n");
+      sb.append("o").append(i).append(" := {\"a\": o").append(j).append(", \"b\": o");
+      sb.append(j).append("}\n");
+      sb.append("s").append(i).append(" := {s").append(j).append(", [s").append(j).append("]}\n");
+      sb.append("c").append(i).append(" := array.concat([c").append(j).append("], [c");
+      sb.append(j).append("])\n");
+    }
+    sb.append("xs := [x | some i in numbers.range(1, 100); x := x23]\n");
+    return Policy.compile(
+        List.of(new Source("t.rego", sb.toString())), null, CompileOptions.defaults());
+  }
+
+  private static final EvalOptions BUDGET =
+      EvalOptions.defaults().withTimeout(Duration.ofSeconds(2));
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "json.marshal(data.t.x40)",
+        "sprintf(\"%v\", [data.t.x40])",
+        "data.t.x40 == data.t.y40",
+        "data.t.x40 < data.t.y40",
+        "sort([data.t.x40, data.t.y40])",
+        "{data.t.x40, data.t.y40}",
+        "object.union(data.t.o40, data.t.o40)",
+        "count(walk(data.t.x40))",
+        "concat(\",\", [json.marshal(data.t.x40)])",
+        "yaml.marshal(data.t.s40)",
+        "json.marshal(data.t.c40)",
+        "json.marshal(data.t.xs)",
+        "x := data.t.x40",
+        "data.t"
+      })
+  void eval_valueDoubledBySharing_refusedWithinTheBudget(String query) {
+    Policy p = doubling();
+
+    RegoException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () -> catchThrowableOfType(RegoException.class, () -> p.prepare(query).eval(null, BUDGET)));
+
+    assertThat(e).as("%s answered instead of failing", query).isNotNull();
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("value too large");
+  }
+
+  @Test
+  void eval_sharedValueUnderTheLimit_answers() {
+    Policy p = doubling();
+
+    QueryResult r = p.prepare("count(json.marshal(data.t.x10))").eval(null, BUDGET);
+
+    // [[..]] 2^10 times [1]: 3 characters per leaf, 2^10 - 1 commas, two brackets per inner array.
+    long leaves = 1 << 10;
+    long expected = 3 * leaves + (leaves - 1) + 2 * (leaves - 1);
+    assertThat(r.rows().get(0).expressions().get(0)).isEqualTo(NumberValue.of(expected));
+  }
+
+  /** The limit grows with the documents, so that a policy may copy large data a few times. */
+  @Test
+  void eval_documentsLargerThanTheFloor_mayBeCopiedTwice() {
+    int n = 10_000_000;
+    List<Value> big = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      big.add(NumberValue.of(i % 100));
+    }
+    Value data = ObjectValue.of(dev.vigil.rego.value.StringValue.of("big"), ArrayValue.of(big));
+    Policy p =
+        Policy.compile(
+            List.of(new Source("t.rego", "package t\ntwice := [data.big, data.big]\n")),
+            data,
+            CompileOptions.defaults());
+
+    QueryResult r = p.prepare("count(data.t.twice[1])").eval(null, EvalOptions.defaults());
+
+    assertThat(r.rows().get(0).expressions().get(0)).isEqualTo(NumberValue.of(n));
+  }
+}
