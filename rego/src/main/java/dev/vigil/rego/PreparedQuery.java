@@ -1,6 +1,7 @@
 package dev.vigil.rego;
 
 import dev.vigil.rego.builtins.SimpleBuiltinContext;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
@@ -87,9 +88,7 @@ public final class PreparedQuery {
   private static RegoException outOfMemory() {
     return new RegoException(
         new RegoError(
-            "eval_cancel_error",
-            "evaluation ran out of memory",
-            dev.vigil.rego.ast.Location.NONE));
+            "eval_cancel_error", "evaluation ran out of memory", dev.vigil.rego.ast.Location.NONE));
   }
 
   private QueryResult evalOnThisStack(
@@ -160,10 +159,15 @@ public final class PreparedQuery {
       TimeBudget budget,
       EvalListener listener,
       Consumer<String> printSink) {
+    SizeLimit sizes = SizeLimit.forDocuments(input, policy.data());
     var ctx =
         new SimpleBuiltinContext(
-            options.clock(), options.strictBuiltinErrors(), options.networkAllowed(), budget);
-    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink);
+            options.clock(),
+            options.strictBuiltinErrors(),
+            options.networkAllowed(),
+            budget,
+            sizes);
+    return new Evaluator(policy, query, input, options, budget, sizes, ctx, listener, printSink);
   }
 
   /** Returns the source text of each expression of the query. */

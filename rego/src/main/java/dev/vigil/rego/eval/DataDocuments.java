@@ -143,7 +143,9 @@ final class DataDocuments {
         ev.chargeFor(o);
         Map<Value, Value> m = new HashMap<>(o.asMap());
         mergeChildren(node, null, m, true);
-        v = ev.built(ObjectValue.wrap(m), "the document of rule " + node.rules().name(), Location.NONE);
+        v =
+            ev.built(
+                ObjectValue.wrap(m), "the document of rule " + node.rules().name(), Location.NONE);
       }
     } else {
       if (base != null && !(base instanceof ObjectValue)) {

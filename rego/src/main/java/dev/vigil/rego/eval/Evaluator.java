@@ -10,6 +10,7 @@ import dev.vigil.rego.ast.Location;
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinContext;
 import dev.vigil.rego.builtins.BuiltinException;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
@@ -71,16 +72,9 @@ public final class Evaluator {
   Frame frame;
   final RuleEvaluation rules = new RuleEvaluation(this);
   private final DataDocuments documents = new DataDocuments(this);
-  private final long maxBuiltSize;
+  private final SizeLimit sizes;
   private int depth;
   private Value[] queryValues;
-
-  /**
-   * The unshared size ({@link Values#unsharedSize}) a value built during evaluation may have when
-   * the documents are small. The limit of a query adds four times the size of its input and data,
-   * so that a policy may copy and combine large documents a few times over.
-   */
-  public static final long BUILT_SIZE_FLOOR = 1L << 24;
 
   public Evaluator(
       CompiledPolicy policy,
@@ -88,6 +82,7 @@ public final class Evaluator {
       Value input,
       EvalOptions options,
       TimeBudget budget,
+      SizeLimit sizes,
       BuiltinContext builtinContext,
       EvalListener listener,
       Consumer<String> printSink) {
@@ -99,23 +94,7 @@ public final class Evaluator {
     this.printSink = printSink;
     this.frame = new Frame(input, policy.data(), null, null, null);
     this.budget = budget;
-    long documents = 0;
-    if (input != null) {
-      documents = Values.unsharedSize(input);
-    }
-    if (policy.data() != null) {
-      documents = saturatingAdd(documents, Values.unsharedSize(policy.data()));
-    }
-    this.maxBuiltSize = saturatingAdd(BUILT_SIZE_FLOOR, saturatingMultiply(documents, 4));
-  }
-
-  private static long saturatingAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
-  }
-
-  private static long saturatingMultiply(long a, int factor) {
-    return a > Long.MAX_VALUE / factor ? Long.MAX_VALUE : a * factor;
+    this.sizes = sizes;
   }
 
   /** Evaluates the query and returns one row per solution. */
@@ -164,28 +143,17 @@ public final class Evaluator {
 
   /**
    * Returns {@code v}, a value evaluation has just built, after checking that it can be written out
-   * within this query's limit. Values share their parts, so a value can be far larger than the work
-   * that built it ({@code x1 := [x0, x0]}, forty times over, holds 2^40 values): one too large for
-   * the limit is refused here, where it is made, before any builtin, comparison or caller walks it.
+   * within this query's {@link SizeLimit}. Values share their parts, so a value can be far larger
+   * than the work that built it ({@code x1 := [x0, x0]}, forty times over, holds 2^40 values): one
+   * too large for the limit is refused here, where it is made, before any builtin, comparison or
+   * caller walks it.
    *
    * @param what names the value for the error, as {@code "the array"} or {@code "the result of
    *     json.patch"}
    * @throws RegoException {@code eval_cancel_error} when the value is too large
    */
   Value built(Value v, String what, Location at) {
-    long size = Values.unsharedSize(v);
-    if (size > maxBuiltSize) {
-      throw new RegoException(
-          new RegoError(
-              "eval_cancel_error",
-              "value too large: "
-                  + what
-                  + " would be "
-                  + (size == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size)
-                  + " values and characters written out, over this query's limit of "
-                  + maxBuiltSize,
-              at));
-    }
+    sizes.check(Values.unsharedSize(v), what, at);
     return v;
   }
 
@@ -776,7 +744,8 @@ public final class Evaluator {
         yield k.go(built(ObjectValue.wrap(out), "the object comprehension", c.location()));
       }
       case Term.Call c -> evalCallTerm(c, env, k);
-      case Term.TemplateString ts -> k.go(built(template(ts, env), "the template string", ts.location()));
+      case Term.TemplateString ts ->
+          k.go(built(template(ts, env), "the template string", ts.location()));
     };
   }
 

@@ -78,7 +78,9 @@ class SharedValueLimitsTest {
     RegoException e =
         assertTimeoutPreemptively(
             Duration.ofSeconds(30),
-            () -> catchThrowableOfType(RegoException.class, () -> p.prepare(query).eval(null, BUDGET)));
+            () ->
+                catchThrowableOfType(
+                    RegoException.class, () -> p.prepare(query).eval(null, BUDGET)));
 
     assertThat(e).as("%s answered instead of failing", query).isNotNull();
     assertThat(e.code()).isEqualTo("eval_cancel_error");
