@@ -136,6 +136,11 @@ public final class Evaluator {
     budget.charge(units);
   }
 
+  /** Counts the work of one pass over {@code v}, written out in full, toward the time budget. */
+  void chargeWhole(Value v) {
+    budget.charge(Values.unsharedSize(v));
+  }
+
   /** Counts the work of one pass over {@code v} toward the time budget. */
   void chargeFor(Value v) {
     budget.chargeFor(v);
@@ -180,6 +185,9 @@ public final class Evaluator {
                 term,
                 env,
                 v -> {
+                  // Adding to a set compares the value with any equal one already there, a walk
+                  // over both: it is charged at the value's size written out.
+                  budget.charge(Values.unsharedSize(v));
                   out.add(v);
                   return true;
                 }));
@@ -734,6 +742,8 @@ public final class Evaluator {
                             c.value(),
                             env,
                             vv -> {
+                              budget.charge(Values.unsharedSize(kv));
+                              budget.charge(Values.unsharedSize(vv));
                               Value prev = out.putIfAbsent(kv, vv);
                               if (prev != null && !prev.equals(vv)) {
                                 throw RuleEvaluation.conflict(

@@ -274,7 +274,7 @@ final class RuleEvaluation {
                   v -> {
                     if (result[0] == null) {
                       result[0] = v;
-                    } else if (!result[0].equals(v)) {
+                    } else if (!equalCharged(result[0], v)) {
                       throw conflict(conflictMessage, c.location());
                     }
                     return !(c.value() instanceof Term.Scalar);
@@ -297,6 +297,12 @@ final class RuleEvaluation {
     return result[0];
   }
 
+  /** Compares two values of one rule, charging the walk over them to the time budget. */
+  private boolean equalCharged(Value a, Value b) {
+    ev.chargeWhole(b);
+    return a.equals(b);
+  }
+
   private Value evalPartialSet(RuleSet rs) {
     Set<Value> out = new HashSet<>();
     for (CompiledRule r : candidates(rs)) {
@@ -309,6 +315,7 @@ final class RuleEvaluation {
                   c.key(),
                   env,
                   v -> {
+                    ev.chargeWhole(v);
                     out.add(v);
                     return true;
                   }));
@@ -340,6 +347,7 @@ final class RuleEvaluation {
                       leaf,
                       env,
                       v -> {
+                        ev.chargeWhole(v);
                         insert(root, path, v, c.key() != null, c);
                         return true;
                       });

@@ -87,6 +87,61 @@ class SharedValueLimitsTest {
     assertThat(e.getMessage()).contains("value too large");
   }
 
+  /** A clock at 0 when the budget starts, and an hour later whenever it is read again. */
+  private static EvalOptions clockJumpsPastTheDeadline() {
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    long hour = Duration.ofHours(1).toNanos();
+    return EvalOptions.defaults()
+        .withTimeout(Duration.ofSeconds(1))
+        .withNanoClock(() -> reads.getAndIncrement() == 0 ? 0 : hour);
+  }
+
+  /**
+   * Equal values built apart are compared element by element wherever a set, an object or a rule
+   * meets both: 2^15 comparisons here, for each query, in a few dozen steps of evaluation.
+   * Regression: no such comparison was charged, so each query answered without a look at the clock.
+   * The clock here jumps an hour at its second reading, so a query fails exactly when a comparison
+   * is charged.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "data.u.set_comprehension",
+        "data.u.object_comprehension_values",
+        "data.u.object_comprehension_keys",
+        "count(data.u.s)",
+        "data.u.same",
+        "count(data.u.o)"
+      })
+  void eval_equalValuesBuiltApartCompared_chargedToTheBudget(String query) {
+    StringBuilder sb = new StringBuilder("package u\nimport rego.v1\n\nf(i) := x if {\n");
+    sb.append("  x0 := [i - i]\n");
+    for (int k = 1; k <= 15; k++) {
+      sb.append("  x").append(k).append(" := [x").append(k - 1).append(", x").append(k - 1);
+      sb.append("]\n");
+    }
+    sb.append("  x := x15\n}\n");
+    sb.append("s contains f(i) if some i in numbers.range(1, 3)\n");
+    sb.append("o[\"k\"] := f(i) if some i in numbers.range(1, 3)\n");
+    sb.append("same := f(1) if true\nsame := f(2) if true\n");
+    sb.append("set_comprehension := count({f(i) | some i in numbers.range(1, 3)})\n");
+    sb.append("object_comprehension_values := count({\"k\": f(i) | some i in [1, 2]})\n");
+    sb.append("object_comprehension_keys := count({f(i): 1 | some i in numbers.range(1, 3)})\n");
+    Policy p =
+        Policy.compile(
+            List.of(new Source("u.rego", sb.toString())), null, CompileOptions.defaults());
+
+    QueryResult within = p.prepare(query).eval(null, EvalOptions.defaults());
+    RegoException e =
+        catchThrowableOfType(
+            RegoException.class, () -> p.prepare(query).eval(null, clockJumpsPastTheDeadline()));
+
+    assertThat(within.rows()).hasSize(1);
+    assertThat(e).as("no budget check on the comparisons of %s", query).isNotNull();
+    assertThat(e.getMessage()).contains("eval_cancel_error").contains("timeout exceeded");
+  }
+
   @Test
   void eval_sharedValueUnderTheLimit_answers() {
     Policy p = doubling();
