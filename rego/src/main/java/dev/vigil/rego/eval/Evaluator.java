@@ -176,7 +176,8 @@ public final class Evaluator {
 
   /** Adds the term's value for every solution of the body to {@code out}, and returns it. */
   private <C extends java.util.Collection<Value>> C collectTerms(
-      List<Expr> body, Term term, Env env, C out) {
+      List<Expr> body, Term term, Env env, C out, String what, Location at) {
+    Growth size = new Growth(what, at);
     collect(
         body,
         env,
@@ -188,10 +189,35 @@ public final class Evaluator {
                   // Adding to a set compares the value with any equal one already there, a walk
                   // over both: it is charged at the value's size written out.
                   budget.charge(Values.unsharedSize(v));
-                  out.add(v);
+                  if (out.add(v)) {
+                    size.add(v);
+                  }
                   return true;
                 }));
     return out;
+  }
+
+  /**
+   * The size written out of a collection evaluation is filling, checked against the query's {@link
+   * SizeLimit} as each new element goes in: a comprehension of large shared values is refused when
+   * it passes the limit, not after it has run through its whole body.
+   */
+  final class Growth {
+    private final String what;
+    private final Location at;
+    private long size = 1;
+
+    Growth(String what, Location at) {
+      this.what = what;
+      this.at = at;
+    }
+
+    /** Counts a value newly added to the collection. */
+    void add(Value v) {
+      long sum = size + Values.unsharedSize(v);
+      size = sum < 0 ? Long.MAX_VALUE : sum;
+      sizes.check(size, what, at);
+    }
   }
 
   // ---- bodies and expressions
@@ -719,17 +745,32 @@ public final class Evaluator {
       case Term.ArrayComprehension c ->
           k.go(
               built(
-                  ArrayValue.of(collectTerms(c.body(), c.term(), env, new ArrayList<>())),
+                  ArrayValue.of(
+                      collectTerms(
+                          c.body(),
+                          c.term(),
+                          env,
+                          new ArrayList<>(),
+                          "the array comprehension",
+                          c.location())),
                   "the array comprehension",
                   c.location()));
       case Term.SetComprehension c ->
           k.go(
               built(
-                  SetValue.wrap(collectTerms(c.body(), c.term(), env, new HashSet<>())),
+                  SetValue.wrap(
+                      collectTerms(
+                          c.body(),
+                          c.term(),
+                          env,
+                          new HashSet<>(),
+                          "the set comprehension",
+                          c.location())),
                   "the set comprehension",
                   c.location()));
       case Term.ObjectComprehension c -> {
         Map<Value, Value> out = new HashMap<>();
+        Growth size = new Growth("the object comprehension", c.location());
         collect(
             c.body(),
             env,
@@ -745,7 +786,10 @@ public final class Evaluator {
                               budget.charge(Values.unsharedSize(kv));
                               budget.charge(Values.unsharedSize(vv));
                               Value prev = out.putIfAbsent(kv, vv);
-                              if (prev != null && !prev.equals(vv)) {
+                              if (prev == null) {
+                                size.add(kv);
+                                size.add(vv);
+                              } else if (!prev.equals(vv)) {
                                 throw RuleEvaluation.conflict(
                                     "object keys must be unique", c.location());
                               }

@@ -305,6 +305,7 @@ final class RuleEvaluation {
 
   private Value evalPartialSet(RuleSet rs) {
     Set<Value> out = new HashSet<>();
+    Evaluator.Growth size = ev.new Growth("the set of rule " + rs.name(), location(rs));
     for (CompiledRule r : candidates(rs)) {
       evalChain(
           rs,
@@ -316,7 +317,9 @@ final class RuleEvaluation {
                   env,
                   v -> {
                     ev.chargeWhole(v);
-                    out.add(v);
+                    if (out.add(v)) {
+                      size.add(v);
+                    }
                     return true;
                   }));
     }

@@ -142,6 +142,49 @@ class SharedValueLimitsTest {
     assertThat(e.getMessage()).contains("eval_cancel_error").contains("timeout exceeded");
   }
 
+  /**
+   * A comprehension or partial set of large shared values is refused as soon as it passes the
+   * limit. Regression: it was checked only once it was complete, so one that collected a
+   * thousand-character string 25 million times took the query's whole budget, and the memory of
+   * millions of elements, before it failed.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "data.g.array_comprehension",
+        "data.g.set_comprehension",
+        "data.g.object_comprehension",
+        "count(data.g.s)"
+      })
+  void eval_collectionPassingTheLimit_refusedAsItGrows(String query) {
+    String rego =
+        """
+        package g
+        import rego.v1
+
+        text := concat("", ["x" | some i in numbers.range(1, 1000)])
+        n := numbers.range(1, 5000)
+        array_comprehension := count([text | some i in n; some j in n])
+        set_comprehension := count({[i, j, text] | some i in n; some j in n})
+        object_comprehension := count({[i, j]: text | some i in n; some j in n})
+        s contains [i, j, text] if {
+          some i in n
+          some j in n
+        }
+        """;
+    Policy p = Policy.compile(List.of(new Source("g.rego", rego)), null, CompileOptions.defaults());
+
+    RegoException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () ->
+                catchThrowableOfType(
+                    RegoException.class, () -> p.prepare(query).eval(null, BUDGET)));
+
+    assertThat(e).as("%s answered instead of failing", query).isNotNull();
+    assertThat(e.getMessage()).contains("eval_cancel_error").contains("value too large");
+  }
+
   @Test
   void eval_sharedValueUnderTheLimit_answers() {
     Policy p = doubling();
