@@ -152,7 +152,7 @@ final class EncodingBuiltins {
         List.of(Type.ANY),
         STRING,
         "Serializes the input term to JSON.",
-        (ctx, a) -> str(EncodingGoJson.marshal(a[0])));
+        (ctx, a) -> str(EncodingGoJson.marshal(a[0], ctx)));
     r.register(
         "json.marshal_with_options",
         List.of(Type.ANY, Type.object(STRING, Type.ANY)),
@@ -245,7 +245,7 @@ final class EncodingBuiltins {
         List.of(Type.ANY),
         STRING,
         "Serializes the input term to YAML.",
-        (ctx, a) -> str(EncodingYaml.marshal(a[0])));
+        (ctx, a) -> str(EncodingYaml.marshal(a[0], ctx)));
     r.register(
         "yaml.unmarshal",
         List.of(STRING),

@@ -44,6 +44,16 @@ final class EncodingGoJson {
   }
 
   /**
+   * Writes the value as {@code json.Marshal} does for {@code builtin}, charging {@code ctx}'s time
+   * budget and checking the text's size against its limit as the text grows.
+   */
+  static String marshal(Value v, BuiltinContext ctx) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, null, null, ctx, 0);
+    return sb.toString();
+  }
+
+  /**
    * Writes the value as {@code json.MarshalIndent(v, prefix, indent)} does, checking the text's
    * size against {@code ctx}'s limit as it grows.
    */
@@ -55,6 +65,11 @@ final class EncodingGoJson {
 
   private static void write(
       Value v, StringBuilder sb, String prefix, String indent, BuiltinContext ctx, int depth) {
+    if (ctx != null) {
+      // A value may share its parts, so its text can be far longer than the work that built it.
+      ctx.charge(1);
+      ctx.checkSize(indent == null ? "json.marshal" : "json.marshal_with_options", sb.length());
+    }
     switch (v) {
       case NullValue n -> sb.append("null");
       case BooleanValue b -> sb.append(b.value());

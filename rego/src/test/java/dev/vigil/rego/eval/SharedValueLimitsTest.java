@@ -54,6 +54,9 @@ class SharedValueLimitsTest {
   private static final EvalOptions BUDGET =
       EvalOptions.defaults().withTimeout(Duration.ofSeconds(2));
 
+  /** No time budget: only the size limit can stop these queries, on a machine of any speed. */
+  private static final EvalOptions NO_TIMEOUT = EvalOptions.defaults().withTimeout(null);
+
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -183,6 +186,35 @@ class SharedValueLimitsTest {
 
     assertThat(e).as("%s answered instead of failing", query).isNotNull();
     assertThat(e.getMessage()).contains("eval_cancel_error").contains("value too large");
+  }
+
+  /**
+   * A value under the limit whose text is over it: the text is refused as it passes the limit, not
+   * once it is written out in full. Regression: {@code json.marshal} of x22 wrote 25 million
+   * characters and {@code yaml.marshal} 200 million, for seconds past the budget, before the size
+   * of their result was checked.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"json.marshal", "yaml.marshal"})
+  void eval_textOfASharedValuePassingTheLimit_refusedAsItIsWritten(String builtin) {
+    Policy p = doubling();
+
+    RegoException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () ->
+                catchThrowableOfType(
+                    RegoException.class,
+                    () -> p.prepare(builtin + "(data.t.x22)").eval(null, NO_TIMEOUT)));
+
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("value too large: the result of " + builtin);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("would be (\\d+) values").matcher(e.getMessage());
+    assertThat(m.find()).isTrue();
+    assertThat(Long.parseLong(m.group(1)))
+        .as("the size at which the text was refused")
+        .isLessThan(dev.vigil.rego.builtins.SizeLimit.FLOOR + 1_000);
   }
 
   @Test
