@@ -79,11 +79,12 @@ public final class PreparedQuery {
   }
 
   /**
-   * Fails closed on a query that ran out of memory. Catching the error is safe here: it was raised
-   * on this thread while evaluation allocated, every object evaluation made is unreachable once the
-   * stack has unwound to this point, and evaluation holds no lock and changes no shared state (its
-   * caches live in the query), so the heap is as it was before the query and the caller may go on
-   * serving. Other errors of the virtual machine are not caught: they may leave it broken.
+   * Fails closed on a query that ran out of memory. Catching the error here is safe: it was raised
+   * on this thread while evaluation allocated, everything the query allocated is garbage once the
+   * stack has unwound to this point, and evaluation changes no shared state but caches that
+   * allocate before they change (compiled patterns) and locks that unwinding releases, so the
+   * caller may go on serving. Other errors of the virtual machine are not caught: they may leave it
+   * broken.
    */
   private static RegoException outOfMemory() {
     return new RegoException(

@@ -54,11 +54,6 @@ public final class SizeLimit {
     return NONE;
   }
 
-  /** Returns the largest size allowed. */
-  public long max() {
-    return max;
-  }
-
   /**
    * Checks that a value of {@code size} may be built.
    *
