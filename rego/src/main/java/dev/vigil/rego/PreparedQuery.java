@@ -1,6 +1,7 @@
 package dev.vigil.rego;
 
 import dev.vigil.rego.builtins.SimpleBuiltinContext;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
@@ -82,16 +83,45 @@ public final class PreparedQuery {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
     TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
     try {
+      return evalOnThisStack(input, opts, budget, listener, printSink, tracer);
+    } catch (OutOfMemoryError e) {
+      // Also when a thread with a larger stack could not be had.
+      throw outOfMemory();
+    } catch (RegoException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw internalError(e);
+    }
+  }
+
+  /**
+   * Fails closed on a query that ran out of memory. Catching the error here is safe: it was raised
+   * on this thread while evaluation allocated, everything the query allocated is garbage once the
+   * stack has unwound to this point, and evaluation changes no shared state but caches that
+   * allocate before they change (compiled patterns) and locks that unwinding releases, so the
+   * caller may go on serving. Other errors of the virtual machine are not caught: they may leave it
+   * broken.
+   */
+  private static RegoException outOfMemory() {
+    return new RegoException(
+        new RegoError(
+            "eval_cancel_error", "evaluation ran out of memory", dev.vigil.rego.ast.Location.NONE));
+  }
+
+  private QueryResult evalOnThisStack(
+      Value input,
+      EvalOptions opts,
+      TimeBudget budget,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
+    try {
       return newEvaluator(input, opts, budget, listener, printSink, tracer).run();
     } catch (StackOverflowError e) {
       if (tracer != null) {
         tracer.restart();
       }
       return evalOnDeepStack(input, opts, budget, listener, printSink, tracer);
-    } catch (RegoException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw internalError(e);
     }
   }
 
@@ -122,6 +152,8 @@ public final class PreparedQuery {
                         "eval_cancel_error",
                         "maximum evaluation depth exceeded",
                         dev.vigil.rego.ast.Location.NONE));
+              } catch (OutOfMemoryError e) {
+                throw outOfMemory();
               }
             });
     try {
@@ -150,10 +182,16 @@ public final class PreparedQuery {
       EvalListener listener,
       Consumer<String> printSink,
       Tracer tracer) {
+    SizeLimit sizes = SizeLimit.forDocuments(input, policy.data());
     var ctx =
         new SimpleBuiltinContext(
-            options.clock(), options.strictBuiltinErrors(), options.networkAllowed(), budget);
-    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink, tracer);
+            options.clock(),
+            options.strictBuiltinErrors(),
+            options.networkAllowed(),
+            budget,
+            sizes);
+    return new Evaluator(
+        policy, query, input, options, budget, sizes, ctx, listener, printSink, tracer);
   }
 
   /** Returns the source text of each expression of the query. */

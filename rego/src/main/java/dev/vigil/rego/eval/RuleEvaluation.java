@@ -296,7 +296,7 @@ final class RuleEvaluation {
                   v -> {
                     if (result[0] == null) {
                       result[0] = v;
-                    } else if (!result[0].equals(v)) {
+                    } else if (!equalCharged(result[0], v)) {
                       throw conflict(conflictMessage, c.location());
                     }
                     return !(c.value() instanceof Term.Scalar);
@@ -319,8 +319,15 @@ final class RuleEvaluation {
     return result[0];
   }
 
+  /** Compares two values of one rule, charging the walk over them to the time budget. */
+  private boolean equalCharged(Value a, Value b) {
+    ev.chargeWhole(b);
+    return a.equals(b);
+  }
+
   private Value evalPartialSet(RuleSet rs) {
     Set<Value> out = new HashSet<>();
+    Evaluator.Growth size = ev.new Growth("the set of rule " + rs.name(), location(rs));
     for (CompiledRule r : candidates(rs)) {
       evalChain(
           rs,
@@ -331,11 +338,18 @@ final class RuleEvaluation {
                   c.key(),
                   env,
                   v -> {
-                    out.add(v);
+                    ev.chargeWhole(v);
+                    if (out.add(v)) {
+                      size.add(v);
+                    }
                     return true;
                   }));
     }
-    return SetValue.wrap(out);
+    return ev.built(SetValue.wrap(out), "the set of rule " + rs.name(), location(rs));
+  }
+
+  private static Location location(RuleSet rs) {
+    return rs.rules().isEmpty() ? Location.NONE : rs.rules().get(0).location();
   }
 
   private Value evalObject(RuleSet rs) {
@@ -358,13 +372,14 @@ final class RuleEvaluation {
                       leaf,
                       env,
                       v -> {
+                        ev.chargeWhole(v);
                         insert(root, path, v, c.key() != null, c);
                         return true;
                       });
                 });
           });
     }
-    return Documents.freeze(root);
+    return ev.built(Documents.freeze(root), "the object of rule " + rs.name(), location(rs));
   }
 
   @SuppressWarnings("unchecked")
