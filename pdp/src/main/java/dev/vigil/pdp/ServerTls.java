@@ -55,7 +55,7 @@ public record ServerTls(
   public static ServerTls read(Path certFile, Path keyFile, Path clientCaFile) {
     List<X509Certificate> chain = certificates(certFile, "--tls-cert");
     PrivateKey key = privateKey(keyFile);
-    if (!matches(key, chain.get(0))) {
+    if (!keyMatches(key, chain.get(0))) {
       throw new IllegalArgumentException(
           "--tls-key "
               + keyFile
@@ -164,7 +164,11 @@ public record ServerTls(
     return out;
   }
 
-  private static boolean matches(PrivateKey key, X509Certificate cert) {
+  /**
+   * Tells whether {@code key} is the private half of {@code cert}'s public key, by signing a probe
+   * with one and verifying it with the other; a key of another type or curve does not match.
+   */
+  public static boolean keyMatches(PrivateKey key, X509Certificate cert) {
     String alg =
         switch (key.getAlgorithm()) {
           case "EC" -> "SHA256withECDSA";
