@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.identity.BundleFetcher;
 import dev.vigil.identity.Identities;
 import dev.vigil.identity.SpiffeId;
@@ -77,8 +78,11 @@ final class IdentityFederateCommand implements Callable<Integer> {
       Identities ids = options.identities(st, err);
       try {
         json = read(ids);
-      } catch (IllegalArgumentException | IOException e) {
+      } catch (IllegalArgumentException e) {
         err.println("vigil identity federate: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      } catch (IOException e) {
+        err.println("vigil identity federate: --bundle " + FileProblems.describe(Path.of(bundle), e));
         return Vigil.EXIT_USAGE;
       }
       TrustBundle b;

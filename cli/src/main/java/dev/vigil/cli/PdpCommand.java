@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
@@ -190,7 +191,7 @@ final class PdpCommand implements Callable<Integer> {
       return ApiToken.loadOrCreate(file);
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "--api-token-file " + file + " cannot be read or made: " + e.getMessage(), e);
+          "--api-token-file " + FileProblems.describe(file, e), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--api-token-file: " + e.getMessage(), e);
     }
@@ -408,7 +409,8 @@ final class PdpCommand implements Callable<Integer> {
     try {
       return Files.readString(p).strip();
     } catch (IOException e) {
-      throw new IllegalArgumentException("--verification-key " + p + ": cannot read it");
+      throw new IllegalArgumentException(
+          "--verification-key " + p + ": cannot read it: " + FileProblems.reason(e));
     }
   }
 

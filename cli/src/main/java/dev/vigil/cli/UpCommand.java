@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.console.AdminAccounts;
 import dev.vigil.console.ConfigReload;
 import dev.vigil.console.Console;
@@ -166,7 +167,7 @@ final class UpCommand implements Callable<Integer> {
         | IllegalStateException
         | StoreException
         | IOException e) {
-      err.println("vigil up: " + e.getMessage());
+      err.println("vigil up: " + CliErrors.describe(e));
       stopAll();
       return 1;
     }
@@ -214,7 +215,7 @@ final class UpCommand implements Callable<Integer> {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "data directory " + dir + " cannot be created: " + e.getMessage());
+          "data directory " + dir + " cannot be created: " + FileProblems.reason(e));
     }
     if (!Files.isDirectory(dir) || !Files.isWritable(dir) || !Files.isReadable(dir)) {
       throw new IllegalArgumentException(

@@ -72,6 +72,9 @@ public final class FileProblems {
     if (e instanceof NoSuchFileException && !Files.isDirectory(parent)) {
       return target + ": folder " + parent + " does not exist";
     }
+    if (met.equals(parent) && Files.exists(parent) && !Files.isDirectory(parent)) {
+      return target + ": " + parent + " is a file, not a folder";
+    }
     if (met.equals(parent) || parent.equals(met.getParent())) {
       return target + ": cannot write in folder " + parent + ": " + reason(e);
     }
