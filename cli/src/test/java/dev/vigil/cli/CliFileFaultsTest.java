@@ -112,4 +112,38 @@ class CliFileFaultsTest {
     assertOneClearLine(r);
     assertThat(r.err()).contains(data.resolve("session.key") + ": is a directory");
   }
+
+  @Test
+  void identityIssue_failsPartWay_previousSvidLeftWhole() throws Exception {
+    // The chain was written before the key and the bundle: a failure after the first file left a
+    // new chain beside files of the previous issue, and the command said it had failed.
+    Path out = tmp.resolve("web");
+    String[] issue = {
+      "identity",
+      "issue",
+      "--spiffe-id",
+      "spiffe://prod.example/web",
+      "--out",
+      out.toString(),
+      "--data-dir",
+      tmp.resolve("d").toString(),
+      "--insecure-dev"
+    };
+    assertThat(CliRun.of(issue).status()).isZero();
+    String chain = Files.readString(out.resolve("svid.pem"));
+    String key = Files.readString(out.resolve("svid.key"));
+    Files.delete(out.resolve("bundle.pem"));
+    Files.writeString(Files.createDirectory(out.resolve("bundle.pem")).resolve("x"), "x");
+
+    CliRun r = CliRun.of(issue);
+
+    assertOneClearLine(r);
+    assertThat(r.err()).contains(out.resolve("bundle.pem") + ": is a directory, not a file");
+    assertThat(Files.readString(out.resolve("svid.pem"))).isEqualTo(chain);
+    assertThat(Files.readString(out.resolve("svid.key"))).isEqualTo(key);
+    try (var left = Files.list(out)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("svid.pem", "svid.key", "bundle.pem");
+    }
+  }
 }
