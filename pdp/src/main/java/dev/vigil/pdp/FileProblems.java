@@ -52,7 +52,13 @@ public final class FileProblems {
       return f.getReason().toLowerCase(Locale.ROOT);
     }
     String m = e.getMessage();
-    return m == null || m.isBlank() ? "input/output error" : m;
+    if (m == null || m.isBlank()) {
+      return "input/output error";
+    }
+    // The system's own words ("Is a directory") start a sentence; Vigil's messages are lower case.
+    return m.length() > 1 && Character.isLowerCase(m.charAt(1))
+        ? Character.toLowerCase(m.charAt(0)) + m.substring(1)
+        : m;
   }
 
   /**

@@ -146,7 +146,8 @@ public record ServerTls(
     try {
       text = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + file + ": cannot read it");
+      throw new IllegalArgumentException(
+          option + " " + file + ": cannot read it: " + FileProblems.reason(e));
     }
     List<byte[]> out = new ArrayList<>();
     Matcher m = PEM.matcher(text);

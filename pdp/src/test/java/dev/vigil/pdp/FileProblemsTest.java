@@ -24,7 +24,7 @@ class FileProblemsTest {
         .isEqualTo("permission denied");
     assertThat(FileProblems.reason(new FileSystemException("/a/b", null, "Read-only file system")))
         .isEqualTo("read-only file system");
-    assertThat(FileProblems.reason(new IOException("Is a directory"))).isEqualTo("Is a directory");
+    assertThat(FileProblems.reason(new IOException("Is a directory"))).isEqualTo("is a directory");
   }
 
   @Test
