@@ -1,11 +1,11 @@
 package dev.vigil.cli;
 
-import dev.vigil.pdp.FileProblems;
 import dev.vigil.identity.BundleFetcher;
 import dev.vigil.identity.Identities;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.TrustBundle;
 import dev.vigil.identity.TrustDomain;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.net.URI;
@@ -82,7 +82,8 @@ final class IdentityFederateCommand implements Callable<Integer> {
         err.println("vigil identity federate: " + e.getMessage());
         return Vigil.EXIT_USAGE;
       } catch (IOException e) {
-        err.println("vigil identity federate: --bundle " + FileProblems.describe(Path.of(bundle), e));
+        err.println(
+            "vigil identity federate: --bundle " + FileProblems.describe(Path.of(bundle), e));
         return Vigil.EXIT_USAGE;
       }
       TrustBundle b;

@@ -1,7 +1,7 @@
 package dev.vigil.cli;
 
-import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.ModeTable;
@@ -190,8 +190,7 @@ final class PdpCommand implements Callable<Integer> {
     try {
       return ApiToken.loadOrCreate(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--api-token-file " + FileProblems.describe(file, e), e);
+      throw new IllegalArgumentException("--api-token-file " + FileProblems.describe(file, e), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--api-token-file: " + e.getMessage(), e);
     }

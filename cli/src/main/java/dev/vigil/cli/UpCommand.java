@@ -1,6 +1,5 @@
 package dev.vigil.cli;
 
-import dev.vigil.pdp.FileProblems;
 import dev.vigil.console.AdminAccounts;
 import dev.vigil.console.ConfigReload;
 import dev.vigil.console.Console;
@@ -31,6 +30,7 @@ import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;

@@ -48,7 +48,8 @@ class CliFileFaultsTest {
 
     assertOneClearLine(r);
     assertThat(r.err())
-        .contains("--api-token-file " + token + ": folder " + tmp.resolve("gone") + " does not exist")
+        .contains(
+            "--api-token-file " + token + ": folder " + tmp.resolve("gone") + " does not exist")
         .doesNotContain(".tmp");
   }
 

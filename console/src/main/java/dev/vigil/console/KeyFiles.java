@@ -23,8 +23,8 @@ public final class KeyFiles {
    * Returns the key in {@code file}, creating it with {@code length} random bytes when missing.
    *
    * @throws IllegalStateException when the file exists with another length (it is left as it is)
-   * @throws IOException when it cannot be read or written; a {@link FileSystemException} that
-   *     names the file (reading a directory fails without naming it)
+   * @throws IOException when it cannot be read or written; a {@link FileSystemException} that names
+   *     the file (reading a directory fails without naming it)
    */
   public static byte[] loadOrCreate(Path file, int length) throws IOException {
     if (Files.exists(file)) {

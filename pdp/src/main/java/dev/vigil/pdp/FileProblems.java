@@ -62,8 +62,8 @@ public final class FileProblems {
   }
 
   /**
-   * Returns {@code TARGET: reason}, naming the file the user gave rather than the temporary file
-   * or folder the failure was met on: {@code /etc/vigil/token: folder /etc/vigil does not exist},
+   * Returns {@code TARGET: reason}, naming the file the user gave rather than the temporary file or
+   * folder the failure was met on: {@code /etc/vigil/token: folder /etc/vigil does not exist},
    * {@code out/b.tar.gz: cannot write in folder out: permission denied}.
    */
   public static String describe(Path target, IOException e) {

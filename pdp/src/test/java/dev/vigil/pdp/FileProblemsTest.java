@@ -41,7 +41,8 @@ class FileProblemsTest {
     Path target = tmp.resolve("b.tar.gz");
 
     String d =
-        FileProblems.describe(target, new AccessDeniedException(tmp.resolve(".x123.tmp").toString()));
+        FileProblems.describe(
+            target, new AccessDeniedException(tmp.resolve(".x123.tmp").toString()));
 
     assertThat(d).isEqualTo(target + ": cannot write in folder " + tmp + ": permission denied");
   }

@@ -53,9 +53,9 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
   /**
    * Reads a certificate chain and its key from PEM files.
    *
-   * @throws IllegalArgumentException naming the file that is missing or does not parse, or the
-   *     key that does not belong to the certificate (which would fail every handshake instead of
-   *     the start)
+   * @throws IllegalArgumentException naming the file that is missing or does not parse, or the key
+   *     that does not belong to the certificate (which would fail every handshake instead of the
+   *     start)
    */
   public static ServerCertificate read(Path certFile, Path keyFile) {
     String cert = readFile(certFile, "certificate");
