@@ -167,7 +167,12 @@ final class UpCommand implements Callable<Integer> {
         | IllegalStateException
         | StoreException
         | IOException e) {
-      err.println("vigil up: " + CliErrors.describe(e));
+      // A file fault carries only its path as message; other failures say what they are.
+      err.println(
+          "vigil up: "
+              + (e instanceof java.nio.file.FileSystemException
+                  ? CliErrors.describe(e)
+                  : e.getMessage()));
       stopAll();
       return 1;
     }
@@ -671,7 +676,8 @@ final class UpCommand implements Callable<Integer> {
         try {
           running.add(EchoUpstream.start(up.getHost(), up.getPort(), "echo"));
         } catch (IOException e) {
-          throw new IOException("demo upstream " + key + " cannot start: " + e.getMessage(), e);
+          throw new IOException(
+              "demo upstream " + key + " cannot start: " + dev.vigil.pdp.BindFailure.reason(e), e);
         }
       }
     }

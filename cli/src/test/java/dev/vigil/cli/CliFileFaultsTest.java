@@ -147,4 +147,40 @@ class CliFileFaultsTest {
           .containsExactlyInAnyOrder("svid.pem", "svid.key", "bundle.pem");
     }
   }
+
+  @Test
+  void upDemo_echoPortInUse_saysSoWithoutCallingItAFileFault() throws Exception {
+    // Once vigil up described every IOException as a file fault, this read "input/output error:
+    // demo upstream ... cannot start: Address already in use".
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String demo =
+          Files.readString(Path.of("../examples/demo/vigil.yaml"))
+              .replace("127.0.0.1:8181", "127.0.0.1:" + UpProcess.freePort())
+              .replace("127.0.0.1:8080", "127.0.0.1:" + UpProcess.freePort())
+              .replace("127.0.0.1:8443", "127.0.0.1:" + UpProcess.freePort())
+              .replace("127.0.0.1:9001", "127.0.0.1:" + taken.getLocalPort())
+              .replace(
+                  "bundle: policies",
+                  "bundle: " + Path.of("../examples/demo/policies").toAbsolutePath().normalize());
+      Path cfg = Files.writeString(tmp.resolve("vigil.yaml"), demo);
+
+      CliRun r =
+          CliRun.of(
+              "up",
+              "--demo",
+              "--config",
+              cfg.toString(),
+              "--data-dir",
+              tmp.resolve("data").toString());
+
+      assertOneClearLine(r);
+      assertThat(r.err())
+          .contains(
+              "vigil up: demo upstream 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " cannot start: address already in use")
+          .doesNotContain("input/output error");
+    }
+  }
 }
