@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.pdp.bundle.BundleBuilder;
 import dev.vigil.pdp.bundle.BundleException;
@@ -106,7 +107,7 @@ final class BuildCommand implements Callable<Integer> {
       err.println("vigil build: " + e.getMessage());
       return 1;
     } catch (IOException e) {
-      err.println("vigil build: " + e.getMessage());
+      err.println("vigil build: " + ioProblem(e));
       return 1;
     } finally {
       if (tmp != null) {
@@ -117,6 +118,21 @@ final class BuildCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /**
+   * Names what could not be read or written: the output the user gave (never the temporary file
+   * beside it) when the fault is in the output's folder, else the file of the policy folder.
+   */
+  private String ioProblem(IOException e) {
+    Path parent = output.toAbsolutePath().normalize().getParent();
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+      Path met = Path.of(f.getFile()).toAbsolutePath().normalize();
+      if (parent != null && (met.equals(parent) || parent.equals(met.getParent()))) {
+        return "-o " + FileProblems.describe(output, e);
+      }
+    }
+    return CliErrors.describe(e);
   }
 
   /** Reads the signing key, naming the option and the file when it cannot. */

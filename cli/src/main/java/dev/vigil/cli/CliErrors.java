@@ -6,12 +6,10 @@ import dev.vigil.rego.value.JsonException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** Turns failures into the one-line messages users see; never a stack trace. */
@@ -72,12 +70,6 @@ final class CliErrors {
           ? file + ": already exists"
           : file + ": already exists as a file";
     }
-    if (f instanceof AccessDeniedException) {
-      return file + ": permission denied";
-    }
-    if (f instanceof NotDirectoryException) {
-      return file + ": a part of the path is not a directory";
-    }
-    return file + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+    return file + ": " + dev.vigil.pdp.FileProblems.reason(f);
   }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.rego.CapturingQuery;
 import dev.vigil.rego.CompileOptions;
 import dev.vigil.rego.EvalOptions;
@@ -163,7 +164,7 @@ final class EvalCommand implements Callable<Integer> {
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(path + ": is not UTF-8 text");
     } catch (IOException e) {
-      throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+      throw new IllegalArgumentException(path + ": cannot read: " + FileProblems.reason(e));
     }
     String name = path.getFileName().toString();
     if (name.endsWith(".yaml") || name.endsWith(".yml")) {

@@ -5,6 +5,7 @@ import dev.vigil.identity.Identities;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.TrustBundle;
 import dev.vigil.identity.TrustDomain;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.net.URI;
@@ -77,8 +78,12 @@ final class IdentityFederateCommand implements Callable<Integer> {
       Identities ids = options.identities(st, err);
       try {
         json = read(ids);
-      } catch (IllegalArgumentException | IOException e) {
+      } catch (IllegalArgumentException e) {
         err.println("vigil identity federate: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      } catch (IOException e) {
+        err.println(
+            "vigil identity federate: --bundle " + FileProblems.describe(Path.of(bundle), e));
         return Vigil.EXIT_USAGE;
       }
       TrustBundle b;

@@ -7,12 +7,17 @@ import dev.vigil.identity.X509Svid;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,18 +92,52 @@ final class IdentityIssueCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Writes the key, the chain and the bundle, each to a temporary file first and all three before
+   * any is moved in place, so that a failure (a full disk, a file that cannot be replaced) leaves
+   * the SVID already in {@code out} whole, never a new chain beside the old key.
+   */
   private void write(X509Svid svid, String bundlePem) throws IOException {
     Files.createDirectories(out);
-    Files.writeString(out.resolve("svid.pem"), svid.chainPem());
-    Path key = out.resolve("svid.key");
-    Files.deleteIfExists(key);
+    Map<Path, Path> staged = new LinkedHashMap<>();
     try {
-      Files.createFile(
-          key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(key);
+      staged.put(stage("svid.key", svid.privateKeyPem(), true), out.resolve("svid.key"));
+      staged.put(stage("svid.pem", svid.chainPem(), false), out.resolve("svid.pem"));
+      staged.put(stage("bundle.pem", bundlePem, false), out.resolve("bundle.pem"));
+      for (Path file : staged.values()) {
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+          throw new FileSystemException(file.toString(), null, "is a directory, not a file");
+        }
+      }
+      for (Map.Entry<Path, Path> e : staged.entrySet()) {
+        Files.move(
+            e.getKey(),
+            e.getValue(),
+            StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+    } finally {
+      for (Path tmp : staged.keySet()) {
+        Files.deleteIfExists(tmp);
+      }
     }
-    Files.writeString(key, svid.privateKeyPem(), StandardOpenOption.TRUNCATE_EXISTING);
-    Files.writeString(out.resolve("bundle.pem"), bundlePem);
+  }
+
+  private Path stage(String name, String text, boolean secret) throws IOException {
+    Path tmp = out.resolve("." + name + ".tmp");
+    Files.deleteIfExists(tmp);
+    if (secret) {
+      try {
+        Files.createFile(
+            tmp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createFile(tmp);
+      }
+    } else {
+      Files.createFile(tmp);
+    }
+    Files.writeString(tmp, text, StandardOpenOption.TRUNCATE_EXISTING);
+    return tmp;
   }
 }

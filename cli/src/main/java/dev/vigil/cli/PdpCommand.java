@@ -3,6 +3,7 @@ package dev.vigil.cli;
 import dev.vigil.console.RoutePolicyCheck;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.ModeTable;
@@ -192,8 +193,7 @@ final class PdpCommand implements Callable<Integer> {
     try {
       return ApiToken.loadOrCreate(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--api-token-file " + file + " cannot be read or made: " + e.getMessage(), e);
+      throw new IllegalArgumentException("--api-token-file " + FileProblems.describe(file, e), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--api-token-file: " + e.getMessage(), e);
     }
@@ -455,7 +455,8 @@ final class PdpCommand implements Callable<Integer> {
     try {
       return Files.readString(p).strip();
     } catch (IOException e) {
-      throw new IllegalArgumentException("--verification-key " + p + ": cannot read it");
+      throw new IllegalArgumentException(
+          "--verification-key " + p + ": cannot read it: " + FileProblems.reason(e));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.rego.Source;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -81,7 +82,7 @@ final class PolicyFiles {
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(file + ": is not UTF-8 text");
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot read: " + firstLine(e.getMessage()));
+      throw new IllegalArgumentException(file + ": cannot read: " + FileProblems.reason(e));
     }
   }
 
@@ -126,13 +127,5 @@ final class PolicyFiles {
     }
     out.put(key, ObjectValue.wrap(mergeAt(child, path, i + 1, doc, file)));
     return out;
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

@@ -31,6 +31,7 @@ import dev.vigil.gateway.tls.TlsListener;
 import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
@@ -168,7 +169,12 @@ final class UpCommand implements Callable<Integer> {
         | IllegalStateException
         | StoreException
         | IOException e) {
-      err.println("vigil up: " + e.getMessage());
+      // A file fault carries only its path as message; other failures say what they are.
+      err.println(
+          "vigil up: "
+              + (e instanceof java.nio.file.FileSystemException
+                  ? CliErrors.describe(e)
+                  : e.getMessage()));
       stopAll();
       return 1;
     }
@@ -216,7 +222,7 @@ final class UpCommand implements Callable<Integer> {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "data directory " + dir + " cannot be created: " + e.getMessage());
+          "data directory " + dir + " cannot be created: " + FileProblems.reason(e));
     }
     if (!Files.isDirectory(dir) || !Files.isWritable(dir) || !Files.isReadable(dir)) {
       throw new IllegalArgumentException(
@@ -707,7 +713,8 @@ final class UpCommand implements Callable<Integer> {
         try {
           running.add(EchoUpstream.start(up.getHost(), up.getPort(), "echo"));
         } catch (IOException e) {
-          throw new IOException("demo upstream " + key + " cannot start: " + e.getMessage(), e);
+          throw new IOException(
+              "demo upstream " + key + " cannot start: " + dev.vigil.pdp.BindFailure.reason(e), e);
         }
       }
     }

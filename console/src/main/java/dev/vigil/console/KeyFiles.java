@@ -1,6 +1,8 @@
 package dev.vigil.console;
 
+import dev.vigil.pdp.FileProblems;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,11 +23,12 @@ public final class KeyFiles {
    * Returns the key in {@code file}, creating it with {@code length} random bytes when missing.
    *
    * @throws IllegalStateException when the file exists with another length (it is left as it is)
-   * @throws IOException when it cannot be read or written
+   * @throws IOException when it cannot be read or written; a {@link FileSystemException} that names
+   *     the file (reading a directory fails without naming it)
    */
   public static byte[] loadOrCreate(Path file, int length) throws IOException {
     if (Files.exists(file)) {
-      byte[] k = Files.readAllBytes(file);
+      byte[] k = read(file);
       if (k.length != length) {
         throw new IllegalStateException(
             file
@@ -43,17 +46,32 @@ public final class KeyFiles {
     return k;
   }
 
+  private static byte[] read(Path file) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new FileSystemException(file.toString(), null, FileProblems.reason(e));
+    }
+  }
+
   /**
    * Writes a file readable by its owner only, whole or not at all (temporary file, then rename).
+   * The temporary file is made with those permissions, so the secret is never readable by others,
+   * not even while it is written.
    */
   public static void writePrivate(Path file, byte[] content) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, content);
+    Files.deleteIfExists(tmp);
     try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      Files.createFile(
+          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system: the file keeps the default permissions.
+      Files.createFile(tmp);
     }
+    Files.write(tmp, content);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

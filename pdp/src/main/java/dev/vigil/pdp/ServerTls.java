@@ -55,7 +55,7 @@ public record ServerTls(
   public static ServerTls read(Path certFile, Path keyFile, Path clientCaFile) {
     List<X509Certificate> chain = certificates(certFile, "--tls-cert");
     PrivateKey key = privateKey(keyFile);
-    if (!matches(key, chain.get(0))) {
+    if (!keyMatches(key, chain.get(0))) {
       throw new IllegalArgumentException(
           "--tls-key "
               + keyFile
@@ -146,7 +146,8 @@ public record ServerTls(
     try {
       text = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + file + ": cannot read it");
+      throw new IllegalArgumentException(
+          option + " " + file + ": cannot read it: " + FileProblems.reason(e));
     }
     List<byte[]> out = new ArrayList<>();
     Matcher m = PEM.matcher(text);
@@ -164,7 +165,11 @@ public record ServerTls(
     return out;
   }
 
-  private static boolean matches(PrivateKey key, X509Certificate cert) {
+  /**
+   * Tells whether {@code key} is the private half of {@code cert}'s public key, by signing a probe
+   * with one and verifying it with the other; a key of another type or curve does not match.
+   */
+  public static boolean keyMatches(PrivateKey key, X509Certificate cert) {
     String alg =
         switch (key.getAlgorithm()) {
           case "EC" -> "SHA256withECDSA";

@@ -1,12 +1,15 @@
 package dev.vigil.gateway.tls;
 
 import dev.vigil.access.DeviceCertificates;
+import dev.vigil.pdp.FileProblems;
+import dev.vigil.pdp.ServerTls;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -50,13 +53,16 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
   /**
    * Reads a certificate chain and its key from PEM files.
    *
-   * @throws IllegalArgumentException naming the file that is missing or does not parse
+   * @throws IllegalArgumentException naming the file that is missing or does not parse, or the key
+   *     that does not belong to the certificate (which would fail every handshake instead of the
+   *     start)
    */
   public static ServerCertificate read(Path certFile, Path keyFile) {
     String cert = readFile(certFile, "certificate");
     String key = readFile(keyFile, "key");
+    X509Certificate leaf;
     try {
-      DeviceCertificates.certificates(cert);
+      leaf = DeviceCertificates.certificates(cert).get(0);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("TLS certificate " + certFile + ": " + e.getMessage());
     }
@@ -66,37 +72,65 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("TLS key " + keyFile + ": " + e.getMessage());
     }
+    if (!ServerTls.keyMatches(k, leaf)) {
+      throw new IllegalArgumentException(
+          "TLS key "
+              + keyFile
+              + ": the key does not belong to the first certificate of "
+              + certFile);
+    }
     return new ServerCertificate(cert, pkcs8(k));
   }
 
   /**
-   * Returns the self-signed certificate of {@code dataDir}, made now when there is none or when it
-   * has expired. It names localhost, 127.0.0.1 and ::1.
+   * Returns the self-signed certificate of {@code dataDir}, made now when there is none, when it
+   * has expired, or when its files do not make a pair (cut short, or a key left from a start that
+   * stopped between writing the two files). It names localhost, 127.0.0.1 and ::1. Each file is
+   * written beside itself and then moved in place, so that neither is ever seen half-written.
    */
   public static ServerCertificate selfSigned(Path dataDir, Instant now) throws IOException {
     Path cert = dataDir.resolve(CERT_FILE);
     Path key = dataDir.resolve(KEY_FILE);
     if (Files.exists(cert) && Files.exists(key)) {
-      ServerCertificate existing = read(cert, key);
-      X509Certificate c = DeviceCertificates.certificates(existing.certificatePem()).get(0);
-      if (now.isBefore(c.getNotAfter().toInstant().minus(Duration.ofDays(1)))) {
-        return existing;
+      ServerCertificate existing = readOwn(cert, key);
+      if (existing != null) {
+        X509Certificate c = DeviceCertificates.certificates(existing.certificatePem()).get(0);
+        if (now.isBefore(c.getNotAfter().toInstant().minus(Duration.ofDays(1)))) {
+          return existing;
+        }
       }
     }
     KeyPair kp = DeviceCertificates.newKeyPair();
     X509Certificate c = build(kp, now);
     ServerCertificate made =
         new ServerCertificate(DeviceCertificates.pem(c), pkcs8(kp.getPrivate()));
-    Files.deleteIfExists(key);
-    Files.createFile(key);
-    try {
-      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // Not a POSIX file system: the key keeps the directory's default permissions.
-    }
-    Files.writeString(key, made.privateKeyPem());
-    Files.writeString(cert, made.certificatePem());
+    replace(key, made.privateKeyPem(), true);
+    replace(cert, made.certificatePem(), false);
     return made;
+  }
+
+  /** Reads the pair Vigil made earlier, or returns null when it is not a usable pair any more. */
+  private static ServerCertificate readOwn(Path cert, Path key) {
+    try {
+      return read(cert, key);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static void replace(Path file, String text, boolean secret) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp);
+    if (secret) {
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // Not a POSIX file system: the key keeps the directory's default permissions.
+      }
+    }
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static X509Certificate build(KeyPair kp, Instant now) {
@@ -142,7 +176,8 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException("TLS " + what + " file " + p + " does not exist");
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read TLS " + what + " file " + p + ": " + e);
+      throw new IllegalArgumentException(
+          "cannot read TLS " + what + " file " + p + ": " + FileProblems.reason(e));
     }
   }
 }

@@ -84,4 +84,56 @@ class ServerCertificateTest {
     assertThat(read.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----");
     assertThat(List.of(leaf(read))).containsExactly(leaf(made));
   }
+
+  @Test
+  void read_keyOfAnotherCertificate_refusedNamingBothFiles() throws Exception {
+    // A key that does not belong to the certificate passed the start and failed every handshake.
+    Path other = Files.createDirectory(dir.resolve("other"));
+    ServerCertificate.selfSigned(dir, now);
+    ServerCertificate.selfSigned(other, now);
+    Path cert = dir.resolve(ServerCertificate.CERT_FILE);
+    Path foreignKey = other.resolve(ServerCertificate.KEY_FILE);
+
+    assertThatThrownBy(() -> ServerCertificate.read(cert, foreignKey))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "TLS key "
+                + foreignKey
+                + ": the key does not belong to the first certificate of "
+                + cert);
+  }
+
+  @Test
+  void read_unreadableFile_saysWhyWithoutAClassName() throws Exception {
+    Path cert = Files.createDirectory(dir.resolve("gw.crt"));
+
+    assertThatThrownBy(() -> ServerCertificate.read(cert, dir.resolve("gw.key")))
+        .hasMessageStartingWith("cannot read TLS certificate file " + cert + ": ")
+        .hasMessageNotContaining("Exception");
+  }
+
+  @Test
+  void selfSigned_keyLeftFromAnInterruptedStart_pairMadeAgain() throws Exception {
+    // A start that stopped between writing the key and the certificate left a pair that no
+    // handshake could use; the next start makes a new pair instead of serving it.
+    ServerCertificate.selfSigned(dir, now);
+    Path other = Files.createDirectory(dir.resolve("other"));
+    ServerCertificate.selfSigned(other, now);
+    Files.copy(
+        other.resolve(ServerCertificate.KEY_FILE),
+        dir.resolve(ServerCertificate.KEY_FILE),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    ServerCertificate again = ServerCertificate.selfSigned(dir, now);
+
+    assertThat(
+            dev.vigil.pdp.ServerTls.keyMatches(
+                DeviceCertificates.privateKey(again.privateKeyPem()), leaf(again)))
+        .isTrue();
+    assertThat(Files.readString(dir.resolve(ServerCertificate.CERT_FILE)))
+        .isEqualTo(again.certificatePem());
+    assertThat(Files.getPosixFilePermissions(dir.resolve(ServerCertificate.KEY_FILE)))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(dir.resolve(ServerCertificate.KEY_FILE + ".tmp")).doesNotExist();
+  }
 }

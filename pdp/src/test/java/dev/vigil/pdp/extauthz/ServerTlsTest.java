@@ -139,7 +139,16 @@ class ServerTlsTest {
     assertThatThrownBy(() -> ServerTls.read(garbage, tmp.resolve("server.key"), null))
         .hasMessageContaining("--tls-cert " + garbage + ": no CERTIFICATE block");
     assertThatThrownBy(() -> ServerTls.read(tmp.resolve("missing.pem"), sec1, null))
-        .hasMessageContaining("missing.pem: cannot read it");
+        .hasMessageContaining("missing.pem: cannot read it: no such file or directory");
+  }
+
+  @Test
+  void read_directoryGivenAsCertificate_saysWhyItCannotBeRead() throws Exception {
+    // Was "--tls-cert DIR: cannot read it", with no reason.
+    Path dir = Files.createDirectories(tmp.resolve("certs"));
+
+    assertThatThrownBy(() -> ServerTls.read(dir, tmp.resolve("server.key"), null))
+        .hasMessage("--tls-cert " + dir + ": cannot read it: is a directory");
   }
 
   private static HttpResponse<String> get(HttpClient c, String path) throws Exception {

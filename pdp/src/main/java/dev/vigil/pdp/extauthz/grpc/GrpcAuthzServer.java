@@ -1,5 +1,6 @@
 package dev.vigil.pdp.extauthz.grpc;
 
+import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.extauthz.ExternalAuthorizer;
 import io.grpc.Server;
@@ -55,7 +56,7 @@ public final class GrpcAuthzServer implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new IllegalStateException(
-          "cannot listen on " + host + ":" + port + " (gRPC): " + e.getMessage(), e);
+          "cannot listen on " + host + ":" + port + " (gRPC): " + BindFailure.reason(e), e);
     }
     return new GrpcAuthzServer(server);
   }
