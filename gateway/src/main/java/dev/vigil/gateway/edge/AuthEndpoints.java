@@ -1,5 +1,6 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -69,8 +70,13 @@ final class AuthEndpoints {
   private final TotpStepUp stepUp;
   private final OidcEndpoints oidc;
   private final RefusalLog refusals;
+  private final AccessEndpoints access;
 
-  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals) {
+  /**
+   * @param grants just-in-time grants, asked for and decided under {@code /auth/access/}; null for
+   *     none (those paths are then no endpoint of the gateway's)
+   */
+  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals, Grants grants) {
     this.refusals = refusals;
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
@@ -78,6 +84,7 @@ final class AuthEndpoints {
     this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects, this);
     this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers, refusals);
+    this.access = grants == null ? null : new AccessEndpoints(grants, callers, clock);
   }
 
   /**
@@ -136,7 +143,7 @@ final class AuthEndpoints {
         switch (path) {
           case "/auth/login", "/auth/logout", "/auth/step-up" -> true;
           case "/auth/start", "/auth/callback" -> !providers.isEmpty();
-          default -> false;
+          default -> access != null && AccessEndpoints.serves(path);
         };
     if (own) {
       ownPageHeaders(req);
@@ -191,7 +198,7 @@ final class AuthEndpoints {
         return true;
       }
       default -> {
-        return false;
+        return access != null && access.handle(req, path);
       }
     }
   }
