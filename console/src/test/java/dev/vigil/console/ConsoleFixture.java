@@ -1,5 +1,7 @@
 package dev.vigil.console;
 
+import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grants;
 import dev.vigil.access.DeviceCertificates;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
@@ -83,6 +85,7 @@ final class ConsoleFixture implements AutoCloseable {
   final GatewaySvids svids;
   final PdpServer server;
   final String firstPassword;
+  final Grants grants;
 
   /** The console's session key, and its sign-outs kept in the store. */
   final byte[] sessionKey = SessionCodec.newKey();
@@ -142,6 +145,17 @@ final class ConsoleFixture implements AutoCloseable {
             "admin",
             users);
     firstPassword = signIn.createFirstAdmin().orElseThrow();
+    grants =
+        Grants.open(
+            store,
+            clock,
+            List.of(
+                new Entitlement(
+                    "prod-db-admin",
+                    List.of("bob"),
+                    Duration.ofHours(1),
+                    true,
+                    Duration.ofMinutes(30))));
     Console.Sources sources =
         new Console.Sources(
             new DecisionReader(store),
@@ -149,7 +163,8 @@ final class ConsoleFixture implements AutoCloseable {
             () -> identities,
             () -> svids,
             () -> List.<String[]>of(new String[] {"store", "<ok>"}),
-            clock);
+            clock,
+            grants);
     server =
         PdpServer.start(
             "127.0.0.1",
@@ -213,6 +228,7 @@ final class ConsoleFixture implements AutoCloseable {
   public void close() {
     server.close();
     signOuts.close();
+    grants.close();
     pdp.close();
     log.close();
     store.close();
