@@ -59,6 +59,12 @@ public final class Grants implements AutoCloseable {
   /** Active grants by subject and sign-in, or null when the last read of the store failed. */
   private volatile Map<String, List<Grant>> view = Map.of();
 
+  /**
+   * Held through each refresh, so that a read begun before a change cannot publish its view after
+   * the read that follows the change: a revoked grant would come back until the next refresh.
+   */
+  private final Object refreshing = new Object();
+
   private ScheduledExecutorService refresher;
   private ChangeFeed feed;
 
@@ -539,6 +545,12 @@ public final class Grants implements AutoCloseable {
    * expired (with an audit event each). On failure the view is dropped: no grant counts.
    */
   public void refresh() {
+    synchronized (refreshing) {
+      read();
+    }
+  }
+
+  private void read() {
     try {
       Instant now = clock.instant();
       for (Grant g : store.overdue(now.toEpochMilli())) {

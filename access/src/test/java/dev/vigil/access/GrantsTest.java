@@ -301,6 +301,28 @@ class GrantsTest {
   }
 
   @org.junit.jupiter.api.Test
+  void breakGlass_loggedAsAWarningWithTheGrantAndReason() throws Exception {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Grants.class);
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      Grant taken = open("sqlite").breakGlass("alice", "local", "prod-db-admin", "5m", "db down");
+
+      assertThat(logged.list)
+          .filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .singleElement()
+          .asString()
+          .contains("break-glass", taken.id(), "subject=alice", "prod-db-admin", "db down");
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void postgresql_approvalOnOneNode_reachesTheOtherThroughTheFeed() throws Exception {
     StoreLocation pg = schemas.createLocation();
     try (Store st = Store.open(pg);
