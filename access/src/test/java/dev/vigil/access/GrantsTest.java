@@ -250,6 +250,25 @@ class GrantsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
+  void request_tooManyWaiting_refusedUntilOneIsDecided(String kind) throws Exception {
+    Grants g = open(kind);
+    Grant first = g.request("alice", "local", "prod-db-admin", "1h", "r0");
+    for (int i = 1; i < Grants.MAX_PENDING; i++) {
+      g.request("alice", "local", "prod-db-admin", "1h", "r" + i);
+    }
+
+    assertThat(refused(() -> g.request("alice", "local", "prod-db-admin", "1h", "one more")).code())
+        .isEqualTo("conflict");
+    g.deny(first.id(), "carol", Set.of(), "no");
+    assertThat(g.request("alice", "local", "prod-db-admin", "1h", "one more").state())
+        .isEqualTo(Grant.State.PENDING);
+    // Another person's requests are counted apart.
+    assertThat(g.request("bob", "local", "prod-db-admin", "1h", "x").state())
+        .isEqualTo(Grant.State.PENDING);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
   void deny_withoutReason_refused(String kind) throws Exception {
     Grants g = open(kind);
     Grant asked = g.request("alice", "local", "prod-db-admin", "1h", "maintenance");
