@@ -57,8 +57,8 @@ public record Entitlement(
   /**
    * Refuses a name policies could not compare plainly.
    *
-   * @throws IllegalArgumentException when {@code name} is not 1 to 100 letters, digits, {@code .
-   *     _ : -}, starting with a letter or digit
+   * @throws IllegalArgumentException when {@code name} is not 1 to 100 letters, digits, {@code . _
+   *     : -}, starting with a letter or digit
    */
   public static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {

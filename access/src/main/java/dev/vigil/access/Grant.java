@@ -10,8 +10,8 @@ import java.util.Locale;
  *
  * @param id the grant's id ({@code gr-} and 20 hex digits)
  * @param subject the user id of who asked
- * @param idp the sign-in the subject came from ({@code local} or an OpenID Connect provider's name):
- *     a grant counts only for sessions of the same
+ * @param idp the sign-in the subject came from ({@code local} or an OpenID Connect provider's
+ *     name): a grant counts only for sessions of the same
  * @param entitlement what is granted
  * @param reason why the subject asked
  * @param requestedAt when the subject asked

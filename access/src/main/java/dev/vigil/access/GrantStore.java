@@ -233,7 +233,9 @@ final class GrantStore {
     void run(Connection c) throws SQLException;
   }
 
-  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+   */
   private void inTransaction(Work work) throws SQLException {
     try (Connection c = store.dataSource().getConnection()) {
       Store.begin(c);

@@ -29,12 +29,12 @@ import org.slf4j.LoggerFactory;
  * event (who, when, what, why) in the same transaction.
  *
  * <p>How the gateway reads grants: {@link #active} reads memory only (the decide path never waits
- * on the database). The view holds the grants that were active when the store was last read; it
- * is read again after every change this node makes, on every change another node announces on the
+ * on the database). The view holds the grants that were active when the store was last read; it is
+ * read again after every change this node makes, on every change another node announces on the
  * {@value #CHANNEL} change feed (PostgreSQL), and every {@code period} given to {@link #start}.
  * Expiry is checked against the clock at each read, so a grant that expired since the last refresh
- * never counts. When a refresh fails the view is dropped and no grant counts until one succeeds:
- * a revocation that cannot be seen must not leave a grant standing.
+ * never counts. When a refresh fails the view is dropped and no grant counts until one succeeds: a
+ * revocation that cannot be seen must not leave a grant standing.
  *
  * <p>Thread-safe. Time comes from the injected clock.
  */
@@ -152,8 +152,8 @@ public final class Grants implements AutoCloseable {
   }
 
   /**
-   * Takes {@code entitlement} at once without approval, for {@code duration} (null or blank for
-   * the entitlement's break-glass maximum).
+   * Takes {@code entitlement} at once without approval, for {@code duration} (null or blank for the
+   * entitlement's break-glass maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement} (unknown, or break-glass
    *     is not allowed for it), {@code duration} or {@code reason}
@@ -168,8 +168,7 @@ public final class Grants implements AutoCloseable {
           "entitlement \"" + e.name() + "\" does not allow break-glass; request it instead");
     }
     Duration d =
-        duration(
-            duration, e.breakGlassMaxDuration(), "break_glass_max_duration of " + e.name());
+        duration(duration, e.breakGlassMaxDuration(), "break_glass_max_duration of " + e.name());
     String why = reason(reason);
     Instant now = clock.instant();
     Grant g =
@@ -595,8 +594,8 @@ public final class Grants implements AutoCloseable {
   }
 
   /**
-   * Follows the changes of other nodes (PostgreSQL) and refreshes the view every {@code period}
-   * on a background thread, until closed.
+   * Follows the changes of other nodes (PostgreSQL) and refreshes the view every {@code period} on
+   * a background thread, until closed.
    */
   public synchronized void start(Duration period) {
     if (refresher != null) {

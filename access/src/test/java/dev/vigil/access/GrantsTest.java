@@ -46,7 +46,9 @@ class GrantsTest {
 
   Grants open(String kind) throws Exception {
     StoreLocation where =
-        kind.equals("sqlite") ? StoreLocation.embedded(tmp.resolve("data")) : schemas.createLocation();
+        kind.equals("sqlite")
+            ? StoreLocation.embedded(tmp.resolve("data"))
+            : schemas.createLocation();
     store = Store.open(where);
     grants = Grants.open(store, clock, List.of(DB, NO_GLASS));
     return grants;
@@ -314,7 +316,8 @@ class GrantsTest {
     Grants again = Grants.open(store, clock, List.of(DB));
 
     assertThat(again.active("alice", "local")).extracting(Grant::id).containsExactly(asked.id());
-    assertThat(again.events(asked.id())).extracting(GrantEvent::action)
+    assertThat(again.events(asked.id()))
+        .extracting(GrantEvent::action)
         .containsExactly("requested", "approved");
     again.close();
   }

@@ -1,8 +1,8 @@
 package dev.vigil.cli;
 
+import dev.vigil.access.Grants;
 import dev.vigil.console.AdminAccounts;
 import dev.vigil.console.ConfigReload;
-import dev.vigil.access.Grants;
 import dev.vigil.console.Console;
 import dev.vigil.console.ConsoleSignIn;
 import dev.vigil.console.HealthReport;

@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access page: requests waiting for an approver, grants active now (each with a revoke form),
- * break-glass grants no administrator has reviewed (each with a review form), and one grant's
- * audit trail. Approving and denying is the approvers' at the gateway ({@code /auth/access/}),
- * not the console's: an administrator is not an approver by being one.
+ * break-glass grants no administrator has reviewed (each with a review form), and one grant's audit
+ * trail. Approving and denying is the approvers' at the gateway ({@code /auth/access/}), not the
+ * console's: an administrator is not an approver by being one.
  */
 final class GrantPages {
 
@@ -67,7 +67,12 @@ final class GrantPages {
           };
       page(ctx, status, null, e.getMessage());
     } catch (StoreException e) {
-      log.error("grant not changed: action={} grant_id={} by={}: {}", what, id, s.userId(), e.getMessage());
+      log.error(
+          "grant not changed: action={} grant_id={} by={}: {}",
+          what,
+          id,
+          s.userId(),
+          e.getMessage());
       page(ctx, 500, null, "The change could not be stored and was not made.");
     }
   }
@@ -104,8 +109,7 @@ final class GrantPages {
     Grants grants = sources.grants();
     Grant g = grants == null ? null : grants.get(ctx.pathParam("id")).orElse(null);
     if (g == null) {
-      Console.send(
-          ctx, 404, Html.page("Grant", s.userId(), csrf, Html.alert("No such grant.")));
+      Console.send(ctx, 404, Html.page("Grant", s.userId(), csrf, Html.alert("No such grant.")));
       return;
     }
     List<List<String>> rows = new ArrayList<>();

@@ -1,8 +1,8 @@
 package dev.vigil.console;
 
+import dev.vigil.access.DeviceCertificates;
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grants;
-import dev.vigil.access.DeviceCertificates;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;

@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  *       .../deny} ({@code reason}).
  * </ul>
  *
- * <p>The caller is found as on a route that names no identity provider (a local user's session,
- * the default provider's session or bearer token); without one the answer is 401. Approvers are
+ * <p>The caller is found as on a route that names no identity provider (a local user's session, the
+ * default provider's session or bearer token); without one the answer is 401. Approvers are
  * configured users, so a decision needs a local user's session. A post must be {@code
  * application/json} (which no cross-site form can send) and must not come from a page of another
  * origin ({@link AuthEndpoints#sentByOwnPageOrScript}), as {@code /auth/logout}. Every call to the
@@ -213,7 +213,8 @@ final class AccessEndpoints {
     String type = req.getHeader("Content-Type");
     if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
       RequestBodies.resume(req);
-      error(req, 415, "bad_request", null, "the body must be JSON (Content-Type: application/json)");
+      error(
+          req, 415, "bad_request", null, "the body must be JSON (Content-Type: application/json)");
       return false;
     }
     if (!AuthEndpoints.sentByOwnPageOrScript(req)) {

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * target ({@code rd}) is checked by {@link RedirectTarget}. A sign-out posted by a browser page of
  * another origin is refused ({@link #sentByOwnPageOrScript}). After too many failed attempts for an
  * account or from an address, attempts are refused unheard with 429 and {@code Retry-After} (see
- * {@link dev.vigil.gateway.auth.SignInThrottle}).
+ * {@link dev.vigil.gateway.auth.SignInThrottle}). With just-in-time grants, {@code /auth/access/}
+ * serves requests for them and their decisions ({@link AccessEndpoints}).
  */
 final class AuthEndpoints {
 

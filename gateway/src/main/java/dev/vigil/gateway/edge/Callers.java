@@ -55,9 +55,9 @@ final class Callers {
 
   /**
    * As {@link #identify(HttpServerRequest, Route, LocalUsers)}, for the gateway's own endpoints
-   * that no route serves ({@code /auth/access/}): as a route that names no identity provider
-   * would, local users' sessions (resolved against the authenticator's users of now) and the
-   * default provider's.
+   * that no route serves ({@code /auth/access/}): as a route that names no identity provider would,
+   * local users' sessions (resolved against the authenticator's users of now) and the default
+   * provider's.
    */
   Future<Caller> identifyOwn(HttpServerRequest req, String endpoint) {
     return identify(req, null, endpoint, local.users());

@@ -44,11 +44,10 @@ class EntitlementsConfigTest {
   @Test
   void read_fullAndMinimal_readWithDefaults() throws Exception {
     List<Entitlement> e =
-        read(
-                "    - name: prod-db-admin\n      approvers: [carol, group:dba]\n"
-                    + "      max_duration: 2h\n      break_glass: true\n"
-                    + "      break_glass_max_duration: 15m\n"
-                    + "    - name: billing-read\n      approvers: [alice]\n")
+        read("    - name: prod-db-admin\n      approvers: [carol, group:dba]\n"
+                + "      max_duration: 2h\n      break_glass: true\n"
+                + "      break_glass_max_duration: 15m\n"
+                + "    - name: billing-read\n      approvers: [alice]\n")
             .entitlements();
 
     assertThat(e)
@@ -60,7 +59,11 @@ class EntitlementsConfigTest {
                 true,
                 Duration.ofMinutes(15)),
             new Entitlement(
-                "billing-read", List.of("alice"), Duration.ofHours(1), false, Duration.ofMinutes(30)));
+                "billing-read",
+                List.of("alice"),
+                Duration.ofHours(1),
+                false,
+                Duration.ofMinutes(30)));
   }
 
   @Test
@@ -74,11 +77,17 @@ class EntitlementsConfigTest {
   void read_badValues_refusedWithFileLineAndKey() {
     refused(
         "    - name: \"bad name\"\n      approvers: [carol]\n",
-        "vigil.yaml:" + FIRST + ": access.entitlements[0].name: \"bad name\" is not an entitlement");
+        "vigil.yaml:"
+            + FIRST
+            + ": access.entitlements[0].name: \"bad name\" is not an entitlement");
     refused(
         "    - name: a\n      approvers: [carol]\n    - name: a\n      approvers: [carol]\n",
-        "vigil.yaml:" + (FIRST + 2) + ": access.entitlements[1].name: entitlement \"a\" is defined"
-            + " twice (first on line " + FIRST + ")");
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[1].name: entitlement \"a\" is defined"
+            + " twice (first on line "
+            + FIRST
+            + ")");
     refused(
         "    - name: a\n",
         "vigil.yaml:" + FIRST + ": access.entitlements[0]: missing required key \"approvers\"");
@@ -87,7 +96,9 @@ class EntitlementsConfigTest {
         "access.entitlements[0].approvers: entitlement \"a\" needs at least one approver");
     refused(
         "    - name: a\n      approvers: [mallory]\n",
-        "vigil.yaml:" + (FIRST + 1) + ": access.entitlements[0].approvers[0]: \"mallory\" is not a"
+        "vigil.yaml:"
+            + (FIRST + 1)
+            + ": access.entitlements[0].approvers[0]: \"mallory\" is not a"
             + " configured user");
     refused(
         "    - name: a\n      approvers: [group:nobody]\n",
@@ -95,7 +106,9 @@ class EntitlementsConfigTest {
             + " user");
     refused(
         "    - name: a\n      approvers: [carol]\n      max_duration: 48h\n",
-        "vigil.yaml:" + (FIRST + 2) + ": access.entitlements[0].max_duration: \"48h\" is not from"
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].max_duration: \"48h\" is not from"
             + " 1m to 24h");
     refused(
         "    - name: a\n      approvers: [carol]\n      max_duration: soon\n",
@@ -117,9 +130,7 @@ class EntitlementsConfigTest {
     refused(
         "    - name: a\n      approvers: [carol]\n      break_glass: maybe\n",
         "access.entitlements[0].break_glass");
-    refused(
-        "    - name: a\n      approvers: [carol]\n      ttl: 1h\n",
-        "access.entitlements[0]");
+    refused("    - name: a\n      approvers: [carol]\n      ttl: 1h\n", "access.entitlements[0]");
   }
 
   @Test

@@ -292,7 +292,8 @@ class EdgeGrantsTest {
                 .POST(HttpRequest.BodyPublishers.ofString("entitlement=prod-db-admin&reason=x"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    HttpResponse<String> anonymous = post(HttpClient.newHttpClient(), "/auth/access/requests", body);
+    HttpResponse<String> anonymous =
+        post(HttpClient.newHttpClient(), "/auth/access/requests", body);
 
     assertThat(crossSite.statusCode()).isEqualTo(403);
     assertThat(form.statusCode()).isEqualTo(415);
