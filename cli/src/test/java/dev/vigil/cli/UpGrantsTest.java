@@ -26,7 +26,11 @@ class UpGrantsTest {
 
   private String signIn(UpProcess up, String user) throws Exception {
     HttpResponse<String> r =
-        post(up, null, "/auth/login", "{\"username\":\"" + user + "\",\"password\":\"a long pass phrase\"}");
+        post(
+            up,
+            null,
+            "/auth/login",
+            "{\"username\":\"" + user + "\",\"password\":\"a long pass phrase\"}");
     assertThat(r.statusCode()).isEqualTo(200);
     return r.headers().allValues("Set-Cookie").stream()
         .filter(c -> c.startsWith("vigil_session="))
@@ -61,7 +65,7 @@ class UpGrantsTest {
         up.config,
         Files.readString(up.config)
             + "users:\n"
-            + "  - username: carol\n    groups: [dba]\n    password_hash: '"
+            + "  - username: dora\n    groups: [dba]\n    password_hash: '"
             + hash
             + "'\n  - username: erin\n    password_hash: '"
             + hash
@@ -70,7 +74,7 @@ class UpGrantsTest {
     try (up) {
       up.start();
       String erin = signIn(up, "erin");
-      String carol = signIn(up, "carol");
+      String dora = signIn(up, "dora");
 
       HttpResponse<String> asked =
           post(
@@ -81,9 +85,9 @@ class UpGrantsTest {
       assertThat(asked.statusCode()).isEqualTo(201);
       Matcher id = Pattern.compile("\"id\":\"(gr-[0-9a-f]+)\"").matcher(asked.body());
       assertThat(id.find()).isTrue();
-      assertThat(get(up, carol, "/auth/access/pending").body()).contains(id.group(1));
+      assertThat(get(up, dora, "/auth/access/pending").body()).contains(id.group(1));
       HttpResponse<String> approved =
-          post(up, carol, "/auth/access/requests/" + id.group(1) + "/approve", "{}");
+          post(up, dora, "/auth/access/requests/" + id.group(1) + "/approve", "{}");
       assertThat(approved.statusCode()).isEqualTo(200);
       assertThat(approved.body()).contains("\"state\":\"active\"");
 
@@ -93,7 +97,7 @@ class UpGrantsTest {
       assertThat(get(up, again, "/auth/access/requests").body())
           .contains(id.group(1))
           .contains("\"state\":\"active\"")
-          .contains("\"decided_by\":\"carol\"");
+          .contains("\"decided_by\":\"dora\"");
     }
   }
 }

@@ -47,7 +47,9 @@ class ConfigReloadGrantsTest {
         Grants grants = Grants.open(store, InstantSource.system(), before.entitlements())) {
       SessionCodec codec =
           new SessionCodec(
-              SessionCodec.newKey(), Duration.ofMinutes(5), Duration.ofHours(1),
+              SessionCodec.newKey(),
+              Duration.ofMinutes(5),
+              Duration.ofHours(1),
               InstantSource.system());
       ConfigReload reload =
           new ConfigReload(
