@@ -512,7 +512,7 @@ public final class Grants implements AutoCloseable {
     return d;
   }
 
-  /** A required reason: 1 to {@value #MAX_REASON} characters, no control characters but none. */
+  /** A required reason: 1 to {@value #MAX_REASON} characters on one line, no control characters. */
   static String reason(String text) {
     if (text == null || text.isBlank()) {
       throw new GrantException("bad_request", "reason", "reason is required");
