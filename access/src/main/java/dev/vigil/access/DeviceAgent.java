@@ -1,5 +1,6 @@
 package dev.vigil.access;
 
+import dev.vigil.httpkit.StrictJson;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,6 +32,8 @@ public final class DeviceAgent {
   public static final String CA = "device-ca.crt";
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String ENROLL = "/v1/devices/enroll";
+  private static final String REPORT = "/v1/devices/report";
 
   private final Path dir;
   private final PrivateKey key;
@@ -71,9 +74,12 @@ public final class DeviceAgent {
   }
 
   /**
-   * Enrols over HTTP at {@code server} (the control plane) with a one-time token.
+   * Enrols over HTTP at {@code server} (the control plane) with a one-time token. The answer is
+   * read as a document Vigil trusts: one JSON object, no member twice, {@code device_id}, {@code
+   * certificate} and {@code ca_certificate} present as strings, the certificate this device's.
    *
-   * @throws DeviceException with the server's code when it refuses
+   * @throws DeviceException with the server's code when it refuses; {@code bad_answer}, naming the
+   *     field, when its answer is not as above
    * @throws IOException when the server cannot be reached
    */
   public static Devices.Enrolment enrollRemote(
@@ -85,11 +91,45 @@ public final class DeviceAgent {
             .put("name", name)
             .put("csr", DeviceCertificates.csr(key))
             .encode();
-    JsonObject json = json(post(http, server, "/v1/devices/enroll", "application/json", body));
-    return new Devices.Enrolment(
-        json.getString("device_id"),
-        json.getString("certificate"),
-        json.getString("ca_certificate"));
+    String what = "the enrolment answer of " + server.resolve(ENROLL);
+    JsonObject json = trusted(what, post(http, server, ENROLL, "application/json", body));
+    Devices.Enrolment e =
+        new Devices.Enrolment(
+            text(json, "device_id", what),
+            text(json, "certificate", what),
+            text(json, "ca_certificate", what));
+    checkEnrolment(e, key, what);
+    return e;
+  }
+
+  /**
+   * Checks an enrolment before anything of it is written: its certificates read, the device's is a
+   * Vigil device certificate of {@code device_id} for the key that asked for it.
+   */
+  private static void checkEnrolment(Devices.Enrolment e, KeyPair key, String what) {
+    X509Certificate device;
+    try {
+      device = DeviceCertificates.certificates(e.certificatePem()).get(0);
+      DeviceCertificates.certificates(e.caCertificatePem());
+    } catch (IllegalArgumentException ex) {
+      throw badAnswer(what, "a certificate does not read: " + ex.getMessage());
+    }
+    String id = DeviceCertificates.deviceId(device);
+    if (id == null) {
+      throw badAnswer(what, "field \"certificate\" is not a Vigil device certificate");
+    }
+    if (!id.equals(e.deviceId())) {
+      throw badAnswer(
+          what,
+          "field \"device_id\" is \""
+              + printable(e.deviceId())
+              + "\" but the certificate is of device \""
+              + id
+              + "\"");
+    }
+    if (!device.getPublicKey().equals(key.getPublic())) {
+      throw badAnswer(what, "field \"certificate\" is not for this device's key");
+    }
   }
 
   /** Writes an enrolment into {@code dir} and returns the loaded device. */
@@ -134,14 +174,26 @@ public final class DeviceAgent {
   }
 
   /**
-   * Sends a signed report to the control plane and returns how long it stays fresh, in seconds.
+   * Sends a signed report to the control plane and returns how long it stays fresh, in seconds (the
+   * answer's {@code max_age_s}, read as {@link #enrollRemote} reads its answer).
    *
-   * @throws DeviceException with the server's code when it refuses
+   * @throws DeviceException with the server's code when it refuses; {@code bad_answer}, naming the
+   *     field, when its answer is not one JSON object with a whole {@code max_age_s}
    */
   public static long sendReport(HttpClient http, URI server, String jws)
       throws IOException, InterruptedException {
-    JsonObject json = json(post(http, server, "/v1/devices/report", "application/jose", jws));
-    return json.getLong("max_age_s", -1L);
+    String what = "the report answer of " + server.resolve(REPORT);
+    JsonObject json = trusted(what, post(http, server, REPORT, "application/jose", jws));
+    Object maxAge = json.getValue("max_age_s");
+    if (maxAge == null) {
+      throw badAnswer(what, "field \"max_age_s\" is missing");
+    }
+    if (!(maxAge instanceof Integer || maxAge instanceof Long)
+        || ((Number) maxAge).longValue() < 0) {
+      throw badAnswer(
+          what, "field \"max_age_s\" is " + kind(maxAge) + ", not a whole number of seconds");
+    }
+    return ((Number) maxAge).longValue();
   }
 
   private static String post(HttpClient http, URI server, String path, String type, String body)
@@ -156,20 +208,83 @@ public final class DeviceAgent {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() / 100 != 2) {
-      JsonObject json = json(r.body());
-      String code = json.getString("error", "http_" + r.statusCode());
-      String msg = json.getString("message", uri + " answered " + r.statusCode());
+      // A refusal is told as the server words it when it reads as one, else by its status.
+      String code = "http_" + r.statusCode();
+      String msg = uri + " answered " + r.statusCode();
+      try {
+        JsonObject json = trusted("refusal", r.body());
+        if (json.getValue("error") instanceof String c && !c.isBlank()) {
+          code = printable(c);
+        }
+        if (json.getValue("message") instanceof String m && !m.isBlank()) {
+          msg = printable(m);
+        }
+      } catch (DeviceException notJson) {
+        // Not Vigil's JSON refusal (a proxy's page, say): the status says what happened.
+      }
       throw new DeviceException(code, msg);
     }
     return r.body();
   }
 
-  /** Parses an answer of the control plane; anything but a JSON object reads as empty. */
-  private static JsonObject json(String body) {
+  /**
+   * Reads an answer of the control plane as a document Vigil trusts ({@link StrictJson}): one JSON
+   * object in which no member appears twice.
+   *
+   * @throws DeviceException {@code bad_answer}, naming the answer and what is wrong
+   */
+  private static JsonObject trusted(String what, String body) {
+    try {
+      StrictJson.requireUniqueKeys(what, body);
+    } catch (StrictJson.Refused e) {
+      throw new DeviceException("bad_answer", e.getMessage());
+    }
+    // The scan read one JSON value: the parser below sees the same one.
+    if (!body.strip().startsWith("{")) {
+      throw badAnswer(what, "it is not a JSON object");
+    }
     try {
       return new JsonObject(body);
-    } catch (DecodeException | ClassCastException e) {
-      return new JsonObject();
+    } catch (DecodeException e) {
+      throw badAnswer(what, "it does not read as JSON: " + e.getMessage());
     }
+  }
+
+  /** Returns the string member {@code field}, refusing one missing, of another type, or empty. */
+  private static String text(JsonObject json, String field, String what) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      throw badAnswer(what, "field \"" + field + "\" is missing");
+    }
+    if (!(v instanceof String s)) {
+      throw badAnswer(what, "field \"" + field + "\" is " + kind(v) + ", not a string");
+    }
+    if (s.isBlank()) {
+      throw badAnswer(what, "field \"" + field + "\" is empty");
+    }
+    return s;
+  }
+
+  private static DeviceException badAnswer(String what, String problem) {
+    return new DeviceException("bad_answer", what + ": " + problem);
+  }
+
+  /** Names the JSON type of a value Vert.x decoded, for a message. */
+  private static String kind(Object v) {
+    return switch (v) {
+      case null -> "null";
+      case String s -> "a string";
+      case Boolean b -> "a boolean";
+      case Number n -> "the number " + n;
+      case JsonObject o -> "an object";
+      case io.vertx.core.json.JsonArray a -> "an array";
+      default -> "a " + v.getClass().getSimpleName();
+    };
+  }
+
+  /** Text a server chose, for a terminal: no control characters, at most 300 of them. */
+  private static String printable(String text) {
+    String safe = text.replaceAll("\\p{Cntrl}", "?");
+    return safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
   }
 }

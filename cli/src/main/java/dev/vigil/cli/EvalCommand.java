@@ -6,6 +6,8 @@ import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.Policy;
 import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
+import dev.vigil.rego.trace.TraceJson;
+import dev.vigil.rego.trace.TraceRecorder;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -69,6 +71,19 @@ final class EvalCommand implements Callable<Integer> {
       description = "Time budget of the query, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   String timeout;
 
+  @Option(
+      names = "--explain",
+      defaultValue = "off",
+      paramLabel = "MODE",
+      description =
+          "Trace the evaluation as OPA's explanations do: off, notes, fails, full or debug"
+              + " (default: ${DEFAULT-VALUE}). With --format json the output gets an"
+              + " \"explanation\" array of trace events; with raw the trace follows as text.")
+  String explain;
+
+  /** The most trace events kept; a longer trace is cut, and the command says so on stderr. */
+  static final int EXPLANATION_LIMIT = 1_000_000;
+
   @Parameters(index = "0", paramLabel = "QUERY", description = "The query, e.g. data.authz.allow")
   String query;
 
@@ -84,6 +99,15 @@ final class EvalCommand implements Callable<Integer> {
       err.println("vigil eval: --format must be json or raw, not \"" + format + "\"");
       return Vigil.EXIT_USAGE;
     }
+    TraceRecorder.Mode mode = TraceRecorder.Mode.of(explain);
+    if (mode == null && !explain.equals("off")) {
+      err.println(
+          "vigil eval: --explain must be off, notes, fails, full or debug, not \""
+              + explain
+              + "\"");
+      return Vigil.EXIT_USAGE;
+    }
+    TraceRecorder trace = mode == null ? null : new TraceRecorder(mode, EXPLANATION_LIMIT);
     Duration budget;
     try {
       budget = Durations.parse(timeout);
@@ -100,11 +124,26 @@ final class EvalCommand implements Callable<Integer> {
       CapturingQuery prepared = CapturingQuery.prepare(policy, query, v0);
       EvalOptions options =
           EvalOptions.defaults().withStrictBuiltinErrors(strict).withTimeout(budget);
-      QueryResult result = prepared.eval(input, options, null, err::println);
+      QueryResult result = prepared.eval(input, options, null, err::println, trace);
       if (format.equals("raw")) {
         printRaw(result, out);
+        if (trace != null) {
+          TraceJson.pretty(trace.events()).forEach(out::println);
+        }
       } else {
-        out.println(Json.writePretty(toJson(result, prepared.expressionTexts())));
+        Value json = toJson(result, prepared.expressionTexts());
+        if (trace != null) {
+          Map<Value, Value> all = new HashMap<>(((ObjectValue) json).asMap());
+          all.put(StringValue.of("explanation"), TraceJson.events(trace.events()));
+          json = ObjectValue.wrap(all);
+        }
+        out.println(Json.writePretty(json));
+      }
+      if (trace != null && trace.truncated()) {
+        err.println(
+            "vigil eval: the explanation was cut at its first "
+                + EXPLANATION_LIMIT
+                + " events; --explain notes or fails keep fewer");
       }
       return 0;
     } catch (RegoException e) {

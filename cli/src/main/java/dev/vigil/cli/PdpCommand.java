@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import dev.vigil.console.RoutePolicyCheck;
+import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.Mode;
@@ -33,6 +35,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -282,6 +285,17 @@ final class PdpCommand implements Callable<Integer> {
                 .withDecisionLog(log)
                 .withNode(NodeName.current()));
     BundleWatcher watcher = null;
+    // The policy paths other than modes': the external-authorization endpoints' always, OPA's
+    // default decision when given (its default, system/main, is OPA's convention and rarely
+    // written). A path given on the command line that names nothing stops start-up; one left at
+    // its default, or one a later bundle drops, is warned of.
+    Map<String, String> paths = new TreeMap<>();
+    paths.put("--authz-path", authzPath);
+    if (given("--default-decision")) {
+      paths.put("--default-decision", defaultDecision);
+    }
+    RoutePolicyCheck policyCheck =
+        new RoutePolicyCheck(() -> new RouteTable(List.of()), pdp, paths);
     // The bundle loaded at start is checked below, and a typo there stops start-up instead.
     AtomicBoolean startedUp = new AtomicBoolean();
     if (bundle != null) {
@@ -294,6 +308,7 @@ final class PdpCommand implements Callable<Integer> {
                 pdp.activate(b);
                 if (startedUp.get()) {
                   warnOfModesNamingNothing(pdp);
+                  policyCheck.run();
                 }
               });
       if (!watcher.loadNow()) {
@@ -301,6 +316,9 @@ final class PdpCommand implements Callable<Integer> {
         err.println("vigil pdp: serving without policy until a good bundle arrives");
       } else {
         String wrong = modesNamingNothing(pdp, modes, bundle);
+        if (wrong == null) {
+          wrong = givenPathsNamingNothing(pdp, paths, bundle);
+        }
         if (wrong != null) {
           err.println("vigil pdp: " + wrong);
           watcher.close();
@@ -313,6 +331,7 @@ final class PdpCommand implements Callable<Integer> {
         }
       }
       startedUp.set(true);
+      policyCheck.run();
       watcher.start();
     }
     BundleWatcher w = watcher;
@@ -388,6 +407,34 @@ final class PdpCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
+  }
+
+  /** Whether the option was given on the command line, rather than left at its default. */
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  /**
+   * Returns the error for the first of {@code paths} given on the command line that names nothing
+   * in the bundle just loaded, or null.
+   */
+  private String givenPathsNamingNothing(
+      DecisionPoint pdp, Map<String, String> paths, String bundle) {
+    for (Map.Entry<String, String> e : paths.entrySet()) {
+      if (!given(e.getKey())) {
+        continue;
+      }
+      String asks =
+          e.getKey().equals("--authz-path")
+              ? "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik, and the"
+                  + " gRPC Check)"
+              : "POST / (OPA's default decision)";
+      String wrong = RoutePolicies.pathNamingNothing(e.getKey(), e.getValue(), asks, pdp, bundle);
+      if (wrong != null) {
+        return wrong;
+      }
+    }
+    return null;
   }
 
   /**

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Checks the policy paths of routes (of {@code vigil up}, or a sidecar's inbound listeners) against
- * the bundle loaded: a misspelt path in a monitored or enforced route would be decided by a
- * document that does not exist, every request of it denied as undefined or let through, whatever
- * the policy meant for it says.
+ * Checks the policy paths of routes (of {@code vigil up}, or a sidecar's inbound listeners), and
+ * the other configured policy paths (the external-authorization endpoints' path), against the
+ * bundle loaded: a misspelt path in a monitored or enforced route would be decided by a document
+ * that does not exist, every request of it denied as undefined or let through, whatever the policy
+ * meant for it says.
  */
 final class RoutePolicies {
 
@@ -41,6 +42,32 @@ final class RoutePolicies {
       }
     }
     return null;
+  }
+
+  /**
+   * Returns the error for a policy path set by a key or option other than a route's (such as {@code
+   * control_plane.authz_policy}) that names no rule or data in the active policy, or null: every
+   * decision asked of it would be undefined, a denial. A path the decision point observes is not
+   * evaluated, and may name a policy still to be written (see {@link
+   * RoutePolicyCheck#namesNothing(String, DecisionPoint)}).
+   *
+   * @param place where it is written ({@code file:line: key}), or the option's name
+   * @param asks what asks the path, for the error ({@code the external-authorization endpoints})
+   */
+  static String pathNamingNothing(
+      String place, String path, String asks, DecisionPoint pdp, String bundle) {
+    if (!RoutePolicyCheck.namesNothing(path, pdp)) {
+      return null;
+    }
+    return place
+        + ": policy \""
+        + path
+        + "\" names no rule or data in bundle "
+        + bundle
+        + ": every decision "
+        + asks
+        + " ask would be undefined, a denial (write the policy, or correct the path); its rules: "
+        + listed(pdp.rulePaths());
   }
 
   /** Lists up to ten rule paths, for an error about a path that names none of them. */

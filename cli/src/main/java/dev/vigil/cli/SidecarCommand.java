@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import dev.vigil.console.RoutePolicyCheck;
+import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.IdentityAssertion;
@@ -25,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -125,7 +128,25 @@ final class SidecarCommand implements Callable<Integer> {
         new DecisionPoint(DecisionPoint.Options.defaults().withV0(v0).withDecisionLog(log));
     BundleWatcher watcher = null;
     if (bundle != null) {
-      watcher = new BundleWatcher(bundle, interval, null, pdp::activate);
+      // A bundle activated later that no longer defines an inbound route's policy is warned of,
+      // as vigil up warns of its routes; the bundle loaded now is checked below.
+      RoutePolicyCheck policyCheck =
+          new RoutePolicyCheck(
+              () ->
+                  new RouteTable(cfg.inbound().stream().map(SidecarConfig.Inbound::route).toList()),
+              pdp);
+      AtomicBoolean startedUp = new AtomicBoolean();
+      watcher =
+          new BundleWatcher(
+              bundle,
+              interval,
+              null,
+              b -> {
+                pdp.activate(b);
+                if (startedUp.get()) {
+                  policyCheck.run();
+                }
+              });
       if (!watcher.loadNow()) {
         err.println("vigil sidecar: bundle " + bundle + " refused: " + watcher.lastError());
         err.println("vigil sidecar: denying every request until a good bundle arrives");
@@ -148,6 +169,8 @@ final class SidecarCommand implements Callable<Integer> {
           return Vigil.EXIT_USAGE;
         }
       }
+      startedUp.set(true);
+      policyCheck.run();
       watcher.start();
     } else if (!cfg.inbound().isEmpty()) {
       err.println("vigil sidecar: no --bundle: every inbound request is denied (no policy)");

@@ -17,6 +17,7 @@ import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.LocalUsers;
 import dev.vigil.gateway.auth.OidcLogin;
+import dev.vigil.gateway.auth.PasswordChecks;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.config.ConfigException;
@@ -66,6 +67,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -241,6 +243,7 @@ final class UpCommand implements Callable<Integer> {
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
+    refuseAuthzPolicyNamingNothing(cfg, core.pdp());
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     ApiToken apiToken = ApiToken.loadOrCreate(cfg.dataDir().resolve(API_TOKEN_FILE));
@@ -301,6 +304,9 @@ final class UpCommand implements Callable<Integer> {
     SignInThrottle throttle =
         new SignInThrottle(SignInThrottle.Limits.DEFAULT, clock, SignInFailures.open(core.store()));
     TotpSteps steps = TotpSteps.open(core.store(), clock);
+    // One bound on the password hashes of the node, for the gateway's sign-ins and the console's.
+    PasswordChecks checks = PasswordChecks.withDefaults();
+    running.add(0, checks);
     ConsoleSignIn signIn =
         new ConsoleSignIn(
             admins,
@@ -310,7 +316,8 @@ final class UpCommand implements Callable<Integer> {
             cfg.adminRole(),
             users,
             throttle,
-            steps);
+            steps,
+            checks);
     HealthReport health =
         new HealthReport(
             core.pdp(),
@@ -331,7 +338,7 @@ final class UpCommand implements Callable<Integer> {
         new SessionCodec(
             sessionKey, cfg.sessionIdle(), cfg.sessionAbsolute(), clock, gatewaySignOuts);
     LocalAuthenticator auth =
-        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps);
+        new LocalAuthenticator(users, sessions, clock, cfg.totpOnDemand(), throttle, steps, checks);
     List<OidcLogin> providers = new ArrayList<>();
     // The states of completed sign-ins are kept in the store: a callback replayed to any node is
     // refused.
@@ -351,7 +358,10 @@ final class UpCommand implements Callable<Integer> {
     // Only now, so that a start refused before (a port in use, a bad key) writes nothing to the
     // store; the other nodes' JWKS serve the key within their short cache.
     assertion.publish();
-    RoutePolicyCheck policyCheck = new RoutePolicyCheck(routes::get, core.pdp());
+    // The external-authorization endpoints' path is the one the node started with (a change in
+    // the file waits for a restart); it is watched beside the routes'.
+    RoutePolicyCheck policyCheck =
+        new RoutePolicyCheck(routes::get, core.pdp(), Map.of(AUTHZ_POLICY_KEY, cfg.authzPolicy()));
     // A mode set on another node and withheld here, as this node's policy did not define the
     // route's path, applies once a bundle that defines it is activated.
     afterActivation.set(
@@ -481,6 +491,31 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
+  private static final String AUTHZ_POLICY_KEY = "control_plane.authz_policy";
+
+  /**
+   * Refuses a configuration whose {@code control_plane.authz_policy}, written in the file, names a
+   * policy that is not there, naming the file and line of the key: every request to the
+   * external-authorization endpoints would be denied as undefined. Left out of the file, the
+   * default path is not refused (a node may not use those endpoints at all); the policy check warns
+   * of it instead.
+   */
+  private static void refuseAuthzPolicyNamingNothing(VigilConfig cfg, DecisionPoint pdp) {
+    if (cfg.bundle() == null || cfg.authzPolicyPlace() == null) {
+      return;
+    }
+    String wrong =
+        RoutePolicies.pathNamingNothing(
+            cfg.authzPolicyPlace(),
+            cfg.authzPolicy(),
+            "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik)",
+            pdp,
+            cfg.bundle());
+    if (wrong != null) {
+      throw new ConfigException(wrong);
+    }
+  }
+
   /** Starts the control plane: OPA's API, external authorization and the console. */
   private PdpServer startControlPlane(
       VigilConfig cfg,
@@ -575,6 +610,8 @@ final class UpCommand implements Callable<Integer> {
             next -> {
               // A route whose policy names nothing is refused like any bad line of the file.
               refuseRoutePoliciesNamingNothing(next, pdp);
+              // So is an authz_policy that names nothing: the next start would refuse it.
+              refuseAuthzPolicyNamingNothing(next, pdp);
               apply.apply(flag == null ? next : next.withStore(flag));
               afterApply.run();
             });

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -171,5 +172,72 @@ class EvalCommandTest {
 
     assertThat(run.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(run.err()).contains("--format must be json or raw");
+  }
+
+  private static final String TRACED =
+      """
+      package authz
+      allow if {
+        trace("checking role")
+        input.user.role == "sre"
+      }
+      """;
+
+  private CliRun evalTraced(String explain, String format, String role) throws IOException {
+    Path policy = write("traced.rego", TRACED);
+    Path input = write("in.json", "{\"user\": {\"role\": \"%s\"}}".formatted(role));
+    return CliRun.of(
+        "eval",
+        "-d",
+        policy.toString(),
+        "-i",
+        input.toString(),
+        "--format",
+        format,
+        "--explain",
+        explain,
+        "data.authz.allow");
+  }
+
+  @Test
+  void eval_explainNotesJson_addsTheTraceEventsOfTheNote() throws IOException {
+    CliRun run = evalTraced("notes", "json", "sre");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    var out = (dev.vigil.rego.value.ObjectValue) dev.vigil.rego.value.Json.parse(run.out());
+    var events = (dev.vigil.rego.value.ArrayValue) out.get("explanation");
+    assertThat(
+            events.elements().stream()
+                .map(e -> ((dev.vigil.rego.value.ObjectValue) e).get("op").toString()))
+        .containsExactly("\"enter\"", "\"enter\"", "\"note\"");
+    assertThat(events.get(2).toJson())
+        .contains("\"message\":\"checking role\"")
+        .contains(
+            "\"location\":{\"col\":3,\"file\":\"" + dir.resolve("traced.rego") + "\",\"row\":3}");
+    assertThat(out.get("result").toJson()).contains("\"value\":true");
+  }
+
+  @Test
+  void eval_explainFailsRaw_printsTheTraceAsText() throws IOException {
+    CliRun run = evalTraced("fails", "raw", "dev");
+
+    // Undefined: no result line, only the trace.
+    assertThat(run.status()).as(run.err()).isZero();
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines.get(0)).matches("query:1 +Enter data\\.authz\\.allow");
+    // The rule's condition fails, then the query's expression, which the rule left undefined.
+    assertThat(lines.get(lines.size() - 1)).matches("query:1 +\\| Fail data\\.authz\\.allow");
+    assertThat(lines)
+        .anyMatch(l -> l.matches(".*traced\\.rego:4 +\\| \\| Fail input\\.user\\.role == \"sre\""));
+  }
+
+  @Test
+  void eval_explainUnknownMode_isAUsageErrorNamingIt() throws IOException {
+    CliRun run = evalTraced("everything", "json", "sre");
+
+    assertThat(run.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(run.err())
+        .contains("--explain must be off, notes, fails, full or debug, not \"everything\"");
+    assertThat(run.out()).isEmpty();
   }
 }

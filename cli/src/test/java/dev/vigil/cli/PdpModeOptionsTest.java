@@ -99,4 +99,45 @@ class PdpModeOptionsTest {
                 + "; its rules: authz/allow")
         .doesNotContain("REST API on");
   }
+
+  /**
+   * Regression: a misspelt --authz-path started without a word, and every request to the
+   * external-authorization endpoints was denied as undefined; so did a misspelt --default-decision
+   * for POST /.
+   */
+  @Test
+  void pdp_authzPathOrDefaultDecisionNamingNoRuleOfTheBundle_exitsWithUsage() throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+    Files.writeString(
+        bundle.resolve("authz.rego"), "package authz\nimport rego.v1\ndefault allow := false\n");
+
+    CliRun authz = pdp("--bundle", bundle.toString(), "--authz-path", "authz/alow");
+    CliRun main = pdp("--bundle", bundle.toString(), "--default-decision", "authz/alow");
+
+    assertThat(authz.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(authz.err())
+        .contains(
+            "vigil pdp: --authz-path: policy \"authz/alow\" names no rule or data in bundle "
+                + bundle
+                + ": every decision the external-authorization endpoints")
+        .contains("its rules: authz/allow")
+        .doesNotContain("REST API on");
+    assertThat(main.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(main.err()).contains("vigil pdp: --default-decision: policy \"authz/alow\"");
+  }
+
+  /**
+   * Left at their defaults the paths are not refused (a node may not use those endpoints): the run
+   * goes on to the bind, which the taken address fails.
+   */
+  @Test
+  void pdp_defaultAuthzPathNamingNothing_notRefused() throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+    Files.writeString(bundle.resolve("other.rego"), "package other\nimport rego.v1\nx := 1\n");
+
+    CliRun r = pdp("--bundle", bundle.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("cannot listen on");
+  }
 }

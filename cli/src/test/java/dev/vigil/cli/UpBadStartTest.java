@@ -118,6 +118,41 @@ class UpBadStartTest {
             + " bundle ");
   }
 
+  /**
+   * Regression: a misspelt control_plane.authz_policy started without a word, and every request to
+   * /v1/authz/envoy, nginx and traefik was denied as undefined.
+   */
+  @Test
+  void authzPolicyNamingNoRuleOfTheBundle_stopsStartUp_dataUntouched() throws Exception {
+    long line = demoConfig.lines().takeWhile(l -> !l.equals("control_plane:")).count() + 2;
+
+    assertRefusedAndUntouched(
+        demoConfig.replace("control_plane:\n", "control_plane:\n  authz_policy: authz/alow\n"),
+        1,
+        "vigil up: "
+            + tmp.resolve("bad.yaml")
+            + ":"
+            + line
+            + ": control_plane.authz_policy: policy \"authz/alow\" names no rule or data in"
+            + " bundle ");
+  }
+
+  /**
+   * The same key naming a path the bundle defines starts: only a path naming nothing is refused.
+   */
+  @Test
+  void authzPolicyDefinedByTheBundle_starts() throws Exception {
+    try (UpProcess other = new UpProcess(Files.createDirectories(tmp.resolve("authz-defined")))) {
+      Files.writeString(
+          other.config,
+          Files.readString(other.config)
+              .replace("control_plane:\n", "control_plane:\n  authz_policy: data.authz.allow\n"));
+
+      assertThat(other.start()).anyMatch(l -> l.startsWith("vigil up: control plane"));
+      assertThat(other.stop()).isTrue();
+    }
+  }
+
   @Test
   void wrongType_stopsStartUp_dataUntouched() throws Exception {
     assertRefusedAndUntouched(

@@ -74,6 +74,24 @@ class UpProcessTest {
     }
     assertThat(Files.readString(up.log)).contains(refusal);
     assertThat(hostStatus(up, "extra.localhost")).isEqualTo(502);
+
+    // So is an external-authorization path that names nothing. Regression: it was taken without a
+    // word, and would have denied every /v1/authz request as undefined from the next start on.
+    long authzLine = original.lines().takeWhile(l -> !l.equals("control_plane:")).count() + 2;
+    Files.writeString(
+        up.config,
+        original.replace("control_plane:\n", "control_plane:\n  authz_policy: authz/alow\n"));
+    String authzRefusal =
+        "configuration change refused, the previous one keeps serving: "
+            + up.config
+            + ":"
+            + authzLine
+            + ": control_plane.authz_policy: policy \"authz/alow\" names no rule or data in bundle";
+    deadline = System.nanoTime() + 15_000_000_000L;
+    while (!Files.readString(up.log).contains(authzRefusal) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(Files.readString(up.log)).contains(authzRefusal);
     Files.writeString(up.config, original);
   }
 

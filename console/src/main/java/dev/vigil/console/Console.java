@@ -74,11 +74,11 @@ public final class Console {
     router.get("/console").handler(ctx -> redirect(ctx, "/console/decisions"));
     router.get("/console/").handler(ctx -> redirect(ctx, "/console/decisions"));
     router.get("/console/login").handler(auth::form);
-    router.post("/console/login").blockingHandler(auth::login, false);
+    router.post("/console/login").handler(auth::login);
     router.route("/console/*").handler(ctx -> guard(ctx, signIn));
     router.post("/console/logout").blockingHandler(auth::logout, false);
     router.get("/console/password").handler(auth::passwordForm);
-    router.post("/console/password").blockingHandler(auth::changePassword, false);
+    router.post("/console/password").handler(auth::changePassword);
     router.route("/console/*").handler(ctx -> oneTimePasswordGate(ctx, signIn));
     router.get("/console/decisions").blockingHandler(decisions::list, false);
     router.get("/console/decisions/:id").blockingHandler(decisions::one, false);
@@ -103,6 +103,12 @@ public final class Console {
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("X-Frame-Options", "DENY");
+    try {
+      Forms.requireSingleParameters(ctx.request());
+    } catch (IllegalArgumentException e) {
+      send(ctx, 400, Html.page("Bad request", null, null, Html.alert(e.getMessage())));
+      return;
+    }
     ctx.next();
   }
 

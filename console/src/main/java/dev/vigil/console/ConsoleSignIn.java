@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordChecks;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.SignInThrottle;
@@ -95,10 +96,34 @@ public final class ConsoleSignIn {
       List<LocalUser> configUsers,
       SignInThrottle throttle,
       TotpSteps steps) {
+    this(
+        accounts,
+        codec,
+        clock,
+        adminRole,
+        configUsers,
+        throttle,
+        steps,
+        PasswordChecks.withDefaults());
+  }
+
+  /**
+   * @param checks runs the password checks of sign-ins and password changes; give it the gateway's,
+   *     so that the node's bound holds for both
+   */
+  public ConsoleSignIn(
+      AdminAccounts accounts,
+      SessionCodec codec,
+      InstantSource clock,
+      String adminRole,
+      List<LocalUser> configUsers,
+      SignInThrottle throttle,
+      TotpSteps steps,
+      PasswordChecks checks) {
     this.accounts = accounts;
     this.codec = codec;
     this.adminRole = adminRole;
-    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle, steps);
+    this.auth = new LocalAuthenticator(List.of(), codec, clock, false, throttle, steps, checks);
     RANDOM.nextBytes(csrfKey);
     replaceConfigUsers(configUsers);
   }
@@ -189,6 +214,37 @@ public final class ConsoleSignIn {
   }
 
   /**
+   * As {@link #authenticate}, on the node's {@link PasswordChecks}: when they are all taken the
+   * result is a busy refusal at once ({@link LocalAuthenticator.Result#busy()}), logged here.
+   */
+  CompletableFuture<LocalAuthenticator.Result> authenticateQueued(
+      String user, String password, String totp, String source) {
+    try {
+      return auth.checks().submit(() -> authenticate(user, password, totp, source));
+    } catch (PasswordChecks.Busy b) {
+      log.info(
+          "console sign-in refused: user={} source={} reason={}", user, source, b.getMessage());
+      return CompletableFuture.completedFuture(
+          new LocalAuthenticator.Result(null, b.getMessage(), b.retryAfter(), true));
+    }
+  }
+
+  /**
+   * Runs {@code work} (a password change: {@link #confirmPassword}, then {@link #changePassword})
+   * on the node's {@link PasswordChecks}.
+   *
+   * @throws PasswordChecks.Busy at once, running nothing, when they are all taken
+   */
+  CompletableFuture<Void> onPasswordChecks(Runnable work) {
+    return auth.checks()
+        .submit(
+            () -> {
+              work.run();
+              return null;
+            });
+  }
+
+  /**
    * Signs the session out: refused by this node at once, and by every node once stored.
    *
    * @return completes, never exceptionally, once stored ({@code true}) or not ({@code false}: the
@@ -206,12 +262,14 @@ public final class ConsoleSignIn {
    * on an event loop.
    */
   void endPresented(RoutingContext ctx) {
+    endPresentedLater(ctx).join();
+  }
+
+  /** As {@link #endPresented}, without waiting: completes once the sign-outs are stored. */
+  CompletableFuture<Boolean> endPresentedLater(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    codec
-        .endPresented(
-            Cookies.values(
-                req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())))
-        .join();
+    return codec.endPresented(
+        Cookies.values(req.headers().getAll("Cookie"), GatewayCookies.name(COOKIE, req.isSSL())));
   }
 
   /** Sets the session cookie on the response (renewing its last-seen time). */

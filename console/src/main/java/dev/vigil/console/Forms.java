@@ -1,8 +1,8 @@
 package dev.vigil.console;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import dev.vigil.gateway.http.FormFields;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
 
 /** Reads {@code application/x-www-form-urlencoded} bodies (the console's forms). */
@@ -14,32 +14,44 @@ final class Forms {
   private Forms() {}
 
   /**
-   * Returns the fields of a form body; the first value of a repeated field wins.
+   * Returns the fields of a form body.
    *
-   * @throws IllegalArgumentException when the body is too large or not URL encoding
+   * @throws IllegalArgumentException when the body is too large, not URL encoding, or names a field
+   *     twice (then naming it: of {@code password=a&password=b}, which one counts would depend on
+   *     who reads the form)
    */
   static Map<String, String> parse(String body) {
-    if (body == null || body.isEmpty()) {
-      return Map.of();
-    }
-    if (body.length() > MAX_BODY) {
+    if (body != null && body.length() > MAX_BODY) {
       throw new IllegalArgumentException("the form is too large");
     }
-    Map<String, String> out = new HashMap<>();
-    for (String pair : body.split("&")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0) {
-        out.putIfAbsent(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
-      }
+    try {
+      return FormFields.parse(body);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage().startsWith("form field is not")
+              ? "the form is not valid URL encoding"
+              : e.getMessage());
     }
-    return out;
   }
 
-  private static String decode(String s) {
+  /**
+   * Checks that the query of a request reads and names no parameter twice (the console's filter
+   * forms are sent as queries).
+   *
+   * @throws IllegalArgumentException naming the parameter that appears twice, or saying the query
+   *     is not URL encoding
+   */
+  static void requireSingleParameters(HttpServerRequest req) {
+    MultiMap params;
     try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+      params = req.params();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("the form is not valid URL encoding");
+      throw new IllegalArgumentException("the query is not URL encoding: " + e.getMessage());
+    }
+    try {
+      FormFields.requireSingle(params);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().replace("form field", "query parameter"));
     }
   }
 }

@@ -43,8 +43,13 @@ final class OperationsPages {
     String csrf = ctx.get(Console.CSRF);
     RouteModes modes = sources.routes();
     List<List<String>> rows = new ArrayList<>();
+    List<String> heldBack = new ArrayList<>();
     for (Route r : modes.table().get().routes()) {
       Optional<RouteModeOverride> set = modes.override(r.name());
+      Optional<RouteModes.Withheld> held = modes.withheld(r.name());
+      held.ifPresent(w -> heldBack.add(w.route()));
+      // A mode held back is in the store, and can be reset here like one applied.
+      boolean resettable = set.isPresent() || held.isPresent();
       rows.add(
           List.of(
               Html.text(r.name()),
@@ -55,12 +60,19 @@ final class OperationsPages {
               "<b>"
                   + Html.text(r.mode().label())
                   + "</b>"
-                  + set.map(o -> setBy(o, modes)).orElse(""),
-              modeForm(r, csrf) + set.map(o -> resetForm(o.route(), csrf, "Reset")).orElse("")));
+                  + set.map(o -> setBy(o, modes)).orElse("")
+                  + held.map(w -> heldBack(w, r.mode())).orElse(""),
+              modeForm(r, csrf) + (resettable ? resetForm(r.name(), csrf, "Reset") : "")));
     }
     String body =
         (notice == null ? "" : "<p role=status>" + Html.text(notice) + "</p>")
             + Html.alert(error)
+            + (heldBack.isEmpty()
+                ? ""
+                : Html.alert(
+                    "This node holds back a mode set in the console for "
+                        + String.join(", ", heldBack)
+                        + ": its policy does not define the route's path. See the mode column."))
             + "<p>A mode set here applies at once and is kept in the store: it outlasts restarts"
             + " and reloads of the configuration file until it is reset here, which returns the"
             + " route to the <code>mode</code> of the file.</p>"
@@ -79,6 +91,30 @@ final class OperationsPages {
         + "; configured: "
         + Html.text(configured == null ? "-" : configured.label())
         + ")";
+  }
+
+  /**
+   * Says that this node holds back a mode set in the console for the route, what it is, where it
+   * was set, why, and what the route runs in meanwhile: the service log says it once, and without
+   * this the page showed the route as if nothing were waiting.
+   */
+  private static String heldBack(RouteModes.Withheld w, Mode runs) {
+    String where =
+        switch (w.origin()) {
+          case "another-node" -> "set on another node";
+          case "store-at-start" -> "read from the store when this node started";
+          default -> "set in the console";
+        };
+    return "<p role=alert><b>Held back on this node:</b> "
+        + Html.text(w.wanted())
+        + " ("
+        + where
+        + ") is not applied here: "
+        + Html.text(w.why())
+        + ". The route stays in "
+        + Html.text(runs.label())
+        + " mode on this node until its policy defines the path, or the mode is set or reset"
+        + " here.</p>";
   }
 
   /** Lists the modes set for routes that are no longer configured, so they can be removed. */

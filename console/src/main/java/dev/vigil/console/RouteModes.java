@@ -66,8 +66,8 @@ public final class RouteModes {
   // Guarded by this: the overrides in the store, as last read or written here; they differ from
   // those applied where one is withheld.
   private final Map<String, RouteModeOverride> stored = new TreeMap<>();
-  // Guarded by this: what is withheld, by route (the mode or the reset), as last logged.
-  private final Map<String, String> withheld = new TreeMap<>();
+  // Guarded by this: what is withheld, by route, as last logged.
+  private final Map<String, Withheld> withheld = new TreeMap<>();
   // The policy that routes are decided by, or null when changes are not checked against one.
   private volatile DecisionPoint policies;
 
@@ -76,6 +76,18 @@ public final class RouteModes {
     this.clock = clock;
     this.table = new AtomicReference<>(new RouteTable(List.of()));
   }
+
+  /**
+   * A mode set in the console (on another node, or on any node before this one started) that this
+   * node holds back, as its policy does not define the route's path (see the class comment).
+   *
+   * @param route the route's name
+   * @param wanted what is held back: {@code enforce by carol at <instant>}, or {@code reset to
+   *     enforce} for a reset whose configured mode is held back
+   * @param why why, in the words of the service log
+   * @param origin where the change was made: {@code another-node}, or {@code store-at-start}
+   */
+  public record Withheld(String route, String wanted, String why, String origin) {}
 
   /**
    * Builds the table from {@code configured} and the overrides in the store, and logs the routes
@@ -131,7 +143,10 @@ public final class RouteModes {
           configuredRoute == null || set == null ? null : undefinedPolicy(configuredRoute, set);
       if (why != null) {
         overrides.remove(o.route());
-        withhold(o.route(), describe(o), why, configuredRoute.mode(), Origin.START);
+        Withheld w = new Withheld(o.route(), describe(o), why, Origin.START.label);
+        // Kept, so that the page shows it and a bundle that defines the path applies it.
+        withheld.put(o.route(), w);
+        withhold(w, configuredRoute.mode());
         changed = true;
       }
     }
@@ -294,7 +309,9 @@ public final class RouteModes {
     }
     Route current = current(route);
     Mode configuredMode = configuredMode(route);
-    if (current != null && configuredMode != null) {
+    // A route that already runs in its configured mode (a mode held back here) keeps running as
+    // it does: removing the mode from the store changes nothing on this node to refuse.
+    if (current != null && configuredMode != null && configuredMode != current.mode()) {
       refuseUndefinedPolicy(current, configuredMode);
     }
     store.delete(route);
@@ -333,7 +350,7 @@ public final class RouteModes {
       before.put(r.name(), r.mode());
     }
     Map<String, RouteModeOverride> next = new TreeMap<>(stored);
-    Map<String, String> withholding = new TreeMap<>();
+    Map<String, Withheld> withholding = new TreeMap<>();
     Set<String> names = new TreeSet<>(stored.keySet());
     names.addAll(overrides.keySet());
     for (String name : names) {
@@ -355,9 +372,13 @@ public final class RouteModes {
         next.put(name, have);
       }
       String what = want == null ? "reset to " + to.label() : describe(want);
-      withholding.put(name, what);
-      if (!what.equals(withheld.get(name))) {
-        withhold(name, what, why, running.mode(), origin);
+      Withheld earlier = withheld.get(name);
+      boolean same = earlier != null && earlier.wanted().equals(what);
+      // A mode held back since start stays reported as such: it was read from the store then.
+      Withheld w = new Withheld(name, what, why, same ? earlier.origin() : origin.label);
+      withholding.put(name, w);
+      if (!same) {
+        withhold(w, running.mode());
       }
     }
     withheld.clear();
@@ -386,16 +407,21 @@ public final class RouteModes {
   }
 
   /** Logs a mode from the store that this node does not apply, and why. */
-  private static void withhold(String route, String what, String why, Mode keeps, Origin origin) {
+  private static void withhold(Withheld w, Mode keeps) {
     log.error(
         "route mode set in the console not applied on this node: route={} wanted={} on={}: {};"
             + " the route stays in {} mode here until this node's policy defines the path (or the"
             + " mode is set again)",
-        route,
-        what,
-        origin.label,
-        why,
+        w.route(),
+        w.wanted(),
+        w.origin(),
+        w.why(),
         keeps.label());
+  }
+
+  /** Returns the mode this node holds back for the route, if any (see {@link Withheld}). */
+  synchronized Optional<Withheld> withheld(String route) {
+    return Optional.ofNullable(withheld.get(route));
   }
 
   /** Where a change logged by this node was made: here, or on a node sharing the store. */

@@ -1,14 +1,21 @@
 package dev.vigil.console;
 
 import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.PasswordChecks;
 import dev.vigil.gateway.auth.PasswordRules;
 import dev.vigil.gateway.auth.Session;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The console's sign-in, sign-out and password pages. */
 final class SignInPages {
+
+  private static final Logger log = LoggerFactory.getLogger(SignInPages.class);
 
   private final ConsoleSignIn signIn;
 
@@ -39,6 +46,11 @@ final class SignInPages {
     Console.send(ctx, status, Html.page("Sign in to the Vigil console", null, null, body));
   }
 
+  /**
+   * Checks a sign-in; runs on the event loop. The password is checked on the node's password checks
+   * ({@link ConsoleSignIn#authenticateQueued}), which refuse at once with 503 when they are all
+   * taken, and the answer is written once the sessions the browser presented are signed out.
+   */
   void login(RoutingContext ctx) {
     Map<String, String> f;
     try {
@@ -52,12 +64,29 @@ final class SignInPages {
       return;
     }
     var address = ctx.request().remoteAddress();
-    LocalAuthenticator.Result r =
-        signIn.authenticate(
-            f.get("username"),
-            f.get("password"),
-            f.get("totp"),
-            address == null ? null : address.hostAddress());
+    Context context = ctx.vertx().getOrCreateContext();
+    Future.fromCompletionStage(
+            signIn.authenticateQueued(
+                f.get("username"),
+                f.get("password"),
+                f.get("totp"),
+                address == null ? null : address.hostAddress()),
+            context)
+        .onSuccess(r -> answerLogin(ctx, context, r))
+        .onFailure(ctx::fail);
+  }
+
+  private void answerLogin(RoutingContext ctx, Context context, LocalAuthenticator.Result r) {
+    if (r.busy()) {
+      ctx.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
+      loginPage(
+          ctx,
+          503,
+          "Too many sign-ins are being checked; try again in "
+              + r.retryAfterSeconds()
+              + " seconds.");
+      return;
+    }
     if (r.throttled()) {
       ctx.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
       loginPage(
@@ -71,11 +100,14 @@ final class SignInPages {
       loginPage(ctx, 401, "Sign-in failed.");
       return;
     }
-    signIn.endPresented(ctx);
-    signIn.clearLoginToken(ctx);
-    signIn.setCookie(ctx, s);
-    boolean oneTime = signIn.mustChange(s.userId());
-    Console.redirect(ctx, oneTime ? "/console/password" : "/console/decisions");
+    Future.fromCompletionStage(signIn.endPresentedLater(ctx), context)
+        .onComplete(
+            ended -> {
+              signIn.clearLoginToken(ctx);
+              signIn.setCookie(ctx, s);
+              boolean oneTime = signIn.mustChange(s.userId());
+              Console.redirect(ctx, oneTime ? "/console/password" : "/console/decisions");
+            });
   }
 
   /**
@@ -123,7 +155,37 @@ final class SignInPages {
     Console.send(ctx, status, Html.page("Change your password", s.userId(), signIn.csrf(s), body));
   }
 
+  /**
+   * Changes the password; runs on the event loop, and hands the checks (the current password, then
+   * the new hash) to the node's password checks, which refuse at once with 503 when they are all
+   * taken.
+   */
   void changePassword(RoutingContext ctx) {
+    Session s = ctx.get(Console.SESSION);
+    var address = ctx.request().remoteAddress();
+    try {
+      signIn
+          .onPasswordChecks(() -> changeChecked(ctx))
+          .whenComplete(
+              (done, e) -> {
+                if (e != null) {
+                  ctx.fail(e);
+                }
+              });
+    } catch (PasswordChecks.Busy b) {
+      log.info(
+          "console password change refused: user={} source={} reason={}",
+          s.userId(),
+          address == null ? null : address.hostAddress(),
+          b.getMessage());
+      ctx.response()
+          .putHeader("Retry-After", Long.toString((b.retryAfter().toMillis() + 999) / 1000));
+      passwordPage(ctx, 503, "Too many passwords are being checked; try again in a moment.");
+    }
+  }
+
+  /** Checks and changes the password (on the node's password checks: it hashes). */
+  private void changeChecked(RoutingContext ctx) {
     Session s = ctx.get(Console.SESSION);
     Map<String, String> f = ctx.get(Console.FORM);
     String next = f.get("password");

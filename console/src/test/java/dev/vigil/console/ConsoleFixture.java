@@ -6,8 +6,10 @@ import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordChecks;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
+import dev.vigil.gateway.auth.SignInThrottle;
 import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.identity.CaConfig;
 import dev.vigil.identity.CaKeyCipher;
@@ -28,6 +30,7 @@ import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.store.TotpSteps;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -101,6 +104,11 @@ final class ConsoleFixture implements AutoCloseable {
 
   /** A console over TLS (a self-signed certificate of {@code dir}) when {@code tls}. */
   ConsoleFixture(Path dir, boolean tls) throws Exception {
+    this(dir, tls, PasswordChecks.withDefaults());
+  }
+
+  /** A console whose password checks are {@code checks} (the node's bound on them). */
+  ConsoleFixture(Path dir, boolean tls, PasswordChecks checks) throws Exception {
     ServerTls serverTls = null;
     if (tls) {
       ServerCertificate cert = ServerCertificate.selfSigned(dir, Instant.now());
@@ -143,7 +151,10 @@ final class ConsoleFixture implements AutoCloseable {
                 sessionKey, Duration.ofMinutes(30), Duration.ofHours(8), clock, signOuts),
             clock,
             "admin",
-            users);
+            users,
+            SignInThrottle.withDefaults(clock),
+            TotpSteps.inMemory(),
+            checks);
     firstPassword = signIn.createFirstAdmin().orElseThrow();
     grants =
         Grants.open(

@@ -326,4 +326,62 @@ class RouteModesTest {
     assertThat(stored()).isEmpty();
     assertThat(r.body()).doesNotContain("Modes set for routes not configured");
   }
+
+  /**
+   * Regression: a mode another node set, held back here because this node's policy does not define
+   * the route's path, was said once in the service log and nowhere else: the routes page showed the
+   * route as if nothing were waiting. The page now says what is held back, where it was set, and
+   * why, and offers to reset it.
+   */
+  @Test
+  void routesPage_modeHeldBackOnThisNode_isShownWithWhy() throws Exception {
+    ConsoleFixture.Browser b = carol();
+    // This node's policy no longer defines authz/allow; another node enforces staging.
+    f.pdp.deletePolicy("authz.rego");
+    new RouteModeOverrides(f.store)
+        .put(new RouteModeOverride("staging", "enforce", "dave", java.time.Instant.now()));
+    f.modes.reread();
+
+    HttpResponse<String> r = b.get("/console/routes");
+
+    assertThat(modeOf(f.routes.get(), "staging")).isEqualTo(Mode.MONITOR);
+    assertThat(r.body())
+        .contains("This node holds back a mode set in the console for staging")
+        .contains("<b>Held back on this node:</b> enforce by dave at ")
+        .contains("(set on another node) is not applied here: its policy authz/allow names no rule")
+        .contains("The route stays in monitor mode on this node")
+        .contains("action=\"/console/routes/staging/reset\"");
+
+    HttpResponse<String> reset = b.post("/console/routes/staging/reset", "csrf", b.lastCsrf);
+
+    assertThat(reset.statusCode()).isEqualTo(200);
+    assertThat(stored()).isEmpty();
+    assertThat(reset.body()).doesNotContain("Held back on this node");
+  }
+
+  /**
+   * Regression: a mode read from the store at start and held back (this node's policy did not
+   * define the path then) was never applied once a bundle defined it: the recheck after each
+   * activation looked only at modes held back since start-up.
+   */
+  @Test
+  void heldBackAtStart_appliedOnceThePolicyDefinesThePath() throws Exception {
+    new RouteModeOverrides(f.store)
+        .put(new RouteModeOverride("staging", "enforce", "dave", java.time.Instant.now()));
+    dev.vigil.pdp.DecisionPoint later =
+        new dev.vigil.pdp.DecisionPoint(dev.vigil.pdp.DecisionPoint.Options.defaults());
+    RouteModes restarted =
+        RouteModes.start(
+            ConsoleFixture.CONFIGURED, new RouteModeOverrides(f.store), InstantSource.system());
+    restarted.checkPoliciesOf(later);
+    assertThat(modeOf(restarted.table().get(), "staging")).isEqualTo(Mode.MONITOR);
+    assertThat(restarted.withheld("staging"))
+        .hasValueSatisfying(w -> assertThat(w.origin()).isEqualTo("store-at-start"));
+
+    later.putPolicy("authz.rego", ConsoleFixture.POLICY);
+    restarted.recheck();
+
+    assertThat(modeOf(restarted.table().get(), "staging")).isEqualTo(Mode.ENFORCE);
+    assertThat(restarted.withheld("staging")).isEmpty();
+  }
 }

@@ -114,4 +114,71 @@ class RoutePolicyCheckTest {
     assertThat(logged.list.get(1).getFormattedMessage())
         .isEqualTo("every route's policy path is defined by the policy in service");
   }
+
+  /**
+   * Regression: control_plane.authz_policy was never checked against the policy: a path nothing
+   * defines denied every external-authorization request as undefined, without a word. It is watched
+   * beside the routes, by its key; a path the decision point observes is left out.
+   */
+  @Test
+  void undefinedPaths_namesConfiguredPathsNothingDefines_byKey() throws Exception {
+    DecisionPoint pdp = pdp("package wiki\n\nallow if input.ok\n");
+    RoutePolicyCheck check =
+        new RoutePolicyCheck(
+            () -> new RouteTable(List.of()),
+            pdp,
+            Map.of(
+                "control_plane.authz_policy", "wiki/alow",
+                "--default-decision", "data.wiki.allow"));
+
+    assertThat(check.undefinedPaths()).containsExactly("control_plane.authz_policy=wiki/alow");
+
+    DecisionPoint observing =
+        new DecisionPoint(
+            DecisionPoint.Options.defaults()
+                .withModes(
+                    new dev.vigil.pdp.ModeTable(Map.of("wiki", Mode.OBSERVE), Mode.ENFORCE)));
+    observing.putPolicy("wiki.rego", "package wiki\n\nallow if input.ok\n");
+    assertThat(
+            new RoutePolicyCheck(
+                    () -> new RouteTable(List.of()),
+                    observing,
+                    Map.of("control_plane.authz_policy", "wiki/alow"))
+                .undefinedPaths())
+        .as("observed: not evaluated")
+        .isEmpty();
+  }
+
+  @Test
+  void run_warnsOfAConfiguredPathOnceAndWhenDefinedAgain() throws Exception {
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
+    pdp.putPolicy("wiki.rego", "package wiki\n\nallow if input.ok\n");
+    RoutePolicyCheck check =
+        new RoutePolicyCheck(
+            () -> new RouteTable(List.of()),
+            pdp,
+            Map.of("control_plane.authz_policy", "authz/allow"));
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(RoutePolicyCheck.class);
+    Level before = logger.getLevel();
+    logger.setLevel(Level.INFO);
+    logger.addAppender(logged);
+    try {
+      check.run();
+      check.run();
+      pdp.putPolicy("authz.rego", "package authz\n\nallow if input.ok\n");
+      check.run();
+    } finally {
+      logger.detachAppender(logged);
+      logger.setLevel(before);
+    }
+
+    assertThat(logged.list).hasSize(2);
+    assertThat(logged.list.get(0).getLevel()).isEqualTo(Level.WARN);
+    assertThat(logged.list.get(0).getFormattedMessage())
+        .contains("[control_plane.authz_policy=authz/allow]");
+    assertThat(logged.list.get(1).getFormattedMessage())
+        .isEqualTo("every configured policy path is defined by the policy in service");
+  }
 }

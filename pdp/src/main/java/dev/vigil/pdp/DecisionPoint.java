@@ -11,6 +11,7 @@ import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.Source;
 import dev.vigil.rego.ast.Module;
+import dev.vigil.rego.eval.Tracer;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -506,7 +507,17 @@ public final class DecisionPoint implements AutoCloseable {
    * decision carries the evaluation error, if any, for the caller to report.
    */
   public Decision decide(PolicyPath p, Value input, Map<String, String> context, EvalOptions eval) {
-    return decide(p, input, context, eval, null);
+    return decide(p, input, context, eval, null, true, null);
+  }
+
+  /**
+   * Decides as {@link #decide(PolicyPath, Value, Map, EvalOptions)}, recording the trace of the
+   * evaluation that makes the decision to {@code tracer} (as OPA's {@code explain} parameter asks).
+   * A path in observe mode evaluates nothing and records nothing.
+   */
+  public Decision decideTraced(
+      PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Tracer tracer) {
+    return decide(p, input, context, eval, null, true, tracer);
   }
 
   /**
@@ -515,7 +526,7 @@ public final class DecisionPoint implements AutoCloseable {
    */
   public Decision decide(
       PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
-    return decide(p, input, context, eval, override, true);
+    return decide(p, input, context, eval, override, true, null);
   }
 
   /**
@@ -526,7 +537,7 @@ public final class DecisionPoint implements AutoCloseable {
    */
   public Decision tryDecide(
       PolicyPath p, Value input, Map<String, String> context, EvalOptions eval, Mode override) {
-    return decide(p, input, context, eval, override, false);
+    return decide(p, input, context, eval, override, false, null);
   }
 
   private Decision decide(
@@ -535,7 +546,8 @@ public final class DecisionPoint implements AutoCloseable {
       Map<String, String> context,
       EvalOptions eval,
       Mode override,
-      boolean mayWait) {
+      boolean mayWait,
+      Tracer tracer) {
     long start = System.nanoTime();
     PolicyState s = state.get();
     Mode mode = override != null ? override : modes.get().modeOf(p);
@@ -547,7 +559,7 @@ public final class DecisionPoint implements AutoCloseable {
       reason = "observe mode: not evaluated";
     } else {
       try {
-        QueryResult r = s.query(p).eval(input, eval, null, null);
+        QueryResult r = s.query(p).eval(input, eval, null, null, tracer);
         if (r.rows().size() == 1 && !r.rows().get(0).expressions().isEmpty()) {
           result = r.rows().get(0).expressions().get(0);
         }

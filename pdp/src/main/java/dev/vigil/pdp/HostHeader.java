@@ -1,5 +1,9 @@
 package dev.vigil.pdp;
 
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,6 +20,68 @@ import java.util.Locale;
 public final class HostHeader {
 
   private HostHeader() {}
+
+  /**
+   * Why a listener refuses a request's host before routing: {@code code} is {@code BAD_HOST} or
+   * {@code NO_HOST}, {@code reason} never quotes the value (it may be markup).
+   */
+  public record Refusal(String code, String reason) {}
+
+  /**
+   * Returns why the host of {@code req} cannot be read one way, or null when it can: more than one
+   * Host header, a Host or HTTP/2 {@code :authority} that is not a host, an {@code :authority} and
+   * a Host naming different hosts (RFC 9113 §8.3.1), or no host at all in an HTTP/1.1 or HTTP/2
+   * request (RFC 9112 §3.2, RFC 9113 §8.3.1: an {@code http} or {@code https} target always has
+   * one). An HTTP/1.0 request may come without one. Every Vigil listener asks this, whichever
+   * protocol the request came in, so that routing, policy, the log and the next hop see one host.
+   */
+  public static Refusal refusal(HttpServerRequest req) {
+    List<String> hosts = req.headers().getAll("Host");
+    String authority = null;
+    if (req.version() == HttpVersion.HTTP_2) {
+      // The :authority as sent. Without one, Vert.x takes the Host field out of the headers and
+      // gives it as the request's authority: it is the Host then.
+      HostAndPort sent = req.authority(true);
+      if (sent != null) {
+        authority = text(sent);
+      } else if (hosts.isEmpty() && req.authority() != null) {
+        hosts = List.of(text(req.authority()));
+      }
+    }
+    return refusal(hosts, authority, req.version());
+  }
+
+  private static String text(HostAndPort a) {
+    return a.host() + (a.port() >= 0 ? ":" + a.port() : "");
+  }
+
+  /**
+   * Returns why a request with these Host fields and {@code :authority} (null when none was sent,
+   * and for HTTP/1.x) is refused, or null; see {@link #refusal(HttpServerRequest)}.
+   */
+  public static Refusal refusal(List<String> hosts, String authority, HttpVersion version) {
+    if (hosts.size() > 1) {
+      return new Refusal("BAD_HOST", "the request has more than one Host header");
+    }
+    String host = hosts.isEmpty() ? null : hosts.get(0);
+    if (host != null && !valid(host)) {
+      return new Refusal("BAD_HOST", "the Host header is not a host name");
+    }
+    if (authority != null && !valid(authority)) {
+      return new Refusal("BAD_HOST", "the :authority is not a host name");
+    }
+    if (authority != null && host != null && !normalize(authority).equals(normalize(host))) {
+      return new Refusal("BAD_HOST", "the :authority and the Host header name different hosts");
+    }
+    if (host == null && authority == null && version != HttpVersion.HTTP_1_0) {
+      return new Refusal(
+          "NO_HOST",
+          version == HttpVersion.HTTP_2
+              ? "the request has neither :authority nor a Host header"
+              : "the request has no Host header");
+    }
+    return null;
+  }
 
   /** Tells whether {@code value} is a host with an optional port; null or empty is not. */
   public static boolean valid(String value) {

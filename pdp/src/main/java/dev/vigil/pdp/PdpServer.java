@@ -1,17 +1,16 @@
 package dev.vigil.pdp;
 
 import dev.vigil.pdp.api.OpaApi;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -113,7 +112,8 @@ public final class PdpServer implements AutoCloseable {
                           // streams the HTTP/2 codec resets never reach a handler, so they are
                           // read off the wire and logged, as the gateway's are.
                           pipeline -> CodecResets.install(pipeline, refusals))
-                      .requestHandler(req -> handle(req, router, refusals)));
+                      .requestHandler(req -> handle(req, router, refusals))
+                      .invalidRequestHandler(req -> invalid(req, refusals)));
       return new PdpServer(vertx, bound);
     } catch (Exception e) {
       vertx.close();
@@ -123,19 +123,21 @@ public final class PdpServer implements AutoCloseable {
   }
 
   /**
-   * Refuses a request whose Host cannot be read one way, as the gateway does (RFC 9112 §3.2): more
-   * than one Host header, an HTTP/1.1 request without one, or a value that is not a host (an
-   * obsolete line folding, {@code Host: a<CRLF> b}, reads as {@code a b}). A proxy in front may
-   * route or authorise on another Host than the one this server logs.
+   * Refuses a request whose host cannot be read one way, as the gateway does ({@link
+   * HostHeader#refusal(HttpServerRequest)}): more than one Host header, an HTTP/1.1 request without
+   * one, a value that is not a host (an obsolete line folding, {@code Host: a<CRLF> b}, reads as
+   * {@code a b}), and over HTTP/2 an {@code :authority} that is not a host or names another host
+   * than the Host header. A proxy in front may route or authorise on another host than the one this
+   * server logs.
    */
   private static void handle(HttpServerRequest req, Router router, ServerRefusals refusals) {
-    String why = hostRefusal(req);
+    HostHeader.Refusal why = HostHeader.refusal(req);
     if (why == null) {
       router.handle(req);
       return;
     }
-    refusals.refuse(req, "BAD_HOST", why);
-    String body = "{\"code\":\"invalid_parameter\",\"message\":\"" + why + "\"}";
+    refusals.refuse(req, "BAD_HOST", why.reason());
+    String body = "{\"code\":\"invalid_parameter\",\"message\":\"" + why.reason() + "\"}";
     req.response()
         .setStatusCode(400)
         .putHeader("Content-Type", "application/json")
@@ -143,17 +145,20 @@ public final class PdpServer implements AutoCloseable {
         .end(body);
   }
 
-  /** Returns why the request's Host is refused, or null; the value is never quoted. */
-  static String hostRefusal(HttpServerRequest req) {
-    List<String> hosts = req.headers().getAll("Host");
-    if (hosts.size() > 1) {
-      return "the request has more than one Host header";
-    }
-    if (hosts.isEmpty()) {
-      boolean needsHost = req.version() == HttpVersion.HTTP_1_1;
-      return needsHost ? "the request has no Host header" : null;
-    }
-    return HostHeader.valid(hosts.get(0)) ? null : "the Host header is not a host name";
+  /**
+   * Logs a request head the HTTP/1.x decoder could not read as one request (ambiguous framing, a
+   * folded field, a head or line too long: see {@link RequestFraming}) as the other refusals before
+   * routing are, then answers it as Vert.x does (400, 414 or 431, the connection closed).
+   */
+  private static void invalid(HttpServerRequest req, ServerRefusals refusals) {
+    Throwable cause = req.decoderResult().cause();
+    refusals.refuse(
+        req,
+        cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING",
+        cause == null || cause.getMessage() == null
+            ? "the request head cannot be read"
+            : cause.getMessage());
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
   }
 
   /** Returns the port actually bound. */

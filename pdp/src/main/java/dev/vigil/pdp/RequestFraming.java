@@ -1,5 +1,6 @@
 package dev.vigil.pdp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -46,6 +47,12 @@ import java.util.Map;
  * an HTTP/2 request to HTTP/1.1 refuses connection-specific fields with {@link #http2Refusal}, and
  * fields that would not survive as HTTP/1.1 lines with {@link #http2FieldRefusal}. Installed by
  * {@link HeadDeadline#createHttpServer}, so every Vigil listener gets it.
+ *
+ * <p>A head with a field folded over more than one line (obsolete line folding, RFC 9112 §5.2: a
+ * line starting with a space or a tab) is refused the same way, whatever the field: Netty joins the
+ * folded line to the field before it with a space, so the request Vigil decides on and relays would
+ * hold a value that a server behind, reading the folded line as a field of its own, does not see.
+ * RFC 9112 lets a server refuse it with 400; no Vigil listener relays it ({@link FoldScan}).
  *
  * <p>The same decoder sees that a request whose {@code Connection} lists {@code close} among other
  * options ({@code Connection: close, X-Trace}) is the last of its connection (RFC 9112 §9.6), which
@@ -252,11 +259,33 @@ public final class RequestFraming {
     return true;
   }
 
-  /** Vert.x's decoder, refusing a head whose framing is ambiguous. */
+  /** Vert.x's decoder, refusing a head whose framing is ambiguous or that folds a field. */
   private static final class StrictDecoder extends VertxHttpRequestDecoder {
+
+    private final FoldScan folds = new FoldScan();
 
     StrictDecoder(HttpServerOptions options) {
       super(options);
+    }
+
+    /**
+     * Reads the head's bytes for folded lines before Netty does (Netty joins a folded line to the
+     * field before it, leaving no trace), then lets Netty decode, then follows where the head ends
+     * and where the next one starts.
+     */
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
+        throws Exception {
+      folds.look(buffer);
+      int before = buffer.readerIndex();
+      int already = out.size();
+      super.decode(ctx, buffer, out);
+      folds.consumed(buffer, before, buffer.readerIndex());
+      for (int i = already; i < out.size(); i++) {
+        if (out.get(i) instanceof LastHttpContent) {
+          folds.nextHead();
+        }
+      }
     }
 
     /**
@@ -265,12 +294,182 @@ public final class RequestFraming {
      */
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-      String refusal = refusal(msg.protocolVersion(), msg.headers());
+      String refusal = folds.refusal();
+      if (refusal == null) {
+        refusal = refusal(msg.protocolVersion(), msg.headers());
+      }
       if (refusal != null) {
         throw new IllegalArgumentException(refusal);
       }
       markClose(msg.headers());
       return super.isContentAlwaysEmpty(msg);
+    }
+  }
+
+  /**
+   * Finds obsolete line folding (RFC 9112 §5.2) in request heads: a field line that starts with a
+   * space or a tab, which Netty joins to the field before it with a space, so that the request
+   * Vigil decides on and passes on holds a value that a server reading the folded line another way
+   * (as a field of its own, or as the end of the head) does not see. Such a head is refused, as RFC
+   * 9112 allows a server to; so is a line starting with a space or a tab right after the request
+   * line (§2.2), which Netty reads as a field.
+   *
+   * <p>The bytes of a head are read twice: {@link #look} reads ahead from where the decoder stands,
+   * without moving anything, so that the verdict is known when the decoder has read the head's last
+   * line; {@link #consumed} moves the scanner over what the decoder took. Netty's head parser takes
+   * whole lines only, and returns after each head and after the end of each body, so a head's bytes
+   * never share a decode call with the body before it. Used on the connection's event loop.
+   */
+  private static final class FoldScan {
+
+    /** Before the request line: the empty lines and control characters Netty skips. */
+    private static final int BEFORE = 0;
+
+    private static final int REQUEST_LINE = 1;
+
+    /** At the first byte of a field line, or of the empty line ending the head. */
+    private static final int LINE_START = 2;
+
+    private static final int FIELD = 3;
+
+    /** A CR at the start of a line: the empty line ending the head, once its LF comes. */
+    private static final int EMPTY_LINE = 4;
+
+    /** The head has ended: what follows is its body, until the decoder says it ended. */
+    private static final int BODY = 5;
+
+    /** The scanner's place in the bytes the decoder has taken, and the last field name there. */
+    private int state = BEFORE;
+
+    private String field;
+
+    /** What {@link #look} found: the name of the field folded, or "" after the request line. */
+    private String folded;
+
+    void look(ByteBuf buffer) {
+      if (state == BODY) {
+        return;
+      }
+      Walk w = new Walk(state, field);
+      for (int i = buffer.readerIndex(); i < buffer.writerIndex() && w.state != BODY; i++) {
+        if (w.step(buffer.getByte(i)) && folded == null) {
+          folded = w.field == null ? "" : w.field;
+        }
+      }
+    }
+
+    void consumed(ByteBuf buffer, int from, int to) {
+      Walk w = new Walk(state, field);
+      for (int i = from; i < to && w.state != BODY; i++) {
+        w.step(buffer.getByte(i));
+      }
+      state = w.state;
+      field = w.field;
+    }
+
+    /** The request ended: the next bytes are the next head's. */
+    void nextHead() {
+      state = BEFORE;
+      field = null;
+      folded = null;
+    }
+
+    String refusal() {
+      if (folded == null) {
+        return null;
+      }
+      return folded.isEmpty()
+          ? "the request head has a line starting with a space or tab after the request line"
+          : "the request head folds field "
+              + folded
+              + " over more than one line (obsolete line folding, RFC 9112 section 5.2)";
+    }
+
+    /** One pass of the scanner over bytes, from a state. */
+    private static final class Walk {
+      int state;
+      String field;
+      private final StringBuilder name = new StringBuilder();
+      private boolean naming;
+
+      Walk(int state, String field) {
+        this.state = state;
+        this.field = field;
+      }
+
+      /** Takes one byte; true when it starts a folded line. */
+      boolean step(byte b) {
+        switch (state) {
+          case BEFORE -> {
+            // What Netty skips before a request line: ASCII control characters and blanks.
+            if (!((b >= 0 && b <= 0x20) || b == 0x7f)) {
+              state = REQUEST_LINE;
+            }
+          }
+          case REQUEST_LINE -> {
+            if (b == '\n') {
+              state = LINE_START;
+            }
+          }
+          case LINE_START -> {
+            if (b == ' ' || b == '\t') {
+              state = FIELD;
+              return true;
+            }
+            if (b == '\r') {
+              state = EMPTY_LINE;
+            } else if (b == '\n') {
+              state = BODY;
+            } else {
+              state = FIELD;
+              naming = true;
+              name.setLength(0);
+              name.append((char) (b & 0xff));
+            }
+          }
+          case FIELD -> {
+            if (b == '\n') {
+              endName();
+              state = LINE_START;
+            } else if (naming) {
+              if (b == ':' || name.length() >= 64) {
+                endName();
+              } else {
+                name.append((char) (b & 0xff));
+              }
+            }
+          }
+          case EMPTY_LINE -> state = b == '\n' ? BODY : FIELD;
+          default -> {}
+        }
+        return false;
+      }
+
+      private void endName() {
+        if (naming) {
+          naming = false;
+          field = token(name) ? name.toString().toLowerCase(java.util.Locale.ROOT) : "(unnamed)";
+        }
+      }
+
+      /** Whether a name is a token, so that it may be logged as it is. */
+      private static boolean token(CharSequence s) {
+        if (s.isEmpty()) {
+          return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+          char c = s.charAt(i);
+          boolean ok =
+              (c >= 'a' && c <= 'z')
+                  || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9')
+                  || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+          if (!ok) {
+            return false;
+          }
+        }
+        return true;
+      }
     }
   }
 

@@ -99,4 +99,55 @@ class HostHeaderTest {
   Arbitrary<String> hostish() {
     return Arbitraries.strings().withChars("aZ09._~-[]:%@/ <>f").ofMinLength(0).ofMaxLength(14);
   }
+
+  /**
+   * The request-level check every listener asks: over HTTP/2 an {@code :authority} is held to the
+   * Host's rules, must name the Host's host when both come, and one of them must come.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        "HTTP_2   | -              | a..b        | BAD_HOST | the :authority is not a host name",
+        "HTTP_2   | a.example      | b.example   | BAD_HOST | the :authority and the Host header",
+        "HTTP_2   | a.example:1    | a.example:2 | BAD_HOST | the :authority and the Host header",
+        "HTTP_2   | -              | -           | NO_HOST  | the request has neither :authority",
+        "HTTP_2   | <b>            | a.example   | BAD_HOST | the Host header is not a host name",
+        "HTTP_1_1 | -              | -           | NO_HOST  | the request has no Host header",
+      })
+  void refusal_badOrDisagreeingOrMissing_refused(
+      io.vertx.core.http.HttpVersion version,
+      String host,
+      String authority,
+      String code,
+      String reason) {
+    HostHeader.Refusal r =
+        HostHeader.refusal(
+            host == null ? java.util.List.of() : java.util.List.of(host), authority, version);
+
+    assertThat(r).isNotNull();
+    assertThat(r.code()).isEqualTo(code);
+    assertThat(r.reason()).startsWith(reason);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        "HTTP_2   | -              | a.example",
+        "HTTP_2   | A.Example.     | a.example",
+        "HTTP_2   | [::1]:8        | [::1]:8",
+        "HTTP_2   | a.example      | -",
+        "HTTP_1_0 | -              | -",
+        "HTTP_1_1 | a.example:80   | -",
+      })
+  void refusal_oneHostOneWay_none(
+      io.vertx.core.http.HttpVersion version, String host, String authority) {
+    assertThat(
+            HostHeader.refusal(
+                host == null ? java.util.List.of() : java.util.List.of(host), authority, version))
+        .isNull();
+  }
 }

@@ -6,6 +6,7 @@ import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.Builtin;
 import dev.vigil.rego.builtins.BuiltinRegistry;
 import dev.vigil.rego.eval.EvalListener;
+import dev.vigil.rego.eval.Tracer;
 import dev.vigil.rego.parse.Parser;
 import dev.vigil.rego.parse.ParserOptions;
 import dev.vigil.rego.value.StringValue;
@@ -156,7 +157,21 @@ public final class CapturingQuery {
   /** Evaluates with a listener and a print sink (either may be null). */
   public QueryResult eval(
       Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
-    QueryResult raw = prepared.eval(input, options, listener, printSink);
+    return eval(input, options, listener, printSink, null);
+  }
+
+  /**
+   * Evaluates with a listener, a print sink and a tracer (any may be null); see {@link
+   * PreparedQuery#eval(Value, EvalOptions, EvalListener, Consumer, Tracer)}. The trace shows the
+   * query as rewritten: {@code data.a.p} is evaluated as {@code data.a.p = vigil_capture_0}.
+   */
+  public QueryResult eval(
+      Value input,
+      EvalOptions options,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
+    QueryResult raw = prepared.eval(input, options, listener, printSink, tracer);
     List<QueryResult.Row> rows = new ArrayList<>(raw.rows().size());
     for (QueryResult.Row row : raw.rows()) {
       List<Value> values = new ArrayList<>(texts.size());

@@ -1,11 +1,13 @@
 package dev.vigil.rego;
 
 import dev.vigil.rego.builtins.SimpleBuiltinContext;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CompiledPolicy;
 import dev.vigil.rego.compile.CompiledQuery;
 import dev.vigil.rego.eval.EvalListener;
 import dev.vigil.rego.eval.Evaluator;
+import dev.vigil.rego.eval.Tracer;
 import dev.vigil.rego.value.Value;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -63,16 +65,63 @@ public final class PreparedQuery {
    */
   public QueryResult eval(
       Value input, EvalOptions options, EvalListener listener, Consumer<String> printSink) {
+    return eval(input, options, listener, printSink, null);
+  }
+
+  /**
+   * Evaluates the query and records its trace, as OPA's explanations show it.
+   *
+   * @param tracer receives every step of the evaluation, or null to record none (the cost of
+   *     tracing is then a null check per expression)
+   */
+  public QueryResult eval(
+      Value input,
+      EvalOptions options,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
     TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
     try {
-      return newEvaluator(input, opts, budget, listener, printSink).run();
-    } catch (StackOverflowError e) {
-      return evalOnDeepStack(input, opts, budget, listener, printSink);
+      return evalOnThisStack(input, opts, budget, listener, printSink, tracer);
+    } catch (OutOfMemoryError e) {
+      // Also when a thread with a larger stack could not be had.
+      throw outOfMemory();
     } catch (RegoException e) {
       throw e;
     } catch (RuntimeException e) {
       throw internalError(e);
+    }
+  }
+
+  /**
+   * Fails closed on a query that ran out of memory. Catching the error here is safe: it was raised
+   * on this thread while evaluation allocated, everything the query allocated is garbage once the
+   * stack has unwound to this point, and evaluation changes no shared state but caches that
+   * allocate before they change (compiled patterns) and locks that unwinding releases, so the
+   * caller may go on serving. Other errors of the virtual machine are not caught: they may leave it
+   * broken.
+   */
+  private static RegoException outOfMemory() {
+    return new RegoException(
+        new RegoError(
+            "eval_cancel_error", "evaluation ran out of memory", dev.vigil.rego.ast.Location.NONE));
+  }
+
+  private QueryResult evalOnThisStack(
+      Value input,
+      EvalOptions opts,
+      TimeBudget budget,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
+    try {
+      return newEvaluator(input, opts, budget, listener, printSink, tracer).run();
+    } catch (StackOverflowError e) {
+      if (tracer != null) {
+        tracer.restart();
+      }
+      return evalOnDeepStack(input, opts, budget, listener, printSink, tracer);
     }
   }
 
@@ -90,18 +139,21 @@ public final class PreparedQuery {
       EvalOptions options,
       TimeBudget budget,
       EvalListener listener,
-      Consumer<String> printSink) {
+      Consumer<String> printSink,
+      Tracer tracer) {
     Future<QueryResult> f =
         DEEP.submit(
             () -> {
               try {
-                return newEvaluator(input, options, budget, listener, printSink).run();
+                return newEvaluator(input, options, budget, listener, printSink, tracer).run();
               } catch (StackOverflowError e) {
                 throw new RegoException(
                     new RegoError(
                         "eval_cancel_error",
                         "maximum evaluation depth exceeded",
                         dev.vigil.rego.ast.Location.NONE));
+              } catch (OutOfMemoryError e) {
+                throw outOfMemory();
               }
             });
     try {
@@ -128,11 +180,18 @@ public final class PreparedQuery {
       EvalOptions options,
       TimeBudget budget,
       EvalListener listener,
-      Consumer<String> printSink) {
+      Consumer<String> printSink,
+      Tracer tracer) {
+    SizeLimit sizes = SizeLimit.forDocuments(input, policy.data());
     var ctx =
         new SimpleBuiltinContext(
-            options.clock(), options.strictBuiltinErrors(), options.networkAllowed(), budget);
-    return new Evaluator(policy, query, input, options, budget, ctx, listener, printSink);
+            options.clock(),
+            options.strictBuiltinErrors(),
+            options.networkAllowed(),
+            budget,
+            sizes);
+    return new Evaluator(
+        policy, query, input, options, budget, sizes, ctx, listener, printSink, tracer);
   }
 
   /** Returns the source text of each expression of the query. */

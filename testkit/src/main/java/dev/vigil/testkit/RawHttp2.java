@@ -1,5 +1,9 @@
 package dev.vigil.testkit;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -49,6 +53,25 @@ public final class RawHttp2 {
    */
   public static Map<Integer, Long> send(Socket s, int first, List<List<String>> requests)
       throws IOException {
+    return exchange(s, first, requests).resets();
+  }
+
+  /**
+   * What the server did with each request: the error code of each stream it reset, and the {@code
+   * :status} of each it answered.
+   */
+  public record Outcome(Map<Integer, Long> resets, Map<Integer, Integer> statuses) {}
+
+  /**
+   * As {@link #send(Socket, List)}, and also reads the {@code :status} of each answer (its header
+   * block decoded with Netty's HPACK decoder, so that the server's indexing is followed).
+   */
+  public static Outcome exchange(Socket s, List<List<String>> requests) throws IOException {
+    return exchange(s, 1, requests);
+  }
+
+  private static Outcome exchange(Socket s, int first, List<List<String>> requests)
+      throws IOException {
     s.setSoTimeout(10_000);
     DataOutputStream out = new DataOutputStream(s.getOutputStream());
     out.write(PREFACE);
@@ -61,10 +84,11 @@ public final class RawHttp2 {
     }
     out.flush();
     Map<Integer, Long> resets = new TreeMap<>();
-    Set<Integer> answered = new HashSet<>();
+    Map<Integer, Integer> statuses = new TreeMap<>();
+    DefaultHttp2HeadersDecoder hpack = new DefaultHttp2HeadersDecoder(false);
     DataInputStream in = new DataInputStream(s.getInputStream());
     try {
-      while (resets.size() + answered.size() < requests.size()) {
+      while (resets.size() + statuses.size() < requests.size()) {
         int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
         int type = in.readUnsignedByte();
         int flags = in.readUnsignedByte();
@@ -72,8 +96,12 @@ public final class RawHttp2 {
         byte[] payload = in.readNBytes(length);
         if (type == RST_STREAM && sent.contains(stream)) {
           resets.put(stream, ByteBuffer.wrap(payload).getInt() & 0xffffffffL);
-        } else if (type == HEADERS && sent.contains(stream)) {
-          answered.add(stream);
+        } else if (type == HEADERS) {
+          // Every block is decoded, so that the decoder's table follows the server's encoder.
+          Integer status = status(hpack, stream, flags, payload);
+          if (sent.contains(stream) && status != null) {
+            statuses.putIfAbsent(stream, status);
+          }
         } else if (type == SETTINGS && (flags & 0x1) == 0) {
           frame(out, SETTINGS, 0x1, 0, new byte[0]);
           out.flush();
@@ -84,7 +112,33 @@ public final class RawHttp2 {
     } catch (EOFException e) {
       // The server closed the connection: what was read is the answer.
     }
-    return resets;
+    return new Outcome(resets, statuses);
+  }
+
+  /**
+   * Decodes a HEADERS frame's block (padding and priority removed; the block must fit one frame, as
+   * a server's short answers do) and returns its {@code :status}, or null for trailers.
+   */
+  private static Integer status(
+      DefaultHttp2HeadersDecoder hpack, int stream, int flags, byte[] payload) throws IOException {
+    int from = 0;
+    int to = payload.length;
+    if ((flags & 0x8) != 0) {
+      int pad = payload[0] & 0xff;
+      from = 1;
+      to -= pad;
+    }
+    if ((flags & 0x20) != 0) {
+      from += 5;
+    }
+    try {
+      Http2Headers h =
+          hpack.decodeHeaders(stream, Unpooled.wrappedBuffer(payload, from, to - from));
+      CharSequence status = h.status();
+      return status == null ? null : Integer.valueOf(status.toString());
+    } catch (Http2Exception e) {
+      throw new IOException("the server's header block cannot be decoded: " + e.getMessage(), e);
+    }
   }
 
   /** What the server ended a connection with: its GOAWAY's error code and debug data, if any. */

@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,29 +22,43 @@ import org.slf4j.LoggerFactory;
  * so that the code is refused on every node and at the console too. Unknown users cost the same
  * hash as known ones (with the parameters most users' hashes have). Failed attempts are counted by
  * a {@link SignInThrottle}, which refuses further ones for a while after too many. Thread-safe;
- * sign-in and step-up may do I/O (the hash, the store) and are not for an event loop.
+ * sign-in and step-up may do I/O (the hash, the store) and are not for an event loop. Servers call
+ * the queued forms ({@link #authenticateQueued}, {@link #confirmPasswordQueued}), which run the
+ * hash on the node's {@link PasswordChecks} and refuse at once when those are all taken.
  */
 public final class LocalAuthenticator {
 
   /**
    * The result of a sign-in: a session, or the reason it was refused (said to no one but logs).
    *
-   * @param retryAfter for an attempt refused unheard by the {@link SignInThrottle}, how long to
-   *     wait; {@link Duration#ZERO} otherwise
+   * @param retryAfter for an attempt refused unheard, by the {@link SignInThrottle} or because the
+   *     node's {@link PasswordChecks} are all taken, how long to wait; {@link Duration#ZERO}
+   *     otherwise
+   * @param busy true when the attempt was refused unheard because the node's {@link PasswordChecks}
+   *     were all taken (nothing of it was looked at, and it counts as no failure)
    */
-  public record Result(Session session, String refusal, Duration retryAfter) {
+  public record Result(Session session, String refusal, Duration retryAfter, boolean busy) {
 
     public Result {
       retryAfter = retryAfter == null ? Duration.ZERO : retryAfter;
+    }
+
+    public Result(Session session, String refusal, Duration retryAfter) {
+      this(session, refusal, retryAfter, false);
     }
 
     public Result(Session session, String refusal) {
       this(session, refusal, Duration.ZERO);
     }
 
+    /** Returns the refusal of an attempt that found every password check taken. */
+    static Result busy(PasswordChecks.Busy b) {
+      return new Result(null, b.getMessage(), b.retryAfter(), true);
+    }
+
     /** Returns true when the attempt was refused unheard: too many failures before it. */
     public boolean throttled() {
-      return !retryAfter.isZero();
+      return !busy && !retryAfter.isZero();
     }
 
     /** Returns {@link #retryAfter} in whole seconds, rounded up, for {@code Retry-After}. */
@@ -60,6 +75,7 @@ public final class LocalAuthenticator {
   private final boolean totpOnDemand;
   private final SignInThrottle throttle;
   private final TotpSteps steps;
+  private final PasswordChecks checks;
 
   /** An authenticator with a throttle of its own ({@link SignInThrottle.Limits#DEFAULT}). */
   public LocalAuthenticator(List<LocalUser> users, SessionCodec sessions, InstantSource clock) {
@@ -95,6 +111,25 @@ public final class LocalAuthenticator {
       boolean totpOnDemand,
       SignInThrottle throttle,
       TotpSteps steps) {
+    this(users, sessions, clock, totpOnDemand, throttle, steps, PasswordChecks.withDefaults());
+  }
+
+  /**
+   * As the constructor above, with the node's password checks.
+   *
+   * @param checks runs the password checks of {@link #authenticateQueued} and {@link
+   *     #confirmPasswordQueued}; share one between the sign-ins of a node (gateway and console) so
+   *     that their bound is the node's
+   */
+  public LocalAuthenticator(
+      List<LocalUser> users,
+      SessionCodec sessions,
+      InstantSource clock,
+      boolean totpOnDemand,
+      SignInThrottle throttle,
+      TotpSteps steps,
+      PasswordChecks checks) {
+    this.checks = Objects.requireNonNull(checks, "checks");
     this.users = LocalUsers.of(users);
     this.sessions = sessions;
     this.clock = clock;
@@ -140,6 +175,35 @@ public final class LocalAuthenticator {
       return throttled(wait);
     }
     return counted(username, source, () -> check(username, password, totp), this::showedAll);
+  }
+
+  /**
+   * Runs {@link #authenticate} on the node's {@link PasswordChecks}; when they are all taken the
+   * result is a {@link Result#busy} refusal at once, the same whatever the name and password, and
+   * the throttle counts nothing. The future never fails but with what {@code authenticate} throws.
+   */
+  public CompletableFuture<Result> authenticateQueued(
+      String username, String password, String totp, String source) {
+    return queued(() -> authenticate(username, password, totp, source));
+  }
+
+  /** Runs {@link #confirmPassword} on the node's {@link PasswordChecks}, as above. */
+  public CompletableFuture<Result> confirmPasswordQueued(
+      Session s, String password, String source) {
+    return queued(() -> confirmPassword(s, password, source));
+  }
+
+  private CompletableFuture<Result> queued(Supplier<Result> check) {
+    try {
+      return checks.submit(check);
+    } catch (PasswordChecks.Busy b) {
+      return CompletableFuture.completedFuture(Result.busy(b));
+    }
+  }
+
+  /** Returns the node's password checks. */
+  public PasswordChecks checks() {
+    return checks;
   }
 
   private static Result throttled(Duration wait) {

@@ -65,6 +65,9 @@ import java.util.regex.Pattern;
  *     null for the embedded SQLite store in the data directory
  * @param policyPlaces where each route's {@code policy} key is written, by route name, as {@code
  *     file:line: routes[i].policy}, for errors about the path it names; empty for the defaults
+ * @param authzPolicyPlace where {@code control_plane.authz_policy} is written, as {@code file:line:
+ *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
+ *     there is no file
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
  */
 public record VigilConfig(
@@ -89,6 +92,7 @@ public record VigilConfig(
     Duration decisionRetention,
     StoreLocation store,
     Map<String, String> policyPlaces,
+    String authzPolicyPlace,
     List<Entitlement> entitlements) {
 
   public VigilConfig {
@@ -151,6 +155,7 @@ public record VigilConfig(
         null,
         null,
         Map.of(),
+        null,
         List.of());
   }
 
@@ -178,6 +183,7 @@ public record VigilConfig(
         decisionRetention,
         location,
         policyPlaces,
+        authzPolicyPlace,
         entitlements);
   }
 
@@ -268,6 +274,7 @@ public record VigilConfig(
         retention(get(logs, "retain")),
         store(get(top, "store"), base),
         policyPlaces,
+        get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
         entitlements);
   }
 

@@ -10,6 +10,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.http.Cookies;
+import dev.vigil.gateway.http.FormFields;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.RedirectTarget;
 import dev.vigil.gateway.http.RequestBodies;
@@ -23,13 +24,13 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -54,8 +55,11 @@ import org.slf4j.LoggerFactory;
  * target ({@code rd}) is checked by {@link RedirectTarget}. A sign-out posted by a browser page of
  * another origin is refused ({@link #sentByOwnPageOrScript}). After too many failed attempts for an
  * account or from an address, attempts are refused unheard with 429 and {@code Retry-After} (see
- * {@link dev.vigil.gateway.auth.SignInThrottle}). With just-in-time grants, {@code /auth/access/}
- * serves requests for them and their decisions ({@link AccessEndpoints}).
+ * {@link dev.vigil.gateway.auth.SignInThrottle}); when the node's password checks are all taken,
+ * with 503 and {@code Retry-After} (see {@link dev.vigil.gateway.auth.PasswordChecks}). A form
+ * field, or a query parameter of any of these endpoints, given twice is refused with 400 naming it.
+ * With just-in-time grants, {@code /auth/access/} serves requests for them and their decisions
+ * ({@link AccessEndpoints}).
  */
 final class AuthEndpoints {
 
@@ -148,6 +152,14 @@ final class AuthEndpoints {
         };
     if (own) {
       ownPageHeaders(req);
+      String repeated = repeatedParameter(req);
+      if (repeated != null) {
+        // Of "?rd=/a&rd=//evil", which one counts would depend on who reads the query.
+        RequestBodies.closeIfWithheld(req);
+        RequestBodies.resume(req);
+        reply(req, true, 400, repeated);
+        return true;
+      }
       // Every endpoint here reads the body it is sent (or reads past it): a client that waits for
       // 100 Continue is invited at once rather than left to wait out its timeout, unless the body
       // it announces is longer than any of them takes. Then it is not invited, and a body held
@@ -201,6 +213,24 @@ final class AuthEndpoints {
       default -> {
         return access != null && access.handle(req, path);
       }
+    }
+  }
+
+  /**
+   * Returns why the query names a parameter twice (or cannot be read), or null when it does not.
+   */
+  private static String repeatedParameter(HttpServerRequest req) {
+    MultiMap params;
+    try {
+      params = req.params();
+    } catch (IllegalArgumentException e) {
+      return "the query is not URL encoding: " + printable(e.getMessage());
+    }
+    try {
+      FormFields.requireSingle(params);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage().replace("form field", "query parameter");
     }
   }
 
@@ -337,10 +367,12 @@ final class AuthEndpoints {
     }
     String source = source(req);
     // The password hash takes tens of milliseconds of one core by design: on the event loop, a
-    // stream of sign-in attempts would hold every other request of the loop behind it.
-    RequestGuard.offLoop(
+    // stream of sign-in attempts would hold every other request of the loop behind it, and on the
+    // shared worker pool every blocking task of the node. It runs on the node's password checks,
+    // a few threads with a bounded queue, which refuse at once when they are all taken.
+    RequestGuard.whenDone(
         req,
-        () -> auth.authenticate(f.get("username"), f.get("password"), f.get("totp"), source),
+        auth.authenticateQueued(f.get("username"), f.get("password"), f.get("totp"), source),
         r -> answerLogin(req, json, rd, f, source, r));
   }
 
@@ -357,11 +389,13 @@ final class AuthEndpoints {
           "sign-in refused: user={} source={} reason={}", f.get("username"), source, r.refusal());
       refused(
           req,
-          r.throttled() ? "THROTTLED" : "SIGN_IN_REFUSED",
+          refusalCode(r, "SIGN_IN_REFUSED"),
           r.refusal(),
           f.get("username"),
           () -> {
-            if (r.throttled()) {
+            if (r.busy()) {
+              busy(req, json, r, () -> form(req, rd, busyText(r), 503));
+            } else if (r.throttled()) {
               tooManyAttempts(req, json, r, () -> form(req, rd, tooMany(r), 429));
             } else if (json) {
               reply(req, true, 401, "sign-in failed");
@@ -504,7 +538,6 @@ final class AuthEndpoints {
     return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
   }
 
-  /** Answers 429 with {@code Retry-After}: JSON, or else the page {@code html} sends. */
   /**
    * Logs a refused sign-in or step-up of a local user as a denied decision under {@value
    * EdgeGateway#SIGN_IN_LOG_PATH} (on the worker pool: it writes the service log), then runs {@code
@@ -528,6 +561,7 @@ final class AuthEndpoints {
     return safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
   }
 
+  /** Answers 429 with {@code Retry-After}: JSON, or else the page {@code html} sends. */
   static void tooManyAttempts(
       HttpServerRequest req, boolean json, LocalAuthenticator.Result r, Runnable html) {
     req.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
@@ -536,6 +570,29 @@ final class AuthEndpoints {
     } else {
       html.run();
     }
+  }
+
+  /**
+   * Answers 503 with {@code Retry-After} to an attempt refused because the node's password checks
+   * were all taken: JSON, or else the page {@code html} sends.
+   */
+  static void busy(
+      HttpServerRequest req, boolean json, LocalAuthenticator.Result r, Runnable html) {
+    req.response().putHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
+    if (json) {
+      reply(req, true, 503, busyText(r));
+    } else {
+      html.run();
+    }
+  }
+
+  static String busyText(LocalAuthenticator.Result r) {
+    return "too many sign-ins are being checked; try again in " + r.retryAfterSeconds() + " s";
+  }
+
+  /** Returns the code a refused attempt is logged with: {@code otherwise} when it was heard. */
+  static String refusalCode(LocalAuthenticator.Result r, String otherwise) {
+    return r.busy() ? "BUSY" : r.throttled() ? "THROTTLED" : otherwise;
   }
 
   static String tooMany(LocalAuthenticator.Result r) {
@@ -580,19 +637,8 @@ final class AuthEndpoints {
   }
 
   private static Map<String, String> formFields(String body) {
-    Map<String, String> m = new HashMap<>();
-    for (String pair : body.split("&")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0) {
-        String name = decode(pair.substring(0, eq));
-        // As with JSON: which of two "username" counts depends on who reads the form.
-        if (m.put(name, decode(pair.substring(eq + 1))) != null) {
-          throw new IllegalArgumentException(
-              "form field \"" + name + "\" appears twice; a field may appear only once");
-        }
-      }
-    }
-    return m;
+    // As with JSON: which of two "username" counts depends on who reads the form.
+    return FormFields.parse(body);
   }
 
   private static Map<String, String> jsonFields(String body) {
@@ -614,14 +660,6 @@ final class AuthEndpoints {
       }
     }
     return m;
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("form field is not valid URL encoding");
-    }
   }
 
   /**

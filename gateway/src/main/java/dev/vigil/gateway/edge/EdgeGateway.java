@@ -337,6 +337,9 @@ public final class EdgeGateway implements AutoCloseable {
         return;
       }
       if (req.path().equals(IdentityAssertion.JWKS_PATH)) {
+        // No body is wanted here, so none held back for 100 Continue is invited: the connection
+        // closes after the answer, before bytes sent later could be read as a request of their own.
+        RequestBodies.closeIfWithheld(req);
         RequestBodies.resume(req);
         // The keys of the other nodes may have to be read from the store: off the event loop.
         Vertx.currentContext()
@@ -379,23 +382,15 @@ public final class EdgeGateway implements AutoCloseable {
           return;
         }
       }
-      if (req.headers().getAll("Host").size() > 1) {
-        refuseBeforePolicy(req, "BAD_HOST", "the request has more than one Host header");
-        return;
-      }
-      String rawHost = hostOf(req);
-      if (rawHost == null && req.version() != HttpVersion.HTTP_1_0) {
-        // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (HTTP/2 has :authority).
-        refuseBeforePolicy(req, "NO_HOST", "the request has no Host header");
+      // Two Hosts, a Host or :authority that is not a host, the two naming different hosts, or
+      // none where the protocol needs one (RFC 9112 §3.2, RFC 9113 §8.3.1). Never echoed.
+      HostHeader.Refusal badHost = HostHeader.refusal(req);
+      if (badHost != null) {
+        refuseBeforePolicy(req, badHost.code(), badHost.reason());
         return;
       }
       // One spelling of the host for routing, policy and the upstream: lower case, no final dot.
-      String hostHeader = HostHeader.normalize(rawHost);
-      if (rawHost != null && hostHeader == null) {
-        // The value is not echoed: it may be markup.
-        refuseBeforePolicy(req, "BAD_HOST", "the Host header is not a host name");
-        return;
-      }
+      String hostHeader = HostHeader.normalize(hostOf(req));
       if (auth != null && path.path().startsWith("/auth/") && auth.handle(req, path.path())) {
         return;
       }

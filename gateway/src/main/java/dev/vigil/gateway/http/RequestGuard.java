@@ -4,11 +4,14 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.rego.value.Json;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,22 +83,34 @@ public final class RequestGuard {
     Vertx.currentContext()
         .owner()
         .executeBlocking(work, false)
-        .onComplete(
-            guard(
-                req,
-                null,
-                null,
-                500,
-                done -> {
-                  if (done.failed()) {
-                    // Thrown as it came, for the guard to log and answer once.
-                    if (done.cause() instanceof RuntimeException e) {
-                      throw e;
-                    }
-                    throw new IllegalStateException(done.cause());
-                  }
-                  answer.accept(done.result());
-                }));
+        .onComplete(guard(req, null, null, 500, done -> answerWith(done, answer)));
+  }
+
+  /**
+   * Runs {@code answer} with the result of {@code work} (running on threads of its own, such as the
+   * node's password checks) on the request's context, guarded as {@link #offLoop} is: work that
+   * fails fails the request closed with 500 and is logged once.
+   */
+  public static <T> void whenDone(
+      HttpServerRequest req, CompletionStage<T> work, Consumer<T> answer) {
+    Future.fromCompletionStage(work, Vertx.currentContext())
+        .onComplete(guard(req, null, null, 500, done -> answerWith(done, answer)));
+  }
+
+  private static <T> void answerWith(AsyncResult<T> done, Consumer<T> answer) {
+    if (done.failed()) {
+      // Thrown as it came (unwrapped from a CompletableFuture's wrapper), for the guard to log and
+      // answer once.
+      Throwable cause =
+          done.cause() instanceof CompletionException c && c.getCause() != null
+              ? c.getCause()
+              : done.cause();
+      if (cause instanceof RuntimeException e) {
+        throw e;
+      }
+      throw new IllegalStateException(cause);
+    }
+    answer.accept(done.result());
   }
 
   /**
@@ -158,7 +173,13 @@ public final class RequestGuard {
   private static void answer(
       HttpServerRequest req, HttpServerResponse resp, String decisionId, int status) {
     if (resp.ended()) {
-      // The answer went out whole before the fault: nothing is left to tell the client.
+      // The answer went out whole before the fault: nothing is left to tell the client. A body
+      // still held back for 100 Continue will never be read as this request's: the connection
+      // goes, before bytes sent later could be read as a request of their own.
+      if (RequestBodies.withheld(req)) {
+        req.connection().close();
+        return;
+      }
       RequestBodies.resume(req);
       return;
     }
@@ -166,9 +187,16 @@ public final class RequestGuard {
       cut(resp);
       return;
     }
+    // The fault's answer does not invite a body held back: see RequestBodies.withheld.
+    RequestBodies.closeIfWithheld(req);
     RequestBodies.resume(req);
-    // Whatever the failed step had put on the answer (an upstream's length, a cookie) is dropped.
+    // Whatever the failed step had put on the answer (an upstream's length, a cookie) is dropped,
+    // but for the closing of a connection whose body stays unread.
+    boolean close = "close".equals(resp.headers().get("Connection"));
     resp.headers().clear();
+    if (close) {
+      resp.putHeader("Connection", "close");
+    }
     resp.setChunked(false);
     resp.setStatusCode(status).setStatusMessage(HttpResponseStatus.valueOf(status).reasonPhrase());
     resp.putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store");

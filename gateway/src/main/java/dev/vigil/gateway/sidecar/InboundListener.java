@@ -20,6 +20,7 @@ import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.CodecResets;
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.HostHeader;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.Value;
 import io.netty.channel.Channel;
@@ -281,6 +282,13 @@ final class InboundListener implements CodecResets.RefusalListener {
         refuse(req, source, "BAD_FRAMING", "refused: " + malformed, 400, "bad_request", malformed);
         return;
       }
+    }
+    // The host the policy sees and the app is told must read one way, as at the edge.
+    HostHeader.Refusal badHost = HostHeader.refusal(req);
+    if (badHost != null) {
+      String why = badHost.reason();
+      refuse(req, source, badHost.code(), "refused: " + why, 400, "bad_request", why);
+      return;
     }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     HYGIENE.strip(List.copyOf(headers.names()), false, headers::remove);

@@ -6,6 +6,7 @@ import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.pdp.CodecResets;
+import dev.vigil.pdp.HostHeader;
 import io.netty.channel.Channel;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -141,6 +142,33 @@ final class OutboundListener implements CodecResets.RefusalListener {
   }
 
   private void relay(HttpServerRequest req) {
+    // The app's host must read one way before it goes on, as every Vigil listener asks.
+    HostHeader.Refusal badHost = HostHeader.refusal(req);
+    if (badHost != null) {
+      String source = PermissiveFront.address(req.remoteAddress());
+      refusals
+          .refuseOnWorker(
+              vertx,
+              config.name(),
+              source,
+              badHost.code(),
+              "refused: " + badHost.reason(),
+              Map.of())
+          .onComplete(
+              RequestGuard.guard(
+                  req,
+                  config.name(),
+                  null,
+                  500,
+                  ar ->
+                      Replies.error(
+                          req,
+                          400,
+                          "bad_request",
+                          badHost.reason(),
+                          ar.succeeded() ? ar.result() : null)));
+      return;
+    }
     req.pause();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
     ProxyExchange.removeConnectionOptions(headers);

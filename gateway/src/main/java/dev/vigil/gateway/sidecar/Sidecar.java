@@ -1,6 +1,7 @@
 package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.edge.IdentityAssertion;
+import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
@@ -192,7 +193,9 @@ public final class Sidecar implements AutoCloseable {
                 vertx,
                 plain(jwks.host(), jwks.port(), timeouts),
                 req -> serveKeys(req, assertion),
-                req -> req.response().setStatusCode(400).end(),
+                // As every Vigil listener answers a head that cannot be read: 400, 414 or 431,
+                // with the connection closed, since nothing after it on the connection can be read.
+                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER,
                 pipeline -> {},
                 "assertion_jwks");
       }
@@ -318,6 +321,9 @@ public final class Sidecar implements AutoCloseable {
    * set again at once.
    */
   private static void serveKeys(HttpServerRequest req, IdentityAssertion assertion) {
+    // No answer here invites a body held back for 100 Continue: the connection closes after it,
+    // before bytes sent later could be read as a request of their own.
+    RequestBodies.closeIfWithheld(req);
     if (!req.path().equals(IdentityAssertion.JWKS_PATH)) {
       req.response().setStatusCode(404).end();
     } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {

@@ -177,6 +177,24 @@ class EdgeContinuationFaultTest {
     assertLoggedOnce("route=app path=/faulted decision_id=");
   }
 
+  /**
+   * Regression: the 500 of a fault did not close the connection of a request still holding its body
+   * back for {@code 100 Continue} (the fault came before the body was invited), so bytes the client
+   * sent after it could be read as a request of their own. See {@link EdgeEarlyAnswerBodyTest}.
+   */
+  @Test
+  void faultAfterDecision_bodyHeldBack_answered500ThenClosed_innerNeverAnswered() throws Exception {
+    signerClock.failing = true;
+    EdgeEarlyAnswerBodyTest.Exchange x =
+        EdgeEarlyAnswerBodyTest.holdBackThenSend(gateway.port(), "/faulted");
+    signerClock.failing = false;
+
+    assertThat(x.answer()).startsWith("HTTP/1.1 500 ").contains("internal_error");
+    assertThat(x.answer().toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+    assertThat(x.after()).doesNotContain("HTTP/1.1");
+    assertLoggedOnce("route=app path=/faulted decision_id=");
+  }
+
   @Test
   void faultAfterSignInBody_overH2c_answered500_thenSignInWorks() throws Exception {
     HttpResponse<String> before = send(to("/before"));

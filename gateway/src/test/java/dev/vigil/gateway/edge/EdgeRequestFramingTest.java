@@ -232,6 +232,46 @@ class EdgeRequestFramingTest {
         .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
   }
 
+  /**
+   * Regression: a field folded over two lines (obsolete line folding, RFC 9112 §5.2) was joined
+   * with a space and relayed; an upstream that reads the folded line as a field of its own (here an
+   * identity header the gateway had removed) acted on a request no policy decided. Now refused with
+   * 400 before policy, logged, the connection closed and nothing relayed, in any field.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "X-Trace: a\r\n X-Vigil-User: admin",
+        "X-Trace: a\r\n\tb",
+        "Accept: */*\r\n  text/html",
+        "Content-Type: text/plain;\r\n charset=utf-8",
+        "X-Trace: a\r\n \r\nX-Other: b"
+      })
+  void obsFold_refused400BeforePolicy_closed_andNothingRelayed(String field) throws Exception {
+    String r = exchange("GET /x HTTP/1.1\r\nHost: app.example\r\n" + field + "\r\n\r\n" + SMUGGLED);
+
+    assertThat(statuses(r)).containsExactly("400");
+    assertThat(seen).isEmpty();
+    assertThat(r.toLowerCase(java.util.Locale.ROOT))
+        .containsPattern("x-vigil-decision-id: [0-9a-f-]{36}");
+  }
+
+  /** A value with spaces inside, a body holding CRLF SP, and pipelined requests pass as before. */
+  @Test
+  void noFold_spacesInValuesAndFoldLikeBodies_stillRelayed() throws Exception {
+    String body = "a\r\n b";
+    String r =
+        exchange(
+            "POST /x HTTP/1.1\r\nHost: app.example\r\nX-Trace: a  b\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body
+                + "GET /y HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n");
+
+    assertThat(statuses(r)).containsExactly("200", "200");
+    assertThat(seen).hasSize(2);
+  }
+
   @Test
   void transferEncodingInHttp10_refused() throws Exception {
     String r =

@@ -273,4 +273,76 @@ class SidecarExpectContinueTest {
     assertThat(heads).hasSize(1);
     assertThat(heads.get(0)).startsWith("GET /last ").doesNotContainIgnoringCase("x-trace");
   }
+
+  /**
+   * Regression: the sidecar's assertion-key listener answered a GET holding its body back for
+   * {@code 100 Continue} and kept the connection open, the body unread: bytes the client sent later
+   * (here a request of their own) could be read as the next request. It now closes after the
+   * answer, its 404 and 405 too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/.well-known/vigil/jwks.json", "/elsewhere"})
+  void assertionKeys_getHoldingBackABodyThatIsARequest_answeredThenClosed(String target)
+      throws Exception {
+    String inner = "GET /.well-known/vigil/jwks.json HTTP/1.1\r\nHost: sidecar\r\n\r\n";
+    try (Sidecar keys = keysOnly();
+        Socket s = new Socket("127.0.0.1", keys.assertionJwksPort())) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream()
+          .write(
+              ("GET "
+                      + target
+                      + " HTTP/1.1\r\nHost: sidecar\r\nExpect: 100-continue\r\n"
+                      + "Content-Length: "
+                      + inner.length()
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      String head = readHead(s.getInputStream());
+      s.getInputStream().readNBytes(contentLength(head));
+      try {
+        s.getOutputStream().write(inner.getBytes(StandardCharsets.ISO_8859_1));
+      } catch (java.net.SocketException closed) {
+        // Closed already.
+      }
+      String after = readToEnd(s);
+
+      assertThat(head).startsWith(target.equals("/elsewhere") ? "HTTP/1.1 404 " : "HTTP/1.1 200 ");
+      assertThat(head.toLowerCase(Locale.ROOT)).contains("connection: close");
+      assertThat(after).doesNotContain("HTTP/1.1");
+    }
+  }
+
+  /**
+   * The key listener answers a head it could not read (here a request line past the decoder's
+   * limit) as every other Vigil listener does, 414 (431 for headers) with the connection closed. It
+   * answered a bare 400 of its own, which told the client nothing of what was wrong.
+   */
+  @Test
+  void assertionKeys_headTooLong_answeredAndClosed() throws Exception {
+    try (Sidecar keys = keysOnly();
+        Socket s = new Socket("127.0.0.1", keys.assertionJwksPort())) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream()
+          .write(
+              ("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: sidecar\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+
+      String answer = readToEnd(s);
+
+      // HTTP/1.0: the request's own version could not be read.
+      assertThat(answer).startsWith("HTTP/1.0 414 ");
+    }
+  }
+
+  /** A sidecar that only serves its assertion keys. */
+  private static Sidecar keysOnly() {
+    return Sidecar.start(
+        new SidecarConfig(null, List.of(), List.of(), new SidecarConfig.Address("127.0.0.1", 0)),
+        workloads.credsB,
+        pdp,
+        workloads.ids.revocations(),
+        InstantSource.system(),
+        new dev.vigil.gateway.edge.IdentityAssertion(
+            "vigil", java.time.Duration.ofSeconds(60), InstantSource.system()));
+  }
 }

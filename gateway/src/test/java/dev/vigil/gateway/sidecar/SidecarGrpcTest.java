@@ -67,6 +67,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * gRPC through two sidecars over real sockets: a grpc-java client with a plaintext channel calls
@@ -1096,6 +1098,66 @@ class SidecarGrpcTest {
             .toList();
     assertThat(lines).hasSize(3);
     assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
+  }
+
+  /**
+   * Regression: the inbound listener asked nothing of the host: over HTTP/2 an {@code :authority}
+   * that is no host (Vert.x takes any RFC 3986 reg-name) reached the policy as {@code
+   * input.request.host} and the app as its Host. It is refused before policy as at the edge, with
+   * 400 and a logged refusal.
+   */
+  @Test
+  void permissive_h2cAuthorityNotAHost_400BeforePolicyAndLogged() throws Exception {
+    RawHttp2.Outcome o;
+    String peer;
+    try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
+      peer = "127.0.0.1:" + s.getLocalPort();
+      o =
+          RawHttp2.exchange(
+              s,
+              List.of(
+                  List.of(
+                      ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "a..b")));
+    }
+
+    assertThat(o.statuses()).containsExactly(Map.entry(1, 400));
+    assertThat(workloads.logged(RefusalLog.PATH, "greeter-open", peer).eventJson())
+        .contains("\"refusal\":\"BAD_HOST\"")
+        .contains("the :authority is not a host name");
+  }
+
+  /**
+   * The same check over HTTP/1.1 (two Hosts), and a field folded over two lines (obsolete line
+   * folding), which was joined with a space and relayed: both refused with 400 before policy.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Host: greeter.internal\r\nHost: admin.internal\r\n|BAD_HOST",
+        "Host: greeter.internal\r\nX-Trace: a\r\n b\r\n|BAD_FRAMING"
+      })
+  void permissive_http1TwoHostsOrFoldedField_400BeforePolicyAndLogged(String c) throws Exception {
+    String[] caseAndCode = c.split("\\|");
+    String status;
+    String peer;
+    try (Socket s = new Socket("127.0.0.1", sidecarB.port("greeter-open"))) {
+      s.setSoTimeout(10_000);
+      peer = "127.0.0.1:" + s.getLocalPort();
+      s.getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\n" + caseAndCode[0] + "\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      status =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+              .readLine();
+    }
+
+    assertThat(status).startsWith("HTTP/1.1 400 ");
+    assertThat(workloads.logged(RefusalLog.PATH, "greeter-open", peer).eventJson())
+        .contains("\"refusal\":\"" + caseAndCode[1] + "\"");
   }
 
   /** Over mutual TLS the refusal also names the SPIFFE ID of the client's certificate. */

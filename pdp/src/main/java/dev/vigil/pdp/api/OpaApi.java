@@ -7,6 +7,9 @@ import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.RegoException;
+import dev.vigil.rego.eval.Tracer;
+import dev.vigil.rego.trace.TraceJson;
+import dev.vigil.rego.trace.TraceRecorder;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
@@ -26,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -49,8 +51,11 @@ import java.util.function.BooleanSupplier;
  */
 public final class OpaApi {
 
-  /** The values of OPA's {@code explain} query parameter that ask for an explanation. */
-  private static final Set<String> EXPLAIN_MODES = Set.of("notes", "fails", "full", "debug");
+  /**
+   * The most trace events one explanation holds: past it the trace is cut, and the answer warns. A
+   * trace grows with the evaluation, and every event holds its node and its query's bindings.
+   */
+  static final int EXPLANATION_LIMIT = 10_000;
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpaApi.class);
 
@@ -286,7 +291,11 @@ public final class OpaApi {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
       return;
     }
-    Decision d = decide(ctx, path, input);
+    // OPA's modes notes, fails, full and debug ask for the trace; any other value, "off"
+    // included, for none, as OPA ignores it. Without one the evaluation records nothing.
+    TraceRecorder.Mode explain = TraceRecorder.Mode.of(ctx.request().getParam("explain"));
+    TraceRecorder trace = explain == null ? null : new TraceRecorder(explain, EXPLANATION_LIMIT);
+    Decision d = decide(ctx, path, input, trace);
     if (d == null) {
       return;
     }
@@ -308,21 +317,50 @@ public final class OpaApi {
     if (flag(ctx, "provenance")) {
       body.put(StringValue.of("provenance"), provenance());
     }
-    // OPA's modes: notes, fails, full and debug each give Vigil's explanation (one message, not
-    // OPA's trace events); any other value, "off" included, gives none, as OPA ignores it.
-    String explain = ctx.request().getParam("explain");
-    if (explain != null && EXPLAIN_MODES.contains(explain) && d.explanation() != null) {
-      body.put(
-          StringValue.of("explanation"), ArrayValue.of(StringValue.of(d.explanation().message())));
+    if (trace != null) {
+      body.put(StringValue.of("explanation"), explanation(trace, flag(ctx, "pretty")));
+      if (trace.truncated()) {
+        body.put(
+            StringValue.of("warning"),
+            ObjectValue.of(
+                StringValue.of("code"),
+                StringValue.of("api_usage_warning"),
+                StringValue.of("message"),
+                StringValue.of(
+                    "explanation cut at its first "
+                        + EXPLANATION_LIMIT
+                        + " events; ask explain=notes or explain=fails, which keep fewer")));
+      }
     }
     sendJson(ctx, 200, ObjectValue.wrap(body));
   }
 
-  /** Decides and records the decision; on an evaluation error, answers and returns null. */
-  private Decision decide(RoutingContext ctx, PolicyPath p, Value input) {
+  /**
+   * Returns the trace in OPA's form: trace events, or with {@code pretty} one line of text per
+   * event (see {@link TraceJson}).
+   */
+  private static Value explanation(TraceRecorder trace, boolean pretty) {
+    if (!pretty) {
+      return TraceJson.events(trace.events());
+    }
+    List<Value> lines = new ArrayList<>();
+    for (String line : TraceJson.pretty(trace.events())) {
+      lines.add(StringValue.of(line));
+    }
+    return ArrayValue.of(lines);
+  }
+
+  /**
+   * Decides and records the decision, tracing the evaluation to {@code tracer} when not null; on an
+   * evaluation error, answers and returns null.
+   */
+  private Decision decide(RoutingContext ctx, PolicyPath p, Value input, Tracer tracer) {
     EvalOptions eval =
         pdp.evalOptions().withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
-    Decision d = pdp.decide(p, input, Map.of(), eval);
+    Decision d =
+        tracer == null
+            ? pdp.decide(p, input, Map.of(), eval)
+            : pdp.decideTraced(p, input, Map.of(), eval, tracer);
     metrics.record(d);
     if (d.error() != null) {
       ApiErrors.eval(ctx, d.error());
@@ -341,7 +379,7 @@ public final class OpaApi {
       return;
     }
     PolicyPath path = PolicyPath.parse(options.defaultDecision());
-    Decision d = decide(ctx, path, input);
+    Decision d = decide(ctx, path, input, null);
     if (d == null) {
       return;
     }

@@ -114,7 +114,8 @@ class OpaApiTest {
     ObjectValue body = json(r);
     assertThat(body.get("metrics").toJson()).contains("timer_rego_query_eval_ns");
     assertThat(body.get("provenance").toJson()).contains("vigil-");
-    assertThat(body.get("explanation").toJson()).contains("input.user.role == \\\"sre\\\" failed");
+    // With pretty, OPA's explanation is lines of text, one per trace event.
+    assertThat(body.get("explanation").toJson()).contains("Fail input.user.role == \\\"sre\\\"");
     assertThat(r.body()).contains("\n  ");
   }
 

@@ -55,6 +55,12 @@ final class ExtAuthzFixture implements AutoCloseable {
         input.subject.trust_domain == "prod.example"
       }
 
+      allow if {
+        input.request.path == "/traced"
+        trace(sprintf("method %s", [input.request.method]))
+        input.request.method == "GET"
+      }
+
       allow := false if input.request.path == "/odd/false"
       allow := "true" if input.request.path == "/odd/string"
       allow := {"allowed": true} if input.request.path == "/odd/allowed"

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * OPA's official TypeScript client, {@code @open-policy-agent/opa} (version pinned in
  * src/test/node/package.json), asks the decision point's REST API for allowed, denied, undefined
- * and failing decisions. Needs {@code node} and {@code npm} on the PATH; {@code npm ci} runs once
- * when node_modules is missing.
+ * and failing decisions, and for decisions with explanations ({@code explain=notes}, {@code fails},
+ * with {@code pretty}) through the package's low-level client. Needs {@code node} and {@code npm}
+ * on the PATH; {@code npm ci} runs once when node_modules is missing.
  */
 class OpaClientCompatibilityTest {
 
@@ -75,6 +76,18 @@ class OpaClientCompatibilityTest {
             "{\"case\":\"array-data\",\"result\":\"red\"}",
             "{\"case\":\"out-of-range\",\"undefined\":true}",
             "{\"case\":\"negative\",\"undefined\":true}",
-            "{\"case\":\"quote\",\"error\":\"ClientError\",\"code\":\"invalid_parameter\"}");
+            "{\"case\":\"quote\",\"error\":\"ClientError\",\"code\":\"invalid_parameter\"}",
+            // explain=notes: the trace() note of the rule at authz.rego:21, with the query and the
+            // rule it was made in, as OPA's explanation gives them.
+            "{\"case\":\"explain-notes\",\"result\":true,\"ops\":[\"enter\",\"enter\",\"note\"],"
+                + "\"notes\":[\"method GET\"],\"noteAt\":[\"authz.rego:23:3\"],"
+                + "\"ruleAt\":\"authz.rego:21:1\",\"noteInRule\":true}",
+            // explain=fails: the method check that failed for a POST.
+            "{\"case\":\"explain-fails\",\"undefined\":true,\"failedAt\":[\"authz.rego:24:3\"],"
+                + "\"types\":[\"body\",\"expr\",\"rule\"]}",
+            // pretty: lines of text (runs of spaces squeezed by the script).
+            "{\"case\":\"explain-pretty\",\"result\":true,\"lines\":["
+                + "\"query:1 Enter data.authz.allow\",\"authz.rego:21 | Enter data.authz.allow\","
+                + "\"authz.rego:23 | | Note \\\"method GET\\\"\"]}");
   }
 }

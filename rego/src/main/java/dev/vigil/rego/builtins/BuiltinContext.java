@@ -32,4 +32,15 @@ public interface BuiltinContext {
    * @throws dev.vigil.rego.RegoException {@code eval_cancel_error} when the budget is spent
    */
   default void charge(long units) {}
+
+  /**
+   * Checks, before a builtin builds a result of {@code size} (counted as {@link
+   * dev.vigil.rego.value.Values#unsharedSize}, so a string counts its characters), that the query
+   * may have a value that large (see {@link SizeLimit}). A builtin whose result can be far larger
+   * than its operands calls it before it allocates, or as its output grows.
+   *
+   * @throws dev.vigil.rego.RegoException {@code eval_cancel_error} naming {@code builtin} when the
+   *     result would be too large
+   */
+  default void checkSize(String builtin, long size) {}
 }

@@ -152,13 +152,13 @@ final class EncodingBuiltins {
         List.of(Type.ANY),
         STRING,
         "Serializes the input term to JSON.",
-        (ctx, a) -> str(EncodingGoJson.marshal(a[0])));
+        (ctx, a) -> str(EncodingGoJson.marshal(a[0], ctx)));
     r.register(
         "json.marshal_with_options",
         List.of(Type.ANY, Type.object(STRING, Type.ANY)),
         STRING,
         "Serializes the input term to JSON, with options for prefix, indent and pretty printing.",
-        (ctx, a) -> str(marshalWithOptions(a[0], Operands.object(a, 1))));
+        (ctx, a) -> str(marshalWithOptions(ctx, a[0], Operands.object(a, 1))));
     r.register(
         "json.unmarshal",
         List.of(STRING),
@@ -181,7 +181,7 @@ final class EncodingBuiltins {
   }
 
   /** Applies OPA's options: a prefix or an indent implies pretty printing unless it is off. */
-  private static String marshalWithOptions(Value x, ObjectValue opts) {
+  private static String marshalWithOptions(BuiltinContext ctx, Value x, ObjectValue opts) {
     String indent = "\t";
     String prefix = "";
     boolean implicitPretty = false;
@@ -223,7 +223,7 @@ final class EncodingBuiltins {
     if (!pretty) {
       return EncodingGoJson.marshal(x);
     }
-    return prefix + EncodingGoJson.marshalIndent(x, prefix, indent);
+    return prefix + EncodingGoJson.marshalIndent(x, prefix, indent, ctx);
   }
 
   private static String optionString(StringValue key, Value v, int idx) {
@@ -245,7 +245,7 @@ final class EncodingBuiltins {
         List.of(Type.ANY),
         STRING,
         "Serializes the input term to YAML.",
-        (ctx, a) -> str(EncodingYaml.marshal(a[0])));
+        (ctx, a) -> str(EncodingYaml.marshal(a[0], ctx)));
     r.register(
         "yaml.unmarshal",
         List.of(STRING),

@@ -39,31 +39,55 @@ final class EncodingGoJson {
   /** Writes the value compactly, as {@code json.Marshal} does. */
   static String marshal(Value v) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb, null, null, 0);
+    write(v, sb, null, null, null, 0);
     return sb.toString();
   }
 
-  /** Writes the value as {@code json.MarshalIndent(v, prefix, indent)} does. */
-  static String marshalIndent(Value v, String prefix, String indent) {
+  /**
+   * Writes the value as {@code json.Marshal} does for {@code builtin}, charging {@code ctx}'s time
+   * budget and checking the text's size against its limit as the text grows.
+   */
+  static String marshal(Value v, BuiltinContext ctx) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb, prefix, indent, 0);
+    write(v, sb, null, null, ctx, 0);
     return sb.toString();
   }
 
-  private static void write(Value v, StringBuilder sb, String prefix, String indent, int depth) {
+  /**
+   * Writes the value as {@code json.MarshalIndent(v, prefix, indent)} does, checking the text's
+   * size against {@code ctx}'s limit as it grows.
+   */
+  static String marshalIndent(Value v, String prefix, String indent, BuiltinContext ctx) {
+    StringBuilder sb = new StringBuilder();
+    write(v, sb, prefix, indent, ctx, 0);
+    return sb.toString();
+  }
+
+  private static void write(
+      Value v, StringBuilder sb, String prefix, String indent, BuiltinContext ctx, int depth) {
+    if (ctx != null) {
+      // A value may share its parts, so its text can be far longer than the work that built it.
+      ctx.charge(1);
+      ctx.checkSize(indent == null ? "json.marshal" : "json.marshal_with_options", sb.length());
+    }
     switch (v) {
       case NullValue n -> sb.append("null");
       case BooleanValue b -> sb.append(b.value());
       case NumberValue n -> sb.append(n);
       case StringValue s -> quote(s.value(), sb);
-      case ArrayValue a -> writeList(a.elements(), sb, prefix, indent, depth);
-      case SetValue s -> writeList(s.elements(), sb, prefix, indent, depth);
-      case ObjectValue o -> writeObject(o, sb, prefix, indent, depth);
+      case ArrayValue a -> writeList(a.elements(), sb, prefix, indent, ctx, depth);
+      case SetValue s -> writeList(s.elements(), sb, prefix, indent, ctx, depth);
+      case ObjectValue o -> writeObject(o, sb, prefix, indent, ctx, depth);
     }
   }
 
   private static void writeList(
-      List<Value> items, StringBuilder sb, String prefix, String indent, int depth) {
+      List<Value> items,
+      StringBuilder sb,
+      String prefix,
+      String indent,
+      BuiltinContext ctx,
+      int depth) {
     if (items.isEmpty()) {
       sb.append("[]");
       return;
@@ -73,15 +97,20 @@ final class EncodingGoJson {
       if (i > 0) {
         sb.append(',');
       }
-      newline(sb, prefix, indent, depth + 1);
-      write(items.get(i), sb, prefix, indent, depth + 1);
+      newline(sb, prefix, indent, ctx, depth + 1);
+      write(items.get(i), sb, prefix, indent, ctx, depth + 1);
     }
-    newline(sb, prefix, indent, depth);
+    newline(sb, prefix, indent, ctx, depth);
     sb.append(']');
   }
 
   private static void writeObject(
-      ObjectValue o, StringBuilder sb, String prefix, String indent, int depth) {
+      ObjectValue o,
+      StringBuilder sb,
+      String prefix,
+      String indent,
+      BuiltinContext ctx,
+      int depth) {
     if (o.size() == 0) {
       sb.append("{}");
       return;
@@ -97,12 +126,12 @@ final class EncodingGoJson {
         sb.append(',');
       }
       first = false;
-      newline(sb, prefix, indent, depth + 1);
+      newline(sb, prefix, indent, ctx, depth + 1);
       quote(e.getKey(), sb);
       sb.append(indent == null ? ":" : ": ");
-      write(e.getValue(), sb, prefix, indent, depth + 1);
+      write(e.getValue(), sb, prefix, indent, ctx, depth + 1);
     }
-    newline(sb, prefix, indent, depth);
+    newline(sb, prefix, indent, ctx, depth);
     sb.append('}');
   }
 
@@ -111,8 +140,14 @@ final class EncodingGoJson {
     return k instanceof StringValue s ? s.value() : marshal(k);
   }
 
-  private static void newline(StringBuilder sb, String prefix, String indent, int depth) {
+  private static void newline(
+      StringBuilder sb, String prefix, String indent, BuiltinContext ctx, int depth) {
     if (indent != null) {
+      // Each line repeats the prefix and the indent: their lengths times the lines of a large
+      // value make a result far larger than either, so its size is checked line by line.
+      ctx.checkSize(
+          "json.marshal_with_options",
+          2L + sb.length() + prefix.length() + (long) indent.length() * depth);
       sb.append('\n').append(prefix);
       sb.append(indent.repeat(depth));
     }

@@ -260,13 +260,22 @@ final class EncodingYaml {
 
   /** Writes the value as yaml.v2 marshals the JSON form of it, ending with a newline. */
   static String marshal(Value v) {
+    return marshal(v, null);
+  }
+
+  /**
+   * As {@link #marshal(Value)}, charging {@code ctx}'s time budget and checking the text's size
+   * against its limit at each entry: a value may share its parts, and each line repeats its
+   * indentation, so the text can be far longer than the work that built the value.
+   */
+  static String marshal(Value v, BuiltinContext ctx) {
     StringBuilder sb = new StringBuilder();
     if (isEmptyCollection(v) || isScalar(v)) {
       appendInline(v, sb, 2, true);
       sb.append('\n');
       return sb.toString();
     }
-    block(v, sb, 0);
+    block(v, sb, 0, ctx);
     return sb.toString();
   }
 
@@ -288,33 +297,44 @@ final class EncodingYaml {
   }
 
   /** Writes a non-empty collection starting at the current line, every line at indent. */
-  private static void block(Value v, StringBuilder sb, int indent) {
+  private static void block(Value v, StringBuilder sb, int indent, BuiltinContext ctx) {
     String pad = " ".repeat(indent);
     if (v instanceof ObjectValue o) {
       boolean first = true;
       for (Map.Entry<String, Value> e : sortedEntries(o).entrySet()) {
+        entry(sb, indent, ctx);
         if (!first) {
           sb.append(pad);
         }
         first = false;
         appendScalar(e.getKey(), sb, indent + 2, false);
         sb.append(':');
-        entryValue(e.getValue(), sb, indent, true);
+        entryValue(e.getValue(), sb, indent, true, ctx);
       }
       return;
     }
     boolean first = true;
     for (Value item : items(v)) {
+      entry(sb, indent, ctx);
       if (!first) {
         sb.append(pad);
       }
       first = false;
       sb.append('-');
-      entryValue(item, sb, indent, false);
+      entryValue(item, sb, indent, false, ctx);
     }
   }
 
-  private static void entryValue(Value v, StringBuilder sb, int indent, boolean underKey) {
+  /** Charges one entry and checks the text's size before it is written. */
+  private static void entry(StringBuilder sb, int indent, BuiltinContext ctx) {
+    if (ctx != null) {
+      ctx.charge(1);
+      ctx.checkSize("yaml.marshal", 1L + sb.length() + indent);
+    }
+  }
+
+  private static void entryValue(
+      Value v, StringBuilder sb, int indent, boolean underKey, BuiltinContext ctx) {
     if (isScalar(v) || isEmptyCollection(v)) {
       sb.append(' ');
       appendInline(v, sb, indent + 2, true);
@@ -327,15 +347,15 @@ final class EncodingYaml {
       } else {
         sb.append(' ');
       }
-      block(v, sb, indent + 2);
+      block(v, sb, indent + 2, ctx);
       return;
     }
     if (underKey) {
       sb.append('\n').append(" ".repeat(indent));
-      block(v, sb, indent);
+      block(v, sb, indent, ctx);
     } else {
       sb.append(' ');
-      block(v, sb, indent + 2);
+      block(v, sb, indent + 2, ctx);
     }
   }
 

@@ -88,7 +88,7 @@ final class RegexBuiltins {
         "Replaces each match of a regular expression; $1 and ${name} expand groups.",
         (c, a) ->
             StringValue.of(
-                replaceAll(Operands.string(a, 0), pattern(a, 1), Operands.string(a, 2))));
+                replaceAll(c, Operands.string(a, 0), pattern(a, 1), Operands.string(a, 2))));
     r.register(
         "regex.template_match",
         List.of(STRING, STRING, STRING, STRING),
@@ -203,7 +203,12 @@ final class RegexBuiltins {
   }
 
   /** Replaces as Go's Regexp.ReplaceAllString, expanding the template as Regexp.Expand. */
-  static String replaceAll(String s, Pattern p, String template) {
+  /**
+   * Replaces each match as Go's {@code Regexp.ReplaceAllString}. The result is checked against the
+   * query's size limit as it grows: an empty pattern matches at every position, so the result can
+   * be the product of the two lengths.
+   */
+  static String replaceAll(BuiltinContext ctx, String s, Pattern p, String template) {
     StringBuilder b = new StringBuilder();
     Matcher m = p.matcher(s);
     int lastEnd = 0;
@@ -213,7 +218,9 @@ final class RegexBuiltins {
       int end = m.end();
       b.append(s, lastEnd, start);
       if (end > lastEnd || start == 0) {
+        ctx.checkSize("regex.replace", 1L + b.length() + template.length());
         expand(b, template, m, s);
+        ctx.checkSize("regex.replace", 1L + b.length());
       }
       lastEnd = end;
       int width = searchPos < s.length() ? Character.charCount(s.codePointAt(searchPos)) : 1;

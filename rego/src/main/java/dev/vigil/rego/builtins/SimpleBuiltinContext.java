@@ -12,18 +12,27 @@ public final class SimpleBuiltinContext implements BuiltinContext {
   private final boolean strict;
   private final boolean network;
   private final TimeBudget budget;
+  private final SizeLimit sizeLimit;
   private final Map<Object, Object> cache = new HashMap<>();
 
   /** Returns a context without a time budget. */
   public SimpleBuiltinContext(InstantSource clock, boolean strict, boolean network) {
-    this(clock, strict, network, TimeBudget.unlimited());
+    this(clock, strict, network, TimeBudget.unlimited(), SizeLimit.none());
   }
 
-  /** Returns a context whose builtins charge their work to {@code budget}. */
+  /**
+   * Returns a context whose builtins charge their work to {@code budget} and keep their results
+   * within {@code sizeLimit}.
+   */
   public SimpleBuiltinContext(
-      InstantSource clock, boolean strict, boolean network, TimeBudget budget) {
+      InstantSource clock,
+      boolean strict,
+      boolean network,
+      TimeBudget budget,
+      SizeLimit sizeLimit) {
     this.clock = clock;
     this.budget = budget;
+    this.sizeLimit = sizeLimit;
     var now = clock.instant();
     this.queryTimeNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     this.strict = strict;
@@ -63,5 +72,10 @@ public final class SimpleBuiltinContext implements BuiltinContext {
   @Override
   public void charge(long units) {
     budget.charge(units);
+  }
+
+  @Override
+  public void checkSize(String builtin, long size) {
+    sizeLimit.check(size, "the result of " + builtin, dev.vigil.rego.ast.Location.NONE);
   }
 }

@@ -128,6 +128,8 @@ final class StringBuiltins {
         (c, a) ->
             StringValue.of(
                 StringReplacer.replace(
+                    c,
+                    "replace",
                     Operands.string(a, 0),
                     List.of(Operands.string(a, 1)),
                     List.of(Operands.string(a, 2)))));
@@ -366,7 +368,7 @@ final class StringBuiltins {
       news.add(vs.value());
     }
     String s = Operands.string(a, 1);
-    return StringValue.of(StringReplacer.replace(s, olds, news));
+    return StringValue.of(StringReplacer.replace(c, "strings.replace_n", s, olds, news));
   }
 
   private static Value substring(BuiltinContext c, Value[] a) {

@@ -12,7 +12,13 @@ final class StringReplacer {
 
   private StringReplacer() {}
 
-  static String replace(String s, List<String> olds, List<String> news) {
+  /**
+   * Returns {@code s} with the replacements made; {@code builtin} names the caller for {@code
+   * ctx}'s size check, made before each replacement is appended, since an empty pattern replaced by
+   * a long string makes a result the product of the two lengths.
+   */
+  static String replace(
+      BuiltinContext ctx, String builtin, String s, List<String> olds, List<String> news) {
     StringBuilder out = new StringBuilder(s.length());
     int last = 0;
     boolean previousEmpty = false;
@@ -31,6 +37,7 @@ final class StringReplacer {
       }
       previousEmpty = best >= 0 && olds.get(best).isEmpty();
       if (best >= 0) {
+        ctx.checkSize(builtin, 1L + out.length() + (i - last) + news.get(best).length());
         out.append(s, last, i).append(news.get(best));
         i += olds.get(best).length();
         last = i;

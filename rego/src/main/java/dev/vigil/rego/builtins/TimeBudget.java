@@ -16,9 +16,12 @@ import java.util.function.LongSupplier;
  *
  * <p>How it works: every piece of evaluation whose amount depends on the data charges units here
  * (one per expression evaluated, per element iterated, per rule or function body tried, per key of
- * a data document; a builtin one plus the size of its operands and of its result; builtins that
+ * a data document; a builtin one plus the size of its operands and of its result, written out in
+ * full ({@link dev.vigil.rego.value.Values#unsharedSize}), since values share parts; builtins that
  * generate or traverse more than that, such as {@code numbers.range} and {@code walk}, one per
- * element as they go). A unit is roughly one evaluation step, some tens of nanoseconds.
+ * element as they go). A unit is roughly one evaluation step, some tens of nanoseconds. A builtin
+ * that does not charge as it goes runs to its end once called: its cost is bounded by the query's
+ * {@link SizeLimit}, since it grows with values that limit keeps in check.
  *
  * <p>Why amortised: reading the clock on every step would cost about as much as the step. The clock
  * is read once every {@link #CHECK_EVERY} units instead, so the check is a counter increment almost
@@ -26,6 +29,11 @@ import java.util.function.LongSupplier;
  * same bound means a query cheaper than {@link #CHECK_EVERY} units answers without looking at the
  * clock at all, whatever its budget. The bound holds only if no path does unbounded work without
  * charging: a loop that does must charge.
+ *
+ * <p>Why wall time: the clock is monotonic wall time, so time the thread spends waiting for a core
+ * counts. The budget bounds how long a caller waits for a decision, and under overload failing
+ * closed sheds work where a budget of CPU time would let each evaluation stretch; a thread's CPU
+ * clock is also a system call to read (see docs/rego-compatibility.md).
  *
  * <p>One instance per query, used by one thread; shared by every attempt at the query, so that
  * running it again (on a larger stack) does not restart the budget.

@@ -143,7 +143,9 @@ final class DataDocuments {
         ev.chargeFor(o);
         Map<Value, Value> m = new HashMap<>(o.asMap());
         mergeChildren(node, null, m, true);
-        v = ObjectValue.wrap(m);
+        v =
+            ev.built(
+                ObjectValue.wrap(m), "the document of rule " + node.rules().name(), Location.NONE);
       }
     } else {
       if (base != null && !(base instanceof ObjectValue)) {
@@ -154,7 +156,7 @@ final class DataDocuments {
       Map<Value, Value> m =
           base instanceof ObjectValue o ? new HashMap<>(o.asMap()) : new HashMap<>();
       mergeChildren(node, base, m, false);
-      v = ObjectValue.wrap(m);
+      v = ev.built(ObjectValue.wrap(m), "a document of data", Location.NONE);
     }
     if (v != null && ev.frame.patches != null) {
       List<Frame.Patch> ps = ev.frame.patches.get(node);
@@ -218,12 +220,12 @@ final class DataDocuments {
       for (var e : y.asMap().entrySet()) {
         m.put(e.getKey(), merge(m.get(e.getKey()), e.getValue(), depth + 1, leafDepth, loc));
       }
-      return ObjectValue.wrap(m);
+      return ev.built(ObjectValue.wrap(m), "the document its rules write", loc);
     }
     if (a instanceof SetValue x && b instanceof SetValue y) {
       Set<Value> s = new HashSet<>(x.asSet());
       s.addAll(y.asSet());
-      return SetValue.wrap(s);
+      return ev.built(SetValue.wrap(s), "the document its rules write", loc);
     }
     throw RuleEvaluation.conflict("object keys must be unique", loc);
   }

@@ -2,7 +2,10 @@ package dev.vigil.rego.eval;
 
 import dev.vigil.rego.value.Value;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The variable bindings of one rule body (or query), with a trail so that backtracking can undo the
@@ -24,6 +27,11 @@ final class Env {
       trail = Arrays.copyOf(trail, top * 2);
     }
     trail[top++] = name;
+  }
+
+  /** Returns a copy of the bindings, in name order, for a trace event. */
+  Map<String, Value> snapshot() {
+    return vars.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(vars));
   }
 
   int mark() {

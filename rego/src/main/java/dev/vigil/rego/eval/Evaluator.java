@@ -10,6 +10,7 @@ import dev.vigil.rego.ast.Location;
 import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinContext;
 import dev.vigil.rego.builtins.BuiltinException;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
@@ -21,6 +22,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -65,11 +67,16 @@ public final class Evaluator {
   private final EvalOptions options;
   private final BuiltinContext builtinContext;
   final EvalListener listener;
+
+  /** The trace being recorded, or null: every hook tests it first, so untraced runs pay a check. */
+  final Tracing tracing;
+
   private final Consumer<String> printSink;
   private final TimeBudget budget;
   Frame frame;
   final RuleEvaluation rules = new RuleEvaluation(this);
   private final DataDocuments documents = new DataDocuments(this);
+  private final SizeLimit sizes;
   private int depth;
   private Value[] queryValues;
 
@@ -79,9 +86,26 @@ public final class Evaluator {
       Value input,
       EvalOptions options,
       TimeBudget budget,
+      SizeLimit sizes,
       BuiltinContext builtinContext,
       EvalListener listener,
       Consumer<String> printSink) {
+    this(policy, query, input, options, budget, sizes, builtinContext, listener, printSink, null);
+  }
+
+  /** As the constructor without a tracer, recording the evaluation's trace to {@code tracer}. */
+  public Evaluator(
+      CompiledPolicy policy,
+      CompiledQuery query,
+      Value input,
+      EvalOptions options,
+      TimeBudget budget,
+      SizeLimit sizes,
+      BuiltinContext builtinContext,
+      EvalListener listener,
+      Consumer<String> printSink,
+      Tracer tracer) {
+    this.tracing = tracer == null ? null : new Tracing(tracer);
     this.policy = policy;
     this.query = query;
     this.options = options;
@@ -90,6 +114,7 @@ public final class Evaluator {
     this.printSink = printSink;
     this.frame = new Frame(input, policy.data(), null, null, null);
     this.budget = budget;
+    this.sizes = sizes;
   }
 
   /** Evaluates the query and returns one row per solution. */
@@ -97,10 +122,7 @@ public final class Evaluator {
     List<QueryResult.Row> rows = new ArrayList<>();
     Env env = new Env();
     queryValues = new Value[query.texts().size()];
-    evalBody(
-        query.body(),
-        0,
-        env,
+    Cont row =
         () -> {
           List<Value> exprs = new ArrayList<>(queryValues.length);
           for (Value v : queryValues) {
@@ -115,7 +137,14 @@ public final class Evaluator {
           }
           rows.add(new QueryResult.Row(exprs, bindings));
           return true;
-        });
+        };
+    List<Expr> body = query.body();
+    if (tracing == null) {
+      evalBody(body, 0, env, row);
+    } else {
+      tracing.query(
+          new TraceEvent.BodyNode(body), start(body), env, k -> evalBody(body, 0, env, k), row);
+    }
     return new QueryResult(rows);
   }
 
@@ -131,9 +160,30 @@ public final class Evaluator {
     budget.charge(units);
   }
 
+  /** Counts the work of one pass over {@code v}, written out in full, toward the time budget. */
+  void chargeWhole(Value v) {
+    budget.charge(Values.unsharedSize(v));
+  }
+
   /** Counts the work of one pass over {@code v} toward the time budget. */
   void chargeFor(Value v) {
     budget.chargeFor(v);
+  }
+
+  /**
+   * Returns {@code v}, a value evaluation has just built, after checking that it can be written out
+   * within this query's {@link SizeLimit}. Values share their parts, so a value can be far larger
+   * than the work that built it ({@code x1 := [x0, x0]}, forty times over, holds 2^40 values): one
+   * too large for the limit is refused here, where it is made, before any builtin, comparison or
+   * caller walks it.
+   *
+   * @param what names the value for the error, as {@code "the array"} or {@code "the result of
+   *     json.patch"}
+   * @throws RegoException {@code eval_cancel_error} when the value is too large
+   */
+  Value built(Value v, String what, Location at) {
+    sizes.check(Values.unsharedSize(v), what, at);
+    return v;
   }
 
   void enter() {
@@ -150,7 +200,8 @@ public final class Evaluator {
 
   /** Adds the term's value for every solution of the body to {@code out}, and returns it. */
   private <C extends java.util.Collection<Value>> C collectTerms(
-      List<Expr> body, Term term, Env env, C out) {
+      List<Expr> body, Term term, Env env, C out, String what, Location at) {
+    Growth size = new Growth(what, at);
     collect(
         body,
         env,
@@ -159,10 +210,38 @@ public final class Evaluator {
                 term,
                 env,
                 v -> {
-                  out.add(v);
+                  // Adding to a set compares the value with any equal one already there, a walk
+                  // over both: it is charged at the value's size written out.
+                  budget.charge(Values.unsharedSize(v));
+                  if (out.add(v)) {
+                    size.add(v);
+                  }
                   return true;
                 }));
     return out;
+  }
+
+  /**
+   * The size written out of a collection evaluation is filling, checked against the query's {@link
+   * SizeLimit} as each new element goes in: a comprehension of large shared values is refused when
+   * it passes the limit, not after it has run through its whole body.
+   */
+  final class Growth {
+    private final String what;
+    private final Location at;
+    private long size = 1;
+
+    Growth(String what, Location at) {
+      this.what = what;
+      this.at = at;
+    }
+
+    /** Counts a value newly added to the collection. */
+    void add(Value v) {
+      long sum = size + Values.unsharedSize(v);
+      size = sum < 0 ? Long.MAX_VALUE : sum;
+      sizes.check(size, what, at);
+    }
   }
 
   // ---- bodies and expressions
@@ -171,7 +250,29 @@ public final class Evaluator {
     if (i == body.size()) {
       return k.go();
     }
-    return evalExpr(body.get(i), env, () -> evalBody(body, i + 1, env, k));
+    return evalStep(body, i, env, () -> evalBody(body, i + 1, env, k));
+  }
+
+  /** Evaluates the expression at {@code i} of a body, traced when a trace is recorded. */
+  boolean evalStep(List<Expr> body, int i, Env env, Cont k) {
+    if (tracing != null) {
+      return tracing.step(this, body.get(i), i, env, k);
+    }
+    return evalExpr(body.get(i), env, k);
+  }
+
+  /** Evaluates a body that is a query of its own (comprehension, negation, every, and/or). */
+  private boolean evalSubquery(List<Expr> body, Env env, Cont k) {
+    if (tracing == null) {
+      return evalBody(body, 0, env, k);
+    }
+    return tracing.child(
+        new TraceEvent.BodyNode(body), start(body), env, kk -> evalBody(body, 0, env, kk), k);
+  }
+
+  /** Returns where a body starts: its first expression's location, or none for an empty body. */
+  private static Location start(List<Expr> body) {
+    return body.isEmpty() ? Location.NONE : body.get(0).location();
   }
 
   boolean evalExpr(Expr e, Env env, Cont k) {
@@ -186,13 +287,18 @@ public final class Evaluator {
     if (e.negated()) {
       int m = env.mark();
       boolean[] found = {false};
-      evalKind(
-          e,
-          env,
+      Cont one =
           () -> {
             found[0] = true;
             return false;
-          });
+          };
+      if (tracing == null) {
+        evalKind(e, env, one);
+      } else {
+        // As OPA traces it: the expression without its not (and its with, already applied) is
+        // a query of its own.
+        evalSubquery(List.of(complement(e)), env, one);
+      }
       env.undo(m);
       if (found[0]) {
         return true;
@@ -278,12 +384,17 @@ public final class Evaluator {
     };
   }
 
+  /** Returns a negated expression without its {@code not} and its {@code with} modifiers. */
+  private static Expr complement(Expr e) {
+    String text = e.text() == null ? null : e.text().replaceFirst("^not\\s+", "");
+    return new Expr(e.kind(), false, List.of(), e.location(), text);
+  }
+
   private boolean exists(List<Expr> body, Env env) {
     int m = env.mark();
     boolean[] found = {false};
-    evalBody(
+    evalSubquery(
         body,
-        0,
         env,
         () -> {
           found[0] = true;
@@ -313,9 +424,8 @@ public final class Evaluator {
                     boolean[] ok = {false};
                     Cont body =
                         () ->
-                            evalBody(
+                            evalSubquery(
                                 ev.body(),
-                                0,
                                 env,
                                 () -> {
                                   ok[0] = true;
@@ -564,9 +674,10 @@ public final class Evaluator {
       }
       case CallTarget.Library l -> {
         // A builtin's work grows with its operands, which may be large collections: it is charged
-        // their size, and its result's; one that generates more charges as it goes.
+        // their size written out in full (they may share parts), and its result's; one that
+        // generates more charges as it goes.
         for (Value v : vals) {
-          budget.chargeFor(v);
+          budget.charge(Values.unsharedSize(v));
         }
         Value r;
         try {
@@ -587,7 +698,8 @@ public final class Evaluator {
         if (r == null) {
           return true;
         }
-        budget.chargeFor(r);
+        built(r, "the result of " + l.name(), call.location());
+        budget.charge(Values.unsharedSize(r));
         return k.go(r);
       }
     }
@@ -630,6 +742,24 @@ public final class Evaluator {
     return true;
   }
 
+  /**
+   * Runs {@code trace(msg)}: a note in the trace when one is recorded, and true; as in OPA, an
+   * operand that is not a string is a type error either way.
+   */
+  boolean note(Term.Call call, Value message, VCont k) {
+    if (!(message instanceof StringValue s)) {
+      return builtinError(
+          BuiltinException.TYPE_ERROR,
+          "trace",
+          "operand 1 must be string but got " + message.typeName(),
+          call);
+    }
+    if (tracing != null) {
+      tracing.note(s.value(), call.location());
+    }
+    return k.go(BooleanValue.TRUE);
+  }
+
   EvalOptions options() {
     return options;
   }
@@ -656,9 +786,17 @@ public final class Evaluator {
       }
       case Term.Ref r -> evalRef(r, env, k);
       case Term.ArrayTerm a ->
-          evalArgs(a.elements(), a.elements().size(), env, vals -> k.go(ArrayValue.of(vals)));
+          evalArgs(
+              a.elements(),
+              a.elements().size(),
+              env,
+              vals -> k.go(built(ArrayValue.of(vals), "the array", a.location())));
       case Term.SetTerm s ->
-          evalArgs(s.elements(), s.elements().size(), env, vals -> k.go(SetValue.of(vals)));
+          evalArgs(
+              s.elements(),
+              s.elements().size(),
+              env,
+              vals -> k.go(built(SetValue.of(vals), "the set", s.location())));
       case Term.ObjectTerm o -> {
         List<Term> flat = new ArrayList<>(o.entries().size() * 2);
         for (Term.Entry e : o.entries()) {
@@ -674,15 +812,38 @@ public final class Evaluator {
               for (int i = 0; i < vals.length; i += 2) {
                 m.put(vals[i], vals[i + 1]);
               }
-              return k.go(ObjectValue.wrap(m));
+              return k.go(built(ObjectValue.wrap(m), "the object", o.location()));
             });
       }
       case Term.ArrayComprehension c ->
-          k.go(ArrayValue.of(collectTerms(c.body(), c.term(), env, new ArrayList<>())));
+          k.go(
+              built(
+                  ArrayValue.of(
+                      collectTerms(
+                          c.body(),
+                          c.term(),
+                          env,
+                          new ArrayList<>(),
+                          "the array comprehension",
+                          c.location())),
+                  "the array comprehension",
+                  c.location()));
       case Term.SetComprehension c ->
-          k.go(SetValue.wrap(collectTerms(c.body(), c.term(), env, new HashSet<>())));
+          k.go(
+              built(
+                  SetValue.wrap(
+                      collectTerms(
+                          c.body(),
+                          c.term(),
+                          env,
+                          new HashSet<>(),
+                          "the set comprehension",
+                          c.location())),
+                  "the set comprehension",
+                  c.location()));
       case Term.ObjectComprehension c -> {
         Map<Value, Value> out = new HashMap<>();
+        Growth size = new Growth("the object comprehension", c.location());
         collect(
             c.body(),
             env,
@@ -695,24 +856,30 @@ public final class Evaluator {
                             c.value(),
                             env,
                             vv -> {
+                              budget.charge(Values.unsharedSize(kv));
+                              budget.charge(Values.unsharedSize(vv));
                               Value prev = out.putIfAbsent(kv, vv);
-                              if (prev != null && !prev.equals(vv)) {
+                              if (prev == null) {
+                                size.add(kv);
+                                size.add(vv);
+                              } else if (!prev.equals(vv)) {
                                 throw RuleEvaluation.conflict(
                                     "object keys must be unique", c.location());
                               }
                               return true;
                             })));
-        yield k.go(ObjectValue.wrap(out));
+        yield k.go(built(ObjectValue.wrap(out), "the object comprehension", c.location()));
       }
       case Term.Call c -> evalCallTerm(c, env, k);
-      case Term.TemplateString ts -> k.go(template(ts, env));
+      case Term.TemplateString ts ->
+          k.go(built(template(ts, env), "the template string", ts.location()));
     };
   }
 
   private void collect(List<Expr> body, Env env, Cont k) {
     enter();
     int m = env.mark();
-    evalBody(body, 0, env, k);
+    evalSubquery(body, env, k);
     env.undo(m);
     leave();
   }

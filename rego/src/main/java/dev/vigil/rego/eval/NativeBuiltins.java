@@ -41,7 +41,7 @@ final class NativeBuiltins {
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
       }
       case "walk" -> walk(ev, a[0], new ArrayList<>(), k);
-      case "trace" -> k.go(BooleanValue.TRUE);
+      case "trace" -> ev.note(call, a[0], k);
       case "rego.metadata.rule" -> k.go(ev.ruleMetadata());
       case "rego.metadata.chain" -> k.go(ev.chainMetadata());
       case "opa.runtime" -> k.go(ObjectValue.EMPTY);
@@ -146,16 +146,17 @@ final class NativeBuiltins {
 
   /**
    * Charges the time budget for the natives whose cost grows with their operands: comparisons and
-   * equality walk both values, membership scans the collection. The others charge as they go
+   * equality walk both values, membership scans the collection, each charged its size written out
+   * in full ({@link Values#unsharedSize}), as values may share parts. The others charge as they go
    * ({@code walk}) or do constant work.
    */
   private static void chargeOperands(Evaluator ev, String name, Value[] a) {
     switch (name) {
       case "equal", "eq", "neq", "lt", "lte", "gt", "gte" -> {
-        ev.chargeFor(a[0]);
-        ev.chargeFor(a[1]);
+        ev.charge(Values.unsharedSize(a[0]));
+        ev.charge(Values.unsharedSize(a[1]));
       }
-      case "internal.member_2" -> ev.chargeFor(a[1]);
+      case "internal.member_2" -> ev.charge(Values.unsharedSize(a[1]));
       default -> {}
     }
   }

@@ -95,6 +95,9 @@ final class RuleEvaluation {
                         any[0] = true;
                         return k.go(c, env);
                       });
+      if (ev.tracing != null) {
+        body = tracedRule(rs, c, env, any, k);
+      }
       if (args != null) {
         bindArgs(c.args(), args, 0, env, body);
       } else {
@@ -109,6 +112,24 @@ final class RuleEvaluation {
         return;
       }
     }
+  }
+
+  /** Returns the evaluation of a rule's body as a query of its own in the trace. */
+  private Cont tracedRule(RuleSet rs, CompiledRule c, Env env, boolean[] any, RuleCont k) {
+    Tracing.Body run =
+        ev.listener == null
+            ? kk -> ev.evalBody(c.body(), 0, env, kk)
+            : kk -> evalTraced(rs.name(), c.body(), env, kk);
+    return () ->
+        ev.tracing.child(
+            new TraceEvent.RuleNode(rs.name(), c.source()),
+            c.location(),
+            env,
+            run,
+            () -> {
+              any[0] = true;
+              return k.go(c, env);
+            });
   }
 
   /** Evaluates a rule body and reports its furthest failing expression to the ev.listener. */
@@ -149,8 +170,9 @@ final class RuleEvaluation {
     Expr e = body.get(i);
     boolean[] passed = {false};
     boolean r =
-        ev.evalExpr(
-            e,
+        ev.evalStep(
+            body,
+            i,
             env,
             () -> {
               passed[0] = true;
@@ -274,7 +296,7 @@ final class RuleEvaluation {
                   v -> {
                     if (result[0] == null) {
                       result[0] = v;
-                    } else if (!result[0].equals(v)) {
+                    } else if (!equalCharged(result[0], v)) {
                       throw conflict(conflictMessage, c.location());
                     }
                     return !(c.value() instanceof Term.Scalar);
@@ -297,8 +319,15 @@ final class RuleEvaluation {
     return result[0];
   }
 
+  /** Compares two values of one rule, charging the walk over them to the time budget. */
+  private boolean equalCharged(Value a, Value b) {
+    ev.chargeWhole(b);
+    return a.equals(b);
+  }
+
   private Value evalPartialSet(RuleSet rs) {
     Set<Value> out = new HashSet<>();
+    Evaluator.Growth size = ev.new Growth("the set of rule " + rs.name(), location(rs));
     for (CompiledRule r : candidates(rs)) {
       evalChain(
           rs,
@@ -309,11 +338,18 @@ final class RuleEvaluation {
                   c.key(),
                   env,
                   v -> {
-                    out.add(v);
+                    ev.chargeWhole(v);
+                    if (out.add(v)) {
+                      size.add(v);
+                    }
                     return true;
                   }));
     }
-    return SetValue.wrap(out);
+    return ev.built(SetValue.wrap(out), "the set of rule " + rs.name(), location(rs));
+  }
+
+  private static Location location(RuleSet rs) {
+    return rs.rules().isEmpty() ? Location.NONE : rs.rules().get(0).location();
   }
 
   private Value evalObject(RuleSet rs) {
@@ -336,13 +372,14 @@ final class RuleEvaluation {
                       leaf,
                       env,
                       v -> {
+                        ev.chargeWhole(v);
                         insert(root, path, v, c.key() != null, c);
                         return true;
                       });
                 });
           });
     }
-    return Documents.freeze(root);
+    return ev.built(Documents.freeze(root), "the object of rule " + rs.name(), location(rs));
   }
 
   @SuppressWarnings("unchecked")

@@ -12,9 +12,11 @@
  * builtins (operand types included) stop it only with strict builtin errors, and otherwise make the
  * call undefined. Limits: the time budget ({@link dev.vigil.rego.builtins.TimeBudget}) is charged
  * by every path whose work grows with the data (expressions, iterated elements, rules, data keys,
- * builtins' operands and results, generating builtins as they go) and read every 1,024 units; the
- * depth of nested rules, functions and comprehensions is bounded. Both end in {@code
- * eval_cancel_error}.
+ * builtins' operands and results at their size written out, generating builtins as they go) and
+ * read every 1,024 units; the depth of nested rules, functions and comprehensions is bounded; every
+ * value evaluation builds is checked against the query's {@link dev.vigil.rego.builtins.SizeLimit}
+ * where it is made, since values share parts and may be far larger written out than the work that
+ * built them. All three end in {@code eval_cancel_error}.
  *
  * <p>Known limitations a user can meet: {@code http.send} and {@code net.lookup_ip_addr} for host
  * names other than {@code localhost} refuse to run (network access is off, and Vigil's policy

@@ -52,7 +52,8 @@ public final class AstJson {
     return ObjectValue.wrap(out);
   }
 
-  static Value rule(Rule r) {
+  /** Returns one rule, with its else chain, as OPA's JSON shows it. */
+  public static Value rule(Rule r) {
     Map<Value, Value> out = new LinkedHashMap<>();
     if (r.isDefault()) {
       put(out, "default", BooleanValue.TRUE);
@@ -89,7 +90,8 @@ public final class AstJson {
     return ObjectValue.wrap(out);
   }
 
-  static Value body(List<Expr> body) {
+  /** Returns a body: its expressions with their indexes. */
+  public static Value body(List<Expr> body) {
     List<Value> out = new ArrayList<>();
     for (int i = 0; i < body.size(); i++) {
       out.add(expr(body.get(i), i));
@@ -97,7 +99,8 @@ public final class AstJson {
     return ArrayValue.of(out);
   }
 
-  private static Value expr(Expr e, int index) {
+  /** Returns one expression, at {@code index} of its body. */
+  public static Value expr(Expr e, int index) {
     Map<Value, Value> out = new LinkedHashMap<>();
     put(out, "index", NumberValue.of(index));
     if (e.negated()) {

@@ -10,10 +10,16 @@ public final class ArrayValue implements Value {
   public static final ArrayValue EMPTY = new ArrayValue(new Value[0]);
 
   private final Value[] elements;
+  private final long unsharedSize;
   private int hash;
 
   private ArrayValue(Value[] elements) {
     this.elements = elements;
+    long n = 1;
+    for (Value e : elements) {
+      n = Values.addSizes(n, Values.unsharedSize(e));
+    }
+    this.unsharedSize = n;
   }
 
   /** Returns an array of the given elements, copying them. */
@@ -32,6 +38,11 @@ public final class ArrayValue implements Value {
 
   public int size() {
     return elements.length;
+  }
+
+  /** See {@link Values#unsharedSize}. */
+  long unsharedSize() {
+    return unsharedSize;
   }
 
   public Value get(int index) {
@@ -55,7 +66,10 @@ public final class ArrayValue implements Value {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ArrayValue a && Arrays.equals(a.elements, elements);
+    // Equal values have equal sizes: a cheap refusal before an element-by-element walk.
+    return o instanceof ArrayValue a
+        && a.unsharedSize == unsharedSize
+        && Arrays.equals(a.elements, elements);
   }
 
   @Override

@@ -19,11 +19,18 @@ public final class ObjectValue implements Value {
   public static final ObjectValue EMPTY = new ObjectValue(Map.of());
 
   private final Map<Value, Value> map;
+  private final long unsharedSize;
   private volatile Value[] sortedKeys;
   private int hash;
 
   private ObjectValue(Map<Value, Value> map) {
     this.map = map;
+    long n = 1;
+    for (Map.Entry<Value, Value> e : map.entrySet()) {
+      n = Values.addSizes(n, Values.unsharedSize(e.getKey()));
+      n = Values.addSizes(n, Values.unsharedSize(e.getValue()));
+    }
+    this.unsharedSize = n;
   }
 
   /** Returns an object of the given entries, copying them. */
@@ -47,6 +54,11 @@ public final class ObjectValue implements Value {
 
   public int size() {
     return map.size();
+  }
+
+  /** See {@link Values#unsharedSize}. */
+  long unsharedSize() {
+    return unsharedSize;
   }
 
   /** Returns the value under the key, or null when there is none. */
@@ -99,7 +111,9 @@ public final class ObjectValue implements Value {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ObjectValue other && other.map.equals(map);
+    return o instanceof ObjectValue other
+        && other.unsharedSize == unsharedSize
+        && other.map.equals(map);
   }
 
   @Override

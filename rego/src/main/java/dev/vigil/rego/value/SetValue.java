@@ -13,11 +13,17 @@ public final class SetValue implements Value {
   public static final SetValue EMPTY = new SetValue(Set.of());
 
   private final Set<Value> set;
+  private final long unsharedSize;
   private volatile Value[] sorted;
   private int hash;
 
   private SetValue(Set<Value> set) {
     this.set = set;
+    long n = 1;
+    for (Value e : set) {
+      n = Values.addSizes(n, Values.unsharedSize(e));
+    }
+    this.unsharedSize = n;
   }
 
   /** Returns a set of the given elements, copying them. */
@@ -36,6 +42,11 @@ public final class SetValue implements Value {
 
   public int size() {
     return set.size();
+  }
+
+  /** See {@link Values#unsharedSize}. */
+  long unsharedSize() {
+    return unsharedSize;
   }
 
   public boolean contains(Value v) {
@@ -70,7 +81,9 @@ public final class SetValue implements Value {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SetValue other && other.set.equals(set);
+    return o instanceof SetValue other
+        && other.unsharedSize == unsharedSize
+        && other.set.equals(set);
   }
 
   @Override

@@ -2,10 +2,36 @@ package dev.vigil.rego.value;
 
 import java.util.List;
 
-/** Ordering of values, as OPA orders them. */
+/** Ordering and sizes of values. */
 public final class Values {
 
   private Values() {}
+
+  /**
+   * Returns the size of {@code v} written out in full: one for each value in it, plus the
+   * characters of each string, where a value that appears in several places (values share their
+   * parts: {@code [x, x]} holds {@code x} once) counts at each place. It is a lower bound on the
+   * length of the value's JSON text and on the work of any pass that visits all of it, however
+   * little memory the value takes. Saturates at {@link Long#MAX_VALUE}; constant time, as each
+   * collection computes it once when it is made.
+   */
+  public static long unsharedSize(Value v) {
+    return switch (v) {
+      case ArrayValue a -> a.unsharedSize();
+      case ObjectValue o -> o.unsharedSize();
+      case SetValue s -> s.unsharedSize();
+      case StringValue s -> 1L + s.value().length();
+      case NullValue n -> 1;
+      case BooleanValue b -> 1;
+      case NumberValue n -> 1;
+    };
+  }
+
+  /** Adds two sizes, saturating at {@link Long#MAX_VALUE}. */
+  static long addSizes(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
 
   /** Compares two values: first by kind, then within the kind. */
   public static int compare(Value a, Value b) {
