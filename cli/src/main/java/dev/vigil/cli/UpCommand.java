@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.access.Grants;
 import dev.vigil.console.AdminAccounts;
 import dev.vigil.console.ConfigReload;
 import dev.vigil.console.Console;
@@ -130,6 +131,9 @@ final class UpCommand implements Callable<Integer> {
   /** The file in the data directory holding the token that REST API writes must carry. */
   static final String API_TOKEN_FILE = "api.token";
 
+  /** How often the grants a gateway reads are read again from the store, feed or not. */
+  static final Duration GRANTS_REFRESH = Duration.ofSeconds(10);
+
   private Path configFile;
   private DataDirLock lock;
   private DataDirLock storeLock;
@@ -257,6 +261,11 @@ final class UpCommand implements Callable<Integer> {
     // could not open.
     UpDevices devices = openDevices(cfg, core.store(), caKey);
     running.add(0, devices);
+    // Just-in-time grants: the gateway reads them from memory, kept in step with the store by the
+    // changes of every node (PostgreSQL's change feed) and a reread every 10 s.
+    Grants grants = Grants.open(core.store(), clock, cfg.entitlements());
+    grants.start(GRANTS_REFRESH);
+    running.add(0, grants);
     // Serves the keys the other nodes published; its own joins them once everything listens.
     IdentityAssertion assertion =
         IdentityAssertion.shared(
@@ -326,7 +335,7 @@ final class UpCommand implements Callable<Integer> {
             clock);
     PdpServer server =
         startControlPlane(
-            cfg, cp, core, apiToken, signIn, routeModes, identityNow, health, devices);
+            cfg, cp, core, apiToken, signIn, routeModes, identityNow, health, devices, grants);
 
     SessionSignOuts gatewaySignOuts =
         SessionSignOuts.open(core.store(), "gateway", cfg.sessionAbsolute(), clock);
@@ -349,7 +358,8 @@ final class UpCommand implements Callable<Integer> {
                     new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()))
                 .withTls(tls)
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
-                .withUpstreamIdentity(upstreamIdentity(identityNow)));
+                .withUpstreamIdentity(upstreamIdentity(identityNow))
+                .withGrants(grants));
     running.add(0, gateway);
     // Only now, so that a start refused before (a port in use, a bad key) writes nothing to the
     // store; the other nodes' JWKS serve the key within their short cache.
@@ -369,7 +379,7 @@ final class UpCommand implements Callable<Integer> {
     if (configFile != null) {
       ConfigWatcher reload =
           watchConfig(
-              new ConfigReload(cfg, routeModes, auth, signIn, demoUsers),
+              new ConfigReload(cfg, routeModes, auth, signIn, demoUsers).withGrants(grants),
               health,
               core.pdp(),
               policyCheck);
@@ -522,7 +532,8 @@ final class UpCommand implements Callable<Integer> {
       RouteModes routes,
       Supplier<NodeIdentity> identity,
       HealthReport health,
-      UpDevices devices) {
+      UpDevices devices,
+      Grants grants) {
     ExternalAuthorizer authorizer = authorizer(cfg, core.pdp(), core.metrics());
     Console.Sources sources =
         new Console.Sources(
@@ -531,7 +542,8 @@ final class UpCommand implements Callable<Integer> {
             () -> identity.get() == null ? null : identity.get().identities(),
             () -> identity.get() == null ? null : identity.get().svids(),
             health::pairs,
-            InstantSource.system());
+            InstantSource.system(),
+            grants);
     BundleWatcher w = core.bundle();
     PdpServer server =
         PdpServer.start(

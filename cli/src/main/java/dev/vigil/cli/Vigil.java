@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       SidecarCommand.class,
       DeviceCommand.class,
+      AccessCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

@@ -1,5 +1,6 @@
 package dev.vigil.console;
 
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.LocalUsers;
@@ -34,6 +35,7 @@ public final class ConfigReload {
   // file's previous version, so that a key put back is no longer named and a key still waiting
   // for a restart is named at every reload.
   private final VigilConfig started;
+  private volatile Grants grants;
 
   /**
    * @param started the configuration {@code vigil up} started with
@@ -52,6 +54,12 @@ public final class ConfigReload {
     this.extraUsers = List.copyOf(extraUsers);
   }
 
+  /** Applies the entitlements of each configuration to {@code g} too; returns this. */
+  public ConfigReload withGrants(Grants g) {
+    this.grants = g;
+    return this;
+  }
+
   /**
    * Applies {@code next}.
    *
@@ -67,6 +75,9 @@ public final class ConfigReload {
     routes.configure(next.routes(), generation, next::policyPlace);
     gatewayUsers.replaceUsers(generation);
     console.replaceConfigUsers(users);
+    if (grants != null) {
+      grants.entitlements(next.entitlements());
+    }
     List<String> restart = restartOnly(started, next);
     if (!restart.isEmpty()) {
       log.warn("configuration: {} changed; they take effect at the next start", restart);

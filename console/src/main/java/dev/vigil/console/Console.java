@@ -1,5 +1,6 @@
 package dev.vigil.console;
 
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.Identities;
 import dev.vigil.store.DecisionReader;
@@ -42,7 +43,20 @@ public final class Console {
       Supplier<Identities> identities,
       Supplier<GatewaySvids> svids,
       Supplier<List<String[]>> health,
-      InstantSource clock) {}
+      InstantSource clock,
+      Grants grants) {
+
+    /** The sources of a node without just-in-time grants. */
+    public Sources(
+        DecisionReader decisions,
+        RouteModes routes,
+        Supplier<Identities> identities,
+        Supplier<GatewaySvids> svids,
+        Supplier<List<String[]>> health,
+        InstantSource clock) {
+      this(decisions, routes, identities, svids, health, clock, null);
+    }
+  }
 
   static final String SESSION = "vigil.console.session";
   static final String FORM = "vigil.console.form";
@@ -55,6 +69,7 @@ public final class Console {
     SignInPages auth = new SignInPages(signIn);
     DecisionPages decisions = new DecisionPages(sources);
     OperationsPages ops = new OperationsPages(sources);
+    GrantPages access = new GrantPages(sources);
     router.route("/console*").handler(Console::headers);
     router.get("/console").handler(ctx -> redirect(ctx, "/console/decisions"));
     router.get("/console/").handler(ctx -> redirect(ctx, "/console/decisions"));
@@ -72,6 +87,10 @@ public final class Console {
     router.post("/console/routes/:name/reset").blockingHandler(ops::resetMode, false);
     router.get("/console/identity").blockingHandler(ops::identity, false);
     router.get("/console/health").blockingHandler(ops::health, false);
+    router.get("/console/access").blockingHandler(access::list, false);
+    router.get("/console/access/:id").blockingHandler(access::one, false);
+    router.post("/console/access/:id/revoke").blockingHandler(access::revoke, false);
+    router.post("/console/access/:id/review").blockingHandler(access::review, false);
   }
 
   private static void headers(RoutingContext ctx) {

@@ -1,6 +1,8 @@
 package dev.vigil.console;
 
 import dev.vigil.access.DeviceCertificates;
+import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
@@ -86,6 +88,7 @@ final class ConsoleFixture implements AutoCloseable {
   final GatewaySvids svids;
   final PdpServer server;
   final String firstPassword;
+  final Grants grants;
 
   /** The console's session key, and its sign-outs kept in the store. */
   final byte[] sessionKey = SessionCodec.newKey();
@@ -153,6 +156,17 @@ final class ConsoleFixture implements AutoCloseable {
             TotpSteps.inMemory(),
             checks);
     firstPassword = signIn.createFirstAdmin().orElseThrow();
+    grants =
+        Grants.open(
+            store,
+            clock,
+            List.of(
+                new Entitlement(
+                    "prod-db-admin",
+                    List.of("bob"),
+                    Duration.ofHours(1),
+                    true,
+                    Duration.ofMinutes(30))));
     Console.Sources sources =
         new Console.Sources(
             new DecisionReader(store),
@@ -160,7 +174,8 @@ final class ConsoleFixture implements AutoCloseable {
             () -> identities,
             () -> svids,
             () -> List.<String[]>of(new String[] {"store", "<ok>"}),
-            clock);
+            clock,
+            grants);
     server =
         PdpServer.start(
             "127.0.0.1",
@@ -224,6 +239,7 @@ final class ConsoleFixture implements AutoCloseable {
   public void close() {
     server.close();
     signOuts.close();
+    grants.close();
     pdp.close();
     log.close();
     store.close();

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.config;
 
+import dev.vigil.access.Entitlement;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
@@ -67,6 +68,7 @@ import java.util.regex.Pattern;
  * @param authzPolicyPlace where {@code control_plane.authz_policy} is written, as {@code file:line:
  *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
  *     there is no file
+ * @param entitlements what people may ask for just in time ({@code access.entitlements})
  */
 public record VigilConfig(
     Path dataDir,
@@ -90,10 +92,12 @@ public record VigilConfig(
     Duration decisionRetention,
     StoreLocation store,
     Map<String, String> policyPlaces,
-    String authzPolicyPlace) {
+    String authzPolicyPlace,
+    List<Entitlement> entitlements) {
 
   public VigilConfig {
     policyPlaces = Map.copyOf(policyPlaces);
+    entitlements = List.copyOf(entitlements);
   }
 
   /**
@@ -122,7 +126,8 @@ public record VigilConfig(
           "users",
           "oidc",
           "identity",
-          "console");
+          "console",
+          "access");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
   private static final Duration MAX_DURATION = Duration.ofDays(36500);
 
@@ -150,7 +155,8 @@ public record VigilConfig(
         null,
         null,
         Map.of(),
-        null);
+        null,
+        List.of());
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -177,7 +183,8 @@ public record VigilConfig(
         decisionRetention,
         location,
         policyPlaces,
-        authzPolicyPlace);
+        authzPolicyPlace,
+        entitlements);
   }
 
   /**
@@ -213,6 +220,7 @@ public record VigilConfig(
     Map<String, YamlNode> id =
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
+    Map<String, YamlNode> access = get(top, "access").mapping(Set.of("entitlements"));
     String bundle = get(policy, "bundle").string(null);
     if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
       bundle = base.resolve(bundle).normalize().toString();
@@ -235,6 +243,8 @@ public record VigilConfig(
                   + absolute.toSeconds()
                   + "s): a session ends at session_absolute whatever its use");
     }
+    List<LocalUser> users = users(get(top, "users"));
+    List<Entitlement> entitlements = entitlements(get(access, "entitlements"), users);
     String controlPlane = address(get(cp, "addr"), d.controlPlane());
     String gateway = address(get(gw, "addr"), d.gateway());
     TlsSettings tls = TlsSettings.read(gw, base);
@@ -252,7 +262,7 @@ public record VigilConfig(
         idle,
         absolute,
         routes,
-        users(get(top, "users")),
+        users,
         oidc,
         authzPolicy(get(cp, "authz_policy"), d.authzPolicy()),
         checked(get(cp, "trusted_proxies"), c -> TrustedProxies.parse(List.of(c))),
@@ -264,7 +274,93 @@ public record VigilConfig(
         retention(get(logs, "retain")),
         store(get(top, "store"), base),
         policyPlaces,
-        get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place());
+        get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
+        entitlements);
+  }
+
+  /**
+   * The {@code access.entitlements}: each named once, approved by configured users or groups of
+   * them, with durations within {@link Entitlement}'s caps.
+   */
+  private static List<Entitlement> entitlements(YamlNode n, List<LocalUser> users) {
+    Set<String> userNames = new HashSet<>();
+    Set<String> groups = new HashSet<>();
+    for (LocalUser u : users) {
+      userNames.add(u.username());
+      groups.addAll(u.groups());
+    }
+    List<Entitlement> out = new ArrayList<>();
+    Map<String, YamlNode> names = new HashMap<>();
+    for (YamlNode e : n.sequence()) {
+      Map<String, YamlNode> m =
+          e.mapping(
+              Set.of(
+                  "name", "approvers", "max_duration", "break_glass", "break_glass_max_duration"));
+      YamlNode nameNode = required(e, m, "name");
+      String name = nameNode.string();
+      try {
+        Entitlement.checkName(name);
+      } catch (IllegalArgumentException x) {
+        throw nameNode.error(x.getMessage().substring("name: ".length()));
+      }
+      YamlNode first = names.putIfAbsent(name, nameNode);
+      if (first != null) {
+        throw nameNode.error(
+            "entitlement \"" + name + "\" is defined twice (first on line " + first.line() + ")");
+      }
+      YamlNode approversNode = required(e, m, "approvers");
+      if (approversNode.sequence().isEmpty()) {
+        throw approversNode.error("entitlement \"" + name + "\" needs at least one approver");
+      }
+      for (YamlNode a : approversNode.sequence()) {
+        String who = a.isMissing() ? "" : a.string();
+        boolean group = who.startsWith(Entitlement.GROUP);
+        String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
+        if (!(group ? groups : userNames).contains(bare)) {
+          throw a.error(
+              "\""
+                  + who
+                  + "\" is not "
+                  + (group
+                      ? "a group of any configured user"
+                      : "a configured user (write group:NAME for a group)")
+                  + ": only configured users approve");
+        }
+      }
+      YamlNode maxNode = get(m, "max_duration");
+      Duration max = grantDuration(maxNode, Duration.ofHours(1), Entitlement.CAP);
+      YamlNode glassNode = get(m, "break_glass");
+      boolean glass = glassNode.bool(false);
+      YamlNode glassMaxNode = get(m, "break_glass_max_duration");
+      if (!glass && !glassMaxNode.isMissing()) {
+        throw glassMaxNode.error("is set but break_glass is not true: it would never apply");
+      }
+      Duration glassMax =
+          grantDuration(glassMaxNode, Entitlement.BREAK_GLASS_DEFAULT, Entitlement.BREAK_GLASS_CAP);
+      if (!glassMaxNode.isMissing() && glassMax.compareTo(max) > 0) {
+        throw glassMaxNode.error(
+            "\""
+                + glassMaxNode.string()
+                + "\" is longer than max_duration: break-glass gives less than an approval");
+      }
+      if (glassMaxNode.isMissing() && glassMax.compareTo(max) > 0) {
+        glassMax = max;
+      }
+      out.add(new Entitlement(name, approversNode.strings(), max, glass, glassMax));
+    }
+    return out;
+  }
+
+  /** A grant's duration: from a minute to {@code cap}, in whole minutes. */
+  private static Duration grantDuration(YamlNode n, Duration fallback, Duration cap) {
+    Duration d = duration(n, fallback);
+    if (d.compareTo(Entitlement.FLOOR) < 0 || d.compareTo(cap) > 0) {
+      throw n.error("\"" + n.string() + "\" is not from 1m to " + cap.toHours() + "h");
+    }
+    if (d.toSecondsPart() != 0) {
+      throw n.error("\"" + n.string() + "\" is not whole minutes (grants are asked in minutes)");
+    }
+    return d;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@link dev.vigil.gateway.auth.SignInThrottle}); when the node's password checks are all taken,
  * with 503 and {@code Retry-After} (see {@link dev.vigil.gateway.auth.PasswordChecks}). A form
  * field, or a query parameter of any of these endpoints, given twice is refused with 400 naming it.
+ * With just-in-time grants, {@code /auth/access/} serves requests for them and their decisions
+ * ({@link AccessEndpoints}).
  */
 final class AuthEndpoints {
 
@@ -72,8 +75,13 @@ final class AuthEndpoints {
   private final TotpStepUp stepUp;
   private final OidcEndpoints oidc;
   private final RefusalLog refusals;
+  private final AccessEndpoints access;
 
-  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals) {
+  /**
+   * @param grants just-in-time grants, asked for and decided under {@code /auth/access/}; null for
+   *     none (those paths are then no endpoint of the gateway's)
+   */
+  AuthEndpoints(EdgeSignIn signIn, InstantSource clock, RefusalLog refusals, Grants grants) {
     this.refusals = refusals;
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
@@ -81,6 +89,7 @@ final class AuthEndpoints {
     this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects, this);
     this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers, refusals);
+    this.access = grants == null ? null : new AccessEndpoints(grants, callers, clock);
   }
 
   /**
@@ -139,7 +148,7 @@ final class AuthEndpoints {
         switch (path) {
           case "/auth/login", "/auth/logout", "/auth/step-up" -> true;
           case "/auth/start", "/auth/callback" -> !providers.isEmpty();
-          default -> false;
+          default -> access != null && AccessEndpoints.serves(path);
         };
     if (own) {
       ownPageHeaders(req);
@@ -202,7 +211,7 @@ final class AuthEndpoints {
         return true;
       }
       default -> {
-        return false;
+        return access != null && access.handle(req, path);
       }
     }
   }

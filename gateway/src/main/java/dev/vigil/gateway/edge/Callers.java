@@ -50,15 +50,30 @@ final class Callers {
    *     generation the request was routed with
    */
   Future<Caller> identify(HttpServerRequest req, Route route, LocalUsers users) {
+    return identify(req, route.identityProvider(), route.name(), users);
+  }
+
+  /**
+   * As {@link #identify(HttpServerRequest, Route, LocalUsers)}, for the gateway's own endpoints
+   * that no route serves ({@code /auth/access/}): as a route that names no identity provider would,
+   * local users' sessions (resolved against the authenticator's users of now) and the default
+   * provider's.
+   */
+  Future<Caller> identifyOwn(HttpServerRequest req, String endpoint) {
+    return identify(req, null, endpoint, local.users());
+  }
+
+  private Future<Caller> identify(
+      HttpServerRequest req, String wanted, String routeName, LocalUsers users) {
     String authz = req.getHeader("Authorization");
     if (authz != null && authz.regionMatches(true, 0, "Bearer ", 0, 7) && !providers.isEmpty()) {
-      return bearer(route, authz.substring(7).trim());
+      return bearer(wanted, routeName, authz.substring(7).trim());
     }
     Session s = sessions.open(AuthEndpoints.cookie(req, SessionCodec.COOKIE));
     if (s == null) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
-    if (!takes(route, s.provider())) {
+    if (!takes(wanted, s.provider())) {
       return Future.succeededFuture(Caller.ANONYMOUS);
     }
     if (Session.LOCAL.equals(s.provider())) {
@@ -98,8 +113,7 @@ final class Callers {
    * session there: its roles, groups and subject ids are that provider's to say, not the default's,
    * and a subject {@code alice} of a partner's provider is not the company's.
    */
-  private boolean takes(Route route, String provider) {
-    String wanted = route.identityProvider();
+  private boolean takes(String wanted, String provider) {
     if (wanted != null) {
       return wanted.equals(provider);
     }
@@ -110,23 +124,24 @@ final class Callers {
     return first != null && first.config().name().equals(provider);
   }
 
-  private Future<Caller> bearer(Route route, String token) {
-    OidcLogin p = providers.forRoute(route.identityProvider());
+  private Future<Caller> bearer(String wanted, String routeName, String token) {
+    OidcLogin p = providers.forRoute(wanted);
     if (p == null) {
-      return Future.succeededFuture(refused(route, "the route takes no bearer tokens"));
+      return Future.succeededFuture(refused(routeName, "the route takes no bearer tokens"));
     }
     return Vertx.currentContext()
         .owner()
         .executeBlocking(() -> p.bearer(token), false)
-        .map(r -> r.session() == null ? refused(route, r.refusal()) : Caller.bearer(r.session()))
-        .otherwise(e -> refused(route, "token check failed: " + e.getMessage()));
+        .map(
+            r -> r.session() == null ? refused(routeName, r.refusal()) : Caller.bearer(r.session()))
+        .otherwise(e -> refused(routeName, "token check failed: " + e.getMessage()));
   }
 
-  private static Caller refused(Route route, String why) {
+  private static Caller refused(String routeName, String why) {
     // The reason may quote the token's own text: no control characters into the log.
     String safe = why == null ? "" : why.replaceAll("\\p{Cntrl}", "?");
     String shortened = safe.length() > 300 ? safe.substring(0, 300) + "..." : safe;
-    log.info("bearer token refused: route={} reason={}", route.name(), shortened);
+    log.info("bearer token refused: route={} reason={}", routeName, shortened);
     return Caller.refused(shortened);
   }
 

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.edge;
 
 import dev.vigil.access.Devices;
+import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.IdentityProviders;
@@ -125,6 +126,8 @@ public final class EdgeGateway implements AutoCloseable {
    * @param tls a TLS listener (HTTP/2, device certificates), or null
    * @param upstreamIdentity the SVIDs presented to upstreams that are Vigil workloads ({@link
    *     Route#upstreamSpiffeId()}); null makes routes to such upstreams answer 502
+   * @param grants just-in-time grants: read into {@code input.grants}, asked for and decided at
+   *     {@code /auth/access/}; null for none
    */
   public record Settings(
       String host,
@@ -135,7 +138,8 @@ public final class EdgeGateway implements AutoCloseable {
       InstantSource clock,
       EdgeSignIn signIn,
       TlsListener tls,
-      UpstreamIdentity upstreamIdentity) {
+      UpstreamIdentity upstreamIdentity,
+      Grants grants) {
 
     /** The settings of a gateway without sign-in, TLS listener or upstream SVIDs. */
     public static Settings of(
@@ -145,11 +149,12 @@ public final class EdgeGateway implements AutoCloseable {
         DecisionPoint pdp,
         IdentityAssertion assertion,
         InstantSource clock) {
-      return new Settings(host, port, routes, pdp, assertion, clock, null, null, null);
+      return new Settings(host, port, routes, pdp, assertion, clock, null, null, null, null);
     }
 
     public Settings withSignIn(EdgeSignIn s) {
-      return new Settings(host, port, routes, pdp, assertion, clock, s, tls, upstreamIdentity);
+      return new Settings(
+          host, port, routes, pdp, assertion, clock, s, tls, upstreamIdentity, grants);
     }
 
     /** Signs in local users, and through {@code oidc} as well when it is not null. */
@@ -160,11 +165,17 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     public Settings withTls(TlsListener t) {
-      return new Settings(host, port, routes, pdp, assertion, clock, signIn, t, upstreamIdentity);
+      return new Settings(
+          host, port, routes, pdp, assertion, clock, signIn, t, upstreamIdentity, grants);
     }
 
     public Settings withUpstreamIdentity(UpstreamIdentity u) {
-      return new Settings(host, port, routes, pdp, assertion, clock, signIn, tls, u);
+      return new Settings(host, port, routes, pdp, assertion, clock, signIn, tls, u, grants);
+    }
+
+    public Settings withGrants(Grants g) {
+      return new Settings(
+          host, port, routes, pdp, assertion, clock, signIn, tls, upstreamIdentity, g);
     }
   }
 
@@ -201,7 +212,8 @@ public final class EdgeGateway implements AutoCloseable {
     AuthEndpoints endpoints =
         signIn == null
             ? null
-            : new AuthEndpoints(signIn, clock, new RefusalLog(pdp, clock, SIGN_IN_LOG_PATH));
+            : new AuthEndpoints(
+                signIn, clock, new RefusalLog(pdp, clock, SIGN_IN_LOG_PATH), settings.grants());
     WebSocketClient sockets = vertx.createWebSocketClient();
     Devices devices = tls == null ? null : tls.devices();
     DecisionDispatch decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
@@ -218,7 +230,8 @@ public final class EdgeGateway implements AutoCloseable {
             upstreams,
             new DirectUpstream(vertx),
             endpoints,
-            devices);
+            devices,
+            settings.grants());
     // Streams the HTTP/2 codec resets never reach the handler: their resets are read off the wire,
     // on HTTP/2 connections only (and h2c ones until their first HTTP/1.1 request).
     Consumer<ChannelPipeline> resets = pipeline -> CodecResets.install(pipeline, handler);
@@ -294,7 +307,8 @@ public final class EdgeGateway implements AutoCloseable {
       UpstreamClients upstreams,
       DirectUpstream direct,
       AuthEndpoints auth,
-      Devices devices)
+      Devices devices,
+      Grants grants)
       implements CodecResets.RefusalListener {
 
     private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
@@ -527,7 +541,8 @@ public final class EdgeGateway implements AutoCloseable {
               clock.instant(),
               route,
               session,
-              DeviceInput.describe(req, devices));
+              DeviceInput.describe(req, devices),
+              GrantInput.of(grants, session));
       Map<String, String> context = new HashMap<>();
       context.put("route", route.name());
       if (session != null) {
@@ -607,18 +622,30 @@ public final class EdgeGateway implements AutoCloseable {
         }
         String ask =
             d.obligations().get("request_access") instanceof StringValue s ? s.value() : null;
+        // Where to ask, when this gateway takes requests for that entitlement.
+        boolean askable = ask != null && grants != null && grants.entitlements().containsKey(ask);
+        Map<Value, Value> extra = new HashMap<>();
+        if (ask != null) {
+          extra.put(StringValue.of("request_access"), StringValue.of(ask));
+        }
+        if (askable) {
+          extra.put(StringValue.of("request_at"), StringValue.of(AccessEndpoints.REQUESTS));
+        }
         refuse(
             req,
             403,
             "access_denied",
             ask != null
-                ? "access denied; request access to " + ask
+                ? "access denied; request access to "
+                    + ask
+                    + (askable ? " at POST " + AccessEndpoints.REQUESTS : "")
                 : want != null
                     ? "access denied; your sign-in shows what the policy's step_up asks ("
                         + want.describe()
                         + "), and the policy still refuses"
                     : "access denied",
-            d.decisionId());
+            d.decisionId(),
+            extra);
         return;
       }
       if (WebSocketHandshake.asked(req)) {

@@ -29,7 +29,10 @@ public final class RequestInput {
 
   private RequestInput() {}
 
-  /** Builds the input of one request; {@code session} is null for a caller without one. */
+  /**
+   * Builds the input of one request; {@code session} is null for a caller without one, {@code
+   * device} and {@code grants} null for none.
+   */
   public static Value build(
       String method,
       String path,
@@ -39,7 +42,8 @@ public final class RequestInput {
       Instant time,
       Route route,
       Session session,
-      Value device) {
+      Value device,
+      Value grants) {
     Map<Value, Value> request = new HashMap<>();
     put(request, "method", StringValue.of(method));
     put(request, "path", StringValue.of(path));
@@ -65,7 +69,7 @@ public final class RequestInput {
     put(input, "resource", ObjectValue.wrap(resource));
     put(input, "action", StringValue.of(route.actionFor(method)));
     put(input, "device", device == null ? DeviceInput.UNKNOWN : device);
-    put(input, "grants", ArrayValue.of(List.of()));
+    put(input, "grants", grants == null ? GrantInput.NONE : grants);
     if (session != null) {
       Map<Value, Value> subject = new HashMap<>();
       put(subject, "type", StringValue.of("user"));

@@ -33,7 +33,8 @@ final class WorkloadInput {
       SpiffeId caller) {
     ObjectValue base =
         (ObjectValue)
-            RequestInput.build(method, path, host, headers, sourceIp, time, route, null, null);
+            RequestInput.build(
+                method, path, host, headers, sourceIp, time, route, null, null, null);
     Map<Value, Value> input = new HashMap<>(base.asMap());
     Map<Value, Value> request = new HashMap<>(((ObjectValue) base.get("request")).asMap());
     request.put(StringValue.of("mtls"), BooleanValue.of(caller != null));

@@ -1,0 +1,86 @@
+package dev.vigil.access;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * One just-in-time grant, as stored: asked for (or taken, for break-glass) by {@code subject},
+ * decided by {@code decidedBy}. Times that did not happen yet are null.
+ *
+ * @param id the grant's id ({@code gr-} and 20 hex digits)
+ * @param subject the user id of who asked
+ * @param idp the sign-in the subject came from ({@code local} or an OpenID Connect provider's
+ *     name): a grant counts only for sessions of the same
+ * @param entitlement what is granted
+ * @param reason why the subject asked
+ * @param requestedAt when the subject asked
+ * @param duration how long the grant lasts once it starts
+ * @param state the stored state; see {@link #stateAt} for the state at a time
+ * @param decidedBy who approved or denied it (the subject for break-glass)
+ * @param decidedAt when
+ * @param decisionReason why it was denied, or the approver's note
+ * @param startsAt when it started counting
+ * @param expiresAt when it stops counting
+ * @param breakGlass taken without approval
+ * @param reviewedBy the administrator who reviewed a break-glass grant
+ * @param reviewedAt when
+ * @param endedBy who revoked it
+ * @param endedAt when it was revoked
+ */
+public record Grant(
+    String id,
+    String subject,
+    String idp,
+    String entitlement,
+    String reason,
+    Instant requestedAt,
+    Duration duration,
+    State state,
+    String decidedBy,
+    Instant decidedAt,
+    String decisionReason,
+    Instant startsAt,
+    Instant expiresAt,
+    boolean breakGlass,
+    String reviewedBy,
+    Instant reviewedAt,
+    String endedBy,
+    Instant endedAt) {
+
+  /** The life of a grant: pending, then active, denied or (once active) revoked or expired. */
+  public enum State {
+    PENDING,
+    ACTIVE,
+    DENIED,
+    REVOKED,
+    EXPIRED;
+
+    /** Returns the name stored and shown, such as {@code pending}. */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * @throws IllegalArgumentException for a name this build does not know
+     */
+    public static State of(String wire) {
+      return valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** Returns the state at {@code now}: an active grant past its expiry is expired. */
+  public State stateAt(Instant now) {
+    return state == State.ACTIVE && !now.isBefore(expiresAt) ? State.EXPIRED : state;
+  }
+
+  /** Whether it counts at {@code now}: active and not expired, whatever a sweeper did yet. */
+  public boolean activeAt(Instant now) {
+    return stateAt(now) == State.ACTIVE && !now.isBefore(startsAt);
+  }
+
+  /** Whether it is a break-glass grant no administrator has reviewed yet. */
+  public boolean unreviewed() {
+    return breakGlass && reviewedAt == null;
+  }
+}

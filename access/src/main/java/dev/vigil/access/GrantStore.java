@@ -1,0 +1,270 @@
+package dev.vigil.access;
+
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads and writes the grant tables of the store (migration 0014). Every change of a grant is one
+ * transaction with its audit event, and is made only from the state it expects (a conditional
+ * update), so that two nodes deciding one request at once cannot both succeed. Thread-safe.
+ */
+final class GrantStore {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String COLUMNS =
+      "id, subject, idp, entitlement, reason, requested_at_ms, duration_s, state, decided_by,"
+          + " decided_at_ms, decision_reason, starts_at_ms, expires_at_ms, break_glass,"
+          + " reviewed_by, reviewed_at_ms, ended_by, ended_at_ms";
+
+  private final Store store;
+
+  GrantStore(Store store) {
+    this.store = store;
+  }
+
+  Store store() {
+    return store;
+  }
+
+  /** Returns a new random id with {@code prefix}. */
+  static String newId(String prefix) {
+    byte[] b = new byte[10];
+    RANDOM.nextBytes(b);
+    return prefix + HexFormat.of().formatHex(b);
+  }
+
+  /** Returns how many requests of {@code subject} wait for a decision. */
+  int pendingOf(String subject) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT COUNT(*) FROM grants WHERE subject = ? AND state = ?")) {
+      bind(ps, subject, Grant.State.PENDING.wireName());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw failed("count the pending requests of " + subject, e);
+    }
+  }
+
+  /** Stores a new grant with the event that made it. */
+  void insert(Grant g, GrantEvent e) {
+    try {
+      inTransaction(
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO grants ("
+                        + COLUMNS
+                        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+              bind(
+                  ps,
+                  g.id(),
+                  g.subject(),
+                  g.idp(),
+                  g.entitlement(),
+                  g.reason(),
+                  ms(g.requestedAt()),
+                  g.duration().toSeconds(),
+                  g.state().wireName(),
+                  g.decidedBy(),
+                  ms(g.decidedAt()),
+                  g.decisionReason(),
+                  ms(g.startsAt()),
+                  ms(g.expiresAt()),
+                  g.breakGlass() ? 1L : 0L,
+                  g.reviewedBy(),
+                  ms(g.reviewedAt()),
+                  g.endedBy(),
+                  ms(g.endedAt()));
+              ps.executeUpdate();
+            }
+            insertEvent(c, e);
+          });
+    } catch (SQLException ex) {
+      throw failed("store grant " + g.id(), ex);
+    }
+  }
+
+  /**
+   * Runs {@code sql} (an UPDATE of one grant, its last parameter the id, whose WHERE holds the
+   * state it expects) and stores {@code e} with it when it changed a row.
+   *
+   * @return whether the grant was in the state expected and was changed
+   */
+  boolean change(String what, GrantEvent e, String sql, Object... args) {
+    boolean[] changed = {false};
+    try {
+      inTransaction(
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+              bind(ps, args);
+              changed[0] = ps.executeUpdate() == 1;
+            }
+            if (changed[0]) {
+              insertEvent(c, e);
+            }
+          });
+      return changed[0];
+    } catch (SQLException ex) {
+      throw failed(what + " grant " + e.grantId(), ex);
+    }
+  }
+
+  private static void insertEvent(Connection c, GrantEvent e) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO grant_events (grant_id, seq, at_ms, actor, action, reason)"
+                + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM grant_events"
+                + " WHERE grant_id = ?), ?, ?, ?, ?)")) {
+      bind(ps, e.grantId(), e.grantId(), ms(e.at()), e.actor(), e.action(), e.reason());
+      ps.executeUpdate();
+    }
+  }
+
+  Optional<Grant> grant(String id) {
+    List<Grant> rows = grants("WHERE id = ?", id);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  /** Returns the grants of {@code subject}, newest first, at most {@code limit}. */
+  List<Grant> ofSubject(String subject, int limit) {
+    return grants("WHERE subject = ? ORDER BY requested_at_ms DESC LIMIT " + limit, subject);
+  }
+
+  /** Returns the grants in {@code state}, oldest first. */
+  List<Grant> inState(Grant.State state) {
+    return grants("WHERE state = ? ORDER BY requested_at_ms", state.wireName());
+  }
+
+  /** Returns break-glass grants no administrator reviewed yet, oldest first. */
+  List<Grant> unreviewed() {
+    return grants("WHERE break_glass = 1 AND reviewed_at_ms IS NULL ORDER BY requested_at_ms");
+  }
+
+  /** Returns active grants whose expiry is at or before {@code nowMs}. */
+  List<Grant> overdue(long nowMs) {
+    return grants("WHERE state = ? AND expires_at_ms <= ?", Grant.State.ACTIVE.wireName(), nowMs);
+  }
+
+  private List<Grant> grants(String where, Object... args) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM grants " + where)) {
+      bind(ps, args);
+      List<Grant> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw failed("read grants", e);
+    }
+  }
+
+  /** Returns the audit trail of {@code grantId}, oldest first. */
+  List<GrantEvent> events(String grantId) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT grant_id, at_ms, actor, action, reason FROM grant_events"
+                    + " WHERE grant_id = ? ORDER BY seq")) {
+      bind(ps, grantId);
+      List<GrantEvent> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new GrantEvent(
+                  rs.getString(1),
+                  Instant.ofEpochMilli(rs.getLong(2)),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw failed("read the events of grant " + grantId, e);
+    }
+  }
+
+  private static Grant row(ResultSet rs) throws SQLException {
+    return new Grant(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        instant(rs, 6),
+        Duration.ofSeconds(rs.getLong(7)),
+        Grant.State.of(rs.getString(8)),
+        rs.getString(9),
+        instant(rs, 10),
+        rs.getString(11),
+        instant(rs, 12),
+        instant(rs, 13),
+        rs.getLong(14) != 0,
+        rs.getString(15),
+        instant(rs, 16),
+        rs.getString(17),
+        instant(rs, 18));
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+
+  /** What runs inside one transaction. */
+  private interface Work {
+    void run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+   */
+  private void inTransaction(Work work) throws SQLException {
+    try (Connection c = store.dataSource().getConnection()) {
+      Store.begin(c);
+      try {
+        work.run(c);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  static Long ms(Instant t) {
+    return t == null ? null : t.toEpochMilli();
+  }
+
+  private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case null -> ps.setNull(i + 1, java.sql.Types.NULL);
+        case Long l -> ps.setLong(i + 1, l);
+        case String s -> ps.setString(i + 1, s);
+        default -> throw new IllegalArgumentException("cannot bind " + args[i].getClass());
+      }
+    }
+  }
+
+  private static StoreException failed(String what, SQLException e) {
+    return new StoreException("cannot " + what + ": " + e.getMessage(), e);
+  }
+}

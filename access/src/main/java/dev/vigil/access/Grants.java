@@ -1,0 +1,633 @@
+package dev.vigil.access;
+
+import dev.vigil.store.ChangeFeed;
+import dev.vigil.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Just-in-time grants: a person asks for an entitlement for a while, with a reason; one of its
+ * approvers (never the person who asked) approves or denies; an approval starts the clock, and the
+ * grant counts until it expires or an administrator revokes it. For entitlements that allow it, a
+ * person may take a short grant at once without approval (break-glass): it is logged as a warning
+ * and stays unreviewed until an administrator reviews it. Every change is stored with an audit
+ * event (who, when, what, why) in the same transaction.
+ *
+ * <p>How the gateway reads grants: {@link #active} reads memory only (the decide path never waits
+ * on the database). The view holds the grants that were active when the store was last read; it is
+ * read again after every change this node makes, on every change another node announces on the
+ * {@value #CHANNEL} change feed (PostgreSQL), and every {@code period} given to {@link #start}.
+ * Expiry is checked against the clock at each read, so a grant that expired since the last refresh
+ * never counts. When a refresh fails the view is dropped and no grant counts until one succeeds: a
+ * revocation that cannot be seen must not leave a grant standing.
+ *
+ * <p>Thread-safe. Time comes from the injected clock.
+ */
+public final class Grants implements AutoCloseable {
+
+  /** The change feed channel grant changes are announced on. */
+  public static final String CHANNEL = "vigil_grants";
+
+  /** The longest reason kept. */
+  public static final int MAX_REASON = 500;
+
+  /** How many requests one person may have waiting at once. */
+  public static final int MAX_PENDING = 20;
+
+  private static final Logger log = LoggerFactory.getLogger(Grants.class);
+  private static final Pattern DURATION = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?");
+
+  private final GrantStore store;
+  private final InstantSource clock;
+  private volatile Map<String, Entitlement> entitlements;
+
+  /** Active grants by subject and sign-in, or null when the last read of the store failed. */
+  private volatile Map<String, List<Grant>> view = Map.of();
+
+  /**
+   * Held through each refresh, so that a read begun before a change cannot publish its view after
+   * the read that follows the change: a revoked grant would come back until the next refresh.
+   */
+  private final Object refreshing = new Object();
+
+  private ScheduledExecutorService refresher;
+  private ChangeFeed feed;
+
+  private Grants(GrantStore store, InstantSource clock, List<Entitlement> entitlements) {
+    this.store = store;
+    this.clock = clock;
+    this.entitlements = byName(entitlements);
+  }
+
+  /** Opens grants over {@code store} with the configured entitlements and reads the view. */
+  public static Grants open(Store store, InstantSource clock, List<Entitlement> entitlements) {
+    Grants g = new Grants(new GrantStore(store), clock, entitlements);
+    g.refresh();
+    return g;
+  }
+
+  private static Map<String, Entitlement> byName(List<Entitlement> list) {
+    Map<String, Entitlement> m = new LinkedHashMap<>();
+    for (Entitlement e : list) {
+      if (m.putIfAbsent(e.name(), e) != null) {
+        throw new IllegalArgumentException("entitlement \"" + e.name() + "\" is listed twice");
+      }
+    }
+    return Map.copyOf(m);
+  }
+
+  /** Replaces the entitlements (a configuration reload); grants already given stay as they are. */
+  public void entitlements(List<Entitlement> list) {
+    entitlements = byName(list);
+  }
+
+  /** Returns the configured entitlements, by name. */
+  public Map<String, Entitlement> entitlements() {
+    return entitlements;
+  }
+
+  /**
+   * Asks for {@code entitlement} for {@code duration} (like {@code 30m} or {@code 1h}; null or
+   * blank for its maximum).
+   *
+   * @throws GrantException {@code bad_request} naming {@code entitlement}, {@code duration} or
+   *     {@code reason}; {@code conflict} when the subject has too many requests waiting
+   */
+  public Grant request(
+      String subject, String idp, String entitlement, String duration, String reason) {
+    Entitlement e = entitlement(entitlement);
+    Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
+    String why = reason(reason);
+    if (store.pendingOf(subject) >= MAX_PENDING) {
+      throw new GrantException(
+          "conflict",
+          null,
+          "you have " + MAX_PENDING + " requests waiting already; wait for a decision on them");
+    }
+    Instant now = clock.instant();
+    Grant g =
+        new Grant(
+            GrantStore.newId("gr-"),
+            subject,
+            idp,
+            e.name(),
+            why,
+            now,
+            d,
+            Grant.State.PENDING,
+            null,
+            null,
+            null,
+            null,
+            null,
+            false,
+            null,
+            null,
+            null,
+            null);
+    store.insert(g, new GrantEvent(g.id(), now, subject, "requested", why));
+    log.info(
+        "access requested: grant_id={} subject={} entitlement={} duration={}s",
+        g.id(),
+        subject,
+        e.name(),
+        d.toSeconds());
+    changed(g.id());
+    return g;
+  }
+
+  /**
+   * Takes {@code entitlement} at once without approval, for {@code duration} (null or blank for the
+   * entitlement's break-glass maximum).
+   *
+   * @throws GrantException {@code bad_request} naming {@code entitlement} (unknown, or break-glass
+   *     is not allowed for it), {@code duration} or {@code reason}
+   */
+  public Grant breakGlass(
+      String subject, String idp, String entitlement, String duration, String reason) {
+    Entitlement e = entitlement(entitlement);
+    if (!e.breakGlass()) {
+      throw new GrantException(
+          "bad_request",
+          "entitlement",
+          "entitlement \"" + e.name() + "\" does not allow break-glass; request it instead");
+    }
+    Duration d =
+        duration(duration, e.breakGlassMaxDuration(), "break_glass_max_duration of " + e.name());
+    String why = reason(reason);
+    Instant now = clock.instant();
+    Grant g =
+        new Grant(
+            GrantStore.newId("gr-"),
+            subject,
+            idp,
+            e.name(),
+            why,
+            now,
+            d,
+            Grant.State.ACTIVE,
+            subject,
+            now,
+            "break-glass",
+            now,
+            now.plus(d),
+            true,
+            null,
+            null,
+            null,
+            null);
+    store.insert(g, new GrantEvent(g.id(), now, subject, "break_glass", why));
+    log.warn(
+        "break-glass access taken: grant_id={} subject={} entitlement={} expires_at={} reason={}",
+        g.id(),
+        subject,
+        e.name(),
+        g.expiresAt(),
+        printable(why));
+    changed(g.id());
+    return g;
+  }
+
+  /**
+   * Approves a pending request: the grant counts from now for the duration asked.
+   *
+   * @param approver the user id of the approver
+   * @param groups the approver's groups
+   * @throws GrantException {@code not_found}; {@code forbidden} for the requester or someone who is
+   *     not an approver of the entitlement; {@code conflict} when it is not pending
+   */
+  public Grant approve(String id, String approver, Collection<String> groups, String note) {
+    Grant g = decidable(id, approver, groups);
+    String why = note == null ? "" : optionalReason(note);
+    Instant now = clock.instant();
+    Entitlement e = entitlements.get(g.entitlement());
+    // The entitlement's cap may have shrunk since the request: the shorter counts.
+    Duration d = g.duration().compareTo(e.maxDuration()) > 0 ? e.maxDuration() : g.duration();
+    boolean done =
+        store.change(
+            "approve",
+            new GrantEvent(id, now, approver, "approved", why),
+            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
+                + " starts_at_ms = ?, expires_at_ms = ?, duration_s = ? WHERE id = ? AND state = ?",
+            Grant.State.ACTIVE.wireName(),
+            approver,
+            now.toEpochMilli(),
+            why,
+            now.toEpochMilli(),
+            now.plus(d).toEpochMilli(),
+            d.toSeconds(),
+            id,
+            Grant.State.PENDING.wireName());
+    if (!done) {
+      throw notPending(id);
+    }
+    log.info(
+        "access approved: grant_id={} subject={} entitlement={} approver={} expires_at={}",
+        id,
+        g.subject(),
+        g.entitlement(),
+        approver,
+        now.plus(d));
+    changed(id);
+    return store.grant(id).orElseThrow();
+  }
+
+  /**
+   * Denies a pending request, with a reason.
+   *
+   * @throws GrantException as {@link #approve}, and {@code bad_request} naming {@code reason}
+   */
+  public Grant deny(String id, String approver, Collection<String> groups, String reason) {
+    Grant g = decidable(id, approver, groups);
+    String why = reason(reason);
+    Instant now = clock.instant();
+    boolean done =
+        store.change(
+            "deny",
+            new GrantEvent(id, now, approver, "denied", why),
+            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?"
+                + " WHERE id = ? AND state = ?",
+            Grant.State.DENIED.wireName(),
+            approver,
+            now.toEpochMilli(),
+            why,
+            id,
+            Grant.State.PENDING.wireName());
+    if (!done) {
+      throw notPending(id);
+    }
+    log.info(
+        "access denied: grant_id={} subject={} entitlement={} approver={}",
+        id,
+        g.subject(),
+        g.entitlement(),
+        approver);
+    changed(id);
+    return store.grant(id).orElseThrow();
+  }
+
+  private Grant decidable(String id, String approver, Collection<String> groups) {
+    Grant g = find(id);
+    if (g.subject().equals(approver)) {
+      throw new GrantException(
+          "forbidden", "id", "grant " + id + " is your own request: another approver must decide");
+    }
+    Entitlement e = entitlements.get(g.entitlement());
+    if (e == null) {
+      throw new GrantException(
+          "conflict",
+          "id",
+          "entitlement \"" + g.entitlement() + "\" of grant " + id + " is no longer configured");
+    }
+    if (!e.approvableBy(approver, groups)) {
+      throw new GrantException(
+          "forbidden",
+          "id",
+          "you are not an approver of entitlement \"" + g.entitlement() + "\" (grant " + id + ")");
+    }
+    if (g.stateAt(clock.instant()) != Grant.State.PENDING) {
+      throw notPending(id);
+    }
+    return g;
+  }
+
+  private GrantException notPending(String id) {
+    Grant now = find(id);
+    return new GrantException(
+        "conflict",
+        "id",
+        "grant " + id + " is " + now.stateAt(clock.instant()).wireName() + ", not pending");
+  }
+
+  /**
+   * Ends an active grant at once.
+   *
+   * @throws GrantException {@code not_found}; {@code conflict} when it is not active; {@code
+   *     bad_request} naming {@code reason}
+   */
+  public Grant revoke(String id, String by, String reason) {
+    Grant g = find(id);
+    String why = reason(reason);
+    Instant now = clock.instant();
+    boolean done =
+        g.stateAt(now) == Grant.State.ACTIVE
+            && store.change(
+                "revoke",
+                new GrantEvent(id, now, by, "revoked", why),
+                "UPDATE grants SET state = ?, ended_by = ?, ended_at_ms = ? WHERE id = ? AND"
+                    + " state = ? AND expires_at_ms > ?",
+                Grant.State.REVOKED.wireName(),
+                by,
+                now.toEpochMilli(),
+                id,
+                Grant.State.ACTIVE.wireName(),
+                now.toEpochMilli());
+    if (!done) {
+      throw new GrantException(
+          "conflict",
+          "id",
+          "grant " + id + " is " + find(id).stateAt(now).wireName() + ", not active");
+    }
+    log.info(
+        "access revoked: grant_id={} subject={} entitlement={} by={}",
+        id,
+        g.subject(),
+        g.entitlement(),
+        by);
+    changed(id);
+    return store.grant(id).orElseThrow();
+  }
+
+  /**
+   * Marks a break-glass grant reviewed by administrator {@code by}.
+   *
+   * @throws GrantException {@code not_found}; {@code conflict} when it is no break-glass grant or
+   *     was reviewed already
+   */
+  public Grant review(String id, String by, String note) {
+    Grant g = find(id);
+    String why = note == null ? "" : optionalReason(note);
+    Instant now = clock.instant();
+    boolean done =
+        g.breakGlass()
+            && store.change(
+                "review",
+                new GrantEvent(id, now, by, "reviewed", why),
+                "UPDATE grants SET reviewed_by = ?, reviewed_at_ms = ? WHERE id = ? AND"
+                    + " break_glass = 1 AND reviewed_at_ms IS NULL",
+                by,
+                now.toEpochMilli(),
+                id);
+    if (!done) {
+      throw new GrantException(
+          "conflict",
+          "id",
+          g.breakGlass()
+              ? "grant " + id + " was reviewed already"
+              : "grant " + id + " is no break-glass grant");
+    }
+    log.info("break-glass access reviewed: grant_id={} subject={} by={}", id, g.subject(), by);
+    changed(id);
+    return store.grant(id).orElseThrow();
+  }
+
+  /**
+   * Returns the grants that count for {@code subject} signed in through {@code idp} now: active,
+   * not expired, of an entitlement still configured. Reads memory only; empty when the view could
+   * not be read.
+   */
+  public List<Grant> active(String subject, String idp) {
+    Map<String, List<Grant>> v = view;
+    if (v == null || subject == null) {
+      return List.of();
+    }
+    List<Grant> held = v.get(key(subject, idp));
+    if (held == null) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    Map<String, Entitlement> known = entitlements;
+    List<Grant> out = new ArrayList<>(held.size());
+    for (Grant g : held) {
+      if (g.activeAt(now) && known.containsKey(g.entitlement())) {
+        out.add(g);
+      }
+    }
+    return out;
+  }
+
+  /** Returns the grants of {@code subject}, newest first (reads the store). */
+  public List<Grant> of(String subject) {
+    return store.ofSubject(subject, 100);
+  }
+
+  /** Returns the requests waiting for a decision, oldest first (reads the store). */
+  public List<Grant> pending() {
+    return store.inState(Grant.State.PENDING);
+  }
+
+  /** Returns the requests {@code approver} may decide: pending, not their own, oldest first. */
+  public List<Grant> pendingFor(String approver, Collection<String> groups) {
+    Map<String, Entitlement> known = entitlements;
+    return pending().stream()
+        .filter(g -> !g.subject().equals(approver))
+        .filter(g -> known.containsKey(g.entitlement()))
+        .filter(g -> known.get(g.entitlement()).approvableBy(approver, groups))
+        .toList();
+  }
+
+  /** Returns the grants active now, oldest first (reads the store). */
+  public List<Grant> activeNow() {
+    Instant now = clock.instant();
+    return store.inState(Grant.State.ACTIVE).stream().filter(g -> g.activeAt(now)).toList();
+  }
+
+  /** Returns the break-glass grants no administrator reviewed yet (reads the store). */
+  public List<Grant> unreviewed() {
+    return store.unreviewed();
+  }
+
+  /** Returns one grant (reads the store). */
+  public Optional<Grant> get(String id) {
+    return store.grant(id);
+  }
+
+  /** Returns the audit trail of one grant, oldest first (reads the store). */
+  public List<GrantEvent> events(String id) {
+    return store.events(id);
+  }
+
+  private Grant find(String id) {
+    if (id == null || id.isBlank()) {
+      throw new GrantException("bad_request", "id", "a grant id is required");
+    }
+    return store
+        .grant(id)
+        .orElseThrow(() -> new GrantException("not_found", "id", "no grant " + printable(id)));
+  }
+
+  private Entitlement entitlement(String name) {
+    if (name == null || name.isBlank()) {
+      throw new GrantException("bad_request", "entitlement", "entitlement is required");
+    }
+    Entitlement e = entitlements.get(name.strip());
+    if (e == null) {
+      throw new GrantException(
+          "bad_request",
+          "entitlement",
+          "entitlement \"" + printable(name) + "\" is not configured (access.entitlements)");
+    }
+    return e;
+  }
+
+  /**
+   * Reads a requested duration: hours and minutes ({@code 1h}, {@code 90m}, {@code 1h30m}), at
+   * least a minute and at most {@code cap}; null or blank gives {@code cap}.
+   */
+  static Duration duration(String text, Duration cap, String capName) {
+    if (text == null || text.isBlank()) {
+      return cap;
+    }
+    Matcher m = DURATION.matcher(text.strip());
+    if (text.strip().isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null)) {
+      throw new GrantException(
+          "bad_request",
+          "duration",
+          "duration \"" + printable(text) + "\" is not hours and minutes like 30m, 2h or 1h30m");
+    }
+    long minutes =
+        (m.group(1) == null ? 0 : Long.parseLong(m.group(1)) * 60)
+            + (m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
+    Duration d = Duration.ofMinutes(minutes);
+    if (d.compareTo(Entitlement.FLOOR) < 0) {
+      throw new GrantException("bad_request", "duration", "duration must be at least 1m");
+    }
+    if (d.compareTo(cap) > 0) {
+      throw new GrantException(
+          "bad_request",
+          "duration",
+          "duration \""
+              + text.strip()
+              + "\" is longer than the "
+              + capName
+              + " ("
+              + cap.toMinutes()
+              + "m)");
+    }
+    return d;
+  }
+
+  /** A required reason: 1 to {@value #MAX_REASON} characters on one line, no control characters. */
+  static String reason(String text) {
+    if (text == null || text.isBlank()) {
+      throw new GrantException("bad_request", "reason", "reason is required");
+    }
+    return optionalReason(text);
+  }
+
+  private static String optionalReason(String text) {
+    String r = text.strip();
+    if (r.codePointCount(0, r.length()) > MAX_REASON) {
+      throw new GrantException(
+          "bad_request", "reason", "reason must be " + MAX_REASON + " characters or less");
+    }
+    if (r.chars().anyMatch(Character::isISOControl)) {
+      throw new GrantException(
+          "bad_request", "reason", "reason must be one line without control characters");
+    }
+    return r;
+  }
+
+  /** After a change this node made: tell the others, and read the view again. */
+  private void changed(String id) {
+    ChangeFeed.publish(store.store(), CHANNEL, "changed", id);
+    refreshQuietly();
+  }
+
+  /**
+   * Reads the active grants from the store into the view and marks those past their expiry as
+   * expired (with an audit event each). On failure the view is dropped: no grant counts.
+   */
+  public void refresh() {
+    synchronized (refreshing) {
+      read();
+    }
+  }
+
+  private void read() {
+    try {
+      Instant now = clock.instant();
+      for (Grant g : store.overdue(now.toEpochMilli())) {
+        boolean done =
+            store.change(
+                "expire",
+                new GrantEvent(g.id(), g.expiresAt(), "vigil", "expired", "duration ended"),
+                "UPDATE grants SET state = ? WHERE id = ? AND state = ?",
+                Grant.State.EXPIRED.wireName(),
+                g.id(),
+                Grant.State.ACTIVE.wireName());
+        if (done) {
+          log.info(
+              "access expired: grant_id={} subject={} entitlement={}",
+              g.id(),
+              g.subject(),
+              g.entitlement());
+        }
+      }
+      Map<String, List<Grant>> fresh = new HashMap<>();
+      for (Grant g : store.inState(Grant.State.ACTIVE)) {
+        fresh.computeIfAbsent(key(g.subject(), g.idp()), k -> new ArrayList<>()).add(g);
+      }
+      fresh.replaceAll((k, l) -> List.copyOf(l));
+      view = Map.copyOf(fresh);
+    } catch (RuntimeException e) {
+      view = null;
+      throw e;
+    }
+  }
+
+  private void refreshQuietly() {
+    try {
+      refresh();
+    } catch (RuntimeException e) {
+      log.warn("grant view refresh failed, no grant counts until one succeeds: {}", e.getMessage());
+    }
+  }
+
+  private static String key(String subject, String idp) {
+    return idp + "\u0000" + subject;
+  }
+
+  /**
+   * Follows the changes of other nodes (PostgreSQL) and refreshes the view every {@code period} on
+   * a background thread, until closed.
+   */
+  public synchronized void start(Duration period) {
+    if (refresher != null) {
+      return;
+    }
+    feed = ChangeFeed.follow(store.store(), CHANNEL, event -> refresh());
+    refresher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-grants-refresh");
+              t.setDaemon(true);
+              return t;
+            });
+    refresher.scheduleWithFixedDelay(
+        this::refreshQuietly, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (refresher != null) {
+      refresher.shutdownNow();
+      refresher = null;
+    }
+    if (feed != null) {
+      feed.close();
+      feed = null;
+    }
+  }
+
+  /** Text a client chose, for messages and the log: no control characters, at most 200. */
+  static String printable(String text) {
+    String safe = text == null ? "" : text.replaceAll("\\p{Cntrl}", "?");
+    return safe.length() > 200 ? safe.substring(0, 200) + "..." : safe;
+  }
+}

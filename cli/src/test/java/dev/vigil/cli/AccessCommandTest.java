@@ -1,0 +1,63 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grant;
+import dev.vigil.access.Grants;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vigil access list} and {@code trail} read the grants a node stored. */
+class AccessCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void listAndTrail_showWhatWasStored_unknownGrantExits1() {
+    Path data = tmp.resolve("data");
+    String approved;
+    String glass;
+    try (Store st = Store.open(StoreLocation.embedded(data));
+        Grants g =
+            Grants.open(
+                st,
+                InstantSource.system(),
+                List.of(
+                    new Entitlement(
+                        "prod-db-admin",
+                        List.of("carol"),
+                        Duration.ofHours(1),
+                        true,
+                        Duration.ofMinutes(30))))) {
+      Grant a = g.request("alice", "local", "prod-db-admin", "30m", "INC-7 reindex");
+      g.approve(a.id(), "carol", Set.of(), "ok");
+      g.request("bob", "local", "prod-db-admin", "10m", "waiting");
+      glass = g.breakGlass("dave", "local", "prod-db-admin", "5m", "outage").id();
+      approved = a.id();
+    }
+
+    CliRun list = CliRun.of("access", "list", "--data-dir", data.toString());
+    CliRun trail = CliRun.of("access", "trail", approved, "--data-dir", data.toString());
+    CliRun none = CliRun.of("access", "trail", "gr-nope", "--data-dir", data.toString());
+
+    assertThat(list.status()).isZero();
+    assertThat(list.out())
+        .contains(approved, glass, "waiting", "INC-7 reindex")
+        .contains("break-glass, not reviewed:");
+    assertThat(trail.status()).isZero();
+    assertThat(trail.out())
+        .contains("alice holds prod-db-admin, active")
+        .contains("requested    by alice: INC-7 reindex")
+        .contains("approved     by carol: ok");
+    assertThat(none.status()).isEqualTo(1);
+    assertThat(none.err()).contains("no grant gr-nope");
+  }
+}

@@ -1,0 +1,92 @@
+package dev.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.access.Grant;
+import dev.vigil.access.GrantEvent;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console's access page: grants listed, revoked and reviewed through CSRF-checked forms. */
+class GrantPagesTest {
+
+  @TempDir Path tmp;
+  private ConsoleFixture f;
+
+  @BeforeEach
+  void start() throws Exception {
+    f = new ConsoleFixture(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    f.close();
+  }
+
+  @Test
+  void access_listsPendingActiveAndUnreviewed_revokeAndReviewRecordedWithTheAdmin()
+      throws Exception {
+    Grant pending = f.grants.request("alice", "local", "prod-db-admin", "30m", "look at <b>x</b>");
+    Grant asked = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+    f.grants.approve(asked.id(), "bob", Set.of(), null);
+    Grant glass = f.grants.breakGlass("dave", "local", "prod-db-admin", "10m", "outage");
+    ConsoleFixture.Browser carol = f.carol();
+
+    HttpResponse<String> page = carol.get("/console/access");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .contains(pending.id(), asked.id(), glass.id())
+        .contains("look at &lt;b&gt;x&lt;/b&gt;")
+        .doesNotContain("<b>x</b>")
+        .contains("break-glass");
+
+    HttpResponse<String> revoked =
+        carol.post(
+            "/console/access/" + asked.id() + "/revoke",
+            "csrf",
+            carol.lastCsrf,
+            "reason",
+            "done early");
+    assertThat(revoked.statusCode()).isEqualTo(200);
+    assertThat(f.grants.active("alice", "local")).isEmpty();
+
+    HttpResponse<String> reviewed =
+        carol.post(
+            "/console/access/" + glass.id() + "/review", "csrf", carol.lastCsrf, "reason", "ok");
+    assertThat(reviewed.statusCode()).isEqualTo(200);
+    assertThat(f.grants.unreviewed()).isEmpty();
+    assertThat(f.grants.events(glass.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor)
+        .contains(org.assertj.core.groups.Tuple.tuple("reviewed", "carol"));
+    assertThat(f.grants.events(asked.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::reason)
+        .contains(org.assertj.core.groups.Tuple.tuple("revoked", "carol", "done early"));
+
+    HttpResponse<String> trail = carol.get("/console/access/" + asked.id());
+    assertThat(trail.body()).contains("requested").contains("approved").contains("revoked");
+  }
+
+  @Test
+  void revoke_withoutCsrfOrReason_refusedAndGrantStands() throws Exception {
+    Grant asked = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+    f.grants.approve(asked.id(), "bob", Set.of(), null);
+    ConsoleFixture.Browser carol = f.carol();
+    carol.get("/console/access");
+
+    HttpResponse<String> noCsrf =
+        carol.post("/console/access/" + asked.id() + "/revoke", "reason", "x");
+    HttpResponse<String> noReason =
+        carol.post("/console/access/" + asked.id() + "/revoke", "csrf", carol.lastCsrf);
+
+    assertThat(noCsrf.statusCode()).isEqualTo(403);
+    assertThat(noReason.statusCode()).isEqualTo(400);
+    assertThat(noReason.body()).contains("reason is required");
+    assertThat(f.grants.active("alice", "local")).hasSize(1);
+  }
+}

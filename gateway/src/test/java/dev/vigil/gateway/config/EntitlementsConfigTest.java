@@ -1,0 +1,152 @@
+package dev.vigil.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.access.Entitlement;
+import dev.vigil.gateway.auth.PasswordHash;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The access.entitlements section: read with its defaults, each bad value refused at its line. */
+class EntitlementsConfigTest {
+
+  @TempDir Path tmp;
+  static String users;
+
+  @BeforeAll
+  static void hash() {
+    String h = PasswordHash.hash("pw");
+    users =
+        "users:\n"
+            + "  - username: carol\n    password_hash: \""
+            + h
+            + "\"\n    groups: [dba]\n"
+            + "  - username: alice\n    password_hash: \""
+            + h
+            + "\"\n";
+  }
+
+  private VigilConfig read(String access) throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users + "access:\n  entitlements:\n" + access);
+    return VigilConfig.read(f, tmp.resolve("data"));
+  }
+
+  /** The line of the first entitlement in the file: the users take 6 lines, access 2. */
+  static final int FIRST = 9;
+
+  @Test
+  void read_fullAndMinimal_readWithDefaults() throws Exception {
+    List<Entitlement> e =
+        read("    - name: prod-db-admin\n      approvers: [carol, group:dba]\n"
+                + "      max_duration: 2h\n      break_glass: true\n"
+                + "      break_glass_max_duration: 15m\n"
+                + "    - name: billing-read\n      approvers: [alice]\n")
+            .entitlements();
+
+    assertThat(e)
+        .containsExactly(
+            new Entitlement(
+                "prod-db-admin",
+                List.of("carol", "group:dba"),
+                Duration.ofHours(2),
+                true,
+                Duration.ofMinutes(15)),
+            new Entitlement(
+                "billing-read",
+                List.of("alice"),
+                Duration.ofHours(1),
+                false,
+                Duration.ofMinutes(30)));
+  }
+
+  @Test
+  void read_noAccessSection_noEntitlements() throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users);
+    assertThat(VigilConfig.read(f, tmp.resolve("data")).entitlements()).isEmpty();
+  }
+
+  @Test
+  void read_badValues_refusedWithFileLineAndKey() {
+    refused(
+        "    - name: \"bad name\"\n      approvers: [carol]\n",
+        "vigil.yaml:"
+            + FIRST
+            + ": access.entitlements[0].name: \"bad name\" is not an entitlement");
+    refused(
+        "    - name: a\n      approvers: [carol]\n    - name: a\n      approvers: [carol]\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[1].name: entitlement \"a\" is defined"
+            + " twice (first on line "
+            + FIRST
+            + ")");
+    refused(
+        "    - name: a\n",
+        "vigil.yaml:" + FIRST + ": access.entitlements[0]: missing required key \"approvers\"");
+    refused(
+        "    - name: a\n      approvers: []\n",
+        "access.entitlements[0].approvers: entitlement \"a\" needs at least one approver");
+    refused(
+        "    - name: a\n      approvers: [mallory]\n",
+        "vigil.yaml:"
+            + (FIRST + 1)
+            + ": access.entitlements[0].approvers[0]: \"mallory\" is not a"
+            + " configured user");
+    refused(
+        "    - name: a\n      approvers: [group:nobody]\n",
+        "access.entitlements[0].approvers[0]: \"group:nobody\" is not a group of any configured"
+            + " user");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: 48h\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].max_duration: \"48h\" is not from"
+            + " 1m to 24h");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: soon\n",
+        "access.entitlements[0].max_duration: \"soon\" is not a duration");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: 90s\n",
+        "access.entitlements[0].max_duration: \"90s\" is not whole minutes");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      break_glass_max_duration: 10m\n",
+        "access.entitlements[0].break_glass_max_duration: is set but break_glass is not true");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      break_glass: true\n"
+            + "      break_glass_max_duration: 5h\n",
+        "access.entitlements[0].break_glass_max_duration: \"5h\" is not from 1m to 4h");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: 20m\n"
+            + "      break_glass: true\n      break_glass_max_duration: 30m\n",
+        "break_glass_max_duration: \"30m\" is longer than max_duration");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      break_glass: maybe\n",
+        "access.entitlements[0].break_glass");
+    refused("    - name: a\n      approvers: [carol]\n      ttl: 1h\n", "access.entitlements[0]");
+  }
+
+  @Test
+  void read_breakGlassDefaultLongerThanMax_cappedAtMax() throws Exception {
+    Entitlement e =
+        read("    - name: a\n      approvers: [carol]\n      max_duration: 10m\n"
+                + "      break_glass: true\n")
+            .entitlements()
+            .get(0);
+
+    assertThat(e.breakGlassMaxDuration()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  private void refused(String access, String message) {
+    assertThatThrownBy(() -> read(access))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(message);
+  }
+}

@@ -1,0 +1,303 @@
+package dev.vigil.gateway.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grants;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.LocalAuthenticator;
+import dev.vigil.gateway.auth.LocalUser;
+import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.store.DecisionLog;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Just-in-time grants end to end: asked for and approved at the gateway's /auth/access/ endpoints
+ * by signed-in users, read by a route's policy from input.grants, and logged with each decision.
+ */
+class EdgeGrantsTest {
+
+  static final String POLICY =
+      """
+      package jit
+
+      default allow := false
+
+      allow if {
+        some g in input.grants
+        g.entitlement == "prod-db-admin"
+      }
+
+      decision := {"allow": allow, "obligations": {"request_access": "prod-db-admin"}}
+      """;
+
+  @TempDir static Path tmp;
+  static HttpServer upstream;
+  static EdgeGateway gateway;
+  static Store store;
+  static DecisionLog log;
+  static Grants grants;
+  static final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2026-12-06T10:00:00Z"));
+  static final InstantSource clock = () -> now.get();
+
+  @BeforeAll
+  static void start() throws Exception {
+    // The app answers with the id of the decision that let the request through.
+    upstream = Fixtures.answering(ex -> ex.getRequestHeaders().getFirst("X-Vigil-Decision-Id"));
+    store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+    log = new DecisionLog(store, DecisionLog.Options.defaults());
+    DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
+    pdp.activate(
+        BundleReader.fromFiles("jit", Map.of("jit.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+    Route route =
+        new Route(
+            "db",
+            "*",
+            "/db",
+            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
+            "jit/decision",
+            Mode.ENFORCE,
+            Map.of("service", "db"),
+            null);
+    String hash = PasswordHash.hash("pw");
+    LocalAuthenticator auth =
+        new LocalAuthenticator(
+            List.of(
+                new LocalUser("alice", "", List.of("dev"), List.of("eng"), hash, null),
+                new LocalUser("carol", "", List.of("dba"), List.of("dba"), hash, null),
+                new LocalUser("bob", "", List.of("dev"), List.of("eng"), hash, null)),
+            Fixtures.sessions(clock),
+            clock);
+    grants =
+        Grants.open(
+            store,
+            clock,
+            List.of(
+                new Entitlement(
+                    "prod-db-admin",
+                    List.of("group:dba"),
+                    Duration.ofHours(1),
+                    true,
+                    Duration.ofMinutes(15))));
+    gateway =
+        EdgeGateway.start(
+            EdgeGateway.Settings.of(
+                    "127.0.0.1",
+                    0,
+                    new AtomicReference<>(new RouteTable(List.of(route))),
+                    pdp,
+                    new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
+                    clock)
+                .withLocalUsers(auth, null)
+                .withGrants(grants));
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    upstream.stop(0);
+    grants.close();
+    log.close();
+    store.close();
+  }
+
+  static HttpClient signedIn(String user) throws Exception {
+    HttpClient c = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    HttpResponse<String> r =
+        post(c, "/auth/login", "{\"username\":\"" + user + "\",\"password\":\"pw\"}");
+    assertThat(r.statusCode()).isEqualTo(200);
+    return c;
+  }
+
+  static String url(String path) {
+    return "http://127.0.0.1:" + gateway.port() + path;
+  }
+
+  static HttpResponse<String> post(HttpClient c, String path, String json) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url(path)))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(HttpClient c, String path) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url(path))).header("Accept", "application/json").build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String field(String json, String name) {
+    return ((StringValue) ((ObjectValue) Json.parse(json)).get(StringValue.of(name))).value();
+  }
+
+  @Test
+  void grant_deniedBeforeApproval_allowedAfter_deniedAfterRevokeAndExpiry_loggedWithDecision()
+      throws Exception {
+    HttpClient alice = signedIn("alice");
+    HttpClient carol = signedIn("carol");
+
+    HttpResponse<String> before = get(alice, "/db/tables");
+    assertThat(before.statusCode()).isEqualTo(403);
+    assertThat(before.body())
+        .contains("\"request_access\":\"prod-db-admin\"")
+        .contains("\"request_at\":\"/auth/access/requests\"");
+
+    HttpResponse<String> asked =
+        post(
+            alice,
+            "/auth/access/requests",
+            "{\"entitlement\":\"prod-db-admin\",\"duration\":\"30m\",\"reason\":\"INC-7\"}");
+    assertThat(asked.statusCode()).isEqualTo(201);
+    assertThat(field(asked.body(), "state")).isEqualTo("pending");
+    String id = field(asked.body(), "id");
+    assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(403);
+
+    // The requester cannot approve, even through the endpoint; carol (group dba) can.
+    HttpResponse<String> own = post(alice, "/auth/access/requests/" + id + "/approve", "{}");
+    assertThat(own.statusCode()).isEqualTo(403);
+    assertThat(get(carol, "/auth/access/pending").body()).contains(id);
+    HttpResponse<String> ok =
+        post(carol, "/auth/access/requests/" + id + "/approve", "{\"reason\":\"fine\"}");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(field(ok.body(), "state")).isEqualTo("active");
+    assertThat(field(ok.body(), "expires_at")).isEqualTo("2026-12-06T10:30:00Z");
+
+    HttpResponse<String> allowed = get(alice, "/db/tables");
+    assertThat(allowed.statusCode()).isEqualTo(200);
+    String decision = allowed.body();
+    String event = Fixtures.awaitRecord(store, decision).eventJson();
+    assertThat(event)
+        .contains("\"grants\":[{")
+        .contains("\"id\":\"" + id + "\"")
+        .contains("\"approved_by\":\"carol\"")
+        .contains("\"expires_at\":\"2026-12-06T10:30:00Z\"")
+        .contains("\"reason\":\"INC-7\"");
+    // Bob has no grant of his own.
+    assertThat(get(signedIn("bob"), "/db/tables").statusCode()).isEqualTo(403);
+
+    grants.revoke(id, "admin", "done");
+    assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(403);
+
+    // A second grant, then the clock past its expiry: no refresh runs in between.
+    String second =
+        field(
+            post(
+                    alice,
+                    "/auth/access/requests",
+                    "{\"entitlement\":\"prod-db-admin\",\"duration\":\"10m\",\"reason\":\"again\"}")
+                .body(),
+            "id");
+    post(carol, "/auth/access/requests/" + second + "/approve", "{}");
+    assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(200);
+    now.set(now.get().plus(Duration.ofMinutes(10)));
+    assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(403);
+
+    HttpResponse<String> mine = get(alice, "/auth/access/requests");
+    assertThat(mine.statusCode()).isEqualTo(200);
+    assertThat(mine.body()).contains("\"state\":\"revoked\"").contains("\"state\":\"expired\"");
+  }
+
+  @Test
+  void breakGlass_activeAtOnce_allowsTheRoute() throws Exception {
+    HttpClient bob = signedIn("bob");
+
+    HttpResponse<String> taken =
+        post(
+            bob,
+            "/auth/access/break-glass",
+            "{\"entitlement\":\"prod-db-admin\",\"reason\":\"outage\"}");
+
+    assertThat(taken.statusCode()).isEqualTo(201);
+    assertThat(taken.body()).contains("\"break_glass\":true").contains("\"reviewed_at\":null");
+    assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(200);
+    grants.revoke(field(taken.body(), "id"), "admin", "over");
+    assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void requests_badInput_400NamingTheField() throws Exception {
+    HttpClient alice = signedIn("alice");
+
+    HttpResponse<String> unknown =
+        post(alice, "/auth/access/requests", "{\"entitlement\":\"root\",\"reason\":\"x\"}");
+    HttpResponse<String> tooLong =
+        post(
+            alice,
+            "/auth/access/requests",
+            "{\"entitlement\":\"prod-db-admin\",\"duration\":\"3h\",\"reason\":\"x\"}");
+    HttpResponse<String> number =
+        post(
+            alice,
+            "/auth/access/requests",
+            "{\"entitlement\":\"prod-db-admin\",\"duration\":3600,\"reason\":\"x\"}");
+    HttpResponse<String> noReason =
+        post(alice, "/auth/access/requests", "{\"entitlement\":\"prod-db-admin\"}");
+    HttpResponse<String> notJson = post(alice, "/auth/access/requests", "{");
+
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(field(unknown.body(), "field")).isEqualTo("entitlement");
+    assertThat(field(tooLong.body(), "field")).isEqualTo("duration");
+    assertThat(field(number.body(), "field")).isEqualTo("duration");
+    assertThat(field(noReason.body(), "field")).isEqualTo("reason");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("not valid JSON").doesNotContain("Exception");
+  }
+
+  @Test
+  void requests_crossSiteOrFormOrAnonymous_refused() throws Exception {
+    HttpClient alice = signedIn("alice");
+    String body = "{\"entitlement\":\"prod-db-admin\",\"reason\":\"x\"}";
+
+    HttpResponse<String> crossSite =
+        alice.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/access/requests")))
+                .header("Content-Type", "application/json")
+                .header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> form =
+        alice.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/access/requests")))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("entitlement=prod-db-admin&reason=x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> anonymous =
+        post(HttpClient.newHttpClient(), "/auth/access/requests", body);
+
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    assertThat(form.statusCode()).isEqualTo(415);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(grants.of("alice")).noneMatch(g -> g.reason().equals("x"));
+  }
+}
