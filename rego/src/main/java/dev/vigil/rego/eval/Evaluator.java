@@ -80,20 +80,14 @@ public final class Evaluator {
   private int depth;
   private Value[] queryValues;
 
-  public Evaluator(
-      CompiledPolicy policy,
-      CompiledQuery query,
-      Value input,
-      EvalOptions options,
-      TimeBudget budget,
-      SizeLimit sizes,
-      BuiltinContext builtinContext,
-      EvalListener listener,
-      Consumer<String> printSink) {
-    this(policy, query, input, options, budget, sizes, builtinContext, listener, printSink, null);
-  }
-
-  /** As the constructor without a tracer, recording the evaluation's trace to {@code tracer}. */
+  /**
+   * An evaluation of {@code query} against {@code policy}.
+   *
+   * @param sizes the most a value built during this evaluation may hold
+   * @param listener receives rule and failure events, or null
+   * @param printSink receives each line {@code print} writes, or null
+   * @param tracer records the evaluation's trace, as OPA's explanations show it, or null
+   */
   public Evaluator(
       CompiledPolicy policy,
       CompiledQuery query,
