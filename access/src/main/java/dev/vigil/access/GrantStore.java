@@ -44,12 +44,13 @@ final class GrantStore {
     return prefix + HexFormat.of().formatHex(b);
   }
 
-  /** Returns how many requests of {@code subject} wait for a decision. */
-  int pendingOf(String subject) {
+  /** Returns how many requests of {@code subject} signed in through {@code idp} wait. */
+  int pendingOf(String subject, String idp) {
     try (Connection c = store.dataSource().getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT COUNT(*) FROM grants WHERE subject = ? AND state = ?")) {
-      bind(ps, subject, Grant.State.PENDING.wireName());
+            c.prepareStatement(
+                "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?")) {
+      bind(ps, subject, idp, Grant.State.PENDING.wireName());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
@@ -139,9 +140,10 @@ final class GrantStore {
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }
 
-  /** Returns the grants of {@code subject}, newest first, at most {@code limit}. */
-  List<Grant> ofSubject(String subject, int limit) {
-    return grants("WHERE subject = ? ORDER BY requested_at_ms DESC LIMIT " + limit, subject);
+  /** Returns the grants of {@code subject} of {@code idp}, newest first, at most {@code limit}. */
+  List<Grant> ofSubject(String subject, String idp, int limit) {
+    return grants(
+        "WHERE subject = ? AND idp = ? ORDER BY requested_at_ms DESC LIMIT " + limit, subject, idp);
   }
 
   /** Returns the grants in {@code state}, oldest first. */

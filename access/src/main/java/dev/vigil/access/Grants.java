@@ -113,7 +113,7 @@ public final class Grants implements AutoCloseable {
     Entitlement e = entitlement(entitlement);
     Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
     String why = reason(reason);
-    if (store.pendingOf(subject) >= MAX_PENDING) {
+    if (store.pendingOf(subject, idp) >= MAX_PENDING) {
       throw new GrantException(
           "conflict",
           null,
@@ -411,9 +411,12 @@ public final class Grants implements AutoCloseable {
     return out;
   }
 
-  /** Returns the grants of {@code subject}, newest first (reads the store). */
-  public List<Grant> of(String subject) {
-    return store.ofSubject(subject, 100);
+  /**
+   * Returns the grants of {@code subject} signed in through {@code idp}, newest first (reads the
+   * store). Another provider's user of the same id is another person and is not shown them.
+   */
+  public List<Grant> of(String subject, String idp) {
+    return store.ofSubject(subject, idp, 100);
   }
 
   /** Returns the requests waiting for a decision, oldest first (reads the store). */
@@ -526,11 +529,25 @@ public final class Grants implements AutoCloseable {
       throw new GrantException(
           "bad_request", "reason", "reason must be " + MAX_REASON + " characters or less");
     }
-    if (r.chars().anyMatch(Character::isISOControl)) {
+    if (r.codePoints().anyMatch(Grants::breaksTheLine)) {
       throw new GrantException(
           "bad_request", "reason", "reason must be one line without control characters");
     }
     return r;
+  }
+
+  /**
+   * Whether {@code c} would break a reason's one line in the service log or the audit trail, or
+   * make it read otherwise than it is stored: control characters, the Unicode line and paragraph
+   * separators, and the bidirectional embeddings, overrides and isolates.
+   */
+  private static boolean breaksTheLine(int c) {
+    int type = Character.getType(c);
+    return Character.isISOControl(c)
+        || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR
+        || (c >= 0x202A && c <= 0x202E)
+        || (c >= 0x2066 && c <= 0x2069);
   }
 
   /** After a change this node made: tell the others, and read the view again. */

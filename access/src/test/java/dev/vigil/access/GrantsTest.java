@@ -238,11 +238,15 @@ class GrantsTest {
     assertThat(
             refused(() -> g.request("a", "local", "prod-db-admin", "1h", "x".repeat(501))).field())
         .isEqualTo("reason");
-    assertThat(refused(() -> g.request("a", "local", "prod-db-admin", "1h", "a\nb")).field())
-        .isEqualTo("reason");
+    // Characters that break the log line, or show it reversed: refused as a newline is.
+    for (String bad : List.of("a\nb", "a\u0085b", "a\u2028b", "a\u2029b", "a\u202Eb", "a\u2067b")) {
+      assertThat(refused(() -> g.request("a", "local", "prod-db-admin", "1h", bad)).field())
+          .as(bad)
+          .isEqualTo("reason");
+    }
     assertThat(refused(() -> g.deny("gr-none", "carol", Set.of(), "x")).code())
         .isEqualTo("not_found");
-    assertThat(g.of("a")).isEmpty();
+    assertThat(g.of("a", "local")).isEmpty();
     // Absent, the duration is the entitlement's maximum.
     assertThat(g.request("a", "local", "prod-db-admin", null, "x").duration())
         .isEqualTo(Duration.ofHours(1));
@@ -267,6 +271,27 @@ class GrantsTest {
     // Another person's requests are counted apart.
     assertThat(g.request("bob", "local", "prod-db-admin", "1h", "x").state())
         .isEqualTo(Grant.State.PENDING);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void of_sameUserIdOfAnotherProvider_isAnotherPerson(String kind) throws Exception {
+    // An OpenID Connect user whose id is "alice" is not the local alice: they must not read her
+    // grants (reasons included) nor use up her waiting requests.
+    Grants g = open(kind);
+    Grant local = g.request("alice", "local", "prod-db-admin", "1h", "INC-7 local");
+    for (int i = 0; i < Grants.MAX_PENDING; i++) {
+      g.request("alice", "oidc", "prod-db-admin", "1h", "r" + i);
+    }
+
+    assertThat(g.of("alice", "oidc"))
+        .hasSize(Grants.MAX_PENDING)
+        .noneMatch(x -> x.id().equals(local.id()));
+    assertThat(g.of("alice", "local")).extracting(Grant::id).containsExactly(local.id());
+    assertThat(g.request("alice", "local", "prod-db-admin", "1h", "second").state())
+        .isEqualTo(Grant.State.PENDING);
+    assertThat(refused(() -> g.request("alice", "oidc", "prod-db-admin", "1h", "x")).code())
+        .isEqualTo("conflict");
   }
 
   @ParameterizedTest

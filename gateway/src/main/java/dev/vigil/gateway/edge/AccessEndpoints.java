@@ -128,7 +128,7 @@ final class AccessEndpoints {
     if (req.method() == HttpMethod.GET) {
       RequestBodies.resume(req);
       if (path.equals(REQUESTS)) {
-        answer(req, 200, () -> list(grants.of(s.userId())));
+        answer(req, 200, () -> list(grants.of(s.userId(), s.provider())));
       } else if (approver(req, s)) {
         answer(req, 200, () -> list(grants.pendingFor(s.userId(), s.groups())));
       }
