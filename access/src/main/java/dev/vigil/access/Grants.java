@@ -356,11 +356,18 @@ public final class Grants implements AutoCloseable {
   /**
    * Marks a break-glass grant reviewed by administrator {@code by}.
    *
-   * @throws GrantException {@code not_found}; {@code conflict} when it is no break-glass grant or
-   *     was reviewed already
+   * @throws GrantException {@code not_found}; {@code forbidden} when {@code by} holds the grant;
+   *     {@code conflict} when it is no break-glass grant or was reviewed already
    */
   public Grant review(String id, String by, String note) {
     Grant g = find(id);
+    if (g.subject().equals(by)) {
+      // The review is the check on a grant nobody approved: its holder cannot be that check.
+      throw new GrantException(
+          "forbidden",
+          "id",
+          "grant " + id + " is your own break-glass grant: another administrator must review it");
+    }
     String why = note == null ? "" : optionalReason(note);
     Instant now = clock.instant();
     boolean done =

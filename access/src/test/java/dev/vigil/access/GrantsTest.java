@@ -185,6 +185,10 @@ class GrantsTest {
     assertThat(g.active("alice", "local")).extracting(Grant::id).containsExactly(taken.id());
     assertThat(g.unreviewed()).extracting(Grant::id).containsExactly(taken.id());
 
+    // Its holder, an administrator too, cannot be the check on it.
+    GrantException own = refused(() -> g.review(taken.id(), taken.subject(), "fine by me"));
+    assertThat(own.code()).isEqualTo("forbidden");
+    assertThat(g.unreviewed()).extracting(Grant::id).containsExactly(taken.id());
     Grant reviewed = g.review(taken.id(), "admin", "justified");
 
     assertThat(reviewed.reviewedBy()).isEqualTo("admin");

@@ -62,6 +62,7 @@ final class GrantPages {
       int status =
           switch (e.code()) {
             case "not_found" -> 404;
+            case "forbidden" -> 403;
             case "conflict" -> 409;
             default -> 400;
           };

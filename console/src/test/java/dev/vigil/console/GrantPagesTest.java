@@ -56,6 +56,15 @@ class GrantPagesTest {
     assertThat(revoked.statusCode()).isEqualTo(200);
     assertThat(f.grants.active("alice", "local")).isEmpty();
 
+    Grant own = f.grants.breakGlass("carol", "local", "prod-db-admin", "10m", "my outage");
+    HttpResponse<String> selfReviewed =
+        carol.post(
+            "/console/access/" + own.id() + "/review", "csrf", carol.lastCsrf, "reason", "fine");
+    assertThat(selfReviewed.statusCode()).isEqualTo(403);
+    assertThat(selfReviewed.body()).contains("another administrator must review it");
+    assertThat(f.grants.unreviewed()).extracting(Grant::id).contains(own.id());
+    f.grants.review(own.id(), "dave", "seen");
+
     HttpResponse<String> reviewed =
         carol.post(
             "/console/access/" + glass.id() + "/review", "csrf", carol.lastCsrf, "reason", "ok");
