@@ -142,7 +142,7 @@ final class GrantPages {
       rows.add(
           List.of(
               "<a href=\"/console/access/" + Html.text(g.id()) + "\">" + Html.text(g.id()) + "</a>",
-              Html.text(g.subject()),
+              Html.text(g.subject() + " (" + g.idp() + ")"),
               Html.text(g.entitlement()),
               Html.text(g.reason()),
               Html.text(g.stateAt(now).wireName()) + (g.breakGlass() ? " <b>break-glass</b>" : ""),

@@ -33,6 +33,8 @@ class GrantPagesTest {
       throws Exception {
     Grant pending = f.grants.request("alice", "local", "prod-db-admin", "30m", "look at <b>x</b>");
     Grant asked = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+    // The same user id from an OpenID Connect provider is another person: the page says whose.
+    f.grants.request("alice", "corp-sso", "prod-db-admin", "30m", "INC-10");
     f.grants.approve(asked.id(), "bob", Set.of(), null);
     Grant glass = f.grants.breakGlass("dave", "local", "prod-db-admin", "10m", "outage");
     ConsoleFixture.Browser carol = f.carol();
@@ -42,6 +44,7 @@ class GrantPagesTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body())
         .contains(pending.id(), asked.id(), glass.id())
+        .contains("alice (local)", "alice (corp-sso)")
         .contains("look at &lt;b&gt;x&lt;/b&gt;")
         .doesNotContain("<b>x</b>")
         .contains("break-glass");
@@ -84,6 +87,8 @@ class GrantPagesTest {
   @Test
   void revoke_withoutCsrfOrReason_refusedAndGrantStands() throws Exception {
     Grant asked = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+    // The same user id from an OpenID Connect provider is another person: the page says whose.
+    f.grants.request("alice", "corp-sso", "prod-db-admin", "30m", "INC-10");
     f.grants.approve(asked.id(), "bob", Set.of(), null);
     ConsoleFixture.Browser carol = f.carol();
     carol.get("/console/access");

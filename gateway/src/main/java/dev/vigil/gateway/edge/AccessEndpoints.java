@@ -338,6 +338,8 @@ final class AccessEndpoints {
     Map<Value, Value> m = new HashMap<>();
     put(m, "id", StringValue.of(g.id()));
     put(m, "subject", StringValue.of(g.subject()));
+    // A user id names a person only with its provider: another provider's "alice" is not ours.
+    put(m, "provider", StringValue.of(g.idp()));
     put(m, "entitlement", StringValue.of(g.entitlement()));
     put(m, "reason", StringValue.of(g.reason()));
     put(m, "state", StringValue.of(g.stateAt(now).wireName()));

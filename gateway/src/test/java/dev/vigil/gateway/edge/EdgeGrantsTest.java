@@ -178,13 +178,17 @@ class EdgeGrantsTest {
             "{\"entitlement\":\"prod-db-admin\",\"duration\":\"30m\",\"reason\":\"INC-7\"}");
     assertThat(asked.statusCode()).isEqualTo(201);
     assertThat(field(asked.body(), "state")).isEqualTo("pending");
+    assertThat(field(asked.body(), "provider")).isEqualTo("local");
     String id = field(asked.body(), "id");
     assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(403);
 
     // The requester cannot approve, even through the endpoint; carol (group dba) can.
     HttpResponse<String> own = post(alice, "/auth/access/requests/" + id + "/approve", "{}");
     assertThat(own.statusCode()).isEqualTo(403);
-    assertThat(get(carol, "/auth/access/pending").body()).contains(id);
+    assertThat(get(carol, "/auth/access/pending").body())
+        .contains(id)
+        .contains("\"subject\":\"alice\"")
+        .contains("\"provider\":\"local\"");
     HttpResponse<String> ok =
         post(carol, "/auth/access/requests/" + id + "/approve", "{\"reason\":\"fine\"}");
     assertThat(ok.statusCode()).isEqualTo(200);
