@@ -232,7 +232,22 @@ class GrantsTest {
     GrantException tooLong = refused(() -> g.request("a", "local", "prod-db-admin", "2h", "x"));
     assertThat(tooLong.field()).isEqualTo("duration");
     assertThat(tooLong.getMessage()).contains("longer than the max_duration");
-    for (String bad : List.of("1 hour", "-5m", "0m", "1d", "m", "1h30", "99999999h")) {
+    for (String bad :
+        List.of(
+            "1 hour",
+            "-5m",
+            "0m",
+            "0h0m",
+            "1d",
+            "m",
+            "1h30",
+            "99999999h",
+            "999999h",
+            "PT1H",
+            "1h-30m",
+            "+5m",
+            "\uFF11h",
+            "\u0661\u0660m")) {
       assertThat(refused(() -> g.request("a", "local", "prod-db-admin", bad, "x")).field())
           .as(bad)
           .isEqualTo("duration");
