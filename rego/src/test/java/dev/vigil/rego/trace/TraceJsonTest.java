@@ -80,8 +80,10 @@ class TraceJsonTest {
     assertThat(fail.get("node").toJson())
         .isEqualTo(
             "{\"index\":1,\"location\":{\"col\":3,\"file\":\"authz.rego\",\"row\":5},"
-                + "\"terms\":[{\"type\":\"ref\",\"value\":[{\"type\":\"var\",\"value\":\"equal\"}]},"
-                + "{\"type\":\"var\",\"value\":\"$role_0\"},{\"type\":\"string\",\"value\":\"sre\"}]}");
+                + "\"terms\":[{\"type\":\"ref\","
+                + "\"value\":[{\"type\":\"var\",\"value\":\"equal\"}]},"
+                + "{\"type\":\"var\",\"value\":\"$role_0\"},"
+                + "{\"type\":\"string\",\"value\":\"sre\"}]}");
     assertThat(fail.get("location").toJson())
         .isEqualTo("{\"col\":3,\"file\":\"authz.rego\",\"row\":5}");
     // The binding the comparison failed on, as OPA writes bindings: var term, value term.
