@@ -314,13 +314,16 @@ public final class RequestFraming {
    * 9112 allows a server to; so is a line starting with a space or a tab right after the request
    * line (§2.2), which Netty reads as a field.
    *
-   * <p>The bytes of a head are read twice: {@link #look} reads ahead from where the decoder stands,
-   * without moving anything, so that the verdict is known when the decoder has read the head's last
-   * line; {@link #consumed} moves the scanner over what the decoder took. Netty's head parser takes
-   * whole lines only, and returns after each head and after the end of each body, so a head's bytes
-   * never share a decode call with the body before it. Used on the connection's event loop.
+   * <p>{@link #look} reads ahead from where the decoder stands, without moving anything, so that
+   * the verdict is known when the decoder has read the head's last line; {@link #consumed} then
+   * moves the scanner over what the decoder took, which is what was looked at (the whole head, or
+   * all the bytes there were) unless the decoder stopped short, and is only walked again then. A
+   * field name is read only for a refusal, or when a head's bytes end inside it. Netty's head
+   * parser takes whole lines only, and returns after each head and after the end of each body, so a
+   * head's bytes never share a decode call with the body before it. Used on the connection's event
+   * loop.
    */
-  private static final class FoldScan {
+  static final class FoldScan {
 
     /** Before the request line: the empty lines and control characters Netty skips. */
     private static final int BEFORE = 0;
@@ -336,35 +339,86 @@ public final class RequestFraming {
     private static final int EMPTY_LINE = 4;
 
     /** The head has ended: what follows is its body, until the decoder says it ended. */
-    private static final int BODY = 5;
+    static final int BODY = 5;
 
-    /** The scanner's place in the bytes the decoder has taken, and the last field name there. */
+    /** Names longer than this are cut to it in the refusal. */
+    private static final int NAME_MAX = 64;
+
+    /** The scanner's place in the bytes the decoder has taken. */
     private int state = BEFORE;
 
+    /**
+     * The name of the last field line begun in bytes already taken, made only when a head's bytes
+     * end before the head does; null before the first field line.
+     */
     private String field;
 
     /** What {@link #look} found: the name of the field folded, or "" after the request line. */
     private String folded;
 
+    /** Where the last {@link #look} started and stopped, and the state it stopped in. */
+    private int lookedFrom = -1;
+
+    private int lookedTo;
+
+    private int lookedState;
+
+    private int lookedFieldStart;
+
     void look(ByteBuf buffer) {
+      lookedFrom = -1;
       if (state == BODY) {
         return;
       }
-      Walk w = new Walk(state, field);
-      for (int i = buffer.readerIndex(); i < buffer.writerIndex() && w.state != BODY; i++) {
-        if (w.step(buffer.getByte(i)) && folded == null) {
-          folded = w.field == null ? "" : w.field;
+      int s = state;
+      int fieldStart = -1;
+      int from = buffer.readerIndex();
+      int i = from;
+      int end = buffer.writerIndex();
+      while (i < end && s != BODY) {
+        byte b = buffer.getByte(i);
+        if (s == LINE_START && (b == ' ' || b == '\t') && folded == null) {
+          folded = fieldStart >= 0 ? name(buffer, fieldStart, end) : field == null ? "" : field;
         }
+        if (s == LINE_START && b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+          fieldStart = i;
+        }
+        s = step(s, b);
+        i++;
       }
+      lookedFrom = from;
+      lookedTo = i;
+      lookedState = s;
+      lookedFieldStart = fieldStart;
     }
 
+    /**
+     * Moves the scanner over the bytes the decoder took, {@code from} to {@code to}: what the last
+     * {@link #look} already walked is not walked again.
+     */
     void consumed(ByteBuf buffer, int from, int to) {
-      Walk w = new Walk(state, field);
-      for (int i = from; i < to && w.state != BODY; i++) {
-        w.step(buffer.getByte(i));
+      int s;
+      int fieldStart;
+      if (from == lookedFrom && (lookedTo == to || (lookedState == BODY && lookedTo <= to))) {
+        s = lookedState;
+        fieldStart = lookedFieldStart;
+      } else {
+        s = state;
+        fieldStart = -1;
+        for (int i = from; i < to && s != BODY; i++) {
+          byte b = buffer.getByte(i);
+          if (s == LINE_START && b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+            fieldStart = i;
+          }
+          s = step(s, b);
+        }
       }
-      state = w.state;
-      field = w.field;
+      lookedFrom = -1;
+      state = s;
+      if (s != BODY && fieldStart >= 0) {
+        // The head goes on in bytes still to come: a fold there needs this line's name.
+        field = name(buffer, fieldStart, to);
+      }
     }
 
     /** The request ended: the next bytes are the next head's. */
@@ -372,6 +426,7 @@ public final class RequestFraming {
       state = BEFORE;
       field = null;
       folded = null;
+      lookedFrom = -1;
     }
 
     String refusal() {
@@ -385,91 +440,53 @@ public final class RequestFraming {
               + " over more than one line (obsolete line folding, RFC 9112 section 5.2)";
     }
 
-    /** One pass of the scanner over bytes, from a state. */
-    private static final class Walk {
-      int state;
-      String field;
-      private final StringBuilder name = new StringBuilder();
-      private boolean naming;
+    /** The scanner's state after one byte. */
+    private static int step(int state, byte b) {
+      return switch (state) {
+        // What Netty skips before a request line: ASCII control characters and blanks.
+        case BEFORE -> (b >= 0 && b <= 0x20) || b == 0x7f ? BEFORE : REQUEST_LINE;
+        case REQUEST_LINE -> b == '\n' ? LINE_START : REQUEST_LINE;
+        case LINE_START -> b == '\r' ? EMPTY_LINE : b == '\n' ? BODY : FIELD;
+        case FIELD -> b == '\n' ? LINE_START : FIELD;
+        case EMPTY_LINE -> b == '\n' ? BODY : FIELD;
+        default -> state;
+      };
+    }
 
-      Walk(int state, String field) {
-        this.state = state;
-        this.field = field;
-      }
-
-      /** Takes one byte; true when it starts a folded line. */
-      boolean step(byte b) {
-        switch (state) {
-          case BEFORE -> {
-            // What Netty skips before a request line: ASCII control characters and blanks.
-            if (!((b >= 0 && b <= 0x20) || b == 0x7f)) {
-              state = REQUEST_LINE;
-            }
-          }
-          case REQUEST_LINE -> {
-            if (b == '\n') {
-              state = LINE_START;
-            }
-          }
-          case LINE_START -> {
-            if (b == ' ' || b == '\t') {
-              state = FIELD;
-              return true;
-            }
-            if (b == '\r') {
-              state = EMPTY_LINE;
-            } else if (b == '\n') {
-              state = BODY;
-            } else {
-              state = FIELD;
-              naming = true;
-              name.setLength(0);
-              name.append((char) (b & 0xff));
-            }
-          }
-          case FIELD -> {
-            if (b == '\n') {
-              endName();
-              state = LINE_START;
-            } else if (naming) {
-              if (b == ':' || name.length() >= 64) {
-                endName();
-              } else {
-                name.append((char) (b & 0xff));
-              }
-            }
-          }
-          case EMPTY_LINE -> state = b == '\n' ? BODY : FIELD;
-          default -> {}
+    /**
+     * The name of the field line starting at {@code start}, lower-cased, as a refusal shows it: up
+     * to its colon or line end, at most {@value #NAME_MAX} bytes, or "(unnamed)" when that is not a
+     * token.
+     */
+    private static String name(ByteBuf buffer, int start, int end) {
+      StringBuilder name = new StringBuilder();
+      for (int i = start; i < end && name.length() < NAME_MAX; i++) {
+        byte b = buffer.getByte(i);
+        if (b == ':' || b == '\n') {
+          break;
         }
+        name.append((char) (b & 0xff));
+      }
+      return token(name) ? name.toString().toLowerCase(java.util.Locale.ROOT) : "(unnamed)";
+    }
+
+    /** Whether a name is a token, so that it may be logged as it is. */
+    private static boolean token(CharSequence s) {
+      if (s.isEmpty()) {
         return false;
       }
-
-      private void endName() {
-        if (naming) {
-          naming = false;
-          field = token(name) ? name.toString().toLowerCase(java.util.Locale.ROOT) : "(unnamed)";
-        }
-      }
-
-      /** Whether a name is a token, so that it may be logged as it is. */
-      private static boolean token(CharSequence s) {
-        if (s.isEmpty()) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        if (!ok) {
           return false;
         }
-        for (int i = 0; i < s.length(); i++) {
-          char c = s.charAt(i);
-          boolean ok =
-              (c >= 'a' && c <= 'z')
-                  || (c >= 'A' && c <= 'Z')
-                  || (c >= '0' && c <= '9')
-                  || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-          if (!ok) {
-            return false;
-          }
-        }
-        return true;
       }
+      return true;
     }
   }
 
