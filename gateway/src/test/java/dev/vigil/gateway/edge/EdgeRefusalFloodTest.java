@@ -17,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EdgeRefusalFloodTest {
 
+  static final int CAPACITY = 4;
+
   @TempDir static Path tmp;
   static Store store;
   static DecisionLog log;
@@ -53,8 +56,12 @@ class EdgeRefusalFloodTest {
   @BeforeAll
   static void start() throws Exception {
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
-    // Waits up to 5 s for room when full, as by default: what a decision that allows must do.
-    log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
+    // Waits up to 5 s for room when full, as by default: what a decision that allows must do. No
+    // linger, so that a writer holding a batch is writing it (held by the lock), never still
+    // gathering from the queue: see fill.
+    log =
+        new DecisionLog(
+            store, DecisionLog.Options.defaults().withCapacity(CAPACITY).withLinger(Duration.ZERO));
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
     gateway = gatewayOn(pdp);
   }
@@ -137,18 +144,24 @@ class EdgeRefusalFloodTest {
         .contains("\"unlogged_by_reason\":{\"NO_ROUTE\":" + flood + "}");
   }
 
-  /** Queues records until the log, whose writer waits on the lock, has no room left. */
+  /**
+   * Queues records until the log has no room left while its writer holds a batch it cannot write
+   * for the lock: then nothing takes from the queue until the lock goes. A full queue alone is not
+   * enough, as a writer slow to wake on a busy machine may still take what is queued.
+   */
   private static void fill(List<CompletableFuture<Void>> queued) throws Exception {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 1_000; i++) {
       String id = UUID.randomUUID().toString();
       DecisionRecord r =
           new DecisionRecord(
               id, Instant.now(), "fill", null, null, true, "enforce", true, "local", "{}");
       CompletableFuture<Void> ack = log.tryAppend(() -> r);
-      if (ack == null) {
+      if (ack != null) {
+        queued.add(ack);
+      } else if (log.stats().queued() > CAPACITY) {
+        // More unwritten than the queue holds: the writer has a batch, and the queue is full.
         return;
       }
-      queued.add(ack);
       Thread.sleep(5);
     }
     throw new AssertionError("the decision log never filled up");
