@@ -255,6 +255,9 @@ public final class Json {
   }
 
   /** Returns the string as a quoted JSON string. */
+  /** How many characters of a string are quoted between two reports of the text's growth. */
+  static final int GROWTH_STRIDE = 4096;
+
   public static String quote(String s) {
     StringBuilder sb = new StringBuilder(s.length() + 2);
     quote(s, sb);
@@ -266,8 +269,19 @@ public final class Json {
    * escapes for \\b and \\f, a lone surrogate as U+FFFD.
    */
   public static void quote(String s, StringBuilder sb) {
+    quote(s, sb, null);
+  }
+
+  /**
+   * Appends the string quoted as {@link #quote(String, StringBuilder)} does, telling {@code grown}
+   * (when not null) the length of {@code sb} every {@link #GROWTH_STRIDE} characters.
+   */
+  static void quote(String s, StringBuilder sb, java.util.function.LongConsumer grown) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
+      if (grown != null && (i & (GROWTH_STRIDE - 1)) == GROWTH_STRIDE - 1) {
+        grown.accept(sb.length());
+      }
       char c = s.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
