@@ -17,24 +17,29 @@ final class MeteredText implements CharSequence {
 
   private final String text;
   private final BuiltinContext ctx;
+  private final long unitsPerStride;
   private int reads;
 
-  private MeteredText(String text, BuiltinContext ctx) {
+  private MeteredText(String text, BuiltinContext ctx, long unitsPerStride) {
     this.text = text;
     this.ctx = ctx;
+    this.unitsPerStride = unitsPerStride;
   }
 
-  /** Returns {@code text} read through a counter charged to {@code ctx}. */
-  static MeteredText of(BuiltinContext ctx, String text) {
-    return new MeteredText(text, ctx);
+  /**
+   * Returns {@code text} read through a counter charged to {@code ctx} for a matcher of {@code
+   * pattern}: a unit per 16 characters read, times one more per 64 characters of the pattern, as
+   * the matcher's work per character grows with the pattern.
+   */
+  static MeteredText of(BuiltinContext ctx, String text, String pattern) {
+    return new MeteredText(text, ctx, (STRIDE >> 4) * (1L + (pattern.length() >> 6)));
   }
 
   @Override
   public char charAt(int index) {
     if (++reads == STRIDE) {
       reads = 0;
-      // A unit per 16 characters, as the budget charges a string (TimeBudget.weight).
-      ctx.charge(STRIDE >> 4);
+      ctx.charge(unitsPerStride);
     }
     return text.charAt(index);
   }

@@ -119,7 +119,7 @@ final class RegexBuiltins {
 
   private static Value match(BuiltinContext c, Value[] a) {
     Pattern p = pattern(a, 0);
-    return BooleanValue.of(p.matcher(MeteredText.of(c, Operands.string(a, 1))).find());
+    return BooleanValue.of(p.matcher(MeteredText.of(c, Operands.string(a, 1), p.pattern())).find());
   }
 
   private static Value strings(List<String> xs) {
@@ -137,7 +137,7 @@ final class RegexBuiltins {
    */
   static List<int[]> findAll(BuiltinContext ctx, Pattern p, String s, int limit) {
     List<int[]> out = new ArrayList<>();
-    Matcher m = p.matcher(MeteredText.of(ctx, s));
+    Matcher m = p.matcher(MeteredText.of(ctx, s, p.pattern()));
     int pos = 0;
     int prevEnd = -1;
     while ((limit < 0 || out.size() < limit) && pos <= s.length() && m.find(pos)) {
@@ -218,7 +218,7 @@ final class RegexBuiltins {
    */
   static String replaceAll(BuiltinContext ctx, String s, Pattern p, String template) {
     StringBuilder b = new StringBuilder();
-    Matcher m = p.matcher(MeteredText.of(ctx, s));
+    Matcher m = p.matcher(MeteredText.of(ctx, s, p.pattern()));
     int lastEnd = 0;
     int searchPos = 0;
     while (searchPos <= s.length() && m.find(searchPos)) {
@@ -315,7 +315,7 @@ final class RegexBuiltins {
           "end delimiter has to be exactly one character long but is " + end.length() + " long");
     }
     Pattern p = compileTemplate(template, start.charAt(0), end.charAt(0));
-    return BooleanValue.of(p.matcher(MeteredText.of(c, s)).matches());
+    return BooleanValue.of(p.matcher(MeteredText.of(c, s, p.pattern())).matches());
   }
 
   /** Compiles a template: text outside delimiters is literal, text inside is a regex group. */

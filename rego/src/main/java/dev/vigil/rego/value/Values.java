@@ -52,7 +52,10 @@ public final class Values {
    * charge} to stop a comparison of deep values that runs past it.
    */
   public static int compare(Value a, Value b, LongConsumer charge) {
-    return new Metered(charge).compare(a, b);
+    Metered m = new Metered(charge);
+    int c = m.compare(a, b);
+    m.flush();
+    return c;
   }
 
   /**
@@ -60,12 +63,15 @@ public final class Values {
    * work as it goes, as {@link #compare(Value, Value, LongConsumer)} does.
    */
   public static boolean equal(Value a, Value b, LongConsumer charge) {
-    return new Metered(charge).equal(a, b);
+    Metered m = new Metered(charge);
+    boolean eq = m.equal(a, b);
+    m.flush();
+    return eq;
   }
 
   /**
    * Comparison and equality that report their work in batches of {@link #BATCH} units: a counter
-   * increment per element, a call of the consumer once a batch has built up.
+   * increment per element, a call of the consumer once a batch has built up and once at the end.
    */
   private static final class Metered {
     static final int BATCH = 256;
@@ -75,6 +81,14 @@ public final class Values {
 
     Metered(LongConsumer charge) {
       this.charge = charge;
+    }
+
+    /** Reports the units not yet reported, so that many small comparisons add up. */
+    void flush() {
+      if (units > 0) {
+        charge.accept(units);
+        units = 0;
+      }
     }
 
     private void step(int n) {
