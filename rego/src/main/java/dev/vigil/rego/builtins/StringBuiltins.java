@@ -580,6 +580,8 @@ final class StringBuiltins {
     b.append(close);
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   /** Characters of a string quoted between two reports of the text's growth. */
   private static final int QUOTE_STRIDE = 4096;
 
@@ -645,7 +647,7 @@ final class StringBuiltins {
       case 0x0B -> b.append("\\v");
       default -> {
         if (cp < ' ' || cp == 0x7F) {
-          b.append(String.format("\\x%02x", cp));
+          b.append('\\').append('x').append(HEX[cp >> 4]).append(HEX[cp & 0xF]);
         } else if (cp >= 0xD800 && cp <= 0xDFFF) {
           b.append("\\ufffd");
         } else if (cp < 0x10000) {
