@@ -63,7 +63,13 @@ final class StringBuiltins {
           String search = nonEmptySearch(a);
           List<Value> out = new ArrayList<>();
           int runes = 0;
+          // A comparison at every position: the work is the product of the two lengths, charged
+          // every 64 positions so that a long search stops at the deadline.
+          long unitsPer64 = 4L * (1 + (search.length() >> 4));
           for (int i = 0; i < s.length(); i += Character.charCount(s.codePointAt(i))) {
+            if ((runes & 63) == 63) {
+              c.charge(unitsPer64);
+            }
             if (s.startsWith(search, i)) {
               out.add(NumberValue.of(runes));
             }

@@ -89,6 +89,7 @@ class BuiltinDeadlineTest {
         "x := regex.match(\"[ab]*c\", data.text) | dev.vigil.rego.builtins.RegexBuiltins",
         "count(regex.find_n(\"a\", data.text, -1)) | dev.vigil.rego.builtins.RegexBuiltins",
         "count(regex.split(\"b\", data.text)) | dev.vigil.rego.builtins.RegexBuiltins",
+        "count(indexof_n(data.text, \"ab\")) | dev.vigil.rego.builtins.StringBuiltins",
         "x := glob.match(\"*c\", [], data.text) | dev.vigil.rego.builtins.GlobBuiltins",
         "count(sort(data.deep)) | dev.vigil.rego.builtins.AggregateBuiltins",
         "max(data.deep) | dev.vigil.rego.builtins.AggregateBuiltins",
