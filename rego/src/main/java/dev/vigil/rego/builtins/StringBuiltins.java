@@ -177,7 +177,7 @@ final class StringBuiltins {
             length += s.value().length() + (i > 0 ? (long) sep.length() : 0);
           }
           c.checkSize("concat", 1 + length);
-          StringBuilder b = new StringBuilder((int) length);
+          StringBuilder b = new StringBuilder((int) Math.min(length, 1 << 24));
           for (int i = 0; i < xs.size(); i++) {
             StringValue s = (StringValue) xs.get(i);
             if (i > 0) {
