@@ -113,6 +113,7 @@ class NumberSizeLimitsTest {
         "x := data.t.big + data.t.big * data.t.big | result has more than 100000 digits",
         "x := json.unmarshal(data.t.long_text) | characters at offset 0 is longer than the 10000",
         "x := to_number(concat(\"\", [\"0.\", data.t.long_text])) | longer than the 10000",
+        "x := yaml.unmarshal(concat(\"\", [\"!!int \", data.t.long_text])) | longer than the 10000",
         "x := units.parse(data.t.long_text) | longer than the 10000",
         "x := units.parse_bytes(data.t.long_text) | longer than the 10000"
       })
