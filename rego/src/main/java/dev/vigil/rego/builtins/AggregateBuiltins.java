@@ -11,6 +11,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -50,7 +51,9 @@ final class AggregateBuiltins {
         "Returns the greatest element of a collection; undefined when it is empty.",
         (c, a) -> {
           List<Value> xs = elements(a, 0);
-          return xs.isEmpty() ? null : xs.stream().max(Value::compareTo).orElseThrow();
+          return xs.isEmpty()
+              ? null
+              : xs.stream().max((x, y) -> Values.compare(x, y, c::charge)).orElseThrow();
         });
     r.register(
         "min",
@@ -59,7 +62,9 @@ final class AggregateBuiltins {
         "Returns the least element of a collection; undefined when it is empty.",
         (c, a) -> {
           List<Value> xs = elements(a, 0);
-          return xs.isEmpty() ? null : xs.stream().min(Value::compareTo).orElseThrow();
+          return xs.isEmpty()
+              ? null
+              : xs.stream().min((x, y) -> Values.compare(x, y, c::charge)).orElseThrow();
         });
     r.register(
         "sort",
@@ -67,8 +72,9 @@ final class AggregateBuiltins {
         Type.array(ANY),
         "Returns the elements of a collection as a sorted array.",
         (c, a) -> {
+          // A comparison walks both values: n log n of them over deep values charge as they go.
           Value[] xs = elements(a, 0).toArray(new Value[0]);
-          Arrays.sort(xs);
+          Arrays.sort(xs, (x, y) -> Values.compare(x, y, c::charge));
           return ArrayValue.wrap(xs);
         });
     Type arrayOrSet = Type.anyOf(Type.array(ANY), Type.set(ANY));

@@ -38,6 +38,6 @@ final class ComparisonBuiltins {
         List.of(ANY, ANY),
         BOOLEAN,
         "Checks that the first value is " + words + " the second, in OPA's ordering of values.",
-        (ctx, a) -> BooleanValue.of(test.test(Values.compare(a[0], a[1]))));
+        (ctx, a) -> BooleanValue.of(test.test(Values.compare(a[0], a[1], ctx::charge))));
   }
 }

@@ -166,7 +166,7 @@ final class EncodingBuiltins {
         "Deserializes the input string as JSON.",
         (ctx, a) -> {
           try {
-            return EncodingGoJson.parse(Operands.string(a, 0));
+            return EncodingGoJson.parse(Operands.string(a, 0), ctx::charge);
           } catch (EncodingGoJson.SyntaxException e) {
             throw BuiltinException.error(e.getMessage());
           }

@@ -178,7 +178,16 @@ final class EncodingGoJson {
    * @throws SyntaxException with Go's message when the text does not start with a JSON value
    */
   static Value parse(String text) {
-    Reader r = first(text);
+    return parse(text, units -> {});
+  }
+
+  /**
+   * Parses as {@link #parse(String)} does, telling {@code charge} the work as it goes: a unit per
+   * value read and per 16 characters of text, so that a caller keeping a time budget can stop the
+   * parse of a long text at its deadline by throwing.
+   */
+  static Value parse(String text, java.util.function.LongConsumer charge) {
+    Reader r = first(text, charge);
     if (r.pos < text.length()) {
       String token = r.nextToken();
       if (token != null) {
@@ -189,7 +198,11 @@ final class EncodingGoJson {
   }
 
   private static Reader first(String text) {
-    Reader r = new Reader(text);
+    return first(text, units -> {});
+  }
+
+  private static Reader first(String text, java.util.function.LongConsumer charge) {
+    Reader r = new Reader(text, charge);
     r.skipSpace();
     if (r.pos >= text.length()) {
       throw new SyntaxException("EOF");
@@ -213,11 +226,24 @@ final class EncodingGoJson {
 
   private static final class Reader {
     private final String s;
+    private final java.util.function.LongConsumer charge;
     private int pos;
+    private int charged;
+    private int values;
     private Value result;
 
-    Reader(String s) {
+    Reader(String s, java.util.function.LongConsumer charge) {
       this.s = s;
+      this.charge = charge;
+    }
+
+    /** Charges, once in a while, for the values read and the text passed since the last charge. */
+    private void meter() {
+      if (++values == 64 || pos - charged >= 1024) {
+        charge.accept(values + ((pos - charged) >> 4));
+        values = 0;
+        charged = pos;
+      }
     }
 
     void skipSpace() {
@@ -278,6 +304,7 @@ final class EncodingGoJson {
       if (depth > MAX_DEPTH) {
         throw new SyntaxException("exceeded max depth");
       }
+      meter();
       int c = peek();
       return switch (c) {
         case '{' -> object(depth);
@@ -456,6 +483,16 @@ final class EncodingGoJson {
           throw invalid("in exponent of numeric literal");
         }
         digits();
+      }
+      if (pos - start > NumberOperands.MAX_TEXT) {
+        throw new SyntaxException(
+            "number of "
+                + (pos - start)
+                + " characters at offset "
+                + start
+                + " is longer than the "
+                + NumberOperands.MAX_TEXT
+                + " Vigil parses");
       }
       return NumberValue.parse(s.substring(start, pos));
     }

@@ -21,10 +21,14 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.Construct;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.parser.ParserException;
 import org.yaml.snakeyaml.representer.Representer;
@@ -89,7 +93,40 @@ final class EncodingYaml {
     options.setCodePointLimit(64 * 1024 * 1024);
     var dumper = new org.yaml.snakeyaml.DumperOptions();
     return new Yaml(
-        new SafeConstructor(options), new Representer(dumper), dumper, options, new GoResolver());
+        new BoundedConstructor(options),
+        new Representer(dumper),
+        dumper,
+        options,
+        new GoResolver());
+  }
+
+  /**
+   * The safe constructor, refusing an integer or float longer than {@link NumberOperands#MAX_TEXT}
+   * characters before it is parsed: decimal text parses in time quadratic in its length.
+   */
+  private static final class BoundedConstructor extends SafeConstructor {
+    BoundedConstructor(LoaderOptions options) {
+      super(options);
+      yamlConstructors.put(Tag.INT, bounded(yamlConstructors.get(Tag.INT)));
+      yamlConstructors.put(Tag.FLOAT, bounded(yamlConstructors.get(Tag.FLOAT)));
+    }
+
+    private static Construct bounded(Construct parse) {
+      return new AbstractConstruct() {
+        @Override
+        public Object construct(Node node) {
+          if (node instanceof ScalarNode s && s.getValue().length() > NumberOperands.MAX_TEXT) {
+            throw new YAMLException(
+                "number of "
+                    + s.getValue().length()
+                    + " characters is longer than the "
+                    + NumberOperands.MAX_TEXT
+                    + " Vigil parses");
+          }
+          return parse.construct(node);
+        }
+      };
+    }
   }
 
   // ---- reading ----

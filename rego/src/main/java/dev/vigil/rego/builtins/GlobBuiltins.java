@@ -45,7 +45,7 @@ final class GlobBuiltins {
       key.appendCodePoint(d);
     }
     key.append('\u0000').append(glob);
-    return BooleanValue.of(CACHE.get(key.toString()).matcher(s).matches());
+    return BooleanValue.of(CACHE.get(key.toString()).matcher(MeteredText.of(c, s, glob)).matches());
   }
 
   private static Pattern compileKey(String key) {

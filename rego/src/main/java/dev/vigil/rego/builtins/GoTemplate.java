@@ -581,6 +581,7 @@ final class GoTemplate {
     }
 
     private void write(String s) {
+      ctx.checkSize("strings.render_template", 1L + out.length() + s.length());
       if (out.length() + s.length() > MAX_OUTPUT) {
         throw BuiltinException.error("template output is longer than " + MAX_OUTPUT + " bytes");
       }
@@ -730,7 +731,10 @@ final class GoTemplate {
           for (int i = 1; i < args.size(); i++) {
             fargs.add(goArg(args.get(i)));
           }
-          yield StringValue.of(Sprintf.format(print(args.get(0)), fargs));
+          // A format that repeats or pads an argument stops at the limit, not after it.
+          yield StringValue.of(
+              Sprintf.format(
+                  print(args.get(0)), fargs, TextGrowth.of(ctx, "strings.render_template")));
         }
         case "html" -> StringValue.of(html(sprint(args, false)));
         case "urlquery" ->

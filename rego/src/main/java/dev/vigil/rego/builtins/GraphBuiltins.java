@@ -34,7 +34,7 @@ final class GraphBuiltins {
         List.of(GRAPH, NODES),
         Type.set(Type.ANY),
         "Computes the set of nodes reachable in the graph from the initial nodes.",
-        (ctx, a) -> reachable(Operands.object(a, 0), a[1]));
+        (ctx, a) -> reachable(ctx, Operands.object(a, 0), a[1]));
     r.register(
         "graph.reachable_paths",
         List.of(GRAPH, NODES),
@@ -52,16 +52,20 @@ final class GraphBuiltins {
     };
   }
 
-  private static Value reachable(ObjectValue graph, Value initial) {
+  /** Visits each node once, charging a unit per node and per edge it follows. */
+  private static Value reachable(BuiltinContext ctx, ObjectValue graph, Value initial) {
     Deque<Value> queue = new ArrayDeque<>(nodes(initial));
     Set<Value> reached = new HashSet<>();
     while (!queue.isEmpty()) {
       Value node = queue.poll();
+      ctx.charge(1);
       Value edges = graph.get(node);
       if (edges == null || !reached.add(node)) {
         continue;
       }
-      for (Value neighbour : nodes(edges)) {
+      List<Value> neighbours = nodes(edges);
+      ctx.charge(neighbours.size());
+      for (Value neighbour : neighbours) {
         if (!reached.contains(neighbour)) {
           queue.add(neighbour);
         }
@@ -72,6 +76,7 @@ final class GraphBuiltins {
 
   private static Value reachablePaths(BuiltinContext ctx, ObjectValue graph, Value initial) {
     Set<Value> paths = new HashSet<>();
+    long[] size = {1};
     for (Value node : nodes(initial)) {
       Value edges = graph.get(node);
       if (edges == null) {
@@ -82,7 +87,7 @@ final class GraphBuiltins {
         paths.add(ArrayValue.of(node));
         continue;
       }
-      Walk walk = new Walk(ctx, graph, paths);
+      Walk walk = new Walk(ctx, graph, paths, size);
       walk.path.add(node);
       walk.onPath.add(node);
       for (Value neighbour : neighbours) {
@@ -103,12 +108,24 @@ final class GraphBuiltins {
     final List<Value> path = new ArrayList<>();
     final Set<Value> onPath = new HashSet<>();
     final BuiltinContext ctx;
+    final long[] size;
     int steps;
 
-    Walk(BuiltinContext ctx, ObjectValue graph, Set<Value> paths) {
+    Walk(BuiltinContext ctx, ObjectValue graph, Set<Value> paths, long[] size) {
       this.ctx = ctx;
       this.graph = graph;
       this.paths = paths;
+      this.size = size;
+    }
+
+    /**
+     * Adds a copy of the current path, checking the result's size as it grows: paths can number
+     * many times the nodes, each as long as the graph is deep.
+     */
+    void record() {
+      size[0] += 1 + path.size();
+      ctx.checkSize("graph.reachable_paths", size[0]);
+      paths.add(ArrayValue.of(path));
     }
 
     void visit(Value node) {
@@ -121,18 +138,18 @@ final class GraphBuiltins {
       }
       Value edges = graph.get(node);
       if (edges == null) {
-        paths.add(ArrayValue.of(path));
+        record();
         return;
       }
       path.add(node);
       boolean added = onPath.add(node);
       List<Value> neighbours = nodes(edges);
       if (neighbours.isEmpty()) {
-        paths.add(ArrayValue.of(path));
+        record();
       }
       for (Value neighbour : neighbours) {
         if (onPath.contains(neighbour)) {
-          paths.add(ArrayValue.of(path));
+          record();
         } else {
           visit(neighbour);
         }

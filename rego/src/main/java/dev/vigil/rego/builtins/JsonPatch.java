@@ -153,6 +153,10 @@ final class JsonPatch {
         if (!t.equals("0") && t.startsWith("0")) {
           throw new PatchException("leading zeros are not allowed in JSON paths");
         }
+        if (t.replaceFirst("^[+-]?0*", "").length() > 10) {
+          // Past 31 bits whatever its digits; not parsed, as a parse is quadratic in its length.
+          throw new PatchException("invalid string for indexing");
+        }
         BigInteger b = new BigInteger(t);
         if (b.bitLength() > 31) {
           throw new PatchException("invalid string for indexing");

@@ -89,7 +89,12 @@ final class NumberBuiltins {
         Type.array(NUMBER),
         "Returns the integers from the first to the second operand, both included.",
         (c, a) ->
-            range(c, NumberOperands.bigIntOperand(a, 0), NumberOperands.bigIntOperand(a, 1), 1));
+            range(
+                c,
+                "numbers.range",
+                NumberOperands.bigIntOperand(a, 0),
+                NumberOperands.bigIntOperand(a, 1),
+                1));
     r.register(
         "numbers.range_step",
         List.of(NUMBER, NUMBER, NUMBER),
@@ -124,7 +129,9 @@ final class NumberBuiltins {
         two,
         NUMBER,
         "Shifts an integer's bits to the left.",
-        (c, a) -> NumberValue.of(NumberOperands.bigIntOperand(a, 0).shiftLeft(shift(a))));
+        (c, a) ->
+            NumberOperands.result(
+                NumberValue.of(NumberOperands.bigIntOperand(a, 0).shiftLeft(shift(a)))));
     r.register(
         "bits.rsh",
         two,
@@ -139,7 +146,7 @@ final class NumberBuiltins {
       NumberValue x = NumberOperands.number(a, 0);
       NumberValue y = NumberOperands.number(a, 1);
       if (x.isInteger() && y.isInteger()) {
-        return NumberValue.of(exact.apply(x.bigInteger(), y.bigInteger()));
+        return NumberOperands.result(NumberValue.of(exact.apply(x.bigInteger(), y.bigInteger())));
       }
       return NumberBigFloat.toNumber(onFloat.apply(x.bigDecimal(), y.bigDecimal()));
     };
@@ -218,11 +225,11 @@ final class NumberBuiltins {
     if (step.bitLength() > 62) {
       return ArrayValue.of(NumberValue.of(from));
     }
-    return range(c, from, to, step.longValue());
+    return range(c, "numbers.range_step", from, to, step.longValue());
   }
 
   /** Builds the range, charging a unit per number: one call can build ten million of them. */
-  static Value range(BuiltinContext c, BigInteger from, BigInteger to, long step) {
+  static Value range(BuiltinContext c, String name, BigInteger from, BigInteger to, long step) {
     BigInteger span = to.subtract(from).abs().divide(BigInteger.valueOf(step));
     if (span.compareTo(BigInteger.valueOf(MAX_RANGE)) >= 0) {
       throw BuiltinException.error(
@@ -232,6 +239,8 @@ final class NumberBuiltins {
               + MAX_RANGE);
     }
     int n = span.intValue() + 1;
+    // Each number is at least one character written out: refused before the array is allocated.
+    c.checkSize(name, 1L + n);
     Value[] out = new Value[n];
     BigInteger delta = BigInteger.valueOf(from.compareTo(to) <= 0 ? step : -step);
     BigInteger i = from;
@@ -259,6 +268,7 @@ final class NumberBuiltins {
     if (word.equals("inf") || word.equals("infinity") || word.equals("nan")) {
       throw BuiltinException.type("operand 1 must be valid number string but got string");
     }
+    NumberOperands.checkText(s, "to_number");
     BigDecimal value;
     if (DECIMAL.matcher(s).matches()) {
       value = new BigDecimal(s.startsWith("+") ? s.substring(1) : s);

@@ -15,7 +15,32 @@ final class NumberOperands {
   /** The most decimal digits (before or after the point) a number may have in arithmetic. */
   static final int MAX_DIGITS = 100_000;
 
+  /**
+   * The longest number text (digits, sign, point and exponent) a builtin parses: as long as the
+   * engine accepts in input documents. Decimal text is parsed in time quadratic in its length, a
+   * million digits in about a minute in one step no deadline check can interrupt, so longer text is
+   * refused before it is parsed.
+   */
+  static final int MAX_TEXT = 10_000;
+
   private NumberOperands() {}
+
+  /**
+   * Refuses number text longer than {@link #MAX_TEXT} characters, before it is parsed.
+   *
+   * @param what names the text for the error, as {@code "json.unmarshal"}
+   */
+  static void checkText(CharSequence text, String what) {
+    if (text.length() > MAX_TEXT) {
+      throw BuiltinException.error(
+          what
+              + ": number of "
+              + text.length()
+              + " characters is longer than the "
+              + MAX_TEXT
+              + " Vigil parses");
+    }
+  }
 
   /** Reads a number operand, refusing one too large to compute with in reasonable time. */
   static NumberValue number(Value[] args, int index) {
@@ -35,6 +60,21 @@ final class NumberOperands {
               + MAX_DIGITS
               + " digits, more than Vigil computes with");
     }
+  }
+
+  /**
+   * Returns {@code n}, the result of arithmetic, after checking that it has at most {@link
+   * #MAX_DIGITS} digits on either side of the point, as its operands must: so that no chain of
+   * operations ({@code x * x} repeated, {@code bits.lsh}) can grow a number past the limit even
+   * once.
+   */
+  static NumberValue result(NumberValue n) {
+    var d = n.bigDecimal();
+    if (d.signum() != 0 && (d.scale() > MAX_DIGITS || d.precision() - d.scale() > MAX_DIGITS)) {
+      throw BuiltinException.error(
+          "result has more than " + MAX_DIGITS + " digits, more than Vigil computes with");
+    }
+    return n;
   }
 
   /** Reads an integer that fits an int, as OPA's int operands: a fraction is a type error. */

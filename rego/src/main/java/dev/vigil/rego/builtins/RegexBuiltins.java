@@ -60,7 +60,7 @@ final class RegexBuiltins {
         two,
         Type.array(STRING),
         "Splits a string at each match of a regular expression.",
-        (c, a) -> strings(split(pattern(a, 0), Operands.string(a, 1))));
+        (c, a) -> strings(split(c, pattern(a, 0), Operands.string(a, 1))));
     r.register(
         "regex.find_n",
         List.of(STRING, STRING, NUMBER),
@@ -70,7 +70,7 @@ final class RegexBuiltins {
           Pattern p = pattern(a, 0);
           String s = Operands.string(a, 1);
           List<Value> out = new ArrayList<>();
-          for (int[] m : findAll(p, s, NumberOperands.intOperand(a, 2))) {
+          for (int[] m : findAll(c, p, s, NumberOperands.intOperand(a, 2))) {
             out.add(StringValue.of(s.substring(m[0], m[1])));
           }
           return ArrayValue.of(out);
@@ -119,7 +119,7 @@ final class RegexBuiltins {
 
   private static Value match(BuiltinContext c, Value[] a) {
     Pattern p = pattern(a, 0);
-    return BooleanValue.of(p.matcher(Operands.string(a, 1)).find());
+    return BooleanValue.of(p.matcher(MeteredText.of(c, Operands.string(a, 1), p.pattern())).find());
   }
 
   private static Value strings(List<String> xs) {
@@ -135,9 +135,9 @@ final class RegexBuiltins {
    * empty match right after the previous match is skipped, and the search moves on at least one
    * code point after an empty match.
    */
-  static List<int[]> findAll(Pattern p, String s, int limit) {
+  static List<int[]> findAll(BuiltinContext ctx, Pattern p, String s, int limit) {
     List<int[]> out = new ArrayList<>();
-    Matcher m = p.matcher(s);
+    Matcher m = p.matcher(MeteredText.of(ctx, s, p.pattern()));
     int pos = 0;
     int prevEnd = -1;
     while ((limit < 0 || out.size() < limit) && pos <= s.length() && m.find(pos)) {
@@ -166,7 +166,7 @@ final class RegexBuiltins {
   }
 
   /** Splits as Go's Regexp.Split(s, -1). */
-  static List<String> split(Pattern p, String s) {
+  static List<String> split(BuiltinContext ctx, Pattern p, String s) {
     List<String> out = new ArrayList<>();
     if (!p.pattern().isEmpty() && s.isEmpty()) {
       out.add("");
@@ -174,7 +174,7 @@ final class RegexBuiltins {
     }
     int beg = 0;
     int end = 0;
-    for (int[] m : findAll(p, s, -1)) {
+    for (int[] m : findAll(ctx, p, s, -1)) {
       end = m[0];
       if (m[1] != 0) {
         out.add(s.substring(beg, end));
@@ -191,8 +191,16 @@ final class RegexBuiltins {
     Pattern p = pattern(a, 0);
     String s = Operands.string(a, 1);
     List<Value> out = new ArrayList<>();
-    for (int[] m : findAll(p, s, NumberOperands.intOperand(a, 2))) {
+    // Each group is copied out of the string: a pattern of many groups, each spanning the match,
+    // makes the result the product of the pattern's groups and the string's length.
+    long size = 1;
+    for (int[] m : findAll(c, p, s, NumberOperands.intOperand(a, 2))) {
       Value[] groups = new Value[m.length / 2];
+      size += 1 + groups.length;
+      for (int g = 0; g < groups.length; g++) {
+        size += m[2 * g] < 0 ? 0 : m[2 * g + 1] - m[2 * g];
+      }
+      c.checkSize("regex.find_all_string_submatch_n", size);
       for (int g = 0; g < groups.length; g++) {
         groups[g] =
             m[2 * g] < 0 ? StringValue.EMPTY : StringValue.of(s.substring(m[2 * g], m[2 * g + 1]));
@@ -210,7 +218,7 @@ final class RegexBuiltins {
    */
   static String replaceAll(BuiltinContext ctx, String s, Pattern p, String template) {
     StringBuilder b = new StringBuilder();
-    Matcher m = p.matcher(s);
+    Matcher m = p.matcher(MeteredText.of(ctx, s, p.pattern()));
     int lastEnd = 0;
     int searchPos = 0;
     while (searchPos <= s.length() && m.find(searchPos)) {
@@ -307,7 +315,7 @@ final class RegexBuiltins {
           "end delimiter has to be exactly one character long but is " + end.length() + " long");
     }
     Pattern p = compileTemplate(template, start.charAt(0), end.charAt(0));
-    return BooleanValue.of(p.matcher(s).matches());
+    return BooleanValue.of(p.matcher(MeteredText.of(c, s, p.pattern())).matches());
   }
 
   /** Compiles a template: text outside delimiters is literal, text inside is a regex group. */

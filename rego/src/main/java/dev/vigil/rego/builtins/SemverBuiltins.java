@@ -83,7 +83,8 @@ final class SemverBuiltins {
     }
     long[] nums = new long[3];
     for (int i = 0; i < 3; i++) {
-      if (!NUMBER_PART.matcher(parts[i]).matches()) {
+      // Over 20 characters the part is past int64 anyway: refused before a slow parse.
+      if (parts[i].length() > 20 || !NUMBER_PART.matcher(parts[i]).matches()) {
         return null;
       }
       BigInteger n = new BigInteger(parts[i].startsWith("+") ? parts[i].substring(1) : parts[i]);
@@ -130,11 +131,24 @@ final class SemverBuiltins {
     return Integer.compare(x.length, y.length);
   }
 
+  private static String stripZeros(String digits) {
+    int i = 0;
+    while (i < digits.length() - 1 && digits.charAt(i) == '0') {
+      i++;
+    }
+    return digits.substring(i);
+  }
+
   private static int compareIdentifier(String a, String b) {
     boolean an = a.chars().allMatch(Character::isDigit);
     boolean bn = b.chars().allMatch(Character::isDigit);
     if (an && bn) {
-      return new BigInteger(a).compareTo(new BigInteger(b));
+      // Compared as digit strings, not parsed: an identifier may have a million digits.
+      String x = stripZeros(a);
+      String y = stripZeros(b);
+      return x.length() != y.length()
+          ? Integer.compare(x.length(), y.length())
+          : Integer.signum(x.compareTo(y));
     }
     if (an != bn) {
       return an ? -1 : 1;

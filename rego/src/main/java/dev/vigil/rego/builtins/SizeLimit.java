@@ -54,6 +54,11 @@ public final class SizeLimit {
     return NONE;
   }
 
+  /** Returns true when a value of {@code size} may be built: a comparison, cheap to call often. */
+  public boolean allows(long size) {
+    return size <= max;
+  }
+
   /**
    * Checks that a value of {@code size} may be built.
    *

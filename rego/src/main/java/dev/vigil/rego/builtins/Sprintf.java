@@ -26,6 +26,7 @@ final class Sprintf {
   private final String format;
   private final List<Object> args;
   private final StringBuilder out = new StringBuilder();
+  private final java.util.function.LongConsumer grown;
 
   private boolean sharp;
   private boolean zero;
@@ -37,14 +38,24 @@ final class Sprintf {
   private int precision;
   private boolean precisionPresent;
 
-  private Sprintf(String format, List<Object> args) {
+  private Sprintf(String format, List<Object> args, java.util.function.LongConsumer grown) {
     this.format = format;
     this.args = args;
+    this.grown = grown;
   }
 
   /** Formats the arguments; each is a Long, BigInteger, Double or String. */
   static String format(String format, List<Object> args) {
-    return new Sprintf(format, args).run();
+    return format(format, args, length -> {});
+  }
+
+  /**
+   * Formats the arguments, telling {@code grown} the length of the text after each verb and each
+   * run of literal text, so that it can stop text that grows past a limit by throwing: one verb
+   * writes at most its argument, padded to a width of at most a million.
+   */
+  static String format(String format, List<Object> args, java.util.function.LongConsumer grown) {
+    return new Sprintf(format, args, grown).run();
   }
 
   private String run() {
@@ -158,6 +169,7 @@ final class Sprintf {
         printArg(args.get(argNum), verb);
         argNum++;
       }
+      grown.accept(out.length());
     }
     if (!reordered && argNum < args.size()) {
       clearFlags();
@@ -169,6 +181,7 @@ final class Sprintf {
         Object a = args.get(k);
         out.append(typeName(a)).append('=');
         printArg(a, 'v');
+        grown.accept(out.length());
       }
       out.append(')');
     }

@@ -63,7 +63,13 @@ final class StringBuiltins {
           String search = nonEmptySearch(a);
           List<Value> out = new ArrayList<>();
           int runes = 0;
+          // A comparison at every position: the work is the product of the two lengths, charged
+          // every 64 positions so that a long search stops at the deadline.
+          long unitsPer64 = 4L * (1 + (search.length() >> 4));
           for (int i = 0; i < s.length(); i += Character.charCount(s.codePointAt(i))) {
+            if ((runes & 63) == 63) {
+              c.charge(unitsPer64);
+            }
             if (s.startsWith(search, i)) {
               out.add(NumberValue.of(runes));
             }
@@ -161,11 +167,19 @@ final class StringBuiltins {
         (c, a) -> {
           String sep = Operands.string(a, 0);
           List<Value> xs = AggregateBuiltins.elements(a, 1);
-          StringBuilder b = new StringBuilder();
+          // The delimiter is written between every two strings: a long one joining many strings
+          // makes text the product of the two, refused before it is allocated.
+          long length = 0;
           for (int i = 0; i < xs.size(); i++) {
             if (!(xs.get(i) instanceof StringValue s)) {
               throw NumberOperands.elementError(1, a[1], xs.get(i), "string");
             }
+            length += s.value().length() + (i > 0 ? (long) sep.length() : 0);
+          }
+          c.checkSize("concat", 1 + length);
+          StringBuilder b = new StringBuilder((int) Math.min(length, 1 << 24));
+          for (int i = 0; i < xs.size(); i++) {
+            StringValue s = (StringValue) xs.get(i);
             if (i > 0) {
               b.append(sep);
             }
@@ -453,21 +467,44 @@ final class StringBuiltins {
       throw BuiltinException.type("operand 2 must be one of {2, 8, 10, 16}");
     }
     BigInteger i = n.bigDecimal().setScale(0, RoundingMode.DOWN).toBigIntegerExact();
+    // In base 2 a number of a hundred thousand decimal digits is over 330,000 characters.
+    int bitsPerDigit = b == 2 ? 1 : b == 8 ? 3 : 4;
+    c.checkSize("format_int", 1L + i.bitLength() / bitsPerDigit);
     return StringValue.of(i.toString(b));
   }
 
+  /**
+   * Formats as Go's fmt.Sprintf. The text is checked against the query's size limit as it grows,
+   * both while each composite argument is written out and while the format is filled in: a format
+   * that repeats an argument ({@code %[1]v%[1]v...}) or pads it wide makes text far larger than its
+   * operands.
+   */
   private static Value sprintf(BuiltinContext c, Value[] a) {
     String format = Operands.string(a, 0);
     ArrayValue arr = Operands.array(a, 1);
     List<Object> args = new ArrayList<>(arr.size());
+    long written = 0;
     for (Value v : arr.elements()) {
-      args.add(sprintfArg(v));
+      Object arg = sprintfArg(v, TextGrowth.of(c, "sprintf"));
+      if (arg instanceof String text) {
+        written += text.length();
+        c.checkSize("sprintf", 1 + written);
+      }
+      args.add(arg);
     }
-    return StringValue.of(Sprintf.format(format, args));
+    return StringValue.of(Sprintf.format(format, args, TextGrowth.of(c, "sprintf")));
   }
 
   /** Converts a value to the Go argument OPA passes to fmt.Sprintf. */
   static Object sprintfArg(Value v) {
+    return sprintfArg(v, length -> {});
+  }
+
+  /**
+   * Converts a value to the Go argument OPA passes to fmt.Sprintf, telling {@code grown} the length
+   * of a composite's text as it is written (see {@link TextGrowth}).
+   */
+  static Object sprintfArg(Value v, java.util.function.LongConsumer grown) {
     return switch (v) {
       case StringValue s -> s.value();
       case NumberValue n -> {
@@ -484,7 +521,7 @@ final class StringBuiltins {
         double d = n.doubleValue();
         yield Double.isInfinite(d) ? goNumberText(n.bigDecimal()) : (Object) d;
       }
-      default -> regoTerm(v);
+      default -> regoTerm(v, grown);
     };
   }
 
@@ -493,20 +530,29 @@ final class StringBuiltins {
    * (so {@code <} stays {@code <}), sets as {@code {1, 2}} or {@code set()}, keys sorted.
    */
   static String regoTerm(Value v) {
+    return regoTerm(v, length -> {});
+  }
+
+  /**
+   * Writes a value as {@link #regoTerm(Value)} does, telling {@code grown} the length of the text
+   * after each value and every few thousand characters of a string, so that it can stop text that
+   * grows past a limit by throwing.
+   */
+  static String regoTerm(Value v, java.util.function.LongConsumer grown) {
     StringBuilder b = new StringBuilder();
-    writeTerm(v, b);
+    writeTerm(v, b, grown);
     return b.toString();
   }
 
-  private static void writeTerm(Value v, StringBuilder b) {
+  private static void writeTerm(Value v, StringBuilder b, java.util.function.LongConsumer grown) {
     switch (v) {
-      case StringValue s -> b.append(goQuote(s.value(), false));
-      case ArrayValue a -> writeAll(a.elements(), "[", "]", b);
+      case StringValue s -> appendQuoted(b, s.value(), false, grown);
+      case ArrayValue a -> writeAll(a.elements(), "[", "]", b, grown);
       case SetValue s -> {
         if (s.size() == 0) {
           b.append("set()");
         } else {
-          writeAll(s.elements(), "{", "}", b);
+          writeAll(s.elements(), "{", "}", b, grown);
         }
       }
       case ObjectValue o -> {
@@ -515,23 +561,51 @@ final class StringBuiltins {
         for (Value k : o.keys()) {
           b.append(first ? "" : ", ");
           first = false;
-          writeTerm(k, b);
+          writeTerm(k, b, grown);
           b.append(": ");
-          writeTerm(o.get(k), b);
+          writeTerm(o.get(k), b, grown);
         }
         b.append('}');
       }
       default -> b.append(v);
     }
+    grown.accept(b.length());
   }
 
-  private static void writeAll(List<Value> xs, String open, String close, StringBuilder b) {
+  private static void writeAll(
+      List<Value> xs,
+      String open,
+      String close,
+      StringBuilder b,
+      java.util.function.LongConsumer grown) {
     b.append(open);
     for (int i = 0; i < xs.size(); i++) {
       b.append(i > 0 ? ", " : "");
-      writeTerm(xs.get(i), b);
+      writeTerm(xs.get(i), b, grown);
     }
     b.append(close);
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** Characters of a string quoted between two reports of the text's growth. */
+  private static final int QUOTE_STRIDE = 4096;
+
+  /** Appends {@code s} quoted as {@link #goQuote}, telling {@code grown} as it goes. */
+  private static void appendQuoted(
+      StringBuilder b, String s, boolean asciiOnly, java.util.function.LongConsumer grown) {
+    b.append('"');
+    int n = 0;
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      i += Character.charCount(cp);
+      appendEscaped(b, cp, '"', asciiOnly);
+      if (++n == QUOTE_STRIDE) {
+        n = 0;
+        grown.accept(b.length());
+      }
+    }
+    b.append('"');
   }
 
   /** Writes a number too large for a float64 as its shortest text, such as {@code 2e308}. */
@@ -548,9 +622,9 @@ final class StringBuiltins {
 
   /** Quotes as Go's strconv.Quote (or QuoteToASCII when asciiOnly). */
   static String goQuote(String s, boolean asciiOnly) {
-    StringBuilder b = new StringBuilder("\"");
-    s.codePoints().forEach(cp -> appendEscaped(b, cp, '"', asciiOnly));
-    return b.append('"').toString();
+    StringBuilder b = new StringBuilder(s.length() + 2);
+    appendQuoted(b, s, asciiOnly, length -> {});
+    return b.toString();
   }
 
   /** Quotes one rune as Go's strconv.QuoteRune. */
@@ -579,7 +653,7 @@ final class StringBuiltins {
       case 0x0B -> b.append("\\v");
       default -> {
         if (cp < ' ' || cp == 0x7F) {
-          b.append(String.format("\\x%02x", cp));
+          b.append('\\').append('x').append(HEX[cp >> 4]).append(HEX[cp & 0xF]);
         } else if (cp >= 0xD800 && cp <= 0xDFFF) {
           b.append("\\ufffd");
         } else if (cp < 0x10000) {

@@ -156,6 +156,7 @@ final class UnitsBuiltins {
     if (!AMOUNT.matcher(text).matches()) {
       throw error(name, message);
     }
+    NumberOperands.checkText(text, name);
     return new BigDecimal(text.startsWith("+") ? text.substring(1) : text);
   }
 

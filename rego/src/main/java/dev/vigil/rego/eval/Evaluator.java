@@ -11,6 +11,7 @@ import dev.vigil.rego.ast.Term;
 import dev.vigil.rego.builtins.BuiltinContext;
 import dev.vigil.rego.builtins.BuiltinException;
 import dev.vigil.rego.builtins.SizeLimit;
+import dev.vigil.rego.builtins.TextGrowth;
 import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.compile.CallTarget;
 import dev.vigil.rego.compile.CompiledPolicy;
@@ -533,7 +534,7 @@ public final class Evaluator {
           });
     }
     if (t instanceof CallTarget.Native && (name.equals("print") || name.equals("internal.print"))) {
-      print(args, env);
+      print(args, env, call.location());
       record(e, BooleanValue.TRUE);
       return k.go();
     }
@@ -579,8 +580,14 @@ public final class Evaluator {
                 }));
   }
 
-  private void print(List<Term> args, Env env) {
+  /**
+   * Writes one line of {@code print}'s output. The line is checked against the query's {@link
+   * SizeLimit}, and charged to its budget, as it grows: {@code print(x, x, x)} of a value near the
+   * limit would otherwise be written in full, a few times the limit, before anything looked at it.
+   */
+  private void print(List<Term> args, Env env, Location at) {
     StringBuilder sb = new StringBuilder();
+    TextGrowth grown = TextGrowth.of(sizes, budget, "the line print writes", at);
     for (Term a : args) {
       if (!sb.isEmpty()) {
         sb.append(' ');
@@ -594,7 +601,14 @@ public final class Evaluator {
             return false;
           });
       Value v = first[0];
-      sb.append(v == null ? "<undefined>" : v instanceof StringValue s ? s.value() : v.toString());
+      if (v == null) {
+        sb.append("<undefined>");
+      } else if (v instanceof StringValue s) {
+        grown.accept((long) sb.length() + s.value().length());
+        sb.append(s.value());
+      } else {
+        Values.writeTerm(v, sb, grown);
+      }
     }
     if (printSink != null) {
       printSink.accept(sb.toString());
@@ -878,8 +892,13 @@ public final class Evaluator {
     leave();
   }
 
+  /**
+   * Writes a template string, checked against the query's {@link SizeLimit} as it grows (as {@code
+   * print} is): a template that repeats a value near the limit is stopped at the limit.
+   */
   private Value template(Term.TemplateString ts, Env env) {
     StringBuilder sb = new StringBuilder();
+    TextGrowth grown = TextGrowth.of(sizes, budget, "the template string", ts.location());
     for (Term p : ts.parts()) {
       if (p instanceof Term.Scalar s && s.value() instanceof StringValue str) {
         sb.append(str.value());
@@ -894,7 +913,14 @@ public final class Evaluator {
             return false;
           });
       Value v = first[0];
-      sb.append(v == null ? "<undefined>" : v instanceof StringValue s ? s.value() : v.toString());
+      if (v == null) {
+        sb.append("<undefined>");
+      } else if (v instanceof StringValue s) {
+        grown.accept((long) sb.length() + s.value().length());
+        sb.append(s.value());
+      } else {
+        Values.writeTerm(v, sb, grown);
+      }
     }
     return StringValue.of(sb.toString());
   }

@@ -11,6 +11,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -29,13 +30,13 @@ final class NativeBuiltins {
   static boolean call(Evaluator ev, String name, Term.Call call, Value[] a, Evaluator.VCont k) {
     chargeOperands(ev, name, a);
     return switch (name) {
-      case "equal", "eq" -> k.go(BooleanValue.of(a[0].equals(a[1])));
-      case "neq" -> k.go(BooleanValue.of(!a[0].equals(a[1])));
-      case "lt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) < 0));
-      case "lte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) <= 0));
-      case "gt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) > 0));
-      case "gte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1]) >= 0));
-      case "internal.member_2" -> k.go(BooleanValue.of(member(a[0], a[1])));
+      case "equal", "eq" -> k.go(BooleanValue.of(Values.equal(a[0], a[1], ev::charge)));
+      case "neq" -> k.go(BooleanValue.of(!Values.equal(a[0], a[1], ev::charge)));
+      case "lt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) < 0));
+      case "lte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) <= 0));
+      case "gt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) > 0));
+      case "gte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) >= 0));
+      case "internal.member_2" -> k.go(BooleanValue.of(member(ev, a[0], a[1])));
       case "internal.member_3" -> {
         Value v = Documents.lookup(a[2], a[0]);
         yield k.go(BooleanValue.of(v != null && v.equals(a[1]) && !(a[2] instanceof SetValue)));
@@ -145,29 +146,35 @@ final class NativeBuiltins {
   }
 
   /**
-   * Charges the time budget for the natives whose cost grows with their operands: comparisons and
-   * equality walk both values, membership scans the collection, each charged its size written out
-   * in full ({@link Values#unsharedSize}), as values may share parts. The others charge as they go
-   * ({@code walk}) or do constant work.
+   * Charges the time budget for the natives whose cost grows with their operands and that do not
+   * charge as they go: a set's membership test, charged the set's size written out in full ({@link
+   * Values#unsharedSize}), as values may share parts. Comparisons, equality and membership in an
+   * array or object charge as they walk the values, so that a walk of deep values stops at the
+   * deadline; {@code walk} charges per node; the others do constant work.
    */
   private static void chargeOperands(Evaluator ev, String name, Value[] a) {
-    switch (name) {
-      case "equal", "eq", "neq", "lt", "lte", "gt", "gte" -> {
-        ev.charge(Values.unsharedSize(a[0]));
-        ev.charge(Values.unsharedSize(a[1]));
-      }
-      case "internal.member_2" -> ev.charge(Values.unsharedSize(a[1]));
-      default -> {}
+    if (name.equals("internal.member_2") && a[1] instanceof SetValue) {
+      ev.charge(Values.unsharedSize(a[1]));
     }
   }
 
-  private static boolean member(Value x, Value coll) {
-    return switch (coll) {
-      case ArrayValue arr -> arr.elements().contains(x);
-      case SetValue s -> s.contains(x);
-      case ObjectValue o -> o.asMap().containsValue(x);
-      default -> false;
-    };
+  private static boolean member(Evaluator ev, Value x, Value coll) {
+    Collection<Value> scanned =
+        switch (coll) {
+          case ArrayValue arr -> arr.elements();
+          case ObjectValue o -> o.asMap().values();
+          case SetValue s -> null;
+          default -> List.of();
+        };
+    if (scanned == null) {
+      return ((SetValue) coll).contains(x);
+    }
+    for (Value e : scanned) {
+      if (Values.equal(x, e, ev::charge)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Visits every node; each visit copies its path, so it costs a unit per step of the path. */

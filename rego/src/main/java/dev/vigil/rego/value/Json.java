@@ -254,6 +254,18 @@ public final class Json {
     }
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** Appends {@code \\u} and four lowercase hex digits, as String.format would, only faster. */
+  private static void appendUnicodeEscape(StringBuilder sb, char c) {
+    sb.append('\\').append('u');
+    sb.append(HEX[(c >> 12) & 0xF]).append(HEX[(c >> 8) & 0xF]);
+    sb.append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+  }
+
+  /** How many characters of a string are quoted between two reports of the text's growth. */
+  static final int GROWTH_STRIDE = 4096;
+
   /** Returns the string as a quoted JSON string. */
   public static String quote(String s) {
     StringBuilder sb = new StringBuilder(s.length() + 2);
@@ -266,8 +278,19 @@ public final class Json {
    * escapes for \\b and \\f, a lone surrogate as U+FFFD.
    */
   public static void quote(String s, StringBuilder sb) {
+    quote(s, sb, null);
+  }
+
+  /**
+   * Appends the string quoted as {@link #quote(String, StringBuilder)} does, telling {@code grown}
+   * (when not null) the length of {@code sb} every {@link #GROWTH_STRIDE} characters.
+   */
+  static void quote(String s, StringBuilder sb, java.util.function.LongConsumer grown) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
+      if (grown != null && (i & (GROWTH_STRIDE - 1)) == GROWTH_STRIDE - 1) {
+        grown.accept(sb.length());
+      }
       char c = s.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
@@ -277,10 +300,10 @@ public final class Json {
         case '\t' -> sb.append("\\t");
         case '\b' -> sb.append("\\b");
         case '\f' -> sb.append("\\f");
-        case '<', '>', '&', '\u2028', '\u2029' -> sb.append(String.format("\\u%04x", (int) c));
+        case '<', '>', '&', '\u2028', '\u2029' -> appendUnicodeEscape(sb, c);
         default -> {
           if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
+            appendUnicodeEscape(sb, c);
           } else if (Character.isSurrogate(c)) {
             boolean paired =
                 Character.isHighSurrogate(c)

@@ -27,6 +27,12 @@ public final class NumberValue implements Value {
   private final BigDecimal value;
   private final int hash;
 
+  /**
+   * The length of {@link #toString()}, computed when first asked for; 0 until then. An int, so that
+   * threads sharing the number read it whole (a racing thread computes the same length again).
+   */
+  private int written;
+
   private NumberValue(BigDecimal canonical) {
     this.value = canonical;
     this.hash = canonical.hashCode();
@@ -146,6 +152,40 @@ public final class NumberValue implements Value {
   @Override
   public int hashCode() {
     return hash;
+  }
+
+  /**
+   * Returns the length of this number's JSON text ({@link #toString()}) without writing it, or one
+   * less for numbers of more than 18 digits, whose digits are counted from their bit length.
+   * Numbers are charged this length against a query's size limit: a number of a million digits
+   * costs as much to write out, compare or copy as a string of a million characters.
+   */
+  public long writtenLength() {
+    int w = written;
+    if (w == 0) {
+      w = (int) Math.min(Integer.MAX_VALUE, computeWrittenLength());
+      written = w;
+    }
+    return w;
+  }
+
+  private long computeWrittenLength() {
+    BigInteger unscaled = value.unscaledValue();
+    long digits =
+        unscaled.bitLength() < 63
+            ? value.precision()
+            : Math.max(1, (long) (unscaled.bitLength() * 0.30102999566398114));
+    long sign = value.signum() < 0 ? 1 : 0;
+    long scale = value.scale();
+    if (scale <= 0 && scale > -400) {
+      return sign + digits - scale;
+    }
+    if (scale > 0 && scale < 400) {
+      return sign + (digits > scale ? digits + 1 : scale + 2);
+    }
+    long exponent = digits - 1 - scale;
+    long exponentDigits = String.valueOf(Math.abs(exponent)).length();
+    return sign + digits + (digits > 1 ? 1 : 0) + 2 + exponentDigits;
   }
 
   /** Returns the number as JSON text: integers in full, decimals in plain notation. */

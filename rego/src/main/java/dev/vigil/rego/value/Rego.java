@@ -1,29 +1,38 @@
 package dev.vigil.rego.value;
 
+import java.util.function.LongConsumer;
+
 /** Writes values in Rego term syntax, where sets are {@code {1, 2}} and {@code set()}. */
 final class Rego {
+
+  private static final LongConsumer UNWATCHED = length -> {};
 
   private Rego() {}
 
   static String format(Value v) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb);
+    write(v, sb, UNWATCHED);
     return sb.toString();
   }
 
-  static void write(Value v, StringBuilder sb) {
+  /**
+   * Appends {@code v} to {@code sb}, telling {@code grown} the length of {@code sb} after each
+   * value and every few thousand characters of a string, so that it can stop a write that grows too
+   * long by throwing.
+   */
+  static void write(Value v, StringBuilder sb, LongConsumer grown) {
     switch (v) {
       case NullValue n -> sb.append("null");
       case BooleanValue b -> sb.append(b.value());
       case NumberValue n -> sb.append(n);
-      case StringValue s -> Json.quote(s.value(), sb);
+      case StringValue s -> Json.quote(s.value(), sb, grown);
       case ArrayValue a -> {
         sb.append('[');
         for (int i = 0; i < a.size(); i++) {
           if (i > 0) {
             sb.append(", ");
           }
-          write(a.get(i), sb);
+          write(a.get(i), sb, grown);
         }
         sb.append(']');
       }
@@ -35,9 +44,9 @@ final class Rego {
             sb.append(", ");
           }
           first = false;
-          write(k, sb);
+          write(k, sb, grown);
           sb.append(": ");
-          write(o.get(k), sb);
+          write(o.get(k), sb, grown);
         }
         sb.append('}');
       }
@@ -53,10 +62,11 @@ final class Rego {
             sb.append(", ");
           }
           first = false;
-          write(e, sb);
+          write(e, sb, grown);
         }
         sb.append('}');
       }
     }
+    grown.accept(sb.length());
   }
 }

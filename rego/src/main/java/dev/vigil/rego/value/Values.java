@@ -1,6 +1,7 @@
 package dev.vigil.rego.value;
 
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /** Ordering and sizes of values. */
 public final class Values {
@@ -9,11 +10,12 @@ public final class Values {
 
   /**
    * Returns the size of {@code v} written out in full: one for each value in it, plus the
-   * characters of each string, where a value that appears in several places (values share their
-   * parts: {@code [x, x]} holds {@code x} once) counts at each place. It is a lower bound on the
-   * length of the value's JSON text and on the work of any pass that visits all of it, however
-   * little memory the value takes. Saturates at {@link Long#MAX_VALUE}; constant time, as each
-   * collection computes it once when it is made.
+   * characters of each string, a number the length of its text ({@link NumberValue#writtenLength}),
+   * where a value that appears in several places (values share their parts: {@code [x, x]} holds
+   * {@code x} once) counts at each place. It is a lower bound on the length of the value's JSON
+   * text and on the work of any pass that visits all of it, however little memory the value takes.
+   * Saturates at {@link Long#MAX_VALUE}; constant time, as each collection computes it once when it
+   * is made.
    */
   public static long unsharedSize(Value v) {
     return switch (v) {
@@ -23,14 +25,177 @@ public final class Values {
       case StringValue s -> 1L + s.value().length();
       case NullValue n -> 1;
       case BooleanValue b -> 1;
-      case NumberValue n -> 1;
+      case NumberValue n -> n.writtenLength();
     };
+  }
+
+  /**
+   * Appends {@code v} in Rego term syntax (as {@code toString} writes it) to {@code sb}, telling
+   * {@code grown} the length of {@code sb} after each value and every few thousand characters of a
+   * long string. A caller that must keep the text within a limit throws from {@code grown}: the
+   * text then passes the limit by at most a few thousand characters before it is stopped.
+   */
+  public static void writeTerm(Value v, StringBuilder sb, LongConsumer grown) {
+    Rego.write(v, sb, grown);
   }
 
   /** Adds two sizes, saturating at {@link Long#MAX_VALUE}. */
   static long addSizes(long a, long b) {
     long sum = a + b;
     return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  /**
+   * Compares two values as {@link #compare(Value, Value)} does, telling {@code charge} the work as
+   * it goes: a unit per element of a collection visited (so per pair of elements compared), plus a
+   * unit per 16 characters of strings compared. A caller keeping a time budget throws from {@code
+   * charge} to stop a comparison of deep values that runs past it.
+   */
+  public static int compare(Value a, Value b, LongConsumer charge) {
+    Metered m = new Metered(charge);
+    int c = m.compare(a, b);
+    m.flush();
+    return c;
+  }
+
+  /**
+   * Returns whether two values are equal, as {@link Object#equals} does, telling {@code charge} the
+   * work as it goes, as {@link #compare(Value, Value, LongConsumer)} does.
+   */
+  public static boolean equal(Value a, Value b, LongConsumer charge) {
+    Metered m = new Metered(charge);
+    boolean eq = m.equal(a, b);
+    m.flush();
+    return eq;
+  }
+
+  /**
+   * Comparison and equality that report their work in batches of {@link #BATCH} units: a counter
+   * increment per element, a call of the consumer once a batch has built up and once at the end.
+   */
+  private static final class Metered {
+    static final int BATCH = 256;
+
+    private final LongConsumer charge;
+    private int units;
+
+    Metered(LongConsumer charge) {
+      this.charge = charge;
+    }
+
+    /** Reports the units not yet reported, so that many small comparisons add up. */
+    void flush() {
+      if (units > 0) {
+        charge.accept(units);
+        units = 0;
+      }
+    }
+
+    private void step(int n) {
+      units += n;
+      if (units >= BATCH) {
+        int u = units;
+        units = 0;
+        charge.accept(u);
+      }
+    }
+
+    int compare(Value a, Value b) {
+      step(1);
+      if (a == b) {
+        return 0;
+      }
+      int kinds = Integer.compare(a.kindOrder(), b.kindOrder());
+      if (kinds != 0) {
+        return kinds;
+      }
+      return switch (a) {
+        case StringValue x -> {
+          step(Math.min(x.value().length(), ((StringValue) b).value().length()) >> 4);
+          yield x.value().compareTo(((StringValue) b).value());
+        }
+        case ArrayValue x -> compareLists(x.elements(), ((ArrayValue) b).elements());
+        case SetValue x -> compareLists(x.elements(), ((SetValue) b).elements());
+        case ObjectValue x -> compareObjects(x, (ObjectValue) b);
+        default -> Values.compare(a, b);
+      };
+    }
+
+    private int compareLists(List<Value> a, List<Value> b) {
+      int n = Math.min(a.size(), b.size());
+      for (int i = 0; i < n; i++) {
+        int c = compare(a.get(i), b.get(i));
+        if (c != 0) {
+          return c;
+        }
+      }
+      return Integer.compare(a.size(), b.size());
+    }
+
+    private int compareObjects(ObjectValue a, ObjectValue b) {
+      List<Value> ka = a.keys();
+      List<Value> kb = b.keys();
+      int n = Math.min(ka.size(), kb.size());
+      for (int i = 0; i < n; i++) {
+        int c = compare(ka.get(i), kb.get(i));
+        if (c != 0) {
+          return c;
+        }
+        c = compare(a.get(ka.get(i)), b.get(kb.get(i)));
+        if (c != 0) {
+          return c;
+        }
+      }
+      return Integer.compare(ka.size(), kb.size());
+    }
+
+    boolean equal(Value a, Value b) {
+      step(1);
+      if (a == b) {
+        return true;
+      }
+      // Equal values have equal sizes: a cheap refusal before the walk, as equals makes.
+      if (a.kindOrder() != b.kindOrder() || unsharedSize(a) != unsharedSize(b)) {
+        return false;
+      }
+      return switch (a) {
+        case StringValue x -> {
+          step(x.value().length() >> 4);
+          yield x.equals(b);
+        }
+        case ArrayValue x -> {
+          ArrayValue y = (ArrayValue) b;
+          if (x.size() != y.size()) {
+            yield false;
+          }
+          for (int i = 0; i < x.size(); i++) {
+            if (!equal(x.get(i), y.get(i))) {
+              yield false;
+            }
+          }
+          yield true;
+        }
+        case ObjectValue x -> {
+          ObjectValue y = (ObjectValue) b;
+          if (x.size() != y.size()) {
+            yield false;
+          }
+          for (Value k : x.keys()) {
+            Value other = y.get(k);
+            if (other == null || !equal(x.get(k), other)) {
+              yield false;
+            }
+          }
+          yield true;
+        }
+        case SetValue x -> {
+          // Sets of equal size are equal when their sorted elements are.
+          SetValue y = (SetValue) b;
+          yield x.size() == y.size() && compareLists(x.elements(), y.elements()) == 0;
+        }
+        default -> a.equals(b);
+      };
+    }
   }
 
   /** Compares two values: first by kind, then within the kind. */

@@ -19,9 +19,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Builtins whose result can be the product of their operands' sizes check the query's size limit
- * before they allocate. Regression: replacing every position of a string of a hundred thousand
- * characters by another such string asked for ten gigabytes, and each query below ended in an
- * OutOfMemoryError that could strike any thread of the process.
+ * before they allocate, or as their text grows. Regression: replacing every position of a string of
+ * a hundred thousand characters by another such string asked for ten gigabytes, and so did {@code
+ * sprintf} of a format repeating an argument, {@code concat} with a long delimiter, a template
+ * repeating a value: each query below ended in an OutOfMemoryError that could strike any thread of
+ * the process, or wrote text many times the limit before anything looked at it.
  */
 class BuiltinOutputLimitsTest {
 
@@ -31,6 +33,18 @@ class BuiltinOutputLimitsTest {
       import rego.v1
 
       big := concat("", ["a" | some i in numbers.range(1, 100000)])
+
+      many := ["a" | some i in numbers.range(1, 100000)]
+
+      repeat := concat("", ["%[1]s" | some i in numbers.range(1, 100000)])
+
+      padded := concat("", ["%[1]999999d" | some i in numbers.range(1, 100000)])
+
+      tenth := concat("", [data.t.big | some i in numbers.range(1, 100)])
+
+      ctl := concat("", ["\\u0001" | some i in numbers.range(1, 100000)])
+
+      control := concat("", [data.t.ctl | some i in numbers.range(1, 100)])
       """;
 
   private static Policy policy() {
@@ -47,7 +61,17 @@ class BuiltinOutputLimitsTest {
         "json.marshal_with_options(numbers.range(1, 100000), {\"prefix\": data.t.big})"
             + " | json.marshal_with_options",
         "json.marshal_with_options([[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]], {\"indent\": data.t.big})"
-            + " | json.marshal_with_options"
+            + " | json.marshal_with_options",
+        "sprintf(data.t.repeat, [data.t.big]) | sprintf",
+        "sprintf(data.t.padded, [1]) | sprintf",
+        "sprintf(\"%v\", [[data.t.control]]) | sprintf",
+        "concat(data.t.big, data.t.many) | concat",
+        "strings.render_template(\"{{range .xs}}{{$.big}}{{end}}\","
+            + " {\"xs\": numbers.range(1, 1000), \"big\": data.t.big})"
+            + " | strings.render_template",
+        "strings.render_template(\"{{printf $.f $.big}}\","
+            + " {\"f\": data.t.repeat, \"big\": data.t.big})"
+            + " | strings.render_template"
       })
   void eval_resultTheProductOfItsOperands_refusedBeforeItIsBuilt(String query, String builtin) {
     Policy p = policy();
@@ -63,6 +87,50 @@ class BuiltinOutputLimitsTest {
     assertThat(e).as("%s answered instead of failing", query).isNotNull();
     assertThat(e.code()).isEqualTo("eval_cancel_error");
     assertThat(e.getMessage()).contains("value too large: the result of " + builtin);
+  }
+
+  /**
+   * Regression: {@code print} and template strings wrote their whole line before anything checked
+   * its size, so two values near the limit made a line twice the limit, and more values more.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "print(data.t.tenth, data.t.tenth) | the line print writes",
+        "print([data.t.control]) | the line print writes",
+        "x := $\"{data.t.tenth}{data.t.tenth}\" | the template string",
+        "x := $\"{[data.t.control]}\" | the template string"
+      })
+  void eval_lineOverTheLimit_refusedAsItIsWritten(String query, String what) {
+    Policy p = policy();
+    List<String> printed = new java.util.ArrayList<>();
+
+    RegoException e =
+        catchThrowableOfType(
+            RegoException.class,
+            () -> p.prepare(query).eval(null, EvalOptions.defaults(), null, printed::add));
+
+    assertThat(e).as("%s answered instead of failing", query).isNotNull();
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("value too large: " + what);
+    assertThat(printed).isEmpty();
+  }
+
+  @Test
+  void eval_formattingWithinTheLimit_answers() {
+    Policy p = policy();
+    List<String> printed = new java.util.ArrayList<>();
+
+    QueryResult r =
+        p.prepare("x := count(sprintf(\"%s-%v\", [data.t.tenth, [data.t.big]])); print(x, [1])")
+            .eval(null, EvalOptions.defaults(), null, printed::add);
+    QueryResult joined =
+        p.prepare("x := count(concat(\"--\", data.t.many))").eval(null, EvalOptions.defaults());
+
+    assertThat(r.rows().get(0).bindings().get("x").toString()).isEqualTo("10100005");
+    assertThat(printed).containsExactly("10100005 [1]");
+    assertThat(joined.rows().get(0).bindings().get("x").toString()).isEqualTo("299998");
   }
 
   @Test

@@ -1,0 +1,120 @@
+package dev.vigil.rego.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.vigil.rego.CompileOptions;
+import dev.vigil.rego.EvalOptions;
+import dev.vigil.rego.Policy;
+import dev.vigil.rego.QueryResult;
+import dev.vigil.rego.RegoException;
+import dev.vigil.rego.Source;
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A builtin whose work grows faster than its operands, or that walks large values, checks the
+ * query's deadline while it runs, so that one call cannot run far past the budget. Regression: the
+ * budget was charged for a builtin's operands before the call and its result after it, so a match,
+ * sort, parse, graph search or comparison over large values ran to its end however long it took.
+ *
+ * <p>No test here waits. The budget runs on a fake clock that stands still, except when it is read
+ * from inside the named code, where it is an hour past the deadline: a query then ends with the
+ * timeout exactly when that code checks the deadline while it runs, and answers when it does not.
+ */
+class BuiltinDeadlineTest {
+
+  static final int N = 20_000;
+
+  /**
+   * A clock at 0, read an hour later from inside a class whose name starts with {@code code};
+   * {@code inside} records that it was.
+   */
+  private static LongSupplier pastTheDeadlineInside(String code, AtomicBoolean inside) {
+    long hour = Duration.ofHours(1).toNanos();
+    StackWalker walker = StackWalker.getInstance();
+    return () -> {
+      boolean in = walker.walk(s -> s.anyMatch(f -> f.getClassName().startsWith(code)));
+      if (in) {
+        inside.set(true);
+      }
+      return in ? hour : 0;
+    };
+  }
+
+  /**
+   * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers;
+   * deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes in a line.
+   */
+  private static Value data() {
+    Map<Value, Value> root = new HashMap<>();
+    root.put(StringValue.of("text"), StringValue.of("ab".repeat(5 * N)));
+    List<Value> numbers = new ArrayList<>();
+    List<Value> deep = new ArrayList<>();
+    List<Value> deep2 = new ArrayList<>();
+    Map<Value, Value> chain = new HashMap<>();
+    for (int i = 0; i < N; i++) {
+      numbers.add(NumberValue.of(i));
+      deep.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
+      deep2.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
+      chain.put(StringValue.of("n" + i), ArrayValue.of(StringValue.of("n" + (i + 1))));
+    }
+    root.put(StringValue.of("json"), StringValue.of(ArrayValue.of(numbers).toString()));
+    root.put(StringValue.of("deep"), ArrayValue.of(deep));
+    root.put(StringValue.of("deep2"), ArrayValue.of(deep2));
+    root.put(StringValue.of("chain"), ObjectValue.wrap(chain));
+    return ObjectValue.wrap(root);
+  }
+
+  private static final Policy POLICY =
+      Policy.compile(
+          List.of(new Source("t.rego", "package t\n")), data(), CompileOptions.defaults());
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "x := regex.match(\"[ab]*c\", data.text) | dev.vigil.rego.builtins.RegexBuiltins",
+        "count(regex.find_n(\"a\", data.text, -1)) | dev.vigil.rego.builtins.RegexBuiltins",
+        "count(regex.split(\"b\", data.text)) | dev.vigil.rego.builtins.RegexBuiltins",
+        "count(indexof_n(data.text, \"ab\")) | dev.vigil.rego.builtins.StringBuiltins",
+        "x := glob.match(\"*c\", [], data.text) | dev.vigil.rego.builtins.GlobBuiltins",
+        "count(sort(data.deep)) | dev.vigil.rego.builtins.AggregateBuiltins",
+        "max(data.deep) | dev.vigil.rego.builtins.AggregateBuiltins",
+        "count(json.unmarshal(data.json)) | dev.vigil.rego.builtins.EncodingGoJson",
+        "count(graph.reachable(data.chain, [\"n0\"])) | dev.vigil.rego.builtins.GraphBuiltins",
+        "x := data.deep == data.deep2 | dev.vigil.rego.value.Values",
+        "x := data.deep != data.deep2 | dev.vigil.rego.value.Values",
+        "x := data.deep < data.deep2 | dev.vigil.rego.value.Values",
+        "x := [0, \"y\"] in data.deep | dev.vigil.rego.value.Values"
+      })
+  void eval_builtinPastTheDeadline_cancelErrorFromInsideIt(String query, String code) {
+    AtomicBoolean inside = new AtomicBoolean();
+    EvalOptions budget =
+        EvalOptions.defaults()
+            .withTimeout(Duration.ofSeconds(1))
+            .withNanoClock(pastTheDeadlineInside(code, inside));
+
+    QueryResult withinBudget = POLICY.prepare(query).eval(null, EvalOptions.defaults());
+    RegoException e =
+        catchThrowableOfType(RegoException.class, () -> POLICY.prepare(query).eval(null, budget));
+
+    assertThat(withinBudget.rows()).as("%s answers without a deadline", query).hasSize(1);
+    assertThat(e).as("no deadline check inside %s for %s", code, query).isNotNull();
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("timeout exceeded");
+    assertThat(inside).isTrue();
+  }
+}
