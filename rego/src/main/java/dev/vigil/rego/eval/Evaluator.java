@@ -493,15 +493,6 @@ public final class Evaluator {
       t = policy.targets().get(c);
     }
     if (t == null) {
-      if (System.getenv("VDEBUG") != null) {
-        System.err.println("MISSING " + System.identityHashCode(c) + " " + c);
-        policy
-            .targets()
-            .forEach(
-                (k, v) ->
-                    System.err.println(
-                        "  " + System.identityHashCode(k) + " " + k.operator() + " -> " + v));
-      }
       throw new RegoException(
           new RegoError(
               "rego_type_error",
