@@ -47,6 +47,7 @@ record DecisionFacts(
     String deviceStatus,
     String rule,
     String location,
+    String expression,
     String reason) {
 
   static final String USER = "user";
@@ -129,6 +130,7 @@ record DecisionFacts(
         status,
         string(explanation, "rule"),
         string(explanation, "location"),
+        string(explanation, "expression"),
         reason);
   }
 
@@ -142,12 +144,16 @@ record DecisionFacts(
     return slash < 0 ? rest : rest.substring(0, slash);
   }
 
-  /** The failing condition of a denial: the rule and where it is, or null when not explained. */
+  /**
+   * The failing condition of a denial: the rule, where it is and the expression that failed (when
+   * the explanation names one), or null when the decision was not explained.
+   */
   String condition() {
     if (rule == null && location == null) {
       return null;
     }
-    return (rule == null ? "?" : rule) + " at " + (location == null ? "?" : location);
+    String where = (rule == null ? "?" : rule) + " at " + (location == null ? "?" : location);
+    return expression == null ? where : where + ": " + expression;
   }
 
   private static ObjectValue object(ObjectValue o, String key) {
