@@ -29,7 +29,10 @@ final class InsightDeniedCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
-  @Option(names = "--top", defaultValue = "10", description = "Top N of each grouping (default: 10).")
+  @Option(
+      names = "--top",
+      defaultValue = "10",
+      description = "Top N of each grouping (default: 10).")
   int top;
 
   @Override

@@ -44,7 +44,8 @@ final class InsightGraphCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (!format.equals("text") && !format.equals("json") && !format.equals("dot")) {
-      err.println("vigil insight graph: --format must be text, json or dot, not \"" + format + "\"");
+      err.println(
+          "vigil insight graph: --format must be text, json or dot, not \"" + format + "\"");
       return Vigil.EXIT_USAGE;
     }
     if (maxNodes < 2) {

@@ -157,7 +157,8 @@ class InsightCommandTest {
     CliRun by = CliRun.of("insight", "graph", "--data-dir", d, "--by", "team");
     CliRun top = CliRun.of("insight", "denied", "--data-dir", d, "--top", "0");
     CliRun cap = CliRun.of("insight", "graph", "--data-dir", d, "--max-nodes", "1");
-    CliRun missing = CliRun.of("insight", "inventory", "--data-dir", tmp.resolve("nope").toString());
+    CliRun missing =
+        CliRun.of("insight", "inventory", "--data-dir", tmp.resolve("nope").toString());
     CliRun config =
         CliRun.of("insight", "inventory", "--data-dir", d, "--config", tmp.resolve("x.yaml") + "");
 

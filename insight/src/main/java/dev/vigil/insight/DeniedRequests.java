@@ -24,10 +24,10 @@ import java.util.Map;
  * count; the requests an observe-mode route let through unevaluated do not, since no policy was
  * asked ({@link DecisionRecord#denied}).
  *
- * <p>The window before, of the same length, is read as well: a subject or route whose denials
- * rose by at least {@value #JUMP_MIN} and at least doubled is flagged as a jump (a new denial
- * source counts when it reaches {@value #JUMP_MIN}), as an attack, a broken client or a policy
- * change that now refuses what it let through looks.
+ * <p>The window before, of the same length, is read as well: a subject or route whose denials rose
+ * by at least {@value #JUMP_MIN} and at least doubled is flagged as a jump (a new denial source
+ * counts when it reaches {@value #JUMP_MIN}), as an attack, a broken client or a policy change that
+ * now refuses what it let through looks.
  *
  * <p>Memory is bounded: each grouping keeps at most {@value #MAX_KEYS} keys and counts the rest
  * under {@link #OTHER}; each group keeps {@value #EXAMPLES} example decision ids. Built by one
@@ -165,20 +165,12 @@ public final class DeniedRequests {
         String.format(
             "denied requests, %s: %d of %d decisions (%d enforced, %d would be in monitor);"
                 + " %d in the window before%n",
-            window,
-            denials,
-            decisions,
-            enforced,
-            denials - enforced,
-            previousDenials));
+            window, denials, decisions, enforced, denials - enforced, previousDenials));
     for (Jump j : jumps) {
       sb.append(
           String.format(
               "JUMP %s %s: %d denials, %d in the window before%n",
-              j.kind(),
-              Texts.clean(j.key()),
-              j.current(),
-              j.previous()));
+              j.kind(), Texts.clean(j.key()), j.current(), j.previous()));
     }
     section(sb, "by route", byRoute);
     section(sb, "by subject", bySubject);
@@ -196,9 +188,7 @@ public final class DeniedRequests {
       sb.append(
           String.format(
               "  %6d  %s  e.g. %s%n",
-              g.count(),
-              Texts.clean(g.key()),
-              String.join(", ", g.examples())));
+              g.count(), Texts.clean(g.key()), String.join(", ", g.examples())));
     }
   }
 
@@ -236,8 +226,7 @@ public final class DeniedRequests {
           ObjectValue.of(
               s("key"), s(g.key()),
               s("count"), NumberValue.of(g.count()),
-              s("examples"),
-                  ArrayValue.of(g.examples().stream().map(x -> (Value) s(x)).toList())));
+              s("examples"), ArrayValue.of(g.examples().stream().map(x -> (Value) s(x)).toList())));
     }
     return ArrayValue.of(out);
   }

@@ -75,8 +75,8 @@ public final class DependencyGraph {
    * @param id unique in the graph: the kind, a colon and the name ({@code anonymous} alone)
    * @param kind {@code user}, {@code group}, {@code role}, {@code workload}, {@code anonymous};
    *     {@code route}, {@code sidecar} or {@code path} for a service
-   * @param attributes for a service, its {@code service}, {@code environment} and {@code
-   *     namespace} when the decisions carried them
+   * @param attributes for a service, its {@code service}, {@code environment} and {@code namespace}
+   *     when the decisions carried them
    */
   public record Node(String id, String kind, String name, Map<String, String> attributes) {}
 
@@ -195,11 +195,7 @@ public final class DependencyGraph {
     sb.append(
         String.format(
             "dependency graph, %s: %d decisions, %d callers, %d services, %d edges%n",
-            window,
-            decisions,
-            callers,
-            nodes.size() - callers,
-            edges.size()));
+            window, decisions, callers, nodes.size() - callers, edges.size()));
     for (Edge e : edges) {
       sb.append(
           String.format(

@@ -27,8 +27,8 @@ import java.util.TreeSet;
  * What the traffic of a window shows is there: the routes it reached (and, given the configured
  * routes, those it never reached), the requests no route served, the workloads and trust domains
  * that called, the users, and the devices they came from (managed by id, unmanaged by status, and
- * unknown ones, without a device certificate). Each entry carries its request count and when it
- * was last seen.
+ * unknown ones, without a device certificate). Each entry carries its request count and when it was
+ * last seen.
  *
  * <p>Memory is bounded: each list keeps at most {@value #MAX_ENTRIES} entries and counts the
  * decisions of further ones in {@link #beyondCap}. Built by one thread ({@link Builder}); immutable
@@ -140,8 +140,8 @@ public final class Inventory {
   }
 
   /**
-   * Devices: a managed one as {@code managed <id>}, others as {@code unmanaged <status>} and
-   * {@code unknown}; each with {@code class} in its details.
+   * Devices: a managed one as {@code managed <id>}, others as {@code unmanaged <status>} and {@code
+   * unknown}; each with {@code class} in its details.
    */
   public List<Entry> devices() {
     return devices;
@@ -205,8 +205,7 @@ public final class Inventory {
     doc.put(s("routes"), entries(routes));
     if (unusedRoutes != null) {
       doc.put(
-          s("unused_routes"),
-          ArrayValue.of(unusedRoutes.stream().map(r -> (Value) s(r)).toList()));
+          s("unused_routes"), ArrayValue.of(unusedRoutes.stream().map(r -> (Value) s(r)).toList()));
     }
     doc.put(s("no_route"), entries(noRoute));
     doc.put(s("workloads"), entries(workloads));
@@ -266,7 +265,9 @@ public final class Inventory {
         String target = f.target() == null ? "?" : f.target();
         int query = target.indexOf('?');
         String where =
-            (f.host() == null ? "?" : f.host()) + " " + (query < 0 ? target : target.substring(0, query));
+            (f.host() == null ? "?" : f.host())
+                + " "
+                + (query < 0 ? target : target.substring(0, query));
         noRoute.add(where, t, Map.of());
       } else if (f.refusal() == null && r.route() != null) {
         Map<String, String> d = new TreeMap<>();

@@ -70,7 +70,8 @@ class InventoryTest {
           .containsExactly(tuple("prod.example", 2L), tuple("dev.example", 1L));
       assertThat(inv.users())
           .extracting(Entry::key, Entry::requests, Entry::lastSeen)
-          .containsExactly(tuple("alice", 2L, at(2)), tuple("bob", 1L, at(1)), tuple("carol", 1L, at(2)));
+          .containsExactly(
+              tuple("alice", 2L, at(2)), tuple("bob", 1L, at(1)), tuple("carol", 1L, at(2)));
       assertThat(inv.devices())
           .extracting(Entry::key, Entry::requests)
           .containsExactly(

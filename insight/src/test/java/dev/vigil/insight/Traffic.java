@@ -9,9 +9,9 @@ import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.RefusalEvents;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.value.Json;
+import dev.vigil.store.DecisionIds;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.DecisionRecord;
-import dev.vigil.store.DecisionIds;
 import dev.vigil.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,8 +87,7 @@ final class Traffic implements AutoCloseable {
     String subject =
         "{\"type\":\"user\",\"id\":%s,\"groups\":%s,\"roles\":%s}"
             .formatted(Json.quote(id), array(groups), array(roles));
-    return decide(
-        input(route, method, "wiki.example", subject, device), route, id, mode, false);
+    return decide(input(route, method, "wiki.example", subject, device), route, id, mode, false);
   }
 
   /** A workload's call through a sidecar: the caller's SPIFFE ID to the sidecar's route. */
@@ -96,7 +95,8 @@ final class Traffic implements AutoCloseable {
     String subject =
         "{\"type\":\"workload\",\"id\":%s,\"spiffe_id\":%s,\"trust_domain\":%s}"
             .formatted(Json.quote(spiffeId), Json.quote(spiffeId), Json.quote(trustDomain));
-    return decide(input(route, method, "ledger.internal", subject, null), route, spiffeId, mode, true);
+    return decide(
+        input(route, method, "ledger.internal", subject, null), route, spiffeId, mode, true);
   }
 
   /** A request without a session through the edge gateway. */

@@ -120,8 +120,8 @@ public final class DecisionScan {
           each.accept(
               new DecisionRecord(
                   rs.getString(2),
-                  Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000), Math.floorMod(us, 1_000_000)
-                      * 1_000L),
+                  Instant.ofEpochSecond(
+                      Math.floorDiv(us, 1_000_000), Math.floorMod(us, 1_000_000) * 1_000L),
                   rs.getString(4),
                   rs.getString(5),
                   rs.getString(6),

@@ -86,7 +86,8 @@ class DecisionScanTest {
       assertThat(TestStores.count(store, "SELECT COUNT(*) FROM decision_batches"))
           .isGreaterThan(2L * DecisionReader.PAGE);
 
-      Set<String> all = scan(store, T0.minus(Duration.ofHours(2)), T0.plus(Duration.ofHours(1)), null);
+      Set<String> all =
+          scan(store, T0.minus(Duration.ofHours(2)), T0.plus(Duration.ofHours(1)), null);
       Set<String> window = scan(store, T0.plus(Duration.ofMinutes(10)), T0.plusSeconds(1800), null);
       Set<String> routeA = scan(store, T0.minus(Duration.ofHours(2)), T0.plusSeconds(3600), "a");
 
