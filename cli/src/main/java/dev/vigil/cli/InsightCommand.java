@@ -20,6 +20,6 @@ final class InsightCommand implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getErr());
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }
