@@ -401,7 +401,8 @@ public final class EdgeGateway implements AutoCloseable {
       if (route == null) {
         // Logged as any refusal before policy is: a request for a host or path nothing serves is
         // what a scan, a stale link or a client still pointed at a moved service looks like.
-        refuseBeforePolicy(req, "NO_ROUTE", "no route serves this host and path", 404, "no_route");
+        refuseBeforePolicy(
+            req, "NO_ROUTE", "no route serves this host and path", 404, "no_route", hostHeader);
         return;
       }
       if (auth == null) {
@@ -432,13 +433,16 @@ public final class EdgeGateway implements AutoCloseable {
      * never waits for room in the log, and is only counted when there is none (no decision id).
      */
     private void refuseBeforePolicy(HttpServerRequest req, String code, String message) {
-      refuseBeforePolicy(req, code, message, 400, "bad_request");
+      refuseBeforePolicy(req, code, message, 400, "bad_request", null);
     }
 
-    /** As the 400 above, answered with {@code status} and the {@code error} code given. */
+    /**
+     * As the 400 above, answered with {@code status} and the {@code error} code given; {@code host}
+     * is the normalized host the request was routed by, logged with it, or null when not known.
+     */
     private void refuseBeforePolicy(
-        HttpServerRequest req, String code, String message, int status, String error) {
-      logRefusal(req, code, message)
+        HttpServerRequest req, String code, String message, int status, String error, String host) {
+      logRefusal(req, code, message, host)
           .onComplete(
               RequestGuard.guard(
                   req,
@@ -453,9 +457,27 @@ public final class EdgeGateway implements AutoCloseable {
      * target and peer, on the worker pool; the future gives its decision id.
      */
     private Future<String> logRefusal(HttpServerRequest req, String code, String reason) {
+      return logRefusal(req, code, reason, null);
+    }
+
+    /**
+     * As above, with the host the request was routed by when there is one: what {@code vigil
+     * insight inventory} groups the requests no route serves by.
+     */
+    private Future<String> logRefusal(
+        HttpServerRequest req, String code, String reason, String host) {
       String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
       String target = req.uri().length() > 256 ? req.uri().substring(0, 256) + "..." : req.uri();
-      Map<String, String> extra = Map.of("method", req.method().name(), "target", target);
+      Map<String, String> extra =
+          host == null
+              ? Map.of("method", req.method().name(), "target", target)
+              : Map.of(
+                  "method",
+                  req.method().name(),
+                  "target",
+                  target,
+                  "host",
+                  host.length() > 256 ? host.substring(0, 256) + "..." : host);
       return refusals.refuseOnWorker(vertx, "edge", peer, code, "refused: " + reason, extra);
     }
 

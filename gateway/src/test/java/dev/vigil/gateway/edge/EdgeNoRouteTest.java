@@ -83,6 +83,8 @@ class EdgeNoRouteTest {
         .contains("\"path\":\"" + EdgeGateway.REQUEST_LOG_PATH + "\"")
         .contains("\"refusal\":\"NO_ROUTE\"")
         .contains("\"target\":\"/docs/a?q=1\"")
+        // The host it was routed by, for the inventory of requests no route serves.
+        .contains("\"host\":\"intranet.example\"")
         .contains("refused: no route serves this host and path");
   }
 

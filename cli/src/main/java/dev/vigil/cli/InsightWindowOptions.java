@@ -1,0 +1,69 @@
+package dev.vigil.cli;
+
+import dev.vigil.insight.Window;
+import java.time.DateTimeException;
+import java.time.Instant;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every {@code vigil insight} analysis of the decision log takes: the store, the time
+ * window and the route.
+ */
+final class InsightWindowOptions {
+
+  @Mixin StoreOptions store;
+
+  @Option(
+      names = "--since",
+      paramLabel = "WHEN",
+      defaultValue = "24h",
+      description =
+          "Start of the window: a DURATION ago (e.g. 24h) or a time (2026-12-01T00:00:00Z)."
+              + " Default: 24h.")
+  String since;
+
+  @Option(
+      names = "--until",
+      paramLabel = "WHEN",
+      description = "End of the window, excluded: a DURATION ago or a time. Default: now.")
+  String until;
+
+  @Option(names = "--route", description = "Only decisions of this route.")
+  String route;
+
+  /**
+   * Returns the window the options name, as of {@code now}.
+   *
+   * @throws IllegalArgumentException naming the option and its value
+   */
+  Window window(Instant now) {
+    Instant from = when("--since", since, now);
+    Instant to = until == null ? now : when("--until", until, now);
+    if (!from.isBefore(to)) {
+      throw new IllegalArgumentException(
+          "--since " + from + " must be before --until " + to + ": the window is empty");
+    }
+    return new Window(from, to);
+  }
+
+  private static Instant when(String option, String value, Instant now) {
+    if (!value.isEmpty() && Character.isDigit(value.charAt(0)) && value.contains("T")) {
+      try {
+        return Instant.parse(value);
+      } catch (DateTimeException e) {
+        throw new IllegalArgumentException(
+            option + " \"" + value + "\" is not a time; write it as 2026-12-01T00:00:00Z");
+      }
+    }
+    try {
+      return now.minus(Durations.parse(value));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          option
+              + " \""
+              + value
+              + "\" is neither a duration (like 24h) nor a time (like 2026-12-01T00:00:00Z)");
+    }
+  }
+}
