@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       SidecarCommand.class,
       DeviceCommand.class,
       AccessCommand.class,
+      InsightCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Vigil implements Runnable {

@@ -41,8 +41,8 @@ public final class CandidatePolicy implements AutoCloseable {
   /**
    * Reads and compiles a bundle directory or {@code .tar.gz} file.
    *
-   * @param live the options of the decision point whose decisions are replayed; its decision log
-   *     is not used
+   * @param live the options of the decision point whose decisions are replayed; its decision log is
+   *     not used
    * @throws BundleException naming the bundle, the file and the fault (for a compile error, its
    *     line and column)
    */

@@ -7,14 +7,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds where a policy may read a field that the decision log masked or erased, so that a replay
- * does not evaluate a policy on {@code "**REDACTED**"} (or on nothing) where it read the real value.
+ * does not evaluate a policy on {@code "**REDACTED**"} (or on nothing) where it read the real
+ * value.
  *
  * <p>How: every read of the input goes through the word {@code input} in some module. Each such
- * word, outside comments, is followed as far as its path is written out plainly ({@code
- * .name} and {@code ["name"]} steps); the read may touch a masked field when that path and the
- * field's lie one under the other. A path cut short ({@code input.request.headers[h]}, an alias
- * {@code r := input.request}, {@code input} alone) covers more, never less, so the check errs on
- * the side of not replaying.
+ * word, outside comments, is followed as far as its path is written out plainly ({@code .name} and
+ * {@code ["name"]} steps); the read may touch a masked field when that path and the field's lie one
+ * under the other. A path cut short ({@code input.request.headers[h]}, an alias {@code r :=
+ * input.request}, {@code input} alone) covers more, never less, so the check errs on the side of
+ * not replaying.
  *
  * <p>Thread-safe.
  */

@@ -71,7 +71,9 @@ public final class NextStep {
         continue;
       }
       tally.change(
-          ReplayReport.ALLOWED_TO_DENIED, d, d.explanation() != null ? d.explanation() : d.reason());
+          ReplayReport.ALLOWED_TO_DENIED,
+          d,
+          d.explanation() != null ? d.explanation() : d.reason());
     }
     return tally.report(
         "recorded",

@@ -17,8 +17,8 @@ import java.util.List;
  * @param input the input as logged (masked fields masked, erased ones gone), or null when the
  *     decision had none
  * @param hidden the fields the log masked or erased, as it lists them ({@code /input/a/b})
- * @param refused true when the enforcement point refused the request before any policy was asked
- *     (a forged token, a peer that failed verification): enforced, and never evaluated
+ * @param refused true when the enforcement point refused the request before any policy was asked (a
+ *     forged token, a peer that failed verification): enforced, and never evaluated
  * @param reason the logged reason of a denial, or null
  * @param explanation the logged explanation's message, or null
  */

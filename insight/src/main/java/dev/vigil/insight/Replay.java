@@ -6,8 +6,8 @@ import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 
 /**
- * Replays recorded decisions against a candidate policy: each decision of a window is decided
- * again with its logged input, and compared with what happened to it.
+ * Replays recorded decisions against a candidate policy: each decision of a window is decided again
+ * with its logged input, and compared with what happened to it.
  *
  * <p>A decision was let through when it was allowed, or when observe mode let it through without
  * asking a policy; it was denied when the policy denied it, enforced or only marked in monitor
@@ -65,8 +65,7 @@ public final class Replay {
     for (String field : d.hidden()) {
       String where = candidate.readOfMasked(field);
       if (where != null) {
-        tally.notReplayed(
-            "masked_field_read", field + " (read at " + where + ")", r.decisionId());
+        tally.notReplayed("masked_field_read", field + " (read at " + where + ")", r.decisionId());
         return;
       }
     }
@@ -81,7 +80,9 @@ public final class Replay {
       tally.change(ReplayReport.ALLOWED_TO_DENIED, d, why);
     } else if (!before && now.allowed()) {
       tally.change(
-          ReplayReport.DENIED_TO_ALLOWED, d, d.explanation() != null ? d.explanation() : d.reason());
+          ReplayReport.DENIED_TO_ALLOWED,
+          d,
+          d.explanation() != null ? d.explanation() : d.reason());
     } else {
       tally.unchanged++;
     }

@@ -32,8 +32,8 @@ import java.util.Map;
  * @param allowedToDenied how many let through before (allowed, or not evaluated in observe mode)
  *     would be denied
  * @param deniedToAllowed how many denied before would be allowed
- * @param errors how many evaluations failed; each is a denial (fail closed), counted in the
- *     changes when the decision was let through before
+ * @param errors how many evaluations failed; each is a denial (fail closed), counted in the changes
+ *     when the decision was let through before
  * @param notReplayed the decisions that could not be replayed, by reason; never counted as allowed
  * @param changes the changed decisions, grouped
  */
@@ -54,6 +54,9 @@ public record ReplayReport(
 
   /** How many example decision ids a group keeps. */
   public static final int EXAMPLES = 3;
+
+  /** How many groups of each kind of change {@link #text} shows, the largest. */
+  static final int TEXT_GROUPS = 20;
 
   /** A change: a decision let through before and denied now. */
   public static final String ALLOWED_TO_DENIED = "allowed_to_denied";
@@ -203,13 +206,16 @@ public record ReplayReport(
             + (revision.isEmpty() ? "" : " (revision " + revision + ")")
             + ", decisions "
             + span());
-    line(sb, String.format("  decisions read   %d%s", decisions, truncated ? " (truncated)" : ""));
-    line(sb, String.format("  replayed         %d", replayed));
-    line(sb, String.format("  unchanged        %d", unchanged));
-    line(sb, String.format("  allowed -> denied %d", allowedToDenied));
-    line(sb, String.format("  denied -> allowed %d", deniedToAllowed));
-    line(sb, String.format("  errors           %d (each a denial)", errors));
-    line(sb, String.format("  not replayed     %d", notReplayedCount()));
+    boolean recorded = source.equals("recorded");
+    count(sb, "decisions read", decisions, truncated ? " (truncated)" : "");
+    count(sb, recorded ? "looked at" : "replayed", replayed, "");
+    count(sb, "unchanged", unchanged, "");
+    count(sb, "allowed -> denied", allowedToDenied, "");
+    count(sb, "denied -> allowed", deniedToAllowed, "");
+    if (!recorded) {
+      count(sb, "errors", errors, errors == 0 ? "" : " (each a denial)");
+    }
+    count(sb, "not replayed", notReplayedCount(), "");
     for (NotReplayed r : notReplayed) {
       line(
           sb,
@@ -232,7 +238,7 @@ public record ReplayReport(
       }
       line(sb, "");
       line(sb, kind.equals(ALLOWED_TO_DENIED) ? "allowed -> denied:" : "denied -> allowed:");
-      for (Change c : of) {
+      for (Change c : of.subList(0, Math.min(of.size(), TEXT_GROUPS))) {
         line(
             sb,
             String.format(
@@ -245,13 +251,21 @@ public record ReplayReport(
                     : dash(c.method()) + " " + dash(c.requestPath()),
                 dash(c.subject())));
         if (c.explanation() != null) {
-          line(sb, "         " + (kind.equals(ALLOWED_TO_DENIED) ? "why: " : "was: ")
-              + c.explanation());
+          line(
+              sb,
+              "         " + (kind.equals(ALLOWED_TO_DENIED) ? "why: " : "was: ") + c.explanation());
         }
         line(sb, "         e.g. " + String.join(", ", c.examples()));
       }
+      if (of.size() > TEXT_GROUPS) {
+        line(sb, "  and " + (of.size() - TEXT_GROUPS) + " smaller groups; --format json lists all");
+      }
     }
     return sb.toString();
+  }
+
+  private static void count(StringBuilder sb, String label, int n, String note) {
+    line(sb, String.format("  %-18s %d%s", label, n, note));
   }
 
   private String span() {

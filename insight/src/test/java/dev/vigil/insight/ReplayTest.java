@@ -60,10 +60,7 @@ class ReplayTest {
     assertThat(r.notReplayed())
         .containsExactly(
             new ReplayReport.NotReplayed(
-                "refused_before_policy",
-                "invalid_token",
-                1,
-                List.of(traffic.ids.get("refused"))));
+                "refused_before_policy", "invalid_token", 1, List.of(traffic.ids.get("refused"))));
 
     ReplayReport.Change observed = change(r, traffic.ids.get("dev-observed"));
     assertThat(observed.change()).isEqualTo(ReplayReport.ALLOWED_TO_DENIED);
@@ -110,8 +107,7 @@ class ReplayTest {
 
   @Test
   void run_candidateReadsAMaskedField_thoseDecisionsAreNotReplayed() throws Exception {
-    String reads =
-        RecordedTraffic.LIVE + "\nallow if input.user[\"token\"] == \"s3cret\"\n";
+    String reads = RecordedTraffic.LIVE + "\nallow if input.user[\"token\"] == \"s3cret\"\n";
 
     ReplayReport r = replay(reads, all());
 
@@ -165,8 +161,7 @@ class ReplayTest {
 
   @Test
   void run_limitBelowTheWindow_reportsTruncated() throws Exception {
-    ReplayReport r =
-        replay(RecordedTraffic.CANDIDATE, new ReplayWindow(null, null, null, null, 3));
+    ReplayReport r = replay(RecordedTraffic.CANDIDATE, new ReplayWindow(null, null, null, null, 3));
 
     assertThat(r.decisions()).isEqualTo(3);
     assertThat(r.truncated()).isTrue();
