@@ -556,6 +556,8 @@ final class UpCommand implements Callable<Integer> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
               devices.install(router, core.pdp());
+              dev.vigil.insight.ReplayEndpoint.install(
+                  router, core.pdp(), new DecisionReader(core.store()), apiToken);
             });
     running.add(0, server);
     return server;
