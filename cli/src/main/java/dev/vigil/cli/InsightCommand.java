@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
@@ -10,10 +11,13 @@ import picocli.CommandLine.Spec;
     name = "insight",
     mixinStandardHelpOptions = true,
     description = "What the decision log shows: replay a candidate policy, a route's next step.",
-    subcommands = {InsightReplayCommand.class, InsightNextStepCommand.class})
+    subcommands = {
+      InsightReplayCommand.class,
+      InsightNextStepCommand.class,
+    })
 final class InsightCommand implements Runnable {
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {

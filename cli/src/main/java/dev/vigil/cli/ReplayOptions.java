@@ -39,7 +39,7 @@ final class ReplayOptions {
   @Option(
       names = "--until",
       paramLabel = "DURATION|TIME",
-      description = "Only decisions at or before TIME, or older than DURATION (e.g. 1h).")
+      description = "Only decisions before TIME (excluded), or older than DURATION (e.g. 1h).")
   String until;
 
   @Option(

@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * .tar.gz}, as {@code vigil build} writes it), replayed against the node's decision log with the
  * node's own evaluation options; the answer is {@link ReplayReport#toJson}.
  *
- * <p>Query parameters: {@code since} and {@code until} (RFC 3339 times; {@code since} defaults to
- * 24 hours ago), {@code route}, {@code path}, {@code limit}. It needs the API token, as writes to
- * the decision point's policies do: a replay costs a whole log's evaluation, and its answer tells
- * who asked for what. It changes nothing.
+ * <p>Query parameters: {@code since} (included) and {@code until} (excluded), RFC 3339 times,
+ * {@code since} 24 hours ago by default, {@code route}, {@code path}, {@code limit}. It needs the
+ * API token, as writes to the decision point's policies do: a replay costs a whole log's
+ * evaluation, and its answer tells who asked for what. It changes nothing.
  */
 public final class ReplayEndpoint {
 

@@ -269,10 +269,14 @@ public record ReplayReport(
   }
 
   private String span() {
-    return (window.since() == null ? "from the first" : "from " + window.since())
-        + (window.until() == null ? " to now" : " to " + window.until())
+    return (window.since() == null ? "from the first" : "from " + seconds(window.since()))
+        + (window.until() == null ? " to now" : " to " + seconds(window.until()))
         + (window.route() == null ? "" : ", route " + window.route())
         + (window.path() == null ? "" : ", path " + window.path());
+  }
+
+  private static Instant seconds(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
   }
 
   private static void line(StringBuilder sb, String s) {

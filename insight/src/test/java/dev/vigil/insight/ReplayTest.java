@@ -160,6 +160,20 @@ class ReplayTest {
   }
 
   @Test
+  void run_untilTheNewestDecision_leavesItOut() throws Exception {
+    Instant newest =
+        new DecisionReader(store).get(traffic.ids.get("masked")).orElseThrow().timestamp();
+
+    ReplayReport r =
+        replay(
+            RecordedTraffic.CANDIDATE,
+            new ReplayWindow(null, newest, null, null, ReplayWindow.DEFAULT_LIMIT));
+
+    assertThat(r.decisions()).isEqualTo(7);
+    assertThat(r.replayed()).isEqualTo(6);
+  }
+
+  @Test
   void run_limitBelowTheWindow_reportsTruncated() throws Exception {
     ReplayReport r = replay(RecordedTraffic.CANDIDATE, new ReplayWindow(null, null, null, null, 3));
 
