@@ -8,11 +8,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "insight",
     mixinStandardHelpOptions = true,
-    description = "What the decision log shows: dependency graph, denied requests, inventory.",
+    description =
+        "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
+            + " candidate policy, a route's next step.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
       InsightInventoryCommand.class,
+      InsightReplayCommand.class,
+      InsightNextStepCommand.class,
     })
 final class InsightCommand implements Runnable {
 

@@ -556,6 +556,8 @@ final class UpCommand implements Callable<Integer> {
               HttpAuthzRoutes.install(router, authorizer);
               Console.install(router, signIn, sources);
               devices.install(router, core.pdp());
+              dev.vigil.insight.ReplayEndpoint.install(
+                  router, core.pdp(), new DecisionReader(core.store()), apiToken);
             });
     running.add(0, server);
     return server;
@@ -659,7 +661,7 @@ final class UpCommand implements Callable<Integer> {
     out.println(
         "vigil up: API writes      need the bearer token in "
             + cfg.dataDir().resolve(API_TOKEN_FILE).toAbsolutePath().normalize()
-            + "  (PUT, PATCH, DELETE on /v1/policies, /v1/data)");
+            + "  (PUT, PATCH, DELETE on /v1/policies, /v1/data; POST /v1/insight/replay)");
     out.println("vigil up: console         " + control + "/console/");
     firstPassword.ifPresent(
         pw ->

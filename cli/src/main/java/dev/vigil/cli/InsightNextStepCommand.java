@@ -1,0 +1,148 @@
+package dev.vigil.cli;
+
+import dev.vigil.insight.CandidatePolicy;
+import dev.vigil.insight.NextStep;
+import dev.vigil.insight.ReplayWindow;
+import dev.vigil.pdp.Mode;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.DecisionRecord;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil insight next-step ROUTE}: what moving a route one mode forward would block. The
+ * route's mode is {@code --mode}, or that of its newest logged decision.
+ */
+@Command(
+    name = "next-step",
+    mixinStandardHelpOptions = true,
+    description = {
+      "What moving ROUTE one mode forward would block: a monitored route's logged would-be"
+          + " denials; for an observed route, a replay of the policy in service (--bundle).",
+      "Exit status: 0 nothing would be blocked, 3 some would, 2 bad input, 1 the store cannot"
+          + " be read."
+    })
+final class InsightNextStepCommand implements Callable<Integer> {
+
+  private static final String NAME = "vigil insight next-step";
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin StoreOptions store;
+
+  @Mixin ReplayOptions replay;
+
+  @Parameters(index = "0", paramLabel = "ROUTE", description = "The gateway route's name.")
+  String route;
+
+  @Option(
+      names = "--mode",
+      description =
+          "The route's mode now (observe, monitor, enforce); default: its newest decision's.")
+  String mode;
+
+  @Option(
+      names = "--bundle",
+      paramLabel = "DIR|FILE",
+      description = "The policy in service, for an observed route: the node's bundle.")
+  Path bundle;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Mode given = null;
+    if (mode != null) {
+      try {
+        given = Mode.parse(mode);
+      } catch (IllegalArgumentException e) {
+        err.println(NAME + ": --mode: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+    }
+    ReplayWindow window = replay.window(NAME, route, null, err);
+    if (window == null) {
+      return Vigil.EXIT_USAGE;
+    }
+    try (Store st = store.openExisting()) {
+      DecisionReader reader = new DecisionReader(st);
+      Mode now = given;
+      String from = "--mode";
+      if (now == null) {
+        Optional<DecisionRecord> newest = NextStep.newest(reader, route);
+        if (newest.isEmpty()) {
+          err.println(
+              NAME
+                  + ": route \""
+                  + route
+                  + "\" has no decision in the log, so its mode is unknown; check the name,"
+                  + " or give --mode");
+          return Vigil.EXIT_USAGE;
+        }
+        now = Mode.parse(newest.get().mode());
+        from = "mode of its newest decision, " + newest.get().timestamp();
+      }
+      return answer(reader, window, now, from, out, err);
+    } catch (IllegalArgumentException | StoreException e) {
+      err.println(NAME + ": " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int answer(
+      DecisionReader reader,
+      ReplayWindow window,
+      Mode now,
+      String from,
+      PrintWriter out,
+      PrintWriter err) {
+    switch (now) {
+      case ENFORCE -> {
+        out.println("route " + route + ": enforce (" + from + "): there is no next step");
+        return ReplayOptions.NO_CHANGE;
+      }
+      case MONITOR -> {
+        if (bundle != null) {
+          err.println(
+              NAME
+                  + ": route \""
+                  + route
+                  + "\" is monitored: its would-be denials are in the log, and --bundle is not"
+                  + " used; to try another policy, use vigil insight replay --route "
+                  + route);
+          return Vigil.EXIT_USAGE;
+        }
+        return replay.print(NextStep.monitored(reader, window, from), out);
+      }
+      case OBSERVE -> {
+        if (bundle == null) {
+          err.println(
+              NAME
+                  + ": route \""
+                  + route
+                  + "\" is observed ("
+                  + from
+                  + "): no policy was asked; give --bundle, the policy in service, to replay"
+                  + " its traffic");
+          return Vigil.EXIT_USAGE;
+        }
+        try (CandidatePolicy inService = replay.candidate(NAME, bundle, err)) {
+          if (inService == null) {
+            return Vigil.EXIT_USAGE;
+          }
+          return replay.print(NextStep.observed(reader, window, inService, from), out);
+        }
+      }
+    }
+    throw new IllegalStateException("mode " + now);
+  }
+}
