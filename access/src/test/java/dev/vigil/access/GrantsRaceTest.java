@@ -215,47 +215,81 @@ class GrantsRaceTest {
   void postgresql_breakGlassStoredWhileBreakGlassIsTurnedOff_endedByTheChange() throws Exception {
     // Regression: break-glass checked the entitlement, then stored the grant; a configuration
     // change that turned break-glass off in between cut the grants it found, not this one.
-    List<Grants> nodes = nodes("postgresql", 1);
-    Grants g = nodes.get(0);
-    Store st = (Store) open.get(0);
+    Grants g = nodes("postgresql", 1).get(0);
     Entitlement off =
         new Entitlement(
             DB.name(), DB.approvers(), DB.maxDuration(), false, DB.breakGlassMaxDuration());
+
+    Grant made =
+        whileTheStoreWaits(
+            g, () -> g.breakGlass("alice", "local", DB.name(), "10m", "db down"), List.of(off));
+
+    Grant stored = g.get(made.id()).orElseThrow();
+    assertThat(stored.state()).isEqualTo(Grant.State.REVOKED);
+    assertThat(g.events(made.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("break_glass", "alice"),
+            org.assertj.core.groups.Tuple.tuple("revoked", "vigil"));
+    assertThat(g.active("alice", "local")).isEmpty();
+  }
+
+  @Test
+  void postgresql_approvalStoredWhileTheCapIsLowered_shortenedByTheChange() throws Exception {
+    // Regression: approve read max_duration, then stored the end; a lower cap put in force in
+    // between cut the grants active before, not this one.
+    Grants g = nodes("postgresql", 1).get(0);
+    Grant asked = g.request("alice", "local", DB.name(), "1h", "maintenance");
+    Entitlement lower =
+        new Entitlement(
+            DB.name(), DB.approvers(), Duration.ofMinutes(20), true, DB.breakGlassMaxDuration());
+
+    Grant made =
+        whileTheStoreWaits(g, () -> g.approve(asked.id(), "carol", Set.of(), null), List.of(lower));
+
+    assertThat(made.expiresAt()).isEqualTo(now.get().plus(Duration.ofHours(1)));
+    assertThat(g.get(asked.id()).orElseThrow().expiresAt())
+        .isEqualTo(now.get().plus(Duration.ofMinutes(20)));
+    assertThat(g.active("alice", "local"))
+        .singleElement()
+        .extracting(Grant::expiresAt)
+        .isEqualTo(now.get().plus(Duration.ofMinutes(20)));
+  }
+
+  /**
+   * Runs {@code op} while a test transaction holds the grants table against writes, puts {@code
+   * next} in force while {@code op} waits for the store, then lets both finish; returns what {@code
+   * op} returned.
+   */
+  <T> T whileTheStoreWaits(Grants g, Callable<T> op, List<Entitlement> next) throws Exception {
+    Store st = (Store) open.get(0);
     pool = Executors.newFixedThreadPool(2);
     try (Connection hold = st.dataSource().getConnection()) {
       hold.setAutoCommit(false);
       try (Statement s = hold.createStatement()) {
         s.execute("LOCK TABLE grants IN EXCLUSIVE MODE");
       }
-      Future<Grant> taken =
-          pool.submit(() -> g.breakGlass("alice", "local", DB.name(), "10m", "db down"));
+      Future<T> done = pool.submit(op);
       awaitBlockedOnALock(st);
-      Thread[] configuring = new Thread[1];
+      AtomicReference<Thread> configuring = new AtomicReference<>();
       Future<?> change =
           pool.submit(
               () -> {
-                configuring[0] = Thread.currentThread();
-                g.configure(List.of(off), Holders.ANYONE);
+                configuring.set(Thread.currentThread());
+                g.configure(next, Holders.ANYONE);
                 return null;
               });
+      // Until the change is done, or waits for op (it cannot finish before op then).
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (!change.isDone()
-          && (configuring[0] == null || configuring[0].getState() == Thread.State.RUNNABLE)
+          && (configuring.get() == null || configuring.get().getState() == Thread.State.RUNNABLE)
           && System.nanoTime() < until) {
         Thread.sleep(10);
       }
       hold.commit();
-      Grant made = taken.get(30, TimeUnit.SECONDS);
+      T out = done.get(30, TimeUnit.SECONDS);
       change.get(30, TimeUnit.SECONDS);
-
-      Grant stored = g.get(made.id()).orElseThrow();
-      assertThat(stored.state()).isEqualTo(Grant.State.REVOKED);
-      assertThat(g.events(made.id()))
-          .extracting(GrantEvent::action, GrantEvent::actor)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("break_glass", "alice"),
-              org.assertj.core.groups.Tuple.tuple("revoked", "vigil"));
-      assertThat(g.active("alice", "local")).isEmpty();
+      return out;
     }
   }
 
