@@ -172,7 +172,8 @@ public final class Grants implements AutoCloseable {
    * blank for its maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement}, {@code duration} or
-   *     {@code reason}; {@code conflict} when the subject has too many requests waiting
+   *     {@code reason}; {@code conflict} when the subject has too many requests waiting; {@code
+   *     forbidden} when the subject may not hold grants (see {@link Holders})
    */
   public Grant request(
       String subject, String idp, String entitlement, String duration, String reason) {
@@ -187,6 +188,7 @@ public final class Grants implements AutoCloseable {
 
   private Grant requestChecked(
       String subject, String idp, String entitlement, String duration, String reason) {
+    holder(subject, idp);
     Entitlement e = entitlement(entitlement);
     Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
     String why = reason(reason);
@@ -215,7 +217,8 @@ public final class Grants implements AutoCloseable {
    * entitlement's break-glass maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement} (unknown, or break-glass
-   *     is not allowed for it), {@code duration} or {@code reason}
+   *     is not allowed for it), {@code duration} or {@code reason}; {@code forbidden} when the
+   *     subject may not hold grants
    */
   public Grant breakGlass(
       String subject, String idp, String entitlement, String duration, String reason) {
@@ -230,6 +233,7 @@ public final class Grants implements AutoCloseable {
 
   private Grant breakGlassChecked(
       String subject, String idp, String entitlement, String duration, String reason) {
+    holder(subject, idp);
     Entitlement e = entitlement(entitlement);
     if (!e.breakGlass()) {
       throw new GrantException(
@@ -538,6 +542,17 @@ public final class Grants implements AutoCloseable {
     return store
         .grant(id)
         .orElseThrow(() -> new GrantException("not_found", "id", "no grant " + printable(id)));
+  }
+
+  /**
+   * Refuses a holder the configuration in force does not know: a session begun before a reload
+   * removed its user may still be in flight.
+   */
+  private void holder(String subject, String idp) {
+    String refusal = config.holders().refusal(subject, idp);
+    if (refusal != null) {
+      throw new GrantException("forbidden", null, "no grant can be given: " + refusal);
+    }
   }
 
   private Entitlement entitlement(String name) {

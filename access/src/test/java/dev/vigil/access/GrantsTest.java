@@ -470,6 +470,11 @@ class GrantsTest {
     GrantException e = refused(() -> g.approve(waiting.id(), "carol", Set.of(), null));
     assertThat(e.code()).isEqualTo("conflict");
     assertThat(e.getMessage()).contains("no longer a configured user");
+    // Nor can they ask or take a grant any more (a session of theirs may still be in flight).
+    GrantException asks = refused(() -> g.request("alice", "local", DB.name(), "1h", "again"));
+    GrantException takes = refused(() -> g.breakGlass("alice", "local", DB.name(), null, "x"));
+    assertThat(List.of(asks.code(), takes.code())).containsOnly("forbidden");
+    assertThat(takes.getMessage()).contains("holder alice is no longer a configured user");
     // It can still be denied, so that it stops waiting.
     assertThat(g.deny(waiting.id(), "carol", Set.of(), "gone").state())
         .isEqualTo(Grant.State.DENIED);
