@@ -69,6 +69,95 @@ public record Grant(
     }
   }
 
+  /**
+   * Returns a new request of {@code subject}, waiting for an approver: nothing decided, started or
+   * ended yet.
+   */
+  static Grant pending(
+      String id,
+      String subject,
+      String idp,
+      String entitlement,
+      String reason,
+      Instant at,
+      Duration duration) {
+    return new Grant(
+        id,
+        subject,
+        idp,
+        entitlement,
+        reason,
+        at,
+        duration,
+        State.PENDING,
+        null,
+        null,
+        null,
+        null,
+        null,
+        false,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * Returns a new break-glass grant {@code subject} took at {@code at}: decided by its holder,
+   * active from then for {@code duration}, not reviewed yet.
+   */
+  static Grant breakGlass(
+      String id,
+      String subject,
+      String idp,
+      String entitlement,
+      String reason,
+      Instant at,
+      Duration duration) {
+    return new Grant(
+        id,
+        subject,
+        idp,
+        entitlement,
+        reason,
+        at,
+        duration,
+        State.ACTIVE,
+        subject,
+        at,
+        "break-glass",
+        at,
+        at.plus(duration),
+        true,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** Returns this grant ending at {@code end} instead (a cut the store may not show yet). */
+  Grant endingAt(Instant end) {
+    return new Grant(
+        id,
+        subject,
+        idp,
+        entitlement,
+        reason,
+        requestedAt,
+        duration,
+        state,
+        decidedBy,
+        decidedAt,
+        decisionReason,
+        startsAt,
+        end,
+        breakGlass,
+        reviewedBy,
+        reviewedAt,
+        endedBy,
+        endedAt);
+  }
+
   /** Returns the state at {@code now}: an active grant past its expiry is expired. */
   public State stateAt(Instant now) {
     return state == State.ACTIVE && !now.isBefore(expiresAt) ? State.EXPIRED : state;

@@ -1,5 +1,6 @@
 package dev.vigil.access;
 
+import dev.vigil.store.Dialect;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.security.SecureRandom;
@@ -22,6 +23,10 @@ import java.util.Optional;
 final class GrantStore {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** The first key of the advisory locks on a person (PostgreSQL): "VGRT". */
+  private static final int PERSON_LOCK_CLASS = 0x56475254;
+
   private static final String COLUMNS =
       "id, subject, idp, entitlement, reason, requested_at_ms, duration_s, state, decided_by,"
           + " decided_at_ms, decision_reason, starts_at_ms, expires_at_ms, break_glass,"
@@ -44,19 +49,57 @@ final class GrantStore {
     return prefix + HexFormat.of().formatHex(b);
   }
 
-  /** Returns how many requests of {@code subject} signed in through {@code idp} wait. */
-  int pendingOf(String subject, String idp) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?")) {
+  /**
+   * Stores the new request {@code g} with the event that made it, unless its holder has {@code max}
+   * requests waiting already. The count and the insert are one transaction, begun with a lock that
+   * only one such transaction of a person holds at a time, on every node: SQLite's write lock
+   * (every transaction of the store begins immediate), or on PostgreSQL an advisory lock on the
+   * person, which, unlike a row lock, also covers the rows not inserted yet.
+   *
+   * @return whether it was stored
+   */
+  boolean insertPending(Grant g, GrantEvent e, int max) {
+    boolean[] stored = {false};
+    try {
+      inTransaction(
+          c -> {
+            if (store.dialect() == Dialect.POSTGRESQL) {
+              lockPerson(c, g.subject(), g.idp());
+            }
+            if (pendingOf(c, g.subject(), g.idp()) < max) {
+              insertRow(c, g);
+              insertEvent(c, e);
+              stored[0] = true;
+            }
+          });
+      return stored[0];
+    } catch (SQLException ex) {
+      throw failed("store grant " + g.id(), ex);
+    }
+  }
+
+  /**
+   * Takes the transaction-scoped advisory lock of one person. The two-key form, whose first key
+   * names grants, keeps apart from the one-key lock of the migrations; two people whose second keys
+   * collide only wait for each other.
+   */
+  private static void lockPerson(Connection c, String subject, String idp) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+      ps.setInt(1, PERSON_LOCK_CLASS);
+      ps.setInt(2, (idp + "\u0000" + subject).hashCode());
+      ps.executeQuery().close();
+    }
+  }
+
+  private static int pendingOf(Connection c, String subject, String idp) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?")) {
       bind(ps, subject, idp, Grant.State.PENDING.wireName());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
       }
-    } catch (SQLException e) {
-      throw failed("count the pending requests of " + subject, e);
     }
   }
 
@@ -65,37 +108,39 @@ final class GrantStore {
     try {
       inTransaction(
           c -> {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO grants ("
-                        + COLUMNS
-                        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-              bind(
-                  ps,
-                  g.id(),
-                  g.subject(),
-                  g.idp(),
-                  g.entitlement(),
-                  g.reason(),
-                  ms(g.requestedAt()),
-                  g.duration().toSeconds(),
-                  g.state().wireName(),
-                  g.decidedBy(),
-                  ms(g.decidedAt()),
-                  g.decisionReason(),
-                  ms(g.startsAt()),
-                  ms(g.expiresAt()),
-                  g.breakGlass() ? 1L : 0L,
-                  g.reviewedBy(),
-                  ms(g.reviewedAt()),
-                  g.endedBy(),
-                  ms(g.endedAt()));
-              ps.executeUpdate();
-            }
+            insertRow(c, g);
             insertEvent(c, e);
           });
     } catch (SQLException ex) {
       throw failed("store grant " + g.id(), ex);
+    }
+  }
+
+  private static void insertRow(Connection c, Grant g) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO grants (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+      bind(
+          ps,
+          g.id(),
+          g.subject(),
+          g.idp(),
+          g.entitlement(),
+          g.reason(),
+          ms(g.requestedAt()),
+          g.duration().toSeconds(),
+          g.state().wireName(),
+          g.decidedBy(),
+          ms(g.decidedAt()),
+          g.decisionReason(),
+          ms(g.startsAt()),
+          ms(g.expiresAt()),
+          g.breakGlass() ? 1L : 0L,
+          g.reviewedBy(),
+          ms(g.reviewedAt()),
+          g.endedBy(),
+          ms(g.endedAt()));
+      ps.executeUpdate();
     }
   }
 

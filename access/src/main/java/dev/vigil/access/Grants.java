@@ -11,10 +11,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -27,6 +30,24 @@ import org.slf4j.LoggerFactory;
  * person may take a short grant at once without approval (break-glass): it is logged as a warning
  * and stays unreviewed until an administrator reviews it. Every change is stored with an audit
  * event (who, when, what, why) in the same transaction.
+ *
+ * <p>How the configuration bounds grants: an active grant never outlives what the configuration in
+ * force allows. {@link #configure} (a reload, or the start of a node) ends at once the active
+ * grants of an entitlement no longer configured, of a holder no longer configured, and break-glass
+ * grants of an entitlement that no longer allows break-glass (state {@code revoked}, by {@code
+ * vigil}, with a {@code config_changed} reason in the audit trail), and shortens those that now
+ * last longer than {@code max_duration} (or {@code break_glass_max_duration}) from their start.
+ * {@link #active} applies the same bounds to the view, so that the node that reloads honours them
+ * before and whatever its store writes do; the others learn of the cut through {@value #CHANNEL}.
+ * The checks that make or start a grant (request, break-glass, approve) run under a read lock the
+ * change of configuration takes for writing, so none of them can store a grant checked against the
+ * configuration just replaced after that configuration's cut has run.
+ *
+ * <p>How the checks hold when several ask at once: every change of a grant is a conditional update
+ * from the state it expects (see {@link GrantStore}), and the count of a person's waiting requests
+ * is taken in the transaction that adds one, after a lock on that person (SQLite's write lock, a
+ * PostgreSQL advisory lock), so that requests sent at once, to one node or several, cannot pass
+ * {@link #MAX_PENDING} together.
  *
  * <p>How the gateway reads grants: {@link #active} reads memory only (the decide path never waits
  * on the database). The view holds the grants that were active when the store was last read; it is
@@ -43,6 +64,9 @@ public final class Grants implements AutoCloseable {
   /** The change feed channel grant changes are announced on. */
   public static final String CHANNEL = "vigil_grants";
 
+  /** The start of the reason of an audit event written for a change of configuration. */
+  public static final String CONFIG_CHANGED = "config_changed: ";
+
   /** The longest reason kept. */
   public static final int MAX_REASON = 500;
 
@@ -52,9 +76,22 @@ public final class Grants implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Grants.class);
   private static final Pattern DURATION = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?");
 
+  /** The actor of the changes a node makes on its own: expiries and cuts by the configuration. */
+  static final String NODE = "vigil";
+
   private final GrantStore store;
   private final InstantSource clock;
-  private volatile Map<String, Entitlement> entitlements;
+  private volatile Config config;
+
+  /**
+   * Read-held by the operations that check the configuration and then store a grant that counts or
+   * may count; write-held by a change of configuration while it swaps {@link #config} and cuts the
+   * grants the new one does not allow.
+   */
+  private final ReentrantReadWriteLock configuring = new ReentrantReadWriteLock();
+
+  /** Whether the last cut failed (the store could not be written): tried again at each refresh. */
+  private volatile boolean cutOwed;
 
   /** Active grants by subject and sign-in, or null when the last read of the store failed. */
   private volatile Map<String, List<Grant>> view = Map.of();
@@ -71,10 +108,17 @@ public final class Grants implements AutoCloseable {
   private Grants(GrantStore store, InstantSource clock, List<Entitlement> entitlements) {
     this.store = store;
     this.clock = clock;
-    this.entitlements = byName(entitlements);
+    this.config = new Config(byName(entitlements), Holders.ANYONE);
   }
 
-  /** Opens grants over {@code store} with the configured entitlements and reads the view. */
+  /** The configuration grants are bounded by. */
+  private record Config(Map<String, Entitlement> entitlements, Holders holders) {}
+
+  /**
+   * Opens grants over {@code store} with the configured entitlements and reads the view. Grants
+   * already stored are not cut to them until {@link #configure} is called: a reader of the store
+   * without a configuration of its own ({@code vigil access list}) opens it with none.
+   */
   public static Grants open(Store store, InstantSource clock, List<Entitlement> entitlements) {
     Grants g = new Grants(new GrantStore(store), clock, entitlements);
     g.refresh();
@@ -91,14 +135,36 @@ public final class Grants implements AutoCloseable {
     return Map.copyOf(m);
   }
 
-  /** Replaces the entitlements (a configuration reload); grants already given stay as they are. */
+  /**
+   * Puts a configuration in force (at the start of a node, and at each reload): the entitlements
+   * and who may hold grants. Active grants it does not allow end at once, and those that last
+   * longer than it allows are shortened, each with an audit event; the view follows at once, and
+   * the other nodes through the change feed. When the store cannot be written, the view still
+   * applies the new bounds and the cut is tried again at each refresh.
+   *
+   * @throws IllegalArgumentException when an entitlement is listed twice; nothing changes then
+   */
+  public void configure(List<Entitlement> list, Holders holders) {
+    Config next = new Config(byName(list), Objects.requireNonNull(holders, "holders"));
+    Lock w = configuring.writeLock();
+    w.lock();
+    try {
+      config = next;
+      cutQuietly();
+    } finally {
+      w.unlock();
+    }
+    refreshQuietly();
+  }
+
+  /** Replaces the entitlements, keeping the holders: {@link #configure} with them. */
   public void entitlements(List<Entitlement> list) {
-    entitlements = byName(list);
+    configure(list, config.holders());
   }
 
   /** Returns the configured entitlements, by name. */
   public Map<String, Entitlement> entitlements() {
-    return entitlements;
+    return config.entitlements();
   }
 
   /**
@@ -106,41 +172,36 @@ public final class Grants implements AutoCloseable {
    * blank for its maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement}, {@code duration} or
-   *     {@code reason}; {@code conflict} when the subject has too many requests waiting
+   *     {@code reason}; {@code conflict} when the subject has too many requests waiting; {@code
+   *     forbidden} when the subject may not hold grants (see {@link Holders})
    */
   public Grant request(
       String subject, String idp, String entitlement, String duration, String reason) {
+    Lock r = configuring.readLock();
+    r.lock();
+    try {
+      return requestChecked(subject, idp, entitlement, duration, reason);
+    } finally {
+      r.unlock();
+    }
+  }
+
+  private Grant requestChecked(
+      String subject, String idp, String entitlement, String duration, String reason) {
+    holder(subject, idp);
     Entitlement e = entitlement(entitlement);
     Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
     String why = reason(reason);
-    if (store.pendingOf(subject, idp) >= MAX_PENDING) {
+    Instant now = clock.instant();
+    Grant g = Grant.pending(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
+    // Counted in the transaction that adds it, after a lock on the person: see the class doc.
+    if (!store.insertPending(
+        g, new GrantEvent(g.id(), now, subject, "requested", why), MAX_PENDING)) {
       throw new GrantException(
           "conflict",
           null,
           "you have " + MAX_PENDING + " requests waiting already; wait for a decision on them");
     }
-    Instant now = clock.instant();
-    Grant g =
-        new Grant(
-            GrantStore.newId("gr-"),
-            subject,
-            idp,
-            e.name(),
-            why,
-            now,
-            d,
-            Grant.State.PENDING,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            null,
-            null,
-            null,
-            null);
-    store.insert(g, new GrantEvent(g.id(), now, subject, "requested", why));
     log.info(
         "access requested: grant_id={} subject={} entitlement={} duration={}s",
         g.id(),
@@ -156,10 +217,23 @@ public final class Grants implements AutoCloseable {
    * entitlement's break-glass maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement} (unknown, or break-glass
-   *     is not allowed for it), {@code duration} or {@code reason}
+   *     is not allowed for it), {@code duration} or {@code reason}; {@code forbidden} when the
+   *     subject may not hold grants
    */
   public Grant breakGlass(
       String subject, String idp, String entitlement, String duration, String reason) {
+    Lock r = configuring.readLock();
+    r.lock();
+    try {
+      return breakGlassChecked(subject, idp, entitlement, duration, reason);
+    } finally {
+      r.unlock();
+    }
+  }
+
+  private Grant breakGlassChecked(
+      String subject, String idp, String entitlement, String duration, String reason) {
+    holder(subject, idp);
     Entitlement e = entitlement(entitlement);
     if (!e.breakGlass()) {
       throw new GrantException(
@@ -171,26 +245,7 @@ public final class Grants implements AutoCloseable {
         duration(duration, e.breakGlassMaxDuration(), "break_glass_max_duration of " + e.name());
     String why = reason(reason);
     Instant now = clock.instant();
-    Grant g =
-        new Grant(
-            GrantStore.newId("gr-"),
-            subject,
-            idp,
-            e.name(),
-            why,
-            now,
-            d,
-            Grant.State.ACTIVE,
-            subject,
-            now,
-            "break-glass",
-            now,
-            now.plus(d),
-            true,
-            null,
-            null,
-            null,
-            null);
+    Grant g = Grant.breakGlass(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
     store.insert(g, new GrantEvent(g.id(), now, subject, "break_glass", why));
     log.warn(
         "break-glass access taken: grant_id={} subject={} entitlement={} expires_at={} reason={}",
@@ -212,10 +267,26 @@ public final class Grants implements AutoCloseable {
    *     not an approver of the entitlement; {@code conflict} when it is not pending
    */
   public Grant approve(String id, String approver, Collection<String> groups, String note) {
-    Grant g = decidable(id, approver, groups);
+    Lock r = configuring.readLock();
+    r.lock();
+    try {
+      return approveChecked(id, approver, groups, note);
+    } finally {
+      r.unlock();
+    }
+  }
+
+  private Grant approveChecked(String id, String approver, Collection<String> groups, String note) {
+    Config c = config;
+    Grant g = decidable(id, approver, groups, c);
+    String holder = c.holders().refusal(g.subject(), g.idp());
+    if (holder != null) {
+      throw new GrantException("conflict", "id", "grant " + id + " cannot be approved: " + holder);
+    }
     String why = note == null ? "" : optionalReason(note);
     Instant now = clock.instant();
-    Entitlement e = entitlements.get(g.entitlement());
+    // Read once with the checks above: a reload between them cannot leave it missing here.
+    Entitlement e = c.entitlements().get(g.entitlement());
     // The entitlement's cap may have shrunk since the request: the shorter counts.
     Duration d = g.duration().compareTo(e.maxDuration()) > 0 ? e.maxDuration() : g.duration();
     boolean done =
@@ -253,7 +324,7 @@ public final class Grants implements AutoCloseable {
    * @throws GrantException as {@link #approve}, and {@code bad_request} naming {@code reason}
    */
   public Grant deny(String id, String approver, Collection<String> groups, String reason) {
-    Grant g = decidable(id, approver, groups);
+    Grant g = decidable(id, approver, groups, config);
     String why = reason(reason);
     Instant now = clock.instant();
     boolean done =
@@ -281,13 +352,13 @@ public final class Grants implements AutoCloseable {
     return store.grant(id).orElseThrow();
   }
 
-  private Grant decidable(String id, String approver, Collection<String> groups) {
+  private Grant decidable(String id, String approver, Collection<String> groups, Config c) {
     Grant g = find(id);
     if (g.subject().equals(approver)) {
       throw new GrantException(
           "forbidden", "id", "grant " + id + " is your own request: another approver must decide");
     }
-    Entitlement e = entitlements.get(g.entitlement());
+    Entitlement e = c.entitlements().get(g.entitlement());
     if (e == null) {
       throw new GrantException(
           "conflict",
@@ -395,8 +466,8 @@ public final class Grants implements AutoCloseable {
 
   /**
    * Returns the grants that count for {@code subject} signed in through {@code idp} now: active,
-   * not expired, of an entitlement still configured. Reads memory only; empty when the view could
-   * not be read.
+   * not expired, and allowed by the configuration in force (see {@link #configure}), each with the
+   * end that configuration gives it. Reads memory only; empty when the view could not be read.
    */
   public List<Grant> active(String subject, String idp) {
     Map<String, List<Grant>> v = view;
@@ -408,11 +479,13 @@ public final class Grants implements AutoCloseable {
       return List.of();
     }
     Instant now = clock.instant();
-    Map<String, Entitlement> known = entitlements;
+    Config c = config;
     List<Grant> out = new ArrayList<>(held.size());
     for (Grant g : held) {
-      if (g.activeAt(now) && known.containsKey(g.entitlement())) {
-        out.add(g);
+      Cut cut = cut(g, c);
+      Grant bounded = cut == null ? g : cut.ends() ? null : g.endingAt(cut.until());
+      if (bounded != null && bounded.activeAt(now)) {
+        out.add(bounded);
       }
     }
     return out;
@@ -433,7 +506,7 @@ public final class Grants implements AutoCloseable {
 
   /** Returns the requests {@code approver} may decide: pending, not their own, oldest first. */
   public List<Grant> pendingFor(String approver, Collection<String> groups) {
-    Map<String, Entitlement> known = entitlements;
+    Map<String, Entitlement> known = config.entitlements();
     return pending().stream()
         .filter(g -> !g.subject().equals(approver))
         .filter(g -> known.containsKey(g.entitlement()))
@@ -471,11 +544,22 @@ public final class Grants implements AutoCloseable {
         .orElseThrow(() -> new GrantException("not_found", "id", "no grant " + printable(id)));
   }
 
+  /**
+   * Refuses a holder the configuration in force does not know: a session begun before a reload
+   * removed its user may still be in flight.
+   */
+  private void holder(String subject, String idp) {
+    String refusal = config.holders().refusal(subject, idp);
+    if (refusal != null) {
+      throw new GrantException("forbidden", null, "no grant can be given: " + refusal);
+    }
+  }
+
   private Entitlement entitlement(String name) {
     if (name == null || name.isBlank()) {
       throw new GrantException("bad_request", "entitlement", "entitlement is required");
     }
-    Entitlement e = entitlements.get(name.strip());
+    Entitlement e = config.entitlements().get(name.strip());
     if (e == null) {
       throw new GrantException(
           "bad_request",
@@ -557,6 +641,132 @@ public final class Grants implements AutoCloseable {
         || (c >= 0x2066 && c <= 0x2069);
   }
 
+  /**
+   * What the configuration {@code c} does to the active grant {@code g}: null when it allows all of
+   * it, else the end it gives it (now, or a shorter end) and why.
+   */
+  private static Cut cut(Grant g, Config c) {
+    Entitlement e = c.entitlements().get(g.entitlement());
+    if (e == null) {
+      return Cut.now("entitlement \"" + g.entitlement() + "\" is no longer configured");
+    }
+    String holder = c.holders().refusal(g.subject(), g.idp());
+    if (holder != null) {
+      return Cut.now(holder);
+    }
+    if (g.breakGlass() && !e.breakGlass()) {
+      return Cut.now("entitlement \"" + e.name() + "\" no longer allows break-glass");
+    }
+    Duration cap = g.breakGlass() ? e.breakGlassMaxDuration() : e.maxDuration();
+    Instant last = g.startsAt().plus(cap);
+    if (!g.expiresAt().isAfter(last)) {
+      return null;
+    }
+    String key = g.breakGlass() ? "break_glass_max_duration" : "max_duration";
+    return new Cut(
+        last, key + " of \"" + e.name() + "\" is " + cap.toMinutes() + "m now, from its start");
+  }
+
+  /**
+   * An end the configuration gives a grant: {@code until} null to end it at once (revoked), else
+   * the later end to shorten it to.
+   */
+  private record Cut(Instant until, String why) {
+    static Cut now(String why) {
+      return new Cut(null, why);
+    }
+
+    boolean ends() {
+      return until == null;
+    }
+  }
+
+  /**
+   * Cuts in the store the active grants the configuration in force does not allow, each with an
+   * audit event by {@value #NODE}, and tells the other nodes. Held under the write lock of {@link
+   * #configuring}, or from a refresh when a cut is owed.
+   *
+   * @throws RuntimeException when the store cannot be read or written; the cut is owed then
+   */
+  private void cut() {
+    cutOwed = true;
+    Config c = config;
+    Instant now = clock.instant();
+    int cut = 0;
+    for (Grant g : store.inState(Grant.State.ACTIVE)) {
+      Cut x = g.activeAt(now) ? cut(g, c) : null;
+      if (x != null && (x.ends() ? end(g, x, now) : shorten(g, x, now))) {
+        cut++;
+      }
+    }
+    cutOwed = false;
+    if (cut > 0) {
+      ChangeFeed.publish(store.store(), CHANNEL, "changed", "config");
+    }
+  }
+
+  private boolean end(Grant g, Cut x, Instant now) {
+    boolean done =
+        store.change(
+            "end",
+            new GrantEvent(g.id(), now, NODE, "revoked", CONFIG_CHANGED + x.why()),
+            "UPDATE grants SET state = ?, ended_by = ?, ended_at_ms = ? WHERE id = ? AND"
+                + " state = ? AND expires_at_ms > ?",
+            Grant.State.REVOKED.wireName(),
+            NODE,
+            now.toEpochMilli(),
+            g.id(),
+            Grant.State.ACTIVE.wireName(),
+            now.toEpochMilli());
+    if (done) {
+      log.warn(
+          "access ended by a configuration change: grant_id={} subject={} entitlement={}"
+              + " break_glass={} reason={}",
+          g.id(),
+          g.subject(),
+          g.entitlement(),
+          g.breakGlass(),
+          x.why());
+    }
+    return done;
+  }
+
+  private boolean shorten(Grant g, Cut x, Instant now) {
+    // A cap shorter than the time it has run already ends it now.
+    Instant until = x.until().isBefore(now) ? now : x.until();
+    boolean done =
+        store.change(
+            "shorten",
+            new GrantEvent(g.id(), now, NODE, "shortened", CONFIG_CHANGED + x.why()),
+            "UPDATE grants SET expires_at_ms = ? WHERE id = ? AND state = ? AND expires_at_ms > ?",
+            until.toEpochMilli(),
+            g.id(),
+            Grant.State.ACTIVE.wireName(),
+            until.toEpochMilli());
+    if (done) {
+      log.warn(
+          "access shortened by a configuration change: grant_id={} subject={} entitlement={}"
+              + " expires_at={} reason={}",
+          g.id(),
+          g.subject(),
+          g.entitlement(),
+          until,
+          x.why());
+    }
+    return done;
+  }
+
+  private void cutQuietly() {
+    try {
+      cut();
+    } catch (RuntimeException e) {
+      log.warn(
+          "cannot cut the grants to the new configuration, tried again at each refresh"
+              + " (this node counts none it does not allow meanwhile): {}",
+          e.getMessage());
+    }
+  }
+
   /** After a change this node made: tell the others, and read the view again. */
   private void changed(String id) {
     ChangeFeed.publish(store.store(), CHANNEL, "changed", id);
@@ -568,8 +778,25 @@ public final class Grants implements AutoCloseable {
    * expired (with an audit event each). On failure the view is dropped: no grant counts.
    */
   public void refresh() {
+    if (cutOwed) {
+      cutOwed();
+    }
     synchronized (refreshing) {
       read();
+    }
+  }
+
+  /** Tries again a cut that failed, unless a change of configuration is running it now. */
+  private void cutOwed() {
+    Lock w = configuring.writeLock();
+    if (w.tryLock()) {
+      try {
+        if (cutOwed) {
+          cutQuietly();
+        }
+      } finally {
+        w.unlock();
+      }
     }
   }
 
@@ -577,14 +804,16 @@ public final class Grants implements AutoCloseable {
     try {
       Instant now = clock.instant();
       for (Grant g : store.overdue(now.toEpochMilli())) {
+        // Its end as read, again in the update: only a grant still active and past it expires.
         boolean done =
             store.change(
                 "expire",
-                new GrantEvent(g.id(), g.expiresAt(), "vigil", "expired", "duration ended"),
-                "UPDATE grants SET state = ? WHERE id = ? AND state = ?",
+                new GrantEvent(g.id(), g.expiresAt(), NODE, "expired", "duration ended"),
+                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND expires_at_ms <= ?",
                 Grant.State.EXPIRED.wireName(),
                 g.id(),
-                Grant.State.ACTIVE.wireName());
+                Grant.State.ACTIVE.wireName(),
+                now.toEpochMilli());
         if (done) {
           log.info(
               "access expired: grant_id={} subject={} entitlement={}",

@@ -324,16 +324,192 @@ class GrantsTest {
     assertThat(g.get(asked.id()).orElseThrow().state()).isEqualTo(Grant.State.PENDING);
   }
 
+  static Entitlement db(Duration max, boolean breakGlass, Duration breakGlassMax) {
+    return new Entitlement(DB.name(), DB.approvers(), max, breakGlass, breakGlassMax);
+  }
+
+  /** Asks for prod-db-admin as alice of {@code idp} and has carol approve it. */
+  Grant approved(String idp, String duration) {
+    Grant asked = grants.request("alice", idp, DB.name(), duration, "maintenance");
+    return grants.approve(asked.id(), "carol", Set.of(), null);
+  }
+
+  static org.assertj.core.groups.Tuple event(String action, String actor, String reason) {
+    return org.assertj.core.groups.Tuple.tuple(action, actor, reason);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
-  void active_entitlementNoLongerConfigured_doesNotCount(String kind) throws Exception {
+  void configure_entitlementRemoved_activeGrantsEndAtOnceWithTheReason(String kind)
+      throws Exception {
+    // Regression: a reload only stopped the reload's own node counting such grants; the store
+    // kept them active, with no word in their trail, and they counted again if the name came back.
     Grants g = open(kind);
-    Grant asked = g.request("alice", "local", "prod-db-admin", "1h", "maintenance");
-    g.approve(asked.id(), "carol", Set.of(), null);
+    Grant ok = approved("local", "1h");
+    Grant glass = g.breakGlass("bob", "local", DB.name(), null, "outage");
+    Grant waiting = g.request("erin", "local", DB.name(), "1h", "later");
 
-    g.entitlements(List.of(NO_GLASS));
+    g.configure(List.of(NO_GLASS), Holders.ANYONE);
 
+    String why = "config_changed: entitlement \"prod-db-admin\" is no longer configured";
+    for (Grant x : List.of(ok, glass)) {
+      Grant stored = g.get(x.id()).orElseThrow();
+      assertThat(stored.state()).isEqualTo(Grant.State.REVOKED);
+      assertThat(stored.endedBy()).isEqualTo("vigil");
+      assertThat(stored.endedAt()).isEqualTo(now.get());
+      assertThat(g.events(x.id()))
+          .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::reason)
+          .last()
+          .isEqualTo(event("revoked", "vigil", why));
+    }
     assertThat(g.active("alice", "local")).isEmpty();
+    assertThat(g.active("bob", "local")).isEmpty();
+    assertThat(g.activeNow()).isEmpty();
+    // Put back, the entitlement does not bring them back.
+    g.configure(List.of(DB, NO_GLASS), Holders.ANYONE);
+    assertThat(g.active("alice", "local")).isEmpty();
+    // A request is no grant yet: it waits, and an approval is bounded by the configuration then.
+    assertThat(g.get(waiting.id()).orElseThrow().state()).isEqualTo(Grant.State.PENDING);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void configure_breakGlassTurnedOff_breakGlassGrantsEndApprovedOnesStay(String kind)
+      throws Exception {
+    Grants g = open(kind);
+    Grant ok = approved("local", "1h");
+    Grant glass = g.breakGlass("alice", "local", DB.name(), "20m", "outage");
+
+    g.configure(
+        List.of(db(DB.maxDuration(), false, DB.breakGlassMaxDuration()), NO_GLASS), Holders.ANYONE);
+
+    assertThat(g.get(glass.id()).orElseThrow().state()).isEqualTo(Grant.State.REVOKED);
+    assertThat(g.events(glass.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::reason)
+        .containsExactly(
+            event("break_glass", "alice", "outage"),
+            event(
+                "revoked",
+                "vigil",
+                "config_changed: entitlement \"prod-db-admin\" no longer allows break-glass"));
+    assertThat(g.get(ok.id()).orElseThrow()).isEqualTo(ok);
+    assertThat(g.active("alice", "local")).extracting(Grant::id).containsExactly(ok.id());
+    // A break-glass grant not yet reviewed stays on the list to review.
+    assertThat(g.unreviewed()).extracting(Grant::id).containsExactly(glass.id());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void configure_capsLowered_grantsShortenedFromTheirStartOrEndedWhenPastIt(String kind)
+      throws Exception {
+    Grants g = open(kind);
+    Grant ok = approved("local", "1h");
+    Grant glass = g.breakGlass("bob", "local", DB.name(), "30m", "outage");
+    Instant start = now.get();
+    step(Duration.ofMinutes(10));
+
+    g.configure(
+        List.of(db(Duration.ofMinutes(20), true, Duration.ofMinutes(5)), NO_GLASS), Holders.ANYONE);
+
+    // The approved grant now ends 20 minutes after its start; it still counts, with that end.
+    Grant shorter = g.get(ok.id()).orElseThrow();
+    assertThat(shorter.state()).isEqualTo(Grant.State.ACTIVE);
+    assertThat(shorter.expiresAt()).isEqualTo(start.plus(Duration.ofMinutes(20)));
+    assertThat(g.active("alice", "local"))
+        .singleElement()
+        .extracting(Grant::expiresAt)
+        .isEqualTo(start.plus(Duration.ofMinutes(20)));
+    assertThat(g.events(ok.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::reason)
+        .last()
+        .isEqualTo(
+            event(
+                "shortened",
+                "vigil",
+                "config_changed: max_duration of \"prod-db-admin\" is 20m now, from its start"));
+    // Break-glass may last 5 minutes now: the grant, 10 minutes old, ends at once.
+    assertThat(g.active("bob", "local")).isEmpty();
+    Grant ended = g.get(glass.id()).orElseThrow();
+    assertThat(ended.state()).isEqualTo(Grant.State.EXPIRED);
+    assertThat(ended.expiresAt()).isEqualTo(now.get());
+    assertThat(g.events(glass.id()))
+        .extracting(GrantEvent::action)
+        .containsExactly("break_glass", "shortened", "expired");
+    assertThat(g.events(glass.id()).get(1).reason())
+        .isEqualTo(
+            "config_changed: break_glass_max_duration of \"prod-db-admin\" is 5m now,"
+                + " from its start");
+
+    step(Duration.ofMinutes(10));
+    assertThat(g.active("alice", "local")).isEmpty();
+    // Raised again, a cap does not lengthen what was cut.
+    g.configure(List.of(DB, NO_GLASS), Holders.ANYONE);
+    assertThat(g.get(ok.id()).orElseThrow().expiresAt())
+        .isEqualTo(start.plus(Duration.ofMinutes(20)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void configure_holderOrProviderRemoved_theirGrantsEnd_requestCannotBeApproved(String kind)
+      throws Exception {
+    Grants g = open(kind);
+    Grant local = approved("local", "1h");
+    Grant partner = approved("partner", "1h");
+    Grant bobs = g.breakGlass("bob", "local", DB.name(), null, "outage");
+    Grant waiting = g.request("alice", "local", DB.name(), "1h", "later");
+
+    g.configure(List.of(DB, NO_GLASS), Holders.of(List.of("bob", "carol"), List.of("partner")));
+
+    assertThat(g.get(local.id()).orElseThrow().state()).isEqualTo(Grant.State.REVOKED);
+    assertThat(g.events(local.id()).getLast().reason())
+        .isEqualTo("config_changed: holder alice is no longer a configured user");
+    assertThat(g.active("alice", "local")).isEmpty();
+    // The same user id of a provider still configured is another person: hers stays.
+    assertThat(g.active("alice", "partner")).extracting(Grant::id).containsExactly(partner.id());
+    assertThat(g.active("bob", "local")).extracting(Grant::id).containsExactly(bobs.id());
+    GrantException e = refused(() -> g.approve(waiting.id(), "carol", Set.of(), null));
+    assertThat(e.code()).isEqualTo("conflict");
+    assertThat(e.getMessage()).contains("no longer a configured user");
+    // Nor can they ask or take a grant any more (a session of theirs may still be in flight).
+    GrantException asks = refused(() -> g.request("alice", "local", DB.name(), "1h", "again"));
+    GrantException takes = refused(() -> g.breakGlass("alice", "local", DB.name(), null, "x"));
+    assertThat(List.of(asks.code(), takes.code())).containsOnly("forbidden");
+    assertThat(takes.getMessage()).contains("holder alice is no longer a configured user");
+    // It can still be denied, so that it stops waiting.
+    assertThat(g.deny(waiting.id(), "carol", Set.of(), "gone").state())
+        .isEqualTo(Grant.State.DENIED);
+
+    g.configure(List.of(DB, NO_GLASS), Holders.of(List.of("bob", "carol"), List.of()));
+
+    assertThat(g.get(partner.id()).orElseThrow().state()).isEqualTo(Grant.State.REVOKED);
+    assertThat(g.events(partner.id()).getLast().reason())
+        .isEqualTo("config_changed: provider partner of holder alice is no longer configured");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void active_nodeConfiguredStricterThanTheStore_countsOnlyWhatItsConfigurationAllows(String kind)
+      throws Exception {
+    // A node whose configuration is stricter than what another node stored (a reload not yet
+    // applied everywhere, or a store it could not write) bounds the grants itself.
+    Grants g = open(kind);
+    Grant ok = approved("local", "1h");
+    Grant glass = g.breakGlass("bob", "local", DB.name(), null, "outage");
+
+    try (Grants strict =
+        Grants.open(
+            store, clock, List.of(db(Duration.ofMinutes(15), false, Duration.ofMinutes(5))))) {
+      assertThat(strict.active("alice", "local"))
+          .singleElement()
+          .extracting(Grant::expiresAt)
+          .isEqualTo(ok.startsAt().plus(Duration.ofMinutes(15)));
+      assertThat(strict.active("bob", "local")).isEmpty();
+      step(Duration.ofMinutes(15));
+      assertThat(strict.active("alice", "local")).isEmpty();
+    }
+    // Opening is no change of configuration: the store is untouched.
+    assertThat(g.get(ok.id()).orElseThrow()).isEqualTo(ok);
+    assertThat(g.get(glass.id()).orElseThrow().state()).isEqualTo(Grant.State.ACTIVE);
   }
 
   @ParameterizedTest
@@ -385,6 +561,41 @@ class GrantsTest {
           .contains("break-glass", taken.id(), "subject=alice", "prod-db-admin", "db down");
     } finally {
       logger.detachAppender(logged);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void postgresql_cutByAReloadOnOneNode_reachesTheOtherThroughTheFeed() throws Exception {
+    StoreLocation pg = schemas.createLocation();
+    try (Store st = Store.open(pg);
+        Grants a = Grants.open(st, clock, List.of(DB));
+        Grants b = Grants.open(st, clock, List.of(DB))) {
+      b.start(Duration.ofHours(1));
+      Grant asked = a.request("alice", "local", "prod-db-admin", "1h", "maintenance");
+      Grant ok = a.approve(asked.id(), "carol", Set.of(), null);
+      Grant glass = a.breakGlass("bob", "local", "prod-db-admin", null, "outage");
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (b.active("bob", "local").isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      assertThat(b.active("bob", "local")).extracting(Grant::id).containsExactly(glass.id());
+
+      // Only a reloads: b's own configuration still allows both as they were.
+      a.configure(
+          List.of(db(Duration.ofMinutes(20), false, Duration.ofMinutes(30))), Holders.ANYONE);
+
+      Instant cut = ok.startsAt().plus(Duration.ofMinutes(20));
+      until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while ((!b.active("bob", "local").isEmpty()
+              || b.active("alice", "local").stream().noneMatch(x -> x.expiresAt().equals(cut)))
+          && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      assertThat(b.active("bob", "local")).isEmpty();
+      assertThat(b.active("alice", "local"))
+          .singleElement()
+          .extracting(Grant::expiresAt)
+          .isEqualTo(cut);
     }
   }
 

@@ -285,6 +285,8 @@ final class UpCommand implements Callable<Integer> {
     }
     List<LocalUser> users = new ArrayList<>(cfg.users());
     users.addAll(demoUsers);
+    // Before anything serves: a grant the file stopped allowing while the node was down ends now.
+    grants.configure(cfg.entitlements(), ConfigReload.holders(users, cfg.oidc()));
     // The configured routes, with the modes set in the console (kept in the store) on top,
     // following the changes of the nodes that share a PostgreSQL store. The table carries the
     // users too: the gateway takes a request's route and user from one table, one generation of

@@ -1,9 +1,11 @@
 package dev.vigil.console;
 
 import dev.vigil.access.Grants;
+import dev.vigil.access.Holders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.LocalUsers;
+import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.config.VigilConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +56,10 @@ public final class ConfigReload {
     this.extraUsers = List.copyOf(extraUsers);
   }
 
-  /** Applies the entitlements of each configuration to {@code g} too; returns this. */
+  /**
+   * Applies the entitlements and users of each configuration to {@code g} too (grants they no
+   * longer allow are cut); returns this.
+   */
   public ConfigReload withGrants(Grants g) {
     this.grants = g;
     return this;
@@ -76,7 +81,8 @@ public final class ConfigReload {
     gatewayUsers.replaceUsers(generation);
     console.replaceConfigUsers(users);
     if (grants != null) {
-      grants.entitlements(next.entitlements());
+      // Providers take effect at start only: those running now are the started configuration's.
+      grants.configure(next.entitlements(), holders(users, started.oidc()));
     }
     List<String> restart = restartOnly(started, next);
     if (!restart.isEmpty()) {
@@ -90,6 +96,16 @@ public final class ConfigReload {
         users.size(),
         next.users().size(),
         extraUsers.size());
+  }
+
+  /**
+   * Returns who may hold grants: the local users {@code users} (of the file and the demo's) and the
+   * users of the providers {@code oidc}.
+   */
+  public static Holders holders(List<LocalUser> users, List<OidcLogin.Config> oidc) {
+    return Holders.of(
+        users.stream().map(LocalUser::username).toList(),
+        oidc.stream().map(OidcLogin.Config::name).toList());
   }
 
   /** Returns the keys whose change needs a restart. */

@@ -18,7 +18,9 @@ import java.util.Map;
  * Builds {@code input.grants}: the caller's just-in-time grants that count now, each as {@code id},
  * {@code entitlement}, {@code expires_at} (RFC 3339), {@code approved_by}, {@code break_glass} and
  * {@code reason}. Reads memory only ({@link Grants#active}), so it runs on the event loop; a caller
- * without a session, or a gateway without grants, has none.
+ * without a session, or a gateway without grants, has none. Only what the configuration in force
+ * allows is there: a grant it no longer allows is left out and {@code expires_at} is the end it
+ * gives, from the moment it is put in force, even before the store shows the cut.
  */
 final class GrantInput {
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grants;
+import dev.vigil.access.Holders;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalAuthenticator;
@@ -57,6 +58,10 @@ class EdgeGrantsTest {
       decision := {"allow": allow, "obligations": {"request_access": "prod-db-admin"}}
       """;
 
+  static final Entitlement DB =
+      new Entitlement(
+          "prod-db-admin", List.of("group:dba"), Duration.ofHours(1), true, Duration.ofMinutes(15));
+
   @TempDir static Path tmp;
   static HttpServer upstream;
   static EdgeGateway gateway;
@@ -95,17 +100,7 @@ class EdgeGrantsTest {
                 new LocalUser("bob", "", List.of("dev"), List.of("eng"), hash, null)),
             Fixtures.sessions(clock),
             clock);
-    grants =
-        Grants.open(
-            store,
-            clock,
-            List.of(
-                new Entitlement(
-                    "prod-db-admin",
-                    List.of("group:dba"),
-                    Duration.ofHours(1),
-                    true,
-                    Duration.ofMinutes(15))));
+    grants = Grants.open(store, clock, List.of(DB));
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(
@@ -245,6 +240,52 @@ class EdgeGrantsTest {
     assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(200);
     grants.revoke(field(taken.body(), "id"), "admin", "over");
     assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void reload_breakGlassOffAndCapLowered_inputGrantsCutAtOnce() throws Exception {
+    // Regression: grants already active kept counting, with their old end, after a reload that
+    // no longer allowed them.
+    HttpClient alice = signedIn("alice");
+    HttpClient bob = signedIn("bob");
+    String asked =
+        field(
+            post(
+                    alice,
+                    "/auth/access/requests",
+                    "{\"entitlement\":\"prod-db-admin\",\"duration\":\"1h\",\"reason\":\"INC-9\"}")
+                .body(),
+            "id");
+    post(signedIn("carol"), "/auth/access/requests/" + asked + "/approve", "{}");
+    Instant start = now.get();
+    post(bob, "/auth/access/break-glass", "{\"entitlement\":\"prod-db-admin\",\"reason\":\"x\"}");
+    assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(200);
+    assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(200);
+    try {
+      grants.configure(
+          List.of(
+              new Entitlement(
+                  DB.name(),
+                  DB.approvers(),
+                  Duration.ofMinutes(20),
+                  false,
+                  Duration.ofMinutes(15))),
+          Holders.ANYONE);
+
+      assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(403);
+      HttpResponse<String> allowed = get(alice, "/db/tables");
+      assertThat(allowed.statusCode()).isEqualTo(200);
+      assertThat(Fixtures.awaitRecord(store, allowed.body()).eventJson())
+          .contains("\"id\":\"" + asked + "\"")
+          .contains(
+              "\"expires_at\":\""
+                  + dev.vigil.pdp.Timestamps.iso(start.plus(Duration.ofMinutes(20)))
+                  + "\"");
+      now.set(now.get().plus(Duration.ofMinutes(20)));
+      assertThat(get(alice, "/db/tables").statusCode()).isEqualTo(403);
+    } finally {
+      grants.configure(List.of(DB), Holders.ANYONE);
+    }
   }
 
   @Test
