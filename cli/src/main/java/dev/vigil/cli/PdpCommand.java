@@ -296,6 +296,19 @@ final class PdpCommand implements Callable<Integer> {
     }
     RoutePolicyCheck policyCheck =
         new RoutePolicyCheck(() -> new RouteTable(List.of()), pdp, paths);
+    // A write through OPA's policy API gets the same checks: one that would leave a path given on
+    // the command line naming nothing is refused, and after any the same warnings are given.
+    paths.forEach(
+        (option, path) -> {
+          if (given(option)) {
+            pdp.checkChanges(RoutePolicies.keepsDefined(option, path, asks(option), pdp));
+          }
+        });
+    pdp.afterChanges(
+        () -> {
+          warnOfModesNamingNothing(pdp);
+          policyCheck.run();
+        });
     // The bundle loaded at start is checked below, and a typo there stops start-up instead.
     AtomicBoolean startedUp = new AtomicBoolean();
     if (bundle != null) {
@@ -418,18 +431,22 @@ final class PdpCommand implements Callable<Integer> {
    * Returns the error for the first of {@code paths} given on the command line that names nothing
    * in the bundle just loaded, or null.
    */
+  /** Returns what asks the path of {@code option}, for an error about it. */
+  private static String asks(String option) {
+    return option.equals("--authz-path")
+        ? "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik, and the"
+            + " gRPC Check)"
+        : "POST / (OPA's default decision)";
+  }
+
   private String givenPathsNamingNothing(
       DecisionPoint pdp, Map<String, String> paths, String bundle) {
     for (Map.Entry<String, String> e : paths.entrySet()) {
       if (!given(e.getKey())) {
         continue;
       }
-      String asks =
-          e.getKey().equals("--authz-path")
-              ? "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik, and the"
-                  + " gRPC Check)"
-              : "POST / (OPA's default decision)";
-      String wrong = RoutePolicies.pathNamingNothing(e.getKey(), e.getValue(), asks, pdp, bundle);
+      String wrong =
+          RoutePolicies.pathNamingNothing(e.getKey(), e.getValue(), asks(e.getKey()), pdp, bundle);
       if (wrong != null) {
         return wrong;
       }

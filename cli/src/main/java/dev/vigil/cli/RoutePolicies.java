@@ -70,6 +70,32 @@ final class RoutePolicies {
         + listed(pdp.rulePaths());
   }
 
+  /**
+   * Returns a {@link DecisionPoint.ChangeCheck} that refuses a write through OPA's API ({@code PUT}
+   * or {@code DELETE /v1/policies/{id}}, a data write) which would leave {@code path} naming
+   * nothing while it names something now: the refusal a reload of the configuration gives to such a
+   * path, without which every decision {@code asks} ask would silently become a denial.
+   *
+   * @param place where the path is written ({@code file:line: key}), or the option's name
+   * @param asks what asks the path, for the error
+   */
+  static DecisionPoint.ChangeCheck keepsDefined(
+      String place, String path, String asks, DecisionPoint pdp) {
+    return defines -> {
+      if (RoutePolicyCheck.namesNothing(path, pdp)
+          || !RoutePolicyCheck.namesNothing(path, pdp, defines)) {
+        return null;
+      }
+      return place
+          + ": policy \""
+          + path
+          + "\" would name no rule or data once this change is made: every decision "
+          + asks
+          + " ask would be undefined, a denial; the change is refused and the policies in"
+          + " service are unchanged (keep the rule, or change the path and restart first)";
+    };
+  }
+
   /** Lists up to ten rule paths, for an error about a path that names none of them. */
   static String listed(List<String> rules) {
     if (rules.isEmpty()) {

@@ -12,6 +12,7 @@ import dev.vigil.console.RouteMetrics;
 import dev.vigil.console.RouteModes;
 import dev.vigil.console.RoutePolicyCheck;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
@@ -250,6 +251,7 @@ final class UpCommand implements Callable<Integer> {
     Core core = startCore(cfg);
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
     refuseAuthzPolicyNamingNothing(cfg, core.pdp());
+    checkApiChanges(cfg, core.pdp());
     byte[] sessionKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("session.key"), 32);
     byte[] consoleKey = KeyFiles.loadOrCreate(cfg.dataDir().resolve("console.key"), 32);
     ApiToken apiToken = ApiToken.loadOrCreate(cfg.dataDir().resolve(API_TOKEN_FILE));
@@ -352,12 +354,16 @@ final class UpCommand implements Callable<Integer> {
     // refused.
     UsedOnce usedStates = UsedOnce.open(core.store(), clock);
     cfg.oidc().forEach(c -> providers.add(new OidcLogin(c, sessions, clock, usedStates)));
+    // The providers' calls of OIDC sign-ins get a bound of their own, as the password checks do.
+    BoundedWork providerCalls = BoundedWork.providerCalls();
+    running.add(0, providerCalls);
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
-                    new EdgeSignIn(auth, new IdentityProviders(providers), cfg.redirectHosts()))
+                    new EdgeSignIn(
+                        auth, new IdentityProviders(providers), cfg.redirectHosts(), providerCalls))
                 .withTls(tls)
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
                 .withUpstreamIdentity(upstreamIdentity(identityNow))
@@ -522,6 +528,24 @@ final class UpCommand implements Callable<Integer> {
     if (wrong != null) {
       throw new ConfigException(wrong);
     }
+  }
+
+  /**
+   * Gives a write of policies or data through OPA's API the checks a reload gets: a write that
+   * would leave a {@code control_plane.authz_policy} written in the file naming nothing is refused,
+   * as a reload with such a path is; after any write the same warnings as after a bundle's
+   * activation name each route and configured path nothing defines any more.
+   */
+  private void checkApiChanges(VigilConfig cfg, DecisionPoint pdp) {
+    if (cfg.authzPolicyPlace() != null) {
+      pdp.checkChanges(
+          RoutePolicies.keepsDefined(
+              cfg.authzPolicyPlace(),
+              cfg.authzPolicy(),
+              "the external-authorization endpoints (/v1/authz/envoy, nginx, traefik)",
+              pdp));
+    }
+    pdp.afterChanges(() -> afterActivation.get().run());
   }
 
   /** Starts the control plane: OPA's API, external authorization and the console. */

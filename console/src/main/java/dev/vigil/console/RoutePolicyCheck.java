@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * Warns of monitored and enforced routes whose policy path nothing in the policy in service defines
  * (see {@link DecisionPoint#defines}): every request on such a route is denied as undefined, or in
  * monitor mode logged as a denial, which is what a misspelt path in the file or a policy not
- * written yet looks like. Run at start, after each reload of the configuration and after each
- * bundle activation; it warns when the set of such routes changes, and says so once they are all
- * defined again.
+ * written yet looks like. Run at start, after each reload of the configuration, after each bundle
+ * activation and after each write of policies or data through OPA's API; it warns when the set of
+ * such routes changes, and says so once they are all defined again.
  *
  * <p>The other policy paths of the configuration, such as {@code control_plane.authz_policy} (the
  * path the external-authorization endpoints ask), are watched the same way, each by the key or
@@ -98,8 +99,17 @@ public final class RoutePolicyCheck implements Runnable {
    * @throws IllegalArgumentException when {@code path} is not a policy path
    */
   public static boolean namesNothing(String path, DecisionPoint pdp) {
+    return namesNothing(path, pdp, pdp::defines);
+  }
+
+  /**
+   * As {@link #namesNothing(String, DecisionPoint)}, for the policy set {@code defines} tells of
+   * (one a write through the API would put in service; see {@link DecisionPoint.ChangeCheck}).
+   */
+  public static boolean namesNothing(
+      String path, DecisionPoint pdp, Predicate<PolicyPath> defines) {
     PolicyPath p = PolicyPath.parse(path);
-    return pdp.modes().modeOf(p) != Mode.OBSERVE && !pdp.defines(p);
+    return pdp.modes().modeOf(p) != Mode.OBSERVE && !defines.test(p);
   }
 
   @Override

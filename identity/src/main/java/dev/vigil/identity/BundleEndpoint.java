@@ -1,10 +1,7 @@
 package dev.vigil.identity;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import dev.vigil.httpkit.SmallHttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +18,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
@@ -36,19 +32,18 @@ import org.slf4j.LoggerFactory;
  * server that answers {@code GET} with the current bundle of one trust domain in the SPIFFE bundle
  * format. Two profiles: {@code https_web}, served with a configured Web PKI certificate, and {@code
  * https_spiffe}, served with an X.509-SVID that clients authenticate against the bundle they
- * already hold. The bundle is read at every request, so rotation steps show at once. Thread-safe;
- * {@link #close()} stops it.
+ * already hold. The bundle is read at every request, so rotation steps show at once. Served by
+ * {@link SmallHttpServer}, which refuses a request head with a folded field (RFC 9112 §5.2) as
+ * every Vigil listener does. Thread-safe; {@link #close()} stops it.
  */
 public final class BundleEndpoint implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BundleEndpoint.class);
 
-  private final HttpsServer server;
-  private final ExecutorService executor;
+  private final SmallHttpServer server;
 
-  private BundleEndpoint(HttpsServer server, ExecutorService executor) {
+  private BundleEndpoint(SmallHttpServer server) {
     this.server = server;
-    this.executor = executor;
   }
 
   /**
@@ -208,46 +203,32 @@ public final class BundleEndpoint implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS for the bundle endpoint", e);
     }
-    HttpsServer server = HttpsServer.create(address, 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(tls));
-    server.createContext("/", exchange -> answer(exchange, td, bundles));
-    ExecutorService executor = Executors.newFixedThreadPool(2);
-    server.setExecutor(executor);
-    server.start();
-    log.info("bundle endpoint of {} listening on https://{}", td, server.getAddress());
-    return new BundleEndpoint(server, executor);
+    SmallHttpServer server =
+        SmallHttpServer.start(
+            address, tls.getServerSocketFactory(), 2, request -> answer(request, td, bundles));
+    log.info("bundle endpoint of {} listening on https://{}", td, server.address());
+    return new BundleEndpoint(server);
   }
 
-  private static void answer(HttpExchange exchange, TrustDomain td, BundleSource bundles)
-      throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET")) {
-        exchange.getResponseHeaders().set("Allow", "GET");
-        send(exchange, 405, "only GET is served here\n", "text/plain");
-        return;
-      }
-      Optional<TrustBundle> bundle = bundles.bundle(td);
-      if (bundle.isEmpty()) {
-        send(exchange, 404, "no bundle for trust domain " + td + "\n", "text/plain");
-        return;
-      }
-      send(exchange, 200, bundle.get().toJson(), "application/json");
+  private static SmallHttpServer.Answer answer(
+      SmallHttpServer.Request request, TrustDomain td, BundleSource bundles) {
+    if (!request.method().equals("GET")) {
+      return new SmallHttpServer.Answer(
+          405,
+          Map.of("Allow", "GET", "Content-Type", "text/plain"),
+          "only GET is served here\n".getBytes(StandardCharsets.UTF_8));
     }
-  }
-
-  private static void send(HttpExchange exchange, int status, String body, String type)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
+    Optional<TrustBundle> bundle = bundles.bundle(td);
+    if (bundle.isEmpty()) {
+      return SmallHttpServer.Answer.text(
+          404, "text/plain", "no bundle for trust domain " + td + "\n");
     }
+    return SmallHttpServer.Answer.text(200, "application/json", bundle.get().toJson());
   }
 
   /** Returns the URL clients fetch the bundle from, such as {@code https://127.0.0.1:8443/}. */
   public URI uri() {
-    InetSocketAddress a = server.getAddress();
+    InetSocketAddress a = server.address();
     String host = a.getAddress().getHostAddress();
     if (host.contains(":")) {
       host = "[" + host + "]";
@@ -257,7 +238,6 @@ public final class BundleEndpoint implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

@@ -111,6 +111,48 @@ class BundleEndpointTest {
     assertThat(here.validate(svid.chain())).isEqualTo(svid.id());
   }
 
+  /**
+   * Regression: served by the JDK's HTTP server, the endpoint took a field folded over two lines
+   * (obsolete line folding, RFC 9112 §5.2) and joined it with a space, where every other Vigil
+   * listener refuses it with 400. Raw bytes over real TLS: the folded head is refused, the plain
+   * one served.
+   */
+  @Test
+  void httpsWeb_foldedField_refused400_plainHeadServed() throws Exception {
+    WebPki pki = webPki();
+    serveWeb(pki);
+
+    String folded = rawTls(pki, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n b\r\n\r\n");
+    String tabbed = rawTls(pki, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n\tb\r\n\r\n");
+    String plain = rawTls(pki, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a b\r\n\r\n");
+
+    assertThat(folded).startsWith("HTTP/1.1 400 ").contains("obsolete line folding");
+    assertThat(tabbed).startsWith("HTTP/1.1 400 ");
+    assertThat(plain).startsWith("HTTP/1.1 200 ").contains("\"keys\"");
+  }
+
+  /**
+   * Sends {@code head} over TLS to the endpoint, trusting {@code pki}'s root; returns the answer.
+   */
+  private String rawTls(WebPki pki, String head) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("root", pki.root());
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    try (java.net.Socket s =
+        ctx.getSocketFactory().createSocket("127.0.0.1", endpoint.uri().getPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void httpsWeb_keyOfAnotherCertificate_isRefusedBeforeServing(@TempDir Path dir) throws Exception {
     // Regression: the endpoint started and said where it served, but every handshake failed.

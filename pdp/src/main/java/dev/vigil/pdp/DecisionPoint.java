@@ -33,7 +33,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,6 +139,73 @@ public final class DecisionPoint implements AutoCloseable {
   /** Adds a listener, such as metrics by route. */
   public void onDecision(DecisionListener l) {
     listeners.add(Objects.requireNonNull(l, "listener"));
+  }
+
+  /**
+   * A check of the policy set a write through the API ({@link #putPolicy}, {@link #deletePolicy},
+   * {@link #putData}) would put in service, run before it does: the same checks of configured
+   * policy paths a bundle reload gets, which a write must not skip.
+   */
+  @FunctionalInterface
+  public interface ChangeCheck {
+
+    /**
+     * Returns why the policy set that would follow the write must not replace the one in service,
+     * naming the path it would leave undefined, or null to let it.
+     *
+     * @param defines tells whether that policy set has a rule or a base document at a path (as
+     *     {@link DecisionPoint#defines} does for the one in service)
+     */
+    String refusal(Predicate<PolicyPath> defines);
+  }
+
+  /**
+   * A write through the API refused by a {@link ChangeCheck}: nothing changed. The message names
+   * the configured path the write would leave undefined.
+   */
+  public static final class ChangeRefused extends RuntimeException {
+
+    ChangeRefused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final List<ChangeCheck> changeChecks = new CopyOnWriteArrayList<>();
+  private final List<Runnable> afterChanges = new CopyOnWriteArrayList<>();
+
+  /** Runs {@code check} before every write through the API; see {@link ChangeCheck}. */
+  public void checkChanges(ChangeCheck check) {
+    changeChecks.add(Objects.requireNonNull(check, "check"));
+  }
+
+  /**
+   * Runs {@code after} once a write through the API is in service (on the writing thread), as a
+   * bundle's activation is followed by the checks that warn of paths nothing defines.
+   */
+  public void afterChanges(Runnable after) {
+    afterChanges.add(Objects.requireNonNull(after, "after"));
+  }
+
+  /** Sets {@code next} in service unless a {@link ChangeCheck} refuses it; called under lock. */
+  private void install(PolicyState next) {
+    for (ChangeCheck c : changeChecks) {
+      String why = c.refusal(p -> PolicyOutline.defines(next, p));
+      if (why != null) {
+        throw new ChangeRefused(why);
+      }
+    }
+    state.set(next);
+  }
+
+  /** Runs the {@link #afterChanges} hooks; a fault of one is logged and the others still run. */
+  private void changed() {
+    for (Runnable r : afterChanges) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        log.warn("check after a policy change failed: {}", e.toString());
+      }
+    }
   }
 
   public DecisionPoint(Options options) {
@@ -408,6 +477,7 @@ public final class DecisionPoint implements AutoCloseable {
    * Adds or replaces an uploaded module.
    *
    * @throws RegoException listing the module's parse and compile errors; nothing changes then
+   * @throws ChangeRefused when a {@link ChangeCheck} refuses the policy set; nothing changes then
    */
   public void putPolicy(String id, String text) {
     synchronized (state) {
@@ -417,14 +487,19 @@ public final class DecisionPoint implements AutoCloseable {
       Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
       uploaded.put(id, text);
       Policy policy = compile(uploaded, before.bundle(), before.baseData());
-      state.set(
+      install(
           new PolicyState(
               policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
     }
     log.info("policy uploaded: id={}", id);
+    changed();
   }
 
-  /** Removes an uploaded module; returns false when there was none. */
+  /**
+   * Removes an uploaded module; returns false when there was none.
+   *
+   * @throws ChangeRefused when a {@link ChangeCheck} refuses the policy set; nothing changes then
+   */
   public boolean deletePolicy(String id) {
     synchronized (state) {
       PolicyState before = state.get();
@@ -435,22 +510,29 @@ public final class DecisionPoint implements AutoCloseable {
       Map<String, String> uploaded = new LinkedHashMap<>(before.uploaded());
       uploaded.remove(id);
       Policy policy = compile(uploaded, before.bundle(), before.baseData());
-      state.set(
+      install(
           new PolicyState(
               policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
     }
+    log.info("policy deleted: id={}", id);
+    changed();
     return true;
   }
 
-  /** Replaces the data set through the API (merged over the bundle's data). */
+  /**
+   * Replaces the data set through the API (merged over the bundle's data).
+   *
+   * @throws ChangeRefused when a {@link ChangeCheck} refuses the policy set; nothing changes then
+   */
   public void putData(ObjectValue data) {
     synchronized (state) {
       PolicyState before = state.get();
       Policy policy = compile(before.uploaded(), before.bundle(), data);
-      state.set(
+      install(
           new PolicyState(
               policy, v0For(before.bundle()), before.bundle(), before.uploaded(), data));
     }
+    changed();
   }
 
   /** Returns the data set through the API. */

@@ -1,7 +1,6 @@
 package dev.vigil.pdp;
 
 import dev.vigil.pdp.api.OpaApi;
-import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
@@ -136,7 +135,7 @@ public final class PdpServer implements AutoCloseable {
       router.handle(req);
       return;
     }
-    refusals.refuse(req, "BAD_HOST", why.reason());
+    refusals.refuse(req, why.code(), why.reason());
     String body = "{\"code\":\"invalid_parameter\",\"message\":\"" + why.reason() + "\"}";
     req.response()
         .setStatusCode(400)
@@ -154,7 +153,7 @@ public final class PdpServer implements AutoCloseable {
     Throwable cause = req.decoderResult().cause();
     refusals.refuse(
         req,
-        cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING",
+        RequestFraming.code(cause),
         cause == null || cause.getMessage() == null
             ? "the request head cannot be read"
             : cause.getMessage());

@@ -81,6 +81,48 @@ public final class RequestFraming {
   private RequestFraming() {}
 
   /**
+   * An HTTP/1.1 request without a Host field that asks to be upgraded to h2c (RFC 7540 §3.2).
+   * Vert.x answers such a request {@code 101 Switching Protocols} and then fails to make its HTTP/2
+   * stream (it copies the absent Host into {@code :authority}), so the request never reaches a
+   * handler and is never answered; refused here in the head instead, it is answered 400 and logged
+   * as {@code NO_HOST}, as an HTTP/2 request without {@code :authority} or Host is ({@link
+   * HostHeader}).
+   */
+  public static final class NoHost extends IllegalArgumentException {
+
+    NoHost() {
+      super("the request asks for an upgrade to h2c and has no Host header");
+    }
+  }
+
+  /**
+   * Returns the refusal code of a head the decoder could not read ({@code cause}, from {@code
+   * decoderResult()}): {@code TOO_LONG} for a head or line over the limits, {@code NO_HOST} for
+   * {@link NoHost}, {@code BAD_FRAMING} otherwise.
+   */
+  public static String code(Throwable cause) {
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      return "TOO_LONG";
+    }
+    return cause instanceof NoHost ? "NO_HOST" : "BAD_FRAMING";
+  }
+
+  /** Tells whether an HTTP/1.x head asks for h2c (RFC 7540 §3.2) without a Host field. */
+  static boolean h2cWithoutHost(HttpHeaders headers) {
+    if (headers.contains(HttpHeaderNames.HOST)) {
+      return false;
+    }
+    for (String upgrade : headers.getAll(HttpHeaderNames.UPGRADE)) {
+      for (String token : upgrade.split(",")) {
+        if (token.strip().equalsIgnoreCase("h2c")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * Returns why the framing of a request head is refused, or null when it is unambiguous.
    *
    * @param version the request's HTTP version
@@ -298,8 +340,16 @@ public final class RequestFraming {
       if (refusal == null) {
         refusal = refusal(msg.protocolVersion(), msg.headers());
       }
+      if (refusal == null && h2cWithoutHost(msg.headers())) {
+        refusal = "";
+      }
       if (refusal != null) {
-        throw new IllegalArgumentException(refusal);
+        // Vert.x hands the refused head on with its fields, and its h2c upgrade handler, which
+        // does not look at the decoder's result, would switch protocols for it (101) instead of
+        // letting the refusal be answered: a refused head is never upgraded.
+        boolean noHost = refusal.isEmpty();
+        msg.headers().remove(HttpHeaderNames.UPGRADE);
+        throw noHost ? new NoHost() : new IllegalArgumentException(refusal);
       }
       markClose(msg.headers());
       return super.isContentAlwaysEmpty(msg);

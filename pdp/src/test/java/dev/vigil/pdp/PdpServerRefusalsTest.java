@@ -157,6 +157,62 @@ class PdpServerRefusalsTest {
         .contains("\"version\":\"h2\"");
   }
 
+  /**
+   * Regression: an HTTP/2 request with neither {@code :authority} nor Host was held open until the
+   * client closed the connection, where HTTP/1.1 without Host is refused. It is refused with 400
+   * {@code NO_HOST} and logged.
+   */
+  @Test
+  void h2cNeitherAuthorityNorHost_400AndLogged() throws Exception {
+    Instant since = Instant.now();
+
+    RawHttp2.Outcome o = h2(List.of());
+
+    assertThat(o.statuses()).containsExactly(Map.entry(1, 400));
+    assertThat(awaitRefusals(since, "NO_HOST").get(0).eventJson())
+        .contains("neither :authority nor a Host header")
+        .contains("\"version\":\"h2\"")
+        .contains("\"listener\":\"pdp\"");
+  }
+
+  /**
+   * Regression: an HTTP/1.1 request without Host asking for an upgrade to h2c was answered {@code
+   * 101 Switching Protocols} and then never answered (Vert.x could not make its HTTP/2 stream
+   * without a host). It is refused with 400 {@code NO_HOST} before the upgrade, and logged.
+   */
+  @Test
+  void h2cUpgradeWithoutHost_400NoHostAndLogged() throws Exception {
+    Instant since = Instant.now();
+
+    String r =
+        send(
+            "GET /health HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+
+    assertThat(r).startsWith("400 ");
+    assertThat(awaitRefusals(since, "NO_HOST").get(0).eventJson())
+        .contains("asks for an upgrade to h2c and has no Host header")
+        .contains("\"listener\":\"pdp\"");
+  }
+
+  /**
+   * A head refused for its framing is never upgraded to h2c either: Vert.x's upgrade handler does
+   * not look at the decoder's verdict, and switched protocols for a folded upgrade request.
+   */
+  @Test
+  void h2cUpgradeWithAFoldedField_400BadFraming_notUpgraded() throws Exception {
+    Instant since = Instant.now();
+
+    String r =
+        send(
+            "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n 2\r\n"
+                + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+
+    assertThat(r).startsWith("400 ");
+    assertThat(awaitRefusals(since, "BAD_FRAMING")).isNotEmpty();
+  }
+
   /** A Host beside the :authority must name the same host, or the request is refused. */
   @ParameterizedTest
   @ValueSource(strings = {"admin.internal", "<b>", "127.0.0.1:1"})

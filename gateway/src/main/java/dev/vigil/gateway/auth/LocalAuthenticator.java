@@ -52,7 +52,7 @@ public final class LocalAuthenticator {
     }
 
     /** Returns the refusal of an attempt that found every password check taken. */
-    static Result busy(PasswordChecks.Busy b) {
+    static Result busy(BoundedWork.Busy b) {
       return new Result(null, b.getMessage(), b.retryAfter(), true);
     }
 
@@ -193,10 +193,18 @@ public final class LocalAuthenticator {
     return queued(() -> confirmPassword(s, password, source));
   }
 
+  /**
+   * Runs {@link #stepUp} on the node's {@link PasswordChecks}, as above: the code is checked and
+   * its use recorded in the store, which a flood of step-ups must not queue without limit.
+   */
+  public CompletableFuture<Result> stepUpQueued(Session s, String totp, String source) {
+    return queued(() -> stepUp(s, totp, source));
+  }
+
   private CompletableFuture<Result> queued(Supplier<Result> check) {
     try {
       return checks.submit(check);
-    } catch (PasswordChecks.Busy b) {
+    } catch (BoundedWork.Busy b) {
       return CompletableFuture.completedFuture(Result.busy(b));
     }
   }

@@ -88,7 +88,8 @@ final class AuthEndpoints {
     this.providers = signIn.providers();
     this.callers = new Callers(auth, providers, clock);
     this.stepUp = new TotpStepUp(auth, redirects, this);
-    this.oidc = new OidcEndpoints(auth.sessions(), redirects, providers, refusals);
+    this.oidc =
+        new OidcEndpoints(auth.sessions(), redirects, providers, refusals, signIn.providerCalls());
     this.access = grants == null ? null : new AccessEndpoints(grants, callers, clock);
   }
 

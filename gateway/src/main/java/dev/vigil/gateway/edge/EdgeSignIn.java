@@ -1,5 +1,6 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import java.util.List;
@@ -11,12 +12,26 @@ import java.util.List;
  * @param providers OpenID Connect providers; the first serves routes that name none
  * @param redirectHosts absolute post-login targets allowed besides relative paths, as {@code
  *     .example.com} (the domain and its sub-domains) or {@code host:port} (see RedirectTarget)
+ * @param providerCalls the bound on the providers' calls of {@code /auth/start} and {@code
+ *     /auth/callback} (discovery, token exchange, keys): past it a sign-in is answered 503 with
+ *     {@code Retry-After} rather than queued on the shared worker pool; null for {@link
+ *     BoundedWork#providerCalls()}
  */
 public record EdgeSignIn(
-    LocalAuthenticator local, IdentityProviders providers, List<String> redirectHosts) {
+    LocalAuthenticator local,
+    IdentityProviders providers,
+    List<String> redirectHosts,
+    BoundedWork providerCalls) {
 
   public EdgeSignIn {
     providers = providers == null ? IdentityProviders.none() : providers;
     redirectHosts = List.copyOf(redirectHosts);
+    providerCalls = providerCalls == null ? BoundedWork.providerCalls() : providerCalls;
+  }
+
+  /** Sign-in with the default bound on the providers' calls. */
+  public EdgeSignIn(
+      LocalAuthenticator local, IdentityProviders providers, List<String> redirectHosts) {
+    this(local, providers, redirectHosts, null);
   }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.gateway.edge;
 
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
@@ -11,10 +12,12 @@ import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.rego.value.Json;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * Every refusal, and a provider that cannot be reached, is logged as a denied decision under
  * {@value EdgeGateway#SIGN_IN_LOG_PATH} with its code ({@code SIGN_IN_REFUSED}, {@code
  * PROVIDER_UNREACHABLE}) and reason, and its decision id is in the answer.
+ *
+ * <p>The provider's calls run on the node's bound on them ({@link EdgeSignIn#providerCalls}), not
+ * on Vert.x's shared worker pool: a flood of sign-ins, or a provider that answers slowly, would
+ * otherwise queue work without limit in front of every other blocking task of the node. When the
+ * bound is reached a sign-in is answered 503 with {@code Retry-After} at once, and logged as a
+ * refusal with the code {@code BUSY}.
  */
 final class OidcEndpoints {
 
@@ -35,16 +44,19 @@ final class OidcEndpoints {
   private final RedirectTarget redirects;
   private final IdentityProviders providers;
   private final RefusalLog refusals;
+  private final BoundedWork providerCalls;
 
   OidcEndpoints(
       SessionCodec sessions,
       RedirectTarget redirects,
       IdentityProviders providers,
-      RefusalLog refusals) {
+      RefusalLog refusals,
+      BoundedWork providerCalls) {
     this.sessions = sessions;
     this.redirects = redirects;
     this.providers = providers;
     this.refusals = refusals;
+    this.providerCalls = providerCalls;
   }
 
   /**
@@ -81,9 +93,11 @@ final class OidcEndpoints {
       AuthEndpoints.reply(req, false, 400, e.getMessage());
       return;
     }
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> begin(p, rd, stepUp, peer), false)
+    Future<Begun> begun = onProviderCalls(req, p, "/auth/start", () -> begin(p, rd, stepUp, peer));
+    if (begun == null) {
+      return;
+    }
+    begun
         .onFailure(
             RequestGuard.guard(
                 req,
@@ -187,10 +201,14 @@ final class OidcEndpoints {
     OidcLogin p = providers.get(OidcLogin.providerOf(sessions, cookie));
     // Without a readable cookie the default provider refuses it, before any code is redeemed.
     OidcLogin oidc = p == null ? providers.forRoute(null) : p;
-    Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> end(oidc, code, state, iss, cookie, peer), false)
-        .onFailure(
+    // Refused busy, the sign-in cookie is kept: the code is not redeemed, and may be again.
+    Future<Ended> done =
+        onProviderCalls(
+            req, oidc, "/auth/callback", () -> end(oidc, code, state, iss, cookie, peer));
+    if (done == null) {
+      return;
+    }
+    done.onFailure(
             RequestGuard.guard(
                 req,
                 null,
@@ -235,6 +253,50 @@ final class OidcEndpoints {
                   AuthEndpoints.endPresented(
                       sessions, req, ended -> signedIn(req, s, e.result().rd()));
                 }));
+  }
+
+  /**
+   * Runs {@code work} on the node's bound on the providers' calls and returns its future on the
+   * request's context; or, when the bound is reached, logs the refusal ({@code BUSY}), answers 503
+   * with {@code Retry-After} and returns null.
+   */
+  private <T> Future<T> onProviderCalls(
+      HttpServerRequest req, OidcLogin p, String endpoint, Supplier<T> work) {
+    try {
+      return Future.fromCompletionStage(providerCalls.submit(work), Vertx.currentContext());
+    } catch (BoundedWork.Busy b) {
+      long retry = (b.retryAfter().toMillis() + 999) / 1000;
+      log.info("OIDC sign-in refused busy: idp={} endpoint={}", p.config().name(), endpoint);
+      Vertx.currentContext()
+          .owner()
+          .executeBlocking(
+              () ->
+                  refusals.refuse(
+                      "edge",
+                      peer(req),
+                      "BUSY",
+                      "refused: " + b.getMessage(),
+                      Map.of("idp", p.config().name(), "endpoint", endpoint)),
+              false)
+          .onComplete(
+              RequestGuard.afterRefusalLogged(
+                  req,
+                  () ->
+                      req.response()
+                          .putHeader("Retry-After", Long.toString(retry))
+                          .putHeader("Cache-Control", "no-store")
+                          .setStatusCode(503)
+                          .putHeader("Content-Type", "application/json")
+                          .end(
+                              "{\"error\":"
+                                  + Json.quote(
+                                      "too many sign-ins are waiting on the identity provider;"
+                                          + " try again in "
+                                          + retry
+                                          + " s")
+                                  + "}")));
+      return null;
+    }
   }
 
   /**

@@ -109,9 +109,10 @@ final class TotpStepUp {
     }
     String source = AuthEndpoints.source(req);
     String totp = f.get("totp");
-    // The code's use is recorded in the store the nodes share: off the event loop.
-    RequestGuard.offLoop(
-        req, () -> auth.stepUp(s, totp, source), r -> answer(req, s, rd, json, source, r));
+    // The code's use is recorded in the store the nodes share: off the event loop, on the node's
+    // password checks, which refuse at once when they are all taken (503, as a sign-in).
+    RequestGuard.whenDone(
+        req, auth.stepUpQueued(s, totp, source), r -> answer(req, s, rd, json, source, r));
   }
 
   /** Answers a step-up attempt that has been checked. */
@@ -130,11 +131,14 @@ final class TotpStepUp {
           r.refusal());
       endpoints.refused(
           req,
-          r.throttled() ? "THROTTLED" : "STEP_UP_REFUSED",
+          AuthEndpoints.refusalCode(r, "STEP_UP_REFUSED"),
           r.refusal(),
           s == null ? "" : s.userId(),
           () -> {
-            if (r.throttled()) {
+            if (r.busy()) {
+              AuthEndpoints.busy(
+                  req, json, r, () -> prompt(req, s, rd, AuthEndpoints.busyText(r), 503));
+            } else if (r.throttled()) {
               AuthEndpoints.tooManyAttempts(
                   req, json, r, () -> prompt(req, s, rd, AuthEndpoints.tooMany(r), 429));
             } else if (json || s == null) {

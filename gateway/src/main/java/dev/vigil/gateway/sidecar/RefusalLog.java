@@ -2,9 +2,9 @@ package dev.vigil.gateway.sidecar;
 
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.RefusalEvents;
+import dev.vigil.pdp.RequestFraming;
 import dev.vigil.pdp.UnloggedRefusals;
 import dev.vigil.store.DecisionIds;
-import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -190,14 +190,15 @@ public final class RefusalLog {
 
   /**
    * The code and reason a request whose head could not be read is refused with: {@code TOO_LONG}
-   * for a head or line over the limits, {@code BAD_FRAMING} otherwise, with the decoder's message.
+   * for a head or line over the limits, {@code NO_HOST} for an upgrade to h2c without a Host,
+   * {@code BAD_FRAMING} otherwise ({@link RequestFraming#code}), with the decoder's message.
    */
   public record InvalidHead(String code, String reason) {
 
     public static InvalidHead of(HttpServerRequest req) {
       Throwable cause = req.decoderResult().cause();
       return new InvalidHead(
-          cause instanceof TooLongFrameException ? "TOO_LONG" : "BAD_FRAMING",
+          RequestFraming.code(cause),
           cause == null || cause.getMessage() == null
               ? "the request head cannot be read"
               : cause.getMessage());

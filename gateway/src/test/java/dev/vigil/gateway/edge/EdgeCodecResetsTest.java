@@ -168,6 +168,80 @@ class EdgeCodecResetsTest {
     assertThat(lines).allMatch(e -> !e.getThreadName().startsWith("vert.x-eventloop"));
   }
 
+  /**
+   * Regression: an HTTP/2 request with neither {@code :authority} nor Host was held open until the
+   * client closed the connection. On every HTTP/2 listener of the edge (h2 by ALPN, h2c by prior
+   * knowledge and after an upgrade) it is refused with 400 {@code NO_HOST} and logged, and nothing
+   * of it is relayed.
+   */
+  @Test
+  void http2WithoutAnyHost_onEveryListener_400NoHostAndLogged() throws Exception {
+    seen.clear();
+    List<String> noHost = List.of(":method", "GET", ":scheme", "https", ":path", "/nohost");
+    List<String> noHostPlain = List.of(":method", "GET", ":scheme", "http", ":path", "/nohost");
+    RawHttp2.Outcome tls;
+    RawHttp2.Outcome priorKnowledge;
+    Instant since = Instant.now();
+    try (SSLSocket s = tlsH2()) {
+      tls = RawHttp2.exchange(s, List.of(noHost));
+    }
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      priorKnowledge = RawHttp2.exchange(s, List.of(noHostPlain));
+    }
+
+    assertThat(tls.statuses()).containsExactly(Map.entry(1, 400));
+    assertThat(priorKnowledge.statuses()).containsExactly(Map.entry(1, 400));
+    assertThat(seen).isEmpty();
+    assertThat(awaitNoHost(since, 2))
+        .allMatch(e -> e.contains("neither :authority nor a Host header"));
+  }
+
+  /**
+   * Regression: an HTTP/1.1 request without Host asking for an upgrade to h2c was answered {@code
+   * 101 Switching Protocols}, after which Vert.x could not make its HTTP/2 stream (it copies the
+   * absent Host into {@code :authority}): the request reached no handler, was never answered and
+   * left no trace. It is refused with 400 {@code NO_HOST} before the upgrade, and logged.
+   */
+  @Test
+  void h2cUpgradeWithoutHost_400NoHostAndLogged_neverUpgraded() throws Exception {
+    Instant since = Instant.now();
+    seen.clear();
+    String head;
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /upgraded HTTP/1.1\r\n"
+                      + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                      + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      head = head(s.getInputStream());
+    }
+
+    assertThat(head).startsWith("HTTP/1.1 400");
+    assertThat(seen).isEmpty();
+    assertThat(awaitNoHost(since, 1))
+        .allMatch(e -> e.contains("asks for an upgrade to h2c and has no Host header"));
+  }
+
+  private static List<String> awaitNoHost(Instant since, int count) throws Exception {
+    DecisionReader reader = new DecisionReader(store);
+    List<String> found = List.of();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (found.size() < count && System.nanoTime() < giveUp) {
+      found =
+          reader
+              .list(new DecisionFilter(since, true, EdgeGateway.REQUEST_LOG_PATH, null, null, 100))
+              .stream()
+              .map(DecisionRecord::eventJson)
+              .filter(e -> e.contains("\"refusal\":\"NO_HOST\""))
+              .toList();
+      Thread.sleep(50);
+    }
+    assertThat(found).hasSize(count);
+    return found;
+  }
+
   @Test
   void h2cPriorKnowledge_malformedRequest_resetAndLogged() throws Exception {
     Instant since = Instant.now();

@@ -1,31 +1,27 @@
 package dev.vigil.identity.agent;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.vigil.httpkit.SmallHttpServer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import javax.net.ServerSocketFactory;
 
 /**
  * Serves Prometheus metrics over plain HTTP at {@code /metrics}, for {@code vigil agent
  * --metrics-addr}: the identity metrics (SVIDs issued and failed, earliest root expiry per trust
- * domain) and any other binders given. Thread-safe; {@link #close()} stops it.
+ * domain) and any other binders given. Served by {@link SmallHttpServer}, which refuses a request
+ * head with a folded field (RFC 9112 §5.2) as every Vigil listener does. Thread-safe; {@link
+ * #close()} stops it.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final SmallHttpServer server;
 
-  private MetricsEndpoint(HttpServer server, ExecutorService executor) {
+  private MetricsEndpoint(SmallHttpServer server) {
     this.server = server;
-    this.executor = executor;
   }
 
   /**
@@ -39,33 +35,33 @@ public final class MetricsEndpoint implements AutoCloseable {
     for (MeterBinder b : binders) {
       b.bindTo(registry);
     }
-    HttpServer server = HttpServer.create(address, 0);
-    server.createContext("/metrics", exchange -> answer(exchange, registry));
-    ExecutorService executor = Executors.newSingleThreadExecutor();
-    server.setExecutor(executor);
-    server.start();
-    return new MetricsEndpoint(server, executor);
+    SmallHttpServer server =
+        SmallHttpServer.start(
+            address, ServerSocketFactory.getDefault(), 1, request -> answer(request, registry));
+    return new MetricsEndpoint(server);
   }
 
-  private static void answer(HttpExchange exchange, PrometheusMeterRegistry registry)
-      throws IOException {
-    try (exchange) {
-      boolean get = exchange.getRequestMethod().equals("GET");
-      byte[] body =
-          (get ? registry.scrape() : "only GET is served here\n").getBytes(StandardCharsets.UTF_8);
-      exchange
-          .getResponseHeaders()
-          .set("Content-Type", get ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain");
-      exchange.sendResponseHeaders(get ? 200 : 405, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
+  private static SmallHttpServer.Answer answer(
+      SmallHttpServer.Request request, PrometheusMeterRegistry registry) {
+    String path;
+    try {
+      path = URI.create(request.target()).getPath();
+    } catch (IllegalArgumentException e) {
+      return SmallHttpServer.Answer.text(400, "text/plain", "bad request: the target is no URI\n");
     }
+    if (path == null || !(path.equals("/metrics") || path.startsWith("/metrics/"))) {
+      return SmallHttpServer.Answer.text(404, "text/plain", "no such page; see /metrics\n");
+    }
+    if (!request.method().equals("GET")) {
+      return SmallHttpServer.Answer.text(405, "text/plain", "only GET is served here\n");
+    }
+    return SmallHttpServer.Answer.text(
+        200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
   }
 
   /** Returns the scrape URL, such as {@code http://127.0.0.1:9464/metrics}. */
   public URI uri() {
-    InetSocketAddress a = server.getAddress();
+    InetSocketAddress a = server.address();
     String host = a.getAddress().getHostAddress();
     return URI.create(
         "http://"
@@ -77,7 +73,6 @@ public final class MetricsEndpoint implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

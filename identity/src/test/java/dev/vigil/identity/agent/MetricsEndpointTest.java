@@ -83,4 +83,43 @@ class MetricsEndpointTest {
       }
     }
   }
+
+  /**
+   * Regression: served by the JDK's HTTP server, the metrics took a field folded over two lines
+   * (obsolete line folding, RFC 9112 §5.2), where every other Vigil listener refuses it with 400.
+   * Raw bytes over a real socket: the folded head is refused, the plain one served.
+   */
+  @Test
+  void scrape_foldedField_refused400_plainHeadServed() throws Exception {
+    try (MetricsEndpoint m =
+        MetricsEndpoint.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new SimpleBinder())) {
+      int port = m.uri().getPort();
+
+      String folded = raw(port, "GET /metrics HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n 2\r\n\r\n");
+      String bareLf = raw(port, "GET /metrics HTTP/1.1\nHost: a\n\n");
+      String plain = raw(port, "GET /metrics HTTP/1.1\r\nHost: a\r\nX-A: 1 2\r\n\r\n");
+
+      assertThat(folded).startsWith("HTTP/1.1 400 ").contains("obsolete line folding");
+      assertThat(bareLf).startsWith("HTTP/1.1 400 ");
+      assertThat(plain).startsWith("HTTP/1.1 200 ").contains("vigil_test_gauge");
+    }
+  }
+
+  /** Binds one gauge, so that a scrape has a line of its own to look for. */
+  private static final class SimpleBinder
+      implements io.micrometer.core.instrument.binder.MeterBinder {
+    @Override
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.Gauge.builder("vigil.test.gauge", () -> 1).register(registry);
+    }
+  }
+
+  private static String raw(int port, String head) throws Exception {
+    try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
 }

@@ -418,6 +418,9 @@ public final class OpaApi {
     } catch (RegoException e) {
       ApiErrors.compile(ctx, e);
       return;
+    } catch (DecisionPoint.ChangeRefused e) {
+      refusedChange(ctx, "PUT", id, e);
+      return;
     }
     sendJson(ctx, 200, ObjectValue.EMPTY);
   }
@@ -436,8 +439,21 @@ public final class OpaApi {
     } catch (RegoException e) {
       ApiErrors.compile(ctx, e);
       return;
+    } catch (DecisionPoint.ChangeRefused e) {
+      refusedChange(ctx, "DELETE", id, e);
+      return;
     }
     sendJson(ctx, 200, ObjectValue.EMPTY);
+  }
+
+  /**
+   * Answers a policy write refused because it would leave a configured policy path undefined (see
+   * {@link DecisionPoint.ChangeCheck}): 400 in OPA's error format, the message naming the path.
+   */
+  private static void refusedChange(
+      RoutingContext ctx, String method, String id, DecisionPoint.ChangeRefused e) {
+    log.warn("policy {} refused: id={} reason={}", method, id, e.getMessage());
+    ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
   }
 
   private static Value policy(String id, String raw) {
@@ -551,6 +567,10 @@ public final class OpaApi {
         return;
       } catch (RegoException e) {
         ApiErrors.compile(ctx, e);
+        return;
+      } catch (DecisionPoint.ChangeRefused e) {
+        log.warn("data write refused: path={} reason={}", ctx.request().path(), e.getMessage());
+        ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
         return;
       }
     }
