@@ -166,8 +166,7 @@ class StoreStalledTest {
   }
 
   /** The messages logged at {@code at} about the feed of {@code channel}. */
-  private static List<String> logged(
-      ListAppender<ILoggingEvent> logged, String channel, Level at) {
+  private static List<String> logged(ListAppender<ILoggingEvent> logged, String channel, Level at) {
     synchronized (logged) {
       return logged.list.stream()
           .filter(e -> e.getLevel() == at)

@@ -65,7 +65,11 @@ class UnloggedRefusalsTest {
         new DecisionLog(
             store,
             new DecisionLog.Options(
-                4, d.maxBatch(), d.overflow(), d.blockTimeout(), Duration.ofMinutes(10),
+                4,
+                d.maxBatch(),
+                d.overflow(),
+                d.blockTimeout(),
+                Duration.ofMinutes(10),
                 Duration.ZERO));
     refusals = new UnloggedRefusals(log, now::get, "node-1", later::add);
     lines.start();

@@ -151,8 +151,8 @@ public final class ChangeFeed implements AutoCloseable {
 
   /**
    * Logs a failure: the first of a run as a warning, then one warning every {@link #WARN_EVERY}
-   * while the feed keeps failing, not one a second as it reconnects; each try between them at
-   * debug level.
+   * while the feed keeps failing, not one a second as it reconnects; each try between them at debug
+   * level.
    */
   private void failed(Exception e) {
     long now = System.nanoTime();
