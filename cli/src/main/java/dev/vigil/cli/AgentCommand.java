@@ -113,7 +113,11 @@ final class AgentCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
           agent.close();
           st.close();
-          err.println("vigil agent: --metrics-addr " + metricsAddr + ": " + e.getMessage());
+          err.println(
+              "vigil agent: --metrics-addr "
+                  + metricsAddr
+                  + ": cannot listen: "
+                  + dev.vigil.pdp.BindFailure.reason(e));
           return 1;
         }
         out.println("vigil agent: metrics on " + metrics.uri());

@@ -41,6 +41,12 @@ final class CliErrors {
     if (e instanceof UncheckedIOException u) {
       e = u.getCause();
     }
+    // A wrapper whose message is only its cause's class and message says it in the cause's words.
+    if (e.getCause() != null
+        && e.getCause() != e
+        && String.valueOf(e.getCause()).equals(e.getMessage())) {
+      return describe(e.getCause());
+    }
     if (e instanceof NoSuchFileException n) {
       return "no such file: " + n.getFile();
     }
@@ -58,8 +64,17 @@ final class CliErrors {
     if (e instanceof StackOverflowError) {
       return "input nested too deeply";
     }
-    String m = e.getMessage();
-    return m == null ? e.getClass().getSimpleName() : m;
+    // A failure without words of its own takes its cause's; one with none at all still says
+    // what happened instead of leaving "vigil:" bare or naming a class.
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank()) {
+        return t == e ? m : describe(t);
+      }
+    }
+    return "internal error ("
+        + e.getClass().getSimpleName()
+        + " without a message); please report it with the command that caused it";
   }
 
   /** Names the file and what is wrong with it: writes fail here as often as reads. */

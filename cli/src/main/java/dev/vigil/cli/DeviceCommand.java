@@ -452,7 +452,9 @@ final class DeviceCommand implements Runnable {
     String why =
         e instanceof java.net.ConnectException
             ? "connection refused"
-            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            : e.getMessage() == null || e.getMessage().isBlank()
+                ? "the connection failed before an answer came"
+                : e.getMessage();
     return new IllegalStateException("control plane " + server + " cannot be reached: " + why, e);
   }
 }

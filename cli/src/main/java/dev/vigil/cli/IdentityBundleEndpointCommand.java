@@ -78,7 +78,10 @@ final class IdentityBundleEndpointCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       st.close();
       err.println(
-          "vigil identity bundle-endpoint: cannot listen on " + listen + ": " + e.getMessage());
+          "vigil identity bundle-endpoint: cannot listen on "
+              + listen
+              + ": "
+              + dev.vigil.pdp.BindFailure.reason(e));
       return 1;
     }
     spec.commandLine()

@@ -82,8 +82,12 @@ final class IdentityFederateCommand implements Callable<Integer> {
         err.println("vigil identity federate: " + e.getMessage());
         return Vigil.EXIT_USAGE;
       } catch (IOException e) {
+        // A URL is no file: its fault is told as BundleFetcher says it, not as a path's.
         err.println(
-            "vigil identity federate: --bundle " + FileProblems.describe(Path.of(bundle), e));
+            "vigil identity federate: --bundle "
+                + (bundle.startsWith("https://")
+                    ? bundle + ": " + CliErrors.describe(e)
+                    : FileProblems.describe(Path.of(bundle), e)));
         return Vigil.EXIT_USAGE;
       }
       TrustBundle b;

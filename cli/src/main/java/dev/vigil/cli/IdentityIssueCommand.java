@@ -76,12 +76,19 @@ final class IdentityIssueCommand implements Callable<Integer> {
     }
     try (Store st = options.openOrCreateStore()) {
       Identities ids = options.identities(st, err);
-      if (jwtAudience != null) {
-        JwtSvid jwt = ids.issueJwt(id, jwtAudience, lifetime);
-        spec.commandLine().getOut().println(jwt.token());
-        return 0;
+      X509Svid svid;
+      try {
+        if (jwtAudience != null) {
+          JwtSvid jwt = ids.issueJwt(id, jwtAudience, lifetime);
+          spec.commandLine().getOut().println(jwt.token());
+          return 0;
+        }
+        svid = ids.issueX509(id, dns, lifetime);
+      } catch (IllegalArgumentException e) {
+        // What was asked for cannot be issued (an ID without a path, a bad DNS name or key type).
+        err.println("vigil identity issue: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
       }
-      X509Svid svid = ids.issueX509(id, dns, lifetime);
       write(svid, ids.bundle(id.trustDomain()).orElseThrow().x509AuthoritiesPem());
       spec.commandLine()
           .getOut()

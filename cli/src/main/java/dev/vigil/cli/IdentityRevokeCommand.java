@@ -36,6 +36,11 @@ final class IdentityRevokeCommand implements Callable<Integer> {
           (X509Certificate)
               CertificateFactory.getInstance("X.509")
                   .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(svidPem)));
+    } catch (java.io.IOException e) {
+      spec.commandLine()
+          .getErr()
+          .println("vigil identity revoke: " + dev.vigil.pdp.FileProblems.describe(svidPem, e));
+      return Vigil.EXIT_USAGE;
     } catch (CertificateException e) {
       spec.commandLine()
           .getErr()

@@ -34,6 +34,7 @@ import dev.vigil.gateway.upstream.UpstreamIdentity;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.FileProblems;
+import dev.vigil.pdp.ListenException;
 import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
@@ -162,7 +163,11 @@ final class UpCommand implements Callable<Integer> {
                 + cfg.store().display()
                 + "); leave out --demo, or --store and store:");
       }
-      prepareDataDir(cfg.dataDir());
+      try {
+        prepareDataDir(cfg.dataDir());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(dataDirPlace(cfg) + e.getMessage());
+      }
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("vigil up: " + e.getMessage());
       return Vigil.EXIT_USAGE;
@@ -211,6 +216,20 @@ final class UpCommand implements Callable<Integer> {
       throw new ConfigException(file + ": no such configuration file");
     }
     return VigilConfig.read(file, dataDir);
+  }
+
+  /**
+   * Returns {@code file:line: key: } when the file gives {@code key}, else nothing: the start of an
+   * error about the value it gave.
+   */
+  private static String placeOf(VigilConfig cfg, String key) {
+    String place = cfg.placeOf(key);
+    return place == null ? "" : place + ": ";
+  }
+
+  /** The place of {@code data_dir}, when the data directory comes from the file. */
+  private String dataDirPlace(VigilConfig cfg) {
+    return dataDir != null ? "" : placeOf(cfg, "data_dir");
   }
 
   private static Path home() {
@@ -359,7 +378,9 @@ final class UpCommand implements Callable<Integer> {
     running.add(0, providerCalls);
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
-        EdgeGateway.start(
+        startGateway(
+            cfg,
+            tls,
             EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
                     new EdgeSignIn(
@@ -408,6 +429,21 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
+   * Starts the gateway; a listener that cannot bind is named by the key that gave its address
+   * ({@code gateway.addr} or {@code gateway.tls_addr}), as every other error about the file.
+   */
+  private static EdgeGateway startGateway(
+      VigilConfig cfg, TlsListener tls, EdgeGateway.Settings settings) {
+    try {
+      return EdgeGateway.start(settings);
+    } catch (ListenException e) {
+      boolean secure = tls != null && e.port() == tls.port() && e.host().equals(tls.host());
+      throw new ConfigException(
+          cfg.where(secure ? "gateway.tls_addr" : "gateway.addr") + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * Opens the device store; on a shared store, a CA key that does not open the CA keys in it is
    * refused with what every node must share.
    */
@@ -451,7 +487,15 @@ final class UpCommand implements Callable<Integer> {
    * decision log's retention.
    */
   private Core startCore(VigilConfig cfg) {
-    Store store = Store.open(cfg.storeLocation());
+    Store store;
+    try {
+      store = Store.open(cfg.storeLocation());
+    } catch (StoreException e) {
+      // A store named by the file, or kept in the data directory the file names, is named so.
+      String place =
+          cfg.store() == null ? dataDirPlace(cfg) : storeFlag != null ? "" : placeOf(cfg, "store");
+      throw new ConfigException(place + e.getMessage());
+    }
     running.add(store);
     DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
     DecisionPoint pdp =
@@ -474,8 +518,12 @@ final class UpCommand implements Callable<Integer> {
                 afterActivation.get().run();
               });
       if (!watcher.loadNow()) {
-        throw new IllegalStateException(
-            "policy bundle " + cfg.bundle() + " refused: " + watcher.lastError());
+        throw new ConfigException(
+            placeOf(cfg, "policy.bundle")
+                + "policy bundle "
+                + cfg.bundle()
+                + " refused: "
+                + watcher.lastError());
       }
       watcher.start();
       running.add(0, watcher);
@@ -571,20 +619,26 @@ final class UpCommand implements Callable<Integer> {
             InstantSource.system(),
             grants);
     BundleWatcher w = core.bundle();
-    PdpServer server =
-        PdpServer.start(
-            cp.host(),
-            cp.port(),
-            core.pdp(),
-            core.metrics(),
-            new OpaApi.Options("system/main", 8L << 20, () -> w == null || w.activated(), apiToken),
-            router -> {
-              HttpAuthzRoutes.install(router, authorizer);
-              Console.install(router, signIn, sources);
-              devices.install(router, core.pdp());
-              dev.vigil.insight.ReplayEndpoint.install(
-                  router, core.pdp(), new DecisionReader(core.store()), apiToken);
-            });
+    PdpServer server;
+    try {
+      server =
+          PdpServer.start(
+              cp.host(),
+              cp.port(),
+              core.pdp(),
+              core.metrics(),
+              new OpaApi.Options(
+                  "system/main", 8L << 20, () -> w == null || w.activated(), apiToken),
+              router -> {
+                HttpAuthzRoutes.install(router, authorizer);
+                Console.install(router, signIn, sources);
+                devices.install(router, core.pdp());
+                dev.vigil.insight.ReplayEndpoint.install(
+                    router, core.pdp(), new DecisionReader(core.store()), apiToken);
+              });
+    } catch (ListenException e) {
+      throw new ConfigException(cfg.where("control_plane.addr") + ": " + e.getMessage());
+    }
     running.add(0, server);
     return server;
   }
@@ -743,8 +797,8 @@ final class UpCommand implements Callable<Integer> {
 
   private void startEchoUpstreams(VigilConfig cfg) throws IOException {
     Set<String> started = new HashSet<>();
-    for (var r : cfg.routes()) {
-      URI up = r.upstream();
+    for (int i = 0; i < cfg.routes().size(); i++) {
+      URI up = cfg.routes().get(i).upstream();
       String key = up.getHost() + ":" + up.getPort();
       if (started.add(key)) {
         if (!up.getHost().equals("127.0.0.1") && !up.getHost().equals("localhost")) {
@@ -753,8 +807,13 @@ final class UpCommand implements Callable<Integer> {
         try {
           running.add(EchoUpstream.start(up.getHost(), up.getPort(), "echo"));
         } catch (IOException e) {
-          throw new IOException(
-              "demo upstream " + key + " cannot start: " + dev.vigil.pdp.BindFailure.reason(e), e);
+          // Named by the route whose upstream it is, as every other listener by its key.
+          throw new ConfigException(
+              placeOf(cfg, "routes[" + i + "].upstream")
+                  + "demo upstream "
+                  + key
+                  + " cannot start: "
+                  + dev.vigil.pdp.BindFailure.reason(e));
         }
       }
     }

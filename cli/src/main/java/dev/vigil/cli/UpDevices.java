@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import dev.vigil.access.Devices;
 import dev.vigil.access.http.DeviceRoutes;
+import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.TlsSettings;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.sidecar.RefusalLog;
@@ -13,6 +14,7 @@ import dev.vigil.store.Store;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 
@@ -69,10 +71,22 @@ final class UpDevices implements AutoCloseable {
       return null;
     }
     Addresses a = Addresses.parse(settings.addr(), "gateway.tls_addr");
-    ServerCertificate cert =
-        settings.certFile() == null
-            ? ServerCertificate.selfSigned(cfg.dataDir(), InstantSource.system().instant())
-            : ServerCertificate.read(settings.certFile(), settings.keyFile());
+    Instant now = InstantSource.system().instant();
+    ServerCertificate cert;
+    try {
+      cert =
+          settings.certFile() == null
+              ? ServerCertificate.selfSigned(cfg.dataDir(), now)
+              : ServerCertificate.read(settings.certFile(), settings.keyFile(), now);
+    } catch (ServerCertificate.FileRefused e) {
+      // Named by the key that gave the file, as every other error about the configuration.
+      throw new ConfigException(
+          cfg.where(e.keyFile() ? "gateway.tls_key" : "gateway.tls_cert")
+              + ": "
+              + e.file()
+              + ": "
+              + e.reason());
+    }
     return new TlsListener(a.host(), a.port(), cert, devices);
   }
 

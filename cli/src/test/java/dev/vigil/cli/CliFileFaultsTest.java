@@ -177,7 +177,9 @@ class CliFileFaultsTest {
       assertOneClearLine(r);
       assertThat(r.err())
           .contains(
-              "vigil up: demo upstream 127.0.0.1:"
+              "vigil up: "
+                  + cfg
+                  + ":33: routes[0].upstream: demo upstream 127.0.0.1:"
                   + taken.getLocalPort()
                   + " cannot start: address already in use")
           .doesNotContain("input/output error");

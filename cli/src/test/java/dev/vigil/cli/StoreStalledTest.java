@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -112,32 +113,66 @@ class StoreStalledTest {
    * Regression: while its store was out of reach, each change feed of a node (route modes,
    * identity, gateway and console sign-outs) logged a warning every second, 240 lines a minute that
    * buried everything else. Now the first failure is a warning, then one a minute while it lasts.
+   *
+   * <p>Waits for conditions, not for time: for the feed to be connected (its first resync), then
+   * for six failed reconnections (logged at debug level), and counts the warnings of this feed
+   * alone, since the logger is shared with every feed another test of this JVM left behind.
    */
   @Test
   void changeFeed_storeOutOfReach_warnsOnceThenOnceAMinute() throws Exception {
     String schema = schemas.create();
+    String channel = "vigil_outage_test";
     Logger logger = (Logger) LoggerFactory.getLogger(ChangeFeed.class);
+    Level level = logger.getLevel();
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
     logged.start();
     logger.addAppender(logged);
+    logger.setLevel(Level.DEBUG);
+    CountDownLatch connected = new CountDownLatch(1);
     StallingRelay relay = StallingRelay.start();
     try (Store store = Store.open(StoreLocation.parse(relay.url(schema)));
-        ChangeFeed feed = ChangeFeed.follow(store, "vigil_outage_test", e -> {})) {
-      Thread.sleep(1_000);
+        ChangeFeed feed =
+            ChangeFeed.follow(
+                store,
+                channel,
+                e -> {
+                  if (e.equals(List.of(ChangeFeed.RESYNC))) {
+                    connected.countDown();
+                  }
+                })) {
+      assertThat(connected.await(60, TimeUnit.SECONDS)).as("the feed connected").isTrue();
 
       relay.close();
-      Thread.sleep(6_000);
+      awaitLogged(logged, channel, Level.DEBUG, 6);
 
-      List<String> warnings =
-          logged.list.stream()
-              .filter(e -> e.getLevel() == Level.WARN)
-              .map(ILoggingEvent::getFormattedMessage)
-              .toList();
-      assertThat(warnings).as("about six reconnections in 6 s").hasSize(1);
-      assertThat(warnings.getFirst()).contains("change feed vigil_outage_test failed");
+      List<String> warnings = logged(logged, channel, Level.WARN);
+      assertThat(warnings).as("six reconnections and more, one warning").hasSize(1);
+      assertThat(warnings.getFirst()).contains("change feed " + channel + " failed");
     } finally {
       logger.detachAppender(logged);
+      logger.setLevel(level);
       relay.close();
+    }
+  }
+
+  /** Waits, for a minute at most, until {@code count} events of {@code channel} at {@code at}. */
+  private static void awaitLogged(
+      ListAppender<ILoggingEvent> logged, String channel, Level at, int count) throws Exception {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (logged(logged, channel, at).size() < count && System.nanoTime() < giveUp) {
+      Thread.sleep(50);
+    }
+    assertThat(logged(logged, channel, at)).hasSizeGreaterThanOrEqualTo(count);
+  }
+
+  /** The messages logged at {@code at} about the feed of {@code channel}. */
+  private static List<String> logged(ListAppender<ILoggingEvent> logged, String channel, Level at) {
+    synchronized (logged) {
+      return logged.list.stream()
+          .filter(e -> e.getLevel() == at)
+          .map(ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains("change feed " + channel + " "))
+          .toList();
     }
   }
 }

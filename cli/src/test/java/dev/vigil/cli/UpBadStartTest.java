@@ -2,15 +2,21 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.gateway.tls.ServerCertificate;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -161,24 +167,198 @@ class UpBadStartTest {
         "identity.trust_domains: expected a list");
   }
 
+  /** Returns the line of the first line of {@code yaml} that contains {@code text}. */
+  private static long lineOf(String yaml, String text) {
+    return yaml.lines().takeWhile(l -> !l.contains(text)).count() + 1;
+  }
+
+  /** Returns {@code bad.yaml:LINE: KEY: }, as an error about the key starts. */
+  private static String place(String yaml, String text, String key) {
+    return tmp.resolve("bad.yaml") + ":" + lineOf(yaml, text) + ": " + key + ": ";
+  }
+
+  /**
+   * Regression: a busy port said "cannot listen on 127.0.0.1:N" without the key or line that gave
+   * it, unlike every other error the file causes. Every listener now names its key.
+   */
   @Test
-  void controlPlanePortInUse_stopsStartUp_dataUntouched() throws Exception {
+  void controlPlanePortInUse_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String yaml =
+          demoConfig.replace("127.0.0.1:" + up.controlPlane, "127.0.0.1:" + taken.getLocalPort());
       assertRefusedAndUntouched(
-          demoConfig.replace("127.0.0.1:" + up.controlPlane, "127.0.0.1:" + taken.getLocalPort()),
+          yaml,
           1,
-          "cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+          "vigil up: "
+              + place(yaml, "addr: 127.0.0.1:" + taken.getLocalPort(), "control_plane.addr")
+              + "cannot listen on 127.0.0.1:"
+              + taken.getLocalPort()
+              + ": address already in use");
     }
   }
 
   @Test
-  void gatewayPortInUse_stopsStartUp_dataUntouched() throws Exception {
+  void gatewayPortInUse_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String yaml =
+          demoConfig.replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + taken.getLocalPort());
       assertRefusedAndUntouched(
-          demoConfig.replace("127.0.0.1:" + up.gateway, "127.0.0.1:" + taken.getLocalPort()),
+          yaml,
           1,
-          "cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+          "vigil up: "
+              + place(yaml, "addr: 127.0.0.1:" + taken.getLocalPort(), "gateway.addr")
+              + "cannot listen on 127.0.0.1:"
+              + taken.getLocalPort()
+              + ": address already in use");
     }
+  }
+
+  @Test
+  void gatewayTlsPortInUse_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String yaml =
+          demoConfig.replaceFirst("tls_addr: \\S+", "tls_addr: 127.0.0.1:" + taken.getLocalPort());
+      assertRefusedAndUntouched(
+          yaml,
+          1,
+          "vigil up: "
+              + place(yaml, "tls_addr:", "gateway.tls_addr")
+              + "cannot listen with TLS on 127.0.0.1:"
+              + taken.getLocalPort()
+              + ": address already in use");
+    }
+  }
+
+  /** The demo's echo app listens on the first route's upstream: named by that key. */
+  @Test
+  void demoUpstreamPortInUse_stopsStartUp_namesTheRoutesUpstream() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String yaml =
+          demoConfig.replaceAll(
+              "upstream: http://127.0.0.1:\\d+",
+              "upstream: http://127.0.0.1:" + taken.getLocalPort());
+      Path cfg = tmp.resolve("bad.yaml");
+      Files.writeString(cfg, yaml);
+
+      CliRun r =
+          CliRun.of(
+              "up",
+              "--demo",
+              "--config",
+              cfg.toString(),
+              "--data-dir",
+              tmp.resolve("demo-upstream-data").toString());
+
+      assertThat(r.status()).as(r.err()).isEqualTo(1);
+      assertThat(r.err())
+          .contains(
+              "vigil up: "
+                  + place(yaml, "upstream:", "routes[0].upstream")
+                  + "demo upstream 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " cannot start: address already in use")
+          .doesNotContain("\tat ");
+    }
+  }
+
+  /** The Workload API's socket path is somebody's file: named by identity.agent_socket. */
+  @Test
+  void agentSocketNotASocket_stopsStartUp_namesTheKey_fileUntouched() throws Exception {
+    Path file = Files.writeString(tmp.resolve("not-a-socket"), "x");
+    String yaml =
+        demoConfig.replace(
+            "identity:\n", "identity:\n  agent_socket: " + file.toAbsolutePath() + "\n");
+
+    CliRun r = run(yaml, tmp.resolve("agent-socket-data"));
+
+    assertThat(r.status()).as(r.err()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "vigil up: "
+                + place(yaml, "agent_socket:", "identity.agent_socket")
+                + "socket path "
+                + file.toAbsolutePath()
+                + " is not a socket")
+        .doesNotContain("\tat ");
+    assertThat(Files.readString(file)).isEqualTo("x");
+  }
+
+  /** The demo configuration with the gateway's certificate and key files given. */
+  private static String withTlsFiles(Path cert, Path key) {
+    return demoConfig.replace(
+        "  tls_addr: ", "  tls_cert: " + cert + "\n  tls_key: " + key + "\n  tls_addr: ");
+  }
+
+  /**
+   * Regression: a bad tls_cert or tls_key said "TLS certificate FILE: ..." without the line of the
+   * file that named it, and an expired certificate or a key the listener cannot serve started and
+   * failed every handshake. Each is now refused at start, by its key and line.
+   */
+  @Test
+  void tlsCertNotPem_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("tls-not-pem"));
+    ServerCertificate.selfSigned(pair, Instant.now());
+    Path cert = Files.writeString(pair.resolve("garbage.crt"), "not a certificate\n");
+    String yaml = withTlsFiles(cert, pair.resolve(ServerCertificate.KEY_FILE));
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_cert:", "gateway.tls_cert")
+            + cert
+            + ": no PEM certificate");
+  }
+
+  @Test
+  void tlsCertExpired_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("tls-expired"));
+    ServerCertificate.selfSigned(pair, Instant.now().minus(Duration.ofDays(400)));
+    Path cert = pair.resolve(ServerCertificate.CERT_FILE);
+    String yaml = withTlsFiles(cert, pair.resolve(ServerCertificate.KEY_FILE));
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_cert:", "gateway.tls_cert")
+            + cert
+            + ": the certificate expired on ");
+  }
+
+  @Test
+  void tlsKeyOfAnotherType_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("tls-ed25519"));
+    ServerCertificate.selfSigned(pair, Instant.now());
+    KeyPair ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Path key =
+        Files.writeString(
+            pair.resolve("ed.key"),
+            "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(ed.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+    String yaml = withTlsFiles(pair.resolve(ServerCertificate.CERT_FILE), key);
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: " + place(yaml, "tls_key:", "gateway.tls_key") + key + ": the key is Ed");
+  }
+
+  @Test
+  void tlsKeyUnreadable_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("tls-key-dir"));
+    ServerCertificate.selfSigned(pair, Instant.now());
+    Path key = Files.createDirectories(pair.resolve("key-is-a-directory"));
+    String yaml = withTlsFiles(pair.resolve(ServerCertificate.CERT_FILE), key);
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_key:", "gateway.tls_key")
+            + key
+            + ": cannot read it: is a directory");
   }
 
   @Test

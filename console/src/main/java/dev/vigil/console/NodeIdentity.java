@@ -10,6 +10,7 @@ import dev.vigil.identity.Identities;
 import dev.vigil.identity.TrustDomain;
 import dev.vigil.identity.agent.Attestor;
 import dev.vigil.identity.agent.WorkloadAgent;
+import dev.vigil.pdp.FileProblems;
 import dev.vigil.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -88,9 +89,13 @@ public final class NodeIdentity implements AutoCloseable {
     WorkloadAgent agent;
     try {
       agent = WorkloadAgent.start(socket, ids, Attestor.unix(), clock, Duration.ofSeconds(1));
-    } catch (IOException e) {
-      throw new IOException(
-          "workload API socket " + socket + " cannot be bound: " + e.getMessage(), e);
+    } catch (IOException | IllegalStateException e) {
+      // Named by the key that chose the socket, as every other start-up failure the file causes.
+      String why =
+          e instanceof IOException io
+              ? "workload API socket " + socket + " cannot be bound: " + FileProblems.reason(io)
+              : e.getMessage();
+      throw new ConfigException(cfg.where("identity.agent_socket") + ": " + why);
     }
     ScheduledExecutorService renewer =
         Executors.newSingleThreadScheduledExecutor(
@@ -125,7 +130,10 @@ public final class NodeIdentity implements AutoCloseable {
         return CaKeyCipher.configured(System.getenv(), keyFile);
       }
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("identity.ca_key_file: " + e.getMessage());
+      throw new ConfigException(
+          (keyFile != null ? cfg.where("identity.ca_key_file") : CaKeyCipher.ENV)
+              + ": "
+              + e.getMessage());
     }
     // Hex text, as every identity command reads with --ca-key-file.
     Path local = cfg.dataDir().resolve("ca.key");

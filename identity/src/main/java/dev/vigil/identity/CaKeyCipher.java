@@ -79,7 +79,8 @@ public final class CaKeyCipher {
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException("CA key file " + keyFile + " does not exist");
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read CA key file " + keyFile + ": " + e);
+        throw new IllegalArgumentException(
+            "cannot read CA key file " + keyFile + ": " + readProblem(e));
       }
     }
     String fromEnv = env.get(ENV);
@@ -91,6 +92,24 @@ public final class CaKeyCipher {
               + " a key file; --insecure-dev stores CA keys unencrypted, for development only");
     }
     return ofKey(decodeKey(fromEnv, ENV), ENV);
+  }
+
+  /**
+   * Says why a key file could not be read, in words: the JDK's file exceptions carry only the path
+   * as their message, and their class name means nothing to the person who typed it.
+   */
+  private static String readProblem(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.charset.CharacterCodingException) {
+      return "not text (the key is 64 hex digits or base64)";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason().toLowerCase(java.util.Locale.ROOT);
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? "input/output error" : m.toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Returns a cipher that stores keys unencrypted: for development only, never production. */

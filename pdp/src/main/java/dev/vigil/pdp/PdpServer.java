@@ -116,8 +116,8 @@ public final class PdpServer implements AutoCloseable {
       return new PdpServer(vertx, bound);
     } catch (Exception e) {
       vertx.close();
-      throw new IllegalStateException(
-          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
+      throw new ListenException(
+          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), host, port, e);
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -56,7 +57,20 @@ class UnloggedRefusalsTest {
   @BeforeEach
   void open() throws Exception {
     store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
-    log = new DecisionLog(store, DecisionLog.Options.defaults().withCapacity(4));
+    // No linger, so that the writer takes a batch and goes straight to writing it; and retries
+    // for long, so that a batch held by the lock is never given up (which would free the queue)
+    // however slowly a loaded machine runs the test.
+    DecisionLog.Options d = DecisionLog.Options.defaults();
+    log =
+        new DecisionLog(
+            store,
+            new DecisionLog.Options(
+                4,
+                d.maxBatch(),
+                d.overflow(),
+                d.blockTimeout(),
+                Duration.ofMinutes(10),
+                Duration.ZERO));
     refusals = new UnloggedRefusals(log, now::get, "node-1", later::add);
     lines.start();
     ((Logger) LoggerFactory.getLogger(UnloggedRefusals.class)).addAppender(lines);
@@ -246,11 +260,25 @@ class UnloggedRefusalsTest {
     assertThat(refusals.total(UnloggedRefusals.OTHER)).isEqualTo(5);
   }
 
-  /** Holds the writer on a lock of the store and queues records until the log has no room. */
+  /**
+   * Holds the writer on a lock of the store and queues records until the log has no room. The
+   * writer takes the first record alone and is known to be writing it (it makes the record right
+   * before) before any other is queued, so that it cannot take more from the queue afterwards: the
+   * queue stays full whatever the scheduling, until {@link #unlock}.
+   */
   private void fill() throws Exception {
     locker = store.dataSource().getConnection();
     lock = locker.createStatement();
     lock.execute("BEGIN IMMEDIATE");
+    CountDownLatch writing = new CountDownLatch(1);
+    DecisionRecord first = record("fill-first").get();
+    queued.add(
+        log.tryAppend(
+            () -> {
+              writing.countDown();
+              return first;
+            }));
+    assertThat(writing.await(30, TimeUnit.SECONDS)).as("the writer took the first record").isTrue();
     for (int i = 0; i < 100; i++) {
       DecisionRecord r = record("fill-" + i).get();
       CompletableFuture<Void> ack = log.tryAppend(() -> r);
@@ -258,7 +286,6 @@ class UnloggedRefusalsTest {
         return;
       }
       queued.add(ack);
-      Thread.sleep(5);
     }
     throw new AssertionError("the decision log never filled up");
   }

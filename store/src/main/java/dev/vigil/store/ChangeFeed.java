@@ -151,7 +151,8 @@ public final class ChangeFeed implements AutoCloseable {
 
   /**
    * Logs a failure: the first of a run as a warning, then one warning every {@link #WARN_EVERY}
-   * while the feed keeps failing, not one a second as it reconnects.
+   * while the feed keeps failing, not one a second as it reconnects; each try between them at debug
+   * level.
    */
   private void failed(Exception e) {
     long now = System.nanoTime();
@@ -168,6 +169,8 @@ public final class ChangeFeed implements AutoCloseable {
           (now - failingSince) / 1_000_000_000L,
           failures,
           e.getMessage());
+    } else {
+      log.debug("change feed {} failed again ({} tries): {}", channel, failures, e.getMessage());
     }
   }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,6 +141,15 @@ public final class Store implements AutoCloseable {
       Files.createDirectories(dir);
     } catch (AccessDeniedException e) {
       throw new StoreException("data directory " + dir + " cannot be created: permission denied");
+    } catch (FileAlreadyExistsException e) {
+      throw new StoreException(
+          "data directory " + dir + " cannot be created: " + e.getFile() + " is a file");
+    } catch (FileSystemException e) {
+      throw new StoreException(
+          "data directory "
+              + dir
+              + " cannot be created: "
+              + (e.getReason() == null ? e.getFile() : e.getReason().toLowerCase(Locale.ROOT)));
     } catch (IOException e) {
       throw new StoreException("data directory " + dir + " cannot be created: " + e.getMessage());
     }

@@ -69,6 +69,9 @@ import java.util.regex.Pattern;
  *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
  *     there is no file
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
+ * @param keyPlaces where the keys that start-up acts on (listeners' addresses, TLS files, the agent
+ *     socket, the data directory, the store, the bundle, the CA key file, the routes' upstreams)
+ *     are written, by key, as {@code file:line: key}; empty for the defaults
  */
 public record VigilConfig(
     Path dataDir,
@@ -93,10 +96,12 @@ public record VigilConfig(
     StoreLocation store,
     Map<String, String> policyPlaces,
     String authzPolicyPlace,
-    List<Entitlement> entitlements) {
+    List<Entitlement> entitlements,
+    Map<String, String> keyPlaces) {
 
   public VigilConfig {
     policyPlaces = Map.copyOf(policyPlaces);
+    keyPlaces = Map.copyOf(keyPlaces);
     entitlements = List.copyOf(entitlements);
   }
 
@@ -156,7 +161,8 @@ public record VigilConfig(
         null,
         Map.of(),
         null,
-        List.of());
+        List.of(),
+        Map.of());
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -184,7 +190,25 @@ public record VigilConfig(
         location,
         policyPlaces,
         authzPolicyPlace,
-        entitlements);
+        entitlements,
+        keyPlaces);
+  }
+
+  /**
+   * Returns where {@code key} (such as {@code gateway.tls_cert}) is written, as {@code file:line:
+   * key}, or the key alone when the file does not give it: the start of an error about its value,
+   * so that a failure at start-up caused by the file names the line to change.
+   */
+  public String where(String key) {
+    return keyPlaces.getOrDefault(key, key);
+  }
+
+  /**
+   * Returns the place of {@code key} as {@link #where} does when the file gives it, or null when
+   * its default applies.
+   */
+  public String placeOf(String key) {
+    return keyPlaces.get(key);
   }
 
   /**
@@ -275,7 +299,39 @@ public record VigilConfig(
         store(get(top, "store"), base),
         policyPlaces,
         get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
-        entitlements);
+        entitlements,
+        keyPlaces(
+            get(top, "routes"),
+            get(top, "data_dir"),
+            get(top, "store"),
+            get(policy, "bundle"),
+            get(cp, "addr"),
+            get(gw, "addr"),
+            get(gw, "tls_addr"),
+            get(gw, "tls_cert"),
+            get(gw, "tls_key"),
+            get(id, "agent_socket"),
+            get(id, "ca_key_file")));
+  }
+
+  /**
+   * Returns the place of each node given in the file, by its key, and of each route's upstream
+   * ({@code routes[i].upstream}: {@code vigil up --demo} listens there).
+   */
+  private static Map<String, String> keyPlaces(YamlNode routes, YamlNode... nodes) {
+    Map<String, String> out = new HashMap<>();
+    for (YamlNode n : nodes) {
+      if (!n.isMissing()) {
+        out.put(n.key(), n.place());
+      }
+    }
+    for (YamlNode r : routes.sequence()) {
+      YamlNode upstream = get(r.mapping(null), "upstream");
+      if (!upstream.isMissing()) {
+        out.put(upstream.key(), upstream.place());
+      }
+    }
+    return out;
   }
 
   /**

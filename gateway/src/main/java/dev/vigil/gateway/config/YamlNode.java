@@ -53,8 +53,17 @@ public final class YamlNode {
       Node n = new Yaml(opts).compose(r);
       return new YamlNode(path.toString(), "", n);
     } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-      throw new ConfigException(path + ":" + line + ": invalid YAML: " + e.getProblem());
+      // One line, file:line:column first, instead of SnakeYAML's several with their own marks.
+      String where =
+          e.getProblemMark() == null
+              ? path.toString()
+              : path
+                  + ":"
+                  + (e.getProblemMark().getLine() + 1)
+                  + ":"
+                  + (e.getProblemMark().getColumn() + 1);
+      String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+      throw new ConfigException(where + ": invalid YAML: " + firstLine(problem));
     } catch (CharacterCodingException e) {
       throw new ConfigException(path + ": is not UTF-8 text");
     } catch (java.nio.file.NoSuchFileException e) {
@@ -67,8 +76,17 @@ public final class YamlNode {
       if (e.getCause() instanceof CharacterCodingException) {
         throw new ConfigException(path + ": is not UTF-8 text");
       }
-      throw new ConfigException(path + ": invalid YAML: " + e.getMessage());
+      throw new ConfigException(path + ": invalid YAML: " + firstLine(e.getMessage()));
     }
+  }
+
+  /** The first line of a parser's message, without a closing full stop. */
+  static String firstLine(String message) {
+    if (message == null || message.isBlank()) {
+      return "the text is not YAML";
+    }
+    String line = message.strip().lines().findFirst().orElse("").strip();
+    return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
   }
 
   /** Returns the line this node starts on, 0 when it is missing. */
@@ -87,6 +105,11 @@ public final class YamlNode {
    */
   public String place() {
     return file + ":" + line() + (key.isEmpty() ? "" : ": " + key);
+  }
+
+  /** Returns the node's key, dotted from the top ({@code gateway.tls_cert}), empty for the top. */
+  public String key() {
+    return key;
   }
 
   public boolean isMissing() {

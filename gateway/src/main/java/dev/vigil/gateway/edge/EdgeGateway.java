@@ -29,6 +29,7 @@ import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.HeadDeadline;
 import dev.vigil.pdp.HostHeader;
+import dev.vigil.pdp.ListenException;
 import dev.vigil.pdp.LoopListeners;
 import dev.vigil.pdp.RequestFraming;
 import dev.vigil.rego.value.BooleanValue;
@@ -256,8 +257,8 @@ public final class EdgeGateway implements AutoCloseable {
                       .invalidRequestHandler(handler::invalid));
     } catch (Exception e) {
       vertx.close();
-      throw new IllegalStateException(
-          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), e);
+      throw new ListenException(
+          "cannot listen on " + host + ":" + port + ": " + BindFailure.reason(e), host, port, e);
     }
     int secure = tls == null ? -1 : tls.listen(vertx, handler::handle, handler::invalid, resets);
     return new EdgeGateway(vertx, plain, secure);

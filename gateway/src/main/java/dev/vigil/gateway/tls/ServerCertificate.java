@@ -16,6 +16,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -51,33 +52,89 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
   private static final Duration SELF_SIGNED_LIFETIME = Duration.ofDays(365);
 
   /**
-   * Reads a certificate chain and its key from PEM files.
-   *
-   * @throws IllegalArgumentException naming the file that is missing or does not parse, or the key
-   *     that does not belong to the certificate (which would fail every handshake instead of the
-   *     start)
+   * A certificate or key file the listener cannot serve with, naming the file and what is wrong
+   * with it.
    */
-  public static ServerCertificate read(Path certFile, Path keyFile) {
-    String cert = readFile(certFile, "certificate");
-    String key = readFile(keyFile, "key");
+  public static final class FileRefused extends IllegalArgumentException {
+    private final Path file;
+    private final boolean key;
+    private final String reason;
+
+    FileRefused(Path file, boolean key, String reason) {
+      super("TLS " + (key ? "key " : "certificate ") + file + ": " + reason);
+      this.file = file;
+      this.key = key;
+      this.reason = reason;
+    }
+
+    /** The file at fault. */
+    public Path file() {
+      return file;
+    }
+
+    /** True when the key file is at fault, false for the certificate file. */
+    public boolean keyFile() {
+      return key;
+    }
+
+    /** What is wrong with the file, without its name. */
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /** The smallest RSA key served: shorter ones are refused by today's clients. */
+  private static final int MIN_RSA_BITS = 2048;
+
+  /**
+   * Reads a certificate chain and its key from PEM files, as at {@code now}.
+   *
+   * @throws FileRefused naming the file that is missing, does not parse, holds a certificate that
+   *     is expired or not valid yet at {@code now}, or a key of a type the listener does not serve
+   *     (EC and RSA of at least 2048 bits are), or a key that does not belong to the certificate
+   *     (each would fail every handshake instead of the start)
+   */
+  public static ServerCertificate read(Path certFile, Path keyFile, Instant now) {
+    String cert = readFile(certFile, false);
+    String key = readFile(keyFile, true);
     X509Certificate leaf;
     try {
       leaf = DeviceCertificates.certificates(cert).get(0);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("TLS certificate " + certFile + ": " + e.getMessage());
+      throw new FileRefused(certFile, false, e.getMessage());
+    }
+    if (now.isAfter(leaf.getNotAfter().toInstant())) {
+      throw new FileRefused(
+          certFile, false, "the certificate expired on " + leaf.getNotAfter().toInstant());
+    }
+    if (now.isBefore(leaf.getNotBefore().toInstant())) {
+      throw new FileRefused(
+          certFile, false, "the certificate is not valid until " + leaf.getNotBefore().toInstant());
     }
     PrivateKey k;
     try {
       k = DeviceCertificates.privateKey(key);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("TLS key " + keyFile + ": " + e.getMessage());
+      throw new FileRefused(keyFile, true, e.getMessage());
+    }
+    String type = k.getAlgorithm();
+    if (!type.equals("EC") && !type.equals("RSA")) {
+      throw new FileRefused(
+          keyFile, true, "the key is " + type + "; the TLS listener serves EC or RSA keys");
+    }
+    if (k instanceof RSAPrivateKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+      throw new FileRefused(
+          keyFile,
+          true,
+          "the key is RSA of "
+              + rsa.getModulus().bitLength()
+              + " bits; at least "
+              + MIN_RSA_BITS
+              + " are needed");
     }
     if (!ServerTls.keyMatches(k, leaf)) {
-      throw new IllegalArgumentException(
-          "TLS key "
-              + keyFile
-              + ": the key does not belong to the first certificate of "
-              + certFile);
+      throw new FileRefused(
+          keyFile, true, "the key does not belong to the first certificate of " + certFile);
     }
     return new ServerCertificate(cert, pkcs8(k));
   }
@@ -92,7 +149,7 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
     Path cert = dataDir.resolve(CERT_FILE);
     Path key = dataDir.resolve(KEY_FILE);
     if (Files.exists(cert) && Files.exists(key)) {
-      ServerCertificate existing = readOwn(cert, key);
+      ServerCertificate existing = readOwn(cert, key, now);
       if (existing != null) {
         X509Certificate c = DeviceCertificates.certificates(existing.certificatePem()).get(0);
         if (now.isBefore(c.getNotAfter().toInstant().minus(Duration.ofDays(1)))) {
@@ -110,9 +167,9 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
   }
 
   /** Reads the pair Vigil made earlier, or returns null when it is not a usable pair any more. */
-  private static ServerCertificate readOwn(Path cert, Path key) {
+  private static ServerCertificate readOwn(Path cert, Path key, Instant now) {
     try {
-      return read(cert, key);
+      return read(cert, key, now);
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -170,14 +227,13 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
     return DeviceCertificates.pem(new PemObject("PRIVATE KEY", k.getEncoded()));
   }
 
-  private static String readFile(Path p, String what) {
+  private static String readFile(Path p, boolean key) {
     try {
       return Files.readString(p);
     } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("TLS " + what + " file " + p + " does not exist");
+      throw new FileRefused(p, key, "no such file");
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "cannot read TLS " + what + " file " + p + ": " + FileProblems.reason(e));
+      throw new FileRefused(p, key, "cannot read it: " + FileProblems.reason(e));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.gateway.tls;
 import dev.vigil.access.Devices;
 import dev.vigil.pdp.BindFailure;
 import dev.vigil.pdp.HeadDeadline;
+import dev.vigil.pdp.ListenException;
 import dev.vigil.pdp.LoopListeners;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Handler;
@@ -95,8 +96,11 @@ public record TlsListener(String host, int port, ServerCertificate certificate, 
                   .invalidRequestHandler(invalid));
     } catch (Exception e) {
       vertx.close();
-      throw new IllegalStateException(
-          "cannot listen with TLS on " + host + ":" + port + ": " + BindFailure.reason(e), e);
+      throw new ListenException(
+          "cannot listen with TLS on " + host + ":" + port + ": " + BindFailure.reason(e),
+          host,
+          port,
+          e);
     }
   }
 }

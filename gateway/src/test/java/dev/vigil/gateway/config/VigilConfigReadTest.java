@@ -19,6 +19,24 @@ class VigilConfigReadTest {
     return VigilConfig.read(f, tmp.resolve("data"));
   }
 
+  /**
+   * Regression: a YAML syntax error kept SnakeYAML's wording, several lines with marks of their own
+   * and no column. Now it is one line: file:line:column and the parser's short problem.
+   */
+  @Test
+  void read_yamlSyntaxError_oneLineWithLineAndColumn() {
+    assertThatThrownBy(() -> read("gateway:\n  addr: 127.0.0.1:1\n bad: [\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            tmp.resolve("vigil.yaml")
+                + ":3:2: invalid YAML: expected <block end>, but found '<block mapping start>'")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> read("gateway:\n\taddr: 127.0.0.1:1\n"))
+        .hasMessageStartingWith(tmp.resolve("vigil.yaml") + ":2:1: invalid YAML: ")
+        .hasMessageNotContaining("\n")
+        .hasMessageNotContaining("in 'reader'");
+  }
+
   @Test
   void read_topLevelKeyTwice_refusedNamingBothLines() {
     assertThatThrownBy(

@@ -59,17 +59,17 @@ class ServerCertificateTest {
   void read_missingOrBadFiles_namesTheFile() throws Exception {
     Path cert = dir.resolve("gw.crt");
     Path key = dir.resolve("gw.key");
-    assertThatThrownBy(() -> ServerCertificate.read(cert, key))
-        .hasMessageContaining("TLS certificate file " + cert + " does not exist");
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now))
+        .hasMessageContaining("TLS certificate " + cert + ": no such file");
 
     Files.writeString(cert, "not a certificate");
     Files.writeString(key, "not a key");
-    assertThatThrownBy(() -> ServerCertificate.read(cert, key))
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now))
         .hasMessageContaining("TLS certificate " + cert);
 
     ServerCertificate made = ServerCertificate.selfSigned(dir, now);
     Files.writeString(cert, made.certificatePem());
-    assertThatThrownBy(() -> ServerCertificate.read(cert, key))
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now))
         .hasMessageContaining("TLS key " + key);
   }
 
@@ -79,7 +79,7 @@ class ServerCertificateTest {
 
     ServerCertificate read =
         ServerCertificate.read(
-            dir.resolve(ServerCertificate.CERT_FILE), dir.resolve(ServerCertificate.KEY_FILE));
+            dir.resolve(ServerCertificate.CERT_FILE), dir.resolve(ServerCertificate.KEY_FILE), now);
 
     assertThat(read.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----");
     assertThat(List.of(leaf(read))).containsExactly(leaf(made));
@@ -94,7 +94,7 @@ class ServerCertificateTest {
     Path cert = dir.resolve(ServerCertificate.CERT_FILE);
     Path foreignKey = other.resolve(ServerCertificate.KEY_FILE);
 
-    assertThatThrownBy(() -> ServerCertificate.read(cert, foreignKey))
+    assertThatThrownBy(() -> ServerCertificate.read(cert, foreignKey, now))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "TLS key "
@@ -104,11 +104,43 @@ class ServerCertificateTest {
   }
 
   @Test
+  void read_certificateExpiredOrNotYetValid_refusedNamingTheFile() throws Exception {
+    ServerCertificate.selfSigned(dir, now);
+    Path cert = dir.resolve(ServerCertificate.CERT_FILE);
+    Path key = dir.resolve(ServerCertificate.KEY_FILE);
+
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now.plus(Duration.ofDays(366))))
+        .isInstanceOf(ServerCertificate.FileRefused.class)
+        .hasMessageStartingWith("TLS certificate " + cert + ": the certificate expired on ");
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now.minus(Duration.ofDays(1))))
+        .hasMessageStartingWith("TLS certificate " + cert + ": the certificate is not valid until");
+  }
+
+  @Test
+  void read_keyTypeTheListenerDoesNotServe_refusedNamingTheKeyFile() throws Exception {
+    ServerCertificate.selfSigned(dir, now);
+    Path cert = dir.resolve(ServerCertificate.CERT_FILE);
+    java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(1024);
+    Path key =
+        Files.writeString(
+            dir.resolve("short.key"),
+            "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder()
+                    .encodeToString(rsa.generateKeyPair().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> ServerCertificate.read(cert, key, now))
+        .isInstanceOf(ServerCertificate.FileRefused.class)
+        .hasMessage("TLS key " + key + ": the key is RSA of 1024 bits; at least 2048 are needed");
+  }
+
+  @Test
   void read_unreadableFile_saysWhyWithoutAClassName() throws Exception {
     Path cert = Files.createDirectory(dir.resolve("gw.crt"));
 
-    assertThatThrownBy(() -> ServerCertificate.read(cert, dir.resolve("gw.key")))
-        .hasMessageStartingWith("cannot read TLS certificate file " + cert + ": ")
+    assertThatThrownBy(() -> ServerCertificate.read(cert, dir.resolve("gw.key"), now))
+        .hasMessageStartingWith("TLS certificate " + cert + ": cannot read it: ")
         .hasMessageNotContaining("Exception");
   }
 

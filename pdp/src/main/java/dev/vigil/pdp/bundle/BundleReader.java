@@ -304,7 +304,8 @@ public final class BundleReader {
     try {
       return dev.vigil.rego.value.Yaml.parse(utf8(source, file, bytes));
     } catch (JsonException e) {
-      throw new BundleException(source + ": " + file + ":" + e.line() + ": " + e.getMessage());
+      String where = e.line() > 0 ? file + ":" + e.line() + ":" + e.column() : file;
+      throw new BundleException(source + ": " + where + ": " + e.getMessage());
     }
   }
 

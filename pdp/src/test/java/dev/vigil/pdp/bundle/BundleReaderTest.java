@@ -44,6 +44,16 @@ class BundleReaderTest {
         .isEqualTo("{\"roles\":{\"sre\":[\"read\"]},\"users\":{\"alice\":{\"role\":\"sre\"}}}");
   }
 
+  /** Regression: a YAML syntax error in a data file named its line but not its column. */
+  @Test
+  void read_dataYamlSyntaxError_oneLineWithLineAndColumn() throws Exception {
+    write("roles/data.yaml", "sre:\n  - read\n write: [\n");
+
+    assertThatThrownBy(() -> BundleReader.read(dir))
+        .hasMessageContaining("roles/data.yaml:3:2: invalid YAML: ")
+        .hasMessageNotContaining("\n");
+  }
+
   @Test
   void buildThenRead_archiveRoundTrips() throws Exception {
     write("authz/policy.rego", "package authz\nallow := true\n");

@@ -50,7 +50,7 @@ final class CaseReader {
     try {
       root = YAML.readTree(file.toFile());
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": not valid YAML: " + firstLine(e), e);
+      throw new IllegalArgumentException(file + yamlProblem(e), e);
     }
     JsonNode cases = root == null ? null : root.get("cases");
     if (cases == null || !cases.isArray()) {
@@ -113,8 +113,42 @@ final class CaseReader {
     return n != null && n.asBoolean(false);
   }
 
+  /**
+   * Returns {@code :line:column: not valid YAML: problem} in one line: the parser's own message
+   * spans several lines, its context first and the problem last, each with its own mark.
+   */
+  private static String yamlProblem(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m
+          && m.getProblemMark() != null
+          && m.getProblem() != null) {
+        return ":"
+            + (m.getProblemMark().getLine() + 1)
+            + ":"
+            + (m.getProblemMark().getColumn() + 1)
+            + ": not valid YAML: "
+            + m.getProblem();
+      }
+    }
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+        && j.getLocation() != null
+        && j.getLocation().getLineNr() > 0) {
+      return ":"
+          + j.getLocation().getLineNr()
+          + ":"
+          + j.getLocation().getColumnNr()
+          + ": not valid YAML: "
+          + firstLine(j.getOriginalMessage());
+    }
+    return ": not valid YAML: " + firstLine(e);
+  }
+
   private static String firstLine(Exception e) {
-    String m = String.valueOf(e.getMessage());
+    return firstLine(e.getMessage());
+  }
+
+  private static String firstLine(String message) {
+    String m = String.valueOf(message);
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
   }
