@@ -185,7 +185,7 @@ public final class SmallHttpServer implements AutoCloseable {
             400, "bad request: a field is folded over more than one line (obsolete line folding)");
       }
       int colon = line.indexOf(':');
-      if (colon <= 0 || !token(line.substring(0, colon))) {
+      if (colon <= 0 || !HttpTokens.isToken(line.substring(0, colon))) {
         throw new Refused(400, "bad request: a field line has no valid name before its colon");
       }
       String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
@@ -223,22 +223,6 @@ public final class SmallHttpServer implements AutoCloseable {
         line.write(b);
       }
     }
-  }
-
-  /** Tells whether {@code name} is a field name: a token (RFC 9110 §5.6.2). */
-  private static boolean token(String name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void write(OutputStream out, Answer a) throws IOException {

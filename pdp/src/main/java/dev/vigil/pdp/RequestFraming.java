@@ -1,5 +1,6 @@
 package dev.vigil.pdp;
 
+import dev.vigil.httpkit.HttpTokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -239,9 +240,7 @@ public final class RequestFraming {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
+      if ((c >= 'A' && c <= 'Z') || !HttpTokens.isTchar(c)) {
         return false;
       }
     }
@@ -517,26 +516,9 @@ public final class RequestFraming {
         }
         name.append((char) (b & 0xff));
       }
-      return token(name) ? name.toString().toLowerCase(java.util.Locale.ROOT) : "(unnamed)";
-    }
-
-    /** Whether a name is a token, so that it may be logged as it is. */
-    private static boolean token(CharSequence s) {
-      if (s.isEmpty()) {
-        return false;
-      }
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        boolean ok =
-            (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-        if (!ok) {
-          return false;
-        }
-      }
-      return true;
+      return HttpTokens.isToken(name)
+          ? name.toString().toLowerCase(java.util.Locale.ROOT)
+          : "(unnamed)";
     }
   }
 
