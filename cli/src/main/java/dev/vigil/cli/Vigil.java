@@ -54,7 +54,9 @@ public final class Vigil implements Runnable {
     System.exit(status[0]);
   }
 
-  /** Runs the command line and returns the exit status; never throws. */
+  /**
+   * Runs the command line and returns the exit status, with all it printed flushed; never throws.
+   */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Vigil());
     cl.setOut(out);
@@ -87,6 +89,10 @@ public final class Vigil implements Runnable {
     } catch (StackOverflowError e) {
       err.println("vigil: the policy or input is nested too deeply to process");
       return 1;
+    } finally {
+      // What a command printed without a line end is still in the writers' buffers.
+      out.flush();
+      err.flush();
     }
   }
 

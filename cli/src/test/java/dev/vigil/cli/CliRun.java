@@ -1,15 +1,24 @@
 package dev.vigil.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 
-/** Runs the command line in process and captures what it prints. */
+/**
+ * Runs the command line in process and captures what it prints, through writers that buffer as
+ * {@code main}'s over {@code System.out} do: what the command leaves unflushed is not captured.
+ */
 record CliRun(int status, String out, String err) {
 
   static CliRun of(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = Vigil.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new CliRun(status, out.toString(), err.toString());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        Vigil.run(
+            args,
+            new PrintWriter(out, true, StandardCharsets.UTF_8),
+            new PrintWriter(err, true, StandardCharsets.UTF_8));
+    return new CliRun(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }
