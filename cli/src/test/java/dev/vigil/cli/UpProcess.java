@@ -2,8 +2,6 @@ package dev.vigil.cli;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,9 +69,7 @@ final class UpProcess implements AutoCloseable {
   }
 
   static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.vigil.testkit.FreePorts.next();
   }
 
   /** Starts the process and waits for the end of its banner; returns the banner's lines. */

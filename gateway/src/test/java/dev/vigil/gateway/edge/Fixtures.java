@@ -12,9 +12,7 @@ import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -76,9 +74,7 @@ final class Fixtures {
 
   /** Returns a loopback port free a moment ago (for a callback URL known before the start). */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.vigil.testkit.FreePorts.next();
   }
 
   /** Waits for the decision log to make a decision durable, and returns it. */

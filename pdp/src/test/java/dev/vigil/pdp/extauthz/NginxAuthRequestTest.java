@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.vigil.pdp.Mode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -169,9 +168,7 @@ class NginxAuthRequestTest {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.vigil.testkit.FreePorts.next();
   }
 
   static boolean waitListening(int port, Process p) throws InterruptedException {
