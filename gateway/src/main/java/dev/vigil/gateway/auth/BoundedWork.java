@@ -1,10 +1,10 @@
 package dev.vigil.gateway.auth;
 
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,12 +102,20 @@ public class BoundedWork implements AutoCloseable {
   private final ThreadPoolExecutor pool;
 
   /**
+   * One per task running or waiting. A task gives its permit back before its future completes, so a
+   * task asked for once another has ended is never refused for it, as an executor's own bound
+   * refuses it until the freed thread has come back for more.
+   */
+  private final Semaphore permits;
+
+  /**
    * @param threadName the prefix of the threads' names, such as {@code vigil-password-check}
    * @param work what the tasks are, plural, for the {@link Busy} message ("sign-ins being checked")
    */
   public BoundedWork(String threadName, String work, Limits limits) {
     this.work = work;
     this.limits = limits;
+    this.permits = new Semaphore(limits.atOnce() + limits.waiting());
     int id = POOLS.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
     this.pool =
@@ -116,9 +124,8 @@ public class BoundedWork implements AutoCloseable {
             limits.atOnce(),
             30,
             TimeUnit.SECONDS,
-            limits.waiting() == 0
-                ? new SynchronousQueue<>()
-                : new ArrayBlockingQueue<>(limits.waiting()),
+            // Unbounded here: the permits bound what is queued to the tasks that may wait.
+            new LinkedBlockingQueue<>(),
             r ->
                 Thread.ofPlatform()
                     .name(threadName + "-" + id + "-" + n.incrementAndGet())
@@ -154,9 +161,21 @@ public class BoundedWork implements AutoCloseable {
    *     Limits#waiting} wait already (or after {@link #close})
    */
   public <T> CompletableFuture<T> submit(Supplier<T> task) {
+    if (!permits.tryAcquire()) {
+      throw new Busy(work, limits);
+    }
     try {
-      return CompletableFuture.supplyAsync(task, pool);
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return task.get();
+            } finally {
+              permits.release();
+            }
+          },
+          pool);
     } catch (RejectedExecutionException e) {
+      permits.release();
       throw new Busy(work, limits);
     }
   }
