@@ -47,7 +47,12 @@ final class InsightWindowOptions {
     return new Window(from, to);
   }
 
-  private static Instant when(String option, String value, Instant now) {
+  /**
+   * Reads a WHEN option of {@code vigil insight}: a time, or a duration before {@code now}.
+   *
+   * @throws IllegalArgumentException naming the option and its value
+   */
+  static Instant when(String option, String value, Instant now) {
     if (!value.isEmpty() && Character.isDigit(value.charAt(0)) && value.contains("T")) {
       try {
         return Instant.parse(value);

@@ -8,7 +8,6 @@ import dev.vigil.pdp.bundle.BundleException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,32 +67,12 @@ final class ReplayOptions {
     }
     Instant now = Instant.now();
     try {
-      Instant from = instant("--since", since, now);
-      Instant to = until == null ? null : instant("--until", until, now);
+      Instant from = InsightWindowOptions.when("--since", since, now);
+      Instant to = until == null ? null : InsightWindowOptions.when("--until", until, now);
       return new ReplayWindow(from, to, route, path, limit);
     } catch (IllegalArgumentException e) {
       err.println(command + ": " + e.getMessage());
       return null;
-    }
-  }
-
-  private static Instant instant(String option, String text, Instant now) {
-    if (!text.isEmpty() && Character.isDigit(text.charAt(0)) && text.contains("T")) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException(
-            option
-                + " \""
-                + text
-                + "\" is not a time: write it as 2026-12-06T06:00:00Z, or a duration like 24h");
-      }
-    }
-    try {
-      return now.minus(Durations.parse(text));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          option + " " + e.getMessage() + ", or a time like 2026-12-06T06:00:00Z", e);
     }
   }
 

@@ -186,7 +186,8 @@ class InsightReplayCommandTest {
             "yesterday");
 
     assertThat(run.status()).isEqualTo(2);
-    assertThat(run.err()).contains("--since \"yesterday\" is not a duration");
+    assertThat(run.err())
+        .contains("--since \"yesterday\" is neither a duration (like 24h) nor a time");
   }
 
   @Test
