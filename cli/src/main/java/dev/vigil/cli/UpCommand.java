@@ -376,6 +376,9 @@ final class UpCommand implements Callable<Integer> {
     // The providers' calls of OIDC sign-ins get a bound of their own, as the password checks do.
     BoundedWork providerCalls = BoundedWork.providerCalls();
     running.add(0, providerCalls);
+    // And the bearer checks and session refreshes that any request can ask for, one of their own.
+    BoundedWork tokenChecks = BoundedWork.tokenChecks();
+    running.add(0, tokenChecks);
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         startGateway(
@@ -384,7 +387,11 @@ final class UpCommand implements Callable<Integer> {
             EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
                     new EdgeSignIn(
-                        auth, new IdentityProviders(providers), cfg.redirectHosts(), providerCalls))
+                        auth,
+                        new IdentityProviders(providers),
+                        cfg.redirectHosts(),
+                        providerCalls,
+                        tokenChecks))
                 .withTls(tls)
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
                 .withUpstreamIdentity(upstreamIdentity(identityNow))

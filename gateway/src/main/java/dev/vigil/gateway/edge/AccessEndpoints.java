@@ -3,6 +3,7 @@ package dev.vigil.gateway.edge;
 import dev.vigil.access.Grant;
 import dev.vigil.access.GrantException;
 import dev.vigil.access.Grants;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
@@ -113,6 +114,12 @@ final class AccessEndpoints {
                 null,
                 500,
                 ar -> {
+                  if (ar.failed() && ar.cause() instanceof BoundedWork.Busy b) {
+                    RequestBodies.resume(req);
+                    req.response().putHeader("Retry-After", Long.toString(b.retryAfterSeconds()));
+                    error(req, 503, "busy", null, b.getMessage());
+                    return;
+                  }
                   Session s = ar.succeeded() ? ar.result().session() : null;
                   if (s == null) {
                     RequestBodies.resume(req);

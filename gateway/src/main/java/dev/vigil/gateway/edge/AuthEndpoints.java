@@ -86,7 +86,7 @@ final class AuthEndpoints {
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
-    this.callers = new Callers(auth, providers, clock);
+    this.callers = new Callers(auth, providers, clock, signIn.tokenChecks());
     this.stepUp = new TotpStepUp(auth, redirects, this);
     this.oidc =
         new OidcEndpoints(auth.sessions(), redirects, providers, refusals, signIn.providerCalls());

@@ -4,6 +4,7 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
@@ -417,13 +418,28 @@ public final class EdgeGateway implements AutoCloseable {
                   route.name(),
                   null,
                   500,
-                  ar ->
-                      decide(
-                          req,
-                          path,
-                          hostHeader,
-                          route,
-                          ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage()))));
+                  ar -> {
+                    if (ar.failed() && ar.cause() instanceof BoundedWork.Busy b) {
+                      refuseBusy(req, b, host(hostHeader));
+                      return;
+                    }
+                    decide(
+                        req,
+                        path,
+                        hostHeader,
+                        route,
+                        ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage()));
+                  }));
+    }
+
+    /**
+     * Answers 503 with {@code Retry-After} to a request whose caller could not be checked for now
+     * (bearer-token checks or session refreshes at their bound), after logging it as refused {@code
+     * BUSY} before policy.
+     */
+    private void refuseBusy(HttpServerRequest req, BoundedWork.Busy b, String host) {
+      req.response().putHeader("Retry-After", Long.toString(b.retryAfterSeconds()));
+      refuseBeforePolicy(req, "BUSY", b.getMessage(), 503, "busy", host);
     }
 
     /**
