@@ -44,7 +44,7 @@ final class ReplayOptions {
   @Option(
       names = "--limit",
       defaultValue = "" + ReplayWindow.DEFAULT_LIMIT,
-      description = "Read at most N decisions, newest first (default: ${DEFAULT-VALUE}).")
+      description = "Replay at most N decisions of the window (default: ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
