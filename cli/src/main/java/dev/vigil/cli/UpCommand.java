@@ -624,7 +624,8 @@ final class UpCommand implements Callable<Integer> {
             () -> identity.get() == null ? null : identity.get().svids(),
             health::pairs,
             InstantSource.system(),
-            grants);
+            grants,
+            core.pdp());
     BundleWatcher w = core.bundle();
     PdpServer server;
     try {
