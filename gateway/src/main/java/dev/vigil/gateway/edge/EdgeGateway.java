@@ -63,6 +63,8 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.transport.Transport;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -1079,6 +1081,20 @@ public final class EdgeGateway implements AutoCloseable {
       }
       if (browser) {
         String id = decisionId == null ? "" : "<p>Decision id: <code>" + decisionId + "</code></p>";
+        // Where a person asks for what the policy says is missing: the gateway's access page.
+        if (extra.get(StringValue.of("request_at")) != null
+            && extra.get(StringValue.of("request_access")) instanceof StringValue ask) {
+          id =
+              "<p><a href=\""
+                  + escape(
+                      AccessPage.PATH
+                          + "?entitlement="
+                          + URLEncoder.encode(ask.value(), StandardCharsets.UTF_8))
+                  + "\">Ask for access to "
+                  + escape(ask.value())
+                  + "</a></p>"
+                  + id;
+        }
         resp.putHeader("Content-Type", "text/html; charset=utf-8")
             .end(
                 "<!doctype html><title>"
