@@ -215,7 +215,12 @@ final class UpCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such configuration file");
     }
-    return VigilConfig.read(file, dataDir);
+    return VigilConfig.read(file, dataDir, demoApprovers());
+  }
+
+  /** The demo's people, who may approve an entitlement of the file with --demo. */
+  private Set<String> demoApprovers() {
+    return demo ? DemoUsers.approvers() : Set.of();
   }
 
   /**
@@ -703,6 +708,7 @@ final class UpCommand implements Callable<Integer> {
         new ConfigWatcher(
             configFile,
             dataDir,
+            demoApprovers(),
             next -> {
               // A route whose policy names nothing is refused like any bad line of the file.
               refuseRoutePoliciesNamingNothing(next, pdp);
