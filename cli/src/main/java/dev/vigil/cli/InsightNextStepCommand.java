@@ -11,7 +11,6 @@ import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -162,12 +161,9 @@ final class InsightNextStepCommand implements Callable<Integer> {
   private CandidatePolicy fromConfig(PrintWriter err) {
     VigilConfig cfg;
     try {
-      if (!Files.isRegularFile(config)) {
-        throw new ConfigException(config + ": no such configuration file");
-      }
-      cfg = VigilConfig.read(config, null);
+      cfg = NodeConfigs.read(config);
     } catch (ConfigException | IllegalArgumentException e) {
-      err.println(NAME + ": --config: " + e.getMessage());
+      err.println(NAME + ": " + e.getMessage());
       return null;
     }
     String named = cfg.bundle();
