@@ -309,14 +309,7 @@ final class AccessEndpoints {
         a -> {
           if (a.refusal() != null) {
             GrantException e = a.refusal();
-            int code =
-                switch (e.code()) {
-                  case "not_found" -> 404;
-                  case "forbidden" -> 403;
-                  case "conflict" -> 409;
-                  default -> 400;
-                };
-            error(req, code, e.code(), e.field(), e.getMessage());
+            error(req, status(e), e.code(), e.field(), e.getMessage());
             return;
           }
           req.response()
@@ -328,6 +321,16 @@ final class AccessEndpoints {
   }
 
   private record Answer(int status, String json, GrantException refusal) {}
+
+  /** The HTTP status of a refusal: 404, 403, 409, or 400 for a bad input. */
+  static int status(GrantException e) {
+    return switch (e.code()) {
+      case "not_found" -> 404;
+      case "forbidden" -> 403;
+      case "conflict" -> 409;
+      default -> 400;
+    };
+  }
 
   private String list(List<Grant> list) {
     Instant now = clock.instant();

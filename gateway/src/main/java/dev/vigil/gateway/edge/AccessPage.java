@@ -143,7 +143,13 @@ final class AccessPage {
                 },
                 outcome -> {
                   if (outcome instanceof GrantException e) {
-                    show(req, s, status(e), null, e.getMessage(), f.get("entitlement"));
+                    show(
+                        req,
+                        s,
+                        AccessEndpoints.status(e),
+                        null,
+                        e.getMessage(),
+                        f.get("entitlement"));
                   } else {
                     req.response()
                         .setStatusCode(303)
@@ -190,15 +196,6 @@ final class AccessPage {
                   + AuthEndpoints.printable(action)
                   + "\"");
     }
-  }
-
-  private static int status(GrantException e) {
-    return switch (e.code()) {
-      case "not_found" -> 404;
-      case "forbidden" -> 403;
-      case "conflict" -> 409;
-      default -> 400;
-    };
   }
 
   /** Shows the page for {@code s} (reading the store off the loop), with a notice or an error. */

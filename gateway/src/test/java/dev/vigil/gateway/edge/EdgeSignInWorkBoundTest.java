@@ -169,19 +169,7 @@ class EdgeSignInWorkBoundTest {
 
   /** Takes the one thread of {@code work} (no place waits) until {@link #release}. */
   private void hold(BoundedWork work) throws Exception {
-    CountDownLatch running = new CountDownLatch(1);
-    holding.add(
-        work.submit(
-            () -> {
-              running.countDown();
-              try {
-                release.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return null;
-            }));
-    assertThat(running.await(10, TimeUnit.SECONDS)).as("the held task runs").isTrue();
+    holding.add(Fixtures.hold(work, release));
   }
 
   @Test

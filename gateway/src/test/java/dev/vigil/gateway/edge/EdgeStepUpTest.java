@@ -797,21 +797,8 @@ class EdgeStepUpTest {
     signIn(b, location(get(b, "/docs/x")), corp, login("erin", List.of("dev"), Map.of(), 600));
     tokenRequests(corp);
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    CompletableFuture<Object> held =
-        tokenChecks.submit(
-            () -> {
-              running.countDown();
-              try {
-                release.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return null;
-            });
+    CompletableFuture<Void> held = Fixtures.hold(tokenChecks, release);
     try {
-      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-
       now.set(now.get().plusSeconds(560));
       HttpResponse<String> stillGood = get(b, "/docs/x");
       now.set(now.get().plusSeconds(60));
