@@ -21,6 +21,7 @@ import dev.vigil.pdp.Timestamps;
 import dev.vigil.rego.value.Json;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,11 +30,14 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SecurityInvariantsTest {
 
   @TempDir Path tmp;
+
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_invariants_");
 
   private static final Window DAY = new Window(Traffic.T0, Traffic.T0.plus(Duration.ofDays(1)));
   private static final Instant NOW = Traffic.T0.plus(Duration.ofHours(1));
@@ -209,17 +213,30 @@ class SecurityInvariantsTest {
 
   @Test
   void check_estateThatBreaksEveryInvariant_failsEachWithItsEvidence() throws Exception {
+    Files.createDirectories(tmp.resolve("data"));
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      breaksEveryInvariant(store);
+    }
+  }
+
+  @Test
+  void check_onPostgres_failsEachWithTheSameEvidence() throws Exception {
+    try (Store store = Store.open(schemas.createLocation())) {
+      breaksEveryInvariant(store);
+    }
+  }
+
+  /** Records the decisions of the broken estate in {@code store} and checks its report. */
+  private void breaksEveryInvariant(Store store) throws Exception {
     Path config = write("vigil.yaml", BAD);
     Path sidecar = write("ledger.yaml", SIDECAR.formatted("PERMISSIVE"));
-    Files.createDirectories(tmp.resolve("data"));
     String bob;
     String dave;
     String frank;
     String plaintext;
     String staging;
     String caId;
-    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
-        Grants grants = Grants.open(store, () -> NOW, List.of(DB))) {
+    try (Grants grants = Grants.open(store, () -> NOW, List.of(DB))) {
       Grant glass = grants.breakGlass("bob", "local", "prod-db-admin", "15m", "outage");
       caId =
           new Identities(store, CaKeyCipher.insecurePlaintext(), () -> NOW, CaConfig.defaults())
