@@ -361,7 +361,7 @@ public final class SecurityInvariants {
           Source.CONFIG,
           "identity.ca_key_file not set: the node seals CA keys with VIGIL_CA_KEY, else the"
               + " ca.key beside the store",
-          config.node().dataDir().resolve("ca.key").toString());
+          config.node().dataDir().resolve("ca.key").normalize().toString());
     } else if (config
         .node()
         .identity()

@@ -398,6 +398,106 @@ class SecurityInvariantsTest {
   }
 
   @Test
+  void check_expiredAndBreakGlassGrantsAnonymousAndWorkloads_eachCountedAsItIs() throws Exception {
+    Path config = write("vigil.yaml", GOOD);
+    Path settings =
+        write(
+            "invariants.yaml",
+            "production-data-access:\n  entitlements: [prod-db-reader]\n"
+                + "no-embedded-secrets:\n  enabled: false\n");
+    Files.createDirectories(tmp.resolve("data"));
+    String wrongEntitlement;
+    String anonymous;
+    String workload;
+    String expired;
+    String glass;
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")));
+        Grants grants = Grants.open(store, () -> NOW, List.of(DB))) {
+      Grant approved = grants.request("alice", "local", "prod-db-admin", "1h", "INC-7: reindex");
+      approved = grants.approve(approved.id(), "carol", List.of(), null);
+      Grant broken = grants.breakGlass("bob", "local", "prod-db-admin", "15m", "outage");
+      try (Traffic t = new Traffic(store)) {
+        t.at(NOW.plusSeconds(60));
+        wrongEntitlement =
+            t.decide(
+                person("alice", true, grants(approved), "orders-db"),
+                "orders-db",
+                "alice",
+                Mode.ENFORCE,
+                null);
+        anonymous =
+            t.decide(
+                "{\"request\":{\"method\":\"GET\",\"path\":\"/x\"},\"resource\":"
+                    + "{\"environment\":\"production\",\"classification\":\"restricted\"}}",
+                "orders-db",
+                null,
+                Mode.MONITOR,
+                null);
+        workload =
+            t.decide(
+                workload("prod.example")
+                    .replace(
+                        "\"production\"}", "\"production\",\"classification\":\"restricted\"}"),
+                "orders-db",
+                "spiffe://prod.example/web",
+                Mode.ENFORCE,
+                null);
+        glass =
+            t.decide(
+                person("bob", true, grants(broken), "admin"), "admin", "bob", Mode.ENFORCE, null);
+        // The approved grant ran for an hour from its approval: two hours on, it counts no more.
+        t.at(NOW.plus(Duration.ofHours(2)));
+        expired =
+            t.decide(
+                person("alice", true, grants(approved), "admin"),
+                "admin",
+                "alice",
+                Mode.ENFORCE,
+                null);
+      }
+      InvariantReport r =
+          SecurityInvariants.check(
+              config, List.of(), InvariantSettings.ofFile(settings), store, DAY, null);
+      InvariantReport ordersOnly =
+          SecurityInvariants.check(
+              config, List.of(), InvariantSettings.ofFile(settings), store, DAY, "orders-db");
+
+      assertThat(findings(r, "production-data-access"))
+          .containsExactlyInAnyOrder(
+              tuple(
+                  Source.LOG,
+                  "let through without an active approved grant",
+                  1L,
+                  List.of(wrongEntitlement)),
+              tuple(Source.LOG, "let through without a signed-in caller", 1L, List.of(anonymous)));
+      assertThat(r.result("production-data-access").notes())
+          .extracting(Finding::what, Finding::evidence)
+          .containsExactly(
+              tuple("let through to a workload (its SVID: see service-mtls)", List.of(workload)));
+      assertThat(findings(r, "admin-time-bound"))
+          .containsExactly(
+              tuple(
+                  Source.LOG,
+                  "admin action let through without an active grant",
+                  1L,
+                  List.of(expired)));
+      assertThat(r.result("admin-time-bound").notes())
+          .extracting(Finding::what, Finding::evidence)
+          .containsExactly(
+              tuple("admin action let through on a break-glass grant", List.of(glass)));
+      assertThat(r.result("no-embedded-secrets")).isNull();
+      assertThat(ordersOnly.decisions()).isEqualTo(3);
+      assertThat(ordersOnly.result("admin-time-bound").status()).isEqualTo(Status.PASS);
+      assertThat(ordersOnly.result("admin-time-bound").notes())
+          .extracting(Finding::what, Finding::evidence)
+          .containsExactly(
+              tuple(
+                  "admin route \"admin\" logged no decision in the window",
+                  List.of(config + ":" + line(GOOD, "action: admin") + ": routes[1].action")));
+    }
+  }
+
+  @Test
   void check_settingsFile_turnsInvariantsOffAndUnusedOnesAreNotApplicable() throws Exception {
     Path config = write("vigil.yaml", "routes: []\n");
     Path settings =
