@@ -84,7 +84,9 @@ final class InsightInvariantsCommand implements Callable<Integer> {
     try (Store st = window.store.openExisting()) {
       InvariantReport report;
       try {
-        report = SecurityInvariants.check(config, sidecars, settings, st, w, window.route);
+        report =
+            SecurityInvariants.check(
+                NodeConfigs.read(config), config, sidecars, settings, st, w, window.route);
       } catch (ConfigException e) {
         err.println("vigil insight invariants: " + e.getMessage());
         return Vigil.EXIT_USAGE;

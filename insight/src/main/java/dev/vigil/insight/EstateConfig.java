@@ -77,13 +77,12 @@ record EstateConfig(
   record Placed(String value, String place) {}
 
   /**
-   * Reads the node's file and the sidecars' files.
+   * Takes the node's configuration, read from {@code vigilYaml}, with the places of its keys, and
+   * reads the sidecars' files.
    *
    * @throws ConfigException naming the file, line and key of a bad value, or a missing file
    */
-  static EstateConfig read(Path vigilYaml, List<Path> sidecars) {
-    requireFile(vigilYaml, "--config");
-    VigilConfig node = VigilConfig.read(vigilYaml, null);
+  static EstateConfig read(VigilConfig node, Path vigilYaml, List<Path> sidecars) {
     Map<String, YamlNode> top = YamlNode.read(vigilYaml).mapping(null);
     List<Listener> listeners = new ArrayList<>();
     List<YamlNode> routeNodes = node(top, "routes").sequence();

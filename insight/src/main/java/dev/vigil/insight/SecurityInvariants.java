@@ -1,6 +1,7 @@
 package dev.vigil.insight;
 
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.insight.EstateConfig.Listener;
 import dev.vigil.insight.EstateConfig.Placed;
@@ -57,7 +58,8 @@ public final class SecurityInvariants {
   /**
    * Checks the invariants {@code settings} (or, when null, the node's file) turns on.
    *
-   * @param vigilYaml the node's configuration
+   * @param node the node's configuration, as {@code vigil up} reads it from {@code vigilYaml}
+   * @param vigilYaml the file it was read from, whose places the evidence names
    * @param sidecars the configurations of the sidecars whose listeners count, maybe none
    * @param settings the invariants and their selectors, or null for those of {@code vigilYaml}
    * @param route only decisions of this route, or null for all
@@ -65,13 +67,14 @@ public final class SecurityInvariants {
    * @throws dev.vigil.store.StoreException when the log or the CA keys cannot be read
    */
   public static InvariantReport check(
+      VigilConfig node,
       Path vigilYaml,
       List<Path> sidecars,
       InvariantSettings settings,
       Store store,
       Window window,
       String route) {
-    EstateConfig config = EstateConfig.read(vigilYaml, sidecars);
+    EstateConfig config = EstateConfig.read(node, vigilYaml, sidecars);
     InvariantSettings s = settings == null ? InvariantSettings.ofConfig(vigilYaml) : settings;
     SecurityInvariants check = new SecurityInvariants(config, s, window);
     new DecisionScan(store)

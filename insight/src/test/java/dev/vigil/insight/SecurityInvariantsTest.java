@@ -8,6 +8,7 @@ import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grant;
 import dev.vigil.access.Grants;
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.identity.CaConfig;
 import dev.vigil.identity.CaKeyCipher;
 import dev.vigil.identity.Identities;
@@ -187,7 +188,8 @@ class SecurityInvariantsTest {
             "mtls");
       }
       InvariantReport r =
-          SecurityInvariants.check(config, List.of(sidecar), null, store, DAY, null);
+          SecurityInvariants.check(
+              VigilConfig.read(config, null), config, List.of(sidecar), null, store, DAY, null);
 
       assertThat(r.decisions()).isEqualTo(5);
       assertThat(r.results())
@@ -274,7 +276,8 @@ class SecurityInvariantsTest {
                 "mtls");
       }
       InvariantReport r =
-          SecurityInvariants.check(config, List.of(sidecar), null, store, DAY, null);
+          SecurityInvariants.check(
+              VigilConfig.read(config, null), config, List.of(sidecar), null, store, DAY, null);
 
       assertThat(r.results()).extracting(Result::status).containsOnly(Status.FAIL);
       assertThat(r.failed()).isTrue();
@@ -457,10 +460,22 @@ class SecurityInvariantsTest {
       }
       InvariantReport r =
           SecurityInvariants.check(
-              config, List.of(), InvariantSettings.ofFile(settings), store, DAY, null);
+              VigilConfig.read(config, null),
+              config,
+              List.of(),
+              InvariantSettings.ofFile(settings),
+              store,
+              DAY,
+              null);
       InvariantReport ordersOnly =
           SecurityInvariants.check(
-              config, List.of(), InvariantSettings.ofFile(settings), store, DAY, "orders-db");
+              VigilConfig.read(config, null),
+              config,
+              List.of(),
+              InvariantSettings.ofFile(settings),
+              store,
+              DAY,
+              "orders-db");
 
       assertThat(findings(r, "production-data-access"))
           .containsExactlyInAnyOrder(
@@ -499,27 +514,30 @@ class SecurityInvariantsTest {
 
   @Test
   void check_settingsFile_turnsInvariantsOffAndUnusedOnesAreNotApplicable() throws Exception {
-    Path config = write("vigil.yaml", "routes: []\n");
-    Path settings =
-        write(
-            "invariants.yaml",
-            """
-            admin-time-bound:
-              enabled: false
-            no-embedded-secrets:
-              enabled: false
-            """);
+    Path config = write("vigil.yaml", "data_dir: data\nroutes: []\n");
+    Path settings = write("invariants.yaml", "admin-time-bound:\n  enabled: false\n");
     Files.createDirectories(tmp.resolve("data"));
     try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
       InvariantReport r =
           SecurityInvariants.check(
-              config, List.of(), InvariantSettings.ofFile(settings), store, DAY, null);
+              VigilConfig.read(config, null),
+              config,
+              List.of(),
+              InvariantSettings.ofFile(settings),
+              store,
+              DAY,
+              null);
 
       assertThat(r.results())
           .extracting(Result::name, Result::status)
           .containsExactly(
               tuple("production-data-access", Status.NOT_APPLICABLE),
-              tuple("service-mtls", Status.NOT_APPLICABLE));
+              tuple("service-mtls", Status.NOT_APPLICABLE),
+              tuple("no-embedded-secrets", Status.PASS));
+      // Without ca_key_file the node takes VIGIL_CA_KEY or data/ca.key: which, the file cannot say.
+      assertThat(r.result("no-embedded-secrets").notes())
+          .extracting(Finding::source, Finding::evidence)
+          .containsExactly(tuple(Source.CONFIG, List.of(tmp.resolve("data/ca.key").toString())));
       assertThat(r.failed()).isFalse();
       assertThat(r.text()).contains("NOT APPLICABLE service-mtls");
     }
