@@ -9,6 +9,8 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionRecord;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +27,11 @@ import java.util.List;
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
+ * @param transport how a sidecar's caller came ({@code mtls}, {@code tls}, {@code plaintext}), or
+ *     null for a decision no sidecar logged
+ * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
+ *     not the gateway's)
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -48,7 +55,32 @@ record DecisionFacts(
     String rule,
     String location,
     String expression,
-    String reason) {
+    String reason,
+    String classification,
+    String action,
+    boolean mfa,
+    String transport,
+    List<GrantFact> grants) {
+
+  /**
+   * A just-in-time grant as the gateway put it in {@code input.grants} (docs/policy-input.md).
+   *
+   * @param expiresAt when it stopped counting, or null when the event does not say
+   * @param approvedBy the approver, {@code ""} for break-glass
+   */
+  record GrantFact(
+      String id, String entitlement, Instant expiresAt, String approvedBy, boolean breakGlass) {
+
+    /** Whether it counted at {@code t}: not past its end. */
+    boolean countsAt(Instant t) {
+      return expiresAt != null && t.isBefore(expiresAt);
+    }
+
+    /** Whether an approver gave it, rather than break-glass. */
+    boolean approved() {
+      return !breakGlass && approvedBy != null && !approvedBy.isEmpty();
+    }
+  }
 
   static final String USER = "user";
   static final String WORKLOAD = "workload";
@@ -131,7 +163,43 @@ record DecisionFacts(
         string(explanation, "rule"),
         string(explanation, "location"),
         string(explanation, "expression"),
-        reason);
+        reason,
+        string(resource, "classification"),
+        string(input, "action"),
+        subject.get("mfa") == BooleanValue.TRUE,
+        string(event, "transport"),
+        input.get("grants") instanceof ArrayValue a ? grants(a) : null);
+  }
+
+  /** The grants of an {@code input.grants} array; an entry that is not an object is skipped. */
+  private static List<GrantFact> grants(ArrayValue a) {
+    List<GrantFact> out = new ArrayList<>();
+    for (Value v : a.elements()) {
+      if (v instanceof ObjectValue g) {
+        Instant expires;
+        try {
+          expires = string(g, "expires_at") == null ? null : Instant.parse(string(g, "expires_at"));
+        } catch (DateTimeParseException e) {
+          expires = null;
+        }
+        out.add(
+            new GrantFact(
+                string(g, "id"),
+                string(g, "entitlement"),
+                expires,
+                string(g, "approved_by"),
+                g.get("break_glass") == BooleanValue.TRUE));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether the request went on to the service: the policy allowed it, or the route let it through
+   * unenforced (a monitor-mode denial, an observe-mode request).
+   */
+  boolean letThrough() {
+    return record.allowed() || !record.enforced();
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */

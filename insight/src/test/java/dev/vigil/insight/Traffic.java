@@ -125,13 +125,21 @@ final class Traffic implements AutoCloseable {
   }
 
   private String decide(String input, String route, String subject, Mode mode, boolean sidecar) {
+    return decide(input, route, subject, mode, sidecar ? "mtls" : null);
+  }
+
+  /**
+   * Decides an input the test writes whole, on {@code route}; a {@code transport} ({@code mtls},
+   * {@code tls}, {@code plaintext}) logs it as a sidecar does, null as the edge gateway.
+   */
+  String decide(String input, String route, String subject, Mode mode, String transport) {
     Map<String, String> context = new HashMap<>();
     context.put("route", route);
     if (subject != null) {
       context.put("subject", subject);
     }
-    if (sidecar) {
-      context.put("transport", "mtls");
+    if (transport != null) {
+      context.put("transport", transport);
     }
     PolicyPath path = PolicyPath.parse("authz/allow");
     Decision d = pdp.decide(path, Json.parse(input), context, pdp.evalOptions(), mode);
