@@ -21,10 +21,16 @@ import java.util.List;
  * @param caller {@code user}, {@code workload} or {@code anonymous}
  * @param callerId the user's id or the workload's SPIFFE ID; null for anonymous
  * @param trustDomain the calling workload's trust domain
- * @param sidecar whether a sidecar logged it (its event names the transport)
+ * @param transport how a sidecar's caller came: {@code mtls}, {@code tls} (without a client
+ *     certificate) or {@code plaintext}; null when no sidecar logged the decision
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param mfa whether the user showed a second factor ({@code input.subject.mfa})
+ * @param criticality {@code input.resource.criticality}
+ * @param action {@code input.action}
+ * @param approvedGrant whether the caller held a grant an approver approved ({@code input.grants})
+ * @param breakGlassGrant whether the caller held a grant taken by break-glass
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -36,7 +42,7 @@ record DecisionFacts(
     String service,
     String environment,
     String namespace,
-    boolean sidecar,
+    String transport,
     String method,
     String requestPath,
     String host,
@@ -48,7 +54,12 @@ record DecisionFacts(
     String rule,
     String location,
     String expression,
-    String reason) {
+    String reason,
+    boolean mfa,
+    String criticality,
+    String action,
+    boolean approvedGrant,
+    boolean breakGlassGrant) {
 
   static final String USER = "user";
   static final String WORKLOAD = "workload";
@@ -119,7 +130,7 @@ record DecisionFacts(
         string(resource, "service"),
         string(resource, "environment"),
         string(resource, "namespace"),
-        event.get("transport") instanceof StringValue,
+        string(event, "transport"),
         string(request, "method") != null ? string(request, "method") : string(event, "method"),
         string(request, "path"),
         host == null || host.isEmpty() ? string(event, "host") : host,
@@ -131,7 +142,72 @@ record DecisionFacts(
         string(explanation, "rule"),
         string(explanation, "location"),
         string(explanation, "expression"),
-        reason);
+        reason,
+        subject.get("mfa") == BooleanValue.TRUE,
+        string(resource, "criticality"),
+        string(input, "action"),
+        hasGrant(input, false),
+        hasGrant(input, true));
+  }
+
+  /** Whether a sidecar logged the decision (its event names the transport). */
+  boolean sidecar() {
+    return transport != null;
+  }
+
+  /**
+   * The caller as the graph names it by user: {@code workload:ID}, {@code user:ID}, or anonymous.
+   */
+  String callerNode() {
+    return switch (caller) {
+      case WORKLOAD -> "workload:" + Texts.clean(callerId);
+      case USER -> "user:" + Texts.clean(callerId);
+      default -> ANONYMOUS;
+    };
+  }
+
+  /**
+   * The kind of service decided for: {@code route}, {@code sidecar}, or {@code path} without one.
+   */
+  String serviceKind() {
+    return record.route() == null ? "path" : sidecar() ? "sidecar" : "route";
+  }
+
+  /** The service's name: the route's, else the policy path's. */
+  String serviceName() {
+    return Texts.clean(record.route() != null ? record.route() : record.path());
+  }
+
+  /**
+   * The service as the graph names it: {@code route:NAME}, {@code sidecar:NAME}, {@code path:P}.
+   */
+  String serviceNode() {
+    return serviceKind() + ":" + serviceName();
+  }
+
+  /**
+   * Whether the request went on to the app: the policy allowed it, or the route let it through
+   * without enforcing (observe, or a monitor mode's would-be denial).
+   */
+  boolean letThrough() {
+    return record.allowed() || !record.enforced();
+  }
+
+  /** Whether {@code input.grants} holds a break-glass grant, or else an approved one. */
+  private static boolean hasGrant(ObjectValue input, boolean breakGlass) {
+    if (!(input.get("grants") instanceof ArrayValue grants)) {
+      return false;
+    }
+    for (Value g : grants.elements()) {
+      if (g instanceof ObjectValue o) {
+        boolean glass = o.get("break_glass") == BooleanValue.TRUE;
+        String approver = string(o, "approved_by");
+        if (breakGlass ? glass : !glass && approver != null && !approver.isEmpty()) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */

@@ -1,0 +1,35 @@
+package dev.vigil.insight;
+
+import dev.vigil.rego.value.Value;
+
+/**
+ * One part of an {@link InsightReport}: it reads what it needs through the {@link ReportContext}
+ * and writes itself both as Markdown and as JSON. A new analysis joins the report by implementing
+ * this and being listed in {@link InsightReport#SECTIONS}.
+ *
+ * <p>Implementations read only: a report never changes live state.
+ */
+public interface ReportSection {
+
+  /** The section's field in the JSON report: lower case, words joined by {@code _}. */
+  String key();
+
+  /** The section's heading in the Markdown report. */
+  String title();
+
+  /**
+   * Reads and writes the section.
+   *
+   * @throws dev.vigil.store.StoreException when the store cannot be read
+   */
+  Part write(ReportContext context);
+
+  /**
+   * A written section.
+   *
+   * @param markdown the body under the heading: paragraphs, lists and tables, no heading above
+   *     level 3, logged text escaped ({@code Markdown.text})
+   * @param json the body as a JSON value
+   */
+  record Part(String markdown, Value json) {}
+}
