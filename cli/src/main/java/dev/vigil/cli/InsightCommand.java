@@ -10,13 +10,15 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
-            + " candidate policy, a route's next step.",
+            + " candidate policy, a route's next step, zero trust metrics, a report of them all.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
       InsightInventoryCommand.class,
       InsightReplayCommand.class,
       InsightNextStepCommand.class,
+      InsightMetricsCommand.class,
+      InsightReportCommand.class,
     })
 final class InsightCommand implements Runnable {
 

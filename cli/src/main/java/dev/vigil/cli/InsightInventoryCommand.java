@@ -1,14 +1,11 @@
 package dev.vigil.cli;
 
-import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.Inventory;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -54,7 +51,7 @@ final class InsightInventoryCommand implements Callable<Integer> {
     try {
       w = window.window(Instant.now());
       if (config != null) {
-        configured = routes(config);
+        configured = List.copyOf(ConfiguredRoutes.modes(config).keySet());
       }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight inventory: " + e.getMessage());
@@ -68,13 +65,5 @@ final class InsightInventoryCommand implements Callable<Integer> {
       err.println("vigil insight inventory: " + e.getMessage());
       return 1;
     }
-  }
-
-  /** The names of the routes {@code file} configures; reads it as {@code vigil up} does. */
-  private static List<String> routes(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new ConfigException("--config " + file + ": no such configuration file");
-    }
-    return VigilConfig.read(file, null).routes().stream().map(Route::name).toList();
   }
 }

@@ -57,7 +57,9 @@ class InsightReportTest {
           .contains("| ledger | sidecar | ledger | production | enforce | 4 |")
           .contains("\n## Dependency graph\n\n- 11 decisions: 7 callers, 5 services, 8 edges\n")
           .contains("- 1 edges with requests observe mode let through unevaluated\n")
-          .contains("| workload:spiffe://prod.example/billing | sidecar:ledger | 3 | 3 | 0 | 0 | enforce |")
+          .contains(
+              "| workload:spiffe://prod.example/billing | sidecar:ledger | 3 | 3 | 0 | 0 | enforce"
+                  + " |")
           .contains(
               "\n## Denied requests\n\n- 3 of 11 decisions denied (3 enforced, 0 would be in"
                   + " monitor); 4 in the window before\n")
