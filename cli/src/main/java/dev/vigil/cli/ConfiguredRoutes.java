@@ -7,19 +7,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
-/** The routes of a node's {@code vigil.yaml}, as {@code vigil insight --config} reads them. */
+/** The {@code --config} option of {@code vigil insight}: the routes of a node's vigil.yaml. */
 final class ConfiguredRoutes {
 
-  private ConfiguredRoutes() {}
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "The node's vigil.yaml: its routes and their modes (routes without traffic, routes by"
+              + " mode).")
+  Path file;
 
   /**
-   * The routes {@code file} configures, by name in its order, each with its mode ({@code observe},
-   * {@code monitor}, {@code enforce}); reads the file as {@code vigil up} does.
+   * The routes the file configures, by name in its order, each with its mode ({@code observe},
+   * {@code monitor}, {@code enforce}), read as {@code vigil up} reads them; null without {@code
+   * --config}.
    *
    * @throws ConfigException naming the file, or its line and key
    */
-  static Map<String, String> modes(Path file) {
+  Map<String, String> modes() {
+    if (file == null) {
+      return null;
+    }
     if (!Files.isRegularFile(file)) {
       throw new ConfigException("--config " + file + ": no such configuration file");
     }

@@ -6,9 +6,9 @@ import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,11 +32,7 @@ final class InsightInventoryCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "The node's vigil.yaml, to name its routes that saw no traffic.")
-  Path config;
+  @Mixin ConfiguredRoutes config;
 
   @Override
   public Integer call() {
@@ -50,9 +46,8 @@ final class InsightInventoryCommand implements Callable<Integer> {
     List<String> configured = null;
     try {
       w = window.window(Instant.now());
-      if (config != null) {
-        configured = List.copyOf(ConfiguredRoutes.modes(config).keySet());
-      }
+      Map<String, String> routes = config.modes();
+      configured = routes == null ? null : List.copyOf(routes.keySet());
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight inventory: " + e.getMessage());
       return Vigil.EXIT_USAGE;

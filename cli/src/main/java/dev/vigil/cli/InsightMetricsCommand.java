@@ -6,7 +6,6 @@ import dev.vigil.insight.ZeroTrustMetrics;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,11 +32,7 @@ final class InsightMetricsCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "The node's vigil.yaml, to count its routes by mode.")
-  Path config;
+  @Mixin ConfiguredRoutes config;
 
   @Override
   public Integer call() {
@@ -51,9 +46,7 @@ final class InsightMetricsCommand implements Callable<Integer> {
     Map<String, String> routes = null;
     try {
       w = window.window(Instant.now());
-      if (config != null) {
-        routes = ConfiguredRoutes.modes(config);
-      }
+      routes = config.modes();
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight metrics: " + e.getMessage());
       return Vigil.EXIT_USAGE;

@@ -7,7 +7,6 @@ import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,13 +32,7 @@ final class InsightReportCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "markdown", description = "markdown or json.")
   String format;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description =
-          "The node's vigil.yaml, to name its routes without traffic and count its routes by"
-              + " mode.")
-  Path config;
+  @Mixin ConfiguredRoutes config;
 
   @Override
   public Integer call() {
@@ -55,9 +48,7 @@ final class InsightReportCommand implements Callable<Integer> {
     Instant now = Instant.now();
     try {
       w = window.window(now);
-      if (config != null) {
-        routes = ConfiguredRoutes.modes(config);
-      }
+      routes = config.modes();
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight report: " + e.getMessage());
       return Vigil.EXIT_USAGE;

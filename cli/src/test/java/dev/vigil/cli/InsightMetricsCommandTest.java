@@ -62,7 +62,8 @@ class InsightMetricsCommandTest {
                 "t", Map.of("authz.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
         String billing =
             "{\"type\":\"workload\",\"id\":\"spiffe://prod.example/billing\","
-                + "\"spiffe_id\":\"spiffe://prod.example/billing\",\"trust_domain\":\"prod.example\"}";
+                + "\"spiffe_id\":\"spiffe://prod.example/billing\","
+                + "\"trust_domain\":\"prod.example\"}";
         decide(pdp, "ledger", null, billing, "mtls", Mode.ENFORCE);
         decide(pdp, "ledger", null, billing, "mtls", Mode.ENFORCE);
         decide(pdp, "ledger", null, null, "plaintext", Mode.MONITOR);

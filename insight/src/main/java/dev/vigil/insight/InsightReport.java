@@ -25,10 +25,10 @@ public final class InsightReport {
   /** The sections of a report, in order; a new analysis is added here. */
   public static final List<ReportSection> SECTIONS =
       List.of(
-          new StandardSections.InventorySection(),
-          new StandardSections.GraphSection(),
-          new StandardSections.DeniedSection(),
-          new StandardSections.MetricsSection());
+          ReportSection.of("inventory", "Inventory", StandardSections::inventory),
+          ReportSection.of("dependency_graph", "Dependency graph", StandardSections::graph),
+          ReportSection.of("denied_requests", "Denied requests", StandardSections::denied),
+          ReportSection.of("metrics", "Zero trust metrics", StandardSections::metrics));
 
   private final ReportContext context;
   private final List<ReportSection> sections;

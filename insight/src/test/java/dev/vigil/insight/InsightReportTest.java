@@ -97,24 +97,13 @@ class InsightReportTest {
   @Test
   void write_anotherSection_joinsTheReportInItsPlace() throws Exception {
     ReportSection drift =
-        new ReportSection() {
-          @Override
-          public String key() {
-            return "drift";
-          }
-
-          @Override
-          public String title() {
-            return "Drift";
-          }
-
-          @Override
-          public Part write(ReportContext c) {
-            return new Part(
-                "- nothing drifted since " + c.window().since() + "\n",
-                ObjectValue.of(StringValue.of("drifted"), NumberValue.of(0)));
-          }
-        };
+        ReportSection.of(
+            "drift",
+            "Drift",
+            c ->
+                new ReportSection.Part(
+                    "- nothing drifted since " + c.window().since() + "\n",
+                    ObjectValue.of(StringValue.of("drifted"), NumberValue.of(0))));
     List<ReportSection> sections = new ArrayList<>(InsightReport.SECTIONS);
     sections.add(1, drift);
     try (Store store = Store.open(StoreLocation.embedded(tmp))) {
