@@ -1,14 +1,7 @@
 package dev.vigil.cli;
 
-import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.insight.Inventory;
-import dev.vigil.insight.Window;
-import dev.vigil.store.Store;
-import dev.vigil.store.StoreException;
-import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,29 +29,15 @@ final class InsightInventoryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    if (!format.equals("text") && !format.equals("json")) {
-      err.println("vigil insight inventory: --format must be text or json, not \"" + format + "\"");
-      return Vigil.EXIT_USAGE;
-    }
-    Window w;
-    List<String> configured = null;
-    try {
-      w = window.window(Instant.now());
-      Map<String, String> routes = config.modes();
-      configured = routes == null ? null : List.copyOf(routes.keySet());
-    } catch (IllegalArgumentException | ConfigException e) {
-      err.println("vigil insight inventory: " + e.getMessage());
-      return Vigil.EXIT_USAGE;
-    }
-    try (Store st = window.store.openExisting()) {
-      Inventory inv = Inventory.take(st, w, window.route, configured);
-      out.print(format.equals("json") ? inv.json() + System.lineSeparator() : inv.text());
-      return 0;
-    } catch (IllegalArgumentException | StoreException e) {
-      err.println("vigil insight inventory: " + e.getMessage());
-      return 1;
-    }
+    return window.run(
+        spec,
+        format,
+        List.of("text", "json"),
+        config,
+        (st, w, routes, now, f) -> {
+          Inventory inv =
+              Inventory.take(st, w, window.route, routes == null ? null : routes.keySet());
+          return f.equals("json") ? inv.json() + System.lineSeparator() : inv.text();
+        });
   }
 }

@@ -1,13 +1,7 @@
 package dev.vigil.cli;
 
-import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.insight.Window;
 import dev.vigil.insight.ZeroTrustMetrics;
-import dev.vigil.store.Store;
-import dev.vigil.store.StoreException;
-import java.io.PrintWriter;
-import java.time.Instant;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,28 +30,14 @@ final class InsightMetricsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    if (!format.equals("text") && !format.equals("json")) {
-      err.println("vigil insight metrics: --format must be text or json, not \"" + format + "\"");
-      return Vigil.EXIT_USAGE;
-    }
-    Window w;
-    Map<String, String> routes = null;
-    try {
-      w = window.window(Instant.now());
-      routes = config.modes();
-    } catch (IllegalArgumentException | ConfigException e) {
-      err.println("vigil insight metrics: " + e.getMessage());
-      return Vigil.EXIT_USAGE;
-    }
-    try (Store st = window.store.openExisting()) {
-      ZeroTrustMetrics m = ZeroTrustMetrics.measure(st, w, window.route, routes);
-      out.print(format.equals("json") ? m.json() + System.lineSeparator() : m.text());
-      return 0;
-    } catch (IllegalArgumentException | StoreException e) {
-      err.println("vigil insight metrics: " + e.getMessage());
-      return 1;
-    }
+    return window.run(
+        spec,
+        format,
+        List.of("text", "json"),
+        config,
+        (st, w, routes, now, f) -> {
+          ZeroTrustMetrics m = ZeroTrustMetrics.measure(st, w, window.route, routes);
+          return f.equals("json") ? m.json() + System.lineSeparator() : m.text();
+        });
   }
 }

@@ -1,14 +1,8 @@
 package dev.vigil.cli;
 
-import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.insight.InsightReport;
 import dev.vigil.insight.ReportContext;
-import dev.vigil.insight.Window;
-import dev.vigil.store.Store;
-import dev.vigil.store.StoreException;
-import java.io.PrintWriter;
-import java.time.Instant;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,30 +30,15 @@ final class InsightReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    if (!format.equals("markdown") && !format.equals("json")) {
-      err.println(
-          "vigil insight report: --format must be markdown or json, not \"" + format + "\"");
-      return Vigil.EXIT_USAGE;
-    }
-    Window w;
-    Map<String, String> routes = null;
-    Instant now = Instant.now();
-    try {
-      w = window.window(now);
-      routes = config.modes();
-    } catch (IllegalArgumentException | ConfigException e) {
-      err.println("vigil insight report: " + e.getMessage());
-      return Vigil.EXIT_USAGE;
-    }
-    try (Store st = window.store.openExisting()) {
-      InsightReport r = InsightReport.write(new ReportContext(st, w, window.route, routes, now));
-      out.print(format.equals("json") ? r.json() + System.lineSeparator() : r.markdown());
-      return 0;
-    } catch (IllegalArgumentException | StoreException e) {
-      err.println("vigil insight report: " + e.getMessage());
-      return 1;
-    }
+    return window.run(
+        spec,
+        format,
+        List.of("markdown", "json"),
+        config,
+        (st, w, routes, now, f) -> {
+          InsightReport r =
+              InsightReport.write(new ReportContext(st, w, window.route, routes, now));
+          return f.equals("json") ? r.json() + System.lineSeparator() : r.markdown();
+        });
   }
 }
