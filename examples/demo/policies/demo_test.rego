@@ -18,3 +18,8 @@ test_dev_may_use_staging if {
 test_auditor_is_refused_in_staging if {
 	not data.staging.allow with input as {"user": {"role": "auditor"}}
 }
+
+test_admin_needs_a_grant if {
+	not data.admin.allow with input as {"user": {"role": "sre"}, "grants": []}
+	data.admin.allow with input as {"grants": [{"entitlement": "echo-admin"}]}
+}

@@ -160,8 +160,17 @@ public record Grant(
 
   /** Returns the state at {@code now}: an active grant past its expiry is expired. */
   public State stateAt(Instant now) {
+    if (state == State.PENDING) {
+      return now.isBefore(requestedAt.plus(REQUEST_WAITS)) ? State.PENDING : State.EXPIRED;
+    }
     return state == State.ACTIVE && !now.isBefore(expiresAt) ? State.EXPIRED : state;
   }
+
+  /**
+   * How long a request waits for a decision: past it, the request has expired, cannot be approved,
+   * and no longer counts among the requests its holder may have waiting.
+   */
+  public static final Duration REQUEST_WAITS = Duration.ofHours(24);
 
   /** Whether it counts at {@code now}: active and not expired, whatever a sweeper did yet. */
   public boolean activeAt(Instant now) {

@@ -66,7 +66,7 @@ final class GrantStore {
             if (store.dialect() == Dialect.POSTGRESQL) {
               lockPerson(c, g.subject(), g.idp());
             }
-            if (pendingOf(c, g.subject(), g.idp()) < max) {
+            if (pendingOf(c, g.subject(), g.idp(), g.requestedAt()) < max) {
               insertRow(c, g);
               insertEvent(c, e);
               stored[0] = true;
@@ -91,11 +91,19 @@ final class GrantStore {
     }
   }
 
-  private static int pendingOf(Connection c, String subject, String idp) throws SQLException {
+  /** The person's requests still waiting at {@code now}: pending, and not expired unanswered. */
+  private static int pendingOf(Connection c, String subject, String idp, Instant now)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?")) {
-      bind(ps, subject, idp, Grant.State.PENDING.wireName());
+            "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?"
+                + " AND requested_at_ms > ?")) {
+      bind(
+          ps,
+          subject,
+          idp,
+          Grant.State.PENDING.wireName(),
+          now.minus(Grant.REQUEST_WAITS).toEpochMilli());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
@@ -199,6 +207,12 @@ final class GrantStore {
   /** Returns break-glass grants no administrator reviewed yet, oldest first. */
   List<Grant> unreviewed() {
     return grants("WHERE break_glass = 1 AND reviewed_at_ms IS NULL ORDER BY requested_at_ms");
+  }
+
+  /** Returns requests still pending that were made at or before {@code beforeMs}. */
+  List<Grant> unanswered(long beforeMs) {
+    return grants(
+        "WHERE state = ? AND requested_at_ms <= ?", Grant.State.PENDING.wireName(), beforeMs);
   }
 
   /** Returns active grants whose expiry is at or before {@code nowMs}. */

@@ -501,7 +501,10 @@ public final class Grants implements AutoCloseable {
 
   /** Returns the requests waiting for a decision, oldest first (reads the store). */
   public List<Grant> pending() {
-    return store.inState(Grant.State.PENDING);
+    Instant now = clock.instant();
+    return store.inState(Grant.State.PENDING).stream()
+        .filter(g -> g.stateAt(now) == Grant.State.PENDING)
+        .toList();
   }
 
   /** Returns the requests {@code approver} may decide: pending, not their own, oldest first. */
@@ -817,6 +820,30 @@ public final class Grants implements AutoCloseable {
         if (done) {
           log.info(
               "access expired: grant_id={} subject={} entitlement={}",
+              g.id(),
+              g.subject(),
+              g.entitlement());
+        }
+      }
+      long cutoff = now.minus(Grant.REQUEST_WAITS).toEpochMilli();
+      for (Grant g : store.unanswered(cutoff)) {
+        boolean done =
+            store.change(
+                "expire request",
+                new GrantEvent(
+                    g.id(),
+                    g.requestedAt().plus(Grant.REQUEST_WAITS),
+                    NODE,
+                    "expired",
+                    "no decision within " + Grant.REQUEST_WAITS.toHours() + "h"),
+                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND requested_at_ms <= ?",
+                Grant.State.EXPIRED.wireName(),
+                g.id(),
+                Grant.State.PENDING.wireName(),
+                cutoff);
+        if (done) {
+          log.info(
+              "access request expired undecided: grant_id={} subject={} entitlement={}",
               g.id(),
               g.subject(),
               g.entitlement());

@@ -2,6 +2,7 @@ package dev.vigil.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
@@ -271,6 +272,36 @@ class GrantsTest {
         .isEqualTo(Duration.ofHours(1));
     assertThat(g.request("a", "local", "prod-db-admin", "1h0m", "x").duration())
         .isEqualTo(Duration.ofHours(1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void request_undecidedForADay_expires_cannotBeApproved_noLongerCountsAsWaiting(String kind)
+      throws Exception {
+    Grants g = open(kind);
+    Grant old = g.request("alice", "local", "prod-db-admin", "1h", "r0");
+    for (int i = 1; i < Grants.MAX_PENDING; i++) {
+      g.request("alice", "local", "prod-db-admin", "1h", "r" + i);
+    }
+    step(Grant.REQUEST_WAITS.minusSeconds(1));
+    assertThat(g.pending()).hasSize(Grants.MAX_PENDING);
+
+    step(Duration.ofSeconds(1));
+
+    assertThat(g.pending()).isEmpty();
+    assertThat(g.pendingFor("carol", Set.of())).isEmpty();
+    GrantException late = refused(() -> g.approve(old.id(), "carol", Set.of(), null));
+    assertThat(late.code()).isEqualTo("conflict");
+    assertThat(late.getMessage()).contains("is expired, not pending");
+    // Expired unanswered, they no longer hold alice's places.
+    assertThat(g.request("alice", "local", "prod-db-admin", "1h", "again").state())
+        .isEqualTo(Grant.State.PENDING);
+    g.refresh();
+    Grant stored = g.get(old.id()).orElseThrow();
+    assertThat(stored.state()).isEqualTo(Grant.State.EXPIRED);
+    assertThat(g.events(old.id()))
+        .extracting(GrantEvent::action, GrantEvent::reason)
+        .contains(tuple("expired", "no decision within 24h"));
   }
 
   @ParameterizedTest

@@ -2,8 +2,6 @@ package dev.vigil.cli;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.gateway.config.VigilConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,8 +20,8 @@ final class ConfiguredRoutes {
 
   /**
    * The routes the file configures, by name in its order, each with its mode ({@code observe},
-   * {@code monitor}, {@code enforce}), read as {@code vigil up} reads them; null without {@code
-   * --config}.
+   * {@code monitor}, {@code enforce}), read as {@link NodeConfigs#read} reads them; null without
+   * {@code --config}.
    *
    * @throws ConfigException naming the file, or its line and key
    */
@@ -31,11 +29,8 @@ final class ConfiguredRoutes {
     if (file == null) {
       return null;
     }
-    if (!Files.isRegularFile(file)) {
-      throw new ConfigException("--config " + file + ": no such configuration file");
-    }
     Map<String, String> out = new LinkedHashMap<>();
-    for (Route r : VigilConfig.read(file, null).routes()) {
+    for (Route r : NodeConfigs.read(file).routes()) {
       out.put(r.name(), r.mode().label());
     }
     return out;

@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.CandidatePolicy;
 import dev.vigil.insight.NextStep;
 import dev.vigil.insight.ReplayWindow;
@@ -55,6 +57,14 @@ final class InsightNextStepCommand implements Callable<Integer> {
       paramLabel = "DIR|FILE",
       description = "The policy in service, for an observed route: the node's bundle.")
   Path bundle;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "The node's vigil.yaml, for an observed route without --bundle: the policy.bundle it"
+              + " names (with its v0_compatible) is the policy in service.")
+  Path config;
 
   @Override
   public Integer call() {
@@ -124,18 +134,19 @@ final class InsightNextStepCommand implements Callable<Integer> {
         return replay.print(NextStep.monitored(reader, window, from), out);
       }
       case OBSERVE -> {
-        if (bundle == null) {
+        if (bundle == null && config == null) {
           err.println(
               NAME
                   + ": route \""
                   + route
                   + "\" is observed ("
                   + from
-                  + "): no policy was asked; give --bundle, the policy in service, to replay"
-                  + " its traffic");
+                  + "): no policy was asked; give --bundle, the policy in service, or --config,"
+                  + " the node's vigil.yaml, to replay its traffic");
           return Vigil.EXIT_USAGE;
         }
-        try (CandidatePolicy inService = replay.candidate(NAME, bundle, err)) {
+        try (CandidatePolicy inService =
+            bundle != null ? replay.candidate(NAME, bundle, err) : fromConfig(err)) {
           if (inService == null) {
             return Vigil.EXIT_USAGE;
           }
@@ -144,5 +155,31 @@ final class InsightNextStepCommand implements Callable<Integer> {
       }
     }
     throw new IllegalStateException("mode " + now);
+  }
+
+  /** The bundle {@link #config} names, loaded; or null after saying why it cannot be. */
+  private CandidatePolicy fromConfig(PrintWriter err) {
+    VigilConfig cfg;
+    try {
+      cfg = NodeConfigs.read(config);
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println(NAME + ": " + e.getMessage());
+      return null;
+    }
+    String named = cfg.bundle();
+    if (named == null) {
+      err.println(NAME + ": --config: " + config + " names no policy.bundle; give --bundle");
+      return null;
+    }
+    if (named.startsWith("http://") || named.startsWith("https://")) {
+      err.println(
+          NAME
+              + ": --config: the node's bundle is served from "
+              + named
+              + "; download it and give --bundle");
+      return null;
+    }
+    return ReplayOptions.candidate(
+        NAME, "--config's policy.bundle", Path.of(named), replay.v0 || cfg.v0Compatible(), err);
   }
 }

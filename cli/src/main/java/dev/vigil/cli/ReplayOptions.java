@@ -44,7 +44,7 @@ final class ReplayOptions {
   @Option(
       names = "--limit",
       defaultValue = "" + ReplayWindow.DEFAULT_LIMIT,
-      description = "Read at most N decisions, newest first (default: ${DEFAULT-VALUE}).")
+      description = "Replay at most N decisions of the window (default: ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
@@ -81,10 +81,19 @@ final class ReplayOptions {
    * file and line) has been printed.
    */
   CandidatePolicy candidate(String command, Path bundle, PrintWriter err) {
+    return candidate(command, "--bundle", bundle, v0, err);
+  }
+
+  /**
+   * As above, for a bundle given by {@code option} (named in the refusal), parsed with Rego v0
+   * syntax when {@code v0}.
+   */
+  static CandidatePolicy candidate(
+      String command, String option, Path bundle, boolean v0, PrintWriter err) {
     try {
       return CandidatePolicy.load(bundle, DecisionPoint.Options.defaults().withV0(v0));
     } catch (BundleException e) {
-      err.println(command + ": --bundle refused: " + e.getMessage());
+      err.println(command + ": " + option + " refused: " + e.getMessage());
       return null;
     }
   }

@@ -215,7 +215,12 @@ final class UpCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such configuration file");
     }
-    return VigilConfig.read(file, dataDir);
+    return VigilConfig.read(file, dataDir, demoApprovers());
+  }
+
+  /** The demo's people, who may approve an entitlement of the file with --demo. */
+  private Set<String> demoApprovers() {
+    return demo ? DemoUsers.approvers() : Set.of();
   }
 
   /**
@@ -376,6 +381,9 @@ final class UpCommand implements Callable<Integer> {
     // The providers' calls of OIDC sign-ins get a bound of their own, as the password checks do.
     BoundedWork providerCalls = BoundedWork.providerCalls();
     running.add(0, providerCalls);
+    // And the bearer checks and session refreshes that any request can ask for, one of their own.
+    BoundedWork tokenChecks = BoundedWork.tokenChecks();
+    running.add(0, tokenChecks);
     TlsListener tls = devices.listener();
     EdgeGateway gateway =
         startGateway(
@@ -384,7 +392,11 @@ final class UpCommand implements Callable<Integer> {
             EdgeGateway.Settings.of(gw.host(), gw.port(), routes, core.pdp(), assertion, clock)
                 .withSignIn(
                     new EdgeSignIn(
-                        auth, new IdentityProviders(providers), cfg.redirectHosts(), providerCalls))
+                        auth,
+                        new IdentityProviders(providers),
+                        cfg.redirectHosts(),
+                        providerCalls,
+                        tokenChecks))
                 .withTls(tls)
                 // Towards upstreams that are Vigil workloads the gateway proves its own SVID.
                 .withUpstreamIdentity(upstreamIdentity(identityNow))
@@ -617,7 +629,8 @@ final class UpCommand implements Callable<Integer> {
             () -> identity.get() == null ? null : identity.get().svids(),
             health::pairs,
             InstantSource.system(),
-            grants);
+            grants,
+            core.pdp());
     BundleWatcher w = core.bundle();
     PdpServer server;
     try {
@@ -695,6 +708,7 @@ final class UpCommand implements Callable<Integer> {
         new ConfigWatcher(
             configFile,
             dataDir,
+            demoApprovers(),
             next -> {
               // A route whose policy names nothing is refused like any bad line of the file.
               refuseRoutePoliciesNamingNothing(next, pdp);

@@ -179,7 +179,9 @@ class CliFileFaultsTest {
           .contains(
               "vigil up: "
                   + cfg
-                  + ":33: routes[0].upstream: demo upstream 127.0.0.1:"
+                  + ":"
+                  + (demo.lines().takeWhile(l -> !l.contains("upstream:")).count() + 1)
+                  + ": routes[0].upstream: demo upstream 127.0.0.1:"
                   + taken.getLocalPort()
                   + " cannot start: address already in use")
           .doesNotContain("input/output error");

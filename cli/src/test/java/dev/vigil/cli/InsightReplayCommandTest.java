@@ -219,6 +219,53 @@ class InsightReplayCommandTest {
   }
 
   @Test
+  void nextStep_observedRouteWithTheNodesConfig_replaysTheBundleItNames() throws Exception {
+    Path inService = bundle("in-service", CANDIDATE);
+    Path config =
+        Files.writeString(
+            tmp.resolve("vigil.yaml"), "policy:\n  bundle: " + inService.getFileName() + "\n");
+    Path served =
+        Files.writeString(tmp.resolve("served.yaml"), "policy:\n  bundle: https://b.example/x\n");
+
+    CliRun run =
+        CliRun.of(
+            "insight",
+            "next-step",
+            "reports",
+            "--data-dir",
+            data.toString(),
+            "--config",
+            config.toString());
+    CliRun remote =
+        CliRun.of(
+            "insight",
+            "next-step",
+            "reports",
+            "--data-dir",
+            data.toString(),
+            "--config",
+            served.toString());
+    CliRun missing =
+        CliRun.of(
+            "insight",
+            "next-step",
+            "reports",
+            "--data-dir",
+            data.toString(),
+            "--config",
+            tmp.resolve("nope.yaml").toString());
+
+    assertThat(run.status()).as(run.err()).isEqualTo(3);
+    assertThat(run.out()).contains("route reports: observe").contains("GET /admin/report");
+    assertThat(remote.status()).isEqualTo(2);
+    assertThat(remote.err())
+        .contains(
+            "the node's bundle is served from https://b.example/x; download it and give --bundle");
+    assertThat(missing.status()).isEqualTo(2);
+    assertThat(missing.err()).contains("nope.yaml: no such configuration file");
+  }
+
+  @Test
   void nextStep_observedRouteWithoutBundle_exits2SayingWhatToGive() {
     CliRun run = CliRun.of("insight", "next-step", "reports", "--data-dir", data.toString());
 

@@ -63,7 +63,7 @@ class UpGrantsTest {
     String hash = PasswordHash.hash("a long pass phrase");
     Files.writeString(
         up.config,
-        Files.readString(up.config)
+        UpProcess.withoutAccess(Files.readString(up.config))
             + "users:\n"
             + "  - username: dora\n    groups: [dba]\n    password_hash: '"
             + hash

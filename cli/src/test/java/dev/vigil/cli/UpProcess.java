@@ -64,8 +64,17 @@ final class UpProcess implements AutoCloseable {
             .replace(
                 "bundle: policies",
                 "bundle: " + Path.of("../examples/demo/policies").toAbsolutePath().normalize());
+    if (store != null) {
+      // Without --demo there are no demo users, and no one to approve the demo's entitlement.
+      demo = withoutAccess(demo);
+    }
     config = dir.resolve("vigil.yaml");
     Files.writeString(config, demo);
+  }
+
+  /** The demo configuration without its {@code access:} section, for a test to write its own. */
+  static String withoutAccess(String yaml) {
+    return yaml.replaceAll("(?s)\naccess:.*?(?=\ndecision_log:)", "\n");
   }
 
   static int freePort() throws Exception {

@@ -67,7 +67,9 @@ class UpProcessTest {
             + up.config
             + ":"
             + policyLine
-            + ": routes[3].policy: route \"extra\": policy \"authz/alow\" names no rule or data";
+            + ": routes["
+            + original.lines().filter(l -> l.startsWith("  - name: ")).count()
+            + "].policy: route \"extra\": policy \"authz/alow\" names no rule or data";
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!Files.readString(up.log).contains(refusal) && System.nanoTime() < deadline) {
       Thread.sleep(100);

@@ -3,6 +3,7 @@ package dev.vigil.console;
 import dev.vigil.access.Grants;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.identity.Identities;
+import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.store.DecisionReader;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -36,6 +37,9 @@ public final class Console {
    * @param svids the SVIDs this node holds; it gives null while they are issued
    * @param health name and value pairs for the health page
    * @param clock the clock of time filters
+   * @param grants just-in-time grants, or null for none
+   * @param pdp the decision point whose policy in service the rollout page asks about routes in
+   *     observe mode (nothing is logged), or null: the page then says how to ask with the CLI
    */
   public record Sources(
       DecisionReader decisions,
@@ -44,7 +48,20 @@ public final class Console {
       Supplier<GatewaySvids> svids,
       Supplier<List<String[]>> health,
       InstantSource clock,
-      Grants grants) {
+      Grants grants,
+      DecisionPoint pdp) {
+
+    /** The sources of a node whose policy in service the rollout page cannot ask. */
+    public Sources(
+        DecisionReader decisions,
+        RouteModes routes,
+        Supplier<Identities> identities,
+        Supplier<GatewaySvids> svids,
+        Supplier<List<String[]>> health,
+        InstantSource clock,
+        Grants grants) {
+      this(decisions, routes, identities, svids, health, clock, grants, null);
+    }
 
     /** The sources of a node without just-in-time grants. */
     public Sources(
@@ -54,7 +71,7 @@ public final class Console {
         Supplier<GatewaySvids> svids,
         Supplier<List<String[]>> health,
         InstantSource clock) {
-      this(decisions, routes, identities, svids, health, clock, null);
+      this(decisions, routes, identities, svids, health, clock, null, null);
     }
   }
 
@@ -70,6 +87,7 @@ public final class Console {
     DecisionPages decisions = new DecisionPages(sources);
     OperationsPages ops = new OperationsPages(sources);
     GrantPages access = new GrantPages(sources);
+    RolloutPage rollout = new RolloutPage(sources);
     router.route("/console*").handler(Console::headers);
     router.get("/console").handler(ctx -> redirect(ctx, "/console/decisions"));
     router.get("/console/").handler(ctx -> redirect(ctx, "/console/decisions"));
@@ -87,6 +105,7 @@ public final class Console {
     router.post("/console/routes/:name/reset").blockingHandler(ops::resetMode, false);
     router.get("/console/identity").blockingHandler(ops::identity, false);
     router.get("/console/health").blockingHandler(ops::health, false);
+    router.get("/console/rollout").blockingHandler(rollout::show, false);
     router.get("/console/access").blockingHandler(access::list, false);
     router.get("/console/access/:id").blockingHandler(access::one, false);
     router.post("/console/access/:id/revoke").blockingHandler(access::revoke, false);

@@ -57,6 +57,7 @@ final class Html {
         .append("</style>");
     if (user != null) {
       sb.append("<nav><a href=/console/decisions>Decisions</a><a href=/console/routes>Routes</a>")
+          .append("<a href=/console/rollout>Rollout</a>")
           .append("<a href=/console/identity>Trust domains</a><a href=/console/access>Access</a>")
           .append("<a href=/console/health>Health</a>")
           .append("<form method=post action=/console/logout>")

@@ -175,7 +175,8 @@ final class ConsoleFixture implements AutoCloseable {
             () -> svids,
             () -> List.<String[]>of(new String[] {"store", "<ok>"}),
             clock,
-            grants);
+            grants,
+            pdp);
     server =
         PdpServer.start(
             "127.0.0.1",

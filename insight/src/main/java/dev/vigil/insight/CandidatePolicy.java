@@ -2,7 +2,6 @@ package dev.vigil.insight;
 
 import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.pdp.bundle.BundleException;
@@ -29,13 +28,22 @@ import java.util.Map;
 public final class CandidatePolicy implements AutoCloseable {
 
   private final DecisionPoint pdp;
-  private final Bundle bundle;
+  private final boolean owned;
+  private final String source;
+  private final String revision;
   private final MaskedReads maskedReads;
 
-  private CandidatePolicy(DecisionPoint pdp, Bundle bundle) {
+  private CandidatePolicy(
+      DecisionPoint pdp,
+      boolean owned,
+      String source,
+      String revision,
+      Map<String, String> modules) {
     this.pdp = pdp;
-    this.bundle = bundle;
-    this.maskedReads = new MaskedReads(bundle.modules());
+    this.owned = owned;
+    this.source = source;
+    this.revision = revision;
+    this.maskedReads = new MaskedReads(modules);
   }
 
   /**
@@ -58,17 +66,27 @@ public final class CandidatePolicy implements AutoCloseable {
   public static CandidatePolicy of(Bundle bundle, DecisionPoint.Options live) {
     DecisionPoint pdp = new DecisionPoint(live.withDecisionLog(null));
     pdp.activate(bundle);
-    return new CandidatePolicy(pdp, bundle);
+    return new CandidatePolicy(
+        pdp, true, bundle.source(), bundle.manifest().revision(), bundle.modules());
+  }
+
+  /**
+   * The policy a running decision point has in service now, its bundle and the modules written
+   * through the API alike, asked through {@link DecisionPoint#preview}: nothing is logged. Closing
+   * it leaves the decision point as it is.
+   */
+  public static CandidatePolicy inService(DecisionPoint live) {
+    return new CandidatePolicy(live, false, "in service", live.revision(), live.policies());
   }
 
   /** Where the bundle came from, for reports. */
   public String source() {
-    return bundle.source();
+    return source;
   }
 
   /** The bundle's revision, empty when it names none. */
   public String revision() {
-    return bundle.manifest().revision();
+    return revision;
   }
 
   /** The options decisions are evaluated with: the live decision point's. */
@@ -82,12 +100,8 @@ public final class CandidatePolicy implements AutoCloseable {
    * @param at when it was first decided: the policy's clock reads this time
    */
   Decision decide(String path, Value input, Instant at) {
-    return pdp.decide(
-        PolicyPath.parse(path),
-        input,
-        Map.of(),
-        pdp.evalOptions().withClock(InstantSource.fixed(at)),
-        Mode.ENFORCE);
+    return pdp.preview(
+        PolicyPath.parse(path), input, pdp.evalOptions().withClock(InstantSource.fixed(at)));
   }
 
   /** Returns where the policy may read a masked field ({@code file:line}), or null. */
@@ -97,6 +111,8 @@ public final class CandidatePolicy implements AutoCloseable {
 
   @Override
   public void close() {
-    pdp.close();
+    if (owned) {
+      pdp.close();
+    }
   }
 }

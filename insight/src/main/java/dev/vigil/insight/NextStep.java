@@ -47,40 +47,44 @@ public final class NextStep {
    */
   public static ReplayReport monitored(
       DecisionReader reader, ReplayWindow window, String modeFrom) {
-    ReplayWindow.Read read = window.read(reader, false);
     ReplayTally tally = new ReplayTally();
-    tally.decisions = read.records().size();
-    tally.truncated = read.truncated();
-    for (DecisionRecord r : read.records()) {
-      if (r.notEvaluated()) {
-        tally.notReplayed(
-            "not_evaluated", "logged in observe mode: the log holds no verdict", r.decisionId());
-        continue;
-      }
-      tally.replayed++;
-      if (r.allowed() || r.enforced()) {
-        tally.unchanged++;
-        continue;
-      }
-      RecordedDecision d;
-      try {
-        d = RecordedDecision.of(r);
-      } catch (JsonException e) {
-        tally.replayed--;
-        tally.notReplayed("event_unreadable", "not JSON: " + e.getMessage(), r.decisionId());
-        continue;
-      }
-      tally.change(
-          ReplayReport.ALLOWED_TO_DENIED,
-          d,
-          d.explanation() != null ? d.explanation() : d.reason());
-    }
+    tally.truncated =
+        window.forEach(
+            reader,
+            r -> {
+              tally.decisions++;
+              wouldBeDenial(r, tally);
+            });
     return tally.report(
         "recorded",
         "",
         window,
         new ReplayReport.NextStep(
             window.route(), Mode.MONITOR.label(), modeFrom, Mode.ENFORCE.label()));
+  }
+
+  /** Counts one logged decision of a monitored route: a would-be denial becomes a denial. */
+  private static void wouldBeDenial(DecisionRecord r, ReplayTally tally) {
+    if (r.notEvaluated()) {
+      tally.notReplayed(
+          "not_evaluated", "logged in observe mode: the log holds no verdict", r.decisionId());
+      return;
+    }
+    if (r.allowed() || r.enforced()) {
+      tally.replayed++;
+      tally.unchanged++;
+      return;
+    }
+    RecordedDecision d;
+    try {
+      d = RecordedDecision.of(r);
+    } catch (JsonException e) {
+      tally.notReplayed("event_unreadable", "not JSON: " + e.getMessage(), r.decisionId());
+      return;
+    }
+    tally.replayed++;
+    tally.change(
+        ReplayReport.ALLOWED_TO_DENIED, d, d.explanation() != null ? d.explanation() : d.reason());
   }
 
   /**

@@ -40,13 +40,14 @@ public final class Replay {
       ReplayWindow window,
       CandidatePolicy candidate,
       ReplayReport.NextStep nextStep) {
-    ReplayWindow.Read read = window.read(reader, false);
     ReplayTally tally = new ReplayTally();
-    tally.decisions = read.records().size();
-    tally.truncated = read.truncated();
-    for (DecisionRecord r : read.records()) {
-      replay(r, candidate, tally);
-    }
+    tally.truncated =
+        window.forEach(
+            reader,
+            r -> {
+              tally.decisions++;
+              replay(r, candidate, tally);
+            });
     return tally.report(candidate.source(), candidate.revision(), window, nextStep);
   }
 

@@ -1,11 +1,9 @@
 package dev.vigil.insight;
 
-import dev.vigil.store.DecisionFilter;
 import dev.vigil.store.DecisionReader;
 import dev.vigil.store.DecisionRecord;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Which recorded decisions a replay or a next-step answer reads. Null fields do not filter.
@@ -31,22 +29,38 @@ public record ReplayWindow(Instant since, Instant until, String route, String pa
     }
   }
 
-  /** The decisions read and whether the limit cut the window short. */
-  record Read(List<DecisionRecord> records, boolean truncated) {}
+  /** The end of a window that names none: later than any decision will be logged. */
+  private static final Instant NO_END = Instant.parse("9999-01-01T00:00:00Z");
 
   /**
-   * Reads the window's decisions, newest first. Decisions at or after {@link #until} are read and
-   * left out, and count against the limit: the reader lists from the newest.
+   * Hands the window's decisions to {@code each}, at most {@link #limit} of them, a few batches of
+   * the log at a time (see {@link dev.vigil.store.DecisionScan}): in no strict time order, newest
+   * batches first. Decisions outside the window are neither read into memory nor counted.
+   *
+   * @return true when the window holds more decisions than the limit, so that some were not handed
+   *     over
+   * @throws dev.vigil.store.StoreException when the log cannot be read
    */
-  Read read(DecisionReader reader, boolean deniedOnly) {
-    List<DecisionRecord> all =
-        reader.list(new DecisionFilter(since, deniedOnly, path, null, route, limit));
-    List<DecisionRecord> in = new ArrayList<>(all.size());
-    for (DecisionRecord r : all) {
-      if (until == null || r.timestamp().isBefore(until)) {
-        in.add(r);
-      }
-    }
-    return new Read(in, all.size() >= limit);
+  boolean forEach(DecisionReader reader, Consumer<DecisionRecord> each) {
+    int[] taken = {0};
+    boolean complete =
+        reader
+            .scan()
+            .forEachWhile(
+                since == null ? Instant.EPOCH : since,
+                until == null ? NO_END : until,
+                route,
+                r -> {
+                  if (path != null && !path.equals(r.path())) {
+                    return true;
+                  }
+                  if (taken[0] == limit) {
+                    return false;
+                  }
+                  taken[0]++;
+                  each.accept(r);
+                  return true;
+                });
+    return !complete;
   }
 }

@@ -181,6 +181,28 @@ class ReplayTest {
     assertThat(r.truncated()).isTrue();
   }
 
+  /**
+   * Regression: the window was read as a list of the newest decisions up to the limit, and cut to
+   * the window after, so that a window in the past with as many decisions after it as the limit
+   * read none of its own and was reported truncated.
+   */
+  @Test
+  void run_windowInThePast_newerDecisionsCountNotAgainstTheLimit() throws Exception {
+    Instant fifth =
+        new DecisionReader(store).get(traffic.ids.get("dev-observed")).orElseThrow().timestamp();
+
+    ReplayReport exact =
+        replay(RecordedTraffic.CANDIDATE, new ReplayWindow(null, fifth, null, null, 4));
+    ReplayReport cut =
+        replay(RecordedTraffic.CANDIDATE, new ReplayWindow(null, fifth, null, null, 3));
+
+    assertThat(exact.decisions()).isEqualTo(4);
+    assertThat(exact.replayed()).isEqualTo(4);
+    assertThat(exact.truncated()).isFalse();
+    assertThat(cut.decisions()).isEqualTo(3);
+    assertThat(cut.truncated()).isTrue();
+  }
+
   @Test
   void load_bundleThatDoesNotCompile_namesTheFileAndLine() throws Exception {
     Path dir =

@@ -633,6 +633,46 @@ public final class DecisionPoint implements AutoCloseable {
     long start = System.nanoTime();
     PolicyState s = state.get();
     Mode mode = override != null ? override : modes.get().modeOf(p);
+    Decision d = evaluate(s, p, input, eval, mode, mayWait, tracer, start);
+    if (d == null) {
+      return null;
+    }
+    Decision logged = withLog(d, input, context, mayWait);
+    if (logged == null) {
+      return null;
+    }
+    for (DecisionListener l : listeners) {
+      try {
+        l.decided(logged, context);
+      } catch (RuntimeException e) {
+        // A listener's fault must not change or fail the decision it heard about.
+      }
+    }
+    return logged;
+  }
+
+  /**
+   * Decides as {@link #decide(PolicyPath, Value, Map, EvalOptions, Mode)} does in enforce mode,
+   * with the policy in service, but logs nothing and tells no listener: a preview of what the
+   * policy would answer (insight's next step for a route in observe mode), not a decision.
+   */
+  public Decision preview(PolicyPath p, Value input, EvalOptions eval) {
+    return evaluate(state.get(), p, input, eval, Mode.ENFORCE, true, null, System.nanoTime());
+  }
+
+  /**
+   * Evaluates one question against {@code s} in {@code mode}: the decision, not logged yet; null
+   * when the evaluation ran past the inline budget and {@code mayWait} is false.
+   */
+  private Decision evaluate(
+      PolicyState s,
+      PolicyPath p,
+      Value input,
+      EvalOptions eval,
+      Mode mode,
+      boolean mayWait,
+      Tracer tracer,
+      long start) {
     String id = DecisionIds.next();
     Value result = null;
     String reason;
@@ -668,34 +708,21 @@ public final class DecisionPoint implements AutoCloseable {
     boolean enforced = mode == Mode.ENFORCE;
     // Observe mode asks no policy: the time spent here is bookkeeping, not a decision's.
     long latency = mode == Mode.OBSERVE ? Decision.NOT_TIMED : System.nanoTime() - start;
-    Decision d =
-        new Decision(
-            id,
-            p.slashed(),
-            result,
-            allowed,
-            mode,
-            enforced,
-            allowed ? "" : reason,
-            reasonsOf(result),
-            obligationsOf(result),
-            explanation,
-            s.revision(),
-            latency,
-            null,
-            error);
-    Decision logged = withLog(d, input, context, mayWait);
-    if (logged == null) {
-      return null;
-    }
-    for (DecisionListener l : listeners) {
-      try {
-        l.decided(logged, context);
-      } catch (RuntimeException e) {
-        // A listener's fault must not change or fail the decision it heard about.
-      }
-    }
-    return logged;
+    return new Decision(
+        id,
+        p.slashed(),
+        result,
+        allowed,
+        mode,
+        enforced,
+        allowed ? "" : reason,
+        reasonsOf(result),
+        obligationsOf(result),
+        explanation,
+        s.revision(),
+        latency,
+        null,
+        error);
   }
 
   /**

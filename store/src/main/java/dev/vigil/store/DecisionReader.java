@@ -29,6 +29,11 @@ public final class DecisionReader {
     this.store = store;
   }
 
+  /** Returns a scan of the same store, for reading whole windows (see {@link DecisionScan}). */
+  public DecisionScan scan() {
+    return new DecisionScan(store);
+  }
+
   /** Batches read per statement while a list fills. */
   static final int PAGE = 16;
 

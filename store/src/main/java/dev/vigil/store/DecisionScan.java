@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Hands every decision of a time window to a consumer, a few batches at a time, for analyses that
@@ -38,6 +39,27 @@ public final class DecisionScan {
    * @throws StoreException when the store cannot be read; {@code each} may have seen some by then
    */
   public void forEach(Instant since, Instant until, String route, Consumer<DecisionRecord> each) {
+    Objects.requireNonNull(each, "each");
+    forEachWhile(
+        since,
+        until,
+        route,
+        r -> {
+          each.accept(r);
+          return true;
+        });
+  }
+
+  /**
+   * As {@link #forEach}, until {@code each} answers false: then the scan stops, and reads nothing
+   * more.
+   *
+   * @return true when every decision of the window was handed over, false when {@code each} stopped
+   *     the scan
+   * @throws StoreException when the store cannot be read; {@code each} may have seen some by then
+   */
+  public boolean forEachWhile(
+      Instant since, Instant until, String route, Predicate<DecisionRecord> each) {
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(until, "until");
     Objects.requireNonNull(each, "each");
@@ -54,15 +76,15 @@ public final class DecisionScan {
             rows++;
             before = rs.getLong(1);
             for (DecisionRecord r : DecisionBatch.decode(before, rs.getBytes(2))) {
-              if (within(r, since, until, route)) {
-                each.accept(r);
+              if (within(r, since, until, route) && !each.test(r)) {
+                return false;
               }
             }
           }
         }
         more = rows == DecisionReader.PAGE;
       }
-      legacy(c, from, to, route, each);
+      return legacy(c, from, to, route, each);
     } catch (SQLException e) {
       throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
     }
@@ -93,10 +115,11 @@ public final class DecisionScan {
   }
 
   /** The rows written before batches, a page at a time by their number. */
-  private void legacy(Connection c, long from, long to, String route, Consumer<DecisionRecord> each)
+  private boolean legacy(
+      Connection c, long from, long to, String route, Predicate<DecisionRecord> each)
       throws SQLException {
     if (route != null && store.dialect() == Dialect.POSTGRESQL && route.indexOf(0) >= 0) {
-      return; // PostgreSQL text holds no NUL: no such row was ever written there
+      return true; // PostgreSQL text holds no NUL: no such row was ever written there
     }
     long after = Long.MIN_VALUE;
     boolean more = true;
@@ -117,7 +140,7 @@ public final class DecisionScan {
           rows++;
           after = rs.getLong(1);
           long us = rs.getLong(3);
-          each.accept(
+          DecisionRecord r =
               new DecisionRecord(
                   rs.getString(2),
                   Instant.ofEpochSecond(
@@ -129,11 +152,15 @@ public final class DecisionScan {
                   rs.getString(8),
                   rs.getBoolean(9),
                   rs.getString(10),
-                  rs.getString(11)));
+                  rs.getString(11));
+          if (!each.test(r)) {
+            return false;
+          }
         }
       }
       more = rows == LEGACY_PAGE;
     }
+    return true;
   }
 
   private static PreparedStatement prepare(Connection c, String sql, List<Object> params)

@@ -101,4 +101,33 @@ class DecisionScanTest {
       assertThat(routeA).isEqualTo(a);
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("dev.vigil.store.TestStores#dialects")
+  void forEachWhile_stoppedByTheConsumer_handsNoMoreAndSaysSo(String dialect) throws Exception {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp))) {
+      fill(store);
+      Instant since = T0.minus(Duration.ofHours(2));
+      Instant until = T0.plus(Duration.ofHours(1));
+      DecisionScan scan = new DecisionScan(store);
+      List<String> inBatches = new ArrayList<>();
+      List<String> inRows = new ArrayList<>();
+      List<String> whole = new ArrayList<>();
+
+      boolean batchesDone =
+          scan.forEachWhile(since, until, null, r -> inBatches.add(r.decisionId()) && false);
+      // Every batch (40) and then the older rows until 45 in all.
+      boolean rowsDone =
+          scan.forEachWhile(
+              since, until, null, r -> inRows.add(r.decisionId()) && inRows.size() < 45);
+      boolean wholeDone = scan.forEachWhile(since, until, null, r -> whole.add(r.decisionId()));
+
+      assertThat(batchesDone).isFalse();
+      assertThat(inBatches).hasSize(1);
+      assertThat(rowsDone).isFalse();
+      assertThat(inRows).hasSize(45).containsAll(ids("b", 0, 40, 1));
+      assertThat(wholeDone).isTrue();
+      assertThat(whole).hasSize(640);
+    }
+  }
 }

@@ -93,6 +93,11 @@ public class BoundedWork implements AutoCloseable {
     public Duration retryAfter() {
       return retryAfter;
     }
+
+    /** Returns the wait in whole seconds, rounded up, for {@code Retry-After}. */
+    public long retryAfterSeconds() {
+      return (retryAfter.toMillis() + 999) / 1000;
+    }
   }
 
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -147,6 +152,22 @@ public class BoundedWork implements AutoCloseable {
   public static BoundedWork providerCalls(Limits limits) {
     return new BoundedWork(
         "vigil-provider-call", "sign-ins waiting on the identity provider", limits);
+  }
+
+  /**
+   * Returns the bound on checks of bearer tokens and refreshes of provider sessions, with {@link
+   * Limits#waitingOnPeers()}: work any request can ask for (a token with a key the node must fetch,
+   * a session about to expire), kept apart from the sign-ins' own bound so that a flood of tokens
+   * does not stop people signing in.
+   */
+  public static BoundedWork tokenChecks() {
+    return tokenChecks(Limits.waitingOnPeers());
+  }
+
+  /** Returns a bound on bearer-token checks and session refreshes, with these limits. */
+  public static BoundedWork tokenChecks(Limits limits) {
+    return new BoundedWork(
+        "vigil-token-check", "bearer tokens and sessions waiting on the identity provider", limits);
   }
 
   public Limits limits() {

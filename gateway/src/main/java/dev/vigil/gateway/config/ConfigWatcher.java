@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private final Path file;
   private final Path dataDirOverride;
+  private final Set<String> moreApprovers;
   private final Consumer<VigilConfig> listener;
   private ScheduledExecutorService poller;
   private byte[] seen;
@@ -55,8 +57,18 @@ public final class ConfigWatcher implements AutoCloseable {
    *     ConfigException} or {@link IllegalArgumentException} to refuse it
    */
   public ConfigWatcher(Path file, Path dataDirOverride, Consumer<VigilConfig> listener) {
+    this(file, dataDirOverride, Set.of(), listener);
+  }
+
+  /**
+   * As above, with approvers that are not in the file (see {@link VigilConfig#read(Path, Path,
+   * Set)}).
+   */
+  public ConfigWatcher(
+      Path file, Path dataDirOverride, Set<String> moreApprovers, Consumer<VigilConfig> listener) {
     this.file = file;
     this.dataDirOverride = dataDirOverride;
+    this.moreApprovers = Set.copyOf(moreApprovers);
     this.listener = listener;
     this.seen = digest(file);
   }
@@ -109,7 +121,7 @@ public final class ConfigWatcher implements AutoCloseable {
                 + ": is empty (no YAML document); to serve no routes and no users, say so:"
                 + " routes: [] and users: []");
       }
-      next = VigilConfig.read(file, dataDirOverride);
+      next = VigilConfig.read(file, dataDirOverride, moreApprovers);
     } catch (ConfigException | IllegalArgumentException e) {
       return refused(e);
     }

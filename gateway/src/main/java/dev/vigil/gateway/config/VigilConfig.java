@@ -227,6 +227,15 @@ public record VigilConfig(
 
   /** Reads and checks a configuration file. */
   public static VigilConfig read(Path file, Path dataDirOverride) {
+    return read(file, dataDirOverride, Set.of());
+  }
+
+  /**
+   * Reads and checks a configuration file, where {@code moreApprovers} (user names, and groups as
+   * {@code group:NAME}) count as configured users when an entitlement names its approvers: the
+   * users {@code vigil up --demo} adds to the file's.
+   */
+  public static VigilConfig read(Path file, Path dataDirOverride, Set<String> moreApprovers) {
     Path base = file.toAbsolutePath().getParent();
     Map<String, YamlNode> top = YamlNode.read(file).mapping(TOP);
     VigilConfig d = defaults(dataDirOverride == null ? Path.of("vigil-data") : dataDirOverride);
@@ -268,7 +277,8 @@ public record VigilConfig(
                   + "s): a session ends at session_absolute whatever its use");
     }
     List<LocalUser> users = users(get(top, "users"));
-    List<Entitlement> entitlements = entitlements(get(access, "entitlements"), users);
+    List<Entitlement> entitlements =
+        entitlements(get(access, "entitlements"), users, moreApprovers);
     String controlPlane = address(get(cp, "addr"), d.controlPlane());
     String gateway = address(get(gw, "addr"), d.gateway());
     TlsSettings tls = TlsSettings.read(gw, base);
@@ -338,7 +348,8 @@ public record VigilConfig(
    * The {@code access.entitlements}: each named once, approved by configured users or groups of
    * them, with durations within {@link Entitlement}'s caps.
    */
-  private static List<Entitlement> entitlements(YamlNode n, List<LocalUser> users) {
+  private static List<Entitlement> entitlements(
+      YamlNode n, List<LocalUser> users, Set<String> moreApprovers) {
     Set<String> userNames = new HashSet<>();
     Set<String> groups = new HashSet<>();
     for (LocalUser u : users) {
@@ -372,7 +383,7 @@ public record VigilConfig(
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
-        if (!(group ? groups : userNames).contains(bare)) {
+        if (!(group ? groups : userNames).contains(bare) && !moreApprovers.contains(who)) {
           throw a.error(
               "\""
                   + who

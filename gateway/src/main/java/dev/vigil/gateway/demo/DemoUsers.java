@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The demo's people. On first start each gets a random password and TOTP secret, written for the
@@ -33,6 +35,19 @@ public final class DemoUsers {
           new Person("alice", "alice@demo.vigil", List.of("sre"), List.of("platform"), true),
           new Person("bob", "bob@demo.vigil", List.of("dev"), List.of("payments"), false),
           new Person("carol", "carol@demo.vigil", List.of("auditor"), List.of("security"), true));
+
+  /**
+   * The demo people as an entitlement may name them for its approvers: each user name, and each of
+   * their groups as {@code group:NAME}.
+   */
+  public static Set<String> approvers() {
+    Set<String> out = new HashSet<>();
+    for (Person p : PEOPLE) {
+      out.add(p.username());
+      p.groups().forEach(g -> out.add("group:" + g));
+    }
+    return Set.copyOf(out);
+  }
 
   private static final SecureRandom RANDOM = new SecureRandom();
 

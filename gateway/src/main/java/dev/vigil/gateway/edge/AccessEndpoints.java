@@ -3,6 +3,7 @@ package dev.vigil.gateway.edge;
 import dev.vigil.access.Grant;
 import dev.vigil.access.GrantException;
 import dev.vigil.access.Grants;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
@@ -113,6 +114,12 @@ final class AccessEndpoints {
                 null,
                 500,
                 ar -> {
+                  if (ar.failed() && ar.cause() instanceof BoundedWork.Busy b) {
+                    RequestBodies.resume(req);
+                    req.response().putHeader("Retry-After", Long.toString(b.retryAfterSeconds()));
+                    error(req, 503, "busy", null, b.getMessage());
+                    return;
+                  }
                   Session s = ar.succeeded() ? ar.result().session() : null;
                   if (s == null) {
                     RequestBodies.resume(req);
@@ -302,14 +309,7 @@ final class AccessEndpoints {
         a -> {
           if (a.refusal() != null) {
             GrantException e = a.refusal();
-            int code =
-                switch (e.code()) {
-                  case "not_found" -> 404;
-                  case "forbidden" -> 403;
-                  case "conflict" -> 409;
-                  default -> 400;
-                };
-            error(req, code, e.code(), e.field(), e.getMessage());
+            error(req, status(e), e.code(), e.field(), e.getMessage());
             return;
           }
           req.response()
@@ -321,6 +321,16 @@ final class AccessEndpoints {
   }
 
   private record Answer(int status, String json, GrantException refusal) {}
+
+  /** The HTTP status of a refusal: 404, 403, 409, or 400 for a bad input. */
+  static int status(GrantException e) {
+    return switch (e.code()) {
+      case "not_found" -> 404;
+      case "forbidden" -> 403;
+      case "conflict" -> 409;
+      default -> 400;
+    };
+  }
 
   private String list(List<Grant> list) {
     Instant now = clock.instant();

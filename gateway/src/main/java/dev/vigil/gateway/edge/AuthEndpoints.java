@@ -76,6 +76,7 @@ final class AuthEndpoints {
   private final OidcEndpoints oidc;
   private final RefusalLog refusals;
   private final AccessEndpoints access;
+  private final AccessPage accessPage;
 
   /**
    * @param grants just-in-time grants, asked for and decided under {@code /auth/access/}; null for
@@ -86,11 +87,12 @@ final class AuthEndpoints {
     this.auth = signIn.local();
     this.redirects = new RedirectTarget(signIn.redirectHosts());
     this.providers = signIn.providers();
-    this.callers = new Callers(auth, providers, clock);
+    this.callers = new Callers(auth, providers, clock, signIn.tokenChecks());
     this.stepUp = new TotpStepUp(auth, redirects, this);
     this.oidc =
         new OidcEndpoints(auth.sessions(), redirects, providers, refusals, signIn.providerCalls());
     this.access = grants == null ? null : new AccessEndpoints(grants, callers, clock);
+    this.accessPage = grants == null ? null : new AccessPage(grants, callers, clock);
   }
 
   /**
@@ -149,7 +151,8 @@ final class AuthEndpoints {
         switch (path) {
           case "/auth/login", "/auth/logout", "/auth/step-up" -> true;
           case "/auth/start", "/auth/callback" -> !providers.isEmpty();
-          default -> access != null && AccessEndpoints.serves(path);
+          default ->
+              access != null && (path.equals(AccessPage.PATH) || AccessEndpoints.serves(path));
         };
     if (own) {
       ownPageHeaders(req);
@@ -212,6 +215,10 @@ final class AuthEndpoints {
         return true;
       }
       default -> {
+        if (access != null && path.equals(AccessPage.PATH)) {
+          accessPage.handle(req);
+          return true;
+        }
         return access != null && access.handle(req, path);
       }
     }

@@ -1,6 +1,7 @@
 package dev.vigil.gateway.edge;
 
 import dev.vigil.gateway.Route;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUsers;
@@ -12,6 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.InstantSource;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * is refreshed first (off the event loop); when that fails, or there is nothing to refresh with,
  * the session is signed out and the request goes on anonymous. A session that counts gets its
  * cookie sealed again, so the idle timeout restarts.
+ *
+ * <p>Bearer checks and refreshes run on a bound of their own ({@link EdgeSignIn#tokenChecks()}):
+ * any client can ask for them, with a token whose key the node must fetch or a session about to
+ * expire. Past the bound the future fails with {@link BoundedWork.Busy} (the request is answered
+ * 503 with {@code Retry-After}), except that a session whose tokens have not expired yet is kept as
+ * it is and refreshed by a later request.
  */
 final class Callers {
 
@@ -37,12 +46,18 @@ final class Callers {
   private final SessionCodec sessions;
   private final IdentityProviders providers;
   private final InstantSource clock;
+  private final BoundedWork tokenChecks;
 
-  Callers(LocalAuthenticator local, IdentityProviders providers, InstantSource clock) {
+  Callers(
+      LocalAuthenticator local,
+      IdentityProviders providers,
+      InstantSource clock,
+      BoundedWork tokenChecks) {
     this.local = local;
     this.sessions = local.sessions();
     this.providers = providers;
     this.clock = clock;
+    this.tokenChecks = tokenChecks;
   }
 
   /**
@@ -92,9 +107,14 @@ final class Callers {
     if (s.refreshToken() == null) {
       return Future.succeededFuture(end(req, s, "the provider's tokens expired"));
     }
-    return Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> p.refresh(s), false)
+    Future<OidcLogin.Result> refreshed;
+    try {
+      refreshed = offLoop(() -> p.refresh(s));
+    } catch (BoundedWork.Busy b) {
+      // Still good for a while: refreshed by a later request, when there is room.
+      return now < s.tokenExpiry() ? Future.succeededFuture(keep(req, s)) : Future.failedFuture(b);
+    }
+    return refreshed
         .map(
             r -> {
               if (sessions.signedOut(s)) {
@@ -129,12 +149,39 @@ final class Callers {
     if (p == null) {
       return Future.succeededFuture(refused(routeName, "the route takes no bearer tokens"));
     }
-    return Vertx.currentContext()
-        .owner()
-        .executeBlocking(() -> p.bearer(token), false)
+    Future<OidcLogin.Result> checked;
+    try {
+      checked = offLoop(() -> p.bearer(token));
+    } catch (BoundedWork.Busy b) {
+      log.info("bearer token refused busy: route={}", routeName);
+      return Future.failedFuture(b);
+    }
+    return checked
         .map(
             r -> r.session() == null ? refused(routeName, r.refusal()) : Caller.bearer(r.session()))
         .otherwise(e -> refused(routeName, "token check failed: " + e.getMessage()));
+  }
+
+  /**
+   * Runs {@code work} on {@link #tokenChecks}; its future completes on the request's context.
+   *
+   * @throws BoundedWork.Busy at once when the bound is reached
+   */
+  private Future<OidcLogin.Result> offLoop(Callable<OidcLogin.Result> work) {
+    return Future.fromCompletionStage(
+            tokenChecks.submit(
+                () -> {
+                  try {
+                    return work.call();
+                  } catch (Exception e) {
+                    throw new CompletionException(e);
+                  }
+                }),
+            Vertx.currentContext())
+        .recover(
+            e ->
+                Future.failedFuture(
+                    e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
   }
 
   private static Caller refused(String routeName, String why) {

@@ -4,6 +4,7 @@ import dev.vigil.access.Devices;
 import dev.vigil.access.Grants;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.OidcLogin;
@@ -62,6 +63,8 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.transport.Transport;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -417,13 +420,28 @@ public final class EdgeGateway implements AutoCloseable {
                   route.name(),
                   null,
                   500,
-                  ar ->
-                      decide(
-                          req,
-                          path,
-                          hostHeader,
-                          route,
-                          ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage()))));
+                  ar -> {
+                    if (ar.failed() && ar.cause() instanceof BoundedWork.Busy b) {
+                      refuseBusy(req, b, host(hostHeader));
+                      return;
+                    }
+                    decide(
+                        req,
+                        path,
+                        hostHeader,
+                        route,
+                        ar.succeeded() ? ar.result() : Caller.refused(ar.cause().getMessage()));
+                  }));
+    }
+
+    /**
+     * Answers 503 with {@code Retry-After} to a request whose caller could not be checked for now
+     * (bearer-token checks or session refreshes at their bound), after logging it as refused {@code
+     * BUSY} before policy.
+     */
+    private void refuseBusy(HttpServerRequest req, BoundedWork.Busy b, String host) {
+      req.response().putHeader("Retry-After", Long.toString(b.retryAfterSeconds()));
+      refuseBeforePolicy(req, "BUSY", b.getMessage(), 503, "busy", host);
     }
 
     /**
@@ -1063,6 +1081,20 @@ public final class EdgeGateway implements AutoCloseable {
       }
       if (browser) {
         String id = decisionId == null ? "" : "<p>Decision id: <code>" + decisionId + "</code></p>";
+        // Where a person asks for what the policy says is missing: the gateway's access page.
+        if (extra.get(StringValue.of("request_at")) != null
+            && extra.get(StringValue.of("request_access")) instanceof StringValue ask) {
+          id =
+              "<p><a href=\""
+                  + escape(
+                      AccessPage.PATH
+                          + "?entitlement="
+                          + URLEncoder.encode(ask.value(), StandardCharsets.UTF_8))
+                  + "\">Ask for access to "
+                  + escape(ask.value())
+                  + "</a></p>"
+                  + id;
+        }
         resp.putHeader("Content-Type", "text/html; charset=utf-8")
             .end(
                 "<!doctype html><title>"

@@ -16,22 +16,36 @@ import java.util.List;
  *     /auth/callback} (discovery, token exchange, keys): past it a sign-in is answered 503 with
  *     {@code Retry-After} rather than queued on the shared worker pool; null for {@link
  *     BoundedWork#providerCalls()}
+ * @param tokenChecks the bound on the checks of bearer tokens and the refreshes of provider
+ *     sessions, which any request can ask for: past it such a request is answered 503 with {@code
+ *     Retry-After}; null for {@link BoundedWork#tokenChecks()}
  */
 public record EdgeSignIn(
     LocalAuthenticator local,
     IdentityProviders providers,
     List<String> redirectHosts,
-    BoundedWork providerCalls) {
+    BoundedWork providerCalls,
+    BoundedWork tokenChecks) {
 
   public EdgeSignIn {
     providers = providers == null ? IdentityProviders.none() : providers;
     redirectHosts = List.copyOf(redirectHosts);
     providerCalls = providerCalls == null ? BoundedWork.providerCalls() : providerCalls;
+    tokenChecks = tokenChecks == null ? BoundedWork.tokenChecks() : tokenChecks;
+  }
+
+  /** Sign-in with the default bound on bearer-token checks and session refreshes. */
+  public EdgeSignIn(
+      LocalAuthenticator local,
+      IdentityProviders providers,
+      List<String> redirectHosts,
+      BoundedWork providerCalls) {
+    this(local, providers, redirectHosts, providerCalls, null);
   }
 
   /** Sign-in with the default bound on the providers' calls. */
   public EdgeSignIn(
       LocalAuthenticator local, IdentityProviders providers, List<String> redirectHosts) {
-    this(local, providers, redirectHosts, null);
+    this(local, providers, redirectHosts, null, null);
   }
 }

@@ -265,7 +265,7 @@ final class OidcEndpoints {
     try {
       return Future.fromCompletionStage(providerCalls.submit(work), Vertx.currentContext());
     } catch (BoundedWork.Busy b) {
-      long retry = (b.retryAfter().toMillis() + 999) / 1000;
+      long retry = b.retryAfterSeconds();
       log.info("OIDC sign-in refused busy: idp={} endpoint={}", p.config().name(), endpoint);
       Vertx.currentContext()
           .owner()

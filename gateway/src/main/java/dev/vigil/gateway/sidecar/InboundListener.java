@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,7 @@ final class InboundListener implements CodecResets.RefusalListener {
   private final IdentityAssertion assertion;
   private final long appIdleMillis;
   private final DecisionDispatch decisions;
+  private final Supplier<String> self;
   private volatile PermissiveFront front;
 
   InboundListener(
@@ -94,8 +96,10 @@ final class InboundListener implements CodecResets.RefusalListener {
       HttpClient h2cApp,
       CallKeepAlive keepAlive,
       IdentityAssertion assertion,
-      long appIdleMillis) {
+      long appIdleMillis,
+      Supplier<String> self) {
     this.vertx = vertx;
+    this.self = self;
     this.config = config;
     this.validator = validator;
     this.pdp = pdp;
@@ -311,6 +315,12 @@ final class InboundListener implements CodecResets.RefusalListener {
     context.put("transport", caller != null ? "mtls" : req.isSSL() ? "tls" : "plaintext");
     if (caller != null) {
       context.put("subject", caller.toString());
+    }
+    // Who was called, as the caller is named: the workload's SPIFFE ID of now, so that insight
+    // can follow a call from one workload to the next (a route name is no workload's identity).
+    String workload = self.get();
+    if (workload != null) {
+      context.put("workload", workload);
     }
     // Quick policies answer on the event loop, slow ones on the worker pool, as at the edge.
     decisions

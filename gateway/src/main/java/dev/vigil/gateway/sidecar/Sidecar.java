@@ -152,7 +152,8 @@ public final class Sidecar implements AutoCloseable {
                 h2cApp,
                 keepAlive,
                 assertion,
-                timeouts.appIdleMillis());
+                timeouts.appIdleMillis(),
+                credentials::spiffeId);
         var verifier = new PeerVerifier(in.name(), validator, null, refusals);
         ports.put(in.name(), startInbound(vertx, in, listener, keys, verifier, timeouts));
       }

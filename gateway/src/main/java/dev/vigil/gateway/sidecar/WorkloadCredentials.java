@@ -182,6 +182,11 @@ public final class WorkloadCredentials implements AutoCloseable {
         SpiffeId.parse(s.getSpiffeId().toString()), s.getChain(), s.getPrivateKey());
   }
 
+  /** Returns the SPIFFE ID of the workload's current SVID. */
+  public String spiffeId() {
+    return source.getX509Svid().getSpiffeId().toString();
+  }
+
   /**
    * Returns the bundles the Workload API handed out: the workload's own trust domain and every
    * federated one. A peer of any other trust domain has no bundle, and is refused.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.access.Entitlement;
 import dev.vigil.gateway.auth.PasswordHash;
+import dev.vigil.gateway.demo.DemoUsers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,6 +65,26 @@ class EntitlementsConfigTest {
                 Duration.ofHours(1),
                 false,
                 Duration.ofMinutes(30)));
+  }
+
+  @Test
+  void read_approversAddedByTheDemo_countOnlyWhenGiven() throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(
+        f,
+        users
+            + "access:\n"
+            + "  entitlements:\n"
+            + "    - name: echo-admin\n"
+            + "      approvers: [group:platform]\n");
+
+    VigilConfig demo = VigilConfig.read(f, tmp.resolve("data"), DemoUsers.approvers());
+
+    assertThat(demo.entitlements())
+        .extracting(Entitlement::approvers)
+        .containsExactly(List.of("group:platform"));
+    assertThatThrownBy(() -> VigilConfig.read(f, tmp.resolve("data")))
+        .hasMessageContaining("\"group:platform\" is not a group of any configured user");
   }
 
   @Test

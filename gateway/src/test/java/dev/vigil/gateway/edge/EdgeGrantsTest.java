@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grant;
 import dev.vigil.access.Grants;
 import dev.vigil.access.Holders;
 import dev.vigil.gateway.Route;
@@ -97,7 +98,9 @@ class EdgeGrantsTest {
             List.of(
                 new LocalUser("alice", "", List.of("dev"), List.of("eng"), hash, null),
                 new LocalUser("carol", "", List.of("dba"), List.of("dba"), hash, null),
-                new LocalUser("bob", "", List.of("dev"), List.of("eng"), hash, null)),
+                new LocalUser("bob", "", List.of("dev"), List.of("eng"), hash, null),
+                // dave asks through the access page only, so no other test sees his grants.
+                new LocalUser("dave", "", List.of("dev"), List.of("eng"), hash, null)),
             Fixtures.sessions(clock),
             clock);
     grants = Grants.open(store, clock, List.of(DB));
@@ -344,5 +347,164 @@ class EdgeGrantsTest {
     assertThat(form.statusCode()).isEqualTo(415);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(grants.of("alice", "local")).noneMatch(g -> g.reason().equals("x"));
+  }
+
+  private static final java.util.regex.Pattern FORM_TOKEN =
+      java.util.regex.Pattern.compile("name=csrf value=\"([^\"]+)\"");
+
+  static HttpResponse<String> page(HttpClient c, String path) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url(path))).header("Accept", "text/html").build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Posts the access page's form with the token of the page {@code c} was shown last. */
+  static HttpResponse<String> form(HttpClient c, String token, String site, String... fields)
+      throws Exception {
+    StringBuilder body = new StringBuilder("csrf=" + token);
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      body.append('&')
+          .append(fields[i])
+          .append('=')
+          .append(java.net.URLEncoder.encode(fields[i + 1], StandardCharsets.UTF_8));
+    }
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url("/auth/access")))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    if (site != null) {
+      b.header("Sec-Fetch-Site", site);
+    }
+    return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String token(HttpResponse<String> page) {
+    java.util.regex.Matcher m = FORM_TOKEN.matcher(page.body());
+    assertThat(m.find()).as("the page has a form token").isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void accessPage_askFromTheDenialPage_approverApproves_routeAllowed() throws Exception {
+    HttpClient dave = signedIn("dave");
+    HttpClient carol = signedIn("carol");
+
+    HttpResponse<String> denied = page(dave, "/db/tables");
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(denied.body())
+        .contains(
+            "<a href=\"/auth/access?entitlement=prod-db-admin\">"
+                + "Ask for access to prod-db-admin</a>");
+
+    HttpResponse<String> shown = page(dave, "/auth/access?entitlement=prod-db-admin");
+    assertThat(shown.statusCode()).isEqualTo(200);
+    assertThat(shown.headers().firstValue("Content-Security-Policy")).isPresent();
+    assertThat(shown.body())
+        .contains("Signed in as <b>dave</b> (local)")
+        .contains("<option value=\"prod-db-admin\" selected>prod-db-admin (up to 1h)</option>")
+        .contains("<h2>Break glass</h2>");
+    HttpResponse<String> asked =
+        form(
+            dave,
+            token(shown),
+            "same-origin",
+            "action",
+            "request",
+            "entitlement",
+            "prod-db-admin",
+            "duration",
+            "30m",
+            "reason",
+            "INC-11 <b>x</b>");
+    assertThat(asked.statusCode()).isEqualTo(303);
+    assertThat(asked.headers().firstValue("Location")).hasValue("/auth/access?done=requested");
+    assertThat(page(dave, "/auth/access?done=requested").body())
+        .contains("Your request is waiting for an approver.")
+        .contains("<td>pending");
+    Grant mine = grants.of("dave", "local").get(0);
+    assertThat(mine.reason()).isEqualTo("INC-11 <b>x</b>");
+
+    // dave cannot decide his own request through the page either.
+    HttpResponse<String> own =
+        form(dave, token(page(dave, "/auth/access")), null, "action", "approve", "id", mine.id());
+    assertThat(own.statusCode()).isEqualTo(403);
+
+    HttpResponse<String> carolsPage = page(carol, "/auth/access");
+    assertThat(carolsPage.body())
+        .contains("<h2>Waiting for your decision</h2>")
+        .contains("dave (local)")
+        .contains("INC-11 &lt;b&gt;x&lt;/b&gt;")
+        .doesNotContain("INC-11 <b>");
+    HttpResponse<String> approved =
+        form(carol, token(carolsPage), null, "action", "approve", "id", mine.id(), "reason", "ok");
+    assertThat(approved.statusCode()).isEqualTo(303);
+    assertThat(grants.of("dave", "local").get(0).decidedBy()).isEqualTo("carol");
+    assertThat(get(dave, "/db/tables").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void accessPage_wrongTokenOrCrossSite_refusedAndNothingAsked() throws Exception {
+    HttpClient dave = signedIn("dave");
+    String token = token(page(dave, "/auth/access"));
+    int before = grants.of("dave", "local").size();
+
+    HttpResponse<String> wrong =
+        form(
+            dave,
+            "forged",
+            null,
+            "action",
+            "request",
+            "entitlement",
+            "prod-db-admin",
+            "reason",
+            "x");
+    HttpResponse<String> crossSite =
+        form(
+            dave,
+            token,
+            "cross-site",
+            "action",
+            "request",
+            "entitlement",
+            "prod-db-admin",
+            "reason",
+            "x");
+
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    assertThat(crossSite.body()).contains("The form has expired or was not sent by this gateway");
+    assertThat(grants.of("dave", "local")).hasSize(before);
+  }
+
+  @Test
+  void accessPage_badInput_shownAgainWithTheReason_anonymousSentToSignIn() throws Exception {
+    HttpClient dave = signedIn("dave");
+
+    HttpResponse<String> tooLong =
+        form(
+            dave,
+            token(page(dave, "/auth/access")),
+            null,
+            "action",
+            "request",
+            "entitlement",
+            "prod-db-admin",
+            "duration",
+            "3h",
+            "reason",
+            "x");
+    HttpResponse<String> noAction =
+        form(dave, token(page(dave, "/auth/access")), null, "action", "delete");
+    HttpResponse<String> anonymous = page(HttpClient.newHttpClient(), "/auth/access");
+
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.body()).contains("is longer than the max_duration of prod-db-admin");
+    assertThat(noAction.statusCode()).isEqualTo(400);
+    assertThat(noAction.body())
+        .contains("action must be request, break-glass, approve or deny, not &quot;delete&quot;");
+    assertThat(anonymous.statusCode()).isEqualTo(303);
+    assertThat(anonymous.headers().firstValue("Location"))
+        .hasValue("/auth/login?rd=%2Fauth%2Faccess");
   }
 }

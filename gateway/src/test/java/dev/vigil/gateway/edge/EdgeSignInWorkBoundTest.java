@@ -67,6 +67,7 @@ class EdgeSignInWorkBoundTest {
   static DecisionPoint pdp;
   static PasswordChecks checks;
   static BoundedWork providerCalls;
+  static BoundedWork tokenChecks;
   static EdgeGateway gateway;
 
   private final CountDownLatch release = new CountDownLatch(1);
@@ -82,6 +83,7 @@ class EdgeSignInWorkBoundTest {
     InstantSource clock = InstantSource.system();
     checks = new PasswordChecks(new PasswordChecks.Limits(1, 0, Duration.ofSeconds(2)));
     providerCalls = BoundedWork.providerCalls(new BoundedWork.Limits(1, 0, Duration.ofSeconds(3)));
+    tokenChecks = BoundedWork.tokenChecks(new BoundedWork.Limits(1, 0, Duration.ofSeconds(4)));
     SessionCodec sessions = Fixtures.sessions(clock);
     LocalAuthenticator local =
         new LocalAuthenticator(
@@ -97,7 +99,7 @@ class EdgeSignInWorkBoundTest {
             checks);
     int port = Fixtures.freePort();
     OidcLogin provider = provider("corp", URI.create(corp.issuerUrl("default").toString()), port);
-    gateway = start(port, local, provider, providerCalls);
+    gateway = start(port, local, provider, providerCalls, tokenChecks);
   }
 
   static OidcLogin provider(String name, URI issuer, int gatewayPort) {
@@ -119,7 +121,11 @@ class EdgeSignInWorkBoundTest {
   }
 
   static EdgeGateway start(
-      int port, LocalAuthenticator local, OidcLogin provider, BoundedWork calls) {
+      int port,
+      LocalAuthenticator local,
+      OidcLogin provider,
+      BoundedWork calls,
+      BoundedWork checks) {
     Route route =
         new Route(
             "app",
@@ -139,7 +145,8 @@ class EdgeSignInWorkBoundTest {
                 new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
                 InstantSource.system())
             .withSignIn(
-                new EdgeSignIn(local, new IdentityProviders(List.of(provider)), List.of(), calls)));
+                new EdgeSignIn(
+                    local, new IdentityProviders(List.of(provider)), List.of(), calls, checks)));
   }
 
   @AfterAll
@@ -147,6 +154,7 @@ class EdgeSignInWorkBoundTest {
     gateway.close();
     checks.close();
     providerCalls.close();
+    tokenChecks.close();
     corp.shutdown();
     pdp.close();
     log.close();
@@ -161,19 +169,7 @@ class EdgeSignInWorkBoundTest {
 
   /** Takes the one thread of {@code work} (no place waits) until {@link #release}. */
   private void hold(BoundedWork work) throws Exception {
-    CountDownLatch running = new CountDownLatch(1);
-    holding.add(
-        work.submit(
-            () -> {
-              running.countDown();
-              try {
-                release.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return null;
-            }));
-    assertThat(running.await(10, TimeUnit.SECONDS)).as("the held task runs").isTrue();
+    holding.add(Fixtures.hold(work, release));
   }
 
   @Test
@@ -201,6 +197,40 @@ class EdgeSignInWorkBoundTest {
     assertThat(started.statusCode()).isEqualTo(302);
     assertThat(started.headers().firstValue("Location").orElseThrow())
         .startsWith(corp.issuerUrl("default").toString());
+  }
+
+  @Test
+  void bearerToken_tokenChecksTaken_503WithRetryAfter_loggedBusy_thenChecked() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    hold(tokenChecks);
+
+    HttpResponse<String> busy = getBearer(client, "/app/x", "not.a.token");
+
+    assertThat(busy.statusCode()).isEqualTo(503);
+    assertThat(busy.headers().firstValue("Retry-After")).hasValue("4");
+    assertThat(busy.body()).contains("busy");
+    String id = busy.headers().firstValue("X-Vigil-Decision-Id").orElseThrow();
+    assertThat(Fixtures.awaitRecord(store, id).eventJson())
+        .contains("\"refusal\":\"BUSY\"")
+        .contains("bearer tokens and sessions waiting on the identity provider")
+        .contains("/app/x");
+
+    release.countDown();
+    holding.forEach(CompletableFuture::join);
+    HttpResponse<String> checked = getBearer(client, "/app/x", "not.a.token");
+    assertThat(checked.statusCode()).isEqualTo(401);
+    assertThat(checked.headers().firstValue("WWW-Authenticate").orElseThrow())
+        .contains("invalid_token");
+  }
+
+  @Test
+  void signIn_startsWhileBearerChecksAreTaken() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    hold(tokenChecks);
+
+    HttpResponse<String> started = get(client, gateway, "/auth/start?rd=%2F");
+
+    assertThat(started.statusCode()).isEqualTo(302);
   }
 
   @Test
@@ -276,7 +306,7 @@ class EdgeSignInWorkBoundTest {
           new LocalAuthenticator(
               List.of(), Fixtures.sessions(InstantSource.system()), InstantSource.system());
       URI issuer = URI.create("http://127.0.0.1:" + stalled.getLocalPort() + "/stalled");
-      EdgeGateway slow = start(port, none, provider("stalled", issuer, port), calls);
+      EdgeGateway slow = start(port, none, provider("stalled", issuer, port), calls, null);
       try {
         HttpClient client = HttpClient.newHttpClient();
         List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
@@ -319,6 +349,18 @@ class EdgeSignInWorkBoundTest {
     return client.sendAsync(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> getBearer(HttpClient client, String path, String token)
+      throws Exception {
+    return client
+        .sendAsync(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json")
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .get(30, TimeUnit.SECONDS);
   }
 
   private static HttpResponse<String> postJson(HttpClient client, String path, String json)

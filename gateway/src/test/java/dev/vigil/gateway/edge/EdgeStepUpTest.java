@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.IdentityProviders;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.LocalUser;
@@ -104,6 +105,10 @@ class EdgeStepUpTest {
   static DecisionLog log;
   static final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
   static final InstantSource clock = () -> now.get();
+
+  /** The gateway's bound on bearer checks and refreshes: one at once, none waiting. */
+  static final BoundedWork tokenChecks =
+      BoundedWork.tokenChecks(new BoundedWork.Limits(1, 0, Duration.ofSeconds(5)));
 
   /**
    * When set, the provider's next refresh grant says it has arrived (the first latch) and is
@@ -207,7 +212,9 @@ class EdgeStepUpTest {
                         List.of(
                             provider("corp", corp, callback, sessions),
                             provider("partner", partner, callback, sessions))),
-                    List.of())));
+                    List.of(),
+                    null,
+                    tokenChecks)));
   }
 
   static OidcLogin provider(String name, MockOAuth2Server s, URI callback, SessionCodec sessions) {
@@ -776,6 +783,37 @@ class EdgeStepUpTest {
     HttpResponse<String> later = get(b, "/docs/x");
 
     assertThat(later.statusCode()).isEqualTo(200);
+    assertThat(tokenRequests(corp)).singleElement().asString().contains("grant_type=refresh_token");
+  }
+
+  /**
+   * A refresh is work any signed-in browser can ask for, so it runs on a bound of its own: when the
+   * bound is taken, a session whose tokens are still good is served as it is (refreshed by a later
+   * request), and one whose tokens have expired gets 503 with {@code Retry-After}, not a sign-out.
+   */
+  @Test
+  void refreshBoundTaken_tokensStillGood_served_expired_503_thenRefreshed() throws Exception {
+    HttpClient b = browser();
+    signIn(b, location(get(b, "/docs/x")), corp, login("erin", List.of("dev"), Map.of(), 600));
+    tokenRequests(corp);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> held = Fixtures.hold(tokenChecks, release);
+    try {
+      now.set(now.get().plusSeconds(560));
+      HttpResponse<String> stillGood = get(b, "/docs/x");
+      now.set(now.get().plusSeconds(60));
+      HttpResponse<String> expired = get(b, "/docs/x");
+
+      assertThat(stillGood.statusCode()).isEqualTo(200);
+      assertThat(expired.statusCode()).as(expired.body()).isEqualTo(503);
+      assertThat(expired.headers().firstValue("Retry-After")).hasValue("5");
+      assertThat(tokenRequests(corp)).isEmpty();
+    } finally {
+      release.countDown();
+      held.join();
+    }
+    HttpResponse<String> refreshed = get(b, "/docs/x");
+    assertThat(refreshed.statusCode()).isEqualTo(200);
     assertThat(tokenRequests(corp)).singleElement().asString().contains("grant_type=refresh_token");
   }
 

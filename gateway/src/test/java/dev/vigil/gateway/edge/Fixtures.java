@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
+import dev.vigil.gateway.auth.BoundedWork;
 import dev.vigil.gateway.auth.LocalAuthenticator;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -73,6 +76,30 @@ final class Fixtures {
   }
 
   /** Returns a loopback port free a moment ago (for a callback URL known before the start). */
+  /**
+   * Takes a thread of {@code work} until {@code release} is counted down, and returns once the task
+   * runs; join the future it returns after the release.
+   */
+  static CompletableFuture<Void> hold(BoundedWork work, CountDownLatch release)
+      throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    CompletableFuture<Void> held =
+        work.submit(
+            () -> {
+              running.countDown();
+              try {
+                release.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+    if (!running.await(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the held task did not start");
+    }
+    return held;
+  }
+
   static int freePort() throws IOException {
     return dev.vigil.testkit.FreePorts.next();
   }

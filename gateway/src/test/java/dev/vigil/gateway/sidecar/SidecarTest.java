@@ -255,7 +255,10 @@ class SidecarTest {
     DecisionRecord d = workloads.logged("sidecar/allow", "b-strict", "/orders/7");
     assertThat(d.allowed()).isTrue();
     assertThat(d.subject()).isEqualTo(A.toString());
-    assertThat(d.eventJson()).contains("\"transport\":\"mtls\"").contains("\"mtls\":true");
+    assertThat(d.eventJson())
+        .contains("\"transport\":\"mtls\"")
+        .contains("\"mtls\":true")
+        .contains("\"workload\":\"" + B + "\"");
   }
 
   @Test
