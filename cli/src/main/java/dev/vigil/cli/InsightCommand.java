@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
-            + " candidate policy, a route's next step, security invariants.",
+            + " candidate policy, a route's next step, security invariants, zero trust metrics, a"
+            + " report of them all.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
@@ -18,6 +19,8 @@ import picocli.CommandLine.Spec;
       InsightReplayCommand.class,
       InsightNextStepCommand.class,
       InsightInvariantsCommand.class,
+      InsightMetricsCommand.class,
+      InsightReportCommand.class,
     })
 final class InsightCommand implements Runnable {
 

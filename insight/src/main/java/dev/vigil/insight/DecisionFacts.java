@@ -23,13 +23,15 @@ import java.util.List;
  * @param caller {@code user}, {@code workload} or {@code anonymous}
  * @param callerId the user's id or the workload's SPIFFE ID; null for anonymous
  * @param trustDomain the calling workload's trust domain
- * @param sidecar whether a sidecar logged it (its event names the transport)
+ * @param transport how a sidecar's caller came: {@code mtls}, {@code tls} (without a client
+ *     certificate) or {@code plaintext}; null when no sidecar logged the decision
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param classification {@code input.resource.classification}
+ * @param criticality {@code input.resource.criticality}
+ * @param action {@code input.action}
  * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
- * @param transport how a sidecar's caller came ({@code mtls}, {@code tls}, {@code plaintext}), or
- *     null for a decision no sidecar logged
  * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
  *     not the gateway's)
  */
@@ -43,7 +45,7 @@ record DecisionFacts(
     String service,
     String environment,
     String namespace,
-    boolean sidecar,
+    String transport,
     String method,
     String requestPath,
     String host,
@@ -57,9 +59,9 @@ record DecisionFacts(
     String expression,
     String reason,
     String classification,
+    String criticality,
     String action,
     boolean mfa,
-    String transport,
     List<GrantFact> grants) {
 
   /**
@@ -151,7 +153,7 @@ record DecisionFacts(
         string(resource, "service"),
         string(resource, "environment"),
         string(resource, "namespace"),
-        event.get("transport") instanceof StringValue,
+        string(event, "transport"),
         string(request, "method") != null ? string(request, "method") : string(event, "method"),
         string(request, "path"),
         host == null || host.isEmpty() ? string(event, "host") : host,
@@ -165,9 +167,9 @@ record DecisionFacts(
         string(explanation, "expression"),
         reason,
         string(resource, "classification"),
+        string(resource, "criticality"),
         string(input, "action"),
         subject.get("mfa") == BooleanValue.TRUE,
-        string(event, "transport"),
         input.get("grants") instanceof ArrayValue a ? grants(a) : null);
   }
 
@@ -194,12 +196,57 @@ record DecisionFacts(
     return out;
   }
 
+  /** Whether a sidecar logged the decision (its event names the transport). */
+  boolean sidecar() {
+    return transport != null;
+  }
+
   /**
-   * Whether the request went on to the service: the policy allowed it, or the route let it through
-   * unenforced (a monitor-mode denial, an observe-mode request).
+   * The caller as the graph names it by user: {@code workload:ID}, {@code user:ID}, or anonymous.
+   */
+  String callerNode() {
+    return switch (caller) {
+      case WORKLOAD -> "workload:" + Texts.clean(callerId);
+      case USER -> "user:" + Texts.clean(callerId);
+      default -> ANONYMOUS;
+    };
+  }
+
+  /**
+   * The kind of service decided for: {@code route}, {@code sidecar}, or {@code path} without one.
+   */
+  String serviceKind() {
+    return record.route() == null ? "path" : sidecar() ? "sidecar" : "route";
+  }
+
+  /** The service's name: the route's, else the policy path's. */
+  String serviceName() {
+    return Texts.clean(record.route() != null ? record.route() : record.path());
+  }
+
+  /**
+   * The service as the graph names it: {@code route:NAME}, {@code sidecar:NAME}, {@code path:P}.
+   */
+  String serviceNode() {
+    return serviceKind() + ":" + serviceName();
+  }
+
+  /**
+   * Whether the request went on to the app: the policy allowed it, or the route let it through
+   * without enforcing (observe, or a monitor mode's would-be denial).
    */
   boolean letThrough() {
     return record.allowed() || !record.enforced();
+  }
+
+  /** Whether the caller held a grant an approver approved ({@code input.grants}). */
+  boolean approvedGrant() {
+    return grants != null && grants.stream().anyMatch(GrantFact::approved);
+  }
+
+  /** Whether the caller held a grant taken by break-glass. */
+  boolean breakGlassGrant() {
+    return grants != null && grants.stream().anyMatch(GrantFact::breakGlass);
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */
