@@ -12,11 +12,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -118,14 +115,8 @@ final class TcpInbound {
   private void decide(NetSocket socket, String source, SpiffeId caller) {
     Route route = config.route();
     Value input = WorkloadInput.tcp(InboundListener.ipOf(source), clock.instant(), route, caller);
-    Map<String, String> context = new HashMap<>();
-    context.put("route", route.name());
-    context.put("transport", "mtls");
-    context.put("subject", caller.toString());
-    String workload = self.get();
-    if (workload != null) {
-      context.put("workload", workload);
-    }
+    Map<String, String> context =
+        InboundListener.decisionContext(route, "mtls", caller, self.get());
     decisions
         .decide(route.policyPath(), input, context, route.mode())
         .onComplete(
@@ -168,20 +159,10 @@ final class TcpInbound {
   }
 
   private static List<X509Certificate> peerChain(NetSocket socket) {
-    List<Certificate> certs;
     try {
-      certs = socket.peerCertificates();
+      return InboundListener.x509(socket.peerCertificates());
     } catch (SSLPeerUnverifiedException e) {
       return List.of();
     }
-    List<X509Certificate> out = new ArrayList<>();
-    if (certs != null) {
-      for (Certificate c : certs) {
-        if (c instanceof X509Certificate x) {
-          out.add(x);
-        }
-      }
-    }
-    return out;
   }
 }

@@ -14,6 +14,7 @@ import dev.vigil.identity.X509Svid;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionRecord;
+import dev.vigil.testkit.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,7 +92,9 @@ class SidecarTcpTest {
                     tcp("b-db", db, Mode.ENFORCE),
                     tcp("b-db-denied", db, Mode.ENFORCE),
                     tcp("b-db-monitor", db, Mode.MONITOR),
-                    tcp("b-echo", echoApp, Mode.ENFORCE)),
+                    tcp("b-echo", echoApp, Mode.ENFORCE),
+                    // Nothing listens there: the app is down.
+                    tcp("b-gone", URI.create("tcp://127.0.0.1:" + FreePorts.next()), Mode.ENFORCE)),
                 List.of()),
             workloads.credsB,
             pdp,
@@ -108,7 +111,8 @@ class SidecarTcpTest {
                     toB("to-db-denied", "b-db-denied", B),
                     toB("to-db-monitor", "b-db-monitor", B),
                     toB("to-db-as-c", "b-db", SpiffeId.parse("spiffe://prod.example/c")),
-                    toB("to-echo", "b-echo", B))),
+                    toB("to-echo", "b-echo", B),
+                    toB("to-gone", "b-gone", B))),
             workloads.credsA,
             pdp,
             workloads.ids.revocations(),
@@ -258,6 +262,14 @@ class SidecarTcpTest {
     DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-db", "NO_CLIENT_CERTIFICATE");
     assertThat(d.allowed()).isFalse();
     assertThat(d.eventJson()).contains("mutual TLS is required");
+  }
+
+  @Test
+  void inbound_appDownAfterAnAllow_callerClosedWithoutAByte() throws Exception {
+    assertClosedWithoutAByte(() -> new Socket("127.0.0.1", sidecarA.port("to-gone")));
+
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-gone", A.toString());
+    assertThat(d.allowed()).isTrue();
   }
 
   @Test
