@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class SidecarTcpTest {
       allow if {
         input.request.protocol == "tcp"
         input.subject.spiffe_id == "spiffe://prod.example/a"
-        not input.resource.route in {"b-db-denied", "b-db-monitor"}
+        not input.resource.route in {"b-db-denied", "b-db-monitor", "b-guarded"}
       }
       """;
 
@@ -74,6 +75,11 @@ class SidecarTcpTest {
   @TempDir static Path tmp;
   static TwoWorkloads workloads;
   static ServerSocket echo;
+
+  /** An app behind a listener whose policy denies A, and how many connections it accepted. */
+  static ServerSocket guarded;
+
+  static final AtomicInteger guardedAccepted = new AtomicInteger();
   static Sidecar sidecarA;
   static Sidecar sidecarB;
 
@@ -81,6 +87,19 @@ class SidecarTcpTest {
   static void start() throws Exception {
     workloads = TwoWorkloads.start(tmp);
     echo = echoApp();
+    guarded = new ServerSocket();
+    guarded.bind(new InetSocketAddress("127.0.0.1", 0));
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!guarded.isClosed()) {
+                try (Socket c = guarded.accept()) {
+                  guardedAccepted.incrementAndGet();
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
     DecisionPoint pdp = workloads.decisionPoint(POLICY);
     URI db = URI.create("tcp://127.0.0.1:" + POSTGRES_PORT);
     URI echoApp = URI.create("tcp://127.0.0.1:" + echo.getLocalPort());
@@ -93,6 +112,10 @@ class SidecarTcpTest {
                     tcp("b-db-denied", db, Mode.ENFORCE),
                     tcp("b-db-monitor", db, Mode.MONITOR),
                     tcp("b-echo", echoApp, Mode.ENFORCE),
+                    tcp(
+                        "b-guarded",
+                        URI.create("tcp://127.0.0.1:" + guarded.getLocalPort()),
+                        Mode.ENFORCE),
                     // Nothing listens there: the app is down.
                     tcp("b-gone", URI.create("tcp://127.0.0.1:" + FreePorts.next()), Mode.ENFORCE)),
                 List.of()),
@@ -112,7 +135,8 @@ class SidecarTcpTest {
                     toB("to-db-monitor", "b-db-monitor", B),
                     toB("to-db-as-c", "b-db", SpiffeId.parse("spiffe://prod.example/c")),
                     toB("to-echo", "b-echo", B),
-                    toB("to-gone", "b-gone", B))),
+                    toB("to-gone", "b-gone", B),
+                    toB("to-guarded", "b-guarded", B))),
             workloads.credsA,
             pdp,
             workloads.ids.revocations(),
@@ -174,6 +198,7 @@ class SidecarTcpTest {
     sidecarA.close();
     sidecarB.close();
     echo.close();
+    guarded.close();
     workloads.close();
   }
 
@@ -262,6 +287,15 @@ class SidecarTcpTest {
     DecisionRecord d = workloads.logged(RefusalLog.PATH, "b-db", "NO_CLIENT_CERTIFICATE");
     assertThat(d.allowed()).isFalse();
     assertThat(d.eventJson()).contains("mutual TLS is required");
+  }
+
+  @Test
+  void inbound_policyDenies_callerClosedAndTheAppNeverConnectedTo() throws Exception {
+    assertClosedWithoutAByte(() -> new Socket("127.0.0.1", sidecarA.port("to-guarded")));
+
+    DecisionRecord d = workloads.logged("sidecar/allow", "b-guarded", A.toString());
+    assertThat(d.allowed()).isFalse();
+    assertThat(guardedAccepted).hasValue(0);
   }
 
   @Test
