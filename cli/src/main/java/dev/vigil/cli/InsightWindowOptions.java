@@ -17,10 +17,9 @@ final class InsightWindowOptions {
   @Option(
       names = "--since",
       paramLabel = "WHEN",
-      defaultValue = "24h",
       description =
           "Start of the window: a DURATION ago (e.g. 24h) or a time (2026-12-01T00:00:00Z)."
-              + " Default: 24h.")
+              + " Default: 24h (90d for access-review).")
   String since;
 
   @Option(
@@ -38,7 +37,17 @@ final class InsightWindowOptions {
    * @throws IllegalArgumentException naming the option and its value
    */
   Window window(Instant now) {
-    Instant from = when("--since", since, now);
+    return window(now, "24h");
+  }
+
+  /**
+   * Returns the window the options name, as of {@code now}, starting {@code defaultSince} ago when
+   * {@code --since} is not given.
+   *
+   * @throws IllegalArgumentException naming the option and its value
+   */
+  Window window(Instant now, String defaultSince) {
+    Instant from = when("--since", since == null ? defaultSince : since, now);
     Instant to = until == null ? now : when("--until", until, now);
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException(

@@ -25,6 +25,8 @@ import java.util.List;
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param idp the identity provider a user signed in with ({@code local} or a provider's name)
+ * @param grants the ids of the caller's just-in-time grants the input held
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -48,7 +50,12 @@ record DecisionFacts(
     String rule,
     String location,
     String expression,
-    String reason) {
+    String reason,
+    String email,
+    String idp,
+    String classification,
+    String criticality,
+    List<String> grants) {
 
   static final String USER = "user";
   static final String WORKLOAD = "workload";
@@ -131,7 +138,25 @@ record DecisionFacts(
         string(explanation, "rule"),
         string(explanation, "location"),
         string(explanation, "expression"),
-        reason);
+        reason,
+        string(subject, "email"),
+        string(subject, "idp"),
+        string(resource, "classification"),
+        string(resource, "criticality"),
+        grantIds(input));
+  }
+
+  private static List<String> grantIds(ObjectValue input) {
+    if (!(input.get("grants") instanceof ArrayValue a)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Value g : a.elements()) {
+      if (g instanceof ObjectValue o && string(o, "id") != null) {
+        out.add(string(o, "id"));
+      }
+    }
+    return out;
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */
