@@ -9,7 +9,6 @@ import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,10 +107,7 @@ final class InsightAccessReviewCommand implements Callable<Integer> {
     if (config == null) {
       return new AccessReview.Setup(null, null, Set.of(), roles);
     }
-    if (!Files.isRegularFile(config)) {
-      throw new ConfigException("--config " + config + ": no such configuration file");
-    }
-    VigilConfig c = VigilConfig.read(config, null);
+    VigilConfig c = InsightWindowOptions.config(config);
     List<AccessReview.LocalUser> users = new ArrayList<>();
     for (LocalUser u : c.users()) {
       String email = u.email() == null || u.email().isEmpty() ? null : u.email();

@@ -1,6 +1,10 @@
 package dev.vigil.cli;
 
+import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.Window;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Instant;
 import picocli.CommandLine.Mixin;
@@ -79,5 +83,17 @@ final class InsightWindowOptions {
               + value
               + "\" is neither a duration (like 24h) nor a time (like 2026-12-01T00:00:00Z)");
     }
+  }
+
+  /**
+   * Reads the {@code --config} file of an insight command as {@code vigil up} reads it.
+   *
+   * @throws ConfigException naming the file, and the line and key at fault
+   */
+  static VigilConfig config(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("--config " + file + ": no such configuration file");
+    }
+    return VigilConfig.read(file, null);
   }
 }

@@ -40,10 +40,6 @@ class InsightAccessReviewCommandTest {
 
   @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_reviewcli_");
 
-  private static final String POLICY =
-      "package authz\nimport rego.v1\ndefault allow := false\n"
-          + "allow if \"sre\" in input.subject.roles\n";
-
   private static final Entitlement DB =
       new Entitlement(
           "prod-db-admin", List.of("carol"), Duration.ofHours(1), true, Duration.ofMinutes(30));
@@ -75,7 +71,8 @@ class InsightAccessReviewCommandTest {
           Grants grants = Grants.open(store, clock, List.of(DB))) {
         pdp.activate(
             BundleReader.fromFiles(
-                "t", Map.of("authz.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+                "t",
+                Map.of("authz.rego", InsightCommandTest.POLICY.getBytes(StandardCharsets.UTF_8))));
         at[0] = now.minus(Duration.ofDays(100));
         decide(pdp, "alice-old", "alice", "db", "high");
         at[0] = now.minus(Duration.ofDays(80));

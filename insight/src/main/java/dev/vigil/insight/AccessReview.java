@@ -55,6 +55,11 @@ public final class AccessReview {
   /** Grants read. */
   public static final int MAX_GRANTS = 10_000;
 
+  /** How much a review keeps: people, person-route entries in all, grants. */
+  record Limits(int people, int routes, int grants) {
+    static final Limits DEFAULT = new Limits(MAX_PEOPLE, MAX_ROUTES, MAX_GRANTS);
+  }
+
   /** Decision ids kept as evidence of one thing. */
   static final int EXAMPLES = 3;
 
@@ -190,6 +195,7 @@ public final class AccessReview {
   private final Set<String> privilegedRoles;
   private final boolean rolesDerived;
   private final List<String> notes;
+  private final boolean capped;
 
   private AccessReview(Tally t, List<Person> people, List<Finding> findings, Set<String> roles) {
     this.window = t.window;
@@ -201,6 +207,7 @@ public final class AccessReview {
     this.privilegedRoles = Set.copyOf(new TreeSet<>(roles));
     this.rolesDerived = t.setup.privilegedRoles() == null;
     this.notes = List.copyOf(t.notes());
+    this.capped = t.peopleBeyond + t.routesBeyond + t.grantsBeyond > 0;
   }
 
   /**
@@ -210,9 +217,15 @@ public final class AccessReview {
    * @throws dev.vigil.store.StoreException when the store cannot be read
    */
   public static AccessReview take(Store store, Window window, String route, Setup setup) {
+    return take(store, window, route, setup, Limits.DEFAULT);
+  }
+
+  /** Reviews {@code window} keeping no more than {@code limits}. */
+  static AccessReview take(Store store, Window window, String route, Setup setup, Limits limits) {
     Objects.requireNonNull(setup, "setup");
-    GrantHistory.Page page = GrantHistory.read(store, window.since(), window.until(), MAX_GRANTS);
-    Tally t = new Tally(window, route, setup, page);
+    GrantHistory.Page page =
+        GrantHistory.read(store, window.since(), window.until(), limits.grants());
+    Tally t = new Tally(window, route, setup, page, limits);
     new DecisionScan(store).forEach(window.since(), window.until(), route, t::add);
     return t.finish();
   }
@@ -272,6 +285,11 @@ public final class AccessReview {
   /** What was left out, and what was not looked at for want of it. */
   public List<String> notes() {
     return notes;
+  }
+
+  /** Whether a list was full and something was left out (the notes say what). */
+  public boolean capped() {
+    return capped;
   }
 
   /** The review as text: the findings first, then each person. */
@@ -352,6 +370,7 @@ public final class AccessReview {
     final Window window;
     final String route;
     final Setup setup;
+    final Limits limits;
     final List<Grant> grants;
     final long grantsBeyond;
     final Map<String, GrantCount> byGrant = new LinkedHashMap<>();
@@ -362,10 +381,11 @@ public final class AccessReview {
     long routeEntries;
     long routesBeyond;
 
-    Tally(Window window, String route, Setup setup, GrantHistory.Page page) {
+    Tally(Window window, String route, Setup setup, GrantHistory.Page page, Limits limits) {
       this.window = window;
       this.route = route;
       this.setup = setup;
+      this.limits = limits;
       this.grants = page.grants();
       this.grantsBeyond = page.beyond();
       page.grants().forEach(g -> byGrant.put(g.id(), new GrantCount(g)));
@@ -383,7 +403,6 @@ public final class AccessReview {
       }
       Seen p = person(f.callerId(), f.idp() == null ? NO_IDP : f.idp());
       if (p == null) {
-        peopleBeyond++;
         return;
       }
       Instant t = r.timestamp();
@@ -421,7 +440,12 @@ public final class AccessReview {
     private Seen person(String id, String idp) {
       String key = idp + "\u0000" + id;
       Seen p = people.get(key);
-      if (p == null && people.size() < MAX_PEOPLE) {
+      if (p == null) {
+        if (people.size() >= limits.people()) {
+          // A decision, a configured user or a grant's holder that did not fit.
+          peopleBeyond++;
+          return null;
+        }
         p = new Seen(id, idp);
         people.put(key, p);
       }
@@ -431,7 +455,7 @@ public final class AccessReview {
     private void count(Seen p, String name, DecisionRecord r, boolean privileged) {
       RouteCount c = p.routes.get(name);
       if (c == null) {
-        if (routeEntries >= MAX_ROUTES) {
+        if (routeEntries >= limits.routes()) {
           routesBeyond++;
           return;
         }
@@ -678,16 +702,16 @@ public final class AccessReview {
       if (peopleBeyond > 0) {
         notes.add(
             "people stop at "
-                + MAX_PEOPLE
+                + limits.people()
                 + ": "
                 + peopleBeyond
-                + " decisions of further people are not counted, and no configured user is"
-                + " named as never seen");
+                + " decisions, configured users and grant holders of further people are left out,"
+                + " and no configured user is named as never seen");
       }
       if (routesBeyond > 0) {
         notes.add(
             "routes stop at "
-                + MAX_ROUTES
+                + limits.routes()
                 + " entries in all: "
                 + routesBeyond
                 + " decisions of further ones are not listed (they still count as uses)");
@@ -695,7 +719,7 @@ public final class AccessReview {
       if (grantsBeyond > 0) {
         notes.add(
             "grants stop at "
-                + MAX_GRANTS
+                + limits.grants()
                 + ": "
                 + grantsBeyond
                 + " later grants are not reviewed, and no entitlement is named as unrequested");

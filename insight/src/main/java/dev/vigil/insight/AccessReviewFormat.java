@@ -194,7 +194,7 @@ final class AccessReviewFormat {
     }
     doc.put(s("findings"), ArrayValue.of(findings));
     doc.put(s("people"), ArrayValue.of(r.people().stream().map(p -> (Value) person(p)).toList()));
-    doc.put(s("capped"), BooleanValue.of(r.notes().stream().anyMatch(n -> n.contains("stop at"))));
+    doc.put(s("capped"), BooleanValue.of(r.capped()));
     doc.put(s("notes"), strings(r.notes()));
     return Json.writePretty(ObjectValue.of(doc));
   }

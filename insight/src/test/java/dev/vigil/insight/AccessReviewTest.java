@@ -309,6 +309,35 @@ class AccessReviewTest {
     }
   }
 
+  @Test
+  void take_smallLimits_keepsThatMuchAndSaysWhatIsLeftOut() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp))) {
+      record(store);
+
+      AccessReview r =
+          AccessReview.take(store, MONTH, null, SETUP, new AccessReview.Limits(2, 2, 2));
+
+      assertThat(r.capped()).isTrue();
+      assertThat(r.people()).hasSize(2);
+      assertThat(r.people().stream().mapToLong(p -> p.routes().size()).sum()).isEqualTo(2);
+      // The two oldest grants: dave's database grant, bob's billing grant.
+      assertThat(r.people().stream().flatMap(p -> p.grants().stream()).map(g -> g.grant().id()))
+          .isSubsetOf(ids.get("dave-grant"), ids.get("bob-grant"));
+      assertThat(r.notes()).hasSize(3);
+      assertThat(r.notes().get(0)).startsWith("people stop at 2: ");
+      assertThat(r.notes().get(1)).startsWith("routes stop at 2 entries in all: ");
+      assertThat(r.notes().get(2))
+          .isEqualTo(
+              "grants stop at 2: 2 later grants are not reviewed, and no entitlement is named as"
+                  + " unrequested");
+      // Absences are not claimed from capped lists.
+      assertThat(r.findings(AccessReview.NEVER_SIGNED_IN)).isEmpty();
+      assertThat(r.findings(AccessReview.UNREQUESTED_ENTITLEMENT)).isEmpty();
+      assertThat(r.text()).contains("note: grants stop at 2: ");
+      assertThat(r.json()).contains("\"capped\": true");
+    }
+  }
+
   /**
    * Vigil refuses an approval by the requester, but a store written by hand or by another tool may
    * hold one: the review names it.
