@@ -8,6 +8,7 @@ import dev.vigil.store.DecisionScan;
 import dev.vigil.store.Store;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -204,7 +205,7 @@ public final class AccessReview {
     this.otherCallers = t.otherCallers;
     this.people = List.copyOf(people);
     this.findings = List.copyOf(findings);
-    this.privilegedRoles = Set.copyOf(new TreeSet<>(roles));
+    this.privilegedRoles = Collections.unmodifiableSortedSet(new TreeSet<>(roles));
     this.rolesDerived = t.setup.privilegedRoles() == null;
     this.notes = List.copyOf(t.notes());
     this.capped = t.peopleBeyond + t.routesBeyond + t.grantsBeyond > 0;
@@ -273,6 +274,7 @@ public final class AccessReview {
     return findings.stream().filter(f -> f.kind().equals(kind)).toList();
   }
 
+  /** The privileged roles, sorted. */
   public Set<String> privilegedRoles() {
     return privilegedRoles;
   }
