@@ -428,7 +428,7 @@ public final class AccessReview {
       if (r.allowed()) {
         for (String id : f.grants()) {
           GrantCount g = byGrant.get(id);
-          if (g != null && g.grant.subject().equals(f.callerId()) && g.countedAt(t)) {
+          if (g != null && holds(g.grant, f) && g.countedAt(t)) {
             g.uses++;
             g.last = g.last == null || t.isAfter(g.last) ? t : g.last;
             if (g.examples.size() < EXAMPLES) {
@@ -437,6 +437,11 @@ public final class AccessReview {
           }
         }
       }
+    }
+
+    /** Whether the caller of {@code f} is the grant's holder (of the same provider, if named). */
+    private static boolean holds(Grant g, DecisionFacts f) {
+      return g.subject().equals(f.callerId()) && (f.idp() == null || f.idp().equals(g.idp()));
     }
 
     private Seen person(String id, String idp) {
@@ -584,7 +589,8 @@ public final class AccessReview {
 
     private void dormant(Set<String> roles, List<Finding> found) {
       for (Seen s : people.values()) {
-        List<String> held = s.roles.stream().filter(roles::contains).sorted().toList();
+        List<String> held =
+            s.roles.stream().filter(roles::contains).sorted().map(Texts::clean).toList();
         if (s.requests > 0 && !held.isEmpty() && s.privilegedUses == 0) {
           found.add(
               new Finding(

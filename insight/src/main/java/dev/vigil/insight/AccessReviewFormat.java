@@ -76,7 +76,9 @@ final class AccessReviewFormat {
       sb.append("  (none)").append(NL);
     }
     for (Finding f : r.findings()) {
-      sb.append(String.format("  %-24s %s%s%n", f.kind(), who(f), Texts.clean(f.detail())));
+      // Built of cleaned parts already; kept whole, however long.
+      String detail = f.detail().replaceAll("\\p{Cntrl}", "?");
+      sb.append(String.format("  %-24s %s%s%n", f.kind(), who(f), detail));
       if (!f.evidence().isEmpty()) {
         sb.append(String.format("  %-24s evidence: %s%n", "", clean(f.evidence())));
       }
