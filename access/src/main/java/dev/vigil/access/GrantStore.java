@@ -220,6 +220,38 @@ final class GrantStore {
     return grants("WHERE state = ? AND expires_at_ms <= ?", Grant.State.ACTIVE.wireName(), nowMs);
   }
 
+  /** The SQL condition of the grants whose life touched a span: {@link #touching}. */
+  private static final String TOUCHING =
+      "WHERE requested_at_ms < ? AND (state = ? OR COALESCE(ended_at_ms, expires_at_ms,"
+          + " decided_at_ms, requested_at_ms) >= ?)";
+
+  /**
+   * Returns the grants whose life touched the span from {@code sinceMs} to {@code untilMs}: asked
+   * for before its end, and still pending, or decided, active or ended at or after its start;
+   * oldest first, at most {@code limit}. Changes nothing.
+   */
+  List<Grant> touching(long sinceMs, long untilMs, int limit) {
+    return grants(
+        TOUCHING + " ORDER BY requested_at_ms, id LIMIT " + limit,
+        untilMs,
+        Grant.State.PENDING.wireName(),
+        sinceMs);
+  }
+
+  /** Counts the grants {@link #touching} would return without a limit. */
+  long countTouching(long sinceMs, long untilMs) {
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM grants " + TOUCHING)) {
+      bind(ps, untilMs, Grant.State.PENDING.wireName(), sinceMs);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw failed("count grants", e);
+    }
+  }
+
   private List<Grant> grants(String where, Object... args) {
     try (Connection c = store.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM grants " + where)) {

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
-            + " candidate policy, a route's next step, security invariants, zero trust metrics, a"
-            + " report of them all.",
+            + " candidate policy, a route's next step, security invariants, zero trust metrics,"
+            + " access reviews, a report of them all.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       InsightInvariantsCommand.class,
       InsightMetricsCommand.class,
       InsightReportCommand.class,
+      InsightAccessReviewCommand.class,
     })
 final class InsightCommand implements Runnable {
 

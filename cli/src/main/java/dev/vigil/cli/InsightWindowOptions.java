@@ -1,10 +1,12 @@
 package dev.vigil.cli;
 
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.List;
@@ -24,10 +26,9 @@ final class InsightWindowOptions {
   @Option(
       names = "--since",
       paramLabel = "WHEN",
-      defaultValue = "24h",
       description =
           "Start of the window: a DURATION ago (e.g. 24h) or a time (2026-12-01T00:00:00Z)."
-              + " Default: 24h.")
+              + " Default: 24h (90d for access-review).")
   String since;
 
   @Option(
@@ -45,7 +46,17 @@ final class InsightWindowOptions {
    * @throws IllegalArgumentException naming the option and its value
    */
   Window window(Instant now) {
-    Instant from = when("--since", since, now);
+    return window(now, "24h");
+  }
+
+  /**
+   * Returns the window the options name, as of {@code now}, starting {@code defaultSince} ago when
+   * {@code --since} is not given.
+   *
+   * @throws IllegalArgumentException naming the option and its value
+   */
+  Window window(Instant now, String defaultSince) {
+    Instant from = when("--since", since == null ? defaultSince : since, now);
     Instant to = until == null ? now : when("--until", until, now);
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException(
@@ -127,5 +138,14 @@ final class InsightWindowOptions {
       err.println(command + e.getMessage());
       return 1;
     }
+  }
+
+  /**
+   * Reads the {@code --config} file of an insight command as {@code vigil up} reads it.
+   *
+   * @throws ConfigException naming the file, and the line and key at fault
+   */
+  static VigilConfig config(Path file) {
+    return NodeConfigs.read(file);
   }
 }

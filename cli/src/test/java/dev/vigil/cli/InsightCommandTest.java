@@ -27,7 +27,7 @@ class InsightCommandTest {
 
   @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_insightcli_");
 
-  private static final String POLICY =
+  static final String POLICY =
       "package authz\nimport rego.v1\ndefault allow := false\n"
           + "allow if \"sre\" in input.subject.roles\n";
 

@@ -28,6 +28,8 @@ import java.util.List;
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param email the user's e-mail address ({@code input.subject.email})
+ * @param idp the identity provider a user signed in with ({@code local} or a provider's name)
  * @param classification {@code input.resource.classification}
  * @param criticality {@code input.resource.criticality}
  * @param action {@code input.action}
@@ -58,6 +60,8 @@ record DecisionFacts(
     String location,
     String expression,
     String reason,
+    String email,
+    String idp,
     String classification,
     String criticality,
     String action,
@@ -166,6 +170,8 @@ record DecisionFacts(
         string(explanation, "location"),
         string(explanation, "expression"),
         reason,
+        string(subject, "email"),
+        string(subject, "idp"),
         string(resource, "classification"),
         string(resource, "criticality"),
         string(input, "action"),
@@ -247,6 +253,20 @@ record DecisionFacts(
   /** Whether the caller held a grant taken by break-glass. */
   boolean breakGlassGrant() {
     return grants != null && grants.stream().anyMatch(GrantFact::breakGlass);
+  }
+
+  /** The ids of the caller's grants the input held; empty when it showed none. */
+  List<String> grantIds() {
+    if (grants == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (GrantFact g : grants) {
+      if (g.id() != null) {
+        out.add(g.id());
+      }
+    }
+    return out;
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */

@@ -80,6 +80,42 @@ final class Traffic implements AutoCloseable {
     return at(T0.plus(sinceT0));
   }
 
+  /** The time the next decisions are made at, for the grants of the same tests. */
+  InstantSource clock() {
+    return () -> now;
+  }
+
+  /**
+   * A signed-in person's request through the edge gateway as it builds it for a local user (with
+   * {@code subject.idp}, {@code subject.email} and {@code input.grants}), to a route whose {@code
+   * input.resource} has {@code criticality} (or none, when null); returns its decision id.
+   *
+   * @param grants the JSON array of {@code input.grants}
+   */
+  String person(
+      String id,
+      List<String> roles,
+      List<String> groups,
+      String route,
+      String criticality,
+      String grants) {
+    String subject =
+        ("{\"type\":\"user\",\"id\":%s,\"idp\":\"local\",\"email\":%s,\"groups\":%s,"
+                + "\"roles\":%s}")
+            .formatted(
+                Json.quote(id), Json.quote(id + "@example.com"), array(groups), array(roles));
+    String resource =
+        criticality == null
+            ? "{\"service\":%s,\"route\":%s}".formatted(Json.quote(route), Json.quote(route))
+            : "{\"service\":%s,\"route\":%s,\"criticality\":%s}"
+                .formatted(Json.quote(route), Json.quote(route), Json.quote(criticality));
+    String input =
+        ("{\"request\":{\"method\":\"GET\",\"path\":\"/x\",\"host\":\"app.example\"},"
+                + "\"resource\":%s,\"subject\":%s,\"grants\":%s}")
+            .formatted(resource, subject, grants);
+    return decide(input, route, id, Mode.ENFORCE, false);
+  }
+
   /** A signed-in user's request through the edge gateway; returns its decision id. */
   String user(
       String id,
