@@ -2,13 +2,11 @@ package dev.vigil.cli;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.Inventory;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -72,9 +70,6 @@ final class InsightInventoryCommand implements Callable<Integer> {
 
   /** The names of the routes {@code file} configures; reads it as {@code vigil up} does. */
   private static List<String> routes(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new ConfigException("--config " + file + ": no such configuration file");
-    }
-    return VigilConfig.read(file, null).routes().stream().map(Route::name).toList();
+    return InsightCommand.readConfig(file).routes().stream().map(Route::name).toList();
   }
 }
