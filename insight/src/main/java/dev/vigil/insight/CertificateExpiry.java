@@ -20,6 +20,7 @@ import dev.vigil.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -215,6 +216,7 @@ public final class CertificateExpiry {
             .sorted(
                 Comparator.comparing((Item i) -> i.notAfter() == null ? Instant.MIN : i.notAfter())
                     .thenComparing(Item::kind)
+                    .thenComparing(i -> !i.counts())
                     .thenComparing(Item::name))
             .toList(),
         c.rotation,
@@ -264,6 +266,9 @@ public final class CertificateExpiry {
             CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
                 .map(X509Certificate.class::cast)
                 .toList();
+      } catch (NoSuchFileException e) {
+        items.add(unreadable(f, "no such file"));
+        return;
       } catch (IOException | CertificateException e) {
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         items.add(unreadable(f, why));
@@ -369,7 +374,10 @@ public final class CertificateExpiry {
     }
   }
 
-  /** Returns the certificates, soonest expiry first (unreadable files first of all). */
+  /**
+   * Returns the certificates, soonest expiry first (unreadable files first of all), those relied on
+   * before retired roots and revoked devices of the same time.
+   */
   public List<Item> items() {
     return items;
   }
