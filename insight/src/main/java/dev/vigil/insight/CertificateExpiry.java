@@ -340,37 +340,29 @@ public final class CertificateExpiry {
       if (next.isPresent()) {
         Instant ready = next.get().certificate().getNotBefore().toInstant().plus(td.refreshHint());
         if (!ready.isBefore(end)) {
-          rotation.add(
-              new RotationProblem(
-                  name,
-                  "active_root_expires_first",
-                  "the active root "
-                      + active.get().id()
-                      + " of "
-                      + name
-                      + " expires at "
-                      + end
-                      + ", before the prepared root "
-                      + next.get().id()
-                      + " may sign at "
-                      + ready));
+          expiresFirst(
+              name,
+              active.get(),
+              end,
+              ", before the prepared root " + next.get().id() + " may sign at " + ready);
         }
         return;
       }
       if (!now.plus(warn).isBefore(end)) {
-        rotation.add(
-            new RotationProblem(
-                name,
-                "active_root_expires_first",
-                "the active root "
-                    + active.get().id()
-                    + " of "
-                    + name
-                    + " expires at "
-                    + end
-                    + " and no next root is prepared; run vigil identity rotate prepare "
-                    + name));
+        expiresFirst(
+            name,
+            active.get(),
+            end,
+            " and no next root is prepared; run vigil identity rotate prepare " + name);
       }
+    }
+
+    private void expiresFirst(String td, Root active, Instant end, String why) {
+      rotation.add(
+          new RotationProblem(
+              td,
+              "active_root_expires_first",
+              "the active root " + active.id() + " of " + td + " expires at " + end + why));
     }
   }
 
