@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -324,6 +325,35 @@ public final class Devices implements AutoCloseable {
       log.info("device revoked: device_id={}", id);
     }
     return found;
+  }
+
+  /**
+   * Returns the device CA's certificate as stored, without opening its key, or empty before the
+   * first node created it; for reports that read and never sign.
+   */
+  public static Optional<X509Certificate> storedCaCertificate(Store store) {
+    return new DeviceStore(store)
+        .ca()
+        .map(row -> DeviceCertificates.certificates(row.certificatePem()).getFirst());
+  }
+
+  /**
+   * Returns every enrolled device as stored, without the device CA's key: {@code reportAgeSeconds}
+   * is null in these summaries.
+   */
+  public static List<Summary> storedDevices(Store store) {
+    return new DeviceStore(store)
+        .devices().stream()
+            .map(
+                d ->
+                    new Summary(
+                        d.id(),
+                        d.name(),
+                        Instant.ofEpochMilli(d.enrolledAtMs()),
+                        Instant.ofEpochMilli(d.notAfterMs()),
+                        d.revokedAtMs() != null,
+                        null))
+            .toList();
   }
 
   /** Returns every enrolled device with the age of its latest report. */

@@ -107,7 +107,7 @@ final class InsightAccessReviewCommand implements Callable<Integer> {
     if (config == null) {
       return new AccessReview.Setup(null, null, Set.of(), roles);
     }
-    VigilConfig c = InsightWindowOptions.config(config);
+    VigilConfig c = NodeConfigs.read(config);
     List<AccessReview.LocalUser> users = new ArrayList<>();
     for (LocalUser u : c.users()) {
       String email = u.email() == null || u.email().isEmpty() ? null : u.email();

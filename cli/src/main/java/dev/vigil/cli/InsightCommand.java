@@ -9,9 +9,10 @@ import picocli.CommandLine.Spec;
     name = "insight",
     mixinStandardHelpOptions = true,
     description =
-        "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
-            + " candidate policy, a route's next step, security invariants, zero trust metrics,"
-            + " access reviews, a report of them all.",
+        "What the decision log and the store show: dependency graph, denied requests, inventory,"
+            + " replay of a candidate policy, a route's next step, security invariants, zero trust"
+            + " metrics, access reviews, certificate expiry, drift from the configuration, a"
+            + " report.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
@@ -22,6 +23,8 @@ import picocli.CommandLine.Spec;
       InsightMetricsCommand.class,
       InsightReportCommand.class,
       InsightAccessReviewCommand.class,
+      InsightCertsCommand.class,
+      InsightDriftCommand.class,
     })
 final class InsightCommand implements Runnable {
 
@@ -30,5 +33,12 @@ final class InsightCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Refuses a {@code --format} other than text and json, naming it. */
+  static void checkFormat(String format) {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new IllegalArgumentException("--format must be text or json, not \"" + format + "\"");
+    }
   }
 }

@@ -1,12 +1,10 @@
 package dev.vigil.cli;
 
 import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.List;
@@ -138,14 +136,5 @@ final class InsightWindowOptions {
       err.println(command + e.getMessage());
       return 1;
     }
-  }
-
-  /**
-   * Reads the {@code --config} file of an insight command as {@code vigil up} reads it.
-   *
-   * @throws ConfigException naming the file, and the line and key at fault
-   */
-  static VigilConfig config(Path file) {
-    return NodeConfigs.read(file);
   }
 }

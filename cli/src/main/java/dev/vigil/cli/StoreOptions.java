@@ -66,7 +66,24 @@ final class StoreOptions {
    * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
    */
   void requireExisting() {
-    Path file = location().sqliteFile();
+    requireExisting(location());
+  }
+
+  /**
+   * Opens the store of an existing node: the one the options name, or when they name none, {@code
+   * configured} (the store of the node's configuration file).
+   *
+   * @throws StoreException when an SQLite store is not there; nothing is created then
+   * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
+   */
+  Store openExisting(StoreLocation configured) {
+    StoreLocation where = store == null && dataDir == null ? configured : location();
+    requireExisting(where);
+    return Store.open(where);
+  }
+
+  private void requireExisting(StoreLocation where) {
+    Path file = where.sqliteFile();
     if (file == null || Files.isRegularFile(file)) {
       return;
     }

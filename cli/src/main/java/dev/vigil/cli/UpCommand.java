@@ -755,7 +755,7 @@ final class UpCommand implements Callable<Integer> {
     out.println(
         "vigil up: API writes      need the bearer token in "
             + cfg.dataDir().resolve(API_TOKEN_FILE).toAbsolutePath().normalize()
-            + "  (PUT, PATCH, DELETE on /v1/policies, /v1/data; POST /v1/insight/replay)");
+            + "  (PUT, PATCH, DELETE on /v1/policies, /v1/data; /v1/insight)");
     out.println("vigil up: console         " + control + "/console/");
     firstPassword.ifPresent(
         pw ->

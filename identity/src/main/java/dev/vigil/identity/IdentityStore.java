@@ -19,7 +19,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads and writes the identity tables of the store (migration 0002). Thread-safe. */
@@ -28,6 +30,7 @@ final class IdentityStore {
   private final Store store;
   private final CaKeyCipher cipher;
 
+  /** With a null {@code cipher}, only what needs no private key may be read. */
   IdentityStore(Store store, CaKeyCipher cipher) {
     this.store = store;
     this.cipher = cipher;
@@ -360,6 +363,88 @@ final class IdentityStore {
       return out;
     } catch (SQLException e) {
       throw new StoreException("cannot list federated bundles: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns every trust domain's roots, certificates only: no private key is opened. */
+  List<StoredIdentity.TrustDomainRoots> roots() {
+    Map<String, List<StoredIdentity.Root>> roots = new LinkedHashMap<>();
+    List<StoredIdentity.TrustDomainRoots> out = new ArrayList<>();
+    try (Connection c = store.dataSource().getConnection()) {
+      try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT trust_domain, id, state, certificate_pem, activated_at FROM identity_cas"
+                      + " ORDER BY trust_domain, position");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String activated = rs.getString(5);
+          roots
+              .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(
+                  new StoredIdentity.Root(
+                      rs.getString(2),
+                      State.valueOf(rs.getString(3)),
+                      Certificates.readPem(rs.getString(4)).getFirst(),
+                      activated == null ? null : Instant.parse(activated)));
+        }
+      }
+      try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT name, x509_ttl_s, refresh_hint_s FROM identity_trust_domains"
+                      + " ORDER BY name");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new StoredIdentity.TrustDomainRoots(
+                  new TrustDomain(rs.getString(1)),
+                  Duration.ofSeconds(rs.getLong(2)),
+                  Duration.ofSeconds(rs.getLong(3)),
+                  roots.getOrDefault(rs.getString(1), List.of())));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the roots of trust domains: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns every imported bundle with its source and when it was imported. */
+  List<StoredIdentity.Federation> federations() {
+    List<StoredIdentity.Federation> out = new ArrayList<>();
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT trust_domain, bundle_json, source, imported_at"
+                    + " FROM identity_federated_bundles ORDER BY trust_domain");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        TrustDomain td = new TrustDomain(rs.getString(1));
+        out.add(
+            new StoredIdentity.Federation(
+                TrustBundle.parse(td, rs.getString(2)),
+                rs.getString(3),
+                Instant.parse(rs.getString(4))));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read federated bundles: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns how many serials are revoked, by trust domain. */
+  Map<String, Long> revokedCounts() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (Connection c = store.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT trust_domain, COUNT(*) FROM identity_revoked GROUP BY trust_domain");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot count revoked serials: " + e.getMessage(), e);
     }
   }
 

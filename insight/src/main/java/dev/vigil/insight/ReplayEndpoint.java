@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code since} 24 hours ago by default, {@code route}, {@code path}, {@code limit}. It needs the
  * API token, as writes to the decision point's policies do: a replay costs a whole log's
  * evaluation, and its answer tells who asked for what. It changes nothing.
+ *
+ * <p>{@code GET /v1/insight/policy} answers {@link LivePolicy#toJson} with the same token.
  */
 public final class ReplayEndpoint {
 
@@ -38,6 +40,12 @@ public final class ReplayEndpoint {
 
   /** Where the endpoint is. */
   public static final String PATH = "/v1/insight/replay";
+
+  /**
+   * Where the node answers {@link LivePolicy}, read by {@code vigil insight drift}: what was
+   * written through the OPA API lives only in the node's memory.
+   */
+  public static final String POLICY_PATH = "/v1/insight/policy";
 
   private final DecisionPoint live;
   private final DecisionReader reader;
@@ -64,6 +72,14 @@ public final class ReplayEndpoint {
     // token costs no buffering.
     router.post(PATH).order(-1).handler(e::requireToken);
     router.post(PATH).blockingHandler(e::replay, false);
+    router.get(POLICY_PATH).order(-1).handler(e::requireToken);
+    router
+        .get(POLICY_PATH)
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/json")
+                    .end(LivePolicy.of(live).toJson()));
   }
 
   private void requireToken(RoutingContext ctx) {
@@ -73,7 +89,9 @@ public final class ReplayEndpoint {
       return;
     }
     log.warn(
-        "insight replay refused: from {}: {}",
+        "insight call refused: {} {} from {}: {}",
+        ctx.request().method(),
+        ctx.request().path(),
         ctx.request().remoteAddress(),
         token == null ? "no API token" : authorization == null ? "no token" : "wrong token");
     if (ctx.request().version() != HttpVersion.HTTP_2) {
@@ -81,7 +99,7 @@ public final class ReplayEndpoint {
       ctx.response().putHeader("Connection", "close");
     }
     if (token == null) {
-      send(ctx, 403, "unauthorized", "this control plane has no API token; replays are off");
+      send(ctx, 403, "unauthorized", "this control plane has no API token; /v1/insight is off");
       return;
     }
     ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"vigil\"");
@@ -90,7 +108,7 @@ public final class ReplayEndpoint {
         401,
         "unauthorized",
         authorization == null
-            ? "a replay needs the API token: send Authorization: Bearer TOKEN"
+            ? "/v1/insight needs the API token: send Authorization: Bearer TOKEN"
             : "the API token presented is not this control plane's");
   }
 

@@ -7,6 +7,7 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.ModeTable;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.RefusalEvents;
+import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.pdp.bundle.BundleReader;
 import dev.vigil.rego.value.Json;
 import dev.vigil.store.DecisionIds;
@@ -53,21 +54,33 @@ final class Traffic implements AutoCloseable {
 
   /** Decides with {@code policy}, module {@code authz.rego}, instead of {@link #POLICY}. */
   Traffic(Store store, String policy) {
+    this(
+        store,
+        "node-a",
+        BundleReader.fromFiles(
+            "insight-test", Map.of("authz.rego", policy.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /** Decides as {@code node}, serving {@code bundle}. */
+  Traffic(Store store, String node, Bundle bundle) {
     this.log = new DecisionLog(store, DecisionLog.Options.defaults());
     InstantSource clock = () -> now;
     this.pdp =
         new DecisionPoint(
             new DecisionPoint.Options(
-                "node-a",
+                node,
                 clock,
                 Duration.ofSeconds(2),
                 false,
                 ModeTable.enforceAll(),
                 Masking.none(),
                 log));
-    pdp.activate(
-        BundleReader.fromFiles(
-            "insight-test", Map.of("authz.rego", policy.getBytes(StandardCharsets.UTF_8))));
+    pdp.activate(bundle);
+  }
+
+  /** The decision point, to write through its API as {@code PUT /v1/policies} does. */
+  DecisionPoint pdp() {
+    return pdp;
   }
 
   /** Sets the time of the next decisions. */

@@ -70,8 +70,9 @@ import java.util.regex.Pattern;
  *     there is no file
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
  * @param keyPlaces where the keys that start-up acts on (listeners' addresses, TLS files, the agent
- *     socket, the data directory, the store, the bundle, the CA key file, the routes' upstreams)
- *     are written, by key, as {@code file:line: key}; empty for the defaults
+ *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
+ *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
+ *     the defaults
  */
 public record VigilConfig(
     Path dataDir,
@@ -323,13 +324,16 @@ public record VigilConfig(
             get(gw, "tls_addr"),
             get(gw, "tls_cert"),
             get(gw, "tls_key"),
+            get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")));
   }
 
   /**
    * Returns the place of each node given in the file, by its key, and of each route's upstream
-   * ({@code routes[i].upstream}: {@code vigil up --demo} listens there).
+   * ({@code routes[i].upstream}: {@code vigil up --demo} listens there), name and mode ({@code
+   * routes[i].mode}: {@code vigil insight drift} names the line a mode set at runtime departs
+   * from).
    */
   private static Map<String, String> keyPlaces(YamlNode routes, YamlNode... nodes) {
     Map<String, String> out = new HashMap<>();
@@ -339,9 +343,12 @@ public record VigilConfig(
       }
     }
     for (YamlNode r : routes.sequence()) {
-      YamlNode upstream = get(r.mapping(null), "upstream");
-      if (!upstream.isMissing()) {
-        out.put(upstream.key(), upstream.place());
+      Map<String, YamlNode> route = r.mapping(null);
+      for (String key : List.of("upstream", "name", "mode")) {
+        YamlNode n = get(route, key);
+        if (!n.isMissing()) {
+          out.put(n.key(), n.place());
+        }
       }
     }
     return out;

@@ -1,0 +1,125 @@
+package dev.vigil.cli;
+
+import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.insight.ConfigDrift;
+import dev.vigil.insight.LivePolicy;
+import dev.vigil.insight.Window;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil insight drift}: what is live and differs from what vigil.yaml declares. */
+@Command(
+    name = "drift",
+    mixinStandardHelpOptions = true,
+    description =
+        "What is live and differs from vigil.yaml: route modes set at runtime, policies and data"
+            + " written through the OPA API, nodes deciding with other bundle revisions, trust"
+            + " domains, entries and federated bundles. Exit status 3 when there is drift.")
+final class InsightDriftCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Mixin InsightWindowOptions window;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      defaultValue = "vigil.yaml",
+      description = "The node's configuration: what is declared (default: ./vigil.yaml).")
+  Path config;
+
+  @Option(
+      names = "--control-plane",
+      paramLabel = "URL",
+      description =
+          "The node's control plane, asked what was written through the OPA API"
+              + " (default: http:// and control_plane.addr).")
+  String controlPlane;
+
+  @Option(
+      names = "--api-token-file",
+      paramLabel = "FILE",
+      description = "The node's API token (default: api.token in the data directory).")
+  Path tokenFile;
+
+  @Option(
+      names = "--no-live",
+      description = "Do not ask the node; compare only what the store holds.")
+  boolean noLive;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json.")
+  String format;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Window w;
+    VigilConfig cfg;
+    URI base;
+    try {
+      InsightCommand.checkFormat(format);
+      w = window.window(Instant.now());
+      cfg = NodeConfigs.read(config);
+      base = controlPlane(cfg);
+    } catch (IllegalArgumentException | ConfigException e) {
+      err.println("vigil insight drift: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+    LivePolicy live = null;
+    String note = "the node was not asked (--no-live): OPA API writes not compared";
+    if (!noLive) {
+      Path token = tokenFile != null ? tokenFile : cfg.dataDir().resolve("api.token");
+      try {
+        live = LivePolicy.fetch(base, Files.readString(token).strip());
+      } catch (IOException e) {
+        note =
+            "cannot ask the node at "
+                + base
+                + " with the token of "
+                + token
+                + ": "
+                + e.getMessage()
+                + "; OPA API writes not compared";
+      }
+    }
+    try (Store st = window.store.openExisting(cfg.storeLocation())) {
+      ConfigDrift drift = ConfigDrift.compare(cfg, st, w, window.route, live, note, Instant.now());
+      out.print(format.equals("json") ? drift.json() + System.lineSeparator() : drift.text());
+      return drift.status();
+    } catch (IllegalArgumentException e) {
+      err.println("vigil insight drift: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    } catch (StoreException e) {
+      err.println("vigil insight drift: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private URI controlPlane(VigilConfig cfg) {
+    String url = controlPlane != null ? controlPlane : "http://" + cfg.controlPlane();
+    try {
+      URI u = URI.create(url.endsWith("/") ? url : url + "/");
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException("not an http(s) URL with a host");
+      }
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--control-plane \"" + url + "\" is not a control plane's URL: " + e.getMessage(), e);
+    }
+  }
+}
