@@ -60,4 +60,39 @@ class AccessCommandTest {
     assertThat(none.status()).isEqualTo(1);
     assertThat(none.err()).contains("no grant gr-nope");
   }
+
+  /**
+   * Regression: a grant's subject is a provider's {@code sub}, any string, and list and trail
+   * printed it raw: a subject carrying terminal escapes acted on the administrator's screen.
+   */
+  @Test
+  void listAndTrail_subjectWithControlCharacters_printedAsQuestionMarks() {
+    Path data = tmp.resolve("data");
+    String id;
+    try (Store st = Store.open(StoreLocation.embedded(data));
+        Grants g =
+            Grants.open(
+                st,
+                InstantSource.system(),
+                List.of(
+                    new Entitlement(
+                        "prod-db-admin",
+                        List.of("carol"),
+                        Duration.ofHours(1),
+                        true,
+                        Duration.ofMinutes(30))))) {
+      id = g.breakGlass("eve\u001b]0;x\u0007", "corp", "prod-db-admin", "5m", "outage").id();
+    }
+
+    CliRun list = CliRun.of("access", "list", "--data-dir", data.toString());
+    CliRun trail = CliRun.of("access", "trail", id, "--data-dir", data.toString());
+
+    assertThat(list.status()).isZero();
+    assertThat(list.out()).contains("eve?]0;x?").doesNotContain("\u001b").doesNotContain("\u0007");
+    assertThat(trail.status()).isZero();
+    assertThat(trail.out())
+        .contains("eve?]0;x? holds prod-db-admin")
+        .contains("break_glass  by eve?]0;x?")
+        .doesNotContain("\u001b");
+  }
 }
