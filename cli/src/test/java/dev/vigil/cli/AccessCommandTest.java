@@ -20,23 +20,27 @@ class AccessCommandTest {
 
   @TempDir Path tmp;
 
+  /** The grants of {@code st}, with one entitlement carol approves and break-glass may take. */
+  private static Grants grants(Store st) {
+    return Grants.open(
+        st,
+        InstantSource.system(),
+        List.of(
+            new Entitlement(
+                "prod-db-admin",
+                List.of("carol"),
+                Duration.ofHours(1),
+                true,
+                Duration.ofMinutes(30))));
+  }
+
   @Test
   void listAndTrail_showWhatWasStored_unknownGrantExits1() {
     Path data = tmp.resolve("data");
     String approved;
     String glass;
     try (Store st = Store.open(StoreLocation.embedded(data));
-        Grants g =
-            Grants.open(
-                st,
-                InstantSource.system(),
-                List.of(
-                    new Entitlement(
-                        "prod-db-admin",
-                        List.of("carol"),
-                        Duration.ofHours(1),
-                        true,
-                        Duration.ofMinutes(30))))) {
+        Grants g = grants(st)) {
       Grant a = g.request("alice", "local", "prod-db-admin", "30m", "INC-7 reindex");
       g.approve(a.id(), "carol", Set.of(), "ok");
       g.request("bob", "local", "prod-db-admin", "10m", "waiting");
@@ -70,17 +74,7 @@ class AccessCommandTest {
     Path data = tmp.resolve("data");
     String id;
     try (Store st = Store.open(StoreLocation.embedded(data));
-        Grants g =
-            Grants.open(
-                st,
-                InstantSource.system(),
-                List.of(
-                    new Entitlement(
-                        "prod-db-admin",
-                        List.of("carol"),
-                        Duration.ofHours(1),
-                        true,
-                        Duration.ofMinutes(30))))) {
+        Grants g = grants(st)) {
       id = g.breakGlass("eve\u001b]0;x\u0007", "corp", "prod-db-admin", "5m", "outage").id();
     }
 
