@@ -5,6 +5,7 @@ import dev.vigil.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -107,7 +108,9 @@ public final class Grants implements AutoCloseable {
 
   private Grants(GrantStore store, InstantSource clock, List<Entitlement> entitlements) {
     this.store = store;
-    this.clock = clock;
+    // The store keeps milliseconds: a grant answered with the nanoseconds of the clock would
+    // differ from the same grant read back (an expiry up to a millisecond later than stored).
+    this.clock = () -> clock.instant().truncatedTo(ChronoUnit.MILLIS);
     this.config = new Config(byName(entitlements), Holders.ANYONE);
   }
 

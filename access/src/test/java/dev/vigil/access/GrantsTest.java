@@ -173,6 +173,27 @@ class GrantsTest {
     assertThat(g.events(asked.id())).extracting(GrantEvent::action).endsWith("revoked");
   }
 
+  /**
+   * Regression: a request and a break-glass answered with the clock's nanoseconds, while the store
+   * keeps milliseconds, so the grant a caller was given (its expiry among them) differed from the
+   * same grant listed a moment later.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void requestAndBreakGlass_clockWithNanoseconds_answerTheGrantAsStored(String kind)
+      throws Exception {
+    now.set(Instant.parse("2026-12-06T10:00:00.123456789Z"));
+    Grants g = open(kind);
+
+    Grant asked = g.request("alice", "local", "prod-db-admin", "30m", "incident 42");
+    Grant taken = g.breakGlass("bob", "local", "prod-db-admin", "10m", "database down");
+
+    assertThat(asked.requestedAt()).isEqualTo(Instant.parse("2026-12-06T10:00:00.123Z"));
+    assertThat(asked).isEqualTo(g.get(asked.id()).orElseThrow());
+    assertThat(taken.expiresAt()).isEqualTo(Instant.parse("2026-12-06T10:10:00.123Z"));
+    assertThat(taken).isEqualTo(g.get(taken.id()).orElseThrow());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
   void breakGlass_allowed_activeAtOnceUnreviewedUntilReviewed(String kind) throws Exception {

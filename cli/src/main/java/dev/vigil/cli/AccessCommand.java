@@ -68,10 +68,10 @@ final class AccessCommand implements Runnable {
         out.printf(
             "  %-24s %-16s %-20s %-8s %-12s %-24s %s%n",
             g.id(),
-            g.subject(),
+            oneLine(g.subject()),
             g.entitlement(),
             g.stateAt(now).wireName(),
-            g.decidedBy() == null ? "-" : g.decidedBy(),
+            g.decidedBy() == null ? "-" : oneLine(g.decidedBy()),
             g.expiresAt() == null ? "-" : g.expiresAt(),
             oneLine(g.reason()));
       }
@@ -103,7 +103,7 @@ final class AccessCommand implements Runnable {
         out.printf(
             "%s: %s holds %s, %s%s; asked for %d min: %s%n",
             g.id(),
-            g.subject(),
+            oneLine(g.subject()),
             g.entitlement(),
             g.stateAt(Instant.now()).wireName(),
             g.breakGlass()
@@ -116,7 +116,7 @@ final class AccessCommand implements Runnable {
               "  %s %-12s by %s%s%n",
               e.at(),
               e.action(),
-              e.actor(),
+              oneLine(e.actor()),
               e.reason().isEmpty() ? "" : ": " + oneLine(e.reason()));
         }
       }
@@ -124,7 +124,10 @@ final class AccessCommand implements Runnable {
     }
   }
 
-  /** Text people chose, on one line of a terminal: no control characters. */
+  /**
+   * Text people or providers chose (reasons, and subjects: an OpenID Connect provider's {@code sub}
+   * is any string), on one line of a terminal: no control characters.
+   */
   static String oneLine(String s) {
     return s == null ? "" : s.replaceAll("\\p{Cntrl}", "?");
   }

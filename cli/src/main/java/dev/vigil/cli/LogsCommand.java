@@ -214,10 +214,10 @@ final class LogsCommand implements Callable<Integer> {
     DecisionRecord d = r.get();
     out.println("decision " + d.decisionId());
     out.println("  time      " + d.timestamp());
-    out.println("  path      " + d.path());
-    out.println("  subject   " + (d.subject() == null ? "-" : d.subject()));
+    out.println("  path      " + printable(d.path()));
+    out.println("  subject   " + (d.subject() == null ? "-" : printable(d.subject())));
     if (d.route() != null) {
-      out.println("  route     " + d.route());
+      out.println("  route     " + printable(d.route()));
     }
     String request = request(event);
     if (request != null) {
@@ -238,7 +238,7 @@ final class LogsCommand implements Callable<Integer> {
       List<String> reasons = DecisionPoint.reasonsOf(o.get("result"));
       if (!reasons.isEmpty()) {
         // The policy's text: no control characters onto the terminal.
-        out.println("  reasons   " + String.join("; ", reasons).replaceAll("\\p{Cntrl}", "?"));
+        out.println("  reasons   " + printable(String.join("; ", reasons)));
       }
       out.println("  node      " + d.node());
       out.println("event:");
@@ -271,13 +271,22 @@ final class LogsCommand implements Callable<Integer> {
       sb.append(" (").append(String.join(", ", where)).append(')');
     }
     // The text comes from the request: no control characters onto the terminal.
-    return sb.toString().replaceAll("\\p{Cntrl}", "?");
+    return printable(sb.toString());
   }
 
   private static void field(ObjectValue o, String key, String label, PrintWriter out) {
     if (o.get(key) instanceof StringValue s) {
-      out.println(label + s.value());
+      out.println(label + printable(s.value()));
     }
+  }
+
+  /**
+   * Returns logged text fit for a terminal: control characters as {@code ?}. Paths, subjects,
+   * routes and reasons come from clients (any data API path, a provider's subject), and an escape
+   * sequence printed raw would act on the screen of whoever reads the log.
+   */
+  private static String printable(String s) {
+    return s.replaceAll("\\p{Cntrl}", "?");
   }
 
   private static String line(DecisionRecord r) {
@@ -295,14 +304,15 @@ final class LogsCommand implements Callable<Integer> {
     } catch (JsonException e) {
       why = "(event unreadable)";
     }
-    return String.format(
-        "%s %s %-5s %-7s %-24s %-24s %s",
-        r.timestamp(),
-        r.decisionId(),
-        r.result(),
-        r.mode(),
-        r.path(),
-        r.subject() == null ? "-" : r.subject(),
-        why);
+    return printable(
+        String.format(
+            "%s %s %-5s %-7s %-24s %-24s %s",
+            r.timestamp(),
+            r.decisionId(),
+            r.result(),
+            r.mode(),
+            r.path(),
+            r.subject() == null ? "-" : r.subject(),
+            why));
   }
 }

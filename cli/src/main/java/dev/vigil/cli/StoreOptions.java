@@ -5,7 +5,10 @@ import dev.vigil.store.StoreException;
 import dev.vigil.store.StoreLocation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code --data-dir} and {@code --store} options shared by commands that use the store.
@@ -31,10 +34,20 @@ final class StoreOptions {
       description = "A shared store instead: postgresql://HOST:PORT/DB?user=U")
   String store;
 
-  /** Returns where the store is; throws IllegalArgumentException for a bad URL or both set. */
+  /** The command (or option group) these options are mixed into, to refuse a wrong use of them. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
+  /**
+   * Returns where the store is.
+   *
+   * @throws IllegalArgumentException for a bad {@code --store} URL
+   * @throws ParameterException when both options are given: bad usage, which picocli answers with
+   *     exit status 2 as it does other misused options
+   */
   StoreLocation location() {
     if (store != null && dataDir != null) {
-      throw new IllegalArgumentException("give --data-dir or --store, not both");
+      throw new ParameterException(mixee.commandLine(), "give --data-dir or --store, not both");
     }
     if (store != null) {
       return StoreLocation.parse(store);
@@ -51,7 +64,7 @@ final class StoreOptions {
    * Opens the store of an existing node; the caller closes it.
    *
    * @throws StoreException when an SQLite store is not there; nothing is created then
-   * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
+   * @throws IllegalArgumentException for a bad {@code --store} URL
    */
   Store openExisting() {
     requireExisting();
@@ -63,7 +76,7 @@ final class StoreOptions {
    * schema is made or brought up to date when it is opened.
    *
    * @throws StoreException naming the data directory and how to create a store in it
-   * @throws IllegalArgumentException for a bad {@code --store} URL, or both options
+   * @throws IllegalArgumentException for a bad {@code --store} URL
    */
   void requireExisting() {
     requireExisting(location());

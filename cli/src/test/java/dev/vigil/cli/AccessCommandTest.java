@@ -20,23 +20,27 @@ class AccessCommandTest {
 
   @TempDir Path tmp;
 
+  /** The grants of {@code st}, with one entitlement carol approves and break-glass may take. */
+  private static Grants grants(Store st) {
+    return Grants.open(
+        st,
+        InstantSource.system(),
+        List.of(
+            new Entitlement(
+                "prod-db-admin",
+                List.of("carol"),
+                Duration.ofHours(1),
+                true,
+                Duration.ofMinutes(30))));
+  }
+
   @Test
   void listAndTrail_showWhatWasStored_unknownGrantExits1() {
     Path data = tmp.resolve("data");
     String approved;
     String glass;
     try (Store st = Store.open(StoreLocation.embedded(data));
-        Grants g =
-            Grants.open(
-                st,
-                InstantSource.system(),
-                List.of(
-                    new Entitlement(
-                        "prod-db-admin",
-                        List.of("carol"),
-                        Duration.ofHours(1),
-                        true,
-                        Duration.ofMinutes(30))))) {
+        Grants g = grants(st)) {
       Grant a = g.request("alice", "local", "prod-db-admin", "30m", "INC-7 reindex");
       g.approve(a.id(), "carol", Set.of(), "ok");
       g.request("bob", "local", "prod-db-admin", "10m", "waiting");
@@ -59,5 +63,30 @@ class AccessCommandTest {
         .contains("approved     by carol: ok");
     assertThat(none.status()).isEqualTo(1);
     assertThat(none.err()).contains("no grant gr-nope");
+  }
+
+  /**
+   * Regression: a grant's subject is a provider's {@code sub}, any string, and list and trail
+   * printed it raw: a subject carrying terminal escapes acted on the administrator's screen.
+   */
+  @Test
+  void listAndTrail_subjectWithControlCharacters_printedAsQuestionMarks() {
+    Path data = tmp.resolve("data");
+    String id;
+    try (Store st = Store.open(StoreLocation.embedded(data));
+        Grants g = grants(st)) {
+      id = g.breakGlass("eve\u001b]0;x\u0007", "corp", "prod-db-admin", "5m", "outage").id();
+    }
+
+    CliRun list = CliRun.of("access", "list", "--data-dir", data.toString());
+    CliRun trail = CliRun.of("access", "trail", id, "--data-dir", data.toString());
+
+    assertThat(list.status()).isZero();
+    assertThat(list.out()).contains("eve?]0;x?").doesNotContain("\u001b").doesNotContain("\u0007");
+    assertThat(trail.status()).isZero();
+    assertThat(trail.out())
+        .contains("eve?]0;x? holds prod-db-admin")
+        .contains("break_glass  by eve?]0;x?")
+        .doesNotContain("\u001b");
   }
 }

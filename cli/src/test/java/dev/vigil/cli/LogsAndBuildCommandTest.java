@@ -23,12 +23,18 @@ class LogsAndBuildCommandTest {
 
   @TempDir Path tmp;
 
+  /** A decision point on examples/authz that logs durably into {@code store}. */
+  private static DecisionPoint examplePdp(Store store) throws Exception {
+    DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
+    DecisionPoint pdp =
+        new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
+    pdp.activate(BundleReader.read(Path.of("../examples/authz")));
+    return pdp;
+  }
+
   private String[] decide(Path data) throws Exception {
     try (Store store = Store.open(StoreLocation.embedded(data))) {
-      DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
-      DecisionPoint pdp =
-          new DecisionPoint(DecisionPoint.Options.defaults().withV0(true).withDecisionLog(log));
-      pdp.activate(BundleReader.read(Path.of("../examples/authz")));
+      DecisionPoint pdp = examplePdp(store);
       Decision allow =
           pdp.decide(
               "authz/allow",
@@ -108,6 +114,45 @@ class LogsAndBuildCommandTest {
         .contains("request   GET /wiki/Main (host wiki.localhost, from 127.0.0.1)")
         .contains("path      authz/allow")
         .contains("reason    observe mode: not evaluated");
+  }
+
+  /**
+   * Regression: the data API takes any path from any client, and a segment decoded from {@code %1b}
+   * is logged as it is; {@code vigil logs} printed the path, the subject and the reason raw, so a
+   * client could write terminal escapes (colours, cursor moves, a title) onto the screen of whoever
+   * read the log. Now each is printed with its control characters as {@code ?}.
+   */
+  @Test
+  void logs_controlCharactersInPathSubjectOrReason_neverReachTheTerminal() throws Exception {
+    Path data = tmp.resolve("data");
+    String id;
+    try (Store store = Store.open(StoreLocation.embedded(data))) {
+      DecisionPoint pdp = examplePdp(store);
+      Decision d =
+          pdp.refuse(
+              PolicyPath.ofRequest("/x%1b[31mRED/y", java.util.List.of("x\u001b[31mRED", "y")),
+              Json.parse("{}"),
+              Map.of("subject", "eve\u001b]0;pwned\u0007", "route", "r\u001b[2J"),
+              Mode.ENFORCE,
+              "refused: \u001b[1Abad");
+      d.logged().get(10, TimeUnit.SECONDS);
+      pdp.close();
+      id = d.decisionId();
+    }
+
+    CliRun list = CliRun.of("logs", "--data-dir", data.toString());
+    CliRun explained = CliRun.of("logs", "--data-dir", data.toString(), "--explain", id);
+
+    assertThat(list.status()).isZero();
+    assertThat(list.out()).doesNotContain("\u001b").doesNotContain("\u0007");
+    assertThat(list.out()).contains("x?[31mRED/y").contains("eve?]0;pwned?");
+    assertThat(explained.status()).isZero();
+    assertThat(explained.out()).doesNotContain("\u001b").doesNotContain("\u0007");
+    assertThat(explained.out())
+        .contains("path      x?[31mRED/y")
+        .contains("subject   eve?]0;pwned?")
+        .contains("route     r?[2J")
+        .contains("reason    refused: ?[1Abad");
   }
 
   /**

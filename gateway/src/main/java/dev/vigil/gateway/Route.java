@@ -1,5 +1,7 @@
 package dev.vigil.gateway;
 
+import dev.vigil.gateway.http.PathNormalizer;
+import dev.vigil.gateway.http.RequestPath;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
@@ -96,16 +98,16 @@ public record Route(
       throw new IllegalArgumentException(
           "route " + name + ": path prefix \"" + pathPrefix + "\" must start with /");
     }
-    for (String segment : pathPrefix.substring(1).split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..") || pathPrefix.contains("//")) {
-        throw new IllegalArgumentException(
-            "route "
-                + name
-                + ": path prefix \""
-                + pathPrefix
-                + "\" is not a normalised path (no . or .. segments, no //):"
-                + " requests are matched after normalisation, so it would never match");
-      }
+    String notNormal = notNormalised(pathPrefix);
+    if (notNormal != null) {
+      throw new IllegalArgumentException(
+          "route "
+              + name
+              + ": path prefix \""
+              + pathPrefix
+              + "\" is not a normalised path ("
+              + notNormal
+              + "): requests are matched after normalisation, so it would never match");
     }
     try {
       checkPolicyPath(policyPath);
@@ -133,6 +135,26 @@ public record Route(
               + " listener)");
     }
     resource = Map.copyOf(resource);
+  }
+
+  /**
+   * Returns why a path prefix differs from every path {@link PathNormalizer} lets through, or null
+   * when it is one of them. Matching compares the prefix with normalised paths as text, so a prefix
+   * the normaliser would rewrite ({@code /%41}, {@code /a/../b}, lower-case hex) or refuse (a
+   * space, a {@code ;} parameter) could never match a request.
+   */
+  private static String notNormalised(String prefix) {
+    RequestPath normal = PathNormalizer.normalize(prefix);
+    if (normal.isRefused()) {
+      return normal.refusal();
+    }
+    if (normal.query() != null) {
+      return "it holds a query ('?')";
+    }
+    if (!normal.path().equals(prefix)) {
+      return "requests spell it \"" + normal.path() + "\"; write that";
+    }
+    return null;
   }
 
   /**

@@ -199,6 +199,34 @@ class VigilConfigReadTest {
     }
   }
 
+  /**
+   * Regression: a prefix the path normaliser rewrites or refuses was taken, and its route never
+   * matched a request: "/%41" (requests arrive as "/A"), "/a%2f" (lower-case hex is upper-cased),
+   * "/a b" or "/a;v" (such requests are refused before routing), "/a?x" (a query is no path).
+   */
+  @Test
+  void read_routePrefixNoRequestCanMatch_refusedSayingHowRequestsSpellIt() throws Exception {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/allow\n";
+    String[][] cases = {
+      {"/%41", "requests spell it \"/A\""},
+      {"/caf%c3%a9", "requests spell it \"/caf%C3%A9\""},
+      {"\"/a b\"", "path holds a space"},
+      {"/a;v", "; parameter"},
+      {"/a?x", "it holds a query"},
+      {"/%2F", "ambiguous encoding %2F"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> read(route + "    prefix: " + c[0] + "\n"))
+          .as(c[0])
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:")
+          .hasMessageContaining("is not a normalised path")
+          .hasMessageContaining(c[1]);
+    }
+    assertThat(read(route + "    prefix: /caf%C3%A9/x%20y/\n").routes().get(0).pathPrefix())
+        .isEqualTo("/caf%C3%A9/x%20y");
+  }
+
   @Test
   void read_maskWithoutItsLeadingSlash_refusedNamingTheItem() {
     assertThatThrownBy(
