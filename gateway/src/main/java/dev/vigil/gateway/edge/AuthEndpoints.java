@@ -19,6 +19,7 @@ import dev.vigil.gateway.sidecar.RefusalLog;
 import dev.vigil.httpkit.StrictJson;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.JsonException;
+import dev.vigil.rego.value.NullValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
@@ -663,8 +664,16 @@ final class AuthEndpoints {
     }
     Map<String, String> m = new HashMap<>();
     for (Value k : o.keys()) {
-      if (k instanceof StringValue ks && o.get(k) instanceof StringValue vs) {
+      if (!(k instanceof StringValue ks)) {
+        continue;
+      }
+      Value val = o.get(k);
+      if (val instanceof StringValue vs) {
         m.put(ks.value(), vs.value());
+      } else if (!(val instanceof NullValue)) {
+        // A mistyped field is the client's mistake, not a wrong password: refused as bad input,
+        // it counts as no failed attempt.
+        throw new IllegalArgumentException(printable(ks.value()) + " must be a string");
       }
     }
     return m;

@@ -179,6 +179,32 @@ class EdgeSignInTest {
   }
 
   @Test
+  void login_jsonFieldOfAnotherType_400NamingIt_notAFailedAttempt() throws Exception {
+    List<HttpResponse<String>> answers = new java.util.ArrayList<>();
+    for (String body :
+        List.of(
+            "{\"username\":\"alice\",\"password\":123}",
+            "{\"username\":[\"alice\"],\"password\":\"x\"}")) {
+      answers.add(
+          browser.send(
+              HttpRequest.newBuilder(URI.create(url("/auth/login")))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+
+    assertThat(answers.get(0).statusCode()).isEqualTo(400);
+    assertThat(answers.get(0).body()).contains("password must be a string");
+    assertThat(answers.get(1).statusCode()).isEqualTo(400);
+    assertThat(answers.get(1).body()).contains("username must be a string");
+    // Neither counted against alice: her right password still signs her in at once.
+    assertThat(
+            loginJson(browser, "alice", "correct horse", Totp.code(ALICE_TOTP, clock)).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
   void anonymous_browserSentToSignIn_apiGets401() throws Exception {
     HttpResponse<String> b = get(browser, "/reports?q=1", "text/html");
     assertThat(b.statusCode()).isEqualTo(302);
