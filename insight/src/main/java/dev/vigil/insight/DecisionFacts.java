@@ -156,15 +156,18 @@ record DecisionFacts(
     return expression == null ? where : where + ": " + expression;
   }
 
-  private static ObjectValue object(ObjectValue o, String key) {
+  /** The object at {@code key} of {@code o}, empty when there is none. */
+  static ObjectValue object(ObjectValue o, String key) {
     return o.get(key) instanceof ObjectValue v ? v : ObjectValue.EMPTY;
   }
 
-  private static String string(ObjectValue o, String key) {
+  /** The string at {@code key} of {@code o}, or null. */
+  static String string(ObjectValue o, String key) {
     return o.get(key) instanceof StringValue s ? s.value() : null;
   }
 
-  private static List<String> strings(ObjectValue o, String key) {
+  /** The strings of the array at {@code key} of {@code o}; empty when there is none. */
+  static List<String> strings(ObjectValue o, String key) {
     if (!(o.get(key) instanceof ArrayValue a)) {
       return List.of();
     }

@@ -18,11 +18,15 @@ import java.util.Map;
  * {@code request.mtls}, false when the request came in plaintext on a PERMISSIVE port (then there
  * is no subject).
  */
-final class WorkloadInput {
+public final class WorkloadInput {
 
   private WorkloadInput() {}
 
-  static Value build(
+  /**
+   * Builds the input of one request; {@code caller} is null for a plaintext caller on a PERMISSIVE
+   * port.
+   */
+  public static Value build(
       String method,
       String path,
       String host,
