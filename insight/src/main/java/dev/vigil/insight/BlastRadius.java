@@ -73,7 +73,8 @@ public final class BlastRadius {
    * One route and what the subject could do there.
    *
    * @param kind {@code route} for the edge gateway's, {@code sidecar} for a sidecar's
-   * @param workload the SPIFFE ID of the workload a sidecar route fronts; null for the edge
+   * @param workload the SPIFFE ID of the workload behind the route: the one a sidecar fronts, or
+   *     the one an edge route's upstream must prove ({@code upstream_spiffe_id}); else null
    */
   public record RouteReach(
       String kind,
@@ -150,7 +151,8 @@ public final class BlastRadius {
               });
     } else {
       for (Route r : estate.edge()) {
-        routes.add(ask(subject, "route", null, r, window, inService, candidate));
+        String behind = r.upstreamSpiffeId() == null ? null : r.upstreamSpiffeId().toString();
+        routes.add(ask(subject, "route", behind, r, window, inService, candidate));
       }
     }
     if (onlyRoute != null) {

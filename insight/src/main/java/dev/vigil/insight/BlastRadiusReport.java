@@ -16,6 +16,7 @@ import dev.vigil.rego.value.NullValue;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.Value;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,12 @@ final class BlastRadiusReport {
   static String text(BlastRadius b, String inService, String candidate) {
     StringBuilder sb = new StringBuilder();
     BlastSubject s = b.subject();
-    line(sb, "blast radius of " + Texts.clean(s.node()) + ", as of " + b.window().until());
+    line(
+        sb,
+        "blast radius of "
+            + Texts.clean(s.node())
+            + ", as of "
+            + b.window().until().truncatedTo(ChronoUnit.SECONDS));
     line(sb, "  " + seen(s));
     if (!s.workload()) {
       line(
@@ -75,8 +81,11 @@ final class BlastRadiusReport {
       line(sb, routeLine(r));
       for (Reach a : r.actions()) {
         String now = verdict(r, a, a.inService());
-        String next =
-            b.compared() && a.offered() ? "  | candidate: " + verdict(r, a, a.candidate()) : "";
+        String next = "";
+        if (b.compared() && a.offered()) {
+          String then = verdict(r, a, a.candidate());
+          next = "  | candidate: " + (then.equals(now) ? "same" : then);
+        }
         line(sb, String.format("    %-7s %s%s", a.action(), now, next));
       }
     }

@@ -106,6 +106,10 @@ class BlastRadiusTest {
     assertThat(console.actions().stream().filter(BlastRadius.Reach::offered).map(a -> a.action()))
         .containsExactly("admin");
     assertThat(console.actions().get(3).method()).isEqualTo("GET");
+    // An edge route whose upstream proves a SPIFFE ID is in front of that workload.
+    assertThat(b.routes().get(1).name()).isEqualTo("orders-ui");
+    assertThat(b.routes().get(1).workload()).isEqualTo(ORDERS);
+    assertThat(b.routes().get(0).workload()).isNull();
   }
 
   @Test
