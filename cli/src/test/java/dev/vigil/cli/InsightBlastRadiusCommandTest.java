@@ -16,6 +16,7 @@ import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import dev.vigil.testkit.TestSchemas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -104,6 +106,8 @@ class InsightBlastRadiusCommandTest {
 
   @TempDir Path tmp;
 
+  @RegisterExtension final TestSchemas schemas = new TestSchemas("vigil_blastcli_");
+
   private Path data;
   private Path config;
   private Path sidecar;
@@ -115,6 +119,11 @@ class InsightBlastRadiusCommandTest {
     sidecar = Files.writeString(tmp.resolve("sidecar-orders.yaml"), SIDECAR_YAML);
     bundle("live", LIVE);
     bundle("candidate", CANDIDATE);
+    traffic(StoreLocation.embedded(data));
+  }
+
+  /** Bob reads the wiki, web reads orders: through a real decision point into {@code where}. */
+  private void traffic(StoreLocation where) throws Exception {
     Route wiki = VigilConfig.read(config, data).routes().get(0);
     Route orders = SidecarConfig.read(sidecar).inbound().get(0).route();
     long now = Instant.now().getEpochSecond();
@@ -136,7 +145,7 @@ class InsightBlastRadiusCommandTest {
             0,
             "",
             now + 3600);
-    try (Store store = Store.open(StoreLocation.embedded(data))) {
+    try (Store store = Store.open(where)) {
       DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults());
       try (DecisionPoint pdp =
           new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log))) {
@@ -224,6 +233,29 @@ class InsightBlastRadiusCommandTest {
         .contains("\"workload\": \"" + ORDERS + "\"")
         .contains("\"node\": \"workload:" + ORDERS + "\"")
         .contains("\"reachable_with_candidate\": null");
+  }
+
+  @Test
+  void blastRadius_sharedStore_readsThePostgresLog() throws Exception {
+    String url = schemas.createUrl();
+    traffic(StoreLocation.parse(url));
+
+    CliRun r =
+        CliRun.of(
+            "insight",
+            "blast-radius",
+            "--store",
+            url,
+            "--config",
+            config.toString(),
+            "--sidecar",
+            ORDERS + "=" + sidecar,
+            WEB);
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("reach under policy: 3 of 3 route actions")
+        .contains("  1 hop  workload:" + ORDERS + "  via workload:" + WEB + " -> sidecar:orders");
   }
 
   @Test

@@ -77,6 +77,14 @@ final class BlastRadiusReport {
               + b.changes(false).size()
               + ")");
     }
+    if (b.routes().isEmpty()) {
+      line(
+          sb,
+          "  no route a "
+              + s.kind()
+              + " calls is configured: "
+              + (s.workload() ? "give --sidecar SPIFFE_ID=FILE" : "give --config vigil.yaml"));
+    }
     for (RouteReach r : b.routes()) {
       line(sb, routeLine(r));
       for (Reach a : r.actions()) {

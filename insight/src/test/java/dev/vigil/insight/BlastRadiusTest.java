@@ -227,6 +227,27 @@ class BlastRadiusTest {
   }
 
   @Test
+  void measure_workloadWithoutSidecarsGiven_saysNoRouteIsConfigured() {
+    BlastSubject s = BlastSubject.find(store, window, WEB, BlastSubject.Overrides.NONE);
+    BlastRadius b =
+        BlastRadius.measure(
+            store,
+            window,
+            s,
+            new BlastRadius.Estate(estate.edge, java.util.Map.of()),
+            live,
+            null,
+            null);
+
+    assertThat(b.offered()).isZero();
+    assertThat(b.text())
+        .contains("reach under policy: 0 of 0 route actions")
+        .contains("  no route a workload calls is configured: give --sidecar SPIFFE_ID=FILE");
+    // What it called is still traced, and no further: no workload is known behind a route.
+    assertThat(nodes(b.lateral())).containsExactly("1 sidecar:orders");
+  }
+
+  @Test
   void measure_candidate_reportsTheReduction() {
     BlastRadius b = measure(WEB, BlastSubject.Overrides.NONE, candidate);
 
