@@ -167,14 +167,12 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
     }
   }
 
+  /** Reads the node's vigil.yaml as the other insight commands do. */
   private static VigilConfig readConfig(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--config " + file + ": no such configuration file");
-    }
     try {
-      return VigilConfig.read(file, null);
+      return NodeConfigs.read(file);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("--config " + e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 

@@ -22,6 +22,8 @@ import java.util.List;
  * @param callerId the user's id or the workload's SPIFFE ID; null for anonymous
  * @param trustDomain the calling workload's trust domain
  * @param sidecar whether a sidecar logged it (its event names the transport)
+ * @param workload the SPIFFE ID of the workload a sidecar fronts: the one called (logged by
+ *     sidecars since events name it), else null
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
@@ -37,6 +39,7 @@ record DecisionFacts(
     String environment,
     String namespace,
     boolean sidecar,
+    String workload,
     String method,
     String requestPath,
     String host,
@@ -120,6 +123,7 @@ record DecisionFacts(
         string(resource, "environment"),
         string(resource, "namespace"),
         event.get("transport") instanceof StringValue,
+        string(event, "workload"),
         string(request, "method") != null ? string(request, "method") : string(event, "method"),
         string(request, "path"),
         host == null || host.isEmpty() ? string(event, "host") : host,

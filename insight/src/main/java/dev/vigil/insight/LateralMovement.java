@@ -20,9 +20,11 @@ import java.util.TreeSet;
  * (allowed, or not evaluated by an observed route) to a route, from a route to the workload behind
  * it, and on along that workload's own edges, as an attacker holding the workload would.
  *
- * <p>The workload behind a route is the one whose sidecar serves it ({@link BlastRadius.Estate}),
- * or for an edge route, the SPIFFE ID its upstream must prove ({@code upstream_spiffe_id}). A route
- * whose workload is not known ends its chain; it is named in {@link #unfollowed}.
+ * <p>The workload behind a route is the one the sidecar's decisions name as called ({@code
+ * workload} in their events), the one whose sidecar configuration serves it ({@link
+ * BlastRadius.Estate}), or for an edge route, the SPIFFE ID its upstream must prove ({@code
+ * upstream_spiffe_id}). A route whose workload is not known ends its chain; it is named in {@link
+ * #unfollowed}.
  *
  * <p>Each place is reported once, with the fewest hops (routes crossed) that reach it and the chain
  * of nodes that does; ties go to the chain met first in the order of node ids. Immutable.
@@ -67,6 +69,12 @@ public final class LateralMovement {
       }
     }
     Map<String, Set<String>> behind = workloadsBehind(estate);
+    for (DependencyGraph.Node n : graph.nodes()) {
+      String logged = n.attributes().get("workload");
+      if (logged != null) {
+        behind.computeIfAbsent(n.id(), k -> new TreeSet<>()).add("workload:" + logged);
+      }
+    }
 
     Map<String, List<String>> chains = new LinkedHashMap<>();
     Map<String, Integer> hops = new HashMap<>();

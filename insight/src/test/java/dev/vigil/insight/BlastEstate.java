@@ -214,10 +214,11 @@ final class BlastEstate {
       user(pdp, "bob-wiki", bob, null, "wiki", "GET");
       user(pdp, "bob-orders", bob, null, "orders-ui", "GET");
       user(pdp, "bob-payroll", bob, null, "payroll", "POST");
-      workload(pdp, "web-orders", WEB, ORDERS, "GET");
-      workload(pdp, "orders-billing", ORDERS, BILLING, "POST");
-      workload(pdp, "billing-ledger", BILLING, LEDGER, "GET");
-      workload(pdp, "batch-orders", BATCH, ORDERS, "GET");
+      workload(pdp, "web-orders", WEB, ORDERS, "GET", true);
+      workload(pdp, "orders-billing", ORDERS, BILLING, "POST", true);
+      // Logged by a sidecar from before events named the called workload.
+      workload(pdp, "billing-ledger", BILLING, LEDGER, "GET", false);
+      workload(pdp, "batch-orders", BATCH, ORDERS, "GET", true);
     }
   }
 
@@ -264,7 +265,9 @@ final class BlastEstate {
     decide(pdp, name, r, input, context);
   }
 
-  private void workload(DecisionPoint pdp, String name, String caller, String to, String method)
+  /** A call through the sidecar of {@code to}; {@code named}: its event names the callee. */
+  private void workload(
+      DecisionPoint pdp, String name, String caller, String to, String method, boolean named)
       throws Exception {
     Route r = sidecars.get(to).get(0);
     Value input =
@@ -281,6 +284,9 @@ final class BlastEstate {
     context.put("route", r.name());
     context.put("transport", "mtls");
     context.put("subject", caller);
+    if (named) {
+      context.put("workload", to);
+    }
     decide(pdp, name, r, input, context);
   }
 

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -213,17 +214,21 @@ class BlastRadiusTest {
   }
 
   @Test
-  void lateral_sidecarNotConfigured_endsTheChainThere() {
+  void lateral_withoutSidecarFiles_followsTheWorkloadsTheLogNames_andEndsWhereItNamesNone() {
     BlastSubject s = BlastSubject.find(store, window, WEB, BlastSubject.Overrides.NONE);
-    var partial = new java.util.HashMap<>(estate.sidecars);
-    partial.remove(BILLING);
     BlastRadius b =
         BlastRadius.measure(
-            store, window, s, new BlastRadius.Estate(estate.edge, partial), live, null, null);
+            store, window, s, new BlastRadius.Estate(estate.edge, Map.of()), live, null, null);
 
+    // Orders' and billing's sidecars named the workload called; ledger's call did not.
     assertThat(nodes(b.lateral()))
-        .containsExactly("1 sidecar:orders", "1 workload:" + ORDERS, "2 sidecar:billing");
-    assertThat(b.lateral().unfollowed()).containsExactly("sidecar:billing");
+        .containsExactly(
+            "1 sidecar:orders",
+            "1 workload:" + ORDERS,
+            "2 sidecar:billing",
+            "2 workload:" + BILLING,
+            "3 sidecar:ledger");
+    assertThat(b.lateral().unfollowed()).containsExactly("sidecar:ledger");
   }
 
   @Test
@@ -231,20 +236,12 @@ class BlastRadiusTest {
     BlastSubject s = BlastSubject.find(store, window, WEB, BlastSubject.Overrides.NONE);
     BlastRadius b =
         BlastRadius.measure(
-            store,
-            window,
-            s,
-            new BlastRadius.Estate(estate.edge, java.util.Map.of()),
-            live,
-            null,
-            null);
+            store, window, s, new BlastRadius.Estate(estate.edge, Map.of()), live, null, null);
 
     assertThat(b.offered()).isZero();
     assertThat(b.text())
         .contains("reach under policy: 0 of 0 route actions")
         .contains("  no route a workload calls is configured: give --sidecar SPIFFE_ID=FILE");
-    // What it called is still traced, and no further: no workload is known behind a route.
-    assertThat(nodes(b.lateral())).containsExactly("1 sidecar:orders");
   }
 
   @Test
