@@ -129,7 +129,8 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
       err.println(NAME + ": " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (CandidatePolicy now = load("--in-service", live, options);
+    String liveOption = inService != null ? "--in-service" : "policy.bundle of --config " + config;
+    try (CandidatePolicy now = load(liveOption, live, options);
         CandidatePolicy next = bundle == null ? null : load("--bundle", bundle, options);
         Store st = window.store.openExisting()) {
       BlastSubject s;

@@ -275,6 +275,9 @@ class InsightBlastRadiusCommandTest {
     assertOneLine(run("user:bob", "--mfa", "yes"), "--mfa must be true or false, not \"yes\"");
     assertOneLine(
         run("user:bob", "--bundle", tmp.resolve("nowhere").toString()), "--bundle refused: ");
+    assertOneLine(
+        run("user:bob", "--in-service", tmp.resolve("nowhere").toString()),
+        "--in-service refused: ");
     assertOneLine(run("user:bob", "--format", "dot"), "--format must be text or json, not \"dot\"");
     assertOneLine(run("user:bob", "--sidecar", "orders=" + sidecar), "--sidecar \"orders\": ");
     assertOneLine(run("user:bob", "--route", "nope"), "--route \"nope\" is no route a user calls");
