@@ -10,13 +10,17 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "What the decision log shows: dependency graph, denied requests, inventory, replay of a"
-            + " candidate policy, a route's next step, an identity's blast radius.",
+            + " candidate policy, a route's next step, security invariants, zero trust metrics, a"
+            + " report of them all, an identity's blast radius.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
       InsightInventoryCommand.class,
       InsightReplayCommand.class,
       InsightNextStepCommand.class,
+      InsightInvariantsCommand.class,
+      InsightMetricsCommand.class,
+      InsightReportCommand.class,
       InsightBlastRadiusCommand.class,
     })
 final class InsightCommand implements Runnable {

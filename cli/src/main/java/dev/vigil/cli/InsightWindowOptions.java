@@ -1,9 +1,16 @@
 package dev.vigil.cli;
 
+import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.insight.Window;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
+import java.io.PrintWriter;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,6 +76,56 @@ final class InsightWindowOptions {
               + " \""
               + value
               + "\" is neither a duration (like 24h) nor a time (like 2026-12-01T00:00:00Z)");
+    }
+  }
+
+  /** What an analysis prints, in {@code format}, from the store and the window. */
+  interface Analysis {
+    /**
+     * @param routes the configured routes by name with their modes, or null without --config
+     * @throws StoreException when the store cannot be read
+     */
+    String print(
+        Store store, Window window, Map<String, String> routes, Instant now, String format);
+  }
+
+  /**
+   * Runs an analysis as every {@code vigil insight} command that reads a window does: checks {@code
+   * format} against {@code formats}, reads the window and {@code config}, opens the store and
+   * prints. Returns the exit status: 2 for bad usage, 1 when the store cannot be read.
+   */
+  int run(
+      CommandSpec spec,
+      String format,
+      List<String> formats,
+      ConfiguredRoutes config,
+      Analysis analysis) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String command = "vigil insight " + spec.name() + ": ";
+    if (!formats.contains(format)) {
+      String last = formats.get(formats.size() - 1);
+      String others = String.join(", ", formats.subList(0, formats.size() - 1));
+      err.println(
+          command + "--format must be " + others + " or " + last + ", not \"" + format + "\"");
+      return Vigil.EXIT_USAGE;
+    }
+    Instant now = Instant.now();
+    Window w;
+    Map<String, String> routes;
+    try {
+      w = window(now);
+      routes = config.modes();
+    } catch (IllegalArgumentException | ConfigException e) {
+      err.println(command + e.getMessage());
+      return Vigil.EXIT_USAGE;
+    }
+    try (Store st = store.openExisting()) {
+      out.print(analysis.print(st, w, routes, now, format));
+      return 0;
+    } catch (IllegalArgumentException | StoreException e) {
+      err.println(command + e.getMessage());
+      return 1;
     }
   }
 }

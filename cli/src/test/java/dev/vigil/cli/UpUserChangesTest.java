@@ -79,7 +79,7 @@ class UpUserChangesTest {
       assertThat(status).isEqualTo(401);
       assertThat(login(up, "bob", up.demoPassword("bob")).statusCode()).isEqualTo(200);
       assertThat(Files.readString(up.log))
-          .contains("configuration applied: routes=3 users=3 (file_users=0 demo_users=3)");
+          .contains("configuration applied: routes=4 users=3 (file_users=0 demo_users=3)");
     }
   }
 

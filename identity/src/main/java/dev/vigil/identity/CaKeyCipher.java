@@ -1,5 +1,7 @@
 package dev.vigil.identity;
 
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,9 +9,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -32,6 +40,7 @@ public final class CaKeyCipher {
 
   private static final String V1 = "v1:";
   private static final String PLAIN = "INSECURE-PLAINTEXT:";
+
   private static final int NONCE_BYTES = 12;
 
   private final SecretKeySpec key;
@@ -115,6 +124,44 @@ public final class CaKeyCipher {
   /** Returns a cipher that stores keys unencrypted: for development only, never production. */
   public static CaKeyCipher insecurePlaintext() {
     return new CaKeyCipher(null, "no key");
+  }
+
+  /**
+   * Returns each CA whose private key {@code store} holds unencrypted (made in {@code
+   * --insecure-dev} mode): {@code trust domain prod.example, CA ID} for the trust domains' CAs and
+   * {@code device CA ID}. Reads only.
+   *
+   * @throws StoreException when the store cannot be read
+   */
+  public static List<String> unsealed(Store store) {
+    List<String> out = new ArrayList<>();
+    try (Connection c = store.dataSource().getConnection()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT trust_domain, id FROM identity_cas WHERE private_key_sealed LIKE ?"
+                  + " OR jwt_private_key_sealed LIKE ? ORDER BY trust_domain, id")) {
+        ps.setString(1, PLAIN + "%");
+        ps.setString(2, PLAIN + "%");
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add("trust domain " + rs.getString(1) + ", CA " + rs.getString(2));
+          }
+        }
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT id FROM device_cas WHERE private_key_sealed LIKE ? ORDER BY id")) {
+        ps.setString(1, PLAIN + "%");
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add("device CA " + rs.getString(1));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the CA keys: " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Returns true when keys are stored unencrypted. */

@@ -9,6 +9,8 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionRecord;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,12 +23,19 @@ import java.util.List;
  * @param caller {@code user}, {@code workload} or {@code anonymous}
  * @param callerId the user's id or the workload's SPIFFE ID; null for anonymous
  * @param trustDomain the calling workload's trust domain
- * @param sidecar whether a sidecar logged it (its event names the transport)
+ * @param transport how a sidecar's caller came: {@code mtls}, {@code tls} (without a client
+ *     certificate) or {@code plaintext}; null when no sidecar logged the decision
  * @param workload the SPIFFE ID of the workload a sidecar fronts: the one called (logged by
  *     sidecars since events name it), else null
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
+ * @param classification {@code input.resource.classification}
+ * @param criticality {@code input.resource.criticality}
+ * @param action {@code input.action}
+ * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
+ * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
+ *     not the gateway's)
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -38,7 +47,7 @@ record DecisionFacts(
     String service,
     String environment,
     String namespace,
-    boolean sidecar,
+    String transport,
     String workload,
     String method,
     String requestPath,
@@ -51,7 +60,32 @@ record DecisionFacts(
     String rule,
     String location,
     String expression,
-    String reason) {
+    String reason,
+    String classification,
+    String criticality,
+    String action,
+    boolean mfa,
+    List<GrantFact> grants) {
+
+  /**
+   * A just-in-time grant as the gateway put it in {@code input.grants} (docs/policy-input.md).
+   *
+   * @param expiresAt when it stopped counting, or null when the event does not say
+   * @param approvedBy the approver, {@code ""} for break-glass
+   */
+  record GrantFact(
+      String id, String entitlement, Instant expiresAt, String approvedBy, boolean breakGlass) {
+
+    /** Whether it counted at {@code t}: not past its end. */
+    boolean countsAt(Instant t) {
+      return expiresAt != null && t.isBefore(expiresAt);
+    }
+
+    /** Whether an approver gave it, rather than break-glass. */
+    boolean approved() {
+      return !breakGlass && approvedBy != null && !approvedBy.isEmpty();
+    }
+  }
 
   static final String USER = "user";
   static final String WORKLOAD = "workload";
@@ -122,7 +156,7 @@ record DecisionFacts(
         string(resource, "service"),
         string(resource, "environment"),
         string(resource, "namespace"),
-        event.get("transport") instanceof StringValue,
+        string(event, "transport"),
         string(event, "workload"),
         string(request, "method") != null ? string(request, "method") : string(event, "method"),
         string(request, "path"),
@@ -135,7 +169,88 @@ record DecisionFacts(
         string(explanation, "rule"),
         string(explanation, "location"),
         string(explanation, "expression"),
-        reason);
+        reason,
+        string(resource, "classification"),
+        string(resource, "criticality"),
+        string(input, "action"),
+        subject.get("mfa") == BooleanValue.TRUE,
+        input.get("grants") instanceof ArrayValue a ? grants(a) : null);
+  }
+
+  /** The grants of an {@code input.grants} array; an entry that is not an object is skipped. */
+  private static List<GrantFact> grants(ArrayValue a) {
+    List<GrantFact> out = new ArrayList<>();
+    for (Value v : a.elements()) {
+      if (v instanceof ObjectValue g) {
+        Instant expires;
+        try {
+          expires = string(g, "expires_at") == null ? null : Instant.parse(string(g, "expires_at"));
+        } catch (DateTimeParseException e) {
+          expires = null;
+        }
+        out.add(
+            new GrantFact(
+                string(g, "id"),
+                string(g, "entitlement"),
+                expires,
+                string(g, "approved_by"),
+                g.get("break_glass") == BooleanValue.TRUE));
+      }
+    }
+    return out;
+  }
+
+  /** Whether a sidecar logged the decision (its event names the transport). */
+  boolean sidecar() {
+    return transport != null;
+  }
+
+  /**
+   * The caller as the graph names it by user: {@code workload:ID}, {@code user:ID}, or anonymous.
+   */
+  String callerNode() {
+    return switch (caller) {
+      case WORKLOAD -> "workload:" + Texts.clean(callerId);
+      case USER -> "user:" + Texts.clean(callerId);
+      default -> ANONYMOUS;
+    };
+  }
+
+  /**
+   * The kind of service decided for: {@code route}, {@code sidecar}, or {@code path} without one.
+   */
+  String serviceKind() {
+    return record.route() == null ? "path" : sidecar() ? "sidecar" : "route";
+  }
+
+  /** The service's name: the route's, else the policy path's. */
+  String serviceName() {
+    return Texts.clean(record.route() != null ? record.route() : record.path());
+  }
+
+  /**
+   * The service as the graph names it: {@code route:NAME}, {@code sidecar:NAME}, {@code path:P}.
+   */
+  String serviceNode() {
+    return serviceKind() + ":" + serviceName();
+  }
+
+  /**
+   * Whether the request went on to the app: the policy allowed it, or the route let it through
+   * without enforcing (observe, or a monitor mode's would-be denial).
+   */
+  boolean letThrough() {
+    return record.allowed() || !record.enforced();
+  }
+
+  /** Whether the caller held a grant an approver approved ({@code input.grants}). */
+  boolean approvedGrant() {
+    return grants != null && grants.stream().anyMatch(GrantFact::approved);
+  }
+
+  /** Whether the caller held a grant taken by break-glass. */
+  boolean breakGlassGrant() {
+    return grants != null && grants.stream().anyMatch(GrantFact::breakGlass);
   }
 
   /** The trust domain of a SPIFFE ID: what comes between {@code spiffe://} and the next slash. */

@@ -396,10 +396,10 @@ public final class DependencyGraph {
       String id = Texts.clean(f.callerId());
       return switch (f.caller()) {
         case DecisionFacts.WORKLOAD ->
-            List.<String[]>of(new String[] {"workload:" + id, "workload", id});
+            List.<String[]>of(new String[] {f.callerNode(), "workload", id});
         case DecisionFacts.USER ->
             switch (by) {
-              case USER -> List.<String[]>of(new String[] {"user:" + id, "user", id});
+              case USER -> List.<String[]>of(new String[] {f.callerNode(), "user", id});
               case GROUP -> memberships("group", f.groups());
               case ROLE -> memberships("role", f.roles());
             };
@@ -421,16 +421,7 @@ public final class DependencyGraph {
 
     /** The service node of a decision, or null when the cap leaves no room for it. */
     private NodeCount service(DecisionFacts f) {
-      DecisionRecord r = f.record();
-      NodeCount n;
-      if (r.route() != null) {
-        String name = Texts.clean(r.route());
-        String kind = f.sidecar() ? "sidecar" : "route";
-        n = node(kind + ":" + name, kind, name);
-      } else {
-        String name = Texts.clean(r.path());
-        n = node("path:" + name, "path", name);
-      }
+      NodeCount n = node(f.serviceNode(), f.serviceKind(), f.serviceName());
       if (n != null) {
         n.attribute("service", f.service());
         n.attribute("environment", f.environment());

@@ -48,6 +48,11 @@ final class Traffic implements AutoCloseable {
   private final DecisionPoint pdp;
 
   Traffic(Store store) {
+    this(store, POLICY);
+  }
+
+  /** Decides with {@code policy}, module {@code authz.rego}, instead of {@link #POLICY}. */
+  Traffic(Store store, String policy) {
     this.log = new DecisionLog(store, DecisionLog.Options.defaults());
     InstantSource clock = () -> now;
     this.pdp =
@@ -62,7 +67,7 @@ final class Traffic implements AutoCloseable {
                 log));
     pdp.activate(
         BundleReader.fromFiles(
-            "insight-test", Map.of("authz.rego", POLICY.getBytes(StandardCharsets.UTF_8))));
+            "insight-test", Map.of("authz.rego", policy.getBytes(StandardCharsets.UTF_8))));
   }
 
   /** Sets the time of the next decisions. */
@@ -87,7 +92,46 @@ final class Traffic implements AutoCloseable {
     String subject =
         "{\"type\":\"user\",\"id\":%s,\"groups\":%s,\"roles\":%s}"
             .formatted(Json.quote(id), array(groups), array(roles));
-    return decide(input(route, method, "wiki.example", subject, device), route, id, mode, false);
+    return decide(input(route, method, "wiki.example", subject, device), route, id, mode, null);
+  }
+
+  /**
+   * A signed-in user's request to a route of {@code criticality} (null for none) asking {@code
+   * action}, with or without a second factor, holding an {@code approved} or {@code break_glass}
+   * grant, or none (null).
+   */
+  String person(
+      String id,
+      List<String> roles,
+      String route,
+      Mode mode,
+      String device,
+      boolean mfa,
+      String criticality,
+      String action,
+      String grant) {
+    String subject =
+        "{\"type\":\"user\",\"id\":%s,\"groups\":[],\"roles\":%s,\"mfa\":%s}"
+            .formatted(Json.quote(id), array(roles), mfa);
+    String grants =
+        grant == null
+            ? "[]"
+            : "[{\"id\":\"gr-1\",\"entitlement\":\"console-admin\",\"approved_by\":%s,"
+                    .formatted(Json.quote(grant.equals("approved") ? "carol" : ""))
+                + "\"break_glass\":%s}]".formatted(grant.equals("break_glass"));
+    String input =
+        input(route, "POST", "wiki.example", subject, device, criticality)
+            .replaceFirst(
+                "}$", ",\"action\":%s,\"grants\":%s}".formatted(Json.quote(action), grants));
+    return decide(input, route, id, mode, null);
+  }
+
+  /** A call without a client certificate to a sidecar's PERMISSIVE port: no subject. */
+  String plaintext(String route, String method, Mode mode) {
+    String input =
+        input(route, method, "ledger.internal", null, null)
+            .replace("\"source_ip\"", "\"mtls\":false,\"source_ip\"");
+    return decide(input, route, null, mode, "plaintext");
   }
 
   /** A workload's call through a sidecar: the caller's SPIFFE ID to the sidecar's route. */
@@ -96,12 +140,12 @@ final class Traffic implements AutoCloseable {
         "{\"type\":\"workload\",\"id\":%s,\"spiffe_id\":%s,\"trust_domain\":%s}"
             .formatted(Json.quote(spiffeId), Json.quote(spiffeId), Json.quote(trustDomain));
     return decide(
-        input(route, method, "ledger.internal", subject, null), route, spiffeId, mode, true);
+        input(route, method, "ledger.internal", subject, null), route, spiffeId, mode, "mtls");
   }
 
   /** A request without a session through the edge gateway. */
   String anonymous(String route, String method, Mode mode) {
-    return decide(input(route, method, "wiki.example", null, null), route, null, mode, false);
+    return decide(input(route, method, "wiki.example", null, null), route, null, mode, null);
   }
 
   /** A request no route serves, logged as the edge gateway logs it (a refusal before policy). */
@@ -125,13 +169,21 @@ final class Traffic implements AutoCloseable {
   }
 
   private String decide(String input, String route, String subject, Mode mode, boolean sidecar) {
+    return decide(input, route, subject, mode, sidecar ? "mtls" : null);
+  }
+
+  /**
+   * Decides an input the test writes whole, on {@code route}; a {@code transport} ({@code mtls},
+   * {@code tls}, {@code plaintext}) logs it as a sidecar does, null as the edge gateway.
+   */
+  String decide(String input, String route, String subject, Mode mode, String transport) {
     Map<String, String> context = new HashMap<>();
     context.put("route", route);
     if (subject != null) {
       context.put("subject", subject);
     }
-    if (sidecar) {
-      context.put("transport", "mtls");
+    if (transport != null) {
+      context.put("transport", transport);
     }
     PolicyPath path = PolicyPath.parse("authz/allow");
     Decision d = pdp.decide(path, Json.parse(input), context, pdp.evalOptions(), mode);
@@ -145,14 +197,22 @@ final class Traffic implements AutoCloseable {
 
   private static String input(
       String route, String method, String host, String subject, String device) {
+    return input(route, method, host, subject, device, null);
+  }
+
+  private static String input(
+      String route, String method, String host, String subject, String device, String criticality) {
     String service = route.equals("ledger") ? "ledger" : "wiki";
     StringBuilder sb = new StringBuilder("{");
     sb.append(
         "\"request\":{\"method\":%s,\"path\":\"/x\",\"host\":%s,\"source_ip\":\"127.0.0.1\"},"
             .formatted(Json.quote(method), Json.quote(host)));
     sb.append(
-        "\"resource\":{\"service\":%s,\"environment\":\"production\",\"route\":%s}"
-            .formatted(Json.quote(service), Json.quote(route)));
+        "\"resource\":{\"service\":%s,\"environment\":\"production\",\"route\":%s%s}"
+            .formatted(
+                Json.quote(service),
+                Json.quote(route),
+                criticality == null ? "" : ",\"criticality\":" + Json.quote(criticality)));
     if (subject != null) {
       sb.append(",\"subject\":").append(subject);
     }

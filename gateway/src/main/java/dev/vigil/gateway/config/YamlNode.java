@@ -36,7 +36,7 @@ public final class YamlNode {
   }
 
   /** Returns a node that stands for a missing key. */
-  static YamlNode missing() {
+  public static YamlNode missing() {
     return new YamlNode("", "", null);
   }
 

@@ -38,6 +38,23 @@ class VigilConfigReadTest {
   }
 
   @Test
+  void read_insightInvariants_heldForInsightAndOtherKeysRefused() throws Exception {
+    // vigil up holds the section; vigil insight invariants reads into it (docs/insight.md).
+    assertThat(read("insight:\n  invariants:\n    service-mtls: {enabled: false}\n").routes())
+        .isEmpty();
+    assertThatThrownBy(() -> read("insight:\n  invariant: {}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            tmp.resolve("vigil.yaml")
+                + ":2: insight.invariant: unknown key; expected one of"
+                + " [invariants]");
+    assertThatThrownBy(() -> read("insight:\n  invariants: [a]\n"))
+        .hasMessage(
+            tmp.resolve("vigil.yaml")
+                + ":2: insight.invariants: expected a mapping of keys to values");
+  }
+
+  @Test
   void read_topLevelKeyTwice_refusedNamingBothLines() {
     assertThatThrownBy(
             () ->

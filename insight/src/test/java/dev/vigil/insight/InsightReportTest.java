@@ -1,0 +1,135 @@
+package dev.vigil.insight;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.NumberValue;
+import dev.vigil.rego.value.ObjectValue;
+import dev.vigil.rego.value.StringValue;
+import dev.vigil.rego.value.Value;
+import dev.vigil.store.DecisionReader;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreLocation;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InsightReportTest {
+
+  @TempDir Path tmp;
+
+  private static final Instant WRITTEN = Instant.parse("2026-12-03T09:00:00Z");
+
+  @Test
+  void write_standardSections_summariseEachAnalysisInMarkdownAndJson() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp))) {
+      ZeroTrustMetricsTest.record(store);
+      long stored = new DecisionReader(store).count();
+      ReportContext context =
+          new ReportContext(
+              store,
+              ZeroTrustMetricsTest.DAY_TWO,
+              null,
+              Map.of("wiki", "enforce", "payroll", "monitor"),
+              WRITTEN);
+
+      InsightReport r = InsightReport.write(context);
+
+      assertThat(r.keys())
+          .containsExactly("inventory", "dependency_graph", "denied_requests", "metrics");
+      String md = r.markdown();
+      assertThat(md)
+          .startsWith(
+              "# Vigil insight report\n\nDecisions from 2026-12-02T00:00:00Z to"
+                  + " 2026-12-03T00:00:00Z (trends against 2026-12-01T00:00:00Z to"
+                  + " 2026-12-02T00:00:00Z). Written 2026-12-03T09:00:00Z from the decision log;"
+                  + " nothing was changed.\n\n- Inventory\n- Dependency graph\n- Denied requests\n"
+                  + "- Zero trust metrics\n")
+          .contains("\n## Inventory\n\n- 11 decisions\n- 5 routes with traffic\n")
+          .contains("- requests by device: managed 2, unknown 2, unmanaged 1\n")
+          .contains("- configured routes without traffic: payroll\n")
+          .contains("| ledger | sidecar | ledger | production | enforce | 4 |")
+          .contains("\n## Dependency graph\n\n- 11 decisions: 7 callers, 5 services, 8 edges\n")
+          .contains("- 1 edges with requests observe mode let through unevaluated\n")
+          .contains(
+              "| workload:spiffe://prod.example/billing | sidecar:ledger | 3 | 3 | 0 | 0 | enforce"
+                  + " |")
+          .contains(
+              "\n## Denied requests\n\n- 3 of 11 decisions denied (3 enforced, 0 would be in"
+                  + " monitor); 4 in the window before\n")
+          .contains("| 1 | bob | ")
+          .contains("\n## Zero trust metrics\n\n")
+          .contains(
+              "| service calls with a workload identity (mTLS) | 3 of 4 (75.0%) | 2 of 4 (50.0%)"
+                  + " | +25.0 points |")
+          .contains("| configured routes in enforce mode | 1 of 2 (50.0%) | - | - |")
+          .contains("Flat paths eliminated: 2\n")
+          .contains("| anonymous | sidecar:ledger | 0 of 1 | - | 2 of 2 | monitor |");
+
+      ObjectValue json = (ObjectValue) Json.parse(r.json());
+      assertThat(json.get("generated")).isEqualTo(StringValue.of("2026-12-03T09:00:00Z"));
+      List<String> contents = new ArrayList<>();
+      for (Value v : ((ArrayValue) json.get("contents")).elements()) {
+        contents.add(((StringValue) ((ObjectValue) v).get("key")).value());
+      }
+      assertThat(contents).containsExactlyElementsOf(r.keys());
+      ObjectValue sections = (ObjectValue) json.get("sections");
+      ObjectValue inventory = (ObjectValue) sections.get("inventory");
+      assertThat(inventory.get("users")).isEqualTo(NumberValue.of(5));
+      assertThat(inventory.get("unused_routes").toString()).contains("payroll");
+      assertThat(((ObjectValue) sections.get("dependency_graph")).get("edges"))
+          .isEqualTo(NumberValue.of(8));
+      assertThat(((ObjectValue) sections.get("denied_requests")).get("denials"))
+          .isEqualTo(NumberValue.of(3));
+      assertThat(((ObjectValue) sections.get("metrics")).get("metrics").toString())
+          .contains("workload_identity");
+      // Read-only: the report wrote nothing.
+      assertThat(new DecisionReader(store).count()).isEqualTo(stored);
+    }
+  }
+
+  @Test
+  void write_anotherSection_joinsTheReportInItsPlace() throws Exception {
+    ReportSection drift =
+        ReportSection.of(
+            "drift",
+            "Drift",
+            c ->
+                new ReportSection.Part(
+                    "- nothing drifted since " + c.window().since() + "\n",
+                    ObjectValue.of(StringValue.of("drifted"), NumberValue.of(0))));
+    List<ReportSection> sections = new ArrayList<>(InsightReport.SECTIONS);
+    sections.add(1, drift);
+    try (Store store = Store.open(StoreLocation.embedded(tmp))) {
+      ReportContext context =
+          new ReportContext(store, ZeroTrustMetricsTest.DAY_TWO, null, null, WRITTEN);
+
+      InsightReport r = InsightReport.write(context, sections);
+
+      assertThat(r.keys())
+          .containsExactly("inventory", "drift", "dependency_graph", "denied_requests", "metrics");
+      assertThat(r.markdown())
+          .contains("- Inventory\n- Drift\n- Dependency graph\n")
+          .contains("\n## Drift\n\n- nothing drifted since 2026-12-02T00:00:00Z\n\n## Dependency")
+          .contains("No traffic in the window: no share can be measured.")
+          .doesNotContain("configured routes");
+      assertThat(r.json()).contains("\"drift\": {\n      \"drifted\": 0\n    }");
+      sections.add(drift);
+      assertThatThrownBy(() -> InsightReport.write(context, sections))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("report sections must have keys of their own");
+    }
+  }
+
+  @Test
+  void markdownText_loggedNames_cannotAddMarkup() {
+    assertThat(Markdown.text("a|b](http://x)<img>*_`\n"))
+        .isEqualTo("a\\|b\\](http://x)\\<img\\>\\*\\_\\`?");
+  }
+}
