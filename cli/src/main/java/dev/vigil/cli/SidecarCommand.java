@@ -228,7 +228,8 @@ final class SidecarCommand implements Callable<Integer> {
               + sidecar.port(in.name())
               + " -> "
               + in.route().upstream()
-              + (in.appProtocol() == SidecarConfig.AppProtocol.H2C ? " (h2c)" : ""));
+              + (in.appProtocol() == SidecarConfig.AppProtocol.H2C ? " (h2c)" : "")
+              + (in.protocol() == SidecarConfig.Protocol.TCP ? " (tcp)" : ""));
     }
     for (var o : cfg.outbound()) {
       out.println(
@@ -243,7 +244,8 @@ final class SidecarCommand implements Callable<Integer> {
               + " at "
               + Addresses.hostForUrl(o.targetHost())
               + ":"
-              + o.targetPort());
+              + o.targetPort()
+              + (o.protocol() == SidecarConfig.Protocol.TCP ? " (tcp)" : ""));
     }
     if (sidecar.assertionJwksPort() >= 0) {
       out.println(

@@ -25,6 +25,30 @@ class SidecarCommandTest {
   }
 
   @Test
+  void sidecar_tcpListenerOnAPermissivePort_usageErrorNamingFileLineAndWhy() throws Exception {
+    Path cfg = tmp.resolve("sidecar.yaml");
+    Files.writeString(
+        cfg,
+        """
+        inbound:
+          - name: db
+            listen: 127.0.0.1:15432
+            protocol: tcp
+            peer_mode: PERMISSIVE
+            app: 127.0.0.1:5432
+            policy: sidecar/allow
+        """);
+
+    CliRun r = CliRun.of("sidecar", "--config", cfg.toString(), "--data-dir", tmp.toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("sidecar.yaml:5: inbound[0].peer_mode: peer_mode PERMISSIVE is for HTTP")
+        .contains("a byte stream cannot be marked plaintext");
+    assertThat(r.err()).doesNotContain("Exception");
+  }
+
+  @Test
   void sidecar_noWorkloadApiListening_failsNamingTheSocket() throws Exception {
     Path cfg = tmp.resolve("sidecar.yaml");
     Path socket = tmp.resolve("absent.sock");

@@ -15,7 +15,8 @@ import java.util.Set;
  * @param name the route's name, recorded with each decision
  * @param host the Host it serves (without port), or {@code *} for any
  * @param pathPrefix the path prefix it serves, ending without a slash except for {@code /}
- * @param upstream where allowed requests go, e.g. {@code http://127.0.0.1:9000}
+ * @param upstream where allowed requests go, e.g. {@code http://127.0.0.1:9000}; {@code
+ *     tcp://127.0.0.1:5432} for a sidecar's TCP inbound listener (the edge refuses it)
  * @param policyPath the policy path that decides, e.g. {@code authz/allow}
  * @param mode observe, monitor or enforce
  * @param resource attributes the policy sees as {@code input.resource}: service, environment,
@@ -121,10 +122,15 @@ public record Route(
     }
     String scheme = upstream.getScheme();
     if (scheme == null
-        || !(scheme.equals("http") || scheme.equals("https"))
+        || !(scheme.equals("http") || scheme.equals("https") || scheme.equals("tcp"))
         || upstream.getHost() == null) {
       throw new IllegalArgumentException(
-          "route " + name + ": upstream \"" + upstream + "\" must be an http(s) URL with a host");
+          "route "
+              + name
+              + ": upstream \""
+              + upstream
+              + "\" must be an http(s) URL with a host (or tcp://host:port for a sidecar's TCP"
+              + " listener)");
     }
     resource = Map.copyOf(resource);
   }

@@ -310,18 +310,9 @@ final class InboundListener implements CodecResets.RefusalListener {
             clock.instant(),
             route,
             caller);
-    Map<String, String> context = new HashMap<>();
-    context.put("route", route.name());
-    context.put("transport", caller != null ? "mtls" : req.isSSL() ? "tls" : "plaintext");
-    if (caller != null) {
-      context.put("subject", caller.toString());
-    }
-    // Who was called, as the caller is named: the workload's SPIFFE ID of now, so that insight
-    // can follow a call from one workload to the next (a route name is no workload's identity).
-    String workload = self.get();
-    if (workload != null) {
-      context.put("workload", workload);
-    }
+    Map<String, String> context =
+        decisionContext(
+            route, caller != null ? "mtls" : req.isSSL() ? "tls" : "plaintext", caller, self.get());
     // Quick policies answer on the event loop, slow ones on the worker pool, as at the edge.
     decisions
         .decide(route.policyPath(), input, context, route.mode())
@@ -440,13 +431,36 @@ final class InboundListener implements CodecResets.RefusalListener {
     return colon < 0 ? "" : source.substring(0, colon);
   }
 
+  /**
+   * Returns the log context of a decision of {@code route}: the route, the transport, the caller
+   * ({@code subject}) when known, and who was called ({@code workload}), as the caller is named:
+   * the workload's SPIFFE ID of now, or null when unknown, so that insight can follow a call from
+   * one workload to the next (a route name is no workload's identity).
+   */
+  static Map<String, String> decisionContext(
+      Route route, String transport, SpiffeId caller, String workload) {
+    Map<String, String> context = new HashMap<>();
+    context.put("route", route.name());
+    context.put("transport", transport);
+    if (caller != null) {
+      context.put("subject", caller.toString());
+    }
+    if (workload != null) {
+      context.put("workload", workload);
+    }
+    return context;
+  }
+
   private static List<X509Certificate> peerChain(HttpServerRequest req) {
-    List<Certificate> certs;
     try {
-      certs = req.connection().peerCertificates();
+      return x509(req.connection().peerCertificates());
     } catch (SSLPeerUnverifiedException e) {
       return List.of();
     }
+  }
+
+  /** Returns the X.509 certificates of a peer's chain, in order; none for null. */
+  static List<X509Certificate> x509(List<Certificate> certs) {
     List<X509Certificate> out = new ArrayList<>();
     if (certs != null) {
       for (Certificate c : certs) {

@@ -6,6 +6,7 @@ import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.gateway.sidecar.SidecarConfig.Protocol;
 import dev.vigil.gateway.upstream.DirectUpstream;
 import dev.vigil.gateway.upstream.UpstreamClients;
 import dev.vigil.identity.RevocationList;
@@ -29,6 +30,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.TrustOptions;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -46,7 +51,9 @@ import java.util.function.Consumer;
  * <p>HTTP/1.1 and HTTP/2 both cross: inbound TLS offers {@code h2} and {@code http/1.1} by ALPN and
  * plaintext takes HTTP/2 with prior knowledge; outbound plaintext takes both, and HTTP/2 goes on
  * over HTTP/2. With an inbound listener's {@code app_protocol: h2c} the app is reached over HTTP/2
- * in cleartext, so gRPC works end to end, trailers included.
+ * in cleartext, so gRPC works end to end, trailers included. Listeners with {@code protocol: tcp}
+ * carry byte streams instead, decided once per connection ({@link TcpInbound}, {@link
+ * TcpOutbound}).
  *
  * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
  * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
@@ -78,14 +85,35 @@ public final class Sidecar implements AutoCloseable {
    * @param appIdleMillis how long an HTTP/2 stream to an {@code h2c} app may carry nothing either
    *     way, the wait for its answer included, before it is reset: the HTTP/1.1 relay's idle limit
    *     on its connections to the app ({@link DirectUpstream#IDLE_SECONDS})
+   * @param tcpIdleSeconds how long a TCP listener's connection, and the connection it opened, may
+   *     carry no byte either way before both are closed
    */
   record Timeouts(
-      int peerIdleSeconds, int listenerIdleSeconds, long pingMillis, long appIdleMillis) {
+      int peerIdleSeconds,
+      int listenerIdleSeconds,
+      long pingMillis,
+      long appIdleMillis,
+      int tcpIdleSeconds) {
+    /** A TCP connection's idle limit: an hour, Istio's for TCP; database sessions sit idle long. */
+    static final int TCP_IDLE_SECONDS = 3600;
+
     static final Timeouts DEFAULT =
         new Timeouts(
-            30, 60, CallKeepAlive.DEFAULT_INTERVAL_MS, 1000L * DirectUpstream.IDLE_SECONDS);
+            30,
+            60,
+            CallKeepAlive.DEFAULT_INTERVAL_MS,
+            1000L * DirectUpstream.IDLE_SECONDS,
+            TCP_IDLE_SECONDS);
+
+    Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis, long appIdleMillis) {
+      this(peerIdleSeconds, listenerIdleSeconds, pingMillis, appIdleMillis, TCP_IDLE_SECONDS);
+    }
 
     Timeouts {
+      if (tcpIdleSeconds <= 0) {
+        throw new IllegalArgumentException(
+            "tcp idle limit must be positive, got " + tcpIdleSeconds + " s");
+      }
       if (appIdleMillis <= 0) {
         throw new IllegalArgumentException(
             "app idle limit must be positive, got " + appIdleMillis + " ms");
@@ -140,6 +168,29 @@ public final class Sidecar implements AutoCloseable {
               ? UpstreamClients.pooled(vertx, h2cAppOptions(), new PoolOptions().setHttp2MaxSize(4))
               : null;
       for (Inbound in : config.inbound()) {
+        if (in.protocol() == Protocol.TCP) {
+          var verifier = new PeerVerifier(in.name(), validator, null, refusals);
+          var listener =
+              new TcpInbound(
+                  vertx,
+                  in,
+                  validator,
+                  pdp,
+                  refusals,
+                  clock,
+                  vertx.createNetClient(tcpClient(timeouts)),
+                  credentials::spiffeId);
+          NetServerOptions tls =
+              tcpServer(in.host(), in.port(), timeouts)
+                  .setSsl(true)
+                  .setKeyCertOptions(KeyCertOptions.wrap(keys))
+                  .setTrustOptions(TrustOptions.wrap(verifier))
+                  // REQUEST, as on an HTTP listener: a caller without a certificate is refused
+                  // by the listener with a logged reason instead of a bare handshake alert.
+                  .setClientAuth(ClientAuth.REQUEST);
+          ports.put(in.name(), listenTcp(vertx, tls, listener::handle, in.name()));
+          continue;
+        }
         var listener =
             new InboundListener(
                 vertx,
@@ -159,6 +210,24 @@ public final class Sidecar implements AutoCloseable {
       }
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
+        if (out.protocol() == Protocol.TCP) {
+          NetClientOptions tls =
+              tcpClient(timeouts)
+                  .setSsl(true)
+                  .setKeyCertOptions(KeyCertOptions.wrap(keys))
+                  .setTrustOptions(TrustOptions.wrap(verifier))
+                  // An SVID names a workload, not a host: the verifier checks the SPIFFE ID.
+                  .setHostnameVerificationAlgorithm("");
+          var listener = new TcpOutbound(out, vertx.createNetClient(tls));
+          ports.put(
+              out.name(),
+              listenTcp(
+                  vertx,
+                  tcpServer(out.host(), out.port(), timeouts),
+                  listener::handle,
+                  out.name()));
+          continue;
+        }
         HttpClientOptions tls = clientTls(keys, verifier, timeouts);
         HttpClientOptions h2 =
             clientTls(keys, verifier, timeouts)
@@ -271,6 +340,29 @@ public final class Sidecar implements AutoCloseable {
         .setHttp2ClearTextUpgrade(false)
         .setKeepAlive(true)
         .setConnectTimeout(5_000);
+  }
+
+  /** A TCP listener's server: its connections idle out after {@code tcpIdleSeconds}. */
+  private static NetServerOptions tcpServer(String host, int port, Timeouts timeouts) {
+    return new NetServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setIdleTimeout(timeouts.tcpIdleSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+  }
+
+  /** The client a TCP listener connects with, to the app or to another sidecar. */
+  private static NetClientOptions tcpClient(Timeouts timeouts) {
+    return new NetClientOptions()
+        .setConnectTimeout(5_000)
+        .setIdleTimeout(timeouts.tcpIdleSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+  }
+
+  private static int listenTcp(
+      Vertx vertx, NetServerOptions options, Handler<NetSocket> handler, String name) {
+    Future<NetServer> f = vertx.createNetServer(options).connectHandler(handler).listen();
+    return await(f, name, options.getHost(), options.getPort()).actualPort();
   }
 
   private static HttpServerOptions plain(String host, int port, Timeouts timeouts) {

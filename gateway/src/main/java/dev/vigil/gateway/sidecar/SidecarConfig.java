@@ -104,21 +104,66 @@ public record SidecarConfig(
   }
 
   /**
+   * What a listener carries: HTTP requests, each decided on its own (the default), or a TCP byte
+   * stream decided once when it opens (a database's own protocol, for example).
+   */
+  public enum Protocol {
+    /** HTTP/1.1 and HTTP/2, request by request. */
+    HTTP,
+    /** Bytes relayed both ways as they come, one policy decision per connection. */
+    TCP;
+
+    static Protocol parse(String text) {
+      return switch (text.trim().toLowerCase(Locale.ROOT)) {
+        case "http" -> HTTP;
+        case "tcp" -> TCP;
+        default ->
+            throw new IllegalArgumentException("protocol \"" + text + "\" is not one of http, tcp");
+      };
+    }
+  }
+
+  /**
    * An inbound listener.
    *
    * @param host the address to listen on
    * @param port the port (0 picks a free one)
    * @param peerMode STRICT or PERMISSIVE
    * @param route the app on loopback (as upstream), the policy path, decision mode and resource
-   * @param appProtocol how requests are relayed to the app
+   * @param appProtocol how requests are relayed to the app (HTTP only)
+   * @param protocol HTTP, or TCP: then the route's upstream is {@code tcp://host:port} on loopback
+   *     and the peer mode STRICT
    */
   public record Inbound(
-      String host, int port, PeerMode peerMode, Route route, AppProtocol appProtocol) {
+      String host,
+      int port,
+      PeerMode peerMode,
+      Route route,
+      AppProtocol appProtocol,
+      Protocol protocol) {
     public Inbound {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(peerMode, "peerMode");
       Objects.requireNonNull(route, "route");
       Objects.requireNonNull(appProtocol, "appProtocol");
+      Objects.requireNonNull(protocol, "protocol");
+      if (protocol == Protocol.TCP && peerMode != PeerMode.STRICT) {
+        throw new IllegalArgumentException(TCP_NOT_PERMISSIVE);
+      }
+      boolean tcpApp = route.upstream().getScheme().equals("tcp");
+      if (tcpApp != (protocol == Protocol.TCP)) {
+        throw new IllegalArgumentException(
+            "inbound listener "
+                + route.name()
+                + ": app "
+                + route.upstream()
+                + (tcpApp ? " is for protocol: tcp" : " is no tcp:// address for protocol: tcp"));
+      }
+    }
+
+    /** An HTTP inbound listener. */
+    public Inbound(String host, int port, PeerMode peerMode, Route route, AppProtocol appProtocol) {
+      this(host, port, peerMode, route, appProtocol, Protocol.HTTP);
     }
 
     /** An inbound listener whose app speaks HTTP/1.1. */
@@ -140,14 +185,33 @@ public record SidecarConfig(
    * @param targetHost the other workload's sidecar
    * @param targetPort its inbound port
    * @param expected the only SPIFFE ID the target may present
+   * @param protocol HTTP, or TCP: the app's bytes go to the target as they come
    */
   public record Outbound(
-      String name, String host, int port, String targetHost, int targetPort, SpiffeId expected) {
+      String name,
+      String host,
+      int port,
+      String targetHost,
+      int targetPort,
+      SpiffeId expected,
+      Protocol protocol) {
     public Outbound {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(expected, "expected");
+      Objects.requireNonNull(protocol, "protocol");
+    }
+
+    /** An HTTP outbound listener. */
+    public Outbound(
+        String name, String host, int port, String targetHost, int targetPort, SpiffeId expected) {
+      this(name, host, port, targetHost, targetPort, expected, Protocol.HTTP);
     }
   }
+
+  /** Why a TCP inbound listener is STRICT only. */
+  static final String TCP_NOT_PERMISSIVE =
+      "peer_mode PERMISSIVE is for HTTP listeners: a byte stream cannot be marked plaintext"
+          + " request by request, so a tcp listener takes mutual TLS only (STRICT)";
 
   public SidecarConfig {
     inbound = List.copyOf(inbound);
@@ -278,15 +342,29 @@ public record SidecarConfig(
           "policy",
           "mode",
           "resource",
-          "action");
+          "action",
+          "protocol");
 
-  private static final Set<String> OUTBOUND_KEYS = Set.of("name", "listen", "target", "expect");
+  private static final Set<String> OUTBOUND_KEYS =
+      Set.of("name", "listen", "target", "expect", "protocol");
 
   private static Inbound inbound(YamlNode n) {
     Map<String, YamlNode> m = n.mapping(INBOUND_KEYS);
     String[] listen = hostPort(required(n, m, "listen"));
+    Protocol protocol = parsed(m, "protocol", "http", Protocol::parse);
     PeerMode peerMode = parsed(m, "peer_mode", "STRICT", PeerMode::parse);
     AppProtocol appProtocol = parsed(m, "app_protocol", "http1", AppProtocol::parse);
+    if (protocol == Protocol.TCP) {
+      if (peerMode != PeerMode.STRICT) {
+        throw m.get("peer_mode").error(TCP_NOT_PERMISSIVE);
+      }
+      if (m.containsKey("app_protocol")) {
+        throw m.get("app_protocol")
+            .error(
+                "app_protocol is for HTTP listeners: a tcp listener relays the bytes as they"
+                    + " come, whatever the app speaks; leave it out");
+      }
+    }
     Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
         m.containsKey("resource") ? m.get("resource").stringMap(Route.RESOURCE_KEYS) : Map.of();
@@ -296,12 +374,15 @@ public record SidecarConfig(
               required(n, m, "name").string(),
               "*",
               "/",
-              loopbackApp(required(n, m, "app")),
+              protocol == Protocol.TCP
+                  ? loopbackTcpApp(required(n, m, "app"))
+                  : loopbackApp(required(n, m, "app")),
               required(n, m, "policy").string(),
               mode,
               resource,
               action(m));
-      return new Inbound(listen[0], Integer.parseInt(listen[1]), peerMode, route, appProtocol);
+      return new Inbound(
+          listen[0], Integer.parseInt(listen[1]), peerMode, route, appProtocol, protocol);
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }
@@ -348,7 +429,8 @@ public record SidecarConfig(
         Integer.parseInt(listen[1]),
         target[0],
         Integer.parseInt(target[1]),
-        expected);
+        expected,
+        parsed(m, "protocol", "http", Protocol::parse));
   }
 
   /** Returns true for {@code localhost} and the loopback literals, 127.0.0.0/8 and ::1. */
@@ -414,6 +496,33 @@ public record SidecarConfig(
     return app;
   }
 
+  /**
+   * Reads the address of the app behind a TCP inbound listener: {@code host:port} or {@code
+   * tcp://host:port}, on loopback, with a port from 1 to 65535. Returned as a {@code tcp://} URI,
+   * the route's upstream.
+   */
+  private static URI loopbackTcpApp(YamlNode n) {
+    String text = n.string().trim();
+    String address = text.startsWith("tcp://") ? text.substring("tcp://".length()) : text;
+    if (address.contains("://") || address.contains("/")) {
+      throw n.error(
+          "\""
+              + text
+              + "\" is not an address for protocol: tcp; write host:port (tcp://host:port), e.g."
+              + " 127.0.0.1:5432");
+    }
+    String[] hp = hostPort(n, address);
+    if (!isLoopback(hp[0])) {
+      throw n.error(
+          "the app must be on loopback (127.0.0.1, [::1] or localhost), not \"" + hp[0] + "\"");
+    }
+    if (Integer.parseInt(hp[1]) == 0) {
+      throw n.error("port 0 in \"" + text + "\" is no port to connect to; name the app's port");
+    }
+    String host = hp[0].contains(":") ? "[" + hp[0] + "]" : hp[0];
+    return URI.create("tcp://" + host + ":" + hp[1]);
+  }
+
   /** Tells whether the authority of {@code app} names a port, even one URI could not read. */
   private static boolean hasPort(URI app) {
     String authority = app.getRawAuthority();
@@ -427,7 +536,11 @@ public record SidecarConfig(
 
   /** Parses {@code host:port} or {@code [v6]:port}. */
   static String[] hostPort(YamlNode n) {
-    String text = n.string().trim();
+    return hostPort(n, n.string().trim());
+  }
+
+  /** Parses {@code text}, read from {@code n}, as {@code host:port} or {@code [v6]:port}. */
+  private static String[] hostPort(YamlNode n, String text) {
     int colon = text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
       throw n.error("expected host:port, not \"" + text + "\"");

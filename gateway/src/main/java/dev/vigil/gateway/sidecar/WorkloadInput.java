@@ -49,6 +49,25 @@ public final class WorkloadInput {
     return ObjectValue.wrap(input);
   }
 
+  /**
+   * Builds the input of one TCP connection, decided once when it opens: the request part has no
+   * {@code method}, {@code path}, {@code host} or {@code headers} (a byte stream has none) but
+   * {@code protocol: "tcp"}; {@code action} is the route's, else {@code write}, since the stream
+   * may carry writes (docs/policy-input.md, "TCP connections").
+   */
+  static Value tcp(String sourceIp, Instant time, Route route, SpiffeId caller) {
+    // No method: Route.actionFor gives the route's action, else "write".
+    ObjectValue base = (ObjectValue) build("", "", "", Map.of(), sourceIp, time, route, caller);
+    Map<Value, Value> input = new HashMap<>(base.asMap());
+    Map<Value, Value> request = new HashMap<>(((ObjectValue) base.get("request")).asMap());
+    for (String absent : new String[] {"method", "path", "host", "headers"}) {
+      request.remove(StringValue.of(absent));
+    }
+    request.put(StringValue.of("protocol"), StringValue.of("tcp"));
+    input.put(StringValue.of("request"), ObjectValue.wrap(request));
+    return ObjectValue.wrap(input);
+  }
+
   static ObjectValue subject(SpiffeId id) {
     return ObjectValue.of(
         StringValue.of("type"),

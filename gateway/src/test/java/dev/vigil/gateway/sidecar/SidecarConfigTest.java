@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.sidecar.SidecarConfig.AppProtocol;
 import dev.vigil.gateway.sidecar.SidecarConfig.PeerMode;
+import dev.vigil.gateway.sidecar.SidecarConfig.Protocol;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
 import java.nio.file.Files;
@@ -495,4 +496,93 @@ class SidecarConfigTest {
           app: http://127.0.0.1:9000
           policy: sidecar/allow
       """;
+
+  @Test
+  void read_tcpListeners_protocolAndAppAddressSet() throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            inbound:
+              - name: db-in
+                listen: 127.0.0.1:15432
+                protocol: tcp
+                app: 127.0.0.1:5432
+                policy: sidecar/allow
+                action: read
+              - name: db-in-2
+                listen: 127.0.0.1:15433
+                protocol: TCP
+                app: tcp://[::1]:5433
+                policy: sidecar/allow
+            outbound:
+              - name: to-db
+                listen: 127.0.0.1:15001
+                protocol: tcp
+                target: 127.0.0.1:15432
+                expect: spiffe://prod.example/db
+              - name: to-web
+                listen: 127.0.0.1:15002
+                target: 127.0.0.1:15443
+                expect: spiffe://prod.example/web
+            """);
+
+    var in = c.inbound().getFirst();
+    assertThat(in.protocol()).isEqualTo(Protocol.TCP);
+    assertThat(in.peerMode()).isEqualTo(PeerMode.STRICT);
+    assertThat(in.route().upstream()).hasToString("tcp://127.0.0.1:5432");
+    assertThat(in.route().action()).isEqualTo("read");
+    assertThat(c.inbound().get(1).route().upstream()).hasToString("tcp://[::1]:5433");
+    assertThat(c.outbound().get(0).protocol()).isEqualTo(Protocol.TCP);
+    assertThat(c.outbound().get(1).protocol()).isEqualTo(Protocol.HTTP);
+  }
+
+  @Test
+  void read_tcpOnAPermissivePort_refusedNamingTheLine() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: db-in
+                        listen: 127.0.0.1:15432
+                        protocol: tcp
+                        peer_mode: PERMISSIVE
+                        app: 127.0.0.1:5432
+                        policy: sidecar/allow
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":5: inbound[0].peer_mode: ")
+        .hasMessageContaining("a byte stream cannot be marked plaintext");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "app_protocol: h2c|app: 127.0.0.1:5432|5|inbound[0].app_protocol|app_protocol is for HTTP",
+        "protocol: udp|app: 127.0.0.1:5432|4|inbound[0].protocol|\"udp\" is not one of http, tcp",
+        "action: read|app: http://127.0.0.1:5432|6|inbound[0].app|is not an address for protocol",
+        "action: read|app: 10.0.0.5:5432|6|inbound[0].app|must be on loopback",
+        "action: read|app: 127.0.0.1:0|6|inbound[0].app|port 0",
+        "action: read|app: 127.0.0.1|6|inbound[0].app|expected host:port",
+      })
+  void read_tcpOptionsThatMakeNoSenseForTcp_refusedNamingLineAndKey(
+      String option, String app, int line, String key, String why) {
+    String yaml =
+        "inbound:\n"
+            + "  - name: db-in\n"
+            + "    listen: 127.0.0.1:15432\n"
+            + (option.startsWith("protocol") ? "" : "    protocol: tcp\n")
+            + "    "
+            + option
+            + "\n"
+            + "    "
+            + app
+            + "\n"
+            + "    policy: sidecar/allow\n";
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":" + line + ": " + key + ": ")
+        .hasMessageContaining(why);
+  }
 }
