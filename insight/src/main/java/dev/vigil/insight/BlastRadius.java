@@ -205,14 +205,28 @@ public final class BlastRadius {
         kind, route.name(), workload, route.mode(), route.resource(), List.copyOf(actions));
   }
 
-  /** The first method {@code route} turns into {@code action}, or null when none does. */
+  /** What a TCP route's connection is asked with instead of a method: it has none. */
+  static final String CONNECTION = "(connection)";
+
+  /**
+   * The first method {@code route} turns into {@code action}, or null when none does. A sidecar's
+   * TCP route is asked once per connection, with its own action (else {@code write}).
+   */
   static String methodFor(Route route, String action) {
+    if (tcp(route)) {
+      return route.actionFor("").equals(action) ? CONNECTION : null;
+    }
     for (String m : METHODS) {
       if (route.actionFor(m).equals(action)) {
         return m;
       }
     }
     return null;
+  }
+
+  /** Whether {@code route} relays a TCP stream (a sidecar's {@code protocol: tcp}). */
+  static boolean tcp(Route route) {
+    return "tcp".equals(route.upstream().getScheme());
   }
 
   private static Answer answer(Decision d) {

@@ -174,6 +174,9 @@ public record BlastSubject(
    */
   Value input(Route route, String method, Instant at) {
     String host = route.host().equals("*") ? "" : route.host();
+    if (workload() && BlastRadius.tcp(route)) {
+      return WorkloadInput.tcp(sourceIp, at, route, SpiffeId.parse(id));
+    }
     if (workload()) {
       return WorkloadInput.build(
           method, route.pathPrefix(), host, Map.of(), sourceIp, at, route, SpiffeId.parse(id));

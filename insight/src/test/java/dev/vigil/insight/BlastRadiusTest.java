@@ -245,6 +245,38 @@ class BlastRadiusTest {
   }
 
   @Test
+  void measure_tcpSidecarRoute_isAskedOnceAConnection_withItsAction() throws Exception {
+    java.nio.file.Path file =
+        java.nio.file.Files.writeString(
+            tmp.resolve("sidecar-db.yaml"),
+            """
+            inbound:
+              - name: db
+                listen: 127.0.0.1:0
+                protocol: tcp
+                app: tcp://127.0.0.1:5432
+                policy: authz/allow
+                resource: {service: db, environment: production}
+            """);
+    var sidecars = new java.util.HashMap<>(estate.sidecars);
+    sidecars.put(
+        "spiffe://prod.example/db",
+        dev.vigil.gateway.sidecar.SidecarConfig.read(file).inbound().stream()
+            .map(i -> i.route())
+            .toList());
+    BlastSubject s = BlastSubject.find(store, window, WEB, BlastSubject.Overrides.NONE);
+    BlastRadius b =
+        BlastRadius.measure(
+            store, window, s, new BlastRadius.Estate(estate.edge, sidecars), live, null, "db");
+
+    BlastRadius.RouteReach db = b.routes().get(0);
+    assertThat(db.actions().stream().filter(BlastRadius.Reach::offered).map(a -> a.action()))
+        .containsExactly("write");
+    assertThat(db.actions().get(1).method()).isEqualTo("(connection)");
+    assertThat(reachable(b, false)).containsExactly("db write");
+  }
+
+  @Test
   void measure_candidate_reportsTheReduction() {
     BlastRadius b = measure(WEB, BlastSubject.Overrides.NONE, candidate);
 

@@ -55,7 +55,7 @@ public final class WorkloadInput {
    * {@code protocol: "tcp"}; {@code action} is the route's, else {@code write}, since the stream
    * may carry writes (docs/policy-input.md, "TCP connections").
    */
-  static Value tcp(String sourceIp, Instant time, Route route, SpiffeId caller) {
+  public static Value tcp(String sourceIp, Instant time, Route route, SpiffeId caller) {
     // No method: Route.actionFor gives the route's action, else "write".
     ObjectValue base = (ObjectValue) build("", "", "", Map.of(), sourceIp, time, route, caller);
     Map<Value, Value> input = new HashMap<>(base.asMap());
