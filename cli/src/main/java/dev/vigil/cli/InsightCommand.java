@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
     description =
         "What the decision log and the store show: dependency graph, denied requests, inventory,"
             + " replay of a candidate policy, a route's next step, security invariants, zero trust"
-            + " metrics, access reviews, certificate expiry, drift from the configuration, a"
-            + " report.",
+            + " metrics, access reviews, certificate expiry, drift from the configuration, an"
+            + " identity's blast radius, a report.",
     subcommands = {
       InsightGraphCommand.class,
       InsightDeniedCommand.class,
@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       InsightAccessReviewCommand.class,
       InsightCertsCommand.class,
       InsightDriftCommand.class,
+      InsightBlastRadiusCommand.class,
     })
 final class InsightCommand implements Runnable {
 

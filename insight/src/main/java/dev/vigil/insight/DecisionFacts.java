@@ -25,6 +25,8 @@ import java.util.List;
  * @param trustDomain the calling workload's trust domain
  * @param transport how a sidecar's caller came: {@code mtls}, {@code tls} (without a client
  *     certificate) or {@code plaintext}; null when no sidecar logged the decision
+ * @param workload the SPIFFE ID of the workload a sidecar fronts: the one called (logged by
+ *     sidecars since events name it), else null
  * @param refusal the code of a refusal before policy ({@code NO_ROUTE} ...), else null
  * @param device {@code managed}, {@code unmanaged} or {@code unknown}; null when the event has no
  *     {@code input.device}
@@ -48,6 +50,7 @@ record DecisionFacts(
     String environment,
     String namespace,
     String transport,
+    String workload,
     String method,
     String requestPath,
     String host,
@@ -158,6 +161,7 @@ record DecisionFacts(
         string(resource, "environment"),
         string(resource, "namespace"),
         string(event, "transport"),
+        string(event, "workload"),
         string(request, "method") != null ? string(request, "method") : string(event, "method"),
         string(request, "path"),
         host == null || host.isEmpty() ? string(event, "host") : host,
@@ -291,15 +295,18 @@ record DecisionFacts(
     return expression == null ? where : where + ": " + expression;
   }
 
-  private static ObjectValue object(ObjectValue o, String key) {
+  /** The object at {@code key} of {@code o}, empty when there is none. */
+  static ObjectValue object(ObjectValue o, String key) {
     return o.get(key) instanceof ObjectValue v ? v : ObjectValue.EMPTY;
   }
 
-  private static String string(ObjectValue o, String key) {
+  /** The string at {@code key} of {@code o}, or null. */
+  static String string(ObjectValue o, String key) {
     return o.get(key) instanceof StringValue s ? s.value() : null;
   }
 
-  private static List<String> strings(ObjectValue o, String key) {
+  /** The strings of the array at {@code key} of {@code o}; empty when there is none. */
+  static List<String> strings(ObjectValue o, String key) {
     if (!(o.get(key) instanceof ArrayValue a)) {
       return List.of();
     }

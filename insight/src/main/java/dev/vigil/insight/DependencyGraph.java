@@ -76,7 +76,7 @@ public final class DependencyGraph {
    * @param kind {@code user}, {@code group}, {@code role}, {@code workload}, {@code anonymous};
    *     {@code route}, {@code sidecar} or {@code path} for a service
    * @param attributes for a service, its {@code service}, {@code environment} and {@code namespace}
-   *     when the decisions carried them
+   *     when the decisions carried them, and for a sidecar's route the {@code workload} it fronts
    */
   public record Node(String id, String kind, String name, Map<String, String> attributes) {}
 
@@ -426,6 +426,7 @@ public final class DependencyGraph {
         n.attribute("service", f.service());
         n.attribute("environment", f.environment());
         n.attribute("namespace", f.namespace());
+        n.attribute("workload", f.workload());
       }
       return n;
     }

@@ -1,12 +1,14 @@
 package dev.vigil.insight;
 
+import static dev.vigil.insight.JsonFields.obj;
+import static dev.vigil.insight.JsonFields.str;
+import static dev.vigil.insight.JsonFields.strings;
+import static dev.vigil.insight.JsonFields.time;
+
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
-import dev.vigil.rego.value.NullValue;
 import dev.vigil.rego.value.NumberValue;
-import dev.vigil.rego.value.ObjectValue;
-import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -286,24 +288,6 @@ public record ReplayReport(
 
   private static String dash(String s) {
     return s == null ? "-" : s;
-  }
-
-  private static Value str(String s) {
-    return s == null ? NullValue.NULL : StringValue.of(s);
-  }
-
-  private static Value time(Instant t) {
-    return t == null ? NullValue.NULL : StringValue.of(t.toString());
-  }
-
-  private static Value strings(List<String> items) {
-    return ArrayValue.of(items.stream().map(s -> (Value) StringValue.of(s)).toList());
-  }
-
-  private static Value obj(Map<String, Value> m) {
-    Map<Value, Value> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(StringValue.of(k), v));
-    return ObjectValue.of(out);
   }
 
   /** The report as indented JSON text. */

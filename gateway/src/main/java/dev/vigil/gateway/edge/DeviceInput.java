@@ -21,10 +21,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * not managed (no certificate, a certificate of another CA, a stale report ...) is unknown: the
  * policy decides what that means, the gateway never refuses on its own.
  */
-final class DeviceInput {
+public final class DeviceInput {
 
   /** A request without a client certificate. */
-  static final Value UNKNOWN = of(DeviceState.unknown(DeviceState.Status.NO_CERTIFICATE));
+  public static final Value UNKNOWN = of(DeviceState.unknown(DeviceState.Status.NO_CERTIFICATE));
 
   private DeviceInput() {}
 
@@ -42,7 +42,8 @@ final class DeviceInput {
     return of(devices.identify(chain));
   }
 
-  static Value of(DeviceState s) {
+  /** Describes a device in the shape policies see as {@code input.device}. */
+  public static Value of(DeviceState s) {
     Map<Value, Value> m = new HashMap<>();
     put(m, "managed", BooleanValue.of(s.managed()));
     put(m, "known", BooleanValue.of(s.managed()));

@@ -18,11 +18,15 @@ import java.util.Map;
  * {@code request.mtls}, false when the request came in plaintext on a PERMISSIVE port (then there
  * is no subject).
  */
-final class WorkloadInput {
+public final class WorkloadInput {
 
   private WorkloadInput() {}
 
-  static Value build(
+  /**
+   * Builds the input of one request; {@code caller} is null for a plaintext caller on a PERMISSIVE
+   * port.
+   */
+  public static Value build(
       String method,
       String path,
       String host,
@@ -51,7 +55,7 @@ final class WorkloadInput {
    * {@code protocol: "tcp"}; {@code action} is the route's, else {@code write}, since the stream
    * may carry writes (docs/policy-input.md, "TCP connections").
    */
-  static Value tcp(String sourceIp, Instant time, Route route, SpiffeId caller) {
+  public static Value tcp(String sourceIp, Instant time, Route route, SpiffeId caller) {
     // No method: Route.actionFor gives the route's action, else "write".
     ObjectValue base = (ObjectValue) build("", "", "", Map.of(), sourceIp, time, route, caller);
     Map<Value, Value> input = new HashMap<>(base.asMap());
