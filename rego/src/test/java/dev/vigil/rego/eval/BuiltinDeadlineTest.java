@@ -55,8 +55,9 @@ class BuiltinDeadlineTest {
   }
 
   /**
-   * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers;
-   * deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes in a line.
+   * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers
+   * (which is YAML too); deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes
+   * in a line; words, N strings; objects, N / 10 objects of one key each.
    */
   private static Value data() {
     Map<Value, Value> root = new HashMap<>();
@@ -65,7 +66,13 @@ class BuiltinDeadlineTest {
     List<Value> deep = new ArrayList<>();
     List<Value> deep2 = new ArrayList<>();
     Map<Value, Value> chain = new HashMap<>();
+    List<Value> words = new ArrayList<>();
+    List<Value> objects = new ArrayList<>();
     for (int i = 0; i < N; i++) {
+      words.add(StringValue.of("w" + i));
+      if (i % 10 == 0) {
+        objects.add(ObjectValue.of(Map.of(StringValue.of("k" + i), NumberValue.of(i))));
+      }
       numbers.add(NumberValue.of(i));
       deep.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
       deep2.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
@@ -75,12 +82,30 @@ class BuiltinDeadlineTest {
     root.put(StringValue.of("deep"), ArrayValue.of(deep));
     root.put(StringValue.of("deep2"), ArrayValue.of(deep2));
     root.put(StringValue.of("chain"), ObjectValue.wrap(chain));
+    root.put(StringValue.of("words"), ArrayValue.of(words));
+    root.put(StringValue.of("objects"), ArrayValue.of(objects));
     return ObjectValue.wrap(root);
   }
 
+  /**
+   * Rules that build a set and an object of the deep arrays, new in each query, and iterate them:
+   * their elements and keys are sorted the first time they are iterated.
+   */
+  private static final String RULES =
+      """
+      package t
+
+      deep_set := {y | some y in data.deep}
+
+      deep_keys := {z: 1 | some z in data.deep}
+
+      set_iterated := count([y | some y in deep_set])
+
+      keys_iterated := count([k | some k, _ in deep_keys])
+      """;
+
   private static final Policy POLICY =
-      Policy.compile(
-          List.of(new Source("t.rego", "package t\n")), data(), CompileOptions.defaults());
+      Policy.compile(List.of(new Source("t.rego", RULES)), data(), CompileOptions.defaults());
 
   @ParameterizedTest
   @CsvSource(
@@ -98,7 +123,30 @@ class BuiltinDeadlineTest {
         "x := data.deep == data.deep2 | dev.vigil.rego.value.Values",
         "x := data.deep != data.deep2 | dev.vigil.rego.value.Values",
         "x := data.deep < data.deep2 | dev.vigil.rego.value.Values",
-        "x := [0, \"y\"] in data.deep | dev.vigil.rego.value.Values"
+        "x := [0, \"y\"] in data.deep | dev.vigil.rego.value.Values",
+        "x := contains(data.text, \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := indexof(data.text, \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.count(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "count(split(data.text, \"b\")) | dev.vigil.rego.builtins.StringBuiltins",
+        "count(strings.split_n(data.text, \"b\", 2)) | dev.vigil.rego.builtins.StringBuiltins",
+        "x := replace(data.text, \"ab\", \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.replace_n({\"ab\": \"c\"}, data.text)"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim_left(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim_right(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.any_prefix_match(data.words, \"z\")"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.any_suffix_match(data.words, \"z\")"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := object.subset(data.deep, [[0, \"y\"]]) | dev.vigil.rego.builtins.ObjectBuiltins",
+        "count(object.union_n(data.objects)) | dev.vigil.rego.builtins.ObjectBuiltins",
+        "count(yaml.unmarshal(data.json)) | dev.vigil.rego.builtins.EncodingYaml",
+        "x := yaml.is_valid(data.json) | dev.vigil.rego.builtins.EncodingYaml",
+        "count(sort(data.t.deep_set)) | dev.vigil.rego.value.SetValue",
+        "x := data.t.set_iterated | dev.vigil.rego.value.SetValue",
+        "x := data.t.keys_iterated | dev.vigil.rego.value.ObjectValue",
+        "count(intersection({data.t.deep_set, {[0]}})) | dev.vigil.rego.value.SetValue"
       })
   void eval_builtinPastTheDeadline_cancelErrorFromInsideIt(String query, String code) {
     AtomicBoolean inside = new AtomicBoolean();

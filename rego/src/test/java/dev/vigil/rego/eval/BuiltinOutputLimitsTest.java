@@ -10,6 +10,7 @@ import dev.vigil.rego.Policy;
 import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.Source;
+import dev.vigil.rego.builtins.SizeLimit;
 import dev.vigil.rego.value.StringValue;
 import java.time.Duration;
 import java.util.List;
@@ -144,5 +145,104 @@ class BuiltinOutputLimitsTest {
 
     assertThat(r.rows().get(0).bindings().get("x").toString()).isEqualTo("200000");
     assertThat(empty.rows().get(0).bindings().get("x")).isEqualTo(StringValue.of("-a-b-c-"));
+  }
+
+  /**
+   * YAML text whose aliases of aliases make a value of 2^levels arrays of one number, and, when
+   * {@code asKey}, a mapping key of that value, which YAML reads as the value's text.
+   */
+  private static String aliasChain(int levels, boolean asKey) {
+    StringBuilder yaml = new StringBuilder("a0: &a0 [1]\n");
+    for (int i = 1; i <= levels; i++) {
+      yaml.append("a").append(i).append(": &a").append(i);
+      yaml.append(" [*a").append(i - 1).append(", *a").append(i - 1).append("]\n");
+    }
+    if (asKey) {
+      yaml.append("? *a").append(levels).append("\n: 1\n");
+    }
+    return yaml.toString();
+  }
+
+  /**
+   * For tests of the size limit alone, which write text up to it: no deadline on a busy machine.
+   */
+  private static final EvalOptions NO_DEADLINE = EvalOptions.defaults().withTimeout(null);
+
+  private static long reportedSize(RegoException e) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("would be (\\d+) ").matcher(e.getMessage());
+    assertThat(m.find()).as(e.getMessage()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /**
+   * Regression: split made every part before the result's size was checked, so splitting ten
+   * million characters into code points made ten million strings, twenty million values and
+   * characters, before the query was refused. The parts are counted as they are made and the split
+   * stops within a thousand parts of the limit.
+   */
+  @Test
+  void eval_splitIntoPartsPastTheLimit_refusedAsThePartsAreMade() {
+    Policy p = policy();
+
+    RegoException e =
+        catchThrowableOfType(
+            RegoException.class,
+            () -> p.prepare("x := split(data.t.tenth, \"\")").eval(null, NO_DEADLINE));
+
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("value too large: the result of split would be");
+    // The limit is the floor plus four for the empty data document; the parts, a string of one
+    // character each (two values and characters), are counted every 1024.
+    long limit = SizeLimit.FLOOR + 4;
+    assertThat(reportedSize(e)).isBetween(limit + 1, limit + 2 * 1024);
+  }
+
+  /**
+   * Regression: yaml.unmarshal copied an aliased node at each alias, so 48 aliases (fewer than the
+   * 50 the parser allows) of aliases made 2^24 arrays, and the query ran out of memory or time
+   * copying them. The aliased node is made into a value once and shared, and the query's size limit
+   * refuses the shared value at once.
+   */
+  @Test
+  void eval_yamlAliasesOfAliases_refusedWithoutCopyingThem() {
+    Policy p = policy();
+    String query = "x := yaml.unmarshal(input)";
+    StringValue yaml = StringValue.of(aliasChain(24, false));
+
+    RegoException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () ->
+                catchThrowableOfType(
+                    RegoException.class,
+                    () -> p.prepare(query).eval(yaml, EvalOptions.defaults())));
+
+    assertThat(e).as("%s answered instead of failing", query).isNotNull();
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("value too large: the result of yaml.unmarshal");
+  }
+
+  /**
+   * Regression: a mapping key that aliases a large node is read as the node's text, which was
+   * written out in full however large, here tens of millions of characters, before anything looked
+   * at its size. It is written within the query's size limit and stopped where it passes it.
+   */
+  @Test
+  void eval_yamlKeyAliasingALargeNode_refusedAsItsTextIsWritten() {
+    Policy p = policy();
+    StringValue yaml = StringValue.of(aliasChain(23, true));
+
+    RegoException e =
+        catchThrowableOfType(
+            RegoException.class,
+            () -> p.prepare("x := yaml.unmarshal(input)").eval(yaml, NO_DEADLINE));
+
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage()).contains("value too large: the result of yaml.unmarshal would be");
+    // The limit: the floor plus four times the input (a string, one more than its length) and the
+    // empty data document (one value); the text is checked after each value it writes.
+    long limit = SizeLimit.FLOOR + 4L * (1 + yaml.value().length()) + 4;
+    assertThat(reportedSize(e)).isBetween(limit + 1, limit + 16);
   }
 }
