@@ -57,7 +57,9 @@ class BuiltinDeadlineTest {
   /**
    * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers
    * (which is YAML too); deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes
-   * in a line; words, N strings; objects, N / 10 objects of one key each.
+   * in a line; words, N strings; objects, N / 10 objects of one key each; ops, N / 10 JSON Patch
+   * operations adding a key each; addresses, N / 10 IP addresses, and blocks, a block of each;
+   * fields, a GraphQL query asking for one field 700 times, and schema, its schema.
    */
   private static Value data() {
     Map<Value, Value> root = new HashMap<>();
@@ -68,10 +70,21 @@ class BuiltinDeadlineTest {
     Map<Value, Value> chain = new HashMap<>();
     List<Value> words = new ArrayList<>();
     List<Value> objects = new ArrayList<>();
+    List<Value> ops = new ArrayList<>();
+    List<Value> addresses = new ArrayList<>();
+    List<Value> blocks = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       words.add(StringValue.of("w" + i));
       if (i % 10 == 0) {
         objects.add(ObjectValue.of(Map.of(StringValue.of("k" + i), NumberValue.of(i))));
+        ops.add(
+            ObjectValue.of(
+                Map.of(
+                    StringValue.of("op"), StringValue.of("add"),
+                    StringValue.of("path"), StringValue.of("/k" + i),
+                    StringValue.of("value"), NumberValue.of(i))));
+        addresses.add(StringValue.of("10.0." + (i >> 8) + "." + (i & 255)));
+        blocks.add(StringValue.of("10.0." + (i >> 8) + "." + (i & 255) + "/32"));
       }
       numbers.add(NumberValue.of(i));
       deep.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
@@ -84,6 +97,11 @@ class BuiltinDeadlineTest {
     root.put(StringValue.of("chain"), ObjectValue.wrap(chain));
     root.put(StringValue.of("words"), ArrayValue.of(words));
     root.put(StringValue.of("objects"), ArrayValue.of(objects));
+    root.put(StringValue.of("ops"), ArrayValue.of(ops));
+    root.put(StringValue.of("addresses"), ArrayValue.of(addresses));
+    root.put(StringValue.of("blocks"), ArrayValue.of(blocks));
+    root.put(StringValue.of("fields"), StringValue.of("{ " + "a ".repeat(700) + "}"));
+    root.put(StringValue.of("schema"), StringValue.of("type Query { a: Int }"));
     return ObjectValue.wrap(root);
   }
 
@@ -141,6 +159,12 @@ class BuiltinDeadlineTest {
             + " | dev.vigil.rego.builtins.StringBuiltins",
         "x := object.subset(data.deep, [[0, \"y\"]]) | dev.vigil.rego.builtins.ObjectBuiltins",
         "count(object.union_n(data.objects)) | dev.vigil.rego.builtins.ObjectBuiltins",
+        "count(json.patch({}, data.ops)) | dev.vigil.rego.builtins.JsonPatch",
+        "count(net.cidr_contains_matches(data.blocks, data.addresses))"
+            + " | dev.vigil.rego.builtins.NetBuiltins",
+        "x := graphql.is_valid(data.fields, data.schema) | dev.vigil.rego.builtins.graphql",
+        "count(graphql.parse_and_verify(data.fields, data.schema))"
+            + " | dev.vigil.rego.builtins.graphql",
         "count(yaml.unmarshal(data.json)) | dev.vigil.rego.builtins.EncodingYaml",
         "x := yaml.is_valid(data.json) | dev.vigil.rego.builtins.EncodingYaml",
         "count(sort(data.t.deep_set)) | dev.vigil.rego.value.SetValue",

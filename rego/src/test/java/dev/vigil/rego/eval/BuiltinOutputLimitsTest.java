@@ -46,6 +46,11 @@ class BuiltinOutputLimitsTest {
       ctl := concat("", ["\\u0001" | some i in numbers.range(1, 100000)])
 
       control := concat("", [data.t.ctl | some i in numbers.range(1, 100)])
+
+      nets := {k: "10.0.0.0/8" |
+        some i in numbers.range(1, 100)
+        k := sprintf("%d%s", [i, big])
+      }
       """;
 
   private static Policy policy() {
@@ -244,5 +249,27 @@ class BuiltinOutputLimitsTest {
     // empty data document (one value); the text is checked after each value it writes.
     long limit = SizeLimit.FLOOR + 4L * (1 + yaml.value().length()) + 4;
     assertThat(reportedSize(e)).isBetween(limit + 1, limit + 16);
+  }
+
+  /**
+   * Regression: net.cidr_contains_matches made every matching pair of its operands' elements before
+   * the result's size was checked; three thousand blocks, each containing every other, made nine
+   * million pairs. The pairs are counted against the limit as they are found.
+   */
+  @Test
+  void eval_cidrMatchesPastTheLimit_refusedAsThePairsAreFound() {
+    Policy p = policy();
+    String query = "x := net.cidr_contains_matches(data.t.nets, data.t.nets)";
+
+    RegoException e =
+        catchThrowableOfType(RegoException.class, () -> p.prepare(query).eval(null, NO_DEADLINE));
+
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
+    assertThat(e.getMessage())
+        .contains("value too large: the result of net.cidr_contains_matches would be");
+    // The limit is the floor plus four for the empty data document; the size stops within a pair.
+    long limit = SizeLimit.FLOOR + 4;
+    long pair = 3 + 2 * (100_000 + 3);
+    assertThat(reportedSize(e)).isBetween(limit + 1, limit + pair);
   }
 }
