@@ -59,7 +59,9 @@ class BuiltinDeadlineTest {
    * (which is YAML too); deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes
    * in a line; words, N strings; objects, N / 10 objects of one key each; ops, N / 10 JSON Patch
    * operations adding a key each; addresses, N / 10 IP addresses, and blocks, a block of each;
-   * fields, a GraphQL query asking for one field 700 times, and schema, its schema.
+   * fields, a GraphQL query asking for one field 700 times, and schema, its schema; jwks, a JSON
+   * Web Key Set of N / 10 secret keys, and jwt_header and jwt_key, to sign a token with a key not
+   * in it.
    */
   private static Value data() {
     Map<Value, Value> root = new HashMap<>();
@@ -102,6 +104,15 @@ class BuiltinDeadlineTest {
     root.put(StringValue.of("blocks"), ArrayValue.of(blocks));
     root.put(StringValue.of("fields"), StringValue.of("{ " + "a ".repeat(700) + "}"));
     root.put(StringValue.of("schema"), StringValue.of("type Query { a: Int }"));
+    StringBuilder jwks = new StringBuilder("{\"keys\": [");
+    for (int i = 0; i < N / 10; i++) {
+      String k =
+          java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("k" + i).getBytes());
+      jwks.append(i > 0 ? ", " : "").append("{\"kty\": \"oct\", \"k\": \"").append(k).append("\"}");
+    }
+    root.put(StringValue.of("jwks"), StringValue.of(jwks.append("]}").toString()));
+    root.put(StringValue.of("jwt_header"), StringValue.of("{\"alg\": \"HS256\"}"));
+    root.put(StringValue.of("jwt_key"), StringValue.of("{\"kty\": \"oct\", \"k\": \"AA\"}"));
     return ObjectValue.wrap(root);
   }
 
@@ -163,6 +174,17 @@ class BuiltinDeadlineTest {
         "count(net.cidr_contains_matches(data.blocks, data.addresses))"
             + " | dev.vigil.rego.builtins.NetBuiltins",
         "x := graphql.is_valid(data.fields, data.schema) | dev.vigil.rego.builtins.graphql",
+        "x := io.jwt.decode_verify(io.jwt.encode_sign_raw(data.jwt_header, \"{}\", data.jwt_key),"
+            + " {\"cert\": data.jwks}) | dev.vigil.rego.builtins.JwtVerification",
+        "x := regex.globs_match(\"[\\u0001-\\uffff]\", \"[\\u0002-\\ufffe]\")"
+            + " | dev.vigil.rego.builtins.RegexGlobIntersection",
+        "x := json.match_schema({\"a\": data.deep}, {\"properties\": {\"a\": {\"uniqueItems\":"
+            + " true}}}) | dev.vigil.rego.builtins.jsonschema",
+        "x := json.match_schema({\"a\": data.deep},"
+            + " {\"properties\": {\"a\": {\"items\": {\"type\": \"array\"}}}})"
+            + " | dev.vigil.rego.builtins.jsonschema",
+        "x := json.match_schema({\"a\": data.text}, {\"properties\": {\"a\": {\"pattern\":"
+            + " \"c\"}}}) | dev.vigil.rego.builtins.jsonschema",
         "count(graphql.parse_and_verify(data.fields, data.schema))"
             + " | dev.vigil.rego.builtins.graphql",
         "count(yaml.unmarshal(data.json)) | dev.vigil.rego.builtins.EncodingYaml",

@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * before they allocate, or as their text grows. Regression: replacing every position of a string of
  * a hundred thousand characters by another such string asked for ten gigabytes, and so did {@code
  * sprintf} of a format repeating an argument, {@code concat} with a long delimiter, a template
- * repeating a value: each query below ended in an OutOfMemoryError that could strike any thread of
- * the process, or wrote text many times the limit before anything looked at it.
+ * repeating a value, a JSON Schema repeating a long enum in the error of each item it refuses: each
+ * query below ended in an OutOfMemoryError that could strike any thread of the process, or wrote
+ * text many times the limit before anything looked at it.
  */
 class BuiltinOutputLimitsTest {
 
@@ -72,6 +73,9 @@ class BuiltinOutputLimitsTest {
         "sprintf(data.t.padded, [1]) | sprintf",
         "sprintf(\"%v\", [[data.t.control]]) | sprintf",
         "concat(data.t.big, data.t.many) | concat",
+        "json.match_schema({\"a\": data.t.many},"
+            + " {\"properties\": {\"a\": {\"items\": {\"enum\": [data.t.big]}}}})"
+            + " | json.match_schema",
         "strings.render_template(\"{{range .xs}}{{$.big}}{{end}}\","
             + " {\"xs\": numbers.range(1, 1000), \"big\": data.t.big})"
             + " | strings.render_template",
