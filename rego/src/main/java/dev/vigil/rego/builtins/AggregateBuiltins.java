@@ -37,20 +37,20 @@ final class AggregateBuiltins {
         List.of(NUMBERS),
         NUMBER,
         "Sums a collection of numbers.",
-        (c, a) -> accumulate(a, BigInteger.ZERO, true));
+        (c, a) -> accumulate(c, a, BigInteger.ZERO, true));
     r.register(
         "product",
         List.of(NUMBERS),
         NUMBER,
         "Multiplies a collection of numbers.",
-        (c, a) -> accumulate(a, BigInteger.ONE, false));
+        (c, a) -> accumulate(c, a, BigInteger.ONE, false));
     r.register(
         "max",
         List.of(COLLECTION),
         ANY,
         "Returns the greatest element of a collection; undefined when it is empty.",
         (c, a) -> {
-          List<Value> xs = elements(a, 0);
+          List<Value> xs = elements(c, a, 0);
           return xs.isEmpty()
               ? null
               : xs.stream().max((x, y) -> Values.compare(x, y, c::charge)).orElseThrow();
@@ -61,7 +61,7 @@ final class AggregateBuiltins {
         ANY,
         "Returns the least element of a collection; undefined when it is empty.",
         (c, a) -> {
-          List<Value> xs = elements(a, 0);
+          List<Value> xs = elements(c, a, 0);
           return xs.isEmpty()
               ? null
               : xs.stream().min((x, y) -> Values.compare(x, y, c::charge)).orElseThrow();
@@ -73,7 +73,7 @@ final class AggregateBuiltins {
         "Returns the elements of a collection as a sorted array.",
         (c, a) -> {
           // A comparison walks both values: n log n of them over deep values charge as they go.
-          Value[] xs = elements(a, 0).toArray(new Value[0]);
+          Value[] xs = elements(c, a, 0).toArray(new Value[0]);
           Arrays.sort(xs, (x, y) -> Values.compare(x, y, c::charge));
           return ArrayValue.wrap(xs);
         });
@@ -83,13 +83,13 @@ final class AggregateBuiltins {
         List.of(arrayOrSet),
         BOOLEAN,
         "Deprecated (v0 only): checks that every element of a collection is true.",
-        (c, a) -> BooleanValue.of(elements(a, 0).stream().allMatch(BooleanValue.TRUE::equals)));
+        (c, a) -> BooleanValue.of(elements(c, a, 0).stream().allMatch(BooleanValue.TRUE::equals)));
     r.register(
         "any",
         List.of(arrayOrSet),
         BOOLEAN,
         "Deprecated (v0 only): checks that some element of a collection is true.",
-        (c, a) -> BooleanValue.of(elements(a, 0).stream().anyMatch(BooleanValue.TRUE::equals)));
+        (c, a) -> BooleanValue.of(elements(c, a, 0).stream().anyMatch(BooleanValue.TRUE::equals)));
   }
 
   private static int count(Value v) {
@@ -102,18 +102,22 @@ final class AggregateBuiltins {
     };
   }
 
-  /** Returns the elements of an array or set operand (a set's in sorted order). */
-  static List<Value> elements(Value[] args, int index) {
+  /**
+   * Returns the elements of an array or set operand (a set's in sorted order, sorted the first time
+   * with the work charged to {@code c}).
+   */
+  static List<Value> elements(BuiltinContext c, Value[] args, int index) {
     return switch (args[index]) {
       case ArrayValue a -> a.elements();
-      case SetValue s -> s.elements();
+      case SetValue s -> s.elements(c::charge);
       default -> throw NumberOperands.oneOf(index, args[index], "set", "array");
     };
   }
 
   /** Sums or multiplies exactly when every element is an integer, else as OPA's big floats. */
-  private static Value accumulate(Value[] args, BigInteger identity, boolean sum) {
-    List<Value> xs = elements(args, 0);
+  private static Value accumulate(
+      BuiltinContext c, Value[] args, BigInteger identity, boolean sum) {
+    List<Value> xs = elements(c, args, 0);
     BigInteger exact = identity;
     boolean integers = true;
     for (Value x : xs) {

@@ -253,7 +253,7 @@ final class EncodingBuiltins {
         "Deserializes the input string as YAML.",
         (ctx, a) -> {
           try {
-            return EncodingYaml.parse(Operands.string(a, 0));
+            return EncodingYaml.parse(ctx, Operands.string(a, 0));
           } catch (EncodingYaml.YamlException e) {
             throw BuiltinException.error(e.getMessage());
           }
@@ -263,12 +263,12 @@ final class EncodingBuiltins {
         List.of(Type.ANY),
         BOOLEAN,
         "Verifies the input string is a valid YAML document.",
-        (ctx, a) -> BooleanValue.of(a[0] instanceof StringValue s && isYaml(s.value())));
+        (ctx, a) -> BooleanValue.of(a[0] instanceof StringValue s && isYaml(ctx, s.value())));
   }
 
-  private static boolean isYaml(String s) {
+  private static boolean isYaml(BuiltinContext ctx, String s) {
     try {
-      EncodingYaml.parse(s);
+      EncodingYaml.parse(ctx, s);
       return true;
     } catch (EncodingYaml.YamlException e) {
       return !e.getMessage().startsWith("yaml:");

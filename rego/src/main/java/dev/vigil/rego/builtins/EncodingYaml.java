@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -132,22 +133,53 @@ final class EncodingYaml {
   // ---- reading ----
 
   /**
-   * Reads the first YAML document of the text as a value.
+   * Reads the first YAML document of the text as a value, charging {@code ctx}'s time budget as it
+   * goes: a unit per 16 characters of text read, as the parser reads it, and a unit per node made
+   * into a value. A node that aliases another is made once and shared, so that a few aliases of
+   * aliases (each of which yaml.v2 would copy) make a value whose size written out the query's size
+   * limit refuses, rather than a conversion that copies the node exponentially many times.
    *
    * @throws YamlException in yaml.v2's words when the text is not YAML or holds a value JSON cannot
    *     carry
    */
-  static Value parse(String text) {
+  static Value parse(BuiltinContext ctx, String text) {
     Object doc;
     try {
-      Iterator<Object> docs = newYaml().loadAll(text).iterator();
+      Iterator<Object> docs = newYaml().loadAll(new MeteredReader(ctx, text)).iterator();
       doc = docs.hasNext() ? docs.next() : null;
     } catch (MarkedYAMLException e) {
       throw new YamlException(describe(e));
     } catch (YAMLException e) {
       throw new YamlException("yaml: " + e.getMessage());
     }
-    return toValue(doc, 0);
+    return new Conversion(ctx).toValue(doc);
+  }
+
+  /** The text as the parser reads it, in chunks, charging a unit per 16 characters. */
+  private static final class MeteredReader extends java.io.Reader {
+    private final BuiltinContext ctx;
+    private final String text;
+    private int pos;
+
+    MeteredReader(BuiltinContext ctx, String text) {
+      this.ctx = ctx;
+      this.text = text;
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) {
+      if (pos >= text.length()) {
+        return -1;
+      }
+      int n = Math.min(len, text.length() - pos);
+      ctx.charge(1 + (n >> 4));
+      text.getChars(pos, pos + n, buf, off);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /**
@@ -213,40 +245,112 @@ final class EncodingYaml {
     return p.isEmpty() ? "unknown problem parsing YAML content" : p;
   }
 
-  private static Value toValue(Object o, int depth) {
-    return switch (o) {
-      case null -> NullValue.NULL;
-      case Boolean b -> BooleanValue.of(b);
-      case Integer i -> NumberValue.of(i.longValue());
-      case Long l -> NumberValue.of(l);
-      case BigInteger b -> NumberValue.of(b);
-      case Double d -> floatValue(d);
-      case Float f -> floatValue(f.doubleValue());
-      case String s -> StringValue.of(s);
-      case byte[] bytes -> StringValue.of(new String(bytes, StandardCharsets.UTF_8));
-      case Map<?, ?> m -> {
-        Map<Value, Value> out = new HashMap<>();
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-          out.put(StringValue.of(keyString(e.getKey())), toValue(e.getValue(), depth + 1));
-        }
-        yield ObjectValue.wrap(out);
+  /**
+   * Makes the parser's objects into values, each collection once however many times aliases refer
+   * to it, charging a unit per object made.
+   */
+  private static final class Conversion {
+    private final BuiltinContext ctx;
+    private final Map<Object, Value> made = new IdentityHashMap<>();
+
+    Conversion(BuiltinContext ctx) {
+      this.ctx = ctx;
+    }
+
+    Value toValue(Object o) {
+      ctx.charge(1);
+      return switch (o) {
+        case null -> NullValue.NULL;
+        case Boolean b -> BooleanValue.of(b);
+        case Integer i -> NumberValue.of(i.longValue());
+        case Long l -> NumberValue.of(l);
+        case BigInteger b -> NumberValue.of(b);
+        case Double d -> floatValue(d);
+        case Float f -> floatValue(f.doubleValue());
+        case String s -> StringValue.of(s);
+        case byte[] bytes -> StringValue.of(new String(bytes, StandardCharsets.UTF_8));
+        case Map<?, ?> m -> shared(m, () -> object(m));
+        case List<?> l -> shared(l, () -> array(l));
+        case Collection<?> set -> shared(set, () -> setObject(set));
+        default -> StringValue.of(o.toString());
+      };
+    }
+
+    private Value shared(Object o, java.util.function.Supplier<Value> make) {
+      Value v = made.get(o);
+      if (v == null) {
+        v = make.get();
+        made.put(o, v);
       }
-      case List<?> l -> {
-        List<Value> out = new ArrayList<>(l.size());
-        for (Object e : l) {
-          out.add(toValue(e, depth + 1));
-        }
-        yield ArrayValue.of(out);
+      return v;
+    }
+
+    private Value object(Map<?, ?> m) {
+      Map<Value, Value> out = new HashMap<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        out.put(StringValue.of(keyString(e.getKey())), toValue(e.getValue()));
       }
-      case Collection<?> set -> {
-        Map<Value, Value> out = new HashMap<>();
-        for (Object e : set) {
-          out.put(StringValue.of(keyString(e)), NullValue.NULL);
-        }
-        yield ObjectValue.wrap(out);
+      return ObjectValue.wrap(out);
+    }
+
+    private Value array(List<?> l) {
+      List<Value> out = new ArrayList<>(l.size());
+      for (Object e : l) {
+        out.add(toValue(e));
       }
-      default -> StringValue.of(o.toString());
-    };
+      return ArrayValue.of(out);
+    }
+
+    private Value setObject(Collection<?> set) {
+      Map<Value, Value> out = new HashMap<>();
+      for (Object e : set) {
+        out.put(StringValue.of(keyString(e)), NullValue.NULL);
+      }
+      return ObjectValue.wrap(out);
+    }
+
+    /**
+     * Returns a key as text. A collection used as a key is written out as Java writes it, within
+     * the query's size limit as it grows, since aliases can make it far larger than the YAML text.
+     */
+    private String keyString(Object k) {
+      if (!(k instanceof Map<?, ?> || k instanceof Collection<?>)) {
+        return EncodingYaml.keyString(k);
+      }
+      StringBuilder sb = new StringBuilder();
+      appendKey(k, sb, TextGrowth.of(ctx, "yaml.unmarshal"));
+      return sb.toString();
+    }
+
+    private static void appendKey(Object k, StringBuilder sb, TextGrowth grown) {
+      switch (k) {
+        case Map<?, ?> m -> {
+          sb.append('{');
+          String sep = "";
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            sb.append(sep);
+            appendKey(e.getKey(), sb, grown);
+            sb.append('=');
+            appendKey(e.getValue(), sb, grown);
+            sep = ", ";
+          }
+          sb.append('}');
+        }
+        case Collection<?> c -> {
+          sb.append('[');
+          String sep = "";
+          for (Object e : c) {
+            sb.append(sep);
+            appendKey(e, sb, grown);
+            sep = ", ";
+          }
+          sb.append(']');
+        }
+        case null -> sb.append("null");
+        default -> sb.append(k);
+      }
+      grown.accept(sb.length());
+    }
   }
 
   private static Value floatValue(double d) {

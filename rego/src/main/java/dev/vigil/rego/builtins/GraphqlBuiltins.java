@@ -21,14 +21,15 @@ final class GraphqlBuiltins {
         List.of(DOC, DOC),
         Type.array(AST),
         "Parses a GraphQL query and schema and validates the query, returning both ASTs.",
-        (ctx, args) -> GraphqlFunctions.parse(args[0], args[1], ctx.queryCache()));
+        (ctx, args) -> GraphqlFunctions.parse(args[0], args[1], ctx.queryCache(), ctx::charge));
     r.register(
         "graphql.parse_and_verify",
         List.of(DOC, DOC),
         Type.array(Type.ANY),
         "Parses and validates a GraphQL query and schema, returning [valid, query AST, schema"
             + " AST].",
-        (ctx, args) -> GraphqlFunctions.parseAndVerify(args[0], args[1], ctx.queryCache()));
+        (ctx, args) ->
+            GraphqlFunctions.parseAndVerify(args[0], args[1], ctx.queryCache(), ctx::charge));
     r.register(
         "graphql.parse_query",
         List.of(Type.STRING),
@@ -47,7 +48,8 @@ final class GraphqlBuiltins {
         Type.BOOLEAN,
         "Reports whether a GraphQL query is valid against a GraphQL schema.",
         (ctx, args) ->
-            BooleanValue.of(GraphqlFunctions.isValid(args[0], args[1], ctx.queryCache())));
+            BooleanValue.of(
+                GraphqlFunctions.isValid(args[0], args[1], ctx.queryCache(), ctx::charge)));
     r.register(
         "graphql.schema_is_valid",
         List.of(DOC),

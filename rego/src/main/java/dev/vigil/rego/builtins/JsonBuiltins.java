@@ -40,12 +40,12 @@ final class JsonBuiltins {
         List.of(Type.ANY, Type.array(OBJECT)),
         Type.ANY,
         "Patches the document with JSON Patch operations (RFC 6902); undefined when one fails.",
-        (ctx, a) -> patch(a[0], a));
+        (ctx, a) -> patch(ctx, a[0], a));
   }
 
-  private static Value patch(Value doc, Value[] a) {
+  private static Value patch(BuiltinContext c, Value doc, Value[] a) {
     try {
-      return JsonPatch.apply(doc, Operands.array(a, 1));
+      return JsonPatch.apply(c, doc, Operands.array(a, 1));
     } catch (JsonPatch.PatchException e) {
       return null;
     }

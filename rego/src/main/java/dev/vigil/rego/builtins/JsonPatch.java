@@ -6,6 +6,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,14 +34,18 @@ final class JsonPatch {
     }
   }
 
-  /** Applies the operations in order and returns the patched document. */
-  static Value apply(Value doc, ArrayValue operations) {
+  /**
+   * Applies the operations in order and returns the patched document. Each operation copies the
+   * collections along its path, charged to {@code c} a unit per element copied: many operations on
+   * a wide document are the product of their count and its width.
+   */
+  static Value apply(BuiltinContext c, Value doc, ArrayValue operations) {
     Value current = doc;
     for (Value opValue : operations.elements()) {
       if (!(opValue instanceof ObjectValue op)) {
         throw new PatchException("must be an array of JSON-Patch objects");
       }
-      current = applyOne(current, op);
+      current = applyOne(c, current, op);
       if (current == null) {
         throw new PatchException("document removed");
       }
@@ -56,7 +61,7 @@ final class JsonPatch {
     return v;
   }
 
-  private static Value applyOne(Value doc, ObjectValue op) {
+  private static Value applyOne(BuiltinContext c, Value doc, ObjectValue op) {
     if (!(attribute(op, "op") instanceof StringValue kind)) {
       throw new PatchException("attribute 'op' must be a string");
     }
@@ -72,18 +77,18 @@ final class JsonPatch {
             : null;
     List<Value> path = segments(pathValue);
     return switch (name) {
-      case "add" -> insert(doc, path, 0, value);
-      case "remove" -> delete(doc, path, 0);
-      case "replace" -> insert(requireDeleted(delete(doc, path, 0), path), path, 0, value);
+      case "add" -> insert(c, doc, path, 0, value);
+      case "remove" -> delete(c, doc, path, 0);
+      case "replace" -> insert(c, requireDeleted(delete(c, doc, path, 0), path), path, 0, value);
       case "move" -> {
         List<Value> fromPath = segments(from);
         Value chunk = get(doc, fromPath);
-        Value without = delete(doc, fromPath, 0);
-        yield insert(requireDeleted(without, path), path, 0, chunk);
+        Value without = delete(c, doc, fromPath, 0);
+        yield insert(c, requireDeleted(without, path), path, 0, chunk);
       }
-      case "copy" -> insert(doc, path, 0, get(doc, segments(from)));
+      case "copy" -> insert(c, doc, path, 0, get(doc, segments(from)));
       default -> {
-        if (!get(doc, path).equals(value)) {
+        if (!Values.equal(get(doc, path), value, c::charge)) {
           throw new PatchException("test failed");
         }
         yield doc;
@@ -167,21 +172,23 @@ final class JsonPatch {
     }
   }
 
-  private static Value insert(Value doc, List<Value> path, int depth, Value value) {
+  private static Value insert(
+      BuiltinContext c, Value doc, List<Value> path, int depth, Value value) {
     if (path.isEmpty()) {
       return value;
     }
     Value key = path.get(depth);
     if (depth == path.size() - 1) {
-      return insertChild(doc, key, value);
+      return insertChild(c, doc, key, value);
     }
-    Value updated = insert(child(doc, key), path, depth + 1, value);
-    return replaceChild(doc, key, updated);
+    Value updated = insert(c, child(doc, key), path, depth + 1, value);
+    return replaceChild(c, doc, key, updated);
   }
 
-  private static Value insertChild(Value parent, Value key, Value value) {
+  private static Value insertChild(BuiltinContext c, Value parent, Value key, Value value) {
     switch (parent) {
       case ObjectValue o -> {
+        c.charge(o.size());
         Map<Value, Value> m = new HashMap<>(o.asMap());
         m.put(key, value);
         return ObjectValue.wrap(m);
@@ -190,6 +197,7 @@ final class JsonPatch {
         if (!key.equals(value)) {
           throw new PatchException("set key does not equal value to be inserted");
         }
+        c.charge(s.size());
         Set<Value> m = new HashSet<>(s.asSet());
         m.add(value);
         return SetValue.wrap(m);
@@ -199,6 +207,7 @@ final class JsonPatch {
         if (idx < 0 || idx > a.size()) {
           throw new PatchException("index for array insertion out of bounds");
         }
+        c.charge(a.size());
         List<Value> l = new ArrayList<>(a.elements());
         l.add(idx, value);
         return ArrayValue.of(l);
@@ -207,20 +216,23 @@ final class JsonPatch {
     }
   }
 
-  private static Value replaceChild(Value parent, Value key, Value updated) {
+  private static Value replaceChild(BuiltinContext c, Value parent, Value key, Value updated) {
     switch (parent) {
       case ObjectValue o -> {
+        c.charge(o.size());
         Map<Value, Value> m = new HashMap<>(o.asMap());
         m.put(key, updated);
         return ObjectValue.wrap(m);
       }
       case SetValue s -> {
+        c.charge(s.size());
         Set<Value> m = new HashSet<>(s.asSet());
         m.remove(key);
         m.add(updated);
         return SetValue.wrap(m);
       }
       case ArrayValue a -> {
+        c.charge(a.size());
         List<Value> l = new ArrayList<>(a.elements());
         l.set(index(a.size(), key), updated);
         return ArrayValue.of(l);
@@ -230,24 +242,25 @@ final class JsonPatch {
   }
 
   /** Deletes the value at the path; returns null when the root itself is deleted. */
-  private static Value delete(Value doc, List<Value> path, int depth) {
+  private static Value delete(BuiltinContext c, Value doc, List<Value> path, int depth) {
     if (path.isEmpty()) {
       return null;
     }
     Value key = path.get(depth);
     if (depth == path.size() - 1) {
-      return deleteChild(doc, key);
+      return deleteChild(c, doc, key);
     }
-    Value updated = delete(child(doc, key), path, depth + 1);
-    return replaceChild(doc, key, updated);
+    Value updated = delete(c, child(doc, key), path, depth + 1);
+    return replaceChild(c, doc, key, updated);
   }
 
-  private static Value deleteChild(Value parent, Value key) {
+  private static Value deleteChild(BuiltinContext c, Value parent, Value key) {
     switch (parent) {
       case ObjectValue o -> {
         if (!o.containsKey(key)) {
           throw new PatchException("cannot delete child key that does not exist");
         }
+        c.charge(o.size());
         Map<Value, Value> m = new HashMap<>(o.asMap());
         m.remove(key);
         return ObjectValue.wrap(m);
@@ -256,6 +269,7 @@ final class JsonPatch {
         if (!s.contains(key)) {
           throw new PatchException("cannot delete child key that does not exist");
         }
+        c.charge(s.size());
         Set<Value> m = new HashSet<>(s.asSet());
         m.remove(key);
         return SetValue.wrap(m);
@@ -265,6 +279,7 @@ final class JsonPatch {
         if (idx < 0 || idx >= a.size()) {
           throw new PatchException("index for array delete out of bounds");
         }
+        c.charge(a.size());
         List<Value> l = new ArrayList<>(a.elements());
         l.remove(idx);
         return ArrayValue.of(l);

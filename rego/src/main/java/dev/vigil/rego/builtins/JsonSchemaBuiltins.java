@@ -37,7 +37,7 @@ final class JsonSchemaBuiltins {
         List.of(DOC, DOC),
         Type.array(Type.ANY),
         "Checks a document against a JSON Schema, returning [ok, errors].",
-        (ctx, args) -> match(args[0], args[1], ctx.queryCache()));
+        (ctx, args) -> match(ctx, args[0], args[1]));
   }
 
   private static Value verify(Value schema) {
@@ -52,7 +52,8 @@ final class JsonSchemaBuiltins {
   /** Caches compiled schemas per query, keyed by the schema operand. */
   private record CacheKey(Value schema) {}
 
-  private static Value match(Value document, Value schema, Map<Object, Object> cache) {
+  private static Value match(BuiltinContext ctx, Value document, Value schema) {
+    Map<Object, Object> cache = ctx.queryCache();
     List<SchemaError> errors;
     try {
       Value doc = document(document);
@@ -64,7 +65,7 @@ final class JsonSchemaBuiltins {
         compiled = JsonSchema.compile(document(schema));
         cache.put(key, compiled);
       }
-      errors = compiled.validate(doc);
+      errors = compiled.validate(doc, ctx);
     } catch (SchemaException e) {
       throw BuiltinException.error(e.getMessage());
     }

@@ -27,6 +27,12 @@ import org.bouncycastle.asn1.DERSequence;
  */
 final class JwtAlgorithms {
 
+  /**
+   * The units of the time budget one signature check is charged: tens of microseconds for an RSA or
+   * ECDSA key, a thousand steps of evaluation, so that the clock is read at each check.
+   */
+  static final int VERIFY_UNITS = 1024;
+
   /** Every algorithm OPA accepts in a token header or JWK. */
   static final Set<String> KNOWN =
       Set.of(

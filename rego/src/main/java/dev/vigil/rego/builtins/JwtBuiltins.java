@@ -54,7 +54,7 @@ final class JwtBuiltins {
         "Verifies a JWT's signature and claims against constraints and decodes it.",
         (ctx, args) ->
             JwtVerification.decodeVerify(
-                Operands.string(args, 0), Operands.object(args, 1), ctx.queryTimeNanos()));
+                ctx, Operands.string(args, 0), Operands.object(args, 1), ctx.queryTimeNanos()));
     r.register(
         "io.jwt.encode_sign",
         List.of(
@@ -84,7 +84,7 @@ final class JwtBuiltins {
         List.of(Type.STRING, Type.STRING),
         Type.BOOLEAN,
         "Verifies the " + alg + " signature of a JWT with " + keys + ".",
-        (ctx, args) -> verify(alg, Operands.string(args, 0), Operands.string(args, 1)));
+        (ctx, args) -> verify(ctx, alg, Operands.string(args, 0), Operands.string(args, 1)));
   }
 
   /** Decodes a token, following nested tokens ({@code cty: JWT}) to the innermost one. */
@@ -114,9 +114,11 @@ final class JwtBuiltins {
 
   /**
    * Verifies with the builtin's own algorithm. A key whose kid matches the header's is the only one
-   * tried; otherwise every key is, skipping JWKs that name a different algorithm.
+   * tried; otherwise every key is, skipping JWKs that name a different algorithm. Each signature
+   * check is charged to {@code ctx} ({@link JwtAlgorithms#VERIFY_UNITS}): a key set of thousands of
+   * keys is thousands of checks.
    */
-  static Value verify(String alg, String token, String keyText) {
+  static Value verify(BuiltinContext ctx, String alg, String token, String keyText) {
     JwtToken t = JwtToken.split(token);
     List<JwtKeys.VerificationKey> keys = JwtKeys.verificationKeys(keyText);
     byte[] signature = t.decodedSignature();
@@ -125,6 +127,7 @@ final class JwtBuiltins {
     if (!header.kid().isEmpty()) {
       for (JwtKeys.VerificationKey k : keys) {
         if (k.kid().equals(header.kid())) {
+          ctx.charge(JwtAlgorithms.VERIFY_UNITS);
           return BooleanValue.of(JwtAlgorithms.verify(alg, k.key(), input, signature));
         }
       }
@@ -133,6 +136,7 @@ final class JwtBuiltins {
       if (!k.alg().isEmpty() && !k.alg().equals(header.alg())) {
         continue;
       }
+      ctx.charge(JwtAlgorithms.VERIFY_UNITS);
       if (JwtAlgorithms.verify(alg, k.key(), input, signature)) {
         return BooleanValue.TRUE;
       }

@@ -31,7 +31,8 @@ final class JwtVerification {
     double time = -1;
   }
 
-  static Value decodeVerify(String token, ObjectValue constraintsObject, long nowNanos) {
+  static Value decodeVerify(
+      BuiltinContext ctx, String token, ObjectValue constraintsObject, long nowNanos) {
     Constraints c = parse(constraintsObject, nowNanos);
     ObjectValue header;
     ObjectValue payload;
@@ -44,7 +45,7 @@ final class JwtVerification {
         return UNVERIFIED;
       }
       byte[] signature = t.decodedSignature();
-      if (!verified(c, h, t.signingInput(), signature)) {
+      if (!verified(ctx, c, h, t.signingInput(), signature)) {
         return UNVERIFIED;
       }
       String p = t.decodedPayload();
@@ -116,13 +117,17 @@ final class JwtVerification {
     return d;
   }
 
-  /** Verifies with the trusted key(s) or the secret, using the header's algorithm. */
+  /**
+   * Verifies with the trusted key(s) or the secret, using the header's algorithm; each signature
+   * check is charged to {@code ctx} ({@link JwtAlgorithms#VERIFY_UNITS}).
+   */
   private static boolean verified(
-      Constraints c, JwtToken.Header h, byte[] input, byte[] signature) {
+      BuiltinContext ctx, Constraints c, JwtToken.Header h, byte[] input, byte[] signature) {
     if (c.keys != null) {
       if (!h.kid().isEmpty()) {
         for (JwtKeys.VerificationKey k : c.keys) {
           if (k.kid().equals(h.kid())) {
+            ctx.charge(JwtAlgorithms.VERIFY_UNITS);
             return known(h.alg()) && JwtAlgorithms.verify(h.alg(), k.key(), input, signature);
           }
         }
@@ -131,6 +136,7 @@ final class JwtVerification {
         if (!k.alg().isEmpty() && !k.alg().equals(h.alg())) {
           continue;
         }
+        ctx.charge(JwtAlgorithms.VERIFY_UNITS);
         if (known(h.alg()) && JwtAlgorithms.verify(h.alg(), k.key(), input, signature)) {
           return true;
         }

@@ -10,7 +10,7 @@ package dev.vigil.rego.builtins;
  * character through {@link #charAt}, so counting reads bounds the work done between two looks at
  * the clock: a counter increment per character, a charge every {@link #STRIDE} reads.
  */
-final class MeteredText implements CharSequence {
+public final class MeteredText implements CharSequence {
 
   /** Characters read between two charges. */
   static final int STRIDE = 1024;
@@ -31,7 +31,7 @@ final class MeteredText implements CharSequence {
    * pattern}: a unit per 16 characters read, times one more per 64 characters of the pattern, as
    * the matcher's work per character grows with the pattern.
    */
-  static MeteredText of(BuiltinContext ctx, String text, String pattern) {
+  public static MeteredText of(BuiltinContext ctx, String text, String pattern) {
     return new MeteredText(text, ctx, (STRIDE >> 4) * (1L + (pattern.length() >> 6)));
   }
 

@@ -7,6 +7,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -64,7 +65,7 @@ final class NetBuiltins {
         Type.set(Type.array(Type.ANY)),
         "Checks which CIDRs or IPs in the second operand are contained in CIDRs of the first,"
             + " returning pairs of their keys.",
-        (ctx, a) -> containsMatches(a[0], a[1]));
+        (ctx, a) -> containsMatches(ctx, a[0], a[1]));
     r.register(
         "net.cidr_expand",
         List.of(STRING),
@@ -113,18 +114,29 @@ final class NetBuiltins {
   /** Checks whether block a contains the address or the whole block b, as OPA does. */
   private static boolean contains(String a, String b) {
     NetCidr net = cidr(a);
+    return contains(net, addressOrBlock(b));
+  }
+
+  /** Parses an address (a byte array) or else a block ({@link NetCidr}). */
+  private static Object addressOrBlock(String b) {
     byte[] ip = NetCidr.parseIp(b);
     if (ip != null) {
-      return net.contains(ip);
+      return ip;
     }
-    NetCidr inner;
     try {
-      inner = NetCidr.parse(b);
+      return NetCidr.parse(b);
     } catch (NetCidr.FormatException e) {
       throw BuiltinException.error(
           "not a valid textual representation of an IP address or CIDR: " + b);
     }
-    return net.contains(inner.ip) && net.contains(inner.last());
+  }
+
+  private static boolean contains(NetCidr net, Object addressOrBlock) {
+    return switch (addressOrBlock) {
+      case byte[] ip -> net.contains(ip);
+      case NetCidr inner -> net.contains(inner.ip) && net.contains(inner.last());
+      default -> throw new IllegalArgumentException("not an address or block");
+    };
   }
 
   /** One element of a cidr_contains_matches operand: its CIDR or IP and its key. */
@@ -165,14 +177,34 @@ final class NetBuiltins {
         "operand " + operand + ": element must be string or non-empty array");
   }
 
-  private static Value containsMatches(Value first, Value second) {
+  /**
+   * Tests every pair of the two operands' elements: the product of their counts, charged a unit per
+   * pair, each CIDR or address parsed once rather than once per pair, and the matches counted
+   * against the size limit as they are found, since every pair may match.
+   */
+  private static Value containsMatches(BuiltinContext ctx, Value first, Value second) {
     Set<Value> out = new HashSet<>();
+    long size = 1;
+    List<Match> seconds = matchElements(2, second);
+    Object[] inner = new Object[seconds.size()];
     for (Match m1 : matchElements(1, first)) {
-      for (Match m2 : matchElements(2, second)) {
+      NetCidr net = null;
+      for (int j = 0; j < seconds.size(); j++) {
+        ctx.charge(1);
         String c1 = operandString(m1.cidr());
-        String c2 = operandString(m2.cidr());
-        if (contains(c1, c2)) {
-          out.add(ArrayValue.of(m1.key(), m2.key()));
+        String c2 = operandString(seconds.get(j).cidr());
+        if (net == null) {
+          net = cidr(c1);
+        }
+        if (inner[j] == null) {
+          inner[j] = addressOrBlock(c2);
+        }
+        if (contains(net, inner[j])) {
+          ArrayValue pair = ArrayValue.of(m1.key(), seconds.get(j).key());
+          if (out.add(pair)) {
+            size += Values.unsharedSize(pair);
+            ctx.checkSize("net.cidr_contains_matches", size);
+          }
         }
       }
     }

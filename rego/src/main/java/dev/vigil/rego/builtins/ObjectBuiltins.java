@@ -9,6 +9,7 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,7 +78,7 @@ final class ObjectBuiltins {
         OBJECT,
         "Merges two objects recursively; the second wins where both hold a value that is not an"
             + " object.",
-        (c, a) -> union(Operands.object(a, 0), Operands.object(a, 1)));
+        (c, a) -> union(c, Operands.object(a, 0), Operands.object(a, 1)));
     r.register(
         "object.union_n",
         List.of(Type.array(OBJECT)),
@@ -89,7 +90,7 @@ final class ObjectBuiltins {
         List.of(ANY, ANY),
         BOOLEAN,
         "Checks that the second operand is contained in the first: recursively for objects.",
-        (c, a) -> BooleanValue.of(subset(a[0], a[1])));
+        (c, a) -> BooleanValue.of(subset(c, a[0], a[1])));
   }
 
   private static Value get(BuiltinContext c, Value[] a) {
@@ -136,17 +137,23 @@ final class ObjectBuiltins {
     return new HashSet<>(keys);
   }
 
-  static ObjectValue union(ObjectValue x, ObjectValue y) {
-    if (x.equals(y)) {
+  /**
+   * Merges y into x, recursively where both have an object at a key. Charges {@code c} for the copy
+   * of x and the walk of y: {@code object.union_n} merges each object into the union of those
+   * before it, the product of their count and the union's size.
+   */
+  static ObjectValue union(BuiltinContext c, ObjectValue x, ObjectValue y) {
+    if (Values.equal(x, y, c::charge)) {
       return x;
     }
+    c.charge(x.size() + y.size());
     Map<Value, Value> out = new HashMap<>(x.asMap());
     y.asMap()
         .forEach(
             (k, v) -> {
               Value old = out.get(k);
               if (old instanceof ObjectValue ox && v instanceof ObjectValue oy) {
-                out.put(k, union(ox, oy));
+                out.put(k, union(c, ox, oy));
               } else {
                 out.put(k, v);
               }
@@ -163,20 +170,24 @@ final class ObjectBuiltins {
     }
     ObjectValue out = ObjectValue.EMPTY;
     for (Value e : arr.elements()) {
-      out = union(out, (ObjectValue) e);
+      out = union(c, out, (ObjectValue) e);
     }
     return out;
   }
 
-  private static boolean subset(Value sup, Value sub) {
+  /**
+   * Checks that sub is a subset of sup, charging {@code c} for the comparisons as they go: an array
+   * is looked for at every position of the other, the product of their lengths.
+   */
+  private static boolean subset(BuiltinContext c, Value sup, Value sub) {
     if (sup instanceof ObjectValue x && sub instanceof ObjectValue y) {
-      return objectSubset(x, y);
+      return objectSubset(c, x, y);
     }
     if (sup instanceof SetValue x && sub instanceof SetValue y) {
       return x.asSet().containsAll(y.asSet());
     }
     if (sup instanceof ArrayValue x && sub instanceof ArrayValue y) {
-      return arraySubset(x, y);
+      return arraySubset(c, x, y);
     }
     if (sup instanceof ArrayValue x && sub instanceof SetValue y) {
       int unmatched = y.size();
@@ -194,24 +205,24 @@ final class ObjectBuiltins {
         "both arguments object.subset must be of the same type or array and set");
   }
 
-  private static boolean objectSubset(ObjectValue sup, ObjectValue sub) {
+  private static boolean objectSubset(BuiltinContext c, ObjectValue sup, ObjectValue sub) {
     for (Map.Entry<Value, Value> e : sub.asMap().entrySet()) {
       Value have = sup.get(e.getKey());
       Value want = e.getValue();
       if (have == null) {
         return false;
       }
-      if (have.equals(want)) {
+      if (Values.equal(have, want, c::charge)) {
         continue;
       }
       boolean nested =
-          (have instanceof ObjectValue x && want instanceof ObjectValue y && objectSubset(x, y))
+          (have instanceof ObjectValue x && want instanceof ObjectValue y && objectSubset(c, x, y))
               || (have instanceof SetValue s
                   && want instanceof SetValue t
                   && s.asSet().containsAll(t.asSet()))
               || (have instanceof ArrayValue p
                   && want instanceof ArrayValue q
-                  && arraySubset(p, q));
+                  && arraySubset(c, p, q));
       if (!nested) {
         return false;
       }
@@ -220,14 +231,14 @@ final class ObjectBuiltins {
   }
 
   /** Checks that sub appears contiguously, in order, within sup. */
-  private static boolean arraySubset(ArrayValue sup, ArrayValue sub) {
+  private static boolean arraySubset(BuiltinContext c, ArrayValue sup, ArrayValue sub) {
     if (sub.size() > sup.size()) {
       return false;
     }
     outer:
     for (int start = 0; start + sub.size() <= sup.size(); start++) {
       for (int i = 0; i < sub.size(); i++) {
-        if (sup.get(start + i).compareTo(sub.get(i)) != 0) {
+        if (Values.compare(sup.get(start + i), sub.get(i), c::charge) != 0) {
           continue outer;
         }
       }

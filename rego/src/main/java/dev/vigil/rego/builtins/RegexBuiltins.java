@@ -102,7 +102,7 @@ final class RegexBuiltins {
         "Checks that two glob-like regular expressions (. [] * +) can match a common string.",
         (c, a) ->
             BooleanValue.of(
-                RegexGlobIntersection.nonEmpty(Operands.string(a, 0), Operands.string(a, 1))));
+                RegexGlobIntersection.nonEmpty(c, Operands.string(a, 0), Operands.string(a, 1))));
   }
 
   private static Pattern compile(String regex) {

@@ -13,7 +13,10 @@ import java.util.Set;
  * [...]} (characters and ranges {@code a-z}), each optionally followed by {@code *} or {@code +};
  * {@code \} escapes the next character. The decision walks both token lists side by side, letting a
  * starred or plussed token absorb tokens of the other pattern, exactly as the library does
- * (including its approximations). A step budget keeps hostile patterns from running long.
+ * (including its approximations). A step budget keeps hostile patterns from running long, and the
+ * work is charged to the query's time budget as it goes: a unit per character a set holds (a range
+ * of up to 65,536 is a set of as many), per step, and per character looked up when two sets are
+ * matched, the smaller in the larger.
  */
 final class RegexGlobIntersection {
 
@@ -41,17 +44,20 @@ final class RegexGlobIntersection {
     }
   }
 
+  private final BuiltinContext ctx;
   private int steps;
   private int depth;
 
   private static final int MAX_DEPTH = 2_000;
 
-  private RegexGlobIntersection() {}
+  private RegexGlobIntersection(BuiltinContext ctx) {
+    this.ctx = ctx;
+  }
 
-  static boolean nonEmpty(String lhs, String rhs) {
-    List<Token> g1 = simplify(tokenize(lhs));
-    List<Token> g2 = simplify(tokenize(rhs));
-    RegexGlobIntersection x = new RegexGlobIntersection();
+  static boolean nonEmpty(BuiltinContext ctx, String lhs, String rhs) {
+    List<Token> g1 = simplify(tokenize(ctx, lhs));
+    List<Token> g2 = simplify(tokenize(ctx, rhs));
+    RegexGlobIntersection x = new RegexGlobIntersection(ctx);
     int[] trimmed = x.trim(g1, g2);
     if (trimmed == null) {
       return false;
@@ -64,7 +70,7 @@ final class RegexGlobIntersection {
         "input:" + input + ", pos:" + pos + ", " + message + ": the input provided is invalid");
   }
 
-  private static List<Token> tokenize(String input) {
+  private static List<Token> tokenize(BuiltinContext ctx, String input) {
     int[] runes = input.codePoints().toArray();
     List<Token> tokens = new ArrayList<>();
     int i = 0;
@@ -81,6 +87,7 @@ final class RegexGlobIntersection {
       } else if (!escaped && r == '[') {
         Set<Integer> set = new HashSet<>();
         i = readSet(input, runes, i, set);
+        ctx.charge(set.size());
         t = new Token(set, false);
       } else if (!escaped && (r == '*' || r == '+')) {
         throw invalid(
@@ -179,12 +186,15 @@ final class RegexGlobIntersection {
     return out;
   }
 
-  private static boolean match(Token a, Token b) {
+  private boolean match(Token a, Token b) {
     if (a.any || b.any) {
       return true;
     }
-    for (Integer c : a.chars) {
-      if (b.chars.contains(c)) {
+    Set<Integer> small = a.chars.size() <= b.chars.size() ? a.chars : b.chars;
+    Set<Integer> large = small == a.chars ? b.chars : a.chars;
+    ctx.charge(small.size());
+    for (Integer c : small) {
+      if (large.contains(c)) {
         return true;
       }
     }
@@ -231,7 +241,10 @@ final class RegexGlobIntersection {
   }
 
   private void step() {
-    if (++steps > MAX_STEPS) {
+    if ((++steps & 63) == 0) {
+      ctx.charge(64);
+    }
+    if (steps > MAX_STEPS) {
       throw BuiltinException.error("patterns are too complex to intersect");
     }
   }

@@ -52,7 +52,7 @@ final class SetBuiltins {
         "Returns the intersection of a set of sets.",
         (c, a) -> {
           Set<Value> out = null;
-          for (SetValue s : sets(a)) {
+          for (SetValue s : sets(c, a)) {
             if (out == null) {
               out = new HashSet<>(s.asSet());
             } else {
@@ -68,16 +68,16 @@ final class SetBuiltins {
         "Returns the union of a set of sets.",
         (c, a) -> {
           Set<Value> out = new HashSet<>();
-          for (SetValue s : sets(a)) {
+          for (SetValue s : sets(c, a)) {
             out.addAll(s.asSet());
           }
           return SetValue.wrap(out);
         });
   }
 
-  private static List<SetValue> sets(Value[] a) {
+  private static List<SetValue> sets(BuiltinContext c, Value[] a) {
     SetValue outer = Operands.set(a, 0);
-    return outer.elements().stream()
+    return outer.elements(c::charge).stream()
         .map(
             e -> {
               if (e instanceof SetValue s) {

@@ -39,7 +39,14 @@ final class StringBuiltins {
   }
 
   private static void registerSearch(BuiltinRegistry r) {
-    predicate(r, "contains", "Checks that a string contains a substring.", String::contains);
+    r.register(
+        "contains",
+        TWO_STRINGS,
+        BOOLEAN,
+        "Checks that a string contains a substring.",
+        (c, a) ->
+            BooleanValue.of(
+                TextSearch.of(c, Operands.string(a, 1)).foundIn(Operands.string(a, 0))));
     predicate(r, "startswith", "Checks that a string starts with a prefix.", String::startsWith);
     predicate(r, "endswith", "Checks that a string ends with a suffix.", String::endsWith);
     r.register(
@@ -50,7 +57,7 @@ final class StringBuiltins {
         (c, a) -> {
           String s = Operands.string(a, 0);
           String search = nonEmptySearch(a);
-          int i = s.indexOf(search);
+          int i = TextSearch.of(c, search).indexOf(s, 0);
           return NumberValue.of(i < 0 ? -1 : s.codePointCount(0, i));
         });
     r.register(
@@ -82,19 +89,19 @@ final class StringBuiltins {
         TWO_STRINGS,
         NUMBER,
         "Counts the non-overlapping occurrences of a substring.",
-        (c, a) -> NumberValue.of(count(Operands.string(a, 0), Operands.string(a, 1))));
+        (c, a) -> NumberValue.of(count(c, Operands.string(a, 0), Operands.string(a, 1))));
     r.register(
         "strings.any_prefix_match",
         List.of(STRINGS, STRINGS),
         BOOLEAN,
         "Checks that any of the strings starts with any of the prefixes.",
-        (c, a) -> anyMatch(a, String::startsWith));
+        (c, a) -> anyMatch(c, a, String::startsWith));
     r.register(
         "strings.any_suffix_match",
         List.of(STRINGS, STRINGS),
         BOOLEAN,
         "Checks that any of the strings ends with any of the suffixes.",
-        (c, a) -> anyMatch(a, String::endsWith));
+        (c, a) -> anyMatch(c, a, String::endsWith));
   }
 
   private static void registerTransform(BuiltinRegistry r) {
@@ -119,7 +126,7 @@ final class StringBuiltins {
         TWO_STRINGS,
         Type.array(STRING),
         "Splits a string at every occurrence of a delimiter.",
-        (c, a) -> strings(split(Operands.string(a, 0), Operands.string(a, 1), -1)));
+        (c, a) -> strings(split(c, "split", Operands.string(a, 0), Operands.string(a, 1))));
     r.register(
         "strings.split_n",
         List.of(STRING, STRING, NUMBER),
@@ -166,7 +173,7 @@ final class StringBuiltins {
         "Joins strings with a delimiter.",
         (c, a) -> {
           String sep = Operands.string(a, 0);
-          List<Value> xs = AggregateBuiltins.elements(a, 1);
+          List<Value> xs = AggregateBuiltins.elements(c, a, 1);
           // The delimiter is written between every two strings: a long one joining many strings
           // makes text the product of the two, refused before it is allocated.
           long length = 0;
@@ -195,19 +202,19 @@ final class StringBuiltins {
         TWO_STRINGS,
         STRING,
         "Removes the leading and trailing characters that are in a cutset.",
-        (c, a) -> trim(a, true, true));
+        (c, a) -> trim(c, a, true, true));
     r.register(
         "trim_left",
         TWO_STRINGS,
         STRING,
         "Removes the leading characters that are in a cutset.",
-        (c, a) -> trim(a, true, false));
+        (c, a) -> trim(c, a, true, false));
     r.register(
         "trim_right",
         TWO_STRINGS,
         STRING,
         "Removes the trailing characters that are in a cutset.",
-        (c, a) -> trim(a, false, true));
+        (c, a) -> trim(c, a, false, true));
     r.register(
         "trim_prefix",
         TWO_STRINGS,
@@ -277,22 +284,28 @@ final class StringBuiltins {
   }
 
   /** Counts non-overlapping occurrences; an empty needle matches between all code points. */
-  static int count(String s, String sub) {
+  private static int count(BuiltinContext c, String s, String sub) {
     if (sub.isEmpty()) {
       return s.codePointCount(0, s.length()) + 1;
     }
+    TextSearch search = TextSearch.of(c, sub);
     int n = 0;
-    for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
+    for (int i = search.indexOf(s, 0); i >= 0; i = search.indexOf(s, i + sub.length())) {
       n++;
     }
     return n;
   }
 
-  private static Value anyMatch(Value[] a, BiPredicate<String, String> test) {
+  /**
+   * Tests every pair of the two operands' strings: the product of their counts, charged a unit per
+   * pair and one per 16 characters of the prefix or suffix tried.
+   */
+  private static Value anyMatch(BuiltinContext c, Value[] a, BiPredicate<String, String> test) {
     List<String> xs = stringOrStrings(a, 0);
     List<String> ys = stringOrStrings(a, 1);
     for (String x : xs) {
       for (String y : ys) {
+        c.charge(1 + (y.length() >> 4));
         if (test.test(x, y)) {
           return BooleanValue.TRUE;
         }
@@ -324,24 +337,37 @@ final class StringBuiltins {
     return ArrayValue.wrap(out);
   }
 
-  /** Splits as Go's strings.SplitN: an empty delimiter splits into code points. */
-  static List<String> split(String s, String delim, int limit) {
+  /**
+   * Splits as Go's strings.Split: an empty delimiter splits into code points. The search for the
+   * delimiter charges {@code c}'s time budget ({@link TextSearch}), and the parts are counted
+   * against its size limit as they are made, in the name of {@code builtin}: each part is a string
+   * of its own, so splitting into code points makes a result twice its operand's size, and many
+   * small objects before anything else could look at them.
+   */
+  private static List<String> split(BuiltinContext c, String builtin, String s, String delim) {
     List<String> out = new ArrayList<>();
+    long size = 1;
     if (delim.isEmpty()) {
       int i = 0;
-      while (i < s.length() && (limit < 0 || out.size() < limit - 1)) {
+      while (i < s.length()) {
         int next = i + Character.charCount(s.codePointAt(i));
+        size += 1 + next - i;
+        if ((out.size() & 1023) == 1023) {
+          c.checkSize(builtin, size);
+        }
         out.add(s.substring(i, next));
         i = next;
       }
-      if (i < s.length()) {
-        out.add(s.substring(i));
-      }
       return out;
     }
+    TextSearch search = TextSearch.of(c, delim);
     int start = 0;
     int at;
-    while ((limit < 0 || out.size() < limit - 1) && (at = s.indexOf(delim, start)) >= 0) {
+    while ((at = search.indexOf(s, start)) >= 0) {
+      size += 1 + at - start;
+      if ((out.size() & 1023) == 1023) {
+        c.checkSize(builtin, size);
+      }
       out.add(s.substring(start, at));
       start = at + delim.length();
     }
@@ -357,7 +383,7 @@ final class StringBuiltins {
         big.bitLength() > 31
             ? (big.signum() < 0 ? Integer.MIN_VALUE + 1 : Integer.MAX_VALUE)
             : big.intValue();
-    List<String> parts = split(s, delim, -1);
+    List<String> parts = split(c, "strings.split_n", s, delim);
     if (delim.isEmpty() && s.isEmpty()) {
       parts = List.of("");
     }
@@ -411,16 +437,23 @@ final class StringBuiltins {
     return n.longValue();
   }
 
-  private static Value trim(Value[] a, boolean left, boolean right) {
+  /**
+   * Trims code points of the cutset. Each code point trimmed is looked up in the cutset, a scan of
+   * it: the work, charged as it goes, is their count times the cutset's length.
+   */
+  private static Value trim(BuiltinContext c, Value[] a, boolean left, boolean right) {
     String s = Operands.string(a, 0);
     String cutset = Operands.string(a, 1);
+    TextSearch.Positions positions = new TextSearch.Positions(c, List.of(cutset));
     int start = 0;
     int end = s.length();
     while (left && start < end && cutset.indexOf(s.codePointAt(start)) >= 0) {
       start += Character.charCount(s.codePointAt(start));
+      positions.step();
     }
     while (right && end > start && cutset.indexOf(s.codePointBefore(end)) >= 0) {
       end -= Character.charCount(s.codePointBefore(end));
+      positions.step();
     }
     return start == 0 && end == s.length() ? a[0] : StringValue.of(s.substring(start, end));
   }

@@ -15,15 +15,19 @@ final class StringReplacer {
   /**
    * Returns {@code s} with the replacements made; {@code builtin} names the caller for {@code
    * ctx}'s size check, made before each replacement is appended, since an empty pattern replaced by
-   * a long string makes a result the product of the two lengths.
+   * a long string makes a result the product of the two lengths. The scan charges {@code ctx}'s
+   * time budget as it goes, for every pattern at every position ({@link TextSearch.Positions}):
+   * many long patterns over a long string are the product of the three sizes.
    */
   static String replace(
       BuiltinContext ctx, String builtin, String s, List<String> olds, List<String> news) {
+    TextSearch.Positions positions = new TextSearch.Positions(ctx, olds);
     StringBuilder out = new StringBuilder(s.length());
     int last = 0;
     boolean previousEmpty = false;
     int i = 0;
     while (i <= s.length()) {
+      positions.step();
       int best = -1;
       for (int k = 0; k < olds.size(); k++) {
         String old = olds.get(k);

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class UnitsBuiltins {
 
   private static final Pattern AMOUNT =
-      Pattern.compile("[+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?");
+      Pattern.compile("[+-]?(?:[0-9]++(?:\\.[0-9]*+)?|\\.[0-9]++)(?:[eE][+-]?[0-9]++)?");
   private static final int MAX_EXPONENT_DIGITS = 6;
 
   private static final long K = 1000;
@@ -152,11 +152,16 @@ final class UnitsBuiltins {
     return NumberValue.of(product.setScale(0, RoundingMode.DOWN));
   }
 
+  /**
+   * Parses an amount. Its length is checked first: the pattern, on text of digits that ends in a
+   * sign, used to backtrack through every way of splitting the digits before it failed, time
+   * quadratic in a length only the query's size limit bounded.
+   */
   private static BigDecimal amount(String text, String name, String message) {
+    NumberOperands.checkText(text, name);
     if (!AMOUNT.matcher(text).matches()) {
       throw error(name, message);
     }
-    NumberOperands.checkText(text, name);
     return new BigDecimal(text.startsWith("+") ? text.substring(1) : text);
   }
 

@@ -85,8 +85,12 @@ final class Documents {
     };
   }
 
-  /** Calls k with each key and value of a collection; returns false when k stopped. */
-  static boolean iterate(Value coll, Evaluator.PairCont k) {
+  /**
+   * Calls k with each key and value of a collection; returns false when k stopped. The keys of an
+   * object and the elements of a set come in sorted order, sorted the first time with the work told
+   * to {@code charge}.
+   */
+  static boolean iterate(Value coll, java.util.function.LongConsumer charge, Evaluator.PairCont k) {
     switch (coll) {
       case ArrayValue a -> {
         for (int i = 0; i < a.size(); i++) {
@@ -96,14 +100,14 @@ final class Documents {
         }
       }
       case ObjectValue o -> {
-        for (Value key : o.keys()) {
+        for (Value key : o.keys(charge)) {
           if (!k.go(key, o.get(key))) {
             return false;
           }
         }
       }
       case SetValue s -> {
-        for (Value e : s.elements()) {
+        for (Value e : s.elements(charge)) {
           if (!k.go(e, e)) {
             return false;
           }

@@ -74,6 +74,13 @@ public final class Evaluator {
 
   private final Consumer<String> printSink;
   private final TimeBudget budget;
+
+  /** {@link #charge}, as a consumer made once, for sorts and walks that report work as they go. */
+  private final java.util.function.LongConsumer charger;
+
+  /** Comparisons of this query's values, charged to its budget without allocating per call. */
+  private final Values.Meter comparisons;
+
   Frame frame;
   final RuleEvaluation rules = new RuleEvaluation(this);
   private final DataDocuments documents = new DataDocuments(this);
@@ -110,6 +117,8 @@ public final class Evaluator {
     this.frame = new Frame(input, policy.data(), null, null, null);
     this.budget = budget;
     this.sizes = sizes;
+    this.charger = budget::charge;
+    this.comparisons = new Values.Meter(charger);
   }
 
   /** Evaluates the query and returns one row per solution. */
@@ -153,6 +162,16 @@ public final class Evaluator {
   /** Counts {@code units} of work toward the time budget. */
   void charge(long units) {
     budget.charge(units);
+  }
+
+  /** Returns {@link #charge} as a consumer, made once per query. */
+  java.util.function.LongConsumer charger() {
+    return charger;
+  }
+
+  /** Returns the comparisons of this query, which charge its budget as they walk values. */
+  Values.Meter comparisons() {
+    return comparisons;
   }
 
   /** Counts the work of one pass over {@code v}, written out in full, toward the time budget. */
@@ -346,6 +365,7 @@ public final class Evaluator {
               coll ->
                   Documents.iterate(
                       coll,
+                      charger,
                       (key, val) -> {
                         tick();
                         Cont inner =
@@ -413,6 +433,7 @@ public final class Evaluator {
           boolean all =
               Documents.iterate(
                   dom,
+                  charger,
                   (key, val) -> {
                     tick();
                     int m = env.mark();
@@ -957,6 +978,7 @@ public final class Evaluator {
       String name = var.name();
       return Documents.iterate(
           coll,
+          charger,
           (key, child) -> {
             tick();
             int m = env.mark();
@@ -977,6 +999,7 @@ public final class Evaluator {
     }
     return Documents.iterate(
         coll,
+        charger,
         (key, child) -> {
           tick();
           return unifyValue(p, key, env, () -> walkValue(child, path, next, env, k));

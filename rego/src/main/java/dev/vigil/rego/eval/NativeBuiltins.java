@@ -30,12 +30,12 @@ final class NativeBuiltins {
   static boolean call(Evaluator ev, String name, Term.Call call, Value[] a, Evaluator.VCont k) {
     chargeOperands(ev, name, a);
     return switch (name) {
-      case "equal", "eq" -> k.go(BooleanValue.of(Values.equal(a[0], a[1], ev::charge)));
-      case "neq" -> k.go(BooleanValue.of(!Values.equal(a[0], a[1], ev::charge)));
-      case "lt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) < 0));
-      case "lte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) <= 0));
-      case "gt" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) > 0));
-      case "gte" -> k.go(BooleanValue.of(Values.compare(a[0], a[1], ev::charge) >= 0));
+      case "equal", "eq" -> k.go(BooleanValue.of(ev.comparisons().equal(a[0], a[1])));
+      case "neq" -> k.go(BooleanValue.of(!ev.comparisons().equal(a[0], a[1])));
+      case "lt" -> k.go(BooleanValue.of(ev.comparisons().compare(a[0], a[1]) < 0));
+      case "lte" -> k.go(BooleanValue.of(ev.comparisons().compare(a[0], a[1]) <= 0));
+      case "gt" -> k.go(BooleanValue.of(ev.comparisons().compare(a[0], a[1]) > 0));
+      case "gte" -> k.go(BooleanValue.of(ev.comparisons().compare(a[0], a[1]) >= 0));
       case "internal.member_2" -> k.go(BooleanValue.of(member(ev, a[0], a[1])));
       case "internal.member_3" -> {
         Value v = Documents.lookup(a[2], a[0]);
@@ -170,7 +170,7 @@ final class NativeBuiltins {
       return ((SetValue) coll).contains(x);
     }
     for (Value e : scanned) {
-      if (Values.equal(x, e, ev::charge)) {
+      if (ev.comparisons().equal(x, e)) {
         return true;
       }
     }
@@ -185,6 +185,7 @@ final class NativeBuiltins {
     }
     return Documents.iterate(
         v,
+        ev.charger(),
         (key, child) -> {
           path.add(key);
           boolean go = walk(ev, child, path, k);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * An object: keys of any kind (strings for JSON objects) mapped to values.
@@ -77,10 +78,22 @@ public final class ObjectValue implements Value {
 
   /** Returns the keys in sorted order. */
   public List<Value> keys() {
+    return keys(null);
+  }
+
+  /**
+   * Returns the keys in sorted order, telling {@code charge} (when not null) the work of sorting
+   * them the first time they are asked for, as {@link SetValue#elements(LongConsumer)} does.
+   */
+  public List<Value> keys(LongConsumer charge) {
     Value[] keys = sortedKeys;
     if (keys == null) {
       keys = map.keySet().toArray(new Value[0]);
-      Arrays.sort(keys);
+      if (charge == null) {
+        Arrays.sort(keys);
+      } else {
+        Values.sort(keys, charge);
+      }
       sortedKeys = keys;
     }
     return Collections.unmodifiableList(Arrays.asList(keys));

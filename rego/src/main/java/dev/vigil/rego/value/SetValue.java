@@ -55,10 +55,24 @@ public final class SetValue implements Value {
 
   /** Returns the elements in sorted order. */
   public List<Value> elements() {
+    return elements(null);
+  }
+
+  /**
+   * Returns the elements in sorted order, telling {@code charge} (when not null) the work of
+   * sorting them, the first time they are asked for, as {@link Values#compare(Value, Value,
+   * java.util.function.LongConsumer)} does: a sort of deep values is n log n walks of them, which a
+   * caller keeping a time budget stops by throwing from {@code charge}.
+   */
+  public List<Value> elements(java.util.function.LongConsumer charge) {
     Value[] s = sorted;
     if (s == null) {
       s = set.toArray(new Value[0]);
-      Arrays.sort(s);
+      if (charge == null) {
+        Arrays.sort(s);
+      } else {
+        Values.sort(s, charge);
+      }
       sorted = s;
     }
     return Collections.unmodifiableList(Arrays.asList(s));

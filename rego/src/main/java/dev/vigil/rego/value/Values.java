@@ -1,5 +1,6 @@
 package dev.vigil.rego.value;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongConsumer;
 
@@ -49,13 +50,11 @@ public final class Values {
    * Compares two values as {@link #compare(Value, Value)} does, telling {@code charge} the work as
    * it goes: a unit per element of a collection visited (so per pair of elements compared), plus a
    * unit per 16 characters of strings compared. A caller keeping a time budget throws from {@code
-   * charge} to stop a comparison of deep values that runs past it.
+   * charge} to stop a comparison of deep values that runs past it. A caller that compares often
+   * holds a {@link Meter} instead, which allocates nothing per comparison.
    */
   public static int compare(Value a, Value b, LongConsumer charge) {
-    Metered m = new Metered(charge);
-    int c = m.compare(a, b);
-    m.flush();
-    return c;
+    return new Meter(charge).compare(a, b);
   }
 
   /**
@@ -63,35 +62,58 @@ public final class Values {
    * work as it goes, as {@link #compare(Value, Value, LongConsumer)} does.
    */
   public static boolean equal(Value a, Value b, LongConsumer charge) {
-    Metered m = new Metered(charge);
-    boolean eq = m.equal(a, b);
+    return new Meter(charge).equal(a, b);
+  }
+
+  /** Sorts values in place as {@link #compare(Value, Value, LongConsumer)} compares them. */
+  static void sort(Value[] xs, LongConsumer charge) {
+    Meter m = new Meter(charge);
+    m.step(xs.length);
+    Arrays.sort(xs, (x, y) -> compare(x, y, m));
     m.flush();
-    return eq;
   }
 
   /**
-   * Comparison and equality that report their work in batches of {@link #BATCH} units: a counter
-   * increment per element, a call of the consumer once a batch has built up and once at the end.
+   * Comparison and equality that report their work to a consumer in batches of {@link #BATCH}
+   * units: a counter increment per element, a call of the consumer once a batch has built up and
+   * once at the end of each comparison, so that many small comparisons add up.
+   *
+   * <p>Used by one thread; hold one per query rather than one per comparison.
    */
-  private static final class Metered {
+  public static final class Meter {
     static final int BATCH = 256;
 
     private final LongConsumer charge;
     private int units;
 
-    Metered(LongConsumer charge) {
+    /** Returns a meter reporting to {@code charge}, which may throw to stop a comparison. */
+    public Meter(LongConsumer charge) {
       this.charge = charge;
     }
 
-    /** Reports the units not yet reported, so that many small comparisons add up. */
+    /** Compares two values as {@link Values#compare(Value, Value)} does, reporting the work. */
+    public int compare(Value a, Value b) {
+      int c = Values.compare(a, b, this);
+      flush();
+      return c;
+    }
+
+    /** Returns whether two values are equal, as {@link Object#equals} does, reporting the work. */
+    public boolean equal(Value a, Value b) {
+      boolean eq = equalWalk(a, b);
+      flush();
+      return eq;
+    }
+
     void flush() {
       if (units > 0) {
-        charge.accept(units);
+        int u = units;
         units = 0;
+        charge.accept(u);
       }
     }
 
-    private void step(int n) {
+    void step(int n) {
       units += n;
       if (units >= BATCH) {
         int u = units;
@@ -100,56 +122,12 @@ public final class Values {
       }
     }
 
-    int compare(Value a, Value b) {
-      step(1);
-      if (a == b) {
-        return 0;
-      }
-      int kinds = Integer.compare(a.kindOrder(), b.kindOrder());
-      if (kinds != 0) {
-        return kinds;
-      }
-      return switch (a) {
-        case StringValue x -> {
-          step(Math.min(x.value().length(), ((StringValue) b).value().length()) >> 4);
-          yield x.value().compareTo(((StringValue) b).value());
-        }
-        case ArrayValue x -> compareLists(x.elements(), ((ArrayValue) b).elements());
-        case SetValue x -> compareLists(x.elements(), ((SetValue) b).elements());
-        case ObjectValue x -> compareObjects(x, (ObjectValue) b);
-        default -> Values.compare(a, b);
-      };
+    /** The elements of a set in order, sorted (the first time) with the work reported. */
+    List<Value> elements(SetValue s) {
+      return s.elements(charge);
     }
 
-    private int compareLists(List<Value> a, List<Value> b) {
-      int n = Math.min(a.size(), b.size());
-      for (int i = 0; i < n; i++) {
-        int c = compare(a.get(i), b.get(i));
-        if (c != 0) {
-          return c;
-        }
-      }
-      return Integer.compare(a.size(), b.size());
-    }
-
-    private int compareObjects(ObjectValue a, ObjectValue b) {
-      List<Value> ka = a.keys();
-      List<Value> kb = b.keys();
-      int n = Math.min(ka.size(), kb.size());
-      for (int i = 0; i < n; i++) {
-        int c = compare(ka.get(i), kb.get(i));
-        if (c != 0) {
-          return c;
-        }
-        c = compare(a.get(ka.get(i)), b.get(kb.get(i)));
-        if (c != 0) {
-          return c;
-        }
-      }
-      return Integer.compare(ka.size(), kb.size());
-    }
-
-    boolean equal(Value a, Value b) {
+    private boolean equalWalk(Value a, Value b) {
       step(1);
       if (a == b) {
         return true;
@@ -169,7 +147,7 @@ public final class Values {
             yield false;
           }
           for (int i = 0; i < x.size(); i++) {
-            if (!equal(x.get(i), y.get(i))) {
+            if (!equalWalk(x.get(i), y.get(i))) {
               yield false;
             }
           }
@@ -180,9 +158,9 @@ public final class Values {
           if (x.size() != y.size()) {
             yield false;
           }
-          for (Value k : x.keys()) {
+          for (Value k : x.keys(charge)) {
             Value other = y.get(k);
-            if (other == null || !equal(x.get(k), other)) {
+            if (other == null || !equalWalk(x.get(k), other)) {
               yield false;
             }
           }
@@ -191,7 +169,7 @@ public final class Values {
         case SetValue x -> {
           // Sets of equal size are equal when their sorted elements are.
           SetValue y = (SetValue) b;
-          yield x.size() == y.size() && compareLists(x.elements(), y.elements()) == 0;
+          yield x.size() == y.size() && compareLists(elements(x), elements(y), this) == 0;
         }
         default -> a.equals(b);
       };
@@ -200,6 +178,18 @@ public final class Values {
 
   /** Compares two values: first by kind, then within the kind. */
   public static int compare(Value a, Value b) {
+    return compare(a, b, (Meter) null);
+  }
+
+  /**
+   * Compares two values, reporting the work to {@code m} when it is not null. One walk serves the
+   * metered comparison and the plain one ({@link Value#compareTo}, which sorts sets and object
+   * keys): the plain one pays a null test per element, and allocates nothing.
+   */
+  private static int compare(Value a, Value b, Meter m) {
+    if (m != null) {
+      m.step(1);
+    }
     if (a == b) {
       return 0;
     }
@@ -211,17 +201,26 @@ public final class Values {
       case NullValue n -> 0;
       case BooleanValue x -> Boolean.compare(x.value(), ((BooleanValue) b).value());
       case NumberValue x -> x.bigDecimal().compareTo(((NumberValue) b).bigDecimal());
-      case StringValue x -> x.value().compareTo(((StringValue) b).value());
-      case ArrayValue x -> compareArrays(x, (ArrayValue) b);
-      case ObjectValue x -> compareObjects(x, (ObjectValue) b);
-      case SetValue x -> compareLists(x.elements(), ((SetValue) b).elements());
+      case StringValue x -> {
+        String y = ((StringValue) b).value();
+        if (m != null) {
+          m.step(Math.min(x.value().length(), y.length()) >> 4);
+        }
+        yield x.value().compareTo(y);
+      }
+      case ArrayValue x -> compareArrays(x, (ArrayValue) b, m);
+      case ObjectValue x -> compareObjects(x, (ObjectValue) b, m);
+      case SetValue x ->
+          m == null
+              ? compareLists(x.elements(), ((SetValue) b).elements(), null)
+              : compareLists(m.elements(x), m.elements((SetValue) b), m);
     };
   }
 
-  private static int compareArrays(ArrayValue a, ArrayValue b) {
+  private static int compareArrays(ArrayValue a, ArrayValue b, Meter m) {
     int n = Math.min(a.size(), b.size());
     for (int i = 0; i < n; i++) {
-      int c = compare(a.get(i), b.get(i));
+      int c = compare(a.get(i), b.get(i), m);
       if (c != 0) {
         return c;
       }
@@ -229,10 +228,10 @@ public final class Values {
     return Integer.compare(a.size(), b.size());
   }
 
-  private static int compareLists(List<Value> a, List<Value> b) {
+  private static int compareLists(List<Value> a, List<Value> b, Meter m) {
     int n = Math.min(a.size(), b.size());
     for (int i = 0; i < n; i++) {
-      int c = compare(a.get(i), b.get(i));
+      int c = compare(a.get(i), b.get(i), m);
       if (c != 0) {
         return c;
       }
@@ -240,16 +239,16 @@ public final class Values {
     return Integer.compare(a.size(), b.size());
   }
 
-  private static int compareObjects(ObjectValue a, ObjectValue b) {
-    List<Value> ka = a.keys();
-    List<Value> kb = b.keys();
+  private static int compareObjects(ObjectValue a, ObjectValue b, Meter m) {
+    List<Value> ka = m == null ? a.keys() : a.keys(m.charge);
+    List<Value> kb = m == null ? b.keys() : b.keys(m.charge);
     int n = Math.min(ka.size(), kb.size());
     for (int i = 0; i < n; i++) {
-      int c = compare(ka.get(i), kb.get(i));
+      int c = compare(ka.get(i), kb.get(i), m);
       if (c != 0) {
         return c;
       }
-      c = compare(a.get(ka.get(i)), b.get(kb.get(i)));
+      c = compare(a.get(ka.get(i)), b.get(kb.get(i)), m);
       if (c != 0) {
         return c;
       }

@@ -55,8 +55,13 @@ class BuiltinDeadlineTest {
   }
 
   /**
-   * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers;
-   * deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes in a line.
+   * Base data: text, a string of 10 N characters; json, the JSON text of an array of N numbers
+   * (which is YAML too); deep and deep2, equal arrays of N small arrays; chain, a graph of N nodes
+   * in a line; words, N strings; objects, N / 10 objects of one key each; ops, N / 10 JSON Patch
+   * operations adding a key each; addresses, N / 10 IP addresses, and blocks, a block of each;
+   * fields, a GraphQL query asking for one field 700 times, and schema, its schema; jwks, a JSON
+   * Web Key Set of N / 10 secret keys, and jwt_header and jwt_key, to sign a token with a key not
+   * in it.
    */
   private static Value data() {
     Map<Value, Value> root = new HashMap<>();
@@ -65,7 +70,24 @@ class BuiltinDeadlineTest {
     List<Value> deep = new ArrayList<>();
     List<Value> deep2 = new ArrayList<>();
     Map<Value, Value> chain = new HashMap<>();
+    List<Value> words = new ArrayList<>();
+    List<Value> objects = new ArrayList<>();
+    List<Value> ops = new ArrayList<>();
+    List<Value> addresses = new ArrayList<>();
+    List<Value> blocks = new ArrayList<>();
     for (int i = 0; i < N; i++) {
+      words.add(StringValue.of("w" + i));
+      if (i % 10 == 0) {
+        objects.add(ObjectValue.of(Map.of(StringValue.of("k" + i), NumberValue.of(i))));
+        ops.add(
+            ObjectValue.of(
+                Map.of(
+                    StringValue.of("op"), StringValue.of("add"),
+                    StringValue.of("path"), StringValue.of("/k" + i),
+                    StringValue.of("value"), NumberValue.of(i))));
+        addresses.add(StringValue.of("10.0." + (i >> 8) + "." + (i & 255)));
+        blocks.add(StringValue.of("10.0." + (i >> 8) + "." + (i & 255) + "/32"));
+      }
       numbers.add(NumberValue.of(i));
       deep.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
       deep2.add(ArrayValue.of(NumberValue.of(N - i), StringValue.of("x")));
@@ -75,12 +97,44 @@ class BuiltinDeadlineTest {
     root.put(StringValue.of("deep"), ArrayValue.of(deep));
     root.put(StringValue.of("deep2"), ArrayValue.of(deep2));
     root.put(StringValue.of("chain"), ObjectValue.wrap(chain));
+    root.put(StringValue.of("words"), ArrayValue.of(words));
+    root.put(StringValue.of("objects"), ArrayValue.of(objects));
+    root.put(StringValue.of("ops"), ArrayValue.of(ops));
+    root.put(StringValue.of("addresses"), ArrayValue.of(addresses));
+    root.put(StringValue.of("blocks"), ArrayValue.of(blocks));
+    root.put(StringValue.of("fields"), StringValue.of("{ " + "a ".repeat(700) + "}"));
+    root.put(StringValue.of("schema"), StringValue.of("type Query { a: Int }"));
+    StringBuilder jwks = new StringBuilder("{\"keys\": [");
+    for (int i = 0; i < N / 10; i++) {
+      String k =
+          java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("k" + i).getBytes());
+      jwks.append(i > 0 ? ", " : "").append("{\"kty\": \"oct\", \"k\": \"").append(k).append("\"}");
+    }
+    root.put(StringValue.of("jwks"), StringValue.of(jwks.append("]}").toString()));
+    root.put(StringValue.of("jwt_header"), StringValue.of("{\"alg\": \"HS256\"}"));
+    root.put(StringValue.of("jwt_key"), StringValue.of("{\"kty\": \"oct\", \"k\": \"AA\"}"));
     return ObjectValue.wrap(root);
   }
 
+  /**
+   * Rules that build a set and an object of the deep arrays, new in each query, and iterate them:
+   * their elements and keys are sorted the first time they are iterated.
+   */
+  private static final String RULES =
+      """
+      package t
+
+      deep_set := {y | some y in data.deep}
+
+      deep_keys := {z: 1 | some z in data.deep}
+
+      set_iterated := count([y | some y in deep_set])
+
+      keys_iterated := count([k | some k, _ in deep_keys])
+      """;
+
   private static final Policy POLICY =
-      Policy.compile(
-          List.of(new Source("t.rego", "package t\n")), data(), CompileOptions.defaults());
+      Policy.compile(List.of(new Source("t.rego", RULES)), data(), CompileOptions.defaults());
 
   @ParameterizedTest
   @CsvSource(
@@ -98,7 +152,47 @@ class BuiltinDeadlineTest {
         "x := data.deep == data.deep2 | dev.vigil.rego.value.Values",
         "x := data.deep != data.deep2 | dev.vigil.rego.value.Values",
         "x := data.deep < data.deep2 | dev.vigil.rego.value.Values",
-        "x := [0, \"y\"] in data.deep | dev.vigil.rego.value.Values"
+        "x := [0, \"y\"] in data.deep | dev.vigil.rego.value.Values",
+        "x := contains(data.text, \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := indexof(data.text, \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.count(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "count(split(data.text, \"b\")) | dev.vigil.rego.builtins.StringBuiltins",
+        "count(strings.split_n(data.text, \"b\", 2)) | dev.vigil.rego.builtins.StringBuiltins",
+        "x := replace(data.text, \"ab\", \"c\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.replace_n({\"ab\": \"c\"}, data.text)"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim_left(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := trim_right(data.text, \"ab\") | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.any_prefix_match(data.words, \"z\")"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := strings.any_suffix_match(data.words, \"z\")"
+            + " | dev.vigil.rego.builtins.StringBuiltins",
+        "x := object.subset(data.deep, [[0, \"y\"]]) | dev.vigil.rego.builtins.ObjectBuiltins",
+        "count(object.union_n(data.objects)) | dev.vigil.rego.builtins.ObjectBuiltins",
+        "count(json.patch({}, data.ops)) | dev.vigil.rego.builtins.JsonPatch",
+        "count(net.cidr_contains_matches(data.blocks, data.addresses))"
+            + " | dev.vigil.rego.builtins.NetBuiltins",
+        "x := graphql.is_valid(data.fields, data.schema) | dev.vigil.rego.builtins.graphql",
+        "x := io.jwt.decode_verify(io.jwt.encode_sign_raw(data.jwt_header, \"{}\", data.jwt_key),"
+            + " {\"cert\": data.jwks}) | dev.vigil.rego.builtins.JwtVerification",
+        "x := regex.globs_match(\"[\\u0001-\\uffff]\", \"[\\u0002-\\ufffe]\")"
+            + " | dev.vigil.rego.builtins.RegexGlobIntersection",
+        "x := json.match_schema({\"a\": data.deep}, {\"properties\": {\"a\": {\"uniqueItems\":"
+            + " true}}}) | dev.vigil.rego.builtins.jsonschema",
+        "x := json.match_schema({\"a\": data.deep},"
+            + " {\"properties\": {\"a\": {\"items\": {\"type\": \"array\"}}}})"
+            + " | dev.vigil.rego.builtins.jsonschema",
+        "x := json.match_schema({\"a\": data.text}, {\"properties\": {\"a\": {\"pattern\":"
+            + " \"c\"}}}) | dev.vigil.rego.builtins.jsonschema",
+        "count(graphql.parse_and_verify(data.fields, data.schema))"
+            + " | dev.vigil.rego.builtins.graphql",
+        "count(yaml.unmarshal(data.json)) | dev.vigil.rego.builtins.EncodingYaml",
+        "x := yaml.is_valid(data.json) | dev.vigil.rego.builtins.EncodingYaml",
+        "count(sort(data.t.deep_set)) | dev.vigil.rego.value.SetValue",
+        "x := data.t.set_iterated | dev.vigil.rego.value.SetValue",
+        "x := data.t.keys_iterated | dev.vigil.rego.value.ObjectValue",
+        "count(intersection({data.t.deep_set, {[0]}})) | dev.vigil.rego.value.SetValue"
       })
   void eval_builtinPastTheDeadline_cancelErrorFromInsideIt(String query, String code) {
     AtomicBoolean inside = new AtomicBoolean();

@@ -115,7 +115,9 @@ class NumberSizeLimitsTest {
         "x := to_number(concat(\"\", [\"0.\", data.t.long_text])) | longer than the 10000",
         "x := yaml.unmarshal(concat(\"\", [\"!!int \", data.t.long_text])) | longer than the 10000",
         "x := units.parse(data.t.long_text) | longer than the 10000",
-        "x := units.parse_bytes(data.t.long_text) | longer than the 10000"
+        "x := units.parse_bytes(data.t.long_text) | longer than the 10000",
+        "x := units.parse(concat(\"\", [data.t.long_text, \"-\"])) | longer than the 10000",
+        "x := units.parse_bytes(concat(\"\", [data.t.long_text, \"-\"])) | longer than the 10000"
       })
   void eval_numberPastTheDigitLimit_builtinError(String query, String message) {
     Policy p = policy();

@@ -11,6 +11,7 @@ import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The {@code graphql.*} builtins as OPA 1.x implements them: documents given as text or as AST
@@ -36,11 +37,12 @@ public final class GraphqlFunctions {
    *
    * @param cache the query's cache, where a schema is kept once built; not shared across threads
    */
-  public static Value parse(Value query, Value schema, Map<Object, Object> cache) {
+  public static Value parse(
+      Value query, Value schema, Map<Object, Object> cache, LongConsumer charge) {
     QueryDocument q = query(query);
     Compiled compiled = compiled(schema, cache);
     Value queryAst = AstEncoder.encode(q);
-    validate(compiled.schema(), q);
+    validate(compiled.schema(), q, charge);
     return ArrayValue.of(queryAst, compiled.ast());
   }
 
@@ -66,9 +68,10 @@ public final class GraphqlFunctions {
    * {@code graphql.parse_and_verify}: {@code [true, query AST, schema AST]} or {@code [false, {},
    * {}]}.
    */
-  public static Value parseAndVerify(Value query, Value schema, Map<Object, Object> cache) {
+  public static Value parseAndVerify(
+      Value query, Value schema, Map<Object, Object> cache, LongConsumer charge) {
     try {
-      ArrayValue parsed = (ArrayValue) parse(query, schema, cache);
+      ArrayValue parsed = (ArrayValue) parse(query, schema, cache, charge);
       return ArrayValue.of(BooleanValue.TRUE, parsed.get(0), parsed.get(1));
     } catch (BuiltinException e) {
       return ArrayValue.of(BooleanValue.FALSE, ObjectValue.EMPTY, ObjectValue.EMPTY);
@@ -76,10 +79,11 @@ public final class GraphqlFunctions {
   }
 
   /** {@code graphql.is_valid}: whether the query parses and validates against the schema. */
-  public static boolean isValid(Value query, Value schema, Map<Object, Object> cache) {
+  public static boolean isValid(
+      Value query, Value schema, Map<Object, Object> cache, LongConsumer charge) {
     try {
       QueryDocument q = query(query);
-      validate(compiled(schema, cache).schema(), q);
+      validate(compiled(schema, cache).schema(), q, charge);
       return true;
     } catch (BuiltinException e) {
       return false;
@@ -133,10 +137,10 @@ public final class GraphqlFunctions {
     }
   }
 
-  private static void validate(Schema schema, QueryDocument q) {
+  private static void validate(Schema schema, QueryDocument q, LongConsumer charge) {
     List<Problem> problems;
     try {
-      problems = QueryValidator.validate(schema, q);
+      problems = QueryValidator.validate(schema, q, charge);
     } catch (GraphqlException e) {
       problems = e.problems();
     }

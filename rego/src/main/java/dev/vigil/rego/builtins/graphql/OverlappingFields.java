@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
  * The "overlapping fields can be merged" rule (GraphQL spec section 5.3.2), in graphql-js's
@@ -67,6 +68,7 @@ final class OverlappingFields {
   private Set<String> comparedFragments = new HashSet<>();
   private int depth;
   private long comparisons;
+  private final LongConsumer charge;
 
   /** The most field pairs compared in one document, so that crafted queries cannot hang. */
   static final long MAX_COMPARISONS = 500_000;
@@ -75,11 +77,13 @@ final class OverlappingFields {
       Schema schema,
       Function<String, FragmentDefinition> fragments,
       Function<Field, FieldDefinition> fieldDefs,
-      Function<Field, TypeDef> fieldParents) {
+      Function<Field, TypeDef> fieldParents,
+      LongConsumer charge) {
     this.schema = schema;
     this.fragments = fragments;
     this.fieldDefs = fieldDefs;
     this.fieldParents = fieldParents;
+    this.charge = charge;
   }
 
   List<Conflict> withinSelectionSet(List<Selection> set) {
@@ -188,9 +192,15 @@ final class OverlappingFields {
     }
   }
 
-  /** Counts one unit of comparison work, failing once a crafted query would take too long. */
+  /**
+   * Counts one unit of comparison work, charged to the query's time budget 64 at a time, and fails
+   * once a crafted query would take too long.
+   */
   private void spend(Position position) {
-    if (++comparisons > MAX_COMPARISONS) {
+    if ((++comparisons & 63) == 0) {
+      charge.accept(64);
+    }
+    if (comparisons > MAX_COMPARISONS) {
       throw new GraphqlException(
           "the query has too many overlapping fields and fragments to validate (more than "
               + MAX_COMPARISONS

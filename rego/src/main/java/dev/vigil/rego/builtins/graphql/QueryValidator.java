@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 
 /**
  * Validates an executable document against a schema with gqlparser's rules. The document is walked
@@ -61,6 +62,7 @@ public final class QueryValidator {
   private Set<String> walkedSpreads = new HashSet<>();
   private int depth;
   private int introspectionSteps;
+  private final LongConsumer charge;
 
   // Rule state.
   private final Set<String> knownDirectivesSeen = new HashSet<>();
@@ -70,18 +72,24 @@ public final class QueryValidator {
   private final Set<String> operationNames = new HashSet<>();
   private final Set<String> fragmentNames = new HashSet<>();
 
-  private QueryValidator(Schema schema, QueryDocument doc) {
+  private QueryValidator(Schema schema, QueryDocument doc, LongConsumer charge) {
     this.schema = schema;
     this.doc = doc;
-    this.overlap = new OverlappingFields(schema, this::fragment, fieldDefs::get, fieldParents::get);
+    this.charge = charge;
+    this.overlap =
+        new OverlappingFields(schema, this::fragment, fieldDefs::get, fieldParents::get, charge);
     for (FragmentDefinition f : doc.fragments()) {
       fragmentsByName.putIfAbsent(f.name(), f);
     }
   }
 
-  /** Returns the problems found, in gqlparser's order; empty when the document is valid. */
-  public static List<Problem> validate(Schema schema, QueryDocument doc) {
-    QueryValidator v = new QueryValidator(schema, doc);
+  /**
+   * Returns the problems found, in gqlparser's order; empty when the document is valid. The work of
+   * comparing fields and walking introspection selections, which can grow with the square of the
+   * query's size up to the caps here, is told to {@code charge} as it goes, a unit per step.
+   */
+  public static List<Problem> validate(Schema schema, QueryDocument doc, LongConsumer charge) {
+    QueryValidator v = new QueryValidator(schema, doc, charge);
     for (OperationDefinition op : doc.operations()) {
       v.walkedSpreads = new HashSet<>();
       v.walkOperation(op);
@@ -452,6 +460,9 @@ public final class QueryValidator {
    */
   private boolean introspectionTooDeep(
       List<Selection> set, Set<String> visiting, int listDepth, int level) {
+    if ((introspectionSteps & 63) == 0) {
+      charge.accept(64);
+    }
     if (level > MAX_WALK_DEPTH || ++introspectionSteps > MAX_INTROSPECTION_STEPS) {
       throw new GraphqlException(
           "the introspection query is too large to check (more than "

@@ -2,6 +2,7 @@ package dev.vigil.rego.builtins.jsonschema;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.vigil.rego.builtins.BuiltinContext;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
@@ -84,9 +85,13 @@ public final class JsonSchema {
     return new JsonSchema(new Compiler(document).compile(document, 0));
   }
 
-  /** Validates a document, returning gojsonschema's errors; empty when it matches. */
-  public List<SchemaError> validate(Value document) {
-    Validation v = new Validation();
+  /**
+   * Validates a document, returning gojsonschema's errors; empty when it matches. The work is
+   * charged to {@code ctx}'s time budget as it goes and the errors' text is counted against its
+   * size limit as it is written (see {@link Validation}).
+   */
+  public List<SchemaError> validate(Value document, BuiltinContext ctx) {
+    Validation v = new Validation(ctx);
     v.validate(root, document, "(root)", 0);
     return v.errors;
   }

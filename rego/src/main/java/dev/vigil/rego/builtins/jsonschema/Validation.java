@@ -1,5 +1,7 @@
 package dev.vigil.rego.builtins.jsonschema;
 
+import dev.vigil.rego.builtins.BuiltinContext;
+import dev.vigil.rego.builtins.MeteredText;
 import dev.vigil.rego.builtins.jsonschema.JsonSchema.Node;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
@@ -19,6 +21,12 @@ import java.util.Map;
  * oneOf, allOf, not, dependencies, if), then the checks of the value's kind, then const and enum,
  * then properties. The score counts passed checks, to pick the closest alternative of a failed
  * anyOf or oneOf, as gojsonschema does.
+ *
+ * <p>Every subschema applies to the part of the document it is given, so the work is up to the
+ * product of the two sizes (combinators, items, patternProperties), capped at {@link #MAX_STEPS}
+ * visits. The visits are charged to the query's time budget 64 at a time, pattern matches per
+ * character the matcher reads ({@link MeteredText}), and the errors' text, which may repeat a large
+ * enum at each failing visit, is counted against the query's size limit as it is written.
  */
 final class Validation {
 
@@ -29,14 +37,19 @@ final class Validation {
 
   final List<SchemaError> errors = new ArrayList<>();
   private int score;
-  private final int[] steps;
 
-  Validation() {
-    this(new int[1]);
+  /** Visits and characters of error text so far, shared by a validation and its sub-validations. */
+  private final long[] counts;
+
+  private final BuiltinContext ctx;
+
+  Validation(BuiltinContext ctx) {
+    this(ctx, new long[2]);
   }
 
-  private Validation(int[] steps) {
-    this.steps = steps;
+  private Validation(BuiltinContext ctx, long[] counts) {
+    this.ctx = ctx;
+    this.counts = counts;
   }
 
   boolean valid() {
@@ -46,7 +59,10 @@ final class Validation {
   /** Records a failure; as in gojsonschema it costs two points of score. */
   private void add(String type, String context, String property, String description) {
     String field = stripRoot(context);
-    errors.add(new SchemaError(type, field, description.replace("{{field}}", field)));
+    String text = description.replace("{{field}}", field);
+    counts[1] += 4L + type.length() + field.length() + text.length();
+    ctx.checkSize("json.match_schema", counts[1]);
+    errors.add(new SchemaError(type, field, text));
     score -= 2;
   }
 
@@ -61,7 +77,7 @@ final class Validation {
   }
 
   private Validation sub(Node n, Value v, String context, int depth) {
-    Validation r = new Validation(steps);
+    Validation r = new Validation(ctx, counts);
     r.validate(n, v, context, depth);
     return r;
   }
@@ -70,7 +86,10 @@ final class Validation {
     if (depth > MAX_DEPTH) {
       throw new SchemaException("document or schema nested deeper than " + MAX_DEPTH + " levels");
     }
-    if (++steps[0] > MAX_STEPS) {
+    if ((++counts[0] & 63) == 0) {
+      ctx.charge(64);
+    }
+    if (counts[0] > MAX_STEPS) {
       throw new SchemaException(
           "the schema takes too long to check (more than " + MAX_STEPS + " subschema visits)");
     }
@@ -225,6 +244,9 @@ final class Validation {
     if (n.constValue != null && !n.constValue.equals(v)) {
       add("const", context, null, "{{field}} does not match: " + JsonSchema.json(n.constValue));
     }
+    if (n.enumValues != null) {
+      ctx.charge(n.enumValues.size());
+    }
     if (n.enumValues != null && !n.enumValues.contains(v)) {
       List<String> allowed = new ArrayList<>();
       for (Value e : n.enumValues) {
@@ -288,7 +310,7 @@ final class Validation {
           null,
           "String length must be less than or equal to " + n.maxLength);
     }
-    if (n.pattern != null && !n.pattern.matcher(s).find()) {
+    if (n.pattern != null && !n.pattern.matcher(MeteredText.of(ctx, s, n.patternText)).find()) {
       add("pattern", context, null, "Does not match pattern '" + n.patternText + "'");
     }
     score++;
@@ -321,13 +343,13 @@ final class Validation {
       add("array_max_items", context, null, "Array must have at most " + n.maxItems + " items");
     }
     if (n.uniqueItems) {
+      // Each item against the last equal one before it, found by hash rather than by comparing
+      // every pair, which is quadratic in the array's length.
+      ctx.charge(items.size());
+      Map<Value, Integer> lastSeen = new java.util.HashMap<>();
       for (int j = 0; j < items.size(); j++) {
-        int last = -1;
-        for (int i = 0; i < j; i++) {
-          if (items.get(i).equals(items.get(j))) {
-            last = i;
-          }
-        }
+        Integer seen = lastSeen.put(items.get(j), j);
+        int last = seen == null ? -1 : seen;
         if (last >= 0) {
           add("unique", context, null, "array items[" + last + "," + j + "] must be unique");
         }
@@ -383,7 +405,7 @@ final class Validation {
       boolean declared = n.properties.containsKey(key);
       boolean patterned = false;
       for (Map.Entry<com.google.re2j.Pattern, Node> p : n.patternProperties.entrySet()) {
-        if (p.getKey().matcher(key).find()) {
+        if (p.getKey().matcher(MeteredText.of(ctx, key, p.getKey().pattern())).find()) {
           patterned = true;
           merge(sub(p.getValue(), o.get(k), context + "." + key, depth + 1));
         }
