@@ -28,7 +28,9 @@ public final class InsightReport {
           ReportSection.of("inventory", "Inventory", StandardSections::inventory),
           ReportSection.of("dependency_graph", "Dependency graph", StandardSections::graph),
           ReportSection.of("denied_requests", "Denied requests", StandardSections::denied),
-          ReportSection.of("metrics", "Zero trust metrics", StandardSections::metrics));
+          ReportSection.of("metrics", "Zero trust metrics", StandardSections::metrics),
+          ReportSection.of("access_review", "Access review", StandardSections::accessReview),
+          ReportSection.of("certificates", "Certificates", StandardSections::certificates));
 
   private final ReportContext context;
   private final List<ReportSection> sections;

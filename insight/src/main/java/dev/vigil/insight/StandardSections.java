@@ -12,6 +12,7 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -305,5 +306,78 @@ final class StandardSections {
 
   private static StringValue s(String v) {
     return StringValue.of(v);
+  }
+
+  /** How far ahead the report's certificate section looks. */
+  static final Duration CERTIFICATES_WARN = Duration.ofDays(30);
+
+  /**
+   * The certificates of the store that need attention within {@link #CERTIFICATES_WARN} of the
+   * report's time ({@link CertificateExpiry}; the TLS files of a configuration are for {@code vigil
+   * insight certs --config}).
+   */
+  static Part certificates(ReportContext c) {
+    CertificateExpiry e =
+        CertificateExpiry.check(c.store(), List.of(), CERTIFICATES_WARN, c.generated());
+    List<List<String>> rows = new ArrayList<>();
+    long fine = 0;
+    for (CertificateExpiry.Item item : e.items()) {
+      if (item.state() == CertificateExpiry.State.OK || !item.counts()) {
+        fine++;
+        continue;
+      }
+      rows.add(
+          List.of(
+              Markdown.text(item.kind()),
+              Markdown.text(item.name()),
+              item.state().wireName(),
+              String.valueOf(item.daysLeft(c.generated()))));
+    }
+    StringBuilder md = new StringBuilder();
+    md.append(
+        Markdown.item(
+            e.items().size()
+                + " certificates in the store, "
+                + fine
+                + " fine or not in use for 30 days and more"));
+    for (CertificateExpiry.RotationProblem p : e.rotation()) {
+      md.append(Markdown.item("**rotation**: " + Markdown.text(p.message())));
+    }
+    if (!rows.isEmpty()) {
+      md.append("\n").append(Markdown.table(List.of("kind", "name", "state", "days left"), rows));
+    }
+    return new Part(md.toString(), Json.parse(e.json()));
+  }
+
+  /** The window's access review, without a configuration: its findings by kind, the first few. */
+  static Part accessReview(ReportContext c) {
+    AccessReview r = AccessReview.take(c.store(), c.window(), c.route(), AccessReview.Setup.none());
+    Map<String, Long> byKind = new TreeMap<>();
+    for (AccessReview.Finding f : r.findings()) {
+      byKind.merge(f.kind(), 1L, Long::sum);
+    }
+    StringBuilder md = new StringBuilder();
+    md.append(
+        Markdown.item(
+            r.people().size()
+                + " people, "
+                + r.findings().size()
+                + " findings"
+                + (byKind.isEmpty() ? "" : ": " + byKind)));
+    List<List<String>> rows = new ArrayList<>();
+    for (AccessReview.Finding f : r.findings()) {
+      if (rows.size() == ROWS) {
+        break;
+      }
+      rows.add(
+          List.of(
+              Markdown.text(f.kind()),
+              Markdown.text(f.subject() == null ? "" : f.subject()),
+              Markdown.text(f.detail())));
+    }
+    if (!rows.isEmpty()) {
+      md.append("\n").append(Markdown.table(List.of("finding", "who", "what"), rows));
+    }
+    return new Part(md.toString(), Json.parse(AccessReviewFormat.json(r, c.route())));
   }
 }

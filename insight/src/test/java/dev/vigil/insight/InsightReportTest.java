@@ -42,7 +42,13 @@ class InsightReportTest {
       InsightReport r = InsightReport.write(context);
 
       assertThat(r.keys())
-          .containsExactly("inventory", "dependency_graph", "denied_requests", "metrics");
+          .containsExactly(
+              "inventory",
+              "dependency_graph",
+              "denied_requests",
+              "metrics",
+              "access_review",
+              "certificates");
       String md = r.markdown();
       assertThat(md)
           .startsWith(
@@ -50,7 +56,7 @@ class InsightReportTest {
                   + " 2026-12-03T00:00:00Z (trends against 2026-12-01T00:00:00Z to"
                   + " 2026-12-02T00:00:00Z). Written 2026-12-03T09:00:00Z from the decision log;"
                   + " nothing was changed.\n\n- Inventory\n- Dependency graph\n- Denied requests\n"
-                  + "- Zero trust metrics\n")
+                  + "- Zero trust metrics\n- Access review\n- Certificates\n")
           .contains("\n## Inventory\n\n- 11 decisions\n- 5 routes with traffic\n")
           .contains("- requests by device: managed 2, unknown 2, unmanaged 1\n")
           .contains("- configured routes without traffic: payroll\n")
@@ -113,7 +119,14 @@ class InsightReportTest {
       InsightReport r = InsightReport.write(context, sections);
 
       assertThat(r.keys())
-          .containsExactly("inventory", "drift", "dependency_graph", "denied_requests", "metrics");
+          .containsExactly(
+              "inventory",
+              "drift",
+              "dependency_graph",
+              "denied_requests",
+              "metrics",
+              "access_review",
+              "certificates");
       assertThat(r.markdown())
           .contains("- Inventory\n- Drift\n- Dependency graph\n")
           .contains("\n## Drift\n\n- nothing drifted since 2026-12-02T00:00:00Z\n\n## Dependency")
@@ -131,5 +144,31 @@ class InsightReportTest {
   void markdownText_loggedNames_cannotAddMarkup() {
     assertThat(Markdown.text("a|b](http://x)<img>*_`\n"))
         .isEqualTo("a\\|b\\](http://x)\\<img\\>\\*\\_\\`?");
+  }
+
+  @Test
+  void certificates_rootsAndDevicesNearTheirEnd_listedWithTheRotationThatFallsBehind()
+      throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp.resolve("data")))) {
+      CertificateExpiryTest.Estate e = CertificateExpiryTest.Estate.build(store, tmp);
+      Instant at = CertificateExpiryTest.T0.plus(java.time.Duration.ofDays(8));
+      ReportContext context =
+          new ReportContext(
+              store, new Window(at.minus(java.time.Duration.ofDays(1)), at), null, null, at);
+
+      InsightReport r =
+          InsightReport.write(
+              context,
+              List.of(
+                  ReportSection.of(
+                      "certificates", "Certificates", StandardSections::certificates)));
+
+      assertThat(r.markdown())
+          .contains("- 7 certificates in the store, 3 fine or not in use for 30 days and more\n")
+          .contains("**rotation**: ")
+          .contains("| trust\\_domain\\_root | prod.example/" + e.prodRoot() + " | expiring | 2 |")
+          .contains("| device | ")
+          .doesNotContain("federated");
+    }
   }
 }
