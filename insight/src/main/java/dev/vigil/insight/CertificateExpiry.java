@@ -176,16 +176,21 @@ public final class CertificateExpiry {
     Checker c = new Checker(now, warn);
     StoredIdentity identity = StoredIdentity.read(store);
     for (TrustDomainRoots td : identity.trustDomains()) {
+      // A running node rotates its roots by itself (TrustDomainCa.rotateIfDue): while rotation
+      // keeps to its schedule, the active and prepared roots nearing their end are what it
+      // expects, shown but not counted; once it falls behind, they count.
+      boolean onSchedule = c.rotation(td);
       for (Root r : td.roots()) {
+        boolean rotating =
+            r.state() == CaAuthority.State.ACTIVE || r.state() == CaAuthority.State.PREPARED;
         c.add(
             "trust_domain_root",
             td.trustDomain().name() + "/" + r.id(),
             r.state().name().toLowerCase(java.util.Locale.ROOT),
             "store",
             r.certificate(),
-            r.state().published());
+            r.state().published() && !(onSchedule && rotating));
       }
-      c.rotation(td);
     }
     for (StoredIdentity.Federation f : identity.federated()) {
       int i = 0;
@@ -318,7 +323,14 @@ public final class CertificateExpiry {
      * refresh hint (from its start of validity, when it was made); without one, a root prepared now
      * would be ready a refresh hint from now.
      */
-    void rotation(TrustDomainRoots td) {
+    /** Checks the trust domain's rotation; returns whether it keeps to its schedule. */
+    boolean rotation(TrustDomainRoots td) {
+      int before = rotation.size();
+      checkRotation(td);
+      return rotation.size() == before;
+    }
+
+    private void checkRotation(TrustDomainRoots td) {
       String name = td.trustDomain().name();
       Optional<Root> active =
           td.roots().stream().filter(r -> r.state() == CaAuthority.State.ACTIVE).findFirst();
@@ -348,12 +360,18 @@ public final class CertificateExpiry {
         }
         return;
       }
-      if (!now.plus(warn).isBefore(end)) {
+      // A running node prepares the next root half way through the active one's life.
+      Instant start = active.get().certificate().getNotBefore().toInstant();
+      Instant due = start.plus(Duration.between(start, end).dividedBy(2));
+      if (!now.isBefore(due)) {
         expiresFirst(
             name,
             active.get(),
             end,
-            " and no next root is prepared; run vigil identity rotate prepare " + name);
+            " and no next root is prepared, though a running node prepares one half way through"
+                + " the active root's life; check that vigil up runs, or run vigil identity"
+                + " rotate prepare "
+                + name);
       }
     }
 

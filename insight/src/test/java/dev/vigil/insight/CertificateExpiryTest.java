@@ -92,9 +92,22 @@ class CertificateExpiryTest {
     CertificateExpiry early =
         CertificateExpiry.check(
             store, e.goodFiles(), Duration.ofDays(1), T0.plus(Duration.ofDays(6).plusHours(1)));
-    assertThat(early.rotation()).isEmpty();
+    // Past half its life, prod's root has no successor: a running node would have prepared one.
+    assertThat(early.rotation())
+        .extracting(CertificateExpiry.RotationProblem::trustDomain)
+        .containsExactly("prod.example");
     assertThat(early.items()).extracting(Item::state).containsOnly(State.OK);
-    assertThat(early.status()).isEqualTo(CertificateExpiry.FINE);
+    assertThat(early.status()).isEqualTo(CertificateExpiry.ATTENTION);
+    // Regression: with a warning longer than the roots live (the demo's 30-day roots and the
+    // default 30d), a fresh root was "expiring" and rotation "behind" from its first day, so the
+    // command exited 3 on every healthy node. Before half its life no next root is due.
+    CertificateExpiry fresh =
+        CertificateExpiry.check(store, e.goodFiles(), Duration.ofDays(30), T0.plusSeconds(60));
+    assertThat(fresh.rotation()).isEmpty();
+    assertThat(fresh.items())
+        .filteredOn(i -> i.kind().equals("trust_domain_root") && i.role().equals("active"))
+        .extracting(Item::state, Item::counts)
+        .containsOnly(tuple(State.EXPIRING, false));
 
     Instant now = T0.plus(Duration.ofDays(8));
     CertificateExpiry r = CertificateExpiry.check(store, e.allFiles(), Duration.ofDays(30), now);
@@ -106,8 +119,9 @@ class CertificateExpiryTest {
             tuple("device", "enrolled", State.EXPIRING, true, 1L),
             tuple("device", "revoked", State.EXPIRING, false, 1L),
             tuple("trust_domain_root", "active", State.EXPIRING, true, 2L),
-            tuple("trust_domain_root", "active", State.EXPIRING, true, 2L),
-            tuple("trust_domain_root", "prepared", State.EXPIRING, true, 8L),
+            // staging rotates on schedule: its roots near their end are shown, not counted.
+            tuple("trust_domain_root", "active", State.EXPIRING, false, 2L),
+            tuple("trust_domain_root", "prepared", State.EXPIRING, false, 8L),
             tuple("federated_root", "imported " + T0.plus(Duration.ofDays(6)), State.OK, true, 32L),
             tuple("tls", "leaf", State.OK, true, 357L),
             tuple("tls", "leaf", State.NOT_YET_VALID, true, 387L),
@@ -127,7 +141,7 @@ class CertificateExpiryTest {
         .containsExactly(tuple("prod.example", "active_root_expires_first"));
     assertThat(r.status()).isEqualTo(CertificateExpiry.ATTENTION);
     assertThat(r.text())
-        .contains("certificates at 2026-11-09T00:00:00Z, warning within 30d: 10, 6 need attention")
+        .contains("certificates at 2026-11-09T00:00:00Z, warning within 30d: 10, 4 need attention")
         .contains("expiring*")
         .contains("prod.example: 1 revoked serials")
         .contains("devices: 2 enrolled, 1 revoked")

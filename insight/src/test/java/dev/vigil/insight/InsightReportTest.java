@@ -164,7 +164,7 @@ class InsightReportTest {
                       "certificates", "Certificates", StandardSections::certificates)));
 
       assertThat(r.markdown())
-          .contains("- 7 certificates in the store, 3 fine or not in use for 30 days and more\n")
+          .contains("- 7 certificates in the store, 5 fine or not in use for 30 days and more\n")
           .contains("**rotation**: ")
           .contains("| trust\\_domain\\_root | prod.example/" + e.prodRoot() + " | expiring | 2 |")
           .contains("| device | ")
