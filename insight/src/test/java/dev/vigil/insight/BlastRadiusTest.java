@@ -370,7 +370,8 @@ class BlastRadiusTest {
     assertThat(j.get("reduction").toString()).isEqualTo("3");
     assertThat(Json.write(j.get("no_longer_reachable")))
         .isEqualTo(
-            "[{\"action\":\"read\",\"route\":\"billing\"},{\"action\":\"write\",\"route\":\"billing\"},"
+            "[{\"action\":\"read\",\"route\":\"billing\"},"
+                + "{\"action\":\"write\",\"route\":\"billing\"},"
                 + "{\"action\":\"write\",\"route\":\"orders\"}]");
     ObjectValue subject = (ObjectValue) j.get("subject");
     assertThat(Json.write(subject.get("kind"))).isEqualTo("\"workload\"");
