@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     description =
         "Every certificate Vigil depends on, soonest expiry first: trust domain roots, federated"
             + " roots, the device CA and devices, the configured TLS certificates. Exit status 3"
-            + " when one is expired, not yet valid or within --warn.")
+            + " when one is expired, not yet valid or within --warn (roots a node rotates on"
+            + " schedule aside), or when rotation falls behind.")
 final class InsightCertsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;

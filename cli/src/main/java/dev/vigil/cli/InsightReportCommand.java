@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "One document for an audit or a weekly review: inventory, dependency graph, denied"
-            + " requests and zero trust metrics of the window, in Markdown or JSON.")
+            + " requests, zero trust metrics, access review and certificates of the window, in"
+            + " Markdown or JSON.")
 final class InsightReportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;

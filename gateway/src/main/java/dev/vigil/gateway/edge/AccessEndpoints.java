@@ -64,6 +64,11 @@ final class AccessEndpoints {
       Pattern.compile("/auth/access/requests/([A-Za-z0-9-]{1,64})/(approve|deny)");
   private static final Set<String> ASK_FIELDS = Set.of("entitlement", "duration", "reason");
   private static final Set<String> DECIDE_FIELDS = Set.of("reason");
+
+  /** Why a caller signed in through a provider may not decide a request. */
+  static final String NOT_AN_APPROVER =
+      "approvers are configured users: sign in with your Vigil user name and password";
+
   private static final Logger log = LoggerFactory.getLogger(AccessEndpoints.class);
 
   private final Grants grants;
@@ -203,12 +208,7 @@ final class AccessEndpoints {
     if (Session.LOCAL.equals(s.provider())) {
       return true;
     }
-    error(
-        req,
-        403,
-        "forbidden",
-        null,
-        "approvers are configured users: sign in with your Vigil user name and password");
+    error(req, 403, "forbidden", null, NOT_AN_APPROVER);
     return false;
   }
 

@@ -175,10 +175,7 @@ final class AccessPage {
       }
       case "approve", "deny" -> {
         if (!Session.LOCAL.equals(s.provider())) {
-          throw new GrantException(
-              "forbidden",
-              null,
-              "approvers are configured users: sign in with your Vigil user name and password");
+          throw new GrantException("forbidden", null, AccessEndpoints.NOT_AN_APPROVER);
         }
         String id = f.get("id");
         if (action.equals("approve")) {
