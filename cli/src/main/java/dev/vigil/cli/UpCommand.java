@@ -39,6 +39,7 @@ import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleWatcher;
@@ -271,6 +272,8 @@ final class UpCommand implements Callable<Integer> {
     }
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
+    // Read before anything starts, so that a TLS file that cannot be used stops start-up at once.
+    ServerTls cpTls = controlPlaneTls(cfg);
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
@@ -363,7 +366,17 @@ final class UpCommand implements Callable<Integer> {
             clock);
     PdpServer server =
         startControlPlane(
-            cfg, cp, core, apiToken, signIn, routeModes, identityNow, health, devices, grants);
+            cfg,
+            cp,
+            cpTls,
+            core,
+            apiToken,
+            signIn,
+            routeModes,
+            identityNow,
+            health,
+            devices,
+            grants);
 
     SessionSignOuts gatewaySignOuts =
         SessionSignOuts.open(core.store(), "gateway", cfg.sessionAbsolute(), clock);
@@ -608,10 +621,14 @@ final class UpCommand implements Callable<Integer> {
     pdp.afterChanges(() -> afterActivation.get().run());
   }
 
-  /** Starts the control plane: OPA's API, external authorization and the console. */
+  /**
+   * Starts the control plane: OPA's API, external authorization and the console; over TLS when
+   * {@code tls} is not null.
+   */
   private PdpServer startControlPlane(
       VigilConfig cfg,
       Addresses cp,
+      ServerTls tls,
       Core core,
       ApiToken apiToken,
       ConsoleSignIn signIn,
@@ -648,12 +665,37 @@ final class UpCommand implements Callable<Integer> {
                 devices.install(router, core.pdp());
                 dev.vigil.insight.ReplayEndpoint.install(
                     router, core.pdp(), new DecisionReader(core.store()), apiToken);
-              });
+              },
+              tls);
     } catch (ListenException e) {
       throw new ConfigException(cfg.where("control_plane.addr") + ": " + e.getMessage());
     }
     running.add(0, server);
     return server;
+  }
+
+  /**
+   * Reads the control plane's TLS files ({@code control_plane.tls_*}): null when it serves plain
+   * HTTP.
+   *
+   * @throws ConfigException naming the key's line and the file when one cannot be used
+   */
+  static ServerTls controlPlaneTls(VigilConfig cfg) {
+    VigilConfig.ControlPlaneTls files = cfg.controlPlaneTls();
+    if (files == null) {
+      return null;
+    }
+    try {
+      return ServerTls.read(
+          files.certFile(),
+          files.keyFile(),
+          files.clientCaFile(),
+          cfg.where("control_plane.tls_cert") + ":",
+          cfg.where("control_plane.tls_key") + ":",
+          cfg.where("control_plane.tls_client_ca") + ":");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   private CompletableFuture<NodeIdentity> startIdentity(
@@ -747,7 +789,11 @@ final class UpCommand implements Callable<Integer> {
       TlsListener tls,
       NodeIdentity identity,
       Optional<String> firstPassword) {
-    String control = "http://" + Addresses.hostForUrl(cp.host()) + ":" + cpPort;
+    String control =
+        (cfg.controlPlaneTls() == null ? "http://" : "https://")
+            + Addresses.hostForUrl(cp.host())
+            + ":"
+            + cpPort;
     out.println(
         "vigil up: control plane   "
             + control

@@ -284,6 +284,90 @@ class UpBadStartTest {
     assertThat(Files.readString(file)).isEqualTo("x");
   }
 
+  /** The demo configuration with the control plane's TLS keys given, as {@code KEY: VALUE}. */
+  private static String withControlPlaneTls(String... lines) {
+    String addr = "  addr: 127.0.0.1:" + up.controlPlane + "\n";
+    return demoConfig.replace(addr, addr + "  " + String.join("\n  ", lines) + "\n");
+  }
+
+  @Test
+  void controlPlaneTlsCertNotPem_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("cp-not-pem"));
+    ServerCertificate.selfSigned(pair, Instant.now());
+    Path cert = Files.writeString(pair.resolve("garbage.crt"), "not a certificate\n");
+    String yaml =
+        withControlPlaneTls(
+            "tls_cert: " + cert, "tls_key: " + pair.resolve(ServerCertificate.KEY_FILE));
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_cert: " + cert, "control_plane.tls_cert")
+            + cert
+            + ": no CERTIFICATE block in it");
+  }
+
+  @Test
+  void controlPlaneTlsCertExpired_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("cp-expired"));
+    ServerCertificate.selfSigned(pair, Instant.now().minus(Duration.ofDays(400)));
+    Path cert = pair.resolve(ServerCertificate.CERT_FILE);
+    String yaml =
+        withControlPlaneTls(
+            "tls_cert: " + cert, "tls_key: " + pair.resolve(ServerCertificate.KEY_FILE));
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_cert: " + cert, "control_plane.tls_cert")
+            + cert
+            + ": the certificate expired on ");
+  }
+
+  @Test
+  void controlPlaneTlsKeyOfAnotherCertificate_stopsStartUp_namesTheKey() throws Exception {
+    Path one = Files.createDirectories(tmp.resolve("cp-one"));
+    Path two = Files.createDirectories(tmp.resolve("cp-two"));
+    ServerCertificate.selfSigned(one, Instant.now());
+    ServerCertificate.selfSigned(two, Instant.now());
+    Path key = two.resolve(ServerCertificate.KEY_FILE);
+    String yaml =
+        withControlPlaneTls(
+            "tls_cert: " + one.resolve(ServerCertificate.CERT_FILE), "tls_key: " + key);
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + place(yaml, "tls_key: " + key, "control_plane.tls_key")
+            + key
+            + ": the key does not belong to the first certificate of ");
+  }
+
+  @Test
+  void controlPlaneClientCaWithoutCertificate_stopsStartUp_namesTheKey() throws Exception {
+    String yaml = withControlPlaneTls("tls_client_ca: ca.pem");
+
+    assertRefusedAndUntouched(
+        yaml,
+        Vigil.EXIT_USAGE,
+        place(yaml, "tls_client_ca: ca.pem", "control_plane.tls_client_ca")
+            + "needs tls_cert and tls_key");
+  }
+
+  @Test
+  void controlPlaneCertWithoutKey_stopsStartUp_namesTheKey() throws Exception {
+    String yaml = withControlPlaneTls("tls_cert: server.pem");
+
+    assertRefusedAndUntouched(
+        yaml,
+        Vigil.EXIT_USAGE,
+        place(yaml, "tls_cert: server.pem", "control_plane.tls_cert")
+            + "tls_cert and tls_key go together: give both");
+  }
+
   /** The demo configuration with the gateway's certificate and key files given. */
   private static String withTlsFiles(Path cert, Path key) {
     return demoConfig.replace(

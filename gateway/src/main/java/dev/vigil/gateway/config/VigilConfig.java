@@ -69,6 +69,8 @@ import java.util.regex.Pattern;
  *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
  *     there is no file
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
+ * @param controlPlaneTls the control plane's TLS files ({@code control_plane.tls_*}), or null when
+ *     it serves plain HTTP
  * @param keyPlaces where the keys that start-up acts on (listeners' addresses, TLS files, the agent
  *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
  *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
@@ -98,6 +100,7 @@ public record VigilConfig(
     Map<String, String> policyPlaces,
     String authzPolicyPlace,
     List<Entitlement> entitlements,
+    ControlPlaneTls controlPlaneTls,
     Map<String, String> keyPlaces) {
 
   public VigilConfig {
@@ -119,6 +122,17 @@ public record VigilConfig(
       trustDomains = List.copyOf(trustDomains);
     }
   }
+
+  /**
+   * The control plane's TLS files: its API, the external-authorization endpoints and the console
+   * are then served over TLS only, as {@code vigil pdp --tls-cert} serves them.
+   *
+   * @param certFile the certificate chain (PEM), server certificate first
+   * @param keyFile its private key (PEM)
+   * @param clientCaFile CAs a client certificate must chain to (mutual TLS required), or null when
+   *     clients need none
+   */
+  public record ControlPlaneTls(Path certFile, Path keyFile, Path clientCaFile) {}
 
   private static final Set<String> TOP =
       Set.of(
@@ -164,6 +178,7 @@ public record VigilConfig(
         Map.of(),
         null,
         List.of(),
+        null,
         Map.of());
   }
 
@@ -193,6 +208,7 @@ public record VigilConfig(
         policyPlaces,
         authzPolicyPlace,
         entitlements,
+        controlPlaneTls,
         keyPlaces);
   }
 
@@ -248,7 +264,15 @@ public record VigilConfig(
       dataDir = base.resolve(dataDirKey);
     }
     Map<String, YamlNode> cp =
-        get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
+        get(top, "control_plane")
+            .mapping(
+                Set.of(
+                    "addr",
+                    "authz_policy",
+                    "trusted_proxies",
+                    "tls_cert",
+                    "tls_key",
+                    "tls_client_ca"));
     Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask", "retain"));
@@ -314,6 +338,7 @@ public record VigilConfig(
         policyPlaces,
         get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
         entitlements,
+        controlPlaneTls(cp, base),
         keyPlaces(
             get(top, "routes"),
             get(top, "data_dir"),
@@ -324,9 +349,43 @@ public record VigilConfig(
             get(gw, "tls_addr"),
             get(gw, "tls_cert"),
             get(gw, "tls_key"),
+            get(cp, "tls_cert"),
+            get(cp, "tls_key"),
+            get(cp, "tls_client_ca"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")));
+  }
+
+  /**
+   * Reads {@code control_plane.tls_cert}, {@code tls_key} and {@code tls_client_ca}: null when none
+   * is given. The files themselves are read at start, where a file that cannot be used stops it.
+   */
+  private static ControlPlaneTls controlPlaneTls(Map<String, YamlNode> cp, Path base) {
+    YamlNode cert = get(cp, "tls_cert");
+    YamlNode key = get(cp, "tls_key");
+    YamlNode clientCa = get(cp, "tls_client_ca");
+    if (cert.isMissing() != key.isMissing()) {
+      throw (cert.isMissing() ? key : cert).error("tls_cert and tls_key go together: give both");
+    }
+    if (cert.isMissing()) {
+      if (!clientCa.isMissing()) {
+        throw clientCa.error(
+            "needs tls_cert and tls_key: client certificates are asked for over TLS only");
+      }
+      return null;
+    }
+    return new ControlPlaneTls(
+        file(cert, base), file(key, base), clientCa.isMissing() ? null : file(clientCa, base));
+  }
+
+  /** A path the file gives, relative to the file's directory; an empty one is refused. */
+  private static Path file(YamlNode n, Path base) {
+    String v = n.string();
+    if (v.isBlank()) {
+      throw n.error("must name a file");
+    }
+    return base.resolve(v).normalize();
   }
 
   /**
