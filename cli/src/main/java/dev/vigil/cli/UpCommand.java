@@ -26,6 +26,7 @@ import dev.vigil.gateway.config.ConfigWatcher;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
+import dev.vigil.gateway.edge.AccessNotifier;
 import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
@@ -64,6 +65,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -274,6 +276,7 @@ final class UpCommand implements Callable<Integer> {
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
     // Read before anything starts, so that a TLS file that cannot be used stops start-up at once.
     ServerTls cpTls = controlPlaneTls(cfg);
+    byte[] notifySecret = notifySecret(cfg);
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
@@ -295,6 +298,11 @@ final class UpCommand implements Callable<Integer> {
     Grants grants = Grants.open(core.store(), clock, cfg.entitlements());
     grants.start(GRANTS_REFRESH);
     running.add(0, grants);
+    if (cfg.accessNotify() != null) {
+      AccessNotifier notifier = new AccessNotifier(cfg.accessNotify().url(), notifySecret, clock);
+      grants.listen(notifier);
+      running.add(0, notifier);
+    }
     // Serves the keys the other nodes published; its own joins them once everything listens.
     IdentityAssertion assertion =
         IdentityAssertion.shared(
@@ -696,6 +704,35 @@ final class UpCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+  }
+
+  /**
+   * The key {@code access.notify.secret_file} holds, or null when no webhook or no secret is
+   * configured.
+   *
+   * @throws ConfigException naming the key's line when the file cannot be read or is empty
+   */
+  static byte[] notifySecret(VigilConfig cfg) {
+    VigilConfig.AccessNotify n = cfg.accessNotify();
+    if (n == null || n.secretFile() == null) {
+      return null;
+    }
+    String text;
+    try {
+      text = Files.readString(n.secretFile(), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new ConfigException(
+          cfg.where("access.notify")
+              + ": secret_file "
+              + n.secretFile()
+              + ": "
+              + FileProblems.reason(e));
+    }
+    if (text.isEmpty()) {
+      throw new ConfigException(
+          cfg.where("access.notify") + ": secret_file " + n.secretFile() + " is empty");
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private CompletableFuture<NodeIdentity> startIdentity(

@@ -368,6 +368,27 @@ class UpBadStartTest {
             + "tls_cert and tls_key go together: give both");
   }
 
+  @Test
+  void accessNotifySecretMissing_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path secret = tmp.resolve("no-such.secret");
+    String yaml =
+        demoConfig
+            + "\naccess:\n  notify:\n    url: http://127.0.0.1:9/hook\n    secret_file: "
+            + secret
+            + "\n";
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + tmp.resolve("bad.yaml")
+            + ":"
+            + lineOf(yaml, "url: http://127.0.0.1:9/hook")
+            + ": access.notify: secret_file "
+            + secret
+            + ": no such file or directory");
+  }
+
   /** The demo configuration with the gateway's certificate and key files given. */
   private static String withTlsFiles(Path cert, Path key) {
     return demoConfig.replace(

@@ -71,6 +71,7 @@ import java.util.regex.Pattern;
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
  * @param controlPlaneTls the control plane's TLS files ({@code control_plane.tls_*}), or null when
  *     it serves plain HTTP
+ * @param accessNotify the webhook told of every change of a grant ({@code access.notify}), or null
  * @param keyPlaces where the keys that start-up acts on (listeners' addresses, TLS files, the agent
  *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
  *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
@@ -101,6 +102,7 @@ public record VigilConfig(
     String authzPolicyPlace,
     List<Entitlement> entitlements,
     ControlPlaneTls controlPlaneTls,
+    AccessNotify accessNotify,
     Map<String, String> keyPlaces) {
 
   public VigilConfig {
@@ -133,6 +135,14 @@ public record VigilConfig(
    *     clients need none
    */
   public record ControlPlaneTls(Path certFile, Path keyFile, Path clientCaFile) {}
+
+  /**
+   * The webhook told of every change of a grant ({@code access.notify}; see docs/access.md).
+   *
+   * @param url where the changes are posted, http or https
+   * @param secretFile the file holding the key the posts are signed with, or null to sign none
+   */
+  public record AccessNotify(URI url, Path secretFile) {}
 
   private static final Set<String> TOP =
       Set.of(
@@ -179,6 +189,7 @@ public record VigilConfig(
         null,
         List.of(),
         null,
+        null,
         Map.of());
   }
 
@@ -209,6 +220,7 @@ public record VigilConfig(
         authzPolicyPlace,
         entitlements,
         controlPlaneTls,
+        accessNotify,
         keyPlaces);
   }
 
@@ -279,7 +291,7 @@ public record VigilConfig(
     Map<String, YamlNode> id =
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
-    Map<String, YamlNode> access = get(top, "access").mapping(Set.of("entitlements"));
+    Map<String, YamlNode> access = get(top, "access").mapping(Set.of("entitlements", "notify"));
     // Read by `vigil insight invariants`, which checks what is inside; the node only holds it.
     get(get(top, "insight").mapping(Set.of("invariants")), "invariants").mapping(null);
     String bundle = get(policy, "bundle").string(null);
@@ -339,6 +351,7 @@ public record VigilConfig(
         get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
         entitlements,
         controlPlaneTls(cp, base),
+        accessNotify(get(access, "notify"), base),
         keyPlaces(
             get(top, "routes"),
             get(top, "data_dir"),
@@ -352,6 +365,7 @@ public record VigilConfig(
             get(cp, "tls_cert"),
             get(cp, "tls_key"),
             get(cp, "tls_client_ca"),
+            get(access, "notify"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")));
@@ -377,6 +391,43 @@ public record VigilConfig(
     }
     return new ControlPlaneTls(
         file(cert, base), file(key, base), clientCa.isMissing() ? null : file(clientCa, base));
+  }
+
+  /**
+   * Reads {@code access.notify}: {@code url} (required) and {@code secret_file}; null when left
+   * out. The secret file is read at start.
+   */
+  private static AccessNotify accessNotify(YamlNode n, Path base) {
+    if (n.isMissing()) {
+      return null;
+    }
+    Map<String, YamlNode> m = n.mapping(Set.of("url", "secret_file"));
+    YamlNode urlNode = get(m, "url");
+    if (urlNode.isMissing()) {
+      throw n.error("missing required key \"url\": where the changes of grants are posted");
+    }
+    String text = urlNode.string();
+    URI url;
+    try {
+      url = new URI(text);
+    } catch (URISyntaxException e) {
+      throw urlNode.error("\"" + text + "\" is not a URL (" + e.getReason() + ")");
+    }
+    String scheme = url.getScheme();
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
+        || url.getHost() == null
+        || url.getRawFragment() != null) {
+      throw urlNode.error(
+          "\"" + text + "\" is not an http(s) URL with a host, like https://hooks.example.com/x");
+    }
+    if (url.getRawUserInfo() != null) {
+      throw urlNode.error(
+          "holds a user name or password: sign the posts with secret_file instead, or put a"
+              + " token in the path");
+    }
+    YamlNode secret = get(m, "secret_file");
+    return new AccessNotify(url, secret.isMissing() ? null : file(secret, base));
   }
 
   /** A path the file gives, relative to the file's directory; an empty one is refused. */
