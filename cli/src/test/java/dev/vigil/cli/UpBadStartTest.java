@@ -290,40 +290,41 @@ class UpBadStartTest {
     return demoConfig.replace(addr, addr + "  " + String.join("\n  ", lines) + "\n");
   }
 
+  /**
+   * Starts the demo with the control plane's {@code cert} and {@code key}, and expects start-up
+   * refused with {@code reason}, the line of {@code key} when {@code onKey}, else of the cert.
+   */
+  private static void assertControlPlaneTlsRefused(
+      Path cert, Path key, boolean onKey, String reason) throws Exception {
+    String yaml = withControlPlaneTls("tls_cert: " + cert, "tls_key: " + key);
+    String named = onKey ? "tls_key: " + key : "tls_cert: " + cert;
+    Path file = onKey ? key : cert;
+    String option = onKey ? "control_plane.tls_key" : "control_plane.tls_cert";
+
+    assertRefusedAndUntouched(
+        yaml, 1, "vigil up: " + place(yaml, named, option) + file + ": " + reason);
+  }
+
   @Test
   void controlPlaneTlsCertNotPem_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
     Path pair = Files.createDirectories(tmp.resolve("cp-not-pem"));
     ServerCertificate.selfSigned(pair, Instant.now());
     Path cert = Files.writeString(pair.resolve("garbage.crt"), "not a certificate\n");
-    String yaml =
-        withControlPlaneTls(
-            "tls_cert: " + cert, "tls_key: " + pair.resolve(ServerCertificate.KEY_FILE));
 
-    assertRefusedAndUntouched(
-        yaml,
-        1,
-        "vigil up: "
-            + place(yaml, "tls_cert: " + cert, "control_plane.tls_cert")
-            + cert
-            + ": no CERTIFICATE block in it");
+    assertControlPlaneTlsRefused(
+        cert, pair.resolve(ServerCertificate.KEY_FILE), false, "no CERTIFICATE block in it");
   }
 
   @Test
   void controlPlaneTlsCertExpired_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
     Path pair = Files.createDirectories(tmp.resolve("cp-expired"));
     ServerCertificate.selfSigned(pair, Instant.now().minus(Duration.ofDays(400)));
-    Path cert = pair.resolve(ServerCertificate.CERT_FILE);
-    String yaml =
-        withControlPlaneTls(
-            "tls_cert: " + cert, "tls_key: " + pair.resolve(ServerCertificate.KEY_FILE));
 
-    assertRefusedAndUntouched(
-        yaml,
-        1,
-        "vigil up: "
-            + place(yaml, "tls_cert: " + cert, "control_plane.tls_cert")
-            + cert
-            + ": the certificate expired on ");
+    assertControlPlaneTlsRefused(
+        pair.resolve(ServerCertificate.CERT_FILE),
+        pair.resolve(ServerCertificate.KEY_FILE),
+        false,
+        "the certificate expired on ");
   }
 
   @Test
@@ -332,18 +333,12 @@ class UpBadStartTest {
     Path two = Files.createDirectories(tmp.resolve("cp-two"));
     ServerCertificate.selfSigned(one, Instant.now());
     ServerCertificate.selfSigned(two, Instant.now());
-    Path key = two.resolve(ServerCertificate.KEY_FILE);
-    String yaml =
-        withControlPlaneTls(
-            "tls_cert: " + one.resolve(ServerCertificate.CERT_FILE), "tls_key: " + key);
 
-    assertRefusedAndUntouched(
-        yaml,
-        1,
-        "vigil up: "
-            + place(yaml, "tls_key: " + key, "control_plane.tls_key")
-            + key
-            + ": the key does not belong to the first certificate of ");
+    assertControlPlaneTlsRefused(
+        one.resolve(ServerCertificate.CERT_FILE),
+        two.resolve(ServerCertificate.KEY_FILE),
+        true,
+        "the key does not belong to the first certificate of ");
   }
 
   @Test

@@ -78,37 +78,31 @@ class UpControlPlaneTlsTest {
 
   @Test
   void api_overTls_answers() throws Exception {
-    HttpResponse<String> health =
-        trusting.send(
-            HttpRequest.newBuilder(URI.create(controlPlane("https") + "/health")).build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health = health(trusting, "https");
 
     assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
     assertThat(health.version()).isEqualTo(HttpClient.Version.HTTP_2);
+  }
+
+  /** Asks for /health with {@code client} over {@code scheme}. */
+  private static HttpResponse<String> health(HttpClient client, String scheme) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(controlPlane(scheme) + "/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void api_plainHttp_isNotServed() {
     HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    assertThatThrownBy(
-            () ->
-                plain.send(
-                    HttpRequest.newBuilder(URI.create(controlPlane("http") + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> health(plain, "http")).isInstanceOf(IOException.class);
   }
 
   @Test
   void api_clientThatDoesNotTrustTheCertificate_isRefusedAtTheHandshake() {
     HttpClient jdkDefaults = HttpClient.newHttpClient();
 
-    assertThatThrownBy(
-            () ->
-                jdkDefaults.send(
-                    HttpRequest.newBuilder(URI.create(controlPlane("https") + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString()))
-        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> health(jdkDefaults, "https")).isInstanceOf(IOException.class);
   }
 
   /**

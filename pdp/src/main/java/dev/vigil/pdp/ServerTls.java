@@ -113,21 +113,12 @@ public record ServerTls(
    * @throws IllegalArgumentException naming {@code name} and the file when it holds no certificate
    */
   public static SSLContext trusting(Path certFile, String name) {
-    List<X509Certificate> chain = certificates(certFile, name);
     try {
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      for (int i = 0; i < chain.size(); i++) {
-        ks.setCertificateEntry("cert-" + i, chain.get(i));
-      }
-      TrustManagerFactory f =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      f.init(ks);
       SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, f.getTrustManagers(), null);
+      c.init(null, trustManagers(certificates(certFile, name)).getTrustManagers(), null);
       return c;
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot build the TLS trust manager: " + e.getMessage(), e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot build the TLS context: " + e.getMessage(), e);
     }
   }
 
@@ -152,11 +143,16 @@ public record ServerTls(
 
   /** Returns a trust manager factory over the client CAs; only meaningful when mutual. */
   public TrustManagerFactory trustManagers() {
+    return trustManagers(clientCas);
+  }
+
+  /** A trust manager factory that trusts {@code certs} and nothing else. */
+  private static TrustManagerFactory trustManagers(List<X509Certificate> certs) {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
-      for (int i = 0; i < clientCas.size(); i++) {
-        ks.setCertificateEntry("ca-" + i, clientCas.get(i));
+      for (int i = 0; i < certs.size(); i++) {
+        ks.setCertificateEntry("cert-" + i, certs.get(i));
       }
       TrustManagerFactory f =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
