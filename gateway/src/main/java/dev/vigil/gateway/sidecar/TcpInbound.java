@@ -110,11 +110,6 @@ final class TcpInbound {
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
 
-  /** Returns how many connections are being relayed now (tests). */
-  int openConnections() {
-    return open.size();
-  }
-
   /** The connect handler: a fault in any step closes the connection (fail closed). */
   void handle(NetSocket socket) {
     socket.pause();
