@@ -682,7 +682,14 @@ public record VigilConfig(
     return v;
   }
 
-  static Duration duration(YamlNode n, Duration fallback) {
+  /**
+   * Reads a duration as every duration in Vigil's configuration files is written: a whole number
+   * and one of {@code s}, {@code m}, {@code h}, {@code d} ({@code 90s}, {@code 30m}, {@code 8h}),
+   * at most 36500 days; {@code fallback} when the key is missing.
+   *
+   * @throws ConfigException naming the node's place when it is no such duration
+   */
+  public static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }
