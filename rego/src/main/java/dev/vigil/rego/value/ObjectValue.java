@@ -133,7 +133,11 @@ public final class ObjectValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = map.hashCode() * 31 + 7;
+      long sum = 0;
+      for (Map.Entry<Value, Value> e : map.entrySet()) {
+        sum += ValueHash.entry(e.getKey(), e.getValue());
+      }
+      h = ValueHash.object(sum, map.size());
       hash = h;
     }
     return h;

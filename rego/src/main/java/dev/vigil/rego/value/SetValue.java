@@ -104,7 +104,11 @@ public final class SetValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = set.hashCode() * 31 + 8;
+      long sum = 0;
+      for (Value e : set) {
+        sum += ValueHash.member(e);
+      }
+      h = ValueHash.set(sum, set.size());
       hash = h;
     }
     return h;
