@@ -89,11 +89,7 @@ public final class ObjectValue implements Value {
     Value[] keys = sortedKeys;
     if (keys == null) {
       keys = map.keySet().toArray(new Value[0]);
-      if (charge == null) {
-        Arrays.sort(keys);
-      } else {
-        Values.sort(keys, charge);
-      }
+      Values.sort(keys, charge);
       sortedKeys = keys;
     }
     return Collections.unmodifiableList(Arrays.asList(keys));

@@ -68,11 +68,7 @@ public final class SetValue implements Value {
     Value[] s = sorted;
     if (s == null) {
       s = set.toArray(new Value[0]);
-      if (charge == null) {
-        Arrays.sort(s);
-      } else {
-        Values.sort(s, charge);
-      }
+      Values.sort(s, charge);
       sorted = s;
     }
     return Collections.unmodifiableList(Arrays.asList(s));
