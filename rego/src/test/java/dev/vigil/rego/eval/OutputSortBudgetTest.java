@@ -74,21 +74,23 @@ class OutputSortBudgetTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "json.marshal(input.v)                                  | set",
-        "json.marshal(input.v)                                  | object",
-        "json.marshal_with_options(input.v, {\"indent\": \" \"}) | set",
-        "yaml.marshal(input.v)                                  | set",
-        "yaml.marshal(input.v)                                  | object",
-        "sprintf(\"%v\", [input.v])                              | set",
-        "sprintf(\"%v\", [input.v])                              | object",
-        "strings.render_template(\"{{.v}}\", input)              | set",
-        "urlquery.encode_object({\"q\": input.v})                | set",
-        "urlquery.encode_object(input.v)                        | object",
+        "x := json.marshal(input.v)                                  | set",
+        "x := json.marshal(input.v)                                  | object",
+        "x := json.marshal_with_options(input.v, {\"indent\": \" \"}) | set",
+        "x := yaml.marshal(input.v)                                  | set",
+        "x := yaml.marshal(input.v)                                  | object",
+        "x := sprintf(\"%v\", [input.v])                              | set",
+        "x := sprintf(\"%v\", [input.v])                              | object",
+        "x := strings.render_template(\"{{.v}}\", input)              | set",
+        "x := urlquery.encode_object({\"q\": input.v})                | set",
+        "x := urlquery.encode_object(input.v)                        | object",
+        "x := $\"{input.v}\"                                          | set",
+        "x := $\"{input.v}\"                                          | object",
+        "print(input.v)                                              | set",
       })
-  void eval_writerOfAnUnsortedCollection_stoppedByTheSortsCharge(String call, String kind) {
+  void eval_writerOfAnUnsortedCollection_stoppedByTheSortsCharge(String query, String kind) {
     Value fresh = kind.equals("set") ? set() : object();
     Value alreadySorted = sorted(kind.equals("set") ? set() : object());
-    String query = "x := " + call;
 
     AtomicInteger baseline = new AtomicInteger();
     QueryResult unsortedCost =
@@ -116,7 +118,7 @@ class OutputSortBudgetTest {
             RegoException.class, () -> POLICY.prepare(query).eval(input(fresh), budget));
 
     assertThat(unsortedCost.rows()).hasSize(1);
-    assertThat(e).as("the sort in %s was not charged", call).isNotNull();
+    assertThat(e).as("the sort in %s was not charged", query).isNotNull();
     assertThat(e.code()).isEqualTo("eval_cancel_error");
     assertThat(e.getMessage()).contains("timeout exceeded");
   }
