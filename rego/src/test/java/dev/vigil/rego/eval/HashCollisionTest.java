@@ -112,8 +112,8 @@ class HashCollisionTest {
 
   /**
    * The budget still stops a query over such input at its first check. Without the keyed hash this
-   * ended the same way, but only after the quadratic work the budget cannot see (some forty
-   * seconds here, against under one): the case above is the one that fails then.
+   * ended the same way, but only after the quadratic work the budget cannot see (some forty seconds
+   * here, against under one): the case above is the one that fails then.
    */
   @Test
   void eval_collidingInputPastTheBudget_cancelError() {

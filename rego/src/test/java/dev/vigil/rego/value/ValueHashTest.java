@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,6 +120,27 @@ class ValueHashTest {
 
     assertThat(distinctHashes(selfKeyed)).isGreaterThanOrEqualTo(N - REPEATS);
     assertThat(distinctHashes(opposites)).isGreaterThanOrEqualTo(N - REPEATS);
+  }
+
+  @Test
+  void write_setAndObjectOfCollidingStrings_inSortedOrder() {
+    List<String> strings = collidingStrings();
+    Map<Value, Value> m = new HashMap<>();
+    for (String s : strings) {
+      m.put(StringValue.of(s), NumberValue.ONE);
+    }
+    List<String> sorted = strings.stream().sorted().toList();
+
+    String set = Json.write(SetValue.of(strings.stream().map(StringValue::of).toList()));
+    String object = Json.write(ObjectValue.wrap(m));
+
+    assertThat(set)
+        .isEqualTo(sorted.stream().map(Json::quote).collect(Collectors.joining(",", "[", "]")));
+    assertThat(object)
+        .isEqualTo(
+            sorted.stream()
+                .map(s -> Json.quote(s) + ":1")
+                .collect(Collectors.joining(",", "{", "}")));
   }
 
   @Test
