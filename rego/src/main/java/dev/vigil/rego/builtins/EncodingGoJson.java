@@ -146,12 +146,10 @@ final class EncodingGoJson {
     return ctx == null ? null : ctx::charge;
   }
 
-  /** Returns the text OPA uses for an object key: strings as they are, others as their JSON. */
-  static String keyText(Value k) {
-    return keyText(k, null);
-  }
-
-  /** Returns the text of a key as {@link #keyText(Value)} does, charged to {@code ctx}. */
+  /**
+   * Returns the text OPA uses for an object key: strings as they are, others as their JSON, written
+   * as {@link #marshal(Value, BuiltinContext)} writes it when {@code ctx} is not null.
+   */
   static String keyText(Value k, BuiltinContext ctx) {
     if (k instanceof StringValue s) {
       return s.value();
