@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * size, and within the time budget. Regression: values were hashed without a key, so {@code "Aa"}
  * and {@code "BB"} (and every string of such blocks) had one hash code; parsing an object of such
  * keys, building a set of them and looking each up compared it against all the others, quadratic
- * work inside steps the budget charged as one. With the 2^16 strings here the query ran out of a
- * budget of ten seconds after two and a half minutes, and no budget could stop the parse.
+ * work inside steps the budget charged as one. With the 2^16 strings here the query ran out of its
+ * budget of thirty seconds (and was stopped only some twenty seconds later), where it now takes a
+ * few; no budget could stop the parse.
  */
 class HashCollisionTest {
 
@@ -98,7 +99,7 @@ class HashCollisionTest {
   void eval_thousandsOfCollidingKeysAndMembers_answers() {
     Value input = Json.parse(inputText());
 
-    // Thirty seconds: some ten times what the query takes, a fifth of what it took unkeyed.
+    // Thirty seconds: several times what the query takes; unkeyed, it ran out of them.
     EvalOptions budget = EvalOptions.defaults().withTimeout(Duration.ofSeconds(30));
 
     QueryResult r = policy().prepare("data.collide.answer").eval(input, budget);
@@ -115,8 +116,8 @@ class HashCollisionTest {
 
   /**
    * The budget still stops a query over such input at its first check. Without the keyed hash this
-   * ended the same way, but only after the quadratic work the budget cannot see (tens of seconds
-   * here, against under one): the case above is the one that fails then.
+   * ended the same way, but only after the quadratic work the budget cannot see (a minute here,
+   * against a third of a second): the case above is the one that fails then.
    */
   @Test
   void eval_collidingInputPastTheBudget_cancelError() {
