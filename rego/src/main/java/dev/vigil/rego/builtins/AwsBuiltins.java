@@ -55,10 +55,11 @@ final class AwsBuiltins {
         "Signs an HTTP request object for AWS with Signature Version 4.",
         (ctx, args) ->
             signRequest(
-                Operands.object(args, 0), Operands.object(args, 1), Operands.number(args, 2)));
+                ctx, Operands.object(args, 0), Operands.object(args, 1), Operands.number(args, 2)));
   }
 
-  static Value signRequest(ObjectValue request, ObjectValue config, NumberValue timeNanos) {
+  static Value signRequest(
+      BuiltinContext ctx, ObjectValue request, ObjectValue config, NumberValue timeNanos) {
     checkConfig(config);
     Long nanos = timeNanos.longValueExact();
     if (nanos == null || nanos < 0) {
@@ -76,7 +77,7 @@ final class AwsBuiltins {
     }
     URI url = parseUrl(text(request.get("url")));
     String method = text(request.get("method"));
-    byte[] body = body(request);
+    byte[] body = body(request, ctx);
     boolean unsignedPayload = false;
     Value disable = config.get("disable_payload_signing");
     if (disable != null) {
@@ -183,14 +184,14 @@ final class AwsBuiltins {
     }
   }
 
-  /** The payload: raw_body as is, else body as JSON, else nothing. */
-  private static byte[] body(ObjectValue request) {
+  /** The payload: raw_body as is, else body as JSON (its sorts charged to ctx), else nothing. */
+  private static byte[] body(ObjectValue request, BuiltinContext ctx) {
     Value raw = request.get("raw_body");
     if (raw != null) {
       return CryptoBuiltins.utf8(text(raw));
     }
     Value body = request.get("body");
-    return body == null ? new byte[0] : CryptoBuiltins.utf8(Json.write(body));
+    return body == null ? new byte[0] : CryptoBuiltins.utf8(Json.write(body, ctx::charge));
   }
 
   private static String text(Value v) {

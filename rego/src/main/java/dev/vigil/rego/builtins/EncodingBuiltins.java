@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Builtins of the Encoding family: base64, base64url, hex, JSON, YAML and URL query strings, each
@@ -293,7 +292,7 @@ final class EncodingBuiltins {
         List.of(Type.object(STRING, Type.anyOf(STRING, Type.array(STRING), Type.set(STRING)))),
         STRING,
         "Encodes the given object into a URL-encoded query string.",
-        (ctx, a) -> str(encodeObject(Operands.object(a, 0))));
+        (ctx, a) -> str(encodeObject(Operands.object(a, 0), ctx)));
     r.register(
         "urlquery.decode_object",
         List.of(STRING),
@@ -310,25 +309,22 @@ final class EncodingBuiltins {
     }
   }
 
-  /** Encodes as Go's {@code url.Values.Encode}: keys sorted, each value in its order. */
-  private static String encodeObject(ObjectValue o) {
-    Map<String, List<String>> values = new TreeMap<>();
-    for (Value k : o.keys()) {
-      String key = EncodingGoJson.keyText(k);
-      Value v = o.get(k);
+  /**
+   * Encodes as Go's {@code url.Values.Encode}: keys sorted, each value in its order; the sorts are
+   * charged to {@code ctx}.
+   */
+  private static String encodeObject(ObjectValue o, BuiltinContext ctx) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, Value> e : EncodingGoJson.sortedEntries(o, ctx)) {
       List<String> list = new ArrayList<>();
-      switch (v) {
+      switch (e.getValue()) {
         case StringValue s -> list.add(s.value());
         case ArrayValue arr -> addStrings(arr.elements(), list);
-        case SetValue set -> addStrings(set.elements(), list);
+        case SetValue set -> addStrings(set.elements(ctx::charge), list);
         default -> throw encodeObjectError();
       }
-      values.put(key, list);
-    }
-    StringBuilder sb = new StringBuilder();
-    for (Map.Entry<String, List<String>> e : values.entrySet()) {
       String key = UriGoUrl.queryEscape(e.getKey());
-      for (String v : e.getValue()) {
+      for (String v : list) {
         if (!sb.isEmpty()) {
           sb.append('&');
         }

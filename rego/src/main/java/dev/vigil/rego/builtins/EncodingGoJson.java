@@ -8,11 +8,12 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 /**
  * JSON text as Go's {@code encoding/json} reads and writes it, which is what OPA's JSON builtins
@@ -76,7 +77,7 @@ final class EncodingGoJson {
       case NumberValue n -> sb.append(n);
       case StringValue s -> quote(s.value(), sb);
       case ArrayValue a -> writeList(a.elements(), sb, prefix, indent, ctx, depth);
-      case SetValue s -> writeList(s.elements(), sb, prefix, indent, ctx, depth);
+      case SetValue s -> writeList(s.elements(charger(ctx)), sb, prefix, indent, ctx, depth);
       case ObjectValue o -> writeObject(o, sb, prefix, indent, ctx, depth);
     }
   }
@@ -115,13 +116,9 @@ final class EncodingGoJson {
       sb.append("{}");
       return;
     }
-    Map<String, Value> sorted = new TreeMap<>();
-    for (Value k : o.keys()) {
-      sorted.put(keyText(k), o.get(k));
-    }
     sb.append('{');
     boolean first = true;
-    for (Map.Entry<String, Value> e : sorted.entrySet()) {
+    for (Map.Entry<String, Value> e : sortedEntries(o, ctx)) {
       if (!first) {
         sb.append(',');
       }
@@ -135,9 +132,29 @@ final class EncodingGoJson {
     sb.append('}');
   }
 
-  /** Returns the text OPA uses for an object key: strings as they are, others as their JSON. */
-  static String keyText(Value k) {
-    return k instanceof StringValue s ? s.value() : marshal(k);
+  /**
+   * Returns the entries of {@code o} in the order Go's encoder writes them, by key text ({@link
+   * #keyText}), the greater of two keys with one text winning; the sort is charged to {@code ctx}
+   * when it is not null.
+   */
+  static List<Map.Entry<String, Value>> sortedEntries(ObjectValue o, BuiltinContext ctx) {
+    return Values.entriesByText(o, k -> keyText(k, ctx), true, charger(ctx));
+  }
+
+  /** Returns {@code ctx}'s charge as a consumer, or null (no charge) when there is no context. */
+  static LongConsumer charger(BuiltinContext ctx) {
+    return ctx == null ? null : ctx::charge;
+  }
+
+  /**
+   * Returns the text OPA uses for an object key: strings as they are, others as their JSON, written
+   * as {@link #marshal(Value, BuiltinContext)} writes it when {@code ctx} is not null.
+   */
+  static String keyText(Value k, BuiltinContext ctx) {
+    if (k instanceof StringValue s) {
+      return s.value();
+    }
+    return ctx == null ? marshal(k) : marshal(k, ctx);
   }
 
   private static void newline(

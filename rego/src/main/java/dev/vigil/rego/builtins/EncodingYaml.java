@@ -18,7 +18,6 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -433,8 +432,10 @@ final class EncodingYaml {
     };
   }
 
-  private static List<Value> items(Value v) {
-    return v instanceof SetValue s ? s.elements() : ((ArrayValue) v).elements();
+  private static List<Value> items(Value v, BuiltinContext ctx) {
+    return v instanceof SetValue s
+        ? s.elements(EncodingGoJson.charger(ctx))
+        : ((ArrayValue) v).elements();
   }
 
   /** Writes a non-empty collection starting at the current line, every line at indent. */
@@ -442,7 +443,7 @@ final class EncodingYaml {
     String pad = " ".repeat(indent);
     if (v instanceof ObjectValue o) {
       boolean first = true;
-      for (Map.Entry<String, Value> e : sortedEntries(o).entrySet()) {
+      for (Map.Entry<String, Value> e : EncodingGoJson.sortedEntries(o, ctx)) {
         entry(sb, indent, ctx);
         if (!first) {
           sb.append(pad);
@@ -455,7 +456,7 @@ final class EncodingYaml {
       return;
     }
     boolean first = true;
-    for (Value item : items(v)) {
+    for (Value item : items(v, ctx)) {
       entry(sb, indent, ctx);
       if (!first) {
         sb.append(pad);
@@ -498,14 +499,6 @@ final class EncodingYaml {
       sb.append(' ');
       block(v, sb, indent + 2, ctx);
     }
-  }
-
-  private static Map<String, Value> sortedEntries(ObjectValue o) {
-    Map<String, Value> sorted = new TreeMap<>();
-    for (Value k : o.keys()) {
-      sorted.put(EncodingGoJson.keyText(k), o.get(k));
-    }
-    return sorted;
   }
 
   private static void appendInline(Value v, StringBuilder sb, int indent, boolean breaks) {

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Renders templates in the language of Go's {@code text/template}, for {@code
@@ -479,7 +480,7 @@ final class GoTemplate {
         case Action a -> {
           Object v = pipe(a.pipe());
           if (a.pipe().vars().isEmpty()) {
-            write(print(v));
+            write(print(v, ctx::charge));
           }
         }
         case If i -> scoped(() -> run(truthy(pipe(i.pipe())) ? i.then() : i.otherwise()));
@@ -524,11 +525,11 @@ final class GoTemplate {
         }
         case SetValue s -> {
           for (int i = 0; i < s.size(); i++) {
-            items.add(new Object[] {(long) i, s.elements().get(i)});
+            items.add(new Object[] {(long) i, s.elements(ctx::charge).get(i)});
           }
         }
         case ObjectValue o -> {
-          for (Value k : o.keys()) {
+          for (Value k : o.keys(ctx::charge)) {
             items.add(new Object[] {k, o.get(k)});
           }
         }
@@ -542,7 +543,7 @@ final class GoTemplate {
         }
         default -> {
           if (v != UNDEFINED && !(v instanceof NullValue)) {
-            throw error("range can't iterate over " + print(v));
+            throw error("range can't iterate over " + print(v, ctx::charge));
           }
         }
       }
@@ -734,7 +735,9 @@ final class GoTemplate {
           // A format that repeats or pads an argument stops at the limit, not after it.
           yield StringValue.of(
               Sprintf.format(
-                  print(args.get(0)), fargs, TextGrowth.of(ctx, "strings.render_template")));
+                  print(args.get(0), ctx::charge),
+                  fargs,
+                  TextGrowth.of(ctx, "strings.render_template")));
         }
         case "html" -> StringValue.of(html(sprint(args, false)));
         case "urlquery" ->
@@ -800,7 +803,7 @@ final class GoTemplate {
       throw error("can't index item of type " + goType(v));
     }
 
-    private static String sprint(List<Object> args, boolean spaces) {
+    private String sprint(List<Object> args, boolean spaces) {
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < args.size(); i++) {
         boolean isString = args.get(i) instanceof StringValue || args.get(i) instanceof NumberValue;
@@ -811,18 +814,18 @@ final class GoTemplate {
         if (i > 0 && (spaces || (!isString && !prevString))) {
           b.append(' ');
         }
-        b.append(print(args.get(i)));
+        b.append(print(args.get(i), ctx::charge));
       }
       return b.toString();
     }
 
-    private static Object goArg(Object v) {
+    private Object goArg(Object v) {
       return switch (v) {
         case Long l -> l;
         case Double d -> d;
         case StringValue s -> s.value();
         case NumberValue n -> new Sprintf.NamedString("json.Number", n.toString());
-        default -> print(v);
+        default -> print(v, ctx::charge);
       };
     }
 
@@ -858,8 +861,11 @@ final class GoTemplate {
     };
   }
 
-  /** Prints a value as Go's fmt.Print prints the Go value OPA converts it to. */
-  static String print(Object v) {
+  /**
+   * Prints a value as Go's fmt.Print prints the Go value OPA converts it to, telling {@code charge}
+   * the work of sorting sets and objects' keys.
+   */
+  static String print(Object v, LongConsumer charge) {
     if (v == UNDEFINED) {
       return "<undefined>";
     }
@@ -872,16 +878,17 @@ final class GoTemplate {
       case ArrayValue a -> {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < a.size(); i++) {
-          b.append(i > 0 ? " " : "").append(print(a.get(i)));
+          b.append(i > 0 ? " " : "").append(print(a.get(i), charge));
         }
         yield b.append(']').toString();
       }
-      case SetValue s -> print(ArrayValue.of(s.elements()));
+      case SetValue s -> print(ArrayValue.of(s.elements(charge)), charge);
       case ObjectValue o -> {
         StringBuilder b = new StringBuilder("map[");
         boolean first = true;
-        for (Value k : o.keys()) {
-          b.append(first ? "" : " ").append(print(k)).append(':').append(print(o.get(k)));
+        for (Value k : o.keys(charge)) {
+          b.append(first ? "" : " ").append(print(k, charge)).append(':');
+          b.append(print(o.get(k), charge));
           first = false;
         }
         yield b.append(']').toString();

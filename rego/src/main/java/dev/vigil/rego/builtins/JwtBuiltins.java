@@ -65,9 +65,9 @@ final class JwtBuiltins {
         "Encodes and signs a JWT from header, payload and JWK objects.",
         (ctx, args) ->
             encodeSign(
-                Json.write(Operands.object(args, 0)),
-                Json.write(Operands.object(args, 1)),
-                Json.write(Operands.object(args, 2))));
+                Json.write(Operands.object(args, 0), ctx::charge),
+                Json.write(Operands.object(args, 1), ctx::charge),
+                Json.write(Operands.object(args, 2), ctx::charge)));
     r.register(
         "io.jwt.encode_sign_raw",
         List.of(Type.STRING, Type.STRING, Type.STRING),

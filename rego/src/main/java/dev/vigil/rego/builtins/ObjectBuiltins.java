@@ -37,7 +37,7 @@ final class ObjectBuiltins {
         List.of(OBJECT),
         Type.set(ANY),
         "Returns the keys of an object as a set.",
-        (c, a) -> SetValue.of(Operands.object(a, 0).keys()));
+        (c, a) -> SetValue.of(Operands.object(a, 0).asMap().keySet()));
     r.register(
         "object.remove",
         List.of(OBJECT, KEYS),
@@ -131,7 +131,7 @@ final class ObjectBuiltins {
         switch (a[1]) {
           case ArrayValue arr -> arr.elements();
           case SetValue s -> s.asSet();
-          case ObjectValue o -> o.keys();
+          case ObjectValue o -> o.asMap().keySet();
           default -> throw NumberOperands.oneOf(1, a[1], "object", "set", "array");
         };
     return new HashSet<>(keys);

@@ -518,7 +518,7 @@ final class StringBuiltins {
     List<Object> args = new ArrayList<>(arr.size());
     long written = 0;
     for (Value v : arr.elements()) {
-      Object arg = sprintfArg(v, TextGrowth.of(c, "sprintf"));
+      Object arg = sprintfArg(v, TextGrowth.of(c, "sprintf"), c::charge);
       if (arg instanceof String text) {
         written += text.length();
         c.checkSize("sprintf", 1 + written);
@@ -530,14 +530,16 @@ final class StringBuiltins {
 
   /** Converts a value to the Go argument OPA passes to fmt.Sprintf. */
   static Object sprintfArg(Value v) {
-    return sprintfArg(v, length -> {});
+    return sprintfArg(v, length -> {}, null);
   }
 
   /**
    * Converts a value to the Go argument OPA passes to fmt.Sprintf, telling {@code grown} the length
-   * of a composite's text as it is written (see {@link TextGrowth}).
+   * of a composite's text as it is written (see {@link TextGrowth}) and {@code charge} the work of
+   * sorting its sets and objects' keys ({@link dev.vigil.rego.value.Values#sort}).
    */
-  static Object sprintfArg(Value v, java.util.function.LongConsumer grown) {
+  static Object sprintfArg(
+      Value v, java.util.function.LongConsumer grown, java.util.function.LongConsumer charge) {
     return switch (v) {
       case StringValue s -> s.value();
       case NumberValue n -> {
@@ -554,7 +556,7 @@ final class StringBuiltins {
         double d = n.doubleValue();
         yield Double.isInfinite(d) ? goNumberText(n.bigDecimal()) : (Object) d;
       }
-      default -> regoTerm(v, grown);
+      default -> regoTerm(v, grown, charge);
     };
   }
 
@@ -563,40 +565,46 @@ final class StringBuiltins {
    * (so {@code <} stays {@code <}), sets as {@code {1, 2}} or {@code set()}, keys sorted.
    */
   static String regoTerm(Value v) {
-    return regoTerm(v, length -> {});
+    return regoTerm(v, length -> {}, null);
   }
 
   /**
    * Writes a value as {@link #regoTerm(Value)} does, telling {@code grown} the length of the text
    * after each value and every few thousand characters of a string, so that it can stop text that
-   * grows past a limit by throwing.
+   * grows past a limit by throwing, and {@code charge} (when not null) the work of sorting sets and
+   * objects' keys.
    */
-  static String regoTerm(Value v, java.util.function.LongConsumer grown) {
+  static String regoTerm(
+      Value v, java.util.function.LongConsumer grown, java.util.function.LongConsumer charge) {
     StringBuilder b = new StringBuilder();
-    writeTerm(v, b, grown);
+    writeTerm(v, b, grown, charge);
     return b.toString();
   }
 
-  private static void writeTerm(Value v, StringBuilder b, java.util.function.LongConsumer grown) {
+  private static void writeTerm(
+      Value v,
+      StringBuilder b,
+      java.util.function.LongConsumer grown,
+      java.util.function.LongConsumer charge) {
     switch (v) {
       case StringValue s -> appendQuoted(b, s.value(), false, grown);
-      case ArrayValue a -> writeAll(a.elements(), "[", "]", b, grown);
+      case ArrayValue a -> writeAll(a.elements(), "[", "]", b, grown, charge);
       case SetValue s -> {
         if (s.size() == 0) {
           b.append("set()");
         } else {
-          writeAll(s.elements(), "{", "}", b, grown);
+          writeAll(s.elements(charge), "{", "}", b, grown, charge);
         }
       }
       case ObjectValue o -> {
         b.append('{');
         boolean first = true;
-        for (Value k : o.keys()) {
+        for (Value k : o.keys(charge)) {
           b.append(first ? "" : ", ");
           first = false;
-          writeTerm(k, b, grown);
+          writeTerm(k, b, grown, charge);
           b.append(": ");
-          writeTerm(o.get(k), b, grown);
+          writeTerm(o.get(k), b, grown, charge);
         }
         b.append('}');
       }
@@ -610,11 +618,12 @@ final class StringBuiltins {
       String open,
       String close,
       StringBuilder b,
-      java.util.function.LongConsumer grown) {
+      java.util.function.LongConsumer grown,
+      java.util.function.LongConsumer charge) {
     b.append(open);
     for (int i = 0; i < xs.size(); i++) {
       b.append(i > 0 ? ", " : "");
-      writeTerm(xs.get(i), b, grown);
+      writeTerm(xs.get(i), b, grown, charge);
     }
     b.append(close);
   }

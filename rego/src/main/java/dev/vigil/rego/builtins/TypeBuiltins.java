@@ -54,7 +54,7 @@ final class TypeBuiltins {
         (c, a) ->
             switch (a[0]) {
               case ArrayValue arr -> arr;
-              case SetValue s -> ArrayValue.of(s.elements());
+              case SetValue s -> ArrayValue.of(s.elements(c::charge));
               default -> throw NumberOperands.oneOf(0, a[0], "array", "set");
             });
     r.register(

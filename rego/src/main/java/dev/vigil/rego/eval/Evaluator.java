@@ -619,7 +619,7 @@ public final class Evaluator {
         grown.accept((long) sb.length() + s.value().length());
         sb.append(s.value());
       } else {
-        Values.writeTerm(v, sb, grown);
+        Values.writeTerm(v, sb, grown, charger);
       }
     }
     if (printSink != null) {
@@ -931,7 +931,7 @@ public final class Evaluator {
         grown.accept((long) sb.length() + s.value().length());
         sb.append(s.value());
       } else {
-        Values.writeTerm(v, sb, grown);
+        Values.writeTerm(v, sb, grown, charger);
       }
     }
     return StringValue.of(sb.toString());

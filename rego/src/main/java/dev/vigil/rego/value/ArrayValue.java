@@ -76,7 +76,7 @@ public final class ArrayValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = Arrays.hashCode(elements) * 31 + 6;
+      h = ValueHash.array(elements);
       hash = h;
     }
     return h;

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Converts between JSON text and values.
@@ -181,37 +182,42 @@ public final class Json {
 
   /** Writes a value as compact JSON. */
   public static String write(Value v) {
+    return write(v, null);
+  }
+
+  /**
+   * Writes a value as compact JSON, telling {@code charge} (when not null) the work of sorting its
+   * sets and objects' keys, as {@link Values#sort} does: evaluation charges it to its time budget.
+   */
+  public static String write(Value v, LongConsumer charge) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb, null, 0);
+    write(v, sb, null, 0, charge);
     return sb.toString();
   }
 
   /** Writes a value as JSON indented by two spaces per level. */
   public static String writePretty(Value v) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb, "  ", 0);
+    write(v, sb, "  ", 0, null);
     return sb.toString();
   }
 
-  private static void write(Value v, StringBuilder sb, String indent, int level) {
+  private static void write(
+      Value v, StringBuilder sb, String indent, int level, LongConsumer charge) {
     switch (v) {
       case NullValue n -> sb.append("null");
       case BooleanValue b -> sb.append(b.value());
       case NumberValue n -> sb.append(n);
       case StringValue s -> quote(s.value(), sb);
-      case ArrayValue a -> writeList(a.elements(), sb, indent, level);
-      case SetValue s -> writeList(s.elements(), sb, indent, level);
+      case ArrayValue a -> writeList(a.elements(), sb, indent, level, charge);
+      case SetValue s -> writeList(s.elements(charge), sb, indent, level, charge);
       case ObjectValue o -> {
         if (o.size() == 0) {
           sb.append("{}");
           return;
         }
-        List<Map.Entry<String, Value>> entries = new ArrayList<>(o.size());
-        for (Value k : o.keys()) {
-          String name = k instanceof StringValue s ? s.value() : write(k);
-          entries.add(Map.entry(name, o.get(k)));
-        }
-        entries.sort(Map.Entry.comparingByKey());
+        List<Map.Entry<String, Value>> entries =
+            Values.entriesByText(o, k -> write(k, charge), false, charge);
         sb.append('{');
         boolean first = true;
         for (Map.Entry<String, Value> e : entries) {
@@ -222,7 +228,7 @@ public final class Json {
           newline(sb, indent, level + 1);
           quote(e.getKey(), sb);
           sb.append(indent == null ? ":" : ": ");
-          write(e.getValue(), sb, indent, level + 1);
+          write(e.getValue(), sb, indent, level + 1, charge);
         }
         newline(sb, indent, level);
         sb.append('}');
@@ -230,7 +236,8 @@ public final class Json {
     }
   }
 
-  private static void writeList(List<Value> items, StringBuilder sb, String indent, int level) {
+  private static void writeList(
+      List<Value> items, StringBuilder sb, String indent, int level, LongConsumer charge) {
     if (items.isEmpty()) {
       sb.append("[]");
       return;
@@ -241,7 +248,7 @@ public final class Json {
         sb.append(',');
       }
       newline(sb, indent, level + 1);
-      write(items.get(i), sb, indent, level + 1);
+      write(items.get(i), sb, indent, level + 1, charge);
     }
     newline(sb, indent, level);
     sb.append(']');

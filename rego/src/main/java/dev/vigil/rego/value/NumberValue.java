@@ -25,7 +25,9 @@ public final class NumberValue implements Value {
   public static final NumberValue ONE = of(1);
 
   private final BigDecimal value;
-  private final int hash;
+
+  /** The keyed hash code ({@link ValueHash}), computed when first asked for; 0 until then. */
+  private int hash;
 
   /**
    * The length of {@link #toString()}, computed when first asked for; 0 until then. An int, so that
@@ -35,7 +37,6 @@ public final class NumberValue implements Value {
 
   private NumberValue(BigDecimal canonical) {
     this.value = canonical;
-    this.hash = canonical.hashCode();
   }
 
   public static NumberValue of(long n) {
@@ -146,12 +147,17 @@ public final class NumberValue implements Value {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NumberValue n && n.hash == hash && n.value.equals(value);
+    return o instanceof NumberValue n && n.value.equals(value);
   }
 
   @Override
   public int hashCode() {
-    return hash;
+    int h = hash;
+    if (h == 0) {
+      h = ValueHash.number(value);
+      hash = h;
+    }
+    return h;
   }
 
   /**

@@ -89,11 +89,7 @@ public final class ObjectValue implements Value {
     Value[] keys = sortedKeys;
     if (keys == null) {
       keys = map.keySet().toArray(new Value[0]);
-      if (charge == null) {
-        Arrays.sort(keys);
-      } else {
-        Values.sort(keys, charge);
-      }
+      Values.sort(keys, charge);
       sortedKeys = keys;
     }
     return Collections.unmodifiableList(Arrays.asList(keys));
@@ -133,7 +129,11 @@ public final class ObjectValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = map.hashCode() * 31 + 7;
+      long sum = 0;
+      for (Map.Entry<Value, Value> e : map.entrySet()) {
+        sum += ValueHash.entry(e.getKey(), e.getValue());
+      }
+      h = ValueHash.object(sum, map.size());
       hash = h;
     }
     return h;

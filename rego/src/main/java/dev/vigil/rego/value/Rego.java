@@ -11,16 +11,16 @@ final class Rego {
 
   static String format(Value v) {
     StringBuilder sb = new StringBuilder();
-    write(v, sb, UNWATCHED);
+    write(v, sb, UNWATCHED, null);
     return sb.toString();
   }
 
   /**
    * Appends {@code v} to {@code sb}, telling {@code grown} the length of {@code sb} after each
    * value and every few thousand characters of a string, so that it can stop a write that grows too
-   * long by throwing.
+   * long by throwing, and {@code charge} (when not null) the work of sorting sets and keys.
    */
-  static void write(Value v, StringBuilder sb, LongConsumer grown) {
+  static void write(Value v, StringBuilder sb, LongConsumer grown, LongConsumer charge) {
     switch (v) {
       case NullValue n -> sb.append("null");
       case BooleanValue b -> sb.append(b.value());
@@ -32,21 +32,21 @@ final class Rego {
           if (i > 0) {
             sb.append(", ");
           }
-          write(a.get(i), sb, grown);
+          write(a.get(i), sb, grown, charge);
         }
         sb.append(']');
       }
       case ObjectValue o -> {
         sb.append('{');
         boolean first = true;
-        for (Value k : o.keys()) {
+        for (Value k : o.keys(charge)) {
           if (!first) {
             sb.append(", ");
           }
           first = false;
-          write(k, sb, grown);
+          write(k, sb, grown, charge);
           sb.append(": ");
-          write(o.get(k), sb, grown);
+          write(o.get(k), sb, grown, charge);
         }
         sb.append('}');
       }
@@ -57,12 +57,12 @@ final class Rego {
         }
         sb.append('{');
         boolean first = true;
-        for (Value e : s.elements()) {
+        for (Value e : s.elements(charge)) {
           if (!first) {
             sb.append(", ");
           }
           first = false;
-          write(e, sb, grown);
+          write(e, sb, grown, charge);
         }
         sb.append('}');
       }

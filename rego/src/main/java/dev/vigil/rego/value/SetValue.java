@@ -68,11 +68,7 @@ public final class SetValue implements Value {
     Value[] s = sorted;
     if (s == null) {
       s = set.toArray(new Value[0]);
-      if (charge == null) {
-        Arrays.sort(s);
-      } else {
-        Values.sort(s, charge);
-      }
+      Values.sort(s, charge);
       sorted = s;
     }
     return Collections.unmodifiableList(Arrays.asList(s));
@@ -104,7 +100,11 @@ public final class SetValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = set.hashCode() * 31 + 8;
+      long sum = 0;
+      for (Value e : set) {
+        sum += ValueHash.member(e);
+      }
+      h = ValueHash.set(sum, set.size());
       hash = h;
     }
     return h;

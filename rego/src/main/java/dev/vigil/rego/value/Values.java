@@ -1,7 +1,11 @@
 package dev.vigil.rego.value;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /** Ordering and sizes of values. */
@@ -34,10 +38,58 @@ public final class Values {
    * Appends {@code v} in Rego term syntax (as {@code toString} writes it) to {@code sb}, telling
    * {@code grown} the length of {@code sb} after each value and every few thousand characters of a
    * long string. A caller that must keep the text within a limit throws from {@code grown}: the
-   * text then passes the limit by at most a few thousand characters before it is stopped.
+   * text then passes the limit by at most a few thousand characters before it is stopped. {@code
+   * charge} (when not null) is told the work of sorting sets and objects' keys (see {@link #sort}),
+   * which a caller keeping a time budget charges to it.
    */
-  public static void writeTerm(Value v, StringBuilder sb, LongConsumer grown) {
-    Rego.write(v, sb, grown);
+  public static void writeTerm(Value v, StringBuilder sb, LongConsumer grown, LongConsumer charge) {
+    Rego.write(v, sb, grown, charge);
+  }
+
+  /**
+   * Returns the entries of {@code o} in the order of their keys' text, as a JSON writer orders
+   * them: a string key is its own text, another key has the text {@code keyText} gives it. Keys
+   * with one text ({@code 1} and {@code "1"}) follow each other in value order, or with {@code
+   * lastWins} only the greater is kept, as Go's encoder keeps it. The keys are sorted with the work
+   * told to {@code charge} (see {@link #sort}), which may be null.
+   */
+  public static List<Map.Entry<String, Value>> entriesByText(
+      ObjectValue o, Function<Value, String> keyText, boolean lastWins, LongConsumer charge) {
+    List<Value> keys = o.keys(charge);
+    List<Map.Entry<String, Value>> out = new ArrayList<>(keys.size());
+    boolean allStrings = true;
+    for (Value k : keys) {
+      allStrings &= k instanceof StringValue;
+    }
+    if (allStrings) {
+      // Strings order by their text already.
+      for (Value k : keys) {
+        out.add(Map.entry(((StringValue) k).value(), o.get(k)));
+      }
+      return out;
+    }
+    Map<String, List<Value>> byText = new HashMap<>();
+    for (Value k : keys) {
+      String text = k instanceof StringValue s ? s.value() : keyText.apply(k);
+      List<Value> values = byText.computeIfAbsent(text, t -> new ArrayList<>(1));
+      if (lastWins) {
+        values.clear();
+      }
+      values.add(o.get(k));
+    }
+    Value[] texts = new Value[byText.size()];
+    int i = 0;
+    for (String t : byText.keySet()) {
+      texts[i++] = StringValue.of(t);
+    }
+    sort(texts, charge);
+    for (Value t : texts) {
+      String text = ((StringValue) t).value();
+      for (Value v : byText.get(text)) {
+        out.add(Map.entry(text, v));
+      }
+    }
+    return out;
   }
 
   /** Adds two sizes, saturating at {@link Long#MAX_VALUE}. */
@@ -65,8 +117,17 @@ public final class Values {
     return new Meter(charge).equal(a, b);
   }
 
-  /** Sorts values in place as {@link #compare(Value, Value, LongConsumer)} compares them. */
-  static void sort(Value[] xs, LongConsumer charge) {
+  /**
+   * Sorts values in place as {@link #compare(Value, Value, LongConsumer)} compares them, telling
+   * {@code charge} the work: a unit per value, and each comparison's walk. A sort of n values is n
+   * log n comparisons, each as deep as the values, so a caller keeping a time budget charges it
+   * rather than the values' size alone. With a null {@code charge} it is a plain sort.
+   */
+  public static void sort(Value[] xs, LongConsumer charge) {
+    if (charge == null) {
+      Arrays.sort(xs);
+      return;
+    }
     Meter m = new Meter(charge);
     m.step(xs.length);
     Arrays.sort(xs, (x, y) -> compare(x, y, m));
