@@ -1,5 +1,6 @@
 package dev.vigil.access;
 
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.store.ChangeFeed;
 import dev.vigil.store.Store;
 import java.time.Duration;
@@ -19,8 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,6 @@ public final class Grants implements AutoCloseable {
   public static final int MAX_PENDING = 20;
 
   private static final Logger log = LoggerFactory.getLogger(Grants.class);
-  private static final Pattern DURATION = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?");
 
   /** The actor of the changes a node makes on its own: expiries and cuts by the configuration. */
   static final String NODE = "vigil";
@@ -576,24 +574,28 @@ public final class Grants implements AutoCloseable {
   }
 
   /**
-   * Reads a requested duration: hours and minutes ({@code 1h}, {@code 90m}, {@code 1h30m}), at
-   * least a minute and at most {@code cap}; null or blank gives {@code cap}.
+   * Reads a requested duration as {@link DurationText} reads every duration ({@code 90m}, {@code
+   * 1h30m}), in whole minutes, at least a minute and at most {@code cap}; null or blank gives
+   * {@code cap}.
    */
   static Duration duration(String text, Duration cap, String capName) {
     if (text == null || text.isBlank()) {
       return cap;
     }
-    Matcher m = DURATION.matcher(text.strip());
-    if (text.strip().isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null)) {
+    Duration d;
+    try {
+      d = DurationText.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new GrantException("bad_request", "duration", "duration " + printable(e.getMessage()));
+    }
+    if (d.toMillis() % 60_000 != 0) {
       throw new GrantException(
           "bad_request",
           "duration",
-          "duration \"" + printable(text) + "\" is not hours and minutes like 30m, 2h or 1h30m");
+          "duration \""
+              + printable(text.strip())
+              + "\" is not whole minutes (grants are asked in minutes)");
     }
-    long minutes =
-        (m.group(1) == null ? 0 : Long.parseLong(m.group(1)) * 60)
-            + (m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
-    Duration d = Duration.ofMinutes(minutes);
     if (d.compareTo(Entitlement.FLOOR) < 0) {
       throw new GrantException("bad_request", "duration", "duration must be at least 1m");
     }
@@ -606,8 +608,8 @@ public final class Grants implements AutoCloseable {
               + "\" is longer than the "
               + capName
               + " ("
-              + cap.toMinutes()
-              + "m)");
+              + DurationText.format(cap)
+              + ")");
     }
     return d;
   }

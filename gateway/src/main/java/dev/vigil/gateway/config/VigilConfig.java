@@ -11,6 +11,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.HostHeader;
@@ -32,8 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The configuration of {@code vigil up}: one YAML file. Every key and its default is in
@@ -135,8 +134,6 @@ public record VigilConfig(
           "console",
           "access",
           "insight");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
-  private static final Duration MAX_DURATION = Duration.ofDays(36500);
 
   /** Returns the defaults: what {@code vigil up} runs with and no file. */
   public static VigilConfig defaults(Path dataDir) {
@@ -434,7 +431,7 @@ public record VigilConfig(
     if (d.compareTo(Entitlement.FLOOR) < 0 || d.compareTo(cap) > 0) {
       throw n.error("\"" + n.string() + "\" is not from 1m to " + cap.toHours() + "h");
     }
-    if (d.toSecondsPart() != 0) {
+    if (d.toMillis() % 60_000 != 0) {
       throw n.error("\"" + n.string() + "\" is not whole minutes (grants are asked in minutes)");
     }
     return d;
@@ -572,28 +569,16 @@ public record VigilConfig(
     return v;
   }
 
+  /** A duration as {@link DurationText} reads it, or {@code fallback} when the key is missing. */
   static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }
-    Matcher m = DURATION.matcher(n.string());
-    if (!m.matches()) {
-      throw n.error("\"" + n.string() + "\" is not a duration like 30m or 8h");
+    try {
+      return DurationText.parse(n.string());
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
     }
-    // Larger values would overflow a long, or the clock's range once added to the time of day.
-    String digits = m.group(1);
-    long v = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
-    long unit =
-        switch (m.group(2)) {
-          case "s" -> 1;
-          case "m" -> 60;
-          case "h" -> 3600;
-          default -> 86400;
-        };
-    if (v > MAX_DURATION.toSeconds() / unit) {
-      throw n.error("\"" + n.string() + "\" is too long: at most " + MAX_DURATION.toDays() + "d");
-    }
-    return Duration.ofSeconds(v * unit);
   }
 
   /** Reads the routes, putting where each one's policy key is written in {@code places}. */

@@ -155,6 +155,31 @@ class EntitlementsConfigTest {
   }
 
   @Test
+  void read_compoundDurations_readAsAccessRequestsTakeThem() throws Exception {
+    // Regression: max_duration: 1h30m was refused in the file while a request took 1h30m.
+    Entitlement e =
+        read("    - name: a\n      approvers: [carol]\n      max_duration: 1h30m\n"
+                + "      break_glass: true\n      break_glass_max_duration: 1h15m\n")
+            .entitlements()
+            .get(0);
+
+    assertThat(e.maxDuration()).isEqualTo(Duration.ofMinutes(90));
+    assertThat(e.breakGlassMaxDuration()).isEqualTo(Duration.ofMinutes(75));
+  }
+
+  @Test
+  void read_negativeOrFractionalDuration_refusedAtItsLine() {
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: -30m\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].max_duration: \"-30m\" is negative");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: 1.5h\n",
+        "access.entitlements[0].max_duration: \"1.5h\" has a fraction");
+  }
+
+  @Test
   void read_breakGlassDefaultLongerThanMax_cappedAtMax() throws Exception {
     Entitlement e =
         read("    - name: a\n      approvers: [carol]\n      max_duration: 10m\n"
