@@ -81,6 +81,7 @@ public final class Grants implements AutoCloseable {
   private final GrantStore store;
   private final InstantSource clock;
   private volatile Config config;
+  private volatile Duration requestLifetime = Grant.DEFAULT_REQUEST_LIFETIME;
 
   /**
    * Read-held by the operations that check the configuration and then store a grant that counts or
@@ -158,6 +159,28 @@ public final class Grants implements AutoCloseable {
     refreshQuietly();
   }
 
+  /**
+   * Sets how long a request made from now on waits for a decision ({@code
+   * access.request_lifetime}). Each request keeps the lifetime it was made with, so a change
+   * neither revives a request that lapsed nor cuts short one that waits.
+   *
+   * @throws IllegalArgumentException when it is not from {@link Grant#MIN_REQUEST_LIFETIME} to
+   *     {@link Grant#MAX_REQUEST_LIFETIME}
+   */
+  public void requestLifetime(Duration lifetime) {
+    if (lifetime.compareTo(Grant.MIN_REQUEST_LIFETIME) < 0
+        || lifetime.compareTo(Grant.MAX_REQUEST_LIFETIME) > 0) {
+      throw new IllegalArgumentException(
+          "request_lifetime: "
+              + DurationText.format(lifetime)
+              + " is not from "
+              + DurationText.format(Grant.MIN_REQUEST_LIFETIME)
+              + " to "
+              + DurationText.format(Grant.MAX_REQUEST_LIFETIME));
+    }
+    requestLifetime = lifetime;
+  }
+
   /** Replaces the entitlements, keeping the holders: {@link #configure} with them. */
   public void entitlements(List<Entitlement> list) {
     configure(list, config.holders());
@@ -194,7 +217,16 @@ public final class Grants implements AutoCloseable {
     Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
     String why = reason(reason);
     Instant now = clock.instant();
-    Grant g = Grant.pending(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
+    Grant g =
+        Grant.pending(
+            GrantStore.newId("gr-"),
+            subject,
+            idp,
+            e.name(),
+            why,
+            now,
+            d,
+            now.plus(requestLifetime));
     // Counted in the transaction that adds it, after a lock on the person: see the class doc.
     if (!store.insertPending(
         g, new GrantEvent(g.id(), now, subject, "requested", why), MAX_PENDING)) {
@@ -332,8 +364,8 @@ public final class Grants implements AutoCloseable {
         store.change(
             "deny",
             new GrantEvent(id, now, approver, "denied", why),
-            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?"
-                + " WHERE id = ? AND state = ?",
+            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
+                + " expires_at_ms = NULL WHERE id = ? AND state = ?",
             Grant.State.DENIED.wireName(),
             approver,
             now.toEpochMilli(),
@@ -830,22 +862,26 @@ public final class Grants implements AutoCloseable {
               g.entitlement());
         }
       }
-      long cutoff = now.minus(Grant.REQUEST_WAITS).toEpochMilli();
-      for (Grant g : store.unanswered(cutoff)) {
+      long nowMs = now.toEpochMilli();
+      for (Grant g : store.unanswered(nowMs)) {
+        Instant lapsed = g.lapsesAt();
         boolean done =
             store.change(
                 "expire request",
                 new GrantEvent(
                     g.id(),
-                    g.requestedAt().plus(Grant.REQUEST_WAITS),
+                    lapsed,
                     NODE,
                     "expired",
-                    "no decision within " + Grant.REQUEST_WAITS.toHours() + "h"),
-                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND requested_at_ms <= ?",
+                    "no decision within "
+                        + DurationText.format(Duration.between(g.requestedAt(), lapsed))),
+                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND "
+                    + GrantStore.LAPSES_AT
+                    + " <= ?",
                 Grant.State.EXPIRED.wireName(),
                 g.id(),
                 Grant.State.PENDING.wireName(),
-                cutoff);
+                nowMs);
         if (done) {
           log.info(
               "access request expired undecided: grant_id={} subject={} entitlement={}",

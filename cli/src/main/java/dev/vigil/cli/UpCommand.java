@@ -290,6 +290,7 @@ final class UpCommand implements Callable<Integer> {
     // Just-in-time grants: the gateway reads them from memory, kept in step with the store by the
     // changes of every node (PostgreSQL's change feed) and a reread every 10 s.
     Grants grants = Grants.open(core.store(), clock, cfg.entitlements());
+    grants.requestLifetime(cfg.requestLifetime());
     grants.start(GRANTS_REFRESH);
     running.add(0, grants);
     // Serves the keys the other nodes published; its own joins them once everything listens.

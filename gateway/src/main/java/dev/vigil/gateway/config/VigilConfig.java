@@ -1,6 +1,7 @@
 package dev.vigil.gateway.config;
 
 import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grant;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
@@ -72,6 +73,8 @@ import java.util.function.Consumer;
  *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
  *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
  *     the defaults
+ * @param requestLifetime how long an access request waits for a decision ({@code
+ *     access.request_lifetime})
  */
 public record VigilConfig(
     Path dataDir,
@@ -97,7 +100,8 @@ public record VigilConfig(
     Map<String, String> policyPlaces,
     String authzPolicyPlace,
     List<Entitlement> entitlements,
-    Map<String, String> keyPlaces) {
+    Map<String, String> keyPlaces,
+    Duration requestLifetime) {
 
   public VigilConfig {
     policyPlaces = Map.copyOf(policyPlaces);
@@ -161,7 +165,8 @@ public record VigilConfig(
         Map.of(),
         null,
         List.of(),
-        Map.of());
+        Map.of(),
+        Grant.DEFAULT_REQUEST_LIFETIME);
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -190,7 +195,8 @@ public record VigilConfig(
         policyPlaces,
         authzPolicyPlace,
         entitlements,
-        keyPlaces);
+        keyPlaces,
+        requestLifetime);
   }
 
   /**
@@ -252,7 +258,8 @@ public record VigilConfig(
     Map<String, YamlNode> id =
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
-    Map<String, YamlNode> access = get(top, "access").mapping(Set.of("entitlements"));
+    Map<String, YamlNode> access =
+        get(top, "access").mapping(Set.of("entitlements", "request_lifetime"));
     // Read by `vigil insight invariants`, which checks what is inside; the node only holds it.
     get(get(top, "insight").mapping(Set.of("invariants")), "invariants").mapping(null);
     String bundle = get(policy, "bundle").string(null);
@@ -323,7 +330,26 @@ public record VigilConfig(
             get(gw, "tls_key"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
-            get(id, "ca_key_file")));
+            get(id, "ca_key_file")),
+        requestLifetime(get(access, "request_lifetime")));
+  }
+
+  /** How long an access request waits for a decision: from a minute to a week, 24h by default. */
+  private static Duration requestLifetime(YamlNode n) {
+    Duration d = duration(n, Grant.DEFAULT_REQUEST_LIFETIME);
+    if (d.compareTo(Grant.MIN_REQUEST_LIFETIME) < 0
+        || d.compareTo(Grant.MAX_REQUEST_LIFETIME) > 0) {
+      throw n.error(
+          "\""
+              + n.string()
+              + "\" is not from "
+              + DurationText.format(Grant.MIN_REQUEST_LIFETIME)
+              + " to "
+              + DurationText.format(Grant.MAX_REQUEST_LIFETIME)
+              + ": an approver needs time to read a request, and a week-old one asks about a need"
+              + " long gone");
+    }
+    return d;
   }
 
   /**

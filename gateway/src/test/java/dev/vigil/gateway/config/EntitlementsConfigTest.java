@@ -180,6 +180,25 @@ class EntitlementsConfigTest {
   }
 
   @Test
+  void read_requestLifetime_readOrDefault_outOfRangeRefusedAtItsLine() throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users + "access:\n  request_lifetime: 2h30m\n");
+    assertThat(VigilConfig.read(f, tmp.resolve("data")).requestLifetime())
+        .isEqualTo(Duration.ofMinutes(150));
+    Files.writeString(f, users + "access:\n  entitlements: []\n");
+    assertThat(VigilConfig.read(f, tmp.resolve("data")).requestLifetime())
+        .isEqualTo(Duration.ofHours(24));
+
+    for (String bad : List.of("30s", "8d", "0s", "-1h", "soon")) {
+      Files.writeString(f, users + "access:\n  request_lifetime: " + bad + "\n");
+      assertThatThrownBy(() -> VigilConfig.read(f, tmp.resolve("data")))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:8: access.request_lifetime: \"" + bad + "\"");
+    }
+  }
+
+  @Test
   void read_breakGlassDefaultLongerThanMax_cappedAtMax() throws Exception {
     Entitlement e =
         read("    - name: a\n      approvers: [carol]\n      max_duration: 10m\n"
