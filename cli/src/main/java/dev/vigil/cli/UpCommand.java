@@ -79,6 +79,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -98,6 +100,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Run Vigil on this machine: control plane, decision point and gateway.")
 final class UpCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -189,11 +193,14 @@ final class UpCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    StopSignals signals = StopSignals.install();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  log.info("vigil up stopping: reason={}", signals.reason());
                   stopAll();
+                  log.info("vigil up stopped: reason={}", signals.reason());
                   stopped.countDown();
                 }));
     stopped.await();
