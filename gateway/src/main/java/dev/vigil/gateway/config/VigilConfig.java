@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -383,11 +384,18 @@ public record VigilConfig(
    */
   private static List<Entitlement> entitlements(
       YamlNode n, List<LocalUser> users, Set<String> moreApprovers) {
-    Set<String> userNames = new HashSet<>();
+    // By the key sign-in looks users up by (UserNames): an approver written Carol is the user
+    // carol, and is stored as the file spells the user, as her sessions name her.
+    Map<String, String> userNames = new HashMap<>();
     Set<String> groups = new HashSet<>();
     for (LocalUser u : users) {
-      userNames.add(u.username());
+      userNames.put(UserNames.key(u.username()), u.username());
       groups.addAll(u.groups());
+    }
+    for (String more : moreApprovers) {
+      if (!more.startsWith(Entitlement.GROUP)) {
+        userNames.putIfAbsent(UserNames.key(more), more);
+      }
     }
     List<Entitlement> out = new ArrayList<>();
     Map<String, YamlNode> names = new HashMap<>();
@@ -412,11 +420,15 @@ public record VigilConfig(
       if (approversNode.sequence().isEmpty()) {
         throw approversNode.error("entitlement \"" + name + "\" needs at least one approver");
       }
+      Set<String> approvers = new LinkedHashSet<>();
       for (YamlNode a : approversNode.sequence()) {
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
-        if (!(group ? groups : userNames).contains(bare) && !moreApprovers.contains(who)) {
+        String user = group ? null : userNames.get(UserNames.key(bare));
+        if (group ? groups.contains(bare) || moreApprovers.contains(who) : user != null) {
+          approvers.add(group ? who : user);
+        } else {
           throw a.error(
               "\""
                   + who
@@ -446,7 +458,7 @@ public record VigilConfig(
       if (glassMaxNode.isMissing() && glassMax.compareTo(max) > 0) {
         glassMax = max;
       }
-      out.add(new Entitlement(name, approversNode.strings(), max, glass, glassMax));
+      out.add(new Entitlement(name, List.copyOf(approvers), max, glass, glassMax));
     }
     return out;
   }
@@ -733,15 +745,11 @@ public record VigilConfig(
   /** A route's action: one of those docs/policy-input.md lists, or null to follow the method. */
   private static String action(YamlNode n) {
     String action = n.string(null);
-    if (action != null && !Route.ACTIONS.contains(action)) {
-      throw n.error(
-          "\""
-              + action
-              + "\" is not one of "
-              + String.join(", ", Route.ACTIONS)
-              + " (input.action), or leave it out to follow the method");
+    try {
+      return action == null ? null : Route.parseAction(action);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
     }
-    return action;
   }
 
   /** The external-authorization endpoints' policy path, checked as a route's is. */

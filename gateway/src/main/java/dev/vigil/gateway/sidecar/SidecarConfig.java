@@ -569,16 +569,11 @@ public record SidecarConfig(
   /** The listener's action: one of those docs/policy-input.md lists, or null for the method's. */
   private static String action(Map<String, YamlNode> m) {
     String action = text(m, "action", null);
-    if (action != null && !Route.ACTIONS.contains(action)) {
-      throw m.get("action")
-          .error(
-              "\""
-                  + action
-                  + "\" is not one of "
-                  + String.join(", ", Route.ACTIONS)
-                  + " (input.action), or leave it out to follow the method");
+    try {
+      return action == null ? null : Route.parseAction(action);
+    } catch (IllegalArgumentException e) {
+      throw m.get("action").error(e.getMessage());
     }
-    return action;
   }
 
   private static String text(Map<String, YamlNode> m, String key, String fallback) {

@@ -198,6 +198,24 @@ class EntitlementsConfigTest {
     }
   }
 
+  /**
+   * Regression: an approver was compared with the user names as written, so {@code Carol} was
+   * refused as "not a configured user" although carol signs in as Carol, CAROL or carol.
+   */
+  @Test
+  void read_approverInAnotherCase_isTheUserAsSignInFindsHer_storedAsTheFileSpellsHer()
+      throws Exception {
+    Entitlement e =
+        read("    - name: a\n      approvers: [Carol, CAROL, group:dba]\n").entitlements().get(0);
+
+    assertThat(e.approvers()).containsExactly("carol", "group:dba");
+    assertThat(e.approvableBy("carol", List.of())).isTrue();
+    // Group names are compared as written, as policies compare them.
+    refused(
+        "    - name: a\n      approvers: [group:DBA]\n",
+        "\"group:DBA\" is not a group of any configured user");
+  }
+
   @Test
   void read_breakGlassDefaultLongerThanMax_cappedAtMax() throws Exception {
     Entitlement e =
