@@ -357,6 +357,10 @@ class GrantsTest {
     assertThat(g.get(long1.id()).orElseThrow().stateAt(now.get())).isEqualTo(Grant.State.PENDING);
     assertThat(g.approve(long1.id(), "carol", Set.of(), null).state())
         .isEqualTo(Grant.State.ACTIVE);
+    // A denied request has no end: its lapse is cleared, not shown as an expiry.
+    Grant denied = g.request("bob", "local", "prod-db-admin", "1h", "again");
+    assertThat(denied.expiresAt()).isNotNull();
+    assertThat(g.deny(denied.id(), "carol", Set.of(), "no").expiresAt()).isNull();
   }
 
   @Test
