@@ -105,6 +105,17 @@ public final class Grants implements AutoCloseable {
   private ScheduledExecutorService refresher;
   private ChangeFeed feed;
 
+  /**
+   * Hears each change of a grant this node makes: a request, a break-glass, a decision, a
+   * revocation, a review, an expiry it marks. Called on the thread that made the change, after it
+   * is stored; a listener must hand slow work (a webhook) to a thread of its own.
+   */
+  public interface Listener {
+    void changed(GrantEvent event, Grant grant);
+  }
+
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private Grants(GrantStore store, InstantSource clock, List<Entitlement> entitlements) {
     this.store = store;
     // The store keeps milliseconds: a grant answered with the nanoseconds of the clock would
@@ -191,6 +202,31 @@ public final class Grants implements AutoCloseable {
     return config.entitlements();
   }
 
+  /** Tells {@code l} of every change of a grant this node makes from now on. */
+  public void listen(Listener l) {
+    listeners.add(Objects.requireNonNull(l, "listener"));
+  }
+
+  /** Tells the listeners of {@code event}, with the grant as it is stored after it. */
+  private void tell(GrantEvent event) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    Optional<Grant> g = store.grant(event.grantId());
+    if (g.isEmpty()) {
+      return;
+    }
+    for (Listener l : listeners) {
+      try {
+        l.changed(event, g.get());
+      } catch (RuntimeException e) {
+        // A listener's fault must not undo or fail the change it heard about.
+        log.warn(
+            "grant listener failed on {} of {}: {}", event.action(), event.grantId(), e.toString());
+      }
+    }
+  }
+
   /**
    * Asks for {@code entitlement} for {@code duration} (like {@code 30m} or {@code 1h}; null or
    * blank for its maximum).
@@ -228,8 +264,8 @@ public final class Grants implements AutoCloseable {
             d,
             now.plus(requestLifetime));
     // Counted in the transaction that adds it, after a lock on the person: see the class doc.
-    if (!store.insertPending(
-        g, new GrantEvent(g.id(), now, subject, "requested", why), MAX_PENDING)) {
+    GrantEvent requested = new GrantEvent(g.id(), now, subject, "requested", why);
+    if (!store.insertPending(g, requested, MAX_PENDING)) {
       throw new GrantException(
           "conflict",
           null,
@@ -242,6 +278,7 @@ public final class Grants implements AutoCloseable {
         e.name(),
         d.toSeconds());
     changed(g.id());
+    tell(requested);
     return g;
   }
 
@@ -279,7 +316,8 @@ public final class Grants implements AutoCloseable {
     String why = reason(reason);
     Instant now = clock.instant();
     Grant g = Grant.breakGlass(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
-    store.insert(g, new GrantEvent(g.id(), now, subject, "break_glass", why));
+    GrantEvent taken = new GrantEvent(g.id(), now, subject, "break_glass", why);
+    store.insert(g, taken);
     log.warn(
         "break-glass access taken: grant_id={} subject={} entitlement={} expires_at={} reason={}",
         g.id(),
@@ -288,6 +326,7 @@ public final class Grants implements AutoCloseable {
         g.expiresAt(),
         printable(why));
     changed(g.id());
+    tell(taken);
     return g;
   }
 
@@ -322,10 +361,11 @@ public final class Grants implements AutoCloseable {
     Entitlement e = c.entitlements().get(g.entitlement());
     // The entitlement's cap may have shrunk since the request: the shorter counts.
     Duration d = g.duration().compareTo(e.maxDuration()) > 0 ? e.maxDuration() : g.duration();
+    GrantEvent approvedEvent = new GrantEvent(id, now, approver, "approved", why);
     boolean done =
         store.change(
             "approve",
-            new GrantEvent(id, now, approver, "approved", why),
+            approvedEvent,
             "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
                 + " starts_at_ms = ?, expires_at_ms = ?, duration_s = ? WHERE id = ? AND state = ?",
             Grant.State.ACTIVE.wireName(),
@@ -348,6 +388,7 @@ public final class Grants implements AutoCloseable {
         approver,
         now.plus(d));
     changed(id);
+    tell(approvedEvent);
     return store.grant(id).orElseThrow();
   }
 
@@ -360,10 +401,11 @@ public final class Grants implements AutoCloseable {
     Grant g = decidable(id, approver, groups, config);
     String why = reason(reason);
     Instant now = clock.instant();
+    GrantEvent deniedEvent = new GrantEvent(id, now, approver, "denied", why);
     boolean done =
         store.change(
             "deny",
-            new GrantEvent(id, now, approver, "denied", why),
+            deniedEvent,
             "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
                 + " expires_at_ms = NULL WHERE id = ? AND state = ?",
             Grant.State.DENIED.wireName(),
@@ -382,6 +424,7 @@ public final class Grants implements AutoCloseable {
         g.entitlement(),
         approver);
     changed(id);
+    tell(deniedEvent);
     return store.grant(id).orElseThrow();
   }
 
@@ -428,11 +471,12 @@ public final class Grants implements AutoCloseable {
     Grant g = find(id);
     String why = reason(reason);
     Instant now = clock.instant();
+    GrantEvent revokedEvent = new GrantEvent(id, now, by, "revoked", why);
     boolean done =
         g.stateAt(now) == Grant.State.ACTIVE
             && store.change(
                 "revoke",
-                new GrantEvent(id, now, by, "revoked", why),
+                revokedEvent,
                 "UPDATE grants SET state = ?, ended_by = ?, ended_at_ms = ? WHERE id = ? AND"
                     + " state = ? AND expires_at_ms > ?",
                 Grant.State.REVOKED.wireName(),
@@ -454,6 +498,7 @@ public final class Grants implements AutoCloseable {
         g.entitlement(),
         by);
     changed(id);
+    tell(revokedEvent);
     return store.grant(id).orElseThrow();
   }
 
@@ -474,11 +519,12 @@ public final class Grants implements AutoCloseable {
     }
     String why = note == null ? "" : optionalReason(note);
     Instant now = clock.instant();
+    GrantEvent reviewedEvent = new GrantEvent(id, now, by, "reviewed", why);
     boolean done =
         g.breakGlass()
             && store.change(
                 "review",
-                new GrantEvent(id, now, by, "reviewed", why),
+                reviewedEvent,
                 "UPDATE grants SET reviewed_by = ?, reviewed_at_ms = ? WHERE id = ? AND"
                     + " break_glass = 1 AND reviewed_at_ms IS NULL",
                 by,
@@ -494,6 +540,7 @@ public final class Grants implements AutoCloseable {
     }
     log.info("break-glass access reviewed: grant_id={} subject={} by={}", id, g.subject(), by);
     changed(id);
+    tell(reviewedEvent);
     return store.grant(id).orElseThrow();
   }
 
@@ -845,10 +892,12 @@ public final class Grants implements AutoCloseable {
       Instant now = clock.instant();
       for (Grant g : store.overdue(now.toEpochMilli())) {
         // Its end as read, again in the update: only a grant still active and past it expires.
+        GrantEvent expired =
+            new GrantEvent(g.id(), g.expiresAt(), NODE, "expired", "duration ended");
         boolean done =
             store.change(
                 "expire",
-                new GrantEvent(g.id(), g.expiresAt(), NODE, "expired", "duration ended"),
+                expired,
                 "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND expires_at_ms <= ?",
                 Grant.State.EXPIRED.wireName(),
                 g.id(),
@@ -860,21 +909,24 @@ public final class Grants implements AutoCloseable {
               g.id(),
               g.subject(),
               g.entitlement());
+          tell(expired);
         }
       }
       long nowMs = now.toEpochMilli();
       for (Grant g : store.unanswered(nowMs)) {
-        Instant lapsed = g.lapsesAt();
+        Instant lapsesAt = g.lapsesAt();
+        GrantEvent lapsed =
+            new GrantEvent(
+                g.id(),
+                lapsesAt,
+                NODE,
+                "expired",
+                "no decision within "
+                    + DurationText.format(Duration.between(g.requestedAt(), lapsesAt)));
         boolean done =
             store.change(
                 "expire request",
-                new GrantEvent(
-                    g.id(),
-                    lapsed,
-                    NODE,
-                    "expired",
-                    "no decision within "
-                        + DurationText.format(Duration.between(g.requestedAt(), lapsed))),
+                lapsed,
                 "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND "
                     + GrantStore.LAPSES_AT
                     + " <= ?",
@@ -888,6 +940,7 @@ public final class Grants implements AutoCloseable {
               g.id(),
               g.subject(),
               g.entitlement());
+          tell(lapsed);
         }
       }
       Map<String, List<Grant>> fresh = new HashMap<>();

@@ -1,9 +1,6 @@
 package dev.vigil.cli;
 
-import dev.vigil.gateway.Route;
-import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.config.ConfigException;
-import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.AccessReview;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
@@ -11,7 +8,6 @@ import dev.vigil.store.StoreException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -107,19 +103,6 @@ final class InsightAccessReviewCommand implements Callable<Integer> {
     if (config == null) {
       return new AccessReview.Setup(null, null, Set.of(), roles);
     }
-    VigilConfig c = NodeConfigs.read(config);
-    List<AccessReview.LocalUser> users = new ArrayList<>();
-    for (LocalUser u : c.users()) {
-      String email = u.email() == null || u.email().isEmpty() ? null : u.email();
-      users.add(new AccessReview.LocalUser(u.username(), email, u.roles(), u.groups()));
-    }
-    Set<String> privilegedRoutes = new HashSet<>();
-    for (Route r : c.routes()) {
-      if (AccessReview.privilegedResource(
-          r.resource().get("classification"), r.resource().get("criticality"))) {
-        privilegedRoutes.add(r.name());
-      }
-    }
-    return new AccessReview.Setup(users, c.entitlements(), privilegedRoutes, roles);
+    return AccessReview.Setup.of(NodeConfigs.read(config), roles);
   }
 }

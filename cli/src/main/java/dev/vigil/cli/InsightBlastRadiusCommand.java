@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.access.Entitlement;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.VigilConfig;
@@ -96,6 +97,14 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
       description = "true or false: whether the requests come from a managed device.")
   String managedDevice;
 
+  @Option(
+      names = "--grant",
+      paramLabel = "ENTITLEMENT",
+      description =
+          "Measure as if the user held an approved grant of ENTITLEMENT (repeatable): what a"
+              + " just-in-time grant would add to its standing access.")
+  List<String> grants;
+
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
@@ -118,10 +127,14 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--format must be text or json, not \"" + format + "\"");
       }
       w = window.window(Instant.now());
+      VigilConfig cfg = config == null ? null : readConfig(config);
       overrides =
           new BlastSubject.Overrides(
-              roles, groups, bool("--mfa", mfa), bool("--managed-device", managedDevice));
-      VigilConfig cfg = config == null ? null : readConfig(config);
+              roles,
+              groups,
+              bool("--mfa", mfa),
+              bool("--managed-device", managedDevice),
+              grants(cfg));
       estate = new BlastRadius.Estate(cfg == null ? List.of() : cfg.routes(), sidecarRoutes());
       live = inService(cfg);
       options = DecisionPoint.Options.defaults().withV0(v0 || (cfg != null && cfg.v0Compatible()));
@@ -225,6 +238,33 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
               + " DIR|FILE, a copy of it");
     }
     return Path.of(b);
+  }
+
+  /**
+   * The entitlements of {@code --grant}; each must be one of the configuration's when it is given.
+   *
+   * @throws IllegalArgumentException naming an entitlement that is blank or not configured
+   */
+  private List<String> grants(VigilConfig cfg) {
+    if (grants == null) {
+      return null;
+    }
+    List<String> known =
+        cfg == null ? null : cfg.entitlements().stream().map(Entitlement::name).toList();
+    for (String g : grants) {
+      if (g.isBlank()) {
+        throw new IllegalArgumentException("--grant must name an entitlement, not \"" + g + "\"");
+      }
+      if (known != null && !known.contains(g)) {
+        throw new IllegalArgumentException(
+            "--grant \""
+                + g
+                + "\" is no entitlement of "
+                + config
+                + (known.isEmpty() ? " (it has none)" : "; it has " + String.join(", ", known)));
+      }
+    }
+    return List.copyOf(grants);
   }
 
   private static Boolean bool(String option, String value) {

@@ -5,6 +5,7 @@ import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.ConfigDrift;
 import dev.vigil.insight.LivePolicy;
 import dev.vigil.insight.Window;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,11 +72,13 @@ final class InsightDriftCommand implements Callable<Integer> {
     Window w;
     VigilConfig cfg;
     URI base;
+    SSLContext tls;
     try {
       InsightCommand.checkFormat(format);
       w = window.window(Instant.now());
       cfg = NodeConfigs.read(config);
       base = controlPlane(cfg);
+      tls = trust(cfg, base);
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight drift: " + e.getMessage());
       return Vigil.EXIT_USAGE;
@@ -84,7 +88,7 @@ final class InsightDriftCommand implements Callable<Integer> {
     if (!noLive) {
       Path token = tokenFile != null ? tokenFile : cfg.dataDir().resolve("api.token");
       try {
-        live = LivePolicy.fetch(base, Files.readString(token).strip());
+        live = LivePolicy.fetch(base, Files.readString(token).strip(), tls);
       } catch (IOException e) {
         note =
             "cannot ask the node at "
@@ -109,8 +113,23 @@ final class InsightDriftCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The TLS context for a control plane that serves TLS ({@code control_plane.tls_cert}): it trusts
+   * the node's own certificates, read from the file the configuration names, so that a private CA
+   * needs no setting here; null for plain HTTP, or when the JDK's own CAs are to judge a URL given
+   * with {@code --control-plane} and no TLS file configured.
+   */
+  private static SSLContext trust(VigilConfig cfg, URI base) {
+    if (!"https".equals(base.getScheme()) || cfg.controlPlaneTls() == null) {
+      return null;
+    }
+    return ServerTls.trusting(
+        cfg.controlPlaneTls().certFile(), cfg.where("control_plane.tls_cert") + ":");
+  }
+
   private URI controlPlane(VigilConfig cfg) {
-    String url = controlPlane != null ? controlPlane : "http://" + cfg.controlPlane();
+    String scheme = cfg.controlPlaneTls() == null ? "http://" : "https://";
+    String url = controlPlane != null ? controlPlane : scheme + cfg.controlPlane();
     try {
       URI u = URI.create(url.endsWith("/") ? url : url + "/");
       if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.insight.InsightReport;
 import dev.vigil.insight.ReportContext;
 import java.util.List;
@@ -16,8 +17,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "One document for an audit or a weekly review: inventory, dependency graph, denied"
-            + " requests, zero trust metrics, access review and certificates of the window, in"
-            + " Markdown or JSON.")
+            + " requests, zero trust metrics, access review and certificates of the window, and"
+            + " with --config the security invariants and configuration drift, in Markdown or"
+            + " JSON.")
 final class InsightReportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -37,8 +39,10 @@ final class InsightReportCommand implements Callable<Integer> {
         List.of("markdown", "json"),
         config,
         (st, w, routes, now, f) -> {
+          VigilConfig node = config.file == null ? null : NodeConfigs.read(config.file);
           InsightReport r =
-              InsightReport.write(new ReportContext(st, w, window.route, routes, now));
+              InsightReport.write(
+                  new ReportContext(st, w, window.route, routes, now, node, config.file));
           return f.equals("json") ? r.json() + System.lineSeparator() : r.markdown();
         });
   }

@@ -133,6 +133,10 @@ final class InsightWindowOptions {
     try (Store st = store.openExisting()) {
       out.print(analysis.print(st, w, routes, now, format));
       return 0;
+    } catch (ConfigException e) {
+      // A part of the configuration only an analysis reads (the report's invariants settings).
+      err.println(command + e.getMessage());
+      return Vigil.EXIT_USAGE;
     } catch (IllegalArgumentException | StoreException e) {
       err.println(command + e.getMessage());
       return 1;

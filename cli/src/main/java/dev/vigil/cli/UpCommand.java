@@ -26,6 +26,7 @@ import dev.vigil.gateway.config.ConfigWatcher;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.demo.DemoUsers;
 import dev.vigil.gateway.demo.EchoUpstream;
+import dev.vigil.gateway.edge.AccessNotifier;
 import dev.vigil.gateway.edge.EdgeGateway;
 import dev.vigil.gateway.edge.EdgeSignIn;
 import dev.vigil.gateway.edge.IdentityAssertion;
@@ -39,6 +40,7 @@ import dev.vigil.pdp.Masking;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
 import dev.vigil.pdp.PolicyPath;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleWatcher;
@@ -63,6 +65,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -278,6 +281,9 @@ final class UpCommand implements Callable<Integer> {
     }
     Addresses cp = Addresses.parse(cfg.controlPlane(), "control_plane.addr");
     Addresses gw = Addresses.parse(cfg.gateway(), "gateway.addr");
+    // Read before anything starts, so that a TLS file that cannot be used stops start-up at once.
+    ServerTls cpTls = controlPlaneTls(cfg);
+    byte[] notifySecret = notifySecret(cfg);
     InstantSource clock = InstantSource.system();
     Core core = startCore(cfg);
     refuseRoutePoliciesNamingNothing(cfg, core.pdp());
@@ -300,6 +306,11 @@ final class UpCommand implements Callable<Integer> {
     grants.requestLifetime(cfg.requestLifetime());
     grants.start(GRANTS_REFRESH);
     running.add(0, grants);
+    if (cfg.accessNotify() != null) {
+      AccessNotifier notifier = new AccessNotifier(cfg.accessNotify().url(), notifySecret, clock);
+      grants.listen(notifier);
+      running.add(0, notifier);
+    }
     // Serves the keys the other nodes published; its own joins them once everything listens.
     IdentityAssertion assertion =
         IdentityAssertion.shared(
@@ -371,7 +382,17 @@ final class UpCommand implements Callable<Integer> {
             clock);
     PdpServer server =
         startControlPlane(
-            cfg, cp, core, apiToken, signIn, routeModes, identityNow, health, devices, grants);
+            cfg,
+            cp,
+            cpTls,
+            core,
+            apiToken,
+            signIn,
+            routeModes,
+            identityNow,
+            health,
+            devices,
+            grants);
 
     SessionSignOuts gatewaySignOuts =
         SessionSignOuts.open(core.store(), "gateway", cfg.sessionAbsolute(), clock);
@@ -616,10 +637,14 @@ final class UpCommand implements Callable<Integer> {
     pdp.afterChanges(() -> afterActivation.get().run());
   }
 
-  /** Starts the control plane: OPA's API, external authorization and the console. */
+  /**
+   * Starts the control plane: OPA's API, external authorization and the console; over TLS when
+   * {@code tls} is not null.
+   */
   private PdpServer startControlPlane(
       VigilConfig cfg,
       Addresses cp,
+      ServerTls tls,
       Core core,
       ApiToken apiToken,
       ConsoleSignIn signIn,
@@ -656,12 +681,66 @@ final class UpCommand implements Callable<Integer> {
                 devices.install(router, core.pdp());
                 dev.vigil.insight.ReplayEndpoint.install(
                     router, core.pdp(), new DecisionReader(core.store()), apiToken);
-              });
+              },
+              tls);
     } catch (ListenException e) {
       throw new ConfigException(cfg.where("control_plane.addr") + ": " + e.getMessage());
     }
     running.add(0, server);
     return server;
+  }
+
+  /**
+   * Reads the control plane's TLS files ({@code control_plane.tls_*}): null when it serves plain
+   * HTTP.
+   *
+   * @throws ConfigException naming the key's line and the file when one cannot be used
+   */
+  static ServerTls controlPlaneTls(VigilConfig cfg) {
+    VigilConfig.ControlPlaneTls files = cfg.controlPlaneTls();
+    if (files == null) {
+      return null;
+    }
+    try {
+      return ServerTls.read(
+          files.certFile(),
+          files.keyFile(),
+          files.clientCaFile(),
+          cfg.where("control_plane.tls_cert") + ":",
+          cfg.where("control_plane.tls_key") + ":",
+          cfg.where("control_plane.tls_client_ca") + ":");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /**
+   * The key {@code access.notify.secret_file} holds, or null when no webhook or no secret is
+   * configured.
+   *
+   * @throws ConfigException naming the key's line when the file cannot be read or is empty
+   */
+  static byte[] notifySecret(VigilConfig cfg) {
+    VigilConfig.AccessNotify n = cfg.accessNotify();
+    if (n == null || n.secretFile() == null) {
+      return null;
+    }
+    String text;
+    try {
+      text = Files.readString(n.secretFile(), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new ConfigException(
+          cfg.where("access.notify")
+              + ": secret_file "
+              + n.secretFile()
+              + ": "
+              + FileProblems.reason(e));
+    }
+    if (text.isEmpty()) {
+      throw new ConfigException(
+          cfg.where("access.notify") + ": secret_file " + n.secretFile() + " is empty");
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private CompletableFuture<NodeIdentity> startIdentity(
@@ -755,7 +834,11 @@ final class UpCommand implements Callable<Integer> {
       TlsListener tls,
       NodeIdentity identity,
       Optional<String> firstPassword) {
-    String control = "http://" + Addresses.hostForUrl(cp.host()) + ":" + cpPort;
+    String control =
+        (cfg.controlPlaneTls() == null ? "http://" : "https://")
+            + Addresses.hostForUrl(cp.host())
+            + ":"
+            + cpPort;
     out.println(
         "vigil up: control plane   "
             + control

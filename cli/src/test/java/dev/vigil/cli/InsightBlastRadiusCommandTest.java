@@ -281,6 +281,8 @@ class InsightBlastRadiusCommandTest {
     assertOneLine(run("user:bob", "--format", "dot"), "--format must be text or json, not \"dot\"");
     assertOneLine(run("user:bob", "--sidecar", "orders=" + sidecar), "--sidecar \"orders\": ");
     assertOneLine(run("user:bob", "--route", "nope"), "--route \"nope\" is no route a user calls");
+    assertOneLine(run("user:bob", "--grant", "root"), "--grant \"root\" is no entitlement of ");
+    assertOneLine(run("user:bob", "--grant", " "), "--grant must name an entitlement, not \" \"");
     CliRun noRoutes =
         CliRun.of("insight", "blast-radius", "--data-dir", data.toString(), "user:bob");
     assertOneLine(noRoutes, "no routes to measure: give --config vigil.yaml");

@@ -164,12 +164,17 @@ class InsightMetricsCommandTest {
         .contains("\n## Dependency graph\n")
         .contains("\n## Denied requests\n\n- 2 of 5 decisions denied (1 enforced, 1 would be in")
         .contains("\n## Zero trust metrics\n")
-        .contains("| service calls with a workload identity (mTLS) | 2 of 3 (66.7%) | none | - |");
+        .contains("| service calls with a workload identity (mTLS) | 2 of 3 (66.7%) | none | - |")
+        .contains("\n## Security invariants\n\n- 4 invariants over 5 decisions, ")
+        .contains("| invariant | status | first violation |")
+        .contains("\n## Configuration drift\n\n- 0 findings; policies written through the OPA API")
+        .doesNotContain("not checked");
     assertThat(json.status()).isZero();
     assertThat(json.out())
         .contains("\"contents\": [")
         .contains("\"dependency_graph\": {")
-        .contains("\"denied_requests\": {");
+        .contains("\"denied_requests\": {")
+        .contains("\"invariants\": {\n      \"checked\": false");
   }
 
   @Test

@@ -284,6 +284,106 @@ class UpBadStartTest {
     assertThat(Files.readString(file)).isEqualTo("x");
   }
 
+  /** The demo configuration with the control plane's TLS keys given, as {@code KEY: VALUE}. */
+  private static String withControlPlaneTls(String... lines) {
+    String addr = "  addr: 127.0.0.1:" + up.controlPlane + "\n";
+    return demoConfig.replace(addr, addr + "  " + String.join("\n  ", lines) + "\n");
+  }
+
+  /**
+   * Starts the demo with the control plane's {@code cert} and {@code key}, and expects start-up
+   * refused with {@code reason}, the line of {@code key} when {@code onKey}, else of the cert.
+   */
+  private static void assertControlPlaneTlsRefused(
+      Path cert, Path key, boolean onKey, String reason) throws Exception {
+    String yaml = withControlPlaneTls("tls_cert: " + cert, "tls_key: " + key);
+    String named = onKey ? "tls_key: " + key : "tls_cert: " + cert;
+    Path file = onKey ? key : cert;
+    String option = onKey ? "control_plane.tls_key" : "control_plane.tls_cert";
+
+    assertRefusedAndUntouched(
+        yaml, 1, "vigil up: " + place(yaml, named, option) + file + ": " + reason);
+  }
+
+  @Test
+  void controlPlaneTlsCertNotPem_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("cp-not-pem"));
+    ServerCertificate.selfSigned(pair, Instant.now());
+    Path cert = Files.writeString(pair.resolve("garbage.crt"), "not a certificate\n");
+
+    assertControlPlaneTlsRefused(
+        cert, pair.resolve(ServerCertificate.KEY_FILE), false, "no CERTIFICATE block in it");
+  }
+
+  @Test
+  void controlPlaneTlsCertExpired_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path pair = Files.createDirectories(tmp.resolve("cp-expired"));
+    ServerCertificate.selfSigned(pair, Instant.now().minus(Duration.ofDays(400)));
+
+    assertControlPlaneTlsRefused(
+        pair.resolve(ServerCertificate.CERT_FILE),
+        pair.resolve(ServerCertificate.KEY_FILE),
+        false,
+        "the certificate expired on ");
+  }
+
+  @Test
+  void controlPlaneTlsKeyOfAnotherCertificate_stopsStartUp_namesTheKey() throws Exception {
+    Path one = Files.createDirectories(tmp.resolve("cp-one"));
+    Path two = Files.createDirectories(tmp.resolve("cp-two"));
+    ServerCertificate.selfSigned(one, Instant.now());
+    ServerCertificate.selfSigned(two, Instant.now());
+
+    assertControlPlaneTlsRefused(
+        one.resolve(ServerCertificate.CERT_FILE),
+        two.resolve(ServerCertificate.KEY_FILE),
+        true,
+        "the key does not belong to the first certificate of ");
+  }
+
+  @Test
+  void controlPlaneClientCaWithoutCertificate_stopsStartUp_namesTheKey() throws Exception {
+    String yaml = withControlPlaneTls("tls_client_ca: ca.pem");
+
+    assertRefusedAndUntouched(
+        yaml,
+        Vigil.EXIT_USAGE,
+        place(yaml, "tls_client_ca: ca.pem", "control_plane.tls_client_ca")
+            + "needs tls_cert and tls_key");
+  }
+
+  @Test
+  void controlPlaneCertWithoutKey_stopsStartUp_namesTheKey() throws Exception {
+    String yaml = withControlPlaneTls("tls_cert: server.pem");
+
+    assertRefusedAndUntouched(
+        yaml,
+        Vigil.EXIT_USAGE,
+        place(yaml, "tls_cert: server.pem", "control_plane.tls_cert")
+            + "tls_cert and tls_key go together: give both");
+  }
+
+  @Test
+  void accessNotifySecretMissing_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
+    Path secret = tmp.resolve("no-such.secret");
+    String yaml =
+        demoConfig
+            + "\naccess:\n  notify:\n    url: http://127.0.0.1:9/hook\n    secret_file: "
+            + secret
+            + "\n";
+
+    assertRefusedAndUntouched(
+        yaml,
+        1,
+        "vigil up: "
+            + tmp.resolve("bad.yaml")
+            + ":"
+            + lineOf(yaml, "url: http://127.0.0.1:9/hook")
+            + ": access.notify: secret_file "
+            + secret
+            + ": no such file or directory");
+  }
+
   /** The demo configuration with the gateway's certificate and key files given. */
   private static String withTlsFiles(Path cert, Path key) {
     return demoConfig.replace(

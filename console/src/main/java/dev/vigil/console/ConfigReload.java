@@ -117,6 +117,8 @@ public final class ConfigReload {
     check(out, "control_plane.addr", a.controlPlane(), b.controlPlane());
     check(out, "control_plane.authz_policy", a.authzPolicy(), b.authzPolicy());
     check(out, "control_plane.trusted_proxies", a.trustedProxies(), b.trustedProxies());
+    check(out, "control_plane.tls_*", a.controlPlaneTls(), b.controlPlaneTls());
+    check(out, "access.notify", a.accessNotify(), b.accessNotify());
     check(out, "gateway.addr", a.gateway(), b.gateway());
     check(out, "gateway.session_idle", a.sessionIdle(), b.sessionIdle());
     check(out, "gateway.session_absolute", a.sessionAbsolute(), b.sessionAbsolute());

@@ -3,6 +3,8 @@ package dev.vigil.insight;
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grant;
 import dev.vigil.access.GrantHistory;
+import dev.vigil.gateway.Route;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.DecisionScan;
 import dev.vigil.store.Store;
@@ -118,6 +120,28 @@ public final class AccessReview {
     /** Without a configuration: roles derived, no users or entitlements to compare with. */
     public static Setup none() {
       return new Setup(null, null, Set.of(), null);
+    }
+
+    /**
+     * What a node's configuration tells: its local users, its entitlements and its routes whose
+     * resource is privileged.
+     *
+     * @param privilegedRoles the privileged roles, or null to derive them from the window
+     */
+    public static Setup of(VigilConfig config, Set<String> privilegedRoles) {
+      List<LocalUser> users = new ArrayList<>();
+      for (dev.vigil.gateway.auth.LocalUser u : config.users()) {
+        String email = u.email() == null || u.email().isEmpty() ? null : u.email();
+        users.add(new LocalUser(u.username(), email, u.roles(), u.groups()));
+      }
+      Set<String> privilegedRoutes = new HashSet<>();
+      for (Route r : config.routes()) {
+        if (privilegedResource(
+            r.resource().get("classification"), r.resource().get("criticality"))) {
+          privilegedRoutes.add(r.name());
+        }
+      }
+      return new Setup(users, config.entitlements(), privilegedRoutes, privilegedRoles);
     }
   }
 

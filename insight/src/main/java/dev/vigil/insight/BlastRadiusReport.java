@@ -49,6 +49,13 @@ final class BlastRadiusReport {
               + s.mfa()
               + "; device "
               + device(s));
+      if (!s.grants().isEmpty()) {
+        line(
+            sb,
+            "  holding grants of "
+                + Texts.clean(String.join(", ", s.grants()))
+                + " (assumed approved): standing access and what they add");
+      }
     }
     line(sb, "policy in service: " + Texts.clean(inService));
     if (candidate != null) {
@@ -200,6 +207,7 @@ final class BlastRadiusReport {
     subject.put("seen_decision", str(s.seen() == null ? null : s.seen().decisionId()));
     subject.put("seen_at", time(s.seen() == null ? null : s.seen().timestamp()));
     subject.put("given", strings(s.given()));
+    subject.put("grants", strings(s.grants()));
 
     Map<String, Value> o = new LinkedHashMap<>();
     o.put("subject", obj(subject));

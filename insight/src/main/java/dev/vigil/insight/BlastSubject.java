@@ -1,9 +1,11 @@
 package dev.vigil.insight;
 
 import dev.vigil.access.DeviceState;
+import dev.vigil.access.Grant;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.edge.DeviceInput;
+import dev.vigil.gateway.edge.GrantInput;
 import dev.vigil.gateway.edge.RequestInput;
 import dev.vigil.gateway.sidecar.WorkloadInput;
 import dev.vigil.identity.SpiffeId;
@@ -18,6 +20,7 @@ import dev.vigil.rego.value.Value;
 import dev.vigil.store.DecisionRecord;
 import dev.vigil.store.DecisionScan;
 import dev.vigil.store.Store;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +34,9 @@ import java.util.Map;
  *
  * <p>Inputs for it are built by the gateway's own builders ({@link RequestInput} for a user at the
  * edge, {@link WorkloadInput} for a workload at a sidecar), so that a policy sees what it would see
- * from a real request. Its just-in-time grants are not carried: the radius is its standing access.
+ * from a real request. Its just-in-time grants are not carried: the radius is its standing access,
+ * unless grants are given ({@code --grant ENTITLEMENT}), which a user's requests then carry in
+ * {@code input.grants} as the gateway puts an approved grant there: what holding them would add.
  *
  * @param kind {@link DecisionFacts#USER} or {@link DecisionFacts#WORKLOAD}
  * @param id the user's id, or the workload's SPIFFE ID
@@ -40,6 +45,8 @@ import java.util.Map;
  * @param sourceIp the address its latest logged request came from, or null
  * @param seen the decision its attributes were read from, or null when none in the window
  * @param given the options that replaced a logged attribute ({@code --role} ...)
+ * @param grants the entitlements its requests carry a grant of, as if approved; empty for its
+ *     standing access
  */
 public record BlastSubject(
     String kind,
@@ -48,18 +55,34 @@ public record BlastSubject(
     Value device,
     String sourceIp,
     DecisionRecord seen,
-    List<String> given) {
+    List<String> given,
+    List<String> grants) {
+
+  public BlastSubject {
+    given = List.copyOf(given);
+    grants = List.copyOf(grants);
+  }
 
   /**
    * Attributes given instead of the logged ones; null (or an empty list) keeps the logged value.
    *
    * @param managedDevice true for a managed device (the logged one when it was managed, else one
    *     with no posture), false for a request without a device certificate
+   * @param grants entitlements to carry a grant of in every request, or null for none
    */
   public record Overrides(
-      List<String> roles, List<String> groups, Boolean mfa, Boolean managedDevice) {
+      List<String> roles,
+      List<String> groups,
+      Boolean mfa,
+      Boolean managedDevice,
+      List<String> grants) {
 
-    public static final Overrides NONE = new Overrides(null, null, null, null);
+    public static final Overrides NONE = new Overrides(null, null, null, null, null);
+
+    /** Attributes given instead of the logged ones, without grants. */
+    public Overrides(List<String> roles, List<String> groups, Boolean mfa, Boolean managedDevice) {
+      this(roles, groups, mfa, managedDevice, null);
+    }
 
     /** The options these overrides stand for, for reports. */
     List<String> named() {
@@ -75,6 +98,9 @@ public record BlastSubject(
       }
       if (managedDevice != null) {
         out.add("--managed-device");
+      }
+      if (grants != null && !grants.isEmpty()) {
+        out.add("--grant");
       }
       return out;
     }
@@ -139,7 +165,8 @@ public record BlastSubject(
     ObjectValue subject = apply(DecisionFacts.object(input, "subject"), overrides);
     Value device = device(input.get("device"), overrides.managedDevice());
     String source = DecisionFacts.string(DecisionFacts.object(input, "request"), "source_ip");
-    return new BlastSubject(kind, id, subject, device, source, latest, given);
+    List<String> grants = overrides.grants() == null ? List.of() : overrides.grants();
+    return new BlastSubject(kind, id, subject, device, source, latest, given, grants);
   }
 
   /** Whether this is a workload, reached through sidecars. */
@@ -182,7 +209,47 @@ public record BlastSubject(
           method, route.pathPrefix(), host, Map.of(), sourceIp, at, route, SpiffeId.parse(id));
     }
     return RequestInput.build(
-        method, route.pathPrefix(), host, Map.of(), sourceIp, at, route, session(at), device, null);
+        method,
+        route.pathPrefix(),
+        host,
+        Map.of(),
+        sourceIp,
+        at,
+        route,
+        session(at),
+        device,
+        grants.isEmpty() ? null : grantsInput(at));
+  }
+
+  /**
+   * {@code input.grants} with a grant of each of {@link #grants}, as the gateway shows an approved
+   * one ({@link GrantInput}): one hour left, approved by someone else, not break-glass.
+   */
+  private Value grantsInput(Instant at) {
+    List<Grant> held = new ArrayList<>();
+    for (String e : grants) {
+      held.add(
+          new Grant(
+              "blast-radius-" + e,
+              id,
+              orEmpty(DecisionFacts.string(subject, "idp")),
+              e,
+              "what holding the grant would add",
+              at,
+              Duration.ofHours(1),
+              Grant.State.ACTIVE,
+              "blast-radius",
+              at,
+              "",
+              at,
+              at.plusSeconds(3600),
+              false,
+              null,
+              null,
+              null,
+              null));
+    }
+    return GrantInput.of(held);
   }
 
   /** A session with the subject's attributes, as the gateway holds one for a signed-in user. */

@@ -119,22 +119,31 @@ public final class CertificateExpiry {
   /**
    * Returns the TLS certificate files {@code config} names: {@code gateway.tls_cert}, or while the
    * TLS listener is on without it, the self-signed certificate {@code vigil up} keeps in the data
-   * directory once it has made one. The control plane serves no TLS of its own, and sidecars take
-   * their certificates from the Workload API, not from the file.
+   * directory once it has made one; then the control plane's {@code control_plane.tls_cert} and
+   * {@code tls_client_ca} when given. Sidecars take their certificates from the Workload API, not
+   * from a file.
    */
   public static List<TlsFile> filesOf(VigilConfig config) {
+    List<TlsFile> out = new ArrayList<>();
     TlsSettings tls = config.tls();
-    if (tls.certFile() != null) {
-      return List.of(
-          new TlsFile("gateway.tls_cert", config.where("gateway.tls_cert"), tls.certFile()));
-    }
     Path selfSigned = config.dataDir().resolve(ServerCertificate.CERT_FILE);
-    if (tls.addr() == null || !Files.isRegularFile(selfSigned)) {
-      return List.of();
+    if (tls.certFile() != null) {
+      out.add(new TlsFile("gateway.tls_cert", config.where("gateway.tls_cert"), tls.certFile()));
+    } else if (tls.addr() != null && Files.isRegularFile(selfSigned)) {
+      out.add(
+          new TlsFile(
+              "gateway.tls_cert", "gateway.tls_cert (self-signed, made by vigil up)", selfSigned));
     }
-    return List.of(
-        new TlsFile(
-            "gateway.tls_cert", "gateway.tls_cert (self-signed, made by vigil up)", selfSigned));
+    VigilConfig.ControlPlaneTls cp = config.controlPlaneTls();
+    if (cp != null) {
+      String cert = "control_plane.tls_cert";
+      out.add(new TlsFile(cert, config.where(cert), cp.certFile()));
+      if (cp.clientCaFile() != null) {
+        String ca = "control_plane.tls_client_ca";
+        out.add(new TlsFile(ca, config.where(ca), cp.clientCaFile()));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private final Instant now;

@@ -38,6 +38,9 @@ import java.util.List;
  * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
  * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
  *     not the gateway's)
+ * @param recheck why an open connection was decided again ({@code policy_change}, {@code
+ *     svid_expiry}; the sidecar's TCP listeners), or null for a call: a re-check is no new call,
+ *     and the analyses that count calls skip it
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -69,7 +72,8 @@ record DecisionFacts(
     String criticality,
     String action,
     boolean mfa,
-    List<GrantFact> grants) {
+    List<GrantFact> grants,
+    String recheck) {
 
   /**
    * A just-in-time grant as the gateway put it in {@code input.grants} (docs/policy-input.md).
@@ -180,7 +184,8 @@ record DecisionFacts(
         string(resource, "criticality"),
         string(input, "action"),
         subject.get("mfa") == BooleanValue.TRUE,
-        input.get("grants") instanceof ArrayValue a ? grants(a) : null);
+        input.get("grants") instanceof ArrayValue a ? grants(a) : null,
+        string(event, "recheck"));
   }
 
   /** The grants of an {@code input.grants} array; an entry that is not an object is skipped. */

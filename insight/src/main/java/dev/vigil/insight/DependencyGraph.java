@@ -365,8 +365,11 @@ public final class DependencyGraph {
       if (!window.contains(r.timestamp())) {
         return this;
       }
-      decisions++;
       DecisionFacts f = DecisionFacts.of(r);
+      if (f.recheck() != null) {
+        return this; // an open connection decided again: no new call, and no new edge
+      }
+      decisions++;
       if (f.refusal() != null) {
         refusals++;
         return this;

@@ -30,7 +30,9 @@ public final class InsightReport {
           ReportSection.of("denied_requests", "Denied requests", StandardSections::denied),
           ReportSection.of("metrics", "Zero trust metrics", StandardSections::metrics),
           ReportSection.of("access_review", "Access review", StandardSections::accessReview),
-          ReportSection.of("certificates", "Certificates", StandardSections::certificates));
+          ReportSection.of("certificates", "Certificates", StandardSections::certificates),
+          ReportSection.of("invariants", "Security invariants", StandardSections::invariants),
+          ReportSection.of("drift", "Configuration drift", StandardSections::drift));
 
   private final ReportContext context;
   private final List<ReportSection> sections;

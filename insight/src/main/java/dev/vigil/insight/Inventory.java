@@ -258,8 +258,11 @@ public final class Inventory {
       if (!window.contains(r.timestamp())) {
         return this;
       }
-      decisions++;
       DecisionFacts f = DecisionFacts.of(r);
+      if (f.recheck() != null) {
+        return this; // an open connection decided again: no new request
+      }
+      decisions++;
       Instant t = r.timestamp();
       if ("NO_ROUTE".equals(f.refusal())) {
         String target = f.target() == null ? "?" : f.target();

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * The policy a running decision point serves, as {@code GET /v1/insight/policy} answers it: the
@@ -77,11 +78,24 @@ public record LivePolicy(
    * @throws IOException when it cannot be reached or answers other than 200; the message says which
    */
   public static LivePolicy fetch(URI base, String token) throws IOException {
-    HttpClient http =
+    return fetch(base, token, null);
+  }
+
+  /**
+   * Asks the control plane at {@code base} for its policy as {@link #fetch(URI, String)} does, over
+   * TLS with {@code tls} when it is not null ({@code https://127.0.0.1:8181}).
+   *
+   * @throws IOException when it cannot be reached or answers other than 200; the message says which
+   */
+  public static LivePolicy fetch(URI base, String token, SSLContext tls) throws IOException {
+    HttpClient.Builder b =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+            .connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    HttpClient http = b.build();
     HttpRequest request =
         HttpRequest.newBuilder(base.resolve(ReplayEndpoint.POLICY_PATH))
             .timeout(Duration.ofSeconds(30))

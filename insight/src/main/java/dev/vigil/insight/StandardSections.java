@@ -312,13 +312,15 @@ final class StandardSections {
   static final Duration CERTIFICATES_WARN = Duration.ofDays(30);
 
   /**
-   * The certificates of the store that need attention within {@link #CERTIFICATES_WARN} of the
-   * report's time ({@link CertificateExpiry}; the TLS files of a configuration are for {@code vigil
-   * insight certs --config}).
+   * The certificates of the store, and of the TLS files the configuration names when one was given,
+   * that need attention within {@link #CERTIFICATES_WARN} of the report's time ({@link
+   * CertificateExpiry}).
    */
   static Part certificates(ReportContext c) {
+    List<CertificateExpiry.TlsFile> files =
+        c.node() == null ? List.of() : CertificateExpiry.filesOf(c.node());
     CertificateExpiry e =
-        CertificateExpiry.check(c.store(), List.of(), CERTIFICATES_WARN, c.generated());
+        CertificateExpiry.check(c.store(), files, CERTIFICATES_WARN, c.generated());
     List<List<String>> rows = new ArrayList<>();
     long fine = 0;
     for (CertificateExpiry.Item item : e.items()) {
@@ -337,7 +339,7 @@ final class StandardSections {
     md.append(
         Markdown.item(
             e.items().size()
-                + " certificates in the store, "
+                + (c.node() == null ? " certificates in the store, " : " certificates, ")
                 + fine
                 + " fine or not in use for 30 days and more"));
     for (CertificateExpiry.RotationProblem p : e.rotation()) {
@@ -349,9 +351,14 @@ final class StandardSections {
     return new Part(md.toString(), Json.parse(e.json()));
   }
 
-  /** The window's access review, without a configuration: its findings by kind, the first few. */
+  /**
+   * The window's access review, told the configuration's users, entitlements and privileged routes
+   * when one was given: its findings by kind, the first few.
+   */
   static Part accessReview(ReportContext c) {
-    AccessReview r = AccessReview.take(c.store(), c.window(), c.route(), AccessReview.Setup.none());
+    AccessReview.Setup setup =
+        c.node() == null ? AccessReview.Setup.none() : AccessReview.Setup.of(c.node(), null);
+    AccessReview r = AccessReview.take(c.store(), c.window(), c.route(), setup);
     Map<String, Long> byKind = new TreeMap<>();
     for (AccessReview.Finding f : r.findings()) {
       byKind.merge(f.kind(), 1L, Long::sum);
@@ -379,5 +386,88 @@ final class StandardSections {
       md.append("\n").append(Markdown.table(List.of("finding", "who", "what"), rows));
     }
     return new Part(md.toString(), Json.parse(AccessReviewFormat.json(r, c.route())));
+  }
+
+  /** What a section that judges the configuration says when none was given. */
+  private static Part needsConfig(String command) {
+    return new Part(
+        Markdown.item(
+            "not checked: give the node's vigil.yaml with --config (or run " + command + ")"),
+        ObjectValue.of(s("checked"), dev.vigil.rego.value.BooleanValue.FALSE));
+  }
+
+  /**
+   * The article's security invariants ({@link SecurityInvariants}) against the configuration and
+   * the window, with the settings of the configuration's {@code insight.invariants}: each one's
+   * status and what breaks it.
+   */
+  static Part invariants(ReportContext c) {
+    if (c.node() == null) {
+      return needsConfig("vigil insight invariants");
+    }
+    InvariantReport r =
+        SecurityInvariants.check(
+            c.node(), c.nodeFile(), List.of(), null, c.store(), c.window(), c.route());
+    List<List<String>> rows = new ArrayList<>();
+    for (InvariantReport.Result res : r.results()) {
+      InvariantReport.Finding first = res.violations().isEmpty() ? null : res.violations().get(0);
+      rows.add(
+          List.of(
+              Markdown.text(res.name()),
+              res.status().label(),
+              first == null ? "-" : Markdown.text(first.what() + " (" + first.count() + ")")));
+    }
+    StringBuilder md = new StringBuilder();
+    long failed =
+        r.results().stream().filter(x -> x.status() == InvariantReport.Status.FAIL).count();
+    md.append(
+        Markdown.item(
+            r.results().size()
+                + " invariants over "
+                + r.decisions()
+                + " decisions, "
+                + failed
+                + " failed (details: vigil insight invariants)"));
+    md.append("\n").append(Markdown.table(List.of("invariant", "status", "first violation"), rows));
+    return new Part(md.toString(), Json.parse(r.json()));
+  }
+
+  /**
+   * What is live but not declared ({@link ConfigDrift}), as the store shows it: route modes set at
+   * runtime and the trust domains. The node itself is not asked, so policies written through its
+   * OPA API are for {@code vigil insight drift}.
+   */
+  static Part drift(ReportContext c) {
+    if (c.node() == null) {
+      return needsConfig("vigil insight drift");
+    }
+    ConfigDrift d =
+        ConfigDrift.compare(
+            c.node(),
+            c.store(),
+            c.window(),
+            c.route(),
+            null,
+            "the report does not ask the node: OPA API writes are for vigil insight drift",
+            c.generated());
+    List<List<String>> rows = new ArrayList<>();
+    for (ConfigDrift.Finding f : top(d.findings())) {
+      rows.add(
+          List.of(
+              Markdown.text(f.kind()),
+              Markdown.text(f.subject() == null ? "" : f.subject()),
+              Markdown.text(f.declared() == null ? "" : f.declared()),
+              Markdown.text(f.live() == null ? "" : f.live())));
+    }
+    StringBuilder md = new StringBuilder();
+    md.append(
+        Markdown.item(
+            d.findings().size()
+                + " findings; policies written through the OPA API are not compared here"
+                + " (vigil insight drift asks the node)"));
+    if (!rows.isEmpty()) {
+      md.append("\n").append(Markdown.table(List.of("kind", "what", "declared", "live"), rows));
+    }
+    return new Part(md.toString(), Json.parse(d.json()));
   }
 }

@@ -533,6 +533,9 @@ public final class ZeroTrustMetrics {
         return this;
       }
       DecisionFacts f = DecisionFacts.of(r);
+      if (f.recheck() != null) {
+        return this; // an open connection decided again: no new call to count
+      }
       (current ? now : before).add(f);
       if (f.refusal() == null) {
         paths.add(f, current);

@@ -62,6 +62,12 @@ final class BlastEstate {
         input.subject.trust_domain == "prod.example"
         input.action in {"read", "write"}
       }
+
+      allow if {
+        some g in input.grants
+        g.entitlement == "payroll-admin"
+        input.resource.service == "payroll"
+      }
       """;
 
   /**

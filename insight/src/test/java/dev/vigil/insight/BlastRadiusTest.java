@@ -113,6 +113,27 @@ class BlastRadiusTest {
     assertThat(b.routes().get(0).workload()).isNull();
   }
 
+  /** A just-in-time grant the user does not hold adds what the policy gives its holders. */
+  @Test
+  void measure_devWithAGrantGiven_addsWhatTheGrantOpens() {
+    BlastRadius standing = measure("user:bob", BlastSubject.Overrides.NONE, null);
+    BlastRadius granted =
+        measure(
+            "user:bob",
+            new BlastSubject.Overrides(null, null, null, null, List.of("payroll-admin")),
+            null);
+
+    List<String> added = new ArrayList<>(reachable(granted, false));
+    added.removeAll(reachable(standing, false));
+    assertThat(added).containsExactly("payroll read", "payroll write", "payroll delete");
+    assertThat(granted.subject().grants()).containsExactly("payroll-admin");
+    assertThat(granted.subject().given()).containsExactly("--grant");
+    assertThat(granted.text())
+        .contains("holding grants of payroll-admin (assumed approved)")
+        .contains("reach under policy: 11 of 16 route actions");
+    assertThat(granted.json()).contains("\"grants\": [\n      \"payroll-admin\"\n    ]");
+  }
+
   @Test
   void measure_dev_readsWhatIsNotRestricted_andEverythingNotEnforced() {
     BlastRadius b = measure("user:bob", BlastSubject.Overrides.NONE, null);

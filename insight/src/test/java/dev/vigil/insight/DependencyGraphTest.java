@@ -92,6 +92,21 @@ class DependencyGraphTest {
     }
   }
 
+  /** A sidecar's re-check of an open connection is no new call: the edge keeps its count. */
+  @Test
+  void learn_rechecksOfOpenConnections_addNoCall() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp))) {
+      try (Traffic t = new Traffic(store)) {
+        morning(t);
+        t.recheck("spiffe://prod.example/billing", "prod.example", "ledger", "GET", Mode.ENFORCE);
+        t.recheck("spiffe://prod.example/web", "prod.example", "ledger", "GET", Mode.ENFORCE);
+      }
+      assertMorning(DependencyGraph.learn(store, DAY, null, By.USER, 100));
+      Inventory inv = Inventory.take(store, DAY, null, null);
+      assertThat(inv.workloads()).hasSize(1);
+    }
+  }
+
   @Test
   void learn_postgresql_exactEdgesOfCallersAndServices() throws Exception {
     try (Store store = Store.open(schemas.createLocation())) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.rego.value.ArrayValue;
+import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -48,7 +49,9 @@ class InsightReportTest {
               "denied_requests",
               "metrics",
               "access_review",
-              "certificates");
+              "certificates",
+              "invariants",
+              "drift");
       String md = r.markdown();
       assertThat(md)
           .startsWith(
@@ -56,7 +59,8 @@ class InsightReportTest {
                   + " 2026-12-03T00:00:00Z (trends against 2026-12-01T00:00:00Z to"
                   + " 2026-12-02T00:00:00Z). Written 2026-12-03T09:00:00Z from the decision log;"
                   + " nothing was changed.\n\n- Inventory\n- Dependency graph\n- Denied requests\n"
-                  + "- Zero trust metrics\n- Access review\n- Certificates\n")
+                  + "- Zero trust metrics\n- Access review\n- Certificates\n- Security"
+                  + " invariants\n- Configuration drift\n")
           .contains("\n## Inventory\n\n- 11 decisions\n- 5 routes with traffic\n")
           .contains("- requests by device: managed 2, unknown 2, unmanaged 1\n")
           .contains("- configured routes without traffic: payroll\n")
@@ -76,7 +80,13 @@ class InsightReportTest {
                   + " | +25.0 points |")
           .contains("| configured routes in enforce mode | 1 of 2 (50.0%) | - | - |")
           .contains("Flat paths eliminated: 2\n")
-          .contains("| anonymous | sidecar:ledger | 0 of 1 | - | 2 of 2 | monitor |");
+          .contains("| anonymous | sidecar:ledger | 0 of 1 | - | 2 of 2 | monitor |")
+          .contains(
+              "\n## Security invariants\n\n- not checked: give the node's vigil.yaml with --config"
+                  + " (or run vigil insight invariants)\n")
+          .contains(
+              "\n## Configuration drift\n\n- not checked: give the node's vigil.yaml with"
+                  + " --config (or run vigil insight drift)\n");
 
       ObjectValue json = (ObjectValue) Json.parse(r.json());
       assertThat(json.get("generated")).isEqualTo(StringValue.of("2026-12-03T09:00:00Z"));
@@ -95,6 +105,8 @@ class InsightReportTest {
           .isEqualTo(NumberValue.of(3));
       assertThat(((ObjectValue) sections.get("metrics")).get("metrics").toString())
           .contains("workload_identity");
+      assertThat(((ObjectValue) sections.get("invariants")).get("checked"))
+          .isEqualTo(BooleanValue.FALSE);
       // Read-only: the report wrote nothing.
       assertThat(new DecisionReader(store).count()).isEqualTo(stored);
     }
@@ -102,16 +114,16 @@ class InsightReportTest {
 
   @Test
   void write_anotherSection_joinsTheReportInItsPlace() throws Exception {
-    ReportSection drift =
+    ReportSection extra =
         ReportSection.of(
-            "drift",
-            "Drift",
+            "changes",
+            "Changes",
             c ->
                 new ReportSection.Part(
                     "- nothing drifted since " + c.window().since() + "\n",
                     ObjectValue.of(StringValue.of("drifted"), NumberValue.of(0))));
     List<ReportSection> sections = new ArrayList<>(InsightReport.SECTIONS);
-    sections.add(1, drift);
+    sections.add(1, extra);
     try (Store store = Store.open(StoreLocation.embedded(tmp))) {
       ReportContext context =
           new ReportContext(store, ZeroTrustMetricsTest.DAY_TWO, null, null, WRITTEN);
@@ -121,19 +133,21 @@ class InsightReportTest {
       assertThat(r.keys())
           .containsExactly(
               "inventory",
-              "drift",
+              "changes",
               "dependency_graph",
               "denied_requests",
               "metrics",
               "access_review",
-              "certificates");
+              "certificates",
+              "invariants",
+              "drift");
       assertThat(r.markdown())
-          .contains("- Inventory\n- Drift\n- Dependency graph\n")
-          .contains("\n## Drift\n\n- nothing drifted since 2026-12-02T00:00:00Z\n\n## Dependency")
+          .contains("- Inventory\n- Changes\n- Dependency graph\n")
+          .contains("\n## Changes\n\n- nothing drifted since 2026-12-02T00:00:00Z\n\n## Dependency")
           .contains("No traffic in the window: no share can be measured.")
           .doesNotContain("configured routes");
-      assertThat(r.json()).contains("\"drift\": {\n      \"drifted\": 0\n    }");
-      sections.add(drift);
+      assertThat(r.json()).contains("\"changes\": {\n      \"drifted\": 0\n    }");
+      sections.add(extra);
       assertThatThrownBy(() -> InsightReport.write(context, sections))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("report sections must have keys of their own");

@@ -46,7 +46,7 @@ class ReplayEndpointTest {
     server =
         PdpServer.start(
             "127.0.0.1",
-            24510,
+            0,
             live,
             new PdpMetrics(null),
             OpaApi.Options.defaults().withWriteToken(ApiToken.of(token)),

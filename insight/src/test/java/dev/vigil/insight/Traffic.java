@@ -185,11 +185,29 @@ final class Traffic implements AutoCloseable {
 
   /** A workload's call through a sidecar: the caller's SPIFFE ID to the sidecar's route. */
   String workload(String spiffeId, String trustDomain, String route, String method, Mode mode) {
+    return decide(
+        workloadInput(spiffeId, trustDomain, route, method), route, spiffeId, mode, "mtls");
+  }
+
+  private static String workloadInput(
+      String spiffeId, String trustDomain, String route, String method) {
     String subject =
         "{\"type\":\"workload\",\"id\":%s,\"spiffe_id\":%s,\"trust_domain\":%s}"
             .formatted(Json.quote(spiffeId), Json.quote(spiffeId), Json.quote(trustDomain));
-    return decide(
-        input(route, method, "ledger.internal", subject, null), route, spiffeId, mode, "mtls");
+    return input(route, method, "ledger.internal", subject, null);
+  }
+
+  /**
+   * An open TCP connection of a workload decided again after a policy change, logged as a sidecar
+   * logs it ({@code recheck: policy_change}): no new call.
+   */
+  String recheck(String spiffeId, String trustDomain, String route, String method, Mode mode) {
+    Map<String, String> context = new HashMap<>();
+    context.put("route", route);
+    context.put("subject", spiffeId);
+    context.put("transport", "mtls");
+    context.put("recheck", "policy_change");
+    return decide(workloadInput(spiffeId, trustDomain, route, method), context, mode);
   }
 
   /** A request without a session through the edge gateway. */
@@ -234,6 +252,10 @@ final class Traffic implements AutoCloseable {
     if (transport != null) {
       context.put("transport", transport);
     }
+    return decide(input, context, mode);
+  }
+
+  private String decide(String input, Map<String, String> context, Mode mode) {
     PolicyPath path = PolicyPath.parse("authz/allow");
     Decision d = pdp.decide(path, Json.parse(input), context, pdp.evalOptions(), mode);
     try {

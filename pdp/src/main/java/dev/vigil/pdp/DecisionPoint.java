@@ -186,6 +186,37 @@ public final class DecisionPoint implements AutoCloseable {
     afterChanges.add(Objects.requireNonNull(after, "after"));
   }
 
+  private final List<Runnable> policyListeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code listener} after every change of what a decision may answer: a bundle activated, a
+   * module uploaded or deleted, data replaced, a mode changed. It runs on the changing thread (a
+   * bundle watcher's, an API request's), after the change is in service, so a decision it makes
+   * sees the change; it must be quick and hand slow work to a thread of its own. Enforcement points
+   * use it to decide again what they let through under the policy before, such as an open
+   * connection decided once when it opened.
+   *
+   * @return what removes the listener again
+   */
+  public Runnable onPolicyChange(Runnable listener) {
+    Objects.requireNonNull(listener, "listener");
+    policyListeners.add(listener);
+    return () -> policyListeners.remove(listener);
+  }
+
+  /**
+   * Tells the {@link #onPolicyChange} listeners; a fault of one is logged, the others still run.
+   */
+  private void policyChanged() {
+    for (Runnable r : policyListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        log.warn("listener of a policy change failed: {}", e.toString());
+      }
+    }
+  }
+
   /** Sets {@code next} in service unless a {@link ChangeCheck} refuses it; called under lock. */
   private void install(PolicyState next) {
     for (ChangeCheck c : changeChecks) {
@@ -340,6 +371,7 @@ public final class DecisionPoint implements AutoCloseable {
       after = before.with(path, mode);
     } while (!modes.compareAndSet(before, after));
     log.info("mode changed: path={} mode={}", PolicyPath.parse(path), mode.label());
+    policyChanged();
   }
 
   /**
@@ -378,6 +410,7 @@ public final class DecisionPoint implements AutoCloseable {
         // A bundle without a manifest, or whose manifest names no revision, has none.
         bundle.manifest().revision().isEmpty() ? "(none)" : bundle.manifest().revision(),
         bundle.modules().size());
+    policyChanged();
   }
 
   private void checkRoots(Bundle bundle) {
@@ -492,6 +525,7 @@ public final class DecisionPoint implements AutoCloseable {
               policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
     }
     log.info("policy uploaded: id={}", id);
+    policyChanged();
     changed();
   }
 
@@ -515,6 +549,7 @@ public final class DecisionPoint implements AutoCloseable {
               policy, v0For(before.bundle()), before.bundle(), uploaded, before.baseData()));
     }
     log.info("policy deleted: id={}", id);
+    policyChanged();
     changed();
     return true;
   }
@@ -532,6 +567,7 @@ public final class DecisionPoint implements AutoCloseable {
           new PolicyState(
               policy, v0For(before.bundle()), before.bundle(), before.uploaded(), data));
     }
+    policyChanged();
     changed();
   }
 

@@ -90,7 +90,7 @@ public final class PdpServer implements AutoCloseable {
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     if (tls != null) {
-      so.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(tls.keyManagers()));
+      so.setSsl(true).setUseAlpn(true).setKeyCertOptions(KeyCertOptions.wrap(tls.keyManagers()));
       if (tls.mutual()) {
         so.setTrustOptions(TrustOptions.wrap(tls.trustManagers()))
             .setClientAuth(ClientAuth.REQUIRED);

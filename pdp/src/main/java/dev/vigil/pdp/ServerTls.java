@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -53,18 +54,72 @@ public record ServerTls(
    * @throws IllegalArgumentException naming the file and what is wrong with it
    */
   public static ServerTls read(Path certFile, Path keyFile, Path clientCaFile) {
-    List<X509Certificate> chain = certificates(certFile, "--tls-cert");
-    PrivateKey key = privateKey(keyFile);
+    return read(certFile, keyFile, clientCaFile, "--tls-cert", "--tls-key", "--tls-client-ca");
+  }
+
+  /**
+   * Reads the files as {@link #read(Path, Path, Path)} does, with errors that start with the names
+   * given for them (as a configuration file's {@code file:line: key}) instead of the command-line
+   * options.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public static ServerTls read(
+      Path certFile,
+      Path keyFile,
+      Path clientCaFile,
+      String certName,
+      String keyName,
+      String clientCaName) {
+    List<X509Certificate> chain = certificates(certFile, certName);
+    // A server that starts with a certificate out of its dates fails every handshake instead.
+    X509Certificate leaf = chain.get(0);
+    java.time.Instant now = java.time.Instant.now();
+    if (now.isAfter(leaf.getNotAfter().toInstant())) {
+      throw new IllegalArgumentException(
+          certName
+              + " "
+              + certFile
+              + ": the certificate expired on "
+              + leaf.getNotAfter().toInstant());
+    }
+    if (now.isBefore(leaf.getNotBefore().toInstant())) {
+      throw new IllegalArgumentException(
+          certName
+              + " "
+              + certFile
+              + ": the certificate is not valid before "
+              + leaf.getNotBefore().toInstant());
+    }
+    PrivateKey key = privateKey(keyFile, keyName);
     if (!keyMatches(key, chain.get(0))) {
       throw new IllegalArgumentException(
-          "--tls-key "
+          keyName
+              + " "
               + keyFile
               + ": the key does not belong to the first certificate of "
               + certFile);
     }
     List<X509Certificate> cas =
-        clientCaFile == null ? List.of() : certificates(clientCaFile, "--tls-client-ca");
+        clientCaFile == null ? List.of() : certificates(clientCaFile, clientCaName);
     return new ServerTls(chain, key, cas);
+  }
+
+  /**
+   * Returns a client's TLS context that trusts the certificates of {@code certFile} (a server's own
+   * chain) and nothing else: how a tool on the server's machine, reading the server's own
+   * configuration, reaches it without trusting anyone else's certificate.
+   *
+   * @throws IllegalArgumentException naming {@code name} and the file when it holds no certificate
+   */
+  public static SSLContext trusting(Path certFile, String name) {
+    try {
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(null, trustManagers(certificates(certFile, name)).getTrustManagers(), null);
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot build the TLS context: " + e.getMessage(), e);
+    }
   }
 
   /** Tells whether clients must present a certificate from one of {@link #clientCas}. */
@@ -88,11 +143,16 @@ public record ServerTls(
 
   /** Returns a trust manager factory over the client CAs; only meaningful when mutual. */
   public TrustManagerFactory trustManagers() {
+    return trustManagers(clientCas);
+  }
+
+  /** A trust manager factory that trusts {@code certs} and nothing else. */
+  private static TrustManagerFactory trustManagers(List<X509Certificate> certs) {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
-      for (int i = 0; i < clientCas.size(); i++) {
-        ks.setCertificateEntry("ca-" + i, clientCas.get(i));
+      for (int i = 0; i < certs.size(); i++) {
+        ks.setCertificateEntry("cert-" + i, certs.get(i));
       }
       TrustManagerFactory f =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -120,11 +180,12 @@ public record ServerTls(
     return out;
   }
 
-  private static PrivateKey privateKey(Path file) {
-    List<byte[]> keys = blocks(file, "--tls-key", "PRIVATE KEY");
+  private static PrivateKey privateKey(Path file, String option) {
+    List<byte[]> keys = blocks(file, option, "PRIVATE KEY");
     if (keys.size() != 1) {
       throw new IllegalArgumentException(
-          "--tls-key "
+          option
+              + " "
               + file
               + ": expected one PKCS#8 'BEGIN PRIVATE KEY' block, found "
               + keys.size()
@@ -138,7 +199,7 @@ public record ServerTls(
       }
     }
     throw new IllegalArgumentException(
-        "--tls-key " + file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
+        option + " " + file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
   }
 
   private static List<byte[]> blocks(Path file, String option, String type) {

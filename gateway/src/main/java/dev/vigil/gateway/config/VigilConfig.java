@@ -70,6 +70,9 @@ import java.util.function.Consumer;
  *     control_plane.authz_policy}, or null when the file leaves it out (the default applies) or
  *     there is no file
  * @param entitlements what people may ask for just in time ({@code access.entitlements})
+ * @param controlPlaneTls the control plane's TLS files ({@code control_plane.tls_*}), or null when
+ *     it serves plain HTTP
+ * @param accessNotify the webhook told of every change of a grant ({@code access.notify}), or null
  * @param keyPlaces where the keys that start-up acts on (listeners' addresses, TLS files, the agent
  *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
  *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
@@ -101,6 +104,8 @@ public record VigilConfig(
     Map<String, String> policyPlaces,
     String authzPolicyPlace,
     List<Entitlement> entitlements,
+    ControlPlaneTls controlPlaneTls,
+    AccessNotify accessNotify,
     Map<String, String> keyPlaces,
     Duration requestLifetime) {
 
@@ -123,6 +128,25 @@ public record VigilConfig(
       trustDomains = List.copyOf(trustDomains);
     }
   }
+
+  /**
+   * The control plane's TLS files: its API, the external-authorization endpoints and the console
+   * are then served over TLS only, as {@code vigil pdp --tls-cert} serves them.
+   *
+   * @param certFile the certificate chain (PEM), server certificate first
+   * @param keyFile its private key (PEM)
+   * @param clientCaFile CAs a client certificate must chain to (mutual TLS required), or null when
+   *     clients need none
+   */
+  public record ControlPlaneTls(Path certFile, Path keyFile, Path clientCaFile) {}
+
+  /**
+   * The webhook told of every change of a grant ({@code access.notify}; see docs/access.md).
+   *
+   * @param url where the changes are posted, http or https
+   * @param secretFile the file holding the key the posts are signed with, or null to sign none
+   */
+  public record AccessNotify(URI url, Path secretFile) {}
 
   private static final Set<String> TOP =
       Set.of(
@@ -166,6 +190,8 @@ public record VigilConfig(
         Map.of(),
         null,
         List.of(),
+        null,
+        null,
         Map.of(),
         Grant.DEFAULT_REQUEST_LIFETIME);
   }
@@ -196,6 +222,8 @@ public record VigilConfig(
         policyPlaces,
         authzPolicyPlace,
         entitlements,
+        controlPlaneTls,
+        accessNotify,
         keyPlaces,
         requestLifetime);
   }
@@ -252,7 +280,15 @@ public record VigilConfig(
       dataDir = base.resolve(dataDirKey);
     }
     Map<String, YamlNode> cp =
-        get(top, "control_plane").mapping(Set.of("addr", "authz_policy", "trusted_proxies"));
+        get(top, "control_plane")
+            .mapping(
+                Set.of(
+                    "addr",
+                    "authz_policy",
+                    "trusted_proxies",
+                    "tls_cert",
+                    "tls_key",
+                    "tls_client_ca"));
     Map<String, YamlNode> gw = get(top, "gateway").mapping(gatewayKeys());
     Map<String, YamlNode> policy = get(top, "policy").mapping(Set.of("bundle", "v0_compatible"));
     Map<String, YamlNode> logs = get(top, "decision_log").mapping(Set.of("mask", "retain"));
@@ -260,7 +296,7 @@ public record VigilConfig(
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
     Map<String, YamlNode> access =
-        get(top, "access").mapping(Set.of("entitlements", "request_lifetime"));
+        get(top, "access").mapping(Set.of("entitlements", "notify", "request_lifetime"));
     // Read by `vigil insight invariants`, which checks what is inside; the node only holds it.
     get(get(top, "insight").mapping(Set.of("invariants")), "invariants").mapping(null);
     String bundle = get(policy, "bundle").string(null);
@@ -319,6 +355,8 @@ public record VigilConfig(
         policyPlaces,
         get(cp, "authz_policy").isMissing() ? null : get(cp, "authz_policy").place(),
         entitlements,
+        controlPlaneTls(cp, base),
+        accessNotify(get(access, "notify"), base),
         keyPlaces(
             get(top, "routes"),
             get(top, "data_dir"),
@@ -329,6 +367,10 @@ public record VigilConfig(
             get(gw, "tls_addr"),
             get(gw, "tls_cert"),
             get(gw, "tls_key"),
+            get(cp, "tls_cert"),
+            get(cp, "tls_key"),
+            get(cp, "tls_client_ca"),
+            get(access, "notify"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")),
@@ -351,6 +393,74 @@ public record VigilConfig(
               + " long gone");
     }
     return d;
+  }
+
+  /**
+   * Reads {@code control_plane.tls_cert}, {@code tls_key} and {@code tls_client_ca}: null when none
+   * is given. The files themselves are read at start, where a file that cannot be used stops it.
+   */
+  private static ControlPlaneTls controlPlaneTls(Map<String, YamlNode> cp, Path base) {
+    YamlNode cert = get(cp, "tls_cert");
+    YamlNode key = get(cp, "tls_key");
+    YamlNode clientCa = get(cp, "tls_client_ca");
+    if (cert.isMissing() != key.isMissing()) {
+      throw (cert.isMissing() ? key : cert).error("tls_cert and tls_key go together: give both");
+    }
+    if (cert.isMissing()) {
+      if (!clientCa.isMissing()) {
+        throw clientCa.error(
+            "needs tls_cert and tls_key: client certificates are asked for over TLS only");
+      }
+      return null;
+    }
+    return new ControlPlaneTls(
+        file(cert, base), file(key, base), clientCa.isMissing() ? null : file(clientCa, base));
+  }
+
+  /**
+   * Reads {@code access.notify}: {@code url} (required) and {@code secret_file}; null when left
+   * out. The secret file is read at start.
+   */
+  private static AccessNotify accessNotify(YamlNode n, Path base) {
+    if (n.isMissing()) {
+      return null;
+    }
+    Map<String, YamlNode> m = n.mapping(Set.of("url", "secret_file"));
+    YamlNode urlNode = get(m, "url");
+    if (urlNode.isMissing()) {
+      throw n.error("missing required key \"url\": where the changes of grants are posted");
+    }
+    String text = urlNode.string();
+    URI url;
+    try {
+      url = new URI(text);
+    } catch (URISyntaxException e) {
+      throw urlNode.error("\"" + text + "\" is not a URL (" + e.getReason() + ")");
+    }
+    String scheme = url.getScheme();
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
+        || url.getHost() == null
+        || url.getRawFragment() != null) {
+      throw urlNode.error(
+          "\"" + text + "\" is not an http(s) URL with a host, like https://hooks.example.com/x");
+    }
+    if (url.getRawUserInfo() != null) {
+      throw urlNode.error(
+          "holds a user name or password: sign the posts with secret_file instead, or put a"
+              + " token in the path");
+    }
+    YamlNode secret = get(m, "secret_file");
+    return new AccessNotify(url, secret.isMissing() ? null : file(secret, base));
+  }
+
+  /** A path the file gives, relative to the file's directory; an empty one is refused. */
+  private static Path file(YamlNode n, Path base) {
+    String v = n.string();
+    if (v.isBlank()) {
+      throw n.error("must name a file");
+    }
+    return base.resolve(v).normalize();
   }
 
   /**
@@ -607,8 +717,13 @@ public record VigilConfig(
     return v;
   }
 
-  /** A duration as {@link DurationText} reads it, or {@code fallback} when the key is missing. */
-  static Duration duration(YamlNode n, Duration fallback) {
+  /**
+   * Reads a duration as every duration in Vigil is written ({@link DurationText}: {@code 90s},
+   * {@code 30m}, {@code 1h30m}, at most 36500 days); {@code fallback} when the key is missing.
+   *
+   * @throws ConfigException naming the node's place when it is no such duration
+   */
+  public static Duration duration(YamlNode n, Duration fallback) {
     if (n.isMissing()) {
       return fallback;
     }

@@ -22,7 +22,7 @@ import java.util.Map;
  * allows is there: a grant it no longer allows is left out and {@code expires_at} is the end it
  * gives, from the moment it is put in force, even before the store shows the cut.
  */
-final class GrantInput {
+public final class GrantInput {
 
   static final Value NONE = ArrayValue.of(List.of());
 
@@ -32,7 +32,14 @@ final class GrantInput {
     if (grants == null || session == null) {
       return NONE;
     }
-    List<Grant> active = grants.active(session.userId(), session.provider());
+    return of(grants.active(session.userId(), session.provider()));
+  }
+
+  /**
+   * Builds {@code input.grants} of {@code active}, grants that count now; also how {@code vigil
+   * insight blast-radius --grant} shows a policy a grant it assumes held.
+   */
+  public static Value of(List<Grant> active) {
     if (active.isEmpty()) {
       return NONE;
     }

@@ -35,10 +35,12 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.TrustOptions;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -52,8 +54,8 @@ import java.util.function.Consumer;
  * plaintext takes HTTP/2 with prior knowledge; outbound plaintext takes both, and HTTP/2 goes on
  * over HTTP/2. With an inbound listener's {@code app_protocol: h2c} the app is reached over HTTP/2
  * in cleartext, so gRPC works end to end, trailers included. Listeners with {@code protocol: tcp}
- * carry byte streams instead, decided once per connection ({@link TcpInbound}, {@link
- * TcpOutbound}).
+ * carry byte streams instead, decided when they open and again whenever the decision point's policy
+ * changes ({@link TcpInbound}, {@link TcpOutbound}).
  *
  * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
  * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
@@ -68,11 +70,20 @@ public final class Sidecar implements AutoCloseable {
   /** The port of the assertion keys' listener, or -1 when there is none. */
   private final int jwksPort;
 
-  private Sidecar(Vertx vertx, Map<String, Integer> ports, CallKeepAlive keepAlive, int jwksPort) {
+  /** Stops hearing the decision point's policy changes. */
+  private final Runnable unhear;
+
+  private Sidecar(
+      Vertx vertx,
+      Map<String, Integer> ports,
+      CallKeepAlive keepAlive,
+      int jwksPort,
+      Runnable unhear) {
     this.vertx = vertx;
     this.ports = ports;
     this.keepAlive = keepAlive;
     this.jwksPort = jwksPort;
+    this.unhear = unhear;
   }
 
   /**
@@ -86,7 +97,8 @@ public final class Sidecar implements AutoCloseable {
    *     way, the wait for its answer included, before it is reset: the HTTP/1.1 relay's idle limit
    *     on its connections to the app ({@link DirectUpstream#IDLE_SECONDS})
    * @param tcpIdleSeconds how long a TCP listener's connection, and the connection it opened, may
-   *     carry no byte either way before both are closed
+   *     carry no byte either way before both are closed, unless the listener sets its own {@code
+   *     idle_timeout}
    */
   record Timeouts(
       int peerIdleSeconds,
@@ -159,6 +171,9 @@ public final class Sidecar implements AutoCloseable {
     CallKeepAlive keepAlive = new CallKeepAlive(vertx, timeouts.pingMillis());
     Map<String, Integer> ports = new LinkedHashMap<>();
     int jwksPort = -1;
+    // Open TCP connections are decided again when the policy changes, from the first one on.
+    List<TcpInbound> tcpInbound = new CopyOnWriteArrayList<>();
+    Runnable unhear = pdp.onPolicyChange(() -> tcpInbound.forEach(TcpInbound::policyChanged));
     try {
       // The app is plain HTTP on loopback: relayed on the request's own event loop.
       DirectUpstream app = new DirectUpstream(vertx);
@@ -178,10 +193,11 @@ public final class Sidecar implements AutoCloseable {
                   pdp,
                   refusals,
                   clock,
-                  vertx.createNetClient(tcpClient(timeouts)),
+                  vertx.createNetClient(tcpClient(tcpIdle(in.idleTimeout(), timeouts))),
                   credentials::spiffeId);
+          tcpInbound.add(listener);
           NetServerOptions tls =
-              tcpServer(in.host(), in.port(), timeouts)
+              tcpServer(in.host(), in.port(), tcpIdle(in.idleTimeout(), timeouts))
                   .setSsl(true)
                   .setKeyCertOptions(KeyCertOptions.wrap(keys))
                   .setTrustOptions(TrustOptions.wrap(verifier))
@@ -211,8 +227,9 @@ public final class Sidecar implements AutoCloseable {
       for (Outbound out : config.outbound()) {
         var verifier = new PeerVerifier(out.name(), validator, out.expected(), refusals);
         if (out.protocol() == Protocol.TCP) {
+          int idle = tcpIdle(out.idleTimeout(), timeouts);
           NetClientOptions tls =
-              tcpClient(timeouts)
+              tcpClient(idle)
                   .setSsl(true)
                   .setKeyCertOptions(KeyCertOptions.wrap(keys))
                   .setTrustOptions(TrustOptions.wrap(verifier))
@@ -222,10 +239,7 @@ public final class Sidecar implements AutoCloseable {
           ports.put(
               out.name(),
               listenTcp(
-                  vertx,
-                  tcpServer(out.host(), out.port(), timeouts),
-                  listener::handle,
-                  out.name()));
+                  vertx, tcpServer(out.host(), out.port(), idle), listener::handle, out.name()));
           continue;
         }
         HttpClientOptions tls = clientTls(keys, verifier, timeouts);
@@ -270,10 +284,16 @@ public final class Sidecar implements AutoCloseable {
                 "assertion_jwks");
       }
     } catch (RuntimeException e) {
+      unhear.run();
       vertx.close();
       throw e;
     }
-    return new Sidecar(vertx, ports, keepAlive, jwksPort);
+    return new Sidecar(vertx, ports, keepAlive, jwksPort, unhear);
+  }
+
+  /** A TCP listener's idle limit in seconds: its own {@code idle_timeout}, else the default. */
+  private static int tcpIdle(Duration configured, Timeouts timeouts) {
+    return configured == null ? timeouts.tcpIdleSeconds() : (int) configured.toSeconds();
   }
 
   private static int startInbound(
@@ -342,20 +362,20 @@ public final class Sidecar implements AutoCloseable {
         .setConnectTimeout(5_000);
   }
 
-  /** A TCP listener's server: its connections idle out after {@code tcpIdleSeconds}. */
-  private static NetServerOptions tcpServer(String host, int port, Timeouts timeouts) {
+  /** A TCP listener's server: its connections idle out after {@code idleSeconds}. */
+  private static NetServerOptions tcpServer(String host, int port, int idleSeconds) {
     return new NetServerOptions()
         .setHost(host)
         .setPort(port)
-        .setIdleTimeout(timeouts.tcpIdleSeconds())
+        .setIdleTimeout(idleSeconds)
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
   /** The client a TCP listener connects with, to the app or to another sidecar. */
-  private static NetClientOptions tcpClient(Timeouts timeouts) {
+  private static NetClientOptions tcpClient(int idleSeconds) {
     return new NetClientOptions()
         .setConnectTimeout(5_000)
-        .setIdleTimeout(timeouts.tcpIdleSeconds())
+        .setIdleTimeout(idleSeconds)
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
@@ -453,6 +473,7 @@ public final class Sidecar implements AutoCloseable {
 
   @Override
   public void close() {
+    unhear.run();
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

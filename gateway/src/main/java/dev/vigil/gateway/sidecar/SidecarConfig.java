@@ -2,7 +2,9 @@ package dev.vigil.gateway.sidecar;
 
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.config.YamlNode;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
@@ -10,6 +12,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -133,6 +136,8 @@ public record SidecarConfig(
    * @param appProtocol how requests are relayed to the app (HTTP only)
    * @param protocol HTTP, or TCP: then the route's upstream is {@code tcp://host:port} on loopback
    *     and the peer mode STRICT
+   * @param idleTimeout how long a TCP connection may carry no byte either way before it is closed,
+   *     with the one it opened to the app; null for the default, an hour (TCP only)
    */
   public record Inbound(
       String host,
@@ -140,7 +145,8 @@ public record SidecarConfig(
       PeerMode peerMode,
       Route route,
       AppProtocol appProtocol,
-      Protocol protocol) {
+      Protocol protocol,
+      Duration idleTimeout) {
     public Inbound {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(peerMode, "peerMode");
@@ -150,6 +156,7 @@ public record SidecarConfig(
       if (protocol == Protocol.TCP && peerMode != PeerMode.STRICT) {
         throw new IllegalArgumentException(TCP_NOT_PERMISSIVE);
       }
+      checkIdleTimeout(idleTimeout, protocol);
       boolean tcpApp = route.upstream().getScheme().equals("tcp");
       if (tcpApp != (protocol == Protocol.TCP)) {
         throw new IllegalArgumentException(
@@ -159,6 +166,17 @@ public record SidecarConfig(
                 + route.upstream()
                 + (tcpApp ? " is for protocol: tcp" : " is no tcp:// address for protocol: tcp"));
       }
+    }
+
+    /** An inbound listener whose TCP connections, if any, idle out after the default hour. */
+    public Inbound(
+        String host,
+        int port,
+        PeerMode peerMode,
+        Route route,
+        AppProtocol appProtocol,
+        Protocol protocol) {
+      this(host, port, peerMode, route, appProtocol, protocol, null);
     }
 
     /** An HTTP inbound listener. */
@@ -186,6 +204,8 @@ public record SidecarConfig(
    * @param targetPort its inbound port
    * @param expected the only SPIFFE ID the target may present
    * @param protocol HTTP, or TCP: the app's bytes go to the target as they come
+   * @param idleTimeout how long a TCP connection may carry no byte either way before it is closed,
+   *     with the one to the target; null for the default, an hour (TCP only)
    */
   public record Outbound(
       String name,
@@ -194,11 +214,25 @@ public record SidecarConfig(
       String targetHost,
       int targetPort,
       SpiffeId expected,
-      Protocol protocol) {
+      Protocol protocol,
+      Duration idleTimeout) {
     public Outbound {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(expected, "expected");
       Objects.requireNonNull(protocol, "protocol");
+      checkIdleTimeout(idleTimeout, protocol);
+    }
+
+    /** An outbound listener whose TCP connections, if any, idle out after the default hour. */
+    public Outbound(
+        String name,
+        String host,
+        int port,
+        String targetHost,
+        int targetPort,
+        SpiffeId expected,
+        Protocol protocol) {
+      this(name, host, port, targetHost, targetPort, expected, protocol, null);
     }
 
     /** An HTTP outbound listener. */
@@ -207,6 +241,38 @@ public record SidecarConfig(
       this(name, host, port, targetHost, targetPort, expected, Protocol.HTTP);
     }
   }
+
+  /** The longest {@code idle_timeout}: a connection idle for longer is as good as never idle. */
+  static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(365);
+
+  /**
+   * Refuses an idle timeout on an HTTP listener, or one that is not whole seconds from 1 s to a
+   * year (the relay counts idle time in seconds).
+   */
+  private static void checkIdleTimeout(Duration idle, Protocol protocol) {
+    if (idle == null) {
+      return;
+    }
+    if (protocol != Protocol.TCP) {
+      throw new IllegalArgumentException(IDLE_TIMEOUT_TCP_ONLY);
+    }
+    if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(MAX_IDLE_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          "idle timeout "
+              + DurationText.format(idle)
+              + " is not from 1s to "
+              + MAX_IDLE_TIMEOUT.toDays()
+              + "d; leave it out for the default, 1h");
+    }
+    if (idle.toMillis() % 1000 != 0) {
+      throw new IllegalArgumentException(
+          "idle timeout " + DurationText.format(idle) + " is not whole seconds");
+    }
+  }
+
+  static final String IDLE_TIMEOUT_TCP_ONLY =
+      "idle_timeout is for listeners with protocol: tcp; an HTTP listener's connections idle out"
+          + " after 60s (not configurable)";
 
   /** Why a TCP inbound listener is STRICT only. */
   static final String TCP_NOT_PERMISSIVE =
@@ -343,10 +409,11 @@ public record SidecarConfig(
           "mode",
           "resource",
           "action",
-          "protocol");
+          "protocol",
+          "idle_timeout");
 
   private static final Set<String> OUTBOUND_KEYS =
-      Set.of("name", "listen", "target", "expect", "protocol");
+      Set.of("name", "listen", "target", "expect", "protocol", "idle_timeout");
 
   private static Inbound inbound(YamlNode n) {
     Map<String, YamlNode> m = n.mapping(INBOUND_KEYS);
@@ -382,7 +449,13 @@ public record SidecarConfig(
               resource,
               action(m));
       return new Inbound(
-          listen[0], Integer.parseInt(listen[1]), peerMode, route, appProtocol, protocol);
+          listen[0],
+          Integer.parseInt(listen[1]),
+          peerMode,
+          route,
+          appProtocol,
+          protocol,
+          idleTimeout(m, protocol));
     } catch (IllegalArgumentException e) {
       throw n.error(e.getMessage());
     }
@@ -423,6 +496,7 @@ public record SidecarConfig(
               + expected
               + "/billing");
     }
+    Protocol protocol = parsed(m, "protocol", "http", Protocol::parse);
     return new Outbound(
         required(n, m, "name").string(),
         listen[0],
@@ -430,7 +504,28 @@ public record SidecarConfig(
         target[0],
         Integer.parseInt(target[1]),
         expected,
-        parsed(m, "protocol", "http", Protocol::parse));
+        protocol,
+        idleTimeout(m, protocol));
+  }
+
+  /**
+   * Reads a listener's {@code idle_timeout} (a duration as elsewhere in Vigil's configuration:
+   * {@code 90s}, {@code 10m}, {@code 8h}, {@code 1d}), or null when it is left out; a bad value is
+   * named by its own line.
+   */
+  private static Duration idleTimeout(Map<String, YamlNode> m, Protocol protocol) {
+    YamlNode n = m.get("idle_timeout");
+    if (n == null || n.isMissing()) {
+      return null;
+    }
+    Duration idle = VigilConfig.duration(n, null);
+    try {
+      checkIdleTimeout(idle, protocol);
+    } catch (IllegalArgumentException e) {
+      throw n.error(
+          protocol == Protocol.TCP ? "\"" + n.string() + "\" " + e.getMessage() : e.getMessage());
+    }
+    return idle;
   }
 
   /** Returns true for {@code localhost} and the loopback literals, 127.0.0.0/8 and ::1. */

@@ -6,16 +6,27 @@ import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
+import dev.vigil.pdp.Decision;
 import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Value;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -34,7 +45,18 @@ import org.slf4j.LoggerFactory;
  * the caller's connection before a byte of it has been read or relayed. Refusals before policy are
  * logged as the HTTP listener logs them ({@link RefusalLog}), denials in the decision log with the
  * route, the caller ({@code subject}), this workload ({@code workload}) and {@code transport:
- * mtls}. Thread-safe.
+ * mtls}.
+ *
+ * <p>A connection let through is not trusted for its whole life. Each one being relayed is held in
+ * {@link #open}; when the decision point's policy changes ({@link #policyChanged}), every one is
+ * decided again, once, on the worker pool (a decision there may wait for room in the decision log,
+ * and many connections must not hold the event loop), with the same context and {@code recheck:
+ * policy_change} and {@code connection_decision_id} added; one the listener's mode no longer lets
+ * through is closed, and in {@code monitor} mode the would-be closing is only logged. Changes that
+ * come while a round is running are taken in one more round. When the earliest {@code notAfter} of
+ * the chain the caller authenticated with passes, the connection is closed whatever the mode, as a
+ * new one would be refused, and logged as a refusal at the route's policy path ({@code
+ * svid_expired}). Thread-safe.
  */
 final class TcpInbound {
 
@@ -47,7 +69,21 @@ final class TcpInbound {
   private final InstantSource clock;
   private final NetClient app;
   private final DecisionDispatch decisions;
+  private final DecisionPoint pdp;
+  private final PolicyPath policyPath;
   private final Supplier<String> self;
+
+  /** The connections being relayed now. */
+  private final Set<OpenConnection> open = ConcurrentHashMap.newKeySet();
+
+  /** How many policy changes this listener has heard; a connection decided before one is stale. */
+  private final AtomicLong changes = new AtomicLong();
+
+  /** A change not yet taken by a round of re-decisions. */
+  private final AtomicBoolean changePending = new AtomicBoolean();
+
+  /** A round of re-decisions is queued or running on the worker pool. */
+  private final AtomicBoolean rechecking = new AtomicBoolean();
 
   /**
    * @param app the client that reaches the app on loopback, with the idle timeout of the relay
@@ -69,6 +105,8 @@ final class TcpInbound {
     this.clock = clock;
     this.app = app;
     this.self = self;
+    this.pdp = pdp;
+    this.policyPath = PolicyPath.parse(config.route().policyPath());
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
   }
 
@@ -103,7 +141,7 @@ final class TcpInbound {
       refuse(socket, source, e.reason().name(), e.getMessage());
       return;
     }
-    decide(socket, source, caller);
+    decide(socket, new Caller(source, caller, expiry(chain)));
   }
 
   private void refuse(NetSocket socket, String source, String code, String reason) {
@@ -112,31 +150,37 @@ final class TcpInbound {
         .onComplete(ar -> socket.close());
   }
 
-  private void decide(NetSocket socket, String source, SpiffeId caller) {
+  private void decide(NetSocket socket, Caller caller) {
     Route route = config.route();
-    Value input = WorkloadInput.tcp(InboundListener.ipOf(source), clock.instant(), route, caller);
     Map<String, String> context =
-        InboundListener.decisionContext(route, "mtls", caller, self.get());
+        InboundListener.decisionContext(route, "mtls", caller.id(), self.get());
+    // A change heard from here on may not be in the decision below: see register.
+    long seen = changes.get();
     decisions
-        .decide(route.policyPath(), input, context, route.mode())
+        .decide(route.policyPath(), input(caller), context, route.mode())
         .onComplete(
             ar -> {
               if (ar.failed()) {
                 log.warn(
                     "tcp listener {}: decision failed, connection from {} closed: {}",
                     config.name(),
-                    caller,
+                    caller.id(),
                     ar.cause().toString());
                 socket.close();
               } else if (!ar.result().letThrough()) {
                 socket.close();
               } else {
-                connect(socket, ar.result().decisionId());
+                connect(socket, new Admitted(caller, ar.result().decisionId(), context, seen));
               }
             });
   }
 
-  private void connect(NetSocket socket, String decisionId) {
+  private Value input(Caller caller) {
+    return WorkloadInput.tcp(
+        InboundListener.ipOf(caller.source()), clock.instant(), config.route(), caller.id());
+  }
+
+  private void connect(NetSocket socket, Admitted admitted) {
     URI up = config.route().upstream();
     app.connect(up.getPort(), up.getHost())
         .onComplete(
@@ -146,7 +190,7 @@ final class TcpInbound {
                     "app unavailable: listener={} app={} decision_id={} reason={}",
                     config.name(),
                     up,
-                    decisionId,
+                    admitted.decisionId(),
                     ar.cause().getMessage());
                 socket.close();
                 return;
@@ -154,8 +198,200 @@ final class TcpInbound {
               NetSocket toApp = ar.result();
               toApp.pause();
               TcpRelay.prepare(toApp);
-              TcpRelay.join(socket, toApp);
+              OpenConnection c = new OpenConnection(admitted, vertx.getOrCreateContext());
+              c.relay = TcpRelay.join(socket, toApp, () -> closed(c));
+              register(c);
             });
+  }
+
+  /** Holds {@code c} for re-decisions and arms its close at the caller's certificate expiry. */
+  private void register(OpenConnection c) {
+    open.add(c);
+    long wait = Duration.between(clock.instant(), c.admitted.caller().notAfter()).toMillis();
+    if (wait < 0) {
+      expire(c);
+      return;
+    }
+    // notAfter is the last instant a certificate is valid in (RFC 5280, section 4.1.2.5).
+    c.expiryTimer = vertx.setTimer(wait + 1, id -> expire(c));
+    if (changes.get() != c.admitted.changesSeen()) {
+      // The policy changed after the first decision was asked for, perhaps before it was made.
+      vertx.executeBlocking(() -> recheck(c), false);
+    }
+  }
+
+  /** Forgets a connection once it is closed, by whichever side or reason. */
+  private void closed(OpenConnection c) {
+    open.remove(c);
+    if (c.expiryTimer >= 0) {
+      vertx.cancelTimer(c.expiryTimer);
+    }
+  }
+
+  /**
+   * Takes a change of the decision point's policy: queues one round of re-decisions of the open
+   * connections on the worker pool, unless one is queued that has not started yet. Quick, and never
+   * throws: it runs on the thread that changed the policy.
+   */
+  void policyChanged() {
+    changes.incrementAndGet();
+    changePending.set(true);
+    if (!open.isEmpty() && rechecking.compareAndSet(false, true)) {
+      vertx.executeBlocking(this::recheckAll, false);
+    }
+  }
+
+  /** Re-decides every open connection until no change is pending; on the worker pool. */
+  private Void recheckAll() {
+    do {
+      try {
+        while (changePending.getAndSet(false)) {
+          for (OpenConnection c : List.copyOf(open)) {
+            recheck(c);
+          }
+        }
+      } finally {
+        rechecking.set(false);
+      }
+    } while (changePending.get() && rechecking.compareAndSet(false, true));
+    return null;
+  }
+
+  /**
+   * Decides one open connection again with the policy in service now, and closes it when the
+   * listener's mode does not let it through any more; may wait, so never on an event loop.
+   */
+  private Void recheck(OpenConnection c) {
+    Route route = config.route();
+    if (c.closing.get() || route.mode() == Mode.OBSERVE) {
+      return null; // Observe asks no policy: there is nothing to decide again.
+    }
+    Admitted a = c.admitted;
+    Map<String, String> context = new HashMap<>(a.context());
+    context.put("recheck", RECHECK_POLICY);
+    context.put("connection_decision_id", a.decisionId());
+    Decision d;
+    try {
+      d = pdp.decide(policyPath, input(a.caller()), context, pdp.evalOptions(), route.mode());
+    } catch (RuntimeException e) {
+      // Fail closed, as the first decision does.
+      close(c, null, "re-checked after a policy change, the decision failed: " + e);
+      return null;
+    }
+    if (d.letThrough()) {
+      if (!d.allowed()) {
+        log.info(
+            "tcp connection would be closed (mode {}): listener={} subject={} decision_id={}"
+                + " connection_decision_id={} reason=re-checked after a policy change: {}",
+            route.mode().label(),
+            config.name(),
+            a.caller().id(),
+            d.decisionId(),
+            a.decisionId(),
+            d.reason());
+      }
+      return null;
+    }
+    close(c, d.decisionId(), "re-checked after a policy change: " + d.reason());
+    return null;
+  }
+
+  /** Closes a connection at the caller's certificate expiry, and logs it; on the event loop. */
+  private void expire(OpenConnection c) {
+    c.expiryTimer = -1;
+    Instant notAfter = c.admitted.caller().notAfter();
+    if (!c.closing.compareAndSet(false, true)) {
+      return;
+    }
+    c.relay.close();
+    Admitted a = c.admitted;
+    Map<String, String> context = new HashMap<>(a.context());
+    context.put("recheck", RECHECK_EXPIRY);
+    context.put("connection_decision_id", a.decisionId());
+    String reason =
+        "svid_expired: the certificate chain the caller authenticated with expired at " + notAfter;
+    Route route = config.route();
+    vertx.executeBlocking(
+        () -> {
+          Decision d = pdp.refuse(policyPath, input(a.caller()), context, route.mode(), reason);
+          log.info(
+              "tcp connection closed: listener={} subject={} decision_id={}"
+                  + " connection_decision_id={} reason={}",
+              config.name(),
+              a.caller().id(),
+              d.decisionId(),
+              a.decisionId(),
+              reason);
+          return null;
+        },
+        false);
+  }
+
+  /** Closes a connection that a re-decision no longer lets through, and says why. */
+  private void close(OpenConnection c, String decisionId, String reason) {
+    if (!c.closing.compareAndSet(false, true)) {
+      return;
+    }
+    log.info(
+        "tcp connection closed: listener={} subject={} decision_id={} connection_decision_id={}"
+            + " reason={}",
+        config.name(),
+        c.admitted.caller().id(),
+        decisionId,
+        c.admitted.decisionId(),
+        reason);
+    c.context.runOnContext(v -> c.relay.close());
+  }
+
+  /** The earliest {@code notAfter} of {@code chain}: when it stops verifying. */
+  private static Instant expiry(List<X509Certificate> chain) {
+    Instant first = Instant.MAX;
+    for (X509Certificate cert : chain) {
+      Instant end = cert.getNotAfter().toInstant();
+      if (end.isBefore(first)) {
+        first = end;
+      }
+    }
+    return first;
+  }
+
+  /** {@code recheck} of a re-decision after a policy change. */
+  static final String RECHECK_POLICY = "policy_change";
+
+  /** {@code recheck} of the refusal logged when the caller's certificate expired. */
+  static final String RECHECK_EXPIRY = "svid_expiry";
+
+  /** A verified caller: its address, its SPIFFE ID and when its certificate chain expires. */
+  private record Caller(String source, SpiffeId id, Instant notAfter) {}
+
+  /**
+   * A caller let through: the decision, its log context, and how many policy changes had been heard
+   * before it was asked for.
+   */
+  private record Admitted(
+      Caller caller, String decisionId, Map<String, String> context, long changesSeen) {}
+
+  /** One connection being relayed. */
+  private static final class OpenConnection {
+
+    final Admitted admitted;
+
+    /** The connection's event loop, where its relay is closed. */
+    final Context context;
+
+    /** Set once by whichever close comes first: a re-decision or the certificate's expiry. */
+    final AtomicBoolean closing = new AtomicBoolean();
+
+    /** Set on the event loop, before the connection is in {@link #open}. */
+    TcpRelay relay;
+
+    /** The expiry timer's id, or -1; read and written on the event loop. */
+    long expiryTimer = -1;
+
+    OpenConnection(Admitted admitted, Context context) {
+      this.admitted = admitted;
+      this.context = context;
+    }
   }
 
   private static List<X509Certificate> peerChain(NetSocket socket) {

@@ -64,15 +64,36 @@ final class TcpRelay {
 
   /** Relays {@code a} and {@code b} to each other until both ends are done; resumes both. */
   static void join(NetSocket a, NetSocket b) {
-    new TcpRelay(a, b).start();
+    join(a, b, () -> {});
   }
 
-  private void start() {
+  /**
+   * Relays as {@link #join(NetSocket, NetSocket)} does, and runs {@code closed} once {@code a} is
+   * closed, whichever side ended the relay.
+   *
+   * @return the relay, for {@link #close} before its ends are done
+   */
+  static TcpRelay join(NetSocket a, NetSocket b, Runnable closed) {
+    TcpRelay relay = new TcpRelay(a, b);
+    relay.start(closed);
+    return relay;
+  }
+
+  /** Closes both connections now, whatever is still on its way; on the sockets' event loop. */
+  void close() {
+    closeBoth();
+  }
+
+  private void start(Runnable closed) {
     a.handler(buf -> forward(a, b, buf, true));
     b.handler(buf -> forward(b, a, buf, false));
     a.drainHandler(v -> b.resume());
     b.drainHandler(v -> a.resume());
-    a.closeHandler(v -> closeAfter(toB, b));
+    a.closeHandler(
+        v -> {
+          closeAfter(toB, b);
+          closed.run();
+        });
     b.closeHandler(v -> closeAfter(toA, a));
     a.exceptionHandler(e -> closeBoth());
     b.exceptionHandler(e -> closeBoth());

@@ -232,4 +232,37 @@ class EntitlementsConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(message);
   }
+
+  private VigilConfig readNotify(String notify) throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users + "access:\n  notify:\n" + notify);
+    return VigilConfig.read(f, tmp.resolve("data"));
+  }
+
+  @Test
+  void notify_urlAndSecretFile_read() throws Exception {
+    VigilConfig.AccessNotify n =
+        readNotify("    url: https://hooks.example.com/T0/K3N\n    secret_file: hook.secret\n")
+            .accessNotify();
+
+    assertThat(n.url()).hasToString("https://hooks.example.com/T0/K3N");
+    assertThat(n.secretFile()).isEqualTo(tmp.resolve("hook.secret"));
+    assertThat(read("    - name: x\n      approvers: [carol]\n").accessNotify()).isNull();
+  }
+
+  @Test
+  void notify_badValues_refusedAtTheirLine() {
+    // users take 6 lines, then access: and notify:; a section is placed where its keys start
+    assertThatThrownBy(() -> readNotify("    secret_file: hook.secret\n"))
+        .hasMessageContaining("vigil.yaml:9: access.notify: missing required key \"url\"");
+    assertThatThrownBy(() -> readNotify("    url: ftp://hooks.example.com/x\n"))
+        .hasMessageContaining(
+            "vigil.yaml:9: access.notify.url: \"ftp://hooks.example.com/x\" is not an http(s) URL");
+    assertThatThrownBy(() -> readNotify("    url: https://user:pw@hooks.example.com/x\n"))
+        .hasMessageContaining("vigil.yaml:9: access.notify.url: holds a user name or password");
+    assertThatThrownBy(() -> readNotify("    url: https://h.example/x\n    secret_file: \"\"\n"))
+        .hasMessageContaining("vigil.yaml:10: access.notify.secret_file: must name a file");
+    assertThatThrownBy(() -> readNotify("    url: https://h.example/x\n    sekret: y\n"))
+        .hasMessageContaining("vigil.yaml:10: access.notify.sekret: unknown key");
+  }
 }

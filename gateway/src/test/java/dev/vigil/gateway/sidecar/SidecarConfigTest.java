@@ -11,6 +11,7 @@ import dev.vigil.identity.SpiffeId;
 import dev.vigil.pdp.Mode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -584,5 +585,87 @@ class SidecarConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":" + line + ": " + key + ": ")
         .hasMessageContaining(why);
+  }
+
+  @Test
+  void read_tcpIdleTimeout_readAsADurationPerListener() throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            inbound:
+              - name: db-in
+                listen: 127.0.0.1:15432
+                protocol: tcp
+                app: 127.0.0.1:5432
+                policy: sidecar/allow
+                idle_timeout: 10m
+              - name: db-in-2
+                listen: 127.0.0.1:15433
+                protocol: tcp
+                app: 127.0.0.1:5433
+                policy: sidecar/allow
+            outbound:
+              - name: to-db
+                listen: 127.0.0.1:15001
+                protocol: tcp
+                target: 127.0.0.1:15432
+                expect: spiffe://prod.example/db
+                idle_timeout: 2h
+            """);
+
+    assertThat(c.inbound().get(0).idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.inbound().get(1).idleTimeout()).isNull();
+    assertThat(c.outbound().getFirst().idleTimeout()).isEqualTo(Duration.ofHours(2));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "tcp|10 minutes|\"10 minutes\" has no unit after 10",
+        "tcp|10ms|\"10ms\" idle timeout 10ms is not from 1s to 365d",
+        "tcp|1500ms|\"1500ms\" idle timeout 1s500ms is not whole seconds",
+        "tcp|0s|\"0s\" idle timeout 0s is not from 1s to 365d",
+        "tcp|400d|is not from 1s to 365d",
+        "http|10m|idle_timeout is for listeners with protocol: tcp",
+      })
+  void read_badIdleTimeout_refusedNamingLineAndKey(String protocol, String value, String why) {
+    String yaml =
+        "inbound:\n"
+            + "  - name: db-in\n"
+            + "    listen: 127.0.0.1:15432\n"
+            + "    protocol: "
+            + protocol
+            + "\n"
+            + "    app: "
+            + (protocol.equals("tcp") ? "127.0.0.1:5432" : "http://127.0.0.1:9000")
+            + "\n"
+            + "    policy: sidecar/allow\n"
+            + "    idle_timeout: "
+            + value
+            + "\n";
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":7: inbound[0].idle_timeout: ")
+        .hasMessageContaining(why);
+  }
+
+  @Test
+  void read_badOutboundIdleTimeout_refusedNamingLineAndKey() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    outbound:
+                      - name: to-db
+                        listen: 127.0.0.1:15001
+                        protocol: tcp
+                        target: 127.0.0.1:15432
+                        expect: spiffe://prod.example/db
+                        idle_timeout: soon
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":7: outbound[0].idle_timeout: ")
+        .hasMessageContaining("\"soon\" is not a duration");
   }
 }

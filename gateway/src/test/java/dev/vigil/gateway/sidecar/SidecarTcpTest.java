@@ -160,7 +160,7 @@ class SidecarTcpTest {
    * its output, {@code "\nbye"}, then closes: the answer after the caller's end shows that the
    * half-close crossed both sidecars and the way back stayed open.
    */
-  private static ServerSocket echoApp() throws IOException {
+  static ServerSocket echoApp() throws IOException {
     ServerSocket s = new ServerSocket();
     s.bind(new InetSocketAddress("127.0.0.1", 0));
     Thread.ofVirtual()
