@@ -21,7 +21,9 @@ import java.util.Locale;
  * @param decidedAt when
  * @param decisionReason why it was denied, or the approver's note
  * @param startsAt when it started counting
- * @param expiresAt when it stops counting
+ * @param expiresAt when it stops counting; for a request, when it lapses undecided (null for a
+ *     request stored before the lifetime was kept: {@link #DEFAULT_REQUEST_LIFETIME} after it was
+ *     made), and null once denied
  * @param breakGlass taken without approval
  * @param reviewedBy the administrator who reviewed a break-glass grant
  * @param reviewedAt when
@@ -70,8 +72,8 @@ public record Grant(
   }
 
   /**
-   * Returns a new request of {@code subject}, waiting for an approver: nothing decided, started or
-   * ended yet.
+   * Returns a new request of {@code subject}, waiting for an approver until {@code lapsesAt}:
+   * nothing decided, started or ended yet.
    */
   static Grant pending(
       String id,
@@ -80,7 +82,8 @@ public record Grant(
       String entitlement,
       String reason,
       Instant at,
-      Duration duration) {
+      Duration duration,
+      Instant lapsesAt) {
     return new Grant(
         id,
         subject,
@@ -94,7 +97,7 @@ public record Grant(
         null,
         null,
         null,
-        null,
+        lapsesAt,
         false,
         null,
         null,
@@ -161,16 +164,33 @@ public record Grant(
   /** Returns the state at {@code now}: an active grant past its expiry is expired. */
   public State stateAt(Instant now) {
     if (state == State.PENDING) {
-      return now.isBefore(requestedAt.plus(REQUEST_WAITS)) ? State.PENDING : State.EXPIRED;
+      return now.isBefore(lapsesAt()) ? State.PENDING : State.EXPIRED;
     }
     return state == State.ACTIVE && !now.isBefore(expiresAt) ? State.EXPIRED : state;
   }
 
   /**
-   * How long a request waits for a decision: past it, the request has expired, cannot be approved,
-   * and no longer counts among the requests its holder may have waiting.
+   * How long a request waits for a decision unless {@code access.request_lifetime} says otherwise:
+   * past it, the request has expired, cannot be approved, and no longer counts among the requests
+   * its holder may have waiting.
    */
-  public static final Duration REQUEST_WAITS = Duration.ofHours(24);
+  public static final Duration DEFAULT_REQUEST_LIFETIME = Duration.ofHours(24);
+
+  /** The shortest request lifetime: an approver needs some time to read the request. */
+  public static final Duration MIN_REQUEST_LIFETIME = Duration.ofMinutes(1);
+
+  /** The longest request lifetime: a request older than a week asks about a need long gone. */
+  public static final Duration MAX_REQUEST_LIFETIME = Duration.ofDays(7);
+
+  /**
+   * Returns when this request lapses undecided: the lifetime in force when it was made, kept with
+   * it, so that a later change of the setting does not revive or cut short a request.
+   */
+  public Instant lapsesAt() {
+    return decidedAt == null && expiresAt != null
+        ? expiresAt
+        : requestedAt.plus(DEFAULT_REQUEST_LIFETIME);
+  }
 
   /** Whether it counts at {@code now}: active and not expired, whatever a sweeper did yet. */
   public boolean activeAt(Instant now) {

@@ -32,6 +32,15 @@ final class GrantStore {
           + " decided_at_ms, decision_reason, starts_at_ms, expires_at_ms, break_glass,"
           + " reviewed_by, reviewed_at_ms, ended_by, ended_at_ms";
 
+  /**
+   * SQL for when a request lapses undecided: its stored lapse, or for a request stored before the
+   * lapse was kept, {@link Grant#DEFAULT_REQUEST_LIFETIME} after it was made.
+   */
+  static final String LAPSES_AT =
+      "COALESCE(expires_at_ms, requested_at_ms + "
+          + Grant.DEFAULT_REQUEST_LIFETIME.toMillis()
+          + ")";
+
   private final Store store;
 
   GrantStore(Store store) {
@@ -96,14 +105,10 @@ final class GrantStore {
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ?"
-                + " AND requested_at_ms > ?")) {
-      bind(
-          ps,
-          subject,
-          idp,
-          Grant.State.PENDING.wireName(),
-          now.minus(Grant.REQUEST_WAITS).toEpochMilli());
+            "SELECT COUNT(*) FROM grants WHERE subject = ? AND idp = ? AND state = ? AND "
+                + LAPSES_AT
+                + " > ?")) {
+      bind(ps, subject, idp, Grant.State.PENDING.wireName(), now.toEpochMilli());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
@@ -209,10 +214,10 @@ final class GrantStore {
     return grants("WHERE break_glass = 1 AND reviewed_at_ms IS NULL ORDER BY requested_at_ms");
   }
 
-  /** Returns requests still pending that were made at or before {@code beforeMs}. */
-  List<Grant> unanswered(long beforeMs) {
+  /** Returns requests still pending that lapsed at or before {@code nowMs}. */
+  List<Grant> unanswered(long nowMs) {
     return grants(
-        "WHERE state = ? AND requested_at_ms <= ?", Grant.State.PENDING.wireName(), beforeMs);
+        "WHERE state = ? AND " + LAPSES_AT + " <= ?", Grant.State.PENDING.wireName(), nowMs);
   }
 
   /** Returns active grants whose expiry is at or before {@code nowMs}. */

@@ -1,5 +1,6 @@
 package dev.vigil.access;
 
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.store.ChangeFeed;
 import dev.vigil.store.Store;
 import java.time.Duration;
@@ -19,8 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,6 @@ public final class Grants implements AutoCloseable {
   public static final int MAX_PENDING = 20;
 
   private static final Logger log = LoggerFactory.getLogger(Grants.class);
-  private static final Pattern DURATION = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?");
 
   /** The actor of the changes a node makes on its own: expiries and cuts by the configuration. */
   static final String NODE = "vigil";
@@ -83,6 +81,7 @@ public final class Grants implements AutoCloseable {
   private final GrantStore store;
   private final InstantSource clock;
   private volatile Config config;
+  private volatile Duration requestLifetime = Grant.DEFAULT_REQUEST_LIFETIME;
 
   /**
    * Read-held by the operations that check the configuration and then store a grant that counts or
@@ -171,6 +170,28 @@ public final class Grants implements AutoCloseable {
     refreshQuietly();
   }
 
+  /**
+   * Sets how long a request made from now on waits for a decision ({@code
+   * access.request_lifetime}). Each request keeps the lifetime it was made with, so a change
+   * neither revives a request that lapsed nor cuts short one that waits.
+   *
+   * @throws IllegalArgumentException when it is not from {@link Grant#MIN_REQUEST_LIFETIME} to
+   *     {@link Grant#MAX_REQUEST_LIFETIME}
+   */
+  public void requestLifetime(Duration lifetime) {
+    if (lifetime.compareTo(Grant.MIN_REQUEST_LIFETIME) < 0
+        || lifetime.compareTo(Grant.MAX_REQUEST_LIFETIME) > 0) {
+      throw new IllegalArgumentException(
+          "request_lifetime: "
+              + DurationText.format(lifetime)
+              + " is not from "
+              + DurationText.format(Grant.MIN_REQUEST_LIFETIME)
+              + " to "
+              + DurationText.format(Grant.MAX_REQUEST_LIFETIME));
+    }
+    requestLifetime = lifetime;
+  }
+
   /** Replaces the entitlements, keeping the holders: {@link #configure} with them. */
   public void entitlements(List<Entitlement> list) {
     configure(list, config.holders());
@@ -232,7 +253,16 @@ public final class Grants implements AutoCloseable {
     Duration d = duration(duration, e.maxDuration(), "max_duration of " + e.name());
     String why = reason(reason);
     Instant now = clock.instant();
-    Grant g = Grant.pending(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
+    Grant g =
+        Grant.pending(
+            GrantStore.newId("gr-"),
+            subject,
+            idp,
+            e.name(),
+            why,
+            now,
+            d,
+            now.plus(requestLifetime));
     // Counted in the transaction that adds it, after a lock on the person: see the class doc.
     GrantEvent requested = new GrantEvent(g.id(), now, subject, "requested", why);
     if (!store.insertPending(g, requested, MAX_PENDING)) {
@@ -376,8 +406,8 @@ public final class Grants implements AutoCloseable {
         store.change(
             "deny",
             deniedEvent,
-            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?"
-                + " WHERE id = ? AND state = ?",
+            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
+                + " expires_at_ms = NULL WHERE id = ? AND state = ?",
             Grant.State.DENIED.wireName(),
             approver,
             now.toEpochMilli(),
@@ -623,24 +653,28 @@ public final class Grants implements AutoCloseable {
   }
 
   /**
-   * Reads a requested duration: hours and minutes ({@code 1h}, {@code 90m}, {@code 1h30m}), at
-   * least a minute and at most {@code cap}; null or blank gives {@code cap}.
+   * Reads a requested duration as {@link DurationText} reads every duration ({@code 90m}, {@code
+   * 1h30m}), in whole minutes, at least a minute and at most {@code cap}; null or blank gives
+   * {@code cap}.
    */
   static Duration duration(String text, Duration cap, String capName) {
     if (text == null || text.isBlank()) {
       return cap;
     }
-    Matcher m = DURATION.matcher(text.strip());
-    if (text.strip().isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null)) {
+    Duration d;
+    try {
+      d = DurationText.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new GrantException("bad_request", "duration", "duration " + printable(e.getMessage()));
+    }
+    if (d.toMillis() % 60_000 != 0) {
       throw new GrantException(
           "bad_request",
           "duration",
-          "duration \"" + printable(text) + "\" is not hours and minutes like 30m, 2h or 1h30m");
+          "duration \""
+              + printable(text.strip())
+              + "\" is not whole minutes (grants are asked in minutes)");
     }
-    long minutes =
-        (m.group(1) == null ? 0 : Long.parseLong(m.group(1)) * 60)
-            + (m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
-    Duration d = Duration.ofMinutes(minutes);
     if (d.compareTo(Entitlement.FLOOR) < 0) {
       throw new GrantException("bad_request", "duration", "duration must be at least 1m");
     }
@@ -653,8 +687,8 @@ public final class Grants implements AutoCloseable {
               + "\" is longer than the "
               + capName
               + " ("
-              + cap.toMinutes()
-              + "m)");
+              + DurationText.format(cap)
+              + ")");
     }
     return d;
   }
@@ -878,24 +912,28 @@ public final class Grants implements AutoCloseable {
           tell(expired);
         }
       }
-      long cutoff = now.minus(Grant.REQUEST_WAITS).toEpochMilli();
-      for (Grant g : store.unanswered(cutoff)) {
+      long nowMs = now.toEpochMilli();
+      for (Grant g : store.unanswered(nowMs)) {
+        Instant lapsesAt = g.lapsesAt();
         GrantEvent lapsed =
             new GrantEvent(
                 g.id(),
-                g.requestedAt().plus(Grant.REQUEST_WAITS),
+                lapsesAt,
                 NODE,
                 "expired",
-                "no decision within " + Grant.REQUEST_WAITS.toHours() + "h");
+                "no decision within "
+                    + DurationText.format(Duration.between(g.requestedAt(), lapsesAt)));
         boolean done =
             store.change(
                 "expire request",
                 lapsed,
-                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND requested_at_ms <= ?",
+                "UPDATE grants SET state = ? WHERE id = ? AND state = ? AND "
+                    + GrantStore.LAPSES_AT
+                    + " <= ?",
                 Grant.State.EXPIRED.wireName(),
                 g.id(),
                 Grant.State.PENDING.wireName(),
-                cutoff);
+                nowMs);
         if (done) {
           log.info(
               "access request expired undecided: grant_id={} subject={} entitlement={}",

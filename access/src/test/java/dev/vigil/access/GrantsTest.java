@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -304,7 +305,7 @@ class GrantsTest {
     for (int i = 1; i < Grants.MAX_PENDING; i++) {
       g.request("alice", "local", "prod-db-admin", "1h", "r" + i);
     }
-    step(Grant.REQUEST_WAITS.minusSeconds(1));
+    step(Grant.DEFAULT_REQUEST_LIFETIME.minusSeconds(1));
     assertThat(g.pending()).hasSize(Grants.MAX_PENDING);
 
     step(Duration.ofSeconds(1));
@@ -323,6 +324,53 @@ class GrantsTest {
     assertThat(g.events(old.id()))
         .extracting(GrantEvent::action, GrantEvent::reason)
         .contains(tuple("expired", "no decision within 24h"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void request_lifetimeConfigured_lapsesThen_andKeepsItsOwnLifetimeWhenTheSettingChanges(
+      String kind) throws Exception {
+    Grants g = open(kind);
+    g.requestLifetime(Duration.ofMinutes(90));
+    Grant short1 = g.request("alice", "local", "prod-db-admin", "1h", "short");
+    g.requestLifetime(Duration.ofHours(48));
+    Grant long1 = g.request("bob", "local", "prod-db-admin", "1h", "long");
+
+    assertThat(short1.lapsesAt()).isEqualTo(short1.requestedAt().plus(Duration.ofMinutes(90)));
+    step(Duration.ofMinutes(90).minusSeconds(1));
+    assertThat(g.pending())
+        .extracting(Grant::id)
+        .containsExactlyInAnyOrder(short1.id(), long1.id());
+
+    step(Duration.ofSeconds(1));
+    g.refresh();
+
+    assertThat(g.pending()).extracting(Grant::id).containsExactly(long1.id());
+    assertThat(refused(() -> g.approve(short1.id(), "carol", Set.of(), null)).code())
+        .isEqualTo("conflict");
+    assertThat(g.events(short1.id()))
+        .extracting(GrantEvent::action, GrantEvent::reason)
+        .contains(tuple("expired", "no decision within 1h30m"));
+    // Past the former fixed 24 hours, the request made under 48h still waits.
+    step(Duration.ofHours(30));
+    g.refresh();
+    assertThat(g.get(long1.id()).orElseThrow().stateAt(now.get())).isEqualTo(Grant.State.PENDING);
+    assertThat(g.approve(long1.id(), "carol", Set.of(), null).state())
+        .isEqualTo(Grant.State.ACTIVE);
+    // A denied request has no end: its lapse is cleared, not shown as an expiry.
+    Grant denied = g.request("bob", "local", "prod-db-admin", "1h", "again");
+    assertThat(denied.expiresAt()).isNotNull();
+    assertThat(g.deny(denied.id(), "carol", Set.of(), "no").expiresAt()).isNull();
+  }
+
+  @Test
+  void requestLifetime_outsideAMinuteToAWeek_refused() throws Exception {
+    Grants g = open("sqlite");
+
+    assertThatThrownBy(() -> g.requestLifetime(Duration.ofSeconds(30)))
+        .hasMessage("request_lifetime: 30s is not from 1m to 7d");
+    assertThatThrownBy(() -> g.requestLifetime(Duration.ofDays(8)))
+        .hasMessage("request_lifetime: 8d is not from 1m to 7d");
   }
 
   @ParameterizedTest

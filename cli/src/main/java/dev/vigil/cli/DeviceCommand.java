@@ -6,6 +6,7 @@ import dev.vigil.access.DeviceException;
 import dev.vigil.access.Devices;
 import dev.vigil.access.LinuxPosture;
 import dev.vigil.access.Posture;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -175,7 +176,7 @@ final class DeviceCommand implements Runnable {
     public Integer call() throws Exception {
       Duration d;
       try {
-        d = Durations.parse(ttl);
+        d = DurationText.parse(ttl);
       } catch (IllegalArgumentException e) {
         spec.commandLine().getErr().println("vigil device token: --ttl " + e.getMessage());
         return Vigil.EXIT_USAGE;

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.pdp.FileProblems;
 import dev.vigil.rego.CapturingQuery;
 import dev.vigil.rego.CompileOptions;
@@ -111,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
     TraceRecorder trace = mode == null ? null : new TraceRecorder(mode, EXPLANATION_LIMIT);
     Duration budget;
     try {
-      budget = Durations.parse(timeout);
+      budget = DurationText.parse(timeout);
     } catch (IllegalArgumentException e) {
       err.println("vigil eval: --timeout: " + e.getMessage());
       return Vigil.EXIT_USAGE;

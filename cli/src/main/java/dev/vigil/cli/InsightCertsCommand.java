@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.VigilConfig;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.insight.CertificateExpiry;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
@@ -78,7 +79,7 @@ final class InsightCertsCommand implements Callable<Integer> {
 
   private Duration warn() {
     try {
-      return Durations.parse(warn);
+      return DurationText.parse(warn);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--warn " + e.getMessage(), e);
     }

@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.gateway.config.ConfigException;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.insight.Window;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreException;
@@ -78,7 +79,7 @@ final class InsightWindowOptions {
       }
     }
     try {
-      return now.minus(Durations.parse(value));
+      return now.minus(DurationText.parse(value));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           option

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.store.DecisionRetention;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ final class LogRetainOption {
       return null;
     }
     try {
-      return DecisionRetention.requireMinimum(Durations.parse(text), text);
+      return DecisionRetention.requireMinimum(DurationText.parse(text), text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--log-retain " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Json;
@@ -144,7 +145,7 @@ final class LogsCommand implements Callable<Integer> {
    */
   private static Instant ago(String option, String value, PrintWriter err) {
     try {
-      return Instant.now().minus(Durations.parse(value));
+      return Instant.now().minus(DurationText.parse(value));
     } catch (IllegalArgumentException e) {
       err.println("vigil logs: " + option + " " + e.getMessage());
       return null;
@@ -166,7 +167,7 @@ final class LogsCommand implements Callable<Integer> {
     }
     Duration age;
     try {
-      age = Durations.parse(pruneBefore);
+      age = DurationText.parse(pruneBefore);
     } catch (IllegalArgumentException e) {
       err.println("vigil logs: --prune-before " + e.getMessage());
       return Vigil.EXIT_USAGE;

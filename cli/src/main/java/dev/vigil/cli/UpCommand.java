@@ -82,6 +82,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -101,6 +103,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Run Vigil on this machine: control plane, decision point and gateway.")
 final class UpCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -192,11 +196,14 @@ final class UpCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    StopSignals signals = StopSignals.install();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  log.info("vigil up stopping: reason={}", signals.reason());
                   stopAll();
+                  log.info("vigil up stopped: reason={}", signals.reason());
                   stopped.countDown();
                 }));
     stopped.await();
@@ -296,6 +303,7 @@ final class UpCommand implements Callable<Integer> {
     // Just-in-time grants: the gateway reads them from memory, kept in step with the store by the
     // changes of every node (PostgreSQL's change feed) and a reread every 10 s.
     Grants grants = Grants.open(core.store(), clock, cfg.entitlements());
+    grants.requestLifetime(cfg.requestLifetime());
     grants.start(GRANTS_REFRESH);
     running.add(0, grants);
     if (cfg.accessNotify() != null) {

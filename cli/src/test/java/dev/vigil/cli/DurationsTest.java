@@ -10,30 +10,26 @@ import org.junit.jupiter.api.Test;
 class DurationsTest {
 
   @Test
-  void parse_usualForms_read() {
-    assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(Durations.parse("90m")).isEqualTo(Duration.ofMinutes(90));
-    assertThat(Durations.parse("36500d")).isEqualTo(Duration.ofDays(36500));
+  void positive_compoundForm_readAsInTheConfiguration() {
+    // Regression: the command line took one number and unit only, while vigil.yaml and access
+    // requests took 1h30m.
+    assertThat(Durations.positive("--ttl", "1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(Durations.positive("--ttl", "500ms")).isEqualTo(Duration.ofMillis(500));
   }
 
   @Test
-  void parse_digitsBeyondALong_refusedNamingTheValue() {
-    assertThatThrownBy(() -> Durations.parse("99999999999999999999h"))
+  void positive_zeroOrNegative_refusedNamingTheOption() {
+    assertThatThrownBy(() -> Durations.positive("--ttl", "0s"))
+        .hasMessage("--ttl \"0s\" must be longer than 0");
+    assertThatThrownBy(() -> Durations.positive("--ttl", "-5m"))
+        .hasMessageStartingWith("--ttl \"-5m\" is negative");
+  }
+
+  @Test
+  void positive_tooLong_refusedNamingTheOption() {
+    assertThatThrownBy(() -> Durations.positive("--refresh", "99999999999999999999h"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("\"99999999999999999999h\" is too long: at most 36500d");
-  }
-
-  @Test
-  void parse_overflowOnConversion_refusedNamingTheValue() {
-    assertThatThrownBy(() -> Durations.parse("9999999999999999d"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("\"9999999999999999d\" is too long: at most 36500d");
-  }
-
-  @Test
-  void parse_justOverTheLimit_refused() {
-    assertThatThrownBy(() -> Durations.parse("36501d"))
-        .hasMessage("\"36501d\" is too long: at most 36500d");
+        .hasMessage("--refresh \"99999999999999999999h\" is too long: at most 36500d");
   }
 
   @Test

@@ -116,8 +116,8 @@ class InsightCertsDriftCommandTest {
     assertThat(warn.status()).isEqualTo(2);
     assertThat(warn.err().strip())
         .isEqualTo(
-            "vigil insight certs: --warn \"soon\" is not a duration; write a number and ms, s, m,"
-                + " h or d, like 10s");
+            "vigil insight certs: --warn \"soon\" is not a duration; write a number and a unit"
+                + " (d, h, m, s, ms), like 90s, 30m or 1h30m");
     assertThat(format.status()).isEqualTo(2);
     assertThat(format.err()).contains("--format must be text or json, not \"xml\"");
     assertThat(missing.status()).isEqualTo(2);

@@ -98,6 +98,36 @@ class UpProcessTest {
   }
 
   /**
+   * Regression: a deleted configuration file was passed over in silence. The node keeps its routes
+   * (fail safe) and warns that it no longer follows the file until it is back.
+   */
+  private void configFileDeleted_keepsServingTheLastGoodOne_andSaysSo(UpProcess up)
+      throws Exception {
+    String original = Files.readString(up.config);
+    assertThat(hostStatus(up, "any.localhost")).isEqualTo(401);
+
+    Files.delete(up.config);
+    String warning =
+        "configuration file "
+            + up.config
+            + " is gone (deleted or moved): vigil keeps running on the last good configuration";
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (!Files.readString(up.log).contains(warning) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+
+    assertThat(Files.readString(up.log)).contains(warning);
+    assertThat(hostStatus(up, "any.localhost")).isEqualTo(401);
+    Files.writeString(up.config, original);
+    String back = "configuration file readable again: file=" + up.config;
+    deadline = System.nanoTime() + 15_000_000_000L;
+    while (!Files.readString(up.log).contains(back) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(Files.readString(up.log)).contains(back);
+  }
+
+  /**
    * A policy upload without the token of the data directory is refused before the bundle is even
    * asked about it; with the token it reaches the bundle's check (the demo bundle owns every
    * package).
@@ -181,8 +211,14 @@ class UpProcessTest {
           .contains("totp_secret");
       apiWrites_needTheTokenOfTheDataDirectory(up);
       routeAddedToTheFile_servesWithoutRestart_andABadEditIsRefused(up);
+      configFileDeleted_keepsServingTheLastGoodOne_andSaysSo(up);
       assertThat(up.stop()).isTrue();
     }
+    // Regression: a SIGTERM stopped the node without a line in its log.
+    String stopLog = Files.readString(up.log);
+    assertThat(stopLog).contains("vigil up stopping: reason=SIGTERM");
+    assertThat(stopLog.indexOf("vigil up stopped: reason=SIGTERM"))
+        .isGreaterThan(stopLog.indexOf("vigil up stopping: reason=SIGTERM"));
     assertThat(password).matches("[A-Za-z0-9]{20}");
     assertThat(banner)
         .anySatisfy(l -> assertThat(l).contains("workload API    unix:").contains("agent.sock"))

@@ -83,6 +83,7 @@ public final class ConfigReload {
     if (grants != null) {
       // Providers take effect at start only: those running now are the started configuration's.
       grants.configure(next.entitlements(), holders(users, started.oidc()));
+      grants.requestLifetime(next.requestLifetime());
     }
     List<String> restart = restartOnly(started, next);
     if (!restart.isEmpty()) {

@@ -7,6 +7,7 @@ import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -80,6 +81,25 @@ public record Route(
 
   /** The actions a policy sees as {@code input.action} (docs/policy-input.md). */
   public static final List<String> ACTIONS = List.of("read", "write", "delete", "admin");
+
+  /**
+   * Reads an action as written in a configuration: in any case, as modes are read ({@link
+   * Mode#parse}), and given to policies in lower case, the only spelling they compare with.
+   *
+   * @throws IllegalArgumentException naming the value and the accepted ones
+   */
+  public static String parseAction(String text) {
+    String action = text.strip().toLowerCase(Locale.ROOT);
+    if (!ACTIONS.contains(action)) {
+      throw new IllegalArgumentException(
+          "\""
+              + text
+              + "\" is not one of "
+              + String.join(", ", ACTIONS)
+              + " (input.action), or leave it out to follow the method");
+    }
+    return action;
+  }
 
   /**
    * The keys of {@code input.resource} a route sets; the gateway adds {@code route} itself

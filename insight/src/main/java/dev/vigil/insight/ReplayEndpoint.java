@@ -83,8 +83,9 @@ public final class ReplayEndpoint {
   }
 
   private void requireToken(RoutingContext ctx) {
+    String twice = ApiToken.ambiguity(ctx.request().headers().getAll("Authorization"));
     String authorization = ctx.request().getHeader("Authorization");
-    if (token != null && token.admits(authorization)) {
+    if (twice == null && token != null && token.admits(authorization)) {
       ctx.next();
       return;
     }
@@ -93,10 +94,16 @@ public final class ReplayEndpoint {
         ctx.request().method(),
         ctx.request().path(),
         ctx.request().remoteAddress(),
-        token == null ? "no API token" : authorization == null ? "no token" : "wrong token");
+        twice != null
+            ? "several Authorization headers"
+            : token == null ? "no API token" : authorization == null ? "no token" : "wrong token");
     if (ctx.request().version() != HttpVersion.HTTP_2) {
       // The body stays unread; closing is cheaper than reading it to keep the connection.
       ctx.response().putHeader("Connection", "close");
+    }
+    if (twice != null) {
+      send(ctx, 400, "invalid_parameter", twice);
+      return;
     }
     if (token == null) {
       send(ctx, 403, "unauthorized", "this control plane has no API token; /v1/insight is off");

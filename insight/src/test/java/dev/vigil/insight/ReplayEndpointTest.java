@@ -107,6 +107,24 @@ class ReplayEndpointTest {
     assertThat(r.body()).contains("needs the API token");
   }
 
+  /** Regression: of two Authorization headers the guard took the first and answered the report. */
+  @Test
+  void replay_twoAuthorizationHeaders_is400() throws Exception {
+    HttpRequest r =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + ReplayEndpoint.PATH))
+            .header("Content-Type", "application/gzip")
+            .header("Authorization", "Bearer " + token)
+            .header("Authorization", "Bearer " + ApiToken.generate())
+            .POST(HttpRequest.BodyPublishers.ofByteArray(tarball(RecordedTraffic.CANDIDATE)))
+            .build();
+
+    HttpResponse<String> answer = http.send(r, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(answer.statusCode()).isEqualTo(400);
+    assertThat(answer.body()).contains("the request has 2 Authorization headers; send one");
+  }
+
   @Test
   void replay_wrongToken_is401() throws Exception {
     HttpResponse<String> r = post("", tarball(RecordedTraffic.CANDIDATE), ApiToken.generate());

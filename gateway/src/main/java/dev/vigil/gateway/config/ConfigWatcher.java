@@ -1,7 +1,9 @@
 package dev.vigil.gateway.config;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +29,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A version that reads but that the listener refuses may be refused for the state of something
  * else (a route whose policy the bundle in service does not define yet): {@link #recheckRefused}
- * offers it to the listener again once that changes, without a new save of the file. Thread-safe.
+ * offers it to the listener again once that changes, without a new save of the file.
+ *
+ * <p>A file that is deleted, or that can no longer be read (its permissions changed, its disk
+ * gone), fails safe: the configuration in service keeps serving, routes, users and policy included,
+ * and a warning says so once, with the reason, until the file reads again (logged too). Dropping
+ * routes because a file vanished would open or close every door at once. Thread-safe.
  */
 public final class ConfigWatcher implements AutoCloseable {
 
@@ -37,7 +44,9 @@ public final class ConfigWatcher implements AutoCloseable {
   public enum Outcome {
     UNCHANGED,
     APPLIED,
-    REFUSED
+    REFUSED,
+    /** The file is gone or cannot be read: the configuration in service stays. */
+    UNREADABLE
   }
 
   private final Path file;
@@ -46,6 +55,8 @@ public final class ConfigWatcher implements AutoCloseable {
   private final Consumer<VigilConfig> listener;
   private ScheduledExecutorService poller;
   private byte[] seen;
+  // Guarded by this: why the file cannot be read, while it cannot; null while it can.
+  private String unreadable;
   private volatile String lastError;
   // Guarded by this: the version in `seen` reads, and only the listener refused it.
   private boolean refusedByListener;
@@ -70,7 +81,13 @@ public final class ConfigWatcher implements AutoCloseable {
     this.dataDirOverride = dataDirOverride;
     this.moreApprovers = Set.copyOf(moreApprovers);
     this.listener = listener;
-    this.seen = digest(file);
+    byte[] first;
+    try {
+      first = digest(file);
+    } catch (IOException e) {
+      first = null;
+    }
+    this.seen = first;
   }
 
   /** Polls the file every {@code interval} on a daemon thread. */
@@ -88,8 +105,17 @@ public final class ConfigWatcher implements AutoCloseable {
 
   /** Reads the file if it changed and applies it; returns what happened. */
   public synchronized Outcome checkNow() {
-    byte[] now = digest(file);
-    if (now == null || Arrays.equals(now, seen)) {
+    byte[] now;
+    try {
+      now = digest(file);
+    } catch (IOException e) {
+      return unreadable(e);
+    }
+    if (unreadable != null) {
+      log.info("configuration file readable again: file={}", file);
+      unreadable = null;
+    }
+    if (Arrays.equals(now, seen)) {
       return Outcome.UNCHANGED;
     }
     seen = now;
@@ -102,7 +128,13 @@ public final class ConfigWatcher implements AutoCloseable {
    * read.
    */
   public synchronized Outcome recheckRefused() {
-    if (!refusedByListener || !Arrays.equals(digest(file), seen)) {
+    byte[] now;
+    try {
+      now = digest(file);
+    } catch (IOException e) {
+      return Outcome.UNCHANGED; // the next poll says why
+    }
+    if (!refusedByListener || !Arrays.equals(now, seen)) {
       // A newer version is on disk: the next poll reads it.
       return Outcome.UNCHANGED;
     }
@@ -136,6 +168,25 @@ public final class ConfigWatcher implements AutoCloseable {
     return Outcome.APPLIED;
   }
 
+  /** Warns once per reason that the file cannot be read and that nothing changes meanwhile. */
+  private Outcome unreadable(IOException e) {
+    String why =
+        e instanceof NoSuchFileException
+            ? "is gone (deleted or moved)"
+            : e instanceof AccessDeniedException
+                ? "cannot be read (permission denied)"
+                : "cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+    if (!why.equals(unreadable)) {
+      unreadable = why;
+      log.warn(
+          "configuration file {} {}: vigil keeps running on the last good configuration, its"
+              + " routes, users and policy unchanged, until the file reads again",
+          file,
+          why);
+    }
+    return Outcome.UNREADABLE;
+  }
+
   private Outcome refused(RuntimeException e) {
     lastError = e.getMessage();
     log.error("configuration change refused, the previous one keeps serving: {}", lastError);
@@ -154,12 +205,10 @@ public final class ConfigWatcher implements AutoCloseable {
     }
   }
 
-  /** Returns the file's SHA-256, or null while it cannot be read (mid-save, say). */
-  private static byte[] digest(Path file) {
+  /** Returns the file's SHA-256. */
+  private static byte[] digest(Path file) throws IOException {
     try {
       return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-    } catch (IOException e) {
-      return null;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }

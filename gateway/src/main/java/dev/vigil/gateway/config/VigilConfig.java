@@ -1,6 +1,7 @@
 package dev.vigil.gateway.config;
 
 import dev.vigil.access.Entitlement;
+import dev.vigil.access.Grant;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
@@ -11,6 +12,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.gateway.auth.UserNames;
 import dev.vigil.gateway.http.RedirectTarget;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.HostHeader;
@@ -27,13 +29,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The configuration of {@code vigil up}: one YAML file. Every key and its default is in
@@ -76,6 +77,8 @@ import java.util.regex.Pattern;
  *     socket, the data directory, the store, the bundle, the trust domains, the CA key file, the
  *     routes' upstreams, names and modes) are written, by key, as {@code file:line: key}; empty for
  *     the defaults
+ * @param requestLifetime how long an access request waits for a decision ({@code
+ *     access.request_lifetime})
  */
 public record VigilConfig(
     Path dataDir,
@@ -103,7 +106,8 @@ public record VigilConfig(
     List<Entitlement> entitlements,
     ControlPlaneTls controlPlaneTls,
     AccessNotify accessNotify,
-    Map<String, String> keyPlaces) {
+    Map<String, String> keyPlaces,
+    Duration requestLifetime) {
 
   public VigilConfig {
     policyPlaces = Map.copyOf(policyPlaces);
@@ -159,8 +163,6 @@ public record VigilConfig(
           "console",
           "access",
           "insight");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d)");
-  private static final Duration MAX_DURATION = Duration.ofDays(36500);
 
   /** Returns the defaults: what {@code vigil up} runs with and no file. */
   public static VigilConfig defaults(Path dataDir) {
@@ -190,7 +192,8 @@ public record VigilConfig(
         List.of(),
         null,
         null,
-        Map.of());
+        Map.of(),
+        Grant.DEFAULT_REQUEST_LIFETIME);
   }
 
   /** Returns this configuration with another store; null for the embedded one. */
@@ -221,7 +224,8 @@ public record VigilConfig(
         entitlements,
         controlPlaneTls,
         accessNotify,
-        keyPlaces);
+        keyPlaces,
+        requestLifetime);
   }
 
   /**
@@ -291,7 +295,8 @@ public record VigilConfig(
     Map<String, YamlNode> id =
         get(top, "identity").mapping(Set.of("trust_domains", "agent_socket", "ca_key_file"));
     Map<String, YamlNode> console = get(top, "console").mapping(Set.of("admin_role"));
-    Map<String, YamlNode> access = get(top, "access").mapping(Set.of("entitlements", "notify"));
+    Map<String, YamlNode> access =
+        get(top, "access").mapping(Set.of("entitlements", "notify", "request_lifetime"));
     // Read by `vigil insight invariants`, which checks what is inside; the node only holds it.
     get(get(top, "insight").mapping(Set.of("invariants")), "invariants").mapping(null);
     String bundle = get(policy, "bundle").string(null);
@@ -368,7 +373,26 @@ public record VigilConfig(
             get(access, "notify"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
-            get(id, "ca_key_file")));
+            get(id, "ca_key_file")),
+        requestLifetime(get(access, "request_lifetime")));
+  }
+
+  /** How long an access request waits for a decision: from a minute to a week, 24h by default. */
+  private static Duration requestLifetime(YamlNode n) {
+    Duration d = duration(n, Grant.DEFAULT_REQUEST_LIFETIME);
+    if (d.compareTo(Grant.MIN_REQUEST_LIFETIME) < 0
+        || d.compareTo(Grant.MAX_REQUEST_LIFETIME) > 0) {
+      throw n.error(
+          "\""
+              + n.string()
+              + "\" is not from "
+              + DurationText.format(Grant.MIN_REQUEST_LIFETIME)
+              + " to "
+              + DurationText.format(Grant.MAX_REQUEST_LIFETIME)
+              + ": an approver needs time to read a request, and a week-old one asks about a need"
+              + " long gone");
+    }
+    return d;
   }
 
   /**
@@ -470,11 +494,18 @@ public record VigilConfig(
    */
   private static List<Entitlement> entitlements(
       YamlNode n, List<LocalUser> users, Set<String> moreApprovers) {
-    Set<String> userNames = new HashSet<>();
+    // By the key sign-in looks users up by (UserNames): an approver written Carol is the user
+    // carol, and is stored as the file spells the user, as her sessions name her.
+    Map<String, String> userNames = new HashMap<>();
     Set<String> groups = new HashSet<>();
     for (LocalUser u : users) {
-      userNames.add(u.username());
+      userNames.put(UserNames.key(u.username()), u.username());
       groups.addAll(u.groups());
+    }
+    for (String more : moreApprovers) {
+      if (!more.startsWith(Entitlement.GROUP)) {
+        userNames.putIfAbsent(UserNames.key(more), more);
+      }
     }
     List<Entitlement> out = new ArrayList<>();
     Map<String, YamlNode> names = new HashMap<>();
@@ -499,11 +530,15 @@ public record VigilConfig(
       if (approversNode.sequence().isEmpty()) {
         throw approversNode.error("entitlement \"" + name + "\" needs at least one approver");
       }
+      Set<String> approvers = new LinkedHashSet<>();
       for (YamlNode a : approversNode.sequence()) {
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
-        if (!(group ? groups : userNames).contains(bare) && !moreApprovers.contains(who)) {
+        String user = group ? null : userNames.get(UserNames.key(bare));
+        if (group ? groups.contains(bare) || moreApprovers.contains(who) : user != null) {
+          approvers.add(group ? who : user);
+        } else {
           throw a.error(
               "\""
                   + who
@@ -533,7 +568,7 @@ public record VigilConfig(
       if (glassMaxNode.isMissing() && glassMax.compareTo(max) > 0) {
         glassMax = max;
       }
-      out.add(new Entitlement(name, approversNode.strings(), max, glass, glassMax));
+      out.add(new Entitlement(name, List.copyOf(approvers), max, glass, glassMax));
     }
     return out;
   }
@@ -544,7 +579,7 @@ public record VigilConfig(
     if (d.compareTo(Entitlement.FLOOR) < 0 || d.compareTo(cap) > 0) {
       throw n.error("\"" + n.string() + "\" is not from 1m to " + cap.toHours() + "h");
     }
-    if (d.toSecondsPart() != 0) {
+    if (d.toMillis() % 60_000 != 0) {
       throw n.error("\"" + n.string() + "\" is not whole minutes (grants are asked in minutes)");
     }
     return d;
@@ -683,9 +718,8 @@ public record VigilConfig(
   }
 
   /**
-   * Reads a duration as every duration in Vigil's configuration files is written: a whole number
-   * and one of {@code s}, {@code m}, {@code h}, {@code d} ({@code 90s}, {@code 30m}, {@code 8h}),
-   * at most 36500 days; {@code fallback} when the key is missing.
+   * Reads a duration as every duration in Vigil is written ({@link DurationText}: {@code 90s},
+   * {@code 30m}, {@code 1h30m}, at most 36500 days); {@code fallback} when the key is missing.
    *
    * @throws ConfigException naming the node's place when it is no such duration
    */
@@ -693,24 +727,11 @@ public record VigilConfig(
     if (n.isMissing()) {
       return fallback;
     }
-    Matcher m = DURATION.matcher(n.string());
-    if (!m.matches()) {
-      throw n.error("\"" + n.string() + "\" is not a duration like 30m or 8h");
+    try {
+      return DurationText.parse(n.string());
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
     }
-    // Larger values would overflow a long, or the clock's range once added to the time of day.
-    String digits = m.group(1);
-    long v = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
-    long unit =
-        switch (m.group(2)) {
-          case "s" -> 1;
-          case "m" -> 60;
-          case "h" -> 3600;
-          default -> 86400;
-        };
-    if (v > MAX_DURATION.toSeconds() / unit) {
-      throw n.error("\"" + n.string() + "\" is too long: at most " + MAX_DURATION.toDays() + "d");
-    }
-    return Duration.ofSeconds(v * unit);
   }
 
   /** Reads the routes, putting where each one's policy key is written in {@code places}. */
@@ -839,15 +860,11 @@ public record VigilConfig(
   /** A route's action: one of those docs/policy-input.md lists, or null to follow the method. */
   private static String action(YamlNode n) {
     String action = n.string(null);
-    if (action != null && !Route.ACTIONS.contains(action)) {
-      throw n.error(
-          "\""
-              + action
-              + "\" is not one of "
-              + String.join(", ", Route.ACTIONS)
-              + " (input.action), or leave it out to follow the method");
+    try {
+      return action == null ? null : Route.parseAction(action);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
     }
-    return action;
   }
 
   /** The external-authorization endpoints' policy path, checked as a route's is. */

@@ -33,6 +33,7 @@ import dev.vigil.pdp.HostHeader;
 import dev.vigil.pdp.ListenException;
 import dev.vigil.pdp.LoopListeners;
 import dev.vigil.pdp.RequestFraming;
+import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.NumberValue;
@@ -391,6 +392,12 @@ public final class EdgeGateway implements AutoCloseable {
       HostHeader.Refusal badHost = HostHeader.refusal(req);
       if (badHost != null) {
         refuseBeforePolicy(req, badHost.code(), badHost.reason());
+        return;
+      }
+      // The gateway reads the first Authorization and the upstream may read another: refused.
+      String twice = ApiToken.ambiguity(req.headers().getAll("Authorization"));
+      if (twice != null) {
+        refuseBeforePolicy(req, "BAD_AUTHORIZATION", twice);
         return;
       }
       // One spelling of the host for routing, policy and the upstream: lower case, no final dot.

@@ -4,6 +4,7 @@ import dev.vigil.gateway.Route;
 import dev.vigil.gateway.config.ConfigException;
 import dev.vigil.gateway.config.VigilConfig;
 import dev.vigil.gateway.config.YamlNode;
+import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
@@ -244,7 +245,10 @@ public record SidecarConfig(
   /** The longest {@code idle_timeout}: a connection idle for longer is as good as never idle. */
   static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(365);
 
-  /** Refuses an idle timeout on an HTTP listener, or one that is not from 1 s to a year. */
+  /**
+   * Refuses an idle timeout on an HTTP listener, or one that is not whole seconds from 1 s to a
+   * year (the relay counts idle time in seconds).
+   */
   private static void checkIdleTimeout(Duration idle, Protocol protocol) {
     if (idle == null) {
       return;
@@ -255,10 +259,14 @@ public record SidecarConfig(
     if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(MAX_IDLE_TIMEOUT) > 0) {
       throw new IllegalArgumentException(
           "idle timeout "
-              + idle.toSeconds()
-              + "s is not from 1s to "
+              + DurationText.format(idle)
+              + " is not from 1s to "
               + MAX_IDLE_TIMEOUT.toDays()
               + "d; leave it out for the default, 1h");
+    }
+    if (idle.toMillis() % 1000 != 0) {
+      throw new IllegalArgumentException(
+          "idle timeout " + DurationText.format(idle) + " is not whole seconds");
     }
   }
 
@@ -656,16 +664,11 @@ public record SidecarConfig(
   /** The listener's action: one of those docs/policy-input.md lists, or null for the method's. */
   private static String action(Map<String, YamlNode> m) {
     String action = text(m, "action", null);
-    if (action != null && !Route.ACTIONS.contains(action)) {
-      throw m.get("action")
-          .error(
-              "\""
-                  + action
-                  + "\" is not one of "
-                  + String.join(", ", Route.ACTIONS)
-                  + " (input.action), or leave it out to follow the method");
+    try {
+      return action == null ? null : Route.parseAction(action);
+    } catch (IllegalArgumentException e) {
+      throw m.get("action").error(e.getMessage());
     }
-    return action;
   }
 
   private static String text(Map<String, YamlNode> m, String key, String fallback) {

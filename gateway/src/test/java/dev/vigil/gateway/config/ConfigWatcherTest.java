@@ -2,6 +2,10 @@ package dev.vigil.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Reload of the configuration file: good changes applied, bad ones refused with file:line. */
 class ConfigWatcherTest {
@@ -35,6 +40,55 @@ class ConfigWatcherTest {
             file + ":5: routes[0].mode: mode \"fast\" is not one of observe, monitor, enforce");
     assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNCHANGED);
 
+    assertThat(applied).hasSize(1);
+    assertThat(applied.getFirst().routes().getFirst().name()).isEqualTo("b");
+  }
+
+  /**
+   * Regression: a deleted or unreadable file was passed over in silence; the node kept its
+   * configuration, but nothing told the operator that it no longer followed the file.
+   */
+  @Test
+  void checkNow_fileDeletedThenUnreadable_warnsOnceEach_keepsServing_thenReadsItBack()
+      throws Exception {
+    Path file = tmp.resolve("vigil.yaml");
+    Files.writeString(file, ROUTE.formatted("a"));
+    List<VigilConfig> applied = new ArrayList<>();
+    ConfigWatcher w = new ConfigWatcher(file, tmp.resolve("data"), applied::add);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(ConfigWatcher.class);
+    Level level = logger.getLevel();
+    logger.setLevel(Level.INFO);
+    logger.addAppender(log);
+    try {
+      Files.delete(file);
+      assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNREADABLE);
+      assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNREADABLE);
+      Files.createDirectory(file);
+      assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.UNREADABLE);
+      Files.delete(file);
+      Files.writeString(file, ROUTE.formatted("b"));
+      assertThat(w.checkNow()).isEqualTo(ConfigWatcher.Outcome.APPLIED);
+    } finally {
+      logger.detachAppender(log);
+      logger.setLevel(level);
+    }
+
+    List<String> warnings =
+        log.list.stream()
+            .filter(e -> e.getLevel() == Level.WARN)
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
+    assertThat(warnings).hasSize(2);
+    assertThat(warnings.get(0))
+        .contains(file + " is gone (deleted or moved)")
+        .contains("keeps running on the last good configuration");
+    assertThat(warnings.get(1)).contains(file + " cannot be read");
+    assertThat(log.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .contains("configuration file readable again: file=" + file);
+    // Nothing was applied while the file was missing: only the version that came back.
     assertThat(applied).hasSize(1);
     assertThat(applied.getFirst().routes().getFirst().name()).isEqualTo("b");
   }

@@ -155,6 +155,68 @@ class EntitlementsConfigTest {
   }
 
   @Test
+  void read_compoundDurations_readAsAccessRequestsTakeThem() throws Exception {
+    // Regression: max_duration: 1h30m was refused in the file while a request took 1h30m.
+    Entitlement e =
+        read("    - name: a\n      approvers: [carol]\n      max_duration: 1h30m\n"
+                + "      break_glass: true\n      break_glass_max_duration: 1h15m\n")
+            .entitlements()
+            .get(0);
+
+    assertThat(e.maxDuration()).isEqualTo(Duration.ofMinutes(90));
+    assertThat(e.breakGlassMaxDuration()).isEqualTo(Duration.ofMinutes(75));
+  }
+
+  @Test
+  void read_negativeOrFractionalDuration_refusedAtItsLine() {
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: -30m\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].max_duration: \"-30m\" is negative");
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: 1.5h\n",
+        "access.entitlements[0].max_duration: \"1.5h\" has a fraction");
+  }
+
+  @Test
+  void read_requestLifetime_readOrDefault_outOfRangeRefusedAtItsLine() throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users + "access:\n  request_lifetime: 2h30m\n");
+    assertThat(VigilConfig.read(f, tmp.resolve("data")).requestLifetime())
+        .isEqualTo(Duration.ofMinutes(150));
+    Files.writeString(f, users + "access:\n  entitlements: []\n");
+    assertThat(VigilConfig.read(f, tmp.resolve("data")).requestLifetime())
+        .isEqualTo(Duration.ofHours(24));
+
+    for (String bad : List.of("30s", "8d", "0s", "-1h", "soon")) {
+      Files.writeString(f, users + "access:\n  request_lifetime: " + bad + "\n");
+      assertThatThrownBy(() -> VigilConfig.read(f, tmp.resolve("data")))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.yaml:8: access.request_lifetime: \"" + bad + "\"");
+    }
+  }
+
+  /**
+   * Regression: an approver was compared with the user names as written, so {@code Carol} was
+   * refused as "not a configured user" although carol signs in as Carol, CAROL or carol.
+   */
+  @Test
+  void read_approverInAnotherCase_isTheUserAsSignInFindsHer_storedAsTheFileSpellsHer()
+      throws Exception {
+    Entitlement e =
+        read("    - name: a\n      approvers: [Carol, CAROL, group:dba]\n").entitlements().get(0);
+
+    assertThat(e.approvers()).containsExactly("carol", "group:dba");
+    assertThat(e.approvableBy("carol", List.of())).isTrue();
+    // Group names are compared as written, as policies compare them.
+    refused(
+        "    - name: a\n      approvers: [group:DBA]\n",
+        "\"group:DBA\" is not a group of any configured user");
+  }
+
+  @Test
   void read_breakGlassDefaultLongerThanMax_cappedAtMax() throws Exception {
     Entitlement e =
         read("    - name: a\n      approvers: [carol]\n      max_duration: 10m\n"

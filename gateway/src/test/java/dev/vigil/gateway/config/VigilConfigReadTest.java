@@ -3,6 +3,7 @@ package dev.vigil.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.gateway.Route;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -350,6 +351,19 @@ class VigilConfigReadTest {
     String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
     assertThat(read(route + "    action: admin\n").routes().get(0).actionFor("GET"))
         .isEqualTo("admin");
+  }
+
+  /**
+   * Regression: "mode: Enforce" was read while "action: Admin" was refused; both are read in any
+   * case now and reach the policy and the logs in lower case.
+   */
+  @Test
+  void read_routeActionAndModeInAnyCase_readAndGivenInLowerCase() throws Exception {
+    String route = "routes:\n  - name: r\n    upstream: http://127.0.0.1:1\n    policy: a/b\n";
+    Route r = read(route + "    action: Admin\n    mode: MONITOR\n").routes().get(0);
+
+    assertThat(r.actionFor("GET")).isEqualTo("admin");
+    assertThat(r.mode().label()).isEqualTo("monitor");
   }
 
   /** A misspelt resource key (enviroment) reached the policy, which then saw no environment. */

@@ -461,6 +461,21 @@ class EdgeSecurityCasesTest {
         .contains("refused: the Host header is not a host name");
   }
 
+  /**
+   * Regression: of two Authorization headers the gateway read the first as the caller's bearer
+   * token and forwarded both, so the upstream could take the other for the caller's.
+   */
+  @Test
+  void twoAuthorizationHeaders_refused400_neverForwarded() throws Exception {
+    String[] r =
+        raw("/public/x", "app.example", "Authorization: Bearer a", "Authorization: Bearer b");
+
+    assertThat(r[0]).isEqualTo("400");
+    assertThat(r[1]).contains("the request has 2 Authorization headers; send one");
+    assertThat(awaitEvent(decisionId(r))).contains("\"refusal\":\"BAD_AUTHORIZATION\"");
+    assertThat(seen).isEmpty();
+  }
+
   // Kind (c): the post-login target, checked at /auth/start and again at the callback.
 
   static String loginThroughProvider(String rd) throws Exception {

@@ -622,8 +622,9 @@ class SidecarConfigTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "tcp|10 minutes|is not a duration like 30m or 8h",
-        "tcp|10ms|is not a duration like 30m or 8h",
+        "tcp|10 minutes|\"10 minutes\" has no unit after 10",
+        "tcp|10ms|\"10ms\" idle timeout 10ms is not from 1s to 365d",
+        "tcp|1500ms|\"1500ms\" idle timeout 1s500ms is not whole seconds",
         "tcp|0s|\"0s\" idle timeout 0s is not from 1s to 365d",
         "tcp|400d|is not from 1s to 365d",
         "http|10m|idle_timeout is for listeners with protocol: tcp",

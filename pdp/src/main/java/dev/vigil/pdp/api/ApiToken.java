@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -120,6 +121,20 @@ public final class ApiToken {
     Files.writeString(tmp, generate() + "\n", StandardCharsets.UTF_8);
     // Whole or not at all: a crash never leaves an empty token file behind.
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Returns why a request's {@code Authorization} fields are refused before any is read, or null
+   * for none or one. The field is not a list (RFC 9110 §11.6.2): of two, a guard that reads the
+   * first and a proxy or an upstream that reads the last would each see another caller.
+   */
+  public static String ambiguity(List<String> fields) {
+    if (fields.size() < 2) {
+      return null;
+    }
+    return "the request has "
+        + fields.size()
+        + " Authorization headers; send one, Authorization: Bearer TOKEN";
   }
 
   /**

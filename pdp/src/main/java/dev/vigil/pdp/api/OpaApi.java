@@ -197,24 +197,20 @@ public final class OpaApi {
    * no writes at all) and logs the refusal with the peer, before any body is read.
    */
   private void requireWriteToken(RoutingContext ctx) {
+    String twice = ApiToken.ambiguity(ctx.request().headers().getAll("Authorization"));
+    if (twice != null) {
+      refuseBeforeTheBody(ctx, twice);
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, twice);
+      return;
+    }
     ApiToken token = options.writeToken();
     if (token != null && token.admits(ctx.request().getHeader("Authorization"))) {
       ctx.next();
       return;
     }
-    String peer =
-        ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().toString();
     boolean presented = ctx.request().getHeader("Authorization") != null;
-    log.warn(
-        "API write refused: {} {} from {}: {}",
-        ctx.request().method(),
-        ctx.request().path(),
-        peer,
-        token == null ? "writes are off" : presented ? "wrong token" : "no token");
-    if (ctx.request().version() != HttpVersion.HTTP_2) {
-      // The body stays unread; closing is cheaper than reading it to keep the connection.
-      ctx.response().putHeader("Connection", "close");
-    }
+    refuseBeforeTheBody(
+        ctx, token == null ? "writes are off" : presented ? "wrong token" : "no token");
     if (token == null) {
       ApiErrors.send(
           ctx,
@@ -233,6 +229,22 @@ public final class OpaApi {
             ? "the API token presented is not this decision point's"
             : "writes need the API token: send Authorization: Bearer TOKEN"
                 + " (docs/decision-point.md)");
+  }
+
+  /** Logs a refused write with its peer and closes the connection after the answer. */
+  private static void refuseBeforeTheBody(RoutingContext ctx, String why) {
+    String peer =
+        ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().toString();
+    log.warn(
+        "API write refused: {} {} from {}: {}",
+        ctx.request().method(),
+        ctx.request().path(),
+        peer,
+        why);
+    if (ctx.request().version() != HttpVersion.HTTP_2) {
+      // The body stays unread; closing is cheaper than reading it to keep the connection.
+      ctx.response().putHeader("Connection", "close");
+    }
   }
 
   private static void noEndpoint(RoutingContext ctx) {

@@ -108,6 +108,31 @@ class ApiWriteTokenTest {
     assertThat(allowResult()).isEqualTo("true");
   }
 
+  /**
+   * Regression: of two Authorization headers the guard took the first, so a write with the token
+   * first and anything after it went through, while a proxy or log that reads the last saw another
+   * credential.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"PUT /v1/policies/p", "PUT /v1/data/x", "DELETE /v1/policies/p"})
+  void write_twoAuthorizationHeaders_refused400AndChangesNothing(String call) throws Exception {
+    String[] c = call.split(" ");
+    HttpResponse<String> r =
+        send(
+            c[0],
+            c[1],
+            c[0].equals("PUT") ? (c[1].contains("data") ? "true" : ALLOW_ALL) : null,
+            "Authorization",
+            "Bearer " + token,
+            "Authorization",
+            "Bearer someone-else-entirely-0000000000");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("the request has 2 Authorization headers; send one");
+    assertThat(allowResult()).isEqualTo("undefined");
+    assertThat(send("GET", "/v1/data/x", null).body()).doesNotContain("true");
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
