@@ -756,7 +756,7 @@ public final class Evaluator {
    * operand type errors found at run time are lenient too: only strict evaluation reports them.
    */
   boolean builtinError(String code, String name, String message, Term.Call call) {
-    if (options.strictBuiltinErrors()) {
+    if (options.strictBuiltinErrors() || BuiltinException.CANCEL_ERROR.equals(code)) {
       throw new RegoException(new RegoError(code, name + ": " + message, call.location()));
     }
     return true;
