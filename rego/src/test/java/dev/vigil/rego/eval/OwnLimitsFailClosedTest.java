@@ -9,6 +9,8 @@ import dev.vigil.rego.Policy;
 import dev.vigil.rego.QueryResult;
 import dev.vigil.rego.RegoException;
 import dev.vigil.rego.Source;
+import dev.vigil.rego.builtins.BuiltinRegistry;
+import dev.vigil.rego.builtins.Type;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import java.util.List;
@@ -68,6 +70,46 @@ class OwnLimitsFailClosedTest {
     assertThat(e).as("%s answered instead of failing", input).isNotNull();
     assertThat(e.code()).isEqualTo("eval_cancel_error");
     assertThat(e.getMessage()).contains(message);
+  }
+
+  /**
+   * Regression: a builtin that failed on its own fault (a NullPointerException, a bad cast) was a
+   * lenient builtin error, so the call was undefined and {@code allow if not blocked} allowed.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"null", "cast", "index", "state"})
+  void eval_builtinFailingOnItsOwnFault_stopsTheQueryWithLenientErrors(String fault) {
+    BuiltinRegistry registry = new BuiltinRegistry();
+    registry.register(
+        "broken",
+        List.of(Type.ANY),
+        Type.BOOLEAN,
+        "Fails as a builtin with a bug would.",
+        (c, a) -> {
+          switch (fault) {
+            case "null" -> throw new NullPointerException("x is null");
+            case "cast" -> throw new ClassCastException("not a string");
+            case "index" -> throw new IndexOutOfBoundsException(3);
+            default -> throw new IllegalStateException("closed");
+          }
+        });
+    Policy p =
+        Policy.compile(
+            List.of(
+                new Source(
+                    "t.rego",
+                    "package t\ndefault allow := false\nallow if not blocked\n"
+                        + "blocked if broken(input)\n")),
+            null,
+            new CompileOptions(false, false, registry));
+
+    RegoException e =
+        catchThrowableOfType(
+            RegoException.class,
+            () -> p.prepare("data.t.allow").eval(Json.parse("{}"), EvalOptions.defaults()));
+
+    assertThat(e).as("%s answered instead of failing", fault).isNotNull();
+    assertThat(e.getMessage()).contains("t.rego:4").contains("broken: internal error");
   }
 
   @ParameterizedTest
