@@ -86,6 +86,7 @@ final class BuildCommand implements Callable<Integer> {
       Policy policy =
           Policy.compile(sources, bundle.data(), CompileOptions.defaults().withV0(v0Syntax));
       dev.vigil.rego.DataRuleConflicts.refuse(policy.modules(), bundle.data());
+      dev.vigil.pdp.DecisionPoint.checkModuleRoots(bundle, v0Syntax);
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;
       spec.commandLine()

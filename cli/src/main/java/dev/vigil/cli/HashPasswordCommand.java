@@ -5,6 +5,8 @@ import dev.vigil.gateway.auth.PasswordRules;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,8 +26,27 @@ final class HashPasswordCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    String pw =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    String pw;
+    try {
+      // Strict UTF-8: bytes of another encoding read as U+FFFD would be hashed as a password that
+      // nobody types, and two different ones could hash alike.
+      pw =
+          new BufferedReader(
+                  new InputStreamReader(
+                      System.in,
+                      StandardCharsets.UTF_8
+                          .newDecoder()
+                          .onMalformedInput(CodingErrorAction.REPORT)
+                          .onUnmappableCharacter(CodingErrorAction.REPORT)))
+              .readLine();
+    } catch (CharacterCodingException e) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "vigil hash-password: the password on standard input is not UTF-8 text; set the"
+                  + " terminal to UTF-8, as browsers send passwords");
+      return Vigil.EXIT_USAGE;
+    }
     if (pw == null || pw.isEmpty()) {
       spec.commandLine().getErr().println("vigil hash-password: no password on standard input");
       return Vigil.EXIT_USAGE;

@@ -21,7 +21,8 @@ final class IdentityOptions {
       paramLabel = "FILE",
       description =
           "File holding the 32-byte key that encrypts CA private keys (64 hex digits or base64);"
-              + " default: the VIGIL_CA_KEY environment variable.")
+              + " default: the VIGIL_CA_KEY environment variable, else the data directory's"
+              + " ca.key when vigil up made one.")
   Path caKeyFile;
 
   @Option(
@@ -64,19 +65,34 @@ final class IdentityOptions {
   /** Returns the identity service over {@code st}, refusing to run without a CA key. */
   Identities identities(Store st, PrintWriter err) {
     CaKeyCipher cipher;
-    if (caKeyFile == null && isBlank(System.getenv(CaKeyCipher.ENV)) && insecureDev) {
+    Path keyFile = caKeyFile != null ? caKeyFile : nodeKeyFile();
+    if (keyFile == null && isBlank(System.getenv(CaKeyCipher.ENV)) && insecureDev) {
       err.println(
           "vigil: WARNING: --insecure-dev: CA private keys are stored UNENCRYPTED;"
               + " never use this mode in production");
       cipher = CaKeyCipher.insecurePlaintext();
     } else {
-      cipher = CaKeyCipher.configured(System.getenv(), caKeyFile);
+      cipher = CaKeyCipher.configured(System.getenv(), keyFile);
     }
     CaConfig config = CaConfig.defaults();
     if (keyType != null) {
       config = config.withKeyType(KeyType.parse(keyType));
     }
     return new Identities(st, cipher, InstantSource.system(), config);
+  }
+
+  /**
+   * Returns the {@value CaKeys#FILE} that {@code vigil up} seals its CAs with in the data
+   * directory, when no key is given and there is one: so that a command on a node's data directory
+   * opens the CAs that node made, as the device commands do, instead of asking for a key the user
+   * never set. Nothing is created here: a data directory without the file still needs a key.
+   */
+  private Path nodeKeyFile() {
+    if (store.store != null || !isBlank(System.getenv(CaKeyCipher.ENV))) {
+      return null;
+    }
+    Path file = store.location().sqliteFile().resolveSibling(CaKeys.FILE);
+    return java.nio.file.Files.isRegularFile(file) ? file : null;
   }
 
   private static boolean isBlank(String s) {

@@ -11,8 +11,12 @@ import org.junit.jupiter.api.Test;
 class HashPasswordCommandTest {
 
   private static CliRun hash(String stdin) {
+    return hash(stdin.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static CliRun hash(byte[] stdin) {
     InputStream before = System.in;
-    System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+    System.setIn(new ByteArrayInputStream(stdin));
     try {
       return CliRun.of("hash-password");
     } finally {
@@ -35,6 +39,27 @@ class HashPasswordCommandTest {
 
     assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(r.err()).contains("at least 6 different characters, not 1");
+  }
+
+  /**
+   * Regression: Latin-1 bytes were read as U+FFFD and hashed, so "pässwörd" typed in a Latin-1
+   * terminal made a hash no browser's UTF-8 password matches, the same hash as "püsswérd".
+   */
+  @Test
+  void hashPassword_notUtf8_isRefusedNamingTheEncoding() {
+    CliRun r = hash("p\u00e4ssw\u00f6rd123\n".getBytes(StandardCharsets.ISO_8859_1));
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err()).contains("the password on standard input is not UTF-8 text");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void hashPassword_utf8OutsideAscii_isHashed() {
+    CliRun r = hash("p\u00e4ssw\u00f6rd123\n");
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("$argon2id$");
   }
 
   @Test

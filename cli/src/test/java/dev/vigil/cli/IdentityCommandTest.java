@@ -109,6 +109,45 @@ class IdentityCommandTest {
     assertThat(dir.resolve("o")).doesNotExist();
   }
 
+  /**
+   * Regression: on the data directory of a {@code vigil up} node, whose CAs are sealed with its
+   * {@code ca.key}, every identity command without {@code --ca-key-file} said to set VIGIL_CA_KEY,
+   * and one set to a new key would then fail to open the node's CAs.
+   */
+  @Test
+  void entryCreate_onANodesDataDirWithItsCaKey_usesThatKey() throws Exception {
+    Files.createDirectories(Path.of(data));
+    Files.copy(keyFile, Path.of(data, "ca.key"));
+    node();
+
+    CliRun r =
+        CliRun.of(
+            "identity",
+            "entry",
+            "create",
+            "--data-dir",
+            data,
+            "--spiffe-id",
+            "spiffe://prod.example/web",
+            "--selector",
+            "unix:uid:1000");
+    CliRun issued =
+        CliRun.of(
+            "identity",
+            "issue",
+            "--data-dir",
+            data,
+            "--spiffe-id",
+            "spiffe://prod.example/api",
+            "--out",
+            dir.resolve("api").toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(issued.status()).as(issued.err()).isZero();
+    assertThat(certs(dir.resolve("api").resolve("bundle.pem")))
+        .isEqualTo(certs(dir.resolve("setup").resolve("bundle.pem")));
+  }
+
   @Test
   void issue_insecureDev_warnsLoudly() {
     CliRun r =

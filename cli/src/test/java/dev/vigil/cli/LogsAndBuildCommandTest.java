@@ -357,6 +357,26 @@ class LogsAndBuildCommandTest {
     assertThat(out).doesNotExist();
   }
 
+  /**
+   * Regression: a package outside the manifest's roots was built and reported written, and every
+   * node then refused the bundle ("package a is outside the bundle roots [b]").
+   */
+  @Test
+  void build_packageOutsideTheManifestRoots_failsNamingItAndWritesNothing() throws Exception {
+    Path src = tmp.resolve("roots");
+    Files.createDirectories(src.resolve("nested"));
+    Files.writeString(src.resolve("b.rego"), "package b\nallow := true\n");
+    Files.writeString(src.resolve("nested/a.rego"), "package a.x\nallow := true\n");
+    Files.writeString(src.resolve(".manifest"), "{\"roots\": [\"b\"]}");
+    Path out = tmp.resolve("refused.tar.gz");
+
+    CliRun run = CliRun.of("build", "-o", out.toString(), src.toString());
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("nested/a.rego: package a.x is outside the bundle roots [b]");
+    assertThat(out).doesNotExist();
+  }
+
   /** A missing signing key was reported as the bare path, a folder as "Is a directory". */
   @Test
   void build_signingKeyMissingOrAFolder_failsNamingTheOptionAndTheFile() throws Exception {

@@ -415,6 +415,16 @@ public final class CertificateExpiry {
     return bad ? ATTENTION : FINE;
   }
 
+  private static boolean shownUncounted(Item i) {
+    return !i.counts() && i.state() != State.OK;
+  }
+
+  /** A trust domain's active or prepared root left uncounted only because rotation is on time. */
+  private static boolean rotatingOnSchedule(Item i) {
+    return i.kind().equals("trust_domain_root")
+        && (i.role().equals("active") || i.role().equals("prepared"));
+  }
+
   public String text() {
     StringBuilder sb = new StringBuilder();
     long attention = items.stream().filter(i -> i.counts() && i.state() != State.OK).count();
@@ -438,8 +448,18 @@ public final class CertificateExpiry {
                   ? Texts.clean(i.problem())
                   : "until " + i.notAfter() + "  " + Texts.clean(i.source())));
     }
-    if (items.stream().anyMatch(i -> !i.counts() && i.state() != State.OK)) {
-      sb.append("  * retired or revoked: not counted").append(System.lineSeparator());
+    // Each reason a certificate is not counted is named only when one is shown: a fresh node's
+    // roots on their rotation schedule, marked as a retired root is, are neither retired nor
+    // revoked.
+    List<String> why = new ArrayList<>();
+    if (items.stream().anyMatch(i -> shownUncounted(i) && !rotatingOnSchedule(i))) {
+      why.add("retired or revoked");
+    }
+    if (items.stream().anyMatch(i -> shownUncounted(i) && rotatingOnSchedule(i))) {
+      why.add("a root the node rotates on schedule");
+    }
+    if (!why.isEmpty()) {
+      sb.append("  * not counted: ").append(String.join("; ", why)).append(System.lineSeparator());
     }
     sb.append("rotation:").append(System.lineSeparator());
     if (rotation.isEmpty()) {

@@ -108,6 +108,9 @@ class CertificateExpiryTest {
         .filteredOn(i -> i.kind().equals("trust_domain_root") && i.role().equals("active"))
         .extracting(Item::state, Item::counts)
         .containsOnly(tuple(State.EXPIRING, false));
+    // Regression: the mark's legend said only "retired or revoked", also of these active roots.
+    assertThat(fresh.text())
+        .contains("* not counted: retired or revoked; a root the node rotates on schedule");
 
     Instant now = T0.plus(Duration.ofDays(8));
     CertificateExpiry r = CertificateExpiry.check(store, e.allFiles(), Duration.ofDays(30), now);
@@ -143,6 +146,7 @@ class CertificateExpiryTest {
     assertThat(r.text())
         .contains("certificates at 2026-11-09T00:00:00Z, warning within 30d: 10, 4 need attention")
         .contains("expiring*")
+        .contains("* not counted: retired or revoked; a root the node rotates on schedule")
         .contains("prod.example: 1 revoked serials")
         .contains("devices: 2 enrolled, 1 revoked")
         .contains("SVIDs issued: not recorded in the store");

@@ -414,12 +414,23 @@ public final class DecisionPoint implements AutoCloseable {
   }
 
   private void checkRoots(Bundle bundle) {
+    checkModuleRoots(bundle, options.v0Compatible());
+  }
+
+  /**
+   * Refuses a bundle with a module whose package lies outside its manifest's roots, as activation
+   * does: {@code vigil build} checks it too, so that it never writes a bundle every node refuses.
+   *
+   * @param v0Compatible the syntax tried first when reading a package (the other is tried next)
+   * @throws BundleException naming the bundle, the module and its package
+   */
+  public static void checkModuleRoots(Bundle bundle, boolean v0Compatible) {
     List<String> roots = bundle.manifest().roots();
     if (roots.equals(List.of(""))) {
       return;
     }
     for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
-      String pkg = packageOf(m.getValue());
+      String pkg = packageOf(m.getValue(), v0Compatible);
       if (pkg == null) {
         continue;
       }
@@ -488,7 +499,11 @@ public final class DecisionPoint implements AutoCloseable {
 
   /** Returns a module's package as a slash path (a/b), or null when it does not parse. */
   private String packageOf(String rego) {
-    for (boolean v0 : new boolean[] {options.v0Compatible(), !options.v0Compatible()}) {
+    return packageOf(rego, options.v0Compatible());
+  }
+
+  private static String packageOf(String rego, boolean v0Compatible) {
+    for (boolean v0 : new boolean[] {v0Compatible, !v0Compatible}) {
       try {
         Module m =
             dev.vigil.rego.parse.Parser.parseModule(

@@ -12,6 +12,7 @@ import dev.vigil.gateway.auth.Session;
 import dev.vigil.gateway.auth.StepUp;
 import dev.vigil.gateway.http.GatewayCookies;
 import dev.vigil.gateway.http.HeaderHygiene;
+import dev.vigil.gateway.http.IdentityHeaderValue;
 import dev.vigil.gateway.http.PathNormalizer;
 import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
@@ -1012,9 +1013,9 @@ public final class EdgeGateway implements AutoCloseable {
         claims.put("roles", session.roles());
         claims.put("groups", session.groups());
         claims.put("amr", session.amr());
-        out.set(X_VIGIL_USER, session.userId());
-        out.set(X_VIGIL_EMAIL, session.email());
-        out.set(X_VIGIL_GROUPS, String.join(",", session.groups()));
+        out.set(X_VIGIL_USER, IdentityHeaderValue.of(session.userId()));
+        out.set(X_VIGIL_EMAIL, IdentityHeaderValue.of(session.email()));
+        out.set(X_VIGIL_GROUPS, IdentityHeaderValue.list(session.groups()));
       }
       out.set(X_VIGIL_ASSERTION, assertion.assertion(subject, route.name(), claims));
       return out;

@@ -180,7 +180,13 @@ public final class ExternalAuthorizer {
     return new AuthzVerdict(through, d, d.decisionId(), Map.copyOf(headers), null);
   }
 
-  /** Returns the identity headers of an answer: string members of its {@code headers} object. */
+  /**
+   * Returns the identity headers of an answer: string members of its {@code headers} object whose
+   * value is one line of ASCII. A header goes out as bytes, each character as its Latin-1 byte or
+   * as {@code ?}: two identities that differ outside ASCII would reach the app as one value, so
+   * such a value is left out, as one with a line break is; the policy encodes it (for example with
+   * {@code urlquery.encode}) to have it sent.
+   */
   static Map<String, String> identityHeaders(Value result) {
     Map<String, String> out = new LinkedHashMap<>();
     if (!(result instanceof ObjectValue o) || !(o.get("headers") instanceof ObjectValue h)) {
@@ -194,7 +200,7 @@ public final class ExternalAuthorizer {
           && h.get(k) instanceof StringValue value
           && TOKEN.matcher(name.value()).matches()
           && !RESERVED.contains(name.value().toLowerCase(Locale.ROOT))
-          && value.value().chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7F)) {
+          && value.value().chars().noneMatch(c -> c < 0x20 && c != '\t' || c >= 0x7F)) {
         out.put(name.value().toLowerCase(Locale.ROOT), value.value());
       }
     }

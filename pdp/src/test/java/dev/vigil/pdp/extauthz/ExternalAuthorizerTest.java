@@ -125,6 +125,22 @@ class ExternalAuthorizerTest {
     assertThat(h).containsOnly(Map.entry("x-user", "alice"), Map.entry("x-tab", "a\tb"));
   }
 
+  /**
+   * Regression: a value outside ASCII was kept and written as Latin-1 bytes or {@code ?}, so the
+   * users {@code 用户} and {@code 客户} reached the app as the same {@code x-user: ??}.
+   */
+  @Test
+  void identityHeaders_valueOutsideAscii_isLeftOut() {
+    var h =
+        ExternalAuthorizer.identityHeaders(
+            Json.parse(
+                "{\"allow\":true,\"headers\":{\"x-user\":\"用户\",\"x-email\":\"josé@x\","
+                    + "\"x-c1\":\"a\\u0085b\",\"x-del\":\"a\\u007fb\","
+                    + "\"x-encoded\":\"%E7%94%A8%E6%88%B7\"}}"));
+
+    assertThat(h).containsOnly(Map.entry("x-encoded", "%E7%94%A8%E6%88%B7"));
+  }
+
   @Test
   void identityHeaders_notAnObjectAnswer_isEmpty() {
     assertThat(ExternalAuthorizer.identityHeaders(Json.parse("true"))).isEmpty();

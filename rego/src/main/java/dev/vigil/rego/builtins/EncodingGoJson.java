@@ -502,7 +502,8 @@ final class EncodingGoJson {
         digits();
       }
       if (pos - start > NumberOperands.MAX_TEXT) {
-        throw new SyntaxException(
+        // Valid JSON that OPA would read: a limit, not a syntax error (which would be undefined).
+        throw BuiltinException.limit(
             "number of "
                 + (pos - start)
                 + " characters at offset "

@@ -116,7 +116,7 @@ final class EncodingYaml {
         @Override
         public Object construct(Node node) {
           if (node instanceof ScalarNode s && s.getValue().length() > NumberOperands.MAX_TEXT) {
-            throw new YAMLException(
+            throw BuiltinException.limit(
                 "number of "
                     + s.getValue().length()
                     + " characters is longer than the "

@@ -535,7 +535,8 @@ final class GoTemplate {
         }
         case Long n -> {
           if (n > MAX_RANGE) {
-            throw error("range over " + n + " is longer than the limit of " + MAX_RANGE);
+            throw BuiltinException.limit(
+                "template: range over " + n + " is longer than the limit of " + MAX_RANGE);
           }
           for (long i = 0; i < n; i++) {
             items.add(new Object[] {i, i});
@@ -584,7 +585,7 @@ final class GoTemplate {
     private void write(String s) {
       ctx.checkSize("strings.render_template", 1L + out.length() + s.length());
       if (out.length() + s.length() > MAX_OUTPUT) {
-        throw BuiltinException.error("template output is longer than " + MAX_OUTPUT + " bytes");
+        throw BuiltinException.limit("template output is longer than " + MAX_OUTPUT + " bytes");
       }
       out.append(s);
     }

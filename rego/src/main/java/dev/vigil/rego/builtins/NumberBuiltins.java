@@ -233,7 +233,7 @@ final class NumberBuiltins {
   static Value range(BuiltinContext c, String name, BigInteger from, BigInteger to, long step) {
     BigInteger span = to.subtract(from).abs().divide(BigInteger.valueOf(step));
     if (span.compareTo(BigInteger.valueOf(MAX_RANGE)) >= 0) {
-      throw BuiltinException.error(
+      throw BuiltinException.limit(
           "range of "
               + span.add(BigInteger.ONE)
               + " numbers is longer than the limit of "
@@ -303,7 +303,7 @@ final class NumberBuiltins {
           "operand 2 must be an unsigned integer number but got a negative integer");
     }
     if (n.bitLength() > 20) {
-      throw BuiltinException.error("shift of " + n + " bits is more than the limit of 1048575");
+      throw BuiltinException.limit("shift of " + n + " bits is more than the limit of 1048575");
     }
     return n.intValue();
   }

@@ -32,7 +32,7 @@ final class NumberOperands {
    */
   static void checkText(CharSequence text, String what) {
     if (text.length() > MAX_TEXT) {
-      throw BuiltinException.error(
+      throw BuiltinException.limit(
           what
               + ": number of "
               + text.length()
@@ -53,7 +53,7 @@ final class NumberOperands {
   static void checkSize(NumberValue n, int index) {
     var d = n.bigDecimal();
     if (d.signum() != 0 && (d.scale() > MAX_DIGITS || d.precision() - d.scale() > MAX_DIGITS)) {
-      throw BuiltinException.error(
+      throw BuiltinException.limit(
           "operand "
               + (index + 1)
               + " has more than "
@@ -71,7 +71,7 @@ final class NumberOperands {
   static NumberValue result(NumberValue n) {
     var d = n.bigDecimal();
     if (d.signum() != 0 && (d.scale() > MAX_DIGITS || d.precision() - d.scale() > MAX_DIGITS)) {
-      throw BuiltinException.error(
+      throw BuiltinException.limit(
           "result has more than " + MAX_DIGITS + " digits, more than Vigil computes with");
     }
     return n;

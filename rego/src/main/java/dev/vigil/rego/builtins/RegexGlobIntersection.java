@@ -245,14 +245,14 @@ final class RegexGlobIntersection {
       ctx.charge(64);
     }
     if (steps > MAX_STEPS) {
-      throw BuiltinException.error("patterns are too complex to intersect");
+      throw BuiltinException.limit("patterns are too complex to intersect");
     }
   }
 
   private boolean normal(List<Token> g1, List<Token> g2) {
     step();
     if (++depth > MAX_DEPTH) {
-      throw BuiltinException.error("patterns are too complex to intersect");
+      throw BuiltinException.limit("patterns are too complex to intersect");
     }
     try {
       return normalLoop(g1, g2);

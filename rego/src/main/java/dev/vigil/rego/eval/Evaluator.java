@@ -706,14 +706,23 @@ public final class Evaluator {
           return builtinError(ex.code(), l.name(), ex.getMessage(), call);
         } catch (RegoException ex) {
           throw ex;
-        } catch (ArithmeticException
-            | IllegalArgumentException
-            | IllegalStateException
+        } catch (ArithmeticException | IllegalArgumentException ex) {
+          // The JDK's own refusals of an operand (a division by zero, text that does not parse):
+          // builtin errors, as OPA's builtins return for the same operands.
+          return builtinError(
+              BuiltinException.BUILTIN_ERROR, l.name(), String.valueOf(ex.getMessage()), call);
+        } catch (IllegalStateException
             | IndexOutOfBoundsException
             | ClassCastException
             | NullPointerException ex) {
-          return builtinError(
-              BuiltinException.BUILTIN_ERROR, l.name(), String.valueOf(ex.getMessage()), call);
+          // A fault in the builtin itself, not an answer about its operands: it stops the query
+          // even when builtin errors are lenient, since an undefined call under a `not` or a
+          // `default` would decide as though the builtin had answered.
+          throw new RegoException(
+              new RegoError(
+                  BuiltinException.BUILTIN_ERROR,
+                  l.name() + ": internal error (" + ex.getClass().getSimpleName() + ")",
+                  call.location()));
         }
         if (r == null) {
           return true;
@@ -756,7 +765,7 @@ public final class Evaluator {
    * operand type errors found at run time are lenient too: only strict evaluation reports them.
    */
   boolean builtinError(String code, String name, String message, Term.Call call) {
-    if (options.strictBuiltinErrors()) {
+    if (options.strictBuiltinErrors() || BuiltinException.CANCEL_ERROR.equals(code)) {
       throw new RegoException(new RegoError(code, name + ": " + message, call.location()));
     }
     return true;

@@ -119,14 +119,15 @@ class NumberSizeLimitsTest {
         "x := units.parse(concat(\"\", [data.t.long_text, \"-\"])) | longer than the 10000",
         "x := units.parse_bytes(concat(\"\", [data.t.long_text, \"-\"])) | longer than the 10000"
       })
-  void eval_numberPastTheDigitLimit_builtinError(String query, String message) {
+  void eval_numberPastTheDigitLimit_stopsTheQueryEvenWhenLenient(String query, String message) {
     Policy p = policy();
 
     RegoException e =
-        catchThrowableOfType(RegoException.class, () -> p.prepare(query).eval(null, STRICT));
+        catchThrowableOfType(
+            RegoException.class, () -> p.prepare(query).eval(null, EvalOptions.defaults()));
 
     assertThat(e).as("%s answered", query).isNotNull();
-    assertThat(e.code()).isEqualTo("eval_builtin_error");
+    assertThat(e.code()).isEqualTo("eval_cancel_error");
     assertThat(e.getMessage()).contains(message);
   }
 
