@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import java.net.URI;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -68,16 +66,7 @@ class EdgeAnswerHeadersTest {
 
         allow if not startswith(input.request.path, "/denied")
         """);
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + app),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(app);
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(

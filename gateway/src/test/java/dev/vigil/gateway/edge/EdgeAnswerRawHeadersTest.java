@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,16 +71,7 @@ class EdgeAnswerRawHeadersTest {
     serving = Thread.ofVirtual().start(EdgeAnswerRawHeadersTest::serve);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.putPolicy("authz.rego", "package authz\nimport rego.v1\n\nallow := true\n");
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getLocalPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getLocalPort());
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(

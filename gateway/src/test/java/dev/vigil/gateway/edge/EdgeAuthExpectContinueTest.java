@@ -9,17 +9,14 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,16 +45,7 @@ class EdgeAuthExpectContinueTest {
                     "dave", "", List.of("admin"), List.of(), PasswordHash.hash("pw"), null)),
             Fixtures.sessions(clock),
             clock);
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getAddress().getPort());
     gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
   }
 

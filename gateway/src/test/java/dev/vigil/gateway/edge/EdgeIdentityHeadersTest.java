@@ -8,7 +8,6 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -21,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -71,16 +69,7 @@ class EdgeIdentityHeadersTest {
                 user("100%25", "x@example.com", List.of("ops"))),
             Fixtures.sessions(clock),
             clock);
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + app.actualPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(app.actualPort());
     gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
   }
 

@@ -9,7 +9,6 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,16 +56,7 @@ class EdgeSessionCachingTest {
             });
     pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.putPolicy("authz.rego", "package authz\n\nallow := true\n");
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getAddress().getPort());
     LocalAuthenticator auth =
         new LocalAuthenticator(
             List.of(

@@ -9,7 +9,6 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import dev.vigil.store.SessionSignOuts;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,16 +56,7 @@ class EdgeSignInEndsSessionTest {
     signOuts = SessionSignOuts.open(store, "gateway", ABSOLUTE, clock);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.putPolicy("authz.rego", "package authz\n\nallow := true\n");
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getAddress().getPort());
     LocalAuthenticator auth =
         new LocalAuthenticator(
             List.of(user("bob"), user("erin")),

@@ -10,7 +10,6 @@ import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,16 +46,7 @@ class EdgeSignInThrottleTest {
     upstream = Fixtures.answering(ex -> "ok");
     pdp = new DecisionPoint(DecisionPoint.Options.defaults());
     pdp.putPolicy("authz.rego", "package authz\n\nallow := true\n");
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getAddress().getPort());
     LocalAuthenticator auth =
         new LocalAuthenticator(
             List.of(

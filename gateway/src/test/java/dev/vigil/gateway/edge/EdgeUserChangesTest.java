@@ -10,7 +10,6 @@ import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.gateway.auth.Totp;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import dev.vigil.store.DecisionLog;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
@@ -21,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,16 +51,7 @@ class EdgeUserChangesTest {
     log = new DecisionLog(store, DecisionLog.Options.defaults());
     pdp = new DecisionPoint(DecisionPoint.Options.defaults().withDecisionLog(log));
     pdp.putPolicy("authz.rego", POLICY);
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(upstream.getAddress().getPort());
     InstantSource clock = InstantSource.system();
     auth =
         new LocalAuthenticator(

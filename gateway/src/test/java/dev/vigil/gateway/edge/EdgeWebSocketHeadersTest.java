@@ -8,7 +8,6 @@ import dev.vigil.gateway.auth.LocalUser;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.auth.SessionCodec;
 import dev.vigil.pdp.DecisionPoint;
-import dev.vigil.pdp.Mode;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -25,7 +24,6 @@ import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -108,16 +106,7 @@ class EdgeWebSocketHeadersTest {
                     null)),
             Fixtures.sessions(clock),
             clock);
-    Route route =
-        new Route(
-            "app",
-            "*",
-            "/",
-            URI.create("http://127.0.0.1:" + app.actualPort()),
-            "authz/allow",
-            Mode.ENFORCE,
-            Map.of(),
-            null);
+    Route route = Fixtures.appRoute(app.actualPort());
     gateway = Fixtures.startWithLocalUsers(List.of(route), pdp, clock, clock, auth);
     HttpResponse<String> signIn =
         HttpClient.newHttpClient()

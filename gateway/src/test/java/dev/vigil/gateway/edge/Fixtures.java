@@ -32,6 +32,22 @@ final class Fixtures {
 
   private Fixtures() {}
 
+  /**
+   * The route most gateway tests serve: {@code app}, every host and path, to the app on loopback
+   * {@code port}, decided by {@code authz/allow} in enforce mode.
+   */
+  static Route appRoute(int port) {
+    return new Route(
+        "app",
+        "*",
+        "/",
+        java.net.URI.create("http://127.0.0.1:" + port),
+        "authz/allow",
+        dev.vigil.pdp.Mode.ENFORCE,
+        java.util.Map.of(),
+        null);
+  }
+
   /** Sessions as the gateway makes them by default: 30 minutes idle, 8 hours at most. */
   static SessionCodec sessions(InstantSource clock) {
     return new SessionCodec(
