@@ -175,7 +175,9 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
           return true;
         }
         last = "answered " + r.statusCode();
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // A RuntimeException too (the client refuses an address it cannot connect to): let out
+        // of here, it would end the sender and every later change would wait unseen.
         last = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -225,4 +225,24 @@ class AccessNotifierTest {
     assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
     assertThat(notifier.sent()).isZero();
   }
+
+  @Test
+  void webhookAddressTheClientRefuses_eachChangeDropped_senderKeepsRunning() throws Exception {
+    // Port 99999 reads as a URI but no socket takes it: the HTTP client throws an unchecked
+    // exception, which ended the sender thread at the first change, and every later one waited
+    // in the queue unseen, with a stack trace and no warning.
+    notifier =
+        new AccessNotifier(
+            URI.create("http://127.0.0.1:99999/hooks/T0KEN"),
+            SECRET,
+            clock,
+            List.of(Duration.ofMillis(10), Duration.ofMillis(10)));
+    grants.listen(notifier);
+
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+
+    assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
+    assertThat(notifier.sent()).isZero();
+  }
 }
