@@ -331,6 +331,12 @@ class InsightCertsDriftCommandTest {
     assertThat(anonymous.out()).contains("note: cannot ask the node at https://127.0.0.1:");
     assertThat(withCertificate.status()).as(withCertificate.err()).isEqualTo(0);
     assertThat(withCertificate.out()).contains(": 0 findings").doesNotContain("note:");
+    // The client CA file is a set of authorities, not a chain with a leaf.
+    CliRun certs = CliRun.of("insight", "certs", "--config", file.toString());
+    assertThat(certs.out())
+        .as(certs.err())
+        .containsPattern("tls +control_plane.tls_cert\\[0\\] +leaf ")
+        .containsPattern("tls +control_plane.tls_client_ca\\[0\\] +client_ca ");
     assertThat(keyAlone.status()).isEqualTo(2);
     assertThat(keyAlone.err()).contains("--tls-cert and --tls-key go together");
   }
