@@ -187,6 +187,24 @@ class AccessNotifierTest {
   }
 
   @Test
+  void expiryWhileNoNodeRan_isToldByTheNextNodeOnOpening() throws Exception {
+    // vigil up added the webhook after opening the grants, whose first read had already marked
+    // expired the grants that ended while it was stopped: those expiries were never posted.
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+    grants.close();
+    now.set(now.get().plus(Duration.ofMinutes(31)));
+
+    notifier = new AccessNotifier(hookUrl(), SECRET, clock);
+    grants = Grants.open(store, clock, List.of(DB), List.of(notifier));
+
+    Post expired = next();
+    assertThat(expired.event()).isEqualTo("expired");
+    assertThat(field((ObjectValue) Json.parse(expired.body()), "reason"))
+        .isEqualTo("duration ended");
+  }
+
+  @Test
   void webhookFailingTwice_isTriedAgain_andToldOnce() throws Exception {
     answers.add(503);
     answers.add(500);
