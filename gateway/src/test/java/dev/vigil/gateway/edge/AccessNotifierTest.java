@@ -263,4 +263,27 @@ class AccessNotifierTest {
     assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
     assertThat(notifier.sent()).isZero();
   }
+
+  @Test
+  void close_changesStillWaiting_countedAsDropped() throws Exception {
+    // A node stopping while the webhook was down dropped the change in flight and lost those
+    // queued behind it without a word: a break-glass could go untold and unlogged.
+    int port = hook.getAddress().getPort();
+    hook.stop(0);
+    notifier =
+        new AccessNotifier(
+            URI.create("http://127.0.0.1:" + port + "/hooks/T0KEN"),
+            SECRET,
+            clock,
+            List.of(Duration.ofMinutes(5), Duration.ofMinutes(5)));
+    grants.listen(notifier);
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+    grants.breakGlass("bob", "local", DB.name(), "10m", "INC-9: outage");
+
+    notifier.close();
+
+    assertThat(notifier.dropped()).isEqualTo(3);
+    assertThat(notifier.sent()).isZero();
+  }
 }
