@@ -133,7 +133,18 @@ public final class Grants implements AutoCloseable {
    * without a configuration of its own ({@code vigil access list}) opens it with none.
    */
   public static Grants open(Store store, InstantSource clock, List<Entitlement> entitlements) {
+    return open(store, clock, entitlements, List.of());
+  }
+
+  /**
+   * Opens grants as {@link #open(Store, InstantSource, List)} does with {@code listeners} told of
+   * the changes of the first read already: it marks expired the grants that ended while no node ran
+   * and the requests that lapsed meanwhile, and a listener added after it would never hear of them.
+   */
+  public static Grants open(
+      Store store, InstantSource clock, List<Entitlement> entitlements, List<Listener> listeners) {
     Grants g = new Grants(new GrantStore(store), clock, entitlements);
+    listeners.forEach(g::listen);
     g.refresh();
     return g;
   }

@@ -58,6 +58,20 @@ final class InsightDriftCommand implements Callable<Integer> {
   Path tokenFile;
 
   @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "A client certificate (PEM chain, leaf first) for a control plane that asks for one"
+              + " (control_plane.tls_client_ca); with --tls-key.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The PKCS#8 private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(
       names = "--no-live",
       description = "Do not ask the node; compare only what the store holds.")
   boolean noLive;
@@ -78,7 +92,7 @@ final class InsightDriftCommand implements Callable<Integer> {
       w = window.window(Instant.now());
       cfg = NodeConfigs.read(config);
       base = controlPlane(cfg);
-      tls = trust(cfg, base);
+      tls = trust(cfg, base, clientCertificate());
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("vigil insight drift: " + e.getMessage());
       return Vigil.EXIT_USAGE;
@@ -119,12 +133,30 @@ final class InsightDriftCommand implements Callable<Integer> {
    * needs no setting here; null for plain HTTP, or when the JDK's own CAs are to judge a URL given
    * with {@code --control-plane} and no TLS file configured.
    */
-  private static SSLContext trust(VigilConfig cfg, URI base) {
-    if (!"https".equals(base.getScheme()) || cfg.controlPlaneTls() == null) {
+  private static SSLContext trust(VigilConfig cfg, URI base, ServerTls client) {
+    if (!"https".equals(base.getScheme())) {
       return null;
     }
+    if (cfg.controlPlaneTls() == null) {
+      return client == null ? null : ServerTls.trusting(null, null, client);
+    }
     return ServerTls.trusting(
-        cfg.controlPlaneTls().certFile(), cfg.where("control_plane.tls_cert") + ":");
+        cfg.controlPlaneTls().certFile(), cfg.where("control_plane.tls_cert") + ":", client);
+  }
+
+  /**
+   * The certificate drift presents to a control plane that requires one ({@code tls_client_ca}):
+   * without it such a node refuses the handshake and what was written through its API is never
+   * compared. Null when neither option is given.
+   */
+  private ServerTls clientCertificate() {
+    if (tlsCert == null && tlsKey == null) {
+      return null;
+    }
+    if (tlsCert == null || tlsKey == null) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together; give both");
+    }
+    return ServerTls.read(tlsCert, tlsKey, null);
   }
 
   private URI controlPlane(VigilConfig cfg) {

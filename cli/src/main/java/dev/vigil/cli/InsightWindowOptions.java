@@ -81,6 +81,10 @@ final class InsightWindowOptions {
     try {
       return now.minus(DurationText.parse(value));
     } catch (IllegalArgumentException e) {
+      if (!value.isEmpty() && (Character.isDigit(value.charAt(0)) || value.charAt(0) == '-')) {
+        // Meant as a duration (1.5h, 1H, 36501d): say what is wrong with it, as vigil logs does.
+        throw new IllegalArgumentException(option + " " + e.getMessage(), e);
+      }
       throw new IllegalArgumentException(
           option
               + " \""

@@ -302,15 +302,17 @@ final class UpCommand implements Callable<Integer> {
     running.add(0, devices);
     // Just-in-time grants: the gateway reads them from memory, kept in step with the store by the
     // changes of every node (PostgreSQL's change feed) and a reread every 10 s.
-    Grants grants = Grants.open(core.store(), clock, cfg.entitlements());
+    // The webhook listens from the first read, which expires what ended while no node ran.
+    List<Grants.Listener> told = new ArrayList<>();
+    if (cfg.accessNotify() != null) {
+      AccessNotifier notifier = new AccessNotifier(cfg.accessNotify().url(), notifySecret, clock);
+      told.add(notifier);
+      running.add(0, notifier);
+    }
+    Grants grants = Grants.open(core.store(), clock, cfg.entitlements(), told);
     grants.requestLifetime(cfg.requestLifetime());
     grants.start(GRANTS_REFRESH);
     running.add(0, grants);
-    if (cfg.accessNotify() != null) {
-      AccessNotifier notifier = new AccessNotifier(cfg.accessNotify().url(), notifySecret, clock);
-      grants.listen(notifier);
-      running.add(0, notifier);
-    }
     // Serves the keys the other nodes published; its own joins them once everything listens.
     IdentityAssertion assertion =
         IdentityAssertion.shared(

@@ -11,6 +11,7 @@ import dev.vigil.insight.ReplayEndpoint;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.PdpMetrics;
 import dev.vigil.pdp.PdpServer;
+import dev.vigil.pdp.ServerTls;
 import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.bundle.BundleReader;
@@ -28,6 +29,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -200,5 +203,141 @@ class InsightCertsDriftCommandTest {
     assertThat(offline.out()).contains("note: the node was not asked (--no-live)");
     assertThat(bad.status()).isEqualTo(2);
     assertThat(bad.err()).contains("--control-plane \"ftp://x\" is not a control plane's URL");
+  }
+
+  /** Runs openssl in the test's directory; the certificates of the mutual TLS test. */
+  private void openssl(String... args) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of("openssl"), List.of(args).stream())
+                    .toList())
+            .directory(tmp.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+
+  /** A leaf of {@code ca.pem} in NAME.pem and NAME.key (PKCS#8), with the extension given. */
+  private void leaf(String name, String extension) throws Exception {
+    openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        name + ".key",
+        "-out",
+        name + ".csr",
+        "-subj",
+        "/CN=" + name);
+    Files.writeString(tmp.resolve(name + ".ext"), extension + "\n");
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        name + ".csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        name + ".pem",
+        "-extfile",
+        name + ".ext");
+  }
+
+  /**
+   * A control plane with {@code tls_client_ca} refuses every handshake without a client
+   * certificate, so drift could never ask it what was written through its API and only said so in a
+   * note; --tls-cert and --tls-key give it one.
+   */
+  @Test
+  void drift_controlPlaneAskingForClientCertificates_askedWithTlsCertAndKey() throws Exception {
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=drift test CA");
+    leaf("server", "subjectAltName=IP:127.0.0.1");
+    leaf("client", "extendedKeyUsage=clientAuth");
+    int port = FreePorts.next();
+    Path file = config("127.0.0.1:" + port);
+    Files.writeString(
+        file,
+        Files.readString(file)
+            .replace(
+                "  addr: 127.0.0.1:" + port + "\n",
+                "  addr: 127.0.0.1:"
+                    + port
+                    + "\n  tls_cert: server.pem\n  tls_key: server.key\n"
+                    + "  tls_client_ca: ca.pem\n"));
+    Path data = tmp.resolve("data");
+    node(data);
+    String token = ApiToken.generate();
+    Files.writeString(data.resolve("api.token"), token);
+    DecisionPoint live = new DecisionPoint(DecisionPoint.Options.defaults());
+    live.activate(BundleReader.read(tmp.resolve("policies")));
+    String cert = tmp.resolve("client.pem").toString();
+    String key = tmp.resolve("client.key").toString();
+    CliRun anonymous;
+    CliRun withCertificate;
+    CliRun keyAlone;
+    try (Store store = Store.open(StoreLocation.embedded(data));
+        PdpServer server =
+            PdpServer.start(
+                "127.0.0.1",
+                port,
+                live,
+                new PdpMetrics(null),
+                OpaApi.Options.defaults().withWriteToken(ApiToken.of(token)),
+                router ->
+                    ReplayEndpoint.install(
+                        router, live, new DecisionReader(store), ApiToken.of(token)),
+                ServerTls.read(
+                    tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem")))) {
+      anonymous = CliRun.of("insight", "drift", "--config", file.toString());
+      withCertificate =
+          CliRun.of(
+              "insight",
+              "drift",
+              "--config",
+              file.toString(),
+              "--tls-cert",
+              cert,
+              "--tls-key",
+              key);
+      keyAlone = CliRun.of("insight", "drift", "--config", file.toString(), "--tls-key", key);
+    }
+
+    assertThat(anonymous.out()).contains("note: cannot ask the node at https://127.0.0.1:");
+    assertThat(withCertificate.status()).as(withCertificate.err()).isEqualTo(0);
+    assertThat(withCertificate.out()).contains(": 0 findings").doesNotContain("note:");
+    // The client CA file is a set of authorities, not a chain with a leaf.
+    CliRun certs = CliRun.of("insight", "certs", "--config", file.toString());
+    assertThat(certs.out())
+        .as(certs.err())
+        .containsPattern("tls +control_plane.tls_cert\\[0\\] +leaf ")
+        .containsPattern("tls +control_plane.tls_client_ca\\[0\\] +client_ca ");
+    assertThat(keyAlone.status()).isEqualTo(2);
+    assertThat(keyAlone.err()).contains("--tls-cert and --tls-key go together");
   }
 }

@@ -153,6 +153,8 @@ class InsightCommandTest {
     CliRun format = CliRun.of("insight", "graph", "--data-dir", d, "--format", "png");
     CliRun since = CliRun.of("insight", "denied", "--data-dir", d, "--since", "yesterday");
     CliRun time = CliRun.of("insight", "denied", "--data-dir", d, "--since", "2026-13-01T00:00Z");
+    CliRun fraction = CliRun.of("insight", "denied", "--data-dir", d, "--since", "1.5h");
+    CliRun tooLong = CliRun.of("insight", "graph", "--data-dir", d, "--until", "36501d");
     CliRun empty = CliRun.of("insight", "graph", "--data-dir", d, "--since", "1h", "--until", "2h");
     CliRun by = CliRun.of("insight", "graph", "--data-dir", d, "--by", "team");
     CliRun top = CliRun.of("insight", "denied", "--data-dir", d, "--top", "0");
@@ -173,6 +175,13 @@ class InsightCommandTest {
         .isEqualTo(
             "vigil insight denied: --since \"2026-13-01T00:00Z\" is not a time; write it as"
                 + " 2026-12-01T00:00:00Z\n");
+    // A value meant as a duration is told what is wrong with it, not that it is no time either.
+    assertThat(fraction.err())
+        .isEqualTo(
+            "vigil insight denied: --since \"1.5h\" has a fraction; write whole units, like 1h30m"
+                + " rather than 1.5h\n");
+    assertThat(tooLong.err())
+        .isEqualTo("vigil insight graph: --until \"36501d\" is too long: at most 36500d\n");
     assertThat(empty.status()).isEqualTo(Vigil.EXIT_USAGE);
     assertThat(empty.err()).contains("must be before --until").contains("the window is empty");
     assertThat(by.err())

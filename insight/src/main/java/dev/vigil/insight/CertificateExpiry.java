@@ -293,21 +293,26 @@ public final class CertificateExpiry {
         return;
       }
       for (int i = 0; i < chain.size(); i++) {
-        add(
-            "tls",
-            f.key() + "[" + i + "]",
-            i == 0 ? "leaf" : "chain",
-            f.file().toString(),
-            chain.get(i),
-            true);
+        add("tls", f.key() + "[" + i + "]", role(f, i), f.file().toString(), chain.get(i), true);
       }
+    }
+
+    /**
+     * Where the certificate stands in its file: a chain's leaf and the rest, or a client CA, which
+     * is no leaf of anything (a file of them is a set of authorities, not a chain).
+     */
+    private static String role(TlsFile f, int index) {
+      if (f.key().endsWith("tls_client_ca")) {
+        return "client_ca";
+      }
+      return index == 0 ? "leaf" : "chain";
     }
 
     private Item unreadable(TlsFile f, String why) {
       return new Item(
           "tls",
           f.key(),
-          "leaf",
+          role(f, 0),
           f.file().toString(),
           null,
           null,

@@ -113,9 +113,24 @@ public record ServerTls(
    * @throws IllegalArgumentException naming {@code name} and the file when it holds no certificate
    */
   public static SSLContext trusting(Path certFile, String name) {
+    return trusting(certFile, name, null);
+  }
+
+  /**
+   * Returns a client's TLS context as {@link #trusting(Path, String)} does (the JDK's own CAs when
+   * {@code certFile} is null) that presents {@code client}'s certificate when the server asks for
+   * one, as a control plane with client CAs does.
+   *
+   * @param client the certificate and key to present, or null for none
+   * @throws IllegalArgumentException naming {@code name} and the file when it holds no certificate
+   */
+  public static SSLContext trusting(Path certFile, String name, ServerTls client) {
     try {
       SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, trustManagers(certificates(certFile, name)).getTrustManagers(), null);
+      c.init(
+          client == null ? null : client.keyManagers().getKeyManagers(),
+          certFile == null ? null : trustManagers(certificates(certFile, name)).getTrustManagers(),
+          null);
       return c;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot build the TLS context: " + e.getMessage(), e);

@@ -113,6 +113,7 @@ final class OidcSection {
               + "\" is not an absolute http(s) URL with a host and no #fragment,"
               + " such as https://idp.example.com");
     }
+    VigilConfig.portInRange(node, uri);
     if (issuer && uri.getRawQuery() != null) {
       throw node.error("\"" + text + "\": an issuer has no query");
     }

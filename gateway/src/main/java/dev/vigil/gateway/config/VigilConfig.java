@@ -450,6 +450,7 @@ public record VigilConfig(
           "holds a user name or password: sign the posts with secret_file instead, or put a"
               + " token in the path");
     }
+    portInRange(urlNode, url);
     YamlNode secret = get(m, "secret_file");
     return new AccessNotify(url, secret.isMissing() ? null : file(secret, base));
   }
@@ -851,10 +852,18 @@ public record VigilConfig(
     if (dropped != null) {
       throw n.error("\"" + text + "\" holds " + dropped + "; write http(s)://host:port[/base]");
     }
-    if (uri.getPort() == 0 || uri.getPort() > 65535) {
-      throw n.error("\"" + text + "\": port " + uri.getPort() + " is not from 1 to 65535");
-    }
+    portInRange(n, uri);
     return uri;
+  }
+
+  /**
+   * Refuses a URL of the file whose port no connection can use (0, or above 65535, which {@link
+   * URI} reads without complaint): it would fail only at its first use, far from the file.
+   */
+  static void portInRange(YamlNode n, URI uri) {
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw n.error("\"" + uri + "\": port " + uri.getPort() + " is not from 1 to 65535");
+    }
   }
 
   /** A route's action: one of those docs/policy-input.md lists, or null to follow the method. */

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -165,7 +166,7 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
           Thread.sleep(retries.get(attempt - 1));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return false;
+          return stopped(action, grantId);
         }
       }
       try {
@@ -175,11 +176,13 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
           return true;
         }
         last = "answered " + r.statusCode();
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // A RuntimeException too (the client refuses an address it cannot connect to): let out
+        // of here, it would end the sender and every later change would wait unseen.
         last = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
+        return stopped(action, grantId);
       }
     }
     log.warn(
@@ -203,16 +206,37 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
     }
   }
 
-  /** Posts what is waiting, for at most 5 s more, then stops; changes after this are dropped. */
+  /** Warns that the change being posted is given up as the node stops; returns false. */
+  private boolean stopped(String action, String grantId) {
+    log.warn(
+        "access webhook {}: {} of grant {} not told: vigil is stopping", where, action, grantId);
+    return false;
+  }
+
+  /**
+   * Posts what is waiting, for at most 5 s more, then stops; changes after this are dropped. What
+   * is still waiting then is dropped with a warning naming each grant, as every change given up.
+   */
   @Override
   public void close() {
     closing = true;
     try {
       sender.join(TimeUnit.SECONDS.toMillis(5));
+      sender.interrupt();
+      sender.join(TimeUnit.SECONDS.toMillis(1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    sender.interrupt();
+    List<String[]> left = new ArrayList<>();
+    queue.drainTo(left);
+    if (!left.isEmpty()) {
+      dropped.addAndGet(left.size());
+      log.warn(
+          "access webhook {}: {} changes not told: vigil is stopping ({})",
+          where,
+          left.size(),
+          String.join(", ", left.stream().map(c -> c[0] + " of grant " + c[1]).toList()));
+    }
     http.close();
   }
 }

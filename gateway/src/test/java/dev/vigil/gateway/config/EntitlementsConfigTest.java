@@ -260,6 +260,12 @@ class EntitlementsConfigTest {
             "vigil.yaml:9: access.notify.url: \"ftp://hooks.example.com/x\" is not an http(s) URL");
     assertThatThrownBy(() -> readNotify("    url: https://user:pw@hooks.example.com/x\n"))
         .hasMessageContaining("vigil.yaml:9: access.notify.url: holds a user name or password");
+    assertThatThrownBy(() -> readNotify("    url: http://127.0.0.1:99999/x\n"))
+        .hasMessageContaining(
+            "vigil.yaml:9: access.notify.url: \"http://127.0.0.1:99999/x\": port 99999 is not"
+                + " from 1 to 65535");
+    assertThatThrownBy(() -> readNotify("    url: http://127.0.0.1:0/x\n"))
+        .hasMessageContaining("access.notify.url: \"http://127.0.0.1:0/x\": port 0 is not");
     assertThatThrownBy(() -> readNotify("    url: https://h.example/x\n    secret_file: \"\"\n"))
         .hasMessageContaining("vigil.yaml:10: access.notify.secret_file: must name a file");
     assertThatThrownBy(() -> readNotify("    url: https://h.example/x\n    sekret: y\n"))

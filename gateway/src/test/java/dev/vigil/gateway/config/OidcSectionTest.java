@@ -99,6 +99,8 @@ class OidcSectionTest {
         "issuer|not a url|4",
         "issuer|https://idp.example.com/?tenant=a|4",
         "issuer|ftp://idp.example.com|4",
+        "issuer|https://idp.example.com:99999|4",
+        "redirect_uri|https://gw.example.com:0/auth/callback|7",
         "redirect_uri|/auth/callback|7",
         "redirect_uri|http://a b/auth/callback|7",
         "redirect_uri|https://gw.example.com/auth/callback#x|7"

@@ -187,6 +187,24 @@ class AccessNotifierTest {
   }
 
   @Test
+  void expiryWhileNoNodeRan_isToldByTheNextNodeOnOpening() throws Exception {
+    // vigil up added the webhook after opening the grants, whose first read had already marked
+    // expired the grants that ended while it was stopped: those expiries were never posted.
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+    grants.close();
+    now.set(now.get().plus(Duration.ofMinutes(31)));
+
+    notifier = new AccessNotifier(hookUrl(), SECRET, clock);
+    grants = Grants.open(store, clock, List.of(DB), List.of(notifier));
+
+    Post expired = next();
+    assertThat(expired.event()).isEqualTo("expired");
+    assertThat(field((ObjectValue) Json.parse(expired.body()), "reason"))
+        .isEqualTo("duration ended");
+  }
+
+  @Test
   void webhookFailingTwice_isTriedAgain_andToldOnce() throws Exception {
     answers.add(503);
     answers.add(500);
@@ -223,6 +241,49 @@ class AccessNotifierTest {
 
     assertThat(approved.stateAt(now.get())).isEqualTo(Grant.State.ACTIVE);
     assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
+    assertThat(notifier.sent()).isZero();
+  }
+
+  @Test
+  void webhookAddressTheClientRefuses_eachChangeDropped_senderKeepsRunning() throws Exception {
+    // Port 99999 reads as a URI but no socket takes it: the HTTP client throws an unchecked
+    // exception, which ended the sender thread at the first change, and every later one waited
+    // in the queue unseen, with a stack trace and no warning.
+    notifier =
+        new AccessNotifier(
+            URI.create("http://127.0.0.1:99999/hooks/T0KEN"),
+            SECRET,
+            clock,
+            List.of(Duration.ofMillis(10), Duration.ofMillis(10)));
+    grants.listen(notifier);
+
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+
+    assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
+    assertThat(notifier.sent()).isZero();
+  }
+
+  @Test
+  void close_changesStillWaiting_countedAsDropped() throws Exception {
+    // A node stopping while the webhook was down dropped the change in flight and lost those
+    // queued behind it without a word: a break-glass could go untold and unlogged.
+    int port = hook.getAddress().getPort();
+    hook.stop(0);
+    notifier =
+        new AccessNotifier(
+            URI.create("http://127.0.0.1:" + port + "/hooks/T0KEN"),
+            SECRET,
+            clock,
+            List.of(Duration.ofMinutes(5), Duration.ofMinutes(5)));
+    grants.listen(notifier);
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "carol", Set.of(), null);
+    grants.breakGlass("bob", "local", DB.name(), "10m", "INC-9: outage");
+
+    notifier.close();
+
+    assertThat(notifier.dropped()).isEqualTo(3);
     assertThat(notifier.sent()).isZero();
   }
 }
