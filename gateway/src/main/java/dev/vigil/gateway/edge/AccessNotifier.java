@@ -89,6 +89,8 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
     this.retries = List.copyOf(retries);
     this.http =
         HttpClient.newBuilder()
+            // HTTP/1.1: over http:// the JDK would otherwise ask each webhook to upgrade to h2c.
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();

@@ -49,7 +49,7 @@ class AccessNotifierTest {
   private static final byte[] SECRET = "s3cret-for-the-hook".getBytes(StandardCharsets.UTF_8);
 
   /** One post the webhook received. */
-  record Post(String event, String signature, String body) {}
+  record Post(String event, String signature, String body, String upgrade) {}
 
   @TempDir Path tmp;
   private final AtomicReference<Instant> now =
@@ -79,7 +79,8 @@ class AccessNotifierTest {
               new Post(
                   x.getRequestHeaders().getFirst("X-Vigil-Event"),
                   x.getRequestHeaders().getFirst("X-Vigil-Signature"),
-                  new String(body, StandardCharsets.UTF_8)));
+                  new String(body, StandardCharsets.UTF_8),
+                  x.getRequestHeaders().getFirst("Upgrade")));
           Integer status = answers.poll();
           x.sendResponseHeaders(status == null ? 204 : status, -1);
           x.close();
@@ -148,6 +149,7 @@ class AccessNotifierTest {
         .containsExactly("requested", "approved", "break_glass");
     for (Post p : List.of(requested, approved, broken)) {
       assertThat(p.signature()).isEqualTo(hmac(p.body()));
+      assertThat(p.upgrade()).as("a plain HTTP/1.1 post, no h2c upgrade").isNull();
     }
     ObjectValue r = (ObjectValue) Json.parse(requested.body());
     assertThat(field(r, "event")).isEqualTo("requested");
