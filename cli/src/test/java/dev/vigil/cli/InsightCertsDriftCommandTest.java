@@ -21,6 +21,7 @@ import dev.vigil.store.RouteModeOverrides;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
 import dev.vigil.testkit.FreePorts;
+import dev.vigil.testkit.OpensslCerts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,55 +204,6 @@ class InsightCertsDriftCommandTest {
     assertThat(bad.err()).contains("--control-plane \"ftp://x\" is not a control plane's URL");
   }
 
-  /** Runs openssl in the test's directory; the certificates of the mutual TLS test. */
-  private void openssl(String... args) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                java.util.stream.Stream.concat(
-                        java.util.stream.Stream.of("openssl"), List.of(args).stream())
-                    .toList())
-            .directory(tmp.toFile())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-  }
-
-  /** A leaf of {@code ca.pem} in NAME.pem and NAME.key (PKCS#8), with the extension given. */
-  private void leaf(String name, String extension) throws Exception {
-    openssl(
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        name + ".key",
-        "-out",
-        name + ".csr",
-        "-subj",
-        "/CN=" + name);
-    Files.writeString(tmp.resolve(name + ".ext"), extension + "\n");
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        name + ".csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        name + ".pem",
-        "-extfile",
-        name + ".ext");
-  }
-
   /**
    * A control plane with {@code tls_client_ca} refuses every handshake without a client
    * certificate, so drift could never ask it what was written through its API and only said so in a
@@ -261,24 +211,10 @@ class InsightCertsDriftCommandTest {
    */
   @Test
   void drift_controlPlaneAskingForClientCertificates_askedWithTlsCertAndKey() throws Exception {
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=drift test CA");
-    leaf("server", "subjectAltName=IP:127.0.0.1");
-    leaf("client", "extendedKeyUsage=clientAuth");
+    new OpensslCerts(tmp)
+        .ca("ca")
+        .leaf("server", "ca", "subjectAltName=IP:127.0.0.1")
+        .leaf("client", "ca", "extendedKeyUsage=clientAuth");
     int port = FreePorts.next();
     Path file = config("127.0.0.1:" + port);
     Files.writeString(

@@ -123,6 +123,25 @@ class AccessNotifierTest {
     return count.getAsLong();
   }
 
+  /** Tells a notifier of {@code url} with {@code retries} of every change of the grants. */
+  private void listen(URI url, Duration... retries) {
+    notifier = new AccessNotifier(url, SECRET, clock, List.of(retries));
+    grants.listen(notifier);
+  }
+
+  /** The webhook's URL, once it has stopped: nothing answers there. */
+  private URI stoppedHook() {
+    URI url = hookUrl();
+    hook.stop(0);
+    return url;
+  }
+
+  /** alice asks for the entitlement and carol approves: two changes. */
+  private Grant requestedAndApproved() {
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    return grants.approve(asked.id(), "carol", Set.of(), null);
+  }
+
   private static String field(ObjectValue o, String key) {
     return ((StringValue) o.get(key)).value();
   }
@@ -173,8 +192,7 @@ class AccessNotifierTest {
   void expiry_isTold() throws Exception {
     notifier = new AccessNotifier(hookUrl(), null, clock);
     grants.listen(notifier);
-    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
-    grants.approve(asked.id(), "carol", Set.of(), null);
+    requestedAndApproved();
     assertThat(next().event()).isEqualTo("requested");
     assertThat(next().event()).isEqualTo("approved");
 
@@ -192,8 +210,7 @@ class AccessNotifierTest {
   void expiryWhileNoNodeRan_isToldByTheNextNodeOnOpening() throws Exception {
     // vigil up added the webhook after opening the grants, whose first read had already marked
     // expired the grants that ended while it was stopped: those expiries were never posted.
-    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
-    grants.approve(asked.id(), "carol", Set.of(), null);
+    requestedAndApproved();
     grants.close();
     now.set(now.get().plus(Duration.ofMinutes(31)));
 
@@ -210,10 +227,7 @@ class AccessNotifierTest {
   void webhookFailingTwice_isTriedAgain_andToldOnce() throws Exception {
     answers.add(503);
     answers.add(500);
-    notifier =
-        new AccessNotifier(
-            hookUrl(), SECRET, clock, List.of(Duration.ofMillis(10), Duration.ofMillis(10)));
-    grants.listen(notifier);
+    listen(hookUrl(), Duration.ofMillis(10), Duration.ofMillis(10));
 
     grants.request("alice", "local", DB.name(), "30m", "fix the replica");
 
@@ -228,18 +242,9 @@ class AccessNotifierTest {
 
   @Test
   void webhookDown_grantsStillWork_andTheChangeIsDropped() throws Exception {
-    int port = hook.getAddress().getPort();
-    hook.stop(0);
-    notifier =
-        new AccessNotifier(
-            URI.create("http://127.0.0.1:" + port + "/hooks/T0KEN"),
-            SECRET,
-            clock,
-            List.of(Duration.ofMillis(10), Duration.ofMillis(10)));
-    grants.listen(notifier);
+    listen(stoppedHook(), Duration.ofMillis(10), Duration.ofMillis(10));
 
-    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
-    Grant approved = grants.approve(asked.id(), "carol", Set.of(), null);
+    Grant approved = requestedAndApproved();
 
     assertThat(approved.stateAt(now.get())).isEqualTo(Grant.State.ACTIVE);
     assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
@@ -251,16 +256,12 @@ class AccessNotifierTest {
     // Port 99999 reads as a URI but no socket takes it: the HTTP client throws an unchecked
     // exception, which ended the sender thread at the first change, and every later one waited
     // in the queue unseen, with a stack trace and no warning.
-    notifier =
-        new AccessNotifier(
-            URI.create("http://127.0.0.1:99999/hooks/T0KEN"),
-            SECRET,
-            clock,
-            List.of(Duration.ofMillis(10), Duration.ofMillis(10)));
-    grants.listen(notifier);
+    listen(
+        URI.create("http://127.0.0.1:99999/hooks/T0KEN"),
+        Duration.ofMillis(10),
+        Duration.ofMillis(10));
 
-    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
-    grants.approve(asked.id(), "carol", Set.of(), null);
+    requestedAndApproved();
 
     assertThat(counted(notifier::dropped, 2)).isEqualTo(2);
     assertThat(notifier.sent()).isZero();
@@ -270,17 +271,8 @@ class AccessNotifierTest {
   void close_changesStillWaiting_countedAsDropped() throws Exception {
     // A node stopping while the webhook was down dropped the change in flight and lost those
     // queued behind it without a word: a break-glass could go untold and unlogged.
-    int port = hook.getAddress().getPort();
-    hook.stop(0);
-    notifier =
-        new AccessNotifier(
-            URI.create("http://127.0.0.1:" + port + "/hooks/T0KEN"),
-            SECRET,
-            clock,
-            List.of(Duration.ofMinutes(5), Duration.ofMinutes(5)));
-    grants.listen(notifier);
-    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
-    grants.approve(asked.id(), "carol", Set.of(), null);
+    listen(stoppedHook(), Duration.ofMinutes(5), Duration.ofMinutes(5));
+    requestedAndApproved();
     grants.breakGlass("bob", "local", DB.name(), "10m", "INC-9: outage");
 
     notifier.close();

@@ -12,6 +12,7 @@ import dev.vigil.pdp.api.OpaApi;
 import dev.vigil.pdp.extauthz.envoy.auth.CheckResponse;
 import dev.vigil.pdp.extauthz.grpc.EnvoyAuthorizationService;
 import dev.vigil.pdp.extauthz.grpc.GrpcAuthzServer;
+import dev.vigil.testkit.OpensslCerts;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -25,7 +26,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,11 +49,12 @@ class ServerTlsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ca("ca");
-    ca("other-ca");
-    leaf("server", "ca", "subjectAltName=IP:127.0.0.1");
-    leaf("client", "ca", "extendedKeyUsage=clientAuth");
-    leaf("intruder", "other-ca", "extendedKeyUsage=clientAuth");
+    new OpensslCerts(tmp)
+        .ca("ca")
+        .ca("other-ca")
+        .leaf("server", "ca", "subjectAltName=IP:127.0.0.1")
+        .leaf("client", "ca", "extendedKeyUsage=clientAuth")
+        .leaf("intruder", "other-ca", "extendedKeyUsage=clientAuth");
     pdp = new ExtAuthzFixture(tmp, List.of(), Mode.ENFORCE);
     tls =
         ServerTls.read(tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem"));
@@ -130,7 +131,8 @@ class ServerTlsTest {
   @Test
   void read_sec1KeyOrGarbage_namesTheFileAndTheFix() throws Exception {
     Path sec1 = tmp.resolve("sec1.key");
-    openssl("ec", "-in", tmp.resolve("server.key").toString(), "-out", sec1.toString());
+    new OpensslCerts(tmp)
+        .openssl("ec", "-in", tmp.resolve("server.key").toString(), "-out", sec1.toString());
     Path garbage = Files.writeString(tmp.resolve("garbage.pem"), "not a certificate\n");
 
     assertThatThrownBy(() -> ServerTls.read(tmp.resolve("server.pem"), sec1, null))
@@ -190,68 +192,5 @@ class ServerTlsTest {
         EnvoyAuthorizationService.CHECK,
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
         EnvoyGrpcCheckTest.request("GET", path, Map.of()));
-  }
-
-  private static void ca(String name) throws Exception {
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        tmp.resolve(name + ".key").toString(),
-        "-out",
-        tmp.resolve(name + ".pem").toString(),
-        "-subj",
-        "/CN=" + name,
-        "-days",
-        "2");
-  }
-
-  private static void leaf(String name, String ca, String extension) throws Exception {
-    String key = tmp.resolve(name + ".key").toString();
-    String csr = tmp.resolve(name + ".csr").toString();
-    openssl(
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        csr,
-        "-subj",
-        "/CN=" + name);
-    Path ext = Files.writeString(tmp.resolve(name + ".ext"), extension + "\n");
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        csr,
-        "-CA",
-        tmp.resolve(ca + ".pem").toString(),
-        "-CAkey",
-        tmp.resolve(ca + ".key").toString(),
-        "-CAcreateserial",
-        "-out",
-        tmp.resolve(name + ".pem").toString(),
-        "-days",
-        "1",
-        "-extfile",
-        ext.toString());
-  }
-
-  private static void openssl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor()).as("openssl %s: %s", cmd, output).isZero();
   }
 }
