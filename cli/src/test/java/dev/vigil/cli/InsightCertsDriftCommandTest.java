@@ -145,16 +145,7 @@ class InsightCertsDriftCommandTest {
     CliRun drift;
     CliRun json;
     try (Store store = Store.open(StoreLocation.embedded(data));
-        PdpServer server =
-            PdpServer.start(
-                "127.0.0.1",
-                port,
-                live,
-                new PdpMetrics(null),
-                OpaApi.Options.defaults().withWriteToken(ApiToken.of(token)),
-                router ->
-                    ReplayEndpoint.install(
-                        router, live, new DecisionReader(store), ApiToken.of(token)))) {
+        PdpServer server = controlPlane(store, port, live, token, null)) {
       before = CliRun.of("insight", "drift", "--config", file.toString());
       HttpResponse<String> put =
           HttpClient.newHttpClient()
@@ -239,15 +230,11 @@ class InsightCertsDriftCommandTest {
     CliRun keyAlone;
     try (Store store = Store.open(StoreLocation.embedded(data));
         PdpServer server =
-            PdpServer.start(
-                "127.0.0.1",
+            controlPlane(
+                store,
                 port,
                 live,
-                new PdpMetrics(null),
-                OpaApi.Options.defaults().withWriteToken(ApiToken.of(token)),
-                router ->
-                    ReplayEndpoint.install(
-                        router, live, new DecisionReader(store), ApiToken.of(token)),
+                token,
                 ServerTls.read(
                     tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem")))) {
       anonymous = CliRun.of("insight", "drift", "--config", file.toString());
@@ -275,5 +262,22 @@ class InsightCertsDriftCommandTest {
         .containsPattern("tls +control_plane.tls_client_ca\\[0\\] +client_ca ");
     assertThat(keyAlone.status()).isEqualTo(2);
     assertThat(keyAlone.err()).contains("--tls-cert and --tls-key go together");
+  }
+
+  /**
+   * A node's control plane for drift to ask: OPA's API with the write token and the insight policy
+   * endpoint over {@code store}, over TLS when {@code tls} is not null.
+   */
+  private static PdpServer controlPlane(
+      Store store, int port, DecisionPoint live, String token, ServerTls tls) {
+    return PdpServer.start(
+        "127.0.0.1",
+        port,
+        live,
+        new PdpMetrics(null),
+        OpaApi.Options.defaults().withWriteToken(ApiToken.of(token)),
+        router ->
+            ReplayEndpoint.install(router, live, new DecisionReader(store), ApiToken.of(token)),
+        tls);
   }
 }
