@@ -72,7 +72,7 @@ final class InsightAccessReviewCommand implements Callable<Integer> {
       err.println(NAME + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = window.store.openExisting()) {
+    try (Store st = window.store.openExisting(config)) {
       AccessReview r = AccessReview.take(st, w, window.route, setup);
       out.print(
           switch (format) {

@@ -145,7 +145,7 @@ final class InsightBlastRadiusCommand implements Callable<Integer> {
     String liveOption = inService != null ? "--in-service" : "policy.bundle of --config " + config;
     try (CandidatePolicy now = load(liveOption, live, options);
         CandidatePolicy next = bundle == null ? null : load("--bundle", bundle, options);
-        Store st = window.store.openExisting()) {
+        Store st = window.store.openExisting(config)) {
       BlastSubject s;
       BlastRadius radius;
       try {

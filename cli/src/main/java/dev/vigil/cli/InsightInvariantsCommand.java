@@ -81,7 +81,7 @@ final class InsightInvariantsCommand implements Callable<Integer> {
       err.println("vigil insight invariants: " + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = window.store.openExisting()) {
+    try (Store st = window.store.openExisting(config)) {
       InvariantReport report;
       try {
         report =

@@ -134,7 +134,7 @@ final class InsightWindowOptions {
       err.println(command + e.getMessage());
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = store.openExisting()) {
+    try (Store st = store.openExisting(config.file)) {
       out.print(analysis.print(st, w, routes, now, format));
       return 0;
     } catch (ConfigException e) {

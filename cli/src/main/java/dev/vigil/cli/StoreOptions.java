@@ -95,6 +95,18 @@ final class StoreOptions {
     return Store.open(where);
   }
 
+  /**
+   * Opens the store of an existing node: the one the options name, or when they name none, the
+   * store of the configuration file {@code config} ({@code data_dir}, {@code store}), or without
+   * one the default data directory.
+   *
+   * @throws StoreException when an SQLite store is not there; nothing is created then
+   * @throws dev.vigil.gateway.config.ConfigException naming the file, line and key of a bad value
+   */
+  Store openExisting(Path config) {
+    return config == null ? openExisting() : openExisting(NodeConfigs.read(config).storeLocation());
+  }
+
   private void requireExisting(StoreLocation where) {
     Path file = where.sqliteFile();
     if (file == null || Files.isRegularFile(file)) {

@@ -177,6 +177,35 @@ class InsightMetricsCommandTest {
         .contains("\"invariants\": {\n      \"checked\": false");
   }
 
+  /**
+   * The commands given --config read the store the file names (data_dir), as certs and drift did;
+   * they looked in ./vigil-data instead and found no store.
+   */
+  @Test
+  void reportAndMetrics_configOnly_readTheStoreOfItsDataDir() throws Exception {
+    Path data = tmp.resolve("data");
+    record(data);
+    Path config = tmp.resolve("vigil.yaml");
+    Files.writeString(config, "data_dir: data\n" + CONFIG);
+
+    CliRun report = CliRun.of("insight", "report", "--config", config.toString());
+    CliRun metrics = CliRun.of("insight", "metrics", "--config", config.toString());
+    CliRun elsewhere =
+        CliRun.of(
+            "insight",
+            "metrics",
+            "--config",
+            config.toString(),
+            "--data-dir",
+            tmp.resolve("nowhere").toString());
+
+    assertThat(report.status()).as(report.err()).isZero();
+    assertThat(report.out()).contains("\n## Inventory\n\n- 5 decisions\n");
+    assertThat(metrics.status()).as(metrics.err()).isZero();
+    assertThat(elsewhere.status()).as("--data-dir still wins").isEqualTo(1);
+    assertThat(elsewhere.err()).contains("no Vigil store in data directory");
+  }
+
   @Test
   void metricsAndReport_badInput_clearErrorNamingIt() throws Exception {
     Path data = tmp.resolve("data");
