@@ -73,18 +73,10 @@ public record LivePolicy(
   }
 
   /**
-   * Asks the control plane at {@code base} ({@code http://127.0.0.1:8181}) for its policy.
+   * Asks the control plane at {@code base} ({@code http://127.0.0.1:8181}, or {@code https://...}
+   * with {@code tls}) for its policy.
    *
-   * @throws IOException when it cannot be reached or answers other than 200; the message says which
-   */
-  public static LivePolicy fetch(URI base, String token) throws IOException {
-    return fetch(base, token, null);
-  }
-
-  /**
-   * Asks the control plane at {@code base} for its policy as {@link #fetch(URI, String)} does, over
-   * TLS with {@code tls} when it is not null ({@code https://127.0.0.1:8181}).
-   *
+   * @param tls the client's TLS context for an https control plane, or null for the JDK's default
    * @throws IOException when it cannot be reached or answers other than 200; the message says which
    */
   public static LivePolicy fetch(URI base, String token, SSLContext tls) throws IOException {
