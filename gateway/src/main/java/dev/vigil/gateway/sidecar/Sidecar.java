@@ -57,6 +57,13 @@ import java.util.function.Consumer;
  * carry byte streams instead, decided when they open and again whenever the decision point's policy
  * changes ({@link TcpInbound}, {@link TcpOutbound}).
  *
+ * <p>The TCP listeners run on an event loop of their own with Java's NIO transport, the HTTP
+ * listeners on the native one. A TCP connection is kept half-closed (its peer has sent its last
+ * byte and still reads the answer), and Netty 4.2.18's epoll transport loses such a connection when
+ * it is paused for backpressure as its peer's end arrives: with nothing left to wait for, the
+ * socket is taken out of epoll, the next resume or full socket buffer fails with {@code ENOENT},
+ * and Netty closes the connection with the rest of the answer unsent.
+ *
  * <p>The workload's SVID and bundles come from the Workload API through {@link WorkloadCredentials}
  * and are read at every handshake, so rotation needs no restart. Start with {@link #start}, stop
  * with {@link #close}. Thread-safe.
@@ -64,6 +71,10 @@ import java.util.function.Consumer;
 public final class Sidecar implements AutoCloseable {
 
   private final Vertx vertx;
+
+  /** The TCP listeners' Vert.x (NIO), or null when there is none. */
+  private final Vertx tcpVertx;
+
   private final Map<String, Integer> ports;
   private final CallKeepAlive keepAlive;
 
@@ -75,11 +86,13 @@ public final class Sidecar implements AutoCloseable {
 
   private Sidecar(
       Vertx vertx,
+      Vertx tcpVertx,
       Map<String, Integer> ports,
       CallKeepAlive keepAlive,
       int jwksPort,
       Runnable unhear) {
     this.vertx = vertx;
+    this.tcpVertx = tcpVertx;
     this.ports = ports;
     this.keepAlive = keepAlive;
     this.jwksPort = jwksPort;
@@ -165,6 +178,15 @@ public final class Sidecar implements AutoCloseable {
       Timeouts timeouts) {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
+    boolean tcp =
+        config.inbound().stream().anyMatch(in -> in.protocol() == Protocol.TCP)
+            || config.outbound().stream().anyMatch(out -> out.protocol() == Protocol.TCP);
+    // NIO for the half-closed connections of TCP listeners: see the class comment.
+    Vertx tcpVertx =
+        tcp
+            ? Vertx.vertx(
+                new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1))
+            : null;
     X509SvidValidator validator = new X509SvidValidator(credentials.bundles(), revocations, clock);
     SvidKeyManager keys = new SvidKeyManager(credentials::svid);
     RefusalLog refusals = new RefusalLog(pdp, clock);
@@ -187,13 +209,13 @@ public final class Sidecar implements AutoCloseable {
           var verifier = new PeerVerifier(in.name(), validator, null, refusals);
           var listener =
               new TcpInbound(
-                  vertx,
+                  tcpVertx,
                   in,
                   validator,
                   pdp,
                   refusals,
                   clock,
-                  vertx.createNetClient(tcpClient(tcpIdle(in.idleTimeout(), timeouts))),
+                  tcpVertx.createNetClient(tcpClient(tcpIdle(in.idleTimeout(), timeouts))),
                   credentials::spiffeId);
           tcpInbound.add(listener);
           NetServerOptions tls =
@@ -204,7 +226,7 @@ public final class Sidecar implements AutoCloseable {
                   // REQUEST, as on an HTTP listener: a caller without a certificate is refused
                   // by the listener with a logged reason instead of a bare handshake alert.
                   .setClientAuth(ClientAuth.REQUEST);
-          ports.put(in.name(), listenTcp(vertx, tls, listener::handle, in.name()));
+          ports.put(in.name(), listenTcp(tcpVertx, tls, listener::handle, in.name()));
           continue;
         }
         var listener =
@@ -235,11 +257,11 @@ public final class Sidecar implements AutoCloseable {
                   .setTrustOptions(TrustOptions.wrap(verifier))
                   // An SVID names a workload, not a host: the verifier checks the SPIFFE ID.
                   .setHostnameVerificationAlgorithm("");
-          var listener = new TcpOutbound(out, vertx.createNetClient(tls));
+          var listener = new TcpOutbound(out, tcpVertx.createNetClient(tls));
           ports.put(
               out.name(),
               listenTcp(
-                  vertx, tcpServer(out.host(), out.port(), idle), listener::handle, out.name()));
+                  tcpVertx, tcpServer(out.host(), out.port(), idle), listener::handle, out.name()));
           continue;
         }
         HttpClientOptions tls = clientTls(keys, verifier, timeouts);
@@ -286,9 +308,12 @@ public final class Sidecar implements AutoCloseable {
     } catch (RuntimeException e) {
       unhear.run();
       vertx.close();
+      if (tcpVertx != null) {
+        tcpVertx.close();
+      }
       throw e;
     }
-    return new Sidecar(vertx, ports, keepAlive, jwksPort, unhear);
+    return new Sidecar(vertx, tcpVertx, ports, keepAlive, jwksPort, unhear);
   }
 
   /** A TCP listener's idle limit in seconds: its own {@code idle_timeout}, else the default. */
@@ -474,8 +499,10 @@ public final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     unhear.run();
+    Future<Void> tcpClosed = tcpVertx == null ? Future.succeededFuture() : tcpVertx.close();
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
+      tcpClosed.await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       // Best effort at shutdown.
     }

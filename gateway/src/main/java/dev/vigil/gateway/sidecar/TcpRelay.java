@@ -115,9 +115,6 @@ final class TcpRelay {
       return;
     }
     Future<Void> w = to.write(buf);
-    // Vert.x holds a connection's writes while it is reading, until its read completes; a
-    // connection whose input has ended reads no more, and would hold them for ever.
-    ((NetSocketInternal) to).channelHandlerContext().channel().flush();
     if (ab) {
       toB = w;
     } else {
@@ -178,6 +175,12 @@ final class TcpRelay {
    * Turns the end of a connection's input into an empty read, which no TCP or TLS read ever is: the
    * peer's {@code FIN} (with half-closure allowed), or its TLS {@code close_notify}, whichever
    * comes first.
+   *
+   * <p>The read is followed by a read-complete of its own. Netty reports the end after the read
+   * cycle that found it has completed, and Vert.x counts a connection as reading from a read until
+   * the next read-complete: without one, the connection would be left reading for good, so that a
+   * resume after backpressure would leave the reads it held (the end among them) unhandled, and
+   * writes to it would wait for a completion that never comes.
    */
   private static final class EndMark extends ChannelInboundHandlerAdapter {
 
@@ -191,6 +194,7 @@ final class TcpRelay {
       if (end && !marked) {
         marked = true;
         ctx.fireChannelRead(Unpooled.EMPTY_BUFFER);
+        ctx.fireChannelReadComplete();
       }
       super.userEventTriggered(ctx, evt);
     }
