@@ -112,15 +112,24 @@ public final class Sidecar implements AutoCloseable {
    * @param tcpIdleSeconds how long a TCP listener's connection, and the connection it opened, may
    *     carry no byte either way before both are closed, unless the listener sets its own {@code
    *     idle_timeout}
+   * @param revalidateMillis how often the certificate chain of each open TCP connection's caller is
+   *     verified again, against the trust bundles and revoked serials of the moment
    */
   record Timeouts(
       int peerIdleSeconds,
       int listenerIdleSeconds,
       long pingMillis,
       long appIdleMillis,
-      int tcpIdleSeconds) {
+      int tcpIdleSeconds,
+      long revalidateMillis) {
     /** A TCP connection's idle limit: an hour, Istio's for TCP; database sessions sit idle long. */
     static final int TCP_IDLE_SECONDS = 3600;
+
+    /**
+     * How often an open TCP connection's caller chain is verified again: as often as {@code vigil
+     * sidecar} rereads the revoked serials by default ({@code --poll-interval}).
+     */
+    static final long REVALIDATE_MILLIS = 5_000;
 
     static final Timeouts DEFAULT =
         new Timeouts(
@@ -128,16 +137,39 @@ public final class Sidecar implements AutoCloseable {
             60,
             CallKeepAlive.DEFAULT_INTERVAL_MS,
             1000L * DirectUpstream.IDLE_SECONDS,
-            TCP_IDLE_SECONDS);
+            TCP_IDLE_SECONDS,
+            REVALIDATE_MILLIS);
 
     Timeouts(int peerIdleSeconds, int listenerIdleSeconds, long pingMillis, long appIdleMillis) {
-      this(peerIdleSeconds, listenerIdleSeconds, pingMillis, appIdleMillis, TCP_IDLE_SECONDS);
+      this(
+          peerIdleSeconds,
+          listenerIdleSeconds,
+          pingMillis,
+          appIdleMillis,
+          TCP_IDLE_SECONDS,
+          REVALIDATE_MILLIS);
+    }
+
+    /** The default timeouts with TCP connections' chains verified again every {@code millis}. */
+    static Timeouts revalidatingEvery(long millis) {
+      Timeouts d = DEFAULT;
+      return new Timeouts(
+          d.peerIdleSeconds(),
+          d.listenerIdleSeconds(),
+          d.pingMillis(),
+          d.appIdleMillis(),
+          d.tcpIdleSeconds(),
+          millis);
     }
 
     Timeouts {
       if (tcpIdleSeconds <= 0) {
         throw new IllegalArgumentException(
             "tcp idle limit must be positive, got " + tcpIdleSeconds + " s");
+      }
+      if (revalidateMillis <= 0) {
+        throw new IllegalArgumentException(
+            "revalidation interval must be positive, got " + revalidateMillis + " ms");
       }
       if (appIdleMillis <= 0) {
         throw new IllegalArgumentException(
@@ -216,7 +248,8 @@ public final class Sidecar implements AutoCloseable {
                   refusals,
                   clock,
                   tcpVertx.createNetClient(tcpClient(tcpIdle(in.idleTimeout(), timeouts))),
-                  credentials::spiffeId);
+                  credentials::spiffeId,
+                  timeouts.revalidateMillis());
           tcpInbound.add(listener);
           NetServerOptions tls =
               tcpServer(in.host(), in.port(), tcpIdle(in.idleTimeout(), timeouts))
@@ -257,7 +290,15 @@ public final class Sidecar implements AutoCloseable {
                   .setTrustOptions(TrustOptions.wrap(verifier))
                   // An SVID names a workload, not a host: the verifier checks the SPIFFE ID.
                   .setHostnameVerificationAlgorithm("");
-          var listener = new TcpOutbound(out, tcpVertx.createNetClient(tls));
+          var listener =
+              new TcpOutbound(
+                  tcpVertx,
+                  out,
+                  tcpVertx.createNetClient(tls),
+                  validator,
+                  refusals,
+                  clock,
+                  timeouts.revalidateMillis());
           ports.put(
               out.name(),
               listenTcp(

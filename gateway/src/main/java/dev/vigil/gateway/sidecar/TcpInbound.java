@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * come while a round is running are taken in one more round. When the earliest {@code notAfter} of
  * the chain the caller authenticated with passes, the connection is closed whatever the mode, as a
  * new one would be refused, and logged as a refusal at the route's policy path ({@code
- * svid_expired}). Thread-safe.
+ * svid_expired}). The chain is also verified again every {@code revalidateMillis}, against the
+ * trust bundles and revoked serials of that moment: a caller whose certificate has been revoked, or
+ * whose trust domain is no longer trusted, is closed and logged the same way, with the rule its
+ * chain now breaks. Thread-safe.
  */
 final class TcpInbound {
 
@@ -85,9 +88,13 @@ final class TcpInbound {
   /** A round of re-decisions is queued or running on the worker pool. */
   private final AtomicBoolean rechecking = new AtomicBoolean();
 
+  /** A round of chain verifications is queued or running on the worker pool. */
+  private final AtomicBoolean revalidating = new AtomicBoolean();
+
   /**
    * @param app the client that reaches the app on loopback, with the idle timeout of the relay
    * @param self this workload's SPIFFE ID now, recorded as {@code workload}
+   * @param revalidateMillis how often the chains of the open connections are verified again
    */
   TcpInbound(
       Vertx vertx,
@@ -97,7 +104,8 @@ final class TcpInbound {
       RefusalLog refusals,
       InstantSource clock,
       NetClient app,
-      Supplier<String> self) {
+      Supplier<String> self,
+      long revalidateMillis) {
     this.vertx = vertx;
     this.config = config;
     this.validator = validator;
@@ -108,6 +116,7 @@ final class TcpInbound {
     this.pdp = pdp;
     this.policyPath = PolicyPath.parse(config.route().policyPath());
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
+    vertx.setPeriodic(revalidateMillis, id -> revalidateSoon());
   }
 
   /** The connect handler: a fault in any step closes the connection (fail closed). */
@@ -141,7 +150,7 @@ final class TcpInbound {
       refuse(socket, source, e.reason().name(), e.getMessage());
       return;
     }
-    decide(socket, new Caller(source, caller, expiry(chain)));
+    decide(socket, new Caller(source, caller, chain, expiry(chain)));
   }
 
   private void refuse(NetSocket socket, String source, String code, String reason) {
@@ -299,17 +308,64 @@ final class TcpInbound {
   /** Closes a connection at the caller's certificate expiry, and logs it; on the event loop. */
   private void expire(OpenConnection c) {
     c.expiryTimer = -1;
-    Instant notAfter = c.admitted.caller().notAfter();
+    cut(
+        c,
+        RECHECK_EXPIRY,
+        "svid_expired: the certificate chain the caller authenticated with expired at "
+            + c.admitted.caller().notAfter());
+  }
+
+  /** Queues a round of chain verifications, unless one is queued or running or nothing is open. */
+  private void revalidateSoon() {
+    if (!open.isEmpty() && revalidating.compareAndSet(false, true)) {
+      vertx.executeBlocking(this::revalidateAll, false);
+    }
+  }
+
+  /**
+   * Verifies the chain of every open connection again, with the bundles and revocations of now, and
+   * cuts those that no longer verify; on the worker pool.
+   */
+  private Void revalidateAll() {
+    try {
+      for (OpenConnection c : List.copyOf(open)) {
+        if (c.closing.get()) {
+          continue;
+        }
+        try {
+          validator.validate(c.admitted.caller().chain());
+        } catch (SvidRejectedException e) {
+          cut(
+              c,
+              RECHECK_REVALIDATION,
+              "svid_rejected: "
+                  + e.reason().name()
+                  + ": the certificate chain the caller authenticated with no longer verifies: "
+                  + e.getMessage());
+        } catch (RuntimeException e) {
+          // Fail closed, as a first verification that fails does.
+          cut(c, RECHECK_REVALIDATION, "svid_rejected: verifying the chain again failed: " + e);
+        }
+      }
+    } finally {
+      revalidating.set(false);
+    }
+    return null;
+  }
+
+  /**
+   * Closes a connection whose caller would now be refused, in any mode, and logs the refusal at the
+   * route's policy path with {@code recheck} and {@code connection_decision_id}.
+   */
+  private void cut(OpenConnection c, String recheck, String reason) {
     if (!c.closing.compareAndSet(false, true)) {
       return;
     }
-    c.relay.close();
+    c.context.runOnContext(v -> c.relay.close());
     Admitted a = c.admitted;
     Map<String, String> context = new HashMap<>(a.context());
-    context.put("recheck", RECHECK_EXPIRY);
+    context.put("recheck", recheck);
     context.put("connection_decision_id", a.decisionId());
-    String reason =
-        "svid_expired: the certificate chain the caller authenticated with expired at " + notAfter;
     Route route = config.route();
     vertx.executeBlocking(
         () -> {
@@ -344,7 +400,7 @@ final class TcpInbound {
   }
 
   /** The earliest {@code notAfter} of {@code chain}: when it stops verifying. */
-  private static Instant expiry(List<X509Certificate> chain) {
+  static Instant expiry(List<X509Certificate> chain) {
     Instant first = Instant.MAX;
     for (X509Certificate cert : chain) {
       Instant end = cert.getNotAfter().toInstant();
@@ -361,8 +417,15 @@ final class TcpInbound {
   /** {@code recheck} of the refusal logged when the caller's certificate expired. */
   static final String RECHECK_EXPIRY = "svid_expiry";
 
-  /** A verified caller: its address, its SPIFFE ID and when its certificate chain expires. */
-  private record Caller(String source, SpiffeId id, Instant notAfter) {}
+  /** {@code recheck} of the refusal logged when the caller's chain no longer verified. */
+  static final String RECHECK_REVALIDATION = "svid_revalidation";
+
+  /**
+   * A verified caller: its address, its SPIFFE ID, the certificate chain it authenticated with
+   * (leaf first) and when that chain expires.
+   */
+  private record Caller(
+      String source, SpiffeId id, List<X509Certificate> chain, Instant notAfter) {}
 
   /**
    * A caller let through: the decision, its log context, and how many policy changes had been heard

@@ -143,6 +143,38 @@ class SidecarTcpRecheckTest {
   }
 
   @Test
+  void openConnection_callerSvidRevoked_closedEvenInMonitorModeAndLogged() throws Exception {
+    DecisionPoint pdp = workloads.decisionPoint(SidecarTcpTest.POLICY);
+    X509Svid svid = workloads.ids.issueX509(A, List.of(), null);
+    try (Sidecar b =
+            Sidecar.start(
+                new SidecarConfig(null, List.of(inbound("b-revoked", Mode.MONITOR)), List.of()),
+                workloads.credsB,
+                pdp,
+                workloads.ids.revocations(),
+                InstantSource.system(),
+                null,
+                Sidecar.Timeouts.revalidatingEvery(200));
+        Socket s = SidecarTest.tls(b.port("b-revoked"), svid)) {
+      s.setSoTimeout(20_000);
+      assertThat(echo(s, "ping")).isEqualTo("ping");
+      DecisionRecord first = workloads.logged("sidecar/allow", "b-revoked", A.toString());
+
+      workloads.ids.revoke(svid.leaf());
+
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+      DecisionRecord closed =
+          workloads.logged("sidecar/allow", "b-revoked", recheck("revalidation"));
+      assertThat(closed.allowed()).isFalse();
+      assertThat(closed.enforced()).isTrue();
+      assertThat(closed.subject()).isEqualTo(A.toString());
+      assertThat(closed.eventJson())
+          .contains("\"reason\":\"svid_rejected: REVOKED: ")
+          .contains("\"connection_decision_id\":\"" + first.decisionId() + "\"");
+    }
+  }
+
+  @Test
   void inboundIdleTimeout_shortValueInTheFile_quietConnectionClosed() throws Exception {
     Path file = tmp.resolve("idle-inbound.yaml");
     Files.writeString(
@@ -197,9 +229,14 @@ class SidecarTcpRecheckTest {
 
   /** A needle for the log record of a connection decided again after a change of this kind. */
   private static String recheck(String kind) {
-    return "\"recheck\":\""
-        + (kind.equals("policy") ? TcpInbound.RECHECK_POLICY : TcpInbound.RECHECK_EXPIRY)
-        + "\"";
+    String recheck =
+        switch (kind) {
+          case "policy" -> TcpInbound.RECHECK_POLICY;
+          case "svid" -> TcpInbound.RECHECK_EXPIRY;
+          case "revalidation" -> TcpInbound.RECHECK_REVALIDATION;
+          default -> throw new IllegalArgumentException(kind);
+        };
+    return "\"recheck\":\"" + recheck + "\"";
   }
 
   private static dev.vigil.pdp.bundle.Bundle bundle(String revision, String rego) {
