@@ -196,6 +196,40 @@ class EnvoyGrpcCheckTest {
         .isNotEqualTo("forged");
   }
 
+  /**
+   * Regression: two Authorization headers in {@code header_map} were joined and decided; they are
+   * refused before policy, as the decision point's API refuses them.
+   */
+  @Test
+  void check_twoAuthorizationHeaders_isDeniedBeforePolicy() throws Exception {
+    CheckRequest base = request("GET", "/public/a", Map.of());
+    AttributeContext.HttpRequest http =
+        base.getAttributes().getRequest().getHttp().toBuilder()
+            .setHeaderMap(
+                HeaderMap.newBuilder()
+                    .addHeaders(authorization("Bearer alice"))
+                    .addHeaders(authorization("Bearer mallory")))
+            .build();
+    CheckRequest twice =
+        base.toBuilder()
+            .setAttributes(
+                base.getAttributes().toBuilder()
+                    .setRequest(base.getAttributes().getRequest().toBuilder().setHttp(http)))
+            .build();
+
+    CheckResponse r = check(twice);
+
+    assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+    assertThat(r.getDeniedResponse().getBody()).contains("request refused");
+    String id = headers(r.getDeniedResponse().getHeadersList()).get("x-vigil-decision-id");
+    assertThat(pdp.logged(id).eventJson())
+        .contains("\"reason\":\"refused: the request has 2 Authorization headers");
+  }
+
+  private static HeaderValue.Builder authorization(String value) {
+    return HeaderValue.newBuilder().setKey("authorization").setValue(value);
+  }
+
   @Test
   void check_encodedSlash_isDeniedBeforePolicy() {
     CheckResponse r = check(request("GET", "/public/..%2fadmin", Map.of()));
