@@ -371,6 +371,7 @@ public record VigilConfig(
             get(cp, "tls_key"),
             get(cp, "tls_client_ca"),
             get(access, "notify"),
+            get(get(access, "notify").mapping(null), "secret_file"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")),
