@@ -1,9 +1,9 @@
 package dev.vigil.access;
 
 /**
- * The free text of device management: a device's name, an enrolment token's label, a posture
- * fact such as {@code os_version}. Each is stored, listed one per line and written to the log, so
- * each is bounded in length and kept to one line of printable characters.
+ * The free text of device management: a device's name, an enrolment token's label, a posture fact
+ * such as {@code os_version}. Each is stored, listed one per line and written to the log, so each
+ * is bounded in length and kept to one line of printable characters.
  */
 final class DeviceText {
 
@@ -13,8 +13,8 @@ final class DeviceText {
   private DeviceText() {}
 
   /**
-   * Returns why {@code text} is refused, to follow the field's name ({@code "is 100000
-   * characters long; ..."}), or null when it may be kept.
+   * Returns why {@code text} is refused, to follow the field's name ({@code "is 100000 characters
+   * long; ..."}), or null when it may be kept.
    */
   static String problem(String text, int max) {
     if (text.length() > max) {

@@ -49,12 +49,7 @@ class UpControlPlaneTlsTest {
             .replaceFirst("(?m)^data_dir: .*$", "data_dir: " + up.dataDir)
             .replace(
                 addr,
-                addr
-                    + "  tls_cert: "
-                    + cert
-                    + "\n  tls_key: "
-                    + pair.resolve("sec1.key")
-                    + "\n"));
+                addr + "  tls_cert: " + cert + "\n  tls_key: " + pair.resolve("sec1.key") + "\n"));
     banner = up.start();
     trusting =
         HttpClient.newBuilder().sslContext(ServerTls.trusting(cert, "the test's cert")).build();

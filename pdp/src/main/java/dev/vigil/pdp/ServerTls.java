@@ -31,9 +31,9 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * TLS material of a server of the decision point (the REST API and the gRPC ext_authz server): a
- * certificate chain, its private key and, for mutual TLS, the certificates of the CAs whose
- * clients are accepted. Read once, checked at load (the key must match the certificate), so that a
- * wrong file stops start-up with a message naming it instead of failing at the first handshake.
+ * certificate chain, its private key and, for mutual TLS, the certificates of the CAs whose clients
+ * are accepted. Read once, checked at load (the key must match the certificate), so that a wrong
+ * file stops start-up with a message naming it instead of failing at the first handshake.
  *
  * @param chain the server's certificate first, then its intermediates
  * @param key the private key of {@code chain[0]}
@@ -218,10 +218,10 @@ public record ServerTls(
 
   /**
    * Reads the one private key of a PEM text, unencrypted, in any form openssl writes: PKCS#8
-   * ({@code PRIVATE KEY}, RFC 5208), SEC 1 ({@code EC PRIVATE KEY}, RFC 5915) or PKCS#1 ({@code
-   * RSA PRIVATE KEY}, RFC 8017). Other blocks (certificates, {@code EC PARAMETERS}) are passed
-   * over. Every server key file of Vigil is read here: the decision point's, the control plane's
-   * and the gateway's.
+   * ({@code PRIVATE KEY}, RFC 5208), SEC 1 ({@code EC PRIVATE KEY}, RFC 5915) or PKCS#1 ({@code RSA
+   * PRIVATE KEY}, RFC 8017). Other blocks (certificates, {@code EC PARAMETERS}) are passed over.
+   * Every server key file of Vigil is read here: the decision point's, the control plane's and the
+   * gateway's.
    *
    * @throws IllegalArgumentException saying what the text holds instead of one usable key
    */

@@ -24,9 +24,7 @@ class HttpUrlKeysTest {
   /** A file with {@code %s} where the URL goes, the key and the line it is on. */
   private static final String[][] PLACES = {
     {
-      "routes:\n  - name: r\n    policy: a/allow\n    upstream: \"%s\"\n",
-      "routes[0].upstream",
-      "4"
+      "routes:\n  - name: r\n    policy: a/allow\n    upstream: \"%s\"\n", "routes[0].upstream", "4"
     },
     {"access:\n  notify:\n    url: \"%s\"\n", "access.notify.url", "3"},
     {
