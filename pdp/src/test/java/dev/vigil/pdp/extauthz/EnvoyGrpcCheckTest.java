@@ -116,19 +116,10 @@ class EnvoyGrpcCheckTest {
    */
   @Test
   void check_headerInBothHeadersAndHeaderMap_decidesOnceWithBothValues() throws Exception {
-    CheckRequest base = request("GET", "/public/a", Map.of("x-team", "blue"));
-    AttributeContext.HttpRequest http =
-        base.getAttributes().getRequest().getHttp().toBuilder()
-            .setHeaderMap(
-                HeaderMap.newBuilder()
-                    .addHeaders(HeaderValue.newBuilder().setKey("x-team").setValue("red")))
-            .build();
     CheckRequest both =
-        base.toBuilder()
-            .setAttributes(
-                base.getAttributes().toBuilder()
-                    .setRequest(base.getAttributes().getRequest().toBuilder().setHttp(http)))
-            .build();
+        withHeaderMap(
+            request("GET", "/public/a", Map.of("x-team", "blue")),
+            HeaderValue.newBuilder().setKey("x-team").setValue("red"));
 
     CheckResponse r = check(both);
 
@@ -202,20 +193,11 @@ class EnvoyGrpcCheckTest {
    */
   @Test
   void check_twoAuthorizationHeaders_isDeniedBeforePolicy() throws Exception {
-    CheckRequest base = request("GET", "/public/a", Map.of());
-    AttributeContext.HttpRequest http =
-        base.getAttributes().getRequest().getHttp().toBuilder()
-            .setHeaderMap(
-                HeaderMap.newBuilder()
-                    .addHeaders(authorization("Bearer alice"))
-                    .addHeaders(authorization("Bearer mallory")))
-            .build();
     CheckRequest twice =
-        base.toBuilder()
-            .setAttributes(
-                base.getAttributes().toBuilder()
-                    .setRequest(base.getAttributes().getRequest().toBuilder().setHttp(http)))
-            .build();
+        withHeaderMap(
+            request("GET", "/public/a", Map.of()),
+            authorization("Bearer alice"),
+            authorization("Bearer mallory"));
 
     CheckResponse r = check(twice);
 
@@ -228,6 +210,20 @@ class EnvoyGrpcCheckTest {
 
   private static HeaderValue.Builder authorization(String value) {
     return HeaderValue.newBuilder().setKey("authorization").setValue(value);
+  }
+
+  /** Returns {@code base} with {@code header_map} holding {@code headers}, as Envoy may send. */
+  private static CheckRequest withHeaderMap(CheckRequest base, HeaderValue.Builder... headers) {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    for (HeaderValue.Builder h : headers) {
+      map.addHeaders(h);
+    }
+    AttributeContext.Request request = base.getAttributes().getRequest();
+    AttributeContext.HttpRequest http = request.getHttp().toBuilder().setHeaderMap(map).build();
+    return base.toBuilder()
+        .setAttributes(
+            base.getAttributes().toBuilder().setRequest(request.toBuilder().setHttp(http)))
+        .build();
   }
 
   @Test
