@@ -128,13 +128,24 @@ public final class Devices implements AutoCloseable {
     return ca.certificate();
   }
 
-  /** Makes a one-time enrolment token valid for {@code ttl}; only its hash is stored. */
+  /**
+   * Makes a one-time enrolment token valid for {@code ttl}; only its hash is stored.
+   *
+   * @param label who or what the token is for, kept with it; null or blank for none
+   * @throws DeviceException {@code bad_label} when the label is longer than 100 characters or not
+   *     one line of text
+   */
   public String createToken(String label, Duration ttl) {
+    String text = label == null ? "" : label.strip();
+    String problem = DeviceText.problem(text, DeviceText.MAX_NAME);
+    if (problem != null) {
+      throw new DeviceException("bad_label", "the token's label " + problem);
+    }
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
     String token = "vdt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-    store.insertToken(hash(token), label == null ? "" : label, clock.millis() + ttl.toMillis());
-    log.info("device enrolment token created: label={} expires_in={}", label, ttl);
+    store.insertToken(hash(token), text, clock.millis() + ttl.toMillis());
+    log.info("device enrolment token created: label={} expires_in={}", text, ttl);
     return token;
   }
 
@@ -158,8 +169,9 @@ public final class Devices implements AutoCloseable {
   private Enrolment issue(String tokenHash, String csrPem, String name) {
     PublicKey key = DeviceCertificates.csrKey(csrPem);
     String label = name == null || name.isBlank() ? "device" : name.strip();
-    if (label.length() > 100) {
-      throw new DeviceException("bad_name", "device name must be 100 characters or less");
+    String problem = DeviceText.problem(label, DeviceText.MAX_NAME);
+    if (problem != null) {
+      throw new DeviceException("bad_name", "the device's name " + problem);
     }
     byte[] idBytes = new byte[10];
     RANDOM.nextBytes(idBytes);

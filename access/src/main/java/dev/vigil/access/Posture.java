@@ -63,8 +63,12 @@ public record Posture(
     if (v == null) {
       return null;
     }
-    if (!(v instanceof String s) || s.length() > 200) {
+    if (!(v instanceof String s)) {
       throw new DeviceException("bad_report", "posture." + k + " must be a string of 200 or less");
+    }
+    String problem = DeviceText.problem(s, 200);
+    if (problem != null) {
+      throw new DeviceException("bad_report", "posture." + k + " " + problem);
     }
     return s;
   }

@@ -124,6 +124,52 @@ class DevicesTest {
         .isEqualTo("bad_csr");
   }
 
+  /**
+   * Regression: a token's label of 100,000 characters, or one with a line break that forged a
+   * second line in the log ("label=x\n... token created"), was stored and logged as given.
+   */
+  @Test
+  void createToken_labelTooLongOrOverLines_refusedNamingTheLabel() {
+    assertThatThrownBy(() -> devices.createToken("x".repeat(100_000), Duration.ofHours(1)))
+        .isInstanceOf(DeviceException.class)
+        .hasMessage("the token's label is 100000 characters long; at most 100 are kept")
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_label");
+    assertThatThrownBy(() -> devices.createToken("laptop\nforged", Duration.ofHours(1)))
+        .hasMessage(
+            "the token's label holds the control character U+000A at character 7;"
+                + " write one line of text");
+    assertThat(devices.createToken("  " + "x".repeat(100) + "  ", Duration.ofHours(1)))
+        .startsWith("vdt_");
+  }
+
+  @Test
+  void enroll_nameOverLines_refusedAsTooLongOnesAre() {
+    String token = devices.createToken("x", Duration.ofHours(1));
+    String csr = DeviceCertificates.csr(DeviceCertificates.newKeyPair());
+
+    assertThatThrownBy(() -> devices.enroll(token, csr, "x".repeat(100_000)))
+        .hasMessage("the device's name is 100000 characters long; at most 100 are kept")
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_name");
+    assertThatThrownBy(() -> devices.enroll(token, csr, "laptop\u001b[2J"))
+        .hasMessageStartingWith("the device's name holds the control character U+001B")
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_name");
+    assertThat(devices.enroll(token, csr, "alice-laptop").deviceId()).startsWith("dev-");
+  }
+
+  @Test
+  void acceptReport_postureTextOverLines_refusedNamingTheFact() {
+    Enrolled d = enroll();
+    Posture forged = new Posture("linux", "Debian 13\nos: windows", 2, true, true, true);
+
+    assertThatThrownBy(() -> devices.acceptReport(report(d, forged)))
+        .hasMessageStartingWith("posture.os_version holds the control character U+000A")
+        .extracting(e -> ((DeviceException) e).code())
+        .isEqualTo("bad_report");
+  }
+
   @Test
   void caKey_isSealedAtRest_andOpensOnlyWithItsKey() {
     var row = new DeviceStore(store).ca().orElseThrow();

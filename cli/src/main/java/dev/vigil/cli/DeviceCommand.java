@@ -169,7 +169,8 @@ final class DeviceCommand implements Runnable {
         names = "--label",
         paramLabel = "TEXT",
         defaultValue = "",
-        description = "Who or what the token is for, kept with it.")
+        description =
+            "Who or what the token is for, kept with it: one line, 100 characters at most.")
     String label;
 
     @Override
@@ -187,6 +188,9 @@ final class DeviceCommand implements Runnable {
       }
       try (DevicesOnStore on = access.open()) {
         spec.commandLine().getOut().println(on.devices().createToken(label, d));
+      } catch (DeviceException e) {
+        spec.commandLine().getErr().println("vigil device token: --label: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
       }
       return 0;
     }

@@ -68,7 +68,7 @@ final class InsightDriftCommand implements Callable<Integer> {
   @Option(
       names = "--tls-key",
       paramLabel = "FILE",
-      description = "The PKCS#8 private key of --tls-cert.")
+      description = "The PEM private key of --tls-cert (PKCS#8, SEC 1 or PKCS#1).")
   Path tlsKey;
 
   @Option(

@@ -161,7 +161,7 @@ final class PdpCommand implements Callable<Integer> {
         names = "--tls-key",
         required = true,
         paramLabel = "FILE",
-        description = "PEM PKCS#8 private key of --tls-cert.")
+        description = "PEM private key of --tls-cert (PKCS#8, SEC 1 or PKCS#1).")
     Path key;
 
     @Option(

@@ -732,15 +732,15 @@ final class UpCommand implements Callable<Integer> {
       text = Files.readString(n.secretFile(), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       throw new ConfigException(
-          cfg.where("access.notify")
-              + ": secret_file "
+          cfg.where("access.notify.secret_file")
+              + ": "
               + n.secretFile()
               + ": "
               + FileProblems.reason(e));
     }
     if (text.isEmpty()) {
       throw new ConfigException(
-          cfg.where("access.notify") + ": secret_file " + n.secretFile() + " is empty");
+          cfg.where("access.notify.secret_file") + ": " + n.secretFile() + " is empty");
     }
     return text.getBytes(StandardCharsets.UTF_8);
   }

@@ -328,6 +328,26 @@ class DeviceCommandTest {
     assertThat(r.out()).doesNotContain("vdt_");
   }
 
+  /** Regression: a label of 100,000 characters was kept with the token as given. */
+  @Test
+  void token_labelTooLong_refusedNamingTheOption() {
+    CliRun r =
+        CliRun.of(
+            "device",
+            "token",
+            "--label",
+            "x".repeat(100_000),
+            "--data-dir",
+            tmp.resolve("data").toString());
+
+    assertThat(r.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(r.err())
+        .isEqualTo(
+            "vigil device token: --label: the token's label is 100000 characters long; at most"
+                + " 100 are kept\n");
+    assertThat(r.out()).doesNotContain("vdt_");
+  }
+
   @Test
   void enroll_serverNotAUrl_namesTheOption() {
     CliRun r =

@@ -363,6 +363,7 @@ class UpBadStartTest {
             + "tls_cert and tls_key go together: give both");
   }
 
+  /** Regression: the error named the line of access.notify.url, not of the key at fault. */
   @Test
   void accessNotifySecretMissing_stopsStartUp_namesTheKey_dataUntouched() throws Exception {
     Path secret = tmp.resolve("no-such.secret");
@@ -378,8 +379,8 @@ class UpBadStartTest {
         "vigil up: "
             + tmp.resolve("bad.yaml")
             + ":"
-            + lineOf(yaml, "url: http://127.0.0.1:9/hook")
-            + ": access.notify: secret_file "
+            + lineOf(yaml, "secret_file: " + secret)
+            + ": access.notify.secret_file: "
             + secret
             + ": no such file or directory");
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.gateway.tls.ServerCertificate;
 import dev.vigil.pdp.ServerTls;
+import dev.vigil.testkit.OpensslCerts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code vigil up} with {@code control_plane.tls_cert} and {@code tls_key}: OPA's API, the console
  * and the external-authorization endpoints are served over TLS only, the banner says so, and {@code
- * vigil insight drift} reaches the node over TLS by trusting the node's own certificate.
+ * vigil insight drift} reaches the node over TLS by trusting the node's own certificate. The key
+ * file is SEC 1, as {@code openssl ec} writes it.
  */
 class UpControlPlaneTlsTest {
 
@@ -37,6 +39,8 @@ class UpControlPlaneTlsTest {
     Path pair = Files.createDirectories(tmp.resolve("tls"));
     ServerCertificate.selfSigned(pair, Instant.now());
     Path cert = pair.resolve(ServerCertificate.CERT_FILE);
+    // The key as `openssl ec` writes it (SEC 1): once refused here, though gateway.tls_key took it.
+    new OpensslCerts(pair).openssl("ec", "-in", ServerCertificate.KEY_FILE, "-out", "sec1.key");
     String addr = "  addr: 127.0.0.1:" + up.controlPlane + "\n";
     // The file names the data directory --data-dir gives the node, for drift to find its token.
     Files.writeString(
@@ -45,12 +49,7 @@ class UpControlPlaneTlsTest {
             .replaceFirst("(?m)^data_dir: .*$", "data_dir: " + up.dataDir)
             .replace(
                 addr,
-                addr
-                    + "  tls_cert: "
-                    + cert
-                    + "\n  tls_key: "
-                    + pair.resolve(ServerCertificate.KEY_FILE)
-                    + "\n"));
+                addr + "  tls_cert: " + cert + "\n  tls_key: " + pair.resolve("sec1.key") + "\n"));
     banner = up.start();
     trusting =
         HttpClient.newBuilder().sslContext(ServerTls.trusting(cert, "the test's cert")).build();

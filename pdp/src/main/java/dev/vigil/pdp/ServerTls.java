@@ -2,18 +2,17 @@ package dev.vigil.pdp;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -22,12 +21,19 @@ import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * TLS material of a server of the decision point (the REST API and the gRPC ext_authz server): a
- * certificate chain, its PKCS#8 private key and, for mutual TLS, the certificates of the CAs whose
- * clients are accepted. Read once, checked at load (the key must match the certificate), so that a
- * wrong file stops start-up with a message naming it instead of failing at the first handshake.
+ * certificate chain, its private key and, for mutual TLS, the certificates of the CAs whose clients
+ * are accepted. Read once, checked at load (the key must match the certificate), so that a wrong
+ * file stops start-up with a message naming it instead of failing at the first handshake.
  *
  * @param chain the server's certificate first, then its intermediates
  * @param key the private key of {@code chain[0]}
@@ -49,7 +55,7 @@ public record ServerTls(
    * Reads the material from PEM files.
    *
    * @param certFile the certificate chain, server certificate first
-   * @param keyFile the private key, PKCS#8 ({@code BEGIN PRIVATE KEY}), EC or RSA
+   * @param keyFile the private key, EC, RSA or Ed25519, in a form {@link #privateKey(String)} reads
    * @param clientCaFile CA certificates for client authentication, or null for none
    * @throws IllegalArgumentException naming the file and what is wrong with it
    */
@@ -196,25 +202,61 @@ public record ServerTls(
   }
 
   private static PrivateKey privateKey(Path file, String option) {
-    List<byte[]> keys = blocks(file, option, "PRIVATE KEY");
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          option + " " + file + ": cannot read it: " + FileProblems.reason(e));
+    }
+    try {
+      return privateKey(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads the one private key of a PEM text, unencrypted, in any form openssl writes: PKCS#8
+   * ({@code PRIVATE KEY}, RFC 5208), SEC 1 ({@code EC PRIVATE KEY}, RFC 5915) or PKCS#1 ({@code RSA
+   * PRIVATE KEY}, RFC 8017). Other blocks (certificates, {@code EC PARAMETERS}) are passed over.
+   * Every server key file of Vigil is read here: the decision point's, the control plane's and the
+   * gateway's.
+   *
+   * @throws IllegalArgumentException saying what the text holds instead of one usable key
+   */
+  public static PrivateKey privateKey(String pem) {
+    List<PrivateKeyInfo> keys = new ArrayList<>();
+    boolean encrypted = false;
+    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+        switch (o) {
+          case PEMKeyPair pair -> keys.add(pair.getPrivateKeyInfo());
+          case PrivateKeyInfo info -> keys.add(info);
+          case PEMEncryptedKeyPair x -> encrypted = true;
+          case PKCS8EncryptedPrivateKeyInfo x -> encrypted = true;
+          default -> {}
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("not PEM text that can be read: " + e.getMessage());
+    }
+    if (encrypted) {
+      throw new IllegalArgumentException(
+          "the private key is encrypted; write it without a passphrase"
+              + " (openssl pkey -in KEY -out PLAIN.key)");
+    }
     if (keys.size() != 1) {
       throw new IllegalArgumentException(
-          option
-              + " "
-              + file
-              + ": expected one PKCS#8 'BEGIN PRIVATE KEY' block, found "
-              + keys.size()
-              + " (convert with: openssl pkcs8 -topk8 -nocrypt -in KEY)");
+          "expected one private key (BEGIN PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY),"
+              + " found "
+              + keys.size());
     }
-    for (String alg : List.of("EC", "RSA", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(keys.get(0)));
-      } catch (GeneralSecurityException e) {
-        // Not this algorithm; try the next.
-      }
+    try {
+      return new JcaPEMKeyConverter().getPrivateKey(keys.get(0));
+    } catch (PEMException | RuntimeException e) {
+      throw new IllegalArgumentException("the private key does not parse: " + e.getMessage());
     }
-    throw new IllegalArgumentException(
-        option + " " + file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
   }
 
   private static List<byte[]> blocks(Path file, String option, String type) {

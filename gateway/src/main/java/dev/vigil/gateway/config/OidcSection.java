@@ -3,7 +3,6 @@ package dev.vigil.gateway.config;
 import dev.vigil.gateway.auth.OidcLogin;
 import dev.vigil.gateway.auth.Session;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -97,25 +96,9 @@ final class OidcSection {
    * and failed at the first sign-in, or at the provider.
    */
   private static URI url(YamlNode node, boolean issuer) {
-    String text = node.string();
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      throw node.error("\"" + text + "\" is not a URL: " + e.getReason() + " at " + e.getIndex());
-    }
-    String scheme = uri.getScheme();
-    boolean http = scheme != null && (scheme.equals("https") || scheme.equals("http"));
-    if (!http || uri.getHost() == null || uri.getRawFragment() != null) {
-      throw node.error(
-          "\""
-              + text
-              + "\" is not an absolute http(s) URL with a host and no #fragment,"
-              + " such as https://idp.example.com");
-    }
-    VigilConfig.portInRange(node, uri);
+    URI uri = VigilConfig.httpUrl(node, "https://idp.example.com");
     if (issuer && uri.getRawQuery() != null) {
-      throw node.error("\"" + text + "\": an issuer has no query");
+      throw node.error("\"" + uri + "\": an issuer has no query");
     }
     return uri;
   }

@@ -371,6 +371,7 @@ public record VigilConfig(
             get(cp, "tls_key"),
             get(cp, "tls_client_ca"),
             get(access, "notify"),
+            get(get(access, "notify").mapping(null), "secret_file"),
             get(id, "trust_domains"),
             get(id, "agent_socket"),
             get(id, "ca_key_file")),
@@ -430,27 +431,12 @@ public record VigilConfig(
     if (urlNode.isMissing()) {
       throw n.error("missing required key \"url\": where the changes of grants are posted");
     }
-    String text = urlNode.string();
-    URI url;
-    try {
-      url = new URI(text);
-    } catch (URISyntaxException e) {
-      throw urlNode.error("\"" + text + "\" is not a URL (" + e.getReason() + ")");
-    }
-    String scheme = url.getScheme();
-    if (scheme == null
-        || !(scheme.equals("http") || scheme.equals("https"))
-        || url.getHost() == null
-        || url.getRawFragment() != null) {
-      throw urlNode.error(
-          "\"" + text + "\" is not an http(s) URL with a host, like https://hooks.example.com/x");
-    }
+    URI url = httpUrl(urlNode, "https://hooks.example.com/x");
     if (url.getRawUserInfo() != null) {
       throw urlNode.error(
           "holds a user name or password: sign the posts with secret_file instead, or put a"
               + " token in the path");
     }
-    portInRange(urlNode, url);
     YamlNode secret = get(m, "secret_file");
     return new AccessNotify(url, secret.isMissing() ? null : file(secret, base));
   }
@@ -825,22 +811,9 @@ public record VigilConfig(
     return normal;
   }
 
-  /** A route's upstream: an http(s) URL with a host. */
+  /** A route's upstream: an http(s) URL with a host, and nothing the gateway would not send. */
   private static URI upstream(YamlNode n) {
-    String text = n.string();
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      throw n.error(
-          "\"" + text + "\" is not a URL (" + e.getReason() + "); write http://host:port");
-    }
-    String scheme = uri.getScheme();
-    if (scheme == null
-        || !(scheme.equals("http") || scheme.equals("https"))
-        || uri.getHost() == null) {
-      throw n.error("\"" + text + "\" is not an http(s) URL with a host, like http://host:port");
-    }
+    URI uri = httpUrl(n, "http://host:port");
     // The gateway sends the scheme, host, port and path alone: say so rather than drop the rest.
     String dropped =
         uri.getRawUserInfo() != null
@@ -848,19 +821,49 @@ public record VigilConfig(
                 + " upstream's own configuration)"
             : uri.getRawQuery() != null
                 ? "a query, which the gateway would not send (it forwards each request's own)"
-                : uri.getRawFragment() != null ? "a fragment, which is never sent" : null;
+                : null;
     if (dropped != null) {
-      throw n.error("\"" + text + "\" holds " + dropped + "; write http(s)://host:port[/base]");
+      throw n.error("\"" + uri + "\" holds " + dropped + "; write http(s)://host:port[/base]");
+    }
+    return uri;
+  }
+
+  /**
+   * Reads a URL of the file that Vigil connects to or sends people to: absolute, {@code http} or
+   * {@code https}, with a host, without a {@code #fragment} (never sent) and with a port a
+   * connection can use. Each key then refuses what it has no use for (a query, a user name).
+   *
+   * @param example a URL of the kind the key takes, shown in the error
+   * @throws ConfigException naming the key, its line and the text
+   */
+  static URI httpUrl(YamlNode n, String example) {
+    String text = n.string();
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      String at = e.getIndex() < 0 ? "" : " at index " + e.getIndex();
+      throw n.error(
+          "\"" + text + "\" is not a URL (" + e.getReason() + at + "); write one like " + example);
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null
+        || !(scheme.equals("http") || scheme.equals("https"))
+        || uri.getHost() == null) {
+      throw n.error("\"" + text + "\" is not an http(s) URL with a host, like " + example);
+    }
+    if (uri.getRawFragment() != null) {
+      throw n.error("\"" + text + "\" holds a #fragment, which is never sent; leave it out");
     }
     portInRange(n, uri);
     return uri;
   }
 
   /**
-   * Refuses a URL of the file whose port no connection can use (0, or above 65535, which {@link
-   * URI} reads without complaint): it would fail only at its first use, far from the file.
+   * Refuses a URL whose port no connection can use (0, or above 65535, which {@link URI} reads
+   * without complaint): it would fail only at its first use, far from the file.
    */
-  static void portInRange(YamlNode n, URI uri) {
+  private static void portInRange(YamlNode n, URI uri) {
     if (uri.getPort() == 0 || uri.getPort() > 65535) {
       throw n.error("\"" + uri + "\": port " + uri.getPort() + " is not from 1 to 65535");
     }

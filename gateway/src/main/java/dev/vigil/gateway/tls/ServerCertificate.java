@@ -113,7 +113,7 @@ public record ServerCertificate(String certificatePem, String privateKeyPem) {
     }
     PrivateKey k;
     try {
-      k = DeviceCertificates.privateKey(key);
+      k = ServerTls.privateKey(key);
     } catch (IllegalArgumentException e) {
       throw new FileRefused(keyFile, true, e.getMessage());
     }

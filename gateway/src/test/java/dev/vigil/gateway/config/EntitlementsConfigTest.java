@@ -250,6 +250,15 @@ class EntitlementsConfigTest {
     assertThat(read("    - name: x\n      approvers: [carol]\n").accessNotify()).isNull();
   }
 
+  /** Regression: an unreadable secret file was reported at the line of url, above it. */
+  @Test
+  void notify_secretFile_placedAtItsOwnLine() throws Exception {
+    VigilConfig c = readNotify("    url: https://h.example/x\n    secret_file: hook.secret\n");
+
+    assertThat(c.where("access.notify.secret_file"))
+        .endsWith("vigil.yaml:10: access.notify.secret_file");
+  }
+
   @Test
   void notify_badValues_refusedAtTheirLine() {
     // users take 6 lines, then access: and notify:; a section is placed where its keys start

@@ -2,8 +2,11 @@ package dev.vigil.gateway.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.vigil.access.DeviceCertificates;
+import dev.vigil.pdp.ServerTls;
+import dev.vigil.testkit.OpensslCerts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,6 +86,31 @@ class ServerCertificateTest {
 
     assertThat(read.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----");
     assertThat(List.of(leaf(read))).containsExactly(leaf(made));
+  }
+
+  /**
+   * The gateway's key file is read as the control plane's is, by {@link ServerTls#privateKey}: the
+   * same keys taken, the same refused in the same words. Regression: two readers, and the control
+   * plane's took PKCS#8 alone.
+   */
+  @Test
+  void read_keysMadeByOpenssl_readAsTheControlPlaneReadsThem() throws Exception {
+    OpensslCerts openssl =
+        new OpensslCerts(dir).ca("ca").leaf("gw", "ca", "subjectAltName=IP:127.0.0.1");
+    openssl.openssl("ec", "-in", "gw.key", "-out", "sec1.key");
+    openssl.openssl(
+        "pkey", "-in", "gw.key", "-aes256", "-passout", "pass:pw", "-out", "encrypted.key");
+    Path cert = dir.resolve("gw.pem");
+    Path encrypted = dir.resolve("encrypted.key");
+    Instant issued = Instant.now();
+
+    ServerCertificate sec1 = ServerCertificate.read(cert, dir.resolve("sec1.key"), issued);
+    String refused = catchThrowable(() -> ServerTls.read(cert, encrypted, null)).getMessage();
+
+    assertThat(sec1.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----");
+    assertThat(refused).startsWith("--tls-key " + encrypted + ": the private key is encrypted");
+    assertThatThrownBy(() -> ServerCertificate.read(cert, encrypted, issued))
+        .hasMessage("TLS " + refused.substring("--tls-".length()));
   }
 
   @Test

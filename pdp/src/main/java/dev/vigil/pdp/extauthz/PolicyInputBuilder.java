@@ -1,5 +1,6 @@
 package dev.vigil.pdp.extauthz;
 
+import dev.vigil.pdp.api.ApiToken;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
@@ -88,10 +89,17 @@ public final class PolicyInputBuilder {
    * @param adapter the adapter's name, recorded in {@code input.adapter}
    * @param request the request as received
    * @param honoured the forwarding headers the adapter's protocol uses
-   * @throws IllegalArgumentException naming the value when the method or path is refused
+   * @throws IllegalArgumentException naming the value when the method or path is refused, or
+   *     counting the headers when the request has more than one {@code Authorization}
    */
   public ObjectValue build(
       String adapter, HttpRequestDescription request, Set<Forwarded> honoured) {
+    // Refused as the API refuses it: a policy that read one credential and an upstream that read
+    // the other would each see another caller.
+    String twice = ApiToken.ambiguity(request.headerValues("authorization"));
+    if (twice != null) {
+      throw new IllegalArgumentException(twice);
+    }
     boolean fromProxy = trusted.trusts(request.peerAddress());
     Set<Forwarded> use = fromProxy ? honoured : EnumSet.noneOf(Forwarded.class);
     String method = method(request, use);

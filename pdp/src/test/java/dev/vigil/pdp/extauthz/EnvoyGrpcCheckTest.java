@@ -116,19 +116,10 @@ class EnvoyGrpcCheckTest {
    */
   @Test
   void check_headerInBothHeadersAndHeaderMap_decidesOnceWithBothValues() throws Exception {
-    CheckRequest base = request("GET", "/public/a", Map.of("x-team", "blue"));
-    AttributeContext.HttpRequest http =
-        base.getAttributes().getRequest().getHttp().toBuilder()
-            .setHeaderMap(
-                HeaderMap.newBuilder()
-                    .addHeaders(HeaderValue.newBuilder().setKey("x-team").setValue("red")))
-            .build();
     CheckRequest both =
-        base.toBuilder()
-            .setAttributes(
-                base.getAttributes().toBuilder()
-                    .setRequest(base.getAttributes().getRequest().toBuilder().setHttp(http)))
-            .build();
+        withHeaderMap(
+            request("GET", "/public/a", Map.of("x-team", "blue")),
+            HeaderValue.newBuilder().setKey("x-team").setValue("red"));
 
     CheckResponse r = check(both);
 
@@ -194,6 +185,45 @@ class EnvoyGrpcCheckTest {
     assertThat(r.getOkResponse().getHeadersToRemoveList()).containsExactly("x-vigil-subject");
     assertThat(headers(r.getOkResponse().getHeadersList()).get("x-vigil-decision-id"))
         .isNotEqualTo("forged");
+  }
+
+  /**
+   * Regression: two Authorization headers in {@code header_map} were joined and decided; they are
+   * refused before policy, as the decision point's API refuses them.
+   */
+  @Test
+  void check_twoAuthorizationHeaders_isDeniedBeforePolicy() throws Exception {
+    CheckRequest twice =
+        withHeaderMap(
+            request("GET", "/public/a", Map.of()),
+            authorization("Bearer alice"),
+            authorization("Bearer mallory"));
+
+    CheckResponse r = check(twice);
+
+    assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+    assertThat(r.getDeniedResponse().getBody()).contains("request refused");
+    String id = headers(r.getDeniedResponse().getHeadersList()).get("x-vigil-decision-id");
+    assertThat(pdp.logged(id).eventJson())
+        .contains("\"reason\":\"refused: the request has 2 Authorization headers");
+  }
+
+  private static HeaderValue.Builder authorization(String value) {
+    return HeaderValue.newBuilder().setKey("authorization").setValue(value);
+  }
+
+  /** Returns {@code base} with {@code header_map} holding {@code headers}, as Envoy may send. */
+  private static CheckRequest withHeaderMap(CheckRequest base, HeaderValue.Builder... headers) {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    for (HeaderValue.Builder h : headers) {
+      map.addHeaders(h);
+    }
+    AttributeContext.Request request = base.getAttributes().getRequest();
+    AttributeContext.HttpRequest http = request.getHttp().toBuilder().setHeaderMap(map).build();
+    return base.toBuilder()
+        .setAttributes(
+            base.getAttributes().toBuilder().setRequest(request.toBuilder().setHttp(http)))
+        .build();
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -258,6 +259,46 @@ class HttpAuthzRoutesTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("x-user")).hasValue("alice");
     assertThat(r.headers().firstValue("x-vigil-decision-id")).isPresent();
+  }
+
+  /** The original request of each adapter for {@code /public/x}, which the policy allows. */
+  static List<List<String>> publicRequests() {
+    return List.of(
+        List.of("/v1/authz/envoy/public/x"),
+        List.of("/v1/authz/nginx", "X-Original-URI", "/public/x", "X-Original-Method", "GET"),
+        List.of("/v1/authz/traefik", "X-Forwarded-Uri", "/public/x", "X-Forwarded-Method", "GET"));
+  }
+
+  /**
+   * Regression: two Authorization headers got a normal decision here (allowed, for a public path),
+   * while the API and the gateway refuse them with 400: a policy that read one credential and an
+   * upstream that read the other would each see another caller.
+   */
+  @ParameterizedTest
+  @MethodSource("publicRequests")
+  void everyAdapter_twoAuthorizationHeaders_refusedBeforePolicy(List<String> request)
+      throws Exception {
+    String[] headers = request.subList(1, request.size()).toArray(String[]::new);
+    String[] once = append(headers, "Authorization", "Bearer alice");
+    String[] twice = append(once, "Authorization", "Bearer mallory");
+
+    HttpResponse<String> one = send("GET", request.get(0), once);
+    HttpResponse<String> r = send("GET", request.get(0), twice);
+
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("request refused").doesNotContain("mallory");
+    DecisionRecord logged = pdp.logged(id(r));
+    assertThat(logged.allowed()).isFalse();
+    assertThat(logged.eventJson())
+        .contains("\"reason\":\"refused: the request has 2 Authorization headers; send one");
+  }
+
+  private static String[] append(String[] headers, String name, String value) {
+    String[] out = Arrays.copyOf(headers, headers.length + 2);
+    out[headers.length] = name;
+    out[headers.length + 1] = value;
+    return out;
   }
 
   @Test

@@ -26,6 +26,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPrivateKey;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -128,19 +130,67 @@ class ServerTlsTest {
         .hasMessageContaining("server.pem");
   }
 
+  /**
+   * Regression: only PKCS#8 keys were read, while openssl writes SEC 1 ({@code openssl ec}) and
+   * PKCS#1 ({@code -traditional}) keys too and the gateway's key file took them.
+   */
   @Test
-  void read_sec1KeyOrGarbage_namesTheFileAndTheFix() throws Exception {
+  void read_sec1AndPkcs1KeysMadeByOpenssl_readAsTheirPkcs8Form() throws Exception {
+    OpensslCerts openssl = new OpensslCerts(tmp);
     Path sec1 = tmp.resolve("sec1.key");
+    openssl.openssl("ec", "-in", tmp.resolve("server.key").toString(), "-out", sec1.toString());
+    openssl.openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "rsa.key",
+        "-out",
+        "rsa.pem",
+        "-subj",
+        "/CN=rsa",
+        "-days",
+        "2");
+    Path pkcs1 = tmp.resolve("pkcs1.key");
+    openssl.openssl("rsa", "-in", "rsa.key", "-traditional", "-out", pkcs1.toString());
+
+    assertThat(Files.readString(sec1)).startsWith("-----BEGIN EC PRIVATE KEY-----");
+    assertThat(Files.readString(pkcs1)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+    ServerTls ec = ServerTls.read(tmp.resolve("server.pem"), sec1, null);
+    ServerTls rsa = ServerTls.read(tmp.resolve("rsa.pem"), pkcs1, null);
+    ServerTls rsaPkcs8 = ServerTls.read(tmp.resolve("rsa.pem"), tmp.resolve("rsa.key"), null);
+    // Read at all, each matched its certificate; and each is the same key as its PKCS#8 form.
+    assertThat(((ECPrivateKey) ec.key()).getS()).isEqualTo(((ECPrivateKey) tls.key()).getS());
+    assertThat(((RSAPrivateKey) rsa.key()).getPrivateExponent())
+        .isEqualTo(((RSAPrivateKey) rsaPkcs8.key()).getPrivateExponent());
+  }
+
+  @Test
+  void read_encryptedKeyOrGarbage_namesTheFileAndTheFix() throws Exception {
+    Path encrypted = tmp.resolve("encrypted.key");
     new OpensslCerts(tmp)
-        .openssl("ec", "-in", tmp.resolve("server.key").toString(), "-out", sec1.toString());
+        .openssl(
+            "pkey",
+            "-in",
+            tmp.resolve("server.key").toString(),
+            "-aes256",
+            "-passout",
+            "pass:pw",
+            "-out",
+            encrypted.toString());
     Path garbage = Files.writeString(tmp.resolve("garbage.pem"), "not a certificate\n");
 
-    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("server.pem"), sec1, null))
-        .hasMessageContaining("--tls-key " + sec1)
-        .hasMessageContaining("openssl pkcs8 -topk8");
+    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("server.pem"), encrypted, null))
+        .hasMessageContaining("--tls-key " + encrypted + ": the private key is encrypted")
+        .hasMessageContaining("openssl pkey");
+    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("server.pem"), garbage, null))
+        .hasMessageContaining("--tls-key " + garbage + ": expected one private key")
+        .hasMessageContaining("found 0");
     assertThatThrownBy(() -> ServerTls.read(garbage, tmp.resolve("server.key"), null))
         .hasMessageContaining("--tls-cert " + garbage + ": no CERTIFICATE block");
-    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("missing.pem"), sec1, null))
+    assertThatThrownBy(() -> ServerTls.read(tmp.resolve("missing.pem"), encrypted, null))
         .hasMessageContaining("missing.pem: cannot read it: no such file or directory");
   }
 

@@ -221,7 +221,7 @@ final class NumberBuiltins {
     BigInteger to = NumberOperands.bigIntOperand(a, 1);
     BigInteger step = NumberOperands.bigIntOperand(a, 2);
     if (step.signum() <= 0) {
-      throw BuiltinException.error("numbers.range_step: step must be a positive number above zero");
+      throw BuiltinException.error("step must be a positive number above zero");
     }
     if (step.bitLength() > 62) {
       return ArrayValue.of(NumberValue.of(from));
@@ -269,7 +269,7 @@ final class NumberBuiltins {
     if (word.equals("inf") || word.equals("infinity") || word.equals("nan")) {
       throw BuiltinException.type("operand 1 must be valid number string but got string");
     }
-    NumberOperands.checkText(s, "to_number");
+    NumberOperands.checkText(s);
     BigDecimal value;
     if (DECIMAL.matcher(s).matches()) {
       value = new BigDecimal(s.startsWith("+") ? s.substring(1) : s);

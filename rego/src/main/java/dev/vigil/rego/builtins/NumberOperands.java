@@ -26,15 +26,13 @@ final class NumberOperands {
   private NumberOperands() {}
 
   /**
-   * Refuses number text longer than {@link #MAX_TEXT} characters, before it is parsed.
-   *
-   * @param what names the text for the error, as {@code "json.unmarshal"}
+   * Refuses number text longer than {@link #MAX_TEXT} characters, before it is parsed. The message
+   * leaves the builtin's name to the evaluator, which puts it in front of every builtin's error.
    */
-  static void checkText(CharSequence text, String what) {
+  static void checkText(CharSequence text) {
     if (text.length() > MAX_TEXT) {
       throw BuiltinException.limit(
-          what
-              + ": number of "
+          "number of "
               + text.length()
               + " characters is longer than the "
               + MAX_TEXT

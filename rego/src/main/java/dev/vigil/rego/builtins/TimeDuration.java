@@ -68,7 +68,7 @@ final class TimeDuration {
       neg = s.charAt(0) == '-';
       s = s.substring(1);
     }
-    NumberOperands.checkText(s, "time.parse_duration_ns");
+    NumberOperands.checkText(s);
     Matcher m = SEGMENT.matcher(s);
     BigDecimal total = BigDecimal.ZERO;
     int pos = 0;

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Builtins of the Units family: {@code units.parse} (SI and binary prefixes, {@code m} is milli and
  * {@code M} mega) and {@code units.parse_bytes} (case-insensitive byte units, integer result).
- * Error messages carry the builtin's name, as OPA's do.
+ * Error messages read as OPA's once the evaluator has put the builtin's name in front.
  */
 final class UnitsBuiltins {
 
@@ -103,19 +103,14 @@ final class UnitsBuiltins {
         (c, a) -> parseBytes(Operands.string(a, 0)));
   }
 
-  private static BuiltinException error(String name, String message) {
-    return BuiltinException.error(name + ": " + message);
-  }
-
   private static Value parse(String raw) {
-    String name = "units.parse";
     String s = raw.replace("\"", "");
     if (s.contains(" ")) {
-      throw error(name, "spaces not allowed in resource strings");
+      throw BuiltinException.error("spaces not allowed in resource strings");
     }
-    String[] parts = split(s, name);
+    String[] parts = split(s);
     if (parts[0].isEmpty()) {
-      throw error(name, "no amount provided");
+      throw BuiltinException.error("no amount provided");
     }
     String unit = parts[1];
     if (unit.length() > 1) {
@@ -123,9 +118,9 @@ final class UnitsBuiltins {
     }
     BigDecimal multiplier = SI.get(unit);
     if (multiplier == null) {
-      throw error(name, "unit " + unit + " not recognized");
+      throw BuiltinException.error("unit " + unit + " not recognized");
     }
-    BigDecimal amount = amount(parts[0], name, "could not parse amount to a number");
+    BigDecimal amount = amount(parts[0], "could not parse amount to a number");
     BigDecimal result = amount.multiply(multiplier);
     if (result.stripTrailingZeros().scale() <= 0) {
       return NumberValue.of(result);
@@ -134,20 +129,19 @@ final class UnitsBuiltins {
   }
 
   private static Value parseBytes(String raw) {
-    String name = "units.parse_bytes";
     String s = raw.toLowerCase(Locale.ROOT).replace("\"", "");
     if (s.contains(" ")) {
-      throw error(name, "spaces not allowed in resource strings");
+      throw BuiltinException.error("spaces not allowed in resource strings");
     }
-    String[] parts = split(s, name);
+    String[] parts = split(s);
     if (parts[0].isEmpty()) {
-      throw error(name, "no byte amount provided");
+      throw BuiltinException.error("no byte amount provided");
     }
     BigDecimal multiplier = BYTES.get(parts[1]);
     if (multiplier == null) {
-      throw error(name, "byte unit " + parts[1] + " not recognized");
+      throw BuiltinException.error("byte unit " + parts[1] + " not recognized");
     }
-    BigDecimal amount = amount(parts[0], name, "could not parse byte amount to a number");
+    BigDecimal amount = amount(parts[0], "could not parse byte amount to a number");
     BigDecimal product = NumberBigFloat.multiply(amount, multiplier);
     return NumberValue.of(product.setScale(0, RoundingMode.DOWN));
   }
@@ -157,16 +151,16 @@ final class UnitsBuiltins {
    * sign, used to backtrack through every way of splitting the digits before it failed, time
    * quadratic in a length only the query's size limit bounded.
    */
-  private static BigDecimal amount(String text, String name, String message) {
-    NumberOperands.checkText(text, name);
+  private static BigDecimal amount(String text, String message) {
+    NumberOperands.checkText(text);
     if (!AMOUNT.matcher(text).matches()) {
-      throw error(name, message);
+      throw BuiltinException.error(message);
     }
     return new BigDecimal(text.startsWith("+") ? text.substring(1) : text);
   }
 
   /** Splits into the amount (digits, '.', an exponent, signs) and the unit that follows. */
-  private static String[] split(String s, String name) {
+  private static String[] split(String s) {
     int firstNonNum = -1;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -194,7 +188,7 @@ final class UnitsBuiltins {
           end++;
         }
         if (end - start > MAX_EXPONENT_DIGITS) {
-          throw error(name, "exponent too large");
+          throw BuiltinException.error("exponent too large");
         }
       }
     }

@@ -114,7 +114,7 @@ class NumberBuiltinsTest {
         .extracting(e -> ((BuiltinException) e).code())
         .isEqualTo(BuiltinException.TYPE_ERROR);
     assertThatThrownBy(() -> call("numbers.range_step", "1", "4", "0"))
-        .hasMessage("numbers.range_step: step must be a positive number above zero");
+        .hasMessage("step must be a positive number above zero");
   }
 
   @ParameterizedTest
