@@ -38,9 +38,10 @@ import java.util.List;
  * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
  * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
  *     not the gateway's)
- * @param recheck why an open connection was decided again ({@code policy_change}, {@code
- *     svid_expiry}; the sidecar's TCP listeners), or null for a call: a re-check is no new call,
- *     and the analyses that count calls skip it
+ * @param recheck why an open connection was decided again or cut ({@code policy_change}, {@code
+ *     svid_expiry}, {@code svid_revalidation} of a sidecar's TCP inbound listener, {@code
+ *     target_svid} of a TCP outbound one), or null for a call: a re-check is no new call, and the
+ *     analyses that count calls skip it
  */
 record DecisionFacts(
     DecisionRecord record,
