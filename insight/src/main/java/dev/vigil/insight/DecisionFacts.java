@@ -1,5 +1,6 @@
 package dev.vigil.insight;
 
+import dev.vigil.access.Grant;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
@@ -263,6 +264,13 @@ record DecisionFacts(
   /** Whether the caller held a grant taken by break-glass. */
   boolean breakGlassGrant() {
     return grants != null && grants.stream().anyMatch(GrantFact::breakGlass);
+  }
+
+  /**
+   * Whether the caller is the holder of {@code g} (of the same provider, when the log names one).
+   */
+  boolean heldBy(Grant g) {
+    return g.subject().equals(callerId) && (idp == null || idp.equals(g.idp()));
   }
 
   /** The ids of the caller's grants the input held; empty when it showed none. */
