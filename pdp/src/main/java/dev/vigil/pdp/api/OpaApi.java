@@ -660,8 +660,8 @@ public final class OpaApi {
   /**
    * Parses a request's JSON charged to the time budget of {@code eval}, which its decision then
    * goes on spending: a document that takes longer to read than the whole budget is refused as the
-   * client's fault, naming {@code what} it came in. Its size (the body limit) and its nesting (
-   * {@link Json#MAX_DEPTH} levels) are bounded as it is parsed.
+   * client's fault, naming {@code what} it came in. Its size is bounded by the body limit before,
+   * and its nesting to {@link Json#MAX_DEPTH} levels as it is parsed.
    *
    * @throws JsonException when the text is not JSON or nests too deep
    * @throws IllegalArgumentException when reading it ran out of the decision's time budget
