@@ -83,7 +83,7 @@ final class NetBuiltins {
         List.of(Type.anyOf(Type.array(STRING), Type.set(STRING))),
         Type.set(STRING),
         "Merges IP addresses and subnets into the smallest possible list of CIDRs.",
-        (ctx, a) -> merge(a[0]));
+        (ctx, a) -> merge(ctx, a[0]));
     r.register(
         new BuiltinDecl(
             "net.lookup_ip_addr",
@@ -249,9 +249,12 @@ final class NetBuiltins {
     return SetValue.wrap(out);
   }
 
-  private static Value merge(Value operand) {
+  /** Merges the operand's blocks, a set's elements read in order, the sort charged to ctx. */
+  private static Value merge(BuiltinContext ctx, Value operand) {
     List<Value> items =
-        operand instanceof SetValue s ? s.elements() : ((ArrayValue) operand).elements();
+        operand instanceof SetValue s
+            ? s.elements(ctx::charge)
+            : ((ArrayValue) operand).elements();
     List<NetCidr.Range> ranges = new ArrayList<>();
     for (Value item : items) {
       if (!(item instanceof StringValue s)) {

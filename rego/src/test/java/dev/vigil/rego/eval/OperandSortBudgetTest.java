@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Builtins that read a set operand's elements or an object operand's keys in sorted order, as OPA
  * does, charge that sort to the time budget. Regression: {@code net.cidr_contains_matches}, the
  * constraints of {@code io.jwt.decode_verify}, {@code json.match_schema} (an object's keys, a set's
- * elements) and a set of paths given to {@code json.filter} were sorted without charging, so an
- * operand of many members ran n log n comparisons past the budget.
+ * elements), a set of paths given to {@code json.filter}, {@code net.cidr_merge} and the patterns
+ * of {@code strings.replace_n} were sorted without charging, so an operand of many members ran n
+ * log n comparisons past the budget.
  *
  * <p>Counted as {@link OutputSortBudgetTest} counts: readings of a fake clock, first for the query
  * on an operand already sorted, then on an equal one not yet sorted, with a deadline a few readings
@@ -85,6 +86,8 @@ class OperandSortBudgetTest {
         "x := json.match_schema(input.v, {\"type\": \"object\"})              | object | 1",
         "x := json.match_schema({\"a\": input.v}, {\"properties\": {\"a\": {}}}) | set | 1",
         "x := json.filter({\"a\": 1}, input.v)                              | set    | 1",
+        "x := net.cidr_merge(input.v)                                       | set    | 1",
+        "x := strings.replace_n(input.v, \"abc\")                           | object | 1",
       })
   void eval_unsortedOperand_stoppedByTheSortsCharge(String query, String kind, int rows) {
     Value fresh = kind.equals("set") ? set() : object();
