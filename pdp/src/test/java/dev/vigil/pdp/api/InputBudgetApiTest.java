@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The input of a decision asked over OPA's REST API is read within the decision's time budget.
- * Regression: the request's JSON was parsed before the budget started, so a large input was read
- * in full, however long that took, and the budget then began afresh for the evaluation.
+ * Regression: the request's JSON was parsed before the budget started, so a large input was read in
+ * full, however long that took, and the budget then began afresh for the evaluation.
  *
  * <p>No test here waits: the decision point's budget is zero, which a query cheaper than {@link
  * dev.vigil.rego.builtins.TimeBudget#CHECK_EVERY} units of work meets (the clock is not read

@@ -252,9 +252,7 @@ final class NetBuiltins {
   /** Merges the operand's blocks, a set's elements read in order, the sort charged to ctx. */
   private static Value merge(BuiltinContext ctx, Value operand) {
     List<Value> items =
-        operand instanceof SetValue s
-            ? s.elements(ctx::charge)
-            : ((ArrayValue) operand).elements();
+        operand instanceof SetValue s ? s.elements(ctx::charge) : ((ArrayValue) operand).elements();
     List<NetCidr.Range> ranges = new ArrayList<>();
     for (Value item : items) {
       if (!(item instanceof StringValue s)) {

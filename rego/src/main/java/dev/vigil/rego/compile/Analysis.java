@@ -68,8 +68,7 @@ final class Analysis {
         }
       }
       case Term.Call c -> c.args().forEach(e -> vars(e, out, universe));
-      case Term.TemplateString ts ->
-          ts.parts().forEach(e -> vars(e, out, universe));
+      case Term.TemplateString ts -> ts.parts().forEach(e -> vars(e, out, universe));
     }
   }
 

@@ -17,9 +17,9 @@ import dev.vigil.rego.ast.Location;
  *
  * <p>The limit is {@link #FLOOR} steps plus {@link #PER_RULE} for each rule, so that a bundle of
  * very many ordinary rules compiles whatever its size while no one rule may take more than about a
- * second. It is far above what real policies need: OPA's conformance suite compiles every
- * case in under 6,000 steps, and a module of 4,000 rules of one comparison each in 100,000. One
- * instance per compilation, used by one thread.
+ * second. It is far above what real policies need: OPA's conformance suite compiles every case in
+ * under 6,000 steps, and a module of 4,000 rules of one comparison each in 100,000. One instance
+ * per compilation, used by one thread.
  */
 final class CompileWork {
 

@@ -57,9 +57,8 @@ public final class Json {
   /**
    * Parses one JSON document as {@link #parse(String)} does, telling {@code charge} the work as it
    * goes: a unit per value read and per 16 characters of its strings and keys, told every 64
-   * values.
-   * A caller keeping a time budget throws from {@code charge} to stop the parse of a large document
-   * at its deadline; the exception passes through unchanged.
+   * values. A caller keeping a time budget throws from {@code charge} to stop the parse of a large
+   * document at its deadline; the exception passes through unchanged.
    *
    * @throws JsonException naming the line and column where the text is not JSON
    */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A caller that works for a query before evaluating it (the decision point reading the request's
- * input) counts that work against the query's budget: the budget may start at an earlier reading
- * of the clock, and the JSON parser charges a budget as it reads. Both on a fake clock.
+ * input) counts that work against the query's budget: the budget may start at an earlier reading of
+ * the clock, and the JSON parser charges a budget as it reads. Both on a fake clock.
  */
 class BudgetStartTest {
 
