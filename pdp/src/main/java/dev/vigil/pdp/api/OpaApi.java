@@ -424,9 +424,12 @@ public final class OpaApi {
 
   private void putPolicy(RoutingContext ctx) {
     String id = policyId(ctx);
-    String text = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
+    byte[] body =
+        ctx.body() == null || ctx.body().buffer() == null
+            ? new byte[0]
+            : ctx.body().buffer().getBytes();
     try {
-      pdp.putPolicy(id, text);
+      pdp.putPolicy(id, PolicyText.decode(id, body));
     } catch (RegoException e) {
       ApiErrors.compile(ctx, e);
       return;
