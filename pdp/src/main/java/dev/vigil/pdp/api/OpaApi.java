@@ -123,6 +123,9 @@ public final class OpaApi {
                       || type.startsWith("multipart/"))) {
                 ctx.request().headers().set("Content-Type", "application/octet-stream");
               }
+              if (refuseUndecodableQuery(ctx)) {
+                return;
+              }
               ctx.next();
             });
     r.routeWithRegex(DATA_PATHS).handler(OpaApi::refuseUnroutedSpelling);
@@ -269,6 +272,28 @@ public final class OpaApi {
     } else {
       ApiErrors.send(
           ctx, 404, ApiErrors.RESOURCE_NOT_FOUND, "no API endpoint " + method + " " + path);
+    }
+  }
+
+  /**
+   * Answers 400 for a query that is not URL encoding ({@code ?a=%ZZ}), before any route reads it:
+   * Vert.x decodes the query when it matches a route with a pattern, or when a handler asks a
+   * parameter, and its exception answered {@code /health} 500 and other paths a bare 400, each
+   * with a stack trace in the log.
+   *
+   * @return true when it answered
+   */
+  private static boolean refuseUndecodableQuery(RoutingContext ctx) {
+    if (ctx.request().query() == null) {
+      return false;
+    }
+    try {
+      ctx.request().params();
+      return false;
+    } catch (IllegalArgumentException e) {
+      String why = "the query is not URL encoding: " + e.getMessage();
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, why);
+      return true;
     }
   }
 
