@@ -736,9 +736,17 @@ public final class OpaApi {
     }
   }
 
+  /**
+   * Reads a flag as OPA's server does: on when given bare ({@code ?metrics}) or when one of its
+   * values is {@code true} in any case; any other value ({@code 0}, {@code no}, {@code false}) is
+   * off, as it is for OPA's clients.
+   */
   private static boolean flag(RoutingContext ctx, String name) {
-    String v = ctx.request().getParam(name);
-    return v != null && !v.equalsIgnoreCase("false");
+    List<String> values = ctx.request().params().getAll(name);
+    if (values.size() == 1 && values.get(0).isEmpty()) {
+      return true;
+    }
+    return values.stream().anyMatch(v -> v.equalsIgnoreCase("true"));
   }
 
   private static void sendJson(RoutingContext ctx, int status, Value body) {

@@ -121,6 +121,23 @@ class OpaApiTest {
   }
 
   /** Regression: a path in observe mode, which evaluates nothing, reported an evaluation time. */
+  /** Any value but "false" turned a flag on; OPA turns it on only bare or "true". */
+  @Test
+  void postData_flagValues_readAsOpaReadsThem() throws Exception {
+    String on = "/v1/data/authz/allow?metrics&provenance=TRUE&pretty=true";
+    String off = "/v1/data/authz/allow?metrics=1&provenance=no&pretty=0";
+
+    HttpResponse<String> given = send("POST", on, SRE);
+    HttpResponse<String> notGiven = send("POST", off, SRE);
+
+    assertThat(json(given).get("metrics")).isNotNull();
+    assertThat(json(given).get("provenance")).isNotNull();
+    assertThat(given.body()).contains("\n  \"");
+    assertThat(json(notGiven).get("metrics")).isNull();
+    assertThat(json(notGiven).get("provenance")).isNull();
+    assertThat(notGiven.body()).doesNotContain("\n");
+  }
+
   @Test
   void postData_observedPathWithMetrics_reportsNoEvaluationTime() throws Exception {
     pdp.setMode("authz/observed", dev.vigil.pdp.Mode.OBSERVE);
