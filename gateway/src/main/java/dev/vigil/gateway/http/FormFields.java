@@ -79,8 +79,8 @@ public final class FormFields {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == '%') {
-        int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-        int lo = hi < 0 ? -1 : Character.digit(s.charAt(i + 2), 16);
+        int hi = i + 2 < s.length() ? hex(s.charAt(i + 1)) : -1;
+        int lo = hi < 0 ? -1 : hex(s.charAt(i + 2));
         if (lo < 0) {
           throw new IllegalArgumentException("form field is not valid URL encoding");
         }
@@ -102,5 +102,10 @@ public final class FormFields {
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("form field is not valid URL encoding of UTF-8 text");
     }
+  }
+
+  /** An ASCII hex digit's value, or -1: {@link Character#digit} takes other scripts' digits. */
+  private static int hex(char c) {
+    return c < 128 ? Character.digit(c, 16) : -1;
   }
 }

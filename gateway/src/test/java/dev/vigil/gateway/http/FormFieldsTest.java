@@ -37,6 +37,8 @@ class FormFieldsTest {
         .hasMessage("form field is not valid URL encoding");
     assertThatThrownBy(() -> FormFields.parse("reason=a%zz"))
         .hasMessage("form field is not valid URL encoding");
+    assertThatThrownBy(() -> FormFields.parse("reason=a%\u0663\u0663"))
+        .hasMessage("form field is not valid URL encoding");
   }
 
   @Test
