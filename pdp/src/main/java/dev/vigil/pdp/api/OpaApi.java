@@ -124,6 +124,9 @@ public final class OpaApi {
                       || type.startsWith("multipart/"))) {
                 ctx.request().headers().set("Content-Type", "application/octet-stream");
               }
+              if (refuseUndecodableQuery(ctx)) {
+                return;
+              }
               ctx.next();
             });
     r.routeWithRegex(DATA_PATHS).handler(OpaApi::refuseUnroutedSpelling);
@@ -270,6 +273,28 @@ public final class OpaApi {
     } else {
       ApiErrors.send(
           ctx, 404, ApiErrors.RESOURCE_NOT_FOUND, "no API endpoint " + method + " " + path);
+    }
+  }
+
+  /**
+   * Answers 400 for a query that is not URL encoding ({@code ?a=%ZZ}), before any route reads it:
+   * Vert.x decodes the query when it matches a route with a pattern, or when a handler asks a
+   * parameter, and its exception answered {@code /health} 500 and other paths a bare 400, each
+   * with a stack trace in the log.
+   *
+   * @return true when it answered
+   */
+  private static boolean refuseUndecodableQuery(RoutingContext ctx) {
+    if (ctx.request().query() == null) {
+      return false;
+    }
+    try {
+      ctx.request().params();
+      return false;
+    } catch (IllegalArgumentException e) {
+      String why = "the query is not URL encoding: " + e.getMessage();
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, why);
+      return true;
     }
   }
 
@@ -433,9 +458,12 @@ public final class OpaApi {
 
   private void putPolicy(RoutingContext ctx) {
     String id = policyId(ctx);
-    String text = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
+    byte[] body =
+        ctx.body() == null || ctx.body().buffer() == null
+            ? new byte[0]
+            : ctx.body().buffer().getBytes();
     try {
-      pdp.putPolicy(id, text);
+      pdp.putPolicy(id, PolicyText.decode(id, body));
     } catch (RegoException e) {
       ApiErrors.compile(ctx, e);
       return;
@@ -750,9 +778,17 @@ public final class OpaApi {
     }
   }
 
+  /**
+   * Reads a flag as OPA's server does: on when given bare ({@code ?metrics}) or when one of its
+   * values is {@code true} in any case; any other value ({@code 0}, {@code no}, {@code false}) is
+   * off, as it is for OPA's clients.
+   */
   private static boolean flag(RoutingContext ctx, String name) {
-    String v = ctx.request().getParam(name);
-    return v != null && !v.equalsIgnoreCase("false");
+    List<String> values = ctx.request().params().getAll(name);
+    if (values.size() == 1 && values.get(0).isEmpty()) {
+      return true;
+    }
+    return values.stream().anyMatch(v -> v.equalsIgnoreCase("true"));
   }
 
   private static void sendJson(RoutingContext ctx, int status, Value body) {
