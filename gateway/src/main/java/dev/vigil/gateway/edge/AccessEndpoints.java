@@ -262,8 +262,8 @@ final class AccessEndpoints {
 
   /**
    * Decodes a body as UTF-8, the only encoding of JSON between systems (RFC 8259 §8.1). A lenient
-   * decode would store each bad byte of a reason as U+FFFD: the audit trail would not hold what
-   * was sent.
+   * decode would store each bad byte of a reason as U+FFFD: the audit trail would not hold what was
+   * sent.
    */
   static String utf8(byte[] body) {
     try {

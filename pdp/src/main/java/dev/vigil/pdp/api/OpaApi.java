@@ -279,8 +279,8 @@ public final class OpaApi {
   /**
    * Answers 400 for a query that is not URL encoding ({@code ?a=%ZZ}), before any route reads it:
    * Vert.x decodes the query when it matches a route with a pattern, or when a handler asks a
-   * parameter, and its exception answered {@code /health} 500 and other paths a bare 400, each
-   * with a stack trace in the log.
+   * parameter, and its exception answered {@code /health} 500 and other paths a bare 400, each with
+   * a stack trace in the log.
    *
    * @return true when it answered
    */
