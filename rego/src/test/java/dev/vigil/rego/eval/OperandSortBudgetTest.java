@@ -1,22 +1,7 @@
 package dev.vigil.rego.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.vigil.rego.CompileOptions;
-import dev.vigil.rego.EvalOptions;
-import dev.vigil.rego.Policy;
-import dev.vigil.rego.RegoException;
-import dev.vigil.rego.value.ObjectValue;
-import dev.vigil.rego.value.SetValue;
-import dev.vigil.rego.value.StringValue;
-import dev.vigil.rego.value.Value;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,53 +13,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * of {@code strings.replace_n} were sorted without charging, so an operand of many members ran n
  * log n comparisons past the budget.
  *
- * <p>Counted as {@link OutputSortBudgetTest} counts: readings of a fake clock, first for the query
- * on an operand already sorted, then on an equal one not yet sorted, with a deadline a few readings
- * after the first count. Only the sort's charge can reach it.
+ * <p>Counted as {@link OutputSortBudgetTest} counts, with a {@link SortChargeProbe}.
  */
 class OperandSortBudgetTest {
 
-  static final int N = 20_000;
-
-  /** Readings allowed beyond those of the query on a sorted operand. */
-  static final int SLACK = 8;
-
+  /** Addresses of 10.0.0.0/8, in order of {@code i}. */
   private static String address(int i) {
     return "10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255);
   }
-
-  /** N addresses. */
-  private static Value set() {
-    List<Value> xs = new ArrayList<>();
-    for (int i = 0; i < N; i++) {
-      xs.add(StringValue.of(address(i)));
-    }
-    return SetValue.of(xs);
-  }
-
-  /** N keys, each naming an address. */
-  private static Value object() {
-    Map<Value, Value> m = new HashMap<>();
-    for (int i = 0; i < N; i++) {
-      m.put(StringValue.of("k" + i), StringValue.of(address(i)));
-    }
-    return ObjectValue.wrap(m);
-  }
-
-  private static Value sorted(Value v) {
-    switch (v) {
-      case SetValue s -> s.elements();
-      case ObjectValue o -> o.keys();
-      default -> throw new IllegalArgumentException(v.toString());
-    }
-    return v;
-  }
-
-  private static Value input(Value v) {
-    return ObjectValue.of(StringValue.of("v"), v);
-  }
-
-  private static final Policy POLICY = Policy.compile(List.of(), null, CompileOptions.defaults());
 
   @ParameterizedTest
   @CsvSource(
@@ -90,39 +36,11 @@ class OperandSortBudgetTest {
         "x := strings.replace_n(input.v, \"abc\")                           | object | 1",
       })
   void eval_unsortedOperand_stoppedByTheSortsCharge(String query, String kind, int rows) {
-    Value fresh = kind.equals("set") ? set() : object();
-    Value alreadySorted = sorted(kind.equals("set") ? set() : object());
+    SortChargeProbe probe = SortChargeProbe.run(query, kind, OperandSortBudgetTest::address);
 
-    AtomicInteger baseline = new AtomicInteger();
-    int answered =
-        POLICY
-            .prepare(query)
-            .eval(
-                input(alreadySorted),
-                EvalOptions.defaults()
-                    .withTimeout(Duration.ofSeconds(1))
-                    .withNanoClock(
-                        () -> {
-                          baseline.incrementAndGet();
-                          return 0;
-                        }))
-            .rows()
-            .size();
-    int allowed = baseline.get() + SLACK;
-    AtomicInteger reads = new AtomicInteger();
-    long hour = Duration.ofHours(1).toNanos();
-    EvalOptions budget =
-        EvalOptions.defaults()
-            .withTimeout(Duration.ofSeconds(1))
-            .withNanoClock(() -> reads.incrementAndGet() <= allowed ? 0 : hour);
-
-    RegoException e =
-        catchThrowableOfType(
-            RegoException.class, () -> POLICY.prepare(query).eval(input(fresh), budget));
-
-    assertThat(answered).as("rows of %s on a sorted operand", query).isEqualTo(rows);
-    assertThat(e).as("the sort in %s was not charged", query).isNotNull();
-    assertThat(e.code()).isEqualTo("eval_cancel_error");
-    assertThat(e.getMessage()).contains("timeout exceeded");
+    assertThat(probe.onSorted().rows()).as("rows of %s on a sorted operand", query).hasSize(rows);
+    assertThat(probe.onFresh()).as("the sort in %s was not charged", query).isNotNull();
+    assertThat(probe.onFresh().code()).isEqualTo("eval_cancel_error");
+    assertThat(probe.onFresh().getMessage()).contains("timeout exceeded");
   }
 }
