@@ -11,8 +11,9 @@ import java.util.PriorityQueue;
 /**
  * The record of a just-in-time grant's session: every request its holder made while the grant
  * counted, with the grant among the input's {@code grants}, in time order, allowed or not. The
- * decision log is read from the grant's start to its end (its expiry, its revocation, or now for a
- * grant that still counts), so a grant that never started has none.
+ * holder's decisions are read from the grant's start to its end (its expiry, its revocation, or now
+ * for a grant that still counts), found by the log's subject keys, so a grant that never started
+ * has none and other people's traffic is not read.
  *
  * <p>Memory is bounded: the first {@value #MAX_USES} requests are kept; those after them are
  * counted ({@link #beyond}). Immutable.
@@ -76,6 +77,7 @@ public record GrantActivity(List<Use> uses, long beyond) {
         start,
         end,
         null,
+        grant.subject(),
         r -> {
           DecisionFacts f = DecisionFacts.of(r);
           if (f.recheck() != null || !f.grantIds().contains(grant.id()) || !f.heldBy(grant)) {
