@@ -13,13 +13,22 @@
 # at the end, on failure and on Ctrl-C too.
 # The app is warmed up for 5 s, the sidecars for WARMUP (30 s by default: the JIT compiler needs
 # that long on a busy 2-core machine), before each is measured for DURATION.
-# Usage: bench/wrk/sidecar.sh [DURATION] [CONNECTIONS] [WARMUP]
+# With MODE tcp, it measures a TCP listener pair (protocol: tcp) instead: MB/s of one bulk
+# transfer of TCP_MB megabytes (default 4096) from socat to a socat sink, straight and through
+#   socat --tcp--> sidecar A, TCP outbound --mTLS--> sidecar B, TCP inbound --tcp--> sink
+# after TCP_MB/2 through the sidecars as warm-up, and connections/s of short connections (each
+# one verified, decided and logged by sidecar B). Needs socat too.
+# Usage: bench/wrk/sidecar.sh [DURATION] [CONNECTIONS] [WARMUP] [MODE: http|tcp]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 duration="${1:-15s}"
 connections="${2:-16}"
 warmup="${3:-30s}"
-for tool in nginx wrk curl setpriv; do
+mode="${4:-http}"
+tcp_mb="${TCP_MB:-4096}"
+tools="nginx wrk curl setpriv"
+[ "$mode" = tcp ] && tools="$tools socat"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 3; }
 done
 if [ "$(id -u)" != 0 ]; then
@@ -33,6 +42,7 @@ work="$(mktemp -d)"
 # Ports below Linux's ephemeral range (32768 and up), so no outgoing connection holds one.
 base=$((20000 + RANDOM % 12000))
 up=$base; out=$((base + 1)); in=$((base + 2))
+sink=$((base + 3)); tcp_out=$((base + 4)); tcp_in=$((base + 5))
 gid_a=$((60000 + RANDOM % 5000)); gid_b=$((gid_a + 1))
 td="bench.test"
 pids=()
@@ -86,6 +96,11 @@ allow if {
   input.subject.spiffe_id == "spiffe://$td/a"
   input.request.method == "GET"
 }
+
+allow if {
+  input.subject.spiffe_id == "spiffe://$td/a"
+  input.request.protocol == "tcp"
+}
 REGO
 cat >"$work/b.yaml" <<YAML
 workload_api: unix:$work/agent.sock
@@ -96,6 +111,12 @@ inbound:
     app: http://127.0.0.1:$up
     policy: sidecar/allow
     resource: {service: app-b}
+  - name: sink-b
+    listen: 127.0.0.1:$tcp_in
+    protocol: tcp
+    app: 127.0.0.1:$sink
+    policy: sidecar/allow
+    resource: {service: sink-b}
 YAML
 cat >"$work/a.yaml" <<YAML
 workload_api: unix:$work/agent.sock
@@ -103,6 +124,11 @@ outbound:
   - name: to-b
     listen: 127.0.0.1:$out
     target: 127.0.0.1:$in
+    expect: spiffe://$td/b
+  - name: to-sink
+    listen: 127.0.0.1:$tcp_out
+    protocol: tcp
+    target: 127.0.0.1:$tcp_in
     expect: spiffe://$td/b
 YAML
 opts="-XX:+UseParallelGC -Xss4m -Xms256m -Xmx256m -Dio.netty.leakDetection.level=disabled ${BENCH_JAVA_OPTS:-}"
@@ -128,6 +154,42 @@ if [ -z "$ready" ]; then
   exit 1
 fi
 cat "$work/b.out" "$work/a.out"
+
+if [ "$mode" = tcp ]; then
+  # The sink reads every connection to its end and throws the bytes away.
+  socat -u "TCP-LISTEN:$sink,bind=127.0.0.1,reuseaddr,fork" OPEN:/dev/null &
+  pids+=($!)
+  sleep 1
+  # Sends MB megabytes of zeros to 127.0.0.1:PORT and prints MB/s.
+  bulk() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    head -c "$(($2 * 1024 * 1024))" /dev/zero | socat -u -b 262144 - "TCP:127.0.0.1:$1"
+    t1=$(date +%s.%N)
+    awk -v mb="$2" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f\n", mb / (b - a)}'
+  }
+  # Opens N connections one after another, each sending 5 bytes, and prints connections/s.
+  conns() {
+    local t0 t1 i
+    t0=$(date +%s.%N)
+    for i in $(seq 1 "$2"); do echo ping | socat -u - "TCP:127.0.0.1:$1"; done
+    t1=$(date +%s.%N)
+    awk -v n="$2" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f\n", n / (b - a)}'
+  }
+  bulk "$sink" "$tcp_mb" >/dev/null
+  direct=$(bulk "$sink" "$tcp_mb")
+  echo "== direct to the sink: $direct MB/s"
+  bulk "$tcp_out" "$((tcp_mb / 2))" >/dev/null
+  conns "$tcp_out" 200 >/dev/null
+  through=$(bulk "$tcp_out" "$tcp_mb")
+  echo "== through sidecar A (TCP outbound) and sidecar B (TCP inbound): $through MB/s"
+  awk -v s="$through" -v d="$direct" 'BEGIN {printf "sidecars/direct throughput: %.2f\n", s / d}'
+  echo "== short connections: direct $(conns "$sink" 500)/s," \
+    "through the sidecars $(conns "$tcp_out" 500)/s (each decided and logged)"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "reproduce: TCP_MB=$tcp_mb bench/wrk/sidecar.sh $duration $connections $warmup tcp"
+  exit 0
+fi
 
 run() {
   wrk -t1 -c"$connections" -d"${3:-5s}" "$2" >/dev/null

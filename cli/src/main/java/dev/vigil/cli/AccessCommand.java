@@ -3,6 +3,8 @@ package dev.vigil.cli;
 import dev.vigil.access.Grant;
 import dev.vigil.access.GrantEvent;
 import dev.vigil.access.Grants;
+import dev.vigil.insight.GrantActivity;
+import dev.vigil.store.DecisionReader;
 import dev.vigil.store.Store;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -81,7 +83,9 @@ final class AccessCommand implements Runnable {
   @Command(
       name = "trail",
       mixinStandardHelpOptions = true,
-      description = "Show one grant and every change made to it: who, when, what, why.")
+      description =
+          "Show one grant, every change made to it (who, when, what, why) and the requests made"
+              + " with it.")
   static final class Trail implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin StoreOptions store;
@@ -118,6 +122,27 @@ final class AccessCommand implements Runnable {
               e.action(),
               oneLine(e.who()),
               e.reason().isEmpty() ? "" : ": " + oneLine(e.reason()));
+        }
+        GrantActivity activity = GrantActivity.of(new DecisionReader(st).scan(), g, Instant.now());
+        out.println(
+            "requests made with it: "
+                + (activity.uses().size() + activity.beyond())
+                + (g.startsAt() == null ? " (it never counted)" : ""));
+        for (GrantActivity.Use u : activity.uses()) {
+          out.printf(
+              "  %s %-5s %s %s%s  route=%s decision=%s%n",
+              u.at(),
+              u.outcome(),
+              u.method() == null ? "TCP" : oneLine(u.method()),
+              u.host() == null ? "" : oneLine(u.host()),
+              u.path() == null ? "" : oneLine(u.path()),
+              u.route() == null ? "-" : oneLine(u.route()),
+              u.decisionId());
+        }
+        if (activity.beyond() > 0) {
+          out.printf(
+              "  … and %d more (vigil logs --subject %s)%n",
+              activity.beyond(), oneLine(g.subject()));
         }
       }
       return 0;

@@ -93,6 +93,9 @@ final class InsightInvariantsCommand implements Callable<Integer> {
       }
       out.print(format.equals("json") ? report.json() + System.lineSeparator() : report.text());
       return report.failed() ? EXIT_FAILED : 0;
+    } catch (ConfigException e) {
+      err.println("vigil insight invariants: " + e.getMessage());
+      return Vigil.EXIT_USAGE;
     } catch (IllegalArgumentException | StoreException e) {
       err.println("vigil insight invariants: " + e.getMessage());
       return 1;

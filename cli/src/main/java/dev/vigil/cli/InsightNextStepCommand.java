@@ -62,8 +62,9 @@ final class InsightNextStepCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "The node's vigil.yaml, for an observed route without --bundle: the policy.bundle it"
-              + " names (with its v0_compatible) is the policy in service.")
+          "The node's vigil.yaml: without --data-dir or --store, its store (data_dir, store);"
+              + " for an observed route without --bundle, the policy.bundle it names (with its"
+              + " v0_compatible) is the policy in service.")
   Path config;
 
   @Override
@@ -83,7 +84,7 @@ final class InsightNextStepCommand implements Callable<Integer> {
     if (window == null) {
       return Vigil.EXIT_USAGE;
     }
-    try (Store st = store.openExisting()) {
+    try (Store st = store.openExisting(config)) {
       DecisionReader reader = new DecisionReader(st);
       Mode now = given;
       String from = "--mode";
@@ -102,6 +103,9 @@ final class InsightNextStepCommand implements Callable<Integer> {
         from = "mode of its newest decision, " + newest.get().timestamp();
       }
       return answer(reader, window, now, from, out, err);
+    } catch (ConfigException e) {
+      err.println(NAME + ": " + e.getMessage());
+      return Vigil.EXIT_USAGE;
     } catch (IllegalArgumentException | StoreException e) {
       err.println(NAME + ": " + e.getMessage());
       return 1;

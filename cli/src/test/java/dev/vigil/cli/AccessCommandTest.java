@@ -5,13 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grant;
 import dev.vigil.access.Grants;
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.DecisionPoint;
+import dev.vigil.pdp.bundle.BundleReader;
+import dev.vigil.rego.value.Json;
+import dev.vigil.store.DecisionLog;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreLocation;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +71,58 @@ class AccessCommandTest {
         .contains("approved     by carol: ok");
     assertThat(none.status()).isEqualTo(1);
     assertThat(none.err()).contains("no grant gr-nope");
+  }
+
+  @Test
+  void trail_listsTheRequestsTheHolderMadeWithTheGrant() throws Exception {
+    Path data = tmp.resolve("data");
+    String id;
+    String with;
+    String without;
+    try (Store st = Store.open(StoreLocation.embedded(data));
+        Grants g = grants(st)) {
+      Grant a = g.request("alice", "local", "prod-db-admin", "30m", "INC-7 reindex");
+      g.approve(a.id(), "carol", Set.of(), "ok");
+      id = a.id();
+      DecisionPoint pdp =
+          new DecisionPoint(
+              DecisionPoint.Options.defaults()
+                  .withDecisionLog(new DecisionLog(st, DecisionLog.Options.defaults())));
+      pdp.activate(
+          BundleReader.fromFiles(
+              "db",
+              Map.of(
+                  "db.rego",
+                  "package db\nallow := count(input.grants) > 0\n"
+                      .getBytes(StandardCharsets.UTF_8))));
+      String request =
+          "{\"subject\":{\"type\":\"user\",\"id\":\"alice\",\"idp\":\"local\"},"
+              + "\"request\":{\"method\":\"POST\",\"host\":\"db.example\","
+              + "\"path\":\"/reindex\"},\"grants\":%s}";
+      Decision used =
+          pdp.decide(
+              "db/allow",
+              Json.parse(request.formatted("[{\"id\":" + Json.quote(id) + "}]")),
+              Map.of("subject", "alice", "route", "db-admin"));
+      Decision plain =
+          pdp.decide(
+              "db/allow",
+              Json.parse(request.formatted("[]")),
+              Map.of("subject", "alice", "route", "db-admin"));
+      used.logged().get(10, TimeUnit.SECONDS);
+      plain.logged().get(10, TimeUnit.SECONDS);
+      pdp.close();
+      with = used.decisionId();
+      without = plain.decisionId();
+    }
+
+    CliRun trail = CliRun.of("access", "trail", id, "--data-dir", data.toString());
+
+    assertThat(trail.status()).isZero();
+    assertThat(trail.out())
+        .contains("requests made with it: 1")
+        .contains("allow POST db.example/reindex  route=db-admin decision=" + with)
+        .doesNotContain(without);
   }
 
   /**

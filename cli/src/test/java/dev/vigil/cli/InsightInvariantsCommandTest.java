@@ -156,6 +156,17 @@ class InsightInvariantsCommandTest {
         .contains("\"evidence\":[\"" + plaintextId + "\"]");
   }
 
+  /** It answered 1 with "vigil: ..." as if the store could not be read, when the file did not. */
+  @Test
+  void invariants_configThatDoesNotRead_isAUsageErrorNamingItsLine() throws Exception {
+    Files.writeString(config, "routes: [\n");
+
+    CliRun r = run();
+
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).startsWith("vigil insight invariants: " + config + ":2:1: invalid YAML");
+  }
+
   @Test
   void invariants_badInput_isAUsageErrorNamingIt() throws Exception {
     Path settings =

@@ -266,6 +266,30 @@ class InsightReplayCommandTest {
   }
 
   @Test
+  void nextStep_configWithoutDataDir_readsTheStoreTheFileNames() throws Exception {
+    Path inService = bundle("in-service", CANDIDATE);
+    Path config =
+        Files.writeString(
+            tmp.resolve("vigil.yaml"),
+            "data_dir: data\npolicy:\n  bundle: " + inService.getFileName() + "\n");
+
+    CliRun run = CliRun.of("insight", "next-step", "reports", "--config", config.toString());
+
+    assertThat(run.status()).as(run.err()).isEqualTo(3);
+    assertThat(run.out()).contains("route reports: observe").contains("GET /admin/report");
+  }
+
+  @Test
+  void nextStep_configThatDoesNotRead_exits2NamingTheFile() throws Exception {
+    Path config = Files.writeString(tmp.resolve("vigil.yaml"), "routes: [\n");
+
+    CliRun run = CliRun.of("insight", "next-step", "reports", "--config", config.toString());
+
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err()).startsWith("vigil insight next-step: ").contains("vigil.yaml:2:1");
+  }
+
+  @Test
   void nextStep_observedRouteWithoutBundle_exits2SayingWhatToGive() {
     CliRun run = CliRun.of("insight", "next-step", "reports", "--data-dir", data.toString());
 

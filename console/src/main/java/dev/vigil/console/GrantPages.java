@@ -5,6 +5,7 @@ import dev.vigil.access.GrantEvent;
 import dev.vigil.access.GrantException;
 import dev.vigil.access.Grants;
 import dev.vigil.gateway.auth.Session;
+import dev.vigil.insight.GrantActivity;
 import dev.vigil.store.StoreException;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -122,10 +123,48 @@ final class GrantPages {
               Html.text(e.action()),
               Html.text(e.reason())));
     }
+    Instant now = sources.clock().instant();
+    GrantActivity activity;
+    try {
+      activity = GrantActivity.of(sources.decisions().scan(), g, now);
+    } catch (StoreException e) {
+      log.warn("grant {}: the decision log could not be read: {}", g.id(), e.getMessage());
+      Console.send(
+          ctx,
+          503,
+          Html.page(
+              "Grant " + g.id(),
+              s.userId(),
+              csrf,
+              Html.alert("The decision log could not be read; try again.")));
+      return;
+    }
+    List<List<String>> uses = new ArrayList<>();
+    for (GrantActivity.Use u : activity.uses()) {
+      uses.add(
+          List.of(
+              Html.text(u.at().toString()),
+              Html.text(u.outcome()),
+              Html.text(u.method() == null ? "TCP" : u.method()),
+              Html.text((u.host() == null ? "" : u.host()) + (u.path() == null ? "" : u.path())),
+              Html.text(u.route() == null ? "-" : u.route()),
+              "<a href=\"/console/decisions/"
+                  + Html.text(u.decisionId())
+                  + "\">"
+                  + Html.text(u.decisionId())
+                  + "</a>"));
+    }
     String body =
-        table(List.of(g), sources.clock().instant(), x -> "")
+        table(List.of(g), now, x -> "")
             + "<h2>Audit trail</h2>"
-            + Html.table(List.of("at", "who", "what", "why"), rows);
+            + Html.table(List.of("at", "who", "what", "why"), rows)
+            + "<h2>Requests made with this grant</h2>"
+            + (uses.isEmpty()
+                ? "<p>None" + (g.startsAt() == null ? ": the grant never counted." : ".") + "</p>"
+                : Html.table(List.of("at", "result", "method", "where", "route", "decision"), uses)
+                    + (activity.beyond() > 0
+                        ? "<p>And " + activity.beyond() + " more after these.</p>"
+                        : ""));
     Console.send(ctx, 200, Html.page("Grant " + g.id(), s.userId(), csrf, body));
   }
 

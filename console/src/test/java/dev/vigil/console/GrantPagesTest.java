@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.access.Grant;
 import dev.vigil.access.GrantEvent;
+import dev.vigil.pdp.Decision;
+import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
+import dev.vigil.rego.value.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +87,39 @@ class GrantPagesTest {
 
     HttpResponse<String> trail = carol.get("/console/access/" + asked.id());
     assertThat(trail.body()).contains("requested").contains("approved").contains("revoked");
+  }
+
+  @Test
+  void grantPage_listsTheRequestsItsHolderMadeWithIt() throws Exception {
+    Grant asked = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+    f.grants.approve(asked.id(), "bob", Set.of(), null);
+    Grant never = f.grants.request("alice", "local", "prod-db-admin", "30m", "INC-10");
+    String input =
+        "{\"subject\":{\"type\":\"user\",\"id\":\"alice\",\"idp\":\"local\"},"
+            + "\"request\":{\"method\":\"DELETE\",\"host\":\"db.example\","
+            + "\"path\":\"/tables/<t>\"},\"grants\":[{\"id\":"
+            + Json.quote(asked.id())
+            + "}]}";
+    Decision d =
+        f.pdp.decide(
+            PolicyPath.parse("authz/allow"),
+            Json.parse(input),
+            Map.of("route", "db-admin", "subject", "alice"),
+            f.pdp.evalOptions(),
+            Mode.ENFORCE);
+    d.logged().join();
+    ConsoleFixture.Browser carol = f.carol();
+
+    HttpResponse<String> used = carol.get("/console/access/" + asked.id());
+    HttpResponse<String> unused = carol.get("/console/access/" + never.id());
+
+    assertThat(used.statusCode()).isEqualTo(200);
+    assertThat(used.body())
+        .contains("Requests made with this grant")
+        .contains("db.example/tables/&lt;t&gt;")
+        .contains("DELETE", "db-admin", "deny")
+        .contains("href=\"/console/decisions/" + d.decisionId() + "\"");
+    assertThat(unused.body()).contains("None: the grant never counted.");
   }
 
   @Test

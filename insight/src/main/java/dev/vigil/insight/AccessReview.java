@@ -452,7 +452,7 @@ public final class AccessReview {
       if (r.allowed()) {
         for (String id : f.grantIds()) {
           GrantCount g = byGrant.get(id);
-          if (g != null && holds(g.grant, f) && g.countedAt(t)) {
+          if (g != null && f.heldBy(g.grant) && g.countedAt(t)) {
             g.uses++;
             g.last = g.last == null || t.isAfter(g.last) ? t : g.last;
             if (g.examples.size() < EXAMPLES) {
@@ -461,11 +461,6 @@ public final class AccessReview {
           }
         }
       }
-    }
-
-    /** Whether the caller of {@code f} is the grant's holder (of the same provider, if named). */
-    private static boolean holds(Grant g, DecisionFacts f) {
-      return g.subject().equals(f.callerId()) && (f.idp() == null || f.idp().equals(g.idp()));
     }
 
     private Seen person(String id, String idp) {

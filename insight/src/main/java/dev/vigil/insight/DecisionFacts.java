@@ -1,5 +1,6 @@
 package dev.vigil.insight;
 
+import dev.vigil.access.Grant;
 import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.BooleanValue;
@@ -38,9 +39,10 @@ import java.util.List;
  * @param mfa whether the caller showed a second factor ({@code input.subject.mfa})
  * @param grants the caller's grants as logged, or null when the input has none to show (masked, or
  *     not the gateway's)
- * @param recheck why an open connection was decided again ({@code policy_change}, {@code
- *     svid_expiry}; the sidecar's TCP listeners), or null for a call: a re-check is no new call,
- *     and the analyses that count calls skip it
+ * @param recheck why an open connection was decided again or cut ({@code policy_change}, {@code
+ *     svid_expiry}, {@code svid_revalidation} of a sidecar's TCP inbound listener, {@code
+ *     target_svid} of a TCP outbound one), or null for a call: a re-check is no new call, and the
+ *     analyses that count calls skip it
  */
 record DecisionFacts(
     DecisionRecord record,
@@ -262,6 +264,13 @@ record DecisionFacts(
   /** Whether the caller held a grant taken by break-glass. */
   boolean breakGlassGrant() {
     return grants != null && grants.stream().anyMatch(GrantFact::breakGlass);
+  }
+
+  /**
+   * Whether the caller is the holder of {@code g} (of the same provider, when the log names one).
+   */
+  boolean heldBy(Grant g) {
+    return g.subject().equals(callerId) && (idp == null || idp.equals(g.idp()));
   }
 
   /** The ids of the caller's grants the input held; empty when it showed none. */

@@ -81,7 +81,7 @@ public final class PreparedQuery {
       Consumer<String> printSink,
       Tracer tracer) {
     EvalOptions opts = options == null ? EvalOptions.defaults() : options;
-    TimeBudget budget = TimeBudget.start(opts.timeout(), opts.nanoClock());
+    TimeBudget budget = opts.startBudget();
     try {
       return evalOnThisStack(input, opts, budget, listener, printSink, tracer);
     } catch (OutOfMemoryError e) {

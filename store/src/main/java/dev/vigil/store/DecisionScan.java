@@ -39,11 +39,23 @@ public final class DecisionScan {
    * @throws StoreException when the store cannot be read; {@code each} may have seen some by then
    */
   public void forEach(Instant since, Instant until, String route, Consumer<DecisionRecord> each) {
+    forEach(since, until, route, null, each);
+  }
+
+  /**
+   * As {@link #forEach(Instant, Instant, String, Consumer)}, only the decisions about {@code
+   * subject} as logged ({@link DecisionRecord#subject}), or all when null; the store finds the
+   * batches that hold one by their keys, so a subject's few decisions in a long window are read
+   * without reading the others.
+   */
+  public void forEach(
+      Instant since, Instant until, String route, String subject, Consumer<DecisionRecord> each) {
     Objects.requireNonNull(each, "each");
     forEachWhile(
         since,
         until,
         route,
+        subject,
         r -> {
           each.accept(r);
           return true;
@@ -60,6 +72,11 @@ public final class DecisionScan {
    */
   public boolean forEachWhile(
       Instant since, Instant until, String route, Predicate<DecisionRecord> each) {
+    return forEachWhile(since, until, route, null, each);
+  }
+
+  private boolean forEachWhile(
+      Instant since, Instant until, String route, String subject, Predicate<DecisionRecord> each) {
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(until, "until");
     Objects.requireNonNull(each, "each");
@@ -70,13 +87,13 @@ public final class DecisionScan {
       boolean more = true;
       while (more) {
         int rows = 0;
-        try (PreparedStatement ps = batchQuery(c, from, to, route, before);
+        try (PreparedStatement ps = batchQuery(c, from, to, route, subject, before);
             ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             rows++;
             before = rs.getLong(1);
             for (DecisionRecord r : DecisionBatch.decode(before, rs.getBytes(2))) {
-              if (within(r, since, until, route) && !each.test(r)) {
+              if (within(r, since, until, route, subject) && !each.test(r)) {
                 return false;
               }
             }
@@ -84,21 +101,24 @@ public final class DecisionScan {
         }
         more = rows == DecisionReader.PAGE;
       }
-      return legacy(c, from, to, route, each);
+      return legacy(c, from, to, route, subject, each);
     } catch (SQLException e) {
       throw new StoreException("cannot read decisions: " + Store.firstLine(e.getMessage()), e);
     }
   }
 
-  private static boolean within(DecisionRecord r, Instant since, Instant until, String route) {
+  private static boolean within(
+      DecisionRecord r, Instant since, Instant until, String route, String subject) {
     return !r.timestamp().isBefore(since)
         && r.timestamp().isBefore(until)
-        && (route == null || route.equals(r.route()));
+        && (route == null || route.equals(r.route()))
+        && (subject == null || subject.equals(r.subject()));
   }
 
   /** Batches numbered below {@code before} whose times reach into the window, newest first. */
   private static PreparedStatement batchQuery(
-      Connection c, long from, long to, String route, long before) throws SQLException {
+      Connection c, long from, long to, String route, String subject, long before)
+      throws SQLException {
     List<Object> params = new ArrayList<>();
     StringBuilder sql = new StringBuilder("SELECT b.seq, e.events FROM decision_batches b");
     sql.append(" JOIN decision_events e ON e.batch = b.seq WHERE b.seq < ?");
@@ -106,6 +126,10 @@ public final class DecisionScan {
     if (route != null) {
       sql.append(" AND EXISTS (SELECT 1 FROM decision_keys k WHERE k.key = ? AND k.batch = b.seq)");
       params.add(DecisionBatch.routeKey(route));
+    }
+    if (subject != null) {
+      sql.append(" AND EXISTS (SELECT 1 FROM decision_keys k WHERE k.key = ? AND k.batch = b.seq)");
+      params.add(DecisionBatch.subjectKey(subject));
     }
     sql.append(" AND b.max_ts_us >= ? AND b.min_ts_us < ?");
     params.add(from);
@@ -116,9 +140,16 @@ public final class DecisionScan {
 
   /** The rows written before batches, a page at a time by their number. */
   private boolean legacy(
-      Connection c, long from, long to, String route, Predicate<DecisionRecord> each)
+      Connection c,
+      long from,
+      long to,
+      String route,
+      String subject,
+      Predicate<DecisionRecord> each)
       throws SQLException {
-    if (route != null && store.dialect() == Dialect.POSTGRESQL && route.indexOf(0) >= 0) {
+    if (store.dialect() == Dialect.POSTGRESQL
+        && ((route != null && route.indexOf(0) >= 0)
+            || (subject != null && subject.indexOf(0) >= 0))) {
       return true; // PostgreSQL text holds no NUL: no such row was ever written there
     }
     long after = Long.MIN_VALUE;
@@ -131,6 +162,10 @@ public final class DecisionScan {
       if (route != null) {
         sql += " AND route = ?";
         params.add(route);
+      }
+      if (subject != null) {
+        sql += " AND subject = ?";
+        params.add(subject);
       }
       sql += " ORDER BY seq LIMIT " + LEGACY_PAGE;
       int rows = 0;

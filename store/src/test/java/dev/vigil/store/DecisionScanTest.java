@@ -29,7 +29,12 @@ class DecisionScanTest {
   private static void fill(Store store) throws Exception {
     try (DecisionLog log = new DecisionLog(store, DecisionLog.Options.defaults())) {
       for (int i = 0; i < 40; i++) {
-        log.append(record("b" + i, T0.plus(Duration.ofMinutes(i)), i % 2 == 0 ? "a" : "b"))
+        log.append(
+                record(
+                    "b" + i,
+                    T0.plus(Duration.ofMinutes(i)),
+                    i % 2 == 0 ? "a" : "b",
+                    i % 4 == 0 ? "bob" : "alice"))
             .get(10, TimeUnit.SECONDS);
       }
     }
@@ -41,7 +46,11 @@ class DecisionScanTest {
                     + " mode, enforced, node, event) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
       for (int i = 0; i < 600; i++) {
         DecisionRecord r =
-            record("l" + i, T0.minus(Duration.ofHours(1)).plusSeconds(i), i % 3 == 0 ? "a" : "c");
+            record(
+                "l" + i,
+                T0.minus(Duration.ofHours(1)).plusSeconds(i),
+                i % 3 == 0 ? "a" : "c",
+                i % 5 == 0 ? "bob" : "alice");
         ps.setString(1, r.decisionId());
         ps.setLong(2, DecisionLog.micros(r.timestamp()));
         ps.setString(3, r.path());
@@ -57,9 +66,9 @@ class DecisionScanTest {
     }
   }
 
-  private static DecisionRecord record(String id, Instant t, String route) {
+  private static DecisionRecord record(String id, Instant t, String route, String subject) {
     return new DecisionRecord(
-        id, t, "authz/allow", "alice", route, false, "enforce", true, "n1", "{\"x\":1}");
+        id, t, "authz/allow", subject, route, false, "enforce", true, "n1", "{\"x\":1}");
   }
 
   private static Set<String> scan(Store store, Instant since, Instant until, String route) {
@@ -99,6 +108,33 @@ class DecisionScanTest {
       Set<String> a = ids("b", 0, 40, 2);
       a.addAll(ids("l", 0, 600, 3));
       assertThat(routeA).isEqualTo(a);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.vigil.store.TestStores#dialects")
+  void forEach_ofASubject_onlyThatSubjectsDecisions_inBatchesAndOlderRows(String dialect)
+      throws Exception {
+    try (Store store = Store.open(TestStores.fresh(dialect, tmp))) {
+      fill(store);
+      List<String> bob = new ArrayList<>();
+      List<String> bobOnA = new ArrayList<>();
+      List<String> nobody = new ArrayList<>();
+      DecisionScan scan = new DecisionScan(store);
+      Instant since = T0.minus(Duration.ofHours(2));
+      Instant until = T0.plus(Duration.ofHours(1));
+
+      scan.forEach(since, until, null, "bob", r -> bob.add(r.decisionId()));
+      scan.forEach(since, until, "a", "bob", r -> bobOnA.add(r.decisionId()));
+      scan.forEach(since, until, null, "carol", r -> nobody.add(r.decisionId()));
+
+      Set<String> expected = ids("b", 0, 40, 4);
+      expected.addAll(ids("l", 0, 600, 5));
+      assertThat(bob).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+      Set<String> onA = ids("b", 0, 40, 4);
+      onA.addAll(ids("l", 0, 600, 15));
+      assertThat(bobOnA).containsExactlyInAnyOrderElementsOf(onA);
+      assertThat(nobody).isEmpty();
     }
   }
 

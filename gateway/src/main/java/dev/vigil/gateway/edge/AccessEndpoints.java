@@ -21,6 +21,9 @@ import dev.vigil.rego.value.Value;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -231,13 +234,31 @@ final class AccessEndpoints {
         (Buffer body) -> {
           Map<String, String> f;
           try {
-            f = fields(body.toString(StandardCharsets.UTF_8), allowed);
+            f = fields(utf8(body.getBytes()), allowed);
           } catch (GrantException e) {
             error(req, 400, e.code(), e.field(), e.getMessage());
             return;
           }
           then.accept(f);
         });
+  }
+
+  /**
+   * Decodes a body as UTF-8, the only encoding of JSON between systems (RFC 8259 §8.1). A lenient
+   * decode would store each bad byte of a reason as U+FFFD: the audit trail would not hold what was
+   * sent.
+   */
+  static String utf8(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new GrantException("bad_request", null, "body is not UTF-8 text");
+    }
   }
 
   static Map<String, String> fields(String text, Set<String> allowed) {

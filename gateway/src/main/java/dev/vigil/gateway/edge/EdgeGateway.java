@@ -60,8 +60,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.transport.Transport;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -878,7 +880,10 @@ public final class EdgeGateway implements AutoCloseable {
 
     /**
      * Relays WebSocket frames both ways as they are, so text stays text, until either side closes.
-     * A fault in the relay closes both sides.
+     * A fault in the relay closes both sides. With backpressure: a side whose frames the other side
+     * cannot take as fast as they come is paused until the other's write queue drains, so a sender
+     * faster than its reader is slowed down to the reader's pace instead of piling frames up in the
+     * gateway's memory.
      */
     private static void relayFrames(
         HttpServerRequest req,
@@ -891,8 +896,16 @@ public final class EdgeGateway implements AutoCloseable {
             client.close();
             upstream.close();
           };
-      client.frameHandler(RequestGuard.guard(req, route, id, 502, closeBoth, upstream::writeFrame));
-      upstream.frameHandler(RequestGuard.guard(req, route, id, 502, closeBoth, client::writeFrame));
+      client.frameHandler(
+          RequestGuard.guard(
+              req, route, id, 502, closeBoth, frame -> passOn(frame, client, upstream)));
+      upstream.frameHandler(
+          RequestGuard.guard(
+              req, route, id, 502, closeBoth, frame -> passOn(frame, upstream, client)));
+      client.drainHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, v -> upstream.resume()));
+      upstream.drainHandler(
+          RequestGuard.guard(req, route, id, 502, closeBoth, v -> client.resume()));
       client.closeHandler(
           RequestGuard.guard(req, route, id, 502, closeBoth, v -> upstream.close()));
       upstream.closeHandler(
@@ -903,6 +916,14 @@ public final class EdgeGateway implements AutoCloseable {
           RequestGuard.guard(req, route, id, 502, closeBoth, e -> client.close()));
       client.resume();
       upstream.resume();
+    }
+
+    /** Writes {@code frame} to {@code to}, and pauses {@code from} while {@code to} is full. */
+    private static void passOn(WebSocketFrame frame, WebSocketBase from, WebSocketBase to) {
+      to.writeFrame(frame);
+      if (to.writeQueueFull()) {
+        from.pause();
+      }
     }
 
     private static boolean wantsHtml(HttpServerRequest req) {

@@ -1,7 +1,10 @@
 package dev.vigil.gateway.http;
 
 import io.vertx.core.MultiMap;
-import java.net.URLDecoder;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -65,11 +68,44 @@ public final class FormFields {
     return safe.length() > 100 ? safe.substring(0, 100) + "..." : safe;
   }
 
+  /**
+   * Decodes one name or value: {@code +} is a space, {@code %XX} a byte, and the bytes must be
+   * UTF-8 (WHATWG URL, application/x-www-form-urlencoded parsing). {@link java.net.URLDecoder}
+   * would turn an escape that is not UTF-8 ({@code caf%E9}, Latin-1) into U+FFFD, so that a reason
+   * kept in an audit trail would not be the one sent.
+   */
   private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("form field is not valid URL encoding");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < s.length() ? hex(s.charAt(i + 1)) : -1;
+        int lo = hi < 0 ? -1 : hex(s.charAt(i + 2));
+        if (lo < 0) {
+          throw new IllegalArgumentException("form field is not valid URL encoding");
+        }
+        bytes.write(hi * 16 + lo);
+        i += 2;
+      } else {
+        int end = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
+        bytes.writeBytes((c == '+' ? " " : s.substring(i, end)).getBytes(StandardCharsets.UTF_8));
+        i = end - 1;
+      }
     }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("form field is not valid URL encoding of UTF-8 text");
+    }
+  }
+
+  /** An ASCII hex digit's value, or -1: {@link Character#digit} takes other scripts' digits. */
+  private static int hex(char c) {
+    return c < 128 ? Character.digit(c, 16) : -1;
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.gateway.sidecar;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.edge.DecisionDispatch;
 import dev.vigil.gateway.sidecar.SidecarConfig.Inbound;
+import dev.vigil.gateway.sidecar.WatchedRelays.Watched;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
@@ -11,20 +12,15 @@ import dev.vigil.pdp.DecisionPoint;
 import dev.vigil.pdp.Mode;
 import dev.vigil.pdp.PolicyPath;
 import dev.vigil.rego.value.Value;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -48,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * mtls}.
  *
  * <p>A connection let through is not trusted for its whole life. Each one being relayed is held in
- * {@link #open}; when the decision point's policy changes ({@link #policyChanged}), every one is
+ * {@link #watched}; when the decision point's policy changes ({@link #policyChanged}), every one is
  * decided again, once, on the worker pool (a decision there may wait for room in the decision log,
  * and many connections must not hold the event loop), with the same context and {@code recheck:
  * policy_change} and {@code connection_decision_id} added; one the listener's mode no longer lets
@@ -59,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * svid_expired}). The chain is also verified again every {@code revalidateMillis}, against the
  * trust bundles and revoked serials of that moment: a caller whose certificate has been revoked, or
  * whose trust domain is no longer trusted, is closed and logged the same way, with the rule its
- * chain now breaks. Thread-safe.
+ * chain now breaks ({@link WatchedRelays}). Thread-safe.
  */
 final class TcpInbound {
 
@@ -76,8 +72,8 @@ final class TcpInbound {
   private final PolicyPath policyPath;
   private final Supplier<String> self;
 
-  /** The connections being relayed now. */
-  private final Set<OpenConnection> open = ConcurrentHashMap.newKeySet();
+  /** The connections being relayed now, watched until they close. */
+  private final WatchedRelays<Admitted> watched;
 
   /** How many policy changes this listener has heard; a connection decided before one is stale. */
   private final AtomicLong changes = new AtomicLong();
@@ -87,9 +83,6 @@ final class TcpInbound {
 
   /** A round of re-decisions is queued or running on the worker pool. */
   private final AtomicBoolean rechecking = new AtomicBoolean();
-
-  /** A round of chain verifications is queued or running on the worker pool. */
-  private final AtomicBoolean revalidating = new AtomicBoolean();
 
   /**
    * @param app the client that reaches the app on loopback, with the idle timeout of the relay
@@ -116,7 +109,7 @@ final class TcpInbound {
     this.pdp = pdp;
     this.policyPath = PolicyPath.parse(config.route().policyPath());
     this.decisions = new DecisionDispatch(vertx, pdp, DecisionDispatch.INLINE_BUDGET);
-    vertx.setPeriodic(revalidateMillis, id -> revalidateSoon());
+    this.watched = new WatchedRelays<>(vertx, validator, clock, revalidateMillis, this::distrusted);
   }
 
   /** The connect handler: a fault in any step closes the connection (fail closed). */
@@ -150,7 +143,7 @@ final class TcpInbound {
       refuse(socket, source, e.reason().name(), e.getMessage());
       return;
     }
-    decide(socket, new Caller(source, caller, chain, expiry(chain)));
+    decide(socket, new Caller(source, caller, chain));
   }
 
   private void refuse(NetSocket socket, String source, String code, String reason) {
@@ -207,34 +200,14 @@ final class TcpInbound {
               NetSocket toApp = ar.result();
               toApp.pause();
               TcpRelay.prepare(toApp);
-              OpenConnection c = new OpenConnection(admitted, vertx.getOrCreateContext());
-              c.relay = TcpRelay.join(socket, toApp, () -> closed(c));
-              register(c);
+              Watched<Admitted> c =
+                  watched.relay(admitted, admitted.caller().chain(), socket, toApp);
+              if (changes.get() != admitted.changesSeen()) {
+                // The policy changed after the first decision was asked for, perhaps before it
+                // was made.
+                vertx.executeBlocking(() -> recheck(c), false);
+              }
             });
-  }
-
-  /** Holds {@code c} for re-decisions and arms its close at the caller's certificate expiry. */
-  private void register(OpenConnection c) {
-    open.add(c);
-    long wait = Duration.between(clock.instant(), c.admitted.caller().notAfter()).toMillis();
-    if (wait < 0) {
-      expire(c);
-      return;
-    }
-    // notAfter is the last instant a certificate is valid in (RFC 5280, section 4.1.2.5).
-    c.expiryTimer = vertx.setTimer(wait + 1, id -> expire(c));
-    if (changes.get() != c.admitted.changesSeen()) {
-      // The policy changed after the first decision was asked for, perhaps before it was made.
-      vertx.executeBlocking(() -> recheck(c), false);
-    }
-  }
-
-  /** Forgets a connection once it is closed, by whichever side or reason. */
-  private void closed(OpenConnection c) {
-    open.remove(c);
-    if (c.expiryTimer >= 0) {
-      vertx.cancelTimer(c.expiryTimer);
-    }
   }
 
   /**
@@ -245,7 +218,7 @@ final class TcpInbound {
   void policyChanged() {
     changes.incrementAndGet();
     changePending.set(true);
-    if (!open.isEmpty() && rechecking.compareAndSet(false, true)) {
+    if (!watched.isEmpty() && rechecking.compareAndSet(false, true)) {
       vertx.executeBlocking(this::recheckAll, false);
     }
   }
@@ -255,7 +228,7 @@ final class TcpInbound {
     do {
       try {
         while (changePending.getAndSet(false)) {
-          for (OpenConnection c : List.copyOf(open)) {
+          for (Watched<Admitted> c : watched.open()) {
             recheck(c);
           }
         }
@@ -270,12 +243,12 @@ final class TcpInbound {
    * Decides one open connection again with the policy in service now, and closes it when the
    * listener's mode does not let it through any more; may wait, so never on an event loop.
    */
-  private Void recheck(OpenConnection c) {
+  private Void recheck(Watched<Admitted> c) {
     Route route = config.route();
-    if (c.closing.get() || route.mode() == Mode.OBSERVE) {
+    if (c.closing() || route.mode() == Mode.OBSERVE) {
       return null; // Observe asks no policy: there is nothing to decide again.
     }
-    Admitted a = c.admitted;
+    Admitted a = c.about;
     Map<String, String> context = new HashMap<>(a.context());
     context.put("recheck", RECHECK_POLICY);
     context.put("connection_decision_id", a.decisionId());
@@ -305,66 +278,20 @@ final class TcpInbound {
     return null;
   }
 
-  /** Closes a connection at the caller's certificate expiry, and logs it; on the event loop. */
-  private void expire(OpenConnection c) {
-    c.expiryTimer = -1;
-    cut(
-        c,
-        RECHECK_EXPIRY,
-        "svid_expired: the certificate chain the caller authenticated with expired at "
-            + c.admitted.caller().notAfter());
-  }
-
-  /** Queues a round of chain verifications, unless one is queued or running or nothing is open. */
-  private void revalidateSoon() {
-    if (!open.isEmpty() && revalidating.compareAndSet(false, true)) {
-      vertx.executeBlocking(this::revalidateAll, false);
-    }
-  }
-
   /**
-   * Verifies the chain of every open connection again, with the bundles and revocations of now, and
-   * cuts those that no longer verify; on the worker pool.
+   * Logs a connection closed because its caller's chain expired or no longer verifies, in any mode,
+   * as a refusal at the route's policy path with {@code recheck} and {@code
+   * connection_decision_id}.
    */
-  private Void revalidateAll() {
-    try {
-      for (OpenConnection c : List.copyOf(open)) {
-        if (c.closing.get()) {
-          continue;
-        }
-        try {
-          validator.validate(c.admitted.caller().chain());
-        } catch (SvidRejectedException e) {
-          cut(
-              c,
-              RECHECK_REVALIDATION,
-              "svid_rejected: "
-                  + e.reason().name()
-                  + ": the certificate chain the caller authenticated with no longer verifies: "
-                  + e.getMessage());
-        } catch (RuntimeException e) {
-          // Fail closed, as a first verification that fails does.
-          cut(c, RECHECK_REVALIDATION, "svid_rejected: verifying the chain again failed: " + e);
-        }
-      }
-    } finally {
-      revalidating.set(false);
-    }
-    return null;
-  }
-
-  /**
-   * Closes a connection whose caller would now be refused, in any mode, and logs the refusal at the
-   * route's policy path with {@code recheck} and {@code connection_decision_id}.
-   */
-  private void cut(OpenConnection c, String recheck, String reason) {
-    if (!c.closing.compareAndSet(false, true)) {
-      return;
-    }
-    c.context.runOnContext(v -> c.relay.close());
-    Admitted a = c.admitted;
+  private void distrusted(Watched<Admitted> c, String code, String why) {
+    boolean expired = code.equals("EXPIRED");
+    String reason =
+        (expired ? "svid_expired: " : "svid_rejected: " + code + ": ")
+            + "the certificate chain the caller authenticated with "
+            + why;
+    Admitted a = c.about;
     Map<String, String> context = new HashMap<>(a.context());
-    context.put("recheck", recheck);
+    context.put("recheck", expired ? RECHECK_EXPIRY : RECHECK_REVALIDATION);
     context.put("connection_decision_id", a.decisionId());
     Route route = config.route();
     vertx.executeBlocking(
@@ -384,31 +311,18 @@ final class TcpInbound {
   }
 
   /** Closes a connection that a re-decision no longer lets through, and says why. */
-  private void close(OpenConnection c, String decisionId, String reason) {
-    if (!c.closing.compareAndSet(false, true)) {
+  private void close(Watched<Admitted> c, String decisionId, String reason) {
+    if (!c.close()) {
       return;
     }
     log.info(
         "tcp connection closed: listener={} subject={} decision_id={} connection_decision_id={}"
             + " reason={}",
         config.name(),
-        c.admitted.caller().id(),
+        c.about.caller().id(),
         decisionId,
-        c.admitted.decisionId(),
+        c.about.decisionId(),
         reason);
-    c.context.runOnContext(v -> c.relay.close());
-  }
-
-  /** The earliest {@code notAfter} of {@code chain}: when it stops verifying. */
-  static Instant expiry(List<X509Certificate> chain) {
-    Instant first = Instant.MAX;
-    for (X509Certificate cert : chain) {
-      Instant end = cert.getNotAfter().toInstant();
-      if (end.isBefore(first)) {
-        first = end;
-      }
-    }
-    return first;
   }
 
   /** {@code recheck} of a re-decision after a policy change. */
@@ -421,11 +335,10 @@ final class TcpInbound {
   static final String RECHECK_REVALIDATION = "svid_revalidation";
 
   /**
-   * A verified caller: its address, its SPIFFE ID, the certificate chain it authenticated with
-   * (leaf first) and when that chain expires.
+   * A verified caller: its address, its SPIFFE ID and the certificate chain it authenticated with
+   * (leaf first).
    */
-  private record Caller(
-      String source, SpiffeId id, List<X509Certificate> chain, Instant notAfter) {}
+  private record Caller(String source, SpiffeId id, List<X509Certificate> chain) {}
 
   /**
    * A caller let through: the decision, its log context, and how many policy changes had been heard
@@ -433,29 +346,6 @@ final class TcpInbound {
    */
   private record Admitted(
       Caller caller, String decisionId, Map<String, String> context, long changesSeen) {}
-
-  /** One connection being relayed. */
-  private static final class OpenConnection {
-
-    final Admitted admitted;
-
-    /** The connection's event loop, where its relay is closed. */
-    final Context context;
-
-    /** Set once by whichever close comes first: a re-decision or the certificate's expiry. */
-    final AtomicBoolean closing = new AtomicBoolean();
-
-    /** Set on the event loop, before the connection is in {@link #open}. */
-    TcpRelay relay;
-
-    /** The expiry timer's id, or -1; read and written on the event loop. */
-    long expiryTimer = -1;
-
-    OpenConnection(Admitted admitted, Context context) {
-      this.admitted = admitted;
-      this.context = context;
-    }
-  }
 
   private static List<X509Certificate> peerChain(NetSocket socket) {
     try {

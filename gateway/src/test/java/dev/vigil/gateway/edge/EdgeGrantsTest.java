@@ -320,6 +320,27 @@ class EdgeGrantsTest {
     assertThat(notJson.body()).contains("not valid JSON").doesNotContain("Exception");
   }
 
+  /** Each byte that was not UTF-8 was stored in the reason as U+FFFD, and the trail kept that. */
+  @Test
+  void requests_bodyNotUtf8_400AndNothingAsked() throws Exception {
+    HttpClient carol = signedIn("carol");
+    byte[] latin1 =
+        "{\"entitlement\":\"prod-db-admin\",\"reason\":\"caf\u00e9 down\"}"
+            .getBytes(StandardCharsets.ISO_8859_1);
+
+    HttpResponse<String> r =
+        carol.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/access/requests")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(latin1))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("body is not UTF-8 text");
+    assertThat(grants.of("carol", "local")).noneMatch(g -> g.reason().contains("caf"));
+  }
+
   @Test
   void requests_crossSiteOrFormOrAnonymous_refused() throws Exception {
     HttpClient alice = signedIn("alice");

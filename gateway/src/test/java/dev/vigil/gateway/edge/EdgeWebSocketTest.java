@@ -11,6 +11,7 @@ import dev.vigil.pdp.bundle.BundleReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -20,6 +21,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +46,10 @@ class EdgeWebSocketTest {
   static Vertx vertx;
   static HttpServer upstream;
   static HttpServer greeter;
+
+  /** Takes WebSockets and never reads a frame of them: a reader slower than any sender. */
+  static HttpServer sink;
+
   static EdgeGateway gateway;
   static final List<String> upgrades = new CopyOnWriteArrayList<>();
   static HttpServer protocols;
@@ -89,6 +96,12 @@ class EdgeWebSocketTest {
         vertx
             .createHttpServer()
             .webSocketHandler(ws -> ws.writeTextMessage("welcome to " + ws.path()))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    sink =
+        vertx
+            .createHttpServer()
+            .webSocketHandler(ServerWebSocket::pause)
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     DecisionPoint pdp = new DecisionPoint(DecisionPoint.Options.defaults());
@@ -140,12 +153,23 @@ class EdgeWebSocketTest {
             Mode.ENFORCE,
             Map.of(),
             null);
+    Route slow =
+        new Route(
+            "sink",
+            "*",
+            "/live/sink",
+            URI.create("http://127.0.0.1:" + sink.actualPort()),
+            "ws/allow",
+            Mode.ENFORCE,
+            Map.of(),
+            null);
     gateway =
         EdgeGateway.start(
             EdgeGateway.Settings.of(
                 "127.0.0.1",
                 0,
-                new AtomicReference<>(new RouteTable(List.of(greeting, based, graphql, route))),
+                new AtomicReference<>(
+                    new RouteTable(List.of(greeting, based, graphql, slow, route))),
                 pdp,
                 new IdentityAssertion("vigil", Duration.ofSeconds(60), InstantSource.system()),
                 InstantSource.system()));
@@ -179,6 +203,48 @@ class EdgeWebSocketTest {
     assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello");
     assertThat(upgrades)
         .anySatisfy(u -> assertThat(u).startsWith("/live/feed decision=").doesNotEndWith("=null"));
+    ws.abort();
+  }
+
+  /**
+   * Regression: the relay wrote every frame on without looking at the other side's write queue, so
+   * a client sending faster than its upstream read had all it sent held in the gateway's memory
+   * (128 MiB here, as fast as the client could send). Now the client is held back at the pace of
+   * its reader: what it gets to send is what the sockets' buffers and one write queue hold.
+   */
+  @Test
+  void clientFasterThanItsUpstream_heldBackInsteadOfPilingUpInTheGateway() throws Exception {
+    WebSocket ws =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/live/sink"),
+                new WebSocket.Listener() {})
+            .get(10, TimeUnit.SECONDS);
+    ByteBuffer frame = ByteBuffer.allocate(64 * 1024);
+    AtomicLong sent = new AtomicLong();
+    Thread sender =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    for (int i = 0; i < 2048; i++) {
+                      ws.sendBinary(frame.duplicate(), true).get();
+                      sent.addAndGet(frame.capacity());
+                    }
+                  } catch (Exception e) {
+                    // Aborted below once it stopped moving.
+                  }
+                });
+
+    // Until it has sent all, or has sent nothing more for two seconds.
+    long seen = -1;
+    while (sender.isAlive() && sent.get() != seen) {
+      seen = sent.get();
+      sender.join(2_000);
+    }
+
+    assertThat(sent.get()).isLessThan(48L * 1024 * 1024);
     ws.abort();
   }
 

@@ -17,6 +17,31 @@ class FormFieldsTest {
   }
 
   @Test
+  void parse_utf8EscapesAndLiterals_decoded() {
+    assertThat(FormFields.parse("reason=caf%C3%A9+%F0%9F%94%A5&note=d\u00e9j\u00e0+\ud83d\udd25"))
+        .isEqualTo(
+            Map.of("reason", "caf\u00e9 \ud83d\udd25", "note", "d\u00e9j\u00e0 \ud83d\udd25"));
+  }
+
+  /** URLDecoder made each such byte U+FFFD: the reason stored was not the one sent. */
+  @Test
+  void parse_escapeThatIsNotUtf8_refused() {
+    assertThatThrownBy(() -> FormFields.parse("reason=caf%E9"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("form field is not valid URL encoding of UTF-8 text");
+  }
+
+  @Test
+  void parse_brokenEscape_refused() {
+    assertThatThrownBy(() -> FormFields.parse("reason=a%2"))
+        .hasMessage("form field is not valid URL encoding");
+    assertThatThrownBy(() -> FormFields.parse("reason=a%zz"))
+        .hasMessage("form field is not valid URL encoding");
+    assertThatThrownBy(() -> FormFields.parse("reason=a%\u0663\u0663"))
+        .hasMessage("form field is not valid URL encoding");
+  }
+
+  @Test
   void parse_fieldTwice_refusedNamingIt() {
     assertThatThrownBy(() -> FormFields.parse("password=a&password=b"))
         .isInstanceOf(IllegalArgumentException.class)

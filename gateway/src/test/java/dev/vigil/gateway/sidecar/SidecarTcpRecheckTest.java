@@ -174,6 +174,59 @@ class SidecarTcpRecheckTest {
     }
   }
 
+  /**
+   * The outbound side keeps verifying the workload it connected to. With agents of its own, since
+   * it revokes the SVID that B's agent serves.
+   */
+  @Test
+  void openConnection_targetSvidRevoked_closedByTheCallersSidecarAndLogged() throws Exception {
+    try (TwoWorkloads own = TwoWorkloads.start(tmp.resolve("target"))) {
+      DecisionPoint pdp = own.decisionPoint(SidecarTcpTest.POLICY);
+      try (Sidecar b =
+              Sidecar.start(
+                  new SidecarConfig(null, List.of(inbound("b-echo", Mode.ENFORCE)), List.of()),
+                  own.credsB,
+                  pdp,
+                  own.ids.revocations(),
+                  InstantSource.system(),
+                  null);
+          Sidecar a =
+              Sidecar.start(
+                  new SidecarConfig(
+                      null,
+                      List.of(),
+                      List.of(
+                          new Outbound(
+                              "to-b",
+                              "127.0.0.1",
+                              0,
+                              "127.0.0.1",
+                              b.port("b-echo"),
+                              B,
+                              Protocol.TCP))),
+                  own.credsA,
+                  pdp,
+                  own.ids.revocations(),
+                  InstantSource.system(),
+                  null,
+                  Sidecar.Timeouts.revalidatingEvery(200));
+          Socket s = new Socket("127.0.0.1", a.port("to-b"))) {
+        s.setSoTimeout(20_000);
+        assertThat(echo(s, "ping")).isEqualTo("ping");
+
+        own.ids.revoke(own.credsB.svid().leaf());
+
+        assertThat(s.getInputStream().read()).isEqualTo(-1);
+        DecisionRecord d =
+            own.logged(RefusalLog.PATH, "to-b", "\"recheck\":\"" + TcpOutbound.RECHECK + "\"");
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.eventJson())
+            .contains("\"refusal\":\"REVOKED\"")
+            .contains("\"spiffe_id\":\"" + B + "\"");
+      }
+    }
+  }
+
   @Test
   void inboundIdleTimeout_shortValueInTheFile_quietConnectionClosed() throws Exception {
     Path file = tmp.resolve("idle-inbound.yaml");

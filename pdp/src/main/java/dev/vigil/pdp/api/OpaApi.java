@@ -7,6 +7,7 @@ import dev.vigil.pdp.PolicyPath;
 import dev.vigil.pdp.bundle.Bundle;
 import dev.vigil.rego.EvalOptions;
 import dev.vigil.rego.RegoException;
+import dev.vigil.rego.builtins.TimeBudget;
 import dev.vigil.rego.eval.Tracer;
 import dev.vigil.rego.trace.TraceJson;
 import dev.vigil.rego.trace.TraceRecorder;
@@ -122,6 +123,9 @@ public final class OpaApi {
                   && (type.startsWith("application/x-www-form-urlencoded")
                       || type.startsWith("multipart/"))) {
                 ctx.request().headers().set("Content-Type", "application/octet-stream");
+              }
+              if (refuseUndecodableQuery(ctx)) {
+                return;
               }
               ctx.next();
             });
@@ -272,6 +276,28 @@ public final class OpaApi {
     }
   }
 
+  /**
+   * Answers 400 for a query that is not URL encoding ({@code ?a=%ZZ}), before any route reads it:
+   * Vert.x decodes the query when it matches a route with a pattern, or when a handler asks a
+   * parameter, and its exception answered {@code /health} 500 and other paths a bare 400, each with
+   * a stack trace in the log.
+   *
+   * @return true when it answered
+   */
+  private static boolean refuseUndecodableQuery(RoutingContext ctx) {
+    if (ctx.request().query() == null) {
+      return false;
+    }
+    try {
+      ctx.request().params();
+      return false;
+    } catch (IllegalArgumentException e) {
+      String why = "the query is not URL encoding: " + e.getMessage();
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, why);
+      return true;
+    }
+  }
+
   private static void failure(RoutingContext ctx) {
     int status = ctx.statusCode();
     if (status == 413) {
@@ -293,12 +319,16 @@ public final class OpaApi {
 
   private void queryData(RoutingContext ctx) {
     long start = System.nanoTime();
+    EvalOptions eval = budgetFromNow();
     PolicyPath path;
     Value input;
     try {
       String asked = ctx.request().path();
       path = PolicyPath.ofRequest(asked, segments(asked, "/v1/data"));
-      input = ctx.request().method() == HttpMethod.POST ? inputFromBody(ctx) : inputFromQuery(ctx);
+      input =
+          ctx.request().method() == HttpMethod.POST
+              ? inputFromBody(ctx, eval)
+              : inputFromQuery(ctx, eval);
     } catch (IllegalArgumentException e) {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
       return;
@@ -307,7 +337,7 @@ public final class OpaApi {
     // included, for none, as OPA ignores it. Without one the evaluation records nothing.
     TraceRecorder.Mode explain = TraceRecorder.Mode.of(ctx.request().getParam("explain"));
     TraceRecorder trace = explain == null ? null : new TraceRecorder(explain, EXPLANATION_LIMIT);
-    Decision d = decide(ctx, path, input, trace);
+    Decision d = decide(ctx, path, input, trace, eval);
     if (d == null) {
       return;
     }
@@ -366,9 +396,9 @@ public final class OpaApi {
    * Decides and records the decision, tracing the evaluation to {@code tracer} when not null; on an
    * evaluation error, answers and returns null.
    */
-  private Decision decide(RoutingContext ctx, PolicyPath p, Value input, Tracer tracer) {
-    EvalOptions eval =
-        pdp.evalOptions().withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
+  private Decision decide(
+      RoutingContext ctx, PolicyPath p, Value input, Tracer tracer, EvalOptions budget) {
+    EvalOptions eval = budget.withStrictBuiltinErrors(flag(ctx, "strict-builtin-errors"));
     Decision d =
         tracer == null
             ? pdp.decide(p, input, Map.of(), eval)
@@ -382,16 +412,20 @@ public final class OpaApi {
   }
 
   private void defaultDecision(RoutingContext ctx) {
+    EvalOptions eval = budgetFromNow();
     Value input;
     try {
       String text = ctx.body() == null ? "" : ctx.body().asString();
-      input = text == null || text.isBlank() ? null : Json.parse(text);
+      input = text == null || text.isBlank() ? null : parseWithin(eval, text, "request body");
     } catch (JsonException e) {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, bodyError(e));
       return;
+    } catch (IllegalArgumentException e) {
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
+      return;
     }
     PolicyPath path = PolicyPath.parse(options.defaultDecision());
-    Decision d = decide(ctx, path, input, null);
+    Decision d = decide(ctx, path, input, null, eval);
     if (d == null) {
       return;
     }
@@ -424,9 +458,12 @@ public final class OpaApi {
 
   private void putPolicy(RoutingContext ctx) {
     String id = policyId(ctx);
-    String text = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
+    byte[] body =
+        ctx.body() == null || ctx.body().buffer() == null
+            ? new byte[0]
+            : ctx.body().buffer().getBytes();
     try {
-      pdp.putPolicy(id, text);
+      pdp.putPolicy(id, PolicyText.decode(id, body));
     } catch (RegoException e) {
       ApiErrors.compile(ctx, e);
       return;
@@ -639,13 +676,46 @@ public final class OpaApi {
     return ObjectValue.wrap(p);
   }
 
-  private static Value inputFromBody(RoutingContext ctx) {
+  /**
+   * Returns the options of a decision whose time budget starts now, before its input is read, so
+   * that reading the input counts against the budget of the decision.
+   */
+  private EvalOptions budgetFromNow() {
+    EvalOptions eval = pdp.evalOptions();
+    return eval.withBudgetStart(eval.nanoClock().getAsLong());
+  }
+
+  /**
+   * Parses a request's JSON charged to the time budget of {@code eval}, which its decision then
+   * goes on spending: a document that takes longer to read than the whole budget is refused as the
+   * client's fault, naming {@code what} it came in. Its size is bounded by the body limit before,
+   * and its nesting to {@link Json#MAX_DEPTH} levels as it is parsed.
+   *
+   * @throws JsonException when the text is not JSON or nests too deep
+   * @throws IllegalArgumentException when reading it ran out of the decision's time budget
+   */
+  private static Value parseWithin(EvalOptions eval, String text, String what) {
+    TimeBudget budget = eval.startBudget();
+    try {
+      return Json.parse(text, budget::charge);
+    } catch (RegoException e) {
+      throw new IllegalArgumentException(
+          what
+              + " not read: its "
+              + text.length()
+              + " characters of JSON take longer to parse than the decision's time budget of "
+              + eval.timeout().toMillis()
+              + " ms; send a smaller input");
+    }
+  }
+
+  private static Value inputFromBody(RoutingContext ctx, EvalOptions eval) {
     if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
       return null;
     }
     Value body;
     try {
-      body = Json.parse(ctx.body().asString());
+      body = parseWithin(eval, ctx.body().asString(), "request body");
     } catch (JsonException e) {
       throw new IllegalArgumentException(bodyError(e));
     }
@@ -656,13 +726,13 @@ public final class OpaApi {
     return o.get("input");
   }
 
-  private static Value inputFromQuery(RoutingContext ctx) {
+  private static Value inputFromQuery(RoutingContext ctx, EvalOptions eval) {
     String text = ctx.request().getParam("input");
     if (text == null) {
       return null;
     }
     try {
-      return Json.parse(text);
+      return parseWithin(eval, text, "query parameter input");
     } catch (JsonException e) {
       throw new IllegalArgumentException("query parameter input is not JSON: " + e.getMessage());
     }
@@ -708,9 +778,17 @@ public final class OpaApi {
     }
   }
 
+  /**
+   * Reads a flag as OPA's server does: on when given bare ({@code ?metrics}) or when one of its
+   * values is {@code true} in any case; any other value ({@code 0}, {@code no}, {@code false}) is
+   * off, as it is for OPA's clients.
+   */
   private static boolean flag(RoutingContext ctx, String name) {
-    String v = ctx.request().getParam(name);
-    return v != null && !v.equalsIgnoreCase("false");
+    List<String> values = ctx.request().params().getAll(name);
+    if (values.size() == 1 && values.get(0).isEmpty()) {
+      return true;
+    }
+    return values.stream().anyMatch(v -> v.equalsIgnoreCase("true"));
   }
 
   private static void sendJson(RoutingContext ctx, int status, Value body) {

@@ -104,6 +104,27 @@ class ApiPathSpellingTest {
         .contains("\"k/../z\":3");
   }
 
+  /** Such a query answered /health with a 500 and the others with a bare 400, logging a trace. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "GET /health?a=%ZZ",
+        "GET /v1/data/authz/allow?input=%ZZ",
+        "POST /v1/data/authz/allow?pretty=%",
+        "GET /v1/policies?%E",
+        "PUT /v1/data/q?a=%ZZ"
+      })
+  void queryThatIsNotUrlEncoding_isA400NamingIt_andNothingIsWritten(String requestLine)
+      throws Exception {
+    String answer = send(requestLine, "{}");
+
+    assertThat(answer).startsWith("HTTP/1.1 400 ");
+    assertThat(body(answer))
+        .contains("\"code\": \"invalid_parameter\"")
+        .contains("the query is not URL encoding");
+    assertThat(body(send("GET /v1/data", ""))).contains("\"result\":{}");
+  }
+
   private String send(String requestLine, String body) throws Exception {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
     try (Socket s = new Socket("127.0.0.1", server.port())) {

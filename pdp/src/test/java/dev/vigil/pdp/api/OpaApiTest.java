@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -120,6 +121,23 @@ class OpaApiTest {
   }
 
   /** Regression: a path in observe mode, which evaluates nothing, reported an evaluation time. */
+  /** Any value but "false" turned a flag on; OPA turns it on only bare or "true". */
+  @Test
+  void postData_flagValues_readAsOpaReadsThem() throws Exception {
+    String on = "/v1/data/authz/allow?metrics&provenance=TRUE&pretty=true";
+    String off = "/v1/data/authz/allow?metrics=1&provenance=no&pretty=0";
+
+    HttpResponse<String> given = send("POST", on, SRE);
+    HttpResponse<String> notGiven = send("POST", off, SRE);
+
+    assertThat(json(given).get("metrics")).isNotNull();
+    assertThat(json(given).get("provenance")).isNotNull();
+    assertThat(given.body()).contains("\n  \"");
+    assertThat(json(notGiven).get("metrics")).isNull();
+    assertThat(json(notGiven).get("provenance")).isNull();
+    assertThat(notGiven.body()).doesNotContain("\n");
+  }
+
   @Test
   void postData_observedPathWithMetrics_reportsNoEvaluationTime() throws Exception {
     pdp.setMode("authz/observed", dev.vigil.pdp.Mode.OBSERVE);
@@ -159,6 +177,30 @@ class OpaApiTest {
         .contains("\"row\":");
     assertThat(json(send("POST", "/v1/data/authz/allow", SRE)).get("result").toString())
         .isEqualTo("true");
+  }
+
+  /** A byte that is not UTF-8 was stored as U+FFFD: the policy served was not the one sent. */
+  @Test
+  void putPolicy_notUtf8_isA400AtTheBadByte_andNothingIsStored() throws Exception {
+    byte[] latin1 =
+        "package latin\n\n# caf\u00e9\nname := \"x\"\n".getBytes(StandardCharsets.ISO_8859_1);
+    HttpRequest req =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/v1/policies/latin.rego"))
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(latin1))
+            .header("Authorization", "Bearer " + TOKEN)
+            .build();
+
+    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).get("errors").toJson())
+        .contains("\"code\":\"rego_parse_error\"")
+        .contains("\"message\":\"illegal utf-8 character\"")
+        .contains("\"file\":\"latin.rego\"")
+        .contains("\"row\":3")
+        .contains("\"col\":6");
+    assertThat(send("GET", "/v1/policies/latin.rego", null).statusCode()).isEqualTo(404);
   }
 
   /** The list used to hold uploaded modules only: the policy in force looked like none at all. */

@@ -24,7 +24,7 @@ final class JsonBuiltins {
         "Filters the object to keep only the values at the given JSON paths.",
         (ctx, a) -> {
           ObjectValue o = Operands.object(a, 0);
-          return JsonPaths.filter(o, JsonPaths.tree(JsonPaths.parseAll(a[1])));
+          return JsonPaths.filter(ctx, o, JsonPaths.tree(JsonPaths.parseAll(ctx, a[1])));
         });
     r.register(
         "json.remove",
@@ -33,7 +33,7 @@ final class JsonBuiltins {
         "Removes the values at the given JSON paths from the object.",
         (ctx, a) -> {
           ObjectValue o = Operands.object(a, 0);
-          return JsonPaths.remove(o, JsonPaths.tree(JsonPaths.parseAll(a[1])));
+          return JsonPaths.remove(ctx, o, JsonPaths.tree(JsonPaths.parseAll(ctx, a[1])));
         });
     r.register(
         "json.patch",

@@ -194,7 +194,7 @@ final class JsonPatch {
         return ObjectValue.wrap(m);
       }
       case SetValue s -> {
-        if (!key.equals(value)) {
+        if (!Values.equal(key, value, c::charge)) {
           throw new PatchException("set key does not equal value to be inserted");
         }
         c.charge(s.size());

@@ -21,6 +21,11 @@ import java.util.Set;
  * merge their paths into a tree whose leaves select whole values; a shorter path wins over a longer
  * one below it. Array elements are selected by their index written as a string, sets by element and
  * objects by key.
+ *
+ * <p>Filter and remove walk each collection the tree reaches, a unit of the time budget per member,
+ * and never sort one: a set or an object is visited in its own order, as the result is a set or an
+ * object again. Only a set of paths is read in sorted order, charged as it is sorted, so that the
+ * first bad path named by an error is the one OPA names.
  */
 final class JsonPaths {
 
@@ -63,12 +68,12 @@ final class JsonPaths {
     return segments;
   }
 
-  /** Reads the paths operand (an array or set of paths). */
-  static List<List<Value>> parseAll(Value operand) {
+  /** Reads the paths operand (an array or set of paths), charging a set's sort to {@code c}. */
+  static List<List<Value>> parseAll(BuiltinContext c, Value operand) {
     List<Value> items =
         switch (operand) {
           case ArrayValue a -> a.elements();
-          case SetValue s -> s.elements();
+          case SetValue s -> s.elements(c::charge);
           default -> throw BuiltinException.operandType(2, operand, "one of {set, array}");
         };
     List<List<Value>> out = new ArrayList<>(items.size());
@@ -106,38 +111,41 @@ final class JsonPaths {
     return root;
   }
 
-  /** Keeps only what the tree selects. */
-  static Value filter(Value v, Node filter) {
+  /** Keeps only what the tree selects, charging {@code c} a unit per member visited. */
+  static Value filter(BuiltinContext c, Value v, Node filter) {
     if (filter.leaf) {
       return v;
     }
     return switch (v) {
       case ArrayValue a -> {
+        c.charge(a.size());
         List<Value> out = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
           Node sub = filter.child(StringValue.of(Integer.toString(i)));
           if (sub != null) {
-            out.add(filter(a.get(i), sub));
+            out.add(filter(c, a.get(i), sub));
           }
         }
         yield ArrayValue.of(out);
       }
       case SetValue s -> {
+        c.charge(s.size());
         Set<Value> out = new HashSet<>();
-        for (Value e : s.elements()) {
+        for (Value e : s.asSet()) {
           Node sub = filter.child(e);
           if (sub != null) {
-            out.add(filter(e, sub));
+            out.add(filter(c, e, sub));
           }
         }
         yield SetValue.wrap(out);
       }
       case ObjectValue o -> {
+        c.charge(o.size());
         Map<Value, Value> out = new HashMap<>();
-        for (Value k : o.keys()) {
-          Node sub = filter.child(k);
+        for (Map.Entry<Value, Value> e : o.asMap().entrySet()) {
+          Node sub = filter.child(e.getKey());
           if (sub != null) {
-            out.put(k, filter(o.get(k), sub));
+            out.put(e.getKey(), filter(c, e.getValue(), sub));
           }
         }
         yield ObjectValue.wrap(out);
@@ -146,8 +154,11 @@ final class JsonPaths {
     };
   }
 
-  /** Drops what the tree selects; returns null when the whole value is dropped. */
-  static Value remove(Value v, Node remove) {
+  /**
+   * Drops what the tree selects, charging {@code c} a unit per member visited; returns null when
+   * the whole value is dropped.
+   */
+  static Value remove(BuiltinContext c, Value v, Node remove) {
     if (remove == null) {
       return v;
     }
@@ -156,9 +167,10 @@ final class JsonPaths {
     }
     return switch (v) {
       case ArrayValue a -> {
+        c.charge(a.size());
         List<Value> out = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
-          Value kept = remove(a.get(i), remove.child(StringValue.of(Integer.toString(i))));
+          Value kept = remove(c, a.get(i), remove.child(StringValue.of(Integer.toString(i))));
           if (kept != null) {
             out.add(kept);
           }
@@ -166,9 +178,10 @@ final class JsonPaths {
         yield ArrayValue.of(out);
       }
       case SetValue s -> {
+        c.charge(s.size());
         Set<Value> out = new HashSet<>();
-        for (Value e : s.elements()) {
-          Value kept = remove(e, remove.child(e));
+        for (Value e : s.asSet()) {
+          Value kept = remove(c, e, remove.child(e));
           if (kept != null) {
             out.add(kept);
           }
@@ -176,11 +189,12 @@ final class JsonPaths {
         yield SetValue.wrap(out);
       }
       case ObjectValue o -> {
+        c.charge(o.size());
         Map<Value, Value> out = new HashMap<>();
-        for (Value k : o.keys()) {
-          Value kept = remove(o.get(k), remove.child(k));
+        for (Map.Entry<Value, Value> e : o.asMap().entrySet()) {
+          Value kept = remove(c, e.getValue(), remove.child(e.getKey()));
           if (kept != null) {
-            out.put(k, kept);
+            out.put(e.getKey(), kept);
           }
         }
         yield ObjectValue.wrap(out);

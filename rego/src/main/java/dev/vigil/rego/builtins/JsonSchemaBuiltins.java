@@ -31,7 +31,7 @@ final class JsonSchemaBuiltins {
         List.of(DOC),
         Type.array(Type.ANY),
         "Checks that a JSON Schema is valid, returning [ok, error or null].",
-        (ctx, args) -> verify(args[0]));
+        (ctx, args) -> verify(ctx, args[0]));
     r.register(
         "json.match_schema",
         List.of(DOC, DOC),
@@ -40,9 +40,9 @@ final class JsonSchemaBuiltins {
         (ctx, args) -> match(ctx, args[0], args[1]));
   }
 
-  private static Value verify(Value schema) {
+  private static Value verify(BuiltinContext ctx, Value schema) {
     try {
-      JsonSchema.compile(document(schema));
+      JsonSchema.compile(document(ctx, schema), ctx);
       return ArrayValue.of(BooleanValue.TRUE, NullValue.NULL);
     } catch (SchemaException e) {
       return ArrayValue.of(BooleanValue.FALSE, StringValue.of("jsonschema: " + e.getMessage()));
@@ -56,13 +56,13 @@ final class JsonSchemaBuiltins {
     Map<Object, Object> cache = ctx.queryCache();
     List<SchemaError> errors;
     try {
-      Value doc = document(document);
+      Value doc = document(ctx, document);
       CacheKey key = new CacheKey(schema);
       JsonSchema compiled;
       if (cache.get(key) instanceof JsonSchema cached) {
         compiled = cached;
       } else {
-        compiled = JsonSchema.compile(document(schema));
+        compiled = JsonSchema.compile(document(ctx, schema), ctx);
         cache.put(key, compiled);
       }
       errors = compiled.validate(doc, ctx);
@@ -81,11 +81,14 @@ final class JsonSchemaBuiltins {
     return ArrayValue.of(BooleanValue.of(errors.isEmpty()), ArrayValue.of(out));
   }
 
-  /** Reads a document given as JSON text or as a value, as OPA's loader does. */
-  private static Value document(Value v) {
+  /**
+   * Reads a document given as JSON text or as a value, as OPA's loader does; the parse is charged
+   * to {@code ctx}.
+   */
+  private static Value document(BuiltinContext ctx, Value v) {
     if (v instanceof StringValue s) {
       try {
-        return Json.parse(s.value());
+        return Json.parse(s.value(), ctx::charge);
       } catch (JsonException e) {
         throw new SchemaException("invalid JSON string");
       }

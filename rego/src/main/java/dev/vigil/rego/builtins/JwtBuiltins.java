@@ -65,6 +65,7 @@ final class JwtBuiltins {
         "Encodes and signs a JWT from header, payload and JWK objects.",
         (ctx, args) ->
             encodeSign(
+                ctx,
                 Json.write(Operands.object(args, 0), ctx::charge),
                 Json.write(Operands.object(args, 1), ctx::charge),
                 Json.write(Operands.object(args, 2), ctx::charge)));
@@ -75,7 +76,7 @@ final class JwtBuiltins {
         "Encodes and signs a JWT from header, payload and JWK JSON texts.",
         (ctx, args) ->
             encodeSign(
-                Operands.string(args, 0), Operands.string(args, 1), Operands.string(args, 2)));
+                ctx, Operands.string(args, 0), Operands.string(args, 1), Operands.string(args, 2)));
   }
 
   private static void registerVerify(BuiltinRegistry r, String alg, String keys) {
@@ -120,7 +121,7 @@ final class JwtBuiltins {
    */
   static Value verify(BuiltinContext ctx, String alg, String token, String keyText) {
     JwtToken t = JwtToken.split(token);
-    List<JwtKeys.VerificationKey> keys = JwtKeys.verificationKeys(keyText);
+    List<JwtKeys.VerificationKey> keys = JwtKeys.verificationKeys(ctx, keyText);
     byte[] signature = t.decodedSignature();
     JwtToken.Header header = JwtToken.Header.of(t.decodedHeader());
     byte[] input = t.signingInput();
@@ -152,8 +153,9 @@ final class JwtBuiltins {
   }
 
   /** Signs header and payload texts as given, with the first key of the JWK (set). */
-  static Value encodeSign(String headerText, String payloadText, String jwkText) {
-    Object key = JwtKeys.signingKey(jwkText);
+  static Value encodeSign(
+      BuiltinContext ctx, String headerText, String payloadText, String jwkText) {
+    Object key = JwtKeys.signingKey(ctx, jwkText);
     ObjectValue header = JwtHeaderLookup.parse(headerText);
     String alg = JwtHeaderLookup.alg(header);
     if (!JwtAlgorithms.KNOWN.contains(alg)) {

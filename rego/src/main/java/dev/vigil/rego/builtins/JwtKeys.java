@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.vigil.rego.value.ArrayValue;
 import dev.vigil.rego.value.Json;
+import dev.vigil.rego.value.JsonException;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.Value;
 import java.io.ByteArrayInputStream;
@@ -23,8 +24,18 @@ import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
-/** Reads the keys JWT builtins verify and sign with: PEM certificates, PEM public keys, JWKs. */
+/**
+ * Reads the keys JWT builtins verify and sign with: PEM certificates, PEM public keys, JWKs.
+ *
+ * <p>A JWK set is charged to the query's time budget as it is read: its JSON as it is parsed, and
+ * each key {@link #KEY_UNITS} plus a unit per 16 characters of its text, as reading a key decodes
+ * its numbers, may check an EC point or parse the certificates of its {@code x5c}, and builds a key
+ * object: microseconds each, for a set that may hold thousands of keys in one operand.
+ */
 final class JwtKeys {
+
+  /** The units of the time budget one key of a JWK set is charged beyond its text. */
+  static final int KEY_UNITS = 1024;
 
   private static final byte[] ED25519_SPKI = HexFormat.of().parseHex("302a300506032b6570032100");
   private static final byte[] ED25519_PKCS8 =
@@ -39,8 +50,8 @@ final class JwtKeys {
    */
   record VerificationKey(Object key, String alg, String kid) {}
 
-  /** Reads a PEM certificate, a PEM public key, a JWK, or a JWK set. */
-  static List<VerificationKey> verificationKeys(String text) {
+  /** Reads a PEM certificate, a PEM public key, a JWK, or a JWK set, charged to {@code ctx}. */
+  static List<VerificationKey> verificationKeys(BuiltinContext ctx, String text) {
     CryptoPem.Block block = CryptoPem.decode(CryptoBuiltins.utf8(text));
     if (block != null) {
       if (block.rest().length > 0) {
@@ -58,7 +69,7 @@ final class JwtKeys {
       }
       throw BuiltinException.error("failed to extract a Key from the PEM certificate");
     }
-    List<JWK> jwks = parseJwks(text, "failed to parse a JWK key (set): ");
+    List<JWK> jwks = parseJwks(ctx, text, "failed to parse a JWK key (set): ");
     List<VerificationKey> keys = new ArrayList<>();
     for (JWK jwk : jwks) {
       String alg = jwk.getAlgorithm() == null ? "" : jwk.getAlgorithm().getName();
@@ -129,8 +140,8 @@ final class JwtKeys {
    *
    * @return a {@link PrivateKey}, or a {@code byte[]} secret
    */
-  static Object signingKey(String text) {
-    List<JWK> jwks = parseJwks(text, "failed to parse JWK: ");
+  static Object signingKey(BuiltinContext ctx, String text) {
+    List<JWK> jwks = parseJwks(ctx, text, "failed to parse JWK: ");
     if (jwks.isEmpty()) {
       throw BuiltinException.error("no keys found in JWK set");
     }
@@ -157,12 +168,12 @@ final class JwtKeys {
     }
   }
 
-  /** Parses a JWK (RFC 7517 section 4) or a JWK set (section 5). */
-  private static List<JWK> parseJwks(String text, String errorPrefix) {
+  /** Parses a JWK (RFC 7517 section 4) or a JWK set (section 5), charged to {@code ctx}. */
+  private static List<JWK> parseJwks(BuiltinContext ctx, String text, String errorPrefix) {
     Value doc;
     try {
-      doc = Json.parse(text);
-    } catch (RuntimeException e) {
+      doc = Json.parse(text, ctx::charge);
+    } catch (JsonException e) {
       throw BuiltinException.error(errorPrefix + "invalid JSON: " + e.getMessage());
     }
     if (!(doc instanceof ObjectValue o)) {
@@ -171,7 +182,7 @@ final class JwtKeys {
     List<JWK> out = new ArrayList<>();
     Value keys = o.get("keys");
     if (keys == null) {
-      out.add(parseJwk(o, errorPrefix));
+      out.add(parseJwk(ctx, o, errorPrefix));
       return out;
     }
     if (!(keys instanceof ArrayValue a)) {
@@ -181,14 +192,16 @@ final class JwtKeys {
       if (!(k instanceof ObjectValue ko)) {
         throw BuiltinException.error(errorPrefix + "each key must be a JSON object");
       }
-      out.add(parseJwk(ko, errorPrefix));
+      out.add(parseJwk(ctx, ko, errorPrefix));
     }
     return out;
   }
 
-  private static JWK parseJwk(ObjectValue o, String errorPrefix) {
+  private static JWK parseJwk(BuiltinContext ctx, ObjectValue o, String errorPrefix) {
+    String json = Json.write(o, ctx::charge);
+    ctx.charge(KEY_UNITS + (json.length() >> 4));
     try {
-      return JWK.parse(Json.write(o));
+      return JWK.parse(json);
     } catch (java.text.ParseException | RuntimeException e) {
       throw BuiltinException.error(errorPrefix + e.getMessage());
     }

@@ -33,7 +33,7 @@ final class JwtVerification {
 
   static Value decodeVerify(
       BuiltinContext ctx, String token, ObjectValue constraintsObject, long nowNanos) {
-    Constraints c = parse(constraintsObject, nowNanos);
+    Constraints c = parse(ctx, constraintsObject, nowNanos);
     ObjectValue header;
     ObjectValue payload;
     String current = token;
@@ -63,9 +63,13 @@ final class JwtVerification {
     return ArrayValue.of(BooleanValue.TRUE, header, payload);
   }
 
-  private static Constraints parse(ObjectValue o, long nowNanos) {
+  /**
+   * Reads the constraints in the order of their names, as OPA reports the first unknown one; the
+   * sort of the names is charged to {@code ctx}.
+   */
+  private static Constraints parse(BuiltinContext ctx, ObjectValue o, long nowNanos) {
     Constraints c = new Constraints();
-    for (Value k : o.keys()) {
+    for (Value k : o.keys(ctx::charge)) {
       String name = k instanceof StringValue s ? s.value() : k.toString();
       Value v = o.get(k);
       switch (name) {
@@ -73,7 +77,7 @@ final class JwtVerification {
           if (!(v instanceof StringValue s)) {
             throw BuiltinException.error("cert constraint: must be a string");
           }
-          c.keys = JwtKeys.verificationKeys(s.value());
+          c.keys = JwtKeys.verificationKeys(ctx, s.value());
         }
         case "secret" -> c.secret = string(name, v);
         case "alg" -> c.alg = string(name, v);

@@ -83,7 +83,7 @@ final class NetBuiltins {
         List.of(Type.anyOf(Type.array(STRING), Type.set(STRING))),
         Type.set(STRING),
         "Merges IP addresses and subnets into the smallest possible list of CIDRs.",
-        (ctx, a) -> merge(a[0]));
+        (ctx, a) -> merge(ctx, a[0]));
     r.register(
         new BuiltinDecl(
             "net.lookup_ip_addr",
@@ -142,7 +142,11 @@ final class NetBuiltins {
   /** One element of a cidr_contains_matches operand: its CIDR or IP and its key. */
   private record Match(Value cidr, Value key) {}
 
-  private static List<Match> matchElements(int operand, Value v) {
+  /**
+   * Reads an operand's elements in OPA's order (a set's elements and an object's keys sorted), the
+   * sort charged to {@code ctx}: elements may be arrays as deep as the caller likes.
+   */
+  private static List<Match> matchElements(BuiltinContext ctx, int operand, Value v) {
     List<Match> out = new ArrayList<>();
     switch (v) {
       case StringValue s -> out.add(new Match(s, s));
@@ -152,12 +156,12 @@ final class NetBuiltins {
         }
       }
       case SetValue set -> {
-        for (Value e : set.elements()) {
+        for (Value e : set.elements(ctx::charge)) {
           out.add(new Match(matchCidr(operand, e), e));
         }
       }
       case ObjectValue o -> {
-        for (Value k : o.keys()) {
+        for (Value k : o.keys(ctx::charge)) {
           out.add(new Match(matchCidr(operand, o.get(k)), k));
         }
       }
@@ -185,9 +189,9 @@ final class NetBuiltins {
   private static Value containsMatches(BuiltinContext ctx, Value first, Value second) {
     Set<Value> out = new HashSet<>();
     long size = 1;
-    List<Match> seconds = matchElements(2, second);
+    List<Match> seconds = matchElements(ctx, 2, second);
     Object[] inner = new Object[seconds.size()];
-    for (Match m1 : matchElements(1, first)) {
+    for (Match m1 : matchElements(ctx, 1, first)) {
       NetCidr net = null;
       for (int j = 0; j < seconds.size(); j++) {
         ctx.charge(1);
@@ -245,9 +249,10 @@ final class NetBuiltins {
     return SetValue.wrap(out);
   }
 
-  private static Value merge(Value operand) {
+  /** Merges the operand's blocks, a set's elements read in order, the sort charged to ctx. */
+  private static Value merge(BuiltinContext ctx, Value operand) {
     List<Value> items =
-        operand instanceof SetValue s ? s.elements() : ((ArrayValue) operand).elements();
+        operand instanceof SetValue s ? s.elements(ctx::charge) : ((ArrayValue) operand).elements();
     List<NetCidr.Range> ranges = new ArrayList<>();
     for (Value item : items) {
       if (!(item instanceof StringValue s)) {

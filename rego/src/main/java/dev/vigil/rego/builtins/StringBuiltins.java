@@ -397,7 +397,8 @@ final class StringBuiltins {
     ObjectValue patterns = Operands.object(a, 0);
     List<String> olds = new ArrayList<>();
     List<String> news = new ArrayList<>();
-    for (Value k : patterns.keys()) {
+    // In key order, as OPA's replacer tries them; the sort is charged.
+    for (Value k : patterns.keys(c::charge)) {
       if (!(k instanceof StringValue ks)) {
         throw BuiltinException.type("operand 1 non-string key found in pattern object");
       }

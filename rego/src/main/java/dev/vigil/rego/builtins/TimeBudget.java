@@ -64,11 +64,25 @@ public final class TimeBudget {
    * @param nanoClock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
    */
   public static TimeBudget start(Duration timeout, LongSupplier nanoClock) {
-    if (timeout == null || timeout.compareTo(Duration.ofNanos(UNLIMITED_NANOS)) >= 0) {
+    return isUnlimited(timeout) ? unlimited() : start(timeout, nanoClock, nanoClock.getAsLong());
+  }
+
+  private static boolean isUnlimited(Duration timeout) {
+    return timeout == null || timeout.compareTo(Duration.ofNanos(UNLIMITED_NANOS)) >= 0;
+  }
+
+  /**
+   * Starts a budget of {@code timeout} from {@code startNanos}, an earlier reading of {@code
+   * nanoClock}, for a query whose caller worked for it before it began (reading its input).
+   *
+   * @param timeout how long the query may run, or null for no limit
+   */
+  public static TimeBudget start(Duration timeout, LongSupplier nanoClock, long startNanos) {
+    if (isUnlimited(timeout)) {
       return unlimited();
     }
     long nanos = Math.max(0, timeout.toNanos());
-    return new TimeBudget(nanoClock, nanoClock.getAsLong() + nanos, true);
+    return new TimeBudget(nanoClock, startNanos + nanos, true);
   }
 
   /** Returns a budget that never runs out, for tools and tests that call builtins directly. */

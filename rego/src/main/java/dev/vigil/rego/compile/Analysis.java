@@ -5,17 +5,27 @@ import dev.vigil.rego.ast.Term;
 import java.util.Set;
 import java.util.function.Consumer;
 
-/** Walks terms and expressions to collect the variables they name. */
+/**
+ * Walks terms and expressions to collect the variables they name. The collecting walks charge a
+ * step per term and expression to a {@link CompileWork}, as safety ordering repeats them.
+ */
 final class Analysis {
 
-  private Analysis() {}
+  private final Set<Term> functionValues;
+  private final CompileWork work;
+
+  Analysis(Set<Term> functionValues, CompileWork work) {
+    this.functionValues = functionValues;
+    this.work = work;
+  }
 
   /**
    * Collects every variable of a term. Inside closures, only variables in {@code universe} are
    * collected (the closure's own locals are not the caller's concern); with a null universe,
    * closures are skipped.
    */
-  static void vars(Term t, Set<String> out, Set<String> universe, Set<Term> functionValues) {
+  void vars(Term t, Set<String> out, Set<String> universe) {
+    work.charge(1);
     switch (t) {
       case Term.Scalar s -> {}
       case Term.Var v -> {
@@ -27,57 +37,54 @@ final class Analysis {
         if (functionValues.contains(r)) {
           return;
         }
-        vars(r.head(), out, universe, functionValues);
-        r.path().forEach(p -> vars(p, out, universe, functionValues));
+        vars(r.head(), out, universe);
+        r.path().forEach(p -> vars(p, out, universe));
       }
-      case Term.ArrayTerm a -> a.elements().forEach(e -> vars(e, out, universe, functionValues));
-      case Term.SetTerm a -> a.elements().forEach(e -> vars(e, out, universe, functionValues));
+      case Term.ArrayTerm a -> a.elements().forEach(e -> vars(e, out, universe));
+      case Term.SetTerm a -> a.elements().forEach(e -> vars(e, out, universe));
       case Term.ObjectTerm o -> {
         for (Term.Entry e : o.entries()) {
-          vars(e.key(), out, universe, functionValues);
-          vars(e.value(), out, universe, functionValues);
+          vars(e.key(), out, universe);
+          vars(e.value(), out, universe);
         }
       }
       case Term.ArrayComprehension c -> {
         if (universe != null) {
-          closureVars(c.body(), out, universe, functionValues);
-          inUniverse(c.term(), out, universe, functionValues);
+          closureVars(c.body(), out, universe);
+          inUniverse(c.term(), out, universe);
         }
       }
       case Term.SetComprehension c -> {
         if (universe != null) {
-          closureVars(c.body(), out, universe, functionValues);
-          inUniverse(c.term(), out, universe, functionValues);
+          closureVars(c.body(), out, universe);
+          inUniverse(c.term(), out, universe);
         }
       }
       case Term.ObjectComprehension c -> {
         if (universe != null) {
-          closureVars(c.body(), out, universe, functionValues);
-          inUniverse(c.key(), out, universe, functionValues);
-          inUniverse(c.value(), out, universe, functionValues);
+          closureVars(c.body(), out, universe);
+          inUniverse(c.key(), out, universe);
+          inUniverse(c.value(), out, universe);
         }
       }
-      case Term.Call c -> c.args().forEach(e -> vars(e, out, universe, functionValues));
-      case Term.TemplateString ts ->
-          ts.parts().forEach(e -> vars(e, out, universe, functionValues));
+      case Term.Call c -> c.args().forEach(e -> vars(e, out, universe));
+      case Term.TemplateString ts -> ts.parts().forEach(e -> vars(e, out, universe));
     }
   }
 
-  private static void inUniverse(
-      Term t, Set<String> out, Set<String> universe, Set<Term> functionValues) {
+  private void inUniverse(Term t, Set<String> out, Set<String> universe) {
     Set<String> vs = new java.util.HashSet<>();
-    vars(t, vs, universe, functionValues);
+    vars(t, vs, universe);
     vs.retainAll(universe);
     out.addAll(vs);
   }
 
-  private static void closureVars(
-      java.util.List<Expr> body, Set<String> out, Set<String> universe, Set<Term> fv) {
+  private void closureVars(java.util.List<Expr> body, Set<String> out, Set<String> universe) {
     Set<String> vs = new java.util.HashSet<>();
     for (Expr e : body) {
-      kindVars(e.kind(), vs, universe, fv);
+      kindVars(e.kind(), vs, universe);
       for (Expr.With w : e.with()) {
-        vars(w.value(), vs, universe, fv);
+        vars(w.value(), vs, universe);
       }
     }
     vs.retainAll(universe);
@@ -85,38 +92,39 @@ final class Analysis {
   }
 
   /** Collects the variables of an expression kind, closures included as {@link #vars} does. */
-  static void kindVars(Expr.Kind k, Set<String> out, Set<String> universe, Set<Term> fv) {
+  void kindVars(Expr.Kind k, Set<String> out, Set<String> universe) {
+    work.charge(1);
     switch (k) {
-      case Expr.TermExpr t -> vars(t.term(), out, universe, fv);
-      case Expr.CallExpr c -> vars(c.call(), out, universe, fv);
+      case Expr.TermExpr t -> vars(t.term(), out, universe);
+      case Expr.CallExpr c -> vars(c.call(), out, universe);
       case Expr.SomeDecl d -> {}
       case Expr.SomeIn si -> {
         if (si.key() != null) {
-          vars(si.key(), out, universe, fv);
+          vars(si.key(), out, universe);
         }
-        vars(si.value(), out, universe, fv);
-        vars(si.collection(), out, universe, fv);
+        vars(si.value(), out, universe);
+        vars(si.collection(), out, universe);
       }
       case Expr.Every ev -> {
-        vars(ev.domain(), out, universe, fv);
+        vars(ev.domain(), out, universe);
         if (universe != null) {
-          closureVars(ev.body(), out, universe, fv);
+          closureVars(ev.body(), out, universe);
         }
       }
       case Expr.Logic l -> {
         if (universe != null) {
-          closureVars(l.left(), out, universe, fv);
-          closureVars(l.right(), out, universe, fv);
+          closureVars(l.left(), out, universe);
+          closureVars(l.right(), out, universe);
         }
       }
     }
   }
 
   /** Collects the variables an expression names outside its closures. */
-  static void exprVars(Expr e, Set<String> out, Set<Term> fv) {
-    kindVars(e.kind(), out, null, fv);
+  void exprVars(Expr e, Set<String> out) {
+    kindVars(e.kind(), out, null);
     for (Expr.With w : e.with()) {
-      vars(w.value(), out, null, fv);
+      vars(w.value(), out, null);
     }
   }
 

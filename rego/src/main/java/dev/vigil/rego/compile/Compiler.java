@@ -22,6 +22,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Compiles parsed modules into a rule tree: places every rule at its node under {@code data},
@@ -36,35 +38,96 @@ public final class Compiler {
   private final Map<Term.Call, CallTarget> targets = new IdentityHashMap<>();
   private final Set<Term> functionValues = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<String, String> originalNames = new HashMap<>();
+  private final CompileWork work;
   private final Rewriter.Context ctx;
 
-  private Compiler(BuiltinRegistry registry) {
+  /** The stack of the thread a policy too deep for the caller's stack is compiled again on. */
+  private static final long DEEP_STACK_BYTES = 64L * 1024 * 1024;
+
+  private Compiler(BuiltinRegistry registry, long rules) {
     this.registry = registry;
+    this.work = new CompileWork(rules);
     this.ctx = new Rewriter.Context(registry, root, targets, functionValues, originalNames, errors);
   }
 
   /**
-   * Compiles modules.
+   * Compiles modules. The work is bounded ({@link CompileWork}); a policy whose terms nest deeper
+   * than the caller's stack allows is compiled again on a thread with a deep stack.
    *
-   * @throws RegoException listing every compile error found
+   * @throws RegoException listing every compile error found, or the one rule that made compiling
+   *     too costly or nests too deep to compile
    */
   public static CompiledPolicy compile(List<Module> modules, Value data, BuiltinRegistry registry) {
-    Compiler c = new Compiler(registry);
-    c.place(modules);
-    c.rewriteAll(modules);
-    if (c.errors.isEmpty()) {
-      c.checkRecursion();
+    try {
+      return compileOnce(modules, data, registry, false);
+    } catch (StackOverflowError e) {
+      return onDeepStack(() -> compileOnce(modules, data, registry, true));
     }
-    if (!c.errors.isEmpty()) {
-      throw new RegoException(c.errors);
+  }
+
+  private static CompiledPolicy compileOnce(
+      List<Module> modules, Value data, BuiltinRegistry registry, boolean lastTry) {
+    long rules = 0;
+    for (Module m : modules) {
+      rules += m.rules().size();
     }
-    c.buildIndexes(c.root);
+    Compiler c = new Compiler(registry, rules);
+    try {
+      return c.compileAll(modules, data);
+    } catch (StackOverflowError e) {
+      if (!lastTry) {
+        throw e;
+      }
+      throw c.work.tooDeep();
+    }
+  }
+
+  /** Runs {@code compile} on a new thread with a deep stack, and returns or throws as it did. */
+  private static <T> T onDeepStack(Supplier<T> compile) {
+    AtomicReference<T> result = new AtomicReference<>();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Thread t =
+        new Thread(
+            null,
+            () -> {
+              try {
+                result.set(compile.get());
+              } catch (RuntimeException e) {
+                failure.set(e);
+              }
+            },
+            "rego-compiler-deep",
+            DEEP_STACK_BYTES);
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegoException(
+          new RegoError("rego_compile_error", "compiling interrupted", Location.NONE));
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return result.get();
+  }
+
+  private CompiledPolicy compileAll(List<Module> modules, Value data) {
+    place(modules);
+    rewriteAll(modules);
+    if (errors.isEmpty()) {
+      checkRecursion();
+    }
+    if (!errors.isEmpty()) {
+      throw new RegoException(errors);
+    }
+    buildIndexes(root);
     return new CompiledPolicy(
         List.copyOf(modules),
-        c.root,
+        root,
         data == null ? ObjectValue.EMPTY : data,
-        c.targets,
-        c.functionValues,
+        targets,
+        functionValues,
         registry,
         true);
   }
@@ -74,7 +137,15 @@ public final class Compiler {
    * targets.
    */
   public static CompiledQuery compileQuery(CompiledPolicy policy, List<Expr> query) {
-    Compiler c = new Compiler(policy.registry());
+    Compiler c = new Compiler(policy.registry(), 0);
+    try {
+      return compileQuery(c, policy, query);
+    } catch (StackOverflowError e) {
+      throw c.work.tooDeep();
+    }
+  }
+
+  private static CompiledQuery compileQuery(Compiler c, CompiledPolicy policy, List<Expr> query) {
     Rewriter.Context qctx =
         new Rewriter.Context(
             policy.registry(),
@@ -88,7 +159,10 @@ public final class Compiler {
     rw.keepTopNames();
     Rewriter.Scope scope = rw.topScope();
     List<Expr> body = rw.body(query, scope);
-    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues, c.targets);
+    if (!query.isEmpty()) {
+      c.work.at(query.get(0).location());
+    }
+    Safety safety = new Safety(c.errors, c.originalNames, c.functionValues, c.targets, c.work);
     safety.setArity(name -> arity(policy.root(), policy.registry(), name));
     Set<String> universe = new LinkedHashSet<>();
     for (Expr e : body) {
@@ -231,7 +305,7 @@ public final class Compiler {
         names.add(((Term.Var) r.head().ref().head()).name());
       }
     }
-    Safety safety = new Safety(errors, originalNames, functionValues, targets);
+    Safety safety = new Safety(errors, originalNames, functionValues, targets, work);
     safety.setArity(name -> arity(root, registry, name));
     for (Module m : modules) {
       List<Value> pkg = packageKeys(m);
@@ -263,6 +337,8 @@ public final class Compiler {
 
   private CompiledRule rewriteRule(
       Rewriter rw, Safety safety, Rule r, int suffixLen, List<Term> parentArgs, int order) {
+    work.at(r.location());
+    work.charge(1);
     int errorsBefore = errors.size();
     Rewriter.Scope scope = rw.topScope();
     List<Term> rawArgs = r.head().args() != null ? r.head().args() : parentArgs;

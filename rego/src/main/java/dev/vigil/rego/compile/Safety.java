@@ -24,13 +24,22 @@ final class Safety {
   private final Map<String, String> originalNames;
   private final Set<Term> functionValues;
   private final Map<Term.Call, CallTarget> targets;
+  private final CompileWork work;
+  private final Analysis analysis;
 
+  /**
+   * @param work counts the steps of ordering: each expression tried, each term walked, each
+   *     variable copied into a closure's sets
+   */
   Safety(
       List<RegoError> errors,
       Map<String, String> originalNames,
       Set<Term> functionValues,
-      Map<Term.Call, CallTarget> targets) {
+      Map<Term.Call, CallTarget> targets,
+      CompileWork work) {
     this.targets = targets;
+    this.work = work;
+    this.analysis = new Analysis(functionValues, work);
     this.errors = errors;
     this.originalNames = originalNames;
     this.functionValues = functionValues;
@@ -43,6 +52,7 @@ final class Safety {
    * @param outer the variables visible from enclosing bodies (a closure reads them)
    */
   List<Expr> order(List<Expr> body, Set<String> bound, Set<String> outer) {
+    work.charge(outer.size());
     Set<String> universe = new HashSet<>(outer);
     for (Expr e : body) {
       exprVars(e, universe);
@@ -52,6 +62,7 @@ final class Safety {
     while (!pending.isEmpty()) {
       int pick = -1;
       for (int i = 0; i < pending.size(); i++) {
+        work.charge(1);
         if (ready(pending.get(i), bound, universe)) {
           pick = i;
           break;
@@ -169,6 +180,7 @@ final class Safety {
   }
 
   private Set<String> closureBound(Term closure, Set<String> bound, Set<String> universe) {
+    work.charge(bound.size());
     Set<String> b = new HashSet<>();
     allVars(closure, b, universe);
     b.retainAll(universe);
@@ -177,6 +189,7 @@ final class Safety {
   }
 
   private Set<String> closureUniverse(List<Expr> body, Set<String> outer) {
+    work.charge(outer.size());
     Set<String> u = new HashSet<>(outer);
     for (Expr e : body) {
       exprVars(e, u);
@@ -188,6 +201,7 @@ final class Safety {
     if (!hasClosure(e)) {
       return e;
     }
+    work.charge(bound.size());
     Set<String> b = new HashSet<>(bound);
     Expr.Kind kind =
         switch (e.kind()) {
@@ -211,6 +225,7 @@ final class Safety {
                 ev.key(), ev.value(), orderTerm(ev.domain(), b, universe), order(ev.body(), eb, u));
           }
           case Expr.Logic l -> {
+            work.charge(2L * b.size());
             yield new Expr.Logic(
                 l.isAnd(),
                 order(l.left(), new HashSet<>(b), closureUniverse(l.left(), universe)),
@@ -377,6 +392,7 @@ final class Safety {
 
   private boolean pairsReady(
       List<Term> xs, List<Term> ys, Set<String> bound, Set<String> universe) {
+    work.charge(bound.size());
     Set<String> b = new HashSet<>(bound);
     List<Integer> left = new ArrayList<>();
     for (int i = 0; i < xs.size(); i++) {
@@ -433,6 +449,7 @@ final class Safety {
 
   /** Collects the variables a term reads (path variables of refs are bound, not read). */
   void needIn(Term t, Set<String> out, Set<String> universe) {
+    work.charge(1);
     switch (t) {
       case Term.Scalar s -> {}
       case Term.Var v -> {
@@ -504,16 +521,16 @@ final class Safety {
    * when it is null).
    */
   void allVars(Term t, Set<String> out, Set<String> universe) {
-    Analysis.vars(t, out, universe, functionValues);
+    analysis.vars(t, out, universe);
   }
 
   /** Collects the variables an expression names outside its closures. */
   void exprVars(Expr e, Set<String> out) {
-    Analysis.exprVars(e, out, functionValues);
+    analysis.exprVars(e, out);
   }
 
   private void kindVars(Expr.Kind k, Set<String> out, Set<String> universe) {
-    Analysis.kindVars(k, out, universe, functionValues);
+    analysis.kindVars(k, out, universe);
   }
 
   private void bindOutputs(Expr e, Set<String> bound) {

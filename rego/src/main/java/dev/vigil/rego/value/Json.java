@@ -46,7 +46,25 @@ public final class Json {
    */
   public static Value parse(String text) {
     try (JsonParser p = FACTORY.createParser(text)) {
-      return parseDocument(p);
+      return parseDocument(p, null);
+    } catch (JsonProcessingException e) {
+      throw JsonException.from(e);
+    } catch (IOException e) {
+      throw new JsonException(e.getMessage(), 0, 0);
+    }
+  }
+
+  /**
+   * Parses one JSON document as {@link #parse(String)} does, telling {@code charge} the work as it
+   * goes: a unit per value read and per 16 characters of its strings and keys, told every 64
+   * values. A caller keeping a time budget throws from {@code charge} to stop the parse of a large
+   * document at its deadline; the exception passes through unchanged.
+   *
+   * @throws JsonException naming the line and column where the text is not JSON
+   */
+  public static Value parse(String text, LongConsumer charge) {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      return parseDocument(p, new Reading(charge));
     } catch (JsonProcessingException e) {
       throw JsonException.from(e);
     } catch (IOException e) {
@@ -57,7 +75,7 @@ public final class Json {
   /** Parses one JSON document from a stream; see {@link #parse(String)}. */
   public static Value parse(InputStream in) {
     try (JsonParser p = FACTORY.createParser(in)) {
-      return parseDocument(p);
+      return parseDocument(p, null);
     } catch (JsonProcessingException e) {
       throw JsonException.from(e);
     } catch (IOException e) {
@@ -65,21 +83,52 @@ public final class Json {
     }
   }
 
-  private static Value parseDocument(JsonParser p) throws IOException {
+  /** The work of one parse, told in batches; see {@link #parse(String, LongConsumer)}. */
+  private static final class Reading {
+    private final LongConsumer charge;
+    private long units;
+    private int values;
+
+    Reading(LongConsumer charge) {
+      this.charge = charge;
+    }
+
+    void read(int chars) {
+      units += 1 + (chars >> 4);
+      if (++values == 64) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (units > 0) {
+        long u = units;
+        units = 0;
+        values = 0;
+        charge.accept(u);
+      }
+    }
+  }
+
+  private static Value parseDocument(JsonParser p, Reading r) throws IOException {
     try {
-      return readDocument(p);
+      Value v = readDocument(p, r);
+      if (r != null) {
+        r.flush();
+      }
+      return v;
     } catch (StreamConstraintsException e) {
       // Jackson raises a broken limit without a location; the parser still knows where it is.
       throw JsonException.limit(e, p.currentTokenLocation());
     }
   }
 
-  private static Value readDocument(JsonParser p) throws IOException {
+  private static Value readDocument(JsonParser p, Reading r) throws IOException {
     JsonToken t = p.nextToken();
     if (t == null) {
       throw new JsonException("empty document", 1, 1);
     }
-    Value v = read(p, t);
+    Value v = read(p, t, r);
     if (p.nextToken() != null) {
       throw new JsonException(
           "unexpected data after the JSON value",
@@ -89,14 +138,20 @@ public final class Json {
     return v;
   }
 
-  private static Value read(JsonParser p, JsonToken t) throws IOException {
+  private static Value read(JsonParser p, JsonToken t, Reading r) throws IOException {
+    if (r != null) {
+      r.read(t == JsonToken.VALUE_STRING ? p.getTextLength() : 0);
+    }
     switch (t) {
       case START_OBJECT -> {
         Map<Value, Value> m = new HashMap<>();
         JsonToken k;
         while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
           StringValue key = StringValue.of(p.currentName());
-          m.put(key, read(p, p.nextToken()));
+          if (r != null) {
+            r.read(key.value().length());
+          }
+          m.put(key, read(p, p.nextToken(), r));
         }
         return ObjectValue.wrap(m);
       }
@@ -104,7 +159,7 @@ public final class Json {
         List<Value> l = new ArrayList<>();
         JsonToken e;
         while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-          l.add(read(p, e));
+          l.add(read(p, e, r));
         }
         return ArrayValue.of(l);
       }

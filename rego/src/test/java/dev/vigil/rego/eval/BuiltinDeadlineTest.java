@@ -192,7 +192,18 @@ class BuiltinDeadlineTest {
         "count(sort(data.t.deep_set)) | dev.vigil.rego.value.SetValue",
         "x := data.t.set_iterated | dev.vigil.rego.value.SetValue",
         "x := data.t.keys_iterated | dev.vigil.rego.value.ObjectValue",
-        "count(intersection({data.t.deep_set, {[0]}})) | dev.vigil.rego.value.SetValue"
+        "count(intersection({data.t.deep_set, {[0]}})) | dev.vigil.rego.value.SetValue",
+        "count(json.filter(data.t.deep_keys, [[[1, \"x\"]]])) | dev.vigil.rego.builtins.JsonPaths",
+        "count(json.remove(data.t.deep_keys, [[[1, \"x\"]]])) | dev.vigil.rego.builtins.JsonPaths",
+        "count(json.filter({\"a\": 1}, data.t.deep_set)) | dev.vigil.rego.builtins.JsonPaths",
+        "count(json.remove({\"a\": 1}, data.t.deep_set)) | dev.vigil.rego.builtins.JsonPaths",
+        "x := json.verify_schema({\"enum\": data.words}) | dev.vigil.rego.builtins.jsonschema",
+        "x := json.match_schema({\"a\": 1}, {\"properties\": {\"a\": {\"const\":"
+            + " data.t.deep_keys}}}) | dev.vigil.rego.builtins.jsonschema",
+        "x := io.jwt.encode_sign_raw(data.jwt_header, \"{}\", data.jwks)"
+            + " | dev.vigil.rego.builtins.JwtKeys",
+        "x := io.jwt.verify_hs256(io.jwt.encode_sign_raw(data.jwt_header, \"{}\", data.jwt_key),"
+            + " data.jwks) | dev.vigil.rego.builtins.JwtKeys"
       })
   void eval_builtinPastTheDeadline_cancelErrorFromInsideIt(String query, String code) {
     AtomicBoolean inside = new AtomicBoolean();

@@ -20,6 +20,10 @@ import java.util.TreeMap;
 /**
  * A compiled JSON Schema (drafts 4, 6 and 7 keywords, as gojsonschema accepts them together).
  * {@code $ref} resolves JSON pointers within the same document only. Immutable once compiled.
+ *
+ * <p>Compiling is charged to the query's time budget: a unit per subschema and per member of each,
+ * the sorts of their keys, and a unit per enum value checked for uniqueness (by hash: comparing
+ * every pair was quadratic in the enum's length).
  */
 public final class JsonSchema {
 
@@ -77,12 +81,12 @@ public final class JsonSchema {
   }
 
   /**
-   * Compiles a schema document.
+   * Compiles a schema document, charging the work to {@code ctx}'s time budget.
    *
    * @throws SchemaException when the schema is not one gojsonschema accepts
    */
-  public static JsonSchema compile(Value document) {
-    return new JsonSchema(new Compiler(document).compile(document, 0));
+  public static JsonSchema compile(Value document, BuiltinContext ctx) {
+    return new JsonSchema(new Compiler(document, ctx).compile(document, 0));
   }
 
   /**
@@ -101,12 +105,14 @@ public final class JsonSchema {
 
   private static final class Compiler {
     private final Value rootDoc;
+    private final BuiltinContext ctx;
     private final int draft;
     private final Map<Value, Node> compiled = new IdentityHashMap<>();
     private final List<Node> pendingRefs = new ArrayList<>();
 
-    Compiler(Value rootDoc) {
+    Compiler(Value rootDoc, BuiltinContext ctx) {
       this.rootDoc = rootDoc;
+      this.ctx = ctx;
       this.draft = draftOf(rootDoc);
     }
 
@@ -180,6 +186,7 @@ public final class JsonSchema {
       }
       Node n = new Node();
       compiled.put(doc, n);
+      ctx.charge(1 + (doc instanceof ObjectValue o ? o.size() : 0));
       if (doc instanceof BooleanValue b && draft >= 6) {
         n.pass = b.value();
         return n;
@@ -191,7 +198,7 @@ public final class JsonSchema {
         if (!(o.get("definitions") instanceof ObjectValue defs)) {
           throw invalidType("array of schemas", "definitions");
         }
-        for (Value k : defs.keys()) {
+        for (Value k : defs.keys(ctx::charge)) {
           Value d = defs.get(k);
           if (!(d instanceof ObjectValue) && !(d instanceof BooleanValue)) {
             throw invalidType("array of schemas", "definitions");
@@ -212,7 +219,7 @@ public final class JsonSchema {
         if (!(o.get("properties") instanceof ObjectValue props)) {
           throw new SchemaException("properties must be of type object");
         }
-        for (Value k : props.keys()) {
+        for (Value k : props.keys(ctx::charge)) {
           n.properties.put(((StringValue) k).value(), child(props.get(k), depth));
         }
       }
@@ -222,7 +229,7 @@ public final class JsonSchema {
         if (!(o.get("patternProperties") instanceof ObjectValue props)) {
           throw invalidType("object", "patternProperties");
         }
-        for (Value k : props.keys()) {
+        for (Value k : props.keys(ctx::charge)) {
           String text = ((StringValue) k).value();
           n.patternProperties.put(
               regex(text, "Invalid regex pattern '" + text + "'"), child(props.get(k), depth));
@@ -313,12 +320,9 @@ public final class JsonSchema {
       }
       List<Value> enumValues = slice(o, "enum");
       if (o.get("enum") != null) {
-        for (int i = 0; i < enumValues.size(); i++) {
-          for (int j = 0; j < i; j++) {
-            if (enumValues.get(i).equals(enumValues.get(j))) {
-              throw new SchemaException("enum items must be unique");
-            }
-          }
+        ctx.charge(enumValues.size());
+        if (new java.util.HashSet<>(enumValues).size() < enumValues.size()) {
+          throw new SchemaException("enum items must be unique");
         }
         n.enumValues = enumValues;
       }
@@ -355,7 +359,7 @@ public final class JsonSchema {
       if (!(deps instanceof ObjectValue o)) {
         throw new SchemaException("dependencies must be of type object");
       }
-      for (Value k : o.keys()) {
+      for (Value k : o.keys(ctx::charge)) {
         Value d = o.get(k);
         String key = ((StringValue) k).value();
         if (d instanceof ArrayValue a) {
@@ -503,8 +507,13 @@ public final class JsonSchema {
     }
   }
 
-  /** Writes a value as gojsonschema quotes allowed values: compact JSON. */
-  static String json(Value v) {
-    return Json.write(v);
+  /**
+   * Writes a value as gojsonschema quotes allowed values, compact JSON, charging {@code ctx} for
+   * the sorts of its sets and keys and a unit per 16 characters written.
+   */
+  static String json(Value v, BuiltinContext ctx) {
+    String text = Json.write(v, ctx::charge);
+    ctx.charge(text.length() >> 4);
+    return text;
   }
 }

@@ -11,6 +11,7 @@ import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.SetValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Values;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +122,7 @@ final class Validation {
       case NumberValue num -> number(n, num, context);
       case StringValue s -> string(n, s.value(), context);
       case ArrayValue a -> array(n, a.elements(), context, depth);
-      case SetValue s -> array(n, s.elements(), context, depth);
+      case SetValue s -> array(n, s.elements(ctx::charge), context, depth);
       case ObjectValue o -> object(n, o, context, depth);
       default -> {}
     }
@@ -207,7 +208,7 @@ final class Validation {
       add("number_not", context, null, "Must not validate the schema (not)");
     }
     if (!n.dependencies.isEmpty() && v instanceof ObjectValue o) {
-      for (Value k : o.keys()) {
+      for (Value k : o.keys(ctx::charge)) {
         Object dep = n.dependencies.get(((StringValue) k).value());
         if (dep instanceof List<?> names) {
           for (Object name : names) {
@@ -242,7 +243,8 @@ final class Validation {
 
   private void common(Node n, Value v, String context) {
     if (n.constValue != null && !n.constValue.equals(v)) {
-      add("const", context, null, "{{field}} does not match: " + JsonSchema.json(n.constValue));
+      String text = JsonSchema.json(n.constValue, ctx);
+      add("const", context, null, "{{field}} does not match: " + text);
     }
     if (n.enumValues != null) {
       ctx.charge(n.enumValues.size());
@@ -250,7 +252,7 @@ final class Validation {
     if (n.enumValues != null && !n.enumValues.contains(v)) {
       List<String> allowed = new ArrayList<>();
       for (Value e : n.enumValues) {
-        allowed.add(JsonSchema.json(e));
+        allowed.add(JsonSchema.json(e, ctx));
       }
       add(
           "enum",
@@ -400,8 +402,8 @@ final class Validation {
         add("required", context, r, r + " is required");
       }
     }
-    for (Value k : o.keys()) {
-      String key = k instanceof StringValue s ? s.value() : k.toString();
+    for (Value k : o.keys(ctx::charge)) {
+      String key = keyText(k);
       boolean declared = n.properties.containsKey(key);
       boolean patterned = false;
       for (Map.Entry<com.google.re2j.Pattern, Node> p : n.patternProperties.entrySet()) {
@@ -426,10 +428,10 @@ final class Validation {
       }
     }
     if (n.propertyNames != null) {
-      for (Value k : o.keys()) {
+      for (Value k : o.keys(ctx::charge)) {
         Validation r = sub(n.propertyNames, k, context, depth + 1);
         if (!r.valid()) {
-          String key = k instanceof StringValue s ? s.value() : k.toString();
+          String key = keyText(k);
           add(
               "invalid_property_name",
               context,
@@ -440,5 +442,19 @@ final class Validation {
       }
     }
     score++;
+  }
+
+  /**
+   * Returns an object key as error paths name it: a string as it is, another key in Rego syntax,
+   * with the sorts of its sets and keys charged to the query's time budget.
+   */
+  private String keyText(Value k) {
+    if (k instanceof StringValue s) {
+      return s.value();
+    }
+    StringBuilder sb = new StringBuilder();
+    Values.writeTerm(k, sb, length -> {}, ctx::charge);
+    ctx.charge(sb.length() >> 4);
+    return sb.toString();
   }
 }
