@@ -11,17 +11,19 @@ import java.util.regex.Pattern;
  * at once without approval (break-glass), for how long.
  *
  * @param name what is granted, as policies see it in {@code input.grants[_].entitlement}
- * @param approvers user ids, and {@code group:NAME} for every member of a group
+ * @param approvers local users by user id, and {@code group:NAME} for every local user of a group
  * @param maxDuration the longest grant an approval gives
  * @param breakGlass whether a grant may be taken without approval
  * @param breakGlassMaxDuration the longest grant break-glass gives
+ * @param providerApprovers users and groups of OpenID Connect providers who approve as well
  */
 public record Entitlement(
     String name,
     List<String> approvers,
     Duration maxDuration,
     boolean breakGlass,
-    Duration breakGlassMaxDuration) {
+    Duration breakGlassMaxDuration,
+    List<ProviderApprover> providerApprovers) {
 
   /** The prefix of an approver entry that names a group. */
   public static final String GROUP = "group:";
@@ -46,12 +48,23 @@ public record Entitlement(
   public Entitlement {
     checkName(name);
     approvers = List.copyOf(approvers);
-    if (approvers.isEmpty()) {
+    providerApprovers = List.copyOf(providerApprovers);
+    if (approvers.isEmpty() && providerApprovers.isEmpty()) {
       throw new IllegalArgumentException(
           "approvers: entitlement \"" + name + "\" needs at least one approver");
     }
     checkDuration("max_duration", maxDuration, CAP);
     checkDuration("break_glass_max_duration", breakGlassMaxDuration, BREAK_GLASS_CAP);
+  }
+
+  /** An entitlement whose approvers are all local users. */
+  public Entitlement(
+      String name,
+      List<String> approvers,
+      Duration maxDuration,
+      boolean breakGlass,
+      Duration breakGlassMaxDuration) {
+    this(name, approvers, maxDuration, breakGlass, breakGlassMaxDuration, List.of());
   }
 
   /**
@@ -84,7 +97,27 @@ public record Entitlement(
     }
   }
 
-  /** Whether the user {@code userId}, member of {@code groups}, approves requests for this. */
+  /**
+   * Whether the person {@code subject} signed in through {@code idp} ({@link Holders#LOCAL} or a
+   * provider's name), member of {@code groups}, approves requests for this. A local user matches
+   * {@link #approvers} only, a provider's user {@link #providerApprovers} of that provider only:
+   * the same user id or group name of two sign-ins is two people.
+   */
+  public boolean approvableBy(String subject, String idp, Collection<String> groups) {
+    if (Holders.LOCAL.equals(idp)) {
+      return approvableBy(subject, groups);
+    }
+    for (ProviderApprover a : providerApprovers) {
+      if (a.matches(subject, idp, groups)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the local user {@code userId}, member of {@code groups}, approves requests for this.
+   */
   public boolean approvableBy(String userId, Collection<String> groups) {
     for (String a : approvers) {
       if (a.startsWith(GROUP) ? groups.contains(a.substring(GROUP.length())) : a.equals(userId)) {

@@ -29,6 +29,9 @@ import java.util.Locale;
  * @param reviewedAt when
  * @param endedBy who revoked it
  * @param endedAt when it was revoked
+ * @param decidedByIdp the OpenID Connect provider {@code decidedBy} signed in with, or null for a
+ *     local user (and for every grant decided before this was kept): with {@code decidedBy}, who
+ *     decided it, since one user id of two providers is two people
  */
 public record Grant(
     String id,
@@ -48,7 +51,8 @@ public record Grant(
     String reviewedBy,
     Instant reviewedAt,
     String endedBy,
-    Instant endedAt) {
+    Instant endedAt,
+    String decidedByIdp) {
 
   /** The life of a grant: pending, then active, denied or (once active) revoked or expired. */
   public enum State {
@@ -102,6 +106,7 @@ public record Grant(
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -135,7 +140,8 @@ public record Grant(
         null,
         null,
         null,
-        null);
+        null,
+        providerOf(idp));
   }
 
   /** Returns this grant ending at {@code end} instead (a cut the store may not show yet). */
@@ -158,7 +164,31 @@ public record Grant(
         reviewedBy,
         reviewedAt,
         endedBy,
-        endedAt);
+        endedAt,
+        decidedByIdp);
+  }
+
+  /**
+   * Returns how a person's provider is kept beside their user id in {@code decidedByIdp} and an
+   * event's {@code actorIdp}: null for a local user, else the provider's name.
+   */
+  static String providerOf(String idp) {
+    return idp == null || Holders.LOCAL.equals(idp) ? null : idp;
+  }
+
+  /** Returns the provider of who decided it: {@code local} or a provider's name; null if none. */
+  public String decidedByProvider() {
+    return decidedBy == null ? null : decidedByIdp == null ? Holders.LOCAL : decidedByIdp;
+  }
+
+  /**
+   * Returns who decided it, for a reader: the user id, followed by the provider in parentheses for
+   * a provider's user ({@code 00u1ab (corp)}); null if nobody did.
+   */
+  public String decider() {
+    return decidedBy == null || decidedByIdp == null
+        ? decidedBy
+        : decidedBy + " (" + decidedByIdp + ")";
   }
 
   /** Returns the state at {@code now}: an active grant past its expiry is expired. */

@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads and writes the grant tables of the store (migration 0014). Every change of a grant is one
- * transaction with its audit event, and is made only from the state it expects (a conditional
- * update), so that two nodes deciding one request at once cannot both succeed. Thread-safe.
+ * Reads and writes the grant tables of the store (migrations 0014 and 0015). Every change of a
+ * grant is one transaction with its audit event, and is made only from the state it expects (a
+ * conditional update), so that two nodes deciding one request at once cannot both succeed.
+ * Thread-safe.
  */
 final class GrantStore {
 
@@ -30,7 +31,7 @@ final class GrantStore {
   private static final String COLUMNS =
       "id, subject, idp, entitlement, reason, requested_at_ms, duration_s, state, decided_by,"
           + " decided_at_ms, decision_reason, starts_at_ms, expires_at_ms, break_glass,"
-          + " reviewed_by, reviewed_at_ms, ended_by, ended_at_ms";
+          + " reviewed_by, reviewed_at_ms, ended_by, ended_at_ms, decided_by_idp";
 
   /**
    * SQL for when a request lapses undecided: its stored lapse, or for a request stored before the
@@ -132,7 +133,9 @@ final class GrantStore {
   private static void insertRow(Connection c, Grant g) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO grants (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            "INSERT INTO grants ("
+                + COLUMNS
+                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
       bind(
           ps,
           g.id(),
@@ -152,7 +155,8 @@ final class GrantStore {
           g.reviewedBy(),
           ms(g.reviewedAt()),
           g.endedBy(),
-          ms(g.endedAt()));
+          ms(g.endedAt()),
+          g.decidedByIdp());
       ps.executeUpdate();
     }
   }
@@ -185,10 +189,18 @@ final class GrantStore {
   private static void insertEvent(Connection c, GrantEvent e) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO grant_events (grant_id, seq, at_ms, actor, action, reason)"
+            "INSERT INTO grant_events (grant_id, seq, at_ms, actor, action, reason, actor_idp)"
                 + " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM grant_events"
-                + " WHERE grant_id = ?), ?, ?, ?, ?)")) {
-      bind(ps, e.grantId(), e.grantId(), ms(e.at()), e.actor(), e.action(), e.reason());
+                + " WHERE grant_id = ?), ?, ?, ?, ?, ?)")) {
+      bind(
+          ps,
+          e.grantId(),
+          e.grantId(),
+          ms(e.at()),
+          e.actor(),
+          e.action(),
+          e.reason(),
+          e.actorIdp());
       ps.executeUpdate();
     }
   }
@@ -278,7 +290,7 @@ final class GrantStore {
     try (Connection c = store.dataSource().getConnection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT grant_id, at_ms, actor, action, reason FROM grant_events"
+                "SELECT grant_id, at_ms, actor, action, reason, actor_idp FROM grant_events"
                     + " WHERE grant_id = ? ORDER BY seq")) {
       bind(ps, grantId);
       List<GrantEvent> out = new ArrayList<>();
@@ -290,7 +302,8 @@ final class GrantStore {
                   Instant.ofEpochMilli(rs.getLong(2)),
                   rs.getString(3),
                   rs.getString(4),
-                  rs.getString(5)));
+                  rs.getString(5),
+                  rs.getString(6)));
         }
       }
       return out;
@@ -318,7 +331,8 @@ final class GrantStore {
         rs.getString(15),
         instant(rs, 16),
         rs.getString(17),
-        instant(rs, 18));
+        instant(rs, 18),
+        rs.getString(19));
   }
 
   private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -275,7 +275,8 @@ public final class Grants implements AutoCloseable {
             d,
             now.plus(requestLifetime));
     // Counted in the transaction that adds it, after a lock on the person: see the class doc.
-    GrantEvent requested = new GrantEvent(g.id(), now, subject, "requested", why);
+    GrantEvent requested =
+        new GrantEvent(g.id(), now, subject, "requested", why, Grant.providerOf(idp));
     if (!store.insertPending(g, requested, MAX_PENDING)) {
       throw new GrantException(
           "conflict",
@@ -327,7 +328,8 @@ public final class Grants implements AutoCloseable {
     String why = reason(reason);
     Instant now = clock.instant();
     Grant g = Grant.breakGlass(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
-    GrantEvent taken = new GrantEvent(g.id(), now, subject, "break_glass", why);
+    GrantEvent taken =
+        new GrantEvent(g.id(), now, subject, "break_glass", why, Grant.providerOf(idp));
     store.insert(g, taken);
     log.warn(
         "break-glass access taken: grant_id={} subject={} entitlement={} expires_at={} reason={}",
@@ -341,27 +343,36 @@ public final class Grants implements AutoCloseable {
     return g;
   }
 
+  /** Approves a pending request as the local user {@code approver}: see {@link #approve}. */
+  public Grant approve(String id, String approver, Collection<String> groups, String note) {
+    return approve(id, approver, Holders.LOCAL, groups, note);
+  }
+
   /**
    * Approves a pending request: the grant counts from now for the duration asked.
    *
    * @param approver the user id of the approver
+   * @param idp the sign-in of the approver: {@link Holders#LOCAL} or a provider's name
    * @param groups the approver's groups
-   * @throws GrantException {@code not_found}; {@code forbidden} for the requester or someone who is
-   *     not an approver of the entitlement; {@code conflict} when it is not pending
+   * @throws GrantException {@code not_found}; {@code forbidden} for the requester (the same user id
+   *     of the same sign-in) or someone who is not an approver of the entitlement; {@code conflict}
+   *     when it is not pending
    */
-  public Grant approve(String id, String approver, Collection<String> groups, String note) {
+  public Grant approve(
+      String id, String approver, String idp, Collection<String> groups, String note) {
     Lock r = configuring.readLock();
     r.lock();
     try {
-      return approveChecked(id, approver, groups, note);
+      return approveChecked(id, approver, idp, groups, note);
     } finally {
       r.unlock();
     }
   }
 
-  private Grant approveChecked(String id, String approver, Collection<String> groups, String note) {
+  private Grant approveChecked(
+      String id, String approver, String idp, Collection<String> groups, String note) {
     Config c = config;
-    Grant g = decidable(id, approver, groups, c);
+    Grant g = decidable(id, approver, idp, groups, c);
     String holder = c.holders().refusal(g.subject(), g.idp());
     if (holder != null) {
       throw new GrantException("conflict", "id", "grant " + id + " cannot be approved: " + holder);
@@ -372,15 +383,18 @@ public final class Grants implements AutoCloseable {
     Entitlement e = c.entitlements().get(g.entitlement());
     // The entitlement's cap may have shrunk since the request: the shorter counts.
     Duration d = g.duration().compareTo(e.maxDuration()) > 0 ? e.maxDuration() : g.duration();
-    GrantEvent approvedEvent = new GrantEvent(id, now, approver, "approved", why);
+    String approverIdp = Grant.providerOf(idp);
+    GrantEvent approvedEvent = new GrantEvent(id, now, approver, "approved", why, approverIdp);
     boolean done =
         store.change(
             "approve",
             approvedEvent,
-            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
-                + " starts_at_ms = ?, expires_at_ms = ?, duration_s = ? WHERE id = ? AND state = ?",
+            "UPDATE grants SET state = ?, decided_by = ?, decided_by_idp = ?, decided_at_ms = ?,"
+                + " decision_reason = ?, starts_at_ms = ?, expires_at_ms = ?, duration_s = ?"
+                + " WHERE id = ? AND state = ?",
             Grant.State.ACTIVE.wireName(),
             approver,
+            approverIdp,
             now.toEpochMilli(),
             why,
             now.toEpochMilli(),
@@ -392,15 +406,23 @@ public final class Grants implements AutoCloseable {
       throw notPending(id);
     }
     log.info(
-        "access approved: grant_id={} subject={} entitlement={} approver={} expires_at={}",
+        "access approved: grant_id={} subject={} idp={} entitlement={} approver={} approver_idp={}"
+            + " expires_at={}",
         id,
         g.subject(),
+        g.idp(),
         g.entitlement(),
         approver,
+        idp,
         now.plus(d));
     changed(id);
     tell(approvedEvent);
     return store.grant(id).orElseThrow();
+  }
+
+  /** Denies a pending request as the local user {@code approver}: see {@link #deny}. */
+  public Grant deny(String id, String approver, Collection<String> groups, String reason) {
+    return deny(id, approver, Holders.LOCAL, groups, reason);
   }
 
   /**
@@ -408,19 +430,22 @@ public final class Grants implements AutoCloseable {
    *
    * @throws GrantException as {@link #approve}, and {@code bad_request} naming {@code reason}
    */
-  public Grant deny(String id, String approver, Collection<String> groups, String reason) {
-    Grant g = decidable(id, approver, groups, config);
+  public Grant deny(
+      String id, String approver, String idp, Collection<String> groups, String reason) {
+    Grant g = decidable(id, approver, idp, groups, config);
     String why = reason(reason);
     Instant now = clock.instant();
-    GrantEvent deniedEvent = new GrantEvent(id, now, approver, "denied", why);
+    String approverIdp = Grant.providerOf(idp);
+    GrantEvent deniedEvent = new GrantEvent(id, now, approver, "denied", why, approverIdp);
     boolean done =
         store.change(
             "deny",
             deniedEvent,
-            "UPDATE grants SET state = ?, decided_by = ?, decided_at_ms = ?, decision_reason = ?,"
-                + " expires_at_ms = NULL WHERE id = ? AND state = ?",
+            "UPDATE grants SET state = ?, decided_by = ?, decided_by_idp = ?, decided_at_ms = ?,"
+                + " decision_reason = ?, expires_at_ms = NULL WHERE id = ? AND state = ?",
             Grant.State.DENIED.wireName(),
             approver,
+            approverIdp,
             now.toEpochMilli(),
             why,
             id,
@@ -429,19 +454,23 @@ public final class Grants implements AutoCloseable {
       throw notPending(id);
     }
     log.info(
-        "access denied: grant_id={} subject={} entitlement={} approver={}",
+        "access denied: grant_id={} subject={} idp={} entitlement={} approver={} approver_idp={}",
         id,
         g.subject(),
+        g.idp(),
         g.entitlement(),
-        approver);
+        approver,
+        idp);
     changed(id);
     tell(deniedEvent);
     return store.grant(id).orElseThrow();
   }
 
-  private Grant decidable(String id, String approver, Collection<String> groups, Config c) {
+  private Grant decidable(
+      String id, String approver, String idp, Collection<String> groups, Config c) {
     Grant g = find(id);
-    if (g.subject().equals(approver)) {
+    // A person is a user id of one sign-in: a local user and a provider's user are never linked.
+    if (g.subject().equals(approver) && g.idp().equals(idp)) {
       throw new GrantException(
           "forbidden", "id", "grant " + id + " is your own request: another approver must decide");
     }
@@ -452,7 +481,7 @@ public final class Grants implements AutoCloseable {
           "id",
           "entitlement \"" + g.entitlement() + "\" of grant " + id + " is no longer configured");
     }
-    if (!e.approvableBy(approver, groups)) {
+    if (!e.approvableBy(approver, idp, groups)) {
       throw new GrantException(
           "forbidden",
           "id",
@@ -598,13 +627,21 @@ public final class Grants implements AutoCloseable {
         .toList();
   }
 
-  /** Returns the requests {@code approver} may decide: pending, not their own, oldest first. */
+  /** Returns the requests the local user {@code approver} may decide: see {@link #pendingFor}. */
   public List<Grant> pendingFor(String approver, Collection<String> groups) {
+    return pendingFor(approver, Holders.LOCAL, groups);
+  }
+
+  /**
+   * Returns the requests {@code approver}, signed in through {@code idp}, may decide: pending, not
+   * their own, oldest first.
+   */
+  public List<Grant> pendingFor(String approver, String idp, Collection<String> groups) {
     Map<String, Entitlement> known = config.entitlements();
     return pending().stream()
-        .filter(g -> !g.subject().equals(approver))
+        .filter(g -> !(g.subject().equals(approver) && g.idp().equals(idp)))
         .filter(g -> known.containsKey(g.entitlement()))
-        .filter(g -> known.get(g.entitlement()).approvableBy(approver, groups))
+        .filter(g -> known.get(g.entitlement()).approvableBy(approver, idp, groups))
         .toList();
   }
 

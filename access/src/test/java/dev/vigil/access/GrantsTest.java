@@ -130,6 +130,85 @@ class GrantsTest {
     assertThat(g.pendingFor("carol", Set.of("dba"))).isEmpty();
   }
 
+  static final Entitlement CORP =
+      new Entitlement(
+          "prod-db-admin",
+          List.of("carol"),
+          Duration.ofHours(1),
+          false,
+          Duration.ofMinutes(30),
+          List.of(
+              ProviderApprover.group("corp", "sre"), ProviderApprover.user("corp", "00u-rita")));
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void approve_providerGroupMember_activeWithProviderInGrantAndTrail(String kind) throws Exception {
+    Grants g = open(kind);
+    g.entitlements(List.of(CORP));
+    Grant asked = g.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+
+    assertThat(g.pendingFor("00u-sam", "corp", Set.of("sre")))
+        .extracting(Grant::id)
+        .contains(asked.id());
+    Grant ok = g.approve(asked.id(), "00u-sam", "corp", Set.of("sre"), "ok");
+
+    assertThat(ok.state()).isEqualTo(Grant.State.ACTIVE);
+    assertThat(ok.decidedBy()).isEqualTo("00u-sam");
+    assertThat(ok.decidedByProvider()).isEqualTo("corp");
+    assertThat(ok.decider()).isEqualTo("00u-sam (corp)");
+    assertThat(g.active("alice", "local")).extracting(Grant::id).containsExactly(asked.id());
+    assertThat(g.events(asked.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::actorIdp)
+        .containsExactly(tuple("requested", "alice", null), tuple("approved", "00u-sam", "corp"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void approve_providerNamesOnlyMatchTheirProvider_refused(String kind) throws Exception {
+    Grants g = open(kind);
+    g.entitlements(List.of(CORP));
+    Grant asked = g.request("alice", "local", "prod-db-admin", "30m", "INC-9");
+
+    // The group of another provider, a local user in a group "sre", a local "00u-rita".
+    assertThat(
+            refused(() -> g.approve(asked.id(), "00u-sam", "partner", Set.of("sre"), null)).code())
+        .isEqualTo("forbidden");
+    assertThat(refused(() -> g.approve(asked.id(), "bob", Set.of("sre"), null)).code())
+        .isEqualTo("forbidden");
+    assertThat(refused(() -> g.approve(asked.id(), "00u-rita", Set.of(), null)).code())
+        .isEqualTo("forbidden");
+    // carol of the provider is not the local carol.
+    assertThat(refused(() -> g.deny(asked.id(), "carol", "corp", Set.of(), "no")).code())
+        .isEqualTo("forbidden");
+    assertThat(g.pendingFor("00u-sam", "partner", Set.of("sre"))).isEmpty();
+    assertThat(g.get(asked.id()).orElseThrow().state()).isEqualTo(Grant.State.PENDING);
+
+    Grant denied = g.deny(asked.id(), "00u-rita", "corp", Set.of(), "not now");
+    assertThat(denied.state()).isEqualTo(Grant.State.DENIED);
+    assertThat(denied.decider()).isEqualTo("00u-rita (corp)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void approve_ownRequestOfAProviderUser_refused_sameIdOfAnotherSignInAccepted(String kind)
+      throws Exception {
+    Grants g = open(kind);
+    g.entitlements(List.of(CORP));
+    Grant own = g.request("00u-rita", "corp", "prod-db-admin", "30m", "INC-9");
+
+    GrantException e = refused(() -> g.approve(own.id(), "00u-rita", "corp", Set.of("sre"), null));
+
+    assertThat(e.code()).isEqualTo("forbidden");
+    assertThat(e.getMessage()).contains("your own request");
+    assertThat(g.pendingFor("00u-rita", "corp", Set.of("sre"))).isEmpty();
+    assertThat(g.events(own.id()))
+        .extracting(GrantEvent::action, GrantEvent::actor, GrantEvent::actorIdp)
+        .containsExactly(tuple("requested", "00u-rita", "corp"));
+    // A person is a user id of one sign-in: the local carol is someone else than corp's carol.
+    Grant other = g.request("carol", "corp", "prod-db-admin", "30m", "INC-10");
+    assertThat(g.approve(other.id(), "carol", Set.of(), null).decider()).isEqualTo("carol");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
   void approve_notAnApprover_refused_groupMemberAccepted(String kind) throws Exception {

@@ -73,7 +73,7 @@ final class AccessCommand implements Runnable {
             oneLine(g.subject()),
             g.entitlement(),
             g.stateAt(now).wireName(),
-            g.decidedBy() == null ? "-" : oneLine(g.decidedBy()),
+            g.decidedBy() == null ? "-" : oneLine(g.decider()),
             g.expiresAt() == null ? "-" : g.expiresAt(),
             oneLine(g.reason()));
       }
@@ -120,7 +120,7 @@ final class AccessCommand implements Runnable {
               "  %s %-12s by %s%s%n",
               e.at(),
               e.action(),
-              oneLine(e.actor()),
+              oneLine(e.who()),
               e.reason().isEmpty() ? "" : ": " + oneLine(e.reason()));
         }
         GrantActivity activity = GrantActivity.of(new DecisionReader(st).scan(), g, Instant.now());

@@ -119,7 +119,7 @@ final class GrantPages {
       rows.add(
           List.of(
               Html.text(e.at().toString()),
-              Html.text(e.actor()),
+              Html.text(e.who()),
               Html.text(e.action()),
               Html.text(e.reason())));
     }
@@ -185,7 +185,7 @@ final class GrantPages {
               Html.text(g.entitlement()),
               Html.text(g.reason()),
               Html.text(g.stateAt(now).wireName()) + (g.breakGlass() ? " <b>break-glass</b>" : ""),
-              Html.text(g.decidedBy() == null ? "-" : g.decidedBy()),
+              Html.text(g.decidedBy() == null ? "-" : g.decider()),
               Html.text(g.expiresAt() == null ? "-" : g.expiresAt().toString()),
               action.of(g)));
     }

@@ -580,8 +580,8 @@ public final class AccessReview {
         mayApprove = new ArrayList<>();
         for (Entitlement e : setup.entitlements()) {
           mayRequest.add(e.name());
-          // Approvers are local users: a provider's user of the same id approves nothing.
-          if (s.idp.equals(LOCAL) && e.approvableBy(s.id, s.groups)) {
+          // Local approvers match local users, a provider's approvers that provider's users.
+          if (e.approvableBy(s.id, s.idp, s.groups)) {
             mayApprove.add(e.name());
           }
         }
@@ -652,7 +652,9 @@ public final class AccessReview {
                       + "; uses "
                       + c.uses,
                   evidence));
-        } else if (g.decidedBy() != null && g.decidedBy().equals(g.subject())) {
+        } else if (g.decidedBy() != null
+            && g.decidedBy().equals(g.subject())
+            && g.decidedByProvider().equals(g.idp())) {
           found.add(
               new Finding(
                   SELF_APPROVED,
@@ -672,7 +674,7 @@ public final class AccessReview {
                   g.subject(),
                   g.idp(),
                   g.entitlement()
-                      + (g.breakGlass() ? " taken by break-glass" : " approved by " + g.decidedBy())
+                      + (g.breakGlass() ? " taken by break-glass" : " approved by " + g.decider())
                       + " at "
                       + g.startsAt()
                       + " for "

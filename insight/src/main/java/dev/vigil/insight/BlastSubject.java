@@ -247,6 +247,7 @@ public record BlastSubject(
               null,
               null,
               null,
+              null,
               null));
     }
     return GrantInput.of(held);

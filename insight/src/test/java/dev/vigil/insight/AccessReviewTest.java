@@ -338,6 +338,43 @@ class AccessReviewTest {
     }
   }
 
+  /** A provider's user approving their own grant is named; a namesake of another sign-in is not. */
+  @Test
+  void take_selfApprovalOfAProviderUser_namedOnlyForTheSameSignIn() throws Exception {
+    try (Store store = Store.open(StoreLocation.embedded(tmp))) {
+      long at = day(1, 0).toEpochMilli();
+      for (String[] row :
+          List.of(
+              new String[] {"gr-own", "00u-rita", "corp", "00u-rita", "corp"},
+              new String[] {"gr-namesake", "carol", "corp", "carol", null})) {
+        try (Connection c = store.dataSource().getConnection();
+            PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO grants (id, subject, idp, entitlement, reason, requested_at_ms,"
+                        + " duration_s, state, decided_by, decided_by_idp, decided_at_ms,"
+                        + " starts_at_ms, expires_at_ms, break_glass) VALUES (?, ?, ?,"
+                        + " 'prod-db-admin', 'mine', ?, 3600, 'active', ?, ?, ?, ?, ?, 0)")) {
+          ps.setString(1, row[0]);
+          ps.setString(2, row[1]);
+          ps.setString(3, row[2]);
+          ps.setLong(4, at);
+          ps.setString(5, row[3]);
+          ps.setString(6, row[4]);
+          ps.setLong(7, at);
+          ps.setLong(8, at);
+          ps.setLong(9, at + 3_600_000);
+          ps.executeUpdate();
+        }
+      }
+
+      AccessReview r = AccessReview.take(store, MONTH, null, Setup.none());
+
+      assertThat(r.findings(AccessReview.SELF_APPROVED))
+          .extracting(Finding::subject, Finding::idp, Finding::evidence)
+          .containsExactly(tuple("00u-rita", "corp", List.of("gr-own")));
+    }
+  }
+
   /**
    * Vigil refuses an approval by the requester, but a store written by hand or by another tool may
    * hold one: the review names it.

@@ -2,6 +2,7 @@ package dev.vigil.gateway.config;
 
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grant;
+import dev.vigil.access.ProviderApprover;
 import dev.vigil.gateway.Route;
 import dev.vigil.gateway.RouteTable;
 import dev.vigil.gateway.auth.LocalUser;
@@ -323,7 +324,7 @@ public record VigilConfig(
     }
     List<LocalUser> users = users(get(top, "users"));
     List<Entitlement> entitlements =
-        entitlements(get(access, "entitlements"), users, moreApprovers);
+        entitlements(get(access, "entitlements"), users, moreApprovers, oidc);
     String controlPlane = address(get(cp, "addr"), d.controlPlane());
     String gateway = address(get(gw, "addr"), d.gateway());
     TlsSettings tls = TlsSettings.read(gw, base);
@@ -477,10 +478,14 @@ public record VigilConfig(
 
   /**
    * The {@code access.entitlements}: each named once, approved by configured users or groups of
-   * them, with durations within {@link Entitlement}'s caps.
+   * them, or by users and groups of the default OpenID Connect provider, with durations within
+   * {@link Entitlement}'s caps.
    */
   private static List<Entitlement> entitlements(
-      YamlNode n, List<LocalUser> users, Set<String> moreApprovers) {
+      YamlNode n,
+      List<LocalUser> users,
+      Set<String> moreApprovers,
+      List<OidcLogin.Config> providers) {
     // By the key sign-in looks users up by (UserNames): an approver written Carol is the user
     // carol, and is stored as the file spells the user, as her sessions name her.
     Map<String, String> userNames = new HashMap<>();
@@ -518,7 +523,12 @@ public record VigilConfig(
         throw approversNode.error("entitlement \"" + name + "\" needs at least one approver");
       }
       Set<String> approvers = new LinkedHashSet<>();
+      Set<ProviderApprover> providerApprovers = new LinkedHashSet<>();
       for (YamlNode a : approversNode.sequence()) {
+        if (a.isMapping()) {
+          providerApprovers.add(providerApprover(a, providers));
+          continue;
+        }
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
@@ -532,7 +542,8 @@ public record VigilConfig(
                   + "\" is not "
                   + (group
                       ? "a group of any configured user"
-                      : "a configured user (write group:NAME for a group)")
+                      : "a configured user (write group:NAME for a group, {provider: NAME, user:"
+                          + " SUBJECT} for a user of an OpenID Connect provider)")
                   + ": only configured users approve");
         }
       }
@@ -555,9 +566,66 @@ public record VigilConfig(
       if (glassMaxNode.isMissing() && glassMax.compareTo(max) > 0) {
         glassMax = max;
       }
-      out.add(new Entitlement(name, List.copyOf(approvers), max, glass, glassMax));
+      out.add(
+          new Entitlement(
+              name, List.copyOf(approvers), max, glass, glassMax, List.copyOf(providerApprovers)));
     }
     return out;
+  }
+
+  /**
+   * An approver of an OpenID Connect provider, written as a mapping so that no local user name can
+   * be read as one: {@code {provider: corp, user: SUBJECT}} or {@code {provider: corp, group:
+   * NAME}}. The provider must be the default one (the first under {@code oidc}), whose sessions are
+   * the only provider sessions the access endpoints take.
+   */
+  private static ProviderApprover providerApprover(YamlNode a, List<OidcLogin.Config> providers) {
+    Map<String, YamlNode> m = a.mapping(Set.of("provider", "user", "group"));
+    YamlNode providerNode = required(a, m, "provider");
+    String provider = providerNode.string();
+    if (provider.equals(Session.LOCAL)) {
+      throw providerNode.error(
+          "\"local\" users are written by their user name, and their groups as group:NAME");
+    }
+    List<String> names = providers.stream().map(OidcLogin.Config::name).toList();
+    if (!names.contains(provider)) {
+      throw providerNode.error(
+          "\""
+              + provider
+              + "\" is not a configured OpenID Connect provider ("
+              + (names.isEmpty() ? "oidc configures none" : "oidc configures " + names)
+              + ")");
+    }
+    if (!names.get(0).equals(provider)) {
+      throw providerNode.error(
+          "\""
+              + provider
+              + "\" is not the default provider (\""
+              + names.get(0)
+              + "\", the first under oidc): only its users reach the access endpoints, so no"
+              + " other provider's user could ever approve");
+    }
+    YamlNode user = get(m, "user");
+    YamlNode group = get(m, "group");
+    if (user.isMissing() == group.isMissing()) {
+      throw a.error(
+          user.isMissing()
+              ? "an approver of provider \"" + provider + "\" needs a user or a group"
+              : "an approver names a user or a group, not both: write two approvers");
+    }
+    YamlNode named = user.isMissing() ? group : user;
+    String value = named.string();
+    if (value.isBlank() || !value.strip().equals(value)) {
+      throw named.error(
+          "\""
+              + value
+              + "\" is not a "
+              + (user.isMissing() ? "group" : "subject")
+              + " (empty, or with spaces around it)");
+    }
+    return user.isMissing()
+        ? ProviderApprover.group(provider, value)
+        : ProviderApprover.user(provider, value);
   }
 
   /** A grant's duration: from a minute to {@code cap}, in whole minutes. */

@@ -148,6 +148,11 @@ public final class YamlNode {
     return out;
   }
 
+  /** Returns true when the node is a mapping of keys to values. */
+  public boolean isMapping() {
+    return node instanceof MappingNode;
+  }
+
   /** Returns true when the node is a list. */
   public boolean isSequence() {
     return node instanceof SequenceNode;

@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The caller is found as on a route that names no identity provider (a local user's session, the
- * default provider's session or bearer token); without one the answer is 401. Approvers are
- * configured users, so a decision needs a local user's session. A post must be {@code
+ * default provider's session or bearer token); without one the answer is 401. A decision is matched
+ * to the entitlement's approvers by the caller's user id, sign-in (local or the provider) and
+ * groups ({@link dev.vigil.access.Entitlement#approvableBy}). A post must be {@code
  * application/json} (which no cross-site form can send) and must not come from a page of another
  * origin ({@link AuthEndpoints#sentByOwnPageOrScript}), as {@code /auth/logout}. Every call to the
  * store runs off the event loop. A refused input is 400 naming the field; a decision that is not
@@ -67,10 +68,6 @@ final class AccessEndpoints {
       Pattern.compile("/auth/access/requests/([A-Za-z0-9-]{1,64})/(approve|deny)");
   private static final Set<String> ASK_FIELDS = Set.of("entitlement", "duration", "reason");
   private static final Set<String> DECIDE_FIELDS = Set.of("reason");
-
-  /** Why a caller signed in through a provider may not decide a request. */
-  static final String NOT_AN_APPROVER =
-      "approvers are configured users: sign in with your Vigil user name and password";
 
   private static final Logger log = LoggerFactory.getLogger(AccessEndpoints.class);
 
@@ -144,8 +141,8 @@ final class AccessEndpoints {
       RequestBodies.resume(req);
       if (path.equals(REQUESTS)) {
         answer(req, 200, () -> list(grants.of(s.userId(), s.provider())));
-      } else if (approver(req, s)) {
-        answer(req, 200, () -> list(grants.pendingFor(s.userId(), s.groups())));
+      } else {
+        answer(req, 200, () -> list(grants.pendingFor(s.userId(), s.provider(), s.groups())));
       }
       return;
     }
@@ -187,32 +184,18 @@ final class AccessEndpoints {
       withBody(
           req,
           DECIDE_FIELDS,
-          f -> {
-            if (!approver(req, s)) {
-              return;
-            }
-            answer(
-                req,
-                200,
-                () ->
-                    one(
-                        approve
-                            ? grants.approve(id, s.userId(), s.groups(), f.get("reason"))
-                            : grants.deny(id, s.userId(), s.groups(), f.get("reason"))));
-          });
+          f ->
+              answer(
+                  req,
+                  200,
+                  () ->
+                      one(
+                          approve
+                              ? grants.approve(
+                                  id, s.userId(), s.provider(), s.groups(), f.get("reason"))
+                              : grants.deny(
+                                  id, s.userId(), s.provider(), s.groups(), f.get("reason")))));
     }
-  }
-
-  /**
-   * Whether the caller may decide requests: a local user, since approvers are configured users
-   * (another provider's {@code carol} is not the configured one). Answers 403 when not.
-   */
-  private boolean approver(HttpServerRequest req, Session s) {
-    if (Session.LOCAL.equals(s.provider())) {
-      return true;
-    }
-    error(req, 403, "forbidden", null, NOT_AN_APPROVER);
-    return false;
   }
 
   /**
@@ -378,6 +361,7 @@ final class AccessEndpoints {
     put(m, "duration_s", NumberValue.of(g.duration().toSeconds()));
     put(m, "break_glass", BooleanValue.of(g.breakGlass()));
     put(m, "decided_by", text(g.decidedBy()));
+    put(m, "decided_by_provider", text(g.decidedByProvider()));
     put(m, "decided_at", time(g.decidedAt()));
     put(m, "decision_reason", text(g.decisionReason()));
     put(m, "starts_at", time(g.startsAt()));

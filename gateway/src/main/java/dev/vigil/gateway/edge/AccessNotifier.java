@@ -103,6 +103,10 @@ public final class AccessNotifier implements Grants.Listener, AutoCloseable {
     m.put(StringValue.of("event"), StringValue.of(event.action()));
     m.put(StringValue.of("at"), StringValue.of(Timestamps.iso(event.at())));
     m.put(StringValue.of("actor"), StringValue.of(event.actor()));
+    if (event.actorIdp() != null) {
+      // A provider's user: their user id names them only with the provider.
+      m.put(StringValue.of("actor_provider"), StringValue.of(event.actorIdp()));
+    }
     m.put(StringValue.of("reason"), StringValue.of(event.reason() == null ? "" : event.reason()));
     m.put(StringValue.of("grant"), AccessEndpoints.value(grant, clock.instant()));
     String body = Json.write(ObjectValue.wrap(m));

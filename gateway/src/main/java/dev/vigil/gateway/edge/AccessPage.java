@@ -174,15 +174,12 @@ final class AccessPage {
         return "broken";
       }
       case "approve", "deny" -> {
-        if (!Session.LOCAL.equals(s.provider())) {
-          throw new GrantException("forbidden", null, AccessEndpoints.NOT_AN_APPROVER);
-        }
         String id = f.get("id");
         if (action.equals("approve")) {
-          grants.approve(id, s.userId(), s.groups(), reason);
+          grants.approve(id, s.userId(), s.provider(), s.groups(), reason);
           return "approved";
         }
-        grants.deny(id, s.userId(), s.groups(), reason);
+        grants.deny(id, s.userId(), s.provider(), s.groups(), reason);
         return "denied";
       }
       default ->
@@ -205,10 +202,7 @@ final class AccessPage {
         req,
         () -> {
           List<Grant> mine = grants.of(s.userId(), s.provider());
-          List<Grant> waiting =
-              Session.LOCAL.equals(s.provider())
-                  ? grants.pendingFor(s.userId(), s.groups())
-                  : List.of();
+          List<Grant> waiting = grants.pendingFor(s.userId(), s.provider(), s.groups());
           return body(s, token, notice, error, chosen, mine, waiting);
         },
         html -> page(req, status, html));
@@ -266,12 +260,17 @@ final class AccessPage {
             .append("<td>")
             .append(AuthEndpoints.html(g.reason()))
             .append("<td>")
-            .append(g.decidedBy() == null ? "" : AuthEndpoints.html(g.decidedBy()))
+            .append(g.decidedBy() == null ? "" : AuthEndpoints.html(g.decider()))
             .append("</tr>");
       }
       sb.append("</table>");
     }
-    if (Session.LOCAL.equals(s.provider())) {
+    // Every local user sees the section, as before; a provider's user only when an approver.
+    boolean approves =
+        Session.LOCAL.equals(s.provider())
+            || all.values().stream()
+                .anyMatch(e -> e.approvableBy(s.userId(), s.provider(), s.groups()));
+    if (approves) {
       sb.append("<h2>Waiting for your decision</h2>");
       if (waiting.isEmpty()) {
         sb.append("<p>Nothing is waiting for you.</p>");

@@ -50,6 +50,8 @@ public final class GrantInput {
       put(m, "entitlement", StringValue.of(g.entitlement()));
       put(m, "expires_at", StringValue.of(Timestamps.iso(g.expiresAt())));
       put(m, "approved_by", StringValue.of(g.breakGlass() ? "" : g.decidedBy()));
+      // A user id names a person with its sign-in only: corp's carol is not the local carol.
+      put(m, "approved_by_provider", StringValue.of(g.breakGlass() ? "" : g.decidedByProvider()));
       put(m, "break_glass", BooleanValue.of(g.breakGlass()));
       put(m, "reason", StringValue.of(g.reason()));
       out.add(ObjectValue.wrap(m));

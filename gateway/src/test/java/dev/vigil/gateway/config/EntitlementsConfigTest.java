@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.access.Entitlement;
+import dev.vigil.access.ProviderApprover;
 import dev.vigil.gateway.auth.PasswordHash;
 import dev.vigil.gateway.demo.DemoUsers;
 import java.nio.file.Files;
@@ -279,5 +280,111 @@ class EntitlementsConfigTest {
         .hasMessageContaining("vigil.yaml:10: access.notify.secret_file: must name a file");
     assertThatThrownBy(() -> readNotify("    url: https://h.example/x\n    sekret: y\n"))
         .hasMessageContaining("vigil.yaml:10: access.notify.sekret: unknown key");
+  }
+
+  /** Two providers, after the entitlements so that their lines stay where {@link #FIRST} says. */
+  static final String PROVIDERS =
+      """
+      oidc:
+        - name: corp
+          issuer: https://idp.example.com
+          client_id: gw
+          client_secret_env: PATH
+          redirect_uri: https://gw.example.com/auth/callback
+        - name: partner
+          issuer: https://partner.example.com
+          client_id: gw
+          client_secret_env: PATH
+          redirect_uri: https://gw.example.com/auth/callback
+      """;
+
+  private VigilConfig readWithProviders(String access) throws Exception {
+    Path f = tmp.resolve("vigil.yaml");
+    Files.writeString(f, users + "access:\n  entitlements:\n" + access + PROVIDERS);
+    return VigilConfig.read(f, tmp.resolve("data"));
+  }
+
+  private void refusedWithProviders(String access, String message) {
+    assertThatThrownBy(() -> readWithProviders(access))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void read_providerApprovers_readBesideLocalOnes() throws Exception {
+    Entitlement e =
+        readWithProviders(
+                "    - name: a\n      approvers:\n        - carol\n"
+                    + "        - {provider: corp, group: sre}\n"
+                    + "        - provider: corp\n          user: 00u1:ab|c\n")
+            .entitlements()
+            .get(0);
+
+    assertThat(e.approvers()).containsExactly("carol");
+    assertThat(e.providerApprovers())
+        .containsExactly(
+            ProviderApprover.group("corp", "sre"), ProviderApprover.user("corp", "00u1:ab|c"));
+    assertThat(e.approvableBy("someone", "corp", List.of("sre"))).isTrue();
+    assertThat(e.approvableBy("00u1:ab|c", "corp", List.of())).isTrue();
+    assertThat(e.approvableBy("someone", "local", List.of("sre"))).isFalse();
+  }
+
+  @Test
+  void read_providersOnly_enoughApprovers() throws Exception {
+    Entitlement e =
+        readWithProviders("    - name: a\n      approvers: [{provider: corp, group: sre}]\n")
+            .entitlements()
+            .get(0);
+
+    assertThat(e.approvers()).isEmpty();
+    assertThat(e.providerApprovers()).containsExactly(ProviderApprover.group("corp", "sre"));
+  }
+
+  @Test
+  void read_badProviderApprovers_refusedWithFileLineAndKey() {
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: corpx, group: sre}\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].approvers[0].provider: \"corpx\" is not a configured"
+            + " OpenID Connect provider (oidc configures [corp, partner])");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: partner, group: sre}\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].approvers[0].provider: \"partner\" is not the default"
+            + " provider");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: local, user: carol}\n",
+        "access.entitlements[0].approvers[0].provider: \"local\" users are written by their"
+            + " user name");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - carol\n        - {provider: corp}\n",
+        "vigil.yaml:"
+            + (FIRST + 3)
+            + ": access.entitlements[0].approvers[1]: an approver of provider \"corp\" needs a"
+            + " user or a group");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: corp, user: u, group: g}\n",
+        "access.entitlements[0].approvers[0]: an approver names a user or a group, not both");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {group: sre}\n",
+        "access.entitlements[0].approvers[0]: missing required key \"provider\"");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: corp, role: admin}\n",
+        "vigil.yaml:" + (FIRST + 2) + ": access.entitlements[0].approvers[0].role: unknown key");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: corp, group: \" sre\"}\n",
+        "access.entitlements[0].approvers[0].group: \" sre\" is not a group");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {provider: corp, user: [a, b]}\n",
+        "access.entitlements[0].approvers[0].user: expected a string");
+    // Without any oidc section the provider cannot be known either.
+    refused(
+        "    - name: a\n      approvers:\n        - {provider: corp, group: sre}\n",
+        "vigil.yaml:"
+            + (FIRST + 2)
+            + ": access.entitlements[0].approvers[0].provider: \"corp\" is not a configured"
+            + " OpenID Connect provider (oidc configures none)");
   }
 }

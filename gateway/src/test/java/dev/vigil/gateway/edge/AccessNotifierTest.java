@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.vigil.access.Entitlement;
 import dev.vigil.access.Grant;
 import dev.vigil.access.Grants;
+import dev.vigil.access.ProviderApprover;
 import dev.vigil.rego.value.BooleanValue;
 import dev.vigil.rego.value.Json;
 import dev.vigil.rego.value.ObjectValue;
@@ -186,6 +187,31 @@ class AccessNotifierTest {
     assertThat(((ObjectValue) b.get("grant")).get("break_glass")).isEqualTo(BooleanValue.TRUE);
     assertThat(received).isEmpty();
     assertThat(counted(notifier::sent, 3)).isEqualTo(3);
+  }
+
+  @Test
+  void decisionOfAProviderUser_postedWithTheActorsProvider() throws Exception {
+    notifier = new AccessNotifier(hookUrl(), SECRET, clock);
+    grants.listen(notifier);
+    grants.entitlements(
+        List.of(
+            new Entitlement(
+                DB.name(),
+                List.of(),
+                Duration.ofHours(1),
+                false,
+                Duration.ofMinutes(30),
+                List.of(ProviderApprover.group("corp", "sre")))));
+
+    Grant asked = grants.request("alice", "local", DB.name(), "30m", "fix the replica");
+    grants.approve(asked.id(), "00u-sam", "corp", Set.of("sre"), null);
+
+    ObjectValue r = (ObjectValue) Json.parse(next().body());
+    ObjectValue a = (ObjectValue) Json.parse(next().body());
+    assertThat(r.get(StringValue.of("actor_provider"))).isNull();
+    assertThat(field(a, "actor")).isEqualTo("00u-sam");
+    assertThat(field(a, "actor_provider")).isEqualTo("corp");
+    assertThat(field((ObjectValue) a.get("grant"), "decided_by_provider")).isEqualTo("corp");
   }
 
   @Test
