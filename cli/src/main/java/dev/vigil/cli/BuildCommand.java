@@ -73,7 +73,7 @@ final class BuildCommand implements Callable<Integer> {
           new BundleBuilder.Options(
               revision, null, key == null ? null : signingAlg, key, keyId, v0 ? 0 : null);
       Path parent = output.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
+      requireFolder(parent);
       tmp = Files.createTempFile(parent, ".vigil-build", ".tmp");
       Bundle bundle;
       try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -134,6 +134,26 @@ final class BuildCommand implements Callable<Integer> {
       }
     }
     return CliErrors.describe(e);
+  }
+
+  /**
+   * Refuses an output whose folder is missing, as {@code opa build} does: nothing is created for
+   * the user, so a mistyped path fails at once instead of leaving folders behind.
+   */
+  private void requireFolder(Path parent) {
+    if (Files.isDirectory(parent)) {
+      return;
+    }
+    Path above = parent;
+    while (above != null && !Files.exists(above)) {
+      above = above.getParent();
+    }
+    if (above != null && !Files.isDirectory(above)) {
+      throw new IllegalArgumentException(
+          "-o " + output + ": " + above + " is a file, not a folder");
+    }
+    throw new IllegalArgumentException(
+        "-o " + output + ": folder " + parent + " does not exist; create it first");
   }
 
   /** Reads the signing key, naming the option and the file when it cannot. */

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil insight next-step ROUTE}: what moving a route one mode forward would block. The
- * route's mode is {@code --mode}, or that of its newest logged decision.
+ * route's mode is {@code --mode}, else its mode in {@code --config}, else that of its newest logged
+ * decision.
  */
 @Command(
     name = "next-step",
@@ -49,7 +50,8 @@ final class InsightNextStepCommand implements Callable<Integer> {
   @Option(
       names = "--mode",
       description =
-          "The route's mode now (observe, monitor, enforce); default: its newest decision's.")
+          "The route's mode now (observe, monitor, enforce); default: its mode in --config,"
+              + " else its newest decision's.")
   String mode;
 
   @Option(
@@ -62,7 +64,8 @@ final class InsightNextStepCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "The node's vigil.yaml: without --data-dir or --store, its store (data_dir, store);"
+          "The node's vigil.yaml: the route's mode (it wins over the log's); without --data-dir"
+              + " or --store, its store (data_dir, store);"
               + " for an observed route without --bundle, the policy.bundle it names (with its"
               + " v0_compatible) is the policy in service.")
   Path config;
@@ -88,6 +91,11 @@ final class InsightNextStepCommand implements Callable<Integer> {
       DecisionReader reader = new DecisionReader(st);
       Mode now = given;
       String from = "--mode";
+      Mode configured = given == null ? configuredMode() : null;
+      if (configured != null) {
+        now = configured;
+        from = "its mode in " + config + logDiffers(reader, configured);
+      }
       if (now == null) {
         Optional<DecisionRecord> newest = NextStep.newest(reader, route);
         if (newest.isEmpty()) {
@@ -159,6 +167,38 @@ final class InsightNextStepCommand implements Callable<Integer> {
       }
     }
     throw new IllegalStateException("mode " + now);
+  }
+
+  /**
+   * The route's mode in {@link #config}, which is what the node runs it in now whatever its logged
+   * decisions say (a route just moved to enforce may have no traffic since); null without {@code
+   * --config} or when the file configures no such route.
+   *
+   * @throws ConfigException naming the file, or its line and key
+   */
+  private Mode configuredMode() {
+    if (config == null) {
+      return null;
+    }
+    for (dev.vigil.gateway.Route r : NodeConfigs.read(config).routes()) {
+      if (r.name().equals(route)) {
+        return r.mode();
+      }
+    }
+    return null;
+  }
+
+  /** Tells, for the report, when the route's newest logged decision was in another mode. */
+  private String logDiffers(DecisionReader reader, Mode configured) {
+    Optional<DecisionRecord> newest = NextStep.newest(reader, route);
+    if (newest.isEmpty() || Mode.parse(newest.get().mode()) == configured) {
+      return "";
+    }
+    return "; its newest logged decision, "
+        + newest.get().timestamp()
+        + ", was in "
+        + newest.get().mode()
+        + ": the configuration wins";
   }
 
   /** The bundle {@link #config} names, loaded; or null after saying why it cannot be. */

@@ -69,6 +69,14 @@ final class ReplayOptions {
     try {
       Instant from = InsightWindowOptions.when("--since", since, now);
       Instant to = until == null ? null : InsightWindowOptions.when("--until", until, now);
+      if (limit < 1) {
+        throw new IllegalArgumentException("--limit must be 1 or more, not " + limit);
+      }
+      if (to != null && !to.isAfter(from)) {
+        // The same words as the other insight commands (InsightWindowOptions), options named.
+        throw new IllegalArgumentException(
+            "--since " + from + " must be before --until " + to + ": the window is empty");
+      }
       return new ReplayWindow(from, to, route, path, limit);
     } catch (IllegalArgumentException e) {
       err.println(command + ": " + e.getMessage());

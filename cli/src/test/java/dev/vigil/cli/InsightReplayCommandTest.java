@@ -190,6 +190,65 @@ class InsightReplayCommandTest {
         .contains("--since \"yesterday\" is neither a duration (like 24h) nor a time");
   }
 
+  /** Regression: the refusal said "until X is not after since Y", naming neither option. */
+  @Test
+  void replay_untilNotAfterSince_exits2NamingBothOptions() throws Exception {
+    CliRun run =
+        CliRun.of(
+            "insight",
+            "replay",
+            "--data-dir",
+            data.toString(),
+            "--bundle",
+            bundle("candidate", CANDIDATE).toString(),
+            "--since",
+            "2026-01-02T00:00:00Z",
+            "--until",
+            "2026-01-01T00:00:00Z");
+    CliRun limit =
+        CliRun.of("insight", "next-step", "staging", "--data-dir", data.toString(), "--limit", "0");
+
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err())
+        .isEqualTo(
+            "vigil insight replay: --since 2026-01-02T00:00:00Z must be before --until"
+                + " 2026-01-01T00:00:00Z: the window is empty\n");
+    assertThat(limit.status()).isEqualTo(2);
+    assertThat(limit.err())
+        .isEqualTo("vigil insight next-step: --limit must be 1 or more, not 0\n");
+  }
+
+  /**
+   * Regression: a route moved to enforce in vigil.yaml, with no traffic since, was still answered
+   * for as monitored, from its newest logged decision.
+   */
+  @Test
+  void nextStep_configSaysEnforce_winsOverTheLogsMonitor_andSaysSo() throws Exception {
+    Path config =
+        Files.writeString(
+            tmp.resolve("vigil.yaml"),
+            "routes:\n  - name: staging\n    host: \"*\"\n    prefix: /\n"
+                + "    upstream: http://127.0.0.1:9\n    policy: authz/allow\n"
+                + "    mode: enforce\n");
+
+    CliRun run =
+        CliRun.of(
+            "insight",
+            "next-step",
+            "staging",
+            "--data-dir",
+            data.toString(),
+            "--config",
+            config.toString());
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("route staging: enforce (its mode in " + config)
+        .contains("its newest logged decision")
+        .contains("was in monitor: the configuration wins")
+        .contains("there is no next step");
+  }
+
   @Test
   void nextStep_monitoredRoute_listsItsWouldBeDenials() {
     CliRun run = CliRun.of("insight", "next-step", "staging", "--data-dir", data.toString());

@@ -358,6 +358,33 @@ class LogsAndBuildCommandTest {
   }
 
   /**
+   * Regression: {@code -o} under missing folders created them even when the build then failed. As
+   * {@code opa build}, a missing folder is refused and nothing is created, whether the policy
+   * compiles or not.
+   */
+  @Test
+  void build_outputInAMissingFolder_failsNamingItAndCreatesNothing() throws Exception {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Files.writeString(src.resolve("p.rego"), "package p\nallow if {\n");
+    Path out = tmp.resolve("new/dir/x.tar.gz");
+
+    CliRun broken = CliRun.of("build", "-o", out.toString(), src.toString());
+    CliRun good = CliRun.of("build", "-o", out.toString(), "../examples/authz");
+
+    assertThat(broken.status()).isEqualTo(1);
+    assertThat(good.status()).isEqualTo(1);
+    assertThat(good.err())
+        .isEqualTo(
+            "vigil build: -o "
+                + out
+                + ": folder "
+                + out.getParent()
+                + " does not exist; create it first\n");
+    assertThat(tmp.resolve("new")).doesNotExist();
+  }
+
+  /**
    * Regression: a package outside the manifest's roots was built and reported written, and every
    * node then refused the bundle ("package a is outside the bundle roots [b]").
    */

@@ -18,6 +18,7 @@ import dev.vigil.rego.value.NumberValue;
 import dev.vigil.rego.value.ObjectValue;
 import dev.vigil.rego.value.StringValue;
 import dev.vigil.rego.value.Value;
+import dev.vigil.rego.value.Yaml;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -113,7 +114,7 @@ public final class OpaApi {
   public static Router router(Vertx vertx, DecisionPoint pdp, PdpMetrics metrics, Options o) {
     OpaApi api = new OpaApi(pdp, metrics, o);
     Router r = Router.router(vertx);
-    // OPA reads every body as JSON whatever its Content-Type (curl -d sends a form type); keep
+    // OPA reads a body as JSON whatever its Content-Type but YAML (curl -d sends a form type); keep
     // Vert.x from decoding form bodies, which would refuse any over its attribute limit.
     r.route()
         .handler(
@@ -139,6 +140,7 @@ public final class OpaApi {
       r.routeWithRegex(m, POLICY_PATHS).handler(api::requireWriteToken);
     }
     r.route().handler(BodyHandler.create(false).setBodyLimit(o.bodyLimit()));
+    r.route().handler(ctx -> RequestBodies.decode(ctx, o.bodyLimit()));
     r.post("/").blockingHandler(api::defaultDecision, false);
     r.routeWithRegex(HttpMethod.POST, DATA_PATHS).blockingHandler(api::queryData, false);
     r.routeWithRegex(HttpMethod.GET, DATA_PATHS).blockingHandler(api::queryData, false);
@@ -415,10 +417,10 @@ public final class OpaApi {
     EvalOptions eval = budgetFromNow();
     Value input;
     try {
-      String text = ctx.body() == null ? "" : ctx.body().asString();
-      input = text == null || text.isBlank() ? null : parseWithin(eval, text, "request body");
+      String text = RequestBodies.text(ctx);
+      input = text == null || text.isBlank() ? null : parseBodyWithin(ctx, eval, text);
     } catch (JsonException e) {
-      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, bodyError(e));
+      ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, bodyError(ctx, e));
       return;
     } catch (IllegalArgumentException e) {
       ApiErrors.send(ctx, 400, ApiErrors.INVALID_PARAMETER, e.getMessage());
@@ -459,9 +461,7 @@ public final class OpaApi {
   private void putPolicy(RoutingContext ctx) {
     String id = policyId(ctx);
     byte[] body =
-        ctx.body() == null || ctx.body().buffer() == null
-            ? new byte[0]
-            : ctx.body().buffer().getBytes();
+        RequestBodies.buffer(ctx) == null ? new byte[0] : RequestBodies.buffer(ctx).getBytes();
     try {
       pdp.putPolicy(id, PolicyText.decode(id, body));
     } catch (RegoException e) {
@@ -710,14 +710,14 @@ public final class OpaApi {
   }
 
   private static Value inputFromBody(RoutingContext ctx, EvalOptions eval) {
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+    if (RequestBodies.length(ctx) == 0) {
       return null;
     }
     Value body;
     try {
-      body = parseWithin(eval, ctx.body().asString(), "request body");
+      body = parseBodyWithin(ctx, eval, RequestBodies.text(ctx));
     } catch (JsonException e) {
-      throw new IllegalArgumentException(bodyError(e));
+      throw new IllegalArgumentException(bodyError(ctx, e));
     }
     if (!(body instanceof ObjectValue o)) {
       throw new IllegalArgumentException(
@@ -738,19 +738,31 @@ public final class OpaApi {
     }
   }
 
+  /**
+   * Parses the body of a decision as {@link #parseWithin} does, as YAML when its {@code
+   * Content-Type} says so (OPA reads both); YAML is bounded by the body limit and by {@link
+   * Yaml#parse}'s depth and alias limits.
+   */
+  private static Value parseBodyWithin(RoutingContext ctx, EvalOptions eval, String text) {
+    return RequestBodies.isYaml(ctx) ? Yaml.parse(text) : parseWithin(eval, text, "request body");
+  }
+
   private static Value parseBody(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
-      throw new IllegalArgumentException("request body is empty; send a JSON document");
+    if (RequestBodies.length(ctx) == 0) {
+      throw new IllegalArgumentException("request body is empty; send a JSON or YAML document");
     }
     try {
-      return Json.parse(ctx.body().asString());
+      String text = RequestBodies.text(ctx);
+      return RequestBodies.isYaml(ctx) ? Yaml.parse(text) : Json.parse(text);
     } catch (JsonException e) {
-      throw new IllegalArgumentException(bodyError(e));
+      throw new IllegalArgumentException(bodyError(ctx, e));
     }
   }
 
-  private static String bodyError(JsonException e) {
-    return "request body is not valid JSON at line "
+  private static String bodyError(RoutingContext ctx, JsonException e) {
+    return "request body is not valid "
+        + (RequestBodies.isYaml(ctx) ? "YAML" : "JSON")
+        + " at line "
         + e.line()
         + ", column "
         + e.column()

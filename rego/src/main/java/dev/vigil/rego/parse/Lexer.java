@@ -86,6 +86,10 @@ final class Lexer {
       } else if (c == '#') {
         int start = pos;
         while (pos < src.length() && src.charAt(pos) != '\n') {
+          Token bad = illegalChar(pos);
+          if (bad != null) {
+            tokens.add(bad);
+          }
           pos++;
         }
         int end = pos > start + 1 && src.charAt(pos - 1) == '\r' ? pos - 1 : pos;
@@ -156,6 +160,7 @@ final class Lexer {
             case '!' -> "illegal ! character";
             case '$' -> "illegal $ character";
             case '\0' -> "illegal null character";
+            case '\uFEFF' -> "illegal byte-order mark";
             default -> "illegal token";
           };
       add(kind, start, problem);
@@ -238,6 +243,12 @@ final class Lexer {
         add(Kind.STRING, start, value.toString());
         return;
       }
+      Token bad = illegalChar(pos);
+      if (bad != null) {
+        skipRestOfString('"');
+        tokens.add(bad);
+        return;
+      }
       if (c == '\\') {
         String problem = unescape(value, false);
         if (problem != null) {
@@ -267,12 +278,21 @@ final class Lexer {
   private void scanRawString(int start) {
     pos++;
     int from = pos;
+    Token bad = null;
     while (pos < src.length() && src.charAt(pos) != '`') {
+      if (bad == null) {
+        bad = illegalChar(pos);
+      }
       countNewline(src.charAt(pos));
       pos++;
     }
     if (pos >= src.length()) {
       add(Kind.ILLEGAL, start, "non-terminated string");
+      return;
+    }
+    if (bad != null) {
+      pos++;
+      tokens.add(bad);
       return;
     }
     String value = src.substring(from, pos);
@@ -298,6 +318,12 @@ final class Lexer {
       if (c == quote) {
         pos++;
         addAt(Kind.TEMPLATE_END, start, value.toString(), startLine, startLineStart);
+        return;
+      }
+      Token bad = illegalChar(pos);
+      if (bad != null) {
+        skipRestOfString(quote);
+        tokens.add(bad);
         return;
       }
       if (c == '{') {
@@ -394,6 +420,30 @@ final class Lexer {
       v = v * 16 + d;
     }
     return v;
+  }
+
+  /**
+   * Returns the error token for a character OPA's scanner refuses wherever it stands, in a string
+   * or a comment too: a NUL, or a byte-order mark past the start of the file; null for any other.
+   * It is placed at the character, as OPA places it.
+   */
+  private Token illegalChar(int at) {
+    char c = src.charAt(at);
+    String problem =
+        c == '\0' ? "illegal null character" : c == '\uFEFF' ? "illegal byte-order mark" : null;
+    if (problem == null) {
+      return null;
+    }
+    return new Token(
+        Kind.ILLEGAL,
+        String.valueOf(c),
+        problem,
+        line,
+        at - lineStart + 1,
+        at,
+        at + 1,
+        space,
+        newline);
   }
 
   private char peek(int ahead) {

@@ -15,10 +15,16 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads YAML documents (data files, inputs) into values. Anchors, aliases and merge keys ({@code
- * <<: *base}) are resolved; only the standard YAML types are built, never Java objects; aliases are
- * limited so that a "billion laughs" document is refused.
+ * <<: *base}) are resolved; only the standard YAML types are built, never Java objects. Aliases are
+ * held two ways against a "billion laughs" document: at most 50 of them name a collection, and the
+ * values built, each alias counted at its full size, may pass the length of the text by at most
+ * {@link #ALIAS_EXPANSION} (a chain of aliases doubling at each step passes it long before memory
+ * runs out).
  */
 public final class Yaml {
+
+  /** How many more values than the text has characters its aliases may expand to. */
+  public static final long ALIAS_EXPANSION = 1_000_000;
 
   private Yaml() {}
 
@@ -51,12 +57,21 @@ public final class Yaml {
       throw new JsonException(
           "the YAML holds " + docs.size() + " documents; give one document", 0, 0);
     }
-    return docs.isEmpty() ? NullValue.NULL : fromJava(docs.get(0), 0);
+    long[] left = {text.length() + ALIAS_EXPANSION};
+    return docs.isEmpty() ? NullValue.NULL : fromJava(docs.get(0), 0, left);
   }
 
-  private static Value fromJava(Object o, int depth) {
+  private static Value fromJava(Object o, int depth, long[] left) {
     if (depth > Json.MAX_DEPTH) {
       throw new JsonException("YAML nested deeper than " + Json.MAX_DEPTH + " levels", 0, 0);
+    }
+    if (--left[0] < 0) {
+      throw new JsonException(
+          "the YAML's aliases expand to more than "
+              + ALIAS_EXPANSION
+              + " values beyond its own length: refused as an alias bomb",
+          0,
+          0);
     }
     return switch (o) {
       case null -> NullValue.NULL;
@@ -77,21 +92,21 @@ public final class Yaml {
           Object k = e.getKey();
           out.put(
               k instanceof String s ? StringValue.of(s) : StringValue.of(String.valueOf(k)),
-              fromJava(e.getValue(), depth + 1));
+              fromJava(e.getValue(), depth + 1, left));
         }
         yield ObjectValue.wrap(out);
       }
       case List<?> l -> {
         List<Value> out = new ArrayList<>(l.size());
         for (Object x : l) {
-          out.add(fromJava(x, depth + 1));
+          out.add(fromJava(x, depth + 1, left));
         }
         yield ArrayValue.of(out);
       }
       case java.util.Set<?> set -> {
         List<Value> out = new ArrayList<>();
         for (Object x : set) {
-          out.add(fromJava(x, depth + 1));
+          out.add(fromJava(x, depth + 1, left));
         }
         yield SetValue.of(out);
       }
