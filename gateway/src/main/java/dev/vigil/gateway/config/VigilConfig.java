@@ -519,9 +519,19 @@ public record VigilConfig(
       }
       Set<String> approvers = new LinkedHashSet<>();
       for (YamlNode a : approversNode.sequence()) {
+        if ((a.writtenAsKey() + ":").equals(Entitlement.GROUP)) {
+          throw a.error(
+              "expected a string, not \"group:\" read by YAML as a key (a colon followed by a"
+                  + " space, or by nothing, starts one): a group name must follow group:"
+                  + " directly, and the item be quoted, as \"group:NAME\"");
+        }
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
+        if (group && bare.isBlank()) {
+          throw a.error(
+              "\"" + who + "\" names no group: a group name must follow group:, as \"group:dba\"");
+        }
         String user = group ? null : userNames.get(UserNames.key(bare));
         if (group ? groups.contains(bare) || moreApprovers.contains(who) : user != null) {
           approvers.add(group ? who : user);
