@@ -89,6 +89,44 @@ final class GrantStore {
   }
 
   /**
+   * Stores the new break-glass grant {@code g} with the event that made it, unless its holder holds
+   * an active break-glass grant of the same entitlement at {@code g}'s start: one at a time, so
+   * that break-glass cannot be chained past its maximum. The check and the insert are one
+   * transaction under the person's lock, as in {@link #insertPending}, so two taken at once on two
+   * nodes cannot both pass.
+   *
+   * @return the break-glass grant held already, or empty when {@code g} was stored
+   */
+  Optional<Grant> insertBreakGlass(Grant g, GrantEvent e) {
+    List<Grant> held = new ArrayList<>();
+    try {
+      inTransaction(
+          c -> {
+            if (store.dialect() == Dialect.POSTGRESQL) {
+              lockPerson(c, g.subject(), g.idp());
+            }
+            held.addAll(
+                select(
+                    c,
+                    "WHERE subject = ? AND idp = ? AND entitlement = ? AND break_glass = 1"
+                        + " AND state = ? AND expires_at_ms > ? ORDER BY expires_at_ms DESC",
+                    g.subject(),
+                    g.idp(),
+                    g.entitlement(),
+                    Grant.State.ACTIVE.wireName(),
+                    g.startsAt().toEpochMilli()));
+            if (held.isEmpty()) {
+              insertRow(c, g);
+              insertEvent(c, e);
+            }
+          });
+      return held.isEmpty() ? Optional.empty() : Optional.of(held.get(0));
+    } catch (SQLException ex) {
+      throw failed("store grant " + g.id(), ex);
+    }
+  }
+
+  /**
    * Takes the transaction-scoped advisory lock of one person. The two-key form, whose first key
    * names grants, keeps apart from the one-key lock of the migrations; two people whose second keys
    * collide only wait for each other.
@@ -114,19 +152,6 @@ final class GrantStore {
         rs.next();
         return rs.getInt(1);
       }
-    }
-  }
-
-  /** Stores a new grant with the event that made it. */
-  void insert(Grant g, GrantEvent e) {
-    try {
-      inTransaction(
-          c -> {
-            insertRow(c, g);
-            insertEvent(c, e);
-          });
-    } catch (SQLException ex) {
-      throw failed("store grant " + g.id(), ex);
     }
   }
 
@@ -270,8 +295,16 @@ final class GrantStore {
   }
 
   private List<Grant> grants(String where, Object... args) {
-    try (Connection c = store.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM grants " + where)) {
+    try (Connection c = store.dataSource().getConnection()) {
+      return select(c, where, args);
+    } catch (SQLException e) {
+      throw failed("read grants", e);
+    }
+  }
+
+  private static List<Grant> select(Connection c, String where, Object... args)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM grants " + where)) {
       bind(ps, args);
       List<Grant> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
@@ -280,8 +313,6 @@ final class GrantStore {
         }
       }
       return out;
-    } catch (SQLException e) {
-      throw failed("read grants", e);
     }
   }
 

@@ -299,8 +299,9 @@ public final class Grants implements AutoCloseable {
    * entitlement's break-glass maximum).
    *
    * @throws GrantException {@code bad_request} naming {@code entitlement} (unknown, or break-glass
-   *     is not allowed for it), {@code duration} or {@code reason}; {@code forbidden} when the
-   *     subject may not hold grants
+   *     is not allowed for it), {@code duration} or {@code reason}; {@code conflict} when the
+   *     subject holds an active break-glass grant of it already; {@code forbidden} when the subject
+   *     may not hold grants
    */
   public Grant breakGlass(
       String subject, String idp, String entitlement, String duration, String reason) {
@@ -330,7 +331,20 @@ public final class Grants implements AutoCloseable {
     Grant g = Grant.breakGlass(GrantStore.newId("gr-"), subject, idp, e.name(), why, now, d);
     GrantEvent taken =
         new GrantEvent(g.id(), now, subject, "break_glass", why, Grant.providerOf(idp));
-    store.insert(g, taken);
+    // Checked in the transaction that adds it, after a lock on the person, like a request.
+    Optional<Grant> held = store.insertBreakGlass(g, taken);
+    if (held.isPresent()) {
+      throw new GrantException(
+          "conflict",
+          "entitlement",
+          "you hold break-glass grant "
+              + held.get().id()
+              + " of "
+              + e.name()
+              + " until "
+              + held.get().expiresAt()
+              + " already; another cannot be taken before it ends");
+    }
     log.warn(
         "break-glass access taken: grant_id={} subject={} entitlement={} expires_at={} reason={}",
         g.id(),

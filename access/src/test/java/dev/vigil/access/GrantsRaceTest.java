@@ -138,6 +138,29 @@ class GrantsRaceTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
+  void breakGlass_manyAtOnceOnTwoNodes_oneTaken(String kind) throws Exception {
+    // Regression: nothing stopped a person holding several break-glass grants of one entitlement
+    // at once; checked apart from the insert, break-glass taken at once would all pass.
+    List<Grants> nodes = nodes(kind, kind.equals("sqlite") ? 1 : 2);
+    List<Callable<Grant>> tasks = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      Grants g = nodes.get(i % nodes.size());
+      String why = "outage " + i;
+      tasks.add(() -> g.breakGlass("alice", "local", "prod-db-admin", null, why));
+    }
+
+    List<Object> results = atOnce(tasks);
+
+    assertThat(results).filteredOn(Grant.class::isInstance).hasSize(1);
+    assertThat(results)
+        .filteredOn(GrantException.class::isInstance)
+        .hasSize(15)
+        .allSatisfy(e -> assertThat(((GrantException) e).code()).isEqualTo("conflict"));
+    assertThat(nodes.get(0).of("alice", "local")).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
   void decide_approveDenyAndSecondApproverAtOnce_exactlyOneWinsWithOneEvent(String kind)
       throws Exception {
     List<Grants> nodes = nodes(kind, kind.equals("sqlite") ? 1 : 2);

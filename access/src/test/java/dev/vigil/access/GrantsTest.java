@@ -303,6 +303,39 @@ class GrantsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
+  void breakGlass_oneHeldAlready_refusedNamingItUntilItEnds(String kind) throws Exception {
+    // Regression: a second break-glass of the same entitlement was taken while the first still
+    // counted, so two overlapping grants chained access past break_glass_max_duration.
+    Grants g = open(kind);
+    Grant first = g.breakGlass("alice", "local", "prod-db-admin", null, "database down");
+    step(Duration.ofMinutes(20));
+
+    GrantException again =
+        refused(() -> g.breakGlass("alice", "local", "prod-db-admin", null, "still down"));
+
+    assertThat(again.code()).isEqualTo("conflict");
+    assertThat(again.getMessage())
+        .contains(first.id())
+        .contains("until " + first.expiresAt())
+        .contains("prod-db-admin");
+    assertThat(g.active("alice", "local")).extracting(Grant::id).containsExactly(first.id());
+    // Another person, the same user id of another provider, or a request, are not held back.
+    Grant bobs = g.breakGlass("bob", "local", "prod-db-admin", null, "database down");
+    Grant partners = g.breakGlass("alice", "partner", "prod-db-admin", null, "database down");
+    assertThat(List.of(bobs.state(), partners.state())).containsOnly(Grant.State.ACTIVE);
+    assertThat(g.request("alice", "local", "prod-db-admin", "1h", "longer fix").state())
+        .isEqualTo(Grant.State.PENDING);
+
+    // Once it has ended, by time or by a revocation, another may be taken.
+    step(Duration.ofMinutes(10));
+    Grant second = g.breakGlass("alice", "local", "prod-db-admin", "10m", "down again");
+    g.revoke(second.id(), "admin", "enough");
+    Grant third = g.breakGlass("alice", "local", "prod-db-admin", "5m", "down once more");
+    assertThat(g.active("alice", "local")).extracting(Grant::id).containsExactly(third.id());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
   void breakGlass_notAllowedOrTooLongOrNoReason_refusedNamingTheField(String kind)
       throws Exception {
     Grants g = open(kind);

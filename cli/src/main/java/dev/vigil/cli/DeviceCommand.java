@@ -237,27 +237,52 @@ final class DeviceCommand implements Runnable {
       }
       String label = name != null ? name : InetAddress.getLocalHost().getHostName();
       KeyPair key = DeviceAgent.newKey();
+      if (where.server != null && token == null) {
+        spec.commandLine().getErr().println("vigil device enroll: --server needs --token");
+        return Vigil.EXIT_USAGE;
+      }
       Devices.Enrolment e;
-      if (where.server != null) {
-        if (token == null) {
-          spec.commandLine().getErr().println("vigil device enroll: --server needs --token");
-          return Vigil.EXIT_USAGE;
-        }
-        try {
-          e = DeviceAgent.enrollRemote(HttpClient.newHttpClient(), where.server, token, label, key);
-        } catch (IOException io) {
-          throw unreachable(where.server, io);
-        }
-      } else {
-        try (DevicesOnStore on = where.local.open()) {
-          e = on.devices().enrollWithoutToken(DeviceAgent.csr(key), label);
-        }
+      try {
+        e = enroll(label, key);
+      } catch (DeviceException refused) {
+        return refused(refused);
       }
       DeviceAgent agent = DeviceAgent.save(deviceDir.get(), key, e);
       out.println("enrolled device " + agent.deviceId() + " (" + label + ")");
       out.println("certificate " + agent.directory().resolve(DeviceAgent.CERT));
       out.println("key         " + agent.directory().resolve(DeviceAgent.KEY));
       return 0;
+    }
+
+    private Devices.Enrolment enroll(String label, KeyPair key) throws Exception {
+      if (where.server != null) {
+        try {
+          return DeviceAgent.enrollRemote(
+              HttpClient.newHttpClient(), where.server, token, label, key);
+        } catch (IOException io) {
+          throw unreachable(where.server, io);
+        }
+      }
+      try (DevicesOnStore on = where.local.open()) {
+        return on.devices().enrollWithoutToken(DeviceAgent.csr(key), label);
+      }
+    }
+
+    /**
+     * Reports a refused enrolment: a token or name that was refused is bad input, named by its
+     * option, as the other commands report theirs; any other refusal is the server's.
+     */
+    private int refused(DeviceException e) {
+      String option =
+          switch (e.code()) {
+            case "bad_token" -> "--token: ";
+            case "bad_name" -> "--name: ";
+            default -> null;
+          };
+      spec.commandLine()
+          .getErr()
+          .println("vigil device enroll: " + (option == null ? "" : option) + e.getMessage());
+      return option == null ? 1 : Vigil.EXIT_USAGE;
     }
   }
 
@@ -366,22 +391,32 @@ final class DeviceCommand implements Runnable {
         return 0;
       }
       long maxAge;
-      if (where.server != null) {
-        try {
-          maxAge = DeviceAgent.sendReport(HttpClient.newHttpClient(), where.server, jws);
-        } catch (IOException io) {
-          throw unreachable(where.server, io);
-        }
-      } else {
-        try (DevicesOnStore on = where.local.open()) {
-          on.devices().acceptReport(jws);
-          maxAge = on.devices().options().maxReportAge().toSeconds();
-        }
+      try {
+        maxAge = send(jws);
+      } catch (DeviceException e) {
+        // Refused by the server or the store (a revoked device, say): named like the rest.
+        spec.commandLine().getErr().println("vigil device report: " + e.getMessage());
+        return 1;
       }
       out.println(
           "reported device " + agent.deviceId() + ": " + JSONObjectUtils.toJSONString(p.toMap()));
       out.println("send the next report within " + maxAge + "s to stay managed");
       return 0;
+    }
+
+    /** Sends the signed report; returns within how many seconds the next one is due. */
+    private long send(String jws) throws Exception {
+      if (where.server != null) {
+        try {
+          return DeviceAgent.sendReport(HttpClient.newHttpClient(), where.server, jws);
+        } catch (IOException io) {
+          throw unreachable(where.server, io);
+        }
+      }
+      try (DevicesOnStore on = where.local.open()) {
+        on.devices().acceptReport(jws);
+        return on.devices().options().maxReportAge().toSeconds();
+      }
     }
 
     private Posture collect() {

@@ -212,7 +212,9 @@ class DeviceCommandTest {
   }
 
   @Test
-  void enroll_tokenSpent_saysSoAndExits1() throws Exception {
+  void enroll_tokenSpentOrUnknown_namesTheCommandAndOption_exitsAsBadInput() throws Exception {
+    // Regression: a spent token was told as "vigil: enrolment token was already used", exit 1,
+    // unlike the other refused inputs of the command line.
     String data = tmp.resolve("data").toString();
     String server = "http://127.0.0.1:" + cp;
     String token = cli("device", "token", "--data-dir", data).out().strip();
@@ -229,8 +231,44 @@ class DeviceCommandTest {
             "--device-dir",
             tmp.resolve("d2").toString());
 
-    assertThat(again.status()).isEqualTo(1);
-    assertThat(again.err()).contains("enrolment token was already used").doesNotContain("at dev.");
+    CliRun unknown =
+        CliRun.of(
+            "device",
+            "enroll",
+            "--server",
+            server,
+            "--token",
+            "made-up",
+            "--device-dir",
+            tmp.resolve("d3").toString());
+
+    assertThat(again.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(again.err())
+        .startsWith("vigil device enroll: --token: enrolment token was already used")
+        .doesNotContain("at dev.");
+    assertThat(unknown.status()).isEqualTo(Vigil.EXIT_USAGE);
+    assertThat(unknown.err()).startsWith("vigil device enroll: --token: enrolment token is not");
+  }
+
+  @Test
+  void report_deviceRevoked_refusalNamesTheCommand() throws Exception {
+    String data = tmp.resolve("data").toString();
+    String token = cli("device", "token", "--data-dir", data).out().strip();
+    Path dir = tmp.resolve("revoked");
+    String id = enroll(token, dir).out().replaceAll("(?s).*enrolled device (dev-\\S+).*", "$1");
+    cli("device", "revoke", "--data-dir", data, id);
+
+    CliRun r =
+        CliRun.of(
+            "device",
+            "report",
+            "--server",
+            "http://127.0.0.1:" + cp,
+            "--device-dir",
+            dir.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).startsWith("vigil device report: ").contains("revoked");
   }
 
   @Test

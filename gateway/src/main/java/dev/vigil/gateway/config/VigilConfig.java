@@ -525,6 +525,13 @@ public record VigilConfig(
       Set<String> approvers = new LinkedHashSet<>();
       Set<ProviderApprover> providerApprovers = new LinkedHashSet<>();
       for (YamlNode a : approversNode.sequence()) {
+        if ((a.writtenAsKey() + ":").equals(Entitlement.GROUP)) {
+          throw a.error(
+              "expected a string, not \"group:\" read by YAML as a key (a colon followed by a"
+                  + " space, or by nothing, starts one): a group name must follow group:"
+                  + " directly, and the item be quoted, as \"group:NAME\"; a group of the"
+                  + " OpenID Connect provider is {provider: NAME, group: GROUP}");
+        }
         if (a.isMapping()) {
           providerApprovers.add(providerApprover(a, providers));
           continue;
@@ -532,6 +539,10 @@ public record VigilConfig(
         String who = a.isMissing() ? "" : a.string();
         boolean group = who.startsWith(Entitlement.GROUP);
         String bare = group ? who.substring(Entitlement.GROUP.length()) : who;
+        if (group && bare.isBlank()) {
+          throw a.error(
+              "\"" + who + "\" names no group: a group name must follow group:, as \"group:dba\"");
+        }
         String user = group ? null : userNames.get(UserNames.key(bare));
         if (group ? groups.contains(bare) || moreApprovers.contains(who) : user != null) {
           approvers.add(group ? who : user);

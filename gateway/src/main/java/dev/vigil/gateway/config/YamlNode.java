@@ -177,9 +177,30 @@ public final class YamlNode {
   /** Returns a scalar as text. */
   public String string() {
     if (!(node instanceof ScalarNode s)) {
+      String slip = writtenAsKey();
+      if (slip != null) {
+        throw error(
+            "expected a string, not \""
+                + slip
+                + ":\", which YAML reads as a key (a colon followed by a space, or by nothing,"
+                + " starts one): put the value in quotes");
+      }
       throw error("expected a string");
     }
     return s.getValue();
+  }
+
+  /**
+   * Returns the key of a mapping of one entry with a plain key, such as the {@code group} of {@code
+   * [group:]}: a string with a colon YAML read as a key and value. Null for any other node.
+   */
+  public String writtenAsKey() {
+    if (node instanceof MappingNode m
+        && m.getValue().size() == 1
+        && m.getValue().get(0).getKeyNode() instanceof ScalarNode k) {
+      return k.getValue();
+    }
+    return null;
   }
 
   public String string(String fallback) {

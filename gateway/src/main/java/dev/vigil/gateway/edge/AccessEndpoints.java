@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /auth/access/requests} ({@code entitlement}, {@code duration}, {@code reason})
  *       asks for a grant: 201 with it;
- *   <li>{@code GET /auth/access/requests}: the caller's own grants;
+ *   <li>{@code GET /auth/access/requests}: the caller's own grants (and {@code HEAD}, as for every
+ *       {@code GET} here);
  *   <li>{@code POST /auth/access/break-glass} ({@code entitlement}, {@code duration}, {@code
  *       reason}) takes a grant at once where the entitlement allows it: 201;
  *   <li>{@code GET /auth/access/pending}: the requests the caller may decide;
@@ -97,14 +98,16 @@ final class AccessEndpoints {
     Matcher decide = DECIDE.matcher(path);
     decide.matches();
     boolean post = path.equals("/auth/access/break-glass") || decide.matches();
-    HttpMethod allowed = post ? HttpMethod.POST : null;
+    // HEAD is answered wherever GET is, as RFC 9110 section 9.3.2 asks: the same status and
+    // headers, and no body (the server leaves it out).
+    boolean read = req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD;
     if (path.equals(REQUESTS)) {
-      if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST) {
-        notAllowed(req, "GET, POST");
+      if (!read && req.method() != HttpMethod.POST) {
+        notAllowed(req, "GET, HEAD, POST");
         return true;
       }
-    } else if (allowed == null ? req.method() != HttpMethod.GET : req.method() != allowed) {
-      notAllowed(req, allowed == null ? "GET" : "POST");
+    } else if (post ? req.method() != HttpMethod.POST : !read) {
+      notAllowed(req, post ? "POST" : "GET, HEAD");
       return true;
     }
     if (req.method() == HttpMethod.POST && !postable(req)) {
@@ -137,7 +140,7 @@ final class AccessEndpoints {
   }
 
   private void route(HttpServerRequest req, String path, Matcher decide, Session s) {
-    if (req.method() == HttpMethod.GET) {
+    if (req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD) {
       RequestBodies.resume(req);
       if (path.equals(REQUESTS)) {
         answer(req, 200, () -> list(grants.of(s.userId(), s.provider())));

@@ -61,7 +61,7 @@ final class AccessPage {
   }
 
   void handle(HttpServerRequest req) {
-    if (req.method() == HttpMethod.GET) {
+    if (req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD) {
       RequestBodies.resume(req);
       String done = req.getParam("done");
       withSession(
@@ -75,10 +75,15 @@ final class AccessPage {
                   null,
                   req.getParam("entitlement")));
     } else if (req.method() == HttpMethod.POST) {
-      AuthEndpoints.body(req, false, body -> post(req, AuthEndpoints.fields(req, body, false)));
+      AuthEndpoints.body(
+          req,
+          false,
+          body ->
+              post(
+                  req, AuthEndpoints.fields(req, body, false, (st, why) -> badForm(req, st, why))));
     } else {
       RequestBodies.resume(req);
-      req.response().setStatusCode(405).putHeader("Allow", "GET, POST").end();
+      req.response().setStatusCode(405).putHeader("Allow", "GET, HEAD, POST").end();
     }
   }
 
@@ -111,21 +116,26 @@ final class AccessPage {
             }));
   }
 
+  /**
+   * Answers a form whose body could not be read as fields (a bad %-escape, a field given twice):
+   * the page again with {@code reason} and {@code status}, as for any other refused form; nothing
+   * was done. A post of another origin learns no more than that it was refused.
+   */
+  private void badForm(HttpServerRequest req, int status, String reason) {
+    if (!AuthEndpoints.sentByOwnPageOrScript(req)) {
+      refuseForm(req);
+      return;
+    }
+    withSession(req, s -> show(req, s, status, null, reason, null));
+  }
+
   private void post(HttpServerRequest req, Map<String, String> f) {
     if (f == null) {
       return; // answered 400 or 413 already
     }
     if (!AuthEndpoints.csrfMatches(req, f.get("csrf"))
         || !AuthEndpoints.sentByOwnPageOrScript(req)) {
-      log.warn(
-          "access form refused: form token missing or wrong, or posted by another origin;"
-              + " source={}",
-          AuthEndpoints.source(req));
-      page(
-          req,
-          403,
-          "<p role=alert>The form has expired or was not sent by this gateway's page."
-              + " <a href=/auth/access>Open the page again</a>.</p>");
+      refuseForm(req);
       return;
     }
     String action = f.getOrDefault("action", "");
@@ -157,6 +167,18 @@ final class AccessPage {
                         .end();
                   }
                 }));
+  }
+
+  private static void refuseForm(HttpServerRequest req) {
+    log.warn(
+        "access form refused: form token missing or wrong, or posted by another origin;"
+            + " source={}",
+        AuthEndpoints.source(req));
+    page(
+        req,
+        403,
+        "<p role=alert>The form has expired or was not sent by this gateway's page."
+            + " <a href=/auth/access>Open the page again</a>.</p>");
   }
 
   /** Does what the form asks; returns what was done, for {@link #DONE}. Runs off the loop. */

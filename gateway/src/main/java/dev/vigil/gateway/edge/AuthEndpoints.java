@@ -41,6 +41,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -341,16 +342,25 @@ final class AuthEndpoints {
         .onSuccess(RequestGuard.guard(req, null, null, 500, then));
   }
 
-  /** Returns the fields of a form or JSON body, or null after answering 413 or 400. */
+  /** Returns the fields of a form or JSON body, or null after answering 413 or 400 in JSON. */
   static Map<String, String> fields(HttpServerRequest req, Buffer body, boolean json) {
+    return fields(req, body, json, (status, reason) -> reply(req, json, status, reason));
+  }
+
+  /**
+   * Returns the fields of a form or JSON body, or null after handing {@code refuse} the status (413
+   * or 400) and the reason, for a caller that answers a form in a page of its own.
+   */
+  static Map<String, String> fields(
+      HttpServerRequest req, Buffer body, boolean json, BiConsumer<Integer, String> refuse) {
     if (body.length() > MAX_BODY) {
-      reply(req, json, 413, "request body is too large");
+      refuse.accept(413, "request body is too large");
       return null;
     }
     try {
       return json ? jsonFields(body.toString(StandardCharsets.UTF_8)) : formFields(body.toString());
     } catch (IllegalArgumentException e) {
-      reply(req, json, 400, e.getMessage());
+      refuse.accept(400, e.getMessage());
       return null;
     }
   }

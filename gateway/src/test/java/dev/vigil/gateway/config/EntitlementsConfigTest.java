@@ -228,6 +228,35 @@ class EntitlementsConfigTest {
     assertThat(e.breakGlassMaxDuration()).isEqualTo(Duration.ofMinutes(10));
   }
 
+  @Test
+  void read_groupWithoutName_refusedWithTheHintAtItsLine() throws Exception {
+    // Regression: [group:] was refused with "expected a string" alone: YAML reads it as a key,
+    // and nothing said to quote it or that a group name must follow.
+    refused(
+        "    - name: a\n      approvers: [group:]\n",
+        "vigil.yaml:"
+            + (FIRST + 1)
+            + ": access.entitlements[0].approvers[0]: expected a string, not \"group:\" read by"
+            + " YAML as a key");
+    refused(
+        "    - name: a\n      approvers: [carol, group: dba]\n",
+        "access.entitlements[0].approvers[1]: expected a string, not \"group:\"");
+    refused(
+        "    - name: a\n      approvers: [group:]\n",
+        "a group name must follow group: directly, and the item be quoted, as \"group:NAME\"");
+    refused(
+        "    - name: a\n      approvers: [\"group:\"]\n",
+        "vigil.yaml:"
+            + (FIRST + 1)
+            + ": access.entitlements[0].approvers[0]: \"group:\" names no group: a group name"
+            + " must follow group:");
+    // Any other string written as a key gets the hint to quote it, naming the key.
+    refused(
+        "    - name: a\n      approvers: [carol]\n      max_duration: {1h:}\n",
+        "access.entitlements[0].max_duration: expected a string, not \"1h:\", which YAML reads"
+            + " as a key");
+  }
+
   private void refused(String access, String message) {
     assertThatThrownBy(() -> read(access))
         .isInstanceOf(ConfigException.class)
@@ -367,8 +396,12 @@ class EntitlementsConfigTest {
     refusedWithProviders(
         "    - name: a\n      approvers:\n        - {provider: corp, user: u, group: g}\n",
         "access.entitlements[0].approvers[0]: an approver names a user or a group, not both");
+    // A group alone reads as either slip: a local group unquoted, or a provider's without it.
     refusedWithProviders(
         "    - name: a\n      approvers:\n        - {group: sre}\n",
+        "a group of the OpenID Connect provider is {provider: NAME, group: GROUP}");
+    refusedWithProviders(
+        "    - name: a\n      approvers:\n        - {user: sam}\n",
         "access.entitlements[0].approvers[0]: missing required key \"provider\"");
     refusedWithProviders(
         "    - name: a\n      approvers:\n        - {provider: corp, role: admin}\n",

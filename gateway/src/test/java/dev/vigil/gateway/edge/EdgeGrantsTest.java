@@ -241,6 +241,17 @@ class EdgeGrantsTest {
     assertThat(taken.statusCode()).isEqualTo(201);
     assertThat(taken.body()).contains("\"break_glass\":true").contains("\"reviewed_at\":null");
     assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(200);
+    // One at a time: a second would chain access past break_glass_max_duration.
+    HttpResponse<String> again =
+        post(
+            bob,
+            "/auth/access/break-glass",
+            "{\"entitlement\":\"prod-db-admin\",\"reason\":\"outage again\"}");
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(field(again.body(), "error")).isEqualTo("conflict");
+    assertThat(field(again.body(), "message"))
+        .contains(field(taken.body(), "id"))
+        .contains("until " + field(taken.body(), "expires_at"));
     grants.revoke(field(taken.body(), "id"), "admin", "over");
     assertThat(get(bob, "/db/tables").statusCode()).isEqualTo(403);
   }
@@ -527,5 +538,107 @@ class EdgeGrantsTest {
     assertThat(anonymous.statusCode()).isEqualTo(303);
     assertThat(anonymous.headers().firstValue("Location"))
         .hasValue("/auth/login?rd=%2Fauth%2Faccess");
+  }
+
+  /** Posts {@code body} as the access page's form, as it is: no field is encoded. */
+  static HttpResponse<String> rawForm(HttpClient c, String body) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url("/auth/access")))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Sec-Fetch-Site", "same-origin")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void accessPage_badEscapeOrFieldTwice_pageWithTheReasonNotJson() throws Exception {
+    // Regression: a form body that could not be read was answered {"error": ...} in JSON, where
+    // the page promises itself again with the reason.
+    HttpClient dave = signedIn("dave");
+    String token = token(page(dave, "/auth/access"));
+    int before = grants.of("dave", "local").size();
+
+    HttpResponse<String> badEscape =
+        rawForm(dave, "csrf=" + token + "&action=request&entitlement=prod-db-admin&reason=50%zz");
+    HttpResponse<String> twice =
+        rawForm(
+            dave,
+            "csrf="
+                + token
+                + "&action=request&entitlement=prod-db-admin&entitlement=other&reason=x");
+    HttpResponse<String> crossSite =
+        dave.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/access")))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("reason=%zz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(badEscape.statusCode()).isEqualTo(400);
+    assertThat(badEscape.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(badEscape.body())
+        .contains("<p role=alert>form field is not valid URL encoding</p>")
+        .contains("Signed in as <b>dave</b>");
+    assertThat(twice.statusCode()).isEqualTo(400);
+    assertThat(twice.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(twice.body())
+        .contains("form field &quot;entitlement&quot; appears twice")
+        .doesNotContain("{\"error\"");
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    assertThat(crossSite.body()).contains("The form has expired or was not sent by this gateway");
+    assertThat(grants.of("dave", "local")).hasSize(before);
+    // A JSON caller of the sign-in endpoint still gets JSON for a body it cannot read.
+    HttpResponse<String> json = post(HttpClient.newHttpClient(), "/auth/login", "{\"username\"");
+    assertThat(json.statusCode()).isEqualTo(400);
+    assertThat(json.body()).startsWith("{\"error\":");
+  }
+
+  /** Sends {@code head} as it is over a socket of its own and returns all the gateway answered. */
+  static String raw(String head) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static String cookies(HttpClient c) {
+    CookieManager m = (CookieManager) c.cookieHandler().orElseThrow();
+    return String.join(
+        "; ", m.getCookieStore().getCookies().stream().map(Object::toString).toList());
+  }
+
+  @Test
+  void head_whereGetIsServed_sameStatusAndNoBody() throws Exception {
+    // Regression: HEAD /auth/access/requests answered 405, though HTTP asks HEAD wherever GET is.
+    HttpClient carol = signedIn("carol");
+    String cookie = cookies(carol);
+
+    for (String path : List.of("/auth/access/requests", "/auth/access/pending", "/auth/access")) {
+      HttpResponse<String> got = get(carol, path);
+      String answer =
+          raw(
+              "HEAD "
+                  + path
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: "
+                  + cookie
+                  + "\r\nConnection: close\r\n\r\n");
+
+      assertThat(answer).as(path).startsWith("HTTP/1.1 " + got.statusCode() + " ");
+      assertThat(got.statusCode()).as(path).isEqualTo(200);
+      assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).as(path).isEmpty();
+    }
+    HttpResponse<String> put =
+        carol.send(
+            HttpRequest.newBuilder(URI.create(url("/auth/access/requests")))
+                .PUT(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).isEqualTo(405);
+    assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
   }
 }
