@@ -8,6 +8,7 @@ import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -300,8 +301,8 @@ public record SidecarConfig(
     Map<String, String> policyPlaces = new HashMap<>();
     for (YamlNode n : items(m, "inbound")) {
       Inbound i = inbound(n);
-      unique(names, i.name(), n);
       Map<String, YamlNode> keys = n.mapping(INBOUND_KEYS);
+      unique(names, i.name(), keys.get("name"));
       alone(bound, new Bound(i.name(), i.host(), i.port(), keys.get("listen")));
       policyPlaces.put(i.name(), keys.get("policy").place());
       in.add(i);
@@ -309,7 +310,7 @@ public record SidecarConfig(
     List<Outbound> out = new ArrayList<>();
     for (YamlNode n : items(m, "outbound")) {
       Outbound o = outbound(n);
-      unique(names, o.name(), n);
+      unique(names, o.name(), n.mapping(OUTBOUND_KEYS).get("name"));
       alone(bound, new Bound(o.name(), o.host(), o.port(), n.mapping(OUTBOUND_KEYS).get("listen")));
       out.add(o);
     }
@@ -435,19 +436,17 @@ public record SidecarConfig(
     Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
         m.containsKey("resource") ? m.get("resource").stringMap(Route.RESOURCE_KEYS) : Map.of();
+    String name =
+        listenerName(
+            required(n, m, "name"),
+            "its decisions and the audience of its" + " identity assertions carry it");
+    URI app =
+        protocol == Protocol.TCP
+            ? loopbackTcpApp(required(n, m, "app"))
+            : loopbackApp(required(n, m, "app"));
+    String policy = policyPath(required(n, m, "policy"));
     try {
-      Route route =
-          new Route(
-              required(n, m, "name").string(),
-              "*",
-              "/",
-              protocol == Protocol.TCP
-                  ? loopbackTcpApp(required(n, m, "app"))
-                  : loopbackApp(required(n, m, "app")),
-              required(n, m, "policy").string(),
-              mode,
-              resource,
-              action(m));
+      Route route = new Route(name, "*", "/", app, policy, mode, resource, action(m));
       return new Inbound(
           listen[0],
           Integer.parseInt(listen[1]),
@@ -498,7 +497,7 @@ public record SidecarConfig(
     }
     Protocol protocol = parsed(m, "protocol", "http", Protocol::parse);
     return new Outbound(
-        required(n, m, "name").string(),
+        listenerName(required(n, m, "name"), "its refusals are logged under it"),
         listen[0],
         Integer.parseInt(listen[1]),
         target[0],
@@ -506,6 +505,33 @@ public record SidecarConfig(
         expected,
         protocol,
         idleTimeout(m, protocol));
+  }
+
+  /**
+   * Reads a listener's name, refusing a blank one at its own line: {@code why} says what carries
+   * the name, so that an empty one would leave it unnamed.
+   */
+  private static String listenerName(YamlNode n, String why) {
+    String name = n.string();
+    if (name.isBlank()) {
+      throw n.error("a listener needs a name: " + why);
+    }
+    return name;
+  }
+
+  /**
+   * Reads an inbound listener's policy path as the decision point reads it at every request,
+   * refusing one that names no rule at the {@code policy} key's own line.
+   */
+  private static String policyPath(YamlNode n) {
+    String text = n.string();
+    try {
+      Route.checkPolicyPath(text);
+      PolicyPath.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
+    return text;
   }
 
   /**

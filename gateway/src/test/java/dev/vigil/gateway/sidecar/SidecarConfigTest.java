@@ -280,9 +280,12 @@ class SidecarConfigTest {
         .hasMessageContaining("\"grpc\" is not one of http1, h2c");
   }
 
-  /** Regression: a policy path the decision point cannot read failed every request at run time. */
+  /**
+   * Regression: a policy path the decision point cannot read failed every request at run time; then
+   * it was refused naming the listener's first line instead of the {@code policy} key's.
+   */
   @Test
-  void read_inboundPolicyTheDecisionPointCannotRead_refusedNamingTheListener() {
+  void read_inboundPolicyTheDecisionPointCannotRead_refusedAtThePolicyLine() {
     assertThatThrownBy(
             () ->
                 read(
@@ -294,8 +297,84 @@ class SidecarConfigTest {
                         policy: data.orders.al-low
                     """))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("sidecar.yaml:2: inbound[0]: route orders-in: policy path")
+        .hasMessageContaining("sidecar.yaml:5: inbound[0].policy: ")
         .hasMessageContaining("al-low");
+  }
+
+  /** Regression: a policy naming the whole data document was refused at the listener's line. */
+  @Test
+  void read_inboundPolicyNamingNoRule_refusedAtThePolicyLine() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: orders-in
+                        listen: 127.0.0.1:15443
+                        app: http://127.0.0.1:9000
+                        policy: data
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":5: inbound[0].policy: ")
+        .hasMessageContaining("names no rule");
+  }
+
+  /**
+   * Regression: a blank listener name was accepted, so that decisions were logged under an empty
+   * route and identity assertions carried an empty audience; vigil.yaml refuses a blank route name.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "inbound | '\"\"' | 2",
+        "inbound | '\"  \"' | 2",
+        "outbound | '\"\"' | 7",
+      })
+  void read_blankListenerName_refusedAtTheNameLine(String side, String name, int line) {
+    String yaml =
+        """
+        inbound:
+          - name: %s
+            listen: 127.0.0.1:15443
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        outbound:
+          - name: %s
+            listen: 127.0.0.1:15001
+            target: 127.0.0.1:15444
+            expect: spiffe://prod.example/billing
+        """
+            .formatted(
+                side.equals("inbound") ? name : "in", side.equals("outbound") ? name : "out");
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            dir.resolve("sidecar.yaml") + ":" + line + ": " + side + "[0].name: ")
+        .hasMessageContaining("a listener needs a name");
+  }
+
+  /** Regression: a listener name used twice was refused at the second listener's first line. */
+  @Test
+  void read_listenerNameTwice_refusedAtTheSecondName() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: orders
+                        listen: 127.0.0.1:15443
+                        app: http://127.0.0.1:9000
+                        policy: sidecar/allow
+                    outbound:
+                      - listen: 127.0.0.1:15001
+                        name: orders
+                        target: 127.0.0.1:15444
+                        expect: spiffe://prod.example/billing
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":8: outbound[0].name: ")
+        .hasMessageContaining("\"orders\" is defined twice");
   }
 
   /**
