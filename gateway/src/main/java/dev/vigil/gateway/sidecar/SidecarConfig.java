@@ -331,7 +331,31 @@ public record SidecarConfig(
       jwks = new Address(listen[0], Integer.parseInt(listen[1]));
       alone(bound, new Bound("assertion_jwks", jwks.host(), jwks.port(), jwksNode));
     }
-    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks, policyPlaces);
+    return new SidecarConfig(workloadApi(m), in, out, jwks, policyPlaces);
+  }
+
+  /**
+   * Reads {@code workload_api}, or null when it is left out; an empty address, or one the agent
+   * does not serve ({@code tcp://}), is refused at its own line rather than when the sidecar dials
+   * it.
+   */
+  private static String workloadApi(Map<String, YamlNode> m) {
+    String address = text(m, "workload_api", null);
+    if (address == null) {
+      return null;
+    }
+    YamlNode n = m.get("workload_api");
+    if (address.isBlank()) {
+      throw n.error(
+          "the Workload API address is empty; write unix:/path/to/agent.sock, or leave the key"
+              + " out for --workload-api, SPIFFE_ENDPOINT_SOCKET or DATA_DIR/agent.sock");
+    }
+    try {
+      WorkloadCredentials.absolute(address);
+    } catch (IllegalStateException e) {
+      throw n.error(e.getMessage());
+    }
+    return address;
   }
 
   /** A listener's address, with the node it was read from. */

@@ -354,6 +354,31 @@ class SidecarConfigTest {
         .hasMessageContaining("a listener needs a name");
   }
 
+  /**
+   * Regression: a Workload API address the sidecar cannot dial was read without a word, then
+   * refused at start without naming the file and line ({@code tcp://}), or dialled as the working
+   * directory (an empty one) and reported as the agent being unavailable.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "'\"\"' | the Workload API address is empty",
+        "tcp://127.0.0.1:8081 | \"tcp://127.0.0.1:8081\" is not supported",
+      })
+  void read_workloadApiTheSidecarCannotDial_refusedAtItsLine(String address, String message) {
+    assertThatThrownBy(() -> read("workload_api: " + address + "\ninbound:\n" + INBOUND_ONLY))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":1: workload_api: ")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void read_workloadApiUnixPath_kept() throws Exception {
+    SidecarConfig c = read("workload_api: unix:./data/agent.sock\ninbound:\n" + INBOUND_ONLY);
+    assertThat(c.workloadApi()).isEqualTo("unix:./data/agent.sock");
+  }
+
   /** Regression: a listener name used twice was refused at the second listener's first line. */
   @Test
   void read_listenerNameTwice_refusedAtTheSecondName() {
