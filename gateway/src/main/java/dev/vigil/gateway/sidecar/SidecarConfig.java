@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * What one sidecar serves: inbound listeners, which take mTLS from other workloads and forward
@@ -679,6 +680,15 @@ public record SidecarConfig(
     return authority.substring(authority.lastIndexOf(':') + 1);
   }
 
+  /** A host name (RFC 1123 labels; {@code _} too, as some internal names have) or IPv4 address. */
+  private static final Pattern HOST_NAME =
+      Pattern.compile(
+          "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+              + "(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
+
+  /** The characters of an IPv6 literal, an IPv4 address at its end included. */
+  private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
   /** Parses {@code host:port} or {@code [v6]:port}. */
   static String[] hostPort(YamlNode n) {
     return hostPort(n, n.string().trim());
@@ -693,6 +703,15 @@ public record SidecarConfig(
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    }
+    if (!HOST_NAME.matcher(host).matches() && !IPV6_LITERAL.matcher(host).matches()) {
+      // Checked by its characters only: handed on, such a host would be looked up in the DNS.
+      throw n.error(
+          "\""
+              + host
+              + "\" in \""
+              + text
+              + "\" is no host name or IP address (IPv6 in brackets: [::1]:15443)");
     }
     String port = text.substring(colon + 1);
     try {

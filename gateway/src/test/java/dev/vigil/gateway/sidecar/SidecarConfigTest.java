@@ -379,6 +379,66 @@ class SidecarConfigTest {
     assertThat(c.workloadApi()).isEqualTo("unix:./data/agent.sock");
   }
 
+  /**
+   * Regression: a host with characters no host name or address has was read without a word, and
+   * only failed when the sidecar looked it up (at start for {@code listen}, at each call for {@code
+   * target}).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "target | 'bad host:15444' | 9",
+        "target | 'billing/internal:15444' | 9",
+        "target | '\"[::1:15444\"' | 9",
+        "listen | 'orders@127.0.0.1:15001' | 8",
+      })
+  void read_hostThatIsNoHostName_refusedAtItsLine(String key, String value, int line) {
+    String yaml =
+        """
+        inbound:
+          - name: in
+            listen: 127.0.0.1:15443
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        outbound:
+          - name: out
+            listen: %s
+            target: %s
+            expect: spiffe://prod.example/billing
+        """
+            .formatted(
+                key.equals("listen") ? value : "127.0.0.1:15001",
+                key.equals("target") ? value : "billing.internal:15444");
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            dir.resolve("sidecar.yaml") + ":" + line + ": outbound[0]." + key + ": ")
+        .hasMessageContaining("is no host name or IP address");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "billing.internal:15444",
+    "Billing-1.svc_x.local:15444",
+    "10.0.0.7:15444",
+    "'\"[::1]:15444\"'",
+    "'\"[fe80::1]:15444\"'"
+  })
+  void read_targetHostNameOrAddress_accepted(String target) throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            outbound:
+              - name: out
+                listen: 127.0.0.1:15001
+                target: %s
+                expect: spiffe://prod.example/billing
+            """
+                .formatted(target));
+    assertThat(c.outbound().getFirst().targetPort()).isEqualTo(15444);
+  }
+
   /** Regression: a listener name used twice was refused at the second listener's first line. */
   @Test
   void read_listenerNameTwice_refusedAtTheSecondName() {
