@@ -1,5 +1,6 @@
 package dev.vigil.gateway.sidecar;
 
+import dev.vigil.pdp.HeadDeadline;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -8,6 +9,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +38,19 @@ final class PermissiveFront {
 
   static Future<PermissiveFront> start(
       Vertx vertx, String host, int port, int tlsPort, int plainPort) {
+    return start(vertx, host, port, tlsPort, plainPort, HeadDeadline.configured());
+  }
+
+  /**
+   * Starts the front; a connection that sends nothing within {@code firstBytes} is closed, as the
+   * inner servers close one whose request head or TLS handshake takes longer (they never see a
+   * connection this front has not yet relayed, so their own deadline cannot reach it).
+   */
+  static Future<PermissiveFront> start(
+      Vertx vertx, String host, int port, int tlsPort, int plainPort, Duration firstBytes) {
     NetClient client = vertx.createNetClient();
     Map<Integer, String> origins = new ConcurrentHashMap<>();
-    // A connection that sends nothing for a minute is closed, as on the inner servers.
+    // A connection that goes quiet for a minute once relayed is closed, as on the inner servers.
     NetServer server =
         vertx.createNetServer(
             new NetServerOptions()
@@ -48,9 +60,11 @@ final class PermissiveFront {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS));
     server.connectHandler(
         socket -> {
+          long silent = vertx.setTimer(firstBytes.toMillis(), t -> socket.close());
           socket.pause();
           socket.handler(
               first -> {
+                vertx.cancelTimer(silent);
                 socket.pause();
                 socket.handler(null);
                 int to =

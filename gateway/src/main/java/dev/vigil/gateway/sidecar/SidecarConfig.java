@@ -8,6 +8,7 @@ import dev.vigil.httpkit.DurationText;
 import dev.vigil.identity.SpiffeId;
 import dev.vigil.identity.SpiffeIdException;
 import dev.vigil.pdp.Mode;
+import dev.vigil.pdp.PolicyPath;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * What one sidecar serves: inbound listeners, which take mTLS from other workloads and forward
@@ -300,8 +302,8 @@ public record SidecarConfig(
     Map<String, String> policyPlaces = new HashMap<>();
     for (YamlNode n : items(m, "inbound")) {
       Inbound i = inbound(n);
-      unique(names, i.name(), n);
       Map<String, YamlNode> keys = n.mapping(INBOUND_KEYS);
+      unique(names, i.name(), keys.get("name"));
       alone(bound, new Bound(i.name(), i.host(), i.port(), keys.get("listen")));
       policyPlaces.put(i.name(), keys.get("policy").place());
       in.add(i);
@@ -309,7 +311,7 @@ public record SidecarConfig(
     List<Outbound> out = new ArrayList<>();
     for (YamlNode n : items(m, "outbound")) {
       Outbound o = outbound(n);
-      unique(names, o.name(), n);
+      unique(names, o.name(), n.mapping(OUTBOUND_KEYS).get("name"));
       alone(bound, new Bound(o.name(), o.host(), o.port(), n.mapping(OUTBOUND_KEYS).get("listen")));
       out.add(o);
     }
@@ -330,7 +332,31 @@ public record SidecarConfig(
       jwks = new Address(listen[0], Integer.parseInt(listen[1]));
       alone(bound, new Bound("assertion_jwks", jwks.host(), jwks.port(), jwksNode));
     }
-    return new SidecarConfig(text(m, "workload_api", null), in, out, jwks, policyPlaces);
+    return new SidecarConfig(workloadApi(m), in, out, jwks, policyPlaces);
+  }
+
+  /**
+   * Reads {@code workload_api}, or null when it is left out; an empty address, or one the agent
+   * does not serve ({@code tcp://}), is refused at its own line rather than when the sidecar dials
+   * it.
+   */
+  private static String workloadApi(Map<String, YamlNode> m) {
+    String address = text(m, "workload_api", null);
+    if (address == null) {
+      return null;
+    }
+    YamlNode n = m.get("workload_api");
+    if (address.isBlank()) {
+      throw n.error(
+          "the Workload API address is empty; write unix:/path/to/agent.sock, or leave the key"
+              + " out for --workload-api, SPIFFE_ENDPOINT_SOCKET or DATA_DIR/agent.sock");
+    }
+    try {
+      WorkloadCredentials.absolute(address);
+    } catch (IllegalStateException e) {
+      throw n.error(e.getMessage());
+    }
+    return address;
   }
 
   /** A listener's address, with the node it was read from. */
@@ -435,19 +461,17 @@ public record SidecarConfig(
     Mode mode = parsed(m, "mode", "enforce", Mode::parse);
     Map<String, String> resource =
         m.containsKey("resource") ? m.get("resource").stringMap(Route.RESOURCE_KEYS) : Map.of();
+    String name =
+        listenerName(
+            required(n, m, "name"),
+            "its decisions and the audience of its" + " identity assertions carry it");
+    URI app =
+        protocol == Protocol.TCP
+            ? loopbackTcpApp(required(n, m, "app"))
+            : loopbackApp(required(n, m, "app"));
+    String policy = policyPath(required(n, m, "policy"));
     try {
-      Route route =
-          new Route(
-              required(n, m, "name").string(),
-              "*",
-              "/",
-              protocol == Protocol.TCP
-                  ? loopbackTcpApp(required(n, m, "app"))
-                  : loopbackApp(required(n, m, "app")),
-              required(n, m, "policy").string(),
-              mode,
-              resource,
-              action(m));
+      Route route = new Route(name, "*", "/", app, policy, mode, resource, action(m));
       return new Inbound(
           listen[0],
           Integer.parseInt(listen[1]),
@@ -498,7 +522,7 @@ public record SidecarConfig(
     }
     Protocol protocol = parsed(m, "protocol", "http", Protocol::parse);
     return new Outbound(
-        required(n, m, "name").string(),
+        listenerName(required(n, m, "name"), "its refusals are logged under it"),
         listen[0],
         Integer.parseInt(listen[1]),
         target[0],
@@ -506,6 +530,33 @@ public record SidecarConfig(
         expected,
         protocol,
         idleTimeout(m, protocol));
+  }
+
+  /**
+   * Reads a listener's name, refusing a blank one at its own line: {@code why} says what carries
+   * the name, so that an empty one would leave it unnamed.
+   */
+  private static String listenerName(YamlNode n, String why) {
+    String name = n.string();
+    if (name.isBlank()) {
+      throw n.error("a listener needs a name: " + why);
+    }
+    return name;
+  }
+
+  /**
+   * Reads an inbound listener's policy path as the decision point reads it at every request,
+   * refusing one that names no rule at the {@code policy} key's own line.
+   */
+  private static String policyPath(YamlNode n) {
+    String text = n.string();
+    try {
+      Route.checkPolicyPath(text);
+      PolicyPath.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw n.error(e.getMessage());
+    }
+    return text;
   }
 
   /**
@@ -629,6 +680,15 @@ public record SidecarConfig(
     return authority.substring(authority.lastIndexOf(':') + 1);
   }
 
+  /** A host name (RFC 1123 labels; {@code _} too, as some internal names have) or IPv4 address. */
+  private static final Pattern HOST_NAME =
+      Pattern.compile(
+          "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+              + "(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
+
+  /** The characters of an IPv6 literal, an IPv4 address at its end included. */
+  private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
   /** Parses {@code host:port} or {@code [v6]:port}. */
   static String[] hostPort(YamlNode n) {
     return hostPort(n, n.string().trim());
@@ -643,6 +703,15 @@ public record SidecarConfig(
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    }
+    if (!HOST_NAME.matcher(host).matches() && !IPV6_LITERAL.matcher(host).matches()) {
+      // Checked by its characters only: handed on, such a host would be looked up in the DNS.
+      throw n.error(
+          "\""
+              + host
+              + "\" in \""
+              + text
+              + "\" is no host name or IP address (IPv6 in brackets: [::1]:15443)");
     }
     String port = text.substring(colon + 1);
     try {

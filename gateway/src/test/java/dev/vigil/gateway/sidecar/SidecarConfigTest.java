@@ -280,9 +280,12 @@ class SidecarConfigTest {
         .hasMessageContaining("\"grpc\" is not one of http1, h2c");
   }
 
-  /** Regression: a policy path the decision point cannot read failed every request at run time. */
+  /**
+   * Regression: a policy path the decision point cannot read failed every request at run time; then
+   * it was refused naming the listener's first line instead of the {@code policy} key's.
+   */
   @Test
-  void read_inboundPolicyTheDecisionPointCannotRead_refusedNamingTheListener() {
+  void read_inboundPolicyTheDecisionPointCannotRead_refusedAtThePolicyLine() {
     assertThatThrownBy(
             () ->
                 read(
@@ -294,8 +297,169 @@ class SidecarConfigTest {
                         policy: data.orders.al-low
                     """))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("sidecar.yaml:2: inbound[0]: route orders-in: policy path")
+        .hasMessageContaining("sidecar.yaml:5: inbound[0].policy: ")
         .hasMessageContaining("al-low");
+  }
+
+  /** Regression: a policy naming the whole data document was refused at the listener's line. */
+  @Test
+  void read_inboundPolicyNamingNoRule_refusedAtThePolicyLine() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: orders-in
+                        listen: 127.0.0.1:15443
+                        app: http://127.0.0.1:9000
+                        policy: data
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":5: inbound[0].policy: ")
+        .hasMessageContaining("names no rule");
+  }
+
+  /**
+   * Regression: a blank listener name was accepted, so that decisions were logged under an empty
+   * route and identity assertions carried an empty audience; vigil.yaml refuses a blank route name.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "inbound | '\"\"' | 2",
+        "inbound | '\"  \"' | 2",
+        "outbound | '\"\"' | 7",
+      })
+  void read_blankListenerName_refusedAtTheNameLine(String side, String name, int line) {
+    String yaml =
+        """
+        inbound:
+          - name: %s
+            listen: 127.0.0.1:15443
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        outbound:
+          - name: %s
+            listen: 127.0.0.1:15001
+            target: 127.0.0.1:15444
+            expect: spiffe://prod.example/billing
+        """
+            .formatted(
+                side.equals("inbound") ? name : "in", side.equals("outbound") ? name : "out");
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            dir.resolve("sidecar.yaml") + ":" + line + ": " + side + "[0].name: ")
+        .hasMessageContaining("a listener needs a name");
+  }
+
+  /**
+   * Regression: a Workload API address the sidecar cannot dial was read without a word, then
+   * refused at start without naming the file and line ({@code tcp://}), or dialled as the working
+   * directory (an empty one) and reported as the agent being unavailable.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "'\"\"' | the Workload API address is empty",
+        "tcp://127.0.0.1:8081 | \"tcp://127.0.0.1:8081\" is not supported",
+      })
+  void read_workloadApiTheSidecarCannotDial_refusedAtItsLine(String address, String message) {
+    assertThatThrownBy(() -> read("workload_api: " + address + "\ninbound:\n" + INBOUND_ONLY))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":1: workload_api: ")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void read_workloadApiUnixPath_kept() throws Exception {
+    SidecarConfig c = read("workload_api: unix:./data/agent.sock\ninbound:\n" + INBOUND_ONLY);
+    assertThat(c.workloadApi()).isEqualTo("unix:./data/agent.sock");
+  }
+
+  /**
+   * Regression: a host with characters no host name or address has was read without a word, and
+   * only failed when the sidecar looked it up (at start for {@code listen}, at each call for {@code
+   * target}).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "target | 'bad host:15444' | 9",
+        "target | 'billing/internal:15444' | 9",
+        "target | '\"[::1:15444\"' | 9",
+        "listen | 'orders@127.0.0.1:15001' | 8",
+      })
+  void read_hostThatIsNoHostName_refusedAtItsLine(String key, String value, int line) {
+    String yaml =
+        """
+        inbound:
+          - name: in
+            listen: 127.0.0.1:15443
+            app: http://127.0.0.1:9000
+            policy: sidecar/allow
+        outbound:
+          - name: out
+            listen: %s
+            target: %s
+            expect: spiffe://prod.example/billing
+        """
+            .formatted(
+                key.equals("listen") ? value : "127.0.0.1:15001",
+                key.equals("target") ? value : "billing.internal:15444");
+    assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            dir.resolve("sidecar.yaml") + ":" + line + ": outbound[0]." + key + ": ")
+        .hasMessageContaining("is no host name or IP address");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "billing.internal:15444",
+    "Billing-1.svc_x.local:15444",
+    "10.0.0.7:15444",
+    "'\"[::1]:15444\"'",
+    "'\"[fe80::1]:15444\"'"
+  })
+  void read_targetHostNameOrAddress_accepted(String target) throws Exception {
+    SidecarConfig c =
+        read(
+            """
+            outbound:
+              - name: out
+                listen: 127.0.0.1:15001
+                target: %s
+                expect: spiffe://prod.example/billing
+            """
+                .formatted(target));
+    assertThat(c.outbound().getFirst().targetPort()).isEqualTo(15444);
+  }
+
+  /** Regression: a listener name used twice was refused at the second listener's first line. */
+  @Test
+  void read_listenerNameTwice_refusedAtTheSecondName() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    """
+                    inbound:
+                      - name: orders
+                        listen: 127.0.0.1:15443
+                        app: http://127.0.0.1:9000
+                        policy: sidecar/allow
+                    outbound:
+                      - listen: 127.0.0.1:15001
+                        name: orders
+                        target: 127.0.0.1:15444
+                        expect: spiffe://prod.example/billing
+                    """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":8: outbound[0].name: ")
+        .hasMessageContaining("\"orders\" is defined twice");
   }
 
   /**
