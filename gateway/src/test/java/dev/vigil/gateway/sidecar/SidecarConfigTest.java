@@ -12,6 +12,7 @@ import dev.vigil.pdp.Mode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,17 @@ class SidecarConfigTest {
     Path f = dir.resolve("sidecar.yaml");
     Files.writeString(f, yaml);
     return SidecarConfig.read(f);
+  }
+
+  /**
+   * Asserts that {@code yaml} is refused at {@code line} of the file, naming {@code key}; the
+   * message is there for more checks.
+   */
+  private AbstractThrowableAssert<?, ? extends Throwable> refusedAt(
+      String yaml, int line, String key) {
+    return assertThatThrownBy(() -> read(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":" + line + ": " + key + ": ");
   }
 
   @Test
@@ -304,18 +316,16 @@ class SidecarConfigTest {
   /** Regression: a policy naming the whole data document was refused at the listener's line. */
   @Test
   void read_inboundPolicyNamingNoRule_refusedAtThePolicyLine() {
-    assertThatThrownBy(
-            () ->
-                read(
-                    """
-                    inbound:
-                      - name: orders-in
-                        listen: 127.0.0.1:15443
-                        app: http://127.0.0.1:9000
-                        policy: data
-                    """))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":5: inbound[0].policy: ")
+    refusedAt(
+            """
+            inbound:
+              - name: orders-in
+                listen: 127.0.0.1:15443
+                app: http://127.0.0.1:9000
+                policy: data
+            """,
+            5,
+            "inbound[0].policy")
         .hasMessageContaining("names no rule");
   }
 
@@ -442,23 +452,21 @@ class SidecarConfigTest {
   /** Regression: a listener name used twice was refused at the second listener's first line. */
   @Test
   void read_listenerNameTwice_refusedAtTheSecondName() {
-    assertThatThrownBy(
-            () ->
-                read(
-                    """
-                    inbound:
-                      - name: orders
-                        listen: 127.0.0.1:15443
-                        app: http://127.0.0.1:9000
-                        policy: sidecar/allow
-                    outbound:
-                      - listen: 127.0.0.1:15001
-                        name: orders
-                        target: 127.0.0.1:15444
-                        expect: spiffe://prod.example/billing
-                    """))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":8: outbound[0].name: ")
+    refusedAt(
+            """
+            inbound:
+              - name: orders
+                listen: 127.0.0.1:15443
+                app: http://127.0.0.1:9000
+                policy: sidecar/allow
+            outbound:
+              - listen: 127.0.0.1:15001
+                name: orders
+                target: 127.0.0.1:15444
+                expect: spiffe://prod.example/billing
+            """,
+            8,
+            "outbound[0].name")
         .hasMessageContaining("\"orders\" is defined twice");
   }
 
@@ -703,20 +711,18 @@ class SidecarConfigTest {
 
   @Test
   void read_tcpOnAPermissivePort_refusedNamingTheLine() {
-    assertThatThrownBy(
-            () ->
-                read(
-                    """
-                    inbound:
-                      - name: db-in
-                        listen: 127.0.0.1:15432
-                        protocol: tcp
-                        peer_mode: PERMISSIVE
-                        app: 127.0.0.1:5432
-                        policy: sidecar/allow
-                    """))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":5: inbound[0].peer_mode: ")
+    refusedAt(
+            """
+            inbound:
+              - name: db-in
+                listen: 127.0.0.1:15432
+                protocol: tcp
+                peer_mode: PERMISSIVE
+                app: 127.0.0.1:5432
+                policy: sidecar/allow
+            """,
+            5,
+            "inbound[0].peer_mode")
         .hasMessageContaining("a byte stream cannot be marked plaintext");
   }
 
@@ -816,20 +822,18 @@ class SidecarConfigTest {
 
   @Test
   void read_badOutboundIdleTimeout_refusedNamingLineAndKey() {
-    assertThatThrownBy(
-            () ->
-                read(
-                    """
-                    outbound:
-                      - name: to-db
-                        listen: 127.0.0.1:15001
-                        protocol: tcp
-                        target: 127.0.0.1:15432
-                        expect: spiffe://prod.example/db
-                        idle_timeout: soon
-                    """))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(dir.resolve("sidecar.yaml") + ":7: outbound[0].idle_timeout: ")
+    refusedAt(
+            """
+            outbound:
+              - name: to-db
+                listen: 127.0.0.1:15001
+                protocol: tcp
+                target: 127.0.0.1:15432
+                expect: spiffe://prod.example/db
+                idle_timeout: soon
+            """,
+            7,
+            "outbound[0].idle_timeout")
         .hasMessageContaining("\"soon\" is not a duration");
   }
 }
