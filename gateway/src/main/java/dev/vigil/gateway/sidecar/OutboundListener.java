@@ -5,12 +5,16 @@ import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
+import dev.vigil.identity.SvidRejectedException;
+import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.CodecResets;
 import dev.vigil.pdp.HostHeader;
 import io.netty.channel.Channel;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
@@ -19,7 +23,14 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Handles the requests of one outbound listener: plain HTTP from the app on loopback, relayed to
@@ -35,9 +46,14 @@ import java.util.function.Supplier;
  *
  * <p>Pooled connections keep the certificate of their handshake. So that a rotated SVID (or one
  * replaced after revocation) is presented at once, the pools are replaced when the workload's
- * serial changes; the old pools' connections finish their requests and close. The pools are made
- * with {@code UpstreamClients.pooled}, so that an HTTP/1.1 connection on which the peer sent bytes
- * past an answer is closed, not given to the next request (see {@code AnswerSpillGuard}).
+ * serial changes; the old pools' connections finish their requests and close. The other side's
+ * chain is verified again every {@code revalidateMillis} on each pooled connection, against the
+ * bundles and revoked serials of the moment: a connection to a target whose SVID has been revoked,
+ * or whose trust domain is no longer trusted, is closed (the next request's handshake is then
+ * refused) and logged as a refusal with {@code recheck: target_svid}, as a TCP outbound listener
+ * does. The pools are made with {@code UpstreamClients.pooled}, so that an HTTP/1.1 connection on
+ * which the peer sent bytes past an answer is closed, not given to the next request (see {@code
+ * AnswerSpillGuard}).
  *
  * <p>What the app sends that cannot be read as a request is refused before it goes anywhere, and
  * logged as the inbound listener logs it, under {@value RefusalLog#PATH} with this listener's name:
@@ -46,33 +62,45 @@ import java.util.function.Supplier;
  */
 final class OutboundListener implements CodecResets.RefusalListener {
 
+  private static final Logger log = LoggerFactory.getLogger(OutboundListener.class);
+
   private static final HeaderHygiene HYGIENE = new HeaderHygiene(Set.of());
 
   private final Vertx vertx;
   private final Outbound config;
   private final RefusalLog refusals;
   private final Supplier<BigInteger> serial;
-  private final Supplier<HttpClient> newPool;
-  private final Supplier<HttpClient> newHttp2Pool;
+  private final Function<Handler<HttpConnection>, HttpClient> newPool;
+  private final Function<Handler<HttpConnection>, HttpClient> newHttp2Pool;
   private final CallKeepAlive keepAlive;
+  private final X509SvidValidator validator;
   private Pool pool;
+
+  /** The pooled connections to the target open now. */
+  private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
+
+  /** A round of chain verifications is queued or running on the worker pool. */
+  private final AtomicBoolean verifying = new AtomicBoolean();
 
   /** The HTTP/1.1 and HTTP/2 clients made while the workload's SVID had {@code serial}. */
   private record Pool(BigInteger serial, HttpClient http1, HttpClient http2) {}
 
   /**
    * @param refusals where refusals of unreadable requests are logged
-   * @param newPool makes the HTTP/1.1 mutual TLS client
-   * @param newHttp2Pool makes the HTTP/2 (ALPN {@code h2}) mutual TLS client
+   * @param newPool makes the HTTP/1.1 mutual TLS client, telling each connection it opens
+   * @param newHttp2Pool makes the HTTP/2 (ALPN {@code h2}) mutual TLS client, likewise
+   * @param revalidateMillis how often the target's chain is verified again on each connection
    */
   OutboundListener(
       Vertx vertx,
       Outbound config,
       RefusalLog refusals,
       Supplier<BigInteger> serial,
-      Supplier<HttpClient> newPool,
-      Supplier<HttpClient> newHttp2Pool,
-      CallKeepAlive keepAlive) {
+      Function<Handler<HttpConnection>, HttpClient> newPool,
+      Function<Handler<HttpConnection>, HttpClient> newHttp2Pool,
+      CallKeepAlive keepAlive,
+      X509SvidValidator validator,
+      long revalidateMillis) {
     this.vertx = vertx;
     this.config = config;
     this.refusals = refusals;
@@ -80,6 +108,8 @@ final class OutboundListener implements CodecResets.RefusalListener {
     this.newPool = newPool;
     this.newHttp2Pool = newHttp2Pool;
     this.keepAlive = keepAlive;
+    this.validator = validator;
+    vertx.setPeriodic(revalidateMillis, id -> verifySoon());
   }
 
   /** Returns the pools of connections made with the current SVID. */
@@ -90,9 +120,72 @@ final class OutboundListener implements CodecResets.RefusalListener {
         pool.http1().shutdown();
         pool.http2().shutdown();
       }
-      pool = new Pool(now, newPool.get(), newHttp2Pool.get());
+      pool = new Pool(now, newPool.apply(this::connected), newHttp2Pool.apply(this::connected));
     }
     return pool;
+  }
+
+  /** Watches a new pooled connection until it closes. */
+  private void connected(HttpConnection c) {
+    live.add(c);
+    c.closeHandler(v -> live.remove(c));
+  }
+
+  /** Queues a round of verifications, unless one is queued or running or nothing is open. */
+  private void verifySoon() {
+    if (!live.isEmpty() && verifying.compareAndSet(false, true)) {
+      vertx.executeBlocking(this::verifyAll, false);
+    }
+  }
+
+  /**
+   * Verifies the target's chain on every pooled connection again, and closes those whose chain no
+   * longer verifies; on the worker pool.
+   */
+  private Void verifyAll() {
+    try {
+      for (HttpConnection c : List.copyOf(live)) {
+        String code;
+        String why;
+        try {
+          validator.validate(InboundListener.x509(c.peerCertificates()));
+          continue;
+        } catch (SvidRejectedException e) {
+          code = e.reason().name();
+          why = "no longer verifies: " + e.getMessage();
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+          // Fail closed, as a first verification that fails does.
+          code = "CHAIN_UNTRUSTED";
+          why = "could not be verified again: " + e;
+        }
+        live.remove(c);
+        try {
+          // Closed before the refusal is logged, so that no request is sent on it after that.
+          c.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.warn("pooled connection to {} did not close: {}", config.expected(), e.toString());
+        }
+        String id =
+            refusals.refuse(
+                config.name(),
+                config.targetHost() + ":" + config.targetPort(),
+                code,
+                "the certificate chain the target "
+                    + config.expected()
+                    + " authenticated with "
+                    + why,
+                Map.of("recheck", TcpOutbound.RECHECK, "spiffe_id", config.expected().toString()));
+        log.info(
+            "pooled connection closed: listener={} target={} decision_id={} code={}",
+            config.name(),
+            config.expected(),
+            id,
+            code);
+      }
+    } finally {
+      verifying.set(false);
+    }
+    return null;
   }
 
   /** The request handler: a fault in any step fails the request closed (see RequestGuard). */

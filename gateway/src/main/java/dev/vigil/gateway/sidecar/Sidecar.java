@@ -319,9 +319,13 @@ public final class Sidecar implements AutoCloseable {
                 () -> credentials.svid().serial(),
                 // HTTP/1.1 connections with bytes past an answer are closed, not reused (a peer
                 // that does not choose h2 by ALPN is spoken to over HTTP/1.1 on the h2 pool too).
-                () -> UpstreamClients.pooled(vertx, tls, new PoolOptions().setHttp1MaxSize(32)),
-                () -> UpstreamClients.pooled(vertx, h2, new PoolOptions().setHttp2MaxSize(4)),
-                keepAlive);
+                told ->
+                    UpstreamClients.pooled(vertx, tls, new PoolOptions().setHttp1MaxSize(32), told),
+                told ->
+                    UpstreamClients.pooled(vertx, h2, new PoolOptions().setHttp2MaxSize(4), told),
+                keepAlive,
+                validator,
+                timeouts.revalidateMillis());
         HttpServerOptions local = plain(out.host(), out.port(), timeouts);
         ports.put(
             out.name(),

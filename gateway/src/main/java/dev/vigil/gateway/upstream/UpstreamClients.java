@@ -12,10 +12,12 @@ import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.DecisionPoint;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -159,11 +161,21 @@ public final class UpstreamClients {
    * otherwise read them as the answer to the next caller's request.
    */
   public static HttpClient pooled(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
+    return pooled(vertx, options, pool, c -> {});
+  }
+
+  /** As {@link #pooled(Vertx, HttpClientOptions, PoolOptions)}, telling each new connection. */
+  public static HttpClient pooled(
+      Vertx vertx, HttpClientOptions options, PoolOptions pool, Handler<HttpConnection> connected) {
     return vertx
         .httpClientBuilder()
         .with(options)
         .with(pool)
-        .withConnectHandler(AnswerSpillGuard::install)
+        .withConnectHandler(
+            c -> {
+              AnswerSpillGuard.install(c);
+              connected.handle(c);
+            })
         .build();
   }
 

@@ -344,6 +344,72 @@ class SidecarTest {
     assertThat(d.eventJson()).contains("\"refusal\":\"NO_BUNDLE\"");
   }
 
+  /**
+   * A pooled connection to another workload keeps the chain of its handshake; the outbound listener
+   * verifies it again, so a target revoked since is not called on it any more: the connection is
+   * closed and logged, and the next call makes a new handshake, where B presents the SVID its agent
+   * issued at once in place of the revoked one. With agents of its own, since it revokes the SVID
+   * that B's agent serves.
+   */
+  @Test
+  void outbound_targetRevokedWhilePooled_connectionClosedAndLogged() throws Exception {
+    try (TwoWorkloads own = TwoWorkloads.start(tmp.resolve("pooled"))) {
+      DecisionPoint pdp = own.decisionPoint(POLICY);
+      URI app = URI.create("http://127.0.0.1:" + appB.getAddress().getPort());
+      Route route =
+          new Route(
+              "b-pooled",
+              "*",
+              "/",
+              app,
+              "sidecar/allow",
+              Mode.ENFORCE,
+              Map.of("service", "b"),
+              null);
+      try (Sidecar b =
+              Sidecar.start(
+                  new SidecarConfig(
+                      null,
+                      List.of(new Inbound("127.0.0.1", 0, PeerMode.STRICT, route)),
+                      List.of()),
+                  own.credsB,
+                  pdp,
+                  own.ids.revocations(),
+                  InstantSource.system(),
+                  null);
+          Sidecar a =
+              Sidecar.start(
+                  new SidecarConfig(
+                      null,
+                      List.of(),
+                      List.of(
+                          new Outbound(
+                              "to-b", "127.0.0.1", 0, "127.0.0.1", b.port("b-pooled"), B))),
+                  own.credsA,
+                  pdp,
+                  own.ids.revocations(),
+                  InstantSource.system(),
+                  null,
+                  Sidecar.Timeouts.revalidatingEvery(200))) {
+        String[] before = get(new Socket("127.0.0.1", a.port("to-b")), "/orders/1");
+
+        X509Svid pooled = own.credsB.svid();
+        own.ids.revoke(pooled.leaf());
+
+        DecisionRecord closed =
+            own.logged(RefusalLog.PATH, "to-b", "\"recheck\":\"" + TcpOutbound.RECHECK + "\"");
+        String[] after = get(new Socket("127.0.0.1", a.port("to-b")), "/orders/2");
+        assertThat(before[0]).isEqualTo("200");
+        assertThat(closed.eventJson())
+            .contains("\"refusal\":\"REVOKED\"")
+            .contains("\"spiffe_id\":\"" + B + "\"")
+            .contains(pooled.serial().toString(16));
+        assertThat(after[0]).isEqualTo("200");
+        assertThat(own.credsB.svid().serial()).isNotEqualTo(pooled.serial());
+      }
+    }
+  }
+
   @Test
   void inbound_revokedSvid_handshakeRefusedAndLogged() throws Exception {
     X509Svid revoked = ids.issueX509(A, List.of(), null);
