@@ -5,7 +5,6 @@ import dev.vigil.gateway.http.ProxyExchange;
 import dev.vigil.gateway.http.RequestBodies;
 import dev.vigil.gateway.http.RequestGuard;
 import dev.vigil.gateway.sidecar.SidecarConfig.Outbound;
-import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
 import dev.vigil.pdp.CodecResets;
 import dev.vigil.pdp.HostHeader;
@@ -18,14 +17,14 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -73,14 +72,10 @@ final class OutboundListener implements CodecResets.RefusalListener {
   private final Function<Handler<HttpConnection>, HttpClient> newPool;
   private final Function<Handler<HttpConnection>, HttpClient> newHttp2Pool;
   private final CallKeepAlive keepAlive;
-  private final X509SvidValidator validator;
   private Pool pool;
 
-  /** The pooled connections to the target open now. */
-  private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
-
-  /** A round of chain verifications is queued or running on the worker pool. */
-  private final AtomicBoolean verifying = new AtomicBoolean();
+  /** The pooled connections to the target open now, their target's chain verified again. */
+  private final ChainRecheck<HttpConnection> live;
 
   /** The HTTP/1.1 and HTTP/2 clients made while the workload's SVID had {@code serial}. */
   private record Pool(BigInteger serial, HttpClient http1, HttpClient http2) {}
@@ -108,8 +103,9 @@ final class OutboundListener implements CodecResets.RefusalListener {
     this.newPool = newPool;
     this.newHttp2Pool = newHttp2Pool;
     this.keepAlive = keepAlive;
-    this.validator = validator;
-    vertx.setPeriodic(revalidateMillis, id -> verifySoon());
+    this.live =
+        new ChainRecheck<>(
+            vertx, validator, revalidateMillis, OutboundListener::targetChain, this::distrusted);
   }
 
   /** Returns the pools of connections made with the current SVID. */
@@ -131,61 +127,37 @@ final class OutboundListener implements CodecResets.RefusalListener {
     c.closeHandler(v -> live.remove(c));
   }
 
-  /** Queues a round of verifications, unless one is queued or running or nothing is open. */
-  private void verifySoon() {
-    if (!live.isEmpty() && verifying.compareAndSet(false, true)) {
-      vertx.executeBlocking(this::verifyAll, false);
+  /** The chain the target of {@code c} authenticated with, leaf first. */
+  private static List<X509Certificate> targetChain(HttpConnection c) {
+    try {
+      return InboundListener.x509(c.peerCertificates());
+    } catch (SSLPeerUnverifiedException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  /**
-   * Verifies the target's chain on every pooled connection again, and closes those whose chain no
-   * longer verifies; on the worker pool.
-   */
-  private Void verifyAll() {
+  /** Closes a pooled connection whose target's chain no longer verifies, then logs it. */
+  private void distrusted(HttpConnection c, String code, String why) {
+    live.remove(c);
     try {
-      for (HttpConnection c : List.copyOf(live)) {
-        String code;
-        String why;
-        try {
-          validator.validate(InboundListener.x509(c.peerCertificates()));
-          continue;
-        } catch (SvidRejectedException e) {
-          code = e.reason().name();
-          why = "no longer verifies: " + e.getMessage();
-        } catch (SSLPeerUnverifiedException | RuntimeException e) {
-          // Fail closed, as a first verification that fails does.
-          code = "CHAIN_UNTRUSTED";
-          why = "could not be verified again: " + e;
-        }
-        live.remove(c);
-        try {
-          // Closed before the refusal is logged, so that no request is sent on it after that.
-          c.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          log.warn("pooled connection to {} did not close: {}", config.expected(), e.toString());
-        }
-        String id =
-            refusals.refuse(
-                config.name(),
-                config.targetHost() + ":" + config.targetPort(),
-                code,
-                "the certificate chain the target "
-                    + config.expected()
-                    + " authenticated with "
-                    + why,
-                Map.of("recheck", TcpOutbound.RECHECK, "spiffe_id", config.expected().toString()));
-        log.info(
-            "pooled connection closed: listener={} target={} decision_id={} code={}",
-            config.name(),
-            config.expected(),
-            id,
-            code);
-      }
-    } finally {
-      verifying.set(false);
+      // Closed before the refusal is logged, so that no request is sent on it after that.
+      c.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("pooled connection to {} did not close: {}", config.expected(), e.toString());
     }
-    return null;
+    String id =
+        refusals.refuse(
+            config.name(),
+            config.targetHost() + ":" + config.targetPort(),
+            code,
+            "the certificate chain the target " + config.expected() + " authenticated with " + why,
+            Map.of("recheck", TcpOutbound.RECHECK, "spiffe_id", config.expected().toString()));
+    log.info(
+        "pooled connection closed: listener={} target={} decision_id={} code={}",
+        config.name(),
+        config.expected(),
+        id,
+        code);
   }
 
   /** The request handler: a fault in any step fails the request closed (see RequestGuard). */

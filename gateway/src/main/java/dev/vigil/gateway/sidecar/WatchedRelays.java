@@ -1,6 +1,5 @@
 package dev.vigil.gateway.sidecar;
 
-import dev.vigil.identity.SvidRejectedException;
 import dev.vigil.identity.X509SvidValidator;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -10,8 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every {@code revalidateMillis} against the trust bundles and revoked serials of the moment, it no
  * longer verifies. Then the connection is closed, in every mode, as a new one with that chain would
  * be refused, and the listener is told why ({@link Distrusted}). Verifications run one round at a
- * time on the worker pool. A connection is closed once, by whichever cause comes first ({@link
- * Watched#close}). Thread-safe.
+ * time on the worker pool ({@link ChainRecheck}). A connection is closed once, by whichever cause
+ * comes first ({@link Watched#close}). Thread-safe.
  *
  * @param <T> what the listener keeps of each connection
  */
@@ -39,14 +36,11 @@ final class WatchedRelays<T> {
   }
 
   private final Vertx vertx;
-  private final X509SvidValidator validator;
   private final InstantSource clock;
   private final Distrusted<T> distrusted;
 
-  private final Set<Watched<T>> open = ConcurrentHashMap.newKeySet();
-
-  /** A round of chain verifications is queued or running on the worker pool. */
-  private final AtomicBoolean verifying = new AtomicBoolean();
+  /** The connections open now, their chains verified again. */
+  private final ChainRecheck<Watched<T>> open;
 
   WatchedRelays(
       Vertx vertx,
@@ -55,10 +49,19 @@ final class WatchedRelays<T> {
       long revalidateMillis,
       Distrusted<T> distrusted) {
     this.vertx = vertx;
-    this.validator = validator;
     this.clock = clock;
     this.distrusted = distrusted;
-    vertx.setPeriodic(revalidateMillis, id -> verifySoon());
+    this.open =
+        new ChainRecheck<>(
+            vertx,
+            validator,
+            revalidateMillis,
+            w -> w.chain,
+            (w, code, why) -> {
+              if (w.close()) {
+                distrusted.closed(w, code, why);
+              }
+            });
   }
 
   /**
@@ -82,7 +85,7 @@ final class WatchedRelays<T> {
 
   /** The connections open now. */
   List<Watched<T>> open() {
-    return List.copyOf(open);
+    return open.open();
   }
 
   boolean isEmpty() {
@@ -102,39 +105,6 @@ final class WatchedRelays<T> {
     if (w.close()) {
       distrusted.closed(w, "EXPIRED", "expired at " + notAfter);
     }
-  }
-
-  /** Queues a round of verifications, unless one is queued or running or nothing is open. */
-  private void verifySoon() {
-    if (!open.isEmpty() && verifying.compareAndSet(false, true)) {
-      vertx.executeBlocking(this::verifyAll, false);
-    }
-  }
-
-  /** Verifies the chain of every open connection again; on the worker pool. */
-  private Void verifyAll() {
-    try {
-      for (Watched<T> w : open()) {
-        if (w.closing.get()) {
-          continue;
-        }
-        try {
-          validator.validate(w.chain);
-        } catch (SvidRejectedException e) {
-          if (w.close()) {
-            distrusted.closed(w, e.reason().name(), "no longer verifies: " + e.getMessage());
-          }
-        } catch (RuntimeException e) {
-          // Fail closed, as a first verification that fails does.
-          if (w.close()) {
-            distrusted.closed(w, "CHAIN_UNTRUSTED", "could not be verified again: " + e);
-          }
-        }
-      }
-    } finally {
-      verifying.set(false);
-    }
-    return null;
   }
 
   /** The earliest {@code notAfter} of {@code chain}: when it stops verifying. */
