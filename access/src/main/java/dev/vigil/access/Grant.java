@@ -227,6 +227,17 @@ public record Grant(
     return stateAt(now) == State.ACTIVE && !now.isBefore(startsAt);
   }
 
+  /**
+   * Returns when it stopped or stops counting, the earlier of its expiry and its revocation, or
+   * null when it has neither (a request never approved).
+   */
+  public Instant countsUntil() {
+    if (endedAt != null && (expiresAt == null || endedAt.isBefore(expiresAt))) {
+      return endedAt;
+    }
+    return expiresAt;
+  }
+
   /** Whether it is a break-glass grant no administrator has reviewed yet. */
   public boolean unreviewed() {
     return breakGlass && reviewedAt == null;

@@ -383,11 +383,7 @@ public final class AccessReview {
     }
 
     Instant end() {
-      Instant end = grant.expiresAt();
-      if (grant.endedAt() != null && (end == null || grant.endedAt().isBefore(end))) {
-        end = grant.endedAt();
-      }
-      return end;
+      return grant.countsUntil();
     }
   }
 

@@ -61,13 +61,8 @@ public record GrantActivity(List<Use> uses, long beyond) {
     if (start == null || !start.isBefore(now)) {
       return new GrantActivity(List.of(), 0);
     }
-    Instant end = now;
-    if (grant.expiresAt() != null && grant.expiresAt().isBefore(end)) {
-      end = grant.expiresAt();
-    }
-    if (grant.endedAt() != null && grant.endedAt().isBefore(end)) {
-      end = grant.endedAt();
-    }
+    Instant until = grant.countsUntil();
+    Instant end = until == null || now.isBefore(until) ? now : until;
     // The latest of the kept requests on top, to be dropped when an earlier one comes.
     PriorityQueue<Use> kept =
         new PriorityQueue<>(
